@@ -1,0 +1,262 @@
+"""The exception hierarchy of servicedomain.
+
+Every error the library raises subclasses :class:`ServiceDomainError`. Errors carry
+structured fields (the field, the value, the entity, the rule) and build their own
+message from them, so a host can both show the message and act on the fields.
+
+* Bad input raises :class:`InvalidInputError` (also a :class:`ValueError`) or
+  :class:`TypeMismatchError` (also a :class:`TypeError`), or one of their subclasses.
+* A business rule that refuses an operation raises a :class:`RuleViolationError`.
+* Ports raise :class:`NotFoundError`, :class:`ConcurrencyConflictError` and
+  :class:`IdempotencyConflictError`, never a driver's exception.
+
+>>> from decimal import Decimal
+>>> from servicedomain import Money
+>>> try:
+...     Money(0.1, "EUR")  # type: ignore[arg-type]
+... except InvalidAmountError as error:
+...     print(error.field, "|", error)
+amount | amount=0.1: a float is not money; pass a Decimal or an int
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AlreadyExistsError",
+    "AmbiguousLocalTimeError",
+    "ConcurrencyConflictError",
+    "CurrencyMismatchError",
+    "IdempotencyConflictError",
+    "InvalidAmountError",
+    "InvalidCalendarError",
+    "InvalidInputError",
+    "InvalidOperationError",
+    "InvalidPeriodError",
+    "InvalidRatiosError",
+    "InvalidScheduleError",
+    "InvalidTimezoneError",
+    "NaiveDatetimeError",
+    "NonexistentLocalTimeError",
+    "NotFoundError",
+    "RuleViolationError",
+    "ServiceDomainError",
+    "TypeMismatchError",
+    "UnknownCurrencyError",
+]
+
+
+def _show(value: object) -> str:
+    """Render a value for a message: repr, shortened so a huge input stays readable."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ServiceDomainError(Exception):
+    """The root of every error raised by servicedomain."""
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+class InvalidInputError(ServiceDomainError, ValueError):
+    """A value given to the library is not acceptable.
+
+    Attributes:
+        field: the name of the argument or attribute that was wrong (dotted for nested
+            values, e.g. ``"weights[2]"``).
+        value: the value that was given.
+        reason: why it was refused, in words.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={_show(value)}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.value, self.reason))
+
+
+class TypeMismatchError(InvalidInputError, TypeError):
+    """A value has the wrong type (a ``date`` where a ``datetime`` is expected, ...).
+
+    It is also a :class:`TypeError`, so callers' existing ``except TypeError`` keep working.
+    """
+
+
+class InvalidAmountError(InvalidInputError):
+    """An amount is not exact money (float, bool, NaN, infinity, string, too many decimals)."""
+
+
+class UnknownCurrencyError(InvalidInputError):
+    """A currency code is malformed or not in the currency table."""
+
+
+class CurrencyMismatchError(InvalidInputError):
+    """Two amounts in different currencies were combined or compared.
+
+    Attributes:
+        left: the currency code on the left of the operation.
+        right: the currency code on the right.
+    """
+
+    def __init__(self, field: str, left: str, right: str) -> None:
+        self.left = left
+        self.right = right
+        super().__init__(field, right, f"currency {right} does not match {left}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.left, self.right))
+
+
+class InvalidOperationError(InvalidInputError, TypeError):
+    """An operation money does not support (Money x Money, division by zero, ...)."""
+
+
+class InvalidRatiosError(InvalidInputError):
+    """Allocation weights are empty, negative, all zero, or not exact numbers."""
+
+
+class InvalidPeriodError(InvalidInputError):
+    """A date range or period is empty, inverted, or outside what it must lie in."""
+
+
+class InvalidScheduleError(InvalidInputError):
+    """A period code or schedule is malformed: unknown unit, count <= 0, bad anchor."""
+
+
+class NaiveDatetimeError(TypeMismatchError):
+    """A naive ``datetime`` was given where an instant (an aware datetime) is needed."""
+
+
+class InvalidTimezoneError(InvalidInputError):
+    """A time zone is unknown, a fixed offset where a named zone is needed, or pytz.
+
+    A pytz zone attached with ``replace()`` gives local mean time offsets (+00:09 for
+    Paris), so pytz zones are refused; use :class:`zoneinfo.ZoneInfo`.
+    """
+
+
+class NonexistentLocalTimeError(InvalidInputError):
+    """A local wall time falls in a DST gap (it never shows on the clock that day)."""
+
+
+class AmbiguousLocalTimeError(InvalidInputError):
+    """A local wall time occurs twice (DST fall-back) and no policy chose one."""
+
+
+class InvalidCalendarError(InvalidInputError):
+    """A working calendar has no working time, bad slots, or a search ran past its horizon."""
+
+
+# ---------------------------------------------------------------------- business rules
+
+
+class RuleViolationError(ServiceDomainError):
+    """A business rule refused an operation.
+
+    Attributes:
+        entity_id: the entity the operation was applied to.
+        rule: a short, stable name of the rule (e.g. ``"stage.may_post"``).
+        detail: the explanation, in words.
+    """
+
+    def __init__(self, entity_id: str, rule: str, detail: str) -> None:
+        self.entity_id = entity_id
+        self.rule = rule
+        self.detail = detail
+        super().__init__(f"{entity_id}: rule {rule} refused the operation: {detail}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.rule, self.detail))
+
+
+# ------------------------------------------------------------------------------- ports
+
+
+class NotFoundError(ServiceDomainError, LookupError):
+    """A port holds no entity with this id.
+
+    Attributes:
+        entity_type: the kind of entity looked for (e.g. ``"ServiceOrder"``).
+        entity_id: the id that was not found.
+    """
+
+    def __init__(self, entity_type: str, entity_id: str) -> None:
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        super().__init__(f"{entity_type} id={_show(entity_id)}: not found")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_type, self.entity_id))
+
+
+class ConcurrencyConflictError(ServiceDomainError):
+    """A save expected a version the store no longer holds (someone else wrote first).
+
+    Attributes:
+        entity_type: the kind of entity.
+        entity_id: its id.
+        expected_version: the version the writer started from (``None``: it expected
+            the entity not to exist yet).
+        actual_version: the version the store holds (``None``: it holds none).
+    """
+
+    def __init__(
+        self,
+        entity_type: str,
+        entity_id: str,
+        expected_version: int | None,
+        actual_version: int | None,
+    ) -> None:
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"{entity_type} id={_show(entity_id)}: expected_version={expected_version!r} "
+            f"but the store holds version {actual_version!r}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.entity_type, self.entity_id, self.expected_version, self.actual_version),
+        )
+
+
+class AlreadyExistsError(ConcurrencyConflictError):
+    """``add`` was given an id the store already holds."""
+
+    def __init__(self, entity_type: str, entity_id: str, actual_version: int | None) -> None:
+        super().__init__(entity_type, entity_id, None, actual_version)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_type, self.entity_id, self.actual_version))
+
+
+class IdempotencyConflictError(ServiceDomainError):
+    """The same natural key was given again with a different payload.
+
+    Attributes:
+        key: the natural key (e.g. subscription, period, kind).
+        field: the first field whose value differs.
+        stored: the value already stored.
+        given: the value given now.
+    """
+
+    def __init__(self, key: object, field: str, stored: object, given: object) -> None:
+        self.key = key
+        self.field = field
+        self.stored = stored
+        self.given = given
+        super().__init__(
+            f"key={_show(key)}: {field}={_show(given)} differs from the stored "
+            f"{field}={_show(stored)}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.key, self.field, self.stored, self.given))

@@ -1,0 +1,9 @@
+"""Tools for testing code built on servicedomain (the ``[testing]`` extra).
+
+* :mod:`servicedomain.testing.strategies`: Hypothesis strategies for the library's values.
+* :mod:`servicedomain.testing.contracts`: pytest suites that prove a port adapter right.
+
+``import servicedomain`` never imports this package; it needs Hypothesis and pytest.
+"""
+
+from __future__ import annotations
