@@ -1,15 +1,152 @@
-"""Hypothesis strategies for servicedomain's values (plural nouns, keyword-only bounds)."""
+"""Hypothesis strategies for servicedomain's values.
+
+Strategies are plural nouns with keyword-only bounds, as in Hypothesis itself. They are
+also registered for their types through Hypothesis's entry point, so
+``st.from_type(Money)`` works as soon as servicedomain is installed.
+
+>>> from hypothesis import given
+>>> @given(monies(currency="EUR", min_value=Decimal("0.00"), max_value=Decimal("100.00")))
+... def test_fee_is_in_bounds(fee: Money) -> None:
+...     assert Money(0, "EUR") <= fee <= Money(100, "EUR")
+>>> test_fee_is_in_bounds()
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 from hypothesis import strategies as st
 
-from servicedomain.money import Currency, Money
+from servicedomain.money import ISO_4217, Currency, CurrencyTable, Money
+from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
 
-__all__ = ["register_type_strategies"]
+__all__ = [
+    "DEFAULT_ZONES",
+    "aware_datetimes",
+    "currencies",
+    "date_ranges",
+    "monies",
+    "period_codes",
+    "zones",
+]
+
+DEFAULT_ZONES: tuple[str, ...] = (
+    "UTC",
+    "Europe/Paris",  # DST, +01:00/+02:00
+    "Europe/London",  # DST at 01:00 UTC, +00:00 in winter
+    "America/New_York",  # DST, negative offsets
+    "America/Sao_Paulo",  # southern hemisphere, DST abolished in 2019
+    "Australia/Sydney",  # southern hemisphere DST
+    "Australia/Lord_Howe",  # a 30-minute DST shift
+    "Asia/Kolkata",  # a half-hour offset
+    "Asia/Kathmandu",  # a 45-minute offset
+    "Pacific/Chatham",  # +12:45/+13:45 with DST
+    "Pacific/Apia",  # skipped 2011-12-30 entirely
+    "Europe/Dublin",  # negative DST (winter time is the "summer" offset in the tz data)
+    "Africa/Casablanca",  # DST suspended during Ramadan
+    "Asia/Tokyo",  # no DST
+)
+"""Zones chosen for their traps: DST both ways, half-hour and 45-minute offsets,
+negative DST, a skipped day."""
+
+_MAX_AMOUNT = Decimal("1e12")
 
 
-def register_type_strategies() -> None:
-    """Make ``st.from_type`` build servicedomain's value types."""
-    st.register_type_strategy(Currency, st.just(Currency.of("EUR")))
-    st.register_type_strategy(Money, st.just(Money.zero("EUR")))
+def currencies(
+    *, codes: Sequence[str] | None = None, table: CurrencyTable = ISO_4217
+) -> st.SearchStrategy[Currency]:
+    """Currencies from ``table`` (default: every active ISO 4217 currency).
+
+    Args:
+        codes: only these codes (each must be in ``table``).
+        table: where to look the codes up.
+    """
+    chosen = sorted(table) if codes is None else [table.get(code).code for code in codes]
+    return st.sampled_from([table.get(code) for code in chosen])
+
+
+def monies(
+    *,
+    currency: Currency | str | None = None,
+    min_value: Decimal | int | None = None,
+    max_value: Decimal | int | None = None,
+) -> st.SearchStrategy[Money]:
+    """Exact amounts, rounded to their currency's minor units.
+
+    Args:
+        currency: one currency (a Currency or an ISO code); default: any ISO currency.
+        min_value: the smallest amount (default -10^12).
+        max_value: the largest amount (default 10^12).
+    """
+    low = Decimal(-_MAX_AMOUNT if min_value is None else min_value)
+    high = Decimal(_MAX_AMOUNT if max_value is None else max_value)
+    chosen = (
+        currencies()
+        if currency is None
+        else st.just(currency if isinstance(currency, Currency) else Currency.of(currency))
+    )
+
+    def amounts(money_currency: Currency) -> st.SearchStrategy[Money]:
+        scale = 10**money_currency.minor_units
+        lowest = int((low * scale).to_integral_value(rounding="ROUND_CEILING"))
+        highest = int((high * scale).to_integral_value(rounding="ROUND_FLOOR"))
+        return st.integers(lowest, highest).map(
+            lambda units: Money.from_minor_units(units, money_currency)
+        )
+
+    return chosen.flatmap(amounts)
+
+
+def date_ranges(
+    *,
+    min_value: date = date(1999, 1, 1),
+    max_value: date = date(2101, 12, 31),
+    max_days: int = 800,
+) -> st.SearchStrategy[DateRange]:
+    """Non-empty half-open date ranges inside ``[min_value, max_value]``.
+
+    Args:
+        min_value: the earliest start.
+        max_value: the latest end (exclusive end of the range may equal it).
+        max_days: the longest range in days.
+    """
+    starts = st.dates(min_value=min_value, max_value=max_value - timedelta(days=1))
+    return starts.flatmap(
+        lambda start: st.integers(1, min(max_days, (max_value - start).days)).map(
+            lambda days: DateRange(start, start + timedelta(days=days))
+        )
+    )
+
+
+def period_codes(
+    *, units: Sequence[PeriodUnit] | None = None, max_count: int = 4
+) -> st.SearchStrategy[PeriodCode]:
+    """Period codes: a unit (day, week, month, quarter, half-year, year) times 1..max_count."""
+    chosen = list(PeriodUnit) if units is None else list(units)
+    return st.builds(PeriodCode, st.sampled_from(chosen), st.integers(1, max_count))
+
+
+def zones(*, names: Sequence[str] = DEFAULT_ZONES) -> st.SearchStrategy[ZoneInfo]:
+    """IANA zones (default: :data:`DEFAULT_ZONES`, picked for their DST traps)."""
+    return st.sampled_from([ZoneInfo(name) for name in names])
+
+
+def aware_datetimes(
+    *,
+    min_value: datetime = datetime(2000, 1, 1, tzinfo=UTC),
+    max_value: datetime = datetime(2040, 12, 31, tzinfo=UTC),
+    timezones: st.SearchStrategy[ZoneInfo] | None = None,
+) -> st.SearchStrategy[datetime]:
+    """Aware instants between two instants, expressed in zones from ``timezones``.
+
+    Every value is an existing, unambiguous reading of its zone's clock: it is built
+    from a UTC instant and converted, so DST gaps and overlaps are crossed correctly.
+    """
+    span = int((max_value - min_value).total_seconds())
+    instants = st.integers(0, span).map(lambda seconds: min_value + timedelta(seconds=seconds))
+    return st.tuples(instants, zones() if timezones is None else timezones).map(
+        lambda pair: pair[0].astimezone(pair[1])
+    )

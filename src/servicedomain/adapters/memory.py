@@ -1,0 +1,405 @@
+"""In-memory adapters: the reference implementation of the repository ports.
+
+* :class:`InMemoryStore` is the "database": committed snapshots, one table per entity
+  type, behind a lock, so several threads can share one store.
+* :class:`InMemoryUnitOfWork` stages writes and commits them all or none: under the
+  store's lock it re-checks every expected version (and that every added id is still
+  free) before it applies anything. Events collected in it are published on commit.
+* :class:`InMemoryRepository` implements :class:`~servicedomain.ports.Repository` over
+  one table, through a unit of work (writes are staged) or on its own (each write
+  commits at once).
+* :class:`InMemoryEventPublisher` records the events published to it.
+
+Snapshots are frozen values, so they are stored as they are, without copies.
+
+>>> import attrs
+>>> @attrs.frozen
+... class Widget:
+...     id: str
+...     version: int
+...     name: str
+>>> store = InMemoryStore()
+>>> with InMemoryUnitOfWork(store) as uow:
+...     uow.repository(Widget).add(Widget("W-1", 1, "pump"))
+...     uow.commit()
+>>> widgets = store.repository(Widget)
+>>> widgets.save(Widget("W-1", 2, "valve"), expected_version=1)
+>>> widgets.get("W-1")
+Widget(id='W-1', version=2, name='valve')
+>>> widgets.save(Widget("W-1", 2, "gauge"), expected_version=1)
+Traceback (most recent call last):
+servicedomain.errors.ConcurrencyConflictError: Widget id='W-1': expected_version=1 but ... 2
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar, cast
+
+import attrs
+
+from servicedomain.errors import (
+    AlreadyExistsError,
+    ConcurrencyConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TypeMismatchError,
+)
+from servicedomain.events import DomainEvent
+from servicedomain.ports import Entity, EventPublisher
+
+__all__ = [
+    "InMemoryEventPublisher",
+    "InMemoryRepository",
+    "InMemoryStore",
+    "InMemoryUnitOfWork",
+]
+
+EntityT = TypeVar("EntityT", bound=Entity)
+
+
+def _check_id(field: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeMismatchError(field, value, "an entity id is a str")
+
+
+def _check_version(field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeMismatchError(field, value, "a version is an int")
+
+
+def _check_limit(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeMismatchError("limit", value, "a limit is an int")
+    if value < 1:
+        raise InvalidInputError("limit", value, "a limit is at least 1")
+
+
+def _check_event(field: str, value: object) -> DomainEvent:
+    if not isinstance(value, DomainEvent):
+        raise TypeMismatchError(field, value, "expected a DomainEvent")
+    return value
+
+
+# A table is identified by its entity type (the class, not its name: two classes that
+# share a name in different modules get two tables).
+_Key = tuple[type[Any], str]
+
+
+@attrs.frozen
+class _Write:
+    """One staged write: the new snapshot and the version the store must still hold.
+
+    ``expected_version`` is ``None`` for an add: the id must still be free.
+    """
+
+    entity_type: type[Any]
+    entity: Entity
+    expected_version: int | None
+
+    @property
+    def key(self) -> _Key:
+        return (self.entity_type, self.entity.id)
+
+    def check(self, current: Entity | None) -> None:
+        """Raise unless a store holding ``current`` (``None``: no entity) takes this write.
+
+        Raises:
+            AlreadyExistsError: an add, and the id is taken.
+            NotFoundError: a save, and there is no entity with this id.
+            ConcurrencyConflictError: a save, and the entity is at another version.
+        """
+        name, entity_id = self.entity_type.__name__, self.entity.id
+        if self.expected_version is None:
+            if current is not None:
+                raise AlreadyExistsError(name, entity_id, current.version)
+        elif current is None:
+            raise NotFoundError(name, entity_id)
+        elif current.version != self.expected_version:
+            raise ConcurrencyConflictError(name, entity_id, self.expected_version, current.version)
+
+
+class InMemoryStore:
+    """Committed snapshots in memory, one table per entity type.
+
+    Reads and commits hold one lock, so a reader never sees half of a commit and
+    concurrent commits are checked and applied one at a time. Share one store between
+    threads; give each thread its own :class:`InMemoryUnitOfWork`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tables: dict[type[Any], dict[str, Entity]] = {}
+
+    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
+        """A repository of ``entity_type`` whose writes commit at once, one by one."""
+        return InMemoryRepository(self, entity_type)
+
+    def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
+        with self._lock:
+            return self._tables.get(entity_type, {}).get(entity_id)
+
+    def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
+        with self._lock:
+            return dict(self._tables.get(entity_type, {}))
+
+    def _apply(self, writes: Sequence[_Write]) -> None:
+        """Apply every write, or none if one no longer matches the committed state.
+
+        Raises:
+            AlreadyExistsError: an added id is no longer free.
+            ConcurrencyConflictError: a saved entity is no longer at its expected version.
+        """
+        with self._lock:
+            for write in writes:
+                write.check(self._tables.get(write.entity_type, {}).get(write.entity.id))
+            for write in writes:
+                self._tables.setdefault(write.entity_type, {})[write.entity.id] = write.entity
+
+
+class InMemoryEventPublisher:
+    """An event publisher that records what it is given, in order (thread-safe).
+
+    >>> from datetime import UTC, datetime
+    >>> publisher = InMemoryEventPublisher()
+    >>> event = DomainEvent(entity_id="SO-1", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> publisher.publish([event])
+    >>> [event.entity_id for event in publisher.published]
+    ['SO-1']
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._published: list[DomainEvent] = []
+
+    @property
+    def published(self) -> tuple[DomainEvent, ...]:
+        """Every event published so far, oldest first."""
+        with self._lock:
+            return tuple(self._published)
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Record ``events`` after those published before."""
+        with self._lock:
+            self._published.extend(events)
+
+
+class InMemoryUnitOfWork:
+    """A unit of work over an :class:`InMemoryStore`: stages writes, commits all or none.
+
+    Reads through :meth:`repository` see the committed data plus this unit of work's
+    own staged writes; other units of work see the writes only once committed. Leaving
+    the ``with`` block without :meth:`commit` (or with an exception) rolls back. After a
+    commit or a rollback, successful or not, the unit of work starts afresh and can be
+    used again. A unit of work belongs to one thread.
+
+    Args:
+        store: the store to read from and commit to.
+        publisher: where the collected events go on commit (optional; they are also
+            kept in :attr:`published`).
+    """
+
+    def __init__(self, store: InMemoryStore, *, publisher: EventPublisher | None = None) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._staged: dict[_Key, _Write] = {}
+        self._events: list[DomainEvent] = []
+        self._published: list[DomainEvent] = []
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @property
+    def published(self) -> tuple[DomainEvent, ...]:
+        """The events this unit of work has committed so far, oldest first."""
+        return tuple(self._published)
+
+    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
+        """The repository of ``entity_type`` whose writes this unit of work stages."""
+        return InMemoryRepository(self._store, entity_type, unit_of_work=self)
+
+    def collect(self, events: Iterable[DomainEvent]) -> None:
+        """Stage events to publish when this unit of work commits.
+
+        Raises:
+            TypeMismatchError: an item is not a :class:`~servicedomain.events.DomainEvent`
+                (nothing is staged).
+        """
+        self._events.extend(
+            [_check_event(f"events[{index}]", event) for index, event in enumerate(events)]
+        )
+
+    def commit(self) -> None:
+        """Apply every staged write, or none; then publish the collected events.
+
+        The staging is cleared whatever happens. Events are published only after the
+        writes are committed; an error from the publisher propagates, and the writes
+        stay committed.
+
+        Raises:
+            AlreadyExistsError: another unit of work committed an id this one adds.
+            ConcurrencyConflictError: another unit of work committed a new version of an
+                entity this one saves. Nothing was written and nothing is published.
+        """
+        writes, events = list(self._staged.values()), self._events
+        self.rollback()
+        self._store._apply(writes)
+        self._published.extend(events)
+        if events and self._publisher is not None:
+            self._publisher.publish(tuple(events))
+
+    def rollback(self) -> None:
+        """Discard the staged writes and events."""
+        self._staged = {}
+        self._events = []
+
+    def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
+        staged = self._staged.get((entity_type, entity_id))
+        return staged.entity if staged is not None else self._store._get(entity_type, entity_id)
+
+    def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
+        rows = self._store._rows(entity_type)
+        rows.update(
+            (write.entity.id, write.entity)
+            for write in self._staged.values()
+            if write.entity_type is entity_type
+        )
+        return rows
+
+    def _stage(self, write: _Write) -> None:
+        """Stage a write; a second write of the same entity keeps the first expectation.
+
+        The commit checks the store against what this unit of work started from: an add
+        followed by saves stays an add, and repeated saves keep the first version.
+        """
+        earlier = self._staged.get(write.key)
+        if earlier is not None:
+            write = attrs.evolve(write, expected_version=earlier.expected_version)
+        self._staged[write.key] = write
+
+
+class InMemoryRepository(Generic[EntityT]):
+    """A :class:`~servicedomain.ports.Repository` of one entity type, in memory.
+
+    Get one from :meth:`InMemoryUnitOfWork.repository` (writes are staged until the
+    unit of work commits) or from :meth:`InMemoryStore.repository` (each write commits
+    at once). A write is checked against what the repository sees when it is made, and
+    again against the store when it commits.
+
+    Args:
+        store: the store the entities live in.
+        entity_type: the class of the entities (its instances and its subclasses').
+        unit_of_work: the unit of work to stage writes in; ``None`` commits each write.
+    """
+
+    def __init__(
+        self,
+        store: InMemoryStore,
+        entity_type: type[EntityT],
+        *,
+        unit_of_work: InMemoryUnitOfWork | None = None,
+    ) -> None:
+        self._store = store
+        self._entity_type = entity_type
+        self._unit_of_work = unit_of_work
+
+    @property
+    def entity_type(self) -> type[EntityT]:
+        """The class of the entities this repository holds."""
+        return self._entity_type
+
+    def get(self, entity_id: str) -> EntityT:
+        """The stored entity with this id.
+
+        Raises:
+            NotFoundError: no entity with this id.
+            TypeMismatchError: ``entity_id`` is not a str.
+        """
+        _check_id("entity_id", entity_id)
+        found = self._session()._get(self._entity_type, entity_id)
+        if found is None:
+            raise NotFoundError(self._entity_type.__name__, entity_id)
+        return cast("EntityT", found)
+
+    def add(self, entity: EntityT) -> None:
+        """Store a new entity.
+
+        Raises:
+            AlreadyExistsError: an entity with this id exists.
+            TypeMismatchError: ``entity`` is not of this repository's type, or its id is
+                not a str, or its version not an int.
+        """
+        self._write(entity, None)
+
+    def save(self, entity: EntityT, *, expected_version: int) -> None:
+        """Replace the stored entity, if it is still at ``expected_version``.
+
+        Raises:
+            ConcurrencyConflictError: the stored version is not ``expected_version``.
+            NotFoundError: no entity with this id.
+            InvalidInputError: ``entity.version`` is not greater than ``expected_version``.
+            TypeMismatchError: ``entity`` is not of this repository's type, or
+                ``expected_version`` is not an int.
+        """
+        _check_version("expected_version", expected_version)
+        self._write(entity, expected_version)
+
+    def list(
+        self, *, after_id: str | None = None, limit: int | None = None
+    ) -> builtins.list[EntityT]:
+        """Entities in id order: those with an id after ``after_id``, at most ``limit``.
+
+        Raises:
+            InvalidInputError: ``limit`` is below 1.
+            TypeMismatchError: ``limit`` is not an int or ``after_id`` not a str.
+        """
+        if after_id is not None:
+            _check_id("after_id", after_id)
+        if limit is not None:
+            _check_limit(limit)
+        rows = self._session()._rows(self._entity_type)
+        ids = sorted(key for key in rows if after_id is None or key > after_id)
+        return [cast("EntityT", rows[key]) for key in ids[:limit]]
+
+    def _session(self) -> InMemoryUnitOfWork:
+        """The unit of work to go through: this repository's, or one for a single write."""
+        if self._unit_of_work is not None:
+            return self._unit_of_work
+        return InMemoryUnitOfWork(self._store)
+
+    def _write(self, entity: object, expected_version: int | None) -> None:
+        """Check a write against what this repository sees, then stage it (or commit it)."""
+        if not isinstance(entity, self._entity_type):
+            raise TypeMismatchError(
+                "entity", entity, f"this repository holds {self._entity_type.__name__} values"
+            )
+        _check_id("id", entity.id)
+        _check_version("version", entity.version)
+        if expected_version is not None and entity.version <= expected_version:
+            raise InvalidInputError(
+                "version",
+                entity.version,
+                f"a saved entity's version must be greater than "
+                f"expected_version={expected_version}",
+            )
+        write = _Write(self._entity_type, entity, expected_version)
+        session = self._session()
+        write.check(session._get(self._entity_type, entity.id))
+        session._stage(write)
+        if session is not self._unit_of_work:
+            session.commit()
+
+    def __repr__(self) -> str:
+        mode = "staged" if self._unit_of_work is not None else "autocommit"
+        return f"InMemoryRepository({self._entity_type.__name__}, {mode})"

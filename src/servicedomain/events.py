@@ -1,0 +1,68 @@
+"""Domain events: frozen records of what happened to an entity, and when.
+
+An operation on an entity returns the new snapshot and the events it caused; an
+application service hands the events to the unit of work, which publishes them once the
+new state is committed (see :class:`servicedomain.ports.EventPublisher`).
+
+Every event subclasses :class:`DomainEvent`, which carries the id of the entity and the
+instant it happened (an aware datetime). Subclasses are ``@attrs.frozen(kw_only=True)``
+and add their own fields:
+
+>>> from datetime import UTC, datetime
+>>> @attrs.frozen(kw_only=True)
+... class StageChanged(DomainEvent):
+...     to_stage: str
+>>> event = StageChanged(
+...     entity_id="SO-1", occurred_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), to_stage="DONE"
+... )
+>>> event.name, event.entity_id, event.to_stage
+('StageChanged', 'SO-1', 'DONE')
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.instants import require_instant
+
+__all__ = ["DomainEvent"]
+
+
+def _check_entity_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeMismatchError("entity_id", value, "an entity id is a str")
+    if not value:
+        raise InvalidInputError("entity_id", value, "an entity id is not empty")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class DomainEvent:
+    """Something that happened to an entity: the base of every domain event.
+
+    Events are values: frozen, compared by class and fields, and hashable.
+
+    Attributes:
+        entity_id: the id of the entity the event happened to.
+        occurred_at: when it happened, an aware datetime.
+
+    Raises:
+        TypeMismatchError: ``entity_id`` is not a str, or ``occurred_at`` is not a
+            datetime (a ``date`` included).
+        NaiveDatetimeError: ``occurred_at`` is a naive datetime.
+        InvalidTimezoneError: ``occurred_at`` has a pytz zone attached with ``replace()``.
+        InvalidInputError: ``entity_id`` is empty.
+    """
+
+    entity_id: str = attrs.field(validator=lambda _i, _a, v: _check_entity_id(v))
+    occurred_at: datetime = attrs.field(
+        validator=lambda _i, _a, v: require_instant(v, "occurred_at")
+    )
+
+    @property
+    def name(self) -> str:
+        """The event's class name (``"StageChanged"``), e.g. for a message topic."""
+        return type(self).__name__

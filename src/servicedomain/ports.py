@@ -1,0 +1,187 @@
+"""Ports: what servicedomain needs from a host, as :class:`typing.Protocol` classes.
+
+A host implements these with its own storage and infrastructure; its classes need not
+inherit from anything here, they only need the right methods. The domain depends on
+these protocols and never on an adapter. :mod:`servicedomain.adapters.memory` is the
+reference implementation, and :mod:`servicedomain.testing.contracts` holds the pytest
+suites that prove an implementation right.
+
+Every protocol is :func:`~typing.runtime_checkable`, so ``isinstance(obj, Repository)``
+tells whether ``obj`` has the methods (not whether their signatures are right; mypy
+checks that).
+
+Ports raise only servicedomain's errors, never a driver's exception:
+
+* :class:`~servicedomain.errors.NotFoundError`: no entity with this id.
+* :class:`~servicedomain.errors.AlreadyExistsError`: ``add`` of an id the store holds.
+* :class:`~servicedomain.errors.ConcurrencyConflictError`: the store no longer holds the
+  version a writer started from (optimistic concurrency, law P1).
+* :class:`~servicedomain.errors.InvalidInputError` (or its subclass
+  :class:`~servicedomain.errors.TypeMismatchError`): a bad argument.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, TypeVar, runtime_checkable
+
+from servicedomain.events import DomainEvent
+
+__all__ = [
+    "Clock",
+    "Entity",
+    "EventPublisher",
+    "Repository",
+    "UnitOfWork",
+]
+
+
+@runtime_checkable
+class Entity(Protocol):
+    """What a repository stores: a frozen snapshot with an id and a version.
+
+    An operation on an entity returns a new snapshot whose ``version`` is higher than
+    the old one (by 1 per operation); the repository's ``save`` checks the version the
+    writer started from. ``@attrs.frozen`` classes with ``id: str`` and ``version: int``
+    fields match this protocol.
+    """
+
+    @property
+    def id(self) -> str:
+        """The entity's id, unique within its type."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """The entity's version: it grows with every change."""
+        ...
+
+
+EntityT = TypeVar("EntityT", bound=Entity)
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The source of the current time. The domain never reads the wall clock itself."""
+
+    def now(self) -> datetime:
+        """The current instant: an aware datetime in UTC."""
+        ...
+
+
+@runtime_checkable
+class Repository(Protocol[EntityT]):
+    """The store of one kind of entity (one repository per aggregate).
+
+    The contract (checked by :class:`servicedomain.testing.contracts.RepositoryContract`):
+
+    * ``get(entity_id)`` returns the stored snapshot, equal to the one saved; an unknown
+      id raises :class:`~servicedomain.errors.NotFoundError`.
+    * ``add(entity)`` stores a new entity; an id the store already holds raises
+      :class:`~servicedomain.errors.AlreadyExistsError`.
+    * ``save(entity, expected_version=v)`` is a compare-and-set: it succeeds only if the
+      stored version is ``v`` and otherwise raises
+      :class:`~servicedomain.errors.ConcurrencyConflictError`, changing nothing (law
+      P1). Of N writers starting from version ``v``, exactly one wins. An unknown id
+      raises :class:`~servicedomain.errors.NotFoundError`. The domain bumps versions,
+      so ``entity.version`` must be greater than ``v``; otherwise
+      :class:`~servicedomain.errors.InvalidInputError` naming ``"version"``.
+    * ``list(after_id=..., limit=...)`` returns entities in id order, those with an id
+      greater than ``after_id`` (keyset pagination), at most ``limit`` of them; a
+      ``limit`` below 1 raises :class:`~servicedomain.errors.InvalidInputError`.
+
+    Inside a :class:`UnitOfWork`, a conflict may be detected when the write is made or
+    when the unit of work commits; either way nothing of the unit of work is written.
+    """
+
+    def get(self, entity_id: str) -> EntityT:
+        """The stored entity with this id.
+
+        Raises:
+            NotFoundError: the store holds no entity with this id.
+        """
+        ...
+
+    def add(self, entity: EntityT) -> None:
+        """Store a new entity.
+
+        Raises:
+            AlreadyExistsError: the store already holds an entity with this id.
+        """
+        ...
+
+    def save(self, entity: EntityT, *, expected_version: int) -> None:
+        """Replace the stored entity, if the store still holds ``expected_version``.
+
+        Raises:
+            ConcurrencyConflictError: the stored version is not ``expected_version``.
+            NotFoundError: the store holds no entity with this id.
+            InvalidInputError: ``entity.version`` is not greater than
+                ``expected_version`` (the field is ``"version"``).
+        """
+        ...
+
+    def list(
+        self, *, after_id: str | None = None, limit: int | None = None
+    ) -> builtins.list[EntityT]:
+        """Entities in id order: those after ``after_id``, at most ``limit`` of them.
+
+        Raises:
+            InvalidInputError: ``limit`` is below 1.
+        """
+        ...
+
+
+@runtime_checkable
+class UnitOfWork(Protocol):
+    """A business transaction: the writes made through it are committed all or none.
+
+    Use it as a context manager. ``__enter__`` returns the unit of work itself;
+    leaving the ``with`` block without :meth:`commit` (or with an exception, which
+    propagates) rolls back whatever was not committed. The same unit of work can be
+    entered again, and each ``with`` block starts afresh, so an application service can
+    be given one unit of work and use it call after call. A batch with one conflicting
+    or failing item writes nothing (law P2), and after a failure a retry gives the same
+    store as one successful run (law P4).
+
+    A host's unit of work exposes its repositories (as typed attributes or through an
+    accessor); how is the host's choice.
+    """
+
+    def __enter__(self) -> Self:
+        """Start the unit of work and return it."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed; never swallow an exception."""
+        ...
+
+    def commit(self) -> None:
+        """Write every change made through this unit of work, or none of them.
+
+        Raises:
+            ConcurrencyConflictError: a write conflicts with what another unit of work
+                committed first; nothing was written.
+        """
+        ...
+
+    def rollback(self) -> None:
+        """Discard every change not yet committed."""
+        ...
+
+
+@runtime_checkable
+class EventPublisher(Protocol):
+    """Where domain events go once the state that caused them is committed."""
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Deliver these events, in order."""
+        ...

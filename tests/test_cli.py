@@ -1,0 +1,56 @@
+"""`python -m servicedomain`: the demo and --version."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from servicedomain.__main__ import main, run_demo
+
+
+def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    for line in (
+        "0: 2024-01-31 .. 2024-02-28  (29 days)",
+        "1: 2024-02-29 .. 2024-03-30  (31 days)",
+        "2: 2024-03-31 .. 2024-04-29  (30 days)",
+        "3: 2024-04-30 .. 2024-05-30  (31 days)",
+        "[2024-02-15, 2024-04-01)  (46 days)",
+        "[2024-10-01, 2025-01-01)  (92 days)",
+        "part 1: 33.34 EUR",
+        "part 2: 33.33 EUR",
+        "part 3: 33.33 EUR",
+        "sum:    100.00 EUR",
+        "earlier: 2024-03-31 00:30:00+00:00 = 2024-03-31 01:30:00+01:00",
+        "later: 2024-03-31 01:30:00+00:00 = 2024-03-31 03:30:00+02:00",
+    ):
+        assert line in text, line
+
+
+def test_python_dash_m_runs_the_demo() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "servicedomain", "demo"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "33.34 EUR" in result.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == "servicedomain 0.1.0"
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
+    assert "demo" in capsys.readouterr().err

@@ -1,0 +1,80 @@
+"""The public surface: what `import servicedomain` gives, and what it must not import."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from typing import assert_type
+
+import servicedomain
+from servicedomain import errors
+
+
+def test_every_name_in_all_imports() -> None:
+    for name in servicedomain.__all__:
+        assert getattr(servicedomain, name) is not None, name
+
+
+def test_all_is_sorted_and_unique() -> None:
+    names = list(servicedomain.__all__)
+    assert len(names) == len(set(names))
+    constants = [n for n in names if n.isupper()]
+    assert names[: len(constants)] == sorted(constants)
+    others = names[len(constants) :]
+    assert others == sorted(others, key=lambda n: (n[0].islower() or n.startswith("_"), n))
+
+
+def test_version_matches_the_installed_metadata() -> None:
+    assert servicedomain.__version__ == importlib.metadata.version("servicedomain") == "0.1.0"
+
+
+def test_import_servicedomain_imports_no_adapter_and_no_testing_kit() -> None:
+    code = (
+        "import sys, servicedomain; "
+        "print(sorted(m for m in sys.modules if m.startswith(('servicedomain.adapters', "
+        "'servicedomain.testing', 'hypothesis', 'pytest', 'sqlalchemy'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_every_submodule_all_imports() -> None:
+    for module_name in ("errors", "money", "periods", "instants", "events", "ports"):
+        module = importlib.import_module(f"servicedomain.{module_name}")
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module_name}.{name}"
+
+
+def test_every_error_subclasses_the_root_and_bad_input_a_builtin() -> None:
+    classes = [
+        obj
+        for _, obj in inspect.getmembers(errors, inspect.isclass)
+        if obj.__module__ == errors.__name__
+    ]
+    assert len(classes) >= 20
+    for cls in classes:
+        assert issubclass(cls, errors.ServiceDomainError), cls
+        if issubclass(cls, errors.InvalidInputError):
+            assert issubclass(cls, ValueError), cls
+        if issubclass(cls, errors.TypeMismatchError):
+            assert issubclass(cls, TypeError), cls
+
+
+def test_public_types_are_precise_for_type_checkers() -> None:
+    money = servicedomain.Money(Decimal("1.00"), "EUR")
+    assert_type(money + money, servicedomain.Money)
+    assert_type(money * 3, servicedomain.Money)
+    assert_type(servicedomain.allocate(money, [1, 2]), tuple[servicedomain.Money, ...])
+    period = servicedomain.DateRange(date(2024, 1, 1), date(2024, 2, 1))
+    assert_type(period.days, int)
+    assert_type(period.intersection(period), servicedomain.DateRange | None)
+    schedule = servicedomain.Schedule(servicedomain.MONTHLY, date(2024, 1, 31))
+    assert_type(schedule.period(1), servicedomain.DateRange)
+    assert period.days == 31
