@@ -330,6 +330,9 @@ def test_stepping_past_year_9999_is_a_schedule_error() -> None:
     with pytest.raises(InvalidScheduleError) as caught:
         Schedule(YEARLY, d("9999-01-01")).period(0)
     assert_names_field(caught.value, "k")
+    with pytest.raises(InvalidScheduleError) as caught:
+        Schedule(YEARLY, d("9999-06-01"), Alignment.CALENDAR)  # the next Jan 1 is year 10000
+    assert_names_field(caught.value, "anchor")
 
 
 # --------------------------------------------------------------------------- Schedule
