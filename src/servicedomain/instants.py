@@ -94,7 +94,6 @@ def require_instant(value: object, field: str) -> datetime:
 
     >>> require_instant(datetime(2024, 1, 1), "created_at")
     Traceback (most recent call last):
-    ...
     servicedomain.errors.NaiveDatetimeError: created_at=...: a naive datetime is not an instant...
     """
     if not isinstance(value, datetime):

@@ -7,3 +7,9 @@
 """
 
 from __future__ import annotations
+
+import pytest
+
+# The contract suites use plain asserts; let pytest rewrite them for readable failures
+# in the host's test run, as it does for the host's own test modules.
+pytest.register_assert_rewrite("servicedomain.testing.contracts")
