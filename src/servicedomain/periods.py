@@ -40,6 +40,7 @@ import attrs
 import pendulum
 
 from servicedomain.errors import InvalidPeriodError, InvalidScheduleError, TypeMismatchError
+from servicedomain.instants import require_date
 
 __all__ = [
     # date ranges
@@ -79,15 +80,6 @@ def _add_months(anchor: date, months: int) -> date:
     return date(year, month, day)
 
 
-def _require_date(value: object, field: str) -> date:
-    """``value`` if it is a date and not a datetime (a datetime subclasses date)."""
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeMismatchError(
-            field, value, f"expected a datetime.date (not a datetime), got {type(value).__name__}"
-        )
-    return value
-
-
 def _require_int(value: object, field: str) -> int:
     """``value`` if it is an int and not a bool."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -103,14 +95,14 @@ def _require_range(value: object, field: str) -> DateRange:
 
 
 def _check_date_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_date(value, attribute.name)
+    require_date(value, attribute.name)
 
 
 # -------------------------------------------------------------------------- DateRange
 
 
 def _check_end(instance: DateRange, _attribute: attrs.Attribute[Any], value: object) -> None:
-    end = _require_date(value, "end")
+    end = require_date(value, "end")
     if end <= instance.start:
         raise InvalidPeriodError(
             "end", end, f"end must be after start {instance.start} (ranges are [start, end))"
@@ -164,8 +156,8 @@ class DateRange:
         >>> print(DateRange.inclusive(date(2024, 1, 1), date(2024, 1, 31)))
         [2024-01-01, 2024-02-01)
         """
-        first = _require_date(first, "first")
-        last = _require_date(last, "last")
+        first = require_date(first, "first")
+        last = require_date(last, "last")
         if last < first:
             raise InvalidPeriodError("last", last, f"last must not be before first {first}")
         if last == date.max:
@@ -184,7 +176,7 @@ class DateRange:
 
     def __contains__(self, day: object) -> bool:
         """True when ``start <= day < end``; ``day`` must be a date."""
-        checked = _require_date(day, "day")
+        checked = require_date(day, "day")
         return self.start <= checked < self.end
 
     def covers(self, other: DateRange) -> bool:
@@ -236,7 +228,7 @@ class DateRange:
         """
         cuts: set[date] = set()
         for index, day in enumerate(days):
-            checked = _require_date(day, f"days[{index}]")
+            checked = require_date(day, f"days[{index}]")
             if not self.start <= checked <= self.end:
                 raise InvalidPeriodError(f"days[{index}]", checked, f"not within {self}")
             if self.start < checked < self.end:
@@ -492,7 +484,7 @@ class PeriodCode:
         >>> print(YEARLY.step(date(2024, 2, 29), 1), YEARLY.step(date(2024, 2, 29), 4))
         2025-02-28 2028-02-29
         """
-        return self._step(_require_date(anchor, "anchor"), _require_int(k, "k"))
+        return self._step(require_date(anchor, "anchor"), _require_int(k, "k"))
 
     def _step(self, anchor: date, k: int) -> date:
         """:meth:`step` for arguments already checked (the hot path of schedules)."""
@@ -658,7 +650,7 @@ class Schedule:
         >>> Schedule(MONTHLY, date(2024, 1, 31)).index_of(date(2024, 2, 29))
         1
         """
-        checked = _require_date(day, "day")
+        checked = require_date(day, "day")
         if checked < self.anchor:
             raise InvalidPeriodError("day", checked, f"before the schedule's anchor {self.anchor}")
         grid = self._grid
@@ -694,7 +686,7 @@ class Schedule:
         ...     date(2024, 4, 1))
         True
         """
-        checked = _require_date(day, "day")
+        checked = require_date(day, "day")
         if checked < self.anchor:
             return False
         return self._boundary(self.index_of(checked)) == checked
