@@ -25,6 +25,15 @@ from typing import Any
 
 __all__ = [
     "AlreadyExistsError",
+    "InvalidPriceError",
+    "InvalidQuantityError",
+    "InvalidStageGraphError",
+    "OrderRuleError",
+    "ReasonRequiredError",
+    "StageRuleError",
+    "TransitionNotAllowedError",
+    "UnknownLineError",
+    "UnknownStageError",
     "AmbiguousLocalTimeError",
     "ConcurrencyConflictError",
     "CurrencyMismatchError",
@@ -148,6 +157,29 @@ class AmbiguousLocalTimeError(InvalidInputError):
     """A local wall time occurs twice (DST fall-back) and no policy chose one."""
 
 
+class InvalidQuantityError(InvalidInputError):
+    """A quantity is a float, NaN, negative where it may not be, or too precise."""
+
+
+class InvalidPriceError(InvalidInputError):
+    """A price is negative, or in another currency than the line's."""
+
+
+class InvalidStageGraphError(InvalidInputError):
+    """A stage graph is malformed (roots, duplicate ids, cycles, unknown parents, ...).
+
+    Also raised for a dict that does not describe a graph.
+    """
+
+
+class UnknownStageError(InvalidInputError):
+    """A stage id is not in the stage graph."""
+
+
+class UnknownLineError(InvalidInputError):
+    """A line number is not on the service order."""
+
+
 class InvalidCalendarError(InvalidInputError):
     """A working calendar has no working time, bad slots, or a search ran past its horizon."""
 
@@ -172,6 +204,74 @@ class RuleViolationError(ServiceDomainError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.entity_id, self.rule, self.detail))
+
+
+class TransitionNotAllowedError(RuleViolationError):
+    """A stage change that the stage graph does not declare.
+
+    Only *next* (to a child of the current stage) and *previous* (to its parent) are
+    declared; anything else, including leaving a stage that has no children by going
+    forward, is refused.
+
+    Attributes:
+        from_stage: the stage the entity is in.
+        to_stage: the stage that was asked for.
+    """
+
+    def __init__(self, entity_id: str, from_stage: str, to_stage: str, detail: str = "") -> None:
+        self.from_stage = from_stage
+        self.to_stage = to_stage
+        super().__init__(
+            entity_id,
+            "stage.transition",
+            f"no transition from stage {from_stage!r} to {to_stage!r}"
+            + (f": {detail}" if detail else ""),
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.from_stage, self.to_stage))
+
+
+class StageRuleError(RuleViolationError):
+    """The current stage does not allow an action (modify, delete, cancel, post).
+
+    Attributes:
+        stage_id: the stage whose rule refused.
+        action: the action refused, e.g. ``"post"``; the rule is ``stage.may_<action>``.
+    """
+
+    def __init__(self, entity_id: str, stage_id: str, action: str) -> None:
+        self.stage_id = stage_id
+        self.action = action
+        super().__init__(
+            entity_id, f"stage.may_{action}", f"stage {stage_id!r} does not allow {action}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.stage_id, self.action))
+
+
+class ReasonRequiredError(RuleViolationError):
+    """An action needs a reason code and none was given.
+
+    Attributes:
+        context: what needed the reason, e.g. ``"entering stage 'CANCELED'"``.
+    """
+
+    def __init__(self, entity_id: str, rule: str, context: str) -> None:
+        self.context = context
+        super().__init__(entity_id, rule, f"a reason code is required when {context}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.rule, self.context))
+
+
+class OrderRuleError(RuleViolationError):
+    """A rule of service orders refused an operation; ``rule`` names it.
+
+    For example ``"line.posted"`` (a posted line cannot change) or
+    ``"move.same_agreement"`` (lines move only between orders of one agreement).
+    """
 
 
 # ------------------------------------------------------------------------------- ports

@@ -89,6 +89,9 @@ class Repository(Protocol[EntityT]):
       raises :class:`~servicedomain.errors.NotFoundError`. The domain bumps versions,
       so ``entity.version`` must be greater than ``v``; otherwise
       :class:`~servicedomain.errors.InvalidInputError` naming ``"version"``.
+    * ``remove(entity_id, expected_version=v)`` deletes the entity with the same
+      compare-and-set rule as ``save``; an unknown id raises
+      :class:`~servicedomain.errors.NotFoundError`.
     * ``list(after_id=..., limit=...)`` returns entities in id order, those with an id
       greater than ``after_id`` (keyset pagination), at most ``limit`` of them; a
       ``limit`` below 1 raises :class:`~servicedomain.errors.InvalidInputError`.
@@ -121,6 +124,16 @@ class Repository(Protocol[EntityT]):
             NotFoundError: the store holds no entity with this id.
             InvalidInputError: ``entity.version`` is not greater than
                 ``expected_version`` (the field is ``"version"``).
+        """
+        ...
+
+    def remove(self, entity_id: str, *, expected_version: int) -> None:
+        """Remove the stored entity, if the store still holds ``expected_version``.
+
+        Raises:
+            ConcurrencyConflictError: the stored version is not ``expected_version``;
+                nothing is removed.
+            NotFoundError: the store holds no entity with this id.
         """
         ...
 

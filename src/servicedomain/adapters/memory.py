@@ -93,12 +93,14 @@ _Key = tuple[type[Any], str]
 class _Write:
     """One staged write: the new snapshot and the version the store must still hold.
 
-    ``expected_version`` is ``None`` for an add: the id must still be free.
+    ``expected_version`` is ``None`` for an add: the id must still be free. A removal
+    carries the snapshot it removes and ``removed=True``.
     """
 
     entity_type: type[Any]
     entity: Entity
     expected_version: int | None
+    removed: bool = False
 
     @property
     def key(self) -> _Key:
@@ -157,7 +159,11 @@ class InMemoryStore:
             for write in writes:
                 write.check(self._tables.get(write.entity_type, {}).get(write.entity.id))
             for write in writes:
-                self._tables.setdefault(write.entity_type, {})[write.entity.id] = write.entity
+                table = self._tables.setdefault(write.entity_type, {})
+                if write.removed:
+                    table.pop(write.entity.id, None)
+                else:
+                    table[write.entity.id] = write.entity
 
 
 class InMemoryEventPublisher:
@@ -266,15 +272,19 @@ class InMemoryUnitOfWork:
 
     def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
         staged = self._staged.get((entity_type, entity_id))
-        return staged.entity if staged is not None else self._store._get(entity_type, entity_id)
+        if staged is None:
+            return self._store._get(entity_type, entity_id)
+        return None if staged.removed else staged.entity
 
     def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
         rows = self._store._rows(entity_type)
-        rows.update(
-            (write.entity.id, write.entity)
-            for write in self._staged.values()
-            if write.entity_type is entity_type
-        )
+        for write in self._staged.values():
+            if write.entity_type is not entity_type:
+                continue
+            if write.removed:
+                rows.pop(write.entity.id, None)
+            else:
+                rows[write.entity.id] = write.entity
         return rows
 
     def _stage(self, write: _Write) -> None:
@@ -354,6 +364,26 @@ class InMemoryRepository(Generic[EntityT]):
         """
         _check_version("expected_version", expected_version)
         self._write(entity, expected_version)
+
+    def remove(self, entity_id: str, *, expected_version: int) -> None:
+        """Remove the stored entity, if it is still at ``expected_version``.
+
+        Raises:
+            ConcurrencyConflictError: the stored version is not ``expected_version``.
+            NotFoundError: no entity with this id.
+            TypeMismatchError: ``entity_id`` is not a str or ``expected_version`` not an int.
+        """
+        _check_id("entity_id", entity_id)
+        _check_version("expected_version", expected_version)
+        session = self._session()
+        current = session._get(self._entity_type, entity_id)
+        if current is None:
+            raise NotFoundError(self._entity_type.__name__, entity_id)
+        write = _Write(self._entity_type, current, expected_version, removed=True)
+        write.check(current)
+        session._stage(write)
+        if session is not self._unit_of_work:
+            session.commit()
 
     def list(
         self, *, after_id: str | None = None, limit: int | None = None

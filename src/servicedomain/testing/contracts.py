@@ -233,6 +233,43 @@ class RepositoryContract(abc.ABC, Generic[StoreT, UnitOfWorkT, EntityT]):
         assert raised.value.field == "version"
         assert driver.load_all() == [entity]
 
+    def test_P1_remove_at_the_expected_version_removes(self) -> None:
+        """``remove(id, expected_version=v)`` deletes the entity when the store holds v."""
+        driver = self._driver
+        kept, gone = driver.seed("kept", "gone")
+        driver.remove("gone", gone.version)
+        with pytest.raises(NotFoundError):
+            driver.load("gone")
+        assert driver.load_all() == [kept]
+
+    def test_P1_remove_at_a_stale_version_conflicts_and_keeps_the_entity(self) -> None:
+        """A remove from a version the store no longer holds raises and removes nothing."""
+        driver = self._driver
+        (entity,) = driver.seed("stale-remove")
+        newer = driver.change(entity)
+        driver.commit([(newer, entity.version)])
+        with pytest.raises(ConcurrencyConflictError):
+            driver.remove("stale-remove", entity.version)
+        assert driver.load_all() == [newer]
+
+    def test_remove_of_an_unknown_id_raises_not_found(self) -> None:
+        """``remove`` of an id never added raises NotFoundError."""
+        driver = self._driver
+        driver.seed("present")
+        with pytest.raises(NotFoundError):
+            driver.remove("absent", 1)
+
+    def test_P2_a_remove_that_is_not_committed_removes_nothing(self) -> None:
+        """A remove inside a unit of work left without commit leaves the entity."""
+        driver = self._driver
+        (entity,) = driver.seed("stays")
+        with driver.unit_of_work() as uow:
+            repository = driver.contract.repository(uow)
+            repository.remove("stays", expected_version=entity.version)
+            with pytest.raises(NotFoundError):
+                repository.get("stays")
+        assert driver.load("stays") == entity
+
     # ---------------------------------------------------------------- concurrency
 
     def test_P1_of_n_concurrent_writers_from_one_version_exactly_one_wins(self) -> None:
@@ -514,6 +551,12 @@ class _Driver(Generic[StoreT, UnitOfWorkT, EntityT]):
         """Make the writes in one unit of work, in order, and commit it."""
         with self.unit_of_work() as uow:
             self.write(uow, writes)
+            uow.commit()
+
+    def remove(self, entity_id: str, expected_version: int) -> None:
+        """Remove an entity in one unit of work and commit it."""
+        with self.unit_of_work() as uow:
+            self.contract.repository(uow).remove(entity_id, expected_version=expected_version)
             uow.commit()
 
     def seed(self, *entity_ids: str) -> list[EntityT]:
