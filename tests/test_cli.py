@@ -28,6 +28,16 @@ def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
         "sum:    100.00 EUR",
         "earlier: 2024-03-31 00:30:00+00:00 = 2024-03-31 01:30:00+01:00",
         "later: 2024-03-31 01:30:00+00:00 = 2024-03-31 03:30:00+02:00",
+        "s0 --> s1",
+        "stage -> COMPLETED",
+        "close        COMPLETED  reason DONE",
+        "posted SO-1001 line 1 -> HOUR-000001",
+        "posted SO-1001 line 3 -> FEE-000001",
+        "posting again posts 0 lines",
+        "progress: posted",
+        "SO-1001      all            267.40 EUR       117.40 EUR       150.00 EUR   56.10%",
+        "Signed off: 2026-03-02 12:00+01:00",
+        "Total: 267.40 EUR",
     ):
         assert line in text, line
 

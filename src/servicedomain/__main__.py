@@ -9,14 +9,24 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TextIO
 
 from servicedomain import __version__
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
+from servicedomain.orders import NewLine, ServiceObject, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
+from servicedomain.reports import margin_report, work_receipt
+from servicedomain.services import (
+    change_service_order_stage,
+    create_service_order,
+    post_service_orders,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
 __all__ = ["main"]
 
@@ -59,7 +69,105 @@ def _demo_time(out: TextIO) -> None:
         out.write(f"  02:30 in Paris on 2024-03-31, {policy.value:>7}: {instant} = {shown}\n")
 
 
-DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (_demo_schedules, _demo_money, _demo_time)
+def _demo_service_order(out: TextIO) -> None:
+    _heading(out, "Service orders: from creation to posting, through the stage graph")
+    store = InMemoryStore()
+    clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    graph = EXAMPLE_STAGE_GRAPH
+    out.write("The example stage graph, as Mermaid:\n")
+    out.write("".join(f"  {line}\n" for line in graph.to_mermaid().splitlines()))
+    create_service_order(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        clock,
+        order_id="SO-1001",
+        customer_id="C-100",
+        description="Annual boiler service",
+        service_address="1 Rue de la Paix, 75002 Paris",
+        preferred_technician_id="T-7",
+        service_objects=(ServiceObject("BOILER-1", "Gas boiler X200"),),
+    )
+    orders = store.repository(ServiceOrder)
+    order = orders.get("SO-1001")
+    day = date(2026, 3, 2)
+    for new_line in (
+        NewLine(
+            transaction_type=TransactionType.HOUR,
+            description="Inspection and cleaning",
+            quantity=Decimal("2.5"),
+            unit="h",
+            cost_price=Money(Decimal("42.00"), "EUR"),
+            sales_price=Money(Decimal("85.00"), "EUR"),
+            service_object_id="BOILER-1",
+            execution_date=day,
+        ),
+        NewLine(
+            transaction_type=TransactionType.ITEM,
+            description="Burner gasket",
+            quantity=Decimal(1),
+            unit="pcs",
+            cost_price=Money(Decimal("12.40"), "EUR"),
+            sales_price=Money(Decimal("19.90"), "EUR"),
+            execution_date=day,
+        ),
+        NewLine(
+            transaction_type=TransactionType.FEE,
+            description="Call-out fee",
+            quantity=Decimal(1),
+            cost_price=Money(0, "EUR"),
+            sales_price=Money(Decimal("35.00"), "EUR"),
+            execution_date=day,
+        ),
+    ):
+        changed, _ = order.add_line(graph, new_line, at=clock.now())
+        orders.save(changed, expected_version=order.version)
+        order = changed
+    completed = ReasonCode("DONE", "Work completed on site")
+    for stage, reason in (("PLANNED", None), ("IN_PROCESS", None), ("COMPLETED", completed)):
+        clock.advance(timedelta(hours=1))
+        order = change_service_order_stage(
+            InMemoryServiceUnitOfWork(store), graph, clock, "SO-1001", stage, reason=reason
+        )
+        out.write(f"  stage -> {order.stage_id:<10} (version {order.version})\n")
+    signed, _ = order.sign_off(at=clock.now())
+    orders.save(signed, expected_version=order.version)
+    journals = {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+    result = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        journals,
+        clock,
+        order_ids=["SO-1001"],
+        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
+        types=set(TransactionType),
+    )
+    for order_id, number, transaction_id in result.posted:
+        out.write(f"  posted {order_id} line {number} -> {transaction_id}\n")
+    again = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        journals,
+        clock,
+        order_ids=["SO-1001"],
+        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
+        types=set(TransactionType),
+    )
+    out.write(f"  posting again posts {len(again.posted)} lines\n")
+    posted = orders.get("SO-1001")
+    out.write(f"  progress: {posted.progress.value}; reason log:\n")
+    for entry in posted.reason_log:
+        reason = entry.reason.code if entry.reason else "-"
+        out.write(f"    {entry.type.value:<12} {entry.stage_id:<10} reason {reason}\n")
+    out.write("\n" + margin_report([posted]).render_text())
+    out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
+
+
+DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
+    _demo_schedules,
+    _demo_money,
+    _demo_time,
+    _demo_service_order,
+)
 
 
 def run_demo(out: TextIO) -> None:

@@ -23,18 +23,23 @@ Ports raise only servicedomain's errors, never a driver's exception:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 
 from servicedomain.events import DomainEvent
+
+if TYPE_CHECKING:
+    from servicedomain.orders import JournalEntry, ServiceOrder
 
 __all__ = [
     "Clock",
     "Entity",
     "EventPublisher",
+    "Journal",
     "Repository",
+    "ServiceOrderUnitOfWork",
     "UnitOfWork",
 ]
 
@@ -197,4 +202,50 @@ class EventPublisher(Protocol):
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
         """Deliver these events, in order."""
+        ...
+
+
+@runtime_checkable
+class Journal(Protocol):
+    """Where posted service-order lines of one transaction type go.
+
+    In AX each type has its own journal: hours to the project hour journal, fees to the
+    project fee journal, expenses to a ledger journal, items to an inventory (project
+    consumption) journal. A host implements one ``Journal`` per type over its own
+    ledger or project accounting; the application service posts each type to its
+    journal.
+
+    The contract: :meth:`post` records every entry or none, and is idempotent per
+    ``entry.key`` (order id, line number), so a retry after a failure never posts a
+    line twice: an entry whose key is already recorded with the same content gets its
+    existing transaction id back; the same key with different content raises
+    :class:`~servicedomain.errors.IdempotencyConflictError`.
+    """
+
+    def post(self, entries: Sequence[JournalEntry]) -> builtins.list[str]:
+        """Record ``entries``; return one transaction id per entry, in the same order.
+
+        Raises:
+            IdempotencyConflictError: a key is recorded with different content; nothing
+                of this call is recorded.
+        """
+        ...
+
+
+@runtime_checkable
+class ServiceOrderUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that holds service orders and collects the events to publish.
+
+    Application services (:mod:`servicedomain.services`) load and save service orders
+    through :attr:`service_orders` and hand the events of each operation to
+    :meth:`collect`; the events are published only if the unit of work commits.
+    """
+
+    @property
+    def service_orders(self) -> Repository[ServiceOrder]:
+        """The repository of service orders, staged in this unit of work."""
+        ...
+
+    def collect(self, events: Iterable[DomainEvent]) -> None:
+        """Stage events to publish when this unit of work commits."""
         ...

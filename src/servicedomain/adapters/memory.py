@@ -37,13 +37,14 @@ import builtins
 import threading
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import attrs
 
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
+    IdempotencyConflictError,
     InvalidInputError,
     NotFoundError,
     TypeMismatchError,
@@ -51,9 +52,14 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.ports import Entity, EventPublisher
 
+if TYPE_CHECKING:
+    from servicedomain.orders import JournalEntry, ServiceOrder
+
 __all__ = [
     "InMemoryEventPublisher",
+    "InMemoryJournal",
     "InMemoryRepository",
+    "InMemoryServiceUnitOfWork",
     "InMemoryStore",
     "InMemoryUnitOfWork",
 ]
@@ -299,6 +305,20 @@ class InMemoryUnitOfWork:
         self._staged[write.key] = write
 
 
+class InMemoryServiceUnitOfWork(InMemoryUnitOfWork):
+    """An :class:`InMemoryUnitOfWork` with the typed repositories the services use.
+
+    It implements :class:`~servicedomain.ports.ServiceOrderUnitOfWork`.
+    """
+
+    @property
+    def service_orders(self) -> InMemoryRepository[ServiceOrder]:
+        """The service orders, staged in this unit of work."""
+        from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
+
+        return self.repository(ServiceOrder)
+
+
 class InMemoryRepository(Generic[EntityT]):
     """A :class:`~servicedomain.ports.Repository` of one entity type, in memory.
 
@@ -433,3 +453,65 @@ class InMemoryRepository(Generic[EntityT]):
     def __repr__(self) -> str:
         mode = "staged" if self._unit_of_work is not None else "autocommit"
         return f"InMemoryRepository({self._entity_type.__name__}, {mode})"
+
+
+class InMemoryJournal:
+    """A :class:`~servicedomain.ports.Journal` that records entries in memory.
+
+    Transaction ids are ``<prefix>-000001``, ``<prefix>-000002``, ... in posting order.
+    Posting is all or none and idempotent per entry key: an entry already recorded with
+    the same content gets its transaction id back, and with other content raises
+    :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call is
+    recorded). Thread-safe.
+
+    Args:
+        prefix: the start of every transaction id, e.g. ``"HOUR"``.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        if not isinstance(cast("object", prefix), str) or not prefix:
+            raise TypeMismatchError("prefix", prefix, "a journal prefix is a non-empty str")
+        self._prefix = prefix
+        self._lock = threading.Lock()
+        self._by_key: dict[object, tuple[str, JournalEntry]] = {}
+
+    @property
+    def recorded(self) -> tuple[tuple[str, JournalEntry], ...]:
+        """Every (transaction id, entry) recorded so far, in posting order."""
+        with self._lock:
+            return tuple(self._by_key.values())
+
+    def post(self, entries: Sequence[JournalEntry]) -> builtins.list[str]:
+        """Record ``entries`` and return their transaction ids, in order.
+
+        Raises:
+            IdempotencyConflictError: a key is already recorded with other content.
+        """
+        with self._lock:
+            staged: dict[object, tuple[str, JournalEntry]] = {}
+            ids: builtins.list[str] = []
+            for entry in entries:
+                known = self._by_key.get(entry.key) or staged.get(entry.key)
+                if known is not None:
+                    _check_same_entry(entry.key, known[1], entry)
+                    ids.append(known[0])
+                    continue
+                transaction_id = f"{self._prefix}-{len(self._by_key) + len(staged) + 1:06d}"
+                staged[entry.key] = (transaction_id, entry)
+                ids.append(transaction_id)
+            self._by_key.update(staged)
+            return ids
+
+    def __repr__(self) -> str:
+        return f"InMemoryJournal({self._prefix!r}, {len(self._by_key)} entries)"
+
+
+def _check_same_entry(key: object, stored: JournalEntry, given: JournalEntry) -> None:
+    """Raise IdempotencyConflictError naming the first field where two entries differ."""
+    if stored == given:
+        return
+    for field in attrs.fields(type(stored)):
+        stored_value, given_value = getattr(stored, field.name), getattr(given, field.name)
+        if stored_value != given_value:
+            raise IdempotencyConflictError(key, field.name, stored_value, given_value)
+    raise IdempotencyConflictError(key, "entry", stored, given)

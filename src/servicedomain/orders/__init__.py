@@ -1,0 +1,135 @@
+"""Service orders: one visit to a customer, its lines, and everything done to them.
+
+The rules (AX ``SMAServiceOrderTable`` / ``SMAServiceOrderLine``):
+
+* A :class:`ServiceOrder` is an entity: a frozen snapshot with an ``id`` and a
+  ``version``. Every operation returns ``(new_order, events)`` with ``version + 1``;
+  an operation that would change nothing returns the order itself and no events.
+* A line is an hour, expense, item or fee (:class:`TransactionType`) with an exact
+  quantity (at most 6 decimals, never negative), a cost and a sales price (one
+  currency, never negative). Its ``revenue`` and ``cost`` are rounded once, per line,
+  half up (0.333 h x 85.00 = 28.31).
+* A line is Created, Posted or Canceled; the order's :attr:`~ServiceOrder.progress`
+  rolls the statuses up (:func:`roll_up`) and is never stored. A posted line never
+  changes, never goes away and is never posted twice (law I1).
+* What may be done depends on the order's stage (``servicedomain.stages``): modify
+  (lines and relations), cancel, delete and post each need the current stage's rule;
+  the stage itself changes only through :meth:`~ServiceOrder.change_stage`, which logs
+  the reason.
+* Lines reference only service objects and tasks related to the order; lines move only
+  between orders of one agreement (:func:`move_lines`).
+* Posting is planned purely (:meth:`~ServiceOrder.plan_posting` gives the
+  :class:`JournalEntry` values per type, filtered by a half-open date range, the types
+  and sign-off) and recorded with :meth:`~ServiceOrder.mark_posted` once the journals
+  took the entries.
+
+>>> from datetime import UTC, date, datetime
+>>> from decimal import Decimal
+>>> from servicedomain.money import Money
+>>> from servicedomain.periods import DateRange
+>>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH as graph
+>>> at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+>>> hours = NewLine(
+...     transaction_type=TransactionType.HOUR, quantity=Decimal("0.333"), unit="h",
+...     cost_price=Money(50, "EUR"), sales_price=Money(85, "EUR"),
+...     execution_date=date(2026, 3, 2),
+... )
+>>> order, _ = ServiceOrder.create(graph, id="SO-1", customer_id="C-1", at=at, lines=[hours])
+>>> for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+...     order, _ = order.change_stage(graph, stage, at=at)
+>>> order, _ = order.sign_off(at=at)
+>>> plan = order.plan_posting(
+...     graph, period=DateRange(date(2026, 3, 1), date(2026, 4, 1)), types=set(TransactionType)
+... )
+>>> [(entry.key, entry.revenue) for entry in plan.entries]
+[(('SO-1', 1), Money('28.31', 'EUR'))]
+>>> order, events = order.mark_posted({1: "JT-0001"}, at=at)
+>>> order.progress, order.version, [e.name for e in events]
+(<Progress.POSTED: 'posted'>, 6, ['LinesPosted'])
+"""
+
+from __future__ import annotations
+
+from servicedomain.orders._events import (
+    CancelRevoked,
+    LineAdded,
+    LineCanceled,
+    LineCancelRevoked,
+    LineChanged,
+    LineRemoved,
+    LinesMoved,
+    LinesPosted,
+    LinesSignedOff,
+    ServiceObjectRelated,
+    ServiceOrderCanceled,
+    ServiceOrderCreated,
+    ServiceOrderDeleted,
+    ServiceOrderSignedOff,
+    ServiceTaskRelated,
+    StageChanged,
+)
+from servicedomain.orders._lines import (
+    DESCRIPTIVE_FIELDS,
+    QUANTITY_PLACES,
+    AgreementLineRef,
+    LineChanges,
+    LineStatus,
+    NewLine,
+    Origin,
+    Priority,
+    Progress,
+    ServiceObject,
+    ServiceOrderLine,
+    ServiceTask,
+    TransactionType,
+    roll_up,
+)
+from servicedomain.orders._moves import MovedLines, move_lines
+from servicedomain.orders._order import Events, ServiceOrder
+from servicedomain.orders._posting import JournalEntry, PostingPlan, SkipReason
+
+__all__ = [
+    # constants
+    "DESCRIPTIVE_FIELDS",
+    "QUANTITY_PLACES",
+    # enums
+    "LineStatus",
+    "Origin",
+    "Priority",
+    "Progress",
+    "TransactionType",
+    # values
+    "AgreementLineRef",
+    "LineChanges",
+    "NewLine",
+    "ServiceObject",
+    "ServiceOrderLine",
+    "ServiceTask",
+    # the entity and its functions
+    "Events",
+    "MovedLines",
+    "ServiceOrder",
+    "move_lines",
+    "roll_up",
+    # posting
+    "JournalEntry",
+    "PostingPlan",
+    "SkipReason",
+    # events
+    "CancelRevoked",
+    "LineAdded",
+    "LineCancelRevoked",
+    "LineCanceled",
+    "LineChanged",
+    "LineRemoved",
+    "LinesMoved",
+    "LinesPosted",
+    "LinesSignedOff",
+    "ServiceObjectRelated",
+    "ServiceOrderCanceled",
+    "ServiceOrderCreated",
+    "ServiceOrderDeleted",
+    "ServiceOrderSignedOff",
+    "ServiceTaskRelated",
+    "StageChanged",
+]

@@ -1,0 +1,135 @@
+"""The events a service order's operations return (each a frozen DomainEvent)."""
+
+from __future__ import annotations
+
+import attrs
+
+from servicedomain.events import DomainEvent
+from servicedomain.orders._lines import ServiceObject, ServiceOrderLine, ServiceTask
+from servicedomain.stages import TransitionKind
+
+
+@attrs.frozen(kw_only=True)
+class ServiceOrderCreated(DomainEvent):
+    """A service order was created in the root stage of its stage graph."""
+
+    customer_id: str
+    agreement_id: str | None
+    stage_id: str
+    line_numbers: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LineAdded(DomainEvent):
+    """A line was added to the order (``line`` holds its number and fields)."""
+
+    line: ServiceOrderLine
+
+
+@attrs.frozen(kw_only=True)
+class LineChanged(DomainEvent):
+    """Descriptive fields of a line changed; ``line`` is the line after the change."""
+
+    line: ServiceOrderLine
+    changed_fields: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LineRemoved(DomainEvent):
+    """A line was removed from the order."""
+
+    line_number: int
+
+
+@attrs.frozen(kw_only=True)
+class ServiceObjectRelated(DomainEvent):
+    """A service object was related to the order; its lines may now reference it."""
+
+    service_object: ServiceObject
+
+
+@attrs.frozen(kw_only=True)
+class ServiceTaskRelated(DomainEvent):
+    """A service task was related to the order; its lines may now reference it."""
+
+    service_task: ServiceTask
+
+
+@attrs.frozen(kw_only=True)
+class StageChanged(DomainEvent):
+    """The order moved from one stage to another (the reason log has the details)."""
+
+    from_stage: str
+    to_stage: str
+    kind: TransitionKind
+    reason_code: str | None
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class ServiceOrderCanceled(DomainEvent):
+    """The order was canceled: these lines went from Created to Canceled."""
+
+    line_numbers: tuple[int, ...]
+    reason_code: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CancelRevoked(DomainEvent):
+    """A cancellation was revoked: these lines went from Canceled back to Created."""
+
+    line_numbers: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LineCanceled(DomainEvent):
+    """One line went from Created to Canceled."""
+
+    line_number: int
+
+
+@attrs.frozen(kw_only=True)
+class LineCancelRevoked(DomainEvent):
+    """One line went from Canceled back to Created."""
+
+    line_number: int
+
+
+@attrs.frozen(kw_only=True)
+class ServiceOrderDeleted(DomainEvent):
+    """The order was deleted; the repository removes it."""
+
+    customer_id: str
+    agreement_id: str | None
+
+
+@attrs.frozen(kw_only=True)
+class LinesSignedOff(DomainEvent):
+    """These lines were signed off by the customer."""
+
+    line_numbers: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ServiceOrderSignedOff(DomainEvent):
+    """The order header was signed off (at ``occurred_at``): every open line is."""
+
+
+@attrs.frozen(kw_only=True)
+class LinesMoved(DomainEvent):
+    """Lines moved from one order to another of the same agreement.
+
+    The event is returned once for each of the two orders (``entity_id`` is the source,
+    then the target); ``moved`` pairs each source line number with its new number.
+    """
+
+    source_order_id: str
+    target_order_id: str
+    moved: tuple[tuple[int, int], ...]
+
+
+@attrs.frozen(kw_only=True)
+class LinesPosted(DomainEvent):
+    """These lines were posted: ``(line number, journal transaction id)`` pairs."""
+
+    transaction_ids: tuple[tuple[int, str], ...]

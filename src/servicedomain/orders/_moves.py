@@ -1,0 +1,164 @@
+"""Moving lines between two service orders of one agreement (AX *Move service order lines*)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
+
+import attrs
+
+from servicedomain.errors import OrderRuleError, TypeMismatchError
+from servicedomain.events import DomainEvent
+from servicedomain.instants import require_instant
+from servicedomain.orders._checks import check_numbers, require_instance
+from servicedomain.orders._events import (
+    LinesMoved,
+    ServiceObjectRelated,
+    ServiceOrderDeleted,
+    ServiceTaskRelated,
+)
+from servicedomain.orders._lines import LineStatus
+from servicedomain.orders._order import Events, ServiceOrder, _merge_related, _number
+from servicedomain.stages import Action, StageGraph
+
+
+class MovedLines(NamedTuple):
+    """The result of :func:`move_lines`: a tuple ``(target, source, events)``.
+
+    Attributes:
+        target: the order the lines moved to (``version + 1``).
+        source: the order they came from (``version + 1``), or ``None`` when it was
+            left empty and deleted (``drop_empty_source``).
+        events: the events of both orders, in order.
+    """
+
+    target: ServiceOrder
+    source: ServiceOrder | None
+    events: Events
+
+
+def move_lines(
+    graph: StageGraph,
+    source: ServiceOrder,
+    target: ServiceOrder,
+    numbers: Collection[int],
+    *,
+    at: datetime,
+    drop_empty_source: bool = False,
+) -> MovedLines:
+    """Move Created lines from ``source`` to ``target``, two orders of one agreement.
+
+    The moved lines are numbered in ``target`` from its highest number + 1, in the
+    order of their source numbers, and keep every other field. The service objects
+    and tasks they reference are related to ``target`` as well. With
+    ``drop_empty_source`` (AX *Delete empty service order*), a source left without
+    lines is deleted: ``None`` comes back in its place, with a ``ServiceOrderDeleted``
+    event. Both orders get ``version + 1``.
+
+    Returns:
+        ``(target, source, events)`` as a :class:`MovedLines`: the new target, the new
+        source (or ``None`` when it was dropped), and the events of both orders
+        (``LinesMoved`` for the source, ``ServiceOrderDeleted`` when it was dropped, the
+        relations the target gained, ``LinesMoved`` for the target).
+
+    Raises:
+        OrderRuleError: the orders are the same (``move.same_order``) or not on one
+            agreement (``move.same_agreement``); a line is not Created
+            (``move.line_not_created``); an object or task id is related to the target
+            with another value (``object.conflict`` / ``task.conflict``).
+        StageRuleError: a stage does not allow modify, or the source's stage does not
+            allow delete when it would be dropped.
+        UnknownLineError: a number is not on the source.
+        InvalidInputError: ``numbers`` is empty or names a line twice.
+    """
+    instant = require_instant(at, "at")
+    require_instance(graph, StageGraph, "graph")
+    require_instance(source, ServiceOrder, "source")
+    require_instance(target, ServiceOrder, "target")
+    wanted = check_numbers(numbers)
+    if not isinstance(drop_empty_source, bool):
+        raise TypeMismatchError("drop_empty_source", drop_empty_source, "expected a bool")
+    if source.id == target.id:
+        raise OrderRuleError(source.id, "move.same_order", "lines move between two orders")
+    if source.agreement_id is None or source.agreement_id != target.agreement_id:
+        raise OrderRuleError(
+            source.id,
+            "move.same_agreement",
+            f"lines move only between orders of one agreement; source agreement "
+            f"{source.agreement_id!r}, target {target.id!r} agreement {target.agreement_id!r}",
+        )
+    source._require(graph, Action.MODIFY)
+    target._require(graph, Action.MODIFY)
+    moving = sorted((source.lines[source._index(n)] for n in wanted), key=_number)
+    for line in moving:
+        if line.status is not LineStatus.CREATED:
+            raise OrderRuleError(
+                source.id,
+                "move.line_not_created",
+                f"line {line.number} is {line.status.value}; only Created lines move",
+            )
+    moved_numbers = {line.number for line in moving}
+    remaining = tuple(line for line in source.lines if line.number not in moved_numbers)
+    dropping = drop_empty_source and not remaining
+    if dropping:
+        source._require(graph, Action.DELETE)
+    object_ids = {line.service_object_id for line in moving}
+    task_ids = {line.service_task_id for line in moving}
+    objects = _merge_related(
+        target.id,
+        "object",
+        target.service_objects,
+        (obj for obj in source.service_objects if obj.id in object_ids),
+    )
+    tasks = _merge_related(
+        target.id,
+        "task",
+        target.service_tasks,
+        (task for task in source.service_tasks if task.id in task_ids),
+    )
+    first = target._next_number()
+    renumbered = tuple(
+        attrs.evolve(line, number=first + offset) for offset, line in enumerate(moving)
+    )
+    pairs = tuple((old.number, new.number) for old, new in zip(moving, renumbered, strict=True))
+    new_target = target._next(
+        service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
+    )
+    events: list[DomainEvent] = [
+        LinesMoved(
+            entity_id=source.id,
+            occurred_at=instant,
+            source_order_id=source.id,
+            target_order_id=target.id,
+            moved=pairs,
+        )
+    ]
+    if dropping:
+        events.append(
+            ServiceOrderDeleted(
+                entity_id=source.id,
+                occurred_at=instant,
+                customer_id=source.customer_id,
+                agreement_id=source.agreement_id,
+            )
+        )
+    events.extend(
+        ServiceObjectRelated(entity_id=target.id, occurred_at=instant, service_object=obj)
+        for obj in objects[len(target.service_objects) :]
+    )
+    events.extend(
+        ServiceTaskRelated(entity_id=target.id, occurred_at=instant, service_task=task)
+        for task in tasks[len(target.service_tasks) :]
+    )
+    events.append(
+        LinesMoved(
+            entity_id=target.id,
+            occurred_at=instant,
+            source_order_id=source.id,
+            target_order_id=target.id,
+            moved=pairs,
+        )
+    )
+    new_source = None if dropping else source._next(lines=remaining)
+    return MovedLines(new_target, new_source, tuple(events))

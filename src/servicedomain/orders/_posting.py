@@ -1,0 +1,235 @@
+"""Posting values: the journal entries a posting run makes, and the plan that lists them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.instants import require_date
+from servicedomain.money import Money
+from servicedomain.orders._checks import (
+    require_enum,
+    require_tuple_of,
+    v_id,
+    v_line_number,
+    v_optional_id,
+    v_str,
+)
+from servicedomain.orders._lines import (
+    LineStatus,
+    ServiceOrderLine,
+    TransactionType,
+    _v_price,
+    _v_sales_price,
+    _v_transaction_type,
+    check_quantity,
+)
+from servicedomain.periods import DateRange
+
+
+class SkipReason(enum.StrEnum):
+    """Why a posting run leaves a line out (a ``str``, so it compares to plain text)."""
+
+    ALREADY_POSTED = "already posted"
+    CANCELED = "canceled"
+    TYPE_NOT_SELECTED = "type not selected"
+    NO_TRANSACTION_DATE = "no transaction date"
+    NOT_IN_RANGE = "not in the date range"
+    NOT_SIGNED_OFF = "not signed off"
+
+
+def check_types(types: object) -> frozenset[TransactionType]:
+    """A non-empty collection of transaction types, as a frozenset."""
+    if isinstance(types, (str, bytes)) or not isinstance(types, Collection):
+        raise TypeMismatchError("types", types, "expected a collection of TransactionType")
+    checked = frozenset(
+        require_enum(kind, TransactionType, f"types[{index}]") for index, kind in enumerate(types)
+    )
+    if not checked:
+        raise InvalidInputError("types", types, "select at least one transaction type to post")
+    return checked
+
+
+def skip_reason(
+    line: ServiceOrderLine,
+    period: DateRange,
+    types: frozenset[TransactionType],
+    require_sign_off: bool,
+) -> SkipReason | None:
+    """Why a posting run leaves ``line`` out, or ``None`` when it posts it.
+
+    The first reason that applies wins, in the order of :class:`SkipReason`.
+    """
+    day = line.transaction_date
+    reasons = (
+        (line.status is LineStatus.POSTED, SkipReason.ALREADY_POSTED),
+        (line.status is LineStatus.CANCELED, SkipReason.CANCELED),
+        (line.transaction_type not in types, SkipReason.TYPE_NOT_SELECTED),
+        (day is None, SkipReason.NO_TRANSACTION_DATE),
+        (day is not None and day not in period, SkipReason.NOT_IN_RANGE),
+        (require_sign_off and not line.signed_off, SkipReason.NOT_SIGNED_OFF),
+    )
+    return next((reason for applies, reason in reasons if applies), None)
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _v_amount(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _v_price(_instance, attribute, value)
+
+
+def _quantity(value: Decimal | int) -> Decimal:
+    return check_quantity(value, "quantity")
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry:
+    """One posted line, as the ``Journal`` port receives it.
+
+    ``key`` (``(order_id, line_number)``) is the natural key: a line is posted at most
+    once, so a journal adapter can refuse a second entry with the same key. ``cost``
+    and ``revenue`` are the line's amounts, rounded once per line.
+    """
+
+    order_id: str = attrs.field(validator=v_id)
+    line_number: int = attrs.field(validator=v_line_number)
+    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
+    transaction_date: date = attrs.field(validator=_v_date)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit: str = attrs.field(validator=v_str)
+    cost_price: Money = attrs.field(validator=_v_price)
+    sales_price: Money = attrs.field(validator=_v_sales_price)
+    cost: Money = attrs.field(validator=_v_amount)
+    revenue: Money = attrs.field(validator=_v_amount)
+    customer_id: str = attrs.field(validator=v_id)
+    project_id: str | None = attrs.field(validator=v_optional_id)
+    agreement_id: str | None = attrs.field(validator=v_optional_id)
+    category_id: str | None = attrs.field(validator=v_optional_id)
+    item_id: str | None = attrs.field(validator=v_optional_id)
+    worker_id: str | None = attrs.field(validator=v_optional_id)
+    description: str = attrs.field(validator=v_str)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The natural key ``(order_id, line_number)``: a line is posted at most once."""
+        return (self.order_id, self.line_number)
+
+    @classmethod
+    def for_line(
+        cls,
+        line: ServiceOrderLine,
+        *,
+        order_id: str,
+        customer_id: str,
+        project_id: str | None,
+        agreement_id: str | None,
+    ) -> JournalEntry:
+        """The entry that posts ``line`` of an order with these header fields.
+
+        Raises:
+            InvalidInputError: the line has no transaction date (the field is
+                ``"transaction_date"``).
+        """
+        transaction_date = line.transaction_date
+        if transaction_date is None:
+            raise InvalidInputError(
+                "transaction_date", None, f"line {line.number} has no date to post on"
+            )
+        return cls(
+            order_id=order_id,
+            line_number=line.number,
+            transaction_type=line.transaction_type,
+            transaction_date=transaction_date,
+            quantity=line.quantity,
+            unit=line.unit,
+            cost_price=line.cost_price,
+            sales_price=line.sales_price,
+            cost=line.cost,
+            revenue=line.revenue,
+            customer_id=customer_id,
+            project_id=project_id,
+            agreement_id=agreement_id,
+            category_id=line.category_id,
+            item_id=line.item_id,
+            worker_id=line.worker_id,
+            description=line.description,
+        )
+
+
+def _v_entries(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_tuple_of(value, JournalEntry, attribute.name)
+
+
+def _v_skipped(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    items = require_tuple_of(value, tuple, attribute.name)
+    for index, item in enumerate(items):
+        if (
+            len(item) != 2
+            or isinstance(item[0], bool)
+            or not isinstance(item[0], int)
+            or not isinstance(item[1], str)
+        ):
+            raise InvalidInputError(
+                f"{attribute.name}[{index}]", item, "expected a (line number, reason) pair"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class PostingPlan:
+    """What a posting run of one order would post, and what it leaves out and why.
+
+    Attributes:
+        order_id: the order.
+        entries: the journal entries, in line-number order.
+        skipped: ``(line number, reason)`` for every line left out, in line order; the
+            reasons are :class:`SkipReason` members.
+    """
+
+    order_id: str = attrs.field(validator=v_id)
+    entries: tuple[JournalEntry, ...] = attrs.field(validator=_v_entries)
+    skipped: tuple[tuple[int, str], ...] = attrs.field(default=(), validator=_v_skipped)
+
+    def __attrs_post_init__(self) -> None:
+        for index, entry in enumerate(self.entries):
+            if entry.order_id != self.order_id:
+                raise InvalidInputError(
+                    f"entries[{index}].order_id", entry.order_id, f"not order {self.order_id!r}"
+                )
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the run would post nothing."""
+        return not self.entries
+
+    @property
+    def line_numbers(self) -> tuple[int, ...]:
+        """The numbers of the lines the run posts."""
+        return tuple(entry.line_number for entry in self.entries)
+
+    def by_type(self) -> dict[TransactionType, tuple[JournalEntry, ...]]:
+        """The entries grouped by transaction type (each type posts to its own journal).
+
+        Only types with at least one entry are keys, in :class:`TransactionType` order;
+        within a type the entries keep line order.
+        """
+        grouped: dict[TransactionType, tuple[JournalEntry, ...]] = {}
+        for kind in TransactionType:
+            entries = tuple(e for e in self.entries if e.transaction_type is kind)
+            if entries:
+                grouped[kind] = entries
+        return grouped
+
+    def reason_skipped(self, number: int) -> str | None:
+        """Why line ``number`` is left out, or ``None`` when it is not."""
+        for skipped_number, reason in self.skipped:
+            if skipped_number == number:
+                return reason
+        return None

@@ -1,0 +1,196 @@
+"""Application services: the use cases, over the ports.
+
+Each service is thin: it loads through a repository, calls the domain, saves with the
+version it loaded (so a concurrent change raises
+:class:`~servicedomain.errors.ConcurrencyConflictError` instead of being lost), hands
+the events to the unit of work and commits. Time comes from the
+:class:`~servicedomain.ports.Clock` port.
+
+>>> from datetime import UTC, datetime
+>>> from servicedomain.adapters.clocks import FixedClock
+>>> from servicedomain.adapters.memory import InMemoryServiceUnitOfWork, InMemoryStore
+>>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH
+>>> store = InMemoryStore()
+>>> clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+>>> order = create_service_order(
+...     InMemoryServiceUnitOfWork(store), EXAMPLE_STAGE_GRAPH, clock,
+...     order_id="SO-1", customer_id="C-100", description="Boiler service")
+>>> order.stage_id, order.version
+('CREATED', 1)
+>>> change_service_order_stage(
+...     InMemoryServiceUnitOfWork(store), EXAMPLE_STAGE_GRAPH, clock, "SO-1", "PLANNED"
+... ).stage_id
+'PLANNED'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from servicedomain.errors import InvalidInputError, StageRuleError
+from servicedomain.orders import ServiceOrder, TransactionType
+from servicedomain.periods import DateRange
+from servicedomain.ports import Clock, Journal, ServiceOrderUnitOfWork
+from servicedomain.stages import Action, ReasonCode, StageGraph
+
+__all__ = [
+    "PostingResult",
+    "change_service_order_stage",
+    "create_service_order",
+    "post_service_orders",
+]
+
+
+def create_service_order(
+    uow: ServiceOrderUnitOfWork,
+    graph: StageGraph,
+    clock: Clock,
+    *,
+    order_id: str,
+    customer_id: str,
+    **header: Any,
+) -> ServiceOrder:
+    """Create a service order in the graph's initial stage and store it.
+
+    Args:
+        uow: the unit of work to store it through.
+        graph: the stage graph; the order starts in its root stage.
+        clock: the source of the creation time.
+        order_id: the new order's id.
+        customer_id: the customer.
+        **header: other header fields of :meth:`ServiceOrder.create` (description,
+            agreement_id, preferred_service_at, priority, ...).
+
+    Raises:
+        AlreadyExistsError: an order with this id exists.
+    """
+    with uow:
+        order, events = ServiceOrder.create(
+            graph, id=order_id, customer_id=customer_id, at=clock.now(), **header
+        )
+        uow.service_orders.add(order)
+        uow.collect(events)
+        uow.commit()
+    return order
+
+
+def change_service_order_stage(
+    uow: ServiceOrderUnitOfWork,
+    graph: StageGraph,
+    clock: Clock,
+    order_id: str,
+    to: str,
+    *,
+    reason: ReasonCode | None = None,
+    note: str = "",
+) -> ServiceOrder:
+    """Move a stored order to the stage ``to`` (a child or the parent of its stage).
+
+    Raises:
+        NotFoundError: no order with this id.
+        TransitionNotAllowedError: the graph declares no such move.
+        ReasonRequiredError: the target stage requires a reason and none was given.
+        ConcurrencyConflictError: the order changed since it was loaded; nothing saved.
+    """
+    with uow:
+        order = uow.service_orders.get(order_id)
+        changed, events = order.change_stage(graph, to, at=clock.now(), reason=reason, note=note)
+        uow.service_orders.save(changed, expected_version=order.version)
+        uow.collect(events)
+        uow.commit()
+    return changed
+
+
+@attrs.frozen
+class PostingResult:
+    """What a posting run did.
+
+    Attributes:
+        posted: (order id, line number, journal transaction id) of every posted line.
+        skipped: (order id, line number, why) of every line left unposted.
+        refused: (order id, why) of every order whose stage does not allow posting.
+    """
+
+    posted: tuple[tuple[str, int, str], ...] = ()
+    skipped: tuple[tuple[str, int, str], ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
+
+
+def post_service_orders(
+    uow: ServiceOrderUnitOfWork,
+    graph: StageGraph,
+    journals: Mapping[TransactionType, Journal],
+    clock: Clock,
+    *,
+    order_ids: Iterable[str],
+    period: DateRange,
+    types: Collection[TransactionType],
+    require_sign_off: bool = True,
+) -> PostingResult:
+    """Post the lines of many orders, each transaction type to its own journal.
+
+    Each order is posted in its own unit of work: its selected lines go to their
+    journals, then the order is saved with the lines marked Posted and linked to their
+    journal transactions. An order whose stage does not allow posting is reported in
+    :attr:`PostingResult.refused` and the run goes on. Posting again posts nothing;
+    and since journals are idempotent per line, a run that failed after the journals
+    took the lines (a concurrent change of the order, say) can simply be repeated.
+
+    Args:
+        uow: the unit of work the orders are loaded and saved through.
+        graph: the stage graph whose rules decide whether an order may be posted.
+        journals: the journal of every selected transaction type.
+        clock: the source of the posting time.
+        order_ids: the orders to post.
+        period: only lines whose transaction date is in this range are posted.
+        types: only lines of these types are posted.
+        require_sign_off: post only signed-off lines (the default, as in AX).
+
+    Raises:
+        InvalidInputError: a selected type has no journal (field ``journals``).
+        NotFoundError: an order id is unknown (the orders before it stay posted).
+        ConcurrencyConflictError: an order changed while it was being posted; it is not
+            saved, and repeating the run posts it without posting a line twice.
+    """
+    missing = [kind.value for kind in types if kind not in journals]
+    if missing:
+        raise InvalidInputError("journals", sorted(missing), "no journal for these types")
+    posted: list[tuple[str, int, str]] = []
+    skipped: list[tuple[str, int, str]] = []
+    refused: list[tuple[str, str]] = []
+    for order_id in order_ids:
+        with uow:
+            order = uow.service_orders.get(order_id)
+            decision = graph.decision(order.stage_id)
+            if not decision.allows(Action.POST):
+                refused.append((order_id, decision.why_not(Action.POST) or "posting refused"))
+                continue
+            try:
+                plan = order.plan_posting(
+                    graph, period=period, types=types, require_sign_off=require_sign_off
+                )
+            except StageRuleError as error:  # the decision and the plan agree; kept safe
+                refused.append((order_id, str(error)))
+                continue
+            skipped.extend((order_id, number, why) for number, why in plan.skipped)
+            transaction_ids: dict[int, str] = {}
+            for kind, entries in plan.by_type().items():
+                ids = journals[kind].post(entries)
+                transaction_ids.update(
+                    (entry.line_number, transaction_id)
+                    for entry, transaction_id in zip(entries, ids, strict=True)
+                )
+            if not transaction_ids:
+                continue
+            changed, events = order.mark_posted(transaction_ids, at=clock.now())
+            uow.service_orders.save(changed, expected_version=order.version)
+            uow.collect(events)
+            uow.commit()
+            posted.extend(
+                (order_id, number, transaction_id)
+                for number, transaction_id in sorted(transaction_ids.items())
+            )
+    return PostingResult(tuple(posted), tuple(skipped), tuple(refused))

@@ -1,0 +1,59 @@
+"""Builders shared by the tests of reports, services and the demo-like flows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from servicedomain.money import Money
+from servicedomain.orders import (
+    NewLine,
+    ServiceObject,
+    ServiceOrder,
+    ServiceTask,
+    TransactionType,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DAY = date(2026, 3, 2)
+
+
+def line(
+    kind: TransactionType,
+    quantity: str,
+    cost: str,
+    sales: str,
+    *,
+    currency: str = "EUR",
+    description: str = "",
+    service_object_id: str | None = None,
+    service_task_id: str | None = None,
+) -> NewLine:
+    return NewLine(
+        transaction_type=kind,
+        description=description,
+        quantity=Decimal(quantity),
+        unit="h" if kind is TransactionType.HOUR else "pcs",
+        cost_price=Money(Decimal(cost), currency),
+        sales_price=Money(Decimal(sales), currency),
+        execution_date=DAY,
+        service_object_id=service_object_id,
+        service_task_id=service_task_id,
+    )
+
+
+def boiler_order(order_id: str = "SO-1", *lines: NewLine) -> ServiceOrder:
+    order, _ = ServiceOrder.create(
+        EXAMPLE_STAGE_GRAPH,
+        id=order_id,
+        customer_id="C-100",
+        at=AT,
+        description="Annual boiler service",
+        service_address="1 Rue de la Paix, Paris",
+        preferred_technician_id="T-7",
+        service_objects=(ServiceObject("BOILER-1", "Gas boiler <X200>"),),
+        service_tasks=(ServiceTask("INSPECT", "Inspection & cleaning"),),
+        lines=lines,
+    )
+    return order

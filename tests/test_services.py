@@ -1,0 +1,314 @@
+"""Application services over the in-memory adapters, and the in-memory journal."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import attrs
+import pytest
+
+from orders_fixtures import AT, boiler_order, line
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import (
+    InMemoryEventPublisher,
+    InMemoryJournal,
+    InMemoryServiceUnitOfWork,
+    InMemoryStore,
+)
+from servicedomain.errors import (
+    AlreadyExistsError,
+    ConcurrencyConflictError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ReasonRequiredError,
+    TransitionNotAllowedError,
+)
+from servicedomain.orders import LineStatus, Progress, ServiceOrder, TransactionType
+from servicedomain.periods import DateRange
+from servicedomain.ports import Journal, ServiceOrderUnitOfWork
+from servicedomain.services import (
+    change_service_order_stage,
+    create_service_order,
+    post_service_orders,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.stages import ReasonCode
+
+MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+ALL_TYPES = frozenset(TransactionType)
+
+
+def journals() -> dict[TransactionType, InMemoryJournal]:
+    return {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+
+
+def stored(store: InMemoryStore, order_id: str) -> ServiceOrder:
+    return store.repository(ServiceOrder).get(order_id)
+
+
+def ready_to_post(store: InMemoryStore, order_id: str, *, sign_off: bool = True) -> None:
+    """Store an order with an hour and an item line, walked to COMPLETED."""
+    order = boiler_order(
+        order_id,
+        line(TransactionType.HOUR, "2", "40.00", "85.00"),
+        line(TransactionType.ITEM, "1", "10.00", "15.00"),
+    )
+    for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+        order, _ = order.change_stage(GRAPH, stage, at=AT)
+    if sign_off:
+        order, _ = order.sign_off(at=AT)
+    store.repository(ServiceOrder).add(order)
+
+
+def test_the_memory_unit_of_work_implements_the_service_port() -> None:
+    uow = InMemoryServiceUnitOfWork(InMemoryStore())
+    assert isinstance(uow, ServiceOrderUnitOfWork)
+    assert isinstance(InMemoryJournal("HOUR"), Journal)
+
+
+def test_create_then_change_stage_publishes_events_on_commit() -> None:
+    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+    clock = FixedClock(AT)
+    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    order = create_service_order(uow, GRAPH, clock, order_id="SO-1", customer_id="C-1")
+    assert stored(store, "SO-1") == order
+    clock.advance(timedelta(hours=1))
+    moved = change_service_order_stage(uow, GRAPH, clock, "SO-1", "PLANNED")
+    assert stored(store, "SO-1") == moved
+    assert moved.version == order.version + 1
+    assert [event.name for event in publisher.published] == ["ServiceOrderCreated", "StageChanged"]
+    assert publisher.published[-1].occurred_at == AT + timedelta(hours=1)
+
+
+def test_create_refuses_a_taken_id() -> None:
+    store = InMemoryStore()
+    clock = FixedClock(AT)
+    create_service_order(
+        InMemoryServiceUnitOfWork(store), GRAPH, clock, order_id="SO-1", customer_id="C-1"
+    )
+    with pytest.raises(AlreadyExistsError):
+        create_service_order(
+            InMemoryServiceUnitOfWork(store), GRAPH, clock, order_id="SO-1", customer_id="C-2"
+        )
+    assert stored(store, "SO-1").customer_id == "C-1"
+
+
+def test_a_refused_stage_change_saves_nothing() -> None:
+    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+    clock = FixedClock(AT)
+    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    created = create_service_order(uow, GRAPH, clock, order_id="SO-1", customer_id="C-1")
+    with pytest.raises(TransitionNotAllowedError):
+        change_service_order_stage(uow, GRAPH, clock, "SO-1", "COMPLETED")
+    change_service_order_stage(uow, GRAPH, clock, "SO-1", "PLANNED")
+    with pytest.raises(ReasonRequiredError):
+        change_service_order_stage(uow, GRAPH, clock, "SO-1", "CANCELED")
+    canceled = change_service_order_stage(
+        uow, GRAPH, clock, "SO-1", "CANCELED", reason=ReasonCode("NOACCESS", "No access")
+    )
+    assert canceled.version == created.version + 2
+    assert [event.name for event in publisher.published] == [
+        "ServiceOrderCreated",
+        "StageChanged",
+        "StageChanged",
+    ]
+    with pytest.raises(NotFoundError):
+        change_service_order_stage(uow, GRAPH, clock, "SO-9", "PLANNED")
+
+
+def test_post_service_orders_posts_each_type_to_its_journal() -> None:
+    store = InMemoryStore()
+    ready_to_post(store, "SO-1")
+    ready_to_post(store, "SO-2")
+    books = journals()
+    result = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        books,
+        FixedClock(AT),
+        order_ids=["SO-1", "SO-2"],
+        period=MARCH,
+        types=ALL_TYPES,
+    )
+    assert result.posted == (
+        ("SO-1", 1, "HOUR-000001"),
+        ("SO-1", 2, "ITEM-000001"),
+        ("SO-2", 1, "HOUR-000002"),
+        ("SO-2", 2, "ITEM-000002"),
+    )
+    assert [entry.key for _, entry in books[TransactionType.HOUR].recorded] == [
+        ("SO-1", 1),
+        ("SO-2", 1),
+    ]
+    assert books[TransactionType.FEE].recorded == ()
+    for order_id in ("SO-1", "SO-2"):
+        order = stored(store, order_id)
+        assert order.progress is Progress.POSTED
+        assert all(each.journal_transaction_id for each in order.lines)
+
+
+def test_posting_again_posts_nothing() -> None:
+    store = InMemoryStore()
+    ready_to_post(store, "SO-1")
+    books = journals()
+    arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
+    uow = InMemoryServiceUnitOfWork(store)
+    first = post_service_orders(uow, GRAPH, books, FixedClock(AT), **arguments)  # type: ignore[arg-type]
+    again = post_service_orders(uow, GRAPH, books, FixedClock(AT), **arguments)  # type: ignore[arg-type]
+    assert len(first.posted) == 2
+    assert again.posted == ()
+    assert {why for _, _, why in again.skipped} == {"already posted"}
+    assert len(books[TransactionType.HOUR].recorded) == 1
+
+
+def test_unselected_types_and_unsigned_lines_are_not_posted() -> None:
+    store = InMemoryStore()
+    ready_to_post(store, "SO-1", sign_off=False)
+    books = journals()
+    uow = InMemoryServiceUnitOfWork(store)
+    result = post_service_orders(
+        uow,
+        GRAPH,
+        books,
+        FixedClock(AT),
+        order_ids=["SO-1"],
+        period=MARCH,
+        types={TransactionType.HOUR},
+    )
+    assert result.posted == ()
+    assert sorted(result.skipped) == [
+        ("SO-1", 1, "not signed off"),
+        ("SO-1", 2, "type not selected"),
+    ]
+    relaxed = post_service_orders(
+        uow,
+        GRAPH,
+        books,
+        FixedClock(AT),
+        order_ids=["SO-1"],
+        period=MARCH,
+        types={TransactionType.HOUR},
+        require_sign_off=False,
+    )
+    assert relaxed.posted == (("SO-1", 1, "HOUR-000001"),)
+    order = stored(store, "SO-1")
+    assert [each.status for each in order.lines] == [LineStatus.POSTED, LineStatus.CREATED]
+    assert order.progress is Progress.IN_PROCESS
+
+
+def test_an_order_whose_stage_does_not_allow_posting_is_refused_and_the_run_goes_on() -> None:
+    store = InMemoryStore()
+    ready_to_post(store, "SO-2")
+    store.repository(ServiceOrder).add(
+        boiler_order("SO-1", line(TransactionType.FEE, "1", "0", "9"))
+    )
+    result = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        journals(),
+        FixedClock(AT),
+        order_ids=["SO-1", "SO-2"],
+        period=MARCH,
+        types=ALL_TYPES,
+    )
+    assert [order_id for order_id, _ in result.refused] == ["SO-1"]
+    assert "post" in result.refused[0][1]
+    assert [order_id for order_id, _, _ in result.posted] == ["SO-2", "SO-2"]
+
+
+def test_a_type_without_a_journal_is_refused_before_anything_is_posted() -> None:
+    store = InMemoryStore()
+    ready_to_post(store, "SO-1")
+    books = journals()
+    del books[TransactionType.ITEM]
+    with pytest.raises(InvalidInputError) as caught:
+        post_service_orders(
+            InMemoryServiceUnitOfWork(store),
+            GRAPH,
+            books,
+            FixedClock(AT),
+            order_ids=["SO-1"],
+            period=MARCH,
+            types=ALL_TYPES,
+        )
+    assert caught.value.field == "journals"
+    assert books[TransactionType.HOUR].recorded == ()
+
+
+def test_a_conflict_after_the_journals_took_the_lines_is_repaired_by_a_rerun() -> None:
+    """P4: the order changed while being posted; a rerun posts no line twice."""
+    store = InMemoryStore()
+    ready_to_post(store, "SO-1")
+    books = journals()
+
+    class RivalJournal:
+        """Takes the entries, then lets a rival save the order before it is saved."""
+
+        def __init__(self, inner: InMemoryJournal) -> None:
+            self.inner = inner
+            self.rival_done = False
+
+        def post(self, entries: object) -> list[str]:
+            ids = self.inner.post(entries)  # type: ignore[arg-type]
+            if not self.rival_done:
+                self.rival_done = True
+                order = stored(store, "SO-1")
+                bumped = attrs.evolve(order, version=order.version + 1, description="rival")
+                store.repository(ServiceOrder).save(bumped, expected_version=order.version)
+            return ids
+
+    rigged: dict[TransactionType, Journal] = dict(books)
+    rigged[TransactionType.HOUR] = RivalJournal(books[TransactionType.HOUR])
+    arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
+    with pytest.raises(ConcurrencyConflictError):
+        post_service_orders(
+            InMemoryServiceUnitOfWork(store),
+            GRAPH,
+            rigged,
+            FixedClock(AT),
+            **arguments,  # type: ignore[arg-type]
+        )
+    assert stored(store, "SO-1").progress is Progress.IN_PROCESS
+    result = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        rigged,
+        FixedClock(AT),
+        **arguments,  # type: ignore[arg-type]
+    )
+    assert result.posted == (("SO-1", 1, "HOUR-000001"), ("SO-1", 2, "ITEM-000001"))
+    assert len(books[TransactionType.HOUR].recorded) == 1
+    assert stored(store, "SO-1").description == "rival"
+
+
+def test_the_memory_journal_is_idempotent_per_key() -> None:
+    order = boiler_order("SO-1", line(TransactionType.HOUR, "1", "40.00", "85.00"))
+    for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+        order, _ = order.change_stage(GRAPH, stage, at=AT)
+    plan = order.plan_posting(GRAPH, period=MARCH, types=ALL_TYPES, require_sign_off=False)
+    journal = InMemoryJournal("HOUR")
+    assert journal.post(plan.entries) == ["HOUR-000001"]
+    assert journal.post(plan.entries) == ["HOUR-000001"]
+    assert journal.post([plan.entries[0], plan.entries[0]]) == ["HOUR-000001", "HOUR-000001"]
+    changed = attrs.evolve(plan.entries[0], description="something else")
+    with pytest.raises(IdempotencyConflictError) as caught:
+        journal.post([changed])
+    assert caught.value.field == "description"
+    assert caught.value.key == ("SO-1", 1)
+    assert len(journal.recorded) == 1
+    with pytest.raises(InvalidInputError):
+        InMemoryJournal("")
+
+
+def test_fixed_clock_time_is_what_the_events_carry() -> None:
+    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+    at = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    create_service_order(
+        InMemoryServiceUnitOfWork(store, publisher=publisher),
+        GRAPH,
+        FixedClock(at),
+        order_id="SO-1",
+        customer_id="C-1",
+    )
+    assert publisher.published[0].occurred_at == at
