@@ -156,8 +156,8 @@ def _demo_service_order(out: TextIO) -> None:
     posted = orders.get("SO-1001")
     out.write(f"  progress: {posted.progress.value}; reason log:\n")
     for entry in posted.reason_log:
-        reason = entry.reason.code if entry.reason else "-"
-        out.write(f"    {entry.type.value:<12} {entry.stage_id:<10} reason {reason}\n")
+        code = entry.reason.code if entry.reason else "-"
+        out.write(f"    {entry.type.value:<12} {entry.stage_id:<10} reason {code}\n")
     out.write("\n" + margin_report([posted]).render_text())
     out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
 

@@ -216,11 +216,13 @@ class TransitionNotAllowedError(RuleViolationError):
     Attributes:
         from_stage: the stage the entity is in.
         to_stage: the stage that was asked for.
+        explanation: why, beyond "no such transition" (e.g. the choices at a branch).
     """
 
     def __init__(self, entity_id: str, from_stage: str, to_stage: str, detail: str = "") -> None:
         self.from_stage = from_stage
         self.to_stage = to_stage
+        self.explanation = detail
         super().__init__(
             entity_id,
             "stage.transition",
@@ -229,7 +231,7 @@ class TransitionNotAllowedError(RuleViolationError):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.entity_id, self.from_stage, self.to_stage))
+        return (type(self), (self.entity_id, self.from_stage, self.to_stage, self.explanation))
 
 
 class StageRuleError(RuleViolationError):

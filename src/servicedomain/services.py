@@ -175,7 +175,7 @@ def post_service_orders(
             except StageRuleError as error:  # the decision and the plan agree; kept safe
                 refused.append((order_id, str(error)))
                 continue
-            skipped.extend((order_id, number, why) for number, why in plan.skipped)
+            skipped.extend((order_id, number, str(why)) for number, why in plan.skipped)
             transaction_ids: dict[int, str] = {}
             for kind, entries in plan.by_type().items():
                 ids = journals[kind].post(entries)

@@ -584,7 +584,7 @@ def _stage_to_dict(stage: Stage) -> dict[str, object]:
     data: dict[str, object] = {"id": stage.id, "description": stage.description}
     if stage.parent_id is not None:
         data["parent"] = stage.parent_id
-    data["rules"] = {name: getattr(stage.rules, name) for name in _RULE_NAMES if getattr(stage.rules, name)}
+    data["rules"] = {name: getattr(stage.rules, name) for name in _RULE_NAMES}
     return data
 
 
