@@ -27,50 +27,18 @@ from servicedomain.stages import (
     ReasonCode,
     ReasonLogEntry,
     ReasonType,
-    Stage,
     StageGraph,
-    StageRules,
     TransitionKind,
     enter_stage,
 )
+from servicedomain.testing import strategies
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REASON = ReasonCode("WALK")
 
-# Printable characters, including the ones Mermaid and repr() care about; no control or
-# separator characters except the plain space (str.isprintable() refuses the others).
-stage_ids = st.text(
-    st.characters(exclude_categories=("C", "Z"), include_characters=' "#<>'),
-    min_size=1,
-    max_size=20,
-).filter(lambda text: text == text.strip())
-
-stage_rules = st.builds(
-    StageRules,
-    may_modify=st.booleans(),
-    may_delete=st.booleans(),
-    may_cancel=st.booleans(),
-    may_post=st.booleans(),
-    requires_reason=st.booleans(),
-    stops_sla_clock=st.booleans(),
-)
-
-
-@st.composite
-def stage_graphs(draw: st.DrawFn, *, max_stages: int = 12) -> StageGraph:
-    """Random valid stage graphs: a random tree, declared in a random order.
-
-    Stage ``k`` picks its parent among stages ``0 .. k-1``, so the result is a tree
-    rooted at stage 0; the stages are then shuffled, so parents need not come first.
-    """
-    size = draw(st.integers(1, max_stages))
-    ids = draw(st.lists(stage_ids, min_size=size, max_size=size, unique=True))
-    parents = [None] + [ids[draw(st.integers(0, k - 1))] for k in range(1, len(ids))]
-    stages = [
-        Stage(stage_id, draw(st.text(max_size=30)), parent, draw(stage_rules))
-        for stage_id, parent in zip(ids, parents, strict=True)
-    ]
-    return StageGraph(draw(st.permutations(stages)))
+stage_ids = strategies.stage_ids()
+stage_rules = strategies.stage_rules()
+stage_graphs = strategies.stage_graphs
 
 
 def stage_of(graph: StageGraph) -> st.SearchStrategy[str]:

@@ -27,8 +27,10 @@ def register_strategies() -> None:
 
     from servicedomain.money import Currency, Money  # noqa: PLC0415
     from servicedomain.periods import DateRange, PeriodCode  # noqa: PLC0415
+    from servicedomain.stages import StageGraph  # noqa: PLC0415
 
     st.register_type_strategy(Currency, _lazy("currencies"))
     st.register_type_strategy(Money, _lazy("monies"))
     st.register_type_strategy(DateRange, _lazy("date_ranges"))
     st.register_type_strategy(PeriodCode, _lazy("period_codes"))
+    st.register_type_strategy(StageGraph, _lazy("stage_graphs"))

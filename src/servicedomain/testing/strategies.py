@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from servicedomain.money import ISO_4217, Currency, CurrencyTable, Money
 from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
+from servicedomain.stages import MAX_STAGE_ID_LENGTH, Stage, StageGraph, StageRules
 
 __all__ = [
     "DEFAULT_ZONES",
@@ -30,6 +31,9 @@ __all__ = [
     "date_ranges",
     "monies",
     "period_codes",
+    "stage_graphs",
+    "stage_ids",
+    "stage_rules",
     "zones",
 ]
 
@@ -150,3 +154,61 @@ def aware_datetimes(
     return st.tuples(instants, zones() if timezones is None else timezones).map(
         lambda pair: pair[0].astimezone(pair[1])
     )
+
+
+def stage_ids() -> st.SearchStrategy[str]:
+    """Valid stage ids: printable, no surrounding whitespace, with awkward characters.
+
+    Quotes, ``#`` and ``<>`` are included on purpose: they are what a Mermaid diagram
+    or a ``repr`` must escape.
+    """
+    return st.text(
+        st.characters(exclude_categories=("C", "Z"), include_characters=' "#<>'),
+        min_size=1,
+        max_size=MAX_STAGE_ID_LENGTH,
+    ).filter(lambda text: text == text.strip())
+
+
+def stage_rules() -> st.SearchStrategy[StageRules]:
+    """Any combination of stage rules."""
+    return st.builds(
+        StageRules,
+        may_modify=st.booleans(),
+        may_delete=st.booleans(),
+        may_cancel=st.booleans(),
+        may_post=st.booleans(),
+        requires_reason=st.booleans(),
+        stops_sla_clock=st.booleans(),
+    )
+
+
+@st.composite
+def stage_graphs(
+    draw: st.DrawFn,
+    *,
+    max_stages: int = 12,
+    ids: st.SearchStrategy[str] | None = None,
+    rules: st.SearchStrategy[StageRules] | None = None,
+) -> StageGraph:
+    """Random valid stage graphs: a random tree, declared in a random order.
+
+    Stage ``k`` picks its parent among stages ``0 .. k-1``, so the result is a tree
+    rooted at stage 0; the stages are then shuffled, so parents need not come first.
+
+    Args:
+        draw: supplied by Hypothesis (``stage_graphs()`` takes only the keywords below).
+        max_stages: the most stages a graph has (at least 1).
+        ids: the strategy for stage ids (default: :func:`stage_ids`).
+        rules: the strategy for each stage's rules (default: :func:`stage_rules`).
+    """
+    size = draw(st.integers(1, max_stages))
+    chosen = draw(
+        st.lists(stage_ids() if ids is None else ids, min_size=size, max_size=size, unique=True)
+    )
+    parents = [None] + [chosen[draw(st.integers(0, k - 1))] for k in range(1, len(chosen))]
+    stage_rule = stage_rules() if rules is None else rules
+    stages = [
+        Stage(stage_id, draw(st.text(max_size=30)), parent, draw(stage_rule))
+        for stage_id, parent in zip(chosen, parents, strict=True)
+    ]
+    return StageGraph(tuple(draw(st.permutations(stages))))
