@@ -29,6 +29,8 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_attr_annotations = True
+# "Attributes:" sections render as fields, so they never clash with autodoc members.
+napoleon_use_ivar = True
 
 # No intersphinx: the docs build runs offline (CI has no network but the package index).
 

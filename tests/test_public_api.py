@@ -46,7 +46,18 @@ def test_import_servicedomain_imports_no_adapter_and_no_testing_kit() -> None:
 
 
 def test_every_submodule_all_imports() -> None:
-    for module_name in ("errors", "money", "periods", "instants", "events", "ports"):
+    for module_name in (
+        "errors",
+        "money",
+        "periods",
+        "instants",
+        "events",
+        "ports",
+        "stages",
+        "orders",
+        "reports",
+        "services",
+    ):
         module = importlib.import_module(f"servicedomain.{module_name}")
         for name in module.__all__:
             assert hasattr(module, name), f"{module_name}.{name}"

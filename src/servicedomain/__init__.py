@@ -1,9 +1,9 @@
 """servicedomain: the after-sales service-management domain as a pure Python library.
 
 The names below are the public API. Submodules group them by concept: ``money``,
-``periods``, ``instants``, ``errors``, ``events`` and ``ports``. Adapters
-(``servicedomain.adapters``) and the testing kit (``servicedomain.testing``) are imported
-on purpose, never by ``import servicedomain``.
+``periods``, ``instants``, ``stages``, ``orders``, ``reports``, ``services``, ``errors``,
+``events`` and ``ports``. Adapters (``servicedomain.adapters``) and the testing kit
+(``servicedomain.testing``) are imported on purpose, never by ``import servicedomain``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,29 @@ from servicedomain.errors import (
     InvalidInputError,
     InvalidOperationError,
     InvalidPeriodError,
+    InvalidPriceError,
+    InvalidQuantityError,
     InvalidRatiosError,
     InvalidScheduleError,
+    InvalidStageGraphError,
     InvalidTimezoneError,
     NaiveDatetimeError,
     NonexistentLocalTimeError,
     NotFoundError,
+    OrderRuleError,
+    ReasonRequiredError,
     RuleViolationError,
     ServiceDomainError,
+    StageRuleError,
+    TransitionNotAllowedError,
     TypeMismatchError,
     UnknownCurrencyError,
+    UnknownLineError,
+    UnknownStageError,
 )
-from servicedomain.events import DomainEvent
+from servicedomain.events import (
+    DomainEvent,
+)
 from servicedomain.instants import (
     LocalTimePolicy,
     local_date,
@@ -42,7 +53,31 @@ from servicedomain.instants import (
     require_instant,
     resolve_local,
 )
-from servicedomain.money import ISO_4217, Currency, CurrencyTable, Money, Rounding, allocate
+from servicedomain.money import (
+    ISO_4217,
+    Currency,
+    CurrencyTable,
+    Money,
+    Rounding,
+    allocate,
+)
+from servicedomain.orders import (
+    AgreementLineRef,
+    JournalEntry,
+    LineStatus,
+    NewLine,
+    Origin,
+    PostingPlan,
+    Priority,
+    Progress,
+    ServiceObject,
+    ServiceOrder,
+    ServiceOrderLine,
+    ServiceTask,
+    TransactionType,
+    move_lines,
+    roll_up,
+)
 from servicedomain.periods import (
     DAILY,
     HALF_YEARLY,
@@ -56,18 +91,56 @@ from servicedomain.periods import (
     PeriodUnit,
     Schedule,
 )
-from servicedomain.ports import Clock, Entity, EventPublisher, Repository, UnitOfWork
+from servicedomain.ports import (
+    Clock,
+    Entity,
+    EventPublisher,
+    Journal,
+    Repository,
+    ServiceOrderUnitOfWork,
+    UnitOfWork,
+)
+from servicedomain.reports import (
+    MarginReport,
+    MarginRow,
+    WorkDescription,
+    WorkReceipt,
+    margin_report,
+    work_description,
+    work_receipt,
+)
+from servicedomain.services import (
+    PostingResult,
+    change_service_order_stage,
+    create_service_order,
+    post_service_orders,
+)
+from servicedomain.stages import (
+    EXAMPLE_STAGE_GRAPH,
+    Action,
+    Decision,
+    ReasonCode,
+    ReasonLogEntry,
+    ReasonType,
+    Stage,
+    StageGraph,
+    StageRules,
+    TransitionKind,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DAILY",
+    "EXAMPLE_STAGE_GRAPH",
     "HALF_YEARLY",
     "ISO_4217",
     "MONTHLY",
     "QUARTERLY",
     "WEEKLY",
     "YEARLY",
+    "Action",
+    "AgreementLineRef",
     "Alignment",
     "AlreadyExistsError",
     "AmbiguousLocalTimeError",
@@ -77,6 +150,7 @@ __all__ = [
     "CurrencyMismatchError",
     "CurrencyTable",
     "DateRange",
+    "Decision",
     "DomainEvent",
     "Entity",
     "EventPublisher",
@@ -86,32 +160,75 @@ __all__ = [
     "InvalidInputError",
     "InvalidOperationError",
     "InvalidPeriodError",
+    "InvalidPriceError",
+    "InvalidQuantityError",
     "InvalidRatiosError",
     "InvalidScheduleError",
+    "InvalidStageGraphError",
     "InvalidTimezoneError",
+    "Journal",
+    "JournalEntry",
+    "LineStatus",
     "LocalTimePolicy",
+    "MarginReport",
+    "MarginRow",
     "Money",
     "NaiveDatetimeError",
+    "NewLine",
     "NonexistentLocalTimeError",
     "NotFoundError",
+    "OrderRuleError",
+    "Origin",
     "PeriodCode",
     "PeriodUnit",
+    "PostingPlan",
+    "PostingResult",
+    "Priority",
+    "Progress",
+    "ReasonCode",
+    "ReasonLogEntry",
+    "ReasonRequiredError",
+    "ReasonType",
     "Repository",
     "Rounding",
     "RuleViolationError",
     "Schedule",
     "ServiceDomainError",
+    "ServiceObject",
+    "ServiceOrder",
+    "ServiceOrderLine",
+    "ServiceOrderUnitOfWork",
+    "ServiceTask",
+    "Stage",
+    "StageGraph",
+    "StageRuleError",
+    "StageRules",
+    "TransactionType",
+    "TransitionKind",
+    "TransitionNotAllowedError",
     "TypeMismatchError",
     "UnitOfWork",
     "UnknownCurrencyError",
+    "UnknownLineError",
+    "UnknownStageError",
+    "WorkDescription",
+    "WorkReceipt",
     "__version__",
     "allocate",
+    "change_service_order_stage",
+    "create_service_order",
     "local_date",
     "local_datetime",
+    "margin_report",
+    "move_lines",
     "named_zone",
     "parse_date",
     "parse_instant",
+    "post_service_orders",
     "require_date",
     "require_instant",
     "resolve_local",
+    "roll_up",
+    "work_description",
+    "work_receipt",
 ]
