@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from servicedomain.orders import JournalEntry, ServiceOrder
 
 __all__ = [
+    "ClosedDays",
     "Clock",
     "Entity",
     "EventPublisher",
@@ -74,6 +75,20 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current instant: an aware datetime in UTC."""
+        ...
+
+
+@runtime_checkable
+class ClosedDays(Protocol):
+    """Says whether a date is closed (a holiday, a weekend) in a host's calendar.
+
+    Order generation flags an order that falls on a closed date with a calendar
+    conflict (AX ``CalendarConflict``); the order is still created. The working
+    calendars of the SLA module implement this port; so can any host calendar.
+    """
+
+    def is_closed(self, day: date) -> bool:
+        """True when ``day`` is closed."""
         ...
 
 
