@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 from servicedomain.events import DomainEvent
 
 if TYPE_CHECKING:
+    from servicedomain.agreements import ServiceAgreement
     from servicedomain.orders import JournalEntry, ServiceOrder
 
 __all__ = [
@@ -39,7 +40,9 @@ __all__ = [
     "Entity",
     "EventPublisher",
     "Journal",
+    "AgreementUnitOfWork",
     "Repository",
+    "ServiceOrderRepository",
     "ServiceOrderUnitOfWork",
     "UnitOfWork",
 ]
@@ -248,6 +251,15 @@ class Journal(Protocol):
 
 
 @runtime_checkable
+class ServiceOrderRepository(Repository["ServiceOrder"], Protocol):
+    """The repository of service orders, with the query order generation needs."""
+
+    def for_agreement(self, agreement_id: str) -> builtins.list[ServiceOrder]:
+        """Every stored order of this agreement, in id order (none: an empty list)."""
+        ...
+
+
+@runtime_checkable
 class ServiceOrderUnitOfWork(UnitOfWork, Protocol):
     """A unit of work that holds service orders and collects the events to publish.
 
@@ -257,10 +269,20 @@ class ServiceOrderUnitOfWork(UnitOfWork, Protocol):
     """
 
     @property
-    def service_orders(self) -> Repository[ServiceOrder]:
+    def service_orders(self) -> ServiceOrderRepository:
         """The repository of service orders, staged in this unit of work."""
         ...
 
     def collect(self, events: Iterable[DomainEvent]) -> None:
         """Stage events to publish when this unit of work commits."""
+        ...
+
+
+@runtime_checkable
+class AgreementUnitOfWork(ServiceOrderUnitOfWork, Protocol):
+    """A unit of work over service agreements and the service orders made from them."""
+
+    @property
+    def agreements(self) -> Repository[ServiceAgreement]:
+        """The repository of service agreements, staged in this unit of work."""
         ...

@@ -27,19 +27,28 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain.agreements import Generation, generate_service_orders
 from servicedomain.errors import InvalidInputError, StageRuleError
 from servicedomain.orders import ServiceOrder, TransactionType
 from servicedomain.periods import DateRange
-from servicedomain.ports import Clock, Journal, ServiceOrderUnitOfWork
+from servicedomain.ports import (
+    AgreementUnitOfWork,
+    Clock,
+    ClosedDays,
+    Journal,
+    ServiceOrderUnitOfWork,
+)
 from servicedomain.stages import Action, ReasonCode, StageGraph
 
 __all__ = [
     "PostingResult",
     "change_service_order_stage",
     "create_service_order",
+    "generate_orders_from_agreements",
     "post_service_orders",
 ]
 
@@ -194,3 +203,68 @@ def post_service_orders(
                 for number, transaction_id in sorted(transaction_ids.items())
             )
     return PostingResult(tuple(posted), tuple(skipped), tuple(refused))
+
+
+def generate_orders_from_agreements(
+    uow: AgreementUnitOfWork,
+    graph: StageGraph,
+    clock: Clock,
+    *,
+    agreement_ids: Iterable[str],
+    period: DateRange,
+    types: Collection[TransactionType],
+    continuous: bool = False,
+    closed_days: ClosedDays | None = None,
+    attach_sla: bool = False,
+    zone: ZoneInfo | str | None = None,
+) -> Generation:
+    """Generate the service orders of many agreements and store them, all or nothing.
+
+    Loads the agreements and the orders already generated from them, runs
+    :func:`~servicedomain.agreements.generate_service_orders` (pure), adds every new
+    order in one unit of work and commits it. Running it again for the same period
+    creates nothing; a run that fails (a conflict with a concurrent run that stored
+    some of the same orders first, say) stores nothing and can simply be repeated.
+
+    Args:
+        uow: the unit of work over agreements and service orders.
+        graph: the stage graph; new orders start in its root stage.
+        clock: the source of the creation time.
+        agreement_ids: the agreements to generate for (each loaded once).
+        period: the half-open range of service dates; ``DateRange.inclusive(from, to)``
+            gives AX's To-inclusive behaviour.
+        types: only lines of these transaction types generate order lines.
+        continuous: fill what is missing in each series from the line's start.
+        closed_days: flags orders on closed dates with a calendar conflict.
+        attach_sla: attach the agreement's SLA to the generated orders (AX does not).
+        zone: the zone of the lines' preferred service times.
+
+    Raises:
+        NotFoundError: an agreement id is unknown (nothing is stored).
+        AlreadyExistsError: a new order's id was stored concurrently (nothing is stored).
+    """
+    ids = list(dict.fromkeys(agreement_ids))
+    with uow:
+        agreements = [uow.agreements.get(agreement_id) for agreement_id in ids]
+        existing = [
+            order
+            for agreement_id in ids
+            for order in uow.service_orders.for_agreement(agreement_id)
+        ]
+        generation = generate_service_orders(
+            agreements,
+            graph,
+            period=period,
+            types=types,
+            at=clock.now(),
+            existing=existing,
+            continuous=continuous,
+            closed_days=closed_days,
+            attach_sla=attach_sla,
+            zone=zone,
+        )
+        for order in generation.orders:
+            uow.service_orders.add(order)
+        uow.collect(generation.events)
+        uow.commit()
+    return generation

@@ -53,12 +53,14 @@ from servicedomain.events import DomainEvent
 from servicedomain.ports import Entity, EventPublisher
 
 if TYPE_CHECKING:
+    from servicedomain.agreements import ServiceAgreement
     from servicedomain.orders import JournalEntry, ServiceOrder
 
 __all__ = [
     "InMemoryEventPublisher",
     "InMemoryJournal",
     "InMemoryRepository",
+    "InMemoryServiceOrderRepository",
     "InMemoryServiceUnitOfWork",
     "InMemoryStore",
     "InMemoryUnitOfWork",
@@ -308,15 +310,23 @@ class InMemoryUnitOfWork:
 class InMemoryServiceUnitOfWork(InMemoryUnitOfWork):
     """An :class:`InMemoryUnitOfWork` with the typed repositories the services use.
 
-    It implements :class:`~servicedomain.ports.ServiceOrderUnitOfWork`.
+    It implements :class:`~servicedomain.ports.ServiceOrderUnitOfWork` and
+    :class:`~servicedomain.ports.AgreementUnitOfWork`.
     """
 
     @property
-    def service_orders(self) -> InMemoryRepository[ServiceOrder]:
+    def service_orders(self) -> InMemoryServiceOrderRepository:
         """The service orders, staged in this unit of work."""
         from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
 
-        return self.repository(ServiceOrder)
+        return InMemoryServiceOrderRepository(self._store, ServiceOrder, unit_of_work=self)
+
+    @property
+    def agreements(self) -> InMemoryRepository[ServiceAgreement]:
+        """The service agreements, staged in this unit of work."""
+        from servicedomain.agreements import ServiceAgreement  # noqa: PLC0415
+
+        return self.repository(ServiceAgreement)
 
 
 class InMemoryRepository(Generic[EntityT]):
@@ -515,3 +525,21 @@ def _check_same_entry(key: object, stored: JournalEntry, given: JournalEntry) ->
         if stored_value != given_value:
             raise IdempotencyConflictError(key, field.name, stored_value, given_value)
     raise IdempotencyConflictError(key, "entry", stored, given)
+
+
+class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
+    """The in-memory repository of service orders, with the agreement query."""
+
+    def for_agreement(self, agreement_id: str) -> builtins.list[ServiceOrder]:
+        """Every order of ``agreement_id``, in id order.
+
+        Raises:
+            TypeMismatchError: ``agreement_id`` is not a str.
+        """
+        _check_id("agreement_id", agreement_id)
+        rows = self._session()._rows(self._entity_type)
+        return [
+            cast("ServiceOrder", rows[key])
+            for key in sorted(rows)
+            if cast("ServiceOrder", rows[key]).agreement_id == agreement_id
+        ]

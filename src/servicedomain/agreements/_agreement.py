@@ -1,0 +1,618 @@
+"""The service agreement entity: header, lines, relations, suspension and copying."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, TypeVar, Unpack
+
+import attrs
+
+from servicedomain.agreements._events import (
+    AgreementCreated,
+    AgreementLineAdded,
+    AgreementLineChanged,
+    AgreementLineRestarted,
+    AgreementLineStopped,
+    AgreementObjectRelated,
+    AgreementResumed,
+    AgreementSuspended,
+    AgreementTaskRelated,
+    LinesCopied,
+)
+from servicedomain.agreements._lines import (
+    CHANGEABLE_FIELDS,
+    AgreementLine,
+    AgreementLineChanges,
+    NewAgreementLine,
+    active_dates,
+    check_line_set,
+)
+from servicedomain.agreements._templates import ServiceTemplate
+from servicedomain.agreements._values import AgreementGroup, GroupBy
+from servicedomain.errors import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    InvalidPeriodError,
+    RuleViolationError,
+    TypeMismatchError,
+    UnknownLineError,
+)
+from servicedomain.events import DomainEvent
+from servicedomain.instants import require_date, require_instant
+from servicedomain.money import Currency, Money
+from servicedomain.orders._checks import (
+    require_enum,
+    require_instance,
+    require_int,
+    require_tuple_of,
+    v_bool,
+    v_id,
+    v_optional_date,
+    v_optional_id,
+    v_str,
+)
+from servicedomain.orders._lines import ServiceObject, ServiceTask, check_price
+from servicedomain.periods import DateRange
+
+Events = tuple[DomainEvent, ...]
+"""What an operation returns besides the new snapshot."""
+
+_Related = TypeVar("_Related", ServiceObject, ServiceTask)
+
+
+def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_int(value, attribute.name, minimum=1)
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _v_group(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_instance(value, AgreementGroup, attribute.name)
+
+
+def _v_group_by(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_enum(value, GroupBy, attribute.name)
+
+
+def _v_optional_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_price(value, attribute.name)
+
+
+def _v_tuple_of(cls: type[Any]) -> Any:
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_tuple_of(value, cls, attribute.name)
+
+    return validate
+
+
+@attrs.frozen(kw_only=True)
+class ServiceAgreement:
+    """A service agreement: a customer's recurring service, to generate orders from.
+
+    An entity: a frozen snapshot with an ``id`` and a ``version``. Every operation
+    returns ``(new_agreement, events)`` with ``version + 1``; an operation that would
+    change nothing (stopping a stopped line, suspending a suspended agreement, relating
+    an object already related) returns the agreement itself and no events.
+
+    The rules kept by the constructor:
+
+    * ``end_date`` (inclusive, optional) is not before ``start_date``.
+    * Line numbers and related object and task ids are unique; lines are kept in
+      number order.
+    * A line references only the service objects and tasks related to the agreement;
+      these relations are available to every order generated from it.
+    * The agreement bills in one currency (its project's): every line price and every
+      default price is in the same currency.
+    * Lines may run outside the agreement's dates; generation clamps to both.
+
+    Args:
+        id: the agreement id.
+        version: the snapshot's version, >= 1.
+        description: free text, the description of generated orders.
+        customer_id: the customer the orders are for.
+        project_id: the project the orders post through.
+        group: the agreement group (it may carry a default SLA).
+        start_date: the first day of the agreement.
+        end_date: the last day, inclusive; ``None`` = open-ended.
+        sla_id: the SLA of the agreement; see :attr:`effective_sla_id`.
+        suspended: a suspended agreement generates no orders at all.
+        group_by: how generation combines lines into orders.
+        responsible_worker_id, preferred_technician_id: copied to generated orders.
+        hour_cost_price, expense_cost_price, fee_sales_price: the agreement's default
+            prices for lines added without one.
+        service_objects, service_tasks: the related objects and tasks.
+        lines: the agreement lines.
+        template_group_id: set when the agreement serves as a template.
+
+    Raises:
+        TypeMismatchError: a field of the wrong type (the field is named).
+        InvalidPeriodError: ``end_date`` before ``start_date`` (field ``end_date``).
+        CurrencyMismatchError: a price in another currency (e.g. ``"lines[1].cost_price"``).
+        InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
+            (``"lines[i].number"``) or related ids; a line referencing an object or task
+            that is not related (``"lines[i].service_object_id"``).
+
+    >>> from datetime import UTC, datetime
+    >>> at = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+    >>> agreement, events = ServiceAgreement.create(
+    ...     id="AG-1", customer_id="C-1", group=AgreementGroup("MAINT", default_sla_id="SLA-1"),
+    ...     start_date=date(2026, 1, 1), at=at)
+    >>> agreement.version, agreement.effective_sla_id, [e.name for e in events]
+    (1, 'SLA-1', ['AgreementCreated'])
+    >>> agreement, events = agreement.suspend(at=at)
+    >>> agreement.version, agreement.suspended, [e.name for e in events]
+    (2, True, ['AgreementSuspended'])
+    """
+
+    id: str = attrs.field(validator=v_id)
+    version: int = attrs.field(validator=_v_version)
+    description: str = attrs.field(default="", validator=v_str)
+    customer_id: str = attrs.field(validator=v_id)
+    project_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    group: AgreementGroup = attrs.field(validator=_v_group)
+    start_date: date = attrs.field(validator=_v_date)
+    end_date: date | None = attrs.field(default=None, validator=v_optional_date)
+    sla_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    suspended: bool = attrs.field(default=False, validator=v_bool)
+    group_by: GroupBy = attrs.field(default=GroupBy.AGREEMENT, validator=_v_group_by)
+    responsible_worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    preferred_technician_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    hour_cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    expense_cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    fee_sales_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    service_objects: tuple[ServiceObject, ...] = attrs.field(
+        default=(), validator=_v_tuple_of(ServiceObject)
+    )
+    service_tasks: tuple[ServiceTask, ...] = attrs.field(
+        default=(), validator=_v_tuple_of(ServiceTask)
+    )
+    lines: tuple[AgreementLine, ...] = attrs.field(default=(), validator=_v_tuple_of(AgreementLine))
+    template_group_id: str | None = attrs.field(default=None, validator=v_optional_id)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise InvalidPeriodError(
+                "end_date",
+                self.end_date,
+                f"the end date (inclusive) is before the start date {self.start_date}",
+            )
+        check_line_set(
+            self.lines, self.service_objects, self.service_tasks, f"agreement {self.id!r}"
+        )
+        self._check_currency()
+        numbers = [line.number for line in self.lines]
+        if numbers != sorted(numbers):
+            object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
+
+    def _check_currency(self) -> None:
+        """Every price of the agreement is in one currency (the project's)."""
+        first: tuple[str, Currency] | None = None
+        prices: list[tuple[str, Money | None]] = [
+            ("hour_cost_price", self.hour_cost_price),
+            ("expense_cost_price", self.expense_cost_price),
+            ("fee_sales_price", self.fee_sales_price),
+        ]
+        for index, line in enumerate(self.lines):
+            prices.append((f"lines[{index}].cost_price", line.cost_price))
+        for field, price in prices:
+            if price is None:
+                continue
+            if first is None:
+                first = (field, price.currency)
+            elif price.currency != first[1]:
+                raise CurrencyMismatchError(field, first[1].code, price.currency.code)
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,
+        customer_id: str,
+        group: AgreementGroup,
+        start_date: date,
+        at: datetime,
+        description: str = "",
+        project_id: str | None = None,
+        end_date: date | None = None,
+        sla_id: str | None = None,
+        suspended: bool = False,
+        group_by: GroupBy = GroupBy.AGREEMENT,
+        responsible_worker_id: str | None = None,
+        preferred_technician_id: str | None = None,
+        hour_cost_price: Money | None = None,
+        expense_cost_price: Money | None = None,
+        fee_sales_price: Money | None = None,
+        service_objects: tuple[ServiceObject, ...] = (),
+        service_tasks: tuple[ServiceTask, ...] = (),
+        lines: Iterable[NewAgreementLine] = (),
+        template_group_id: str | None = None,
+    ) -> tuple[ServiceAgreement, Events]:
+        """A new agreement (version 1); ``lines`` are numbered 1, 2, ... in the order given.
+
+        A line without a price takes the agreement's default (see
+        :class:`NewAgreementLine`).
+
+        Raises:
+            TypeMismatchError: an item of ``lines`` is not a :class:`NewAgreementLine`,
+                or a field of the wrong type.
+            InvalidPriceError: a line's price is missing and has no default
+                (``"lines[i].cost_price"``).
+            InvalidInputError: as for the constructor.
+        """
+        instant = require_instant(at, "at")
+        given: object = lines
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise TypeMismatchError("lines", lines, "expected an iterable of NewAgreementLine")
+        for name, price in (
+            ("hour_cost_price", hour_cost_price),
+            ("expense_cost_price", expense_cost_price),
+            ("fee_sales_price", fee_sales_price),
+        ):
+            if price is not None:
+                check_price(price, name)
+        numbered = tuple(
+            AgreementLine.from_new(
+                new_line,
+                number=number,
+                hour_cost_price=hour_cost_price,
+                expense_cost_price=expense_cost_price,
+                fee_sales_price=fee_sales_price,
+                field=f"lines[{number - 1}]",
+            )
+            for number, new_line in enumerate(tuple(given), 1)
+        )
+        agreement = cls(
+            id=id,
+            version=1,
+            description=description,
+            customer_id=customer_id,
+            project_id=project_id,
+            group=group,
+            start_date=start_date,
+            end_date=end_date,
+            sla_id=sla_id,
+            suspended=suspended,
+            group_by=group_by,
+            responsible_worker_id=responsible_worker_id,
+            preferred_technician_id=preferred_technician_id,
+            hour_cost_price=hour_cost_price,
+            expense_cost_price=expense_cost_price,
+            fee_sales_price=fee_sales_price,
+            service_objects=service_objects,
+            service_tasks=service_tasks,
+            lines=numbered,
+            template_group_id=template_group_id,
+        )
+        event = AgreementCreated(
+            entity_id=agreement.id,
+            occurred_at=instant,
+            customer_id=agreement.customer_id,
+            group_id=agreement.group.id,
+            line_numbers=agreement.line_numbers,
+        )
+        return agreement, (event,)
+
+    # --------------------------------------------------------------- inspection
+
+    @property
+    def effective_sla_id(self) -> str | None:
+        """The agreement's SLA, else its group's default SLA, else ``None``."""
+        return self.sla_id if self.sla_id is not None else self.group.default_sla_id
+
+    @property
+    def active_dates(self) -> DateRange:
+        """The agreement's dates, half-open; an open-ended agreement runs to ``date.max``."""
+        return active_dates(self.start_date, self.end_date)
+
+    @property
+    def line_numbers(self) -> tuple[int, ...]:
+        """The numbers of the lines, ascending."""
+        return tuple(line.number for line in self.lines)
+
+    def line(self, number: int) -> AgreementLine:
+        """The line with this number.
+
+        Raises:
+            UnknownLineError: the agreement has no such line (field ``number``).
+            TypeMismatchError: ``number`` is not an int.
+        """
+        return self.lines[self._index(number)]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _index(self, number: object) -> int:
+        checked = require_int(number, "number")
+        for index, line in enumerate(self.lines):
+            if line.number == checked:
+                return index
+        raise UnknownLineError("number", number, f"agreement {self.id!r} has no such line")
+
+    def _next_number(self) -> int:
+        return max(self.line_numbers, default=0) + 1
+
+    def _next(self, **changes: Any) -> ServiceAgreement:
+        return attrs.evolve(self, version=self.version + 1, **changes)
+
+    def _replace_line(self, index: int, line: AgreementLine) -> tuple[AgreementLine, ...]:
+        return (*self.lines[:index], line, *self.lines[index + 1 :])
+
+    # -------------------------------------------------------------------- lines
+
+    def add_line(
+        self, new_line: NewAgreementLine, *, at: datetime
+    ) -> tuple[ServiceAgreement, Events]:
+        """Add a line numbered one above the highest number on the agreement.
+
+        A missing price is filled from the agreement's defaults (see
+        :class:`NewAgreementLine`).
+
+        Raises:
+            TypeMismatchError: ``new_line`` is not a :class:`NewAgreementLine`.
+            InvalidPriceError: a price is missing and has no default
+                (``"new_line.cost_price"`` / ``"new_line.sales_price"``).
+            InvalidInputError: the line references an object or task not related to
+                the agreement; a price in another currency.
+        """
+        instant = require_instant(at, "at")
+        line = AgreementLine.from_new(
+            new_line,
+            number=self._next_number(),
+            hour_cost_price=self.hour_cost_price,
+            expense_cost_price=self.expense_cost_price,
+            fee_sales_price=self.fee_sales_price,
+        )
+        return self._next(lines=(*self.lines, line)), (
+            AgreementLineAdded(entity_id=self.id, occurred_at=instant, line=line),
+        )
+
+    def change_line(
+        self, number: int, /, *, at: datetime, **changes: Unpack[AgreementLineChanges]
+    ) -> tuple[ServiceAgreement, Events]:
+        """Change fields of a line, e.g. ``quantity=Decimal("2")``; it is validated again.
+
+        Changing nothing (the values the line already has) returns ``(self, ())``.
+        Orders generated before the change keep what they were generated with.
+
+        Raises:
+            UnknownLineError: no line ``number``.
+            InvalidInputError: no change given, or a field that may not change this way
+                (``number``; ``stopped`` has :meth:`stop_line` / :meth:`restart_line`);
+                the line's new values are refused (the field is named).
+        """
+        instant = require_instant(at, "at")
+        if not changes:
+            raise InvalidInputError("changes", changes, "name at least one field to change")
+        for name, value in changes.items():
+            if name not in CHANGEABLE_FIELDS:
+                raise InvalidInputError(
+                    name,
+                    value,
+                    "only the descriptive fields of a line change here; the number never "
+                    "changes and stop_line/restart_line stop and restart a line",
+                )
+        index = self._index(number)
+        old = self.lines[index]
+        new = attrs.evolve(old, **changes)
+        changed = tuple(
+            name for name in CHANGEABLE_FIELDS if getattr(old, name) != getattr(new, name)
+        )
+        if not changed:
+            return self, ()
+        return self._next(lines=self._replace_line(index, new)), (
+            AgreementLineChanged(
+                entity_id=self.id, occurred_at=instant, line=new, changed_fields=changed
+            ),
+        )
+
+    def stop_line(self, number: int, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Stop a line: it generates no orders and is never copied (AX *Stopped*).
+
+        Stopping a stopped line returns ``(self, ())``.
+
+        Raises:
+            UnknownLineError: no line ``number``.
+        """
+        return self._set_stopped(number, at, stopped=True)
+
+    def restart_line(self, number: int, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Restart a stopped line: it generates orders again.
+
+        Restarting a line that is not stopped returns ``(self, ())``.
+
+        Raises:
+            UnknownLineError: no line ``number``.
+        """
+        return self._set_stopped(number, at, stopped=False)
+
+    def _set_stopped(
+        self, number: int, at: datetime, *, stopped: bool
+    ) -> tuple[ServiceAgreement, Events]:
+        instant = require_instant(at, "at")
+        index = self._index(number)
+        line = self.lines[index]
+        if line.stopped is stopped:
+            return self, ()
+        event_type = AgreementLineStopped if stopped else AgreementLineRestarted
+        lines = self._replace_line(index, attrs.evolve(line, stopped=stopped))
+        return self._next(lines=lines), (
+            event_type(entity_id=self.id, occurred_at=instant, line_number=line.number),
+        )
+
+    # ------------------------------------------------------------------- header
+
+    def suspend(self, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Suspend the agreement: it generates no orders, whatever its lines say.
+
+        Suspending a suspended agreement returns ``(self, ())``.
+        """
+        instant = require_instant(at, "at")
+        if self.suspended:
+            return self, ()
+        return self._next(suspended=True), (
+            AgreementSuspended(entity_id=self.id, occurred_at=instant),
+        )
+
+    def resume(self, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Resume a suspended agreement; resuming one not suspended returns ``(self, ())``."""
+        instant = require_instant(at, "at")
+        if not self.suspended:
+            return self, ()
+        return self._next(suspended=False), (
+            AgreementResumed(entity_id=self.id, occurred_at=instant),
+        )
+
+    # ---------------------------------------------------------------- relations
+
+    def relate_object(self, obj: ServiceObject, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Relate a service object, so that lines (and generated orders) may reference it.
+
+        Relating an object already related with the same value returns ``(self, ())``.
+
+        Raises:
+            TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
+            RuleViolationError: another object with the same id is related
+                (rule ``object.conflict``).
+        """
+        instant = require_instant(at, "at")
+        require_instance(obj, ServiceObject, "obj")
+        related = _merge_related(self.id, "object", self.service_objects, (obj,))
+        if related == self.service_objects:
+            return self, ()
+        return self._next(service_objects=related), (
+            AgreementObjectRelated(entity_id=self.id, occurred_at=instant, service_object=obj),
+        )
+
+    def relate_task(self, task: ServiceTask, *, at: datetime) -> tuple[ServiceAgreement, Events]:
+        """Relate a service task, so that lines (and generated orders) may reference it.
+
+        Relating a task already related with the same value returns ``(self, ())``.
+
+        Raises:
+            TypeMismatchError: ``task`` is not a :class:`ServiceTask`.
+            RuleViolationError: another task with the same id is related
+                (rule ``task.conflict``).
+        """
+        instant = require_instant(at, "at")
+        require_instance(task, ServiceTask, "task")
+        related = _merge_related(self.id, "task", self.service_tasks, (task,))
+        if related == self.service_tasks:
+            return self, ()
+        return self._next(service_tasks=related), (
+            AgreementTaskRelated(entity_id=self.id, occurred_at=instant, service_task=task),
+        )
+
+    # --------------------------------------------------------------------- copy
+
+    def copy_lines_from(
+        self,
+        source: ServiceAgreement | ServiceTemplate,
+        *,
+        at: datetime,
+        with_relations: bool = True,
+    ) -> tuple[ServiceAgreement, Events]:
+        """Copy the lines of another agreement or of a template into this agreement.
+
+        * Stopped lines are never copied.
+        * Copied lines are renumbered after this agreement's highest number, in the
+          source's number order; their other fields are copied as they are.
+        * With ``with_relations`` (always, from a template), the service objects and
+          tasks the copied lines reference are *added* to the ones already related
+          here; an id already related must carry the same value. Without it, every
+          object and task the copied lines reference must already be related here.
+
+        Copying nothing (no line that is not stopped) returns ``(self, ())``.
+
+        Raises:
+            TypeMismatchError: ``source`` is neither an agreement nor a template.
+            RuleViolationError: a related id with another value (``object.conflict`` /
+                ``task.conflict``), or, without relations, a copied line referencing an
+                object or task not related here (``copy.object_not_related`` /
+                ``copy.task_not_related``).
+        """
+        instant = require_instant(at, "at")
+        if not isinstance(source, ServiceAgreement | ServiceTemplate):
+            raise TypeMismatchError(
+                "source", source, "expected a ServiceAgreement or a ServiceTemplate"
+            )
+        if not isinstance(with_relations, bool):
+            raise TypeMismatchError("with_relations", with_relations, "expected a bool")
+        kind = "agreement" if isinstance(source, ServiceAgreement) else "template"
+        relations = with_relations or kind == "template"
+        copied = [line for line in source.lines if not line.stopped]
+        if not copied:
+            return self, ()
+        object_ids = {line.service_object_id for line in copied} - {None}
+        task_ids = {line.service_task_id for line in copied} - {None}
+        objects, tasks = self.service_objects, self.service_tasks
+        if relations:
+            objects = _merge_related(
+                self.id,
+                "object",
+                objects,
+                (o for o in source.service_objects if o.id in object_ids),
+            )
+            tasks = _merge_related(
+                self.id, "task", tasks, (t for t in source.service_tasks if t.id in task_ids)
+            )
+        else:
+            for kind_name, wanted, related in (
+                ("object", object_ids, objects),
+                ("task", task_ids, tasks),
+            ):
+                missing = sorted(str(i) for i in wanted - {item.id for item in related})
+                if missing:
+                    raise RuleViolationError(
+                        self.id,
+                        f"copy.{kind_name}_not_related",
+                        f"copied lines reference service {kind_name}s {missing} that are not "
+                        "related to this agreement; copy with relations or relate them first",
+                    )
+        first = self._next_number()
+        numbers = tuple((line.number, first + offset) for offset, line in enumerate(copied))
+        new_lines = tuple(
+            attrs.evolve(line, number=number)
+            for line, (_, number) in zip(copied, numbers, strict=True)
+        )
+        agreement = self._next(
+            lines=(*self.lines, *new_lines), service_objects=objects, service_tasks=tasks
+        )
+        event = LinesCopied(
+            entity_id=self.id,
+            occurred_at=instant,
+            source_id=source.id,
+            source_kind=kind,
+            numbers=numbers,
+            service_object_ids=tuple(o.id for o in objects[len(self.service_objects) :]),
+            service_task_ids=tuple(t.id for t in tasks[len(self.service_tasks) :]),
+        )
+        return agreement, (event,)
+
+
+def _number(line: AgreementLine) -> int:
+    return line.number
+
+
+def _merge_related(
+    agreement_id: str, kind: str, related: tuple[_Related, ...], added: Iterable[_Related]
+) -> tuple[_Related, ...]:
+    """``related`` plus ``added``; an id already related must carry the same value."""
+    by_id = {item.id: item for item in related}
+    merged = list(related)
+    for item in added:
+        existing = by_id.get(item.id)
+        if existing is None:
+            by_id[item.id] = item
+            merged.append(item)
+        elif existing != item:
+            raise RuleViolationError(
+                agreement_id,
+                f"{kind}.conflict",
+                f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
+            )
+    return tuple(merged)

@@ -1,0 +1,600 @@
+"""Service order generation from agreements (AX periodic *Create service orders*)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable
+from datetime import date, datetime
+from typing import Any, Final, Self
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from servicedomain.agreements._agreement import ServiceAgreement
+from servicedomain.agreements._lines import AgreementLine
+from servicedomain.agreements._values import (
+    END_ORDINAL,
+    GroupBy,
+    TimeWindow,
+    occurrence_ordinals,
+)
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.events import DomainEvent
+from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
+from servicedomain.orders import (
+    AgreementLineRef,
+    NewLine,
+    Origin,
+    ServiceOrder,
+    TransactionType,
+)
+from servicedomain.orders._checks import (
+    require_enum,
+    require_id,
+    require_instance,
+    require_tuple_of,
+    v_id,
+    v_optional_id,
+)
+from servicedomain.periods import DateRange
+from servicedomain.ports import ClosedDays
+from servicedomain.stages import StageGraph
+
+_GROUP_FIELD: Final = {
+    GroupBy.AGREEMENT: None,
+    GroupBy.SERVICE_TASK: "service_task_id",
+    GroupBy.WORKER: "worker_id",
+    GroupBy.SERVICE_OBJECT: "service_object_id",
+}
+
+
+# ----------------------------------------------------------------------- results
+
+
+def _v_service_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TypeMismatchError(attribute.name, value, "expected a date (not a datetime)")
+
+
+@attrs.frozen
+class GeneratedOrderKey:
+    """What one generated order groups: an agreement, a service date and a grouping key.
+
+    ``group_key`` is the value of the agreement's grouping field shared by the order's
+    lines (a service task, worker or service object id), or ``None`` when the agreement
+    groups by agreement (or the lines have no value in that field).
+
+    >>> print(default_order_id(GeneratedOrderKey("AG-1", date(2026, 3, 2), "OBJ-1")))
+    AG-1/2026-03-02/OBJ-1
+    """
+
+    agreement_id: str = attrs.field(validator=v_id)
+    service_date: date = attrs.field(validator=_v_service_date)
+    group_key: str | None = attrs.field(default=None, validator=v_optional_id)
+
+    @classmethod
+    def _trusted(cls, agreement_id: str, service_date: date, group_key: str | None) -> Self:
+        """Build from parts already known to be valid (the generator's hot path)."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "agreement_id", agreement_id)
+        object.__setattr__(made, "service_date", service_date)
+        object.__setattr__(made, "group_key", group_key)
+        return made
+
+
+def default_order_id(key: GeneratedOrderKey) -> str:
+    """The id of a generated order: ``"<agreement>/<service date>[/<group key>]"``.
+
+    >>> default_order_id(GeneratedOrderKey("AG-1", date(2026, 3, 2)))
+    'AG-1/2026-03-02'
+    """
+    head = f"{key.agreement_id}/{key.service_date.isoformat()}"
+    return head if key.group_key is None else f"{head}/{key.group_key}"
+
+
+def _v_tuple_of(cls: type[Any]) -> Any:
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_tuple_of(value, cls, attribute.name)
+
+    return validate
+
+
+@attrs.frozen(kw_only=True)
+class Generation:
+    """What a generation run created.
+
+    Attributes:
+        orders: the new orders, sorted by service date, then agreement id, then group
+            key (``None`` first).
+        keys: the key of each order, in the same order.
+        events: the creation events of the orders, in the same order.
+        conflicts: the keys of the orders flagged with a calendar conflict.
+    """
+
+    orders: tuple[ServiceOrder, ...] = attrs.field(validator=_v_tuple_of(ServiceOrder))
+    keys: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_v_tuple_of(GeneratedOrderKey))
+    events: tuple[DomainEvent, ...] = attrs.field(validator=_v_tuple_of(DomainEvent))
+    conflicts: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_v_tuple_of(GeneratedOrderKey))
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.keys) != len(self.orders):
+            raise InvalidInputError("keys", self.keys, "one key per order")
+
+    @property
+    def lines_count(self) -> int:
+        """How many order lines the run created."""
+        return sum(len(order.lines) for order in self.orders)
+
+
+# ------------------------------------------------------------------------ checks
+
+
+def _check_types(types: object) -> frozenset[TransactionType]:
+    if isinstance(types, str | bytes) or not isinstance(types, Collection):
+        raise TypeMismatchError("types", types, "expected a collection of TransactionType")
+    checked = frozenset(
+        require_enum(kind, TransactionType, f"types[{index}]") for index, kind in enumerate(types)
+    )
+    if not checked:
+        raise InvalidInputError("types", types, "select at least one transaction type to generate")
+    return checked
+
+
+def _check_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeMismatchError(field, value, f"expected a bool, got {type(value).__name__}")
+    return value
+
+
+def _check_agreements(agreements: object) -> list[ServiceAgreement]:
+    if isinstance(agreements, str | bytes) or not isinstance(agreements, Iterable):
+        raise TypeMismatchError(
+            "agreements", agreements, "expected an iterable of ServiceAgreement"
+        )
+    checked: list[ServiceAgreement] = []
+    seen: dict[str, int] = {}
+    for index, agreement in enumerate(agreements):
+        require_instance(agreement, ServiceAgreement, f"agreements[{index}]")
+        if agreement.id in seen:
+            raise InvalidInputError(
+                f"agreements[{index}].id",
+                agreement.id,
+                f"an agreement is generated once per run; agreements[{seen[agreement.id]}] has it",
+            )
+        seen[agreement.id] = index
+        checked.append(agreement)
+    return checked
+
+
+# The natural keys already generated: agreement id -> line number -> calculated ordinals.
+_Done = dict[str, dict[int, set[int]]]
+
+
+def _existing_keys(existing: object) -> tuple[_Done, set[str]]:
+    """The natural keys already on existing orders, and the order ids already used."""
+    if isinstance(existing, str | bytes) or not isinstance(existing, Iterable):
+        raise TypeMismatchError("existing", existing, "expected an iterable of ServiceOrder")
+    done: _Done = {}
+    used: set[str] = set()
+    for index, order in enumerate(existing):
+        require_instance(order, ServiceOrder, f"existing[{index}]")
+        used.add(order.id)
+        for line in order.lines:
+            ref, calculated = line.agreement_line, line.calculated_date
+            if ref is not None and calculated is not None:
+                lines = done.setdefault(ref.agreement_id, {})
+                lines.setdefault(ref.line_number, set()).add(calculated.toordinal())
+    return done, used
+
+
+class _Closed:
+    """``closed_days.is_closed`` on day ordinals, asked once per day."""
+
+    def __init__(self, closed_days: ClosedDays) -> None:
+        self._port = closed_days
+        self._known: dict[int, bool] = {}
+
+    def __call__(self, ordinal: int) -> bool:
+        answer = self._known.get(ordinal)
+        if answer is None:
+            answer = bool(self._port.is_closed(date.fromordinal(ordinal)))
+            self._known[ordinal] = answer
+        return answer
+
+
+# -------------------------------------------------------------------- the plan
+
+# One planned order: (service ordinal, agreement, group key, [(line, calculated ordinal)])
+_Planned = tuple[int, ServiceAgreement, str | None, list[tuple[AgreementLine, int]]]
+
+
+# A line that may generate: (line, group key, first ordinal, end ordinal) of its dates
+# cut to the agreement's.
+_Active = tuple[AgreementLine, str | None, int, int]
+
+
+def _active_lines(agreement: ServiceAgreement, low: int, high: int) -> list[_Active]:
+    """The lines that are not stopped, with their group key and their dates in ``[low, high)``."""
+    field = _GROUP_FIELD[agreement.group_by]
+    active: list[_Active] = []
+    for line in agreement.lines:
+        if line.stopped:
+            continue
+        start = max(low, line.start_date.toordinal())
+        end = high if line.end_date is None else min(high, line.end_date.toordinal() + 1)
+        if start < end:
+            active.append((line, None if field is None else getattr(line, field), start, end))
+    return active
+
+
+def _group_counts(
+    active: list[_Active], low: int, high: int
+) -> dict[str | None, tuple[dict[int, int], list[int]]]:
+    """Per group key, how many lines are calculated on each day of ``[low, high)``.
+
+    Returns the counts and the days, sorted. Every line of the group counts, whatever
+    its type.
+    """
+    totals: dict[str | None, dict[int, int]] = {}
+    for line, key, line_low, line_high in active:
+        total = totals.setdefault(key, {})
+        for day in occurrence_ordinals(
+            line.interval, line.start_date, max(line_low, low), min(line_high, high)
+        ):
+            total[day] = total.get(day, 0) + 1
+    return {key: (total, sorted(total)) for key, total in totals.items()}
+
+
+class _Run:
+    """The arguments of one generation run that every agreement's plan shares."""
+
+    __slots__ = ("closed", "continuous", "done", "high", "low", "selected")
+
+    def __init__(
+        self,
+        selected: frozenset[TransactionType],
+        period: DateRange,
+        *,
+        continuous: bool,
+        closed: _Closed | None,
+        done: _Done,
+    ) -> None:
+        self.selected = selected
+        self.low = period.start.toordinal()
+        self.high = period.end.toordinal()
+        self.continuous = continuous
+        self.closed = closed
+        self.done = done
+
+    def plan(self, agreement: ServiceAgreement) -> list[_Planned]:
+        """The orders one agreement needs in this run (rules 1 to 7 of the generator)."""
+        if agreement.suspended:
+            return []
+        agreement_low = agreement.start_date.toordinal()
+        agreement_high = (
+            END_ORDINAL if agreement.end_date is None else agreement.end_date.toordinal() + 1
+        )
+        low = agreement_low if self.continuous else max(self.low, agreement_low)
+        high = min(self.high, agreement_high)
+        if low >= high:
+            return []
+        active = _active_lines(agreement, agreement_low, agreement_high)
+        windows = [a[0].time_window for a in active if a[0].time_window is not None]
+        reach = max((window.reach for window in windows), default=0)
+        counts = _group_counts(active, low - 2 * reach, high + 2 * reach) if windows else {}
+        groups: dict[tuple[int, str | None], list[tuple[AgreementLine, int]]] = {}
+        done = self.done.get(agreement.id, {})
+        for line, key, line_low, line_high in active:
+            if line.transaction_type not in self.selected:
+                continue
+            skip = done.get(line.number, ())
+            window = line.time_window
+            if window is None:
+                for calculated in occurrence_ordinals(
+                    line.interval, line.start_date, max(line_low, low), min(line_high, high)
+                ):
+                    if calculated not in skip:
+                        groups.setdefault((calculated, key), []).append((line, calculated))
+                continue
+            span = (line_low, line_high)
+            for calculated, target in self._moves(line, window, counts[key], span, (low, high)):
+                if calculated not in skip:
+                    groups.setdefault((target, key), []).append((line, calculated))
+        # Lines come in number order and each line's occurrences in date order, so every
+        # group's entries are already in (line number, calculated date) order (rule 6).
+        return [(service, agreement, key, entries) for (service, key), entries in groups.items()]
+
+    def _moves(
+        self,
+        line: AgreementLine,
+        window: TimeWindow,
+        counts: tuple[dict[int, int], list[int]],
+        line_dates: tuple[int, int],
+        span: tuple[int, int],
+    ) -> list[tuple[int, int]]:
+        """The ``(calculated, target)`` ordinals of a windowed line landing in ``span``.
+
+        Rule 3: the target is decided on the calculated dates of the group only.
+        """
+        line_low, line_high = line_dates
+        low, high = span
+        reach = window.reach
+        found = occurrence_ordinals(
+            line.interval, line.start_date, max(line_low, low - reach), min(line_high, high + reach)
+        )
+        total, days = counts
+        # The line's own occurrences attract nothing: every one a window of ``found`` can
+        # reach is excluded from the counts, not only those in ``found``.
+        own = set(found)
+        closed = self.closed
+        moves: list[tuple[int, int]] = []
+        for calculated in found:
+            window_low, window_high = window.ordinal_bounds(calculated)
+            target = calculated
+            best: tuple[int, int, int] | None = None
+            for position in range(
+                bisect_left(days, max(window_low, line_low)),
+                bisect_left(days, min(window_high, line_high)),
+            ):
+                day = days[position]
+                others = total[day] - (day in own)
+                if others <= 0 or (closed is not None and closed(day)):
+                    continue
+                rank = (-others, abs(day - calculated), day)
+                if best is None or rank < best:
+                    best, target = rank, day
+            if low <= target < high:
+                moves.append((calculated, target))
+        return moves
+
+
+def _order_sort_key(planned: _Planned) -> tuple[int, str, bool, str]:
+    service, agreement, key, _ = planned
+    return service, agreement.id, key is not None, key or ""
+
+
+# --------------------------------------------------------------- the generator
+
+
+def generate_service_orders(
+    agreements: Iterable[ServiceAgreement],
+    graph: StageGraph,
+    *,
+    period: DateRange,
+    types: Collection[TransactionType],
+    at: datetime,
+    existing: Iterable[ServiceOrder] = (),
+    continuous: bool = False,
+    closed_days: ClosedDays | None = None,
+    attach_sla: bool = False,
+    zone: ZoneInfo | str | None = None,
+    order_id: Callable[[GeneratedOrderKey], str] = default_order_id,
+) -> Generation:
+    """Generate the service orders that agreements call for in ``period`` (pure).
+
+    The rules (AX *Create service orders*):
+
+    1. **Dates.** ``period`` is half-open ``[start, end)``; AX's inclusive *To date* is
+       ``DateRange.inclusive(from_date, to_date)``. It is clamped to the agreement's
+       ``[start_date, end_date]`` and to each line's (inclusive ends, open end =
+       unbounded). A suspended agreement and a stopped line yield nothing; only lines
+       whose transaction type is in ``types`` yield order lines.
+    2. **Occurrences.** A line occurs on ``start_date + k x interval`` (k >= 0), counted
+       from the line's start date, not from the period (month ends clamp: a monthly
+       line from Jan 31 recurs Feb 29, Mar 31); no interval means once, on the start
+       date. These are the *calculated* dates; only those inside the agreement's and
+       the line's dates exist.
+    3. **Time windows.** An occurrence of a line with a window moves from its calculated
+       date ``c`` to the date of its window (cut to the line's and the agreement's
+       dates, and not closed when ``closed_days`` is given) on which the most
+       occurrences of *other* lines of the same order group (same agreement and
+       grouping key) are calculated; ties go to the date nearest ``c``, then to the
+       earliest. With no such date, or no window, it stays on ``c``. Only calculated
+       dates are counted (never moved ones), and every line of the group counts,
+       whatever its type, so the target is a function of the agreement alone: it does
+       not depend on the period or the types asked for. Occurrences of the same line
+       do not attract each other, so a window never merges two visits of one line.
+    4. **Selection.** An occurrence belongs to this run when its service (target) date
+       lies in the clamped period. So two runs over adjacent periods make the same
+       orders as one run over both, even when windows move lines across the split.
+    5. **Continuous** (AX *Continuous*): the period's start is ignored, and whatever is
+       missing in each line's series from its start (clamped to the agreement's) up to
+       the period's end is generated.
+    6. **Grouping.** Occurrences with the same service date, agreement and grouping key
+       (see :class:`GroupBy`) make one new order. Its lines come from the agreement
+       lines (type, description, quantity, unit, prices, item, category, worker,
+       object, task) with ``agreement_line``, the ``calculated_date`` and a
+       ``date_range`` of the single service day, in agreement-line-number then
+       calculated-date order.
+    7. **Nothing twice.** The natural key of a generated line is (agreement id,
+       agreement line number, calculated date). An occurrence whose key is on a line of
+       an ``existing`` order (whatever that line's status) is skipped, so running again
+       creates nothing, and a group with every occurrence skipped creates no order. An
+       order id ``order_id(key)`` already used by an existing order (or earlier in the
+       run) gets the first free suffix ``-2``, ``-3``, ...
+    8. **Orders** are created with :meth:`ServiceOrder.create` in the root stage of
+       ``graph`` at ``at``, origin ``SYSTEM``, with the agreement's description,
+       customer, project, responsible worker, preferred technician and all its related
+       service objects and tasks. ``calendar_conflict`` is set when ``closed_days``
+       says the service date is closed (the order is still created). Generated orders
+       carry no SLA unless ``attach_sla`` (then the agreement's ``effective_sla_id``).
+       ``preferred_service_at`` is the earliest ``preferred_time`` of the order's lines
+       on the service date in ``zone`` (a time in a DST gap moves later, an ambiguous
+       one takes its first occurrence) when both are given, else ``None``.
+
+    Orders are sorted by service date, agreement id and grouping key; the events are
+    the orders' creation events in the same order.
+
+    Args:
+        agreements: the agreements to generate from (each once).
+        graph: the stage graph of service orders.
+        period: the half-open range of service dates to generate.
+        types: the transaction types to generate (AX *Include transaction types*).
+        at: the instant of creation, an aware datetime.
+        existing: orders already generated (to skip what they hold, and their ids).
+        continuous: fill the whole series up to the period's end.
+        closed_days: the calendar that says which days are closed.
+        attach_sla: attach the agreement's SLA to the orders.
+        zone: the zone preferred times are read in.
+        order_id: names the order of a key (default :func:`default_order_id`).
+
+    Raises:
+        TypeMismatchError: an argument of the wrong type (the field is named, e.g.
+            ``"agreements[2]"``, ``"types[0]"``, ``"existing[1]"``).
+        InvalidInputError: ``types`` is empty; an agreement given twice
+            (``"agreements[i].id"``); ``order_id`` returned an empty id.
+        InvalidTimezoneError: ``zone`` is not a named IANA zone.
+
+    >>> from datetime import UTC
+    >>> from decimal import Decimal
+    >>> from servicedomain.agreements import (
+    ...     AgreementGroup, IntervalUnit, NewAgreementLine, ServiceInterval)
+    >>> from servicedomain.money import Money
+    >>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH as graph
+    >>> at = datetime(2007, 3, 30, 8, 0, tzinfo=UTC)
+    >>> weekly = NewAgreementLine(
+    ...     transaction_type=TransactionType.HOUR, quantity=Decimal(1), unit="h",
+    ...     cost_price=Money(40, "EUR"), sales_price=Money(85, "EUR"),
+    ...     interval=ServiceInterval(IntervalUnit.WEEK, 1), start_date=date(2007, 4, 1))
+    >>> agreement, _ = ServiceAgreement.create(
+    ...     id="AG-1", customer_id="C-1", group=AgreementGroup("MAINT"),
+    ...     start_date=date(2007, 4, 1), at=at, lines=[weekly])
+    >>> april = DateRange.inclusive(date(2007, 4, 1), date(2007, 4, 30))
+    >>> run = generate_service_orders(
+    ...     [agreement], graph, period=april, types=set(TransactionType), at=at)
+    >>> [order.id for order in run.orders]
+    ['AG-1/2007-04-01', 'AG-1/2007-04-08', 'AG-1/2007-04-15', 'AG-1/2007-04-22', 'AG-1/2007-04-29']
+    >>> again = generate_service_orders(
+    ...     [agreement], graph, period=april, types=set(TransactionType), at=at,
+    ...     existing=run.orders)
+    >>> again.orders
+    ()
+    """
+    instant = require_instant(at, "at")
+    require_instance(graph, StageGraph, "graph")
+    require_instance(period, DateRange, "period")
+    selected = _check_types(types)
+    _check_bool(continuous, "continuous")
+    _check_bool(attach_sla, "attach_sla")
+    if closed_days is not None and not isinstance(closed_days, ClosedDays):
+        raise TypeMismatchError(
+            "closed_days", closed_days, "expected a ClosedDays (with is_closed(day)) or None"
+        )
+    named = None if zone is None else named_zone(zone)
+    if not callable(order_id):
+        raise TypeMismatchError("order_id", order_id, "expected a callable key -> id")
+    checked = _check_agreements(agreements)
+    done, used = _existing_keys(existing)
+    closed = None if closed_days is None else _Closed(closed_days)
+    run = _Run(selected, period, continuous=continuous, closed=closed, done=done)
+    planned: list[_Planned] = []
+    for agreement in checked:
+        planned.extend(run.plan(agreement))
+    planned.sort(key=_order_sort_key)
+    orders: list[ServiceOrder] = []
+    keys: list[GeneratedOrderKey] = []
+    events: list[DomainEvent] = []
+    conflicts: list[GeneratedOrderKey] = []
+    fields = _LineFields()
+    for service, agreement, group_key, entries in planned:
+        day = date.fromordinal(service)
+        key = GeneratedOrderKey._trusted(agreement.id, day, group_key)
+        conflict = closed is not None and closed(service)
+        order, created = ServiceOrder.create(
+            graph,
+            id=_unique(require_id(order_id(key), "order_id"), used),
+            customer_id=agreement.customer_id,
+            at=instant,
+            description=agreement.description,
+            agreement_id=agreement.id,
+            project_id=agreement.project_id,
+            preferred_service_at=_preferred_at(day, entries, named),
+            responsible_worker_id=agreement.responsible_worker_id,
+            preferred_technician_id=agreement.preferred_technician_id,
+            origin=Origin.SYSTEM,
+            sla_id=agreement.effective_sla_id if attach_sla else None,
+            calendar_conflict=conflict,
+            service_objects=agreement.service_objects,
+            service_tasks=agreement.service_tasks,
+            lines=fields.new_lines(agreement.id, day, entries),
+        )
+        orders.append(order)
+        keys.append(key)
+        events.extend(created)
+        if conflict:
+            conflicts.append(key)
+    return Generation(
+        orders=tuple(orders), keys=tuple(keys), events=tuple(events), conflicts=tuple(conflicts)
+    )
+
+
+def _unique(wanted: str, used: set[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``, ... the first one not in ``used``."""
+    chosen, suffix = wanted, 1
+    while chosen in used:
+        suffix += 1
+        chosen = f"{wanted}-{suffix}"
+    used.add(chosen)
+    return chosen
+
+
+def _preferred_at(
+    day: date, entries: list[tuple[AgreementLine, int]], zone: ZoneInfo | None
+) -> datetime | None:
+    if zone is None:
+        return None
+    times = [line.preferred_time for line, _ in entries if line.preferred_time is not None]
+    if not times:
+        return None
+    return resolve_local(
+        datetime.combine(day, min(times)),
+        zone,
+        nonexistent=LocalTimePolicy.LATER,
+        ambiguous=LocalTimePolicy.EARLIER,
+    )
+
+
+class _LineFields:
+    """The fields of the order lines an agreement line makes, built once per line."""
+
+    __slots__ = ("_known",)
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def of(self, agreement_id: str, line: AgreementLine) -> dict[str, Any]:
+        """Every field of the line's order lines except the dates."""
+        key = (agreement_id, line.number)
+        fields = self._known.get(key)
+        if fields is None:
+            fields = {
+                "transaction_type": line.transaction_type,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "cost_price": line.cost_price,
+                "sales_price": line.sales_price,
+                "item_id": line.item_id,
+                "category_id": line.category_id,
+                "worker_id": line.worker_id,
+                "service_object_id": line.service_object_id,
+                "service_task_id": line.service_task_id,
+                "agreement_line": AgreementLineRef(agreement_id, line.number),
+            }
+            self._known[key] = fields
+        return fields
+
+    def new_lines(
+        self, agreement_id: str, day: date, entries: list[tuple[AgreementLine, int]]
+    ) -> list[NewLine]:
+        """The order lines of one generated order, on the service ``day`` (rule 6)."""
+        service_day = DateRange.inclusive(day, day)
+        service = day.toordinal()
+        return [
+            NewLine(
+                **self.of(agreement_id, line),
+                date_range=service_day,
+                calculated_date=day if calculated == service else date.fromordinal(calculated),
+            )
+            for line, calculated in entries
+        ]

@@ -1,0 +1,346 @@
+"""Agreement lines: what an agreement promises to do, how often, and at which prices."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any, Final, TypedDict
+
+import attrs
+
+from servicedomain.agreements._values import ServiceInterval, TimeWindow
+from servicedomain.errors import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    InvalidPeriodError,
+    InvalidPriceError,
+    TypeMismatchError,
+)
+from servicedomain.instants import require_date
+from servicedomain.money import Money
+from servicedomain.orders._checks import (
+    first_duplicate,
+    require_enum,
+    require_instance,
+    v_bool,
+    v_line_number,
+    v_optional_id,
+    v_str,
+)
+from servicedomain.orders._lines import (
+    ServiceObject,
+    ServiceTask,
+    TransactionType,
+    check_price,
+    check_quantity,
+)
+from servicedomain.periods import DateRange
+
+_ONE_DAY: Final = timedelta(days=1)
+
+
+def _quantity(value: Decimal | int) -> Decimal:
+    return check_quantity(value, "quantity")
+
+
+def _v_transaction_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_enum(value, TransactionType, attribute.name)
+
+
+def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_price(value, attribute.name)
+
+
+def _v_optional_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        check_price(value, attribute.name)
+
+
+def _v_sales_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    price = check_price(value, attribute.name)
+    cost: Money | None = instance.cost_price
+    if cost is not None and price.currency != cost.currency:
+        raise CurrencyMismatchError(attribute.name, cost.currency.code, price.currency.code)
+
+
+def _v_interval(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        require_instance(value, ServiceInterval, attribute.name)
+
+
+def _v_window(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        require_instance(value, TimeWindow, attribute.name)
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _v_end_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    end = require_date(value, attribute.name)
+    if end < instance.start_date:
+        raise InvalidPeriodError(
+            attribute.name,
+            end,
+            f"the end date (inclusive) is before the start date {instance.start_date}",
+        )
+
+
+def _v_preferred_time(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, time):
+        raise TypeMismatchError(
+            attribute.name, value, f"expected a datetime.time, got {type(value).__name__}"
+        )
+    if value.tzinfo is not None:
+        raise InvalidInputError(
+            attribute.name,
+            value,
+            "a preferred time is a wall-clock time without a zone; generation resolves it "
+            "in the zone it is given",
+        )
+
+
+def active_dates(start: date, end: date | None) -> DateRange:
+    """``[start, end]`` (inclusive end) as a half-open range; an open end runs to ``date.max``."""
+    if end is None or end >= date.max - _ONE_DAY:
+        return DateRange(start, date.max)
+    return DateRange(start, end + _ONE_DAY)
+
+
+@attrs.frozen(kw_only=True)
+class NewAgreementLine:
+    """The fields of a line to add to an agreement (see ``ServiceAgreement.add_line``).
+
+    The agreement assigns the number (the highest number on the agreement + 1) and
+    fills a missing price from its defaults: an hour line's cost price from
+    ``hour_cost_price``, an expense line's from ``expense_cost_price``, a fee line's
+    sales price from ``fee_sales_price``; a fee line without a cost price costs zero.
+    Any other missing price is refused when the line is added. The other fields and
+    their rules are those of :class:`AgreementLine`.
+
+    >>> from servicedomain.money import Money
+    >>> line = NewAgreementLine(
+    ...     transaction_type=TransactionType.HOUR, quantity=2, unit="h",
+    ...     sales_price=Money(85, "EUR"), start_date=date(2026, 1, 5),
+    ... )
+    >>> line.cost_price is None, line.quantity
+    (True, Decimal('2'))
+    """
+
+    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
+    description: str = attrs.field(default="", validator=v_str)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit: str = attrs.field(default="", validator=v_str)
+    cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    sales_price: Money | None = attrs.field(default=None, validator=_v_sales_price)
+    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    interval: ServiceInterval | None = attrs.field(default=None, validator=_v_interval)
+    time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
+    start_date: date = attrs.field(validator=_v_date)
+    end_date: date | None = attrs.field(default=None, validator=_v_end_date)
+    preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
+
+
+@attrs.frozen(kw_only=True)
+class AgreementLine:
+    """One line of a service agreement: recurring work to generate orders from.
+
+    Args:
+        number: the line number, unique on the agreement, >= 1.
+        transaction_type: hour, expense, item or fee.
+        description: free text, copied to the generated order lines.
+        quantity: a Decimal or an int, >= 0, with at most 6 decimals (as on orders).
+        unit: the unit of the quantity.
+        cost_price: the cost per unit, >= 0, in minor units.
+        sales_price: the sales price per unit, >= 0, in minor units, in the currency
+            of ``cost_price``.
+        item_id, category_id, worker_id: references to the host's item, project
+            category and worker.
+        service_object_id, service_task_id: the object and task the line is about;
+            they must be related to the agreement.
+        interval: how often the line recurs from ``start_date``; ``None`` = once.
+        time_window: how far a generated line may move from its calculated date;
+            ``None`` = it stays on it.
+        start_date: the first day of the line, and its first occurrence.
+        end_date: the last day of the line, **inclusive** (as people type it);
+            ``None`` = open-ended.
+        preferred_time: the wall-clock time of day the customer prefers (naive).
+        stopped: a stopped line generates nothing and is never copied.
+
+    Raises:
+        InvalidQuantityError: a float, bool, NaN, negative or too precise quantity.
+        InvalidPriceError: a negative price, or one not in minor units.
+        CurrencyMismatchError: the prices are in two currencies (field ``sales_price``).
+        InvalidPeriodError: ``end_date`` is before ``start_date`` (field ``end_date``).
+        TypeMismatchError: a field of the wrong type (e.g. a str transaction type).
+        InvalidInputError: a number below 1, an empty id, an aware preferred time.
+
+    >>> from servicedomain.agreements import IntervalUnit
+    >>> from servicedomain.money import Money
+    >>> line = AgreementLine(
+    ...     number=1, transaction_type=TransactionType.HOUR, quantity=1, unit="h",
+    ...     cost_price=Money(40, "EUR"), sales_price=Money(85, "EUR"),
+    ...     interval=ServiceInterval(IntervalUnit.WEEK, 1),
+    ...     start_date=date(2026, 1, 5), end_date=date(2026, 3, 31),
+    ... )
+    >>> print(line.active_dates)
+    [2026-01-05, 2026-04-01)
+    """
+
+    number: int = attrs.field(validator=v_line_number)
+    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
+    description: str = attrs.field(default="", validator=v_str)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit: str = attrs.field(default="", validator=v_str)
+    cost_price: Money = attrs.field(validator=_v_price)
+    sales_price: Money = attrs.field(validator=_v_sales_price)
+    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    interval: ServiceInterval | None = attrs.field(default=None, validator=_v_interval)
+    time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
+    start_date: date = attrs.field(validator=_v_date)
+    end_date: date | None = attrs.field(default=None, validator=_v_end_date)
+    preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
+    stopped: bool = attrs.field(default=False, validator=v_bool)
+
+    @property
+    def active_dates(self) -> DateRange:
+        """The line's dates, half-open: ``[start_date, end_date + 1 day)``.
+
+        An open-ended line (no ``end_date``) runs to ``date.max``.
+        """
+        return active_dates(self.start_date, self.end_date)
+
+    @classmethod
+    def from_new(
+        cls,
+        new_line: NewAgreementLine,
+        *,
+        number: int,
+        hour_cost_price: Money | None = None,
+        expense_cost_price: Money | None = None,
+        fee_sales_price: Money | None = None,
+        field: str = "new_line",
+    ) -> AgreementLine:
+        """The line numbered ``number``, its missing prices filled from the defaults given.
+
+        Raises:
+            TypeMismatchError: ``new_line`` is not a :class:`NewAgreementLine`.
+            InvalidPriceError: a price is still missing (``"<field>.cost_price"`` or
+                ``"<field>.sales_price"``).
+        """
+        require_instance(new_line, NewAgreementLine, field)
+        fields = attrs.asdict(new_line, recurse=False)
+        kind = new_line.transaction_type
+        if fields["cost_price"] is None:
+            if kind is TransactionType.HOUR:
+                fields["cost_price"] = hour_cost_price
+            elif kind is TransactionType.EXPENSE:
+                fields["cost_price"] = expense_cost_price
+        if fields["sales_price"] is None and kind is TransactionType.FEE:
+            fields["sales_price"] = fee_sales_price
+        if fields["cost_price"] is None and kind is TransactionType.FEE:
+            sales: Money | None = fields["sales_price"]
+            if sales is not None:
+                fields["cost_price"] = Money.zero(sales.currency)
+        for name in ("cost_price", "sales_price"):
+            if fields[name] is None:
+                raise InvalidPriceError(
+                    f"{field}.{name}",
+                    None,
+                    f"a {kind.value} line needs a {name.replace('_', ' ')} and the agreement "
+                    "has no default for it",
+                )
+        try:
+            return cls(number=number, **fields)
+        except CurrencyMismatchError as error:
+            raise CurrencyMismatchError(f"{field}.sales_price", error.left, error.right) from None
+
+
+CHANGEABLE_FIELDS: Final = tuple(
+    field.name for field in attrs.fields(AgreementLine) if field.name not in ("number", "stopped")
+)
+"""The fields of an agreement line that ``change_line`` may change."""
+
+
+class AgreementLineChanges(TypedDict, total=False):
+    """The fields ``ServiceAgreement.change_line`` may change (all optional).
+
+    The number never changes; ``stopped`` has its own operations (``stop_line``,
+    ``restart_line``).
+    """
+
+    transaction_type: TransactionType
+    description: str
+    quantity: Decimal | int
+    unit: str
+    cost_price: Money
+    sales_price: Money
+    item_id: str | None
+    category_id: str | None
+    worker_id: str | None
+    service_object_id: str | None
+    service_task_id: str | None
+    interval: ServiceInterval | None
+    time_window: TimeWindow | None
+    start_date: date
+    end_date: date | None
+    preferred_time: time | None
+
+
+def check_line_set(
+    lines: tuple[AgreementLine, ...],
+    service_objects: tuple[ServiceObject, ...],
+    service_tasks: tuple[ServiceTask, ...],
+    owner: str,
+) -> None:
+    """Check the lines and relations of an agreement or a template (``owner`` names it).
+
+    Line numbers and related ids are unique, and every line references only related
+    service objects and tasks.
+
+    Raises:
+        InvalidInputError: naming the culprit, e.g. ``"lines[2].service_object_id"``.
+    """
+    seen: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        if line.number in seen:
+            raise InvalidInputError(
+                f"lines[{index}].number",
+                line.number,
+                f"line numbers are unique on {owner}; lines[{seen[line.number]}] has it",
+            )
+        seen[line.number] = index
+    for field, items in (("service_objects", service_objects), ("service_tasks", service_tasks)):
+        repeated = first_duplicate(item.id for item in items)
+        if repeated is not None:
+            raise InvalidInputError(field, repeated, f"an id is related to {owner} once")
+    objects = {obj.id for obj in service_objects}
+    tasks = {task.id for task in service_tasks}
+    for index, line in enumerate(lines):
+        if line.service_object_id is not None and line.service_object_id not in objects:
+            raise InvalidInputError(
+                f"lines[{index}].service_object_id",
+                line.service_object_id,
+                f"the service object is not related to {owner}; relate it first",
+            )
+        if line.service_task_id is not None and line.service_task_id not in tasks:
+            raise InvalidInputError(
+                f"lines[{index}].service_task_id",
+                line.service_task_id,
+                f"the service task is not related to {owner}; relate it first",
+            )
