@@ -325,7 +325,14 @@ class _Run:
         total, days = counts
         # The line's own occurrences attract nothing: every one a window of ``found`` can
         # reach is excluded from the counts, not only those in ``found``.
-        own = set(found)
+        own = set(
+            occurrence_ordinals(
+                line.interval,
+                line.start_date,
+                max(line_low, low - 2 * reach),
+                min(line_high, high + 2 * reach),
+            )
+        )
         closed = self.closed
         moves: list[tuple[int, int]] = []
         for calculated in found:
