@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final, Self
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._trusted import replacer
 from servicedomain.agreements._agreement import ServiceAgreement
 from servicedomain.agreements._lines import AgreementLine
 from servicedomain.agreements._values import (
@@ -24,8 +25,8 @@ from servicedomain.instants import LocalTimePolicy, named_zone, require_instant,
 from servicedomain.orders import (
     AgreementLineRef,
     NewLine,
-    Origin,
     ServiceOrder,
+    ServiceOrderLine,
     TransactionType,
 )
 from servicedomain.orders._checks import (
@@ -39,6 +40,9 @@ from servicedomain.orders._checks import (
 from servicedomain.periods import DateRange
 from servicedomain.ports import ClosedDays
 from servicedomain.stages import StageGraph
+
+_ONE_DAY: Final = timedelta(days=1)
+_copy_line: Final = replacer(ServiceOrderLine)
 
 _GROUP_FIELD: Final = {
     GroupBy.AGREEMENT: None,
@@ -503,27 +507,27 @@ def generate_service_orders(
     events: list[DomainEvent] = []
     conflicts: list[GeneratedOrderKey] = []
     fields = _LineFields()
+    root_stage = graph.root.id
     for service, agreement, group_key, entries in planned:
         day = date.fromordinal(service)
         key = GeneratedOrderKey._trusted(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
-        order, created = ServiceOrder.create(
-            graph,
+        order, created = ServiceOrder._generated(
             id=_unique(require_id(order_id(key), "order_id"), used),
             customer_id=agreement.customer_id,
             at=instant,
+            stage_id=root_stage,
             description=agreement.description,
             agreement_id=agreement.id,
             project_id=agreement.project_id,
-            preferred_service_at=_preferred_at(day, entries, named),
+            preferred_service_at=None if named is None else _preferred_at(day, entries, named),
             responsible_worker_id=agreement.responsible_worker_id,
             preferred_technician_id=agreement.preferred_technician_id,
-            origin=Origin.SYSTEM,
             sla_id=agreement.effective_sla_id if attach_sla else None,
             calendar_conflict=conflict,
             service_objects=agreement.service_objects,
             service_tasks=agreement.service_tasks,
-            lines=fields.new_lines(agreement.id, day, entries),
+            lines=fields.order_lines(agreement.id, day, entries),
         )
         orders.append(order)
         keys.append(key)
@@ -562,46 +566,47 @@ def _preferred_at(
 
 
 class _LineFields:
-    """The fields of the order lines an agreement line makes, built once per line."""
+    """The order line an agreement line makes, validated once per agreement line."""
 
     __slots__ = ("_known",)
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int], dict[str, Any]] = {}
+        self._known: dict[tuple[str, int], ServiceOrderLine] = {}
 
-    def of(self, agreement_id: str, line: AgreementLine) -> dict[str, Any]:
-        """Every field of the line's order lines except the dates."""
+    def of(self, agreement_id: str, line: AgreementLine) -> ServiceOrderLine:
+        """The line's order line (number 1, no dates), validated as a NewLine on first use."""
         key = (agreement_id, line.number)
-        fields = self._known.get(key)
-        if fields is None:
-            fields = {
-                "transaction_type": line.transaction_type,
-                "description": line.description,
-                "quantity": line.quantity,
-                "unit": line.unit,
-                "cost_price": line.cost_price,
-                "sales_price": line.sales_price,
-                "item_id": line.item_id,
-                "category_id": line.category_id,
-                "worker_id": line.worker_id,
-                "service_object_id": line.service_object_id,
-                "service_task_id": line.service_task_id,
-                "agreement_line": AgreementLineRef(agreement_id, line.number),
-            }
-            self._known[key] = fields
-        return fields
+        template = self._known.get(key)
+        if template is None:
+            template = NewLine(
+                transaction_type=line.transaction_type,
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                cost_price=line.cost_price,
+                sales_price=line.sales_price,
+                item_id=line.item_id,
+                category_id=line.category_id,
+                worker_id=line.worker_id,
+                service_object_id=line.service_object_id,
+                service_task_id=line.service_task_id,
+                agreement_line=AgreementLineRef(agreement_id, line.number),
+            )._line_template()
+            self._known[key] = template
+        return template
 
-    def new_lines(
+    def order_lines(
         self, agreement_id: str, day: date, entries: list[tuple[AgreementLine, int]]
-    ) -> list[NewLine]:
-        """The order lines of one generated order, on the service ``day`` (rule 6)."""
-        service_day = DateRange.inclusive(day, day)
+    ) -> tuple[ServiceOrderLine, ...]:
+        """The lines of one generated order on the service ``day``, numbered (rule 6)."""
+        service_day = DateRange._trusted(day, day + _ONE_DAY)
         service = day.toordinal()
-        return [
-            NewLine(
-                **self.of(agreement_id, line),
+        return tuple(
+            _copy_line(
+                self.of(agreement_id, line),
+                number=number,
                 date_range=service_day,
                 calculated_date=day if calculated == service else date.fromordinal(calculated),
             )
-            for line, calculated in entries
-        ]
+            for number, (line, calculated) in enumerate(entries, 1)
+        )

@@ -11,6 +11,7 @@ from typing import Any, Final, TypedDict
 
 import attrs
 
+from servicedomain._trusted import build
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidInputError,
@@ -22,6 +23,7 @@ from servicedomain.money import Currency, Money
 from servicedomain.orders._checks import (
     require_enum,
     require_instance,
+    require_int,
     v_bool,
     v_id,
     v_line_number,
@@ -283,11 +285,36 @@ class NewLine:
     )
 
     def numbered(self, number: int) -> ServiceOrderLine:
-        """The Created, unsigned, unposted :class:`ServiceOrderLine` with this number."""
-        return ServiceOrderLine(number=number, **attrs.asdict(self, recurse=False))
+        """The Created, unsigned, unposted :class:`ServiceOrderLine` with this number.
+
+        Raises:
+            InvalidInputError: ``number`` is below 1.
+            TypeMismatchError: ``number`` is not an int.
+        """
+        require_int(number, "number", minimum=1)
+        return self._numbered_on(number, self.date_range, self.calculated_date)
+
+    def _numbered_on(
+        self, number: int, date_range: DateRange | None, calculated_date: date | None
+    ) -> ServiceOrderLine:
+        """This line numbered, with these dates; all fields are already valid (fast path).
+
+        The caller guarantees ``number >= 1`` and that the dates are a DateRange and a
+        date (or None); every other field was validated when this NewLine was built.
+        """
+        values = {name: getattr(self, name) for name in _NEW_LINE_FIELDS}
+        values["date_range"] = date_range
+        values["calculated_date"] = calculated_date
+        return build(ServiceOrderLine, number=number, **values)
+
+    def _line_template(self) -> ServiceOrderLine:
+        """This line as a Created line number 1, to copy with :func:`replace` (fast path)."""
+        return self._numbered_on(1, self.date_range, self.calculated_date)
 
 
-DESCRIPTIVE_FIELDS: Final = tuple(field.name for field in attrs.fields(NewLine))
+_NEW_LINE_FIELDS: Final = tuple(field.name for field in attrs.fields(NewLine))
+
+DESCRIPTIVE_FIELDS: Final = _NEW_LINE_FIELDS
 """The fields of a line that ``change_line`` may change (those of :class:`NewLine`)."""
 
 

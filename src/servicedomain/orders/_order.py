@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, Unpack
 
 import attrs
 
+from servicedomain._trusted import build
 from servicedomain.errors import (
     InvalidInputError,
     OrderRuleError,
@@ -287,6 +289,64 @@ class ServiceOrder:
             agreement_id=order.agreement_id,
             stage_id=order.stage_id,
             line_numbers=order.line_numbers,
+        )
+        return order, (event,)
+
+    @classmethod
+    def _generated(
+        cls,
+        *,
+        id: str,
+        customer_id: str,
+        at: datetime,
+        stage_id: str,
+        description: str,
+        agreement_id: str,
+        project_id: str | None,
+        preferred_service_at: datetime | None,
+        responsible_worker_id: str | None,
+        preferred_technician_id: str | None,
+        sla_id: str | None,
+        calendar_conflict: bool,
+        service_objects: tuple[ServiceObject, ...],
+        service_tasks: tuple[ServiceTask, ...],
+        lines: tuple[ServiceOrderLine, ...],
+    ) -> tuple[ServiceOrder, Events]:
+        """A new order made by agreement generation, from values already valid (fast path).
+
+        The same order as :meth:`create` with ``origin=SYSTEM``, built without checking
+        again what the agreement and the generator have checked: ids, prices, dates,
+        the relations of the lines (those of a validated agreement), the line numbers
+        (1, 2, ... in order) and the aware instants. Only
+        :mod:`servicedomain.agreements` calls it.
+        """
+        order = build(
+            cls,
+            id=id,
+            version=1,
+            description=description,
+            customer_id=customer_id,
+            agreement_id=agreement_id,
+            project_id=project_id,
+            preferred_service_at=preferred_service_at,
+            responsible_worker_id=responsible_worker_id,
+            preferred_technician_id=preferred_technician_id,
+            origin=Origin.SYSTEM,
+            stage_id=stage_id,
+            sla_id=sla_id,
+            calendar_conflict=calendar_conflict,
+            service_objects=service_objects,
+            service_tasks=service_tasks,
+            lines=lines,
+        )
+        event = build(
+            ServiceOrderCreated,
+            entity_id=id,
+            occurred_at=at,
+            customer_id=customer_id,
+            agreement_id=agreement_id,
+            stage_id=stage_id,
+            line_numbers=_first_numbers(len(lines)),
         )
         return order, (event,)
 
@@ -860,6 +920,12 @@ class ServiceOrder:
         return self._next(lines=tuple(lines)), (
             LinesPosted(entity_id=self.id, occurred_at=instant, transaction_ids=tuple(pairs)),
         )
+
+
+@functools.cache
+def _first_numbers(count: int) -> tuple[int, ...]:
+    """``(1, 2, ..., count)``, shared: generation makes it for every order."""
+    return tuple(range(1, count + 1))
 
 
 def _number(line: ServiceOrderLine) -> int:
