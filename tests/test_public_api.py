@@ -55,6 +55,7 @@ def test_every_submodule_all_imports() -> None:
         "ports",
         "stages",
         "orders",
+        "agreements",
         "reports",
         "services",
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -15,6 +16,14 @@ from servicedomain.adapters.memory import (
     InMemoryServiceUnitOfWork,
     InMemoryStore,
 )
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    generate_service_orders,
+)
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
@@ -24,12 +33,20 @@ from servicedomain.errors import (
     ReasonRequiredError,
     TransitionNotAllowedError,
 )
-from servicedomain.orders import LineStatus, Progress, ServiceOrder, TransactionType
+from servicedomain.money import Money
+from servicedomain.orders import (
+    LineStatus,
+    Progress,
+    ServiceObject,
+    ServiceOrder,
+    TransactionType,
+)
 from servicedomain.periods import DateRange
 from servicedomain.ports import Journal, ServiceOrderUnitOfWork
 from servicedomain.services import (
     change_service_order_stage,
     create_service_order,
+    generate_orders_from_agreements,
     post_service_orders,
 )
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
@@ -312,3 +329,109 @@ def test_fixed_clock_time_is_what_the_events_carry() -> None:
         customer_id="C-1",
     )
     assert publisher.published[0].occurred_at == at
+
+
+# ------------------------------------------------------------- generation from agreements
+
+
+def _agreement(agreement_id: str) -> ServiceAgreement:
+    agreement, _ = ServiceAgreement.create(
+        id=agreement_id,
+        customer_id="C-1",
+        group=AgreementGroup("G", default_sla_id="SLA-GOLD"),
+        start_date=date(2026, 1, 1),
+        at=AT,
+        service_objects=(ServiceObject("PUMP-1"),),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                quantity=Decimal(1),
+                cost_price=Money(40, "EUR"),
+                sales_price=Money(85, "EUR"),
+                service_object_id="PUMP-1",
+                interval=ServiceInterval(IntervalUnit.MONTH, 1),
+                start_date=date(2026, 1, 15),
+            )
+        ],
+    )
+    return agreement
+
+
+def test_generate_orders_from_agreements_stores_all_and_reruns_create_nothing() -> None:
+    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+    for agreement_id in ("AG-1", "AG-2"):
+        store.repository(ServiceAgreement).add(_agreement(agreement_id))
+    quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
+    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    first = generate_orders_from_agreements(
+        uow,
+        GRAPH,
+        FixedClock(AT),
+        agreement_ids=["AG-1", "AG-2"],
+        period=quarter,
+        types=ALL_TYPES,
+    )
+    assert len(first.orders) == 6
+    stored_orders = store.repository(ServiceOrder).list()
+    assert [order.id for order in stored_orders] == sorted(order.id for order in first.orders)
+    assert all(order.sla_id is None for order in stored_orders)  # generated: not measured
+    assert len(publisher.published) == 6
+    again = generate_orders_from_agreements(
+        uow,
+        GRAPH,
+        FixedClock(AT),
+        agreement_ids=["AG-1", "AG-2"],
+        period=quarter,
+        types=ALL_TYPES,
+    )
+    assert again.orders == ()
+    assert len(store.repository(ServiceOrder).list()) == 6
+    assert InMemoryServiceUnitOfWork(store).service_orders.for_agreement("AG-2") == [
+        order for order in stored_orders if order.agreement_id == "AG-2"
+    ]
+
+
+def test_generation_with_an_unknown_agreement_stores_nothing() -> None:
+    store = InMemoryStore()
+    store.repository(ServiceAgreement).add(_agreement("AG-1"))
+    with pytest.raises(NotFoundError):
+        generate_orders_from_agreements(
+            InMemoryServiceUnitOfWork(store),
+            GRAPH,
+            FixedClock(AT),
+            agreement_ids=["AG-1", "AG-404"],
+            period=MARCH,
+            types=ALL_TYPES,
+        )
+    assert store.repository(ServiceOrder).list() == []
+
+
+def test_generation_that_collides_with_a_concurrent_run_stores_nothing() -> None:
+    store = InMemoryStore()
+    store.repository(ServiceAgreement).add(_agreement("AG-1"))
+    quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
+    rival = generate_service_orders(
+        [_agreement("AG-1")], GRAPH, period=MARCH, types=ALL_TYPES, at=AT
+    )
+    uow = InMemoryServiceUnitOfWork(store)
+
+    class RivalFirst(InMemoryServiceUnitOfWork):
+        def commit(self) -> None:
+            store.repository(ServiceOrder).add(rival.orders[0])  # stored meanwhile
+            super().commit()
+
+    with pytest.raises(AlreadyExistsError):
+        generate_orders_from_agreements(
+            RivalFirst(store),
+            GRAPH,
+            FixedClock(AT),
+            agreement_ids=["AG-1"],
+            period=quarter,
+            types=ALL_TYPES,
+        )
+    assert store.repository(ServiceOrder).list() == [rival.orders[0]]
+    retry = generate_orders_from_agreements(
+        uow, GRAPH, FixedClock(AT), agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES
+    )
+    assert len(retry.orders) == 2
+    assert len(store.repository(ServiceOrder).list()) == 3

@@ -16,6 +16,15 @@ from typing import TextIO
 from servicedomain import __version__
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    TimeWindow,
+    WindowKind,
+)
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
 from servicedomain.orders import NewLine, ServiceObject, ServiceOrder, TransactionType
@@ -24,6 +33,7 @@ from servicedomain.reports import margin_report, work_receipt
 from servicedomain.services import (
     change_service_order_stage,
     create_service_order,
+    generate_orders_from_agreements,
     post_service_orders,
 )
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
@@ -162,11 +172,92 @@ def _demo_service_order(out: TextIO) -> None:
     out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
 
 
+def _demo_agreements(out: TextIO) -> None:
+    _heading(out, "Agreements: generating a quarter of service orders, then again")
+    store = InMemoryStore()
+    clock = FixedClock(datetime(2026, 1, 1, 7, 0, tzinfo=UTC))
+    price = Money(Decimal("85.00"), "EUR")
+    cost = Money(Decimal("42.00"), "EUR")
+    lines = [
+        NewAgreementLine(
+            transaction_type=TransactionType.HOUR,
+            description="Weekly pump inspection",
+            quantity=Decimal(1),
+            unit="h",
+            cost_price=cost,
+            sales_price=price,
+            service_object_id="PUMP-1",
+            interval=ServiceInterval(IntervalUnit.WEEK, 1),
+            start_date=date(2026, 1, 5),
+        ),
+        NewAgreementLine(
+            transaction_type=TransactionType.HOUR,
+            description="Biweekly boiler check",
+            quantity=Decimal("0.5"),
+            unit="h",
+            cost_price=cost,
+            sales_price=price,
+            service_object_id="BOILER-1",
+            interval=ServiceInterval(IntervalUnit.WEEK, 2),
+            start_date=date(2026, 1, 7),
+            time_window=TimeWindow(WindowKind.WEEK),
+        ),
+        NewAgreementLine(
+            transaction_type=TransactionType.FEE,
+            description="Monthly service fee",
+            quantity=Decimal(1),
+            cost_price=Money(0, "EUR"),
+            sales_price=Money(Decimal("120.00"), "EUR"),
+            interval=ServiceInterval(IntervalUnit.MONTH, 1),
+            start_date=date(2026, 1, 31),
+        ),
+    ]
+    agreement, _ = ServiceAgreement.create(
+        id="AG-2026-01",
+        customer_id="C-100",
+        group=AgreementGroup("MAINT", "Maintenance", default_sla_id="SLA-GOLD"),
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        at=clock.now(),
+        description="Boiler room maintenance",
+        service_objects=(ServiceObject("PUMP-1", "Circulation pump"), ServiceObject("BOILER-1")),
+        lines=lines,
+    )
+    store.repository(ServiceAgreement).add(agreement)
+    quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
+    out.write(f"Agreement {agreement.id}: {len(agreement.lines)} lines; period {quarter}\n")
+    out.write("The biweekly check has a week window: it joins the weekly visit of its week.\n")
+    first = generate_orders_from_agreements(
+        InMemoryServiceUnitOfWork(store),
+        EXAMPLE_STAGE_GRAPH,
+        clock,
+        agreement_ids=[agreement.id],
+        period=quarter,
+        types=set(TransactionType),
+    )
+    for order in first.orders:
+        described = ", ".join(
+            f"{line.description} (calc. {line.calculated_date})" for line in order.lines
+        )
+        out.write(f"  {order.id:<26} {described}\n")
+    out.write(f"  created {len(first.orders)} orders with {first.lines_count} lines\n")
+    again = generate_orders_from_agreements(
+        InMemoryServiceUnitOfWork(store),
+        EXAMPLE_STAGE_GRAPH,
+        clock,
+        agreement_ids=[agreement.id],
+        period=quarter,
+        types=set(TransactionType),
+    )
+    out.write(f"  running again created {len(again.orders)} orders\n")
+
+
 DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
     _demo_schedules,
     _demo_money,
     _demo_time,
     _demo_service_order,
+    _demo_agreements,
 )
 
 
