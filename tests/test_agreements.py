@@ -37,6 +37,7 @@ from servicedomain.agreements import (
     WindowKind,
 )
 from servicedomain.errors import (
+    AgreementRuleError,
     CurrencyMismatchError,
     InvalidInputError,
     InvalidPeriodError,
@@ -44,7 +45,6 @@ from servicedomain.errors import (
     InvalidQuantityError,
     InvalidScheduleError,
     NaiveDatetimeError,
-    RuleViolationError,
     ServiceDomainError,
     TypeMismatchError,
     UnknownLineError,
@@ -675,11 +675,11 @@ class TestOperations:
         assert after.relate_task(CLEAN, at=AT) == (after, ())
 
     def test_relating_another_value_under_a_related_id_is_refused(self) -> None:
-        with pytest.raises(RuleViolationError) as caught:
+        with pytest.raises(AgreementRuleError) as caught:
             agreement().relate_object(ServiceObject("BOILER-1", "Another"), at=AT)
         assert caught.value.rule == "object.conflict"
         assert caught.value.entity_id == "AG-1"
-        with pytest.raises(RuleViolationError) as caught:
+        with pytest.raises(AgreementRuleError) as caught:
             agreement().relate_task(ServiceTask("INSPECT", "Other"), at=AT)
         assert caught.value.rule == "task.conflict"
 
@@ -877,10 +877,10 @@ class TestCopyLines:
         assert events[0].service_object_ids == ()
 
     def test_without_relations_the_references_must_be_related_already(self) -> None:
-        with pytest.raises(RuleViolationError) as caught:
+        with pytest.raises(AgreementRuleError) as caught:
             agreement().copy_lines_from(self.source(), at=AT, with_relations=False)
         assert caught.value.rule == "copy.object_not_related"
-        with pytest.raises(RuleViolationError) as caught:
+        with pytest.raises(AgreementRuleError) as caught:
             agreement(service_objects=(PUMP,)).copy_lines_from(
                 self.source(), at=AT, with_relations=False
             )
@@ -892,7 +892,7 @@ class TestCopyLines:
 
     def test_a_conflicting_relation_is_refused(self) -> None:
         target = agreement(service_objects=(ServiceObject("PUMP-1", "Another pump"),))
-        with pytest.raises(RuleViolationError) as caught:
+        with pytest.raises(AgreementRuleError) as caught:
             target.copy_lines_from(self.source(), at=AT)
         assert caught.value.rule == "object.conflict"
 

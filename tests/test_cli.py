@@ -38,8 +38,10 @@ def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
         "SO-1001      all            267.40 EUR       117.40 EUR       150.00 EUR   56.10%",
         "Signed off: 2026-03-02 12:00+01:00",
         "Total: 267.40 EUR",
-        "AG-2026-01/2026-01-19      Weekly pump inspection (calc. 2026-01-19), "
-        "Biweekly boiler check (calc. 2026-01-21)",
+        (
+            "AG-2026-01/2026-01-19      Weekly pump inspection (calc. 2026-01-19), "
+            "Biweekly boiler check (calc. 2026-01-21)"
+        ),
         "created 17 orders with 23 lines",
         "running again created 0 orders",
     ):

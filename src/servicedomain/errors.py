@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AgreementRuleError",
     "AlreadyExistsError",
     "InvalidPriceError",
     "InvalidQuantityError",
@@ -273,6 +274,14 @@ class OrderRuleError(RuleViolationError):
 
     For example ``"line.posted"`` (a posted line cannot change) or
     ``"move.same_agreement"`` (lines move only between orders of one agreement).
+    """
+
+
+class AgreementRuleError(RuleViolationError):
+    """A rule of service agreements refused an operation; ``rule`` names it.
+
+    For example ``"object.conflict"`` (another object with the same id is related) or
+    ``"copy.object_not_related"`` (a copied line needs an object that is not related).
     """
 
 

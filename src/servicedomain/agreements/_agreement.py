@@ -31,10 +31,10 @@ from servicedomain.agreements._lines import (
 from servicedomain.agreements._templates import ServiceTemplate
 from servicedomain.agreements._values import AgreementGroup, GroupBy
 from servicedomain.errors import (
+    AgreementRuleError,
     CurrencyMismatchError,
     InvalidInputError,
     InvalidPeriodError,
-    RuleViolationError,
     TypeMismatchError,
     UnknownLineError,
 )
@@ -476,7 +476,7 @@ class ServiceAgreement:
 
         Raises:
             TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
-            RuleViolationError: another object with the same id is related
+            AgreementRuleError: another object with the same id is related
                 (rule ``object.conflict``).
         """
         instant = require_instant(at, "at")
@@ -495,7 +495,7 @@ class ServiceAgreement:
 
         Raises:
             TypeMismatchError: ``task`` is not a :class:`ServiceTask`.
-            RuleViolationError: another task with the same id is related
+            AgreementRuleError: another task with the same id is related
                 (rule ``task.conflict``).
         """
         instant = require_instant(at, "at")
@@ -530,7 +530,7 @@ class ServiceAgreement:
 
         Raises:
             TypeMismatchError: ``source`` is neither an agreement nor a template.
-            RuleViolationError: a related id with another value (``object.conflict`` /
+            AgreementRuleError: a related id with another value (``object.conflict`` /
                 ``task.conflict``), or, without relations, a copied line referencing an
                 object or task not related here (``copy.object_not_related`` /
                 ``copy.task_not_related``).
@@ -567,7 +567,7 @@ class ServiceAgreement:
             ):
                 missing = sorted(str(i) for i in wanted - {item.id for item in related})
                 if missing:
-                    raise RuleViolationError(
+                    raise AgreementRuleError(
                         self.id,
                         f"copy.{kind_name}_not_related",
                         f"copied lines reference service {kind_name}s {missing} that are not "
@@ -610,7 +610,7 @@ def _merge_related(
             by_id[item.id] = item
             merged.append(item)
         elif existing != item:
-            raise RuleViolationError(
+            raise AgreementRuleError(
                 agreement_id,
                 f"{kind}.conflict",
                 f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
