@@ -876,7 +876,7 @@ def test_delete_is_refused_with_posted_lines_or_in_a_stage_without_delete() -> N
 # --------------------------------------------------------------------------- sign-off
 
 
-def test_sign_off_signs_every_open_line_and_the_header() -> None:
+def test_sign_off_signs_every_created_line_and_the_header() -> None:
     order = make_order(
         make_line(1),
         make_line(2, POSTED, journal_transaction_id="JT-2"),
@@ -885,14 +885,28 @@ def test_sign_off_signs_every_open_line_and_the_header() -> None:
     )
     signed, events = order.sign_off(at=AT)
     assert_bumped(order, signed, events)
-    assert [line.signed_off for line in signed.lines] == [True, True, False]
+    # the posted line never changes; it counts as done for the header
+    assert [line.signed_off for line in signed.lines] == [True, False, False]
+    assert signed.line(2) == order.line(2)
     assert signed.signed_off
     assert signed.signed_off_at == AT
     assert events == (
-        LinesSignedOff(entity_id="SO-1", occurred_at=AT, line_numbers=(1, 2)),
+        LinesSignedOff(entity_id="SO-1", occurred_at=AT, line_numbers=(1,)),
         ServiceOrderSignedOff(entity_id="SO-1", occurred_at=AT),
     )
     assert signed.sign_off(at=LATER) == (signed, ())
+
+
+def test_a_posted_line_that_is_not_signed_off_cannot_be_signed_off_afterwards() -> None:
+    order = make_order(make_line(1), make_line(2, POSTED, journal_transaction_id="JT-2"))
+    with pytest.raises(OrderRuleError) as caught:
+        order.sign_off(at=AT, numbers=[2])
+    assert caught.value.rule == "line.posted"
+    only_posted = make_order(make_line(1, POSTED, journal_transaction_id="JT-1"))
+    signed, events = only_posted.sign_off(at=AT)
+    assert signed.lines == only_posted.lines
+    assert signed.signed_off
+    assert events == (ServiceOrderSignedOff(entity_id="SO-1", occurred_at=AT),)
 
 
 def test_the_header_is_signed_off_once_the_last_open_line_is() -> None:

@@ -542,8 +542,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         )
         expected: Refusal | None = OK
         if numbers is None:
-            targets = [n for n, line in self.lines.items() if line.status is not CANCELED]
-            if not targets:
+            targets = [n for n, line in self.lines.items() if line.status is CREATED]
+            if all(line.status is CANCELED for line in self.lines.values()):
                 expected = Refusal(OrderRuleError, "order.nothing_to_sign_off")
         else:
             targets = numbers
@@ -551,13 +551,25 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                 if number not in self.lines:
                     expected = Refusal(UnknownLineError)
                     break
-                if self.lines[number].status is CANCELED:
+                line = self.lines[number]
+                if line.status is CANCELED:
                     expected = Refusal(OrderRuleError, "line.canceled")
                     break
-        newly = [n for n in targets if n in self.lines and not self.lines[n].signed_off]
+                if line.status is POSTED and not line.signed_off:
+                    expected = Refusal(OrderRuleError, "line.posted")
+                    break
+        newly = [
+            n
+            for n in targets
+            if n in self.lines and self.lines[n].status is CREATED and not self.lines[n].signed_off
+        ]
         after = {n: line.signed_off or n in newly for n, line in self.lines.items()}
         open_lines = [n for n, line in self.lines.items() if line.status is not CANCELED]
-        header_now = not self.signed_off and bool(open_lines) and all(after[n] for n in open_lines)
+        header_now = (
+            not self.signed_off
+            and bool(open_lines)
+            and all(after[n] for n in open_lines if self.lines[n].status is CREATED)
+        )
         if self._run(
             "sign_off",
             lambda: self.order.sign_off(at=at, numbers=numbers),
@@ -779,18 +791,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
     def I1_posted_lines_never_change(self) -> None:
         for number, snapshot in self.posted.items():
             line = self.order.line(number)  # UnknownLineError if it went away
-            # FINDING (src): ServiceOrder.sign_off signs off Posted lines too (its
-            # default targets "every Created and Posted line"), so a line posted
-            # with require_sign_off=False later changes signed_off False -> True,
-            # against "a posted line never changes" (orders/__init__.py). Until that
-            # is decided, signed_off may only go from False to True; every other
-            # field must equal the snapshot taken when the line was posted.
-            assert line.signed_off >= snapshot.signed_off, (number, line, snapshot)
-            assert attrs.evolve(line, signed_off=snapshot.signed_off) == snapshot, (
-                number,
-                line,
-                snapshot,
-            )
+            assert line == snapshot, (number, line, snapshot)
 
     @invariant()
     def I1_nothing_is_posted_twice(self) -> None:

@@ -761,31 +761,32 @@ class ServiceOrder:
     def sign_off(
         self, *, at: datetime, numbers: Collection[int] | None = None
     ) -> tuple[ServiceOrder, Events]:
-        """Sign off lines, and the order once every line that is not canceled is.
+        """Sign off lines, and the order once all its work is signed off or posted.
 
-        ``numbers`` defaults to every Created and Posted line. Lines already signed
-        off stay as they are. The header is signed off (``signed_off_at = at``) when
-        the order has at least one line that is not canceled and all of them are
-        signed off; a header signed off stays signed off. No stage rule is needed.
+        ``numbers`` defaults to every Created line. Lines already signed off stay as
+        they are. A posted line never changes, so it is not signed off afterwards
+        (sign lines off before posting them, or post with ``require_sign_off=False``);
+        it counts as done for the header. The header is signed off
+        (``signed_off_at = at``) when the order has at least one line that is not
+        canceled and every Created line is signed off; a header signed off stays
+        signed off. No stage rule is needed.
 
         Raises:
             UnknownLineError: a number is not on the order.
-            OrderRuleError: a named line is canceled (``line.canceled``), or
-                ``numbers`` is omitted and the order has no line to sign off
-                (``order.nothing_to_sign_off``).
+            OrderRuleError: a named line is canceled (``line.canceled``) or posted and
+                not signed off (``line.posted``), or ``numbers`` is omitted and the
+                order has no line that is not canceled (``order.nothing_to_sign_off``).
             InvalidInputError: ``numbers`` is empty or names a line twice.
         """
         instant = require_instant(at, "at")
         if numbers is None:
-            targets = tuple(
-                line.number for line in self.lines if line.status is not LineStatus.CANCELED
-            )
-            if not targets:
+            if all(line.status is LineStatus.CANCELED for line in self.lines):
                 raise OrderRuleError(
                     self.id,
                     "order.nothing_to_sign_off",
                     "the order has no Created or Posted line to sign off",
                 )
+            targets = tuple(line.number for line in self.lines if line.status is LineStatus.CREATED)
         else:
             targets = check_numbers(numbers)
             for number in targets:
@@ -795,6 +796,12 @@ class ServiceOrder:
                         self.id,
                         "line.canceled",
                         f"line {number} is canceled; a canceled line is not signed off",
+                    )
+                if line.status is LineStatus.POSTED and not line.signed_off:
+                    raise OrderRuleError(
+                        self.id,
+                        "line.posted",
+                        f"line {number} is posted; a posted line never changes",
                     )
         wanted = set(targets)
         newly = tuple(
@@ -806,7 +813,9 @@ class ServiceOrder:
         )
         open_lines = [line for line in lines if line.status is not LineStatus.CANCELED]
         header_now = (
-            not self.signed_off and bool(open_lines) and all(li.signed_off for li in open_lines)
+            not self.signed_off
+            and bool(open_lines)
+            and all(li.signed_off for li in open_lines if li.status is LineStatus.CREATED)
         )
         events: list[DomainEvent] = []
         if newly:
