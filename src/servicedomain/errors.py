@@ -41,6 +41,8 @@ __all__ = [
     "IdempotencyConflictError",
     "InvalidAmountError",
     "InvalidCalendarError",
+    "InvalidDurationError",
+    "InvalidPauseError",
     "InvalidInputError",
     "InvalidOperationError",
     "InvalidPeriodError",
@@ -179,6 +181,18 @@ class UnknownStageError(InvalidInputError):
 
 class UnknownLineError(InvalidInputError):
     """A line number is not on the service order."""
+
+
+class InvalidDurationError(InvalidInputError):
+    """A duration is negative, malformed, or not a whole number of what it counts."""
+
+
+class InvalidPauseError(InvalidInputError):
+    """An SLA clock entry that does not fit its log.
+
+    A stop while stopped, a start while running, an entry earlier than the one it
+    follows, or anything after a cancel.
+    """
 
 
 class InvalidCalendarError(InvalidInputError):
