@@ -66,6 +66,7 @@ from servicedomain.orders._events import (
     ServiceOrderDeleted,
     ServiceOrderSignedOff,
     ServiceTaskRelated,
+    SlaTimeRecorded,
     StageChanged,
 )
 from servicedomain.orders._lines import (
@@ -131,5 +132,6 @@ __all__ = [
     "ServiceOrderDeleted",
     "ServiceOrderSignedOff",
     "ServiceTaskRelated",
+    "SlaTimeRecorded",
     "StageChanged",
 ]

@@ -133,3 +133,11 @@ class LinesPosted(DomainEvent):
     """These lines were posted: ``(line number, journal transaction id)`` pairs."""
 
     transaction_ids: tuple[tuple[int, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class SlaTimeRecorded(DomainEvent):
+    """An entry was added to the order's SLA time recording (start, stop or cancel)."""
+
+    kind: str
+    reason_code: str | None

@@ -50,6 +50,7 @@ from servicedomain.orders._events import (
     ServiceOrderDeleted,
     ServiceOrderSignedOff,
     ServiceTaskRelated,
+    SlaTimeRecorded,
     StageChanged,
 )
 from servicedomain.orders._lines import (
@@ -68,6 +69,16 @@ from servicedomain.orders._lines import (
 )
 from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
 from servicedomain.periods import DateRange
+from servicedomain.sla import (
+    ServiceLevelAgreement,
+    SlaEntry,
+    SlaMeasurement,
+    SlaParameters,
+    SlaTarget,
+    clock_state,
+    measure,
+    require_reason,
+)
 from servicedomain.stages import (
     Action,
     Decision,
@@ -173,6 +184,7 @@ class ServiceOrder:
     reason_log: tuple[ReasonLogEntry, ...] = attrs.field(
         default=(), validator=_v_tuple_of(ReasonLogEntry)
     )
+    sla_log: tuple[SlaEntry, ...] = attrs.field(default=(), validator=_v_tuple_of(SlaEntry))
 
     def __attrs_post_init__(self) -> None:
         numbers = [line.number for line in self.lines]
@@ -281,6 +293,7 @@ class ServiceOrder:
             service_objects=service_objects,
             service_tasks=service_tasks,
             lines=tuple(line.numbered(index) for index, line in enumerate(new_lines, 1)),
+            sla_log=() if sla_id is None else (SlaEntry.start(instant),),
         )
         event = ServiceOrderCreated(
             entity_id=order.id,
@@ -338,6 +351,7 @@ class ServiceOrder:
             service_objects=service_objects,
             service_tasks=service_tasks,
             lines=lines,
+            sla_log=() if sla_id is None else (SlaEntry.start(at),),
         )
         event = build(
             ServiceOrderCreated,
@@ -573,6 +587,8 @@ class ServiceOrder:
         at: datetime,
         reason: ReasonCode | None = None,
         note: str = "",
+        sla: ServiceLevelAgreement | None = None,
+        sla_parameters: SlaParameters | None = None,
     ) -> tuple[ServiceOrder, Events]:
         """Move the order to stage ``to``: the only way its stage changes.
 
@@ -581,10 +597,17 @@ class ServiceOrder:
         writes (a stage change, and a close entry when the SLA clock stops) are appended
         to ``reason_log``. No stage rule (modify, ...) is needed to change stage.
 
+        An order with an SLA also records the stage in its SLA time recording
+        (``sla_log``): entering a stage that stops time recording stops the clock, and
+        going back to a stage without that rule restarts it. With ``sla`` and
+        ``sla_parameters``, entering a stopping stage while the SLA is exceeded needs a
+        reason when the parameters say so (*Reason code on exceeding time*).
+
         Raises:
             UnknownStageError: ``to`` is not in the graph.
             TransitionNotAllowedError: the transition is not declared (law T1).
-            ReasonRequiredError: the target stage requires a reason and none was given.
+            ReasonRequiredError: the target stage requires a reason and none was given,
+                or the SLA parameters require one.
         """
         instant = require_instant(at, "at")
         require_instance(graph, StageGraph, "graph")
@@ -597,6 +620,13 @@ class ServiceOrder:
             reason=reason,
             note=note,
         )
+        sla_log = self.sla_log
+        if self.sla_id is not None and sla_log:
+            stops = graph.stage(to).rules.stops_sla_clock
+            if stops:
+                self._require_sla_reason(sla, sla_parameters, "stage_stop", reason, instant)
+            entry = SlaEntry.stage(instant, to, stops_clock=stops, reason=reason)
+            sla_log = (*sla_log, entry)
         event = StageChanged(
             entity_id=self.id,
             occurred_at=instant,
@@ -606,7 +636,101 @@ class ServiceOrder:
             reason_code=None if reason is None else reason.code,
             note=note,
         )
-        return self._next(stage_id=to, reason_log=(*self.reason_log, *entries)), (event,)
+        changed = self._next(stage_id=to, reason_log=(*self.reason_log, *entries), sla_log=sla_log)
+        return changed, (event,)
+
+    # ---------------------------------------------------------------------- SLA
+
+    def measure_sla(
+        self, sla: ServiceLevelAgreement, *, now: datetime, target: SlaTarget = SlaTarget.RESOLUTION
+    ) -> SlaMeasurement:
+        """The order's SLA figures at ``now``: a fold over its SLA time recording.
+
+        Changing the SLA or its calendar changes nothing stored: measuring again gives
+        the new figures. The order's priority picks the SLA's per-priority targets.
+        """
+        require_instance(sla, ServiceLevelAgreement, "sla")
+        return measure(sla, self.sla_log, now=now, target=target, priority=self.priority.value)
+
+    def start_sla(self, *, at: datetime) -> tuple[ServiceOrder, Events]:
+        """Start (or resume) the SLA clock by hand (AX *Start*).
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the clock is already running, or the SLA was canceled.
+        """
+        return self._record_sla(SlaEntry.start(require_instant(at, "at")))
+
+    def stop_sla(
+        self,
+        *,
+        at: datetime,
+        reason: ReasonCode | None = None,
+        sla: ServiceLevelAgreement | None = None,
+        sla_parameters: SlaParameters | None = None,
+    ) -> tuple[ServiceOrder, Events]:
+        """Stop the SLA clock by hand (AX *Stop*), with an optional reason.
+
+        With ``sla`` and ``sla_parameters``, stopping an exceeded SLA needs a reason
+        when the parameters say so.
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the clock is not running ("pausing twice").
+            ReasonRequiredError: the SLA parameters require a reason.
+        """
+        instant = require_instant(at, "at")
+        self._require_sla_reason(sla, sla_parameters, "stop", reason, instant)
+        return self._record_sla(SlaEntry.stop(instant, reason))
+
+    def cancel_sla(
+        self,
+        *,
+        at: datetime,
+        reason: ReasonCode | None = None,
+        sla_parameters: SlaParameters | None = None,
+    ) -> tuple[ServiceOrder, Events]:
+        """Cancel the SLA of this order (AX *Cancel*); nothing is recorded after it.
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the SLA is already canceled.
+            ReasonRequiredError: *Reason code on canceling* is set and no reason is given.
+        """
+        instant = require_instant(at, "at")
+        if sla_parameters is not None:
+            require_instance(sla_parameters, SlaParameters, "sla_parameters")
+            if sla_parameters.reason_on_canceling and reason is None:
+                raise ReasonRequiredError(self.id, "sla.reason_on_canceling", "canceling the SLA")
+        return self._record_sla(SlaEntry.cancel(instant, reason))
+
+    def _record_sla(self, entry: SlaEntry) -> tuple[ServiceOrder, Events]:
+        if self.sla_id is None:
+            raise OrderRuleError(self.id, "order.no_sla", "the order has no SLA to record")
+        sla_log = (*self.sla_log, entry)
+        clock_state(sla_log)  # refuses a log that makes no sense (InvalidPauseError)
+        event = SlaTimeRecorded(
+            entity_id=self.id,
+            occurred_at=entry.at,
+            kind=entry.kind.value,
+            reason_code=None if entry.reason is None else entry.reason.code,
+        )
+        return self._next(sla_log=sla_log), (event,)
+
+    def _require_sla_reason(
+        self,
+        sla: ServiceLevelAgreement | None,
+        parameters: SlaParameters | None,
+        action: str,
+        reason: ReasonCode | None,
+        at: datetime,
+    ) -> None:
+        """Consult the SLA clock: refuse ``action`` without a reason when it is required."""
+        if sla is None or parameters is None or self.sla_id is None or not self.sla_log:
+            return
+        require_instance(parameters, SlaParameters, "sla_parameters")
+        measurement = self.measure_sla(sla, now=max(at, self.sla_log[-1].at))
+        require_reason(parameters, measurement, action=action, reason=reason, entity_id=self.id)
 
     # ------------------------------------------------------------------- cancel
 
@@ -759,7 +883,13 @@ class ServiceOrder:
     # ----------------------------------------------------------------- sign-off
 
     def sign_off(
-        self, *, at: datetime, numbers: Collection[int] | None = None
+        self,
+        *,
+        at: datetime,
+        numbers: Collection[int] | None = None,
+        reason: ReasonCode | None = None,
+        sla: ServiceLevelAgreement | None = None,
+        sla_parameters: SlaParameters | None = None,
     ) -> tuple[ServiceOrder, Events]:
         """Sign off lines, and the order once all its work is signed off or posted.
 
@@ -779,6 +909,7 @@ class ServiceOrder:
             InvalidInputError: ``numbers`` is empty or names a line twice.
         """
         instant = require_instant(at, "at")
+        self._require_sla_reason(sla, sla_parameters, "sign_off", reason, instant)
         if numbers is None:
             if all(line.status is LineStatus.CANCELED for line in self.lines):
                 raise OrderRuleError(

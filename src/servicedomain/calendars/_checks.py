@@ -1,0 +1,217 @@
+"""Checks and conversions of a working calendar's inputs: instants, slots, dates, dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import repeat
+from operator import sub
+from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
+from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
+from servicedomain.errors import InvalidCalendarError, InvalidInputError, TypeMismatchError
+from servicedomain.instants import named_zone, parse_date, require_instant
+
+MIN_US: Final = instant_us(datetime(MIN_YEAR, 1, 2, tzinfo=UTC))
+"""The earliest instant a calendar takes (its local year is at least ``MIN_YEAR``)."""
+MAX_US: Final = instant_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
+"""The first instant a calendar refuses (its local year could be past ``MAX_YEAR``)."""
+MIN_DELTA: Final = timedelta(0, 0, MIN_US)
+MAX_DELTA: Final = timedelta(0, 0, MAX_US)
+FAST_ZONES: Final = (ZoneInfo, timezone)
+"""The zone types whose aware datetimes need no further check to be instants."""
+
+
+def require_instant_us(value: object, field: str) -> int:
+    """Epoch microseconds of an instant; a naive datetime or a non-datetime is refused."""
+    if type(value) is datetime and type(value.tzinfo) in FAST_ZONES:
+        us = instant_us(value)
+    else:
+        us = instant_us(require_instant(value, field))
+    if not MIN_US <= us < MAX_US:
+        raise InvalidInputError(
+            field, value, f"outside the years {MIN_YEAR + 1}-{MAX_YEAR - 1} a calendar computes"
+        )
+    return us
+
+
+def instant_deltas(values: Iterable[object]) -> list[timedelta]:
+    """Many instants as timedeltas since the epoch, checked in bulk.
+
+    Plain datetimes with a :class:`~zoneinfo.ZoneInfo` or a fixed offset take a fast
+    path; anything else is checked one by one, and the first bad one is named
+    (``"starts[i]"``).
+    """
+    items = list(values)
+    if set(map(type, items)) <= {datetime}:
+        instants = cast("list[datetime]", items)
+        if all(type(zone) in FAST_ZONES for zone in {item.tzinfo for item in instants}):
+            deltas = list(map(sub, instants, repeat(EPOCH, len(instants))))
+            if not deltas or (min(deltas) >= MIN_DELTA and max(deltas) < MAX_DELTA):
+                return deltas
+    return [
+        timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(items)
+    ]
+
+
+def require_duration_us(value: object) -> int:
+    """Microseconds of a business duration: a timedelta, never negative."""
+    if not isinstance(value, timedelta):
+        raise TypeMismatchError(
+            "duration", value, f"expected a timedelta, got {type(value).__name__}"
+        )
+    us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    if us < 0:
+        raise InvalidInputError("duration", value, "a duration of working time cannot be negative")
+    return us
+
+
+def to_zone(value: object) -> ZoneInfo:
+    """The calendar's zone: a named IANA zone (``zone`` names the culprit)."""
+    return named_zone(value, "zone")
+
+
+def to_weekly(value: object) -> tuple[tuple[Slot, ...], ...]:
+    """Seven days of slots, Monday first, with some working time in the week."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise InvalidCalendarError("weekly", value, "expected 7 lists of slots, Monday to Sunday")
+    if len(value) != 7:
+        raise InvalidCalendarError(
+            "weekly", value, f"expected 7 days (Monday to Sunday), got {len(value)}"
+        )
+    days = tuple(slot_tuple(day, f"weekly[{i}]") for i, day in enumerate(value))
+    for i, day in enumerate(days):
+        check_spill(day, days[(i + 1) % 7], f"weekly[{i}]")
+    if not any(days):
+        raise InvalidCalendarError(
+            "weekly", value, "no working time at all: every weekday has no slots"
+        )
+    return days
+
+
+def to_date(value: object, field: str) -> date:
+    """A local date; a datetime (also a ``date``) or text is refused."""
+    if isinstance(value, datetime):
+        raise InvalidCalendarError(
+            field, value, "a datetime is not a date; closed days are local dates"
+        )
+    if not isinstance(value, date):
+        raise InvalidCalendarError(
+            field, value, f"expected a datetime.date, got {type(value).__name__}"
+        )
+    return value
+
+
+def to_holidays(value: object) -> frozenset[date]:
+    """Closed local dates from a collection of dates."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidCalendarError(
+            "holidays", value, "expected a collection of dates (parse text with from_dict)"
+        )
+    return frozenset(to_date(day, "holidays") for day in value)
+
+
+class SlotsByDate(Mapping[date, tuple[Slot, ...]]):
+    """An immutable, hashable mapping of dates to their slots, in date order."""
+
+    __slots__ = ("_items", "_map")
+
+    def __init__(self, items: Iterable[tuple[date, tuple[Slot, ...]]]) -> None:
+        self._map = dict(sorted(items))
+        self._items = tuple(self._map.items())
+
+    def __getitem__(self, key: date) -> tuple[Slot, ...]:
+        return self._map[key]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SlotsByDate):
+            return self._items == other._items
+        return isinstance(other, Mapping) and self._map == dict(other.items())
+
+    def __repr__(self) -> str:
+        return repr(self._map)
+
+
+def to_exceptions(value: object) -> SlotsByDate:
+    """Dates with their own slots, as an immutable mapping."""
+    if isinstance(value, SlotsByDate):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidCalendarError(
+            "exceptions", value, "expected a mapping of dates to their slots"
+        )
+    items = []
+    for key, slots in value.items():
+        day = to_date(key, "exceptions")
+        items.append((day, slot_tuple(slots, f"exceptions[{day.isoformat()}]")))
+    return SlotsByDate(items)
+
+
+def check_id(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    """A calendar id is text."""
+    if not isinstance(value, str):
+        raise TypeMismatchError("id", value, f"expected a str, got {type(value).__name__}")
+
+
+def check_horizon(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    """The horizon is a whole number of days, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeMismatchError(
+            "horizon_days", value, f"expected an int, got {type(value).__name__}"
+        )
+    if value < 1:
+        raise InvalidCalendarError("horizon_days", value, "the horizon is at least 1 day")
+
+
+# ---------------------------------------------------------------- dict helpers
+
+
+def refuse_unknown_keys(data: Mapping[Any, object], known: tuple[str, ...], path: str) -> None:
+    """Refuse a key of ``data`` that is not ``known``, naming its path."""
+    for key in data:
+        if key not in known:
+            why = f"unknown key; expected {', '.join(known)}"
+            raise InvalidCalendarError(f"{path}{key}", data[key], why)
+
+
+def date_from(value: object, field: str) -> date:
+    """A date from ISO text (or a date, as TOML gives)."""
+    if isinstance(value, str):
+        try:
+            return parse_date(value, field)
+        except InvalidInputError as error:
+            raise InvalidCalendarError(field, value, error.reason) from None
+    return to_date(value, field)
+
+
+def dates_from(value: object) -> list[date]:
+    """The holidays of a dict: a list of ISO dates."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidCalendarError("holidays", value, "expected a list of ISO dates")
+    return [date_from(item, f"holidays[{i}]") for i, item in enumerate(value)]
+
+
+def exceptions_from(value: object) -> dict[date, tuple[Slot, ...]]:
+    """The exceptions of a dict: ISO dates to lists of slot texts."""
+    if not isinstance(value, Mapping):
+        raise InvalidCalendarError(
+            "exceptions", value, "expected a mapping of ISO dates to lists of slots"
+        )
+    found = {}
+    for key, slots in value.items():
+        path = f"exceptions.{key.isoformat() if isinstance(key, date) else key}"
+        found[date_from(key, path)] = slot_tuple(slots, path)
+    return found

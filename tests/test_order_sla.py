@@ -1,0 +1,167 @@
+"""Service orders and their SLA time recording: the clock follows stages and actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from servicedomain.calendars import WorkingCalendar
+from servicedomain.errors import (
+    InvalidPauseError,
+    OrderRuleError,
+    ReasonRequiredError,
+    ServiceDomainError,
+)
+from servicedomain.money import Money
+from servicedomain.orders import NewLine, ServiceOrder, SlaTimeRecorded, TransactionType
+from servicedomain.sla import (
+    Allowance,
+    ClockState,
+    ServiceLevelAgreement,
+    SlaEntryKind,
+    SlaParameters,
+    SlaStatus,
+    SlaTargets,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.stages import ReasonCode
+
+# Monday 2 March 2026, 09:00 in Stockholm (08:00 UTC)
+MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+CALENDAR = WorkingCalendar.standard("Europe/Stockholm", id="STO")
+SLA = ServiceLevelAgreement(
+    id="SLA-8H", targets=SlaTargets(resolution=Allowance(hours=8)), calendar=CALENDAR
+)
+STRICT = SlaParameters(reason_on_exceeding=True, reason_on_canceling=True)
+LATE = ReasonCode("LATE", "Parts arrived late")
+
+
+def order_with_sla(*lines: NewLine) -> ServiceOrder:
+    order, _ = ServiceOrder.create(
+        GRAPH, id="SO-1", customer_id="C-1", at=MONDAY_9, sla_id="SLA-8H", lines=lines
+    )
+    return order
+
+
+def an_hour() -> NewLine:
+    return NewLine(
+        transaction_type=TransactionType.HOUR,
+        quantity=Decimal(1),
+        cost_price=Money(40, "EUR"),
+        sales_price=Money(85, "EUR"),
+    )
+
+
+def test_an_order_with_an_sla_starts_its_clock_when_created() -> None:
+    order = order_with_sla()
+    assert [entry.kind for entry in order.sla_log] == [SlaEntryKind.START]
+    figures = order.measure_sla(SLA, now=MONDAY_9 + timedelta(hours=2))
+    assert figures.state is ClockState.RUNNING
+    assert figures.elapsed == timedelta(hours=2)
+    assert figures.deadline == MONDAY_9 + timedelta(hours=8)
+    plain, _ = ServiceOrder.create(GRAPH, id="SO-2", customer_id="C-1", at=MONDAY_9)
+    assert plain.sla_log == ()
+
+
+def test_a_stage_that_stops_time_recording_stops_the_clock_and_going_back_restarts_it() -> None:
+    order = order_with_sla()
+    for hours, stage in ((1, "PLANNED"), (2, "IN_PROCESS"), (3, "COMPLETED")):
+        order, _ = order.change_stage(GRAPH, stage, at=MONDAY_9 + timedelta(hours=hours))
+    stopped = order.measure_sla(SLA, now=MONDAY_9 + timedelta(hours=6))
+    assert stopped.state is ClockState.STOPPED
+    assert stopped.elapsed == timedelta(hours=3)
+    order, _ = order.change_stage(GRAPH, "IN_PROCESS", at=MONDAY_9 + timedelta(hours=5))
+    running = order.measure_sla(SLA, now=MONDAY_9 + timedelta(hours=6))
+    assert running.state is ClockState.RUNNING
+    assert running.elapsed == timedelta(hours=4)  # the 2 stopped hours do not count
+    kinds = [entry.kind for entry in order.sla_log]
+    assert kinds == [SlaEntryKind.START] + [SlaEntryKind.STAGE] * 4
+
+
+def test_manual_stop_start_and_cancel_are_recorded_and_checked() -> None:
+    order = order_with_sla()
+    order, events = order.stop_sla(at=MONDAY_9 + timedelta(hours=1), reason=LATE)
+    assert events == (
+        SlaTimeRecorded(
+            entity_id="SO-1",
+            occurred_at=MONDAY_9 + timedelta(hours=1),
+            kind="stop",
+            reason_code="LATE",
+        ),
+    )
+    with pytest.raises(InvalidPauseError) as caught:
+        order.stop_sla(at=MONDAY_9 + timedelta(hours=2))
+    assert "pausing twice" in str(caught.value)
+    order, _ = order.start_sla(at=MONDAY_9 + timedelta(hours=3))
+    with pytest.raises(InvalidPauseError):
+        order.start_sla(at=MONDAY_9 + timedelta(hours=4))
+    figures = order.measure_sla(SLA, now=MONDAY_9 + timedelta(hours=4))
+    assert figures.elapsed == timedelta(hours=2)
+    order, _ = order.cancel_sla(at=MONDAY_9 + timedelta(hours=5))
+    assert order.measure_sla(SLA, now=MONDAY_9 + timedelta(hours=6)).state is ClockState.CANCELED
+    with pytest.raises(InvalidPauseError):
+        order.start_sla(at=MONDAY_9 + timedelta(hours=7))
+
+
+def test_an_order_without_an_sla_records_no_time() -> None:
+    plain, _ = ServiceOrder.create(GRAPH, id="SO-2", customer_id="C-1", at=MONDAY_9)
+    with pytest.raises(OrderRuleError) as caught:
+        plain.stop_sla(at=MONDAY_9)
+    assert caught.value.rule == "order.no_sla"
+    moved, _ = plain.change_stage(GRAPH, "PLANNED", at=MONDAY_9)
+    assert moved.sla_log == ()
+
+
+def test_signing_off_an_exceeded_sla_needs_a_reason_when_the_parameters_say_so() -> None:
+    order = order_with_sla(an_hour())
+    tuesday = MONDAY_9 + timedelta(days=1, hours=2)  # 8 h Monday + 2 h Tuesday: exceeded
+    assert order.measure_sla(SLA, now=tuesday).status is SlaStatus.EXCEEDED
+    with pytest.raises(ReasonRequiredError) as caught:
+        order.sign_off(at=tuesday, sla=SLA, sla_parameters=STRICT)
+    assert caught.value.rule == "sla.reason_on_exceeding"
+    assert isinstance(caught.value, ServiceDomainError)
+    signed, _ = order.sign_off(at=tuesday, sla=SLA, sla_parameters=STRICT, reason=LATE)
+    assert signed.signed_off
+    assert signed.signed_off_at == tuesday
+    # within the allowance no reason is needed
+    early = MONDAY_9 + timedelta(hours=1)
+    order.sign_off(at=early, sla=SLA, sla_parameters=STRICT)
+    # without parameters the clock is not consulted
+    order.sign_off(at=tuesday)
+
+
+def test_stopping_an_exceeded_sla_or_entering_a_stopping_stage_needs_a_reason() -> None:
+    order = order_with_sla()
+    for stage in ("PLANNED", "IN_PROCESS"):
+        order, _ = order.change_stage(GRAPH, stage, at=MONDAY_9 + timedelta(minutes=5))
+    tuesday = MONDAY_9 + timedelta(days=1, hours=2)
+    with pytest.raises(ReasonRequiredError):
+        order.stop_sla(at=tuesday, sla=SLA, sla_parameters=STRICT)
+    with pytest.raises(ReasonRequiredError):
+        order.change_stage(GRAPH, "COMPLETED", at=tuesday, sla=SLA, sla_parameters=STRICT)
+    done, _ = order.change_stage(
+        GRAPH, "COMPLETED", at=tuesday, reason=LATE, sla=SLA, sla_parameters=STRICT
+    )
+    assert done.sla_log[-1].reason == LATE
+
+
+def test_canceling_the_sla_needs_a_reason_when_the_parameters_say_so() -> None:
+    order = order_with_sla()
+    with pytest.raises(ReasonRequiredError) as caught:
+        order.cancel_sla(at=MONDAY_9, sla_parameters=STRICT)
+    assert caught.value.rule == "sla.reason_on_canceling"
+    canceled, _ = order.cancel_sla(at=MONDAY_9, sla_parameters=STRICT, reason=LATE)
+    assert canceled.sla_log[-1].kind is SlaEntryKind.CANCEL
+
+
+def test_changing_the_sla_changes_nothing_stored_and_new_figures_follow() -> None:
+    order = order_with_sla()
+    now = MONDAY_9 + timedelta(hours=7)  # 7 of 8 hours: past the 0.8 share
+    tighter = ServiceLevelAgreement(
+        id="SLA-4H", targets=SlaTargets(resolution=Allowance(hours=4)), calendar=CALENDAR
+    )
+    assert order.measure_sla(SLA, now=now).status is SlaStatus.AT_RISK
+    assert order.measure_sla(tighter, now=now).status is SlaStatus.EXCEEDED
+    assert order.sla_log == order_with_sla().sla_log
