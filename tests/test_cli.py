@@ -44,6 +44,13 @@ def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
         ),
         "created 17 orders with 23 lines",
         "running again created 0 orders",
+        (
+            "at Tue 07 Apr 13:00: running, elapsed 9:00:00, remaining 3:00:00, "
+            "compliance 75.00%, within"
+        ),
+        "deadline: Tue 07 Apr 16:00",
+        "holiday                24:00  2026-04-03 holiday",
+        "paused                 20:00  stage COMPLETED stops the clock",
     ):
         assert line in text, line
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import InMemoryServiceUnitOfWork, InMemoryStore
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import (
     InvalidPauseError,
@@ -16,6 +18,7 @@ from servicedomain.errors import (
 )
 from servicedomain.money import Money
 from servicedomain.orders import NewLine, ServiceOrder, SlaTimeRecorded, TransactionType
+from servicedomain.services import sign_off_service_order
 from servicedomain.sla import (
     Allowance,
     ClockState,
@@ -165,3 +168,28 @@ def test_changing_the_sla_changes_nothing_stored_and_new_figures_follow() -> Non
     assert order.measure_sla(SLA, now=now).status is SlaStatus.AT_RISK
     assert order.measure_sla(tighter, now=now).status is SlaStatus.EXCEEDED
     assert order.sla_log == order_with_sla().sla_log
+
+
+def test_the_sign_off_service_consults_the_stored_orders_sla() -> None:
+    store = InMemoryStore()
+    store.repository(ServiceOrder).add(order_with_sla(an_hour()))
+    tuesday = MONDAY_9 + timedelta(days=1, hours=2)
+    with pytest.raises(ReasonRequiredError):
+        sign_off_service_order(
+            InMemoryServiceUnitOfWork(store),
+            FixedClock(tuesday),
+            "SO-1",
+            slas={"SLA-8H": SLA},
+            sla_parameters=STRICT,
+        )
+    assert not store.repository(ServiceOrder).get("SO-1").signed_off
+    signed = sign_off_service_order(
+        InMemoryServiceUnitOfWork(store),
+        FixedClock(tuesday),
+        "SO-1",
+        slas={"SLA-8H": SLA},
+        sla_parameters=STRICT,
+        reason=LATE,
+    )
+    assert store.repository(ServiceOrder).get("SO-1") == signed
+    assert signed.signed_off_at == tuesday

@@ -56,6 +56,8 @@ def test_every_submodule_all_imports() -> None:
         "stages",
         "orders",
         "agreements",
+        "calendars",
+        "sla",
         "reports",
         "services",
     ):

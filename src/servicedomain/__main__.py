@@ -25,6 +25,7 @@ from servicedomain.agreements import (
     TimeWindow,
     WindowKind,
 )
+from servicedomain.calendars import WorkingCalendar
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
 from servicedomain.orders import NewLine, ServiceObject, ServiceOrder, TransactionType
@@ -36,6 +37,7 @@ from servicedomain.services import (
     generate_orders_from_agreements,
     post_service_orders,
 )
+from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
 __all__ = ["main"]
@@ -252,12 +254,52 @@ def _demo_agreements(out: TextIO) -> None:
     out.write(f"  running again created {len(again.orders)} orders\n")
 
 
+def _demo_sla(out: TextIO) -> None:
+    _heading(out, "SLA: an order measured in business time, across a clock-stopping stage")
+    calendar = WorkingCalendar.standard(
+        "Europe/Stockholm", slots=("08:00-12:00", "13:00-17:00"), holidays=(date(2026, 4, 3),)
+    )
+    sla = ServiceLevelAgreement(
+        id="SLA-GOLD",
+        description="Resolution within 12 business hours",
+        targets=SlaTargets(resolution=Allowance(hours=12)),
+        calendar=calendar,
+    )
+    graph = EXAMPLE_STAGE_GRAPH
+    # Thursday 2 April 2026, 15:00 in Stockholm; Good Friday (3 April) is a holiday.
+    created = datetime(2026, 4, 2, 13, 0, tzinfo=UTC)
+    order, _ = ServiceOrder.create(
+        graph, id="SO-2001", customer_id="C-100", at=created, sla_id=sla.id
+    )
+    steps = (
+        ("PLANNED", created + timedelta(hours=1)),
+        ("IN_PROCESS", created + timedelta(days=4, hours=-5)),  # Mon 6 Apr 10:00
+        ("COMPLETED", created + timedelta(days=4, hours=-2)),  # Mon 13:00: stops the clock
+        ("IN_PROCESS", created + timedelta(days=5, hours=-6)),  # Tue 09:00: back, restarts
+    )
+    for stage, at in steps:
+        order, _ = order.change_stage(graph, stage, at=at)
+        out.write(f"  {at.astimezone(calendar.zone):%a %d %b %H:%M}  stage -> {stage}\n")
+    now = created + timedelta(days=5, hours=-2)  # Tue 7 Apr 13:00
+    figures = order.measure_sla(sla, now=now)
+    out.write(
+        f"  at {now.astimezone(calendar.zone):%a %d %b %H:%M}: {figures.state.value}, "
+        f"elapsed {figures.elapsed}, remaining {figures.remaining}, "
+        f"compliance {figures.compliance}%, {figures.status.value}\n"
+    )
+    if figures.deadline is not None:
+        out.write(f"  deadline: {figures.deadline.astimezone(calendar.zone):%a %d %b %H:%M}\n")
+    out.write("  explanation:\n")
+    out.write("".join(f"    {line}\n" for line in figures.explain(calendar.zone).splitlines()))
+
+
 DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
     _demo_schedules,
     _demo_money,
     _demo_time,
     _demo_service_order,
     _demo_agreements,
+    _demo_sla,
 )
 
 

@@ -42,6 +42,7 @@ from servicedomain.ports import (
     Journal,
     ServiceOrderUnitOfWork,
 )
+from servicedomain.sla import ServiceLevelAgreement, SlaParameters
 from servicedomain.stages import Action, ReasonCode, StageGraph
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "create_service_order",
     "generate_orders_from_agreements",
     "post_service_orders",
+    "sign_off_service_order",
 ]
 
 
@@ -110,6 +112,39 @@ def change_service_order_stage(
         uow.service_orders.save(changed, expected_version=order.version)
         uow.collect(events)
         uow.commit()
+    return changed
+
+
+def sign_off_service_order(
+    uow: ServiceOrderUnitOfWork,
+    clock: Clock,
+    order_id: str,
+    *,
+    numbers: Collection[int] | None = None,
+    reason: ReasonCode | None = None,
+    slas: Mapping[str, ServiceLevelAgreement] | None = None,
+    sla_parameters: SlaParameters | None = None,
+) -> ServiceOrder:
+    """Sign off a stored order (or some of its lines), consulting its SLA clock.
+
+    When the order has an SLA found in ``slas`` and ``sla_parameters`` are given, an
+    exceeded SLA needs ``reason`` if *Reason code on exceeding time* is set.
+
+    Raises:
+        NotFoundError: no order with this id.
+        ReasonRequiredError: the SLA parameters require a reason.
+        ConcurrencyConflictError: the order changed since it was loaded; nothing saved.
+    """
+    with uow:
+        order = uow.service_orders.get(order_id)
+        sla = None if order.sla_id is None or slas is None else slas.get(order.sla_id)
+        changed, events = order.sign_off(
+            at=clock.now(), numbers=numbers, reason=reason, sla=sla, sla_parameters=sla_parameters
+        )
+        if events:
+            uow.service_orders.save(changed, expected_version=order.version)
+            uow.collect(events)
+            uow.commit()
     return changed
 
 
