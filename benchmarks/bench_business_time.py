@@ -17,8 +17,10 @@ When they are installed (the ``[bench]`` extra), ``pandas`` (``CustomBusinessHou
 per operation; every one of their results is compared with ours, and disagreements are
 counted with their cause. Targets (per-operation throughput, same run):
 
-* one-at-a-time deadlines at least 25 times the fastest peer that agrees with us on
-  every result, on A and B; elapsed (D) at least 20 times;
+* one-at-a-time deadlines at least 25 times the fastest correct peer, on A and B;
+  elapsed (D) at least 20 times. A peer is correct when each of its results equals ours
+  or differs only by the closing-edge convention (pandas gives the next opening where we
+  give closing time, the same point under law S1); other disagreements disqualify it.
 * the batch form at least twice our one-at-a-time throughput.
 """
 
@@ -29,7 +31,7 @@ import json
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -39,7 +41,7 @@ from servicedomain.calendars import WorkingCalendar
 SEED = 20250101
 COUNT = 100_000
 PEER_SAMPLE = 5_000
-REPEATS = 3
+REPEATS = 5
 ZONE = ZoneInfo("Europe/Stockholm")
 # Sweden's public holidays of 2025 that close an office on a weekday (the eves of
 # Midsummer, Christmas and New Year are de facto holidays: almost every office closes).
@@ -137,7 +139,9 @@ def businesstimedelta_peer(
         return None
     zone = pytz.timezone(ZONE.key)
     rules: list[Any] = [
-        btd.WorkDayRule(start_time=clock(8), end_time=clock(17), working_days=[0, 1, 2, 3, 4], tz=zone)
+        btd.WorkDayRule(
+            start_time=clock(8), end_time=clock(17), working_days=[0, 1, 2, 3, 4], tz=zone
+        )
     ]
     if workload == "B":
         rules.append(btd.LunchTimeRule(start_time=clock(12), end_time=clock(13), tz=zone))
@@ -191,9 +195,16 @@ def compare(
             shown_other = str(other)
         causes[cause] = causes.get(cause, 0) + 1
         if len(examples) < 3:
-            shown_mine = mine.astimezone(ZONE).isoformat() if isinstance(mine, datetime) else str(mine)
+            shown_mine = (
+                mine.astimezone(ZONE).isoformat() if isinstance(mine, datetime) else str(mine)
+            )
             examples.append(
-                {"start": start.isoformat(), "ours": shown_mine, "peer": shown_other, "cause": cause}
+                {
+                    "start": start.isoformat(),
+                    "ours": shown_mine,
+                    "peer": shown_other,
+                    "cause": cause,
+                }
             )
     return {"agree": agree, "disagree": len(ours) - agree, "causes": causes, "examples": examples}
 
@@ -205,6 +216,7 @@ def run_workload(
     name: str,
     make: Callable[[], WorkingCalendar],
     all_starts: list[datetime],
+    *,
     ends: list[datetime],
     duration: timedelta | None,
     target: float,
@@ -249,7 +261,12 @@ def run_workload(
         if note:
             report["note"] = note
         peers[peer_name] = report
-    correct = {k: v for k, v in peers.items() if v["disagree"] == 0}
+    # A peer is correct when its results agree with ours, or differ only by the closing
+    # edge convention (the next opening instead of closing time: the same point under
+    # law S1). Counting those peers as correct makes the target stricter, not looser.
+    correct = {
+        k: v for k, v in peers.items() if all(c.startswith("closing edge") for c in v["causes"])
+    }
     fastest = max(correct, key=lambda k: correct[k]["ops_per_s"], default=None)
     ratio = None if fastest is None else peers[fastest]["ours_vs_peer"]
     line = {
@@ -273,6 +290,7 @@ def batch_line(
     name: str,
     make: Callable[[], WorkingCalendar],
     all_starts: list[datetime],
+    *,
     duration: timedelta,
     one_rate: float,
     expected: list[Any],
@@ -303,10 +321,16 @@ def main() -> int:
         ("A", calendar_a, timedelta(hours=8)),
         ("B", calendar_b, timedelta(hours=4)),
     ):
-        line, rate, ours = run_workload(name, make, all_starts, ends, duration, DEADLINE_TARGET)
+        line, rate, ours = run_workload(
+            name, make, all_starts, ends=ends, duration=duration, target=DEADLINE_TARGET
+        )
         lines.append(line)
-        lines.append(batch_line(name, make, all_starts, duration, rate, ours))
-    line, _, _ = run_workload("D", calendar_a, all_starts, ends, None, ELAPSED_TARGET)
+        lines.append(
+            batch_line(name, make, all_starts, duration=duration, one_rate=rate, expected=ours)
+        )
+    line, _, _ = run_workload(
+        "D", calendar_a, all_starts, ends=ends, duration=None, target=ELAPSED_TARGET
+    )
     lines.append(line)
     for line in lines:
         ok = ok and bool(line["meets_target"])
@@ -315,5 +339,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    _ = UTC  # instants are compared as aware datetimes; results come back in UTC
     raise SystemExit(main())

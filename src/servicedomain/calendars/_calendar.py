@@ -141,11 +141,11 @@ class WorkingCalendar:
             are datetimes or text (``"holidays"``), a horizon below 1.
         InvalidTimezoneError: an unknown zone, a fixed UTC offset or a pytz zone.
 
-    >>> paris = WorkingCalendar.standard("Europe/Paris", holidays=[date(2025, 5, 1)])
-    >>> friday_evening = datetime(2025, 4, 25, 16, 0, tzinfo=paris.zone)
-    >>> print(paris.deadline(friday_evening, timedelta(hours=2)))
+    >>> office = WorkingCalendar.standard("Europe/Paris", holidays=[date(2025, 5, 1)])
+    >>> friday_evening = datetime(2025, 4, 25, 16, 0, tzinfo=office.zone)
+    >>> print(office.deadline(friday_evening, timedelta(hours=2)))
     2025-04-28 07:00:00+00:00
-    >>> print(paris.elapsed(friday_evening, datetime(2025, 4, 28, 9, 0, tzinfo=paris.zone)))
+    >>> print(office.elapsed(friday_evening, datetime(2025, 4, 28, 9, 0, tzinfo=office.zone)))
     2:00:00
     """
 
@@ -432,8 +432,12 @@ class WorkingCalendar:
     def deadlines(self, starts: Sequence[datetime], duration: timedelta) -> list[datetime]:
         """:meth:`deadline` for many starts and one duration, in the order of ``starts``.
 
-        The starts are sorted once and the interval tables walked forward once, which
-        is faster than one call per start when hosts recompute thousands of orders.
+        For hosts that recompute thousands of orders: the starts are checked and
+        converted in bulk, each year's table is looked up once (starts over several years
+        are sorted once and cut into one run per year), the binary searches run over the
+        whole list at once, and starts with the same working-time target (all those in
+        one closed stretch) share one computation. About twice as fast as one call per
+        start, with the same results.
 
         Raises:
             NaiveDatetimeError: a start is naive (field ``"starts[i]"``).
@@ -447,16 +451,15 @@ class WorkingCalendar:
         ['2025-01-06 17:00:00+00:00', '2025-01-03 17:00:00+00:00']
         """
         duration_us = require_duration_us(duration)
-        deltas = instant_deltas(starts)
+        deltas, low, high = instant_deltas(starts)
         count = len(deltas)
         if not count:
             return []
         if not duration_us:
             return [from_us(self._next_working_us(td_us(delta))) for delta in deltas]
-        low = min(deltas)
         table = self._locate(td_us(low), None, "starts")
-        if td_us(max(deltas)) < table.hi:  # one year: no need to sort
-            return self._deadlines_in(table, deltas, duration)
+        if td_us(high) < table.hi:  # one year: no need to sort
+            return self._deadlines_in(table, deltas, duration, low, high)
         order = sorted(range(count), key=deltas.__getitem__)  # sort once, a run per year
         ordered = [deltas[i] for i in order]
         found = [EPOCH] * count
@@ -464,20 +467,27 @@ class WorkingCalendar:
         while first < count:
             table = self._table_at(td_us(ordered[first]))
             past = bisect_left(ordered, timedelta(0, 0, table.hi), first)
-            run = self._deadlines_in(table, ordered[first:past], duration)
+            part = ordered[first:past]
+            run = self._deadlines_in(table, part, duration, part[0], part[-1])
             for index, deadline in zip(order[first:past], run, strict=True):
                 found[index] = deadline
             first = past
         return found
 
     def _deadlines_in(
-        self, table: YearTable, deltas: list[timedelta], duration: timedelta
+        self,
+        table: YearTable,
+        deltas: list[timedelta],
+        duration: timedelta,
+        low: timedelta,
+        high: timedelta,
     ) -> list[datetime]:
         """Deadlines of starts (timedeltas since the epoch) that lie in ``table``'s year.
 
         Each step runs over the whole list at once (``map``), and equal working-time
         targets (every start in the same closed stretch has the same one) are resolved
-        once: the deadline is ``target + offsets[bisect_left(cum, target)]``.
+        once: the deadline is ``target + offsets[bisect_left(cum, target)]``. ``low``
+        and ``high`` are the earliest and the latest start.
         """
         count = len(deltas)
         cum, offsets = table.td_cum, table.td_offsets
@@ -494,14 +504,13 @@ class WorkingCalendar:
         )
         shown: dict[timedelta, datetime] = dict.fromkeys(targets, EPOCH)
         total = cum[-1]
-        latest_start = td_us(max(deltas))
         for target in shown:
             if target <= total:
                 shown[target] = EPOCH + (target + offsets[bisect_left(cum, target)])
             else:  # past the year: chain the next years' tables
-                shown[target] = from_us(self._chain(latest_start, table, td_us(target)))
+                shown[target] = from_us(self._chain(td_us(high), table, td_us(target)))
         horizon = timedelta(days=self.horizon_days)
-        if max(shown.values()) - EPOCH - min(deltas) > horizon:
+        if shown[max(shown)] - EPOCH - low > horizon:
             for delta, target in zip(deltas, targets, strict=True):
                 if shown[target] - EPOCH - delta > horizon:
                     raise self._horizon_error(td_us(delta))
@@ -586,7 +595,7 @@ class WorkingCalendar:
         if not MIN_US <= us < MAX_US:
             raise InvalidInputError(
                 field,
-                from_us(us) if value is None else value,
+                us if value is None else value,
                 f"outside the years {MIN_YEAR + 1}-{MAX_YEAR - 1} a calendar computes",
             )
         table = self._table(self._year_of(us))
@@ -667,12 +676,11 @@ class WorkingCalendar:
         return found
 
     def _elapsed_us(self, start_us: int, end_us: int) -> int:
-        first = self._year_of(start_us)
-        last = self._year_of(end_us)
-        table = self._table(first)
-        if first == last:
+        table = self._table_at(start_us)
+        if end_us < table.hi:  # the common case: one year
             return table.worked_before(end_us) - table.worked_before(start_us)
         total = table.total - table.worked_before(start_us)
-        for year in range(first + 1, last):
+        last = self._year_of(end_us)
+        for year in range(table.year + 1, last):
             total += self._table(year).total
         return total + self._table(last).worked_before(end_us)

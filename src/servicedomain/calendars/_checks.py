@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import repeat
-from operator import sub
+from operator import attrgetter, sub
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,8 @@ MIN_DELTA: Final = timedelta(0, 0, MIN_US)
 MAX_DELTA: Final = timedelta(0, 0, MAX_US)
 FAST_ZONES: Final = (ZoneInfo, timezone)
 """The zone types whose aware datetimes need no further check to be instants."""
+_FAST_ZONE_TYPES: Final = frozenset(FAST_ZONES)
+_TZINFO: Final = attrgetter("tzinfo")
 
 
 def require_instant_us(value: object, field: str) -> int:
@@ -39,23 +41,28 @@ def require_instant_us(value: object, field: str) -> int:
     return us
 
 
-def instant_deltas(values: Iterable[object]) -> list[timedelta]:
-    """Many instants as timedeltas since the epoch, checked in bulk.
+def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta, timedelta]:
+    """Many instants as timedeltas since the epoch, checked in bulk, with the extremes.
 
     Plain datetimes with a :class:`~zoneinfo.ZoneInfo` or a fixed offset take a fast
     path; anything else is checked one by one, and the first bad one is named
-    (``"starts[i]"``).
+    (``"starts[i]"``). Returns the deltas, their minimum and their maximum (both zero
+    when there are none).
     """
-    items = list(values)
+    items = values if type(values) is list else list(values)
     if set(map(type, items)) <= {datetime}:
         instants = cast("list[datetime]", items)
-        if all(type(zone) in FAST_ZONES for zone in {item.tzinfo for item in instants}):
+        if set(map(type, map(_TZINFO, instants))) <= _FAST_ZONE_TYPES:
             deltas = list(map(sub, instants, repeat(EPOCH, len(instants))))
-            if not deltas or (min(deltas) >= MIN_DELTA and max(deltas) < MAX_DELTA):
-                return deltas
-    return [
+            if not deltas:
+                return deltas, timedelta(0), timedelta(0)
+            low, high = min(deltas), max(deltas)
+            if low >= MIN_DELTA and high < MAX_DELTA:
+                return deltas, low, high
+    checked = [
         timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(items)
     ]
+    return checked, min(checked, default=timedelta(0)), max(checked, default=timedelta(0))
 
 
 def require_duration_us(value: object) -> int:
