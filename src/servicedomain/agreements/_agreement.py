@@ -42,6 +42,7 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Currency, Money
 from servicedomain.orders._checks import (
+    merge_related,
     require_enum,
     require_instance,
     require_int,
@@ -602,17 +603,4 @@ def _merge_related(
     agreement_id: str, kind: str, related: tuple[_Related, ...], added: Iterable[_Related]
 ) -> tuple[_Related, ...]:
     """``related`` plus ``added``; an id already related must carry the same value."""
-    by_id = {item.id: item for item in related}
-    merged = list(related)
-    for item in added:
-        existing = by_id.get(item.id)
-        if existing is None:
-            by_id[item.id] = item
-            merged.append(item)
-        elif existing != item:
-            raise AgreementRuleError(
-                agreement_id,
-                f"{kind}.conflict",
-                f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
-            )
-    return tuple(merged)
+    return merge_related(agreement_id, kind, related, added, error=AgreementRuleError)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.errors import InvalidInputError, RuleViolationError, TypeMismatchError
 from servicedomain.instants import require_date, require_instant
 
 EnumT = TypeVar("EnumT", bound=enum.Enum)
@@ -135,3 +135,40 @@ def check_numbers(numbers: object, field: str = "numbers") -> tuple[int, ...]:
     if duplicate is not None:
         raise InvalidInputError(field, numbers, f"line {duplicate} is named twice")
     return checked
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Related = TypeVar("_Related", bound=_Identified)
+
+
+def merge_related(
+    entity_id: str,
+    kind: str,
+    related: tuple[_Related, ...],
+    added: Iterable[_Related],
+    *,
+    error: type[RuleViolationError],
+) -> tuple[_Related, ...]:
+    """``related`` plus ``added``; an id already related must carry the same value.
+
+    Shared by service orders and agreements, which relate service objects and tasks
+    the same way; ``error`` is the rule error of the caller (rule ``<kind>.conflict``).
+    """
+    by_id = {item.id: item for item in related}
+    merged = list(related)
+    for item in added:
+        existing = by_id.get(item.id)
+        if existing is None:
+            by_id[item.id] = item
+            merged.append(item)
+        elif existing != item:
+            raise error(
+                entity_id,
+                f"{kind}.conflict",
+                f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
+            )
+    return tuple(merged)

@@ -22,6 +22,7 @@ from servicedomain.instants import require_instant
 from servicedomain.orders._checks import (
     check_numbers,
     first_duplicate,
+    merge_related,
     require_enum,
     require_id,
     require_instance,
@@ -1085,17 +1086,4 @@ def _merge_related(
     order_id: str, kind: str, related: tuple[_Related, ...], added: Iterable[_Related]
 ) -> tuple[_Related, ...]:
     """``related`` plus ``added``; an id already related must carry the same value."""
-    by_id = {item.id: item for item in related}
-    merged = list(related)
-    for item in added:
-        existing = by_id.get(item.id)
-        if existing is None:
-            by_id[item.id] = item
-            merged.append(item)
-        elif existing != item:
-            raise OrderRuleError(
-                order_id,
-                f"{kind}.conflict",
-                f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
-            )
-    return tuple(merged)
+    return merge_related(order_id, kind, related, added, error=OrderRuleError)
