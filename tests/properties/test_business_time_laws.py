@@ -341,6 +341,17 @@ def test_S2_elapsed_inverts_deadline_and_splits(
     assert calendar.elapsed(start, cut) + calendar.elapsed(cut, due) == duration
 
 
+@given(calendars(), instants(), instants(), instants())
+def test_S2_elapsed_splits_at_any_instant(
+    calendar: WorkingCalendar, one: datetime, two: datetime, three: datetime
+) -> None:
+    # over two years of instants, so a range often spans a whole year in its middle
+    first, middle, last = sorted([one, two, three], key=lambda instant: instant.astimezone(UTC))
+    whole = calendar.elapsed(first, last)
+    assert whole == calendar.elapsed(first, middle) + calendar.elapsed(middle, last)
+    assert timedelta(0) <= whole <= last - first
+
+
 def dst_oracle_examples(test: TestFunction) -> TestFunction:
     """Pin each DST night for the oracle: 12 hours from the eve, across the change."""
     for zone, eve, hour in DST_NIGHTS:

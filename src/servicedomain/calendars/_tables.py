@@ -185,18 +185,34 @@ def build_year(year: int, zone: ZoneInfo, spans_of: SpansOf, lo: int, hi: int) -
     """The working intervals of a local year, from the slots of each of its dates.
 
     The slots of Dec 31 of the year before are included for the part of an overnight
-    slot that runs into Jan 1.
+    slot that runs into Jan 1. A wall time whose two readings (``fold`` 0 and 1) agree
+    is the common case and is resolved inline; the others go through
+    :func:`resolve_wall`.
     """
     pieces: list[tuple[int, int]] = []
+    offsets: dict[timedelta | None, int] = {}
     day = date(year - 1, 12, 31)
     last = date(year, 12, 31)
     while day <= last:
-        for start_us, end_us in spans_of(day):
-            start = resolve_wall(day, start_us, zone, last=False)
-            end = resolve_wall(day, end_us, zone, last=True)
-            start = max(start, lo)
-            end = min(end, hi)
-            if start < end:
-                pieces.append((start, end))
+        spans = spans_of(day)
+        if spans:
+            midnight = datetime(day.year, day.month, day.day)  # noqa: DTZ001 - a wall time
+            base = (day.toordinal() - _EPOCH_ORDINAL) * DAY_US
+            for span in spans:
+                ends = []
+                for wall_us, is_end in ((span[0], False), (span[1], True)):
+                    wall = midnight + timedelta(0, 0, wall_us)
+                    offset = zone.utcoffset(wall)
+                    if offset == zone.utcoffset(wall.replace(fold=1)):
+                        offset_us = offsets.get(offset)
+                        if offset_us is None:
+                            offset_us = offsets[offset] = _offset_us(offset)
+                        ends.append(base + wall_us - offset_us)
+                    else:  # a gap or a repeated hour
+                        ends.append(resolve_wall(day, wall_us, zone, last=is_end))
+                start = max(ends[0], lo)
+                end = min(ends[1], hi)
+                if start < end:
+                    pieces.append((start, end))
         day += _ONE_DAY
     return YearTable(year, lo, hi, pieces)
