@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.agreements import AgreementGroup, ServiceAgreement
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import (
     InvalidPauseError,
+    NotFoundError,
     OrderRuleError,
     ReasonRequiredError,
     ServiceDomainError,
 )
 from servicedomain.money import Money
 from servicedomain.orders import NewLine, ServiceOrder, SlaTimeRecorded, TransactionType
-from servicedomain.services import sign_off_service_order
+from servicedomain.services import create_service_order, sign_off_service_order
 from servicedomain.sla import (
     Allowance,
     ClockState,
@@ -193,3 +195,61 @@ def test_the_sign_off_service_consults_the_stored_orders_sla() -> None:
     )
     assert store.repository(ServiceOrder).get("SO-1") == signed
     assert signed.signed_off_at == tuesday
+
+
+def test_an_order_created_by_hand_on_an_agreement_gets_its_sla_and_is_measured() -> None:
+    store = InMemoryStore()
+    with_own, _ = ServiceAgreement.create(
+        id="AG-1",
+        customer_id="C-1",
+        group=AgreementGroup("G", default_sla_id="SLA-GROUP"),
+        start_date=date(2026, 1, 1),
+        at=MONDAY_9,
+        sla_id="SLA-8H",
+    )
+    group_only, _ = ServiceAgreement.create(
+        id="AG-2",
+        customer_id="C-1",
+        group=AgreementGroup("G", default_sla_id="SLA-GROUP"),
+        start_date=date(2026, 1, 1),
+        at=MONDAY_9,
+    )
+    for agreement in (with_own, group_only):
+        store.repository(ServiceAgreement).add(agreement)
+    clock = FixedClock(MONDAY_9)
+    first = create_service_order(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        clock,
+        order_id="SO-1",
+        customer_id="C-1",
+        agreement_id="AG-1",
+    )
+    second = create_service_order(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        clock,
+        order_id="SO-2",
+        customer_id="C-1",
+        agreement_id="AG-2",
+    )
+    chosen = create_service_order(
+        InMemoryServiceUnitOfWork(store),
+        GRAPH,
+        clock,
+        order_id="SO-3",
+        customer_id="C-1",
+        agreement_id="AG-2",
+        sla_id="SLA-8H",
+    )
+    assert (first.sla_id, second.sla_id, chosen.sla_id) == ("SLA-8H", "SLA-GROUP", "SLA-8H")
+    assert [entry.kind for entry in first.sla_log] == [SlaEntryKind.START]
+    with pytest.raises(NotFoundError):
+        create_service_order(
+            InMemoryServiceUnitOfWork(store),
+            GRAPH,
+            clock,
+            order_id="SO-4",
+            customer_id="C-1",
+            agreement_id="AG-404",
+        )

@@ -42,7 +42,7 @@ from servicedomain.ports import (
     Journal,
     ServiceOrderUnitOfWork,
 )
-from servicedomain.sla import ServiceLevelAgreement, SlaParameters
+from servicedomain.sla import ServiceLevelAgreement, SlaParameters, effective_sla_id
 from servicedomain.stages import Action, ReasonCode, StageGraph
 
 __all__ = [
@@ -64,7 +64,11 @@ def create_service_order(
     customer_id: str,
     **header: Any,
 ) -> ServiceOrder:
-    """Create a service order in the graph's initial stage and store it.
+    """Create a service order by hand in the graph's initial stage and store it.
+
+    An order created by hand on an agreement is measured: unless ``sla_id`` is given,
+    it gets the agreement's SLA, or else the agreement group's default (AX), and its
+    SLA clock starts now.
 
     Args:
         uow: the unit of work to store it through.
@@ -77,8 +81,21 @@ def create_service_order(
 
     Raises:
         AlreadyExistsError: an order with this id exists.
+        NotFoundError: ``agreement_id`` names no stored agreement.
     """
     with uow:
+        agreement_id = header.get("agreement_id")
+        if agreement_id is not None and header.get("sla_id") is None:
+            if not isinstance(uow, AgreementUnitOfWork):
+                raise InvalidInputError(
+                    "uow", uow, "an order on an agreement needs a unit of work with agreements"
+                )
+            agreement = uow.agreements.get(agreement_id)
+            header["sla_id"] = effective_sla_id(
+                agreement_sla_id=agreement.sla_id,
+                group_default_sla_id=agreement.group.default_sla_id,
+                generated=False,
+            )
         order, events = ServiceOrder.create(
             graph, id=order_id, customer_id=customer_id, at=clock.now(), **header
         )

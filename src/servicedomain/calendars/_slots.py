@@ -11,7 +11,16 @@ import attrs
 
 from servicedomain.errors import InvalidCalendarError, TypeMismatchError
 
-__all__ = ["DAY_NAMES", "Slot", "slot_tuple", "spans_of", "check_day", "check_spill"]
+__all__ = [
+    "DAY_NAMES",
+    "DAY_US",
+    "Slot",
+    "check_day",
+    "check_spill",
+    "slot_tuple",
+    "spans_of",
+    "time_us",
+]
 
 DAY_US: Final = 86_400_000_000
 """Microseconds in a day of 24 hours (a wall-clock day, not a real one)."""
@@ -20,7 +29,7 @@ DAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """The weekday keys of :meth:`WorkingCalendar.from_dict`, Monday first."""
 
 _TIME: Final = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-_SLOT_TEXT: Final = re.compile(rf"\s*{_TIME}\s*-\s*{_TIME}\s*")
+_SLOT_TEXT: Final = re.compile(rf"\s*{_TIME}\s*-\s*{_TIME}\s*", re.ASCII)
 
 
 def time_us(moment: time) -> int:
