@@ -16,8 +16,14 @@ The rules (laws S1-S7 of the SLA module):
   in working time or on a closing edge, never on a holiday (S4); a zero duration gives
   the next working instant (S3). ``elapsed`` is its inverse and splits at any point (S2);
   deadlines add up (S1, with 17:00 and the next opening the same point).
-* Arithmetic is exact: integer microseconds in per-year tables, answered by binary
-  search. Every search stops at the calendar's horizon (S7).
+* Arithmetic is exact: integer microseconds in per-year tables, built on first use and
+  answered by binary search; ``deadlines`` answers many starts at once. Every search
+  stops at the calendar's horizon (S7).
+
+A host feeds closed dates through the :class:`HolidayCalendar` port
+(:meth:`WorkingCalendar.with_holidays`); :mod:`servicedomain.adapters.holidays` reads
+them from the ``holidays`` package. A calendar is a
+:class:`~servicedomain.ports.ClosedDays` (``is_closed``) for order generation.
 
 >>> from datetime import UTC, date, datetime, timedelta
 >>> calendar = WorkingCalendar.standard(
