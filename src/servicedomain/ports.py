@@ -39,6 +39,7 @@ __all__ = [
     "Clock",
     "Entity",
     "EventPublisher",
+    "HolidayCalendar",
     "Journal",
     "AgreementUnitOfWork",
     "Repository",
@@ -92,6 +93,22 @@ class ClosedDays(Protocol):
 
     def is_closed(self, day: date) -> bool:
         """True when ``day`` is closed."""
+        ...
+
+
+@runtime_checkable
+class HolidayCalendar(Protocol):
+    """A port a host implements to feed closed dates (public holidays, company closures).
+
+    :meth:`servicedomain.calendars.WorkingCalendar.with_holidays` reads it once, for a
+    range of dates, and keeps the dates: a calendar stays a value, and a finite list of
+    holidays means nothing is closed outside it.
+    :class:`servicedomain.adapters.holidays.HolidaysCalendar` reads them from the
+    ``holidays`` package.
+    """
+
+    def holidays_between(self, first: date, last: date) -> Iterable[date]:
+        """The closed local dates from ``first`` to ``last``, both included."""
         ...
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from itertools import repeat
 from operator import sub
-from typing import Final, Protocol, cast, runtime_checkable
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -49,6 +49,7 @@ from servicedomain.calendars._tables import (
 )
 from servicedomain.errors import InvalidCalendarError, InvalidInputError, InvalidPeriodError
 from servicedomain.instants import require_date
+from servicedomain.ports import HolidayCalendar
 
 __all__ = ["HolidayCalendar", "WorkingCalendar"]
 
@@ -56,21 +57,6 @@ _ONE_DAY: Final = timedelta(days=1)
 _DAY_US: Final = 86_400_000_000
 _AVERAGE_YEAR_US: Final = 31_556_952_000_000  # 365.2425 days
 _KEYS: Final = ("id", "zone", "weekly", "holidays", "exceptions", "horizon_days")
-
-
-@runtime_checkable
-class HolidayCalendar(Protocol):
-    """A port a host implements to feed closed dates (public holidays, company closures).
-
-    :meth:`WorkingCalendar.with_holidays` reads it once, for a range of dates, and keeps
-    the dates: a calendar stays a value, and a finite list of holidays means nothing is
-    closed outside it. :class:`servicedomain.adapters.holidays.HolidaysCalendar` reads
-    them from the ``holidays`` package.
-    """
-
-    def holidays_between(self, first: date, last: date) -> Iterable[date]:
-        """The closed local dates from ``first`` to ``last``, both included."""
-        ...
 
 
 class _Cache:
