@@ -1,0 +1,33 @@
+"""Service subscriptions and billing: subscription groups, prices and indexing.
+
+The first step of billing (AX section 5): :class:`SubscriptionGroup` with the
+catalog's table of accrual periods, the :class:`PriceTable` with its 8-level priority,
+and :class:`IndexedPrice` (*Index subscription*).
+
+>>> from datetime import date
+>>> from servicedomain.money import Money
+>>> from servicedomain.periods import MONTHLY
+>>> table = PriceTable((PriceEntry(effective_date=date(2024, 1, 1), category_id=None,
+...     project_id=None, subscription_id="S-1", period=MONTHLY, price=Money(90, "EUR")),))
+>>> table.price(subscription_id="S-1", project_id="P-1", category_id="FEE",
+...     period=MONTHLY, currency="EUR", on=date(2024, 3, 1))
+Money('90.00', 'EUR')
+"""
+
+from __future__ import annotations
+
+from servicedomain.billing._pricing import (
+    IndexedPrice,
+    PriceEntry,
+    PriceTable,
+    SubscriptionGroup,
+    allowed_accrual_periods,
+)
+
+__all__ = [
+    "IndexedPrice",
+    "PriceEntry",
+    "PriceTable",
+    "SubscriptionGroup",
+    "allowed_accrual_periods",
+]
