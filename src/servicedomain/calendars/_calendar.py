@@ -291,8 +291,8 @@ class WorkingCalendar:
     def slots_on(self, day: date) -> tuple[Slot, ...]:
         """The slots that start on a local date (none on a holiday).
 
-        >>> WorkingCalendar.standard("UTC").slots_on(date(2025, 1, 6))
-        (Slot(start=datetime.time(8, 0), end=datetime.time(17, 0)),)
+        >>> [str(slot) for slot in WorkingCalendar.standard("UTC").slots_on(date(2025, 1, 6))]
+        ['08:00-17:00']
         """
         require_date(day, "day")
         if day in self.holidays:

@@ -114,8 +114,9 @@ class Slot:
         Raises:
             InvalidCalendarError: the text is not a slot (field ``"slot"``).
 
-        >>> Slot.parse("13:00-17:30")
-        Slot(start=datetime.time(13, 0), end=datetime.time(17, 30))
+        >>> slot = Slot.parse("13:00-17:30")
+        >>> slot.start.isoformat(), slot.end.isoformat()
+        ('13:00:00', '17:30:00')
         >>> Slot.parse("8-12")
         Traceback (most recent call last):
         servicedomain.errors.InvalidCalendarError: slot='8-12': expected HH:MM-HH:MM ...
