@@ -209,30 +209,34 @@ class WorkDocumentLine:
     """The sales amount (on a receipt); ``None`` on a work description."""
 
 
-def _document_line(
-    order: ServiceOrder, line: ServiceOrderLine, *, priced: bool
-) -> WorkDocumentLine:
-    objects = {obj.id: obj for obj in order.service_objects}
-    tasks = {task.id: task for task in order.service_tasks}
+def _label(identifier: str | None, description: str) -> str | None:
+    if identifier is None:
+        return None
+    return f"{identifier} {description}".strip()
 
-    def label(identifier: str | None, description: str) -> str | None:
-        if identifier is None:
-            return None
-        return f"{identifier} {description}".strip()
 
-    obj = objects.get(line.service_object_id or "")
-    task = tasks.get(line.service_task_id or "")
-    return WorkDocumentLine(
-        number=line.number,
-        transaction_type=line.transaction_type,
-        description=line.description,
-        quantity=line.quantity,
-        unit=line.unit,
-        service_object=label(line.service_object_id, obj.description if obj else ""),
-        service_task=label(line.service_task_id, task.description if task else ""),
-        worker_id=line.worker_id,
-        transaction_date=line.transaction_date,
-        amount=line.revenue if priced else None,
+def _document_lines(
+    order: ServiceOrder, lines: Iterable[ServiceOrderLine], *, priced: bool
+) -> tuple[WorkDocumentLine, ...]:
+    """The document lines of ``lines``, with the order's objects and tasks described."""
+    objects = {obj.id: obj.description for obj in order.service_objects}
+    tasks = {task.id: task.description for task in order.service_tasks}
+    return tuple(
+        WorkDocumentLine(
+            number=line.number,
+            transaction_type=line.transaction_type,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            service_object=_label(
+                line.service_object_id, objects.get(line.service_object_id or "", "")
+            ),
+            service_task=_label(line.service_task_id, tasks.get(line.service_task_id or "", "")),
+            worker_id=line.worker_id,
+            transaction_date=line.transaction_date,
+            amount=line.revenue if priced else None,
+        )
+        for line in lines
     )
 
 
@@ -348,10 +352,10 @@ def work_description(order: ServiceOrder) -> WorkDescription:
         preferred_technician_id=order.preferred_technician_id,
         responsible_worker_id=order.responsible_worker_id,
         stage_id=order.stage_id,
-        lines=tuple(
-            _document_line(order, line, priced=False)
-            for line in order.lines
-            if line.status is LineStatus.CREATED
+        lines=_document_lines(
+            order,
+            (line for line in order.lines if line.status is LineStatus.CREATED),
+            priced=False,
         ),
     )
 
@@ -427,9 +431,9 @@ def work_receipt(order: ServiceOrder) -> WorkReceipt:
         service_address=order.service_address,
         signed_off=order.signed_off,
         signed_off_at=order.signed_off_at,
-        lines=tuple(
-            _document_line(order, line, priced=True)
-            for line in order.lines
-            if line.signed_off and line.status in _COUNTED
+        lines=_document_lines(
+            order,
+            (line for line in order.lines if line.signed_off and line.status in _COUNTED),
+            priced=True,
         ),
     )

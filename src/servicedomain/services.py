@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from servicedomain.agreements import Generation, generate_service_orders
-from servicedomain.errors import InvalidInputError, StageRuleError
+from servicedomain.errors import InvalidInputError
 from servicedomain.orders import ServiceOrder, TransactionType
 from servicedomain.periods import DateRange
 from servicedomain.ports import (
@@ -229,13 +229,9 @@ def post_service_orders(
             if not decision.allows(Action.POST):
                 refused.append((order_id, decision.why_not(Action.POST) or "posting refused"))
                 continue
-            try:
-                plan = order.plan_posting(
-                    graph, period=period, types=types, require_sign_off=require_sign_off
-                )
-            except StageRuleError as error:  # the decision and the plan agree; kept safe
-                refused.append((order_id, str(error)))
-                continue
+            plan = order.plan_posting(
+                graph, period=period, types=types, require_sign_off=require_sign_off
+            )
             skipped.extend((order_id, number, str(why)) for number, why in plan.skipped)
             transaction_ids: dict[int, str] = {}
             for kind, entries in plan.by_type().items():

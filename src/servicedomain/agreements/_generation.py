@@ -550,10 +550,8 @@ def _unique(wanted: str, used: set[str]) -> str:
 
 
 def _preferred_at(
-    day: date, entries: list[tuple[AgreementLine, int]], zone: ZoneInfo | None
+    day: date, entries: list[tuple[AgreementLine, int]], zone: ZoneInfo
 ) -> datetime | None:
-    if zone is None:
-        return None
     times = [line.preferred_time for line, _ in entries if line.preferred_time is not None]
     if not times:
         return None
