@@ -26,6 +26,11 @@ from typing import Any
 __all__ = [
     "AgreementRuleError",
     "AlreadyExistsError",
+    "AlreadyInvoicedError",
+    "BillingRuleError",
+    "CreditExceededError",
+    "InvalidCancellationError",
+    "InvalidSubscriptionError",
     "InvalidPriceError",
     "InvalidQuantityError",
     "InvalidStageGraphError",
@@ -296,6 +301,65 @@ class AgreementRuleError(RuleViolationError):
 
     For example ``"object.conflict"`` (another object with the same id is related) or
     ``"copy.object_not_related"`` (a copied line needs an object that is not related).
+    """
+
+
+class BillingRuleError(RuleViolationError):
+    """A rule of subscriptions, invoicing or accruals refused an operation; ``rule`` names it.
+
+    For example ``"fee.reduction_overlaps"`` (the same days are removed twice) or
+    ``"accrual.not_invoiced"`` (revenue is accrued only after the fee is invoiced).
+    """
+
+
+class AlreadyInvoicedError(BillingRuleError):
+    """A fee or transaction is already on a posted invoice, so it cannot be invoiced again.
+
+    Attributes:
+        source_id: the fee or transaction that was given again.
+        invoice_id: the invoice it is already on.
+    """
+
+    def __init__(self, source_id: str, invoice_id: str) -> None:
+        self.source_id = source_id
+        self.invoice_id = invoice_id
+        super().__init__(source_id, "invoice.once", f"already invoiced on invoice {invoice_id!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source_id, self.invoice_id))
+
+
+class CreditExceededError(BillingRuleError):
+    """A credit asks for more than can still be credited (invoiced minus already credited).
+
+    Attributes:
+        source_id: the fee or transaction to credit.
+        requested: the credit asked for.
+        available: what can still be credited.
+    """
+
+    def __init__(self, source_id: str, requested: object, available: object) -> None:
+        self.source_id = source_id
+        self.requested = requested
+        self.available = available
+        super().__init__(
+            source_id,
+            "credit.at_most_invoiced",
+            f"a credit of {requested} exceeds the {available} that can still be credited",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source_id, self.requested, self.available))
+
+
+class InvalidCancellationError(InvalidInputError):
+    """A cancellation date before the subscription's start or after its end."""
+
+
+class InvalidSubscriptionError(InvalidInputError):
+    """An input that does not fit the subscription.
+
+    For example ``as_of`` before its start, or a regular run off its period boundaries.
     """
 
 

@@ -16,6 +16,8 @@ Money('90.00', 'EUR')
 
 from __future__ import annotations
 
+from servicedomain.billing._fees import FeeKey, FeeKind, FeeTransaction, latest_end, new_fees
+from servicedomain.billing._generation import FeeRun, generate_fees, reduce_days
 from servicedomain.billing._pricing import (
     IndexedPrice,
     PriceEntry,
@@ -23,8 +25,29 @@ from servicedomain.billing._pricing import (
     SubscriptionGroup,
     allowed_accrual_periods,
 )
+from servicedomain.billing._proration import days_share, prorate
+from servicedomain.billing._subscriptions import (
+    BillingTiming,
+    PriceBasis,
+    PriceChange,
+    Subscription,
+)
 
 __all__ = [
+    "BillingTiming",
+    "FeeKey",
+    "FeeKind",
+    "FeeRun",
+    "FeeTransaction",
+    "PriceBasis",
+    "PriceChange",
+    "Subscription",
+    "days_share",
+    "generate_fees",
+    "latest_end",
+    "new_fees",
+    "prorate",
+    "reduce_days",
     "IndexedPrice",
     "PriceEntry",
     "PriceTable",

@@ -1,0 +1,200 @@
+"""Fee transactions: what a subscription has billed, each with its natural key.
+
+A fee is one of four kinds:
+
+* ``CHARGE``: the price of its days, prorated by days when it covers part of an
+  invoicing period (:func:`~servicedomain.billing.prorate`).
+* ``REDUCTION_DAYS``: a negative fee removing days from a charge (AX *Reduction days*).
+* ``PRICE_CHANGE``: the difference a price change makes to a charge over the rest of its
+  period (AX *Price reduction*; positive when the price rises).
+* ``CANCELLATION``: a negative fee crediting the days of a charge after the
+  subscription's end.
+
+Adjustments (the last three) name the charge they adjust by its period (``adjusts``).
+The natural key is (subscription, period, kind): a store keeps one fee per key, and a
+fee given again with the same key is a no-op when it is equal, an
+:class:`~servicedomain.errors.IdempotencyConflictError` when it is not
+(:func:`new_fees`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, NamedTuple
+
+import attrs
+
+from servicedomain.errors import (
+    IdempotencyConflictError,
+    InvalidAmountError,
+    InvalidInputError,
+    TypeMismatchError,
+)
+from servicedomain.instants import require_date
+from servicedomain.money import Currency, Money
+from servicedomain.orders._checks import require_enum, v_id
+from servicedomain.periods import DateRange
+
+__all__ = ["FeeKey", "FeeKind", "FeeTransaction", "latest_end", "new_fees"]
+
+
+class FeeKind(enum.Enum):
+    """What a fee transaction is; part of its natural key."""
+
+    CHARGE = "charge"
+    REDUCTION_DAYS = "reduction_days"
+    PRICE_CHANGE = "price_change"
+    CANCELLATION = "cancellation"
+
+
+class FeeKey(NamedTuple):
+    """The natural key of a fee: (subscription, period, kind)."""
+
+    subscription_id: str
+    period: DateRange
+    kind: FeeKind
+
+    def __str__(self) -> str:
+        return (
+            f"{self.subscription_id}:{self.period.start.isoformat()}:"
+            f"{self.period.end.isoformat()}:{self.kind.value}"
+        )
+
+
+def _v_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, DateRange):
+        raise TypeMismatchError(attribute.name, value, "expected a DateRange")
+
+
+def _v_optional_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _v_range(_instance, attribute, value)
+
+
+def _v_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise TypeMismatchError(attribute.name, value, "expected Money")
+    if not value.is_rounded:
+        raise InvalidAmountError(attribute.name, value, "fee amounts are rounded to minor units")
+
+
+def _v_kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_enum(value, FeeKind, attribute.name)
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _check(fee: FeeTransaction) -> None:
+    if fee.price.currency != fee.amount.currency:
+        raise InvalidInputError("price", fee.price, f"not in the fee's currency {fee.currency}")
+    if fee.kind is FeeKind.CHARGE:
+        if fee.adjusts is not None:
+            raise InvalidInputError("adjusts", fee.adjusts, "a charge adjusts no other fee")
+        if not fee.billing_period.covers(fee.period):
+            raise InvalidInputError(
+                "period", fee.period, f"not inside its billing period {fee.billing_period}"
+            )
+    elif fee.adjusts is None:
+        raise InvalidInputError("adjusts", None, f"a {fee.kind.value} fee adjusts a charge")
+
+
+@attrs.frozen(kw_only=True)
+class FeeTransaction:
+    """One fee transaction of a subscription (AX subscription fee transaction).
+
+    Attributes:
+        subscription_id: the subscription billed.
+        kind: charge, reduction days, price change or cancellation.
+        period: the days the fee is for (for reduction days: the days removed).
+        billing_period: the invoicing period the days belong to.
+        amount: the fee, rounded to minor units (negative for a credit).
+        price: the price of the whole billing period the amount was computed from
+            (the price snapshot credits use).
+        customer_id, project_id, category_id: copied from the subscription.
+        due_date: the date from which the fee may be invoiced.
+        adjusts: for an adjustment, the period of the charge it adjusts.
+    """
+
+    subscription_id: str = attrs.field(validator=v_id)
+    kind: FeeKind = attrs.field(validator=_v_kind)
+    period: DateRange = attrs.field(validator=_v_range)
+    billing_period: DateRange = attrs.field(validator=_v_range)
+    amount: Money = attrs.field(validator=_v_money)
+    price: Money = attrs.field(validator=_v_money)
+    customer_id: str = attrs.field(validator=v_id)
+    project_id: str = attrs.field(validator=v_id)
+    category_id: str = attrs.field(validator=v_id)
+    due_date: date = attrs.field(validator=_v_date)
+    adjusts: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
+
+    def __attrs_post_init__(self) -> None:
+        _check(self)
+
+    @property
+    def key(self) -> FeeKey:
+        """The natural key (subscription, period, kind)."""
+        return FeeKey(self.subscription_id, self.period, self.kind)
+
+    @property
+    def id(self) -> str:
+        """The key as text, ``S-1:2024-01-01:2024-02-01:charge``: the fee's id on invoices."""
+        return str(self.key)
+
+    @property
+    def currency(self) -> Currency:
+        """The fee's currency."""
+        return self.amount.currency
+
+    @property
+    def is_adjustment(self) -> bool:
+        """True for reduction days, price changes and cancellations."""
+        return self.kind is not FeeKind.CHARGE
+
+
+def latest_end(fees: Iterable[FeeTransaction]) -> date | None:
+    """The end (exclusive) of the latest charge, or None without one (AX *Latest end date*)."""
+    ends = [fee.period.end for fee in fees if fee.kind is FeeKind.CHARGE]
+    return max(ends) if ends else None
+
+
+def new_fees(
+    stored: Iterable[FeeTransaction], given: Iterable[FeeTransaction]
+) -> tuple[FeeTransaction, ...]:
+    """The fees of ``given`` whose key is not stored yet (a store's idempotent add).
+
+    A given fee equal to the stored one with its key is already done and left out.
+
+    Raises:
+        TypeMismatchError: an item is not a FeeTransaction.
+        IdempotencyConflictError: a given fee has a stored key with another payload
+            (``field`` names the first field that differs), or two given fees share a
+            key with different payloads.
+    """
+    by_key: dict[FeeKey, FeeTransaction] = {}
+    for position, fee in enumerate(stored):
+        if not isinstance(fee, FeeTransaction):
+            raise TypeMismatchError(f"stored[{position}]", fee, "expected a FeeTransaction")
+        by_key[fee.key] = fee
+    fresh: list[FeeTransaction] = []
+    for position, fee in enumerate(given):
+        if not isinstance(fee, FeeTransaction):
+            raise TypeMismatchError(f"given[{position}]", fee, "expected a FeeTransaction")
+        known = by_key.get(fee.key)
+        if known is None:
+            by_key[fee.key] = fee
+            fresh.append(fee)
+        elif known != fee:
+            raise _conflict(known, fee)
+    return tuple(fresh)
+
+
+def _conflict(stored: FeeTransaction, given: FeeTransaction) -> IdempotencyConflictError:
+    for field in attrs.fields(FeeTransaction):
+        before, after = getattr(stored, field.name), getattr(given, field.name)
+        if before != after:
+            return IdempotencyConflictError(str(stored.key), field.name, before, after)
+    raise AssertionError("unreachable: unequal fees differ in a field")  # pragma: no cover

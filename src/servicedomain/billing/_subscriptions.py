@@ -1,0 +1,329 @@
+"""Service subscriptions (AX ``SMASubscriptionTable``): the entity fees are generated for.
+
+The rules:
+
+* A subscription bills periods of its group's invoicing period code, anchored on its
+  start date or aligned to calendar periods (the first one then a prorated stub).
+* Its end date is exclusive: the first day no longer served. Cancelling sets it, never
+  before the start and never after an end already set.
+* The price of a day: the price table's entry for the day when one applies (it becomes
+  the base price), otherwise the subscription's own base price in effect that day; with
+  *Get pricing from = Indexed base price* it is base x index / 100.
+* Price changes (and the four *Index subscription* moves) take effect on a date and are
+  recorded in date order, each after the previous one, so the price of any past day
+  stays what it was.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from servicedomain.billing._pricing import (
+    IndexedPrice,
+    PriceTable,
+    _require_index,
+    _require_price,
+)
+from servicedomain.errors import (
+    CurrencyMismatchError,
+    InvalidCancellationError,
+    InvalidInputError,
+    InvalidPeriodError,
+    TypeMismatchError,
+)
+from servicedomain.instants import require_date
+from servicedomain.money import Currency, Money
+from servicedomain.orders._checks import require_enum, v_bool, v_id, v_str
+from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
+
+__all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
+
+
+class BillingTiming(enum.Enum):
+    """When a period's fee is due: at its start (in advance) or at its end (in arrears)."""
+
+    IN_ADVANCE = "in_advance"
+    IN_ARREARS = "in_arrears"
+
+
+class PriceBasis(enum.Enum):
+    """AX *Get pricing from*: the base price as is, or base x index / 100."""
+
+    BASE_PRICE = "base_price"
+    INDEXED_PRICE = "indexed_price"
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _require_price(value, attribute.name)
+
+
+def _v_index(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _require_index(value, attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class PriceChange:
+    """A new base price and index, in effect from ``effective_date`` on."""
+
+    effective_date: date = attrs.field(validator=_v_date)
+    base_price: Money = attrs.field(validator=_v_price)
+    index: Decimal = attrs.field(validator=_v_index)
+
+
+def _v_enum(cls: type[enum.Enum]) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_enum(value, cls, attribute.name)
+
+    return check
+
+
+def _v_period(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, PeriodCode):
+        raise TypeMismatchError(attribute.name, value, "expected a PeriodCode")
+
+
+def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    end = require_date(value, attribute.name)
+    if end <= instance.start_date:
+        raise InvalidPeriodError(
+            attribute.name,
+            end,
+            f"the end (exclusive) must be after the start {instance.start_date}",
+        )
+
+
+def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeMismatchError(attribute.name, value, "a version is an int")
+    if value < 0:
+        raise InvalidInputError(attribute.name, value, "a version is >= 0")
+
+
+def _v_changes(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise TypeMismatchError(attribute.name, value, "expected a tuple of PriceChange")
+    previous = instance.start_date
+    for position, change in enumerate(value):
+        field = f"{attribute.name}[{position}]"
+        if not isinstance(change, PriceChange):
+            raise TypeMismatchError(field, change, "expected a PriceChange")
+        if change.effective_date <= previous:
+            raise InvalidPeriodError(
+                field,
+                change.effective_date,
+                f"a price change takes effect after the previous one ({previous})",
+            )
+        if change.base_price.currency != instance.base_price.currency:
+            raise CurrencyMismatchError(
+                field, instance.base_price.currency.code, change.base_price.currency.code
+            )
+        previous = change.effective_date
+
+
+@attrs.frozen(kw_only=True)
+class Subscription:
+    """A service subscription: who is billed, how often, from when, at which price.
+
+    Args:
+        id: the subscription id.
+        group_id: its subscription group.
+        customer_id, project_id: who is invoiced and the project the fees post to.
+        category_id: the fee category.
+        period: the invoicing period code (the group's).
+        base_price: the base price at the start; its currency is the subscription's.
+        index: the subscription index at the start (100 = the base price as is).
+        price_basis: AX *Get pricing from*.
+        start_date: the first day served.
+        end_date: the first day no longer served (exclusive), or None (open-ended).
+        active: an inactive subscription gets no new fees.
+        timing: in advance or in arrears.
+        alignment: periods anchored on the start date, or on calendar periods.
+        price_changes: later prices, in date order.
+        version: the snapshot version (optimistic concurrency).
+
+    Raises:
+        TypeMismatchError, InvalidInputError and subclasses naming the field.
+
+    >>> from servicedomain.periods import MONTHLY
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     start_date=date(2024, 1, 31))
+    >>> print(sub.schedule.period(1))
+    [2024-02-29, 2024-03-31)
+    """
+
+    id: str = attrs.field(validator=v_id)
+    name: str = attrs.field(default="", validator=v_str)
+    group_id: str = attrs.field(validator=v_id)
+    customer_id: str = attrs.field(validator=v_id)
+    project_id: str = attrs.field(validator=v_id)
+    category_id: str = attrs.field(validator=v_id)
+    period: PeriodCode = attrs.field(validator=_v_period)
+    base_price: Money = attrs.field(validator=_v_price)
+    index: Decimal = attrs.field(default=Decimal(100), validator=_v_index)
+    price_basis: PriceBasis = attrs.field(
+        default=PriceBasis.BASE_PRICE, validator=_v_enum(PriceBasis)
+    )
+    start_date: date = attrs.field(validator=_v_date)
+    end_date: date | None = attrs.field(default=None, validator=_v_end)
+    active: bool = attrs.field(default=True, validator=v_bool)
+    timing: BillingTiming = attrs.field(
+        default=BillingTiming.IN_ADVANCE, validator=_v_enum(BillingTiming)
+    )
+    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_v_enum(Alignment))
+    price_changes: tuple[PriceChange, ...] = attrs.field(default=(), validator=_v_changes)
+    version: int = attrs.field(default=0, validator=_v_version)
+    _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self, "_schedule", Schedule(self.period, self.start_date, self.alignment)
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def currency(self) -> Currency:
+        """The subscription's currency (its base price's)."""
+        return self.base_price.currency
+
+    @property
+    def schedule(self) -> Schedule:
+        """The invoicing periods, numbered from the one that holds the start date."""
+        return self._schedule
+
+    @property
+    def served(self) -> DateRange | None:
+        """``[start_date, end_date)``, or None while the subscription is open-ended."""
+        if self.end_date is None:
+            return None
+        return DateRange(self.start_date, self.end_date)
+
+    def indexed_price_on(self, day: date) -> IndexedPrice:
+        """The subscription's own base price and index in effect on ``day``."""
+        base, index = self.base_price, self.index
+        for change in self.price_changes:
+            if change.effective_date > day:
+                break
+            base, index = change.base_price, change.index
+        return IndexedPrice(base, index)
+
+    def price_on(self, day: date, prices: PriceTable | None = None) -> Money:
+        """The price of a whole period whose fee is priced on ``day``.
+
+        The price table's entry for the day, when one applies, replaces the base price;
+        the index is the subscription's.
+        """
+        checked = require_date(day, "day")
+        own = self.indexed_price_on(checked)
+        base = own.base_price
+        if prices is not None:
+            entry = prices.find(
+                subscription_id=self.id,
+                project_id=self.project_id,
+                category_id=self.category_id,
+                period=self.period,
+                currency=self.currency,
+                on=checked,
+            )
+            if entry is not None:
+                base = entry.price
+        if self.price_basis is PriceBasis.BASE_PRICE:
+            return base
+        return IndexedPrice(base, own.index).indexed_price
+
+    # ---------------------------------------------------------------- operations
+
+    def _evolve(self, **changes: Any) -> Subscription:
+        return attrs.evolve(self, version=self.version + 1, **changes)
+
+    def change_price(
+        self,
+        *,
+        effective: date,
+        base_price: Money | None = None,
+        index: Decimal | int | None = None,
+    ) -> Subscription:
+        """A new base price and/or index from ``effective`` on (AX *Price reduction*).
+
+        Fees already generated for days from ``effective`` on are adjusted by the next
+        generation run (a price-change fee for the difference over the rest of each
+        period).
+
+        Raises:
+            InvalidPeriodError: ``effective`` is not after the start and after every
+                earlier price change.
+            CurrencyMismatchError: ``base_price`` in another currency.
+        """
+        day = require_date(effective, "effective")
+        current = self.indexed_price_on(day)
+        moved = current
+        if base_price is not None:
+            moved = moved.base_to(base_price)
+        if index is not None:
+            moved = moved.index_to(index)
+        return self._with_change(day, moved)
+
+    def index_by_percent(self, pct: Decimal | int, *, effective: date) -> Subscription:
+        """*Index subscription*, index by a percentage (110 + 10% -> 121)."""
+        day = require_date(effective, "effective")
+        return self._with_change(day, self.indexed_price_on(day).index_by_percent(pct))
+
+    def index_to(self, value: Decimal | int, *, effective: date) -> Subscription:
+        """*Index subscription*, index to a value."""
+        day = require_date(effective, "effective")
+        return self._with_change(day, self.indexed_price_on(day).index_to(value))
+
+    def base_by_percent(self, pct: Decimal | int, *, effective: date) -> Subscription:
+        """*Index subscription*, base price by a percentage (120 + 10% -> 132)."""
+        day = require_date(effective, "effective")
+        return self._with_change(day, self.indexed_price_on(day).base_by_percent(pct))
+
+    def base_to(self, base_price: Money, *, effective: date) -> Subscription:
+        """*Index subscription*, base price to a value (same currency)."""
+        day = require_date(effective, "effective")
+        return self._with_change(day, self.indexed_price_on(day).base_to(base_price))
+
+    def _with_change(self, day: date, moved: IndexedPrice) -> Subscription:
+        change = PriceChange(effective_date=day, base_price=moved.base_price, index=moved.index)
+        return self._evolve(price_changes=(*self.price_changes, change))
+
+    def cancel(self, *, on: date) -> Subscription:
+        """End the subscription: ``on`` is the first day no longer served.
+
+        The next generation run credits what was billed for days from ``on`` on, and
+        bills nothing beyond it.
+
+        Raises:
+            InvalidCancellationError: ``on`` is not after the start date, or is after an
+                end date already set.
+        """
+        day = require_date(on, "on")
+        if day <= self.start_date:
+            raise InvalidCancellationError(
+                "on", day, f"a cancellation is after the start date {self.start_date}"
+            )
+        if self.end_date is not None and day > self.end_date:
+            raise InvalidCancellationError(
+                "on", day, f"the subscription already ends on {self.end_date}"
+            )
+        return self._evolve(end_date=day)
+
+    def deactivate(self) -> Subscription:
+        """Clear the *Active* flag: no new fees are generated."""
+        return self._evolve(active=False)
+
+    def activate(self) -> Subscription:
+        """Set the *Active* flag again."""
+        return self._evolve(active=True)
