@@ -35,6 +35,7 @@ from servicedomain.errors import (
 )
 from servicedomain.money import Money
 from servicedomain.orders import (
+    JournalEntry,
     LineStatus,
     Progress,
     ServiceObject,
@@ -56,8 +57,8 @@ MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
 ALL_TYPES = frozenset(TransactionType)
 
 
-def journals() -> dict[TransactionType, InMemoryJournal]:
-    return {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+def journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
+    return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
 
 
 def stored(store: InMemoryStore, order_id: str) -> ServiceOrder:
@@ -262,7 +263,7 @@ def test_a_conflict_after_the_journals_took_the_lines_is_repaired_by_a_rerun() -
     class RivalJournal:
         """Takes the entries, then lets a rival save the order before it is saved."""
 
-        def __init__(self, inner: InMemoryJournal) -> None:
+        def __init__(self, inner: InMemoryJournal[JournalEntry]) -> None:
             self.inner = inner
             self.rival_done = False
 
@@ -275,7 +276,7 @@ def test_a_conflict_after_the_journals_took_the_lines_is_repaired_by_a_rerun() -
                 store.repository(ServiceOrder).save(bumped, expected_version=order.version)
             return ids
 
-    rigged: dict[TransactionType, Journal] = dict(books)
+    rigged: dict[TransactionType, Journal[JournalEntry]] = dict(books)
     rigged[TransactionType.HOUR] = RivalJournal(books[TransactionType.HOUR])
     arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
     with pytest.raises(ConcurrencyConflictError):
@@ -304,7 +305,7 @@ def test_the_memory_journal_is_idempotent_per_key() -> None:
     for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
         order, _ = order.change_stage(GRAPH, stage, at=AT)
     plan = order.plan_posting(GRAPH, period=MARCH, types=ALL_TYPES, require_sign_off=False)
-    journal = InMemoryJournal("HOUR")
+    journal = InMemoryJournal[JournalEntry]("HOUR")
     assert journal.post(plan.entries) == ["HOUR-000001"]
     assert journal.post(plan.entries) == ["HOUR-000001"]
     assert journal.post([plan.entries[0], plan.entries[0]]) == ["HOUR-000001", "HOUR-000001"]

@@ -28,7 +28,13 @@ from servicedomain.agreements import (
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
-from servicedomain.orders import NewLine, ServiceObject, ServiceOrder, TransactionType
+from servicedomain.orders import (
+    JournalEntry,
+    NewLine,
+    ServiceObject,
+    ServiceOrder,
+    TransactionType,
+)
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
 from servicedomain.reports import margin_report, work_receipt
 from servicedomain.services import (
@@ -143,7 +149,7 @@ def _demo_service_order(out: TextIO) -> None:
         out.write(f"  stage -> {order.stage_id:<10} (version {order.version})\n")
     signed, _ = order.sign_off(at=clock.now())
     orders.save(signed, expected_version=order.version)
-    journals = {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+    journals = {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
     result = post_service_orders(
         InMemoryServiceUnitOfWork(store),
         graph,

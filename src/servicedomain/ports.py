@@ -23,7 +23,7 @@ Ports raise only servicedomain's errors, never a driver's exception:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
@@ -32,15 +32,27 @@ from servicedomain.events import DomainEvent
 
 if TYPE_CHECKING:
     from servicedomain.agreements import ServiceAgreement
-    from servicedomain.orders import JournalEntry, ServiceOrder
+    from servicedomain.billing import (
+        AccrualPeriod,
+        FeeTransaction,
+        Invoice,
+        InvoicedItem,
+        Subscription,
+    )
+    from servicedomain.orders import ServiceOrder
 
 __all__ = [
+    "AccrualRepository",
+    "BillingUnitOfWork",
+    "FeeRepository",
+    "InvoiceRepository",
     "ClosedDays",
     "Clock",
     "Entity",
     "EventPublisher",
     "HolidayCalendar",
     "Journal",
+    "KeyedEntry",
     "AgreementUnitOfWork",
     "Repository",
     "ServiceOrderRepository",
@@ -240,24 +252,36 @@ class EventPublisher(Protocol):
         ...
 
 
-@runtime_checkable
-class Journal(Protocol):
-    """Where posted service-order lines of one transaction type go.
+class KeyedEntry(Protocol):
+    """A journal entry: a value with a natural ``key`` the journal is idempotent on."""
 
-    In AX each type has its own journal: hours to the project hour journal, fees to the
-    project fee journal, expenses to a ledger journal, items to an inventory (project
-    consumption) journal. A host implements one ``Journal`` per type over its own
-    ledger or project accounting; the application service posts each type to its
-    journal.
+    @property
+    def key(self) -> Hashable:
+        """The natural key: at most one recorded entry per key."""
+        ...
+
+
+EntryT_contra = TypeVar("EntryT_contra", bound=KeyedEntry, contravariant=True)
+
+
+@runtime_checkable
+class Journal(Protocol[EntryT_contra]):
+    """Where posted transactions go: ``Journal[JournalEntry]``, ``Journal[AccrualEntry]``.
+
+    In AX each service-order transaction type has its own journal: hours to the project
+    hour journal, fees to the project fee journal, expenses to a ledger journal, items
+    to an inventory (project consumption) journal; revenue accruals of subscriptions go
+    to the ledger (WIP - subscription / accrued revenue). A host implements one
+    ``Journal`` per destination over its own ledger or project accounting.
 
     The contract: :meth:`post` records every entry or none, and is idempotent per
-    ``entry.key`` (order id, line number), so a retry after a failure never posts a
-    line twice: an entry whose key is already recorded with the same content gets its
-    existing transaction id back; the same key with different content raises
-    :class:`~servicedomain.errors.IdempotencyConflictError`.
+    ``entry.key`` (for order lines: order id, line number), so a retry after a failure
+    never posts anything twice: an entry whose key is already recorded with the same
+    content gets its existing transaction id back; the same key with different content
+    raises :class:`~servicedomain.errors.IdempotencyConflictError`.
     """
 
-    def post(self, entries: Sequence[JournalEntry]) -> builtins.list[str]:
+    def post(self, entries: Sequence[EntryT_contra]) -> builtins.list[str]:
         """Record ``entries``; return one transaction id per entry, in the same order.
 
         Raises:
@@ -302,4 +326,117 @@ class AgreementUnitOfWork(ServiceOrderUnitOfWork, Protocol):
     @property
     def agreements(self) -> Repository[ServiceAgreement]:
         """The repository of service agreements, staged in this unit of work."""
+        ...
+
+
+# ----------------------------------------------------------------------------- billing
+
+
+@runtime_checkable
+class FeeRepository(Protocol):
+    """The fee transactions of subscriptions, unique by natural key (law P3).
+
+    :meth:`add_all` is the idempotent add: a fee whose key is stored with an equal
+    payload is already done; with another payload it raises
+    :class:`~servicedomain.errors.IdempotencyConflictError` and nothing of the call is
+    stored. A relational adapter keeps a unique index on (subscription, period start,
+    period end, kind).
+    """
+
+    def for_subscription(self, subscription_id: str) -> builtins.list[FeeTransaction]:
+        """Every stored fee of the subscription, in (period start, kind) order."""
+        ...
+
+    def add_all(self, fees: Sequence[FeeTransaction]) -> builtins.list[FeeTransaction]:
+        """Store the fees whose key is new; return those, in the given order.
+
+        Raises:
+            IdempotencyConflictError: a key is stored (or given twice) with another
+                payload; nothing is stored.
+        """
+        ...
+
+    def due(
+        self, *, due_by: date, customer_id: str | None = None
+    ) -> builtins.list[FeeTransaction]:
+        """The stored fees due by ``due_by`` that are on no invoice yet (one customer's)."""
+        ...
+
+
+@runtime_checkable
+class InvoiceRepository(Protocol):
+    """Posted invoices and credit notes, and what each source has been invoiced.
+
+    :meth:`add` records a document and updates the invoiced items it touches, all or
+    none, with the checks of :func:`~servicedomain.billing.record_document`: no source
+    is invoiced twice (law I1), no credit exceeds what can still be credited (F8).
+    """
+
+    def get(self, invoice_id: str) -> Invoice:
+        """The document with this id.
+
+        Raises:
+            NotFoundError: no such document.
+        """
+        ...
+
+    def add(self, document: Invoice) -> None:
+        """Record a posted invoice or credit note.
+
+        Raises:
+            AlreadyExistsError: the id is taken.
+            AlreadyInvoicedError: a source is invoiced already.
+            CreditExceededError: a credit above what is still creditable.
+            BillingRuleError: a credited source is not invoiced.
+        """
+        ...
+
+    def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
+        """The invoiced items of those sources that are invoiced (others are left out)."""
+        ...
+
+    def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
+        """Every document (of one customer), in id order."""
+        ...
+
+
+@runtime_checkable
+class AccrualRepository(Protocol):
+    """The accrual periods of invoiced fees, by key (fee id, number)."""
+
+    def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
+        """The periods of one fee, in number order."""
+        ...
+
+    def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
+        """Store the periods, replacing those with the same key."""
+        ...
+
+    def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
+        """Periods not yet posted whose end is on or before ``through``."""
+        ...
+
+
+@runtime_checkable
+class BillingUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work over subscriptions, their fees, invoices and accruals."""
+
+    @property
+    def subscriptions(self) -> Repository[Subscription]:
+        """The subscriptions, staged in this unit of work."""
+        ...
+
+    @property
+    def fees(self) -> FeeRepository:
+        """The fee transactions, staged in this unit of work."""
+        ...
+
+    @property
+    def invoices(self) -> InvoiceRepository:
+        """The invoices and credit notes, staged in this unit of work."""
+        ...
+
+    @property
+    def accruals(self) -> AccrualRepository:
+        """The accrual periods, staged in this unit of work."""
         ...

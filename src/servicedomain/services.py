@@ -33,7 +33,7 @@ import attrs
 
 from servicedomain.agreements import Generation, generate_service_orders
 from servicedomain.errors import InvalidInputError
-from servicedomain.orders import ServiceOrder, TransactionType
+from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import DateRange
 from servicedomain.ports import (
     AgreementUnitOfWork,
@@ -183,7 +183,7 @@ class PostingResult:
 def post_service_orders(
     uow: ServiceOrderUnitOfWork,
     graph: StageGraph,
-    journals: Mapping[TransactionType, Journal],
+    journals: Mapping[TransactionType, Journal[JournalEntry]],
     clock: Clock,
     *,
     order_ids: Iterable[str],

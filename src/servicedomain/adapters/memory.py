@@ -50,11 +50,11 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.events import DomainEvent
-from servicedomain.ports import Entity, EventPublisher
+from servicedomain.ports import Entity, EventPublisher, KeyedEntry
 
 if TYPE_CHECKING:
     from servicedomain.agreements import ServiceAgreement
-    from servicedomain.orders import JournalEntry, ServiceOrder
+    from servicedomain.orders import ServiceOrder
 
 __all__ = [
     "InMemoryEventPublisher",
@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 EntityT = TypeVar("EntityT", bound=Entity)
+KeyedT = TypeVar("KeyedT", bound=KeyedEntry)
 
 
 def _check_id(field: str, value: object) -> None:
@@ -465,8 +466,12 @@ class InMemoryRepository(Generic[EntityT]):
         return f"InMemoryRepository({self._entity_type.__name__}, {mode})"
 
 
-class InMemoryJournal:
+class InMemoryJournal(Generic[KeyedT]):
     """A :class:`~servicedomain.ports.Journal` that records entries in memory.
+
+    ``InMemoryJournal[JournalEntry]("HOUR")`` for order lines,
+    ``InMemoryJournal[AccrualEntry]("ACR")`` for revenue accruals: any frozen entry
+    with a ``key``.
 
     Transaction ids are ``<prefix>-000001``, ``<prefix>-000002``, ... in posting order.
     Posting is all or none and idempotent per entry key: an entry already recorded with
@@ -483,22 +488,22 @@ class InMemoryJournal:
             raise TypeMismatchError("prefix", prefix, "a journal prefix is a non-empty str")
         self._prefix = prefix
         self._lock = threading.Lock()
-        self._by_key: dict[object, tuple[str, JournalEntry]] = {}
+        self._by_key: dict[object, tuple[str, KeyedT]] = {}
 
     @property
-    def recorded(self) -> tuple[tuple[str, JournalEntry], ...]:
+    def recorded(self) -> tuple[tuple[str, KeyedT], ...]:
         """Every (transaction id, entry) recorded so far, in posting order."""
         with self._lock:
             return tuple(self._by_key.values())
 
-    def post(self, entries: Sequence[JournalEntry]) -> builtins.list[str]:
+    def post(self, entries: Sequence[KeyedT]) -> builtins.list[str]:
         """Record ``entries`` and return their transaction ids, in order.
 
         Raises:
             IdempotencyConflictError: a key is already recorded with other content.
         """
         with self._lock:
-            staged: dict[object, tuple[str, JournalEntry]] = {}
+            staged: dict[object, tuple[str, KeyedT]] = {}
             ids: builtins.list[str] = []
             for entry in entries:
                 known = self._by_key.get(entry.key) or staged.get(entry.key)
@@ -516,11 +521,11 @@ class InMemoryJournal:
         return f"InMemoryJournal({self._prefix!r}, {len(self._by_key)} entries)"
 
 
-def _check_same_entry(key: object, stored: JournalEntry, given: JournalEntry) -> None:
+def _check_same_entry(key: object, stored: object, given: object) -> None:
     """Raise IdempotencyConflictError naming the first field where two entries differ."""
     if stored == given:
         return
-    for field in attrs.fields(type(stored)):
+    for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(stored))):
         stored_value, given_value = getattr(stored, field.name), getattr(given, field.name)
         if stored_value != given_value:
             raise IdempotencyConflictError(key, field.name, stored_value, given_value)

@@ -16,8 +16,36 @@ Money('90.00', 'EUR')
 
 from __future__ import annotations
 
+from servicedomain.billing._accruals import (
+    ACCRUED_REVENUE_ACCOUNT,
+    WIP_ACCOUNT,
+    AccrualEntry,
+    AccrualEntryKind,
+    AccrualMethod,
+    AccrualPeriod,
+    AccrualPolicy,
+    ReversalMode,
+    RoundingPeriod,
+    accrual_periods,
+    accrue,
+    accrued_total,
+    reverse_for_credit,
+    reverse_period,
+)
 from servicedomain.billing._fees import FeeKey, FeeKind, FeeTransaction, latest_end, new_fees
 from servicedomain.billing._generation import FeeRun, generate_fees, reduce_days
+from servicedomain.billing._invoicing import (
+    BillableTransaction,
+    DocumentKind,
+    Invoice,
+    InvoicedItem,
+    InvoiceLine,
+    InvoiceProposal,
+    SourceKind,
+    credit_note,
+    propose_invoices,
+    record_document,
+)
 from servicedomain.billing._pricing import (
     IndexedPrice,
     PriceEntry,
@@ -34,6 +62,30 @@ from servicedomain.billing._subscriptions import (
 )
 
 __all__ = [
+    "ACCRUED_REVENUE_ACCOUNT",
+    "WIP_ACCOUNT",
+    "AccrualEntry",
+    "AccrualEntryKind",
+    "AccrualMethod",
+    "AccrualPeriod",
+    "AccrualPolicy",
+    "BillableTransaction",
+    "DocumentKind",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceProposal",
+    "InvoicedItem",
+    "ReversalMode",
+    "RoundingPeriod",
+    "SourceKind",
+    "accrual_periods",
+    "accrue",
+    "accrued_total",
+    "credit_note",
+    "propose_invoices",
+    "record_document",
+    "reverse_for_credit",
+    "reverse_period",
     "BillingTiming",
     "FeeKey",
     "FeeKind",

@@ -1,0 +1,473 @@
+"""Invoice proposals, invoices and credit notes for fees and posted order transactions.
+
+The rules:
+
+* A proposal gathers, for one customer and one currency, the fees due by a date and
+  the posted service-order transactions dated by it that are on no invoice yet.
+* Posting a proposal gives an :class:`Invoice`; recording it
+  (:func:`record_document`) marks each of its sources invoiced exactly once (law I1).
+  An invoice has one currency and at least one line.
+* A credit note credits invoiced sources, each at most what is still creditable
+  (invoiced minus already credited), at the amount that was invoiced, never the
+  current price (laws F8, F10). A source that was never invoiced cannot be credited.
+* **Rounding** (law M7): every line amount is rounded once, when the fee or the order
+  line is computed; an invoice's total is the exact sum of its lines, with no rounding
+  of its own. There are no tax lines: tax is the host's.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Container, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from servicedomain.billing._fees import FeeKind, FeeTransaction
+from servicedomain.errors import (
+    AlreadyInvoicedError,
+    BillingRuleError,
+    CreditExceededError,
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidInputError,
+    TypeMismatchError,
+)
+from servicedomain.instants import require_date
+from servicedomain.money import Currency, Money
+from servicedomain.orders._checks import require_enum, v_id, v_line_number, v_optional_id, v_str
+
+if TYPE_CHECKING:
+    from servicedomain.orders import JournalEntry
+
+__all__ = [
+    "BillableTransaction",
+    "DocumentKind",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceProposal",
+    "InvoicedItem",
+    "SourceKind",
+    "credit_note",
+    "propose_invoices",
+    "record_document",
+]
+
+
+class SourceKind(enum.Enum):
+    """What an invoice line bills: a subscription fee or a posted order transaction."""
+
+    FEE = "fee"
+    ORDER_TRANSACTION = "order_transaction"
+
+
+class DocumentKind(enum.Enum):
+    """An invoice, or a credit note (AX invoicing method *Credit notes*)."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+def _v_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise TypeMismatchError(attribute.name, value, "expected Money")
+    if not value.is_rounded:
+        raise InvalidAmountError(attribute.name, value, "invoice amounts are rounded")
+
+
+def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, attribute.name)
+
+
+def _v_enum(cls: type[enum.Enum]) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_enum(value, cls, attribute.name)
+
+    return check
+
+
+def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
+        raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
+
+
+@attrs.frozen(kw_only=True)
+class BillableTransaction:
+    """A posted service-order line, as invoicing sees it (from the ``Journal`` port).
+
+    ``id`` is the journal's transaction id; ``amount`` is the line's revenue.
+    """
+
+    id: str = attrs.field(validator=v_id)
+    customer_id: str = attrs.field(validator=v_id)
+    project_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    order_id: str = attrs.field(validator=v_id)
+    line_number: int = attrs.field(validator=v_line_number)
+    transaction_date: date = attrs.field(validator=_v_date)
+    description: str = attrs.field(default="", validator=v_str)
+    quantity: Decimal = attrs.field(validator=_v_quantity)
+    sales_price: Money = attrs.field(validator=_v_money)
+    amount: Money = attrs.field(validator=_v_money)
+
+    @property
+    def currency(self) -> Currency:
+        """The transaction's currency."""
+        return self.amount.currency
+
+    @classmethod
+    def from_journal(cls, transaction_id: str, entry: JournalEntry) -> BillableTransaction:
+        """The transaction a journal recorded with ``transaction_id`` for ``entry``."""
+        return cls(
+            id=transaction_id,
+            customer_id=entry.customer_id,
+            project_id=entry.project_id,
+            order_id=entry.order_id,
+            line_number=entry.line_number,
+            transaction_date=entry.transaction_date,
+            description=entry.description,
+            quantity=entry.quantity,
+            sales_price=entry.sales_price,
+            amount=entry.revenue,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceLine:
+    """One line of an invoice or credit note.
+
+    Attributes:
+        source_kind: fee or order transaction.
+        source_id: the fee's id or the journal transaction id.
+        description: text for the customer.
+        service_date: the first day the line is for (a fee's period start, a
+            transaction's date).
+        quantity: 1 for a fee; the order line's quantity.
+        unit_price: the fee's amount or the order line's sales price.
+        amount: the line amount, rounded (negative on a credit note).
+        credited_invoice_id: on a credit note, the invoice the source was invoiced on.
+    """
+
+    source_kind: SourceKind = attrs.field(validator=_v_enum(SourceKind))
+    source_id: str = attrs.field(validator=v_id)
+    description: str = attrs.field(default="", validator=v_str)
+    service_date: date = attrs.field(validator=_v_date)
+    quantity: Decimal = attrs.field(validator=_v_quantity)
+    unit_price: Money = attrs.field(validator=_v_money)
+    amount: Money = attrs.field(validator=_v_money)
+    credited_invoice_id: str | None = attrs.field(default=None, validator=v_optional_id)
+
+    @classmethod
+    def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
+        """The line that invoices ``fee``."""
+        label = {
+            FeeKind.CHARGE: "Subscription fee",
+            FeeKind.REDUCTION_DAYS: "Reduction days",
+            FeeKind.PRICE_CHANGE: "Price change",
+            FeeKind.CANCELLATION: "Cancellation credit",
+        }[fee.kind]
+        return cls(
+            source_kind=SourceKind.FEE,
+            source_id=fee.id,
+            description=f"{label} {fee.subscription_id} {fee.period.start} to {fee.period.last}",
+            service_date=fee.period.start,
+            quantity=Decimal(1),
+            unit_price=fee.amount,
+            amount=fee.amount,
+        )
+
+    @classmethod
+    def for_transaction(cls, transaction: BillableTransaction) -> InvoiceLine:
+        """The line that invoices a posted order transaction."""
+        return cls(
+            source_kind=SourceKind.ORDER_TRANSACTION,
+            source_id=transaction.id,
+            description=transaction.description
+            or f"Service order {transaction.order_id} line {transaction.line_number}",
+            service_date=transaction.transaction_date,
+            quantity=transaction.quantity,
+            unit_price=transaction.sales_price,
+            amount=transaction.amount,
+        )
+
+
+def _v_lines(instance: Invoice, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        raise TypeMismatchError(attribute.name, value, "expected a tuple of InvoiceLine")
+    if not value:
+        raise BillingRuleError(instance.id, "invoice.not_empty", "an invoice has at least one line")
+    seen: set[str] = set()
+    for position, line in enumerate(value):
+        field = f"lines[{position}]"
+        if not isinstance(line, InvoiceLine):
+            raise TypeMismatchError(field, line, "expected an InvoiceLine")
+        if line.amount.currency != instance.currency:
+            raise CurrencyMismatchError(field, instance.currency.code, line.amount.currency.code)
+        if line.source_id in seen:
+            raise InvalidInputError(field, line.source_id, "a source is on one line only")
+        seen.add(line.source_id)
+        on_credit_note = instance.kind is DocumentKind.CREDIT_NOTE
+        if on_credit_note != (line.credited_invoice_id is not None):
+            raise InvalidInputError(
+                field,
+                line.credited_invoice_id,
+                "credit-note lines, and only they, name the invoice they credit",
+            )
+
+
+def _v_currency(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Currency):
+        raise TypeMismatchError(attribute.name, value, "expected a Currency")
+
+
+@attrs.frozen(kw_only=True)
+class Invoice:
+    """A posted invoice or credit note: one customer, one currency, at least one line.
+
+    ``total`` is the exact sum of the line amounts (law M7; lines are rounded once each).
+    """
+
+    id: str = attrs.field(validator=v_id)
+    kind: DocumentKind = attrs.field(default=DocumentKind.INVOICE, validator=_v_enum(DocumentKind))
+    customer_id: str = attrs.field(validator=v_id)
+    currency: Currency = attrs.field(validator=_v_currency)
+    invoice_date: date = attrs.field(validator=_v_date)
+    lines: tuple[InvoiceLine, ...] = attrs.field(validator=_v_lines)
+    version: int = attrs.field(default=1)
+
+    @property
+    def total(self) -> Money:
+        """The exact sum of the lines."""
+        return Money.total((line.amount for line in self.lines), self.currency)
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceProposal:
+    """What is ready to invoice for one customer in one currency (AX *Invoice proposal*)."""
+
+    customer_id: str
+    currency: Currency
+    due_by: date
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def total(self) -> Money:
+        """The exact sum of the lines."""
+        return Money.total((line.amount for line in self.lines), self.currency)
+
+    def post(self, *, invoice_id: str, invoice_date: date) -> Invoice:
+        """The invoice of this proposal (record it with :func:`record_document`)."""
+        return Invoice(
+            id=invoice_id,
+            customer_id=self.customer_id,
+            currency=self.currency,
+            invoice_date=invoice_date,
+            lines=self.lines,
+        )
+
+
+def propose_invoices(
+    *,
+    due_by: date,
+    fees: Iterable[FeeTransaction] = (),
+    transactions: Iterable[BillableTransaction] = (),
+    invoiced: Container[str] = frozenset(),
+    customer_id: str | None = None,
+) -> tuple[InvoiceProposal, ...]:
+    """One proposal per customer and currency with what is due by ``due_by`` and not invoiced.
+
+    Fees are due on their ``due_date``; transactions on their date. Sources whose id is
+    in ``invoiced`` are left out. ``customer_id`` limits the proposals to one customer.
+    Lines are in service-date order; proposals in (customer, currency) order; a
+    customer with nothing due gets no proposal.
+
+    Raises:
+        TypeMismatchError: an item of the wrong type.
+    """
+    day = require_date(due_by, "due_by")
+    groups: dict[tuple[str, str], tuple[Currency, list[InvoiceLine]]] = {}
+
+    def add(customer: str, currency: Currency, line: InvoiceLine) -> None:
+        groups.setdefault((customer, currency.code), (currency, []))[1].append(line)
+
+    for position, fee in enumerate(fees):
+        if not isinstance(fee, FeeTransaction):
+            raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
+        if fee.due_date > day or fee.id in invoiced:
+            continue
+        if customer_id is None or fee.customer_id == customer_id:
+            add(fee.customer_id, fee.currency, InvoiceLine.for_fee(fee))
+    for position, transaction in enumerate(transactions):
+        if not isinstance(transaction, BillableTransaction):
+            raise TypeMismatchError(
+                f"transactions[{position}]", transaction, "expected a BillableTransaction"
+            )
+        if transaction.transaction_date > day or transaction.id in invoiced:
+            continue
+        if customer_id is None or transaction.customer_id == customer_id:
+            add(
+                transaction.customer_id,
+                transaction.currency,
+                InvoiceLine.for_transaction(transaction),
+            )
+    proposals = []
+    for (customer, _code), (currency, lines) in sorted(groups.items()):
+        lines.sort(key=lambda line: (line.service_date, line.source_id))
+        proposals.append(
+            InvoiceProposal(customer_id=customer, currency=currency, due_by=day, lines=tuple(lines))
+        )
+    return tuple(proposals)
+
+
+@attrs.frozen(kw_only=True)
+class InvoicedItem:
+    """What happened to one invoiced source: its invoice line and what was credited."""
+
+    line: InvoiceLine
+    invoice_id: str
+    customer_id: str
+    invoice_date: date
+    credited: Money
+    credit_note_ids: tuple[str, ...] = ()
+
+    @property
+    def source_id(self) -> str:
+        """The fee or transaction id."""
+        return self.line.source_id
+
+    @property
+    def amount(self) -> Money:
+        """The amount invoiced."""
+        return self.line.amount
+
+    @property
+    def creditable(self) -> Money:
+        """What can still be credited: invoiced minus credited."""
+        return self.line.amount - self.credited
+
+
+def credit_note(
+    *,
+    credit_note_id: str,
+    credit_date: date,
+    invoiced: Mapping[str, InvoicedItem],
+    select: Sequence[str],
+    amounts: Mapping[str, Money] | None = None,
+) -> Invoice:
+    """A credit note for the selected invoiced sources (AX *Select for credit note*).
+
+    Each selected source is credited what can still be credited, or the amount in
+    ``amounts`` (same sign as the invoiced amount, at most what is creditable). The
+    credit line repeats the invoiced line's price: the price billed, not the current one.
+    All sources must belong to one customer and currency.
+
+    Raises:
+        BillingRuleError: (rule ``credit.not_invoiced``) a source is on no invoice.
+        CreditExceededError: a credit above what is still creditable (a second full
+            credit of the same source included).
+        CurrencyMismatchError: sources in two currencies.
+        InvalidInputError: sources of two customers, or nothing selected.
+    """
+    day = require_date(credit_date, "credit_date")
+    given: object = select
+    if not isinstance(given, Sequence) or isinstance(given, str) or not given:
+        raise InvalidInputError("select", select, "select at least one invoiced source id")
+    requested = dict(amounts or {})
+    lines: list[InvoiceLine] = []
+    customer: str | None = None
+    currency: Currency | None = None
+    for source_id in select:
+        item = invoiced.get(source_id)
+        if item is None:
+            raise BillingRuleError(
+                str(source_id), "credit.not_invoiced", "only an invoiced source can be credited"
+            )
+        if customer is not None and item.customer_id != customer:
+            raise InvalidInputError("select", source_id, f"not a source of customer {customer!r}")
+        if currency is not None and item.amount.currency != currency:
+            raise CurrencyMismatchError("select", currency.code, item.amount.currency.code)
+        customer, currency = item.customer_id, item.amount.currency
+        credit = requested.pop(source_id, item.creditable)
+        _check_credit(item, credit)
+        lines.append(
+            attrs.evolve(
+                item.line,
+                amount=-credit,
+                credited_invoice_id=item.invoice_id,
+            )
+        )
+    if requested:
+        raise InvalidInputError("amounts", sorted(requested), "amounts for sources not selected")
+    assert customer is not None  # select is not empty
+    assert currency is not None
+    return Invoice(
+        id=credit_note_id,
+        kind=DocumentKind.CREDIT_NOTE,
+        customer_id=customer,
+        currency=currency,
+        invoice_date=day,
+        lines=tuple(lines),
+    )
+
+
+def _check_credit(item: InvoicedItem, credit: object) -> None:
+    if not isinstance(credit, Money):
+        raise TypeMismatchError(f"amounts[{item.source_id!r}]", credit, "expected Money")
+    if credit.currency != item.amount.currency:
+        raise CurrencyMismatchError(
+            f"amounts[{item.source_id!r}]", item.amount.currency.code, credit.currency.code
+        )
+    available = item.creditable
+    sign = -1 if item.amount.amount < 0 else 1
+    if (
+        credit.is_zero
+        or (credit.amount * sign < 0)
+        or (credit.amount * sign > available.amount * sign)
+    ):
+        raise CreditExceededError(item.source_id, credit, available)
+
+
+def record_document(
+    invoiced: Mapping[str, InvoicedItem], document: Invoice
+) -> dict[str, InvoicedItem]:
+    """The invoiced items ``document`` changes, after checking it may be recorded.
+
+    An invoice adds one item per line; a credit note adds its credit to the items it
+    credits. A store applies the returned items together with the document, all or
+    none.
+
+    Raises:
+        AlreadyInvoicedError: an invoice line's source is invoiced already.
+        BillingRuleError: (``credit.not_invoiced``) a credited source is not invoiced.
+        CreditExceededError: a credit above what is still creditable.
+    """
+    if not isinstance(document, Invoice):
+        raise TypeMismatchError("document", document, "expected an Invoice")
+    changed: dict[str, InvoicedItem] = {}
+    for line in document.lines:
+        known = invoiced.get(line.source_id)
+        if document.kind is DocumentKind.INVOICE:
+            if known is not None:
+                raise AlreadyInvoicedError(line.source_id, known.invoice_id)
+            changed[line.source_id] = InvoicedItem(
+                line=line,
+                invoice_id=document.id,
+                customer_id=document.customer_id,
+                invoice_date=document.invoice_date,
+                credited=Money.zero(document.currency),
+            )
+            continue
+        if known is None or known.invoice_id != line.credited_invoice_id:
+            raise BillingRuleError(
+                line.source_id,
+                "credit.not_invoiced",
+                f"not invoiced on {line.credited_invoice_id!r}",
+            )
+        _check_credit(known, -line.amount)
+        changed[line.source_id] = attrs.evolve(
+            known,
+            credited=known.credited - line.amount,
+            credit_note_ids=(*known.credit_note_ids, document.id),
+        )
+    return changed
