@@ -356,9 +356,7 @@ class FeeRepository(Protocol):
         """
         ...
 
-    def due(
-        self, *, due_by: date, customer_id: str | None = None
-    ) -> builtins.list[FeeTransaction]:
+    def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
         """The stored fees due by ``due_by`` that are on no invoice yet (one customer's)."""
         ...
 

@@ -25,18 +25,40 @@ the events to the unit of work and commits. Time comes from the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from servicedomain.agreements import Generation, generate_service_orders
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualPeriod,
+    AccrualPolicy,
+    BillableTransaction,
+    FeeTransaction,
+    Invoice,
+    PriceTable,
+    ReversalMode,
+    Subscription,
+    SubscriptionGroup,
+    accrual_periods,
+    accrue,
+    credit_note,
+    generate_fees,
+    propose_invoices,
+    reverse_for_credit,
+)
 from servicedomain.errors import InvalidInputError
+from servicedomain.instants import require_date
+from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import DateRange
 from servicedomain.ports import (
     AgreementUnitOfWork,
+    BillingUnitOfWork,
     Clock,
     ClosedDays,
     Journal,
@@ -46,7 +68,13 @@ from servicedomain.sla import ServiceLevelAgreement, SlaParameters, effective_sl
 from servicedomain.stages import Action, ReasonCode, StageGraph
 
 __all__ = [
+    "FeeRunResult",
     "PostingResult",
+    "accrue_subscription_revenue",
+    "create_subscription",
+    "credit_invoiced",
+    "generate_subscription_fees",
+    "invoice_customers",
     "change_service_order_stage",
     "create_service_order",
     "generate_orders_from_agreements",
@@ -316,3 +344,265 @@ def generate_orders_from_agreements(
         uow.collect(generation.events)
         uow.commit()
     return generation
+
+
+# ----------------------------------------------------------------------------- billing
+
+
+def create_subscription(
+    uow: BillingUnitOfWork, group: SubscriptionGroup, subscription: Subscription
+) -> Subscription:
+    """Store a new subscription of ``group`` (its period must be the group's invoicing one).
+
+    Raises:
+        InvalidInputError: the subscription names another group (field ``group_id``) or
+            has another period code (field ``period``).
+        AlreadyExistsError: the id is taken.
+    """
+    if subscription.group_id != group.id:
+        raise InvalidInputError("group_id", subscription.group_id, f"not group {group.id!r}")
+    if subscription.period != group.invoicing_period:
+        raise InvalidInputError(
+            "period",
+            subscription.period,
+            f"group {group.id!r} invoices every {group.invoicing_period}",
+        )
+    with uow:
+        uow.subscriptions.add(subscription)
+        uow.commit()
+    return subscription
+
+
+@attrs.frozen
+class FeeRunResult:
+    """What a fee generation run did.
+
+    Attributes:
+        created: the new fees, subscription by subscription.
+        not_started: the subscriptions skipped because they start after ``as_of``.
+    """
+
+    created: tuple[FeeTransaction, ...] = ()
+    not_started: tuple[str, ...] = ()
+
+
+def generate_subscription_fees(
+    uow: BillingUnitOfWork,
+    *,
+    as_of: date,
+    prices: PriceTable | None = None,
+    group_id: str | None = None,
+    subscription_ids: Iterable[str] | None = None,
+) -> FeeRunResult:
+    """Generate the fees due by ``as_of`` of a group's, some or all subscriptions, in one go.
+
+    Catch-up generation (:func:`~servicedomain.billing.generate_fees` with ``as_of``):
+    a late run bills every missed period, a run again bills nothing (laws F4, F5).
+    Each subscription that gets new fees is saved with its version raised, so two
+    concurrent runs over one subscription cannot both store fees: the second gets
+    :class:`~servicedomain.errors.ConcurrencyConflictError` and, run again, creates
+    nothing. All or nothing: a failure stores no fee of the run.
+
+    Raises:
+        NotFoundError: an unknown subscription id.
+        ConcurrencyConflictError: another run stored fees of a subscription first.
+    """
+    day = require_date(as_of, "as_of")
+    with uow:
+        if subscription_ids is not None:
+            subscriptions = [uow.subscriptions.get(sub_id) for sub_id in subscription_ids]
+        else:
+            subscriptions = [
+                sub
+                for sub in uow.subscriptions.list()
+                if group_id is None or sub.group_id == group_id
+            ]
+        created: list[FeeTransaction] = []
+        not_started: list[str] = []
+        for sub in subscriptions:
+            if day < sub.start_date:
+                not_started.append(sub.id)
+                continue
+            fees = generate_fees(sub, uow.fees.for_subscription(sub.id), prices, as_of=day)
+            if not fees:
+                continue
+            created.extend(uow.fees.add_all(fees))
+            uow.subscriptions.save(
+                attrs.evolve(sub, version=sub.version + 1), expected_version=sub.version
+            )
+        uow.commit()
+    return FeeRunResult(tuple(created), tuple(not_started))
+
+
+def _accrual_policies(
+    uow: BillingUnitOfWork, groups: Mapping[str, SubscriptionGroup]
+) -> Callable[[str], AccrualPolicy | None]:
+    """The accrual policy of each subscription, looked up once per subscription."""
+    cache: dict[str, AccrualPolicy | None] = {}
+
+    def policy(subscription_id: str) -> AccrualPolicy | None:
+        if subscription_id not in cache:
+            group_id = uow.subscriptions.get(subscription_id).group_id
+            group = groups.get(group_id)
+            if group is None:
+                raise InvalidInputError("groups", group_id, "no such subscription group given")
+            cache[subscription_id] = group.accrual_policy
+        return cache[subscription_id]
+
+    return policy
+
+
+def invoice_customers(
+    uow: BillingUnitOfWork,
+    *,
+    due_by: date,
+    invoice_date: date,
+    groups: Mapping[str, SubscriptionGroup],
+    transactions: Iterable[BillableTransaction] = (),
+    customer_id: str | None = None,
+    id_prefix: str = "INV",
+) -> tuple[Invoice, ...]:
+    """Invoice what is due by ``due_by``: one invoice per customer and currency.
+
+    Gathers the fees due and not invoiced and the given posted order ``transactions``
+    not invoiced yet (:func:`~servicedomain.billing.propose_invoices`), posts one
+    invoice per proposal with the id ``<prefix>-<customer>-<currency>-<due_by>-<n>``,
+    and creates the accrual periods of every invoiced fee whose group accrues revenue.
+    All in one unit of work: each source is invoiced exactly once (law I1), and a run
+    again the same day invoices nothing (law C6: give ``due_by`` as the customer's
+    local date, e.g. ``local_date(clock.now(), zone)``).
+
+    Raises:
+        InvalidInputError: a fee's subscription group is not in ``groups``.
+        AlreadyInvoicedError: a concurrent run invoiced a source first (nothing stored).
+    """
+    day = require_date(due_by, "due_by")
+    with uow:
+        given = list(transactions)
+        already = uow.invoices.invoiced(transaction.id for transaction in given)
+        fees = uow.fees.due(due_by=day, customer_id=customer_id)
+        proposals = propose_invoices(
+            due_by=day,
+            fees=fees,
+            transactions=given,
+            invoiced=already,
+            customer_id=customer_id,
+        )
+        by_id = {fee.id: fee for fee in fees}
+        policy_of = _accrual_policies(uow, groups)
+        invoices: list[Invoice] = []
+        for proposal in proposals:
+            stem = f"{id_prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
+            taken = {doc.id for doc in uow.invoices.list(customer_id=proposal.customer_id)}
+            number = 1
+            while f"{stem}-{number}" in taken:
+                number += 1
+            invoice = proposal.post(invoice_id=f"{stem}-{number}", invoice_date=invoice_date)
+            uow.invoices.add(invoice)
+            invoices.append(invoice)
+            for line in invoice.lines:
+                fee = by_id.get(line.source_id)
+                if fee is None or fee.amount.is_zero:
+                    continue
+                policy = policy_of(fee.subscription_id)
+                if policy is not None:
+                    uow.accruals.save_all(
+                        accrual_periods(
+                            source_id=fee.id,
+                            amount=fee.amount,
+                            service_period=fee.period,
+                            policy=policy,
+                        )
+                    )
+        uow.commit()
+    return tuple(invoices)
+
+
+def credit_invoiced(
+    uow: BillingUnitOfWork,
+    journal: Journal[AccrualEntry],
+    *,
+    credit_note_id: str,
+    credit_date: date,
+    select: Sequence[str],
+    groups: Mapping[str, SubscriptionGroup],
+    amounts: Mapping[str, Money] | None = None,
+    closed: Callable[[date], bool] | None = None,
+) -> Invoice:
+    """Credit invoiced fees or transactions, and reverse their accruals by the group's mode.
+
+    The credit note (:func:`~servicedomain.billing.credit_note`) credits each source at
+    most what can still be credited, at the invoiced price. The accrual periods of a
+    credited fee are reversed as its group says (manual, on the credit date, or on
+    the original posting date unless ``closed`` says that date's period is closed);
+    the reversal entries go to ``journal`` (idempotent per key), then everything
+    commits together.
+
+    Raises:
+        BillingRuleError: a source was never invoiced; manual reversal mode with
+            accruals still posted (``accrual.reverse_manually_first``).
+        CreditExceededError: a credit above what can still be credited.
+    """
+    with uow:
+        invoiced = uow.invoices.invoiced(select)
+        document = credit_note(
+            credit_note_id=credit_note_id,
+            credit_date=credit_date,
+            invoiced=invoiced,
+            select=select,
+            amounts=amounts,
+        )
+        uow.invoices.add(document)
+        policy_of = _accrual_policies(uow, groups)
+        entries: list[AccrualEntry] = []
+        for line in document.lines:
+            periods = uow.accruals.for_source(line.source_id)
+            if not periods:
+                continue
+            item = invoiced[line.source_id]
+            policy = policy_of(line.source_id.rsplit(":", 3)[0])
+            mode = policy.reversal if policy is not None else ReversalMode.INVOICE_DATE
+            changed, reversals = reverse_for_credit(
+                periods,
+                credit_id=document.id,
+                credited=-line.amount,
+                invoiced=item.amount,
+                credit_date=credit_date,
+                mode=mode,
+                **({"closed": closed} if closed is not None else {}),
+            )
+            uow.accruals.save_all(changed)
+            entries.extend(reversals)
+        if entries:
+            journal.post(entries)
+        uow.commit()
+    return document
+
+
+def accrue_subscription_revenue(
+    uow: BillingUnitOfWork,
+    journal: Journal[AccrualEntry],
+    *,
+    through: date,
+    posting_date: date,
+) -> tuple[AccrualEntry, ...]:
+    """Post every accrual period that ends by ``through`` and is not posted yet.
+
+    AX's *Accrue subscription revenue* job: each period posts Dr *WIP - subscription*,
+    Cr *Accrued revenue - subscription* to ``journal`` on ``posting_date``. Only
+    invoiced fees have accrual periods, so nothing is accrued before invoicing. Run
+    again, it posts nothing.
+    """
+    with uow:
+        by_source: dict[str, list[AccrualPeriod]] = {}
+        for period in uow.accruals.unposted_through(through):
+            by_source.setdefault(period.source_id, []).append(period)
+        entries: list[AccrualEntry] = []
+        for periods in by_source.values():
+            changed, posted = accrue(periods, through=through, posting_date=posting_date)
+            uow.accruals.save_all(changed)
+            entries.extend(posted)
+        if entries:
+            journal.post(entries)
+        uow.commit()
+    return tuple(entries)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
@@ -157,8 +157,14 @@ class InMemoryStore:
         with self._lock:
             return dict(self._tables.get(entity_type, {}))
 
-    def _apply(self, writes: Sequence[_Write]) -> None:
+    def _apply(
+        self, writes: Sequence[_Write], extra: Callable[[], Callable[[], None]] | None = None
+    ) -> None:
         """Apply every write, or none if one no longer matches the committed state.
+
+        ``extra`` lets a unit of work commit more than snapshots in the same critical
+        section: it checks its part (raising leaves everything unchanged) and returns
+        the function that applies it.
 
         Raises:
             AlreadyExistsError: an added id is no longer free.
@@ -167,6 +173,9 @@ class InMemoryStore:
         with self._lock:
             for write in writes:
                 write.check(self._tables.get(write.entity_type, {}).get(write.entity.id))
+            finish = extra() if extra is not None else None
+            if finish is not None:
+                finish()
             for write in writes:
                 table = self._tables.setdefault(write.entity_type, {})
                 if write.removed:
@@ -268,8 +277,9 @@ class InMemoryUnitOfWork:
                 entity this one saves. Nothing was written and nothing is published.
         """
         writes, events = list(self._staged.values()), self._events
+        extra = self._take_extra()
         self.rollback()
-        self._store._apply(writes)
+        self._store._apply(writes, extra)
         self._published.extend(events)
         if events and self._publisher is not None:
             self._publisher.publish(tuple(events))
@@ -278,6 +288,10 @@ class InMemoryUnitOfWork:
         """Discard the staged writes and events."""
         self._staged = {}
         self._events = []
+
+    def _take_extra(self) -> Callable[[], Callable[[], None]] | None:
+        """Staged changes other than snapshots, as a check-then-apply step (none here)."""
+        return None
 
     def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
         staged = self._staged.get((entity_type, entity_id))

@@ -389,6 +389,8 @@ def credit_note(
             raise CurrencyMismatchError("select", currency.code, item.amount.currency.code)
         customer, currency = item.customer_id, item.amount.currency
         credit = requested.pop(source_id, item.creditable)
+        if credit.is_zero and source_id not in (amounts or {}):
+            raise CreditExceededError(source_id, item.amount, item.creditable)
         _check_credit(item, credit)
         lines.append(
             attrs.evolve(

@@ -24,6 +24,12 @@ from typing import Any, Final
 
 import attrs
 
+from servicedomain.billing._accruals import (
+    AccrualMethod,
+    AccrualPolicy,
+    ReversalMode,
+    RoundingPeriod,
+)
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
@@ -32,7 +38,14 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money, Rounding
-from servicedomain.orders._checks import require_id, v_bool, v_id, v_optional_id, v_str
+from servicedomain.orders._checks import (
+    require_enum,
+    require_id,
+    v_bool,
+    v_id,
+    v_optional_id,
+    v_str,
+)
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, PeriodCode
 
 __all__ = [
@@ -133,6 +146,10 @@ class SubscriptionGroup:
         invoicing_period: one year, quarter, month, week or day.
         accrual_period: ``None`` or an accrual period allowed for the invoicing period.
         accrue_revenue: whether invoiced fees of the group are accrued.
+        accrual_method: equal parts, or per day (AX *Calculate accrued revenue per day*).
+        rounding_period: the accrual period that takes the rounding difference.
+        reversal: how accruals are reversed on a credit note
+            (``SMAReverseAccruedOnCredit``).
 
     Raises:
         InvalidInputError: ``id`` is empty; ``invoicing_period`` is not one of the five
@@ -155,6 +172,33 @@ class SubscriptionGroup:
     invoicing_period: PeriodCode = attrs.field(validator=_v_invoicing_period)
     accrual_period: PeriodCode | None = attrs.field(default=None, validator=_v_accrual_period)
     accrue_revenue: bool = attrs.field(default=False, validator=v_bool)
+    accrual_method: AccrualMethod = attrs.field(
+        default=AccrualMethod.EQUAL,
+        validator=lambda _i, a, v: require_enum(v, AccrualMethod, a.name),
+    )
+    rounding_period: RoundingPeriod = attrs.field(
+        default=RoundingPeriod.FIRST,
+        validator=lambda _i, a, v: require_enum(v, RoundingPeriod, a.name),
+    )
+    reversal: ReversalMode = attrs.field(
+        default=ReversalMode.INVOICE_DATE,
+        validator=lambda _i, a, v: require_enum(v, ReversalMode, a.name),
+    )
+
+    @property
+    def accrual_policy(self) -> AccrualPolicy | None:
+        """How invoiced fees of the group are accrued; None when the group does not accrue.
+
+        Without an accrual period the invoicing period is used.
+        """
+        if not self.accrue_revenue:
+            return None
+        return AccrualPolicy(
+            period=self.accrual_period or self.invoicing_period,
+            method=self.accrual_method,
+            rounding_period=self.rounding_period,
+            reversal=self.reversal,
+        )
 
 
 # ------------------------------------------------------------------------- price table
