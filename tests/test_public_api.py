@@ -58,6 +58,7 @@ def test_every_submodule_all_imports() -> None:
         "agreements",
         "calendars",
         "sla",
+        "billing",
         "reports",
         "services",
     ):
