@@ -1,0 +1,282 @@
+"""The contract suite of the billing ports: fees, invoices and accruals in one unit of work.
+
+A host that implements :class:`~servicedomain.ports.BillingUnitOfWork` over its own
+database subclasses :class:`BillingStoreContract`, implements two hooks and runs pytest::
+
+    from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
+    from servicedomain.adapters.memory import InMemoryStore
+    from servicedomain.testing.billing_contracts import BillingStoreContract
+
+    class TestInMemoryBilling(BillingStoreContract[InMemoryStore, InMemoryBillingUnitOfWork]):
+        def make_store(self) -> InMemoryStore:
+            return InMemoryStore()
+
+        def new_unit_of_work(self, store: InMemoryStore) -> InMemoryBillingUnitOfWork:
+            return InMemoryBillingUnitOfWork(store)
+
+The suite checks the laws of ``reference/invariants.md`` that belong to a store:
+the fee key is unique and an equal duplicate is a no-op (P3, Lago's duplicated
+invoices), a source is invoiced once even by two concurrent runs (I1), credits stay
+within what was invoiced (F8), a unit of work commits all or nothing (P2), and a
+retry after a failure equals one run (P4).
+
+This module needs pytest (the ``[testing]`` extra).
+"""
+
+# Tests are named after the law they check (test_P3_...), as invariants.md asks.
+# ruff: noqa: N802, D102
+
+from __future__ import annotations
+
+import abc
+from datetime import date
+from typing import Generic, TypeVar
+
+import attrs
+import pytest
+
+from servicedomain.billing import (
+    AccrualMethod,
+    AccrualPolicy,
+    FeeTransaction,
+    Invoice,
+    Subscription,
+    accrual_periods,
+    credit_note,
+    generate_fees,
+    propose_invoices,
+)
+from servicedomain.errors import (
+    AlreadyExistsError,
+    AlreadyInvoicedError,
+    ConcurrencyConflictError,
+    CreditExceededError,
+    IdempotencyConflictError,
+)
+from servicedomain.money import Money
+from servicedomain.periods import MONTHLY
+from servicedomain.ports import BillingUnitOfWork
+
+__all__ = ["BillingStoreContract"]
+
+StoreT = TypeVar("StoreT")
+UnitOfWorkT = TypeVar("UnitOfWorkT", bound=BillingUnitOfWork)
+
+_START = date(2024, 1, 1)
+
+
+def _subscription(subscription_id: str = "SUB-C1") -> Subscription:
+    return Subscription(
+        id=subscription_id,
+        group_id="G",
+        customer_id="CUST-1",
+        project_id="P",
+        category_id="FEE",
+        period=MONTHLY,
+        base_price=Money(100, "EUR"),
+        start_date=_START,
+    )
+
+
+def _fees(sub: Subscription, as_of: date = date(2024, 3, 1)) -> tuple[FeeTransaction, ...]:
+    return generate_fees(sub, as_of=as_of)
+
+
+def _invoice(fees: tuple[FeeTransaction, ...], invoice_id: str = "INV-1") -> Invoice:
+    (proposal,) = propose_invoices(due_by=date(2024, 12, 31), fees=fees)
+    return proposal.post(invoice_id=invoice_id, invoice_date=date(2024, 3, 1))
+
+
+class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
+    """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass."""
+
+    @abc.abstractmethod
+    def make_store(self) -> StoreT:
+        """A new, empty store."""
+
+    @abc.abstractmethod
+    def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
+        """A unit of work over ``store``."""
+
+    # ------------------------------------------------------------------------- helpers
+
+    def _stored(self, store: StoreT, *fees: FeeTransaction) -> None:
+        with self.new_unit_of_work(store) as uow:
+            uow.fees.add_all(fees)
+            uow.commit()
+
+    # --------------------------------------------------------------------------- fees
+
+    def test_fees_round_trip_in_order(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *reversed(fees))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.for_subscription("SUB-C1") == list(fees)
+            assert uow.fees.for_subscription("UNKNOWN") == []
+
+    def test_P3_an_equal_duplicate_is_a_no_op(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.add_all(fees) == []
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert len(uow.fees.for_subscription("SUB-C1")) == len(fees)
+
+    def test_P3_the_same_key_with_another_amount_conflicts_and_stores_nothing(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, fees[0])
+        other = _fees(attrs.evolve(_subscription(), base_price=Money(90, "EUR")))
+        with self.new_unit_of_work(store) as uow, pytest.raises(IdempotencyConflictError):
+            uow.fees.add_all([fees[1], other[0]])
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.for_subscription("SUB-C1") == [fees[0]]
+
+    def test_P3_two_units_of_work_adding_the_same_fees_store_one_set(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        first, second = self.new_unit_of_work(store), self.new_unit_of_work(store)
+        with first, second:
+            first.fees.add_all(fees)
+            second.fees.add_all(fees)
+            first.commit()
+            second.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.for_subscription("SUB-C1") == list(fees)
+
+    def test_due_lists_uninvoiced_fees_due_by_the_date(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            due = uow.fees.due(due_by=date(2024, 2, 1), customer_id="CUST-1")
+            assert due == [fee for fee in fees if fee.due_date <= date(2024, 2, 1)]
+            uow.invoices.add(_invoice((fees[0],)))
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.due(due_by=date(2024, 12, 31)) == list(fees[1:])
+            assert uow.fees.due(due_by=date(2024, 12, 31), customer_id="OTHER") == []
+
+    # ----------------------------------------------------------------------- invoices
+
+    def test_I1_an_invoice_round_trips_and_marks_its_sources(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        invoice = _invoice(fees)
+        with self.new_unit_of_work(store) as uow:
+            uow.invoices.add(invoice)
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.invoices.get("INV-1") == invoice
+            assert uow.invoices.list(customer_id="CUST-1") == [invoice]
+            items = uow.invoices.invoiced([fee.id for fee in fees] + ["NOT-INVOICED"])
+            assert sorted(items) == sorted(fee.id for fee in fees)
+            assert {item.invoice_id for item in items.values()} == {"INV-1"}
+
+    def test_I1_a_source_is_invoiced_once(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            uow.invoices.add(_invoice(fees))
+            uow.commit()
+        with self.new_unit_of_work(store) as uow, pytest.raises(AlreadyInvoicedError):
+            uow.invoices.add(_invoice(fees[:1], "INV-2"))
+
+    def test_I1_two_concurrent_runs_invoice_a_source_once(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        first, second = self.new_unit_of_work(store), self.new_unit_of_work(store)
+        with first, second:
+            first.invoices.add(_invoice(fees, "INV-A"))
+            second.invoices.add(_invoice(fees, "INV-B"))
+            first.commit()
+            with pytest.raises((AlreadyInvoicedError, ConcurrencyConflictError)):
+                second.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert [doc.id for doc in uow.invoices.list()] == ["INV-A"]
+
+    def test_an_invoice_id_is_taken_once(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            uow.invoices.add(_invoice(fees[:1]))
+            uow.commit()
+        with self.new_unit_of_work(store) as uow, pytest.raises(AlreadyExistsError):
+            uow.invoices.add(_invoice(fees[1:]))
+
+    def test_F8_credits_stay_within_what_was_invoiced(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            uow.invoices.add(_invoice(fees))
+            uow.commit()
+        source = fees[0].id
+        with self.new_unit_of_work(store) as uow:
+            note = credit_note(
+                credit_note_id="CN-1",
+                credit_date=date(2024, 3, 2),
+                invoiced=uow.invoices.invoiced([source]),
+                select=[source],
+            )
+            uow.invoices.add(note)
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            item = uow.invoices.invoiced([source])[source]
+            assert item.creditable.is_zero
+            assert item.credit_note_ids == ("CN-1",)
+            again = attrs.evolve(note, id="CN-2")
+            with pytest.raises(CreditExceededError):
+                uow.invoices.add(again)
+
+    # ------------------------------------------------------------------------ accruals
+
+    def test_accrual_periods_round_trip_and_replace_by_key(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+        periods = accrual_periods(
+            source_id=fees[0].id,
+            amount=fees[0].amount,
+            service_period=fees[0].period,
+            policy=policy,
+        )
+        with self.new_unit_of_work(store) as uow:
+            uow.accruals.save_all(periods)
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.for_source(fees[0].id) == list(periods)
+            assert uow.accruals.unposted_through(date(2024, 2, 1)) == list(periods)
+            assert uow.accruals.unposted_through(date(2024, 1, 31)) == []
+
+    # ------------------------------------------------------------------ atomicity (P2/P4)
+
+    def test_P2_a_failing_unit_of_work_stores_nothing(self) -> None:
+        store, sub = self.make_store(), _subscription()
+        fees = _fees(sub)
+        with self.new_unit_of_work(store) as uow:
+            uow.subscriptions.add(sub)
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            uow.fees.add_all(fees)
+            uow.invoices.add(_invoice(fees))
+            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
+            rival = self.new_unit_of_work(store)
+            with rival:
+                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
+                rival.commit()
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.for_subscription(sub.id) == []
+            assert uow.invoices.list() == []
+
+    def test_P4_a_retry_after_a_failure_equals_one_run(self) -> None:
+        store, fees = self.make_store(), _fees(_subscription())
+        with self.new_unit_of_work(store) as uow:
+            uow.fees.add_all(fees)
+            uow.rollback()
+        self._stored(store, *fees)
+        self._stored(store, *fees)
+        with self.new_unit_of_work(store) as uow:
+            assert uow.fees.for_subscription("SUB-C1") == list(fees)
+
+
+def _touched(sub: Subscription) -> Subscription:
+    return attrs.evolve(sub, version=sub.version + 1)
