@@ -51,6 +51,13 @@ def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
         "deadline: Tue 07 Apr 16:00",
         "holiday                24:00  2026-04-03 holiday",
         "paused                 20:00  stage COMPLETED stops the clock",
+        "SUB-2 MONTHLY   from 2026-01-31 anchored   150.00 EUR a period (price table level 4)",
+        "fees through 2026: 32 fees created",
+        "running again: 0 fees created\n",
+        "reduction days 2026-03-10 to 2026-03-11 on the 200.00 EUR March fee of SUB-1: -12.90 EUR",
+        "INV-C-200-SEK-20260331-1: 1 line, total 3000.00 SEK",
+        "Transaction - subscription",
+        "Subscription fee transactions",
     ):
         assert line in text, line
 

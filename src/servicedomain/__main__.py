@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from servicedomain import __version__
+from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
 from servicedomain.agreements import (
@@ -24,6 +25,16 @@ from servicedomain.agreements import (
     ServiceInterval,
     TimeWindow,
     WindowKind,
+)
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualMethod,
+    PriceBasis,
+    PriceEntry,
+    PriceTable,
+    Subscription,
+    SubscriptionGroup,
+    reduce_days,
 )
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
@@ -36,11 +47,23 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
-from servicedomain.reports import margin_report, work_receipt
+from servicedomain.reports import (
+    margin_report,
+    render_subscription_fee_summary_text,
+    render_subscription_transactions_text,
+    subscription_fee_summary,
+    subscription_transactions,
+    work_receipt,
+)
 from servicedomain.services import (
+    accrue_subscription_revenue,
     change_service_order_stage,
     create_service_order,
+    create_subscription,
+    credit_invoiced,
     generate_orders_from_agreements,
+    generate_subscription_fees,
+    invoice_customers,
     post_service_orders,
 )
 from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
@@ -299,6 +322,160 @@ def _demo_sla(out: TextIO) -> None:
     out.write("".join(f"    {line}\n" for line in figures.explain(calendar.zone).splitlines()))
 
 
+def _per_currency(amounts: Iterable[Money]) -> str:
+    """``330.00 EUR + 3000.00 SEK``: exact sums, one per currency, in order of appearance."""
+    given = list(amounts)
+    currencies = dict.fromkeys(amount.currency for amount in given)
+    sums = (Money.total((a for a in given if a.currency == c), c) for c in currencies)
+    return " + ".join(str(total) for total in sums)
+
+
+def _billing_setup(out: TextIO, store: InMemoryStore) -> tuple[dict[str, Any], PriceTable]:
+    """Two groups, a price table with two levels and four subscriptions; print their prices."""
+    quarterly = SubscriptionGroup(
+        id="QUARTERLY",
+        invoicing_period=QUARTERLY,
+        accrual_period=MONTHLY,
+        accrue_revenue=True,
+        accrual_method=AccrualMethod.PER_DAY,
+    )
+    monthly = SubscriptionGroup(id="MONTHLY", invoicing_period=MONTHLY)
+    groups = {group.id: group for group in (quarterly, monthly)}
+
+    def price(period: Any, amount: int, project: str | None, sub: str | None) -> PriceEntry:
+        return PriceEntry(
+            effective_date=date(2026, 1, 1),
+            category_id=None,
+            project_id=project,
+            subscription_id=sub,
+            period=period,
+            price=Money(amount, "EUR"),
+        )
+
+    prices = PriceTable(
+        (
+            price(MONTHLY, 200, "P-100", None),  # level 6: the project's price
+            price(QUARTERLY, 600, "P-100", None),
+            price(MONTHLY, 150, None, "SUB-2"),  # level 4: one subscription's own price
+        )
+    )
+    zero, sek = Money(0, "EUR"), Money(3000, "SEK")  # zero: the price table prices these
+    for sub_id, group, start, more in (
+        ("SUB-1", monthly, date(2026, 1, 1), {}),
+        ("SUB-2", monthly, date(2026, 1, 31), {}),
+        (
+            "SUB-3",
+            quarterly,
+            date(2026, 2, 15),
+            {"alignment": Alignment.CALENDAR, "index": Decimal(110)},
+        ),
+        ("SUB-4", quarterly, date(2026, 1, 1), {"customer_id": "C-200", "base_price": sek}),
+    ):
+        fields: dict[str, Any] = {"customer_id": "C-100", "base_price": zero} | more
+        if "index" in more:
+            fields["price_basis"] = PriceBasis.INDEXED_PRICE
+        sub = Subscription(
+            id=sub_id,
+            group_id=group.id,
+            project_id="P-100",
+            category_id="FEE",
+            period=group.invoicing_period,
+            start_date=start,
+            **fields,
+        )
+        create_subscription(InMemoryBillingUnitOfWork(store), group, sub)
+        found = prices.find(
+            subscription_id=sub.id,
+            project_id=sub.project_id,
+            category_id=sub.category_id,
+            period=sub.period,
+            currency=sub.currency,
+            on=start,
+        )
+        source = "base price" if found is None else f"price table level {found.level}"
+        if sub.price_basis is PriceBasis.INDEXED_PRICE:
+            source += f" x index {sub.index} / 100"
+        out.write(
+            f"  {sub.id} {sub.group_id:<9} from {start} {sub.alignment.value:<8} "
+            f"{sub.price_on(start, prices)!s:>12} a period ({source})\n"
+        )
+    return groups, prices
+
+
+def _demo_billing(out: TextIO) -> None:
+    _heading(out, "Billing: subscription fees, invoices, a credit note, revenue accrual")
+    store = InMemoryStore()
+    journal = InMemoryJournal[AccrualEntry]("ACR")
+    groups, prices = _billing_setup(out, store)
+    for run in ("fees through 2026", "running again"):
+        made = generate_subscription_fees(
+            InMemoryBillingUnitOfWork(store), as_of=date(2026, 12, 31), prices=prices
+        ).created
+        total = f", total {_per_currency(fee.amount for fee in made)}" if made else ""
+        out.write(f"  {run}: {len(made)} fees created{total}\n")
+    with InMemoryBillingUnitOfWork(store) as uow:
+        fees = uow.fees.for_subscription("SUB-1")
+        march = next(fee for fee in fees if fee.period.start == date(2026, 3, 1))
+        removed = DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))
+        reduction = reduce_days(uow.subscriptions.get("SUB-1"), fees, charge=march, removed=removed)
+        uow.fees.add_all([reduction])
+        uow.commit()
+    out.write(
+        f"  reduction days {removed.start} to {removed.last} on the {march.amount} March fee "
+        f"of SUB-1: {reduction.amount}\n"
+    )
+    for invoice in invoice_customers(
+        InMemoryBillingUnitOfWork(store),
+        due_by=date(2026, 3, 31),
+        invoice_date=date(2026, 3, 31),
+        groups=groups,
+    ):
+        count = f"{len(invoice.lines)} line" + ("s" if len(invoice.lines) > 1 else "")
+        out.write(f"  {invoice.id}: {count}, total {invoice.total}\n")
+        out.write("".join(f"    {ln.description:<48} {ln.amount!s:>12}\n" for ln in invoice.lines))
+    accrued = accrue_subscription_revenue(
+        InMemoryBillingUnitOfWork(store),
+        journal,
+        through=date(2026, 4, 1),
+        posting_date=date(2026, 3, 31),
+    )
+    total = _per_currency(entry.amount for entry in accrued)
+    out.write(f"  accrued through 2026-03-31: {len(accrued)} entries, {total}\n")
+    stub = InMemoryBillingUnitOfWork(store).fees.for_subscription("SUB-3")[0]
+    note = credit_invoiced(
+        InMemoryBillingUnitOfWork(store),
+        journal,
+        credit_note_id="CN-2026-001",
+        credit_date=date(2026, 4, 15),
+        select=[stub.id],
+        groups=groups,
+        amounts={stub.id: Money(110, "EUR")},
+    )
+    out.write(f"  credit note {note.id} of {note.invoice_date}: total {note.total}\n")
+    for line in note.lines:
+        out.write(f"    {line.description} (on {line.credited_invoice_id}) {line.amount}\n")
+    for transaction_id, entry in journal.recorded:
+        if entry.reference == note.id:
+            out.write(
+                f"    {transaction_id} reverse period {entry.number} on {entry.posting_date}: "
+                f"Dr {entry.debit_account}, Cr {entry.credit_account} {entry.amount}\n"
+            )
+    uow = InMemoryBillingUnitOfWork(store)
+    first_quarter = [
+        fee
+        for sub in uow.subscriptions.list()
+        for fee in uow.fees.for_subscription(sub.id)
+        if fee.billing_period.start < date(2026, 4, 1)
+    ]
+    invoiced = uow.invoices.invoiced(fee.id for fee in first_quarter)
+    periods = [period for fee in first_quarter for period in uow.accruals.for_source(fee.id)]
+    out.write("The reports, for the billing periods that start in the first quarter:\n\n")
+    rows = subscription_transactions(first_quarter, invoiced, periods)
+    out.write(render_subscription_transactions_text(rows) + "\n")
+    summary = subscription_fee_summary(first_quarter, invoiced, periods)
+    out.write(render_subscription_fee_summary_text(summary))
+
+
 DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
     _demo_schedules,
     _demo_money,
@@ -306,6 +483,7 @@ DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
     _demo_service_order,
     _demo_agreements,
     _demo_sla,
+    _demo_billing,
 )
 
 

@@ -236,8 +236,9 @@ def _charges(
     currency = sub.currency
     exponent = currency.exponent
     price_cache: dict[date, tuple[Money, int]] = {}
-    for period in sub.schedule._periods(gap):
-        start, end = max(period.start, gap.start), min(period.end, gap.end)
+    for scheduled in sub.schedule._periods(gap):
+        period = sub.billing_period(scheduled)
+        start, end = max(scheduled.start, gap.start), min(scheduled.end, gap.end)
         cuts = change_dates[
             bisect.bisect_right(change_dates, start) : bisect.bisect_left(change_dates, end)
         ]

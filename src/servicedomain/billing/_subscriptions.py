@@ -210,6 +210,19 @@ class Subscription:
             return None
         return DateRange(self.start_date, self.end_date)
 
+    def billing_period(self, period: DateRange) -> DateRange:
+        """The whole invoicing period a period of :attr:`schedule` is part of.
+
+        The same period, except the first stub of a calendar-aligned subscription that
+        starts between boundaries: Feb 15 on calendar quarters is part of Jan 1-Mar 31,
+        and its fee is that quarter's fee prorated over Feb 15-Mar 31.
+        """
+        schedule = self._schedule
+        if schedule._offset and period.start == self.start_date:
+            grid = schedule._grid
+            return DateRange._trusted(self.period._step(grid, -1), grid)
+        return period
+
     def indexed_price_on(self, day: date) -> IndexedPrice:
         """The subscription's own base price and index in effect on ``day``."""
         base, index = self.base_price, self.index

@@ -1,17 +1,4 @@
-"""Reports on service orders: margin, work description and work receipt.
-
-Reports are data first: each function returns a frozen value a host can show as it
-likes, and each value renders itself as plain text and as HTML for the common case.
-
-* :func:`margin_report` (AX *Service order margin*): per order and transaction type,
-  revenue (quantity x sales price), cost (quantity x cost price), margin and margin %,
-  over Created and Posted lines; Canceled lines are left out. Each line amount is
-  rounded once, half-up, as on the line itself; sums are exact.
-* :func:`work_description` (AX *Work description*): the work to perform, for the
-  technician, before the visit.
-* :func:`work_receipt` (AX *Work receipt*): the work performed and signed off, for the
-  customer.
-"""
+"""Reports on service orders: margin, work description and work receipt."""
 
 from __future__ import annotations
 

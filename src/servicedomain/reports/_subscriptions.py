@@ -1,0 +1,421 @@
+"""Reports on subscriptions: fee transactions and the fee summary, as data, text and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import attrs
+
+from servicedomain.billing import AccrualPeriod, FeeKind, FeeTransaction, InvoicedItem
+from servicedomain.errors import TypeMismatchError
+from servicedomain.money import Currency, Money
+
+__all__ = [
+    "SubscriptionFeeRow",
+    "SubscriptionTransactionRow",
+    "render_subscription_fee_summary_csv",
+    "render_subscription_fee_summary_text",
+    "render_subscription_transactions_csv",
+    "render_subscription_transactions_text",
+    "subscription_fee_summary",
+    "subscription_fee_totals",
+    "subscription_transactions",
+]
+
+# ----------------------------------------------------------------------- subscriptions
+
+_KIND_ORDER = {kind: position for position, kind in enumerate(FeeKind)}
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionTransactionRow:
+    """One fee transaction of a subscription (a row of AX *Transaction - subscription*).
+
+    Attributes:
+        subscription_id: the subscription billed.
+        fee_id: the fee's id, as on invoice lines (``S-1:2024-03-01:2024-04-01:charge``).
+        kind: charge, reduction days, price change or cancellation.
+        first_day: the first day the fee is for.
+        last_day: the last day the fee is for (included).
+        amount: the fee (negative for reduction days and cancellations).
+        due_date: the date from which the fee may be invoiced.
+        invoice_id: the invoice the fee is on; ``None`` while it is on none.
+        credited: what credit notes took back, in the fee's sign; zero when nothing.
+        accrued: the revenue its posted, unreversed accrual periods hold; zero when none.
+    """
+
+    subscription_id: str
+    fee_id: str
+    kind: FeeKind
+    first_day: date
+    last_day: date
+    amount: Money
+    due_date: date
+    invoice_id: str | None
+    credited: Money
+    accrued: Money
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of the amounts."""
+        return self.amount.currency
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionFeeRow:
+    """The fees of one subscription for one billing period, or a total per currency.
+
+    A row of AX *Subscription fee transactions*. On a total row (see
+    :func:`subscription_fee_totals`) ``subscription_id``, ``first_day`` and
+    ``last_day`` are ``None``.
+
+    Attributes:
+        subscription_id: the subscription.
+        first_day: the first day of the billing period (the invoicing period).
+        last_day: its last day (included).
+        fee: the net sum of the period's fees of every kind.
+        invoiced: the sum of those fees that are on an invoice.
+        credited: what credit notes took back of them.
+        accrued: the revenue their accrual periods hold accrued.
+    """
+
+    subscription_id: str | None
+    first_day: date | None
+    last_day: date | None
+    fee: Money
+    invoiced: Money
+    credited: Money
+    accrued: Money
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of the amounts."""
+        return self.fee.currency
+
+    @property
+    def is_total(self) -> bool:
+        """True on a total row."""
+        return self.subscription_id is None
+
+
+def _accrued_by_fee(accruals: Iterable[AccrualPeriod]) -> dict[str, list[Money]]:
+    """The amounts of the posted, unreversed accrual periods, per fee id."""
+    held: dict[str, list[Money]] = {}
+    for index, period in enumerate(accruals):
+        if not isinstance(period, AccrualPeriod):
+            raise TypeMismatchError(f"accruals[{index}]", period, "expected an AccrualPeriod")
+        if period.is_posted and not period.is_reversed:
+            held.setdefault(period.source_id, []).append(period.amount)
+    return held
+
+
+def _transaction_rows(
+    fees: Iterable[FeeTransaction],
+    invoiced: Mapping[str, InvoicedItem],
+    accruals: Iterable[AccrualPeriod],
+) -> list[tuple[FeeTransaction, SubscriptionTransactionRow]]:
+    held = _accrued_by_fee(accruals)
+    rows = []
+    for index, fee in enumerate(fees):
+        if not isinstance(fee, FeeTransaction):
+            raise TypeMismatchError(f"fees[{index}]", fee, "expected a FeeTransaction")
+        item = invoiced.get(fee.id)
+        row = SubscriptionTransactionRow(
+            subscription_id=fee.subscription_id,
+            fee_id=fee.id,
+            kind=fee.kind,
+            first_day=fee.period.start,
+            last_day=fee.period.last,
+            amount=fee.amount,
+            due_date=fee.due_date,
+            invoice_id=None if item is None else item.invoice_id,
+            credited=Money.zero(fee.currency) if item is None else item.credited,
+            accrued=Money.total(held.get(fee.id, ()), fee.currency),
+        )
+        rows.append((fee, row))
+    return rows
+
+
+def subscription_transactions(
+    fees: Iterable[FeeTransaction],
+    invoiced: Mapping[str, InvoicedItem],
+    accruals: Iterable[AccrualPeriod],
+) -> tuple[SubscriptionTransactionRow, ...]:
+    """One row per fee transaction (AX *Transaction - subscription*).
+
+    Args:
+        fees: the fee transactions to report, each once (of any subscriptions).
+        invoiced: the invoiced items by source id (``uow.invoices.invoiced(...)``); a
+            fee missing from it is not invoiced.
+        accruals: accrual periods (of any fees; those of other fees are ignored).
+
+    Returns:
+        The rows in subscription id, first day and kind order (charges first).
+
+    Raises:
+        TypeMismatchError: an item of ``fees`` or ``accruals`` has the wrong type.
+        CurrencyMismatchError: an accrual period in another currency than its fee.
+
+    >>> from servicedomain.billing import Subscription, generate_fees
+    >>> from servicedomain.periods import MONTHLY
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     start_date=date(2024, 3, 1))
+    >>> row, = subscription_transactions(generate_fees(sub, as_of=date(2024, 3, 1)), {}, [])
+    >>> print(row.kind.value, row.first_day, row.last_day, row.amount, row.invoice_id)
+    charge 2024-03-01 2024-03-31 200.00 EUR None
+    """
+    rows = [row for _fee, row in _transaction_rows(fees, invoiced, accruals)]
+    rows.sort(key=lambda r: (r.subscription_id, r.first_day, _KIND_ORDER[r.kind], r.last_day))
+    return tuple(rows)
+
+
+def subscription_fee_summary(
+    fees: Iterable[FeeTransaction],
+    invoiced: Mapping[str, InvoicedItem],
+    accruals: Iterable[AccrualPeriod],
+) -> tuple[SubscriptionFeeRow, ...]:
+    """Per subscription and billing period: fee, invoiced, credited, accrued.
+
+    AX *Subscription fee transactions*. Every fee counts in its ``billing_period``
+    (reduction days and other adjustments in the period of the charge they adjust);
+    the sums are exact. The arguments are as for :func:`subscription_transactions`;
+    :func:`subscription_fee_totals` gives the totals.
+
+    Returns:
+        The rows in subscription id and billing period order.
+
+    Raises:
+        TypeMismatchError: an item of ``fees`` or ``accruals`` has the wrong type.
+        CurrencyMismatchError: an accrual period in another currency than its fee.
+
+    >>> from servicedomain.billing import Subscription, generate_fees
+    >>> from servicedomain.periods import MONTHLY
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     start_date=date(2024, 3, 1))
+    >>> rows = subscription_fee_summary(generate_fees(sub, as_of=date(2024, 4, 1)), {}, [])
+    >>> print(render_subscription_fee_summary_text(rows), end="")
+    Subscription fee transactions
+    Subscription First day  Last day          Fee Invoiced Credited  Accrued
+    ------------------------------------------------------------------------
+    S-1          2024-03-01 2024-03-31 200.00 EUR 0.00 EUR 0.00 EUR 0.00 EUR
+    S-1          2024-04-01 2024-04-30 200.00 EUR 0.00 EUR 0.00 EUR 0.00 EUR
+    ------------------------------------------------------------------------
+    Total                              400.00 EUR 0.00 EUR 0.00 EUR 0.00 EUR
+    """
+    groups: dict[tuple[str, date, date, str], list[SubscriptionTransactionRow]] = {}
+    periods: dict[tuple[str, date, date, str], FeeTransaction] = {}
+    for fee, row in _transaction_rows(fees, invoiced, accruals):
+        period = fee.billing_period
+        key = (fee.subscription_id, period.start, period.end, fee.currency.code)
+        groups.setdefault(key, []).append(row)
+        periods.setdefault(key, fee)
+    summary = []
+    for key in sorted(groups):
+        group = groups[key]
+        first = periods[key]
+        currency = first.currency
+        summary.append(
+            SubscriptionFeeRow(
+                subscription_id=first.subscription_id,
+                first_day=first.billing_period.start,
+                last_day=first.billing_period.last,
+                fee=Money.total((row.amount for row in group), currency),
+                invoiced=Money.total(
+                    (row.amount for row in group if row.invoice_id is not None), currency
+                ),
+                credited=Money.total((row.credited for row in group), currency),
+                accrued=Money.total((row.accrued for row in group), currency),
+            )
+        )
+    return tuple(summary)
+
+
+def subscription_fee_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[SubscriptionFeeRow, ...]:
+    """One total row per currency, in the order the currencies first appear.
+
+    Total rows among ``rows`` are skipped, so they are never counted twice.
+    """
+    chosen = [row for row in rows if not row.is_total]
+    currencies = dict.fromkeys(row.currency for row in chosen)
+    totals = []
+    for currency in currencies:
+        mine = [row for row in chosen if row.currency == currency]
+        totals.append(
+            SubscriptionFeeRow(
+                subscription_id=None,
+                first_day=None,
+                last_day=None,
+                fee=Money.total((row.fee for row in mine), currency),
+                invoiced=Money.total((row.invoiced for row in mine), currency),
+                credited=Money.total((row.credited for row in mine), currency),
+                accrued=Money.total((row.accrued for row in mine), currency),
+            )
+        )
+    return tuple(totals)
+
+
+def _text_table(
+    title: str,
+    head: Sequence[str],
+    align: str,
+    body: Sequence[Sequence[str]],
+    foot: Sequence[Sequence[str]],
+) -> str:
+    """A plain-text table; ``align`` has one ``<`` (left) or ``>`` (right) per column."""
+    widths = [max(len(row[i]) for row in (head, *body, *foot)) for i in range(len(head))]
+
+    def line(cells: Sequence[str]) -> str:
+        return " ".join(
+            cell.rjust(width) if side == ">" else cell.ljust(width)
+            for cell, width, side in zip(cells, widths, align, strict=True)
+        ).rstrip()
+
+    rule = "-" * (sum(widths) + len(widths) - 1)
+    lines = [title, line(head), rule, *(line(row) for row in body)]
+    if foot:
+        lines.extend([rule, *(line(row) for row in foot)])
+    return "\n".join(lines) + "\n"
+
+
+def _plain(money: Money) -> str:
+    """The amount as a plain decimal, no exponent, no currency: ``-12.90``."""
+    return format(money.amount, "f")
+
+
+def _csv_text(head: Sequence[str], body: Iterable[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(head)
+    writer.writerows(body)
+    return buffer.getvalue()
+
+
+def render_subscription_transactions_text(rows: Sequence[SubscriptionTransactionRow]) -> str:
+    """The subscription transactions as a plain-text table, with totals per currency.
+
+    The totals sum amount, credited and accrued exactly; without rows there is only the
+    title and the header.
+    """
+    head = ["Subscription", "Kind", "First day", "Last day", "Due date", "Amount", "Invoice"]
+    head += ["Credited", "Accrued"]
+    body = [
+        (
+            row.subscription_id,
+            row.kind.value,
+            row.first_day.isoformat(),
+            row.last_day.isoformat(),
+            row.due_date.isoformat(),
+            str(row.amount),
+            row.invoice_id or "-",
+            str(row.credited),
+            str(row.accrued),
+        )
+        for row in rows
+    ]
+    foot = []
+    for currency in dict.fromkeys(row.currency for row in rows):
+        mine = [row for row in rows if row.currency == currency]
+        foot.append(
+            (
+                *("Total", "", "", "", ""),
+                str(Money.total((row.amount for row in mine), currency)),
+                "",
+                str(Money.total((row.credited for row in mine), currency)),
+                str(Money.total((row.accrued for row in mine), currency)),
+            )
+        )
+    return _text_table("Transaction - subscription", head, "<<<<<><>>", body, foot)
+
+
+def render_subscription_fee_summary_text(rows: Sequence[SubscriptionFeeRow]) -> str:
+    """The fee summary as a plain-text table, with :func:`subscription_fee_totals`.
+
+    Total rows given in ``rows`` are left out of the body; without rows there is only
+    the title and the header.
+    """
+    head = ("Subscription", "First day", "Last day", "Fee", "Invoiced", "Credited", "Accrued")
+
+    def cells(row: SubscriptionFeeRow, label: str) -> tuple[str, ...]:
+        return (
+            label,
+            row.first_day.isoformat() if row.first_day else "",
+            row.last_day.isoformat() if row.last_day else "",
+            str(row.fee),
+            str(row.invoiced),
+            str(row.credited),
+            str(row.accrued),
+        )
+
+    body = [cells(row, row.subscription_id or "") for row in rows if not row.is_total]
+    foot = [cells(total, "Total") for total in subscription_fee_totals(rows)]
+    return _text_table("Subscription fee transactions", head, "<<<>>>>", body, foot)
+
+
+_TRANSACTION_COLUMNS = (
+    *("subscription_id", "fee_id", "kind", "first_day", "last_day", "due_date", "currency"),
+    *("amount", "invoice_id", "credited", "accrued"),
+)
+_FEE_SUMMARY_COLUMNS = (
+    *("subscription_id", "first_day", "last_day", "currency"),
+    *("fee", "invoiced", "credited", "accrued"),
+)
+
+
+def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionRow]) -> str:
+    """The subscription transactions as CSV: a header row, then one line per row.
+
+    Columns: ``subscription_id, fee_id, kind, first_day, last_day, due_date, currency,
+    amount, invoice_id, credited, accrued``. Dates are ISO (``2024-03-31``), amounts
+    plain decimals (``-12.90``) in the ``currency`` column's currency, the kind its
+    value (``reduction_days``), a missing invoice empty. No totals; each line ends in a newline.
+    """
+    return _csv_text(
+        _TRANSACTION_COLUMNS,
+        (
+            (
+                row.subscription_id,
+                row.fee_id,
+                row.kind.value,
+                row.first_day.isoformat(),
+                row.last_day.isoformat(),
+                row.due_date.isoformat(),
+                row.currency.code,
+                _plain(row.amount),
+                row.invoice_id or "",
+                _plain(row.credited),
+                _plain(row.accrued),
+            )
+            for row in rows
+        ),
+    )
+
+
+def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> str:
+    """The fee summary as CSV: a header row, then one line per row given.
+
+    Columns: ``subscription_id, first_day, last_day, currency, fee, invoiced, credited,
+    accrued``; ISO dates, plain decimal amounts. Rows are written as given: add
+    :func:`subscription_fee_totals` to write totals (their id and dates are empty).
+    Each line ends in a newline.
+    """
+    return _csv_text(
+        _FEE_SUMMARY_COLUMNS,
+        (
+            (
+                row.subscription_id or "",
+                row.first_day.isoformat() if row.first_day else "",
+                row.last_day.isoformat() if row.last_day else "",
+                row.currency.code,
+                _plain(row.fee),
+                _plain(row.invoiced),
+                _plain(row.credited),
+                _plain(row.accrued),
+            )
+            for row in rows
+        ),
+    )
