@@ -475,6 +475,8 @@ def invoice_customers(
     Raises:
         InvalidInputError: a fee's subscription group is not in ``groups``.
         AlreadyInvoicedError: a concurrent run invoiced a source first (nothing stored).
+        AlreadyExistsError: a concurrent run with the same ``id_prefix`` took the
+            invoice id first (nothing stored; run again).
     """
     day = require_date(due_by, "due_by")
     with uow:
@@ -560,7 +562,8 @@ def credit_invoiced(
             if not periods:
                 continue
             item = invoiced[line.source_id]
-            policy = policy_of(line.source_id.rsplit(":", 3)[0])
+            assert line.subscription_id is not None  # only fees have accrual periods
+            policy = policy_of(line.subscription_id)
             mode = policy.reversal if policy is not None else ReversalMode.INVOICE_DATE
             changed, reversals = reverse_for_credit(
                 periods,

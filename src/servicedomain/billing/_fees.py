@@ -11,7 +11,8 @@ A fee is one of four kinds:
   subscription's end.
 
 Adjustments (the last three) name the charge they adjust by its period (``adjusts``).
-The natural key is (subscription, period, kind): a store keeps one fee per key, and a
+The natural key is (subscription, period, kind), with a revision that tells repeated
+price changes of the same days apart (:class:`FeeKey`): a store keeps one fee per key, and a
 fee given again with the same key is a no-op when it is equal, an
 :class:`~servicedomain.errors.IdempotencyConflictError` when it is not
 (:func:`new_fees`).
@@ -50,17 +51,24 @@ class FeeKind(enum.Enum):
 
 
 class FeeKey(NamedTuple):
-    """The natural key of a fee: (subscription, period, kind)."""
+    """The natural key of a fee: (subscription, period, kind) and a revision.
+
+    The revision counts earlier price-change fees of the same days (0 for every other
+    fee): prices changed twice over days already billed give two fees, revisions 0
+    and 1, each made once however often generation runs.
+    """
 
     subscription_id: str
     period: DateRange
     kind: FeeKind
+    revision: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.subscription_id}:{self.period.start.isoformat()}:"
             f"{self.period.end.isoformat()}:{self.kind.value}"
         )
+        return f"{text}:{self.revision}" if self.revision else text
 
 
 def _v_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -88,6 +96,13 @@ def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -
     require_date(value, attribute.name)
 
 
+def _v_revision(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeMismatchError(attribute.name, value, "a revision is an int")
+    if value < 0:
+        raise InvalidInputError(attribute.name, value, "a revision is >= 0")
+
+
 def _check(fee: FeeTransaction) -> None:
     if fee.price.currency != fee.amount.currency:
         raise InvalidInputError("price", fee.price, f"not in the fee's currency {fee.currency}")
@@ -100,6 +115,8 @@ def _check(fee: FeeTransaction) -> None:
             )
     elif fee.adjusts is None:
         raise InvalidInputError("adjusts", None, f"a {fee.kind.value} fee adjusts a charge")
+    if fee.revision and fee.kind is not FeeKind.PRICE_CHANGE:
+        raise InvalidInputError("revision", fee.revision, "only price changes have revisions")
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +134,7 @@ class FeeTransaction:
         customer_id, project_id, category_id: copied from the subscription.
         due_date: the date from which the fee may be invoiced.
         adjusts: for an adjustment, the period of the charge it adjusts.
+        revision: the number of earlier price-change fees of the same days.
     """
 
     subscription_id: str = attrs.field(validator=v_id)
@@ -130,6 +148,7 @@ class FeeTransaction:
     category_id: str = attrs.field(validator=v_id)
     due_date: date = attrs.field(validator=_v_date)
     adjusts: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
+    revision: int = attrs.field(default=0, validator=_v_revision)
 
     def __attrs_post_init__(self) -> None:
         _check(self)
@@ -137,7 +156,7 @@ class FeeTransaction:
     @property
     def key(self) -> FeeKey:
         """The natural key (subscription, period, kind)."""
-        return FeeKey(self.subscription_id, self.period, self.kind)
+        return FeeKey(self.subscription_id, self.period, self.kind, self.revision)
 
     @property
     def id(self) -> str:

@@ -268,6 +268,7 @@ def _charges(
                 category_id=sub.category_id,
                 due_date=piece_start if advance else piece_end,
                 adjusts=None,
+                revision=0,
             )
 
 
@@ -301,7 +302,7 @@ def _billed_rates(
     """The billed price from each date on, and the end of the days still billed."""
     starts, rates = [charge.period.start], [charge.price]
     billed_end = charge.period.end
-    for fee in sorted(adjustments, key=lambda fee: fee.period.start):
+    for fee in sorted(adjustments, key=lambda fee: (fee.period.start, fee.revision)):
         if fee.kind is FeeKind.PRICE_CHANGE:
             position = bisect.bisect_right(starts, fee.period.start)
             if starts[position - 1] == fee.period.start:
@@ -356,7 +357,12 @@ def _adjust_charge(
                 units = prorate_units(desired.minor_units, piece, period) - prorate_units(
                     billed.minor_units, piece, period
                 )
-                change = _adjustment(charge, FeeKind.PRICE_CHANGE, piece, desired, units)
+                revision = sum(
+                    1
+                    for fee in adjustments
+                    if fee.kind is FeeKind.PRICE_CHANGE and fee.period == piece
+                )
+                change = _adjustment(charge, FeeKind.PRICE_CHANGE, piece, desired, units, revision)
                 net = net + change.amount
                 yield change
     # Cancellation: credit the billed days from the end date on (price changes above
@@ -379,8 +385,13 @@ def _at_most(credit: int, remaining: int) -> int:
     return min(0, max(credit, remaining))
 
 
-def _adjustment(
-    charge: FeeTransaction, kind: FeeKind, period: DateRange, price: Money, units: int
+def _adjustment(  # noqa: PLR0917 (one private constructor of adjustments)
+    charge: FeeTransaction,
+    kind: FeeKind,
+    period: DateRange,
+    price: Money,
+    units: int,
+    revision: int = 0,
 ) -> FeeTransaction:
     currency = charge.currency
     fee: FeeTransaction = _build_fee(
@@ -395,6 +406,7 @@ def _adjustment(
         category_id=charge.category_id,
         due_date=charge.due_date,
         adjusts=charge.period,
+        revision=revision,
     )
     return fee
 

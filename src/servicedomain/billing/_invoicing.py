@@ -147,6 +147,7 @@ class InvoiceLine:
         unit_price: the fee's amount or the order line's sales price.
         amount: the line amount, rounded (negative on a credit note).
         credited_invoice_id: on a credit note, the invoice the source was invoiced on.
+        subscription_id: the subscription of a fee line (None for an order transaction).
     """
 
     source_kind: SourceKind = attrs.field(validator=_v_enum(SourceKind))
@@ -157,6 +158,7 @@ class InvoiceLine:
     unit_price: Money = attrs.field(validator=_v_money)
     amount: Money = attrs.field(validator=_v_money)
     credited_invoice_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    subscription_id: str | None = attrs.field(default=None, validator=v_optional_id)
 
     @classmethod
     def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
@@ -175,6 +177,7 @@ class InvoiceLine:
             quantity=Decimal(1),
             unit_price=fee.amount,
             amount=fee.amount,
+            subscription_id=fee.subscription_id,
         )
 
     @classmethod
