@@ -381,6 +381,9 @@ class PeriodCode:
 
     unit: PeriodUnit = attrs.field(validator=_check_unit)
     count: int = attrs.field(default=1, validator=_check_count)
+    # The length, kept for the hot path of schedules (derived from unit and count).
+    _months: int = attrs.field(init=False, eq=False, repr=False)
+    _days: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         months = _MONTHS_PER_UNIT.get(self.unit, 0) * self.count
@@ -388,6 +391,8 @@ class PeriodCode:
         unit, count = _normal_form(months, days)
         object.__setattr__(self, "unit", unit)
         object.__setattr__(self, "count", count)
+        object.__setattr__(self, "_months", months)
+        object.__setattr__(self, "_days", days)
 
     @classmethod
     def parse(cls, text: str) -> PeriodCode:
@@ -442,17 +447,17 @@ class PeriodCode:
     @property
     def months(self) -> int:
         """The length in months; 0 for a day-based code."""
-        return _MONTHS_PER_UNIT.get(self.unit, 0) * self.count
+        return self._months
 
     @property
     def days(self) -> int:
         """The length in days; 0 for a month-based code."""
-        return _DAYS_PER_UNIT.get(self.unit, 0) * self.count
+        return self._days
 
     @property
     def is_month_based(self) -> bool:
         """True for months, quarters, half-years and years; False for days and weeks."""
-        return self.unit in _MONTHS_PER_UNIT
+        return self._months > 0
 
     @property
     def iso(self) -> str:
@@ -489,9 +494,10 @@ class PeriodCode:
     def _step(self, anchor: date, k: int) -> date:
         """:meth:`step` for arguments already checked (the hot path of schedules)."""
         try:
-            if self.unit in _MONTHS_PER_UNIT:
-                return _add_months(anchor, k * self.months)
-            return anchor + timedelta(days=k * self.days)
+            months = self._months
+            if months:
+                return _add_months(anchor, k * months)
+            return anchor + timedelta(days=k * self._days)
         except (ValueError, OverflowError):
             raise InvalidScheduleError(
                 "k", k, f"{self} x {k} from {anchor} falls outside years 1 to 9999"

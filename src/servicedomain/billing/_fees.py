@@ -53,9 +53,9 @@ class FeeKind(enum.Enum):
 class FeeKey(NamedTuple):
     """The natural key of a fee: (subscription, period, kind) and a revision.
 
-    The revision counts earlier price-change fees of the same days (0 for every other
-    fee): prices changed twice over days already billed give two fees, revisions 0
-    and 1, each made once however often generation runs.
+    The revision numbers the adjustments of one charge in the order they were made
+    (0 for a charge): prices changed twice over days already billed give two fees,
+    revisions 0 and 1, each made once however often generation runs.
     """
 
     subscription_id: str
@@ -115,8 +115,8 @@ def _check(fee: FeeTransaction) -> None:
             )
     elif fee.adjusts is None:
         raise InvalidInputError("adjusts", None, f"a {fee.kind.value} fee adjusts a charge")
-    if fee.revision and fee.kind is not FeeKind.PRICE_CHANGE:
-        raise InvalidInputError("revision", fee.revision, "only price changes have revisions")
+    if fee.revision and fee.kind is FeeKind.CHARGE:
+        raise InvalidInputError("revision", fee.revision, "only adjustments have revisions")
 
 
 @attrs.frozen(kw_only=True)
@@ -134,7 +134,7 @@ class FeeTransaction:
         customer_id, project_id, category_id: copied from the subscription.
         due_date: the date from which the fee may be invoiced.
         adjusts: for an adjustment, the period of the charge it adjusts.
-        revision: the number of earlier price-change fees of the same days.
+        revision: for an adjustment, the number of earlier adjustments of its charge.
     """
 
     subscription_id: str = attrs.field(validator=v_id)

@@ -37,6 +37,13 @@ from datetime import date
 from decimal import Decimal
 
 from servicedomain import _trusted
+from servicedomain.billing._adjustments import (
+    DayState,
+    adjust,
+    billed_days,
+    make_adjustment,
+    next_revision,
+)
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.billing._pricing import PriceTable
 from servicedomain.billing._proration import _share_units, prorate_units
@@ -121,11 +128,16 @@ def generate_fees(
     """
     sub, fees = _check_inputs(subscription, existing, prices)
     target = _target(sub, fees, as_of=as_of, within=within, run=run, continuous=continuous)
-    charges = [fee for fee in fees if fee.kind is FeeKind.CHARGE]
     made: list[FeeTransaction] = []
+    if not fees:  # the first run: one gap, no adjustments, already in order
+        if target is not None and sub.active:
+            _charges(sub, _Prices(sub, prices), target, made)
+        return tuple(made)
+    charges = [fee for fee in fees if fee.kind is FeeKind.CHARGE]
     if target is not None and sub.active:
+        lookup = _Prices(sub, prices)
         for gap in _gaps(target, charges):
-            made.extend(_charges(sub, prices, gap))
+            _charges(sub, lookup, gap, made)
     made.extend(_adjustments(sub, prices, charges, fees))
     made.sort(key=lambda fee: (fee.period.start, fee.kind is not FeeKind.CHARGE))
     return tuple(made)
@@ -228,47 +240,90 @@ def _price_date(sub: Subscription, period: DateRange, day: date) -> date:
     return priced
 
 
+class _Prices:
+    """The price of a subscription's days, looked up once per step of its price function.
+
+    The price on a date changes only on an effective date of the price table (under the
+    subscription's keys) or of the subscription's own price changes; between two such
+    dates one lookup serves every period.
+    """
+
+    def __init__(self, sub: Subscription, prices: PriceTable | None) -> None:
+        self._sub, self._prices = sub, prices
+        steps = {change.effective_date for change in sub.price_changes}
+        if prices is not None:
+            steps.update(
+                prices.effective_dates(
+                    subscription_id=sub.id,
+                    project_id=sub.project_id,
+                    category_id=sub.category_id,
+                    period=sub.period,
+                    currency=sub.currency,
+                )
+            )
+        self._steps = sorted(steps)
+        self._cache: dict[int, Money] = {}
+
+    def on(self, day: date) -> Money:
+        step = bisect.bisect_right(self._steps, day)
+        price = self._cache.get(step)
+        if price is None:
+            price = self._cache[step] = self._sub.price_on(day, self._prices)
+        return price
+
+
 def _charges(
-    sub: Subscription, prices: PriceTable | None, gap: DateRange
-) -> Iterator[FeeTransaction]:
+    sub: Subscription, prices: _Prices, gap: DateRange, made: list[FeeTransaction]
+) -> None:
+    """Append the charges of ``gap`` to ``made``, in date order."""
     change_dates = [change.effective_date for change in sub.price_changes]
     advance = sub.timing is BillingTiming.IN_ADVANCE
     currency = sub.currency
     exponent = currency.exponent
-    price_cache: dict[date, tuple[Money, int]] = {}
+    build, charge = _build_fee, FeeKind.CHARGE
+    sub_id, customer, project, category = (
+        sub.id,
+        sub.customer_id,
+        sub.project_id,
+        sub.category_id,
+    )
+    first_served = sub.start_date
     for scheduled in sub.schedule._periods(gap):
-        period = sub.billing_period(scheduled)
+        period = sub.billing_period(scheduled) if scheduled.start == first_served else scheduled
         start, end = max(scheduled.start, gap.start), min(scheduled.end, gap.end)
-        cuts = change_dates[
-            bisect.bisect_right(change_dates, start) : bisect.bisect_left(change_dates, end)
-        ]
-        for piece_start, piece_end in zip((start, *cuts), (*cuts, end), strict=True):
-            priced = _price_date(sub, period, piece_start)
-            cached = price_cache.get(priced)
-            if cached is None:
-                price = sub.price_on(priced, prices)
-                cached = price_cache[priced] = (price, price.minor_units)
-            price, units = cached
-            piece = DateRange._trusted(piece_start, piece_end)
-            if piece_start == period.start and piece_end == period.end:
-                amount = price
+        if change_dates:
+            cuts = change_dates[
+                bisect.bisect_right(change_dates, start) : bisect.bisect_left(change_dates, end)
+            ]
+            pieces = list(zip((start, *cuts), (*cuts, end), strict=True))
+        else:
+            pieces = [(start, end)]
+        for piece_start, piece_end in pieces:
+            if change_dates:
+                price = prices.on(_price_date(sub, period, piece_start))
             else:
-                amount = Money._exact(
-                    Decimal(prorate_units(units, piece, period)).scaleb(exponent), currency
+                price = prices.on(max(period.start, first_served))
+            if piece_start == period.start and piece_end == period.end:
+                piece, amount = period, price
+            else:
+                piece = DateRange._trusted(piece_start, piece_end)
+                units = prorate_units(price.minor_units, piece, period)
+                amount = Money._exact(Decimal(units).scaleb(exponent), currency)
+            made.append(
+                build(
+                    subscription_id=sub_id,
+                    kind=charge,
+                    period=piece,
+                    billing_period=period,
+                    amount=amount,
+                    price=price,
+                    customer_id=customer,
+                    project_id=project,
+                    category_id=category,
+                    due_date=piece_start if advance else piece_end,
+                    adjusts=None,
+                    revision=0,
                 )
-            yield _build_fee(
-                subscription_id=sub.id,
-                kind=FeeKind.CHARGE,
-                period=piece,
-                billing_period=period,
-                amount=amount,
-                price=price,
-                customer_id=sub.customer_id,
-                project_id=sub.project_id,
-                category_id=sub.category_id,
-                due_date=piece_start if advance else piece_end,
-                adjusts=None,
-                revision=0,
             )
 
 
@@ -287,128 +342,27 @@ def _adjustments(
     for fee in fees:
         if fee.adjusts is not None:
             by_charge.setdefault(fee.adjusts, []).append(fee)
-    first_change = sub.price_changes[0].effective_date if sub.price_changes else None
+    change_dates = [change.effective_date for change in sub.price_changes]
+    first_change = change_dates[0] if change_dates else None
     for charge in charges:
         end = charge.period.end
         cancelled = sub.end_date is not None and sub.end_date < end
         repriced = first_change is not None and first_change < end
-        if cancelled or repriced:
-            yield from _adjust_charge(sub, prices, charge, by_charge.get(charge.period, []))
+        if not (cancelled or repriced):
+            continue
+        period = charge.billing_period
 
+        def price_from(day: date, period: DateRange = period) -> Money:
+            return sub.price_on(_price_date(sub, period, day), prices)
 
-def _billed_rates(
-    charge: FeeTransaction, adjustments: Sequence[FeeTransaction]
-) -> tuple[list[date], list[Money], date]:
-    """The billed price from each date on, and the end of the days still billed."""
-    starts, rates = [charge.period.start], [charge.price]
-    billed_end = charge.period.end
-    for fee in sorted(adjustments, key=lambda fee: (fee.period.start, fee.revision)):
-        if fee.kind is FeeKind.PRICE_CHANGE:
-            position = bisect.bisect_right(starts, fee.period.start)
-            if starts[position - 1] == fee.period.start:
-                rates[position - 1] = fee.price
-            else:
-                starts.insert(position, fee.period.start)
-                rates.insert(position, fee.price)
-        elif fee.kind is FeeKind.CANCELLATION:
-            billed_end = min(billed_end, fee.period.start)
-    return starts, rates, billed_end
-
-
-def _segments(
-    starts: Sequence[date], rates: Sequence[Money], span: DateRange
-) -> Iterator[tuple[DateRange, Money]]:
-    """``span`` cut where the rate changes, with the rate of each piece."""
-    position = bisect.bisect_right(starts, span.start) - 1
-    cursor = span.start
-    while cursor < span.end:
-        following = starts[position + 1] if position + 1 < len(starts) else span.end
-        piece_end = min(following, span.end)
-        yield DateRange._trusted(cursor, piece_end), rates[position]
-        cursor, position = piece_end, position + 1
-
-
-def _adjust_charge(
-    sub: Subscription,
-    prices: PriceTable | None,
-    charge: FeeTransaction,
-    adjustments: Sequence[FeeTransaction],
-) -> Iterator[FeeTransaction]:
-    period = charge.billing_period
-    starts, rates, billed_end = _billed_rates(charge, adjustments)
-    served_end = billed_end if sub.end_date is None else min(billed_end, sub.end_date)
-    served_end = max(served_end, charge.period.start)
-    net = Money.total((charge.amount, *(fee.amount for fee in adjustments)), charge.currency)
-    # Price changes: where the price now in effect differs from the billed one.
-    if served_end > charge.period.start and sub.price_changes:
-        cuts = [
-            change.effective_date
-            for change in sub.price_changes
-            if charge.period.start < change.effective_date < served_end
-        ]
-        for segment_start, segment_end in zip(
-            (charge.period.start, *cuts), (*cuts, served_end), strict=True
-        ):
-            desired = sub.price_on(_price_date(sub, period, segment_start), prices)
-            span = DateRange._trusted(segment_start, segment_end)
-            for piece, billed in _segments(starts, rates, span):
-                if billed == desired:
-                    continue
-                units = prorate_units(desired.minor_units, piece, period) - prorate_units(
-                    billed.minor_units, piece, period
-                )
-                revision = sum(
-                    1
-                    for fee in adjustments
-                    if fee.kind is FeeKind.PRICE_CHANGE and fee.period == piece
-                )
-                change = _adjustment(charge, FeeKind.PRICE_CHANGE, piece, desired, units, revision)
-                net = net + change.amount
-                yield change
-    # Cancellation: credit the billed days from the end date on (price changes above
-    # touch only the days before it, so the billed rates there are the stored ones).
-    if served_end < billed_end:
-        span = DateRange._trusted(served_end, billed_end)
-        units = sum(
-            prorate_units(rate.minor_units, piece, period)
-            for piece, rate in _segments(starts, rates, span)
+        served_end = end if sub.end_date is None else min(end, sub.end_date)
+        yield from adjust(
+            charge,
+            by_charge.get(charge.period, []),
+            served_end=served_end,
+            change_dates=change_dates,
+            price_from=price_from,
         )
-        units = _at_most(units, net.minor_units)
-        price = rates[bisect.bisect_right(starts, served_end) - 1]
-        yield _adjustment(charge, FeeKind.CANCELLATION, span, price, -units)
-
-
-def _at_most(credit: int, remaining: int) -> int:
-    """A credit never takes a charge past zero (law F7: never more than can be credited)."""
-    if remaining >= 0:
-        return max(0, min(credit, remaining))
-    return min(0, max(credit, remaining))
-
-
-def _adjustment(  # noqa: PLR0917 (one private constructor of adjustments)
-    charge: FeeTransaction,
-    kind: FeeKind,
-    period: DateRange,
-    price: Money,
-    units: int,
-    revision: int = 0,
-) -> FeeTransaction:
-    currency = charge.currency
-    fee: FeeTransaction = _build_fee(
-        subscription_id=charge.subscription_id,
-        kind=kind,
-        period=period,
-        billing_period=charge.billing_period,
-        amount=Money._exact(Decimal(units).scaleb(currency.exponent), currency),
-        price=price,
-        customer_id=charge.customer_id,
-        project_id=charge.project_id,
-        category_id=charge.category_id,
-        due_date=charge.due_date,
-        adjusts=charge.period,
-        revision=revision,
-    )
-    return fee
 
 
 # ---------------------------------------------------------------------- reduction days
@@ -426,14 +380,15 @@ def reduce_days(
     Only the count of days matters: the fee is ``charge.amount / days of the charge x
     days removed``, rounded half-up (200.00 over 31 days, two days removed: -12.90).
     Days outside the charge's period are ignored (21 Jan to any day after 31 Jan
-    removes 11 days of January). Later reductions of one charge remove further
-    days; all of them together never remove more than the charge.
+    removes 11 days of January), and so are days already cancelled. Later reductions
+    of one charge remove further days; all of them together never remove more than
+    the charge.
 
     Raises:
         InvalidInputError: ``charge`` is not a stored charge of the subscription, or
             ``removed`` shares no day with it (field ``removed``).
-        BillingRuleError: (rule ``fee.reduction_overlaps``) these days were removed
-            already.
+        BillingRuleError: (rule ``fee.reduction_overlaps``) some of these days were
+            removed already; (rule ``fee.nothing_to_remove``) none of them is billed.
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
@@ -454,18 +409,34 @@ def reduce_days(
     days = removed.intersection(charge.period)
     if days is None:
         raise InvalidInputError("removed", removed, f"no day of the fee's period {charge.period}")
-    earlier = [
-        fee for fee in fees if fee.kind is FeeKind.REDUCTION_DAYS and fee.adjusts == charge.period
-    ]
-    for fee in earlier:
-        if fee.period.overlaps(days):
-            raise BillingRuleError(
-                charge.id, "fee.reduction_overlaps", f"the days {fee.period} are removed already"
-            )
+    adjustments = [fee for fee in fees if fee.adjusts == charge.period]
+    stretches = billed_days(charge, adjustments)
+    count = before = 0
+    for stretch in stretches:
+        overlap = min(stretch.end, days.end) - max(stretch.start, days.start)
+        inside = max(overlap.days, 0)
+        if stretch.state is DayState.REMOVED:
+            before += (stretch.end - stretch.start).days
+            if inside:
+                raise BillingRuleError(
+                    charge.id,
+                    "fee.reduction_overlaps",
+                    f"days from {max(stretch.start, days.start)} are removed already",
+                )
+        elif stretch.state is DayState.BILLED:
+            count += inside
+    if not count:
+        raise BillingRuleError(
+            charge.id, "fee.nothing_to_remove", f"no billed day in {days} (cancelled already)"
+        )
     total = charge.period.days
-    before = sum(fee.period.days for fee in earlier)
     units = charge.amount.minor_units
-    removed_units = _share_units(units, before + days.days, total) - _share_units(
-        units, before, total
+    removed_units = _share_units(units, before + count, total) - _share_units(units, before, total)
+    return make_adjustment(
+        charge,
+        FeeKind.REDUCTION_DAYS,
+        days,
+        charge.amount,
+        -removed_units,
+        next_revision(adjustments),
     )
-    return _adjustment(charge, FeeKind.REDUCTION_DAYS, days, charge.amount, -removed_units)

@@ -427,6 +427,37 @@ class PriceTable:
                 return entries[position - 1]
         return None
 
+    def effective_dates(
+        self,
+        *,
+        subscription_id: str,
+        project_id: str,
+        category_id: str,
+        period: PeriodCode,
+        currency: Currency | str,
+    ) -> list[date]:
+        """Every date on which :meth:`find` may answer differently for this query, sorted.
+
+        The effective dates of all entries under the query's 8 candidate keys: between
+        two of them (and before the first) the entry found stays the same, so a billing
+        run looks a price up once per step, not once per period.
+        """
+        code = _require_period(period, "period")
+        currency_code = _currency_code(currency)
+        found: set[date] = set()
+        for level in range(8):
+            key: _Key = (
+                code,
+                currency_code,
+                None if level & 1 else category_id,
+                None if level & 2 else project_id,
+                None if level & 4 else subscription_id,
+            )
+            entries = self._by_key.get(key)
+            if entries is not None:
+                found.update(entries[0])
+        return sorted(found)
+
     def price(
         self,
         *,

@@ -309,6 +309,13 @@ class Subscription:
         return self._with_change(day, self.indexed_price_on(day).base_to(base_price))
 
     def _with_change(self, day: date, moved: IndexedPrice) -> Subscription:
+        latest = self.price_changes[-1].effective_date if self.price_changes else self.start_date
+        if day <= latest:
+            raise InvalidPeriodError(
+                "effective",
+                day,
+                f"a price change takes effect after the start and the latest change ({latest})",
+            )
         change = PriceChange(effective_date=day, base_price=moved.base_price, index=moved.index)
         return self._evolve(price_changes=(*self.price_changes, change))
 
