@@ -652,3 +652,34 @@ def test_an_entry_checks_its_fields() -> None:
             amount=eur(1),
         )
     assert_names_field(caught.value, "kind")
+
+
+def test_the_anchor_keeps_a_month_end_fee_in_one_accrual_period() -> None:
+    """A Jan 31 monthly subscription bills Feb 29-Mar 30; counted from Jan 31 it is one
+    month of accrual, counted from its own start it would be Feb 29-Mar 28 and a stub."""
+    fee = DateRange(date(2024, 2, 29), date(2024, 3, 31))
+    policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.EQUAL)
+    anchored = accrual_periods(
+        source_id="F",
+        amount=Money(310, "EUR"),
+        service_period=fee,
+        policy=policy,
+        anchor=date(2024, 1, 31),
+    )
+    assert [(part.period, part.amount) for part in anchored] == [(fee, Money(310, "EUR"))]
+    unanchored = accrual_periods(
+        source_id="F", amount=Money(310, "EUR"), service_period=fee, policy=policy
+    )
+    assert [part.period.end for part in unanchored] == [date(2024, 3, 29), date(2024, 3, 31)]
+
+
+def test_an_anchor_after_the_fee_start_is_refused() -> None:
+    with pytest.raises(InvalidPeriodError) as caught:
+        accrual_periods(
+            source_id="F",
+            amount=Money(1, "EUR"),
+            service_period=DateRange(date(2024, 3, 1), date(2024, 4, 1)),
+            policy=AccrualPolicy(period=MONTHLY),
+            anchor=date(2024, 3, 2),
+        )
+    assert caught.value.field == "anchor"

@@ -436,18 +436,25 @@ def generate_subscription_fees(
 
 def _accrual_policies(
     uow: BillingUnitOfWork, groups: Mapping[str, SubscriptionGroup]
-) -> Callable[[str], AccrualPolicy | None]:
-    """The accrual policy of each subscription, looked up once per subscription."""
-    cache: dict[str, AccrualPolicy | None] = {}
+) -> Callable[[str], tuple[AccrualPolicy | None, date]]:
+    """Each subscription's accrual policy and anchor, looked up once per subscription."""
+    cache: dict[str, tuple[AccrualPolicy | None, date]] = {}
+    policies: dict[str, AccrualPolicy | None] = {}
 
-    def policy(subscription_id: str) -> AccrualPolicy | None:
-        if subscription_id not in cache:
-            group_id = uow.subscriptions.get(subscription_id).group_id
-            group = groups.get(group_id)
-            if group is None:
-                raise InvalidInputError("groups", group_id, "no such subscription group given")
-            cache[subscription_id] = group.accrual_policy
-        return cache[subscription_id]
+    def policy(subscription_id: str) -> tuple[AccrualPolicy | None, date]:
+        found = cache.get(subscription_id)
+        if found is None:
+            sub = uow.subscriptions.get(subscription_id)
+            if sub.group_id not in policies:
+                group = groups.get(sub.group_id)
+                if group is None:
+                    raise InvalidInputError(
+                        "groups", sub.group_id, "no such subscription group given"
+                    )
+                policies[sub.group_id] = group.accrual_policy
+            anchor = sub.billing_period(sub.schedule.period(0)).start
+            found = cache[subscription_id] = (policies[sub.group_id], anchor)
+        return found
 
     return policy
 
@@ -506,7 +513,7 @@ def invoice_customers(
                 fee = by_id.get(line.source_id)
                 if fee is None or fee.amount.is_zero:
                     continue
-                policy = policy_of(fee.subscription_id)
+                policy, anchor = policy_of(fee.subscription_id)
                 if policy is not None:
                     uow.accruals.save_all(
                         accrual_periods(
@@ -514,6 +521,7 @@ def invoice_customers(
                             amount=fee.amount,
                             service_period=fee.period,
                             policy=policy,
+                            anchor=anchor,
                         )
                     )
         uow.commit()
@@ -563,7 +571,7 @@ def credit_invoiced(
                 continue
             item = invoiced[line.source_id]
             assert line.subscription_id is not None  # only fees have accrual periods
-            policy = policy_of(line.subscription_id)
+            policy, _anchor = policy_of(line.subscription_id)
             mode = policy.reversal if policy is not None else ReversalMode.INVOICE_DATE
             changed, reversals = reverse_for_credit(
                 periods,

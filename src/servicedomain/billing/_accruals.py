@@ -16,6 +16,7 @@ of the posted, unreversed periods.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final, TypeVar
@@ -296,13 +297,28 @@ def _one_currency(periods: tuple[AccrualPeriod, ...], currency: Currency) -> Non
             )
 
 
+@functools.lru_cache(maxsize=1024)
+def _schedule(code: PeriodCode, anchor: date) -> Schedule:
+    """The accrual schedule of an anchor (a pure function, memoised: one per subscription)."""
+    return Schedule(code, anchor)
+
+
 def accrual_periods(
-    *, source_id: str, amount: Money, service_period: DateRange, policy: AccrualPolicy
+    *,
+    source_id: str,
+    amount: Money,
+    service_period: DateRange,
+    policy: AccrualPolicy,
+    anchor: date | None = None,
 ) -> tuple[AccrualPeriod, ...]:
     """Cut an invoiced fee into unposted accrual periods (created at invoicing).
 
-    The periods are ``Schedule(policy.period, service_period.start)``'s, the last one
-    clipped at ``service_period.end``. Each amount is rounded half-up on its own (EQUAL:
+    The periods are ``Schedule(policy.period, anchor)``'s, clipped to the fee's
+    ``service_period``. ``anchor`` is where the subscription's periods are counted
+    from (its start date, or the start of its first calendar period); it defaults to
+    the fee's start. Give it for subscriptions anchored on a month end: the fee of
+    Feb 28-Mar 30 of a Jan 31 subscription is then one monthly accrual period, not
+    Feb 28-Mar 27 and a 3-day stub. Each amount is rounded half-up on its own (EQUAL:
     fee / n; PER_DAY: fee x days / total days); the difference to the fee goes to the
     first or last period, so the amounts sum to the fee exactly (F11). A negative fee
     gives the mirror image; a zero fee, zero periods.
@@ -324,10 +340,13 @@ def accrual_periods(
     total = _require_money(amount, "amount")
     require_instance(service_period, DateRange, "service_period")
     require_instance(policy, AccrualPolicy, "policy")
-    end = service_period.end
+    start, end = service_period.start, service_period.end
+    origin = start if anchor is None else require_date(anchor, "anchor")
+    if origin > start:
+        raise InvalidPeriodError("anchor", origin, f"after the fee's start {start}")
     ranges = [
-        DateRange._trusted(whole.start, min(whole.end, end))
-        for whole in Schedule(policy.period, service_period.start).periods(service_period)
+        DateRange._trusted(max(whole.start, start), min(whole.end, end))
+        for whole in _schedule(policy.period, origin).periods(service_period)
     ]
     if policy.method is AccrualMethod.EQUAL:
         parts = [total.divide(len(ranges))] * len(ranges)
