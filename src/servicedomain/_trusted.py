@@ -14,6 +14,7 @@ call and one assignment per field.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -41,27 +42,46 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
     return function
 
 
+def _compile_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__}
+    parameters, body = [], []
+    for name, default in _fields(cls):
+        if default is attrs.NOTHING or positional:
+            parameters.append(name)
+        else:
+            namespace[f"_default_{name}"] = default
+            parameters.append(f"{name}=_default_{name}")
+        slot = getattr(cls, name, None)
+        if isinstance(slot, types.MemberDescriptorType):
+            # A slot: write through its descriptor (what object.__setattr__ ends in).
+            namespace[f"_set_{name}"] = slot.__set__
+            body.append(f"    _set_{name}(made, {name})")
+        else:
+            body.append(f"    _set(made, {name!r}, {name})")
+    namespace["_cls"] = cls
+    star = "" if positional else "*, "
+    source = (
+        f"def build({star}{', '.join(parameters)}):\n    made = _new(_cls)\n"
+        + "\n".join(body)
+        + "\n    return made\n"
+    )
+    return _compile("build", source, namespace)
+
+
 def _builder(cls: type[Any]) -> Callable[..., Any]:
     builder = _BUILDERS.get(cls)
     if builder is None:
-        namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__}
-        parameters, body = [], []
-        for name, default in _fields(cls):
-            if default is attrs.NOTHING:
-                parameters.append(name)
-            else:
-                namespace[f"_default_{name}"] = default
-                parameters.append(f"{name}=_default_{name}")
-            body.append(f"    _set(made, {name!r}, {name})")
-        namespace["_cls"] = cls
-        source = (
-            f"def build(*, {', '.join(parameters)}):\n    made = _new(_cls)\n"
-            + "\n".join(body)
-            + "\n    return made\n"
-        )
-        builder = _compile("build", source, namespace)
-        _BUILDERS[cls] = builder
+        builder = _BUILDERS[cls] = _compile_builder(cls, positional=False)
     return builder
+
+
+def positional_builder(cls: type[_T]) -> Callable[..., _T]:
+    """A builder of ``cls`` taking every field positionally, in declaration order.
+
+    For the hottest loops only (a positional call is cheaper than keywords); the caller
+    passes every field, in the order of ``attrs.fields(cls)``.
+    """
+    return _compile_builder(cls, positional=True)
 
 
 def _replacer(cls: type[Any]) -> Callable[..., Any]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 import re
-from calendar import monthrange
+from calendar import isleap, monthrange
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 _ONE_DAY: Final = timedelta(days=1)
+# Days of each month in a common year (February has 29 in leap years).
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -138,9 +140,9 @@ class DateRange:
     @classmethod
     def _trusted(cls, start: date, end: date) -> DateRange:
         """Build from dates already known to be valid (``start < end``), skipping checks."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "start", start)
-        object.__setattr__(made, "end", end)
+        made = _new_object(cls)
+        _set_start(made, start)
+        _set_end(made, end)
         return made
 
     @classmethod
@@ -299,6 +301,12 @@ class DateRange:
 # ------------------------------------------------------------------------- PeriodCode
 
 
+# The fast path of DateRange._trusted: the slot descriptors object.__setattr__ ends in.
+_new_object = object.__new__
+_set_start = DateRange.start.__set__  # type: ignore[attr-defined]
+_set_end = DateRange.end.__set__  # type: ignore[attr-defined]
+
+
 class PeriodUnit(enum.Enum):
     """The unit of a :class:`PeriodCode`."""
 
@@ -356,7 +364,7 @@ def _refuse_text(text: object, reason: str) -> InvalidScheduleError:
     return InvalidScheduleError("text", text, reason)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class PeriodCode:
     """A length of time used to cut periods: a unit times a count.
 
@@ -722,6 +730,49 @@ class Schedule:
             end = self._boundary(k + 1)
             yield DateRange._trusted(start, end)
             k, start = k + 1, end
+
+    def _boundaries(self, within: DateRange) -> list[date]:
+        """The boundaries of :meth:`periods` (``within``), as one list of dates.
+
+        ``[b0, b1, ..., bn]``: the periods are ``[b0, b1)``, ..., ``[bn-1, bn)``. The
+        hot path of fee generation: the boundaries are computed from the grid in one
+        loop, with no generator and no range objects.
+        """
+        if within.end <= self.anchor:
+            return []
+        k = self.index_of(max(within.start, self.anchor))
+        first = self._boundary(k)
+        bounds = [first]
+        months = self.code._months
+        end = within.end
+        if months and k >= self._offset:
+            grid, anchor_day = self._grid, self._grid.day
+            year0, month0 = grid.year, grid.month - 1
+            j = k - self._offset
+            boundary = first
+            try:
+                while boundary < end:
+                    j += 1
+                    year, month_index = divmod(year0 * 12 + month0 + j * months, 12)
+                    day = anchor_day
+                    if day > 28:
+                        last = _MONTH_DAYS[month_index]
+                        if month_index == 1 and isleap(year):
+                            last = 29
+                        day = min(day, last)
+                    boundary = date(year, month_index + 1, day)
+                    bounds.append(boundary)
+            except (ValueError, OverflowError):
+                raise InvalidScheduleError(
+                    "within", within, "a period of this schedule ends after year 9999"
+                ) from None
+            return bounds
+        boundary = first
+        while boundary < end:
+            k += 1
+            boundary = self._boundary(k)
+            bounds.append(boundary)
+        return bounds
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Schedule:

@@ -45,9 +45,9 @@ from servicedomain.billing._adjustments import (
     next_revision,
 )
 from servicedomain.billing._fees import FeeKind, FeeTransaction
-from servicedomain.billing._pricing import PriceTable
+from servicedomain.billing._pricing import IndexedPrice, PriceTable
 from servicedomain.billing._proration import _share_units, prorate_units
-from servicedomain.billing._subscriptions import BillingTiming, Subscription
+from servicedomain.billing._subscriptions import BillingTiming, PriceBasis, Subscription
 from servicedomain.errors import (
     BillingRuleError,
     InvalidInputError,
@@ -62,6 +62,13 @@ from servicedomain.periods import DateRange
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]
 
 _build_fee = _trusted._builder(FeeTransaction)
+_new_range = object.__new__
+_set_start = DateRange.start.__set__  # type: ignore[attr-defined]
+_set_end = DateRange.end.__set__  # type: ignore[attr-defined]
+_NEVER = date.max
+# Fields in declaration order: subscription_id, kind, period, billing_period, amount,
+# price, customer_id, project_id, category_id, due_date, adjusts, revision.
+_charge_fee = _trusted.positional_builder(FeeTransaction)
 
 
 class FeeRun(enum.Enum):
@@ -78,10 +85,13 @@ def _check_inputs(
         raise TypeMismatchError("subscription", subscription, "expected a Subscription")
     if prices is not None and not isinstance(prices, PriceTable):
         raise TypeMismatchError("prices", prices, "expected a PriceTable or None")
-    if isinstance(existing, (str, bytes)) or not isinstance(existing, Iterable):
+    if type(existing) not in {tuple, list} and (  # the common cases, checked fast
+        isinstance(existing, (str, bytes)) or not isinstance(existing, Iterable)
+    ):
         raise TypeMismatchError("existing", existing, "expected an iterable of FeeTransaction")
+    given: Iterable[object] = existing  # type: ignore[assignment]  # checked above
     fees: list[FeeTransaction] = []
-    for position, fee in enumerate(existing):
+    for position, fee in enumerate(given):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"existing[{position}]", fee, "expected a FeeTransaction")
         if fee.subscription_id != subscription.id:
@@ -249,77 +259,205 @@ class _Prices:
     """
 
     def __init__(self, sub: Subscription, prices: PriceTable | None) -> None:
-        self._sub, self._prices = sub, prices
-        steps = {change.effective_date for change in sub.price_changes}
-        if prices is not None:
-            steps.update(
-                prices.effective_dates(
-                    subscription_id=sub.id,
-                    project_id=sub.project_id,
-                    category_id=sub.category_id,
-                    period=sub.period,
-                    currency=sub.currency,
-                )
+        self._sub = sub
+        self._candidates = (
+            []
+            if prices is None
+            else prices._candidates(
+                subscription_id=sub.id,
+                project_id=sub.project_id,
+                category_id=sub.category_id,
+                period=sub.period,
+                currency=sub.currency,
             )
-        self._steps = sorted(steps)
+        )
+        steps = {change.effective_date for change in sub.price_changes}
+        for dates, _entries in self._candidates:
+            steps.update(dates)
+        self.steps = sorted(steps)
         self._cache: dict[int, Money] = {}
 
-    def on(self, day: date) -> Money:
-        step = bisect.bisect_right(self._steps, day)
+    def step_of(self, day: date) -> int:
+        """The number of the step of the price function that holds ``day``."""
+        return bisect.bisect_right(self.steps, day)
+
+    def at_step(self, step: int, day: date) -> Money:
+        """The price of step ``step``, which holds ``day``."""
         price = self._cache.get(step)
         if price is None:
-            price = self._cache[step] = self._sub.price_on(day, self._prices)
+            price = self._cache[step] = self._price_on(day)
         return price
+
+    def _price_on(self, day: date) -> Money:
+        """:meth:`Subscription.price_on`, with the table's keys looked up once."""
+        sub = self._sub
+        base, index = sub.base_price, sub.index
+        for change in sub.price_changes:
+            if change.effective_date > day:
+                break
+            base, index = change.base_price, change.index
+        for dates, entries in self._candidates:
+            position = bisect.bisect_right(dates, day)
+            if position:
+                base = entries[position - 1].price
+                break
+        if sub.price_basis is PriceBasis.BASE_PRICE:
+            return base
+        return IndexedPrice(base, index).indexed_price
+
+    def on(self, day: date) -> Money:
+        """The price on ``day``."""
+        return self.at_step(self.step_of(day), day)
 
 
 def _charges(
     sub: Subscription, prices: _Prices, gap: DateRange, made: list[FeeTransaction]
 ) -> None:
-    """Append the charges of ``gap`` to ``made``, in date order."""
-    change_dates = [change.effective_date for change in sub.price_changes]
-    advance = sub.timing is BillingTiming.IN_ADVANCE
-    currency = sub.currency
-    exponent = currency.exponent
-    build, charge = _build_fee, FeeKind.CHARGE
+    """Append the charges of ``gap`` to ``made``, in date order.
+
+    The hot path of generation. Periods inside the gap are whole and are built in one
+    comprehension per step of the price function; the first and the last period (a
+    stub, or clipped by the gap) go through :func:`_charge`.
+    """
+    if sub.price_changes:
+        _charges_with_changes(sub, prices, gap, made)
+        return
+    bounds = sub.schedule._boundaries(gap)
+    count = len(bounds) - 1
+    if count < 1:
+        return
+    first_served = sub.start_date
+    first = 1 if bounds[0] < gap.start or bounds[0] == first_served else 0
+    stop = count - 1 if bounds[count] > gap.end else count
+    if first:
+        made.append(_charge(sub, prices, gap, bounds[0], bounds[1]))
+    if first < stop:
+        _whole_periods(sub, prices, bounds, first, stop, made)
+    if stop < count and stop >= first:
+        made.append(_charge(sub, prices, gap, bounds[stop], bounds[stop + 1]))
+
+
+def _whole_periods(  # noqa: PLR0917 (a private step of the hot path)
+    sub: Subscription,
+    prices: _Prices,
+    bounds: list[date],
+    first: int,
+    stop: int,
+    made: list[FeeTransaction],
+) -> None:
+    """The charges of the whole periods ``bounds[first:stop + 1]``: each costs its price.
+
+    One pass, with the period ranges built inline (this loop makes most fees).
+    """
+    build, charge = _charge_fee, FeeKind.CHARGE
+    new, set_start, set_end = _new_range, _set_start, _set_end
     sub_id, customer, project, category = (
         sub.id,
         sub.customer_id,
         sub.project_id,
         sub.category_id,
     )
+    advance = sub.timing is BillingTiming.IN_ADVANCE
+    steps = prices.steps
+    step = prices.step_of(bounds[first])
+    price = prices.at_step(step, bounds[first])
+    next_step = steps[step] if step < len(steps) else _NEVER
+    append = made.append
+    start = bounds[first]
+    for end in bounds[first + 1 : stop + 1]:
+        if start >= next_step:
+            step = prices.step_of(start)
+            price = prices.at_step(step, start)
+            next_step = steps[step] if step < len(steps) else _NEVER
+        period = new(DateRange)
+        set_start(period, start)
+        set_end(period, end)
+        append(
+            build(
+                sub_id,
+                charge,
+                period,
+                period,
+                price,
+                price,
+                customer,
+                project,
+                category,
+                start if advance else end,
+                None,
+                0,
+            )
+        )
+        start = end
+
+
+def _charge(
+    sub: Subscription, prices: _Prices, gap: DateRange, start: date, end: date
+) -> FeeTransaction:
+    """The charge of the period ``[start, end)`` within ``gap`` (a stub or a clipped piece)."""
     first_served = sub.start_date
+    period = DateRange._trusted(start, end)
+    if start == first_served:
+        period = sub.billing_period(period)
+    price = prices.on(max(period.start, first_served))
+    piece_start, piece_end = max(start, gap.start), min(end, gap.end)
+    if piece_start == period.start and piece_end == period.end:
+        piece, amount = period, price
+    else:
+        piece = DateRange._trusted(piece_start, piece_end)
+        currency = sub.currency
+        units = prorate_units(price.minor_units, piece, period)
+        amount = Money._exact(Decimal(units).scaleb(currency.exponent), currency)
+    advance = sub.timing is BillingTiming.IN_ADVANCE
+    fee: FeeTransaction = _charge_fee(
+        sub.id,
+        FeeKind.CHARGE,
+        piece,
+        period,
+        amount,
+        price,
+        sub.customer_id,
+        sub.project_id,
+        sub.category_id,
+        piece_start if advance else piece_end,
+        None,
+        0,
+    )
+    return fee
+
+
+def _charges_with_changes(
+    sub: Subscription, prices: _Prices, gap: DateRange, made: list[FeeTransaction]
+) -> None:
+    """:func:`_charges` for a subscription with price changes: pieces cut at each change."""
+    change_dates = [change.effective_date for change in sub.price_changes]
+    advance = sub.timing is BillingTiming.IN_ADVANCE
+    currency = sub.currency
     for scheduled in sub.schedule._periods(gap):
-        period = sub.billing_period(scheduled) if scheduled.start == first_served else scheduled
+        period = sub.billing_period(scheduled)
         start, end = max(scheduled.start, gap.start), min(scheduled.end, gap.end)
-        if change_dates:
-            cuts = change_dates[
-                bisect.bisect_right(change_dates, start) : bisect.bisect_left(change_dates, end)
-            ]
-            pieces = list(zip((start, *cuts), (*cuts, end), strict=True))
-        else:
-            pieces = [(start, end)]
-        for piece_start, piece_end in pieces:
-            if change_dates:
-                price = prices.on(_price_date(sub, period, piece_start))
-            else:
-                price = prices.on(max(period.start, first_served))
+        cuts = change_dates[
+            bisect.bisect_right(change_dates, start) : bisect.bisect_left(change_dates, end)
+        ]
+        for piece_start, piece_end in zip((start, *cuts), (*cuts, end), strict=True):
+            price = prices.on(_price_date(sub, period, piece_start))
             if piece_start == period.start and piece_end == period.end:
                 piece, amount = period, price
             else:
                 piece = DateRange._trusted(piece_start, piece_end)
                 units = prorate_units(price.minor_units, piece, period)
-                amount = Money._exact(Decimal(units).scaleb(exponent), currency)
+                amount = Money._exact(Decimal(units).scaleb(currency.exponent), currency)
             made.append(
-                build(
-                    subscription_id=sub_id,
-                    kind=charge,
+                _build_fee(
+                    subscription_id=sub.id,
+                    kind=FeeKind.CHARGE,
                     period=piece,
                     billing_period=period,
                     amount=amount,
                     price=price,
-                    customer_id=customer,
-                    project_id=project,
-                    category_id=category,
+                    customer_id=sub.customer_id,
+                    project_id=sub.project_id,
+                    category_id=sub.category_id,
                     due_date=piece_start if advance else piece_end,
                     adjusts=None,
                     revision=0,

@@ -376,6 +376,12 @@ class PriceTable:
     _by_key: dict[_Key, tuple[list[date], list[PriceEntry]]] = attrs.field(
         init=False, eq=False, repr=False
     )
+    # The subscriptions some entry names; the others need only levels 5 to 8.
+    _named: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    # The levels 5 to 8 of a (period, currency, category, project), found once each.
+    _shared: dict[tuple[Any, ...], list[tuple[list[date], list[PriceEntry]]]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         by_key: dict[_Key, list[PriceEntry]] = {}
@@ -386,6 +392,9 @@ class PriceTable:
             found.sort(key=lambda entry: entry.effective_date)
             index[key] = ([entry.effective_date for entry in found], found)
         object.__setattr__(self, "_by_key", index)
+        named = frozenset(e.subscription_id for e in self.entries if e.subscription_id)
+        object.__setattr__(self, "_named", named)
+        object.__setattr__(self, "_shared", {})
 
     def find(
         self,
@@ -442,10 +451,52 @@ class PriceTable:
         two of them (and before the first) the entry found stays the same, so a billing
         run looks a price up once per step, not once per period.
         """
+        candidates = self._candidates(
+            subscription_id=subscription_id,
+            project_id=project_id,
+            category_id=category_id,
+            period=period,
+            currency=currency,
+        )
+        return sorted({day for dates, _entries in candidates for day in dates})
+
+    def _candidates(
+        self,
+        *,
+        subscription_id: str,
+        project_id: str,
+        category_id: str,
+        period: PeriodCode,
+        currency: Currency | str,
+    ) -> list[tuple[list[date], list[PriceEntry]]]:
+        """The entries (by effective date) under the query's keys, most specific first.
+
+        :meth:`find` is: the first of these with an entry on or before the date.
+        """
         code = _require_period(period, "period")
         currency_code = _currency_code(currency)
-        found: set[date] = set()
-        for level in range(8):
+        shared_key = (code, currency_code, category_id, project_id)
+        shared = self._shared.get(shared_key)
+        if shared is None:
+            shared = self._shared[shared_key] = self._levels(
+                code, currency_code, category_id, project_id, None, range(4, 8)
+            )
+        if subscription_id not in self._named:
+            return shared
+        own = self._levels(code, currency_code, category_id, project_id, subscription_id, range(4))
+        return own + shared
+
+    def _levels(  # noqa: PLR0917 (a private step of _candidates)
+        self,
+        code: PeriodCode,
+        currency_code: str,
+        category_id: str,
+        project_id: str,
+        subscription_id: str | None,
+        levels: range,
+    ) -> list[tuple[list[date], list[PriceEntry]]]:
+        found = []
+        for level in levels:
             key: _Key = (
                 code,
                 currency_code,
@@ -455,8 +506,8 @@ class PriceTable:
             )
             entries = self._by_key.get(key)
             if entries is not None:
-                found.update(entries[0])
-        return sorted(found)
+                found.append(entries)
+        return found
 
     def price(
         self,
