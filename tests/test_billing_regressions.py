@@ -14,19 +14,18 @@ from servicedomain.billing import (
 )
 from servicedomain.instants import local_date
 from servicedomain.money import Money
-from servicedomain.periods import MONTHLY, QUARTERLY, DateRange
+from servicedomain.periods import MONTHLY, QUARTERLY, DateRange, PeriodCode
 from servicedomain.testing.invariants import check_amounts_exact, check_unique_keys
 
 
-def subscription(start: date, price: int = 100, period: object = MONTHLY) -> Subscription:
-    assert period in (MONTHLY, QUARTERLY)
+def subscription(start: date, price: int = 100, period: PeriodCode = MONTHLY) -> Subscription:
     return Subscription(
         id="S-1",
         group_id="G",
         customer_id="C",
         project_id="P",
         category_id="FEE",
-        period=period,  # type: ignore[arg-type]
+        period=period,
         base_price=Money(price, "EUR"),
         start_date=start,
     )
