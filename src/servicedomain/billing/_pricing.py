@@ -413,24 +413,15 @@ class PriceTable:
             InvalidInputError: an empty id.
             UnknownCurrencyError: a malformed or unknown currency code.
         """
-        subscription = require_id(subscription_id, "subscription_id")
-        project = require_id(project_id, "project_id")
-        category = require_id(category_id, "category_id")
-        code = _require_period(period, "period")
-        currency_code = _currency_code(currency)
+        candidates = self._candidates(
+            subscription_id=require_id(subscription_id, "subscription_id"),
+            project_id=require_id(project_id, "project_id"),
+            category_id=require_id(category_id, "category_id"),
+            period=period,
+            currency=currency,
+        )
         day = require_date(on, "on")
-        for level in range(8):
-            key: _Key = (
-                code,
-                currency_code,
-                None if level & 1 else category,
-                None if level & 2 else project,
-                None if level & 4 else subscription,
-            )
-            found = self._by_key.get(key)
-            if found is None:
-                continue
-            dates, entries = found
+        for dates, entries in candidates:
             position = bisect.bisect_right(dates, day)
             if position:
                 return entries[position - 1]
