@@ -440,11 +440,12 @@ def _accrual_policies(
     """Each subscription's accrual policy and anchor, looked up once per subscription."""
     cache: dict[str, tuple[AccrualPolicy | None, date]] = {}
     policies: dict[str, AccrualPolicy | None] = {}
+    subscriptions = uow.subscriptions
 
     def policy(subscription_id: str) -> tuple[AccrualPolicy | None, date]:
         found = cache.get(subscription_id)
         if found is None:
-            sub = uow.subscriptions.get(subscription_id)
+            sub = subscriptions.get(subscription_id)
             if sub.group_id not in policies:
                 group = groups.get(sub.group_id)
                 if group is None:
@@ -499,31 +500,35 @@ def invoice_customers(
         )
         by_id = {fee.id: fee for fee in fees}
         policy_of = _accrual_policies(uow, groups)
+        documents, accruals = uow.invoices, uow.accruals
         invoices: list[Invoice] = []
         for proposal in proposals:
             stem = f"{id_prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
-            taken = {doc.id for doc in uow.invoices.list(customer_id=proposal.customer_id)}
+            taken = {doc.id for doc in documents.list(customer_id=proposal.customer_id)}
             number = 1
             while f"{stem}-{number}" in taken:
                 number += 1
             invoice = proposal.post(invoice_id=f"{stem}-{number}", invoice_date=invoice_date)
-            uow.invoices.add(invoice)
+            documents.add(invoice)
             invoices.append(invoice)
+            periods: list[AccrualPeriod] = []
             for line in invoice.lines:
                 fee = by_id.get(line.source_id)
                 if fee is None or fee.amount.is_zero:
                     continue
                 policy, anchor = policy_of(fee.subscription_id)
                 if policy is not None:
-                    uow.accruals.save_all(
+                    periods.extend(
                         accrual_periods(
-                            source_id=fee.id,
+                            source_id=line.source_id,
                             amount=fee.amount,
                             service_period=fee.period,
                             policy=policy,
                             anchor=anchor,
                         )
                     )
+            if periods:
+                accruals.save_all(periods)
         uow.commit()
     return tuple(invoices)
 
@@ -605,15 +610,16 @@ def accrue_subscription_revenue(
     again, it posts nothing.
     """
     with uow:
+        accruals = uow.accruals
         by_source: dict[str, list[AccrualPeriod]] = {}
-        for period in uow.accruals.unposted_through(through):
+        for period in accruals.unposted_through(through):
             by_source.setdefault(period.source_id, []).append(period)
-        entries: list[AccrualEntry] = []
-        for periods in by_source.values():
-            changed, posted = accrue(periods, through=through, posting_date=posting_date)
-            uow.accruals.save_all(changed)
-            entries.extend(posted)
+        # One accrue over every fee's periods, fee by fee (accrue takes any fees' periods).
+        periods = [period for group in by_source.values() for period in group]
+        changed, entries = accrue(periods, through=through, posting_date=posting_date)
+        if changed:
+            accruals.save_all(changed)
         if entries:
             journal.post(entries)
         uow.commit()
-    return tuple(entries)
+    return entries

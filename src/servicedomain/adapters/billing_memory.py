@@ -14,14 +14,23 @@ store's critical section, after these checks against what is committed:
   :class:`~servicedomain.errors.CreditExceededError` (laws I1, F8).
 
 Accrual periods are replaced by key (the last commit wins).
+
+Queries read indexes kept at commit (and beside the staged rows): fees by subscription,
+uninvoiced fees by customer and due date, documents by customer, accrual periods by fee
+and, unposted, by end date. Each query costs about what it returns, so a monthly
+invoicing and accrual cycle grows with the rows it touches, not with the history. A
+commit with nothing committed by others since its unit of work first read the tables
+takes its staged checks as they are instead of running them again.
 """
 
 from __future__ import annotations
 
+import bisect
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from servicedomain.adapters.memory import InMemoryRepository, InMemoryStore, InMemoryUnitOfWork
 from servicedomain.errors import AlreadyExistsError, NotFoundError, TypeMismatchError
@@ -44,17 +53,105 @@ __all__ = [
     "InMemoryInvoiceRepository",
 ]
 
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 
-class _BillingTables:
-    """The committed billing rows of one store."""
+
+class _ByDate(Generic[_K, _V]):
+    """Rows in buckets by a date, the dates kept sorted: the rows up to a day, cheaply."""
+
+    __slots__ = ("_buckets", "_dates")
 
     def __init__(self) -> None:
+        self._buckets: dict[date, dict[_K, _V]] = {}
+        self._dates: builtins.list[date] = []
+
+    def add(self, day: date, key: _K, row: _V) -> None:
+        bucket = self._buckets.get(day)
+        if bucket is None:
+            bisect.insort(self._dates, day)
+            bucket = self._buckets[day] = {}
+        bucket[key] = row
+
+    def discard(self, day: date, key: _K) -> None:
+        bucket = self._buckets.get(day)
+        if bucket is None or bucket.pop(key, None) is None or bucket:
+            return
+        del self._buckets[day]
+        del self._dates[bisect.bisect_left(self._dates, day)]
+
+    def through(self, day: date) -> builtins.list[_V]:
+        """The rows of every date on or before ``day``, in date order."""
+        buckets = self._buckets
+        return [
+            row
+            for key in self._dates[: bisect.bisect_right(self._dates, day)]
+            for row in buckets[key].values()
+        ]
+
+
+class _BillingTables:
+    """The committed billing rows of one store, with the indexes the queries use.
+
+    Each index is kept by :meth:`add_fee`, :meth:`add_document`, :meth:`invoice` and
+    :meth:`save_accrual` (called only in the store's critical section), so every query
+    costs what it returns, not what the store holds.
+    """
+
+    def __init__(self) -> None:
+        # Raised by every commit, before it changes anything (in the critical section).
+        self.version = 0
         self.fees: dict[FeeKey, FeeTransaction] = {}
         self.fees_by_subscription: dict[str, dict[FeeKey, FeeTransaction]] = {}
-        self.uninvoiced_by_customer: dict[str, dict[str, FeeTransaction]] = {}
+        # The fees on no invoice: by id, and per customer by due date.
+        self.uninvoiced: dict[str, FeeTransaction] = {}
+        self.uninvoiced_by_customer: dict[str, _ByDate[str, FeeTransaction]] = {}
         self.documents: dict[str, Invoice] = {}
+        self.documents_by_customer: dict[str, dict[str, Invoice]] = {}
         self.items: dict[str, InvoicedItem] = {}
         self.accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        self.accruals_by_source: dict[str, dict[int, AccrualPeriod]] = {}
+        # The unposted accrual periods, by end date.
+        self.unposted: _ByDate[tuple[str, int], AccrualPeriod] = _ByDate()
+
+    def add_fee(self, key: FeeKey, fee: FeeTransaction) -> None:
+        self.fees[key] = fee
+        rows = self.fees_by_subscription.get(fee.subscription_id)
+        if rows is None:
+            rows = self.fees_by_subscription[fee.subscription_id] = {}
+        rows[key] = fee
+        fee_id = fee.id
+        if fee_id not in self.items:
+            self.uninvoiced[fee_id] = fee
+            by_customer = self.uninvoiced_by_customer.get(fee.customer_id)
+            if by_customer is None:
+                by_customer = self.uninvoiced_by_customer[fee.customer_id] = _ByDate()
+            by_customer.add(fee.due_date, fee_id, fee)
+
+    def add_document(self, document: Invoice) -> None:
+        self.documents[document.id] = document
+        rows = self.documents_by_customer.get(document.customer_id)
+        if rows is None:
+            rows = self.documents_by_customer[document.customer_id] = {}
+        rows[document.id] = document
+
+    def invoice(self, source_id: str, item: InvoicedItem) -> None:
+        self.items[source_id] = item
+        fee = self.uninvoiced.pop(source_id, None)
+        if fee is not None:
+            self.uninvoiced_by_customer[fee.customer_id].discard(fee.due_date, source_id)
+
+    def save_accrual(self, key: tuple[str, int], period: AccrualPeriod) -> None:
+        before = self.accruals.get(key)
+        if before is not None and before.posting_date is None:
+            self.unposted.discard(before.period.end, key)
+        self.accruals[key] = period
+        rows = self.accruals_by_source.get(period.source_id)
+        if rows is None:
+            rows = self.accruals_by_source[period.source_id] = {}
+        rows[period.number] = period
+        if period.posting_date is None:
+            self.unposted.add(period.period.end, key, period)
 
 
 def _tables(store: InMemoryStore) -> _BillingTables:
@@ -91,9 +188,21 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork):
 
     def _clear(self) -> None:
         self._staged_fees: dict[FeeKey, FeeTransaction] = {}
+        self._staged_fees_by_subscription: dict[str, dict[FeeKey, FeeTransaction]] = {}
         self._staged_documents: dict[str, Invoice] = {}
+        self._staged_documents_by_customer: dict[str, dict[str, Invoice]] = {}
         self._staged_items: dict[str, InvoicedItem] = {}
         self._staged_accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        self._staged_accruals_by_source: dict[str, dict[int, AccrualPeriod]] = {}
+        # The tables' version when this unit of work first read them to stage a fee or
+        # a document: while no commit has raised it, what was checked then still holds.
+        self._read_version: int | None = None
+
+    def _reading(self) -> None:
+        """Note the tables' version before the first read that stages a fee or document."""
+        if self._read_version is None:
+            with self._store._lock:  # no commit half applied
+                self._read_version = self._tables.version
 
     def rollback(self) -> None:
         """Discard every staged change."""
@@ -123,39 +232,43 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork):
         return InMemoryAccrualRepository(self)
 
     def _take_extra(self) -> Callable[[], Callable[[], None]] | None:
-        fees = list(self._staged_fees.values())
+        staged_fees = self._staged_fees
         documents = list(self._staged_documents.values())
-        accruals = list(self._staged_accruals.values())
-        if not (fees or documents or accruals):
+        staged_items = self._staged_items
+        accruals = self._staged_accruals
+        if not (staged_fees or documents or accruals):
             return None
-        tables = self._tables
+        tables, read_version = self._tables, self._read_version
 
         def check() -> Callable[[], None]:
             from servicedomain.billing import new_fees, record_document  # noqa: PLC0415
 
-            stored = [tables.fees[fee.key] for fee in fees if fee.key in tables.fees]
-            fresh = new_fees(stored, fees)
-            items: dict[str, InvoicedItem] = {}
-            for document in documents:
-                if document.id in tables.documents:
-                    raise AlreadyExistsError("Invoice", document.id, document.version)
-                view = _Overlay(tables.items, items)
-                items.update(record_document(view, document))
+            if read_version == tables.version:
+                # Nothing committed since the staged fees and documents were checked
+                # against the tables: the fees are all new, the items as staged.
+                fresh: Iterable[tuple[FeeKey, FeeTransaction]] = staged_fees.items()
+                items = staged_items
+            else:
+                fees = list(staged_fees.values())
+                stored = [tables.fees[fee.key] for fee in fees if fee.key in tables.fees]
+                fresh = [(fee.key, fee) for fee in new_fees(stored, fees)]
+                items = {}
+                for document in documents:
+                    if document.id in tables.documents:
+                        raise AlreadyExistsError("Invoice", document.id, document.version)
+                    view = _Overlay(tables.items, items)
+                    items.update(record_document(view, document))
 
             def apply() -> None:
-                for fee in fresh:
-                    tables.fees[fee.key] = fee
-                    tables.fees_by_subscription.setdefault(fee.subscription_id, {})[fee.key] = fee
-                    if fee.id not in tables.items:
-                        by_customer = tables.uninvoiced_by_customer.setdefault(fee.customer_id, {})
-                        by_customer[fee.id] = fee
+                tables.version += 1
+                for key, fee in fresh:
+                    tables.add_fee(key, fee)
                 for document in documents:
-                    tables.documents[document.id] = document
+                    tables.add_document(document)
                 for source_id, item in items.items():
-                    tables.items[source_id] = item
-                    tables.uninvoiced_by_customer.get(item.customer_id, {}).pop(source_id, None)
-                for period in accruals:
-                    tables.accruals[period.key] = period
+                    tables.invoice(source_id, item)
+                for period_key, period in accruals.items():
+                    tables.save_accrual(period_key, period)
 
             return apply
 
@@ -176,6 +289,18 @@ class _Overlay(dict[str, "InvoicedItem"]):
         return found
 
 
+def _by_start(fee: FeeTransaction) -> tuple[date, str, date]:
+    period = fee.period
+    return (period.start, fee.kind.value, period.end)
+
+
+def _by_due(fee: FeeTransaction) -> tuple[date, str]:
+    return (fee.due_date, fee.id)
+
+
+_by_key = attrgetter("source_id", "number")
+
+
 class InMemoryFeeRepository:
     """The :class:`~servicedomain.ports.FeeRepository` of an in-memory billing unit of work."""
 
@@ -187,15 +312,13 @@ class InMemoryFeeRepository:
         if not isinstance(subscription_id, str):
             raise TypeMismatchError("subscription_id", subscription_id, "an id is a str")
         uow = self._uow
-        rows = dict(uow._tables.fees_by_subscription.get(subscription_id, {}))
-        rows.update(
-            (key, fee)
-            for key, fee in uow._staged_fees.items()
-            if fee.subscription_id == subscription_id
-        )
-        return sorted(
-            rows.values(), key=lambda fee: (fee.period.start, fee.kind.value, fee.period.end)
-        )
+        with uow._store._lock:
+            committed = uow._tables.fees_by_subscription.get(subscription_id)
+            rows = dict(committed) if committed else {}
+        staged = uow._staged_fees_by_subscription.get(subscription_id)
+        if staged:
+            rows.update(staged)
+        return sorted(rows.values(), key=_by_start)
 
     def add_all(self, fees: Sequence[FeeTransaction]) -> builtins.list[FeeTransaction]:
         """Stage the fees whose key is new; return those.
@@ -206,35 +329,51 @@ class InMemoryFeeRepository:
         from servicedomain.billing import new_fees  # noqa: PLC0415
 
         uow = self._uow
+        uow._reading()
         given = list(fees)
+        staged, committed = uow._staged_fees, uow._tables.fees
         stored = []
         for fee in given:
             key = getattr(fee, "key", None)
-            known = uow._staged_fees.get(key) if key is not None else None
+            known = staged.get(key) if key is not None else None
             if known is None and key is not None:
-                known = uow._tables.fees.get(key)
+                known = committed.get(key)
             if known is not None:
                 stored.append(known)
         fresh = new_fees(stored, given)
+        by_subscription = uow._staged_fees_by_subscription
         for fee in fresh:
-            uow._staged_fees[fee.key] = fee
+            key = fee.key
+            staged[key] = fee
+            rows = by_subscription.get(fee.subscription_id)
+            if rows is None:
+                rows = by_subscription[fee.subscription_id] = {}
+            rows[key] = fee
         return list(fresh)
 
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
         """The fees due by ``due_by`` on no invoice (committed or staged), in due-date order."""
         uow = self._uow
         tables = uow._tables
-        if customer_id is None:
-            pools: Iterable[dict[str, FeeTransaction]] = tables.uninvoiced_by_customer.values()
-        else:
-            pools = [tables.uninvoiced_by_customer.get(customer_id, {})]
-        found = {fee.id: fee for pool in pools for fee in pool.values() if fee.due_date <= due_by}
+        found: dict[str, FeeTransaction] = {}
+        with uow._store._lock:
+            if customer_id is None:
+                indexes: Iterable[_ByDate[str, FeeTransaction]] = list(
+                    tables.uninvoiced_by_customer.values()
+                )
+            else:
+                one = tables.uninvoiced_by_customer.get(customer_id)
+                indexes = [one] if one is not None else []
+            for index in indexes:
+                for fee in index.through(due_by):
+                    found[fee.id] = fee
         for fee in uow._staged_fees.values():
             if fee.due_date <= due_by and (customer_id is None or fee.customer_id == customer_id):
                 found[fee.id] = fee
-        for source_id in uow._staged_items:
-            found.pop(source_id, None)
-        return sorted(found.values(), key=lambda fee: (fee.due_date, fee.id))
+        staged_items = uow._staged_items
+        rows = [fee for fee_id, fee in found.items() if fee_id not in staged_items]
+        rows.sort(key=_by_due)
+        return rows
 
 
 class InMemoryInvoiceRepository:
@@ -256,10 +395,14 @@ class InMemoryInvoiceRepository:
         from servicedomain.billing import record_document  # noqa: PLC0415
 
         uow = self._uow
+        uow._reading()
         if document.id in uow._staged_documents or document.id in uow._tables.documents:
             raise AlreadyExistsError("Invoice", document.id, document.version)
         changed = record_document(_Overlay(uow._tables.items, uow._staged_items), document)
         uow._staged_documents[document.id] = document
+        uow._staged_documents_by_customer.setdefault(document.customer_id, {})[document.id] = (
+            document
+        )
         uow._staged_items.update(changed)
 
     def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
@@ -275,12 +418,19 @@ class InMemoryInvoiceRepository:
     def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
         """Every document (of one customer), in id order."""
         uow = self._uow
-        rows = {**uow._tables.documents, **uow._staged_documents}
-        return [
-            rows[key]
-            for key in sorted(rows)
-            if customer_id is None or rows[key].customer_id == customer_id
-        ]
+        tables = uow._tables
+        if customer_id is None:
+            with uow._store._lock:
+                rows = dict(tables.documents)
+            rows.update(uow._staged_documents)
+        else:
+            with uow._store._lock:
+                committed = tables.documents_by_customer.get(customer_id)
+                rows = dict(committed) if committed else {}
+            staged = uow._staged_documents_by_customer.get(customer_id)
+            if staged:
+                rows.update(staged)
+        return [rows[key] for key in sorted(rows)]
 
 
 class InMemoryAccrualRepository:
@@ -289,25 +439,42 @@ class InMemoryAccrualRepository:
     def __init__(self, unit_of_work: InMemoryBillingUnitOfWork) -> None:
         self._uow = unit_of_work
 
-    def _rows(self) -> dict[tuple[str, int], AccrualPeriod]:
-        uow = self._uow
-        return {**uow._tables.accruals, **uow._staged_accruals}
-
     def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
         """The periods of one fee, in number order."""
-        rows = self._rows()
-        return [rows[key] for key in sorted(rows) if key[0] == source_id]
+        uow = self._uow
+        with uow._store._lock:
+            committed = uow._tables.accruals_by_source.get(source_id)
+            rows = dict(committed) if committed else {}
+        staged = uow._staged_accruals_by_source.get(source_id)
+        if staged:
+            rows.update(staged)
+        return [rows[number] for number in sorted(rows)]
 
     def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
         """Stage the periods, replacing those with the same key."""
+        uow = self._uow
+        staged, by_source = uow._staged_accruals, uow._staged_accruals_by_source
         for period in periods:
-            self._uow._staged_accruals[period.key] = period
+            staged[period.source_id, period.number] = period
+            rows = by_source.get(period.source_id)
+            if rows is None:
+                rows = by_source[period.source_id] = {}
+            rows[period.number] = period
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
         """Periods not yet posted whose end is on or before ``through``, in key order."""
-        rows = self._rows()
-        return [
-            rows[key]
-            for key in sorted(rows)
-            if rows[key].posting_date is None and rows[key].period.end <= through
-        ]
+        uow = self._uow
+        staged = uow._staged_accruals
+        with uow._store._lock:
+            committed = uow._tables.unposted.through(through)
+        if staged:
+            rows = [period for period in committed if _by_key(period) not in staged]
+            rows.extend(
+                period
+                for period in staged.values()
+                if period.posting_date is None and period.period.end <= through
+            )
+        else:
+            rows = committed
+        rows.sort(key=_by_key)
+        return rows

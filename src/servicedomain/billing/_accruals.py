@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final, TypeVar
 
 import attrs
 
+from servicedomain import _trusted
 from servicedomain.errors import (
     BillingRuleError,
     CreditExceededError,
@@ -30,6 +32,7 @@ from servicedomain.errors import (
     InvalidAmountError,
     InvalidInputError,
     InvalidPeriodError,
+    InvalidScheduleError,
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
@@ -249,6 +252,11 @@ class AccrualEntry:
         return (self.source_id, self.number, self.kind.value, self.reference)
 
 
+_build_period: Final = _trusted.positional_builder(AccrualPeriod)
+_posted: Final = _trusted.replacer(AccrualPeriod)
+_accrual_entry: Final = _trusted.positional_builder(AccrualEntry)
+
+
 def _entry(
     period: AccrualPeriod, kind: AccrualEntryKind, day: date, amount: Money, reference: str = ""
 ) -> AccrualEntry:
@@ -344,9 +352,19 @@ def accrual_periods(
     origin = start if anchor is None else require_date(anchor, "anchor")
     if origin > start:
         raise InvalidPeriodError("anchor", origin, f"after the fee's start {start}")
+    schedule = _schedule(policy.period, origin)
+    try:
+        bounds = schedule._boundaries(service_period)
+    except InvalidScheduleError:  # a period past year 9999: raise what periods() raises
+        list(schedule.periods(service_period))
+        raise
+    if len(bounds) == 2:  # one period: the common case
+        # The whole fee over its whole service period (what the division by one and the
+        # rounding difference of zero give), from checked values: the fast path.
+        return (_build_period(fee, 0, service_period, total, None, None),)
     ranges = [
-        DateRange._trusted(max(whole.start, start), min(whole.end, end))
-        for whole in _schedule(policy.period, origin).periods(service_period)
+        DateRange._trusted(max(first, start), min(last, end))
+        for first, last in itertools.pairwise(bounds)
     ]
     if policy.method is AccrualMethod.EQUAL:
         parts = [total.divide(len(ranges))] * len(ranges)
@@ -382,10 +400,24 @@ def accrue(
     day = require_date(posting_date, "posting_date")
     updated: list[AccrualPeriod] = []
     entries: list[AccrualEntry] = []
+    # Checked periods and a checked day: an unposted period stays valid posted on any
+    # day (it has no reversal date), so both values skip the validators (fast paths).
+    posted, accrued = _posted, _accrual_entry
     for period in checked:
         if period.posting_date is None and period.period.end <= limit and period.amount:
-            updated.append(attrs.evolve(period, posting_date=day))
-            entries.append(_entry(period, AccrualEntryKind.ACCRUE, day, period.amount))
+            updated.append(posted(period, posting_date=day))
+            entries.append(
+                accrued(
+                    period.source_id,
+                    period.number,
+                    AccrualEntryKind.ACCRUE,
+                    day,
+                    WIP_ACCOUNT,
+                    ACCRUED_REVENUE_ACCOUNT,
+                    period.amount,
+                    "",
+                )
+            )
         else:
             updated.append(period)
     return tuple(updated), tuple(entries)

@@ -21,6 +21,7 @@ fee given again with the same key is a no-op when it is equal, an
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, NamedTuple
@@ -158,9 +159,14 @@ class FeeTransaction:
         """The natural key (subscription, period, kind)."""
         return FeeKey(self.subscription_id, self.period, self.kind, self.revision)
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
-        """The key as text, ``S-1:2024-01-01:2024-02-01:charge``: the fee's id on invoices."""
+        """The key as text, ``S-1:2024-01-01:2024-02-01:charge``: the fee's id on invoices.
+
+        Computed once per fee (attrs keeps it in a slot of its own, not a field: it takes
+        no part in equality, hashing or ``repr``, and fees built on the fast path compute
+        it on first use too).
+        """
         return str(self.key)
 
     @property
