@@ -20,11 +20,12 @@ import functools
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import attrs
 
 from servicedomain import _trusted
+from servicedomain.billing._checks import require_money, v_count, v_enum, v_money
 from servicedomain.errors import (
     BillingRuleError,
     CreditExceededError,
@@ -73,8 +74,6 @@ ACCRUED_REVENUE_ACCOUNT: Final = "Accrued revenue - subscription"
 # The accrual periods the catalog knows: year, quarter, month, day [S50].
 _ACCRUAL_CODES: Final = (YEARLY, QUARTERLY, MONTHLY, DAILY)
 
-_E = TypeVar("_E", bound=enum.Enum)
-
 
 class AccrualMethod(enum.Enum):
     """How a fee is divided: ``EQUAL`` by the number of periods, ``PER_DAY`` by days.
@@ -113,16 +112,9 @@ class AccrualEntryKind(enum.Enum):
     REVERSE = "reverse"
 
 
-def _v_enum(cls: type[_E]) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_enum(value, cls, attribute.name)
-
-    return check
-
-
-_v_method = _v_enum(AccrualMethod)
-_v_first = _v_enum(RoundingPeriod)
-_v_mode = _v_enum(ReversalMode)
+_v_method = v_enum(AccrualMethod)
+_v_first = v_enum(RoundingPeriod)
+_v_mode = v_enum(ReversalMode)
 
 
 def _v_accrual_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -152,22 +144,6 @@ class AccrualPolicy:
     method: AccrualMethod = attrs.field(default=AccrualMethod.EQUAL, validator=_v_method)
     rounding_period: RoundingPeriod = attrs.field(default=RoundingPeriod.FIRST, validator=_v_first)
     reversal: ReversalMode = attrs.field(default=ReversalMode.INVOICE_DATE, validator=_v_mode)
-
-
-def _require_money(value: object, field: str) -> Money:
-    if not isinstance(value, Money):
-        raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
-    if not value.is_rounded:
-        raise InvalidAmountError(field, value, "an amount is rounded to the currency's decimals")
-    return value
-
-
-def _v_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_money(value, attribute.name)
-
-
-def _v_number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_int(value, attribute.name, minimum=0)
 
 
 def _v_reversed_on(instance: AccrualPeriod, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -203,11 +179,11 @@ class AccrualPeriod:
     """
 
     source_id: str = attrs.field(validator=v_id)
-    number: int = attrs.field(validator=_v_number)
+    number: int = attrs.field(validator=v_count)
     period: DateRange = attrs.field(
         validator=lambda _i, a, v: require_instance(v, DateRange, a.name)
     )
-    amount: Money = attrs.field(validator=_v_money)
+    amount: Money = attrs.field(validator=v_money)
     posting_date: date | None = attrs.field(default=None, validator=v_optional_date)
     reversed_on: date | None = attrs.field(default=None, validator=_v_reversed_on)
 
@@ -238,12 +214,12 @@ class AccrualEntry:
     """
 
     source_id: str = attrs.field(validator=v_id)
-    number: int = attrs.field(validator=_v_number)
-    kind: AccrualEntryKind = attrs.field(validator=_v_enum(AccrualEntryKind))
+    number: int = attrs.field(validator=v_count)
+    kind: AccrualEntryKind = attrs.field(validator=v_enum(AccrualEntryKind))
     posting_date: date = attrs.field(validator=lambda _i, a, v: require_date(v, a.name))
     debit_account: str = attrs.field(validator=v_id)
     credit_account: str = attrs.field(validator=v_id)
-    amount: Money = attrs.field(validator=_v_money)
+    amount: Money = attrs.field(validator=v_money)
     reference: str = attrs.field(default="", validator=v_str)
 
     @property
@@ -345,7 +321,7 @@ def accrual_periods(
     ['103.34 EUR', '93.33 EUR', '103.33 EUR']
     """
     fee = require_id(source_id, "source_id")
-    total = _require_money(amount, "amount")
+    total = require_money(amount, "amount")
     require_instance(service_period, DateRange, "service_period")
     require_instance(policy, AccrualPolicy, "policy")
     start, end = service_period.start, service_period.end
@@ -520,8 +496,8 @@ def reverse_for_credit(
     checked = _require_periods(periods)
     fee = _one_fee(checked)
     reference = require_id(credit_id, "credit_id")
-    credit = _require_money(credited, "credited")
-    total = _require_money(invoiced, "invoiced")
+    credit = require_money(credited, "credited")
+    total = require_money(invoiced, "invoiced")
     day = require_date(credit_date, "credit_date")
     chosen = require_enum(mode, ReversalMode, "mode")
     if not callable(closed):

@@ -24,19 +24,25 @@ import enum
 import functools
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import attrs
 
+from servicedomain.billing._checks import (
+    v_count,
+    v_date,
+    v_enum,
+    v_money,
+    v_optional_range,
+    v_range,
+)
 from servicedomain.errors import (
     IdempotencyConflictError,
-    InvalidAmountError,
     InvalidInputError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import require_enum, v_id
+from servicedomain.orders._checks import v_id
 from servicedomain.periods import DateRange
 
 __all__ = ["FeeKey", "FeeKind", "FeeTransaction", "latest_end", "new_fees"]
@@ -70,38 +76,6 @@ class FeeKey(NamedTuple):
             f"{self.period.end.isoformat()}:{self.kind.value}"
         )
         return f"{text}:{self.revision}" if self.revision else text
-
-
-def _v_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, DateRange):
-        raise TypeMismatchError(attribute.name, value, "expected a DateRange")
-
-
-def _v_optional_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _v_range(_instance, attribute, value)
-
-
-def _v_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Money):
-        raise TypeMismatchError(attribute.name, value, "expected Money")
-    if not value.is_rounded:
-        raise InvalidAmountError(attribute.name, value, "fee amounts are rounded to minor units")
-
-
-def _v_kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, FeeKind, attribute.name)
-
-
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
-def _v_revision(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(attribute.name, value, "a revision is an int")
-    if value < 0:
-        raise InvalidInputError(attribute.name, value, "a revision is >= 0")
 
 
 def _check(fee: FeeTransaction) -> None:
@@ -139,17 +113,17 @@ class FeeTransaction:
     """
 
     subscription_id: str = attrs.field(validator=v_id)
-    kind: FeeKind = attrs.field(validator=_v_kind)
-    period: DateRange = attrs.field(validator=_v_range)
-    billing_period: DateRange = attrs.field(validator=_v_range)
-    amount: Money = attrs.field(validator=_v_money)
-    price: Money = attrs.field(validator=_v_money)
+    kind: FeeKind = attrs.field(validator=v_enum(FeeKind))
+    period: DateRange = attrs.field(validator=v_range)
+    billing_period: DateRange = attrs.field(validator=v_range)
+    amount: Money = attrs.field(validator=v_money)
+    price: Money = attrs.field(validator=v_money)
     customer_id: str = attrs.field(validator=v_id)
     project_id: str = attrs.field(validator=v_id)
     category_id: str = attrs.field(validator=v_id)
-    due_date: date = attrs.field(validator=_v_date)
-    adjusts: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
-    revision: int = attrs.field(default=0, validator=_v_revision)
+    due_date: date = attrs.field(validator=v_date)
+    adjusts: DateRange | None = attrs.field(default=None, validator=v_optional_range)
+    revision: int = attrs.field(default=0, validator=v_count)
 
     def __attrs_post_init__(self) -> None:
         _check(self)

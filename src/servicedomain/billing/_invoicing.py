@@ -26,19 +26,19 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from servicedomain import _trusted
+from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
     AlreadyInvoicedError,
     BillingRuleError,
     CreditExceededError,
     CurrencyMismatchError,
-    InvalidAmountError,
     InvalidInputError,
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import require_enum, v_id, v_line_number, v_optional_id, v_str
+from servicedomain.orders._checks import v_id, v_line_number, v_optional_id, v_str
 
 if TYPE_CHECKING:
     from servicedomain.orders import JournalEntry
@@ -71,24 +71,6 @@ class DocumentKind(enum.Enum):
     CREDIT_NOTE = "credit_note"
 
 
-def _v_money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Money):
-        raise TypeMismatchError(attribute.name, value, "expected Money")
-    if not value.is_rounded:
-        raise InvalidAmountError(attribute.name, value, "invoice amounts are rounded")
-
-
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
-def _v_enum(cls: type[enum.Enum]) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_enum(value, cls, attribute.name)
-
-    return check
-
-
 def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
         raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
@@ -106,11 +88,11 @@ class BillableTransaction:
     project_id: str | None = attrs.field(default=None, validator=v_optional_id)
     order_id: str = attrs.field(validator=v_id)
     line_number: int = attrs.field(validator=v_line_number)
-    transaction_date: date = attrs.field(validator=_v_date)
+    transaction_date: date = attrs.field(validator=v_date)
     description: str = attrs.field(default="", validator=v_str)
     quantity: Decimal = attrs.field(validator=_v_quantity)
-    sales_price: Money = attrs.field(validator=_v_money)
-    amount: Money = attrs.field(validator=_v_money)
+    sales_price: Money = attrs.field(validator=v_money)
+    amount: Money = attrs.field(validator=v_money)
 
     @property
     def currency(self) -> Currency:
@@ -151,13 +133,13 @@ class InvoiceLine:
         subscription_id: the subscription of a fee line (None for an order transaction).
     """
 
-    source_kind: SourceKind = attrs.field(validator=_v_enum(SourceKind))
+    source_kind: SourceKind = attrs.field(validator=v_enum(SourceKind))
     source_id: str = attrs.field(validator=v_id)
     description: str = attrs.field(default="", validator=v_str)
-    service_date: date = attrs.field(validator=_v_date)
+    service_date: date = attrs.field(validator=v_date)
     quantity: Decimal = attrs.field(validator=_v_quantity)
-    unit_price: Money = attrs.field(validator=_v_money)
-    amount: Money = attrs.field(validator=_v_money)
+    unit_price: Money = attrs.field(validator=v_money)
+    amount: Money = attrs.field(validator=v_money)
     credited_invoice_id: str | None = attrs.field(default=None, validator=v_optional_id)
     subscription_id: str | None = attrs.field(default=None, validator=v_optional_id)
 
@@ -254,10 +236,10 @@ class Invoice:
     """
 
     id: str = attrs.field(validator=v_id)
-    kind: DocumentKind = attrs.field(default=DocumentKind.INVOICE, validator=_v_enum(DocumentKind))
+    kind: DocumentKind = attrs.field(default=DocumentKind.INVOICE, validator=v_enum(DocumentKind))
     customer_id: str = attrs.field(validator=v_id)
     currency: Currency = attrs.field(validator=_v_currency)
-    invoice_date: date = attrs.field(validator=_v_date)
+    invoice_date: date = attrs.field(validator=v_date)
     lines: tuple[InvoiceLine, ...] = attrs.field(validator=_v_lines)
     version: int = attrs.field(default=1)
 

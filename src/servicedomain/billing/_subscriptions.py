@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._pricing import (
     IndexedPrice,
     PriceTable,
@@ -32,13 +33,12 @@ from servicedomain.billing._pricing import (
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidCancellationError,
-    InvalidInputError,
     InvalidPeriodError,
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import require_enum, v_bool, v_id, v_str
+from servicedomain.orders._checks import v_bool, v_id, v_str
 from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
 
 __all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
@@ -58,10 +58,6 @@ class PriceBasis(enum.Enum):
     INDEXED_PRICE = "indexed_price"
 
 
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
 def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _require_price(value, attribute.name)
 
@@ -74,21 +70,9 @@ def _v_index(_instance: object, attribute: attrs.Attribute[Any], value: object) 
 class PriceChange:
     """A new base price and index, in effect from ``effective_date`` on."""
 
-    effective_date: date = attrs.field(validator=_v_date)
+    effective_date: date = attrs.field(validator=v_date)
     base_price: Money = attrs.field(validator=_v_price)
     index: Decimal = attrs.field(validator=_v_index)
-
-
-def _v_enum(cls: type[enum.Enum]) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_enum(value, cls, attribute.name)
-
-    return check
-
-
-def _v_period(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, PeriodCode):
-        raise TypeMismatchError(attribute.name, value, "expected a PeriodCode")
 
 
 def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -101,13 +85,6 @@ def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: objec
             end,
             f"the end (exclusive) must be after the start {instance.start_date}",
         )
-
-
-def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(attribute.name, value, "a version is an int")
-    if value < 0:
-        raise InvalidInputError(attribute.name, value, "a version is >= 0")
 
 
 def _v_changes(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -169,21 +146,21 @@ class Subscription:
     customer_id: str = attrs.field(validator=v_id)
     project_id: str = attrs.field(validator=v_id)
     category_id: str = attrs.field(validator=v_id)
-    period: PeriodCode = attrs.field(validator=_v_period)
+    period: PeriodCode = attrs.field(validator=v_period)
     base_price: Money = attrs.field(validator=_v_price)
     index: Decimal = attrs.field(default=Decimal(100), validator=_v_index)
     price_basis: PriceBasis = attrs.field(
-        default=PriceBasis.BASE_PRICE, validator=_v_enum(PriceBasis)
+        default=PriceBasis.BASE_PRICE, validator=v_enum(PriceBasis)
     )
-    start_date: date = attrs.field(validator=_v_date)
+    start_date: date = attrs.field(validator=v_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end)
     active: bool = attrs.field(default=True, validator=v_bool)
     timing: BillingTiming = attrs.field(
-        default=BillingTiming.IN_ADVANCE, validator=_v_enum(BillingTiming)
+        default=BillingTiming.IN_ADVANCE, validator=v_enum(BillingTiming)
     )
-    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_v_enum(Alignment))
+    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=v_enum(Alignment))
     price_changes: tuple[PriceChange, ...] = attrs.field(default=(), validator=_v_changes)
-    version: int = attrs.field(default=0, validator=_v_version)
+    version: int = attrs.field(default=0, validator=v_count)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
