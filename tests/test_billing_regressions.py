@@ -103,3 +103,36 @@ def test_killbill_1124_every_amount_has_the_currency_scale() -> None:
     check_amounts_exact(fees)
     check_unique_keys(fees)
     assert all(fee.amount.amount.as_tuple().exponent == -2 for fee in fees)
+
+
+def test_F7_days_a_price_change_repriced_are_removed_at_their_billed_price() -> None:
+    """Found by the lifecycle machine: February billed at 1.00, re-priced to 0.00 from
+    Feb 1, cancelled mid-month; removing Feb 1 then credited 0.03 at the old price, and
+    February netted -0.03. The removed day is worth what it is billed: 0.00."""
+    sub = subscription(date(2024, 1, 1), price=1)
+    stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))
+    free = sub.change_price(effective=date(2024, 2, 1), base_price=Money(0, "EUR"))
+    stored += generate_fees(free, stored, as_of=date(2024, 2, 1))
+    ended = free.cancel(on=date(2024, 2, 15))
+    stored += generate_fees(ended, stored, as_of=date(2024, 2, 1))
+    february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
+    removal = reduce_days(
+        ended, stored, charge=february, removed=DateRange(date(2024, 2, 1), date(2024, 2, 2))
+    )
+    assert removal.amount.is_zero
+    assert net([*stored, removal], date(2024, 2, 1)).is_zero
+
+
+def test_reductions_never_take_a_charge_below_zero() -> None:
+    sub = subscription(date(2024, 3, 1), price=100)
+    stored = list(generate_fees(sub, as_of=date(2024, 3, 1)))
+    for first, last in ((1, 1), (2, 16), (17, 31)):  # 3.23 + 48.39 + 48.39 would be 100.01
+        stored.append(
+            reduce_days(
+                sub,
+                stored,
+                charge=stored[0],
+                removed=DateRange.inclusive(date(2024, 3, first), date(2024, 3, last)),
+            )
+        )
+    assert net(stored, date(2024, 3, 1)).is_zero

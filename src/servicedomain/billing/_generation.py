@@ -39,6 +39,7 @@ from decimal import Decimal
 from servicedomain import _trusted
 from servicedomain.billing._adjustments import (
     DayState,
+    _at_most,
     adjust,
     billed_days,
     make_adjustment,
@@ -518,9 +519,10 @@ def reduce_days(
     Only the count of days matters: the fee is ``charge.amount / days of the charge x
     days removed``, rounded half-up (200.00 over 31 days, two days removed: -12.90).
     Days outside the charge's period are ignored (21 Jan to any day after 31 Jan
-    removes 11 days of January), and so are days already cancelled. Later reductions
-    of one charge remove further days; all of them together never remove more than
-    the charge.
+    removes 11 days of January), and so are days already cancelled; days a price
+    change re-priced are removed at their billed price, prorated. Later reductions of
+    one charge remove further days; all of them together never remove more than the
+    charge still bills.
 
     Raises:
         InvalidInputError: ``charge`` is not a stored charge of the subscription, or
@@ -549,27 +551,32 @@ def reduce_days(
         raise InvalidInputError("removed", removed, f"no day of the fee's period {charge.period}")
     adjustments = [fee for fee in fees if fee.adjusts == charge.period]
     stretches = billed_days(charge, adjustments)
-    count = before = 0
+    count = before = repriced = billed = 0
     for stretch in stretches:
-        overlap = min(stretch.end, days.end) - max(stretch.start, days.start)
-        inside = max(overlap.days, 0)
+        low, high = max(stretch.start, days.start), min(stretch.end, days.end)
+        inside = max((high - low).days, 0)
         if stretch.state is DayState.REMOVED:
             before += (stretch.end - stretch.start).days
             if inside:
                 raise BillingRuleError(
-                    charge.id,
-                    "fee.reduction_overlaps",
-                    f"days from {max(stretch.start, days.start)} are removed already",
+                    charge.id, "fee.reduction_overlaps", f"days from {low} are removed already"
                 )
-        elif stretch.state is DayState.BILLED:
-            count += inside
-    if not count:
+        elif stretch.state is DayState.BILLED and inside:
+            billed += inside
+            if stretch.price == charge.price:
+                count += inside
+            else:  # days a price change re-priced: their value at the billed price
+                piece = DateRange._trusted(low, high)
+                repriced += prorate_units(stretch.price.minor_units, piece, charge.billing_period)
+    if not billed:
         raise BillingRuleError(
             charge.id, "fee.nothing_to_remove", f"no billed day in {days} (cancelled already)"
         )
     total = charge.period.days
     units = charge.amount.minor_units
     removed_units = _share_units(units, before + count, total) - _share_units(units, before, total)
+    remaining = units + sum(fee.amount.minor_units for fee in adjustments)
+    removed_units = _at_most(removed_units + repriced, remaining)
     return make_adjustment(
         charge,
         FeeKind.REDUCTION_DAYS,

@@ -25,6 +25,7 @@ def register_strategies() -> None:
     """Register servicedomain's strategies for its value types with Hypothesis."""
     from hypothesis import strategies as st  # noqa: PLC0415
 
+    from servicedomain.billing import Subscription  # noqa: PLC0415
     from servicedomain.money import Currency, Money  # noqa: PLC0415
     from servicedomain.periods import DateRange, PeriodCode  # noqa: PLC0415
     from servicedomain.stages import StageGraph  # noqa: PLC0415
@@ -34,3 +35,4 @@ def register_strategies() -> None:
     st.register_type_strategy(DateRange, _lazy("date_ranges"))
     st.register_type_strategy(PeriodCode, _lazy("period_codes"))
     st.register_type_strategy(StageGraph, _lazy("stage_graphs"))
+    st.register_type_strategy(Subscription, _lazy("subscriptions"))

@@ -2,7 +2,9 @@
 
 Strategies are plural nouns with keyword-only bounds, as in Hypothesis itself. They are
 also registered for their types through Hypothesis's entry point, so
-``st.from_type(Money)`` works as soon as servicedomain is installed.
+``st.from_type(Money)`` works as soon as servicedomain is installed. The billing
+strategies (subscriptions, price tables, histories of billing runs) live in
+:mod:`servicedomain.testing.billing_strategies` and are importable from here too.
 
 >>> from hypothesis import given
 >>> @given(monies(currency="EUR", min_value=Decimal("0.00"), max_value=Decimal("100.00")))
@@ -23,6 +25,19 @@ from hypothesis import strategies as st
 from servicedomain.money import ISO_4217, Currency, CurrencyTable, Money
 from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
 from servicedomain.stages import MAX_STAGE_ID_LENGTH, Stage, StageGraph, StageRules
+from servicedomain.testing.billing_strategies import (
+    BILLING_CURRENCIES,
+    INVOICING_PERIODS,
+    anchor_dates,
+    billing_histories,
+    billing_run_dates,
+    cancellation_dates,
+    indexes,
+    price_change_histories,
+    price_tables,
+    subscription_prices,
+    subscriptions,
+)
 
 __all__ = [
     "DEFAULT_ZONES",
@@ -35,6 +50,18 @@ __all__ = [
     "stage_ids",
     "stage_rules",
     "zones",
+    # billing, from servicedomain.testing.billing_strategies
+    "BILLING_CURRENCIES",
+    "INVOICING_PERIODS",
+    "anchor_dates",
+    "billing_histories",
+    "billing_run_dates",
+    "cancellation_dates",
+    "indexes",
+    "price_change_histories",
+    "price_tables",
+    "subscription_prices",
+    "subscriptions",
 ]
 
 DEFAULT_ZONES: tuple[str, ...] = (
