@@ -1,8 +1,19 @@
-"""Service subscriptions and billing: subscription groups, prices and indexing.
+"""Service subscriptions and billing (AX section 5), pure and exact.
 
-The first step of billing (AX section 5): :class:`SubscriptionGroup` with the
-catalog's table of accrual periods, the :class:`PriceTable` with its 8-level priority,
-and :class:`IndexedPrice` (*Index subscription*).
+* Set-up: :class:`SubscriptionGroup` (invoicing and accrual periods, accrual policy),
+  :class:`Subscription` (the entity; price changes, indexing, cancellation), the
+  :class:`PriceTable` with its 8-level priority, :class:`IndexedPrice`.
+* Fees: :func:`generate_fees` (catch-up, regular, non-regular, continuous; price-change
+  and cancellation adjustments), :func:`reduce_days`, :func:`prorate`; every
+  :class:`FeeTransaction` has a natural key, and :func:`new_fees` is a store's
+  idempotent add.
+* Invoicing: :func:`propose_invoices`, :class:`Invoice`, :func:`credit_note`,
+  :func:`record_document` (each source invoiced once, credits within what was
+  invoiced, at the invoiced price).
+* Revenue accrual: :func:`accrual_periods`, :func:`accrue`, :func:`reverse_period`,
+  :func:`reverse_for_credit`, with :class:`AccrualEntry` for the ``Journal`` port.
+
+The application services over the ports are in :mod:`servicedomain.services`.
 
 >>> from datetime import date
 >>> from servicedomain.money import Money
