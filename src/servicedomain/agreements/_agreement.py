@@ -8,6 +8,18 @@ from typing import Any, TypeVar, Unpack
 
 import attrs
 
+from servicedomain._checks import (
+    merge_related,
+    require_enum,
+    require_instance,
+    require_int,
+    require_tuple_of,
+    v_bool,
+    v_id,
+    v_optional_date,
+    v_optional_id,
+    v_str,
+)
 from servicedomain.agreements._events import (
     AgreementCreated,
     AgreementLineAdded,
@@ -41,18 +53,6 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import (
-    merge_related,
-    require_enum,
-    require_instance,
-    require_int,
-    require_tuple_of,
-    v_bool,
-    v_id,
-    v_optional_date,
-    v_optional_id,
-    v_str,
-)
 from servicedomain.orders._lines import ServiceObject, ServiceTask, check_price
 from servicedomain.periods import DateRange
 

@@ -10,6 +10,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import (
+    require_enum,
+    require_id,
+    require_instance,
+    require_tuple_of,
+    v_id,
+    v_optional_id,
+)
 from servicedomain._trusted import replacer
 from servicedomain.agreements._agreement import ServiceAgreement
 from servicedomain.agreements._lines import AgreementLine
@@ -28,14 +36,6 @@ from servicedomain.orders import (
     ServiceOrder,
     ServiceOrderLine,
     TransactionType,
-)
-from servicedomain.orders._checks import (
-    require_enum,
-    require_id,
-    require_instance,
-    require_tuple_of,
-    v_id,
-    v_optional_id,
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import ClosedDays

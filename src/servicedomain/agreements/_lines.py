@@ -8,6 +8,15 @@ from typing import Any, Final, TypedDict
 
 import attrs
 
+from servicedomain._checks import (
+    first_duplicate,
+    require_enum,
+    require_instance,
+    v_bool,
+    v_line_number,
+    v_optional_id,
+    v_str,
+)
 from servicedomain.agreements._values import ServiceInterval, TimeWindow
 from servicedomain.errors import (
     CurrencyMismatchError,
@@ -18,15 +27,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Money
-from servicedomain.orders._checks import (
-    first_duplicate,
-    require_enum,
-    require_instance,
-    v_bool,
-    v_line_number,
-    v_optional_id,
-    v_str,
-)
 from servicedomain.orders._lines import (
     ServiceObject,
     ServiceTask,

@@ -7,9 +7,9 @@ from typing import Any, cast
 
 import attrs
 
+from servicedomain._checks import require_tuple_of, v_id, v_optional_id, v_str
 from servicedomain.agreements._lines import AgreementLine, check_line_set
 from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.orders._checks import require_tuple_of, v_id, v_optional_id, v_str
 from servicedomain.orders._lines import ServiceObject, ServiceTask
 
 _GROUP_KEYS = ("id", "description", "parent")

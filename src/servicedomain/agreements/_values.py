@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import attrs
 
+from servicedomain._checks import require_enum, v_id, v_optional_id, v_str
 from servicedomain.errors import (
     InvalidInputError,
     InvalidPeriodError,
@@ -16,7 +17,6 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
-from servicedomain.orders._checks import require_enum, v_id, v_optional_id, v_str
 from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
 
 MIN_ORDINAL: Final = date.min.toordinal()

@@ -25,6 +25,15 @@ from typing import Any, Final
 import attrs
 
 from servicedomain import _trusted
+from servicedomain._checks import (
+    require_enum,
+    require_id,
+    require_instance,
+    require_int,
+    v_id,
+    v_optional_date,
+    v_str,
+)
 from servicedomain.billing._checks import require_money, v_count, v_enum, v_money
 from servicedomain.errors import (
     BillingRuleError,
@@ -38,15 +47,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money, allocate
-from servicedomain.orders._checks import (
-    require_enum,
-    require_id,
-    require_instance,
-    require_int,
-    v_id,
-    v_optional_date,
-    v_str,
-)
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, YEARLY, DateRange, PeriodCode, Schedule
 
 __all__ = [

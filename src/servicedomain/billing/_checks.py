@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 import attrs
 
+from servicedomain._checks import require_enum, require_int
 from servicedomain.errors import InvalidAmountError, TypeMismatchError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
-from servicedomain.orders._checks import require_enum, require_int
 from servicedomain.periods import DateRange, PeriodCode
 
 __all__ = [

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import attrs
 
+from servicedomain._checks import v_id
 from servicedomain.billing._checks import (
     v_count,
     v_date,
@@ -42,7 +43,6 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import v_id
 from servicedomain.periods import DateRange
 
 __all__ = ["FeeKey", "FeeKind", "FeeTransaction", "latest_end", "new_fees"]

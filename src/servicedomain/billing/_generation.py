@@ -37,6 +37,7 @@ from datetime import date
 from decimal import Decimal
 
 from servicedomain import _trusted
+from servicedomain._checks import require_enum
 from servicedomain.billing._adjustments import (
     DayState,
     _at_most,
@@ -57,7 +58,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Money
-from servicedomain.orders._checks import require_enum
 from servicedomain.periods import DateRange
 
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]

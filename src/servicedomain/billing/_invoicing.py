@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from servicedomain import _trusted
+from servicedomain._checks import v_id, v_line_number, v_optional_id, v_str
 from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
@@ -38,7 +39,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import v_id, v_line_number, v_optional_id, v_str
 
 if TYPE_CHECKING:
     from servicedomain.orders import JournalEntry

@@ -24,6 +24,14 @@ from typing import Any, Final
 
 import attrs
 
+from servicedomain._checks import (
+    require_enum,
+    require_id,
+    v_bool,
+    v_id,
+    v_optional_id,
+    v_str,
+)
 from servicedomain.billing._accruals import (
     AccrualMethod,
     AccrualPolicy,
@@ -38,14 +46,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money, Rounding
-from servicedomain.orders._checks import (
-    require_enum,
-    require_id,
-    v_bool,
-    v_id,
-    v_optional_id,
-    v_str,
-)
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, PeriodCode
 
 __all__ = [

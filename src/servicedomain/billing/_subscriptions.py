@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from servicedomain._checks import v_bool, v_id, v_str
 from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._pricing import (
     IndexedPrice,
@@ -38,7 +39,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import v_bool, v_id, v_str
 from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
 
 __all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]

@@ -11,16 +11,7 @@ from typing import Any, Final, TypedDict
 
 import attrs
 
-from servicedomain._trusted import build
-from servicedomain.errors import (
-    CurrencyMismatchError,
-    InvalidInputError,
-    InvalidPriceError,
-    InvalidQuantityError,
-    TypeMismatchError,
-)
-from servicedomain.money import Currency, Money
-from servicedomain.orders._checks import (
+from servicedomain._checks import (
     require_enum,
     require_instance,
     require_int,
@@ -31,6 +22,15 @@ from servicedomain.orders._checks import (
     v_optional_id,
     v_str,
 )
+from servicedomain._trusted import build
+from servicedomain.errors import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    InvalidPriceError,
+    InvalidQuantityError,
+    TypeMismatchError,
+)
+from servicedomain.money import Currency, Money
 from servicedomain.periods import DateRange
 
 QUANTITY_PLACES: Final = 6

@@ -8,10 +8,10 @@ from typing import NamedTuple
 
 import attrs
 
+from servicedomain._checks import check_numbers, require_instance
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_instant
-from servicedomain.orders._checks import check_numbers, require_instance
 from servicedomain.orders._events import (
     LinesMoved,
     ServiceObjectRelated,

@@ -9,17 +9,7 @@ from typing import Any, TypeVar, Unpack
 
 import attrs
 
-from servicedomain._trusted import build
-from servicedomain.errors import (
-    InvalidInputError,
-    OrderRuleError,
-    ReasonRequiredError,
-    TypeMismatchError,
-    UnknownLineError,
-)
-from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
-from servicedomain.orders._checks import (
+from servicedomain._checks import (
     check_numbers,
     first_duplicate,
     merge_related,
@@ -36,6 +26,16 @@ from servicedomain.orders._checks import (
     v_optional_str,
     v_str,
 )
+from servicedomain._trusted import build
+from servicedomain.errors import (
+    InvalidInputError,
+    OrderRuleError,
+    ReasonRequiredError,
+    TypeMismatchError,
+    UnknownLineError,
+)
+from servicedomain.events import DomainEvent
+from servicedomain.instants import require_instant
 from servicedomain.orders._events import (
     CancelRevoked,
     LineAdded,

@@ -10,10 +10,7 @@ from typing import Any
 
 import attrs
 
-from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.instants import require_date
-from servicedomain.money import Money
-from servicedomain.orders._checks import (
+from servicedomain._checks import (
     require_enum,
     require_tuple_of,
     v_id,
@@ -21,6 +18,9 @@ from servicedomain.orders._checks import (
     v_optional_id,
     v_str,
 )
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.instants import require_date
+from servicedomain.money import Money
 from servicedomain.orders._lines import (
     LineStatus,
     ServiceOrderLine,

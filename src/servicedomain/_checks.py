@@ -1,4 +1,4 @@
-"""Argument checks shared by the service-order modules (private)."""
+"""Argument checks shared by the domain packages: orders, agreements, billing (private)."""
 
 from __future__ import annotations
 
