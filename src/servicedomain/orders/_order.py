@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar, Unpack
 
 import attrs
 
 from servicedomain._checks import (
-    check_numbers,
     first_duplicate,
     merge_related,
     require_enum,
-    require_id,
     require_instance,
     require_int,
     require_str,
@@ -43,15 +41,11 @@ from servicedomain.orders._events import (
     LineCancelRevoked,
     LineChanged,
     LineRemoved,
-    LinesPosted,
-    LinesSignedOff,
     ServiceObjectRelated,
     ServiceOrderCanceled,
     ServiceOrderCreated,
     ServiceOrderDeleted,
-    ServiceOrderSignedOff,
     ServiceTaskRelated,
-    SlaTimeRecorded,
     StageChanged,
 )
 from servicedomain.orders._lines import (
@@ -65,20 +59,14 @@ from servicedomain.orders._lines import (
     ServiceObject,
     ServiceOrderLine,
     ServiceTask,
-    TransactionType,
     roll_up,
 )
-from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
-from servicedomain.periods import DateRange
+from servicedomain.orders._order_sla import SlaRecording
+from servicedomain.orders._order_work import SignOffAndPosting
 from servicedomain.sla import (
     ServiceLevelAgreement,
     SlaEntry,
-    SlaMeasurement,
     SlaParameters,
-    SlaTarget,
-    clock_state,
-    measure,
-    require_reason,
 )
 from servicedomain.stages import (
     Action,
@@ -122,7 +110,7 @@ def _check_reason(reason: object) -> ReasonCode | None:
 
 
 @attrs.frozen(kw_only=True)
-class ServiceOrder:
+class ServiceOrder(SlaRecording, SignOffAndPosting):
     """A service order: one technician visit to a customer on a date, with its lines.
 
     An entity: a frozen snapshot with an ``id`` and a ``version``. Every operation
@@ -640,99 +628,6 @@ class ServiceOrder:
         changed = self._next(stage_id=to, reason_log=(*self.reason_log, *entries), sla_log=sla_log)
         return changed, (event,)
 
-    # ---------------------------------------------------------------------- SLA
-
-    def measure_sla(
-        self, sla: ServiceLevelAgreement, *, now: datetime, target: SlaTarget = SlaTarget.RESOLUTION
-    ) -> SlaMeasurement:
-        """The order's SLA figures at ``now``: a fold over its SLA time recording.
-
-        Changing the SLA or its calendar changes nothing stored: measuring again gives
-        the new figures. The order's priority picks the SLA's per-priority targets.
-        """
-        require_instance(sla, ServiceLevelAgreement, "sla")
-        return measure(sla, self.sla_log, now=now, target=target, priority=self.priority.value)
-
-    def start_sla(self, *, at: datetime) -> tuple[ServiceOrder, Events]:
-        """Start (or resume) the SLA clock by hand (AX *Start*).
-
-        Raises:
-            OrderRuleError: the order has no SLA (``order.no_sla``).
-            InvalidPauseError: the clock is already running, or the SLA was canceled.
-        """
-        return self._record_sla(SlaEntry.start(require_instant(at, "at")))
-
-    def stop_sla(
-        self,
-        *,
-        at: datetime,
-        reason: ReasonCode | None = None,
-        sla: ServiceLevelAgreement | None = None,
-        sla_parameters: SlaParameters | None = None,
-    ) -> tuple[ServiceOrder, Events]:
-        """Stop the SLA clock by hand (AX *Stop*), with an optional reason.
-
-        With ``sla`` and ``sla_parameters``, stopping an exceeded SLA needs a reason
-        when the parameters say so.
-
-        Raises:
-            OrderRuleError: the order has no SLA (``order.no_sla``).
-            InvalidPauseError: the clock is not running ("pausing twice").
-            ReasonRequiredError: the SLA parameters require a reason.
-        """
-        instant = require_instant(at, "at")
-        self._require_sla_reason(sla, sla_parameters, "stop", reason, instant)
-        return self._record_sla(SlaEntry.stop(instant, reason))
-
-    def cancel_sla(
-        self,
-        *,
-        at: datetime,
-        reason: ReasonCode | None = None,
-        sla_parameters: SlaParameters | None = None,
-    ) -> tuple[ServiceOrder, Events]:
-        """Cancel the SLA of this order (AX *Cancel*); nothing is recorded after it.
-
-        Raises:
-            OrderRuleError: the order has no SLA (``order.no_sla``).
-            InvalidPauseError: the SLA is already canceled.
-            ReasonRequiredError: *Reason code on canceling* is set and no reason is given.
-        """
-        instant = require_instant(at, "at")
-        if sla_parameters is not None:
-            require_instance(sla_parameters, SlaParameters, "sla_parameters")
-            if sla_parameters.reason_on_canceling and reason is None:
-                raise ReasonRequiredError(self.id, "sla.reason_on_canceling", "canceling the SLA")
-        return self._record_sla(SlaEntry.cancel(instant, reason))
-
-    def _record_sla(self, entry: SlaEntry) -> tuple[ServiceOrder, Events]:
-        if self.sla_id is None:
-            raise OrderRuleError(self.id, "order.no_sla", "the order has no SLA to record")
-        sla_log = (*self.sla_log, entry)
-        clock_state(sla_log)  # refuses a log that makes no sense (InvalidPauseError)
-        event = SlaTimeRecorded(
-            entity_id=self.id,
-            occurred_at=entry.at,
-            kind=entry.kind.value,
-            reason_code=None if entry.reason is None else entry.reason.code,
-        )
-        return self._next(sla_log=sla_log), (event,)
-
-    def _require_sla_reason(
-        self,
-        sla: ServiceLevelAgreement | None,
-        parameters: SlaParameters | None,
-        action: str,
-        reason: ReasonCode | None,
-        at: datetime,
-    ) -> None:
-        """Consult the SLA clock: refuse ``action`` without a reason when it is required."""
-        if sla is None or parameters is None or self.sla_id is None or not self.sla_log:
-            return
-        require_instance(parameters, SlaParameters, "sla_parameters")
-        measurement = self.measure_sla(sla, now=max(at, self.sla_log[-1].at))
-        require_reason(parameters, measurement, action=action, reason=reason, entity_id=self.id)
-
     # ------------------------------------------------------------------- cancel
 
     def cancel(
@@ -879,187 +774,6 @@ class ServiceOrder:
                 customer_id=self.customer_id,
                 agreement_id=self.agreement_id,
             ),
-        )
-
-    # ----------------------------------------------------------------- sign-off
-
-    def sign_off(
-        self,
-        *,
-        at: datetime,
-        numbers: Collection[int] | None = None,
-        reason: ReasonCode | None = None,
-        sla: ServiceLevelAgreement | None = None,
-        sla_parameters: SlaParameters | None = None,
-    ) -> tuple[ServiceOrder, Events]:
-        """Sign off lines, and the order once all its work is signed off or posted.
-
-        ``numbers`` defaults to every Created line. Lines already signed off stay as
-        they are. A posted line never changes, so it is not signed off afterwards
-        (sign lines off before posting them, or post with ``require_sign_off=False``);
-        it counts as done for the header. The header is signed off
-        (``signed_off_at = at``) when the order has at least one line that is not
-        canceled and every Created line is signed off; a header signed off stays
-        signed off. No stage rule is needed.
-
-        Raises:
-            UnknownLineError: a number is not on the order.
-            OrderRuleError: a named line is canceled (``line.canceled``) or posted and
-                not signed off (``line.posted``), or ``numbers`` is omitted and the
-                order has no line that is not canceled (``order.nothing_to_sign_off``).
-            InvalidInputError: ``numbers`` is empty or names a line twice.
-        """
-        instant = require_instant(at, "at")
-        self._require_sla_reason(sla, sla_parameters, "sign_off", reason, instant)
-        if numbers is None:
-            if all(line.status is LineStatus.CANCELED for line in self.lines):
-                raise OrderRuleError(
-                    self.id,
-                    "order.nothing_to_sign_off",
-                    "the order has no Created or Posted line to sign off",
-                )
-            targets = tuple(line.number for line in self.lines if line.status is LineStatus.CREATED)
-        else:
-            targets = check_numbers(numbers)
-            for number in targets:
-                line = self.lines[self._index(number)]
-                if line.status is LineStatus.CANCELED:
-                    raise OrderRuleError(
-                        self.id,
-                        "line.canceled",
-                        f"line {number} is canceled; a canceled line is not signed off",
-                    )
-                if line.status is LineStatus.POSTED and not line.signed_off:
-                    raise OrderRuleError(
-                        self.id,
-                        "line.posted",
-                        f"line {number} is posted; a posted line never changes",
-                    )
-        wanted = set(targets)
-        newly = tuple(
-            line.number for line in self.lines if line.number in wanted and not line.signed_off
-        )
-        lines = tuple(
-            attrs.evolve(line, signed_off=True) if line.number in newly else line
-            for line in self.lines
-        )
-        open_lines = [line for line in lines if line.status is not LineStatus.CANCELED]
-        header_now = (
-            not self.signed_off
-            and bool(open_lines)
-            and all(li.signed_off for li in open_lines if li.status is LineStatus.CREATED)
-        )
-        events: list[DomainEvent] = []
-        if newly:
-            events.append(
-                LinesSignedOff(entity_id=self.id, occurred_at=instant, line_numbers=newly)
-            )
-        if header_now:
-            events.append(ServiceOrderSignedOff(entity_id=self.id, occurred_at=instant))
-        if not events:
-            return self, ()
-        order = self._next(
-            lines=lines,
-            signed_off=self.signed_off or header_now,
-            signed_off_at=instant if header_now else self.signed_off_at,
-        )
-        return order, tuple(events)
-
-    # ------------------------------------------------------------------ posting
-
-    def plan_posting(
-        self,
-        graph: StageGraph,
-        *,
-        period: DateRange,
-        types: Collection[TransactionType],
-        require_sign_off: bool = True,
-    ) -> PostingPlan:
-        """What posting this order for ``period`` and ``types`` would post (pure).
-
-        A line is posted when it is Created, its type is selected, its transaction
-        date lies in the half-open ``period``, and (unless ``require_sign_off`` is
-        False) it is signed off. Every other line is listed in ``skipped`` with the
-        first reason that applies, in this order: already posted, canceled, type not
-        selected, no transaction date, not in the date range, not signed off.
-
-        Raises:
-            StageRuleError: the stage does not allow post (rule ``stage.may_post``).
-            InvalidInputError: ``types`` is empty (the field is ``"types"``).
-            TypeMismatchError: ``period`` is not a DateRange, or an item of ``types`` is
-                not a TransactionType.
-        """
-        require_instance(period, DateRange, "period")
-        selected = check_types(types)
-        if not isinstance(require_sign_off, bool):
-            raise TypeMismatchError("require_sign_off", require_sign_off, "expected a bool")
-        self._require(graph, Action.POST)
-        entries: list[JournalEntry] = []
-        skipped: list[tuple[int, str]] = []
-        for line in self.lines:
-            why = skip_reason(line, period, selected, require_sign_off)
-            if why is None:
-                entries.append(
-                    JournalEntry.for_line(
-                        line,
-                        order_id=self.id,
-                        customer_id=self.customer_id,
-                        project_id=self.project_id,
-                        agreement_id=self.agreement_id,
-                    )
-                )
-            else:
-                skipped.append((line.number, why))
-        return PostingPlan(order_id=self.id, entries=tuple(entries), skipped=tuple(skipped))
-
-    def mark_posted(
-        self, transaction_ids: Mapping[int, str], *, at: datetime
-    ) -> tuple[ServiceOrder, Events]:
-        """Record that lines were posted: each becomes Posted with its journal transaction.
-
-        An empty mapping posts nothing and returns ``(self, ())``, so posting an order
-        again once everything is posted changes nothing.
-
-        Raises:
-            UnknownLineError: a number is not on the order.
-            OrderRuleError: a line is already posted (``line.posted``: a line is never
-                posted twice) or canceled (``line.canceled``).
-            TypeMismatchError: not a mapping of int to str.
-            InvalidInputError: an empty transaction id.
-        """
-        instant = require_instant(at, "at")
-        if not isinstance(transaction_ids, Mapping):
-            raise TypeMismatchError(
-                "transaction_ids", transaction_ids, "expected a mapping of line number to id"
-            )
-        if not transaction_ids:
-            return self, ()
-        pairs: list[tuple[int, str]] = []
-        for number, transaction_id in transaction_ids.items():
-            field = f"transaction_ids[{number!r}]"
-            require_int(number, field, minimum=1)
-            pairs.append((number, require_id(transaction_id, field)))
-        pairs.sort()
-        lines = list(self.lines)
-        for number, transaction_id in pairs:
-            index = self._index(number)
-            line = lines[index]
-            if line.status is LineStatus.POSTED:
-                raise OrderRuleError(
-                    self.id,
-                    "line.posted",
-                    f"line {number} is already posted as {line.journal_transaction_id!r}; "
-                    "a line is never posted twice",
-                )
-            if line.status is LineStatus.CANCELED:
-                raise OrderRuleError(
-                    self.id, "line.canceled", f"line {number} is canceled; it is not posted"
-                )
-            lines[index] = attrs.evolve(
-                line, status=LineStatus.POSTED, journal_transaction_id=transaction_id
-            )
-        return self._next(lines=tuple(lines)), (
-            LinesPosted(entity_id=self.id, occurred_at=instant, transaction_ids=tuple(pairs)),
         )
 
 
