@@ -1,0 +1,358 @@
+"""Schedules: numbered periods from an anchor, anchored or calendar-aligned."""
+
+from __future__ import annotations
+
+import enum
+from calendar import isleap
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from servicedomain.errors import InvalidPeriodError, InvalidScheduleError
+from servicedomain.instants import require_date
+from servicedomain.periods._codes import (  # the doctests name the codes
+    MONTHLY,  # noqa: F401
+    QUARTERLY,  # noqa: F401
+    WEEKLY,  # noqa: F401
+    YEARLY,  # noqa: F401
+    PeriodCode,
+)
+from servicedomain.periods._ranges import (
+    _ISO_DATE,
+    _MONTH_DAYS,
+    DateRange,
+    _check_date_field,
+    _require_int,
+    _require_range,
+)
+
+__all__ = [
+    "Alignment",
+    "Schedule",
+]
+
+# --------------------------------------------------------------------------- Schedule
+
+
+class Alignment(enum.Enum):
+    """Where a :class:`Schedule`'s periods start.
+
+    ``ANCHORED``: on the anchor and every step from it. ``CALENDAR``: on calendar
+    boundaries (the 1st of a month, quarter, half-year or year; an ISO week's Monday),
+    after a first stub period when the anchor is not on one.
+    """
+
+    ANCHORED = "anchored"
+    CALENDAR = "calendar"
+
+
+def _check_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, PeriodCode):
+        raise InvalidScheduleError(
+            "code", value, "expected a PeriodCode; use PeriodCode.parse('P1M') for text"
+        )
+
+
+def _check_alignment(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Alignment):
+        raise InvalidScheduleError(
+            "alignment", value, "expected an Alignment member, e.g. Alignment.CALENDAR"
+        )
+
+
+def _has_calendar_boundaries(code: PeriodCode) -> bool:
+    """True when the code's periods can start on calendar boundaries."""
+    if code.is_month_based:
+        return 12 % code.months == 0
+    return code.days in (1, 7)
+
+
+def _first_calendar_boundary(code: PeriodCode, anchor: date) -> date:
+    """The first calendar boundary of ``code`` on or after ``anchor``."""
+    if code.is_month_based:
+        index = anchor.year * 12 + anchor.month - 1
+        if anchor.day == 1 and index % code.months == 0:
+            return anchor
+        year, month0 = divmod((index // code.months + 1) * code.months, 12)
+        return date(year, month0 + 1, 1)
+    return anchor + timedelta(days=-anchor.weekday() % code.days)
+
+
+@attrs.frozen
+class Schedule:
+    """Numbered periods of one length from an anchor date; period 0 starts on the anchor.
+
+    * ``ANCHORED``: period *k* is ``[code.step(anchor, k), code.step(anchor, k + 1))``,
+      each boundary computed from the anchor (Jan 31 monthly: Feb 29, Mar 31, Apr 30).
+    * ``CALENDAR``: periods start on calendar boundaries: the 1st of months aligned
+      to January (quarters Jan/Apr/Jul/Oct, half-years Jan/Jul, years Jan 1), ISO
+      weeks on Mondays, days trivially. When the anchor is not on a boundary, period 0
+      is the stub ``[anchor, next boundary)``. Only codes whose length divides a year
+      of months (1, 2, 3, 4, 6, 12) or that are one week or one day can align.
+
+    Periods are contiguous: ``period(k).end == period(k + 1).start``.
+
+    Args:
+        code: the length of a period.
+        anchor: the first day of period 0.
+        alignment: anchored (the default) or calendar.
+
+    Raises:
+        InvalidScheduleError: ``code`` is not a PeriodCode, ``alignment`` is not an
+            Alignment, or the code has no calendar boundaries (5 months, 2 weeks).
+        TypeMismatchError: ``anchor`` is not a date, or is a datetime.
+
+    >>> quarters = Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR)
+    >>> print(quarters.period(0), quarters.period(1), quarters.index_of(date(2024, 8, 1)))
+    [2024-02-15, 2024-04-01) [2024-04-01, 2024-07-01) 2
+    """
+
+    code: PeriodCode = attrs.field(validator=_check_code)
+    anchor: date = attrs.field(validator=_check_date_field)
+    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_check_alignment)
+    # The periods after the stub are code.step(_grid, j); period k is step j = k - _offset.
+    _grid: date = attrs.field(init=False, eq=False, repr=False)
+    _offset: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        grid = self.anchor
+        if self.alignment is Alignment.CALENDAR:
+            if not _has_calendar_boundaries(self.code):
+                raise InvalidScheduleError(
+                    "alignment",
+                    self.alignment,
+                    f"{self.code} has no calendar boundaries; calendar alignment needs "
+                    "1, 2, 3, 4, 6 or 12 months, one week or one day",
+                )
+            try:
+                grid = _first_calendar_boundary(self.code, self.anchor)
+            except (ValueError, OverflowError):
+                raise InvalidScheduleError(
+                    "anchor", self.anchor, f"the first {self.code} period ends after year 9999"
+                ) from None
+        object.__setattr__(self, "_grid", grid)
+        object.__setattr__(self, "_offset", 0 if grid == self.anchor else 1)
+
+    def _boundary(self, k: int) -> date:
+        """The start of period ``k`` (k >= 0), or the end of period ``k - 1``."""
+        if k == 0:
+            return self.anchor
+        return self.code._step(self._grid, k - self._offset)
+
+    def period(self, k: int) -> DateRange:
+        """Period number ``k``, counted from 0.
+
+        Raises:
+            TypeMismatchError: ``k`` is not an int.
+            InvalidScheduleError: ``k`` is negative, or the period ends after year 9999.
+
+        >>> print(Schedule(YEARLY, date(2024, 2, 29)).period(3))
+        [2027-02-28, 2028-02-29)
+        """
+        index = _require_int(k, "k")
+        if index < 0:
+            raise InvalidScheduleError("k", k, "period numbers start at 0")
+        try:
+            return DateRange._trusted(self._boundary(index), self._boundary(index + 1))
+        except InvalidScheduleError:
+            raise InvalidScheduleError(
+                "k", k, f"period {k} of this schedule ends after year 9999"
+            ) from None
+
+    def index_of(self, day: date) -> int:
+        """The number of the period that contains ``day``, computed without a loop.
+
+        The index is estimated from the difference in months (or days) between ``day``
+        and the first aligned boundary, then corrected once for a clamped month end.
+
+        Raises:
+            TypeMismatchError: ``day`` is not a date.
+            InvalidPeriodError: ``day`` is before the anchor.
+
+        >>> Schedule(MONTHLY, date(2024, 1, 31)).index_of(date(2024, 2, 29))
+        1
+        """
+        checked = require_date(day, "day")
+        if checked < self.anchor:
+            raise InvalidPeriodError("day", checked, f"before the schedule's anchor {self.anchor}")
+        grid = self._grid
+        if checked < grid:
+            return 0
+        code = self.code
+        if code.is_month_based:
+            elapsed = (checked.year - grid.year) * 12 + checked.month - grid.month
+            j = elapsed // code.months
+            if code._step(grid, j) > checked:
+                j -= 1
+        else:
+            j = (checked - grid).days // code.days
+        return j + self._offset
+
+    def period_containing(self, day: date) -> DateRange:
+        """The period that contains ``day``.
+
+        Raises:
+            TypeMismatchError: ``day`` is not a date.
+            InvalidPeriodError: ``day`` is before the anchor.
+
+        >>> print(Schedule(WEEKLY, date(2024, 1, 3), Alignment.CALENDAR).period_containing(
+        ...     date(2024, 1, 10)))
+        [2024-01-08, 2024-01-15)
+        """
+        return self.period(self.index_of(day))
+
+    def is_boundary(self, day: date) -> bool:
+        """True when a period starts on ``day`` (a day before the anchor is never one).
+
+        >>> Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR).is_boundary(
+        ...     date(2024, 4, 1))
+        True
+        """
+        checked = require_date(day, "day")
+        if checked < self.anchor:
+            return False
+        return self._boundary(self.index_of(checked)) == checked
+
+    def periods(self, within: DateRange) -> Iterator[DateRange]:
+        """Every period that shares a day with ``within``, in order and whole (not clipped).
+
+        Starts at the period containing ``within.start`` (or period 0 when ``within``
+        starts before the anchor), without walking the earlier periods.
+
+        Raises:
+            TypeMismatchError: ``within`` is not a DateRange.
+
+        >>> months = Schedule(MONTHLY, date(2024, 1, 15))
+        >>> print(*months.periods(DateRange(date(2024, 2, 1), date(2024, 3, 20))), sep=" ")
+        [2024-01-15, 2024-02-15) [2024-02-15, 2024-03-15) [2024-03-15, 2024-04-15)
+        """
+        checked = _require_range(within, "within")
+        return self._periods(checked)
+
+    def _periods(self, within: DateRange) -> Iterator[DateRange]:
+        if within.end <= self.anchor:
+            return
+        k = self.index_of(max(within.start, self.anchor))
+        start = self._boundary(k)
+        while start < within.end:
+            end = self._boundary(k + 1)
+            yield DateRange._trusted(start, end)
+            k, start = k + 1, end
+
+    def _boundaries(self, within: DateRange) -> list[date]:
+        """The boundaries of :meth:`periods` (``within``), as one list of dates.
+
+        ``[b0, b1, ..., bn]``: the periods are ``[b0, b1)``, ..., ``[bn-1, bn)``. The
+        hot path of fee generation: the boundaries are computed from the grid in one
+        loop, with no generator and no range objects.
+        """
+        if within.end <= self.anchor:
+            return []
+        k = self.index_of(max(within.start, self.anchor))
+        first = self._boundary(k)
+        bounds = [first]
+        months = self.code._months
+        end = within.end
+        if months and k >= self._offset:
+            grid, anchor_day = self._grid, self._grid.day
+            year0, month0 = grid.year, grid.month - 1
+            j = k - self._offset
+            boundary = first
+            try:
+                while boundary < end:
+                    j += 1
+                    year, month_index = divmod(year0 * 12 + month0 + j * months, 12)
+                    day = anchor_day
+                    if day > 28:
+                        last = _MONTH_DAYS[month_index]
+                        if month_index == 1 and isleap(year):
+                            last = 29
+                        day = min(day, last)
+                    boundary = date(year, month_index + 1, day)
+                    bounds.append(boundary)
+            except (ValueError, OverflowError):
+                raise InvalidScheduleError(
+                    "within", within, "a period of this schedule ends after year 9999"
+                ) from None
+            return bounds
+        boundary = first
+        while boundary < end:
+            k += 1
+            boundary = self._boundary(k)
+            bounds.append(boundary)
+        return bounds
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Schedule:
+        """Build from a dict such as JSON or TOML gives.
+
+        Keys: ``code`` (an ISO-8601 period code, e.g. ``"P1M"``), ``anchor`` (an ISO
+        date ``"YYYY-MM-DD"``, or a ``date`` as TOML gives), and the optional
+        ``alignment`` (``"anchored"``, the default, or ``"calendar"``). Other keys are
+        refused, so a typo is not silently ignored.
+
+        Raises:
+            InvalidScheduleError: naming the missing, unknown or bad key.
+
+        >>> schedule = Schedule.from_dict({"code": "P3M", "anchor": "2024-01-31"})
+        >>> print(schedule.period(1))
+        [2024-04-30, 2024-07-31)
+        >>> schedule.to_dict()
+        {'code': 'P3M', 'anchor': '2024-01-31', 'alignment': 'anchored'}
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidScheduleError("data", data, "expected a mapping of code/anchor/alignment")
+        for key in data:
+            if key not in ("code", "anchor", "alignment"):
+                raise InvalidScheduleError(
+                    str(key), data[key], "unknown key; expected code, anchor, alignment"
+                )
+        for key in ("code", "anchor"):
+            if key not in data:
+                raise InvalidScheduleError(key, None, "this key is required")
+        return cls(
+            _code_from(data["code"]),
+            _anchor_from(data["anchor"]),
+            _alignment_from(data.get("alignment", Alignment.ANCHORED.value)),
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        """The schedule as plain strings; :meth:`from_dict` reads it back."""
+        return {
+            "code": self.code.iso,
+            "anchor": self.anchor.isoformat(),
+            "alignment": self.alignment.value,
+        }
+
+
+def _code_from(value: object) -> PeriodCode:
+    if isinstance(value, PeriodCode):
+        return value
+    if not isinstance(value, str):
+        raise InvalidScheduleError("code", value, "expected an ISO-8601 period code like 'P1M'")
+    try:
+        return PeriodCode.parse(value)
+    except InvalidScheduleError as error:
+        raise InvalidScheduleError("code", value, error.reason) from None
+
+
+def _anchor_from(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
+        raise InvalidScheduleError("anchor", value, "expected an ISO date such as '2024-01-31'")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidScheduleError("anchor", value, "no such date in the calendar") from None
+
+
+def _alignment_from(value: object) -> Alignment:
+    if isinstance(value, Alignment):
+        return value
+    for alignment in Alignment:
+        if value == alignment.value:
+            return alignment
+    raise InvalidScheduleError("alignment", value, "expected 'anchored' or 'calendar'")
