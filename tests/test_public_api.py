@@ -45,6 +45,20 @@ def test_import_servicedomain_imports_no_adapter_and_no_testing_kit() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_law_checks_import_without_pytest_or_hypothesis() -> None:
+    # A host may run servicedomain.testing.invariants in production code, where neither
+    # test tool is installed: block both and the checks must still import and run.
+    code = (
+        "import sys; sys.modules['pytest'] = None; sys.modules['hypothesis'] = None; "
+        "from servicedomain.testing.invariants import check_fee_laws; "
+        "print(check_fee_laws.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "check_fee_laws"
+
+
 def test_every_submodule_all_imports() -> None:
     for module_name in (
         "errors",

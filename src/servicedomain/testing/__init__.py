@@ -1,15 +1,24 @@
 """Tools for testing code built on servicedomain (the ``[testing]`` extra).
 
 * :mod:`servicedomain.testing.strategies`: Hypothesis strategies for the library's values.
-* :mod:`servicedomain.testing.contracts`: pytest suites that prove a port adapter right.
+* :mod:`servicedomain.testing.contracts` and :mod:`servicedomain.testing.billing_contracts`:
+  pytest suites that prove a port adapter right.
+* :mod:`servicedomain.testing.invariants`: the billing laws as plain checks; they need
+  neither Hypothesis nor pytest, so a host may run them in production code too.
 
-``import servicedomain`` never imports this package; it needs Hypothesis and pytest.
+``import servicedomain`` never imports this package. The strategies need Hypothesis and
+the contract suites need pytest (both in the ``[testing]`` extra).
 """
 
 from __future__ import annotations
 
-import pytest
-
-# The contract suites use plain asserts; let pytest rewrite them for readable failures
-# in the host's test run, as it does for the host's own test modules.
-pytest.register_assert_rewrite("servicedomain.testing.contracts")
+try:
+    import pytest
+except ImportError:  # pragma: no cover - exercised in a subprocess without pytest
+    pass
+else:
+    # The contract suites use plain asserts; let pytest rewrite them for readable
+    # failures in the host's test run, as it does for the host's own test modules.
+    pytest.register_assert_rewrite(
+        "servicedomain.testing.contracts", "servicedomain.testing.billing_contracts"
+    )
