@@ -32,7 +32,16 @@ from servicedomain.billing._proration import prorate_units
 from servicedomain.money import Money
 from servicedomain.periods import DateRange
 
-__all__ = ["DayState", "Stretch", "adjust", "billed_days", "next_revision"]
+__all__ = [
+    "DayState",
+    "Stretch",
+    "adjust",
+    "billed_days",
+    "credit_within",
+    "make_adjustment",
+    "net_units",
+    "next_revision",
+]
 
 _build_fee = _trusted._builder(FeeTransaction)
 
@@ -154,7 +163,7 @@ def adjust(
     stretches = billed_days(charge, adjustments)
     revision = next_revision(adjustments)
     made: list[FeeTransaction] = []
-    net = charge.amount.minor_units + sum(fee.amount.minor_units for fee in adjustments)
+    net = net_units(charge, adjustments)
     for stretch in _cut(stretches, change_dates):
         if stretch.state is not DayState.BILLED or stretch.start >= served_end:
             continue
@@ -173,7 +182,7 @@ def adjust(
             continue
         piece = DateRange._trusted(max(stretch.start, served_end), stretch.end)
         units = prorate_units(stretch.price.minor_units, piece, period)
-        units = _at_most(units, net)
+        units = credit_within(units, net)
         made.append(
             make_adjustment(charge, FeeKind.CANCELLATION, piece, stretch.price, -units, revision)
         )
@@ -182,7 +191,12 @@ def adjust(
     return made
 
 
-def _at_most(credit: int, remaining: int) -> int:
+def net_units(charge: FeeTransaction, adjustments: Iterable[FeeTransaction]) -> int:
+    """What ``charge`` still bills after its ``adjustments``, in minor units."""
+    return charge.amount.minor_units + sum(fee.amount.minor_units for fee in adjustments)
+
+
+def credit_within(credit: int, remaining: int) -> int:
     """A credit never takes a charge past zero (never more than can be credited)."""
     if remaining >= 0:
         return max(0, min(credit, remaining))

@@ -40,10 +40,11 @@ from servicedomain import _trusted
 from servicedomain._checks import require_enum
 from servicedomain.billing._adjustments import (
     DayState,
-    _at_most,
     adjust,
     billed_days,
+    credit_within,
     make_adjustment,
+    net_units,
     next_revision,
 )
 from servicedomain.billing._fees import FeeKind, FeeTransaction
@@ -575,8 +576,7 @@ def reduce_days(
     total = charge.period.days
     units = charge.amount.minor_units
     removed_units = _share_units(units, before + count, total) - _share_units(units, before, total)
-    remaining = units + sum(fee.amount.minor_units for fee in adjustments)
-    removed_units = _at_most(removed_units + repriced, remaining)
+    removed_units = credit_within(removed_units + repriced, net_units(charge, adjustments))
     return make_adjustment(
         charge,
         FeeKind.REDUCTION_DAYS,
