@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 import pytest
@@ -123,16 +124,12 @@ def history() -> History:
     return History((*first, *later), tuple(documents), items, tuple(periods))
 
 
-def forced(document: Invoice, **fields: object) -> Invoice:
-    """A copy of ``document`` with fields set past the validators (a corrupt record)."""
-    copy = attrs.evolve(document)
-    for name, value in fields.items():
-        object.__setattr__(copy, name, value)
-    return copy
+RecordT = TypeVar("RecordT", Invoice, InvoiceLine)
 
 
-def forced_line(line: InvoiceLine, **fields: object) -> InvoiceLine:
-    copy = attrs.evolve(line)
+def forced(record: RecordT, **fields: object) -> RecordT:
+    """A copy of ``record`` with fields set past the validators (a corrupt record)."""
+    copy = attrs.evolve(record)
     for name, value in fields.items():
         object.__setattr__(copy, name, value)
     return copy
@@ -160,7 +157,7 @@ def test_M7_an_unrounded_line_is_named() -> None:
     h = history()
     unrounded = Money(Decimal("0.10"), "EUR") * Decimal("0.125")
     assert not unrounded.is_rounded
-    lines = (forced_line(h.invoice.lines[0], amount=unrounded), *h.invoice.lines[1:])
+    lines = (forced(h.invoice.lines[0], amount=unrounded), *h.invoice.lines[1:])
     violation = violated("M7", check_invoice_totals, [forced(h.invoice, lines=lines)])
     assert "INV-1 line 0" in violation.detail
     assert "not rounded" in violation.detail
@@ -168,7 +165,7 @@ def test_M7_an_unrounded_line_is_named() -> None:
 
 def test_M7_a_line_in_another_currency_is_named() -> None:
     h = history()
-    usd = forced_line(h.invoice.lines[1], amount=Money(1, "USD"))
+    usd = forced(h.invoice.lines[1], amount=Money(1, "USD"))
     violation = violated(
         "M7", check_invoice_totals, [forced(h.invoice, lines=(h.invoice.lines[0], usd))]
     )
@@ -233,7 +230,7 @@ def test_I1_a_source_twice_on_one_invoice_is_named() -> None:
 
 def test_I1_an_invoice_in_two_currencies_is_named() -> None:
     h = history()
-    jpy = forced_line(h.invoice.lines[1], amount=Money(500, "JPY"))
+    jpy = forced(h.invoice.lines[1], amount=Money(500, "JPY"))
     violation = violated(
         "I1", check_invoiced_once, [forced(h.invoice, lines=(h.invoice.lines[0], jpy))]
     )

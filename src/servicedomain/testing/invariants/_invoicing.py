@@ -42,10 +42,6 @@ def _line_label(document: Invoice, position: int, line: InvoiceLine) -> str:
     return f"{document.id} line {position} ({line.source_id})"
 
 
-def _is_rounded(money: Money) -> bool:
-    return money.amount.as_tuple().exponent == money.currency.exponent
-
-
 def _bills_exactly(line: InvoiceLine, fee: FeeTransaction) -> bool:
     """Whether ``line`` bills ``fee`` as is: quantity 1 at the fee's amount."""
     return line.quantity == 1 and line.unit_price == fee.amount == line.amount
@@ -94,7 +90,7 @@ def check_invoice_totals(
                 raise LawViolation(
                     "M7", f"{label} is in {amount.currency.code}, the document in {currency.code}"
                 )
-            if not _is_rounded(amount):
+            if not amount.is_rounded:
                 raise LawViolation(
                     "M7",
                     f"{label} amount {amount.amount!r} is not rounded to the "
@@ -111,7 +107,7 @@ def check_invoice_totals(
                     [fee],
                 )
         total = document.total
-        if total.currency != currency or not _is_rounded(total) or total.minor_units != units:
+        if total.currency != currency or not total.is_rounded or total.minor_units != units:
             exact = Money.from_minor_units(units, currency)
             raise LawViolation(
                 "M7", f"{document.id} has the total {total!r}; its lines sum to {exact!r}"
@@ -136,15 +132,12 @@ def check_invoiced_once(documents: Iterable[Invoice]) -> None:
                     f"{_line_label(document, position, line)} is in "
                     f"{line.amount.currency.code}, the invoice in {document.currency.code}",
                 )
-            first = on.setdefault(line.source_id, document.id)
-            if first != document.id or line.source_id in _earlier(document, position):
+            first = on.get(line.source_id)
+            if first is not None:  # on another invoice, or on this one's earlier line
                 raise LawViolation(
                     "I1", f"{line.source_id} is invoiced twice: on {first} and on {document.id}"
                 )
-
-
-def _earlier(document: Invoice, position: int) -> set[str]:
-    return {line.source_id for line in document.lines[:position]}
+            on[line.source_id] = document.id
 
 
 def _invoiced_lines(documents: Sequence[Invoice]) -> dict[tuple[str, str], InvoiceLine]:
