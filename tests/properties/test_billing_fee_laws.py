@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, find, given, settings
 from hypothesis import strategies as st
 
 from servicedomain.billing import (
@@ -35,6 +35,7 @@ from servicedomain.errors import IdempotencyConflictError
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, QUARTERLY, YEARLY, Alignment, DateRange, PeriodCode
 from servicedomain.testing.billing_strategies import (
+    anchor_dates,
     billing_histories,
     cancellation_dates,
     price_change_histories,
@@ -502,3 +503,18 @@ def test_M5_strategy_prices_are_exact(kwd: Money, jpy: Money) -> None:
         assert price.is_rounded
         assert price.amount >= 0
         check_split_additivity(price, january, [date(2024, 1, 2)])
+
+
+@given(st.dates(date(2000, 1, 1), date(2100, 1, 1)), st.integers(0, 60), st.data())
+def test_anchor_dates_stay_within_any_window_even_a_short_one(
+    low: date, days: int, data: st.DataObject
+) -> None:
+    high = low + timedelta(days=days)
+    drawn = data.draw(anchor_dates(min_value=low, max_value=high))
+    assert low <= drawn <= high
+
+
+@pytest.mark.parametrize("trap", [date(2024, 2, 29), date(2024, 3, 1), date(2024, 1, 31)])
+def test_anchor_dates_reach_the_traps_of_a_short_window(trap: date) -> None:
+    window = anchor_dates(min_value=date(2024, 1, 20), max_value=date(2024, 3, 10))
+    assert find(window, lambda day: day == trap) == trap

@@ -101,7 +101,11 @@ from servicedomain.services import (
     generate_subscription_fees,
     invoice_customers,
 )
-from servicedomain.testing.billing_strategies import subscription_prices, subscriptions
+from servicedomain.testing.billing_strategies import (
+    anchor_dates,
+    subscription_prices,
+    subscriptions,
+)
 from servicedomain.testing.invariants import (
     LawViolation,
     billing_horizon,
@@ -184,6 +188,7 @@ P-2, categories FEE, SubCat1 and SubCat2, ids S-1, S-2, ...).
 _MANUAL_FIRST = "accrual.reverse_manually_first"
 _NOTHING_LEFT = "credit.at_most_invoiced"
 _DAY = timedelta(days=1)
+_START_WINDOW = timedelta(days=45)  # new subscriptions start this close to today
 
 
 def billing_machine_settings(**changes: Any) -> hypothesis.settings:
@@ -229,20 +234,6 @@ def run_billing_machine(
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _start_dates(today: date, days: int) -> st.SearchStrategy[date]:
-    """Days within ``days`` of ``today``, with month ends (28-31) and 1sts weighted up."""
-    low, high = today - timedelta(days=days), today + timedelta(days=days)
-    traps: list[date] = []
-    year, month = low.year, low.month
-    while date(year, month, 1) <= high:
-        last = calendar.monthrange(year, month)[1]
-        traps += [date(year, month, day) for day in (1, *range(28, last + 1))]
-        year, month = _next_month(year, month)
-    near = [day for day in traps if low <= day <= high]
-    offsets = st.integers(-days, days).map(lambda offset: today + timedelta(days=offset))
-    return offsets | st.sampled_from(near) if near else offsets
 
 
 class _RecordingJournal:
@@ -314,12 +305,15 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         included). Default:
         :func:`~servicedomain.testing.billing_strategies.subscriptions` with the
         group's period, any timing, alignment and price basis, the class's currencies
-        and customers, and a start within 45 days of ``today`` (month ends weighted up).
+        and customers, and a start within 45 days of ``today`` from
+        :func:`~servicedomain.testing.billing_strategies.anchor_dates` (month ends, Feb 29
+        and 1sts weighted up).
         """
+        starts = anchor_dates(min_value=today - _START_WINDOW, max_value=today + _START_WINDOW)
         drawn = subscriptions(
             currencies=self.currencies,
             periods=(group.invoicing_period,),
-            start_dates=_start_dates(today, 45),
+            start_dates=starts,
             max_price=Decimal(5_000),
         )
         return st.tuples(drawn, st.sampled_from(self.customers)).map(

@@ -20,6 +20,7 @@ on what they draw stays fast whatever the period code.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -75,27 +76,26 @@ _ONE_DAY: Final = timedelta(days=1)
 _CALENDAR_ORIGIN: Final = date(1, 1, 1)
 
 
-def _month_end_dates(min_value: date, max_value: date) -> st.SearchStrategy[date]:
-    """Days 28 to 31 (clamped to the month) and Feb 29 of leap years, within bounds."""
+@functools.lru_cache(maxsize=256)
+def _trap_days(min_value: date, max_value: date) -> tuple[tuple[date, ...], ...]:
+    """The trap days within bounds, by kind: month ends (28-31), Feb 29ths, 1sts.
 
-    def build(year: int, month: int, day: int) -> date:
-        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-    ends = st.builds(
-        build,
-        st.integers(min_value.year, max_value.year),
-        st.integers(1, 12),
-        st.integers(28, 31),
-    )
-    leap = st.sampled_from(
-        [
-            date(year, 2, 29)
-            for year in range(min_value.year, max_value.year + 1)
-            if calendar.isleap(year)
-        ]
-        or [min_value]
-    )
-    return (ends | leap).filter(lambda day: min_value <= day <= max_value)
+    Listed rather than drawn and filtered, so that a window of a few weeks (as the
+    lifecycle machine draws around its current day) rejects nothing.
+    """
+    ends: list[date] = []
+    leap_days: list[date] = []
+    firsts: list[date] = []
+    year, month = min_value.year, min_value.month
+    while (year, month) <= (max_value.year, max_value.month):
+        last = calendar.monthrange(year, month)[1]
+        days = [date(year, month, day) for day in (1, *range(28, last + 1))]
+        firsts += [day for day in days[:1] if min_value <= day <= max_value]
+        for day in days[1:]:
+            if min_value <= day <= max_value:
+                (leap_days if (month, day.day) == (2, 29) else ends).append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(ends), tuple(leap_days), tuple(firsts)
 
 
 def anchor_dates(
@@ -107,14 +107,12 @@ def anchor_dates(
         min_value: the earliest date.
         max_value: the latest date.
     """
-    firsts = st.builds(
-        date, st.integers(min_value.year, max_value.year), st.integers(1, 12), st.just(1)
-    ).filter(lambda day: min_value <= day <= max_value)
-    return st.one_of(
-        st.dates(min_value=min_value, max_value=max_value),
-        _month_end_dates(min_value, max_value),
-        firsts,
-    )
+    ends, leap_days, firsts = _trap_days(min_value, max_value)
+    month_ends = [st.sampled_from(days) for days in (ends, leap_days) if days]
+    traps = [st.one_of(month_ends)] if month_ends else []
+    if firsts:
+        traps.append(st.sampled_from(firsts))
+    return st.one_of(st.dates(min_value=min_value, max_value=max_value), *traps)
 
 
 def indexes(
