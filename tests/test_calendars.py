@@ -316,7 +316,8 @@ def test_calendar_bad_input_rows(
 
 
 def test_a_pytz_zone_is_refused() -> None:
-    pytz = pytest.importorskip("pytz")
+    import pytz
+
     expect_error(
         InvalidTimezoneError,
         "zone",

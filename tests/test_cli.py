@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -70,6 +71,33 @@ def test_python_dash_m_runs_the_demo() -> None:
         check=True,
     )
     assert "33.34 EUR" in result.stdout
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`python -m servicedomain demo | head -1`: no BrokenPipeError traceback on stderr."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has left before the demo writes (deterministic EPIPE)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "servicedomain", "demo"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
+def test_the_demo_explains_the_first_biweekly_visit() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    assert "except on January 7" in text
+    assert "  AG-2026-01/2026-01-07      Biweekly boiler check (calc. 2026-01-07)\n" in text
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ reports; ``python -m servicedomain --version`` prints the version.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -70,6 +71,9 @@ from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
 __all__ = ["main"]
+
+# The exit status of a process ended by SIGPIPE (128 + 13), what `yes | head` reports.
+_SIGPIPE_STATUS = 141
 
 
 def _heading(out: TextIO, title: str) -> None:
@@ -257,7 +261,10 @@ def _demo_agreements(out: TextIO) -> None:
     store.repository(ServiceAgreement).add(agreement)
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     out.write(f"Agreement {agreement.id}: {len(agreement.lines)} lines; period {quarter}\n")
-    out.write("The biweekly check has a week window: it joins the weekly visit of its week.\n")
+    out.write(
+        "The biweekly check has a week window: it joins the weekly visit of its week,\n"
+        "except on January 7, whose week's visit (January 5) is before the line starts.\n"
+    )
     first = generate_orders_from_agreements(
         InMemoryServiceUnitOfWork(store),
         EXAMPLE_STAGE_GRAPH,
@@ -504,7 +511,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="exercise every capability and print its reports")
     parser.parse_args(argv)
-    run_demo(sys.stdout)
+    try:
+        run_demo(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left (``demo | head``): stop quietly, as Unix tools do. Point stdout
+        # at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     return 0
 
 
