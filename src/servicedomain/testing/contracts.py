@@ -57,13 +57,14 @@ This module needs pytest and Hypothesis (the ``[testing]`` extra).
 from __future__ import annotations
 
 import abc
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -882,6 +883,7 @@ class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, Ent
                 second.commit()
             except ConcurrencyConflictError:
                 ids_second = []
+        assert not set(ids_first) & set(ids_second), f"one id for two keys: {ids_first}"
         expected = dict(zip(ids_first, [self.new_entry(1)], strict=True))
         expected.update(zip(ids_second, [self.new_entry(2)], strict=False))
         assert self._recorded(journal) == expected
@@ -895,3 +897,58 @@ class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, Ent
         ids = journal.post([self.new_entry(1)])
         assert journal.post([self.new_entry(1)]) == ids
         assert self._recorded(journal) == dict(zip(ids, [self.new_entry(1)], strict=True))
+
+    @settings(deadline=None)
+    @given(data=st.data())
+    def test_U1_random_units_of_work_agree_with_a_model_of_committed_entries(
+        self, data: st.DataObject
+    ) -> None:
+        """U1: two units of work and direct posts, interleaved at random, against a model.
+
+        Steps: post through one of the units of work (a new key, a known one, or a
+        known key with other content), commit or roll one back, post directly. After
+        every step the journal holds exactly the entries of the commits that succeeded
+        and of the direct posts, each under the id its ``post`` returned, one per key.
+        """
+        journal = self.new_journal(self.store)
+        uows = [self.new_unit_of_work(self.store) for _ in range(2)]
+        model: dict[str, EntryT] = {}
+        staged: list[list[tuple[str, EntryT]]] = [[], []]
+        with contextlib.ExitStack() as stack:
+            for uow in uows:
+                stack.enter_context(uow)
+            for _ in range(data.draw(st.integers(1, 12), label="steps")):
+                action = data.draw(
+                    st.sampled_from(["post", "post", "commit", "rollback", "direct"]), "action"
+                )
+                side = data.draw(st.integers(0, 1), label="unit of work")
+                entry = self.new_entry(data.draw(st.integers(0, 3), label="entry"))
+                if data.draw(st.booleans(), label="other content"):
+                    entry = self.changed_entry(entry)
+                if action == "post":
+                    try:
+                        (given_id,) = uows[side].enlist(journal).post([entry])
+                    except IdempotencyConflictError:
+                        continue
+                    staged[side].append((given_id, entry))
+                elif action == "commit":
+                    try:
+                        uows[side].commit()
+                    except (ConcurrencyConflictError, IdempotencyConflictError):
+                        pass
+                    else:
+                        model.update(staged[side])
+                    staged[side] = []
+                elif action == "rollback":
+                    uows[side].rollback()
+                    staged[side] = []
+                else:
+                    try:
+                        (given_id,) = journal.post([entry])
+                    except IdempotencyConflictError:
+                        continue
+                    model[given_id] = entry
+                recorded = self._recorded(journal)
+                assert recorded == model, f"after {action} on {side}"
+                keys = [entry.key for entry in recorded.values()]
+                assert len(set(keys)) == len(keys), f"a key recorded twice: {keys}"
