@@ -36,6 +36,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from servicedomain.adapters.memory import (
+    _MISSING,
     InMemoryRepository,
     InMemoryStore,
     InMemoryUnitOfWork,
@@ -76,36 +77,30 @@ class _ByDate(Generic[_K, _V]):
         self._dates: builtins.list[date] = []
 
     def add(self, day: date, key: _K, row: _V, log: _UndoLog | None = None) -> None:
-        if log is not None:
-            log.on_undo(self._restorer(day, key))
         bucket = self._buckets.get(day)
+        if log is not None:
+            log.note(self, (day, key), _MISSING if bucket is None else bucket.get(key, _MISSING))
         if bucket is None:
             bisect.insort(self._dates, day)
             bucket = self._buckets[day] = {}
         bucket[key] = row
 
     def discard(self, day: date, key: _K, log: _UndoLog | None = None) -> None:
-        if log is not None:
-            log.on_undo(self._restorer(day, key))
         bucket = self._buckets.get(day)
+        if log is not None and bucket is not None and key in bucket:
+            log.note(self, (day, key), bucket[key])
         if bucket is None or bucket.pop(key, None) is None or bucket:
             return
         del self._buckets[day]
         del self._dates[bisect.bisect_left(self._dates, day)]
 
-    def _restorer(self, day: date, key: _K) -> Callable[[], None]:
-        """What puts the row of (day, key) back as it is now (present or absent)."""
-        bucket = self._buckets.get(day)
-        missing = bucket is None or key not in bucket
-        old = None if bucket is None else bucket.get(key)
-
-        def restore() -> None:
-            if missing:
-                self.discard(day, key)
-            else:
-                self.add(day, key, old)  # type: ignore[arg-type]
-
-        return restore
+    def restore(self, day_and_key: tuple[date, _K], old: _V) -> None:
+        """Undo a change: put the row of (day, key) back to ``old`` (``_MISSING``: none)."""
+        day, key = day_and_key
+        if old is _MISSING:
+            self.discard(day, key)
+        else:
+            self.add(day, key, old)
 
     def through(self, day: date) -> builtins.list[_V]:
         """The rows of every date on or before ``day``, in date order."""
@@ -121,8 +116,9 @@ class _BillingTables:
     """The committed billing rows of one store, with the indexes the queries use.
 
     Each index is kept by :meth:`add_fee`, :meth:`add_document`, :meth:`invoice` and
-    :meth:`save_accrual` (called only in the store's critical section), so every query
-    costs what it returns, not what the store holds.
+    :meth:`save_accrual` (called only in the store's critical section, after every check,
+    each change logged in the commit's undo log), so every query costs what it returns,
+    not what the store holds.
     """
 
     def __init__(self) -> None:
@@ -142,28 +138,30 @@ class _BillingTables:
         self.unposted: _ByDate[tuple[str, int], AccrualPeriod] = _ByDate()
 
     def add_fee(self, key: FeeKey, fee: FeeTransaction, log: _UndoLog) -> None:
-        log.put(self.fees, key, fee)
+        """Store a fee whose key the commit checked is new (so is its id)."""
+        log.add(self.fees, key, fee)
         rows = self.fees_by_subscription.get(fee.subscription_id)
         if rows is None:
             rows = {}
-            log.put(self.fees_by_subscription, fee.subscription_id, rows)
-        log.put(rows, key, fee)
+            log.add(self.fees_by_subscription, fee.subscription_id, rows)
+        log.add(rows, key, fee)
         fee_id = fee.id
         if fee_id not in self.items:
-            log.put(self.uninvoiced, fee_id, fee)
+            log.add(self.uninvoiced, fee_id, fee)
             by_customer = self.uninvoiced_by_customer.get(fee.customer_id)
             if by_customer is None:
                 by_customer = _ByDate()
-                log.put(self.uninvoiced_by_customer, fee.customer_id, by_customer)
+                log.add(self.uninvoiced_by_customer, fee.customer_id, by_customer)
             by_customer.add(fee.due_date, fee_id, fee, log)
 
     def add_document(self, document: Invoice, log: _UndoLog) -> None:
-        log.put(self.documents, document.id, document)
+        """Store a document whose id the commit checked is free."""
+        log.add(self.documents, document.id, document)
         rows = self.documents_by_customer.get(document.customer_id)
         if rows is None:
             rows = {}
-            log.put(self.documents_by_customer, document.customer_id, rows)
-        log.put(rows, document.id, document)
+            log.add(self.documents_by_customer, document.customer_id, rows)
+        log.add(rows, document.id, document)
 
     def invoice(self, source_id: str, item: InvoicedItem, log: _UndoLog) -> None:
         log.put(self.items, source_id, item)

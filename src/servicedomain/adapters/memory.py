@@ -43,7 +43,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -139,43 +139,82 @@ class _Write:
             raise ConcurrencyConflictError(name, entity_id, self.expected_version, current.version)
 
 
+_MISSING: Any = object()
+"""Marks a key that was absent before a change (so undoing it removes the key)."""
+
+
 class _UndoLog:
     """The inverse of every change a commit applies, to put everything back on a failure.
 
     A commit checks everything first and then applies its changes through this log
-    (:meth:`put`, :meth:`pop`, :meth:`on_undo`); should applying fail part-way, the
-    log undoes what was applied, newest first, so no commit is ever half-applied.
+    (:meth:`put`, :meth:`add`, :meth:`pop`, :meth:`note`, :meth:`on_undo`); should
+    applying fail part-way, :meth:`undo` restores what was applied, newest first, so no
+    commit is ever half-applied. A change costs three list appends (target, key, old
+    value), no allocation the garbage collector tracks.
     """
 
-    __slots__ = ("_actions",)
+    __slots__ = ("_keys", "_olds", "_targets")
 
     def __init__(self) -> None:
-        self._actions: list[Callable[[], None]] = []
+        self._targets: list[Any] = []
+        self._keys: list[Any] = []
+        self._olds: list[Any] = []
 
     def put(self, table: dict[Any, Any], key: Any, value: object) -> None:
         """``table[key] = value``, undone by restoring the old value (or removing the key)."""
-        if key in table:
-            old = table[key]
-            self._actions.append(lambda: table.__setitem__(key, old))
-        else:
-            self._actions.append(lambda: table.pop(key, None))
+        self._targets.append(table)
+        self._keys.append(key)
+        self._olds.append(table.get(key, _MISSING))
+        table[key] = value
+
+    def add(self, table: dict[Any, Any], key: Any, value: object) -> None:
+        """``table[key] = value`` for a key the commit checked is absent: undone by removal.
+
+        It saves :meth:`put`'s lookup of the old value (a key may be costly to hash).
+        """
+        self._targets.append(table)
+        self._keys.append(key)
+        self._olds.append(_MISSING)
         table[key] = value
 
     def pop(self, table: dict[Any, Any], key: Any) -> None:
         """Remove ``table[key]`` if present, undone by putting it back."""
-        if key in table:
-            old = table[key]
-            self._actions.append(lambda: table.__setitem__(key, old))
-            del table[key]
+        old = table.pop(key, _MISSING)
+        if old is not _MISSING:
+            self.note(table, key, old)
+
+    def note(self, target: _Restorable | dict[Any, Any], key: Any, old: object) -> None:
+        """Note that ``target``'s ``key`` held ``old`` (or ``_MISSING``) before a change."""
+        self._targets.append(target)
+        self._keys.append(key)
+        self._olds.append(old)
 
     def on_undo(self, action: Callable[[], None]) -> None:
         """Register the inverse of a change about to be made some other way."""
-        self._actions.append(action)
+        self.note(None, action, None)  # type: ignore[arg-type]
 
     def undo(self) -> None:
         """Undo every change logged, newest first."""
-        while self._actions:
-            self._actions.pop()()
+        targets, keys, olds = self._targets, self._keys, self._olds
+        while targets:
+            target, key, old = targets.pop(), keys.pop(), olds.pop()
+            if target is None:
+                key()
+            elif isinstance(target, dict):
+                if old is _MISSING:
+                    target.pop(key, None)
+                else:
+                    target[key] = old
+            else:
+                target.restore(key, old)
+
+
+class _Restorable(Protocol):
+    """A structure other than a dict whose changes an :class:`_UndoLog` can undo."""
+
+    def restore(self, key: Any, old: Any) -> None:
+        """Put ``key`` back to ``old`` (``_MISSING``: remove it)."""
+        ...
 
 
 @attrs.frozen
@@ -659,52 +698,88 @@ class InMemoryJournal(Generic[KeyedT]):
     def _transaction_id(self, number: int) -> str:
         return f"{self._prefix}-{number:06d}"
 
-    def _commit_step(self, staged: dict[Hashable, tuple[str, KeyedT]]) -> _Step:
-        """The commit step of entries reserved by a unit of work (see ``enlist``)."""
+    def _commit_step(self, staging: _JournalStaging) -> _Step:
+        """The commit step of the entries a unit of work reserved (see ``enlist``)."""
+        staged: dict[Hashable, tuple[str, KeyedT]] = staging.entries
+        seen = staging.seen
 
         def check() -> Callable[[_UndoLog], None]:
             recorded = self._by_key
-            number = len(recorded)
-            new: builtins.list[tuple[Hashable, tuple[str, KeyedT]]] = []
-            for key, (transaction_id, entry) in staged.items():
-                known = recorded.get(key)
-                if known is not None:
-                    _check_same_entry(key, known[1], entry)
-                    if known[0] != transaction_id:
-                        raise ConcurrencyConflictError(
-                            f"journal {self._prefix}", known[0], None, len(recorded)
-                        )
-                    continue  # recorded by a concurrent commit, as reserved
-                number += 1
-                if transaction_id != self._transaction_id(number):
-                    raise ConcurrencyConflictError(
-                        f"journal {self._prefix}", transaction_id, number - 1, len(recorded)
-                    )
-                new.append((key, (transaction_id, entry)))
+            # Nothing recorded since the entries were reserved (entries are only ever
+            # added): every staged key is still new and its id the next one.
+            new = staged if seen == len(recorded) else self._still_free(staged)
 
             def apply(log: _UndoLog) -> None:
-                for key, row in new:
-                    log.put(recorded, key, row)
+                keys = list(new)
+                log.on_undo(lambda: _forget(recorded, keys))
+                recorded.update(new)
 
             return apply
 
         return _Step(check, (self._lock,))
 
+    def _still_free(
+        self, staged: dict[Hashable, tuple[str, KeyedT]]
+    ) -> dict[Hashable, tuple[str, KeyedT]]:
+        """The staged entries not recorded yet, once checked against what is recorded now.
+
+        Raises:
+            IdempotencyConflictError: a staged key was recorded with other content.
+            ConcurrencyConflictError: a reserved id was given to another entry.
+        """
+        recorded = self._by_key
+        number = len(recorded)
+        new: dict[Hashable, tuple[str, KeyedT]] = {}
+        for key, (transaction_id, entry) in staged.items():
+            known = recorded.get(key)
+            if known is not None:
+                _check_same_entry(key, known[1], entry)
+                if known[0] != transaction_id:
+                    raise ConcurrencyConflictError(
+                        f"journal {self._prefix}", known[0], None, len(recorded)
+                    )
+                continue  # recorded by a concurrent commit, as reserved
+            number += 1
+            if transaction_id != self._transaction_id(number):
+                raise ConcurrencyConflictError(
+                    f"journal {self._prefix}", transaction_id, number - 1, len(recorded)
+                )
+            new[key] = (transaction_id, entry)
+        return new
+
     def __repr__(self) -> str:
         return f"InMemoryJournal({self._prefix!r}, {len(self._by_key)} entries)"
 
 
-class _JournalStaging:
-    """The entries a unit of work posted to one journal, with their reserved ids."""
+def _forget(table: dict[Hashable, Any], keys: Iterable[Hashable]) -> None:
+    for key in keys:
+        table.pop(key, None)
 
-    __slots__ = ("entries", "journal")
+
+class _JournalStaging:
+    """The entries a unit of work posted to one journal, with their reserved ids.
+
+    ``seen`` is how many entries the journal held at every reservation (``-1`` once
+    that changed between two of them): while the journal still holds that many at
+    the commit, the reservations need no second check.
+    """
+
+    __slots__ = ("entries", "journal", "seen")
 
     def __init__(self, journal: InMemoryJournal[Any]) -> None:
         self.journal = journal
         self.entries: dict[Hashable, tuple[str, Any]] = {}
+        self.seen: int | None = None
+
+    def saw(self, count: int) -> None:
+        """Note the journal's size at a reservation (call it holding the journal's lock)."""
+        if self.seen is None:
+            self.seen = count
+        elif self.seen != count:
+            self.seen = -1
 
     def step(self) -> _Step:
-        return self.journal._commit_step(self.entries)
+        return self.journal._commit_step(self)
 
 
 class _EnlistedJournal(Generic[KeyedT]):
@@ -724,6 +799,7 @@ class _EnlistedJournal(Generic[KeyedT]):
         journal = self._journal
         staging = self._unit_of_work._journal_staging(journal)
         with journal._lock:
+            staging.saw(len(journal._by_key))
             return journal._reserve(entries, staging.entries)
 
     def __repr__(self) -> str:
