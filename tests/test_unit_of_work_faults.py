@@ -11,7 +11,7 @@ published events) must equal one fault-free run of the retry. Sizes n in 1, 2, 5
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -79,10 +79,13 @@ class Sweep(Generic[WorldT]):
     first: Run[WorldT]
     retry: Run[WorldT]
     state: Callable[[WorldT], object]
+    journals: Callable[[WorldT], Sequence[InMemoryJournal[Any]]]
 
     def check(self) -> int:
         """For every step k of ``first``: fail at k, retry; the state is one retry's.
 
+        Right after the fault, each journal holds only what it held before and the
+        entries of the units of work that committed (none of the failed one).
         Returns the number of steps swept.
         """
         reference = self.setup()
@@ -95,11 +98,22 @@ class Sweep(Generic[WorldT]):
         assert plan.calls[-1] == "commit", plan.calls
         for k in range(1, steps + 1):
             world, faulty = self.setup(), FaultPlan(fail_at=k)
+            before = [_keys(journal) for journal in self.journals(world)]
             with pytest.raises(InjectedFault):
                 self.first(world, faulty)
+            for journal, held in zip(self.journals(world), before, strict=True):
+                committed = {entry.key for entry in faulty.committed_entries(journal)}
+                assert _keys(journal) == held | committed, (
+                    f"fault at step {k}/{steps}: {journal!r} holds entries of a unit of work "
+                    "that never committed"
+                )
             self.retry(world, FaultPlan())
             assert self.state(world) == expected, f"fault at step {k}/{steps}: {faulty.calls[-1]}"
         return steps
+
+
+def _keys(journal: InMemoryJournal[Any]) -> set[object]:
+    return {entry.key for _, entry in journal.recorded}
 
 
 # -------------------------------------------------------------------- service orders
@@ -116,6 +130,9 @@ class OrderWorld:
     def uow(self, plan: FaultPlan) -> InMemoryServiceUnitOfWork:
         return plan.wrap(InMemoryServiceUnitOfWork(self.store, publisher=self.publisher))
 
+    def all_journals(self) -> list[InMemoryJournal[Any]]:
+        return list(self.journals.values())
+
     def state(self) -> object:
         return (
             InMemoryServiceUnitOfWork(self.store).service_orders.list(),
@@ -123,6 +140,9 @@ class OrderWorld:
             {kind: journal.recorded for kind, journal in self.journals.items()},
             self.publisher.published,
         )
+
+
+ORDERS = (OrderWorld.state, OrderWorld.all_journals)
 
 
 def completed_orders(count: int, lines_per_order: int = 2) -> Callable[[], OrderWorld]:
@@ -176,7 +196,9 @@ def reopen_edit_and_post(world: OrderWorld, plan: FaultPlan) -> object:
 @pytest.mark.parametrize("n", SIZES)
 def test_U1_posting_orders_fails_at_any_step_and_a_rerun_is_one_run(n: int) -> None:
     """U1: n orders posted, a fault at step k, the same run again: one run's state."""
-    Sweep(completed_orders(n), post_all(n), post_all(n), OrderWorld.state).check()
+    Sweep(
+        completed_orders(n), post_all(n), post_all(n), OrderWorld.state, OrderWorld.all_journals
+    ).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -186,7 +208,13 @@ def test_U1_a_posting_whose_commit_is_lost_then_an_edited_line_posts_once(n: int
     Before U1 the journal kept the lines of the lost posting, and the edited line could
     never be posted (IdempotencyConflictError on quantity).
     """
-    Sweep(completed_orders(1, n), post_all(1), reopen_edit_and_post, OrderWorld.state).check()
+    Sweep(
+        completed_orders(1, n),
+        post_all(1),
+        reopen_edit_and_post,
+        OrderWorld.state,
+        OrderWorld.all_journals,
+    ).check()
 
 
 def agreement(agreement_id: str) -> ServiceAgreement:
@@ -243,7 +271,7 @@ def test_U1_order_generation_fails_at_any_step_and_a_rerun_is_one_run(
 ) -> None:
     """U1: generation from n agreements fails at step k; rerun (same or a later period)."""
     first, retry = generate_orders(n, date(2026, 3, 31)), generate_orders(n, retry_last)
-    Sweep(agreements(n), first, retry, OrderWorld.state).check()
+    Sweep(agreements(n), first, retry, *ORDERS).check()
 
 
 # --------------------------------------------------------------------------- billing
@@ -276,6 +304,9 @@ class BillingWorld:
     def uow(self, plan: FaultPlan) -> InMemoryBillingUnitOfWork:
         return plan.wrap(InMemoryBillingUnitOfWork(self.store, publisher=self.publisher))
 
+    def all_journals(self) -> list[InMemoryJournal[Any]]:
+        return [self.book]
+
     def state(self) -> object:
         view = InMemoryBillingUnitOfWork(self.store)
         subscriptions = view.subscriptions.list()
@@ -291,6 +322,9 @@ class BillingWorld:
             self.book.recorded,
             self.publisher.published,
         )
+
+
+BILLING = (BillingWorld.state, BillingWorld.all_journals)
 
 
 def subscriptions(count: int, *, fees_each: int = 1) -> Callable[[], BillingWorld]:
@@ -391,9 +425,7 @@ def fees(day_offset: int = 0) -> Run[BillingWorld]:
 @pytest.mark.parametrize("n", SIZES)
 def test_U1_a_credit_fails_at_any_step_and_the_same_credit_again_is_one_run(n: int) -> None:
     """U1: crediting n accrued fees fails at step k; the same credit note again."""
-    Sweep(
-        invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-1"), BillingWorld.state
-    ).check()
+    Sweep(invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-1"), *BILLING).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -403,15 +435,19 @@ def test_U1_a_lost_credit_reissued_under_a_new_id_reverses_the_accruals_once(n: 
     Before U1 the journal kept CN-1's reversals, and CN-2 reversed the accruals again
     (402.00 EUR reversed against 201.00 EUR accrued).
     """
-    Sweep(
-        invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-2"), BillingWorld.state
-    ).check()
+    Sweep(invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-2"), *BILLING).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
 def test_U1_an_accrual_run_fails_at_any_step_and_the_same_run_again_is_one_run(n: int) -> None:
     """U1: accruing n invoiced fees fails at step k; the same run again."""
-    Sweep(invoiced(n, accrued=False), accrue_run(n), accrue_run(n), BillingWorld.state).check()
+    Sweep(
+        invoiced(n, accrued=False),
+        accrue_run(n),
+        accrue_run(n),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -421,7 +457,13 @@ def test_U1_an_accrual_run_whose_commit_is_lost_is_run_the_next_day(n: int) -> N
     Before U1 the journal kept the lost run's entries and every later day failed with
     IdempotencyConflictError(posting_date).
     """
-    Sweep(invoiced(n, accrued=False), accrue_run(n), accrue_run(n, 1), BillingWorld.state).check()
+    Sweep(
+        invoiced(n, accrued=False),
+        accrue_run(n),
+        accrue_run(n, 1),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -431,14 +473,22 @@ def test_U1_an_invoice_run_fails_at_any_step_and_a_rerun_is_one_run(
 ) -> None:
     """U1: invoicing n customers fails at step k; rerun the same day or the next."""
     first, retry = invoice(n), invoice(n, retry_offset)
-    Sweep(subscriptions(n, fees_each=2), first, retry, BillingWorld.state).check()
+    Sweep(
+        subscriptions(n, fees_each=2), first, retry, BillingWorld.state, BillingWorld.all_journals
+    ).check()
 
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("retry_offset", [0, 1])
 def test_U1_a_fee_run_fails_at_any_step_and_a_rerun_is_one_run(n: int, retry_offset: int) -> None:
     """U1: generating the fees of n subscriptions fails at step k; rerun (same or next day)."""
-    Sweep(subscriptions(n, fees_each=0), fees(), fees(retry_offset), BillingWorld.state).check()
+    Sweep(
+        subscriptions(n, fees_each=0),
+        fees(),
+        fees(retry_offset),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
 
 
 # ------------------------------------------- the in-memory adapter's commit itself (U1)
