@@ -3,7 +3,10 @@
 Each service is thin: it loads through a repository, calls the domain, saves with the
 version it loaded (so a concurrent change raises
 :class:`~servicedomain.errors.ConcurrencyConflictError` instead of being lost), hands
-the events to the unit of work and commits. Time comes from the
+the events to the unit of work and commits. Journal entries are posted through journals
+enlisted in the unit of work (:meth:`~servicedomain.ports.JournalUnitOfWork.enlist`), so a
+unit of work is all or nothing, its entries included (law U1): after a failure at any
+step, every retry converges on one fault-free run. Time comes from the
 :class:`~servicedomain.ports.Clock` port.
 
 >>> from datetime import UTC, datetime
