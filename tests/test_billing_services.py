@@ -785,7 +785,7 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
             periods = list(periods_tuple)
             manual.append(entry)
         work.accruals.save_all(periods)
-        book.post(manual)
+        work.enlist(book).post(manual)  # recorded with the periods, or not at all (U1)
         work.commit()
     # ... then the credit goes through and reverses nothing more.
     note = credit_invoiced(

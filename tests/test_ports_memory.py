@@ -15,6 +15,8 @@ import pytest
 from servicedomain.adapters.clocks import FixedClock, SystemClock
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
+    InMemoryJournal,
+    InMemoryServiceUnitOfWork,
     InMemoryStore,
     InMemoryUnitOfWork,
 )
@@ -26,8 +28,17 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.events import DomainEvent
-from servicedomain.ports import Clock, Entity, EventPublisher, Repository, UnitOfWork
-from servicedomain.testing.contracts import RepositoryContract
+from servicedomain.ports import (
+    Clock,
+    Entity,
+    EventPublisher,
+    Journal,
+    JournalUnitOfWork,
+    Repository,
+    UnitOfWork,
+)
+from servicedomain.testing.contracts import JournalUnitOfWorkContract, RepositoryContract
+from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -69,6 +80,103 @@ class TestInMemoryRepositoryContract(RepositoryContract[InMemoryStore, InMemoryU
 
     def changed(self, entity: Widget) -> Widget:
         return renamed(entity, entity.name + "+")
+
+
+@attrs.frozen
+class Entry:
+    number: int
+    text: str
+
+    @property
+    def key(self) -> int:
+        return self.number
+
+
+class TestInMemoryJournalUnitOfWorkContract(
+    JournalUnitOfWorkContract[InMemoryStore, InMemoryUnitOfWork, Entry]
+):
+    def make_store(self) -> InMemoryStore:
+        return InMemoryStore()
+
+    def new_unit_of_work(self, store: InMemoryStore) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    def new_journal(self, store: InMemoryStore) -> Journal[Entry]:
+        return InMemoryJournal[Entry]("J")
+
+    def new_entry(self, number: int) -> Entry:
+        return Entry(number, "new")
+
+    def changed_entry(self, entry: Entry) -> Entry:
+        return attrs.evolve(entry, text=entry.text + "+")
+
+    def recorded(self, store: InMemoryStore, journal: Journal[Entry]) -> dict[str, Entry]:
+        assert isinstance(journal, InMemoryJournal)
+        return dict(journal.recorded)
+
+
+def test_U1_the_memory_unit_of_work_enlists_only_memory_journals() -> None:
+    uow = InMemoryServiceUnitOfWork(InMemoryStore())
+    assert isinstance(uow, JournalUnitOfWork)
+
+    class Elsewhere:
+        def post(self, entries: Sequence[Entry]) -> list[str]:
+            return ["X-1" for _ in entries]
+
+    with pytest.raises(TypeMismatchError) as caught:
+        uow.enlist(Elsewhere())
+    assert caught.value.field == "journal"
+
+
+def test_U1_a_direct_post_that_takes_a_reserved_id_fails_the_commit_and_a_retry_lands() -> None:
+    """A post outside the unit of work takes the id it reserved: conflict, nothing recorded."""
+    store, journal = InMemoryStore(), InMemoryJournal[Entry]("J")
+    seed(store, "w-1")
+    with InMemoryUnitOfWork(store) as uow:
+        widgets = uow.repository(Widget)
+        widgets.save(renamed(widgets.get("w-1"), "staged"), expected_version=1)
+        assert uow.enlist(journal).post([Entry(1, "mine")]) == ["J-000001"]
+        assert journal.post([Entry(2, "theirs")]) == ["J-000001"]
+        with pytest.raises(ConcurrencyConflictError) as caught:
+            uow.commit()
+    assert caught.value.entity_id == "J-000001"
+    assert journal.recorded == (("J-000001", Entry(2, "theirs")),)
+    assert store.repository(Widget).get("w-1").name == "new"
+    with InMemoryUnitOfWork(store) as uow:
+        assert uow.enlist(journal).post([Entry(1, "mine")]) == ["J-000002"]
+        uow.commit()
+    assert [transaction_id for transaction_id, _ in journal.recorded] == ["J-000001", "J-000002"]
+
+
+def test_a_fault_plan_counts_fails_once_and_checks_its_step() -> None:
+    store = InMemoryStore()
+    seed(store, "w-1")
+    plan = FaultPlan(fail_at=2, ports={"widgets"})
+
+    class WidgetUnitOfWork(InMemoryUnitOfWork):
+        @property
+        def widgets(self) -> Repository[Widget]:
+            return self.repository(Widget)
+
+    uow = plan.wrap(WidgetUnitOfWork(store))
+
+    def save(name: str) -> None:
+        with uow:
+            widget = uow.widgets.get("w-1")
+            uow.widgets.save(renamed(widget, name), expected_version=1)
+            uow.commit()
+
+    with pytest.raises(InjectedFault) as caught:
+        save("lost")
+    assert (caught.value.step, caught.value.call) == (2, "widgets.save")
+    assert plan.failed
+    save("kept")
+    assert plan.calls == ["widgets.get", "widgets.save", "widgets.get", "widgets.save", "commit"]
+    assert store.repository(Widget).get("w-1").name == "kept"
+    with pytest.raises(TypeMismatchError):
+        FaultPlan(fail_at="1")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError):
+        FaultPlan(fail_at=0)
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 import pytest
@@ -43,7 +45,7 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
-from servicedomain.ports import Journal, ServiceOrderUnitOfWork
+from servicedomain.ports import Journal, KeyedEntry, ServiceOrderUnitOfWork
 from servicedomain.services import (
     change_service_order_stage,
     create_service_order,
@@ -55,6 +57,7 @@ from servicedomain.stages import ReasonCode
 
 MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
 ALL_TYPES = frozenset(TransactionType)
+KeyedT = TypeVar("KeyedT", bound=KeyedEntry)
 
 
 def journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
@@ -254,44 +257,48 @@ def test_a_type_without_a_journal_is_refused_before_anything_is_posted() -> None
     assert books[TransactionType.HOUR].recorded == ()
 
 
-def test_a_conflict_after_the_journals_took_the_lines_is_repaired_by_a_rerun() -> None:
-    """P4: the order changed while being posted; a rerun posts no line twice."""
+def test_U1_a_conflict_after_posting_records_nothing_and_a_rerun_posts_once() -> None:
+    """P4, U1: the order changed while being posted; no entry is left, a rerun posts once."""
     store = InMemoryStore()
     ready_to_post(store, "SO-1")
     books = journals()
 
-    class RivalJournal:
-        """Takes the entries, then lets a rival save the order before it is saved."""
+    class RivalUnitOfWork(InMemoryServiceUnitOfWork):
+        """Once the first journal took the entries, a rival saves the order."""
 
-        def __init__(self, inner: InMemoryJournal[JournalEntry]) -> None:
-            self.inner = inner
-            self.rival_done = False
+        rival_done = False
 
-        def post(self, entries: object) -> list[str]:
-            ids = self.inner.post(entries)  # type: ignore[arg-type]
-            if not self.rival_done:
-                self.rival_done = True
-                order = stored(store, "SO-1")
-                bumped = attrs.evolve(order, version=order.version + 1, description="rival")
-                store.repository(ServiceOrder).save(bumped, expected_version=order.version)
-            return ids
+        def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
+            view = super().enlist(journal)
+            outer = self
 
-    rigged: dict[TransactionType, Journal[JournalEntry]] = dict(books)
-    rigged[TransactionType.HOUR] = RivalJournal(books[TransactionType.HOUR])
+            class Rival:
+                def post(self, entries: Sequence[KeyedT]) -> list[str]:
+                    ids = view.post(entries)
+                    if not outer.rival_done:
+                        outer.rival_done = True
+                        order = stored(store, "SO-1")
+                        bumped = attrs.evolve(order, version=order.version + 1, description="rival")
+                        store.repository(ServiceOrder).save(bumped, expected_version=order.version)
+                    return ids
+
+            return Rival()
+
     arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
     with pytest.raises(ConcurrencyConflictError):
         post_service_orders(
-            InMemoryServiceUnitOfWork(store),
+            RivalUnitOfWork(store),
             GRAPH,
-            rigged,
+            books,
             FixedClock(AT),
             **arguments,  # type: ignore[arg-type]
         )
     assert stored(store, "SO-1").progress is Progress.IN_PROCESS
+    assert all(book.recorded == () for book in books.values())
     result = post_service_orders(
         InMemoryServiceUnitOfWork(store),
         GRAPH,
-        rigged,
+        books,
         FixedClock(AT),
         **arguments,  # type: ignore[arg-type]
     )

@@ -52,6 +52,7 @@ __all__ = [
     "EventPublisher",
     "HolidayCalendar",
     "Journal",
+    "JournalUnitOfWork",
     "KeyedEntry",
     "AgreementUnitOfWork",
     "Repository",
@@ -210,7 +211,8 @@ class UnitOfWork(Protocol):
     entered again, and each ``with`` block starts afresh, so an application service can
     be given one unit of work and use it call after call. A batch with one conflicting
     or failing item writes nothing (law P2), and after a failure a retry gives the same
-    store as one successful run (law P4).
+    store as one successful run (law P4). A commit that fails part-way leaves nothing
+    behind (law U1).
 
     A host's unit of work exposes its repositories (as typed attributes or through an
     accessor); how is the host's choice.
@@ -279,6 +281,10 @@ class Journal(Protocol[EntryT_contra]):
     never posts anything twice: an entry whose key is already recorded with the same
     content gets its existing transaction id back; the same key with different content
     raises :class:`~servicedomain.errors.IdempotencyConflictError`.
+
+    Posted on its own, a journal records at once. The application services post
+    through :meth:`JournalUnitOfWork.enlist` instead, so that entries are recorded
+    with the unit of work's other writes, or not at all (law U1).
     """
 
     def post(self, entries: Sequence[EntryT_contra]) -> builtins.list[str]:
@@ -287,6 +293,47 @@ class Journal(Protocol[EntryT_contra]):
         Raises:
             IdempotencyConflictError: a key is recorded with different content; nothing
                 of this call is recorded.
+        """
+        ...
+
+
+EntryT = TypeVar("EntryT", bound=KeyedEntry)
+
+
+@runtime_checkable
+class JournalUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that journals take part in: all or nothing, entries included (U1).
+
+    The contract (checked by
+    :class:`servicedomain.testing.contracts.JournalUnitOfWorkContract`):
+
+    * ``enlist(journal)`` returns a view of ``journal`` (a ``Journal`` itself) whose
+      :meth:`~Journal.post` answers at once, as ``journal`` would (idempotent per key
+      against what is recorded and what this unit of work posted before), and whose
+      entries are recorded when, and only if, this unit of work commits. A rollback,
+      leaving the ``with`` block without a commit, or a failed commit records none.
+    * The transaction ids returned are those the entries keep once committed. They do
+      not depend on an earlier attempt that failed: a retry gets the ids of one
+      fault-free run (the in-memory journal reserves ``<prefix>-<recorded + staged +
+      1>`` and re-checks at commit that they are still free; if a concurrent commit
+      took them, the commit raises
+      :class:`~servicedomain.errors.ConcurrencyConflictError` and writes nothing).
+
+    How a host meets it depends on where the journal lives. A journal in the same
+    database posts its rows inside the unit of work's transaction (and returns the
+    ids it inserts). A journal kept elsewhere (an ERP, a ledger service) is fed
+    through an outbox: the view writes the entries to an outbox table in the
+    transaction, and a relay posts them to the journal after the commit, idempotent
+    per key; its ids must then be fixed before the commit (derived from the key, or
+    reserved), never assigned by the remote side.
+    """
+
+    def enlist(self, journal: Journal[EntryT]) -> Journal[EntryT]:
+        """``journal`` as seen from this unit of work: its posts commit with it.
+
+        Raises:
+            TypeMismatchError: this unit of work cannot take part with ``journal``
+                (e.g. a journal kept in another store).
         """
         ...
 
@@ -301,12 +348,14 @@ class ServiceOrderRepository(Repository["ServiceOrder"], Protocol):
 
 
 @runtime_checkable
-class ServiceOrderUnitOfWork(UnitOfWork, Protocol):
+class ServiceOrderUnitOfWork(JournalUnitOfWork, Protocol):
     """A unit of work that holds service orders and collects the events to publish.
 
     Application services (:mod:`servicedomain.services`) load and save service orders
-    through :attr:`service_orders` and hand the events of each operation to
-    :meth:`collect`; the events are published only if the unit of work commits.
+    through :attr:`service_orders`, hand the events of each operation to
+    :meth:`collect` and post order lines through journals enlisted in it
+    (:meth:`~JournalUnitOfWork.enlist`); the events are published and the entries
+    recorded only if the unit of work commits.
     """
 
     @property
@@ -416,8 +465,12 @@ class AccrualRepository(Protocol):
 
 
 @runtime_checkable
-class BillingUnitOfWork(UnitOfWork, Protocol):
-    """A unit of work over subscriptions, their fees, invoices and accruals."""
+class BillingUnitOfWork(JournalUnitOfWork, Protocol):
+    """A unit of work over subscriptions, their fees, invoices and accruals.
+
+    Accrual entries and their reversals are posted through journals enlisted in it
+    (:meth:`~JournalUnitOfWork.enlist`), so they are recorded only if it commits.
+    """
 
     @property
     def subscriptions(self) -> Repository[Subscription]:

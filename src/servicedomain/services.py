@@ -3,7 +3,10 @@
 Each service is thin: it loads through a repository, calls the domain, saves with the
 version it loaded (so a concurrent change raises
 :class:`~servicedomain.errors.ConcurrencyConflictError` instead of being lost), hands
-the events to the unit of work and commits. Time comes from the
+the events to the unit of work and commits. Journal entries are posted through journals
+enlisted in the unit of work (:meth:`~servicedomain.ports.JournalUnitOfWork.enlist`), so a
+unit of work is all or nothing, its entries included (law U1): after a failure at any
+step, every retry converges on one fault-free run. Time comes from the
 :class:`~servicedomain.ports.Clock` port.
 
 >>> from datetime import UTC, datetime
@@ -222,11 +225,14 @@ def post_service_orders(
     """Post the lines of many orders, each transaction type to its own journal.
 
     Each order is posted in its own unit of work: its selected lines go to their
-    journals, then the order is saved with the lines marked Posted and linked to their
-    journal transactions. An order whose stage does not allow posting is reported in
-    :attr:`PostingResult.refused` and the run goes on. Posting again posts nothing;
-    and since journals are idempotent per line, a run that failed after the journals
-    took the lines (a concurrent change of the order, say) can simply be repeated.
+    journals, enlisted in the unit of work (:meth:`~servicedomain.ports.JournalUnitOfWork.enlist`),
+    and the order is saved with the lines marked Posted and linked to the transaction
+    ids the journals reserved; the entries are recorded only if that unit of work
+    commits (law U1). An order whose stage does not allow posting is reported in
+    :attr:`PostingResult.refused` and the run goes on. Posting again posts nothing; a
+    run that failed (a concurrent change of the order, a lost commit) left nothing of
+    the failed order behind, so it can simply be repeated, or the order reopened and
+    changed first, and it gets the transaction ids of one fault-free run.
 
     Args:
         uow: the unit of work the orders are loaded and saved through.
@@ -241,8 +247,9 @@ def post_service_orders(
     Raises:
         InvalidInputError: a selected type has no journal (field ``journals``).
         NotFoundError: an order id is unknown (the orders before it stay posted).
-        ConcurrencyConflictError: an order changed while it was being posted; it is not
-            saved, and repeating the run posts it without posting a line twice.
+        ConcurrencyConflictError: an order changed while it was being posted, or a
+            journal gave its reserved ids to another commit; nothing of that order is
+            saved or recorded, and repeating the run posts it once.
     """
     missing = [kind.value for kind in types if kind not in journals]
     if missing:
@@ -263,7 +270,7 @@ def post_service_orders(
             skipped.extend((order_id, number, str(why)) for number, why in plan.skipped)
             transaction_ids: dict[int, str] = {}
             for kind, entries in plan.by_type().items():
-                ids = journals[kind].post(entries)
+                ids = uow.enlist(journals[kind]).post(entries)
                 transaction_ids.update(
                     (entry.line_number, transaction_id)
                     for entry, transaction_id in zip(entries, ids, strict=True)
@@ -550,8 +557,10 @@ def credit_invoiced(
     most what can still be credited, at the invoiced price. The accrual periods of a
     credited fee are reversed as its group says (manual, on the credit date, or on
     the original posting date unless ``closed`` says that date's period is closed);
-    the reversal entries go to ``journal`` (idempotent per key), then everything
-    commits together.
+    the reversal entries go to ``journal`` enlisted in the unit of work, so the note,
+    the periods and the entries commit together or not at all (law U1): a credit whose
+    commit is lost can be issued again, under the same or a new credit-note id, and
+    reverses the accruals once.
 
     Raises:
         BillingRuleError: a source was never invoiced; manual reversal mode with
@@ -590,7 +599,7 @@ def credit_invoiced(
             uow.accruals.save_all(changed)
             entries.extend(reversals)
         if entries:
-            journal.post(entries)
+            uow.enlist(journal).post(entries)
         uow.commit()
     return document
 
@@ -607,7 +616,10 @@ def accrue_subscription_revenue(
     AX's *Accrue subscription revenue* job: each period posts Dr *WIP - subscription*,
     Cr *Accrued revenue - subscription* to ``journal`` on ``posting_date``. Only
     invoiced fees have accrual periods, so nothing is accrued before invoicing. Run
-    again, it posts nothing.
+    again, it posts nothing. The entries go to ``journal`` enlisted in the unit of work
+    and are recorded only if the periods are saved as posted (law U1): a run whose
+    commit is lost leaves nothing behind, and a later run (the next day, say) posts
+    the periods as one run would.
     """
     with uow:
         accruals = uow.accruals
@@ -620,6 +632,6 @@ def accrue_subscription_revenue(
         if changed:
             accruals.save_all(changed)
         if entries:
-            journal.post(entries)
+            uow.enlist(journal).post(entries)
         uow.commit()
     return entries

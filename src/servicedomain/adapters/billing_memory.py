@@ -13,7 +13,10 @@ store's critical section, after these checks against what is committed:
   :class:`~servicedomain.errors.AlreadyInvoicedError`,
   :class:`~servicedomain.errors.CreditExceededError` (laws I1, F8).
 
-Accrual periods are replaced by key (the last commit wins).
+Accrual periods are replaced by key (the last commit wins). Every check runs before any
+row changes, and the rows are applied through the store's undo log: a commit that fails
+part-way leaves the tables (and the snapshots and journals of the same commit) as they
+were (law U1).
 
 Queries read indexes kept at commit (and beside the staged rows): fees by subscription,
 uninvoiced fees by customer and due date, documents by customer, accrual periods by fee
@@ -32,7 +35,14 @@ from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from servicedomain.adapters.memory import InMemoryRepository, InMemoryStore, InMemoryUnitOfWork
+from servicedomain.adapters.memory import (
+    _MISSING,
+    InMemoryRepository,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    _Step,
+    _UndoLog,
+)
 from servicedomain.errors import AlreadyExistsError, NotFoundError, TypeMismatchError
 from servicedomain.ports import EventPublisher
 
@@ -66,19 +76,31 @@ class _ByDate(Generic[_K, _V]):
         self._buckets: dict[date, dict[_K, _V]] = {}
         self._dates: builtins.list[date] = []
 
-    def add(self, day: date, key: _K, row: _V) -> None:
+    def add(self, day: date, key: _K, row: _V, log: _UndoLog | None = None) -> None:
         bucket = self._buckets.get(day)
+        if log is not None:
+            log.note(self, (day, key), _MISSING if bucket is None else bucket.get(key, _MISSING))
         if bucket is None:
             bisect.insort(self._dates, day)
             bucket = self._buckets[day] = {}
         bucket[key] = row
 
-    def discard(self, day: date, key: _K) -> None:
+    def discard(self, day: date, key: _K, log: _UndoLog | None = None) -> None:
         bucket = self._buckets.get(day)
+        if log is not None and bucket is not None and key in bucket:
+            log.note(self, (day, key), bucket[key])
         if bucket is None or bucket.pop(key, None) is None or bucket:
             return
         del self._buckets[day]
         del self._dates[bisect.bisect_left(self._dates, day)]
+
+    def restore(self, day_and_key: tuple[date, _K], old: _V) -> None:
+        """Undo a change: put the row of (day, key) back to ``old`` (``_MISSING``: none)."""
+        day, key = day_and_key
+        if old is _MISSING:
+            self.discard(day, key)
+        else:
+            self.add(day, key, old)
 
     def through(self, day: date) -> builtins.list[_V]:
         """The rows of every date on or before ``day``, in date order."""
@@ -94,8 +116,9 @@ class _BillingTables:
     """The committed billing rows of one store, with the indexes the queries use.
 
     Each index is kept by :meth:`add_fee`, :meth:`add_document`, :meth:`invoice` and
-    :meth:`save_accrual` (called only in the store's critical section), so every query
-    costs what it returns, not what the store holds.
+    :meth:`save_accrual` (called only in the store's critical section, after every check,
+    each change logged in the commit's undo log), so every query costs what it returns,
+    not what the store holds.
     """
 
     def __init__(self) -> None:
@@ -114,44 +137,56 @@ class _BillingTables:
         # The unposted accrual periods, by end date.
         self.unposted: _ByDate[tuple[str, int], AccrualPeriod] = _ByDate()
 
-    def add_fee(self, key: FeeKey, fee: FeeTransaction) -> None:
-        self.fees[key] = fee
+    def add_fee(self, key: FeeKey, fee: FeeTransaction, log: _UndoLog) -> None:
+        """Store a fee whose key the commit checked is new (so is its id)."""
+        log.add(self.fees, key, fee)
         rows = self.fees_by_subscription.get(fee.subscription_id)
         if rows is None:
-            rows = self.fees_by_subscription[fee.subscription_id] = {}
-        rows[key] = fee
+            rows = {}
+            log.add(self.fees_by_subscription, fee.subscription_id, rows)
+        log.add(rows, key, fee)
         fee_id = fee.id
         if fee_id not in self.items:
-            self.uninvoiced[fee_id] = fee
+            log.add(self.uninvoiced, fee_id, fee)
             by_customer = self.uninvoiced_by_customer.get(fee.customer_id)
             if by_customer is None:
-                by_customer = self.uninvoiced_by_customer[fee.customer_id] = _ByDate()
-            by_customer.add(fee.due_date, fee_id, fee)
+                by_customer = _ByDate()
+                log.add(self.uninvoiced_by_customer, fee.customer_id, by_customer)
+            by_customer.add(fee.due_date, fee_id, fee, log)
 
-    def add_document(self, document: Invoice) -> None:
-        self.documents[document.id] = document
+    def add_document(self, document: Invoice, log: _UndoLog) -> None:
+        """Store a document whose id the commit checked is free."""
+        log.add(self.documents, document.id, document)
         rows = self.documents_by_customer.get(document.customer_id)
         if rows is None:
-            rows = self.documents_by_customer[document.customer_id] = {}
-        rows[document.id] = document
+            rows = {}
+            log.add(self.documents_by_customer, document.customer_id, rows)
+        log.add(rows, document.id, document)
 
-    def invoice(self, source_id: str, item: InvoicedItem) -> None:
-        self.items[source_id] = item
-        fee = self.uninvoiced.pop(source_id, None)
+    def invoice(self, source_id: str, item: InvoicedItem, log: _UndoLog) -> None:
+        log.put(self.items, source_id, item)
+        fee = self.uninvoiced.get(source_id)
         if fee is not None:
-            self.uninvoiced_by_customer[fee.customer_id].discard(fee.due_date, source_id)
+            log.pop(self.uninvoiced, source_id)
+            self.uninvoiced_by_customer[fee.customer_id].discard(fee.due_date, source_id, log)
 
-    def save_accrual(self, key: tuple[str, int], period: AccrualPeriod) -> None:
+    def save_accrual(self, key: tuple[str, int], period: AccrualPeriod, log: _UndoLog) -> None:
         before = self.accruals.get(key)
         if before is not None and before.posting_date is None:
-            self.unposted.discard(before.period.end, key)
-        self.accruals[key] = period
+            self.unposted.discard(before.period.end, key, log)
+        log.put(self.accruals, key, period)
         rows = self.accruals_by_source.get(period.source_id)
         if rows is None:
-            rows = self.accruals_by_source[period.source_id] = {}
-        rows[period.number] = period
+            rows = {}
+            log.put(self.accruals_by_source, period.source_id, rows)
+        log.put(rows, period.number, period)
         if period.posting_date is None:
-            self.unposted.add(period.period.end, key, period)
+            self.unposted.add(period.period.end, key, period, log)
+
+    def raise_version(self, log: _UndoLog) -> None:
+        before = self.version
+        log.on_undo(lambda: setattr(self, "version", before))
+        self.version = before + 1
 
 
 def _tables(store: InMemoryStore) -> _BillingTables:
@@ -231,16 +266,18 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork):
         """The accrual periods, staged in this unit of work."""
         return InMemoryAccrualRepository(self)
 
-    def _take_extra(self) -> Callable[[], Callable[[], None]] | None:
+    def _take_steps(self) -> list[_Step]:
+        """The journals' steps, and the staged billing rows as one step."""
+        steps = super()._take_steps()
         staged_fees = self._staged_fees
         documents = list(self._staged_documents.values())
         staged_items = self._staged_items
         accruals = self._staged_accruals
         if not (staged_fees or documents or accruals):
-            return None
+            return steps
         tables, read_version = self._tables, self._read_version
 
-        def check() -> Callable[[], None]:
+        def check() -> Callable[[_UndoLog], None]:
             from servicedomain.billing import new_fees, record_document  # noqa: PLC0415
 
             if read_version == tables.version:
@@ -259,20 +296,21 @@ class InMemoryBillingUnitOfWork(InMemoryUnitOfWork):
                     view = _Overlay(tables.items, items)
                     items.update(record_document(view, document))
 
-            def apply() -> None:
-                tables.version += 1
+            def apply(log: _UndoLog) -> None:
+                tables.raise_version(log)
                 for key, fee in fresh:
-                    tables.add_fee(key, fee)
+                    tables.add_fee(key, fee, log)
                 for document in documents:
-                    tables.add_document(document)
+                    tables.add_document(document, log)
                 for source_id, item in items.items():
-                    tables.invoice(source_id, item)
+                    tables.invoice(source_id, item, log)
                 for period_key, period in accruals.items():
-                    tables.save_accrual(period_key, period)
+                    tables.save_accrual(period_key, period, log)
 
             return apply
 
-        return check
+        steps.append(_Step(check))
+        return steps
 
 
 class _Overlay(dict[str, "InvoicedItem"]):

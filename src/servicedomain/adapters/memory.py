@@ -4,11 +4,16 @@
   type, behind a lock, so several threads can share one store.
 * :class:`InMemoryUnitOfWork` stages writes and commits them all or none: under the
   store's lock it re-checks every expected version (and that every added id is still
-  free) before it applies anything. Events collected in it are published on commit.
+  free) before it applies anything, and if applying fails part-way it puts back what
+  it applied (law U1). Events collected in it are published on commit; entries posted
+  to the journals it enlists (:meth:`InMemoryUnitOfWork.enlist`) are recorded in the
+  same critical section, and only if it commits.
 * :class:`InMemoryRepository` implements :class:`~servicedomain.ports.Repository` over
   one table, through a unit of work (writes are staged) or on its own (each write
   commits at once).
 * :class:`InMemoryEventPublisher` records the events published to it.
+* :class:`InMemoryJournal` records journal entries, idempotent per key: posted on its
+  own, or enlisted in a unit of work.
 
 Snapshots are frozen values, so they are stored as they are, without copies.
 
@@ -34,10 +39,11 @@ servicedomain.errors.ConcurrencyConflictError: Widget id='W-1': expected_version
 from __future__ import annotations
 
 import builtins
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -50,7 +56,7 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.events import DomainEvent
-from servicedomain.ports import Entity, EventPublisher, KeyedEntry
+from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 
 if TYPE_CHECKING:
     from servicedomain.agreements import ServiceAgreement
@@ -133,6 +139,97 @@ class _Write:
             raise ConcurrencyConflictError(name, entity_id, self.expected_version, current.version)
 
 
+_MISSING: Any = object()
+"""Marks a key that was absent before a change (so undoing it removes the key)."""
+
+
+class _UndoLog:
+    """The inverse of every change a commit applies, to put everything back on a failure.
+
+    A commit checks everything first and then applies its changes through this log
+    (:meth:`put`, :meth:`add`, :meth:`pop`, :meth:`note`, :meth:`on_undo`); should
+    applying fail part-way, :meth:`undo` restores what was applied, newest first, so no
+    commit is ever half-applied. A change costs three list appends (target, key, old
+    value), no allocation the garbage collector tracks.
+    """
+
+    __slots__ = ("_keys", "_olds", "_targets")
+
+    def __init__(self) -> None:
+        self._targets: list[Any] = []
+        self._keys: list[Any] = []
+        self._olds: list[Any] = []
+
+    def put(self, table: dict[Any, Any], key: Any, value: object) -> None:
+        """``table[key] = value``, undone by restoring the old value (or removing the key)."""
+        self._targets.append(table)
+        self._keys.append(key)
+        self._olds.append(table.get(key, _MISSING))
+        table[key] = value
+
+    def add(self, table: dict[Any, Any], key: Any, value: object) -> None:
+        """``table[key] = value`` for a key the commit checked is absent: undone by removal.
+
+        It saves :meth:`put`'s lookup of the old value (a key may be costly to hash).
+        """
+        self._targets.append(table)
+        self._keys.append(key)
+        self._olds.append(_MISSING)
+        table[key] = value
+
+    def pop(self, table: dict[Any, Any], key: Any) -> None:
+        """Remove ``table[key]`` if present, undone by putting it back."""
+        old = table.pop(key, _MISSING)
+        if old is not _MISSING:
+            self.note(table, key, old)
+
+    def note(self, target: _Restorable | dict[Any, Any], key: Any, old: object) -> None:
+        """Note that ``target``'s ``key`` held ``old`` (or ``_MISSING``) before a change."""
+        self._targets.append(target)
+        self._keys.append(key)
+        self._olds.append(old)
+
+    def on_undo(self, action: Callable[[], None]) -> None:
+        """Register the inverse of a change about to be made some other way."""
+        self.note(None, action, None)  # type: ignore[arg-type]
+
+    def undo(self) -> None:
+        """Undo every change logged, newest first."""
+        targets, keys, olds = self._targets, self._keys, self._olds
+        while targets:
+            target, key, old = targets.pop(), keys.pop(), olds.pop()
+            if target is None:
+                key()
+            elif isinstance(target, dict):
+                if old is _MISSING:
+                    target.pop(key, None)
+                else:
+                    target[key] = old
+            else:
+                target.restore(key, old)
+
+
+class _Restorable(Protocol):
+    """A structure other than a dict whose changes an :class:`_UndoLog` can undo."""
+
+    def restore(self, key: Any, old: Any) -> None:
+        """Put ``key`` back to ``old`` (``_MISSING``: remove it)."""
+        ...
+
+
+@attrs.frozen
+class _Step:
+    """Staged changes other than snapshots, committed in the store's critical section.
+
+    ``check`` runs with the store's lock and ``locks`` held: it raises if the committed
+    state no longer takes the changes (changing nothing), else returns the function
+    that applies them through an :class:`_UndoLog`.
+    """
+
+    check: Callable[[], Callable[[_UndoLog], None]]
+    locks: tuple[Any, ...] = ()
+
+
 class InMemoryStore:
     """Committed snapshots in memory, one table per entity type.
 
@@ -157,31 +254,42 @@ class InMemoryStore:
         with self._lock:
             return dict(self._tables.get(entity_type, {}))
 
-    def _apply(
-        self, writes: Sequence[_Write], extra: Callable[[], Callable[[], None]] | None = None
-    ) -> None:
-        """Apply every write, or none if one no longer matches the committed state.
+    def _apply(self, writes: Sequence[_Write], steps: Sequence[_Step] = ()) -> None:
+        """Apply every write and step, or none if one no longer matches the committed state.
 
-        ``extra`` lets a unit of work commit more than snapshots in the same critical
-        section: it checks its part (raising leaves everything unchanged) and returns
-        the function that applies it.
+        ``steps`` let a unit of work commit more than snapshots (billing rows, journal
+        entries) in the same critical section. Every check runs before anything is
+        changed; if applying then fails part-way, what was applied is undone and the
+        error propagates, so the store and the journals are as before.
 
         Raises:
             AlreadyExistsError: an added id is no longer free.
             ConcurrencyConflictError: a saved entity is no longer at its expected version.
         """
-        with self._lock:
+        locks = {id(lock): lock for step in steps for lock in step.locks}
+        with self._lock, contextlib.ExitStack() as held:
+            for key in sorted(locks):  # one order for every commit: no deadlock
+                held.enter_context(locks[key])
+            tables = self._tables
             for write in writes:
-                write.check(self._tables.get(write.entity_type, {}).get(write.entity.id))
-            finish = extra() if extra is not None else None
-            if finish is not None:
-                finish()
-            for write in writes:
-                table = self._tables.setdefault(write.entity_type, {})
-                if write.removed:
-                    table.pop(write.entity.id, None)
-                else:
-                    table[write.entity.id] = write.entity
+                write.check(tables.get(write.entity_type, {}).get(write.entity.id))
+            appliers = [step.check() for step in steps]
+            log = _UndoLog()
+            try:
+                for apply in appliers:
+                    apply(log)
+                for write in writes:
+                    table = tables.get(write.entity_type)
+                    if table is None:
+                        table = {}
+                        log.put(tables, write.entity_type, table)
+                    if write.removed:
+                        log.pop(table, write.entity.id)
+                    else:
+                        log.put(table, write.entity.id, write.entity)
+            except BaseException:
+                log.undo()
+                raise
 
 
 class InMemoryEventPublisher:
@@ -220,6 +328,9 @@ class InMemoryUnitOfWork:
     commit or a rollback, successful or not, the unit of work starts afresh and can be
     used again. A unit of work belongs to one thread.
 
+    Journals take part through :meth:`enlist`: what is posted through the enlisted view
+    is recorded in the journal when, and only if, this unit of work commits.
+
     Args:
         store: the store to read from and commit to.
         publisher: where the collected events go on commit (optional; they are also
@@ -232,6 +343,7 @@ class InMemoryUnitOfWork:
         self._staged: dict[_Key, _Write] = {}
         self._events: list[DomainEvent] = []
         self._published: list[DomainEvent] = []
+        self._journals: dict[int, _JournalStaging] = {}
 
     def __enter__(self) -> Self:
         return self
@@ -264,8 +376,31 @@ class InMemoryUnitOfWork:
             [_check_event(f"events[{index}]", event) for index, event in enumerate(events)]
         )
 
+    def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
+        """A view of ``journal`` whose entries are recorded only if this unit of work commits.
+
+        The view's ``post`` answers at once, as the journal would: an entry whose key
+        is recorded (or posted earlier in this unit of work) with the same content
+        gets its transaction id back, and one with other content raises
+        :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call
+        is staged). A new entry gets the id the journal gives next
+        (``<prefix>-<recorded + staged + 1>``), so a retry after a failed commit gets
+        the ids of one fault-free run. The entries are recorded in the commit's
+        critical section, with the snapshots; a rollback or a failed commit records
+        none of them.
+
+        Raises:
+            TypeMismatchError: ``journal`` is not an :class:`InMemoryJournal` (a journal
+                kept elsewhere takes part through that store's own unit of work).
+        """
+        if not isinstance(journal, InMemoryJournal):
+            raise TypeMismatchError(
+                "journal", journal, "an in-memory unit of work enlists InMemoryJournal journals"
+            )
+        return _EnlistedJournal(self, journal)
+
     def commit(self) -> None:
-        """Apply every staged write, or none; then publish the collected events.
+        """Apply every staged write and journal entry, or none; then publish the events.
 
         The staging is cleared whatever happens. Events are published only after the
         writes are committed; an error from the publisher propagates, and the writes
@@ -274,24 +409,34 @@ class InMemoryUnitOfWork:
         Raises:
             AlreadyExistsError: another unit of work committed an id this one adds.
             ConcurrencyConflictError: another unit of work committed a new version of an
-                entity this one saves. Nothing was written and nothing is published.
+                entity this one saves, or took a transaction id this one reserved.
+                Nothing was written and nothing is published.
+            IdempotencyConflictError: another unit of work recorded a journal key this
+                one posts, with other content (nothing written).
         """
         writes, events = list(self._staged.values()), self._events
-        extra = self._take_extra()
+        steps = self._take_steps()
         self.rollback()
-        self._store._apply(writes, extra)
+        self._store._apply(writes, steps)
         self._published.extend(events)
         if events and self._publisher is not None:
             self._publisher.publish(tuple(events))
 
     def rollback(self) -> None:
-        """Discard the staged writes and events."""
+        """Discard the staged writes, journal entries and events."""
         self._staged = {}
         self._events = []
+        self._journals = {}
 
-    def _take_extra(self) -> Callable[[], Callable[[], None]] | None:
-        """Staged changes other than snapshots, as a check-then-apply step (none here)."""
-        return None
+    def _take_steps(self) -> list[_Step]:
+        """Staged changes other than snapshots, as check-then-apply steps: the journals'."""
+        return [staging.step() for staging in self._journals.values() if staging.entries]
+
+    def _journal_staging(self, journal: InMemoryJournal[Any]) -> _JournalStaging:
+        staging = self._journals.get(id(journal))
+        if staging is None:
+            staging = self._journals[id(journal)] = _JournalStaging(journal)
+        return staging
 
     def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
         staged = self._staged.get((entity_type, entity_id))
@@ -487,11 +632,13 @@ class InMemoryJournal(Generic[KeyedT]):
     ``InMemoryJournal[AccrualEntry]("ACR")`` for revenue accruals: any frozen entry
     with a ``key``.
 
-    Transaction ids are ``<prefix>-000001``, ``<prefix>-000002``, ... in posting order.
+    Transaction ids are ``<prefix>-000001``, ``<prefix>-000002``, ... in recording order.
     Posting is all or none and idempotent per entry key: an entry already recorded with
     the same content gets its transaction id back, and with other content raises
     :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call is
-    recorded). Thread-safe.
+    recorded). :meth:`post` records at once; posted through
+    :meth:`InMemoryUnitOfWork.enlist`, entries are recorded when that unit of work
+    commits, and never if it does not (law U1). Thread-safe.
 
     Args:
         prefix: the start of every transaction id, e.g. ``"HOUR"``.
@@ -502,7 +649,7 @@ class InMemoryJournal(Generic[KeyedT]):
             raise TypeMismatchError("prefix", prefix, "a journal prefix is a non-empty str")
         self._prefix = prefix
         self._lock = threading.Lock()
-        self._by_key: dict[object, tuple[str, KeyedT]] = {}
+        self._by_key: dict[Hashable, tuple[str, KeyedT]] = {}
 
     @property
     def recorded(self) -> tuple[tuple[str, KeyedT], ...]:
@@ -517,22 +664,146 @@ class InMemoryJournal(Generic[KeyedT]):
             IdempotencyConflictError: a key is already recorded with other content.
         """
         with self._lock:
-            staged: dict[object, tuple[str, KeyedT]] = {}
-            ids: builtins.list[str] = []
-            for entry in entries:
-                known = self._by_key.get(entry.key) or staged.get(entry.key)
-                if known is not None:
-                    _check_same_entry(entry.key, known[1], entry)
-                    ids.append(known[0])
-                    continue
-                transaction_id = f"{self._prefix}-{len(self._by_key) + len(staged) + 1:06d}"
-                staged[entry.key] = (transaction_id, entry)
-                ids.append(transaction_id)
+            staged: dict[Hashable, tuple[str, KeyedT]] = {}
+            ids = self._reserve(entries, staged)
             self._by_key.update(staged)
             return ids
 
+    def _reserve(
+        self, entries: Sequence[KeyedT], staged: dict[Hashable, tuple[str, KeyedT]]
+    ) -> builtins.list[str]:
+        """The ids of ``entries``; new ones go into ``staged`` with the next free ids.
+
+        Call it holding the lock. ``staged`` holds what is reserved but not recorded
+        yet; on a conflict it is left as it was.
+
+        Raises:
+            IdempotencyConflictError: a key recorded or staged with other content.
+        """
+        fresh: dict[Hashable, tuple[str, KeyedT]] = {}
+        ids: builtins.list[str] = []
+        for entry in entries:
+            key = entry.key
+            known = self._by_key.get(key) or staged.get(key) or fresh.get(key)
+            if known is not None:
+                _check_same_entry(key, known[1], entry)
+                ids.append(known[0])
+                continue
+            transaction_id = self._transaction_id(len(self._by_key) + len(staged) + len(fresh) + 1)
+            fresh[key] = (transaction_id, entry)
+            ids.append(transaction_id)
+        staged.update(fresh)
+        return ids
+
+    def _transaction_id(self, number: int) -> str:
+        return f"{self._prefix}-{number:06d}"
+
+    def _commit_step(self, staging: _JournalStaging) -> _Step:
+        """The commit step of the entries a unit of work reserved (see ``enlist``)."""
+        staged: dict[Hashable, tuple[str, KeyedT]] = staging.entries
+        seen = staging.seen
+
+        def check() -> Callable[[_UndoLog], None]:
+            recorded = self._by_key
+            # Nothing recorded since the entries were reserved (entries are only ever
+            # added): every staged key is still new and its id the next one.
+            new = staged if seen == len(recorded) else self._still_free(staged)
+
+            def apply(log: _UndoLog) -> None:
+                keys = list(new)
+                log.on_undo(lambda: _forget(recorded, keys))
+                recorded.update(new)
+
+            return apply
+
+        return _Step(check, (self._lock,))
+
+    def _still_free(
+        self, staged: dict[Hashable, tuple[str, KeyedT]]
+    ) -> dict[Hashable, tuple[str, KeyedT]]:
+        """The staged entries not recorded yet, once checked against what is recorded now.
+
+        Raises:
+            IdempotencyConflictError: a staged key was recorded with other content.
+            ConcurrencyConflictError: a reserved id was given to another entry.
+        """
+        recorded = self._by_key
+        number = len(recorded)
+        new: dict[Hashable, tuple[str, KeyedT]] = {}
+        for key, (transaction_id, entry) in staged.items():
+            known = recorded.get(key)
+            if known is not None:
+                _check_same_entry(key, known[1], entry)
+                if known[0] != transaction_id:
+                    raise ConcurrencyConflictError(
+                        f"journal {self._prefix}", known[0], None, len(recorded)
+                    )
+                continue  # recorded by a concurrent commit, as reserved
+            number += 1
+            if transaction_id != self._transaction_id(number):
+                raise ConcurrencyConflictError(
+                    f"journal {self._prefix}", transaction_id, number - 1, len(recorded)
+                )
+            new[key] = (transaction_id, entry)
+        return new
+
     def __repr__(self) -> str:
         return f"InMemoryJournal({self._prefix!r}, {len(self._by_key)} entries)"
+
+
+def _forget(table: dict[Hashable, Any], keys: Iterable[Hashable]) -> None:
+    for key in keys:
+        table.pop(key, None)
+
+
+class _JournalStaging:
+    """The entries a unit of work posted to one journal, with their reserved ids.
+
+    ``seen`` is how many entries the journal held at every reservation (``-1`` once
+    that changed between two of them): while the journal still holds that many at
+    the commit, the reservations need no second check.
+    """
+
+    __slots__ = ("entries", "journal", "seen")
+
+    def __init__(self, journal: InMemoryJournal[Any]) -> None:
+        self.journal = journal
+        self.entries: dict[Hashable, tuple[str, Any]] = {}
+        self.seen: int | None = None
+
+    def saw(self, count: int) -> None:
+        """Note the journal's size at a reservation (call it holding the journal's lock)."""
+        if self.seen is None:
+            self.seen = count
+        elif self.seen != count:
+            self.seen = -1
+
+    def step(self) -> _Step:
+        return self.journal._commit_step(self)
+
+
+class _EnlistedJournal(Generic[KeyedT]):
+    """An :class:`InMemoryJournal` seen through a unit of work: posts are staged in it."""
+
+    def __init__(self, unit_of_work: InMemoryUnitOfWork, journal: InMemoryJournal[KeyedT]) -> None:
+        self._unit_of_work = unit_of_work
+        self._journal = journal
+
+    def post(self, entries: Sequence[KeyedT]) -> builtins.list[str]:
+        """Stage ``entries`` in the unit of work; return the ids they will have.
+
+        Raises:
+            IdempotencyConflictError: a key is recorded or staged with other content;
+                nothing of this call is staged.
+        """
+        journal = self._journal
+        staging = self._unit_of_work._journal_staging(journal)
+        with journal._lock:
+            staging.saw(len(journal._by_key))
+            return journal._reserve(entries, staging.entries)
+
+    def __repr__(self) -> str:
+        return f"enlisted {self._journal!r}"
 
 
 def _check_same_entry(key: object, stored: object, given: object) -> None:

@@ -17,8 +17,11 @@ database subclasses :class:`BillingStoreContract`, implements two hooks and runs
 The suite checks the laws of ``reference/invariants.md`` that belong to a store:
 the fee key is unique and an equal duplicate is a no-op (P3, Lago's duplicated
 invoices), a source is invoiced once even by two concurrent runs (I1), credits stay
-within what was invoiced (F8), a unit of work commits all or nothing (P2), and a
-retry after a failure equals one run (P4).
+within what was invoiced (F8), a unit of work commits all or nothing (P2), accrual
+entries posted through a journal it enlists included (U1), and a retry after a failure
+equals one run (P4). The U1 tests post to :meth:`BillingStoreContract.new_journal`
+(an in-memory journal by default: override it, and :meth:`BillingStoreContract.recorded`,
+with the journal your unit of work enlists).
 
 This module needs pytest (the ``[testing]`` extra).
 """
@@ -29,19 +32,23 @@ This module needs pytest (the ``[testing]`` extra).
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from datetime import date
 from typing import Generic, TypeVar
 
 import attrs
 import pytest
 
+from servicedomain.adapters.memory import InMemoryJournal
 from servicedomain.billing import (
+    AccrualEntry,
     AccrualMethod,
     AccrualPolicy,
     FeeTransaction,
     Invoice,
     Subscription,
     accrual_periods,
+    accrue,
     credit_note,
     generate_fees,
     propose_invoices,
@@ -52,10 +59,11 @@ from servicedomain.errors import (
     ConcurrencyConflictError,
     CreditExceededError,
     IdempotencyConflictError,
+    TypeMismatchError,
 )
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
-from servicedomain.ports import BillingUnitOfWork
+from servicedomain.ports import BillingUnitOfWork, Journal
 
 __all__ = ["BillingStoreContract"]
 
@@ -97,6 +105,24 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     @abc.abstractmethod
     def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
         """A unit of work over ``store``."""
+
+    def new_journal(self, store: StoreT) -> Journal[AccrualEntry]:
+        """A new, empty accrual journal that units of work on ``store`` enlist.
+
+        The default is an :class:`~servicedomain.adapters.memory.InMemoryJournal`;
+        override it (and :meth:`recorded`) with the journal your unit of work enlists.
+        """
+        return InMemoryJournal[AccrualEntry]("ACR")
+
+    def recorded(self, store: StoreT, journal: Journal[AccrualEntry]) -> Mapping[str, AccrualEntry]:
+        """What ``journal`` holds, each entry by its transaction id.
+
+        Raises:
+            TypeMismatchError: the default reads an in-memory journal only.
+        """
+        if not isinstance(journal, InMemoryJournal):
+            raise TypeMismatchError("journal", journal, "override recorded() for this journal")
+        return dict(journal.recorded)
 
     # ------------------------------------------------------------------------- helpers
 
@@ -276,6 +302,76 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             assert uow.fees.for_subscription("SUB-C1") == list(fees)
+
+    # ---------------------------------------------------------- journal entries (U1)
+
+    def _invoiced_with_accruals(self, store: StoreT) -> tuple[Subscription, str]:
+        """A stored subscription whose first fee is invoiced, with unposted accruals."""
+        sub = _subscription()
+        fees = _fees(sub)
+        policy = AccrualPolicy(period=MONTHLY)
+        periods = accrual_periods(
+            source_id=fees[0].id,
+            amount=fees[0].amount,
+            service_period=fees[0].period,
+            policy=policy,
+        )
+        with self.new_unit_of_work(store) as uow:
+            uow.subscriptions.add(sub)
+            uow.fees.add_all(fees)
+            uow.invoices.add(_invoice(fees[:1]))
+            uow.accruals.save_all(periods)
+            uow.commit()
+        return sub, fees[0].id
+
+    def _stage_accrual(
+        self, uow: UnitOfWorkT, journal: Journal[AccrualEntry], source_id: str
+    ) -> tuple[list[str], tuple[AccrualEntry, ...]]:
+        periods = uow.accruals.for_source(source_id)
+        changed, entries = accrue(periods, through=date(2024, 3, 1), posting_date=date(2024, 3, 1))
+        uow.accruals.save_all(changed)
+        return uow.enlist(journal).post(entries), entries
+
+    def test_U1_accrual_entries_of_a_failed_commit_are_not_recorded(self) -> None:
+        store = self.make_store()
+        sub, source_id = self._invoiced_with_accruals(store)
+        journal = self.new_journal(store)
+        with self.new_unit_of_work(store) as uow:
+            self._stage_accrual(uow, journal, source_id)
+            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
+            with self.new_unit_of_work(store) as rival:
+                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
+                rival.commit()
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        assert self.recorded(store, journal) == {}
+        with self.new_unit_of_work(store) as uow:
+            assert [p.posting_date for p in uow.accruals.for_source(source_id)] == [None]
+
+    def test_U1_accrual_entries_of_a_rolled_back_unit_of_work_are_not_recorded(self) -> None:
+        store = self.make_store()
+        _sub, source_id = self._invoiced_with_accruals(store)
+        journal = self.new_journal(store)
+        with self.new_unit_of_work(store) as uow:
+            self._stage_accrual(uow, journal, source_id)
+            uow.rollback()
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            self._stage_accrual(uow, journal, source_id)
+        assert self.recorded(store, journal) == {}
+
+    def test_U1_a_retry_records_the_accrual_entries_once_with_the_ids_given(self) -> None:
+        store = self.make_store()
+        _sub, source_id = self._invoiced_with_accruals(store)
+        journal = self.new_journal(store)
+        with self.new_unit_of_work(store) as uow:
+            self._stage_accrual(uow, journal, source_id)
+        with self.new_unit_of_work(store) as uow:
+            ids, entries = self._stage_accrual(uow, journal, source_id)
+            uow.commit()
+        assert self.recorded(store, journal) == dict(zip(ids, entries, strict=True))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.unposted_through(date(2024, 3, 1)) == []
 
 
 def _touched(sub: Subscription) -> Subscription:

@@ -106,6 +106,7 @@ from servicedomain.testing.billing_strategies import (
     subscription_prices,
     subscriptions,
 )
+from servicedomain.testing.faults import FaultPlan
 from servicedomain.testing.invariants import (
     LawViolation,
     billing_horizon,
@@ -236,20 +237,6 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-class _RecordingJournal:
-    """A journal that remembers what it was given, by entry key, and passes it on."""
-
-    def __init__(self, inner: Journal[AccrualEntry]) -> None:
-        self.inner = inner
-        self.entries: dict[tuple[str, int, str, str], AccrualEntry] = {}
-
-    def post(self, entries: Sequence[AccrualEntry]) -> list[str]:
-        ids = self.inner.post(entries)
-        for entry in entries:
-            self.entries[entry.key] = entry
-        return ids
-
-
 class BillingLifecycleMachine(RuleBasedStateMachine):
     """Random billing histories through the services, with the laws checked after every step.
 
@@ -292,7 +279,11 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         return lambda: InMemoryBillingUnitOfWork(store)
 
     def new_journal(self) -> Journal[AccrualEntry]:
-        """Called once per history: the journal accruals and their reversals post to."""
+        """Called once per history: the journal accruals and their reversals post to.
+
+        The services post to it through ``uow.enlist(journal)``, so it must be a journal
+        the units of work of :meth:`unit_of_work_factory` can enlist.
+        """
         return InMemoryJournal[AccrualEntry]("ACR")
 
     def subscriptions_of(
@@ -324,8 +315,12 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.new_uow = self.unit_of_work_factory()
-        self.journal = _RecordingJournal(self.new_journal())
+        # Every unit of work goes through a plan that injects no fault: it remembers
+        # the entries posted to the journal by the units of work that committed.
+        self.watch = FaultPlan()
+        new_uow = self.unit_of_work_factory()
+        self.new_uow: Callable[[], BillingUnitOfWork] = lambda: self.watch.wrap(new_uow())
+        self.journal = self.new_journal()
         self.today = self.first_day
         self.step = 0
         # The model: what the store must hold.
@@ -728,7 +723,8 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         everything = [period for periods in by_source.values() for period in periods]
         check_accruals_sum_to_fee(everything, self.invoiced, self.credited, fees=self.fees.values())
         net: dict[str, int] = {}
-        for entry in self.journal.entries.values():
+        committed = {entry.key: entry for entry in self.watch.committed_entries(self.journal)}
+        for entry in committed.values():
             sign = 1 if entry.kind is AccrualEntryKind.ACCRUE else -1
             net[entry.source_id] = net.get(entry.source_id, 0) + sign * entry.amount.minor_units
         for source, periods in by_source.items():

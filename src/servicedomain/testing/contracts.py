@@ -42,6 +42,12 @@ units of work on one store at a time: from several threads, and in one thread, o
 that has only read while another commits. An adapter whose reads block another unit of
 work's commit would stall there (on SQLite, use WAL mode).
 
+:class:`JournalUnitOfWorkContract` holds a unit of work and the journals it enlists
+(:class:`~servicedomain.ports.JournalUnitOfWork`) to law U1: entries posted through an
+enlisted journal are recorded when, and only if, the unit of work commits, with the
+transaction ids ``post`` returned, and a retry after a failure gets the ids of one
+fault-free run.
+
 This module needs pytest and Hypothesis (the ``[testing]`` extra).
 """
 
@@ -51,13 +57,14 @@ This module needs pytest and Hypothesis (the ``[testing]`` extra).
 from __future__ import annotations
 
 import abc
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -70,17 +77,27 @@ from hypothesis.stateful import (
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
+    IdempotencyConflictError,
     InvalidInputError,
     NotFoundError,
     ServiceDomainError,
 )
-from servicedomain.ports import Entity, Repository, UnitOfWork
+from servicedomain.ports import (
+    Entity,
+    Journal,
+    JournalUnitOfWork,
+    KeyedEntry,
+    Repository,
+    UnitOfWork,
+)
 
-__all__ = ["RepositoryContract"]
+__all__ = ["JournalUnitOfWorkContract", "RepositoryContract"]
 
 StoreT = TypeVar("StoreT")
 UnitOfWorkT = TypeVar("UnitOfWorkT", bound=UnitOfWork)
 EntityT = TypeVar("EntityT", bound=Entity)
+JournalUnitOfWorkT = TypeVar("JournalUnitOfWorkT", bound=JournalUnitOfWork)
+EntryT = TypeVar("EntryT", bound=KeyedEntry)
 
 # How long a thread waits for another to reach a point before the test fails, in seconds.
 _WAIT = 30.0
@@ -699,3 +716,239 @@ class _RepositoryMachine(RuleBasedStateMachine):
     @invariant()
     def store_equals_model(self) -> None:
         assert self.driver.load_all() == [self.model[i] for i in sorted(self.model)]
+
+
+class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, EntryT]):
+    """Law U1 for a unit of work and the journals it enlists; subclass it to test yours.
+
+    Name the subclass ``Test...`` and implement the hooks: :meth:`make_store`,
+    :meth:`new_unit_of_work`, :meth:`new_journal`, :meth:`new_entry`,
+    :meth:`changed_entry` and :meth:`recorded` (and :meth:`dispose_store`). Every test
+    gets a fresh store and a fresh journal on it.
+
+    A key conflict may surface when an entry is posted or when its unit of work
+    commits; the suite accepts either, and checks that nothing of the unit of work
+    was recorded.
+    """
+
+    store: StoreT
+
+    # ------------------------------------------------------------------------ hooks
+
+    @abc.abstractmethod
+    def make_store(self) -> StoreT:
+        """A new, empty store for one test."""
+
+    def dispose_store(self, store: StoreT) -> None:
+        """Release a store made by :meth:`make_store`; by default nothing is done."""
+
+    @abc.abstractmethod
+    def new_unit_of_work(self, store: StoreT) -> JournalUnitOfWorkT:
+        """A new unit of work on ``store``."""
+
+    @abc.abstractmethod
+    def new_journal(self, store: StoreT) -> Journal[EntryT]:
+        """A new, empty journal that units of work on ``store`` can enlist."""
+
+    @abc.abstractmethod
+    def new_entry(self, number: int) -> EntryT:
+        """A journal entry; different numbers give different keys."""
+
+    @abc.abstractmethod
+    def changed_entry(self, entry: EntryT) -> EntryT:
+        """An entry with ``entry``'s key and some other content."""
+
+    @abc.abstractmethod
+    def recorded(self, store: StoreT, journal: Journal[EntryT]) -> Mapping[str, EntryT]:
+        """What ``journal`` holds: each recorded entry by its transaction id."""
+
+    # ---------------------------------------------------------------------- fixture
+
+    @pytest.fixture(autouse=True)
+    def _store_per_test(self) -> Iterator[None]:
+        self.store = self.make_store()
+        try:
+            yield
+        finally:
+            self.dispose_store(self.store)
+
+    def _post(self, journal: Journal[EntryT], *entries: EntryT) -> list[str]:
+        """Post in one unit of work and commit it; the transaction ids."""
+        with self.new_unit_of_work(self.store) as uow:
+            ids = uow.enlist(journal).post(entries)
+            uow.commit()
+        return ids
+
+    def _recorded(self, journal: Journal[EntryT]) -> dict[str, EntryT]:
+        return dict(self.recorded(self.store, journal))
+
+    # ------------------------------------------------------------------------ tests
+
+    def test_U1_entries_of_a_committed_unit_of_work_are_recorded_with_their_ids(self) -> None:
+        """U1: after the commit, the journal holds the entries under the ids ``post`` gave."""
+        journal = self.new_journal(self.store)
+        entries = [self.new_entry(number) for number in range(3)]
+        ids = self._post(journal, *entries)
+        assert len(set(ids)) == len(entries), f"ids are not distinct: {ids}"
+        assert self._recorded(journal) == dict(zip(ids, entries, strict=True))
+
+    def test_U1_nothing_is_recorded_before_the_commit(self) -> None:
+        """U1: an entry posted through an enlisted journal waits for the commit."""
+        journal = self.new_journal(self.store)
+        with self.new_unit_of_work(self.store) as uow:
+            uow.enlist(journal).post([self.new_entry(1)])
+            assert self._recorded(journal) == {}, "recorded before the commit"
+            uow.commit()
+        assert list(self._recorded(journal).values()) == [self.new_entry(1)]
+
+    def test_U1_entries_of_a_rolled_back_unit_of_work_are_not_recorded(self) -> None:
+        """U1: rollback, leaving without a commit, or an exception: no entry is recorded."""
+        journal = self.new_journal(self.store)
+        uow = self.new_unit_of_work(self.store)
+        with uow:
+            uow.enlist(journal).post([self.new_entry(1)])
+            uow.rollback()
+            uow.commit()
+        with uow:
+            uow.enlist(journal).post([self.new_entry(2)])
+
+        class InjectedError(Exception):
+            pass
+
+        def fail_half_way() -> None:
+            with uow:
+                uow.enlist(journal).post([self.new_entry(3)])
+                raise InjectedError
+
+        with pytest.raises(InjectedError):
+            fail_half_way()
+        assert self._recorded(journal) == {}
+
+    def test_U1_entries_of_a_failed_commit_are_not_recorded(self) -> None:
+        """U1: a commit that fails (its key taken with other content) records nothing.
+
+        Two units of work post the same key with different content, each with an entry
+        of its own; the first commits. The second's commit fails, and none of its
+        entries is recorded.
+        """
+        journal = self.new_journal(self.store)
+        first, second = self.new_unit_of_work(self.store), self.new_unit_of_work(self.store)
+        shared = self.new_entry(1)
+        with first, second:
+            second.enlist(journal).post([self.new_entry(2), self.changed_entry(shared)])
+            ids = first.enlist(journal).post([shared, self.new_entry(3)])
+            first.commit()
+            with pytest.raises((IdempotencyConflictError, ConcurrencyConflictError)):
+                second.commit()
+        assert self._recorded(journal) == dict(zip(ids, [shared, self.new_entry(3)], strict=True))
+
+    def test_U1_a_retry_after_a_failure_gets_the_ids_of_one_fault_free_run(self) -> None:
+        """U1: posted, rolled back, posted again: the ids and entries of one run."""
+        entries = [self.new_entry(number) for number in range(4)]
+        retried = self.new_journal(self.store)
+        self._post(retried, entries[0])
+        with self.new_unit_of_work(self.store) as uow:
+            uow.enlist(retried).post(entries[1:])
+        ids = self._post(retried, *entries[1:])
+        once = self.new_journal(self.store)
+        self._post(once, entries[0])
+        assert ids == self._post(once, *entries[1:])
+        assert self._recorded(retried) == self._recorded(once)
+
+    def test_U1_posting_is_idempotent_per_key_in_and_across_units_of_work(self) -> None:
+        """An entry posted again gets its id back; other content under its key is refused."""
+        journal = self.new_journal(self.store)
+        entry = self.new_entry(1)
+        with self.new_unit_of_work(self.store) as uow:
+            view = uow.enlist(journal)
+            (first,) = view.post([entry])
+            assert view.post([entry, entry]) == [first, first]
+            uow.commit()
+        assert self._post(journal, entry) == [first]
+        with pytest.raises(IdempotencyConflictError):
+            self._post(journal, self.new_entry(2), self.changed_entry(entry))
+        assert self._recorded(journal) == {first: entry}
+
+    def test_U1_concurrent_units_of_work_record_each_entry_under_the_id_it_was_given(
+        self,
+    ) -> None:
+        """Two units of work post new keys at once; whatever commits keeps its given ids."""
+        journal = self.new_journal(self.store)
+        first, second = self.new_unit_of_work(self.store), self.new_unit_of_work(self.store)
+        with first, second:
+            ids_first = first.enlist(journal).post([self.new_entry(1)])
+            ids_second = second.enlist(journal).post([self.new_entry(2)])
+            first.commit()
+            try:
+                second.commit()
+            except ConcurrencyConflictError:
+                ids_second = []
+        assert not set(ids_first) & set(ids_second), f"one id for two keys: {ids_first}"
+        expected = dict(zip(ids_first, [self.new_entry(1)], strict=True))
+        expected.update(zip(ids_second, [self.new_entry(2)], strict=False))
+        assert self._recorded(journal) == expected
+        if not ids_second:  # the loser retries and gets recorded
+            ids_second = self._post(journal, self.new_entry(2))
+            assert self._recorded(journal)[ids_second[0]] == self.new_entry(2)
+
+    def test_a_journal_posted_on_its_own_records_at_once(self) -> None:
+        """Outside any unit of work, ``post`` records at once, idempotent per key."""
+        journal = self.new_journal(self.store)
+        ids = journal.post([self.new_entry(1)])
+        assert journal.post([self.new_entry(1)]) == ids
+        assert self._recorded(journal) == dict(zip(ids, [self.new_entry(1)], strict=True))
+
+    @settings(deadline=None)
+    @given(data=st.data())
+    def test_U1_random_units_of_work_agree_with_a_model_of_committed_entries(
+        self, data: st.DataObject
+    ) -> None:
+        """U1: two units of work and direct posts, interleaved at random, against a model.
+
+        Steps: post through one of the units of work (a new key, a known one, or a
+        known key with other content), commit or roll one back, post directly. After
+        every step the journal holds exactly the entries of the commits that succeeded
+        and of the direct posts, each under the id its ``post`` returned, one per key.
+        """
+        journal = self.new_journal(self.store)
+        uows = [self.new_unit_of_work(self.store) for _ in range(2)]
+        model: dict[str, EntryT] = {}
+        staged: list[list[tuple[str, EntryT]]] = [[], []]
+        with contextlib.ExitStack() as stack:
+            for uow in uows:
+                stack.enter_context(uow)
+            for _ in range(data.draw(st.integers(1, 12), label="steps")):
+                action = data.draw(
+                    st.sampled_from(["post", "post", "commit", "rollback", "direct"]), "action"
+                )
+                side = data.draw(st.integers(0, 1), label="unit of work")
+                entry = self.new_entry(data.draw(st.integers(0, 3), label="entry"))
+                if data.draw(st.booleans(), label="other content"):
+                    entry = self.changed_entry(entry)
+                if action == "post":
+                    try:
+                        (given_id,) = uows[side].enlist(journal).post([entry])
+                    except IdempotencyConflictError:
+                        continue
+                    staged[side].append((given_id, entry))
+                elif action == "commit":
+                    try:
+                        uows[side].commit()
+                    except (ConcurrencyConflictError, IdempotencyConflictError):
+                        pass
+                    else:
+                        model.update(staged[side])
+                    staged[side] = []
+                elif action == "rollback":
+                    uows[side].rollback()
+                    staged[side] = []
+                else:
+                    try:
+                        (given_id,) = journal.post([entry])
+                    except IdempotencyConflictError:
+                        continue
+                    model[given_id] = entry
+                recorded = self._recorded(journal)
+                assert recorded == model, f"after {action} on {side}"
+                keys = [entry.key for entry in recorded.values()]
+                assert len(set(keys)) == len(keys), f"a key recorded twice: {keys}"

@@ -1,0 +1,636 @@
+"""Law U1 All or nothing: a fault at any step of a unit of work, then any retry, is one run.
+
+Every service runs once through :class:`~servicedomain.testing.faults.FaultPlan` to count
+its port calls; then, for every step k, a fresh store runs it failing at step k (the
+commit included: a lost commit), a retry follows (the same input, a new credit-note id,
+the next day, an edited line after reopening), and the end state (store, journals,
+published events) must equal one fault-free run of the retry. Sizes n in 1, 2, 5, 20.
+"""
+
+# Tests are named after the law they check (test_U1_...), as invariants.md asks.
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import attrs
+import pytest
+
+from orders_fixtures import AT, boiler_order, line
+from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, _BillingTables
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import (
+    InMemoryEventPublisher,
+    InMemoryJournal,
+    InMemoryServiceUnitOfWork,
+    InMemoryStore,
+)
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+)
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualPolicy,
+    ReversalMode,
+    Subscription,
+    SubscriptionGroup,
+    accrual_periods,
+    accrue,
+    generate_fees,
+    propose_invoices,
+)
+from servicedomain.money import Money
+from servicedomain.orders import JournalEntry, ServiceObject, ServiceOrder, TransactionType
+from servicedomain.periods import MONTHLY, DateRange
+from servicedomain.services import (
+    accrue_subscription_revenue,
+    change_service_order_stage,
+    credit_invoiced,
+    generate_orders_from_agreements,
+    generate_subscription_fees,
+    invoice_customers,
+    post_service_orders,
+    sign_off_service_order,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.testing.faults import FaultPlan, InjectedFault
+
+SIZES = (1, 2, 5, 20)
+MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+ALL_TYPES = frozenset(TransactionType)
+KINDS = (TransactionType.HOUR, TransactionType.ITEM, TransactionType.EXPENSE, TransactionType.FEE)
+
+WorldT = TypeVar("WorldT")
+Run = Callable[[WorldT, FaultPlan], object]
+
+
+@attrs.frozen
+class Sweep(Generic[WorldT]):
+    """A scenario: a store set up, a first run that may fail, a retry, and the state."""
+
+    setup: Callable[[], WorldT]
+    first: Run[WorldT]
+    retry: Run[WorldT]
+    state: Callable[[WorldT], object]
+    journals: Callable[[WorldT], Sequence[InMemoryJournal[Any]]]
+
+    def check(self) -> int:
+        """For every step k of ``first``: fail at k, retry; the state is one retry's.
+
+        Right after the fault, each journal holds only what it held before and the
+        entries of the units of work that committed (none of the failed one).
+        Returns the number of steps swept.
+        """
+        reference = self.setup()
+        self.retry(reference, FaultPlan())
+        expected = self.state(reference)
+        counting, plan = self.setup(), FaultPlan()
+        self.first(counting, plan)
+        steps = len(plan.calls)
+        assert plan.calls, "the first run made no port call"
+        assert plan.calls[-1] == "commit", plan.calls
+        for k in range(1, steps + 1):
+            world, faulty = self.setup(), FaultPlan(fail_at=k)
+            before = [_keys(journal) for journal in self.journals(world)]
+            with pytest.raises(InjectedFault):
+                self.first(world, faulty)
+            for journal, held in zip(self.journals(world), before, strict=True):
+                committed = {entry.key for entry in faulty.committed_entries(journal)}
+                assert _keys(journal) == held | committed, (
+                    f"fault at step {k}/{steps}: {journal!r} holds entries of a unit of work "
+                    "that never committed"
+                )
+            self.retry(world, FaultPlan())
+            assert self.state(world) == expected, f"fault at step {k}/{steps}: {faulty.calls[-1]}"
+        return steps
+
+
+def _keys(journal: InMemoryJournal[Any]) -> set[object]:
+    return {entry.key for _, entry in journal.recorded}
+
+
+# -------------------------------------------------------------------- service orders
+
+
+@attrs.define
+class OrderWorld:
+    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+    journals: dict[TransactionType, InMemoryJournal[JournalEntry]] = attrs.Factory(
+        lambda: {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+    )
+
+    def uow(self, plan: FaultPlan) -> InMemoryServiceUnitOfWork:
+        return plan.wrap(InMemoryServiceUnitOfWork(self.store, publisher=self.publisher))
+
+    def all_journals(self) -> list[InMemoryJournal[Any]]:
+        return list(self.journals.values())
+
+    def state(self) -> object:
+        return (
+            InMemoryServiceUnitOfWork(self.store).service_orders.list(),
+            InMemoryServiceUnitOfWork(self.store).agreements.list(),
+            {kind: journal.recorded for kind, journal in self.journals.items()},
+            self.publisher.published,
+        )
+
+
+ORDERS = (OrderWorld.state, OrderWorld.all_journals)
+
+
+def completed_orders(count: int, lines_per_order: int = 2) -> Callable[[], OrderWorld]:
+    def setup() -> OrderWorld:
+        world = OrderWorld()
+        for number in range(1, count + 1):
+            lines = [
+                line(KINDS[index % len(KINDS)], str(index + 1), "10.00", "15.00")
+                for index in range(lines_per_order)
+            ]
+            order = boiler_order(f"SO-{number:02d}", *lines)
+            for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+                order, _ = order.change_stage(GRAPH, stage, at=AT)
+            order, _ = order.sign_off(at=AT)
+            world.store.repository(ServiceOrder).add(order)
+        return world
+
+    return setup
+
+
+def post_all(count: int) -> Run[OrderWorld]:
+    def run(world: OrderWorld, plan: FaultPlan) -> object:
+        return post_service_orders(
+            world.uow(plan),
+            GRAPH,
+            world.journals,
+            FixedClock(AT),
+            order_ids=[f"SO-{number:02d}" for number in range(1, count + 1)],
+            period=MARCH,
+            types=ALL_TYPES,
+        )
+
+    return run
+
+
+def reopen_edit_and_post(world: OrderWorld, plan: FaultPlan) -> object:
+    """Reopen SO-01, change line 1's quantity, complete and sign off again, post."""
+    clock = FixedClock(AT + timedelta(hours=1))
+    change_service_order_stage(world.uow(plan), GRAPH, clock, "SO-01", "IN_PROCESS")
+    with world.uow(plan) as uow:
+        order = uow.service_orders.get("SO-01")
+        changed, events = order.change_line(GRAPH, 1, at=clock.now(), quantity=Decimal("7"))
+        uow.service_orders.save(changed, expected_version=order.version)
+        uow.collect(events)
+        uow.commit()
+    change_service_order_stage(world.uow(plan), GRAPH, clock, "SO-01", "COMPLETED")
+    sign_off_service_order(world.uow(plan), clock, "SO-01")
+    return post_all(1)(world, plan)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_posting_orders_fails_at_any_step_and_a_rerun_is_one_run(n: int) -> None:
+    """U1: n orders posted, a fault at step k, the same run again: one run's state."""
+    Sweep(
+        completed_orders(n), post_all(n), post_all(n), OrderWorld.state, OrderWorld.all_journals
+    ).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_a_posting_whose_commit_is_lost_then_an_edited_line_posts_once(n: int) -> None:
+    """U1 regression: posting lost at any step, the order reopened and a line edited.
+
+    Before U1 the journal kept the lines of the lost posting, and the edited line could
+    never be posted (IdempotencyConflictError on quantity).
+    """
+    Sweep(
+        completed_orders(1, n),
+        post_all(1),
+        reopen_edit_and_post,
+        OrderWorld.state,
+        OrderWorld.all_journals,
+    ).check()
+
+
+def agreement(agreement_id: str) -> ServiceAgreement:
+    created, _ = ServiceAgreement.create(
+        id=agreement_id,
+        customer_id="C-1",
+        group=AgreementGroup("G"),
+        start_date=date(2026, 1, 1),
+        at=AT,
+        service_objects=(ServiceObject("PUMP-1"),),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                quantity=Decimal(1),
+                cost_price=Money(40, "EUR"),
+                sales_price=Money(85, "EUR"),
+                service_object_id="PUMP-1",
+                interval=ServiceInterval(IntervalUnit.MONTH, 1),
+                start_date=date(2026, 1, 15),
+            )
+        ],
+    )
+    return created
+
+
+def agreements(count: int) -> Callable[[], OrderWorld]:
+    def setup() -> OrderWorld:
+        world = OrderWorld()
+        for number in range(1, count + 1):
+            world.store.repository(ServiceAgreement).add(agreement(f"AG-{number:02d}"))
+        return world
+
+    return setup
+
+
+def generate_orders(count: int, last: date) -> Run[OrderWorld]:
+    def run(world: OrderWorld, plan: FaultPlan) -> object:
+        return generate_orders_from_agreements(
+            world.uow(plan),
+            GRAPH,
+            FixedClock(AT),
+            agreement_ids=[f"AG-{number:02d}" for number in range(1, count + 1)],
+            period=DateRange.inclusive(date(2026, 1, 1), last),
+            types=ALL_TYPES,
+        )
+
+    return run
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("retry_last", [date(2026, 3, 31), date(2026, 4, 30)])
+def test_U1_order_generation_fails_at_any_step_and_a_rerun_is_one_run(
+    n: int, retry_last: date
+) -> None:
+    """U1: generation from n agreements fails at step k; rerun (same or a later period)."""
+    first, retry = generate_orders(n, date(2026, 3, 31)), generate_orders(n, retry_last)
+    Sweep(agreements(n), first, retry, *ORDERS).check()
+
+
+# --------------------------------------------------------------------------- billing
+
+GROUP = SubscriptionGroup(
+    id="M",
+    invoicing_period=MONTHLY,
+    accrual_period=MONTHLY,
+    accrue_revenue=True,
+    reversal=ReversalMode.INVOICE_DATE,
+)
+GROUPS = {"M": GROUP}
+START = date(2024, 1, 1)
+
+
+def month(offset: int) -> date:
+    """The first of the month ``offset`` months after START."""
+    year, index = divmod(START.month - 1 + offset, 12)
+    return date(START.year + year, index + 1, 1)
+
+
+@attrs.define
+class BillingWorld:
+    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+    book: InMemoryJournal[AccrualEntry] = attrs.Factory(
+        lambda: InMemoryJournal[AccrualEntry]("ACR")
+    )
+
+    def uow(self, plan: FaultPlan) -> InMemoryBillingUnitOfWork:
+        return plan.wrap(InMemoryBillingUnitOfWork(self.store, publisher=self.publisher))
+
+    def all_journals(self) -> list[InMemoryJournal[Any]]:
+        return [self.book]
+
+    def state(self) -> object:
+        view = InMemoryBillingUnitOfWork(self.store)
+        subscriptions = view.subscriptions.list()
+        fees = [fee for sub in subscriptions for fee in view.fees.for_subscription(sub.id)]
+        ids = [fee.id for fee in fees]
+        return (
+            subscriptions,
+            fees,
+            view.invoices.list(),
+            view.invoices.invoiced(ids),
+            [view.accruals.for_source(fee_id) for fee_id in ids],
+            view.fees.due(due_by=date(2099, 1, 1)),
+            self.book.recorded,
+            self.publisher.published,
+        )
+
+
+BILLING = (BillingWorld.state, BillingWorld.all_journals)
+
+
+def subscriptions(count: int, *, fees_each: int = 1) -> Callable[[], BillingWorld]:
+    """``count`` subscriptions of ``count`` customers, with ``fees_each`` fees generated."""
+
+    def setup() -> BillingWorld:
+        world = BillingWorld()
+        with InMemoryBillingUnitOfWork(world.store) as uow:
+            for number in range(1, count + 1):
+                uow.subscriptions.add(
+                    Subscription(
+                        id=f"S-{number:02d}",
+                        group_id="M",
+                        customer_id=f"C-{number:02d}",
+                        project_id="P-1",
+                        category_id="FEE",
+                        period=MONTHLY,
+                        base_price=Money(Decimal("201.00"), "EUR"),
+                        start_date=START,
+                    )
+                )
+            uow.commit()
+        if fees_each:
+            generate_subscription_fees(
+                InMemoryBillingUnitOfWork(world.store), as_of=month(fees_each - 1)
+            )
+        return world
+
+    return setup
+
+
+def invoiced(count: int, *, accrued: bool) -> Callable[[], BillingWorld]:
+    """One subscription with ``count`` monthly fees, invoiced (and their revenue accrued)."""
+    base = subscriptions(1, fees_each=count)
+
+    def setup() -> BillingWorld:
+        world = base()
+        day = month(count - 1)
+        invoice_customers(
+            InMemoryBillingUnitOfWork(world.store), due_by=day, invoice_date=day, groups=GROUPS
+        )
+        if accrued:
+            accrue_subscription_revenue(
+                InMemoryBillingUnitOfWork(world.store),
+                world.book,
+                through=month(count),
+                posting_date=month(count),
+            )
+        return world
+
+    return setup
+
+
+def credit(count: int, credit_note_id: str) -> Run[BillingWorld]:
+    def run(world: BillingWorld, plan: FaultPlan) -> object:
+        with InMemoryBillingUnitOfWork(world.store) as view:
+            select = [fee.id for fee in view.fees.for_subscription("S-01")]
+        assert len(select) == count
+        return credit_invoiced(
+            world.uow(plan),
+            world.book,
+            credit_note_id=credit_note_id,
+            credit_date=month(count) + timedelta(days=3),
+            select=select,
+            groups=GROUPS,
+        )
+
+    return run
+
+
+def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
+    def run(world: BillingWorld, plan: FaultPlan) -> object:
+        day = month(count) + timedelta(days=day_offset)
+        return accrue_subscription_revenue(
+            world.uow(plan), world.book, through=day, posting_date=day
+        )
+
+    return run
+
+
+def invoice(count: int, day_offset: int = 0) -> Run[BillingWorld]:
+    def run(world: BillingWorld, plan: FaultPlan) -> object:
+        day = month(1) + timedelta(days=day_offset)
+        return invoice_customers(world.uow(plan), due_by=day, invoice_date=day, groups=GROUPS)
+
+    return run
+
+
+def fees(day_offset: int = 0) -> Run[BillingWorld]:
+    def run(world: BillingWorld, plan: FaultPlan) -> object:
+        return generate_subscription_fees(
+            world.uow(plan), as_of=month(2) + timedelta(days=day_offset)
+        )
+
+    return run
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_a_credit_fails_at_any_step_and_the_same_credit_again_is_one_run(n: int) -> None:
+    """U1: crediting n accrued fees fails at step k; the same credit note again."""
+    Sweep(invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-1"), *BILLING).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_a_lost_credit_reissued_under_a_new_id_reverses_the_accruals_once(n: int) -> None:
+    """U1 regression: a credit lost at any step, reissued as CN-2, reverses once.
+
+    Before U1 the journal kept CN-1's reversals, and CN-2 reversed the accruals again
+    (402.00 EUR reversed against 201.00 EUR accrued).
+    """
+    Sweep(invoiced(n, accrued=True), credit(n, "CN-1"), credit(n, "CN-2"), *BILLING).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_an_accrual_run_fails_at_any_step_and_the_same_run_again_is_one_run(n: int) -> None:
+    """U1: accruing n invoiced fees fails at step k; the same run again."""
+    Sweep(
+        invoiced(n, accrued=False),
+        accrue_run(n),
+        accrue_run(n),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_U1_an_accrual_run_whose_commit_is_lost_is_run_the_next_day(n: int) -> None:
+    """U1 regression: an accrual run lost at any step, run the next day, is one run.
+
+    Before U1 the journal kept the lost run's entries and every later day failed with
+    IdempotencyConflictError(posting_date).
+    """
+    Sweep(
+        invoiced(n, accrued=False),
+        accrue_run(n),
+        accrue_run(n, 1),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("retry_offset", [0, 1])
+def test_U1_an_invoice_run_fails_at_any_step_and_a_rerun_is_one_run(
+    n: int, retry_offset: int
+) -> None:
+    """U1: invoicing n customers fails at step k; rerun the same day or the next."""
+    first, retry = invoice(n), invoice(n, retry_offset)
+    Sweep(
+        subscriptions(n, fees_each=2), first, retry, BillingWorld.state, BillingWorld.all_journals
+    ).check()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("retry_offset", [0, 1])
+def test_U1_a_fee_run_fails_at_any_step_and_a_rerun_is_one_run(n: int, retry_offset: int) -> None:
+    """U1: generating the fees of n subscriptions fails at step k; rerun (same or next day)."""
+    Sweep(
+        subscriptions(n, fees_each=0),
+        fees(),
+        fees(retry_offset),
+        BillingWorld.state,
+        BillingWorld.all_journals,
+    ).check()
+
+
+# ------------------------------------------- the in-memory adapter's commit itself (U1)
+
+
+def stage_a_bit_of_everything(
+    world: BillingWorld, uow: InMemoryBillingUnitOfWork, *, journal: bool = True
+) -> None:
+    """One unit of work touching every table: snapshot, fees, invoice, accruals, journal."""
+    sub = uow.subscriptions.get("S-01")
+    uow.subscriptions.save(attrs.evolve(sub, version=sub.version + 1), expected_version=1)
+    generated = generate_fees(sub, uow.fees.for_subscription("S-01"), as_of=month(4))
+    uow.fees.add_all(generated)
+    due = uow.fees.due(due_by=month(1))
+    (proposal,) = propose_invoices(due_by=month(1), fees=due)
+    uow.invoices.add(proposal.post(invoice_id="INV-X", invoice_date=month(1)))
+    periods = [
+        period
+        for fee in due
+        for period in accrual_periods(
+            source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=POLICY
+        )
+    ]
+    changed, entries = accrue(periods, through=month(1), posting_date=month(1))
+    uow.accruals.save_all([*periods, *changed])
+    if journal:
+        uow.enlist(world.book).post(entries)
+
+
+POLICY = AccrualPolicy(period=MONTHLY)
+
+
+def commit_a_bit_of_everything(world: BillingWorld, *, journal: bool = True) -> None:
+    with InMemoryBillingUnitOfWork(world.store) as uow:
+        stage_a_bit_of_everything(world, uow, journal=journal)
+        uow.commit()
+
+
+def everything_committed(*, journal: bool = True) -> object:
+    world = subscriptions(1, fees_each=2)()
+    with InMemoryBillingUnitOfWork(world.store) as uow:
+        stage_a_bit_of_everything(world, uow, journal=journal)
+        uow.commit()
+    return world.state(), InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9))
+
+
+@pytest.mark.parametrize(("method", "fail_at_call"), [("invoice", 2), ("save_accrual", 1)])
+def test_U1_a_commit_failing_inside_apply_leaves_the_billing_tables_as_they_were(
+    monkeypatch: pytest.MonkeyPatch, method: str, fail_at_call: int
+) -> None:
+    """U1 regression: applying a billing commit fails part-way; nothing is left applied.
+
+    Before U1 the fees and documents applied before the failure stayed, and the
+    subscription snapshot of the same commit did not.
+    """
+    world = subscriptions(1, fees_each=2)()
+    before = (
+        world.state(),
+        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+    )
+    original = getattr(_BillingTables, method)
+    calls: list[int] = []
+
+    def failing(self: _BillingTables, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == fail_at_call:
+            raise InjectedFault(len(calls), method)
+        original(self, *args)
+
+    monkeypatch.setattr(_BillingTables, method, failing)
+    with pytest.raises(InjectedFault):
+        commit_a_bit_of_everything(world, journal=False)
+    monkeypatch.setattr(_BillingTables, method, original)
+    after = (
+        world.state(),
+        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+    )
+    assert after == before
+    with InMemoryBillingUnitOfWork(world.store) as uow:
+        stage_a_bit_of_everything(world, uow, journal=False)
+        uow.commit()
+    retried = (
+        world.state(),
+        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+    )
+    assert retried == everything_committed(journal=False)
+
+
+def test_U1_a_commit_failing_at_any_change_it_applies_is_undone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """U1: for every change k a commit applies (rows, indexes, snapshots, journal), fail at k.
+
+    The store and the journal are then as before, and a retry equals one commit.
+    """
+    from servicedomain.adapters import memory
+
+    calls: list[int] = []
+    plan = {"fail_at": 0}
+
+    def counted(name: str) -> Callable[..., None]:
+        original = getattr(memory._UndoLog, name)
+
+        def counting(self: memory._UndoLog, table: dict[Any, Any], key: Any, value: object) -> None:
+            calls.append(1)
+            if len(calls) == plan["fail_at"]:
+                raise InjectedFault(len(calls), name)
+            original(self, table, key, value)
+
+        return counting
+
+    for name in ("put", "add"):
+        monkeypatch.setattr(memory._UndoLog, name, counted(name))
+    expected = everything_committed()
+    world = subscriptions(1, fees_each=2)()
+    calls.clear()
+    with InMemoryBillingUnitOfWork(world.store) as uow:
+        stage_a_bit_of_everything(world, uow)
+        uow.commit()
+    changes = len(calls)
+    assert changes >= 15, changes
+    for fail_at in range(1, changes + 1):
+        world = subscriptions(1, fees_each=2)()
+        before = (
+            world.state(),
+            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+        )
+        calls.clear()
+        plan["fail_at"] = fail_at
+        with pytest.raises(InjectedFault):
+            commit_a_bit_of_everything(world)
+        plan["fail_at"] = 0
+        state = (
+            world.state(),
+            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+        )
+        assert state == before, f"change {fail_at} of {changes} left a half-applied commit"
+        with InMemoryBillingUnitOfWork(world.store) as uow:
+            stage_a_bit_of_everything(world, uow)
+            uow.commit()
+        state = (
+            world.state(),
+            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
+        )
+        assert state == expected, f"change {fail_at}: the retry differs from one commit"
