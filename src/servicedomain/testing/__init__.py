@@ -5,6 +5,8 @@
   pytest suites that prove a port adapter right.
 * :mod:`servicedomain.testing.invariants`: the billing laws as plain checks; they need
   neither Hypothesis nor pytest, so a host may run them in production code too.
+* :mod:`servicedomain.testing.faults`: a fault-injecting wrapper over a unit of work and
+  its ports, to prove that every failure point and retry path converges (law U1).
 
 ``import servicedomain`` never imports this package. The strategies need Hypothesis and
 the contract suites need pytest (both in the ``[testing]`` extra).
