@@ -49,6 +49,7 @@ __all__ = [
     "InvalidDurationError",
     "InvalidPauseError",
     "InvalidInputError",
+    "InstantOutOfOrderError",
     "InvalidOperationError",
     "InvalidPeriodError",
     "InvalidRatiosError",
@@ -147,6 +148,30 @@ class InvalidScheduleError(InvalidInputError):
 
 class NaiveDatetimeError(TypeMismatchError):
     """A naive ``datetime`` was given where an instant (an aware datetime) is needed."""
+
+
+class InstantOutOfOrderError(InvalidInputError):
+    """An operation is dated before the last instant its aggregate recorded (law U2).
+
+    Time moves forward: a service order refuses an operation whose ``at`` is earlier
+    than anything it already recorded (an equal instant is fine), and stays usable.
+
+    Attributes:
+        last: the last instant the aggregate recorded; ``value`` is the refused one.
+    """
+
+    def __init__(self, field: str, value: object, last: object) -> None:
+        self.last = last
+        shown = value.isoformat() if hasattr(value, "isoformat") else repr(value)
+        last_shown = last.isoformat() if hasattr(last, "isoformat") else repr(last)
+        super().__init__(
+            field,
+            value,
+            f"{shown} is before {last_shown}, the last instant recorded; time moves forward",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.value, self.last))
 
 
 class InvalidTimezoneError(InvalidInputError):

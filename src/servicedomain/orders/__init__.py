@@ -77,7 +77,6 @@ from servicedomain.orders._lines import (
     LineStatus,
     NewLine,
     Origin,
-    Priority,
     Progress,
     ServiceObject,
     ServiceOrderLine,
@@ -88,6 +87,7 @@ from servicedomain.orders._lines import (
 from servicedomain.orders._moves import MovedLines, move_lines
 from servicedomain.orders._order import Events, ServiceOrder
 from servicedomain.orders._posting import JournalEntry, PostingPlan, SkipReason
+from servicedomain.sla import Priority
 
 __all__ = [
     # constants

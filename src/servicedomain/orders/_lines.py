@@ -80,14 +80,6 @@ class Origin(enum.Enum):
     WEB = "web"
 
 
-class Priority(enum.Enum):
-    """The priority of an order on the dispatch board."""
-
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-
 def roll_up(statuses: Iterable[LineStatus]) -> Progress:
     """The progress of an order whose lines have these statuses.
 

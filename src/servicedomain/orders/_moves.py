@@ -11,7 +11,6 @@ import attrs
 from servicedomain._checks import check_numbers, require_instance
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
 from servicedomain.orders._events import (
     LinesMoved,
     ServiceObjectRelated,
@@ -71,11 +70,14 @@ def move_lines(
             allow delete when it would be dropped.
         UnknownLineError: a number is not on the source.
         InvalidInputError: ``numbers`` is empty or names a line twice.
+        InstantOutOfOrderError: ``at`` is before the last instant either order
+            recorded (law U2).
     """
-    instant = require_instant(at, "at")
     require_instance(graph, StageGraph, "graph")
     require_instance(source, ServiceOrder, "source")
     require_instance(target, ServiceOrder, "target")
+    instant = source._dated(at)
+    target._dated(instant)
     wanted = check_numbers(numbers)
     if not isinstance(drop_empty_source, bool):
         raise TypeMismatchError("drop_empty_source", drop_empty_source, "expected a bool")
@@ -123,7 +125,7 @@ def move_lines(
     )
     pairs = tuple((old.number, new.number) for old, new in zip(moving, renumbered, strict=True))
     new_target = target._next(
-        service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
+        instant, service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
     )
     events: list[DomainEvent] = [
         LinesMoved(
@@ -160,5 +162,5 @@ def move_lines(
             moved=pairs,
         )
     )
-    new_source = None if dropping else source._next(lines=remaining)
+    new_source = None if dropping else source._next(instant, lines=remaining)
     return MovedLines(new_target, new_source, tuple(events))
