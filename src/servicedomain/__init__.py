@@ -98,6 +98,7 @@ from servicedomain.errors import (
     InvalidStageGraphError,
     InvalidSubscriptionError,
     InvalidTimezoneError,
+    ItemRequirementError,
     NaiveDatetimeError,
     NonexistentLocalTimeError,
     NotFoundError,
@@ -136,6 +137,7 @@ from servicedomain.money import (
 )
 from servicedomain.orders import (
     AgreementLineRef,
+    ItemRequirement,
     JournalEntry,
     LineStatus,
     NewLine,
@@ -327,6 +329,8 @@ __all__ = [
     "InvoiceProposal",
     "InvoiceRepository",
     "InvoicedItem",
+    "ItemRequirement",
+    "ItemRequirementError",
     "Journal",
     "JournalEntry",
     "KeyedEntry",

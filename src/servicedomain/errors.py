@@ -34,6 +34,7 @@ __all__ = [
     "InvalidPriceError",
     "InvalidQuantityError",
     "InvalidStageGraphError",
+    "ItemRequirementError",
     "OrderRuleError",
     "ReasonRequiredError",
     "StageRuleError",
@@ -319,6 +320,34 @@ class OrderRuleError(RuleViolationError):
     For example ``"line.posted"`` (a posted line cannot change) or
     ``"move.same_agreement"`` (lines move only between orders of one agreement).
     """
+
+
+class ItemRequirementError(OrderRuleError):
+    """An item requirement refused an operation on a service order (AX rule).
+
+    An order with item requirements is neither canceled nor deleted, and a line with
+    one is not removed, until the requirements are removed; a requirement goes only on
+    an open item line of an order with a project.
+
+    Attributes:
+        line_number: the line concerned.
+        requirement_id: the item requirement concerned.
+        explanation: why, in words (``detail`` adds the line and the requirement).
+    """
+
+    def __init__(
+        self, entity_id: str, rule: str, line_number: int, requirement_id: str, detail: str
+    ) -> None:
+        self.line_number = line_number
+        self.requirement_id = requirement_id
+        self.explanation = detail
+        super().__init__(
+            entity_id, rule, f"line {line_number}, item requirement {requirement_id!r}: {detail}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = (self.entity_id, self.rule, self.line_number, self.requirement_id)
+        return (type(self), (*fields, self.explanation))
 
 
 class AgreementRuleError(RuleViolationError):

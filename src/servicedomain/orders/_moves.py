@@ -19,6 +19,7 @@ from servicedomain.orders._events import (
 )
 from servicedomain.orders._lines import LineStatus
 from servicedomain.orders._order import Events, ServiceOrder, _merge_related, _number
+from servicedomain.orders._order_items import refuse_line_with_requirements
 from servicedomain.stages import Action, StageGraph
 
 
@@ -66,6 +67,8 @@ def move_lines(
             agreement (``move.same_agreement``); a line is not Created
             (``move.line_not_created``); an object or task id is related to the target
             with another value (``object.conflict`` / ``task.conflict``).
+        ItemRequirementError: a line has item requirements
+            (``line.has_item_requirements``): remove them first.
         StageRuleError: a stage does not allow modify, or the source's stage does not
             allow delete when it would be dropped.
         UnknownLineError: a number is not on the source.
@@ -100,6 +103,7 @@ def move_lines(
                 "move.line_not_created",
                 f"line {line.number} is {line.status.value}; only Created lines move",
             )
+        refuse_line_with_requirements(source.id, line, "moved")
     moved_numbers = {line.number for line in moving}
     remaining = tuple(line for line in source.lines if line.number not in moved_numbers)
     dropping = drop_empty_source and not remaining

@@ -61,6 +61,7 @@ from servicedomain.orders._lines import (
     ServiceTask,
     roll_up,
 )
+from servicedomain.orders._order_items import ItemRequirements, refuse_line_with_requirements
 from servicedomain.orders._order_sla import SlaRecording
 from servicedomain.orders._order_work import SignOffAndPosting
 from servicedomain.sla import (
@@ -80,6 +81,9 @@ from servicedomain.stages import (
 )
 
 _Related = TypeVar("_Related", ServiceObject, ServiceTask)
+
+_REQUIRED_FIELDS = ("transaction_type", "item_id")
+"""The fields of a line that its item requirements depend on."""
 
 Events = tuple[DomainEvent, ...]
 """What an operation returns besides the new snapshot."""
@@ -111,7 +115,7 @@ def _check_reason(reason: object) -> ReasonCode | None:
 
 
 @attrs.frozen(kw_only=True)
-class ServiceOrder(SlaRecording, SignOffAndPosting):
+class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
     """A service order: one technician visit to a customer on a date, with its lines.
 
     An entity: a frozen snapshot with an ``id`` and a ``version``. Every operation
@@ -191,6 +195,13 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             repeated = first_duplicate(item.id for item in items)
             if repeated is not None:
                 raise InvalidInputError(field, repeated, "an id is related to an order once")
+        repeated_requirement = first_duplicate(
+            requirement.id for line in self.lines for requirement in line.item_requirements
+        )
+        if repeated_requirement is not None:
+            raise InvalidInputError(
+                "lines", repeated_requirement, "an item requirement id is on an order once"
+            )
         objects = {obj.id for obj in self.service_objects}
         tasks = {task.id for task in self.service_tasks}
         for index, line in enumerate(self.lines):
@@ -507,6 +518,8 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``) or canceled
                 (``line.canceled``), or now references an unrelated object or task.
+            ItemRequirementError: the change gives a line with item requirements
+                another type or item (``line.has_item_requirements``).
             InvalidInputError: no change given, or a field that may not change this way
                 (number, status, signed_off, journal_transaction_id); the field is named.
         """
@@ -525,6 +538,9 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         index = self._index(number)
         old = self.lines[index]
         self._require_open(old)
+        given: dict[str, object] = dict(changes)
+        if any(given[name] != getattr(old, name) for name in _REQUIRED_FIELDS if name in given):
+            refuse_line_with_requirements(self.id, old, "given another type or item")
         new = attrs.evolve(old, **changes)
         self._require_related(new)
         changed = tuple(n for n in DESCRIPTIVE_FIELDS if getattr(old, n) != getattr(new, n))
@@ -545,11 +561,14 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``: a posted line never
                 goes away) or canceled (``line.canceled``).
+            ItemRequirementError: the line has item requirements
+                (``line.has_item_requirements``): remove them first.
         """
         instant = self._dated(at)
         self._require(graph, Action.MODIFY)
         index = self._index(number)
         self._require_open(self.lines[index])
+        refuse_line_with_requirements(self.id, self.lines[index], "removed")
         lines = (*self.lines[:index], *self.lines[index + 1 :])
         return self._next(instant, lines=lines), (
             LineRemoved(
@@ -694,6 +713,8 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             StageRuleError: the stage does not allow cancel.
             OrderRuleError: the order is posted (``order.posted``), or has no Created
                 line (``order.nothing_to_cancel``).
+            ItemRequirementError: the order has item requirements
+                (``order.has_item_requirements``): remove them first.
             ReasonRequiredError: ``reason_required`` and no reason
                 (rule ``order.cancel_reason``).
         """
@@ -703,6 +724,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         self._require(graph, Action.CANCEL)
         if self.progress is Progress.POSTED:
             raise OrderRuleError(self.id, "order.posted", "a posted order cannot be canceled")
+        self._refuse_item_requirements("order.has_item_requirements", "canceled")
         numbers = tuple(line.number for line in self.lines if line.status is LineStatus.CREATED)
         if not numbers:
             raise OrderRuleError(
@@ -759,11 +781,14 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``) or already canceled
                 (``line.canceled``).
+            ItemRequirementError: the line has item requirements
+                (``line.has_item_requirements``): remove them first.
         """
         instant = self._dated(at)
         self._require(graph, Action.CANCEL)
         line = self.lines[self._index(number)]
         self._require_open(line)
+        refuse_line_with_requirements(self.id, line, "canceled")
         lines = _set_status(self.lines, (line.number,), LineStatus.CANCELED)
         return self._next(instant, lines=lines), (
             LineCanceled(entity_id=self.id, occurred_at=instant, line_number=line.number),
@@ -803,6 +828,8 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         Raises:
             StageRuleError: the stage does not allow delete.
             OrderRuleError: a line is posted (``order.has_posted_lines``).
+            ItemRequirementError: the order has item requirements
+                (``order.has_item_requirements``): remove them first.
         """
         instant = self._dated(at)
         self._require(graph, Action.DELETE)
@@ -813,6 +840,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 "order.has_posted_lines",
                 f"lines {posted} are posted; an order with posted lines is never deleted",
             )
+        self._refuse_item_requirements("order.has_item_requirements", "deleted")
         return (
             ServiceOrderDeleted(
                 entity_id=self.id,
