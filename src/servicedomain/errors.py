@@ -21,6 +21,7 @@ amount | amount=0.1: a float is not money; pass a Decimal or an int
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -161,14 +162,13 @@ class InstantOutOfOrderError(InvalidInputError):
         last: the last instant the aggregate recorded; ``value`` is the refused one.
     """
 
-    def __init__(self, field: str, value: object, last: object) -> None:
+    def __init__(self, field: str, value: datetime, last: datetime) -> None:
         self.last = last
-        shown = value.isoformat() if hasattr(value, "isoformat") else repr(value)
-        last_shown = last.isoformat() if hasattr(last, "isoformat") else repr(last)
         super().__init__(
             field,
             value,
-            f"{shown} is before {last_shown}, the last instant recorded; time moves forward",
+            f"{value.isoformat()} is before {last.isoformat()}, the last instant recorded; "
+            "time moves forward",
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
