@@ -129,14 +129,21 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
     ``stage_id`` changes only through :meth:`change_stage`. ``progress`` is derived
     from the lines, never stored. Lines are kept in line-number order.
 
+    Time moves forward (law U2): every dated operation refuses an ``at`` before
+    :attr:`last_recorded_at` with :class:`~servicedomain.errors.InstantOutOfOrderError`
+    naming both instants, and leaves the order as it was. ``recorded_at`` is the instant
+    of the last operation that changed the order (``None`` for an order built without
+    one).
+
     Raises:
         TypeMismatchError: a field of the wrong type (the field is named).
-        NaiveDatetimeError: ``preferred_service_at`` or ``signed_off_at`` is naive.
+        NaiveDatetimeError: ``preferred_service_at``, ``signed_off_at`` or
+            ``recorded_at`` is naive.
         InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
             (``"lines"``), object ids or task ids; a line referencing an object or a
             task that is not related (``"lines[i].service_object_id"``); a reason log
             entry about another entity; ``signed_off_at`` without ``signed_off`` or
-            the reverse.
+            the reverse; an item requirement id on two lines (``"lines"``).
 
     >>> from datetime import UTC, datetime
     >>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH as graph
