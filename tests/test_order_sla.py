@@ -24,12 +24,15 @@ from servicedomain.errors import (
 )
 from servicedomain.money import Money
 from servicedomain.orders import (
+    ItemRequirement,
     NewLine,
     Priority,
     ServiceObject,
     ServiceOrder,
+    ServiceTask,
     SlaTimeRecorded,
     TransactionType,
+    move_lines,
 )
 from servicedomain.services import create_service_order, sign_off_service_order
 from servicedomain.sla import (
@@ -343,13 +346,31 @@ def test_U2_a_stage_change_dated_before_the_last_sla_entry_is_refused() -> None:
         "mark_posted",
         "delete",
         "relate_object",
+        "relate_task",
+        "revoke_cancel",
+        "revoke_line_cancel",
+        "add_item_requirement",
+        "remove_item_requirement",
+        "move_lines_source",
+        "move_lines_target",
     ],
 )
 def test_U2_every_dated_operation_refuses_an_instant_before_the_last_one(operation: str) -> None:
-    order = order_with_sla(an_hour())
+    order, _ = ServiceOrder.create(
+        GRAPH,
+        id="SO-1",
+        customer_id="C-1",
+        at=MONDAY_9,
+        sla_id="SLA-8H",
+        agreement_id="AG-1",
+        lines=[an_hour()],
+    )
     last = MONDAY_9 + timedelta(hours=3)
     order, _ = order.change_stage(GRAPH, "PLANNED", at=last)
     early = last - timedelta(seconds=1)
+    fresh, _ = ServiceOrder.create(
+        GRAPH, id="SO-9", customer_id="C-1", at=early, lines=[an_hour()], agreement_id="AG-1"
+    )
     calls: dict[str, Callable[[], object]] = {
         "stop_sla": lambda: order.stop_sla(at=early),
         "start_sla": lambda: order.start_sla(at=early),
@@ -364,6 +385,17 @@ def test_U2_every_dated_operation_refuses_an_instant_before_the_last_one(operati
         "mark_posted": lambda: order.mark_posted({}, at=early),
         "delete": lambda: order.delete(GRAPH, at=early),
         "relate_object": lambda: order.relate_object(GRAPH, ServiceObject("OBJ-1"), at=early),
+        "relate_task": lambda: order.relate_task(GRAPH, ServiceTask("T-1"), at=early),
+        "revoke_cancel": lambda: order.revoke_cancel(GRAPH, at=early),
+        "revoke_line_cancel": lambda: order.revoke_line_cancel(GRAPH, 1, at=early),
+        "add_item_requirement": lambda: order.add_item_requirement(
+            GRAPH, 1, ItemRequirement(id="IR-1", item_id="I-1", quantity=1), at=early
+        ),
+        "remove_item_requirement": lambda: order.remove_item_requirement(
+            GRAPH, 1, "IR-1", at=early
+        ),
+        "move_lines_source": lambda: move_lines(GRAPH, order, fresh, [1], at=early),
+        "move_lines_target": lambda: move_lines(GRAPH, fresh, order, [1], at=early),
     }
     with pytest.raises(InstantOutOfOrderError) as caught:
         calls[operation]()

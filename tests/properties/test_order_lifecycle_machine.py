@@ -23,7 +23,9 @@ every step it checks:
 8. the SLA clock (most orders have an SLA) follows a model of its state through stage
    changes and stops, starts and cancels by hand; once canceled, nothing more is
    recorded on it and it measures as it did at the cancel (law S8). The testing kit's
-   ``check_order_laws`` runs after every step.
+   ``check_order_laws`` runs after every step;
+9. item requirements go only on open item lines of an order with a project, and block
+   canceling and deleting the order and removing or canceling their line.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from servicedomain.errors import (
     InstantOutOfOrderError,
     InvalidPauseError,
+    ItemRequirementError,
     OrderRuleError,
     ReasonRequiredError,
     ServiceDomainError,
@@ -51,6 +54,7 @@ from servicedomain.errors import (
 )
 from servicedomain.events import DomainEvent
 from servicedomain.orders import (
+    ItemRequirement,
     LineChanges,
     LineStatus,
     NewLine,
@@ -87,6 +91,7 @@ CREATED, POSTED, CANCELED = LineStatus.CREATED, LineStatus.POSTED, LineStatus.CA
 UNKNOWN_STAGE = "no such stage in graph"
 OBJECT_IDS = ("OBJ-1", "OBJ-2", "OBJ-3")
 TASK_IDS = ("TASK-1", "TASK-2", "TASK-3")
+REQUIREMENT_IDS = ("IR-1", "IR-2", "IR-3")
 LABELS = ("pump", "boiler")  # relating an id again with the other label is a conflict
 DESCRIPTIONS = ("", "repair", "inspect")
 SLA = ServiceLevelAgreement(id="SLA-8H", targets=SlaTargets(resolution=Allowance(hours=8)))
@@ -207,6 +212,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         self.stopped_by_stage = False
         self.at_cancel: SlaMeasurement | None = None  # law S8: what a canceled SLA measures
         self.log_at_cancel: tuple[object, ...] = ()
+        self.project_id: str | None = None
 
     # --------------------------------------------------------------------- helpers
 
@@ -312,8 +318,15 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
 
     # -------------------------------------------------------------------- creation
 
-    @initialize(graph=stage_graphs(max_stages=6), data=st.data(), with_sla=st.booleans())
-    def create(self, graph: StageGraph, data: st.DataObject, with_sla: bool) -> None:
+    @initialize(
+        graph=stage_graphs(max_stages=6),
+        data=st.data(),
+        with_sla=st.booleans(),
+        project_id=st.sampled_from([None, "P-1", "P-1"]),
+    )
+    def create(
+        self, graph: StageGraph, data: st.DataObject, with_sla: bool, project_id: str | None
+    ) -> None:
         related_objects = data.draw(st.sets(st.sampled_from(OBJECT_IDS)), label="objects")
         related_tasks = data.draw(st.sets(st.sampled_from(TASK_IDS)), label="tasks")
         created_objects = tuple(ServiceObject(oid, LABELS[0]) for oid in sorted(related_objects))
@@ -340,7 +353,9 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             service_tasks=created_tasks,
             lines=first_lines,
             sla_id=SLA.id if with_sla else None,
+            project_id=project_id,
         )
+        self.project_id = project_id
         self.clock = RUNNING if with_sla else None
         assert order.version == 1
         assert order.stage_id == graph.root.id
@@ -359,6 +374,20 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         if task_id is not None and task_id not in self.tasks:
             return Refusal(OrderRuleError, "line.task_not_related")
         return None
+
+    def _requirements_of(self, number: int) -> tuple[ItemRequirement, ...]:
+        line = self.lines.get(number)
+        return () if line is None else line.item_requirements
+
+    def _line_blocked(self, number: int) -> Refusal | None:
+        """Why line ``number`` cannot be removed or canceled, or None (its requirements too)."""
+        refusal = self._open_line(number)
+        if refusal is None and self._requirements_of(number):
+            return Refusal(ItemRequirementError, "line.has_item_requirements")
+        return refusal
+
+    def _has_requirements(self) -> bool:
+        return any(line.item_requirements for line in self.lines.values())
 
     def _open_line(self, number: int) -> Refusal | None:
         """Why line ``number`` cannot be changed, removed or canceled, or None."""
@@ -432,7 +461,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         at = self._tick(data)
         number = self._line_number(data)
         expected = (
-            self._open_line(number)
+            self._line_blocked(number)
             if self._allows(Action.MODIFY)
             else Refusal(StageRuleError, "stage.may_modify")
         )
@@ -502,6 +531,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             expected = Refusal(StageRuleError, "stage.may_cancel")
         elif expected_progress(statuses) is Progress.POSTED:
             expected = Refusal(OrderRuleError, "order.posted")
+        elif self._has_requirements():
+            expected = Refusal(ItemRequirementError, "order.has_item_requirements")
         elif not open_numbers:
             expected = Refusal(OrderRuleError, "order.nothing_to_cancel")
         elif reason_required and reason is None:
@@ -542,7 +573,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         at = self._tick(data)
         number = self._line_number(data)
         expected = (
-            self._open_line(number)
+            self._line_blocked(number)
             if self._allows(Action.CANCEL)
             else Refusal(StageRuleError, "stage.may_cancel")
         )
@@ -685,6 +716,67 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             self.clock, self.stopped_by_stage = STOPPED, True
         elif self.clock is STOPPED and self.stopped_by_stage:
             self.clock, self.stopped_by_stage = RUNNING, False
+
+    # ------------------------------------------------------- item requirements
+
+    @rule(data=st.data(), requirement_id=st.sampled_from(REQUIREMENT_IDS))
+    def add_item_requirement(self, data: st.DataObject, requirement_id: str) -> None:
+        at = self._tick(data)
+        number = self._line_number(data)
+        requirement = ItemRequirement(id=requirement_id, item_id="ITEM-1", quantity=1)
+        line = self.lines.get(number)
+        closed = self._open_line(number)  # unknown, posted or canceled
+        expected: Refusal | None = OK
+        if not self._allows(Action.MODIFY):
+            expected = Refusal(StageRuleError, "stage.may_modify")
+        elif closed is not None or line is None:
+            expected = closed or Refusal(UnknownLineError)
+        elif line.transaction_type is not TransactionType.ITEM:
+            expected = Refusal(ItemRequirementError, "item_requirement.not_item_line")
+        elif self.project_id is None:
+            expected = Refusal(ItemRequirementError, "item_requirement.no_project")
+        elif any(
+            held.id == requirement_id
+            for other in self.lines.values()
+            for held in other.item_requirements
+        ):
+            expected = Refusal(ItemRequirementError, "item_requirement.duplicate")
+        if self._run(
+            "add_item_requirement",
+            lambda: self.order.add_item_requirement(self.graph, number, requirement, at=at),
+            at=at,
+            expected=expected,
+            action=Action.MODIFY,
+        ):
+            assert line is not None
+            self.lines[number] = attrs.evolve(
+                line, item_requirements=(*line.item_requirements, requirement)
+            )
+
+    @rule(data=st.data(), requirement_id=st.sampled_from(REQUIREMENT_IDS))
+    def remove_item_requirement(self, data: st.DataObject, requirement_id: str) -> None:
+        at = self._tick(data)
+        number = self._line_number(data)
+        line = self.lines.get(number)
+        expected: Refusal | None = OK
+        if not self._allows(Action.MODIFY):
+            expected = Refusal(StageRuleError, "stage.may_modify")
+        elif line is None:
+            expected = Refusal(UnknownLineError)
+        elif requirement_id not in {held.id for held in line.item_requirements}:
+            expected = Refusal(ItemRequirementError, "item_requirement.unknown")
+        elif line.status is POSTED:
+            expected = Refusal(OrderRuleError, "line.posted")
+        if self._run(
+            "remove_item_requirement",
+            lambda: self.order.remove_item_requirement(self.graph, number, requirement_id, at=at),
+            at=at,
+            expected=expected,
+            action=Action.MODIFY,
+        ):
+            assert line is not None
+            kept = tuple(held for held in line.item_requirements if held.id != requirement_id)
+            self.lines[number] = attrs.evolve(line, item_requirements=kept)
 
     # -------------------------------------------------------------- SLA clock
 
@@ -864,6 +956,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             expected = Refusal(StageRuleError, "stage.may_delete")
         elif any(line.status is POSTED for line in self.lines.values()):
             expected = Refusal(OrderRuleError, "order.has_posted_lines")
+        elif self._has_requirements():
+            expected = Refusal(ItemRequirementError, "order.has_item_requirements")
         if at < self.last:  # law U2
             expected = Refusal(InstantOutOfOrderError)
         outcome = self._attempt("delete", lambda: self.order.delete(self.graph, at=at))

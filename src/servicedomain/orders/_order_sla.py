@@ -72,6 +72,7 @@ class SlaRecording:
         """
         require_instance(sla, ServiceLevelAgreement, "sla")
         if self.sla_id is None:
+            # an empty log: the arguments are checked and the allowance chosen as usual
             measured = measure(sla, (), now=now, target=target, priority=self.priority)
             return SlaMeasurement.not_measured(measured.allowance)
         if sla.id != self.sla_id:

@@ -437,10 +437,9 @@ class ServiceLevelAgreement:
             id=cast("str", data["id"]),
             description=cast("str", data.get("description", "")),
             targets=targets,
-            per_priority={
-                _priority_from(name): _priority_targets_from(entry, f"per_priority.{name}", targets)
-                for name, entry in priorities.items()
-            },
+            per_priority=dict(
+                _priority_entry_from(name, entry, targets) for name, entry in priorities.items()
+            ),
             calendar=_calendar_from(data.get("calendar"), calendars),
             suspended=cast("bool", data.get("suspended", False)),
             mode=_mode_from(data.get("mode", MeasurementMode.BUSINESS_TIME.value)),
@@ -512,6 +511,13 @@ def _priority_from(name: object) -> Priority:
     raise InvalidInputError(
         f"per_priority.{name}", name, f"unknown priority; expected one of {known}"
     )
+
+
+def _priority_entry_from(
+    name: object, entry: object, default: SlaTargets
+) -> tuple[Priority, SlaTargets]:
+    priority = _priority_from(name)
+    return priority, _priority_targets_from(entry, f"per_priority.{priority.value}", default)
 
 
 def _priority_targets_from(entry: object, path: str, default: SlaTargets) -> SlaTargets:
