@@ -33,6 +33,7 @@ from servicedomain.sla import (
     Allowance,
     ClockState,
     MeasurementMode,
+    Priority,
     Segment,
     SegmentKind,
     ServiceLevelAgreement,
@@ -195,30 +196,52 @@ def test_per_priority_targets_fall_back_to_the_defaults() -> None:
         id="GOLD",
         targets=SlaTargets(response=Allowance(hours=2), resolution=Allowance(hours=8)),
         per_priority={
-            "high": SlaTargets(response=Allowance(minutes=30), resolution=Allowance(hours=4)),
-            "low": SlaTargets(resolution=Allowance(days=1)),
+            Priority.LOW: SlaTargets(resolution=Allowance(days=1)),
+            Priority.HIGH: SlaTargets(
+                response=Allowance(minutes=30), resolution=Allowance(hours=4)
+            ),
         },
     )
     resolution, response = SlaTarget.RESOLUTION, SlaTarget.RESPONSE
     assert sla.allowance() == Allowance(hours=8)
-    assert sla.allowance(resolution, "high") == Allowance(hours=4)
-    assert sla.allowance(response, "high") == Allowance(minutes=30)
-    assert sla.allowance(response, "low") == Allowance(hours=2)  # no own response target
-    assert sla.allowance(resolution, "low") == Allowance(days=1)
-    assert sla.allowance(resolution, "normal") == Allowance(hours=8)  # not listed
+    assert list(sla.per_priority) == [Priority.HIGH, Priority.LOW]  # in priority order
+    assert sla.allowance(resolution, Priority.HIGH) == Allowance(hours=4)
+    assert sla.allowance(response, Priority.HIGH) == Allowance(minutes=30)
+    assert sla.allowance(response, Priority.LOW) == Allowance(hours=2)  # no own response
+    assert sla.allowance(resolution, Priority.LOW) == Allowance(days=1)
+    assert sla.allowance(resolution, Priority.NORMAL) == Allowance(hours=8)  # not listed
     assert sla_of().allowance(response) is None
 
 
 def test_per_priority_targets_are_stored_read_only() -> None:
-    given = {"high": SlaTargets(resolution=Allowance(hours=4))}
+    given = {Priority.HIGH: SlaTargets(resolution=Allowance(hours=4))}
     sla = sla_of(per_priority=given)
-    given["low"] = SlaTargets(resolution=Allowance(hours=16))
-    assert list(sla.per_priority) == ["high"]
+    given[Priority.LOW] = SlaTargets(resolution=Allowance(hours=16))
+    assert list(sla.per_priority) == [Priority.HIGH]
     with pytest.raises(TypeError):
-        sla.per_priority["low"] = given["low"]  # type: ignore[index]
+        sla.per_priority[Priority.LOW] = given[Priority.LOW]  # type: ignore[index]
     assert hash(sla) == hash(
-        sla_of(per_priority={"high": SlaTargets(resolution=Allowance(hours=4))})
+        sla_of(per_priority={Priority.HIGH: SlaTargets(resolution=Allowance(hours=4))})
     )
+
+
+@pytest.mark.parametrize("key", ["high", "High", "", 1, None])
+def test_per_priority_keys_are_priority_members(key: object) -> None:
+    """Regression: a free string such as "High" was kept and never applied."""
+    with pytest.raises(TypeMismatchError) as caught:
+        sla_of(per_priority={key: SlaTargets(resolution=Allowance(hours=4))})
+    assert_bad_input(caught.value, TypeMismatchError, "per_priority")
+    assert repr(key) in str(caught.value)
+    assert "Priority.HIGH" in str(caught.value)
+
+
+def test_a_priority_is_looked_up_as_a_priority_member_only() -> None:
+    sla = sla_of(per_priority={Priority.HIGH: SlaTargets(resolution=Allowance(hours=4))})
+    with pytest.raises(TypeMismatchError) as caught:
+        sla.allowance(SlaTarget.RESOLUTION, "high")  # type: ignore[arg-type]
+    assert_bad_input(caught.value, TypeMismatchError, "priority")
+    with pytest.raises(TypeMismatchError):
+        measure(sla, [], now=at(3, 9), priority="high")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -236,10 +259,14 @@ def test_per_priority_targets_are_stored_read_only() -> None:
         ({"calendar": "SE"}, TypeMismatchError, "calendar"),
         (
             {"per_priority": {"": SlaTargets(resolution=Allowance(hours=1))}},
-            InvalidInputError,
+            TypeMismatchError,
             "per_priority",
         ),
-        ({"per_priority": {"high": Allowance(hours=1)}}, TypeMismatchError, "per_priority.high"),
+        (
+            {"per_priority": {Priority.HIGH: Allowance(hours=1)}},
+            TypeMismatchError,
+            "per_priority.high",
+        ),
         ({"per_priority": [("high", 1)]}, TypeMismatchError, "per_priority"),
         ({"targets": Allowance(hours=1)}, TypeMismatchError, "targets"),
     ],
@@ -287,7 +314,8 @@ def test_from_dict_reads_every_key_and_to_dict_writes_it_back() -> None:
         response=Allowance(hours=1), resolution=Allowance(days=1, hours=4)
     )
     # a priority without a resolution takes the default one
-    assert sla.per_priority["low"] == SlaTargets(
+    assert list(sla.per_priority) == [Priority.HIGH, Priority.LOW]
+    assert sla.per_priority[Priority.LOW] == SlaTargets(
         response=Allowance(hours=4), resolution=Allowance(days=1, hours=4)
     )
     assert sla.calendar is CAL
@@ -337,6 +365,17 @@ def test_minimal_dict_and_inline_calendar_round_trip() -> None:
         ),
         ({"per_priority": {"high": "PT4H"}}, TypeMismatchError, "per_priority.high"),
         ({"per_priority": ["high"]}, TypeMismatchError, "per_priority"),
+        # the keys are Priority values, read strictly (regression: "High" never applied)
+        (
+            {"per_priority": {"High": {"resolution": "PT4H"}}},
+            InvalidInputError,
+            "per_priority.High",
+        ),
+        (
+            {"per_priority": {"urgent": {"resolution": "PT4H"}}},
+            InvalidInputError,
+            "per_priority.urgent",
+        ),
         ({"calendar": "XX"}, InvalidInputError, "calendar"),
         ({"calendar": 7}, TypeMismatchError, "calendar"),
         ({"mode": "wall_clock"}, InvalidInputError, "mode"),
@@ -839,7 +878,9 @@ def test_response_and_resolution_are_measured_against_their_own_allowance() -> N
     sla = ServiceLevelAgreement(
         id="GOLD",
         targets=SlaTargets(response=Allowance(hours=2), resolution=Allowance(hours=16)),
-        per_priority={"high": SlaTargets(response=HOUR_ALLOWANCE, resolution=Allowance(hours=4))},
+        per_priority={
+            Priority.HIGH: SlaTargets(response=HOUR_ALLOWANCE, resolution=Allowance(hours=4))
+        },
         calendar=CAL,
     )
     entries = [START(at(3, 8))]
@@ -847,9 +888,9 @@ def test_response_and_resolution_are_measured_against_their_own_allowance() -> N
     cases = {
         (SlaTarget.RESOLUTION, None): ("18.75", SlaStatus.WITHIN, at(4, 15)),
         (SlaTarget.RESPONSE, None): ("150.00", SlaStatus.EXCEEDED, at(3, 10)),
-        (SlaTarget.RESOLUTION, "high"): ("75.00", SlaStatus.WITHIN, at(3, 12)),
-        (SlaTarget.RESPONSE, "high"): ("300.00", SlaStatus.EXCEEDED, at(3, 9)),
-        (SlaTarget.RESOLUTION, "normal"): ("18.75", SlaStatus.WITHIN, at(4, 15)),
+        (SlaTarget.RESOLUTION, Priority.HIGH): ("75.00", SlaStatus.WITHIN, at(3, 12)),
+        (SlaTarget.RESPONSE, Priority.HIGH): ("300.00", SlaStatus.EXCEEDED, at(3, 9)),
+        (SlaTarget.RESOLUTION, Priority.NORMAL): ("18.75", SlaStatus.WITHIN, at(4, 15)),
     }
     for (target, priority), (compliance, status, deadline) in cases.items():
         result = measure(sla, entries, now=now, target=target, priority=priority)
@@ -1127,3 +1168,17 @@ def test_effective_sla_id_refuses_bad_arguments(
     with pytest.raises(cls) as caught:
         effective_sla_id(**call)
     assert_bad_input(caught.value, cls, field)
+
+
+# ------------------------------------------------------------------ negative durations
+
+
+@pytest.mark.parametrize("hours", [-1, -8])
+def test_a_negative_sla_duration_is_an_invalid_duration(hours: int) -> None:
+    """Regression: a negative business-time duration raised a plain InvalidInputError."""
+    with pytest.raises(InvalidDurationError) as caught:
+        CAL.deadline(at(3, 9), timedelta(hours=hours))
+    assert_bad_input(caught.value, InvalidDurationError, "duration")
+    with pytest.raises(InvalidDurationError) as caught:
+        Allowance(hours=hours)
+    assert_bad_input(caught.value, InvalidDurationError, "hours")

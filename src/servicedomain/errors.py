@@ -21,6 +21,7 @@ amount | amount=0.1: a float is not money; pass a Decimal or an int
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "InvalidPriceError",
     "InvalidQuantityError",
     "InvalidStageGraphError",
+    "ItemRequirementError",
     "OrderRuleError",
     "ReasonRequiredError",
     "StageRuleError",
@@ -49,6 +51,7 @@ __all__ = [
     "InvalidDurationError",
     "InvalidPauseError",
     "InvalidInputError",
+    "InstantOutOfOrderError",
     "InvalidOperationError",
     "InvalidPeriodError",
     "InvalidRatiosError",
@@ -147,6 +150,29 @@ class InvalidScheduleError(InvalidInputError):
 
 class NaiveDatetimeError(TypeMismatchError):
     """A naive ``datetime`` was given where an instant (an aware datetime) is needed."""
+
+
+class InstantOutOfOrderError(InvalidInputError):
+    """An operation is dated before the last instant its aggregate recorded (law U2).
+
+    Time moves forward: a service order refuses an operation whose ``at`` is earlier
+    than anything it already recorded (an equal instant is fine), and stays usable.
+
+    Attributes:
+        last: the last instant the aggregate recorded; ``value`` is the refused one.
+    """
+
+    def __init__(self, field: str, value: datetime, last: datetime) -> None:
+        self.last = last
+        super().__init__(
+            field,
+            value,
+            f"{value.isoformat()} is before {last.isoformat()}, the last instant recorded; "
+            "time moves forward",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.value, self.last))
 
 
 class InvalidTimezoneError(InvalidInputError):
@@ -294,6 +320,34 @@ class OrderRuleError(RuleViolationError):
     For example ``"line.posted"`` (a posted line cannot change) or
     ``"move.same_agreement"`` (lines move only between orders of one agreement).
     """
+
+
+class ItemRequirementError(OrderRuleError):
+    """An item requirement refused an operation on a service order (AX rule).
+
+    An order with item requirements is neither canceled nor deleted, and a line with
+    one is not removed, until the requirements are removed; a requirement goes only on
+    an open item line of an order with a project.
+
+    Attributes:
+        line_number: the line concerned.
+        requirement_id: the item requirement concerned.
+        explanation: why, in words (``detail`` adds the line and the requirement).
+    """
+
+    def __init__(
+        self, entity_id: str, rule: str, line_number: int, requirement_id: str, detail: str
+    ) -> None:
+        self.line_number = line_number
+        self.requirement_id = requirement_id
+        self.explanation = detail
+        super().__init__(
+            entity_id, rule, f"line {line_number}, item requirement {requirement_id!r}: {detail}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = (self.entity_id, self.rule, self.line_number, self.requirement_id)
+        return (type(self), (*fields, self.explanation))
 
 
 class AgreementRuleError(RuleViolationError):

@@ -1,4 +1,4 @@
-"""Laws T1 and I1 over a service order's whole life: a Hypothesis state machine.
+"""Laws T1, I1, U2 and S8 over a service order's whole life: a Hypothesis state machine.
 
 ``OrderLifecycleMachine`` builds a random valid stage graph, creates one order in its
 root stage and drives random sequences of operations on it (lines, relations, cancel,
@@ -15,7 +15,17 @@ every step it checks:
 5. every refusal is a ``ServiceDomainError``;
 6. every change increments the version by exactly 1, a no-op returns the order itself
    and no events, each stage change logs one ``STAGE_CHANGE`` entry, and replaying those
-   entries from the root rebuilds the current stage (law T1).
+   entries from the root rebuilds the current stage (law T1);
+7. time moves forward (law U2): now and then an operation is dated before the last
+   instant the order recorded (by one microsecond up to days of clock skew); it must be
+   refused with ``InstantOutOfOrderError`` naming both instants, whatever else it would
+   have been judged on, and the order stays usable;
+8. the SLA clock (most orders have an SLA) follows a model of its state through stage
+   changes and stops, starts and cancels by hand; once canceled, nothing more is
+   recorded on it and it measures as it did at the cancel (law S8). The testing kit's
+   ``check_order_laws`` runs after every step;
+9. item requirements go only on open item lines of an order with a project, and block
+   canceling and deleting the order and removing or canceling their line.
 """
 
 from __future__ import annotations
@@ -31,6 +41,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from servicedomain.errors import (
+    InstantOutOfOrderError,
+    InvalidPauseError,
+    ItemRequirementError,
     OrderRuleError,
     ReasonRequiredError,
     ServiceDomainError,
@@ -41,6 +54,7 @@ from servicedomain.errors import (
 )
 from servicedomain.events import DomainEvent
 from servicedomain.orders import (
+    ItemRequirement,
     LineChanges,
     LineStatus,
     NewLine,
@@ -55,7 +69,15 @@ from servicedomain.orders import (
     roll_up,
 )
 from servicedomain.periods import DateRange
+from servicedomain.sla import (
+    Allowance,
+    ClockState,
+    ServiceLevelAgreement,
+    SlaMeasurement,
+    SlaTargets,
+)
 from servicedomain.stages import Action, ReasonCode, ReasonType, StageGraph
+from servicedomain.testing.invariants import check_order_laws
 from servicedomain.testing.strategies import date_ranges, monies, stage_graphs
 
 _T = TypeVar("_T")
@@ -69,14 +91,21 @@ CREATED, POSTED, CANCELED = LineStatus.CREATED, LineStatus.POSTED, LineStatus.CA
 UNKNOWN_STAGE = "no such stage in graph"
 OBJECT_IDS = ("OBJ-1", "OBJ-2", "OBJ-3")
 TASK_IDS = ("TASK-1", "TASK-2", "TASK-3")
+REQUIREMENT_IDS = ("IR-1", "IR-2", "IR-3")
 LABELS = ("pump", "boiler")  # relating an id again with the other label is a conflict
 DESCRIPTIONS = ("", "repair", "inspect")
+SLA = ServiceLevelAgreement(id="SLA-8H", targets=SlaTargets(resolution=Allowance(hours=8)))
+RUNNING, STOPPED, CANCELED_CLOCK = ClockState.RUNNING, ClockState.STOPPED, ClockState.CANCELED
 
 THOROUGH = settings.get_current_profile_name() == "thorough"
 
 # ------------------------------------------------------------------------ strategies
 
 steps = st.integers(1, 240).map(lambda minutes: timedelta(minutes=minutes))
+# Clock skew: how far before the last recorded instant a skewed operation is dated.
+skews = st.sampled_from([timedelta(microseconds=1), timedelta(seconds=1)]) | st.integers(
+    1, 3 * 24 * 3600
+).map(lambda seconds: timedelta(seconds=seconds))
 # An execution date in three weeks of March, or (one time in eight) none at all.
 execution_dates = st.sampled_from(
     [*(BASE + timedelta(days=n) for n in range(21)), None, None, None]
@@ -176,11 +205,24 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         self.posted: dict[int, ServiceOrderLine] = {}
         self.post_count: Counter[tuple[str, int]] = Counter()
         self.transactions = 0
+        # Law U2: the last instant the order recorded (the last change, or its creation).
+        self.last = START
+        # The SLA clock: None without an SLA; stopped by hand or by a stage (S5 rules).
+        self.clock: ClockState | None = None
+        self.stopped_by_stage = False
+        self.at_cancel: SlaMeasurement | None = None  # law S8: what a canceled SLA measures
+        self.log_at_cancel: tuple[object, ...] = ()
+        self.project_id: str | None = None
 
     # --------------------------------------------------------------------- helpers
 
-    def _tick(self, data: st.DataObject) -> datetime:
-        """The next instant: UTC-aware, always later than the previous one."""
+    def _tick(self, data: st.DataObject, *, may_skew: bool = True) -> datetime:
+        """The next instant: later than the previous one, or (one time in eight) skewed.
+
+        A skewed instant lies before the last one the order recorded (law U2).
+        """
+        if may_skew and data.draw(st.integers(0, 7), label="skewed?") == 0:
+            return self.last - data.draw(skews, label="skew")
         self.now += data.draw(steps, label="elapsed")
         return self.now
 
@@ -211,6 +253,12 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         action: Action | None,
     ) -> None:
         """The outcome is the predicted one, and (law 1) the stage rule was applied."""
+        if isinstance(outcome, InstantOutOfOrderError):  # law U2: checked before the rest
+            assert expected is not None, f"{name} refused {outcome!r}"
+            assert expected.error is InstantOutOfOrderError, (name, outcome, expected)
+            assert (outcome.field, outcome.last) == ("at", self.last), (name, outcome)
+            assert outcome.last.isoformat() in str(outcome), outcome
+            return
         if action is not None:
             allowed = self._allows(action)
             if isinstance(outcome, StageRuleError):
@@ -246,6 +294,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         leaves the order as it was (the snapshot is frozen, so ``self.order`` stays).
         """
         before = attrs.evolve(self.order)  # a copy, to see that a refusal changes nothing
+        if at < self.last:  # law U2: refused, whatever else would have been predicted
+            expected = Refusal(InstantOutOfOrderError)
         outcome = self._attempt(name, call)
         self._check_outcome(name, outcome, expected, action)
         if isinstance(outcome, ServiceDomainError):
@@ -263,12 +313,20 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             assert event.occurred_at == at, (name, event)
         self.order = new
         self.version += 1
+        self.last = at
         return True
 
     # -------------------------------------------------------------------- creation
 
-    @initialize(graph=stage_graphs(max_stages=6), data=st.data())
-    def create(self, graph: StageGraph, data: st.DataObject) -> None:
+    @initialize(
+        graph=stage_graphs(max_stages=6),
+        data=st.data(),
+        with_sla=st.booleans(),
+        project_id=st.sampled_from([None, "P-1", "P-1"]),
+    )
+    def create(
+        self, graph: StageGraph, data: st.DataObject, with_sla: bool, project_id: str | None
+    ) -> None:
         related_objects = data.draw(st.sets(st.sampled_from(OBJECT_IDS)), label="objects")
         related_tasks = data.draw(st.sets(st.sampled_from(TASK_IDS)), label="tasks")
         created_objects = tuple(ServiceObject(oid, LABELS[0]) for oid in sorted(related_objects))
@@ -294,7 +352,11 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             service_objects=created_objects,
             service_tasks=created_tasks,
             lines=first_lines,
+            sla_id=SLA.id if with_sla else None,
+            project_id=project_id,
         )
+        self.project_id = project_id
+        self.clock = RUNNING if with_sla else None
         assert order.version == 1
         assert order.stage_id == graph.root.id
         assert [event.name for event in events] == ["ServiceOrderCreated"]
@@ -312,6 +374,20 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         if task_id is not None and task_id not in self.tasks:
             return Refusal(OrderRuleError, "line.task_not_related")
         return None
+
+    def _requirements_of(self, number: int) -> tuple[ItemRequirement, ...]:
+        line = self.lines.get(number)
+        return () if line is None else line.item_requirements
+
+    def _line_blocked(self, number: int) -> Refusal | None:
+        """Why line ``number`` cannot be removed or canceled, or None (its requirements too)."""
+        refusal = self._open_line(number)
+        if refusal is None and self._requirements_of(number):
+            return Refusal(ItemRequirementError, "line.has_item_requirements")
+        return refusal
+
+    def _has_requirements(self) -> bool:
+        return any(line.item_requirements for line in self.lines.values())
 
     def _open_line(self, number: int) -> Refusal | None:
         """Why line ``number`` cannot be changed, removed or canceled, or None."""
@@ -385,7 +461,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         at = self._tick(data)
         number = self._line_number(data)
         expected = (
-            self._open_line(number)
+            self._line_blocked(number)
             if self._allows(Action.MODIFY)
             else Refusal(StageRuleError, "stage.may_modify")
         )
@@ -455,6 +531,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             expected = Refusal(StageRuleError, "stage.may_cancel")
         elif expected_progress(statuses) is Progress.POSTED:
             expected = Refusal(OrderRuleError, "order.posted")
+        elif self._has_requirements():
+            expected = Refusal(ItemRequirementError, "order.has_item_requirements")
         elif not open_numbers:
             expected = Refusal(OrderRuleError, "order.nothing_to_cancel")
         elif reason_required and reason is None:
@@ -495,7 +573,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         at = self._tick(data)
         number = self._line_number(data)
         expected = (
-            self._open_line(number)
+            self._line_blocked(number)
             if self._allows(Action.CANCEL)
             else Refusal(StageRuleError, "stage.may_cancel")
         )
@@ -628,6 +706,123 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                 self.log_types.append(ReasonType.CLOSE)
             self.stage_changes.append((current.id, to))
             self.stage = to
+            self._clock_enters(target.rules.stops_sla_clock)
+
+    def _clock_enters(self, stops: bool) -> None:
+        """The SLA clock's model when the order enters a stage (``stops``: its rule)."""
+        if self.clock is None or self.clock is CANCELED_CLOCK:
+            return  # law S8: a canceled clock records nothing
+        if stops:
+            self.clock, self.stopped_by_stage = STOPPED, True
+        elif self.clock is STOPPED and self.stopped_by_stage:
+            self.clock, self.stopped_by_stage = RUNNING, False
+
+    # ------------------------------------------------------- item requirements
+
+    @rule(data=st.data(), requirement_id=st.sampled_from(REQUIREMENT_IDS))
+    def add_item_requirement(self, data: st.DataObject, requirement_id: str) -> None:
+        at = self._tick(data)
+        number = self._line_number(data)
+        requirement = ItemRequirement(id=requirement_id, item_id="ITEM-1", quantity=1)
+        line = self.lines.get(number)
+        closed = self._open_line(number)  # unknown, posted or canceled
+        expected: Refusal | None = OK
+        if not self._allows(Action.MODIFY):
+            expected = Refusal(StageRuleError, "stage.may_modify")
+        elif closed is not None or line is None:
+            expected = closed or Refusal(UnknownLineError)
+        elif line.transaction_type is not TransactionType.ITEM:
+            expected = Refusal(ItemRequirementError, "item_requirement.not_item_line")
+        elif self.project_id is None:
+            expected = Refusal(ItemRequirementError, "item_requirement.no_project")
+        elif any(
+            held.id == requirement_id
+            for other in self.lines.values()
+            for held in other.item_requirements
+        ):
+            expected = Refusal(ItemRequirementError, "item_requirement.duplicate")
+        if self._run(
+            "add_item_requirement",
+            lambda: self.order.add_item_requirement(self.graph, number, requirement, at=at),
+            at=at,
+            expected=expected,
+            action=Action.MODIFY,
+        ):
+            assert line is not None
+            self.lines[number] = attrs.evolve(
+                line, item_requirements=(*line.item_requirements, requirement)
+            )
+
+    @rule(data=st.data(), requirement_id=st.sampled_from(REQUIREMENT_IDS))
+    def remove_item_requirement(self, data: st.DataObject, requirement_id: str) -> None:
+        at = self._tick(data)
+        number = self._line_number(data)
+        line = self.lines.get(number)
+        expected: Refusal | None = OK
+        if not self._allows(Action.MODIFY):
+            expected = Refusal(StageRuleError, "stage.may_modify")
+        elif line is None:
+            expected = Refusal(UnknownLineError)
+        elif requirement_id not in {held.id for held in line.item_requirements}:
+            expected = Refusal(ItemRequirementError, "item_requirement.unknown")
+        elif line.status is POSTED:
+            expected = Refusal(OrderRuleError, "line.posted")
+        if self._run(
+            "remove_item_requirement",
+            lambda: self.order.remove_item_requirement(self.graph, number, requirement_id, at=at),
+            at=at,
+            expected=expected,
+            action=Action.MODIFY,
+        ):
+            assert line is not None
+            kept = tuple(held for held in line.item_requirements if held.id != requirement_id)
+            self.lines[number] = attrs.evolve(line, item_requirements=kept)
+
+    # -------------------------------------------------------------- SLA clock
+
+    def _no_sla_or_canceled(self) -> Refusal | None:
+        if self.clock is None:
+            return Refusal(OrderRuleError, "order.no_sla")
+        if self.clock is CANCELED_CLOCK:
+            return Refusal(InvalidPauseError)  # law S8: cancel is final
+        return None
+
+    @rule(data=st.data())
+    def stop_sla(self, data: st.DataObject) -> None:
+        at = self._tick(data)
+        expected = self._no_sla_or_canceled()
+        if expected is None and self.clock is not RUNNING:
+            expected = Refusal(InvalidPauseError)  # pausing twice
+        if self._run(
+            "stop_sla", lambda: self.order.stop_sla(at=at), at=at, expected=expected, action=None
+        ):
+            self.clock, self.stopped_by_stage = STOPPED, False
+
+    @rule(data=st.data())
+    def start_sla(self, data: st.DataObject) -> None:
+        at = self._tick(data)
+        expected = self._no_sla_or_canceled()
+        if expected is None and self.clock is RUNNING:
+            expected = Refusal(InvalidPauseError)  # a start resumes a stop
+        if self._run(
+            "start_sla", lambda: self.order.start_sla(at=at), at=at, expected=expected, action=None
+        ):
+            self.clock, self.stopped_by_stage = RUNNING, False
+
+    @rule(data=st.data(), with_reason=st.booleans())
+    def cancel_sla(self, data: st.DataObject, with_reason: bool) -> None:
+        at = self._tick(data)
+        reason = REASON if with_reason else None
+        if self._run(
+            "cancel_sla",
+            lambda: self.order.cancel_sla(at=at, reason=reason),
+            at=at,
+            expected=self._no_sla_or_canceled(),
+            action=None,
+        ):
+            self.clock = CANCELED_CLOCK
+            self.at_cancel = self.order.measure_sla(SLA, now=at)
+            self.log_at_cancel = self.order.sla_log
 
     # ----------------------------------------------------------------- posting
 
@@ -658,7 +853,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         require_sign_off: bool,
         everything: bool,
     ) -> None:
-        at = self._tick(data)
+        at = self._tick(data, may_skew=False)  # planning is not dated
         plans: list[tuple[int, ...]] = []
 
         def plan_posting() -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
@@ -761,6 +956,10 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             expected = Refusal(StageRuleError, "stage.may_delete")
         elif any(line.status is POSTED for line in self.lines.values()):
             expected = Refusal(OrderRuleError, "order.has_posted_lines")
+        elif self._has_requirements():
+            expected = Refusal(ItemRequirementError, "order.has_item_requirements")
+        if at < self.last:  # law U2
+            expected = Refusal(InstantOutOfOrderError)
         outcome = self._attempt("delete", lambda: self.order.delete(self.graph, at=at))
         self._check_outcome("delete", outcome, expected, Action.DELETE)
         if not isinstance(outcome, ServiceDomainError):
@@ -780,6 +979,21 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         assert order.service_tasks == tuple(self.tasks.values())
         assert (order.signed_off, order.signed_off_at) == (self.signed_off, self.signed_off_at)
         assert [entry.type for entry in order.reason_log] == self.log_types
+
+    @invariant()
+    def U2_S8_the_order_laws_hold(self) -> None:
+        """The testing kit's checks, and the SLA clock against its model (law S8)."""
+        latest = max(self.now, self.last)
+        check_order_laws(self.order, sla=SLA, now=latest)
+        assert self.order.last_recorded_at == self.last, (self.order.last_recorded_at, self.last)
+        if self.clock is None:
+            assert self.order.sla_log == ()
+            return
+        measured = self.order.measure_sla(SLA, now=latest)
+        assert measured.state is self.clock, (measured.state, self.clock)
+        if self.clock is CANCELED_CLOCK:
+            assert self.order.sla_log == self.log_at_cancel, "law S8: recorded after a cancel"
+            assert measured == self.at_cancel, (measured, self.at_cancel)
 
     @invariant()
     def progress_is_rolled_up_from_the_lines(self) -> None:
@@ -812,9 +1026,9 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         assert stage == self.order.stage_id, (stage, self.order.stage_id)
 
 
-# Laws T1 and I1 (and the stage rules) over random lifecycles of one service order.
-TestOrderLifecycle_T1_I1 = OrderLifecycleMachine.TestCase
-TestOrderLifecycle_T1_I1.settings = settings(
+# Laws T1, I1, U2 and S8 (and the stage rules) over random lifecycles of one service order.
+TestOrderLifecycle_T1_I1_U2_S8 = OrderLifecycleMachine.TestCase
+TestOrderLifecycle_T1_I1_U2_S8.settings = settings(
     max_examples=500 if THOROUGH else 25,
     stateful_step_count=30,
     deadline=None,

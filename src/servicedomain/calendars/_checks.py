@@ -13,7 +13,12 @@ import attrs
 
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
 from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
-from servicedomain.errors import InvalidCalendarError, InvalidInputError, TypeMismatchError
+from servicedomain.errors import (
+    InvalidCalendarError,
+    InvalidDurationError,
+    InvalidInputError,
+    TypeMismatchError,
+)
 from servicedomain.instants import named_zone, parse_date, require_instant
 
 MIN_US: Final = instant_us(datetime(MIN_YEAR, 1, 2, tzinfo=UTC))
@@ -73,7 +78,9 @@ def require_duration_us(value: object) -> int:
         )
     us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
     if us < 0:
-        raise InvalidInputError("duration", value, "a duration of working time cannot be negative")
+        raise InvalidDurationError(
+            "duration", value, "a duration of working time cannot be negative"
+        )
     return us
 
 

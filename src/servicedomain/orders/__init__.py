@@ -18,6 +18,14 @@ The rules (AX ``SMAServiceOrderTable`` / ``SMAServiceOrderLine``):
   the reason.
 * Lines reference only service objects and tasks related to the order; lines move only
   between orders of one agreement (:func:`move_lines`).
+* Item lines may carry :class:`ItemRequirement` values (AX item requirements,
+  processed through the order's project):
+  :meth:`~ServiceOrder.add_item_requirement` and
+  :meth:`~ServiceOrder.remove_item_requirement`. While an order has one it is neither
+  canceled nor deleted, and the line is neither removed, canceled nor moved.
+* Time moves forward (law U2): every dated operation refuses an instant before
+  :attr:`~ServiceOrder.last_recorded_at`; once the order's SLA is canceled its clock
+  records nothing more (law S8).
 * Posting is planned purely (:meth:`~ServiceOrder.plan_posting` gives the
   :class:`JournalEntry` values per type, filtered by a half-open date range, the types
   and sign-off) and recorded with :meth:`~ServiceOrder.mark_posted` once the journals
@@ -52,6 +60,8 @@ from __future__ import annotations
 
 from servicedomain.orders._events import (
     CancelRevoked,
+    ItemRequirementAdded,
+    ItemRequirementRemoved,
     LineAdded,
     LineCanceled,
     LineCancelRevoked,
@@ -73,11 +83,11 @@ from servicedomain.orders._lines import (
     DESCRIPTIVE_FIELDS,
     QUANTITY_PLACES,
     AgreementLineRef,
+    ItemRequirement,
     LineChanges,
     LineStatus,
     NewLine,
     Origin,
-    Priority,
     Progress,
     ServiceObject,
     ServiceOrderLine,
@@ -88,6 +98,7 @@ from servicedomain.orders._lines import (
 from servicedomain.orders._moves import MovedLines, move_lines
 from servicedomain.orders._order import Events, ServiceOrder
 from servicedomain.orders._posting import JournalEntry, PostingPlan, SkipReason
+from servicedomain.sla import Priority
 
 __all__ = [
     # constants
@@ -101,6 +112,7 @@ __all__ = [
     "TransactionType",
     # values
     "AgreementLineRef",
+    "ItemRequirement",
     "LineChanges",
     "NewLine",
     "ServiceObject",
@@ -118,6 +130,8 @@ __all__ = [
     "SkipReason",
     # events
     "CancelRevoked",
+    "ItemRequirementAdded",
+    "ItemRequirementRemoved",
     "LineAdded",
     "LineCancelRevoked",
     "LineCanceled",

@@ -5,7 +5,12 @@ from __future__ import annotations
 import attrs
 
 from servicedomain.events import DomainEvent
-from servicedomain.orders._lines import ServiceObject, ServiceOrderLine, ServiceTask
+from servicedomain.orders._lines import (
+    ItemRequirement,
+    ServiceObject,
+    ServiceOrderLine,
+    ServiceTask,
+)
 from servicedomain.stages import TransitionKind
 
 
@@ -141,3 +146,19 @@ class SlaTimeRecorded(DomainEvent):
 
     kind: str
     reason_code: str | None
+
+
+@attrs.frozen(kw_only=True)
+class ItemRequirementAdded(DomainEvent):
+    """An item requirement was added to an item line of the order."""
+
+    line_number: int
+    requirement: ItemRequirement
+
+
+@attrs.frozen(kw_only=True)
+class ItemRequirementRemoved(DomainEvent):
+    """An item requirement was removed from a line of the order."""
+
+    line_number: int
+    requirement_id: str

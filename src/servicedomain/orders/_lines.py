@@ -12,9 +12,11 @@ from typing import Any, Final, TypedDict
 import attrs
 
 from servicedomain._checks import (
+    first_duplicate,
     require_enum,
     require_instance,
     require_int,
+    require_tuple_of,
     v_bool,
     v_id,
     v_line_number,
@@ -78,14 +80,6 @@ class Origin(enum.Enum):
     SYSTEM = "system"
     USER = "user"
     WEB = "web"
-
-
-class Priority(enum.Enum):
-    """The priority of an order on the dispatch board."""
-
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
 
 
 def roll_up(statuses: Iterable[LineStatus]) -> Progress:
@@ -243,6 +237,53 @@ def _v_optional_agreement_line(
         require_instance(value, AgreementLineRef, attribute.name)
 
 
+# ------------------------------------------------------------------ item requirements
+
+
+def _requirement_quantity(value: object) -> Decimal:
+    quantity = check_quantity(value, "quantity")
+    if quantity == 0:
+        raise InvalidQuantityError("quantity", value, "an item requirement is for more than 0")
+    return quantity
+
+
+@attrs.frozen(kw_only=True)
+class ItemRequirement:
+    """An item requirement of an item line (AX: service order item requirements).
+
+    A reservation of an item for the visit, processed through the order's project (or
+    its sales order): it reserves the items, or triggers their production or purchase.
+    Only item lines carry requirements, and while an order has one it is neither
+    canceled nor deleted, and the line is not removed (see
+    ``ServiceOrder.add_item_requirement``).
+
+    Args:
+        id: the requirement id, unique on the order.
+        item_id: the item required; the line's own item when the line names one.
+        quantity: how many, > 0, with at most 6 decimals.
+        required_date: when the items are needed, if known.
+        warehouse_id: the warehouse to reserve them in, if known.
+
+    Raises:
+        InvalidQuantityError: a quantity that is 0, negative, a float or too precise.
+        InvalidInputError: an empty id.
+        TypeMismatchError: a field of the wrong type.
+
+    >>> ItemRequirement(id="IR-1", item_id="FILTER-20", quantity=Decimal(2)).quantity
+    Decimal('2')
+    """
+
+    id: str = attrs.field(validator=v_id)
+    item_id: str = attrs.field(validator=v_id)
+    quantity: Decimal = attrs.field(converter=_requirement_quantity)
+    required_date: date | None = attrs.field(default=None, validator=v_optional_date)
+    warehouse_id: str | None = attrs.field(default=None, validator=v_optional_id)
+
+
+def _v_requirements(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_tuple_of(value, ItemRequirement, attribute.name)
+
+
 # ------------------------------------------------------------------------------ lines
 
 
@@ -367,6 +408,9 @@ class ServiceOrderLine:
         journal_transaction_id: the journal transaction the line was posted as; only a
             Posted line has one.
         agreement_line: the agreement line the line was generated from.
+        item_requirements: the line's item requirements (item lines only); added and
+            removed through ``ServiceOrder.add_item_requirement`` and
+            ``remove_item_requirement``.
 
     Raises:
         InvalidQuantityError: a float, bool, NaN, infinite, negative or too precise
@@ -375,8 +419,9 @@ class ServiceOrderLine:
         CurrencyMismatchError: ``sales_price`` is in another currency than
             ``cost_price`` (the field is ``"sales_price"``).
         TypeMismatchError: a field of the wrong type (the field is named).
-        InvalidInputError: a number below 1, an empty id, or a journal transaction id
-            on a line that is not Posted.
+        InvalidInputError: a number below 1, an empty id, a journal transaction id
+            on a line that is not Posted, item requirements on a line that is not an
+            item line, or a requirement id twice (``"item_requirements"``).
 
     >>> from servicedomain.money import Money
     >>> line = ServiceOrderLine(
@@ -412,8 +457,24 @@ class ServiceOrderLine:
     agreement_line: AgreementLineRef | None = attrs.field(
         default=None, validator=_v_optional_agreement_line
     )
+    item_requirements: tuple[ItemRequirement, ...] = attrs.field(
+        default=(), validator=_v_requirements
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.item_requirements:
+            if self.transaction_type is not TransactionType.ITEM:
+                raise InvalidInputError(
+                    "item_requirements",
+                    tuple(requirement.id for requirement in self.item_requirements),
+                    f"only an item line carries item requirements; line {self.number} is "
+                    f"{self.transaction_type.value}",
+                )
+            repeated = first_duplicate(requirement.id for requirement in self.item_requirements)
+            if repeated is not None:
+                raise InvalidInputError(
+                    "item_requirements", repeated, "a requirement id is on a line once"
+                )
         if self.journal_transaction_id is not None and self.status is not LineStatus.POSTED:
             raise InvalidInputError(
                 "journal_transaction_id",

@@ -11,7 +11,6 @@ import attrs
 from servicedomain._checks import check_numbers, require_instance
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
 from servicedomain.orders._events import (
     LinesMoved,
     ServiceObjectRelated,
@@ -20,6 +19,7 @@ from servicedomain.orders._events import (
 )
 from servicedomain.orders._lines import LineStatus
 from servicedomain.orders._order import Events, ServiceOrder, _merge_related, _number
+from servicedomain.orders._order_items import refuse_line_with_requirements
 from servicedomain.stages import Action, StageGraph
 
 
@@ -67,15 +67,20 @@ def move_lines(
             agreement (``move.same_agreement``); a line is not Created
             (``move.line_not_created``); an object or task id is related to the target
             with another value (``object.conflict`` / ``task.conflict``).
+        ItemRequirementError: a line has item requirements
+            (``line.has_item_requirements``): remove them first.
         StageRuleError: a stage does not allow modify, or the source's stage does not
             allow delete when it would be dropped.
         UnknownLineError: a number is not on the source.
         InvalidInputError: ``numbers`` is empty or names a line twice.
+        InstantOutOfOrderError: ``at`` is before the last instant either order
+            recorded (law U2).
     """
-    instant = require_instant(at, "at")
     require_instance(graph, StageGraph, "graph")
     require_instance(source, ServiceOrder, "source")
     require_instance(target, ServiceOrder, "target")
+    instant = source._dated(at)
+    target._dated(instant)
     wanted = check_numbers(numbers)
     if not isinstance(drop_empty_source, bool):
         raise TypeMismatchError("drop_empty_source", drop_empty_source, "expected a bool")
@@ -98,6 +103,7 @@ def move_lines(
                 "move.line_not_created",
                 f"line {line.number} is {line.status.value}; only Created lines move",
             )
+        refuse_line_with_requirements(source.id, line, "moved")
     moved_numbers = {line.number for line in moving}
     remaining = tuple(line for line in source.lines if line.number not in moved_numbers)
     dropping = drop_empty_source and not remaining
@@ -123,7 +129,7 @@ def move_lines(
     )
     pairs = tuple((old.number, new.number) for old, new in zip(moving, renumbered, strict=True))
     new_target = target._next(
-        service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
+        instant, service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
     )
     events: list[DomainEvent] = [
         LinesMoved(
@@ -160,5 +166,5 @@ def move_lines(
             moved=pairs,
         )
     )
-    new_source = None if dropping else source._next(lines=remaining)
+    new_source = None if dropping else source._next(instant, lines=remaining)
     return MovedLines(new_target, new_source, tuple(events))

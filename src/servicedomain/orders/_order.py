@@ -26,6 +26,7 @@ from servicedomain._checks import (
 )
 from servicedomain._trusted import build
 from servicedomain.errors import (
+    InstantOutOfOrderError,
     InvalidInputError,
     OrderRuleError,
     ReasonRequiredError,
@@ -54,16 +55,17 @@ from servicedomain.orders._lines import (
     LineStatus,
     NewLine,
     Origin,
-    Priority,
     Progress,
     ServiceObject,
     ServiceOrderLine,
     ServiceTask,
     roll_up,
 )
+from servicedomain.orders._order_items import ItemRequirements, refuse_line_with_requirements
 from servicedomain.orders._order_sla import SlaRecording
 from servicedomain.orders._order_work import SignOffAndPosting
 from servicedomain.sla import (
+    Priority,
     ServiceLevelAgreement,
     SlaEntry,
     SlaParameters,
@@ -79,6 +81,9 @@ from servicedomain.stages import (
 )
 
 _Related = TypeVar("_Related", ServiceObject, ServiceTask)
+
+_REQUIRED_FIELDS = ("transaction_type", "item_id")
+"""The fields of a line that its item requirements depend on."""
 
 Events = tuple[DomainEvent, ...]
 """What an operation returns besides the new snapshot."""
@@ -110,7 +115,7 @@ def _check_reason(reason: object) -> ReasonCode | None:
 
 
 @attrs.frozen(kw_only=True)
-class ServiceOrder(SlaRecording, SignOffAndPosting):
+class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
     """A service order: one technician visit to a customer on a date, with its lines.
 
     An entity: a frozen snapshot with an ``id`` and a ``version``. Every operation
@@ -124,14 +129,21 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
     ``stage_id`` changes only through :meth:`change_stage`. ``progress`` is derived
     from the lines, never stored. Lines are kept in line-number order.
 
+    Time moves forward (law U2): every dated operation refuses an ``at`` before
+    :attr:`last_recorded_at` with :class:`~servicedomain.errors.InstantOutOfOrderError`
+    naming both instants, and leaves the order as it was. ``recorded_at`` is the instant
+    of the last operation that changed the order (``None`` for an order built without
+    one).
+
     Raises:
         TypeMismatchError: a field of the wrong type (the field is named).
-        NaiveDatetimeError: ``preferred_service_at`` or ``signed_off_at`` is naive.
+        NaiveDatetimeError: ``preferred_service_at``, ``signed_off_at`` or
+            ``recorded_at`` is naive.
         InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
             (``"lines"``), object ids or task ids; a line referencing an object or a
             task that is not related (``"lines[i].service_object_id"``); a reason log
             entry about another entity; ``signed_off_at`` without ``signed_off`` or
-            the reverse.
+            the reverse; an item requirement id on two lines (``"lines"``).
 
     >>> from datetime import UTC, datetime
     >>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH as graph
@@ -174,6 +186,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         default=(), validator=_v_tuple_of(ReasonLogEntry)
     )
     sla_log: tuple[SlaEntry, ...] = attrs.field(default=(), validator=_v_tuple_of(SlaEntry))
+    recorded_at: datetime | None = attrs.field(default=None, validator=v_optional_instant)
 
     def __attrs_post_init__(self) -> None:
         numbers = [line.number for line in self.lines]
@@ -189,6 +202,13 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             repeated = first_duplicate(item.id for item in items)
             if repeated is not None:
                 raise InvalidInputError(field, repeated, "an id is related to an order once")
+        repeated_requirement = first_duplicate(
+            requirement.id for line in self.lines for requirement in line.item_requirements
+        )
+        if repeated_requirement is not None:
+            raise InvalidInputError(
+                "lines", repeated_requirement, "an item requirement id is on an order once"
+            )
         objects = {obj.id for obj in self.service_objects}
         tasks = {task.id for task in self.service_tasks}
         for index, line in enumerate(self.lines):
@@ -283,6 +303,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             service_tasks=service_tasks,
             lines=tuple(line.numbered(index) for index, line in enumerate(new_lines, 1)),
             sla_log=() if sla_id is None else (SlaEntry.start(instant),),
+            recorded_at=instant,
         )
         event = ServiceOrderCreated(
             entity_id=order.id,
@@ -341,6 +362,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             service_tasks=service_tasks,
             lines=lines,
             sla_log=() if sla_id is None else (SlaEntry.start(at),),
+            recorded_at=at,
         )
         event = build(
             ServiceOrderCreated,
@@ -364,6 +386,24 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
     def line_numbers(self) -> tuple[int, ...]:
         """The numbers of the lines, ascending."""
         return tuple(line.number for line in self.lines)
+
+    @property
+    def last_recorded_at(self) -> datetime | None:
+        """The last instant the order recorded, or ``None`` when it recorded none.
+
+        The latest of :attr:`recorded_at` (the instant of the last operation that changed
+        the order), the last reason log and SLA log entries, and :attr:`signed_off_at`.
+        Every dated operation refuses an instant before it (law U2, *time moves
+        forward*); an equal instant is fine.
+        """
+        last = self.recorded_at
+        for log in (self.reason_log, self.sla_log):
+            if log and (last is None or log[-1].at > last):
+                last = log[-1].at
+        signed = self.signed_off_at
+        if signed is not None and (last is None or signed > last):
+            last = signed
+        return last
 
     def line(self, number: int) -> ServiceOrderLine:
         """The line with this number.
@@ -395,8 +435,27 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         require_instance(graph, StageGraph, "graph")
         graph.decision(self.stage_id).require(action, self.id)
 
-    def _next(self, **changes: Any) -> ServiceOrder:
-        return attrs.evolve(self, version=self.version + 1, **changes)
+    def _next(self, at: datetime, **changes: Any) -> ServiceOrder:
+        """The next snapshot: ``version + 1``, ``recorded_at = at``, and ``changes``."""
+        return attrs.evolve(self, version=self.version + 1, recorded_at=at, **changes)
+
+    def _dated(self, at: object) -> datetime:
+        """``at`` as an instant, refused before :attr:`last_recorded_at` (law U2).
+
+        The one check every dated operation of the order makes first, so that an
+        operation dated in the past (clock skew) leaves the order as it was, usable.
+
+        Raises:
+            NaiveDatetimeError: ``at`` is naive.
+            TypeMismatchError: ``at`` is not a datetime.
+            InstantOutOfOrderError: ``at`` is before the last instant the order
+                recorded (``field`` ``"at"``; ``value`` and ``last`` are the two instants).
+        """
+        instant = require_instant(at, "at")
+        last = self.last_recorded_at
+        if last is not None and instant < last:
+            raise InstantOutOfOrderError("at", instant, last)
+        return instant
 
     def _require_open(self, line: ServiceOrderLine) -> None:
         """Refuse a Posted line (never changes) or a Canceled one (revoke it first)."""
@@ -439,12 +498,12 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 order (``line.object_not_related`` / ``line.task_not_related``).
             TypeMismatchError: ``new_line`` is not a :class:`NewLine`.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         require_instance(new_line, NewLine, "new_line")
         self._require(graph, Action.MODIFY)
         self._require_related(new_line)
         line = new_line.numbered(self._next_number())
-        return self._next(lines=(*self.lines, line)), (
+        return self._next(instant, lines=(*self.lines, line)), (
             LineAdded(entity_id=self.id, occurred_at=instant, line=line),
         )
 
@@ -466,10 +525,12 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``) or canceled
                 (``line.canceled``), or now references an unrelated object or task.
+            ItemRequirementError: the change gives a line with item requirements
+                another type or item (``line.has_item_requirements``).
             InvalidInputError: no change given, or a field that may not change this way
                 (number, status, signed_off, journal_transaction_id); the field is named.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         if not changes:
             raise InvalidInputError("changes", changes, "name at least one field to change")
         for name, value in changes.items():
@@ -484,13 +545,16 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         index = self._index(number)
         old = self.lines[index]
         self._require_open(old)
+        given: dict[str, object] = dict(changes)
+        if any(given[name] != getattr(old, name) for name in _REQUIRED_FIELDS if name in given):
+            refuse_line_with_requirements(self.id, old, "given another type or item")
         new = attrs.evolve(old, **changes)
         self._require_related(new)
         changed = tuple(n for n in DESCRIPTIVE_FIELDS if getattr(old, n) != getattr(new, n))
         if not changed:
             return self, ()
         lines = (*self.lines[:index], new, *self.lines[index + 1 :])
-        return self._next(lines=lines), (
+        return self._next(instant, lines=lines), (
             LineChanged(entity_id=self.id, occurred_at=instant, line=new, changed_fields=changed),
         )
 
@@ -504,13 +568,16 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``: a posted line never
                 goes away) or canceled (``line.canceled``).
+            ItemRequirementError: the line has item requirements
+                (``line.has_item_requirements``): remove them first.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require(graph, Action.MODIFY)
         index = self._index(number)
         self._require_open(self.lines[index])
+        refuse_line_with_requirements(self.id, self.lines[index], "removed")
         lines = (*self.lines[:index], *self.lines[index + 1 :])
-        return self._next(lines=lines), (
+        return self._next(instant, lines=lines), (
             LineRemoved(
                 entity_id=self.id, occurred_at=instant, line_number=self.lines[index].number
             ),
@@ -532,13 +599,13 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 (``object.conflict``).
             TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         require_instance(obj, ServiceObject, "obj")
         self._require(graph, Action.MODIFY)
         related = _merge_related(self.id, "object", self.service_objects, (obj,))
         if related == self.service_objects:
             return self, ()
-        return self._next(service_objects=related), (
+        return self._next(instant, service_objects=related), (
             ServiceObjectRelated(entity_id=self.id, occurred_at=instant, service_object=obj),
         )
 
@@ -556,13 +623,13 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 (``task.conflict``).
             TypeMismatchError: ``task`` is not a :class:`ServiceTask`.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         require_instance(task, ServiceTask, "task")
         self._require(graph, Action.MODIFY)
         related = _merge_related(self.id, "task", self.service_tasks, (task,))
         if related == self.service_tasks:
             return self, ()
-        return self._next(service_tasks=related), (
+        return self._next(instant, service_tasks=related), (
             ServiceTaskRelated(entity_id=self.id, occurred_at=instant, service_task=task),
         )
 
@@ -590,15 +657,17 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         (``sla_log``): entering a stage that stops time recording stops the clock, and
         going back to a stage without that rule restarts it. With ``sla`` and
         ``sla_parameters``, entering a stopping stage while the SLA is exceeded needs a
-        reason when the parameters say so (*Reason code on exceeding time*).
+        reason when the parameters say so (*Reason code on exceeding time*). Once the
+        SLA is canceled, stage changes record nothing on its clock (law S8).
 
         Raises:
             UnknownStageError: ``to`` is not in the graph.
             TransitionNotAllowedError: the transition is not declared (law T1).
             ReasonRequiredError: the target stage requires a reason and none was given,
                 or the SLA parameters require one.
+            InstantOutOfOrderError: ``at`` is before :attr:`last_recorded_at` (law U2).
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         require_instance(graph, StageGraph, "graph")
         kind, entries = enter_stage(
             graph,
@@ -609,13 +678,14 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             reason=reason,
             note=note,
         )
-        sla_log = self.sla_log
-        if self.sla_id is not None and sla_log:
-            stops = graph.stage(to).rules.stops_sla_clock
-            if stops:
-                self._require_sla_reason(sla, sla_parameters, "stage_stop", reason, instant)
-            entry = SlaEntry.stage(instant, to, stops_clock=stops, reason=reason)
-            sla_log = (*sla_log, entry)
+        sla_log = self._sla_log_entering(
+            to,
+            stops_clock=graph.stage(to).rules.stops_sla_clock,
+            at=instant,
+            reason=reason,
+            sla=sla,
+            sla_parameters=sla_parameters,
+        )
         event = StageChanged(
             entity_id=self.id,
             occurred_at=instant,
@@ -625,7 +695,9 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             reason_code=None if reason is None else reason.code,
             note=note,
         )
-        changed = self._next(stage_id=to, reason_log=(*self.reason_log, *entries), sla_log=sla_log)
+        changed = self._next(
+            instant, stage_id=to, reason_log=(*self.reason_log, *entries), sla_log=sla_log
+        )
         return changed, (event,)
 
     # ------------------------------------------------------------------- cancel
@@ -648,15 +720,18 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             StageRuleError: the stage does not allow cancel.
             OrderRuleError: the order is posted (``order.posted``), or has no Created
                 line (``order.nothing_to_cancel``).
+            ItemRequirementError: the order has item requirements
+                (``order.has_item_requirements``): remove them first.
             ReasonRequiredError: ``reason_required`` and no reason
                 (rule ``order.cancel_reason``).
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         checked_reason = _check_reason(reason)
         require_str(note, "note")
         self._require(graph, Action.CANCEL)
         if self.progress is Progress.POSTED:
             raise OrderRuleError(self.id, "order.posted", "a posted order cannot be canceled")
+        self._refuse_item_requirements("order.has_item_requirements", "canceled")
         numbers = tuple(line.number for line in self.lines if line.status is LineStatus.CREATED)
         if not numbers:
             raise OrderRuleError(
@@ -682,7 +757,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             line_numbers=numbers,
             reason_code=None if checked_reason is None else checked_reason.code,
         )
-        return self._next(lines=lines, reason_log=log), (event,)
+        return self._next(instant, lines=lines, reason_log=log), (event,)
 
     def revoke_cancel(self, graph: StageGraph, *, at: datetime) -> tuple[ServiceOrder, Events]:
         """Revoke a cancellation (AX *Revoke cancel*): every Canceled line is Created again.
@@ -691,7 +766,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             StageRuleError: the stage does not allow cancel.
             OrderRuleError: no line is canceled (``order.nothing_canceled``).
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require(graph, Action.CANCEL)
         numbers = tuple(line.number for line in self.lines if line.status is LineStatus.CANCELED)
         if not numbers:
@@ -699,7 +774,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 self.id, "order.nothing_canceled", "no line is canceled; nothing to revoke"
             )
         lines = _set_status(self.lines, numbers, LineStatus.CREATED)
-        return self._next(lines=lines), (
+        return self._next(instant, lines=lines), (
             CancelRevoked(entity_id=self.id, occurred_at=instant, line_numbers=numbers),
         )
 
@@ -713,13 +788,16 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is posted (``line.posted``) or already canceled
                 (``line.canceled``).
+            ItemRequirementError: the line has item requirements
+                (``line.has_item_requirements``): remove them first.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require(graph, Action.CANCEL)
         line = self.lines[self._index(number)]
         self._require_open(line)
+        refuse_line_with_requirements(self.id, line, "canceled")
         lines = _set_status(self.lines, (line.number,), LineStatus.CANCELED)
-        return self._next(lines=lines), (
+        return self._next(instant, lines=lines), (
             LineCanceled(entity_id=self.id, occurred_at=instant, line_number=line.number),
         )
 
@@ -733,7 +811,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
             UnknownLineError: no line ``number``.
             OrderRuleError: the line is not canceled (``line.not_canceled``).
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require(graph, Action.CANCEL)
         line = self.lines[self._index(number)]
         if line.status is not LineStatus.CANCELED:
@@ -743,7 +821,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 f"line {line.number} is {line.status.value}, not canceled",
             )
         lines = _set_status(self.lines, (line.number,), LineStatus.CREATED)
-        return self._next(lines=lines), (
+        return self._next(instant, lines=lines), (
             LineCancelRevoked(entity_id=self.id, occurred_at=instant, line_number=line.number),
         )
 
@@ -757,8 +835,10 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         Raises:
             StageRuleError: the stage does not allow delete.
             OrderRuleError: a line is posted (``order.has_posted_lines``).
+            ItemRequirementError: the order has item requirements
+                (``order.has_item_requirements``): remove them first.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require(graph, Action.DELETE)
         posted = [line.number for line in self.lines if line.status is LineStatus.POSTED]
         if posted:
@@ -767,6 +847,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 "order.has_posted_lines",
                 f"lines {posted} are posted; an order with posted lines is never deleted",
             )
+        self._refuse_item_requirements("order.has_item_requirements", "deleted")
         return (
             ServiceOrderDeleted(
                 entity_id=self.id,

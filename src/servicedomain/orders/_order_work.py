@@ -11,7 +11,6 @@ import attrs
 from servicedomain._checks import check_numbers, require_id, require_instance, require_int
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
 from servicedomain.orders._events import LinesPosted, LinesSignedOff, ServiceOrderSignedOff
 from servicedomain.orders._lines import LineStatus, TransactionType
 from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
@@ -40,7 +39,8 @@ class SignOffAndPosting:
         signed_off: bool
         signed_off_at: datetime | None
 
-        def _next(self, **changes: Any) -> ServiceOrder: ...
+        def _next(self, at: datetime, **changes: Any) -> ServiceOrder: ...
+        def _dated(self, at: object) -> datetime: ...
         def _index(self, number: object) -> int: ...
         def _require(self, graph: StageGraph, action: Action) -> None: ...
         def _require_sla_reason(
@@ -78,7 +78,7 @@ class SignOffAndPosting:
                 order has no line that is not canceled (``order.nothing_to_sign_off``).
             InvalidInputError: ``numbers`` is empty or names a line twice.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         self._require_sla_reason(sla, sla_parameters, "sign_off", reason, instant)
         if numbers is None:
             if all(line.status is LineStatus.CANCELED for line in self.lines):
@@ -128,6 +128,7 @@ class SignOffAndPosting:
         if not events:
             return cast("ServiceOrder", self), ()
         order = self._next(
+            instant,
             lines=lines,
             signed_off=self.signed_off or header_now,
             signed_off_at=instant if header_now else self.signed_off_at,
@@ -196,7 +197,7 @@ class SignOffAndPosting:
             TypeMismatchError: not a mapping of int to str.
             InvalidInputError: an empty transaction id.
         """
-        instant = require_instant(at, "at")
+        instant = self._dated(at)
         if not isinstance(transaction_ids, Mapping):
             raise TypeMismatchError(
                 "transaction_ids", transaction_ids, "expected a mapping of line number to id"
@@ -227,6 +228,6 @@ class SignOffAndPosting:
             lines[index] = attrs.evolve(
                 line, status=LineStatus.POSTED, journal_transaction_id=transaction_id
             )
-        return self._next(lines=tuple(lines)), (
+        return self._next(instant, lines=tuple(lines)), (
             LinesPosted(entity_id=self.id, occurred_at=instant, transaction_ids=tuple(pairs)),
         )

@@ -5,7 +5,7 @@ S1-S7):
 
 * An :class:`ServiceLevelAgreement` gives an :class:`Allowance` (days, hours, minutes;
   a day is 24 hours of measured time) for resolution and optionally for first response,
-  per priority where the host wants it, and an optional working calendar.
+  per :class:`Priority` where the host wants it, and an optional working calendar.
 * The clock of an order is a log of :class:`SlaEntry` values (start, stop, cancel, stage
   entered) that the host keeps with the order. :func:`measure` folds the log at an
   instant ``now``: elapsed time counts only while the clock runs, in business time on
@@ -54,6 +54,7 @@ from servicedomain.sla._clock import (
 from servicedomain.sla._definitions import (
     Allowance,
     MeasurementMode,
+    Priority,
     ServiceLevelAgreement,
     SlaTarget,
     SlaTargets,
@@ -64,6 +65,7 @@ __all__ = [
     # definitions
     "Allowance",
     "MeasurementMode",
+    "Priority",
     "ServiceLevelAgreement",
     "SlaTarget",
     "SlaTargets",

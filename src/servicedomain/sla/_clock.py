@@ -22,6 +22,7 @@ from servicedomain.errors import (
 from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
 from servicedomain.sla._definitions import (
     MeasurementMode,
+    Priority,
     ServiceLevelAgreement,
     SlaTarget,
     require_bool,
@@ -183,7 +184,8 @@ class SlaStatus(enum.Enum):
     * ``WITHIN``: elapsed time is below the at-risk share of the allowance.
     * ``AT_RISK``: elapsed time reached the at-risk share but not more than the allowance.
     * ``EXCEEDED``: elapsed time is greater than the allowance (compliance over 100).
-    * ``NOT_MEASURED``: the SLA is suspended, or it was canceled before any time counted.
+    * ``NOT_MEASURED``: the SLA is suspended, it was canceled before any time counted,
+      or the order measured has no SLA (``ServiceOrder.measure_sla``).
     """
 
     WITHIN = "within"
@@ -274,6 +276,31 @@ class SlaMeasurement:
     compliance: Decimal
     status: SlaStatus
     timeline: tuple[Segment, ...]
+
+    @classmethod
+    def not_measured(
+        cls,
+        allowance: timedelta,
+        state: ClockState = ClockState.NOT_STARTED,
+        timeline: tuple[Segment, ...] = (),
+    ) -> SlaMeasurement:
+        """A measurement that measured nothing: status ``NOT_MEASURED``, zero elapsed.
+
+        What a suspended SLA, an SLA canceled before any time counted, and an order
+        without an SLA measure as: no deadline, compliance 0.00, all of ``allowance``
+        remaining.
+        """
+        return cls(
+            state=state,
+            allowance=allowance,
+            elapsed=_ZERO,
+            remaining=allowance,
+            overdue=_ZERO,
+            deadline=None,
+            compliance=Decimal("0.00"),
+            status=SlaStatus.NOT_MEASURED,
+            timeline=timeline,
+        )
 
     def explain(self, zone: ZoneInfo | str = "UTC") -> str:
         """The timeline as text, one segment a line, with wall times in ``zone``.
@@ -496,7 +523,7 @@ def measure(
     *,
     now: datetime,
     target: SlaTarget = SlaTarget.RESOLUTION,
-    priority: str | None = None,
+    priority: Priority | None = None,
 ) -> SlaMeasurement:
     """Fold an order's SLA time recording into the clock's figures at ``now``.
 
@@ -532,7 +559,8 @@ def measure(
         now: the instant of the measurement (an aware datetime; the library reads no
             clock).
         target: the target measured (resolution by default).
-        priority: the order's priority, for the SLA's per-priority targets.
+        priority: the order's :class:`~servicedomain.sla.Priority`, for the SLA's
+            per-priority targets.
 
     Returns:
         The :class:`SlaMeasurement` at ``now``.
@@ -566,12 +594,12 @@ def measure(
     allowance = chosen.duration
     fold = _fold(entries, instant)
     if sla.suspended:
-        return _unmeasured(fold.state, allowance)
+        return SlaMeasurement.not_measured(allowance, fold.state)
     meter = _Meter(sla, fold.runs)
     counted = [meter.counted(start, end) for start, end in fold.runs]
     elapsed = sum(counted, _ZERO)
     if fold.state is ClockState.CANCELED and elapsed == _ZERO:
-        return _unmeasured(fold.state, allowance, _timeline(sla, meter, fold))
+        return SlaMeasurement.not_measured(allowance, fold.state, _timeline(sla, meter, fold))
     deadline: datetime | None = None
     if fold.state is ClockState.RUNNING:
         if elapsed < allowance:
@@ -597,22 +625,6 @@ def _status(elapsed: timedelta, allowance: timedelta, share: Decimal) -> SlaStat
     if Fraction(elapsed // _ONE_US, allowance // _ONE_US) >= Fraction(share):
         return SlaStatus.AT_RISK
     return SlaStatus.WITHIN
-
-
-def _unmeasured(
-    state: ClockState, allowance: timedelta, timeline: tuple[Segment, ...] = ()
-) -> SlaMeasurement:
-    return SlaMeasurement(
-        state=state,
-        allowance=allowance,
-        elapsed=_ZERO,
-        remaining=allowance,
-        overdue=_ZERO,
-        deadline=None,
-        compliance=Decimal("0.00"),
-        status=SlaStatus.NOT_MEASURED,
-        timeline=timeline,
-    )
 
 
 # -------------------------------------------------------------------------- timeline

@@ -19,6 +19,7 @@ from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMi
 __all__ = [
     "Allowance",
     "MeasurementMode",
+    "Priority",
     "ServiceLevelAgreement",
     "SlaTarget",
     "SlaTargets",
@@ -82,6 +83,19 @@ class MeasurementMode(enum.Enum):
 
     BUSINESS_TIME = "business_time"
     DELAYED_START = "delayed_start"
+
+
+class Priority(enum.Enum):
+    """The priority of a service order (AX High, Normal, Low).
+
+    It picks the SLA's per-priority targets and ranks the order on the dispatch board.
+    Defined with the SLA, which keys its targets by it; ``servicedomain.orders``
+    re-exports it.
+    """
+
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
 
 
 class SlaTarget(enum.Enum):
@@ -259,16 +273,25 @@ class SlaTargets:
 # ----------------------------------------------------------------- ServiceLevelAgreement
 
 
-def _frozen_priorities(value: Mapping[str, SlaTargets]) -> Mapping[str, SlaTargets]:
-    """A read-only copy of the per-priority targets, sorted by priority name."""
+def _frozen_priorities(value: Mapping[Priority, SlaTargets]) -> Mapping[Priority, SlaTargets]:
+    """A read-only copy of the per-priority targets, in priority order (high first)."""
     if not isinstance(value, Mapping):
         raise TypeMismatchError(
-            "per_priority", value, "expected a mapping of priority names to SlaTargets"
+            "per_priority", value, "expected a mapping of Priority members to SlaTargets"
         )
-    for name, targets in value.items():
-        require_id(name, "per_priority")
-        require_type(targets, SlaTargets, f"per_priority.{name}")
-    return MappingProxyType(dict(sorted(value.items())))
+    for key, targets in value.items():
+        if not isinstance(key, Priority):
+            raise TypeMismatchError(
+                "per_priority",
+                key,
+                f"a per-priority key is a Priority member ({_PRIORITY_NAMES}), "
+                f"not a {type(key).__name__}",
+            )
+        require_type(targets, SlaTargets, f"per_priority.{key.value}")
+    return MappingProxyType({key: value[key] for key in Priority if key in value})
+
+
+_PRIORITY_NAMES: Final = ", ".join(f"Priority.{member.name}" for member in Priority)
 
 
 def _check_calendar(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -299,10 +322,10 @@ class ServiceLevelAgreement:
         id: the SLA id (``ServiceLevelAgreementId``).
         description: what it promises, for people.
         targets: the default targets: resolution, and optionally first response.
-        per_priority: targets by priority name (``"high"``, ``"normal"``, ``"low"`` or
-            any name the host uses); a priority not listed uses ``targets``. A priority
-            whose ``response`` is ``None`` uses the default response target. Stored
-            read-only and sorted by name.
+        per_priority: targets by :class:`Priority` (a free string such as ``"High"``
+            is refused: it would never match an order's priority); a priority not listed
+            uses ``targets``. A priority whose ``response`` is ``None`` uses the default
+            response target. Stored read-only, in priority order.
         calendar: the working calendar; ``None`` measures wall-clock time.
         suspended: the SLA is not available (AX ``Suspended``): it measures nothing.
         mode: how the calendar is applied (:class:`MeasurementMode`).
@@ -310,15 +333,17 @@ class ServiceLevelAgreement:
             the allowance; a Decimal strictly between 0 and 1.
 
     Raises:
-        InvalidInputError: a blank ``id``, a blank priority name, a share out of range.
-        TypeMismatchError: a field of the wrong type (``at_risk_share`` as a float).
+        InvalidInputError: a blank ``id``, a share out of range.
+        TypeMismatchError: a field of the wrong type (``at_risk_share`` as a float, a
+            ``per_priority`` key that is not a :class:`Priority`).
 
     >>> sla = ServiceLevelAgreement(
     ...     id="GOLD",
     ...     targets=SlaTargets(response=Allowance(hours=1), resolution=Allowance(hours=8)),
-    ...     per_priority={"high": SlaTargets(resolution=Allowance(hours=4))},
+    ...     per_priority={Priority.HIGH: SlaTargets(resolution=Allowance(hours=4))},
     ... )
-    >>> sla.allowance(priority="high").iso, sla.allowance(SlaTarget.RESPONSE, "high").iso
+    >>> high = Priority.HIGH
+    >>> sla.allowance(priority=high).iso, sla.allowance(SlaTarget.RESPONSE, high).iso
     ('PT4H', 'PT1H')
     """
 
@@ -329,7 +354,7 @@ class ServiceLevelAgreement:
     targets: SlaTargets = attrs.field(
         validator=lambda _i, _a, v: require_type(v, SlaTargets, "targets")
     )
-    per_priority: Mapping[str, SlaTargets] = attrs.field(
+    per_priority: Mapping[Priority, SlaTargets] = attrs.field(
         factory=dict, converter=_frozen_priorities, hash=False
     )
     calendar: WorkingCalendar | None = attrs.field(default=None, validator=_check_calendar)
@@ -343,7 +368,7 @@ class ServiceLevelAgreement:
     at_risk_share: Decimal = attrs.field(default=Decimal("0.8"), validator=_check_share)
 
     def allowance(
-        self, target: SlaTarget = SlaTarget.RESOLUTION, priority: str | None = None
+        self, target: SlaTarget = SlaTarget.RESOLUTION, priority: Priority | None = None
     ) -> Allowance | None:
         """The allowance for ``target`` at ``priority``; ``None``: no response target.
 
@@ -353,11 +378,11 @@ class ServiceLevelAgreement:
 
         Raises:
             TypeMismatchError: ``target`` is not an :class:`SlaTarget`, or ``priority``
-                not a str.
+                not a :class:`Priority` (a string such as ``"high"`` is refused).
         """
         require_type(target, SlaTarget, "target")
         if priority is not None:
-            own = self.per_priority.get(require_type(priority, str, "priority"))
+            own = self.per_priority.get(require_type(priority, Priority, "priority"))
             if own is not None:
                 allowance = own.get(target)
                 if allowance is not None:
@@ -377,14 +402,15 @@ class ServiceLevelAgreement:
         and the optional ``description``, ``response``, ``calendar`` (the id of one of
         ``calendars``, or a calendar's own dict for
         :meth:`~servicedomain.calendars.WorkingCalendar.from_dict`), ``per_priority``
-        (``{"high": {"resolution": "PT4H", "response": "PT15M"}}``; a priority without
-        ``resolution`` takes the default one), ``mode`` (``"business_time"`` or
+        (``{"high": {"resolution": "PT4H", "response": "PT15M"}}``: the keys are the
+        values of :class:`Priority`, read strictly, so ``"High"`` is refused; a priority
+        without ``resolution`` takes the default one), ``mode`` (``"business_time"`` or
         ``"delayed_start"``), ``at_risk_share`` (a decimal string such as ``"0.8"``) and
         ``suspended`` (a bool). Unknown keys are refused.
 
         Raises:
             InvalidInputError: ``field`` names the key (dotted inside ``per_priority``);
-                an unknown calendar id, key or mode.
+                an unknown calendar id, key, priority or mode.
             InvalidDurationError: a malformed allowance, e.g. ``field``
                 ``"per_priority.high.resolution"``.
 
@@ -411,10 +437,9 @@ class ServiceLevelAgreement:
             id=cast("str", data["id"]),
             description=cast("str", data.get("description", "")),
             targets=targets,
-            per_priority={
-                name: _priority_targets_from(entry, f"per_priority.{name}", targets)
-                for name, entry in priorities.items()
-            },
+            per_priority=dict(
+                _priority_entry_from(name, entry, targets) for name, entry in priorities.items()
+            ),
             calendar=_calendar_from(data.get("calendar"), calendars),
             suspended=cast("bool", data.get("suspended", False)),
             mode=_mode_from(data.get("mode", MeasurementMode.BUSINESS_TIME.value)),
@@ -433,7 +458,7 @@ class ServiceLevelAgreement:
         data.update(_targets_to_dict(self.targets))
         if self.per_priority:
             data["per_priority"] = {
-                name: _targets_to_dict(targets) for name, targets in self.per_priority.items()
+                key.value: _targets_to_dict(targets) for key, targets in self.per_priority.items()
             }
         if self.calendar is not None:
             data["calendar"] = self.calendar.id or self.calendar.to_dict()
@@ -473,6 +498,26 @@ def _allowance_from(value: object, field: str) -> Allowance | None:
         return Allowance.parse(value)
     except InvalidDurationError as error:
         raise InvalidDurationError(field, value, error.reason) from None
+
+
+def _priority_from(name: object) -> Priority:
+    """The :class:`Priority` whose value is exactly ``name`` (``"high"``, not ``"High"``)."""
+    if isinstance(name, Priority):
+        return name
+    for member in Priority:
+        if name == member.value:
+            return member
+    known = ", ".join(repr(member.value) for member in Priority)
+    raise InvalidInputError(
+        f"per_priority.{name}", name, f"unknown priority; expected one of {known}"
+    )
+
+
+def _priority_entry_from(
+    name: object, entry: object, default: SlaTargets
+) -> tuple[Priority, SlaTargets]:
+    priority = _priority_from(name)
+    return priority, _priority_targets_from(entry, f"per_priority.{priority.value}", default)
 
 
 def _priority_targets_from(entry: object, path: str, default: SlaTargets) -> SlaTargets:

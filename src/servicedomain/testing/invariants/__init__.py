@@ -60,6 +60,11 @@ from servicedomain.testing.invariants._invoicing import (
     check_one_invoice_per_billing_day,
     invoiced_and_credited,
 )
+from servicedomain.testing.invariants._orders import (
+    check_order_laws,
+    check_sla_log,
+    check_time_moves_forward,
+)
 
 __all__ = [
     "LawViolation",
@@ -87,4 +92,7 @@ __all__ = [
     "check_accruals_sum_to_fee",
     "check_one_invoice_per_billing_day",
     "check_billing_laws",
+    "check_time_moves_forward",
+    "check_sla_log",
+    "check_order_laws",
 ]
