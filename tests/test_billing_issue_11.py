@@ -36,8 +36,10 @@ from servicedomain.errors import (
     CreditExceededError,
     CurrencyMismatchError,
     InvalidAmountError,
+    InvalidInputError,
     InvalidPriceError,
     InvalidQuantityError,
+    TypeMismatchError,
 )
 from servicedomain.money import Money
 from servicedomain.periods import DAILY, MONTHLY, DateRange
@@ -561,3 +563,51 @@ def test_yearly_subscription_fee_accrual_example_still_holds() -> None:
         policy=AccrualPolicy(period=MONTHLY),
     )
     assert [part.amount for part in parts] == [eur("100.00")] * 3
+
+
+# ------------------------------------------------------------- the new arguments
+
+
+def test_the_new_arguments_are_checked() -> None:
+    store = Store()
+    with store.uow() as uow:
+        items = uow.invoices.invoiced([store.april.id])
+        sub = uow.subscriptions.get("S-1")
+    with pytest.raises(TypeMismatchError) as no_fees:
+        credit_note(
+            credit_note_id="CN-1",
+            credit_date=APR_5,
+            invoiced=items,
+            select=[store.april.id],
+            fees=None,  # type: ignore[arg-type]
+        )
+    assert no_fees.value.field == "fees"
+    with pytest.raises(TypeMismatchError) as prefix:
+        invoice_customers(
+            store.uow(),
+            due_by=APR_5,
+            invoice_date=APR_5,
+            groups=GROUPS,
+            credit_note_prefix=7,  # type: ignore[arg-type]
+        )
+    assert prefix.value.field == "credit_note_prefix"
+    for credited, field in (
+        ([("x", eur("1.00"))], "credited"),
+        ({store.april.id: Decimal(1)}, f"credited[{store.april.id!r}]"),
+        ({store.april.id: Money(1, "USD")}, f"credited[{store.april.id!r}]"),
+    ):
+        with pytest.raises(InvalidInputError) as bad:
+            generate_fees(sub, [store.april], as_of=APR_5, credited=credited)  # type: ignore[arg-type]
+        assert bad.value.field == field
+
+
+def test_F13_a_lower_price_after_a_full_credit_note_credits_nothing_more() -> None:
+    store = Store()
+    store.credit(store.april.id, 1, APR_5)
+    store.change(lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR")))
+    (change,) = generate_subscription_fees(store.uow(), as_of=APR_16).created
+    assert (change.kind, change.amount) == (FeeKind.PRICE_CHANGE, eur("0.00"))
+    store.run_invoicing(APR_16)
+    assert store.april_net() == eur("0.00")
+    documents, fees = store.contents()
+    check_billing_laws(documents, fees=fees)

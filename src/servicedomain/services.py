@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import require_id
 from servicedomain.agreements import Generation, generate_service_orders
 from servicedomain.billing import (
     AccrualEntry,
@@ -495,8 +496,14 @@ def invoice_customers(
         AlreadyInvoicedError: a concurrent run invoiced a source first (nothing stored).
         AlreadyExistsError: a concurrent run with the same ``id_prefix`` took the
             invoice id first (nothing stored; run again).
+        InvalidInputError: (field ``id_prefix`` or ``credit_note_prefix``) not a
+            non-blank string.
     """
     day = require_date(due_by, "due_by")
+    prefixes = {
+        DocumentKind.INVOICE: require_id(id_prefix, "id_prefix"),
+        DocumentKind.CREDIT_NOTE: require_id(credit_note_prefix, "credit_note_prefix"),
+    }
     with uow:
         given = list(transactions)
         already = uow.invoices.invoiced(transaction.id for transaction in given)
@@ -513,7 +520,7 @@ def invoice_customers(
         documents, accruals = uow.invoices, uow.accruals
         invoices: list[Invoice] = []
         for proposal in proposals:
-            prefix = id_prefix if proposal.kind is DocumentKind.INVOICE else credit_note_prefix
+            prefix = prefixes[proposal.kind]
             stem = f"{prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
             taken = {doc.id for doc in documents.list(customer_id=proposal.customer_id)}
             number = 1

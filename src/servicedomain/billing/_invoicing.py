@@ -565,7 +565,12 @@ class _Families:
     a fee of the other sign (a cancellation credit credited back) adds to it.
     """
 
-    def __init__(self, fees: Iterable[FeeTransaction], invoiced: Mapping[str, InvoicedItem]):
+    def __init__(
+        self, fees: Iterable[FeeTransaction], invoiced: Mapping[str, InvoicedItem]
+    ) -> None:
+        given: object = fees
+        if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+            raise TypeMismatchError("fees", fees, "expected an iterable of FeeTransaction")
         self._family: dict[str, tuple[str, DateRange]] = {}
         self._open: dict[tuple[str, DateRange], int] = {}
         self._sign: dict[tuple[str, DateRange], int] = {}

@@ -616,7 +616,8 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             return left
         family = self._family(fee)
         still_billed = sum(
-            other.amount.minor_units - self.credited.get(other.id, left * 0).minor_units
+            other.amount.minor_units
+            - self.credited.get(other.id, Money.zero(left.currency)).minor_units
             for other in family
         )
         return Money.from_minor_units(min(left.minor_units, max(still_billed, 0)), left.currency)
