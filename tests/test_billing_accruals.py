@@ -188,15 +188,33 @@ def test_F11_accrual_periods_sum_to_the_fee(
     assert all(p.period.start == code.step(service_period.start, p.number) for p in periods)
     unit = Fraction(1, 10**amount.currency.minor_units)
     rounded = 0 if rounding is RoundingPeriod.FIRST else count - 1
-    for index, period in enumerate(periods):
-        if method is AccrualMethod.EQUAL:
-            exact = Fraction(amount.amount) / count
-        else:
-            exact = Fraction(amount.amount) * period.period.days / service_period.days
-        error = abs(Fraction(period.amount.amount) - exact)
-        assert error <= count * unit
-        if index != rounded:
+    exacts = [
+        Fraction(amount.amount) / count
+        if method is AccrualMethod.EQUAL
+        else Fraction(amount.amount) * period.period.days / service_period.days
+        for period in periods
+    ]
+    # AX's rule (each part rounded half away from zero, the difference on the
+    # rounding-off period) unless that period would get the fee's opposite sign (F14).
+    half_up = [_round_half_away(exact, unit) for exact in exacts]
+    difference = Fraction(amount.amount) - sum(half_up)
+    ax_rule = (half_up[rounded] + difference) * Fraction(amount.amount) >= 0
+    for index, (period, exact) in enumerate(zip(periods, exacts, strict=True)):
+        part = Fraction(period.amount.amount)
+        assert part * Fraction(amount.amount) >= 0, "F14: a part has the fee's sign"
+        error = abs(part - exact)
+        if not ax_rule:  # largest remainder: every part within one minor unit
+            assert error < unit
+        elif index != rounded:
             assert error <= unit / 2
+        else:
+            assert error <= count * unit
+
+
+def _round_half_away(value: Fraction, unit: Fraction) -> Fraction:
+    units = abs(value) / unit
+    whole = int(units + Fraction(1, 2))
+    return whole * unit * (1 if value >= 0 else -1)
 
 
 # ---------------------------------------------------------------------------- accrue

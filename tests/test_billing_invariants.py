@@ -276,7 +276,7 @@ def test_F8_a_credit_of_a_source_never_invoiced_is_named() -> None:
 
 def test_F8_a_credit_with_the_invoiced_sign_is_named() -> None:
     h = history()
-    line = attrs.evolve(h.credit.lines[0], amount=Money(100, "EUR"))  # adds, not credits
+    line = forced(h.credit.lines[0], amount=Money(100, "EUR"))  # adds, not credits
     violated(
         "F8",
         check_credits_within_invoiced,
@@ -444,7 +444,7 @@ def test_check_billing_laws_holds_on_a_consistent_history() -> None:
                 *h.documents[:2],
                 attrs.evolve(
                     h.credit,
-                    lines=(attrs.evolve(h.credit.lines[0], unit_price=Money(1, "EUR")),),
+                    lines=(forced(h.credit.lines[0], unit_price=Money(1, "EUR")),),
                 ),
             ],
         ),

@@ -39,6 +39,7 @@ from servicedomain.errors import (
     BillingRuleError,
     CreditExceededError,
     CurrencyMismatchError,
+    InvalidAmountError,
     InvalidInputError,
     ServiceDomainError,
     TypeMismatchError,
@@ -134,7 +135,7 @@ def credit(
 ) -> Invoice:
     return credit_note(
         credit_note_id=credit_note_id,
-        credit_date=date(2024, 5, 1),
+        credit_date=date(2099, 1, 1),  # the day invoice_of() invoices on
         invoiced=items,
         select=select,
         amounts=amounts,
@@ -330,12 +331,22 @@ def test_a_source_is_on_one_line_of_an_invoice_only() -> None:
 
 
 def test_only_credit_note_lines_name_the_invoice_they_credit() -> None:
+    crediting = attrs.evolve(
+        line("A", money("1.00")), amount=money("-1.00"), credited_invoice_id="INV-0"
+    )
     with pytest.raises(InvalidInputError) as on_invoice:
-        invoice(line("A", money("1.00"), credited_invoice_id="INV-0"))
+        invoice(crediting, line("B", money("5.00")))
     assert on_invoice.value.field == "lines[0]"
-    with pytest.raises(InvalidInputError) as on_credit_note:
-        invoice(line("A", money("-1.00")), kind=DocumentKind.CREDIT_NOTE)
-    assert on_credit_note.value.field == "lines[0]"
+    assert invoice(crediting, kind=DocumentKind.CREDIT_NOTE).total == money("-1.00")
+    # A credit note may also bill a credit of its own (a cancellation credit).
+    billed = invoice(line("A", money("-1.00")), kind=DocumentKind.CREDIT_NOTE)
+    assert billed.lines[0].bills
+
+
+def test_an_invoice_never_totals_below_zero() -> None:
+    with pytest.raises(InvalidAmountError) as negative:
+        invoice(line("A", money("1.00")), line("B", money("-2.00")))
+    assert negative.value.field == "lines"
 
 
 # ------------------------------------------------------------------ record_document
@@ -397,13 +408,20 @@ def test_F8_lago_738_a_credit_above_what_can_still_be_credited_is_refused() -> N
     assert error.value.source_id == fee.id
     assert error.value.requested == money("100.01")
     assert error.value.available == money("100.00")
-    # A hand-made credit note above the invoiced amount is refused when recorded.
+    # A credit line above its own price x quantity cannot even be made (issue 11)...
+    with pytest.raises(InvalidAmountError):
+        attrs.evolve(InvoiceLine.for_fee(fee), amount=money("-150.00"), credited_invoice_id="X")
+    # ... and a hand-made credit note above the invoiced amount is refused when recorded.
     forged = invoice(
         attrs.evolve(
-            InvoiceLine.for_fee(fee), amount=money("-150.00"), credited_invoice_id="INV-1"
+            InvoiceLine.for_fee(fee),
+            unit_price=money("150.00"),
+            amount=money("-150.00"),
+            credited_invoice_id="INV-1",
         ),
         id="CN-X",
         kind=DocumentKind.CREDIT_NOTE,
+        invoice_date=date(2099, 1, 1),
     )
     with pytest.raises(CreditExceededError):
         record_document(items, forged)
@@ -534,9 +552,12 @@ def test_negative_fees_are_invoiced_as_negative_lines() -> None:
         ("Reduction", money("-12.90")),
     ]
     assert document.total == money("187.10")
-    # An invoice may hold only a negative line (a credit billed later on its own).
+    # A negative line alone (a credit billed later on its own) is a credit note that
+    # bills it (issue 11: a negative document is a credit note).
     alone = invoice_of(reduction, invoice_id="INV-2")
     assert alone.total == money("-12.90")
+    assert alone.kind is DocumentKind.CREDIT_NOTE
+    assert alone.lines[0].bills
     items = recorded(invoice_of(*march), alone)
     # Crediting a negative line gives it back: the credit note line is positive.
     back = credit(items, [reduction.id])

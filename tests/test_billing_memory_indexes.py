@@ -43,7 +43,7 @@ from servicedomain.billing import (
     record_document,
 )
 from servicedomain.errors import AlreadyInvoicedError, IdempotencyConflictError
-from servicedomain.money import Money
+from servicedomain.money import Money, allocate
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, DateRange, Schedule
 from servicedomain.testing.billing_strategies import subscriptions
 from servicedomain.testing.strategies import date_ranges, monies
@@ -175,6 +175,9 @@ def _periods_checked(
         parts = [(amount * part.days).divide(service_period.days) for part in ranges]
     index = 0 if policy.rounding_period is RoundingPeriod.FIRST else -1
     parts[index] += amount - Money.total(parts, amount.currency)
+    if parts[index].amount * amount.amount < 0:  # F14: by largest remainder instead
+        weights = [1] * len(ranges) if policy.method is AccrualMethod.EQUAL else None
+        parts = list(allocate(amount, weights or [part.days for part in ranges]))
     return tuple(
         AccrualPeriod(source_id=source_id, number=number, period=days, amount=part)
         for number, (days, part) in enumerate(zip(ranges, parts, strict=True))

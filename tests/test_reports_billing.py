@@ -132,7 +132,7 @@ def scenario() -> Scenario:
         InMemoryBillingUnitOfWork(store),
         journal,
         credit_note_id="CN-1",
-        credit_date=D(2023, 3, 15),
+        credit_date=D(2023, 3, 31),  # on or after the invoice date (issue 11)
         select=[q1],
         groups=groups,
         amounts={q1: eur("30.00")},

@@ -29,6 +29,7 @@ __all__ = [
     "AlreadyExistsError",
     "AlreadyInvoicedError",
     "BillingRuleError",
+    "CreditBeforeInvoiceError",
     "CreditExceededError",
     "InvalidCancellationError",
     "InvalidSubscriptionError",
@@ -404,6 +405,14 @@ class CreditExceededError(BillingRuleError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.source_id, self.requested, self.available))
+
+
+class CreditBeforeInvoiceError(InvalidPeriodError):
+    """A credit note dated before the invoice it credits.
+
+    ``field`` is ``credit_date`` (or ``invoice_date`` of a credit note being recorded),
+    ``value`` the date given; the message names the invoice and its date.
+    """
 
 
 class InvalidCancellationError(InvalidInputError):

@@ -35,12 +35,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import require_id
 from servicedomain.agreements import Generation, generate_service_orders
 from servicedomain.billing import (
     AccrualEntry,
     AccrualPeriod,
     AccrualPolicy,
     BillableTransaction,
+    DocumentKind,
     FeeTransaction,
     Invoice,
     PriceTable,
@@ -408,7 +410,9 @@ def generate_subscription_fees(
     Each subscription that gets new fees is saved with its version raised, so two
     concurrent runs over one subscription cannot both store fees: the second gets
     :class:`~servicedomain.errors.ConcurrencyConflictError` and, run again, creates
-    nothing. All or nothing: a failure stores no fee of the run.
+    nothing. All or nothing: a failure stores no fee of the run. What credit notes
+    took back of each stored fee (the invoiced-item register) goes to generation, so
+    a cancellation or a lower price credits only what a charge still bills (law F13).
 
     Raises:
         NotFoundError: an unknown subscription id.
@@ -430,7 +434,10 @@ def generate_subscription_fees(
             if day < sub.start_date:
                 not_started.append(sub.id)
                 continue
-            fees = generate_fees(sub, uow.fees.for_subscription(sub.id), prices, as_of=day)
+            stored = uow.fees.for_subscription(sub.id)
+            items = uow.invoices.invoiced(fee.id for fee in stored) if stored else {}
+            credited = {source: item.credited for source, item in items.items() if item.credited}
+            fees = generate_fees(sub, stored, prices, as_of=day, credited=credited)
             if not fees:
                 continue
             created.extend(uow.fees.add_all(fees))
@@ -476,13 +483,17 @@ def invoice_customers(
     transactions: Iterable[BillableTransaction] = (),
     customer_id: str | None = None,
     id_prefix: str = "INV",
+    credit_note_prefix: str = "CN",
 ) -> tuple[Invoice, ...]:
-    """Invoice what is due by ``due_by``: one invoice per customer and currency.
+    """Invoice what is due by ``due_by``: one document per customer and currency.
 
     Gathers the fees due and not invoiced and the given posted order ``transactions``
     not invoiced yet (:func:`~servicedomain.billing.propose_invoices`), posts one
-    invoice per proposal with the id ``<prefix>-<customer>-<currency>-<due_by>-<n>``,
+    document per proposal with the id ``<prefix>-<customer>-<currency>-<due_by>-<n>``,
     and creates the accrual periods of every invoiced fee whose group accrues revenue.
+    A proposal with a negative total (a cancellation credit alone, say) is posted as
+    a credit note, numbered in its own series with ``credit_note_prefix``; its lines
+    bill their sources as an invoice's do.
     All in one unit of work: each source is invoiced exactly once (law I1), and a run
     again the same day invoices nothing (law C6: give ``due_by`` as the customer's
     local date, e.g. ``local_date(clock.now(), zone)``).
@@ -492,8 +503,14 @@ def invoice_customers(
         AlreadyInvoicedError: a concurrent run invoiced a source first (nothing stored).
         AlreadyExistsError: a concurrent run with the same ``id_prefix`` took the
             invoice id first (nothing stored; run again).
+        InvalidInputError: (field ``id_prefix`` or ``credit_note_prefix``) not a
+            non-blank string.
     """
     day = require_date(due_by, "due_by")
+    prefixes = {
+        DocumentKind.INVOICE: require_id(id_prefix, "id_prefix"),
+        DocumentKind.CREDIT_NOTE: require_id(credit_note_prefix, "credit_note_prefix"),
+    }
     with uow:
         given = list(transactions)
         already = uow.invoices.invoiced(transaction.id for transaction in given)
@@ -510,7 +527,8 @@ def invoice_customers(
         documents, accruals = uow.invoices, uow.accruals
         invoices: list[Invoice] = []
         for proposal in proposals:
-            stem = f"{id_prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
+            prefix = prefixes[proposal.kind]
+            stem = f"{prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
             taken = {doc.id for doc in documents.list(customer_id=proposal.customer_id)}
             number = 1
             while f"{stem}-{number}" in taken:
@@ -569,12 +587,17 @@ def credit_invoiced(
     """
     with uow:
         invoiced = uow.invoices.invoiced(select)
+        # F13: the fees of the credited fees' subscriptions, and their invoiced items.
+        subs = sorted({i.line.subscription_id for i in invoiced.values() if i.line.subscription_id})
+        fees = [fee for sub_id in subs for fee in uow.fees.for_subscription(sub_id)]
+        invoiced = {**uow.invoices.invoiced(fee.id for fee in fees), **invoiced}
         document = credit_note(
             credit_note_id=credit_note_id,
             credit_date=credit_date,
             invoiced=invoiced,
             select=select,
             amounts=amounts,
+            fees=fees,
         )
         uow.invoices.add(document)
         policy_of = _accrual_policies(uow, groups)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from servicedomain.billing import (
     BillingTiming,
+    FeeKind,
     FeeRun,
     FeeTransaction,
     PriceChange,
@@ -437,8 +438,13 @@ def test_P3_generated_fee_keys_are_unique(case: Timeline) -> None:
 
 Change = Callable[[FeeTransaction], FeeTransaction]
 PAYLOAD_CHANGES: dict[str, Change] = {
+    # One minor unit more on the price, and one toward it on the amount: a fee that
+    # could exist (a charge bills 0 to its price, a credit 0 to minus it).
     "amount": lambda fee: attrs.evolve(
-        fee, amount=fee.amount + Money.from_minor_units(1, fee.currency)
+        fee,
+        amount=fee.amount
+        + Money.from_minor_units(1 if fee.kind is FeeKind.CHARGE else -1, fee.currency),
+        price=fee.price + Money.from_minor_units(1, fee.currency),
     ),
     "price": lambda fee: attrs.evolve(
         fee, price=fee.price + Money.from_minor_units(1, fee.currency)

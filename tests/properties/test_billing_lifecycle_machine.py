@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 
+from servicedomain import billing, services
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, InMemoryFeeRepository
 from servicedomain.adapters.memory import InMemoryStore
 from servicedomain.billing import (
@@ -136,3 +137,26 @@ def test_F7_the_machine_catches_a_store_that_drops_cancellation_credits() -> Non
     with pytest.raises(LawViolation) as caught:
         run_billing_machine(DroppingHostMachine, settings=broken)
     assert caught.value.law in {"F4", "F6", "F7"}
+
+
+def test_F13_the_machine_catches_generation_blind_to_credit_notes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11: generation that ignores what credit notes took back stacks a
+    cancellation credit on a full credit note; the machine's F13/F7 checks find it."""
+    blind = billing.generate_fees
+
+    def ignoring_credits(*args: Any, credited: object = None, **kwargs: Any) -> Any:
+        return blind(*args, **kwargs)
+
+    monkeypatch.setattr(services, "generate_fees", ignoring_credits)
+    broken = billing_machine_settings(
+        max_examples=1_000,
+        phases=[Phase.generate],
+        report_multiple_bugs=False,
+        derandomize=True,
+        database=None,
+    )
+    with pytest.raises(LawViolation) as caught:
+        run_billing_machine(settings=broken)
+    assert caught.value.law in {"F7", "F13"}

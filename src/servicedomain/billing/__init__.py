@@ -9,7 +9,10 @@
   idempotent add.
 * Invoicing: :func:`propose_invoices`, :class:`Invoice`, :func:`credit_note`,
   :func:`record_document` (each source invoiced once, credits within what was
-  invoiced, at the invoiced price).
+  invoiced, at the invoiced price; a negative document is a credit note). Credit notes
+  and cancellation or reduction credits never stack: generation is told what credit
+  notes took back (``generate_fees(..., credited=...)``), and a credit note what the
+  charge still bills (``credit_note(..., fees=...)``), law F13.
 * Revenue accrual: :func:`accrual_periods`, :func:`accrue`, :func:`reverse_period`,
   :func:`reverse_for_credit`, with :class:`AccrualEntry` for the ``Journal`` port.
 

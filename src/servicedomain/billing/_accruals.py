@@ -304,8 +304,13 @@ def accrual_periods(
     Feb 28-Mar 30 of a Jan 31 subscription is then one monthly accrual period, not
     Feb 28-Mar 27 and a 3-day stub. Each amount is rounded half-up on its own (EQUAL:
     fee / n; PER_DAY: fee x days / total days); the difference to the fee goes to the
-    first or last period, so the amounts sum to the fee exactly (F11). A negative fee
-    gives the mirror image; a zero fee, zero periods.
+    first or last period (AX *Rounding-off period*), so the amounts sum to the fee
+    exactly (F11). Where that period would get the wrong sign (a small fee over many
+    periods: 0.14 EUR over 28 days rounds to 0.01 a day, which would leave -0.13 on
+    the first), the fee is split by largest remainder instead
+    (:func:`~servicedomain.money.allocate`, by days or equally): every part then has
+    the fee's sign and is at most the fee (F14). A negative fee gives the mirror
+    image; a zero fee, zero periods.
 
     Raises:
         TypeMismatchError: an argument has the wrong type.
@@ -342,16 +347,33 @@ def accrual_periods(
         DateRange._trusted(max(first, start), min(last, end))
         for first, last in itertools.pairwise(bounds)
     ]
-    if policy.method is AccrualMethod.EQUAL:
-        parts = [total.divide(len(ranges))] * len(ranges)
-    else:
-        parts = [(total * part.days).divide(service_period.days) for part in ranges]
-    index = 0 if policy.rounding_period is RoundingPeriod.FIRST else -1
-    parts[index] += total - Money.total(parts, total.currency)
+    weights = (
+        [1] * len(ranges) if policy.method is AccrualMethod.EQUAL else [r.days for r in ranges]
+    )
+    parts = _split(total, weights, policy.rounding_period)
     return tuple(
         AccrualPeriod(source_id=fee, number=number, period=days, amount=part)
         for number, (days, part) in enumerate(zip(ranges, parts, strict=True))
     )
+
+
+def _split(total: Money, weights: Sequence[int], rounding_period: RoundingPeriod) -> list[Money]:
+    """``total`` split by ``weights``: AX's rounding-off period, or largest remainder (F14).
+
+    AX rounds each part on its own (``total x weight / Σ weights``, half up) and puts
+    the difference to the total on the rounding-off period. When that period would
+    get the wrong sign (0.14 EUR over 28 days: each day 0.01, the first -0.13), the
+    parts are :func:`~servicedomain.money.allocate`'s instead: the largest-remainder
+    split, where every part has the fee's sign and is within one minor unit of its
+    exact share. Either way the parts sum to the fee exactly (F11).
+    """
+    whole = sum(weights)
+    parts = [(total * weight).divide(whole) for weight in weights]
+    index = 0 if rounding_period is RoundingPeriod.FIRST else -1
+    parts[index] += total - Money.total(parts, total.currency)
+    if parts[index].amount * total.amount < 0:
+        return list(allocate(total, weights))
+    return parts
 
 
 def accrue(

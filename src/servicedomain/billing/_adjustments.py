@@ -15,12 +15,22 @@ credit for billed days on or after the end date; ``reduce_days`` removes only bi
 days. Each amount is a difference of prorated shares of the charge's billing period,
 so a charge and its adjustments net the time-weighted sum of its prices (F9) and a
 cancellation leaves exactly the served days billed (F7).
+
+**Credit notes** (law F13). A credit note takes back an amount of an invoiced fee, not
+days. What a charge still bills is its *open* amount: the charge and its adjustments,
+less what credit notes took back of any of them (``credited``, by fee id, in each
+fee's sign, from the invoiced-item register). A credit, from generation (a
+cancellation, reduction days, a lower price) or from a credit note, never takes the
+open amount past zero (:func:`credit_within`): so a cancellation after a full credit
+note credits nothing more (a zero cancellation fee that only marks the days
+cancelled), after a partial one at most what is left open, and a credit note after a
+cancellation at most what the cancellation left (:func:`open_units`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -38,9 +48,11 @@ __all__ = [
     "adjust",
     "billed_days",
     "credit_within",
+    "credited_units",
     "make_adjustment",
     "net_units",
     "next_revision",
+    "open_units",
 ]
 
 _build_fee = _trusted._builder(FeeTransaction)
@@ -147,6 +159,7 @@ def adjust(
     served_end: date,
     change_dates: Sequence[date],
     price_from: Callable[[date], Money],
+    credited: int = 0,
 ) -> list[FeeTransaction]:
     """The adjustments ``charge`` needs now, with the next revisions.
 
@@ -158,12 +171,14 @@ def adjust(
         change_dates: the dates the subscription's own price changes.
         price_from: the price now in effect for days from a date on (to the next
             change date).
+        credited: what credit notes took back of the charge and its adjustments, in
+            minor units (see :func:`open_units`); no credit made here goes past it.
     """
     period = charge.billing_period
     stretches = billed_days(charge, adjustments)
     revision = next_revision(adjustments)
     made: list[FeeTransaction] = []
-    net = net_units(charge, adjustments)
+    net = net_units(charge, adjustments) - credited
     for stretch in _cut(stretches, change_dates):
         if stretch.state is not DayState.BILLED or stretch.start >= served_end:
             continue
@@ -174,6 +189,8 @@ def adjust(
         units = prorate_units(wanted.minor_units, piece, period) - prorate_units(
             stretch.price.minor_units, piece, period
         )
+        if units < 0:  # a lower price credits at most what is still open
+            units = -credit_within(-units, net)
         made.append(make_adjustment(charge, FeeKind.PRICE_CHANGE, piece, wanted, units, revision))
         net += units
         revision += 1
@@ -194,6 +211,34 @@ def adjust(
 def net_units(charge: FeeTransaction, adjustments: Iterable[FeeTransaction]) -> int:
     """What ``charge`` still bills after its ``adjustments``, in minor units."""
     return charge.amount.minor_units + sum(fee.amount.minor_units for fee in adjustments)
+
+
+def open_units(
+    charge: FeeTransaction,
+    adjustments: Iterable[FeeTransaction],
+    credited: Mapping[str, Money] | None,
+) -> int:
+    """What ``charge`` still bills after its adjustments and credit notes, in minor units.
+
+    ``credited`` maps fee ids to what credit notes took back of them (in each fee's
+    sign, :attr:`~servicedomain.billing.InvoicedItem.credited`); fees not in it had
+    nothing credited.
+    """
+    family = [charge, *adjustments]
+    net = sum(fee.amount.minor_units for fee in family)
+    if credited:
+        net -= credited_units(family, credited)
+    return net
+
+
+def credited_units(fees: Iterable[FeeTransaction], credited: Mapping[str, Money]) -> int:
+    """What credit notes took back of ``fees``, in minor units (each in its fee's sign)."""
+    total = 0
+    for fee in fees:
+        taken = credited.get(fee.id)
+        if taken is not None:
+            total += taken.minor_units
+    return total
 
 
 def credit_within(credit: int, remaining: int) -> int:

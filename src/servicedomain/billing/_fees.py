@@ -38,8 +38,11 @@ from servicedomain.billing._checks import (
     v_range,
 )
 from servicedomain.errors import (
+    CurrencyMismatchError,
     IdempotencyConflictError,
+    InvalidAmountError,
     InvalidInputError,
+    InvalidPriceError,
     TypeMismatchError,
 )
 from servicedomain.money import Currency, Money
@@ -80,7 +83,10 @@ class FeeKey(NamedTuple):
 
 def _check(fee: FeeTransaction) -> None:
     if fee.price.currency != fee.amount.currency:
-        raise InvalidInputError("price", fee.price, f"not in the fee's currency {fee.currency}")
+        raise CurrencyMismatchError("price", fee.currency.code, fee.price.currency.code)
+    if fee.price.amount < 0:
+        raise InvalidPriceError("price", fee.price, "a price is >= 0")
+    _check_amount(fee)
     if fee.kind is FeeKind.CHARGE:
         if fee.adjusts is not None:
             raise InvalidInputError("adjusts", fee.adjusts, "a charge adjusts no other fee")
@@ -94,6 +100,26 @@ def _check(fee: FeeTransaction) -> None:
         raise InvalidInputError("revision", fee.revision, "only adjustments have revisions")
 
 
+def _check_amount(fee: FeeTransaction) -> None:
+    """A charge bills 0 to its price, a cancellation credits 0 to its price (F3, F7).
+
+    Reduction days credit (their amount counts days of the charge at its amount).
+    """
+    amount, price = fee.amount.amount, fee.price.amount
+    if fee.kind is FeeKind.CHARGE:
+        if not 0 <= amount <= price:
+            raise InvalidAmountError(
+                "amount", fee.amount, f"a charge bills between 0 and its price {fee.price}"
+            )
+    elif fee.kind is FeeKind.CANCELLATION:
+        if not -price <= amount <= 0:
+            raise InvalidAmountError(
+                "amount", fee.amount, f"a cancellation credits between 0 and its price {fee.price}"
+            )
+    elif fee.kind is FeeKind.REDUCTION_DAYS and amount > 0:
+        raise InvalidAmountError("amount", fee.amount, "reduction days credit (amount <= 0)")
+
+
 @attrs.frozen(kw_only=True)
 class FeeTransaction:
     """One fee transaction of a subscription (AX subscription fee transaction).
@@ -103,13 +129,22 @@ class FeeTransaction:
         kind: charge, reduction days, price change or cancellation.
         period: the days the fee is for (for reduction days: the days removed).
         billing_period: the invoicing period the days belong to.
-        amount: the fee, rounded to minor units (negative for a credit).
+        amount: the fee, rounded to minor units: a charge between 0 and its price, a
+            cancellation between minus its price and 0, reduction days <= 0, a price
+            change of either sign.
         price: the price of the whole billing period the amount was computed from
-            (the price snapshot credits use).
+            (the price snapshot credits use), >= 0, in the amount's currency.
         customer_id, project_id, category_id: copied from the subscription.
         due_date: the date from which the fee may be invoiced.
         adjusts: for an adjustment, the period of the charge it adjusts.
         revision: for an adjustment, the number of earlier adjustments of its charge.
+
+    Raises:
+        CurrencyMismatchError: (field ``price``) not in the amount's currency.
+        InvalidPriceError: (field ``price``) a negative price.
+        InvalidAmountError: (field ``amount``) an amount its kind cannot have (above
+            the price, or of the wrong sign).
+        InvalidInputError: ``adjusts``, ``period`` or ``revision`` do not fit the kind.
     """
 
     subscription_id: str = attrs.field(validator=v_id)

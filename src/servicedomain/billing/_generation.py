@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -43,16 +43,19 @@ from servicedomain.billing._adjustments import (
     adjust,
     billed_days,
     credit_within,
+    credited_units,
     make_adjustment,
-    net_units,
     next_revision,
+    open_units,
 )
+from servicedomain.billing._checks import require_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.billing._pricing import IndexedPrice, PriceTable
 from servicedomain.billing._proration import _share_units, prorate_units
 from servicedomain.billing._subscriptions import BillingTiming, PriceBasis, Subscription
 from servicedomain.errors import (
     BillingRuleError,
+    CurrencyMismatchError,
     InvalidInputError,
     InvalidSubscriptionError,
     TypeMismatchError,
@@ -115,16 +118,26 @@ def generate_fees(
     within: DateRange | None = None,
     run: FeeRun = FeeRun.NON_REGULAR,
     continuous: bool = False,
+    credited: Mapping[str, Money] | None = None,
 ) -> tuple[FeeTransaction, ...]:
     """The new fees of ``subscription``, given the fees it already has.
 
     Give exactly one of ``as_of`` (catch-up) and ``within`` (a range run). The result
     is in date order, charges before the adjustments of the same day.
 
+    ``credited`` says what credit notes already took back of each stored fee, by fee
+    id, in the fee's sign (:attr:`~servicedomain.billing.InvoicedItem.credited` of
+    the invoiced-item register; ``generate_subscription_fees`` passes it). A
+    cancellation, or a lower price, then credits at most what the charge still bills
+    after its adjustments and those credits (law F13): a credit note and a
+    cancellation credit never stack.
+
     Raises:
         TypeMismatchError: an argument of the wrong type.
         InvalidInputError: a fee of another subscription in ``existing``; neither or
             both of ``as_of`` and ``within``.
+        CurrencyMismatchError: (field ``credited[id]``) a credit in another currency
+            than its fee's.
         InvalidSubscriptionError: ``as_of`` before the start date (field ``as_of``); a
             regular run whose range is off the period boundaries (field ``within``).
 
@@ -139,6 +152,7 @@ def generate_fees(
     ()
     """
     sub, fees = _check_inputs(subscription, existing, prices)
+    taken = _check_credited(credited, fees)
     target = _target(sub, fees, as_of=as_of, within=within, run=run, continuous=continuous)
     made: list[FeeTransaction] = []
     if not fees:  # the first run: one gap, no adjustments, already in order
@@ -150,9 +164,29 @@ def generate_fees(
         lookup = _Prices(sub, prices)
         for gap in _gaps(target, charges):
             _charges(sub, lookup, gap, made)
-    made.extend(_adjustments(sub, prices, charges, fees))
+    made.extend(_adjustments(sub, prices, charges, fees, taken))
     made.sort(key=lambda fee: (fee.period.start, fee.kind is not FeeKind.CHARGE))
     return tuple(made)
+
+
+def _check_credited(credited: object, fees: Sequence[FeeTransaction]) -> Mapping[str, Money]:
+    """``credited`` checked: a mapping of fee ids to rounded Money in the fee's currency."""
+    if credited is None:
+        return {}
+    if not isinstance(credited, Mapping):
+        raise TypeMismatchError("credited", credited, "expected a mapping of fee id to Money")
+    if not credited:
+        return credited
+    currencies = {fee.id: fee.currency for fee in fees}
+    for source, amount in credited.items():
+        field = f"credited[{source!r}]"
+        if not isinstance(source, str):
+            raise TypeMismatchError("credited", source, "a key is a fee id (str)")
+        require_money(amount, field)
+        currency = currencies.get(source)
+        if currency is not None and amount.currency != currency:
+            raise CurrencyMismatchError(field, currency.code, amount.currency.code)
+    return credited
 
 
 # ------------------------------------------------------------------------ the target
@@ -475,6 +509,7 @@ def _adjustments(
     prices: PriceTable | None,
     charges: Sequence[FeeTransaction],
     fees: Sequence[FeeTransaction],
+    credited: Mapping[str, Money],
 ) -> Iterator[FeeTransaction]:
     if not sub.price_changes and sub.end_date is None:
         return
@@ -496,12 +531,14 @@ def _adjustments(
             return sub.price_on(_price_date(sub, period, day), prices)
 
         served_end = end if sub.end_date is None else min(end, sub.end_date)
+        adjustments = by_charge.get(charge.period, [])
         yield from adjust(
             charge,
-            by_charge.get(charge.period, []),
+            adjustments,
             served_end=served_end,
             change_dates=change_dates,
             price_from=price_from,
+            credited=credited_units([charge, *adjustments], credited) if credited else 0,
         )
 
 
@@ -514,6 +551,7 @@ def reduce_days(
     *,
     charge: FeeTransaction,
     removed: DateRange,
+    credited: Mapping[str, Money] | None = None,
 ) -> FeeTransaction:
     """A negative fee removing days from ``charge`` (AX *Reduction days*).
 
@@ -523,7 +561,9 @@ def reduce_days(
     removes 11 days of January), and so are days already cancelled; days a price
     change re-priced are removed at their billed price, prorated. Later reductions of
     one charge remove further days; all of them together never remove more than the
-    charge still bills.
+    charge still bills. With ``credited`` (what credit notes took back of each fee, as
+    for :func:`generate_fees`), never more than the charge still bills after those
+    credits either (law F13): after a full credit note, the days are removed at 0.00.
 
     Raises:
         InvalidInputError: ``charge`` is not a stored charge of the subscription, or
@@ -541,6 +581,7 @@ def reduce_days(
     Money('-12.90', 'EUR')
     """
     sub, fees = _check_inputs(subscription, existing, None)
+    taken = _check_credited(credited, fees)
     if not isinstance(charge, FeeTransaction):
         raise TypeMismatchError("charge", charge, "expected a FeeTransaction")
     if not isinstance(removed, DateRange):
@@ -576,7 +617,7 @@ def reduce_days(
     total = charge.period.days
     units = charge.amount.minor_units
     removed_units = _share_units(units, before + count, total) - _share_units(units, before, total)
-    removed_units = credit_within(removed_units + repriced, net_units(charge, adjustments))
+    removed_units = credit_within(removed_units + repriced, open_units(charge, adjustments, taken))
     return make_adjustment(
         charge,
         FeeKind.REDUCTION_DAYS,

@@ -7,9 +7,22 @@ The rules:
 * Posting a proposal gives an :class:`Invoice`; recording it
   (:func:`record_document`) marks each of its sources invoiced exactly once (law I1).
   An invoice has one currency and at least one line.
+* A document whose total is negative is a **credit note** (:class:`DocumentKind`), in
+  its own numbering series: a proposal of credits only (a cancellation credit, say)
+  is posted as one. An invoice never totals below zero. A line *bills* its source
+  (the source is then invoiced on that document, on an invoice or on a credit note)
+  unless it names the invoice it credits (``credited_invoice_id``, credit notes only).
 * A credit note credits invoiced sources, each at most what is still creditable
   (invoiced minus already credited), at the amount that was invoiced, never the
-  current price (laws F8, F10). A source that was never invoiced cannot be credited.
+  current price (laws F8, F10), and never dated before the invoice. A source that was
+  never invoiced cannot be credited. Given the subscriptions' fees, a credit of a fee
+  also stays within what its charge still bills after cancellation and reduction
+  credits and earlier credit notes (law F13): a credit note and a cancellation credit
+  never stack.
+* Lines are possible documents (law M7): a charge line has a quantity and a unit price
+  >= 0; only a credit line (a negative amount, or a line crediting an invoice) may be
+  negative; the amount never exceeds unit price x quantity (rounded once) and has its
+  sign (the opposite sign on a line crediting an invoice); one currency per line.
 * **Rounding** (law M7): every line amount is rounded once, when the fee or the order
   line is computed; an invoice's total is the exact sum of its lines, with no rounding
   of its own. There are no tax lines: tax is the host's.
@@ -32,13 +45,18 @@ from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
     AlreadyInvoicedError,
     BillingRuleError,
+    CreditBeforeInvoiceError,
     CreditExceededError,
     CurrencyMismatchError,
+    InvalidAmountError,
     InvalidInputError,
+    InvalidPriceError,
+    InvalidQuantityError,
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money
+from servicedomain.periods import DateRange
 
 if TYPE_CHECKING:
     from servicedomain.orders import JournalEntry
@@ -76,11 +94,48 @@ def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: objec
         raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
 
 
+def _check_charge(quantity: Decimal, price: Money, amount: Money, price_field: str) -> None:
+    """One currency; a quantity and a price >= 0 (a charge: no credit line)."""
+    if price.currency != amount.currency:
+        raise CurrencyMismatchError(price_field, amount.currency.code, price.currency.code)
+    if quantity < 0:
+        raise InvalidQuantityError(
+            "quantity", quantity, "a charge has a quantity >= 0; only a credit line is negative"
+        )
+    if price.amount < 0:
+        raise InvalidPriceError(
+            price_field, price, "a charge has a price >= 0; only a credit line is negative"
+        )
+
+
+def _check_within(quantity: Decimal, price: Money, amount: Money, *, crediting: bool) -> None:
+    """``amount`` is within price x quantity, rounded once half-up (M7).
+
+    It has the product's sign (the opposite when ``crediting``) and at most its
+    absolute value: a discount stays possible, a line above its price does not.
+    """
+    product = (price * quantity).round()
+    sign = -1 if crediting else 1
+    if amount.amount * product.amount * sign < 0 or abs(amount.amount) > abs(product.amount):
+        what = "the credit of" if crediting else "at most"
+        raise InvalidAmountError(
+            "amount", amount, f"{what} unit price x quantity = {price} x {quantity} = {product}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class BillableTransaction:
     """A posted service-order line, as invoicing sees it (from the ``Journal`` port).
 
-    ``id`` is the journal's transaction id; ``amount`` is the line's revenue.
+    ``id`` is the journal's transaction id; ``amount`` is the line's revenue: a posted
+    line is a charge, so its quantity, sales price and amount are >= 0, in one
+    currency, and the amount is at most quantity x sales price (rounded once).
+
+    Raises:
+        CurrencyMismatchError: (field ``sales_price``) not in the amount's currency.
+        InvalidQuantityError: (field ``quantity``) a negative quantity.
+        InvalidPriceError: (field ``sales_price``) a negative price.
+        InvalidAmountError: (field ``amount``) negative, or above quantity x price.
     """
 
     id: str = attrs.field(validator=v_id)
@@ -93,6 +148,12 @@ class BillableTransaction:
     quantity: Decimal = attrs.field(validator=_v_quantity)
     sales_price: Money = attrs.field(validator=v_money)
     amount: Money = attrs.field(validator=v_money)
+
+    def __attrs_post_init__(self) -> None:
+        _check_charge(self.quantity, self.sales_price, self.amount, "sales_price")
+        if self.amount.amount < 0:
+            raise InvalidAmountError("amount", self.amount, "a posted order line bills >= 0")
+        _check_within(self.quantity, self.sales_price, self.amount, crediting=False)
 
     @property
     def currency(self) -> Currency:
@@ -129,8 +190,17 @@ class InvoiceLine:
         quantity: 1 for a fee; the order line's quantity.
         unit_price: the fee's amount or the order line's sales price.
         amount: the line amount, rounded (negative on a credit note).
-        credited_invoice_id: on a credit note, the invoice the source was invoiced on.
+        credited_invoice_id: on a line that credits an invoiced source (credit notes
+            only), the invoice the source was invoiced on; ``None`` on a line that
+            bills its source.
         subscription_id: the subscription of a fee line (None for an order transaction).
+
+    Raises:
+        CurrencyMismatchError: (field ``unit_price``) not in the amount's currency.
+        InvalidQuantityError: (field ``quantity``) negative on a charge line.
+        InvalidPriceError: (field ``unit_price``) negative on a charge line.
+        InvalidAmountError: (field ``amount``) above unit price x quantity, or of the
+            wrong sign.
     """
 
     source_kind: SourceKind = attrs.field(validator=v_enum(SourceKind))
@@ -142,6 +212,21 @@ class InvoiceLine:
     amount: Money = attrs.field(validator=v_money)
     credited_invoice_id: str | None = attrs.field(default=None, validator=v_optional_id)
     subscription_id: str | None = attrs.field(default=None, validator=v_optional_id)
+
+    def __attrs_post_init__(self) -> None:
+        crediting = self.credited_invoice_id is not None
+        if not (crediting or self.amount.amount < 0):
+            _check_charge(self.quantity, self.unit_price, self.amount, "unit_price")
+        elif self.unit_price.currency != self.amount.currency:
+            raise CurrencyMismatchError(
+                "unit_price", self.amount.currency.code, self.unit_price.currency.code
+            )
+        _check_within(self.quantity, self.unit_price, self.amount, crediting=crediting)
+
+    @property
+    def bills(self) -> bool:
+        """True when the line bills its source; False when it credits an invoiced one."""
+        return self.credited_invoice_id is None
 
     @classmethod
     def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
@@ -214,12 +299,19 @@ def _v_lines(instance: Invoice, attribute: attrs.Attribute[Any], value: object) 
         if line.source_id in seen:
             raise InvalidInputError(field, line.source_id, "a source is on one line only")
         seen.add(line.source_id)
-        on_credit_note = instance.kind is DocumentKind.CREDIT_NOTE
-        if on_credit_note != (line.credited_invoice_id is not None):
+        if instance.kind is DocumentKind.INVOICE and line.credited_invoice_id is not None:
             raise InvalidInputError(
                 field,
                 line.credited_invoice_id,
-                "credit-note lines, and only they, name the invoice they credit",
+                "only a credit note's lines name the invoice they credit",
+            )
+    if instance.kind is DocumentKind.INVOICE:
+        total = sum(line.amount.amount for line in value)
+        if total < 0:
+            raise InvalidAmountError(
+                "lines",
+                Money.total((line.amount for line in value), instance.currency),
+                "a document with a negative total is a credit note, not an invoice",
             )
 
 
@@ -233,6 +325,8 @@ class Invoice:
     """A posted invoice or credit note: one customer, one currency, at least one line.
 
     ``total`` is the exact sum of the line amounts (law M7; lines are rounded once each).
+    An invoice's total is >= 0; a credit note may credit invoiced sources (lines naming
+    ``credited_invoice_id``) and bill credits of its own (lines that don't).
     """
 
     id: str = attrs.field(validator=v_id)
@@ -263,10 +357,22 @@ class InvoiceProposal:
         """The exact sum of the lines."""
         return Money.total((line.amount for line in self.lines), self.currency)
 
+    @property
+    def kind(self) -> DocumentKind:
+        """What posting gives: a credit note when the total is negative, else an invoice."""
+        if sum(line.amount.amount for line in self.lines) < 0:
+            return DocumentKind.CREDIT_NOTE
+        return DocumentKind.INVOICE
+
     def post(self, *, invoice_id: str, invoice_date: date) -> Invoice:
-        """The invoice of this proposal (record it with :func:`record_document`)."""
+        """The document of this proposal (record it with :func:`record_document`).
+
+        An invoice, or a credit note when the total is negative (:attr:`kind`): its
+        lines bill their sources either way.
+        """
         return Invoice(
             id=invoice_id,
+            kind=self.kind,
             customer_id=self.customer_id,
             currency=self.currency,
             invoice_date=invoice_date,
@@ -368,18 +474,29 @@ def credit_note(
     invoiced: Mapping[str, InvoicedItem],
     select: Sequence[str],
     amounts: Mapping[str, Money] | None = None,
+    fees: Iterable[FeeTransaction] = (),
 ) -> Invoice:
     """A credit note for the selected invoiced sources (AX *Select for credit note*).
 
     Each selected source is credited what can still be credited, or the amount in
     ``amounts`` (same sign as the invoiced amount, at most what is creditable). The
     credit line repeats the invoiced line's price: the price billed, not the current one.
-    All sources must belong to one customer and currency.
+    All sources must belong to one customer and currency, and the credit note is not
+    dated before any of their invoices.
+
+    ``fees`` are the stored fees of the selected fees' subscriptions (``invoiced``
+    then also holds their items, when invoiced). With them, a credit of a fee also
+    stays within what its charge still bills: the charge and its adjustments
+    (cancellation and reduction credits included, invoiced or not) less what credit
+    notes took back of any of them (law F13). After a cancellation of half a month,
+    crediting the month's charge in full credits the half the cancellation left.
+    ``credit_invoiced`` passes them.
 
     Raises:
         BillingRuleError: (rule ``credit.not_invoiced``) a source is on no invoice.
         CreditExceededError: a credit above what is still creditable (a second full
-            credit of the same source included).
+            credit of the same source included), or above what its charge still bills.
+        CreditBeforeInvoiceError: (field ``credit_date``) before a source's invoice.
         CurrencyMismatchError: sources in two currencies.
         InvalidInputError: sources of two customers, or nothing selected.
     """
@@ -388,6 +505,7 @@ def credit_note(
     if not isinstance(given, Sequence) or isinstance(given, str) or not given:
         raise InvalidInputError("select", select, "select at least one invoiced source id")
     requested = dict(amounts or {})
+    families = _Families(fees, invoiced)
     lines: list[InvoiceLine] = []
     customer: str | None = None
     currency: Currency | None = None
@@ -401,11 +519,21 @@ def credit_note(
             raise InvalidInputError("select", source_id, f"not a source of customer {customer!r}")
         if currency is not None and item.amount.currency != currency:
             raise CurrencyMismatchError("select", currency.code, item.amount.currency.code)
+        if day < item.invoice_date:
+            raise CreditBeforeInvoiceError(
+                "credit_date",
+                day,
+                f"before invoice {item.invoice_id!r} of {source_id} dated {item.invoice_date}",
+            )
         customer, currency = item.customer_id, item.amount.currency
-        credit = requested.pop(source_id, item.creditable)
-        if credit.is_zero and source_id not in (amounts or {}):
-            raise CreditExceededError(source_id, item.amount, item.creditable)
+        available = families.creditable(item)
+        credit = requested.pop(source_id, available)
+        if source_id not in (amounts or {}) and credit.is_zero:
+            raise CreditExceededError(source_id, item.amount, available)
         _check_credit(item, credit)
+        if abs(credit.amount) > abs(available.amount):  # beyond what its charge bills
+            raise CreditExceededError(source_id, credit, available)
+        families.take(source_id, credit)
         lines.append(
             attrs.evolve(
                 item.line,
@@ -425,6 +553,56 @@ def credit_note(
         invoice_date=day,
         lines=tuple(lines),
     )
+
+
+class _Families:
+    """What each charge still bills, for the credits of one credit note (law F13).
+
+    A charge's *family* is the charge and its adjustments. Its open amount is the sum
+    of their amounts less what credit notes took back of them (the register's
+    ``credited``, then the credits of this note as they are added). A credit of a fee
+    with the charge's sign may take the open amount to zero, not past it; a credit of
+    a fee of the other sign (a cancellation credit credited back) adds to it.
+    """
+
+    def __init__(
+        self, fees: Iterable[FeeTransaction], invoiced: Mapping[str, InvoicedItem]
+    ) -> None:
+        given: object = fees
+        if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+            raise TypeMismatchError("fees", fees, "expected an iterable of FeeTransaction")
+        self._family: dict[str, tuple[str, DateRange]] = {}
+        self._open: dict[tuple[str, DateRange], int] = {}
+        self._sign: dict[tuple[str, DateRange], int] = {}
+        for position, fee in enumerate(fees):
+            if not isinstance(fee, FeeTransaction):
+                raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
+            key = (fee.subscription_id, fee.period if fee.adjusts is None else fee.adjusts)
+            self._family[fee.id] = key
+            item = invoiced.get(fee.id)
+            taken = 0 if item is None else item.credited.minor_units
+            self._open[key] = self._open.get(key, 0) + fee.amount.minor_units - taken
+            if fee.kind is FeeKind.CHARGE:
+                self._sign[key] = -1 if fee.amount.amount < 0 else 1
+
+    def creditable(self, item: InvoicedItem) -> Money:
+        """What may still be credited of ``item``: its creditable amount, within its charge."""
+        available = item.creditable
+        key = self._family.get(item.source_id)
+        if key is None:
+            return available
+        sign = self._sign.get(key, 1)
+        units = available.minor_units
+        if units * sign <= 0:  # a credit back of a credit: it only adds to the charge
+            return available
+        room = max(self._open[key] * sign, 0)
+        return Money.from_minor_units(sign * min(units * sign, room), available.currency)
+
+    def take(self, source_id: str, credit: Money) -> None:
+        """Record ``credit`` (in the fee's sign) of ``source_id`` on this note."""
+        key = self._family.get(source_id)
+        if key is not None:
+            self._open[key] -= credit.minor_units
 
 
 def _check_credit(item: InvoicedItem, credit: object) -> None:
@@ -449,14 +627,17 @@ def record_document(
 ) -> dict[str, InvoicedItem]:
     """The invoiced items ``document`` changes, after checking it may be recorded.
 
-    An invoice adds one item per line; a credit note adds its credit to the items it
-    credits. A store applies the returned items together with the document, all or
-    none.
+    Each line that bills its source (every line of an invoice, and a credit note's
+    lines that name no credited invoice) adds one item; a line that credits an
+    invoiced source adds its credit to that item. A store applies the returned items
+    together with the document, all or none.
 
     Raises:
-        AlreadyInvoicedError: an invoice line's source is invoiced already.
+        AlreadyInvoicedError: a billed line's source is invoiced already.
         BillingRuleError: (``credit.not_invoiced``) a credited source is not invoiced.
         CreditExceededError: a credit above what is still creditable.
+        CreditBeforeInvoiceError: (field ``invoice_date``) a credit note dated before
+            the invoice it credits.
     """
     if not isinstance(document, Invoice):
         raise TypeMismatchError("document", document, "expected an Invoice")
@@ -464,12 +645,14 @@ def record_document(
     is_invoice = document.kind is DocumentKind.INVOICE
     # Every field of an invoice's items comes from the checked document: one zero for
     # all of them, and no constructor checks (InvoicedItem has none).
-    zero = Money.zero(document.currency) if is_invoice else None
+    zero: Money | None = Money.zero(document.currency) if is_invoice else None
     for line in document.lines:
         known = invoiced.get(line.source_id)
-        if is_invoice:
+        if is_invoice or line.credited_invoice_id is None:
             if known is not None:
                 raise AlreadyInvoicedError(line.source_id, known.invoice_id)
+            if zero is None:
+                zero = Money.zero(document.currency)
             changed[line.source_id] = _build_item(
                 line, document.id, document.customer_id, document.invoice_date, zero, ()
             )
@@ -479,6 +662,13 @@ def record_document(
                 line.source_id,
                 "credit.not_invoiced",
                 f"not invoiced on {line.credited_invoice_id!r}",
+            )
+        if document.invoice_date < known.invoice_date:
+            raise CreditBeforeInvoiceError(
+                "invoice_date",
+                document.invoice_date,
+                f"credit note {document.id!r} is dated before invoice {known.invoice_id!r} "
+                f"of {line.source_id} dated {known.invoice_date}",
             )
         _check_credit(known, -line.amount)
         changed[line.source_id] = attrs.evolve(

@@ -15,7 +15,9 @@ every step checks the laws of ``invariants.md`` through
   :func:`~servicedomain.testing.invariants.billing_horizon`) and F9 (time-weighted
   prices, where no days were removed), and F7 right after a cancellation is billed;
 * the invoicing laws: M7, I1, F8, F10, C6, and F11 against the accrual periods and
-  the journal;
+  the journal; F13 (no day of a charge nets below zero or above its price: credit
+  notes and cancellation or reduction credits never stack) and F14 (every accrual
+  part has its fee's sign);
 * T1 and P4: every change raised the subscription's version by exactly one, and the
   store holds exactly what the model says (nothing lost, nothing extra).
 
@@ -110,6 +112,7 @@ from servicedomain.testing.faults import FaultPlan
 from servicedomain.testing.invariants import (
     LawViolation,
     billing_horizon,
+    check_accrual_signs,
     check_accruals_sum_to_fee,
     check_amounts_exact,
     check_cancellation_credit,
@@ -118,6 +121,7 @@ from servicedomain.testing.invariants import (
     check_fee_laws,
     check_invoice_totals,
     check_invoiced_once,
+    check_net_per_billed_day,
     check_one_invoice_per_billing_day,
     check_time_weighted,
     check_unique_keys,
@@ -452,7 +456,11 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             sub = uow.subscriptions.get(charge.subscription_id)
             try:
                 fee = billing.reduce_days(
-                    sub, uow.fees.for_subscription(sub.id), charge=charge, removed=removed
+                    sub,
+                    uow.fees.for_subscription(sub.id),
+                    charge=charge,
+                    removed=removed,
+                    credited=self._credited_of(sub.id),
                 )
             except BillingRuleError as error:
                 refusal = error
@@ -483,7 +491,12 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             self.billed_as_of[sub_id] = self.today
             if sub_id in self.cancelled:
                 check_cancellation_credit(
-                    self.subs[sub_id], before[sub_id], made, self.prices, as_of=self.today
+                    self.subs[sub_id],
+                    before[sub_id],
+                    made,
+                    self.prices,
+                    as_of=self.today,
+                    credited=self.credited,
                 )
                 self.cancelled.discard(sub_id)
         self.changed_since_generation = False
@@ -573,27 +586,49 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             periods = uow.accruals.for_source(source)
         return any(p.is_posted and not p.is_reversed and p.amount for p in periods)
 
-    @precondition(lambda self: bool(self.invoice_of))
-    @rule(data=st.data())
-    def credit(self, data: st.DataObject) -> None:
-        """Credit an invoiced fee, all that is left or a part (``credit_invoiced``).
+    def _family(self, fee: FeeTransaction) -> list[FeeTransaction]:
+        """The charge ``fee`` belongs to (or is) and every adjustment of that charge."""
+        days = fee.period if fee.adjusts is None else fee.adjusts
+        return [
+            other
+            for other in self._fees_of(fee.subscription_id)
+            if (other.period if other.adjusts is None else other.adjusts) == days
+        ]
 
-        ``CreditExceededError`` is expected only when nothing is left to credit.
-        """
-        self._begin()
-        # Mostly a source with something left to credit (credits of credits included).
-        left_over = [key for key in self.invoice_of if self.invoiced[key] != self.credited[key]]
-        negative = [key for key in left_over if self.invoiced[key].amount < 0]
-        pool = sorted(self.invoice_of) + sorted(left_over) * 2 + sorted(negative) * 2
-        source = data.draw(st.sampled_from(pool), label="source")
+    def _credited_of(self, subscription_id: str) -> dict[str, Money]:
+        """What credit notes took back of each fee of a subscription, by fee id."""
+        return {
+            fee.id: self.credited[fee.id]
+            for fee in self._fees_of(subscription_id)
+            if self.credited.get(fee.id)
+        }
+
+    def _creditable(self, source: str) -> Money:
+        """What a credit note may still take back of ``source`` (F8 and F13)."""
         left = self.invoiced[source] - self.credited[source]
+        fee = self.fees.get(source)
+        if fee is None or left.minor_units <= 0:  # a transaction, or a credit of a credit
+            return left
+        family = self._family(fee)
+        still_billed = sum(
+            other.amount.minor_units
+            - self.credited.get(other.id, Money.zero(left.currency)).minor_units
+            for other in family
+        )
+        return Money.from_minor_units(min(left.minor_units, max(still_billed, 0)), left.currency)
+
+    def _credit(self, source: str, units: int | None) -> Invoice | None:
+        """Credit ``units`` of ``source`` (all that is creditable when None).
+
+        Checks the refusal the model predicts; returns the credit note, or None.
+        """
+        available = self._creditable(source)
         amounts: dict[str, Money] | None = None
-        if left.minor_units and data.draw(st.booleans(), label="partial"):
-            units = data.draw(st.integers(1, abs(left.minor_units)), label="units")
-            sign = 1 if left.minor_units > 0 else -1
-            amounts = {source: Money.from_minor_units(sign * units, left.currency)}
+        if units is not None:
+            sign = 1 if (self.invoiced[source] - self.credited[source]).minor_units > 0 else -1
+            amounts = {source: Money.from_minor_units(sign * units, available.currency)}
         expected_rule = None
-        if left.is_zero:
+        if available.is_zero or (units is not None and units > abs(available.minor_units)):
             expected_rule = _NOTHING_LEFT
         elif self._manual_reversal_first(source):
             expected_rule = _MANUAL_FIRST
@@ -615,13 +650,132 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             assert refusal.rule == expected_rule, f"credit of {source} refused: {refusal!r}"
             exceeded = isinstance(refusal, CreditExceededError)
             assert exceeded == (expected_rule == _NOTHING_LEFT), refusal
-            return
+            return None
         assert expected_rule is None, f"credit of {source} accepted, expected {expected_rule}"
         (line,) = document.lines
         assert line.source_id == source, line
         assert line.credited_invoice_id == self.invoice_of[source], line
+        if units is None:
+            assert -line.amount == available, f"F13: {source} credited {-line.amount}"
         self.documents.append(document)
         self.credited[source] -= line.amount
+        return document
+
+    @precondition(lambda self: bool(self.invoice_of))
+    @rule(data=st.data())
+    def credit(self, data: st.DataObject) -> None:
+        """Credit an invoiced fee, all that is left or a part (``credit_invoiced``).
+
+        ``CreditExceededError`` is expected only when nothing is left to credit: of
+        the invoiced line (F8), or of what its charge still bills after cancellation
+        and reduction credits and earlier credit notes (F13).
+        """
+        self._begin()
+        # Mostly a source with something left to credit (credits of credits included).
+        left_over = [key for key in self.invoice_of if self.invoiced[key] != self.credited[key]]
+        negative = [key for key in left_over if self.invoiced[key].amount < 0]
+        pool = sorted(self.invoice_of) + sorted(left_over) * 2 + sorted(negative) * 2
+        source = data.draw(st.sampled_from(pool), label="source")
+        available = self._creditable(source)
+        units: int | None = None
+        if available.minor_units and data.draw(st.booleans(), label="partial"):
+            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
+        self._credit(source, units)
+
+    def _invoiced_charges(self) -> list[str]:
+        return sorted(
+            source
+            for source in self.invoice_of
+            if source in self.fees and self.fees[source].kind is FeeKind.CHARGE
+        )
+
+    def _cancel_inside(self, data: st.DataObject, charge: FeeTransaction) -> bool:
+        """Cancel the charge's subscription on a day of the charge (F13 sequences)."""
+        sub = self.subs[charge.subscription_id]
+        offset = data.draw(st.integers(0, charge.period.days - 1), label="cancel day")
+        day = max(charge.period.start + timedelta(days=offset), sub.start_date + _DAY)
+        if day >= charge.period.end or (sub.end_date is not None and day > sub.end_date):
+            return False
+        self._change(sub.id, lambda current: current.cancel(on=day))
+        self.cancelled.add(sub.id)
+        return True
+
+    @precondition(lambda self: bool(self._invoiced_charges()))
+    @rule(data=st.data())
+    def credit_then_cancel(self, data: st.DataObject) -> None:
+        """F13: credit an invoiced charge (all or part), cancel inside it, bill and invoice.
+
+        The cancellation credits only what the credit note left (issue 11: a full credit
+        note followed by a cancellation credit used to net the period negative).
+        """
+        self._begin()
+        source = data.draw(st.sampled_from(self._invoiced_charges()), label="charge")
+        available = self._creditable(source)
+        units: int | None = None
+        if available.minor_units and data.draw(st.booleans(), label="partial"):
+            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
+        self._credit(source, units)
+        if self._cancel_inside(data, self.fees[source]):
+            self._generate()
+            self._invoice()
+
+    @precondition(lambda self: bool(self._invoiced_charges()))
+    @rule(data=st.data(), invoice_first=st.booleans())
+    def cancel_then_credit(self, data: st.DataObject, invoice_first: bool) -> None:
+        """F13: cancel inside an invoiced charge, bill, then credit the charge in full.
+
+        The credit note takes back only what the cancellation credit left, whether that
+        credit is invoiced yet or not.
+        """
+        self._begin()
+        source = data.draw(st.sampled_from(self._invoiced_charges()), label="charge")
+        if self._cancel_inside(data, self.fees[source]):
+            self._generate()
+            if invoice_first:
+                self._invoice()
+        self._credit(source, None)
+
+    @precondition(lambda self: bool(self._invoiced_charges()))
+    @rule(data=st.data())
+    def reduce_around_credits(self, data: st.DataObject) -> None:
+        """F13: credit part of a charge, remove some of its days, credit the rest."""
+        self._begin()
+        source = data.draw(st.sampled_from(self._invoiced_charges()), label="charge")
+        available = self._creditable(source)
+        if available.minor_units > 0:
+            units = data.draw(st.integers(1, available.minor_units), label="units")
+            self._credit(source, units)
+        charge = self.fees[source]
+        first = charge.period.start + timedelta(
+            days=data.draw(st.integers(0, charge.period.days - 1), label="first removed")
+        )
+        removed = DateRange(first, first + timedelta(days=data.draw(st.integers(1, 10))))
+        refusal: BillingRuleError | None = None
+        fee: FeeTransaction | None = None
+        with self.new_uow() as uow:
+            sub = uow.subscriptions.get(charge.subscription_id)
+            try:
+                fee = billing.reduce_days(
+                    sub,
+                    uow.fees.for_subscription(sub.id),
+                    charge=charge,
+                    removed=removed,
+                    credited=self._credited_of(sub.id),
+                )
+            except BillingRuleError as error:
+                refusal = error
+            else:
+                uow.fees.add_all([fee])
+                saved = attrs.evolve(sub, version=sub.version + 1)
+                uow.subscriptions.save(saved, expected_version=sub.version)
+                uow.commit()
+        if refusal is not None:
+            assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
+        if fee is not None:
+            self.subs[sub.id] = saved
+            self._add_fees([fee])
+            self._invoice()
+        self._credit(source, None)
 
     @rule()
     def accrue(self) -> None:
@@ -656,12 +810,21 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     @invariant()
     def F9_billed_periods_net_the_time_weighted_price(self) -> None:
-        """F9 for each subscription billed up to date, where no days were removed."""
+        """F9 for each subscription billed up to date, where no days were removed.
+
+        Only in the periods no credit note touched (a credit note caps a lower price, F13).
+        """
         for sub_id in self.billed_as_of:
             fees = self._fees_of(sub_id)
             if any(fee.kind is FeeKind.REDUCTION_DAYS for fee in fees):
                 continue
-            periods = {fee.billing_period for fee in fees if fee.kind is FeeKind.CHARGE}
+            credited = self._credited_of(sub_id)
+            touched = {fee.billing_period for fee in fees if fee.id in credited}
+            periods = {
+                fee.billing_period
+                for fee in fees
+                if fee.kind is FeeKind.CHARGE and fee.billing_period not in touched
+            }
             for period in sorted(periods, key=lambda period: period.start):
                 check_time_weighted(self.subs[sub_id], fees, self.prices, period=period)
 
@@ -707,13 +870,21 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         check_credits_within_invoiced(self.documents)
         check_credit_at_invoiced_price(self.documents)
 
+    @invariant()
+    def F13_no_billed_day_nets_below_zero(self) -> None:
+        """F13: credit notes and cancellation or reduction credits never stack."""
+        check_net_per_billed_day(self.documents, fees=self.fees.values())
+
     def _accrual_periods(self) -> dict[str, list[AccrualPeriod]]:
         with self.new_uow() as uow:
             return {source: uow.accruals.for_source(source) for source in self.invoice_of}
 
     @invariant()
     def F11_accruals_carry_what_stays_invoiced(self) -> None:
-        """F11: each invoiced fee's periods carry invoiced - credited; the journal agrees."""
+        """F11: each invoiced fee's periods carry invoiced - credited; the journal agrees.
+
+        F14 too: every period has its fee's sign and is at most the fee.
+        """
         by_source = self._accrual_periods()
         for source, periods in by_source.items():
             fee = self.fees[source]
@@ -722,6 +893,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             assert bool(periods) == wanted, f"F11: {source} has {len(periods)} accrual periods"
         everything = [period for periods in by_source.values() for period in periods]
         check_accruals_sum_to_fee(everything, self.invoiced, self.credited, fees=self.fees.values())
+        check_accrual_signs(everything, self.invoiced)
         net: dict[str, int] = {}
         committed = {entry.key: entry for entry in self.watch.committed_entries(self.journal)}
         for entry in committed.values():

@@ -2,7 +2,7 @@
 
 Each ``check_*`` function states one law as a plain function: fees and proration
 (F1-F7, F9, F12), exact amounts (M5), unique fee keys (P3), and invoicing (M7, I1, F8,
-F10, F11, C6). It returns ``None`` when the law holds and raises :class:`LawViolation`
+F10, F11, F13, F14, C6). It returns ``None`` when the law holds and raises :class:`LawViolation`
 (an ``AssertionError``) when it does not, with a message that names the law and the
 offending fees or documents. The checks need
 neither pytest nor Hypothesis, so a host can run them on its own subscriptions and
@@ -51,12 +51,14 @@ from servicedomain.testing.invariants._fees import (
     invoicing_period,
 )
 from servicedomain.testing.invariants._invoicing import (
+    check_accrual_signs,
     check_accruals_sum_to_fee,
     check_billing_laws,
     check_credit_at_invoiced_price,
     check_credits_within_invoiced,
     check_invoice_totals,
     check_invoiced_once,
+    check_net_per_billed_day,
     check_one_invoice_per_billing_day,
     invoiced_and_credited,
 )
@@ -91,6 +93,8 @@ __all__ = [
     "check_credit_at_invoiced_price",
     "check_accruals_sum_to_fee",
     "check_one_invoice_per_billing_day",
+    "check_net_per_billed_day",
+    "check_accrual_signs",
     "check_billing_laws",
     "check_time_moves_forward",
     "check_sla_log",

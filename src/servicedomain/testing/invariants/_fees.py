@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Final
@@ -539,6 +539,7 @@ def check_cancellation_credit(
     prices: PriceTable | None = None,
     *,
     as_of: date,
+    credited: Mapping[str, Money] | None = None,
 ) -> None:
     """F7: a cancellation credits exactly the billed days it ends, and nothing more.
 
@@ -551,7 +552,9 @@ def check_cancellation_credit(
     * when no price change or reduction days touch it, its net is
       ``prorate(charge.price, [charge.start, t), period)`` over its whole invoicing
       period (:func:`invoicing_period`), or zero when it starts on or after ``t``
-      (the billed price, not today's, law F10);
+      (the billed price, not today's, law F10); when credit notes took back ``c`` of
+      the charge and its adjustments (``credited``, by fee id, in each fee's sign), the
+      cancellation credits only what they left (F13), so the net is ``max(kept, c)``;
     * ``made`` bills no day on or after ``t``, and a run on the result as of
       ``max(as_of, t)`` makes no charge on or after ``t`` and no second credit.
 
@@ -583,6 +586,11 @@ def check_cancellation_credit(
         else:
             served = DateRange(charge.period.start, min(end, charge.period.end))
             kept = prorate(charge.price, served, invoicing_period(subscription, served.start))
+        taken = _total(
+            ((credited or {}).get(fee.id, Money.zero(currency)) for fee in (charge, *adjustments)),
+            currency,
+        )
+        kept = max(kept, taken)
         if net != kept:
             raise LawViolation(
                 "F7",
@@ -620,6 +628,9 @@ def check_time_weighted(
         fees: its fees (those of other periods are ignored).
         prices: the price table generation used.
         period: a whole invoicing period (:func:`invoicing_period`).
+
+    A lower price after a credit note of the period credits only what its charge
+    still bills (F13), so check periods that no credit note touched.
 
     Raises:
         InvalidInputError: (field ``fees``) reduction days in the period: they remove

@@ -1,14 +1,15 @@
-"""The invoicing laws (M7, I1, F8, F10, F11, C6)."""
+"""The invoicing laws (M7, I1, F8, F10, F11, F13, F14, C6)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import pairwise
 
 from servicedomain.billing import (
     AccrualPeriod,
     DocumentKind,
+    FeeKind,
     FeeTransaction,
     Invoice,
     InvoiceLine,
@@ -26,6 +27,8 @@ __all__ = [
     "check_credit_at_invoiced_price",
     "check_accruals_sum_to_fee",
     "check_one_invoice_per_billing_day",
+    "check_net_per_billed_day",
+    "check_accrual_signs",
     "check_billing_laws",
 ]
 
@@ -48,7 +51,22 @@ def _bills_exactly(line: InvoiceLine, fee: FeeTransaction) -> bool:
 
 
 def _invoices(documents: Iterable[Invoice]) -> list[Invoice]:
-    return [document for document in documents if document.kind is DocumentKind.INVOICE]
+    """The documents that bill sources: invoices, and credit notes billing credits."""
+    return [
+        document
+        for document in documents
+        if document.kind is DocumentKind.INVOICE or any(line.bills for line in document.lines)
+    ]
+
+
+def _billing_lines(document: Invoice) -> Iterator[tuple[int, InvoiceLine]]:
+    """The lines of ``document`` that bill their source (not those crediting an invoice)."""
+    return ((position, line) for position, line in enumerate(document.lines) if line.bills)
+
+
+def _crediting_lines(document: Invoice) -> Iterator[tuple[int, InvoiceLine]]:
+    """The lines of ``document`` that credit an invoiced source."""
+    return ((position, line) for position, line in enumerate(document.lines) if not line.bills)
 
 
 def check_invoice_totals(
@@ -97,7 +115,7 @@ def check_invoice_totals(
                     f"{currency.minor_units} decimals of {currency.code}",
                 )
             units += amount.minor_units
-            billed = document.kind is DocumentKind.INVOICE and line.source_kind is SourceKind.FEE
+            billed = line.bills and line.source_kind is SourceKind.FEE
             fee = by_id.get(line.source_id) if billed else None
             if fee is not None and not _bills_exactly(line, fee):
                 raise LawViolation(
@@ -115,17 +133,19 @@ def check_invoice_totals(
 
 
 def check_invoiced_once(documents: Iterable[Invoice]) -> None:
-    """I1: each source is on at most one invoice, once; each invoice has one currency.
+    """I1: each source is billed on at most one document, once; one currency per document.
 
-    Only invoices count (a credit note names the sources it credits again, law F8).
-    Every line of an invoice is in the invoice's currency.
+    Only billing lines count: every line of an invoice, and the lines of a credit note
+    that bill a credit of their own (a cancellation credit on a negative document); a
+    line that credits an invoiced source names it again (law F8). Every line is in its
+    document's currency.
 
     Raises:
         LawViolation: naming the source and the invoices it is on.
     """
     on: dict[str, str] = {}
     for document in _invoices(documents):
-        for position, line in enumerate(document.lines):
+        for position, line in _billing_lines(document):
             if line.amount.currency != document.currency:
                 raise LawViolation(
                     "I1",
@@ -145,7 +165,7 @@ def _invoiced_lines(documents: Sequence[Invoice]) -> dict[tuple[str, str], Invoi
     return {
         (document.id, line.source_id): line
         for document in _invoices(documents)
-        for line in document.lines
+        for _position, line in _billing_lines(document)
     }
 
 
@@ -188,7 +208,7 @@ def check_credits_within_invoiced(documents: Iterable[Invoice]) -> None:
     invoiced = _invoiced_lines(docs)
     taken: dict[tuple[str, str], int] = {}
     for document in _credit_notes(docs):
-        for position, line in enumerate(document.lines):
+        for position, line in _crediting_lines(document):
             billed = _credited_line(invoiced, document, position)
             key = (line.credited_invoice_id or "", line.source_id)
             label = _line_label(document, position, line)
@@ -225,7 +245,7 @@ def check_credit_at_invoiced_price(documents: Iterable[Invoice]) -> None:
     docs = tuple(documents)
     invoiced = _invoiced_lines(docs)
     for document in _credit_notes(docs):
-        for position, line in enumerate(document.lines):
+        for position, line in _crediting_lines(document):
             billed = _credited_line(invoiced, document, position)
             if line.unit_price != billed.unit_price:
                 raise LawViolation(
@@ -251,7 +271,7 @@ def invoiced_and_credited(
     credited: dict[str, Money] = {}
     for document in documents:
         for line in document.lines:
-            if document.kind is DocumentKind.INVOICE:
+            if line.bills:
                 invoiced[line.source_id] = line.amount
             elif line.source_id in credited:
                 credited[line.source_id] -= line.amount
@@ -380,6 +400,95 @@ def check_one_invoice_per_billing_day(
             )
 
 
+def check_net_per_billed_day(
+    documents: Iterable[Invoice], *, fees: Iterable[FeeTransaction]
+) -> None:
+    """F13: every billed day nets between 0 and its price; credits never stack.
+
+    The days of a charge are billed by the charge and its adjustments (price changes,
+    cancellation and reduction credits); credit notes take back amounts of those
+    fees, not days. Given that the fees bill each day between 0 and its price (F3,
+    F6, F7, F9), every day can net between 0 and its price exactly when, for every
+    charge, what its fees bill less what credit notes took back of them stays between
+    0 and what the fees bill gross (the charge and the adjustments of its sign): a
+    credit note after a cancellation credit, or a cancellation credit after a credit
+    note, never takes a charge's days below zero. A cancellation credit stored but not
+    yet invoiced counts: it is on the next invoice. Fees of negative charges are
+    mirrored.
+
+    Args:
+        documents: every invoice and credit note (any order).
+        fees: the fees of the subscriptions to check (all of each one's fees).
+
+    Raises:
+        LawViolation: naming the charge, its adjustments and the credits.
+    """
+    taken: dict[str, int] = {}
+    for document in documents:
+        for _position, line in _crediting_lines(document):
+            taken[line.source_id] = taken.get(line.source_id, 0) - line.amount.minor_units
+    families: dict[tuple[str, DateRange], list[FeeTransaction]] = {}
+    for fee in fees:
+        charge_period = fee.period if fee.adjusts is None else fee.adjusts
+        families.setdefault((fee.subscription_id, charge_period), []).append(fee)
+    for family in families.values():
+        charge = next((fee for fee in family if fee.kind is FeeKind.CHARGE), None)
+        if charge is None:
+            continue  # adjustments of a charge not given: F6's to report
+        sign = -1 if charge.amount.amount < 0 else 1
+        billed = sum(fee.amount.minor_units for fee in family)
+        gross = sum(max(fee.amount.minor_units * sign, 0) for fee in family)
+        credited = sum(taken.get(fee.id, 0) for fee in family)
+        net = (billed - credited) * sign
+        if not 0 <= net <= gross:
+            currency = charge.currency
+            raise LawViolation(
+                "F13",
+                f"the days of {charge.id} net {Money.from_minor_units(sign * net, currency)}: "
+                f"fees bill {Money.from_minor_units(billed, currency)}, credit notes took "
+                f"back {Money.from_minor_units(credited, currency)} (at most "
+                f"{Money.from_minor_units(sign * gross, currency)} billed gross)",
+                _show_fees(family),
+            )
+
+
+def _show_fees(fees: Sequence[FeeTransaction]) -> list[FeeTransaction]:
+    return sorted(fees, key=lambda fee: fee.revision)[:6]
+
+
+def check_accrual_signs(
+    periods: Iterable[AccrualPeriod], invoiced_amounts: Mapping[str, Money]
+) -> None:
+    """F14: every accrual part has the sign of its fee and is at most the fee.
+
+    A positive fee never books negative revenue in any period (nor a negative fee
+    positive revenue), and no period carries more than the whole fee. Together with
+    F11 (the parts sum to the fee) this bounds every part. Periods of sources not in
+    ``invoiced_amounts`` are not checked.
+
+    Args:
+        periods: accrual periods, of any fees.
+        invoiced_amounts: what each source was invoiced (see
+            :func:`invoiced_and_credited`).
+
+    Raises:
+        LawViolation: naming the fee and the period.
+    """
+    for period in periods:
+        fee = invoiced_amounts.get(period.source_id)
+        if fee is None:
+            continue
+        part = period.amount
+        if part.currency != fee.currency:
+            continue  # F11's to report
+        if part.amount * fee.amount < 0 or abs(part.amount) > abs(fee.amount):
+            raise LawViolation(
+                "F14",
+                f"accrual period {period.number} {period.period} of {period.source_id} "
+                f"carries {part}, against the fee's {fee}",
+            )
+
+
 def check_billing_laws(
     documents: Iterable[Invoice],
     *,
@@ -387,15 +496,17 @@ def check_billing_laws(
     accruals: Iterable[AccrualPeriod] = (),
     late_sources: Collection[str] = frozenset(),
 ) -> None:
-    """M7, I1, F8, F10, C6 and F11 together, on a store's documents and accruals.
+    """M7, I1, F8, F10, C6, F11, F13 and F14 together, on a store's documents and accruals.
 
     The fee laws of each subscription are :func:`check_fee_laws`'s.
 
     Args:
         documents: every invoice and credit note (any order).
-        fees: the fees, to compare with their invoice lines (M7) and accrual periods.
+        fees: the fees, to compare with their invoice lines (M7) and accrual periods,
+            and whose charges' days must net between 0 and their price (F13; give all
+            the fees of each subscription).
         accruals: the accrual periods of the invoiced fees (F11, against what the
-            documents invoiced and credited).
+            documents invoiced and credited; F14, the sign of each part).
         late_sources: as :func:`check_one_invoice_per_billing_day`.
 
     Raises:
@@ -409,4 +520,7 @@ def check_billing_laws(
     check_credit_at_invoiced_price(docs)
     check_one_invoice_per_billing_day(docs, late_sources=late_sources)
     invoiced, credited = invoiced_and_credited(docs)
-    check_accruals_sum_to_fee(accruals, invoiced, credited, fees=known)
+    periods = tuple(accruals)
+    check_accruals_sum_to_fee(periods, invoiced, credited, fees=known)
+    check_accrual_signs(periods, invoiced)
+    check_net_per_billed_day(docs, fees=known)
