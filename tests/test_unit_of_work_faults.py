@@ -12,7 +12,7 @@ published events) must equal one fault-free run of the retry. Sizes n in 1, 2, 5
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -163,13 +163,13 @@ def completed_orders(count: int, lines_per_order: int = 2) -> Callable[[], Order
     return setup
 
 
-def post_all(count: int) -> Run[OrderWorld]:
+def post_all(count: int, at: datetime = AT) -> Run[OrderWorld]:
     def run(world: OrderWorld, plan: FaultPlan) -> object:
         return post_service_orders(
             world.uow(plan),
             GRAPH,
             world.journals,
-            FixedClock(AT),
+            FixedClock(at),
             order_ids=[f"SO-{number:02d}" for number in range(1, count + 1)],
             period=MARCH,
             types=ALL_TYPES,
@@ -190,7 +190,7 @@ def reopen_edit_and_post(world: OrderWorld, plan: FaultPlan) -> object:
         uow.commit()
     change_service_order_stage(world.uow(plan), GRAPH, clock, "SO-01", "COMPLETED")
     sign_off_service_order(world.uow(plan), clock, "SO-01")
-    return post_all(1)(world, plan)
+    return post_all(1, clock.now())(world, plan)
 
 
 @pytest.mark.parametrize("n", SIZES)
