@@ -155,6 +155,8 @@ class Currency:
             UnknownCurrencyError: the code is malformed (``"usd"``, ``"EUR "``) or not
                 in the table.
         """
+        if table is not None and not isinstance(table, CurrencyTable):
+            raise UnknownCurrencyError("table", table, "expected a CurrencyTable or None")
         return (ISO_4217 if table is None else table).get(code)
 
     @property
@@ -185,6 +187,11 @@ class CurrencyTable:
 
     def __init__(self, currencies: Iterable[Currency]) -> None:
         by_code: dict[str, Currency] = {}
+        given: object = currencies
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise UnknownCurrencyError(
+                "currencies", currencies, "a currency table is built from Currency values"
+            )
         for currency in currencies:
             if not isinstance(currency, Currency):
                 raise UnknownCurrencyError(
@@ -433,6 +440,9 @@ class Money:
         """
         resolved = _to_currency(currency)
         amount = Decimal(0)
+        given: object = items
+        if isinstance(given, str | bytes | Money) or not isinstance(given, Iterable):
+            raise InvalidOperationError("items", items, "expected an iterable of Money")
         for index, item in enumerate(items):
             if not isinstance(item, Money):
                 raise InvalidOperationError(f"items[{index}]", item, "only Money can be summed")
