@@ -123,7 +123,9 @@ def test_the_entity_id_is_a_non_empty_str() -> None:
     ),
     offset_minutes=st.integers(-23 * 60, 23 * 60),
 )
-def test_any_supported_aware_instant_is_accepted_and_kept(instant: datetime, offset_minutes: int) -> None:
+def test_any_supported_aware_instant_is_accepted_and_kept(
+    instant: datetime, offset_minutes: int
+) -> None:
     fixed = instant.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
     for occurred_at in (instant, fixed):
         event = DomainEvent(entity_id="SO-1", occurred_at=occurred_at)
