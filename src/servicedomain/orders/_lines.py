@@ -15,6 +15,7 @@ from servicedomain._checks import (
     require_enum,
     require_instance,
     require_int,
+    require_items,
     v_bool,
     v_id,
     v_line_number,
@@ -106,7 +107,7 @@ def roll_up(statuses: Iterable[LineStatus]) -> Progress:
     <Progress.IN_PROCESS: 'in_process'>
     """
     seen: set[LineStatus] = set()
-    for index, status in enumerate(statuses):
+    for index, status in enumerate(require_items(statuses, "statuses", "LineStatus members")):
         seen.add(require_enum(status, LineStatus, f"statuses[{index}]"))
     if not seen or LineStatus.CREATED in seen:
         return Progress.IN_PROCESS

@@ -12,6 +12,7 @@ import attrs
 from servicedomain._checks import (
     first_duplicate,
     merge_related,
+    require_bool,
     require_enum,
     require_instance,
     require_int,
@@ -653,6 +654,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
         """
         instant = require_instant(at, "at")
         checked_reason = _check_reason(reason)
+        require_bool(reason_required, "reason_required")
         require_str(note, "note")
         self._require(graph, Action.CANCEL)
         if self.progress is Progress.POSTED:

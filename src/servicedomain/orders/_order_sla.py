@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from servicedomain._checks import require_instance
+from servicedomain._checks import require_instance, require_optional_instance
 from servicedomain.errors import OrderRuleError, ReasonRequiredError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_instant
@@ -127,6 +127,9 @@ class SlaRecording:
         at: datetime,
     ) -> None:
         """Consult the SLA clock: refuse ``action`` without a reason when it is required."""
+        require_optional_instance(sla, ServiceLevelAgreement, "sla")
+        require_optional_instance(parameters, SlaParameters, "sla_parameters")
+        require_optional_instance(reason, ReasonCode, "reason")
         if sla is None or parameters is None or self.sla_id is None or not self.sla_log:
             return
         require_instance(parameters, SlaParameters, "sla_parameters")

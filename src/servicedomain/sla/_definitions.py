@@ -13,6 +13,7 @@ from typing import Any, Final, TypeVar, cast
 import attrs
 import pendulum
 
+from servicedomain._checks import require_mapping
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMismatchError
 
@@ -394,6 +395,7 @@ class ServiceLevelAgreement:
         """
         if not isinstance(data, Mapping):
             raise TypeMismatchError("data", data, "expected a mapping such as JSON gives")
+        require_mapping(calendars, "calendars", str, WorkingCalendar)
         _refuse_unknown_keys(data, _SLA_KEYS, "")
         for key in ("id", "resolution"):
             if key not in data:
