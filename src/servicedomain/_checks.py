@@ -254,6 +254,11 @@ def v_line_number(_instance: object, attribute: attrs.Attribute[Any], value: obj
     require_int(value, attribute.name, minimum=1)
 
 
+def v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: an entity version, an int >= 1."""
+    require_int(value, attribute.name, minimum=1)
+
+
 def first_duplicate(values: Iterable[Any]) -> Any:
     """The first value seen twice in ``values``, or ``None``."""
     seen: set[Any] = set()

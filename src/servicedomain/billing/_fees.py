@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import attrs
 
-from servicedomain._checks import v_id
+from servicedomain._checks import require_enum, require_id, require_instance, require_int, v_id
 from servicedomain.billing._checks import (
     v_count,
     v_date,
@@ -57,7 +57,14 @@ class FeeKind(enum.Enum):
     CANCELLATION = "cancellation"
 
 
-class FeeKey(NamedTuple):
+class _FeeKeyFields(NamedTuple):
+    subscription_id: str
+    period: DateRange
+    kind: FeeKind
+    revision: int = 0
+
+
+class FeeKey(_FeeKeyFields):
     """The natural key of a fee: (subscription, period, kind) and a revision.
 
     The revision numbers the adjustments of one charge in the order they were made
@@ -65,10 +72,16 @@ class FeeKey(NamedTuple):
     revisions 0 and 1, each made once however often generation runs.
     """
 
-    subscription_id: str
-    period: DateRange
-    kind: FeeKind
-    revision: int = 0
+    __slots__ = ()
+
+    def __new__(
+        cls, subscription_id: str, period: DateRange, kind: FeeKind, revision: int = 0
+    ) -> FeeKey:
+        require_id(subscription_id, "subscription_id")
+        require_instance(period, DateRange, "period")
+        require_enum(kind, FeeKind, "kind")
+        require_int(revision, "revision", minimum=0)
+        return super().__new__(cls, subscription_id, period, kind, revision)
 
     def __str__(self) -> str:
         text = (
@@ -131,7 +144,9 @@ class FeeTransaction:
     @property
     def key(self) -> FeeKey:
         """The natural key (subscription, period, kind)."""
-        return FeeKey(self.subscription_id, self.period, self.kind, self.revision)
+        # The fields of a checked fee: the tuple is built without the checks again.
+        fields = (self.subscription_id, self.period, self.kind, self.revision)
+        return tuple.__new__(FeeKey, fields)
 
     @functools.cached_property
     def id(self) -> str:

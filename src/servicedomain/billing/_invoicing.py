@@ -26,7 +26,17 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from servicedomain import _trusted
-from servicedomain._checks import v_id, v_line_number, v_optional_id, v_str
+from servicedomain._checks import (
+    require_id,
+    require_instance,
+    v_id,
+    v_instance,
+    v_line_number,
+    v_optional_id,
+    v_str,
+    v_tuple_of,
+    v_version,
+)
 from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
@@ -102,8 +112,11 @@ class BillableTransaction:
     @classmethod
     def from_journal(cls, transaction_id: str, entry: JournalEntry) -> BillableTransaction:
         """The transaction a journal recorded with ``transaction_id`` for ``entry``."""
+        from servicedomain.orders import JournalEntry  # noqa: PLC0415 (orders imports billing)
+
+        require_instance(entry, JournalEntry, "entry")
         return cls(
-            id=transaction_id,
+            id=require_id(transaction_id, "transaction_id"),
             customer_id=entry.customer_id,
             project_id=entry.project_id,
             order_id=entry.order_id,
@@ -146,6 +159,7 @@ class InvoiceLine:
     @classmethod
     def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
         """The line that invoices ``fee``."""
+        require_instance(fee, FeeTransaction, "fee")
         period, amount = fee.period, fee.amount
         description = (
             f"{_FEE_LABELS[fee.kind]} {fee.subscription_id} {period.start} to {period.last}"
@@ -177,6 +191,7 @@ class InvoiceLine:
     @classmethod
     def for_transaction(cls, transaction: BillableTransaction) -> InvoiceLine:
         """The line that invoices a posted order transaction."""
+        require_instance(transaction, BillableTransaction, "transaction")
         return cls(
             source_kind=SourceKind.ORDER_TRANSACTION,
             source_id=transaction.id,
@@ -241,7 +256,7 @@ class Invoice:
     currency: Currency = attrs.field(validator=_v_currency)
     invoice_date: date = attrs.field(validator=v_date)
     lines: tuple[InvoiceLine, ...] = attrs.field(validator=_v_lines)
-    version: int = attrs.field(default=1)
+    version: int = attrs.field(default=1, validator=v_version)
 
     @property
     def total(self) -> Money:
@@ -253,10 +268,10 @@ class Invoice:
 class InvoiceProposal:
     """What is ready to invoice for one customer in one currency (AX *Invoice proposal*)."""
 
-    customer_id: str
-    currency: Currency
-    due_by: date
-    lines: tuple[InvoiceLine, ...]
+    customer_id: str = attrs.field(validator=v_id)
+    currency: Currency = attrs.field(validator=_v_currency)
+    due_by: date = attrs.field(validator=v_date)
+    lines: tuple[InvoiceLine, ...] = attrs.field(validator=v_tuple_of(InvoiceLine))
 
     @property
     def total(self) -> Money:
@@ -265,6 +280,7 @@ class InvoiceProposal:
 
     def post(self, *, invoice_id: str, invoice_date: date) -> Invoice:
         """The invoice of this proposal (record it with :func:`record_document`)."""
+        require_id(invoice_id, "invoice_id")
         return Invoice(
             id=invoice_id,
             customer_id=self.customer_id,
@@ -335,12 +351,12 @@ def propose_invoices(
 class InvoicedItem:
     """What happened to one invoiced source: its invoice line and what was credited."""
 
-    line: InvoiceLine
-    invoice_id: str
-    customer_id: str
-    invoice_date: date
-    credited: Money
-    credit_note_ids: tuple[str, ...] = ()
+    line: InvoiceLine = attrs.field(validator=v_instance(InvoiceLine))
+    invoice_id: str = attrs.field(validator=v_id)
+    customer_id: str = attrs.field(validator=v_id)
+    invoice_date: date = attrs.field(validator=v_date)
+    credited: Money = attrs.field(validator=v_money)
+    credit_note_ids: tuple[str, ...] = attrs.field(default=(), validator=v_tuple_of(str))
 
     @property
     def source_id(self) -> str:

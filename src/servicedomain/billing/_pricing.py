@@ -279,6 +279,9 @@ class PriceEntry:
 
     def matches(self, *, subscription_id: str, project_id: str, category_id: str) -> bool:
         """Whether every key set on this entry equals the fee's key."""
+        require_id(subscription_id, "subscription_id")
+        require_id(project_id, "project_id")
+        require_id(category_id, "category_id")
         return (
             (self.category_id is None or self.category_id == category_id)
             and (self.project_id is None or self.project_id == project_id)
@@ -443,9 +446,9 @@ class PriceTable:
         run looks a price up once per step, not once per period.
         """
         candidates = self._candidates(
-            subscription_id=subscription_id,
-            project_id=project_id,
-            category_id=category_id,
+            subscription_id=require_id(subscription_id, "subscription_id"),
+            project_id=require_id(project_id, "project_id"),
+            category_id=require_id(category_id, "category_id"),
             period=period,
             currency=currency,
         )

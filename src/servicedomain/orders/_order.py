@@ -16,6 +16,7 @@ from servicedomain._checks import (
     require_enum,
     require_instance,
     require_int,
+    require_optional_instance,
     require_str,
     require_tuple_of,
     v_bool,
@@ -600,6 +601,8 @@ class ServiceOrder(SlaRecording, SignOffAndPosting):
                 or the SLA parameters require one.
         """
         instant = require_instant(at, "at")
+        require_optional_instance(sla, ServiceLevelAgreement, "sla")
+        require_optional_instance(sla_parameters, SlaParameters, "sla_parameters")
         require_instance(graph, StageGraph, "graph")
         kind, entries = enter_stage(
             graph,
