@@ -54,12 +54,12 @@ def require_bool(value: object, field: str) -> bool:
     return value
 
 
-def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
-    """The items of an iterable argument (a list, a tuple, a generator ...), as a tuple.
+def require_iterable(value: object, field: str, what: str = "values") -> Iterable[Any]:
+    """``value`` if it is an iterable argument (a list, a tuple, a generator, a view ...).
 
     A str or bytes is refused: a single id where a list of ids is expected would
     otherwise be read one character at a time. A mapping is refused too (iterating it
-    gives only its keys).
+    gives only its keys). The items are not read: see :func:`require_items`.
     """
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise TypeMismatchError(
@@ -67,7 +67,17 @@ def require_items(value: object, field: str, what: str = "values") -> tuple[Any,
             value,
             f"expected an iterable of {what} (a list or tuple), got {type(value).__name__}",
         )
-    return tuple(value)
+    return value
+
+
+def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
+    """The items of an iterable argument (a list, a tuple, a generator ...), as a tuple.
+
+    A str or bytes is refused: a single id where a list of ids is expected would
+    otherwise be read one character at a time. A mapping is refused too (iterating it
+    gives only its keys).
+    """
+    return tuple(require_iterable(value, field, what))
 
 
 def require_items_of(

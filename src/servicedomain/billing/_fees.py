@@ -28,7 +28,15 @@ from typing import NamedTuple
 
 import attrs
 
-from servicedomain._checks import require_enum, require_id, require_instance, require_int, v_id
+from servicedomain._checks import (
+    require_enum,
+    require_id,
+    require_instance,
+    require_int,
+    require_items_of,
+    require_iterable,
+    v_id,
+)
 from servicedomain.billing._checks import (
     v_count,
     v_date,
@@ -171,7 +179,8 @@ class FeeTransaction:
 
 def latest_end(fees: Iterable[FeeTransaction]) -> date | None:
     """The end (exclusive) of the latest charge, or None without one (AX *Latest end date*)."""
-    ends = [fee.period.end for fee in fees if fee.kind is FeeKind.CHARGE]
+    checked = require_items_of(fees, FeeTransaction, "fees")
+    ends = [fee.period.end for fee in checked if fee.kind is FeeKind.CHARGE]
     return max(ends) if ends else None
 
 
@@ -188,6 +197,8 @@ def new_fees(
             (``field`` names the first field that differs), or two given fees share a
             key with different payloads.
     """
+    require_iterable(stored, "stored", "FeeTransaction values")
+    require_iterable(given, "given", "FeeTransaction values")
     by_key: dict[FeeKey, FeeTransaction] = {}
     for position, fee in enumerate(stored):
         if not isinstance(fee, FeeTransaction):

@@ -29,6 +29,8 @@ from servicedomain import _trusted
 from servicedomain._checks import (
     require_id,
     require_instance,
+    require_iterable,
+    require_mapping,
     v_id,
     v_instance,
     v_line_number,
@@ -318,6 +320,13 @@ def propose_invoices(
             group = groups[key] = (currency, [])
         group[1].append(line)
 
+    require_iterable(fees, "fees", "FeeTransaction values")
+    require_iterable(transactions, "transactions", "BillableTransaction values")
+    given_invoiced: object = invoiced
+    if isinstance(given_invoiced, str) or not isinstance(given_invoiced, Container):
+        raise TypeMismatchError("invoiced", invoiced, "expected a container of source ids")
+    if customer_id is not None:
+        require_id(customer_id, "customer_id")
     for position, fee in enumerate(fees):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
@@ -399,7 +408,11 @@ def credit_note(
         CurrencyMismatchError: sources in two currencies.
         InvalidInputError: sources of two customers, or nothing selected.
     """
+    require_id(credit_note_id, "credit_note_id")
     day = require_date(credit_date, "credit_date")
+    require_mapping(invoiced, "invoiced")
+    if amounts is not None:
+        require_mapping(amounts, "amounts", str, Money)
     given: object = select
     if not isinstance(given, Sequence) or isinstance(given, str) or not given:
         raise InvalidInputError("select", select, "select at least one invoiced source id")
@@ -474,6 +487,7 @@ def record_document(
         BillingRuleError: (``credit.not_invoiced``) a credited source is not invoiced.
         CreditExceededError: a credit above what is still creditable.
     """
+    require_mapping(invoiced, "invoiced")
     if not isinstance(document, Invoice):
         raise TypeMismatchError("document", document, "expected an Invoice")
     changed: dict[str, InvoicedItem] = {}
