@@ -11,19 +11,22 @@ its message must name the argument, and ``object()`` is never silently accepted
 
 from __future__ import annotations
 
+import decimal
 import enum
 import inspect
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import servicedomain
 from orders_fixtures import AT, boiler_order, line
-from servicedomain import services
+from servicedomain import instants, services
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
@@ -63,7 +66,15 @@ from servicedomain.billing import (
     record_document,
 )
 from servicedomain.calendars import Slot, WorkingCalendar
-from servicedomain.errors import ServiceDomainError
+from servicedomain.errors import (
+    InvalidAmountError,
+    InvalidInputError,
+    InvalidOperationError,
+    InvalidRatiosError,
+    InvalidTimezoneError,
+    ServiceDomainError,
+    TypeMismatchError,
+)
 from servicedomain.money import ISO_4217, Currency, Money
 from servicedomain.orders import (
     AgreementLineRef,
@@ -1014,3 +1025,218 @@ def test_extreme_amounts_quantities_instants_and_dates_raise_only_library_errors
 ) -> None:
     _count, problems = unusual_sweep(name)
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------- pinned unusual values (issue 11)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [Decimal("9" * 60), Decimal("9" * 58), Decimal("1E+999999"), Decimal("-1E+15"), 10**15],
+)
+def test_amounts_outside_the_supported_range_are_refused(amount: Decimal | int) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        Money(amount, "EUR")
+    assert caught.value.field == "amount"
+    with pytest.raises(InvalidAmountError):
+        Money.rounded(amount, "EUR")
+
+
+@pytest.mark.parametrize(
+    "factor", [Decimal("9" * 60), Decimal("1E+999999"), Decimal("1E-999999"), Decimal("1E-13")]
+)
+def test_factors_outside_the_supported_range_are_refused(factor: Decimal) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        EUR10 * factor
+    assert caught.value.field == "quantity"
+    with pytest.raises(InvalidAmountError) as caught:
+        EUR10.divide(factor)
+    assert caught.value.field == "divisor"
+
+
+def test_the_largest_amounts_and_factors_multiply_and_add_exactly() -> None:
+    top = Money(_TOP_AMOUNT, "EUR")
+    product = top * _TOP_FACTOR
+    exact = decimal.Context(prec=200).multiply(_TOP_AMOUNT, _TOP_FACTOR)
+    assert product.amount == exact
+    assert Money.total([product, product, -top * _TOP_FACTOR], "EUR") == product
+    wide = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+    assert product.round().amount == wide.quantize(exact, Decimal("0.01"))
+
+
+def test_a_top_of_range_price_reaches_fees_and_the_margin_report_exactly() -> None:
+    price = Money(_TOP_AMOUNT, "EUR")
+    sub = attrs.evolve(SUBSCRIPTION, base_price=price, index=Decimal("999.999999"))
+    fees = generate_fees(sub, as_of=date(2027, 3, 31))
+    assert len(fees) == 13
+    big = line(TransactionType.HOUR, str(10**9 - 1) + ".5", str(_TOP_AMOUNT), str(_TOP_AMOUNT))
+    order = boiler_order("SO-BIG", big, big)
+    report = margin_report([order])
+    wide = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+    per_line = wide.quantize(
+        wide.multiply(Decimal(10**9) - Decimal("0.5"), _TOP_AMOUNT), EUR10.amount
+    )
+    assert report.totals[0].revenue.amount == 2 * per_line
+
+
+@given(
+    units=st.integers(-(10**17) + 1, 10**17 - 1),
+    factor=st.decimals(
+        min_value=Decimal("-999999999999999.999999999999"),
+        max_value=Decimal("999999999999999.999999999999"),
+        places=12,
+        allow_nan=False,
+        allow_infinity=False,
+    ),
+)
+def test_M5_products_and_sums_within_the_supported_range_are_exact(
+    units: int, factor: Decimal
+) -> None:
+    wide = decimal.Context(prec=200)
+    money = Money.from_minor_units(units, "EUR")
+    product = money * factor
+    assert product.amount == wide.multiply(money.amount, factor)
+    twice = Money.total([product, product], "EUR")
+    assert twice.amount == wide.multiply(wide.multiply(money.amount, factor), 2)
+
+
+def test_M1_allocation_refuses_a_weight_beyond_12_decimals_and_ignores_trailing_zeros() -> None:
+    with pytest.raises(InvalidRatiosError) as caught:
+        servicedomain.allocate(EUR10, [1, Decimal("1E-999999")])
+    assert caught.value.field == "weights[1]"
+    many = [Decimal("0E-999999")] * 100 + [Decimal("1.000000000000000000000000")]
+    parts = servicedomain.allocate(EUR10, many)
+    assert parts[-1] == EUR10
+    assert Money.total(parts, "EUR") == EUR10
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u0661\u0662\u0663", "\uff11\uff12.\uff15\uff10", "\u0663.\u0660\u0660", "12.5\uff10"],
+)
+def test_money_of_refuses_digits_that_are_not_ascii(text: str) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        Money.of(text, "EUR")
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda m: m // 2,
+        lambda m: m % 2,
+        lambda m: divmod(m, 2),
+        lambda m: 2 / m,
+        lambda m: 2 // m,
+        lambda m: m**2,
+    ],
+)
+def test_floor_division_modulo_and_powers_of_money_are_refused(
+    operation: Callable[[Money], object],
+) -> None:
+    with pytest.raises(InvalidOperationError):
+        operation(EUR10)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime.min.replace(tzinfo=UTC),
+        datetime.max.replace(tzinfo=UTC),
+        datetime(9999, 1, 1, tzinfo=UTC),
+        datetime(1, 12, 31, 23, tzinfo=UTC),
+        datetime(9998, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))),
+    ],
+)
+def test_instants_outside_the_supported_range_are_refused_everywhere(instant: datetime) -> None:
+    for call in (
+        lambda: servicedomain.require_instant(instant, "at"),
+        lambda: servicedomain.local_date(instant, "Pacific/Kiritimati"),
+        lambda: servicedomain.local_datetime(instant, "America/Adak"),
+        lambda: measure(SLA, [SlaEntry.start(AT)], now=instant),
+        lambda: SlaEntry.start(instant),
+        lambda: CALENDAR.is_working(instant),
+        lambda: ORDER.change_stage(GRAPH, "PLANNED", at=instant),
+    ):
+        with pytest.raises(InvalidInputError):
+            call()
+
+
+def test_the_first_and_last_supported_instants_measure_without_overflow() -> None:
+    last = instants.END_INSTANT - timedelta(microseconds=1)
+    first = instants.FIRST_INSTANT
+    assert servicedomain.local_date(last, "Pacific/Kiritimati") == date(9800, 1, 1)
+    assert servicedomain.local_date(first, "Pacific/Niue") == date(1, 12, 31)
+    longest = Allowance(minutes=52_704_000)  # the longest allowance an SLA takes
+    sla = ServiceLevelAgreement(id="SLA-L", targets=SlaTargets(resolution=longest))
+    near_end = last - timedelta(hours=1)
+    measured = measure(sla, [SlaEntry.start(near_end)], now=last)
+    assert measured.elapsed == timedelta(hours=1)
+    assert measured.deadline == near_end + timedelta(minutes=52_704_000)
+
+
+@pytest.mark.parametrize(
+    "name", ["Europe", "America/", "", "x" * 5000, "Europe/Paris\x00", "../UTC"]
+)
+def test_zone_names_that_are_no_zone_raise_invalid_timezone(name: str) -> None:
+    with pytest.raises(InvalidTimezoneError) as caught:
+        servicedomain.named_zone(name)
+    assert caught.value.field == "zone"
+
+
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("post_service_orders", "order_ids"),
+        ("generate_orders_from_agreements", "agreement_ids"),
+        ("credit_invoiced", "select"),
+        ("generate_subscription_fees", "subscription_ids"),
+        ("post_service_orders", "types"),
+        ("invoice_customers", "transactions"),
+        ("propose_invoices", "fees"),
+        ("new_fees", "stored"),
+        ("latest_end", "fees"),
+        ("roll_up", "statuses"),
+        ("clock_state", "entries"),
+        ("margin_report", "orders"),
+    ],
+)
+def test_a_single_string_where_a_collection_is_expected_is_refused(
+    name: str, argument: str
+) -> None:
+    with pytest.raises(TypeMismatchError) as caught:
+        call_with(name, argument, None, "SO-1")
+    assert caught.value.field == argument
+
+
+_BAD_IDS = ["", "   ", "SO\x001", "SO-1\n", "\t", "x" * 256]
+
+
+@pytest.mark.parametrize("bad", _BAD_IDS)
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("ServiceOrder.create", "id"),
+        ("ServiceOrder.create", "customer_id"),
+        ("AgreementGroup", "id"),
+        ("Subscription", "id"),
+        ("Subscription", "customer_id"),
+        ("ReasonCode", "code"),
+        ("InvoiceProposal.post", "invoice_id"),
+        ("invoice_customers", "id_prefix"),
+        ("create_service_order", "order_id"),
+    ],
+)
+def test_blank_ids_ids_with_control_characters_and_overlong_ids_are_refused(
+    name: str, argument: str, bad: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        call_with(name, argument, None, bad)
+    assert argument in str(caught.value)
+
+
+@pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None])
+def test_an_invoice_version_is_an_int_of_at_least_1(version: object) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        attrs.evolve(INVOICE, version=version)  # type: ignore[arg-type]
+    assert caught.value.field == "version"

@@ -11,8 +11,9 @@ The rules servicedomain keeps about time:
   know about DST and a pytz zone attached with ``replace()`` gives local mean time, so
   both are refused where a named zone is needed.
 * The **supported instants** run from :data:`FIRST_INSTANT` (0002-01-01 UTC) to before
-  :data:`END_INSTANT` (9999-01-01 UTC): every instant read in any zone then has a local
-  date, and a year is left on each side for arithmetic. An instant outside raises
+  :data:`END_INSTANT` (9800-01-01 UTC): every instant read in any zone then has a local
+  date, and a deadline (an SLA allowance is at most 36,600 days) or a calendar search
+  from a supported instant stays within what ``datetime`` holds. An instant outside raises
   :class:`~servicedomain.errors.InvalidInputError` naming the field (never an
   ``OverflowError``). Working calendars narrow this to the years 3 to 9997.
 * A **zone name** is at most 255 characters of an IANA key (``"Europe/Paris"``); a
@@ -67,7 +68,7 @@ __all__ = [
 _UTC_ZONE: Final = ZoneInfo("UTC")
 FIRST_INSTANT: Final = datetime(2, 1, 1, tzinfo=UTC)
 """The earliest instant servicedomain accepts."""
-END_INSTANT: Final = datetime(9999, 1, 1, tzinfo=UTC)
+END_INSTANT: Final = datetime(9800, 1, 1, tzinfo=UTC)
 """The first instant servicedomain refuses (the supported instants end before it)."""
 _MAX_ZONE_NAME: Final = 255
 
@@ -137,7 +138,7 @@ def require_instant(value: object, field: str) -> datetime:
         )
     if not _supported(value):
         raise InvalidInputError(
-            field, value, "outside the supported instants, 0002-01-01 to 9998-12-31 UTC"
+            field, value, "outside the supported instants, 0002-01-01 to 9799-12-31 UTC"
         )
     return value
 
@@ -300,7 +301,7 @@ def parse_instant(text: object, field: str) -> datetime:
     instant = parsed.replace(tzinfo=UTC if offset == timedelta(0) else timezone(offset))
     if not _supported(instant):
         raise InvalidInputError(
-            field, text, "outside the supported instants, 0002-01-01 to 9998-12-31 UTC"
+            field, text, "outside the supported instants, 0002-01-01 to 9799-12-31 UTC"
         )
     return instant
 
