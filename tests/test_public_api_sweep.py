@@ -70,6 +70,7 @@ from servicedomain.errors import (
     InvalidAmountError,
     InvalidInputError,
     InvalidOperationError,
+    InvalidQuantityError,
     InvalidRatiosError,
     InvalidTimezoneError,
     ServiceDomainError,
@@ -1240,3 +1241,23 @@ def test_an_invoice_version_is_an_int_of_at_least_1(version: object) -> None:
     with pytest.raises(InvalidInputError) as caught:
         attrs.evolve(INVOICE, version=version)  # type: ignore[arg-type]
     assert caught.value.field == "version"
+
+
+@pytest.mark.parametrize("quantity", [Decimal("1E+50"), Decimal(10**15), 10**20])
+def test_line_quantities_outside_the_supported_range_are_refused(quantity: Decimal | int) -> None:
+    with pytest.raises(InvalidQuantityError) as caught:
+        attrs.evolve(HOUR_LINE, quantity=quantity)
+    assert caught.value.field == "quantity"
+
+
+@pytest.mark.parametrize("value", [Decimal("1E+50"), Decimal("1E-50"), Decimal("1E+999999")])
+def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_given(
+    value: Decimal,
+) -> None:
+    effective = date(2026, 6, 1)
+    with pytest.raises(InvalidAmountError) as caught:
+        SUBSCRIPTION.index_to(value, effective=effective)
+    assert caught.value.field == "value"
+    with pytest.raises(InvalidAmountError) as caught:
+        SUBSCRIPTION.index_by_percent(value, effective=effective)
+    assert caught.value.field == "pct"

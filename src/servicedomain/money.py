@@ -67,6 +67,7 @@ __all__ = [
     "Money",
     "Rounding",
     "allocate",
+    "check_factor",
 ]
 
 MAX_INTEGER_DIGITS: Final = 15

@@ -31,7 +31,7 @@ from servicedomain.errors import (
     InvalidQuantityError,
     TypeMismatchError,
 )
-from servicedomain.money import Currency, Money
+from servicedomain.money import Currency, Money, check_factor
 from servicedomain.periods import DateRange
 
 QUANTITY_PLACES: Final = 6
@@ -180,6 +180,7 @@ def check_quantity(value: object, field: str = "quantity") -> Decimal:
         raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
     if value < 0:
         raise InvalidQuantityError(field, value, "a quantity is >= 0")
+    check_factor(value, field, InvalidQuantityError)  # the supported range (money.py)
     try:
         exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
     except decimal.InvalidOperation:
