@@ -1261,3 +1261,35 @@ def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_g
     with pytest.raises(InvalidAmountError) as caught:
         SUBSCRIPTION.index_by_percent(value, effective=effective)
     assert caught.value.field == "pct"
+
+
+# ------------------------------------------------------- the sweep sweeps
+
+
+def test_a_new_public_name_without_an_example_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def brand_new(day: date) -> date:
+        return day
+
+    monkeypatch.setattr(servicedomain, "brand_new", brand_new, raising=False)
+    monkeypatch.setattr(servicedomain, "__all__", [*servicedomain.__all__, "brand_new"])
+    assert public_callables() - EXAMPLES.keys() == {"brand_new"}
+
+
+def test_the_sweep_reports_bare_errors_silent_acceptance_and_unnamed_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def careless(amount: int, note: str = "") -> str:
+        if note is None:
+            raise InvalidInputError("text", note, "no name of the argument")
+        return str(amount + 1)
+
+    monkeypatch.setitem(EXAMPLES, "careless", lambda: (careless, (1,), {}))
+    count, problems = sweep("careless")
+    assert count == 2
+    operand = "bare TypeError: unsupported operand type(s) for +:"
+    assert problems == [
+        f"careless(amount=None): {operand} 'NoneType' and 'int'",
+        f"careless(amount=object()): {operand} 'object' and 'int'",
+        "careless(note=None): message does not name it: text=None: no name of the argument",
+        "careless(note=object()): silently accepted",
+    ]
