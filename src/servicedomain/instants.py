@@ -144,13 +144,8 @@ def require_instant(value: object, field: str) -> datetime:
 
 
 def _supported(value: datetime) -> bool:
-    # Compared on the naive UTC reading: converting datetime.max to UTC could overflow.
-    offset = value.utcoffset()
-    assert offset is not None  # an aware datetime
-    naive = value.replace(tzinfo=None)
-    first = FIRST_INSTANT.replace(tzinfo=None) + offset
-    end = END_INSTANT.replace(tzinfo=None) + offset
-    return first <= naive < end
+    # An aware comparison is made on UTC without converting (no overflow at datetime.max).
+    return FIRST_INSTANT <= value < END_INSTANT
 
 
 def require_date(value: object, field: str) -> date:

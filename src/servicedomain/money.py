@@ -75,6 +75,7 @@ MAX_INTEGER_DIGITS: Final = 15
 MAX_FACTOR_DECIMALS: Final = 12
 """A quantity, factor, divisor or weight has at most this many decimals."""
 _MAX_RESULT_DIGITS: Final = 2 * MAX_INTEGER_DIGITS
+_INT_LIMIT: Final = 10**MAX_INTEGER_DIGITS
 
 # Arithmetic on amounts runs in this context, never in the caller's ambient one, and
 # traps Inexact: a result that 100 digits cannot hold exactly raises instead of rounding.
@@ -624,17 +625,19 @@ def _integer_weights(weights: Sequence[int | Decimal]) -> list[int]:
         raise InvalidRatiosError("weights", weights, "at least one weight is needed")
     exponents: list[int] = []
     for index, weight in enumerate(weights):
+        if type(weight) is int and 0 <= weight < _INT_LIMIT:
+            continue  # the common case, checked in one comparison
         field = f"weights[{index}]"
         if isinstance(weight, bool) or not isinstance(weight, (int, Decimal)):
             raise InvalidRatiosError(field, weight, "a weight is an int or a Decimal")
         check_factor(weight, field, InvalidRatiosError)
+        if weight < 0:
+            raise InvalidRatiosError(field, weight, "a weight is >= 0")
         if isinstance(weight, Decimal):
             # Normalised, so trailing zeros (0E-999999) do not scale the weights up.
             exponent = weight.normalize(_EXACT).as_tuple().exponent
             assert isinstance(exponent, int)  # finite Decimals have an int exponent
             exponents.append(exponent)
-        if weight < 0:
-            raise InvalidRatiosError(field, weight, "a weight is >= 0")
     shift = -min([0, *exponents])
     integers = [
         int(weight) * 10**shift if isinstance(weight, int) else int(weight.scaleb(shift, _EXACT))
