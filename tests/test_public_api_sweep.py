@@ -1293,3 +1293,28 @@ def test_the_sweep_reports_bare_errors_silent_acceptance_and_unnamed_arguments(
         "careless(note=None): message does not name it: text=None: no name of the argument",
         "careless(note=object()): silently accepted",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("latest_end", "fees"),
+        ("new_fees", "stored"),
+        ("new_fees", "given"),
+        ("propose_invoices", "fees"),
+        ("propose_invoices", "transactions"),
+        ("roll_up", "statuses"),
+        ("clock_state", "entries"),
+        ("margin_report", "orders"),
+        ("Money.total", "items"),
+        ("WorkingCalendar.deadlines", "starts"),
+        ("subscription_fee_summary", "accruals"),
+        ("render_subscription_fee_summary_csv", "rows"),
+        ("post_service_orders", "order_ids"),
+        ("credit_invoiced", "select"),
+    ],
+)
+def test_a_wrong_item_in_a_collection_is_named_by_its_position(name: str, argument: str) -> None:
+    with pytest.raises(ServiceDomainError) as caught:
+        call_with(name, argument, None, [object()])
+    assert f"{argument}[0]" in str(caught.value)
