@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -21,12 +21,128 @@ def require_str(value: object, field: str) -> str:
     return value
 
 
+MAX_ID_LENGTH: Final = 255
+"""The longest id servicedomain accepts (a database key column holds it)."""
+
+
 def require_id(value: object, field: str) -> str:
-    """``value`` if it is a non-empty str."""
+    """``value`` if it is an id: a str that is not blank, at most 255 characters long.
+
+    An id names an entity in a host's database and in documents people read, so it has
+    no control characters (NUL, newline, tab, ...) and is not only white space. Every id
+    of the library goes through this check.
+    """
     text = require_str(value, field)
-    if not text:
-        raise InvalidInputError(field, value, "an id is not empty")
+    if not text.strip():
+        raise InvalidInputError(field, value, "an id is not empty or blank")
+    if len(text) > MAX_ID_LENGTH:
+        raise InvalidInputError(field, value, f"an id has at most {MAX_ID_LENGTH} characters")
+    if not text.isprintable():
+        raise InvalidInputError(field, value, "an id has no control characters (NUL, newline, ...)")
     return text
+
+
+def require_optional_id(value: object, field: str) -> str | None:
+    """``None`` or an id (see :func:`require_id`)."""
+    return None if value is None else require_id(value, field)
+
+
+def require_bool(value: object, field: str) -> bool:
+    """``value`` if it is a bool (not an int, not ``None``)."""
+    if not isinstance(value, bool):
+        raise TypeMismatchError(field, value, f"expected a bool, got {type(value).__name__}")
+    return value
+
+
+def require_iterable(value: object, field: str, what: str = "values") -> Iterable[Any]:
+    """``value`` if it is an iterable argument (a list, a tuple, a generator, a view ...).
+
+    A str or bytes is refused: a single id where a list of ids is expected would
+    otherwise be read one character at a time. A mapping is refused too (iterating it
+    gives only its keys). The items are not read: see :func:`require_items`.
+    """
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise TypeMismatchError(
+            field,
+            value,
+            f"expected an iterable of {what} (a list or tuple), got {type(value).__name__}",
+        )
+    return value
+
+
+def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
+    """The items of an iterable argument (a list, a tuple, a generator ...), as a tuple.
+
+    A str or bytes is refused: a single id where a list of ids is expected would
+    otherwise be read one character at a time. A mapping is refused too (iterating it
+    gives only its keys).
+    """
+    return tuple(require_iterable(value, field, what))
+
+
+def require_items_of(
+    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
+) -> tuple[Any, ...]:
+    """The items of an iterable argument, each an instance of ``cls`` (``field[i]`` named)."""
+    names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+    items = require_items(value, field, f"{names} values")
+    for index, item in enumerate(items):
+        if not isinstance(item, cls):
+            raise TypeMismatchError(
+                f"{field}[{index}]", item, f"expected a {names}, got {type(item).__name__}"
+            )
+    return items
+
+
+def _as_tuple(cls: type[Any] | tuple[type[Any], ...]) -> tuple[type[Any], ...]:
+    return cls if isinstance(cls, tuple) else (cls,)
+
+
+def require_ids(value: object, field: str) -> tuple[str, ...]:
+    """A collection of ids (never one str read as its characters), each checked as an id."""
+    items = require_items(value, field, "ids")
+    return tuple(require_id(item, f"{field}[{index}]") for index, item in enumerate(items))
+
+
+def require_mapping(
+    value: object,
+    field: str,
+    keys: type[Any] | tuple[type[Any], ...] | None = None,
+    values: type[Any] | tuple[type[Any], ...] | None = None,
+) -> Mapping[Any, Any]:
+    """``value`` if it is a mapping whose keys and values are instances of the given types."""
+    if not isinstance(value, Mapping):
+        raise TypeMismatchError(field, value, f"expected a mapping, got {type(value).__name__}")
+    for key, item in value.items():
+        if keys is not None and not isinstance(key, keys):
+            raise TypeMismatchError(f"{field}[{key!r}]", key, "a key of the wrong type")
+        if values is not None and not isinstance(item, values):
+            raise TypeMismatchError(
+                f"{field}[{key!r}]", item, f"a value of the wrong type: {type(item).__name__}"
+            )
+    return value
+
+
+def require_callable(value: object, field: str) -> Callable[..., Any]:
+    """``value`` if it can be called."""
+    if not callable(value):
+        raise TypeMismatchError(field, value, f"expected a callable, got {type(value).__name__}")
+    return value
+
+
+def require_port(value: object, field: str, *methods: str) -> None:
+    """Raise unless ``value`` has each of ``methods`` (a port implemented by a host).
+
+    Ports are protocols a host's own classes implement without inheriting, so the
+    check is structural: the named methods (or attributes) must be there.
+    """
+    missing = [name for name in methods if getattr(value, name, None) is None]
+    if missing:
+        raise TypeMismatchError(
+            field,
+            value,
+            f"expected an object with {', '.join(missing)} (a port), got {type(value).__name__}",
+        )
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
@@ -45,15 +161,24 @@ def require_enum(value: object, cls: type[EnumT], field: str) -> EnumT:
     return value
 
 
-def require_instance(value: object, cls: type[Any], field: str) -> None:
+def require_instance(value: object, cls: type[Any] | tuple[type[Any], ...], field: str) -> None:
     """Raise unless ``value`` is an instance of ``cls``."""
     if not isinstance(value, cls):
-        raise TypeMismatchError(
-            field, value, f"expected a {cls.__name__}, got {type(value).__name__}"
-        )
+        names = " or ".join(c.__name__ for c in _as_tuple(cls))
+        raise TypeMismatchError(field, value, f"expected a {names}, got {type(value).__name__}")
 
 
-def require_tuple_of(value: object, cls: type[Any], field: str) -> tuple[Any, ...]:
+def require_optional_instance(
+    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
+) -> None:
+    """Raise unless ``value`` is ``None`` or an instance of ``cls``."""
+    if value is not None:
+        require_instance(value, cls, field)
+
+
+def require_tuple_of(
+    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
+) -> tuple[Any, ...]:
     """``value`` if it is a tuple whose items are all instances of ``cls``."""
     if not isinstance(value, tuple):
         raise TypeMismatchError(field, value, f"expected a tuple, got {type(value).__name__}")
@@ -101,6 +226,33 @@ def v_optional_instant(_instance: object, attribute: attrs.Attribute[Any], value
         require_instant(value, attribute.name)
 
 
+def v_instance(cls: type[Any] | tuple[type[Any], ...]) -> Any:
+    """Validator: an instance of ``cls``."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_instance(value, cls, attribute.name)
+
+    return validate
+
+
+def v_optional_instance(cls: type[Any] | tuple[type[Any], ...]) -> Any:
+    """Validator: ``None`` or an instance of ``cls``."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_optional_instance(value, cls, attribute.name)
+
+    return validate
+
+
+def v_tuple_of(cls: type[Any] | tuple[type[Any], ...]) -> Any:
+    """Validator: a tuple whose items are instances of ``cls``."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_tuple_of(value, cls, attribute.name)
+
+    return validate
+
+
 def v_optional_str(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validator: ``None`` or a str."""
     if value is not None:
@@ -109,6 +261,11 @@ def v_optional_str(_instance: object, attribute: attrs.Attribute[Any], value: ob
 
 def v_line_number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validator: a line number, an int >= 1."""
+    require_int(value, attribute.name, minimum=1)
+
+
+def v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: an entity version, an int >= 1."""
     require_int(value, attribute.name, minimum=1)
 
 

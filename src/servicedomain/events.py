@@ -25,18 +25,14 @@ from datetime import datetime
 
 import attrs
 
-from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain._checks import require_id
 from servicedomain.instants import require_instant
 
 __all__ = ["DomainEvent"]
 
 
 def _check_entity_id(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeMismatchError("entity_id", value, "an entity id is a str")
-    if not value:
-        raise InvalidInputError("entity_id", value, "an entity id is not empty")
-    return value
+    return require_id(value, "entity_id")
 
 
 @attrs.frozen(kw_only=True)

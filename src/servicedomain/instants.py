@@ -10,6 +10,14 @@ The rules servicedomain keeps about time:
 * A **zone** is a named IANA zone (:class:`zoneinfo.ZoneInfo`). A fixed offset cannot
   know about DST and a pytz zone attached with ``replace()`` gives local mean time, so
   both are refused where a named zone is needed.
+* The **supported instants** run from :data:`FIRST_INSTANT` (0002-01-01 UTC) to before
+  :data:`END_INSTANT` (9800-01-01 UTC): every instant read in any zone then has a local
+  date, and a deadline (an SLA allowance is at most 36,600 days) or a calendar search
+  from a supported instant stays within what ``datetime`` holds. An instant outside raises
+  :class:`~servicedomain.errors.InvalidInputError` naming the field (never an
+  ``OverflowError``). Working calendars narrow this to the years 3 to 9997.
+* A **zone name** is at most 255 characters of an IANA key (``"Europe/Paris"``); a
+  directory of the zone database (``"Europe"``) or a path is not a zone.
 * A **local date** of an instant is read with the zone's offset at that instant.
 * A **local wall time** that does not exist (the spring-forward gap) or happens twice
   (the fall-back overlap) is resolved by an explicit :class:`LocalTimePolicy`; the
@@ -43,6 +51,8 @@ from servicedomain.errors import (
 )
 
 __all__ = [
+    "END_INSTANT",
+    "FIRST_INSTANT",
     "UTC",
     "LocalTimePolicy",
     "local_date",
@@ -56,6 +66,18 @@ __all__ = [
 ]
 
 _UTC_ZONE: Final = ZoneInfo("UTC")
+FIRST_INSTANT: Final = datetime(2, 1, 1, tzinfo=UTC)
+"""The earliest instant servicedomain accepts."""
+END_INSTANT: Final = datetime(9800, 1, 1, tzinfo=UTC)
+"""The first instant servicedomain refuses (the supported instants end before it)."""
+_MAX_ZONE_NAME: Final = 255
+
+
+def require_field_name(field: object) -> str:
+    """``field`` if it is the name of an argument (a non-empty str), for messages."""
+    if not isinstance(field, str) or not field:
+        raise TypeMismatchError("field", field, "the name of the field is a non-empty str")
+    return field
 
 
 class LocalTimePolicy(enum.Enum):
@@ -92,10 +114,15 @@ def require_instant(value: object, field: str) -> datetime:
         TypeMismatchError: not a datetime at all (a ``date``, a string, ...).
         InvalidTimezoneError: a pytz zone attached with ``replace()``.
 
+    Raises:
+        InvalidInputError: outside the supported instants (before 0002-01-01 UTC or from
+            9999-01-01 UTC on).
+
     >>> require_instant(datetime(2024, 1, 1), "created_at")
     Traceback (most recent call last):
     servicedomain.errors.NaiveDatetimeError: created_at=...: a naive datetime is not an instant...
     """
+    require_field_name(field)
     if not isinstance(value, datetime):
         raise TypeMismatchError(field, value, f"expected an aware datetime, got {type(value)}")
     zone = value.tzinfo
@@ -109,7 +136,16 @@ def require_instant(value: object, field: str) -> datetime:
         raise InvalidTimezoneError(
             field, value, "pytz zones attached with replace() give LMT offsets; use ZoneInfo"
         )
+    if not _supported(value):
+        raise InvalidInputError(
+            field, value, "outside the supported instants, 0002-01-01 to 9799-12-31 UTC"
+        )
     return value
+
+
+def _supported(value: datetime) -> bool:
+    # An aware comparison is made on UTC without converting (no overflow at datetime.max).
+    return FIRST_INSTANT <= value < END_INSTANT
 
 
 def require_date(value: object, field: str) -> date:
@@ -118,6 +154,7 @@ def require_date(value: object, field: str) -> date:
     Raises:
         TypeMismatchError: a ``datetime`` (which is also a ``date``), or not a date.
     """
+    require_field_name(field)
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TypeMismatchError(
             field, value, f"expected a date (not a datetime), got {type(value)}"
@@ -132,16 +169,22 @@ def named_zone(zone: object, field: str = "zone") -> ZoneInfo:
     because it cannot follow DST.
 
     Raises:
-        InvalidTimezoneError: an unknown name, a fixed offset, a pytz zone, or another type.
+        InvalidTimezoneError: an unknown name (or a directory of the zone database, such
+            as ``"Europe"``, or a name longer than 255 characters), a fixed offset, a pytz
+            zone, or another type.
     """
+    require_field_name(field)
     if isinstance(zone, ZoneInfo):
         return zone
     if zone is UTC:
         return _UTC_ZONE
     if isinstance(zone, str):
+        if not 0 < len(zone) <= _MAX_ZONE_NAME or not zone.isprintable():
+            raise InvalidTimezoneError(field, zone, "not an IANA time zone name")
         try:
             return ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a directory such as "Europe" (IsADirectoryError), an unreadable file.
             raise InvalidTimezoneError(field, zone, "not an IANA time zone name") from None
     if isinstance(zone, timezone):
         raise InvalidTimezoneError(
@@ -250,7 +293,12 @@ def parse_instant(text: object, field: str) -> datetime:
     offset = parsed.utcoffset()
     if offset is None:
         raise NaiveDatetimeError(field, text, "an instant needs an offset such as Z or +02:00")
-    return parsed.replace(tzinfo=UTC if offset == timedelta(0) else timezone(offset))
+    instant = parsed.replace(tzinfo=UTC if offset == timedelta(0) else timezone(offset))
+    if not _supported(instant):
+        raise InvalidInputError(
+            field, text, "outside the supported instants, 0002-01-01 to 9799-12-31 UTC"
+        )
+    return instant
 
 
 def parse_date(text: object, field: str) -> date:
@@ -266,9 +314,10 @@ def parse_date(text: object, field: str) -> date:
 
 
 def _parse(text: object, field: str) -> object:
+    require_field_name(field)
     if not isinstance(text, str):
         raise TypeMismatchError(field, text, "expected an ISO-8601 string")
     try:
         return parse_iso8601(text)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise InvalidInputError(field, text, f"not ISO-8601: {error}") from None

@@ -15,6 +15,17 @@ The rules:
   ``Rounding.HALF_UP`` (half away from zero), as in AX and most ERPs.
 * :func:`allocate` splits an amount by weights so that the parts add up to the total
   exactly; proration, accruals and credits are built on it.
+* The **supported range**: an amount, a quantity, a factor, a divisor or a weight is
+  below 10^15 in magnitude (:data:`MAX_INTEGER_DIGITS` digits before the point); a
+  quantity, factor, divisor or weight has at most :data:`MAX_FACTOR_DECIMALS` (12)
+  decimals, an amount at most its currency's (at most 18). Within it every product of
+  an amount and a factor fits the 60 digits arithmetic keeps exactly; a value outside
+  it raises :class:`~servicedomain.errors.InvalidAmountError` (an amount) or
+  :class:`~servicedomain.errors.InvalidQuantityError` (a quantity, factor or weight)
+  naming the argument, never a bare :mod:`decimal` error.
+* ``//`` and ``%`` are refused with :class:`~servicedomain.errors.InvalidOperationError`:
+  they would drop or keep a remainder silently. Use :meth:`Money.divide` (rounded) or
+  :func:`allocate` (parts that add up).
 
 >>> price = Money(Decimal("85.00"), "EUR")
 >>> line = price * Decimal("1.5")
@@ -40,34 +51,49 @@ import attrs
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
+    InvalidInputError,
     InvalidOperationError,
+    InvalidQuantityError,
     InvalidRatiosError,
     UnknownCurrencyError,
 )
 
 __all__ = [
     "ISO_4217",
+    "MAX_FACTOR_DECIMALS",
+    "MAX_INTEGER_DIGITS",
     "Currency",
     "CurrencyTable",
     "Money",
     "Rounding",
     "allocate",
+    "check_factor",
 ]
 
+MAX_INTEGER_DIGITS: Final = 15
+"""Amounts, quantities, factors and weights are below ``10 ** MAX_INTEGER_DIGITS``."""
+MAX_FACTOR_DECIMALS: Final = 12
+"""A quantity, factor, divisor or weight has at most this many decimals."""
+_MAX_RESULT_DIGITS: Final = 2 * MAX_INTEGER_DIGITS
+_INT_LIMIT: Final = 10**MAX_INTEGER_DIGITS
+
 # Arithmetic on amounts runs in this context, never in the caller's ambient one, and
-# traps Inexact: a result that 60 digits cannot hold exactly raises instead of rounding.
+# traps Inexact: a result that 100 digits cannot hold exactly raises instead of rounding.
+# Within the supported range a product takes at most 15 + 18 + 15 + 12 = 60 digits, so
+# sums of many products stay exact too.
 _EXACT: Final = decimal.Context(
-    prec=60,
+    prec=100,
     rounding=decimal.ROUND_HALF_EVEN,
     Emin=-999_999,
     Emax=999_999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
 )
 # Division is the one operation that may be inexact; it is always rounded right after.
-_DIVISION: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN)
+_DIVISION: Final = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
 
 _CODE = re.compile(r"[A-Z]{3}")
-_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
+# ASCII digits only: str.isdigit() and \d also match Arabic-Indic or full-width digits.
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _MAX_MINOR_UNITS = 18
 
 
@@ -131,6 +157,8 @@ class Currency:
             UnknownCurrencyError: the code is malformed (``"usd"``, ``"EUR "``) or not
                 in the table.
         """
+        if table is not None and not isinstance(table, CurrencyTable):
+            raise UnknownCurrencyError("table", table, "expected a CurrencyTable or None")
         return (ISO_4217 if table is None else table).get(code)
 
     @property
@@ -161,6 +189,11 @@ class CurrencyTable:
 
     def __init__(self, currencies: Iterable[Currency]) -> None:
         by_code: dict[str, Currency] = {}
+        given: object = currencies
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise UnknownCurrencyError(
+                "currencies", currencies, "a currency table is built from Currency values"
+            )
         for currency in currencies:
             if not isinstance(currency, Currency):
                 raise UnknownCurrencyError(
@@ -230,15 +263,26 @@ def _to_currency(value: Currency | str) -> Currency:
     return ISO_4217.get(value)
 
 
+def _in_range(value: Decimal) -> bool:
+    return value.is_zero() or value.adjusted() < MAX_INTEGER_DIGITS
+
+
 def _check_amount(value: object, field: str) -> Decimal:
-    """An exact, finite Decimal from a Decimal or an int; anything else is refused."""
+    """An exact, finite Decimal from a Decimal or an int; anything else is refused.
+
+    The magnitude is within the supported range (below 10^15).
+    """
     if isinstance(value, bool):
         raise InvalidAmountError(field, value, "a bool is not an amount")
     if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidAmountError(field, value, "NaN and infinities are not amounts")
+        if not _in_range(value):
+            raise InvalidAmountError(
+                field, value, f"outside the supported range: below 10^{MAX_INTEGER_DIGITS}"
+            )
         return value
     if isinstance(value, float):
         raise InvalidAmountError(field, value, "a float is not money; pass a Decimal or an int")
@@ -251,6 +295,30 @@ def _check_amount(value: object, field: str) -> Decimal:
 
 def _amount(value: Decimal | int) -> Decimal:
     return _check_amount(value, "amount")
+
+
+def check_factor(
+    value: object, field: str, error: type[InvalidInputError] = InvalidQuantityError
+) -> Decimal:
+    """A quantity, factor, divisor or weight as a Decimal within the supported range.
+
+    An int or a finite Decimal below 10^15 in magnitude with at most 12 decimals
+    (``MAX_FACTOR_DECIMALS``); ``error`` is the library error raised otherwise.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise error(field, value, f"expected a Decimal or an int, got {type(value).__name__}")
+    number = Decimal(value) if isinstance(value, int) else value
+    if not number.is_finite():
+        raise error(field, value, "NaN and infinities are not numbers here")
+    if not _in_range(number):
+        raise error(field, value, f"outside the supported range: below 10^{MAX_INTEGER_DIGITS}")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite Decimals have an int exponent
+    if exponent < -MAX_FACTOR_DECIMALS and number != number.quantize(
+        Decimal(1).scaleb(-MAX_FACTOR_DECIMALS), context=_DIVISION
+    ):
+        raise error(field, value, f"at most {MAX_FACTOR_DECIMALS} decimals are supported")
+    return number
 
 
 def _check_rounding(value: object) -> Rounding:
@@ -288,12 +356,7 @@ class Money:
 
     def __attrs_post_init__(self) -> None:
         amount = self.amount
-        try:
-            quantized = amount.quantize(self.currency.quantum, context=_DIVISION)
-        except decimal.InvalidOperation:
-            raise InvalidAmountError(
-                "amount", amount, "more than 60 significant digits is not an amount"
-            ) from None
+        quantized = amount.quantize(self.currency.quantum, context=_DIVISION)
         if quantized != amount:
             raise InvalidAmountError(
                 "amount",
@@ -308,6 +371,12 @@ class Money:
     @classmethod
     def _exact(cls, amount: Decimal, currency: Currency) -> Money:
         """Build from an exact arithmetic result, which may carry extra decimals."""
+        if not amount.is_zero() and amount.adjusted() >= _MAX_RESULT_DIGITS:
+            raise InvalidAmountError(
+                "result",
+                amount,
+                f"a result beyond 10^{_MAX_RESULT_DIGITS} is outside the supported range",
+            )
         money = object.__new__(cls)
         try:
             quantized = amount.quantize(currency.quantum, context=_EXACT)
@@ -373,6 +442,9 @@ class Money:
         """
         resolved = _to_currency(currency)
         amount = Decimal(0)
+        given: object = items
+        if isinstance(given, str | bytes | Money) or not isinstance(given, Iterable):
+            raise InvalidOperationError("items", items, "expected an iterable of Money")
         for index, item in enumerate(items):
             if not isinstance(item, Money):
                 raise InvalidOperationError(f"items[{index}]", item, "only Money can be summed")
@@ -458,7 +530,7 @@ class Money:
             raise InvalidOperationError(
                 "quantity", quantity, "Money x Money has no meaning; multiply by a quantity"
             )
-        factor = _check_amount(quantity, "quantity")
+        factor = check_factor(quantity, "quantity", InvalidAmountError)
         return Money._exact(_EXACT.multiply(self.amount, factor), self.currency)
 
     __rmul__ = __mul__
@@ -470,6 +542,30 @@ class Money:
             "division is not exact; use Money.divide(divisor, rounding=...) or allocate()",
         )
 
+    def __floordiv__(self, other: object) -> Money:
+        raise InvalidOperationError(
+            "divisor", other, "// drops the remainder; use Money.divide(...) or allocate()"
+        )
+
+    def __mod__(self, other: object) -> Money:
+        raise InvalidOperationError(
+            "divisor", other, "% has no meaning for money; use allocate() to split exactly"
+        )
+
+    def __divmod__(self, other: object) -> tuple[Money, Money]:
+        raise InvalidOperationError(
+            "divisor", other, "divmod() has no meaning for money; use allocate()"
+        )
+
+    def __rtruediv__(self, other: object) -> Money:
+        raise InvalidOperationError("divisor", self, "dividing by money has no meaning")
+
+    __rfloordiv__ = __rtruediv__
+    __rmod__ = __rtruediv__
+
+    def __pow__(self, other: object) -> Money:
+        raise InvalidOperationError("exponent", other, "a power of money has no meaning")
+
     def divide(self, divisor: int | Decimal, rounding: Rounding = Rounding.HALF_UP) -> Money:
         """This amount divided by ``divisor``, rounded to minor units with ``rounding``.
 
@@ -478,7 +574,7 @@ class Money:
         >>> Money(200, "EUR").divide(31) * 2
         Money('12.90', 'EUR')
         """
-        value = _check_amount(divisor, "divisor")
+        value = check_factor(divisor, "divisor", InvalidAmountError)
         if value == 0:
             raise InvalidOperationError("divisor", divisor, "division by zero")
         mode = _check_rounding(rounding)
@@ -529,17 +625,19 @@ def _integer_weights(weights: Sequence[int | Decimal]) -> list[int]:
         raise InvalidRatiosError("weights", weights, "at least one weight is needed")
     exponents: list[int] = []
     for index, weight in enumerate(weights):
+        if type(weight) is int and 0 <= weight < _INT_LIMIT:
+            continue  # the common case, checked in one comparison
         field = f"weights[{index}]"
         if isinstance(weight, bool) or not isinstance(weight, (int, Decimal)):
             raise InvalidRatiosError(field, weight, "a weight is an int or a Decimal")
-        if isinstance(weight, Decimal):
-            if not weight.is_finite():
-                raise InvalidRatiosError(field, weight, "NaN and infinities are not weights")
-            exponent = weight.as_tuple().exponent
-            assert isinstance(exponent, int)  # finite Decimals have an int exponent
-            exponents.append(exponent)
+        check_factor(weight, field, InvalidRatiosError)
         if weight < 0:
             raise InvalidRatiosError(field, weight, "a weight is >= 0")
+        if isinstance(weight, Decimal):
+            # Normalised, so trailing zeros (0E-999999) do not scale the weights up.
+            exponent = weight.normalize(_EXACT).as_tuple().exponent
+            assert isinstance(exponent, int)  # finite Decimals have an int exponent
+            exponents.append(exponent)
     shift = -min([0, *exponents])
     integers = [
         int(weight) * 10**shift if isinstance(weight, int) else int(weight.scaleb(shift, _EXACT))

@@ -35,7 +35,17 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from servicedomain._checks import require_id
+from servicedomain._checks import (
+    require_callable,
+    require_id,
+    require_ids,
+    require_instance,
+    require_items,
+    require_mapping,
+    require_optional_id,
+    require_port,
+    v_tuple_of,
+)
 from servicedomain.agreements import Generation, generate_service_orders
 from servicedomain.billing import (
     AccrualEntry,
@@ -116,6 +126,11 @@ def create_service_order(
         AlreadyExistsError: an order with this id exists.
         NotFoundError: ``agreement_id`` names no stored agreement.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_instance(graph, StageGraph, "graph")
+    require_port(clock, "clock", "now")
+    require_id(order_id, "order_id")
+    require_id(customer_id, "customer_id")
     with uow:
         agreement_id = header.get("agreement_id")
         if agreement_id is not None and header.get("sla_id") is None:
@@ -156,6 +171,10 @@ def change_service_order_stage(
         ReasonRequiredError: the target stage requires a reason and none was given.
         ConcurrencyConflictError: the order changed since it was loaded; nothing saved.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_instance(graph, StageGraph, "graph")
+    require_port(clock, "clock", "now")
+    require_id(order_id, "order_id")
     with uow:
         order = uow.service_orders.get(order_id)
         changed, events = order.change_stage(graph, to, at=clock.now(), reason=reason, note=note)
@@ -185,6 +204,11 @@ def sign_off_service_order(
         ReasonRequiredError: the SLA parameters require a reason.
         ConcurrencyConflictError: the order changed since it was loaded; nothing saved.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(clock, "clock", "now")
+    require_id(order_id, "order_id")
+    if slas is not None:
+        require_mapping(slas, "slas", str, ServiceLevelAgreement)
     with uow:
         order = uow.service_orders.get(order_id)
         sla = None if order.sla_id is None or slas is None else slas.get(order.sla_id)
@@ -208,9 +232,9 @@ class PostingResult:
         refused: (order id, why) of every order whose stage does not allow posting.
     """
 
-    posted: tuple[tuple[str, int, str], ...] = ()
-    skipped: tuple[tuple[str, int, str], ...] = ()
-    refused: tuple[tuple[str, str], ...] = ()
+    posted: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
+    skipped: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
+    refused: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
 
 
 def post_service_orders(
@@ -253,6 +277,12 @@ def post_service_orders(
             journal gave its reserved ids to another commit; nothing of that order is
             saved or recorded, and repeating the run posts it once.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_instance(graph, StageGraph, "graph")
+    require_mapping(journals, "journals", TransactionType)
+    require_port(clock, "clock", "now")
+    order_ids = require_ids(order_ids, "order_ids")
+    types = require_items(types, "types", "TransactionType members")
     missing = [kind.value for kind in types if kind not in journals]
     if missing:
         raise InvalidInputError("journals", sorted(missing), "no journal for these types")
@@ -328,6 +358,10 @@ def generate_orders_from_agreements(
         NotFoundError: an agreement id is unknown (nothing is stored).
         AlreadyExistsError: a new order's id was stored concurrently (nothing is stored).
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_instance(graph, StageGraph, "graph")
+    require_port(clock, "clock", "now")
+    agreement_ids = require_ids(agreement_ids, "agreement_ids")
     ids = list(dict.fromkeys(agreement_ids))
     with uow:
         agreements = [uow.agreements.get(agreement_id) for agreement_id in ids]
@@ -368,6 +402,9 @@ def create_subscription(
             has another period code (field ``period``).
         AlreadyExistsError: the id is taken.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_instance(group, SubscriptionGroup, "group")
+    require_instance(subscription, Subscription, "subscription")
     if subscription.group_id != group.id:
         raise InvalidInputError("group_id", subscription.group_id, f"not group {group.id!r}")
     if subscription.period != group.invoicing_period:
@@ -391,8 +428,10 @@ class FeeRunResult:
         not_started: the subscriptions skipped because they start after ``as_of``.
     """
 
-    created: tuple[FeeTransaction, ...] = ()
-    not_started: tuple[str, ...] = ()
+    created: tuple[FeeTransaction, ...] = attrs.field(
+        default=(), validator=v_tuple_of(FeeTransaction)
+    )
+    not_started: tuple[str, ...] = attrs.field(default=(), validator=v_tuple_of(str))
 
 
 def generate_subscription_fees(
@@ -418,6 +457,10 @@ def generate_subscription_fees(
         NotFoundError: an unknown subscription id.
         ConcurrencyConflictError: another run stored fees of a subscription first.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_optional_id(group_id, "group_id")
+    if subscription_ids is not None:
+        subscription_ids = require_ids(subscription_ids, "subscription_ids")
     day = require_date(as_of, "as_of")
     with uow:
         if subscription_ids is not None:
@@ -506,6 +549,11 @@ def invoice_customers(
         InvalidInputError: (field ``id_prefix`` or ``credit_note_prefix``) not a
             non-blank string.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_mapping(groups, "groups", str, SubscriptionGroup)
+    transactions = require_items(transactions, "transactions", "BillableTransaction values")
+    require_optional_id(customer_id, "customer_id")
+    require_id(id_prefix, "id_prefix")
     day = require_date(due_by, "due_by")
     prefixes = {
         DocumentKind.INVOICE: require_id(id_prefix, "id_prefix"),
@@ -585,6 +633,12 @@ def credit_invoiced(
             accruals still posted (``accrual.reverse_manually_first``).
         CreditExceededError: a credit above what can still be credited.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(journal, "journal", "post")
+    select = require_ids(select, "select")
+    require_mapping(groups, "groups", str, SubscriptionGroup)
+    if closed is not None:
+        require_callable(closed, "closed")
     with uow:
         invoiced = uow.invoices.invoiced(select)
         # F13: the fees of the credited fees' subscriptions, and their invoiced items.
@@ -644,6 +698,8 @@ def accrue_subscription_revenue(
     commit is lost leaves nothing behind, and a later run (the next day, say) posts
     the periods as one run would.
     """
+    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(journal, "journal", "post")
     with uow:
         accruals = uow.accruals
         by_source: dict[str, list[AccrualPeriod]] = {}

@@ -29,6 +29,7 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
+from servicedomain._checks import require_id
 from servicedomain.errors import (
     InvalidInputError,
     InvalidStageGraphError,
@@ -72,10 +73,8 @@ def _require_type(value: object, kind: type[_T], field: str) -> _T:
 
 
 def _require_id(value: object, field: str = "entity_id") -> str:
-    """``value`` if it is a non-empty str (an entity id, or a stage id in the log)."""
-    if not _require_type(value, str, field):
-        raise InvalidInputError(field, value, "an id is not empty")
-    return cast("str", value)
+    """``value`` if it is an id (an entity id, or a stage id in the log): the shared check."""
+    return require_id(value, field)
 
 
 def _code_problem(text: str, max_length: int) -> str | None:

@@ -12,6 +12,7 @@ from servicedomain._checks import (
     first_duplicate,
     require_enum,
     require_instance,
+    require_optional_instance,
     v_bool,
     v_line_number,
     v_optional_id,
@@ -25,7 +26,7 @@ from servicedomain.errors import (
     InvalidPriceError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date
+from servicedomain.instants import require_date, require_field_name
 from servicedomain.money import Money
 from servicedomain.orders._lines import (
     ServiceObject,
@@ -204,7 +205,7 @@ class AgreementLine:
     quantity: Decimal = attrs.field(converter=_quantity)
     unit: str = attrs.field(default="", validator=v_str)
     cost_price: Money = attrs.field(validator=_v_price)
-    sales_price: Money = attrs.field(validator=_v_sales_price)
+    sales_price: Money = attrs.field(validator=[_v_price, _v_sales_price])
     item_id: str | None = attrs.field(default=None, validator=v_optional_id)
     category_id: str | None = attrs.field(default=None, validator=v_optional_id)
     worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
@@ -243,7 +244,14 @@ class AgreementLine:
             InvalidPriceError: a price is still missing (``"<field>.cost_price"`` or
                 ``"<field>.sales_price"``).
         """
+        require_field_name(field)
         require_instance(new_line, NewAgreementLine, field)
+        for name, default in (
+            ("hour_cost_price", hour_cost_price),
+            ("expense_cost_price", expense_cost_price),
+            ("fee_sales_price", fee_sales_price),
+        ):
+            require_optional_instance(default, Money, name)
         fields = attrs.asdict(new_line, recurse=False)
         kind = new_line.transaction_type
         if fields["cost_price"] is None:

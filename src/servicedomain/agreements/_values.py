@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import attrs
 
-from servicedomain._checks import require_enum, v_id, v_optional_id, v_str
+from servicedomain._checks import require_enum, require_int, v_id, v_optional_id, v_str
 from servicedomain.errors import (
     InvalidInputError,
     InvalidPeriodError,
@@ -277,6 +277,9 @@ class TimeWindow:
 
     def ordinal_bounds(self, calculated: int) -> tuple[int, int]:
         """:meth:`bounds` on day ordinals, ``[low, high)``, cut at the calendar's ends."""
+        require_int(calculated, "calculated", minimum=MIN_ORDINAL)
+        if calculated >= END_ORDINAL:
+            raise InvalidInputError("calculated", calculated, "past the last day ordinal")
         if self.kind is WindowKind.WEEK:
             low = calculated - (calculated - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
             high = low + 7

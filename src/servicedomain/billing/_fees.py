@@ -28,7 +28,15 @@ from typing import NamedTuple
 
 import attrs
 
-from servicedomain._checks import v_id
+from servicedomain._checks import (
+    require_enum,
+    require_id,
+    require_instance,
+    require_int,
+    require_items_of,
+    require_iterable,
+    v_id,
+)
 from servicedomain.billing._checks import (
     v_count,
     v_date,
@@ -60,7 +68,14 @@ class FeeKind(enum.Enum):
     CANCELLATION = "cancellation"
 
 
-class FeeKey(NamedTuple):
+class _FeeKeyFields(NamedTuple):
+    subscription_id: str
+    period: DateRange
+    kind: FeeKind
+    revision: int = 0
+
+
+class FeeKey(_FeeKeyFields):
     """The natural key of a fee: (subscription, period, kind) and a revision.
 
     The revision numbers the adjustments of one charge in the order they were made
@@ -68,10 +83,16 @@ class FeeKey(NamedTuple):
     revisions 0 and 1, each made once however often generation runs.
     """
 
-    subscription_id: str
-    period: DateRange
-    kind: FeeKind
-    revision: int = 0
+    __slots__ = ()
+
+    def __new__(
+        cls, subscription_id: str, period: DateRange, kind: FeeKind, revision: int = 0
+    ) -> FeeKey:
+        require_id(subscription_id, "subscription_id")
+        require_instance(period, DateRange, "period")
+        require_enum(kind, FeeKind, "kind")
+        require_int(revision, "revision", minimum=0)
+        return super().__new__(cls, subscription_id, period, kind, revision)
 
     def __str__(self) -> str:
         text = (
@@ -166,7 +187,9 @@ class FeeTransaction:
     @property
     def key(self) -> FeeKey:
         """The natural key (subscription, period, kind)."""
-        return FeeKey(self.subscription_id, self.period, self.kind, self.revision)
+        # The fields of a checked fee: the tuple is built without the checks again.
+        fields = (self.subscription_id, self.period, self.kind, self.revision)
+        return tuple.__new__(FeeKey, fields)
 
     @functools.cached_property
     def id(self) -> str:
@@ -191,7 +214,8 @@ class FeeTransaction:
 
 def latest_end(fees: Iterable[FeeTransaction]) -> date | None:
     """The end (exclusive) of the latest charge, or None without one (AX *Latest end date*)."""
-    ends = [fee.period.end for fee in fees if fee.kind is FeeKind.CHARGE]
+    checked = require_items_of(fees, FeeTransaction, "fees")
+    ends = [fee.period.end for fee in checked if fee.kind is FeeKind.CHARGE]
     return max(ends) if ends else None
 
 
@@ -208,6 +232,8 @@ def new_fees(
             (``field`` names the first field that differs), or two given fees share a
             key with different payloads.
     """
+    require_iterable(stored, "stored", "FeeTransaction values")
+    require_iterable(given, "given", "FeeTransaction values")
     by_key: dict[FeeKey, FeeTransaction] = {}
     for position, fee in enumerate(stored):
         if not isinstance(fee, FeeTransaction):

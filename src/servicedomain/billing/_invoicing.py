@@ -39,7 +39,19 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from servicedomain import _trusted
-from servicedomain._checks import v_id, v_line_number, v_optional_id, v_str
+from servicedomain._checks import (
+    require_id,
+    require_instance,
+    require_iterable,
+    require_mapping,
+    v_id,
+    v_instance,
+    v_line_number,
+    v_optional_id,
+    v_str,
+    v_tuple_of,
+    v_version,
+)
 from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
@@ -163,8 +175,11 @@ class BillableTransaction:
     @classmethod
     def from_journal(cls, transaction_id: str, entry: JournalEntry) -> BillableTransaction:
         """The transaction a journal recorded with ``transaction_id`` for ``entry``."""
+        from servicedomain.orders import JournalEntry  # noqa: PLC0415 (orders imports billing)
+
+        require_instance(entry, JournalEntry, "entry")
         return cls(
-            id=transaction_id,
+            id=require_id(transaction_id, "transaction_id"),
             customer_id=entry.customer_id,
             project_id=entry.project_id,
             order_id=entry.order_id,
@@ -231,6 +246,7 @@ class InvoiceLine:
     @classmethod
     def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
         """The line that invoices ``fee``."""
+        require_instance(fee, FeeTransaction, "fee")
         period, amount = fee.period, fee.amount
         description = (
             f"{_FEE_LABELS[fee.kind]} {fee.subscription_id} {period.start} to {period.last}"
@@ -262,6 +278,7 @@ class InvoiceLine:
     @classmethod
     def for_transaction(cls, transaction: BillableTransaction) -> InvoiceLine:
         """The line that invoices a posted order transaction."""
+        require_instance(transaction, BillableTransaction, "transaction")
         return cls(
             source_kind=SourceKind.ORDER_TRANSACTION,
             source_id=transaction.id,
@@ -335,7 +352,7 @@ class Invoice:
     currency: Currency = attrs.field(validator=_v_currency)
     invoice_date: date = attrs.field(validator=v_date)
     lines: tuple[InvoiceLine, ...] = attrs.field(validator=_v_lines)
-    version: int = attrs.field(default=1)
+    version: int = attrs.field(default=1, validator=v_version)
 
     @property
     def total(self) -> Money:
@@ -347,10 +364,10 @@ class Invoice:
 class InvoiceProposal:
     """What is ready to invoice for one customer in one currency (AX *Invoice proposal*)."""
 
-    customer_id: str
-    currency: Currency
-    due_by: date
-    lines: tuple[InvoiceLine, ...]
+    customer_id: str = attrs.field(validator=v_id)
+    currency: Currency = attrs.field(validator=_v_currency)
+    due_by: date = attrs.field(validator=v_date)
+    lines: tuple[InvoiceLine, ...] = attrs.field(validator=v_tuple_of(InvoiceLine))
 
     @property
     def total(self) -> Money:
@@ -370,6 +387,7 @@ class InvoiceProposal:
         An invoice, or a credit note when the total is negative (:attr:`kind`): its
         lines bill their sources either way.
         """
+        require_id(invoice_id, "invoice_id")
         return Invoice(
             id=invoice_id,
             kind=self.kind,
@@ -408,6 +426,13 @@ def propose_invoices(
             group = groups[key] = (currency, [])
         group[1].append(line)
 
+    require_iterable(fees, "fees", "FeeTransaction values")
+    require_iterable(transactions, "transactions", "BillableTransaction values")
+    given_invoiced: object = invoiced
+    if isinstance(given_invoiced, str) or not isinstance(given_invoiced, Container):
+        raise TypeMismatchError("invoiced", invoiced, "expected a container of source ids")
+    if customer_id is not None:
+        require_id(customer_id, "customer_id")
     for position, fee in enumerate(fees):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
@@ -441,12 +466,12 @@ def propose_invoices(
 class InvoicedItem:
     """What happened to one invoiced source: its invoice line and what was credited."""
 
-    line: InvoiceLine
-    invoice_id: str
-    customer_id: str
-    invoice_date: date
-    credited: Money
-    credit_note_ids: tuple[str, ...] = ()
+    line: InvoiceLine = attrs.field(validator=v_instance(InvoiceLine))
+    invoice_id: str = attrs.field(validator=v_id)
+    customer_id: str = attrs.field(validator=v_id)
+    invoice_date: date = attrs.field(validator=v_date)
+    credited: Money = attrs.field(validator=v_money)
+    credit_note_ids: tuple[str, ...] = attrs.field(default=(), validator=v_tuple_of(str))
 
     @property
     def source_id(self) -> str:
@@ -500,7 +525,11 @@ def credit_note(
         CurrencyMismatchError: sources in two currencies.
         InvalidInputError: sources of two customers, or nothing selected.
     """
+    require_id(credit_note_id, "credit_note_id")
     day = require_date(credit_date, "credit_date")
+    require_mapping(invoiced, "invoiced")
+    if amounts is not None:
+        require_mapping(amounts, "amounts", str, Money)
     given: object = select
     if not isinstance(given, Sequence) or isinstance(given, str) or not given:
         raise InvalidInputError("select", select, "select at least one invoiced source id")
@@ -639,6 +668,7 @@ def record_document(
         CreditBeforeInvoiceError: (field ``invoice_date``) a credit note dated before
             the invoice it credits.
     """
+    require_mapping(invoiced, "invoiced")
     if not isinstance(document, Invoice):
         raise TypeMismatchError("document", document, "expected an Invoice")
     changed: dict[str, InvoicedItem] = {}

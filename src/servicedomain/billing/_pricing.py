@@ -45,7 +45,7 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
-from servicedomain.money import Currency, Money, Rounding
+from servicedomain.money import Currency, Money, Rounding, check_factor
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, PeriodCode
 
 __all__ = [
@@ -279,6 +279,9 @@ class PriceEntry:
 
     def matches(self, *, subscription_id: str, project_id: str, category_id: str) -> bool:
         """Whether every key set on this entry equals the fee's key."""
+        require_id(subscription_id, "subscription_id")
+        require_id(project_id, "project_id")
+        require_id(category_id, "category_id")
         return (
             (self.category_id is None or self.category_id == category_id)
             and (self.project_id is None or self.project_id == project_id)
@@ -443,9 +446,9 @@ class PriceTable:
         run looks a price up once per step, not once per period.
         """
         candidates = self._candidates(
-            subscription_id=subscription_id,
-            project_id=project_id,
-            category_id=category_id,
+            subscription_id=require_id(subscription_id, "subscription_id"),
+            project_id=require_id(project_id, "project_id"),
+            category_id=require_id(category_id, "category_id"),
             period=period,
             currency=currency,
         )
@@ -541,11 +544,12 @@ def _require_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, bool):
         raise InvalidAmountError(field, value, "a bool is not a number")
     if isinstance(value, int):
-        return Decimal(value)
+        return check_factor(value, field, InvalidAmountError)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidAmountError(field, value, "NaN and infinities are not numbers")
-        return value
+        # The supported range of factors (below 10^15, at most 12 decimals).
+        return check_factor(value, field, InvalidAmountError)
     if isinstance(value, float):
         raise InvalidAmountError(field, value, "a float is not exact; pass a Decimal or an int")
     raise TypeMismatchError(

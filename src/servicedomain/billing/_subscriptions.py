@@ -23,7 +23,13 @@ from typing import Any
 
 import attrs
 
-from servicedomain._checks import v_bool, v_id, v_str
+from servicedomain._checks import (
+    require_instance,
+    require_optional_instance,
+    v_bool,
+    v_id,
+    v_str,
+)
 from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._pricing import (
     IndexedPrice,
@@ -194,6 +200,7 @@ class Subscription:
         starts between boundaries: Feb 15 on calendar quarters is part of Jan 1-Mar 31,
         and its fee is that quarter's fee prorated over Feb 15-Mar 31.
         """
+        require_instance(period, DateRange, "period")
         schedule = self._schedule
         if schedule._offset and period.start == self.start_date:
             grid = schedule._grid
@@ -202,6 +209,7 @@ class Subscription:
 
     def indexed_price_on(self, day: date) -> IndexedPrice:
         """The subscription's own base price and index in effect on ``day``."""
+        require_date(day, "day")
         base, index = self.base_price, self.index
         for change in self.price_changes:
             if change.effective_date > day:
@@ -216,6 +224,7 @@ class Subscription:
         the index is the subscription's.
         """
         checked = require_date(day, "day")
+        require_optional_instance(prices, PriceTable, "prices")
         own = self.indexed_price_on(checked)
         base = own.base_price
         if prices is not None:
@@ -257,6 +266,8 @@ class Subscription:
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         day = require_date(effective, "effective")
+        if index is not None:
+            _require_index(index, "index")
         current = self.indexed_price_on(day)
         moved = current
         if base_price is not None:

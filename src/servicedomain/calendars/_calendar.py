@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import require_items, require_port
 from servicedomain.calendars._checks import (
     FAST_ZONES,
     MAX_US,
@@ -188,7 +189,7 @@ class WorkingCalendar:
         [1, 0, 1, 0, 0, 0, 0]
         """
         chosen = set()
-        for day in cast("Iterable[object]", days):
+        for day in require_items(days, "days", "weekdays"):
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                 raise InvalidCalendarError("days", day, "expected weekdays 0 (Monday) to 6")
             chosen.add(day)
@@ -278,6 +279,7 @@ class WorkingCalendar:
             InvalidPeriodError: ``last`` is before ``first``.
             InvalidCalendarError: the source gave something that is not a date.
         """
+        require_port(source, "source", "holidays_between")
         require_date(first, "first")
         require_date(last, "last")
         if last < first:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import require_items
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
 from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
 from servicedomain.errors import (
@@ -54,7 +55,7 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
     (``"starts[i]"``). Returns the deltas, their minimum and their maximum (both zero
     when there are none).
     """
-    items = values if type(values) is list else list(values)
+    items = values if type(values) is list else list(require_items(values, "starts", "instants"))
     if set(map(type, items)) <= {datetime}:
         instants = cast("list[datetime]", items)
         if set(map(type, map(_TZINFO, instants))) <= _FAST_ZONE_TYPES:

@@ -16,6 +16,7 @@ from servicedomain._checks import (
     require_enum,
     require_instance,
     require_int,
+    require_items,
     require_tuple_of,
     v_bool,
     v_id,
@@ -32,7 +33,7 @@ from servicedomain.errors import (
     InvalidQuantityError,
     TypeMismatchError,
 )
-from servicedomain.money import Currency, Money
+from servicedomain.money import Currency, Money, check_factor
 from servicedomain.periods import DateRange
 
 QUANTITY_PLACES: Final = 6
@@ -100,7 +101,7 @@ def roll_up(statuses: Iterable[LineStatus]) -> Progress:
     <Progress.IN_PROCESS: 'in_process'>
     """
     seen: set[LineStatus] = set()
-    for index, status in enumerate(statuses):
+    for index, status in enumerate(require_items(statuses, "statuses", "LineStatus members")):
         seen.add(require_enum(status, LineStatus, f"statuses[{index}]"))
     if not seen or LineStatus.CREATED in seen:
         return Progress.IN_PROCESS
@@ -173,6 +174,7 @@ def check_quantity(value: object, field: str = "quantity") -> Decimal:
         raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
     if value < 0:
         raise InvalidQuantityError(field, value, "a quantity is >= 0")
+    check_factor(value, field, InvalidQuantityError)  # the supported range (money.py)
     try:
         exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
     except decimal.InvalidOperation:

@@ -12,9 +12,11 @@ import attrs
 from servicedomain._checks import (
     first_duplicate,
     merge_related,
+    require_bool,
     require_enum,
     require_instance,
     require_int,
+    require_optional_instance,
     require_str,
     require_tuple_of,
     v_bool,
@@ -668,6 +670,8 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             InstantOutOfOrderError: ``at`` is before :attr:`last_recorded_at` (law U2).
         """
         instant = self._dated(at)
+        require_optional_instance(sla, ServiceLevelAgreement, "sla")
+        require_optional_instance(sla_parameters, SlaParameters, "sla_parameters")
         require_instance(graph, StageGraph, "graph")
         kind, entries = enter_stage(
             graph,
@@ -727,6 +731,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         """
         instant = self._dated(at)
         checked_reason = _check_reason(reason)
+        require_bool(reason_required, "reason_required")
         require_str(note, "note")
         self._require(graph, Action.CANCEL)
         if self.progress is Progress.POSTED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from servicedomain._checks import require_instance
+from servicedomain._checks import require_instance, require_optional_instance
 from servicedomain.errors import (
     InvalidInputError,
     InvalidPauseError,
@@ -204,6 +204,9 @@ class SlaRecording:
 
         A canceled SLA is not consulted: it binds nothing more (law S8).
         """
+        require_optional_instance(sla, ServiceLevelAgreement, "sla")
+        require_optional_instance(parameters, SlaParameters, "sla_parameters")
+        require_optional_instance(reason, ReasonCode, "reason")
         if sla is None or parameters is None or not self._sla_records():
             return
         require_instance(parameters, SlaParameters, "sla_parameters")

@@ -12,6 +12,8 @@ import attrs
 
 from servicedomain._checks import (
     require_enum,
+    require_instance,
+    require_int,
     require_tuple_of,
     v_id,
     v_line_number,
@@ -138,6 +140,7 @@ class JournalEntry:
             InvalidInputError: the line has no transaction date (the field is
                 ``"transaction_date"``).
         """
+        require_instance(line, ServiceOrderLine, "line")
         transaction_date = line.transaction_date
         if transaction_date is None:
             raise InvalidInputError(
@@ -229,6 +232,7 @@ class PostingPlan:
 
     def reason_skipped(self, number: int) -> str | None:
         """Why line ``number`` is left out, or ``None`` when it is not."""
+        require_int(number, "number", minimum=1)
         for skipped_number, reason in self.skipped:
             if skipped_number == number:
                 return reason

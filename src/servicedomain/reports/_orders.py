@@ -11,6 +11,17 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import (
+    require_id,
+    require_items_of,
+    v_bool,
+    v_id,
+    v_instance,
+    v_optional_instance,
+    v_optional_str,
+    v_str,
+    v_tuple_of,
+)
 from servicedomain.errors import TypeMismatchError
 from servicedomain.instants import local_datetime, named_zone
 from servicedomain.money import Currency, Money
@@ -61,10 +72,12 @@ class MarginRow:
     that sums all types.
     """
 
-    order_id: str | None
-    transaction_type: TransactionType | None
-    revenue: Money
-    cost: Money
+    order_id: str | None = attrs.field(validator=v_optional_instance(str))
+    transaction_type: TransactionType | None = attrs.field(
+        validator=v_optional_instance(TransactionType)
+    )
+    revenue: Money = attrs.field(validator=v_instance(Money))
+    cost: Money = attrs.field(validator=v_instance(Money))
 
     @property
     def currency(self) -> Currency:
@@ -101,7 +114,7 @@ class MarginReport:
             order (types in :class:`~servicedomain.orders.TransactionType` order).
     """
 
-    rows: tuple[MarginRow, ...]
+    rows: tuple[MarginRow, ...] = attrs.field(validator=v_tuple_of(MarginRow))
 
     @property
     def order_ids(self) -> tuple[str, ...]:
@@ -110,6 +123,7 @@ class MarginReport:
 
     def order_totals(self, order_id: str) -> tuple[MarginRow, ...]:
         """One row per currency summing the types of one order."""
+        require_id(order_id, "order_id")
         rows = [row for row in self.rows if row.order_id == order_id]
         currencies = dict.fromkeys(row.currency for row in rows)
         return tuple(_sum_rows(rows, order_id, currency) for currency in currencies)
@@ -154,9 +168,7 @@ def margin_report(orders: Iterable[ServiceOrder]) -> MarginReport:
     """
     rows: list[MarginRow] = []
     type_order = list(TransactionType)
-    for index, order in enumerate(orders):
-        if not isinstance(order, ServiceOrder):
-            raise TypeMismatchError(f"orders[{index}]", order, "expected a ServiceOrder")
+    for order in require_items_of(orders, ServiceOrder, "orders"):
         groups: dict[tuple[TransactionType, Currency], list[ServiceOrderLine]] = {}
         for order_line in order.lines:
             if order_line.status in _COUNTED:
@@ -277,15 +289,15 @@ class WorkDescription:
     Lists the order's Created lines: the work not yet done.
     """
 
-    order_id: str
-    description: str
-    customer_id: str
-    service_address: str | None
-    preferred_service_at: datetime | None
-    preferred_technician_id: str | None
-    responsible_worker_id: str | None
-    stage_id: str
-    lines: tuple[WorkDocumentLine, ...]
+    order_id: str = attrs.field(validator=v_id)
+    description: str = attrs.field(validator=v_str)
+    customer_id: str = attrs.field(validator=v_id)
+    service_address: str | None = attrs.field(validator=v_optional_str)
+    preferred_service_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
+    preferred_technician_id: str | None = attrs.field(validator=v_optional_str)
+    responsible_worker_id: str | None = attrs.field(validator=v_optional_str)
+    stage_id: str = attrs.field(validator=v_id)
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
 
     def _facts(self, zone: ZoneInfo | None) -> list[tuple[str, str]]:
         return [
@@ -355,13 +367,13 @@ class WorkReceipt:
     and the totals per currency.
     """
 
-    order_id: str
-    description: str
-    customer_id: str
-    service_address: str | None
-    signed_off: bool
-    signed_off_at: datetime | None
-    lines: tuple[WorkDocumentLine, ...]
+    order_id: str = attrs.field(validator=v_id)
+    description: str = attrs.field(validator=v_str)
+    customer_id: str = attrs.field(validator=v_id)
+    service_address: str | None = attrs.field(validator=v_optional_str)
+    signed_off: bool = attrs.field(validator=v_bool)
+    signed_off_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
 
     @property
     def totals(self) -> tuple[Money, ...]:

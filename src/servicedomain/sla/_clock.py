@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain._checks import require_items, v_instance, v_optional_instance, v_tuple_of
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import (
     InvalidInputError,
@@ -267,15 +268,15 @@ class SlaMeasurement:
             segments of one kind and note are merged.
     """
 
-    state: ClockState
-    allowance: timedelta
-    elapsed: timedelta
-    remaining: timedelta
-    overdue: timedelta
-    deadline: datetime | None
-    compliance: Decimal
-    status: SlaStatus
-    timeline: tuple[Segment, ...]
+    state: ClockState = attrs.field(validator=v_instance(ClockState))
+    allowance: timedelta = attrs.field(validator=v_instance(timedelta))
+    elapsed: timedelta = attrs.field(validator=v_instance(timedelta))
+    remaining: timedelta = attrs.field(validator=v_instance(timedelta))
+    overdue: timedelta = attrs.field(validator=v_instance(timedelta))
+    deadline: datetime | None = attrs.field(validator=v_optional_instance(datetime))
+    compliance: Decimal = attrs.field(validator=v_instance(Decimal))
+    status: SlaStatus = attrs.field(validator=v_instance(SlaStatus))
+    timeline: tuple[Segment, ...] = attrs.field(validator=v_tuple_of(Segment))
 
     @classmethod
     def not_measured(
@@ -451,6 +452,7 @@ def clock_state(entries: Sequence[SlaEntry]) -> ClockState:
     <ClockState.STOPPED: 'stopped'>
     """
     last = _NEVER
+    require_items(entries, "entries", "SlaEntry values")
     for entry in entries:
         if isinstance(cast("object", entry), SlaEntry) and entry.at > last:
             last = entry.at

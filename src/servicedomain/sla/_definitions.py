@@ -13,6 +13,8 @@ from typing import Any, Final, TypeVar, cast
 import attrs
 import pendulum
 
+from servicedomain._checks import require_id as shared_require_id
+from servicedomain._checks import require_mapping
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMismatchError
 
@@ -47,8 +49,9 @@ def require_type(value: object, kind: type[_T], field: str) -> _T:
 
 
 def require_id(value: object, field: str) -> str:
-    """``value`` if it is a str that is not blank and has no surrounding whitespace."""
+    """``value`` if it is an id (the shared check) with no surrounding whitespace."""
     text = require_type(value, str, field)
+    shared_require_id(text, field)
     if not text or text != text.strip() or not text.isprintable():
         raise InvalidInputError(
             field, value, "an id is not blank, has no surrounding whitespace or control characters"
@@ -420,6 +423,7 @@ class ServiceLevelAgreement:
         """
         if not isinstance(data, Mapping):
             raise TypeMismatchError("data", data, "expected a mapping such as JSON gives")
+        require_mapping(calendars, "calendars", str, WorkingCalendar)
         _refuse_unknown_keys(data, _SLA_KEYS, "")
         for key in ("id", "resolution"):
             if key not in data:

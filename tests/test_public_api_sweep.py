@@ -1,0 +1,1342 @@
+"""The wrong-type sweep of the public API (issue 11).
+
+Every callable in ``servicedomain.__all__`` (functions; classes: their constructors and
+public methods) and every function of ``servicedomain.services`` has one valid example
+call in ``EXAMPLES``. The sweep calls it with ``None`` and with ``object()`` in each
+argument in turn: only a :class:`~servicedomain.errors.ServiceDomainError` may escape,
+its message must name the argument, and ``object()`` is never silently accepted
+(``None`` only where the argument is optional). A public name without an example fails
+``test_the_sweep_covers_every_public_callable``, so the sweep stays complete.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import inspect
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import servicedomain
+from orders_fixtures import AT, boiler_order, line
+from servicedomain import instants, services
+from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import (
+    InMemoryJournal,
+    InMemoryServiceUnitOfWork,
+    InMemoryStore,
+)
+from servicedomain.agreements import (
+    AgreementGroup,
+    GeneratedOrderKey,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    ServiceTemplate,
+    TemplateGroup,
+    TemplateGroups,
+    TimeWindow,
+    WindowKind,
+    generate_service_orders,
+)
+from servicedomain.billing import (
+    AccrualPolicy,
+    BillableTransaction,
+    FeeKey,
+    IndexedPrice,
+    InvoiceLine,
+    PriceEntry,
+    PriceTable,
+    ReversalMode,
+    Subscription,
+    SubscriptionGroup,
+    accrual_periods,
+    accrue,
+    generate_fees,
+    propose_invoices,
+    record_document,
+)
+from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.errors import (
+    InvalidAmountError,
+    InvalidInputError,
+    InvalidOperationError,
+    InvalidQuantityError,
+    InvalidRatiosError,
+    InvalidTimezoneError,
+    ServiceDomainError,
+    TypeMismatchError,
+)
+from servicedomain.money import ISO_4217, Currency, Money
+from servicedomain.orders import (
+    AgreementLineRef,
+    ItemRequirement,
+    JournalEntry,
+    PostingPlan,
+    ServiceObject,
+    ServiceOrder,
+    ServiceTask,
+    TransactionType,
+)
+from servicedomain.periods import MONTHLY, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.reports import (
+    margin_report,
+    subscription_fee_summary,
+    subscription_transactions,
+    work_description,
+    work_receipt,
+)
+from servicedomain.sla import (
+    Allowance,
+    ServiceLevelAgreement,
+    SlaEntry,
+    SlaMeasurement,
+    SlaParameters,
+    SlaTarget,
+    SlaTargets,
+    measure,
+)
+from servicedomain.stages import (
+    EXAMPLE_STAGE_GRAPH as GRAPH,
+)
+from servicedomain.stages import (
+    Action,
+    ReasonCode,
+    StageRules,
+)
+
+Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+# ----------------------------------------------------------------------- the values
+
+DAY = date(2026, 3, 2)
+LATER = AT + timedelta(hours=2)
+EUR10 = Money(Decimal("10.00"), "EUR")
+MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+REASON = ReasonCode("DONE", "Work completed")
+HOUR_LINE = line(TransactionType.HOUR, "2", "40.00", "80.00")
+ORDER = boiler_order("SO-1", HOUR_LINE)
+OBJECT = ServiceObject("PUMP-1", "Heat pump")
+TASK = ServiceTask("CLEAN", "Cleaning")
+SLA = ServiceLevelAgreement(id="SLA-1", targets=SlaTargets(resolution=Allowance(hours=8)))
+SLA_ORDER = attrs.evolve(ORDER, sla_id="SLA-1")
+ENTRIES = (SlaEntry.start(AT),)
+MEASUREMENT = measure(SLA, ENTRIES, now=LATER)
+CALENDAR = WorkingCalendar.standard("Europe/Paris")
+GROUP = AgreementGroup("G-1", "Maintenance")
+NEW_AGREEMENT_LINE = NewAgreementLine(
+    transaction_type=TransactionType.HOUR,
+    quantity=1,
+    cost_price=Money(40, "EUR"),
+    sales_price=Money(80, "EUR"),
+    interval=ServiceInterval(IntervalUnit.MONTH, 1),
+    start_date=date(2026, 1, 1),
+)
+AGREEMENT, _ = ServiceAgreement.create(
+    id="AG-1",
+    customer_id="C-100",
+    group=GROUP,
+    start_date=date(2026, 1, 1),
+    at=AT,
+    lines=[NEW_AGREEMENT_LINE],
+    service_objects=(ServiceObject("BOILER-1", "Gas boiler"),),
+)
+AGREEMENT_LINE = AGREEMENT.line(1)
+TEMPLATE = ServiceTemplate(id="T-1", group_id="TG-1", lines=(AGREEMENT_LINE,))
+TEMPLATE_GROUPS = TemplateGroups([TemplateGroup("TG-1", "Boilers")])
+WINDOW = TimeWindow(WindowKind.DAYS, days_before=1, days_after=1)
+SUBSCRIPTION = Subscription(
+    id="S-1",
+    group_id="M",
+    customer_id="C-100",
+    project_id="P-1",
+    category_id="CAT",
+    period=MONTHLY,
+    base_price=Money(Decimal("120.00"), "EUR"),
+    start_date=date(2026, 3, 1),
+)
+SUBSCRIPTION_GROUP = SubscriptionGroup(id="M", invoicing_period=MONTHLY)
+FEES = generate_fees(SUBSCRIPTION, as_of=date(2026, 3, 31))
+FEE = FEES[0]
+PRICE_ENTRY = PriceEntry(
+    effective_date=date(2026, 1, 1),
+    category_id="CAT",
+    project_id=None,
+    subscription_id=None,
+    period=MONTHLY,
+    price=Money(Decimal("99.00"), "EUR"),
+)
+PRICES = PriceTable((PRICE_ENTRY,))
+INVOICE_LINE = InvoiceLine.for_fee(FEE)
+PROPOSAL = propose_invoices(due_by=date(2026, 3, 31), fees=FEES)[0]
+INVOICE = PROPOSAL.post(invoice_id="INV-1", invoice_date=DAY)
+INVOICED = record_document({}, INVOICE)
+ITEM = INVOICED[FEE.id]
+POLICY = AccrualPolicy(period=MONTHLY)
+ACCRUALS = accrual_periods(
+    source_id=FEE.id, amount=FEE.amount, service_period=FEE.period, policy=POLICY
+)
+ACCRUED, ACCRUAL_ENTRIES = accrue(ACCRUALS, through=date(2026, 4, 1), posting_date=date(2026, 4, 1))
+ACCRUAL_ENTRY = ACCRUAL_ENTRIES[0]
+JOURNAL_ENTRY = JournalEntry.for_line(
+    ORDER.line(1), order_id="SO-1", customer_id="C-100", project_id=None, agreement_id=None
+)
+TRANSACTION = BillableTransaction.from_journal("TX-1", JOURNAL_ENTRY)
+PLAN = PostingPlan(order_id="SO-1", entries=(JOURNAL_ENTRY,), skipped=((2, "not signed off"),))
+MARGIN = margin_report([ORDER])
+FEE_ROWS = subscription_fee_summary(FEES, INVOICED, ACCRUED)
+TRANSACTION_ROWS = subscription_transactions(FEES, INVOICED, ACCRUED)
+SCHEDULE = Schedule(MONTHLY, date(2026, 1, 31))
+ITEM_LINE = line(TransactionType.ITEM, "2", "10.00", "25.00")
+ITEM_ORDER = attrs.evolve(boiler_order("SO-3", ITEM_LINE), project_id="P-1")
+REQUIREMENT = ItemRequirement(id="IR-1", item_id="FILTER-20", quantity=Decimal(2))
+REQUIRED_ORDER, _ = ITEM_ORDER.add_item_requirement(GRAPH, 1, REQUIREMENT, at=LATER)
+GENERATION = generate_service_orders(
+    [AGREEMENT], GRAPH, period=MARCH, types={TransactionType.HOUR}, at=AT
+)
+
+
+class _Holidays:
+    def holidays_between(self, first: date, last: date) -> list[date]:
+        return [date(2026, 5, 1)]
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """The constructor keywords that rebuild an attrs ``value``."""
+    return {a.alias: getattr(value, a.name) for a in attrs.fields(type(value)) if a.init}
+
+
+def _new(value: Any) -> Call:
+    return type(value), (), _fields(value)
+
+
+def _completed_order() -> ServiceOrder:
+    order = ORDER
+    for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+        order, _ = order.change_stage(GRAPH, stage, at=LATER)
+    signed, _ = order.sign_off(at=LATER)
+    return signed
+
+
+def _service_store() -> InMemoryStore:
+    store = InMemoryStore()
+    store.repository(ServiceOrder).add(_completed_order())
+    store.repository(ServiceAgreement).add(AGREEMENT)
+    return store
+
+
+def _service_uow() -> InMemoryServiceUnitOfWork:
+    return InMemoryServiceUnitOfWork(_service_store())
+
+
+def _billing_uow(*, invoiced: bool = False) -> InMemoryBillingUnitOfWork:
+    store = InMemoryStore()
+    with InMemoryBillingUnitOfWork(store) as uow:
+        uow.subscriptions.add(SUBSCRIPTION)
+        uow.fees.add_all(FEES)
+        if invoiced:
+            uow.invoices.add(INVOICE)
+        uow.commit()
+    return InMemoryBillingUnitOfWork(store)
+
+
+def _clock() -> FixedClock:
+    return FixedClock(LATER)
+
+
+def _journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
+    return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+
+
+# ------------------------------------------------------------------- the examples
+
+EXAMPLES: dict[str, Callable[[], Call]] = {
+    # money
+    "Currency": lambda: (Currency, ("XBT", 8), {}),
+    "Currency.of": lambda: (Currency.of, ("EUR",), {"table": ISO_4217}),
+    "CurrencyTable": lambda: (type(ISO_4217), ([Currency("XBT", 8)],), {}),
+    "CurrencyTable.get": lambda: (ISO_4217.get, ("EUR",), {}),
+    "CurrencyTable.with_currencies": lambda: (ISO_4217.with_currencies, (Currency("XBT", 8),), {}),
+    "Money": lambda: (Money, (Decimal("1.50"), "EUR"), {}),
+    "Money.of": lambda: (Money.of, ("1.50", "EUR"), {}),
+    "Money.rounded": lambda: (
+        Money.rounded,
+        (Decimal("1.005"), "EUR"),
+        {"rounding": servicedomain.Rounding.HALF_UP},
+    ),
+    "Money.zero": lambda: (Money.zero, ("EUR",), {}),
+    "Money.from_minor_units": lambda: (Money.from_minor_units, (150, "EUR"), {}),
+    "Money.total": lambda: (Money.total, ([EUR10, EUR10], "EUR"), {}),
+    "Money.round": lambda: ((EUR10 * Decimal("0.333")).round, (), {}),
+    "Money.divide": lambda: (EUR10.divide, (3,), {}),
+    "Money.allocate": lambda: (EUR10.allocate, ([1, 2],), {}),
+    "allocate": lambda: (servicedomain.allocate, (EUR10, [1, 2]), {}),
+    # instants
+    "local_date": lambda: (servicedomain.local_date, (AT, "Europe/Paris"), {}),
+    "local_datetime": lambda: (servicedomain.local_datetime, (AT, "Europe/Paris"), {}),
+    "named_zone": lambda: (servicedomain.named_zone, ("Europe/Paris",), {"field": "zone"}),
+    "parse_date": lambda: (servicedomain.parse_date, ("2026-03-02", "text"), {}),
+    "parse_instant": lambda: (servicedomain.parse_instant, ("2026-03-02T09:00:00Z", "text"), {}),
+    "require_date": lambda: (servicedomain.require_date, (DAY, "value"), {}),
+    "require_instant": lambda: (servicedomain.require_instant, (AT, "value"), {}),
+    "resolve_local": lambda: (
+        servicedomain.resolve_local,
+        (datetime(2026, 3, 2, 9, 0), "Europe/Paris"),  # noqa: DTZ001 (a wall time)
+        {},
+    ),
+    # periods
+    "DateRange": lambda: (DateRange, (date(2026, 3, 1), date(2026, 4, 1)), {}),
+    "DateRange.inclusive": lambda: (DateRange.inclusive, (date(2026, 3, 1), date(2026, 3, 31)), {}),
+    "DateRange.covers": lambda: (MARCH.covers, (DateRange(DAY, date(2026, 3, 5)),), {}),
+    "DateRange.overlaps": lambda: (MARCH.overlaps, (DateRange(DAY, date(2026, 5, 5)),), {}),
+    "DateRange.intersection": lambda: (MARCH.intersection, (DateRange(DAY, date(2026, 5, 5)),), {}),
+    "DateRange.split_at": lambda: (MARCH.split_at, (date(2026, 3, 15),), {}),
+    "DateRange.check_tiled_by": lambda: (MARCH.check_tiled_by, (list(MARCH.split_at(DAY)),), {}),
+    "DateRange.is_tiled_by": lambda: (MARCH.is_tiled_by, (list(MARCH.split_at(DAY)),), {}),
+    "PeriodCode": lambda: (PeriodCode, (PeriodUnit.MONTH, 3), {}),
+    "PeriodCode.parse": lambda: (PeriodCode.parse, ("P3M",), {}),
+    "PeriodCode.step": lambda: (MONTHLY.step, (date(2026, 1, 31), 1), {}),
+    "Schedule": lambda: (Schedule, (MONTHLY, date(2026, 1, 31)), {}),
+    "Schedule.from_dict": lambda: (Schedule.from_dict, (SCHEDULE.to_dict(),), {}),
+    "Schedule.to_dict": lambda: (SCHEDULE.to_dict, (), {}),
+    "Schedule.index_of": lambda: (SCHEDULE.index_of, (DAY,), {}),
+    "Schedule.is_boundary": lambda: (SCHEDULE.is_boundary, (DAY,), {}),
+    "Schedule.period": lambda: (SCHEDULE.period, (2,), {}),
+    "Schedule.period_containing": lambda: (SCHEDULE.period_containing, (DAY,), {}),
+    "Schedule.periods": lambda: (SCHEDULE.periods, (MARCH,), {}),
+    # calendars
+    "Slot": lambda: (Slot, (time(8), time(12)), {}),
+    "Slot.parse": lambda: (Slot.parse, ("08:00-12:00",), {}),
+    "WorkingCalendar": lambda: (WorkingCalendar, (), _fields(CALENDAR)),
+    "WorkingCalendar.standard": lambda: (WorkingCalendar.standard, ("Europe/Paris",), {}),
+    "WorkingCalendar.from_dict": lambda: (WorkingCalendar.from_dict, (CALENDAR.to_dict(),), {}),
+    "WorkingCalendar.to_dict": lambda: (CALENDAR.to_dict, (), {}),
+    "WorkingCalendar.with_holidays": lambda: (
+        CALENDAR.with_holidays,
+        (_Holidays(), date(2026, 1, 1), date(2026, 12, 31)),
+        {},
+    ),
+    "WorkingCalendar.slots_on": lambda: (CALENDAR.slots_on, (DAY,), {}),
+    "WorkingCalendar.is_closed": lambda: (CALENDAR.is_closed, (DAY,), {}),
+    "WorkingCalendar.closures": lambda: (CALENDAR.closures, (AT, AT + timedelta(days=9)), {}),
+    "WorkingCalendar.is_working": lambda: (CALENDAR.is_working, (AT,), {}),
+    "WorkingCalendar.next_working_instant": lambda: (CALENDAR.next_working_instant, (AT,), {}),
+    "WorkingCalendar.deadline": lambda: (CALENDAR.deadline, (AT, timedelta(hours=8)), {}),
+    "WorkingCalendar.deadlines": lambda: (CALENDAR.deadlines, ([AT], timedelta(hours=8)), {}),
+    "WorkingCalendar.elapsed": lambda: (CALENDAR.elapsed, (AT, LATER), {}),
+    "WorkingCalendar.working_intervals": lambda: (CALENDAR.working_intervals, (AT, LATER), {}),
+    # stages
+    "Decision": lambda: _new(GRAPH.decision("CREATED")),
+    "Decision.allows": lambda: (GRAPH.decision("CREATED").allows, (Action.MODIFY,), {}),
+    "Decision.why_not": lambda: (GRAPH.decision("CREATED").why_not, (Action.POST,), {}),
+    "Decision.require": lambda: (GRAPH.decision("CREATED").require, (Action.MODIFY, "SO-1"), {}),
+    "ReasonCode": lambda: (ReasonCode, ("DONE", "Done"), {}),
+    "ReasonLogEntry": lambda: _new(
+        ORDER.change_stage(GRAPH, "PLANNED", at=LATER)[0].reason_log[-1]
+    ),
+    "Stage": lambda: _new(GRAPH.stage("PLANNED")),
+    "StageGraph": lambda: (type(GRAPH), (list(GRAPH.path_to("COMPLETED")),), {}),
+    "StageGraph.stage": lambda: (GRAPH.stage, ("PLANNED",), {}),
+    "StageGraph.children": lambda: (GRAPH.children, ("PLANNED",), {}),
+    "StageGraph.parent": lambda: (GRAPH.parent, ("PLANNED",), {}),
+    "StageGraph.path_to": lambda: (GRAPH.path_to, ("PLANNED",), {}),
+    "StageGraph.transition": lambda: (
+        GRAPH.transition,
+        ("CREATED", "PLANNED"),
+        {"entity_id": "SO-1"},
+    ),
+    "StageGraph.next_stage": lambda: (
+        GRAPH.next_stage,
+        ("CREATED",),
+        {"entity_id": "SO-1", "choice": "PLANNED"},
+    ),
+    "StageGraph.previous_stage": lambda: (
+        GRAPH.previous_stage,
+        ("PLANNED",),
+        {"entity_id": "SO-1"},
+    ),
+    "StageGraph.decision": lambda: (GRAPH.decision, ("PLANNED",), {}),
+    "StageGraph.from_dict": lambda: (type(GRAPH).from_dict, (GRAPH.to_dict(),), {}),
+    "StageGraph.to_dict": lambda: (GRAPH.to_dict, (), {}),
+    "StageGraph.to_mermaid": lambda: (GRAPH.to_mermaid, (), {}),
+    "StageRules": lambda: (StageRules, (), {"may_post": True}),
+    "StageRules.allows": lambda: (StageRules().allows, (Action.MODIFY,), {}),
+    # events
+    "DomainEvent": lambda: (
+        servicedomain.DomainEvent,
+        (),
+        {"entity_id": "SO-1", "occurred_at": AT},
+    ),
+    # sla
+    "Allowance": lambda: (Allowance, (), {"days": 1, "hours": 2, "minutes": 3}),
+    "Allowance.parse": lambda: (Allowance.parse, ("PT8H",), {}),
+    "ServiceLevelAgreement": lambda: _new(SLA),
+    "ServiceLevelAgreement.allowance": lambda: (SLA.allowance, (SlaTarget.RESOLUTION,), {}),
+    "ServiceLevelAgreement.from_dict": lambda: (
+        ServiceLevelAgreement.from_dict,
+        (SLA.to_dict(),),
+        {"calendars": {}},
+    ),
+    "ServiceLevelAgreement.to_dict": lambda: (SLA.to_dict, (), {}),
+    "Segment": lambda: _new(MEASUREMENT.timeline[0]),
+    "SlaEntry": lambda: _new(ENTRIES[0]),
+    "SlaEntry.start": lambda: (SlaEntry.start, (AT,), {}),
+    "SlaEntry.stop": lambda: (SlaEntry.stop, (AT,), {"reason": REASON}),
+    "SlaEntry.cancel": lambda: (SlaEntry.cancel, (AT,), {"reason": REASON}),
+    "SlaEntry.stage": lambda: (
+        SlaEntry.stage,
+        (AT, "PLANNED"),
+        {"stops_clock": False, "reason": REASON},
+    ),
+    "SlaMeasurement": lambda: _new(MEASUREMENT),
+    "SlaMeasurement.explain": lambda: (MEASUREMENT.explain, ("Europe/Paris",), {}),
+    "SlaMeasurement.not_measured": lambda: (
+        SlaMeasurement.not_measured,
+        (timedelta(hours=8),),
+        {},
+    ),
+    "SlaParameters": lambda: (SlaParameters, (), {"reason_on_exceeding": True}),
+    "SlaTargets": lambda: (SlaTargets, (), {"resolution": Allowance(hours=8)}),
+    "SlaTargets.get": lambda: (SLA.targets.get, (SlaTarget.RESOLUTION,), {}),
+    "clock_state": lambda: (servicedomain.clock_state, (ENTRIES,), {}),
+    "effective_sla_id": lambda: (
+        servicedomain.effective_sla_id,
+        (),
+        {"agreement_sla_id": "SLA-1", "group_default_sla_id": None, "generated": True},
+    ),
+    "measure": lambda: (measure, (SLA, ENTRIES), {"now": LATER}),
+    "require_reason": lambda: (
+        servicedomain.require_reason,
+        (SlaParameters(), MEASUREMENT),
+        {"action": "stop", "reason": REASON, "entity_id": "SO-1"},
+    ),
+    # agreements
+    "AgreementGroup": lambda: (AgreementGroup, ("G-2", "Other"), {}),
+    "AgreementLine": lambda: _new(AGREEMENT_LINE),
+    "AgreementLine.from_new": lambda: (
+        servicedomain.AgreementLine.from_new,
+        (NEW_AGREEMENT_LINE,),
+        {"number": 2},
+    ),
+    "NewAgreementLine": lambda: _new(NEW_AGREEMENT_LINE),
+    "ServiceAgreement": lambda: _new(AGREEMENT),
+    "ServiceAgreement.create": lambda: (
+        ServiceAgreement.create,
+        (),
+        {
+            "id": "AG-2",
+            "customer_id": "C-100",
+            "group": GROUP,
+            "start_date": date(2026, 1, 1),
+            "at": AT,
+        },
+    ),
+    "ServiceAgreement.line": lambda: (AGREEMENT.line, (1,), {}),
+    "ServiceAgreement.add_line": lambda: (AGREEMENT.add_line, (NEW_AGREEMENT_LINE,), {"at": LATER}),
+    "ServiceAgreement.change_line": lambda: (
+        AGREEMENT.change_line,
+        (1,),
+        {"at": LATER, "description": "Monthly visit"},
+    ),
+    "ServiceAgreement.stop_line": lambda: (AGREEMENT.stop_line, (1,), {"at": LATER}),
+    "ServiceAgreement.restart_line": lambda: (
+        AGREEMENT.stop_line(1, at=LATER)[0].restart_line,
+        (1,),
+        {"at": LATER},
+    ),
+    "ServiceAgreement.suspend": lambda: (AGREEMENT.suspend, (), {"at": LATER}),
+    "ServiceAgreement.resume": lambda: (
+        AGREEMENT.suspend(at=LATER)[0].resume,
+        (),
+        {"at": LATER},
+    ),
+    "ServiceAgreement.relate_object": lambda: (AGREEMENT.relate_object, (OBJECT,), {"at": LATER}),
+    "ServiceAgreement.relate_task": lambda: (AGREEMENT.relate_task, (TASK,), {"at": LATER}),
+    "ServiceAgreement.copy_lines_from": lambda: (
+        AGREEMENT.copy_lines_from,
+        (TEMPLATE,),
+        {"at": LATER, "with_relations": True},
+    ),
+    "ServiceInterval": lambda: (ServiceInterval, (IntervalUnit.WEEK, 2), {}),
+    "ServiceInterval.occurrences": lambda: (
+        ServiceInterval(IntervalUnit.WEEK, 2).occurrences,
+        (date(2026, 1, 5), MARCH),
+        {},
+    ),
+    "ServiceTemplate": lambda: _new(TEMPLATE),
+    "TemplateGroup": lambda: (TemplateGroup, ("TG-2", "Pumps", "TG-1"), {}),
+    "TemplateGroups": lambda: (TemplateGroups, ([TemplateGroup("TG-1")],), {}),
+    "TemplateGroups.group": lambda: (TEMPLATE_GROUPS.group, ("TG-1",), {}),
+    "TemplateGroups.children": lambda: (TEMPLATE_GROUPS.children, ("TG-1",), {}),
+    "TemplateGroups.parent": lambda: (TEMPLATE_GROUPS.parent, ("TG-1",), {}),
+    "TemplateGroups.path_to": lambda: (TEMPLATE_GROUPS.path_to, ("TG-1",), {}),
+    "TemplateGroups.from_dict": lambda: (
+        TemplateGroups.from_dict,
+        (TEMPLATE_GROUPS.to_dict(),),
+        {},
+    ),
+    "TemplateGroups.to_dict": lambda: (TEMPLATE_GROUPS.to_dict, (), {}),
+    "TimeWindow": lambda: (TimeWindow, (WindowKind.DAYS, 1, 1), {}),
+    "TimeWindow.bounds": lambda: (WINDOW.bounds, (DAY,), {}),
+    "TimeWindow.ordinal_bounds": lambda: (WINDOW.ordinal_bounds, (DAY.toordinal(),), {}),
+    "GeneratedOrderKey": lambda: (GeneratedOrderKey, ("AG-1", DAY), {"group_key": None}),
+    "Generation": lambda: _new(GENERATION),
+    "generate_service_orders": lambda: (
+        generate_service_orders,
+        ([AGREEMENT], GRAPH),
+        {"period": MARCH, "types": {TransactionType.HOUR}, "at": AT},
+    ),
+    # orders
+    "AgreementLineRef": lambda: (AgreementLineRef, ("AG-1", 1), {}),
+    "JournalEntry": lambda: _new(JOURNAL_ENTRY),
+    "JournalEntry.for_line": lambda: (
+        JournalEntry.for_line,
+        (ORDER.line(1),),
+        {"order_id": "SO-1", "customer_id": "C-100", "project_id": None, "agreement_id": None},
+    ),
+    "NewLine": lambda: _new(HOUR_LINE),
+    "NewLine.numbered": lambda: (HOUR_LINE.numbered, (3,), {}),
+    "PostingPlan": lambda: _new(PLAN),
+    "PostingPlan.by_type": lambda: (PLAN.by_type, (), {}),
+    "PostingPlan.reason_skipped": lambda: (PLAN.reason_skipped, (2,), {}),
+    "ServiceObject": lambda: (ServiceObject, ("PUMP-2", "Pump"), {"item_id": None}),
+    "ServiceOrderLine": lambda: _new(ORDER.line(1)),
+    "ServiceTask": lambda: (ServiceTask, ("CLEAN", "Cleaning"), {}),
+    "ServiceOrder": lambda: _new(ORDER),
+    "ServiceOrder.create": lambda: (
+        ServiceOrder.create,
+        (GRAPH,),
+        {"id": "SO-2", "customer_id": "C-100", "at": AT},
+    ),
+    "ServiceOrder.line": lambda: (ORDER.line, (1,), {}),
+    "ServiceOrder.decision": lambda: (ORDER.decision, (GRAPH,), {}),
+    "ServiceOrder.add_line": lambda: (ORDER.add_line, (GRAPH, HOUR_LINE), {"at": LATER}),
+    "ServiceOrder.change_line": lambda: (
+        ORDER.change_line,
+        (GRAPH, 1),
+        {"at": LATER, "description": "Inspection"},
+    ),
+    "ServiceOrder.remove_line": lambda: (ORDER.remove_line, (GRAPH, 1), {"at": LATER}),
+    "ItemRequirement": lambda: _new(REQUIREMENT),
+    "ServiceOrder.add_item_requirement": lambda: (
+        ITEM_ORDER.add_item_requirement,
+        (GRAPH, 1, REQUIREMENT),
+        {"at": LATER},
+    ),
+    "ServiceOrder.remove_item_requirement": lambda: (
+        REQUIRED_ORDER.remove_item_requirement,
+        (GRAPH, 1, "IR-1"),
+        {"at": LATER},
+    ),
+    "ServiceOrder.relate_object": lambda: (ORDER.relate_object, (GRAPH, OBJECT), {"at": LATER}),
+    "ServiceOrder.relate_task": lambda: (ORDER.relate_task, (GRAPH, TASK), {"at": LATER}),
+    "ServiceOrder.change_stage": lambda: (
+        ORDER.change_stage,
+        (GRAPH, "PLANNED"),
+        {"at": LATER, "reason": REASON, "note": "planned"},
+    ),
+    "ServiceOrder.cancel": lambda: (ORDER.cancel, (GRAPH,), {"at": LATER, "reason": REASON}),
+    "ServiceOrder.revoke_cancel": lambda: (
+        ORDER.cancel(GRAPH, at=LATER, reason=REASON)[0].revoke_cancel,
+        (GRAPH,),
+        {"at": LATER},
+    ),
+    "ServiceOrder.cancel_line": lambda: (ORDER.cancel_line, (GRAPH, 1), {"at": LATER}),
+    "ServiceOrder.revoke_line_cancel": lambda: (
+        ORDER.cancel_line(GRAPH, 1, at=LATER)[0].revoke_line_cancel,
+        (GRAPH, 1),
+        {"at": LATER},
+    ),
+    "ServiceOrder.delete": lambda: (ORDER.delete, (GRAPH,), {"at": LATER}),
+    "ServiceOrder.sign_off": lambda: (ORDER.sign_off, (), {"at": LATER, "numbers": [1]}),
+    "ServiceOrder.plan_posting": lambda: (
+        _completed_order().plan_posting,
+        (GRAPH,),
+        {"period": MARCH, "types": {TransactionType.HOUR}},
+    ),
+    "ServiceOrder.mark_posted": lambda: (
+        _completed_order().mark_posted,
+        ({1: "TX-1"},),
+        {"at": LATER},
+    ),
+    "ServiceOrder.start_sla": lambda: (SLA_ORDER.start_sla, (), {"at": LATER}),
+    "ServiceOrder.stop_sla": lambda: (
+        SLA_ORDER.start_sla(at=AT)[0].stop_sla,
+        (),
+        {"at": LATER, "reason": REASON},
+    ),
+    "ServiceOrder.cancel_sla": lambda: (
+        SLA_ORDER.start_sla(at=AT)[0].cancel_sla,
+        (),
+        {"at": LATER, "reason": REASON},
+    ),
+    "ServiceOrder.measure_sla": lambda: (
+        SLA_ORDER.start_sla(at=AT)[0].measure_sla,
+        (SLA,),
+        {"now": LATER},
+    ),
+    "move_lines": lambda: (
+        servicedomain.move_lines,
+        (
+            GRAPH,
+            attrs.evolve(ORDER, agreement_id="AG-1"),
+            attrs.evolve(boiler_order("SO-2"), agreement_id="AG-1"),
+        ),
+        {"numbers": [1], "at": LATER},
+    ),
+    "roll_up": lambda: (servicedomain.roll_up, ([servicedomain.LineStatus.CREATED],), {}),
+    # billing
+    "AccrualEntry": lambda: _new(ACCRUAL_ENTRY),
+    "AccrualPeriod": lambda: _new(ACCRUALS[0]),
+    "AccrualPolicy": lambda: _new(POLICY),
+    "BillableTransaction": lambda: _new(TRANSACTION),
+    "BillableTransaction.from_journal": lambda: (
+        BillableTransaction.from_journal,
+        ("TX-1", JOURNAL_ENTRY),
+        {},
+    ),
+    "FeeKey": lambda: (FeeKey, ("S-1", MARCH, FEE.kind), {"revision": 0}),
+    "FeeTransaction": lambda: _new(FEE),
+    "IndexedPrice": lambda: (IndexedPrice, (EUR10, Decimal(105)), {}),
+    "IndexedPrice.index_by_percent": lambda: (IndexedPrice(EUR10).index_by_percent, (3,), {}),
+    "IndexedPrice.index_to": lambda: (IndexedPrice(EUR10).index_to, (103,), {}),
+    "IndexedPrice.base_by_percent": lambda: (IndexedPrice(EUR10).base_by_percent, (3,), {}),
+    "IndexedPrice.base_to": lambda: (IndexedPrice(EUR10).base_to, (Money(11, "EUR"),), {}),
+    "Invoice": lambda: _new(INVOICE),
+    "InvoiceLine": lambda: _new(INVOICE_LINE),
+    "InvoiceLine.for_fee": lambda: (InvoiceLine.for_fee, (FEE,), {}),
+    "InvoiceLine.for_transaction": lambda: (InvoiceLine.for_transaction, (TRANSACTION,), {}),
+    "InvoiceProposal": lambda: _new(PROPOSAL),
+    "InvoiceProposal.post": lambda: (
+        PROPOSAL.post,
+        (),
+        {"invoice_id": "INV-2", "invoice_date": DAY},
+    ),
+    "InvoicedItem": lambda: _new(ITEM),
+    "PriceChange": lambda: (
+        servicedomain.PriceChange,
+        (),
+        {"effective_date": DAY, "base_price": EUR10, "index": Decimal(100)},
+    ),
+    "PriceEntry": lambda: _new(PRICE_ENTRY),
+    "PriceEntry.matches": lambda: (
+        PRICE_ENTRY.matches,
+        (),
+        {"subscription_id": "S-1", "project_id": "P-1", "category_id": "CAT"},
+    ),
+    "PriceTable": lambda: (PriceTable, ((PRICE_ENTRY,),), {}),
+    "PriceTable.find": lambda: (PRICES.find, (), _price_query(on=DAY)),
+    "PriceTable.effective_dates": lambda: (PRICES.effective_dates, (), _price_query()),
+    "PriceTable.price": lambda: (PRICES.price, (), _price_query(on=DAY)),
+    "Subscription": lambda: _new(SUBSCRIPTION),
+    "Subscription.billing_period": lambda: (SUBSCRIPTION.billing_period, (FEE.period,), {}),
+    "Subscription.indexed_price_on": lambda: (SUBSCRIPTION.indexed_price_on, (DAY,), {}),
+    "Subscription.price_on": lambda: (SUBSCRIPTION.price_on, (DAY,), {"prices": PRICES}),
+    "Subscription.change_price": lambda: (
+        SUBSCRIPTION.change_price,
+        (),
+        {"effective": date(2026, 6, 1), "base_price": EUR10, "index": 101},
+    ),
+    "Subscription.index_by_percent": lambda: (
+        SUBSCRIPTION.index_by_percent,
+        (3,),
+        {"effective": date(2026, 6, 1)},
+    ),
+    "Subscription.index_to": lambda: (
+        SUBSCRIPTION.index_to,
+        (103,),
+        {"effective": date(2026, 6, 1)},
+    ),
+    "Subscription.base_by_percent": lambda: (
+        SUBSCRIPTION.base_by_percent,
+        (3,),
+        {"effective": date(2026, 6, 1)},
+    ),
+    "Subscription.base_to": lambda: (
+        SUBSCRIPTION.base_to,
+        (EUR10,),
+        {"effective": date(2026, 6, 1)},
+    ),
+    "Subscription.cancel": lambda: (SUBSCRIPTION.cancel, (), {"on": date(2026, 6, 1)}),
+    "Subscription.deactivate": lambda: (SUBSCRIPTION.deactivate, (), {}),
+    "Subscription.activate": lambda: (SUBSCRIPTION.deactivate().activate, (), {}),
+    "SubscriptionGroup": lambda: _new(SUBSCRIPTION_GROUP),
+    "accrual_periods": lambda: (
+        accrual_periods,
+        (),
+        {
+            "source_id": FEE.id,
+            "amount": FEE.amount,
+            "service_period": FEE.period,
+            "policy": POLICY,
+            "anchor": None,
+        },
+    ),
+    "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
+    "accrued_total": lambda: (servicedomain.accrued_total, (ACCRUED,), {}),
+    "allowed_accrual_periods": lambda: (servicedomain.allowed_accrual_periods, (MONTHLY,), {}),
+    "credit_note": lambda: (
+        servicedomain.credit_note,
+        (),
+        {
+            "credit_note_id": "CN-1",
+            "credit_date": DAY,
+            "invoiced": INVOICED,
+            "select": [FEE.id],
+            "amounts": None,
+        },
+    ),
+    "days_share": lambda: (servicedomain.days_share, (EUR10, 3, 31), {}),
+    "generate_fees": lambda: (
+        generate_fees,
+        (SUBSCRIPTION, (), PRICES),
+        {"as_of": date(2026, 3, 31), "within": None},
+    ),
+    "latest_end": lambda: (servicedomain.latest_end, (FEES,), {}),
+    "new_fees": lambda: (servicedomain.new_fees, (FEES, FEES), {}),
+    "propose_invoices": lambda: (
+        propose_invoices,
+        (),
+        {
+            "due_by": date(2026, 3, 31),
+            "fees": FEES,
+            "transactions": [TRANSACTION],
+            "invoiced": frozenset(),
+            "customer_id": "C-100",
+        },
+    ),
+    "prorate": lambda: (
+        servicedomain.prorate,
+        (EUR10, DateRange(date(2026, 3, 1), date(2026, 3, 11)), MARCH),
+        {},
+    ),
+    "record_document": lambda: (record_document, ({}, INVOICE), {}),
+    "reduce_days": lambda: (
+        servicedomain.reduce_days,
+        (SUBSCRIPTION, FEES),
+        {"charge": FEE, "removed": DateRange(date(2026, 3, 10), date(2026, 3, 12))},
+    ),
+    "reverse_for_credit": lambda: (
+        servicedomain.reverse_for_credit,
+        (ACCRUED,),
+        {
+            "credit_id": "CN-1",
+            "credited": FEE.amount,
+            "invoiced": FEE.amount,
+            "credit_date": date(2026, 4, 2),
+            "mode": ReversalMode.INVOICE_DATE,
+        },
+    ),
+    "reverse_period": lambda: (
+        servicedomain.reverse_period,
+        (ACCRUED, 0),
+        {"on": date(2026, 4, 2)},
+    ),
+    # reports
+    "MarginReport": lambda: _new(MARGIN),
+    "MarginReport.order_totals": lambda: (MARGIN.order_totals, ("SO-1",), {}),
+    "MarginReport.render_text": lambda: (MARGIN.render_text, (), {}),
+    "MarginRow": lambda: _new(MARGIN.rows[0]),
+    "SubscriptionFeeRow": lambda: _new(FEE_ROWS[0]),
+    "SubscriptionTransactionRow": lambda: _new(TRANSACTION_ROWS[0]),
+    "WorkDescription": lambda: _new(work_description(ORDER)),
+    "WorkDescription.render_text": lambda: (work_description(ORDER).render_text, ("UTC",), {}),
+    "WorkDescription.render_html": lambda: (work_description(ORDER).render_html, ("UTC",), {}),
+    "WorkReceipt": lambda: _new(work_receipt(ORDER)),
+    "WorkReceipt.render_text": lambda: (work_receipt(ORDER).render_text, ("UTC",), {}),
+    "WorkReceipt.render_html": lambda: (work_receipt(ORDER).render_html, ("UTC",), {}),
+    "margin_report": lambda: (margin_report, ([ORDER],), {}),
+    "render_subscription_fee_summary_csv": lambda: (
+        servicedomain.render_subscription_fee_summary_csv,
+        (FEE_ROWS,),
+        {},
+    ),
+    "render_subscription_fee_summary_text": lambda: (
+        servicedomain.render_subscription_fee_summary_text,
+        (FEE_ROWS,),
+        {},
+    ),
+    "render_subscription_transactions_csv": lambda: (
+        servicedomain.render_subscription_transactions_csv,
+        (TRANSACTION_ROWS,),
+        {},
+    ),
+    "render_subscription_transactions_text": lambda: (
+        servicedomain.render_subscription_transactions_text,
+        (TRANSACTION_ROWS,),
+        {},
+    ),
+    "subscription_fee_summary": lambda: (subscription_fee_summary, (FEES, INVOICED, ACCRUED), {}),
+    "subscription_fee_totals": lambda: (servicedomain.subscription_fee_totals, (FEE_ROWS,), {}),
+    "subscription_transactions": lambda: (
+        subscription_transactions,
+        (FEES, INVOICED, ACCRUED),
+        {},
+    ),
+    "work_description": lambda: (work_description, (ORDER,), {}),
+    "work_receipt": lambda: (work_receipt, (ORDER,), {}),
+    # services
+    "FeeRunResult": lambda: (services.FeeRunResult, (FEES, ("S-2",)), {}),
+    "PostingResult": lambda: (services.PostingResult, ((("SO-1", 1, "TX-1"),),), {}),
+    "create_service_order": lambda: (
+        services.create_service_order,
+        (_service_uow(), GRAPH, _clock()),
+        {"order_id": "SO-9", "customer_id": "C-100", "description": "Repair"},
+    ),
+    "change_service_order_stage": lambda: (
+        services.change_service_order_stage,
+        (InMemoryServiceUnitOfWork(_order_store()), GRAPH, _clock(), "SO-1", "PLANNED"),
+        {"reason": REASON, "note": ""},
+    ),
+    "sign_off_service_order": lambda: (
+        services.sign_off_service_order,
+        (InMemoryServiceUnitOfWork(_order_store()), _clock(), "SO-1"),
+        {"numbers": [1], "reason": REASON, "slas": {}, "sla_parameters": None},
+    ),
+    "post_service_orders": lambda: (
+        services.post_service_orders,
+        (_service_uow(), GRAPH, _journals(), _clock()),
+        {"order_ids": ["SO-1"], "period": MARCH, "types": set(TransactionType)},
+    ),
+    "generate_orders_from_agreements": lambda: (
+        services.generate_orders_from_agreements,
+        (_service_uow(), GRAPH, _clock()),
+        {"agreement_ids": ["AG-1"], "period": MARCH, "types": {TransactionType.HOUR}},
+    ),
+    "create_subscription": lambda: (
+        services.create_subscription,
+        (InMemoryBillingUnitOfWork(InMemoryStore()), SUBSCRIPTION_GROUP, SUBSCRIPTION),
+        {},
+    ),
+    "generate_subscription_fees": lambda: (
+        services.generate_subscription_fees,
+        (_billing_uow(),),
+        {"as_of": date(2026, 4, 30), "prices": None, "group_id": "M", "subscription_ids": ["S-1"]},
+    ),
+    "invoice_customers": lambda: (
+        services.invoice_customers,
+        (_billing_uow(),),
+        {
+            "due_by": date(2026, 3, 31),
+            "invoice_date": DAY,
+            "groups": {"M": SUBSCRIPTION_GROUP},
+            "transactions": [TRANSACTION],
+            "customer_id": "C-100",
+            "id_prefix": "INV",
+        },
+    ),
+    "accrue_subscription_revenue": lambda: (
+        services.accrue_subscription_revenue,
+        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals")),
+        {"through": date(2026, 4, 1), "posting_date": date(2026, 4, 1)},
+    ),
+    "credit_invoiced": lambda: (
+        services.credit_invoiced,
+        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals")),
+        {
+            "credit_note_id": "CN-1",
+            "credit_date": date(2026, 3, 5),
+            "select": [FEE.id],
+            "groups": {"M": SUBSCRIPTION_GROUP},
+            "amounts": None,
+            "closed": None,
+        },
+    ),
+}
+
+
+def _price_query(**extra: Any) -> dict[str, Any]:
+    return {
+        "subscription_id": "S-1",
+        "project_id": "P-1",
+        "category_id": "CAT",
+        "period": MONTHLY,
+        "currency": "EUR",
+        **extra,
+    }
+
+
+def _order_store() -> InMemoryStore:
+    store = InMemoryStore()
+    store.repository(ServiceOrder).add(ORDER)
+    return store
+
+
+# ------------------------------------------------------------------------ the sweep
+
+
+def _is_swept_class(value: object) -> bool:
+    return (
+        inspect.isclass(value)
+        and not issubclass(value, BaseException)
+        and not issubclass(value, enum.Enum)
+        and not getattr(value, "_is_protocol", False)
+    )
+
+
+def public_callables() -> set[str]:
+    """Every name the sweep must cover: functions, constructors and public methods."""
+    names: set[str] = set()
+    modules = [(servicedomain, servicedomain.__all__), (services, services.__all__)]
+    for module, exported in modules:
+        for name in exported:
+            value = getattr(module, name)
+            if _is_swept_class(value):
+                names.add(name)
+                for member in dir(value):
+                    static = inspect.getattr_static(value, member)
+                    if not member.startswith("_") and (
+                        inspect.isfunction(static) or isinstance(static, classmethod | staticmethod)
+                    ):
+                        names.add(f"{name}.{member}")
+            elif inspect.isfunction(value):
+                names.add(name)
+    return names
+
+
+def test_the_sweep_covers_every_public_callable() -> None:
+    missing = public_callables() - EXAMPLES.keys()
+    stale = EXAMPLES.keys() - public_callables()
+    assert not missing, f"add an example call for: {sorted(missing)}"
+    assert not stale, f"examples for names that are not public: {sorted(stale)}"
+
+
+def _optional(param: inspect.Parameter) -> bool:
+    annotation = param.annotation if isinstance(param.annotation, str) else repr(param.annotation)
+    return param.default is None or "None" in annotation
+
+
+def _arguments(name: str) -> list[tuple[str, str | None, bool]]:
+    """(parameter, key inside ``**kwargs`` or None, may it be None) for each argument."""
+    fn, args, kwargs = EXAMPLES[name]()
+    signature = inspect.signature(fn)
+    bound = signature.bind(*args, **kwargs)
+    swept: list[tuple[str, str | None, bool]] = []
+    for parameter, param in signature.parameters.items():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            swept.extend((parameter, key, False) for key in bound.arguments.get(parameter, {}))
+        else:
+            swept.append((parameter, None, _optional(param)))
+    return swept
+
+
+def call_with(name: str, parameter: str, key: str | None, bad: object) -> Any:
+    """Call a fresh example of ``name`` with one argument replaced by ``bad``."""
+    fn, args, kwargs = EXAMPLES[name]()
+    signature = inspect.signature(fn)
+    arguments = dict(signature.bind(*args, **kwargs).arguments)
+    kind = signature.parameters[parameter].kind
+    if kind is inspect.Parameter.VAR_POSITIONAL:
+        arguments[parameter] = (bad,)
+    elif kind is inspect.Parameter.VAR_KEYWORD:
+        arguments[parameter] = {**arguments[parameter], key: bad}
+    else:
+        arguments[parameter] = bad
+    replaced = inspect.BoundArguments(signature, arguments)
+    result = fn(*replaced.args, **replaced.kwargs)
+    return list(result) if inspect.isgenerator(result) else result
+
+
+# Where a message names an argument by a documented field name other than its own.
+NAMED_AS = {("Allowance.parse", "text"): "allowance"}
+
+
+def sweep(name: str) -> tuple[int, list[str]]:
+    """Run the sweep of one callable: (arguments swept, problems found)."""
+    problems: list[str] = []
+    swept = _arguments(name)
+    for parameter, key, optional in swept:
+        argument = key or parameter
+        for bad in (None, object()):
+            label = f"{name}({argument}={'None' if bad is None else 'object()'})"
+            try:
+                call_with(name, parameter, key, bad)
+            except ServiceDomainError as error:
+                if NAMED_AS.get((name, argument), argument) not in str(error):
+                    problems.append(f"{label}: message does not name it: {error}")
+            except Exception as error:
+                problems.append(f"{label}: bare {type(error).__name__}: {error}")
+            else:
+                if bad is not None or not optional:
+                    problems.append(f"{label}: silently accepted")
+    return len(swept), problems
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_example_is_a_valid_call(name: str) -> None:
+    fn, args, kwargs = EXAMPLES[name]()
+    result = fn(*args, **kwargs)
+    if inspect.isgenerator(result):
+        list(result)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_none_and_a_wrong_type_raise_a_library_error_naming_the_argument(name: str) -> None:
+    _count, problems = sweep(name)
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------ the unusual values
+
+# The largest amount and factor of the supported range, and values far outside it.
+_TOP_AMOUNT = Decimal("999999999999999.99")
+_TOP_FACTOR = Decimal("999999999999999.999999999999")
+_UNUSUAL_DECIMALS = (
+    Decimal("9" * 60),
+    Decimal("-" + "9" * 60),
+    Decimal("1E+999999"),
+    Decimal("1E-999999"),
+    Decimal("0E-999999"),
+    _TOP_FACTOR,
+)
+_UNUSUAL_MONEY = (Money(_TOP_AMOUNT, "EUR"), Money(-_TOP_AMOUNT, "EUR"))
+_UNUSUAL_INSTANTS = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+_UNUSUAL_DATES = (date.min, date.max)
+
+
+def _unusual(example: object) -> tuple[object, ...]:
+    if isinstance(example, Money):
+        return tuple(
+            Money.rounded(m.amount, example.currency, servicedomain.Rounding.DOWN)
+            for m in _UNUSUAL_MONEY
+        )
+    if isinstance(example, Decimal):
+        return _UNUSUAL_DECIMALS
+    if isinstance(example, datetime):
+        return _UNUSUAL_INSTANTS
+    if isinstance(example, date):
+        return _UNUSUAL_DATES
+    return ()
+
+
+def unusual_sweep(name: str) -> tuple[int, list[str]]:
+    """Call ``name`` with extreme amounts, quantities, instants and dates in each argument."""
+    fn, args, kwargs = EXAMPLES[name]()
+    signature = inspect.signature(fn)
+    bound = signature.bind(*args, **kwargs)
+    problems: list[str] = []
+    count = 0
+    for parameter, value in bound.arguments.items():
+        kind = signature.parameters[parameter].kind
+        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        for bad in _unusual(value):
+            count += 1
+            try:
+                call_with(name, parameter, None, bad)
+            except ServiceDomainError:
+                pass
+            except Exception as error:
+                problems.append(
+                    f"{name}({parameter}={bad!r}): bare {type(error).__name__}: {error}"
+                )
+    return count, problems
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_extreme_amounts_quantities_instants_and_dates_raise_only_library_errors(
+    name: str,
+) -> None:
+    _count, problems = unusual_sweep(name)
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------- pinned unusual values (issue 11)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [Decimal("9" * 60), Decimal("9" * 58), Decimal("1E+999999"), Decimal("-1E+15"), 10**15],
+)
+def test_amounts_outside_the_supported_range_are_refused(amount: Decimal | int) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        Money(amount, "EUR")
+    assert caught.value.field == "amount"
+    with pytest.raises(InvalidAmountError):
+        Money.rounded(amount, "EUR")
+
+
+@pytest.mark.parametrize(
+    "factor", [Decimal("9" * 60), Decimal("1E+999999"), Decimal("1E-999999"), Decimal("1E-13")]
+)
+def test_factors_outside_the_supported_range_are_refused(factor: Decimal) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        EUR10 * factor
+    assert caught.value.field == "quantity"
+    with pytest.raises(InvalidAmountError) as caught:
+        EUR10.divide(factor)
+    assert caught.value.field == "divisor"
+
+
+def test_the_largest_amounts_and_factors_multiply_and_add_exactly() -> None:
+    top = Money(_TOP_AMOUNT, "EUR")
+    product = top * _TOP_FACTOR
+    exact = decimal.Context(prec=200).multiply(_TOP_AMOUNT, _TOP_FACTOR)
+    assert product.amount == exact
+    assert Money.total([product, product, -top * _TOP_FACTOR], "EUR") == product
+    wide = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+    assert product.round().amount == wide.quantize(exact, Decimal("0.01"))
+
+
+def test_a_top_of_range_price_reaches_fees_and_the_margin_report_exactly() -> None:
+    price = Money(_TOP_AMOUNT, "EUR")
+    sub = attrs.evolve(SUBSCRIPTION, base_price=price, index=Decimal("999.999999"))
+    fees = generate_fees(sub, as_of=date(2027, 3, 31))
+    assert len(fees) == 13
+    big = line(TransactionType.HOUR, str(10**9 - 1) + ".5", str(_TOP_AMOUNT), str(_TOP_AMOUNT))
+    order = boiler_order("SO-BIG", big, big)
+    report = margin_report([order])
+    wide = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
+    per_line = wide.quantize(
+        wide.multiply(Decimal(10**9) - Decimal("0.5"), _TOP_AMOUNT), EUR10.amount
+    )
+    assert report.totals[0].revenue.amount == 2 * per_line
+
+
+@given(
+    units=st.integers(-(10**17) + 1, 10**17 - 1),
+    factor=st.decimals(
+        min_value=Decimal("-999999999999999.999999999999"),
+        max_value=Decimal("999999999999999.999999999999"),
+        places=12,
+        allow_nan=False,
+        allow_infinity=False,
+    ),
+)
+def test_M5_products_and_sums_within_the_supported_range_are_exact(
+    units: int, factor: Decimal
+) -> None:
+    wide = decimal.Context(prec=200)
+    money = Money.from_minor_units(units, "EUR")
+    product = money * factor
+    assert product.amount == wide.multiply(money.amount, factor)
+    twice = Money.total([product, product], "EUR")
+    assert twice.amount == wide.multiply(wide.multiply(money.amount, factor), 2)
+
+
+def test_M1_allocation_refuses_a_weight_beyond_12_decimals_and_ignores_trailing_zeros() -> None:
+    with pytest.raises(InvalidRatiosError) as caught:
+        servicedomain.allocate(EUR10, [1, Decimal("1E-999999")])
+    assert caught.value.field == "weights[1]"
+    many = [Decimal("0E-999999")] * 100 + [Decimal("1.000000000000000000000000")]
+    parts = servicedomain.allocate(EUR10, many)
+    assert parts[-1] == EUR10
+    assert Money.total(parts, "EUR") == EUR10
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u0661\u0662\u0663", "\uff11\uff12.\uff15\uff10", "\u0663.\u0660\u0660", "12.5\uff10"],
+)
+def test_money_of_refuses_digits_that_are_not_ascii(text: str) -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        Money.of(text, "EUR")
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda m: m // 2,
+        lambda m: m % 2,
+        lambda m: divmod(m, 2),
+        lambda m: 2 / m,
+        lambda m: 2 // m,
+        lambda m: m**2,
+    ],
+)
+def test_floor_division_modulo_and_powers_of_money_are_refused(
+    operation: Callable[[Money], object],
+) -> None:
+    with pytest.raises(InvalidOperationError):
+        operation(EUR10)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime.min.replace(tzinfo=UTC),
+        datetime.max.replace(tzinfo=UTC),
+        datetime(9999, 1, 1, tzinfo=UTC),
+        datetime(1, 12, 31, 23, tzinfo=UTC),
+        datetime(9998, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))),
+    ],
+)
+def test_instants_outside_the_supported_range_are_refused_everywhere(instant: datetime) -> None:
+    for call in (
+        lambda: servicedomain.require_instant(instant, "at"),
+        lambda: servicedomain.local_date(instant, "Pacific/Kiritimati"),
+        lambda: servicedomain.local_datetime(instant, "America/Adak"),
+        lambda: measure(SLA, [SlaEntry.start(AT)], now=instant),
+        lambda: SlaEntry.start(instant),
+        lambda: CALENDAR.is_working(instant),
+        lambda: ORDER.change_stage(GRAPH, "PLANNED", at=instant),
+    ):
+        with pytest.raises(InvalidInputError):
+            call()
+
+
+def test_the_first_and_last_supported_instants_measure_without_overflow() -> None:
+    last = instants.END_INSTANT - timedelta(microseconds=1)
+    first = instants.FIRST_INSTANT
+    assert servicedomain.local_date(last, "Pacific/Kiritimati") == date(9800, 1, 1)
+    assert servicedomain.local_date(first, "Pacific/Niue") == date(1, 12, 31)
+    longest = Allowance(minutes=52_704_000)  # the longest allowance an SLA takes
+    sla = ServiceLevelAgreement(id="SLA-L", targets=SlaTargets(resolution=longest))
+    near_end = last - timedelta(hours=1)
+    measured = measure(sla, [SlaEntry.start(near_end)], now=last)
+    assert measured.elapsed == timedelta(hours=1)
+    assert measured.deadline == near_end + timedelta(minutes=52_704_000)
+
+
+@pytest.mark.parametrize(
+    "name", ["Europe", "America/", "", "x" * 5000, "Europe/Paris\x00", "../UTC"]
+)
+def test_zone_names_that_are_no_zone_raise_invalid_timezone(name: str) -> None:
+    with pytest.raises(InvalidTimezoneError) as caught:
+        servicedomain.named_zone(name)
+    assert caught.value.field == "zone"
+
+
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("post_service_orders", "order_ids"),
+        ("generate_orders_from_agreements", "agreement_ids"),
+        ("credit_invoiced", "select"),
+        ("generate_subscription_fees", "subscription_ids"),
+        ("post_service_orders", "types"),
+        ("invoice_customers", "transactions"),
+        ("propose_invoices", "fees"),
+        ("new_fees", "stored"),
+        ("latest_end", "fees"),
+        ("roll_up", "statuses"),
+        ("clock_state", "entries"),
+        ("margin_report", "orders"),
+    ],
+)
+def test_a_single_string_where_a_collection_is_expected_is_refused(
+    name: str, argument: str
+) -> None:
+    with pytest.raises(TypeMismatchError) as caught:
+        call_with(name, argument, None, "SO-1")
+    assert caught.value.field == argument
+
+
+_BAD_IDS = ["", "   ", "SO\x001", "SO-1\n", "\t", "x" * 256]
+
+
+@pytest.mark.parametrize("bad", _BAD_IDS)
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("ServiceOrder.create", "id"),
+        ("ServiceOrder.create", "customer_id"),
+        ("AgreementGroup", "id"),
+        ("Subscription", "id"),
+        ("Subscription", "customer_id"),
+        ("ReasonCode", "code"),
+        ("InvoiceProposal.post", "invoice_id"),
+        ("invoice_customers", "id_prefix"),
+        ("create_service_order", "order_id"),
+    ],
+)
+def test_blank_ids_ids_with_control_characters_and_overlong_ids_are_refused(
+    name: str, argument: str, bad: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        call_with(name, argument, None, bad)
+    assert argument in str(caught.value)
+
+
+@pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None])
+def test_an_invoice_version_is_an_int_of_at_least_1(version: object) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        attrs.evolve(INVOICE, version=version)  # type: ignore[arg-type]
+    assert caught.value.field == "version"
+
+
+@pytest.mark.parametrize("quantity", [Decimal("1E+50"), Decimal(10**15), 10**20])
+def test_line_quantities_outside_the_supported_range_are_refused(quantity: Decimal | int) -> None:
+    with pytest.raises(InvalidQuantityError) as caught:
+        attrs.evolve(HOUR_LINE, quantity=quantity)
+    assert caught.value.field == "quantity"
+
+
+@pytest.mark.parametrize("value", [Decimal("1E+50"), Decimal("1E-50"), Decimal("1E+999999")])
+def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_given(
+    value: Decimal,
+) -> None:
+    effective = date(2026, 6, 1)
+    with pytest.raises(InvalidAmountError) as caught:
+        SUBSCRIPTION.index_to(value, effective=effective)
+    assert caught.value.field == "value"
+    with pytest.raises(InvalidAmountError) as caught:
+        SUBSCRIPTION.index_by_percent(value, effective=effective)
+    assert caught.value.field == "pct"
+
+
+# ------------------------------------------------------- the sweep sweeps
+
+
+def test_a_new_public_name_without_an_example_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def brand_new(day: date) -> date:
+        return day
+
+    monkeypatch.setattr(servicedomain, "brand_new", brand_new, raising=False)
+    monkeypatch.setattr(servicedomain, "__all__", [*servicedomain.__all__, "brand_new"])
+    assert public_callables() - EXAMPLES.keys() == {"brand_new"}
+
+
+def test_the_sweep_reports_bare_errors_silent_acceptance_and_unnamed_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def careless(amount: int, note: str = "") -> str:
+        if note is None:
+            raise InvalidInputError("text", note, "no name of the argument")
+        return str(amount + 1)
+
+    monkeypatch.setitem(EXAMPLES, "careless", lambda: (careless, (1,), {}))
+    count, problems = sweep("careless")
+    assert count == 2
+    operand = "bare TypeError: unsupported operand type(s) for +:"
+    assert problems == [
+        f"careless(amount=None): {operand} 'NoneType' and 'int'",
+        f"careless(amount=object()): {operand} 'object' and 'int'",
+        "careless(note=None): message does not name it: text=None: no name of the argument",
+        "careless(note=object()): silently accepted",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("latest_end", "fees"),
+        ("new_fees", "stored"),
+        ("new_fees", "given"),
+        ("propose_invoices", "fees"),
+        ("propose_invoices", "transactions"),
+        ("roll_up", "statuses"),
+        ("clock_state", "entries"),
+        ("margin_report", "orders"),
+        ("Money.total", "items"),
+        ("WorkingCalendar.deadlines", "starts"),
+        ("subscription_fee_summary", "accruals"),
+        ("render_subscription_fee_summary_csv", "rows"),
+        ("post_service_orders", "order_ids"),
+        ("credit_invoiced", "select"),
+    ],
+)
+def test_a_wrong_item_in_a_collection_is_named_by_its_position(name: str, argument: str) -> None:
+    with pytest.raises(ServiceDomainError) as caught:
+        call_with(name, argument, None, [object()])
+    assert f"{argument}[0]" in str(caught.value)
