@@ -30,7 +30,6 @@ The rules:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -52,6 +51,7 @@ from servicedomain._checks import (
     v_tuple_of,
     v_version,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
@@ -87,14 +87,14 @@ __all__ = [
 ]
 
 
-class SourceKind(enum.Enum):
+class SourceKind(StrictEnum):
     """What an invoice line bills: a subscription fee or a posted order transaction."""
 
     FEE = "fee"
     ORDER_TRANSACTION = "order_transaction"
 
 
-class DocumentKind(enum.Enum):
+class DocumentKind(StrictEnum):
     """An invoice, or a credit note (AX invoicing method *Credit notes*)."""
 
     INVOICE = "invoice"

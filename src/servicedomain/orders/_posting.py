@@ -20,6 +20,7 @@ from servicedomain._checks import (
     v_optional_id,
     v_str,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
@@ -35,7 +36,7 @@ from servicedomain.orders._lines import (
 from servicedomain.periods import DateRange
 
 
-class SkipReason(enum.StrEnum):
+class SkipReason(StrictEnum, enum.StrEnum):
     """Why a posting run leaves a line out (a ``str``, so it compares to plain text)."""
 
     ALREADY_POSTED = "already posted"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -15,6 +14,7 @@ import pendulum
 
 from servicedomain._checks import require_id as shared_require_id
 from servicedomain._checks import require_mapping
+from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMismatchError
 
@@ -69,7 +69,7 @@ def require_bool(value: object, field: str) -> bool:
 # ------------------------------------------------------------------------------ enums
 
 
-class MeasurementMode(enum.Enum):
+class MeasurementMode(StrictEnum):
     """How the SLA clock turns running time into counted time.
 
     * ``BUSINESS_TIME`` (the default): only working time on the SLA's calendar counts.
@@ -88,7 +88,7 @@ class MeasurementMode(enum.Enum):
     DELAYED_START = "delayed_start"
 
 
-class Priority(enum.Enum):
+class Priority(StrictEnum):
     """The priority of a service order (AX High, Normal, Low).
 
     It picks the SLA's per-priority targets and ranks the order on the dispatch board.
@@ -101,7 +101,7 @@ class Priority(enum.Enum):
     LOW = "low"
 
 
-class SlaTarget(enum.Enum):
+class SlaTarget(StrictEnum):
     """Which target an SLA measurement is held against: first response or resolution."""
 
     RESPONSE = "response"
