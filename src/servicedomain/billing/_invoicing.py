@@ -67,7 +67,7 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
-from servicedomain.money import Currency, Money
+from servicedomain.money import Currency, Money, check_factor
 from servicedomain.periods import DateRange
 
 if TYPE_CHECKING:
@@ -102,8 +102,10 @@ class DocumentKind(StrictEnum):
 
 
 def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite Decimal within the supported range of quantities (``money.check_factor``)."""
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
         raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
+    check_factor(value, attribute.name, InvalidQuantityError)
 
 
 def _check_charge(quantity: Decimal, price: Money, amount: Money, price_field: str) -> None:
@@ -145,7 +147,8 @@ class BillableTransaction:
 
     Raises:
         CurrencyMismatchError: (field ``sales_price``) not in the amount's currency.
-        InvalidQuantityError: (field ``quantity``) a negative quantity.
+        InvalidQuantityError: (field ``quantity``) a negative quantity, or one outside
+            the supported range (below 10^15, at most 12 decimals).
         InvalidPriceError: (field ``sales_price``) a negative price.
         InvalidAmountError: (field ``amount``) negative, or above quantity x price.
     """
@@ -212,7 +215,8 @@ class InvoiceLine:
 
     Raises:
         CurrencyMismatchError: (field ``unit_price``) not in the amount's currency.
-        InvalidQuantityError: (field ``quantity``) negative on a charge line.
+        InvalidQuantityError: (field ``quantity``) negative on a charge line, or outside
+            the supported range (below 10^15, at most 12 decimals).
         InvalidPriceError: (field ``unit_price``) negative on a charge line.
         InvalidAmountError: (field ``amount``) above unit price x quantity, or of the
             wrong sign.
