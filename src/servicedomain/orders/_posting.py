@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from servicedomain._checks import (
+    check_quantity,
     require_enum,
     require_instance,
     require_int,
@@ -31,7 +32,6 @@ from servicedomain.orders._lines import (
     _v_price,
     _v_sales_price,
     _v_transaction_type,
-    check_quantity,
 )
 from servicedomain.periods import DateRange
 
