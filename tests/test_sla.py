@@ -157,7 +157,7 @@ def test_a_day_of_allowance_is_24_hours_of_measured_time() -> None:
 def test_allowance_refuses_bad_text(text: str) -> None:
     with pytest.raises(InvalidDurationError) as caught:
         Allowance.parse(text)
-    assert_bad_input(caught.value, InvalidDurationError, "allowance")
+    assert_bad_input(caught.value, InvalidDurationError, "text")  # its own argument
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_allowance_refuses_bad_components(
 def test_allowance_parse_refuses_a_non_string() -> None:
     with pytest.raises(TypeMismatchError) as caught:
         Allowance.parse(8)  # type: ignore[arg-type]
-    assert_bad_input(caught.value, TypeMismatchError, "allowance")
+    assert_bad_input(caught.value, TypeMismatchError, "text")
 
 
 # ------------------------------------------------------------------ the SLA definition

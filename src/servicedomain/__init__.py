@@ -111,6 +111,7 @@ from servicedomain.errors import (
     TransitionNotAllowedError,
     TypeMismatchError,
     UnknownCurrencyError,
+    UnknownEnumValueError,
     UnknownLineError,
     UnknownStageError,
 )
@@ -408,6 +409,7 @@ __all__ = [
     "TypeMismatchError",
     "UnitOfWork",
     "UnknownCurrencyError",
+    "UnknownEnumValueError",
     "UnknownLineError",
     "UnknownStageError",
     "WindowKind",

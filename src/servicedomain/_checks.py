@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
-from servicedomain.errors import InvalidInputError, RuleViolationError, TypeMismatchError
+from servicedomain.errors import (
+    InvalidInputError,
+    InvalidPriceError,
+    InvalidQuantityError,
+    RuleViolationError,
+    TypeMismatchError,
+)
 from servicedomain.instants import require_date, require_instant
+from servicedomain.money import Money, check_factor
 
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 
@@ -329,3 +338,68 @@ def merge_related(
                 f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
             )
     return tuple(merged)
+
+
+# ------------------------------------------------------------- line quantities and prices
+# Shared by service order lines (orders) and agreement lines (agreements).
+
+QUANTITY_PLACES: Final = 6
+"""A quantity has at most this many decimals (0.000001 h is far below any real use)."""
+
+_QUANTITY_QUANTUM: Final = Decimal(1).scaleb(-QUANTITY_PLACES)
+_WIDE: Final = decimal.Context(prec=60, Emin=-999_999, Emax=999_999)
+
+
+def check_quantity(value: object, field: str = "quantity") -> Decimal:
+    """``value`` as an exact, finite, non-negative Decimal with at most 6 decimals.
+
+    A charge line never has a negative quantity: a credit is a line of its own kind.
+
+    Raises:
+        InvalidQuantityError: a float, bool, string, NaN, infinity, a negative value,
+            or more than 6 decimals.
+    """
+    if isinstance(value, bool):
+        raise InvalidQuantityError(field, value, "a bool is not a quantity")
+    if isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, float):
+        raise InvalidQuantityError(
+            field, value, "a float is not an exact quantity; pass a Decimal or an int"
+        )
+    elif not isinstance(value, Decimal):
+        raise InvalidQuantityError(
+            field, value, f"expected a Decimal or an int, got {type(value).__name__}"
+        )
+    if not value.is_finite():
+        raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
+    if value < 0:
+        raise InvalidQuantityError(field, value, "a quantity is >= 0")
+    check_factor(value, field, InvalidQuantityError)  # the supported range (money.py)
+    try:
+        exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
+    except decimal.InvalidOperation:
+        raise InvalidQuantityError(field, value, "the quantity is too large") from None
+    if not exact:
+        raise InvalidQuantityError(
+            field, value, f"a quantity has at most {QUANTITY_PLACES} decimals"
+        )
+    return value
+
+
+def check_price(value: object, field: str) -> Money:
+    """``value`` if it is a non-negative Money rounded to its currency's minor units.
+
+    Raises:
+        TypeMismatchError: not a :class:`~servicedomain.money.Money`.
+        InvalidPriceError: negative, or not rounded to minor units.
+    """
+    if not isinstance(value, Money):
+        raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
+    if value.amount < 0:
+        raise InvalidPriceError(field, value, "a price is >= 0")
+    if not value.is_rounded:
+        raise InvalidPriceError(
+            field, value, "a price is a whole number of minor units; round() it first"
+        )
+    return value

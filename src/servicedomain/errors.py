@@ -65,6 +65,7 @@ __all__ = [
     "ServiceDomainError",
     "TypeMismatchError",
     "UnknownCurrencyError",
+    "UnknownEnumValueError",
 ]
 
 
@@ -205,6 +206,29 @@ class InvalidStageGraphError(InvalidInputError):
 
     Also raised for a dict that does not describe a graph.
     """
+
+
+class UnknownEnumValueError(InvalidInputError):
+    """A value is none of an enumeration's values: ``Priority("High")``.
+
+    Every public enum of the library raises it from its constructor (it is also a
+    :class:`ValueError`, as the standard ``enum`` lookup raises).
+
+    Attributes:
+        enum: the enumeration; ``field`` is its name.
+        valid: the values it accepts, in definition order.
+    """
+
+    def __init__(self, enum: type[Any], value: object) -> None:
+        self.enum = enum
+        self.valid = tuple(member.value for member in enum)
+        known = ", ".join(repr(item) for item in self.valid)
+        super().__init__(
+            enum.__name__, value, f"not a {enum.__name__} value; the valid values are {known}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.enum, self.value))
 
 
 class UnknownStageError(InvalidInputError):

@@ -34,13 +34,13 @@ datetime.date(2024, 3, 31)
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pendulum.parsing import parse_iso8601
 
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     AmbiguousLocalTimeError,
     InvalidInputError,
@@ -80,7 +80,7 @@ def require_field_name(field: object) -> str:
     return field
 
 
-class LocalTimePolicy(enum.Enum):
+class LocalTimePolicy(StrictEnum):
     """How a local wall time that is not exactly one instant is resolved.
 
     A wall time is read with the UTC offset in force before the transition and with the

@@ -40,7 +40,6 @@ Money('28.31', 'EUR')
 from __future__ import annotations
 
 import decimal
-import enum
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -48,6 +47,7 @@ from typing import Final, cast
 
 import attrs
 
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
@@ -97,7 +97,7 @@ _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _MAX_MINOR_UNITS = 18
 
 
-class Rounding(enum.Enum):
+class Rounding(StrictEnum):
     """How an amount is rounded to the currency's minor units.
 
     ``HALF_UP`` rounds a half away from zero (1.005 -> 1.01, -1.005 -> -1.01): the ERP

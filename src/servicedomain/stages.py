@@ -22,7 +22,6 @@ The rules (AX ``SMAStageTable``, ``SMAReasonTable``, ``SMAServiceOrderReason``):
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar, cast
@@ -30,6 +29,7 @@ from typing import Any, Final, TypeVar, cast
 import attrs
 
 from servicedomain._checks import require_id
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     InvalidInputError,
     InvalidStageGraphError,
@@ -95,7 +95,7 @@ def _check_stage_id(value: object, field: str) -> str:
     return cast("str", value)
 
 
-class Action(enum.Enum):
+class Action(StrictEnum):
     """What a user does to an entity, which its stage may allow or refuse."""
 
     MODIFY = "modify"
@@ -185,7 +185,7 @@ class Stage:
     )
 
 
-class TransitionKind(enum.Enum):
+class TransitionKind(StrictEnum):
     """The two declared transitions: to a child (*next*) or to the parent (*previous*)."""
 
     NEXT = "next"
@@ -652,7 +652,7 @@ class ReasonCode:
     )
 
 
-class ReasonType(enum.Enum):
+class ReasonType(StrictEnum):
     """The kind of a reason log entry (AX ``SMAReasonType``).
 
     ``STAGE_CHANGE``: the stage changed; ``CLOSE``: SLA time recording stopped;

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import bisect
 import builtins
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from servicedomain._checks import require_id, require_ids, require_optional_id
 from servicedomain.adapters.memory import (
     _MISSING,
     InMemoryRepository,
@@ -43,7 +44,8 @@ from servicedomain.adapters.memory import (
     _Step,
     _UndoLog,
 )
-from servicedomain.errors import AlreadyExistsError, NotFoundError, TypeMismatchError
+from servicedomain.errors import AlreadyExistsError, NotFoundError
+from servicedomain.instants import require_date
 from servicedomain.ports import EventPublisher
 
 if TYPE_CHECKING:
@@ -347,8 +349,7 @@ class InMemoryFeeRepository:
 
     def for_subscription(self, subscription_id: str) -> builtins.list[FeeTransaction]:
         """Every fee of the subscription (committed and staged), in (start, kind) order."""
-        if not isinstance(subscription_id, str):
-            raise TypeMismatchError("subscription_id", subscription_id, "an id is a str")
+        require_id(subscription_id, "subscription_id")
         uow = self._uow
         with uow._store._lock:
             committed = uow._tables.fees_by_subscription.get(subscription_id)
@@ -391,6 +392,8 @@ class InMemoryFeeRepository:
 
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
         """The fees due by ``due_by`` on no invoice (committed or staged), in due-date order."""
+        require_date(due_by, "due_by")
+        require_optional_id(customer_id, "customer_id")
         uow = self._uow
         tables = uow._tables
         found: dict[str, FeeTransaction] = {}
@@ -422,6 +425,7 @@ class InMemoryInvoiceRepository:
 
     def get(self, invoice_id: str) -> Invoice:
         """The document with this id (staged or committed)."""
+        require_id(invoice_id, "invoice_id")
         uow = self._uow
         found = uow._staged_documents.get(invoice_id) or uow._tables.documents.get(invoice_id)
         if found is None:
@@ -444,10 +448,15 @@ class InMemoryInvoiceRepository:
         uow._staged_items.update(changed)
 
     def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
-        """The invoiced items of those sources that are invoiced."""
+        """The invoiced items of those sources that are invoiced.
+
+        ``source_ids`` is any iterable of ids (a mapping by source id gives its keys, as
+        iterating it does), never one id read as its characters.
+        """
         uow = self._uow
         found: dict[str, InvoicedItem] = {}
-        for source_id in source_ids:
+        ids = tuple(source_ids) if isinstance(source_ids, Mapping) else source_ids
+        for source_id in require_ids(ids, "source_ids"):
             item = uow._staged_items.get(source_id) or uow._tables.items.get(source_id)
             if item is not None:
                 found[source_id] = item
@@ -455,6 +464,7 @@ class InMemoryInvoiceRepository:
 
     def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
         """Every document (of one customer), in id order."""
+        require_optional_id(customer_id, "customer_id")
         uow = self._uow
         tables = uow._tables
         if customer_id is None:
@@ -479,6 +489,7 @@ class InMemoryAccrualRepository:
 
     def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
         """The periods of one fee, in number order."""
+        require_id(source_id, "source_id")
         uow = self._uow
         with uow._store._lock:
             committed = uow._tables.accruals_by_source.get(source_id)
@@ -501,6 +512,7 @@ class InMemoryAccrualRepository:
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
         """Periods not yet posted whose end is on or before ``through``, in key order."""
+        require_date(through, "through")
         uow = self._uow
         staged = uow._staged_accruals
         with uow._store._lock:

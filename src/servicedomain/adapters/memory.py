@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 import attrs
 
+from servicedomain._checks import require_id
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
@@ -74,11 +75,6 @@ __all__ = [
 
 EntityT = TypeVar("EntityT", bound=Entity)
 KeyedT = TypeVar("KeyedT", bound=KeyedEntry)
-
-
-def _check_id(field: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise TypeMismatchError(field, value, "an entity id is a str")
 
 
 def _check_version(field: str, value: object) -> None:
@@ -524,9 +520,11 @@ class InMemoryRepository(Generic[EntityT]):
 
         Raises:
             NotFoundError: no entity with this id.
+            InvalidInputError: ``entity_id`` is not an id (blank, control characters,
+                over 255 characters).
             TypeMismatchError: ``entity_id`` is not a str.
         """
-        _check_id("entity_id", entity_id)
+        require_id(entity_id, "entity_id")
         found = self._session()._get(self._entity_type, entity_id)
         if found is None:
             raise NotFoundError(self._entity_type.__name__, entity_id)
@@ -537,6 +535,8 @@ class InMemoryRepository(Generic[EntityT]):
 
         Raises:
             AlreadyExistsError: an entity with this id exists.
+            InvalidInputError: the entity's id is not an id (blank, control characters,
+                over 255 characters).
             TypeMismatchError: ``entity`` is not of this repository's type, or its id is
                 not a str, or its version not an int.
         """
@@ -561,9 +561,10 @@ class InMemoryRepository(Generic[EntityT]):
         Raises:
             ConcurrencyConflictError: the stored version is not ``expected_version``.
             NotFoundError: no entity with this id.
+            InvalidInputError: ``entity_id`` is not an id (blank, control characters, ...).
             TypeMismatchError: ``entity_id`` is not a str or ``expected_version`` not an int.
         """
-        _check_id("entity_id", entity_id)
+        require_id(entity_id, "entity_id")
         _check_version("expected_version", expected_version)
         session = self._session()
         current = session._get(self._entity_type, entity_id)
@@ -581,11 +582,11 @@ class InMemoryRepository(Generic[EntityT]):
         """Entities in id order: those with an id after ``after_id``, at most ``limit``.
 
         Raises:
-            InvalidInputError: ``limit`` is below 1.
+            InvalidInputError: ``limit`` is below 1, or ``after_id`` is not an id.
             TypeMismatchError: ``limit`` is not an int or ``after_id`` not a str.
         """
         if after_id is not None:
-            _check_id("after_id", after_id)
+            require_id(after_id, "after_id")
         if limit is not None:
             _check_limit(limit)
         rows = self._session()._rows(self._entity_type)
@@ -604,7 +605,7 @@ class InMemoryRepository(Generic[EntityT]):
             raise TypeMismatchError(
                 "entity", entity, f"this repository holds {self._entity_type.__name__} values"
             )
-        _check_id("id", entity.id)
+        require_id(entity.id, "id")
         _check_version("version", entity.version)
         if expected_version is not None and entity.version <= expected_version:
             raise InvalidInputError(
@@ -645,9 +646,7 @@ class InMemoryJournal(Generic[KeyedT]):
     """
 
     def __init__(self, prefix: str) -> None:
-        if not isinstance(cast("object", prefix), str) or not prefix:
-            raise TypeMismatchError("prefix", prefix, "a journal prefix is a non-empty str")
-        self._prefix = prefix
+        self._prefix = require_id(prefix, "prefix")
         self._lock = threading.Lock()
         self._by_key: dict[Hashable, tuple[str, KeyedT]] = {}
 
@@ -824,9 +823,10 @@ class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
         """Every order of ``agreement_id``, in id order.
 
         Raises:
+            InvalidInputError: ``agreement_id`` is not an id (blank, control characters, ...).
             TypeMismatchError: ``agreement_id`` is not a str.
         """
-        _check_id("agreement_id", agreement_id)
+        require_id(agreement_id, "agreement_id")
         rows = self._session()._rows(self._entity_type)
         return [
             cast("ServiceOrder", rows[key])

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, Unpack
 import attrs
 
 from servicedomain._checks import (
+    check_price,
     merge_related,
     require_enum,
     require_instance,
@@ -53,7 +54,7 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Currency, Money
-from servicedomain.orders._lines import ServiceObject, ServiceTask, check_price
+from servicedomain.orders import ServiceObject, ServiceTask
 from servicedomain.periods import DateRange
 
 Events = tuple[DomainEvent, ...]

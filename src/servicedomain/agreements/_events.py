@@ -6,7 +6,7 @@ import attrs
 
 from servicedomain.agreements._lines import AgreementLine
 from servicedomain.events import DomainEvent
-from servicedomain.orders._lines import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceObject, ServiceTask
 
 
 @attrs.frozen(kw_only=True)

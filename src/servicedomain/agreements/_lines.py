@@ -9,6 +9,8 @@ from typing import Any, Final, TypedDict
 import attrs
 
 from servicedomain._checks import (
+    check_price,
+    check_quantity,
     first_duplicate,
     require_enum,
     require_instance,
@@ -28,13 +30,7 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date, require_field_name
 from servicedomain.money import Money
-from servicedomain.orders._lines import (
-    ServiceObject,
-    ServiceTask,
-    TransactionType,
-    check_price,
-    check_quantity,
-)
+from servicedomain.orders import ServiceObject, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
 
 _ONE_DAY: Final = timedelta(days=1)

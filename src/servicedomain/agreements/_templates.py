@@ -10,7 +10,7 @@ import attrs
 from servicedomain._checks import require_tuple_of, v_id, v_optional_id, v_str
 from servicedomain.agreements._lines import AgreementLine, check_line_set
 from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.orders._lines import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceObject, ServiceTask
 
 _GROUP_KEYS = ("id", "description", "parent")
 

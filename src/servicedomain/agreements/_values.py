@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from calendar import monthrange
 from datetime import date
 from typing import Any, Final
@@ -10,6 +9,7 @@ from typing import Any, Final
 import attrs
 
 from servicedomain._checks import require_enum, require_int, v_id, v_optional_id, v_str
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     InvalidInputError,
     InvalidPeriodError,
@@ -26,7 +26,7 @@ END_ORDINAL: Final = date.max.toordinal() + 1
 """One past the ordinal of the last day of the calendar: an open end, half-open."""
 
 
-class GroupBy(enum.Enum):
+class GroupBy(StrictEnum):
     """How generation combines agreement lines into orders (AX *Combine service orders*).
 
     Lines on the same service date share one order when they have the same key: the
@@ -41,7 +41,7 @@ class GroupBy(enum.Enum):
     SERVICE_OBJECT = "service_object"
 
 
-class IntervalUnit(enum.Enum):
+class IntervalUnit(StrictEnum):
     """The unit of a :class:`ServiceInterval` (AX interval *Range*)."""
 
     DAY = "day"
@@ -177,7 +177,7 @@ def occurrence_ordinals(
     return found
 
 
-class WindowKind(enum.Enum):
+class WindowKind(StrictEnum):
     """How far a generated line may move from its calculated date (AX *Group within period*).
 
     ``WEEK``: any day of the same ISO week (Monday to Sunday). ``MONTH``: any day of the

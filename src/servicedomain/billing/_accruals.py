@@ -15,7 +15,6 @@ of the posted, unreversed periods.
 
 from __future__ import annotations
 
-import enum
 import functools
 import itertools
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from servicedomain._checks import (
     v_optional_date,
     v_str,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import require_money, v_count, v_enum, v_money
 from servicedomain.errors import (
     BillingRuleError,
@@ -75,7 +75,7 @@ ACCRUED_REVENUE_ACCOUNT: Final = "Accrued revenue - subscription"
 _ACCRUAL_CODES: Final = (YEARLY, QUARTERLY, MONTHLY, DAILY)
 
 
-class AccrualMethod(enum.Enum):
+class AccrualMethod(StrictEnum):
     """How a fee is divided: ``EQUAL`` by the number of periods, ``PER_DAY`` by days.
 
     ``PER_DAY`` is AX *Calculate accrued revenue per day*: fee / total days x the days.
@@ -85,14 +85,14 @@ class AccrualMethod(enum.Enum):
     PER_DAY = "per_day"
 
 
-class RoundingPeriod(enum.Enum):
+class RoundingPeriod(StrictEnum):
     """Which period takes the rounding difference (AX *Rounding-off period*)."""
 
     FIRST = "first"
     LAST = "last"
 
 
-class ReversalMode(enum.Enum):
+class ReversalMode(StrictEnum):
     """How accruals are reversed when a fee is credited (AX ``SMAReverseAccruedOnCredit``).
 
     ``MANUAL`` (0): by hand, before the credit note. ``INVOICE_DATE`` (1): on the credit
@@ -105,7 +105,7 @@ class ReversalMode(enum.Enum):
     ORIGINAL_POSTING_DATE = "original_posting_date"
 
 
-class AccrualEntryKind(enum.Enum):
+class AccrualEntryKind(StrictEnum):
     """An accrual (Dr WIP, Cr accrued revenue) or its reversal (the accounts swapped)."""
 
     ACCRUE = "accrue"

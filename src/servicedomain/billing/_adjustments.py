@@ -29,7 +29,6 @@ cancellation at most what the cancellation left (:func:`open_units`).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -37,6 +36,7 @@ from decimal import Decimal
 import attrs
 
 from servicedomain import _trusted
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.billing._proration import prorate_units
 from servicedomain.money import Money
@@ -58,7 +58,7 @@ __all__ = [
 _build_fee = _trusted._builder(FeeTransaction)
 
 
-class DayState(enum.Enum):
+class DayState(StrictEnum):
     """What happened to a day of a charge."""
 
     BILLED = "billed"

@@ -20,7 +20,6 @@ fee given again with the same key is a no-op when it is equal, an
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Iterable
 from datetime import date
@@ -37,6 +36,7 @@ from servicedomain._checks import (
     require_iterable,
     v_id,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import (
     v_count,
     v_date,
@@ -59,7 +59,7 @@ from servicedomain.periods import DateRange
 __all__ = ["FeeKey", "FeeKind", "FeeTransaction", "latest_end", "new_fees"]
 
 
-class FeeKind(enum.Enum):
+class FeeKind(StrictEnum):
     """What a fee transaction is; part of its natural key."""
 
     CHARGE = "charge"

@@ -31,13 +31,13 @@ clock: the date is an argument (law F12).
 from __future__ import annotations
 
 import bisect
-import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
 from servicedomain import _trusted
 from servicedomain._checks import require_enum
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._adjustments import (
     DayState,
     adjust,
@@ -76,7 +76,7 @@ _NEVER = date.max
 _charge_fee = _trusted.positional_builder(FeeTransaction)
 
 
-class FeeRun(enum.Enum):
+class FeeRun(StrictEnum):
     """AX *Subscription type* of a run over a range: whole periods, or any range."""
 
     REGULAR = "regular"

@@ -30,7 +30,6 @@ The rules:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -52,6 +51,7 @@ from servicedomain._checks import (
     v_tuple_of,
     v_version,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
@@ -67,7 +67,7 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
-from servicedomain.money import Currency, Money
+from servicedomain.money import Currency, Money, check_factor
 from servicedomain.periods import DateRange
 
 if TYPE_CHECKING:
@@ -87,14 +87,14 @@ __all__ = [
 ]
 
 
-class SourceKind(enum.Enum):
+class SourceKind(StrictEnum):
     """What an invoice line bills: a subscription fee or a posted order transaction."""
 
     FEE = "fee"
     ORDER_TRANSACTION = "order_transaction"
 
 
-class DocumentKind(enum.Enum):
+class DocumentKind(StrictEnum):
     """An invoice, or a credit note (AX invoicing method *Credit notes*)."""
 
     INVOICE = "invoice"
@@ -102,8 +102,10 @@ class DocumentKind(enum.Enum):
 
 
 def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite Decimal within the supported range of quantities (``money.check_factor``)."""
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
         raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
+    check_factor(value, attribute.name, InvalidQuantityError)
 
 
 def _check_charge(quantity: Decimal, price: Money, amount: Money, price_field: str) -> None:
@@ -145,7 +147,8 @@ class BillableTransaction:
 
     Raises:
         CurrencyMismatchError: (field ``sales_price``) not in the amount's currency.
-        InvalidQuantityError: (field ``quantity``) a negative quantity.
+        InvalidQuantityError: (field ``quantity``) a negative quantity, or one outside
+            the supported range (below 10^15, at most 12 decimals).
         InvalidPriceError: (field ``sales_price``) a negative price.
         InvalidAmountError: (field ``amount``) negative, or above quantity x price.
     """
@@ -212,7 +215,8 @@ class InvoiceLine:
 
     Raises:
         CurrencyMismatchError: (field ``unit_price``) not in the amount's currency.
-        InvalidQuantityError: (field ``quantity``) negative on a charge line.
+        InvalidQuantityError: (field ``quantity``) negative on a charge line, or outside
+            the supported range (below 10^15, at most 12 decimals).
         InvalidPriceError: (field ``unit_price``) negative on a charge line.
         InvalidAmountError: (field ``amount``) above unit price x quantity, or of the
             wrong sign.

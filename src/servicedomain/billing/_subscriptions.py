@@ -16,7 +16,6 @@ The rules:
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from servicedomain._checks import (
     v_id,
     v_str,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._pricing import (
     IndexedPrice,
@@ -50,14 +50,14 @@ from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
 __all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
 
 
-class BillingTiming(enum.Enum):
+class BillingTiming(StrictEnum):
     """When a period's fee is due: at its start (in advance) or at its end (in arrears)."""
 
     IN_ADVANCE = "in_advance"
     IN_ARREARS = "in_arrears"
 
 
-class PriceBasis(enum.Enum):
+class PriceBasis(StrictEnum):
     """AX *Get pricing from*: the base price as is, or base x index / 100."""
 
     BASE_PRICE = "base_price"

@@ -58,6 +58,7 @@ The rules (AX ``SMAServiceOrderTable`` / ``SMAServiceOrderLine``):
 
 from __future__ import annotations
 
+from servicedomain._checks import QUANTITY_PLACES
 from servicedomain.orders._events import (
     CancelRevoked,
     ItemRequirementAdded,
@@ -81,7 +82,6 @@ from servicedomain.orders._events import (
 )
 from servicedomain.orders._lines import (
     DESCRIPTIVE_FIELDS,
-    QUANTITY_PLACES,
     AgreementLineRef,
     ItemRequirement,
     LineChanges,

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from servicedomain._checks import (
+    check_quantity,
     require_enum,
     require_instance,
     require_int,
@@ -20,6 +21,7 @@ from servicedomain._checks import (
     v_optional_id,
     v_str,
 )
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
@@ -30,12 +32,11 @@ from servicedomain.orders._lines import (
     _v_price,
     _v_sales_price,
     _v_transaction_type,
-    check_quantity,
 )
 from servicedomain.periods import DateRange
 
 
-class SkipReason(enum.StrEnum):
+class SkipReason(StrictEnum, enum.StrEnum):
     """Why a posting run leaves a line out (a ``str``, so it compares to plain text)."""
 
     ALREADY_POSTED = "already posted"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, timedelta
 from typing import Any, Final
 
 import attrs
 import pendulum
 
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidScheduleError
 from servicedomain.instants import require_date
 from servicedomain.periods._ranges import _add_months, _require_int
@@ -27,7 +27,7 @@ __all__ = [
 # ------------------------------------------------------------------------- PeriodCode
 
 
-class PeriodUnit(enum.Enum):
+class PeriodUnit(StrictEnum):
     """The unit of a :class:`PeriodCode`."""
 
     DAY = "day"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from calendar import isleap
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
@@ -10,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidPeriodError, InvalidScheduleError
 from servicedomain.instants import require_date
 from servicedomain.periods._codes import (  # the doctests name the codes
@@ -36,7 +36,7 @@ __all__ = [
 # --------------------------------------------------------------------------- Schedule
 
 
-class Alignment(enum.Enum):
+class Alignment(StrictEnum):
     """Where a :class:`Schedule`'s periods start.
 
     ``ANCHORED``: on the anchor and every step from it. ``CALENDAR``: on calendar

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from servicedomain._checks import require_items, v_instance, v_optional_instance, v_tuple_of
+from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import (
     InvalidInputError,
@@ -68,7 +68,7 @@ def _end(value: datetime) -> datetime:
 # ---------------------------------------------------------------------------- entries
 
 
-class SlaEntryKind(enum.Enum):
+class SlaEntryKind(StrictEnum):
     """What an entry of the SLA time recording did (AX Start, Stop, Cancel, stage change)."""
 
     START = "start"
@@ -170,7 +170,7 @@ class SlaEntry:
 # ----------------------------------------------------------------------- measurements
 
 
-class ClockState(enum.Enum):
+class ClockState(StrictEnum):
     """Where the clock stands after the last entry."""
 
     NOT_STARTED = "not_started"
@@ -179,7 +179,7 @@ class ClockState(enum.Enum):
     CANCELED = "canceled"
 
 
-class SlaStatus(enum.Enum):
+class SlaStatus(StrictEnum):
     """How the measured time stands against the allowance.
 
     * ``WITHIN``: elapsed time is below the at-risk share of the allowance.
@@ -195,7 +195,7 @@ class SlaStatus(enum.Enum):
     NOT_MEASURED = "not_measured"
 
 
-class SegmentKind(enum.Enum):
+class SegmentKind(StrictEnum):
     """What a stretch of the measured span was.
 
     ``COUNTING``: the clock ran and the time counts. ``PAUSED``: the clock was stopped

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -15,6 +14,7 @@ import pendulum
 
 from servicedomain._checks import require_id as shared_require_id
 from servicedomain._checks import require_mapping
+from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMismatchError
 
@@ -69,7 +69,7 @@ def require_bool(value: object, field: str) -> bool:
 # ------------------------------------------------------------------------------ enums
 
 
-class MeasurementMode(enum.Enum):
+class MeasurementMode(StrictEnum):
     """How the SLA clock turns running time into counted time.
 
     * ``BUSINESS_TIME`` (the default): only working time on the SLA's calendar counts.
@@ -88,7 +88,7 @@ class MeasurementMode(enum.Enum):
     DELAYED_START = "delayed_start"
 
 
-class Priority(enum.Enum):
+class Priority(StrictEnum):
     """The priority of a service order (AX High, Normal, Low).
 
     It picks the SLA's per-priority targets and ranks the order on the dispatch board.
@@ -101,7 +101,7 @@ class Priority(enum.Enum):
     LOW = "low"
 
 
-class SlaTarget(enum.Enum):
+class SlaTarget(StrictEnum):
     """Which target an SLA measurement is held against: first response or resolution."""
 
     RESPONSE = "response"
@@ -196,7 +196,7 @@ class Allowance:
 
         Raises:
             TypeMismatchError: ``text`` is not a str.
-            InvalidDurationError: ``field`` is ``"allowance"``. The text is malformed,
+            InvalidDurationError: ``field`` is ``"text"``. The text is malformed,
                 negative, zero, has seconds or a fraction (AX counts whole minutes), or
                 has months or years (their length varies).
 
@@ -204,42 +204,42 @@ class Allowance:
         Allowance(days=1, hours=4, minutes=30)
         >>> Allowance.parse("-PT8H")
         Traceback (most recent call last):
-        servicedomain.errors.InvalidDurationError: allowance='-PT8H': an allowance is never negative
+        servicedomain.errors.InvalidDurationError: text='-PT8H': an allowance is never negative
         """
-        require_type(text, str, "allowance")
+        require_type(text, str, "text")
         if text.startswith("-"):
-            raise InvalidDurationError("allowance", text, "an allowance is never negative")
+            raise InvalidDurationError("text", text, "an allowance is never negative")
         try:
             parsed = pendulum.parse(text)
         except (ValueError, TypeError, OverflowError):
             raise InvalidDurationError(
-                "allowance", text, "not an ISO-8601 duration such as 'PT8H' or 'P1DT4H30M'"
+                "text", text, "not an ISO-8601 duration such as 'PT8H' or 'P1DT4H30M'"
             ) from None
         if not isinstance(parsed, pendulum.Duration):
             raise InvalidDurationError(
-                "allowance", text, "a date or a time is not a duration; write e.g. 'PT8H'"
+                "text", text, "a date or a time is not a duration; write e.g. 'PT8H'"
             )
         if parsed.invert:
-            raise InvalidDurationError("allowance", text, "an allowance is never negative")
+            raise InvalidDurationError("text", text, "an allowance is never negative")
         if parsed.years or parsed.months:
             raise InvalidDurationError(
-                "allowance", text, "months and years vary in length; use days, hours, minutes"
+                "text", text, "months and years vary in length; use days, hours, minutes"
             )
         time_part = text.partition("T")[2]
         if "S" in time_part or parsed.remaining_seconds or parsed.microseconds:
             raise InvalidDurationError(
-                "allowance", text, "an allowance counts whole minutes; it has no seconds"
+                "text", text, "an allowance counts whole minutes; it has no seconds"
             )
         match = _ALLOWANCE_TEXT.fullmatch(text)
         if match is None:  # a fraction (PT1.5H) or another shape pendulum accepts
             raise InvalidDurationError(
-                "allowance", text, "write whole days, hours and minutes (e.g. 'PT1H30M')"
+                "text", text, "write whole days, hours and minutes (e.g. 'PT1H30M')"
             )
         weeks, days, hours, minutes = (int(group or 0) for group in match.groups())
         try:
             return cls(days=weeks * 7 + days, hours=hours, minutes=minutes)
         except InvalidDurationError as error:
-            raise InvalidDurationError("allowance", text, error.reason) from None
+            raise InvalidDurationError("text", text, error.reason) from None
 
 
 def _check_optional_allowance(
