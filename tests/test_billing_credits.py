@@ -1,5 +1,5 @@
-"""Regressions of issue 11 (billing): credits that stack, negative accruals, negative
-invoices, impossible documents."""
+"""Credits that never stack (F13), accruals in their fee's sign (F14), negative documents
+as credit notes, and the documents and lines that cannot be made."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ GROUPS = {"G": GROUP}
 
 
 class Store:
-    """One in-memory billing store with the April subscription of the issue."""
+    """One in-memory billing store: April of a monthly EUR 120.00 subscription, invoiced."""
 
     def __init__(self) -> None:
         self.store = InMemoryStore()
@@ -130,7 +130,7 @@ def eur(text: str) -> Money:
     return Money.of(text, "EUR")
 
 
-# ---------------------------------------------------------------- bug 3: F13 stacking
+# ------------------------------------------------ F13: credits never stack
 
 
 def test_F13_credit_note_then_cancellation_credits_nothing_more() -> None:
@@ -223,7 +223,7 @@ def test_F13_credit_note_after_reduction_days_credits_only_the_rest() -> None:
 
 
 def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
-    """The store of the issue: invoice 120.00, credit note -120.00, invoice -60.00."""
+    """A stacked store: invoice 120.00, credit note -120.00, invoice -60.00."""
     store = Store()
     note = store.credit(store.april.id, 1, APR_5)
     cancelled = Subscription(
@@ -271,7 +271,7 @@ def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
     assert credit.amount == eur("-0.01")
 
 
-# ------------------------------------------------------------------- bug 4: F14 signs
+# ------------------------------------------ F14: accruals in their fee's sign
 
 
 def test_F14_daily_accruals_of_a_small_fee_are_never_negative() -> None:
@@ -352,7 +352,7 @@ def test_F14_yearly_fees_accrued_daily_never_book_negative_revenue() -> None:
         check_accrual_signs(parts, {"F": fee})
 
 
-# ------------------------------------------------------ bug 5: negative invoices
+# ------------------------------------------------ negative documents
 
 
 def test_a_negative_document_is_a_credit_note_numbered_in_its_own_series() -> None:
@@ -387,7 +387,7 @@ def test_a_zero_or_positive_document_stays_an_invoice() -> None:
     assert store.invoice.id == "INV-C-1-EUR-20260401-1"
 
 
-# -------------------------------------------------- bug 6: impossible documents
+# ---------------------------------------------- impossible documents
 
 
 def test_a_credit_note_dated_before_its_invoice_is_refused() -> None:
