@@ -67,23 +67,27 @@ GROUP = SubscriptionGroup(id="G", invoicing_period=MONTHLY)
 GROUPS = {"G": GROUP}
 
 
+def april_subscription() -> Subscription:
+    """A monthly EUR 120.00 subscription from April 1."""
+    return Subscription(
+        id="S-1",
+        group_id="G",
+        customer_id="C-1",
+        project_id="P",
+        category_id="FEE",
+        period=MONTHLY,
+        base_price=Money(120, "EUR"),
+        start_date=APR_1,
+    )
+
+
 class Store:
     """One in-memory billing store: April of a monthly EUR 120.00 subscription, invoiced."""
 
     def __init__(self) -> None:
         self.store = InMemoryStore()
         self.journal = InMemoryJournal[AccrualEntry]("ACR")
-        sub = Subscription(
-            id="S-1",
-            group_id="G",
-            customer_id="C-1",
-            project_id="P",
-            category_id="FEE",
-            period=MONTHLY,
-            base_price=Money(120, "EUR"),
-            start_date=APR_1,
-        )
-        create_subscription(self.uow(), GROUP, sub)
+        create_subscription(self.uow(), GROUP, april_subscription())
         (self.april,) = generate_subscription_fees(self.uow(), as_of=APR_1).created
         (self.invoice,) = self.run_invoicing(APR_1)
 
@@ -226,16 +230,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
     """A stacked store: invoice 120.00, credit note -120.00, invoice -60.00."""
     store = Store()
     note = store.credit(store.april.id, 1, APR_5)
-    cancelled = Subscription(
-        id="S-1",
-        group_id="G",
-        customer_id="C-1",
-        project_id="P",
-        category_id="FEE",
-        period=MONTHLY,
-        base_price=Money(120, "EUR"),
-        start_date=APR_1,
-    ).cancel(on=APR_16)
+    cancelled = april_subscription().cancel(on=APR_16)
     (stacked,) = generate_fees(cancelled, [store.april], as_of=APR_16)  # blind to the credit
     assert stacked.amount == eur("-60.00")
     late = Invoice(
@@ -255,16 +250,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
 
 
 def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
-    sub = Subscription(
-        id="S-1",
-        group_id="G",
-        customer_id="C-1",
-        project_id="P",
-        category_id="FEE",
-        period=MONTHLY,
-        base_price=Money(120, "EUR"),
-        start_date=APR_1,
-    )
+    sub = april_subscription()
     (april,) = generate_fees(sub, as_of=APR_1)
     cancelled = sub.cancel(on=APR_16)
     (credit,) = generate_fees(cancelled, [april], as_of=APR_16, credited={april.id: eur("119.99")})
