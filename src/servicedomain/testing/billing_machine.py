@@ -450,7 +450,14 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         first = period.start + timedelta(days=data.draw(st.integers(-3, period.days - 1)))
         low = max(first, period.start) + _DAY
         end = low + timedelta(days=data.draw(st.integers(0, (period.end - low).days + 3)))
-        removed = DateRange(first, end)
+        self._reduce(charge, DateRange(first, end))
+
+    def _reduce(self, charge: FeeTransaction, removed: DateRange) -> FeeTransaction | None:
+        """Store the reduction days removing ``removed`` from ``charge``, or None if refused.
+
+        A refusal must be an overlap or nothing to remove; what is stored is a reduction
+        of the charge, and the model follows it.
+        """
         refusal: BillingRuleError | None = None
         with self.new_uow() as uow:
             sub = uow.subscriptions.get(charge.subscription_id)
@@ -471,11 +478,12 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
                 uow.commit()
         if refusal is not None:
             assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
-            return
+            return None
         assert fee.kind is FeeKind.REDUCTION_DAYS, fee
-        assert fee.adjusts == period, fee
+        assert fee.adjusts == charge.period, fee
         self.subs[sub.id] = saved
         self._add_fees([fee])
+        return fee
 
     def _generate(self) -> None:
         before = {sub_id: self._fees_of(sub_id) for sub_id in self.subs}
@@ -750,30 +758,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             days=data.draw(st.integers(0, charge.period.days - 1), label="first removed")
         )
         removed = DateRange(first, first + timedelta(days=data.draw(st.integers(1, 10))))
-        refusal: BillingRuleError | None = None
-        fee: FeeTransaction | None = None
-        with self.new_uow() as uow:
-            sub = uow.subscriptions.get(charge.subscription_id)
-            try:
-                fee = billing.reduce_days(
-                    sub,
-                    uow.fees.for_subscription(sub.id),
-                    charge=charge,
-                    removed=removed,
-                    credited=self._credited_of(sub.id),
-                )
-            except BillingRuleError as error:
-                refusal = error
-            else:
-                uow.fees.add_all([fee])
-                saved = attrs.evolve(sub, version=sub.version + 1)
-                uow.subscriptions.save(saved, expected_version=sub.version)
-                uow.commit()
-        if refusal is not None:
-            assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
-        if fee is not None:
-            self.subs[sub.id] = saved
-            self._add_fees([fee])
+        if self._reduce(charge, removed) is not None:
             self._invoice()
         self._credit(source, None)
 
