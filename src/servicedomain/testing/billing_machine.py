@@ -669,6 +669,14 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.credited[source] -= line.amount
         return document
 
+    def _credit_all_or_part(self, data: st.DataObject, source: str) -> None:
+        """Credit ``source``: all that is creditable, or a drawn part of it."""
+        available = self._creditable(source)
+        units: int | None = None
+        if available.minor_units and data.draw(st.booleans(), label="partial"):
+            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
+        self._credit(source, units)
+
     @precondition(lambda self: bool(self.invoice_of))
     @rule(data=st.data())
     def credit(self, data: st.DataObject) -> None:
@@ -684,11 +692,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         negative = [key for key in left_over if self.invoiced[key].amount < 0]
         pool = sorted(self.invoice_of) + sorted(left_over) * 2 + sorted(negative) * 2
         source = data.draw(st.sampled_from(pool), label="source")
-        available = self._creditable(source)
-        units: int | None = None
-        if available.minor_units and data.draw(st.booleans(), label="partial"):
-            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
-        self._credit(source, units)
+        self._credit_all_or_part(data, source)
 
     def _invoiced_charges(self) -> list[str]:
         return sorted(
@@ -718,11 +722,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         """
         self._begin()
         source = data.draw(st.sampled_from(self._invoiced_charges()), label="charge")
-        available = self._creditable(source)
-        units: int | None = None
-        if available.minor_units and data.draw(st.booleans(), label="partial"):
-            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
-        self._credit(source, units)
+        self._credit_all_or_part(data, source)
         if self._cancel_inside(data, self.fees[source]):
             self._generate()
             self._invoice()
