@@ -579,6 +579,7 @@ def test_the_new_arguments_are_checked() -> None:
     assert prefix.value.field == "credit_note_prefix"
     for credited, field in (
         ([("x", eur("1.00"))], "credited"),
+        ({1: eur("1.00")}, "credited[1]"),
         ({store.april.id: Decimal(1)}, f"credited[{store.april.id!r}]"),
         ({store.april.id: Money(1, "USD")}, f"credited[{store.april.id!r}]"),
     ):
