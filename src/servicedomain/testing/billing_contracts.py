@@ -43,6 +43,7 @@ from servicedomain.adapters.memory import InMemoryJournal
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
+    AccrualPeriod,
     AccrualPolicy,
     FeeTransaction,
     Invoice,
@@ -93,6 +94,14 @@ def _fees(sub: Subscription, as_of: date = date(2024, 3, 1)) -> tuple[FeeTransac
 def _invoice(fees: tuple[FeeTransaction, ...], invoice_id: str = "INV-1") -> Invoice:
     (proposal,) = propose_invoices(due_by=date(2024, 12, 31), fees=fees)
     return proposal.post(invoice_id=invoice_id, invoice_date=date(2024, 3, 1))
+
+
+def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod, ...]:
+    """The monthly accrual periods of ``fee`` by ``method``."""
+    policy = AccrualPolicy(period=MONTHLY, method=method)
+    return accrual_periods(
+        source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=policy
+    )
 
 
 class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
@@ -256,13 +265,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     def test_accrual_periods_round_trip_and_replace_by_key(self) -> None:
         store, fees = self.make_store(), _fees(_subscription())
-        policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
-        periods = accrual_periods(
-            source_id=fees[0].id,
-            amount=fees[0].amount,
-            service_period=fees[0].period,
-            policy=policy,
-        )
+        periods = _accruals(fees[0], AccrualMethod.PER_DAY)
         with self.new_unit_of_work(store) as uow:
             uow.accruals.save_all(periods)
             uow.commit()
@@ -309,13 +312,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         """A stored subscription whose first fee is invoiced, with unposted accruals."""
         sub = _subscription()
         fees = _fees(sub)
-        policy = AccrualPolicy(period=MONTHLY)
-        periods = accrual_periods(
-            source_id=fees[0].id,
-            amount=fees[0].amount,
-            service_period=fees[0].period,
-            policy=policy,
-        )
+        periods = _accruals(fees[0], AccrualMethod.EQUAL)
         with self.new_unit_of_work(store) as uow:
             uow.subscriptions.add(sub)
             uow.fees.add_all(fees)
