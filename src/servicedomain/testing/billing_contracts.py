@@ -135,6 +135,15 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     # ------------------------------------------------------------------------- helpers
 
+    def _lose_commit_to_a_rival(self, store: StoreT, uow: UnitOfWorkT, sub: Subscription) -> None:
+        """``uow`` saves ``sub``, a rival saves it first: ``uow``'s commit conflicts."""
+        uow.subscriptions.save(_touched(sub), expected_version=sub.version)
+        with self.new_unit_of_work(store) as rival:
+            rival.subscriptions.save(_touched(sub), expected_version=sub.version)
+            rival.commit()
+        with pytest.raises(ConcurrencyConflictError):
+            uow.commit()
+
     def _stored(self, store: StoreT, *fees: FeeTransaction) -> None:
         with self.new_unit_of_work(store) as uow:
             uow.fees.add_all(fees)
@@ -285,13 +294,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             uow.fees.add_all(fees)
             uow.invoices.add(_invoice(fees))
-            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
-            rival = self.new_unit_of_work(store)
-            with rival:
-                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
-                rival.commit()
-            with pytest.raises(ConcurrencyConflictError):
-                uow.commit()
+            self._lose_commit_to_a_rival(store, uow, sub)
         with self.new_unit_of_work(store) as uow:
             assert uow.fees.for_subscription(sub.id) == []
             assert uow.invoices.list() == []
@@ -335,12 +338,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         journal = self.new_journal(store)
         with self.new_unit_of_work(store) as uow:
             self._stage_accrual(uow, journal, source_id)
-            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
-            with self.new_unit_of_work(store) as rival:
-                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
-                rival.commit()
-            with pytest.raises(ConcurrencyConflictError):
-                uow.commit()
+            self._lose_commit_to_a_rival(store, uow, sub)
         assert self.recorded(store, journal) == {}
         with self.new_unit_of_work(store) as uow:
             assert [p.posting_date for p in uow.accruals.for_source(source_id)] == [None]
