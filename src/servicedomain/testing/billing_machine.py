@@ -596,11 +596,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     def _family(self, fee: FeeTransaction) -> list[FeeTransaction]:
         """The charge ``fee`` belongs to (or is) and every adjustment of that charge."""
-        days = fee.period if fee.adjusts is None else fee.adjusts
         return [
             other
             for other in self._fees_of(fee.subscription_id)
-            if (other.period if other.adjusts is None else other.adjusts) == days
+            if other.charge_period == fee.charge_period
         ]
 
     def _credited_of(self, subscription_id: str) -> dict[str, Money]:

@@ -429,8 +429,7 @@ def check_net_per_billed_day(
             taken[line.source_id] = taken.get(line.source_id, 0) - line.amount.minor_units
     families: dict[tuple[str, DateRange], list[FeeTransaction]] = {}
     for fee in fees:
-        charge_period = fee.period if fee.adjusts is None else fee.adjusts
-        families.setdefault((fee.subscription_id, charge_period), []).append(fee)
+        families.setdefault((fee.subscription_id, fee.charge_period), []).append(fee)
     for family in families.values():
         charge = next((fee for fee in family if fee.kind is FeeKind.CHARGE), None)
         if charge is None:
