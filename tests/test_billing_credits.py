@@ -492,6 +492,16 @@ def fee(**changes: object) -> FeeTransaction:
     return FeeTransaction(**fields)  # type: ignore[arg-type]
 
 
+def adjustment_from_apr_16(kind: FeeKind, amount: Money) -> dict[str, object]:
+    """The changes that make :func:`fee` an adjustment of April's charge from April 16."""
+    return {
+        "kind": kind,
+        "period": DateRange(APR_16, date(2026, 5, 1)),
+        "adjusts": DateRange(APR_1, date(2026, 5, 1)),
+        "amount": amount,
+    }
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "field"),
     [
@@ -499,36 +509,13 @@ def fee(**changes: object) -> FeeTransaction:
         ({"amount": eur("-1.00")}, InvalidAmountError, "amount"),
         ({"amount": eur("120.01")}, InvalidAmountError, "amount"),
         ({"price": Money(120, "USD")}, CurrencyMismatchError, "price"),
+        (adjustment_from_apr_16(FeeKind.CANCELLATION, eur("60.00")), InvalidAmountError, "amount"),
         (
-            {
-                "kind": FeeKind.CANCELLATION,
-                "period": DateRange(APR_16, date(2026, 5, 1)),
-                "adjusts": DateRange(APR_1, date(2026, 5, 1)),
-                "amount": eur("60.00"),
-            },
+            adjustment_from_apr_16(FeeKind.CANCELLATION, eur("-120.01")),
             InvalidAmountError,
             "amount",
         ),
-        (
-            {
-                "kind": FeeKind.CANCELLATION,
-                "period": DateRange(APR_16, date(2026, 5, 1)),
-                "adjusts": DateRange(APR_1, date(2026, 5, 1)),
-                "amount": eur("-120.01"),
-            },
-            InvalidAmountError,
-            "amount",
-        ),
-        (
-            {
-                "kind": FeeKind.REDUCTION_DAYS,
-                "period": DateRange(APR_16, date(2026, 5, 1)),
-                "adjusts": DateRange(APR_1, date(2026, 5, 1)),
-                "amount": eur("1.00"),
-            },
-            InvalidAmountError,
-            "amount",
-        ),
+        (adjustment_from_apr_16(FeeKind.REDUCTION_DAYS, eur("1.00")), InvalidAmountError, "amount"),
     ],
 )
 def test_impossible_fee_transactions_are_refused(
