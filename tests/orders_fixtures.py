@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+)
 from servicedomain.money import Money
 from servicedomain.orders import (
     NewLine,
@@ -57,3 +64,27 @@ def boiler_order(order_id: str = "SO-1", *lines: NewLine) -> ServiceOrder:
         lines=lines,
     )
     return order
+
+
+def pump_agreement(agreement_id: str, *, default_sla_id: str | None = None) -> ServiceAgreement:
+    """An agreement of customer C-1 from Jan 1, 2026: one hour a month on PUMP-1 from Jan 15."""
+    agreement, _ = ServiceAgreement.create(
+        id=agreement_id,
+        customer_id="C-1",
+        group=AgreementGroup("G", default_sla_id=default_sla_id),
+        start_date=date(2026, 1, 1),
+        at=AT,
+        service_objects=(ServiceObject("PUMP-1"),),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                quantity=Decimal(1),
+                cost_price=Money(40, "EUR"),
+                sales_price=Money(85, "EUR"),
+                service_object_id="PUMP-1",
+                interval=ServiceInterval(IntervalUnit.MONTH, 1),
+                start_date=date(2026, 1, 15),
+            )
+        ],
+    )
+    return agreement

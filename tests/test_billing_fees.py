@@ -199,6 +199,20 @@ def test_reduction_days_march_example() -> None:
     assert caught.value.rule == "fee.reduction_overlaps"
 
 
+def test_a_charge_and_its_adjustments_share_the_charge_period() -> None:
+    sub = subscription(date(2024, 3, 1))
+    (march,) = generate_fees(sub, as_of=date(2024, 3, 1))
+    removed = DateRange.inclusive(date(2024, 3, 10), date(2024, 3, 11))
+    reduction = reduce_days(sub, [march], charge=march, removed=removed)
+    (cancellation,) = generate_fees(
+        sub.cancel(on=date(2024, 3, 20)), [march, reduction], as_of=date(2024, 3, 20)
+    )
+    assert cancellation.kind is FeeKind.CANCELLATION
+    assert march.charge_period == march.period
+    assert reduction.period == removed
+    assert reduction.charge_period == cancellation.charge_period == march.period
+
+
 def test_reduction_days_count_only_the_days() -> None:
     sub = subscription(date(2024, 1, 1), price=310)
     january = generate_fees(sub, as_of=date(2024, 1, 1))

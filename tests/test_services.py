@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import TypeVar
 
 import attrs
 import pytest
 
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
@@ -19,11 +18,7 @@ from servicedomain.adapters.memory import (
     InMemoryStore,
 )
 from servicedomain.agreements import (
-    AgreementGroup,
-    IntervalUnit,
-    NewAgreementLine,
     ServiceAgreement,
-    ServiceInterval,
     generate_service_orders,
 )
 from servicedomain.errors import (
@@ -35,12 +30,10 @@ from servicedomain.errors import (
     ReasonRequiredError,
     TransitionNotAllowedError,
 )
-from servicedomain.money import Money
 from servicedomain.orders import (
     JournalEntry,
     LineStatus,
     Progress,
-    ServiceObject,
     ServiceOrder,
     TransactionType,
 )
@@ -342,33 +335,14 @@ def test_fixed_clock_time_is_what_the_events_carry() -> None:
 # ------------------------------------------------------------- generation from agreements
 
 
-def _agreement(agreement_id: str) -> ServiceAgreement:
-    agreement, _ = ServiceAgreement.create(
-        id=agreement_id,
-        customer_id="C-1",
-        group=AgreementGroup("G", default_sla_id="SLA-GOLD"),
-        start_date=date(2026, 1, 1),
-        at=AT,
-        service_objects=(ServiceObject("PUMP-1"),),
-        lines=[
-            NewAgreementLine(
-                transaction_type=TransactionType.HOUR,
-                quantity=Decimal(1),
-                cost_price=Money(40, "EUR"),
-                sales_price=Money(85, "EUR"),
-                service_object_id="PUMP-1",
-                interval=ServiceInterval(IntervalUnit.MONTH, 1),
-                start_date=date(2026, 1, 15),
-            )
-        ],
-    )
-    return agreement
+def gold_agreement(agreement_id: str) -> ServiceAgreement:
+    return pump_agreement(agreement_id, default_sla_id="SLA-GOLD")
 
 
 def test_generate_orders_from_agreements_stores_all_and_reruns_create_nothing() -> None:
     store, publisher = InMemoryStore(), InMemoryEventPublisher()
     for agreement_id in ("AG-1", "AG-2"):
-        store.repository(ServiceAgreement).add(_agreement(agreement_id))
+        store.repository(ServiceAgreement).add(gold_agreement(agreement_id))
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
     first = generate_orders_from_agreements(
@@ -401,7 +375,7 @@ def test_generate_orders_from_agreements_stores_all_and_reruns_create_nothing() 
 
 def test_generation_with_an_unknown_agreement_stores_nothing() -> None:
     store = InMemoryStore()
-    store.repository(ServiceAgreement).add(_agreement("AG-1"))
+    store.repository(ServiceAgreement).add(gold_agreement("AG-1"))
     with pytest.raises(NotFoundError):
         generate_orders_from_agreements(
             InMemoryServiceUnitOfWork(store),
@@ -416,10 +390,10 @@ def test_generation_with_an_unknown_agreement_stores_nothing() -> None:
 
 def test_generation_that_collides_with_a_concurrent_run_stores_nothing() -> None:
     store = InMemoryStore()
-    store.repository(ServiceAgreement).add(_agreement("AG-1"))
+    store.repository(ServiceAgreement).add(gold_agreement("AG-1"))
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     rival = generate_service_orders(
-        [_agreement("AG-1")], GRAPH, period=MARCH, types=ALL_TYPES, at=AT
+        [gold_agreement("AG-1")], GRAPH, period=MARCH, types=ALL_TYPES, at=AT
     )
     uow = InMemoryServiceUnitOfWork(store)
 

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import pytest
 
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, _BillingTables
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
@@ -28,13 +28,7 @@ from servicedomain.adapters.memory import (
     InMemoryServiceUnitOfWork,
     InMemoryStore,
 )
-from servicedomain.agreements import (
-    AgreementGroup,
-    IntervalUnit,
-    NewAgreementLine,
-    ServiceAgreement,
-    ServiceInterval,
-)
+from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
     AccrualEntry,
     AccrualPolicy,
@@ -47,7 +41,7 @@ from servicedomain.billing import (
     propose_invoices,
 )
 from servicedomain.money import Money
-from servicedomain.orders import JournalEntry, ServiceObject, ServiceOrder, TransactionType
+from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, DateRange
 from servicedomain.services import (
     accrue_subscription_revenue,
@@ -217,34 +211,11 @@ def test_U1_a_posting_whose_commit_is_lost_then_an_edited_line_posts_once(n: int
     ).check()
 
 
-def agreement(agreement_id: str) -> ServiceAgreement:
-    created, _ = ServiceAgreement.create(
-        id=agreement_id,
-        customer_id="C-1",
-        group=AgreementGroup("G"),
-        start_date=date(2026, 1, 1),
-        at=AT,
-        service_objects=(ServiceObject("PUMP-1"),),
-        lines=[
-            NewAgreementLine(
-                transaction_type=TransactionType.HOUR,
-                quantity=Decimal(1),
-                cost_price=Money(40, "EUR"),
-                sales_price=Money(85, "EUR"),
-                service_object_id="PUMP-1",
-                interval=ServiceInterval(IntervalUnit.MONTH, 1),
-                start_date=date(2026, 1, 15),
-            )
-        ],
-    )
-    return created
-
-
 def agreements(count: int) -> Callable[[], OrderWorld]:
     def setup() -> OrderWorld:
         world = OrderWorld()
         for number in range(1, count + 1):
-            world.store.repository(ServiceAgreement).add(agreement(f"AG-{number:02d}"))
+            world.store.repository(ServiceAgreement).add(pump_agreement(f"AG-{number:02d}"))
         return world
 
     return setup

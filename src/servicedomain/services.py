@@ -644,7 +644,8 @@ def credit_invoiced(
         # F13: the fees of the credited fees' subscriptions, and their invoiced items.
         subs = sorted({i.line.subscription_id for i in invoiced.values() if i.line.subscription_id})
         fees = [fee for sub_id in subs for fee in uow.fees.for_subscription(sub_id)]
-        invoiced = {**uow.invoices.invoiced(fee.id for fee in fees), **invoiced}
+        others = uow.invoices.invoiced(fee.id for fee in fees if fee.id not in invoiced)
+        invoiced = {**others, **invoiced}
         document = credit_note(
             credit_note_id=credit_note_id,
             credit_date=credit_date,

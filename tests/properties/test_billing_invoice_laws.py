@@ -623,12 +623,11 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
             refused = ""
         # F13: a credit of a charge stays within what the charge still bills after its
         # cancellation credit (its family: the charge and its adjustments).
-        fee = fees[source]
-        charge_days = fee.period if fee.adjusts is None else fee.adjusts
+        charge_days = fees[source].charge_period
         still_billed = sum(
             other.amount.minor_units
             for other in fees.values()
-            if (other.period if other.adjusts is None else other.adjusts) == charge_days
+            if other.charge_period == charge_days
         )
         capped = amount.amount > 0 and amount.minor_units > still_billed
         if capped:

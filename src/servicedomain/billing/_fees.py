@@ -211,6 +211,15 @@ class FeeTransaction:
         """True for reduction days, price changes and cancellations."""
         return self.kind is not FeeKind.CHARGE
 
+    @property
+    def charge_period(self) -> DateRange:
+        """The days of the charge this fee belongs to: a charge's own, an adjustment's ``adjusts``.
+
+        A charge and its adjustments share it (with the subscription, it names the family
+        whose sum is what the charge bills).
+        """
+        return self.period if self.adjusts is None else self.adjusts
+
 
 def latest_end(fees: Iterable[FeeTransaction]) -> date | None:
     """The end (exclusive) of the latest charge, or None without one (AX *Latest end date*)."""

@@ -36,7 +36,7 @@ from datetime import date
 from decimal import Decimal
 
 from servicedomain import _trusted
-from servicedomain._checks import require_enum
+from servicedomain._checks import require_enum, require_mapping
 from servicedomain._enums import StrictEnum
 from servicedomain.billing._adjustments import (
     DayState,
@@ -173,20 +173,17 @@ def _check_credited(credited: object, fees: Sequence[FeeTransaction]) -> Mapping
     """``credited`` checked: a mapping of fee ids to rounded Money in the fee's currency."""
     if credited is None:
         return {}
-    if not isinstance(credited, Mapping):
-        raise TypeMismatchError("credited", credited, "expected a mapping of fee id to Money")
-    if not credited:
-        return credited
+    checked: Mapping[str, Money] = require_mapping(credited, "credited", str)
+    if not checked:
+        return checked
     currencies = {fee.id: fee.currency for fee in fees}
-    for source, amount in credited.items():
+    for source, amount in checked.items():
         field = f"credited[{source!r}]"
-        if not isinstance(source, str):
-            raise TypeMismatchError("credited", source, "a key is a fee id (str)")
         require_money(amount, field)
         currency = currencies.get(source)
         if currency is not None and amount.currency != currency:
             raise CurrencyMismatchError(field, currency.code, amount.currency.code)
-    return credited
+    return checked
 
 
 # ------------------------------------------------------------------------ the target

@@ -459,6 +459,10 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             raise InstantOutOfOrderError("at", instant, last)
         return instant
 
+    def _with_line(self, index: int, line: ServiceOrderLine) -> tuple[ServiceOrderLine, ...]:
+        """The order's lines with ``line`` in place of the one at ``index``."""
+        return (*self.lines[:index], line, *self.lines[index + 1 :])
+
     def _require_open(self, line: ServiceOrderLine) -> None:
         """Refuse a Posted line (never changes) or a Canceled one (revoke it first)."""
         if line.status is LineStatus.POSTED:
@@ -555,8 +559,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         changed = tuple(n for n in DESCRIPTIVE_FIELDS if getattr(old, n) != getattr(new, n))
         if not changed:
             return self, ()
-        lines = (*self.lines[:index], new, *self.lines[index + 1 :])
-        return self._next(instant, lines=lines), (
+        return self._next(instant, lines=self._with_line(index, new)), (
             LineChanged(entity_id=self.id, occurred_at=instant, line=new, changed_fields=changed),
         )
 

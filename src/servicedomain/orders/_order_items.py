@@ -43,6 +43,9 @@ class ItemRequirements:
         def _index(self, number: object) -> int: ...
         def _require(self, graph: StageGraph, action: Action) -> None: ...
         def _require_open(self, line: ServiceOrderLine) -> None: ...
+        def _with_line(
+            self, index: int, line: ServiceOrderLine
+        ) -> tuple[ServiceOrderLine, ...]: ...
 
     @property
     def item_requirements(self) -> tuple[tuple[int, ItemRequirement], ...]:
@@ -106,11 +109,10 @@ class ItemRequirements:
                     f"the order already has this requirement id (on line {held})",
                 )
         new = _with_requirements(line, (*line.item_requirements, requirement))
-        lines = (*self.lines[:index], new, *self.lines[index + 1 :])
         event = ItemRequirementAdded(
             entity_id=self.id, occurred_at=instant, line_number=line.number, requirement=requirement
         )
-        return self._next(instant, lines=lines), (event,)
+        return self._next(instant, lines=self._with_line(index, new)), (event,)
 
     def remove_item_requirement(
         self, graph: StageGraph, number: int, requirement_id: str, *, at: datetime
@@ -142,7 +144,7 @@ class ItemRequirements:
                 f"the line has no such requirement (it has {held})",
             )
         self._require_open(line)
-        lines = (*self.lines[:index], _with_requirements(line, kept), *self.lines[index + 1 :])
+        lines = self._with_line(index, _with_requirements(line, kept))
         event = ItemRequirementRemoved(
             entity_id=self.id, occurred_at=instant, line_number=line.number, requirement_id=wanted
         )

@@ -43,6 +43,7 @@ from servicedomain.adapters.memory import InMemoryJournal
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
+    AccrualPeriod,
     AccrualPolicy,
     FeeTransaction,
     Invoice,
@@ -95,6 +96,14 @@ def _invoice(fees: tuple[FeeTransaction, ...], invoice_id: str = "INV-1") -> Inv
     return proposal.post(invoice_id=invoice_id, invoice_date=date(2024, 3, 1))
 
 
+def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod, ...]:
+    """The monthly accrual periods of ``fee`` by ``method``."""
+    policy = AccrualPolicy(period=MONTHLY, method=method)
+    return accrual_periods(
+        source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=policy
+    )
+
+
 class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass."""
 
@@ -125,6 +134,15 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         return dict(journal.recorded)
 
     # ------------------------------------------------------------------------- helpers
+
+    def _lose_commit_to_a_rival(self, store: StoreT, uow: UnitOfWorkT, sub: Subscription) -> None:
+        """``uow`` saves ``sub``, a rival saves it first: ``uow``'s commit conflicts."""
+        uow.subscriptions.save(_touched(sub), expected_version=sub.version)
+        with self.new_unit_of_work(store) as rival:
+            rival.subscriptions.save(_touched(sub), expected_version=sub.version)
+            rival.commit()
+        with pytest.raises(ConcurrencyConflictError):
+            uow.commit()
 
     def _stored(self, store: StoreT, *fees: FeeTransaction) -> None:
         with self.new_unit_of_work(store) as uow:
@@ -256,13 +274,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     def test_accrual_periods_round_trip_and_replace_by_key(self) -> None:
         store, fees = self.make_store(), _fees(_subscription())
-        policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
-        periods = accrual_periods(
-            source_id=fees[0].id,
-            amount=fees[0].amount,
-            service_period=fees[0].period,
-            policy=policy,
-        )
+        periods = _accruals(fees[0], AccrualMethod.PER_DAY)
         with self.new_unit_of_work(store) as uow:
             uow.accruals.save_all(periods)
             uow.commit()
@@ -282,13 +294,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             uow.fees.add_all(fees)
             uow.invoices.add(_invoice(fees))
-            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
-            rival = self.new_unit_of_work(store)
-            with rival:
-                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
-                rival.commit()
-            with pytest.raises(ConcurrencyConflictError):
-                uow.commit()
+            self._lose_commit_to_a_rival(store, uow, sub)
         with self.new_unit_of_work(store) as uow:
             assert uow.fees.for_subscription(sub.id) == []
             assert uow.invoices.list() == []
@@ -309,13 +315,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         """A stored subscription whose first fee is invoiced, with unposted accruals."""
         sub = _subscription()
         fees = _fees(sub)
-        policy = AccrualPolicy(period=MONTHLY)
-        periods = accrual_periods(
-            source_id=fees[0].id,
-            amount=fees[0].amount,
-            service_period=fees[0].period,
-            policy=policy,
-        )
+        periods = _accruals(fees[0], AccrualMethod.EQUAL)
         with self.new_unit_of_work(store) as uow:
             uow.subscriptions.add(sub)
             uow.fees.add_all(fees)
@@ -338,12 +338,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         journal = self.new_journal(store)
         with self.new_unit_of_work(store) as uow:
             self._stage_accrual(uow, journal, source_id)
-            uow.subscriptions.save(_touched(sub), expected_version=sub.version)
-            with self.new_unit_of_work(store) as rival:
-                rival.subscriptions.save(_touched(sub), expected_version=sub.version)
-                rival.commit()
-            with pytest.raises(ConcurrencyConflictError):
-                uow.commit()
+            self._lose_commit_to_a_rival(store, uow, sub)
         assert self.recorded(store, journal) == {}
         with self.new_unit_of_work(store) as uow:
             assert [p.posting_date for p in uow.accruals.for_source(source_id)] == [None]

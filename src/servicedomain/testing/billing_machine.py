@@ -450,7 +450,14 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         first = period.start + timedelta(days=data.draw(st.integers(-3, period.days - 1)))
         low = max(first, period.start) + _DAY
         end = low + timedelta(days=data.draw(st.integers(0, (period.end - low).days + 3)))
-        removed = DateRange(first, end)
+        self._reduce(charge, DateRange(first, end))
+
+    def _reduce(self, charge: FeeTransaction, removed: DateRange) -> FeeTransaction | None:
+        """Store the reduction days removing ``removed`` from ``charge``, or None if refused.
+
+        A refusal must be an overlap or nothing to remove; what is stored is a reduction
+        of the charge, and the model follows it.
+        """
         refusal: BillingRuleError | None = None
         with self.new_uow() as uow:
             sub = uow.subscriptions.get(charge.subscription_id)
@@ -471,11 +478,12 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
                 uow.commit()
         if refusal is not None:
             assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
-            return
+            return None
         assert fee.kind is FeeKind.REDUCTION_DAYS, fee
-        assert fee.adjusts == period, fee
+        assert fee.adjusts == charge.period, fee
         self.subs[sub.id] = saved
         self._add_fees([fee])
+        return fee
 
     def _generate(self) -> None:
         before = {sub_id: self._fees_of(sub_id) for sub_id in self.subs}
@@ -588,11 +596,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     def _family(self, fee: FeeTransaction) -> list[FeeTransaction]:
         """The charge ``fee`` belongs to (or is) and every adjustment of that charge."""
-        days = fee.period if fee.adjusts is None else fee.adjusts
         return [
             other
             for other in self._fees_of(fee.subscription_id)
-            if (other.period if other.adjusts is None else other.adjusts) == days
+            if other.charge_period == fee.charge_period
         ]
 
     def _credited_of(self, subscription_id: str) -> dict[str, Money]:
@@ -661,6 +668,14 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.credited[source] -= line.amount
         return document
 
+    def _credit_all_or_part(self, data: st.DataObject, source: str) -> None:
+        """Credit ``source``: all that is creditable, or a drawn part of it."""
+        available = self._creditable(source)
+        units: int | None = None
+        if available.minor_units and data.draw(st.booleans(), label="partial"):
+            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
+        self._credit(source, units)
+
     @precondition(lambda self: bool(self.invoice_of))
     @rule(data=st.data())
     def credit(self, data: st.DataObject) -> None:
@@ -676,11 +691,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         negative = [key for key in left_over if self.invoiced[key].amount < 0]
         pool = sorted(self.invoice_of) + sorted(left_over) * 2 + sorted(negative) * 2
         source = data.draw(st.sampled_from(pool), label="source")
-        available = self._creditable(source)
-        units: int | None = None
-        if available.minor_units and data.draw(st.booleans(), label="partial"):
-            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
-        self._credit(source, units)
+        self._credit_all_or_part(data, source)
 
     def _invoiced_charges(self) -> list[str]:
         return sorted(
@@ -710,11 +721,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         """
         self._begin()
         source = data.draw(st.sampled_from(self._invoiced_charges()), label="charge")
-        available = self._creditable(source)
-        units: int | None = None
-        if available.minor_units and data.draw(st.booleans(), label="partial"):
-            units = data.draw(st.integers(1, abs(available.minor_units)), label="units")
-        self._credit(source, units)
+        self._credit_all_or_part(data, source)
         if self._cancel_inside(data, self.fees[source]):
             self._generate()
             self._invoice()
@@ -750,30 +757,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             days=data.draw(st.integers(0, charge.period.days - 1), label="first removed")
         )
         removed = DateRange(first, first + timedelta(days=data.draw(st.integers(1, 10))))
-        refusal: BillingRuleError | None = None
-        fee: FeeTransaction | None = None
-        with self.new_uow() as uow:
-            sub = uow.subscriptions.get(charge.subscription_id)
-            try:
-                fee = billing.reduce_days(
-                    sub,
-                    uow.fees.for_subscription(sub.id),
-                    charge=charge,
-                    removed=removed,
-                    credited=self._credited_of(sub.id),
-                )
-            except BillingRuleError as error:
-                refusal = error
-            else:
-                uow.fees.add_all([fee])
-                saved = attrs.evolve(sub, version=sub.version + 1)
-                uow.subscriptions.save(saved, expected_version=sub.version)
-                uow.commit()
-        if refusal is not None:
-            assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
-        if fee is not None:
-            self.subs[sub.id] = saved
-            self._add_fees([fee])
+        if self._reduce(charge, removed) is not None:
             self._invoice()
         self._credit(source, None)
 

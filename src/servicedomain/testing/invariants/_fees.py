@@ -640,8 +640,7 @@ def check_time_weighted(
     mine = [
         fee
         for fee in fees
-        if period.covers(fee.period if fee.adjusts is None else fee.adjusts)
-        and fee.kind is not FeeKind.REDUCTION_DAYS
+        if period.covers(fee.charge_period) and fee.kind is not FeeKind.REDUCTION_DAYS
     ]
     reductions = [
         fee

@@ -423,14 +423,10 @@ def check_net_per_billed_day(
     Raises:
         LawViolation: naming the charge, its adjustments and the credits.
     """
-    taken: dict[str, int] = {}
-    for document in documents:
-        for _position, line in _crediting_lines(document):
-            taken[line.source_id] = taken.get(line.source_id, 0) - line.amount.minor_units
+    _invoiced, taken = invoiced_and_credited(documents)
     families: dict[tuple[str, DateRange], list[FeeTransaction]] = {}
     for fee in fees:
-        charge_period = fee.period if fee.adjusts is None else fee.adjusts
-        families.setdefault((fee.subscription_id, charge_period), []).append(fee)
+        families.setdefault((fee.subscription_id, fee.charge_period), []).append(fee)
     for family in families.values():
         charge = next((fee for fee in family if fee.kind is FeeKind.CHARGE), None)
         if charge is None:
@@ -438,7 +434,7 @@ def check_net_per_billed_day(
         sign = -1 if charge.amount.amount < 0 else 1
         billed = sum(fee.amount.minor_units for fee in family)
         gross = sum(max(fee.amount.minor_units * sign, 0) for fee in family)
-        credited = sum(taken.get(fee.id, 0) for fee in family)
+        credited = sum(taken[fee.id].minor_units for fee in family if fee.id in taken)
         net = (billed - credited) * sign
         if not 0 <= net <= gross:
             currency = charge.currency

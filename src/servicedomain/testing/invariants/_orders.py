@@ -15,6 +15,7 @@ from itertools import pairwise
 from servicedomain.errors import InvalidPauseError
 from servicedomain.orders import ServiceOrder
 from servicedomain.sla import ServiceLevelAgreement, SlaEntry, SlaEntryKind, measure
+from servicedomain.stages import ReasonLogEntry
 from servicedomain.testing.invariants._fees import LawViolation
 
 __all__ = ["check_order_laws", "check_sla_log", "check_time_moves_forward"]
@@ -46,15 +47,22 @@ def check_time_moves_forward(order: ServiceOrder) -> None:
     >>> order, _ = ServiceOrder.create(graph, id="SO-1", customer_id="C-1", at=at, sla_id="STD")
     >>> check_time_moves_forward(order)
     """
-    for name, log in (("reason_log", order.reason_log), ("sla_log", order.sla_log)):
-        instants = [entry.at for entry in log]
-        index = _first_backwards(instants)
-        if index is not None:
-            raise LawViolation(
-                "U2",
-                f"order {order.id!r}: {name}[{index}] at {instants[index].isoformat()} is "
-                f"before {name}[{index - 1}] at {instants[index - 1].isoformat()}",
-            )
+    _check_log_forward(order, "reason_log", order.reason_log)
+    _check_log_forward(order, "sla_log", order.sla_log)
+
+
+def _check_log_forward(
+    order: ServiceOrder, name: str, log: Sequence[SlaEntry | ReasonLogEntry]
+) -> None:
+    """U2 on one log of ``order``: its instants never decrease."""
+    instants = [entry.at for entry in log]
+    index = _first_backwards(instants)
+    if index is not None:
+        raise LawViolation(
+            "U2",
+            f"order {order.id!r}: {name}[{index}] at {instants[index].isoformat()} is "
+            f"before {name}[{index - 1}] at {instants[index - 1].isoformat()}",
+        )
 
 
 def _cancel_index(log: Sequence[SlaEntry]) -> int | None:
@@ -95,13 +103,7 @@ def check_sla_log(
     log = order.sla_log
     if log and order.sla_id is None:
         raise LawViolation("S8", f"order {order.id!r} has no SLA but an SLA log of {len(log)}")
-    index = _first_backwards([entry.at for entry in log])
-    if index is not None:
-        raise LawViolation(
-            "U2",
-            f"order {order.id!r}: sla_log[{index}] at {log[index].at.isoformat()} is before "
-            f"sla_log[{index - 1}] at {log[index - 1].at.isoformat()}",
-        )
+    _check_log_forward(order, "sla_log", log)
     cancel = _cancel_index(log)
     if cancel is None:
         return
