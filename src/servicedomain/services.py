@@ -553,7 +553,6 @@ def invoice_customers(
     require_mapping(groups, "groups", str, SubscriptionGroup)
     transactions = require_items(transactions, "transactions", "BillableTransaction values")
     require_optional_id(customer_id, "customer_id")
-    require_id(id_prefix, "id_prefix")
     day = require_date(due_by, "due_by")
     prefixes = {
         DocumentKind.INVOICE: require_id(id_prefix, "id_prefix"),

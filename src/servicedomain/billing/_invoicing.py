@@ -41,6 +41,7 @@ from servicedomain import _trusted
 from servicedomain._checks import (
     require_id,
     require_instance,
+    require_items_of,
     require_iterable,
     require_mapping,
     v_id,
@@ -601,16 +602,11 @@ class _Families:
     def __init__(
         self, fees: Iterable[FeeTransaction], invoiced: Mapping[str, InvoicedItem]
     ) -> None:
-        given: object = fees
-        if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
-            raise TypeMismatchError("fees", fees, "expected an iterable of FeeTransaction")
         self._family: dict[str, tuple[str, DateRange]] = {}
         self._open: dict[tuple[str, DateRange], int] = {}
         self._sign: dict[tuple[str, DateRange], int] = {}
-        for position, fee in enumerate(fees):
-            if not isinstance(fee, FeeTransaction):
-                raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
-            key = (fee.subscription_id, fee.period if fee.adjusts is None else fee.adjusts)
+        for fee in require_items_of(fees, FeeTransaction, "fees"):
+            key = (fee.subscription_id, fee.charge_period)
             self._family[fee.id] = key
             item = invoiced.get(fee.id)
             taken = 0 if item is None else item.credited.minor_units
