@@ -42,11 +42,12 @@ import random
 import time
 from calendar import monthrange
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
+from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
     AccrualEntry,
@@ -92,6 +93,9 @@ DUE_DATES = [date(2023 + (index + 1) // 12, (index + 1) % 12 + 1, 1) for index i
 ONE = Decimal(1)
 CENT = Decimal("0.01")
 _T = TypeVar("_T")
+
+CLOCK = FixedClock(datetime(2027, 1, 1, 6, 0, tzinfo=UTC))
+"""The clock of the services (the events they collect carry its instant)."""
 
 
 # ------------------------------------------------------------------------ the workload
@@ -220,7 +224,7 @@ def generated_store(
         uow.commit()
     uow = InMemoryBillingUnitOfWork(store)
     seconds, run = timed(
-        lambda: generate_subscription_fees(uow, as_of=AS_OF, prices=prices), repeats=1
+        lambda: generate_subscription_fees(uow, CLOCK, as_of=AS_OF, prices=prices), repeats=1
     )
     return store, seconds, len(run.created)
 
@@ -236,9 +240,9 @@ def invoice_and_accrue(store: InMemoryStore) -> dict[str, Any]:
     try:
         for day in DUE_DATES:
             began = time.perf_counter()
-            made = invoice_customers(uow, due_by=day, invoice_date=day, groups=GROUPS)
+            made = invoice_customers(uow, CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
             invoiced = time.perf_counter()
-            posted = accrue_subscription_revenue(uow, journal, through=day, posting_date=day)
+            posted = accrue_subscription_revenue(uow, journal, CLOCK, through=day, posting_date=day)
             accrued = time.perf_counter()
             invoice_seconds += invoiced - began
             accrue_seconds += accrued - invoiced

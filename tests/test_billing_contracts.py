@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryStore
+from servicedomain.ports import EventPublisher
 from servicedomain.testing.billing_contracts import BillingStoreContract
 
 
@@ -13,3 +14,8 @@ class TestInMemoryBillingStore(BillingStoreContract[InMemoryStore, InMemoryBilli
 
     def new_unit_of_work(self, store: InMemoryStore) -> InMemoryBillingUnitOfWork:
         return InMemoryBillingUnitOfWork(store)
+
+    def publishing_unit_of_work(
+        self, store: InMemoryStore, publisher: EventPublisher
+    ) -> InMemoryBillingUnitOfWork:
+        return InMemoryBillingUnitOfWork(store, publisher=publisher)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from billing_fixtures import AT, CLOCK
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -50,6 +51,7 @@ from servicedomain.services import (
     generate_subscription_fees,
     invoice_customers,
 )
+from servicedomain.testing.billing_strategies import creation_fields
 from servicedomain.testing.invariants import (
     LawViolation,
     check_accrual_signs,
@@ -87,8 +89,8 @@ class Store:
     def __init__(self) -> None:
         self.store = InMemoryStore()
         self.journal = InMemoryJournal[AccrualEntry]("ACR")
-        create_subscription(self.uow(), GROUP, april_subscription())
-        (self.april,) = generate_subscription_fees(self.uow(), as_of=APR_1).created
+        create_subscription(self.uow(), GROUP, CLOCK, **creation_fields(april_subscription()))
+        (self.april,) = generate_subscription_fees(self.uow(), CLOCK, as_of=APR_1).created
         (self.invoice,) = self.run_invoicing(APR_1)
 
     def uow(self) -> BillingUnitOfWork:
@@ -96,13 +98,19 @@ class Store:
 
     def run_invoicing(self, day: date, prefix: str = "CN") -> tuple[Invoice, ...]:
         return invoice_customers(
-            self.uow(), due_by=day, invoice_date=day, groups=GROUPS, credit_note_prefix=prefix
+            self.uow(),
+            CLOCK,
+            due_by=day,
+            invoice_date=day,
+            groups=GROUPS,
+            credit_note_prefix=prefix,
         )
 
     def credit(self, source: str, number: int, day: date, amount: Money | None = None) -> Invoice:
         return credit_invoiced(
             self.uow(),
             self.journal,
+            CLOCK,
             credit_note_id=f"CN-{number}",
             credit_date=day,
             select=[source],
@@ -117,7 +125,7 @@ class Store:
             uow.commit()
 
     def cancel(self, day: date) -> None:
-        self.change(lambda sub: sub.cancel(on=day))
+        self.change(lambda sub: sub.cancel(on=day, at=AT)[0])
 
     def contents(self) -> tuple[list[Invoice], list[FeeTransaction]]:
         with self.uow() as uow:
@@ -142,7 +150,7 @@ def test_F13_credit_note_then_cancellation_credits_nothing_more() -> None:
     store = Store()
     store.credit(store.april.id, 1, APR_5)
     store.cancel(APR_16)
-    made = generate_subscription_fees(store.uow(), as_of=APR_16).created
+    made = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
     assert [(fee.kind, fee.amount) for fee in made] == [(FeeKind.CANCELLATION, eur("0.00"))]
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")
@@ -155,7 +163,7 @@ def test_F13_a_partial_credit_note_leaves_the_cancellation_its_days_while_billed
     store = Store()
     store.credit(store.april.id, 1, APR_5, eur("30.00"))
     store.cancel(APR_16)
-    (cancellation,) = generate_subscription_fees(store.uow(), as_of=APR_16).created
+    (cancellation,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
     assert cancellation.amount == eur("-60.00")
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("30.00")
@@ -165,7 +173,7 @@ def test_F13_a_large_partial_credit_caps_the_cancellation_at_what_is_left() -> N
     store = Store()
     store.credit(store.april.id, 1, APR_5, eur("100.00"))
     store.cancel(APR_16)
-    (cancellation,) = generate_subscription_fees(store.uow(), as_of=APR_16).created
+    (cancellation,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
     assert cancellation.amount == eur("-20.00")
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")
@@ -175,7 +183,7 @@ def test_F13_cancellation_then_credit_note_credits_only_what_is_left() -> None:
     """Cancel first (-60.00 invoiced): crediting April in full credits 60.00, not 120.00."""
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), as_of=APR_16)
+    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
     store.run_invoicing(APR_16)
     with pytest.raises(CreditExceededError) as raised:
         store.credit(store.april.id, 1, APR_20, eur("120.00"))
@@ -191,7 +199,7 @@ def test_F13_a_cancellation_not_yet_invoiced_already_takes_its_days_back() -> No
     """The cancellation credit is stored but not invoiced: a credit note still leaves it room."""
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), as_of=APR_16)
+    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
     note = store.credit(store.april.id, 1, APR_5)
     assert note.total == eur("-60.00")
 
@@ -230,7 +238,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
     """A stacked store: invoice 120.00, credit note -120.00, invoice -60.00."""
     store = Store()
     note = store.credit(store.april.id, 1, APR_5)
-    cancelled = april_subscription().cancel(on=APR_16)
+    cancelled, _ = april_subscription().cancel(on=APR_16, at=AT)
     (stacked,) = generate_fees(cancelled, [store.april], as_of=APR_16)  # blind to the credit
     assert stacked.amount == eur("-60.00")
     late = Invoice(
@@ -252,7 +260,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
 def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
     sub = april_subscription()
     (april,) = generate_fees(sub, as_of=APR_1)
-    cancelled = sub.cancel(on=APR_16)
+    cancelled, _ = sub.cancel(on=APR_16, at=AT)
     (credit,) = generate_fees(cancelled, [april], as_of=APR_16, credited={april.id: eur("119.99")})
     assert credit.amount == eur("-0.01")
 
@@ -344,7 +352,7 @@ def test_F14_yearly_fees_accrued_daily_never_book_negative_revenue() -> None:
 def test_a_negative_document_is_a_credit_note_numbered_in_its_own_series() -> None:
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), as_of=APR_16)
+    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
     (document,) = store.run_invoicing(APR_16)
     assert document.kind is DocumentKind.CREDIT_NOTE
     assert document.id == "CN-C-1-EUR-20260416-1"
@@ -362,7 +370,7 @@ def test_a_negative_document_is_a_credit_note_numbered_in_its_own_series() -> No
 def test_the_credit_note_prefix_is_a_parameter() -> None:
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), as_of=APR_16)
+    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
     (document,) = store.run_invoicing(APR_16, prefix="CR")
     assert document.id == "CR-C-1-EUR-20260416-1"
 
@@ -558,6 +566,7 @@ def test_the_new_arguments_are_checked() -> None:
     with pytest.raises(TypeMismatchError) as prefix:
         invoice_customers(
             store.uow(),
+            CLOCK,
             due_by=APR_5,
             invoice_date=APR_5,
             groups=GROUPS,
@@ -578,8 +587,10 @@ def test_the_new_arguments_are_checked() -> None:
 def test_F13_a_lower_price_after_a_full_credit_note_credits_nothing_more() -> None:
     store = Store()
     store.credit(store.april.id, 1, APR_5)
-    store.change(lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR")))
-    (change,) = generate_subscription_fees(store.uow(), as_of=APR_16).created
+    store.change(
+        lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
+    )
+    (change,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
     assert (change.kind, change.amount) == (FeeKind.PRICE_CHANGE, eur("0.00"))
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from billing_fixtures import AT
 from servicedomain.billing import (
     BillingTiming,
     FeeKind,
@@ -205,7 +206,7 @@ def test_a_charge_and_its_adjustments_share_the_charge_period() -> None:
     removed = DateRange.inclusive(date(2024, 3, 10), date(2024, 3, 11))
     reduction = reduce_days(sub, [march], charge=march, removed=removed)
     (cancellation,) = generate_fees(
-        sub.cancel(on=date(2024, 3, 20)), [march, reduction], as_of=date(2024, 3, 20)
+        sub.cancel(on=date(2024, 3, 20), at=AT)[0], [march, reduction], as_of=date(2024, 3, 20)
     )
     assert cancellation.kind is FeeKind.CANCELLATION
     assert march.charge_period == march.period
@@ -336,19 +337,19 @@ def test_indexed_base_price() -> None:
         date(2024, 1, 1), price=1000, index=Decimal(110), price_basis=PriceBasis.INDEXED_PRICE
     )
     assert [fee.amount for fee in generate_fees(sub, as_of=date(2024, 2, 1))] == [eur(1100)] * 2
-    indexed = sub.index_by_percent(Decimal(10), effective=date(2024, 3, 1))
+    indexed, _ = sub.index_by_percent(Decimal(10), effective=date(2024, 3, 1), at=AT)
     assert indexed.index == 110
     assert indexed.price_changes[-1].index == Decimal(121)
     assert indexed.version == sub.version + 1
     fees = generate_fees(indexed, as_of=date(2024, 3, 1))
     assert [fee.amount for fee in fees] == [eur(1100), eur(1100), eur(1210)]
-    based = subscription(date(2024, 1, 1), price=120).base_by_percent(
-        10, effective=date(2024, 2, 1)
+    based, _ = subscription(date(2024, 1, 1), price=120).base_by_percent(
+        10, effective=date(2024, 2, 1), at=AT
     )
     assert based.price_on(date(2024, 2, 1)) == eur(132)
-    assert based.base_to(eur(150), effective=date(2024, 3, 1)).price_on(date(2024, 3, 1)) == eur(
-        150
-    )
+    assert based.base_to(eur(150), effective=date(2024, 3, 1), at=AT)[0].price_on(
+        date(2024, 3, 1)
+    ) == eur(150)
     # Base price basis ignores the index.
     plain = subscription(date(2024, 1, 1), price=1000, index=Decimal(110))
     assert plain.price_on(date(2024, 1, 1)) == eur(1000)
@@ -357,9 +358,9 @@ def test_indexed_base_price() -> None:
 def test_a_price_change_adjusts_the_rest_of_a_billed_period() -> None:
     sub = subscription(date(2024, 1, 15), period=QUARTERLY, price=300)
     stored = list(generate_fees(sub, as_of=date(2024, 1, 15)))
-    first = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600))
+    first, _ = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600), at=AT)
     stored.extend(generate_fees(first, stored, as_of=date(2024, 1, 15)))
-    second = first.change_price(effective=date(2024, 3, 1), base_price=eur(150))
+    second, _ = first.change_price(effective=date(2024, 3, 1), base_price=eur(150), at=AT)
     stored.extend(generate_fees(second, stored, as_of=date(2024, 1, 15)))
     assert [fee.kind for fee in stored] == [
         FeeKind.CHARGE,
@@ -384,7 +385,7 @@ def test_P3_two_price_changes_before_a_billed_period_get_two_revisions() -> None
     sub = subscription(date(2024, 1, 1))
     stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))  # January and February
     for day, price in ((date(2024, 1, 15), 200), (date(2024, 1, 20), 300)):
-        sub = sub.change_price(effective=day, base_price=eur(price))
+        sub, _ = sub.change_price(effective=day, base_price=eur(price), at=AT)
         made = generate_fees(sub, stored, as_of=date(2024, 2, 1))
         stored.extend(new_fees(stored, made))
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
@@ -457,7 +458,7 @@ def test_killbill_783_free_plan_then_a_paid_change_the_same_period() -> None:
     free = subscription(date(2024, 1, 1), price=0)
     stored = list(generate_fees(free, as_of=date(2024, 1, 1)))
     assert [fee.amount for fee in stored] == [eur(0)]
-    paid = free.change_price(effective=date(2024, 1, 2), base_price=eur(3))
+    paid, _ = free.change_price(effective=date(2024, 1, 2), base_price=eur(3), at=AT)
     made = generate_fees(paid, stored, as_of=date(2024, 1, 2))
     assert new_fees(stored, made) == made  # no false conflict with the $0 line
     stored.extend(made)
@@ -486,7 +487,7 @@ def test_killbill_170_regenerating_after_a_partial_adjustment_adds_nothing() -> 
         )
     )
     assert generate_fees(sub, stored, as_of=date(2024, 2, 1)) == ()
-    changed = sub.change_price(effective=date(2024, 2, 10), base_price=eur(290))
+    changed, _ = sub.change_price(effective=date(2024, 2, 10), base_price=eur(290), at=AT)
     made = generate_fees(changed, stored, as_of=date(2024, 2, 1))
     assert [fee.kind for fee in made] == [FeeKind.PRICE_CHANGE]
     stored.extend(made)
@@ -500,12 +501,12 @@ def test_killbill_2306_two_changes_and_a_cancel_on_a_long_period_keep_F6(
 ) -> None:
     sub = subscription(date(2024, 1, 15), period=period, price=1200)
     stored = list(generate_fees(sub, as_of=date(2024, 1, 15)))
-    sub = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600))
+    sub, _ = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600), at=AT)
     stored.extend(generate_fees(sub, stored, as_of=date(2024, 1, 20)))
-    sub = sub.change_price(effective=date(2024, 3, 1), base_price=eur(2400))
+    sub, _ = sub.change_price(effective=date(2024, 3, 1), base_price=eur(2400), at=AT)
     stored.extend(generate_fees(sub, stored, as_of=date(2024, 2, 20)))
     before = list(stored)
-    sub = sub.cancel(on=date(2024, 3, 20))
+    sub, _ = sub.cancel(on=date(2024, 3, 20), at=AT)
     made = generate_fees(sub, stored, as_of=date(2024, 3, 1))
     assert [fee.kind for fee in made] == [FeeKind.CANCELLATION]
     stored.extend(made)
@@ -604,13 +605,13 @@ def test_erpnext_48941_cancel_at_the_end_of_the_term() -> None:
     term = subscription(date(2024, 1, 1), end_date=date(2024, 4, 1))
     stored = list(generate_fees(term, as_of=date(2024, 3, 15)))
     assert spans(stored)[-1] == (date(2024, 3, 1), date(2024, 3, 31))
-    cancelled = term.cancel(on=date(2024, 4, 1))
+    cancelled, _ = term.cancel(on=date(2024, 4, 1), at=AT)
     assert generate_fees(cancelled, stored, as_of=date(2024, 6, 1)) == ()
     assert all(fee.period.start < fee.period.end for fee in stored)
     # An open-ended one cancelled on the end of its billed term gets no empty credit.
     open_ended = subscription(date(2024, 1, 1))
     billed = list(generate_fees(open_ended, as_of=date(2024, 3, 15)))
-    ended = open_ended.cancel(on=date(2024, 4, 1))
+    ended, _ = open_ended.cancel(on=date(2024, 4, 1), at=AT)
     assert generate_fees(ended, billed, as_of=date(2024, 6, 1)) == ()
     check_fee_laws(ended, billed, through=billing_horizon(ended, date(2024, 6, 1)))
 
@@ -621,7 +622,7 @@ def test_in_arrears_bills_each_period_once_it_has_ended() -> None:
     fees = generate_fees(sub, as_of=date(2024, 2, 10))
     assert spans(fees) == [(date(2024, 1, 10), date(2024, 2, 9))]
     assert fees[0].due_date == date(2024, 2, 10)
-    ended = sub.cancel(on=date(2024, 2, 20))
+    ended, _ = sub.cancel(on=date(2024, 2, 20), at=AT)
     last = generate_fees(ended, fees, as_of=date(2024, 2, 25))
     assert spans(last) == [(date(2024, 2, 10), date(2024, 2, 19))]
 
@@ -629,11 +630,11 @@ def test_in_arrears_bills_each_period_once_it_has_ended() -> None:
 def test_an_inactive_subscription_gets_no_new_charges_but_its_credits() -> None:
     sub = subscription(date(2024, 1, 1))
     stored = list(generate_fees(sub, as_of=date(2024, 1, 1)))
-    inactive = sub.deactivate().cancel(on=date(2024, 1, 16))
+    inactive, _ = sub.deactivate(at=AT)[0].cancel(on=date(2024, 1, 16), at=AT)
     made = generate_fees(inactive, stored, as_of=date(2024, 3, 1))
     assert [fee.kind for fee in made] == [FeeKind.CANCELLATION]
-    assert generate_fees(sub.deactivate(), stored, as_of=date(2024, 3, 1)) == ()
-    assert sub.deactivate().activate().active
+    assert generate_fees(sub.deactivate(at=AT)[0], stored, as_of=date(2024, 3, 1)) == ()
+    assert sub.deactivate(at=AT)[0].activate(at=AT)[0].active
 
 
 # ------------------------------------------------------------------------ bad inputs
@@ -643,10 +644,10 @@ def test_cancel_before_the_start_or_after_the_end_is_refused() -> None:
     sub = subscription(date(2024, 1, 10), end_date=date(2024, 6, 1))
     for day in (date(2024, 1, 9), date(2024, 1, 10), date(2024, 6, 2)):
         with pytest.raises(InvalidCancellationError) as caught:
-            sub.cancel(on=day)
+            sub.cancel(on=day, at=AT)[0]
         assert_names_field(caught.value, "on")
-    assert sub.cancel(on=date(2024, 6, 1)).end_date == date(2024, 6, 1)
-    assert sub.cancel(on=date(2024, 1, 11)).version == 1
+    assert sub.cancel(on=date(2024, 6, 1), at=AT)[0].end_date == date(2024, 6, 1)
+    assert sub.cancel(on=date(2024, 1, 11), at=AT)[0].version == 2
 
 
 def test_as_of_before_the_start_is_refused() -> None:
@@ -675,16 +676,18 @@ def test_float_prices_are_refused() -> None:
         subscription(date(2024, 1, 1), index=110.0)
     assert_names_field(caught.value, "index")
     with pytest.raises(InvalidAmountError) as caught:
-        subscription(date(2024, 1, 1)).index_by_percent(loose(1.5), effective=date(2024, 2, 1))
+        subscription(date(2024, 1, 1)).index_by_percent(
+            loose(1.5), effective=date(2024, 2, 1), at=AT
+        )[0]
     assert_names_field(caught.value, "pct")
     with pytest.raises(TypeMismatchError):
         subscription(date(2024, 1, 1)).change_price(
-            effective=date(2024, 2, 1), base_price=loose(1.5)
-        )
+            effective=date(2024, 2, 1), base_price=loose(1.5), at=AT
+        )[0]
     with pytest.raises(CurrencyMismatchError):
         subscription(date(2024, 1, 1)).change_price(
-            effective=date(2024, 2, 1), base_price=Money(1, "USD")
-        )
+            effective=date(2024, 2, 1), base_price=Money(1, "USD"), at=AT
+        )[0]
 
 
 @pytest.mark.parametrize(
@@ -705,9 +708,14 @@ def test_float_prices_are_refused() -> None:
             ),
             "as_of",
         ),
-        (lambda: subscription(date(2024, 1, 1)).cancel(on=datetime(2024, 2, 1, tzinfo=UTC)), "on"),
         (
-            lambda: subscription(date(2024, 1, 1)).change_price(effective=NAIVE, index=1),
+            lambda: subscription(date(2024, 1, 1)).cancel(
+                on=datetime(2024, 2, 1, tzinfo=UTC), at=AT
+            )[0],
+            "on",
+        ),
+        (
+            lambda: subscription(date(2024, 1, 1)).change_price(effective=NAIVE, index=1, at=AT)[0],
             "effective",
         ),
         (
@@ -759,18 +767,20 @@ def test_a_run_needs_exactly_one_of_as_of_and_within() -> None:
 
 
 def test_price_changes_in_date_order_only() -> None:
-    sub = subscription(date(2024, 1, 1)).change_price(
-        effective=date(2024, 3, 1), base_price=eur(120)
+    sub, _ = subscription(date(2024, 1, 1)).change_price(
+        effective=date(2024, 3, 1), base_price=eur(120), at=AT
     )
     with pytest.raises(InvalidInputError):
-        sub.change_price(effective=date(2024, 2, 1), base_price=eur(90))
+        sub.change_price(effective=date(2024, 2, 1), base_price=eur(90), at=AT)[0]
     with pytest.raises(InvalidInputError):
-        sub.change_price(effective=date(2024, 3, 1), base_price=eur(90))
+        sub.change_price(effective=date(2024, 3, 1), base_price=eur(90), at=AT)[0]
 
 
 def test_a_price_change_on_the_start_names_effective() -> None:
     with pytest.raises(InvalidInputError) as caught:
-        subscription(date(2024, 1, 1)).change_price(effective=date(2024, 1, 1), base_price=eur(90))
+        subscription(date(2024, 1, 1)).change_price(
+            effective=date(2024, 1, 1), base_price=eur(90), at=AT
+        )[0]
     assert_names_field(caught.value, "effective")
 
 
@@ -780,8 +790,8 @@ def test_a_price_change_on_the_start_names_effective() -> None:
 def test_F4_a_price_change_fee_covers_only_its_own_days() -> None:
     sub = subscription(date(2024, 1, 1))
     stored = list(generate_fees(sub, as_of=date(2024, 1, 1)))
-    sub = sub.change_price(effective=date(2024, 1, 10), base_price=eur(200))
-    sub = sub.change_price(effective=date(2024, 1, 20), base_price=eur(100))
+    sub, _ = sub.change_price(effective=date(2024, 1, 10), base_price=eur(200), at=AT)
+    sub, _ = sub.change_price(effective=date(2024, 1, 20), base_price=eur(100), at=AT)
     made = generate_fees(sub, stored, as_of=date(2024, 1, 1))
     assert spans(made) == [(date(2024, 1, 10), date(2024, 1, 19))]
     stored.extend(made)
@@ -792,7 +802,7 @@ def test_F4_a_price_change_fee_covers_only_its_own_days() -> None:
 def test_F7_reduction_days_after_a_cancellation_never_credit_twice() -> None:
     sub = subscription(date(2024, 3, 1), price=200)
     stored = list(generate_fees(sub, as_of=date(2024, 3, 1)))
-    cancelled = sub.cancel(on=date(2024, 3, 15))
+    cancelled, _ = sub.cancel(on=date(2024, 3, 15), at=AT)
     stored.extend(generate_fees(cancelled, stored, as_of=date(2024, 3, 1)))
     served = prorate(eur(200), DateRange(date(2024, 3, 1), date(2024, 3, 15)), stored[0].period)
     assert net(stored, stored[0]) == served == eur("90.32")
@@ -809,7 +819,7 @@ def test_F7_a_cancellation_does_not_credit_days_already_removed() -> None:
     stored = list(generate_fees(sub, as_of=date(2024, 3, 1)))
     removed = DateRange.inclusive(date(2024, 3, 20), date(2024, 3, 31))
     stored.append(reduce_days(sub, stored, charge=stored[0], removed=removed))
-    cancelled = sub.cancel(on=date(2024, 3, 15))
+    cancelled, _ = sub.cancel(on=date(2024, 3, 15), at=AT)
     stored.extend(generate_fees(cancelled, stored, as_of=date(2024, 3, 1)))
     served = prorate(eur(200), DateRange(date(2024, 3, 1), date(2024, 3, 15)), stored[0].period)
     assert net(stored, stored[0]) == served
@@ -823,10 +833,10 @@ def test_F4_a_price_change_after_a_cancellation_is_billed_once() -> None:
         stored.extend(new_fees(stored, generate_fees(changed, stored, as_of=date(2024, 2, 1))))
         return changed
 
-    sub = regenerate(sub.change_price(effective=date(2024, 1, 15), base_price=eur(200)))
-    sub = regenerate(sub.change_price(effective=date(2024, 1, 20), base_price=eur(100)))
-    sub = regenerate(sub.cancel(on=date(2024, 2, 10)))
-    sub = regenerate(sub.change_price(effective=date(2024, 2, 1), base_price=eur(300)))
+    sub = regenerate(sub.change_price(effective=date(2024, 1, 15), base_price=eur(200), at=AT)[0])
+    sub = regenerate(sub.change_price(effective=date(2024, 1, 20), base_price=eur(100), at=AT)[0])
+    sub = regenerate(sub.cancel(on=date(2024, 2, 10), at=AT)[0])
+    sub = regenerate(sub.change_price(effective=date(2024, 2, 1), base_price=eur(300), at=AT)[0])
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
     served = DateRange(date(2024, 2, 1), date(2024, 2, 10))
     assert net(stored, february) == prorate(eur(300), served, february.period) == eur("93.10")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from billing_fixtures import AT
 from servicedomain.billing import (
     FeeKind,
     FeeTransaction,
@@ -45,7 +46,7 @@ def test_killbill_1505_full_adjustment_then_cancel_on_the_billing_date() -> None
     february = stored[1]
     stored.append(reduce_days(sub, stored, charge=february, removed=february.period))
     assert net(stored, date(2024, 2, 1)).is_zero
-    made = generate_fees(sub.cancel(on=date(2024, 2, 1)), stored, as_of=date(2024, 2, 1))
+    made = generate_fees(sub.cancel(on=date(2024, 2, 1), at=AT)[0], stored, as_of=date(2024, 2, 1))
     assert made == ()
     assert all(not fee.amount.is_zero for fee in stored)
 
@@ -59,7 +60,7 @@ def test_killbill_154_an_adjusted_fee_is_not_billed_again_and_a_later_change_is_
         )
     )
     assert generate_fees(sub, stored, as_of=date(2024, 1, 20)) == ()
-    cheaper = sub.change_price(effective=date(2024, 1, 21), base_price=Money(155, "EUR"))
+    cheaper, _ = sub.change_price(effective=date(2024, 1, 21), base_price=Money(155, "EUR"), at=AT)
     (credit,) = generate_fees(cheaper, stored, as_of=date(2024, 1, 21))
     assert credit.kind is FeeKind.PRICE_CHANGE
     assert credit.amount == Money.of("-55.00", "EUR")  # 11 days of 310 -> 155 over 31 days
@@ -87,7 +88,7 @@ def test_lago_818_a_cancellation_in_new_york_across_a_month_end_credits_local_da
     stored = list(generate_fees(sub, as_of=date(2024, 1, 1)))
     cancel_on = local_date(datetime(2024, 2, 1, 3, 0, tzinfo=UTC), "America/New_York")
     assert cancel_on == date(2024, 1, 31)
-    (credit,) = generate_fees(sub.cancel(on=cancel_on), stored, as_of=date(2024, 1, 31))
+    (credit,) = generate_fees(sub.cancel(on=cancel_on, at=AT)[0], stored, as_of=date(2024, 1, 31))
     assert credit.kind is FeeKind.CANCELLATION
     assert credit.amount == Money.of("-10.00", "EUR")
     january = stored[0].period
@@ -99,7 +100,9 @@ def test_lago_818_a_cancellation_in_new_york_across_a_month_end_credits_local_da
 def test_killbill_1124_every_amount_has_the_currency_scale() -> None:
     sub = subscription(date(2024, 1, 17), price=1000, period=QUARTERLY)
     fees = list(generate_fees(sub, as_of=date(2024, 12, 31)))
-    fees += generate_fees(sub.cancel(on=date(2024, 11, 3)), fees, as_of=date(2024, 12, 31))
+    fees += generate_fees(
+        sub.cancel(on=date(2024, 11, 3), at=AT)[0], fees, as_of=date(2024, 12, 31)
+    )
     check_amounts_exact(fees)
     check_unique_keys(fees)
     assert all(fee.amount.amount.as_tuple().exponent == -2 for fee in fees)
@@ -111,9 +114,9 @@ def test_F7_days_a_price_change_repriced_are_removed_at_their_billed_price() -> 
     February netted -0.03. The removed day is worth what it is billed: 0.00."""
     sub = subscription(date(2024, 1, 1), price=1)
     stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))
-    free = sub.change_price(effective=date(2024, 2, 1), base_price=Money(0, "EUR"))
+    free, _ = sub.change_price(effective=date(2024, 2, 1), base_price=Money(0, "EUR"), at=AT)
     stored += generate_fees(free, stored, as_of=date(2024, 2, 1))
-    ended = free.cancel(on=date(2024, 2, 15))
+    ended, _ = free.cancel(on=date(2024, 2, 15), at=AT)
     stored += generate_fees(ended, stored, as_of=date(2024, 2, 1))
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
     removal = reduce_days(

@@ -19,13 +19,16 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from orders_fixtures import AT, boiler_order, line
+from billing_fixtures import AT, CLOCK
+from orders_fixtures import AT as ORDER_AT
+from orders_fixtures import boiler_order, line
 from servicedomain.adapters.billing_memory import (
     InMemoryBillingUnitOfWork,
     InMemoryInvoiceRepository,
 )
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
+    InMemoryEventPublisher,
     InMemoryJournal,
     InMemoryRepository,
     InMemoryServiceUnitOfWork,
@@ -45,6 +48,7 @@ from servicedomain.billing import (
     ReversalMode,
     SourceKind,
     Subscription,
+    SubscriptionCreated,
     SubscriptionGroup,
     reverse_period,
 )
@@ -72,8 +76,10 @@ from servicedomain.services import (
     post_service_orders,
 )
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.testing.billing_strategies import creation_fields
 
 MONTHLY_GROUP = SubscriptionGroup(id="M", invoicing_period=MONTHLY)
+QUARTERLY_GROUP = SubscriptionGroup(id="Q", invoicing_period=QUARTERLY)
 GROUPS = {"M": MONTHLY_GROUP}
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -108,7 +114,7 @@ def subscription(
 def store_with(*subs: Subscription, group: SubscriptionGroup = MONTHLY_GROUP) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        create_subscription(InMemoryBillingUnitOfWork(store), group, sub)
+        create_subscription(InMemoryBillingUnitOfWork(store), group, CLOCK, **creation_fields(sub))
     return store
 
 
@@ -149,20 +155,30 @@ def snapshot(store: InMemoryStore) -> tuple[object, ...]:
 # ------------------------------------------------------------------ create_subscription
 
 
-def test_create_subscription_refuses_another_group_or_period() -> None:
+def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_version_1() -> None:
     store = InMemoryStore()
-    with pytest.raises(InvalidInputError) as wrong_group:
-        create_subscription(uow(store), MONTHLY_GROUP, subscription(group_id="Q"))
-    assert wrong_group.value.field == "group_id"
-    with pytest.raises(InvalidInputError) as wrong_period:
-        create_subscription(uow(store), MONTHLY_GROUP, subscription(period=QUARTERLY))
-    assert wrong_period.value.field == "period"
-    with pytest.raises(NotFoundError):
-        uow(store).subscriptions.get("S-1")
-    stored = create_subscription(uow(store), MONTHLY_GROUP, subscription())
+    publisher = InMemoryEventPublisher()
+    stored = create_subscription(
+        InMemoryBillingUnitOfWork(store, publisher=publisher),
+        QUARTERLY_GROUP,
+        CLOCK,
+        id="S-1",
+        customer_id="C-1",
+        project_id="P-1",
+        category_id="FEE",
+        base_price=money("100.00"),
+        start_date=date(2024, 1, 1),
+    )
+    assert (stored.group_id, stored.period, stored.version) == ("Q", QUARTERLY, 1)
     assert uow(store).subscriptions.get("S-1") == stored
+    (event,) = publisher.published
+    assert isinstance(event, SubscriptionCreated)
+    assert (event.entity_id, event.occurred_at, event.group_id) == ("S-1", AT, "Q")
     with pytest.raises(AlreadyExistsError):
-        create_subscription(uow(store), MONTHLY_GROUP, subscription(price="5.00"))
+        create_subscription(
+            uow(store), MONTHLY_GROUP, CLOCK, **creation_fields(subscription(price="5.00"))
+        )
+    assert publisher.published == (event,), "a refused creation publishes nothing"
     assert uow(store).subscriptions.get("S-1").base_price == money("100.00")
 
 
@@ -171,7 +187,7 @@ def test_create_subscription_refuses_another_group_or_period() -> None:
 
 def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 2, 15)))
-    result = generate_subscription_fees(uow(store), as_of=date(2024, 4, 20))
+    result = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 20))
     assert fee_periods(result.created) == [
         ("S-1", "[2024-01-01, 2024-02-01)"),
         ("S-1", "[2024-02-01, 2024-03-01)"),
@@ -184,44 +200,48 @@ def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
     assert result.not_started == ()
     assert {fee.kind for fee in result.created} == {FeeKind.CHARGE}
     assert set(all_fees(store)) == {fee.id for fee in result.created}
-    # Each subscription that got fees is saved with its version raised once.
-    assert [sub.version for sub in uow(store).subscriptions.list()] == [1, 1]
-    again = generate_subscription_fees(uow(store), as_of=date(2024, 4, 20))
+    # Each subscription that got fees is saved with its version raised once (from 1).
+    assert [sub.version for sub in uow(store).subscriptions.list()] == [2, 2]
+    again = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 20))
     assert again == FeeRunResult()
-    assert [sub.version for sub in uow(store).subscriptions.list()] == [1, 1]
+    assert [sub.version for sub in uow(store).subscriptions.list()] == [2, 2]
 
 
 def test_F5_erpnext_46080_a_late_run_equals_daily_runs() -> None:
     late = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
     daily = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
-    generate_subscription_fees(uow(late), as_of=date(2024, 4, 30))
+    generate_subscription_fees(uow(late), CLOCK, as_of=date(2024, 4, 30))
     day = date(2024, 1, 1)
     while day <= date(2024, 4, 30):
-        generate_subscription_fees(uow(daily), as_of=day)
+        generate_subscription_fees(uow(daily), CLOCK, as_of=day)
         day = date.fromordinal(day.toordinal() + 1)
     assert all_fees(late) == all_fees(daily)
 
 
 def test_generation_reports_subscriptions_not_started_yet() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 6, 1)))
-    result = generate_subscription_fees(uow(store), as_of=date(2024, 5, 31))
+    result = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 5, 31))
     assert result.not_started == ("S-2",)
     assert {fee.subscription_id for fee in result.created} == {"S-1"}
     assert uow(store).fees.for_subscription("S-2") == []
-    assert uow(store).subscriptions.get("S-2").version == 0
+    assert uow(store).subscriptions.get("S-2").version == 1
 
 
 def test_generation_of_some_subscriptions_or_of_one_group() -> None:
     quarterly = SubscriptionGroup(id="Q", invoicing_period=QUARTERLY)
     store = store_with(subscription("S-1"), subscription("S-2"))
-    create_subscription(uow(store), quarterly, subscription("S-3", group=quarterly))
-    only = generate_subscription_fees(uow(store), as_of=date(2024, 1, 1), subscription_ids=["S-2"])
+    create_subscription(
+        uow(store), quarterly, CLOCK, **creation_fields(subscription("S-3", group=quarterly))
+    )
+    only = generate_subscription_fees(
+        uow(store), CLOCK, as_of=date(2024, 1, 1), subscription_ids=["S-2"]
+    )
     assert {fee.subscription_id for fee in only.created} == {"S-2"}
-    grouped = generate_subscription_fees(uow(store), as_of=date(2024, 1, 1), group_id="Q")
+    grouped = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1), group_id="Q")
     assert fee_periods(grouped.created) == [("S-3", "[2024-01-01, 2024-04-01)")]
     with pytest.raises(NotFoundError):
         generate_subscription_fees(
-            uow(store), as_of=date(2024, 1, 1), subscription_ids=["S-1", "S-9"]
+            uow(store), CLOCK, as_of=date(2024, 1, 1), subscription_ids=["S-1", "S-9"]
         )
     assert uow(store).fees.for_subscription("S-1") == []  # nothing of the failed run
 
@@ -246,16 +266,16 @@ def test_P1_P3_lago_1086_two_runs_over_one_subscription_from_one_state() -> None
     outcomes: list[FeeRunResult] = []
 
     def rival() -> None:
-        outcomes.append(generate_subscription_fees(uow(store), as_of=date(2024, 2, 1)))
+        outcomes.append(generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1)))
 
     with pytest.raises(ConcurrencyConflictError) as error:
-        generate_subscription_fees(RivalFirst(store, rival), as_of=date(2024, 2, 1))
-    assert (error.value.entity_id, error.value.expected_version) == ("S-1", 0)
+        generate_subscription_fees(RivalFirst(store, rival), CLOCK, as_of=date(2024, 2, 1))
+    assert (error.value.entity_id, error.value.expected_version) == ("S-1", 1)
     (winner,) = outcomes
     assert len(winner.created) == 2
     assert all_fees(store) == {fee.id: fee for fee in winner.created}
-    assert uow(store).subscriptions.get("S-1").version == 1
-    retry = generate_subscription_fees(uow(store), as_of=date(2024, 2, 1))
+    assert uow(store).subscriptions.get("S-1").version == 2
+    retry = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
     assert retry.created == ()
     assert all_fees(store) == {fee.id: fee for fee in winner.created}
 
@@ -274,7 +294,7 @@ def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
     def run() -> None:
         try:
             outcome: FeeRunResult | Exception = generate_subscription_fees(
-                Waiting(store), as_of=date(2024, 3, 1)
+                Waiting(store), CLOCK, as_of=date(2024, 3, 1)
             )
         except ConcurrencyConflictError as error:
             outcome = error
@@ -291,12 +311,12 @@ def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
     assert len(winners) == 1
     assert len(winners[0].created) == 6
     assert len(all_fees(store)) == 6
-    assert generate_subscription_fees(uow(store), as_of=date(2024, 3, 1)).created == ()
+    assert generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 3, 1)).created == ()
 
 
 def test_P3_the_fee_port_keeps_one_fee_per_key() -> None:
     store = store_with(subscription())
-    created = generate_subscription_fees(uow(store), as_of=date(2024, 1, 1)).created
+    created = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1)).created
     (fee,) = created
     with uow(store) as work:
         assert work.fees.add_all([fee]) == []  # equal: already done
@@ -348,13 +368,15 @@ def test_P4_oca_1473_a_failure_at_subscription_k_stores_nothing_and_a_retry_is_o
     fail_at: int,
 ) -> None:
     reference = store_with(*SUBSCRIPTIONS)
-    generate_subscription_fees(uow(reference), as_of=date(2024, 4, 1))
+    generate_subscription_fees(uow(reference), CLOCK, as_of=date(2024, 4, 1))
     store = store_with(*SUBSCRIPTIONS)
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        generate_subscription_fees(FailAtSubscription(store, fail_at), as_of=date(2024, 4, 1))
+        generate_subscription_fees(
+            FailAtSubscription(store, fail_at), CLOCK, as_of=date(2024, 4, 1)
+        )
     assert snapshot(store) == before
-    generate_subscription_fees(uow(store), as_of=date(2024, 4, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
     assert snapshot(store) == snapshot(reference)
 
 
@@ -364,19 +386,19 @@ def test_P4_a_commit_conflict_at_subscription_k_stores_nothing_and_a_retry_is_on
 ) -> None:
     """A rival changes subscription k (a rename) while the run is in flight."""
     store = store_with(*SUBSCRIPTIONS)
-    renamed = attrs.evolve(SUBSCRIPTIONS[conflict_at], name="renamed", version=1)
+    renamed = attrs.evolve(SUBSCRIPTIONS[conflict_at], name="renamed", version=2)
 
     def rival() -> None:
-        store.repository(Subscription).save(renamed, expected_version=0)
+        store.repository(Subscription).save(renamed, expected_version=1)
 
     before = snapshot(store)
     with pytest.raises(ConcurrencyConflictError):
-        generate_subscription_fees(RivalFirst(store, rival), as_of=date(2024, 4, 1))
+        generate_subscription_fees(RivalFirst(store, rival), CLOCK, as_of=date(2024, 4, 1))
     assert snapshot(store)[1:] == before[1:]  # no fee, no document
-    generate_subscription_fees(uow(store), as_of=date(2024, 4, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
     reference = store_with(*SUBSCRIPTIONS)
-    reference.repository(Subscription).save(renamed, expected_version=0)
-    generate_subscription_fees(uow(reference), as_of=date(2024, 4, 1))
+    reference.repository(Subscription).save(renamed, expected_version=1)
+    generate_subscription_fees(uow(reference), CLOCK, as_of=date(2024, 4, 1))
     assert snapshot(store) == snapshot(reference)
 
 
@@ -385,14 +407,14 @@ def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
     a +100.00 price-change fee), then back to 100.00 from Jan 20: February gets a
     -100.00 price-change fee of the same days, revision 1."""
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), as_of=date(2024, 2, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
     for effective, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
         with uow(store) as work:
             sub = work.subscriptions.get("S-1")
-            changed = sub.change_price(effective=effective, base_price=money(price))
+            changed, _ = sub.change_price(effective=effective, base_price=money(price), at=AT)
             work.subscriptions.save(changed, expected_version=sub.version)
             work.commit()
-        generate_subscription_fees(uow(store), as_of=date(2024, 2, 1))
+        generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
     february = [
         fee.amount
         for fee in uow(store).fees.for_subscription("S-1")
@@ -418,14 +440,14 @@ def post_order(
         line(TransactionType.ITEM, "1", "10.00", "15.00"),
     )
     for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
-        order, _ = order.change_stage(GRAPH, stage, at=AT)
-    order, _ = order.sign_off(at=AT)
+        order, _ = order.change_stage(GRAPH, stage, at=ORDER_AT)
+    order, _ = order.sign_off(at=ORDER_AT)
     store.repository(ServiceOrder).add(order)
     result = post_service_orders(
         InMemoryServiceUnitOfWork(store),
         GRAPH,
         books,
-        FixedClock(AT),
+        FixedClock(ORDER_AT),
         order_ids=[order_id],
         period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
         types=frozenset(TransactionType),
@@ -450,10 +472,10 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
     )
     books = journals()
     post_order(store, books, "SO-1")
-    generate_subscription_fees(uow(store), as_of=date(2026, 3, 2))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2026, 3, 2))
     day = date(2026, 3, 2)
     invoices = invoice_customers(
-        uow(store), due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
+        uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
     )
     assert [(doc.id, doc.customer_id, doc.total) for doc in invoices] == [
         ("INV-C-100-EUR-20260302-1", "C-100", money("234.00")),
@@ -470,13 +492,14 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
     assert documents(store) == list(invoices)
     # I1: the same day again (and the same journal read again) invoices nothing.
     again = invoice_customers(
-        uow(store), due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
+        uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
     )
     assert again == ()
     # A second order the next day: only its lines, on a new invoice.
     post_order(store, books, "SO-2")
     later = invoice_customers(
         uow(store),
+        CLOCK,
         due_by=date(2026, 3, 3),
         invoice_date=date(2026, 3, 3),
         groups=GROUPS,
@@ -494,9 +517,10 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
 
 def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), as_of=date(2024, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
     (only,) = invoice_customers(
         uow(store),
+        CLOCK,
         due_by=date(2024, 1, 1),
         invoice_date=date(2024, 1, 1),
         groups=GROUPS,
@@ -509,13 +533,13 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
     with uow(store) as work:
         sub = work.subscriptions.get("S-2")
         work.subscriptions.save(
-            sub.change_price(effective=date(2024, 1, 16), base_price=money("162.00")),
+            sub.change_price(effective=date(2024, 1, 16), base_price=money("162.00"), at=AT)[0],
             expected_version=sub.version,
         )
         work.commit()
-    generate_subscription_fees(uow(store), as_of=date(2024, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
     second = invoice_customers(
-        uow(store), due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups=GROUPS
+        uow(store), CLOCK, due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups=GROUPS
     )
     assert [(doc.id, doc.total) for doc in second] == [
         ("INV-C-1-EUR-20240101-1", money("100.00")),
@@ -525,10 +549,10 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
 
 def test_invoice_customers_needs_the_group_of_every_invoiced_fee() -> None:
     store = store_with(subscription())
-    generate_subscription_fees(uow(store), as_of=date(2024, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
     with pytest.raises(InvalidInputError) as error:
         invoice_customers(
-            uow(store), due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups={}
+            uow(store), CLOCK, due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups={}
         )
     assert error.value.field == "groups"
     assert documents(store) == []
@@ -539,23 +563,30 @@ def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(rival_prefi
     """The rival commits first; the other run stores nothing. With the same id prefix its
     invoice id is taken (AlreadyExistsError); with another, its fee is invoiced already."""
     store = store_with(subscription(), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), as_of=date(2024, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
     day = date(2024, 1, 1)
     won: list[tuple[Invoice, ...]] = []
 
     def rival() -> None:
         won.append(
             invoice_customers(
-                uow(store), due_by=day, invoice_date=day, groups=GROUPS, id_prefix=rival_prefix
+                uow(store),
+                CLOCK,
+                due_by=day,
+                invoice_date=day,
+                groups=GROUPS,
+                id_prefix=rival_prefix,
             )
         )
 
     expected = AlreadyExistsError if rival_prefix == "INV" else AlreadyInvoicedError
     with pytest.raises(expected):
-        invoice_customers(RivalFirst(store, rival), due_by=day, invoice_date=day, groups=GROUPS)
+        invoice_customers(
+            RivalFirst(store, rival), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        )
     (winner,) = won
     assert documents(store) == list(winner)
-    assert invoice_customers(uow(store), due_by=day, invoice_date=day, groups=GROUPS) == ()
+    assert invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS) == ()
     items = uow(store).invoices.invoiced(all_fees(store))
     assert sorted(item.invoice_id for item in items.values()) == [doc.id for doc in winner]
 
@@ -590,8 +621,10 @@ def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_
 ) -> None:
     def prepared() -> InMemoryStore:
         store = store_with(*SUBSCRIPTIONS[:3])  # customers C-1 (S-1, S-3) and C-2 (S-2)
-        create_subscription(uow(store), MONTHLY_GROUP, SUBSCRIPTIONS[3])  # C-3
-        generate_subscription_fees(uow(store), as_of=date(2024, 4, 1))
+        create_subscription(
+            uow(store), MONTHLY_GROUP, CLOCK, **creation_fields(SUBSCRIPTIONS[3])
+        )  # C-3
+        generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
         return store
 
     arguments: dict[str, Any] = {
@@ -600,15 +633,15 @@ def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_
         "groups": GROUPS,
     }
     reference = prepared()
-    assert len(invoice_customers(uow(reference), **arguments)) == 3
+    assert len(invoice_customers(uow(reference), CLOCK, **arguments)) == 3
     store = prepared()
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        invoice_customers(FailAtInvoice(store, fail_at), **arguments)
+        invoice_customers(FailAtInvoice(store, fail_at), CLOCK, **arguments)
     assert snapshot(store) == before
-    invoice_customers(uow(store), **arguments)
+    invoice_customers(uow(store), CLOCK, **arguments)
     assert snapshot(store) == snapshot(reference)
-    assert invoice_customers(uow(store), **arguments) == ()
+    assert invoice_customers(uow(store), CLOCK, **arguments) == ()
 
 
 @pytest.mark.parametrize(
@@ -638,8 +671,10 @@ def test_C6_lago_879_1074_one_invoice_per_billing_day_in_paris(
     for run in runs:
         instant = datetime.fromisoformat(run).replace(tzinfo=UTC)
         day = local_date(instant, PARIS)
-        generate_subscription_fees(uow(store), as_of=day)
-        made[run] = invoice_customers(uow(store), due_by=day, invoice_date=day, groups=GROUPS)
+        generate_subscription_fees(uow(store), CLOCK, as_of=day)
+        made[run] = invoice_customers(
+            uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        )
     (only,) = documents(store)
     assert {run: len(invoices) for run, invoices in made.items()} == {
         run: int(run == invoiced_at) for run in runs
@@ -671,9 +706,13 @@ def invoiced_quarter(group: SubscriptionGroup) -> InMemoryStore:
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), as_of=date(2023, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
     invoice_customers(
-        uow(store), due_by=date(2023, 1, 1), invoice_date=date(2023, 1, 1), groups={"Q": group}
+        uow(store),
+        CLOCK,
+        due_by=date(2023, 1, 1),
+        invoice_date=date(2023, 1, 1),
+        groups={"Q": group},
     )
     return store
 
@@ -682,10 +721,10 @@ def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
     """January accrued on Feb 1, February on Mar 1; March not yet."""
     book = InMemoryJournal[AccrualEntry]("ACR")
     accrue_subscription_revenue(
-        uow(store), book, through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
+        uow(store), book, CLOCK, through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
     )
     accrue_subscription_revenue(
-        uow(store), book, through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
+        uow(store), book, CLOCK, through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
     )
     return book
 
@@ -702,18 +741,22 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), as_of=date(2023, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
     book = InMemoryJournal[AccrualEntry]("ACR")
     # Accrual is impossible before the fee is invoiced.
     assert (
         accrue_subscription_revenue(
-            uow(store), book, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
         )
         == ()
     )
     assert entries(book) == []
     invoice_customers(
-        uow(store), due_by=date(2023, 1, 1), invoice_date=date(2023, 1, 1), groups={"Q": group}
+        uow(store),
+        CLOCK,
+        due_by=date(2023, 1, 1),
+        invoice_date=date(2023, 1, 1),
+        groups={"Q": group},
     )
     periods = uow(store).accruals.for_source(Q1_FEE)
     assert [(str(p.period), p.amount, p.posting_date) for p in periods] == [
@@ -722,7 +765,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
         ("[2023-03-01, 2023-04-01)", money("103.33"), None),
     ]
     posted = accrue_subscription_revenue(
-        uow(store), book, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
     )
     assert [(e.kind, e.number, e.amount) for e in posted] == [
         (AccrualEntryKind.ACCRUE, 0, money("103.34")),
@@ -740,7 +783,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     assert [e for _, e in book.recorded] == list(posted)
     assert (
         accrue_subscription_revenue(
-            uow(store), book, through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
+            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
         )
         == ()
     )
@@ -767,6 +810,7 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
         credit_invoiced(
             uow(store),
             book,
+            CLOCK,
             credit_note_id="CN-1",
             credit_date=date(2023, 3, 15),
             select=[Q1_FEE],
@@ -791,6 +835,7 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
     note = credit_invoiced(
         uow(store),
         book,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=date(2023, 3, 15),
         select=[Q1_FEE],
@@ -808,6 +853,7 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     note = credit_invoiced(
         uow(store),
         book,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=date(2023, 3, 15),
         select=[Q1_FEE],
@@ -833,7 +879,7 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     ]
     assert (
         accrue_subscription_revenue(
-            uow(store), book, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
         )
         == ()
     )
@@ -843,6 +889,7 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
         credit_invoiced(
             uow(store),
             book,
+            CLOCK,
             credit_note_id="CN-2",
             credit_date=date(2023, 3, 16),
             select=[Q1_FEE],
@@ -870,6 +917,7 @@ def test_credit_reverses_accruals_on_their_original_posting_dates(
     credit_invoiced(
         uow(store),
         book,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=date(2023, 3, 15),
         select=[Q1_FEE],
@@ -890,6 +938,7 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     credit_invoiced(
         uow(store),
         book,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=date(2023, 3, 15),
         select=[Q1_FEE],
@@ -901,7 +950,7 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     (item,) = uow(store).invoices.invoiced([Q1_FEE]).values()
     assert (item.credited, item.creditable) == (money("90.00"), money("210.00"))
     accrue_subscription_revenue(
-        uow(store), book, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
     )
     net = sum(
         (e.amount.minor_units if e.kind is AccrualEntryKind.ACCRUE else -e.amount.minor_units)
@@ -915,13 +964,14 @@ def test_F8_lago_1755_the_credit_service_refuses_a_source_never_invoiced() -> No
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), as_of=date(2023, 1, 1))
+    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
     book = InMemoryJournal[AccrualEntry]("ACR")
     before = snapshot(store)
     with pytest.raises(BillingRuleError) as error:
         credit_invoiced(
             uow(store),
             book,
+            CLOCK,
             credit_note_id="CN-1",
             credit_date=date(2023, 1, 2),
             select=[Q1_FEE],
@@ -938,6 +988,7 @@ def test_crediting_an_order_line_posts_no_accrual_entry() -> None:
     post_order(store, books, "SO-1")
     invoice_customers(
         uow(store),
+        CLOCK,
         due_by=date(2026, 3, 2),
         invoice_date=date(2026, 3, 2),
         groups=GROUPS,
@@ -947,6 +998,7 @@ def test_crediting_an_order_line_posts_no_accrual_entry() -> None:
     note = credit_invoiced(
         uow(store),
         accruals,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=date(2026, 3, 5),
         select=["HOUR-000001"],

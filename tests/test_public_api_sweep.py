@@ -642,37 +642,61 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "PriceTable.effective_dates": lambda: (PRICES.effective_dates, (), _price_query()),
     "PriceTable.price": lambda: (PRICES.price, (), _price_query(on=DAY)),
     "Subscription": lambda: _new(SUBSCRIPTION),
+    "Subscription.create": lambda: (
+        Subscription.create,
+        (),
+        {
+            "id": "S-2",
+            "group_id": "M",
+            "customer_id": "C-100",
+            "project_id": "P-1",
+            "category_id": "CAT",
+            "period": MONTHLY,
+            "base_price": Money(Decimal("120.00"), "EUR"),
+            "start_date": date(2026, 3, 1),
+            "at": LATER,
+        },
+    ),
+    "Subscription.record_fees": lambda: (SUBSCRIPTION.record_fees, (FEES,), {"at": LATER}),
     "Subscription.billing_period": lambda: (SUBSCRIPTION.billing_period, (FEE.period,), {}),
     "Subscription.indexed_price_on": lambda: (SUBSCRIPTION.indexed_price_on, (DAY,), {}),
     "Subscription.price_on": lambda: (SUBSCRIPTION.price_on, (DAY,), {"prices": PRICES}),
     "Subscription.change_price": lambda: (
         SUBSCRIPTION.change_price,
         (),
-        {"effective": date(2026, 6, 1), "base_price": EUR10, "index": 101},
+        {"effective": date(2026, 6, 1), "base_price": EUR10, "index": 101, "at": LATER},
     ),
     "Subscription.index_by_percent": lambda: (
         SUBSCRIPTION.index_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1)},
+        {"effective": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.index_to": lambda: (
         SUBSCRIPTION.index_to,
         (103,),
-        {"effective": date(2026, 6, 1)},
+        {"effective": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_by_percent": lambda: (
         SUBSCRIPTION.base_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1)},
+        {"effective": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_to": lambda: (
         SUBSCRIPTION.base_to,
         (EUR10,),
-        {"effective": date(2026, 6, 1)},
+        {"effective": date(2026, 6, 1), "at": LATER},
     ),
-    "Subscription.cancel": lambda: (SUBSCRIPTION.cancel, (), {"on": date(2026, 6, 1)}),
-    "Subscription.deactivate": lambda: (SUBSCRIPTION.deactivate, (), {}),
-    "Subscription.activate": lambda: (SUBSCRIPTION.deactivate().activate, (), {}),
+    "Subscription.cancel": lambda: (
+        SUBSCRIPTION.cancel,
+        (),
+        {"on": date(2026, 6, 1), "at": LATER},
+    ),
+    "Subscription.deactivate": lambda: (SUBSCRIPTION.deactivate, (), {"at": LATER}),
+    "Subscription.activate": lambda: (
+        SUBSCRIPTION.deactivate(at=LATER)[0].activate,
+        (),
+        {"at": LATER},
+    ),
     "SubscriptionGroup": lambda: _new(SUBSCRIPTION_GROUP),
     "accrual_periods": lambda: (
         accrual_periods,
@@ -818,17 +842,24 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "create_subscription": lambda: (
         services.create_subscription,
-        (InMemoryBillingUnitOfWork(InMemoryStore()), SUBSCRIPTION_GROUP, SUBSCRIPTION),
-        {},
+        (InMemoryBillingUnitOfWork(InMemoryStore()), SUBSCRIPTION_GROUP, _clock()),
+        {
+            "id": "S-1",
+            "customer_id": "C-100",
+            "project_id": "P-1",
+            "category_id": "CAT",
+            "base_price": Money(Decimal("120.00"), "EUR"),
+            "start_date": date(2026, 3, 1),
+        },
     ),
     "generate_subscription_fees": lambda: (
         services.generate_subscription_fees,
-        (_billing_uow(),),
+        (_billing_uow(), _clock()),
         {"as_of": date(2026, 4, 30), "prices": None, "group_id": "M", "subscription_ids": ["S-1"]},
     ),
     "invoice_customers": lambda: (
         services.invoice_customers,
-        (_billing_uow(),),
+        (_billing_uow(), _clock()),
         {
             "due_by": date(2026, 3, 31),
             "invoice_date": DAY,
@@ -840,12 +871,12 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "accrue_subscription_revenue": lambda: (
         services.accrue_subscription_revenue,
-        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals")),
+        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals"), _clock()),
         {"through": date(2026, 4, 1), "posting_date": date(2026, 4, 1)},
     ),
     "credit_invoiced": lambda: (
         services.credit_invoiced,
-        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals")),
+        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals"), _clock()),
         {
             "credit_note_id": "CN-1",
             "credit_date": date(2026, 3, 5),
@@ -1331,10 +1362,10 @@ def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_g
 ) -> None:
     effective = date(2026, 6, 1)
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_to(value, effective=effective)
+        SUBSCRIPTION.index_to(value, effective=effective, at=LATER)
     assert caught.value.field == "value"
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_by_percent(value, effective=effective)
+        SUBSCRIPTION.index_by_percent(value, effective=effective, at=LATER)
     assert caught.value.field == "pct"
 
 

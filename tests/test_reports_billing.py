@@ -10,6 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from billing_fixtures import CLOCK
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -45,6 +46,7 @@ from servicedomain.services import (
     generate_subscription_fees,
     invoice_customers,
 )
+from servicedomain.testing.billing_strategies import creation_fields
 
 CHARGE, REDUCTION = FeeKind.CHARGE, FeeKind.REDUCTION_DAYS
 INV_EUR, INV_SEK = "INV-C-1-EUR-20230331-1", "INV-C-2-SEK-20230331-1"
@@ -104,8 +106,10 @@ def scenario() -> Scenario:
             base_price=price,
             start_date=start,
         )
-        create_subscription(InMemoryBillingUnitOfWork(store), group, subscription)
-    generate_subscription_fees(InMemoryBillingUnitOfWork(store), as_of=D(2023, 4, 1))
+        create_subscription(
+            InMemoryBillingUnitOfWork(store), group, CLOCK, **creation_fields(subscription)
+        )
+    generate_subscription_fees(InMemoryBillingUnitOfWork(store), CLOCK, as_of=D(2023, 4, 1))
     with InMemoryBillingUnitOfWork(store) as uow:
         fees = uow.fees.for_subscription("SUB-A")
         reduction = reduce_days(
@@ -118,6 +122,7 @@ def scenario() -> Scenario:
         uow.commit()
     invoices = invoice_customers(
         InMemoryBillingUnitOfWork(store),
+        CLOCK,
         due_by=D(2023, 3, 31),
         invoice_date=D(2023, 3, 31),
         groups=groups,
@@ -125,12 +130,17 @@ def scenario() -> Scenario:
     assert [invoice.id for invoice in invoices] == [INV_EUR, INV_SEK]
     journal = InMemoryJournal[AccrualEntry]("ACR")
     accrue_subscription_revenue(
-        InMemoryBillingUnitOfWork(store), journal, through=D(2023, 3, 1), posting_date=D(2023, 3, 1)
+        InMemoryBillingUnitOfWork(store),
+        journal,
+        CLOCK,
+        through=D(2023, 3, 1),
+        posting_date=D(2023, 3, 1),
     )
     q1 = "SUB-B:2023-01-01:2023-04-01:charge"
     credit_invoiced(
         InMemoryBillingUnitOfWork(store),
         journal,
+        CLOCK,
         credit_note_id="CN-1",
         credit_date=D(2023, 3, 31),  # on or after the invoice date (issue 11)
         select=[q1],

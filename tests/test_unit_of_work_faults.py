@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import pytest
 
+from billing_fixtures import CLOCK
 from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, _BillingTables
 from servicedomain.adapters.clocks import FixedClock
@@ -320,7 +321,7 @@ def subscriptions(count: int, *, fees_each: int = 1) -> Callable[[], BillingWorl
             uow.commit()
         if fees_each:
             generate_subscription_fees(
-                InMemoryBillingUnitOfWork(world.store), as_of=month(fees_each - 1)
+                InMemoryBillingUnitOfWork(world.store), CLOCK, as_of=month(fees_each - 1)
             )
         return world
 
@@ -335,12 +336,17 @@ def invoiced(count: int, *, accrued: bool) -> Callable[[], BillingWorld]:
         world = base()
         day = month(count - 1)
         invoice_customers(
-            InMemoryBillingUnitOfWork(world.store), due_by=day, invoice_date=day, groups=GROUPS
+            InMemoryBillingUnitOfWork(world.store),
+            CLOCK,
+            due_by=day,
+            invoice_date=day,
+            groups=GROUPS,
         )
         if accrued:
             accrue_subscription_revenue(
                 InMemoryBillingUnitOfWork(world.store),
                 world.book,
+                CLOCK,
                 through=month(count),
                 posting_date=month(count),
             )
@@ -357,6 +363,7 @@ def credit(count: int, credit_note_id: str) -> Run[BillingWorld]:
         return credit_invoiced(
             world.uow(plan),
             world.book,
+            CLOCK,
             credit_note_id=credit_note_id,
             credit_date=month(count) + timedelta(days=3),
             select=select,
@@ -370,7 +377,7 @@ def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         day = month(count) + timedelta(days=day_offset)
         return accrue_subscription_revenue(
-            world.uow(plan), world.book, through=day, posting_date=day
+            world.uow(plan), world.book, CLOCK, through=day, posting_date=day
         )
 
     return run
@@ -379,7 +386,9 @@ def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
 def invoice(count: int, day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         day = month(1) + timedelta(days=day_offset)
-        return invoice_customers(world.uow(plan), due_by=day, invoice_date=day, groups=GROUPS)
+        return invoice_customers(
+            world.uow(plan), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        )
 
     return run
 
@@ -387,7 +396,7 @@ def invoice(count: int, day_offset: int = 0) -> Run[BillingWorld]:
 def fees(day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         return generate_subscription_fees(
-            world.uow(plan), as_of=month(2) + timedelta(days=day_offset)
+            world.uow(plan), CLOCK, as_of=month(2) + timedelta(days=day_offset)
         )
 
     return run
@@ -470,9 +479,10 @@ def stage_a_bit_of_everything(
 ) -> None:
     """One unit of work touching every table: snapshot, fees, invoice, accruals, journal."""
     sub = uow.subscriptions.get("S-01")
-    uow.subscriptions.save(attrs.evolve(sub, version=sub.version + 1), expected_version=1)
     generated = generate_fees(sub, uow.fees.for_subscription("S-01"), as_of=month(4))
     uow.fees.add_all(generated)
+    billed, _ = sub.record_fees(generated, at=AT)
+    uow.subscriptions.save(billed, expected_version=sub.version)
     due = uow.fees.due(due_by=month(1))
     (proposal,) = propose_invoices(due_by=month(1), fees=due)
     uow.invoices.add(proposal.post(invoice_id="INV-X", invoice_date=month(1)))

@@ -33,7 +33,6 @@ from servicedomain.billing import (
     PriceBasis,
     PriceEntry,
     PriceTable,
-    Subscription,
     SubscriptionGroup,
     reduce_days,
 )
@@ -337,7 +336,9 @@ def _per_currency(amounts: Iterable[Money]) -> str:
     return " + ".join(str(total) for total in sums)
 
 
-def _billing_setup(out: TextIO, store: InMemoryStore) -> tuple[dict[str, Any], PriceTable]:
+def _billing_setup(
+    out: TextIO, store: InMemoryStore, clock: FixedClock
+) -> tuple[dict[str, Any], PriceTable]:
     """Two groups, a price table with two levels and four subscriptions; print their prices."""
     quarterly = SubscriptionGroup(
         id="QUARTERLY",
@@ -381,16 +382,16 @@ def _billing_setup(out: TextIO, store: InMemoryStore) -> tuple[dict[str, Any], P
         fields: dict[str, Any] = {"customer_id": "C-100", "base_price": zero} | more
         if "index" in more:
             fields["price_basis"] = PriceBasis.INDEXED_PRICE
-        sub = Subscription(
+        sub = create_subscription(
+            InMemoryBillingUnitOfWork(store),
+            group,
+            clock,
             id=sub_id,
-            group_id=group.id,
             project_id="P-100",
             category_id="FEE",
-            period=group.invoicing_period,
             start_date=start,
             **fields,
         )
-        create_subscription(InMemoryBillingUnitOfWork(store), group, sub)
         found = prices.find(
             subscription_id=sub.id,
             project_id=sub.project_id,
@@ -413,10 +414,11 @@ def _demo_billing(out: TextIO) -> None:
     _heading(out, "Billing: subscription fees, invoices, a credit note, revenue accrual")
     store = InMemoryStore()
     journal = InMemoryJournal[AccrualEntry]("ACR")
-    groups, prices = _billing_setup(out, store)
+    clock = FixedClock(datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
+    groups, prices = _billing_setup(out, store, clock)
     for run in ("fees through 2026", "running again"):
         made = generate_subscription_fees(
-            InMemoryBillingUnitOfWork(store), as_of=date(2026, 12, 31), prices=prices
+            InMemoryBillingUnitOfWork(store), clock, as_of=date(2026, 12, 31), prices=prices
         ).created
         total = f", total {_per_currency(fee.amount for fee in made)}" if made else ""
         out.write(f"  {run}: {len(made)} fees created{total}\n")
@@ -424,8 +426,12 @@ def _demo_billing(out: TextIO) -> None:
         fees = uow.fees.for_subscription("SUB-1")
         march = next(fee for fee in fees if fee.period.start == date(2026, 3, 1))
         removed = DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))
-        reduction = reduce_days(uow.subscriptions.get("SUB-1"), fees, charge=march, removed=removed)
+        sub = uow.subscriptions.get("SUB-1")
+        reduction = reduce_days(sub, fees, charge=march, removed=removed)
         uow.fees.add_all([reduction])
+        recorded, events = sub.record_fees([reduction], at=clock.now())
+        uow.subscriptions.save(recorded, expected_version=sub.version)
+        uow.collect(events)
         uow.commit()
     out.write(
         f"  reduction days {removed.start} to {removed.last} on the {march.amount} March fee "
@@ -433,6 +439,7 @@ def _demo_billing(out: TextIO) -> None:
     )
     for invoice in invoice_customers(
         InMemoryBillingUnitOfWork(store),
+        clock,
         due_by=date(2026, 3, 31),
         invoice_date=date(2026, 3, 31),
         groups=groups,
@@ -443,6 +450,7 @@ def _demo_billing(out: TextIO) -> None:
     accrued = accrue_subscription_revenue(
         InMemoryBillingUnitOfWork(store),
         journal,
+        clock,
         through=date(2026, 4, 1),
         posting_date=date(2026, 3, 31),
     )
@@ -452,6 +460,7 @@ def _demo_billing(out: TextIO) -> None:
     note = credit_invoiced(
         InMemoryBillingUnitOfWork(store),
         journal,
+        clock,
         credit_note_id="CN-2026-001",
         credit_date=date(2026, 4, 15),
         select=[stub.id],

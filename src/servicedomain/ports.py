@@ -215,7 +215,9 @@ class UnitOfWork(Protocol):
     behind (law U1).
 
     A host's unit of work exposes its repositories (as typed attributes or through an
-    accessor); how is the host's choice.
+    accessor); how is the host's choice. Every unit of work collects the events of the
+    changes made through it (:meth:`collect`) and publishes them only once they are
+    committed: a failed commit or a rollback publishes nothing.
     """
 
     def __enter__(self) -> Self:
@@ -242,6 +244,10 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard every change not yet committed."""
+        ...
+
+    def collect(self, events: Iterable[DomainEvent]) -> None:
+        """Stage events to publish when this unit of work commits."""
         ...
 
 
@@ -353,7 +359,7 @@ class ServiceOrderUnitOfWork(JournalUnitOfWork, Protocol):
 
     Application services (:mod:`servicedomain.services`) load and save service orders
     through :attr:`service_orders`, hand the events of each operation to
-    :meth:`collect` and post order lines through journals enlisted in it
+    :meth:`~UnitOfWork.collect` and post order lines through journals enlisted in it
     (:meth:`~JournalUnitOfWork.enlist`); the events are published and the entries
     recorded only if the unit of work commits.
     """
@@ -361,10 +367,6 @@ class ServiceOrderUnitOfWork(JournalUnitOfWork, Protocol):
     @property
     def service_orders(self) -> ServiceOrderRepository:
         """The repository of service orders, staged in this unit of work."""
-        ...
-
-    def collect(self, events: Iterable[DomainEvent]) -> None:
-        """Stage events to publish when this unit of work commits."""
         ...
 
 
@@ -469,7 +471,10 @@ class BillingUnitOfWork(JournalUnitOfWork, Protocol):
     """A unit of work over subscriptions, their fees, invoices and accruals.
 
     Accrual entries and their reversals are posted through journals enlisted in it
-    (:meth:`~JournalUnitOfWork.enlist`), so they are recorded only if it commits.
+    (:meth:`~JournalUnitOfWork.enlist`), so they are recorded only if it commits. The
+    billing services hand it the events of what they store (subscription created, fees
+    generated, invoice or credit note issued, revenue accrued) through
+    :meth:`~UnitOfWork.collect`; they are published only once committed.
     """
 
     @property

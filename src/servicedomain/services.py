@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,9 +53,11 @@ from servicedomain.billing import (
     AccrualPeriod,
     AccrualPolicy,
     BillableTransaction,
+    BillingTiming,
     DocumentKind,
     FeeTransaction,
     Invoice,
+    PriceBasis,
     PriceTable,
     ReversalMode,
     Subscription,
@@ -62,15 +65,17 @@ from servicedomain.billing import (
     accrual_periods,
     accrue,
     credit_note,
+    document_issued,
     generate_fees,
     propose_invoices,
+    revenue_accrued,
     reverse_for_credit,
 )
 from servicedomain.errors import InvalidInputError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
-from servicedomain.periods import DateRange
+from servicedomain.periods import Alignment, DateRange
 from servicedomain.ports import (
     AgreementUnitOfWork,
     BillingUnitOfWork,
@@ -393,28 +398,58 @@ def generate_orders_from_agreements(
 
 
 def create_subscription(
-    uow: BillingUnitOfWork, group: SubscriptionGroup, subscription: Subscription
+    uow: BillingUnitOfWork,
+    group: SubscriptionGroup,
+    clock: Clock,
+    *,
+    id: str,
+    customer_id: str,
+    project_id: str,
+    category_id: str,
+    base_price: Money,
+    start_date: date,
+    name: str = "",
+    index: Decimal | int = Decimal(100),
+    price_basis: PriceBasis = PriceBasis.BASE_PRICE,
+    end_date: date | None = None,
+    active: bool = True,
+    timing: BillingTiming = BillingTiming.IN_ADVANCE,
+    alignment: Alignment = Alignment.ANCHORED,
 ) -> Subscription:
-    """Store a new subscription of ``group`` (its period must be the group's invoicing one).
+    """Create and store a subscription of ``group``, invoiced every ``group``'s period.
+
+    The subscription (:meth:`Subscription.create <servicedomain.billing.Subscription.create>`,
+    version 1) takes the group's id and invoicing period code; its
+    :class:`~servicedomain.billing.SubscriptionCreated` event is published on commit.
 
     Raises:
-        InvalidInputError: the subscription names another group (field ``group_id``) or
-            has another period code (field ``period``).
         AlreadyExistsError: the id is taken.
+        TypeMismatchError, InvalidInputError: a field, as ``Subscription.create`` says.
     """
-    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
     require_instance(group, SubscriptionGroup, "group")
-    require_instance(subscription, Subscription, "subscription")
-    if subscription.group_id != group.id:
-        raise InvalidInputError("group_id", subscription.group_id, f"not group {group.id!r}")
-    if subscription.period != group.invoicing_period:
-        raise InvalidInputError(
-            "period",
-            subscription.period,
-            f"group {group.id!r} invoices every {group.invoicing_period}",
-        )
+    require_port(clock, "clock", "now")
+    subscription, events = Subscription.create(
+        id=id,
+        group_id=group.id,
+        customer_id=customer_id,
+        project_id=project_id,
+        category_id=category_id,
+        period=group.invoicing_period,
+        base_price=base_price,
+        start_date=start_date,
+        at=clock.now(),
+        name=name,
+        index=index,
+        price_basis=price_basis,
+        end_date=end_date,
+        active=active,
+        timing=timing,
+        alignment=alignment,
+    )
     with uow:
         uow.subscriptions.add(subscription)
+        uow.collect(events)
         uow.commit()
     return subscription
 
@@ -436,6 +471,7 @@ class FeeRunResult:
 
 def generate_subscription_fees(
     uow: BillingUnitOfWork,
+    clock: Clock,
     *,
     as_of: date,
     prices: PriceTable | None = None,
@@ -446,10 +482,13 @@ def generate_subscription_fees(
 
     Catch-up generation (:func:`~servicedomain.billing.generate_fees` with ``as_of``):
     a late run bills every missed period, a run again bills nothing (laws F4, F5).
-    Each subscription that gets new fees is saved with its version raised, so two
-    concurrent runs over one subscription cannot both store fees: the second gets
-    :class:`~servicedomain.errors.ConcurrencyConflictError` and, run again, creates
-    nothing. All or nothing: a failure stores no fee of the run. What credit notes
+    Each subscription that gets new fees records them
+    (:meth:`~servicedomain.billing.Subscription.record_fees`, a
+    :class:`~servicedomain.billing.FeesGenerated` event) and is saved with the version
+    it was loaded with, so two concurrent runs over one subscription cannot both store
+    fees: the second gets :class:`~servicedomain.errors.ConcurrencyConflictError` and,
+    run again, creates nothing. All or nothing: a failure stores no fee of the run and
+    publishes no event. What credit notes
     took back of each stored fee (the invoiced-item register) goes to generation, so
     a cancellation or a lower price credits only what a charge still bills (law F13).
 
@@ -457,7 +496,8 @@ def generate_subscription_fees(
         NotFoundError: an unknown subscription id.
         ConcurrencyConflictError: another run stored fees of a subscription first.
     """
-    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
+    require_port(clock, "clock", "now")
     require_optional_id(group_id, "group_id")
     if subscription_ids is not None:
         subscription_ids = require_ids(subscription_ids, "subscription_ids")
@@ -473,6 +513,7 @@ def generate_subscription_fees(
             ]
         created: list[FeeTransaction] = []
         not_started: list[str] = []
+        now = clock.now()
         for sub in subscriptions:
             if day < sub.start_date:
                 not_started.append(sub.id)
@@ -483,10 +524,13 @@ def generate_subscription_fees(
             fees = generate_fees(sub, stored, prices, as_of=day, credited=credited)
             if not fees:
                 continue
-            created.extend(uow.fees.add_all(fees))
-            uow.subscriptions.save(
-                attrs.evolve(sub, version=sub.version + 1), expected_version=sub.version
-            )
+            added = uow.fees.add_all(fees)
+            if not added:
+                continue
+            created.extend(added)
+            billed, events = sub.record_fees(added, at=now)
+            uow.subscriptions.save(billed, expected_version=sub.version)
+            uow.collect(events)
         uow.commit()
     return FeeRunResult(tuple(created), tuple(not_started))
 
@@ -519,6 +563,7 @@ def _accrual_policies(
 
 def invoice_customers(
     uow: BillingUnitOfWork,
+    clock: Clock,
     *,
     due_by: date,
     invoice_date: date,
@@ -539,7 +584,9 @@ def invoice_customers(
     bill their sources as an invoice's do.
     All in one unit of work: each source is invoiced exactly once (law I1), and a run
     again the same day invoices nothing (law C6: give ``due_by`` as the customer's
-    local date, e.g. ``local_date(clock.now(), zone)``).
+    local date, e.g. ``local_date(clock.now(), zone)``). Each document posted is an
+    :class:`~servicedomain.billing.InvoiceIssued` or
+    :class:`~servicedomain.billing.CreditNoteIssued` event, published on commit.
 
     Raises:
         InvalidInputError: a fee's subscription group is not in ``groups``.
@@ -549,7 +596,8 @@ def invoice_customers(
         InvalidInputError: (field ``id_prefix`` or ``credit_note_prefix``) not a
             non-blank string.
     """
-    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
+    require_port(clock, "clock", "now")
     require_mapping(groups, "groups", str, SubscriptionGroup)
     transactions = require_items(transactions, "transactions", "BillableTransaction values")
     require_optional_id(customer_id, "customer_id")
@@ -573,6 +621,7 @@ def invoice_customers(
         policy_of = _accrual_policies(uow, groups)
         documents, accruals = uow.invoices, uow.accruals
         invoices: list[Invoice] = []
+        now = clock.now()
         for proposal in proposals:
             prefix = prefixes[proposal.kind]
             stem = f"{prefix}-{proposal.customer_id}-{proposal.currency.code}-{day:%Y%m%d}"
@@ -583,6 +632,7 @@ def invoice_customers(
             invoice = proposal.post(invoice_id=f"{stem}-{number}", invoice_date=invoice_date)
             documents.add(invoice)
             invoices.append(invoice)
+            uow.collect((document_issued(invoice, at=now),))
             periods: list[AccrualPeriod] = []
             for line in invoice.lines:
                 fee = by_id.get(line.source_id)
@@ -608,6 +658,7 @@ def invoice_customers(
 def credit_invoiced(
     uow: BillingUnitOfWork,
     journal: Journal[AccrualEntry],
+    clock: Clock,
     *,
     credit_note_id: str,
     credit_date: date,
@@ -625,15 +676,17 @@ def credit_invoiced(
     the reversal entries go to ``journal`` enlisted in the unit of work, so the note,
     the periods and the entries commit together or not at all (law U1): a credit whose
     commit is lost can be issued again, under the same or a new credit-note id, and
-    reverses the accruals once.
+    reverses the accruals once. The note is a
+    :class:`~servicedomain.billing.CreditNoteIssued` event, published on commit.
 
     Raises:
         BillingRuleError: a source was never invoiced; manual reversal mode with
             accruals still posted (``accrual.reverse_manually_first``).
         CreditExceededError: a credit above what can still be credited.
     """
-    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
     require_port(journal, "journal", "post")
+    require_port(clock, "clock", "now")
     select = require_ids(select, "select")
     require_mapping(groups, "groups", str, SubscriptionGroup)
     if closed is not None:
@@ -654,6 +707,7 @@ def credit_invoiced(
             fees=fees,
         )
         uow.invoices.add(document)
+        uow.collect((document_issued(document, at=clock.now()),))
         policy_of = _accrual_policies(uow, groups)
         entries: list[AccrualEntry] = []
         for line in document.lines:
@@ -684,6 +738,7 @@ def credit_invoiced(
 def accrue_subscription_revenue(
     uow: BillingUnitOfWork,
     journal: Journal[AccrualEntry],
+    clock: Clock,
     *,
     through: date,
     posting_date: date,
@@ -696,10 +751,12 @@ def accrue_subscription_revenue(
     again, it posts nothing. The entries go to ``journal`` enlisted in the unit of work
     and are recorded only if the periods are saved as posted (law U1): a run whose
     commit is lost leaves nothing behind, and a later run (the next day, say) posts
-    the periods as one run would.
+    the periods as one run would. Each fee accrued is a
+    :class:`~servicedomain.billing.RevenueAccrued` event, published on commit.
     """
-    require_port(uow, "uow", "__enter__", "__exit__", "commit")
+    require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
     require_port(journal, "journal", "post")
+    require_port(clock, "clock", "now")
     with uow:
         accruals = uow.accruals
         by_source: dict[str, list[AccrualPeriod]] = {}
@@ -712,5 +769,6 @@ def accrue_subscription_revenue(
             accruals.save_all(changed)
         if entries:
             uow.enlist(journal).post(entries)
+            uow.collect(revenue_accrued(entries, at=clock.now()))
         uow.commit()
     return entries

@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from billing_fixtures import AT, CLOCK
 from servicedomain import billing
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
@@ -40,6 +41,7 @@ from servicedomain.services import (
     generate_subscription_fees,
     invoice_customers,
 )
+from servicedomain.testing.billing_strategies import creation_fields
 from servicedomain.testing.invariants import (
     check_accrual_signs,
     check_accruals_sum_to_fee,
@@ -87,7 +89,7 @@ class History:
             base_price=price,
             start_date=START,
         )
-        create_subscription(self.uow(), GROUPS[group], sub)
+        create_subscription(self.uow(), GROUPS[group], CLOCK, **creation_fields(sub))
         self.bill(0)
 
     def uow(self) -> InMemoryBillingUnitOfWork:
@@ -95,8 +97,10 @@ class History:
 
     def bill(self, days: int) -> None:
         self.today += timedelta(days=days)
-        generate_subscription_fees(self.uow(), as_of=self.today)
-        invoice_customers(self.uow(), due_by=self.today, invoice_date=self.today, groups=GROUPS)
+        generate_subscription_fees(self.uow(), CLOCK, as_of=self.today)
+        invoice_customers(
+            self.uow(), CLOCK, due_by=self.today, invoice_date=self.today, groups=GROUPS
+        )
 
     def apply(self, operation: tuple[Any, ...]) -> None:
         kind = operation[0]
@@ -105,13 +109,13 @@ class History:
         elif kind == "credit":
             self.credit(operation[1], operation[2])
         elif kind == "cancel":
-            self.change(lambda sub: sub.cancel(on=START + timedelta(days=operation[1])))
+            self.change(lambda sub: sub.cancel(on=START + timedelta(days=operation[1]), at=AT)[0])
         elif kind == "reduce":
             self.reduce(operation[1], operation[2], operation[3])
         else:
             price = Money.from_minor_units(operation[2], "EUR")
             day = START + timedelta(days=operation[1])
-            self.change(lambda sub: sub.change_price(effective=day, base_price=price))
+            self.change(lambda sub: sub.change_price(effective=day, base_price=price, at=AT)[0])
 
     def credit(self, pick: int, percent: int) -> None:
         with self.uow() as uow:
@@ -129,6 +133,7 @@ class History:
             credit_invoiced(
                 self.uow(),
                 self.journal,
+                CLOCK,
                 credit_note_id=f"CN-{self.notes}",
                 credit_date=self.today,
                 select=[item.source_id],

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import example, find, given, settings
 from hypothesis import strategies as st
 
+from billing_fixtures import AT
 from servicedomain.billing import (
     BillingTiming,
     FeeKind,
@@ -263,12 +264,15 @@ def timelines(draw: st.DrawFn, *, cancel: bool = True) -> Timeline:
             run(sub, last)
         elif kind == "change":
             change = pending.pop(0)
-            sub = sub.change_price(
-                effective=change.effective_date, base_price=change.base_price, index=change.index
+            sub, _ = sub.change_price(
+                effective=change.effective_date,
+                base_price=change.base_price,
+                index=change.index,
+                at=AT,
             )
         else:
             assert isinstance(value, date)
-            sub = sub.cancel(on=value)
+            sub, _ = sub.cancel(on=value, at=AT)
     run(sub, last)
     return sub, prices, stored, last
 
@@ -320,7 +324,7 @@ def test_F7_a_cancellation_credits_exactly_the_billed_days_after_it(
     (sub, runs), cancel_on = case
     prices = None if data is None else data.draw(st.none() | price_tables(subscription=sub))
     stored = run_all(sub, prices, runs)
-    cancelled = sub.cancel(on=cancel_on)
+    cancelled, _ = sub.cancel(on=cancel_on, at=AT)
     made = generate_fees(cancelled, stored, prices, as_of=max(runs))
     check_cancellation_credit(cancelled, stored, made, prices, as_of=max(runs))
     everything = [*stored, *made]
@@ -356,8 +360,8 @@ def repriced_periods(draw: st.DrawFn) -> Repriced:
     if draw(st.booleans()):
         stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
     for change in changes:
-        sub = sub.change_price(
-            effective=change.effective_date, base_price=change.base_price, index=change.index
+        sub, _ = sub.change_price(
+            effective=change.effective_date, base_price=change.base_price, index=change.index, at=AT
         )
         stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
     stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
@@ -377,7 +381,7 @@ def test_F9_price_changes_inside_a_period_net_the_time_weighted_price(case: Repr
 def test_F9_the_check_finds_a_price_change_left_unbilled() -> None:
     sub = subscription(date(2024, 1, 1))
     fees = generate_fees(sub, as_of=date(2024, 1, 1))
-    repriced = sub.change_price(effective=date(2024, 1, 11), base_price=Money(200, "EUR"))
+    repriced, _ = sub.change_price(effective=date(2024, 1, 11), base_price=Money(200, "EUR"), at=AT)
     with pytest.raises(LawViolation, match="F9"):
         check_time_weighted(repriced, fees, period=fees[0].billing_period)
 
@@ -411,7 +415,7 @@ def test_M5_every_fee_amount_is_exact_in_its_currency(
     stored = run_all(sub, None, runs)
     changed = attrs.evolve(sub, price_changes=data.draw(price_change_histories(sub)))
     if data.draw(st.booleans()):
-        changed = changed.cancel(on=data.draw(cancellation_dates(changed)))
+        changed, _ = changed.cancel(on=data.draw(cancellation_dates(changed)), at=AT)
     stored.extend(generate_fees(changed, stored, as_of=max(runs)))
     check_amounts_exact(stored)
     for fee in stored:

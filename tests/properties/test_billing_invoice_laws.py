@@ -18,6 +18,7 @@ import attrs
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from billing_fixtures import AT, CLOCK
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -62,6 +63,7 @@ from servicedomain.services import (
     generate_subscription_fees,
     invoice_customers,
 )
+from servicedomain.testing.billing_strategies import creation_fields
 
 ORIGIN = date(2024, 1, 1)
 CURRENCIES = ("EUR", "USD", "JPY", "KWD")
@@ -160,7 +162,7 @@ def transactions_of(
 def store_of(subs: Sequence[Subscription]) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        create_subscription(uow(store), GROUP_OF[sub.period], sub)
+        create_subscription(uow(store), GROUP_OF[sub.period], CLOCK, **creation_fields(sub))
     return store
 
 
@@ -201,11 +203,11 @@ def apply_change(store: InMemoryStore, operation: tuple[Any, ...]) -> None:
         try:
             if kind == "price":
                 units = operation[3]
-                changed = sub.change_price(
-                    effective=day, base_price=Money.from_minor_units(units, sub.currency)
+                changed, _ = sub.change_price(
+                    effective=day, base_price=Money.from_minor_units(units, sub.currency), at=AT
                 )
             else:
-                changed = sub.cancel(on=day)
+                changed, _ = sub.cancel(on=day, at=AT)
         except InvalidInputError:
             return
         work.subscriptions.save(changed, expected_version=sub.version)
@@ -240,24 +242,29 @@ def test_I1_no_fee_is_invoiced_twice(
     store = store_of(subs)
     for operation in ops:
         if operation[0] == "generate":
-            generate_subscription_fees(uow(store), as_of=operation[1])
+            generate_subscription_fees(uow(store), CLOCK, as_of=operation[1])
         elif operation[0] == "invoice":
             day = operation[1]
             invoice_customers(
-                uow(store), due_by=day, invoice_date=day, groups=GROUPS, transactions=transactions
+                uow(store),
+                CLOCK,
+                due_by=day,
+                invoice_date=day,
+                groups=GROUPS,
+                transactions=transactions,
             )
         else:
             apply_change(store, operation)
         check_I1(store, transactions)
     # A last run bills everything due, once; a run again the same day bills nothing.
     last = date(2024, 12, 31)
-    generate_subscription_fees(uow(store), as_of=last)
+    generate_subscription_fees(uow(store), CLOCK, as_of=last)
     invoice_customers(
-        uow(store), due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
+        uow(store), CLOCK, due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
     )
     check_I1(store, transactions)
     again = invoice_customers(
-        uow(store), due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
+        uow(store), CLOCK, due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
     )
     assert again == ()
     fees = stored_fees(store)
@@ -335,7 +342,7 @@ def invoiced_items(draw: st.DrawFn) -> dict[str, InvoicedItem]:
         charge = generate_fees(sub, as_of=as_of)[0]
         fees.append(charge)
         if draw(st.booleans()) and charge.period.days > 1:
-            cancelled = sub.cancel(on=charge.period.start + timedelta(days=1))
+            cancelled, _ = sub.cancel(on=charge.period.start + timedelta(days=1), at=AT)
             fees.extend(generate_fees(cancelled, [charge], as_of=as_of))
     (proposal,) = propose_invoices(due_by=date(2099, 1, 1), fees=fees)
     return record_document({}, proposal.post(invoice_id="INV-1", invoice_date=ORIGIN))
@@ -463,7 +470,9 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     change_day = sub.start_date + timedelta(days=change_offset)
     cancel_day = sub.start_date + timedelta(days=min(cancel_offset, change_offset))
     new = Money.from_minor_units(new_price, sub.currency)
-    ended = sub.change_price(effective=change_day, base_price=new).cancel(on=cancel_day)
+    ended, _ = sub.change_price(effective=change_day, base_price=new, at=AT)[0].cancel(
+        on=cancel_day, at=AT
+    )
     assert ended.price_on(change_day) == new
     creditable = sorted(source for source, item in items.items() if item.amount)
     if creditable:
@@ -529,19 +538,21 @@ def invoiced_accruing_fees(
         alignment=data.draw(st.sampled_from(Alignment)),
     )
     store = InMemoryStore()
-    create_subscription(uow(store), group, sub)
+    create_subscription(uow(store), group, CLOCK, **creation_fields(sub))
     groups: Mapping[str, SubscriptionGroup] = {"A": group}
     first = sub.start_date + timedelta(days=data.draw(st.integers(0, 100)))
-    generate_subscription_fees(uow(store), as_of=first)
-    invoice_customers(uow(store), due_by=first, invoice_date=first, groups=groups)
+    generate_subscription_fees(uow(store), CLOCK, as_of=first)
+    invoice_customers(uow(store), CLOCK, due_by=first, invoice_date=first, groups=groups)
     if data.draw(st.booleans()):  # a cancellation credit (a negative fee) invoiced too
         with uow(store) as work:
             current = work.subscriptions.get("S-1")
             end = sub.start_date + timedelta(days=data.draw(st.integers(1, 100)))
-            work.subscriptions.save(current.cancel(on=end), expected_version=current.version)
+            work.subscriptions.save(
+                current.cancel(on=end, at=AT)[0], expected_version=current.version
+            )
             work.commit()
-        generate_subscription_fees(uow(store), as_of=first)
-        invoice_customers(uow(store), due_by=first, invoice_date=first, groups=groups)
+        generate_subscription_fees(uow(store), CLOCK, as_of=first)
+        invoice_customers(uow(store), CLOCK, due_by=first, invoice_date=first, groups=groups)
     return store, first
 
 
@@ -573,10 +584,10 @@ def test_F11_accrual_periods_of_every_invoiced_fee_sum_to_the_fee(
         expected_total += fee.amount.minor_units
     book = InMemoryJournal[AccrualEntry]("ACR")
     far = date(2099, 1, 1)
-    posted = accrue_subscription_revenue(uow(store), book, through=far, posting_date=far)
+    posted = accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far)
     assert all(entry.kind is AccrualEntryKind.ACCRUE for entry in posted)
     assert sum(entry.amount.minor_units for entry in posted) == expected_total
-    assert accrue_subscription_revenue(uow(store), book, through=far, posting_date=far) == ()
+    assert accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far) == ()
 
 
 @given(
@@ -593,7 +604,9 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
     groups = {"A": group}
     book = InMemoryJournal[AccrualEntry]("ACR")
     accrued_on = first + timedelta(days=data.draw(st.integers(0, 120)))
-    accrue_subscription_revenue(uow(store), book, through=accrued_on, posting_date=accrued_on)
+    accrue_subscription_revenue(
+        uow(store), book, CLOCK, through=accrued_on, posting_date=accrued_on
+    )
     fees = stored_fees(store)
     items = uow(store).invoices.invoiced(fees)
     creditable = sorted(fee_id for fee_id, item in items.items() if item.amount)
@@ -611,6 +624,7 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
             credit_invoiced(
                 uow(store),
                 book,
+                CLOCK,
                 credit_note_id="CN-1",
                 credit_date=credit_day,
                 select=[source],
@@ -637,7 +651,7 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
                 "accrual.reverse_manually_first" if mode is ReversalMode.MANUAL and held else ""
             )
     far = date(2099, 1, 1)
-    accrue_subscription_revenue(uow(store), book, through=far, posting_date=far)
+    accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far)
     net: Counter[str] = Counter()
     for _, entry in book.recorded:
         sign = 1 if entry.kind is AccrualEntryKind.ACCRUE else -1
@@ -715,8 +729,8 @@ def test_C6_one_invoice_per_billing_day(
     previous: frozenset[str] = frozenset()
     for instant in runs:
         day = local_date(instant, zone)
-        generate_subscription_fees(uow(store), as_of=day)
-        made = invoice_customers(uow(store), due_by=day, invoice_date=day, groups=GROUPS)
+        generate_subscription_fees(uow(store), CLOCK, as_of=day)
+        made = invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
         due = due_by_run(sub, day)
         new = due - previous
         expected += 1 if new else 0
@@ -749,8 +763,8 @@ def test_C6_hourly_jobs_across_local_midnight_make_exactly_one_invoice(
     for hour in range(29):  # every UTC hour from 14 h before to 14 h after
         instant = first + timedelta(hours=hour)
         day = local_date(instant, zone)
-        generate_subscription_fees(uow(store), as_of=day)
-        invoice_customers(uow(store), due_by=day, invoice_date=day, groups=GROUPS)
+        generate_subscription_fees(uow(store), CLOCK, as_of=day)
+        invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
     (only,) = invoices_of(store)
     assert only.invoice_date == start
     assert [line.service_date for line in only.lines] == [start]

@@ -13,6 +13,10 @@
   and cancellation or reduction credits never stack: generation is told what credit
   notes took back (``generate_fees(..., credited=...)``), and a credit note what the
   charge still bills (``credit_note(..., fees=...)``), law F13.
+* Events: a :class:`Subscription`'s operations return ``(new_subscription, events)``;
+  :func:`document_issued` and :func:`revenue_accrued` state a posted document and an
+  accrual run as events (:class:`InvoiceIssued`, :class:`CreditNoteIssued`,
+  :class:`RevenueAccrued`); the application services collect them all.
 * Revenue accrual: :func:`accrual_periods`, :func:`accrue`, :func:`reverse_period`,
   :func:`reverse_for_credit`, with :class:`AccrualEntry` for the ``Journal`` port.
 
@@ -45,6 +49,20 @@ from servicedomain.billing._accruals import (
     accrued_total,
     reverse_for_credit,
     reverse_period,
+)
+from servicedomain.billing._events import (
+    CreditNoteIssued,
+    FeesGenerated,
+    InvoiceIssued,
+    RevenueAccrued,
+    SubscriptionActivated,
+    SubscriptionCanceled,
+    SubscriptionCreated,
+    SubscriptionDeactivated,
+    SubscriptionIndexed,
+    SubscriptionPriceChanged,
+    document_issued,
+    revenue_accrued,
 )
 from servicedomain.billing._fees import FeeKey, FeeKind, FeeTransaction, latest_end, new_fees
 from servicedomain.billing._generation import FeeRun, generate_fees, reduce_days
@@ -116,6 +134,18 @@ __all__ = [
     "reduce_days",
     "IndexedPrice",
     "PriceEntry",
+    "CreditNoteIssued",
+    "FeesGenerated",
+    "InvoiceIssued",
+    "RevenueAccrued",
+    "SubscriptionActivated",
+    "SubscriptionCanceled",
+    "SubscriptionCreated",
+    "SubscriptionDeactivated",
+    "SubscriptionIndexed",
+    "SubscriptionPriceChanged",
+    "document_issued",
+    "revenue_accrued",
     "PriceTable",
     "SubscriptionGroup",
     "allowed_accrual_periods",

@@ -16,7 +16,8 @@ The rules:
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,8 @@ import attrs
 
 from servicedomain._checks import (
     require_instance,
+    require_int,
+    require_items_of,
     require_optional_instance,
     v_bool,
     v_id,
@@ -31,6 +34,16 @@ from servicedomain._checks import (
 )
 from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
+from servicedomain.billing._events import (
+    FeesGenerated,
+    SubscriptionActivated,
+    SubscriptionCanceled,
+    SubscriptionCreated,
+    SubscriptionDeactivated,
+    SubscriptionIndexed,
+    SubscriptionPriceChanged,
+)
+from servicedomain.billing._fees import FeeTransaction
 from servicedomain.billing._pricing import (
     IndexedPrice,
     PriceTable,
@@ -40,14 +53,18 @@ from servicedomain.billing._pricing import (
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidCancellationError,
+    InvalidInputError,
     InvalidPeriodError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date
+from servicedomain.events import DomainEvent
+from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Currency, Money
 from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
 
 __all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
+
+Events = tuple[DomainEvent, ...]
 
 
 class BillingTiming(StrictEnum):
@@ -79,6 +96,10 @@ class PriceChange:
     effective_date: date = attrs.field(validator=v_date)
     base_price: Money = attrs.field(validator=_v_price)
     index: Decimal = attrs.field(validator=_v_index)
+
+
+def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_int(value, attribute.name, minimum=1)
 
 
 def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -118,6 +139,10 @@ def _v_changes(instance: Subscription, attribute: attrs.Attribute[Any], value: o
 class Subscription:
     """A service subscription: who is billed, how often, from when, at which price.
 
+    An entity: a frozen snapshot with an ``id`` and a ``version``. A new subscription
+    comes from :meth:`create` (version 1); every operation returns ``(new_subscription,
+    events)`` with ``version + 1``. The constructor rebuilds a stored snapshot.
+
     Args:
         id: the subscription id.
         group_id: its subscription group.
@@ -133,17 +158,23 @@ class Subscription:
         timing: in advance or in arrears.
         alignment: periods anchored on the start date, or on calendar periods.
         price_changes: later prices, in date order.
-        version: the snapshot version (optimistic concurrency).
+        fee_count: how many fee transactions were stored for it (see :meth:`record_fees`).
+        version: the snapshot version (optimistic concurrency), 1 when created.
 
     Raises:
         TypeMismatchError, InvalidInputError and subclasses naming the field.
 
+    >>> from datetime import UTC, datetime
     >>> from servicedomain.periods import MONTHLY
-    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
-    ...     start_date=date(2024, 1, 31))
+    >>> at = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
+    >>> sub, events = Subscription.create(id="S-1", group_id="G", customer_id="C",
+    ...     project_id="P", category_id="FEE", period=MONTHLY,
+    ...     base_price=Money(100, "EUR"), start_date=date(2024, 1, 31), at=at)
     >>> print(sub.schedule.period(1))
     [2024-02-29, 2024-03-31)
+    >>> ended, events = sub.cancel(on=date(2024, 6, 1), at=at)
+    >>> sub.version, ended.version, [event.name for event in events]
+    (1, 2, ['SubscriptionCanceled'])
     """
 
     id: str = attrs.field(validator=v_id)
@@ -166,12 +197,74 @@ class Subscription:
     )
     alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=v_enum(Alignment))
     price_changes: tuple[PriceChange, ...] = attrs.field(default=(), validator=_v_changes)
-    version: int = attrs.field(default=0, validator=v_count)
+    fee_count: int = attrs.field(default=0, validator=v_count)
+    version: int = attrs.field(default=1, validator=_v_version)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(
             self, "_schedule", Schedule(self.period, self.start_date, self.alignment)
+        )
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,
+        group_id: str,
+        customer_id: str,
+        project_id: str,
+        category_id: str,
+        period: PeriodCode,
+        base_price: Money,
+        start_date: date,
+        at: datetime,
+        name: str = "",
+        index: Decimal | int = Decimal(100),
+        price_basis: PriceBasis = PriceBasis.BASE_PRICE,
+        end_date: date | None = None,
+        active: bool = True,
+        timing: BillingTiming = BillingTiming.IN_ADVANCE,
+        alignment: Alignment = Alignment.ANCHORED,
+    ) -> tuple[Subscription, Events]:
+        """A new subscription (version 1, no price change, no fee yet).
+
+        The event is :class:`~servicedomain.billing.SubscriptionCreated`.
+
+        Raises:
+            TypeMismatchError, InvalidInputError and subclasses naming the field, as the
+            constructor does.
+        """
+        instant = require_instant(at, "at")
+        subscription = cls(
+            id=id,
+            name=name,
+            group_id=group_id,
+            customer_id=customer_id,
+            project_id=project_id,
+            category_id=category_id,
+            period=period,
+            base_price=base_price,
+            index=_require_index(index, "index"),
+            price_basis=price_basis,
+            start_date=start_date,
+            end_date=end_date,
+            active=active,
+            timing=timing,
+            alignment=alignment,
+        )
+        return subscription, (
+            SubscriptionCreated(
+                entity_id=subscription.id,
+                occurred_at=instant,
+                group_id=subscription.group_id,
+                customer_id=subscription.customer_id,
+                start_date=subscription.start_date,
+                base_price=subscription.base_price,
+                index=subscription.index,
+            ),
         )
 
     # ------------------------------------------------------------------ queries
@@ -251,14 +344,15 @@ class Subscription:
         self,
         *,
         effective: date,
+        at: datetime,
         base_price: Money | None = None,
         index: Decimal | int | None = None,
-    ) -> Subscription:
+    ) -> tuple[Subscription, Events]:
         """A new base price and/or index from ``effective`` on (AX *Price reduction*).
 
         Fees already generated for days from ``effective`` on are adjusted by the next
         generation run (a price-change fee for the difference over the rest of each
-        period).
+        period). The event is :class:`~servicedomain.billing.SubscriptionPriceChanged`.
 
         Raises:
             InvalidPeriodError: ``effective`` is not after the start and after every
@@ -266,6 +360,7 @@ class Subscription:
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         day = require_date(effective, "effective")
+        instant = require_instant(at, "at")
         if index is not None:
             _require_index(index, "index")
         current = self.indexed_price_on(day)
@@ -274,29 +369,67 @@ class Subscription:
             moved = moved.base_to(base_price)
         if index is not None:
             moved = moved.index_to(index)
-        return self._with_change(day, moved)
+        changed, change = self._with_change(day, moved)
+        return changed, (
+            SubscriptionPriceChanged(
+                entity_id=self.id,
+                occurred_at=instant,
+                effective_date=day,
+                base_price=change.base_price,
+                index=change.index,
+            ),
+        )
 
-    def index_by_percent(self, pct: Decimal | int, *, effective: date) -> Subscription:
+    def index_by_percent(
+        self, pct: Decimal | int, *, effective: date, at: datetime
+    ) -> tuple[Subscription, Events]:
         """*Index subscription*, index by a percentage (110 + 10% -> 121)."""
         day = require_date(effective, "effective")
-        return self._with_change(day, self.indexed_price_on(day).index_by_percent(pct))
+        return self._indexed(
+            "index_by_percent", day, at, self.indexed_price_on(day).index_by_percent(pct)
+        )
 
-    def index_to(self, value: Decimal | int, *, effective: date) -> Subscription:
+    def index_to(
+        self, value: Decimal | int, *, effective: date, at: datetime
+    ) -> tuple[Subscription, Events]:
         """*Index subscription*, index to a value."""
         day = require_date(effective, "effective")
-        return self._with_change(day, self.indexed_price_on(day).index_to(value))
+        return self._indexed("index_to", day, at, self.indexed_price_on(day).index_to(value))
 
-    def base_by_percent(self, pct: Decimal | int, *, effective: date) -> Subscription:
+    def base_by_percent(
+        self, pct: Decimal | int, *, effective: date, at: datetime
+    ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price by a percentage (120 + 10% -> 132)."""
         day = require_date(effective, "effective")
-        return self._with_change(day, self.indexed_price_on(day).base_by_percent(pct))
+        return self._indexed(
+            "base_by_percent", day, at, self.indexed_price_on(day).base_by_percent(pct)
+        )
 
-    def base_to(self, base_price: Money, *, effective: date) -> Subscription:
+    def base_to(
+        self, base_price: Money, *, effective: date, at: datetime
+    ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price to a value (same currency)."""
         day = require_date(effective, "effective")
-        return self._with_change(day, self.indexed_price_on(day).base_to(base_price))
+        return self._indexed("base_to", day, at, self.indexed_price_on(day).base_to(base_price))
 
-    def _with_change(self, day: date, moved: IndexedPrice) -> Subscription:
+    def _indexed(
+        self, move: str, day: date, at: datetime, moved: IndexedPrice
+    ) -> tuple[Subscription, Events]:
+        """The *Index subscription* ``move`` to ``moved``, with its event."""
+        instant = require_instant(at, "at")
+        changed, change = self._with_change(day, moved)
+        return changed, (
+            SubscriptionIndexed(
+                entity_id=self.id,
+                occurred_at=instant,
+                move=move,
+                effective_date=day,
+                base_price=change.base_price,
+                index=change.index,
+            ),
+        )
+
+    def _with_change(self, day: date, moved: IndexedPrice) -> tuple[Subscription, PriceChange]:
         latest = self.price_changes[-1].effective_date if self.price_changes else self.start_date
         if day <= latest:
             raise InvalidPeriodError(
@@ -305,19 +438,21 @@ class Subscription:
                 f"a price change takes effect after the start and the latest change ({latest})",
             )
         change = PriceChange(effective_date=day, base_price=moved.base_price, index=moved.index)
-        return self._evolve(price_changes=(*self.price_changes, change))
+        return self._evolve(price_changes=(*self.price_changes, change)), change
 
-    def cancel(self, *, on: date) -> Subscription:
+    def cancel(self, *, on: date, at: datetime) -> tuple[Subscription, Events]:
         """End the subscription: ``on`` is the first day no longer served.
 
         The next generation run credits what was billed for days from ``on`` on, and
-        bills nothing beyond it.
+        bills nothing beyond it. The event is
+        :class:`~servicedomain.billing.SubscriptionCanceled`.
 
         Raises:
             InvalidCancellationError: ``on`` is not after the start date, or is after an
                 end date already set.
         """
         day = require_date(on, "on")
+        instant = require_instant(at, "at")
         if day <= self.start_date:
             raise InvalidCancellationError(
                 "on", day, f"a cancellation is after the start date {self.start_date}"
@@ -326,12 +461,54 @@ class Subscription:
             raise InvalidCancellationError(
                 "on", day, f"the subscription already ends on {self.end_date}"
             )
-        return self._evolve(end_date=day)
+        return self._evolve(end_date=day), (
+            SubscriptionCanceled(entity_id=self.id, occurred_at=instant, end_date=day),
+        )
 
-    def deactivate(self) -> Subscription:
+    def deactivate(self, *, at: datetime) -> tuple[Subscription, Events]:
         """Clear the *Active* flag: no new fees are generated."""
-        return self._evolve(active=False)
+        instant = require_instant(at, "at")
+        return self._evolve(active=False), (
+            SubscriptionDeactivated(entity_id=self.id, occurred_at=instant),
+        )
 
-    def activate(self) -> Subscription:
+    def activate(self, *, at: datetime) -> tuple[Subscription, Events]:
         """Set the *Active* flag again."""
-        return self._evolve(active=True)
+        instant = require_instant(at, "at")
+        return self._evolve(active=True), (
+            SubscriptionActivated(entity_id=self.id, occurred_at=instant),
+        )
+
+    def record_fees(
+        self, fees: Sequence[FeeTransaction], *, at: datetime
+    ) -> tuple[Subscription, Events]:
+        """Take note of new fees stored for it (a generation run's, or reduction days).
+
+        :attr:`fee_count` grows by their number. A store saves the new snapshot with
+        the fees, so two concurrent runs over one subscription cannot both store fees:
+        the second one's save conflicts. The event is
+        :class:`~servicedomain.billing.FeesGenerated`.
+
+        Raises:
+            InvalidInputError: ``fees`` is empty (field ``fees``), or a fee of another
+                subscription (field ``fees[i]``).
+            TypeMismatchError: an item is not a FeeTransaction.
+        """
+        instant = require_instant(at, "at")
+        given: tuple[FeeTransaction, ...] = require_items_of(fees, FeeTransaction, "fees")
+        if not given:
+            raise InvalidInputError("fees", given, "a fee run that stored no fee records nothing")
+        for position, fee in enumerate(given):
+            if fee.subscription_id != self.id:
+                raise InvalidInputError(
+                    f"fees[{position}]", fee.subscription_id, f"not a fee of {self.id!r}"
+                )
+        amount = sum((fee.amount for fee in given[1:]), given[0].amount)
+        return self._evolve(fee_count=self.fee_count + len(given)), (
+            FeesGenerated(
+                entity_id=self.id,
+                occurred_at=instant,
+                fee_ids=tuple(fee.id for fee in given),
+                amount=amount,
+            ),
+        )

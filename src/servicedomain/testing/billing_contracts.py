@@ -14,12 +14,19 @@ database subclasses :class:`BillingStoreContract`, implements two hooks and runs
         def new_unit_of_work(self, store: InMemoryStore) -> InMemoryBillingUnitOfWork:
             return InMemoryBillingUnitOfWork(store)
 
+        def publishing_unit_of_work(
+            self, store: InMemoryStore, publisher: EventPublisher
+        ) -> InMemoryBillingUnitOfWork:
+            return InMemoryBillingUnitOfWork(store, publisher=publisher)
+
 The suite checks the laws of ``reference/invariants.md`` that belong to a store:
 the fee key is unique and an equal duplicate is a no-op (P3, Lago's duplicated
 invoices), a source is invoiced once even by two concurrent runs (I1), credits stay
 within what was invoiced (F8), a unit of work commits all or nothing (P2), accrual
 entries posted through a journal it enlists included (U1), and a retry after a failure
-equals one run (P4). The U1 tests post to :meth:`BillingStoreContract.new_journal`
+equals one run (P4), and the events collected in a unit of work reach its publisher
+only once it commits: none before, none after a rollback or a failed commit (U1). The
+U1 journal tests post to :meth:`BillingStoreContract.new_journal`
 (an in-memory journal by default: override it, and :meth:`BillingStoreContract.recorded`,
 with the journal your unit of work enlists).
 
@@ -33,13 +40,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 
 import attrs
 import pytest
 
-from servicedomain.adapters.memory import InMemoryJournal
+from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryJournal
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
@@ -62,9 +69,10 @@ from servicedomain.errors import (
     IdempotencyConflictError,
     TypeMismatchError,
 )
+from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
-from servicedomain.ports import BillingUnitOfWork, Journal
+from servicedomain.ports import BillingUnitOfWork, EventPublisher, Journal
 
 __all__ = ["BillingStoreContract"]
 
@@ -114,6 +122,14 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     @abc.abstractmethod
     def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
         """A unit of work over ``store``."""
+
+    @abc.abstractmethod
+    def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
+        """A unit of work over ``store`` that publishes what it collects to ``publisher``.
+
+        A host that relays events through an outbox wires the relay to ``publisher``
+        and lets it run before returning from ``commit``.
+        """
 
     def new_journal(self, store: StoreT) -> Journal[AccrualEntry]:
         """A new, empty accrual journal that units of work on ``store`` enlist.
@@ -367,6 +383,40 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         assert self.recorded(store, journal) == dict(zip(ids, entries, strict=True))
         with self.new_unit_of_work(store) as uow:
             assert uow.accruals.unposted_through(date(2024, 3, 1)) == []
+
+    # ------------------------------------------------------------------ events (U1)
+
+    def test_U1_collected_events_are_published_when_the_unit_of_work_commits(self) -> None:
+        store, sub, publisher = self.make_store(), _subscription(), InMemoryEventPublisher()
+        with self.publishing_unit_of_work(store, publisher) as uow:
+            uow.subscriptions.add(sub)
+            uow.collect(_events(sub))
+            assert publisher.published == (), "published before the commit"
+            uow.commit()
+        assert publisher.published == _events(sub)
+
+    def test_U1_a_failed_or_rolled_back_unit_of_work_publishes_nothing(self) -> None:
+        store, sub, publisher = self.make_store(), _subscription(), InMemoryEventPublisher()
+        with self.new_unit_of_work(store) as uow:
+            uow.subscriptions.add(sub)
+            uow.commit()
+        with self.publishing_unit_of_work(store, publisher) as uow:
+            uow.collect(_events(sub))
+            self._lose_commit_to_a_rival(store, uow, sub)
+        with self.publishing_unit_of_work(store, publisher) as uow:
+            uow.collect(_events(sub))
+            uow.rollback()
+            uow.commit()
+        with self.publishing_unit_of_work(store, publisher) as uow:
+            uow.collect(_events(sub))
+        assert publisher.published == ()
+
+
+_AT = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def _events(sub: Subscription) -> tuple[DomainEvent, ...]:
+    return sub.deactivate(at=_AT)[1]
 
 
 def _touched(sub: Subscription) -> Subscription:

@@ -51,8 +51,9 @@ Hypothesis (the ``[testing]`` extra).
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -71,6 +72,7 @@ from hypothesis.stateful import (
 
 from servicedomain import billing
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
+from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
     AccrualEntry,
@@ -80,6 +82,7 @@ from servicedomain.billing import (
     FeeKind,
     FeeTransaction,
     Invoice,
+    PriceChange,
     PriceEntry,
     PriceTable,
     ReversalMode,
@@ -93,6 +96,7 @@ from servicedomain.errors import (
     InvalidCancellationError,
     InvalidPeriodError,
 )
+from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, QUARTERLY, DateRange
 from servicedomain.ports import BillingUnitOfWork, Journal
@@ -105,6 +109,7 @@ from servicedomain.services import (
 )
 from servicedomain.testing.billing_strategies import (
     anchor_dates,
+    creation_fields,
     subscription_prices,
     subscriptions,
 )
@@ -192,6 +197,7 @@ P-2, categories FEE, SubCat1 and SubCat2, ids S-1, S-2, ...).
 
 _MANUAL_FIRST = "accrual.reverse_manually_first"
 _NOTHING_LEFT = "credit.at_most_invoiced"
+_NINE_UTC = time(9, tzinfo=UTC)
 _DAY = timedelta(days=1)
 _START_WINDOW = timedelta(days=45)  # new subscriptions start this close to today
 
@@ -326,6 +332,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.new_uow: Callable[[], BillingUnitOfWork] = lambda: self.watch.wrap(new_uow())
         self.journal = self.new_journal()
         self.today = self.first_day
+        self.clock = FixedClock(self._now())
         self.step = 0
         # The model: what the store must hold.
         self.subs: dict[str, Subscription] = {}
@@ -358,13 +365,19 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def _pick(self, data: st.DataObject, items: Sequence[str], label: str) -> str:
         return data.draw(st.sampled_from(sorted(items)), label=label)
 
-    def _change(self, subscription_id: str, change: Callable[[Subscription], Subscription]) -> None:
+    def _change(
+        self,
+        subscription_id: str,
+        change: Callable[[Subscription], tuple[Subscription, tuple[DomainEvent, ...]]],
+    ) -> None:
         """Apply ``change`` to the stored subscription and save it (raises what it raises)."""
         with self.new_uow() as uow:
             current = uow.subscriptions.get(subscription_id)
-            changed = change(current)
+            changed, events = change(current)
             assert changed.version == current.version + 1, "T1: a change adds 1 to the version"
+            assert [event.entity_id for event in events] == [subscription_id], events
             uow.subscriptions.save(changed, expected_version=current.version)
+            uow.collect(events)
             uow.commit()
         self.subs[subscription_id] = changed
         self.billed_as_of.pop(subscription_id, None)
@@ -372,6 +385,15 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     def _begin(self) -> None:
         self.step += 1
+
+    def _now(self) -> datetime:
+        """The instant of the step: 09:00 UTC on today."""
+        return datetime.combine(self.today, _NINE_UTC)
+
+    def _now_clock(self) -> FixedClock:
+        """The clock the services read, set to :meth:`_now`."""
+        self.clock.set(self._now())
+        return self.clock
 
     # ------------------------------------------------------------------------ rules
 
@@ -383,9 +405,26 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         group = self.groups[self._pick(data, list(self.groups), "group")]
         drawn = data.draw(self.subscriptions_of(group, self.today), label="subscription")
         sub = attrs.evolve(drawn, id=f"S-{len(self.subs) + 1}", group_id=group.id)
-        create_subscription(self.new_uow(), group, sub)
-        self.subs[sub.id] = sub
+        fields = creation_fields(sub)
+        stored = create_subscription(self.new_uow(), group, self.clock, **fields)
+        model, _ = Subscription.create(
+            group_id=group.id, period=group.invoicing_period, at=self.clock.now(), **fields
+        )
+        assert stored == model, "T1: a new subscription is version 1, as created"
+        self.subs[sub.id] = stored
         self.changed_since_generation = True
+        for change in drawn.price_changes:  # the drawn price changes, one by one
+            self._change(sub.id, functools.partial(self._price_change, change))
+
+    def _price_change(
+        self, change: PriceChange, sub: Subscription
+    ) -> tuple[Subscription, tuple[DomainEvent, ...]]:
+        return sub.change_price(
+            effective=change.effective_date,
+            base_price=change.base_price,
+            index=change.index,
+            at=self._now(),
+        )
 
     def _effective(self, data: st.DataObject) -> tuple[str, date, bool]:
         """A subscription, a day around today, and whether a change on it is refused."""
@@ -403,7 +442,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         sub_id, day, refused = self._effective(data)
         price = data.draw(subscription_prices(self.subs[sub_id].currency), label="price")
         try:
-            self._change(sub_id, lambda sub: sub.change_price(effective=day, base_price=price))
+            self._change(
+                sub_id,
+                lambda sub: sub.change_price(effective=day, base_price=price, at=self._now()),
+            )
         except InvalidPeriodError:
             assert refused, f"change_price on {day} refused"
             return
@@ -416,7 +458,9 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self._begin()
         sub_id, day, refused = self._effective(data)
         try:
-            self._change(sub_id, lambda sub: sub.index_by_percent(pct, effective=day))
+            self._change(
+                sub_id, lambda sub: sub.index_by_percent(pct, effective=day, at=self._now())
+            )
         except InvalidPeriodError:
             assert refused, f"index on {day} refused"
             return
@@ -432,7 +476,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         day = self.today + timedelta(days=data.draw(st.integers(-60, 120), label="offset"))
         refused = day <= sub.start_date or (sub.end_date is not None and day > sub.end_date)
         try:
-            self._change(sub_id, lambda current: current.cancel(on=day))
+            self._change(sub_id, lambda current: current.cancel(on=day, at=self._now()))
         except InvalidCancellationError:
             assert refused, f"cancel on {day} refused"
             return
@@ -473,8 +517,9 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
                 refusal = error
             else:
                 uow.fees.add_all([fee])
-                saved = attrs.evolve(sub, version=sub.version + 1)
+                saved, events = sub.record_fees([fee], at=self._now())
                 uow.subscriptions.save(saved, expected_version=sub.version)
+                uow.collect(events)
                 uow.commit()
         if refusal is not None:
             assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
@@ -487,15 +532,17 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     def _generate(self) -> None:
         before = {sub_id: self._fees_of(sub_id) for sub_id in self.subs}
-        result = generate_subscription_fees(self.new_uow(), as_of=self.today, prices=self.prices)
+        result = generate_subscription_fees(
+            self.new_uow(), self._now_clock(), as_of=self.today, prices=self.prices
+        )
         self._add_fees(result.created)
         for sub_id, stored in list(self.subs.items()):
             if self.today < stored.start_date:
                 assert sub_id in result.not_started, f"{sub_id} was billed before its start"
                 continue
             made = [fee for fee in result.created if fee.subscription_id == sub_id]
-            if made:  # a run that stores fees saves the subscription (version + 1)
-                self.subs[sub_id] = attrs.evolve(stored, version=stored.version + 1)
+            if made:  # a run that stores fees records them (version + 1)
+                self.subs[sub_id], _ = stored.record_fees(made, at=self._now())
             self.billed_as_of[sub_id] = self.today
             if sub_id in self.cancelled:
                 check_cancellation_credit(
@@ -535,7 +582,9 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def retry_generation(self) -> None:
         """F4: the same generation run again (nothing changed since) makes nothing."""
         self._begin()
-        result = generate_subscription_fees(self.new_uow(), as_of=self.today, prices=self.prices)
+        result = generate_subscription_fees(
+            self.new_uow(), self._now_clock(), as_of=self.today, prices=self.prices
+        )
         if result.created:
             raise LawViolation(
                 "F4", f"a retry of the run as of {self.today} made fees", result.created
@@ -548,7 +597,11 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             if fee.due_date <= self.today and fee_id not in self.invoice_of
         }
         made = invoice_customers(
-            self.new_uow(), due_by=self.today, invoice_date=self.today, groups=self.groups
+            self.new_uow(),
+            self._now_clock(),
+            due_by=self.today,
+            invoice_date=self.today,
+            groups=self.groups,
         )
         billed = [line.source_id for document in made for line in document.lines]
         assert sorted(billed) == sorted(due), (
@@ -577,7 +630,11 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self._begin()
         self._invoice()
         again = invoice_customers(
-            self.new_uow(), due_by=self.today, invoice_date=self.today, groups=self.groups
+            self.new_uow(),
+            self._now_clock(),
+            due_by=self.today,
+            invoice_date=self.today,
+            groups=self.groups,
         )
         if again:
             raise LawViolation("C6", f"a second run on {self.today} made {len(again)} invoices")
@@ -645,6 +702,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             document = credit_invoiced(
                 self.new_uow(),
                 self.journal,
+                self._now_clock(),
                 credit_note_id=f"CN-{self.credit_notes}",
                 credit_date=self.today,
                 select=[source],
@@ -707,7 +765,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         day = max(charge.period.start + timedelta(days=offset), sub.start_date + _DAY)
         if day >= charge.period.end or (sub.end_date is not None and day > sub.end_date):
             return False
-        self._change(sub.id, lambda current: current.cancel(on=day))
+        self._change(sub.id, lambda current: current.cancel(on=day, at=self._now()))
         self.cancelled.add(sub.id)
         return True
 
@@ -767,10 +825,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self._begin()
         uow = self.new_uow
         accrue_subscription_revenue(
-            uow(), self.journal, through=self.today, posting_date=self.today
+            uow(), self.journal, self._now_clock(), through=self.today, posting_date=self.today
         )
         again = accrue_subscription_revenue(
-            uow(), self.journal, through=self.today, posting_date=self.today
+            uow(), self.journal, self._now_clock(), through=self.today, posting_date=self.today
         )
         assert again == (), f"a second accrual run through {self.today} posted {again!r}"
 

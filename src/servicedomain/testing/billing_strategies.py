@@ -24,7 +24,7 @@ import functools
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from hypothesis import strategies as st
 
@@ -56,6 +56,7 @@ __all__ = [
     "billing_histories",
     "billing_run_dates",
     "cancellation_dates",
+    "creation_fields",
     "indexes",
     "price_change_histories",
     "price_tables",
@@ -199,6 +200,39 @@ def subscriptions(
     )
 
 
+def creation_fields(subscription: Subscription) -> dict[str, Any]:
+    """The keywords of :func:`~servicedomain.services.create_subscription` for a drawn one.
+
+    Everything the service takes to create ``subscription`` afresh: its group and
+    period code come from the group given to the service; price changes, the fee count
+    and the version are not creation fields (a created subscription has none, none and
+    1).
+
+    >>> from servicedomain.periods import MONTHLY
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     start_date=date(2024, 1, 1))
+    >>> sorted(creation_fields(sub))[:4]
+    ['active', 'alignment', 'base_price', 'category_id']
+    """
+    sub = subscription
+    return {
+        "id": sub.id,
+        "customer_id": sub.customer_id,
+        "project_id": sub.project_id,
+        "category_id": sub.category_id,
+        "base_price": sub.base_price,
+        "start_date": sub.start_date,
+        "name": sub.name,
+        "index": sub.index,
+        "price_basis": sub.price_basis,
+        "end_date": sub.end_date,
+        "active": sub.active,
+        "timing": sub.timing,
+        "alignment": sub.alignment,
+    }
+
+
 def _horizon(subscription: Subscription, max_periods: int) -> date:
     """The end of the subscription's first ``max_periods`` periods."""
     return subscription.schedule.period(max_periods - 1).end
@@ -300,8 +334,8 @@ def price_change_histories(
     Effective dates are strictly after the start and strictly increasing; each change
     sets a new base price, a new index, or both.
 
-    Apply them in order with ``sub.change_price(effective=c.effective_date,
-    base_price=c.base_price, index=c.index)`` (one snapshot each), or all at once with
+    Apply them in order with ``sub, _ = sub.change_price(effective=c.effective_date,
+    base_price=c.base_price, index=c.index, at=at)`` (one snapshot each), or all at once with
     ``attrs.evolve(sub, price_changes=changes)`` (the final state).
 
     Args:

@@ -1,0 +1,189 @@
+"""The events of billing: past-tense facts, each a frozen DomainEvent.
+
+Who emits which:
+
+* A :class:`~servicedomain.billing.Subscription`'s operations return theirs with the new
+  snapshot: :class:`SubscriptionCreated`, :class:`SubscriptionPriceChanged`,
+  :class:`SubscriptionIndexed`, :class:`SubscriptionCanceled`,
+  :class:`SubscriptionDeactivated`, :class:`SubscriptionActivated`, and
+  :class:`FeesGenerated` (:meth:`~servicedomain.billing.Subscription.record_fees`, the
+  subscription taking note of the fees a run stored for it).
+* A posted document is a fact of its own: :func:`document_issued` turns it into
+  :class:`InvoiceIssued` or :class:`CreditNoteIssued`, and :func:`revenue_accrued` turns
+  the accrual entries of one run into a :class:`RevenueAccrued` per fee. The
+  application services build them from what they store, with the clock's instant: the
+  pure functions that decide invoices, credits and accruals stay free of time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from servicedomain.billing._accruals import AccrualEntry
+from servicedomain.billing._invoicing import DocumentKind, Invoice
+from servicedomain.events import DomainEvent
+from servicedomain.instants import require_instant
+from servicedomain.money import Currency, Money
+
+__all__ = [
+    "CreditNoteIssued",
+    "FeesGenerated",
+    "InvoiceIssued",
+    "RevenueAccrued",
+    "SubscriptionActivated",
+    "SubscriptionCanceled",
+    "SubscriptionCreated",
+    "SubscriptionDeactivated",
+    "SubscriptionIndexed",
+    "SubscriptionPriceChanged",
+    "document_issued",
+    "revenue_accrued",
+]
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionCreated(DomainEvent):
+    """A subscription was created (version 1): who is billed, from when, at which price."""
+
+    group_id: str
+    customer_id: str
+    start_date: date
+    base_price: Money
+    index: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionPriceChanged(DomainEvent):
+    """A new base price and index take effect on ``effective_date`` (AX *Price reduction*)."""
+
+    effective_date: date
+    base_price: Money
+    index: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionIndexed(DomainEvent):
+    """An *Index subscription* move takes effect on ``effective_date``.
+
+    ``move`` names it: ``"index_by_percent"``, ``"index_to"``, ``"base_by_percent"`` or
+    ``"base_to"``; ``base_price`` and ``index`` are the result.
+    """
+
+    move: str
+    effective_date: date
+    base_price: Money
+    index: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionCanceled(DomainEvent):
+    """The subscription was canceled: ``end_date`` is the first day no longer served."""
+
+    end_date: date
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionDeactivated(DomainEvent):
+    """The *Active* flag was cleared: no new fees are generated."""
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionActivated(DomainEvent):
+    """The *Active* flag was set again."""
+
+
+@attrs.frozen(kw_only=True)
+class FeesGenerated(DomainEvent):
+    """These new fees of the subscription (``entity_id``) were stored.
+
+    ``amount`` is their sum (adjustments are negative).
+    """
+
+    fee_ids: tuple[str, ...]
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(DomainEvent):
+    """An invoice was posted (``entity_id`` is its id): these sources are billed."""
+
+    customer_id: str
+    currency: Currency
+    invoice_date: date
+    total: Money
+    source_ids: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteIssued(DomainEvent):
+    """A credit note was posted (``entity_id`` is its id); ``total`` is negative."""
+
+    customer_id: str
+    currency: Currency
+    invoice_date: date
+    total: Money
+    source_ids: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class RevenueAccrued(DomainEvent):
+    """Accrual periods of one invoiced fee (``entity_id``) were posted to the journal."""
+
+    numbers: tuple[int, ...]
+    posting_date: date
+    amount: Money
+
+
+def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | CreditNoteIssued:
+    """The fact that ``document`` was posted at ``at``: an invoice or a credit note issued.
+
+    >>> from datetime import UTC
+    >>> from servicedomain.billing import Subscription, generate_fees, propose_invoices
+    >>> from servicedomain.periods import MONTHLY
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     start_date=date(2024, 1, 1))
+    >>> fees = generate_fees(sub, as_of=date(2024, 1, 1))
+    >>> (proposal,) = propose_invoices(due_by=date(2024, 1, 1), fees=fees)
+    >>> invoice = proposal.post(invoice_id="INV-1", invoice_date=date(2024, 1, 1))
+    >>> event = document_issued(invoice, at=datetime(2024, 1, 31, tzinfo=UTC))
+    >>> event.name, event.entity_id, event.total
+    ('InvoiceIssued', 'INV-1', Money('100.00', 'EUR'))
+    """
+    instant = require_instant(at, "at")
+    kind = InvoiceIssued if document.kind is DocumentKind.INVOICE else CreditNoteIssued
+    return kind(
+        entity_id=document.id,
+        occurred_at=instant,
+        customer_id=document.customer_id,
+        currency=document.currency,
+        invoice_date=document.invoice_date,
+        total=document.total,
+        source_ids=tuple(line.source_id for line in document.lines),
+    )
+
+
+def revenue_accrued(entries: Iterable[AccrualEntry], *, at: datetime) -> tuple[RevenueAccrued, ...]:
+    """One :class:`RevenueAccrued` per fee whose accrual ``entries`` were posted at ``at``.
+
+    The events come in the order each fee first appears; ``amount`` is the sum of the
+    fee's entries and ``posting_date`` the first entry's.
+    """
+    instant = require_instant(at, "at")
+    by_source: dict[str, list[AccrualEntry]] = {}
+    for entry in entries:
+        by_source.setdefault(entry.source_id, []).append(entry)
+    return tuple(
+        RevenueAccrued(
+            entity_id=source_id,
+            occurred_at=instant,
+            numbers=tuple(entry.number for entry in posted),
+            posting_date=posted[0].posting_date,
+            amount=sum((entry.amount for entry in posted[1:]), posted[0].amount),
+        )
+        for source_id, posted in by_source.items()
+    )
