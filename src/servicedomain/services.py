@@ -66,6 +66,7 @@ from servicedomain.billing import (
     propose_invoices,
     reverse_for_credit,
 )
+from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
@@ -75,7 +76,6 @@ from servicedomain.ports import (
     AgreementUnitOfWork,
     BillingUnitOfWork,
     Clock,
-    ClosedDays,
     Journal,
     ServiceOrderUnitOfWork,
 )

@@ -27,6 +27,7 @@ from servicedomain.agreements._values import (
     TimeWindow,
     occurrence_ordinals,
 )
+from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
@@ -38,7 +39,6 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
-from servicedomain.ports import ClosedDays
 from servicedomain.stages import StageGraph
 
 _ONE_DAY: Final = timedelta(days=1)

@@ -66,7 +66,7 @@ from servicedomain.periods import DateRange
 
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]
 
-_build_fee = _trusted._builder(FeeTransaction)
+_build_fee = _trusted.builder(FeeTransaction)
 _new_range = object.__new__
 _set_start = DateRange.start.__set__  # type: ignore[attr-defined]
 _set_end = DateRange.end.__set__  # type: ignore[attr-defined]
