@@ -17,7 +17,8 @@ function once, for loops that call it often.
 anything but ``""`` or ``"0"``) when servicedomain is imported, every builder and
 replacer routes through the validating constructor instead (``cls(...)``,
 ``attrs.evolve``), and so do the other fast paths that take this switch
-(``DateRange._trusted``): a run of the test suite in that mode shows that every value a
+(:func:`field_setters`, which ``DateRange._trusted`` and the fee loop use): a run of
+the test suite in that mode shows that every value a
 fast path builds is one the constructor accepts. CI runs the suite once in that mode.
 """
 
@@ -183,3 +184,34 @@ def replace(source: _T, **changes: Any) -> _T:
     """A copy of the attrs value ``source`` with ``changes``, without validation."""
     made: _T = _replacer(type(source), CHECKED)(source, **changes)
     return made
+
+
+def field_setters(
+    cls: type[Any], *names: str, checked: bool = CHECKED
+) -> tuple[Callable[[Any, Any], None], ...]:
+    """The slot setters of the fields ``names`` of ``cls``, for a loop that builds inline.
+
+    The hottest loops make an instance with ``object.__new__(cls)`` and set each field
+    through these (one call per field, no function in between). ``names`` are every
+    field of ``cls``, and the loop sets them in this order. In checked mode
+    (``checked``), the last setter then builds the same value through the validating
+    constructor, and refuses an instance the constructor builds differently.
+    """
+    fields = [name for name, _ in _fields(cls)]
+    if sorted(names) != sorted(fields):
+        msg = f"the setters of {cls.__name__} set every field: {fields}"
+        raise TypeError(msg)
+    setters = [getattr(cls, name).__set__ for name in names]
+    if not checked:
+        return tuple(setters)
+    aliases = [(field.name, field.alias) for field in attrs.fields(cls)]
+    last = setters[-1]
+
+    def set_and_check(made: Any, value: Any) -> None:
+        last(made, value)
+        rebuilt = cls(**{alias: getattr(made, name) for name, alias in aliases})
+        if rebuilt != made:
+            msg = f"the fast path built {made!r}; the constructor builds {rebuilt!r}"
+            raise TypeError(msg)
+
+    return (*setters[:-1], set_and_check)
