@@ -8,16 +8,19 @@ it through the validating constructor; CI runs the whole suite once in that mode
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import servicedomain
 from servicedomain._trusted import (
     build,
     builder,
@@ -226,3 +229,28 @@ def test_the_environment_variable_turns_every_fast_path_into_the_checked_one() -
     assert _run_checked("1", code).stdout.split() == ["True", "InvalidPeriodError"]
     assert _run_checked(None, code).stdout.split() == ["False", "built"]
     assert _run_checked("0", code).stdout.split() == ["False", "built"]
+
+
+# The modules that make an instance without its constructor (``object.__new__``,
+# ``tuple.__new__``), each through the fast-path mechanism and its checked mode: the
+# compiled builders, the inline setters of DateRange (periods, the fee loop) and
+# FeeTransaction.key. Money._exact is the one exception: it holds an exact arithmetic
+# result, which may carry more decimals than the currency has and which the constructor
+# therefore refuses by design; it checks its own range.
+MAKE_WITHOUT_CONSTRUCTOR = {
+    "_trusted.py",
+    "periods/_ranges.py",
+    "billing/_generation.py",
+    "billing/_fees.py",
+    "money.py",
+}
+
+
+def test_only_the_fast_path_mechanism_makes_instances_without_their_constructor() -> None:
+    source = Path(servicedomain.__file__).parent
+    found = {
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if re.search(r"\b(object|tuple)\.__new__\b", path.read_text(encoding="utf-8"))
+    }
+    assert found == MAKE_WITHOUT_CONSTRUCTOR

@@ -77,8 +77,9 @@ class GeneratedOrderKey:
     group_key: str | None = attrs.field(default=None, validator=v_optional_id)
 
 
-# The generator's hot path: keys from parts already known to be valid.
+# The generator's hot path: keys and ranges from parts already known to be valid.
 _build_key: Final = _trusted.positional_builder(GeneratedOrderKey)
+_build_range: Final = _trusted.positional_builder(DateRange)
 
 
 def default_order_id(key: GeneratedOrderKey) -> str:
@@ -594,7 +595,7 @@ class _LineFields:
         self, agreement_id: str, day: date, entries: list[tuple[AgreementLine, int]]
     ) -> tuple[ServiceOrderLine, ...]:
         """The lines of one generated order on the service ``day``, numbered (rule 6)."""
-        service_day = DateRange._trusted(day, day + _ONE_DAY)
+        service_day = _build_range(day, day + _ONE_DAY)
         service = day.toordinal()
         return tuple(
             _copy_line(
