@@ -1,8 +1,11 @@
 """Ports: what servicedomain needs from a host, as :class:`typing.Protocol` classes.
 
 A host implements these with its own storage and infrastructure; its classes need not
-inherit from anything here, they only need the right methods. The domain depends on
-these protocols and never on an adapter. :mod:`servicedomain.adapters.memory` is the
+inherit from anything here, they only need the right methods. Ports hold only the
+shapes of the outside (storage, the clock, journals, the event outbox): the application
+services use them, the domain never imports them, and they import no adapter (the
+calendar protocols live in :mod:`servicedomain.calendars`, whose calendars implement and
+consume them). :mod:`servicedomain.adapters.memory` is the
 reference implementation, and :mod:`servicedomain.testing.contracts` holds the pytest
 suites that prove an implementation right.
 
