@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from servicedomain.calendars import HolidayCalendar, Slot, WorkingCalendar
+from servicedomain.calendars import ClosedDays, HolidayCalendar, Slot, WorkingCalendar
 from servicedomain.errors import (
     InvalidCalendarError,
     InvalidInputError,
@@ -26,7 +26,6 @@ from servicedomain.errors import (
     ServiceDomainError,
     TypeMismatchError,
 )
-from servicedomain.ports import ClosedDays
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")

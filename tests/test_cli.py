@@ -1,15 +1,19 @@
-"""`python -m servicedomain`: the demo and --version."""
+"""`python -m servicedomain`: the demo and --version; `__main__` only parses commands."""
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from servicedomain.__main__ import main, run_demo
+import servicedomain.__main__ as entry_point
+from servicedomain.__main__ import main
+from servicedomain.demo import run_demo
 
 
 def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
@@ -112,3 +116,11 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
     assert caught.value.code == 2
     assert "demo" in capsys.readouterr().err
+
+
+def test_the_entry_point_only_parses_commands_and_the_demo_scenes_live_apart() -> None:
+    """Issue 12, item 12: ``__main__`` defines ``main`` and nothing else; scenes are in demo."""
+    tree = ast.parse(Path(entry_point.__file__).read_text(encoding="utf-8"))
+    functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+    assert functions == ["main"]
+    assert entry_point.run_demo is run_demo

@@ -1,14 +1,34 @@
-"""The internal fast paths build exactly what the validating constructors build."""
+"""The internal fast paths build exactly what the validating constructors build.
+
+Each builder of :mod:`servicedomain._trusted` has a checked mode (the
+``SERVICEDOMAIN_CHECKED`` environment variable at import, or ``checked=True``) that routes
+it through the validating constructor; CI runs the whole suite once in that mode.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from servicedomain._trusted import build, replace
+import servicedomain
+from servicedomain._trusted import (
+    build,
+    builder,
+    field_setters,
+    positional_builder,
+    replace,
+    replacer,
+)
 from servicedomain.agreements import (
     AgreementGroup,
     GroupBy,
@@ -20,6 +40,7 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
+from servicedomain.errors import InvalidInputError, InvalidPeriodError
 from servicedomain.money import Money
 from servicedomain.orders import (
     NewLine,
@@ -125,3 +146,111 @@ def test_the_fast_path_refuses_classes_it_cannot_build() -> None:
     with pytest.raises(TypeError):
         build(ServiceObject)  # id has no default and is not given
     assert build(ServiceObject, id="O-1") == ServiceObject("O-1")
+
+
+def test_the_keyword_builder_is_compiled_once_and_takes_keywords_only() -> None:
+    assert builder(ServiceObject) is builder(ServiceObject)
+    pump = ServiceObject("O-1", "pump")
+    for checked in (False, True):
+        assert builder(ServiceObject, checked=checked)(id="O-1", description="pump") == pump
+    for checked in (False, True):
+        with pytest.raises(TypeError):
+            builder(ServiceObject, checked=checked)("O-1")
+        with pytest.raises(TypeError):
+            builder(ServiceObject, checked=checked)(id="O-1", colour="red")
+
+
+@given(st.lists(st.dates(), min_size=2, max_size=2, unique=True).map(sorted))
+def test_a_checked_builder_builds_what_the_fast_builder_builds(bounds: list[date]) -> None:
+    start, end = bounds
+    made = DateRange(start, end)
+    for checked in (False, True):
+        assert positional_builder(DateRange, checked=checked)(start, end) == made
+        assert builder(DateRange, checked=checked)(start=start, end=end) == made
+        assert replacer(DateRange, checked=checked)(made, end=end) == made
+        first, last = field_setters(DateRange, "start", "end", checked=checked)
+        inline = object.__new__(DateRange)
+        first(inline, start)
+        last(inline, end)
+        assert inline == made
+
+
+def test_a_checked_builder_refuses_what_the_constructor_refuses() -> None:
+    backwards = (date(2026, 2, 1), date(2026, 1, 1))
+    assert positional_builder(DateRange, checked=False)(*backwards).start == backwards[0]
+    with pytest.raises(InvalidPeriodError):
+        positional_builder(DateRange, checked=True)(*backwards)
+    with pytest.raises(InvalidPeriodError):
+        builder(DateRange, checked=True)(start=backwards[0], end=backwards[1])
+    january = DateRange(date(2026, 1, 1), date(2026, 2, 1))
+    assert replacer(DateRange, checked=False)(january, end=backwards[1]).end == backwards[1]
+    with pytest.raises(InvalidPeriodError):
+        replacer(DateRange, checked=True)(january, end=backwards[1])
+    with pytest.raises(InvalidInputError):
+        builder(ServiceObject, checked=True)(id="")
+    first, last = field_setters(DateRange, "start", "end", checked=True)
+    inline = object.__new__(DateRange)
+    first(inline, backwards[0])
+    with pytest.raises(InvalidPeriodError):
+        last(inline, backwards[1])
+
+
+def test_inline_setters_set_every_field() -> None:
+    with pytest.raises(TypeError):
+        field_setters(DateRange, "start")
+
+
+def _run_checked(value: str | None, code: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SERVICEDOMAIN_CHECKED"}
+    if value is not None:
+        env["SERVICEDOMAIN_CHECKED"] = value
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_environment_variable_turns_every_fast_path_into_the_checked_one() -> None:
+    code = (
+        "from datetime import date\n"
+        "from servicedomain import _trusted\n"
+        "from servicedomain.periods import DateRange\n"
+        "print(_trusted.CHECKED)\n"
+        "try:\n"
+        "    DateRange._trusted(date(2026, 2, 1), date(2026, 1, 1))\n"
+        "    print('built')\n"
+        "except ValueError as error:\n"
+        "    print(type(error).__name__)\n"
+    )
+    assert _run_checked("1", code).stdout.split() == ["True", "InvalidPeriodError"]
+    assert _run_checked(None, code).stdout.split() == ["False", "built"]
+    assert _run_checked("0", code).stdout.split() == ["False", "built"]
+
+
+# The modules that make an instance without its constructor (``object.__new__``,
+# ``tuple.__new__``), each through the fast-path mechanism and its checked mode: the
+# compiled builders, the inline setters of DateRange (periods, the fee loop) and
+# FeeTransaction.key. Money._exact is the one exception: it holds an exact arithmetic
+# result, which may carry more decimals than the currency has and which the constructor
+# therefore refuses by design; it checks its own range.
+MAKE_WITHOUT_CONSTRUCTOR = {
+    "_trusted.py",
+    "periods/_ranges.py",
+    "billing/_generation.py",
+    "billing/_fees.py",
+    "money.py",
+}
+
+
+def test_only_the_fast_path_mechanism_makes_instances_without_their_constructor() -> None:
+    source = Path(servicedomain.__file__).parent
+    found = {
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if re.search(r"\b(object|tuple)\.__new__\b", path.read_text(encoding="utf-8"))
+    }
+    assert found == MAKE_WITHOUT_CONSTRUCTOR

@@ -71,7 +71,7 @@ from servicedomain.billing import (
     reverse_for_credit,
     reverse_period,
 )
-from servicedomain.calendars import HolidayCalendar, Slot, WorkingCalendar
+from servicedomain.calendars import ClosedDays, HolidayCalendar, Slot, WorkingCalendar
 from servicedomain.errors import (
     AgreementRuleError,
     AlreadyExistsError,
@@ -173,7 +173,6 @@ from servicedomain.ports import (
     AgreementUnitOfWork,
     BillingUnitOfWork,
     Clock,
-    ClosedDays,
     Entity,
     EventPublisher,
     FeeRepository,

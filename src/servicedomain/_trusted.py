@@ -9,21 +9,35 @@ thousands per run), a line numbered from a validated new line. :func:`build` and
 fields' validity call them, and their tests keep that promise.
 
 Like attrs itself, the functions are generated once per class, so a build costs one
-call and one assignment per field.
+call and one assignment per field. :func:`builder` (keywords), :func:`positional_builder`
+(every field, in declaration order) and :func:`replacer` give a class's compiled
+function once, for loops that call it often.
+
+**Checked mode.** With the environment variable ``SERVICEDOMAIN_CHECKED`` set (to
+anything but ``""`` or ``"0"``) when servicedomain is imported, every builder and
+replacer routes through the validating constructor instead (``cls(...)``,
+``attrs.evolve``), and so do the other fast paths that take this switch
+(:func:`field_setters`, which ``DateRange._trusted`` and the fee loop use): a run of
+the test suite in that mode shows that every value a
+fast path builds is one the constructor accepts. CI runs the suite once in that mode.
 """
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
 _T = TypeVar("_T")
 _KEEP: Any = object()
-_BUILDERS: dict[type[Any], Callable[..., Any]] = {}
-_REPLACERS: dict[type[Any], Callable[..., Any]] = {}
+_BUILDERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
+_REPLACERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
+
+CHECKED: Final = os.environ.get("SERVICEDOMAIN_CHECKED", "") not in ("", "0")
+"""True when the fast paths route through the validating constructors (checked mode)."""
 
 
 def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
@@ -68,24 +82,66 @@ def _compile_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
     return _compile("build", source, namespace)
 
 
-def _builder(cls: type[Any]) -> Callable[..., Any]:
-    builder = _BUILDERS.get(cls)
-    if builder is None:
-        builder = _BUILDERS[cls] = _compile_builder(cls, positional=False)
-    return builder
+def _checked_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
+    """The builder of checked mode: the validating constructor, with the same signature."""
+    names = [name for name, _ in _fields(cls)]
+    aliases = {field.name: field.alias for field in attrs.fields(cls)}
+
+    def build(*args: Any, **values: Any) -> Any:
+        if positional:
+            if values or len(args) != len(names):
+                msg = f"the positional builder of {cls.__name__} takes its {len(names)} fields"
+                raise TypeError(msg)
+            values = dict(zip(names, args, strict=True))
+        elif args or not values.keys() <= aliases.keys():
+            msg = f"the builder of {cls.__name__} takes its fields by keyword: {names}"
+            raise TypeError(msg)
+        return cls(**{aliases[name]: value for name, value in values.items()})
+
+    return build
 
 
-def positional_builder(cls: type[_T]) -> Callable[..., _T]:
+def builder(cls: type[_T], *, checked: bool = CHECKED) -> Callable[..., _T]:
+    """The keyword builder of ``cls``: ``build(field=value, ...)``, fields not given default.
+
+    Compiled once per class; in checked mode (``checked``), the validating constructor.
+    """
+    made = _BUILDERS.get((cls, checked))
+    if made is None:
+        compile_ = _checked_builder if checked else _compile_builder
+        made = _BUILDERS[cls, checked] = compile_(cls, positional=False)
+    return made
+
+
+def positional_builder(cls: type[_T], *, checked: bool = CHECKED) -> Callable[..., _T]:
     """A builder of ``cls`` taking every field positionally, in declaration order.
 
     For the hottest loops only (a positional call is cheaper than keywords); the caller
-    passes every field, in the order of ``attrs.fields(cls)``.
+    passes every field, in the order of ``attrs.fields(cls)``. In checked mode
+    (``checked``), the validating constructor.
     """
-    return _compile_builder(cls, positional=True)
+    compile_ = _checked_builder if checked else _compile_builder
+    return compile_(cls, positional=True)
 
 
-def _replacer(cls: type[Any]) -> Callable[..., Any]:
-    replacer = _REPLACERS.get(cls)
+def _checked_replacer(cls: type[Any]) -> Callable[..., Any]:
+    """The replacer of checked mode: ``attrs.evolve``, which validates the copy."""
+    names = {name for name, _ in _fields(cls)}
+
+    def replace(source: Any, **changes: Any) -> Any:
+        unknown = set(changes) - names
+        if unknown:
+            msg = f"{cls.__name__} has no fields {sorted(unknown)}"
+            raise TypeError(msg)
+        return attrs.evolve(source, **changes)
+
+    return replace
+
+
+def _replacer(cls: type[Any], checked: bool) -> Callable[..., Any]:
+    replacer = _REPLACERS.get((cls, checked))
+    if replacer is None and checked:
+        replacer = _REPLACERS[cls, checked] = _checked_replacer(cls)
     if replacer is None:
         namespace: dict[str, Any] = {
             "_new": object.__new__,
@@ -103,13 +159,16 @@ def _replacer(cls: type[Any]) -> Callable[..., Any]:
             "    made = _new(_cls)\n" + "\n".join(body) + "\n    return made\n"
         )
         replacer = _compile("replace", source, namespace)
-        _REPLACERS[cls] = replacer
+        _REPLACERS[cls, checked] = replacer
     return replacer
 
 
-def replacer(cls: type[_T]) -> Callable[..., _T]:
-    """The compiled ``replace(source, **changes)`` of ``cls``, for loops that call it often."""
-    return _replacer(cls)
+def replacer(cls: type[_T], *, checked: bool = CHECKED) -> Callable[..., _T]:
+    """The compiled ``replace(source, **changes)`` of ``cls``, for loops that call it often.
+
+    In checked mode (``checked``), ``attrs.evolve``, which validates the copy.
+    """
+    return _replacer(cls, checked)
 
 
 def build(cls: type[_T], **values: Any) -> _T:
@@ -117,11 +176,42 @@ def build(cls: type[_T], **values: Any) -> _T:
 
     Fields missing from ``values`` take their (plain) default.
     """
-    made: _T = _builder(cls)(**values)
+    made: _T = builder(cls)(**values)
     return made
 
 
 def replace(source: _T, **changes: Any) -> _T:
     """A copy of the attrs value ``source`` with ``changes``, without validation."""
-    made: _T = _replacer(type(source))(source, **changes)
+    made: _T = _replacer(type(source), CHECKED)(source, **changes)
     return made
+
+
+def field_setters(
+    cls: type[Any], *names: str, checked: bool = CHECKED
+) -> tuple[Callable[[Any, Any], None], ...]:
+    """The slot setters of the fields ``names`` of ``cls``, for a loop that builds inline.
+
+    The hottest loops make an instance with ``object.__new__(cls)`` and set each field
+    through these (one call per field, no function in between). ``names`` are every
+    field of ``cls``, and the loop sets them in this order. In checked mode
+    (``checked``), the last setter then builds the same value through the validating
+    constructor, and refuses an instance the constructor builds differently.
+    """
+    fields = [name for name, _ in _fields(cls)]
+    if sorted(names) != sorted(fields):
+        msg = f"the setters of {cls.__name__} set every field: {fields}"
+        raise TypeError(msg)
+    setters = [getattr(cls, name).__set__ for name in names]
+    if not checked:
+        return tuple(setters)
+    aliases = [(field.name, field.alias) for field in attrs.fields(cls)]
+    last = setters[-1]
+
+    def set_and_check(made: Any, value: Any) -> None:
+        last(made, value)
+        rebuilt = cls(**{alias: getattr(made, name) for name, alias in aliases})
+        if rebuilt != made:
+            msg = f"the fast path built {made!r}; the constructor builds {rebuilt!r}"
+            raise TypeError(msg)
+
+    return (*setters[:-1], set_and_check)

@@ -1,8 +1,11 @@
 """Ports: what servicedomain needs from a host, as :class:`typing.Protocol` classes.
 
 A host implements these with its own storage and infrastructure; its classes need not
-inherit from anything here, they only need the right methods. The domain depends on
-these protocols and never on an adapter. :mod:`servicedomain.adapters.memory` is the
+inherit from anything here, they only need the right methods. Ports hold only the
+shapes of the outside (storage, the clock, journals, the event outbox): the application
+services use them, the domain never imports them, and they import no adapter (the
+calendar protocols live in :mod:`servicedomain.calendars`, whose calendars implement and
+consume them). :mod:`servicedomain.adapters.memory` is the
 reference implementation, and :mod:`servicedomain.testing.contracts` holds the pytest
 suites that prove an implementation right.
 
@@ -46,11 +49,9 @@ __all__ = [
     "BillingUnitOfWork",
     "FeeRepository",
     "InvoiceRepository",
-    "ClosedDays",
     "Clock",
     "Entity",
     "EventPublisher",
-    "HolidayCalendar",
     "Journal",
     "JournalUnitOfWork",
     "KeyedEntry",
@@ -92,36 +93,6 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current instant: an aware datetime in UTC."""
-        ...
-
-
-@runtime_checkable
-class ClosedDays(Protocol):
-    """Says whether a date is closed (a holiday, a weekend) in a host's calendar.
-
-    Order generation flags an order that falls on a closed date with a calendar
-    conflict (AX ``CalendarConflict``); the order is still created. The working
-    calendars of the SLA module implement this port; so can any host calendar.
-    """
-
-    def is_closed(self, day: date) -> bool:
-        """True when ``day`` is closed."""
-        ...
-
-
-@runtime_checkable
-class HolidayCalendar(Protocol):
-    """A port a host implements to feed closed dates (public holidays, company closures).
-
-    :meth:`servicedomain.calendars.WorkingCalendar.with_holidays` reads it once, for a
-    range of dates, and keeps the dates: a calendar stays a value, and a finite list of
-    holidays means nothing is closed outside it.
-    :class:`servicedomain.adapters.holidays.HolidaysCalendar` reads them from the
-    ``holidays`` package.
-    """
-
-    def holidays_between(self, first: date, last: date) -> Iterable[date]:
-        """The closed local dates from ``first`` to ``last``, both included."""
         ...
 
 

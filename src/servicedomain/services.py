@@ -71,6 +71,7 @@ from servicedomain.billing import (
     revenue_accrued,
     reverse_for_credit,
 )
+from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError
 from servicedomain.instants import require_date
 from servicedomain.money import Money
@@ -80,7 +81,6 @@ from servicedomain.ports import (
     AgreementUnitOfWork,
     BillingUnitOfWork,
     Clock,
-    ClosedDays,
     Journal,
     ServiceOrderUnitOfWork,
 )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, Final, Self
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from servicedomain import _trusted, calendars
 from servicedomain._checks import (
     require_enum,
     require_id,
@@ -38,7 +39,6 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
-from servicedomain.ports import ClosedDays
 from servicedomain.stages import StageGraph
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -76,14 +76,10 @@ class GeneratedOrderKey:
     service_date: date = attrs.field(validator=_v_service_date)
     group_key: str | None = attrs.field(default=None, validator=v_optional_id)
 
-    @classmethod
-    def _trusted(cls, agreement_id: str, service_date: date, group_key: str | None) -> Self:
-        """Build from parts already known to be valid (the generator's hot path)."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "agreement_id", agreement_id)
-        object.__setattr__(made, "service_date", service_date)
-        object.__setattr__(made, "group_key", group_key)
-        return made
+
+# The generator's hot path: keys and ranges from parts already known to be valid.
+_build_key: Final = _trusted.positional_builder(GeneratedOrderKey)
+_build_range: Final = _trusted.positional_builder(DateRange)
 
 
 def default_order_id(key: GeneratedOrderKey) -> str:
@@ -194,7 +190,7 @@ def _existing_keys(existing: object) -> tuple[_Done, set[str]]:
 class _Closed:
     """``closed_days.is_closed`` on day ordinals, asked once per day."""
 
-    def __init__(self, closed_days: ClosedDays) -> None:
+    def __init__(self, closed_days: calendars.ClosedDays) -> None:
         self._port = closed_days
         self._known: dict[int, bool] = {}
 
@@ -376,7 +372,7 @@ def generate_service_orders(
     at: datetime,
     existing: Iterable[ServiceOrder] = (),
     continuous: bool = False,
-    closed_days: ClosedDays | None = None,
+    closed_days: calendars.ClosedDays | None = None,
     attach_sla: bool = False,
     zone: ZoneInfo | str | None = None,
     order_id: Callable[[GeneratedOrderKey], str] = default_order_id,
@@ -487,9 +483,11 @@ def generate_service_orders(
     selected = _check_types(types)
     _check_bool(continuous, "continuous")
     _check_bool(attach_sla, "attach_sla")
-    if closed_days is not None and not isinstance(closed_days, ClosedDays):
+    if closed_days is not None and not isinstance(closed_days, calendars.ClosedDays):
         raise TypeMismatchError(
-            "closed_days", closed_days, "expected a ClosedDays (with is_closed(day)) or None"
+            "closed_days",
+            closed_days,
+            "expected a ClosedDays (with is_closed(day)) or None",
         )
     named = None if zone is None else named_zone(zone)
     if not callable(order_id):
@@ -510,7 +508,7 @@ def generate_service_orders(
     root_stage = graph.root.id
     for service, agreement, group_key, entries in planned:
         day = date.fromordinal(service)
-        key = GeneratedOrderKey._trusted(agreement.id, day, group_key)
+        key = _build_key(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
         order, created = ServiceOrder._generated(
             id=_unique(require_id(order_id(key), "order_id"), used),
@@ -597,7 +595,7 @@ class _LineFields:
         self, agreement_id: str, day: date, entries: list[tuple[AgreementLine, int]]
     ) -> tuple[ServiceOrderLine, ...]:
         """The lines of one generated order on the service ``day``, numbered (rule 6)."""
-        service_day = DateRange._trusted(day, day + _ONE_DAY)
+        service_day = _build_range(day, day + _ONE_DAY)
         service = day.toordinal()
         return tuple(
             _copy_line(

@@ -55,7 +55,7 @@ __all__ = [
     "open_units",
 ]
 
-_build_fee = _trusted._builder(FeeTransaction)
+_build_fee = _trusted.builder(FeeTransaction)
 
 
 class DayState(StrictEnum):

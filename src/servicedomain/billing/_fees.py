@@ -21,12 +21,13 @@ fee given again with the same key is a no-op when it is equal, an
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import NamedTuple
 
 import attrs
 
+from servicedomain import _trusted
 from servicedomain._checks import (
     require_enum,
     require_id,
@@ -141,6 +142,14 @@ def _check_amount(fee: FeeTransaction) -> None:
         raise InvalidAmountError("amount", fee.amount, "reduction days credit (amount <= 0)")
 
 
+# A FeeKey from fields already checked; FeeKey(*fields), which checks them, in checked mode.
+_new_key: Callable[[tuple[str, DateRange, FeeKind, int]], FeeKey] = (
+    (lambda fields: FeeKey(*fields))
+    if _trusted.CHECKED
+    else functools.partial(tuple.__new__, FeeKey)
+)
+
+
 @attrs.frozen(kw_only=True)
 class FeeTransaction:
     """One fee transaction of a subscription (AX subscription fee transaction).
@@ -187,9 +196,9 @@ class FeeTransaction:
     @property
     def key(self) -> FeeKey:
         """The natural key (subscription, period, kind)."""
-        # The fields of a checked fee: the tuple is built without the checks again.
-        fields = (self.subscription_id, self.period, self.kind, self.revision)
-        return tuple.__new__(FeeKey, fields)
+        # The fields of a checked fee: the tuple is built without the checks again
+        # (through them in checked mode).
+        return _new_key((self.subscription_id, self.period, self.kind, self.revision))
 
     @functools.cached_property
     def id(self) -> str:

@@ -66,10 +66,9 @@ from servicedomain.periods import DateRange
 
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]
 
-_build_fee = _trusted._builder(FeeTransaction)
+_build_fee = _trusted.builder(FeeTransaction)
 _new_range = object.__new__
-_set_start = DateRange.start.__set__  # type: ignore[attr-defined]
-_set_end = DateRange.end.__set__  # type: ignore[attr-defined]
+_set_start, _set_end = _trusted.field_setters(DateRange, "start", "end")
 _NEVER = date.max
 # Fields in declaration order: subscription_id, kind, period, billing_period, amount,
 # price, customer_id, project_id, category_id, due_date, adjusts, revision.

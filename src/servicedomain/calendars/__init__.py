@@ -23,7 +23,7 @@ The rules (laws S1-S7 of the SLA module):
 A host feeds closed dates through the :class:`HolidayCalendar` port
 (:meth:`WorkingCalendar.with_holidays`); :mod:`servicedomain.adapters.holidays` reads
 them from the ``holidays`` package. A calendar is a
-:class:`~servicedomain.ports.ClosedDays` (``is_closed``) for order generation.
+:class:`ClosedDays` (``is_closed``) for order generation.
 
 >>> from datetime import UTC, date, datetime, timedelta
 >>> calendar = WorkingCalendar.standard(
@@ -38,7 +38,8 @@ them from the ``holidays`` package. A calendar is a
 
 from __future__ import annotations
 
-from servicedomain.calendars._calendar import HolidayCalendar, WorkingCalendar
+from servicedomain.calendars._calendar import WorkingCalendar
+from servicedomain.calendars._protocols import ClosedDays, HolidayCalendar
 from servicedomain.calendars._slots import Slot
 
-__all__ = ["HolidayCalendar", "Slot", "WorkingCalendar"]
+__all__ = ["ClosedDays", "HolidayCalendar", "Slot", "WorkingCalendar"]

@@ -31,6 +31,7 @@ from servicedomain.calendars._checks import (
     to_weekly,
     to_zone,
 )
+from servicedomain.calendars._protocols import HolidayCalendar
 from servicedomain.calendars._slots import (
     DAY_NAMES,
     Slot,
@@ -50,9 +51,8 @@ from servicedomain.calendars._tables import (
 )
 from servicedomain.errors import InvalidCalendarError, InvalidInputError, InvalidPeriodError
 from servicedomain.instants import require_date
-from servicedomain.ports import HolidayCalendar
 
-__all__ = ["HolidayCalendar", "WorkingCalendar"]
+__all__ = ["WorkingCalendar"]
 
 _ONE_DAY: Final = timedelta(days=1)
 _DAY_US: Final = 86_400_000_000
@@ -306,7 +306,7 @@ class WorkingCalendar:
         """True when no slot starts on that local date.
 
         That is a holiday, an exception with no slots, or a weekday without slots. This
-        implements :class:`servicedomain.ports.ClosedDays`.
+        implements :class:`servicedomain.calendars.ClosedDays`.
 
         >>> WorkingCalendar.standard("UTC").is_closed(date(2025, 1, 4))  # a Saturday
         True

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import attrs
 
+from servicedomain._trusted import field_setters
 from servicedomain.errors import InvalidPeriodError, TypeMismatchError
 from servicedomain.instants import require_date
 
@@ -257,7 +258,7 @@ class DateRange:
         return f"[{self.start.isoformat()}, {self.end.isoformat()})"
 
 
-# The fast path of DateRange._trusted: the slot descriptors object.__setattr__ ends in.
+# The fast path of DateRange._trusted: the slot descriptors object.__setattr__ ends in
+# (validated again in checked mode).
 _new_object = object.__new__
-_set_start = DateRange.start.__set__  # type: ignore[attr-defined]
-_set_end = DateRange.end.__set__  # type: ignore[attr-defined]
+_set_start, _set_end = field_setters(DateRange, "start", "end")

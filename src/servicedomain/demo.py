@@ -1,0 +1,504 @@
+"""The demo scenes of ``python -m servicedomain demo``: every capability, printed.
+
+Each scene writes one part of the demo to a text stream; :func:`run_demo` prints them
+all. :mod:`servicedomain.__main__` only parses the command line and calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TextIO
+
+from servicedomain import __version__
+from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    TimeWindow,
+    WindowKind,
+)
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualMethod,
+    PriceBasis,
+    PriceEntry,
+    PriceTable,
+    SubscriptionGroup,
+    reduce_days,
+)
+from servicedomain.calendars import WorkingCalendar
+from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
+from servicedomain.money import Money, Rounding, allocate
+from servicedomain.orders import (
+    JournalEntry,
+    NewLine,
+    ServiceObject,
+    ServiceOrder,
+    TransactionType,
+)
+from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
+from servicedomain.reports import (
+    margin_report,
+    render_subscription_fee_summary_text,
+    render_subscription_transactions_text,
+    subscription_fee_summary,
+    subscription_transactions,
+    work_receipt,
+)
+from servicedomain.services import (
+    accrue_subscription_revenue,
+    change_service_order_stage,
+    create_service_order,
+    create_subscription,
+    credit_invoiced,
+    generate_orders_from_agreements,
+    generate_subscription_fees,
+    invoice_customers,
+    post_service_orders,
+)
+from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
+
+__all__ = ["DEMO_PARTS", "run_demo"]
+
+
+def _heading(out: TextIO, title: str) -> None:
+    out.write(f"\n{title}\n{'=' * len(title)}\n")
+
+
+def _demo_schedules(out: TextIO) -> None:
+    _heading(out, "Periods: a monthly schedule anchored on January 31")
+    schedule = Schedule(MONTHLY, date(2024, 1, 31))
+    out.write("Every period is computed from the anchor, never chained from the last one.\n")
+    for index in range(6):
+        period = schedule.period(index)
+        out.write(f"  {index}: {period.start} .. {period.last}  ({period.days:>2} days)\n")
+    calendar = Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR)
+    out.write("A quarterly schedule on calendar quarters, with a first stub:\n")
+    for period in calendar.periods(DateRange(date(2024, 2, 15), date(2025, 1, 1))):
+        out.write(f"  {period}  ({period.days:>2} days)\n")
+
+
+def _demo_money(out: TextIO) -> None:
+    _heading(out, "Money: allocating 100.00 EUR into three parts")
+    total = Money(Decimal("100.00"), "EUR")
+    parts = allocate(total, [1, 1, 1])
+    for index, part in enumerate(parts, start=1):
+        out.write(f"  part {index}: {part}\n")
+    out.write(f"  sum:    {Money.total(parts, 'EUR')} (exactly the total)\n")
+    line = Money(Decimal("85.00"), "EUR") * Decimal("0.333")
+    out.write(f"  0.333 h x 85.00 EUR = {line.amount} exact, ")
+    out.write(f"{line.round()} half-up, {line.round(Rounding.HALF_EVEN)} half-even\n")
+
+
+def _demo_time(out: TextIO) -> None:
+    _heading(out, "Time: a wall time in a DST gap, resolved by an explicit policy")
+    wall = datetime(2024, 3, 31, 2, 30)  # noqa: DTZ001 (a wall-clock reading, naive on purpose)
+    for policy in (LocalTimePolicy.EARLIER, LocalTimePolicy.LATER):
+        instant = resolve_local(wall, "Europe/Paris", nonexistent=policy)
+        shown = local_datetime(instant, "Europe/Paris")
+        out.write(f"  02:30 in Paris on 2024-03-31, {policy.value:>7}: {instant} = {shown}\n")
+
+
+def _demo_service_order(out: TextIO) -> None:
+    _heading(out, "Service orders: from creation to posting, through the stage graph")
+    store = InMemoryStore()
+    clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    graph = EXAMPLE_STAGE_GRAPH
+    out.write("The example stage graph, as Mermaid:\n")
+    out.write("".join(f"  {line}\n" for line in graph.to_mermaid().splitlines()))
+    create_service_order(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        clock,
+        order_id="SO-1001",
+        customer_id="C-100",
+        description="Annual boiler service",
+        service_address="1 Rue de la Paix, 75002 Paris",
+        preferred_technician_id="T-7",
+        service_objects=(ServiceObject("BOILER-1", "Gas boiler X200"),),
+    )
+    orders = store.repository(ServiceOrder)
+    order = orders.get("SO-1001")
+    day = date(2026, 3, 2)
+    for new_line in (
+        NewLine(
+            transaction_type=TransactionType.HOUR,
+            description="Inspection and cleaning",
+            quantity=Decimal("2.5"),
+            unit="h",
+            cost_price=Money(Decimal("42.00"), "EUR"),
+            sales_price=Money(Decimal("85.00"), "EUR"),
+            service_object_id="BOILER-1",
+            execution_date=day,
+        ),
+        NewLine(
+            transaction_type=TransactionType.ITEM,
+            description="Burner gasket",
+            quantity=Decimal(1),
+            unit="pcs",
+            cost_price=Money(Decimal("12.40"), "EUR"),
+            sales_price=Money(Decimal("19.90"), "EUR"),
+            execution_date=day,
+        ),
+        NewLine(
+            transaction_type=TransactionType.FEE,
+            description="Call-out fee",
+            quantity=Decimal(1),
+            cost_price=Money(0, "EUR"),
+            sales_price=Money(Decimal("35.00"), "EUR"),
+            execution_date=day,
+        ),
+    ):
+        changed, _ = order.add_line(graph, new_line, at=clock.now())
+        orders.save(changed, expected_version=order.version)
+        order = changed
+    completed = ReasonCode("DONE", "Work completed on site")
+    for stage, reason in (("PLANNED", None), ("IN_PROCESS", None), ("COMPLETED", completed)):
+        clock.advance(timedelta(hours=1))
+        order = change_service_order_stage(
+            InMemoryServiceUnitOfWork(store), graph, clock, "SO-1001", stage, reason=reason
+        )
+        out.write(f"  stage -> {order.stage_id:<10} (version {order.version})\n")
+    signed, _ = order.sign_off(at=clock.now())
+    orders.save(signed, expected_version=order.version)
+    journals = {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+    result = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        journals,
+        clock,
+        order_ids=["SO-1001"],
+        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
+        types=set(TransactionType),
+    )
+    for order_id, number, transaction_id in result.posted:
+        out.write(f"  posted {order_id} line {number} -> {transaction_id}\n")
+    again = post_service_orders(
+        InMemoryServiceUnitOfWork(store),
+        graph,
+        journals,
+        clock,
+        order_ids=["SO-1001"],
+        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
+        types=set(TransactionType),
+    )
+    out.write(f"  posting again posts {len(again.posted)} lines\n")
+    posted = orders.get("SO-1001")
+    out.write(f"  progress: {posted.progress.value}; reason log:\n")
+    for entry in posted.reason_log:
+        code = entry.reason.code if entry.reason else "-"
+        out.write(f"    {entry.type.value:<12} {entry.stage_id:<10} reason {code}\n")
+    out.write("\n" + margin_report([posted]).render_text())
+    out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
+
+
+def _demo_agreements(out: TextIO) -> None:
+    _heading(out, "Agreements: generating a quarter of service orders, then again")
+    store = InMemoryStore()
+    clock = FixedClock(datetime(2026, 1, 1, 7, 0, tzinfo=UTC))
+    price = Money(Decimal("85.00"), "EUR")
+    cost = Money(Decimal("42.00"), "EUR")
+    lines = [
+        NewAgreementLine(
+            transaction_type=TransactionType.HOUR,
+            description="Weekly pump inspection",
+            quantity=Decimal(1),
+            unit="h",
+            cost_price=cost,
+            sales_price=price,
+            service_object_id="PUMP-1",
+            interval=ServiceInterval(IntervalUnit.WEEK, 1),
+            start_date=date(2026, 1, 5),
+        ),
+        NewAgreementLine(
+            transaction_type=TransactionType.HOUR,
+            description="Biweekly boiler check",
+            quantity=Decimal("0.5"),
+            unit="h",
+            cost_price=cost,
+            sales_price=price,
+            service_object_id="BOILER-1",
+            interval=ServiceInterval(IntervalUnit.WEEK, 2),
+            start_date=date(2026, 1, 7),
+            time_window=TimeWindow(WindowKind.WEEK),
+        ),
+        NewAgreementLine(
+            transaction_type=TransactionType.FEE,
+            description="Monthly service fee",
+            quantity=Decimal(1),
+            cost_price=Money(0, "EUR"),
+            sales_price=Money(Decimal("120.00"), "EUR"),
+            interval=ServiceInterval(IntervalUnit.MONTH, 1),
+            start_date=date(2026, 1, 31),
+        ),
+    ]
+    agreement, _ = ServiceAgreement.create(
+        id="AG-2026-01",
+        customer_id="C-100",
+        group=AgreementGroup("MAINT", "Maintenance", default_sla_id="SLA-GOLD"),
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        at=clock.now(),
+        description="Boiler room maintenance",
+        service_objects=(ServiceObject("PUMP-1", "Circulation pump"), ServiceObject("BOILER-1")),
+        lines=lines,
+    )
+    store.repository(ServiceAgreement).add(agreement)
+    quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
+    out.write(f"Agreement {agreement.id}: {len(agreement.lines)} lines; period {quarter}\n")
+    out.write(
+        "The biweekly check has a week window: it joins the weekly visit of its week,\n"
+        "except on January 7, whose week's visit (January 5) is before the line starts.\n"
+    )
+    first = generate_orders_from_agreements(
+        InMemoryServiceUnitOfWork(store),
+        EXAMPLE_STAGE_GRAPH,
+        clock,
+        agreement_ids=[agreement.id],
+        period=quarter,
+        types=set(TransactionType),
+    )
+    for order in first.orders:
+        described = ", ".join(
+            f"{line.description} (calc. {line.calculated_date})" for line in order.lines
+        )
+        out.write(f"  {order.id:<26} {described}\n")
+    out.write(f"  created {len(first.orders)} orders with {first.lines_count} lines\n")
+    again = generate_orders_from_agreements(
+        InMemoryServiceUnitOfWork(store),
+        EXAMPLE_STAGE_GRAPH,
+        clock,
+        agreement_ids=[agreement.id],
+        period=quarter,
+        types=set(TransactionType),
+    )
+    out.write(f"  running again created {len(again.orders)} orders\n")
+
+
+def _demo_sla(out: TextIO) -> None:
+    _heading(out, "SLA: an order measured in business time, across a clock-stopping stage")
+    calendar = WorkingCalendar.standard(
+        "Europe/Stockholm", slots=("08:00-12:00", "13:00-17:00"), holidays=(date(2026, 4, 3),)
+    )
+    sla = ServiceLevelAgreement(
+        id="SLA-GOLD",
+        description="Resolution within 12 business hours",
+        targets=SlaTargets(resolution=Allowance(hours=12)),
+        calendar=calendar,
+    )
+    graph = EXAMPLE_STAGE_GRAPH
+    # Thursday 2 April 2026, 15:00 in Stockholm; Good Friday (3 April) is a holiday.
+    created = datetime(2026, 4, 2, 13, 0, tzinfo=UTC)
+    order, _ = ServiceOrder.create(
+        graph, id="SO-2001", customer_id="C-100", at=created, sla_id=sla.id
+    )
+    steps = (
+        ("PLANNED", created + timedelta(hours=1)),
+        ("IN_PROCESS", created + timedelta(days=4, hours=-5)),  # Mon 6 Apr 10:00
+        ("COMPLETED", created + timedelta(days=4, hours=-2)),  # Mon 13:00: stops the clock
+        ("IN_PROCESS", created + timedelta(days=5, hours=-6)),  # Tue 09:00: back, restarts
+    )
+    for stage, at in steps:
+        order, _ = order.change_stage(graph, stage, at=at)
+        out.write(f"  {at.astimezone(calendar.zone):%a %d %b %H:%M}  stage -> {stage}\n")
+    now = created + timedelta(days=5, hours=-2)  # Tue 7 Apr 13:00
+    figures = order.measure_sla(sla, now=now)
+    out.write(
+        f"  at {now.astimezone(calendar.zone):%a %d %b %H:%M}: {figures.state.value}, "
+        f"elapsed {figures.elapsed}, remaining {figures.remaining}, "
+        f"compliance {figures.compliance}%, {figures.status.value}\n"
+    )
+    if figures.deadline is not None:
+        out.write(f"  deadline: {figures.deadline.astimezone(calendar.zone):%a %d %b %H:%M}\n")
+    out.write("  explanation:\n")
+    out.write("".join(f"    {line}\n" for line in figures.explain(calendar.zone).splitlines()))
+
+
+def _per_currency(amounts: Iterable[Money]) -> str:
+    """``330.00 EUR + 3000.00 SEK``: exact sums, one per currency, in order of appearance."""
+    given = list(amounts)
+    currencies = dict.fromkeys(amount.currency for amount in given)
+    sums = (Money.total((a for a in given if a.currency == c), c) for c in currencies)
+    return " + ".join(str(total) for total in sums)
+
+
+def _billing_setup(
+    out: TextIO, store: InMemoryStore, clock: FixedClock
+) -> tuple[dict[str, Any], PriceTable]:
+    """Two groups, a price table with two levels and four subscriptions; print their prices."""
+    quarterly = SubscriptionGroup(
+        id="QUARTERLY",
+        invoicing_period=QUARTERLY,
+        accrual_period=MONTHLY,
+        accrue_revenue=True,
+        accrual_method=AccrualMethod.PER_DAY,
+    )
+    monthly = SubscriptionGroup(id="MONTHLY", invoicing_period=MONTHLY)
+    groups = {group.id: group for group in (quarterly, monthly)}
+
+    def price(period: Any, amount: int, project: str | None, sub: str | None) -> PriceEntry:
+        return PriceEntry(
+            effective_date=date(2026, 1, 1),
+            category_id=None,
+            project_id=project,
+            subscription_id=sub,
+            period=period,
+            price=Money(amount, "EUR"),
+        )
+
+    prices = PriceTable(
+        (
+            price(MONTHLY, 200, "P-100", None),  # level 6: the project's price
+            price(QUARTERLY, 600, "P-100", None),
+            price(MONTHLY, 150, None, "SUB-2"),  # level 4: one subscription's own price
+        )
+    )
+    zero, sek = Money(0, "EUR"), Money(3000, "SEK")  # zero: the price table prices these
+    for sub_id, group, start, more in (
+        ("SUB-1", monthly, date(2026, 1, 1), {}),
+        ("SUB-2", monthly, date(2026, 1, 31), {}),
+        (
+            "SUB-3",
+            quarterly,
+            date(2026, 2, 15),
+            {"alignment": Alignment.CALENDAR, "index": Decimal(110)},
+        ),
+        ("SUB-4", quarterly, date(2026, 1, 1), {"customer_id": "C-200", "base_price": sek}),
+    ):
+        fields: dict[str, Any] = {"customer_id": "C-100", "base_price": zero} | more
+        if "index" in more:
+            fields["price_basis"] = PriceBasis.INDEXED_PRICE
+        sub = create_subscription(
+            InMemoryBillingUnitOfWork(store),
+            group,
+            clock,
+            id=sub_id,
+            project_id="P-100",
+            category_id="FEE",
+            start_date=start,
+            **fields,
+        )
+        found = prices.find(
+            subscription_id=sub.id,
+            project_id=sub.project_id,
+            category_id=sub.category_id,
+            period=sub.period,
+            currency=sub.currency,
+            on=start,
+        )
+        source = "base price" if found is None else f"price table level {found.level}"
+        if sub.price_basis is PriceBasis.INDEXED_PRICE:
+            source += f" x index {sub.index} / 100"
+        out.write(
+            f"  {sub.id} {sub.group_id:<9} from {start} {sub.alignment.value:<8} "
+            f"{sub.price_on(start, prices)!s:>12} a period ({source})\n"
+        )
+    return groups, prices
+
+
+def _demo_billing(out: TextIO) -> None:
+    _heading(out, "Billing: subscription fees, invoices, a credit note, revenue accrual")
+    store = InMemoryStore()
+    journal = InMemoryJournal[AccrualEntry]("ACR")
+    clock = FixedClock(datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
+    groups, prices = _billing_setup(out, store, clock)
+    for run in ("fees through 2026", "running again"):
+        made = generate_subscription_fees(
+            InMemoryBillingUnitOfWork(store), clock, as_of=date(2026, 12, 31), prices=prices
+        ).created
+        total = f", total {_per_currency(fee.amount for fee in made)}" if made else ""
+        out.write(f"  {run}: {len(made)} fees created{total}\n")
+    with InMemoryBillingUnitOfWork(store) as uow:
+        fees = uow.fees.for_subscription("SUB-1")
+        march = next(fee for fee in fees if fee.period.start == date(2026, 3, 1))
+        removed = DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))
+        sub = uow.subscriptions.get("SUB-1")
+        reduction = reduce_days(sub, fees, charge=march, removed=removed)
+        uow.fees.add_all([reduction])
+        recorded, events = sub.record_fees([reduction], at=clock.now())
+        uow.subscriptions.save(recorded, expected_version=sub.version)
+        uow.collect(events)
+        uow.commit()
+    out.write(
+        f"  reduction days {removed.start} to {removed.last} on the {march.amount} March fee "
+        f"of SUB-1: {reduction.amount}\n"
+    )
+    for invoice in invoice_customers(
+        InMemoryBillingUnitOfWork(store),
+        clock,
+        due_by=date(2026, 3, 31),
+        invoice_date=date(2026, 3, 31),
+        groups=groups,
+    ):
+        count = f"{len(invoice.lines)} line" + ("s" if len(invoice.lines) > 1 else "")
+        out.write(f"  {invoice.id}: {count}, total {invoice.total}\n")
+        out.write("".join(f"    {ln.description:<48} {ln.amount!s:>12}\n" for ln in invoice.lines))
+    accrued = accrue_subscription_revenue(
+        InMemoryBillingUnitOfWork(store),
+        journal,
+        clock,
+        through=date(2026, 4, 1),
+        posting_date=date(2026, 3, 31),
+    )
+    total = _per_currency(entry.amount for entry in accrued)
+    out.write(f"  accrued through 2026-03-31: {len(accrued)} entries, {total}\n")
+    stub = InMemoryBillingUnitOfWork(store).fees.for_subscription("SUB-3")[0]
+    note = credit_invoiced(
+        InMemoryBillingUnitOfWork(store),
+        journal,
+        clock,
+        credit_note_id="CN-2026-001",
+        credit_date=date(2026, 4, 15),
+        select=[stub.id],
+        groups=groups,
+        amounts={stub.id: Money(110, "EUR")},
+    )
+    out.write(f"  credit note {note.id} of {note.invoice_date}: total {note.total}\n")
+    for line in note.lines:
+        out.write(f"    {line.description} (on {line.credited_invoice_id}) {line.amount}\n")
+    for transaction_id, entry in journal.recorded:
+        if entry.reference == note.id:
+            out.write(
+                f"    {transaction_id} reverse period {entry.number} on {entry.posting_date}: "
+                f"Dr {entry.debit_account}, Cr {entry.credit_account} {entry.amount}\n"
+            )
+    uow = InMemoryBillingUnitOfWork(store)
+    first_quarter = [
+        fee
+        for sub in uow.subscriptions.list()
+        for fee in uow.fees.for_subscription(sub.id)
+        if fee.billing_period.start < date(2026, 4, 1)
+    ]
+    invoiced = uow.invoices.invoiced(fee.id for fee in first_quarter)
+    periods = [period for fee in first_quarter for period in uow.accruals.for_source(fee.id)]
+    out.write("The reports, for the billing periods that start in the first quarter:\n\n")
+    rows = subscription_transactions(first_quarter, invoiced, periods)
+    out.write(render_subscription_transactions_text(rows) + "\n")
+    summary = subscription_fee_summary(first_quarter, invoiced, periods)
+    out.write(render_subscription_fee_summary_text(summary))
+
+
+DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
+    _demo_schedules,
+    _demo_money,
+    _demo_time,
+    _demo_service_order,
+    _demo_agreements,
+    _demo_sla,
+    _demo_billing,
+)
+
+
+def run_demo(out: TextIO) -> None:
+    """Print the demo of every capability to ``out``."""
+    out.write(f"servicedomain {__version__} demo\n")
+    for part in DEMO_PARTS:
+        part(out)
