@@ -20,13 +20,8 @@ from servicedomain._checks import (
 )
 from servicedomain._trusted import replacer
 from servicedomain.agreements._agreement import ServiceAgreement
-from servicedomain.agreements._lines import AgreementLine
-from servicedomain.agreements._values import (
-    END_ORDINAL,
-    GroupBy,
-    TimeWindow,
-    occurrence_ordinals,
-)
+from servicedomain.agreements._lines import AgreementLine, line_ordinals
+from servicedomain.agreements._values import END_ORDINAL, GroupBy, TimeWindow
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
@@ -242,9 +237,7 @@ def _group_counts(
     totals: dict[str | None, dict[int, int]] = {}
     for line, key, line_low, line_high in active:
         total = totals.setdefault(key, {})
-        for day in occurrence_ordinals(
-            line.interval, line.start_date, max(line_low, low), min(line_high, high)
-        ):
+        for day in line_ordinals(line, max(line_low, low), min(line_high, high)):
             total[day] = total.get(day, 0) + 1
     return {key: (total, sorted(total)) for key, total in totals.items()}
 
@@ -294,9 +287,7 @@ class _Run:
             skip = done.get(line.number, ())
             window = line.time_window
             if window is None:
-                for calculated in occurrence_ordinals(
-                    line.interval, line.start_date, max(line_low, low), min(line_high, high)
-                ):
+                for calculated in line_ordinals(line, max(line_low, low), min(line_high, high)):
                     if calculated not in skip:
                         groups.setdefault((calculated, key), []).append((line, calculated))
                 continue
@@ -323,19 +314,12 @@ class _Run:
         line_low, line_high = line_dates
         low, high = span
         reach = window.reach
-        found = occurrence_ordinals(
-            line.interval, line.start_date, max(line_low, low - reach), min(line_high, high + reach)
-        )
+        found = line_ordinals(line, max(line_low, low - reach), min(line_high, high + reach))
         total, days = counts
         # The line's own occurrences attract nothing: every one a window of ``found`` can
         # reach is excluded from the counts, not only those in ``found``.
         own = set(
-            occurrence_ordinals(
-                line.interval,
-                line.start_date,
-                max(line_low, low - 2 * reach),
-                min(line_high, high + 2 * reach),
-            )
+            line_ordinals(line, max(line_low, low - 2 * reach), min(line_high, high + 2 * reach))
         )
         closed = self.closed
         moves: list[tuple[int, int]] = []
