@@ -5,7 +5,11 @@ or ``"FREQ=MONTHLY;BYMONTHDAY=-1"``, expanded with :mod:`dateutil.rrule` from th
 start date (the rule's ``DTSTART``). The rules:
 
 * **Dates, not times.** ``FREQ`` is ``DAILY``, ``WEEKLY``, ``MONTHLY`` or ``YEARLY``;
-  ``BYHOUR``, ``BYMINUTE`` and ``BYSECOND`` are refused.
+  ``BYHOUR``, ``BYMINUTE`` and ``BYSECOND`` are refused. The other parts are those of
+  RFC 5545 (``INTERVAL``, ``BYDAY``, ``BYMONTHDAY``, ``BYYEARDAY``, ``BYWEEKNO``,
+  ``BYMONTH``, ``BYSETPOS``, ``WKST``), each once, with the values RFC 5545 allows (no
+  ``BYMONTHDAY=0``, no ``BYMONTH=13``, a numbered ``BYDAY`` only in a monthly or
+  yearly rule); dateutil's own extensions (``BYEASTER``) are refused.
 * **DTSTART is the line's start date.** The text holds one rule value and nothing else
   (no ``DTSTART``, ``RRULE:`` prefix, ``RDATE`` or ``EXDATE``). As in dateutil, the
   start date is an occurrence only when it matches the rule: a ``BYDAY=TH`` rule from a
@@ -25,6 +29,7 @@ start date (the rule's ``DTSTART``). The rules:
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Final
@@ -39,12 +44,28 @@ HORIZON_YEARS: Final = 400
 _CYCLE: Final = 400  # years after which the Gregorian calendar repeats itself exactly
 _DATE_FREQUENCIES: Final = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 
+_WEEKDAYS: Final = frozenset({"MO", "TU", "WE", "TH", "FR", "SA", "SU"})
+_BYDAY: Final = re.compile(r"([+-]?)(\d{1,2})?([A-Z]{2})")
+_UNTIL: Final = re.compile(r"\d{8}(T\d{6})?")
+_INTEGER: Final = re.compile(r"[+-]?\d{1,4}")
+
+# The integer lists of RFC 5545 (3.3.10): name -> largest absolute value (0 is never valid).
+_INTEGER_LISTS: Final = {
+    "BYMONTH": 12,
+    "BYMONTHDAY": 31,
+    "BYYEARDAY": 366,
+    "BYWEEKNO": 53,
+    "BYSETPOS": 366,
+}
 _REFUSED_PARTS: Final = {
     "BYHOUR": "a line recurs on dates; BYHOUR has no meaning here",
     "BYMINUTE": "a line recurs on dates; BYMINUTE has no meaning here",
     "BYSECOND": "a line recurs on dates; BYSECOND has no meaning here",
     "DTSTART": "the line's start date is the rule's DTSTART; drop it from the rule",
 }
+_KNOWN_PARTS: Final = frozenset(
+    {"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYDAY", "WKST"} | _INTEGER_LISTS.keys()
+)
 
 
 def check_recurrence(rule: object, start: date, field: str) -> str:
@@ -85,34 +106,11 @@ def recurrence_ordinals(rule: str, start: date, low: int, high: int) -> list[int
 @lru_cache(maxsize=4096)
 def _checked(rule: str, start: date, field: str) -> rrule:
     """The rule expanded from ``start`` (caching its occurrences), after every check."""
-    if not rule.strip() or any(mark in rule for mark in (":", "\n", "\r")):
-        raise InvalidScheduleError(
-            field,
-            rule,
-            "expected one RRULE value such as 'FREQ=WEEKLY;BYDAY=MO' (no DTSTART, RRULE:, "
-            "RDATE or EXDATE: the line's start date is DTSTART)",
-        )
-    parts = [part.partition("=") for part in rule.split(";")]
-    names = {name.strip().upper(): value.strip().upper() for name, _, value in parts}
-    for name, reason in _REFUSED_PARTS.items():
-        if name in names:
-            raise InvalidScheduleError(field, rule, reason)
-    if {"UNTIL", "COUNT"} <= names.keys():
-        raise InvalidScheduleError(field, rule, "a rule has UNTIL or COUNT, not both (RFC 5545)")
-    if "UNTIL" in names and names["UNTIL"].endswith("Z"):
-        raise InvalidScheduleError(
-            field, rule, "UNTIL is a date (UNTIL=20261231) or a floating date-time, not a UTC one"
-        )
+    names = _parts(rule, field)
     dtstart = datetime.fromordinal(start.toordinal())
-    parsed = _parse(rule, dtstart, field)
-    if names.get("FREQ") not in _DATE_FREQUENCIES:
-        raise InvalidScheduleError(
-            field, rule, "a line recurs on dates: FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"
-        )
-    unbounded = ";".join(
-        f"{name}={value}" for name, _, value in parts if name.strip().upper() != "UNTIL"
-    )
-    if not _occurs_within_horizon(unbounded, dtstart, field):
+    parsed = _parse(rule, dtstart, rule, field)
+    unbounded = ";".join(f"{name}={value}" for name, value in names.items() if name != "UNTIL")
+    if not _occurs_within_horizon(unbounded, dtstart, rule, field):
         raise InvalidScheduleError(
             field,
             rule,
@@ -120,16 +118,102 @@ def _checked(rule: str, start: date, field: str) -> rrule:
             f"start date {start.isoformat()}",
         )
     # The rule without UNTIL occurs within the horizon, so this search ends there.
-    if next(iter(parsed), None) is None:
+    if _first(parsed, rule, field) is None:
         raise InvalidScheduleError(
-            field, rule, f"the rule has no occurrence from {start.isoformat()} up to its UNTIL"
+            field,
+            rule,
+            f"the rule has no occurrence from {start.isoformat()} up to its UNTIL or the "
+            "end of the calendar",
         )
     return parsed
 
 
-def _parse(rule: str, dtstart: datetime, field: str) -> rrule:
+def _parts(rule: str, field: str) -> dict[str, str]:
+    """The parts of one RRULE value, upper-cased, after the checks of RFC 5545 for dates."""
+    if not rule.strip() or any(mark in rule for mark in (":", "\n", "\r")):
+        raise InvalidScheduleError(
+            field,
+            rule,
+            "expected one RRULE value such as 'FREQ=WEEKLY;BYDAY=MO' (no DTSTART, RRULE:, "
+            "RDATE or EXDATE: the line's start date is DTSTART)",
+        )
+    names: dict[str, str] = {}
+    for part in rule.split(";"):
+        name, equals, value = (piece.strip().upper() for piece in part.partition("="))
+        if not equals or not name or not value:
+            raise InvalidScheduleError(field, rule, f"expected NAME=VALUE parts, got {part!r}")
+        if name in _REFUSED_PARTS:
+            raise InvalidScheduleError(field, rule, _REFUSED_PARTS[name])
+        if name not in _KNOWN_PARTS:
+            raise InvalidScheduleError(
+                field, rule, f"{name} is not a part of an RFC 5545 rule on dates"
+            )
+        if name in names:
+            raise InvalidScheduleError(field, rule, f"{name} is given twice")
+        names[name] = value
+    _check_values(names, rule, field)
+    return names
+
+
+def _check_values(names: dict[str, str], rule: str, field: str) -> None:
+    frequency = names.get("FREQ", "")
+    if frequency not in _DATE_FREQUENCIES:
+        raise InvalidScheduleError(
+            field, rule, "a line recurs on dates: FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"
+        )
+    if {"UNTIL", "COUNT"} <= names.keys():
+        raise InvalidScheduleError(field, rule, "a rule has UNTIL or COUNT, not both (RFC 5545)")
+    until = names.get("UNTIL")
+    if until is not None and not _UNTIL.fullmatch(until):
+        raise InvalidScheduleError(
+            field,
+            rule,
+            "UNTIL is a date (UNTIL=20261231) or a floating date-time (UNTIL=20261231T235959), "
+            "not a UTC one",
+        )
+    for name in ("COUNT", "INTERVAL"):
+        if name in names and not (names[name].isdigit() and int(names[name]) >= 1):
+            raise InvalidScheduleError(field, rule, f"{name} is an integer >= 1")
+    for name, largest in _INTEGER_LISTS.items():
+        for item in names.get(name, "").split(",") if name in names else ():
+            if not _INTEGER.fullmatch(item) or not 1 <= abs(int(item)) <= largest:
+                raise InvalidScheduleError(
+                    field, rule, f"{name} holds integers from 1 to {largest} or -{largest} to -1"
+                )
+    if "BYDAY" in names:
+        _check_byday(names["BYDAY"], frequency, rule, field)
+
+
+def _check_byday(value: str, frequency: str, rule: str, field: str) -> None:
+    # A numbered weekday (1MO, -1FR) is the n-th of the month or the year (RFC 5545).
+    largest = {"MONTHLY": 5, "YEARLY": 53}.get(frequency, 0)
+    for item in value.split(","):
+        match = _BYDAY.fullmatch(item)
+        if match is None or match.group(3) not in _WEEKDAYS:
+            raise InvalidScheduleError(
+                field, rule, f"BYDAY holds weekdays such as MO or 1MO or -1FR, got {item!r}"
+            )
+        if match.group(2) is not None and not 1 <= int(match.group(2)) <= largest:
+            reason = (
+                f"a numbered BYDAY is from 1 to {largest} in a {frequency} rule"
+                if largest
+                else f"a numbered BYDAY needs FREQ=MONTHLY or YEARLY, not {frequency}"
+            )
+            raise InvalidScheduleError(field, rule, reason)
+
+
+def _first(parsed: rrule, rule: str, field: str) -> datetime | None:
     try:
-        parsed = rrulestr(rule, dtstart=dtstart, cache=True)
+        return next(iter(parsed), None)
+    except (ValueError, IndexError, OverflowError) as error:  # pragma: no cover - checked
+        raise InvalidScheduleError(
+            field, rule, f"not an RFC 5545 recurrence rule ({error})"
+        ) from None
+
+
+def _parse(text: str, dtstart: datetime, rule: str, field: str) -> rrule:
+    try:
+        parsed = rrulestr(text, dtstart=dtstart, cache=True)
     except (ValueError, TypeError, IndexError, OverflowError) as error:
         raise InvalidScheduleError(
             field, rule, f"not an RFC 5545 recurrence rule ({error})"
@@ -139,8 +223,8 @@ def _parse(rule: str, dtstart: datetime, field: str) -> rrule:
     return parsed
 
 
-def _occurs_within_horizon(rule: str, dtstart: datetime, field: str) -> bool:
-    """Whether ``rule`` (without UNTIL) occurs within the horizon of ``dtstart``, in bounded time.
+def _occurs_within_horizon(unbounded: str, dtstart: datetime, rule: str, field: str) -> bool:
+    """Whether the ``unbounded`` rule occurs within the horizon of ``dtstart``, in bounded time.
 
     dateutil looks for a next occurrence up to year 9999, which takes seconds for a
     daily rule that never matches. The Gregorian calendar repeats every 400 years
@@ -150,5 +234,5 @@ def _occurs_within_horizon(rule: str, dtstart: datetime, field: str) -> bool:
     """
     shift = (9999 - _CYCLE - dtstart.year) // _CYCLE * _CYCLE
     moved_start = dtstart.replace(year=dtstart.year + shift)
-    first = next(iter(_parse(rule, moved_start, field)), None)
+    first = _first(_parse(unbounded, moved_start, rule, field), rule, field)
     return first is not None and first < moved_start.replace(year=moved_start.year + HORIZON_YEARS)
