@@ -376,9 +376,15 @@ def generate_service_orders(
        whose transaction type is in ``types`` yield order lines.
     2. **Occurrences.** A line occurs on ``start_date + k x interval`` (k >= 0), counted
        from the line's start date, not from the period (month ends clamp: a monthly
-       line from Jan 31 recurs Feb 29, Mar 31); no interval means once, on the start
-       date. These are the *calculated* dates; only those inside the agreement's and
-       the line's dates exist.
+       line from Jan 31 recurs Feb 29, Mar 31). A line with a ``recurrence`` (an RFC
+       5545 ``RRULE`` value) occurs on the dates ``dateutil.rrule`` expands from its
+       start date as DTSTART, also counted from the start (``COUNT`` too, whatever the
+       period) and cut by the rule's ``UNTIL``; month ends skip there: a
+       ``FREQ=MONTHLY;BYMONTHDAY=31`` line has no February date, and
+       ``BYMONTHDAY=-1`` gives every month's last day. A line with neither occurs
+       once, on its start date. These are the *calculated* dates; only those inside
+       the agreement's and the line's dates exist. Rules 3 to 8 treat every line
+       alike, whatever its schedule.
     3. **Time windows.** An occurrence of a line with a window moves from its calculated
        date ``c`` to the date of its window (cut to the line's and the agreement's
        dates, and not closed when ``closed_days`` is given) on which the most
