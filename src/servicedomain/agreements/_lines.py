@@ -190,10 +190,12 @@ class AgreementLine:
         end_date: the last day of the line, **inclusive** (as people type it);
             ``None`` = open-ended.
         recurrence: instead of ``interval``, an RFC 5545 ``RRULE`` value such as
-            ``"FREQ=WEEKLY;BYDAY=MO,TH"``, expanded from ``start_date`` (its DTSTART);
-            the rules are those of :mod:`servicedomain.agreements._recurrence`, told on
-            the how-to page *Generate service orders*. Month ends skip:
-            ``BYMONTHDAY=31`` has no February date, ``BYMONTHDAY=-1`` is every month end.
+            ``"FREQ=WEEKLY;BYDAY=MO,TH"``, expanded with ``dateutil.rrule`` from
+            ``start_date`` (its DTSTART; the start date occurs only if the rule matches
+            it). Dates only (``FREQ`` DAILY to YEARLY, no BYHOUR); ``COUNT`` counts
+            from ``start_date``, ``UNTIL`` is a date and cuts like ``end_date``. Month
+            ends skip: ``BYMONTHDAY=31`` has no February date, ``BYMONTHDAY=-1`` is
+            every month end (the how-to page *Generate service orders* shows both).
         preferred_time: the wall-clock time of day the customer prefers (naive).
         stopped: a stopped line generates nothing and is never copied.
 
