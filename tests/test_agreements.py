@@ -352,6 +352,22 @@ class TestRecurrenceRule:
         assert pickle.loads(pickle.dumps(made)) == made
         assert "recurrence" in CHANGEABLE_FIELDS
 
+    def test_names_and_values_are_read_case_insensitively_and_kept_as_given(self) -> None:
+        lower = self.rule_line("freq=weekly;byday=mo,th")
+        upper = self.rule_line("FREQ=WEEKLY;BYDAY=MO,TH")
+        january = DateRange.inclusive(START, date(2026, 1, 31))
+        assert lower.occurrences(january) == upper.occurrences(january)
+        assert lower.recurrence == "freq=weekly;byday=mo,th"
+
+    def test_a_rule_from_the_first_or_last_days_of_the_calendar(self) -> None:
+        first = self.rule_line("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", date(1, 1, 1))
+        assert iso(first.occurrences(DateRange(date(1, 1, 1), date(9, 1, 1)))) == [
+            "0004-02-29",
+            "0008-02-29",
+        ]
+        last = self.rule_line("FREQ=MONTHLY;BYMONTHDAY=-1", date(9999, 11, 15))
+        assert iso(last.occurrences(DateRange(date(9999, 11, 1), date.max))) == ["9999-11-30"]
+
     def test_a_new_line_with_a_rule_is_added(self) -> None:
         before = agreement()
         after, _ = before.add_line(
