@@ -277,6 +277,231 @@ class TestServiceInterval:
         check_error(caught.value, cls, field)
 
 
+# ------------------------------------------------------------------- recurrence rules
+
+
+def iso(days: list[date]) -> list[str]:
+    return [day.isoformat() for day in days]
+
+
+class TestRecurrenceRule:
+    """A line's ``recurrence``: an RFC 5545 RRULE value expanded from its start date."""
+
+    def rule_line(self, rule: str, start: date = START, **overrides: Any) -> AgreementLine:
+        return line(interval=None, recurrence=rule, start_date=start, **overrides)
+
+    def test_weekly_on_two_days(self) -> None:
+        monday = date(2026, 1, 5)
+        twice = self.rule_line("FREQ=WEEKLY;BYDAY=MO,TH", monday)
+        january = DateRange.inclusive(date(2026, 1, 1), date(2026, 1, 31))
+        assert iso(twice.occurrences(january)) == [
+            "2026-01-05", "2026-01-08", "2026-01-12", "2026-01-15",
+            "2026-01-19", "2026-01-22", "2026-01-26", "2026-01-29",
+        ]  # fmt: skip
+
+    def test_the_start_date_occurs_only_when_the_rule_matches_it(self) -> None:
+        # Jan 1 2026 is a Thursday: a Monday rule first occurs on Jan 5.
+        mondays = self.rule_line("FREQ=WEEKLY;BYDAY=MO")
+        assert iso(mondays.occurrences(DateRange.inclusive(START, date(2026, 1, 12)))) == [
+            "2026-01-05",
+            "2026-01-12",
+        ]
+
+    def test_bymonthday_minus_one_is_every_month_end(self) -> None:
+        ends = self.rule_line("FREQ=MONTHLY;BYMONTHDAY=-1", date(2024, 1, 1))
+        year = DateRange.inclusive(date(2024, 1, 1), date(2024, 6, 30))
+        assert iso(ends.occurrences(year)) == [
+            "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30",
+        ]  # fmt: skip
+
+    def test_bymonthday_31_skips_short_months_where_the_interval_clamps(self) -> None:
+        start = date(2024, 1, 31)
+        spring = DateRange.inclusive(start, date(2024, 6, 30))
+        skipping = self.rule_line("FREQ=MONTHLY;BYMONTHDAY=31", start)
+        clamping = line(interval=ServiceInterval(IntervalUnit.MONTH, 1), start_date=start)
+        assert iso(skipping.occurrences(spring)) == ["2024-01-31", "2024-03-31", "2024-05-31"]
+        assert iso(clamping.occurrences(spring)) == [
+            "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30",
+        ]  # fmt: skip
+
+    def test_count_counts_from_the_start_whatever_the_range_asked(self) -> None:
+        three = self.rule_line("FREQ=WEEKLY;COUNT=3")
+        # Jan 1, 8 and 15 (Jan 1 2026 is a Thursday); the range asked from Jan 10 sees one.
+        later = DateRange.inclusive(date(2026, 1, 10), date(2026, 12, 31))
+        assert iso(three.occurrences(later)) == ["2026-01-15"]
+
+    def test_until_and_the_end_date_both_cut_the_series(self) -> None:
+        daily = self.rule_line("FREQ=DAILY;UNTIL=20260105")
+        assert iso(daily.occurrences(DateRange.inclusive(START, date(2026, 1, 31)))) == [
+            "2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05",
+        ]  # fmt: skip
+        ended = self.rule_line("FREQ=DAILY;UNTIL=20260105", end_date=date(2026, 1, 2))
+        assert iso(ended.occurrences(DateRange.inclusive(START, date(2026, 1, 31)))) == [
+            "2026-01-01",
+            "2026-01-02",
+        ]
+
+    def test_a_line_without_interval_or_rule_occurs_once(self) -> None:
+        once = line(interval=None)
+        assert once.occurrences(DateRange.inclusive(START, date(2026, 12, 31))) == [START]
+
+    def test_the_rule_is_a_str_field_kept_as_given(self) -> None:
+        made = self.rule_line("FREQ=WEEKLY;BYDAY=MO,TH")
+        assert made.recurrence == "FREQ=WEEKLY;BYDAY=MO,TH"
+        assert attrs.fields(AgreementLine).recurrence.type in ("str | None", str | None)
+        assert pickle.loads(pickle.dumps(made)) == made
+        assert "recurrence" in CHANGEABLE_FIELDS
+
+    def test_names_and_values_are_read_case_insensitively_and_kept_as_given(self) -> None:
+        lower = self.rule_line("freq=weekly;byday=mo,th")
+        upper = self.rule_line("FREQ=WEEKLY;BYDAY=MO,TH")
+        january = DateRange.inclusive(START, date(2026, 1, 31))
+        assert lower.occurrences(january) == upper.occurrences(january)
+        assert lower.recurrence == "freq=weekly;byday=mo,th"
+
+    def test_a_rule_from_the_first_or_last_days_of_the_calendar(self) -> None:
+        first = self.rule_line("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", date(1, 1, 1))
+        assert iso(first.occurrences(DateRange(date(1, 1, 1), date(9, 1, 1)))) == [
+            "0004-02-29",
+            "0008-02-29",
+        ]
+        last = self.rule_line("FREQ=MONTHLY;BYMONTHDAY=-1", date(9999, 11, 15))
+        assert iso(last.occurrences(DateRange(date(9999, 11, 1), date.max))) == ["9999-11-30"]
+
+    def test_a_new_line_with_a_rule_is_added(self) -> None:
+        before = agreement()
+        after, _ = before.add_line(
+            new_line(interval=None, recurrence="FREQ=MONTHLY;BYMONTHDAY=-1"), at=AT
+        )
+        assert after.line(1).recurrence == "FREQ=MONTHLY;BYMONTHDAY=-1"
+
+    def test_change_line_swaps_an_interval_for_a_rule(self) -> None:
+        before = agreement(line(1))
+        after, events = before.change_line(1, at=AT, interval=None, recurrence="FREQ=DAILY")
+        assert after.line(1).interval is None
+        assert after.line(1).recurrence == "FREQ=DAILY"
+        assert isinstance(events[0], AgreementLineChanged)
+        assert events[0].changed_fields == ("interval", "recurrence")
+
+    def test_change_line_refuses_a_rule_next_to_an_interval(self) -> None:
+        with pytest.raises(InvalidScheduleError) as caught:
+            agreement(line(1)).change_line(1, at=AT, recurrence="FREQ=DAILY")
+        check_error(caught.value, InvalidScheduleError, "recurrence")
+
+    def test_moving_the_start_date_rechecks_the_rule(self) -> None:
+        until = agreement(line(1, interval=None, recurrence="FREQ=DAILY;UNTIL=20260110"))
+        with pytest.raises(InvalidScheduleError) as caught:
+            until.change_line(1, at=AT, start_date=date(2026, 2, 1))
+        check_error(caught.value, InvalidScheduleError, "recurrence")
+
+    @pytest.mark.parametrize(
+        ("rule", "reason"),
+        [
+            ("", "one RRULE value"),
+            ("   ", "one RRULE value"),
+            ("FOO", "NAME=VALUE"),
+            ("BYDAY=MO", "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"),
+            ("FREQ=YEARLY;RDATE=20260101", "RDATE is not a part"),
+            ("FREQ=WEEKLY;BYDAY=XX", "BYDAY holds weekdays"),
+            ("FREQ=FORTNIGHTLY", "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"),
+            ("FREQ=DAILY;UNTIL=2026", "UNTIL is a date"),
+            ("FREQ=DAILY;UNTIL=20261340", "not an RFC 5545 recurrence rule"),
+            ("FREQ=DAILY;INTERVAL=0", "INTERVAL is an integer >= 1"),
+            ("FREQ=DAILY;INTERVAL=-1", "INTERVAL is an integer >= 1"),
+            ("FREQ=DAILY;INTERVAL=x", "INTERVAL is an integer >= 1"),
+            ("FREQ=DAILY;COUNT=-1", "COUNT is an integer >= 1"),
+            ("FREQ=DAILY;COUNT=0", "COUNT is an integer >= 1"),
+            ("FREQ=DAILY;INTERVAL=2;INTERVAL=3", "INTERVAL is given twice"),
+            ("FREQ=DAILY;", "NAME=VALUE"),
+            ("FREQ=DAILY;INTERVAL", "NAME=VALUE"),
+            ("FREQ=YEARLY;BYEASTER=0", "BYEASTER is not a part"),
+            ("FREQ=YEARLY;BYMONTH=13", "BYMONTH holds integers from 1 to 12"),
+            ("FREQ=YEARLY;BYMONTH=0", "BYMONTH holds integers from 1 to 12"),
+            ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY holds integers from 1 to 31"),
+            ("FREQ=MONTHLY;BYMONTHDAY=-32", "BYMONTHDAY holds integers from 1 to 31"),
+            ("FREQ=MONTHLY;BYMONTHDAY=1,x", "BYMONTHDAY holds integers from 1 to 31"),
+            ("FREQ=YEARLY;BYYEARDAY=367", "BYYEARDAY holds integers from 1 to 366"),
+            ("FREQ=YEARLY;BYWEEKNO=54", "BYWEEKNO holds integers from 1 to 53"),
+            ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0", "BYSETPOS holds integers from 1 to 366"),
+            ("FREQ=MONTHLY;BYDAY=6MO", "a numbered BYDAY is from 1 to 5 in a MONTHLY rule"),
+            ("FREQ=YEARLY;BYDAY=54MO", "a numbered BYDAY is from 1 to 53 in a YEARLY rule"),
+            ("FREQ=WEEKLY;BYDAY=1MO", "a numbered BYDAY needs FREQ=MONTHLY or YEARLY"),
+            ("FREQ=MONTHLY;BYDAY=0MO", "a numbered BYDAY is from 1 to 5"),
+            ("FREQ=MONTHLY;BYDAY=MON", "BYDAY holds weekdays"),
+            ("FREQ=WEEKLY;WKST=XX", "not an RFC 5545 recurrence rule"),
+            ("RRULE:FREQ=DAILY", "one RRULE value"),
+            ("DTSTART:20260101\nRRULE:FREQ=DAILY", "one RRULE value"),
+            ("FREQ=DAILY;DTSTART=20260101", "DTSTART"),
+            ("FREQ=HOURLY", "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"),
+            ("FREQ=MINUTELY", "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY"),
+            ("FREQ=DAILY;BYHOUR=9", "BYHOUR"),
+            ("FREQ=DAILY;BYMINUTE=30", "BYMINUTE"),
+            ("FREQ=DAILY;BYSECOND=1", "BYSECOND"),
+            ("FREQ=DAILY;COUNT=3;UNTIL=20261231", "not both"),
+            ("FREQ=DAILY;UNTIL=20261231T000000Z", "not a UTC one"),
+            ("FREQ=DAILY;UNTIL=20251231", "up to its UNTIL"),
+            ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "no occurrence in the 400 years"),
+            ("FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31", "no occurrence in the 400 years"),
+            ("FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2,4,6", "no occurrence in the 400 years"),
+        ],
+    )
+    def test_a_bad_rule_is_refused_naming_the_field_and_the_rule(
+        self, rule: str, reason: str
+    ) -> None:
+        for make in (
+            lambda: self.rule_line(rule),
+            lambda: new_line(interval=None, recurrence=rule),
+        ):
+            with pytest.raises(InvalidScheduleError) as caught:
+                make()
+            check_error(caught.value, InvalidScheduleError, "recurrence")
+            assert caught.value.value == rule
+            assert reason in str(caught.value)
+
+    def test_a_rule_that_never_occurs_is_refused_from_any_start(self) -> None:
+        # The horizon check moves the rule by 400-year cycles; it holds near the
+        # calendar's ends too.
+        for start in (date(1, 1, 1), date(2100, 1, 1), date(9700, 3, 1), date(9999, 12, 1)):
+            with pytest.raises(InvalidScheduleError, match="no occurrence"):
+                self.rule_line("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", start)
+        # Feb 29 recurs, but not before the calendar ends from Mar 9996.
+        with pytest.raises(InvalidScheduleError, match="end of the calendar"):
+            self.rule_line("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", date(9996, 3, 1))
+        last = self.rule_line("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31", date(9999, 1, 1))
+        assert last.occurrences(DateRange(date(9999, 1, 1), date.max)) == []  # date.max: past
+        assert iso(last.occurrences(DateRange(date(9999, 1, 1), date(9999, 12, 31)))) == []
+
+    def test_a_rare_rule_within_the_horizon_is_kept(self) -> None:
+        # Feb 29 on a Monday: next in 2044 from 2026.
+        rare = self.rule_line("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO")
+        assert iso(rare.occurrences(DateRange(START, date(2050, 1, 1)))) == ["2044-02-29"]
+
+    def test_a_century_leap_rule_never_on_a_leap_year_is_refused(self) -> None:
+        # 2100, 2500, 2900 ... are never leap years: every 400 years from 2100 has no Feb 29.
+        with pytest.raises(InvalidScheduleError, match="no occurrence"):
+            self.rule_line("FREQ=YEARLY;INTERVAL=400;BYMONTH=2;BYMONTHDAY=29", date(2100, 1, 1))
+
+    @pytest.mark.parametrize("rule", [1, b"FREQ=DAILY", ("FREQ=DAILY",), True])
+    def test_a_rule_that_is_not_a_str_is_refused(self, rule: object) -> None:
+        with pytest.raises(TypeMismatchError) as caught:
+            self.rule_line(bad(rule))
+        check_error(caught.value, TypeMismatchError, "recurrence")
+
+    def test_a_rule_and_an_interval_together_are_refused(self) -> None:
+        for make in (
+            lambda: line(interval=WEEKLY, recurrence="FREQ=WEEKLY"),
+            lambda: new_line(interval=WEEKLY, recurrence="FREQ=WEEKLY"),
+        ):
+            with pytest.raises(InvalidScheduleError, match="not both") as caught:
+                make()
+            check_error(caught.value, InvalidScheduleError, "recurrence")
+
+    def test_occurrences_wants_a_date_range(self) -> None:
+        with pytest.raises(TypeMismatchError) as caught:
+            line().occurrences(bad((START, START)))
+        check_error(caught.value, TypeMismatchError, "within")
+
+
 # ---------------------------------------------------------------------- time windows
 
 

@@ -531,6 +531,132 @@ def test_continuous_starts_no_earlier_than_the_agreement() -> None:
     assert service_dates(filled) == [date(2012, 3, d) for d in (5, 12, 19, 26)]
 
 
+# -------------------------------------------------------------- recurrence rules
+
+
+def rr(number: int, start: date, rule: str, **kw: Any) -> AgreementLine:
+    """A line recurring by an RFC 5545 rule from ``start``."""
+    return ln(number, start, None, recurrence=rule, **kw)
+
+
+MARCH = days(date(2012, 3, 1), date(2012, 3, 31))
+
+
+def test_a_weekly_rule_on_two_days_makes_an_order_on_each() -> None:
+    # Mar 1 2012 is a Thursday.
+    agreement = make(rr(1, date(2012, 3, 1), "FREQ=WEEKLY;BYDAY=MO,TH"))
+    run = gen(agreement, MARCH)
+    assert [d.day for d in service_dates(run)] == [1, 5, 8, 12, 15, 19, 22, 26, 29]
+    assert all(
+        line.calculated_date == line.date_range.start
+        for order in run.orders
+        for line in order.lines
+        if line.date_range is not None
+    )
+    assert gen(agreement, MARCH, existing=run.orders).orders == ()
+
+
+def test_a_rule_is_counted_from_the_line_start_not_the_period() -> None:
+    # Every second Monday from Jan 2 2012 (a Monday): Mar 12 and 26, not Mar 5 and 19.
+    agreement = make(rr(1, date(2012, 1, 2), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"))
+    assert [d.day for d in service_dates(gen(agreement, MARCH))] == [12, 26]
+
+
+def test_count_is_counted_from_the_line_start_across_runs() -> None:
+    agreement = make(rr(1, date(2012, 2, 27), "FREQ=DAILY;COUNT=5"))
+    february = gen(agreement, FEB)
+    march = gen(agreement, MARCH, existing=february.orders)
+    assert [str(d) for d in service_dates(february)] == ["2012-02-27", "2012-02-28", "2012-02-29"]
+    assert [str(d) for d in service_dates(march)] == ["2012-03-01", "2012-03-02"]
+    both = gen(agreement, days(date(2012, 2, 1), date(2012, 3, 31)))
+    assert february.orders + march.orders == both.orders
+
+
+def test_a_monthly_rule_on_day_31_skips_short_months_where_an_interval_clamps() -> None:
+    half_year = days(date(2012, 1, 1), date(2012, 6, 30))
+    skipping = make(rr(1, date(2012, 1, 31), "FREQ=MONTHLY;BYMONTHDAY=31"))
+    clamping = make(ln(1, date(2012, 1, 31), MONTHLY))
+    assert [str(d) for d in service_dates(gen(skipping, half_year))] == [
+        "2012-01-31", "2012-03-31", "2012-05-31",
+    ]  # fmt: skip
+    assert [str(d) for d in service_dates(gen(clamping, half_year))] == [
+        "2012-01-31", "2012-02-29", "2012-03-31", "2012-04-30", "2012-05-31", "2012-06-30",
+    ]  # fmt: skip
+
+
+def test_bymonthday_minus_one_gives_every_month_end() -> None:
+    agreement = make(rr(1, date(2011, 11, 15), "FREQ=MONTHLY;BYMONTHDAY=-1"))
+    run = gen(agreement, days(date(2011, 11, 1), date(2012, 4, 30)))
+    assert [str(d) for d in service_dates(run)] == [
+        "2011-11-30", "2011-12-31", "2012-01-31", "2012-02-29", "2012-03-31", "2012-04-30",
+    ]  # fmt: skip
+
+
+def test_until_the_line_end_and_the_agreement_end_all_cut_a_rule() -> None:
+    daily = "FREQ=DAILY;UNTIL=20120310"
+    assert service_dates(gen(make(rr(1, date(2012, 3, 8), daily)), MARCH)) == [
+        date(2012, 3, d) for d in (8, 9, 10)
+    ]
+    ended = make(rr(1, date(2012, 3, 8), daily, end_date=date(2012, 3, 9)))
+    assert service_dates(gen(ended, MARCH)) == [date(2012, 3, 8), date(2012, 3, 9)]
+    short = make(rr(1, date(2012, 3, 8), daily), end_date=date(2012, 3, 8))
+    assert service_dates(gen(short, MARCH)) == [date(2012, 3, 8)]
+
+
+def test_an_interval_and_its_rule_make_the_same_orders() -> None:
+    for interval, rule in (
+        (BIWEEKLY, "FREQ=WEEKLY;INTERVAL=2"),
+        (ServiceInterval(IntervalUnit.DAY, 10), "FREQ=DAILY;INTERVAL=10"),
+        (MONTHLY, "FREQ=MONTHLY"),
+        (ServiceInterval(IntervalUnit.YEAR, 1), "FREQ=YEARLY"),
+    ):
+        by_interval = make(ln(1, date(2012, 1, 12), interval))
+        by_rule = make(rr(1, date(2012, 1, 12), rule))
+        year = days(date(2012, 1, 1), date(2013, 12, 31))
+        assert gen(by_rule, year) == gen(by_interval, year)
+
+
+def test_a_rule_line_moves_within_its_window_to_where_other_lines_are() -> None:
+    # A Thursday visit moves, within its ISO week, to the second Monday of the month
+    # (line 2); the other Thursdays have nothing to join and stay.
+    agreement = make(
+        rr(1, date(2012, 3, 1), "FREQ=WEEKLY;BYDAY=TH", time_window=WEEK_WINDOW),
+        rr(2, date(2012, 3, 1), "FREQ=MONTHLY;BYDAY=2MO"),
+    )
+    assert plan(gen(agreement, MARCH)) == [
+        ("AG-1/2012-03-01", [(1, "2012-03-01", "2012-03-01")]),
+        ("AG-1/2012-03-08", [(1, "2012-03-08", "2012-03-08")]),
+        ("AG-1/2012-03-12", [(1, "2012-03-15", "2012-03-12"), (2, "2012-03-12", "2012-03-12")]),
+        ("AG-1/2012-03-22", [(1, "2012-03-22", "2012-03-22")]),
+        ("AG-1/2012-03-29", [(1, "2012-03-29", "2012-03-29")]),
+    ]
+
+
+def test_a_rule_line_moved_across_a_split_gives_the_same_orders() -> None:
+    window = TimeWindow(WindowKind.DAYS, days_after=3)
+    agreement = make(
+        rr(1, date(2012, 2, 27), "FREQ=WEEKLY;BYDAY=MO", time_window=window),
+        ln(2, date(2012, 3, 1)),
+    )
+    february = gen(agreement, FEB)
+    march = gen(agreement, MARCH, existing=february.orders)
+    both = gen(agreement, days(date(2012, 2, 1), date(2012, 3, 31)))
+    assert february.orders == ()
+    assert march.orders == both.orders
+    assert plan(both)[0] == (
+        "AG-1/2012-03-01",
+        [(1, "2012-02-27", "2012-03-01"), (2, "2012-03-01", "2012-03-01")],
+    )
+
+
+def test_continuous_fills_the_gaps_of_a_rule_line() -> None:
+    agreement = make(rr(1, date(2012, 1, 1), "FREQ=MONTHLY;BYMONTHDAY=-1"))
+    february = gen(agreement, FEB)
+    filled = gen(agreement, MARCH, continuous=True, existing=february.orders)
+    assert service_dates(february) == [date(2012, 2, 29)]
+    assert service_dates(filled) == [date(2012, 1, 31), date(2012, 3, 31)]
+
+
 # ------------------------------------------------------------- calendar, SLA, time
 
 

@@ -426,6 +426,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     # agreements
     "AgreementGroup": lambda: (AgreementGroup, ("G-2", "Other"), {}),
     "AgreementLine": lambda: _new(AGREEMENT_LINE),
+    "AgreementLine.occurrences": lambda: (AGREEMENT_LINE.occurrences, (MARCH,), {}),
     "AgreementLine.from_new": lambda: (
         servicedomain.AgreementLine.from_new,
         (NEW_AGREEMENT_LINE,),

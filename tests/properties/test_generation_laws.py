@@ -1,13 +1,21 @@
-"""The laws of service order generation from agreements (G1-G6), as properties."""
+"""The laws of service order generation from agreements (G1-G7), as properties.
+
+The agreement lines drawn recur by a :class:`ServiceInterval`, by an RFC 5545 rule
+(``recurrence``) or once, so every law holds for the three kinds of schedule; the
+series a line is expected to have comes from dateutil itself (:func:`series`), not
+from the generator.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from calendar import monthrange
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -74,9 +82,38 @@ windows = st.one_of(
 )
 
 
+WEEKDAY_SETS = st.lists(
+    st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3, unique=True
+).map(",".join)
+
+
+# RRULE values on dates (a rule with UNTIL is drawn in agreement_lines, after its start).
+rules = st.one_of(
+    st.integers(1, 20).map(lambda n: f"FREQ=DAILY;INTERVAL={n}"),
+    WEEKDAY_SETS.map(lambda days: f"FREQ=WEEKLY;BYDAY={days}"),
+    st.tuples(st.integers(1, 3), WEEKDAY_SETS).map(
+        lambda drawn: f"FREQ=WEEKLY;INTERVAL={drawn[0]};BYDAY={drawn[1]}"
+    ),
+    st.sampled_from([1, 15, 28, 29, 30, 31, -1, -2]).map(
+        lambda day: f"FREQ=MONTHLY;BYMONTHDAY={day}"
+    ),
+    st.sampled_from(["1MO", "2TU", "-1FR", "3SA"]).map(lambda day: f"FREQ=MONTHLY;BYDAY={day}"),
+    st.just("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"),
+    st.just("FREQ=YEARLY"),
+    st.tuples(st.integers(1, 4), st.integers(1, 12)).map(
+        lambda drawn: f"FREQ=WEEKLY;INTERVAL={drawn[0]};COUNT={drawn[1]}"
+    ),
+)
+
+
 # Dense agreements: short intervals and two-sided day windows on lines close together,
 # where windows interact most (and where the edges of a period matter).
 dense_intervals = st.builds(ServiceInterval, st.just(IntervalUnit.DAY), st.integers(1, 4))
+dense_rules = st.one_of(
+    st.integers(1, 4).map(lambda n: f"FREQ=DAILY;INTERVAL={n}"),
+    WEEKDAY_SETS.map(lambda days: f"FREQ=WEEKLY;BYDAY={days}"),
+    st.integers(1, 9).map(lambda n: f"FREQ=DAILY;COUNT={n}"),
+)
 dense_windows = st.builds(
     TimeWindow,
     st.just(WindowKind.DAYS),
@@ -91,7 +128,14 @@ def agreement_lines(
 ) -> AgreementLine:
     first = start + timedelta(days=draw(st.integers(0, 20) if dense else st.integers(-40, 120)))
     last = draw(st.none() | st.integers(0, 200).map(lambda days: first + timedelta(days=days)))
-    interval = draw(st.none() | dense_intervals if dense else intervals)
+    interval, rule = None, None
+    if draw(st.booleans()):
+        interval = draw(st.none() | dense_intervals if dense else intervals)
+    else:
+        rule = draw(dense_rules if dense else rules)
+        if draw(st.booleans()):  # a rule cut by its own UNTIL, on or after its start
+            until = first + timedelta(days=draw(st.integers(0, 120)))
+            rule = f"FREQ=DAILY;INTERVAL={draw(st.integers(1, 9))};UNTIL={until:%Y%m%d}"
     window = draw(st.none() | (dense_windows if dense else windows)) if with_windows else None
     return AgreementLine(
         number=1,  # renumbered by the agreement strategy
@@ -104,6 +148,7 @@ def agreement_lines(
         service_object_id=draw(st.sampled_from([None, "X-1", "X-2"])),
         service_task_id=draw(st.sampled_from([None, "T-1", "T-2"])),
         interval=interval,
+        recurrence=rule,
         time_window=window,
         start_date=first,
         end_date=last,
@@ -174,6 +219,21 @@ def service_day(line: ServiceOrderLine) -> date:
     assert line.date_range is not None
     assert line.date_range.days == 1
     return line.date_range.start
+
+
+def series(line: AgreementLine, within: DateRange) -> list[date]:
+    """The line's calculated dates in ``within`` by the book: its interval, or dateutil's
+    expansion of its rule from its start date, or its start date alone (not cut to the
+    line's end date)."""
+    if line.recurrence is not None:
+        dtstart = datetime.combine(line.start_date, time())
+        rule = rrulestr(line.recurrence, dtstart=dtstart)
+        first = datetime.combine(max(within.start, line.start_date), time())
+        last = datetime.combine(within.end - timedelta(days=1), time())
+        return [moment.date() for moment in rule.between(first, last, inc=True)]
+    if line.interval is not None:
+        return line.interval.occurrences(line.start_date, within)
+    return [line.start_date] if line.start_date in within else []
 
 
 def source_of(
@@ -263,14 +323,7 @@ def test_G3_generated_lines_lie_inside_agreement_and_line_dates(
         assert service < period.end
         assert continuous or period.start <= service
         assert line.transaction_type in types
-        series = (
-            [source.start_date]
-            if source.interval is None
-            else source.interval.occurrences(
-                source.start_date, DateRange.inclusive(calculated, calculated)
-            )
-        )
-        assert calculated in series
+        assert series(source, DateRange.inclusive(calculated, calculated)) == [calculated]
 
 
 @given(agreement_sets(), periods, closed_days)
@@ -364,13 +417,8 @@ def brute_force(
         live = [ln for ln in agreement.lines if not ln.stopped]
         calculated_on: dict[int, set[date]] = {}
         for ln in live:
-            series = (
-                [ln.start_date]
-                if ln.interval is None
-                else ln.interval.occurrences(ln.start_date, wide)
-            )
             calculated_on[ln.number] = {
-                d for d in series if d in agreement.active_dates and d in ln.active_dates
+                d for d in series(ln, wide) if d in agreement.active_dates and d in ln.active_dates
             }
         for ln in live:
             if ln.transaction_type not in types:
@@ -453,3 +501,70 @@ def test_G6_targets_in_dense_agreements_are_what_a_day_by_day_search_finds(
     closed: Weekends | None,
 ) -> None:
     check_against_brute_force(given, period, types, closed)
+
+
+# ------------------------------------------------------------- G7: rules and intervals
+
+RULE_OF_UNIT = {
+    IntervalUnit.DAY: "DAILY",
+    IntervalUnit.WEEK: "WEEKLY",
+    IntervalUnit.MONTH: "MONTHLY",
+    IntervalUnit.YEAR: "YEARLY",
+}
+
+
+def as_rule(line: AgreementLine) -> AgreementLine:
+    """The line with its interval written as an RRULE, where the two agree (no clamping)."""
+    interval = line.interval
+    if interval is None:
+        return line
+    clamps = (interval.unit is IntervalUnit.MONTH and line.start_date.day > 28) or (
+        interval.unit is IntervalUnit.YEAR
+        and (line.start_date.month, line.start_date.day) == (2, 29)
+    )
+    if clamps:
+        return line
+    rule = f"FREQ={RULE_OF_UNIT[interval.unit]};INTERVAL={interval.frequency}"
+    return attrs.evolve(line, interval=None, recurrence=rule)
+
+
+@given(agreement_sets(), periods, type_sets, closed_days, st.booleans())
+def test_G7_an_interval_and_its_rule_generate_the_same_orders(
+    given: list[ServiceAgreement],
+    period: DateRange,
+    types: frozenset[TransactionType],
+    closed: Weekends | None,
+    continuous: bool,
+) -> None:
+    options: dict[str, Any] = {"types": types, "closed_days": closed, "continuous": continuous}
+    rewritten = [
+        attrs.evolve(agreement, lines=tuple(as_rule(line) for line in agreement.lines))
+        for agreement in given
+    ]
+    assert generate(rewritten, period, **options) == generate(given, period, **options)
+
+
+month_end_starts = (
+    st.tuples(st.integers(2000, 2030), st.integers(1, 12), st.integers(29, 31))
+    .filter(lambda ymd: ymd[2] <= monthrange(ymd[0], ymd[1])[1])
+    .map(lambda ymd: date(*ymd))
+)
+
+
+def fee_line(start: date, **schedule: Any) -> AgreementLine:
+    return AgreementLine(
+        number=1, transaction_type=TransactionType.FEE, quantity=1,
+        cost_price=Money(0, "EUR"), sales_price=Money(30, "EUR"), start_date=start, **schedule,
+    )  # fmt: skip
+
+
+@given(month_end_starts, st.integers(1, 4))
+def test_G7_month_end_rules_skip_where_intervals_clamp(start: date, months: int) -> None:
+    within = DateRange(start, date(start.year + 6, 1, 1))
+    clamping = fee_line(start, interval=ServiceInterval(IntervalUnit.MONTH, months))
+    skipping = fee_line(start, recurrence=f"FREQ=MONTHLY;INTERVAL={months}")
+    clamped = clamping.occurrences(within)
+    assert skipping.occurrences(within) == [day for day in clamped if day.day == start.day]
+    if start.day == monthrange(start.year, start.month)[1] == 31:
+        month_ends = fee_line(start, recurrence=f"FREQ=MONTHLY;INTERVAL={months};BYMONTHDAY=-1")
+        assert month_ends.occurrences(within) == clamped

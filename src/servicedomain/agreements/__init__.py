@@ -7,9 +7,11 @@ The rules (AX ``SMAAgreementTable`` / ``SMAAgreementLine``):
   ``version + 1``; an operation that would change nothing returns the agreement
   itself and no events.
 * An :class:`AgreementLine` is an hour, expense, item or fee with a quantity and prices
-  (the rules of order lines), a :class:`ServiceInterval` (unit x frequency; none =
-  once), a :class:`TimeWindow` (how far a generated line may move), inclusive start and
-  end dates, and a *stopped* flag. A line references only the service objects and
+  (the rules of order lines), a schedule (a :class:`ServiceInterval`, unit x
+  frequency, or a ``recurrence``, an RFC 5545 rule such as ``"FREQ=WEEKLY;BYDAY=MO,TH"``
+  expanded with ``dateutil.rrule`` from the line's start date; neither = once), a
+  :class:`TimeWindow` (how far a generated line may move), inclusive start and end
+  dates, and a *stopped* flag. A line references only the service objects and
   tasks related to its agreement.
 * A suspended agreement and a stopped line generate nothing; a stopped line is never
   copied (:meth:`ServiceAgreement.copy_lines_from`).

@@ -21,13 +21,8 @@ from servicedomain._checks import (
 )
 from servicedomain._trusted import replacer
 from servicedomain.agreements._agreement import ServiceAgreement
-from servicedomain.agreements._lines import AgreementLine
-from servicedomain.agreements._values import (
-    END_ORDINAL,
-    GroupBy,
-    TimeWindow,
-    occurrence_ordinals,
-)
+from servicedomain.agreements._lines import AgreementLine, line_ordinals
+from servicedomain.agreements._values import END_ORDINAL, GroupBy, TimeWindow
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
@@ -238,9 +233,7 @@ def _group_counts(
     totals: dict[str | None, dict[int, int]] = {}
     for line, key, line_low, line_high in active:
         total = totals.setdefault(key, {})
-        for day in occurrence_ordinals(
-            line.interval, line.start_date, max(line_low, low), min(line_high, high)
-        ):
+        for day in line_ordinals(line, max(line_low, low), min(line_high, high)):
             total[day] = total.get(day, 0) + 1
     return {key: (total, sorted(total)) for key, total in totals.items()}
 
@@ -290,9 +283,7 @@ class _Run:
             skip = done.get(line.number, ())
             window = line.time_window
             if window is None:
-                for calculated in occurrence_ordinals(
-                    line.interval, line.start_date, max(line_low, low), min(line_high, high)
-                ):
+                for calculated in line_ordinals(line, max(line_low, low), min(line_high, high)):
                     if calculated not in skip:
                         groups.setdefault((calculated, key), []).append((line, calculated))
                 continue
@@ -319,19 +310,12 @@ class _Run:
         line_low, line_high = line_dates
         low, high = span
         reach = window.reach
-        found = occurrence_ordinals(
-            line.interval, line.start_date, max(line_low, low - reach), min(line_high, high + reach)
-        )
+        found = line_ordinals(line, max(line_low, low - reach), min(line_high, high + reach))
         total, days = counts
         # The line's own occurrences attract nothing: every one a window of ``found`` can
         # reach is excluded from the counts, not only those in ``found``.
         own = set(
-            occurrence_ordinals(
-                line.interval,
-                line.start_date,
-                max(line_low, low - 2 * reach),
-                min(line_high, high + 2 * reach),
-            )
+            line_ordinals(line, max(line_low, low - 2 * reach), min(line_high, high + 2 * reach))
         )
         closed = self.closed
         moves: list[tuple[int, int]] = []
@@ -388,9 +372,15 @@ def generate_service_orders(
        whose transaction type is in ``types`` yield order lines.
     2. **Occurrences.** A line occurs on ``start_date + k x interval`` (k >= 0), counted
        from the line's start date, not from the period (month ends clamp: a monthly
-       line from Jan 31 recurs Feb 29, Mar 31); no interval means once, on the start
-       date. These are the *calculated* dates; only those inside the agreement's and
-       the line's dates exist.
+       line from Jan 31 recurs Feb 29, Mar 31). A line with a ``recurrence`` (an RFC
+       5545 ``RRULE`` value) occurs on the dates ``dateutil.rrule`` expands from its
+       start date as DTSTART, also counted from the start (``COUNT`` too, whatever the
+       period) and cut by the rule's ``UNTIL``; month ends skip there: a
+       ``FREQ=MONTHLY;BYMONTHDAY=31`` line has no February date, and
+       ``BYMONTHDAY=-1`` gives every month's last day. A line with neither occurs
+       once, on its start date. These are the *calculated* dates; only those inside
+       the agreement's and the line's dates exist. Rules 3 to 8 treat every line
+       alike, whatever its schedule.
     3. **Time windows.** An occurrence of a line with a window moves from its calculated
        date ``c`` to the date of its window (cut to the line's and the agreement's
        dates, and not closed when ``closed_days`` is given) on which the most

@@ -20,12 +20,14 @@ from servicedomain._checks import (
     v_optional_id,
     v_str,
 )
-from servicedomain.agreements._values import ServiceInterval, TimeWindow
+from servicedomain.agreements._recurrence import check_recurrence, recurrence_ordinals
+from servicedomain.agreements._values import ServiceInterval, TimeWindow, occurrence_ordinals
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidInputError,
     InvalidPeriodError,
     InvalidPriceError,
+    InvalidScheduleError,
     TypeMismatchError,
 )
 from servicedomain.instants import require_date, require_field_name
@@ -65,6 +67,18 @@ def _v_sales_price(instance: Any, attribute: attrs.Attribute[Any], value: object
 def _v_interval(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         require_instance(value, ServiceInterval, attribute.name)
+
+
+def _v_recurrence(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if instance.interval is not None:
+        raise InvalidScheduleError(
+            attribute.name,
+            value,
+            "a line recurs by its interval or by its recurrence rule, not both; set interval=None",
+        )
+    check_recurrence(value, instance.start_date, attribute.name)
 
 
 def _v_window(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -146,6 +160,7 @@ class NewAgreementLine:
     time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
     start_date: date = attrs.field(validator=_v_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end_date)
+    recurrence: str | None = attrs.field(default=None, validator=_v_recurrence)
     preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
 
 
@@ -166,12 +181,21 @@ class AgreementLine:
             category and worker.
         service_object_id, service_task_id: the object and task the line is about;
             they must be related to the agreement.
-        interval: how often the line recurs from ``start_date``; ``None`` = once.
+        interval: how often the line recurs from ``start_date``; ``None`` (and no
+            ``recurrence``) = once.
         time_window: how far a generated line may move from its calculated date;
             ``None`` = it stays on it.
-        start_date: the first day of the line, and its first occurrence.
+        start_date: the first day of the line, and its first occurrence (for a
+            ``recurrence``, only when the rule matches it).
         end_date: the last day of the line, **inclusive** (as people type it);
             ``None`` = open-ended.
+        recurrence: instead of ``interval``, an RFC 5545 ``RRULE`` value such as
+            ``"FREQ=WEEKLY;BYDAY=MO,TH"``, expanded with ``dateutil.rrule`` from
+            ``start_date`` (its DTSTART; the start date occurs only if the rule matches
+            it). Dates only (``FREQ`` DAILY to YEARLY, no BYHOUR); ``COUNT`` counts
+            from ``start_date``, ``UNTIL`` is a date and cuts like ``end_date``. Month
+            ends skip: ``BYMONTHDAY=31`` has no February date, ``BYMONTHDAY=-1`` is
+            every month end (the how-to page *Generate service orders* shows both).
         preferred_time: the wall-clock time of day the customer prefers (naive).
         stopped: a stopped line generates nothing and is never copied.
 
@@ -182,6 +206,9 @@ class AgreementLine:
         InvalidPeriodError: ``end_date`` is before ``start_date`` (field ``end_date``).
         TypeMismatchError: a field of the wrong type (e.g. a str transaction type).
         InvalidInputError: a number below 1, an empty id, an aware preferred time.
+        InvalidScheduleError: a ``recurrence`` that does not parse, is not a single
+            date-based rule, has both UNTIL and COUNT, yields nothing in the 400 years
+            from ``start_date``, or comes with an ``interval`` (field ``recurrence``).
 
     >>> from servicedomain.agreements import IntervalUnit
     >>> from servicedomain.money import Money
@@ -211,6 +238,7 @@ class AgreementLine:
     time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
     start_date: date = attrs.field(validator=_v_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end_date)
+    recurrence: str | None = attrs.field(default=None, validator=_v_recurrence)
     preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
     stopped: bool = attrs.field(default=False, validator=v_bool)
 
@@ -221,6 +249,30 @@ class AgreementLine:
         An open-ended line (no ``end_date``) runs to ``date.max``.
         """
         return active_dates(self.start_date, self.end_date)
+
+    def occurrences(self, within: DateRange) -> list[date]:
+        """The line's calculated dates in ``within``, cut to the line's own dates.
+
+        They come from the interval (``start_date + k x interval``), the recurrence rule
+        (its dates from ``start_date``), or the start date alone. Stopped or not, the
+        dates are the same; the agreement's dates are not applied.
+
+        Raises:
+            TypeMismatchError: ``within`` is not a DateRange.
+
+        >>> from servicedomain.money import Money
+        >>> month_ends = AgreementLine(
+        ...     number=1, transaction_type=TransactionType.FEE, quantity=1,
+        ...     cost_price=Money(0, "EUR"), sales_price=Money(30, "EUR"),
+        ...     recurrence="FREQ=MONTHLY;BYMONTHDAY=-1", start_date=date(2024, 1, 1))
+        >>> [str(d) for d in month_ends.occurrences(DateRange(date(2024, 1, 1), date(2024, 4, 1)))]
+        ['2024-01-31', '2024-02-29', '2024-03-31']
+        """
+        require_instance(within, DateRange, "within")
+        span = self.active_dates
+        low = max(within.start, span.start).toordinal()
+        high = min(within.end, span.end).toordinal()
+        return [date.fromordinal(day) for day in line_ordinals(self, low, high)]
 
     @classmethod
     def from_new(
@@ -275,6 +327,16 @@ class AgreementLine:
             raise CurrencyMismatchError(f"{field}.sales_price", error.left, error.right) from None
 
 
+def line_ordinals(line: AgreementLine, low: int, high: int) -> list[int]:
+    """The ordinals of the calculated dates of ``line`` in ``[low, high)``, ascending.
+
+    The line's own dates are not applied (the caller cuts ``[low, high)`` to them).
+    """
+    if line.recurrence is not None:
+        return recurrence_ordinals(line.recurrence, line.start_date, low, high)
+    return occurrence_ordinals(line.interval, line.start_date, low, high)
+
+
 CHANGEABLE_FIELDS: Final = tuple(
     field.name for field in attrs.fields(AgreementLine) if field.name not in ("number", "stopped")
 )
@@ -303,6 +365,7 @@ class AgreementLineChanges(TypedDict, total=False):
     time_window: TimeWindow | None
     start_date: date
     end_date: date | None
+    recurrence: str | None
     preferred_time: time | None
 
 
