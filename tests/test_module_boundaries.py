@@ -70,6 +70,7 @@ LAYER_OF: dict[str, str] = {
     "reports": READ_MODEL,
     "ports": PORTS,
     "services": APPLICATION,
+    "app": APPLICATION,
     "adapters": ADAPTERS,
     "testing": TESTING,
     "__main__": COMMAND_LINE,

@@ -1,0 +1,10 @@
+"""Application objects: one per area, configured once, one typed method per use case.
+
+Each method is one unit of work: it loads through the ports, decides in the domain,
+saves with the version it loaded, collects the events and commits. There is no path
+on which a change is decided but not committed.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
