@@ -26,6 +26,7 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
+from servicedomain.app import ServiceDesk
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
     WIP_ACCOUNT,
@@ -372,6 +373,7 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "ServiceAgreement",
+    "ServiceDesk",
     "ServiceDomainError",
     "ServiceInterval",
     "ServiceLevelAgreement",

@@ -7,4 +7,6 @@ on which a change is decided but not committed.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from servicedomain.app.service_desk import ServiceDesk
+
+__all__: list[str] = ["ServiceDesk"]
