@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import servicedomain
 from orders_fixtures import AT, boiler_order, line
-from servicedomain import instants, services
+from servicedomain import ServiceDesk, instants, services
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
@@ -223,8 +223,7 @@ def _new(value: Any) -> Call:
     return type(value), (), _fields(value)
 
 
-def _completed_order() -> ServiceOrder:
-    order = ORDER
+def _completed_order(order: ServiceOrder = ORDER) -> ServiceOrder:
     for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
         order, _ = order.change_stage(GRAPH, stage, at=LATER)
     signed, _ = order.sign_off(at=LATER)
@@ -259,6 +258,40 @@ def _clock() -> FixedClock:
 
 def _journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
     return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+
+
+def _desk_store() -> InMemoryStore:
+    """Orders and agreements for every ServiceDesk example."""
+    store = InMemoryStore()
+    orders, agreements = store.repository(ServiceOrder), store.repository(ServiceAgreement)
+    canceled, _ = boiler_order("SO-C", HOUR_LINE).cancel(GRAPH, at=LATER)
+    for order in (
+        ORDER,
+        _completed_order(boiler_order("SO-P", HOUR_LINE)),
+        attrs.evolve(ORDER, id="SO-S", sla_id="SLA-1", sla_log=ENTRIES),
+        attrs.evolve(ORDER, id="SO-S0", sla_id="SLA-1"),
+        ITEM_ORDER,
+        attrs.evolve(REQUIRED_ORDER, id="SO-4"),
+        attrs.evolve(ORDER, id="SO-M1", agreement_id="AG-1"),
+        attrs.evolve(ORDER, id="SO-M2", agreement_id="AG-1"),
+        canceled,
+    ):
+        orders.add(order)
+    agreements.add(AGREEMENT)
+    agreements.add(attrs.evolve(AGREEMENT, id="AG-2"))
+    return store
+
+
+def _desk() -> ServiceDesk:
+    store = _desk_store()
+    return ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        clock=_clock(),
+        graph=GRAPH,
+        slas={"SLA-1": SLA},
+        sla_parameters=SlaParameters(),
+        journals=_journals(),
+    )
 
 
 # ------------------------------------------------------------------- the examples
@@ -813,6 +846,144 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "work_description": lambda: (work_description, (ORDER,), {}),
     "work_receipt": lambda: (work_receipt, (ORDER,), {}),
+    # the service desk
+    "ServiceDesk": lambda: (
+        ServiceDesk,
+        (),
+        {
+            "unit_of_work": _service_uow,
+            "clock": _clock(),
+            "graph": GRAPH,
+            "slas": {"SLA-1": SLA},
+            "sla_parameters": SlaParameters(),
+            "journals": _journals(),
+            "closed_days": CALENDAR,
+            "zone": "Europe/Paris",
+        },
+    ),
+    "ServiceDesk.order": lambda: (_desk().order, ("SO-1",), {}),
+    "ServiceDesk.agreement": lambda: (_desk().agreement, ("AG-1",), {}),
+    "ServiceDesk.measure_sla": lambda: (
+        _desk().measure_sla,
+        ("SO-S",),
+        {"now": LATER, "target": SlaTarget.RESOLUTION},
+    ),
+    "ServiceDesk.create_order": lambda: (
+        _desk().create_order,
+        (),
+        {"order_id": "SO-9", "customer_id": "C-100", "agreement_id": "AG-1", "lines": [HOUR_LINE]},
+    ),
+    "ServiceDesk.change_stage": lambda: (
+        _desk().change_stage,
+        ("SO-1", "PLANNED"),
+        {"reason": REASON, "note": ""},
+    ),
+    "ServiceDesk.sign_off": lambda: (
+        _desk().sign_off,
+        ("SO-1",),
+        {"numbers": [1], "reason": REASON},
+    ),
+    "ServiceDesk.cancel_order": lambda: (
+        _desk().cancel_order,
+        ("SO-1",),
+        {"reason": REASON, "note": "", "reason_required": False},
+    ),
+    "ServiceDesk.revoke_cancel": lambda: (_desk().revoke_cancel, ("SO-C",), {}),
+    "ServiceDesk.delete_order": lambda: (_desk().delete_order, ("SO-1",), {}),
+    "ServiceDesk.add_line": lambda: (_desk().add_line, ("SO-1", HOUR_LINE), {}),
+    "ServiceDesk.change_line": lambda: (
+        _desk().change_line,
+        ("SO-1", 1),
+        {"description": "Inspection"},
+    ),
+    "ServiceDesk.remove_line": lambda: (_desk().remove_line, ("SO-1", 1), {}),
+    "ServiceDesk.cancel_line": lambda: (_desk().cancel_line, ("SO-1", 1), {}),
+    "ServiceDesk.revoke_line_cancel": lambda: (_desk().revoke_line_cancel, ("SO-C", 1), {}),
+    "ServiceDesk.relate_object": lambda: (_desk().relate_object, ("SO-1", OBJECT), {}),
+    "ServiceDesk.relate_task": lambda: (_desk().relate_task, ("SO-1", TASK), {}),
+    "ServiceDesk.add_item_requirement": lambda: (
+        _desk().add_item_requirement,
+        ("SO-3", 1, REQUIREMENT),
+        {},
+    ),
+    "ServiceDesk.remove_item_requirement": lambda: (
+        _desk().remove_item_requirement,
+        ("SO-4", 1, "IR-1"),
+        {},
+    ),
+    "ServiceDesk.move_lines": lambda: (
+        _desk().move_lines,
+        ("SO-M1", "SO-M2", [1]),
+        {"drop_empty_source": True},
+    ),
+    "ServiceDesk.start_sla": lambda: (_desk().start_sla, ("SO-S0",), {}),
+    "ServiceDesk.stop_sla": lambda: (_desk().stop_sla, ("SO-S",), {"reason": REASON}),
+    "ServiceDesk.cancel_sla": lambda: (_desk().cancel_sla, ("SO-S",), {"reason": REASON}),
+    "ServiceDesk.post_orders": lambda: (
+        _desk().post_orders,
+        (),
+        {"order_ids": ["SO-P"], "period": MARCH, "types": set(TransactionType)},
+    ),
+    "ServiceDesk.create_agreement": lambda: (
+        _desk().create_agreement,
+        (),
+        {
+            "agreement_id": "AG-9",
+            "customer_id": "C-100",
+            "group": GROUP,
+            "start_date": date(2026, 1, 1),
+            "lines": [NEW_AGREEMENT_LINE],
+        },
+    ),
+    "ServiceDesk.add_agreement_line": lambda: (
+        _desk().add_agreement_line,
+        ("AG-1", NEW_AGREEMENT_LINE),
+        {},
+    ),
+    "ServiceDesk.change_agreement_line": lambda: (
+        _desk().change_agreement_line,
+        ("AG-1", 1),
+        {"quantity": Decimal(2)},
+    ),
+    "ServiceDesk.stop_agreement_line": lambda: (_desk().stop_agreement_line, ("AG-1", 1), {}),
+    "ServiceDesk.restart_agreement_line": lambda: (
+        _desk().restart_agreement_line,
+        ("AG-1", 1),
+        {},
+    ),
+    "ServiceDesk.suspend_agreement": lambda: (_desk().suspend_agreement, ("AG-1",), {}),
+    "ServiceDesk.resume_agreement": lambda: (_desk().resume_agreement, ("AG-1",), {}),
+    "ServiceDesk.relate_agreement_object": lambda: (
+        _desk().relate_agreement_object,
+        ("AG-1", OBJECT),
+        {},
+    ),
+    "ServiceDesk.relate_agreement_task": lambda: (
+        _desk().relate_agreement_task,
+        ("AG-1", TASK),
+        {},
+    ),
+    "ServiceDesk.copy_template_lines": lambda: (
+        _desk().copy_template_lines,
+        ("AG-1", TEMPLATE),
+        {},
+    ),
+    "ServiceDesk.copy_agreement_lines": lambda: (
+        _desk().copy_agreement_lines,
+        ("AG-1", "AG-2"),
+        {"with_relations": True},
+    ),
+    "ServiceDesk.generate_orders": lambda: (
+        _desk().generate_orders,
+        (),
+        {
+            "agreement_ids": ["AG-1"],
+            "period": MARCH,
+            "types": {TransactionType.HOUR},
+            "continuous": False,
+            "attach_sla": False,
+        },
+    ),
     # services
     "FeeRunResult": lambda: (services.FeeRunResult, (FEES, ("S-2",)), {}),
     "PostingResult": lambda: (services.PostingResult, ((("SO-1", 1, "TX-1"),),), {}),

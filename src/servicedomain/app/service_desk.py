@@ -155,7 +155,8 @@ class ServiceDesk:
             require_mapping(journals, "journals", TransactionType)
             for kind, journal in journals.items():
                 require_port(journal, f"journals[{kind.value}]", "post")
-        require_optional_instance(closed_days, ClosedDays, "closed_days")
+        if closed_days is not None:
+            require_port(closed_days, "closed_days", "is_closed")
         self._clock = clock
         self._graph = graph
         self._slas: dict[str, ServiceLevelAgreement] = dict(slas or {})
@@ -602,6 +603,7 @@ class ServiceDesk:
                 nothing of that order is saved or recorded.
         """
         order_ids = require_ids(order_ids, "order_ids")
+        require_instance(period, DateRange, "period")
         types = require_items(types, "types", "TransactionType members")
         require_bool(require_sign_off, "require_sign_off")
         journals = self._journals
