@@ -1,0 +1,635 @@
+"""The service desk (issue 12, item 1): every service-side use case, one unit of work each.
+
+Each method is checked on its happy path and its refusals (a refusal saves and
+publishes nothing), for law U1 (a fault at any port call of its unit of work leaves
+nothing behind and a retry equals one fault-free run), and for publishing only after
+commit. Its parameters are explicit and typed: mypy (``--strict``, which warns on an
+unused ``type: ignore``) refuses the misspelt keywords below, and so does Python.
+"""
+
+# Tests are named after the law they check (test_U1_...), as invariants.md asks.
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+
+from orders_fixtures import AT, boiler_order, line, pump_agreement
+from servicedomain import ServiceDesk
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import (
+    InMemoryEventPublisher,
+    InMemoryJournal,
+    InMemoryServiceUnitOfWork,
+    InMemoryStore,
+)
+from servicedomain.agreements import (
+    AgreementGroup,
+    LinesCopied,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceTemplate,
+)
+from servicedomain.errors import (
+    AgreementRuleError,
+    AlreadyExistsError,
+    ConcurrencyConflictError,
+    InvalidInputError,
+    InvalidPauseError,
+    ItemRequirementError,
+    NotFoundError,
+    OrderRuleError,
+    ReasonRequiredError,
+    ServiceDomainError,
+    StageRuleError,
+    TransitionNotAllowedError,
+    TypeMismatchError,
+    UnknownLineError,
+)
+from servicedomain.money import Money
+from servicedomain.orders import (
+    ItemRequirement,
+    JournalEntry,
+    LineStatus,
+    ServiceObject,
+    ServiceOrder,
+    ServiceTask,
+    TransactionType,
+)
+from servicedomain.periods import DateRange
+from servicedomain.sla import (
+    Allowance,
+    ServiceLevelAgreement,
+    SlaParameters,
+    SlaStatus,
+    SlaTargets,
+)
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.stages import ReasonCode
+from servicedomain.testing.faults import FaultPlan, InjectedFault
+
+NOW = AT + timedelta(hours=1)
+MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+REASON = ReasonCode("LATE", "Parts were late")
+SLA = ServiceLevelAgreement(id="SLA-1", targets=SlaTargets(resolution=Allowance(hours=8)))
+HOURS = line(TransactionType.HOUR, "2", "40.00", "85.00")
+ITEM = line(TransactionType.ITEM, "1", "10.00", "25.00")
+REQUIREMENT = ItemRequirement(id="IR-1", item_id="FILTER-20", quantity=Decimal(2))
+OBJECT = ServiceObject("PUMP-2", "Heat pump")
+TASK = ServiceTask("CLEAN", "Cleaning")
+TEMPLATE_LINE = NewAgreementLine(
+    transaction_type=TransactionType.FEE,
+    quantity=1,
+    cost_price=Money(0, "EUR"),
+    sales_price=Money(30, "EUR"),
+    start_date=date(2026, 1, 1),
+)
+
+
+def _completed(order: ServiceOrder) -> ServiceOrder:
+    for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+        order, _ = order.change_stage(GRAPH, stage, at=AT)
+    return order
+
+
+@attrs.define
+class World:
+    """A store with orders and agreements, its journals and its publisher."""
+
+    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+    journals: dict[TransactionType, InMemoryJournal[JournalEntry]] = attrs.Factory(
+        lambda: {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+    )
+
+    def desk(
+        self,
+        plan: FaultPlan | None = None,
+        *,
+        sla_parameters: SlaParameters | None = None,
+    ) -> ServiceDesk:
+        def unit_of_work() -> InMemoryServiceUnitOfWork:
+            uow = InMemoryServiceUnitOfWork(self.store, publisher=self.publisher)
+            return uow if plan is None else plan.wrap(uow)
+
+        return ServiceDesk(
+            unit_of_work=unit_of_work,
+            clock=FixedClock(NOW),
+            graph=GRAPH,
+            slas={"SLA-1": SLA},
+            sla_parameters=sla_parameters,
+            journals=self.journals,
+        )
+
+    def state(self) -> object:
+        uow = InMemoryServiceUnitOfWork(self.store)
+        return (
+            uow.service_orders.list(),
+            uow.agreements.list(),
+            {kind: journal.recorded for kind, journal in self.journals.items()},
+            self.publisher.published,
+        )
+
+    def stored(self, order_id: str) -> ServiceOrder:
+        return InMemoryServiceUnitOfWork(self.store).service_orders.get(order_id)
+
+
+def world() -> World:
+    """SO-1 (Created, hours), SO-2 and SO-3 on AG-1, SO-C canceled, SO-I item line with a
+    project, SO-R with a requirement, SO-S with a running SLA, SO-P and SO-Q completed and
+    signed off; agreements AG-1 (SLA-1 by its group) and AG-2."""
+    w = World()
+    orders = w.store.repository(ServiceOrder)
+    canceled, _ = boiler_order("SO-C", HOURS).cancel(GRAPH, at=AT)
+    item = attrs.evolve(boiler_order("SO-I", ITEM), project_id="P-1")
+    required, _ = attrs.evolve(boiler_order("SO-R", ITEM), project_id="P-1").add_item_requirement(
+        GRAPH, 1, REQUIREMENT, at=AT
+    )
+    on_agreement = [
+        attrs.evolve(boiler_order(order_id, HOURS, HOURS), agreement_id="AG-1")
+        for order_id in ("SO-2", "SO-3")
+    ]
+    sla_order, _ = ServiceOrder.create(
+        GRAPH, id="SO-S", customer_id="C-1", at=AT, sla_id="SLA-1", lines=[HOURS]
+    )
+    posted = [_completed(boiler_order(order_id, HOURS, ITEM)) for order_id in ("SO-P", "SO-Q")]
+    posted = [order.sign_off(at=AT)[0] for order in posted]
+    for order in (boiler_order("SO-1", HOURS), canceled, item, required, sla_order):
+        orders.add(order)
+    for order in (*on_agreement, *posted):
+        orders.add(order)
+    agreements = w.store.repository(ServiceAgreement)
+    agreements.add(pump_agreement("AG-1", default_sla_id="SLA-1"))
+    agreements.add(pump_agreement("AG-2"))
+    return w
+
+
+# ----------------------------------------------------------- what every method does
+
+Use = Callable[[ServiceDesk], object]
+
+# Every writing method of the desk, once, on the world above: the U1 sweep runs each.
+USES: dict[str, Use] = {
+    "create_order": lambda d: d.create_order(
+        order_id="SO-9", customer_id="C-1", agreement_id="AG-1", lines=[HOURS]
+    ),
+    "change_stage": lambda d: d.change_stage("SO-1", "PLANNED"),
+    "sign_off": lambda d: d.sign_off("SO-1"),
+    "cancel_order": lambda d: d.cancel_order("SO-1", reason=REASON),
+    "revoke_cancel": lambda d: d.revoke_cancel("SO-C"),
+    "delete_order": lambda d: d.delete_order("SO-1"),
+    "add_line": lambda d: d.add_line("SO-1", ITEM),
+    "change_line": lambda d: d.change_line("SO-1", 1, quantity=Decimal(3)),
+    "remove_line": lambda d: d.remove_line("SO-1", 1),
+    "cancel_line": lambda d: d.cancel_line("SO-1", 1),
+    "revoke_line_cancel": lambda d: d.revoke_line_cancel("SO-C", 1),
+    "relate_object": lambda d: d.relate_object("SO-1", OBJECT),
+    "relate_task": lambda d: d.relate_task("SO-1", TASK),
+    "add_item_requirement": lambda d: d.add_item_requirement("SO-I", 1, REQUIREMENT),
+    "remove_item_requirement": lambda d: d.remove_item_requirement("SO-R", 1, "IR-1"),
+    "move_lines": lambda d: d.move_lines("SO-2", "SO-3", [1, 2], drop_empty_source=True),
+    "start_sla": lambda d: (d.stop_sla("SO-S"), d.start_sla("SO-S")),
+    "stop_sla": lambda d: d.stop_sla("SO-S", reason=REASON),
+    "cancel_sla": lambda d: d.cancel_sla("SO-S"),
+    "post_orders": lambda d: d.post_orders(
+        order_ids=["SO-P", "SO-Q"], period=MARCH, types=set(TransactionType)
+    ),
+    "create_agreement": lambda d: d.create_agreement(
+        agreement_id="AG-9",
+        customer_id="C-9",
+        group=AgreementGroup("G"),
+        start_date=date(2026, 1, 1),
+        lines=[TEMPLATE_LINE],
+    ),
+    "add_agreement_line": lambda d: d.add_agreement_line("AG-1", TEMPLATE_LINE),
+    "change_agreement_line": lambda d: d.change_agreement_line("AG-1", 1, quantity=Decimal(2)),
+    "stop_agreement_line": lambda d: d.stop_agreement_line("AG-1", 1),
+    "restart_agreement_line": lambda d: (
+        d.stop_agreement_line("AG-1", 1),
+        d.restart_agreement_line("AG-1", 1),
+    ),
+    "suspend_agreement": lambda d: d.suspend_agreement("AG-1"),
+    "resume_agreement": lambda d: (d.suspend_agreement("AG-1"), d.resume_agreement("AG-1")),
+    "relate_agreement_object": lambda d: d.relate_agreement_object("AG-1", OBJECT),
+    "relate_agreement_task": lambda d: d.relate_agreement_task("AG-1", TASK),
+    "copy_template_lines": lambda d: d.copy_template_lines(
+        "AG-2", ServiceTemplate(id="T-1", group_id="TG", lines=(_template_line(),))
+    ),
+    "copy_agreement_lines": lambda d: d.copy_agreement_lines("AG-2", "AG-1"),
+    "generate_orders": lambda d: d.generate_orders(
+        agreement_ids=["AG-1", "AG-2"], period=MARCH, types={TransactionType.HOUR}
+    ),
+}
+
+
+# The second unit of work of the uses made of two.
+SECOND: dict[str, Use] = {
+    "start_sla": lambda d: d.start_sla("SO-S"),
+    "restart_agreement_line": lambda d: d.restart_agreement_line("AG-1", 1),
+    "resume_agreement": lambda d: d.resume_agreement("AG-1"),
+}
+
+
+def _template_line() -> Any:
+    agreement, _ = ServiceAgreement.create(
+        id="AG-T",
+        customer_id="C-1",
+        group=AgreementGroup("G"),
+        start_date=date(2026, 1, 1),
+        at=AT,
+        lines=[TEMPLATE_LINE],
+    )
+    return agreement.line(1)
+
+
+def test_every_public_method_of_the_desk_is_swept_here() -> None:
+    reads = {"order", "agreement", "measure_sla"}
+    public = {name for name in dir(ServiceDesk) if not name.startswith("_")}
+    assert public - reads == USES.keys()
+
+
+@pytest.mark.parametrize("name", sorted(USES))
+def test_U1_each_desk_method_is_one_unit_of_work_a_fault_anywhere_then_a_retry_is_one_run(
+    name: str,
+) -> None:
+    use = USES[name]
+    reference = world()
+    use(reference.desk())
+    expected = reference.state()
+    assert expected != world().state(), f"{name} changed nothing"
+    counting, plan = world(), FaultPlan()
+    use(counting.desk(plan))
+    assert plan.calls[-1] == "commit", plan.calls
+    for k in range(1, len(plan.calls) + 1):
+        w, faulty = world(), FaultPlan(fail_at=k)
+        with pytest.raises(InjectedFault):
+            use(w.desk(faulty))
+        if k == 1 or "commit" not in plan.calls[: k - 1]:
+            # nothing committed before the fault: nothing is left of the run
+            assert w.state() == world().state(), f"{name}: fault at {k} left something"
+        if name in SECOND and "commit" in plan.calls[: k - 1]:
+            SECOND[name](w.desk())  # two units of work: the retry goes on from the first
+        else:
+            use(w.desk())
+        assert w.state() == expected, f"{name}: fault at step {k} ({faulty.calls[-1]})"
+
+
+@pytest.mark.parametrize("name", sorted(USES))
+def test_events_are_published_only_after_the_commit_and_carry_the_clock_time(name: str) -> None:
+    w = world()
+
+    def committed() -> object:
+        uow = InMemoryServiceUnitOfWork(w.store)
+        return uow.service_orders.list(), uow.agreements.list()
+
+    snapshots = [committed()]
+
+    class Publisher(InMemoryEventPublisher):
+        def publish(self, events: Any) -> None:
+            # what is committed when the events arrive: the changes they describe
+            snapshots.append(committed())
+            assert all(event.occurred_at == NOW for event in events)
+            super().publish(events)
+
+    w.publisher = Publisher()
+    USES[name](w.desk())
+    assert len(snapshots) > 1
+    for earlier, later in itertools.pairwise(snapshots):
+        assert later != earlier, "events published before their changes were committed"
+    assert snapshots[-1] == committed()
+
+
+# ------------------------------------------------------------------- construction
+
+
+def test_the_desk_checks_its_configuration_once_naming_the_argument() -> None:
+    good: dict[str, Any] = {"unit_of_work": InMemoryServiceUnitOfWork, "clock": FixedClock(NOW)}
+    for argument, bad in (
+        ("unit_of_work", object()),
+        ("clock", object()),
+        ("graph", "GRAPH"),
+        ("slas", {"SLA-1": "SLA"}),
+        ("sla_parameters", object()),
+        ("journals", {"HOUR": InMemoryJournal[JournalEntry]("H")}),
+        ("closed_days", object()),
+        ("zone", "Mars/Olympus"),
+    ):
+        arguments = {**good, "graph": GRAPH, argument: bad}
+        with pytest.raises(ServiceDomainError) as caught:
+            ServiceDesk(**arguments)
+        assert argument in str(caught.value)
+
+
+def test_a_factory_that_makes_no_unit_of_work_is_refused_at_the_first_use() -> None:
+    desk = ServiceDesk(unit_of_work=object, clock=FixedClock(NOW), graph=GRAPH)  # type: ignore[arg-type]
+    with pytest.raises(TypeMismatchError) as caught:
+        desk.order("SO-1")
+    assert caught.value.field == "unit_of_work()"
+
+
+def test_the_methods_take_explicit_typed_parameters_and_refuse_a_misspelt_keyword() -> None:
+    for name, member in inspect.getmembers(ServiceDesk, inspect.isfunction):
+        kinds = {p.kind for p in inspect.signature(member).parameters.values()}
+        if name in {"change_line", "change_agreement_line"}:
+            continue  # **changes: Unpack[LineChanges], a TypedDict mypy checks key by key
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, name
+    desk = world().desk()
+    with pytest.raises(TypeError):
+        desk.create_order(order_id="SO-9", customer_id="C-1", descripton="x")  # type: ignore[call-arg]
+    with pytest.raises(ServiceDomainError):
+        desk.create_order(order_id="SO-9", customer_id="C-1", priority="high")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError) as caught:
+        desk.change_line("SO-1", 1, descripton="x")  # type: ignore[call-arg]
+    assert caught.value.field == "descripton"
+
+
+# ---------------------------------------------------------------------- the orders
+
+
+def test_create_order_by_hand_takes_the_sla_of_the_agreement_group_and_starts_its_clock() -> None:
+    w = world()
+    order = w.desk().create_order(
+        order_id="SO-9", customer_id="C-1", agreement_id="AG-1", lines=[HOURS]
+    )
+    assert (order.version, order.sla_id, order.stage_id) == (1, "SLA-1", GRAPH.root.id)
+    assert w.stored("SO-9") == order
+    assert w.desk().measure_sla("SO-9").status is SlaStatus.WITHIN
+    own = w.desk().create_order(
+        order_id="SO-10", customer_id="C-1", agreement_id="AG-2", sla_id="SLA-1"
+    )
+    assert own.sla_id == "SLA-1"
+    assert (
+        w.desk().create_order(order_id="SO-11", customer_id="C", agreement_id="AG-2").sla_id is None
+    )
+
+
+def test_create_order_refuses_a_taken_id_and_an_unknown_agreement_storing_nothing() -> None:
+    w = world()
+    before = w.state()
+    with pytest.raises(AlreadyExistsError):
+        w.desk().create_order(order_id="SO-1", customer_id="C-1")
+    with pytest.raises(NotFoundError):
+        w.desk().create_order(order_id="SO-9", customer_id="C-1", agreement_id="AG-404")
+    assert w.state() == before
+
+
+def test_lines_record_hours_expenses_items_and_fees_and_change_and_go() -> None:
+    w = world()
+    desk = w.desk()
+    for kind in TransactionType:
+        desk.add_line("SO-1", line(kind, "1", "1.00", "2.00"))
+    order = desk.change_line("SO-1", 2, quantity=Decimal(4), description="filters")
+    assert [li.transaction_type for li in order.lines][1:] == list(TransactionType)
+    assert (order.line(2).quantity, order.line(2).description) == (Decimal(4), "filters")
+    order = desk.remove_line("SO-1", 1)
+    assert 1 not in order.line_numbers
+    assert desk.cancel_line("SO-1", 2).line(2).status is LineStatus.CANCELED
+    assert desk.revoke_line_cancel("SO-1", 2).line(2).status is LineStatus.CREATED
+    assert w.stored("SO-1") == desk.order("SO-1")
+    with pytest.raises(UnknownLineError):
+        desk.remove_line("SO-1", 99)
+    with pytest.raises(InvalidInputError):
+        desk.change_line("SO-1", 2)
+
+
+def test_relations_attach_and_relating_again_changes_nothing() -> None:
+    w = world()
+    desk = w.desk()
+    order = desk.relate_object("SO-1", OBJECT)
+    order = desk.relate_task("SO-1", TASK)
+    assert OBJECT in order.service_objects
+    assert TASK in order.service_tasks
+    published = len(w.publisher.published)
+    assert desk.relate_task("SO-1", TASK) == order
+    assert len(w.publisher.published) == published
+    with pytest.raises(OrderRuleError):
+        desk.relate_task("SO-1", ServiceTask("CLEAN", "Something else"))
+
+
+def test_change_stage_sign_off_and_the_refusals_save_nothing() -> None:
+    w = world()
+    desk = w.desk()
+    assert desk.change_stage("SO-1", "PLANNED").stage_id == "PLANNED"
+    before = w.state()
+    with pytest.raises(TransitionNotAllowedError):
+        desk.change_stage("SO-1", "COMPLETED")
+    assert w.state() == before
+    signed = desk.sign_off("SO-1")
+    assert signed.signed_off
+    assert signed.signed_off_at == NOW
+    assert desk.sign_off("SO-1") == signed  # nothing new to sign off: nothing saved
+    with pytest.raises(NotFoundError):
+        desk.sign_off("SO-404")
+
+
+def test_an_exceeded_sla_needs_a_reason_when_the_configured_parameters_say_so() -> None:
+    w = world()
+    late = FixedClock(AT + timedelta(days=2))
+    desk = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store),
+        clock=late,
+        graph=GRAPH,
+        slas={"SLA-1": SLA},
+        sla_parameters=SlaParameters(reason_on_exceeding=True, reason_on_canceling=True),
+    )
+    assert desk.measure_sla("SO-S").status is SlaStatus.EXCEEDED
+    with pytest.raises(ReasonRequiredError):
+        desk.sign_off("SO-S")
+    with pytest.raises(ReasonRequiredError):
+        desk.stop_sla("SO-S")
+    with pytest.raises(ReasonRequiredError):
+        desk.cancel_sla("SO-S")
+    assert desk.sign_off("SO-S", reason=REASON).signed_off
+
+
+def test_the_sla_clock_by_hand_and_its_measure() -> None:
+    w = world()
+    desk = w.desk()
+    assert desk.measure_sla("SO-S").elapsed == timedelta(hours=1)
+    assert desk.measure_sla("SO-S", now=AT).elapsed == timedelta(0)
+    desk.stop_sla("SO-S")
+    with pytest.raises(InvalidPauseError):
+        desk.stop_sla("SO-S")
+    desk.start_sla("SO-S")
+    desk.cancel_sla("SO-S")
+    assert desk.order("SO-S").sla_canceled
+    with pytest.raises(InvalidPauseError):
+        desk.start_sla("SO-S")
+    with pytest.raises(OrderRuleError):
+        desk.measure_sla("SO-1")
+    with pytest.raises(OrderRuleError):
+        desk.start_sla("SO-1")
+    unconfigured = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store), clock=FixedClock(NOW), graph=GRAPH
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        unconfigured.measure_sla("SO-S")
+    assert caught.value.field == "slas"
+
+
+def test_cancel_revoke_and_delete_an_order() -> None:
+    w = world()
+    desk = w.desk()
+    canceled = desk.cancel_order("SO-1", reason=REASON)
+    assert canceled.line(1).status is LineStatus.CANCELED
+    with pytest.raises(OrderRuleError):
+        desk.cancel_order("SO-1")
+    assert desk.revoke_cancel("SO-1").line(1).status is LineStatus.CREATED
+    with pytest.raises(ReasonRequiredError):
+        desk.cancel_order("SO-1", reason_required=True)
+    desk.delete_order("SO-1")
+    with pytest.raises(NotFoundError):
+        desk.order("SO-1")
+    with pytest.raises(StageRuleError):
+        desk.revoke_cancel("SO-P")  # a completed order is not canceled or revoked
+    with pytest.raises(ItemRequirementError):
+        desk.delete_order("SO-R")
+
+
+def test_move_lines_between_orders_of_one_agreement_and_drop_the_empty_source() -> None:
+    w = world()
+    moved = w.desk().move_lines("SO-2", "SO-3", [1, 2], drop_empty_source=True)
+    assert moved.source is None
+    assert moved.target.line_numbers == (1, 2, 3, 4)
+    assert w.stored("SO-3") == moved.target
+    with pytest.raises(NotFoundError):
+        w.stored("SO-2")
+    with pytest.raises(OrderRuleError):
+        w.desk().move_lines("SO-1", "SO-3", [1])
+    kept = world().desk().move_lines("SO-2", "SO-3", [1])
+    assert kept.source is not None
+    assert kept.source.line_numbers == (2,)
+
+
+def test_item_requirements_come_and_go_and_block_removing_the_line() -> None:
+    w = world()
+    desk = w.desk()
+    order = desk.add_item_requirement("SO-I", 1, REQUIREMENT)
+    assert order.item_requirements == ((1, REQUIREMENT),)
+    with pytest.raises(ItemRequirementError):
+        desk.remove_line("SO-I", 1)
+    with pytest.raises(ItemRequirementError):
+        desk.add_item_requirement("SO-1", 1, REQUIREMENT)
+    assert desk.remove_item_requirement("SO-I", 1, "IR-1").item_requirements == ()
+
+
+def test_post_orders_posts_each_order_through_its_journals_once() -> None:
+    w = world()
+    desk = w.desk()
+    result = desk.post_orders(order_ids=["SO-P", "SO-1"], period=MARCH, types=set(TransactionType))
+    assert [(o, n) for o, n, _ in result.posted] == [("SO-P", 1), ("SO-P", 2)]
+    assert [o for o, _ in result.refused] == ["SO-1"]
+    assert {li.status for li in w.stored("SO-P").lines} == {LineStatus.POSTED}
+    assert len(w.journals[TransactionType.HOUR].recorded) == 1
+    again = desk.post_orders(order_ids=["SO-P"], period=MARCH, types=set(TransactionType))
+    assert again.posted == ()
+    no_journals = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store), clock=FixedClock(NOW), graph=GRAPH
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        no_journals.post_orders(order_ids=["SO-Q"], period=MARCH, types={TransactionType.HOUR})
+    assert caught.value.field == "journals"
+
+
+def test_a_concurrent_change_between_load_and_save_is_a_conflict_and_saves_nothing() -> None:
+    w = world()
+
+    class Meddling(InMemoryServiceUnitOfWork):
+        meddled = False
+
+        @property
+        def service_orders(self) -> Any:
+            repo = super().service_orders
+            if not Meddling.meddled:
+                Meddling.meddled = True
+                order = repo.get("SO-1")
+                w.desk().add_line("SO-1", ITEM)  # another desk commits a new version
+                return _Stale(repo, order)
+            return repo
+
+    desk = ServiceDesk(unit_of_work=lambda: Meddling(w.store), clock=FixedClock(NOW), graph=GRAPH)
+    with pytest.raises(ConcurrencyConflictError):
+        desk.change_stage("SO-1", "PLANNED")
+    assert w.stored("SO-1").stage_id == GRAPH.root.id
+
+
+@attrs.define
+class _Stale:
+    repo: Any
+    order: ServiceOrder
+
+    def get(self, _order_id: str) -> ServiceOrder:
+        return self.order
+
+    def save(self, order: ServiceOrder, *, expected_version: int) -> None:
+        self.repo.save(order, expected_version=expected_version)
+
+
+# ------------------------------------------------------------------ the agreements
+
+
+def test_create_an_agreement_change_stop_and_suspend_it() -> None:
+    w = world()
+    desk = w.desk()
+    agreement = desk.create_agreement(
+        agreement_id="AG-9",
+        customer_id="C-9",
+        group=AgreementGroup("G"),
+        start_date=date(2026, 1, 1),
+    )
+    assert agreement.version == 1
+    assert desk.agreement("AG-9") == agreement
+    with pytest.raises(AlreadyExistsError):
+        desk.create_agreement(
+            agreement_id="AG-9",
+            customer_id="C",
+            group=AgreementGroup("G"),
+            start_date=date(2026, 1, 1),
+        )
+    assert desk.add_agreement_line("AG-9", TEMPLATE_LINE).line_numbers == (1,)
+    assert desk.change_agreement_line("AG-9", 1, quantity=Decimal(3)).line(1).quantity == 3
+    assert desk.stop_agreement_line("AG-9", 1).line(1).stopped
+    assert not desk.restart_agreement_line("AG-9", 1).line(1).stopped
+    assert desk.suspend_agreement("AG-9").suspended
+    assert not desk.resume_agreement("AG-9").suspended
+    assert OBJECT in desk.relate_agreement_object("AG-9", OBJECT).service_objects
+    assert TASK in desk.relate_agreement_task("AG-9", TASK).service_tasks
+    with pytest.raises(UnknownLineError):
+        desk.stop_agreement_line("AG-9", 7)
+    with pytest.raises(NotFoundError):
+        desk.suspend_agreement("AG-404")
+
+
+def test_copy_lines_from_a_template_and_from_a_stored_agreement() -> None:
+    w = world()
+    desk = w.desk()
+    template = ServiceTemplate(id="T-1", group_id="TG", lines=(_template_line(),))
+    copied = desk.copy_template_lines("AG-2", template)
+    assert copied.line_numbers == (1, 2)
+    assert isinstance(w.publisher.published[-1], LinesCopied)
+    assert desk.copy_agreement_lines("AG-2", "AG-1").line_numbers == (1, 2, 3)
+    with pytest.raises(TypeMismatchError):
+        desk.copy_template_lines("AG-2", desk.agreement("AG-1"))  # type: ignore[arg-type]
+    with pytest.raises(AgreementRuleError):
+        desk.relate_agreement_object("AG-2", ServiceObject("PUMP-1", "another value"))
+
+
+def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing() -> None:
+    w = world()
+    desk = w.desk()
+    generation = desk.generate_orders(
+        agreement_ids=["AG-1"], period=MARCH, types={TransactionType.HOUR}
+    )
+    assert len(generation.orders) == 1
+    assert w.stored(generation.orders[0].id) == generation.orders[0]
+    again = desk.generate_orders(agreement_ids=["AG-1"], period=MARCH, types={TransactionType.HOUR})
+    assert again.orders == ()
+    with pytest.raises(NotFoundError):
+        desk.generate_orders(agreement_ids=["AG-404"], period=MARCH, types={TransactionType.HOUR})
