@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain import ServiceDesk
@@ -633,3 +635,44 @@ def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing() -> None:
     assert again.orders == ()
     with pytest.raises(NotFoundError):
         desk.generate_orders(agreement_ids=["AG-404"], period=MARCH, types={TransactionType.HOUR})
+
+
+# ------------------------------------------------------- U1 over sequences of uses
+
+SINGLE = sorted(USES.keys() - SECOND.keys())
+
+
+def _run(w: World, names: list[str], plan: FaultPlan | None = None) -> list[str]:
+    """Run the uses in turn; a refusal is an outcome. A fault stops the run."""
+    outcomes: list[str] = []
+    for name in names:
+        try:
+            USES[name](w.desk(plan))
+            outcomes.append("done")
+        except ServiceDomainError as error:
+            outcomes.append(type(error).__name__)
+    return outcomes
+
+
+@given(names=st.lists(st.sampled_from(SINGLE), min_size=1, max_size=5), data=st.data())
+def test_U1_a_fault_anywhere_in_a_day_of_desk_uses_then_a_retry_is_one_fault_free_day(
+    names: list[str], data: st.DataObject
+) -> None:
+    reference = world()
+    expected_outcomes = _run(reference, names)
+    counting, plan = world(), FaultPlan()
+    _run(counting, names, plan)
+    assume(plan.calls)
+    k = data.draw(st.integers(1, len(plan.calls)), label="fault at step")
+    w, faulty = world(), FaultPlan(fail_at=k)
+    outcomes: list[str] = []
+    for index, name in enumerate(names):
+        try:
+            outcomes.extend(_run(w, [name], faulty))
+        except InjectedFault:
+            # the use that failed is retried, and the day goes on without faults
+            outcomes.extend(_run(w, names[index:]))
+            break
+    assert faulty.failed
+    assert outcomes == expected_outcomes
+    assert w.state() == reference.state()
