@@ -7,4 +7,6 @@ on which a change is decided but not committed.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from servicedomain.app.billing_desk import BillingDesk
+
+__all__ = ["BillingDesk"]
