@@ -51,12 +51,15 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
+from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.billing import (
     AccrualPolicy,
     BillableTransaction,
+    BillingTiming,
     FeeKey,
     IndexedPrice,
     InvoiceLine,
+    PriceBasis,
     PriceEntry,
     PriceTable,
     ReversalMode,
@@ -91,7 +94,7 @@ from servicedomain.orders import (
     ServiceTask,
     TransactionType,
 )
-from servicedomain.periods import MONTHLY, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.periods import MONTHLY, Alignment, DateRange, PeriodCode, PeriodUnit, Schedule
 from servicedomain.reports import (
     margin_report,
     subscription_fee_summary,
@@ -255,6 +258,22 @@ def _billing_uow(*, invoiced: bool = False) -> InMemoryBillingUnitOfWork:
 
 def _clock() -> FixedClock:
     return FixedClock(LATER)
+
+
+def _desk(*, invoiced: bool = False, empty: bool = False) -> BillingDesk:
+    """A billing desk over a new store holding SUBSCRIPTION and FEES (or nothing)."""
+    uow = InMemoryBillingUnitOfWork(InMemoryStore()) if empty else _billing_uow(invoiced=invoiced)
+    return BillingDesk(
+        unit_of_work=lambda: uow,
+        clock=_clock(),
+        groups={"M": SUBSCRIPTION_GROUP},
+        prices=PRICES,
+        accrual_journal=InMemoryJournal[Any]("accruals"),
+    )
+
+
+def _policy_of(_subscription_id: str) -> tuple[AccrualPolicy | None, date]:
+    return POLICY, date(2026, 3, 1)
 
 
 def _journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
@@ -710,6 +729,122 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "anchor": None,
         },
     ),
+    "accrual_periods_for": lambda: (
+        servicedomain.accrual_periods_for,
+        (INVOICE, {FEE.id: FEE}, _policy_of),
+        {},
+    ),
+    "next_document_id": lambda: (
+        servicedomain.next_document_id,
+        (),
+        {
+            "prefix": "INV",
+            "customer_id": "C-100",
+            "currency": Currency.of("EUR"),
+            "on": DAY,
+            "taken": ["INV-C-100-EUR-20260302-1"],
+        },
+    ),
+    "BillingDesk": lambda: (
+        BillingDesk,
+        (),
+        {
+            "unit_of_work": lambda: InMemoryBillingUnitOfWork(InMemoryStore()),
+            "clock": _clock(),
+            "groups": {"M": SUBSCRIPTION_GROUP},
+            "prices": PRICES,
+            "accrual_journal": InMemoryJournal[Any]("accruals"),
+            "invoice_prefix": "INV",
+            "credit_note_prefix": "CN",
+            "closed": lambda day: False,
+        },
+    ),
+    "BillingDesk.create_subscription": lambda: (
+        _desk(empty=True).create_subscription,
+        (),
+        {
+            "group_id": "M",
+            "id": "S-1",
+            "customer_id": "C-100",
+            "project_id": "P-1",
+            "category_id": "CAT",
+            "base_price": Money(Decimal("120.00"), "EUR"),
+            "start_date": date(2026, 3, 1),
+            "name": "",
+            "index": 100,
+            "price_basis": PriceBasis.BASE_PRICE,
+            "end_date": None,
+            "active": True,
+            "timing": BillingTiming.IN_ADVANCE,
+            "alignment": Alignment.ANCHORED,
+        },
+    ),
+    "BillingDesk.change_price": lambda: (
+        _desk().change_price,
+        ("S-1",),
+        {"effective": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
+    ),
+    "BillingDesk.index_by_percent": lambda: (
+        _desk().index_by_percent,
+        ("S-1",),
+        {"pct": 10, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.index_to": lambda: (
+        _desk().index_to,
+        ("S-1",),
+        {"value": 110, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.base_by_percent": lambda: (
+        _desk().base_by_percent,
+        ("S-1",),
+        {"pct": 10, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.base_to": lambda: (
+        _desk().base_to,
+        ("S-1",),
+        {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.cancel": lambda: (_desk().cancel, ("S-1",), {"on": date(2026, 6, 1)}),
+    "BillingDesk.deactivate": lambda: (_desk().deactivate, ("S-1",), {}),
+    "BillingDesk.activate": lambda: (_desk().activate, ("S-1",), {}),
+    "BillingDesk.reduce_days": lambda: (
+        _desk().reduce_days,
+        ("S-1",),
+        {"charge_id": FEE.id, "removed": DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))},
+    ),
+    "BillingDesk.generate_fees": lambda: (
+        _desk().generate_fees,
+        (),
+        {"as_of": date(2026, 4, 30), "group_id": "M", "subscription_ids": ["S-1"]},
+    ),
+    "BillingDesk.invoice_customers": lambda: (
+        _desk().invoice_customers,
+        (),
+        {
+            "due_by": date(2026, 3, 31),
+            "invoice_date": DAY,
+            "transactions": [TRANSACTION],
+            "customer_id": "C-100",
+        },
+    ),
+    "BillingDesk.credit_invoiced": lambda: (
+        _desk(invoiced=True).credit_invoiced,
+        (),
+        {
+            "credit_note_id": "CN-1",
+            "credit_date": date(2026, 3, 5),
+            "select": [FEE.id],
+            "amounts": None,
+        },
+    ),
+    "BillingDesk.accrue_revenue": lambda: (
+        _desk(invoiced=True).accrue_revenue,
+        (),
+        {"through": date(2026, 4, 1), "posting_date": date(2026, 4, 1)},
+    ),
+    "BillingDesk.subscription": lambda: (_desk().subscription, ("S-1",), {}),
+    "BillingDesk.fees": lambda: (_desk().fees, ("S-1",), {}),
+    "BillingDesk.documents": lambda: (_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (servicedomain.accrued_total, (ACCRUED,), {}),
     "allowed_accrual_periods": lambda: (servicedomain.allowed_accrual_periods, (MONTHLY,), {}),
