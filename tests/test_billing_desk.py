@@ -33,6 +33,7 @@ from servicedomain.billing import (
 from servicedomain.errors import (
     AlreadyExistsError,
     BillingRuleError,
+    ConcurrencyConflictError,
     CreditExceededError,
     InvalidCancellationError,
     InvalidInputError,
@@ -520,3 +521,57 @@ def test_accrue_revenue_posts_each_period_once() -> None:
     with pytest.raises(TypeMismatchError, match="through"):
         desk.accrue_revenue(through=None, posting_date=FEB)  # type: ignore[arg-type]
     assert len(world.journal.recorded) == 1
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+class _RacedUnitOfWork(PublishedOnlyAfterCommit):
+    """Before its commit, another desk call on the same store commits first (once)."""
+
+    def __init__(self, world: World, race: Callable[[], object]) -> None:
+        super().__init__(world.store, publisher=world.publisher)
+        self.race = race
+
+    def commit(self) -> None:
+        race, self.race = self.race, lambda: None
+        race()
+        super().commit()
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda d: d.cancel("S-1", on=date(2024, 3, 1)),
+        lambda d: d.change_price("S-1", effective=FEB, base_price=eur("1.00")),
+        lambda d: d.generate_fees(as_of=date(2024, 3, 1)),
+        lambda d: d.reduce_days(
+            "S-1",
+            charge_id=next(iter(d.fees("S-1"))).id,
+            removed=DateRange.inclusive(date(2024, 1, 3), date(2024, 1, 4)),
+        ),
+    ],
+)
+def test_T1_a_change_saved_over_a_concurrent_one_conflicts_and_publishes_nothing(
+    move: Callable[[BillingDesk], object],
+) -> None:
+    """Each method saves with the version it loaded: the later of two concurrent writers
+    gets ConcurrencyConflictError, and only the first one's change is stored."""
+    world = world_before("generate")
+    STEPS["generate"](world, None)
+    other = world.desk()
+    raced = BillingDesk(
+        unit_of_work=lambda: _RacedUnitOfWork(world, lambda: other.deactivate("S-1")),
+        clock=CLOCK,
+        groups=GROUPS,
+    )
+    before = world.names()
+    fees_before = other.fees("S-1")
+    with pytest.raises(ConcurrencyConflictError):
+        move(raced)
+    assert world.names() == [*before, "SubscriptionDeactivated"]
+    stored = other.subscription("S-1")
+    assert stored.active is False
+    assert stored.end_date is None
+    assert stored.price_changes == ()
+    assert other.fees("S-1") == fees_before
