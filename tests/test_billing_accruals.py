@@ -767,6 +767,10 @@ def test_accrual_periods_for_refuses_bad_input_naming_it() -> None:
     with pytest.raises(TypeMismatchError, match="invoice"):
         accrual_periods_for(None, {}, lambda _id: (None, date(2024, 1, 1)))  # type: ignore[arg-type]
     with pytest.raises(TypeMismatchError, match="fees"):
-        accrual_periods_for(invoice, {"F": 1}, lambda _id: (None, date(2024, 1, 1)))  # type: ignore[dict-item]
+        accrual_periods_for(
+            invoice,
+            {invoice.lines[0].source_id: 1},  # type: ignore[dict-item]
+            lambda _id: (None, date(2024, 1, 1)),
+        )
     with pytest.raises(TypeMismatchError, match="policy_of"):
         accrual_periods_for(invoice, {}, None)  # type: ignore[arg-type]

@@ -30,7 +30,6 @@ from servicedomain._checks import (
     require_id,
     require_instance,
     require_int,
-    require_mapping,
     v_id,
     v_optional_date,
     v_str,
@@ -597,16 +596,20 @@ def accrual_periods_for(
     does not accrue give none.
 
     Raises:
-        TypeMismatchError: ``invoice`` is not an Invoice, ``fees`` not a mapping of
-            FeeTransaction by id, ``policy_of`` not callable.
+        TypeMismatchError: ``invoice`` is not an Invoice, ``fees`` not a mapping (or
+            a fee the document bills not a FeeTransaction), ``policy_of`` not callable.
     """
     require_instance(invoice, Invoice, "invoice")
-    require_mapping(fees, "fees", str, FeeTransaction)
+    require_instance(fees, Mapping, "fees")
     require_callable(policy_of, "policy_of")
     periods: list[AccrualPeriod] = []
     for line in invoice.lines:
         fee = fees.get(line.source_id)
-        if fee is None or fee.amount.is_zero:
+        if fee is None:
+            continue
+        # Only the fees the document bills are checked: ``fees`` may be a whole run's.
+        require_instance(fee, FeeTransaction, f"fees[{line.source_id!r}]")
+        if fee.amount.is_zero:
             continue
         policy, anchor = policy_of(fee.subscription_id)
         if policy is not None:
