@@ -393,7 +393,10 @@ def _desk(
     *,
     groups: Mapping[str, SubscriptionGroup],
     journal: Journal[AccrualEntry] | None = None,
-    **config: Any,
+    prices: PriceTable | None = None,
+    invoice_prefix: str = "INV",
+    credit_note_prefix: str = "CN",
+    closed: Callable[[date], bool] | None = None,
 ) -> BillingDesk:
     """A desk over the one unit of work ``uow`` (checked here, under its own name)."""
     require_port(uow, "uow", "__enter__", "__exit__", "commit", "collect")
@@ -403,8 +406,11 @@ def _desk(
         unit_of_work=lambda: uow,
         clock=clock,
         groups=groups,
+        prices=prices,
         accrual_journal=journal,
-        **config,
+        invoice_prefix=invoice_prefix,
+        credit_note_prefix=credit_note_prefix,
+        closed=closed,
     )
 
 
