@@ -21,11 +21,17 @@ from servicedomain.billing import (
     AccrualMethod,
     AccrualPeriod,
     AccrualPolicy,
+    FeeTransaction,
+    Invoice,
     ReversalMode,
     RoundingPeriod,
+    Subscription,
     accrual_periods,
+    accrual_periods_for,
     accrue,
     accrued_total,
+    generate_fees,
+    propose_invoices,
     reverse_for_credit,
     reverse_period,
 )
@@ -701,3 +707,70 @@ def test_an_anchor_after_the_fee_start_is_refused() -> None:
             anchor=date(2024, 3, 2),
         )
     assert caught.value.field == "anchor"
+
+
+def _subscription(sub_id: str, price: str) -> Subscription:
+    return Subscription(
+        id=sub_id,
+        group_id="G",
+        customer_id="C",
+        project_id="P",
+        category_id="FEE",
+        period=QUARTERLY,
+        base_price=Money(Decimal(price), "EUR"),
+        start_date=date(2024, 1, 31),
+    )
+
+
+def _invoiced_fees() -> tuple[Invoice, list[FeeTransaction]]:
+    """One invoice of three quarterly fees from Jan 31: S-1 300.00, S-2 0.00, S-3 90.00."""
+    subs = (_subscription("S-1", "300.00"), _subscription("S-2", "0.00"))
+    fees = [
+        fee
+        for sub in (*subs, _subscription("S-3", "90.00"))
+        for fee in generate_fees(sub, as_of=date(2024, 1, 31))
+    ]
+    (proposal,) = propose_invoices(due_by=date(2024, 1, 31), fees=fees)
+    return proposal.post(invoice_id="INV-1", invoice_date=date(2024, 1, 31)), fees
+
+
+def test_accrual_periods_for_cuts_each_invoiced_fee_of_a_group_that_accrues() -> None:
+    """Fee lines whose policy accrues get periods from their anchor; zero fees, fees of
+    groups that do not accrue and lines of no given fee get none."""
+    invoice, fees = _invoiced_fees()
+    policy = AccrualPolicy(period=MONTHLY)
+    end_of_january = date(2024, 1, 31)
+    policies = {
+        "S-1": (policy, end_of_january),
+        "S-2": (policy, end_of_january),
+        "S-3": (None, end_of_january),
+    }
+    periods = accrual_periods_for(invoice, {fee.id: fee for fee in fees}, policies.__getitem__)
+    (charge,) = [fee for fee in fees if fee.subscription_id == "S-1"]
+    assert periods == accrual_periods(
+        source_id=charge.id,
+        amount=charge.amount,
+        service_period=charge.period,
+        policy=policy,
+        anchor=end_of_january,
+    )
+    assert [period.period.start for period in periods] == [
+        end_of_january,
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+    ]
+    assert accrual_periods_for(invoice, {}, policies.__getitem__) == ()
+
+
+def test_accrual_periods_for_refuses_bad_input_naming_it() -> None:
+    invoice, _fees = _invoiced_fees()
+    with pytest.raises(TypeMismatchError, match="invoice"):
+        accrual_periods_for(None, {}, lambda _id: (None, date(2024, 1, 1)))  # type: ignore[arg-type]
+    with pytest.raises(TypeMismatchError, match="fees"):
+        accrual_periods_for(
+            invoice,
+            {invoice.lines[0].source_id: 1},  # type: ignore[dict-item]
+            lambda _id: (None, date(2024, 1, 1)),
+        )
+    with pytest.raises(TypeMismatchError, match="policy_of"):
+        accrual_periods_for(invoice, {}, None)  # type: ignore[arg-type]

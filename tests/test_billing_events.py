@@ -9,7 +9,7 @@ only once committed, never after a failed commit (law U1).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_fixtures import AT, CLOCK
+from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
@@ -351,28 +351,6 @@ def test_every_unit_of_work_protocol_has_collect() -> None:
     for protocol in (UnitOfWork, BillingUnitOfWork, ServiceOrderUnitOfWork):
         assert callable(getattr(protocol, "collect", None)), protocol
     assert isinstance(InMemoryBillingUnitOfWork(InMemoryStore()), BillingUnitOfWork)
-
-
-class PublishedOnlyAfterCommit(InMemoryBillingUnitOfWork):
-    """Checks that nothing of this unit of work is published before its commit."""
-
-    def __init__(self, store: InMemoryStore, *, publisher: InMemoryEventPublisher) -> None:
-        super().__init__(store, publisher=publisher)
-        self.watched = publisher
-
-    def collect(self, events: Iterable[DomainEvent]) -> None:
-        staged = list(events)
-        super().collect(staged)
-        published = self.watched.published
-        assert not set(staged) & set(published), "published before the commit"
-
-    def commit(self) -> None:
-        before = self.watched.published
-        try:
-            super().commit()
-        except BaseException:
-            assert self.watched.published == before, "a failed commit published"
-            raise
 
 
 class Billing:

@@ -30,6 +30,7 @@ from servicedomain.billing import (
     Subscription,
     credit_note,
     generate_fees,
+    next_document_id,
     propose_invoices,
     prorate,
     record_document,
@@ -637,3 +638,46 @@ def test_a_calendar_aligned_first_stub_is_invoiced_at_its_prorated_share(
     assert stub.period.start == start
     (first_line,) = invoice_of(stub).lines
     assert first_line.amount == money(expected)
+
+
+def test_next_document_id_takes_the_lowest_free_number_of_its_series() -> None:
+    eur = Currency.of("EUR")
+    day = date(2026, 3, 31)
+    stem = "INV-C-1-EUR-20260331"
+
+    def next_id(prefix: str, taken: Sequence[str]) -> str:
+        return next_document_id(prefix=prefix, customer_id="C-1", currency=eur, on=day, taken=taken)
+
+    assert next_id("INV", []) == f"{stem}-1"
+    assert next_id("INV", [f"{stem}-1", f"{stem}-2"]) == f"{stem}-3"
+    assert next_id("INV", [f"{stem}-2"]) == f"{stem}-1"  # a gap is filled
+    assert next_id("CN", [f"{stem}-1"]) == "CN-C-1-EUR-20260331-1"  # its own series
+    other_day = next_document_id(
+        prefix="INV", customer_id="C-1", currency=eur, on=date(2026, 4, 1), taken=[f"{stem}-1"]
+    )
+    assert other_day == "INV-C-1-EUR-20260401-1"
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("prefix", {"prefix": " "}),
+        ("customer_id", {"customer_id": ""}),
+        ("currency", {"currency": "EUR"}),
+        ("on", {"on": "2026-03-31"}),
+        ("taken", {"taken": "INV-1"}),
+        ("taken[0]", {"taken": [1]}),
+    ],
+)
+def test_next_document_id_refuses_bad_input_naming_it(field: str, changes: dict[str, Any]) -> None:
+    arguments: dict[str, Any] = {
+        "prefix": "INV",
+        "customer_id": "C-1",
+        "currency": Currency.of("EUR"),
+        "on": date(2026, 3, 31),
+        "taken": (),
+        **changes,
+    }
+    with pytest.raises((InvalidInputError, TypeMismatchError)) as error:
+        next_document_id(**arguments)
+    assert error.value.field == field

@@ -51,12 +51,15 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
+from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.billing import (
     AccrualPolicy,
     BillableTransaction,
+    BillingTiming,
     FeeKey,
     IndexedPrice,
     InvoiceLine,
+    PriceBasis,
     PriceEntry,
     PriceTable,
     ReversalMode,
@@ -91,7 +94,7 @@ from servicedomain.orders import (
     ServiceTask,
     TransactionType,
 )
-from servicedomain.periods import MONTHLY, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.periods import MONTHLY, Alignment, DateRange, PeriodCode, PeriodUnit, Schedule
 from servicedomain.reports import (
     margin_report,
     subscription_fee_summary,
@@ -256,6 +259,22 @@ def _clock() -> FixedClock:
     return FixedClock(LATER)
 
 
+def _billing_desk(*, invoiced: bool = False, empty: bool = False) -> BillingDesk:
+    """A billing desk over a new store holding SUBSCRIPTION and FEES (or nothing)."""
+    uow = InMemoryBillingUnitOfWork(InMemoryStore()) if empty else _billing_uow(invoiced=invoiced)
+    return BillingDesk(
+        unit_of_work=lambda: uow,
+        clock=_clock(),
+        groups={"M": SUBSCRIPTION_GROUP},
+        prices=PRICES,
+        accrual_journal=InMemoryJournal[Any]("accruals"),
+    )
+
+
+def _policy_of(_subscription_id: str) -> tuple[AccrualPolicy | None, date]:
+    return POLICY, date(2026, 3, 1)
+
+
 def _journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
     return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
 
@@ -282,7 +301,7 @@ def _desk_store() -> InMemoryStore:
     return store
 
 
-def _desk() -> ServiceDesk:
+def _service_desk() -> ServiceDesk:
     store = _desk_store()
     return ServiceDesk(
         unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
@@ -743,6 +762,122 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "anchor": None,
         },
     ),
+    "accrual_periods_for": lambda: (
+        servicedomain.accrual_periods_for,
+        (INVOICE, {FEE.id: FEE}, _policy_of),
+        {},
+    ),
+    "next_document_id": lambda: (
+        servicedomain.next_document_id,
+        (),
+        {
+            "prefix": "INV",
+            "customer_id": "C-100",
+            "currency": Currency.of("EUR"),
+            "on": DAY,
+            "taken": ["INV-C-100-EUR-20260302-1"],
+        },
+    ),
+    "BillingDesk": lambda: (
+        BillingDesk,
+        (),
+        {
+            "unit_of_work": lambda: InMemoryBillingUnitOfWork(InMemoryStore()),
+            "clock": _clock(),
+            "groups": {"M": SUBSCRIPTION_GROUP},
+            "prices": PRICES,
+            "accrual_journal": InMemoryJournal[Any]("accruals"),
+            "invoice_prefix": "INV",
+            "credit_note_prefix": "CN",
+            "closed": lambda day: False,
+        },
+    ),
+    "BillingDesk.create_subscription": lambda: (
+        _billing_desk(empty=True).create_subscription,
+        (),
+        {
+            "group_id": "M",
+            "id": "S-1",
+            "customer_id": "C-100",
+            "project_id": "P-1",
+            "category_id": "CAT",
+            "base_price": Money(Decimal("120.00"), "EUR"),
+            "start_date": date(2026, 3, 1),
+            "name": "",
+            "index": 100,
+            "price_basis": PriceBasis.BASE_PRICE,
+            "end_date": None,
+            "active": True,
+            "timing": BillingTiming.IN_ADVANCE,
+            "alignment": Alignment.ANCHORED,
+        },
+    ),
+    "BillingDesk.change_price": lambda: (
+        _billing_desk().change_price,
+        ("S-1",),
+        {"effective": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
+    ),
+    "BillingDesk.index_by_percent": lambda: (
+        _billing_desk().index_by_percent,
+        ("S-1",),
+        {"pct": 10, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.index_to": lambda: (
+        _billing_desk().index_to,
+        ("S-1",),
+        {"value": 110, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.base_by_percent": lambda: (
+        _billing_desk().base_by_percent,
+        ("S-1",),
+        {"pct": 10, "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.base_to": lambda: (
+        _billing_desk().base_to,
+        ("S-1",),
+        {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
+    ),
+    "BillingDesk.cancel": lambda: (_billing_desk().cancel, ("S-1",), {"on": date(2026, 6, 1)}),
+    "BillingDesk.deactivate": lambda: (_billing_desk().deactivate, ("S-1",), {}),
+    "BillingDesk.activate": lambda: (_billing_desk().activate, ("S-1",), {}),
+    "BillingDesk.reduce_days": lambda: (
+        _billing_desk().reduce_days,
+        ("S-1",),
+        {"charge_id": FEE.id, "removed": DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))},
+    ),
+    "BillingDesk.generate_fees": lambda: (
+        _billing_desk().generate_fees,
+        (),
+        {"as_of": date(2026, 4, 30), "group_id": "M", "subscription_ids": ["S-1"]},
+    ),
+    "BillingDesk.invoice_customers": lambda: (
+        _billing_desk().invoice_customers,
+        (),
+        {
+            "due_by": date(2026, 3, 31),
+            "invoice_date": DAY,
+            "transactions": [TRANSACTION],
+            "customer_id": "C-100",
+        },
+    ),
+    "BillingDesk.credit_invoiced": lambda: (
+        _billing_desk(invoiced=True).credit_invoiced,
+        (),
+        {
+            "credit_note_id": "CN-1",
+            "credit_date": date(2026, 3, 5),
+            "select": [FEE.id],
+            "amounts": None,
+        },
+    ),
+    "BillingDesk.accrue_revenue": lambda: (
+        _billing_desk(invoiced=True).accrue_revenue,
+        (),
+        {"through": date(2026, 4, 1), "posting_date": date(2026, 4, 1)},
+    ),
+    "BillingDesk.subscription": lambda: (_billing_desk().subscription, ("S-1",), {}),
+    "BillingDesk.fees": lambda: (_billing_desk().fees, ("S-1",), {}),
+    "BillingDesk.documents": lambda: (_billing_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (servicedomain.accrued_total, (ACCRUED,), {}),
     "allowed_accrual_periods": lambda: (servicedomain.allowed_accrual_periods, (MONTHLY,), {}),
@@ -861,71 +996,71 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "zone": "Europe/Paris",
         },
     ),
-    "ServiceDesk.order": lambda: (_desk().order, ("SO-1",), {}),
-    "ServiceDesk.agreement": lambda: (_desk().agreement, ("AG-1",), {}),
+    "ServiceDesk.order": lambda: (_service_desk().order, ("SO-1",), {}),
+    "ServiceDesk.agreement": lambda: (_service_desk().agreement, ("AG-1",), {}),
     "ServiceDesk.measure_sla": lambda: (
-        _desk().measure_sla,
+        _service_desk().measure_sla,
         ("SO-S",),
         {"now": LATER, "target": SlaTarget.RESOLUTION},
     ),
     "ServiceDesk.create_order": lambda: (
-        _desk().create_order,
+        _service_desk().create_order,
         (),
         {"order_id": "SO-9", "customer_id": "C-100", "agreement_id": "AG-1", "lines": [HOUR_LINE]},
     ),
     "ServiceDesk.change_stage": lambda: (
-        _desk().change_stage,
+        _service_desk().change_stage,
         ("SO-1", "PLANNED"),
         {"reason": REASON, "note": ""},
     ),
     "ServiceDesk.sign_off": lambda: (
-        _desk().sign_off,
+        _service_desk().sign_off,
         ("SO-1",),
         {"numbers": [1], "reason": REASON},
     ),
     "ServiceDesk.cancel_order": lambda: (
-        _desk().cancel_order,
+        _service_desk().cancel_order,
         ("SO-1",),
         {"reason": REASON, "note": "", "reason_required": False},
     ),
-    "ServiceDesk.revoke_cancel": lambda: (_desk().revoke_cancel, ("SO-C",), {}),
-    "ServiceDesk.delete_order": lambda: (_desk().delete_order, ("SO-1",), {}),
-    "ServiceDesk.add_line": lambda: (_desk().add_line, ("SO-1", HOUR_LINE), {}),
+    "ServiceDesk.revoke_cancel": lambda: (_service_desk().revoke_cancel, ("SO-C",), {}),
+    "ServiceDesk.delete_order": lambda: (_service_desk().delete_order, ("SO-1",), {}),
+    "ServiceDesk.add_line": lambda: (_service_desk().add_line, ("SO-1", HOUR_LINE), {}),
     "ServiceDesk.change_line": lambda: (
-        _desk().change_line,
+        _service_desk().change_line,
         ("SO-1", 1),
         {"description": "Inspection"},
     ),
-    "ServiceDesk.remove_line": lambda: (_desk().remove_line, ("SO-1", 1), {}),
-    "ServiceDesk.cancel_line": lambda: (_desk().cancel_line, ("SO-1", 1), {}),
-    "ServiceDesk.revoke_line_cancel": lambda: (_desk().revoke_line_cancel, ("SO-C", 1), {}),
-    "ServiceDesk.relate_object": lambda: (_desk().relate_object, ("SO-1", OBJECT), {}),
-    "ServiceDesk.relate_task": lambda: (_desk().relate_task, ("SO-1", TASK), {}),
+    "ServiceDesk.remove_line": lambda: (_service_desk().remove_line, ("SO-1", 1), {}),
+    "ServiceDesk.cancel_line": lambda: (_service_desk().cancel_line, ("SO-1", 1), {}),
+    "ServiceDesk.revoke_line_cancel": lambda: (_service_desk().revoke_line_cancel, ("SO-C", 1), {}),
+    "ServiceDesk.relate_object": lambda: (_service_desk().relate_object, ("SO-1", OBJECT), {}),
+    "ServiceDesk.relate_task": lambda: (_service_desk().relate_task, ("SO-1", TASK), {}),
     "ServiceDesk.add_item_requirement": lambda: (
-        _desk().add_item_requirement,
+        _service_desk().add_item_requirement,
         ("SO-3", 1, REQUIREMENT),
         {},
     ),
     "ServiceDesk.remove_item_requirement": lambda: (
-        _desk().remove_item_requirement,
+        _service_desk().remove_item_requirement,
         ("SO-4", 1, "IR-1"),
         {},
     ),
     "ServiceDesk.move_lines": lambda: (
-        _desk().move_lines,
+        _service_desk().move_lines,
         ("SO-M1", "SO-M2", [1]),
         {"drop_empty_source": True},
     ),
-    "ServiceDesk.start_sla": lambda: (_desk().start_sla, ("SO-S0",), {}),
-    "ServiceDesk.stop_sla": lambda: (_desk().stop_sla, ("SO-S",), {"reason": REASON}),
-    "ServiceDesk.cancel_sla": lambda: (_desk().cancel_sla, ("SO-S",), {"reason": REASON}),
+    "ServiceDesk.start_sla": lambda: (_service_desk().start_sla, ("SO-S0",), {}),
+    "ServiceDesk.stop_sla": lambda: (_service_desk().stop_sla, ("SO-S",), {"reason": REASON}),
+    "ServiceDesk.cancel_sla": lambda: (_service_desk().cancel_sla, ("SO-S",), {"reason": REASON}),
     "ServiceDesk.post_orders": lambda: (
-        _desk().post_orders,
+        _service_desk().post_orders,
         (),
         {"order_ids": ["SO-P"], "period": MARCH, "types": set(TransactionType)},
     ),
     "ServiceDesk.create_agreement": lambda: (
-        _desk().create_agreement,
+        _service_desk().create_agreement,
         (),
         {
             "agreement_id": "AG-9",
@@ -936,45 +1071,45 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         },
     ),
     "ServiceDesk.add_agreement_line": lambda: (
-        _desk().add_agreement_line,
+        _service_desk().add_agreement_line,
         ("AG-1", NEW_AGREEMENT_LINE),
         {},
     ),
     "ServiceDesk.change_agreement_line": lambda: (
-        _desk().change_agreement_line,
+        _service_desk().change_agreement_line,
         ("AG-1", 1),
         {"quantity": Decimal(2)},
     ),
-    "ServiceDesk.stop_agreement_line": lambda: (_desk().stop_agreement_line, ("AG-1", 1), {}),
+    "ServiceDesk.stop_agreement_line": lambda: (_service_desk().stop_agreement_line, ("AG-1", 1), {}),
     "ServiceDesk.restart_agreement_line": lambda: (
-        _desk().restart_agreement_line,
+        _service_desk().restart_agreement_line,
         ("AG-1", 1),
         {},
     ),
-    "ServiceDesk.suspend_agreement": lambda: (_desk().suspend_agreement, ("AG-1",), {}),
-    "ServiceDesk.resume_agreement": lambda: (_desk().resume_agreement, ("AG-1",), {}),
+    "ServiceDesk.suspend_agreement": lambda: (_service_desk().suspend_agreement, ("AG-1",), {}),
+    "ServiceDesk.resume_agreement": lambda: (_service_desk().resume_agreement, ("AG-1",), {}),
     "ServiceDesk.relate_agreement_object": lambda: (
-        _desk().relate_agreement_object,
+        _service_desk().relate_agreement_object,
         ("AG-1", OBJECT),
         {},
     ),
     "ServiceDesk.relate_agreement_task": lambda: (
-        _desk().relate_agreement_task,
+        _service_desk().relate_agreement_task,
         ("AG-1", TASK),
         {},
     ),
     "ServiceDesk.copy_template_lines": lambda: (
-        _desk().copy_template_lines,
+        _service_desk().copy_template_lines,
         ("AG-1", TEMPLATE),
         {},
     ),
     "ServiceDesk.copy_agreement_lines": lambda: (
-        _desk().copy_agreement_lines,
+        _service_desk().copy_agreement_lines,
         ("AG-1", "AG-2"),
         {"with_relations": True},
     ),
     "ServiceDesk.generate_orders": lambda: (
-        _desk().generate_orders,
+        _service_desk().generate_orders,
         (),
         {
             "agreement_ids": ["AG-1"],

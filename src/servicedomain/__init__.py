@@ -26,7 +26,7 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
-from servicedomain.app import ServiceDesk
+from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
     WIP_ACCOUNT,
@@ -57,6 +57,7 @@ from servicedomain.billing import (
     Subscription,
     SubscriptionGroup,
     accrual_periods,
+    accrual_periods_for,
     accrue,
     accrued_total,
     allowed_accrual_periods,
@@ -65,6 +66,7 @@ from servicedomain.billing import (
     generate_fees,
     latest_end,
     new_fees,
+    next_document_id,
     propose_invoices,
     prorate,
     record_document,
@@ -280,6 +282,7 @@ __all__ = [
     "AlreadyInvoicedError",
     "AmbiguousLocalTimeError",
     "BillableTransaction",
+    "BillingDesk",
     "BillingRuleError",
     "BillingTiming",
     "BillingUnitOfWork",
@@ -419,6 +422,7 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "accrual_periods",
+    "accrual_periods_for",
     "accrue",
     "accrue_subscription_revenue",
     "accrued_total",
@@ -445,6 +449,7 @@ __all__ = [
     "move_lines",
     "named_zone",
     "new_fees",
+    "next_document_id",
     "parse_date",
     "parse_instant",
     "post_service_orders",

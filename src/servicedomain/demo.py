@@ -24,6 +24,7 @@ from servicedomain.agreements import (
     TimeWindow,
     WindowKind,
 )
+from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
@@ -31,7 +32,6 @@ from servicedomain.billing import (
     PriceEntry,
     PriceTable,
     SubscriptionGroup,
-    reduce_days,
 )
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
@@ -53,14 +53,9 @@ from servicedomain.reports import (
     work_receipt,
 )
 from servicedomain.services import (
-    accrue_subscription_revenue,
     change_service_order_stage,
     create_service_order,
-    create_subscription,
-    credit_invoiced,
     generate_orders_from_agreements,
-    generate_subscription_fees,
-    invoice_customers,
     post_service_orders,
 )
 from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
@@ -331,9 +326,9 @@ def _per_currency(amounts: Iterable[Money]) -> str:
 
 
 def _billing_setup(
-    out: TextIO, store: InMemoryStore, clock: FixedClock
-) -> tuple[dict[str, Any], PriceTable]:
-    """Two groups, a price table with two levels and four subscriptions; print their prices."""
+    out: TextIO, store: InMemoryStore, clock: FixedClock, journal: InMemoryJournal[AccrualEntry]
+) -> BillingDesk:
+    """Two groups, a price table with two levels, the desk and four subscriptions; print prices."""
     quarterly = SubscriptionGroup(
         id="QUARTERLY",
         invoicing_period=QUARTERLY,
@@ -361,6 +356,13 @@ def _billing_setup(
             price(MONTHLY, 150, None, "SUB-2"),  # level 4: one subscription's own price
         )
     )
+    desk = BillingDesk(
+        unit_of_work=lambda: InMemoryBillingUnitOfWork(store),
+        clock=clock,
+        groups=groups,
+        prices=prices,
+        accrual_journal=journal,
+    )
     zero, sek = Money(0, "EUR"), Money(3000, "SEK")  # zero: the price table prices these
     for sub_id, group, start, more in (
         ("SUB-1", monthly, date(2026, 1, 1), {}),
@@ -376,10 +378,8 @@ def _billing_setup(
         fields: dict[str, Any] = {"customer_id": "C-100", "base_price": zero} | more
         if "index" in more:
             fields["price_basis"] = PriceBasis.INDEXED_PRICE
-        sub = create_subscription(
-            InMemoryBillingUnitOfWork(store),
-            group,
-            clock,
+        sub = desk.create_subscription(
+            group_id=group.id,
             id=sub_id,
             project_id="P-100",
             category_id="FEE",
@@ -401,7 +401,7 @@ def _billing_setup(
             f"  {sub.id} {sub.group_id:<9} from {start} {sub.alignment.value:<8} "
             f"{sub.price_on(start, prices)!s:>12} a period ({source})\n"
         )
-    return groups, prices
+    return desk
 
 
 def _demo_billing(out: TextIO) -> None:
@@ -409,56 +409,30 @@ def _demo_billing(out: TextIO) -> None:
     store = InMemoryStore()
     journal = InMemoryJournal[AccrualEntry]("ACR")
     clock = FixedClock(datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
-    groups, prices = _billing_setup(out, store, clock)
+    desk = _billing_setup(out, store, clock, journal)
     for run in ("fees through 2026", "running again"):
-        made = generate_subscription_fees(
-            InMemoryBillingUnitOfWork(store), clock, as_of=date(2026, 12, 31), prices=prices
-        ).created
+        made = desk.generate_fees(as_of=date(2026, 12, 31)).created
         total = f", total {_per_currency(fee.amount for fee in made)}" if made else ""
         out.write(f"  {run}: {len(made)} fees created{total}\n")
-    with InMemoryBillingUnitOfWork(store) as uow:
-        fees = uow.fees.for_subscription("SUB-1")
-        march = next(fee for fee in fees if fee.period.start == date(2026, 3, 1))
-        removed = DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))
-        sub = uow.subscriptions.get("SUB-1")
-        reduction = reduce_days(sub, fees, charge=march, removed=removed)
-        uow.fees.add_all([reduction])
-        recorded, events = sub.record_fees([reduction], at=clock.now())
-        uow.subscriptions.save(recorded, expected_version=sub.version)
-        uow.collect(events)
-        uow.commit()
+    march = next(fee for fee in desk.fees("SUB-1") if fee.period.start == date(2026, 3, 1))
+    removed = DateRange.inclusive(date(2026, 3, 10), date(2026, 3, 11))
+    reduction = desk.reduce_days("SUB-1", charge_id=march.id, removed=removed)
     out.write(
         f"  reduction days {removed.start} to {removed.last} on the {march.amount} March fee "
         f"of SUB-1: {reduction.amount}\n"
     )
-    for invoice in invoice_customers(
-        InMemoryBillingUnitOfWork(store),
-        clock,
-        due_by=date(2026, 3, 31),
-        invoice_date=date(2026, 3, 31),
-        groups=groups,
-    ):
+    for invoice in desk.invoice_customers(due_by=date(2026, 3, 31), invoice_date=date(2026, 3, 31)):
         count = f"{len(invoice.lines)} line" + ("s" if len(invoice.lines) > 1 else "")
         out.write(f"  {invoice.id}: {count}, total {invoice.total}\n")
         out.write("".join(f"    {ln.description:<48} {ln.amount!s:>12}\n" for ln in invoice.lines))
-    accrued = accrue_subscription_revenue(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        clock,
-        through=date(2026, 4, 1),
-        posting_date=date(2026, 3, 31),
-    )
+    accrued = desk.accrue_revenue(through=date(2026, 4, 1), posting_date=date(2026, 3, 31))
     total = _per_currency(entry.amount for entry in accrued)
     out.write(f"  accrued through 2026-03-31: {len(accrued)} entries, {total}\n")
-    stub = InMemoryBillingUnitOfWork(store).fees.for_subscription("SUB-3")[0]
-    note = credit_invoiced(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        clock,
+    stub = desk.fees("SUB-3")[0]
+    note = desk.credit_invoiced(
         credit_note_id="CN-2026-001",
         credit_date=date(2026, 4, 15),
         select=[stub.id],
-        groups=groups,
         amounts={stub.id: Money(110, "EUR")},
     )
     out.write(f"  credit note {note.id} of {note.invoice_date}: total {note.total}\n")

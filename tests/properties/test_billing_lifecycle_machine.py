@@ -2,7 +2,7 @@
 
 :class:`~servicedomain.testing.billing_machine.BillingLifecycleMachine` drives random
 histories (create, change price, index, reduce days, cancel, generate up to T, retry,
-invoice, invoice again, credit, accrue) through the application services over the
+invoice, invoice again, credit, accrue) through a billing desk over the
 in-memory billing store, and checks the laws after every step. It runs here as it
 comes, and as a host would run it: subclassed with another configuration (in-arrears
 subscriptions in KWD and JPY, yearly, weekly and monthly groups, one reversing accruals
@@ -21,9 +21,10 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 
-from servicedomain import billing, services
+from servicedomain import billing
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, InMemoryFeeRepository
 from servicedomain.adapters.memory import InMemoryStore
+from servicedomain.app import billing_desk
 from servicedomain.billing import (
     AccrualMethod,
     BillingTiming,
@@ -149,7 +150,7 @@ def test_F13_the_machine_catches_generation_blind_to_credit_notes(
     def ignoring_credits(*args: Any, credited: object = None, **kwargs: Any) -> Any:
         return blind(*args, **kwargs)
 
-    monkeypatch.setattr(services, "generate_fees", ignoring_credits)
+    monkeypatch.setattr(billing_desk, "generate_fees", ignoring_credits)
     broken = billing_machine_settings(
         max_examples=1_000,
         phases=[Phase.generate],

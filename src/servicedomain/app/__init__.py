@@ -7,6 +7,7 @@ on which a change is decided but not committed.
 
 from __future__ import annotations
 
+from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.app.service_desk import ServiceDesk
 
-__all__: list[str] = ["ServiceDesk"]
+__all__ = ["BillingDesk", "ServiceDesk"]

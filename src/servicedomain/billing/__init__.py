@@ -20,7 +20,9 @@
 * Revenue accrual: :func:`accrual_periods`, :func:`accrue`, :func:`reverse_period`,
   :func:`reverse_for_credit`, with :class:`AccrualEntry` for the ``Journal`` port.
 
-The application services over the ports are in :mod:`servicedomain.services`.
+Invoicing numbers each document (:func:`next_document_id`) and creates the accrual
+periods of its fees (:func:`accrual_periods_for`). The use cases over the ports are
+the methods of :class:`servicedomain.app.billing_desk.BillingDesk`.
 
 >>> from datetime import date
 >>> from servicedomain.money import Money
@@ -45,6 +47,7 @@ from servicedomain.billing._accruals import (
     ReversalMode,
     RoundingPeriod,
     accrual_periods,
+    accrual_periods_for,
     accrue,
     accrued_total,
     reverse_for_credit,
@@ -75,6 +78,7 @@ from servicedomain.billing._invoicing import (
     InvoiceProposal,
     SourceKind,
     credit_note,
+    next_document_id,
     propose_invoices,
     record_document,
 )
@@ -111,9 +115,11 @@ __all__ = [
     "RoundingPeriod",
     "SourceKind",
     "accrual_periods",
+    "accrual_periods_for",
     "accrue",
     "accrued_total",
     "credit_note",
+    "next_document_id",
     "propose_invoices",
     "record_document",
     "reverse_for_credit",

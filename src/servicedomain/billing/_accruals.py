@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -25,6 +25,7 @@ import attrs
 
 from servicedomain import _trusted
 from servicedomain._checks import (
+    require_callable,
     require_enum,
     require_id,
     require_instance,
@@ -35,6 +36,8 @@ from servicedomain._checks import (
 )
 from servicedomain._enums import StrictEnum
 from servicedomain.billing._checks import require_money, v_count, v_enum, v_money
+from servicedomain.billing._fees import FeeTransaction
+from servicedomain.billing._invoicing import Invoice
 from servicedomain.errors import (
     BillingRuleError,
     CreditExceededError,
@@ -60,6 +63,7 @@ __all__ = [
     "ReversalMode",
     "RoundingPeriod",
     "accrual_periods",
+    "accrual_periods_for",
     "accrue",
     "accrued_total",
     "reverse_for_credit",
@@ -575,3 +579,47 @@ def accrued_total(periods: Sequence[AccrualPeriod]) -> Money | None:
     _one_currency(checked, currency)
     held = (p.amount for p in checked if p.is_posted and not p.is_reversed)
     return Money.total(held, currency)
+
+
+def accrual_periods_for(
+    invoice: Invoice,
+    fees: Mapping[str, FeeTransaction],
+    policy_of: Callable[[str], tuple[AccrualPolicy | None, date]],
+) -> tuple[AccrualPeriod, ...]:
+    """The accrual periods a posted document creates: one set per invoiced fee that accrues.
+
+    AX creates the accrual periods of a fee when it is invoiced. A line of ``invoice``
+    billing a fee of ``fees`` (by fee id) is cut into periods
+    (:func:`accrual_periods`) when ``policy_of(subscription_id)`` gives an accrual
+    policy, from the anchor it gives too (where the subscription's periods are counted
+    from); lines of order transactions, of zero fees, and of subscriptions whose group
+    does not accrue give none.
+
+    Raises:
+        TypeMismatchError: ``invoice`` is not an Invoice, ``fees`` not a mapping (or
+            a fee the document bills not a FeeTransaction), ``policy_of`` not callable.
+    """
+    require_instance(invoice, Invoice, "invoice")
+    require_instance(fees, Mapping, "fees")
+    require_callable(policy_of, "policy_of")
+    periods: list[AccrualPeriod] = []
+    for line in invoice.lines:
+        fee = fees.get(line.source_id)
+        if fee is None:
+            continue
+        # Only the fees the document bills are checked: ``fees`` may be a whole run's.
+        require_instance(fee, FeeTransaction, f"fees[{line.source_id!r}]")
+        if fee.amount.is_zero:
+            continue
+        policy, anchor = policy_of(fee.subscription_id)
+        if policy is not None:
+            periods.extend(
+                accrual_periods(
+                    source_id=line.source_id,
+                    amount=fee.amount,
+                    service_period=fee.period,
+                    policy=policy,
+                    anchor=anchor,
+                )
+            )
+    return tuple(periods)

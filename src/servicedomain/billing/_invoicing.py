@@ -83,6 +83,7 @@ __all__ = [
     "InvoicedItem",
     "SourceKind",
     "credit_note",
+    "next_document_id",
     "propose_invoices",
     "record_document",
 ]
@@ -707,3 +708,33 @@ def record_document(
             credit_note_ids=(*known.credit_note_ids, document.id),
         )
     return changed
+
+
+def next_document_id(
+    *, prefix: str, customer_id: str, currency: Currency, on: date, taken: Iterable[str]
+) -> str:
+    """The id of a new document: ``<prefix>-<customer>-<currency>-<yyyymmdd>-<n>``.
+
+    ``n`` is the lowest number from 1 up whose id is not ``taken`` (the ids of the
+    customer's documents already posted), so each series (invoices, credit notes: one
+    prefix each) numbers a customer's documents of a currency and a day 1, 2, 3, ...
+
+    Raises:
+        InvalidInputError: (field ``prefix`` or ``customer_id``) not a non-blank id.
+        TypeMismatchError: ``currency`` is not a Currency, ``on`` not a date, ``taken``
+            not a collection of str.
+
+    >>> next_document_id(prefix="INV", customer_id="C-1", currency=Currency.of("EUR"),
+    ...     on=date(2026, 3, 31), taken={"INV-C-1-EUR-20260331-1"})
+    'INV-C-1-EUR-20260331-2'
+    """
+    require_id(prefix, "prefix")
+    require_id(customer_id, "customer_id")
+    require_instance(currency, Currency, "currency")
+    day = require_date(on, "on")
+    used = set(require_items_of(taken, str, "taken"))
+    stem = f"{prefix}-{customer_id}-{currency.code}-{day:%Y%m%d}"
+    number = 1
+    while f"{stem}-{number}" in used:
+        number += 1
+    return f"{stem}-{number}"

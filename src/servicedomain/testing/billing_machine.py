@@ -1,7 +1,8 @@
 """A Hypothesis state machine over the whole life of subscriptions: run it on your setup.
 
-:class:`BillingLifecycleMachine` drives random histories through the application
-services, over a :class:`~servicedomain.ports.BillingUnitOfWork`: create subscriptions,
+:class:`BillingLifecycleMachine` drives random histories through a
+:class:`~servicedomain.app.billing_desk.BillingDesk`, over a
+:class:`~servicedomain.ports.BillingUnitOfWork`: create subscriptions,
 change their price, index them, remove days from a stored charge, cancel them, move
 the date forward and generate the fees due, run the same generation again, invoice,
 invoice again, credit an invoiced fee (all or part of it) and accrue the revenue. It
@@ -74,6 +75,7 @@ from servicedomain import billing
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
+from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.billing import (
     AccrualEntry,
     AccrualEntryKind,
@@ -96,17 +98,9 @@ from servicedomain.errors import (
     InvalidCancellationError,
     InvalidPeriodError,
 )
-from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, QUARTERLY, DateRange
 from servicedomain.ports import BillingUnitOfWork, Journal
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-)
 from servicedomain.testing.billing_strategies import (
     anchor_dates,
     creation_fields,
@@ -248,7 +242,7 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 
 
 class BillingLifecycleMachine(RuleBasedStateMachine):
-    """Random billing histories through the services, with the laws checked after every step.
+    """Random billing histories through a billing desk, the laws checked after every step.
 
     Configure it by subclassing. Class attributes:
 
@@ -333,6 +327,13 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.journal = self.new_journal()
         self.today = self.first_day
         self.clock = FixedClock(self._now())
+        self.desk = BillingDesk(
+            unit_of_work=self.new_uow,
+            clock=self.clock,
+            groups=self.groups,
+            prices=self.prices,
+            accrual_journal=self.journal,
+        )
         self.step = 0
         # The model: what the store must hold.
         self.subs: dict[str, Subscription] = {}
@@ -365,20 +366,12 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def _pick(self, data: st.DataObject, items: Sequence[str], label: str) -> str:
         return data.draw(st.sampled_from(sorted(items)), label=label)
 
-    def _change(
-        self,
-        subscription_id: str,
-        change: Callable[[Subscription], tuple[Subscription, tuple[DomainEvent, ...]]],
-    ) -> None:
-        """Apply ``change`` to the stored subscription and save it (raises what it raises)."""
-        with self.new_uow() as uow:
-            current = uow.subscriptions.get(subscription_id)
-            changed, events = change(current)
-            assert changed.version == current.version + 1, "T1: a change adds 1 to the version"
-            assert [event.entity_id for event in events] == [subscription_id], events
-            uow.subscriptions.save(changed, expected_version=current.version)
-            uow.collect(events)
-            uow.commit()
+    def _change(self, subscription_id: str, change: Callable[[BillingDesk], Subscription]) -> None:
+        """Make ``change`` through the desk (raises what it raises); the model follows."""
+        current = self.subs[subscription_id]
+        changed = change(self._desk())
+        assert changed.id == subscription_id, changed
+        assert changed.version == current.version + 1, "T1: a change adds 1 to the version"
         self.subs[subscription_id] = changed
         self.billed_as_of.pop(subscription_id, None)
         self.changed_since_generation = True
@@ -390,23 +383,23 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         """The instant of the step: 09:00 UTC on today."""
         return datetime.combine(self.today, _NINE_UTC)
 
-    def _now_clock(self) -> FixedClock:
-        """The clock the services read, set to :meth:`_now`."""
+    def _desk(self) -> BillingDesk:
+        """The desk, its clock set to :meth:`_now`."""
         self.clock.set(self._now())
-        return self.clock
+        return self.desk
 
     # ------------------------------------------------------------------------ rules
 
     @precondition(lambda self: len(self.subs) < self.max_subscriptions)
     @rule(data=st.data())
     def create(self, data: st.DataObject) -> None:
-        """Create a subscription of a random group (``create_subscription``)."""
+        """Create a subscription of a random group (``BillingDesk.create_subscription``)."""
         self._begin()
         group = self.groups[self._pick(data, list(self.groups), "group")]
         drawn = data.draw(self.subscriptions_of(group, self.today), label="subscription")
         sub = attrs.evolve(drawn, id=f"S-{len(self.subs) + 1}", group_id=group.id)
         fields = creation_fields(sub)
-        stored = create_subscription(self.new_uow(), group, self.clock, **fields)
+        stored = self._desk().create_subscription(group_id=group.id, **fields)
         model, _ = Subscription.create(
             group_id=group.id, period=group.invoicing_period, at=self.clock.now(), **fields
         )
@@ -414,16 +407,14 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.subs[sub.id] = stored
         self.changed_since_generation = True
         for change in drawn.price_changes:  # the drawn price changes, one by one
-            self._change(sub.id, functools.partial(self._price_change, change))
+            self._change(sub.id, functools.partial(self._price_change, sub.id, change))
 
-    def _price_change(
-        self, change: PriceChange, sub: Subscription
-    ) -> tuple[Subscription, tuple[DomainEvent, ...]]:
-        return sub.change_price(
+    def _price_change(self, sub_id: str, change: PriceChange, desk: BillingDesk) -> Subscription:
+        return desk.change_price(
+            sub_id,
             effective=change.effective_date,
             base_price=change.base_price,
             index=change.index,
-            at=self._now(),
         )
 
     def _effective(self, data: st.DataObject) -> tuple[str, date, bool]:
@@ -444,7 +435,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         try:
             self._change(
                 sub_id,
-                lambda sub: sub.change_price(effective=day, base_price=price, at=self._now()),
+                lambda desk: desk.change_price(sub_id, effective=day, base_price=price),
             )
         except InvalidPeriodError:
             assert refused, f"change_price on {day} refused"
@@ -458,9 +449,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self._begin()
         sub_id, day, refused = self._effective(data)
         try:
-            self._change(
-                sub_id, lambda sub: sub.index_by_percent(pct, effective=day, at=self._now())
-            )
+            self._change(sub_id, lambda desk: desk.index_by_percent(sub_id, pct=pct, effective=day))
         except InvalidPeriodError:
             assert refused, f"index on {day} refused"
             return
@@ -476,7 +465,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         day = self.today + timedelta(days=data.draw(st.integers(-60, 120), label="offset"))
         refused = day <= sub.start_date or (sub.end_date is not None and day > sub.end_date)
         try:
-            self._change(sub_id, lambda current: current.cancel(on=day, at=self._now()))
+            self._change(sub_id, lambda desk: desk.cancel(sub_id, on=day))
         except InvalidCancellationError:
             assert refused, f"cancel on {day} refused"
             return
@@ -502,39 +491,33 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         A refusal must be an overlap or nothing to remove; what is stored is a reduction
         of the charge, and the model follows it.
         """
+        sub_id = charge.subscription_id
         refusal: BillingRuleError | None = None
-        with self.new_uow() as uow:
-            sub = uow.subscriptions.get(charge.subscription_id)
-            try:
-                fee = billing.reduce_days(
-                    sub,
-                    uow.fees.for_subscription(sub.id),
-                    charge=charge,
-                    removed=removed,
-                    credited=self._credited_of(sub.id),
-                )
-            except BillingRuleError as error:
-                refusal = error
-            else:
-                uow.fees.add_all([fee])
-                saved, events = sub.record_fees([fee], at=self._now())
-                uow.subscriptions.save(saved, expected_version=sub.version)
-                uow.collect(events)
-                uow.commit()
+        try:
+            fee = self._desk().reduce_days(sub_id, charge_id=charge.id, removed=removed)
+        except BillingRuleError as error:
+            refusal = error
         if refusal is not None:
             assert refusal.rule in {"fee.reduction_overlaps", "fee.nothing_to_remove"}, refusal
             return None
         assert fee.kind is FeeKind.REDUCTION_DAYS, fee
         assert fee.adjusts == charge.period, fee
-        self.subs[sub.id] = saved
+        # The model: the same reduction, from the model's fees and credits (F13).
+        expected = billing.reduce_days(
+            self.subs[sub_id],
+            self._fees_of(sub_id),
+            charge=charge,
+            removed=removed,
+            credited=self._credited_of(sub_id),
+        )
+        assert fee == expected, f"reduction days {fee!r}, the model says {expected!r}"
+        self.subs[sub_id], _ = self.subs[sub_id].record_fees([fee], at=self._now())
         self._add_fees([fee])
         return fee
 
     def _generate(self) -> None:
         before = {sub_id: self._fees_of(sub_id) for sub_id in self.subs}
-        result = generate_subscription_fees(
-            self.new_uow(), self._now_clock(), as_of=self.today, prices=self.prices
-        )
+        result = self._desk().generate_fees(as_of=self.today)
         self._add_fees(result.created)
         for sub_id, stored in list(self.subs.items()):
             if self.today < stored.start_date:
@@ -558,7 +541,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def generate(self, data: st.DataObject) -> None:
-        """Move the date forward, and generate the fees due (``generate_subscription_fees``)."""
+        """Move the date forward, and generate the fees due (``BillingDesk.generate_fees``)."""
         self._begin()
         most = self.max_step_days
         steps = st.integers(0, min(7, most)) | st.integers(0, most) | st.just(most)
@@ -582,9 +565,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def retry_generation(self) -> None:
         """F4: the same generation run again (nothing changed since) makes nothing."""
         self._begin()
-        result = generate_subscription_fees(
-            self.new_uow(), self._now_clock(), as_of=self.today, prices=self.prices
-        )
+        result = self._desk().generate_fees(as_of=self.today)
         if result.created:
             raise LawViolation(
                 "F4", f"a retry of the run as of {self.today} made fees", result.created
@@ -596,13 +577,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             for fee_id, fee in self.fees.items()
             if fee.due_date <= self.today and fee_id not in self.invoice_of
         }
-        made = invoice_customers(
-            self.new_uow(),
-            self._now_clock(),
-            due_by=self.today,
-            invoice_date=self.today,
-            groups=self.groups,
-        )
+        made = self._desk().invoice_customers(due_by=self.today, invoice_date=self.today)
         billed = [line.source_id for document in made for line in document.lines]
         assert sorted(billed) == sorted(due), (
             f"I1: the run as of {self.today} invoiced {sorted(billed)}; due and not "
@@ -620,7 +595,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
 
     @rule()
     def invoice(self) -> None:
-        """Invoice what is due by today (``invoice_customers``)."""
+        """Invoice what is due by today (``BillingDesk.invoice_customers``)."""
         self._begin()
         self._invoice()
 
@@ -629,13 +604,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         """C6: invoice, and run the job again the same day: the second run invoices nothing."""
         self._begin()
         self._invoice()
-        again = invoice_customers(
-            self.new_uow(),
-            self._now_clock(),
-            due_by=self.today,
-            invoice_date=self.today,
-            groups=self.groups,
-        )
+        again = self._desk().invoice_customers(due_by=self.today, invoice_date=self.today)
         if again:
             raise LawViolation("C6", f"a second run on {self.today} made {len(again)} invoices")
 
@@ -699,14 +668,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self.credit_notes += 1
         refusal: BillingRuleError | None = None
         try:
-            document = credit_invoiced(
-                self.new_uow(),
-                self.journal,
-                self._now_clock(),
+            document = self._desk().credit_invoiced(
                 credit_note_id=f"CN-{self.credit_notes}",
                 credit_date=self.today,
                 select=[source],
-                groups=self.groups,
                 amounts=amounts,
             )
         except BillingRuleError as error:
@@ -737,7 +702,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.invoice_of))
     @rule(data=st.data())
     def credit(self, data: st.DataObject) -> None:
-        """Credit an invoiced fee, all that is left or a part (``credit_invoiced``).
+        """Credit an invoiced fee, all that is left or a part (``BillingDesk.credit_invoiced``).
 
         ``CreditExceededError`` is expected only when nothing is left to credit: of
         the invoiced line (F8), or of what its charge still bills after cancellation
@@ -765,7 +730,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         day = max(charge.period.start + timedelta(days=offset), sub.start_date + _DAY)
         if day >= charge.period.end or (sub.end_date is not None and day > sub.end_date):
             return False
-        self._change(sub.id, lambda current: current.cancel(on=day, at=self._now()))
+        self._change(sub.id, lambda desk: desk.cancel(sub.id, on=day))
         self.cancelled.add(sub.id)
         return True
 
@@ -823,13 +788,9 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def accrue(self) -> None:
         """Accrue the revenue through today; run again, it posts nothing."""
         self._begin()
-        uow = self.new_uow
-        accrue_subscription_revenue(
-            uow(), self.journal, self._now_clock(), through=self.today, posting_date=self.today
-        )
-        again = accrue_subscription_revenue(
-            uow(), self.journal, self._now_clock(), through=self.today, posting_date=self.today
-        )
+        desk = self._desk()
+        desk.accrue_revenue(through=self.today, posting_date=self.today)
+        again = desk.accrue_revenue(through=self.today, posting_date=self.today)
         assert again == (), f"a second accrual run through {self.today} posted {again!r}"
 
     # ------------------------------------------------------------------- invariants
