@@ -1080,7 +1080,11 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         ("AG-1", 1),
         {"quantity": Decimal(2)},
     ),
-    "ServiceDesk.stop_agreement_line": lambda: (_service_desk().stop_agreement_line, ("AG-1", 1), {}),
+    "ServiceDesk.stop_agreement_line": lambda: (
+        _service_desk().stop_agreement_line,
+        ("AG-1", 1),
+        {},
+    ),
     "ServiceDesk.restart_agreement_line": lambda: (
         _service_desk().restart_agreement_line,
         ("AG-1", 1),
