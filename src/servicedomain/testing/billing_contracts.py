@@ -39,7 +39,7 @@ This module needs pytest (the ``[testing]`` extra).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 
@@ -119,6 +119,13 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     def make_store(self) -> StoreT:
         """A new, empty store."""
 
+    def dispose_store(self, store: StoreT) -> None:
+        """Release a store made by :meth:`make_store` (a file, a connection, a schema).
+
+        Called after each test for every store the test made, whatever its outcome; by
+        default nothing is done.
+        """
+
     @abc.abstractmethod
     def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
         """A unit of work over ``store``."""
@@ -151,6 +158,21 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     # ------------------------------------------------------------------------- helpers
 
+    @pytest.fixture(autouse=True)
+    def _disposed_stores(self) -> Iterator[None]:
+        """Every store a test makes through :meth:`_new_store`, disposed after it."""
+        self._made: list[StoreT] = []
+        yield
+        made, self._made = self._made, []
+        for store in made:
+            self.dispose_store(store)
+
+    def _new_store(self) -> StoreT:
+        """A store from :meth:`make_store`, disposed when the test ends."""
+        store = self.make_store()
+        self._made.append(store)
+        return store
+
     def _lose_commit_to_a_rival(self, store: StoreT, uow: UnitOfWorkT, sub: Subscription) -> None:
         """``uow`` saves ``sub``, a rival saves it first: ``uow``'s commit conflicts."""
         uow.subscriptions.save(_touched(sub), expected_version=sub.version)
@@ -168,14 +190,14 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     # --------------------------------------------------------------------------- fees
 
     def test_fees_round_trip_in_order(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *reversed(fees))
         with self.new_unit_of_work(store) as uow:
             assert uow.fees.for_subscription("SUB-C1") == list(fees)
             assert uow.fees.for_subscription("UNKNOWN") == []
 
     def test_P3_an_equal_duplicate_is_a_no_op(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             assert uow.fees.add_all(fees) == []
@@ -184,7 +206,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert len(uow.fees.for_subscription("SUB-C1")) == len(fees)
 
     def test_P3_the_same_key_with_another_amount_conflicts_and_stores_nothing(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, fees[0])
         other = _fees(attrs.evolve(_subscription(), base_price=Money(90, "EUR")))
         with self.new_unit_of_work(store) as uow, pytest.raises(IdempotencyConflictError):
@@ -193,7 +215,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert uow.fees.for_subscription("SUB-C1") == [fees[0]]
 
     def test_P3_two_units_of_work_adding_the_same_fees_store_one_set(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         first, second = self.new_unit_of_work(store), self.new_unit_of_work(store)
         with first, second:
             first.fees.add_all(fees)
@@ -204,7 +226,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert uow.fees.for_subscription("SUB-C1") == list(fees)
 
     def test_due_lists_uninvoiced_fees_due_by_the_date(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             due = uow.fees.due(due_by=date(2024, 2, 1), customer_id="CUST-1")
@@ -218,7 +240,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     # ----------------------------------------------------------------------- invoices
 
     def test_I1_an_invoice_round_trips_and_marks_its_sources(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         invoice = _invoice(fees)
         with self.new_unit_of_work(store) as uow:
@@ -232,7 +254,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert {item.invoice_id for item in items.values()} == {"INV-1"}
 
     def test_I1_a_source_is_invoiced_once(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             uow.invoices.add(_invoice(fees))
@@ -241,7 +263,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             uow.invoices.add(_invoice(fees[:1], "INV-2"))
 
     def test_I1_two_concurrent_runs_invoice_a_source_once(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         first, second = self.new_unit_of_work(store), self.new_unit_of_work(store)
         with first, second:
@@ -254,7 +276,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert [doc.id for doc in uow.invoices.list()] == ["INV-A"]
 
     def test_an_invoice_id_is_taken_once(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             uow.invoices.add(_invoice(fees[:1]))
@@ -263,7 +285,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             uow.invoices.add(_invoice(fees[1:]))
 
     def test_F8_credits_stay_within_what_was_invoiced(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         self._stored(store, *fees)
         with self.new_unit_of_work(store) as uow:
             uow.invoices.add(_invoice(fees))
@@ -289,7 +311,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     # ------------------------------------------------------------------------ accruals
 
     def test_accrual_periods_round_trip_and_replace_by_key(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         periods = _accruals(fees[0], AccrualMethod.PER_DAY)
         with self.new_unit_of_work(store) as uow:
             uow.accruals.save_all(periods)
@@ -302,7 +324,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     # ------------------------------------------------------------------ atomicity (P2/P4)
 
     def test_P2_a_failing_unit_of_work_stores_nothing(self) -> None:
-        store, sub = self.make_store(), _subscription()
+        store, sub = self._new_store(), _subscription()
         fees = _fees(sub)
         with self.new_unit_of_work(store) as uow:
             uow.subscriptions.add(sub)
@@ -316,7 +338,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert uow.invoices.list() == []
 
     def test_P4_a_retry_after_a_failure_equals_one_run(self) -> None:
-        store, fees = self.make_store(), _fees(_subscription())
+        store, fees = self._new_store(), _fees(_subscription())
         with self.new_unit_of_work(store) as uow:
             uow.fees.add_all(fees)
             uow.rollback()
@@ -349,7 +371,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         return uow.enlist(journal).post(entries), entries
 
     def test_U1_accrual_entries_of_a_failed_commit_are_not_recorded(self) -> None:
-        store = self.make_store()
+        store = self._new_store()
         sub, source_id = self._invoiced_with_accruals(store)
         journal = self.new_journal(store)
         with self.new_unit_of_work(store) as uow:
@@ -360,7 +382,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
             assert [p.posting_date for p in uow.accruals.for_source(source_id)] == [None]
 
     def test_U1_accrual_entries_of_a_rolled_back_unit_of_work_are_not_recorded(self) -> None:
-        store = self.make_store()
+        store = self._new_store()
         _sub, source_id = self._invoiced_with_accruals(store)
         journal = self.new_journal(store)
         with self.new_unit_of_work(store) as uow:
@@ -372,7 +394,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         assert self.recorded(store, journal) == {}
 
     def test_U1_a_retry_records_the_accrual_entries_once_with_the_ids_given(self) -> None:
-        store = self.make_store()
+        store = self._new_store()
         _sub, source_id = self._invoiced_with_accruals(store)
         journal = self.new_journal(store)
         with self.new_unit_of_work(store) as uow:
@@ -387,7 +409,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
     # ------------------------------------------------------------------ events (U1)
 
     def test_U1_collected_events_are_published_when_the_unit_of_work_commits(self) -> None:
-        store, sub, publisher = self.make_store(), _subscription(), InMemoryEventPublisher()
+        store, sub, publisher = self._new_store(), _subscription(), InMemoryEventPublisher()
         with self.publishing_unit_of_work(store, publisher) as uow:
             uow.subscriptions.add(sub)
             uow.collect(_events(sub))
@@ -396,7 +418,7 @@ class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
         assert publisher.published == _events(sub)
 
     def test_U1_a_failed_or_rolled_back_unit_of_work_publishes_nothing(self) -> None:
-        store, sub, publisher = self.make_store(), _subscription(), InMemoryEventPublisher()
+        store, sub, publisher = self._new_store(), _subscription(), InMemoryEventPublisher()
         with self.new_unit_of_work(store) as uow:
             uow.subscriptions.add(sub)
             uow.commit()
