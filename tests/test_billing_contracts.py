@@ -25,7 +25,7 @@ class TestInMemoryBillingStore(BillingStoreContract[InMemoryStore, InMemoryBilli
         return InMemoryBillingUnitOfWork(store, publisher=publisher)
 
 
-DISPOSING_SUITE = '''
+DISPOSING_SUITE = """
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryStore
 from servicedomain.testing.billing_contracts import BillingStoreContract
@@ -51,7 +51,7 @@ class TestDisposing(BillingStoreContract):
 
     def publishing_unit_of_work(self, store, publisher):
         return InMemoryBillingUnitOfWork(store, publisher=publisher)
-'''
+"""
 
 
 def test_every_store_a_contract_test_makes_is_disposed(tmp_path: Path) -> None:
