@@ -406,17 +406,16 @@ def _structure_zone(value: object, _: object) -> ZoneInfo:
 
 
 def _unstructure_currency(value: Currency) -> object:
-    if ISO_4217.get(value.code) == value:
+    if value.code in ISO_4217 and ISO_4217.get(value.code) == value:
         return value.code
     return {"code": value.code, "minor_units": value.minor_units}
 
 
 def _structure_currency(value: object, _: object) -> Currency:
     if isinstance(value, str):
-        found = ISO_4217.get(value)
-        if found is None:
+        if value not in ISO_4217:
             raise _Refused(value, "not an ISO 4217 code; write {code, minor_units}")
-        return found
+        return ISO_4217.get(value)
     if isinstance(value, Mapping):
         fields = _converter.structure(value, _CurrencyFields)
         return Currency(fields.code, fields.minor_units)
