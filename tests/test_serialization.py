@@ -54,7 +54,7 @@ def test_every_public_type_has_a_codec_and_a_strategy() -> None:
 
 TYPES = sorted(SCHEMA_VERSIONS, key=lambda cls: cls.__name__)
 # A fifth of the profile's examples per type (91 types): 10 by default, more under CI.
-EXAMPLES_PER_TYPE = max(10, settings.default.max_examples // 5)
+EXAMPLES_PER_TYPE = max(10, settings().max_examples // 5)
 
 
 @pytest.mark.parametrize("cls", TYPES, ids=[cls.__name__ for cls in TYPES])
