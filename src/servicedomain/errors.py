@@ -49,6 +49,7 @@ __all__ = [
     "IdempotencyConflictError",
     "InvalidAmountError",
     "InvalidCalendarError",
+    "InvalidDocumentError",
     "InvalidDurationError",
     "InvalidPauseError",
     "InvalidInputError",
@@ -205,6 +206,16 @@ class InvalidStageGraphError(InvalidInputError):
     """A stage graph is malformed (roots, duplicate ids, cycles, unknown parents, ...).
 
     Also raised for a dict that does not describe a graph.
+    """
+
+
+class InvalidDocumentError(InvalidInputError):
+    """A stored or sent document does not decode to a value of the library.
+
+    Raised by :mod:`servicedomain.serialization` for an unknown or missing key, a wrong
+    ``$type``, an unsupported ``$version``, a value of the wrong JSON type (a float
+    amount, a naive instant) or a value the type's constructor refuses. ``field`` is the
+    path of the key in the document, such as ``"lines[2].quantity"``.
     """
 
 

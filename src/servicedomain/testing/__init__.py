@@ -1,6 +1,9 @@
 """Tools for testing code built on servicedomain (the ``[testing]`` extra).
 
 * :mod:`servicedomain.testing.strategies`: Hypothesis strategies for the library's values.
+* :mod:`servicedomain.testing.domain_strategies`: strategies for orders (with lines and
+  logs), agreements, calendars, SLAs, fees, invoices, accruals, reports and events;
+  ``st.from_type`` works for every type of :mod:`servicedomain.serialization`.
 * :mod:`servicedomain.testing.contracts` and :mod:`servicedomain.testing.billing_contracts`:
   pytest suites that prove a port adapter right.
 * :mod:`servicedomain.testing.invariants`: the billing laws as plain checks; they need

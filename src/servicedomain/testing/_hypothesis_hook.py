@@ -1,7 +1,9 @@
-"""Hypothesis entry point: lets ``st.from_type(Money)`` and friends work out of the box.
+"""Hypothesis entry point: lets ``st.from_type(ServiceOrder)`` and friends work out of the box.
 
-Hypothesis calls :func:`register_strategies` while it is itself being imported, which
-may happen while :mod:`servicedomain.testing.strategies` is half-imported. So the
+Every type the codec covers (:data:`servicedomain.serialization.SCHEMA_VERSIONS`) is
+registered, with :func:`servicedomain.testing.domain_strategies.strategy_for` as its
+strategy. Hypothesis calls :func:`register_strategies` while it is itself being
+imported, which may happen while the strategies modules are half-imported. So the
 strategies are looked up lazily, when a value is first drawn.
 """
 
@@ -11,28 +13,21 @@ import importlib
 from typing import Any
 
 
-def _lazy(name: str) -> Any:
+def _lazy(cls: type[Any]) -> Any:
     from hypothesis import strategies as st  # noqa: PLC0415 (Hypothesis is importing)
 
     def build() -> Any:
-        module = importlib.import_module("servicedomain.testing.strategies")
-        return getattr(module, name)()
+        module = importlib.import_module("servicedomain.testing.domain_strategies")
+        return module.strategy_for(cls)
 
     return st.deferred(build)
 
 
 def register_strategies() -> None:
-    """Register servicedomain's strategies for its value types with Hypothesis."""
+    """Register servicedomain's strategies for its entities, values, rules and events."""
     from hypothesis import strategies as st  # noqa: PLC0415
 
-    from servicedomain.billing import Subscription  # noqa: PLC0415
-    from servicedomain.money import Currency, Money  # noqa: PLC0415
-    from servicedomain.periods import DateRange, PeriodCode  # noqa: PLC0415
-    from servicedomain.stages import StageGraph  # noqa: PLC0415
+    from servicedomain.serialization import SCHEMA_VERSIONS  # noqa: PLC0415
 
-    st.register_type_strategy(Currency, _lazy("currencies"))
-    st.register_type_strategy(Money, _lazy("monies"))
-    st.register_type_strategy(DateRange, _lazy("date_ranges"))
-    st.register_type_strategy(PeriodCode, _lazy("period_codes"))
-    st.register_type_strategy(StageGraph, _lazy("stage_graphs"))
-    st.register_type_strategy(Subscription, _lazy("subscriptions"))
+    for cls in SCHEMA_VERSIONS:
+        st.register_type_strategy(cls, _lazy(cls))

@@ -1,0 +1,777 @@
+"""The JSON-safe codec: every entity, value, rule and event to and from plain dicts.
+
+:func:`to_dict` turns a value of the library into a dict that :func:`json.dumps` takes
+as is; :func:`from_dict` reads such a dict back through the type's validating
+constructor, so a decoded document is checked like any other input. :func:`dumps` and
+:func:`loads` do the same with JSON text. One `cattrs <https://catt.rs>`_ converter does
+the work for every type; no class has a hand-written codec.
+
+The encoding:
+
+* a document is a JSON object tagged with its type and the schema version of that type,
+  ``{"$type": "ServiceOrder", "$version": 1, ...}``; an object nested in it has no tag
+  (the version of the root covers the whole document), except a domain event, which is
+  tagged wherever it appears since a field typed :class:`~servicedomain.events.DomainEvent`
+  may hold any event;
+* every field is written; on the way back a missing key, an unknown key, a wrong
+  ``$type`` or a ``$version`` other than the supported one is refused;
+* decimals are strings (``"12.30"``); money is ``{"amount": "12.30", "currency":
+  "EUR"}`` (a currency outside ISO 4217 is ``{"code": ..., "minor_units": ...}``);
+* dates and times of day are ISO 8601 text; instants are ISO 8601 in UTC
+  (``"2026-03-02T09:00:00+00:00"``; a naive or non-UTC text is refused) and come back
+  aware, in UTC; durations are ``"P1DT2H3M4.000005S"``-style text;
+* enums are their values, zones their IANA names, tuples JSON arrays and frozensets
+  arrays in sorted order (a repeated member is refused);
+* the rules that read themselves from dicts (stage graphs, schedules, calendars, SLA
+  definitions, template groups) are written by their own ``to_dict`` and read by their
+  own ``from_dict``: one format for a rule, whether in a rules file or a document.
+
+Errors: every refusal raises :class:`~servicedomain.errors.InvalidDocumentError` whose
+``field`` is the path of the culprit in the document (``"lines[2].quantity"``) and whose
+``value`` is the value found there.
+
+>>> from decimal import Decimal
+>>> from servicedomain.money import Money
+>>> document = to_dict(Money(Decimal("12.3"), "EUR"))
+>>> document
+{'$type': 'Money', '$version': 1, 'amount': '12.30', 'currency': 'EUR'}
+>>> from_dict(Money, document) == Money(Decimal("12.30"), "EUR")
+True
+>>> from_dict(Money, {**document, "amount": 12.3})
+Traceback (most recent call last):
+servicedomain.errors.InvalidDocumentError: amount=12.3: expected a decimal string such as ...
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final, TypeVar, get_args, get_origin
+from zoneinfo import ZoneInfo
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from servicedomain.agreements import (
+    AgreementCreated,
+    AgreementGroup,
+    AgreementLine,
+    AgreementLineAdded,
+    AgreementLineChanged,
+    AgreementLineRestarted,
+    AgreementLineStopped,
+    AgreementObjectRelated,
+    AgreementResumed,
+    AgreementSuspended,
+    AgreementTaskRelated,
+    GeneratedOrderKey,
+    Generation,
+    LinesCopied,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    ServiceTemplate,
+    TemplateGroup,
+    TemplateGroups,
+    TimeWindow,
+)
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualPeriod,
+    AccrualPolicy,
+    BillableTransaction,
+    FeeTransaction,
+    IndexedPrice,
+    Invoice,
+    InvoicedItem,
+    InvoiceLine,
+    InvoiceProposal,
+    PriceChange,
+    PriceEntry,
+    PriceTable,
+    Subscription,
+    SubscriptionGroup,
+)
+from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.errors import InvalidDocumentError, InvalidInputError, ServiceDomainError
+from servicedomain.events import DomainEvent
+from servicedomain.instants import named_zone, parse_date, parse_instant
+from servicedomain.money import ISO_4217, Currency, Money
+from servicedomain.orders import (
+    AgreementLineRef,
+    CancelRevoked,
+    ItemRequirement,
+    ItemRequirementAdded,
+    ItemRequirementRemoved,
+    JournalEntry,
+    LineAdded,
+    LineCanceled,
+    LineCancelRevoked,
+    LineChanged,
+    LineRemoved,
+    LinesMoved,
+    LinesPosted,
+    LinesSignedOff,
+    NewLine,
+    PostingPlan,
+    ServiceObject,
+    ServiceObjectRelated,
+    ServiceOrder,
+    ServiceOrderCanceled,
+    ServiceOrderCreated,
+    ServiceOrderDeleted,
+    ServiceOrderLine,
+    ServiceOrderSignedOff,
+    ServiceTask,
+    ServiceTaskRelated,
+    SlaTimeRecorded,
+    StageChanged,
+)
+from servicedomain.periods import DateRange, PeriodCode, Schedule
+from servicedomain.reports import (
+    MarginReport,
+    MarginRow,
+    SubscriptionFeeRow,
+    SubscriptionTransactionRow,
+    WorkDescription,
+    WorkDocumentLine,
+    WorkReceipt,
+)
+from servicedomain.sla import (
+    Allowance,
+    Segment,
+    ServiceLevelAgreement,
+    SlaEntry,
+    SlaMeasurement,
+    SlaParameters,
+    SlaTargets,
+)
+from servicedomain.stages import (
+    Decision,
+    ReasonCode,
+    ReasonLogEntry,
+    Stage,
+    StageGraph,
+    StageRules,
+)
+
+__all__ = [
+    "SCHEMA_VERSIONS",
+    "dumps",
+    "from_dict",
+    "loads",
+    "to_dict",
+]
+
+_T = TypeVar("_T")
+
+TYPE_KEY: Final = "$type"
+VERSION_KEY: Final = "$version"
+
+_ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
+    # money, periods, calendars
+    Currency,
+    Money,
+    DateRange,
+    PeriodCode,
+    Schedule,
+    Slot,
+    WorkingCalendar,
+    # stages and SLAs
+    StageRules,
+    Stage,
+    StageGraph,
+    ReasonCode,
+    ReasonLogEntry,
+    Decision,
+    Allowance,
+    SlaTargets,
+    SlaParameters,
+    ServiceLevelAgreement,
+    SlaEntry,
+    Segment,
+    SlaMeasurement,
+    # orders
+    AgreementLineRef,
+    ServiceObject,
+    ServiceTask,
+    ItemRequirement,
+    NewLine,
+    ServiceOrderLine,
+    ServiceOrder,
+    JournalEntry,
+    PostingPlan,
+    # agreements
+    AgreementGroup,
+    ServiceInterval,
+    TimeWindow,
+    NewAgreementLine,
+    AgreementLine,
+    ServiceAgreement,
+    TemplateGroup,
+    TemplateGroups,
+    ServiceTemplate,
+    GeneratedOrderKey,
+    Generation,
+    # billing
+    IndexedPrice,
+    PriceChange,
+    PriceEntry,
+    PriceTable,
+    SubscriptionGroup,
+    Subscription,
+    FeeTransaction,
+    BillableTransaction,
+    InvoiceLine,
+    Invoice,
+    InvoiceProposal,
+    InvoicedItem,
+    AccrualPolicy,
+    AccrualPeriod,
+    AccrualEntry,
+    # reports
+    MarginRow,
+    MarginReport,
+    WorkDocumentLine,
+    WorkDescription,
+    WorkReceipt,
+    SubscriptionFeeRow,
+    SubscriptionTransactionRow,
+)
+
+_EVENTS: Final[tuple[type[DomainEvent], ...]] = (
+    ServiceOrderCreated,
+    ServiceOrderDeleted,
+    ServiceOrderCanceled,
+    ServiceOrderSignedOff,
+    CancelRevoked,
+    StageChanged,
+    SlaTimeRecorded,
+    LineAdded,
+    LineChanged,
+    LineRemoved,
+    LineCanceled,
+    LineCancelRevoked,
+    LinesMoved,
+    LinesPosted,
+    LinesSignedOff,
+    ItemRequirementAdded,
+    ItemRequirementRemoved,
+    ServiceObjectRelated,
+    ServiceTaskRelated,
+    AgreementCreated,
+    AgreementSuspended,
+    AgreementResumed,
+    AgreementLineAdded,
+    AgreementLineChanged,
+    AgreementLineStopped,
+    AgreementLineRestarted,
+    AgreementObjectRelated,
+    AgreementTaskRelated,
+    LinesCopied,
+)
+
+SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = dict.fromkeys(
+    (*_ENTITIES_AND_VALUES, *_EVENTS), 1
+)
+"""The schema version of every type the codec reads and writes.
+
+Bump a type's version when its encoded shape changes (a field added, renamed or
+re-encoded, in the type or in a value it embeds), so old documents are refused rather
+than misread.
+"""
+
+_BY_NAME: Final[Mapping[str, type[Any]]] = {cls.__name__: cls for cls in SCHEMA_VERSIONS}
+_EVENT_NAMES: Final[Mapping[str, type[DomainEvent]]] = {cls.__name__: cls for cls in _EVENTS}
+
+# Rules that read and write themselves: the codec uses their own dict form.
+_SELF_CODED: Final[tuple[type[Any], ...]] = (
+    StageGraph,
+    Schedule,
+    WorkingCalendar,
+    TemplateGroups,
+)
+
+
+class _Refused(Exception):  # noqa: N818 (an internal signal, turned into the library's error)
+    """A value at the current path is refused (the path is added by the caller)."""
+
+    def __init__(self, value: object, reason: str, key: str = "") -> None:
+        super().__init__(reason)
+        self.value = value
+        self.reason = reason
+        self.key = key
+
+
+# --------------------------------------------------------------------------- scalars
+
+_DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DURATION_TEXT: Final = re.compile(r"(-?)P(\d+)DT(\d+)(?:\.(\d{6}))?S")
+
+
+def _structure_str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise _Refused(value, f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _structure_int(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Refused(value, f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _structure_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Refused(value, f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _structure_decimal(value: object, _: object) -> Decimal:
+    if not isinstance(value, str) or not _DECIMAL_TEXT.fullmatch(value):
+        raise _Refused(
+            value, f"expected a decimal string such as '12.30', got {type(value).__name__}"
+        )
+    return Decimal(value)
+
+
+def _structure_date(value: object, _: object) -> date:
+    try:
+        return parse_date(value, "value")
+    except InvalidInputError as error:
+        raise _Refused(value, error.reason) from None
+
+
+def _unstructure_instant(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _structure_instant(value: object, _: object) -> datetime:
+    try:
+        instant = parse_instant(value, "value")
+    except InvalidInputError as error:
+        raise _Refused(value, error.reason) from None
+    if instant.tzinfo is not UTC:
+        raise _Refused(value, "an instant is stored in UTC, with the offset +00:00 or Z")
+    return instant
+
+
+def _structure_time(value: object, _: object) -> time:
+    if not isinstance(value, str):
+        raise _Refused(value, f"expected a time of day such as '08:30', got {type(value)}")
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise _Refused(value, "not an ISO-8601 time of day such as '08:30'") from None
+    if parsed.tzinfo is not None:
+        raise _Refused(value, "a time of day has no offset")
+    return parsed
+
+
+def _unstructure_duration(value: timedelta) -> str:
+    micro = abs(value) // timedelta(microseconds=1)
+    seconds, micro = divmod(micro, 1_000_000)
+    days, seconds = divmod(seconds, 86_400)
+    sign = "-" if value < timedelta(0) else ""
+    return f"{sign}P{days}DT{seconds}.{micro:06d}S"
+
+
+def _structure_duration(value: object, _: object) -> timedelta:
+    found = _DURATION_TEXT.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise _Refused(value, "expected a duration such as 'P1DT3600.000000S'")
+    sign, days, seconds, micro = found.groups()
+    duration = timedelta(days=int(days), seconds=int(seconds), microseconds=int(micro or 0))
+    return -duration if sign else duration
+
+
+def _structure_zone(value: object, _: object) -> ZoneInfo:
+    if not isinstance(value, str):
+        raise _Refused(value, f"expected an IANA zone name, got {type(value).__name__}")
+    try:
+        return named_zone(value, "value")
+    except InvalidInputError as error:
+        raise _Refused(value, error.reason) from None
+
+
+def _unstructure_currency(value: Currency) -> object:
+    if value.code in ISO_4217 and ISO_4217.get(value.code) == value:
+        return value.code
+    return {"code": value.code, "minor_units": value.minor_units}
+
+
+def _structure_currency(value: object, _: object) -> Currency:
+    if isinstance(value, str):
+        if value not in ISO_4217:
+            raise _Refused(value, "not an ISO 4217 code; write {code, minor_units}")
+        return ISO_4217.get(value)
+    if isinstance(value, Mapping):
+        fields = _converter.structure(value, _CurrencyFields)
+        return Currency(fields.code, fields.minor_units)
+    raise _Refused(value, "expected an ISO 4217 code or {code, minor_units}")
+
+
+def _structure_enum(cls: type[Enum]) -> Callable[[object, object], Enum]:
+    by_value = {member.value: member for member in cls}
+
+    def structure(value: object, _: object) -> Enum:
+        found = by_value.get(value) if isinstance(value, str | int) else None
+        if found is None or isinstance(value, bool):
+            known = ", ".join(repr(key) for key in by_value)
+            raise _Refused(value, f"not a {cls.__name__} value; the valid values are {known}")
+        return found
+
+    return structure
+
+
+# --------------------------------------------------------------------------- collections
+
+
+def _is_tuple(cls: object) -> bool:
+    return get_origin(cls) is tuple
+
+
+def _structure_tuple(cls: Any) -> Callable[[object, object], tuple[Any, ...]]:
+    members = get_args(cls)
+    homogeneous = len(members) == 2 and members[1] is ...
+
+    def structure(value: object, _: object) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise _Refused(value, f"expected an array, got {type(value).__name__}")
+        if homogeneous:
+            kinds: tuple[Any, ...] = (members[0],) * len(value)
+        elif len(value) != len(members):
+            raise _Refused(value, f"expected an array of {len(members)} items")
+        else:
+            kinds = members
+        items = []
+        for index, (item, kind) in enumerate(zip(value, kinds, strict=True)):
+            try:
+                items.append(_converter.structure(item, kind))
+            except Exception as error:
+                error.add_note(IterableValidationNote(f"@ index {index}", index, kind))
+                raise IterableValidationError("in an array", [error], cls) from None
+        return tuple(items)
+
+    return structure
+
+
+def _is_frozenset(cls: object) -> bool:
+    return get_origin(cls) is frozenset
+
+
+def _unstructure_frozenset(cls: Any) -> Callable[[frozenset[Any]], list[Any]]:
+    (member,) = get_args(cls)
+    unstructure = _converter.get_unstructure_hook(member)
+
+    def unstructured(value: frozenset[Any]) -> list[Any]:
+        return sorted(unstructure(item) for item in value)
+
+    return unstructured
+
+
+def _structure_frozenset(cls: Any) -> Callable[[object, object], frozenset[Any]]:
+    (member,) = get_args(cls)
+    as_tuple = _converter.get_structure_hook(tuple[member, ...])  # type: ignore[valid-type]
+
+    def structure(value: object, _: object) -> frozenset[Any]:
+        items = as_tuple(value, None)
+        made = frozenset(items)
+        if len(made) != len(items):
+            raise _Refused(value, "a set lists each member once")
+        return made
+
+    return structure
+
+
+# --------------------------------------------------------------------------- attrs classes
+
+
+def _keys(cls: type[Any]) -> frozenset[str]:
+    return frozenset(field.alias for field in attrs.fields(cls) if field.init)
+
+
+def _unstructure_attrs(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+    if cls is DomainEvent:  # a field that may hold any event: write the event's own type
+        return _unstructure_any_event
+    if cls in _SELF_CODED:
+        return lambda value: dict(value.to_dict())
+    if cls is ServiceLevelAgreement:
+        return _unstructure_sla
+    generated = make_dict_unstructure_fn(cls, _converter)
+    if not issubclass(cls, DomainEvent):
+        return generated
+    if cls not in _EVENTS:
+        msg = f"{cls.__name__} is not an event the codec knows"
+        raise InvalidDocumentError("$type", cls.__name__, msg)
+    version = SCHEMA_VERSIONS[cls]
+
+    def unstructure_event(value: DomainEvent) -> dict[str, Any]:
+        return {TYPE_KEY: cls.__name__, VERSION_KEY: version, **generated(value)}
+
+    return unstructure_event
+
+
+def _structure_attrs(cls: type[Any]) -> Callable[[object, object], Any]:
+    if cls is DomainEvent:
+        return _structure_any_event
+    if cls in _SELF_CODED or cls is ServiceLevelAgreement:
+        return _structure_self_coded(cls)
+    keys = _keys(cls)
+    generated = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=True)
+    tagged = issubclass(cls, DomainEvent)
+
+    def structure(value: object, _: object) -> Any:
+        if not isinstance(value, Mapping):
+            raise _Refused(value, f"expected an object for {cls.__name__}")
+        if tagged:
+            value = _untag(value, cls)
+        missing = sorted(keys - value.keys())
+        if missing:
+            raise _Refused(None, "this key is required", key=missing[0])
+        unknown = sorted(str(key) for key in value.keys() - keys)
+        if unknown:
+            raise _Refused(value[unknown[0]], "unknown key", key=unknown[0])
+        return generated(value, cls)
+
+    return structure
+
+
+def _structure_self_coded(cls: type[Any]) -> Callable[[object, object], Any]:
+    def structure(value: object, _: object) -> Any:
+        if not isinstance(value, Mapping):
+            raise _Refused(value, f"expected an object for {cls.__name__}")
+        return cls.from_dict(value)
+
+    return structure
+
+
+def _unstructure_sla(value: ServiceLevelAgreement) -> dict[str, Any]:
+    data = value.to_dict()
+    if value.calendar is not None:  # inline, so that the document stands alone
+        data["calendar"] = value.calendar.to_dict()
+    return data
+
+
+def _unstructure_any_event(value: DomainEvent) -> dict[str, Any]:
+    cls = type(value)
+    if cls is DomainEvent:
+        msg = "DomainEvent itself is not an event the codec knows"
+        raise InvalidDocumentError("$type", cls.__name__, msg)
+    body: dict[str, Any] = _converter.unstructure(value, cls)
+    return body
+
+
+def _untag(value: Mapping[str, Any], cls: type[Any]) -> dict[str, Any]:
+    _check_tag(value, cls)
+    return {key: item for key, item in value.items() if key not in (TYPE_KEY, VERSION_KEY)}
+
+
+def _check_tag(value: Mapping[str, Any], cls: type[Any]) -> None:
+    if TYPE_KEY not in value:
+        raise _Refused(None, "this key is required", key=TYPE_KEY)
+    if value[TYPE_KEY] != cls.__name__:
+        raise _Refused(value[TYPE_KEY], f"expected {cls.__name__!r}", key=TYPE_KEY)
+    if VERSION_KEY not in value:
+        raise _Refused(None, "this key is required", key=VERSION_KEY)
+    version = value[VERSION_KEY]
+    if isinstance(version, bool) or version != SCHEMA_VERSIONS[cls]:
+        supported = SCHEMA_VERSIONS[cls]
+        raise _Refused(version, f"{cls.__name__} supports version {supported}", key=VERSION_KEY)
+
+
+def _structure_any_event(value: object, _: object) -> DomainEvent:
+    if not isinstance(value, Mapping):
+        raise _Refused(value, "expected an event object")
+    name = value.get(TYPE_KEY)
+    cls = _EVENT_NAMES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise _Refused(name, "not an event type the codec knows", key=TYPE_KEY)
+    event: DomainEvent = _converter.structure(value, cls)
+    return event
+
+
+@attrs.frozen
+class _CurrencyFields:
+    """The explicit form of a currency outside ISO 4217."""
+
+    code: str
+    minor_units: int
+
+
+def _build_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(datetime, _unstructure_instant)
+    converter.register_structure_hook(datetime, _structure_instant)
+    converter.register_unstructure_hook(time, time.isoformat)
+    converter.register_structure_hook(time, _structure_time)
+    converter.register_unstructure_hook(timedelta, _unstructure_duration)
+    converter.register_structure_hook(timedelta, _structure_duration)
+    converter.register_unstructure_hook(ZoneInfo, lambda zone: zone.key)
+    converter.register_structure_hook(ZoneInfo, _structure_zone)
+    converter.register_unstructure_hook(Currency, _unstructure_currency)
+    converter.register_structure_hook(Currency, _structure_currency)
+    converter.register_unstructure_hook(Enum, lambda member: member.value)
+    converter.register_structure_hook_factory(
+        lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
+    )
+    converter.register_unstructure_hook_factory(
+        _is_tuple, lambda cls: _tuple_unstructure(converter, cls)
+    )
+    converter.register_structure_hook_factory(_is_tuple, _structure_tuple)
+    converter.register_unstructure_hook_factory(_is_frozenset, _unstructure_frozenset)
+    converter.register_structure_hook_factory(_is_frozenset, _structure_frozenset)
+    converter.register_unstructure_hook_factory(
+        lambda cls: attrs.has(cls) and cls is not _CurrencyFields, _unstructure_attrs
+    )
+    converter.register_structure_hook_factory(
+        lambda cls: attrs.has(cls) and cls is not _CurrencyFields, _structure_attrs
+    )
+    return converter
+
+
+def _tuple_unstructure(converter: cattrs.Converter, cls: Any) -> Callable[[Any], list[Any]]:
+    members = get_args(cls)
+    if len(members) == 2 and members[1] is ...:
+        hook = converter.get_unstructure_hook(members[0])
+        return lambda value: [hook(item) for item in value]
+    hooks = [converter.get_unstructure_hook(member) for member in members]
+    return lambda value: [hook(item) for hook, item in zip(hooks, value, strict=True)]
+
+
+_converter: Final = _build_converter()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _path_of(error: BaseException) -> str:
+    for note in getattr(error, "__notes__", ()):
+        if isinstance(note, AttributeValidationNote):
+            return f".{note.name}"
+        if isinstance(note, IterableValidationNote):
+            return f"[{note.index}]"
+    return ""
+
+
+def _document_error(  # noqa: PLR0911 (one case per kind of error)
+    error: BaseException, path: str = ""
+) -> InvalidDocumentError:
+    """The library's error for what cattrs raised, naming the path of the culprit."""
+    if isinstance(error, ForbiddenExtraKeysError):
+        key = sorted(error.extra_fields)[0]
+        return InvalidDocumentError(_join(path, f".{key}"), None, "unknown key")
+    if isinstance(error, BaseExceptionGroup):
+        inner = error.exceptions[0]
+        return _document_error(inner, path + _path_of(inner))
+    if isinstance(error, _Refused):
+        key = f".{error.key}" if error.key else ""
+        return InvalidDocumentError(_join(path, key), error.value, error.reason)
+    if isinstance(error, InvalidDocumentError):
+        return InvalidDocumentError(_join(path, f".{error.field}"), error.value, error.reason)
+    if isinstance(error, InvalidInputError):  # a constructor refused a field
+        field = error.field
+        inner = f".{field}" if field and not field.startswith("[") else field
+        return InvalidDocumentError(_join(path, inner), error.value, error.reason)
+    if isinstance(error, KeyError):
+        return InvalidDocumentError(_join(path, f".{error.args[0]}"), None, "this key is required")
+    reason = f"{type(error).__name__}: {error}"
+    return InvalidDocumentError(_join(path, ""), None, reason)
+
+
+def _join(path: str, tail: str) -> str:
+    joined = (path + tail).removeprefix(".")
+    return joined or "$"
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def to_dict(value: object) -> dict[str, Any]:
+    """The value as a JSON-safe dict tagged with its ``$type`` and ``$version``.
+
+    Raises:
+        InvalidDocumentError: ``value`` is not of a type in :data:`SCHEMA_VERSIONS`.
+
+    >>> from servicedomain.periods import DateRange
+    >>> from datetime import date
+    >>> to_dict(DateRange(date(2026, 1, 1), date(2026, 2, 1)))
+    {'$type': 'DateRange', '$version': 1, 'start': '2026-01-01', 'end': '2026-02-01'}
+    """
+    cls = type(value)
+    if cls not in SCHEMA_VERSIONS:
+        raise InvalidDocumentError(
+            "value", value, f"{cls.__name__} is not a type the codec reads and writes"
+        )
+    body = _converter.unstructure(value, cls)
+    if issubclass(cls, DomainEvent):
+        return dict(body)
+    if cls is Currency:
+        body = {"code": value.code, "minor_units": value.minor_units}  # type: ignore[attr-defined]
+    return {TYPE_KEY: cls.__name__, VERSION_KEY: SCHEMA_VERSIONS[cls], **body}
+
+
+def from_dict(cls: type[_T], data: object) -> _T:
+    """Read back a document that :func:`to_dict` wrote, through ``cls``'s constructor.
+
+    ``cls`` may be :class:`~servicedomain.events.DomainEvent` to read any event.
+
+    Raises:
+        InvalidDocumentError: ``field`` is the path of the culprit (``"$type"``,
+            ``"lines[2].quantity"``): a missing or unknown key, a wrong ``$type``, an
+            unsupported ``$version``, a value of the wrong kind, or one the constructor
+            refuses.
+    """
+    if cls is not DomainEvent and cls not in SCHEMA_VERSIONS:
+        msg = "not a type the codec reads and writes"
+        raise InvalidDocumentError("cls", cls, msg)
+    if not isinstance(data, Mapping):
+        raise InvalidDocumentError("$", data, "expected a JSON object")
+    try:
+        if cls is DomainEvent:
+            event: _T = _converter.structure(data, cls)
+            return event
+        body = data if issubclass(cls, DomainEvent) else _untag(data, cls)
+        if cls is Currency:
+            fields = _converter.structure(body, _CurrencyFields)
+            return Currency(fields.code, fields.minor_units)  # type: ignore[return-value]
+        made: _T = _converter.structure(body, cls)
+    except (ServiceDomainError, _Refused, cattrs.BaseValidationError, KeyError) as error:
+        raise _document_error(error) from error
+    return made
+
+
+def dumps(value: object) -> str:
+    """The value as JSON text (:func:`to_dict`, then :func:`json.dumps`)."""
+    return json.dumps(to_dict(value), ensure_ascii=False, sort_keys=True)
+
+
+def loads(cls: type[_T], text: str | bytes) -> _T:
+    """Read back JSON text that :func:`dumps` wrote.
+
+    Raises:
+        InvalidDocumentError: the text is not JSON, or as :func:`from_dict`.
+    """
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise InvalidDocumentError("$", text, f"not JSON: {error}") from None
+    return from_dict(cls, data)

@@ -1,0 +1,975 @@
+"""Hypothesis strategies for the entities, rules, events and results of servicedomain.
+
+Orders, agreements, fees and invoices are built the way a host builds them: through
+the entities' own operations (create, add lines, change stage, stop the SLA clock,
+add item requirements, sign off, post), so every value is one the library can reach.
+An operation the domain refuses for the drawn state is simply not applied. Strategies
+are plural nouns with keyword-only bounds; each is registered for its type, so
+``st.from_type(ServiceOrder)`` works once servicedomain is installed.
+
+>>> from hypothesis import given
+>>> @given(service_orders(max_lines=3))
+... def test_lines_are_numbered(order: ServiceOrder) -> None:
+...     assert list(order.line_numbers) == sorted(order.line_numbers)
+>>> test_lines_are_numbered()
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+from hypothesis import strategies as st
+
+from servicedomain.agreements import (
+    AgreementGroup,
+    AgreementLine,
+    GeneratedOrderKey,
+    Generation,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceAgreement,
+    ServiceInterval,
+    ServiceTemplate,
+    TemplateGroup,
+    TemplateGroups,
+    TimeWindow,
+    WindowKind,
+    generate_service_orders,
+)
+from servicedomain.billing import (
+    AccrualEntry,
+    AccrualPeriod,
+    AccrualPolicy,
+    BillableTransaction,
+    FeeTransaction,
+    IndexedPrice,
+    Invoice,
+    InvoicedItem,
+    InvoiceLine,
+    InvoiceProposal,
+    PriceChange,
+    PriceEntry,
+    PriceTable,
+    Subscription,
+    SubscriptionGroup,
+    accrual_periods,
+    accrue,
+    generate_fees,
+    propose_invoices,
+    record_document,
+)
+from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.errors import InvalidInputError, ServiceDomainError
+from servicedomain.events import DomainEvent
+from servicedomain.money import Currency, Money
+from servicedomain.orders import (
+    AgreementLineRef,
+    ItemRequirement,
+    JournalEntry,
+    NewLine,
+    PostingPlan,
+    ServiceObject,
+    ServiceOrder,
+    ServiceOrderLine,
+    ServiceTask,
+    TransactionType,
+)
+from servicedomain.periods import Alignment, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.reports import (
+    MarginReport,
+    MarginRow,
+    SubscriptionFeeRow,
+    SubscriptionTransactionRow,
+    WorkDescription,
+    WorkDocumentLine,
+    WorkReceipt,
+    margin_report,
+    subscription_fee_summary,
+    subscription_transactions,
+    work_description,
+    work_receipt,
+)
+from servicedomain.serialization import SCHEMA_VERSIONS
+from servicedomain.sla import (
+    Allowance,
+    Segment,
+    ServiceLevelAgreement,
+    SlaEntry,
+    SlaMeasurement,
+    SlaParameters,
+    SlaTarget,
+    SlaTargets,
+)
+from servicedomain.stages import (
+    EXAMPLE_STAGE_GRAPH,
+    Decision,
+    ReasonCode,
+    ReasonLogEntry,
+    Stage,
+    StageGraph,
+    StageRules,
+)
+from servicedomain.testing.billing_strategies import price_tables, subscriptions
+from servicedomain.testing.strategies import (
+    currencies,
+    date_ranges,
+    monies,
+    period_codes,
+    stage_graphs,
+    stage_rules,
+)
+
+__all__ = [
+    "accrual_entries",
+    "accrual_periods_of_fees",
+    "agreement_events",
+    "agreement_groups",
+    "agreement_line_refs",
+    "agreement_lines",
+    "allowances",
+    "billable_transactions",
+    "decisions",
+    "domain_events",
+    "events_of",
+    "fee_transactions",
+    "generations",
+    "ids",
+    "invoice_lines",
+    "invoice_proposals",
+    "invoiced_items",
+    "invoices",
+    "item_requirements",
+    "journal_entries",
+    "margin_reports",
+    "new_agreement_lines",
+    "new_lines",
+    "order_events",
+    "order_lines",
+    "posting_plans",
+    "reason_codes",
+    "reason_log_entries",
+    "service_agreements",
+    "service_intervals",
+    "service_level_agreements",
+    "service_objects",
+    "service_orders",
+    "service_tasks",
+    "sla_entries",
+    "sla_measurements",
+    "sla_targets",
+    "schedules",
+    "slots",
+    "stages",
+    "strategy_for",
+    "subscription_fee_rows",
+    "subscription_groups",
+    "template_groups",
+    "time_windows",
+    "working_calendars",
+    "work_descriptions",
+    "work_receipts",
+]
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=DomainEvent)
+_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+_DAY = date(2026, 1, 5)
+_GRAPH = EXAMPLE_STAGE_GRAPH
+
+
+def ids(*, prefix: str = "") -> st.SearchStrategy[str]:
+    """Short ids such as ``"SO-12"`` (``prefix`` first, when given)."""
+    return st.from_regex(r"[A-Z]{1,3}-[0-9]{1,3}", fullmatch=True).map(lambda text: prefix + text)
+
+
+def _texts() -> st.SearchStrategy[str]:
+    return st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+
+
+def _prices() -> st.SearchStrategy[Money]:
+    return st.integers(0, 50_000).map(lambda cents: Money(Decimal(cents).scaleb(-2), "EUR"))
+
+
+def reason_codes() -> st.SearchStrategy[ReasonCode]:
+    """Reason codes with a short description."""
+    return st.builds(ReasonCode, ids(), _texts())
+
+
+def service_objects() -> st.SearchStrategy[ServiceObject]:
+    """Service objects, some tied to an item."""
+    return st.builds(ServiceObject, ids(prefix="OBJ"), _texts(), st.none() | ids(prefix="IT"))
+
+
+def service_tasks() -> st.SearchStrategy[ServiceTask]:
+    """Service tasks with a short description."""
+    return st.builds(ServiceTask, ids(prefix="TASK"), _texts())
+
+
+def agreement_line_refs() -> st.SearchStrategy[AgreementLineRef]:
+    """References to a line of an agreement."""
+    return st.builds(AgreementLineRef, agreement_id=ids(prefix="SA"), line_number=st.integers(1, 9))
+
+
+def item_requirements() -> st.SearchStrategy[ItemRequirement]:
+    """Item requirements of a line (positive quantities)."""
+    return st.builds(
+        ItemRequirement,
+        id=ids(prefix="IR"),
+        item_id=ids(prefix="IT"),
+        quantity=st.integers(1, 20).map(Decimal),
+        required_date=st.none() | st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+        warehouse_id=st.none() | ids(prefix="WH"),
+    )
+
+
+def new_lines(*, currency: str = "EUR") -> st.SearchStrategy[NewLine]:
+    """Lines to add to an order: hours, items, expenses or fees with EUR prices."""
+
+    def line(kind: TransactionType, quantity: int, cost: int, sales: int, day: date) -> NewLine:
+        return NewLine(
+            transaction_type=kind,
+            quantity=Decimal(quantity).scaleb(-1),
+            unit="h" if kind is TransactionType.HOUR else "pcs",
+            cost_price=Money(Decimal(cost).scaleb(-2), currency),
+            sales_price=Money(Decimal(sales).scaleb(-2), currency),
+            execution_date=day,
+        )
+
+    return st.builds(
+        line,
+        st.sampled_from(TransactionType),
+        st.integers(1, 100),
+        st.integers(0, 10_000),
+        st.integers(0, 20_000),
+        st.dates(date(2026, 1, 1), date(2026, 3, 31)),
+    )
+
+
+def _apply(
+    order: ServiceOrder, events: list[DomainEvent], operation: str, *args: Any, **kwargs: Any
+) -> ServiceOrder:
+    try:
+        made, new_events = getattr(order, operation)(*args, **kwargs)
+    except ServiceDomainError:  # refused in the drawn state: the step is not taken
+        return order
+    events.extend(new_events)
+    result: ServiceOrder = made
+    return result
+
+
+@st.composite
+def _order_histories(
+    draw: st.DrawFn, *, max_lines: int = 4, max_steps: int = 6
+) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
+    at = _START
+    order, created = ServiceOrder.create(
+        _GRAPH,
+        id=draw(ids(prefix="SO")),
+        customer_id=draw(ids(prefix="C")),
+        at=at,
+        description=draw(_texts()),
+        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        service_tasks=tuple(draw(st.lists(service_tasks(), max_size=2, unique_by=_id))),
+        lines=draw(st.lists(new_lines(), max_size=max_lines)),
+        sla_id=draw(st.none() | ids(prefix="SLA")),
+    )
+    events: list[DomainEvent] = list(created)
+    stage_ids = [stage.id for stage in _GRAPH.stages]
+    for _ in range(draw(st.integers(0, max_steps))):
+        at += timedelta(minutes=draw(st.integers(1, 600)))
+        choice = draw(st.integers(0, 6))
+        if choice == 0:
+            order = _apply(order, events, "add_line", _GRAPH, draw(new_lines()), at=at)
+        elif choice == 1:
+            to, reason = draw(st.sampled_from(stage_ids)), draw(reason_codes())
+            order = _apply(order, events, "change_stage", _GRAPH, to, at=at, reason=reason)
+        elif choice == 2:
+            order = _apply(
+                order, events, "stop_sla", at=at, reason=draw(st.none() | reason_codes())
+            )
+        elif choice == 3:
+            order = _apply(order, events, "start_sla", at=at)
+        elif choice == 4 and order.lines:
+            number, need = draw(st.sampled_from(order.line_numbers)), draw(item_requirements())
+            order = _apply(order, events, "add_item_requirement", _GRAPH, number, need, at=at)
+        elif choice == 5:
+            order = _apply(order, events, "relate_object", _GRAPH, draw(service_objects()), at=at)
+        elif choice == 6:
+            order = _apply(order, events, "sign_off", at=at)
+    return order, tuple(events)
+
+
+def _id(value: Any) -> Any:
+    return value.id
+
+
+def service_orders(*, max_lines: int = 4, max_steps: int = 6) -> st.SearchStrategy[ServiceOrder]:
+    """Service orders with lines, a reason log, an SLA log and item requirements.
+
+    Each is created on :data:`~servicedomain.stages.EXAMPLE_STAGE_GRAPH` and then goes
+    through up to ``max_steps`` random operations (add a line, change stage, stop or
+    start the SLA clock, add an item requirement, relate an object, sign off).
+    """
+    return _order_histories(max_lines=max_lines, max_steps=max_steps).map(lambda pair: pair[0])
+
+
+def order_events(*, max_steps: int = 6) -> st.SearchStrategy[DomainEvent]:
+    """Events a service order emits along a random history."""
+    return (
+        _order_histories(max_steps=max_steps)
+        .filter(lambda pair: bool(pair[1]))
+        .flatmap(lambda pair: st.sampled_from(pair[1]))
+    )
+
+
+def order_lines() -> st.SearchStrategy[ServiceOrderLine]:
+    """Lines of service orders, in any state an order's history gives them."""
+    return (
+        service_orders()
+        .filter(lambda order: bool(order.lines))
+        .flatmap(lambda order: st.sampled_from(order.lines))
+    )
+
+
+def reason_log_entries() -> st.SearchStrategy[ReasonLogEntry]:
+    """Entries of an order's reason log."""
+    return (
+        service_orders(max_steps=8)
+        .filter(lambda order: bool(order.reason_log))
+        .flatmap(lambda order: st.sampled_from(order.reason_log))
+    )
+
+
+def sla_entries() -> st.SearchStrategy[SlaEntry]:
+    """Entries of an order's SLA log (stage changes, stops, starts)."""
+    return st.one_of(
+        st.builds(SlaEntry.stop, _aware(), st.none() | reason_codes()),
+        st.builds(SlaEntry.cancel, _aware(), st.none() | reason_codes()),
+        st.builds(SlaEntry.stage, _aware(), ids(), stops_clock=st.booleans()),
+    )
+
+
+def _aware() -> st.SearchStrategy[datetime]:
+    return st.integers(0, 10**8).map(lambda seconds: _START + timedelta(seconds=seconds))
+
+
+def decisions() -> st.SearchStrategy[Decision]:
+    """What the stage graph allows an order in its stage."""
+    return service_orders().map(lambda order: order.decision(_GRAPH))
+
+
+@st.composite
+def posting_plans(draw: st.DrawFn, *, max_lines: int = 4) -> PostingPlan:
+    """Posting plans of completed, signed-off orders over the first quarter of 2026."""
+    order = draw(service_orders(max_lines=max_lines, max_steps=0))
+    at = _START
+    for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+        at += timedelta(hours=1)
+        order, _ = order.change_stage(_GRAPH, stage, at=at)
+    if len(order.lines) > 0 and draw(st.booleans()):
+        order, _ = order.sign_off(at=at + timedelta(hours=1))
+    period = DateRange(date(2026, 1, 1), date(2026, 4, 1))
+    return order.plan_posting(_GRAPH, period=period, types=set(TransactionType))
+
+
+def journal_entries() -> st.SearchStrategy[JournalEntry]:
+    """Journal entries of posting plans."""
+    return (
+        posting_plans()
+        .filter(lambda plan: bool(plan.entries))
+        .flatmap(lambda plan: st.sampled_from(plan.entries))
+    )
+
+
+# --------------------------------------------------------------------------- calendars, SLAs
+
+
+def slots() -> st.SearchStrategy[Slot]:
+    """Opening slots within a day, on whole quarter hours."""
+    return (
+        st.tuples(st.integers(0, 94), st.integers(1, 96))
+        .filter(lambda pair: pair[0] < pair[1])
+        .map(lambda pair: Slot(_quarter(pair[0]), _quarter(pair[1])))
+    )
+
+
+def _quarter(index: int) -> time:
+    return time(23, 59, 59, 999_999) if index == 96 else time(index // 4, index % 4 * 15)
+
+
+@st.composite
+def working_calendars(draw: st.DrawFn, *, max_holidays: int = 4) -> WorkingCalendar:
+    """Working calendars: a zone, weekly slots, holidays and exception days."""
+
+    def day_slots() -> st.SearchStrategy[tuple[Slot, ...]]:
+        return st.sampled_from(
+            [(), (Slot(time(8), time(12)), Slot(time(13), time(17))), (Slot(time(9), time(18)),)]
+        )
+
+    days = st.dates(date(2026, 1, 1), date(2026, 12, 31))
+    return WorkingCalendar(
+        id=draw(st.sampled_from(["", "FR", "SE"])),
+        zone=draw(st.sampled_from(["UTC", "Europe/Paris", "America/New_York"])),
+        weekly=[(Slot(time(8), time(16)),), *(draw(day_slots()) for _ in range(6))],
+        holidays=frozenset(draw(st.lists(days, max_size=max_holidays))),
+        exceptions={day: draw(day_slots()) for day in draw(st.lists(days, max_size=2))},
+    )
+
+
+def allowances() -> st.SearchStrategy[Allowance]:
+    """Non-zero SLA allowances in days, hours and minutes."""
+    return (
+        st.tuples(st.integers(0, 5), st.integers(0, 23), st.integers(0, 59))
+        .filter(any)
+        .map(lambda parts: Allowance(days=parts[0], hours=parts[1], minutes=parts[2]))
+    )
+
+
+def sla_targets() -> st.SearchStrategy[SlaTargets]:
+    """A resolution target and maybe a response target."""
+    return st.builds(SlaTargets, response=st.none() | allowances(), resolution=allowances())
+
+
+def service_level_agreements() -> st.SearchStrategy[ServiceLevelAgreement]:
+    """SLA definitions, with or without a calendar and per-priority targets."""
+    from servicedomain.sla import MeasurementMode, Priority  # noqa: PLC0415
+
+    return st.builds(
+        ServiceLevelAgreement,
+        id=ids(prefix="SLA"),
+        description=_texts(),
+        targets=sla_targets(),
+        per_priority=st.dictionaries(st.sampled_from(Priority), sla_targets(), max_size=2),
+        calendar=st.none() | working_calendars(),
+        suspended=st.booleans(),
+        mode=st.sampled_from(MeasurementMode),
+        at_risk_share=st.integers(1, 99).map(lambda n: Decimal(n).scaleb(-2)),
+    )
+
+
+@st.composite
+def sla_measurements(draw: st.DrawFn, *, max_minutes: int = 10_000) -> SlaMeasurement:
+    """Measurements of orders' SLA logs against their SLA, up to ``max_minutes`` later."""
+    order = draw(service_orders(max_steps=8).filter(lambda made: made.sla_id is not None))
+    sla = attrs.evolve(draw(service_level_agreements()), id=order.sla_id or "SLA")
+    target = SlaTarget.RESOLUTION
+    if sla.targets.response is not None and draw(st.booleans()):
+        target = SlaTarget.RESPONSE
+    last = order.last_recorded_at or _START
+    later = last + timedelta(minutes=draw(st.integers(0, max_minutes)))
+    return order.measure_sla(sla, now=later, target=target)
+
+
+def segments() -> st.SearchStrategy[Segment]:
+    """Segments of SLA timelines."""
+    return (
+        sla_measurements()
+        .filter(lambda found: bool(found.timeline))
+        .flatmap(lambda found: st.sampled_from(found.timeline))
+    )
+
+
+def sla_parameters() -> st.SearchStrategy[SlaParameters]:
+    """Whether exceeding or canceling an SLA needs a reason."""
+    return st.builds(
+        SlaParameters, reason_on_exceeding=st.booleans(), reason_on_canceling=st.booleans()
+    )
+
+
+# --------------------------------------------------------------------------- agreements
+
+
+def agreement_groups() -> st.SearchStrategy[AgreementGroup]:
+    """Agreement groups, some with a default SLA."""
+    return st.builds(AgreementGroup, ids(prefix="G"), _texts(), st.none() | ids(prefix="SLA"))
+
+
+def service_intervals() -> st.SearchStrategy[ServiceInterval]:
+    """Service intervals: every 1 to 4 days, weeks, months or years."""
+    return st.builds(ServiceInterval, st.sampled_from(IntervalUnit), st.integers(1, 4))
+
+
+def time_windows() -> st.SearchStrategy[TimeWindow]:
+    """Time windows around a service date."""
+    days = st.builds(TimeWindow, st.just(WindowKind.DAYS), st.integers(0, 5), st.integers(0, 5))
+    return days | st.sampled_from(WindowKind).map(TimeWindow)
+
+
+def new_agreement_lines() -> st.SearchStrategy[NewAgreementLine]:
+    """Agreement lines to add: a transaction every interval from a start date."""
+    return st.builds(
+        NewAgreementLine,
+        transaction_type=st.sampled_from(TransactionType),
+        quantity=st.integers(1, 8).map(Decimal),
+        cost_price=_prices(),
+        sales_price=_prices(),
+        interval=st.none() | service_intervals(),
+        time_window=st.none() | time_windows(),
+        start_date=st.dates(date(2026, 1, 1), date(2026, 3, 31)),
+        end_date=st.none() | st.dates(date(2026, 4, 1), date(2027, 3, 31)),
+        preferred_time=st.none() | st.sampled_from([time(8), time(13, 30)]),
+    )
+
+
+@st.composite
+def _agreement_histories(
+    draw: st.DrawFn, *, max_lines: int = 3
+) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
+    agreement, events = ServiceAgreement.create(
+        id=draw(ids(prefix="SA")),
+        customer_id=draw(ids(prefix="C")),
+        group=draw(agreement_groups()),
+        start_date=date(2026, 1, 1),
+        at=_START,
+        description=draw(_texts()),
+        end_date=draw(st.none() | st.dates(date(2026, 6, 1), date(2027, 12, 31))),
+        suspended=draw(st.booleans()),
+        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        lines=draw(st.lists(new_agreement_lines(), max_size=max_lines)),
+    )
+    history = list(events)
+    if len(agreement.lines) > 0 and draw(st.booleans()):
+        number = draw(st.sampled_from([line.number for line in agreement.lines]))
+        try:
+            agreement, stopped = agreement.stop_line(number, at=_START + timedelta(hours=1))
+        except ServiceDomainError:
+            stopped = ()
+        history.extend(stopped)
+    return agreement, tuple(history)
+
+
+def service_agreements(*, max_lines: int = 3) -> st.SearchStrategy[ServiceAgreement]:
+    """Service agreements with lines, objects and maybe a stopped line."""
+    return _agreement_histories(max_lines=max_lines).map(lambda pair: pair[0])
+
+
+def agreement_lines() -> st.SearchStrategy[AgreementLine]:
+    """Lines of service agreements."""
+    return (
+        service_agreements()
+        .filter(lambda agreement: bool(agreement.lines))
+        .flatmap(lambda agreement: st.sampled_from(agreement.lines))
+    )
+
+
+def agreement_events() -> st.SearchStrategy[DomainEvent]:
+    """Events an agreement emits when created and changed."""
+    return _agreement_histories().flatmap(lambda pair: st.sampled_from(pair[1]))
+
+
+def domain_events() -> st.SearchStrategy[DomainEvent]:
+    """Events of orders and agreements: from random histories, or any event class."""
+    return order_events() | agreement_events() | st.sampled_from(_EVENT_CLASSES).flatmap(events_of)
+
+
+def events_of(cls: type[_E]) -> st.SearchStrategy[_E]:
+    """Events of one class, each field drawn from its type (ids for ids)."""
+    hints = typing.get_type_hints(cls)
+    fields = {
+        field.name: _field_values(hints[field.name]) for field in attrs.fields(cls) if field.init
+    }
+    return (
+        st.fixed_dictionaries(fields)
+        .map(lambda values: _build_or_reject(cls, **values))
+        .filter(lambda made: made is not None)  # type: ignore[return-value]
+    )
+
+
+def _build_or_reject(cls: Callable[..., _T], *args: Any, **values: Any) -> _T | None:
+    try:
+        return cls(*args, **values)
+    except ServiceDomainError:  # a combination the constructor refuses
+        return None
+
+
+def _field_values(hint: Any) -> st.SearchStrategy[Any]:  # noqa: PLR0911 (one per kind)
+    if hint is str:
+        return ids()
+    if hint is datetime:
+        return _aware()
+    if hint is int:
+        return st.integers(1, 9)
+    if typing.get_origin(hint) is tuple:
+        members = typing.get_args(hint)
+        if len(members) != 2 or members[1] is not ...:
+            return st.tuples(*(_field_values(member) for member in members))
+        return st.lists(_field_values(members[0]), max_size=3, unique=True).map(
+            lambda items: tuple(sorted(items)) if members[0] in (int, str) else tuple(items)
+        )
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        return st.one_of([_field_values(member) for member in typing.get_args(hint)])
+    if hint is type(None):
+        return st.none()
+    return st.from_type(hint)
+
+
+def generations() -> st.SearchStrategy[Generation]:
+    """Service orders generated from agreements over the first quarter of 2026."""
+    period = DateRange(date(2026, 1, 1), date(2026, 4, 1))
+    return st.lists(service_agreements(), max_size=2, unique_by=_id).map(
+        lambda agreements: generate_service_orders(
+            agreements, _GRAPH, period=period, types=set(TransactionType), at=_START
+        )
+    )
+
+
+def generated_order_keys() -> st.SearchStrategy[GeneratedOrderKey]:
+    """The keys of generated orders."""
+    return (
+        generations()
+        .filter(lambda made: bool(made.keys))
+        .flatmap(lambda made: st.sampled_from(made.keys))
+    )
+
+
+def template_groups() -> st.SearchStrategy[TemplateGroups]:
+    """Template group trees of one root and up to three children."""
+    return st.integers(0, 3).map(
+        lambda count: TemplateGroups(
+            (
+                TemplateGroup("ROOT"),
+                *(TemplateGroup(f"G{k}", parent_id="ROOT") for k in range(count)),
+            )
+        )
+    )
+
+
+def template_group_values() -> st.SearchStrategy[TemplateGroup]:
+    """Template groups."""
+    return st.builds(TemplateGroup, ids(prefix="TG"), _texts(), st.none() | ids(prefix="TG"))
+
+
+def service_templates() -> st.SearchStrategy[ServiceTemplate]:
+    """Service templates with lines, objects and tasks."""
+    return st.builds(
+        ServiceTemplate,
+        id=ids(prefix="TPL"),
+        description=_texts(),
+        group_id=ids(prefix="TG"),
+        lines=service_agreements(max_lines=2).map(lambda agreement: agreement.lines),
+    )
+
+
+# --------------------------------------------------------------------------- billing
+
+
+def subscription_groups() -> st.SearchStrategy[SubscriptionGroup]:
+    """Subscription groups with an invoicing period and maybe an accrual period."""
+    months = st.sampled_from([1, 3, 12]).map(lambda count: PeriodCode(PeriodUnit.MONTH, count))
+    return st.builds(
+        _build_or_reject,
+        st.just(SubscriptionGroup),
+        id=ids(prefix="SG"),
+        name=_texts(),
+        invoicing_period=months,
+        accrual_period=st.none() | months,
+        accrue_revenue=st.booleans(),
+    ).filter(lambda made: made is not None)  # type: ignore[return-value]
+
+
+def indexed_prices() -> st.SearchStrategy[IndexedPrice]:
+    """A base price with an index factor."""
+    return st.builds(IndexedPrice, _prices(), st.integers(50, 200).map(lambda n: Decimal(n) / 100))
+
+
+def price_changes() -> st.SearchStrategy[PriceChange]:
+    """Price changes of a subscription."""
+    return st.builds(
+        PriceChange,
+        effective_date=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+        base_price=_prices(),
+        index=st.integers(50, 200).map(lambda n: Decimal(n) / 100),
+    )
+
+
+def price_entries() -> st.SearchStrategy[PriceEntry]:
+    """Entries of a price table."""
+    return st.builds(
+        PriceEntry,
+        effective_date=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+        category_id=st.none() | ids(prefix="CAT"),
+        project_id=st.none() | ids(prefix="P"),
+        subscription_id=st.none() | ids(prefix="SUB"),
+        period=st.sampled_from([PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.YEAR, 1)]),
+        price=_prices(),
+    )
+
+
+def fee_transactions() -> st.SearchStrategy[FeeTransaction]:
+    """Fees that generate_fees gives for random subscriptions."""
+    return _fees().filter(bool).flatmap(st.sampled_from)
+
+
+def _fees() -> st.SearchStrategy[tuple[FeeTransaction, ...]]:
+    return subscriptions().map(
+        lambda subscription: generate_fees(
+            subscription, as_of=subscription.start_date + timedelta(days=90)
+        )
+    )
+
+
+def billable_transactions() -> st.SearchStrategy[BillableTransaction]:
+    """Posted service-order transactions to invoice."""
+    return st.builds(
+        lambda quantity, price, **fields: BillableTransaction(
+            quantity=Decimal(quantity),
+            sales_price=price,
+            amount=Money(price.amount * quantity, price.currency),
+            **fields,
+        ),
+        st.integers(1, 10),
+        _prices(),
+        id=ids(prefix="TX"),
+        customer_id=ids(prefix="C"),
+        order_id=ids(prefix="SO"),
+        line_number=st.integers(1, 9),
+        transaction_date=st.dates(date(2026, 1, 1), date(2026, 12, 31)),
+    )
+
+
+def invoice_proposals() -> st.SearchStrategy[InvoiceProposal]:
+    """Invoice proposals of fees and service-order transactions."""
+    return (
+        st.builds(
+            lambda fees, transactions: propose_invoices(
+                due_by=date(2030, 1, 1), fees=fees, transactions=transactions
+            ),
+            _fees(),
+            st.lists(billable_transactions(), max_size=3, unique_by=_id),
+        )
+        .filter(bool)
+        .flatmap(st.sampled_from)
+    )
+
+
+def invoices() -> st.SearchStrategy[Invoice]:
+    """Invoices (and credit notes, for negative totals) posted from proposals."""
+    return st.builds(
+        lambda proposal, number: proposal.post(invoice_id=f"INV-{number}", invoice_date=_DAY),
+        invoice_proposals(),
+        st.integers(1, 999),
+    )
+
+
+def invoice_lines() -> st.SearchStrategy[InvoiceLine]:
+    """Lines of invoices."""
+    return invoices().flatmap(lambda invoice: st.sampled_from(invoice.lines))
+
+
+def invoiced_items() -> st.SearchStrategy[InvoicedItem]:
+    """What recording an invoice says of each source it billed."""
+    return (
+        invoices()
+        .map(lambda invoice: record_document({}, invoice))
+        .flatmap(
+            lambda recorded: st.sampled_from(
+                sorted(recorded.values(), key=lambda item: item.line.source_id)
+            )
+        )
+    )
+
+
+def accrual_policies() -> st.SearchStrategy[AccrualPolicy]:
+    """Monthly or quarterly accrual policies."""
+    return st.builds(
+        AccrualPolicy,
+        period=st.sampled_from([PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.MONTH, 3)]),
+    )
+
+
+def accrual_periods_of_fees() -> st.SearchStrategy[tuple[AccrualPeriod, ...]]:
+    """The accrual periods of a fee under an accrual policy."""
+    return st.builds(
+        lambda fee, policy: accrual_periods(
+            source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=policy
+        ),
+        fee_transactions(),
+        accrual_policies(),
+    )
+
+
+def accrual_period_values() -> st.SearchStrategy[AccrualPeriod]:
+    """Accrual periods, some already accrued."""
+    return _accrued().flatmap(lambda pair: st.sampled_from(pair[0]))
+
+
+def _accrued() -> st.SearchStrategy[tuple[tuple[AccrualPeriod, ...], tuple[AccrualEntry, ...]]]:
+    return (
+        accrual_periods_of_fees()
+        .filter(bool)
+        .map(
+            lambda periods: accrue(
+                periods, through=periods[-1].period.end, posting_date=periods[-1].period.end
+            )
+        )
+    )
+
+
+def accrual_entries() -> st.SearchStrategy[AccrualEntry]:
+    """Accrual journal entries."""
+    return (
+        _accrued().filter(lambda pair: bool(pair[1])).flatmap(lambda pair: st.sampled_from(pair[1]))
+    )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def margin_reports() -> st.SearchStrategy[MarginReport]:
+    """Margin reports of a few orders."""
+    return st.lists(service_orders(), max_size=3, unique_by=_id).map(margin_report)
+
+
+def margin_rows() -> st.SearchStrategy[MarginRow]:
+    """Rows of margin reports."""
+    return (
+        margin_reports()
+        .filter(lambda report: bool(report.rows))
+        .flatmap(lambda report: st.sampled_from(report.rows))
+    )
+
+
+def work_descriptions() -> st.SearchStrategy[WorkDescription]:
+    """Work descriptions of orders."""
+    return service_orders().map(work_description)
+
+
+def work_receipts() -> st.SearchStrategy[WorkReceipt]:
+    """Work receipts of orders."""
+    return service_orders().map(work_receipt)
+
+
+def work_document_lines() -> st.SearchStrategy[WorkDocumentLine]:
+    """Lines of work descriptions."""
+    return (
+        work_descriptions()
+        .filter(lambda found: bool(found.lines))
+        .flatmap(lambda found: st.sampled_from(found.lines))
+    )
+
+
+def _fee_reports(report: Callable[..., tuple[_T, ...]]) -> st.SearchStrategy[_T]:
+    return (
+        _fees()
+        .filter(bool)
+        .map(lambda fees: report(fees, {}, ()))
+        .filter(bool)
+        .flatmap(st.sampled_from)
+    )
+
+
+def subscription_fee_rows() -> st.SearchStrategy[SubscriptionFeeRow]:
+    """Rows of the subscription fee summary."""
+    return _fee_reports(subscription_fee_summary)
+
+
+def subscription_transaction_rows() -> st.SearchStrategy[SubscriptionTransactionRow]:
+    """Rows of the subscription transactions report."""
+    return _fee_reports(subscription_transactions)
+
+
+def schedules() -> st.SearchStrategy[Schedule]:
+    """Billing schedules: a period code, an anchor date and an alignment."""
+    return st.builds(
+        _build_or_reject,
+        st.just(Schedule),
+        period_codes(),
+        st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+        st.sampled_from(Alignment),
+    ).filter(lambda made: made is not None)  # type: ignore[return-value]
+
+
+def stages() -> st.SearchStrategy[Stage]:
+    """Stages of random stage graphs."""
+    return stage_graphs().flatmap(lambda graph: st.sampled_from(graph.stages))
+
+
+STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    Currency: currencies,
+    Money: monies,
+    DateRange: date_ranges,
+    PeriodCode: period_codes,
+    Schedule: schedules,
+    StageRules: stage_rules,
+    Stage: stages,
+    StageGraph: stage_graphs,
+    Subscription: subscriptions,
+    PriceTable: price_tables,
+    ReasonCode: reason_codes,
+    ReasonLogEntry: reason_log_entries,
+    Decision: decisions,
+    ServiceObject: service_objects,
+    ServiceTask: service_tasks,
+    AgreementLineRef: agreement_line_refs,
+    ItemRequirement: item_requirements,
+    NewLine: new_lines,
+    ServiceOrderLine: order_lines,
+    ServiceOrder: service_orders,
+    PostingPlan: posting_plans,
+    JournalEntry: journal_entries,
+    Slot: slots,
+    WorkingCalendar: working_calendars,
+    Allowance: allowances,
+    SlaTargets: sla_targets,
+    SlaParameters: sla_parameters,
+    ServiceLevelAgreement: service_level_agreements,
+    SlaEntry: sla_entries,
+    SlaMeasurement: sla_measurements,
+    Segment: segments,
+    AgreementGroup: agreement_groups,
+    ServiceInterval: service_intervals,
+    TimeWindow: time_windows,
+    NewAgreementLine: new_agreement_lines,
+    AgreementLine: agreement_lines,
+    ServiceAgreement: service_agreements,
+    Generation: generations,
+    GeneratedOrderKey: generated_order_keys,
+    TemplateGroup: template_group_values,
+    TemplateGroups: template_groups,
+    ServiceTemplate: service_templates,
+    SubscriptionGroup: subscription_groups,
+    IndexedPrice: indexed_prices,
+    PriceChange: price_changes,
+    PriceEntry: price_entries,
+    FeeTransaction: fee_transactions,
+    BillableTransaction: billable_transactions,
+    InvoiceProposal: invoice_proposals,
+    Invoice: invoices,
+    InvoiceLine: invoice_lines,
+    InvoicedItem: invoiced_items,
+    AccrualPolicy: accrual_policies,
+    AccrualPeriod: accrual_period_values,
+    AccrualEntry: accrual_entries,
+    MarginReport: margin_reports,
+    MarginRow: margin_rows,
+    WorkDescription: work_descriptions,
+    WorkReceipt: work_receipts,
+    WorkDocumentLine: work_document_lines,
+    SubscriptionFeeRow: subscription_fee_rows,
+    SubscriptionTransactionRow: subscription_transaction_rows,
+    DomainEvent: domain_events,
+}
+"""The strategy of every type but the events (the Hypothesis hook registers them)."""
+
+_EVENT_CLASSES: tuple[type[DomainEvent], ...] = tuple(
+    cls for cls in SCHEMA_VERSIONS if issubclass(cls, DomainEvent)
+)
+
+
+def strategy_for(cls: type[_T]) -> st.SearchStrategy[_T]:
+    """The strategy of a type the codec covers (what ``st.from_type(cls)`` gives).
+
+    Raises:
+        InvalidInputError: no strategy covers ``cls``.
+    """
+    if cls in STRATEGIES:
+        return STRATEGIES[cls]()
+    if cls in _EVENT_CLASSES:
+        return events_of(cls)  # type: ignore[type-var]
+    raise InvalidInputError("cls", cls, "no strategy of servicedomain covers this type")
