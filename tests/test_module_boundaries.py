@@ -37,6 +37,7 @@ SOURCE = Path(servicedomain.__file__).parent
 
 DOMAIN = "domain"
 READ_MODEL = "read model"
+CODEC = "codec"
 PORTS = "ports"
 APPLICATION = "application"
 ADAPTERS = "adapters"
@@ -68,6 +69,7 @@ DOMAIN_PARTS = (
 LAYER_OF: dict[str, str] = {
     **dict.fromkeys(DOMAIN_PARTS, DOMAIN),
     "reports": READ_MODEL,
+    "serialization": CODEC,
     "ports": PORTS,
     "services": APPLICATION,
     "app": APPLICATION,
@@ -82,14 +84,16 @@ LAYER_OF: dict[str, str] = {
 MAY_IMPORT: dict[str, frozenset[str]] = {
     DOMAIN: frozenset({DOMAIN}),
     READ_MODEL: frozenset({DOMAIN, READ_MODEL}),
+    # The JSON codec reads and writes the domain's and the read model's values.
+    CODEC: frozenset({DOMAIN, READ_MODEL, CODEC}),
     PORTS: frozenset({DOMAIN, PORTS}),
     APPLICATION: frozenset({DOMAIN, READ_MODEL, PORTS, APPLICATION}),
-    ADAPTERS: frozenset({DOMAIN, PORTS, ADAPTERS}),
-    TESTING: frozenset({DOMAIN, READ_MODEL, PORTS, APPLICATION, ADAPTERS, TESTING}),
+    ADAPTERS: frozenset({DOMAIN, CODEC, PORTS, ADAPTERS}),
+    TESTING: frozenset({DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, TESTING}),
     COMMAND_LINE: frozenset(
-        {DOMAIN, READ_MODEL, PORTS, APPLICATION, ADAPTERS, COMMAND_LINE, FACADE}
+        {DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, COMMAND_LINE, FACADE}
     ),
-    FACADE: frozenset({DOMAIN, READ_MODEL, PORTS, APPLICATION, FACADE}),
+    FACADE: frozenset({DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, FACADE}),
 }
 
 # The packages beyond the standard library each layer may import (None: any).
@@ -97,6 +101,7 @@ CORE_DEPENDENCIES = frozenset({"attrs", "cattrs", "dateutil", "pendulum"})
 THIRD_PARTY: dict[str, frozenset[str] | None] = {
     DOMAIN: CORE_DEPENDENCIES,
     READ_MODEL: CORE_DEPENDENCIES,
+    CODEC: CORE_DEPENDENCIES,
     PORTS: frozenset(),
     APPLICATION: CORE_DEPENDENCIES,
     ADAPTERS: None,

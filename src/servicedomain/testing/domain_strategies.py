@@ -595,6 +595,8 @@ def _field_values(hint: Any) -> st.SearchStrategy[Any]:  # noqa: PLR0911 (one pe
         return _aware()
     if hint is int:
         return st.integers(1, 9)
+    if hint is Decimal:  # what the domain puts in an event: finite, in the supported range
+        return st.integers(-(10**8), 10**8).map(lambda n: Decimal(n).scaleb(-4))
     if typing.get_origin(hint) is tuple:
         members = typing.get_args(hint)
         if len(members) != 2 or members[1] is not ...:
@@ -642,7 +644,10 @@ def template_groups() -> st.SearchStrategy[TemplateGroups]:
 
 def template_group_values() -> st.SearchStrategy[TemplateGroup]:
     """Template groups."""
-    return st.builds(TemplateGroup, ids(prefix="TG"), _texts(), st.none() | ids(prefix="TG"))
+    fields = st.tuples(ids(prefix="TG"), _texts(), st.none() | ids(prefix="TG"))
+    return fields.filter(lambda drawn: drawn[2] != drawn[0]).map(
+        lambda drawn: TemplateGroup(*drawn)  # never its own parent
+    )
 
 
 def service_templates() -> st.SearchStrategy[ServiceTemplate]:
