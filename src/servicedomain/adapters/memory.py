@@ -210,7 +210,6 @@ class _Restorable(Protocol):
 
     def restore(self, key: Any, old: Any) -> None:
         """Put ``key`` back to ``old`` (``_MISSING``: remove it)."""
-        ...
 
 
 @attrs.frozen

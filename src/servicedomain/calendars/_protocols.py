@@ -28,7 +28,6 @@ class ClosedDays(Protocol):
 
     def is_closed(self, day: date) -> bool:
         """True when ``day`` is closed."""
-        ...
 
 
 @runtime_checkable
@@ -44,4 +43,3 @@ class HolidayCalendar(Protocol):
 
     def holidays_between(self, first: date, last: date) -> Iterable[date]:
         """The closed local dates from ``first`` to ``last``, both included."""
-        ...
