@@ -242,7 +242,7 @@ class BillingDesk:
         timing: BillingTiming = BillingTiming.IN_ADVANCE,
         alignment: Alignment = Alignment.ANCHORED,
     ) -> Subscription:
-        """Create and store a subscription of the group ``group_id``, invoiced every its period.
+        """Create and store a subscription of the group ``group_id``, invoiced every group period.
 
         The subscription (:meth:`Subscription.create
         <servicedomain.billing.Subscription.create>`, version 1) takes the group's
