@@ -37,7 +37,11 @@ from servicedomain.ports import (
     Repository,
     UnitOfWork,
 )
-from servicedomain.testing.contracts import JournalUnitOfWorkContract, RepositoryContract
+from servicedomain.testing.contracts import (
+    JournalContract,
+    JournalUnitOfWorkContract,
+    RepositoryContract,
+)
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -113,6 +117,59 @@ class TestInMemoryJournalUnitOfWorkContract(
     def recorded(self, store: InMemoryStore, journal: Journal[Entry]) -> dict[str, Entry]:
         assert isinstance(journal, InMemoryJournal)
         return dict(journal.recorded)
+
+
+class TestInMemoryJournalContract(JournalContract[Entry]):
+    def new_journal(self) -> Journal[Entry]:
+        return InMemoryJournal[Entry]("J")
+
+    def new_entry(self, number: int) -> Entry:
+        return Entry(number, "new")
+
+    def changed_entry(self, entry: Entry) -> Entry:
+        return attrs.evolve(entry, text=entry.text + "+")
+
+    def recorded(self, journal: Journal[Entry]) -> dict[str, Entry]:
+        assert isinstance(journal, InMemoryJournal)
+        return dict(journal.recorded)
+
+
+class _PostsTwice:
+    """A journal that records every post anew: what the Journal contract must catch."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+
+    def post(self, entries: Sequence[Entry]) -> list[str]:
+        ids = []
+        for entry in entries:
+            transaction_id = f"T-{len(self.entries) + 1}"
+            self.entries[transaction_id] = entry
+            ids.append(transaction_id)
+        return ids
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "test_an_entry_posted_again_gets_its_id_back_and_is_not_recorded_twice",
+        "test_one_entry_twice_in_one_call_is_recorded_once",
+        "test_a_call_with_a_key_recorded_under_other_content_records_nothing",
+    ],
+)
+def test_the_journal_contract_catches_a_journal_that_posts_twice(test: str) -> None:
+    class Suite(TestInMemoryJournalContract):
+        def new_journal(self) -> Journal[Entry]:
+            return _PostsTwice()
+
+        def recorded(self, journal: Journal[Entry]) -> dict[str, Entry]:
+            assert isinstance(journal, _PostsTwice)
+            return dict(journal.entries)
+
+    suite = Suite()
+    suite.journal = suite.new_journal()
+    with pytest.raises((AssertionError, pytest.fail.Exception)):
+        getattr(suite, test)()
 
 
 def test_U1_the_memory_unit_of_work_enlists_only_memory_journals() -> None:

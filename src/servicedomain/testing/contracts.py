@@ -91,7 +91,7 @@ from servicedomain.ports import (
     UnitOfWork,
 )
 
-__all__ = ["JournalUnitOfWorkContract", "RepositoryContract"]
+__all__ = ["JournalContract", "JournalUnitOfWorkContract", "RepositoryContract"]
 
 StoreT = TypeVar("StoreT")
 UnitOfWorkT = TypeVar("UnitOfWorkT", bound=UnitOfWork)
@@ -952,3 +952,90 @@ class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, Ent
                 assert recorded == model, f"after {action} on {side}"
                 keys = [entry.key for entry in recorded.values()]
                 assert len(set(keys)) == len(keys), f"a key recorded twice: {keys}"
+
+
+class JournalContract(abc.ABC, Generic[EntryT]):
+    """The :class:`~servicedomain.ports.Journal` port on its own; subclass it to test yours.
+
+    Name the subclass ``Test...`` and implement the hooks: :meth:`new_journal`,
+    :meth:`new_entry`, :meth:`changed_entry` and :meth:`recorded` (and
+    :meth:`dispose_journal`). Every test gets a fresh, empty journal. What it requires
+    of a journal: ``post`` returns one transaction id per entry, in order; it never
+    records an entry twice (an entry posted again, in the same call or a later one,
+    gets its first id back); and a call with a key already recorded under other
+    content raises :class:`~servicedomain.errors.IdempotencyConflictError` and records
+    nothing of that call.
+    """
+
+    journal: Journal[EntryT]
+
+    # ------------------------------------------------------------------------ hooks
+
+    @abc.abstractmethod
+    def new_journal(self) -> Journal[EntryT]:
+        """A new, empty journal for one test."""
+
+    def dispose_journal(self, journal: Journal[EntryT]) -> None:
+        """Release a journal made by :meth:`new_journal`; by default nothing is done."""
+
+    @abc.abstractmethod
+    def new_entry(self, number: int) -> EntryT:
+        """A journal entry; different numbers give different keys."""
+
+    @abc.abstractmethod
+    def changed_entry(self, entry: EntryT) -> EntryT:
+        """An entry with ``entry``'s key and some other content."""
+
+    @abc.abstractmethod
+    def recorded(self, journal: Journal[EntryT]) -> Mapping[str, EntryT]:
+        """What ``journal`` holds: each recorded entry by its transaction id."""
+
+    # ---------------------------------------------------------------------- fixture
+
+    @pytest.fixture(autouse=True)
+    def _journal_per_test(self) -> Iterator[None]:
+        self.journal = self.new_journal()
+        try:
+            yield
+        finally:
+            self.dispose_journal(self.journal)
+
+    # ------------------------------------------------------------------------ tests
+
+    def test_post_returns_one_distinct_id_per_entry_in_order(self) -> None:
+        """``post`` gives one transaction id per entry, in order, and records each entry."""
+        entries = [self.new_entry(number) for number in range(5)]
+        ids = self.journal.post(entries)
+        assert len(ids) == len(entries)
+        assert len(set(ids)) == len(entries), f"ids are not distinct: {ids}"
+        assert dict(self.recorded(self.journal)) == dict(zip(ids, entries, strict=True))
+
+    def test_an_entry_posted_again_gets_its_id_back_and_is_not_recorded_twice(self) -> None:
+        """A retry posts nothing twice: each entry gets the id it was first recorded under."""
+        entries = [self.new_entry(number) for number in range(3)]
+        ids = self.journal.post(entries)
+        assert self.journal.post(list(reversed(entries))) == list(reversed(ids))
+        assert self.journal.post([entries[0], entries[0]]) == [ids[0], ids[0]]
+        assert dict(self.recorded(self.journal)) == dict(zip(ids, entries, strict=True))
+
+    def test_one_entry_twice_in_one_call_is_recorded_once(self) -> None:
+        """The same entry twice in one call is one transaction."""
+        entry = self.new_entry(1)
+        first, second = self.journal.post([entry, entry])
+        assert first == second
+        assert dict(self.recorded(self.journal)) == {first: entry}
+
+    def test_a_call_with_a_key_recorded_under_other_content_records_nothing(self) -> None:
+        """Other content under a recorded key is refused, and nothing of the call is recorded."""
+        entry = self.new_entry(1)
+        (first,) = self.journal.post([entry])
+        with pytest.raises(IdempotencyConflictError):
+            self.journal.post([self.new_entry(2), self.changed_entry(entry), self.new_entry(3)])
+        assert dict(self.recorded(self.journal)) == {first: entry}
+
+    def test_a_call_that_gives_one_key_two_contents_records_nothing(self) -> None:
+        """One key with two contents in one call is refused, and nothing is recorded."""
+        entry = self.new_entry(1)
+        with pytest.raises(IdempotencyConflictError):
+            self.journal.post([entry, self.new_entry(2), self.changed_entry(entry)])
+        assert dict(self.recorded(self.journal)) == {}
