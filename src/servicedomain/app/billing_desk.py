@@ -52,6 +52,7 @@ from servicedomain._checks import (
     require_port,
     v_tuple_of,
 )
+from servicedomain.app._unit import begin, change_stored
 from servicedomain.billing import (
     AccrualEntry,
     AccrualPeriod,
@@ -85,8 +86,6 @@ from servicedomain.periods import Alignment, DateRange
 from servicedomain.ports import BillingUnitOfWork, Clock, Journal
 
 __all__ = ["BillingDesk", "FeeRunResult"]
-
-_UOW_METHODS = ("__enter__", "__exit__", "commit", "collect")
 
 Change = Callable[[Subscription], tuple[Subscription, tuple[DomainEvent, ...]]]
 
@@ -172,9 +171,7 @@ class BillingDesk:
     # ------------------------------------------------------------------ plumbing
 
     def _open(self) -> BillingUnitOfWork:
-        uow = self._unit_of_work()
-        require_port(uow, "uow", *_UOW_METHODS)
-        return uow
+        return begin(self._unit_of_work, "uow")
 
     def _group(self, group_id: str) -> SubscriptionGroup:
         group = self._groups.get(require_id(group_id, "group_id"))
@@ -214,13 +211,7 @@ class BillingDesk:
     def _change(self, subscription_id: str, change: Change) -> Subscription:
         """Load a subscription, apply ``change``, save it with the version loaded, commit."""
         sub_id = require_id(subscription_id, "subscription_id")
-        with self._open() as uow:
-            current = uow.subscriptions.get(sub_id)
-            changed, events = change(current)
-            uow.subscriptions.save(changed, expected_version=current.version)
-            uow.collect(events)
-            uow.commit()
-        return changed
+        return change_stored(self._open(), lambda uow: uow.subscriptions, sub_id, change)
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -58,6 +58,7 @@ from servicedomain.agreements import (
     ServiceTemplate,
     generate_service_orders,
 )
+from servicedomain.app._unit import begin, change_stored
 from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError, OrderRuleError
 from servicedomain.events import DomainEvent
@@ -91,8 +92,6 @@ __all__ = ["PostingResult", "ServiceDesk"]
 
 _Snapshot = TypeVar("_Snapshot", ServiceOrder, ServiceAgreement)
 _Decision = Callable[[_Snapshot, datetime], tuple[_Snapshot, tuple[DomainEvent, ...]]]
-
-_UOW_METHODS = ("__enter__", "__exit__", "commit", "collect")
 
 
 @attrs.frozen
@@ -168,9 +167,7 @@ class ServiceDesk:
     # ---------------------------------------------------------------- plumbing
 
     def _begin(self) -> AgreementUnitOfWork:
-        uow = self._unit_of_work()
-        require_port(uow, "unit_of_work()", *_UOW_METHODS)
-        return uow
+        return begin(self._unit_of_work, "unit_of_work()")
 
     def _sla_of(self, order: ServiceOrder) -> ServiceLevelAgreement | None:
         return None if order.sla_id is None else self._slas.get(order.sla_id)
@@ -178,30 +175,24 @@ class ServiceDesk:
     def _change_order(self, order_id: str, decide: _Decision[ServiceOrder]) -> ServiceOrder:
         """One unit of work: load the order, decide, save it if anything changed, commit."""
         require_id(order_id, "order_id")
-        uow = self._begin()
-        with uow:
-            order = uow.service_orders.get(order_id)
-            changed, events = decide(order, self._clock.now())
-            if events:
-                uow.service_orders.save(changed, expected_version=order.version)
-                uow.collect(events)
-                uow.commit()
-        return changed
+
+        def decided(order: ServiceOrder) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
+            return decide(order, self._clock.now())
+
+        return change_stored(self._begin(), lambda uow: uow.service_orders, order_id, decided)
 
     def _change_agreement(
         self, agreement_id: str, decide: _Decision[ServiceAgreement]
     ) -> ServiceAgreement:
         """One unit of work: load the agreement, decide, save it if it changed, commit."""
         require_id(agreement_id, "agreement_id")
-        uow = self._begin()
-        with uow:
-            agreement = uow.agreements.get(agreement_id)
-            changed, events = decide(agreement, self._clock.now())
-            if events:
-                uow.agreements.save(changed, expected_version=agreement.version)
-                uow.collect(events)
-                uow.commit()
-        return changed
+
+        def decided(
+            agreement: ServiceAgreement,
+        ) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
+            return decide(agreement, self._clock.now())
+
+        return change_stored(self._begin(), lambda uow: uow.agreements, agreement_id, decided)
 
     # ------------------------------------------------------------------- reads
 
