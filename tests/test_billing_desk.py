@@ -22,6 +22,7 @@ from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit
 from servicedomain import BillingDesk
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryJournal, InMemoryStore
+from servicedomain.app import FeeRunResult
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
@@ -44,7 +45,6 @@ from servicedomain.errors import (
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, DateRange
 from servicedomain.ports import BillingUnitOfWork
-from servicedomain.services import FeeRunResult
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(

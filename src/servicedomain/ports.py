@@ -328,7 +328,7 @@ class ServiceOrderRepository(Repository["ServiceOrder"], Protocol):
 class ServiceOrderUnitOfWork(JournalUnitOfWork, Protocol):
     """A unit of work that holds service orders and collects the events to publish.
 
-    Application services (:mod:`servicedomain.services`) load and save service orders
+    The application objects (:mod:`servicedomain.app`) load and save service orders
     through :attr:`service_orders`, hand the events of each operation to
     :meth:`~UnitOfWork.collect` and post order lines through journals enlisted in it
     (:meth:`~JournalUnitOfWork.enlist`); the events are published and the entries
