@@ -57,6 +57,7 @@ from servicedomain.billing import (
     BillableTransaction,
     BillingTiming,
     FeeKey,
+    FeeRun,
     IndexedPrice,
     InvoiceLine,
     PriceBasis,
@@ -244,13 +245,15 @@ def _service_uow() -> InMemoryServiceUnitOfWork:
     return InMemoryServiceUnitOfWork(_service_store())
 
 
-def _billing_uow(*, invoiced: bool = False) -> InMemoryBillingUnitOfWork:
+def _billing_uow(*, invoiced: bool = False, accrued: bool = False) -> InMemoryBillingUnitOfWork:
     store = InMemoryStore()
     with InMemoryBillingUnitOfWork(store) as uow:
         uow.subscriptions.add(SUBSCRIPTION)
         uow.fees.add_all(FEES)
-        if invoiced:
+        if invoiced or accrued:
             uow.invoices.add(INVOICE)
+        if accrued:
+            uow.accruals.save_all(ACCRUED)
         uow.commit()
     return InMemoryBillingUnitOfWork(store)
 
@@ -259,9 +262,15 @@ def _clock() -> FixedClock:
     return FixedClock(LATER)
 
 
-def _billing_desk(*, invoiced: bool = False, empty: bool = False) -> BillingDesk:
+def _billing_desk(
+    *, invoiced: bool = False, accrued: bool = False, empty: bool = False
+) -> BillingDesk:
     """A billing desk over a new store holding SUBSCRIPTION and FEES (or nothing)."""
-    uow = InMemoryBillingUnitOfWork(InMemoryStore()) if empty else _billing_uow(invoiced=invoiced)
+    uow = (
+        InMemoryBillingUnitOfWork(InMemoryStore())
+        if empty
+        else _billing_uow(invoiced=invoiced, accrued=accrued)
+    )
     return BillingDesk(
         unit_of_work=lambda: uow,
         clock=_clock(),
@@ -849,6 +858,22 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         _billing_desk().generate_fees,
         (),
         {"as_of": date(2026, 4, 30), "group_id": "M", "subscription_ids": ["S-1"]},
+    ),
+    "BillingDesk.generate_fees_within": lambda: (
+        _billing_desk().generate_fees_within,
+        (),
+        {
+            "within": DateRange(date(2026, 3, 1), date(2026, 5, 1)),
+            "run": FeeRun.REGULAR,
+            "continuous": False,
+            "group_id": "M",
+            "subscription_ids": ["S-1"],
+        },
+    ),
+    "BillingDesk.reverse_accrual": lambda: (
+        _billing_desk(accrued=True).reverse_accrual,
+        (FEE.id, 0),
+        {"on": date(2026, 4, 1)},
     ),
     "BillingDesk.invoice_customers": lambda: (
         _billing_desk().invoice_customers,
