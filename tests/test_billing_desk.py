@@ -278,7 +278,7 @@ def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
 
 
 def test_every_write_method_of_the_desk_is_swept_and_none_takes_loose_keywords() -> None:
-    reads = {"subscription", "fees", "documents"}
+    reads = {"subscription", "subscriptions", "fees", "documents", "invoiced", "accrual_periods"}
     methods = {
         name: member
         for name, member in inspect.getmembers(BillingDesk, inspect.isfunction)
@@ -603,6 +603,21 @@ def test_F8_credit_invoiced_credits_at_most_what_is_left_and_reverses_accruals()
     with pytest.raises(BillingRuleError):
         desk.credit_invoiced(credit_note_id="CN-3", credit_date=FEB, select=["never-invoiced"])
     assert world.state() == before
+
+
+def test_the_reads_give_the_subscriptions_the_invoiced_items_and_the_accrual_periods() -> None:
+    world = world_before("credit")
+    desk = world.desk()
+    charge = world.charge_id()
+    assert [sub.id for sub in desk.subscriptions()] == ["S-1"]
+    assert desk.subscriptions(group_id="Q") == ()
+    (item,) = desk.invoiced([charge, "never-invoiced"]).values()
+    assert (item.source_id, item.amount, item.credited) == (charge, eur("310.00"), eur("0.00"))
+    (period,) = desk.accrual_periods(charge)
+    assert (period.number, period.amount, period.is_posted) == (0, eur("310.00"), True)
+    assert desk.accrual_periods("never-invoiced") == ()
+    with pytest.raises(TypeMismatchError, match="source_ids"):
+        desk.invoiced(charge)
 
 
 def test_credit_and_accrue_need_an_accrual_journal() -> None:

@@ -902,6 +902,13 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "BillingDesk.subscription": lambda: (_billing_desk().subscription, ("S-1",), {}),
     "BillingDesk.fees": lambda: (_billing_desk().fees, ("S-1",), {}),
+    "BillingDesk.subscriptions": lambda: (_billing_desk().subscriptions, (), {"group_id": "M"}),
+    "BillingDesk.invoiced": lambda: (_billing_desk(invoiced=True).invoiced, ([FEE.id],), {}),
+    "BillingDesk.accrual_periods": lambda: (
+        _billing_desk(accrued=True).accrual_periods,
+        (FEE.id,),
+        {},
+    ),
     "BillingDesk.documents": lambda: (_billing_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (servicedomain.accrued_total, (ACCRUED,), {}),

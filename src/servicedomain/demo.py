@@ -414,15 +414,14 @@ def _demo_billing(out: TextIO) -> None:
                 f"    {transaction_id} reverse period {entry.number} on {entry.posting_date}: "
                 f"Dr {entry.debit_account}, Cr {entry.credit_account} {entry.amount}\n"
             )
-    uow = InMemoryBillingUnitOfWork(store)
     first_quarter = [
         fee
-        for sub in uow.subscriptions.list()
-        for fee in uow.fees.for_subscription(sub.id)
+        for sub in desk.subscriptions()
+        for fee in desk.fees(sub.id)
         if fee.billing_period.start < date(2026, 4, 1)
     ]
-    invoiced = uow.invoices.invoiced(fee.id for fee in first_quarter)
-    periods = [period for fee in first_quarter for period in uow.accruals.for_source(fee.id)]
+    invoiced = desk.invoiced(fee.id for fee in first_quarter)
+    periods = [period for fee in first_quarter for period in desk.accrual_periods(fee.id)]
     out.write("The reports, for the billing periods that start in the first quarter:\n\n")
     rows = subscription_transactions(first_quarter, invoiced, periods)
     out.write(render_subscription_transactions_text(rows) + "\n")

@@ -66,6 +66,7 @@ from servicedomain.billing import (
     FeeRun,
     FeeTransaction,
     Invoice,
+    InvoicedItem,
     PriceBasis,
     PriceTable,
     ReversalMode,
@@ -752,6 +753,33 @@ class BillingDesk:
         sub_id = require_id(subscription_id, "subscription_id")
         with self._open() as uow:
             return uow.subscriptions.get(sub_id)
+
+    def subscriptions(self, *, group_id: str | None = None) -> tuple[Subscription, ...]:
+        """The stored subscriptions (of one group), in id order."""
+        require_optional_id(group_id, "group_id")
+        with self._open() as uow:
+            return tuple(
+                sub
+                for sub in uow.subscriptions.list()
+                if group_id is None or sub.group_id == group_id
+            )
+
+    def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
+        """The invoiced-item register of those sources that are invoiced (others left out).
+
+        Each :class:`~servicedomain.billing.InvoicedItem` says on which invoice a fee or
+        an order transaction was billed, at which amount, and what credit notes took
+        back of it (the reports read it).
+        """
+        ids = require_ids(source_ids, "source_ids")
+        with self._open() as uow:
+            return uow.invoices.invoiced(ids)
+
+    def accrual_periods(self, fee_id: str) -> tuple[AccrualPeriod, ...]:
+        """The accrual periods of an invoiced fee, in number order (none: an empty tuple)."""
+        source_id = require_id(fee_id, "fee_id")
+        with self._open() as uow:
+            return tuple(uow.accruals.for_source(source_id))
 
     def fees(self, subscription_id: str) -> tuple[FeeTransaction, ...]:
         """The stored fees of a subscription, in the store's order (none: an empty tuple)."""
