@@ -165,12 +165,9 @@ def reopen_edit_and_post(world: OrderWorld, plan: FaultPlan) -> object:
     """Reopen SO-01, change line 1's quantity, complete and sign off again, post."""
     clock = FixedClock(AT + timedelta(hours=1))
     service_desk_over(world.uow(plan), clock, graph=GRAPH).change_stage("SO-01", "IN_PROCESS")
-    with world.uow(plan) as uow:
-        order = uow.service_orders.get("SO-01")
-        changed, events = order.change_line(GRAPH, 1, at=clock.now(), quantity=Decimal("7"))
-        uow.service_orders.save(changed, expected_version=order.version)
-        uow.collect(events)
-        uow.commit()
+    service_desk_over(world.uow(plan), clock, graph=GRAPH).change_line(
+        "SO-01", 1, quantity=Decimal("7")
+    )
     service_desk_over(world.uow(plan), clock, graph=GRAPH).change_stage("SO-01", "COMPLETED")
     service_desk_over(world.uow(plan), clock).sign_off("SO-01")
     return post_all(1, clock.now())(world, plan)
