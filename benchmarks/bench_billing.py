@@ -13,13 +13,14 @@ through 2027-01-01 (catch-up as of 2026-12-31, about 300,000 fees). Steps, each 
 
 * ``generate``: pure generation, ``generate_fees(sub, (), prices, as_of=2026-12-31)``
   for every subscription, best of ``REPEATS``;
-* ``generate_run``: the service ``generate_subscription_fees`` over an
+* ``generate_run``: :meth:`BillingDesk.generate_fees
+  <servicedomain.app.BillingDesk.generate_fees>` over an
   :class:`~servicedomain.adapters.billing_memory.InMemoryBillingUnitOfWork`, the store
   included, in one run (for reference);
 * ``invoice`` and ``accrue``: the monthly cycle on the 1st of each month from 2023-02-01
-  through 2027-01-01 (48 months): ``invoice_customers`` (``due_by`` that day; two groups
-  accruing revenue monthly, equal parts and per day, half the subscriptions each), then
-  ``accrue_subscription_revenue`` through that day into an
+  through 2027-01-01 (48 months): ``BillingDesk.invoice_customers`` (``due_by`` that day;
+  two groups accruing revenue monthly, equal parts and per day, half the subscriptions
+  each), then ``BillingDesk.accrue_revenue`` through that day into an
   ``InMemoryJournal[AccrualEntry]``. Each step is timed on its own: fees invoiced per
   second, accrual periods posted per second. They run on the subscriptions of the first
   ``SERVICE_CUSTOMERS`` customers (all of them; the JSON lines say how many). Accrual
@@ -49,6 +50,7 @@ from typing import Any, TypeVar
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
+from servicedomain.app import BillingDesk
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
@@ -60,11 +62,6 @@ from servicedomain.billing import (
 )
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    generate_subscription_fees,
-    invoice_customers,
-)
 
 SEED = 20230101
 COUNT = 10_000
@@ -95,7 +92,7 @@ CENT = Decimal("0.01")
 _T = TypeVar("_T")
 
 CLOCK = FixedClock(datetime(2027, 1, 1, 6, 0, tzinfo=UTC))
-"""The clock of the services (the events they collect carry its instant)."""
+"""The clock of the desk (the events it collects carry its instant)."""
 
 
 # ------------------------------------------------------------------------ the workload
@@ -216,16 +213,15 @@ def generate_all(subs: Sequence[Subscription], prices: PriceTable) -> int:
 def generated_store(
     subs: Sequence[Subscription], prices: PriceTable
 ) -> tuple[InMemoryStore, float, int]:
-    """A store holding ``subs``, then the service run generating their fees (timed)."""
+    """A store holding ``subs``, then the desk's run generating their fees (timed)."""
     store = InMemoryStore()
     with InMemoryBillingUnitOfWork(store) as uow:
         for sub in subs:
             uow.subscriptions.add(sub)
         uow.commit()
     uow = InMemoryBillingUnitOfWork(store)
-    seconds, run = timed(
-        lambda: generate_subscription_fees(uow, CLOCK, as_of=AS_OF, prices=prices), repeats=1
-    )
+    desk = BillingDesk(unit_of_work=lambda: uow, clock=CLOCK, groups={}, prices=prices)
+    seconds, run = timed(lambda: desk.generate_fees(as_of=AS_OF), repeats=1)
     return store, seconds, len(run.created)
 
 
@@ -233,6 +229,9 @@ def invoice_and_accrue(store: InMemoryStore) -> dict[str, Any]:
     """Invoice, then accrue, on the 1st of every month; each step timed on its own."""
     uow = InMemoryBillingUnitOfWork(store)
     journal: InMemoryJournal[AccrualEntry] = InMemoryJournal("ACR")
+    desk = BillingDesk(
+        unit_of_work=lambda: uow, clock=CLOCK, groups=GROUPS, accrual_journal=journal
+    )
     found = dict.fromkeys(("invoices", "fees_invoiced", "periods_posted"), 0)
     invoice_seconds = accrue_seconds = 0.0
     gc.collect()
@@ -240,9 +239,9 @@ def invoice_and_accrue(store: InMemoryStore) -> dict[str, Any]:
     try:
         for day in DUE_DATES:
             began = time.perf_counter()
-            made = invoice_customers(uow, CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
+            made = desk.invoice_customers(due_by=day, invoice_date=day)
             invoiced = time.perf_counter()
-            posted = accrue_subscription_revenue(uow, journal, CLOCK, through=day, posting_date=day)
+            posted = desk.accrue_revenue(through=day, posting_date=day)
             accrued = time.perf_counter()
             invoice_seconds += invoiced - began
             accrue_seconds += accrued - invoiced
@@ -298,7 +297,7 @@ def main() -> int:
         json.dumps(
             {
                 "workload": "generate_run",
-                "operation": "generate_subscription_fees(uow, as_of=2026-12-31, prices=prices)",
+                "operation": "BillingDesk(prices=prices).generate_fees(as_of=2026-12-31)",
                 "subscriptions": len(subs),
                 "fees": created,
                 "seconds": round(run_seconds, 3),
@@ -324,7 +323,7 @@ def main() -> int:
         json.dumps(
             {
                 "workload": "invoice",
-                "operation": "invoice_customers(uow, due_by=the 1st of each month, groups)",
+                "operation": "BillingDesk(groups).invoice_customers(due_by=the 1st of each month)",
                 **scope,
                 **months_run,
                 "invoices": monthly["invoices"],
@@ -339,7 +338,7 @@ def main() -> int:
         json.dumps(
             {
                 "workload": "accrue",
-                "operation": "accrue_subscription_revenue(uow, journal, through=the 1st)",
+                "operation": "BillingDesk(accrual_journal).accrue_revenue(through=the 1st)",
                 **scope,
                 **months_run,
                 "periods_posted": monthly["periods_posted"],

@@ -1,10 +1,13 @@
-"""Builders shared by the tests of reports, services and the demo-like flows."""
+"""Builders shared by the tests of reports, the desks and the demo-like flows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from servicedomain.adapters.clocks import FixedClock
 from servicedomain.agreements import (
     AgreementGroup,
     IntervalUnit,
@@ -12,18 +15,50 @@ from servicedomain.agreements import (
     ServiceAgreement,
     ServiceInterval,
 )
+from servicedomain.app import ServiceDesk
+from servicedomain.calendars import ClosedDays
 from servicedomain.money import Money
 from servicedomain.orders import (
+    JournalEntry,
     NewLine,
     ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
 )
-from servicedomain.stages import EXAMPLE_STAGE_GRAPH
+from servicedomain.ports import AgreementUnitOfWork, Clock, Journal
+from servicedomain.sla import ServiceLevelAgreement, SlaParameters
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH, StageGraph
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)
+
+
+def service_desk_over(
+    uow: AgreementUnitOfWork,
+    clock: Clock | None = None,
+    *,
+    graph: StageGraph = EXAMPLE_STAGE_GRAPH,
+    slas: Mapping[str, ServiceLevelAgreement] | None = None,
+    sla_parameters: SlaParameters | None = None,
+    journals: Mapping[TransactionType, Journal[JournalEntry]] | None = None,
+    closed_days: ClosedDays | None = None,
+    zone: ZoneInfo | str | None = None,
+) -> ServiceDesk:
+    """A :class:`ServiceDesk` whose every unit of work is ``uow`` (entered again each time).
+
+    The clock defaults to a fixed one at :data:`AT`.
+    """
+    return ServiceDesk(
+        unit_of_work=lambda: uow,
+        clock=FixedClock(AT) if clock is None else clock,
+        graph=graph,
+        slas=slas,
+        sla_parameters=sla_parameters,
+        journals=journals,
+        closed_days=closed_days,
+        zone=zone,
+    )
 
 
 def line(

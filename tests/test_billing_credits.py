@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from billing_fixtures import AT, CLOCK
+from billing_fixtures import AT, CLOCK, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -45,12 +45,6 @@ from servicedomain.errors import (
 from servicedomain.money import Money
 from servicedomain.periods import DAILY, MONTHLY, DateRange
 from servicedomain.ports import BillingUnitOfWork
-from servicedomain.services import (
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-)
 from servicedomain.testing.billing_strategies import creation_fields
 from servicedomain.testing.invariants import (
     LawViolation,
@@ -89,32 +83,27 @@ class Store:
     def __init__(self) -> None:
         self.store = InMemoryStore()
         self.journal = InMemoryJournal[AccrualEntry]("ACR")
-        create_subscription(self.uow(), GROUP, CLOCK, **creation_fields(april_subscription()))
-        (self.april,) = generate_subscription_fees(self.uow(), CLOCK, as_of=APR_1).created
+        billing_desk_over(self.uow(), CLOCK, groups=GROUP).create_subscription(
+            group_id=GROUP.id, **creation_fields(april_subscription())
+        )
+        (self.april,) = billing_desk_over(self.uow(), CLOCK).generate_fees(as_of=APR_1).created
         (self.invoice,) = self.run_invoicing(APR_1)
 
     def uow(self) -> BillingUnitOfWork:
         return InMemoryBillingUnitOfWork(self.store)
 
     def run_invoicing(self, day: date, prefix: str = "CN") -> tuple[Invoice, ...]:
-        return invoice_customers(
-            self.uow(),
-            CLOCK,
-            due_by=day,
-            invoice_date=day,
-            groups=GROUPS,
-            credit_note_prefix=prefix,
-        )
+        return billing_desk_over(
+            self.uow(), CLOCK, groups=GROUPS, credit_note_prefix=prefix
+        ).invoice_customers(due_by=day, invoice_date=day)
 
     def credit(self, source: str, number: int, day: date, amount: Money | None = None) -> Invoice:
-        return credit_invoiced(
-            self.uow(),
-            self.journal,
-            CLOCK,
+        return billing_desk_over(
+            self.uow(), CLOCK, groups=GROUPS, journal=self.journal
+        ).credit_invoiced(
             credit_note_id=f"CN-{number}",
             credit_date=day,
             select=[source],
-            groups=GROUPS,
             amounts=None if amount is None else {source: amount},
         )
 
@@ -150,7 +139,7 @@ def test_F13_credit_note_then_cancellation_credits_nothing_more() -> None:
     store = Store()
     store.credit(store.april.id, 1, APR_5)
     store.cancel(APR_16)
-    made = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
+    made = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert [(fee.kind, fee.amount) for fee in made] == [(FeeKind.CANCELLATION, eur("0.00"))]
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")
@@ -163,7 +152,7 @@ def test_F13_a_partial_credit_note_leaves_the_cancellation_its_days_while_billed
     store = Store()
     store.credit(store.april.id, 1, APR_5, eur("30.00"))
     store.cancel(APR_16)
-    (cancellation,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
+    (cancellation,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert cancellation.amount == eur("-60.00")
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("30.00")
@@ -173,7 +162,7 @@ def test_F13_a_large_partial_credit_caps_the_cancellation_at_what_is_left() -> N
     store = Store()
     store.credit(store.april.id, 1, APR_5, eur("100.00"))
     store.cancel(APR_16)
-    (cancellation,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
+    (cancellation,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert cancellation.amount == eur("-20.00")
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")
@@ -183,7 +172,7 @@ def test_F13_cancellation_then_credit_note_credits_only_what_is_left() -> None:
     """Cancel first (-60.00 invoiced): crediting April in full credits 60.00, not 120.00."""
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
+    billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16)
     store.run_invoicing(APR_16)
     with pytest.raises(CreditExceededError) as raised:
         store.credit(store.april.id, 1, APR_20, eur("120.00"))
@@ -199,7 +188,7 @@ def test_F13_a_cancellation_not_yet_invoiced_already_takes_its_days_back() -> No
     """The cancellation credit is stored but not invoiced: a credit note still leaves it room."""
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
+    billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16)
     note = store.credit(store.april.id, 1, APR_5)
     assert note.total == eur("-60.00")
 
@@ -352,7 +341,7 @@ def test_F14_yearly_fees_accrued_daily_never_book_negative_revenue() -> None:
 def test_a_negative_document_is_a_credit_note_numbered_in_its_own_series() -> None:
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
+    billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16)
     (document,) = store.run_invoicing(APR_16)
     assert document.kind is DocumentKind.CREDIT_NOTE
     assert document.id == "CN-C-1-EUR-20260416-1"
@@ -370,7 +359,7 @@ def test_a_negative_document_is_a_credit_note_numbered_in_its_own_series() -> No
 def test_the_credit_note_prefix_is_a_parameter() -> None:
     store = Store()
     store.cancel(APR_16)
-    generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16)
+    billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16)
     (document,) = store.run_invoicing(APR_16, prefix="CR")
     assert document.id == "CR-C-1-EUR-20260416-1"
 
@@ -564,14 +553,12 @@ def test_the_new_arguments_are_checked() -> None:
         )
     assert no_fees.value.field == "fees"
     with pytest.raises(TypeMismatchError) as prefix:
-        invoice_customers(
+        billing_desk_over(
             store.uow(),
             CLOCK,
-            due_by=APR_5,
-            invoice_date=APR_5,
             groups=GROUPS,
             credit_note_prefix=7,  # type: ignore[arg-type]
-        )
+        ).invoice_customers(due_by=APR_5, invoice_date=APR_5)
     assert prefix.value.field == "credit_note_prefix"
     for credited, field in (
         ([("x", eur("1.00"))], "credited"),
@@ -590,7 +577,7 @@ def test_F13_a_lower_price_after_a_full_credit_note_credits_nothing_more() -> No
     store.change(
         lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
     )
-    (change,) = generate_subscription_fees(store.uow(), CLOCK, as_of=APR_16).created
+    (change,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert (change.kind, change.amount) == (FeeKind.PRICE_CHANGE, eur("0.00"))
     store.run_invoicing(APR_16)
     assert store.april_net() == eur("0.00")

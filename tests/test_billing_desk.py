@@ -11,6 +11,7 @@ published only after the commit (``PublishedOnlyAfterCommit``).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -22,11 +23,17 @@ from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit
 from servicedomain import BillingDesk
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryJournal, InMemoryStore
+from servicedomain.app import FeeRunResult
 from servicedomain.billing import (
     AccrualEntry,
+    AccrualEntryKind,
     AccrualMethod,
     DocumentKind,
     FeeKind,
+    FeeRun,
+    FeeTransaction,
+    Invoice,
+    ReversalMode,
     Subscription,
     SubscriptionGroup,
 )
@@ -38,13 +45,13 @@ from servicedomain.errors import (
     InvalidCancellationError,
     InvalidInputError,
     InvalidPeriodError,
+    InvalidSubscriptionError,
     NotFoundError,
     TypeMismatchError,
 )
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, DateRange
 from servicedomain.ports import BillingUnitOfWork
-from servicedomain.services import FeeRunResult
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(
@@ -139,11 +146,15 @@ STEPS: dict[str, Step] = {
         removed=DateRange.inclusive(date(2024, 1, 10), date(2024, 1, 11)),
     ),
     "generate": lambda w, p: w.desk(p).generate_fees(as_of=START),
+    "generate_within": lambda w, p: w.desk(p).generate_fees_within(
+        within=DateRange(START, date(2024, 1, 16))
+    ),
     "invoice": lambda w, p: w.desk(p).invoice_customers(due_by=START, invoice_date=START),
     "accrue": lambda w, p: w.desk(p).accrue_revenue(through=FEB, posting_date=FEB),
     "credit": lambda w, p: w.desk(p).credit_invoiced(
         credit_note_id="CN-1", credit_date=date(2024, 2, 2), select=[w.charge_id()]
     ),
+    "reverse_accrual": lambda w, p: w.desk(p).reverse_accrual(w.charge_id(), 0, on=FEB),
 }
 SETUP: dict[str, list[str]] = {
     "create": [],
@@ -157,9 +168,11 @@ SETUP: dict[str, list[str]] = {
     "activate": ["create", "deactivate"],
     "reduce_days": ["create", "generate"],
     "generate": ["create"],
+    "generate_within": ["create"],
     "invoice": ["create", "generate"],
     "accrue": ["create", "generate", "invoice"],
     "credit": ["create", "generate", "invoice", "accrue"],
+    "reverse_accrual": ["create", "generate", "invoice", "accrue"],
 }
 EVENTS: dict[str, list[str]] = {
     "create": ["SubscriptionCreated"],
@@ -173,9 +186,11 @@ EVENTS: dict[str, list[str]] = {
     "activate": ["SubscriptionActivated"],
     "reduce_days": ["FeesGenerated"],
     "generate": ["FeesGenerated"],
+    "generate_within": ["FeesGenerated"],
     "invoice": ["InvoiceIssued"],
     "accrue": ["RevenueAccrued"],
     "credit": ["CreditNoteIssued"],
+    "reverse_accrual": [],  # no billing event names a reversal by hand yet
 }
 
 
@@ -208,7 +223,7 @@ def test_U1_a_desk_method_failing_at_any_step_leaves_nothing_and_a_retry_is_one_
     counting, plan = world_before(step), FaultPlan()
     STEPS[step](counting, plan)
     assert plan.calls[-1] == "commit", plan.calls
-    assert "collect" in plan.calls, plan.calls
+    assert ("collect" in plan.calls) == bool(EVENTS[step]), plan.calls
     for fail_at in range(1, len(plan.calls) + 1):
         world = world_before(step)
         before = world.state()
@@ -217,6 +232,65 @@ def test_U1_a_desk_method_failing_at_any_step_leaves_nothing_and_a_retry_is_one_
         assert world.state() == before, (step, fail_at, plan.calls[fail_at - 1])
         STEPS[step](world, None)
         assert world.state() == expected, (step, fail_at, plan.calls[fail_at - 1])
+
+
+@pytest.mark.parametrize("step", sorted(STEPS))
+def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
+    step: str,
+) -> None:
+    """Issue 12, item 1: once a write method returns, its change is committed.
+
+    The in-memory unit of work holds its writes (and its journal entries) until
+    ``commit``: a method that decided and saved but did not commit leaves a fresh
+    unit of work seeing nothing. What the method returns is what is stored.
+    """
+    world = world_before(step)
+
+    def fresh() -> object:
+        view = InMemoryBillingUnitOfWork(world.store)
+        subscriptions = view.subscriptions.list()
+        fees = [fee for sub in subscriptions for fee in view.fees.for_subscription(sub.id)]
+        accruals = [view.accruals.for_source(fee.id) for fee in fees]
+        return subscriptions, fees, view.invoices.list(), accruals, world.journal.recorded
+
+    before = fresh()
+    result = STEPS[step](world, None)
+    assert fresh() != before, f"{step}: a fresh unit of work sees no change"
+    view = InMemoryBillingUnitOfWork(world.store)
+    posted = [entry for _, entry in world.journal.recorded]
+    match result:
+        case Subscription():
+            assert view.subscriptions.get(result.id) == result
+        case FeeRunResult():
+            for fee in result.created:
+                assert fee in view.fees.for_subscription(fee.subscription_id)
+        case FeeTransaction():
+            assert result in view.fees.for_subscription(result.subscription_id)
+        case Invoice():
+            assert result in view.invoices.list(customer_id=result.customer_id)
+        case AccrualEntry():
+            assert result in posted
+        case tuple():
+            for item in result:
+                assert item in posted or item in view.invoices.list(customer_id=item.customer_id)
+        case _:
+            raise AssertionError(f"{step}: an unexpected result {result!r}")
+
+
+def test_every_write_method_of_the_desk_is_swept_and_none_takes_loose_keywords() -> None:
+    reads = {"subscription", "subscriptions", "fees", "documents", "invoiced", "accrual_periods"}
+    methods = {
+        name: member
+        for name, member in inspect.getmembers(BillingDesk, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    swept = {"create": "create_subscription", "generate": "generate_fees"}
+    swept |= {"generate_within": "generate_fees_within", "invoice": "invoice_customers"}
+    swept |= {"accrue": "accrue_revenue", "credit": "credit_invoiced"}
+    assert methods.keys() - reads == {swept.get(step, step) for step in STEPS}
+    for name, member in methods.items():
+        kinds = {p.kind for p in inspect.signature(member).parameters.values()}
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, name
 
 
 def test_the_desk_opens_one_unit_of_work_per_method_call() -> None:
@@ -441,6 +515,34 @@ def test_generate_fees_reads_the_desks_price_table() -> None:
     assert fee.amount == eur("99.00")
 
 
+def test_generate_fees_within_bills_a_range_regular_or_not_and_a_rerun_bills_nothing() -> None:
+    world = world_before("generate_within")
+    desk = world.desk()
+    half = DateRange(START, date(2024, 1, 16))
+    (stub,) = desk.generate_fees_within(within=half).created
+    assert (stub.period, stub.amount) == (half, eur("150.00"))  # 310.00 x 15 / 31
+    assert desk.generate_fees_within(within=half) == FeeRunResult()
+    before = world.state()
+    with pytest.raises(InvalidSubscriptionError) as caught:
+        desk.generate_fees_within(within=DateRange(FEB, date(2024, 2, 10)), run=FeeRun.REGULAR)
+    assert caught.value.field == "within"
+    assert world.state() == before
+    regular = desk.generate_fees_within(within=DateRange(FEB, date(2024, 4, 1)), run=FeeRun.REGULAR)
+    assert [fee.period.start for fee in regular.created] == [FEB, date(2024, 3, 1)]
+    # the gap [Jan 16, Feb 1) is filled, except by a continuous run (nothing before the end)
+    gap = DateRange(START, FEB)
+    assert desk.generate_fees_within(within=gap, continuous=True) == FeeRunResult()
+    (filled,) = desk.generate_fees_within(within=gap).created
+    assert filled.period == DateRange(date(2024, 1, 16), FEB)
+    early = DateRange(date(2023, 11, 1), date(2023, 12, 1))
+    assert desk.generate_fees_within(within=early) == FeeRunResult(not_started=("S-1",))
+    assert desk.subscription("S-1").fee_count == 4
+    with pytest.raises(TypeMismatchError, match="within"):
+        desk.generate_fees_within(within=START)  # type: ignore[arg-type]
+    with pytest.raises(TypeMismatchError, match="run"):
+        desk.generate_fees_within(within=half, run="regular")  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------ documents
 
 
@@ -503,6 +605,21 @@ def test_F8_credit_invoiced_credits_at_most_what_is_left_and_reverses_accruals()
     assert world.state() == before
 
 
+def test_the_reads_give_the_subscriptions_the_invoiced_items_and_the_accrual_periods() -> None:
+    world = world_before("credit")
+    desk = world.desk()
+    charge = world.charge_id()
+    assert [sub.id for sub in desk.subscriptions()] == ["S-1"]
+    assert desk.subscriptions(group_id="Q") == ()
+    (item,) = desk.invoiced([charge, "never-invoiced"]).values()
+    assert (item.source_id, item.amount, item.credited) == (charge, eur("310.00"), eur("0.00"))
+    (period,) = desk.accrual_periods(charge)
+    assert (period.number, period.amount, period.is_posted) == (0, eur("310.00"), True)
+    assert desk.accrual_periods("never-invoiced") == ()
+    with pytest.raises(TypeMismatchError, match="source_ids"):
+        desk.invoiced(charge)
+
+
 def test_credit_and_accrue_need_an_accrual_journal() -> None:
     world = world_before("credit")
     desk = BillingDesk(unit_of_work=world.uow, clock=CLOCK, groups=GROUPS)
@@ -521,6 +638,51 @@ def test_accrue_revenue_posts_each_period_once() -> None:
     with pytest.raises(TypeMismatchError, match="through"):
         desk.accrue_revenue(through=None, posting_date=FEB)  # type: ignore[arg-type]
     assert len(world.journal.recorded) == 1
+
+
+def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -> None:
+    manual = SubscriptionGroup(
+        id="M",
+        invoicing_period=MONTHLY,
+        accrue_revenue=True,
+        accrual_period=MONTHLY,
+        reversal=ReversalMode.MANUAL,
+    )
+    world = World()
+    desk = BillingDesk(
+        unit_of_work=world.uow, clock=CLOCK, groups={"M": manual}, accrual_journal=world.journal
+    )
+    for step in ("create", "generate", "invoice"):
+        STEPS[step](world, None)
+    desk.accrue_revenue(through=FEB, posting_date=FEB)
+    charge = world.charge_id()
+    with pytest.raises(BillingRuleError, match="reverse_manually_first"):
+        desk.credit_invoiced(credit_note_id="CN-1", credit_date=FEB, select=[charge])
+    entry = desk.reverse_accrual(charge, 0, on=FEB)
+    assert (entry.kind, entry.amount, entry.reference) == (
+        AccrualEntryKind.REVERSE,
+        eur("310.00"),
+        "",
+    )
+    assert [recorded.kind for _, recorded in world.journal.recorded] == [
+        AccrualEntryKind.ACCRUE,
+        AccrualEntryKind.REVERSE,
+    ]
+    before = world.state()
+    with pytest.raises(BillingRuleError, match="already_reversed"):
+        desk.reverse_accrual(charge, 0, on=FEB)
+    with pytest.raises(InvalidInputError) as no_period:
+        desk.reverse_accrual(charge, 9, on=FEB)
+    assert no_period.value.field == "number"
+    with pytest.raises(NotFoundError):
+        desk.reverse_accrual("no-such-fee", 0, on=FEB)
+    assert world.state() == before
+    note = desk.credit_invoiced(credit_note_id="CN-1", credit_date=FEB, select=[charge])
+    assert note.total == eur("-310.00")
+    with pytest.raises(InvalidInputError, match="accrual_journal"):
+        BillingDesk(unit_of_work=world.uow, clock=CLOCK, groups=GROUPS).reverse_accrual(
+            charge, 0, on=FEB
+        )
 
 
 # ------------------------------------------------------------------ concurrency

@@ -2,7 +2,7 @@
 
 A subscription is created by ``Subscription.create`` (version 1) and every operation
 returns ``(new_subscription, events)`` with ``version + 1`` (law T1); the billing
-services collect the events of what they store, and the unit of work publishes them
+desk collects the events of what they store, and the unit of work publishes them
 only once committed, never after a failed commit (law U1).
 """
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit
+from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
@@ -54,13 +54,6 @@ from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, QUARTERLY
 from servicedomain.ports import BillingUnitOfWork, ServiceOrderUnitOfWork, UnitOfWork
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-)
 from servicedomain.testing.billing_strategies import cancellation_dates, subscriptions
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
@@ -294,10 +287,8 @@ def test_record_fees_refuses_no_fee_a_fee_of_another_subscription_and_a_non_fee(
 
 def test_document_issued_tells_an_invoice_from_a_credit_note_and_revenue_accrued_groups() -> None:
     store = InMemoryStore()
-    create_subscription(
-        InMemoryBillingUnitOfWork(store),
-        GROUP,
-        CLOCK,
+    billing_desk_over(InMemoryBillingUnitOfWork(store), CLOCK, groups=GROUP).create_subscription(
+        group_id=GROUP.id,
         id="S-1",
         customer_id="C-1",
         project_id="P-1",
@@ -305,12 +296,14 @@ def test_document_issued_tells_an_invoice_from_a_credit_note_and_revenue_accrued
         base_price=eur("300.00"),
         start_date=START,
     )
-    (fee,) = generate_subscription_fees(
-        InMemoryBillingUnitOfWork(store), CLOCK, as_of=START
-    ).created
-    (invoice,) = invoice_customers(
-        InMemoryBillingUnitOfWork(store), CLOCK, due_by=START, invoice_date=START, groups=GROUPS
+    (fee,) = (
+        billing_desk_over(InMemoryBillingUnitOfWork(store), CLOCK)
+        .generate_fees(as_of=START)
+        .created
     )
+    (invoice,) = billing_desk_over(
+        InMemoryBillingUnitOfWork(store), CLOCK, groups=GROUPS
+    ).invoice_customers(due_by=START, invoice_date=START)
     issued = document_issued(invoice, at=AT)
     assert isinstance(issued, InvoiceIssued)
     assert (issued.entity_id, issued.total, issued.source_ids) == (
@@ -319,32 +312,22 @@ def test_document_issued_tells_an_invoice_from_a_credit_note_and_revenue_accrued
         (fee.id,),
     )
     journal = InMemoryJournal[AccrualEntry]("ACR")
-    entries = accrue_subscription_revenue(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        CLOCK,
-        through=date(2024, 4, 1),
-        posting_date=date(2024, 4, 1),
-    )
+    entries = billing_desk_over(
+        InMemoryBillingUnitOfWork(store), CLOCK, journal=journal
+    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1))
     (accrued,) = revenue_accrued(entries, at=AT)
     assert (accrued.entity_id, accrued.numbers, accrued.amount) == (
         fee.id,
         (0, 1, 2),
         eur("300.00"),
     )
-    note = credit_invoiced(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=date(2024, 4, 2),
-        select=[fee.id],
-        groups=GROUPS,
-    )
+    note = billing_desk_over(
+        InMemoryBillingUnitOfWork(store), CLOCK, groups=GROUPS, journal=journal
+    ).credit_invoiced(credit_note_id="CN-1", credit_date=date(2024, 4, 2), select=[fee.id])
     assert isinstance(document_issued(note, at=AT), CreditNoteIssued)
 
 
-# ------------------------------------------------------------------ the services
+# ------------------------------------------------------------------ the desk
 
 
 def test_every_unit_of_work_protocol_has_collect() -> None:
@@ -374,10 +357,10 @@ class Billing:
 
 
 STEPS: dict[str, Callable[[Billing, FaultPlan | None], object]] = {
-    "create": lambda world, plan: create_subscription(
-        world.uow(plan),
-        GROUP,
-        CLOCK,
+    "create": lambda world, plan: billing_desk_over(
+        world.uow(plan), CLOCK, groups=GROUP
+    ).create_subscription(
+        group_id=GROUP.id,
         id="S-1",
         customer_id="C-1",
         project_id="P-1",
@@ -385,26 +368,18 @@ STEPS: dict[str, Callable[[Billing, FaultPlan | None], object]] = {
         base_price=eur("300.00"),
         start_date=START,
     ),
-    "generate": lambda world, plan: generate_subscription_fees(world.uow(plan), CLOCK, as_of=START),
-    "invoice": lambda world, plan: invoice_customers(
-        world.uow(plan), CLOCK, due_by=START, invoice_date=START, groups=GROUPS
+    "generate": lambda world, plan: billing_desk_over(world.uow(plan), CLOCK).generate_fees(
+        as_of=START
     ),
-    "accrue": lambda world, plan: accrue_subscription_revenue(
-        world.uow(plan),
-        world.journal,
-        CLOCK,
-        through=date(2024, 4, 1),
-        posting_date=date(2024, 4, 1),
-    ),
-    "credit": lambda world, plan: credit_invoiced(
-        world.uow(plan),
-        world.journal,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=date(2024, 4, 2),
-        select=[world.fee_id()],
-        groups=GROUPS,
-    ),
+    "invoice": lambda world, plan: billing_desk_over(
+        world.uow(plan), CLOCK, groups=GROUPS
+    ).invoice_customers(due_by=START, invoice_date=START),
+    "accrue": lambda world, plan: billing_desk_over(
+        world.uow(plan), CLOCK, journal=world.journal
+    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1)),
+    "credit": lambda world, plan: billing_desk_over(
+        world.uow(plan), CLOCK, groups=GROUPS, journal=world.journal
+    ).credit_invoiced(credit_note_id="CN-1", credit_date=date(2024, 4, 2), select=[world.fee_id()]),
 }
 ORDER = ["create", "generate", "invoice", "accrue", "credit"]
 EVENT_OF = {

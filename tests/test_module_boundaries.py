@@ -3,7 +3,7 @@
 Layering: the pure domain (money, periods, calendars, stages, sla, orders, agreements,
 billing and the modules under them) imports only the standard library, attrs, cattrs,
 python-dateutil, pendulum and the domain parts below it; never the ports, the
-application services, the adapters, the testing kit or a database driver. The ports
+application objects, the adapters, the testing kit or a database driver. The ports
 name domain types and import no adapter. :data:`LAYER_OF` and :data:`MAY_IMPORT` are
 the whole rule, as data, in one place; :data:`DOMAIN_PARTS` orders the domain bottom-up,
 so no two domain parts import each other. Every import counts, ``TYPE_CHECKING`` and
@@ -71,7 +71,6 @@ LAYER_OF: dict[str, str] = {
     "reports": READ_MODEL,
     "serialization": CODEC,
     "ports": PORTS,
-    "services": APPLICATION,
     "app": APPLICATION,
     "adapters": ADAPTERS,
     "testing": TESTING,
@@ -278,7 +277,7 @@ def test_the_layering_check_catches_a_bad_import() -> None:
     assert check("from servicedomain import testing") == [
         "probe:1: billing (domain) imports servicedomain.testing (testing)"
     ]
-    assert check("import servicedomain.services as services") != []
+    assert check("import servicedomain.app as app") != []
     assert check("from servicedomain.reports import MarginReport") != []
     assert check("from servicedomain import Money") != []  # the facade
     assert check("def f():\n    from ..adapters import memory\n") == [

@@ -9,6 +9,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from orders_fixtures import service_desk_over
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryServiceUnitOfWork, InMemoryStore
 from servicedomain.agreements import AgreementGroup, ServiceAgreement
@@ -34,7 +35,6 @@ from servicedomain.orders import (
     TransactionType,
     move_lines,
 )
-from servicedomain.services import create_service_order, sign_off_service_order
 from servicedomain.sla import (
     Allowance,
     ClockState,
@@ -189,22 +189,19 @@ def test_the_sign_off_service_consults_the_stored_orders_sla() -> None:
     store.repository(ServiceOrder).add(order_with_sla(an_hour()))
     tuesday = MONDAY_9 + timedelta(days=1, hours=2)
     with pytest.raises(ReasonRequiredError):
-        sign_off_service_order(
+        service_desk_over(
             InMemoryServiceUnitOfWork(store),
             FixedClock(tuesday),
-            "SO-1",
             slas={"SLA-8H": SLA},
             sla_parameters=STRICT,
-        )
+        ).sign_off("SO-1")
     assert not store.repository(ServiceOrder).get("SO-1").signed_off
-    signed = sign_off_service_order(
+    signed = service_desk_over(
         InMemoryServiceUnitOfWork(store),
         FixedClock(tuesday),
-        "SO-1",
         slas={"SLA-8H": SLA},
         sla_parameters=STRICT,
-        reason=LATE,
-    )
+    ).sign_off("SO-1", reason=LATE)
     assert store.repository(ServiceOrder).get("SO-1") == signed
     assert signed.signed_off_at == tuesday
 
@@ -229,41 +226,20 @@ def test_an_order_created_by_hand_on_an_agreement_gets_its_sla_and_is_measured()
     for agreement in (with_own, group_only):
         store.repository(ServiceAgreement).add(agreement)
     clock = FixedClock(MONDAY_9)
-    first = create_service_order(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        clock,
-        order_id="SO-1",
-        customer_id="C-1",
-        agreement_id="AG-1",
+    first = service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+        order_id="SO-1", customer_id="C-1", agreement_id="AG-1"
     )
-    second = create_service_order(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        clock,
-        order_id="SO-2",
-        customer_id="C-1",
-        agreement_id="AG-2",
+    second = service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+        order_id="SO-2", customer_id="C-1", agreement_id="AG-2"
     )
-    chosen = create_service_order(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        clock,
-        order_id="SO-3",
-        customer_id="C-1",
-        agreement_id="AG-2",
-        sla_id="SLA-8H",
+    chosen = service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+        order_id="SO-3", customer_id="C-1", agreement_id="AG-2", sla_id="SLA-8H"
     )
     assert (first.sla_id, second.sla_id, chosen.sla_id) == ("SLA-8H", "SLA-GROUP", "SLA-8H")
     assert [entry.kind for entry in first.sla_log] == [SlaEntryKind.START]
     with pytest.raises(NotFoundError):
-        create_service_order(
-            InMemoryServiceUnitOfWork(store),
-            GRAPH,
-            clock,
-            order_id="SO-4",
-            customer_id="C-1",
-            agreement_id="AG-404",
+        service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+            order_id="SO-4", customer_id="C-1", agreement_id="AG-404"
         )
 
 

@@ -1,7 +1,7 @@
 """The wrong-type sweep of the public API (issue 11).
 
 Every callable in ``servicedomain.__all__`` (functions; classes: their constructors and
-public methods) and every function of ``servicedomain.services`` has one valid example
+public methods, the application objects' use cases included) has one valid example
 call in ``EXAMPLES``. The sweep calls it with ``None`` and with ``object()`` in each
 argument in turn: only a :class:`~servicedomain.errors.ServiceDomainError` may escape,
 its message must name the argument, and ``object()`` is never silently accepted
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import servicedomain
 from orders_fixtures import AT, boiler_order, line
-from servicedomain import ServiceDesk, instants, services
+from servicedomain import FeeRunResult, PostingResult, ServiceDesk, instants
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
@@ -57,6 +57,7 @@ from servicedomain.billing import (
     BillableTransaction,
     BillingTiming,
     FeeKey,
+    FeeRun,
     IndexedPrice,
     InvoiceLine,
     PriceBasis,
@@ -244,13 +245,15 @@ def _service_uow() -> InMemoryServiceUnitOfWork:
     return InMemoryServiceUnitOfWork(_service_store())
 
 
-def _billing_uow(*, invoiced: bool = False) -> InMemoryBillingUnitOfWork:
+def _billing_uow(*, invoiced: bool = False, accrued: bool = False) -> InMemoryBillingUnitOfWork:
     store = InMemoryStore()
     with InMemoryBillingUnitOfWork(store) as uow:
         uow.subscriptions.add(SUBSCRIPTION)
         uow.fees.add_all(FEES)
-        if invoiced:
+        if invoiced or accrued:
             uow.invoices.add(INVOICE)
+        if accrued:
+            uow.accruals.save_all(ACCRUED)
         uow.commit()
     return InMemoryBillingUnitOfWork(store)
 
@@ -259,9 +262,15 @@ def _clock() -> FixedClock:
     return FixedClock(LATER)
 
 
-def _billing_desk(*, invoiced: bool = False, empty: bool = False) -> BillingDesk:
+def _billing_desk(
+    *, invoiced: bool = False, accrued: bool = False, empty: bool = False
+) -> BillingDesk:
     """A billing desk over a new store holding SUBSCRIPTION and FEES (or nothing)."""
-    uow = InMemoryBillingUnitOfWork(InMemoryStore()) if empty else _billing_uow(invoiced=invoiced)
+    uow = (
+        InMemoryBillingUnitOfWork(InMemoryStore())
+        if empty
+        else _billing_uow(invoiced=invoiced, accrued=accrued)
+    )
     return BillingDesk(
         unit_of_work=lambda: uow,
         clock=_clock(),
@@ -850,6 +859,22 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         (),
         {"as_of": date(2026, 4, 30), "group_id": "M", "subscription_ids": ["S-1"]},
     ),
+    "BillingDesk.generate_fees_within": lambda: (
+        _billing_desk().generate_fees_within,
+        (),
+        {
+            "within": DateRange(date(2026, 3, 1), date(2026, 5, 1)),
+            "run": FeeRun.REGULAR,
+            "continuous": False,
+            "group_id": "M",
+            "subscription_ids": ["S-1"],
+        },
+    ),
+    "BillingDesk.reverse_accrual": lambda: (
+        _billing_desk(accrued=True).reverse_accrual,
+        (FEE.id, 0),
+        {"on": date(2026, 4, 1)},
+    ),
     "BillingDesk.invoice_customers": lambda: (
         _billing_desk().invoice_customers,
         (),
@@ -877,6 +902,13 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "BillingDesk.subscription": lambda: (_billing_desk().subscription, ("S-1",), {}),
     "BillingDesk.fees": lambda: (_billing_desk().fees, ("S-1",), {}),
+    "BillingDesk.subscriptions": lambda: (_billing_desk().subscriptions, (), {"group_id": "M"}),
+    "BillingDesk.invoiced": lambda: (_billing_desk(invoiced=True).invoiced, ([FEE.id],), {}),
+    "BillingDesk.accrual_periods": lambda: (
+        _billing_desk(accrued=True).accrual_periods,
+        (FEE.id,),
+        {},
+    ),
     "BillingDesk.documents": lambda: (_billing_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (servicedomain.accrued_total, (ACCRUED,), {}),
@@ -1123,80 +1155,9 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "attach_sla": False,
         },
     ),
-    # services
-    "FeeRunResult": lambda: (services.FeeRunResult, (FEES, ("S-2",)), {}),
-    "PostingResult": lambda: (services.PostingResult, ((("SO-1", 1, "TX-1"),),), {}),
-    "create_service_order": lambda: (
-        services.create_service_order,
-        (_service_uow(), GRAPH, _clock()),
-        {"order_id": "SO-9", "customer_id": "C-100", "description": "Repair"},
-    ),
-    "change_service_order_stage": lambda: (
-        services.change_service_order_stage,
-        (InMemoryServiceUnitOfWork(_order_store()), GRAPH, _clock(), "SO-1", "PLANNED"),
-        {"reason": REASON, "note": ""},
-    ),
-    "sign_off_service_order": lambda: (
-        services.sign_off_service_order,
-        (InMemoryServiceUnitOfWork(_order_store()), _clock(), "SO-1"),
-        {"numbers": [1], "reason": REASON, "slas": {}, "sla_parameters": None},
-    ),
-    "post_service_orders": lambda: (
-        services.post_service_orders,
-        (_service_uow(), GRAPH, _journals(), _clock()),
-        {"order_ids": ["SO-1"], "period": MARCH, "types": set(TransactionType)},
-    ),
-    "generate_orders_from_agreements": lambda: (
-        services.generate_orders_from_agreements,
-        (_service_uow(), GRAPH, _clock()),
-        {"agreement_ids": ["AG-1"], "period": MARCH, "types": {TransactionType.HOUR}},
-    ),
-    "create_subscription": lambda: (
-        services.create_subscription,
-        (InMemoryBillingUnitOfWork(InMemoryStore()), SUBSCRIPTION_GROUP, _clock()),
-        {
-            "id": "S-1",
-            "customer_id": "C-100",
-            "project_id": "P-1",
-            "category_id": "CAT",
-            "base_price": Money(Decimal("120.00"), "EUR"),
-            "start_date": date(2026, 3, 1),
-        },
-    ),
-    "generate_subscription_fees": lambda: (
-        services.generate_subscription_fees,
-        (_billing_uow(), _clock()),
-        {"as_of": date(2026, 4, 30), "prices": None, "group_id": "M", "subscription_ids": ["S-1"]},
-    ),
-    "invoice_customers": lambda: (
-        services.invoice_customers,
-        (_billing_uow(), _clock()),
-        {
-            "due_by": date(2026, 3, 31),
-            "invoice_date": DAY,
-            "groups": {"M": SUBSCRIPTION_GROUP},
-            "transactions": [TRANSACTION],
-            "customer_id": "C-100",
-            "id_prefix": "INV",
-        },
-    ),
-    "accrue_subscription_revenue": lambda: (
-        services.accrue_subscription_revenue,
-        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals"), _clock()),
-        {"through": date(2026, 4, 1), "posting_date": date(2026, 4, 1)},
-    ),
-    "credit_invoiced": lambda: (
-        services.credit_invoiced,
-        (_billing_uow(invoiced=True), InMemoryJournal[Any]("accruals"), _clock()),
-        {
-            "credit_note_id": "CN-1",
-            "credit_date": date(2026, 3, 5),
-            "select": [FEE.id],
-            "groups": {"M": SUBSCRIPTION_GROUP},
-            "amounts": None,
-            "closed": None,
-        },
-    ),
+    # the desks' results
+    "FeeRunResult": lambda: (FeeRunResult, (FEES, ("S-2",)), {}),
+    "PostingResult": lambda: (PostingResult, ((("SO-1", 1, "TX-1"),),), {}),
 }
 
 
@@ -1232,20 +1193,18 @@ def _is_swept_class(value: object) -> bool:
 def public_callables() -> set[str]:
     """Every name the sweep must cover: functions, constructors and public methods."""
     names: set[str] = set()
-    modules = [(servicedomain, servicedomain.__all__), (services, services.__all__)]
-    for module, exported in modules:
-        for name in exported:
-            value = getattr(module, name)
-            if _is_swept_class(value):
-                names.add(name)
-                for member in dir(value):
-                    static = inspect.getattr_static(value, member)
-                    if not member.startswith("_") and (
-                        inspect.isfunction(static) or isinstance(static, classmethod | staticmethod)
-                    ):
-                        names.add(f"{name}.{member}")
-            elif inspect.isfunction(value):
-                names.add(name)
+    for name in servicedomain.__all__:
+        value = getattr(servicedomain, name)
+        if _is_swept_class(value):
+            names.add(name)
+            for member in dir(value):
+                static = inspect.getattr_static(value, member)
+                if not member.startswith("_") and (
+                    inspect.isfunction(static) or isinstance(static, classmethod | staticmethod)
+                ):
+                    names.add(f"{name}.{member}")
+        elif inspect.isfunction(value):
+            names.add(name)
     return names
 
 
@@ -1558,12 +1517,12 @@ def test_zone_names_that_are_no_zone_raise_invalid_timezone(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "argument"),
     [
-        ("post_service_orders", "order_ids"),
-        ("generate_orders_from_agreements", "agreement_ids"),
-        ("credit_invoiced", "select"),
-        ("generate_subscription_fees", "subscription_ids"),
-        ("post_service_orders", "types"),
-        ("invoice_customers", "transactions"),
+        ("ServiceDesk.post_orders", "order_ids"),
+        ("ServiceDesk.generate_orders", "agreement_ids"),
+        ("BillingDesk.credit_invoiced", "select"),
+        ("BillingDesk.generate_fees", "subscription_ids"),
+        ("ServiceDesk.post_orders", "types"),
+        ("BillingDesk.invoice_customers", "transactions"),
         ("propose_invoices", "fees"),
         ("new_fees", "stored"),
         ("latest_end", "fees"),
@@ -1594,8 +1553,8 @@ _BAD_IDS = ["", "   ", "SO\x001", "SO-1\n", "\t", "x" * 256]
         ("Subscription", "customer_id"),
         ("ReasonCode", "code"),
         ("InvoiceProposal.post", "invoice_id"),
-        ("invoice_customers", "id_prefix"),
-        ("create_service_order", "order_id"),
+        ("BillingDesk", "invoice_prefix"),
+        ("ServiceDesk.create_order", "order_id"),
     ],
 )
 def test_blank_ids_ids_with_control_characters_and_overlong_ids_are_refused(
@@ -1727,8 +1686,8 @@ def test_the_sweep_reports_bare_errors_silent_acceptance_and_unnamed_arguments(
         ("WorkingCalendar.deadlines", "starts"),
         ("subscription_fee_summary", "accruals"),
         ("render_subscription_fee_summary_csv", "rows"),
-        ("post_service_orders", "order_ids"),
-        ("credit_invoiced", "select"),
+        ("ServiceDesk.post_orders", "order_ids"),
+        ("BillingDesk.credit_invoiced", "select"),
     ],
 )
 def test_a_wrong_item_in_a_collection_is_named_by_its_position(name: str, argument: str) -> None:

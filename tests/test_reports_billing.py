@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from billing_fixtures import CLOCK
+from billing_fixtures import CLOCK, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -39,13 +39,6 @@ from servicedomain.reports import (
     subscription_fee_totals,
     subscription_transactions,
 )
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-)
 from servicedomain.testing.billing_strategies import creation_fields
 
 CHARGE, REDUCTION = FeeKind.CHARGE, FeeKind.REDUCTION_DAYS
@@ -71,7 +64,7 @@ class Scenario:
 
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
-    """Three subscriptions through the services: generate, reduce, invoice, accrue, credit.
+    """Three subscriptions through the billing desk: generate, reduce, invoice, accrue, credit.
 
     * SUB-A, monthly 200.00 EUR from March 2023 (no accrual): March and April billed,
       Mar 10-11 removed from March (-12.90, catalog), March invoiced.
@@ -106,10 +99,10 @@ def scenario() -> Scenario:
             base_price=price,
             start_date=start,
         )
-        create_subscription(
-            InMemoryBillingUnitOfWork(store), group, CLOCK, **creation_fields(subscription)
-        )
-    generate_subscription_fees(InMemoryBillingUnitOfWork(store), CLOCK, as_of=D(2023, 4, 1))
+        billing_desk_over(
+            InMemoryBillingUnitOfWork(store), CLOCK, groups=group
+        ).create_subscription(group_id=group.id, **creation_fields(subscription))
+    billing_desk_over(InMemoryBillingUnitOfWork(store), CLOCK).generate_fees(as_of=D(2023, 4, 1))
     with InMemoryBillingUnitOfWork(store) as uow:
         fees = uow.fees.for_subscription("SUB-A")
         reduction = reduce_days(
@@ -120,32 +113,19 @@ def scenario() -> Scenario:
         )
         uow.fees.add_all([reduction])
         uow.commit()
-    invoices = invoice_customers(
-        InMemoryBillingUnitOfWork(store),
-        CLOCK,
-        due_by=D(2023, 3, 31),
-        invoice_date=D(2023, 3, 31),
-        groups=groups,
-    )
+    invoices = billing_desk_over(
+        InMemoryBillingUnitOfWork(store), CLOCK, groups=groups
+    ).invoice_customers(due_by=D(2023, 3, 31), invoice_date=D(2023, 3, 31))
     assert [invoice.id for invoice in invoices] == [INV_EUR, INV_SEK]
     journal = InMemoryJournal[AccrualEntry]("ACR")
-    accrue_subscription_revenue(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        CLOCK,
-        through=D(2023, 3, 1),
-        posting_date=D(2023, 3, 1),
+    billing_desk_over(InMemoryBillingUnitOfWork(store), CLOCK, journal=journal).accrue_revenue(
+        through=D(2023, 3, 1), posting_date=D(2023, 3, 1)
     )
     q1 = "SUB-B:2023-01-01:2023-04-01:charge"
-    credit_invoiced(
-        InMemoryBillingUnitOfWork(store),
-        journal,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=D(2023, 3, 31),  # on or after the invoice date (issue 11)
-        select=[q1],
-        groups=groups,
-        amounts={q1: eur("30.00")},
+    billing_desk_over(
+        InMemoryBillingUnitOfWork(store), CLOCK, groups=groups, journal=journal
+    ).credit_invoiced(
+        credit_note_id="CN-1", credit_date=D(2023, 3, 31), select=[q1], amounts={q1: eur("30.00")}
     )
     uow = InMemoryBillingUnitOfWork(store)
     every = [fee for sub in ("SUB-A", "SUB-B", "SUB-C") for fee in uow.fees.for_subscription(sub)]

@@ -34,6 +34,7 @@ from servicedomain.adapters.memory import (
 )
 from servicedomain.agreements import (
     AgreementGroup,
+    Generation,
     LinesCopied,
     NewAgreementLine,
     ServiceAgreement,
@@ -60,6 +61,7 @@ from servicedomain.orders import (
     ItemRequirement,
     JournalEntry,
     LineStatus,
+    MovedLines,
     ServiceObject,
     ServiceOrder,
     ServiceTask,
@@ -306,6 +308,46 @@ def test_events_are_published_only_after_the_commit_and_carry_the_clock_time(nam
     for earlier, later in itertools.pairwise(snapshots):
         assert later != earlier, "events published before their changes were committed"
     assert snapshots[-1] == committed()
+
+
+def _snapshots(result: object) -> list[ServiceOrder | ServiceAgreement]:
+    """The orders and agreements a desk method returned, wherever they sit in its result."""
+    if isinstance(result, ServiceOrder | ServiceAgreement):
+        return [result]
+    if isinstance(result, tuple):
+        return [snapshot for part in result for snapshot in _snapshots(part)]
+    if isinstance(result, Generation):
+        return list(result.orders)
+    if isinstance(result, MovedLines):
+        return _snapshots((result.target, result.source))
+    return []
+
+
+@pytest.mark.parametrize("name", sorted(USES))
+def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
+    name: str,
+) -> None:
+    """Issue 12, item 1: once a write method returns, its change is committed.
+
+    A unit of work of the in-memory adapter holds its writes until ``commit``, so a
+    method that decided and saved but did not commit leaves a fresh unit of work
+    seeing nothing; and every snapshot the method returns is the stored one.
+    """
+    w = world()
+
+    def fresh() -> tuple[list[ServiceOrder], list[ServiceAgreement]]:
+        uow = InMemoryServiceUnitOfWork(w.store)
+        return uow.service_orders.list(), uow.agreements.list()
+
+    before = fresh()
+    result = USES[name](w.desk())
+    assert fresh() != before, f"{name}: a fresh unit of work sees no change"
+    if name in SECOND:  # two uses: the second's snapshot is the stored one
+        result = result[-1]  # type: ignore[index]
+    uow = InMemoryServiceUnitOfWork(w.store)
+    for snapshot in _snapshots(result):
+        stored = uow.service_orders if isinstance(snapshot, ServiceOrder) else uow.agreements
+        assert stored.get(snapshot.id) == snapshot, f"{name}: {snapshot.id} is not stored"
 
 
 # ------------------------------------------------------------------- construction

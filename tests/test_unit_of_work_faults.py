@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 import pytest
 
-from billing_fixtures import CLOCK
-from orders_fixtures import AT, boiler_order, line, pump_agreement
+from billing_fixtures import CLOCK, billing_desk_over
+from orders_fixtures import AT, boiler_order, line, pump_agreement, service_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, _BillingTables
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
@@ -44,16 +44,6 @@ from servicedomain.billing import (
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, DateRange
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    change_service_order_stage,
-    credit_invoiced,
-    generate_orders_from_agreements,
-    generate_subscription_fees,
-    invoice_customers,
-    post_service_orders,
-    sign_off_service_order,
-)
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
@@ -160,11 +150,9 @@ def completed_orders(count: int, lines_per_order: int = 2) -> Callable[[], Order
 
 def post_all(count: int, at: datetime = AT) -> Run[OrderWorld]:
     def run(world: OrderWorld, plan: FaultPlan) -> object:
-        return post_service_orders(
-            world.uow(plan),
-            GRAPH,
-            world.journals,
-            FixedClock(at),
+        return service_desk_over(
+            world.uow(plan), FixedClock(at), journals=world.journals, graph=GRAPH
+        ).post_orders(
             order_ids=[f"SO-{number:02d}" for number in range(1, count + 1)],
             period=MARCH,
             types=ALL_TYPES,
@@ -176,15 +164,12 @@ def post_all(count: int, at: datetime = AT) -> Run[OrderWorld]:
 def reopen_edit_and_post(world: OrderWorld, plan: FaultPlan) -> object:
     """Reopen SO-01, change line 1's quantity, complete and sign off again, post."""
     clock = FixedClock(AT + timedelta(hours=1))
-    change_service_order_stage(world.uow(plan), GRAPH, clock, "SO-01", "IN_PROCESS")
-    with world.uow(plan) as uow:
-        order = uow.service_orders.get("SO-01")
-        changed, events = order.change_line(GRAPH, 1, at=clock.now(), quantity=Decimal("7"))
-        uow.service_orders.save(changed, expected_version=order.version)
-        uow.collect(events)
-        uow.commit()
-    change_service_order_stage(world.uow(plan), GRAPH, clock, "SO-01", "COMPLETED")
-    sign_off_service_order(world.uow(plan), clock, "SO-01")
+    service_desk_over(world.uow(plan), clock, graph=GRAPH).change_stage("SO-01", "IN_PROCESS")
+    service_desk_over(world.uow(plan), clock, graph=GRAPH).change_line(
+        "SO-01", 1, quantity=Decimal("7")
+    )
+    service_desk_over(world.uow(plan), clock, graph=GRAPH).change_stage("SO-01", "COMPLETED")
+    service_desk_over(world.uow(plan), clock).sign_off("SO-01")
     return post_all(1, clock.now())(world, plan)
 
 
@@ -224,10 +209,7 @@ def agreements(count: int) -> Callable[[], OrderWorld]:
 
 def generate_orders(count: int, last: date) -> Run[OrderWorld]:
     def run(world: OrderWorld, plan: FaultPlan) -> object:
-        return generate_orders_from_agreements(
-            world.uow(plan),
-            GRAPH,
-            FixedClock(AT),
+        return service_desk_over(world.uow(plan), FixedClock(AT), graph=GRAPH).generate_orders(
             agreement_ids=[f"AG-{number:02d}" for number in range(1, count + 1)],
             period=DateRange.inclusive(date(2026, 1, 1), last),
             types=ALL_TYPES,
@@ -320,8 +302,8 @@ def subscriptions(count: int, *, fees_each: int = 1) -> Callable[[], BillingWorl
                 )
             uow.commit()
         if fees_each:
-            generate_subscription_fees(
-                InMemoryBillingUnitOfWork(world.store), CLOCK, as_of=month(fees_each - 1)
+            billing_desk_over(InMemoryBillingUnitOfWork(world.store), CLOCK).generate_fees(
+                as_of=month(fees_each - 1)
             )
         return world
 
@@ -335,21 +317,13 @@ def invoiced(count: int, *, accrued: bool) -> Callable[[], BillingWorld]:
     def setup() -> BillingWorld:
         world = base()
         day = month(count - 1)
-        invoice_customers(
-            InMemoryBillingUnitOfWork(world.store),
-            CLOCK,
-            due_by=day,
-            invoice_date=day,
-            groups=GROUPS,
-        )
+        billing_desk_over(
+            InMemoryBillingUnitOfWork(world.store), CLOCK, groups=GROUPS
+        ).invoice_customers(due_by=day, invoice_date=day)
         if accrued:
-            accrue_subscription_revenue(
-                InMemoryBillingUnitOfWork(world.store),
-                world.book,
-                CLOCK,
-                through=month(count),
-                posting_date=month(count),
-            )
+            billing_desk_over(
+                InMemoryBillingUnitOfWork(world.store), CLOCK, journal=world.book
+            ).accrue_revenue(through=month(count), posting_date=month(count))
         return world
 
     return setup
@@ -360,14 +334,12 @@ def credit(count: int, credit_note_id: str) -> Run[BillingWorld]:
         with InMemoryBillingUnitOfWork(world.store) as view:
             select = [fee.id for fee in view.fees.for_subscription("S-01")]
         assert len(select) == count
-        return credit_invoiced(
-            world.uow(plan),
-            world.book,
-            CLOCK,
+        return billing_desk_over(
+            world.uow(plan), CLOCK, groups=GROUPS, journal=world.book
+        ).credit_invoiced(
             credit_note_id=credit_note_id,
             credit_date=month(count) + timedelta(days=3),
             select=select,
-            groups=GROUPS,
         )
 
     return run
@@ -376,8 +348,8 @@ def credit(count: int, credit_note_id: str) -> Run[BillingWorld]:
 def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         day = month(count) + timedelta(days=day_offset)
-        return accrue_subscription_revenue(
-            world.uow(plan), world.book, CLOCK, through=day, posting_date=day
+        return billing_desk_over(world.uow(plan), CLOCK, journal=world.book).accrue_revenue(
+            through=day, posting_date=day
         )
 
     return run
@@ -386,8 +358,8 @@ def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
 def invoice(count: int, day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         day = month(1) + timedelta(days=day_offset)
-        return invoice_customers(
-            world.uow(plan), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        return billing_desk_over(world.uow(plan), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
         )
 
     return run
@@ -395,8 +367,8 @@ def invoice(count: int, day_offset: int = 0) -> Run[BillingWorld]:
 
 def fees(day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
-        return generate_subscription_fees(
-            world.uow(plan), CLOCK, as_of=month(2) + timedelta(days=day_offset)
+        return billing_desk_over(world.uow(plan), CLOCK).generate_fees(
+            as_of=month(2) + timedelta(days=day_offset)
         )
 
     return run

@@ -2,7 +2,7 @@
 
 The names below are the public API. Submodules group them by concept: ``money``,
 ``periods``, ``instants``, ``stages``, ``orders``, ``agreements``, ``calendars``,
-``sla``, ``billing``, ``reports``, ``services``, ``errors``,
+``sla``, ``billing``, ``reports``, ``app``, ``errors``,
 ``events`` and ``ports``. Adapters (``servicedomain.adapters``) and the testing kit
 (``servicedomain.testing``) are imported on purpose, never by ``import servicedomain``.
 """
@@ -26,7 +26,7 @@ from servicedomain.agreements import (
     WindowKind,
     generate_service_orders,
 )
-from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.app import BillingDesk, FeeRunResult, PostingResult, ServiceDesk
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
     WIP_ACCOUNT,
@@ -204,20 +204,6 @@ from servicedomain.reports import (
     subscription_transactions,
     work_description,
     work_receipt,
-)
-from servicedomain.services import (
-    FeeRunResult,
-    PostingResult,
-    accrue_subscription_revenue,
-    change_service_order_stage,
-    create_service_order,
-    create_subscription,
-    credit_invoiced,
-    generate_orders_from_agreements,
-    generate_subscription_fees,
-    invoice_customers,
-    post_service_orders,
-    sign_off_service_order,
 )
 from servicedomain.sla import (
     Allowance,
@@ -424,23 +410,15 @@ __all__ = [
     "accrual_periods",
     "accrual_periods_for",
     "accrue",
-    "accrue_subscription_revenue",
     "accrued_total",
     "allocate",
     "allowed_accrual_periods",
-    "change_service_order_stage",
     "clock_state",
-    "create_service_order",
-    "create_subscription",
-    "credit_invoiced",
     "credit_note",
     "days_share",
     "effective_sla_id",
     "generate_fees",
-    "generate_orders_from_agreements",
     "generate_service_orders",
-    "generate_subscription_fees",
-    "invoice_customers",
     "latest_end",
     "local_date",
     "local_datetime",
@@ -452,7 +430,6 @@ __all__ = [
     "next_document_id",
     "parse_date",
     "parse_instant",
-    "post_service_orders",
     "propose_invoices",
     "prorate",
     "record_document",
@@ -468,7 +445,6 @@ __all__ = [
     "reverse_for_credit",
     "reverse_period",
     "roll_up",
-    "sign_off_service_order",
     "subscription_fee_summary",
     "subscription_fee_totals",
     "subscription_transactions",

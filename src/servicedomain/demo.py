@@ -19,12 +19,12 @@ from servicedomain.agreements import (
     AgreementGroup,
     IntervalUnit,
     NewAgreementLine,
-    ServiceAgreement,
     ServiceInterval,
     TimeWindow,
     WindowKind,
 )
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.service_desk import ServiceDesk
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
@@ -40,7 +40,6 @@ from servicedomain.orders import (
     JournalEntry,
     NewLine,
     ServiceObject,
-    ServiceOrder,
     TransactionType,
 )
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
@@ -51,12 +50,6 @@ from servicedomain.reports import (
     subscription_fee_summary,
     subscription_transactions,
     work_receipt,
-)
-from servicedomain.services import (
-    change_service_order_stage,
-    create_service_order,
-    generate_orders_from_agreements,
-    post_service_orders,
 )
 from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
@@ -107,12 +100,16 @@ def _demo_service_order(out: TextIO) -> None:
     store = InMemoryStore()
     clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     graph = EXAMPLE_STAGE_GRAPH
+    journals = {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+    desk = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        clock=clock,
+        graph=graph,
+        journals=journals,
+    )
     out.write("The example stage graph, as Mermaid:\n")
     out.write("".join(f"  {line}\n" for line in graph.to_mermaid().splitlines()))
-    create_service_order(
-        InMemoryServiceUnitOfWork(store),
-        graph,
-        clock,
+    desk.create_order(
         order_id="SO-1001",
         customer_id="C-100",
         description="Annual boiler service",
@@ -120,8 +117,6 @@ def _demo_service_order(out: TextIO) -> None:
         preferred_technician_id="T-7",
         service_objects=(ServiceObject("BOILER-1", "Gas boiler X200"),),
     )
-    orders = store.repository(ServiceOrder)
-    order = orders.get("SO-1001")
     day = date(2026, 3, 2)
     for new_line in (
         NewLine(
@@ -152,41 +147,20 @@ def _demo_service_order(out: TextIO) -> None:
             execution_date=day,
         ),
     ):
-        changed, _ = order.add_line(graph, new_line, at=clock.now())
-        orders.save(changed, expected_version=order.version)
-        order = changed
+        desk.add_line("SO-1001", new_line)
     completed = ReasonCode("DONE", "Work completed on site")
     for stage, reason in (("PLANNED", None), ("IN_PROCESS", None), ("COMPLETED", completed)):
         clock.advance(timedelta(hours=1))
-        order = change_service_order_stage(
-            InMemoryServiceUnitOfWork(store), graph, clock, "SO-1001", stage, reason=reason
-        )
+        order = desk.change_stage("SO-1001", stage, reason=reason)
         out.write(f"  stage -> {order.stage_id:<10} (version {order.version})\n")
-    signed, _ = order.sign_off(at=clock.now())
-    orders.save(signed, expected_version=order.version)
-    journals = {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
-    result = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        graph,
-        journals,
-        clock,
-        order_ids=["SO-1001"],
-        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
-        types=set(TransactionType),
-    )
+    desk.sign_off("SO-1001")
+    march = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+    result = desk.post_orders(order_ids=["SO-1001"], period=march, types=set(TransactionType))
     for order_id, number, transaction_id in result.posted:
         out.write(f"  posted {order_id} line {number} -> {transaction_id}\n")
-    again = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        graph,
-        journals,
-        clock,
-        order_ids=["SO-1001"],
-        period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
-        types=set(TransactionType),
-    )
+    again = desk.post_orders(order_ids=["SO-1001"], period=march, types=set(TransactionType))
     out.write(f"  posting again posts {len(again.posted)} lines\n")
-    posted = orders.get("SO-1001")
+    posted = desk.order("SO-1001")
     out.write(f"  progress: {posted.progress.value}; reason log:\n")
     for entry in posted.reason_log:
         code = entry.reason.code if entry.reason else "-"
@@ -199,6 +173,11 @@ def _demo_agreements(out: TextIO) -> None:
     _heading(out, "Agreements: generating a quarter of service orders, then again")
     store = InMemoryStore()
     clock = FixedClock(datetime(2026, 1, 1, 7, 0, tzinfo=UTC))
+    desk = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        clock=clock,
+        graph=EXAMPLE_STAGE_GRAPH,
+    )
     price = Money(Decimal("85.00"), "EUR")
     cost = Money(Decimal("42.00"), "EUR")
     lines = [
@@ -235,46 +214,31 @@ def _demo_agreements(out: TextIO) -> None:
             start_date=date(2026, 1, 31),
         ),
     ]
-    agreement, _ = ServiceAgreement.create(
-        id="AG-2026-01",
+    agreement = desk.create_agreement(
+        agreement_id="AG-2026-01",
         customer_id="C-100",
         group=AgreementGroup("MAINT", "Maintenance", default_sla_id="SLA-GOLD"),
         start_date=date(2026, 1, 1),
         end_date=date(2026, 12, 31),
-        at=clock.now(),
         description="Boiler room maintenance",
         service_objects=(ServiceObject("PUMP-1", "Circulation pump"), ServiceObject("BOILER-1")),
         lines=lines,
     )
-    store.repository(ServiceAgreement).add(agreement)
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     out.write(f"Agreement {agreement.id}: {len(agreement.lines)} lines; period {quarter}\n")
     out.write(
         "The biweekly check has a week window: it joins the weekly visit of its week,\n"
         "except on January 7, whose week's visit (January 5) is before the line starts.\n"
     )
-    first = generate_orders_from_agreements(
-        InMemoryServiceUnitOfWork(store),
-        EXAMPLE_STAGE_GRAPH,
-        clock,
-        agreement_ids=[agreement.id],
-        period=quarter,
-        types=set(TransactionType),
-    )
+    every_type = set(TransactionType)
+    first = desk.generate_orders(agreement_ids=[agreement.id], period=quarter, types=every_type)
     for order in first.orders:
         described = ", ".join(
             f"{line.description} (calc. {line.calculated_date})" for line in order.lines
         )
         out.write(f"  {order.id:<26} {described}\n")
     out.write(f"  created {len(first.orders)} orders with {first.lines_count} lines\n")
-    again = generate_orders_from_agreements(
-        InMemoryServiceUnitOfWork(store),
-        EXAMPLE_STAGE_GRAPH,
-        clock,
-        agreement_ids=[agreement.id],
-        period=quarter,
-        types=set(TransactionType),
-    )
+    again = desk.generate_orders(agreement_ids=[agreement.id], period=quarter, types=every_type)
     out.write(f"  running again created {len(again.orders)} orders\n")
 
 
@@ -289,12 +253,17 @@ def _demo_sla(out: TextIO) -> None:
         targets=SlaTargets(resolution=Allowance(hours=12)),
         calendar=calendar,
     )
-    graph = EXAMPLE_STAGE_GRAPH
     # Thursday 2 April 2026, 15:00 in Stockholm; Good Friday (3 April) is a holiday.
     created = datetime(2026, 4, 2, 13, 0, tzinfo=UTC)
-    order, _ = ServiceOrder.create(
-        graph, id="SO-2001", customer_id="C-100", at=created, sla_id=sla.id
+    clock = FixedClock(created)
+    store = InMemoryStore()
+    desk = ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        clock=clock,
+        graph=EXAMPLE_STAGE_GRAPH,
+        slas={sla.id: sla},
     )
+    desk.create_order(order_id="SO-2001", customer_id="C-100", sla_id=sla.id)
     steps = (
         ("PLANNED", created + timedelta(hours=1)),
         ("IN_PROCESS", created + timedelta(days=4, hours=-5)),  # Mon 6 Apr 10:00
@@ -302,10 +271,11 @@ def _demo_sla(out: TextIO) -> None:
         ("IN_PROCESS", created + timedelta(days=5, hours=-6)),  # Tue 09:00: back, restarts
     )
     for stage, at in steps:
-        order, _ = order.change_stage(graph, stage, at=at)
+        clock.set(at)
+        desk.change_stage("SO-2001", stage)
         out.write(f"  {at.astimezone(calendar.zone):%a %d %b %H:%M}  stage -> {stage}\n")
     now = created + timedelta(days=5, hours=-2)  # Tue 7 Apr 13:00
-    figures = order.measure_sla(sla, now=now)
+    figures = desk.measure_sla("SO-2001", now=now)
     out.write(
         f"  at {now.astimezone(calendar.zone):%a %d %b %H:%M}: {figures.state.value}, "
         f"elapsed {figures.elapsed}, remaining {figures.remaining}, "
@@ -444,15 +414,14 @@ def _demo_billing(out: TextIO) -> None:
                 f"    {transaction_id} reverse period {entry.number} on {entry.posting_date}: "
                 f"Dr {entry.debit_account}, Cr {entry.credit_account} {entry.amount}\n"
             )
-    uow = InMemoryBillingUnitOfWork(store)
     first_quarter = [
         fee
-        for sub in uow.subscriptions.list()
-        for fee in uow.fees.for_subscription(sub.id)
+        for sub in desk.subscriptions()
+        for fee in desk.fees(sub.id)
         if fee.billing_period.start < date(2026, 4, 1)
     ]
-    invoiced = uow.invoices.invoiced(fee.id for fee in first_quarter)
-    periods = [period for fee in first_quarter for period in uow.accruals.for_source(fee.id)]
+    invoiced = desk.invoiced(fee.id for fee in first_quarter)
+    periods = [period for fee in first_quarter for period in desk.accrual_periods(fee.id)]
     out.write("The reports, for the billing periods that start in the first quarter:\n\n")
     rows = subscription_transactions(first_quarter, invoiced, periods)
     out.write(render_subscription_transactions_text(rows) + "\n")

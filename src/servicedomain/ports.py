@@ -259,7 +259,7 @@ class Journal(Protocol[EntryT_contra]):
     content gets its existing transaction id back; the same key with different content
     raises :class:`~servicedomain.errors.IdempotencyConflictError`.
 
-    Posted on its own, a journal records at once. The application services post
+    Posted on its own, a journal records at once. The application objects post
     through :meth:`JournalUnitOfWork.enlist` instead, so that entries are recorded
     with the unit of work's other writes, or not at all (law U1).
     """
@@ -328,7 +328,7 @@ class ServiceOrderRepository(Repository["ServiceOrder"], Protocol):
 class ServiceOrderUnitOfWork(JournalUnitOfWork, Protocol):
     """A unit of work that holds service orders and collects the events to publish.
 
-    Application services (:mod:`servicedomain.services`) load and save service orders
+    The application objects (:mod:`servicedomain.app`) load and save service orders
     through :attr:`service_orders`, hand the events of each operation to
     :meth:`~UnitOfWork.collect` and post order lines through journals enlisted in it
     (:meth:`~JournalUnitOfWork.enlist`); the events are published and the entries
@@ -443,7 +443,7 @@ class BillingUnitOfWork(JournalUnitOfWork, Protocol):
 
     Accrual entries and their reversals are posted through journals enlisted in it
     (:meth:`~JournalUnitOfWork.enlist`), so they are recorded only if it commits. The
-    billing services hand it the events of what they store (subscription created, fees
+    billing desk hands it the events of what it stores (subscription created, fees
     generated, invoice or credit note issued, revenue accrued) through
     :meth:`~UnitOfWork.collect`; they are published only once committed.
     """

@@ -1,6 +1,6 @@
 """F13 (credits never stack) and F14 (accrual signs) as properties.
 
-F13 runs random histories of the real services over the in-memory store: fees billed
+F13 runs random histories of the real billing desk over the in-memory store: fees billed
 and invoiced, credit notes of all or part of a fee, cancellations inside a billed
 period, reduction days and price changes, in any order. After every step, the store's
 documents and fees must keep every charge's days between 0 and their price
@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from billing_fixtures import AT, CLOCK
+from billing_fixtures import AT, CLOCK, billing_desk_over
 from servicedomain import billing
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
@@ -35,12 +35,6 @@ from servicedomain.billing import (
 from servicedomain.errors import BillingRuleError, InvalidInputError
 from servicedomain.money import Money
 from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, YEARLY, DateRange
-from servicedomain.services import (
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-)
 from servicedomain.testing.billing_strategies import creation_fields
 from servicedomain.testing.invariants import (
     check_accrual_signs,
@@ -72,7 +66,7 @@ operations = st.one_of(
 
 
 class History:
-    """One subscription billed through the services, with the operations applied."""
+    """One subscription billed through the billing desk, with the operations applied."""
 
     def __init__(self, group: str, price: Money) -> None:
         self.store = InMemoryStore()
@@ -89,7 +83,9 @@ class History:
             base_price=price,
             start_date=START,
         )
-        create_subscription(self.uow(), GROUPS[group], CLOCK, **creation_fields(sub))
+        billing_desk_over(self.uow(), CLOCK, groups=GROUPS[group]).create_subscription(
+            group_id=GROUPS[group].id, **creation_fields(sub)
+        )
         self.bill(0)
 
     def uow(self) -> InMemoryBillingUnitOfWork:
@@ -97,9 +93,9 @@ class History:
 
     def bill(self, days: int) -> None:
         self.today += timedelta(days=days)
-        generate_subscription_fees(self.uow(), CLOCK, as_of=self.today)
-        invoice_customers(
-            self.uow(), CLOCK, due_by=self.today, invoice_date=self.today, groups=GROUPS
+        billing_desk_over(self.uow(), CLOCK).generate_fees(as_of=self.today)
+        billing_desk_over(self.uow(), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=self.today, invoice_date=self.today
         )
 
     def apply(self, operation: tuple[Any, ...]) -> None:
@@ -130,14 +126,12 @@ class History:
         amounts = None if not units else {item.source_id: Money.from_minor_units(units, "EUR")}
         self.notes += 1
         with contextlib.suppress(BillingRuleError):  # nothing left to credit (F8, F13)
-            credit_invoiced(
-                self.uow(),
-                self.journal,
-                CLOCK,
+            billing_desk_over(
+                self.uow(), CLOCK, groups=GROUPS, journal=self.journal
+            ).credit_invoiced(
                 credit_note_id=f"CN-{self.notes}",
                 credit_date=self.today,
                 select=[item.source_id],
-                groups=GROUPS,
                 amounts=amounts,
             )
 

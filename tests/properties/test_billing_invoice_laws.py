@@ -1,6 +1,6 @@
 """The invoicing laws as properties: I1, M7, F8, F10, F11 and C6.
 
-Each property runs the real services over the in-memory billing unit of work (or the
+Each property runs the real billing desk over the in-memory billing unit of work (or the
 pure domain functions) on small random subscriptions, so it stays fast under the
 thorough profile too.
 """
@@ -18,7 +18,7 @@ import attrs
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from billing_fixtures import AT, CLOCK
+from billing_fixtures import AT, CLOCK, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -55,13 +55,6 @@ from servicedomain.periods import (
     Alignment,
     DateRange,
     PeriodCode,
-)
-from servicedomain.services import (
-    accrue_subscription_revenue,
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
 )
 from servicedomain.testing.billing_strategies import creation_fields
 
@@ -162,7 +155,9 @@ def transactions_of(
 def store_of(subs: Sequence[Subscription]) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        create_subscription(uow(store), GROUP_OF[sub.period], CLOCK, **creation_fields(sub))
+        billing_desk_over(uow(store), CLOCK, groups=GROUP_OF[sub.period]).create_subscription(
+            group_id=GROUP_OF[sub.period].id, **creation_fields(sub)
+        )
     return store
 
 
@@ -242,29 +237,24 @@ def test_I1_no_fee_is_invoiced_twice(
     store = store_of(subs)
     for operation in ops:
         if operation[0] == "generate":
-            generate_subscription_fees(uow(store), CLOCK, as_of=operation[1])
+            billing_desk_over(uow(store), CLOCK).generate_fees(as_of=operation[1])
         elif operation[0] == "invoice":
             day = operation[1]
-            invoice_customers(
-                uow(store),
-                CLOCK,
-                due_by=day,
-                invoice_date=day,
-                groups=GROUPS,
-                transactions=transactions,
+            billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+                due_by=day, invoice_date=day, transactions=transactions
             )
         else:
             apply_change(store, operation)
         check_I1(store, transactions)
     # A last run bills everything due, once; a run again the same day bills nothing.
     last = date(2024, 12, 31)
-    generate_subscription_fees(uow(store), CLOCK, as_of=last)
-    invoice_customers(
-        uow(store), CLOCK, due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=last)
+    billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=last, invoice_date=last, transactions=transactions
     )
     check_I1(store, transactions)
-    again = invoice_customers(
-        uow(store), CLOCK, due_by=last, invoice_date=last, groups=GROUPS, transactions=transactions
+    again = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=last, invoice_date=last, transactions=transactions
     )
     assert again == ()
     fees = stored_fees(store)
@@ -538,11 +528,15 @@ def invoiced_accruing_fees(
         alignment=data.draw(st.sampled_from(Alignment)),
     )
     store = InMemoryStore()
-    create_subscription(uow(store), group, CLOCK, **creation_fields(sub))
+    billing_desk_over(uow(store), CLOCK, groups=group).create_subscription(
+        group_id=group.id, **creation_fields(sub)
+    )
     groups: Mapping[str, SubscriptionGroup] = {"A": group}
     first = sub.start_date + timedelta(days=data.draw(st.integers(0, 100)))
-    generate_subscription_fees(uow(store), CLOCK, as_of=first)
-    invoice_customers(uow(store), CLOCK, due_by=first, invoice_date=first, groups=groups)
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=first)
+    billing_desk_over(uow(store), CLOCK, groups=groups).invoice_customers(
+        due_by=first, invoice_date=first
+    )
     if data.draw(st.booleans()):  # a cancellation credit (a negative fee) invoiced too
         with uow(store) as work:
             current = work.subscriptions.get("S-1")
@@ -551,8 +545,10 @@ def invoiced_accruing_fees(
                 current.cancel(on=end, at=AT)[0], expected_version=current.version
             )
             work.commit()
-        generate_subscription_fees(uow(store), CLOCK, as_of=first)
-        invoice_customers(uow(store), CLOCK, due_by=first, invoice_date=first, groups=groups)
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=first)
+        billing_desk_over(uow(store), CLOCK, groups=groups).invoice_customers(
+            due_by=first, invoice_date=first
+        )
     return store, first
 
 
@@ -584,10 +580,17 @@ def test_F11_accrual_periods_of_every_invoiced_fee_sum_to_the_fee(
         expected_total += fee.amount.minor_units
     book = InMemoryJournal[AccrualEntry]("ACR")
     far = date(2099, 1, 1)
-    posted = accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far)
+    posted = billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=far, posting_date=far
+    )
     assert all(entry.kind is AccrualEntryKind.ACCRUE for entry in posted)
     assert sum(entry.amount.minor_units for entry in posted) == expected_total
-    assert accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far) == ()
+    assert (
+        billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+            through=far, posting_date=far
+        )
+        == ()
+    )
 
 
 @given(
@@ -604,8 +607,8 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
     groups = {"A": group}
     book = InMemoryJournal[AccrualEntry]("ACR")
     accrued_on = first + timedelta(days=data.draw(st.integers(0, 120)))
-    accrue_subscription_revenue(
-        uow(store), book, CLOCK, through=accrued_on, posting_date=accrued_on
+    billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=accrued_on, posting_date=accrued_on
     )
     fees = stored_fees(store)
     items = uow(store).invoices.invoiced(fees)
@@ -621,14 +624,10 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
         held = [p for p in periods if p.is_posted and not p.is_reversed and p.amount]
         credit_day = accrued_on + timedelta(days=data.draw(st.integers(0, 30)))
         try:
-            credit_invoiced(
-                uow(store),
-                book,
-                CLOCK,
+            billing_desk_over(uow(store), CLOCK, groups=groups, journal=book).credit_invoiced(
                 credit_note_id="CN-1",
                 credit_date=credit_day,
                 select=[source],
-                groups=groups,
                 amounts={source: amount},
             )
         except BillingRuleError as error:
@@ -651,7 +650,7 @@ def test_F11_after_a_credit_the_accruals_carry_what_stays_invoiced(
                 "accrual.reverse_manually_first" if mode is ReversalMode.MANUAL and held else ""
             )
     far = date(2099, 1, 1)
-    accrue_subscription_revenue(uow(store), book, CLOCK, through=far, posting_date=far)
+    billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(through=far, posting_date=far)
     net: Counter[str] = Counter()
     for _, entry in book.recorded:
         sign = 1 if entry.kind is AccrualEntryKind.ACCRUE else -1
@@ -729,8 +728,10 @@ def test_C6_one_invoice_per_billing_day(
     previous: frozenset[str] = frozenset()
     for instant in runs:
         day = local_date(instant, zone)
-        generate_subscription_fees(uow(store), CLOCK, as_of=day)
-        made = invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=day)
+        made = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
+        )
         due = due_by_run(sub, day)
         new = due - previous
         expected += 1 if new else 0
@@ -763,8 +764,10 @@ def test_C6_hourly_jobs_across_local_midnight_make_exactly_one_invoice(
     for hour in range(29):  # every UTC hour from 14 h before to 14 h after
         instant = first + timedelta(hours=hour)
         day = local_date(instant, zone)
-        generate_subscription_fees(uow(store), CLOCK, as_of=day)
-        invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS)
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=day)
+        billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
+        )
     (only,) = invoices_of(store)
     assert only.invoice_date == start
     assert [line.service_date for line in only.lines] == [start]

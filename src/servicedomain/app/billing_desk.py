@@ -4,8 +4,9 @@ A :class:`BillingDesk` is configured once (how to open a unit of work, the clock
 subscription groups, the price table, the accrual journal, the document prefixes) and
 offers one typed method per use case of AX's subscription billing: create a
 subscription, change its price, the four *Index subscription* moves, cancel,
-deactivate and activate, reduction days, generate fees, invoice customers, credit
-invoiced sources and accrue revenue, plus reads. Each method opens one unit of work,
+deactivate and activate, reduction days, generate fees (catch-up, or over a range,
+regular or not), invoice customers, credit invoiced sources, accrue revenue and
+reverse an accrual period by hand, plus reads. Each method opens one unit of work,
 loads, lets the domain (:mod:`servicedomain.billing`) decide, saves with the version it
 loaded (a concurrent change raises
 :class:`~servicedomain.errors.ConcurrencyConflictError`), collects the events and
@@ -42,9 +43,11 @@ from decimal import Decimal
 import attrs
 
 from servicedomain._checks import (
+    require_bool,
     require_callable,
     require_id,
     require_ids,
+    require_instance,
     require_items,
     require_mapping,
     require_optional_id,
@@ -60,8 +63,10 @@ from servicedomain.billing import (
     BillableTransaction,
     BillingTiming,
     DocumentKind,
+    FeeRun,
     FeeTransaction,
     Invoice,
+    InvoicedItem,
     PriceBasis,
     PriceTable,
     ReversalMode,
@@ -77,6 +82,7 @@ from servicedomain.billing import (
     reduce_days,
     revenue_accrued,
     reverse_for_credit,
+    reverse_period,
 )
 from servicedomain.errors import InvalidInputError, NotFoundError
 from servicedomain.events import DomainEvent
@@ -435,11 +441,79 @@ class BillingDesk:
             NotFoundError: an unknown subscription id.
             ConcurrencyConflictError: another run stored fees of a subscription first.
         """
+        day = require_date(as_of, "as_of")
+        prices = self._prices
+        return self._generate(
+            group_id,
+            subscription_ids,
+            lambda sub: day < sub.start_date,
+            lambda sub, stored, credited: generate_fees(
+                sub, stored, prices, as_of=day, credited=credited
+            ),
+        )
+
+    def generate_fees_within(
+        self,
+        *,
+        within: DateRange,
+        run: FeeRun = FeeRun.NON_REGULAR,
+        continuous: bool = False,
+        group_id: str | None = None,
+        subscription_ids: Iterable[str] | None = None,
+    ) -> FeeRunResult:
+        """AX *Create subscription fee* from and to a date, for a group, some or all subscriptions.
+
+        A :attr:`~servicedomain.billing.FeeRun.REGULAR` run bills whole invoicing
+        periods (``within`` on the period boundaries), a
+        :attr:`~servicedomain.billing.FeeRun.NON_REGULAR` one any range, prorated, and
+        fills the gaps between the fees already stored; ``continuous`` creates nothing
+        before the latest end date (AX *Continuous*). A subscription that starts on or
+        after ``within.end`` is reported in :attr:`FeeRunResult.not_started`. As in
+        :meth:`generate_fees`, everything is stored in one unit of work, each
+        subscription saved with the version it was loaded with, and a run again
+        creates nothing.
+
+        Raises:
+            TypeMismatchError: ``within``, ``run`` or ``continuous`` of the wrong type.
+            NotFoundError: an unknown subscription id.
+            InvalidSubscriptionError: (field ``within``) a regular run off the period
+                boundaries of a subscription (nothing is stored).
+            ConcurrencyConflictError: another run stored fees of a subscription first.
+        """
+        require_instance(within, DateRange, "within")
+        require_instance(run, FeeRun, "run")
+        require_bool(continuous, "continuous")
+        prices = self._prices
+        return self._generate(
+            group_id,
+            subscription_ids,
+            lambda sub: within.end <= sub.start_date,
+            lambda sub, stored, credited: generate_fees(
+                sub,
+                stored,
+                prices,
+                within=within,
+                run=run,
+                continuous=continuous,
+                credited=credited,
+            ),
+        )
+
+    def _generate(
+        self,
+        group_id: str | None,
+        subscription_ids: Iterable[str] | None,
+        not_started: Callable[[Subscription], bool],
+        new: Callable[
+            [Subscription, Sequence[FeeTransaction], Mapping[str, Money]],
+            tuple[FeeTransaction, ...],
+        ],
+    ) -> FeeRunResult:
+        """One unit of work: the fees ``new`` gives each selected subscription, recorded."""
         require_optional_id(group_id, "group_id")
         ids = (
             None if subscription_ids is None else require_ids(subscription_ids, "subscription_ids")
         )
-        day = require_date(as_of, "as_of")
         with self._open() as uow:
             if ids is not None:
                 subscriptions = [uow.subscriptions.get(sub_id) for sub_id in ids]
@@ -450,15 +524,14 @@ class BillingDesk:
                     if group_id is None or sub.group_id == group_id
                 ]
             created: list[FeeTransaction] = []
-            not_started: list[str] = []
+            skipped: list[str] = []
             now = self._clock.now()
             for sub in subscriptions:
-                if day < sub.start_date:
-                    not_started.append(sub.id)
+                if not_started(sub):
+                    skipped.append(sub.id)
                     continue
                 stored = uow.fees.for_subscription(sub.id)
-                credited = _credited(uow, stored)
-                fees = generate_fees(sub, stored, self._prices, as_of=day, credited=credited)
+                fees = new(sub, stored, _credited(uow, stored))
                 if not fees:
                     continue
                 added = uow.fees.add_all(fees)
@@ -469,7 +542,7 @@ class BillingDesk:
                 uow.subscriptions.save(billed, expected_version=sub.version)
                 uow.collect(events)
             uow.commit()
-        return FeeRunResult(tuple(created), tuple(not_started))
+        return FeeRunResult(tuple(created), tuple(skipped))
 
     # ------------------------------------------------------------------ documents
 
@@ -639,6 +712,36 @@ class BillingDesk:
             uow.commit()
         return entries
 
+    def reverse_accrual(self, fee_id: str, number: int, *, on: date) -> AccrualEntry:
+        """Reverse one posted accrual period of an invoiced fee by hand, on ``on``.
+
+        AX's *Subscription accrue period* form, and the step a group in
+        :attr:`~servicedomain.billing.ReversalMode.MANUAL` reversal mode needs before
+        a credit note (:func:`~servicedomain.billing.reverse_period`): the REVERSE
+        entry, of the period's current amount, goes to the accrual journal enlisted in
+        the unit of work, and the period is saved as reversed; both commit together
+        (law U1).
+
+        Raises:
+            InvalidInputError: (field ``accrual_journal``) the desk has none; (field
+                ``number``) no such period.
+            NotFoundError: the fee ``fee_id`` has no accrual periods.
+            BillingRuleError: rule ``accrual.not_posted`` or ``accrual.already_reversed``.
+            InvalidPeriodError: (field ``on``) before the period's posting date.
+        """
+        source_id = require_id(fee_id, "fee_id")
+        require_date(on, "on")
+        journal = self._accrual_journal()
+        with self._open() as uow:
+            periods = uow.accruals.for_source(source_id)
+            if not periods:
+                raise NotFoundError("AccrualPeriod", source_id)
+            changed, entry = reverse_period(periods, number, on=on)
+            uow.accruals.save_all(changed)
+            uow.enlist(journal).post([entry])
+            uow.commit()
+        return entry
+
     # ------------------------------------------------------------------ reads
 
     def subscription(self, subscription_id: str) -> Subscription:
@@ -650,6 +753,33 @@ class BillingDesk:
         sub_id = require_id(subscription_id, "subscription_id")
         with self._open() as uow:
             return uow.subscriptions.get(sub_id)
+
+    def subscriptions(self, *, group_id: str | None = None) -> tuple[Subscription, ...]:
+        """The stored subscriptions (of one group), in id order."""
+        require_optional_id(group_id, "group_id")
+        with self._open() as uow:
+            return tuple(
+                sub
+                for sub in uow.subscriptions.list()
+                if group_id is None or sub.group_id == group_id
+            )
+
+    def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
+        """The invoiced-item register of those sources that are invoiced (others left out).
+
+        Each :class:`~servicedomain.billing.InvoicedItem` says on which invoice a fee or
+        an order transaction was billed, at which amount, and what credit notes took
+        back of it (the reports read it).
+        """
+        ids = require_ids(source_ids, "source_ids")
+        with self._open() as uow:
+            return uow.invoices.invoiced(ids)
+
+    def accrual_periods(self, fee_id: str) -> tuple[AccrualPeriod, ...]:
+        """The accrual periods of an invoiced fee, in number order (none: an empty tuple)."""
+        source_id = require_id(fee_id, "fee_id")
+        with self._open() as uow:
+            return tuple(uow.accruals.for_source(source_id))
 
     def fees(self, subscription_id: str) -> tuple[FeeTransaction, ...]:
         """The stored fees of a subscription, in the store's order (none: an empty tuple)."""

@@ -16,7 +16,7 @@
 * Events: a :class:`Subscription`'s operations return ``(new_subscription, events)``;
   :func:`document_issued` and :func:`revenue_accrued` state a posted document and an
   accrual run as events (:class:`InvoiceIssued`, :class:`CreditNoteIssued`,
-  :class:`RevenueAccrued`); the application services collect them all.
+  :class:`RevenueAccrued`); the billing desk collects them all.
 * Revenue accrual: :func:`accrual_periods`, :func:`accrue`, :func:`reverse_period`,
   :func:`reverse_for_credit`, with :class:`AccrualEntry` for the ``Journal`` port.
 

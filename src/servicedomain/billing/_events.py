@@ -11,7 +11,7 @@ Who emits which:
 * A posted document is a fact of its own: :func:`document_issued` turns it into
   :class:`InvoiceIssued` or :class:`CreditNoteIssued`, and :func:`revenue_accrued` turns
   the accrual entries of one run into a :class:`RevenueAccrued` per fee. The
-  application services build them from what they store, with the clock's instant: the
+  billing desk builds them from what it stores, with the clock's instant: the
   pure functions that decide invoices, credits and accruals stay free of time.
 """
 

@@ -126,7 +126,7 @@ def generate_fees(
 
     ``credited`` says what credit notes already took back of each stored fee, by fee
     id, in the fee's sign (:attr:`~servicedomain.billing.InvoicedItem.credited` of
-    the invoiced-item register; ``generate_subscription_fees`` passes it). A
+    the invoiced-item register; ``BillingDesk.generate_fees`` passes it). A
     cancellation, or a lower price, then credits at most what the charge still bills
     after its adjustments and those credits (law F13): a credit note and a
     cancellation credit never stack.

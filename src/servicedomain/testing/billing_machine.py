@@ -285,7 +285,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def new_journal(self) -> Journal[AccrualEntry]:
         """Called once per history: the journal accruals and their reversals post to.
 
-        The services post to it through ``uow.enlist(journal)``, so it must be a journal
+        The desk posts to it through ``uow.enlist(journal)``, so it must be a journal
         the units of work of :meth:`unit_of_work_factory` can enlist.
         """
         return InMemoryJournal[AccrualEntry]("ACR")

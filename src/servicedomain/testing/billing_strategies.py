@@ -201,12 +201,12 @@ def subscriptions(
 
 
 def creation_fields(subscription: Subscription) -> dict[str, Any]:
-    """The keywords of :func:`~servicedomain.services.create_subscription` for a drawn one.
+    """The keywords of ``BillingDesk.create_subscription`` for a drawn subscription.
 
-    Everything the service takes to create ``subscription`` afresh: its group and
-    period code come from the group given to the service; price changes, the fee count
-    and the version are not creation fields (a created subscription has none, none and
-    1).
+    Everything the desk takes to create ``subscription`` afresh besides its
+    ``group_id``: its period code comes from the desk's group; price changes, the fee
+    count and the version are not creation fields (a created subscription has none,
+    none and 1).
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",

@@ -40,14 +40,14 @@ EntryT = TypeVar("EntryT", bound=KeyedEntry)
 DEFAULT_PORTS: frozenset[str] = frozenset(
     {"service_orders", "agreements", "subscriptions", "fees", "invoices", "accruals"}
 )
-"""The unit-of-work attributes the plan wraps as ports (the services' repositories)."""
+"""The unit-of-work attributes the plan wraps as ports (the desks' repositories)."""
 
 
 class InjectedFault(Exception):  # noqa: N818 (a fault, not an error of the library)
     """The failure a :class:`FaultPlan` injects: infrastructure failing, not bad input.
 
     It is deliberately not a :class:`~servicedomain.errors.ServiceDomainError`: no
-    service may mistake it for a refused business rule.
+    desk may mistake it for a refused business rule.
 
     Attributes:
         step: the number of the call that failed (1 is the first).

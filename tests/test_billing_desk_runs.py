@@ -1,4 +1,4 @@
-"""Billing services over the in-memory billing unit of work (catalog 5).
+"""The billing desk's runs over the in-memory billing unit of work (catalog 5).
 
 Laws: F4/F5 (catch-up, a second run creates nothing), P1/P3 (concurrent generation:
 one winner, the duplicate is a no-op), P4 (an injected failure plus a retry equals one
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from billing_fixtures import AT, CLOCK
+from billing_fixtures import AT, CLOCK, billing_desk_over
 from orders_fixtures import AT as ORDER_AT
-from orders_fixtures import boiler_order, line
+from orders_fixtures import boiler_order, line, service_desk_over
 from servicedomain.adapters.billing_memory import (
     InMemoryBillingUnitOfWork,
     InMemoryInvoiceRepository,
@@ -34,6 +34,7 @@ from servicedomain.adapters.memory import (
     InMemoryServiceUnitOfWork,
     InMemoryStore,
 )
+from servicedomain.app import FeeRunResult
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
     WIP_ACCOUNT,
@@ -66,15 +67,6 @@ from servicedomain.instants import local_date
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange
-from servicedomain.services import (
-    FeeRunResult,
-    accrue_subscription_revenue,
-    create_subscription,
-    credit_invoiced,
-    generate_subscription_fees,
-    invoice_customers,
-    post_service_orders,
-)
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.billing_strategies import creation_fields
 
@@ -114,7 +106,9 @@ def subscription(
 def store_with(*subs: Subscription, group: SubscriptionGroup = MONTHLY_GROUP) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        create_subscription(InMemoryBillingUnitOfWork(store), group, CLOCK, **creation_fields(sub))
+        billing_desk_over(
+            InMemoryBillingUnitOfWork(store), CLOCK, groups=group
+        ).create_subscription(group_id=group.id, **creation_fields(sub))
     return store
 
 
@@ -158,10 +152,10 @@ def snapshot(store: InMemoryStore) -> tuple[object, ...]:
 def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_version_1() -> None:
     store = InMemoryStore()
     publisher = InMemoryEventPublisher()
-    stored = create_subscription(
-        InMemoryBillingUnitOfWork(store, publisher=publisher),
-        QUARTERLY_GROUP,
-        CLOCK,
+    stored = billing_desk_over(
+        InMemoryBillingUnitOfWork(store, publisher=publisher), CLOCK, groups=QUARTERLY_GROUP
+    ).create_subscription(
+        group_id=QUARTERLY_GROUP.id,
         id="S-1",
         customer_id="C-1",
         project_id="P-1",
@@ -175,19 +169,19 @@ def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_versio
     assert isinstance(event, SubscriptionCreated)
     assert (event.entity_id, event.occurred_at, event.group_id) == ("S-1", AT, "Q")
     with pytest.raises(AlreadyExistsError):
-        create_subscription(
-            uow(store), MONTHLY_GROUP, CLOCK, **creation_fields(subscription(price="5.00"))
+        billing_desk_over(uow(store), CLOCK, groups=MONTHLY_GROUP).create_subscription(
+            group_id=MONTHLY_GROUP.id, **creation_fields(subscription(price="5.00"))
         )
     assert publisher.published == (event,), "a refused creation publishes nothing"
     assert uow(store).subscriptions.get("S-1").base_price == money("100.00")
 
 
-# ------------------------------------------------------------ generate_subscription_fees
+# ------------------------------------------------------------ BillingDesk.generate_fees
 
 
 def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 2, 15)))
-    result = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 20))
+    result = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 20))
     assert fee_periods(result.created) == [
         ("S-1", "[2024-01-01, 2024-02-01)"),
         ("S-1", "[2024-02-01, 2024-03-01)"),
@@ -202,7 +196,7 @@ def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
     assert set(all_fees(store)) == {fee.id for fee in result.created}
     # Each subscription that got fees is saved with its version raised once (from 1).
     assert [sub.version for sub in uow(store).subscriptions.list()] == [2, 2]
-    again = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 20))
+    again = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 20))
     assert again == FeeRunResult()
     assert [sub.version for sub in uow(store).subscriptions.list()] == [2, 2]
 
@@ -210,17 +204,17 @@ def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
 def test_F5_erpnext_46080_a_late_run_equals_daily_runs() -> None:
     late = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
     daily = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
-    generate_subscription_fees(uow(late), CLOCK, as_of=date(2024, 4, 30))
+    billing_desk_over(uow(late), CLOCK).generate_fees(as_of=date(2024, 4, 30))
     day = date(2024, 1, 1)
     while day <= date(2024, 4, 30):
-        generate_subscription_fees(uow(daily), CLOCK, as_of=day)
+        billing_desk_over(uow(daily), CLOCK).generate_fees(as_of=day)
         day = date.fromordinal(day.toordinal() + 1)
     assert all_fees(late) == all_fees(daily)
 
 
 def test_generation_reports_subscriptions_not_started_yet() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 6, 1)))
-    result = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 5, 31))
+    result = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 5, 31))
     assert result.not_started == ("S-2",)
     assert {fee.subscription_id for fee in result.created} == {"S-1"}
     assert uow(store).fees.for_subscription("S-2") == []
@@ -230,18 +224,20 @@ def test_generation_reports_subscriptions_not_started_yet() -> None:
 def test_generation_of_some_subscriptions_or_of_one_group() -> None:
     quarterly = SubscriptionGroup(id="Q", invoicing_period=QUARTERLY)
     store = store_with(subscription("S-1"), subscription("S-2"))
-    create_subscription(
-        uow(store), quarterly, CLOCK, **creation_fields(subscription("S-3", group=quarterly))
+    billing_desk_over(uow(store), CLOCK, groups=quarterly).create_subscription(
+        group_id=quarterly.id, **creation_fields(subscription("S-3", group=quarterly))
     )
-    only = generate_subscription_fees(
-        uow(store), CLOCK, as_of=date(2024, 1, 1), subscription_ids=["S-2"]
+    only = billing_desk_over(uow(store), CLOCK).generate_fees(
+        as_of=date(2024, 1, 1), subscription_ids=["S-2"]
     )
     assert {fee.subscription_id for fee in only.created} == {"S-2"}
-    grouped = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1), group_id="Q")
+    grouped = billing_desk_over(uow(store), CLOCK).generate_fees(
+        as_of=date(2024, 1, 1), group_id="Q"
+    )
     assert fee_periods(grouped.created) == [("S-3", "[2024-01-01, 2024-04-01)")]
     with pytest.raises(NotFoundError):
-        generate_subscription_fees(
-            uow(store), CLOCK, as_of=date(2024, 1, 1), subscription_ids=["S-1", "S-9"]
+        billing_desk_over(uow(store), CLOCK).generate_fees(
+            as_of=date(2024, 1, 1), subscription_ids=["S-1", "S-9"]
         )
     assert uow(store).fees.for_subscription("S-1") == []  # nothing of the failed run
 
@@ -266,16 +262,16 @@ def test_P1_P3_lago_1086_two_runs_over_one_subscription_from_one_state() -> None
     outcomes: list[FeeRunResult] = []
 
     def rival() -> None:
-        outcomes.append(generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1)))
+        outcomes.append(billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1)))
 
     with pytest.raises(ConcurrencyConflictError) as error:
-        generate_subscription_fees(RivalFirst(store, rival), CLOCK, as_of=date(2024, 2, 1))
+        billing_desk_over(RivalFirst(store, rival), CLOCK).generate_fees(as_of=date(2024, 2, 1))
     assert (error.value.entity_id, error.value.expected_version) == ("S-1", 1)
     (winner,) = outcomes
     assert len(winner.created) == 2
     assert all_fees(store) == {fee.id: fee for fee in winner.created}
     assert uow(store).subscriptions.get("S-1").version == 2
-    retry = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
+    retry = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
     assert retry.created == ()
     assert all_fees(store) == {fee.id: fee for fee in winner.created}
 
@@ -293,9 +289,9 @@ def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
 
     def run() -> None:
         try:
-            outcome: FeeRunResult | Exception = generate_subscription_fees(
-                Waiting(store), CLOCK, as_of=date(2024, 3, 1)
-            )
+            outcome: FeeRunResult | Exception = billing_desk_over(
+                Waiting(store), CLOCK
+            ).generate_fees(as_of=date(2024, 3, 1))
         except ConcurrencyConflictError as error:
             outcome = error
         with lock:
@@ -311,12 +307,12 @@ def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
     assert len(winners) == 1
     assert len(winners[0].created) == 6
     assert len(all_fees(store)) == 6
-    assert generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 3, 1)).created == ()
+    assert billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 3, 1)).created == ()
 
 
 def test_P3_the_fee_port_keeps_one_fee_per_key() -> None:
     store = store_with(subscription())
-    created = generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1)).created
+    created = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1)).created
     (fee,) = created
     with uow(store) as work:
         assert work.fees.add_all([fee]) == []  # equal: already done
@@ -368,15 +364,15 @@ def test_P4_oca_1473_a_failure_at_subscription_k_stores_nothing_and_a_retry_is_o
     fail_at: int,
 ) -> None:
     reference = store_with(*SUBSCRIPTIONS)
-    generate_subscription_fees(uow(reference), CLOCK, as_of=date(2024, 4, 1))
+    billing_desk_over(uow(reference), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     store = store_with(*SUBSCRIPTIONS)
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        generate_subscription_fees(
-            FailAtSubscription(store, fail_at), CLOCK, as_of=date(2024, 4, 1)
+        billing_desk_over(FailAtSubscription(store, fail_at), CLOCK).generate_fees(
+            as_of=date(2024, 4, 1)
         )
     assert snapshot(store) == before
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     assert snapshot(store) == snapshot(reference)
 
 
@@ -393,12 +389,12 @@ def test_P4_a_commit_conflict_at_subscription_k_stores_nothing_and_a_retry_is_on
 
     before = snapshot(store)
     with pytest.raises(ConcurrencyConflictError):
-        generate_subscription_fees(RivalFirst(store, rival), CLOCK, as_of=date(2024, 4, 1))
+        billing_desk_over(RivalFirst(store, rival), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     assert snapshot(store)[1:] == before[1:]  # no fee, no document
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     reference = store_with(*SUBSCRIPTIONS)
     reference.repository(Subscription).save(renamed, expected_version=1)
-    generate_subscription_fees(uow(reference), CLOCK, as_of=date(2024, 4, 1))
+    billing_desk_over(uow(reference), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     assert snapshot(store) == snapshot(reference)
 
 
@@ -407,14 +403,14 @@ def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
     a +100.00 price-change fee), then back to 100.00 from Jan 20: February gets a
     -100.00 price-change fee of the same days, revision 1."""
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
     for effective, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
         with uow(store) as work:
             sub = work.subscriptions.get("S-1")
             changed, _ = sub.change_price(effective=effective, base_price=money(price), at=AT)
             work.subscriptions.save(changed, expected_version=sub.version)
             work.commit()
-        generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 2, 1))
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
     february = [
         fee.amount
         for fee in uow(store).fees.for_subscription("S-1")
@@ -443,11 +439,9 @@ def post_order(
         order, _ = order.change_stage(GRAPH, stage, at=ORDER_AT)
     order, _ = order.sign_off(at=ORDER_AT)
     store.repository(ServiceOrder).add(order)
-    result = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        books,
-        FixedClock(ORDER_AT),
+    result = service_desk_over(
+        InMemoryServiceUnitOfWork(store), FixedClock(ORDER_AT), journals=books, graph=GRAPH
+    ).post_orders(
         order_ids=[order_id],
         period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
         types=frozenset(TransactionType),
@@ -472,10 +466,10 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
     )
     books = journals()
     post_order(store, books, "SO-1")
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2026, 3, 2))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2026, 3, 2))
     day = date(2026, 3, 2)
-    invoices = invoice_customers(
-        uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
+    invoices = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=day, invoice_date=day, transactions=billable(books)
     )
     assert [(doc.id, doc.customer_id, doc.total) for doc in invoices] == [
         ("INV-C-100-EUR-20260302-1", "C-100", money("234.00")),
@@ -491,19 +485,14 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
     assert first.lines[1].unit_price == money("85.00")
     assert documents(store) == list(invoices)
     # I1: the same day again (and the same journal read again) invoices nothing.
-    again = invoice_customers(
-        uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS, transactions=billable(books)
+    again = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=day, invoice_date=day, transactions=billable(books)
     )
     assert again == ()
     # A second order the next day: only its lines, on a new invoice.
     post_order(store, books, "SO-2")
-    later = invoice_customers(
-        uow(store),
-        CLOCK,
-        due_by=date(2026, 3, 3),
-        invoice_date=date(2026, 3, 3),
-        groups=GROUPS,
-        transactions=billable(books),
+    later = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=date(2026, 3, 3), invoice_date=date(2026, 3, 3), transactions=billable(books)
     )
     assert [(doc.customer_id, [ln.source_id for ln in doc.lines]) for doc in later] == [
         ("C-100", ["HOUR-000002", "ITEM-000002"])
@@ -517,14 +506,9 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
 
 def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> None:
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
-    (only,) = invoice_customers(
-        uow(store),
-        CLOCK,
-        due_by=date(2024, 1, 1),
-        invoice_date=date(2024, 1, 1),
-        groups=GROUPS,
-        customer_id="C-2",
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
+    (only,) = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), customer_id="C-2"
     )
     assert only.customer_id == "C-2"
     # The other customer's fee is still due.
@@ -537,9 +521,9 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
             expected_version=sub.version,
         )
         work.commit()
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
-    second = invoice_customers(
-        uow(store), CLOCK, due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups=GROUPS
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
+    second = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1)
     )
     assert [(doc.id, doc.total) for doc in second] == [
         ("INV-C-1-EUR-20240101-1", money("100.00")),
@@ -549,10 +533,10 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
 
 def test_invoice_customers_needs_the_group_of_every_invoiced_fee() -> None:
     store = store_with(subscription())
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
     with pytest.raises(InvalidInputError) as error:
-        invoice_customers(
-            uow(store), CLOCK, due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), groups={}
+        billing_desk_over(uow(store), CLOCK, groups={}).invoice_customers(
+            due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1)
         )
     assert error.value.field == "groups"
     assert documents(store) == []
@@ -563,30 +547,30 @@ def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(rival_prefi
     """The rival commits first; the other run stores nothing. With the same id prefix its
     invoice id is taken (AlreadyExistsError); with another, its fee is invoiced already."""
     store = store_with(subscription(), subscription("S-2", customer="C-2"))
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 1, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
     day = date(2024, 1, 1)
     won: list[tuple[Invoice, ...]] = []
 
     def rival() -> None:
         won.append(
-            invoice_customers(
-                uow(store),
-                CLOCK,
-                due_by=day,
-                invoice_date=day,
-                groups=GROUPS,
-                id_prefix=rival_prefix,
-            )
+            billing_desk_over(
+                uow(store), CLOCK, groups=GROUPS, invoice_prefix=rival_prefix
+            ).invoice_customers(due_by=day, invoice_date=day)
         )
 
     expected = AlreadyExistsError if rival_prefix == "INV" else AlreadyInvoicedError
     with pytest.raises(expected):
-        invoice_customers(
-            RivalFirst(store, rival), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        billing_desk_over(RivalFirst(store, rival), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
         )
     (winner,) = won
     assert documents(store) == list(winner)
-    assert invoice_customers(uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS) == ()
+    assert (
+        billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
+        )
+        == ()
+    )
     items = uow(store).invoices.invoiced(all_fees(store))
     assert sorted(item.invoice_id for item in items.values()) == [doc.id for doc in winner]
 
@@ -621,27 +605,27 @@ def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_
 ) -> None:
     def prepared() -> InMemoryStore:
         store = store_with(*SUBSCRIPTIONS[:3])  # customers C-1 (S-1, S-3) and C-2 (S-2)
-        create_subscription(
-            uow(store), MONTHLY_GROUP, CLOCK, **creation_fields(SUBSCRIPTIONS[3])
+        billing_desk_over(uow(store), CLOCK, groups=MONTHLY_GROUP).create_subscription(
+            group_id=MONTHLY_GROUP.id, **creation_fields(SUBSCRIPTIONS[3])
         )  # C-3
-        generate_subscription_fees(uow(store), CLOCK, as_of=date(2024, 4, 1))
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 1))
         return store
 
-    arguments: dict[str, Any] = {
-        "due_by": date(2024, 4, 1),
-        "invoice_date": date(2024, 4, 1),
-        "groups": GROUPS,
-    }
+    def invoice(unit_of_work: InMemoryBillingUnitOfWork) -> tuple[Invoice, ...]:
+        day = date(2024, 4, 1)
+        desk = billing_desk_over(unit_of_work, CLOCK, groups=GROUPS)
+        return desk.invoice_customers(due_by=day, invoice_date=day)
+
     reference = prepared()
-    assert len(invoice_customers(uow(reference), CLOCK, **arguments)) == 3
+    assert len(invoice(uow(reference))) == 3
     store = prepared()
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        invoice_customers(FailAtInvoice(store, fail_at), CLOCK, **arguments)
+        invoice(FailAtInvoice(store, fail_at))
     assert snapshot(store) == before
-    invoice_customers(uow(store), CLOCK, **arguments)
+    invoice(uow(store))
     assert snapshot(store) == snapshot(reference)
-    assert invoice_customers(uow(store), CLOCK, **arguments) == ()
+    assert invoice(uow(store)) == ()
 
 
 @pytest.mark.parametrize(
@@ -671,9 +655,9 @@ def test_C6_lago_879_1074_one_invoice_per_billing_day_in_paris(
     for run in runs:
         instant = datetime.fromisoformat(run).replace(tzinfo=UTC)
         day = local_date(instant, PARIS)
-        generate_subscription_fees(uow(store), CLOCK, as_of=day)
-        made[run] = invoice_customers(
-            uow(store), CLOCK, due_by=day, invoice_date=day, groups=GROUPS
+        billing_desk_over(uow(store), CLOCK).generate_fees(as_of=day)
+        made[run] = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+            due_by=day, invoice_date=day
         )
     (only,) = documents(store)
     assert {run: len(invoices) for run, invoices in made.items()} == {
@@ -706,13 +690,9 @@ def invoiced_quarter(group: SubscriptionGroup) -> InMemoryStore:
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
-    invoice_customers(
-        uow(store),
-        CLOCK,
-        due_by=date(2023, 1, 1),
-        invoice_date=date(2023, 1, 1),
-        groups={"Q": group},
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
+    billing_desk_over(uow(store), CLOCK, groups={"Q": group}).invoice_customers(
+        due_by=date(2023, 1, 1), invoice_date=date(2023, 1, 1)
     )
     return store
 
@@ -720,11 +700,11 @@ def invoiced_quarter(group: SubscriptionGroup) -> InMemoryStore:
 def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
     """January accrued on Feb 1, February on Mar 1; March not yet."""
     book = InMemoryJournal[AccrualEntry]("ACR")
-    accrue_subscription_revenue(
-        uow(store), book, CLOCK, through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
+    billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
     )
-    accrue_subscription_revenue(
-        uow(store), book, CLOCK, through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
+    billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
     )
     return book
 
@@ -741,22 +721,18 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
     book = InMemoryJournal[AccrualEntry]("ACR")
     # Accrual is impossible before the fee is invoiced.
     assert (
-        accrue_subscription_revenue(
-            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
         )
         == ()
     )
     assert entries(book) == []
-    invoice_customers(
-        uow(store),
-        CLOCK,
-        due_by=date(2023, 1, 1),
-        invoice_date=date(2023, 1, 1),
-        groups={"Q": group},
+    billing_desk_over(uow(store), CLOCK, groups={"Q": group}).invoice_customers(
+        due_by=date(2023, 1, 1), invoice_date=date(2023, 1, 1)
     )
     periods = uow(store).accruals.for_source(Q1_FEE)
     assert [(str(p.period), p.amount, p.posting_date) for p in periods] == [
@@ -764,8 +740,8 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
         ("[2023-02-01, 2023-03-01)", money("93.33"), None),
         ("[2023-03-01, 2023-04-01)", money("103.33"), None),
     ]
-    posted = accrue_subscription_revenue(
-        uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+    posted = billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
     )
     assert [(e.kind, e.number, e.amount) for e in posted] == [
         (AccrualEntryKind.ACCRUE, 0, money("103.34")),
@@ -782,8 +758,8 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     assert Money.total((e.amount for e in posted), "EUR") == money("300.00")
     assert [e for _, e in book.recorded] == list(posted)
     assert (
-        accrue_subscription_revenue(
-            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
+        billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+            through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
         )
         == ()
     )
@@ -807,14 +783,8 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
     before, recorded = snapshot(store), book.recorded
     periods_before = uow(store).accruals.for_source(Q1_FEE)
     with pytest.raises(BillingRuleError) as error:
-        credit_invoiced(
-            uow(store),
-            book,
-            CLOCK,
-            credit_note_id="CN-1",
-            credit_date=date(2023, 3, 15),
-            select=[Q1_FEE],
-            groups={"Q": group},
+        billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
+            credit_note_id="CN-1", credit_date=date(2023, 3, 15), select=[Q1_FEE]
         )
     assert error.value.rule == "accrual.reverse_manually_first"
     assert snapshot(store) == before
@@ -832,14 +802,8 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
         work.enlist(book).post(manual)  # recorded with the periods, or not at all (U1)
         work.commit()
     # ... then the credit goes through and reverses nothing more.
-    note = credit_invoiced(
-        uow(store),
-        book,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=date(2023, 3, 15),
-        select=[Q1_FEE],
-        groups={"Q": group},
+    note = billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
+        credit_note_id="CN-1", credit_date=date(2023, 3, 15), select=[Q1_FEE]
     )
     assert note.total == money("-300.00")
     assert [kind for kind, *_ in entries(book)] == ["accrue", "accrue", "reverse", "reverse"]
@@ -850,14 +814,8 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     group = quarterly_group(ReversalMode.INVOICE_DATE)
     store = invoiced_quarter(group)
     book = accrued_jan_feb(store)
-    note = credit_invoiced(
-        uow(store),
-        book,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=date(2023, 3, 15),
-        select=[Q1_FEE],
-        groups={"Q": group},
+    note = billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
+        credit_note_id="CN-1", credit_date=date(2023, 3, 15), select=[Q1_FEE]
     )
     assert note.kind is DocumentKind.CREDIT_NOTE
     assert [(ln.source_id, ln.amount, ln.credited_invoice_id) for ln in note.lines] == [
@@ -878,22 +836,16 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
         (money(0), None),  # unposted: cancelled, never posted
     ]
     assert (
-        accrue_subscription_revenue(
-            uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
         )
         == ()
     )
     # F8: a second credit of the same fee is refused and changes nothing.
     recorded = book.recorded
     with pytest.raises(CreditExceededError):
-        credit_invoiced(
-            uow(store),
-            book,
-            CLOCK,
-            credit_note_id="CN-2",
-            credit_date=date(2023, 3, 16),
-            select=[Q1_FEE],
-            groups={"Q": group},
+        billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
+            credit_note_id="CN-2", credit_date=date(2023, 3, 16), select=[Q1_FEE]
         )
     assert book.recorded == recorded
     assert [doc.id for doc in documents(store)] == ["CN-1", "INV-C-1-EUR-20230101-1"]
@@ -914,16 +866,9 @@ def test_credit_reverses_accruals_on_their_original_posting_dates(
     group = quarterly_group(ReversalMode.ORIGINAL_POSTING_DATE)
     store = invoiced_quarter(group)
     book = accrued_jan_feb(store)
-    credit_invoiced(
-        uow(store),
-        book,
-        CLOCK,
-        credit_note_id="CN-1",
-        credit_date=date(2023, 3, 15),
-        select=[Q1_FEE],
-        groups={"Q": group},
-        closed=closed,
-    )
+    billing_desk_over(
+        uow(store), CLOCK, groups={"Q": group}, closed=closed, journal=book
+    ).credit_invoiced(credit_note_id="CN-1", credit_date=date(2023, 3, 15), select=[Q1_FEE])
     reversals = [e for _, e in book.recorded if e.kind is AccrualEntryKind.REVERSE]
     assert [(e.number, e.posting_date, e.amount) for e in reversals] == [
         (0, dates[0], money("103.34")),
@@ -935,22 +880,18 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     group = quarterly_group()
     store = invoiced_quarter(group)
     book = accrued_jan_feb(store)
-    credit_invoiced(
-        uow(store),
-        book,
-        CLOCK,
+    billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
         credit_note_id="CN-1",
         credit_date=date(2023, 3, 15),
         select=[Q1_FEE],
-        groups={"Q": group},
         amounts={Q1_FEE: money("90.00")},
     )
     periods = uow(store).accruals.for_source(Q1_FEE)
     assert Money.total((p.amount for p in periods), "EUR") == money("210.00")
     (item,) = uow(store).invoices.invoiced([Q1_FEE]).values()
     assert (item.credited, item.creditable) == (money("90.00"), money("210.00"))
-    accrue_subscription_revenue(
-        uow(store), book, CLOCK, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+    billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
+        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
     )
     net = sum(
         (e.amount.minor_units if e.kind is AccrualEntryKind.ACCRUE else -e.amount.minor_units)
@@ -959,23 +900,17 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     assert net == 21000  # what stays invoiced is what stays accrued
 
 
-def test_F8_lago_1755_the_credit_service_refuses_a_source_never_invoiced() -> None:
+def test_F8_lago_1755_the_desk_credit_refuses_a_source_never_invoiced() -> None:
     group = quarterly_group()
     store = store_with(
         subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
-    generate_subscription_fees(uow(store), CLOCK, as_of=date(2023, 1, 1))
+    billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
     book = InMemoryJournal[AccrualEntry]("ACR")
     before = snapshot(store)
     with pytest.raises(BillingRuleError) as error:
-        credit_invoiced(
-            uow(store),
-            book,
-            CLOCK,
-            credit_note_id="CN-1",
-            credit_date=date(2023, 1, 2),
-            select=[Q1_FEE],
-            groups={"Q": group},
+        billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
+            credit_note_id="CN-1", credit_date=date(2023, 1, 2), select=[Q1_FEE]
         )
     assert error.value.rule == "credit.not_invoiced"
     assert snapshot(store) == before
@@ -986,23 +921,14 @@ def test_crediting_an_order_line_posts_no_accrual_entry() -> None:
     store = store_with(subscription("S-1", customer="C-100", start=date(2026, 3, 1)))
     books = journals()
     post_order(store, books, "SO-1")
-    invoice_customers(
-        uow(store),
-        CLOCK,
-        due_by=date(2026, 3, 2),
-        invoice_date=date(2026, 3, 2),
-        groups=GROUPS,
-        transactions=billable(books),
+    billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
+        due_by=date(2026, 3, 2), invoice_date=date(2026, 3, 2), transactions=billable(books)
     )
     accruals = InMemoryJournal[AccrualEntry]("ACR")
-    note = credit_invoiced(
-        uow(store),
-        accruals,
-        CLOCK,
+    note = billing_desk_over(uow(store), CLOCK, groups=GROUPS, journal=accruals).credit_invoiced(
         credit_note_id="CN-1",
         credit_date=date(2026, 3, 5),
         select=["HOUR-000001"],
-        groups=GROUPS,
         amounts={"HOUR-000001": money("85.00")},
     )
     assert [(ln.source_kind, ln.amount, ln.unit_price) for ln in note.lines] == [

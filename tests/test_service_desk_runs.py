@@ -1,4 +1,5 @@
-"""Application services over the in-memory adapters, and the in-memory journal."""
+"""The service desk's runs over the in-memory adapters (one unit of work re-entered), and
+the in-memory journal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TypeVar
 import attrs
 import pytest
 
-from orders_fixtures import AT, boiler_order, line, pump_agreement
+from orders_fixtures import AT, boiler_order, line, pump_agreement, service_desk_over
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
@@ -39,12 +40,6 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import Journal, KeyedEntry, ServiceOrderUnitOfWork
-from servicedomain.services import (
-    change_service_order_stage,
-    create_service_order,
-    generate_orders_from_agreements,
-    post_service_orders,
-)
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.stages import ReasonCode
 
@@ -85,10 +80,12 @@ def test_create_then_change_stage_publishes_events_on_commit() -> None:
     store, publisher = InMemoryStore(), InMemoryEventPublisher()
     clock = FixedClock(AT)
     uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
-    order = create_service_order(uow, GRAPH, clock, order_id="SO-1", customer_id="C-1")
+    order = service_desk_over(uow, clock, graph=GRAPH).create_order(
+        order_id="SO-1", customer_id="C-1"
+    )
     assert stored(store, "SO-1") == order
     clock.advance(timedelta(hours=1))
-    moved = change_service_order_stage(uow, GRAPH, clock, "SO-1", "PLANNED")
+    moved = service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-1", "PLANNED")
     assert stored(store, "SO-1") == moved
     assert moved.version == order.version + 1
     assert [event.name for event in publisher.published] == ["ServiceOrderCreated", "StageChanged"]
@@ -98,12 +95,12 @@ def test_create_then_change_stage_publishes_events_on_commit() -> None:
 def test_create_refuses_a_taken_id() -> None:
     store = InMemoryStore()
     clock = FixedClock(AT)
-    create_service_order(
-        InMemoryServiceUnitOfWork(store), GRAPH, clock, order_id="SO-1", customer_id="C-1"
+    service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+        order_id="SO-1", customer_id="C-1"
     )
     with pytest.raises(AlreadyExistsError):
-        create_service_order(
-            InMemoryServiceUnitOfWork(store), GRAPH, clock, order_id="SO-1", customer_id="C-2"
+        service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+            order_id="SO-1", customer_id="C-2"
         )
     assert stored(store, "SO-1").customer_id == "C-1"
 
@@ -112,14 +109,16 @@ def test_a_refused_stage_change_saves_nothing() -> None:
     store, publisher = InMemoryStore(), InMemoryEventPublisher()
     clock = FixedClock(AT)
     uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
-    created = create_service_order(uow, GRAPH, clock, order_id="SO-1", customer_id="C-1")
+    created = service_desk_over(uow, clock, graph=GRAPH).create_order(
+        order_id="SO-1", customer_id="C-1"
+    )
     with pytest.raises(TransitionNotAllowedError):
-        change_service_order_stage(uow, GRAPH, clock, "SO-1", "COMPLETED")
-    change_service_order_stage(uow, GRAPH, clock, "SO-1", "PLANNED")
+        service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-1", "COMPLETED")
+    service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-1", "PLANNED")
     with pytest.raises(ReasonRequiredError):
-        change_service_order_stage(uow, GRAPH, clock, "SO-1", "CANCELED")
-    canceled = change_service_order_stage(
-        uow, GRAPH, clock, "SO-1", "CANCELED", reason=ReasonCode("NOACCESS", "No access")
+        service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-1", "CANCELED")
+    canceled = service_desk_over(uow, clock, graph=GRAPH).change_stage(
+        "SO-1", "CANCELED", reason=ReasonCode("NOACCESS", "No access")
     )
     assert canceled.version == created.version + 2
     assert [event.name for event in publisher.published] == [
@@ -128,23 +127,17 @@ def test_a_refused_stage_change_saves_nothing() -> None:
         "StageChanged",
     ]
     with pytest.raises(NotFoundError):
-        change_service_order_stage(uow, GRAPH, clock, "SO-9", "PLANNED")
+        service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-9", "PLANNED")
 
 
-def test_post_service_orders_posts_each_type_to_its_journal() -> None:
+def test_post_orders_posts_each_type_to_its_journal() -> None:
     store = InMemoryStore()
     ready_to_post(store, "SO-1")
     ready_to_post(store, "SO-2")
     books = journals()
-    result = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        books,
-        FixedClock(AT),
-        order_ids=["SO-1", "SO-2"],
-        period=MARCH,
-        types=ALL_TYPES,
-    )
+    result = service_desk_over(
+        InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=books, graph=GRAPH
+    ).post_orders(order_ids=["SO-1", "SO-2"], period=MARCH, types=ALL_TYPES)
     assert result.posted == (
         ("SO-1", 1, "HOUR-000001"),
         ("SO-1", 2, "ITEM-000001"),
@@ -166,10 +159,9 @@ def test_posting_again_posts_nothing() -> None:
     store = InMemoryStore()
     ready_to_post(store, "SO-1")
     books = journals()
-    arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
-    uow = InMemoryServiceUnitOfWork(store)
-    first = post_service_orders(uow, GRAPH, books, FixedClock(AT), **arguments)  # type: ignore[arg-type]
-    again = post_service_orders(uow, GRAPH, books, FixedClock(AT), **arguments)  # type: ignore[arg-type]
+    desk = service_desk_over(InMemoryServiceUnitOfWork(store), journals=books, graph=GRAPH)
+    first = desk.post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
+    again = desk.post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert len(first.posted) == 2
     assert again.posted == ()
     assert {why for _, _, why in again.skipped} == {"already posted"}
@@ -181,29 +173,16 @@ def test_unselected_types_and_unsigned_lines_are_not_posted() -> None:
     ready_to_post(store, "SO-1", sign_off=False)
     books = journals()
     uow = InMemoryServiceUnitOfWork(store)
-    result = post_service_orders(
-        uow,
-        GRAPH,
-        books,
-        FixedClock(AT),
-        order_ids=["SO-1"],
-        period=MARCH,
-        types={TransactionType.HOUR},
+    result = service_desk_over(uow, FixedClock(AT), journals=books, graph=GRAPH).post_orders(
+        order_ids=["SO-1"], period=MARCH, types={TransactionType.HOUR}
     )
     assert result.posted == ()
     assert sorted(result.skipped) == [
         ("SO-1", 1, "not signed off"),
         ("SO-1", 2, "type not selected"),
     ]
-    relaxed = post_service_orders(
-        uow,
-        GRAPH,
-        books,
-        FixedClock(AT),
-        order_ids=["SO-1"],
-        period=MARCH,
-        types={TransactionType.HOUR},
-        require_sign_off=False,
+    relaxed = service_desk_over(uow, FixedClock(AT), journals=books, graph=GRAPH).post_orders(
+        order_ids=["SO-1"], period=MARCH, types={TransactionType.HOUR}, require_sign_off=False
     )
     assert relaxed.posted == (("SO-1", 1, "HOUR-000001"),)
     order = stored(store, "SO-1")
@@ -217,15 +196,9 @@ def test_an_order_whose_stage_does_not_allow_posting_is_refused_and_the_run_goes
     store.repository(ServiceOrder).add(
         boiler_order("SO-1", line(TransactionType.FEE, "1", "0", "9"))
     )
-    result = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        journals(),
-        FixedClock(AT),
-        order_ids=["SO-1", "SO-2"],
-        period=MARCH,
-        types=ALL_TYPES,
-    )
+    result = service_desk_over(
+        InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=journals(), graph=GRAPH
+    ).post_orders(order_ids=["SO-1", "SO-2"], period=MARCH, types=ALL_TYPES)
     assert [order_id for order_id, _ in result.refused] == ["SO-1"]
     assert "post" in result.refused[0][1]
     assert [order_id for order_id, _, _ in result.posted] == ["SO-2", "SO-2"]
@@ -237,15 +210,9 @@ def test_a_type_without_a_journal_is_refused_before_anything_is_posted() -> None
     books = journals()
     del books[TransactionType.ITEM]
     with pytest.raises(InvalidInputError) as caught:
-        post_service_orders(
-            InMemoryServiceUnitOfWork(store),
-            GRAPH,
-            books,
-            FixedClock(AT),
-            order_ids=["SO-1"],
-            period=MARCH,
-            types=ALL_TYPES,
-        )
+        service_desk_over(
+            InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=books, graph=GRAPH
+        ).post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert caught.value.field == "journals"
     assert books[TransactionType.HOUR].recorded == ()
 
@@ -277,24 +244,15 @@ def test_U1_a_conflict_after_posting_records_nothing_and_a_rerun_posts_once() ->
 
             return Rival()
 
-    arguments = {"order_ids": ["SO-1"], "period": MARCH, "types": ALL_TYPES}
     with pytest.raises(ConcurrencyConflictError):
-        post_service_orders(
-            RivalUnitOfWork(store),
-            GRAPH,
-            books,
-            FixedClock(AT),
-            **arguments,  # type: ignore[arg-type]
+        service_desk_over(RivalUnitOfWork(store), journals=books, graph=GRAPH).post_orders(
+            order_ids=["SO-1"], period=MARCH, types=ALL_TYPES
         )
     assert stored(store, "SO-1").progress is Progress.IN_PROCESS
     assert all(book.recorded == () for book in books.values())
-    result = post_service_orders(
-        InMemoryServiceUnitOfWork(store),
-        GRAPH,
-        books,
-        FixedClock(AT),
-        **arguments,  # type: ignore[arg-type]
-    )
+    result = service_desk_over(
+        InMemoryServiceUnitOfWork(store), journals=books, graph=GRAPH
+    ).post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert result.posted == (("SO-1", 1, "HOUR-000001"), ("SO-1", 2, "ITEM-000001"))
     assert len(books[TransactionType.HOUR].recorded) == 1
     assert stored(store, "SO-1").description == "rival"
@@ -322,13 +280,9 @@ def test_the_memory_journal_is_idempotent_per_key() -> None:
 def test_fixed_clock_time_is_what_the_events_carry() -> None:
     store, publisher = InMemoryStore(), InMemoryEventPublisher()
     at = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
-    create_service_order(
-        InMemoryServiceUnitOfWork(store, publisher=publisher),
-        GRAPH,
-        FixedClock(at),
-        order_id="SO-1",
-        customer_id="C-1",
-    )
+    service_desk_over(
+        InMemoryServiceUnitOfWork(store, publisher=publisher), FixedClock(at), graph=GRAPH
+    ).create_order(order_id="SO-1", customer_id="C-1")
     assert publisher.published[0].occurred_at == at
 
 
@@ -339,32 +293,22 @@ def gold_agreement(agreement_id: str) -> ServiceAgreement:
     return pump_agreement(agreement_id, default_sla_id="SLA-GOLD")
 
 
-def test_generate_orders_from_agreements_stores_all_and_reruns_create_nothing() -> None:
+def test_generate_orders_stores_all_and_reruns_create_nothing() -> None:
     store, publisher = InMemoryStore(), InMemoryEventPublisher()
     for agreement_id in ("AG-1", "AG-2"):
         store.repository(ServiceAgreement).add(gold_agreement(agreement_id))
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
-    first = generate_orders_from_agreements(
-        uow,
-        GRAPH,
-        FixedClock(AT),
-        agreement_ids=["AG-1", "AG-2"],
-        period=quarter,
-        types=ALL_TYPES,
+    first = service_desk_over(uow, FixedClock(AT), graph=GRAPH).generate_orders(
+        agreement_ids=["AG-1", "AG-2"], period=quarter, types=ALL_TYPES
     )
     assert len(first.orders) == 6
     stored_orders = store.repository(ServiceOrder).list()
     assert [order.id for order in stored_orders] == sorted(order.id for order in first.orders)
     assert all(order.sla_id is None for order in stored_orders)  # generated: not measured
     assert len(publisher.published) == 6
-    again = generate_orders_from_agreements(
-        uow,
-        GRAPH,
-        FixedClock(AT),
-        agreement_ids=["AG-1", "AG-2"],
-        period=quarter,
-        types=ALL_TYPES,
+    again = service_desk_over(uow, FixedClock(AT), graph=GRAPH).generate_orders(
+        agreement_ids=["AG-1", "AG-2"], period=quarter, types=ALL_TYPES
     )
     assert again.orders == ()
     assert len(store.repository(ServiceOrder).list()) == 6
@@ -377,14 +321,9 @@ def test_generation_with_an_unknown_agreement_stores_nothing() -> None:
     store = InMemoryStore()
     store.repository(ServiceAgreement).add(gold_agreement("AG-1"))
     with pytest.raises(NotFoundError):
-        generate_orders_from_agreements(
-            InMemoryServiceUnitOfWork(store),
-            GRAPH,
-            FixedClock(AT),
-            agreement_ids=["AG-1", "AG-404"],
-            period=MARCH,
-            types=ALL_TYPES,
-        )
+        service_desk_over(
+            InMemoryServiceUnitOfWork(store), FixedClock(AT), graph=GRAPH
+        ).generate_orders(agreement_ids=["AG-1", "AG-404"], period=MARCH, types=ALL_TYPES)
     assert store.repository(ServiceOrder).list() == []
 
 
@@ -403,17 +342,12 @@ def test_generation_that_collides_with_a_concurrent_run_stores_nothing() -> None
             super().commit()
 
     with pytest.raises(AlreadyExistsError):
-        generate_orders_from_agreements(
-            RivalFirst(store),
-            GRAPH,
-            FixedClock(AT),
-            agreement_ids=["AG-1"],
-            period=quarter,
-            types=ALL_TYPES,
+        service_desk_over(RivalFirst(store), FixedClock(AT), graph=GRAPH).generate_orders(
+            agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES
         )
     assert store.repository(ServiceOrder).list() == [rival.orders[0]]
-    retry = generate_orders_from_agreements(
-        uow, GRAPH, FixedClock(AT), agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES
+    retry = service_desk_over(uow, FixedClock(AT), graph=GRAPH).generate_orders(
+        agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES
     )
     assert len(retry.orders) == 2
     assert len(store.repository(ServiceOrder).list()) == 3
