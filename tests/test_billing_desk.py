@@ -28,6 +28,7 @@ from servicedomain.billing import (
     AccrualEntry,
     AccrualEntryKind,
     AccrualMethod,
+    AccrualReversed,
     DocumentKind,
     FeeKind,
     FeeRun,
@@ -190,7 +191,7 @@ EVENTS: dict[str, list[str]] = {
     "invoice": ["InvoiceIssued"],
     "accrue": ["RevenueAccrued"],
     "credit": ["CreditNoteIssued"],
-    "reverse_accrual": [],  # no billing event names a reversal by hand yet
+    "reverse_accrual": ["AccrualReversed"],
 }
 
 
@@ -659,6 +660,13 @@ def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -
     with pytest.raises(BillingRuleError, match="reverse_manually_first"):
         desk.credit_invoiced(credit_note_id="CN-1", credit_date=FEB, select=[charge])
     entry = desk.reverse_accrual(charge, 0, on=FEB)
+    (event,) = [e for e in world.publisher.published if isinstance(e, AccrualReversed)]
+    assert (event.entity_id, event.number, event.reversed_on, event.amount) == (
+        charge,
+        0,
+        FEB,
+        entry.amount,
+    )
     assert (entry.kind, entry.amount, entry.reference) == (
         AccrualEntryKind.REVERSE,
         eur("310.00"),

@@ -90,6 +90,7 @@ from servicedomain.billing import (
     AccrualEntry,
     AccrualPeriod,
     AccrualPolicy,
+    AccrualReversed,
     BillableTransaction,
     CreditNoteIssued,
     FeesGenerated,
@@ -300,6 +301,7 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     InvoiceIssued,
     CreditNoteIssued,
     RevenueAccrued,
+    AccrualReversed,
 )
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = dict.fromkeys(

@@ -60,6 +60,7 @@ from servicedomain.billing import (
     AccrualEntry,
     AccrualPeriod,
     AccrualPolicy,
+    AccrualReversed,
     BillableTransaction,
     BillingTiming,
     DocumentKind,
@@ -720,7 +721,7 @@ class BillingDesk:
         a credit note (:func:`~servicedomain.billing.reverse_period`): the REVERSE
         entry, of the period's current amount, goes to the accrual journal enlisted in
         the unit of work, and the period is saved as reversed; both commit together
-        (law U1).
+        (law U1), with an :class:`~servicedomain.billing.AccrualReversed` event.
 
         Raises:
             InvalidInputError: (field ``accrual_journal``) the desk has none; (field
@@ -739,6 +740,17 @@ class BillingDesk:
             changed, entry = reverse_period(periods, number, on=on)
             uow.accruals.save_all(changed)
             uow.enlist(journal).post([entry])
+            uow.collect(
+                (
+                    AccrualReversed(
+                        entity_id=source_id,
+                        occurred_at=self._clock.now(),
+                        number=entry.number,
+                        reversed_on=entry.posting_date,
+                        amount=entry.amount,
+                    ),
+                )
+            )
             uow.commit()
         return entry
 

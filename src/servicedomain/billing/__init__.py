@@ -54,6 +54,7 @@ from servicedomain.billing._accruals import (
     reverse_period,
 )
 from servicedomain.billing._events import (
+    AccrualReversed,
     CreditNoteIssued,
     FeesGenerated,
     InvoiceIssued,
@@ -105,6 +106,7 @@ __all__ = [
     "AccrualMethod",
     "AccrualPeriod",
     "AccrualPolicy",
+    "AccrualReversed",
     "BillableTransaction",
     "DocumentKind",
     "Invoice",

@@ -30,6 +30,7 @@ from servicedomain.instants import require_instant
 from servicedomain.money import Currency, Money
 
 __all__ = [
+    "AccrualReversed",
     "CreditNoteIssued",
     "FeesGenerated",
     "InvoiceIssued",
@@ -135,6 +136,19 @@ class RevenueAccrued(DomainEvent):
 
     numbers: tuple[int, ...]
     posting_date: date
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AccrualReversed(DomainEvent):
+    """Accrual period ``number`` of one invoiced fee (``entity_id``) was reversed by hand.
+
+    ``amount`` is the reversing entry's amount (the period's, sign reversed) and
+    ``reversed_on`` its posting date (AX *Subscription accrue period*, manual reversal).
+    """
+
+    number: int
+    reversed_on: date
     amount: Money
 
 
