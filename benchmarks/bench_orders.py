@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.adapters.indexed_memory import IndexedJournal, IndexedStore, IndexedUnitOfWork
 from servicedomain.money import Money
 from servicedomain.orders import NewLine, ServiceOrder, TransactionType
 from servicedomain.periods import DateRange
@@ -78,15 +78,15 @@ def ready_orders() -> list[ServiceOrder]:
 
 def main() -> int:
     results = [measure("create, walk 3 stages, sign off", ORDERS, "orders", 1_000, ready_orders)]
-    store = InMemoryStore()
+    store = IndexedStore()
     repository = store.repository(ServiceOrder)
     for order in ready_orders():
         repository.add(order)
-    journals = {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+    journals = {kind: IndexedJournal(kind.name) for kind in TransactionType}
 
     def post() -> None:
         result = post_service_orders(
-            InMemoryServiceUnitOfWork(store),
+            IndexedUnitOfWork(store),
             GRAPH,
             journals,
             FixedClock(AT),
