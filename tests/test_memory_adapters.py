@@ -23,6 +23,7 @@ import pytest
 
 import test_billing_contracts
 import test_ports_memory
+from orders_fixtures import boiler_order, pump_agreement
 from servicedomain.adapters import indexed_memory
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.indexed_memory import (
@@ -37,6 +38,7 @@ from servicedomain.adapters.memory import (
     InMemoryStore,
     InMemoryUnitOfWork,
 )
+from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
     AccrualEntry,
     AccrualPolicy,
@@ -47,8 +49,15 @@ from servicedomain.billing import (
     propose_invoices,
 )
 from servicedomain.money import Money
+from servicedomain.orders import ServiceOrder
 from servicedomain.periods import MONTHLY
-from servicedomain.ports import AgreementUnitOfWork, BillingUnitOfWork, EventPublisher, Journal
+from servicedomain.ports import (
+    AgreementUnitOfWork,
+    BillingUnitOfWork,
+    EventPublisher,
+    Journal,
+    Repository,
+)
 from servicedomain.testing import billing_contracts, contracts
 from servicedomain.testing.billing_contracts import BillingStoreContract
 from servicedomain.testing.contracts import (
@@ -140,6 +149,78 @@ class TestIndexedBillingStoreContract(BillingStoreContract[IndexedStore, Indexed
     ) -> dict[str, AccrualEntry]:
         assert isinstance(journal, IndexedJournal)
         return dict(journal.recorded)
+
+
+class TestInMemoryAgreements(
+    RepositoryContract[InMemoryStore, InMemoryUnitOfWork, ServiceAgreement]
+):
+    def make_store(self) -> InMemoryStore:
+        return InMemoryStore()
+
+    def new_unit_of_work(self, store: InMemoryStore) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    def repository(self, uow: InMemoryUnitOfWork) -> Repository[ServiceAgreement]:
+        return uow.agreements
+
+    def new_entity(self, entity_id: str) -> ServiceAgreement:
+        return pump_agreement(entity_id)
+
+    def changed(self, entity: ServiceAgreement) -> ServiceAgreement:
+        return attrs.evolve(entity, version=entity.version + 1)
+
+
+class TestIndexedAgreements(RepositoryContract[IndexedStore, IndexedUnitOfWork, ServiceAgreement]):
+    def make_store(self) -> IndexedStore:
+        return IndexedStore()
+
+    def new_unit_of_work(self, store: IndexedStore) -> IndexedUnitOfWork:
+        return IndexedUnitOfWork(store)
+
+    def repository(self, uow: IndexedUnitOfWork) -> Repository[ServiceAgreement]:
+        return uow.agreements
+
+    def new_entity(self, entity_id: str) -> ServiceAgreement:
+        return pump_agreement(entity_id)
+
+    def changed(self, entity: ServiceAgreement) -> ServiceAgreement:
+        return attrs.evolve(entity, version=entity.version + 1)
+
+
+class TestInMemoryServiceOrders(
+    RepositoryContract[InMemoryStore, InMemoryUnitOfWork, ServiceOrder]
+):
+    def make_store(self) -> InMemoryStore:
+        return InMemoryStore()
+
+    def new_unit_of_work(self, store: InMemoryStore) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    def repository(self, uow: InMemoryUnitOfWork) -> Repository[ServiceOrder]:
+        return uow.service_orders
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return boiler_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return attrs.evolve(entity, version=entity.version + 1)
+
+
+class TestIndexedServiceOrders(RepositoryContract[IndexedStore, IndexedUnitOfWork, ServiceOrder]):
+    def make_store(self) -> IndexedStore:
+        return IndexedStore()
+
+    def new_unit_of_work(self, store: IndexedStore) -> IndexedUnitOfWork:
+        return IndexedUnitOfWork(store)
+
+    def repository(self, uow: IndexedUnitOfWork) -> Repository[ServiceOrder]:
+        return uow.service_orders
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return boiler_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return attrs.evolve(entity, version=entity.version + 1)
 
 
 def _suites(module: Any) -> list[type]:
