@@ -1,6 +1,7 @@
-"""Every contract test times out instead of hanging, with a message naming it and the limit.
+"""The contract kit's own promises: tests time out instead of hanging; stores are disposed.
 
-The adapters here block for good where a suite expects them not to: a read that waits
+Every contract test times out instead of hanging, with a message naming it and the
+limit. The adapters here block for good where a suite expects them not to: a read that waits
 for an event nobody sets, a journal whose ``post`` never returns, and a billing unit of
 work that writes at once under a row lock (the billing suite requires writes held
 until the commit, so a rival unit of work in the same thread waits for itself).
@@ -260,3 +261,112 @@ def test_pytest_reports_a_hanging_contract_test_as_failed_and_goes_on(tmp_path: 
         "timeout_seconds=1 s"
     ) in output, output
     assert elapsed < 60, elapsed
+
+
+DISPOSING_SUITES = """
+import attrs
+from hypothesis import settings
+
+from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore, InMemoryUnitOfWork
+from servicedomain.testing.contracts import (
+    JournalContract,
+    JournalUnitOfWorkContract,
+    RepositoryContract,
+)
+
+LOG = {log!r}
+settings.register_profile("few", max_examples=5, deadline=None)
+settings.load_profile("few")
+
+
+def note(word):
+    with open(LOG, "a") as log:
+        log.write(word + "\\n")
+
+
+@attrs.frozen
+class Widget:
+    id: str
+    version: int
+
+
+@attrs.frozen
+class Entry:
+    number: int
+    text: str
+
+    @property
+    def key(self):
+        return self.number
+
+
+class Disposing:
+    def make_store(self):
+        note("made " + type(self).__name__)
+        return InMemoryStore()
+
+    def dispose_store(self, store):
+        note("disposed " + type(self).__name__)
+
+    def new_unit_of_work(self, store):
+        return InMemoryUnitOfWork(store)
+
+    def new_entry(self, number):
+        return Entry(number, "new")
+
+    def changed_entry(self, entry):
+        return Entry(entry.number, entry.text + "+")
+
+
+class TestRepository(Disposing, RepositoryContract):
+    def repository(self, uow):
+        return uow.repository(Widget)
+
+    def new_entity(self, entity_id):
+        return Widget(entity_id, 1)
+
+    def changed(self, entity):
+        return Widget(entity.id, entity.version + 1)
+
+
+class TestJournalUnitOfWork(Disposing, JournalUnitOfWorkContract):
+    def new_journal(self, store):
+        return InMemoryJournal("J")
+
+    def recorded(self, store, journal):
+        return dict(journal.recorded)
+
+
+class TestJournal(Disposing, JournalContract):
+    def new_journal(self):
+        note("made TestJournal")
+        return InMemoryJournal("J")
+
+    def recorded(self, journal):
+        return dict(journal.recorded)
+"""
+
+
+def test_every_store_a_contract_test_of_each_suite_makes_is_disposed(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    suite = tmp_path / "test_disposing.py"
+    suite.write_text(DISPOSING_SUITES.format(log=str(log)))
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)),
+            # A plain test, a failing one, a Hypothesis test and a state machine per suite.
+            *("-k", "round_trips or raises_not_found or random or distinct_id or with_their_ids"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed" in result.stdout, result.stdout
+    notes = log.read_text().splitlines()
+    for suite_name in ("TestRepository", "TestJournalUnitOfWork", "TestJournal"):
+        made = notes.count(f"made {suite_name}")
+        assert made > 0, suite_name
+        assert notes.count(f"disposed {suite_name}") == made, suite_name
