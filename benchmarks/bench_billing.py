@@ -15,13 +15,13 @@ through 2027-01-01 (catch-up as of 2026-12-31, about 300,000 fees). Steps, each 
   for every subscription, best of ``REPEATS``;
 * ``generate_run``: :meth:`BillingDesk.generate_fees
   <servicedomain.app.BillingDesk.generate_fees>` over an
-  :class:`~servicedomain.adapters.billing_memory.InMemoryBillingUnitOfWork`, the store
+  :class:`~servicedomain.adapters.indexed_memory.IndexedUnitOfWork`, the store
   included, in one run (for reference);
 * ``invoice`` and ``accrue``: the monthly cycle on the 1st of each month from 2023-02-01
   through 2027-01-01 (48 months): ``BillingDesk.invoice_customers`` (``due_by`` that day;
   two groups accruing revenue monthly, equal parts and per day, half the subscriptions
   each), then ``BillingDesk.accrue_revenue`` through that day into an
-  ``InMemoryJournal[AccrualEntry]``. Each step is timed on its own: fees invoiced per
+  ``IndexedJournal[AccrualEntry]``. Each step is timed on its own: fees invoiced per
   second, accrual periods posted per second. They run on the subscriptions of the first
   ``SERVICE_CUSTOMERS`` customers (all of them; the JSON lines say how many). Accrual
   periods are counted from the subscription's anchor, so each monthly fee is one
@@ -47,9 +47,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
+from servicedomain.adapters.indexed_memory import IndexedJournal, IndexedStore, IndexedUnitOfWork
 from servicedomain.app import BillingDesk
 from servicedomain.billing import (
     AccrualEntry,
@@ -212,23 +211,23 @@ def generate_all(subs: Sequence[Subscription], prices: PriceTable) -> int:
 
 def generated_store(
     subs: Sequence[Subscription], prices: PriceTable
-) -> tuple[InMemoryStore, float, int]:
+) -> tuple[IndexedStore, float, int]:
     """A store holding ``subs``, then the desk's run generating their fees (timed)."""
-    store = InMemoryStore()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    store = IndexedStore()
+    with IndexedUnitOfWork(store) as uow:
         for sub in subs:
             uow.subscriptions.add(sub)
         uow.commit()
-    uow = InMemoryBillingUnitOfWork(store)
+    uow = IndexedUnitOfWork(store)
     desk = BillingDesk(unit_of_work=lambda: uow, clock=CLOCK, groups={}, prices=prices)
     seconds, run = timed(lambda: desk.generate_fees(as_of=AS_OF), repeats=1)
     return store, seconds, len(run.created)
 
 
-def invoice_and_accrue(store: InMemoryStore) -> dict[str, Any]:
+def invoice_and_accrue(store: IndexedStore) -> dict[str, Any]:
     """Invoice, then accrue, on the 1st of every month; each step timed on its own."""
-    uow = InMemoryBillingUnitOfWork(store)
-    journal: InMemoryJournal[AccrualEntry] = InMemoryJournal("ACR")
+    uow = IndexedUnitOfWork(store)
+    journal: IndexedJournal[AccrualEntry] = IndexedJournal("ACR")
     desk = BillingDesk(
         unit_of_work=lambda: uow, clock=CLOCK, groups=GROUPS, accrual_journal=journal
     )

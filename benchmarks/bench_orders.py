@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.adapters.indexed_memory import IndexedJournal, IndexedStore, IndexedUnitOfWork
 from servicedomain.app import ServiceDesk
 from servicedomain.money import Money
 from servicedomain.orders import NewLine, ServiceOrder, TransactionType
@@ -78,13 +78,13 @@ def ready_orders() -> list[ServiceOrder]:
 
 def main() -> int:
     results = [measure("create, walk 3 stages, sign off", ORDERS, "orders", 1_000, ready_orders)]
-    store = InMemoryStore()
+    store = IndexedStore()
     repository = store.repository(ServiceOrder)
     for order in ready_orders():
         repository.add(order)
-    journals = {kind: InMemoryJournal(kind.name) for kind in TransactionType}
+    journals = {kind: IndexedJournal(kind.name) for kind in TransactionType}
     desk = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        unit_of_work=lambda: IndexedUnitOfWork(store),
         clock=FixedClock(AT),
         graph=GRAPH,
         journals=journals,

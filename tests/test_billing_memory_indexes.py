@@ -1,4 +1,4 @@
-"""The in-memory billing adapter's indexes, and the fast paths of invoicing and accrual.
+"""The indexed in-memory store's billing indexes, and the fast paths of invoicing and accrual.
 
 The adapter answers its queries from indexes kept at commit (fees by subscription and
 by customer and due date, documents by customer, accrual periods by fee and, unposted,
@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
-from servicedomain.adapters.memory import InMemoryStore
+from servicedomain.adapters.indexed_memory import IndexedStore, IndexedUnitOfWork
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
     WIP_ACCOUNT,
@@ -343,7 +342,7 @@ class _Model:
         ]
 
 
-def _check_queries(uow: InMemoryBillingUnitOfWork, model: _Model, subs: list[Subscription]) -> None:
+def _check_queries(uow: IndexedUnitOfWork, model: _Model, subs: list[Subscription]) -> None:
     customers = [*sorted({sub.customer_id for sub in subs}), "NOBODY"]
     days = sorted({fee.due_date for fee in model.fees.values()})
     days += [period.period.end for period in model.periods.values()]
@@ -361,7 +360,7 @@ def _check_queries(uow: InMemoryBillingUnitOfWork, model: _Model, subs: list[Sub
 
 
 def _invoice(
-    uow: InMemoryBillingUnitOfWork,
+    uow: IndexedUnitOfWork,
     model: _Model,
     *,
     due_by: date,
@@ -386,7 +385,7 @@ def _invoice(
             model.periods.update((period.key, period) for period in periods)
 
 
-def _accrue(uow: InMemoryBillingUnitOfWork, model: _Model, through: date) -> None:
+def _accrue(uow: IndexedUnitOfWork, model: _Model, through: date) -> None:
     changed, _entries = accrue(
         uow.accruals.unposted_through(through), through=through, posting_date=through
     )
@@ -413,24 +412,24 @@ def test_the_queries_answer_what_a_scan_of_every_row_answers(
     plan: tuple[list[Subscription], list[date], AccrualPolicy],
 ) -> None:
     subs, days, policy = plan
-    store, model = InMemoryStore(), _Model()
+    store, model = IndexedStore(), _Model()
     # Committed: fees through days[0], invoiced through days[1], accrued through days[2].
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         for sub in subs:
             fees = generate_fees(sub, as_of=max(days[0], sub.start_date))
             uow.fees.add_all(fees)
             model.fees.update((fee.key, fee) for fee in fees)
         _check_queries(uow, model, subs)
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         _invoice(uow, model, due_by=days[1], customer_id=None, policy=policy, prefix="INV-A")
         _check_queries(uow, model, subs)
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         _accrue(uow, model, days[2])
         uow.commit()
     # Staged on top: more fees, one customer's invoices, more accruals.
-    uow = InMemoryBillingUnitOfWork(store)
+    uow = IndexedUnitOfWork(store)
     with uow:
         _check_queries(uow, model, subs)
         for sub in subs:
@@ -443,52 +442,52 @@ def test_the_queries_answer_what_a_scan_of_every_row_answers(
         _accrue(uow, model, days[5])
         _check_queries(uow, model, subs)
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         _check_queries(uow, model, subs)
         _invoice(uow, model, due_by=date(2030, 1, 1), customer_id=None, policy=policy, prefix="C")
         _accrue(uow, model, date(2030, 1, 1))
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         _check_queries(uow, model, subs)
         assert uow.accruals.unposted_through(date.max) == model.unposted_through(date.max)
 
 
 def test_fees_committed_by_another_unit_of_work_meanwhile_are_stored_once() -> None:
-    store, sub = InMemoryStore(), _monthly(1, "C-1", DAY)
+    store, sub = IndexedStore(), _monthly(1, "C-1", DAY)
     fees = _fees_of(sub)
-    first, second = InMemoryBillingUnitOfWork(store), InMemoryBillingUnitOfWork(store)
+    first, second = IndexedUnitOfWork(store), IndexedUnitOfWork(store)
     with first, second:
         first.fees.add_all(fees)
         second.fees.add_all(fees)
         second.commit()
         first.commit()  # checked again: equal fees are already done
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert uow.fees.for_subscription(sub.id) == list(fees)
         assert uow.fees.due(due_by=date.max) == list(fees)
         assert uow.fees.due(due_by=date.max, customer_id="C-1") == list(fees)
 
 
 def test_a_fee_committed_meanwhile_with_another_amount_conflicts_at_commit() -> None:
-    store, sub = InMemoryStore(), _monthly(1, "C-1", DAY)
+    store, sub = IndexedStore(), _monthly(1, "C-1", DAY)
     fees, dearer = _fees_of(sub), _fees_of(attrs.evolve(sub, base_price=Money(200, "EUR")))
-    first, second = InMemoryBillingUnitOfWork(store), InMemoryBillingUnitOfWork(store)
+    first, second = IndexedUnitOfWork(store), IndexedUnitOfWork(store)
     with first, second:
         first.fees.add_all(fees)
         second.fees.add_all(dearer)
         second.commit()
         with pytest.raises(IdempotencyConflictError):
             first.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert uow.fees.for_subscription(sub.id) == list(dearer)
 
 
 def test_a_source_invoiced_meanwhile_is_refused_at_commit_and_stays_invoiced_once() -> None:
-    store, sub = InMemoryStore(), _monthly(1, "C-1", DAY)
+    store, sub = IndexedStore(), _monthly(1, "C-1", DAY)
     fees = _fees_of(sub)
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         uow.fees.add_all(fees)
         uow.commit()
-    first, second = InMemoryBillingUnitOfWork(store), InMemoryBillingUnitOfWork(store)
+    first, second = IndexedUnitOfWork(store), IndexedUnitOfWork(store)
     with first, second:
         (proposal,) = propose_invoices(due_by=date.max, fees=fees)
         first.invoices.add(proposal.post(invoice_id="INV-A", invoice_date=DAY))
@@ -496,32 +495,32 @@ def test_a_source_invoiced_meanwhile_is_refused_at_commit_and_stays_invoiced_onc
         second.commit()
         with pytest.raises(AlreadyInvoicedError):
             first.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert [doc.id for doc in uow.invoices.list(customer_id="C-1")] == ["INV-B"]
         assert uow.fees.due(due_by=date.max) == []
 
 
 def test_a_fee_on_another_customers_invoice_is_no_longer_due() -> None:
-    store = InMemoryStore()
+    store = IndexedStore()
     fees = _fees_of(_monthly(1, "C-1", DAY), periods=2)
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         uow.fees.add_all(fees)
         uow.commit()
     lines = tuple(InvoiceLine.for_fee(fee) for fee in fees[:1])
     invoice = Invoice(
         id="INV-1", customer_id="C-2", currency=fees[0].currency, invoice_date=DAY, lines=lines
     )
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         uow.invoices.add(invoice)
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert uow.fees.due(due_by=date.max, customer_id="C-1") == list(fees[1:])
         assert uow.invoices.list(customer_id="C-2") == [invoice]
         assert uow.invoices.list(customer_id="C-1") == []
 
 
 def test_a_period_saved_again_moves_in_the_unposted_index() -> None:
-    store = InMemoryStore()
+    store = IndexedStore()
     policy = AccrualPolicy(period=MONTHLY)
     periods = accrual_periods(
         source_id="FEE-1",
@@ -529,27 +528,27 @@ def test_a_period_saved_again_moves_in_the_unposted_index() -> None:
         service_period=DateRange(date(2024, 1, 1), date(2024, 4, 1)),
         policy=policy,
     )
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         uow.accruals.save_all(periods)
         uow.commit()
     posted, _ = accrue(periods, through=date(2024, 2, 1), posting_date=date(2024, 2, 1))
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         uow.accruals.save_all(posted)
         assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods[1:])
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods[1:])
         assert uow.accruals.for_source("FEE-1") == list(posted)
         # Back to unposted (a period replaced by key is taken as given).
         uow.accruals.save_all(periods[:1])
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods)
         assert uow.accruals.unposted_through(date(2024, 1, 31)) == []
 
 
 def test_weekly_fees_of_many_customers_are_due_in_due_date_order() -> None:
-    store = InMemoryStore()
+    store = IndexedStore()
     subs = [
         attrs.evolve(
             _monthly(number, f"C-{number % 3}", DAY + timedelta(days=number)), period=WEEKLY
@@ -557,11 +556,11 @@ def test_weekly_fees_of_many_customers_are_due_in_due_date_order() -> None:
         for number in range(7)
     ]
     model = _Model()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         for sub in subs:
             fees = _fees_of(sub, periods=5)
             uow.fees.add_all(fees)
             model.fees.update((fee.key, fee) for fee in fees)
         uow.commit()
-    with InMemoryBillingUnitOfWork(store) as uow:
+    with IndexedUnitOfWork(store) as uow:
         _check_queries(uow, model, subs)

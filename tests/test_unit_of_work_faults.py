@@ -21,7 +21,7 @@ import pytest
 
 from billing_fixtures import CLOCK, billing_desk_over
 from orders_fixtures import AT, boiler_order, line, pump_agreement, service_desk_over
-from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork, _BillingTables
+from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
@@ -32,14 +32,9 @@ from servicedomain.adapters.memory import (
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
     AccrualEntry,
-    AccrualPolicy,
     ReversalMode,
     Subscription,
     SubscriptionGroup,
-    accrual_periods,
-    accrue,
-    generate_fees,
-    propose_invoices,
 )
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
@@ -441,149 +436,3 @@ def test_U1_a_fee_run_fails_at_any_step_and_a_rerun_is_one_run(n: int, retry_off
         BillingWorld.state,
         BillingWorld.all_journals,
     ).check()
-
-
-# ------------------------------------------- the in-memory adapter's commit itself (U1)
-
-
-def stage_a_bit_of_everything(
-    world: BillingWorld, uow: InMemoryBillingUnitOfWork, *, journal: bool = True
-) -> None:
-    """One unit of work touching every table: snapshot, fees, invoice, accruals, journal."""
-    sub = uow.subscriptions.get("S-01")
-    generated = generate_fees(sub, uow.fees.for_subscription("S-01"), as_of=month(4))
-    uow.fees.add_all(generated)
-    billed, _ = sub.record_fees(generated, at=AT)
-    uow.subscriptions.save(billed, expected_version=sub.version)
-    due = uow.fees.due(due_by=month(1))
-    (proposal,) = propose_invoices(due_by=month(1), fees=due)
-    uow.invoices.add(proposal.post(invoice_id="INV-X", invoice_date=month(1)))
-    periods = [
-        period
-        for fee in due
-        for period in accrual_periods(
-            source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=POLICY
-        )
-    ]
-    changed, entries = accrue(periods, through=month(1), posting_date=month(1))
-    uow.accruals.save_all([*periods, *changed])
-    if journal:
-        uow.enlist(world.book).post(entries)
-
-
-POLICY = AccrualPolicy(period=MONTHLY)
-
-
-def commit_a_bit_of_everything(world: BillingWorld, *, journal: bool = True) -> None:
-    with InMemoryBillingUnitOfWork(world.store) as uow:
-        stage_a_bit_of_everything(world, uow, journal=journal)
-        uow.commit()
-
-
-def everything_committed(*, journal: bool = True) -> object:
-    world = subscriptions(1, fees_each=2)()
-    with InMemoryBillingUnitOfWork(world.store) as uow:
-        stage_a_bit_of_everything(world, uow, journal=journal)
-        uow.commit()
-    return world.state(), InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9))
-
-
-@pytest.mark.parametrize(("method", "fail_at_call"), [("invoice", 2), ("save_accrual", 1)])
-def test_U1_a_commit_failing_inside_apply_leaves_the_billing_tables_as_they_were(
-    monkeypatch: pytest.MonkeyPatch, method: str, fail_at_call: int
-) -> None:
-    """U1 regression: applying a billing commit fails part-way; nothing is left applied.
-
-    Before U1 the fees and documents applied before the failure stayed, and the
-    subscription snapshot of the same commit did not.
-    """
-    world = subscriptions(1, fees_each=2)()
-    before = (
-        world.state(),
-        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-    )
-    original = getattr(_BillingTables, method)
-    calls: list[int] = []
-
-    def failing(self: _BillingTables, *args: Any) -> None:
-        calls.append(1)
-        if len(calls) == fail_at_call:
-            raise InjectedFault(len(calls), method)
-        original(self, *args)
-
-    monkeypatch.setattr(_BillingTables, method, failing)
-    with pytest.raises(InjectedFault):
-        commit_a_bit_of_everything(world, journal=False)
-    monkeypatch.setattr(_BillingTables, method, original)
-    after = (
-        world.state(),
-        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-    )
-    assert after == before
-    with InMemoryBillingUnitOfWork(world.store) as uow:
-        stage_a_bit_of_everything(world, uow, journal=False)
-        uow.commit()
-    retried = (
-        world.state(),
-        InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-    )
-    assert retried == everything_committed(journal=False)
-
-
-def test_U1_a_commit_failing_at_any_change_it_applies_is_undone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """U1: for every change k a commit applies (rows, indexes, snapshots, journal), fail at k.
-
-    The store and the journal are then as before, and a retry equals one commit.
-    """
-    from servicedomain.adapters import memory
-
-    calls: list[int] = []
-    plan = {"fail_at": 0}
-
-    def counted(name: str) -> Callable[..., None]:
-        original = getattr(memory._UndoLog, name)
-
-        def counting(self: memory._UndoLog, table: dict[Any, Any], key: Any, value: object) -> None:
-            calls.append(1)
-            if len(calls) == plan["fail_at"]:
-                raise InjectedFault(len(calls), name)
-            original(self, table, key, value)
-
-        return counting
-
-    for name in ("put", "add"):
-        monkeypatch.setattr(memory._UndoLog, name, counted(name))
-    expected = everything_committed()
-    world = subscriptions(1, fees_each=2)()
-    calls.clear()
-    with InMemoryBillingUnitOfWork(world.store) as uow:
-        stage_a_bit_of_everything(world, uow)
-        uow.commit()
-    changes = len(calls)
-    assert changes >= 15, changes
-    for fail_at in range(1, changes + 1):
-        world = subscriptions(1, fees_each=2)()
-        before = (
-            world.state(),
-            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-        )
-        calls.clear()
-        plan["fail_at"] = fail_at
-        with pytest.raises(InjectedFault):
-            commit_a_bit_of_everything(world)
-        plan["fail_at"] = 0
-        state = (
-            world.state(),
-            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-        )
-        assert state == before, f"change {fail_at} of {changes} left a half-applied commit"
-        with InMemoryBillingUnitOfWork(world.store) as uow:
-            stage_a_bit_of_everything(world, uow)
-            uow.commit()
-        state = (
-            world.state(),
-            InMemoryBillingUnitOfWork(world.store).accruals.unposted_through(month(9)),
-        )
-        assert state == expected, f"change {fail_at}: the retry differs from one commit"

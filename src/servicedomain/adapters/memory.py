@@ -1,19 +1,21 @@
-"""In-memory adapters: the reference implementation of the repository ports.
+"""The in-memory reference adapter: every port of :mod:`servicedomain.ports` over plain dicts.
 
-* :class:`InMemoryStore` is the "database": committed snapshots, one table per entity
-  type, behind a lock, so several threads can share one store.
-* :class:`InMemoryUnitOfWork` stages writes and commits them all or none: under the
-  store's lock it re-checks every expected version (and that every added id is still
-  free) before it applies anything, and if applying fails part-way it puts back what
-  it applied (law U1). Events collected in it are published on commit; entries posted
-  to the journals it enlists (:meth:`InMemoryUnitOfWork.enlist`) are recorded in the
-  same critical section, and only if it commits.
-* :class:`InMemoryRepository` implements :class:`~servicedomain.ports.Repository` over
-  one table, through a unit of work (writes are staged) or on its own (each write
-  commits at once).
+Read it as the model of an adapter; it is also what tests, docs and small tools use.
+:mod:`servicedomain.adapters.indexed_memory` does the same with indexes, for large
+stores (benchmarks); both pass every contract suite of :mod:`servicedomain.testing`.
+
+* :class:`InMemoryStore` is the "database": the committed rows in plain dicts behind one
+  lock. Snapshots (orders, agreements, subscriptions, any frozen entity) by entity type
+  and id; fees by key; invoices and credit notes by id; invoiced items by source id;
+  accrual periods by (source id, number).
+* :class:`InMemoryUnitOfWork` is the one unit of work for every aggregate: it holds
+  every write until :meth:`~InMemoryUnitOfWork.commit`, then checks all of them against
+  the committed rows and applies them, all or nothing. Reads see the committed rows with
+  the unit of work's own writes on top. Events it collects are published once it has
+  committed; entries posted through the journals it enlists are recorded in the same
+  commit.
+* :class:`InMemoryJournal` records journal entries, idempotent per key.
 * :class:`InMemoryEventPublisher` records the events published to it.
-* :class:`InMemoryJournal` records journal entries, idempotent per key: posted on its
-  own, or enlisted in a unit of work.
 
 Snapshots are frozen values, so they are stored as they are, without copies.
 
@@ -41,13 +43,15 @@ from __future__ import annotations
 import builtins
 import contextlib
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import date
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import attrs
 
-from servicedomain._checks import require_id
+from servicedomain._checks import require_id, require_ids, require_optional_id
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
@@ -57,14 +61,26 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.events import DomainEvent
+from servicedomain.instants import require_date
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 
 if TYPE_CHECKING:
     from servicedomain.agreements import ServiceAgreement
+    from servicedomain.billing import (
+        AccrualPeriod,
+        FeeKey,
+        FeeTransaction,
+        Invoice,
+        InvoicedItem,
+        Subscription,
+    )
     from servicedomain.orders import ServiceOrder
 
 __all__ = [
+    "InMemoryAccrualRepository",
     "InMemoryEventPublisher",
+    "InMemoryFeeRepository",
+    "InMemoryInvoiceRepository",
     "InMemoryJournal",
     "InMemoryRepository",
     "InMemoryServiceOrderRepository",
@@ -75,6 +91,303 @@ __all__ = [
 
 EntityT = TypeVar("EntityT", bound=Entity)
 KeyedT = TypeVar("KeyedT", bound=KeyedEntry)
+_Row = TypeVar("_Row")
+
+
+class InMemoryStore:
+    """The committed rows, in plain dicts, behind one lock.
+
+    Reads and commits hold the lock, so a reader never sees half of a commit and
+    commits are checked and applied one at a time. Share one store between threads;
+    give each thread its own :class:`InMemoryUnitOfWork`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # A table per entity type (the class, not its name: two classes that share a
+        # name in different modules get two tables).
+        self._snapshots: dict[type[Any], dict[str, Entity]] = {}
+        self._fees: dict[FeeKey, FeeTransaction] = {}
+        self._documents: dict[str, Invoice] = {}
+        self._items: dict[str, InvoicedItem] = {}
+        self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
+
+    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
+        """A repository of ``entity_type`` whose writes commit at once, one by one."""
+        return InMemoryRepository(self, entity_type)
+
+    def _read(self, table: dict[Any, _Row]) -> dict[Any, _Row]:
+        """A copy of a committed table, taken between two commits."""
+        with self._lock:
+            return dict(table)
+
+    def _table(self, entity_type: type[Any]) -> dict[str, Entity]:
+        with self._lock:
+            return dict(self._snapshots.get(entity_type, {}))
+
+
+@attrs.frozen
+class _Write:
+    """A held snapshot write: ``expected_version`` is ``None`` for an add (the id is free)."""
+
+    entity_type: type[Any]
+    entity: Entity
+    expected_version: int | None
+    removed: bool = False
+
+    def check(self, current: Entity | None) -> None:
+        """Raise unless a table holding ``current`` (``None``: no entity) takes this write.
+
+        Raises:
+            AlreadyExistsError: an add, and the id is taken.
+            NotFoundError: a save or removal, and there is no entity with this id.
+            ConcurrencyConflictError: a save or removal, and the entity is at another
+                version.
+        """
+        name, entity_id = self.entity_type.__name__, self.entity.id
+        if self.expected_version is None:
+            if current is not None:
+                raise AlreadyExistsError(name, entity_id, current.version)
+        elif current is None:
+            raise NotFoundError(name, entity_id)
+        elif current.version != self.expected_version:
+            raise ConcurrencyConflictError(name, entity_id, self.expected_version, current.version)
+
+
+class InMemoryUnitOfWork:
+    """The one unit of work of every aggregate: holds every write, commits all or none.
+
+    Its repositories: :meth:`repository` for any entity type, and :attr:`service_orders`,
+    :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`, :attr:`invoices`,
+    :attr:`accruals`; journals take part through :meth:`enlist`. It implements
+    :class:`~servicedomain.ports.AgreementUnitOfWork` and
+    :class:`~servicedomain.ports.BillingUnitOfWork`.
+
+    A write is checked when it is made and held here; other units of work see it only
+    once committed. Leaving the ``with`` block without :meth:`commit` (or with an
+    exception) rolls back. After a commit or a rollback, successful or not, the unit of
+    work starts afresh and can be used again. A unit of work belongs to one thread.
+
+    >>> from servicedomain.billing import Subscription, generate_fees
+    >>> from servicedomain.money import Money
+    >>> from servicedomain.periods import MONTHLY
+    >>> store = InMemoryStore()
+    >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
+    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     start_date=date(2024, 1, 1))
+    >>> with InMemoryUnitOfWork(store) as uow:
+    ...     uow.subscriptions.add(sub)
+    ...     added = uow.fees.add_all(generate_fees(sub, as_of=date(2024, 2, 1)))
+    ...     uow.commit()
+    >>> len(InMemoryUnitOfWork(store).fees.for_subscription("S-1"))
+    2
+
+    Args:
+        store: the store to read from and commit to.
+        publisher: where the collected events go on commit (optional; they are also
+            kept in :attr:`published`).
+    """
+
+    def __init__(self, store: InMemoryStore, *, publisher: EventPublisher | None = None) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._published: list[DomainEvent] = []
+        self.rollback()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def rollback(self) -> None:
+        """Discard every held write, journal entry and event."""
+        self._writes: dict[tuple[type[Any], str], _Write] = {}
+        self._fees: dict[FeeKey, FeeTransaction] = {}
+        self._documents: dict[str, Invoice] = {}
+        self._items: dict[str, InvoicedItem] = {}
+        self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        self._posts: dict[int, tuple[InMemoryJournal[Any], dict[Hashable, tuple[str, Any]]]] = {}
+        self._events: list[DomainEvent] = []
+
+    # ---------------------------------------------------------------- repositories
+
+    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
+        """The repository of ``entity_type`` whose writes this unit of work holds."""
+        return InMemoryRepository(self._store, entity_type, unit_of_work=self)
+
+    @property
+    def service_orders(self) -> InMemoryServiceOrderRepository:
+        """The service orders."""
+        from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
+
+        return InMemoryServiceOrderRepository(self._store, ServiceOrder, unit_of_work=self)
+
+    @property
+    def agreements(self) -> InMemoryRepository[ServiceAgreement]:
+        """The service agreements."""
+        from servicedomain.agreements import ServiceAgreement  # noqa: PLC0415
+
+        return self.repository(ServiceAgreement)
+
+    @property
+    def subscriptions(self) -> InMemoryRepository[Subscription]:
+        """The subscriptions."""
+        from servicedomain.billing import Subscription  # noqa: PLC0415
+
+        return self.repository(Subscription)
+
+    @property
+    def fees(self) -> InMemoryFeeRepository:
+        """The fee transactions."""
+        return InMemoryFeeRepository(self)
+
+    @property
+    def invoices(self) -> InMemoryInvoiceRepository:
+        """The invoices and credit notes, and the invoiced items they record."""
+        return InMemoryInvoiceRepository(self)
+
+    @property
+    def accruals(self) -> InMemoryAccrualRepository:
+        """The accrual periods."""
+        return InMemoryAccrualRepository(self)
+
+    def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
+        """A view of ``journal`` whose entries are recorded only if this unit of work commits.
+
+        The view's ``post`` answers at once, as the journal would: an entry whose key is
+        recorded (or posted earlier in this unit of work) with the same content gets its
+        transaction id back, one with other content raises
+        :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call is
+        held), and a new entry gets the id the journal gives next
+        (``<prefix>-<recorded + held + 1>``), so a retry after a failed commit gets the
+        ids of one fault-free run.
+
+        Raises:
+            TypeMismatchError: ``journal`` is not an :class:`InMemoryJournal` (a journal
+                kept elsewhere takes part through that store's own unit of work).
+        """
+        if not isinstance(journal, InMemoryJournal):
+            raise TypeMismatchError(
+                "journal", journal, "an in-memory unit of work enlists InMemoryJournal journals"
+            )
+        return _EnlistedJournal(self, journal)
+
+    # ---------------------------------------------------------------------- events
+
+    @property
+    def published(self) -> tuple[DomainEvent, ...]:
+        """The events this unit of work has committed so far, oldest first."""
+        return tuple(self._published)
+
+    def collect(self, events: Iterable[DomainEvent]) -> None:
+        """Hold events to publish when this unit of work commits.
+
+        Raises:
+            TypeMismatchError: an item is not a :class:`~servicedomain.events.DomainEvent`
+                (nothing is held).
+        """
+        given = list(events)
+        for index, event in enumerate(given):
+            if not isinstance(event, DomainEvent):
+                raise TypeMismatchError(f"events[{index}]", event, "expected a DomainEvent")
+        self._events.extend(given)
+
+    # ---------------------------------------------------------------------- commit
+
+    def commit(self) -> None:
+        """Check every held write against the store, then apply them all; then publish.
+
+        Everything is checked first, under the store's lock and the enlisted journals'
+        locks: snapshot versions, free ids, fee keys, invoiced sources and credits (the
+        invoiced items are computed again from the committed ones), journal keys and
+        ids. Only then is anything changed, by plain dict assignment of checked values,
+        which cannot fail part-way. The held writes are cleared whatever happens.
+        Events are published after the writes are committed; an error from the
+        publisher propagates, and the writes stay committed.
+
+        Raises:
+            AlreadyExistsError: an added id (entity or document) is taken.
+            ConcurrencyConflictError: an entity is no longer at its expected version, or a
+                journal id reserved here was given to another entry.
+            IdempotencyConflictError: a fee key or journal key was stored with other
+                content.
+            AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
+                longer fits the invoiced items.
+        """
+        from servicedomain.billing import new_fees, record_document  # noqa: PLC0415
+
+        store = self._store
+        writes, fees, documents = list(self._writes.values()), self._fees, self._documents
+        accruals, posts, events = self._accruals, list(self._posts.values()), self._events
+        self.rollback()
+        journal_locks = sorted({id(journal): journal._lock for journal, _ in posts}.items())
+        with store._lock, contextlib.ExitStack() as held:
+            for _, lock in journal_locks:  # one order for every commit: no deadlock
+                held.enter_context(lock)
+            # 1. Check everything; nothing is changed yet.
+            for write in writes:
+                write.check(store._snapshots.get(write.entity_type, {}).get(write.entity.id))
+            stored = [store._fees[key] for key in fees if key in store._fees]
+            new = {fee.key: fee for fee in new_fees(stored, fees.values())}
+            items: dict[str, InvoicedItem] = {}
+            for document in documents.values():
+                if document.id in store._documents:
+                    raise AlreadyExistsError("Invoice", document.id, document.version)
+                items.update(record_document(ChainMap(items, store._items), document))
+            entries = [(journal, journal._still_new(staged)) for journal, staged in posts]
+            # 2. Apply everything.
+            for write in writes:
+                table = store._snapshots.setdefault(write.entity_type, {})
+                if write.removed:
+                    table.pop(write.entity.id, None)  # None: added and removed here
+                else:
+                    table[write.entity.id] = write.entity
+            store._fees.update(new)
+            store._documents.update(documents)
+            store._items.update(items)
+            store._accruals.update(accruals)
+            for journal, fresh in entries:
+                journal._entries.update(fresh)
+        self._published.extend(events)
+        if events and self._publisher is not None:
+            self._publisher.publish(tuple(events))
+
+    # ------------------------------------------------------------- for repositories
+
+    def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
+        held = self._writes.get((entity_type, entity_id))
+        if held is None:
+            with self._store._lock:
+                return self._store._snapshots.get(entity_type, {}).get(entity_id)
+        return None if held.removed else held.entity
+
+    def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
+        rows = self._store._table(entity_type)
+        for (held_type, entity_id), write in self._writes.items():
+            if held_type is entity_type:
+                if write.removed:
+                    rows.pop(entity_id, None)
+                else:
+                    rows[entity_id] = write.entity
+        return rows
+
+    def _hold(self, write: _Write) -> None:
+        """Hold a write; a second write of one entity keeps the first expectation.
+
+        The commit checks the store against what this unit of work started from: an add
+        followed by saves stays an add, and repeated saves keep the first version.
+        """
+        key = (write.entity_type, write.entity.id)
+        earlier = self._writes.get(key)
+        if earlier is not None:
+            write = attrs.evolve(write, expected_version=earlier.expected_version)
+        self._writes[key] = write
 
 
 def _check_version(field: str, value: object) -> None:
@@ -89,413 +402,18 @@ def _check_limit(value: object) -> None:
         raise InvalidInputError("limit", value, "a limit is at least 1")
 
 
-def _check_event(field: str, value: object) -> DomainEvent:
-    if not isinstance(value, DomainEvent):
-        raise TypeMismatchError(field, value, "expected a DomainEvent")
-    return value
-
-
-# A table is identified by its entity type (the class, not its name: two classes that
-# share a name in different modules get two tables).
-_Key = tuple[type[Any], str]
-
-
-@attrs.frozen
-class _Write:
-    """One staged write: the new snapshot and the version the store must still hold.
-
-    ``expected_version`` is ``None`` for an add: the id must still be free. A removal
-    carries the snapshot it removes and ``removed=True``.
-    """
-
-    entity_type: type[Any]
-    entity: Entity
-    expected_version: int | None
-    removed: bool = False
-
-    @property
-    def key(self) -> _Key:
-        return (self.entity_type, self.entity.id)
-
-    def check(self, current: Entity | None) -> None:
-        """Raise unless a store holding ``current`` (``None``: no entity) takes this write.
-
-        Raises:
-            AlreadyExistsError: an add, and the id is taken.
-            NotFoundError: a save, and there is no entity with this id.
-            ConcurrencyConflictError: a save, and the entity is at another version.
-        """
-        name, entity_id = self.entity_type.__name__, self.entity.id
-        if self.expected_version is None:
-            if current is not None:
-                raise AlreadyExistsError(name, entity_id, current.version)
-        elif current is None:
-            raise NotFoundError(name, entity_id)
-        elif current.version != self.expected_version:
-            raise ConcurrencyConflictError(name, entity_id, self.expected_version, current.version)
-
-
-_MISSING: Any = object()
-"""Marks a key that was absent before a change (so undoing it removes the key)."""
-
-
-class _UndoLog:
-    """The inverse of every change a commit applies, to put everything back on a failure.
-
-    A commit checks everything first and then applies its changes through this log
-    (:meth:`put`, :meth:`add`, :meth:`pop`, :meth:`note`, :meth:`on_undo`); should
-    applying fail part-way, :meth:`undo` restores what was applied, newest first, so no
-    commit is ever half-applied. A change costs three list appends (target, key, old
-    value), no allocation the garbage collector tracks.
-    """
-
-    __slots__ = ("_keys", "_olds", "_targets")
-
-    def __init__(self) -> None:
-        self._targets: list[Any] = []
-        self._keys: list[Any] = []
-        self._olds: list[Any] = []
-
-    def put(self, table: dict[Any, Any], key: Any, value: object) -> None:
-        """``table[key] = value``, undone by restoring the old value (or removing the key)."""
-        self._targets.append(table)
-        self._keys.append(key)
-        self._olds.append(table.get(key, _MISSING))
-        table[key] = value
-
-    def add(self, table: dict[Any, Any], key: Any, value: object) -> None:
-        """``table[key] = value`` for a key the commit checked is absent: undone by removal.
-
-        It saves :meth:`put`'s lookup of the old value (a key may be costly to hash).
-        """
-        self._targets.append(table)
-        self._keys.append(key)
-        self._olds.append(_MISSING)
-        table[key] = value
-
-    def pop(self, table: dict[Any, Any], key: Any) -> None:
-        """Remove ``table[key]`` if present, undone by putting it back."""
-        old = table.pop(key, _MISSING)
-        if old is not _MISSING:
-            self.note(table, key, old)
-
-    def note(self, target: _Restorable | dict[Any, Any], key: Any, old: object) -> None:
-        """Note that ``target``'s ``key`` held ``old`` (or ``_MISSING``) before a change."""
-        self._targets.append(target)
-        self._keys.append(key)
-        self._olds.append(old)
-
-    def on_undo(self, action: Callable[[], None]) -> None:
-        """Register the inverse of a change about to be made some other way."""
-        self.note(None, action, None)  # type: ignore[arg-type]
-
-    def undo(self) -> None:
-        """Undo every change logged, newest first."""
-        targets, keys, olds = self._targets, self._keys, self._olds
-        while targets:
-            target, key, old = targets.pop(), keys.pop(), olds.pop()
-            if target is None:
-                key()
-            elif isinstance(target, dict):
-                if old is _MISSING:
-                    target.pop(key, None)
-                else:
-                    target[key] = old
-            else:
-                target.restore(key, old)
-
-
-class _Restorable(Protocol):
-    """A structure other than a dict whose changes an :class:`_UndoLog` can undo."""
-
-    def restore(self, key: Any, old: Any) -> None:
-        """Put ``key`` back to ``old`` (``_MISSING``: remove it)."""
-
-
-@attrs.frozen
-class _Step:
-    """Staged changes other than snapshots, committed in the store's critical section.
-
-    ``check`` runs with the store's lock and ``locks`` held: it raises if the committed
-    state no longer takes the changes (changing nothing), else returns the function
-    that applies them through an :class:`_UndoLog`.
-    """
-
-    check: Callable[[], Callable[[_UndoLog], None]]
-    locks: tuple[Any, ...] = ()
-
-
-class InMemoryStore:
-    """Committed snapshots in memory, one table per entity type.
-
-    Reads and commits hold one lock, so a reader never sees half of a commit and
-    concurrent commits are checked and applied one at a time. Share one store between
-    threads; give each thread its own :class:`InMemoryUnitOfWork`.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tables: dict[type[Any], dict[str, Entity]] = {}
-
-    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
-        """A repository of ``entity_type`` whose writes commit at once, one by one."""
-        return InMemoryRepository(self, entity_type)
-
-    def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
-        with self._lock:
-            return self._tables.get(entity_type, {}).get(entity_id)
-
-    def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
-        with self._lock:
-            return dict(self._tables.get(entity_type, {}))
-
-    def _apply(self, writes: Sequence[_Write], steps: Sequence[_Step] = ()) -> None:
-        """Apply every write and step, or none if one no longer matches the committed state.
-
-        ``steps`` let a unit of work commit more than snapshots (billing rows, journal
-        entries) in the same critical section. Every check runs before anything is
-        changed; if applying then fails part-way, what was applied is undone and the
-        error propagates, so the store and the journals are as before.
-
-        Raises:
-            AlreadyExistsError: an added id is no longer free.
-            ConcurrencyConflictError: a saved entity is no longer at its expected version.
-        """
-        locks = {id(lock): lock for step in steps for lock in step.locks}
-        with self._lock, contextlib.ExitStack() as held:
-            for key in sorted(locks):  # one order for every commit: no deadlock
-                held.enter_context(locks[key])
-            tables = self._tables
-            for write in writes:
-                write.check(tables.get(write.entity_type, {}).get(write.entity.id))
-            appliers = [step.check() for step in steps]
-            log = _UndoLog()
-            try:
-                for apply in appliers:
-                    apply(log)
-                for write in writes:
-                    table = tables.get(write.entity_type)
-                    if table is None:
-                        table = {}
-                        log.put(tables, write.entity_type, table)
-                    if write.removed:
-                        log.pop(table, write.entity.id)
-                    else:
-                        log.put(table, write.entity.id, write.entity)
-            except BaseException:
-                log.undo()
-                raise
-
-
-class InMemoryEventPublisher:
-    """An event publisher that records what it is given, in order (thread-safe).
-
-    >>> from datetime import UTC, datetime
-    >>> publisher = InMemoryEventPublisher()
-    >>> event = DomainEvent(entity_id="SO-1", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
-    >>> publisher.publish([event])
-    >>> [event.entity_id for event in publisher.published]
-    ['SO-1']
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._published: list[DomainEvent] = []
-
-    @property
-    def published(self) -> tuple[DomainEvent, ...]:
-        """Every event published so far, oldest first."""
-        with self._lock:
-            return tuple(self._published)
-
-    def publish(self, events: Sequence[DomainEvent]) -> None:
-        """Record ``events`` after those published before."""
-        with self._lock:
-            self._published.extend(events)
-
-
-class InMemoryUnitOfWork:
-    """A unit of work over an :class:`InMemoryStore`: stages writes, commits all or none.
-
-    Reads through :meth:`repository` see the committed data plus this unit of work's
-    own staged writes; other units of work see the writes only once committed. Leaving
-    the ``with`` block without :meth:`commit` (or with an exception) rolls back. After a
-    commit or a rollback, successful or not, the unit of work starts afresh and can be
-    used again. A unit of work belongs to one thread.
-
-    Journals take part through :meth:`enlist`: what is posted through the enlisted view
-    is recorded in the journal when, and only if, this unit of work commits.
-
-    Args:
-        store: the store to read from and commit to.
-        publisher: where the collected events go on commit (optional; they are also
-            kept in :attr:`published`).
-    """
-
-    def __init__(self, store: InMemoryStore, *, publisher: EventPublisher | None = None) -> None:
-        self._store = store
-        self._publisher = publisher
-        self._staged: dict[_Key, _Write] = {}
-        self._events: list[DomainEvent] = []
-        self._published: list[DomainEvent] = []
-        self._journals: dict[int, _JournalStaging] = {}
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.rollback()
-
-    @property
-    def published(self) -> tuple[DomainEvent, ...]:
-        """The events this unit of work has committed so far, oldest first."""
-        return tuple(self._published)
-
-    def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
-        """The repository of ``entity_type`` whose writes this unit of work stages."""
-        return InMemoryRepository(self._store, entity_type, unit_of_work=self)
-
-    def collect(self, events: Iterable[DomainEvent]) -> None:
-        """Stage events to publish when this unit of work commits.
-
-        Raises:
-            TypeMismatchError: an item is not a :class:`~servicedomain.events.DomainEvent`
-                (nothing is staged).
-        """
-        self._events.extend(
-            [_check_event(f"events[{index}]", event) for index, event in enumerate(events)]
-        )
-
-    def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
-        """A view of ``journal`` whose entries are recorded only if this unit of work commits.
-
-        The view's ``post`` answers at once, as the journal would: an entry whose key
-        is recorded (or posted earlier in this unit of work) with the same content
-        gets its transaction id back, and one with other content raises
-        :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call
-        is staged). A new entry gets the id the journal gives next
-        (``<prefix>-<recorded + staged + 1>``), so a retry after a failed commit gets
-        the ids of one fault-free run. The entries are recorded in the commit's
-        critical section, with the snapshots; a rollback or a failed commit records
-        none of them.
-
-        Raises:
-            TypeMismatchError: ``journal`` is not an :class:`InMemoryJournal` (a journal
-                kept elsewhere takes part through that store's own unit of work).
-        """
-        if not isinstance(journal, InMemoryJournal):
-            raise TypeMismatchError(
-                "journal", journal, "an in-memory unit of work enlists InMemoryJournal journals"
-            )
-        return _EnlistedJournal(self, journal)
-
-    def commit(self) -> None:
-        """Apply every staged write and journal entry, or none; then publish the events.
-
-        The staging is cleared whatever happens. Events are published only after the
-        writes are committed; an error from the publisher propagates, and the writes
-        stay committed.
-
-        Raises:
-            AlreadyExistsError: another unit of work committed an id this one adds.
-            ConcurrencyConflictError: another unit of work committed a new version of an
-                entity this one saves, or took a transaction id this one reserved.
-                Nothing was written and nothing is published.
-            IdempotencyConflictError: another unit of work recorded a journal key this
-                one posts, with other content (nothing written).
-        """
-        writes, events = list(self._staged.values()), self._events
-        steps = self._take_steps()
-        self.rollback()
-        self._store._apply(writes, steps)
-        self._published.extend(events)
-        if events and self._publisher is not None:
-            self._publisher.publish(tuple(events))
-
-    def rollback(self) -> None:
-        """Discard the staged writes, journal entries and events."""
-        self._staged = {}
-        self._events = []
-        self._journals = {}
-
-    def _take_steps(self) -> list[_Step]:
-        """Staged changes other than snapshots, as check-then-apply steps: the journals'."""
-        return [staging.step() for staging in self._journals.values() if staging.entries]
-
-    def _journal_staging(self, journal: InMemoryJournal[Any]) -> _JournalStaging:
-        staging = self._journals.get(id(journal))
-        if staging is None:
-            staging = self._journals[id(journal)] = _JournalStaging(journal)
-        return staging
-
-    def _get(self, entity_type: type[Any], entity_id: str) -> Entity | None:
-        staged = self._staged.get((entity_type, entity_id))
-        if staged is None:
-            return self._store._get(entity_type, entity_id)
-        return None if staged.removed else staged.entity
-
-    def _rows(self, entity_type: type[Any]) -> dict[str, Entity]:
-        rows = self._store._rows(entity_type)
-        for write in self._staged.values():
-            if write.entity_type is not entity_type:
-                continue
-            if write.removed:
-                rows.pop(write.entity.id, None)
-            else:
-                rows[write.entity.id] = write.entity
-        return rows
-
-    def _stage(self, write: _Write) -> None:
-        """Stage a write; a second write of the same entity keeps the first expectation.
-
-        The commit checks the store against what this unit of work started from: an add
-        followed by saves stays an add, and repeated saves keep the first version.
-        """
-        earlier = self._staged.get(write.key)
-        if earlier is not None:
-            write = attrs.evolve(write, expected_version=earlier.expected_version)
-        self._staged[write.key] = write
-
-
-class InMemoryServiceUnitOfWork(InMemoryUnitOfWork):
-    """An :class:`InMemoryUnitOfWork` with the typed repositories the services use.
-
-    It implements :class:`~servicedomain.ports.ServiceOrderUnitOfWork` and
-    :class:`~servicedomain.ports.AgreementUnitOfWork`.
-    """
-
-    @property
-    def service_orders(self) -> InMemoryServiceOrderRepository:
-        """The service orders, staged in this unit of work."""
-        from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
-
-        return InMemoryServiceOrderRepository(self._store, ServiceOrder, unit_of_work=self)
-
-    @property
-    def agreements(self) -> InMemoryRepository[ServiceAgreement]:
-        """The service agreements, staged in this unit of work."""
-        from servicedomain.agreements import ServiceAgreement  # noqa: PLC0415
-
-        return self.repository(ServiceAgreement)
-
-
 class InMemoryRepository(Generic[EntityT]):
     """A :class:`~servicedomain.ports.Repository` of one entity type, in memory.
 
-    Get one from :meth:`InMemoryUnitOfWork.repository` (writes are staged until the
-    unit of work commits) or from :meth:`InMemoryStore.repository` (each write commits
-    at once). A write is checked against what the repository sees when it is made, and
+    Get one from :meth:`InMemoryUnitOfWork.repository` (writes are held until the unit
+    of work commits) or from :meth:`InMemoryStore.repository` (each write commits at
+    once). A write is checked against what the repository sees when it is made, and
     again against the store when it commits.
 
     Args:
         store: the store the entities live in.
         entity_type: the class of the entities (its instances and its subclasses').
-        unit_of_work: the unit of work to stage writes in; ``None`` commits each write.
+        unit_of_work: the unit of work that holds the writes; ``None`` commits each one.
     """
 
     def __init__(
@@ -534,8 +452,7 @@ class InMemoryRepository(Generic[EntityT]):
 
         Raises:
             AlreadyExistsError: an entity with this id exists.
-            InvalidInputError: the entity's id is not an id (blank, control characters,
-                over 255 characters).
+            InvalidInputError: the entity's id is not an id.
             TypeMismatchError: ``entity`` is not of this repository's type, or its id is
                 not a str, or its version not an int.
         """
@@ -560,7 +477,7 @@ class InMemoryRepository(Generic[EntityT]):
         Raises:
             ConcurrencyConflictError: the stored version is not ``expected_version``.
             NotFoundError: no entity with this id.
-            InvalidInputError: ``entity_id`` is not an id (blank, control characters, ...).
+            InvalidInputError: ``entity_id`` is not an id.
             TypeMismatchError: ``entity_id`` is not a str or ``expected_version`` not an int.
         """
         require_id(entity_id, "entity_id")
@@ -571,9 +488,7 @@ class InMemoryRepository(Generic[EntityT]):
             raise NotFoundError(self._entity_type.__name__, entity_id)
         write = _Write(self._entity_type, current, expected_version, removed=True)
         write.check(current)
-        session._stage(write)
-        if session is not self._unit_of_work:
-            session.commit()
+        self._hold(session, write)
 
     def list(
         self, *, after_id: str | None = None, limit: int | None = None
@@ -598,8 +513,13 @@ class InMemoryRepository(Generic[EntityT]):
             return self._unit_of_work
         return InMemoryUnitOfWork(self._store)
 
+    def _hold(self, session: InMemoryUnitOfWork, write: _Write) -> None:
+        session._hold(write)
+        if session is not self._unit_of_work:
+            session.commit()
+
     def _write(self, entity: object, expected_version: int | None) -> None:
-        """Check a write against what this repository sees, then stage it (or commit it)."""
+        """Check a write against what this repository sees, then hold it (or commit it)."""
         if not isinstance(entity, self._entity_type):
             raise TypeMismatchError(
                 "entity", entity, f"this repository holds {self._entity_type.__name__} values"
@@ -616,13 +536,192 @@ class InMemoryRepository(Generic[EntityT]):
         write = _Write(self._entity_type, entity, expected_version)
         session = self._session()
         write.check(session._get(self._entity_type, entity.id))
-        session._stage(write)
-        if session is not self._unit_of_work:
-            session.commit()
+        self._hold(session, write)
 
     def __repr__(self) -> str:
         mode = "staged" if self._unit_of_work is not None else "autocommit"
         return f"InMemoryRepository({self._entity_type.__name__}, {mode})"
+
+
+class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
+    """The in-memory repository of service orders, with the agreement query."""
+
+    def for_agreement(self, agreement_id: str) -> builtins.list[ServiceOrder]:
+        """Every order of ``agreement_id``, in id order.
+
+        Raises:
+            InvalidInputError: ``agreement_id`` is not an id (blank, control characters, ...).
+            TypeMismatchError: ``agreement_id`` is not a str.
+        """
+        require_id(agreement_id, "agreement_id")
+        return [order for order in self.list() if order.agreement_id == agreement_id]
+
+
+class InMemoryFeeRepository:
+    """The :class:`~servicedomain.ports.FeeRepository` of an :class:`InMemoryUnitOfWork`."""
+
+    def __init__(self, unit_of_work: InMemoryUnitOfWork) -> None:
+        self._uow = unit_of_work
+
+    def _all(self) -> dict[FeeKey, FeeTransaction]:
+        uow = self._uow
+        return uow._store._read(uow._store._fees) | uow._fees
+
+    def for_subscription(self, subscription_id: str) -> builtins.list[FeeTransaction]:
+        """Every fee of the subscription, in (period start, kind, period end) order."""
+        require_id(subscription_id, "subscription_id")
+        fees = [fee for fee in self._all().values() if fee.subscription_id == subscription_id]
+        return sorted(fees, key=lambda fee: (fee.period.start, fee.kind.value, fee.period.end))
+
+    def add_all(self, fees: Sequence[FeeTransaction]) -> builtins.list[FeeTransaction]:
+        """Hold the fees whose key is new; return those (an equal fee is already done).
+
+        Raises:
+            IdempotencyConflictError: a key is stored or held with another payload.
+        """
+        from servicedomain.billing import new_fees  # noqa: PLC0415
+
+        given, known = list(fees), self._all()
+        stored = [known[key] for fee in given if (key := getattr(fee, "key", None)) in known]
+        fresh = new_fees(stored, given)
+        self._uow._fees.update((fee.key, fee) for fee in fresh)
+        return list(fresh)
+
+    def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
+        """The fees due by ``due_by`` on no invoice (of one customer), in due-date order."""
+        require_date(due_by, "due_by")
+        require_optional_id(customer_id, "customer_id")
+        invoiced = self._uow.invoices._items()
+        due = [
+            fee
+            for fee in self._all().values()
+            if fee.due_date <= due_by
+            and fee.id not in invoiced
+            and (customer_id is None or fee.customer_id == customer_id)
+        ]
+        return sorted(due, key=lambda fee: (fee.due_date, fee.id))
+
+
+class InMemoryInvoiceRepository:
+    """The :class:`~servicedomain.ports.InvoiceRepository` of an :class:`InMemoryUnitOfWork`."""
+
+    def __init__(self, unit_of_work: InMemoryUnitOfWork) -> None:
+        self._uow = unit_of_work
+
+    def _documents(self) -> dict[str, Invoice]:
+        uow = self._uow
+        return uow._store._read(uow._store._documents) | uow._documents
+
+    def _items(self) -> dict[str, InvoicedItem]:
+        uow = self._uow
+        return uow._store._read(uow._store._items) | uow._items
+
+    def get(self, invoice_id: str) -> Invoice:
+        """The document with this id.
+
+        Raises:
+            NotFoundError: no document with this id.
+        """
+        require_id(invoice_id, "invoice_id")
+        found = self._documents().get(invoice_id)
+        if found is None:
+            raise NotFoundError("Invoice", invoice_id)
+        return found
+
+    def add(self, document: Invoice) -> None:
+        """Hold a posted invoice or credit note and the invoiced items it changes.
+
+        Raises:
+            AlreadyExistsError: the document's id is taken.
+            AlreadyInvoicedError, CreditExceededError, BillingRuleError: the document
+                does not fit the invoiced items.
+        """
+        from servicedomain.billing import record_document  # noqa: PLC0415
+
+        if document.id in self._documents():
+            raise AlreadyExistsError("Invoice", document.id, document.version)
+        changed = record_document(self._items(), document)
+        self._uow._documents[document.id] = document
+        self._uow._items.update(changed)
+
+    def invoiced(self, source_ids: Iterable[str]) -> dict[str, InvoicedItem]:
+        """The invoiced items of those sources that are invoiced.
+
+        ``source_ids`` is any iterable of ids (a mapping by source id gives its keys, as
+        iterating it does), never one id read as its characters.
+        """
+        ids = tuple(source_ids) if isinstance(source_ids, Mapping) else source_ids
+        wanted, items = require_ids(ids, "source_ids"), self._items()
+        return {source_id: items[source_id] for source_id in wanted if source_id in items}
+
+    def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
+        """Every document (of one customer), in id order."""
+        require_optional_id(customer_id, "customer_id")
+        documents = self._documents()
+        return [
+            documents[key]
+            for key in sorted(documents)
+            if customer_id is None or documents[key].customer_id == customer_id
+        ]
+
+
+class InMemoryAccrualRepository:
+    """The :class:`~servicedomain.ports.AccrualRepository` of an :class:`InMemoryUnitOfWork`."""
+
+    def __init__(self, unit_of_work: InMemoryUnitOfWork) -> None:
+        self._uow = unit_of_work
+
+    def _all(self) -> dict[tuple[str, int], AccrualPeriod]:
+        uow = self._uow
+        return uow._store._read(uow._store._accruals) | uow._accruals
+
+    def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
+        """The periods of one fee, in number order."""
+        require_id(source_id, "source_id")
+        periods = self._all()
+        return [periods[key] for key in sorted(periods) if key[0] == source_id]
+
+    def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
+        """Hold the periods, replacing those with the same (source id, number)."""
+        for period in periods:
+            self._uow._accruals[period.source_id, period.number] = period
+
+    def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
+        """Periods not yet posted whose end is on or before ``through``, in key order."""
+        require_date(through, "through")
+        periods = self._all()
+        return [
+            periods[key]
+            for key in sorted(periods)
+            if periods[key].posting_date is None and periods[key].period.end <= through
+        ]
+
+
+class InMemoryEventPublisher:
+    """An event publisher that records what it is given, in order (thread-safe).
+
+    >>> from datetime import UTC, datetime
+    >>> publisher = InMemoryEventPublisher()
+    >>> event = DomainEvent(entity_id="SO-1", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
+    >>> publisher.publish([event])
+    >>> [event.entity_id for event in publisher.published]
+    ['SO-1']
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._published: list[DomainEvent] = []
+
+    @property
+    def published(self) -> tuple[DomainEvent, ...]:
+        """Every event published so far, oldest first."""
+        with self._lock:
+            return tuple(self._published)
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Record ``events`` after those published before."""
+        with self._lock:
+            self._published.extend(events)
 
 
 class InMemoryJournal(Generic[KeyedT]):
@@ -647,13 +746,13 @@ class InMemoryJournal(Generic[KeyedT]):
     def __init__(self, prefix: str) -> None:
         self._prefix = require_id(prefix, "prefix")
         self._lock = threading.Lock()
-        self._by_key: dict[Hashable, tuple[str, KeyedT]] = {}
+        self._entries: dict[Hashable, tuple[str, KeyedT]] = {}
 
     @property
     def recorded(self) -> tuple[tuple[str, KeyedT], ...]:
         """Every (transaction id, entry) recorded so far, in posting order."""
         with self._lock:
-            return tuple(self._by_key.values())
+            return tuple(self._entries.values())
 
     def post(self, entries: Sequence[KeyedT]) -> builtins.list[str]:
         """Record ``entries`` and return their transaction ids, in order.
@@ -662,73 +761,49 @@ class InMemoryJournal(Generic[KeyedT]):
             IdempotencyConflictError: a key is already recorded with other content.
         """
         with self._lock:
-            staged: dict[Hashable, tuple[str, KeyedT]] = {}
-            ids = self._reserve(entries, staged)
-            self._by_key.update(staged)
+            held: dict[Hashable, tuple[str, KeyedT]] = {}
+            ids = self._reserve(entries, held)
+            self._entries.update(held)
             return ids
 
     def _reserve(
-        self, entries: Sequence[KeyedT], staged: dict[Hashable, tuple[str, KeyedT]]
+        self, entries: Sequence[KeyedT], held: dict[Hashable, tuple[str, KeyedT]]
     ) -> builtins.list[str]:
-        """The ids of ``entries``; new ones go into ``staged`` with the next free ids.
+        """The ids of ``entries``; new ones go into ``held`` with the next free ids.
 
-        Call it holding the lock. ``staged`` holds what is reserved but not recorded
-        yet; on a conflict it is left as it was.
+        Call it holding the lock. ``held`` is what a unit of work reserved but has not
+        recorded yet; on a conflict it is left as it was.
 
         Raises:
-            IdempotencyConflictError: a key recorded or staged with other content.
+            IdempotencyConflictError: a key recorded or held with other content.
         """
         fresh: dict[Hashable, tuple[str, KeyedT]] = {}
         ids: builtins.list[str] = []
         for entry in entries:
-            key = entry.key
-            known = self._by_key.get(key) or staged.get(key) or fresh.get(key)
-            if known is not None:
-                _check_same_entry(key, known[1], entry)
-                ids.append(known[0])
-                continue
-            transaction_id = self._transaction_id(len(self._by_key) + len(staged) + len(fresh) + 1)
-            fresh[key] = (transaction_id, entry)
-            ids.append(transaction_id)
-        staged.update(fresh)
+            known = self._entries.get(entry.key) or held.get(entry.key) or fresh.get(entry.key)
+            if known is None:
+                number = len(self._entries) + len(held) + len(fresh) + 1
+                known = fresh[entry.key] = (self._transaction_id(number), entry)
+            _check_same_entry(entry.key, known[1], entry)
+            ids.append(known[0])
+        held.update(fresh)
         return ids
 
-    def _transaction_id(self, number: int) -> str:
-        return f"{self._prefix}-{number:06d}"
-
-    def _commit_step(self, staging: _JournalStaging) -> _Step:
-        """The commit step of the entries a unit of work reserved (see ``enlist``)."""
-        staged: dict[Hashable, tuple[str, KeyedT]] = staging.entries
-        seen = staging.seen
-
-        def check() -> Callable[[_UndoLog], None]:
-            recorded = self._by_key
-            # Nothing recorded since the entries were reserved (entries are only ever
-            # added): every staged key is still new and its id the next one.
-            new = staged if seen == len(recorded) else self._still_free(staged)
-
-            def apply(log: _UndoLog) -> None:
-                keys = list(new)
-                log.on_undo(lambda: _forget(recorded, keys))
-                recorded.update(new)
-
-            return apply
-
-        return _Step(check, (self._lock,))
-
-    def _still_free(
-        self, staged: dict[Hashable, tuple[str, KeyedT]]
+    def _still_new(
+        self, held: dict[Hashable, tuple[str, KeyedT]]
     ) -> dict[Hashable, tuple[str, KeyedT]]:
-        """The staged entries not recorded yet, once checked against what is recorded now.
+        """The held entries not recorded yet, checked against what is recorded now.
+
+        Call it holding the lock. An entry recorded meanwhile under its reserved id and
+        content is left out; every other one must still get the id it was given.
 
         Raises:
-            IdempotencyConflictError: a staged key was recorded with other content.
+            IdempotencyConflictError: a held key was recorded with other content.
             ConcurrencyConflictError: a reserved id was given to another entry.
         """
-        recorded = self._by_key
-        number = len(recorded)
+        recorded, number = self._entries, len(self._entries)
         new: dict[Hashable, tuple[str, KeyedT]] = {}
-        for key, (transaction_id, entry) in staged.items():
+        for key, (transaction_id, entry) in held.items():
             known = recorded.get(key)
             if known is not None:
                 _check_same_entry(key, known[1], entry)
@@ -736,7 +811,7 @@ class InMemoryJournal(Generic[KeyedT]):
                     raise ConcurrencyConflictError(
                         f"journal {self._prefix}", known[0], None, len(recorded)
                     )
-                continue  # recorded by a concurrent commit, as reserved
+                continue
             number += 1
             if transaction_id != self._transaction_id(number):
                 raise ConcurrencyConflictError(
@@ -745,60 +820,31 @@ class InMemoryJournal(Generic[KeyedT]):
             new[key] = (transaction_id, entry)
         return new
 
+    def _transaction_id(self, number: int) -> str:
+        return f"{self._prefix}-{number:06d}"
+
     def __repr__(self) -> str:
-        return f"InMemoryJournal({self._prefix!r}, {len(self._by_key)} entries)"
-
-
-def _forget(table: dict[Hashable, Any], keys: Iterable[Hashable]) -> None:
-    for key in keys:
-        table.pop(key, None)
-
-
-class _JournalStaging:
-    """The entries a unit of work posted to one journal, with their reserved ids.
-
-    ``seen`` is how many entries the journal held at every reservation (``-1`` once
-    that changed between two of them): while the journal still holds that many at
-    the commit, the reservations need no second check.
-    """
-
-    __slots__ = ("entries", "journal", "seen")
-
-    def __init__(self, journal: InMemoryJournal[Any]) -> None:
-        self.journal = journal
-        self.entries: dict[Hashable, tuple[str, Any]] = {}
-        self.seen: int | None = None
-
-    def saw(self, count: int) -> None:
-        """Note the journal's size at a reservation (call it holding the journal's lock)."""
-        if self.seen is None:
-            self.seen = count
-        elif self.seen != count:
-            self.seen = -1
-
-    def step(self) -> _Step:
-        return self.journal._commit_step(self)
+        return f"InMemoryJournal({self._prefix!r}, {len(self._entries)} entries)"
 
 
 class _EnlistedJournal(Generic[KeyedT]):
-    """An :class:`InMemoryJournal` seen through a unit of work: posts are staged in it."""
+    """An :class:`InMemoryJournal` seen through a unit of work: posts are held in it."""
 
     def __init__(self, unit_of_work: InMemoryUnitOfWork, journal: InMemoryJournal[KeyedT]) -> None:
         self._unit_of_work = unit_of_work
         self._journal = journal
 
     def post(self, entries: Sequence[KeyedT]) -> builtins.list[str]:
-        """Stage ``entries`` in the unit of work; return the ids they will have.
+        """Hold ``entries`` in the unit of work; return the ids they will have.
 
         Raises:
-            IdempotencyConflictError: a key is recorded or staged with other content;
-                nothing of this call is staged.
+            IdempotencyConflictError: a key is recorded or held with other content;
+                nothing of this call is held.
         """
         journal = self._journal
-        staging = self._unit_of_work._journal_staging(journal)
+        _, held = self._unit_of_work._posts.setdefault(id(journal), (journal, {}))
         with journal._lock:
-            staging.saw(len(journal._by_key))
-            return journal._reserve(entries, staging.entries)
+            return journal._reserve(entries, held)
 
     def __repr__(self) -> str:
         return f"enlisted {self._journal!r}"
@@ -815,20 +861,5 @@ def _check_same_entry(key: object, stored: object, given: object) -> None:
     raise IdempotencyConflictError(key, "entry", stored, given)
 
 
-class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
-    """The in-memory repository of service orders, with the agreement query."""
-
-    def for_agreement(self, agreement_id: str) -> builtins.list[ServiceOrder]:
-        """Every order of ``agreement_id``, in id order.
-
-        Raises:
-            InvalidInputError: ``agreement_id`` is not an id (blank, control characters, ...).
-            TypeMismatchError: ``agreement_id`` is not a str.
-        """
-        require_id(agreement_id, "agreement_id")
-        rows = self._session()._rows(self._entity_type)
-        return [
-            cast("ServiceOrder", rows[key])
-            for key in sorted(rows)
-            if cast("ServiceOrder", rows[key]).agreement_id == agreement_id
-        ]
+InMemoryServiceUnitOfWork = InMemoryUnitOfWork
+"""The name the service desk's examples use: the same class as :class:`InMemoryUnitOfWork`."""

@@ -3,21 +3,20 @@
 A host that implements :class:`~servicedomain.ports.BillingUnitOfWork` over its own
 database subclasses :class:`BillingStoreContract`, implements two hooks and runs pytest::
 
-    from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
-    from servicedomain.adapters.memory import InMemoryStore
+    from servicedomain.adapters.memory import InMemoryStore, InMemoryUnitOfWork
     from servicedomain.testing.billing_contracts import BillingStoreContract
 
-    class TestInMemoryBilling(BillingStoreContract[InMemoryStore, InMemoryBillingUnitOfWork]):
+    class TestInMemoryBilling(BillingStoreContract[InMemoryStore, InMemoryUnitOfWork]):
         def make_store(self) -> InMemoryStore:
             return InMemoryStore()
 
-        def new_unit_of_work(self, store: InMemoryStore) -> InMemoryBillingUnitOfWork:
-            return InMemoryBillingUnitOfWork(store)
+        def new_unit_of_work(self, store: InMemoryStore) -> InMemoryUnitOfWork:
+            return InMemoryUnitOfWork(store)
 
         def publishing_unit_of_work(
             self, store: InMemoryStore, publisher: EventPublisher
-        ) -> InMemoryBillingUnitOfWork:
-            return InMemoryBillingUnitOfWork(store, publisher=publisher)
+        ) -> InMemoryUnitOfWork:
+            return InMemoryUnitOfWork(store, publisher=publisher)
 
 The suite checks the laws of ``reference/invariants.md`` that belong to a store:
 the fee key is unique and an equal duplicate is a no-op (P3, Lago's duplicated
@@ -29,6 +28,27 @@ only once it commits: none before, none after a rollback or a failed commit (U1)
 U1 journal tests post to :meth:`BillingStoreContract.new_journal`
 (an in-memory journal by default: override it, and :meth:`BillingStoreContract.recorded`,
 with the journal your unit of work enlists).
+
+What it requires of an adapter, besides the ports' own rules:
+
+* **Writes are held until the commit**, or at least take no lock that another unit of
+  work in the same thread waits for: two tests open two units of work in one thread
+  that both add the same fees (P3) or invoice the same fees (I1) before either commits,
+  and the atomicity and U1 tests let a rival unit of work save and commit a
+  subscription that another, still open, has saved but not committed. An adapter that
+  writes at once under row locks would wait for itself there; the suite's deadline
+  turns that into a failed test.
+* A conflict found at the commit (the fee or document a rival committed first) raises
+  there and writes nothing of the unit of work.
+* ``new_journal`` gives a journal that the unit of work can :meth:`enlist`; accrual
+  entries posted through it are recorded only if the commit succeeds.
+* Collected events reach the publisher given to ``publishing_unit_of_work`` only once
+  the commit has succeeded.
+
+Every store a test makes (``make_store``) is released through ``dispose_store``
+whatever the outcome, and every test fails once it runs past ``timeout_seconds``
+(300 by default; override it in the subclass) with a message naming the test and the
+limit, instead of hanging.
 
 This module needs pytest (the ``[testing]`` extra).
 """
@@ -73,6 +93,7 @@ from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
 from servicedomain.ports import BillingUnitOfWork, EventPublisher, Journal
+from servicedomain.testing._deadline import TimedContract
 
 __all__ = ["BillingStoreContract"]
 
@@ -112,8 +133,15 @@ def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod
     )
 
 
-class BillingStoreContract(abc.ABC, Generic[StoreT, UnitOfWorkT]):
-    """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass."""
+class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
+    """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass.
+
+    See the module's docstring for what it requires of an adapter (writes held until
+    the commit, among others).
+
+    Attributes:
+        timeout_seconds: how long one test may run before it fails (300 by default).
+    """
 
     @abc.abstractmethod
     def make_store(self) -> StoreT:

@@ -40,7 +40,15 @@ against the adapter and a dict model. The in-memory adapter passes the same suit
 Entities must compare by value (``@attrs.frozen`` classes do). The suite opens several
 units of work on one store at a time: from several threads, and in one thread, one
 that has only read while another commits. An adapter whose reads block another unit of
-work's commit would stall there (on SQLite, use WAL mode).
+work's commit would stall there (on SQLite, use WAL mode); each suite's docstring says
+what it requires of an adapter.
+
+Every suite has the hooks ``make_store`` and ``dispose_store`` (:class:`JournalContract`:
+``new_journal`` and ``dispose_store``, the journal being its store), and every test of a
+suite fails once it runs past the suite's ``timeout_seconds`` (300 by default; override
+it in the subclass) with a message that names the test and the limit, instead of
+hanging: an adapter that blocks where the suite expects it not to is a failed test, not
+a stalled run. The test body runs in a worker thread for that (the fixtures do not).
 
 :class:`JournalUnitOfWorkContract` holds a unit of work and the journals it enlists
 (:class:`~servicedomain.ports.JournalUnitOfWork`) to law U1: entries posted through an
@@ -90,6 +98,7 @@ from servicedomain.ports import (
     Repository,
     UnitOfWork,
 )
+from servicedomain.testing._deadline import TimedContract
 
 __all__ = ["JournalContract", "JournalUnitOfWorkContract", "RepositoryContract"]
 
@@ -107,7 +116,7 @@ _WAIT = 30.0
 _Write = tuple[EntityT, int | None]
 
 
-class RepositoryContract(abc.ABC, Generic[StoreT, UnitOfWorkT, EntityT]):
+class RepositoryContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT, EntityT]):
     """The contract of a repository and its unit of work; subclass it to test yours.
 
     Name the subclass ``Test...`` so pytest collects it, and implement the hooks:
@@ -116,8 +125,19 @@ class RepositoryContract(abc.ABC, Generic[StoreT, UnitOfWorkT, EntityT]):
     resources). Every test gets a fresh store from :meth:`make_store`, and every unit
     of work of a test is opened on that one store.
 
+    What it requires of an adapter:
+
+    * entities compare by value, and ``get`` returns what was stored;
+    * a save is compare-and-set on the version, a batch commits all or none;
+    * several units of work can be open on one store at once: one that has only read
+      does not block another's commit in the same thread; one that holds an
+      uncommitted save may make a rival in another thread wait (an adapter that locks
+      at save), up to ``rival_wait_seconds``, until it commits;
+    * the store is safe to use from ``writers`` threads at once.
+
     A conflict may surface when a write is made or when its unit of work commits; the
     suite accepts either, and checks that nothing of the unit of work was written.
+    Writes may go to the database at once or be held until the commit.
 
     Attributes:
         writers: how many threads race in the concurrency tests.
@@ -125,6 +145,7 @@ class RepositoryContract(abc.ABC, Generic[StoreT, UnitOfWorkT, EntityT]):
         rival_wait_seconds: how long a test lets a rival writer try to commit while
             another unit of work holds a save (an adapter that locks makes it wait).
         store: the store of the running test.
+        timeout_seconds: how long one test may run before it fails (300 by default).
     """
 
     writers: ClassVar[int] = 8
@@ -718,7 +739,9 @@ class _RepositoryMachine(RuleBasedStateMachine):
         assert self.driver.load_all() == [self.model[i] for i in sorted(self.model)]
 
 
-class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, EntryT]):
+class JournalUnitOfWorkContract(
+    TimedContract, abc.ABC, Generic[StoreT, JournalUnitOfWorkT, EntryT]
+):
     """Law U1 for a unit of work and the journals it enlists; subclass it to test yours.
 
     Name the subclass ``Test...`` and implement the hooks: :meth:`make_store`,
@@ -726,9 +749,24 @@ class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, Ent
     :meth:`changed_entry` and :meth:`recorded` (and :meth:`dispose_store`). Every test
     gets a fresh store and a fresh journal on it.
 
+    What it requires of an adapter:
+
+    * entries posted through an enlisted journal are held until the unit of work
+      commits: ``recorded`` shows none of them before, and none after a rollback or a
+      failed commit;
+    * ``post`` answers at once with the transaction ids the entries will have, and
+      those are the ids they are recorded under;
+    * two units of work on one store, in one thread, can both post before either
+      commits (posting holds no lock that the other's commit waits for);
+    * a journal posted on its own (not enlisted) records at once.
+
     A key conflict may surface when an entry is posted or when its unit of work
     commits; the suite accepts either, and checks that nothing of the unit of work
     was recorded.
+
+    Attributes:
+        store: the store of the running test.
+        timeout_seconds: how long one test may run before it fails (300 by default).
     """
 
     store: StoreT
@@ -954,17 +992,22 @@ class JournalUnitOfWorkContract(abc.ABC, Generic[StoreT, JournalUnitOfWorkT, Ent
                 assert len(set(keys)) == len(keys), f"a key recorded twice: {keys}"
 
 
-class JournalContract(abc.ABC, Generic[EntryT]):
+class JournalContract(TimedContract, abc.ABC, Generic[EntryT]):
     """The :class:`~servicedomain.ports.Journal` port on its own; subclass it to test yours.
 
     Name the subclass ``Test...`` and implement the hooks: :meth:`new_journal`,
     :meth:`new_entry`, :meth:`changed_entry` and :meth:`recorded` (and
-    :meth:`dispose_journal`). Every test gets a fresh, empty journal. What it requires
-    of a journal: ``post`` returns one transaction id per entry, in order; it never
-    records an entry twice (an entry posted again, in the same call or a later one,
-    gets its first id back); and a call with a key already recorded under other
-    content raises :class:`~servicedomain.errors.IdempotencyConflictError` and records
-    nothing of that call.
+    :meth:`dispose_store`: the journal is this suite's store). Every test gets a fresh,
+    empty journal. What it requires of a journal: ``post`` returns one transaction id
+    per entry, in order; it never records an entry twice (an entry posted again, in the
+    same call or a later one, gets its first id back); and a call with a key already
+    recorded under other content raises
+    :class:`~servicedomain.errors.IdempotencyConflictError` and records nothing of that
+    call.
+
+    Attributes:
+        journal: the journal of the running test.
+        timeout_seconds: how long one test may run before it fails (300 by default).
     """
 
     journal: Journal[EntryT]
@@ -975,7 +1018,7 @@ class JournalContract(abc.ABC, Generic[EntryT]):
     def new_journal(self) -> Journal[EntryT]:
         """A new, empty journal for one test."""
 
-    def dispose_journal(self, journal: Journal[EntryT]) -> None:
+    def dispose_store(self, journal: Journal[EntryT]) -> None:
         """Release a journal made by :meth:`new_journal`; by default nothing is done."""
 
     @abc.abstractmethod
@@ -998,7 +1041,7 @@ class JournalContract(abc.ABC, Generic[EntryT]):
         try:
             yield
         finally:
-            self.dispose_journal(self.journal)
+            self.dispose_store(self.journal)
 
     # ------------------------------------------------------------------------ tests
 
