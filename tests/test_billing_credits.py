@@ -4,7 +4,7 @@ as credit notes, and the documents and lines that cannot be made."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -59,9 +59,10 @@ from servicedomain.testing.invariants import (
     check_net_per_billed_day,
 )
 
-APR_1, APR_5, APR_16, APR_20 = (
+APR_1, APR_5, APR_15, APR_16, APR_20 = (
     date(2026, 4, 1),
     date(2026, 4, 5),
+    date(2026, 4, 15),
     date(2026, 4, 16),
     date(2026, 4, 20),
 )
@@ -124,8 +125,9 @@ class Store:
             uow.subscriptions.save(change(sub), expected_version=sub.version)
             uow.commit()
 
-    def cancel(self, day: date) -> None:
-        self.change(lambda sub: sub.cancel(on=day, at=AT)[0])
+    def cancel(self, first_unserved: date) -> None:
+        last_day = first_unserved - timedelta(days=1)
+        self.change(lambda sub: sub.cancel(last_day=last_day, at=AT)[0])
 
     def contents(self) -> tuple[list[Invoice], list[FeeTransaction]]:
         with self.uow() as uow:
@@ -238,7 +240,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
     """A stacked store: invoice 120.00, credit note -120.00, invoice -60.00."""
     store = Store()
     note = store.credit(store.april.id, 1, APR_5)
-    cancelled, _ = april_subscription().cancel(on=APR_16, at=AT)
+    cancelled, _ = april_subscription().cancel(last_day=APR_15, at=AT)
     (stacked,) = generate_fees(cancelled, [store.april], as_of=APR_16)  # blind to the credit
     assert stacked.amount == eur("-60.00")
     late = Invoice(
@@ -260,7 +262,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
 def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
     sub = april_subscription()
     (april,) = generate_fees(sub, as_of=APR_1)
-    cancelled, _ = sub.cancel(on=APR_16, at=AT)
+    cancelled, _ = sub.cancel(last_day=APR_15, at=AT)
     (credit,) = generate_fees(cancelled, [april], as_of=APR_16, credited={april.id: eur("119.99")})
     assert credit.amount == eur("-0.01")
 

@@ -197,8 +197,8 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "cancel": (
-        lambda sub: sub.cancel(on=date(2024, 2, 1), at=AT),
-        SubscriptionCanceled(entity_id="S-1", occurred_at=AT, end_date=date(2024, 2, 1)),
+        lambda sub: sub.cancel(last_day=date(2024, 1, 31), at=AT),
+        SubscriptionCanceled(entity_id="S-1", occurred_at=AT, end_date=date(2024, 1, 31)),
     ),
     "deactivate": (
         lambda sub: sub.deactivate(at=AT),
@@ -227,7 +227,7 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
     sub = created()
     naive = AT.replace(tzinfo=None)
     calls: dict[str, Callable[[], object]] = {
-        "cancel": lambda: sub.cancel(on=date(2024, 2, 1), at=naive),
+        "cancel": lambda: sub.cancel(last_day=date(2024, 1, 31), at=naive),
         "deactivate": lambda: sub.deactivate(at=naive),
         "change_price": lambda: sub.change_price(
             effective=date(2024, 2, 1), base_price=eur("1"), at=naive
@@ -242,11 +242,11 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
 def test_T1_a_cancellation_is_one_version_and_one_event_or_a_refusal(
     sub: Subscription, data: st.DataObject
 ) -> None:
-    day = data.draw(cancellation_dates(sub) | st.just(sub.start_date))
+    day = data.draw(cancellation_dates(sub) | st.just(sub.start_date - timedelta(days=1)))
     try:
-        ended, events = sub.cancel(on=day, at=AT)
+        ended, events = sub.cancel(last_day=day, at=AT)
     except InvalidCancellationError:
-        assert day <= sub.start_date
+        assert day < sub.start_date
         return
     assert ended.version == sub.version + 1
     assert events == (SubscriptionCanceled(entity_id=sub.id, occurred_at=AT, end_date=day),)

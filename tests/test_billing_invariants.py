@@ -471,7 +471,7 @@ def test_F6_days_removed_then_cancelled_are_not_billed_after_the_end() -> None:
     fees = list(generate_fees(sub, as_of=JAN_1))
     removed = DateRange(date(2024, 1, 20), date(2024, 1, 22))
     fees.append(reduce_days(sub, fees, charge=fees[0], removed=removed))
-    ended, _ = sub.cancel(on=date(2024, 1, 15), at=AT)
+    ended, _ = sub.cancel(last_day=date(2024, 1, 14), at=AT)
     fees.extend(generate_fees(ended, fees, as_of=JAN_1))
     # The domain is right: 14 days served at 10.00 a day, nothing credited twice.
     assert sum(fee.amount.minor_units for fee in fees) == 14_000

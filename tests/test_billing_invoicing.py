@@ -519,7 +519,7 @@ def test_F10_lago_1776_a_cancellation_credit_uses_the_billed_price() -> None:
     items = recorded(invoice_of(*fees))
     ended, _ = sub.change_price(effective=date(2024, 4, 1), base_price=money("150.00"), at=AT)[
         0
-    ].cancel(on=date(2024, 3, 17), at=AT)
+    ].cancel(last_day=date(2024, 3, 16), at=AT)
     (cancellation,) = generate_fees(ended, fees, as_of=date(2024, 3, 17))
     assert cancellation.kind is FeeKind.CANCELLATION
     assert cancellation.price == money("100.00")

@@ -742,7 +742,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "Subscription.cancel": lambda: (
         SUBSCRIPTION.cancel,
         (),
-        {"on": date(2026, 6, 1), "at": LATER},
+        {"last_day": date(2026, 5, 31), "at": LATER},
     ),
     "Subscription.deactivate": lambda: (SUBSCRIPTION.deactivate, (), {"at": LATER}),
     "Subscription.activate": lambda: (
@@ -837,7 +837,11 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         ("S-1",),
         {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
     ),
-    "BillingDesk.cancel": lambda: (_billing_desk().cancel, ("S-1",), {"on": date(2026, 6, 1)}),
+    "BillingDesk.cancel": lambda: (
+        _billing_desk().cancel,
+        ("S-1",),
+        {"last_day": date(2026, 5, 31)},
+    ),
     "BillingDesk.deactivate": lambda: (_billing_desk().deactivate, ("S-1",), {}),
     "BillingDesk.activate": lambda: (_billing_desk().activate, ("S-1",), {}),
     "BillingDesk.reduce_days": lambda: (

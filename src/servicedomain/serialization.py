@@ -302,9 +302,16 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     RevenueAccrued,
 )
 
-SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = dict.fromkeys(
-    (*_ENTITIES_AND_VALUES, *_EVENTS), 1
-)
+# The types whose encoded shape changed since version 1, and why.
+_CHANGED: Final[Mapping[type[Any], int]] = {
+    Subscription: 2,  # end_date is the last day served (inclusive), no longer the first not
+    SubscriptionCanceled: 2,  # likewise its end_date
+}
+
+SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_EVENTS), 1),
+    **_CHANGED,
+}
 """The schema version of every type the codec reads and writes.
 
 Bump a type's version when its encoded shape changes (a field added, renamed or

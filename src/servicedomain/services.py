@@ -343,7 +343,8 @@ def create_subscription(
 
     Kept for compatibility, to be removed once docs and tests use the desk:
     :meth:`BillingDesk.create_subscription
-    <servicedomain.app.billing_desk.BillingDesk.create_subscription>` says the rules.
+    <servicedomain.app.billing_desk.BillingDesk.create_subscription>` says the rules
+    (``end_date`` is the last day served, inclusive).
 
     Raises:
         AlreadyExistsError: the id is taken.

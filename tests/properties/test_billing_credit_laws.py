@@ -109,7 +109,9 @@ class History:
         elif kind == "credit":
             self.credit(operation[1], operation[2])
         elif kind == "cancel":
-            self.change(lambda sub: sub.cancel(on=START + timedelta(days=operation[1]), at=AT)[0])
+            self.change(
+                lambda sub: sub.cancel(last_day=START + timedelta(days=operation[1] - 1), at=AT)[0]
+            )
         elif kind == "reduce":
             self.reduce(operation[1], operation[2], operation[3])
         else:

@@ -207,7 +207,7 @@ def apply_change(store: InMemoryStore, operation: tuple[Any, ...]) -> None:
                     effective=day, base_price=Money.from_minor_units(units, sub.currency), at=AT
                 )
             else:
-                changed, _ = sub.cancel(on=day, at=AT)
+                changed, _ = sub.cancel(last_day=day - timedelta(days=1), at=AT)
         except InvalidInputError:
             return
         work.subscriptions.save(changed, expected_version=sub.version)
@@ -342,7 +342,7 @@ def invoiced_items(draw: st.DrawFn) -> dict[str, InvoicedItem]:
         charge = generate_fees(sub, as_of=as_of)[0]
         fees.append(charge)
         if draw(st.booleans()) and charge.period.days > 1:
-            cancelled, _ = sub.cancel(on=charge.period.start + timedelta(days=1), at=AT)
+            cancelled, _ = sub.cancel(last_day=charge.period.start, at=AT)
             fees.extend(generate_fees(cancelled, [charge], as_of=as_of))
     (proposal,) = propose_invoices(due_by=date(2099, 1, 1), fees=fees)
     return record_document({}, proposal.post(invoice_id="INV-1", invoice_date=ORIGIN))
@@ -471,7 +471,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     cancel_day = sub.start_date + timedelta(days=min(cancel_offset, change_offset))
     new = Money.from_minor_units(new_price, sub.currency)
     ended, _ = sub.change_price(effective=change_day, base_price=new, at=AT)[0].cancel(
-        on=cancel_day, at=AT
+        last_day=cancel_day - timedelta(days=1), at=AT
     )
     assert ended.price_on(change_day) == new
     creditable = sorted(source for source, item in items.items() if item.amount)
@@ -548,7 +548,8 @@ def invoiced_accruing_fees(
             current = work.subscriptions.get("S-1")
             end = sub.start_date + timedelta(days=data.draw(st.integers(1, 100)))
             work.subscriptions.save(
-                current.cancel(on=end, at=AT)[0], expected_version=current.version
+                current.cancel(last_day=end - timedelta(days=1), at=AT)[0],
+                expected_version=current.version,
             )
             work.commit()
         generate_subscription_fees(uow(store), CLOCK, as_of=first)

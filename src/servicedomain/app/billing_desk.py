@@ -238,7 +238,8 @@ class BillingDesk:
         The subscription (:meth:`Subscription.create
         <servicedomain.billing.Subscription.create>`, version 1) takes the group's
         invoicing period code; its :class:`~servicedomain.billing.SubscriptionCreated`
-        event is published on commit.
+        event is published on commit. ``end_date`` is the last day served (inclusive),
+        or None for an open-ended subscription.
 
         Raises:
             InvalidInputError: (field ``group_id``) not a group of the desk.
@@ -349,16 +350,18 @@ class BillingDesk:
             lambda sub: sub.base_to(base_price, effective=effective, at=self._clock.now()),
         )
 
-    def cancel(self, subscription_id: str, *, on: date) -> Subscription:
-        """End a subscription: ``on`` is the first day no longer served.
+    def cancel(self, subscription_id: str, *, last_day: date) -> Subscription:
+        """End a subscription: ``last_day`` is the last day served (inclusive).
 
-        The next generation run credits what was billed for days from ``on`` on.
+        The next generation run credits what was billed for the days after ``last_day``.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidCancellationError: ``on`` not after the start, or after an end set.
+            InvalidCancellationError: ``last_day`` before the start, or after an end set.
         """
-        return self._change(subscription_id, lambda sub: sub.cancel(on=on, at=self._clock.now()))
+        return self._change(
+            subscription_id, lambda sub: sub.cancel(last_day=last_day, at=self._clock.now())
+        )
 
     def deactivate(self, subscription_id: str) -> Subscription:
         """Clear the *Active* flag: no new fees are generated.

@@ -81,7 +81,7 @@ class SubscriptionIndexed(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class SubscriptionCanceled(DomainEvent):
-    """The subscription was canceled: ``end_date`` is the first day no longer served."""
+    """The subscription was canceled: ``end_date`` is the last day served (inclusive)."""
 
     end_date: date
 

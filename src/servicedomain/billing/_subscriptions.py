@@ -4,8 +4,9 @@ The rules:
 
 * A subscription bills periods of its group's invoicing period code, anchored on its
   start date or aligned to calendar periods (the first one then a prorated stub).
-* Its end date is exclusive: the first day no longer served. Cancelling sets it, never
-  before the start and never after an end already set.
+* Its end date is the last day served (inclusive, as on agreements). Cancelling sets
+  it, never before the start and never after an end already set; internally the days
+  served are the half-open range :attr:`Subscription.served`.
 * The price of a day: the price table's entry for the day when one applies (it becomes
   the base price), otherwise the subscription's own base price in effect that day; with
   *Get pricing from = Indexed base price* it is base x index / 100.
@@ -17,7 +18,7 @@ The rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +67,8 @@ __all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
 
 Events = tuple[DomainEvent, ...]
 
+_ONE_DAY = timedelta(days=1)
+
 
 class BillingTiming(StrictEnum):
     """When a period's fee is due: at its start (in advance) or at its end (in arrears)."""
@@ -105,13 +108,15 @@ def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object
 def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    end = require_date(value, attribute.name)
-    if end <= instance.start_date:
+    last = require_date(value, attribute.name)
+    if last < instance.start_date:
         raise InvalidPeriodError(
             attribute.name,
-            end,
-            f"the end (exclusive) must be after the start {instance.start_date}",
+            last,
+            f"the last day served must not be before the start {instance.start_date}",
         )
+    if last == date.max:
+        raise InvalidPeriodError(attribute.name, last, "the day after it is past date.max")
 
 
 def _v_changes(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -153,7 +158,7 @@ class Subscription:
         index: the subscription index at the start (100 = the base price as is).
         price_basis: AX *Get pricing from*.
         start_date: the first day served.
-        end_date: the first day no longer served (exclusive), or None (open-ended).
+        end_date: the last day served (inclusive), or None (open-ended).
         active: an inactive subscription gets no new fees.
         timing: in advance or in arrears.
         alignment: periods anchored on the start date, or on calendar periods.
@@ -172,7 +177,9 @@ class Subscription:
     ...     base_price=Money(100, "EUR"), start_date=date(2024, 1, 31), at=at)
     >>> print(sub.schedule.period(1))
     [2024-02-29, 2024-03-31)
-    >>> ended, events = sub.cancel(on=date(2024, 6, 1), at=at)
+    >>> ended, events = sub.cancel(last_day=date(2024, 5, 31), at=at)
+    >>> print(ended.end_date, ended.served)
+    2024-05-31 [2024-01-31, 2024-06-01)
     >>> sub.version, ended.version, [event.name for event in events]
     (1, 2, ['SubscriptionCanceled'])
     """
@@ -200,11 +207,16 @@ class Subscription:
     fee_count: int = attrs.field(default=0, validator=v_count)
     version: int = attrs.field(default=1, validator=_v_version)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
+    # The first day no longer served (the end of :attr:`served`), or None: billing's
+    # half-open arithmetic reads this, people read ``end_date``.
+    _served_end: date | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(
             self, "_schedule", Schedule(self.period, self.start_date, self.alignment)
         )
+        end = None if self.end_date is None else self.end_date + _ONE_DAY
+        object.__setattr__(self, "_served_end", end)
 
     # ------------------------------------------------------------------ creation
 
@@ -230,6 +242,8 @@ class Subscription:
         alignment: Alignment = Alignment.ANCHORED,
     ) -> tuple[Subscription, Events]:
         """A new subscription (version 1, no price change, no fee yet).
+
+        ``end_date`` is the last day served (inclusive), or None (open-ended).
 
         The event is :class:`~servicedomain.billing.SubscriptionCreated`.
 
@@ -281,10 +295,13 @@ class Subscription:
 
     @property
     def served(self) -> DateRange | None:
-        """``[start_date, end_date)``, or None while the subscription is open-ended."""
-        if self.end_date is None:
+        """The days served, half-open: ``[start_date, end_date + 1 day)``.
+
+        None while the subscription is open-ended.
+        """
+        if self._served_end is None:
             return None
-        return DateRange(self.start_date, self.end_date)
+        return DateRange(self.start_date, self._served_end)
 
     def billing_period(self, period: DateRange) -> DateRange:
         """The whole invoicing period a period of :attr:`schedule` is part of.
@@ -440,26 +457,26 @@ class Subscription:
         change = PriceChange(effective_date=day, base_price=moved.base_price, index=moved.index)
         return self._evolve(price_changes=(*self.price_changes, change)), change
 
-    def cancel(self, *, on: date, at: datetime) -> tuple[Subscription, Events]:
-        """End the subscription: ``on`` is the first day no longer served.
+    def cancel(self, *, last_day: date, at: datetime) -> tuple[Subscription, Events]:
+        """End the subscription: ``last_day`` is the last day served (inclusive).
 
-        The next generation run credits what was billed for days from ``on`` on, and
-        bills nothing beyond it. The event is
+        The next generation run credits what was billed for the days after
+        ``last_day``, and bills nothing beyond it. The event is
         :class:`~servicedomain.billing.SubscriptionCanceled`.
 
         Raises:
-            InvalidCancellationError: ``on`` is not after the start date, or is after an
+            InvalidCancellationError: ``last_day`` is before the start date, or after an
                 end date already set.
         """
-        day = require_date(on, "on")
+        day = require_date(last_day, "last_day")
         instant = require_instant(at, "at")
-        if day <= self.start_date:
+        if day < self.start_date:
             raise InvalidCancellationError(
-                "on", day, f"a cancellation is after the start date {self.start_date}"
+                "last_day", day, f"the last day served is on or after the start {self.start_date}"
             )
         if self.end_date is not None and day > self.end_date:
             raise InvalidCancellationError(
-                "on", day, f"the subscription already ends on {self.end_date}"
+                "last_day", day, f"the subscription already ends on {self.end_date}"
             )
         return self._evolve(end_date=day), (
             SubscriptionCanceled(entity_id=self.id, occurred_at=instant, end_date=day),

@@ -458,18 +458,19 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.subs))
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
-        """Cancel on a day around today; refused on or before the start, or after the end."""
+        """Cancel with a last day around today; refused before the start, or after the end."""
         self._begin()
         sub_id = self._pick(data, list(self.subs), "subscription")
         sub = self.subs[sub_id]
-        day = self.today + timedelta(days=data.draw(st.integers(-60, 120), label="offset"))
-        refused = day <= sub.start_date or (sub.end_date is not None and day > sub.end_date)
+        offset = data.draw(st.integers(-60, 120), label="offset")
+        last = self.today + timedelta(days=offset) - _DAY
+        refused = last < sub.start_date or (sub.end_date is not None and last > sub.end_date)
         try:
-            self._change(sub_id, lambda desk: desk.cancel(sub_id, on=day))
+            self._change(sub_id, lambda desk: desk.cancel(sub_id, last_day=last))
         except InvalidCancellationError:
-            assert refused, f"cancel on {day} refused"
+            assert refused, f"cancel with last day {last} refused"
             return
-        assert not refused, f"cancel on {day} accepted"
+        assert not refused, f"cancel with last day {last} accepted"
         self.cancelled.add(sub_id)
 
     @precondition(lambda self: any(fee.kind is FeeKind.CHARGE for fee in self.fees.values()))
@@ -728,9 +729,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         sub = self.subs[charge.subscription_id]
         offset = data.draw(st.integers(0, charge.period.days - 1), label="cancel day")
         day = max(charge.period.start + timedelta(days=offset), sub.start_date + _DAY)
-        if day >= charge.period.end or (sub.end_date is not None and day > sub.end_date):
+        last = day - _DAY  # the last day served; ``day`` is the first one not served
+        if day >= charge.period.end or (sub.end_date is not None and last > sub.end_date):
             return False
-        self._change(sub.id, lambda desk: desk.cancel(sub.id, on=day))
+        self._change(sub.id, lambda desk: desk.cancel(sub.id, last_day=last))
         self.cancelled.add(sub.id)
         return True
 

@@ -167,8 +167,8 @@ def subscriptions(
         max_price: the largest base price.
         calendar_stubs: when False, a calendar-aligned subscription starts on a
             calendar boundary (no first stub period).
-        end_dates: when True, about half the subscriptions get an end date within
-            their first ``max_periods`` periods.
+        end_dates: when True, about half the subscriptions get an end date (the last
+            day served, inclusive) within their first ``max_periods`` periods.
         max_periods: the horizon for end dates, in periods.
     """
     currency = draw(st.sampled_from(list(currencies)))
@@ -182,7 +182,7 @@ def subscriptions(
     end: date | None = None
     if end_dates and draw(st.booleans()):
         horizon = Schedule(code, start).period(max_periods - 1).end
-        end = start + timedelta(days=draw(st.integers(1, (horizon - start).days)))
+        end = start + timedelta(days=draw(st.integers(0, (horizon - start).days - 1)))
     return Subscription(
         id=draw(st.sampled_from(("S-1", "S-2", "SUB/00042"))),
         group_id="G",
@@ -431,24 +431,24 @@ def billing_histories(
 def cancellation_dates(
     subscription: Subscription, *, max_periods: int = 12
 ) -> st.SearchStrategy[date]:
-    """Valid cancellation days: after the start, not after an end date already set.
+    """Valid last days served of a cancellation: from the start to an end already set.
 
-    Period boundaries (and the days around them) are weighted up.
+    The last days of periods (and the days around them) are weighted up.
 
     Args:
         subscription: the subscription cancelled.
         max_periods: the horizon, in periods.
     """
-    low = subscription.start_date + _ONE_DAY
-    high = _horizon(subscription, max_periods)
+    low = subscription.start_date
+    high = _horizon(subscription, max_periods) - _ONE_DAY
     if subscription.end_date is not None:
         high = min(high, subscription.end_date)
     bounds = sorted(
         {
             day
             for k in range(1, max_periods + 1)
-            for boundary in (subscription.schedule.period(k).start,)
-            for day in (boundary - _ONE_DAY, boundary, boundary + _ONE_DAY)
+            for last in (subscription.schedule.period(k).start - _ONE_DAY,)
+            for day in (last - _ONE_DAY, last, last + _ONE_DAY)
             if low <= day <= high
         }
     )

@@ -119,7 +119,7 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
     datetime.date(2024, 3, 31)
     """
     period = subscription.schedule.period_containing(as_of)
-    end = subscription.end_date
+    end = _served_end(subscription)
     if subscription.timing is BillingTiming.IN_ADVANCE:
         horizon = period.end
     else:
@@ -132,7 +132,14 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
 
 
 def _served(subscription: Subscription) -> DateRange:
-    return DateRange(subscription.start_date, subscription.end_date or date.max)
+    served = subscription.served
+    return DateRange(subscription.start_date, date.max) if served is None else served
+
+
+def _served_end(subscription: Subscription) -> date | None:
+    """The first day no longer served (``end_date`` is the last one), or None."""
+    served = subscription.served
+    return None if served is None else served.end
 
 
 def _total(amounts: Iterable[Money], currency: Currency) -> Money:
@@ -318,9 +325,9 @@ def check_no_gaps_no_overlaps(
     cancellation credits took back, and minus days removed by reduction days on or
     after the end date (a cancellation credits only the days still billed; days
     removed before the end are served at a reduced fee and stay in). They must be
-    pairwise disjoint, and their union must be exactly ``[start_date, min(end_date,
-    through))``. Every adjustment must name a charge among ``fees`` and lie inside it,
-    and no day of a charge is credited twice.
+    pairwise disjoint, and their union must be exactly ``[start_date, min(end_date + 1
+    day, through))`` (``end_date`` is the last day served). Every adjustment must name
+    a charge among ``fees`` and lie inside it, and no day of a charge is credited twice.
 
     Args:
         subscription: the subscription, in its current state (active through the runs).
@@ -336,7 +343,7 @@ def check_no_gaps_no_overlaps(
     by_charge = _adjusted(all_fees)
     _check_adjustments_inside(charges, by_charge)
     net: list[tuple[DateRange, FeeTransaction]] = []
-    ended = subscription.end_date
+    ended = _served_end(subscription)
     for charge in charges:
         holes = []
         for fee in by_charge.get(charge.period, ()):
@@ -348,7 +355,7 @@ def check_no_gaps_no_overlaps(
                     holes.append(after_end)
         net.extend((piece, charge) for piece in _subtract(charge.period, holes))
     net.sort(key=lambda item: (item[0].start, item[0].end))
-    end = through if subscription.end_date is None else min(subscription.end_date, through)
+    end = through if ended is None else min(ended, through)
     cursor = subscription.start_date
     previous: FeeTransaction | None = None
     for piece, charge in net:
@@ -543,9 +550,9 @@ def check_cancellation_credit(
 ) -> None:
     """F7: a cancellation credits exactly the billed days it ends, and nothing more.
 
-    ``subscription`` is the cancelled one (its ``end_date`` is the cancellation day
-    ``t``), ``fees_before`` the fees billed before, and ``made`` what the first run
-    after the cancellation returned. For every charge:
+    ``subscription`` is the cancelled one (``t``, the first day no longer served, is
+    the day after its ``end_date``), ``fees_before`` the fees billed before, and
+    ``made`` what the first run after the cancellation returned. For every charge:
 
     * its net (charge plus every adjustment) never goes below zero: a credit never
       exceeds what can still be credited;
@@ -562,7 +569,7 @@ def check_cancellation_credit(
         InvalidInputError: (field ``subscription``) it has no end date.
         LawViolation: naming the charge and its adjustments.
     """
-    end = subscription.end_date
+    end = _served_end(subscription)
     if end is None:
         raise InvalidInputError("subscription", subscription.id, "it is not cancelled (no end)")
     new = tuple(made)
