@@ -66,7 +66,7 @@ APR_1, APR_5, APR_15, APR_16, APR_20 = (
     date(2026, 4, 16),
     date(2026, 4, 20),
 )
-GROUP = SubscriptionGroup(id="G", invoicing_period=MONTHLY)
+GROUP = SubscriptionGroup(id="G", invoicing_period_code=MONTHLY)
 GROUPS = {"G": GROUP}
 
 
@@ -78,7 +78,7 @@ def april_subscription() -> Subscription:
         customer_id="C-1",
         project_id="P",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(120, "EUR"),
         start_date=APR_1,
     )
@@ -275,7 +275,7 @@ def test_F14_daily_accruals_of_a_small_fee_are_never_negative() -> None:
         source_id="F-1",
         amount=eur("0.14"),
         service_period=DateRange(date(2000, 1, 1), date(2000, 1, 29)),
-        policy=AccrualPolicy(period=DAILY),
+        policy=AccrualPolicy(period_code=DAILY),
     )
     amounts = [part.amount for part in parts]
     assert all(amount >= eur("0") for amount in amounts), amounts
@@ -289,7 +289,7 @@ def test_F14_a_negative_fee_accrues_negative_parts_only() -> None:
         source_id="F-1",
         amount=eur("-0.14"),
         service_period=DateRange(date(2000, 1, 1), date(2000, 1, 29)),
-        policy=AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY),
     )
     assert all(part.amount <= eur("0") for part in parts)
     assert Money.total((part.amount for part in parts), "EUR") == eur("-0.14")
@@ -300,7 +300,7 @@ def test_F14_a_yearly_fee_accrued_daily_keeps_the_rounding_off_rule_when_signs_a
         source_id="F-1",
         amount=eur("499.00"),
         service_period=DateRange(date(2025, 1, 1), date(2026, 1, 1)),
-        policy=AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY),
     )
     amounts = [part.amount for part in parts]
     assert all(amount > eur("0") for amount in amounts)
@@ -315,7 +315,7 @@ def test_F14_equal_parts_of_a_tiny_fee_spread_by_largest_remainder() -> None:
         source_id="F-1",
         amount=eur("0.05"),
         service_period=DateRange(date(2025, 1, 1), date(2025, 11, 1)),
-        policy=AccrualPolicy(period=MONTHLY),
+        policy=AccrualPolicy(period_code=MONTHLY),
     )
     assert [str(part.amount.amount) for part in parts] == ["0.01"] * 5 + ["0.00"] * 5
 
@@ -325,7 +325,7 @@ def test_F14_the_check_fails_on_a_negative_part_of_a_positive_fee() -> None:
         source_id="F-1",
         amount=eur("300.00"),
         service_period=DateRange(date(2023, 1, 1), date(2023, 4, 1)),
-        policy=AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY),
     )
     assert [str(part.amount) for part in parts] == ["103.34 EUR", "93.33 EUR", "103.33 EUR"]
     broken = (
@@ -341,7 +341,7 @@ def test_F14_the_check_fails_on_a_negative_part_of_a_positive_fee() -> None:
 def test_F14_yearly_fees_accrued_daily_never_book_negative_revenue() -> None:
     """Yearly fees from 0.01 to 500.00 EUR (every cent to 5.00, then a sample), daily."""
     year = DateRange(date(2025, 1, 1), date(2026, 1, 1))
-    policy = AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY)
+    policy = AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY)
     for cents in [*range(1, 501), *range(501, 50_000, 997)]:
         fee = Money.from_minor_units(cents, "EUR")
         parts = accrual_periods(source_id="F", amount=fee, service_period=year, policy=policy)
@@ -543,7 +543,7 @@ def test_yearly_subscription_fee_accrual_example_still_holds() -> None:
         source_id="F-1",
         amount=eur("300.00"),
         service_period=DateRange(date(2024, 1, 1), date(2024, 4, 1)),
-        policy=AccrualPolicy(period=MONTHLY),
+        policy=AccrualPolicy(period_code=MONTHLY),
     )
     assert [part.amount for part in parts] == [eur("100.00")] * 3
 

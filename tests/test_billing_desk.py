@@ -49,9 +49,9 @@ from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(
     id="M",
-    invoicing_period=MONTHLY,
+    invoicing_period_code=MONTHLY,
     accrue_revenue=True,
-    accrual_period=MONTHLY,
+    accrual_period_code=MONTHLY,
     accrual_method=AccrualMethod.EQUAL,
 )
 GROUPS = {"M": GROUP}
@@ -279,7 +279,7 @@ def test_a_factory_that_opens_no_unit_of_work_is_named() -> None:
 def test_create_subscription_takes_the_groups_period_and_is_read_back() -> None:
     world = World()
     sub = _create(world, None)
-    assert (sub.group_id, sub.period, sub.version) == ("M", MONTHLY, 1)
+    assert (sub.group_id, sub.period_code, sub.version) == ("M", MONTHLY, 1)
     assert world.desk().subscription("S-1") == sub
 
 
@@ -431,7 +431,7 @@ def test_generate_fees_reads_the_desks_price_table() -> None:
                 category_id="FEE",
                 project_id=None,
                 subscription_id=None,
-                period=MONTHLY,
+                period_code=MONTHLY,
                 price=eur("99.00"),
             ),
         )

@@ -66,9 +66,9 @@ from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(
     id="Q",
-    invoicing_period=QUARTERLY,
+    invoicing_period_code=QUARTERLY,
     accrue_revenue=True,
-    accrual_period=MONTHLY,
+    accrual_period_code=MONTHLY,
     accrual_method=AccrualMethod.EQUAL,
 )
 GROUPS = {"Q": GROUP}
@@ -86,7 +86,7 @@ def created() -> Subscription:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,
@@ -104,7 +104,7 @@ def test_T1_create_makes_version_1_with_its_event() -> None:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,
@@ -133,7 +133,7 @@ def test_a_stored_snapshot_below_version_1_is_refused() -> None:
             customer_id="C-1",
             project_id="P-1",
             category_id="FEE",
-            period=QUARTERLY,
+            period_code=QUARTERLY,
             base_price=eur("300.00"),
             start_date=START,
             version=0,
@@ -278,7 +278,7 @@ def test_record_fees_refuses_no_fee_a_fee_of_another_subscription_and_a_non_fee(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,

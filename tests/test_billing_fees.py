@@ -92,7 +92,7 @@ def subscription(
         customer_id="C-1",
         project_id="P-1",
         category_id=category,
-        period=period,
+        period_code=period,
         base_price=eur(price),
         start_date=start,
         **kwargs,
@@ -299,7 +299,7 @@ def test_price_priority_through_the_price_table() -> None:
             category_id=category,
             project_id="P-1",
             subscription_id=None,
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=eur(price),
         )
 
@@ -319,7 +319,7 @@ def test_price_priority_through_the_price_table() -> None:
         category_id="SubCat1",
         project_id="P-1",
         subscription_id="S-1",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         price=eur(9),
     )
     dollars = PriceEntry(
@@ -327,7 +327,7 @@ def test_price_priority_through_the_price_table() -> None:
         category_id="SubCat1",
         project_id="P-1",
         subscription_id="S-1",
-        period=MONTHLY,
+        period_code=MONTHLY,
         price=Money(9, "USD"),
     )
     wider = PriceTable((*table.entries, quarterly, dollars))
@@ -669,7 +669,7 @@ def test_float_prices_are_refused() -> None:
             customer_id="C",
             project_id="P",
             category_id="F",
-            period=MONTHLY,
+            period_code=MONTHLY,
             base_price=loose(100.0),
             start_date=date(2024, 1, 1),
         )

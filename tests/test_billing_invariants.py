@@ -49,7 +49,7 @@ from servicedomain.testing.invariants import (
 JAN_1 = date(2024, 1, 1)
 FEB_1 = date(2024, 2, 1)
 MAR_1 = date(2024, 3, 1)
-PER_DAY = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+PER_DAY = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY)
 
 
 def subscription(sub_id: str = "S-1", currency: str = "EUR") -> Subscription:
@@ -59,7 +59,7 @@ def subscription(sub_id: str = "S-1", currency: str = "EUR") -> Subscription:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(310, currency),
         start_date=JAN_1,
     )

@@ -73,7 +73,7 @@ def subscription(
         "customer_id": customer,
         "project_id": "P-1",
         "category_id": "FEE",
-        "period": MONTHLY,
+        "period_code": MONTHLY,
         "base_price": money(price, currency),
         "start_date": start,
         **changes,
@@ -633,7 +633,7 @@ def test_a_calendar_aligned_first_stub_is_invoiced_at_its_prorated_share(
 ) -> None:
     """The stub from the start to the first calendar boundary costs its days' share of
     the whole calendar period (the Subscription docstring, the how-to page)."""
-    sub = subscription(price=price, start=start, period=period, alignment=Alignment.CALENDAR)
+    sub = subscription(price=price, start=start, period_code=period, alignment=Alignment.CALENDAR)
     stub = generate_fees(sub, as_of=start)[0]
     assert stub.period.start == start
     (first_line,) = invoice_of(stub).lines

@@ -26,7 +26,7 @@ def subscription(start: date, price: int = 100, period: PeriodCode = MONTHLY) ->
         customer_id="C",
         project_id="P",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=Money(price, "EUR"),
         start_date=start,
     )

@@ -6,10 +6,25 @@ subscriptions alike; internally the days served are a half-open ``DateRange``.
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
+import datetime as datetime_module
+import decimal
+import importlib
+import inspect
+import pkgutil
+import re
+import types
+import typing
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
+import attrs
+import hypothesis.strategies
 import pytest
 
+import servicedomain
 from servicedomain.billing import (
     FeeKind,
     Subscription,
@@ -18,7 +33,7 @@ from servicedomain.billing import (
 )
 from servicedomain.errors import InvalidCancellationError, InvalidDocumentError, InvalidPeriodError
 from servicedomain.money import Money
-from servicedomain.periods import MONTHLY, DateRange
+from servicedomain.periods import MONTHLY, DateRange, PeriodCode
 from servicedomain.serialization import SCHEMA_VERSIONS, from_dict, to_dict
 
 AT = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +46,7 @@ def january(**fields: object) -> Subscription:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(310, "EUR"),
         start_date=date(2024, 1, 1),
         at=AT,
@@ -95,3 +110,187 @@ def test_a_subscription_document_of_version_1_is_refused() -> None:
     with pytest.raises(InvalidDocumentError) as caught:
         from_dict(Subscription, {**document, "$version": 1})
     assert caught.value.field == "$version"
+
+
+# ------------------------------------------------------------ names across the API
+#
+# Every public callable and attrs class of every public module (its ``__all__``): each
+# parameter or field name means one thing. ``period`` is a DateRange, a period code is a
+# ``period_code`` (``invoicing_period_code``, ``accrual_period_code``), ``end_date`` is
+# the last day served and says so, and instants, run dates and change dates keep one
+# type each.
+
+
+@dataclasses.dataclass(frozen=True)
+class Name:
+    """A parameter or field of the public API, with what documents it."""
+
+    where: str
+    name: str
+    annotation: object
+    docs: str
+
+
+def _public_modules() -> list[types.ModuleType]:
+    found = [servicedomain]
+    for info in pkgutil.walk_packages(servicedomain.__path__, "servicedomain."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        found.append(importlib.import_module(info.name))
+    return found
+
+
+def _every_public_name() -> dict[str, object]:
+    known: dict[str, object] = {}
+    for helper in (collections.abc, typing, datetime_module, decimal):
+        known.update(vars(helper))
+    known["st"] = hypothesis.strategies
+    for module in _public_modules():
+        known.update((name, getattr(module, name)) for name in getattr(module, "__all__", ()))
+    return known
+
+
+def _hints(obj: object) -> dict[str, object]:
+    """The resolved annotations; names imported only for type checking are looked up
+    among the public names."""
+    try:
+        return typing.get_type_hints(obj)
+    except NameError:
+        return typing.get_type_hints(obj, localns=_EVERY_PUBLIC_NAME)
+
+
+def _signature_names(where: str, fn: Any, docs: str) -> Iterator[Name]:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a signature
+        return
+    hints = _hints(fn)
+    for parameter in signature.parameters.values():
+        if parameter.name in ("self", "cls"):
+            continue
+        annotation = hints.get(parameter.name, parameter.annotation)
+        yield Name(where, parameter.name, annotation, docs)
+
+
+def _own_callables(cls: type[Any]) -> Iterator[tuple[str, Any]]:
+    for name, member in inspect.getmembers(cls):
+        if name.startswith("_"):
+            continue
+        if inspect.isfunction(member) or inspect.ismethod(member):
+            module = getattr(member, "__module__", "") or ""
+            if module.startswith("servicedomain"):
+                yield name, member
+
+
+def _public_names() -> list[Name]:
+    names: list[Name] = []
+    seen: set[int] = set()
+    for module in _public_modules():
+        for attribute in getattr(module, "__all__", ()):
+            obj = getattr(module, attribute)
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if inspect.isclass(obj):
+                class_docs = obj.__doc__ or ""
+                if attrs.has(obj):
+                    hints = _hints(obj)
+                    for field in attrs.fields(obj):
+                        if field.init:
+                            annotation = hints.get(field.name, field.type)
+                            names.append(Name(obj.__name__, field.name, annotation, class_docs))
+                for method_name, method in _own_callables(obj):
+                    docs = (method.__doc__ or "") + class_docs
+                    where = f"{obj.__name__}.{method_name}"
+                    names.extend(_signature_names(where, method, docs))
+            elif inspect.isfunction(obj):
+                names.extend(_signature_names(attribute, obj, obj.__doc__ or ""))
+    return names
+
+
+_EVERY_PUBLIC_NAME = _every_public_name()
+NAMES = _public_names()
+
+
+def _is(annotation: object, expected: type[Any], *, optional: bool = True) -> bool:
+    """``annotation`` is ``expected``, or (when allowed) ``expected | None``."""
+    if annotation is expected:
+        return True
+    members = typing.get_args(annotation)
+    return optional and set(members) == {expected, type(None)}
+
+
+def _named(name: str) -> list[Name]:
+    return [found for found in NAMES if found.name == name]
+
+
+def test_the_walk_sees_the_whole_api() -> None:
+    owners = {found.where for found in _named("end_date")}
+    assert {
+        "Subscription",
+        "Subscription.create",
+        "BillingDesk.create_subscription",
+        "ServiceAgreement",
+        "AgreementLine",
+        "NewAgreementLine",
+        "SubscriptionCanceled",
+    } <= owners
+    assert {"PriceEntry", "PriceTable.find", "AccrualPolicy", "Subscription"} <= {
+        found.where for found in _named("period_code")
+    }
+    assert len(NAMES) > 1000
+
+
+def test_period_is_a_date_range_everywhere() -> None:
+    periods = _named("period")
+    assert [f"{n.where}: {n.annotation}" for n in periods if not _is(n.annotation, DateRange)] == []
+    assert len(periods) >= 10
+
+
+def test_a_period_code_is_named_period_code() -> None:
+    """``period_code`` and ``<role>_period_code`` hold a PeriodCode; and whatever holds a
+    PeriodCode says so in its name (``code``, ``period_code``, ``period_codes``), so no
+    ``period`` or ``invoicing_period`` holds one."""
+    codes = [n for n in NAMES if n.name == "period_code" or n.name.endswith("_period_code")]
+    assert {n.name for n in codes} >= {
+        "period_code",
+        "invoicing_period_code",
+        "accrual_period_code",
+    }
+    assert [f"{n.where}.{n.name}" for n in codes if not _is(n.annotation, PeriodCode)] == []
+    holding = [n for n in NAMES if "PeriodCode" in str(n.annotation) or n.annotation is PeriodCode]
+    assert [f"{n.where}.{n.name}" for n in holding if "code" not in n.name] == []
+
+
+def _with_references(docs: str) -> str:
+    """``docs`` and the docstrings of the classes it refers to (``:class:`AgreementLine```)."""
+    referred = re.findall(r":class:`~?(?:[\w.]+\.)?(\w+)`", docs)
+    found = [_EVERY_PUBLIC_NAME.get(name) for name in referred]
+    return docs + "".join(obj.__doc__ or "" for obj in found if inspect.isclass(obj))
+
+
+def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
+    """The owner (the class, or the function, or a class it refers to) says it."""
+    ends = _named("end_date")
+    assert [f"{n.where}: {n.annotation}" for n in ends if not _is(n.annotation, date)] == []
+    undocumented = [n.where for n in ends if "last day" not in _with_references(n.docs).lower()]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("at", datetime),  # an instant, everywhere
+        ("as_of", date),  # the day a run is for
+        ("on", date),  # the day something is priced, numbered or reversed on
+        ("day", date),
+        ("effective", date),  # the first day a price change applies
+        ("through", date),  # an end bound (exclusive: see the report of issue 12)
+        ("start_date", date),
+        ("last_day", date),
+    ],
+)
+def test_each_of_these_names_has_one_type(name: str, expected: type[Any]) -> None:
+    found = _named(name)
+    assert found
+    assert [f"{n.where}: {n.annotation}" for n in found if not _is(n.annotation, expected)] == []

@@ -304,8 +304,17 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
 
 # The types whose encoded shape changed since version 1, and why.
 _CHANGED: Final[Mapping[type[Any], int]] = {
-    Subscription: 2,  # end_date is the last day served (inclusive), no longer the first not
-    SubscriptionCanceled: 2,  # likewise its end_date
+    # 2: end_date is the last day served (inclusive), not the first day no longer
+    # served; the period code is the field period_code (was period).
+    Subscription: 2,
+    SubscriptionCanceled: 2,  # its end_date: the last day served
+    # 2: period codes are period_code, invoicing_period_code, accrual_period_code
+    # (were period, invoicing_period, accrual_period); tables and groups write their
+    # own dict form (to_dict), which leaves out blank keys.
+    PriceEntry: 2,
+    PriceTable: 2,
+    SubscriptionGroup: 2,
+    AccrualPolicy: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
@@ -328,6 +337,9 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     Schedule,
     WorkingCalendar,
     TemplateGroups,
+    PriceEntry,
+    PriceTable,
+    SubscriptionGroup,
 )
 
 

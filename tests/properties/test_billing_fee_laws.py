@@ -86,7 +86,7 @@ def subscription(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=Money(Decimal(price), "EUR"),
         start_date=start,
         timing=timing,
@@ -119,7 +119,7 @@ def periods_of(sub: Subscription, max_k: int) -> st.SearchStrategy[DateRange]:
 def fees_and_periods(draw: st.DrawFn) -> tuple[Money, DateRange]:
     """A fee of either sign (a credit too) and a period of a drawn subscription."""
     sub = draw(subscriptions())
-    period = draw(periods_of(sub, 240 if sub.period.is_month_based else 60))
+    period = draw(periods_of(sub, 240 if sub.period_code.is_month_based else 60))
     limit = Decimal(100_000)
     fee = draw(monies(currency=sub.currency, min_value=-limit, max_value=limit))
     return fee, period
@@ -156,7 +156,7 @@ def test_F1_pieces_of_any_split_add_up_to_the_fee(
 @example(subscription(date(2024, 1, 15), period=QUARTERLY), 0)  # ERPNext #57768
 @example(subscription(date(2024, 2, 15), period=QUARTERLY, alignment=Alignment.CALENDAR), 0)
 def test_F2_a_whole_period_costs_the_whole_fee(sub: Subscription, k: int) -> None:
-    if not sub.period.is_month_based:
+    if not sub.period_code.is_month_based:
         k = min(k, 60)
     period = sub.schedule.period(k)
     check_whole_period(sub.base_price, period)
@@ -496,12 +496,12 @@ def test_fees_take_the_price_table_entry_of_their_period_and_never_a_distractor(
             subscription_id=sub.id,
             project_id=sub.project_id,
             category_id=sub.category_id,
-            period=sub.period,
+            period_code=sub.period_code,
             currency=sub.currency,
             on=priced_on,
         )
         if entry is not None:
-            assert entry.period == sub.period
+            assert entry.period_code == sub.period_code
             assert entry.currency == sub.currency
             assert entry.project_id in (None, sub.project_id)
 

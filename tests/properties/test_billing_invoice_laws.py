@@ -69,13 +69,13 @@ ORIGIN = date(2024, 1, 1)
 CURRENCIES = ("EUR", "USD", "JPY", "KWD")
 CUSTOMERS = ("C-1", "C-2")
 GROUPS = {
-    "D": SubscriptionGroup(id="D", invoicing_period=DAILY),
-    "W": SubscriptionGroup(id="W", invoicing_period=WEEKLY),
-    "M": SubscriptionGroup(id="M", invoicing_period=MONTHLY),
-    "Q": SubscriptionGroup(id="Q", invoicing_period=QUARTERLY),
-    "Y": SubscriptionGroup(id="Y", invoicing_period=YEARLY),
+    "D": SubscriptionGroup(id="D", invoicing_period_code=DAILY),
+    "W": SubscriptionGroup(id="W", invoicing_period_code=WEEKLY),
+    "M": SubscriptionGroup(id="M", invoicing_period_code=MONTHLY),
+    "Q": SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY),
+    "Y": SubscriptionGroup(id="Y", invoicing_period_code=YEARLY),
 }
-GROUP_OF = {group.invoicing_period: group for group in GROUPS.values()}
+GROUP_OF = {group.invoicing_period_code: group for group in GROUPS.values()}
 # Eight zones, with half-hour (Kolkata, Adelaide, St John's), 45-minute (Kathmandu,
 # Chatham) and extreme (Kiritimati +14, Pago Pago -11) offsets; several with DST.
 ZONES = (
@@ -119,7 +119,7 @@ def subscriptions(
         customer_id=draw(st.sampled_from(customers)),
         project_id="P-1",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=draw(monies(currency, 0, 50_000)),
         start_date=draw(days(0, 90)),
         timing=draw(st.sampled_from(BillingTiming)),
@@ -162,7 +162,7 @@ def transactions_of(
 def store_of(subs: Sequence[Subscription]) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        create_subscription(uow(store), GROUP_OF[sub.period], CLOCK, **creation_fields(sub))
+        create_subscription(uow(store), GROUP_OF[sub.period_code], CLOCK, **creation_fields(sub))
     return store
 
 
@@ -450,7 +450,7 @@ def test_F8_credits_never_exceed_what_was_invoiced_nor_repeat(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(100, "EUR"),
         start_date=date(2024, 1, 1),
     ),
@@ -513,8 +513,8 @@ def accruing_groups(draw: st.DrawFn) -> SubscriptionGroup:
     accrual = draw(st.sampled_from(allowed_accrual_periods(invoicing)))
     return SubscriptionGroup(
         id="A",
-        invoicing_period=invoicing,
-        accrual_period=accrual,
+        invoicing_period_code=invoicing,
+        accrual_period_code=accrual,
         accrue_revenue=True,
         accrual_method=draw(st.sampled_from(AccrualMethod)),
         rounding_period=draw(st.sampled_from(RoundingPeriod)),
@@ -532,7 +532,7 @@ def invoiced_accruing_fees(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=group.invoicing_period,
+        period_code=group.invoicing_period_code,
         base_price=data.draw(monies(currency, 0, 1_000_000)),
         start_date=data.draw(days(0, 60)),
         alignment=data.draw(st.sampled_from(Alignment)),
@@ -717,7 +717,7 @@ def test_C6_one_invoice_per_billing_day(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=Money(100, "EUR"),
         start_date=start,
     )
@@ -754,7 +754,7 @@ def test_C6_hourly_jobs_across_local_midnight_make_exactly_one_invoice(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(100, "EUR"),
         start_date=start,
     )

@@ -22,7 +22,7 @@ commits: all or nothing (law U1), events published only after the commit.
 >>> desk = BillingDesk(
 ...     unit_of_work=lambda: InMemoryBillingUnitOfWork(store),
 ...     clock=FixedClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)),
-...     groups={"M": SubscriptionGroup(id="M", invoicing_period=MONTHLY)})
+...     groups={"M": SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)})
 >>> sub = desk.create_subscription(group_id="M", id="S-1", customer_id="C-1",
 ...     project_id="P-1", category_id="FEE", base_price=Money(100, "EUR"),
 ...     start_date=date(2026, 3, 1))
@@ -253,7 +253,7 @@ class BillingDesk:
             customer_id=customer_id,
             project_id=project_id,
             category_id=category_id,
-            period=group.invoicing_period,
+            period_code=group.invoicing_period_code,
             base_price=base_price,
             start_date=start_date,
             at=self._clock.now(),

@@ -145,7 +145,7 @@ def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | Credi
     >>> from servicedomain.billing import Subscription, generate_fees, propose_invoices
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> fees = generate_fees(sub, as_of=date(2024, 1, 1))
     >>> (proposal,) = propose_invoices(due_by=date(2024, 1, 1), fees=fees)

@@ -142,7 +142,7 @@ def generate_fees(
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(310, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(310, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> fees = generate_fees(sub, as_of=date(2024, 2, 10))
     >>> [(str(fee.period), str(fee.amount)) for fee in fees]
@@ -213,7 +213,7 @@ def _target(
                     "within",
                     within,
                     f"a regular run covers whole periods; {day} is not on a "
-                    f"{sub.period} period boundary of subscription {sub.id!r}",
+                    f"{sub.period_code} period boundary of subscription {sub.id!r}",
                 )
     if continuous:
         latest = max(
@@ -300,7 +300,7 @@ class _Prices:
                 subscription_id=sub.id,
                 project_id=sub.project_id,
                 category_id=sub.category_id,
-                period=sub.period,
+                period_code=sub.period_code,
                 currency=sub.currency,
             )
         )
@@ -570,7 +570,7 @@ def reduce_days(
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(200, "EUR"),
     ...     start_date=date(2024, 3, 1))
     >>> march = generate_fees(sub, as_of=date(2024, 3, 1))
     >>> reduce_days(sub, march, charge=march[0],

@@ -139,15 +139,15 @@ DEFAULT_GROUPS: Mapping[str, SubscriptionGroup] = MappingProxyType(
     {
         "MONTHLY": SubscriptionGroup(
             id="MONTHLY",
-            invoicing_period=MONTHLY,
-            accrual_period=MONTHLY,
+            invoicing_period_code=MONTHLY,
+            accrual_period_code=MONTHLY,
             accrue_revenue=True,
             accrual_method=AccrualMethod.PER_DAY,
         ),
         "QUARTERLY": SubscriptionGroup(
             id="QUARTERLY",
-            invoicing_period=QUARTERLY,
-            accrual_period=MONTHLY,
+            invoicing_period_code=QUARTERLY,
+            accrual_period_code=MONTHLY,
             accrue_revenue=True,
             accrual_method=AccrualMethod.PER_DAY,
         ),
@@ -162,7 +162,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id=None,
             project_id="P-2",
             subscription_id=None,
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=Money(80, "EUR"),
         ),
         PriceEntry(
@@ -170,7 +170,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id="SubCat1",
             project_id=None,
             subscription_id=None,
-            period=QUARTERLY,
+            period_code=QUARTERLY,
             price=Money(250, "EUR"),
         ),
         PriceEntry(
@@ -178,7 +178,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id=None,
             project_id=None,
             subscription_id="S-2",
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=Money(12_000, "JPY"),
         ),
     )
@@ -307,7 +307,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         starts = anchor_dates(min_value=today - _START_WINDOW, max_value=today + _START_WINDOW)
         drawn = subscriptions(
             currencies=self.currencies,
-            periods=(group.invoicing_period,),
+            period_codes=(group.invoicing_period_code,),
             start_dates=starts,
             max_price=Decimal(5_000),
         )
@@ -401,7 +401,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         fields = creation_fields(sub)
         stored = self._desk().create_subscription(group_id=group.id, **fields)
         model, _ = Subscription.create(
-            group_id=group.id, period=group.invoicing_period, at=self.clock.now(), **fields
+            group_id=group.id,
+            period_code=group.invoicing_period_code,
+            at=self.clock.now(),
+            **fields,
         )
         assert stored == model, "T1: a new subscription is version 1, as created"
         self.subs[sub.id] = stored

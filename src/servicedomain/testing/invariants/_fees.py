@@ -88,14 +88,14 @@ def invoicing_period(subscription: Subscription, day: date) -> DateRange:
     >>> from servicedomain.money import Money
     >>> from servicedomain.periods import QUARTERLY
     >>> sub = Subscription(id="S", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="F", period=QUARTERLY, base_price=Money(300, "EUR"),
+    ...     category_id="F", period_code=QUARTERLY, base_price=Money(300, "EUR"),
     ...     start_date=date(2024, 2, 15), alignment=Alignment.CALENDAR)
     >>> print(invoicing_period(sub, date(2024, 2, 15)))
     [2024-01-01, 2024-04-01)
     """
     period = subscription.schedule.period_containing(day)
     if subscription.alignment is Alignment.CALENDAR:
-        grid = Schedule(subscription.period, _CALENDAR_ORIGIN, Alignment.CALENDAR)
+        grid = Schedule(subscription.period_code, _CALENDAR_ORIGIN, Alignment.CALENDAR)
         return grid.period_containing(day)
     return period
 
@@ -113,7 +113,7 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
     >>> from servicedomain.money import Money
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="F", period=MONTHLY, base_price=Money(10, "EUR"),
+    ...     category_id="F", period_code=MONTHLY, base_price=Money(10, "EUR"),
     ...     start_date=date(2024, 1, 31))
     >>> billing_horizon(sub, date(2024, 3, 1))
     datetime.date(2024, 3, 31)
