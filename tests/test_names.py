@@ -249,8 +249,9 @@ def test_period_is_a_date_range_everywhere() -> None:
 
 def test_a_period_code_is_named_period_code() -> None:
     """``period_code`` and ``<role>_period_code`` hold a PeriodCode; and whatever holds a
-    PeriodCode says so in its name (``code``, ``period_code``, ``period_codes``), so no
-    ``period`` or ``invoicing_period`` holds one."""
+    PeriodCode says so in its name (``period_code``, ``period_codes``), so neither a
+    ``period``, an ``invoicing_period`` nor a ``code`` (a currency's or reason's text)
+    holds one."""
     codes = [n for n in NAMES if n.name == "period_code" or n.name.endswith("_period_code")]
     assert {n.name for n in codes} >= {
         "period_code",
@@ -259,7 +260,9 @@ def test_a_period_code_is_named_period_code() -> None:
     }
     assert [f"{n.where}.{n.name}" for n in codes if not _is(n.annotation, PeriodCode)] == []
     holding = [n for n in NAMES if "PeriodCode" in str(n.annotation) or n.annotation is PeriodCode]
-    assert [f"{n.where}.{n.name}" for n in holding if "code" not in n.name] == []
+    named = ("period_code", "period_codes")
+    assert [f"{n.where}.{n.name}" for n in holding if not n.name.endswith(named)] == []
+    assert "Schedule" in {n.where for n in NAMES if n.name == "period_code"}
 
 
 def _with_references(docs: str) -> str:
@@ -288,6 +291,7 @@ def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
         ("through", date),  # an end bound (exclusive: see the report of issue 12)
         ("start_date", date),
         ("last_day", date),
+        ("code", str),  # a currency's or a reason's code; a period code is a period_code
     ],
 )
 def test_each_of_these_names_has_one_type(name: str, expected: type[Any]) -> None:

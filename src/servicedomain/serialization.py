@@ -315,6 +315,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     PriceTable: 2,
     SubscriptionGroup: 2,
     AccrualPolicy: 2,
+    Schedule: 2,  # its period code is the key period_code (was code)
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
