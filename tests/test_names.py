@@ -27,6 +27,7 @@ import pytest
 import servicedomain
 from servicedomain.billing import (
     FeeKind,
+    FeeTransaction,
     Subscription,
     SubscriptionCanceled,
     generate_fees,
@@ -298,3 +299,17 @@ def test_each_of_these_names_has_one_type(name: str, expected: type[Any]) -> Non
     found = _named(name)
     assert found
     assert [f"{n.where}: {n.annotation}" for n in found if not _is(n.annotation, expected)] == []
+
+
+def test_fee_names_a_fee_transaction_and_a_price_is_money() -> None:
+    """``prorate(price, ...)`` and the F1-F3 checks take the price of a whole period; a
+    ``fee`` is a FeeTransaction. The one exception left is the report column
+    ``SubscriptionFeeRow.fee`` (AX's *Fee* column, an amount)."""
+    fees = [n for n in _named("fee") if n.where != "SubscriptionFeeRow"]
+    assert fees
+    assert [
+        f"{n.where}: {n.annotation}" for n in fees if not _is(n.annotation, FeeTransaction)
+    ] == []
+    for where in ("prorate", "check_split_additivity", "check_whole_period"):
+        (first,) = [n for n in NAMES if n.where == where and n.annotation is Money]
+        assert first.name == "price"

@@ -149,43 +149,43 @@ def _total(amounts: Iterable[Money], currency: Currency) -> Money:
 # --------------------------------------------------------------------------- proration
 
 
-def check_split_additivity(fee: Money, period: DateRange, split_points: Iterable[date]) -> None:
-    """F1: the pieces of any split of ``period`` cost ``fee`` together, to the cent.
+def check_split_additivity(price: Money, period: DateRange, split_points: Iterable[date]) -> None:
+    """F1: the pieces of any split of ``period`` cost ``price`` together, to the cent.
 
     Args:
-        fee: the price of the whole period (rounded to minor units).
+        price: the price of the whole period (rounded to minor units).
         period: the period.
         split_points: days inside ``[period.start, period.end]``; ends and repeats cut
             nothing.
 
     Raises:
-        LawViolation: the prorated pieces do not add up to ``fee``.
+        LawViolation: the prorated pieces do not add up to ``price``.
     """
     pieces = period.split_at(*split_points)
-    shares = [prorate(fee, piece, period) for piece in pieces]
-    total = _total(shares, fee.currency)
-    if total != fee:
+    shares = [prorate(price, piece, period) for piece in pieces]
+    total = _total(shares, price.currency)
+    if total != price:
         detail = ", ".join(f"{piece}={share}" for piece, share in zip(pieces, shares, strict=True))
-        raise LawViolation("F1", f"{fee} over {period} split into {detail} sums to {total}")
+        raise LawViolation("F1", f"{price} over {period} split into {detail} sums to {total}")
 
 
-def check_whole_period(fee_price: Money, period: DateRange) -> None:
+def check_whole_period(price: Money, period: DateRange) -> None:
     """F2: billing exactly one whole period costs exactly its price.
 
     Raises:
-        LawViolation: ``prorate(fee_price, period, period) != fee_price``.
+        LawViolation: ``prorate(price, period, period) != price``.
     """
-    whole = prorate(fee_price, period, period)
-    if whole != fee_price:
-        raise LawViolation("F2", f"the whole period {period} at {fee_price} costs {whole}")
+    whole = prorate(price, period, period)
+    if whole != price:
+        raise LawViolation("F2", f"the whole period {period} at {price} costs {whole}")
 
 
 def check_proration_bounds(
-    fee: Money, period: DateRange, pieces: Iterable[DateRange] | None = None
+    price: Money, period: DateRange, pieces: Iterable[DateRange] | None = None
 ) -> None:
-    """F3: a piece costs between 0 and ``fee``, and more days never cost less.
+    """F3: a piece costs between 0 and ``price``, and more days never cost less.
 
-    For a negative fee (a credit) the bounds are mirrored: between ``fee`` and 0, and
+    For a negative price (a credit) the bounds are mirrored: between ``price`` and 0, and
     more days never credit less. Without ``pieces``, every prefix, every suffix and
     every single day of ``period`` is checked (linear in its days); given pieces are
     checked too, each against the piece one day longer on either side.
@@ -193,15 +193,15 @@ def check_proration_bounds(
     Raises:
         LawViolation: a piece is out of bounds, or a longer piece costs less.
     """
-    sign = -1 if fee.amount < 0 else 1
-    zero = Money.zero(fee.currency)
+    sign = -1 if price.amount < 0 else 1
+    zero = Money.zero(price.currency)
     one_day = timedelta(days=1)
 
     def cost(piece: DateRange) -> Money:
-        share = prorate(fee, piece, period)
-        low, high = (zero, fee) if sign > 0 else (fee, zero)
+        share = prorate(price, piece, period)
+        low, high = (zero, price) if sign > 0 else (price, zero)
         if not low <= share <= high:
-            raise LawViolation("F3", f"{piece} of {period} at {fee} costs {share}")
+            raise LawViolation("F3", f"{piece} of {period} at {price} costs {share}")
         return share
 
     def grows(smaller: DateRange, larger: DateRange) -> None:
