@@ -226,13 +226,13 @@ def test_propose_invoices_leaves_out_invoiced_sources() -> None:
     transactions = [transaction("T-1"), transaction("T-2")]
     invoiced = frozenset({fees[0].id, "T-1"})
     (proposal,) = propose_invoices(
-        due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced=invoiced
+        due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced_ids=invoiced
     )
     assert [line.source_id for line in proposal.lines] == ["T-2", fees[1].id]
     everything = frozenset({fee.id for fee in fees} | {"T-1", "T-2"})
     assert (
         propose_invoices(
-            due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced=everything
+            due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced_ids=everything
         )
         == ()
     )

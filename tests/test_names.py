@@ -313,3 +313,11 @@ def test_fee_names_a_fee_transaction_and_a_price_is_money() -> None:
     for where in ("prorate", "check_split_additivity", "check_whole_period"):
         (first,) = [n for n in NAMES if n.where == where and n.annotation is Money]
         assert first.name == "price"
+
+
+def test_invoiced_ids_are_named_so() -> None:
+    """``invoiced`` is an amount or the invoiced items by source id; the ids of sources
+    already invoiced, which ``propose_invoices`` leaves out, are ``invoiced_ids``."""
+    proposing = {n.name: n.annotation for n in NAMES if n.where == "propose_invoices"}
+    assert "invoiced" not in proposing
+    assert proposing["invoiced_ids"] == collections.abc.Container[str]

@@ -921,7 +921,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "due_by": date(2026, 3, 31),
             "fees": FEES,
             "transactions": [TRANSACTION],
-            "invoiced": frozenset(),
+            "invoiced_ids": frozenset(),
             "customer_id": "C-100",
         },
     ),

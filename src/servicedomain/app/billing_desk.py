@@ -513,7 +513,7 @@ class BillingDesk:
                 due_by=day,
                 fees=fees,
                 transactions=given,
-                invoiced=already,
+                invoiced_ids=already,
                 customer_id=customer_id,
             )
             by_id = {fee.id: fee for fee in fees}
