@@ -74,12 +74,15 @@ RATIO_TARGET = 3.0
 SERVICE_CUSTOMERS = CUSTOMERS
 GROUPS = {
     "M-EQUAL": SubscriptionGroup(
-        id="M-EQUAL", invoicing_period=MONTHLY, accrual_period=MONTHLY, accrue_revenue=True
+        id="M-EQUAL",
+        invoicing_period_code=MONTHLY,
+        accrual_period_code=MONTHLY,
+        accrue_revenue=True,
     ),
     "M-DAY": SubscriptionGroup(
         id="M-DAY",
-        invoicing_period=MONTHLY,
-        accrual_period=MONTHLY,
+        invoicing_period_code=MONTHLY,
+        accrual_period_code=MONTHLY,
         accrue_revenue=True,
         accrual_method=AccrualMethod.PER_DAY,
     ),
@@ -116,7 +119,7 @@ def subscriptions(rng: random.Random) -> list[Subscription]:
             customer_id=f"C-{number % CUSTOMERS:04d}",
             project_id=f"P-{rng.randrange(PROJECTS):02d}",
             category_id=rng.choice(CATEGORIES),
-            period=MONTHLY,
+            period_code=MONTHLY,
             base_price=Money(Decimal(rng.randrange(2_000, 50_000)).scaleb(-2), "EUR"),
             start_date=start_date(rng),
         )
@@ -133,7 +136,7 @@ def price_table(rng: random.Random, subs: Sequence[Subscription]) -> PriceTable:
             category_id=category,
             project_id=project,
             subscription_id=sub,
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=Money(Decimal(rng.randrange(5_000, 60_000)).scaleb(-2), "EUR"),
         )
 

@@ -61,7 +61,7 @@ from servicedomain.testing.strategies import date_ranges, monies
 FEE = "FEE-1"
 Q1_2023 = DateRange(date(2023, 1, 1), date(2023, 4, 1))  # 31 + 28 + 31 = 90 days
 Q1_2024 = DateRange(date(2024, 1, 1), date(2024, 4, 1))  # 31 + 29 + 31 = 91 days
-PER_DAY = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+PER_DAY = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY)
 ACCRUAL_CODES = (YEARLY, QUARTERLY, MONTHLY, DAILY)
 
 
@@ -85,7 +85,7 @@ def q1_periods(**policy: Any) -> tuple[AccrualPeriod, ...]:
         source_id=FEE,
         amount=eur(300),
         service_period=Q1_2023,
-        policy=AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY, **policy),
+        policy=AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY, **policy),
     )
 
 
@@ -121,7 +121,7 @@ def test_F11_per_day_in_a_leap_year_needs_no_rounding_difference() -> None:
 
 @pytest.mark.parametrize("service_period", [Q1_2023, Q1_2024])
 def test_F11_equal_split_of_a_quarterly_fee(service_period: DateRange) -> None:
-    policy = AccrualPolicy(period=MONTHLY)
+    policy = AccrualPolicy(period_code=MONTHLY)
     periods = accrual_periods(
         source_id=FEE, amount=eur(300), service_period=service_period, policy=policy
     )
@@ -136,7 +136,7 @@ def test_F11_yearly_fee_accrued_monthly(
     rounding: RoundingPeriod, expected_first: str, expected_last: str
 ) -> None:
     year = DateRange(date(2024, 1, 1), date(2025, 1, 1))
-    policy = AccrualPolicy(period=MONTHLY, rounding_period=rounding)
+    policy = AccrualPolicy(period_code=MONTHLY, rounding_period=rounding)
     periods = accrual_periods(source_id=FEE, amount=eur(1000), service_period=year, policy=policy)
     assert len(periods) == 12
     assert amounts(periods)[0] == expected_first
@@ -183,7 +183,7 @@ def test_F11_accrual_periods_sum_to_the_fee(
     method: AccrualMethod,
     rounding: RoundingPeriod,
 ) -> None:
-    policy = AccrualPolicy(period=code, method=method, rounding_period=rounding)
+    policy = AccrualPolicy(period_code=code, method=method, rounding_period=rounding)
     periods = accrual_periods(
         source_id=FEE, amount=amount, service_period=service_period, policy=policy
     )
@@ -277,7 +277,7 @@ def test_F4_F5_accrue_is_idempotent_and_catches_up(
         source_id=FEE,
         amount=eur("1234.56"),
         service_period=service_period,
-        policy=AccrualPolicy(period=code, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=code, method=AccrualMethod.PER_DAY),
     )
     early, late = sorted((first, second))
     t1 = service_period.start + timedelta(days=early)
@@ -460,7 +460,7 @@ def credit_runs(draw: st.DrawFn) -> tuple[Money, tuple[AccrualPeriod, ...], list
     invoiced = draw(monies(currency="EUR", min_value=-(10**6), max_value=10**6))
     service_period = draw(date_ranges(max_days=400))
     policy = AccrualPolicy(
-        period=draw(st.sampled_from(ACCRUAL_CODES)),
+        period_code=draw(st.sampled_from(ACCRUAL_CODES)),
         method=draw(st.sampled_from(AccrualMethod)),
         rounding_period=draw(st.sampled_from(RoundingPeriod)),
     )
@@ -536,16 +536,16 @@ def test_F7_partial_credits_conserve_the_fee(
 
 def test_policy_checks_its_fields() -> None:
     with pytest.raises(TypeMismatchError) as wrong_type:
-        AccrualPolicy(period="P1M")  # type: ignore[arg-type]
-    assert_names_field(wrong_type.value, "period")
+        AccrualPolicy(period_code="P1M")  # type: ignore[arg-type]
+    assert_names_field(wrong_type.value, "period_code")
     for code in (WEEKLY, PeriodCode(PeriodUnit.MONTH, 2)):
         with pytest.raises(InvalidInputError) as caught:
-            AccrualPolicy(period=code)
-        assert_names_field(caught.value, "period")
+            AccrualPolicy(period_code=code)
+        assert_names_field(caught.value, "period_code")
     for field in ("method", "rounding_period", "reversal"):
         changes: dict[str, Any] = {field: "equal"}
         with pytest.raises(TypeMismatchError) as wrong_type:
-            AccrualPolicy(period=MONTHLY, **changes)
+            AccrualPolicy(period_code=MONTHLY, **changes)
         assert_names_field(wrong_type.value, field)
 
 
@@ -682,7 +682,7 @@ def test_the_anchor_keeps_a_month_end_fee_in_one_accrual_period() -> None:
     """A Jan 31 monthly subscription bills Feb 29-Mar 30; counted from Jan 31 it is one
     month of accrual, counted from its own start it would be Feb 29-Mar 28 and a stub."""
     fee = DateRange(date(2024, 2, 29), date(2024, 3, 31))
-    policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.EQUAL)
+    policy = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.EQUAL)
     anchored = accrual_periods(
         source_id="F",
         amount=Money(310, "EUR"),
@@ -703,7 +703,7 @@ def test_an_anchor_after_the_fee_start_is_refused() -> None:
             source_id="F",
             amount=Money(1, "EUR"),
             service_period=DateRange(date(2024, 3, 1), date(2024, 4, 1)),
-            policy=AccrualPolicy(period=MONTHLY),
+            policy=AccrualPolicy(period_code=MONTHLY),
             anchor=date(2024, 3, 2),
         )
     assert caught.value.field == "anchor"
@@ -716,7 +716,7 @@ def _subscription(sub_id: str, price: str) -> Subscription:
         customer_id="C",
         project_id="P",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=Money(Decimal(price), "EUR"),
         start_date=date(2024, 1, 31),
     )
@@ -738,7 +738,7 @@ def test_accrual_periods_for_cuts_each_invoiced_fee_of_a_group_that_accrues() ->
     """Fee lines whose policy accrues get periods from their anchor; zero fees, fees of
     groups that do not accrue and lines of no given fee get none."""
     invoice, fees = _invoiced_fees()
-    policy = AccrualPolicy(period=MONTHLY)
+    policy = AccrualPolicy(period_code=MONTHLY)
     end_of_january = date(2024, 1, 31)
     policies = {
         "S-1": (policy, end_of_january),

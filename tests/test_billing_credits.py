@@ -4,7 +4,7 @@ as credit notes, and the documents and lines that cannot be made."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
@@ -53,13 +53,14 @@ from servicedomain.testing.invariants import (
     check_net_per_billed_day,
 )
 
-APR_1, APR_5, APR_16, APR_20 = (
+APR_1, APR_5, APR_15, APR_16, APR_20 = (
     date(2026, 4, 1),
     date(2026, 4, 5),
+    date(2026, 4, 15),
     date(2026, 4, 16),
     date(2026, 4, 20),
 )
-GROUP = SubscriptionGroup(id="G", invoicing_period=MONTHLY)
+GROUP = SubscriptionGroup(id="G", invoicing_period_code=MONTHLY)
 GROUPS = {"G": GROUP}
 
 
@@ -71,7 +72,7 @@ def april_subscription() -> Subscription:
         customer_id="C-1",
         project_id="P",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(120, "EUR"),
         start_date=APR_1,
     )
@@ -113,8 +114,9 @@ class Store:
             uow.subscriptions.save(change(sub), expected_version=sub.version)
             uow.commit()
 
-    def cancel(self, day: date) -> None:
-        self.change(lambda sub: sub.cancel(on=day, at=AT)[0])
+    def cancel(self, first_unserved: date) -> None:
+        last_day = first_unserved - timedelta(days=1)
+        self.change(lambda sub: sub.cancel(last_day=last_day, at=AT)[0])
 
     def contents(self) -> tuple[list[Invoice], list[FeeTransaction]]:
         with self.uow() as uow:
@@ -227,7 +229,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
     """A stacked store: invoice 120.00, credit note -120.00, invoice -60.00."""
     store = Store()
     note = store.credit(store.april.id, 1, APR_5)
-    cancelled, _ = april_subscription().cancel(on=APR_16, at=AT)
+    cancelled, _ = april_subscription().cancel(last_day=APR_15, at=AT)
     (stacked,) = generate_fees(cancelled, [store.april], as_of=APR_16)  # blind to the credit
     assert stacked.amount == eur("-60.00")
     late = Invoice(
@@ -249,7 +251,7 @@ def test_F13_check_billing_laws_fails_on_the_stacked_store() -> None:
 def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
     sub = april_subscription()
     (april,) = generate_fees(sub, as_of=APR_1)
-    cancelled, _ = sub.cancel(on=APR_16, at=AT)
+    cancelled, _ = sub.cancel(last_day=APR_15, at=AT)
     (credit,) = generate_fees(cancelled, [april], as_of=APR_16, credited={april.id: eur("119.99")})
     assert credit.amount == eur("-0.01")
 
@@ -262,7 +264,7 @@ def test_F14_daily_accruals_of_a_small_fee_are_never_negative() -> None:
         source_id="F-1",
         amount=eur("0.14"),
         service_period=DateRange(date(2000, 1, 1), date(2000, 1, 29)),
-        policy=AccrualPolicy(period=DAILY),
+        policy=AccrualPolicy(period_code=DAILY),
     )
     amounts = [part.amount for part in parts]
     assert all(amount >= eur("0") for amount in amounts), amounts
@@ -276,7 +278,7 @@ def test_F14_a_negative_fee_accrues_negative_parts_only() -> None:
         source_id="F-1",
         amount=eur("-0.14"),
         service_period=DateRange(date(2000, 1, 1), date(2000, 1, 29)),
-        policy=AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY),
     )
     assert all(part.amount <= eur("0") for part in parts)
     assert Money.total((part.amount for part in parts), "EUR") == eur("-0.14")
@@ -287,7 +289,7 @@ def test_F14_a_yearly_fee_accrued_daily_keeps_the_rounding_off_rule_when_signs_a
         source_id="F-1",
         amount=eur("499.00"),
         service_period=DateRange(date(2025, 1, 1), date(2026, 1, 1)),
-        policy=AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY),
     )
     amounts = [part.amount for part in parts]
     assert all(amount > eur("0") for amount in amounts)
@@ -302,7 +304,7 @@ def test_F14_equal_parts_of_a_tiny_fee_spread_by_largest_remainder() -> None:
         source_id="F-1",
         amount=eur("0.05"),
         service_period=DateRange(date(2025, 1, 1), date(2025, 11, 1)),
-        policy=AccrualPolicy(period=MONTHLY),
+        policy=AccrualPolicy(period_code=MONTHLY),
     )
     assert [str(part.amount.amount) for part in parts] == ["0.01"] * 5 + ["0.00"] * 5
 
@@ -312,7 +314,7 @@ def test_F14_the_check_fails_on_a_negative_part_of_a_positive_fee() -> None:
         source_id="F-1",
         amount=eur("300.00"),
         service_period=DateRange(date(2023, 1, 1), date(2023, 4, 1)),
-        policy=AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY),
+        policy=AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY),
     )
     assert [str(part.amount) for part in parts] == ["103.34 EUR", "93.33 EUR", "103.33 EUR"]
     broken = (
@@ -328,7 +330,7 @@ def test_F14_the_check_fails_on_a_negative_part_of_a_positive_fee() -> None:
 def test_F14_yearly_fees_accrued_daily_never_book_negative_revenue() -> None:
     """Yearly fees from 0.01 to 500.00 EUR (every cent to 5.00, then a sample), daily."""
     year = DateRange(date(2025, 1, 1), date(2026, 1, 1))
-    policy = AccrualPolicy(period=DAILY, method=AccrualMethod.PER_DAY)
+    policy = AccrualPolicy(period_code=DAILY, method=AccrualMethod.PER_DAY)
     for cents in [*range(1, 501), *range(501, 50_000, 997)]:
         fee = Money.from_minor_units(cents, "EUR")
         parts = accrual_periods(source_id="F", amount=fee, service_period=year, policy=policy)
@@ -530,7 +532,7 @@ def test_yearly_subscription_fee_accrual_example_still_holds() -> None:
         source_id="F-1",
         amount=eur("300.00"),
         service_period=DateRange(date(2024, 1, 1), date(2024, 4, 1)),
-        policy=AccrualPolicy(period=MONTHLY),
+        policy=AccrualPolicy(period_code=MONTHLY),
     )
     assert [part.amount for part in parts] == [eur("100.00")] * 3
 

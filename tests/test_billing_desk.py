@@ -57,9 +57,9 @@ from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(
     id="M",
-    invoicing_period=MONTHLY,
+    invoicing_period_code=MONTHLY,
     accrue_revenue=True,
-    accrual_period=MONTHLY,
+    accrual_period_code=MONTHLY,
     accrual_method=AccrualMethod.EQUAL,
 )
 GROUPS = {"M": GROUP}
@@ -138,7 +138,7 @@ STEPS: dict[str, Step] = {
     "index_to": lambda w, p: w.desk(p).index_to("S-1", value=110, effective=FEB),
     "base_by_percent": lambda w, p: w.desk(p).base_by_percent("S-1", pct=10, effective=FEB),
     "base_to": lambda w, p: w.desk(p).base_to("S-1", base_price=eur("320.00"), effective=FEB),
-    "cancel": lambda w, p: w.desk(p).cancel("S-1", on=date(2024, 1, 21)),
+    "cancel": lambda w, p: w.desk(p).cancel("S-1", last_day=date(2024, 1, 20)),
     "deactivate": lambda w, p: w.desk(p).deactivate("S-1"),
     "activate": lambda w, p: w.desk(p).activate("S-1"),
     "reduce_days": lambda w, p: w.desk(p).reduce_days(
@@ -313,7 +313,7 @@ def test_the_desk_opens_one_unit_of_work_per_method_call() -> None:
         start_date=START,
     )
     desk.generate_fees(as_of=START)
-    desk.cancel("S-1", on=date(2024, 1, 15))
+    desk.cancel("S-1", last_day=date(2024, 1, 14))
     assert len(opened) == 3
     assert len({id(uow) for uow in opened}) == 3
 
@@ -354,7 +354,7 @@ def test_a_factory_that_opens_no_unit_of_work_is_named() -> None:
 def test_create_subscription_takes_the_groups_period_and_is_read_back() -> None:
     world = World()
     sub = _create(world, None)
-    assert (sub.group_id, sub.period, sub.version) == ("M", MONTHLY, 1)
+    assert (sub.group_id, sub.period_code, sub.version) == ("M", MONTHLY, 1)
     assert world.desk().subscription("S-1") == sub
 
 
@@ -424,15 +424,15 @@ def test_a_price_move_on_or_before_the_start_is_refused_and_stores_nothing(
 def test_cancel_deactivate_activate() -> None:
     world = world_before("cancel")
     desk = world.desk()
-    assert desk.cancel("S-1", on=date(2024, 3, 1)).end_date == date(2024, 3, 1)
+    assert desk.cancel("S-1", last_day=date(2024, 2, 29)).end_date == date(2024, 2, 29)
     assert desk.deactivate("S-1").active is False
     assert desk.activate("S-1").active is True
     assert desk.subscription("S-1").version == 4
     before = world.state()
     with pytest.raises(InvalidCancellationError):
-        desk.cancel("S-1", on=START)
+        desk.cancel("S-1", last_day=date(2023, 12, 31))
     with pytest.raises(InvalidCancellationError):
-        desk.cancel("S-1", on=date(2024, 4, 1))
+        desk.cancel("S-1", last_day=date(2024, 3, 31))
     assert world.state() == before
 
 
@@ -440,7 +440,7 @@ def test_an_unknown_subscription_is_not_found() -> None:
     desk = World().desk()
     for call in (
         lambda: desk.subscription("S-9"),
-        lambda: desk.cancel("S-9", on=FEB),
+        lambda: desk.cancel("S-9", last_day=FEB),
         lambda: desk.deactivate("S-9"),
         lambda: desk.generate_fees(as_of=START, subscription_ids=["S-9"]),
         lambda: desk.reduce_days("S-9", charge_id="F", removed=DateRange(START, FEB)),
@@ -506,7 +506,7 @@ def test_generate_fees_reads_the_desks_price_table() -> None:
                 category_id="FEE",
                 project_id=None,
                 subscription_id=None,
-                period=MONTHLY,
+                period_code=MONTHLY,
                 price=eur("99.00"),
             ),
         )
@@ -565,7 +565,7 @@ def test_a_negative_proposal_is_a_credit_note_of_its_own_series() -> None:
     world = world_before("invoice")
     desk = world.desk(credit_note_prefix="CR")
     desk.invoice_customers(due_by=START, invoice_date=START)
-    desk.cancel("S-1", on=date(2024, 1, 21))
+    desk.cancel("S-1", last_day=date(2024, 1, 20))
     desk.generate_fees(as_of=date(2024, 1, 1))
     (note,) = desk.invoice_customers(due_by=START, invoice_date=START)
     assert note.id == "CR-C-1-EUR-20240101-1"
@@ -644,9 +644,9 @@ def test_accrue_revenue_posts_each_period_once() -> None:
 def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -> None:
     manual = SubscriptionGroup(
         id="M",
-        invoicing_period=MONTHLY,
+        invoicing_period_code=MONTHLY,
         accrue_revenue=True,
-        accrual_period=MONTHLY,
+        accrual_period_code=MONTHLY,
         reversal=ReversalMode.MANUAL,
     )
     world = World()
@@ -712,7 +712,7 @@ class _RacedUnitOfWork(PublishedOnlyAfterCommit):
 @pytest.mark.parametrize(
     "move",
     [
-        lambda d: d.cancel("S-1", on=date(2024, 3, 1)),
+        lambda d: d.cancel("S-1", last_day=date(2024, 2, 29)),
         lambda d: d.change_price("S-1", effective=FEB, base_price=eur("1.00")),
         lambda d: d.generate_fees(as_of=date(2024, 3, 1)),
         lambda d: d.reduce_days(

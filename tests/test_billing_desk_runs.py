@@ -70,8 +70,8 @@ from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.billing_strategies import creation_fields
 
-MONTHLY_GROUP = SubscriptionGroup(id="M", invoicing_period=MONTHLY)
-QUARTERLY_GROUP = SubscriptionGroup(id="Q", invoicing_period=QUARTERLY)
+MONTHLY_GROUP = SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)
+QUARTERLY_GROUP = SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY)
 GROUPS = {"M": MONTHLY_GROUP}
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -95,7 +95,7 @@ def subscription(
         "customer_id": customer,
         "project_id": "P-1",
         "category_id": "FEE",
-        "period": group.invoicing_period,
+        "period_code": group.invoicing_period_code,
         "base_price": money(price),
         "start_date": start,
         **changes,
@@ -163,7 +163,7 @@ def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_versio
         base_price=money("100.00"),
         start_date=date(2024, 1, 1),
     )
-    assert (stored.group_id, stored.period, stored.version) == ("Q", QUARTERLY, 1)
+    assert (stored.group_id, stored.period_code, stored.version) == ("Q", QUARTERLY, 1)
     assert uow(store).subscriptions.get("S-1") == stored
     (event,) = publisher.published
     assert isinstance(event, SubscriptionCreated)
@@ -222,7 +222,7 @@ def test_generation_reports_subscriptions_not_started_yet() -> None:
 
 
 def test_generation_of_some_subscriptions_or_of_one_group() -> None:
-    quarterly = SubscriptionGroup(id="Q", invoicing_period=QUARTERLY)
+    quarterly = SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY)
     store = store_with(subscription("S-1"), subscription("S-2"))
     billing_desk_over(uow(store), CLOCK, groups=quarterly).create_subscription(
         group_id=quarterly.id, **creation_fields(subscription("S-3", group=quarterly))
@@ -677,8 +677,8 @@ Q1_FEE = "S-1:2023-01-01:2023-04-01:charge"
 def quarterly_group(mode: ReversalMode = ReversalMode.INVOICE_DATE) -> SubscriptionGroup:
     return SubscriptionGroup(
         id="Q",
-        invoicing_period=QUARTERLY,
-        accrual_period=MONTHLY,
+        invoicing_period_code=QUARTERLY,
+        accrual_period_code=MONTHLY,
         accrue_revenue=True,
         accrual_method=AccrualMethod.PER_DAY,
         reversal=mode,

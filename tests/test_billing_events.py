@@ -59,9 +59,9 @@ from servicedomain.testing.faults import FaultPlan, InjectedFault
 
 GROUP = SubscriptionGroup(
     id="Q",
-    invoicing_period=QUARTERLY,
+    invoicing_period_code=QUARTERLY,
     accrue_revenue=True,
-    accrual_period=MONTHLY,
+    accrual_period_code=MONTHLY,
     accrual_method=AccrualMethod.EQUAL,
 )
 GROUPS = {"Q": GROUP}
@@ -79,7 +79,7 @@ def created() -> Subscription:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,
@@ -97,7 +97,7 @@ def test_T1_create_makes_version_1_with_its_event() -> None:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,
@@ -126,7 +126,7 @@ def test_a_stored_snapshot_below_version_1_is_refused() -> None:
             customer_id="C-1",
             project_id="P-1",
             category_id="FEE",
-            period=QUARTERLY,
+            period_code=QUARTERLY,
             base_price=eur("300.00"),
             start_date=START,
             version=0,
@@ -190,8 +190,8 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "cancel": (
-        lambda sub: sub.cancel(on=date(2024, 2, 1), at=AT),
-        SubscriptionCanceled(entity_id="S-1", occurred_at=AT, end_date=date(2024, 2, 1)),
+        lambda sub: sub.cancel(last_day=date(2024, 1, 31), at=AT),
+        SubscriptionCanceled(entity_id="S-1", occurred_at=AT, end_date=date(2024, 1, 31)),
     ),
     "deactivate": (
         lambda sub: sub.deactivate(at=AT),
@@ -220,7 +220,7 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
     sub = created()
     naive = AT.replace(tzinfo=None)
     calls: dict[str, Callable[[], object]] = {
-        "cancel": lambda: sub.cancel(on=date(2024, 2, 1), at=naive),
+        "cancel": lambda: sub.cancel(last_day=date(2024, 1, 31), at=naive),
         "deactivate": lambda: sub.deactivate(at=naive),
         "change_price": lambda: sub.change_price(
             effective=date(2024, 2, 1), base_price=eur("1"), at=naive
@@ -235,11 +235,11 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
 def test_T1_a_cancellation_is_one_version_and_one_event_or_a_refusal(
     sub: Subscription, data: st.DataObject
 ) -> None:
-    day = data.draw(cancellation_dates(sub) | st.just(sub.start_date))
+    day = data.draw(cancellation_dates(sub) | st.just(sub.start_date - timedelta(days=1)))
     try:
-        ended, events = sub.cancel(on=day, at=AT)
+        ended, events = sub.cancel(last_day=day, at=AT)
     except InvalidCancellationError:
-        assert day <= sub.start_date
+        assert day < sub.start_date
         return
     assert ended.version == sub.version + 1
     assert events == (SubscriptionCanceled(entity_id=sub.id, occurred_at=AT, end_date=day),)
@@ -271,7 +271,7 @@ def test_record_fees_refuses_no_fee_a_fee_of_another_subscription_and_a_non_fee(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=QUARTERLY,
+        period_code=QUARTERLY,
         base_price=eur("300.00"),
         start_date=START,
         at=AT,

@@ -54,7 +54,7 @@ def test_the_price_steps_answer_what_price_on_answers(
                     subscription_id=sub.id,
                     project_id=sub.project_id,
                     category_id=sub.category_id,
-                    period=sub.period,
+                    period_code=sub.period_code,
                     currency=sub.currency,
                 )
             )

@@ -49,7 +49,7 @@ from servicedomain.testing.invariants import (
 JAN_1 = date(2024, 1, 1)
 FEB_1 = date(2024, 2, 1)
 MAR_1 = date(2024, 3, 1)
-PER_DAY = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+PER_DAY = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY)
 
 
 def subscription(sub_id: str = "S-1", currency: str = "EUR") -> Subscription:
@@ -59,7 +59,7 @@ def subscription(sub_id: str = "S-1", currency: str = "EUR") -> Subscription:
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(310, currency),
         start_date=JAN_1,
     )
@@ -471,7 +471,7 @@ def test_F6_days_removed_then_cancelled_are_not_billed_after_the_end() -> None:
     fees = list(generate_fees(sub, as_of=JAN_1))
     removed = DateRange(date(2024, 1, 20), date(2024, 1, 22))
     fees.append(reduce_days(sub, fees, charge=fees[0], removed=removed))
-    ended, _ = sub.cancel(on=date(2024, 1, 15), at=AT)
+    ended, _ = sub.cancel(last_day=date(2024, 1, 14), at=AT)
     fees.extend(generate_fees(ended, fees, as_of=JAN_1))
     # The domain is right: 14 days served at 10.00 a day, nothing credited twice.
     assert sum(fee.amount.minor_units for fee in fees) == 14_000

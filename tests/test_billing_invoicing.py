@@ -73,7 +73,7 @@ def subscription(
         "customer_id": customer,
         "project_id": "P-1",
         "category_id": "FEE",
-        "period": MONTHLY,
+        "period_code": MONTHLY,
         "base_price": money(price, currency),
         "start_date": start,
         **changes,
@@ -226,13 +226,13 @@ def test_propose_invoices_leaves_out_invoiced_sources() -> None:
     transactions = [transaction("T-1"), transaction("T-2")]
     invoiced = frozenset({fees[0].id, "T-1"})
     (proposal,) = propose_invoices(
-        due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced=invoiced
+        due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced_ids=invoiced
     )
     assert [line.source_id for line in proposal.lines] == ["T-2", fees[1].id]
     everything = frozenset({fee.id for fee in fees} | {"T-1", "T-2"})
     assert (
         propose_invoices(
-            due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced=everything
+            due_by=date(2024, 2, 1), fees=fees, transactions=transactions, invoiced_ids=everything
         )
         == ()
     )
@@ -519,7 +519,7 @@ def test_F10_lago_1776_a_cancellation_credit_uses_the_billed_price() -> None:
     items = recorded(invoice_of(*fees))
     ended, _ = sub.change_price(effective=date(2024, 4, 1), base_price=money("150.00"), at=AT)[
         0
-    ].cancel(on=date(2024, 3, 17), at=AT)
+    ].cancel(last_day=date(2024, 3, 16), at=AT)
     (cancellation,) = generate_fees(ended, fees, as_of=date(2024, 3, 17))
     assert cancellation.kind is FeeKind.CANCELLATION
     assert cancellation.price == money("100.00")
@@ -633,7 +633,7 @@ def test_a_calendar_aligned_first_stub_is_invoiced_at_its_prorated_share(
 ) -> None:
     """The stub from the start to the first calendar boundary costs its days' share of
     the whole calendar period (the Subscription docstring, the how-to page)."""
-    sub = subscription(price=price, start=start, period=period, alignment=Alignment.CALENDAR)
+    sub = subscription(price=price, start=start, period_code=period, alignment=Alignment.CALENDAR)
     stub = generate_fees(sub, as_of=start)[0]
     assert stub.period.start == start
     (first_line,) = invoice_of(stub).lines

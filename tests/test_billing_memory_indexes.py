@@ -48,7 +48,7 @@ from servicedomain.testing.billing_strategies import subscriptions
 from servicedomain.testing.strategies import date_ranges, monies
 
 ACCRUAL_CODES = (YEARLY, QUARTERLY, MONTHLY, DAILY)
-PER_DAY = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+PER_DAY = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY)
 DAY = date(2024, 1, 1)
 
 
@@ -64,7 +64,7 @@ def _monthly(number: int, customer: str, start: date, price: int = 100) -> Subsc
         customer_id=customer,
         project_id="P",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(price, "EUR"),
         start_date=start,
     )
@@ -163,7 +163,7 @@ def _periods_checked(
 ) -> tuple[AccrualPeriod, ...]:
     """:func:`accrual_periods` computed the plain way: schedule periods, validated values."""
     start, end = service_period.start, service_period.end
-    schedule = Schedule(policy.period, start if anchor is None else anchor)
+    schedule = Schedule(policy.period_code, start if anchor is None else anchor)
     ranges = [
         DateRange(max(whole.start, start), min(whole.end, end))
         for whole in schedule.periods(service_period)
@@ -185,7 +185,7 @@ def _periods_checked(
 
 policies = st.builds(
     AccrualPolicy,
-    period=st.sampled_from(ACCRUAL_CODES),
+    period_code=st.sampled_from(ACCRUAL_CODES),
     method=st.sampled_from(AccrualMethod),
     rounding_period=st.sampled_from(RoundingPeriod),
 )
@@ -215,7 +215,7 @@ def test_accrual_periods_are_what_the_plain_computation_builds(
 
 
 @pytest.mark.parametrize("amount", ["0.00", "-0.00", "-12.34", "0.01"])
-@pytest.mark.parametrize("policy", [AccrualPolicy(period=MONTHLY), PER_DAY])
+@pytest.mark.parametrize("policy", [AccrualPolicy(period_code=MONTHLY), PER_DAY])
 def test_one_period_fees_to_the_digit(amount: str, policy: AccrualPolicy) -> None:
     money, january = Money(Decimal(amount), "EUR"), DateRange(DAY, date(2024, 2, 1))
     made = accrual_periods(source_id="F", amount=money, service_period=january, policy=policy)
@@ -223,13 +223,13 @@ def test_one_period_fees_to_the_digit(amount: str, policy: AccrualPolicy) -> Non
     assert [repr(period) for period in made] == [repr(period) for period in expected]
 
 
-@given(subscriptions(periods=(MONTHLY, QUARTERLY, YEARLY)), st.sampled_from(AccrualMethod))
+@given(subscriptions(period_codes=(MONTHLY, QUARTERLY, YEARLY)), st.sampled_from(AccrualMethod))
 def test_a_fee_of_one_accrual_period_is_that_period(
     sub: Subscription, method: AccrualMethod
 ) -> None:
     # Accrued by its own period from the subscription's anchor: one period a fee.
     anchor = sub.billing_period(sub.schedule.period(0)).start
-    policy = AccrualPolicy(period=sub.period, method=method)
+    policy = AccrualPolicy(period_code=sub.period_code, method=method)
     for fee in _fees_of(sub):
         if fee.kind.value != "charge" or fee.period != fee.billing_period:
             continue
@@ -403,7 +403,7 @@ def billing_plans(draw: st.DrawFn) -> tuple[list[Subscription], list[date], Accr
     days = sorted(
         draw(st.lists(st.dates(date(2024, 1, 1), date(2025, 6, 30)), min_size=6, max_size=6))
     )
-    policy = draw(policies.filter(lambda policy: policy.period is not DAILY))
+    policy = draw(policies.filter(lambda policy: policy.period_code is not DAILY))
     return subs, days, policy
 
 
@@ -521,7 +521,7 @@ def test_a_fee_on_another_customers_invoice_is_no_longer_due() -> None:
 
 def test_a_period_saved_again_moves_in_the_unposted_index() -> None:
     store = IndexedStore()
-    policy = AccrualPolicy(period=MONTHLY)
+    policy = AccrualPolicy(period_code=MONTHLY)
     periods = accrual_periods(
         source_id="FEE-1",
         amount=Money(300, "EUR"),
@@ -551,7 +551,7 @@ def test_weekly_fees_of_many_customers_are_due_in_due_date_order() -> None:
     store = IndexedStore()
     subs = [
         attrs.evolve(
-            _monthly(number, f"C-{number % 3}", DAY + timedelta(days=number)), period=WEEKLY
+            _monthly(number, f"C-{number % 3}", DAY + timedelta(days=number)), period_code=WEEKLY
         )
         for number in range(7)
     ]

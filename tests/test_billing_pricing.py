@@ -63,17 +63,19 @@ PAIRS = [(inv, acc) for inv in FIVE for acc in FIVE]
 @pytest.mark.parametrize(("invoicing", "accrual"), [p for p in PAIRS if p[1] in ALLOWED[p[0]]])
 def test_the_accrual_table_allows(invoicing: str, accrual: str) -> None:
     group = SubscriptionGroup(
-        id="G", invoicing_period=FIVE[invoicing], accrual_period=FIVE[accrual]
+        id="G", invoicing_period_code=FIVE[invoicing], accrual_period_code=FIVE[accrual]
     )
-    assert group.accrual_period == FIVE[accrual]
+    assert group.accrual_period_code == FIVE[accrual]
     assert FIVE[accrual] in allowed_accrual_periods(FIVE[invoicing])
 
 
 @pytest.mark.parametrize(("invoicing", "accrual"), [p for p in PAIRS if p[1] not in ALLOWED[p[0]]])
 def test_the_accrual_table_refuses(invoicing: str, accrual: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        SubscriptionGroup(id="G", invoicing_period=FIVE[invoicing], accrual_period=FIVE[accrual])
-    assert_names_field(caught.value, "accrual_period")
+        SubscriptionGroup(
+            id="G", invoicing_period_code=FIVE[invoicing], accrual_period_code=FIVE[accrual]
+        )
+    assert_names_field(caught.value, "accrual_period_code")
     assert FIVE[accrual] not in allowed_accrual_periods(FIVE[invoicing])
 
 
@@ -85,8 +87,10 @@ def test_the_accrual_table_has_exactly_the_catalog_pairs() -> None:
 
 @pytest.mark.parametrize("invoicing", list(FIVE.values()))
 def test_accrue_revenue_without_an_accrual_period_is_fine(invoicing: PeriodCode) -> None:
-    group = SubscriptionGroup(id="G", name="Fees", invoicing_period=invoicing, accrue_revenue=True)
-    assert group.accrual_period is None
+    group = SubscriptionGroup(
+        id="G", name="Fees", invoicing_period_code=invoicing, accrue_revenue=True
+    )
+    assert group.accrual_period_code is None
     assert group.accrue_revenue
 
 
@@ -95,27 +99,32 @@ def test_accrue_revenue_without_an_accrual_period_is_fine(invoicing: PeriodCode)
 )
 def test_other_codes_are_not_invoicing_periods(code: PeriodCode) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        SubscriptionGroup(id="G", invoicing_period=code)
-    assert_names_field(caught.value, "invoicing_period")
+        SubscriptionGroup(id="G", invoicing_period_code=code)
+    assert_names_field(caught.value, "invoicing_period_code")
 
 
 def test_an_accrual_period_outside_the_five_units_is_refused() -> None:
     with pytest.raises(InvalidInputError) as caught:
         SubscriptionGroup(
-            id="G", invoicing_period=YEARLY, accrual_period=PeriodCode(PeriodUnit.MONTH, 2)
+            id="G",
+            invoicing_period_code=YEARLY,
+            accrual_period_code=PeriodCode(PeriodUnit.MONTH, 2),
         )
-    assert_names_field(caught.value, "accrual_period")
+    assert_names_field(caught.value, "accrual_period_code")
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"id": "", "invoicing_period": MONTHLY}, "id"),
-        ({"id": 1, "invoicing_period": MONTHLY}, "id"),
-        ({"id": "G", "name": None, "invoicing_period": MONTHLY}, "name"),
-        ({"id": "G", "invoicing_period": "P1M"}, "invoicing_period"),
-        ({"id": "G", "invoicing_period": MONTHLY, "accrual_period": "P1D"}, "accrual_period"),
-        ({"id": "G", "invoicing_period": MONTHLY, "accrue_revenue": 1}, "accrue_revenue"),
+        ({"id": "", "invoicing_period_code": MONTHLY}, "id"),
+        ({"id": 1, "invoicing_period_code": MONTHLY}, "id"),
+        ({"id": "G", "name": None, "invoicing_period_code": MONTHLY}, "name"),
+        ({"id": "G", "invoicing_period_code": "P1M"}, "invoicing_period_code"),
+        (
+            {"id": "G", "invoicing_period_code": MONTHLY, "accrual_period_code": "P1D"},
+            "accrual_period_code",
+        ),
+        ({"id": "G", "invoicing_period_code": MONTHLY, "accrue_revenue": 1}, "accrue_revenue"),
     ],
 )
 def test_bad_group_inputs(kwargs: dict[str, Any], field: str) -> None:
@@ -143,7 +152,7 @@ def entry(
         category_id=category,
         project_id=project,
         subscription_id=subscription,
-        period=period,
+        period_code=period,
         price=eur(100) if price is None else price,
     )
 
@@ -162,7 +171,7 @@ def lookup(
         subscription_id=subscription,
         project_id=project,
         category_id=category,
-        period=period,
+        period_code=period,
         currency=currency,
         on=on,
     )
@@ -182,7 +191,7 @@ def test_the_catalog_example_subcat1_gets_550_from_its_date() -> None:
             subscription_id="SUB",
             project_id="PRJ",
             category_id=category,
-            period=MONTHLY,
+            period_code=MONTHLY,
             currency="EUR",
             on=on,
         )
@@ -226,7 +235,7 @@ def test_each_priority_level_beats_every_lower_level(level: int) -> None:
         subscription_id="SUB",
         project_id="PRJ",
         category_id="CAT",
-        period=MONTHLY,
+        period_code=MONTHLY,
         currency="EUR",
         on=date(2024, 6, 15),
     ) == eur(1000 + level)
@@ -261,7 +270,7 @@ def test_period_and_currency_mismatches_never_apply() -> None:
             subscription_id="SUB",
             project_id="PRJ",
             category_id="CAT",
-            period=MONTHLY,
+            period_code=MONTHLY,
             currency="EUR",
             on=date(2024, 6, 15),
         )
@@ -310,7 +319,7 @@ def test_overlapping_entries_are_refused() -> None:
         ({"category_id": ""}, "category_id", InvalidInputError),
         ({"project_id": 7}, "project_id", TypeMismatchError),
         ({"subscription_id": ""}, "subscription_id", InvalidInputError),
-        ({"period": "P1M"}, "period", TypeMismatchError),
+        ({"period_code": "P1M"}, "period_code", TypeMismatchError),
         ({"price": 10.5}, "price", TypeMismatchError),
         ({"price": Decimal(10)}, "price", TypeMismatchError),
         ({"price": eur(-1)}, "price", InvalidAmountError),
@@ -323,7 +332,7 @@ def test_bad_price_entries(kwargs: dict[str, Any], field: str, error: type[Excep
         "category_id": None,
         "project_id": None,
         "subscription_id": None,
-        "period": MONTHLY,
+        "period_code": MONTHLY,
         "price": eur(1),
     }
     with pytest.raises(error) as caught:
@@ -347,7 +356,7 @@ def test_bad_price_tables(entries: Any, field: str) -> None:
         ({"subscription": ""}, "subscription_id"),
         ({"project": None}, "project_id"),
         ({"category": 3}, "category_id"),
-        ({"period": "P1M"}, "period"),
+        ({"period": "P1M"}, "period_code"),
         ({"currency": "eur"}, "currency"),
         ({"on": datetime(2024, 1, 1)}, "on"),  # noqa: DTZ001
     ],
@@ -378,7 +387,7 @@ entries_strategy = st.lists(
         e.category_id,
         e.project_id,
         e.subscription_id,
-        e.period,
+        e.period_code,
         e.currency,
     ),
 )
@@ -414,7 +423,7 @@ def test_find_agrees_with_a_brute_force_oracle(
     applicable = [
         e
         for e in entries
-        if e.period == period
+        if e.period_code == period
         and e.currency.code == currency
         and e.effective_date <= on
         and e.category_id in (None, category)

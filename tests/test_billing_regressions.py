@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from billing_fixtures import AT
 from servicedomain.billing import (
@@ -26,7 +26,7 @@ def subscription(start: date, price: int = 100, period: PeriodCode = MONTHLY) ->
         customer_id="C",
         project_id="P",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=Money(price, "EUR"),
         start_date=start,
     )
@@ -46,7 +46,9 @@ def test_killbill_1505_full_adjustment_then_cancel_on_the_billing_date() -> None
     february = stored[1]
     stored.append(reduce_days(sub, stored, charge=february, removed=february.period))
     assert net(stored, date(2024, 2, 1)).is_zero
-    made = generate_fees(sub.cancel(on=date(2024, 2, 1), at=AT)[0], stored, as_of=date(2024, 2, 1))
+    made = generate_fees(
+        sub.cancel(last_day=date(2024, 1, 31), at=AT)[0], stored, as_of=date(2024, 2, 1)
+    )
     assert made == ()
     assert all(not fee.amount.is_zero for fee in stored)
 
@@ -88,7 +90,11 @@ def test_lago_818_a_cancellation_in_new_york_across_a_month_end_credits_local_da
     stored = list(generate_fees(sub, as_of=date(2024, 1, 1)))
     cancel_on = local_date(datetime(2024, 2, 1, 3, 0, tzinfo=UTC), "America/New_York")
     assert cancel_on == date(2024, 1, 31)
-    (credit,) = generate_fees(sub.cancel(on=cancel_on, at=AT)[0], stored, as_of=date(2024, 1, 31))
+    (credit,) = generate_fees(
+        sub.cancel(last_day=cancel_on - timedelta(days=1), at=AT)[0],
+        stored,
+        as_of=date(2024, 1, 31),
+    )
     assert credit.kind is FeeKind.CANCELLATION
     assert credit.amount == Money.of("-10.00", "EUR")
     january = stored[0].period
@@ -101,7 +107,7 @@ def test_killbill_1124_every_amount_has_the_currency_scale() -> None:
     sub = subscription(date(2024, 1, 17), price=1000, period=QUARTERLY)
     fees = list(generate_fees(sub, as_of=date(2024, 12, 31)))
     fees += generate_fees(
-        sub.cancel(on=date(2024, 11, 3), at=AT)[0], fees, as_of=date(2024, 12, 31)
+        sub.cancel(last_day=date(2024, 11, 2), at=AT)[0], fees, as_of=date(2024, 12, 31)
     )
     check_amounts_exact(fees)
     check_unique_keys(fees)
@@ -116,7 +122,7 @@ def test_F7_days_a_price_change_repriced_are_removed_at_their_billed_price() -> 
     stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))
     free, _ = sub.change_price(effective=date(2024, 2, 1), base_price=Money(0, "EUR"), at=AT)
     stored += generate_fees(free, stored, as_of=date(2024, 2, 1))
-    ended, _ = free.cancel(on=date(2024, 2, 15), at=AT)
+    ended, _ = free.cancel(last_day=date(2024, 2, 14), at=AT)
     stored += generate_fees(ended, stored, as_of=date(2024, 2, 1))
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
     removal = reduce_days(

@@ -288,7 +288,7 @@ def test_an_entity_added_and_removed_in_one_unit_of_work_commits_as_nothing(
 
 # --------------------------------------------------- the commit's undo log (law U1)
 
-POLICY = AccrualPolicy(period=MONTHLY)
+POLICY = AccrualPolicy(period_code=MONTHLY)
 
 
 def month(offset: int) -> date:
@@ -312,7 +312,7 @@ class World:
             customer_id="C-01",
             project_id="P-1",
             category_id="FEE",
-            period=MONTHLY,
+            period_code=MONTHLY,
             base_price=Money(Decimal("201.00"), "EUR"),
             start_date=START,
         )

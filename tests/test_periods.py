@@ -446,10 +446,10 @@ def test_periods_far_from_the_anchor_are_found_directly() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        {"code": "P1M", "anchor": "2024-01-31", "alignment": "anchored"},
-        {"code": "P3M", "anchor": "2024-02-15", "alignment": "calendar"},
-        {"code": "P1W", "anchor": "2024-01-03", "alignment": "calendar"},
-        {"code": "P18M", "anchor": "2024-02-29", "alignment": "anchored"},
+        {"period_code": "P1M", "anchor": "2024-01-31", "alignment": "anchored"},
+        {"period_code": "P3M", "anchor": "2024-02-15", "alignment": "calendar"},
+        {"period_code": "P1W", "anchor": "2024-01-03", "alignment": "calendar"},
+        {"period_code": "P18M", "anchor": "2024-02-29", "alignment": "anchored"},
     ],
 )
 def test_from_dict_and_to_dict_round_trip(data: dict[str, str]) -> None:
@@ -459,11 +459,15 @@ def test_from_dict_and_to_dict_round_trip(data: dict[str, str]) -> None:
 
 
 def test_from_dict_normalises_and_defaults() -> None:
-    schedule = Schedule.from_dict({"code": "P12M", "anchor": "2024-02-29"})
+    schedule = Schedule.from_dict({"period_code": "P12M", "anchor": "2024-02-29"})
     assert schedule == Schedule(YEARLY, d("2024-02-29"), Alignment.ANCHORED)
-    assert schedule.to_dict() == {"code": "P1Y", "anchor": "2024-02-29", "alignment": "anchored"}
+    assert schedule.to_dict() == {
+        "period_code": "P1Y",
+        "anchor": "2024-02-29",
+        "alignment": "anchored",
+    }
     # TOML gives dates as dates
-    toml_like = Schedule.from_dict({"code": "P1M", "anchor": d("2024-01-31")})
+    toml_like = Schedule.from_dict({"period_code": "P1M", "anchor": d("2024-01-31")})
     assert toml_like.anchor == d("2024-01-31")
 
 
@@ -637,7 +641,7 @@ def test_calendar_alignment_needs_calendar_boundaries(code: PeriodCode) -> None:
     ("field", "code", "alignment"),
     [
         ("alignment", MONTHLY, "calendar"),
-        ("code", "P1M", Alignment.ANCHORED),
+        ("period_code", "P1M", Alignment.ANCHORED),
     ],
 )
 def test_schedule_parts_of_the_wrong_kind_are_refused(
@@ -677,21 +681,21 @@ def test_periods_within_a_non_range_is_a_type_mismatch() -> None:
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"code": "P1M", "anchor": "2024-02-30"}, "anchor"),
-        ({"code": "P1M", "anchor": "2024-01-32"}, "anchor"),
-        ({"code": "P1M", "anchor": "2024-13-01"}, "anchor"),
-        ({"code": "P1M", "anchor": "20240131"}, "anchor"),
-        ({"code": "P1M", "anchor": "2024-01-31T00:00:00"}, "anchor"),
-        ({"code": "P1M", "anchor": 20240131}, "anchor"),
-        ({"code": "P1M", "anchor": datetime(2024, 1, 31)}, "anchor"),  # noqa: DTZ001
-        ({"code": "P1M"}, "anchor"),
-        ({"anchor": "2024-01-31"}, "code"),
-        ({"code": "P1M15D", "anchor": "2024-01-31"}, "code"),
-        ({"code": 1, "anchor": "2024-01-31"}, "code"),
-        ({"code": "P1M", "anchor": "2024-01-31", "alignment": "monthly"}, "alignment"),
-        ({"code": "P1M", "anchor": "2024-01-31", "alignment": None}, "alignment"),
-        ({"code": "P5M", "anchor": "2024-01-31", "alignment": "calendar"}, "alignment"),
-        ({"code": "P1M", "anchor": "2024-01-31", "alignement": "calendar"}, "alignement"),
+        ({"period_code": "P1M", "anchor": "2024-02-30"}, "anchor"),
+        ({"period_code": "P1M", "anchor": "2024-01-32"}, "anchor"),
+        ({"period_code": "P1M", "anchor": "2024-13-01"}, "anchor"),
+        ({"period_code": "P1M", "anchor": "20240131"}, "anchor"),
+        ({"period_code": "P1M", "anchor": "2024-01-31T00:00:00"}, "anchor"),
+        ({"period_code": "P1M", "anchor": 20240131}, "anchor"),
+        ({"period_code": "P1M", "anchor": datetime(2024, 1, 31)}, "anchor"),  # noqa: DTZ001
+        ({"period_code": "P1M"}, "anchor"),
+        ({"anchor": "2024-01-31"}, "period_code"),
+        ({"period_code": "P1M15D", "anchor": "2024-01-31"}, "period_code"),
+        ({"period_code": 1, "anchor": "2024-01-31"}, "period_code"),
+        ({"period_code": "P1M", "anchor": "2024-01-31", "alignment": "monthly"}, "alignment"),
+        ({"period_code": "P1M", "anchor": "2024-01-31", "alignment": None}, "alignment"),
+        ({"period_code": "P5M", "anchor": "2024-01-31", "alignment": "calendar"}, "alignment"),
+        ({"period_code": "P1M", "anchor": "2024-01-31", "alignement": "calendar"}, "alignement"),
     ],
 )
 def test_from_dict_names_the_bad_key(data: dict[str, object], field: str) -> None:
@@ -702,7 +706,7 @@ def test_from_dict_names_the_bad_key(data: dict[str, object], field: str) -> Non
 
 def test_from_dict_of_a_non_mapping_is_refused() -> None:
     with pytest.raises(InvalidScheduleError) as caught:
-        Schedule.from_dict([("code", "P1M")])  # type: ignore[arg-type]
+        Schedule.from_dict([("period_code", "P1M")])  # type: ignore[arg-type]
     assert_names_field(caught.value, "data")
 
 

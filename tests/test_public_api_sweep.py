@@ -168,11 +168,11 @@ SUBSCRIPTION = Subscription(
     customer_id="C-100",
     project_id="P-1",
     category_id="CAT",
-    period=MONTHLY,
+    period_code=MONTHLY,
     base_price=Money(Decimal("120.00"), "EUR"),
     start_date=date(2026, 3, 1),
 )
-SUBSCRIPTION_GROUP = SubscriptionGroup(id="M", invoicing_period=MONTHLY)
+SUBSCRIPTION_GROUP = SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)
 FEES = generate_fees(SUBSCRIPTION, as_of=date(2026, 3, 31))
 FEE = FEES[0]
 PRICE_ENTRY = PriceEntry(
@@ -180,7 +180,7 @@ PRICE_ENTRY = PriceEntry(
     category_id="CAT",
     project_id=None,
     subscription_id=None,
-    period=MONTHLY,
+    period_code=MONTHLY,
     price=Money(Decimal("99.00"), "EUR"),
 )
 PRICES = PriceTable((PRICE_ENTRY,))
@@ -189,7 +189,7 @@ PROPOSAL = propose_invoices(due_by=date(2026, 3, 31), fees=FEES)[0]
 INVOICE = PROPOSAL.post(invoice_id="INV-1", invoice_date=DAY)
 INVOICED = record_document({}, INVOICE)
 ITEM = INVOICED[FEE.id]
-POLICY = AccrualPolicy(period=MONTHLY)
+POLICY = AccrualPolicy(period_code=MONTHLY)
 ACCRUALS = accrual_periods(
     source_id=FEE.id, amount=FEE.amount, service_period=FEE.period, policy=POLICY
 )
@@ -701,6 +701,16 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "PriceTable": lambda: (PriceTable, ((PRICE_ENTRY,),), {}),
     "PriceTable.find": lambda: (PRICES.find, (), _price_query(on=DAY)),
+    "PriceTable.from_dict": lambda: (PriceTable.from_dict, (PRICES.to_dict(),), {}),
+    "PriceTable.to_dict": lambda: (PRICES.to_dict, (), {}),
+    "PriceEntry.from_dict": lambda: (PriceEntry.from_dict, (PRICE_ENTRY.to_dict(),), {}),
+    "PriceEntry.to_dict": lambda: (PRICE_ENTRY.to_dict, (), {}),
+    "SubscriptionGroup.from_dict": lambda: (
+        SubscriptionGroup.from_dict,
+        (SUBSCRIPTION_GROUP.to_dict(),),
+        {},
+    ),
+    "SubscriptionGroup.to_dict": lambda: (SUBSCRIPTION_GROUP.to_dict, (), {}),
     "PriceTable.effective_dates": lambda: (PRICES.effective_dates, (), _price_query()),
     "PriceTable.price": lambda: (PRICES.price, (), _price_query(on=DAY)),
     "Subscription": lambda: _new(SUBSCRIPTION),
@@ -713,7 +723,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "customer_id": "C-100",
             "project_id": "P-1",
             "category_id": "CAT",
-            "period": MONTHLY,
+            "period_code": MONTHLY,
             "base_price": Money(Decimal("120.00"), "EUR"),
             "start_date": date(2026, 3, 1),
             "at": LATER,
@@ -751,7 +761,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "Subscription.cancel": lambda: (
         SUBSCRIPTION.cancel,
         (),
-        {"on": date(2026, 6, 1), "at": LATER},
+        {"last_day": date(2026, 5, 31), "at": LATER},
     ),
     "Subscription.deactivate": lambda: (SUBSCRIPTION.deactivate, (), {"at": LATER}),
     "Subscription.activate": lambda: (
@@ -846,7 +856,11 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         ("S-1",),
         {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
     ),
-    "BillingDesk.cancel": lambda: (_billing_desk().cancel, ("S-1",), {"on": date(2026, 6, 1)}),
+    "BillingDesk.cancel": lambda: (
+        _billing_desk().cancel,
+        ("S-1",),
+        {"last_day": date(2026, 5, 31)},
+    ),
     "BillingDesk.deactivate": lambda: (_billing_desk().deactivate, ("S-1",), {}),
     "BillingDesk.activate": lambda: (_billing_desk().activate, ("S-1",), {}),
     "BillingDesk.reduce_days": lambda: (
@@ -939,7 +953,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "due_by": date(2026, 3, 31),
             "fees": FEES,
             "transactions": [TRANSACTION],
-            "invoiced": frozenset(),
+            "invoiced_ids": frozenset(),
             "customer_id": "C-100",
         },
     ),
@@ -1166,7 +1180,7 @@ def _price_query(**extra: Any) -> dict[str, Any]:
         "subscription_id": "S-1",
         "project_id": "P-1",
         "category_id": "CAT",
-        "period": MONTHLY,
+        "period_code": MONTHLY,
         "currency": "EUR",
         **extra,
     }

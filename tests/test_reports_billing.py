@@ -75,11 +75,11 @@ def scenario() -> Scenario:
       413.34 / 373.33 / 413.33, January and February accrued.
     """
     store = InMemoryStore()
-    monthly = SubscriptionGroup(id="M", invoicing_period=MONTHLY)
+    monthly = SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)
     quarterly = SubscriptionGroup(
         id="Q",
-        invoicing_period=QUARTERLY,
-        accrual_period=MONTHLY,
+        invoicing_period_code=QUARTERLY,
+        accrual_period_code=MONTHLY,
         accrue_revenue=True,
         accrual_method=AccrualMethod.PER_DAY,
     )
@@ -95,7 +95,7 @@ def scenario() -> Scenario:
             customer_id=customer,
             project_id="P-1",
             category_id="FEE",
-            period=group.invoicing_period,
+            period_code=group.invoicing_period_code,
             base_price=price,
             start_date=start,
         )

@@ -227,8 +227,8 @@ def test_U1_order_generation_fails_at_any_step_and_a_rerun_is_one_run(
 
 GROUP = SubscriptionGroup(
     id="M",
-    invoicing_period=MONTHLY,
-    accrual_period=MONTHLY,
+    invoicing_period_code=MONTHLY,
+    accrual_period_code=MONTHLY,
     accrue_revenue=True,
     reversal=ReversalMode.INVOICE_DATE,
 )
@@ -290,7 +290,7 @@ def subscriptions(count: int, *, fees_each: int = 1) -> Callable[[], BillingWorl
                         customer_id=f"C-{number:02d}",
                         project_id="P-1",
                         category_id="FEE",
-                        period=MONTHLY,
+                        period_code=MONTHLY,
                         base_price=Money(Decimal("201.00"), "EUR"),
                         start_date=START,
                     )

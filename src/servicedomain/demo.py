@@ -301,12 +301,12 @@ def _billing_setup(
     """Two groups, a price table with two levels, the desk and four subscriptions; print prices."""
     quarterly = SubscriptionGroup(
         id="QUARTERLY",
-        invoicing_period=QUARTERLY,
-        accrual_period=MONTHLY,
+        invoicing_period_code=QUARTERLY,
+        accrual_period_code=MONTHLY,
         accrue_revenue=True,
         accrual_method=AccrualMethod.PER_DAY,
     )
-    monthly = SubscriptionGroup(id="MONTHLY", invoicing_period=MONTHLY)
+    monthly = SubscriptionGroup(id="MONTHLY", invoicing_period_code=MONTHLY)
     groups = {group.id: group for group in (quarterly, monthly)}
 
     def price(period: Any, amount: int, project: str | None, sub: str | None) -> PriceEntry:
@@ -315,7 +315,7 @@ def _billing_setup(
             category_id=None,
             project_id=project,
             subscription_id=sub,
-            period=period,
+            period_code=period,
             price=Money(amount, "EUR"),
         )
 
@@ -360,7 +360,7 @@ def _billing_setup(
             subscription_id=sub.id,
             project_id=sub.project_id,
             category_id=sub.category_id,
-            period=sub.period,
+            period_code=sub.period_code,
             currency=sub.currency,
             on=start,
         )

@@ -304,9 +304,26 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     AccrualReversed,
 )
 
-SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = dict.fromkeys(
-    (*_ENTITIES_AND_VALUES, *_EVENTS), 1
-)
+# The types whose encoded shape changed since version 1, and why.
+_CHANGED: Final[Mapping[type[Any], int]] = {
+    # 2: end_date is the last day served (inclusive), not the first day no longer
+    # served; the period code is the field period_code (was period).
+    Subscription: 2,
+    SubscriptionCanceled: 2,  # its end_date: the last day served
+    # 2: period codes are period_code, invoicing_period_code, accrual_period_code
+    # (were period, invoicing_period, accrual_period); tables and groups write their
+    # own dict form (to_dict), which leaves out blank keys.
+    PriceEntry: 2,
+    PriceTable: 2,
+    SubscriptionGroup: 2,
+    AccrualPolicy: 2,
+    Schedule: 2,  # its period code is the key period_code (was code)
+}
+
+SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_EVENTS), 1),
+    **_CHANGED,
+}
 """The schema version of every type the codec reads and writes.
 
 Bump a type's version when its encoded shape changes (a field added, renamed or
@@ -323,6 +340,9 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     Schedule,
     WorkingCalendar,
     TemplateGroups,
+    PriceEntry,
+    PriceTable,
+    SubscriptionGroup,
 )
 
 

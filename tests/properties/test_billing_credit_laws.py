@@ -46,11 +46,11 @@ from servicedomain.testing.strategies import date_ranges, monies
 
 START = date(2026, 1, 1)
 GROUPS = {
-    "M": SubscriptionGroup(id="M", invoicing_period=MONTHLY),
+    "M": SubscriptionGroup(id="M", invoicing_period_code=MONTHLY),
     "Q": SubscriptionGroup(
         id="Q",
-        invoicing_period=QUARTERLY,
-        accrual_period=MONTHLY,
+        invoicing_period_code=QUARTERLY,
+        accrual_period_code=MONTHLY,
         accrue_revenue=True,
         accrual_method=AccrualMethod.PER_DAY,
     ),
@@ -79,7 +79,7 @@ class History:
             customer_id="C-1",
             project_id="P",
             category_id="FEE",
-            period=GROUPS[group].invoicing_period,
+            period_code=GROUPS[group].invoicing_period_code,
             base_price=price,
             start_date=START,
         )
@@ -105,7 +105,9 @@ class History:
         elif kind == "credit":
             self.credit(operation[1], operation[2])
         elif kind == "cancel":
-            self.change(lambda sub: sub.cancel(on=START + timedelta(days=operation[1]), at=AT)[0])
+            self.change(
+                lambda sub: sub.cancel(last_day=START + timedelta(days=operation[1] - 1), at=AT)[0]
+            )
         elif kind == "reduce":
             self.reduce(operation[1], operation[2], operation[3])
         else:
@@ -210,7 +212,7 @@ def test_F13_credit_notes_and_cancellation_or_reduction_credits_never_stack(
 
 policies = st.builds(
     AccrualPolicy,
-    period=st.sampled_from([YEARLY, QUARTERLY, MONTHLY, DAILY]),
+    period_code=st.sampled_from([YEARLY, QUARTERLY, MONTHLY, DAILY]),
     method=st.sampled_from(AccrualMethod),
     rounding_period=st.sampled_from(RoundingPeriod),
 )
@@ -225,12 +227,12 @@ policies = st.builds(
 @example(
     amount=Money(Decimal("0.14"), "EUR"),
     service_period=DateRange(date(2000, 1, 1), date(2000, 1, 29)),
-    policy=AccrualPolicy(period=DAILY),
+    policy=AccrualPolicy(period_code=DAILY),
 ).via("issue 11")
 @example(
     amount=Money(300, "EUR"),
     service_period=DateRange(date(2023, 1, 1), date(2023, 4, 1)),
-    policy=AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY),
+    policy=AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY),
 ).via("the catalog's 103.34 / 93.33 / 103.33")
 def test_F14_every_accrual_part_has_the_sign_of_its_fee_and_is_at_most_the_fee(
     amount: Money, service_period: DateRange, policy: AccrualPolicy

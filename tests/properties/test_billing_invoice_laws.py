@@ -62,13 +62,13 @@ ORIGIN = date(2024, 1, 1)
 CURRENCIES = ("EUR", "USD", "JPY", "KWD")
 CUSTOMERS = ("C-1", "C-2")
 GROUPS = {
-    "D": SubscriptionGroup(id="D", invoicing_period=DAILY),
-    "W": SubscriptionGroup(id="W", invoicing_period=WEEKLY),
-    "M": SubscriptionGroup(id="M", invoicing_period=MONTHLY),
-    "Q": SubscriptionGroup(id="Q", invoicing_period=QUARTERLY),
-    "Y": SubscriptionGroup(id="Y", invoicing_period=YEARLY),
+    "D": SubscriptionGroup(id="D", invoicing_period_code=DAILY),
+    "W": SubscriptionGroup(id="W", invoicing_period_code=WEEKLY),
+    "M": SubscriptionGroup(id="M", invoicing_period_code=MONTHLY),
+    "Q": SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY),
+    "Y": SubscriptionGroup(id="Y", invoicing_period_code=YEARLY),
 }
-GROUP_OF = {group.invoicing_period: group for group in GROUPS.values()}
+GROUP_OF = {group.invoicing_period_code: group for group in GROUPS.values()}
 # Eight zones, with half-hour (Kolkata, Adelaide, St John's), 45-minute (Kathmandu,
 # Chatham) and extreme (Kiritimati +14, Pago Pago -11) offsets; several with DST.
 ZONES = (
@@ -112,7 +112,7 @@ def subscriptions(
         customer_id=draw(st.sampled_from(customers)),
         project_id="P-1",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=draw(monies(currency, 0, 50_000)),
         start_date=draw(days(0, 90)),
         timing=draw(st.sampled_from(BillingTiming)),
@@ -155,8 +155,8 @@ def transactions_of(
 def store_of(subs: Sequence[Subscription]) -> InMemoryStore:
     store = InMemoryStore()
     for sub in subs:
-        billing_desk_over(uow(store), CLOCK, groups=GROUP_OF[sub.period]).create_subscription(
-            group_id=GROUP_OF[sub.period].id, **creation_fields(sub)
+        billing_desk_over(uow(store), CLOCK, groups=GROUP_OF[sub.period_code]).create_subscription(
+            group_id=GROUP_OF[sub.period_code].id, **creation_fields(sub)
         )
     return store
 
@@ -202,7 +202,7 @@ def apply_change(store: InMemoryStore, operation: tuple[Any, ...]) -> None:
                     effective=day, base_price=Money.from_minor_units(units, sub.currency), at=AT
                 )
             else:
-                changed, _ = sub.cancel(on=day, at=AT)
+                changed, _ = sub.cancel(last_day=day - timedelta(days=1), at=AT)
         except InvalidInputError:
             return
         work.subscriptions.save(changed, expected_version=sub.version)
@@ -332,7 +332,7 @@ def invoiced_items(draw: st.DrawFn) -> dict[str, InvoicedItem]:
         charge = generate_fees(sub, as_of=as_of)[0]
         fees.append(charge)
         if draw(st.booleans()) and charge.period.days > 1:
-            cancelled, _ = sub.cancel(on=charge.period.start + timedelta(days=1), at=AT)
+            cancelled, _ = sub.cancel(last_day=charge.period.start, at=AT)
             fees.extend(generate_fees(cancelled, [charge], as_of=as_of))
     (proposal,) = propose_invoices(due_by=date(2099, 1, 1), fees=fees)
     return record_document({}, proposal.post(invoice_id="INV-1", invoice_date=ORIGIN))
@@ -440,7 +440,7 @@ def test_F8_credits_never_exceed_what_was_invoiced_nor_repeat(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(100, "EUR"),
         start_date=date(2024, 1, 1),
     ),
@@ -461,7 +461,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     cancel_day = sub.start_date + timedelta(days=min(cancel_offset, change_offset))
     new = Money.from_minor_units(new_price, sub.currency)
     ended, _ = sub.change_price(effective=change_day, base_price=new, at=AT)[0].cancel(
-        on=cancel_day, at=AT
+        last_day=cancel_day - timedelta(days=1), at=AT
     )
     assert ended.price_on(change_day) == new
     creditable = sorted(source for source, item in items.items() if item.amount)
@@ -503,8 +503,8 @@ def accruing_groups(draw: st.DrawFn) -> SubscriptionGroup:
     accrual = draw(st.sampled_from(allowed_accrual_periods(invoicing)))
     return SubscriptionGroup(
         id="A",
-        invoicing_period=invoicing,
-        accrual_period=accrual,
+        invoicing_period_code=invoicing,
+        accrual_period_code=accrual,
         accrue_revenue=True,
         accrual_method=draw(st.sampled_from(AccrualMethod)),
         rounding_period=draw(st.sampled_from(RoundingPeriod)),
@@ -522,7 +522,7 @@ def invoiced_accruing_fees(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=group.invoicing_period,
+        period_code=group.invoicing_period_code,
         base_price=data.draw(monies(currency, 0, 1_000_000)),
         start_date=data.draw(days(0, 60)),
         alignment=data.draw(st.sampled_from(Alignment)),
@@ -542,7 +542,8 @@ def invoiced_accruing_fees(
             current = work.subscriptions.get("S-1")
             end = sub.start_date + timedelta(days=data.draw(st.integers(1, 100)))
             work.subscriptions.save(
-                current.cancel(on=end, at=AT)[0], expected_version=current.version
+                current.cancel(last_day=end - timedelta(days=1), at=AT)[0],
+                expected_version=current.version,
             )
             work.commit()
         billing_desk_over(uow(store), CLOCK).generate_fees(as_of=first)
@@ -715,7 +716,7 @@ def test_C6_one_invoice_per_billing_day(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=period,
+        period_code=period,
         base_price=Money(100, "EUR"),
         start_date=start,
     )
@@ -754,7 +755,7 @@ def test_C6_hourly_jobs_across_local_midnight_make_exactly_one_invoice(
         customer_id="C-1",
         project_id="P-1",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(100, "EUR"),
         start_date=start,
     )

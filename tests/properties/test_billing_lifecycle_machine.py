@@ -55,16 +55,16 @@ class InArrearsHostMachine(BillingLifecycleMachine):
     groups: ClassVar[Mapping[str, SubscriptionGroup]] = {
         "ANNUAL": SubscriptionGroup(
             id="ANNUAL",
-            invoicing_period=YEARLY,
-            accrual_period=QUARTERLY,
+            invoicing_period_code=YEARLY,
+            accrual_period_code=QUARTERLY,
             accrue_revenue=True,
             rounding_period=RoundingPeriod.LAST,
             reversal=ReversalMode.ORIGINAL_POSTING_DATE,
         ),
-        "WEEKLY": SubscriptionGroup(id="WEEKLY", invoicing_period=WEEKLY),
+        "WEEKLY": SubscriptionGroup(id="WEEKLY", invoicing_period_code=WEEKLY),
         "MANUAL": SubscriptionGroup(
             id="MANUAL",
-            invoicing_period=MONTHLY,
+            invoicing_period_code=MONTHLY,
             accrue_revenue=True,  # no accrual period: accrues by the invoicing period
             accrual_method=AccrualMethod.PER_DAY,
             reversal=ReversalMode.MANUAL,
@@ -81,7 +81,7 @@ class InArrearsHostMachine(BillingLifecycleMachine):
     ) -> st.SearchStrategy[Subscription]:
         return subscriptions(
             currencies=self.currencies,
-            periods=(group.invoicing_period,),
+            period_codes=(group.invoicing_period_code,),
             start_dates=st.dates(
                 min_value=today - timedelta(days=30), max_value=today + timedelta(days=30)
             ),

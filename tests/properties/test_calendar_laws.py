@@ -92,7 +92,7 @@ def clamped(anchor: date, months: int) -> date:
 
 def starts_a_period(schedule: Schedule, day: date) -> bool:
     """The boundary rule in words, for a day on or after the anchor."""
-    code, anchor = schedule.code, schedule.anchor
+    code, anchor = schedule.period_code, schedule.anchor
     if day == anchor:
         return True
     if schedule.alignment is Alignment.CALENDAR:

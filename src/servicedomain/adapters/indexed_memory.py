@@ -935,7 +935,7 @@ class IndexedUnitOfWork(_SnapshotUnitOfWork):
     >>> from servicedomain.periods import MONTHLY
     >>> store = IndexedStore()
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> with IndexedUnitOfWork(store) as uow:
     ...     uow.subscriptions.add(sub)

@@ -23,7 +23,7 @@ commits: all or nothing (law U1), events published only after the commit.
 >>> desk = BillingDesk(
 ...     unit_of_work=lambda: InMemoryBillingUnitOfWork(store),
 ...     clock=FixedClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)),
-...     groups={"M": SubscriptionGroup(id="M", invoicing_period=MONTHLY)})
+...     groups={"M": SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)})
 >>> sub = desk.create_subscription(group_id="M", id="S-1", customer_id="C-1",
 ...     project_id="P-1", category_id="FEE", base_price=Money(100, "EUR"),
 ...     start_date=date(2026, 3, 1))
@@ -245,7 +245,8 @@ class BillingDesk:
         The subscription (:meth:`Subscription.create
         <servicedomain.billing.Subscription.create>`, version 1) takes the group's
         invoicing period code; its :class:`~servicedomain.billing.SubscriptionCreated`
-        event is published on commit.
+        event is published on commit. ``end_date`` is the last day served (inclusive),
+        or None for an open-ended subscription.
 
         Raises:
             InvalidInputError: (field ``group_id``) not a group of the desk.
@@ -259,7 +260,7 @@ class BillingDesk:
             customer_id=customer_id,
             project_id=project_id,
             category_id=category_id,
-            period=group.invoicing_period,
+            period_code=group.invoicing_period_code,
             base_price=base_price,
             start_date=start_date,
             at=self._clock.now(),
@@ -356,16 +357,18 @@ class BillingDesk:
             lambda sub: sub.base_to(base_price, effective=effective, at=self._clock.now()),
         )
 
-    def cancel(self, subscription_id: str, *, on: date) -> Subscription:
-        """End a subscription: ``on`` is the first day no longer served.
+    def cancel(self, subscription_id: str, *, last_day: date) -> Subscription:
+        """End a subscription: ``last_day`` is the last day served (inclusive).
 
-        The next generation run credits what was billed for days from ``on`` on.
+        The next generation run credits what was billed for the days after ``last_day``.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidCancellationError: ``on`` not after the start, or after an end set.
+            InvalidCancellationError: ``last_day`` before the start, or after an end set.
         """
-        return self._change(subscription_id, lambda sub: sub.cancel(on=on, at=self._clock.now()))
+        return self._change(
+            subscription_id, lambda sub: sub.cancel(last_day=last_day, at=self._clock.now())
+        )
 
     def deactivate(self, subscription_id: str) -> Subscription:
         """Clear the *Active* flag: no new fees are generated.
@@ -584,7 +587,7 @@ class BillingDesk:
                 due_by=day,
                 fees=fees,
                 transactions=given,
-                invoiced=already,
+                invoiced_ids=already,
                 customer_id=customer_id,
             )
             by_id = {fee.id: fee for fee in fees}

@@ -663,6 +663,8 @@ class ServiceDesk:
     ) -> ServiceAgreement:
         """Create and store an agreement (version 1); its lines are numbered 1, 2, ...
 
+        ``end_date`` is the agreement's last day (inclusive), or None (open-ended).
+
         Raises:
             AlreadyExistsError: an agreement with this id exists.
             InvalidInputError, TypeMismatchError, InvalidPriceError: a field, as

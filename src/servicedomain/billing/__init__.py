@@ -1,6 +1,6 @@
 """Service subscriptions and billing (AX section 5), pure and exact.
 
-* Set-up: :class:`SubscriptionGroup` (invoicing and accrual periods, accrual policy),
+* Set-up: :class:`SubscriptionGroup` (invoicing and accrual period codes, accrual policy),
   :class:`Subscription` (the entity; price changes, indexing, cancellation), the
   :class:`PriceTable` with its 8-level priority, :class:`IndexedPrice`.
 * Fees: :func:`generate_fees` (catch-up, regular, non-regular, continuous; price-change
@@ -28,9 +28,9 @@ the methods of :class:`servicedomain.app.billing_desk.BillingDesk`.
 >>> from servicedomain.money import Money
 >>> from servicedomain.periods import MONTHLY
 >>> table = PriceTable((PriceEntry(effective_date=date(2024, 1, 1), category_id=None,
-...     project_id=None, subscription_id="S-1", period=MONTHLY, price=Money(90, "EUR")),))
+...     project_id=None, subscription_id="S-1", period_code=MONTHLY, price=Money(90, "EUR")),))
 >>> table.price(subscription_id="S-1", project_id="P-1", category_id="FEE",
-...     period=MONTHLY, currency="EUR", on=date(2024, 3, 1))
+...     period_code=MONTHLY, currency="EUR", on=date(2024, 3, 1))
 Money('90.00', 'EUR')
 """
 
@@ -83,19 +83,15 @@ from servicedomain.billing._invoicing import (
     propose_invoices,
     record_document,
 )
-from servicedomain.billing._pricing import (
-    IndexedPrice,
-    PriceEntry,
-    PriceTable,
-    SubscriptionGroup,
-    allowed_accrual_periods,
-)
+from servicedomain.billing._pricing import IndexedPrice, PriceEntry, PriceTable
 from servicedomain.billing._proration import days_share, prorate
 from servicedomain.billing._subscriptions import (
     BillingTiming,
     PriceBasis,
     PriceChange,
     Subscription,
+    SubscriptionGroup,
+    allowed_accrual_periods,
 )
 
 __all__ = [

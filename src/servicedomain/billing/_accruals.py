@@ -122,10 +122,12 @@ _v_mode = v_enum(ReversalMode)
 
 
 def _v_accrual_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    require_instance(value, PeriodCode, "period")
+    require_instance(value, PeriodCode, "period_code")
     if value not in _ACCRUAL_CODES:
         raise InvalidInputError(
-            "period", value, "an accrual period is a year, quarter, month or day (P1Y/P3M/P1M/P1D)"
+            "period_code",
+            value,
+            "an accrual period is a year, quarter, month or day (P1Y/P3M/P1M/P1D)",
         )
 
 
@@ -134,17 +136,17 @@ class AccrualPolicy:
     """How a subscription group accrues its fees.
 
     Args:
-        period: the accrual period code: YEARLY, QUARTERLY, MONTHLY or DAILY.
+        period_code: the accrual period code: YEARLY, QUARTERLY, MONTHLY or DAILY.
         method: equal parts (the default) or per day.
         rounding_period: the period that takes the rounding difference (default first).
         reversal: how accruals are reversed on a credit (default on the credit's date).
 
     Raises:
         TypeMismatchError: a field has the wrong type.
-        InvalidInputError: (field ``period``) another code, such as WEEKLY.
+        InvalidInputError: (field ``period_code``) another code, such as WEEKLY.
     """
 
-    period: PeriodCode = attrs.field(validator=_v_accrual_code)
+    period_code: PeriodCode = attrs.field(validator=_v_accrual_code)
     method: AccrualMethod = attrs.field(default=AccrualMethod.EQUAL, validator=_v_method)
     rounding_period: RoundingPeriod = attrs.field(default=RoundingPeriod.FIRST, validator=_v_first)
     reversal: ReversalMode = attrs.field(default=ReversalMode.INVOICE_DATE, validator=_v_mode)
@@ -301,7 +303,7 @@ def accrual_periods(
 ) -> tuple[AccrualPeriod, ...]:
     """Cut an invoiced fee into unposted accrual periods (created at invoicing).
 
-    The periods are ``Schedule(policy.period, anchor)``'s, clipped to the fee's
+    The periods are ``Schedule(policy.period_code, anchor)``'s, clipped to the fee's
     ``service_period``. ``anchor`` is where the subscription's periods are counted
     from (its start date, or the start of its first calendar period); it defaults to
     the fee's start. Give it for subscriptions anchored on a month end: the fee of
@@ -323,7 +325,7 @@ def accrual_periods(
 
     >>> from servicedomain.periods import MONTHLY
     >>> q1 = DateRange(date(2023, 1, 1), date(2023, 4, 1))  # 31 + 28 + 31 days
-    >>> policy = AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY)
+    >>> policy = AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY)
     >>> parts = accrual_periods(source_id="FEE-1", amount=Money(300, "EUR"),
     ...     service_period=q1, policy=policy)
     >>> [str(part.amount) for part in parts]
@@ -337,7 +339,7 @@ def accrual_periods(
     origin = start if anchor is None else require_date(anchor, "anchor")
     if origin > start:
         raise InvalidPeriodError("anchor", origin, f"after the fee's start {start}")
-    schedule = _schedule(policy.period, origin)
+    schedule = _schedule(policy.period_code, origin)
     try:
         bounds = schedule._boundaries(service_period)
     except InvalidScheduleError:  # a period past year 9999: raise what periods() raises

@@ -166,8 +166,8 @@ def adjust(
     Args:
         charge: a stored charge.
         adjustments: its stored adjustments.
-        served_end: the first day no longer served (the subscription's end date, or
-            the charge's end).
+        served_end: the first day no longer served (the day after the subscription's
+            end date, or the charge's end).
         change_dates: the dates the subscription's own price changes.
         price_from: the price now in effect for days from a date on (to the next
             change date).

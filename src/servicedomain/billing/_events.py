@@ -82,7 +82,7 @@ class SubscriptionIndexed(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class SubscriptionCanceled(DomainEvent):
-    """The subscription was canceled: ``end_date`` is the first day no longer served."""
+    """The subscription was canceled: ``end_date`` is the last day served (inclusive)."""
 
     end_date: date
 
@@ -159,7 +159,7 @@ def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | Credi
     >>> from servicedomain.billing import Subscription, generate_fees, propose_invoices
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> fees = generate_fees(sub, as_of=date(2024, 1, 1))
     >>> (proposal,) = propose_invoices(due_by=date(2024, 1, 1), fees=fees)

@@ -142,7 +142,7 @@ def generate_fees(
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(310, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(310, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> fees = generate_fees(sub, as_of=date(2024, 2, 10))
     >>> [(str(fee.period), str(fee.amount)) for fee in fees]
@@ -208,12 +208,12 @@ def _target(
         raise TypeMismatchError("within", within, "expected a DateRange")
     if kind is FeeRun.REGULAR:
         for day in (within.start, within.end):
-            if not (sub.schedule.is_boundary(day) or day == sub.end_date):
+            if not (sub.schedule.is_boundary(day) or day == sub._served_end):
                 raise InvalidSubscriptionError(
                     "within",
                     within,
                     f"a regular run covers whole periods; {day} is not on a "
-                    f"{sub.period} period boundary of subscription {sub.id!r}",
+                    f"{sub.period_code} period boundary of subscription {sub.id!r}",
                 )
     if continuous:
         latest = max(
@@ -227,8 +227,8 @@ def _target(
 
 def _clip(sub: Subscription, start: date, end: date) -> DateRange | None:
     start = max(start, sub.start_date)
-    if sub.end_date is not None:
-        end = min(end, sub.end_date)
+    if sub._served_end is not None:
+        end = min(end, sub._served_end)
     return DateRange._trusted(start, end) if start < end else None
 
 
@@ -243,8 +243,9 @@ def _due_through(sub: Subscription, as_of: date) -> DateRange | None:
         horizon = period.end
     else:
         horizon = period.start
-        if sub.end_date is not None and sub.end_date <= as_of:
-            horizon = sub.end_date
+        served_end = sub._served_end
+        if served_end is not None and served_end <= as_of:
+            horizon = served_end
     return _clip(sub, sub.start_date, horizon)
 
 
@@ -299,7 +300,7 @@ class _Prices:
                 subscription_id=sub.id,
                 project_id=sub.project_id,
                 category_id=sub.category_id,
-                period=sub.period,
+                period_code=sub.period_code,
                 currency=sub.currency,
             )
         )
@@ -517,7 +518,7 @@ def _adjustments(
     first_change = change_dates[0] if change_dates else None
     for charge in charges:
         end = charge.period.end
-        cancelled = sub.end_date is not None and sub.end_date < end
+        cancelled = sub._served_end is not None and sub._served_end < end
         repriced = first_change is not None and first_change < end
         if not (cancelled or repriced):
             continue
@@ -526,7 +527,7 @@ def _adjustments(
         def price_from(day: date, period: DateRange = period) -> Money:
             return sub.price_on(_price_date(sub, period, day), prices)
 
-        served_end = end if sub.end_date is None else min(end, sub.end_date)
+        served_end = end if sub._served_end is None else min(end, sub._served_end)
         adjustments = by_charge.get(charge.period, [])
         yield from adjust(
             charge,
@@ -569,7 +570,7 @@ def reduce_days(
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(200, "EUR"),
     ...     start_date=date(2024, 3, 1))
     >>> march = generate_fees(sub, as_of=date(2024, 3, 1))
     >>> reduce_days(sub, march, charge=march[0],

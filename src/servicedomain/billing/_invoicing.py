@@ -409,15 +409,15 @@ def propose_invoices(
     due_by: date,
     fees: Iterable[FeeTransaction] = (),
     transactions: Iterable[BillableTransaction] = (),
-    invoiced: Container[str] = frozenset(),
+    invoiced_ids: Container[str] = frozenset(),
     customer_id: str | None = None,
 ) -> tuple[InvoiceProposal, ...]:
     """One proposal per customer and currency with what is due by ``due_by`` and not invoiced.
 
     Fees are due on their ``due_date``; transactions on their date. Sources whose id is
-    in ``invoiced`` are left out. ``customer_id`` limits the proposals to one customer.
-    Lines are in service-date order; proposals in (customer, currency) order; a
-    customer with nothing due gets no proposal.
+    in ``invoiced_ids`` (sources already invoiced) are left out. ``customer_id`` limits
+    the proposals to one customer. Lines are in service-date order; proposals in
+    (customer, currency) order; a customer with nothing due gets no proposal.
 
     Raises:
         TypeMismatchError: an item of the wrong type.
@@ -434,15 +434,15 @@ def propose_invoices(
 
     require_iterable(fees, "fees", "FeeTransaction values")
     require_iterable(transactions, "transactions", "BillableTransaction values")
-    given_invoiced: object = invoiced
+    given_invoiced: object = invoiced_ids
     if isinstance(given_invoiced, str) or not isinstance(given_invoiced, Container):
-        raise TypeMismatchError("invoiced", invoiced, "expected a container of source ids")
+        raise TypeMismatchError("invoiced_ids", invoiced_ids, "expected a container of source ids")
     if customer_id is not None:
         require_id(customer_id, "customer_id")
     for position, fee in enumerate(fees):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
-        if fee.due_date > day or fee.id in invoiced:
+        if fee.due_date > day or fee.id in invoiced_ids:
             continue
         if customer_id is None or fee.customer_id == customer_id:
             add(fee.customer_id, fee.currency, InvoiceLine.for_fee(fee))
@@ -451,7 +451,7 @@ def propose_invoices(
             raise TypeMismatchError(
                 f"transactions[{position}]", transaction, "expected a BillableTransaction"
             )
-        if transaction.transaction_date > day or transaction.id in invoiced:
+        if transaction.transaction_date > day or transaction.id in invoiced_ids:
             continue
         if customer_id is None or transaction.customer_id == customer_id:
             add(

@@ -1,10 +1,7 @@
-"""Subscription groups, the subscription price table and indexing (AX section 5).
+"""The subscription price table and indexing (AX section 5).
 
 The rules:
 
-* A :class:`SubscriptionGroup` has an invoicing period (year, quarter, month, week or
-  day) and may have an accrual period, one that the catalog allows for its invoicing
-  period (:func:`allowed_accrual_periods`).
 * A :class:`PriceTable` finds a subscription's price: only entries with the
   subscription's period code and currency apply; the most specific entry wins by the
   8-level priority (:attr:`PriceEntry.level`); within the best level the latest
@@ -24,20 +21,8 @@ from typing import Any, Final
 
 import attrs
 
-from servicedomain._checks import (
-    require_enum,
-    require_id,
-    v_bool,
-    v_id,
-    v_optional_id,
-    v_str,
-)
-from servicedomain.billing._accruals import (
-    AccrualMethod,
-    AccrualPolicy,
-    ReversalMode,
-    RoundingPeriod,
-)
+from servicedomain._checks import require_id, v_optional_id
+from servicedomain.billing import _dicts
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
@@ -46,15 +31,9 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money, Rounding, check_factor
-from servicedomain.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, PeriodCode
+from servicedomain.periods import PeriodCode
 
-__all__ = [
-    "IndexedPrice",
-    "PriceEntry",
-    "PriceTable",
-    "SubscriptionGroup",
-    "allowed_accrual_periods",
-]
+__all__ = ["IndexedPrice", "PriceEntry", "PriceTable"]
 
 # Index arithmetic is exact: it runs in this context, which traps Inexact.
 _EXACT: Final = decimal.Context(
@@ -66,14 +45,7 @@ _EXACT: Final = decimal.Context(
 )
 _HUNDRED: Final = Decimal(100)
 
-# The catalog's table of the accrual periods allowed for each invoicing period [S50].
-_ACCRUAL_PERIODS: Final[Mapping[PeriodCode, tuple[PeriodCode, ...]]] = {
-    YEARLY: (YEARLY, QUARTERLY, MONTHLY, DAILY),
-    QUARTERLY: (QUARTERLY, MONTHLY, DAILY),
-    MONTHLY: (MONTHLY, DAILY),
-    WEEKLY: (DAILY,),
-    DAILY: (DAILY,),
-}
+# ------------------------------------------------------------------------- price table
 
 
 def _require_period(value: object, field: str) -> PeriodCode:
@@ -82,126 +54,6 @@ def _require_period(value: object, field: str) -> PeriodCode:
             field, value, f"expected a PeriodCode, e.g. MONTHLY, got {type(value).__name__}"
         )
     return value
-
-
-def allowed_accrual_periods(invoicing_period: PeriodCode) -> tuple[PeriodCode, ...]:
-    """The accrual periods the catalog allows for an invoicing period, longest first.
-
-    Year: year, quarter, month, day; quarter: quarter, month, day; month: month, day;
-    week: day; day: day. Only these five single units are invoicing periods.
-
-    Raises:
-        TypeMismatchError: ``invoicing_period`` is not a PeriodCode.
-        InvalidInputError: (field ``invoicing_period``) another code, such as ``P2M``.
-
-    >>> print(*allowed_accrual_periods(QUARTERLY))
-    P3M P1M P1D
-    >>> print(*allowed_accrual_periods(WEEKLY))
-    P1D
-    """
-    code = _require_period(invoicing_period, "invoicing_period")
-    allowed = _ACCRUAL_PERIODS.get(code)
-    if allowed is None:
-        raise InvalidInputError(
-            "invoicing_period",
-            code,
-            "an invoicing period is one year, quarter, month, week or day (P1Y, P3M, P1M, "
-            "P1W, P1D)",
-        )
-    return allowed
-
-
-def _v_invoicing_period(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    allowed_accrual_periods(value)  # type: ignore[arg-type]
-
-
-def _v_accrual_period(
-    instance: SubscriptionGroup, _attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is None:
-        return
-    code = _require_period(value, "accrual_period")
-    allowed = allowed_accrual_periods(instance.invoicing_period)
-    if code not in allowed:
-        raise InvalidInputError(
-            "accrual_period",
-            code,
-            f"invoicing period {instance.invoicing_period} allows only the accrual periods "
-            + ", ".join(str(period) for period in allowed),
-        )
-
-
-@attrs.frozen(kw_only=True)
-class SubscriptionGroup:
-    """A subscription group (AX ``SMASubscriptionGroup``): its periods and accrual flag.
-
-    The accrual period must be one the catalog allows for the invoicing period (see
-    :func:`allowed_accrual_periods`). It is optional, also when ``accrue_revenue`` is
-    set: AX only suggests it in the *Accrue subscription revenue* job, which then needs
-    a period code of its own.
-
-    Args:
-        id: the group id, a non-empty str.
-        name: free text.
-        invoicing_period: one year, quarter, month, week or day.
-        accrual_period: ``None`` or an accrual period allowed for the invoicing period.
-        accrue_revenue: whether invoiced fees of the group are accrued.
-        accrual_method: equal parts, or per day (AX *Calculate accrued revenue per day*).
-        rounding_period: the accrual period that takes the rounding difference.
-        reversal: how accruals are reversed on a credit note
-            (``SMAReverseAccruedOnCredit``).
-
-    Raises:
-        InvalidInputError: ``id`` is empty; ``invoicing_period`` is not one of the five
-            single units (field ``invoicing_period``); ``accrual_period`` is not allowed
-            for it (field ``accrual_period``).
-        TypeMismatchError: a field has the wrong type.
-
-    >>> SubscriptionGroup(id="Q", invoicing_period=QUARTERLY, accrual_period=MONTHLY)
-    ... # doctest: +ELLIPSIS
-    SubscriptionGroup(id='Q', name='', invoicing_period=PeriodCode(...), ...)
-    >>> try:
-    ...     SubscriptionGroup(id="M", invoicing_period=MONTHLY, accrual_period=QUARTERLY)
-    ... except InvalidInputError as error:
-    ...     print(error.field)
-    accrual_period
-    """
-
-    id: str = attrs.field(validator=v_id)
-    name: str = attrs.field(default="", validator=v_str)
-    invoicing_period: PeriodCode = attrs.field(validator=_v_invoicing_period)
-    accrual_period: PeriodCode | None = attrs.field(default=None, validator=_v_accrual_period)
-    accrue_revenue: bool = attrs.field(default=False, validator=v_bool)
-    accrual_method: AccrualMethod = attrs.field(
-        default=AccrualMethod.EQUAL,
-        validator=lambda _i, a, v: require_enum(v, AccrualMethod, a.name),
-    )
-    rounding_period: RoundingPeriod = attrs.field(
-        default=RoundingPeriod.FIRST,
-        validator=lambda _i, a, v: require_enum(v, RoundingPeriod, a.name),
-    )
-    reversal: ReversalMode = attrs.field(
-        default=ReversalMode.INVOICE_DATE,
-        validator=lambda _i, a, v: require_enum(v, ReversalMode, a.name),
-    )
-
-    @property
-    def accrual_policy(self) -> AccrualPolicy | None:
-        """How invoiced fees of the group are accrued; None when the group does not accrue.
-
-        Without an accrual period the invoicing period is used.
-        """
-        if not self.accrue_revenue:
-            return None
-        return AccrualPolicy(
-            period=self.accrual_period or self.invoicing_period,
-            method=self.accrual_method,
-            rounding_period=self.rounding_period,
-            reversal=self.reversal,
-        )
-
-
-# ------------------------------------------------------------------------- price table
 
 
 def _v_period(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -238,7 +90,7 @@ class PriceEntry:
         category_id: the fee category, or ``None`` for any.
         project_id: the project, or ``None`` for any.
         subscription_id: the subscription, or ``None`` for any.
-        period: the period code the price is for.
+        period_code: the period code the price is for.
         price: the price, rounded, >= 0.
 
     Raises:
@@ -246,18 +98,47 @@ class PriceEntry:
         InvalidInputError: an empty id string.
         InvalidAmountError: (field ``price``) a negative or unrounded price.
 
+    >>> from servicedomain.periods import MONTHLY
     >>> entry = PriceEntry(effective_date=date(2024, 1, 1), category_id=None,
-    ...     project_id="P-1", subscription_id=None, period=MONTHLY, price=Money(500, "EUR"))
+    ...     project_id="P-1", subscription_id=None, period_code=MONTHLY,
+    ...     price=Money(500, "EUR"))
     >>> entry.level
     6
+    >>> PriceEntry.from_dict(entry.to_dict()) == entry
+    True
     """
 
     effective_date: date = attrs.field(validator=_v_date)
     category_id: str | None = attrs.field(validator=v_optional_id)
     project_id: str | None = attrs.field(validator=v_optional_id)
     subscription_id: str | None = attrs.field(validator=v_optional_id)
-    period: PeriodCode = attrs.field(validator=_v_period)
+    period_code: PeriodCode = attrs.field(validator=_v_period)
     price: Money = attrs.field(validator=_v_price)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> PriceEntry:
+        """Build from a dict such as JSON or TOML gives (the form :meth:`to_dict` writes).
+
+        Keys: ``effective_date`` (ISO date), ``period_code`` (ISO-8601, ``"P1M"``),
+        ``price`` (``{"amount": "500.00", "currency": "EUR"}``), and the optional
+        ``category_id``, ``project_id``, ``subscription_id`` (omitted or None: any).
+
+        Raises:
+            InvalidInputError: naming the missing, unknown or bad key (``field`` is its
+                path, e.g. ``"price.amount"``), or as the constructor does.
+        """
+        return _entry_from_dict(data, "")
+
+    def to_dict(self) -> dict[str, object]:
+        """The entry as plain data; a blank key is left out (TOML has no null)."""
+        data: dict[str, object] = {"effective_date": self.effective_date.isoformat()}
+        for name in _ENTRY_KEYS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        data["period_code"] = self.period_code.iso
+        data["price"] = _dicts.money_dict(self.price)
+        return data
 
     @property
     def currency(self) -> Currency:
@@ -271,8 +152,9 @@ class PriceEntry:
         1 category+project+subscription, 2 project+subscription, 3 category+subscription,
         4 subscription, 5 category+project, 6 project, 7 category, 8 none.
 
+        >>> from servicedomain.periods import MONTHLY
         >>> PriceEntry(effective_date=date(2024, 1, 1), category_id="C", project_id=None,
-        ...     subscription_id="S", period=MONTHLY, price=Money(1, "EUR")).level
+        ...     subscription_id="S", period_code=MONTHLY, price=Money(1, "EUR")).level
         3
         """
         return _level(self.category_id, self.project_id, self.subscription_id)
@@ -289,6 +171,34 @@ class PriceEntry:
         )
 
 
+_ENTRY_KEYS: Final = ("category_id", "project_id", "subscription_id")
+
+
+def _entry_from_dict(data: object, path: str) -> PriceEntry:
+    """:meth:`PriceEntry.from_dict`, naming keys under ``path`` (``"entries[2]"``)."""
+    given = _dicts.mapping(data, path, "a price entry")
+    _dicts.check_keys(
+        given, required=("effective_date", "period_code", "price"), optional=_ENTRY_KEYS, path=path
+    )
+
+    def key(name: str) -> str:
+        return _dicts.at(path, name)
+
+    return _dicts.located(
+        path,
+        lambda: PriceEntry(
+            effective_date=_dicts.day(given["effective_date"], key("effective_date")),
+            category_id=_dicts.optional_text(given.get("category_id"), key("category_id")),
+            project_id=_dicts.optional_text(given.get("project_id"), key("project_id")),
+            subscription_id=_dicts.optional_text(
+                given.get("subscription_id"), key("subscription_id")
+            ),
+            period_code=_dicts.period_code(given["period_code"], key("period_code")),
+            price=_dicts.money(given["price"], key("price")),
+        ),
+    )
+
+
 def _level(category_id: str | None, project_id: str | None, subscription_id: str | None) -> int:
     return 1 + (category_id is None) + 2 * (project_id is None) + 4 * (subscription_id is None)
 
@@ -298,7 +208,7 @@ _Key = tuple[PeriodCode, str, str | None, str | None, str | None]
 
 def _key(entry: PriceEntry) -> _Key:
     return (
-        entry.period,
+        entry.period_code,
         entry.currency.code,
         entry.category_id,
         entry.project_id,
@@ -361,18 +271,21 @@ class PriceTable:
         TypeMismatchError: ``entries`` is not a tuple of PriceEntry.
         InvalidInputError: (field ``entries[i]``) an entry overlaps an earlier one.
 
+    >>> from servicedomain.periods import MONTHLY
     >>> def entry(day, category, price):
     ...     return PriceEntry(effective_date=date(2024, day, 1), category_id=category,
-    ...         project_id="P-1", subscription_id=None, period=MONTHLY,
+    ...         project_id="P-1", subscription_id=None, period_code=MONTHLY,
     ...         price=Money(price, "EUR"))
     >>> table = PriceTable((entry(1, None, 500), entry(6, "SubCat1", 550)))
     >>> def fee(category, on):
     ...     return table.price(subscription_id="S-1", project_id="P-1",
-    ...         category_id=category, period=MONTHLY, currency="EUR", on=on)
+    ...         category_id=category, period_code=MONTHLY, currency="EUR", on=on)
     >>> fee("SubCat1", date(2024, 6, 1)), fee("SubCat2", date(2024, 6, 1))
     (Money('550.00', 'EUR'), Money('500.00', 'EUR'))
     >>> fee("SubCat1", date(2024, 5, 31))
     Money('500.00', 'EUR')
+    >>> PriceTable.from_dict(table.to_dict()) == table
+    True
     """
 
     entries: tuple[PriceEntry, ...] = attrs.field(validator=_v_entries)
@@ -385,6 +298,34 @@ class PriceTable:
     _shared: dict[tuple[Any, ...], list[tuple[list[date], list[PriceEntry]]]] = attrs.field(
         init=False, eq=False, repr=False
     )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> PriceTable:
+        """Build from a dict such as JSON or TOML gives: ``{"entries": [...]}``.
+
+        Each entry is the form :meth:`PriceEntry.from_dict` reads. Unknown and missing
+        keys are refused.
+
+        Raises:
+            InvalidInputError: ``field`` is the culprit's path, such as
+                ``"entries[2].period_code"`` or ``"entries[1]"`` (an overlap).
+
+        >>> PriceTable.from_dict({"entries": [{"effective_date": "2024-01-01",
+        ...     "project_id": "P-1", "period_code": "P1M",
+        ...     "price": {"amount": "500.00", "currency": "EUR"}}]}).entries[0].level
+        6
+        """
+        given = _dicts.mapping(data, "", "a price table")
+        _dicts.check_keys(given, required=("entries",), optional=(), path="")
+        listed = _dicts.items(given["entries"], "entries")
+        entries = tuple(
+            _entry_from_dict(entry, f"entries[{index}]") for index, entry in enumerate(listed)
+        )
+        return cls(entries)
+
+    def to_dict(self) -> dict[str, object]:
+        """The table as plain data; :meth:`from_dict` reads it back to an equal table."""
+        return {"entries": [entry.to_dict() for entry in self.entries]}
 
     def __attrs_post_init__(self) -> None:
         by_key: dict[_Key, list[PriceEntry]] = {}
@@ -405,7 +346,7 @@ class PriceTable:
         subscription_id: str,
         project_id: str,
         category_id: str,
-        period: PeriodCode,
+        period_code: PeriodCode,
         currency: Currency | str,
         on: date,
     ) -> PriceEntry | None:
@@ -420,7 +361,7 @@ class PriceTable:
             subscription_id=require_id(subscription_id, "subscription_id"),
             project_id=require_id(project_id, "project_id"),
             category_id=require_id(category_id, "category_id"),
-            period=period,
+            period_code=period_code,
             currency=currency,
         )
         day = require_date(on, "on")
@@ -436,7 +377,7 @@ class PriceTable:
         subscription_id: str,
         project_id: str,
         category_id: str,
-        period: PeriodCode,
+        period_code: PeriodCode,
         currency: Currency | str,
     ) -> list[date]:
         """Every date on which :meth:`find` may answer differently for this query, sorted.
@@ -449,7 +390,7 @@ class PriceTable:
             subscription_id=require_id(subscription_id, "subscription_id"),
             project_id=require_id(project_id, "project_id"),
             category_id=require_id(category_id, "category_id"),
-            period=period,
+            period_code=period_code,
             currency=currency,
         )
         return sorted({day for dates, _entries in candidates for day in dates})
@@ -460,14 +401,14 @@ class PriceTable:
         subscription_id: str,
         project_id: str,
         category_id: str,
-        period: PeriodCode,
+        period_code: PeriodCode,
         currency: Currency | str,
     ) -> list[tuple[list[date], list[PriceEntry]]]:
         """The entries (by effective date) under the query's keys, most specific first.
 
         :meth:`find` is: the first of these with an entry on or before the date.
         """
-        code = _require_period(period, "period")
+        code = _require_period(period_code, "period_code")
         currency_code = _currency_code(currency)
         shared_key = (code, currency_code, category_id, project_id)
         shared = self._shared.get(shared_key)
@@ -509,7 +450,7 @@ class PriceTable:
         subscription_id: str,
         project_id: str,
         category_id: str,
-        period: PeriodCode,
+        period_code: PeriodCode,
         currency: Currency | str,
         on: date,
     ) -> Money:
@@ -522,7 +463,7 @@ class PriceTable:
             subscription_id=subscription_id,
             project_id=project_id,
             category_id=category_id,
-            period=period,
+            period_code=period_code,
             currency=currency,
             on=on,
         )
@@ -531,7 +472,7 @@ class PriceTable:
                 "price",
                 None,
                 f"no price entry for subscription {subscription_id!r}, project "
-                f"{project_id!r}, category {category_id!r}, period {period}, currency "
+                f"{project_id!r}, category {category_id!r}, period code {period_code}, currency "
                 f"{_currency_code(currency)} on {on}",
             )
         return entry.price

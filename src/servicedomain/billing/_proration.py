@@ -76,12 +76,12 @@ def days_share(amount: Money, days: int, total_days: int) -> Money:
     return _money(_share_units(units, days, total_days), amount)
 
 
-def prorate(fee: Money, piece: DateRange, period: DateRange) -> Money:
-    """The part of ``fee`` (the price of the whole ``period``) that ``piece`` costs.
+def prorate(price: Money, piece: DateRange, period: DateRange) -> Money:
+    """The part of ``price`` (the price of the whole ``period``) that ``piece`` costs.
 
     Raises:
-        TypeMismatchError: ``fee`` is not Money, or a range is not a DateRange.
-        InvalidAmountError: ``fee`` is not rounded to minor units.
+        TypeMismatchError: ``price`` is not Money, or a range is not a DateRange.
+        InvalidAmountError: ``price`` is not rounded to minor units.
         InvalidPeriodError: ``piece`` is not inside ``period``.
 
     >>> from datetime import date
@@ -93,13 +93,13 @@ def prorate(fee: Money, piece: DateRange, period: DateRange) -> Money:
     >>> first, rest, first + rest
     (Money('48.39', 'EUR'), Money('51.61', 'EUR'), Money('100.00', 'EUR'))
     """
-    units = _units(fee, "fee")
+    units = _units(price, "price")
     for field, value in (("piece", piece), ("period", period)):
         if not isinstance(value, DateRange):
             raise TypeMismatchError(field, value, "expected a DateRange")
     if not period.covers(piece):
         raise InvalidPeriodError("piece", piece, f"is not inside the period {period}")
-    return _money(prorate_units(units, piece, period), fee)
+    return _money(prorate_units(units, piece, period), price)
 
 
 def prorate_units(units: int, piece: DateRange, period: DateRange) -> int:

@@ -1,11 +1,16 @@
-"""Service subscriptions (AX ``SMASubscriptionTable``): the entity fees are generated for.
+"""Service subscriptions (AX ``SMASubscriptionTable``) and their groups.
 
 The rules:
 
+* A :class:`SubscriptionGroup` has an invoicing period code (year, quarter, month,
+  week or day) and may have an accrual period code, one that the catalog allows for
+  the invoicing one (:func:`allowed_accrual_periods`).
+
 * A subscription bills periods of its group's invoicing period code, anchored on its
   start date or aligned to calendar periods (the first one then a prorated stub).
-* Its end date is exclusive: the first day no longer served. Cancelling sets it, never
-  before the start and never after an end already set.
+* Its end date is the last day served (inclusive, as on agreements). Cancelling sets
+  it, never before the start and never after an end already set; internally the days
+  served are the half-open range :attr:`Subscription.served`.
 * The price of a day: the price table's entry for the day when one applies (it becomes
   the base price), otherwise the subscription's own base price in effect that day; with
   *Get pricing from = Indexed base price* it is base x index / 100.
@@ -16,10 +21,10 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -33,6 +38,13 @@ from servicedomain._checks import (
     v_str,
 )
 from servicedomain._enums import StrictEnum
+from servicedomain.billing import _dicts
+from servicedomain.billing._accruals import (
+    AccrualMethod,
+    AccrualPolicy,
+    ReversalMode,
+    RoundingPeriod,
+)
 from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._events import (
     FeesGenerated,
@@ -48,6 +60,7 @@ from servicedomain.billing._pricing import (
     IndexedPrice,
     PriceTable,
     _require_index,
+    _require_period,
     _require_price,
 )
 from servicedomain.errors import (
@@ -60,11 +73,30 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Currency, Money
-from servicedomain.periods import Alignment, DateRange, PeriodCode, Schedule
+from servicedomain.periods import (
+    DAILY,
+    MONTHLY,
+    QUARTERLY,
+    WEEKLY,
+    YEARLY,
+    Alignment,
+    DateRange,
+    PeriodCode,
+    Schedule,
+)
 
-__all__ = ["BillingTiming", "PriceBasis", "PriceChange", "Subscription"]
+__all__ = [
+    "BillingTiming",
+    "PriceBasis",
+    "PriceChange",
+    "Subscription",
+    "SubscriptionGroup",
+    "allowed_accrual_periods",
+]
 
 Events = tuple[DomainEvent, ...]
+
+_ONE_DAY = timedelta(days=1)
 
 
 class BillingTiming(StrictEnum):
@@ -105,13 +137,15 @@ def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object
 def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    end = require_date(value, attribute.name)
-    if end <= instance.start_date:
+    last = require_date(value, attribute.name)
+    if last < instance.start_date:
         raise InvalidPeriodError(
             attribute.name,
-            end,
-            f"the end (exclusive) must be after the start {instance.start_date}",
+            last,
+            f"the last day served must not be before the start {instance.start_date}",
         )
+    if last == date.max:
+        raise InvalidPeriodError(attribute.name, last, "the day after it is past date.max")
 
 
 def _v_changes(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -148,12 +182,12 @@ class Subscription:
         group_id: its subscription group.
         customer_id, project_id: who is invoiced and the project the fees post to.
         category_id: the fee category.
-        period: the invoicing period code (the group's).
+        period_code: the invoicing period code (the group's).
         base_price: the base price at the start; its currency is the subscription's.
         index: the subscription index at the start (100 = the base price as is).
         price_basis: AX *Get pricing from*.
         start_date: the first day served.
-        end_date: the first day no longer served (exclusive), or None (open-ended).
+        end_date: the last day served (inclusive), or None (open-ended).
         active: an inactive subscription gets no new fees.
         timing: in advance or in arrears.
         alignment: periods anchored on the start date, or on calendar periods.
@@ -168,11 +202,13 @@ class Subscription:
     >>> from servicedomain.periods import MONTHLY
     >>> at = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
     >>> sub, events = Subscription.create(id="S-1", group_id="G", customer_id="C",
-    ...     project_id="P", category_id="FEE", period=MONTHLY,
+    ...     project_id="P", category_id="FEE", period_code=MONTHLY,
     ...     base_price=Money(100, "EUR"), start_date=date(2024, 1, 31), at=at)
     >>> print(sub.schedule.period(1))
     [2024-02-29, 2024-03-31)
-    >>> ended, events = sub.cancel(on=date(2024, 6, 1), at=at)
+    >>> ended, events = sub.cancel(last_day=date(2024, 5, 31), at=at)
+    >>> print(ended.end_date, ended.served)
+    2024-05-31 [2024-01-31, 2024-06-01)
     >>> sub.version, ended.version, [event.name for event in events]
     (1, 2, ['SubscriptionCanceled'])
     """
@@ -183,7 +219,7 @@ class Subscription:
     customer_id: str = attrs.field(validator=v_id)
     project_id: str = attrs.field(validator=v_id)
     category_id: str = attrs.field(validator=v_id)
-    period: PeriodCode = attrs.field(validator=v_period)
+    period_code: PeriodCode = attrs.field(validator=v_period)
     base_price: Money = attrs.field(validator=_v_price)
     index: Decimal = attrs.field(default=Decimal(100), validator=_v_index)
     price_basis: PriceBasis = attrs.field(
@@ -200,11 +236,16 @@ class Subscription:
     fee_count: int = attrs.field(default=0, validator=v_count)
     version: int = attrs.field(default=1, validator=_v_version)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
+    # The first day no longer served (the end of :attr:`served`), or None: billing's
+    # half-open arithmetic reads this, people read ``end_date``.
+    _served_end: date | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(
-            self, "_schedule", Schedule(self.period, self.start_date, self.alignment)
+            self, "_schedule", Schedule(self.period_code, self.start_date, self.alignment)
         )
+        end = None if self.end_date is None else self.end_date + _ONE_DAY
+        object.__setattr__(self, "_served_end", end)
 
     # ------------------------------------------------------------------ creation
 
@@ -217,7 +258,7 @@ class Subscription:
         customer_id: str,
         project_id: str,
         category_id: str,
-        period: PeriodCode,
+        period_code: PeriodCode,
         base_price: Money,
         start_date: date,
         at: datetime,
@@ -230,6 +271,8 @@ class Subscription:
         alignment: Alignment = Alignment.ANCHORED,
     ) -> tuple[Subscription, Events]:
         """A new subscription (version 1, no price change, no fee yet).
+
+        ``end_date`` is the last day served (inclusive), or None (open-ended).
 
         The event is :class:`~servicedomain.billing.SubscriptionCreated`.
 
@@ -245,7 +288,7 @@ class Subscription:
             customer_id=customer_id,
             project_id=project_id,
             category_id=category_id,
-            period=period,
+            period_code=period_code,
             base_price=base_price,
             index=_require_index(index, "index"),
             price_basis=price_basis,
@@ -281,10 +324,13 @@ class Subscription:
 
     @property
     def served(self) -> DateRange | None:
-        """``[start_date, end_date)``, or None while the subscription is open-ended."""
-        if self.end_date is None:
+        """The days served, half-open: ``[start_date, end_date + 1 day)``.
+
+        None while the subscription is open-ended.
+        """
+        if self._served_end is None:
             return None
-        return DateRange(self.start_date, self.end_date)
+        return DateRange(self.start_date, self._served_end)
 
     def billing_period(self, period: DateRange) -> DateRange:
         """The whole invoicing period a period of :attr:`schedule` is part of.
@@ -297,7 +343,7 @@ class Subscription:
         schedule = self._schedule
         if schedule._offset and period.start == self.start_date:
             grid = schedule._grid
-            return DateRange._trusted(self.period._step(grid, -1), grid)
+            return DateRange._trusted(self.period_code._step(grid, -1), grid)
         return period
 
     def indexed_price_on(self, day: date) -> IndexedPrice:
@@ -325,7 +371,7 @@ class Subscription:
                 subscription_id=self.id,
                 project_id=self.project_id,
                 category_id=self.category_id,
-                period=self.period,
+                period_code=self.period_code,
                 currency=self.currency,
                 on=checked,
             )
@@ -440,26 +486,26 @@ class Subscription:
         change = PriceChange(effective_date=day, base_price=moved.base_price, index=moved.index)
         return self._evolve(price_changes=(*self.price_changes, change)), change
 
-    def cancel(self, *, on: date, at: datetime) -> tuple[Subscription, Events]:
-        """End the subscription: ``on`` is the first day no longer served.
+    def cancel(self, *, last_day: date, at: datetime) -> tuple[Subscription, Events]:
+        """End the subscription: ``last_day`` is the last day served (inclusive).
 
-        The next generation run credits what was billed for days from ``on`` on, and
-        bills nothing beyond it. The event is
+        The next generation run credits what was billed for the days after
+        ``last_day``, and bills nothing beyond it. The event is
         :class:`~servicedomain.billing.SubscriptionCanceled`.
 
         Raises:
-            InvalidCancellationError: ``on`` is not after the start date, or is after an
+            InvalidCancellationError: ``last_day`` is before the start date, or after an
                 end date already set.
         """
-        day = require_date(on, "on")
+        day = require_date(last_day, "last_day")
         instant = require_instant(at, "at")
-        if day <= self.start_date:
+        if day < self.start_date:
             raise InvalidCancellationError(
-                "on", day, f"a cancellation is after the start date {self.start_date}"
+                "last_day", day, f"the last day served is on or after the start {self.start_date}"
             )
         if self.end_date is not None and day > self.end_date:
             raise InvalidCancellationError(
-                "on", day, f"the subscription already ends on {self.end_date}"
+                "last_day", day, f"the subscription already ends on {self.end_date}"
             )
         return self._evolve(end_date=day), (
             SubscriptionCanceled(entity_id=self.id, occurred_at=instant, end_date=day),
@@ -512,3 +558,205 @@ class Subscription:
                 amount=amount,
             ),
         )
+
+
+# -------------------------------------------------------------------------- groups
+
+# The catalog's table of the accrual periods allowed for each invoicing period [S50].
+_ACCRUAL_PERIODS: Final[Mapping[PeriodCode, tuple[PeriodCode, ...]]] = {
+    YEARLY: (YEARLY, QUARTERLY, MONTHLY, DAILY),
+    QUARTERLY: (QUARTERLY, MONTHLY, DAILY),
+    MONTHLY: (MONTHLY, DAILY),
+    WEEKLY: (DAILY,),
+    DAILY: (DAILY,),
+}
+
+
+def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCode, ...]:
+    """The accrual period codes the catalog allows for an invoicing one, longest first.
+
+    Year: year, quarter, month, day; quarter: quarter, month, day; month: month, day;
+    week: day; day: day. Only these five single units are invoicing period codes.
+
+    Raises:
+        TypeMismatchError: ``invoicing_period_code`` is not a PeriodCode.
+        InvalidInputError: (field ``invoicing_period_code``) another code, such as
+            ``P2M``.
+
+    >>> print(*allowed_accrual_periods(QUARTERLY))
+    P3M P1M P1D
+    >>> print(*allowed_accrual_periods(WEEKLY))
+    P1D
+    """
+    code = _require_period(invoicing_period_code, "invoicing_period_code")
+    allowed = _ACCRUAL_PERIODS.get(code)
+    if allowed is None:
+        raise InvalidInputError(
+            "invoicing_period_code",
+            code,
+            "an invoicing period is one year, quarter, month, week or day (P1Y, P3M, P1M, "
+            "P1W, P1D)",
+        )
+    return allowed
+
+
+def _v_invoicing_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    allowed_accrual_periods(value)  # type: ignore[arg-type]
+
+
+def _v_accrual_code(
+    instance: SubscriptionGroup, _attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is None:
+        return
+    code = _require_period(value, "accrual_period_code")
+    allowed = allowed_accrual_periods(instance.invoicing_period_code)
+    if code not in allowed:
+        raise InvalidInputError(
+            "accrual_period_code",
+            code,
+            f"invoicing period code {instance.invoicing_period_code} allows only the accrual "
+            "period codes " + ", ".join(str(period_code) for period_code in allowed),
+        )
+
+
+_GROUP_OPTIONAL: Final = (
+    "name",
+    "accrual_period_code",
+    "accrue_revenue",
+    "accrual_method",
+    "rounding_period",
+    "reversal",
+)
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionGroup:
+    """A subscription group (AX ``SMASubscriptionGroup``): its period codes and accruals.
+
+    The accrual period code must be one the catalog allows for the invoicing one (see
+    :func:`allowed_accrual_periods`). It is optional, also when ``accrue_revenue`` is
+    set: AX only suggests it in the *Accrue subscription revenue* job, which then needs
+    a period code of its own.
+
+    Args:
+        id: the group id, a non-empty str.
+        name: free text.
+        invoicing_period_code: one year, quarter, month, week or day.
+        accrual_period_code: ``None`` or an accrual period code allowed for the
+            invoicing one.
+        accrue_revenue: whether invoiced fees of the group are accrued.
+        accrual_method: equal parts, or per day (AX *Calculate accrued revenue per day*).
+        rounding_period: the accrual period that takes the rounding difference.
+        reversal: how accruals are reversed on a credit note
+            (``SMAReverseAccruedOnCredit``).
+
+    Raises:
+        InvalidInputError: ``id`` is empty; ``invoicing_period_code`` is not one of the
+            five single units (field ``invoicing_period_code``); ``accrual_period_code``
+            is not allowed for it (field ``accrual_period_code``).
+        TypeMismatchError: a field has the wrong type.
+
+    >>> SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY,
+    ...     accrual_period_code=MONTHLY)  # doctest: +ELLIPSIS
+    SubscriptionGroup(id='Q', name='', invoicing_period_code=PeriodCode(...), ...)
+    >>> try:
+    ...     SubscriptionGroup(id="M", invoicing_period_code=MONTHLY,
+    ...         accrual_period_code=QUARTERLY)
+    ... except InvalidInputError as error:
+    ...     print(error.field)
+    accrual_period_code
+    """
+
+    id: str = attrs.field(validator=v_id)
+    name: str = attrs.field(default="", validator=v_str)
+    invoicing_period_code: PeriodCode = attrs.field(validator=_v_invoicing_code)
+    accrual_period_code: PeriodCode | None = attrs.field(default=None, validator=_v_accrual_code)
+    accrue_revenue: bool = attrs.field(default=False, validator=v_bool)
+    accrual_method: AccrualMethod = attrs.field(
+        default=AccrualMethod.EQUAL, validator=v_enum(AccrualMethod)
+    )
+    rounding_period: RoundingPeriod = attrs.field(
+        default=RoundingPeriod.FIRST, validator=v_enum(RoundingPeriod)
+    )
+    reversal: ReversalMode = attrs.field(
+        default=ReversalMode.INVOICE_DATE, validator=v_enum(ReversalMode)
+    )
+
+    @property
+    def accrual_policy(self) -> AccrualPolicy | None:
+        """How invoiced fees of the group are accrued; None when the group does not accrue.
+
+        Without an accrual period code the invoicing one is used.
+        """
+        if not self.accrue_revenue:
+            return None
+        return AccrualPolicy(
+            period_code=self.accrual_period_code or self.invoicing_period_code,
+            method=self.accrual_method,
+            rounding_period=self.rounding_period,
+            reversal=self.reversal,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> SubscriptionGroup:
+        """Build from a dict such as JSON or TOML gives (the form :meth:`to_dict` writes).
+
+        Keys: ``id`` and ``invoicing_period_code`` (ISO-8601, ``"P3M"``); optional
+        ``name``, ``accrual_period_code`` (omitted or None: none), ``accrue_revenue``
+        (true/false), and ``accrual_method``, ``rounding_period``, ``reversal`` by
+        value (``"per_day"``, ``"last"``, ``"original_posting_date"`` ...). Unknown keys
+        are refused, so a typo is not silently ignored.
+
+        Raises:
+            InvalidInputError: naming the missing, unknown or bad key, or as the
+                constructor does.
+
+        >>> group = SubscriptionGroup.from_dict({"id": "Q", "invoicing_period_code": "P3M",
+        ...     "accrual_period_code": "P1M", "accrue_revenue": True})
+        >>> print(group.accrual_policy.period_code)
+        P1M
+        >>> SubscriptionGroup.from_dict(group.to_dict()) == group
+        True
+        """
+        given = _dicts.mapping(data, "", "a subscription group")
+        _dicts.check_keys(
+            given, required=("id", "invoicing_period_code"), optional=_GROUP_OPTIONAL, path=""
+        )
+        fields: dict[str, Any] = {
+            "id": _dicts.text(given["id"], "id"),
+            "invoicing_period_code": _dicts.period_code(
+                given["invoicing_period_code"], "invoicing_period_code"
+            ),
+        }
+        if "name" in given:
+            fields["name"] = _dicts.text(given["name"], "name")
+        if given.get("accrual_period_code") is not None:
+            fields["accrual_period_code"] = _dicts.period_code(
+                given["accrual_period_code"], "accrual_period_code"
+            )
+        if "accrue_revenue" in given:
+            fields["accrue_revenue"] = _dicts.flag(given["accrue_revenue"], "accrue_revenue")
+        for key, enum in (
+            ("accrual_method", AccrualMethod),
+            ("rounding_period", RoundingPeriod),
+            ("reversal", ReversalMode),
+        ):
+            if key in given:
+                fields[key] = _dicts.choice(given[key], enum, key)
+        return cls(**fields)
+
+    def to_dict(self) -> dict[str, object]:
+        """The group as plain data; no accrual period code is left out (TOML has no null)."""
+        data: dict[str, object] = {
+            "id": self.id,
+            "name": self.name,
+            "invoicing_period_code": self.invoicing_period_code.iso,
+        }
+        if self.accrual_period_code is not None:
+            data["accrual_period_code"] = self.accrual_period_code.iso
+        data["accrue_revenue"] = self.accrue_revenue
+        data["accrual_method"] = self.accrual_method.value
+        data["rounding_period"] = self.rounding_period.value
+        data["reversal"] = self.reversal.value
+        return data

@@ -51,7 +51,7 @@ class Alignment(StrictEnum):
 def _check_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, PeriodCode):
         raise InvalidScheduleError(
-            "code", value, "expected a PeriodCode; use PeriodCode.parse('P1M') for text"
+            "period_code", value, "expected a PeriodCode; use PeriodCode.parse('P1M') for text"
         )
 
 
@@ -84,7 +84,8 @@ def _first_calendar_boundary(code: PeriodCode, anchor: date) -> date:
 class Schedule:
     """Numbered periods of one length from an anchor date; period 0 starts on the anchor.
 
-    * ``ANCHORED``: period *k* is ``[code.step(anchor, k), code.step(anchor, k + 1))``,
+    * ``ANCHORED``: period *k* is ``[period_code.step(anchor, k), period_code.step(anchor,
+      k + 1))``,
       each boundary computed from the anchor (Jan 31 monthly: Feb 29, Mar 31, Apr 30).
     * ``CALENDAR``: periods start on calendar boundaries: the 1st of months aligned
       to January (quarters Jan/Apr/Jul/Oct, half-years Jan/Jul, years Jan 1), ISO
@@ -95,12 +96,12 @@ class Schedule:
     Periods are contiguous: ``period(k).end == period(k + 1).start``.
 
     Args:
-        code: the length of a period.
+        period_code: the length of a period.
         anchor: the first day of period 0.
         alignment: anchored (the default) or calendar.
 
     Raises:
-        InvalidScheduleError: ``code`` is not a PeriodCode, ``alignment`` is not an
+        InvalidScheduleError: ``period_code`` is not a PeriodCode, ``alignment`` is not an
             Alignment, or the code has no calendar boundaries (5 months, 2 weeks).
         TypeMismatchError: ``anchor`` is not a date, or is a datetime.
 
@@ -109,28 +110,31 @@ class Schedule:
     [2024-02-15, 2024-04-01) [2024-04-01, 2024-07-01) 2
     """
 
-    code: PeriodCode = attrs.field(validator=_check_code)
+    period_code: PeriodCode = attrs.field(validator=_check_code)
     anchor: date = attrs.field(validator=_check_date_field)
     alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_check_alignment)
-    # The periods after the stub are code.step(_grid, j); period k is step j = k - _offset.
+    # The periods after the stub are period_code.step(_grid, j); period k is step
+    # j = k - _offset.
     _grid: date = attrs.field(init=False, eq=False, repr=False)
     _offset: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         grid = self.anchor
         if self.alignment is Alignment.CALENDAR:
-            if not _has_calendar_boundaries(self.code):
+            if not _has_calendar_boundaries(self.period_code):
                 raise InvalidScheduleError(
                     "alignment",
                     self.alignment,
-                    f"{self.code} has no calendar boundaries; calendar alignment needs "
+                    f"{self.period_code} has no calendar boundaries; calendar alignment needs "
                     "1, 2, 3, 4, 6 or 12 months, one week or one day",
                 )
             try:
-                grid = _first_calendar_boundary(self.code, self.anchor)
+                grid = _first_calendar_boundary(self.period_code, self.anchor)
             except (ValueError, OverflowError):
                 raise InvalidScheduleError(
-                    "anchor", self.anchor, f"the first {self.code} period ends after year 9999"
+                    "anchor",
+                    self.anchor,
+                    f"the first {self.period_code} period ends after year 9999",
                 ) from None
         object.__setattr__(self, "_grid", grid)
         object.__setattr__(self, "_offset", 0 if grid == self.anchor else 1)
@@ -139,7 +143,7 @@ class Schedule:
         """The start of period ``k`` (k >= 0), or the end of period ``k - 1``."""
         if k == 0:
             return self.anchor
-        return self.code._step(self._grid, k - self._offset)
+        return self.period_code._step(self._grid, k - self._offset)
 
     def period(self, k: int) -> DateRange:
         """Period number ``k``, counted from 0.
@@ -180,7 +184,7 @@ class Schedule:
         grid = self._grid
         if checked < grid:
             return 0
-        code = self.code
+        code = self.period_code
         if code.is_month_based:
             elapsed = (checked.year - grid.year) * 12 + checked.month - grid.month
             j = elapsed // code.months
@@ -253,7 +257,7 @@ class Schedule:
         k = self.index_of(max(within.start, self.anchor))
         first = self._boundary(k)
         bounds = [first]
-        months = self.code._months
+        months = self.period_code._months
         end = within.end
         if months and k >= self._offset:
             grid, anchor_day = self._grid, self._grid.day
@@ -288,7 +292,7 @@ class Schedule:
     def from_dict(cls, data: Mapping[str, object]) -> Schedule:
         """Build from a dict such as JSON or TOML gives.
 
-        Keys: ``code`` (an ISO-8601 period code, e.g. ``"P1M"``), ``anchor`` (an ISO
+        Keys: ``period_code`` (an ISO-8601 period code, e.g. ``"P1M"``), ``anchor`` (an ISO
         date ``"YYYY-MM-DD"``, or a ``date`` as TOML gives), and the optional
         ``alignment`` (``"anchored"``, the default, or ``"calendar"``). Other keys are
         refused, so a typo is not silently ignored.
@@ -296,24 +300,26 @@ class Schedule:
         Raises:
             InvalidScheduleError: naming the missing, unknown or bad key.
 
-        >>> schedule = Schedule.from_dict({"code": "P3M", "anchor": "2024-01-31"})
+        >>> schedule = Schedule.from_dict({"period_code": "P3M", "anchor": "2024-01-31"})
         >>> print(schedule.period(1))
         [2024-04-30, 2024-07-31)
         >>> schedule.to_dict()
-        {'code': 'P3M', 'anchor': '2024-01-31', 'alignment': 'anchored'}
+        {'period_code': 'P3M', 'anchor': '2024-01-31', 'alignment': 'anchored'}
         """
         if not isinstance(data, Mapping):
-            raise InvalidScheduleError("data", data, "expected a mapping of code/anchor/alignment")
+            raise InvalidScheduleError(
+                "data", data, "expected a mapping of period_code/anchor/alignment"
+            )
         for key in data:
-            if key not in ("code", "anchor", "alignment"):
+            if key not in ("period_code", "anchor", "alignment"):
                 raise InvalidScheduleError(
-                    str(key), data[key], "unknown key; expected code, anchor, alignment"
+                    str(key), data[key], "unknown key; expected period_code, anchor, alignment"
                 )
-        for key in ("code", "anchor"):
+        for key in ("period_code", "anchor"):
             if key not in data:
                 raise InvalidScheduleError(key, None, "this key is required")
         return cls(
-            _code_from(data["code"]),
+            _code_from(data["period_code"]),
             _anchor_from(data["anchor"]),
             _alignment_from(data.get("alignment", Alignment.ANCHORED.value)),
         )
@@ -321,7 +327,7 @@ class Schedule:
     def to_dict(self) -> dict[str, str]:
         """The schedule as plain strings; :meth:`from_dict` reads it back."""
         return {
-            "code": self.code.iso,
+            "period_code": self.period_code.iso,
             "anchor": self.anchor.isoformat(),
             "alignment": self.alignment.value,
         }
@@ -331,11 +337,13 @@ def _code_from(value: object) -> PeriodCode:
     if isinstance(value, PeriodCode):
         return value
     if not isinstance(value, str):
-        raise InvalidScheduleError("code", value, "expected an ISO-8601 period code like 'P1M'")
+        raise InvalidScheduleError(
+            "period_code", value, "expected an ISO-8601 period code like 'P1M'"
+        )
     try:
         return PeriodCode.parse(value)
     except InvalidScheduleError as error:
-        raise InvalidScheduleError("code", value, error.reason) from None
+        raise InvalidScheduleError("period_code", value, error.reason) from None
 
 
 def _anchor_from(value: object) -> date:

@@ -167,7 +167,7 @@ def subscription_transactions(
     >>> from servicedomain.billing import Subscription, generate_fees
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(200, "EUR"),
     ...     start_date=date(2024, 3, 1))
     >>> row, = subscription_transactions(generate_fees(sub, as_of=date(2024, 3, 1)), {}, [])
     >>> print(row.kind.value, row.first_day, row.last_day, row.amount, row.invoice_id)
@@ -200,7 +200,7 @@ def subscription_fee_summary(
     >>> from servicedomain.billing import Subscription, generate_fees
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(200, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(200, "EUR"),
     ...     start_date=date(2024, 3, 1))
     >>> rows = subscription_fee_summary(generate_fees(sub, as_of=date(2024, 4, 1)), {}, [])
     >>> print(render_subscription_fee_summary_text(rows), end="")

@@ -110,7 +110,7 @@ def _subscription(subscription_id: str = "SUB-C1") -> Subscription:
         customer_id="CUST-1",
         project_id="P",
         category_id="FEE",
-        period=MONTHLY,
+        period_code=MONTHLY,
         base_price=Money(100, "EUR"),
         start_date=_START,
     )
@@ -127,7 +127,7 @@ def _invoice(fees: tuple[FeeTransaction, ...], invoice_id: str = "INV-1") -> Inv
 
 def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod, ...]:
     """The monthly accrual periods of ``fee`` by ``method``."""
-    policy = AccrualPolicy(period=MONTHLY, method=method)
+    policy = AccrualPolicy(period_code=MONTHLY, method=method)
     return accrual_periods(
         source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=policy
     )

@@ -139,15 +139,15 @@ DEFAULT_GROUPS: Mapping[str, SubscriptionGroup] = MappingProxyType(
     {
         "MONTHLY": SubscriptionGroup(
             id="MONTHLY",
-            invoicing_period=MONTHLY,
-            accrual_period=MONTHLY,
+            invoicing_period_code=MONTHLY,
+            accrual_period_code=MONTHLY,
             accrue_revenue=True,
             accrual_method=AccrualMethod.PER_DAY,
         ),
         "QUARTERLY": SubscriptionGroup(
             id="QUARTERLY",
-            invoicing_period=QUARTERLY,
-            accrual_period=MONTHLY,
+            invoicing_period_code=QUARTERLY,
+            accrual_period_code=MONTHLY,
             accrue_revenue=True,
             accrual_method=AccrualMethod.PER_DAY,
         ),
@@ -162,7 +162,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id=None,
             project_id="P-2",
             subscription_id=None,
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=Money(80, "EUR"),
         ),
         PriceEntry(
@@ -170,7 +170,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id="SubCat1",
             project_id=None,
             subscription_id=None,
-            period=QUARTERLY,
+            period_code=QUARTERLY,
             price=Money(250, "EUR"),
         ),
         PriceEntry(
@@ -178,7 +178,7 @@ DEFAULT_PRICES: PriceTable = PriceTable(
             category_id=None,
             project_id=None,
             subscription_id="S-2",
-            period=MONTHLY,
+            period_code=MONTHLY,
             price=Money(12_000, "JPY"),
         ),
     )
@@ -307,7 +307,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         starts = anchor_dates(min_value=today - _START_WINDOW, max_value=today + _START_WINDOW)
         drawn = subscriptions(
             currencies=self.currencies,
-            periods=(group.invoicing_period,),
+            period_codes=(group.invoicing_period_code,),
             start_dates=starts,
             max_price=Decimal(5_000),
         )
@@ -401,7 +401,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         fields = creation_fields(sub)
         stored = self._desk().create_subscription(group_id=group.id, **fields)
         model, _ = Subscription.create(
-            group_id=group.id, period=group.invoicing_period, at=self.clock.now(), **fields
+            group_id=group.id,
+            period_code=group.invoicing_period_code,
+            at=self.clock.now(),
+            **fields,
         )
         assert stored == model, "T1: a new subscription is version 1, as created"
         self.subs[sub.id] = stored
@@ -458,18 +461,19 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.subs))
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
-        """Cancel on a day around today; refused on or before the start, or after the end."""
+        """Cancel with a last day around today; refused before the start, or after the end."""
         self._begin()
         sub_id = self._pick(data, list(self.subs), "subscription")
         sub = self.subs[sub_id]
-        day = self.today + timedelta(days=data.draw(st.integers(-60, 120), label="offset"))
-        refused = day <= sub.start_date or (sub.end_date is not None and day > sub.end_date)
+        offset = data.draw(st.integers(-60, 120), label="offset")
+        last = self.today + timedelta(days=offset) - _DAY
+        refused = last < sub.start_date or (sub.end_date is not None and last > sub.end_date)
         try:
-            self._change(sub_id, lambda desk: desk.cancel(sub_id, on=day))
+            self._change(sub_id, lambda desk: desk.cancel(sub_id, last_day=last))
         except InvalidCancellationError:
-            assert refused, f"cancel on {day} refused"
+            assert refused, f"cancel with last day {last} refused"
             return
-        assert not refused, f"cancel on {day} accepted"
+        assert not refused, f"cancel with last day {last} accepted"
         self.cancelled.add(sub_id)
 
     @precondition(lambda self: any(fee.kind is FeeKind.CHARGE for fee in self.fees.values()))
@@ -728,9 +732,10 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         sub = self.subs[charge.subscription_id]
         offset = data.draw(st.integers(0, charge.period.days - 1), label="cancel day")
         day = max(charge.period.start + timedelta(days=offset), sub.start_date + _DAY)
-        if day >= charge.period.end or (sub.end_date is not None and day > sub.end_date):
+        last = day - _DAY  # the last day served; ``day`` is the first one not served
+        if day >= charge.period.end or (sub.end_date is not None and last > sub.end_date):
             return False
-        self._change(sub.id, lambda desk: desk.cancel(sub.id, on=day))
+        self._change(sub.id, lambda desk: desk.cancel(sub.id, last_day=last))
         self.cancelled.add(sub.id)
         return True
 

@@ -68,7 +68,7 @@ BILLING_CURRENCIES: Final[tuple[str, ...]] = ("EUR", "USD", "JPY", "KWD")
 """Currencies with 2, 0 and 3 decimals (law M5)."""
 
 INVOICING_PERIODS: Final[tuple[PeriodCode, ...]] = (MONTHLY, QUARTERLY, YEARLY, WEEKLY, DAILY)
-"""The five invoicing periods of the catalog."""
+"""The five invoicing period codes of the catalog."""
 
 _MIN_DATE: Final = date(1999, 1, 1)
 _MAX_DATE: Final = date(2101, 12, 31)
@@ -145,7 +145,7 @@ def subscriptions(
     *,
     currencies: Sequence[str] = BILLING_CURRENCIES,
     start_dates: st.SearchStrategy[date] | None = None,
-    periods: Sequence[PeriodCode] = INVOICING_PERIODS,
+    period_codes: Sequence[PeriodCode] = INVOICING_PERIODS,
     alignments: Sequence[Alignment] = tuple(Alignment),
     timings: Sequence[BillingTiming] = tuple(BillingTiming),
     price_bases: Sequence[PriceBasis] = tuple(PriceBasis),
@@ -160,19 +160,19 @@ def subscriptions(
         draw: supplied by Hypothesis (``subscriptions()`` takes only the keywords below).
         currencies: the currency codes to draw from.
         start_dates: the start dates (default: :func:`anchor_dates`).
-        periods: the invoicing period codes.
+        period_codes: the invoicing period codes.
         alignments: anchored on the start date, calendar-aligned, or both.
         timings: in advance, in arrears, or both.
         price_bases: base price, indexed base price, or both.
         max_price: the largest base price.
         calendar_stubs: when False, a calendar-aligned subscription starts on a
             calendar boundary (no first stub period).
-        end_dates: when True, about half the subscriptions get an end date within
-            their first ``max_periods`` periods.
+        end_dates: when True, about half the subscriptions get an end date (the last
+            day served, inclusive) within their first ``max_periods`` periods.
         max_periods: the horizon for end dates, in periods.
     """
     currency = draw(st.sampled_from(list(currencies)))
-    code = draw(st.sampled_from(list(periods)))
+    code = draw(st.sampled_from(list(period_codes)))
     alignment = draw(st.sampled_from(list(alignments)))
     start = draw(anchor_dates() if start_dates is None else start_dates)
     if alignment is Alignment.CALENDAR and not calendar_stubs:
@@ -182,14 +182,14 @@ def subscriptions(
     end: date | None = None
     if end_dates and draw(st.booleans()):
         horizon = Schedule(code, start).period(max_periods - 1).end
-        end = start + timedelta(days=draw(st.integers(1, (horizon - start).days)))
+        end = start + timedelta(days=draw(st.integers(0, (horizon - start).days - 1)))
     return Subscription(
         id=draw(st.sampled_from(("S-1", "S-2", "SUB/00042"))),
         group_id="G",
         customer_id="C-1",
         project_id=draw(st.sampled_from(("P-1", "P-2"))),
         category_id=draw(st.sampled_from(("FEE", "SubCat1", "SubCat2"))),
-        period=code,
+        period_code=code,
         base_price=draw(subscription_prices(currency, max_value=max_price)),
         index=draw(indexes()),
         price_basis=draw(st.sampled_from(list(price_bases))),
@@ -210,7 +210,7 @@ def creation_fields(subscription: Subscription) -> dict[str, Any]:
 
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
     ...     start_date=date(2024, 1, 1))
     >>> sorted(creation_fields(sub))[:4]
     ['active', 'alignment', 'base_price', 'category_id']
@@ -281,13 +281,13 @@ def price_tables(
             category_id=category,
             project_id=project,
             subscription_id=subscription_id,
-            period=sub.period,
+            period_code=sub.period_code,
             price=draw(subscription_prices(sub.currency, max_value=max_price)),
         )
         for category, project, subscription_id, day in slots
     ]
     if distractors:
-        other_code = MONTHLY if sub.period != MONTHLY else QUARTERLY
+        other_code = MONTHLY if sub.period_code != MONTHLY else QUARTERLY
         other_currency = "CHF" if sub.currency.code != "CHF" else "EUR"
         big = Money(99_999, sub.currency)
         entries += [
@@ -296,7 +296,7 @@ def price_tables(
                 category_id=None,
                 project_id=None,
                 subscription_id=None,
-                period=other_code,
+                period_code=other_code,
                 price=big,
             ),
             PriceEntry(
@@ -304,7 +304,7 @@ def price_tables(
                 category_id=None,
                 project_id=None,
                 subscription_id=None,
-                period=sub.period,
+                period_code=sub.period_code,
                 price=Money(99_999, other_currency),
             ),
             PriceEntry(
@@ -312,7 +312,7 @@ def price_tables(
                 category_id=sub.category_id,
                 project_id=f"{sub.project_id}-OTHER",
                 subscription_id=sub.id,
-                period=sub.period,
+                period_code=sub.period_code,
                 price=big,
             ),
         ]
@@ -431,24 +431,24 @@ def billing_histories(
 def cancellation_dates(
     subscription: Subscription, *, max_periods: int = 12
 ) -> st.SearchStrategy[date]:
-    """Valid cancellation days: after the start, not after an end date already set.
+    """Valid last days served of a cancellation: from the start to an end already set.
 
-    Period boundaries (and the days around them) are weighted up.
+    The last days of periods (and the days around them) are weighted up.
 
     Args:
         subscription: the subscription cancelled.
         max_periods: the horizon, in periods.
     """
-    low = subscription.start_date + _ONE_DAY
-    high = _horizon(subscription, max_periods)
+    low = subscription.start_date
+    high = _horizon(subscription, max_periods) - _ONE_DAY
     if subscription.end_date is not None:
         high = min(high, subscription.end_date)
     bounds = sorted(
         {
             day
             for k in range(1, max_periods + 1)
-            for boundary in (subscription.schedule.period(k).start,)
-            for day in (boundary - _ONE_DAY, boundary, boundary + _ONE_DAY)
+            for last in (subscription.schedule.period(k).start - _ONE_DAY,)
+            for day in (last - _ONE_DAY, last, last + _ONE_DAY)
             if low <= day <= high
         }
     )

@@ -44,6 +44,7 @@ from servicedomain.agreements import (
 )
 from servicedomain.billing import (
     AccrualEntry,
+    AccrualMethod,
     AccrualPeriod,
     AccrualPolicy,
     BillableTransaction,
@@ -56,10 +57,13 @@ from servicedomain.billing import (
     PriceChange,
     PriceEntry,
     PriceTable,
+    ReversalMode,
+    RoundingPeriod,
     Subscription,
     SubscriptionGroup,
     accrual_periods,
     accrue,
+    allowed_accrual_periods,
     generate_fees,
     propose_invoices,
     record_document,
@@ -80,7 +84,18 @@ from servicedomain.orders import (
     ServiceTask,
     TransactionType,
 )
-from servicedomain.periods import Alignment, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.periods import (
+    DAILY,
+    MONTHLY,
+    QUARTERLY,
+    WEEKLY,
+    YEARLY,
+    Alignment,
+    DateRange,
+    PeriodCode,
+    PeriodUnit,
+    Schedule,
+)
 from servicedomain.reports import (
     MarginReport,
     MarginRow,
@@ -664,18 +679,24 @@ def service_templates() -> st.SearchStrategy[ServiceTemplate]:
 # --------------------------------------------------------------------------- billing
 
 
-def subscription_groups() -> st.SearchStrategy[SubscriptionGroup]:
-    """Subscription groups with an invoicing period and maybe an accrual period."""
-    months = st.sampled_from([1, 3, 12]).map(lambda count: PeriodCode(PeriodUnit.MONTH, count))
-    return st.builds(
-        _build_or_reject,
-        st.just(SubscriptionGroup),
-        id=ids(prefix="SG"),
-        name=_texts(),
-        invoicing_period=months,
-        accrual_period=st.none() | months,
-        accrue_revenue=st.booleans(),
-    ).filter(lambda made: made is not None)  # type: ignore[return-value]
+@st.composite
+def subscription_groups(draw: st.DrawFn) -> SubscriptionGroup:
+    """Subscription groups of any of the five invoicing period codes.
+
+    Maybe an allowed accrual period code; any accrual method, rounding period, reversal.
+    """
+    invoicing = draw(st.sampled_from([YEARLY, QUARTERLY, MONTHLY, WEEKLY, DAILY]))
+    allowed = allowed_accrual_periods(invoicing)
+    return SubscriptionGroup(
+        id=draw(ids(prefix="SG")),
+        name=draw(_texts()),
+        invoicing_period_code=invoicing,
+        accrual_period_code=draw(st.none() | st.sampled_from(allowed)),
+        accrue_revenue=draw(st.booleans()),
+        accrual_method=draw(st.sampled_from(AccrualMethod)),
+        rounding_period=draw(st.sampled_from(RoundingPeriod)),
+        reversal=draw(st.sampled_from(ReversalMode)),
+    )
 
 
 def indexed_prices() -> st.SearchStrategy[IndexedPrice]:
@@ -701,7 +722,9 @@ def price_entries() -> st.SearchStrategy[PriceEntry]:
         category_id=st.none() | ids(prefix="CAT"),
         project_id=st.none() | ids(prefix="P"),
         subscription_id=st.none() | ids(prefix="SUB"),
-        period=st.sampled_from([PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.YEAR, 1)]),
+        period_code=st.sampled_from(
+            [PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.YEAR, 1)]
+        ),
         price=_prices(),
     )
 
@@ -784,7 +807,9 @@ def accrual_policies() -> st.SearchStrategy[AccrualPolicy]:
     """Monthly or quarterly accrual policies."""
     return st.builds(
         AccrualPolicy,
-        period=st.sampled_from([PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.MONTH, 3)]),
+        period_code=st.sampled_from(
+            [PeriodCode(PeriodUnit.MONTH, 1), PeriodCode(PeriodUnit.MONTH, 3)]
+        ),
     )
 
 

@@ -18,7 +18,7 @@ rules, and amounts are recomputed with :func:`~servicedomain.billing.prorate`.
 >>> from servicedomain.money import Money
 >>> from servicedomain.periods import MONTHLY
 >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
 ...     start_date=date(2024, 1, 31))
 >>> fees = generate_fees(sub, as_of=date(2024, 4, 30))
 >>> check_fee_laws(sub, fees, through=billing_horizon(sub, date(2024, 4, 30)))

@@ -88,14 +88,14 @@ def invoicing_period(subscription: Subscription, day: date) -> DateRange:
     >>> from servicedomain.money import Money
     >>> from servicedomain.periods import QUARTERLY
     >>> sub = Subscription(id="S", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="F", period=QUARTERLY, base_price=Money(300, "EUR"),
+    ...     category_id="F", period_code=QUARTERLY, base_price=Money(300, "EUR"),
     ...     start_date=date(2024, 2, 15), alignment=Alignment.CALENDAR)
     >>> print(invoicing_period(sub, date(2024, 2, 15)))
     [2024-01-01, 2024-04-01)
     """
     period = subscription.schedule.period_containing(day)
     if subscription.alignment is Alignment.CALENDAR:
-        grid = Schedule(subscription.period, _CALENDAR_ORIGIN, Alignment.CALENDAR)
+        grid = Schedule(subscription.period_code, _CALENDAR_ORIGIN, Alignment.CALENDAR)
         return grid.period_containing(day)
     return period
 
@@ -113,13 +113,13 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
     >>> from servicedomain.money import Money
     >>> from servicedomain.periods import MONTHLY
     >>> sub = Subscription(id="S", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="F", period=MONTHLY, base_price=Money(10, "EUR"),
+    ...     category_id="F", period_code=MONTHLY, base_price=Money(10, "EUR"),
     ...     start_date=date(2024, 1, 31))
     >>> billing_horizon(sub, date(2024, 3, 1))
     datetime.date(2024, 3, 31)
     """
     period = subscription.schedule.period_containing(as_of)
-    end = subscription.end_date
+    end = _served_end(subscription)
     if subscription.timing is BillingTiming.IN_ADVANCE:
         horizon = period.end
     else:
@@ -132,7 +132,14 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
 
 
 def _served(subscription: Subscription) -> DateRange:
-    return DateRange(subscription.start_date, subscription.end_date or date.max)
+    served = subscription.served
+    return DateRange(subscription.start_date, date.max) if served is None else served
+
+
+def _served_end(subscription: Subscription) -> date | None:
+    """The first day no longer served (``end_date`` is the last one), or None."""
+    served = subscription.served
+    return None if served is None else served.end
 
 
 def _total(amounts: Iterable[Money], currency: Currency) -> Money:
@@ -142,43 +149,43 @@ def _total(amounts: Iterable[Money], currency: Currency) -> Money:
 # --------------------------------------------------------------------------- proration
 
 
-def check_split_additivity(fee: Money, period: DateRange, split_points: Iterable[date]) -> None:
-    """F1: the pieces of any split of ``period`` cost ``fee`` together, to the cent.
+def check_split_additivity(price: Money, period: DateRange, split_points: Iterable[date]) -> None:
+    """F1: the pieces of any split of ``period`` cost ``price`` together, to the cent.
 
     Args:
-        fee: the price of the whole period (rounded to minor units).
+        price: the price of the whole period (rounded to minor units).
         period: the period.
         split_points: days inside ``[period.start, period.end]``; ends and repeats cut
             nothing.
 
     Raises:
-        LawViolation: the prorated pieces do not add up to ``fee``.
+        LawViolation: the prorated pieces do not add up to ``price``.
     """
     pieces = period.split_at(*split_points)
-    shares = [prorate(fee, piece, period) for piece in pieces]
-    total = _total(shares, fee.currency)
-    if total != fee:
+    shares = [prorate(price, piece, period) for piece in pieces]
+    total = _total(shares, price.currency)
+    if total != price:
         detail = ", ".join(f"{piece}={share}" for piece, share in zip(pieces, shares, strict=True))
-        raise LawViolation("F1", f"{fee} over {period} split into {detail} sums to {total}")
+        raise LawViolation("F1", f"{price} over {period} split into {detail} sums to {total}")
 
 
-def check_whole_period(fee_price: Money, period: DateRange) -> None:
+def check_whole_period(price: Money, period: DateRange) -> None:
     """F2: billing exactly one whole period costs exactly its price.
 
     Raises:
-        LawViolation: ``prorate(fee_price, period, period) != fee_price``.
+        LawViolation: ``prorate(price, period, period) != price``.
     """
-    whole = prorate(fee_price, period, period)
-    if whole != fee_price:
-        raise LawViolation("F2", f"the whole period {period} at {fee_price} costs {whole}")
+    whole = prorate(price, period, period)
+    if whole != price:
+        raise LawViolation("F2", f"the whole period {period} at {price} costs {whole}")
 
 
 def check_proration_bounds(
-    fee: Money, period: DateRange, pieces: Iterable[DateRange] | None = None
+    price: Money, period: DateRange, pieces: Iterable[DateRange] | None = None
 ) -> None:
-    """F3: a piece costs between 0 and ``fee``, and more days never cost less.
+    """F3: a piece costs between 0 and ``price``, and more days never cost less.
 
-    For a negative fee (a credit) the bounds are mirrored: between ``fee`` and 0, and
+    For a negative price (a credit) the bounds are mirrored: between ``price`` and 0, and
     more days never credit less. Without ``pieces``, every prefix, every suffix and
     every single day of ``period`` is checked (linear in its days); given pieces are
     checked too, each against the piece one day longer on either side.
@@ -186,15 +193,15 @@ def check_proration_bounds(
     Raises:
         LawViolation: a piece is out of bounds, or a longer piece costs less.
     """
-    sign = -1 if fee.amount < 0 else 1
-    zero = Money.zero(fee.currency)
+    sign = -1 if price.amount < 0 else 1
+    zero = Money.zero(price.currency)
     one_day = timedelta(days=1)
 
     def cost(piece: DateRange) -> Money:
-        share = prorate(fee, piece, period)
-        low, high = (zero, fee) if sign > 0 else (fee, zero)
+        share = prorate(price, piece, period)
+        low, high = (zero, price) if sign > 0 else (price, zero)
         if not low <= share <= high:
-            raise LawViolation("F3", f"{piece} of {period} at {fee} costs {share}")
+            raise LawViolation("F3", f"{piece} of {period} at {price} costs {share}")
         return share
 
     def grows(smaller: DateRange, larger: DateRange) -> None:
@@ -318,9 +325,9 @@ def check_no_gaps_no_overlaps(
     cancellation credits took back, and minus days removed by reduction days on or
     after the end date (a cancellation credits only the days still billed; days
     removed before the end are served at a reduced fee and stay in). They must be
-    pairwise disjoint, and their union must be exactly ``[start_date, min(end_date,
-    through))``. Every adjustment must name a charge among ``fees`` and lie inside it,
-    and no day of a charge is credited twice.
+    pairwise disjoint, and their union must be exactly ``[start_date, min(end_date + 1
+    day, through))`` (``end_date`` is the last day served). Every adjustment must name
+    a charge among ``fees`` and lie inside it, and no day of a charge is credited twice.
 
     Args:
         subscription: the subscription, in its current state (active through the runs).
@@ -336,7 +343,7 @@ def check_no_gaps_no_overlaps(
     by_charge = _adjusted(all_fees)
     _check_adjustments_inside(charges, by_charge)
     net: list[tuple[DateRange, FeeTransaction]] = []
-    ended = subscription.end_date
+    ended = _served_end(subscription)
     for charge in charges:
         holes = []
         for fee in by_charge.get(charge.period, ()):
@@ -348,7 +355,7 @@ def check_no_gaps_no_overlaps(
                     holes.append(after_end)
         net.extend((piece, charge) for piece in _subtract(charge.period, holes))
     net.sort(key=lambda item: (item[0].start, item[0].end))
-    end = through if subscription.end_date is None else min(subscription.end_date, through)
+    end = through if ended is None else min(ended, through)
     cursor = subscription.start_date
     previous: FeeTransaction | None = None
     for piece, charge in net:
@@ -543,9 +550,9 @@ def check_cancellation_credit(
 ) -> None:
     """F7: a cancellation credits exactly the billed days it ends, and nothing more.
 
-    ``subscription`` is the cancelled one (its ``end_date`` is the cancellation day
-    ``t``), ``fees_before`` the fees billed before, and ``made`` what the first run
-    after the cancellation returned. For every charge:
+    ``subscription`` is the cancelled one (``t``, the first day no longer served, is
+    the day after its ``end_date``), ``fees_before`` the fees billed before, and
+    ``made`` what the first run after the cancellation returned. For every charge:
 
     * its net (charge plus every adjustment) never goes below zero: a credit never
       exceeds what can still be credited;
@@ -562,7 +569,7 @@ def check_cancellation_credit(
         InvalidInputError: (field ``subscription``) it has no end date.
         LawViolation: naming the charge and its adjustments.
     """
-    end = subscription.end_date
+    end = _served_end(subscription)
     if end is None:
         raise InvalidInputError("subscription", subscription.id, "it is not cancelled (no end)")
     new = tuple(made)

@@ -90,7 +90,7 @@ def check_invoice_totals(
     >>> from servicedomain.money import Money
     >>> from servicedomain.periods import MONTHLY, DateRange
     >>> sub = Subscription(id="S-1", group_id="G", customer_id="C", project_id="P",
-    ...     category_id="FEE", period=MONTHLY, base_price=Money(100, "EUR"),
+    ...     category_id="FEE", period_code=MONTHLY, base_price=Money(100, "EUR"),
     ...     start_date=date(2024, 1, 15))
     >>> fees = generate_fees(sub, within=DateRange(date(2024, 1, 20), date(2024, 3, 1)))
     >>> (proposal,) = propose_invoices(due_by=date(2024, 3, 1), fees=fees)
@@ -312,7 +312,7 @@ def check_accruals_sum_to_fee(
     >>> from servicedomain.periods import MONTHLY, DateRange
     >>> q1 = DateRange(date(2024, 1, 1), date(2024, 4, 1))
     >>> parts = accrual_periods(source_id="F-1", amount=Money(100, "EUR"), service_period=q1,
-    ...     policy=AccrualPolicy(period=MONTHLY, method=AccrualMethod.PER_DAY))
+    ...     policy=AccrualPolicy(period_code=MONTHLY, method=AccrualMethod.PER_DAY))
     >>> check_accruals_sum_to_fee(parts, {"F-1": Money(100, "EUR")})
     >>> try:
     ...     check_accruals_sum_to_fee(parts, {"F-1": Money(100, "EUR")}, {"F-1": Money(1, "EUR")})

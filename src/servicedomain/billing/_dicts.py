@@ -1,0 +1,146 @@
+"""Reading billing rules (price tables, subscription groups) from plain dicts.
+
+The dict forms are what JSON or TOML give: period codes as ISO-8601 strings (``"P1M"``),
+dates as ISO strings (or ``date`` values, as TOML gives them), money as
+``{"amount": "500.00", "currency": "EUR"}``, enums by value. A missing required key,
+an unknown key or a value of the wrong shape raises an
+:class:`~servicedomain.errors.InvalidInputError` whose ``field`` is the key's path
+(``"entries[2].price"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final, TypeVar
+
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.money import Money
+from servicedomain.periods import PeriodCode
+
+_T = TypeVar("_T")
+_E = TypeVar("_E")
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def at(path: str, key: str) -> str:
+    """The path of ``key`` inside ``path`` (``"entries[0]"`` + ``"price"``)."""
+    return f"{path}.{key}" if path else key
+
+
+def mapping(value: object, path: str, what: str) -> Mapping[str, object]:
+    """``value`` if it is a mapping with str keys."""
+    if not isinstance(value, Mapping):
+        raise TypeMismatchError(path or "data", value, f"expected a mapping for {what}")
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeMismatchError(path or "data", key, "expected str keys")
+    return value
+
+
+def check_keys(
+    data: Mapping[str, object], *, required: Collection[str], optional: Collection[str], path: str
+) -> None:
+    """Refuse a missing required key and any unknown key, naming it."""
+    for key in data:
+        if key not in required and key not in optional:
+            expected = ", ".join((*required, *optional))
+            raise InvalidInputError(at(path, key), data[key], f"unknown key; expected {expected}")
+    for key in required:
+        if key not in data:
+            raise InvalidInputError(at(path, key), None, "this key is required")
+
+
+def text(value: object, field: str) -> str:
+    """A str value."""
+    if not isinstance(value, str):
+        raise TypeMismatchError(field, value, f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def optional_text(value: object, field: str) -> str | None:
+    """A str value, or None."""
+    return None if value is None else text(value, field)
+
+
+def flag(value: object, field: str) -> bool:
+    """A bool value."""
+    if not isinstance(value, bool):
+        raise TypeMismatchError(field, value, f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def period_code(value: object, field: str) -> PeriodCode:
+    """A period code, or its ISO-8601 text (``"P3M"``)."""
+    if isinstance(value, PeriodCode):
+        return value
+    try:
+        return PeriodCode.parse(text(value, field))
+    except InvalidInputError as error:
+        if error.field == field:
+            raise
+        cls: Any = type(error)
+        if cls.__init__ is not InvalidInputError.__init__:
+            cls = InvalidInputError
+        raise cls(field, value, error.reason) from None
+
+
+def day(value: object, field: str) -> date:
+    """A date, or its ISO text (``"2024-01-31"``)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
+        raise InvalidInputError(field, value, "expected an ISO date such as '2024-01-31'")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(field, value, "no such date in the calendar") from None
+
+
+def money(value: object, field: str) -> Money:
+    """Money from ``{"amount": "500.00", "currency": "EUR"}``."""
+    data = mapping(value, field, "an amount of money")
+    check_keys(data, required=("amount", "currency"), optional=(), path=field)
+    amount = text(data["amount"], at(field, "amount"))
+    currency = text(data["currency"], at(field, "currency"))
+    return located(field, lambda: Money.of(amount, currency))
+
+
+def money_dict(value: Money) -> dict[str, str]:
+    """The dict form :func:`money` reads back."""
+    return {"amount": format(value.amount, "f"), "currency": value.currency.code}
+
+
+def choice(value: object, cls: type[_E], field: str) -> _E:
+    """The member of the enum ``cls`` whose value is ``value``."""
+    for member in cls:  # type: ignore[attr-defined]
+        if value == member.value:
+            return member  # type: ignore[no-any-return]
+    allowed = ", ".join(repr(member.value) for member in cls)  # type: ignore[attr-defined]
+    raise InvalidInputError(field, value, f"expected one of {allowed}")
+
+
+def items(value: object, field: str) -> Sequence[object]:
+    """A list (not a string) of items."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeMismatchError(field, value, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def located(path: str, build: Callable[[], _T]) -> _T:
+    """``build()``, with a refused value's field moved under ``path``.
+
+    A constructor names its own argument (``price``); read from a dict, the error names
+    the key's path (``entries[2].price``).
+    """
+    try:
+        return build()
+    except InvalidInputError as error:
+        if not path or error.field == path or error.field.startswith(path + "."):
+            raise
+        cls: Any = type(error)
+        if cls.__init__ is not InvalidInputError.__init__:
+            raise
+        raise cls(at(path, error.field), error.value, error.reason) from None
