@@ -1294,6 +1294,11 @@ def _public_modules() -> list[ModuleType]:
 # Not walked by the callable sweep: the adapters and the testing kit (extras with their
 # own contract suites) and the demo (a program); ``__main__`` is private by its name.
 _NOT_SWEPT = ("servicedomain.adapters", "servicedomain.testing", "servicedomain.demo")
+# The public modules of issue 12 (the walk finds any new one as well).
+_SWEPT_AT_LEAST = {
+    *("money", "instants", "periods", "calendars", "stages", "orders", "agreements", "sla"),
+    *("billing", "reports", "events", "ports", "app", "errors", "serialization"),
+}
 
 
 def swept_modules() -> list[ModuleType]:
@@ -1962,6 +1967,15 @@ def test_a_name_the_facade_stops_exporting_stays_in_the_sweep(
     assert public_callables() == everything
     assert set(public_enums()) == enums
     assert set(public_events()) == events
+
+
+def test_every_swept_module_declares_its_public_names() -> None:
+    # A public module without ``__all__`` would be invisible to the sweep.
+    names = {module.__name__ for module in swept_modules()}
+    assert {f"servicedomain.{name}" for name in _SWEPT_AT_LEAST} <= names
+    assert not {name for name in names if name.startswith(_NOT_SWEPT)}
+    undeclared = [m.__name__ for m in swept_modules() if "__all__" not in vars(m)]
+    assert not undeclared, f"give these modules an __all__: {undeclared}"
 
 
 def test_every_name_of_the_facade_has_a_public_home() -> None:

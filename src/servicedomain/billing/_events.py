@@ -142,6 +142,9 @@ class RevenueAccrued(DomainEvent):
 def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | CreditNoteIssued:
     """The fact that ``document`` was posted at ``at``: an invoice or a credit note issued.
 
+    Raises:
+        TypeMismatchError: ``document`` is not an Invoice, or ``at`` not a datetime.
+
     >>> from datetime import UTC
     >>> from servicedomain.billing import Subscription, generate_fees, propose_invoices
     >>> from servicedomain.periods import MONTHLY
