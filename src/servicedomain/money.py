@@ -55,8 +55,10 @@ from servicedomain.errors import (
     InvalidOperationError,
     InvalidQuantityError,
     InvalidRatiosError,
+    TypeMismatchError,
     UnknownCurrencyError,
 )
+from servicedomain.instants import require_field_name
 
 __all__ = [
     "ISO_4217",
@@ -304,7 +306,21 @@ def check_factor(
 
     An int or a finite Decimal below 10^15 in magnitude with at most 12 decimals
     (``MAX_FACTOR_DECIMALS``); ``error`` is the library error raised otherwise.
+
+    Raises:
+        InvalidInputError: ``value`` is no such number (as ``error``, naming ``field``).
+        TypeMismatchError: ``field`` is not a non-empty str, or ``error`` is not a
+            subclass of :class:`~servicedomain.errors.InvalidInputError`.
     """
+    require_field_name(field)
+    given: object = error  # typed as an error class, yet maybe anything at run time
+    if not (isinstance(given, type) and issubclass(given, InvalidInputError)):
+        raise TypeMismatchError("error", error, "expected a subclass of InvalidInputError")
+    return _factor(value, field, error)
+
+
+def _factor(value: object, field: str, error: type[InvalidInputError]) -> Decimal:
+    """:func:`check_factor` for this module's own calls, whose field and error are known."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise error(field, value, f"expected a Decimal or an int, got {type(value).__name__}")
     number = Decimal(value) if isinstance(value, int) else value
@@ -530,7 +546,7 @@ class Money:
             raise InvalidOperationError(
                 "quantity", quantity, "Money x Money has no meaning; multiply by a quantity"
             )
-        factor = check_factor(quantity, "quantity", InvalidAmountError)
+        factor = _factor(quantity, "quantity", InvalidAmountError)
         return Money._exact(_EXACT.multiply(self.amount, factor), self.currency)
 
     __rmul__ = __mul__
@@ -574,7 +590,7 @@ class Money:
         >>> Money(200, "EUR").divide(31) * 2
         Money('12.90', 'EUR')
         """
-        value = check_factor(divisor, "divisor", InvalidAmountError)
+        value = _factor(divisor, "divisor", InvalidAmountError)
         if value == 0:
             raise InvalidOperationError("divisor", divisor, "division by zero")
         mode = _check_rounding(rounding)
@@ -630,7 +646,7 @@ def _integer_weights(weights: Sequence[int | Decimal]) -> list[int]:
         field = f"weights[{index}]"
         if isinstance(weight, bool) or not isinstance(weight, (int, Decimal)):
             raise InvalidRatiosError(field, weight, "a weight is an int or a Decimal")
-        check_factor(weight, field, InvalidRatiosError)
+        _factor(weight, field, InvalidRatiosError)
         if weight < 0:
             raise InvalidRatiosError(field, weight, "a weight is >= 0")
         if isinstance(weight, Decimal):

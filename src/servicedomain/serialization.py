@@ -780,13 +780,14 @@ def from_dict(cls: type[_T], data: object) -> _T:
         InvalidDocumentError: ``field`` is the path of the culprit (``"$type"``,
             ``"lines[2].quantity"``): a missing or unknown key, a wrong ``$type``, an
             unsupported ``$version``, a value of the wrong kind, or one the constructor
-            refuses.
+            refuses; ``"data"`` when ``data`` is not a mapping, ``"cls"`` when the
+            codec does not know ``cls``.
     """
     if cls is not DomainEvent and cls not in SCHEMA_VERSIONS:
         msg = "not a type the codec reads and writes"
         raise InvalidDocumentError("cls", cls, msg)
     if not isinstance(data, Mapping):
-        raise InvalidDocumentError("$", data, "expected a JSON object")
+        raise InvalidDocumentError("data", data, "expected a JSON object (a mapping)")
     try:
         if cls is DomainEvent:
             event: _T = _converter.structure(data, cls)
@@ -810,10 +811,10 @@ def loads(cls: type[_T], text: str | bytes) -> _T:
     """Read back JSON text that :func:`dumps` wrote.
 
     Raises:
-        InvalidDocumentError: the text is not JSON, or as :func:`from_dict`.
+        InvalidDocumentError: ``text`` is not JSON (a str or bytes), or as :func:`from_dict`.
     """
     try:
         data = json.loads(text)
     except (TypeError, ValueError) as error:
-        raise InvalidDocumentError("$", text, f"not JSON: {error}") from None
+        raise InvalidDocumentError("text", text, f"not JSON: {error}") from None
     return from_dict(cls, data)

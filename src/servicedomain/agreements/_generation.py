@@ -82,7 +82,11 @@ def default_order_id(key: GeneratedOrderKey) -> str:
 
     >>> default_order_id(GeneratedOrderKey("AG-1", date(2026, 3, 2)))
     'AG-1/2026-03-02'
+
+    Raises:
+        TypeMismatchError: ``key`` is not a :class:`GeneratedOrderKey`.
     """
+    require_instance(key, GeneratedOrderKey, "key")
     head = f"{key.agreement_id}/{key.service_date.isoformat()}"
     return head if key.group_key is None else f"{head}/{key.group_key}"
 

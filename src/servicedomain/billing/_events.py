@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import attrs
 
+from servicedomain._checks import require_instance, require_items_of
 from servicedomain.billing._accruals import AccrualEntry
 from servicedomain.billing._invoicing import DocumentKind, Invoice
 from servicedomain.events import DomainEvent
@@ -155,6 +156,9 @@ class AccrualReversed(DomainEvent):
 def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | CreditNoteIssued:
     """The fact that ``document`` was posted at ``at``: an invoice or a credit note issued.
 
+    Raises:
+        TypeMismatchError: ``document`` is not an Invoice, or ``at`` not a datetime.
+
     >>> from datetime import UTC
     >>> from servicedomain.billing import Subscription, generate_fees, propose_invoices
     >>> from servicedomain.periods import MONTHLY
@@ -168,6 +172,7 @@ def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | Credi
     >>> event.name, event.entity_id, event.total
     ('InvoiceIssued', 'INV-1', Money('100.00', 'EUR'))
     """
+    require_instance(document, Invoice, "document")
     instant = require_instant(at, "at")
     kind = InvoiceIssued if document.kind is DocumentKind.INVOICE else CreditNoteIssued
     return kind(
@@ -186,10 +191,15 @@ def revenue_accrued(entries: Iterable[AccrualEntry], *, at: datetime) -> tuple[R
 
     The events come in the order each fee first appears; ``amount`` is the sum of the
     fee's entries and ``posting_date`` the first entry's.
+
+    Raises:
+        TypeMismatchError: ``entries`` is not an iterable of AccrualEntry (the culprit
+            named by its position, ``entries[2]``), or ``at`` is not a datetime.
     """
+    posted_entries = require_items_of(entries, AccrualEntry, "entries")
     instant = require_instant(at, "at")
     by_source: dict[str, list[AccrualEntry]] = {}
-    for entry in entries:
+    for entry in posted_entries:
         by_source.setdefault(entry.source_id, []).append(entry)
     return tuple(
         RevenueAccrued(

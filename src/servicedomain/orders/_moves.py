@@ -8,7 +8,12 @@ from typing import NamedTuple
 
 import attrs
 
-from servicedomain._checks import check_numbers, require_instance
+from servicedomain._checks import (
+    check_numbers,
+    require_instance,
+    require_optional_instance,
+    require_tuple_of,
+)
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.orders._events import (
@@ -23,7 +28,13 @@ from servicedomain.orders._order_items import refuse_line_with_requirements
 from servicedomain.stages import Action, StageGraph
 
 
-class MovedLines(NamedTuple):
+class _MovedLinesFields(NamedTuple):
+    target: ServiceOrder
+    source: ServiceOrder | None
+    events: Events
+
+
+class MovedLines(_MovedLinesFields):
     """The result of :func:`move_lines`: a tuple ``(target, source, events)``.
 
     Attributes:
@@ -31,11 +42,20 @@ class MovedLines(NamedTuple):
         source: the order they came from (``version + 1``), or ``None`` when it was
             left empty and deleted (``drop_empty_source``).
         events: the events of both orders, in order.
+
+    Raises:
+        TypeMismatchError: a field of the wrong type (named).
     """
 
-    target: ServiceOrder
-    source: ServiceOrder | None
-    events: Events
+    __slots__ = ()
+
+    def __new__(
+        cls, target: ServiceOrder, source: ServiceOrder | None, events: Events
+    ) -> MovedLines:
+        require_instance(target, ServiceOrder, "target")
+        require_optional_instance(source, ServiceOrder, "source")
+        require_tuple_of(events, DomainEvent, "events")
+        return super().__new__(cls, target, source, events)
 
 
 def move_lines(

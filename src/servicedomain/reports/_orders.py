@@ -17,6 +17,8 @@ from servicedomain._checks import (
     v_bool,
     v_id,
     v_instance,
+    v_line_number,
+    v_optional_date,
     v_optional_instance,
     v_optional_str,
     v_str,
@@ -193,18 +195,22 @@ def margin_report(orders: Iterable[ServiceOrder]) -> MarginReport:
 
 @attrs.frozen
 class WorkDocumentLine:
-    """One line of a work description or a work receipt."""
+    """One line of a work description or a work receipt.
 
-    number: int
-    transaction_type: TransactionType
-    description: str
-    quantity: Decimal
-    unit: str
-    service_object: str | None
-    service_task: str | None
-    worker_id: str | None
-    transaction_date: date | None
-    amount: Money | None
+    Raises:
+        TypeMismatchError: a field of the wrong type (named).
+    """
+
+    number: int = attrs.field(validator=v_line_number)
+    transaction_type: TransactionType = attrs.field(validator=v_instance(TransactionType))
+    description: str = attrs.field(validator=v_str)
+    quantity: Decimal = attrs.field(validator=v_instance(Decimal))
+    unit: str = attrs.field(validator=v_str)
+    service_object: str | None = attrs.field(validator=v_optional_str)
+    service_task: str | None = attrs.field(validator=v_optional_str)
+    worker_id: str | None = attrs.field(validator=v_optional_str)
+    transaction_date: date | None = attrs.field(validator=v_optional_date)
+    amount: Money | None = attrs.field(validator=v_optional_instance(Money))
     """The sales amount (on a receipt); ``None`` on a work description."""
 
 
