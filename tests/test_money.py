@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from servicedomain import ISO_4217, Currency, Money, Rounding, ServiceDomainError, allocate
+from servicedomain import Currency, Money, Rounding, ServiceDomainError, allocate
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
@@ -17,6 +17,7 @@ from servicedomain.errors import (
     InvalidRatiosError,
     UnknownCurrencyError,
 )
+from servicedomain.money import ISO_4217
 
 EUR = Currency.of("EUR")
 

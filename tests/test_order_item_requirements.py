@@ -100,8 +100,8 @@ def test_an_item_line_takes_a_requirement_and_gives_it_back() -> None:
 
 
 def test_the_names_are_public() -> None:
-    assert servicedomain.ItemRequirement is ItemRequirement
-    assert servicedomain.ItemRequirementError is ItemRequirementError
+    assert servicedomain.orders.ItemRequirement is ItemRequirement
+    assert servicedomain.errors.ItemRequirementError is ItemRequirementError
     assert issubclass(ItemRequirementError, OrderRuleError)
     assert issubclass(ItemRequirementError, RuleViolationError)
 

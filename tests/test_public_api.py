@@ -20,6 +20,117 @@ def test_every_name_in_all_imports() -> None:
         assert getattr(servicedomain, name) is not None, name
 
 
+FACADE = [
+    "DAILY",
+    "EXAMPLE_STAGE_GRAPH",
+    "HALF_YEARLY",
+    "MONTHLY",
+    "QUARTERLY",
+    "WEEKLY",
+    "YEARLY",
+    "AccrualEntry",
+    "AccrualPolicy",
+    "Action",
+    "AgreementLine",
+    "Alignment",
+    "Allowance",
+    "AlreadyExistsError",
+    "BillingDesk",
+    "Clock",
+    "ConcurrencyConflictError",
+    "Currency",
+    "DateRange",
+    "DomainEvent",
+    "FeeTransaction",
+    "InvalidInputError",
+    "Invoice",
+    "InvoiceLine",
+    "JournalEntry",
+    "Money",
+    "NewAgreementLine",
+    "NewLine",
+    "NotFoundError",
+    "PeriodCode",
+    "PriceTable",
+    "Priority",
+    "ReasonCode",
+    "Rounding",
+    "RuleViolationError",
+    "Schedule",
+    "ServiceAgreement",
+    "ServiceDesk",
+    "ServiceDomainError",
+    "ServiceLevelAgreement",
+    "ServiceObject",
+    "ServiceOrder",
+    "ServiceOrderLine",
+    "ServiceTask",
+    "ServiceTemplate",
+    "SlaMeasurement",
+    "SlaTargets",
+    "Stage",
+    "StageGraph",
+    "Subscription",
+    "SubscriptionGroup",
+    "TransactionType",
+    "TransitionNotAllowedError",
+    "UnitOfWork",
+    "WorkingCalendar",
+    "__version__",
+    "accrue",
+    "allocate",
+    "credit_note",
+    "generate_fees",
+    "generate_service_orders",
+    "local_date",
+    "margin_report",
+    "measure",
+    "parse_date",
+    "parse_instant",
+    "propose_invoices",
+    "prorate",
+    "subscription_fee_summary",
+]
+"""The facade, pinned: a name joins or leaves ``import servicedomain`` on purpose only."""
+
+
+def test_the_facade_exports_exactly_the_pinned_names() -> None:
+    assert list(servicedomain.__all__) == FACADE
+
+
+def test_the_facade_is_small() -> None:
+    # The nouns and verbs a program reaches for; everything else lives in its module.
+    assert 50 <= len(servicedomain.__all__) <= 80
+
+
+def test_every_name_of_the_facade_is_the_same_object_as_in_its_module() -> None:
+    modules = [
+        importlib.import_module(f"servicedomain.{name}")
+        for name in (
+            "money",
+            "instants",
+            "periods",
+            "calendars",
+            "stages",
+            "orders",
+            "agreements",
+            "sla",
+            "billing",
+            "reports",
+            "events",
+            "ports",
+            "app",
+            "errors",
+        )
+    ]
+    for name in servicedomain.__all__:
+        if name == "__version__":
+            continue
+        homes = [m for m in modules if name in m.__all__]
+        assert homes, f"{name} has no public module"
+        assert all(getattr(m, name) is getattr(servicedomain, name) for m in homes), name
+
+
 def test_all_is_sorted_and_unique() -> None:
     names = list(servicedomain.__all__)
     assert len(names) == len(set(names))
