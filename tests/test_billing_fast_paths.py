@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from servicedomain._trusted import positional_builder
 from servicedomain.billing import FeeKind, FeeTransaction, PriceTable, Subscription
-from servicedomain.billing._generation import _Prices
+from servicedomain.billing._fee_generation import _Prices
 from servicedomain.money import Money
 from servicedomain.periods import (
     HALF_YEARLY,

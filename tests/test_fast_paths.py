@@ -240,7 +240,7 @@ def test_the_environment_variable_turns_every_fast_path_into_the_checked_one() -
 MAKE_WITHOUT_CONSTRUCTOR = {
     "_trusted.py",
     "periods/_ranges.py",
-    "billing/_generation.py",
+    "billing/_fee_generation.py",
     "billing/_fees.py",
     "money.py",
 }
