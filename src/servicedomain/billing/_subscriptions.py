@@ -294,10 +294,10 @@ class Subscription:
         and its fee is that quarter's fee prorated over Feb 15-Mar 31.
         """
         require_instance(period, DateRange, "period")
-        schedule = self._schedule
-        if schedule._offset and period.start == self.start_date:
-            grid = schedule._grid
-            return DateRange._trusted(self.period._step(grid, -1), grid)
+        if period.start == self.start_date:
+            whole = self._schedule.whole_period(0)
+            if whole.start < period.start:
+                return whole
         return period
 
     def indexed_price_on(self, day: date) -> IndexedPrice:

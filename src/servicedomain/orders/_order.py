@@ -340,7 +340,7 @@ class ServiceOrder:
         return order, (event,)
 
     @classmethod
-    def _generated(
+    def generated(
         cls,
         *,
         id: str,
@@ -359,14 +359,87 @@ class ServiceOrder:
         service_tasks: tuple[ServiceTask, ...],
         lines: tuple[ServiceOrderLine, ...],
     ) -> tuple[ServiceOrder, Events]:
-        """A new order made by agreement generation, from values already valid (fast path).
+        """A new order (version 1) made by service order generation: the fast path.
 
-        The same order as :meth:`create` with ``origin=SYSTEM``, built without checking
-        again what the agreement and the generator have checked: ids, prices, dates,
-        the relations of the lines (those of a validated agreement), the line numbers
-        (1, 2, ... in order) and the aware instants. Only
-        :mod:`servicedomain.agreements` calls it.
+        The same order and event as :meth:`create` with ``origin=SYSTEM`` in stage
+        ``stage_id`` (the graph's root). :func:`servicedomain.agreements.generate_service_orders`
+        makes its orders with it, hundreds of thousands in a run, from values it has
+        checked already, so only the type of each argument is checked here (a wrong
+        one raises what :meth:`create` raises, naming it). The rest is trusted, not
+        checked again: the aware instant ``at`` is within the supported range, the
+        related objects and tasks are unique, and ``lines`` are Created, unsigned
+        :class:`ServiceOrderLine` values numbered 1, 2, ... in order that reference only
+        the objects and tasks given (the lines of a validated agreement, numbered).
+        A host creating an order from its own input uses :meth:`create`, which checks
+        everything; with the environment variable ``SERVICEDOMAIN_CHECKED`` set, this
+        one does too.
+
+        Raises:
+            TypeMismatchError: an argument of the wrong type (it is named).
+            NaiveDatetimeError: ``at`` or ``preferred_service_at`` is naive.
+            InvalidInputError: an empty id.
+
+        >>> from datetime import UTC, datetime
+        >>> order, events = ServiceOrder.generated(
+        ...     id="SO-1", customer_id="C-1", at=datetime(2026, 3, 2, tzinfo=UTC),
+        ...     stage_id="CREATED", description="", agreement_id="AGR-1", project_id=None,
+        ...     preferred_service_at=None, responsible_worker_id=None,
+        ...     preferred_technician_id=None, sla_id=None, calendar_conflict=False,
+        ...     service_objects=(), service_tasks=(), lines=(),
+        ... )
+        >>> order.origin, order.version, [event.name for event in events]
+        (<Origin.SYSTEM: 'system'>, 1, ['ServiceOrderCreated'])
         """
+        conflict: object = calendar_conflict
+        if not (
+            type(id) is str
+            and id
+            and type(customer_id) is str
+            and customer_id
+            and type(at) is datetime
+            and at.tzinfo is not None
+            and type(stage_id) is str
+            and stage_id
+            and type(description) is str
+            and type(agreement_id) is str
+            and agreement_id
+            and (project_id is None or (type(project_id) is str and project_id))
+            and (
+                preferred_service_at is None
+                or (type(preferred_service_at) is datetime and preferred_service_at.tzinfo)
+            )
+            and (responsible_worker_id is None or type(responsible_worker_id) is str)
+            and (preferred_technician_id is None or type(preferred_technician_id) is str)
+            and (sla_id is None or (type(sla_id) is str and sla_id))
+            and type(conflict) is bool
+            and type(service_objects) is tuple
+            and type(service_tasks) is tuple
+            and type(lines) is tuple
+        ):
+            # The slow path for an argument the quick test above does not pass: the
+            # constructor's checks raise the error that names it (or accept it).
+            instant = require_instant(at, "at")
+            require_id(agreement_id, "agreement_id")  # a generated order has an agreement
+            cls(
+                id=id,
+                version=1,
+                description=description,
+                customer_id=customer_id,
+                agreement_id=agreement_id,
+                project_id=project_id,
+                preferred_service_at=preferred_service_at,
+                responsible_worker_id=responsible_worker_id,
+                preferred_technician_id=preferred_technician_id,
+                origin=Origin.SYSTEM,
+                stage_id=stage_id,
+                sla_id=sla_id,
+                calendar_conflict=calendar_conflict,
+                service_objects=service_objects,
+                service_tasks=service_tasks,
+                lines=lines,
+                sla_log=() if sla_id is None else (SlaEntry.start(instant),),
+                recorded_at=instant,
+            )
         order = build(
             cls,
             id=id,

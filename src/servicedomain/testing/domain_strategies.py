@@ -69,11 +69,13 @@ from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
 from servicedomain.orders import (
+    SERVICE_LINE_FIELDS,
     AgreementLineRef,
     ItemRequirement,
     JournalEntry,
     NewLine,
     PostingPlan,
+    ServiceLine,
     ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
@@ -157,6 +159,7 @@ __all__ = [
     "service_agreements",
     "service_intervals",
     "service_level_agreements",
+    "service_lines",
     "service_objects",
     "service_orders",
     "service_tasks",
@@ -248,6 +251,13 @@ def new_lines(*, currency: str = "EUR") -> st.SearchStrategy[NewLine]:
         st.integers(0, 10_000),
         st.integers(0, 20_000),
         st.dates(date(2026, 1, 1), date(2026, 3, 31)),
+    )
+
+
+def service_lines(*, currency: str = "EUR") -> st.SearchStrategy[ServiceLine]:
+    """The fields order and agreement lines share (those of :func:`new_lines`)."""
+    return new_lines(currency=currency).map(
+        lambda line: ServiceLine(**{name: getattr(line, name) for name in SERVICE_LINE_FIELDS})
     )
 
 
@@ -913,6 +923,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ServiceTask: service_tasks,
     AgreementLineRef: agreement_line_refs,
     ItemRequirement: item_requirements,
+    ServiceLine: service_lines,
     NewLine: new_lines,
     ServiceOrderLine: order_lines,
     ServiceOrder: service_orders,
