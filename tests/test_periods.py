@@ -738,6 +738,7 @@ def test_the_whole_period_of_a_calendar_stub_is_the_calendar_period_it_ends() ->
     assert quarters.period(0) == r("2024-02-15", "2024-04-01")
     assert quarters.whole_period(0) == r("2024-01-01", "2024-04-01")
     assert quarters.whole_period(1) == quarters.period(1)
+    assert quarters.has_stub
     weeks = Schedule(WEEKLY, d("2024-01-03"), Alignment.CALENDAR)  # a Wednesday
     assert weeks.whole_period(0) == r("2024-01-01", "2024-01-08")
 
@@ -753,6 +754,7 @@ def test_the_whole_period_of_a_calendar_stub_is_the_calendar_period_it_ends() ->
 )
 def test_every_other_period_is_whole_already(schedule: Schedule, k: int) -> None:
     assert schedule.whole_period(k) == schedule.period(k)
+    assert k or not schedule.has_stub
 
 
 @pytest.mark.parametrize(("k", "error"), [(-1, InvalidScheduleError), ("0", TypeMismatchError)])

@@ -294,10 +294,9 @@ class Subscription:
         and its fee is that quarter's fee prorated over Feb 15-Mar 31.
         """
         require_instance(period, DateRange, "period")
-        if period.start == self.start_date:
-            whole = self._schedule.whole_period(0)
-            if whole.start < period.start:
-                return whole
+        schedule = self._schedule
+        if schedule.has_stub and period.start == self.start_date:
+            return schedule.whole_period(0)
         return period
 
     def indexed_price_on(self, day: date) -> IndexedPrice:

@@ -161,6 +161,17 @@ class Schedule:
                 "k", k, f"period {k} of this schedule ends after year 9999"
             ) from None
 
+    @property
+    def has_stub(self) -> bool:
+        """True when period 0 is a stub: calendar-aligned, the anchor between boundaries.
+
+        >>> Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR).has_stub
+        True
+        >>> Schedule(QUARTERLY, date(2024, 2, 15)).has_stub
+        False
+        """
+        return self._offset == 1
+
     def whole_period(self, k: int) -> DateRange:
         """Period ``k`` whole: the calendar period a stub is the end of, else :meth:`period`.
 
