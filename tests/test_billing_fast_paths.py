@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from servicedomain._trusted import positional_builder
 from servicedomain.billing import FeeKind, FeeTransaction, PriceTable, Subscription
-from servicedomain.billing._generation import _Prices
+from servicedomain.billing._fee_generation import _Prices
 from servicedomain.money import Money
 from servicedomain.periods import (
     HALF_YEARLY,
@@ -78,7 +78,7 @@ def test_schedule_boundaries_are_the_periods_boundaries(
     within = DateRange(anchor + timedelta(days=offset), anchor + timedelta(days=offset + length))
     periods = list(schedule.periods(within))
     expected = [periods[0].start, *(period.end for period in periods)] if periods else []
-    assert schedule._boundaries(within) == expected
+    assert schedule.boundaries(within) == expected
 
 
 def test_the_positional_builder_takes_the_fields_in_declaration_order() -> None:

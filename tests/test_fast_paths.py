@@ -231,6 +231,31 @@ def test_the_environment_variable_turns_every_fast_path_into_the_checked_one() -
     assert _run_checked("0", code).stdout.split() == ["False", "built"]
 
 
+def test_a_generated_order_is_checked_whole_in_checked_mode() -> None:
+    # ServiceOrder.generated trusts the consistency of its lines (the generator's
+    # promise); checked mode shows the promise kept, and catches one that is not.
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from decimal import Decimal\n"
+        "from servicedomain.money import Money\n"
+        "from servicedomain.orders import NewLine, ServiceOrder, TransactionType\n"
+        "line = NewLine(transaction_type=TransactionType.HOUR, quantity=Decimal(1),\n"
+        "               cost_price=Money(1, 'EUR'), sales_price=Money(2, 'EUR')).numbered(1)\n"
+        "try:\n"
+        "    ServiceOrder.generated(\n"
+        "        id='SO-1', customer_id='C-1', at=datetime(2026, 3, 2, tzinfo=UTC),\n"
+        "        stage_id='CREATED', description='', agreement_id='AGR-1',\n"
+        "        project_id=None, preferred_service_at=None, responsible_worker_id=None,\n"
+        "        preferred_technician_id=None, sla_id=None, calendar_conflict=False,\n"
+        "        service_objects=(), service_tasks=(), lines=(line, line))\n"
+        "    print('built')\n"
+        "except ValueError as error:\n"
+        "    print(type(error).__name__, error.field)\n"
+    )
+    assert _run_checked(None, code).stdout.split() == ["built"]
+    assert _run_checked("1", code).stdout.split() == ["InvalidInputError", "lines"]
+
+
 # The modules that make an instance without its constructor (``object.__new__``,
 # ``tuple.__new__``), each through the fast-path mechanism and its checked mode: the
 # compiled builders, the inline setters of DateRange (periods, the fee loop) and
@@ -240,7 +265,7 @@ def test_the_environment_variable_turns_every_fast_path_into_the_checked_one() -
 MAKE_WITHOUT_CONSTRUCTOR = {
     "_trusted.py",
     "periods/_ranges.py",
-    "billing/_generation.py",
+    "billing/_fee_generation.py",
     "billing/_fees.py",
     "money.py",
 }

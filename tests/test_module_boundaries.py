@@ -17,9 +17,11 @@ package, and a ``_private`` name is private to its package (or, directly in
 ``from servicedomain.periods import _x``, nor ``DateRange._trusted(...)`` on a name
 imported from another package. The private modules directly in ``servicedomain``
 (``_checks``, ``_trusted``, ``_enums``) are shared by its packages, their private
-names are not. Not covered: a private attribute reached through a value
-(``fee.period._step``) rather than through an imported name, and imports made with
-``importlib``.
+names are not. A private attribute reached through a value rather than an imported
+name (``fee.period._step``, ``sub.schedule._boundaries``) is caught by its name: a
+``_member`` that only other packages define (as a method, a class or module attribute,
+or an attribute set on ``self``) is theirs. Not covered: a private name that the
+package defines too, and imports made with ``importlib``.
 """
 
 from __future__ import annotations
@@ -396,19 +398,85 @@ def boundary_violations(text: str, package: str, label: str) -> list[str]:
     return found
 
 
-# Private members other packages still reach today, (package, "name.attribute"): issue 12,
-# item 4, makes what they need public. Remove an entry with its last use; add none.
-KNOWN_CROSSINGS = frozenset(
-    {
-        ("servicedomain.agreements", "ServiceOrder._generated"),
-        ("servicedomain.billing", "DateRange._trusted"),
-        ("servicedomain.billing", "Money._exact"),
+def _unit_of(path: Path) -> str:
+    """Who owns the private members a source file defines (see :func:`_home`)."""
+    return _home(_module_name(path))
+
+
+def private_members(text: str) -> set[str]:
+    """The private names ``text`` defines as members: what ``value._name`` may reach.
+
+    Functions and classes (methods too), names assigned in a class or module body
+    (attrs fields such as ``_grid: date = attrs.field(...)``), attributes assigned on
+    ``self`` or ``cls``, and those set with ``object.__setattr__(self, "_name", ...)``.
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Name):
+                        found.add(part.id)
+                    elif (
+                        isinstance(part, ast.Attribute)
+                        and isinstance(part.value, ast.Name)
+                        and part.value.id in ("self", "cls")
+                    ):
+                        found.add(part.attr)
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) in ("object.__setattr__", "setattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            found.add(node.args[1].value)
+    return {name for name in found if _is_private(name)}
+
+
+def member_owners() -> dict[str, set[str]]:
+    """For each private member name defined in servicedomain, the units that define it."""
+    owners: dict[str, set[str]] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for name in private_members(path.read_text(encoding="utf-8")):
+            owners.setdefault(name, set()).add(_unit_of(path))
+    return owners
+
+
+def private_member_violations(
+    text: str, unit: str, label: str, owners: dict[str, set[str]]
+) -> list[str]:
+    """The ``value._name`` in ``text`` (a module of ``unit``) that reach another's member.
+
+    ``_name`` is another's when some unit defines it and ``unit`` (or a package it is
+    in) does not. An attribute of a name imported from servicedomain is left to
+    :func:`boundary_violations`, which knows where that name comes from.
+    """
+    imported = {
+        alias.asname or alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
     }
-)
-
-
-def _crossing(violation: str) -> str:
-    return violation.rpartition(": ")[2]
+    found: list[str] = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.Attribute) or not _is_private(node.attr):
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in imported:
+            continue
+        defined_by = owners.get(node.attr, set())
+        if defined_by and not any(_within(unit, owner) for owner in defined_by):
+            reached = ast.unparse(node)
+            if len(reached) > 60:
+                reached = f"(...).{node.attr}"
+            found.append(
+                f"{label}:{node.lineno}: {reached} "
+                f"(a private member of {', '.join(sorted(defined_by))})"
+            )
+    return found
 
 
 def test_no_package_imports_another_packages_private_modules_or_names() -> None:
@@ -418,9 +486,56 @@ def test_no_package_imports_another_packages_private_modules_or_names() -> None:
         for violation in boundary_violations(
             path.read_text(encoding="utf-8"), _package_of(path), str(path.relative_to(SOURCE))
         )
-        if (_package_of(path), _crossing(violation)) not in KNOWN_CROSSINGS
     ]
     assert not violations, "\n".join(violations)
+
+
+def test_no_package_reaches_another_packages_private_members_through_a_value() -> None:
+    # Before issue 12 made them public, billing reached sub.schedule._boundaries and
+    # schedule._offset (periods), and agreements NewLine(...)._line_template() (orders).
+    owners = member_owners()
+    violations = [
+        violation
+        for path in sorted(SOURCE.rglob("*.py"))
+        for violation in private_member_violations(
+            path.read_text(encoding="utf-8"), _unit_of(path), str(path.relative_to(SOURCE)), owners
+        )
+    ]
+    assert not violations, "\n".join(violations)
+
+
+def test_the_member_check_catches_a_private_member_reached_through_a_value() -> None:
+    owners = {"_step": {"servicedomain.periods"}, "_lock": {"servicedomain.adapters"}}
+
+    def check(source: str, unit: str = "servicedomain.billing") -> list[str]:
+        return private_member_violations(source, unit, "probe", owners)
+
+    assert check("def f(fee):\n    return fee.period._step(a, 1)\n") == [
+        "probe:2: fee.period._step (a private member of servicedomain.periods)"
+    ]
+    assert check("x = sub.schedule._step") != []
+    assert check(f"Line({'a' * 60})._step()") == [
+        "probe:1: (...)._step (a private member of servicedomain.periods)"
+    ]
+    # Its own members, names nobody in servicedomain defines (a NamedTuple's _replace),
+    # and a unit inside the owner are fine; imported names are the import check's.
+    assert check("store._lock", "servicedomain.adapters") == []
+    assert check("key._replace(day=d)") == []
+    assert check("schedule._step", "servicedomain.periods") == []
+    assert check("from servicedomain.periods import Schedule\nSchedule._step") == []
+
+
+def test_private_members_are_found_where_they_are_defined() -> None:
+    source = (
+        "class _A:\n"
+        "    _grid: int = 0\n"
+        "    def _boundary(self):\n"
+        "        self._cache = 1\n"
+        "        object.__setattr__(self, '_offset', 0)\n"
+        "_MODULE = 1\n"
+        "def public(): pass\n"
+    )
+    assert private_members(source) == {"_A", "_grid", "_boundary", "_cache", "_offset", "_MODULE"}
 
 
 def test_the_boundary_check_tells_a_private_import_across_packages_from_a_public_one() -> None:

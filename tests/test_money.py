@@ -99,6 +99,24 @@ def test_minor_units_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
+    "units",
+    [10**17, -(10**17), 10**200 + 1, -(10**200) - 1],
+    ids=["1e17", "-1e17", "1e200+1", "-1e200-1"],
+)
+def test_minor_units_outside_the_supported_range_are_refused(units: int) -> None:
+    # 10**200 + 1 cents used to escape as a bare decimal.Inexact (more digits than the
+    # exact context holds) before the range was checked.
+    with pytest.raises(InvalidAmountError) as caught:
+        Money.from_minor_units(units, "EUR")
+    assert_names_field(caught.value, "amount")
+
+
+def test_the_largest_minor_units_in_range_make_the_largest_amount() -> None:
+    assert Money.from_minor_units(10**17 - 1, "EUR") == eur("999999999999999.99")
+    assert Money.from_minor_units(-(10**15) + 1, "JPY") == Money(-(10**15) + 1, "JPY")
+
+
+@pytest.mark.parametrize(
     "amount",
     [
         0.1,

@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from servicedomain import orders
+from servicedomain.agreements import AgreementLine
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidInputError,
@@ -44,6 +45,7 @@ from servicedomain.orders import (
     LinesSignedOff,
     LineStatus,
     NewLine,
+    Origin,
     Progress,
     ServiceObject,
     ServiceObjectRelated,
@@ -1124,3 +1126,126 @@ def test_an_operation_never_changes_the_order_it_was_called_on() -> None:
     order.sign_off(at=AT)
     order.change_stage(GRAPH, "PLANNED", at=AT)
     assert pickle.dumps(order) == before
+
+
+# ------------------------------------------------------- generated orders (fast path)
+
+
+def _generated_values(**changes: Any) -> dict[str, Any]:
+    order, _ = ServiceOrder.create(
+        GRAPH,
+        id="SO-9",
+        customer_id="C-1",
+        at=AT,
+        agreement_id="AGR-1",
+        service_objects=(PUMP,),
+        lines=[new_line(service_object_id=PUMP.id), new_line(transaction_type=TransactionType.FEE)],
+    )
+    values: dict[str, Any] = {
+        "id": order.id,
+        "customer_id": order.customer_id,
+        "at": AT,
+        "stage_id": GRAPH.root.id,
+        "description": "Quarterly visit",
+        "agreement_id": "AGR-1",
+        "project_id": "P-1",
+        "preferred_service_at": AT,
+        "responsible_worker_id": "W-1",
+        "preferred_technician_id": "T-1",
+        "sla_id": "SLA-1",
+        "calendar_conflict": True,
+        "service_objects": order.service_objects,
+        "service_tasks": (),
+        "lines": order.lines,
+    }
+    values.update(changes)
+    return values
+
+
+def test_a_generated_order_is_the_order_create_makes_with_origin_system() -> None:
+    values = _generated_values()
+    generated, events = ServiceOrder.generated(**values)
+    lines = [new_line(service_object_id=PUMP.id), new_line(transaction_type=TransactionType.FEE)]
+    created, created_events = ServiceOrder.create(
+        GRAPH,
+        **{k: v for k, v in values.items() if k not in ("stage_id", "lines")},
+        origin=Origin.SYSTEM,
+        lines=lines,
+    )
+    assert generated == created
+    assert events == created_events
+
+
+@pytest.mark.parametrize(
+    ("argument", "bad", "error"),
+    [
+        ("id", None, TypeMismatchError),
+        ("id", "", InvalidInputError),
+        ("at", AT.replace(tzinfo=None), NaiveDatetimeError),
+        ("at", "2026-03-02T09:00Z", TypeMismatchError),
+        ("agreement_id", None, TypeMismatchError),
+        ("project_id", 7, TypeMismatchError),
+        ("preferred_service_at", AT.replace(tzinfo=None), NaiveDatetimeError),
+        ("calendar_conflict", 1, TypeMismatchError),
+        ("service_objects", [PUMP], TypeMismatchError),
+        ("lines", [], TypeMismatchError),
+        ("lines", "SO-1", TypeMismatchError),
+    ],
+)
+def test_generated_refuses_an_argument_of_the_wrong_type_naming_it(
+    argument: str, bad: object, error: type[ServiceDomainError]
+) -> None:
+    with pytest.raises(error) as caught:
+        ServiceOrder.generated(**_generated_values(**{argument: bad}))
+    assert argument in str(caught.value)
+
+
+# ------------------------------------------------ the fields order and agreement lines share
+
+
+def test_order_and_agreement_lines_are_service_lines_declaring_the_shared_fields_once() -> None:
+    shared = orders.SERVICE_LINE_FIELDS
+    assert shared == tuple(field.name for field in attrs.fields(orders.ServiceLine))
+    assert {"transaction_type", "quantity", "cost_price", "sales_price"} <= set(shared)
+    for line_class in (NewLine, ServiceOrderLine, AgreementLine):
+        assert issubclass(line_class, orders.ServiceLine)
+        names = [field.name for field in attrs.fields(line_class)]
+        assert tuple(names[: len(shared)]) == shared
+        # declared on the base only, not again on the line
+        assert not set(shared) & set(vars(line_class).get("__annotations__", {}))
+    assert DESCRIPTIVE_FIELDS[: len(shared)] == shared
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "error"),
+    [
+        ("quantity", Decimal("-1"), InvalidQuantityError),
+        ("quantity", 1.5, InvalidQuantityError),
+        ("cost_price", Money(Decimal("-0.01"), "EUR"), InvalidPriceError),
+        ("sales_price", Money(1, "USD"), CurrencyMismatchError),
+        ("transaction_type", "hour", TypeMismatchError),
+        ("worker_id", "", InvalidInputError),
+    ],
+)
+def test_order_and_agreement_lines_refuse_a_bad_shared_field_alike(
+    field: str, bad: object, error: type[ServiceDomainError]
+) -> None:
+    shared: dict[str, Any] = {
+        "transaction_type": HOUR,
+        "quantity": Decimal(1),
+        "cost_price": eur("40.00"),
+        "sales_price": eur("85.00"),
+        field: bad,
+    }
+    makers: list[Callable[[], object]] = [
+        lambda: NewLine(**shared),
+        lambda: ServiceOrderLine(number=1, **shared),
+        lambda: AgreementLine(number=1, start_date=date(2026, 1, 5), **shared),
+    ]
+    messages = set()
+    for make in makers:
+        with pytest.raises(error) as caught:
+            make()
+        assert field in str(caught.value)
+        messages.add(str(caught.value))
+    assert len(messages) == 1  # one rule, one message

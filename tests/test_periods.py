@@ -715,3 +715,60 @@ def test_errors_survive_pickling() -> None:
         r("2024-01-02", "2024-01-01")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert (copy.field, copy.value, copy.reason) == ("end", d("2024-01-01"), caught.value.reason)
+
+
+# --------------------------------------------------- the bulk and whole-period APIs
+
+
+def test_schedule_boundaries_are_the_bounds_of_the_periods_within() -> None:
+    months = Schedule(MONTHLY, d("2024-01-31"))
+    assert months.boundaries(r("2024-02-01", "2024-04-01")) == [
+        d("2024-01-31"),
+        d("2024-02-29"),
+        d("2024-03-31"),
+        d("2024-04-30"),
+    ]
+    assert months.boundaries(r("2023-01-01", "2024-01-31")) == []
+
+
+def test_schedule_boundaries_refuse_what_is_not_a_date_range() -> None:
+    with pytest.raises(TypeMismatchError) as caught:
+        Schedule(MONTHLY, d("2024-01-31")).boundaries((d("2024-02-01"), d("2024-03-01")))  # type: ignore[arg-type]
+    assert_names_field(caught.value, "within")
+
+
+def test_the_whole_period_of_a_calendar_stub_is_the_calendar_period_it_ends() -> None:
+    quarters = Schedule(QUARTERLY, d("2024-02-15"), Alignment.CALENDAR)
+    assert quarters.period(0) == r("2024-02-15", "2024-04-01")
+    assert quarters.whole_period(0) == r("2024-01-01", "2024-04-01")
+    assert quarters.whole_period(1) == quarters.period(1)
+    assert quarters.has_stub
+    weeks = Schedule(WEEKLY, d("2024-01-03"), Alignment.CALENDAR)  # a Wednesday
+    assert weeks.whole_period(0) == r("2024-01-01", "2024-01-08")
+
+
+@pytest.mark.parametrize(
+    ("schedule", "k"),
+    [
+        (Schedule(MONTHLY, d("2024-01-31")), 0),
+        (Schedule(QUARTERLY, d("2024-01-01"), Alignment.CALENDAR), 0),  # on a boundary
+        (Schedule(YEARLY, d("2024-02-29"), Alignment.CALENDAR), 3),
+        (Schedule(DAILY, d("2024-02-29"), Alignment.CALENDAR), 0),
+    ],
+)
+def test_every_other_period_is_whole_already(schedule: Schedule, k: int) -> None:
+    assert schedule.whole_period(k) == schedule.period(k)
+    assert k or not schedule.has_stub
+
+
+@pytest.mark.parametrize(("k", "error"), [(-1, InvalidScheduleError), ("0", TypeMismatchError)])
+def test_whole_period_refuses_a_bad_period_number(k: object, error: type[Exception]) -> None:
+    with pytest.raises(error) as caught:
+        Schedule(MONTHLY, d("2024-01-31")).whole_period(k)  # type: ignore[arg-type]
+    assert getattr(caught.value, "field", None) == "k"
+
+
+def test_the_whole_period_of_a_stub_in_year_1_starts_on_its_first_day() -> None:
+    # The whole calendar period holds the anchor, so it never starts before year 1.
+    weeks = Schedule(WEEKLY, d("0001-01-03"), Alignment.CALENDAR)  # 0001-01-01 is a Monday
+    assert weeks.whole_period(0) == r("0001-01-01", "0001-01-08")

@@ -443,11 +443,27 @@ class Money:
 
     @classmethod
     def from_minor_units(cls, units: int, currency: Currency | str) -> Money:
-        """Build from an integer count of minor units (cents): 1234 EUR cents is 12.34."""
+        """Build from an integer count of minor units (cents): 1234 EUR cents is 12.34.
+
+        Exact by construction, so it is also the fast way to make an amount computed in
+        minor units (fee proration works in them).
+
+        Raises:
+            InvalidAmountError: ``units`` is not an int (a bool is refused), or the
+                amount is outside the supported range (below 10^15).
+            UnknownCurrencyError: a malformed or unknown currency code.
+
+        >>> Money.from_minor_units(1234, "EUR"), Money.from_minor_units(-5, "KWD")
+        (Money('12.34', 'EUR'), Money('-0.005', 'KWD'))
+        """
         if isinstance(units, bool) or not isinstance(units, int):
             raise InvalidAmountError("units", units, "minor units are an int")
         resolved = _to_currency(currency)
-        return cls(Decimal(units).scaleb(resolved.exponent, _EXACT), resolved)
+        if abs(units) >= _INT_LIMIT * 10**resolved.minor_units:
+            raise InvalidAmountError(
+                "amount", units, f"outside the supported range: below 10^{MAX_INTEGER_DIGITS}"
+            )
+        return cls._exact(Decimal(units).scaleb(resolved.exponent, _EXACT), resolved)
 
     @classmethod
     def total(cls, items: Iterable[Money], currency: Currency | str) -> Money:

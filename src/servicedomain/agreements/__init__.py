@@ -64,17 +64,17 @@ from servicedomain.agreements._events import (
     AgreementTaskRelated,
     LinesCopied,
 )
-from servicedomain.agreements._generation import (
-    GeneratedOrderKey,
-    Generation,
-    default_order_id,
-    generate_service_orders,
-)
 from servicedomain.agreements._lines import (
     CHANGEABLE_FIELDS,
     AgreementLine,
     AgreementLineChanges,
     NewAgreementLine,
+)
+from servicedomain.agreements._order_generation import (
+    GeneratedOrderKey,
+    Generation,
+    default_order_id,
+    generate_service_orders,
 )
 from servicedomain.agreements._templates import ServiceTemplate, TemplateGroup, TemplateGroups
 from servicedomain.agreements._values import (

@@ -32,7 +32,7 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_date, require_field_name
 from servicedomain.money import Money
-from servicedomain.orders import ServiceObject, ServiceTask, TransactionType
+from servicedomain.orders import ServiceLine, ServiceObject, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -44,10 +44,6 @@ def _quantity(value: Decimal | int) -> Decimal:
 
 def _v_transaction_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     require_enum(value, TransactionType, attribute.name)
-
-
-def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_price(value, attribute.name)
 
 
 def _v_optional_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -165,8 +161,12 @@ class NewAgreementLine:
 
 
 @attrs.frozen(kw_only=True)
-class AgreementLine:
+class AgreementLine(ServiceLine):
     """One line of a service agreement: recurring work to generate orders from.
+
+    A :class:`~servicedomain.orders.ServiceLine`: the fields it shares with order lines
+    (type, quantity, unit, prices, item, category, worker, object, task) are declared
+    there, with their rules, once.
 
     Args:
         number: the line number, unique on the agreement, >= 1.
@@ -223,17 +223,6 @@ class AgreementLine:
     """
 
     number: int = attrs.field(validator=v_line_number)
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    description: str = attrs.field(default="", validator=v_str)
-    quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", validator=v_str)
-    cost_price: Money = attrs.field(validator=_v_price)
-    sales_price: Money = attrs.field(validator=[_v_price, _v_sales_price])
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
     interval: ServiceInterval | None = attrs.field(default=None, validator=_v_interval)
     time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
     start_date: date = attrs.field(validator=_v_date)

@@ -68,8 +68,8 @@ from servicedomain.billing._events import (
     document_issued,
     revenue_accrued,
 )
+from servicedomain.billing._fee_generation import FeeRun, generate_fees, reduce_days
 from servicedomain.billing._fees import FeeKey, FeeKind, FeeTransaction, latest_end, new_fees
-from servicedomain.billing._generation import FeeRun, generate_fees, reduce_days
 from servicedomain.billing._invoicing import (
     BillableTransaction,
     DocumentKind,

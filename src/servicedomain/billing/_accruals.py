@@ -235,6 +235,7 @@ class AccrualEntry:
 
 
 _build_period: Final = _trusted.positional_builder(AccrualPeriod)
+_range: Final = _trusted.positional_builder(DateRange)
 _posted: Final = _trusted.replacer(AccrualPeriod)
 _accrual_entry: Final = _trusted.positional_builder(AccrualEntry)
 
@@ -341,7 +342,7 @@ def accrual_periods(
         raise InvalidPeriodError("anchor", origin, f"after the fee's start {start}")
     schedule = _schedule(policy.period_code, origin)
     try:
-        bounds = schedule._boundaries(service_period)
+        bounds = schedule.boundaries(service_period)
     except InvalidScheduleError:  # a period past year 9999: raise what periods() raises
         list(schedule.periods(service_period))
         raise
@@ -350,8 +351,7 @@ def accrual_periods(
         # rounding difference of zero give), from checked values: the fast path.
         return (_build_period(fee, 0, service_period, total, None, None),)
     ranges = [
-        DateRange._trusted(max(first, start), min(last, end))
-        for first, last in itertools.pairwise(bounds)
+        _range(max(first, start), min(last, end)) for first, last in itertools.pairwise(bounds)
     ]
     weights = (
         [1] * len(ranges) if policy.method is AccrualMethod.EQUAL else [r.days for r in ranges]

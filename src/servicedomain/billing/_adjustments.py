@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 
 import attrs
 
@@ -56,6 +55,7 @@ __all__ = [
 ]
 
 _build_fee = _trusted.builder(FeeTransaction)
+_range = _trusted.positional_builder(DateRange)
 
 
 class DayState(StrictEnum):
@@ -129,7 +129,7 @@ def make_adjustment(  # noqa: PLR0917 (the one constructor of adjustments)
         kind=kind,
         period=period,
         billing_period=charge.billing_period,
-        amount=Money._exact(Decimal(units).scaleb(currency.exponent), currency),
+        amount=Money.from_minor_units(units, currency),
         price=price,
         customer_id=charge.customer_id,
         project_id=charge.project_id,
@@ -182,7 +182,7 @@ def adjust(
     for stretch in _cut(stretches, change_dates):
         if stretch.state is not DayState.BILLED or stretch.start >= served_end:
             continue
-        piece = DateRange._trusted(stretch.start, min(stretch.end, served_end))
+        piece = _range(stretch.start, min(stretch.end, served_end))
         wanted = price_from(piece.start)
         if wanted == stretch.price:
             continue
@@ -197,7 +197,7 @@ def adjust(
     for stretch in stretches:
         if stretch.state is not DayState.BILLED or stretch.end <= served_end:
             continue
-        piece = DateRange._trusted(max(stretch.start, served_end), stretch.end)
+        piece = _range(max(stretch.start, served_end), stretch.end)
         units = prorate_units(stretch.price.minor_units, piece, period)
         units = credit_within(units, net)
         made.append(

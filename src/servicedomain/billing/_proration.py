@@ -20,8 +20,6 @@ Rounding each piece on its own (what Kill Bill and ERPNext do) breaks the first 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from servicedomain.errors import InvalidAmountError, InvalidPeriodError, TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.periods import DateRange
@@ -48,7 +46,7 @@ def _units(amount: Money, field: str) -> int:
 
 def _money(units: int, like: Money) -> Money:
     currency = like.currency
-    return Money._exact(Decimal(units).scaleb(currency.exponent), currency)
+    return Money.from_minor_units(units, currency)
 
 
 def days_share(amount: Money, days: int, total_days: int) -> Money:

@@ -341,9 +341,8 @@ class Subscription:
         """
         require_instance(period, DateRange, "period")
         schedule = self._schedule
-        if schedule._offset and period.start == self.start_date:
-            grid = schedule._grid
-            return DateRange._trusted(self.period_code._step(grid, -1), grid)
+        if schedule.has_stub and period.start == self.start_date:
+            return schedule.whole_period(0)
         return period
 
     def indexed_price_on(self, day: date) -> IndexedPrice:

@@ -82,6 +82,7 @@ from servicedomain.orders._events import (
 )
 from servicedomain.orders._lines import (
     DESCRIPTIVE_FIELDS,
+    SERVICE_LINE_FIELDS,
     AgreementLineRef,
     ItemRequirement,
     LineChanges,
@@ -89,6 +90,7 @@ from servicedomain.orders._lines import (
     NewLine,
     Origin,
     Progress,
+    ServiceLine,
     ServiceObject,
     ServiceOrderLine,
     ServiceTask,
@@ -104,6 +106,7 @@ __all__ = [
     # constants
     "DESCRIPTIVE_FIELDS",
     "QUANTITY_PLACES",
+    "SERVICE_LINE_FIELDS",
     # enums
     "LineStatus",
     "Origin",
@@ -115,6 +118,7 @@ __all__ = [
     "ItemRequirement",
     "LineChanges",
     "NewLine",
+    "ServiceLine",
     "ServiceObject",
     "ServiceOrderLine",
     "ServiceTask",

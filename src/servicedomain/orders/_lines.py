@@ -227,7 +227,71 @@ def _v_requirements(_instance: object, attribute: attrs.Attribute[Any], value: o
 
 
 @attrs.frozen(kw_only=True)
-class NewLine:
+class ServiceLine:
+    """The fields every line of service work declares, on an order and an agreement alike.
+
+    What is done (transaction type, description, quantity and unit), at which cost and
+    sales price per unit, and what it refers to (item, project category, worker,
+    service object and task). :class:`NewLine` and :class:`ServiceOrderLine` on orders,
+    and ``AgreementLine`` on agreements (whose lines become order lines when orders
+    are generated), are service lines with fields of their own; the fields and rules
+    shared are declared here once.
+
+    It lives with the order lines because the layering puts ``orders`` below
+    ``agreements`` (agreements import orders' public names, never the reverse) and
+    because its :class:`TransactionType` is the orders' own (each type posts to its
+    own journal); ``agreements`` imports it from ``servicedomain.orders``.
+
+    Args:
+        transaction_type: hour, expense, item or fee.
+        description: free text.
+        quantity: a Decimal or an int, >= 0, with at most 6 decimals.
+        unit: the unit of the quantity (``"h"``, ``"pcs"``).
+        cost_price: the cost per unit, >= 0, in minor units.
+        sales_price: the sales price per unit, >= 0, in minor units, in the currency of
+            ``cost_price``.
+        item_id, category_id, worker_id: references to the host's item, project
+            category and worker.
+        service_object_id, service_task_id: the object and task the line is about.
+
+    Raises:
+        InvalidQuantityError: a float, bool, NaN, infinite, negative or too precise
+            quantity (the field is ``"quantity"``).
+        InvalidPriceError: a negative price, or one not in minor units.
+        CurrencyMismatchError: ``sales_price`` is in another currency than
+            ``cost_price`` (the field is ``"sales_price"``).
+        TypeMismatchError: a field of the wrong type (the field is named).
+        InvalidInputError: an empty id.
+
+    >>> from servicedomain.money import Money
+    >>> issubclass(ServiceOrderLine, ServiceLine), issubclass(NewLine, ServiceLine)
+    (True, True)
+    >>> ServiceLine(
+    ...     transaction_type=TransactionType.FEE, quantity=1,
+    ...     cost_price=Money(0, "EUR"), sales_price=Money(30, "EUR"),
+    ... ).quantity
+    Decimal('1')
+    """
+
+    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
+    description: str = attrs.field(default="", validator=v_str)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit: str = attrs.field(default="", validator=v_str)
+    cost_price: Money = attrs.field(validator=_v_price)
+    sales_price: Money = attrs.field(validator=_v_sales_price)
+    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
+
+
+SERVICE_LINE_FIELDS: Final = tuple(field.name for field in attrs.fields(ServiceLine))
+"""The fields of :class:`ServiceLine`, in order: those order and agreement lines share."""
+
+
+@attrs.frozen(kw_only=True)
+class NewLine(ServiceLine):
     """The descriptive fields of a line to add to an order (see ``ServiceOrder.add_line``).
 
     The order assigns the number (the highest number on the order + 1); a new line is
@@ -246,17 +310,6 @@ class NewLine:
     Decimal('1.5')
     """
 
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    description: str = attrs.field(default="", validator=v_str)
-    quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", validator=v_str)
-    cost_price: Money = attrs.field(validator=_v_price)
-    sales_price: Money = attrs.field(validator=_v_sales_price)
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
     date_range: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
     calculated_date: date | None = attrs.field(default=None, validator=v_optional_date)
     execution_date: date | None = attrs.field(default=None, validator=v_optional_date)
@@ -286,10 +339,6 @@ class NewLine:
         values["date_range"] = date_range
         values["calculated_date"] = calculated_date
         return build(ServiceOrderLine, number=number, **values)
-
-    def _line_template(self) -> ServiceOrderLine:
-        """This line as a Created line number 1, to copy with :func:`replace` (fast path)."""
-        return self._numbered_on(1, self.date_range, self.calculated_date)
 
 
 _NEW_LINE_FIELDS: Final = tuple(field.name for field in attrs.fields(NewLine))
@@ -323,7 +372,7 @@ class LineChanges(TypedDict, total=False):
 
 
 @attrs.frozen(kw_only=True)
-class ServiceOrderLine:
+class ServiceOrderLine(ServiceLine):
     """One line of a service order: hours, an expense, an item or a fee.
 
     Args:
@@ -376,17 +425,6 @@ class ServiceOrderLine:
     """
 
     number: int = attrs.field(validator=v_line_number)
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    description: str = attrs.field(default="", validator=v_str)
-    quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", validator=v_str)
-    cost_price: Money = attrs.field(validator=_v_price)
-    sales_price: Money = attrs.field(validator=_v_sales_price)
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
     date_range: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
     calculated_date: date | None = attrs.field(default=None, validator=v_optional_date)
     execution_date: date | None = attrs.field(default=None, validator=v_optional_date)

@@ -23,8 +23,13 @@ from servicedomain.orders._events import (
     ServiceTaskRelated,
 )
 from servicedomain.orders._lines import LineStatus
-from servicedomain.orders._order import Events, ServiceOrder, _merge_related, _number
-from servicedomain.orders._order_items import refuse_line_with_requirements
+from servicedomain.orders._order import (
+    Events,
+    ServiceOrder,
+    _merge_related,
+    _number,
+    refuse_line_with_requirements,
+)
 from servicedomain.stages import Action, StageGraph
 
 

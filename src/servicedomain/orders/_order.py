@@ -1,19 +1,26 @@
-"""The service order entity: header, lines, relations, stage, cancel, sign-off, posting."""
+"""The service order entity: lines, relations, stage, cancel, SLA, sign-off, posting, items.
+
+One concept, one module: every operation of :class:`ServiceOrder` is a method here, long
+as the module is. Lines and their values are in ``_lines``, posting values in
+``_posting``, events in ``_events`` and moving lines between two orders in ``_moves``.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar, Unpack
 
 import attrs
 
 from servicedomain._checks import (
+    check_numbers,
     first_duplicate,
     merge_related,
     require_bool,
     require_enum,
+    require_id,
     require_instance,
     require_int,
     require_optional_instance,
@@ -30,6 +37,8 @@ from servicedomain._trusted import build
 from servicedomain.errors import (
     InstantOutOfOrderError,
     InvalidInputError,
+    InvalidPauseError,
+    ItemRequirementError,
     OrderRuleError,
     ReasonRequiredError,
     TypeMismatchError,
@@ -39,20 +48,27 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_instant
 from servicedomain.orders._events import (
     CancelRevoked,
+    ItemRequirementAdded,
+    ItemRequirementRemoved,
     LineAdded,
     LineCanceled,
     LineCancelRevoked,
     LineChanged,
     LineRemoved,
+    LinesPosted,
+    LinesSignedOff,
     ServiceObjectRelated,
     ServiceOrderCanceled,
     ServiceOrderCreated,
     ServiceOrderDeleted,
+    ServiceOrderSignedOff,
     ServiceTaskRelated,
+    SlaTimeRecorded,
     StageChanged,
 )
 from servicedomain.orders._lines import (
     DESCRIPTIVE_FIELDS,
+    ItemRequirement,
     LineChanges,
     LineStatus,
     NewLine,
@@ -61,16 +77,22 @@ from servicedomain.orders._lines import (
     ServiceObject,
     ServiceOrderLine,
     ServiceTask,
+    TransactionType,
     roll_up,
 )
-from servicedomain.orders._order_items import ItemRequirements, refuse_line_with_requirements
-from servicedomain.orders._order_sla import SlaRecording
-from servicedomain.orders._order_work import SignOffAndPosting
+from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
+from servicedomain.periods import DateRange
 from servicedomain.sla import (
     Priority,
     ServiceLevelAgreement,
     SlaEntry,
+    SlaEntryKind,
+    SlaMeasurement,
     SlaParameters,
+    SlaTarget,
+    clock_state,
+    measure,
+    require_reason,
 )
 from servicedomain.stages import (
     Action,
@@ -117,7 +139,7 @@ def _check_reason(reason: object) -> ReasonCode | None:
 
 
 @attrs.frozen(kw_only=True)
-class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
+class ServiceOrder:
     """A service order: one technician visit to a customer on a date, with its lines.
 
     An entity: a frozen snapshot with an ``id`` and a ``version``. Every operation
@@ -318,7 +340,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         return order, (event,)
 
     @classmethod
-    def _generated(
+    def generated(
         cls,
         *,
         id: str,
@@ -337,14 +359,87 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         service_tasks: tuple[ServiceTask, ...],
         lines: tuple[ServiceOrderLine, ...],
     ) -> tuple[ServiceOrder, Events]:
-        """A new order made by agreement generation, from values already valid (fast path).
+        """A new order (version 1) made by service order generation: the fast path.
 
-        The same order as :meth:`create` with ``origin=SYSTEM``, built without checking
-        again what the agreement and the generator have checked: ids, prices, dates,
-        the relations of the lines (those of a validated agreement), the line numbers
-        (1, 2, ... in order) and the aware instants. Only
-        :mod:`servicedomain.agreements` calls it.
+        The same order and event as :meth:`create` with ``origin=SYSTEM`` in stage
+        ``stage_id`` (the graph's root). :func:`servicedomain.agreements.generate_service_orders`
+        makes its orders with it, hundreds of thousands in a run, from values it has
+        checked already, so only the type of each argument is checked here (a wrong
+        one raises what :meth:`create` raises, naming it). The rest is trusted, not
+        checked again: the aware instant ``at`` is within the supported range, the
+        related objects and tasks are unique, and ``lines`` are Created, unsigned
+        :class:`ServiceOrderLine` values numbered 1, 2, ... in order that reference only
+        the objects and tasks given (the lines of a validated agreement, numbered).
+        A host creating an order from its own input uses :meth:`create`, which checks
+        everything; with the environment variable ``SERVICEDOMAIN_CHECKED`` set, this
+        one does too.
+
+        Raises:
+            TypeMismatchError: an argument of the wrong type (it is named).
+            NaiveDatetimeError: ``at`` or ``preferred_service_at`` is naive.
+            InvalidInputError: an empty id.
+
+        >>> from datetime import UTC, datetime
+        >>> order, events = ServiceOrder.generated(
+        ...     id="SO-1", customer_id="C-1", at=datetime(2026, 3, 2, tzinfo=UTC),
+        ...     stage_id="CREATED", description="", agreement_id="AGR-1", project_id=None,
+        ...     preferred_service_at=None, responsible_worker_id=None,
+        ...     preferred_technician_id=None, sla_id=None, calendar_conflict=False,
+        ...     service_objects=(), service_tasks=(), lines=(),
+        ... )
+        >>> order.origin, order.version, [event.name for event in events]
+        (<Origin.SYSTEM: 'system'>, 1, ['ServiceOrderCreated'])
         """
+        conflict: object = calendar_conflict
+        if not (
+            type(id) is str
+            and id
+            and type(customer_id) is str
+            and customer_id
+            and type(at) is datetime
+            and at.tzinfo is not None
+            and type(stage_id) is str
+            and stage_id
+            and type(description) is str
+            and type(agreement_id) is str
+            and agreement_id
+            and (project_id is None or (type(project_id) is str and project_id))
+            and (
+                preferred_service_at is None
+                or (type(preferred_service_at) is datetime and preferred_service_at.tzinfo)
+            )
+            and (responsible_worker_id is None or type(responsible_worker_id) is str)
+            and (preferred_technician_id is None or type(preferred_technician_id) is str)
+            and (sla_id is None or (type(sla_id) is str and sla_id))
+            and type(conflict) is bool
+            and type(service_objects) is tuple
+            and type(service_tasks) is tuple
+            and type(lines) is tuple
+        ):
+            # The slow path for an argument the quick test above does not pass: the
+            # constructor's checks raise the error that names it (or accept it).
+            instant = require_instant(at, "at")
+            require_id(agreement_id, "agreement_id")  # a generated order has an agreement
+            cls(
+                id=id,
+                version=1,
+                description=description,
+                customer_id=customer_id,
+                agreement_id=agreement_id,
+                project_id=project_id,
+                preferred_service_at=preferred_service_at,
+                responsible_worker_id=responsible_worker_id,
+                preferred_technician_id=preferred_technician_id,
+                origin=Origin.SYSTEM,
+                stage_id=stage_id,
+                sla_id=sla_id,
+                calendar_conflict=calendar_conflict,
+                service_objects=service_objects,
+                service_tasks=service_tasks,
+                lines=lines,
+                sla_log=() if sla_id is None else (SlaEntry.start(instant),),
+                recorded_at=instant,
+            )
         order = build(
             cls,
             id=id,
@@ -377,7 +472,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         )
         return order, (event,)
 
-    # --------------------------------------------------------------- inspection
+    # ---------------------------------------------------------------- inspection
 
     @property
     def progress(self) -> Progress:
@@ -421,7 +516,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         require_instance(graph, StageGraph, "graph")
         return graph.decision(self.stage_id)
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------- helpers
 
     def _index(self, number: object) -> int:
         checked = require_int(number, "number")
@@ -491,7 +586,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
                 f"service task {task_id!r} is not related to the order; relate it first",
             )
 
-    # -------------------------------------------------------------------- lines
+    # --------------------------------------------------------------------- lines
 
     def add_line(
         self, graph: StageGraph, new_line: NewLine, *, at: datetime
@@ -588,7 +683,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             ),
         )
 
-    # ---------------------------------------------------------------- relations
+    # ----------------------------------------------------------------- relations
 
     def relate_object(
         self, graph: StageGraph, obj: ServiceObject, *, at: datetime
@@ -638,7 +733,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             ServiceTaskRelated(entity_id=self.id, occurred_at=instant, service_task=task),
         )
 
-    # -------------------------------------------------------------------- stage
+    # --------------------------------------------------------------------- stage
 
     def change_stage(
         self,
@@ -707,7 +802,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
         )
         return changed, (event,)
 
-    # ------------------------------------------------------------------- cancel
+    # -------------------------------------------------------------------- cancel
 
     def cancel(
         self,
@@ -833,7 +928,7 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             LineCancelRevoked(entity_id=self.id, occurred_at=instant, line_number=line.number),
         )
 
-    # ------------------------------------------------------------------- delete
+    # -------------------------------------------------------------------- delete
 
     def delete(self, graph: StageGraph, *, at: datetime) -> Events:
         """Check that the order may be deleted, and return the event of its deletion.
@@ -865,6 +960,481 @@ class ServiceOrder(SlaRecording, SignOffAndPosting, ItemRequirements):
             ),
         )
 
+    # ----------------------------------------------------------------------- SLA
+
+    # The SLA time recording (AX *Start*/*Stop*/*Cancel* and the stage entries): every
+    # entry reaches ``sla_log`` through _record_sla (by hand) or _sla_log_entering (a
+    # stage change); both stop at a cancel (law S8: cancel is final), and the dated
+    # operations refuse an instant before the last one recorded (law U2), so the log
+    # stays in time order.
+
+    def measure_sla(
+        self, sla: ServiceLevelAgreement, *, now: datetime, target: SlaTarget = SlaTarget.RESOLUTION
+    ) -> SlaMeasurement:
+        """The order's SLA figures at ``now``: a fold over its SLA time recording.
+
+        Changing the SLA or its calendar changes nothing stored: measuring again gives
+        the new figures. The order's priority picks the SLA's per-priority targets. An
+        order without an SLA is not measured: the result has status ``NOT_MEASURED``,
+        state ``NOT_STARTED`` and zero elapsed time (never ``WITHIN``). A canceled SLA
+        measures as canceled, with the time elapsed up to the cancel (law S8).
+
+        Raises:
+            InvalidInputError: ``sla`` is not the order's SLA (``field`` ``"sla"``; the
+                message names both ids), or it defines no ``target`` target.
+            TypeMismatchError: ``sla`` is not a ServiceLevelAgreement.
+        """
+        require_instance(sla, ServiceLevelAgreement, "sla")
+        if self.sla_id is None:
+            # an empty log: the arguments are checked and the allowance chosen as usual
+            measured = measure(sla, (), now=now, target=target, priority=self.priority)
+            return SlaMeasurement.not_measured(measured.allowance)
+        if sla.id != self.sla_id:
+            raise InvalidInputError(
+                "sla",
+                sla.id,
+                f"order {self.id!r} is measured by SLA {self.sla_id!r}, not {sla.id!r}",
+            )
+        return measure(sla, self.sla_log, now=now, target=target, priority=self.priority)
+
+    @property
+    def sla_canceled(self) -> bool:
+        """Whether the order's SLA was canceled: its clock records nothing more (S8)."""
+        return any(entry.kind is SlaEntryKind.CANCEL for entry in self.sla_log)
+
+    def start_sla(self, *, at: datetime) -> tuple[ServiceOrder, Events]:
+        """Start (or resume) the SLA clock by hand (AX *Start*).
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the clock is already running, or the SLA was canceled.
+            InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
+        """
+        return self._record_sla(SlaEntry.start(self._dated(at)))
+
+    def stop_sla(
+        self,
+        *,
+        at: datetime,
+        reason: ReasonCode | None = None,
+        sla: ServiceLevelAgreement | None = None,
+        sla_parameters: SlaParameters | None = None,
+    ) -> tuple[ServiceOrder, Events]:
+        """Stop the SLA clock by hand (AX *Stop*), with an optional reason.
+
+        With ``sla`` and ``sla_parameters``, stopping an exceeded SLA needs a reason
+        when the parameters say so.
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the clock is not running ("pausing twice"), or the SLA
+                was canceled (cancel is final, law S8).
+            ReasonRequiredError: the SLA parameters require a reason.
+            InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
+        """
+        instant = self._dated(at)
+        self._require_sla_reason(sla, sla_parameters, "stop", reason, instant)
+        return self._record_sla(SlaEntry.stop(instant, reason))
+
+    def cancel_sla(
+        self,
+        *,
+        at: datetime,
+        reason: ReasonCode | None = None,
+        sla_parameters: SlaParameters | None = None,
+    ) -> tuple[ServiceOrder, Events]:
+        """Cancel the SLA of this order (AX *Cancel*); nothing is recorded after it.
+
+        Raises:
+            OrderRuleError: the order has no SLA (``order.no_sla``).
+            InvalidPauseError: the SLA is already canceled.
+            ReasonRequiredError: *Reason code on canceling* is set and no reason is given.
+            InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
+        """
+        instant = self._dated(at)
+        if sla_parameters is not None:
+            require_instance(sla_parameters, SlaParameters, "sla_parameters")
+            if sla_parameters.reason_on_canceling and reason is None:
+                raise ReasonRequiredError(self.id, "sla.reason_on_canceling", "canceling the SLA")
+        return self._record_sla(SlaEntry.cancel(instant, reason))
+
+    def _record_sla(self, entry: SlaEntry) -> tuple[ServiceOrder, Events]:
+        """Append an entry recorded by hand; a canceled SLA refuses it (law S8)."""
+        if self.sla_id is None:
+            raise OrderRuleError(self.id, "order.no_sla", "the order has no SLA to record")
+        if self.sla_canceled:
+            raise InvalidPauseError(
+                "kind",
+                entry.kind.value,
+                f"the SLA of order {self.id!r} was canceled; cancel is final, so nothing "
+                "is recorded on its clock after it",
+            )
+        sla_log = (*self.sla_log, entry)
+        clock_state(sla_log)  # refuses a log that makes no sense (InvalidPauseError)
+        event = SlaTimeRecorded(
+            entity_id=self.id,
+            occurred_at=entry.at,
+            kind=entry.kind.value,
+            reason_code=None if entry.reason is None else entry.reason.code,
+        )
+        return self._next(entry.at, sla_log=sla_log), (event,)
+
+    def _sla_records(self) -> bool:
+        """Whether the order's SLA clock takes entries: it has an SLA, not canceled."""
+        return self.sla_id is not None and bool(self.sla_log) and not self.sla_canceled
+
+    def _sla_log_entering(
+        self,
+        stage_id: str,
+        *,
+        stops_clock: bool,
+        at: datetime,
+        reason: ReasonCode | None,
+        sla: ServiceLevelAgreement | None,
+        sla_parameters: SlaParameters | None,
+    ) -> tuple[SlaEntry, ...]:
+        """The SLA log once the order enters ``stage_id`` at ``at``.
+
+        One stage entry more while the clock records; the log as it is for an order
+        without an SLA or with a canceled one (law S8). Entering a stage that stops the
+        clock consults the reason-code parameters first.
+        """
+        if not self._sla_records():
+            return self.sla_log
+        if stops_clock:
+            self._require_sla_reason(sla, sla_parameters, "stage_stop", reason, at)
+        entry = SlaEntry.stage(at, stage_id, stops_clock=stops_clock, reason=reason)
+        return (*self.sla_log, entry)
+
+    def _require_sla_reason(
+        self,
+        sla: ServiceLevelAgreement | None,
+        parameters: SlaParameters | None,
+        action: str,
+        reason: ReasonCode | None,
+        at: datetime,
+    ) -> None:
+        """Consult the SLA clock: refuse ``action`` without a reason when it is required.
+
+        A canceled SLA is not consulted: it binds nothing more (law S8).
+        """
+        require_optional_instance(sla, ServiceLevelAgreement, "sla")
+        require_optional_instance(parameters, SlaParameters, "sla_parameters")
+        require_optional_instance(reason, ReasonCode, "reason")
+        if sla is None or parameters is None or not self._sla_records():
+            return
+        require_instance(parameters, SlaParameters, "sla_parameters")
+        measurement = self.measure_sla(sla, now=max(at, self.sla_log[-1].at))
+        require_reason(parameters, measurement, action=action, reason=reason, entity_id=self.id)
+
+    # ------------------------------------------------------------------ sign-off
+
+    def sign_off(
+        self,
+        *,
+        at: datetime,
+        numbers: Collection[int] | None = None,
+        reason: ReasonCode | None = None,
+        sla: ServiceLevelAgreement | None = None,
+        sla_parameters: SlaParameters | None = None,
+    ) -> tuple[ServiceOrder, Events]:
+        """Sign off lines, and the order once all its work is signed off or posted.
+
+        ``numbers`` defaults to every Created line. Lines already signed off stay as
+        they are. A posted line never changes, so it is not signed off afterwards
+        (sign lines off before posting them, or post with ``require_sign_off=False``);
+        it counts as done for the header. The header is signed off
+        (``signed_off_at = at``) when the order has at least one line that is not
+        canceled and every Created line is signed off; a header signed off stays
+        signed off. No stage rule is needed.
+
+        Raises:
+            UnknownLineError: a number is not on the order.
+            OrderRuleError: a named line is canceled (``line.canceled``) or posted and
+                not signed off (``line.posted``), or ``numbers`` is omitted and the
+                order has no line that is not canceled (``order.nothing_to_sign_off``).
+            InvalidInputError: ``numbers`` is empty or names a line twice.
+        """
+        instant = self._dated(at)
+        self._require_sla_reason(sla, sla_parameters, "sign_off", reason, instant)
+        if numbers is None:
+            if all(line.status is LineStatus.CANCELED for line in self.lines):
+                raise OrderRuleError(
+                    self.id,
+                    "order.nothing_to_sign_off",
+                    "the order has no Created or Posted line to sign off",
+                )
+            targets = tuple(line.number for line in self.lines if line.status is LineStatus.CREATED)
+        else:
+            targets = check_numbers(numbers)
+            for number in targets:
+                line = self.lines[self._index(number)]
+                if line.status is LineStatus.CANCELED:
+                    raise OrderRuleError(
+                        self.id,
+                        "line.canceled",
+                        f"line {number} is canceled; a canceled line is not signed off",
+                    )
+                if line.status is LineStatus.POSTED and not line.signed_off:
+                    raise OrderRuleError(
+                        self.id,
+                        "line.posted",
+                        f"line {number} is posted; a posted line never changes",
+                    )
+        wanted = set(targets)
+        newly = tuple(
+            line.number for line in self.lines if line.number in wanted and not line.signed_off
+        )
+        lines = tuple(
+            attrs.evolve(line, signed_off=True) if line.number in newly else line
+            for line in self.lines
+        )
+        open_lines = [line for line in lines if line.status is not LineStatus.CANCELED]
+        header_now = (
+            not self.signed_off
+            and bool(open_lines)
+            and all(li.signed_off for li in open_lines if li.status is LineStatus.CREATED)
+        )
+        events: list[DomainEvent] = []
+        if newly:
+            events.append(
+                LinesSignedOff(entity_id=self.id, occurred_at=instant, line_numbers=newly)
+            )
+        if header_now:
+            events.append(ServiceOrderSignedOff(entity_id=self.id, occurred_at=instant))
+        if not events:
+            return self, ()
+        order = self._next(
+            instant,
+            lines=lines,
+            signed_off=self.signed_off or header_now,
+            signed_off_at=instant if header_now else self.signed_off_at,
+        )
+        return order, tuple(events)
+
+    # ------------------------------------------------------------------- posting
+
+    def plan_posting(
+        self,
+        graph: StageGraph,
+        *,
+        period: DateRange,
+        types: Collection[TransactionType],
+        require_sign_off: bool = True,
+    ) -> PostingPlan:
+        """What posting this order for ``period`` and ``types`` would post (pure).
+
+        A line is posted when it is Created, its type is selected, its transaction
+        date lies in the half-open ``period``, and (unless ``require_sign_off`` is
+        False) it is signed off. Every other line is listed in ``skipped`` with the
+        first reason that applies, in this order: already posted, canceled, type not
+        selected, no transaction date, not in the date range, not signed off.
+
+        Raises:
+            StageRuleError: the stage does not allow post (rule ``stage.may_post``).
+            InvalidInputError: ``types`` is empty (the field is ``"types"``).
+            TypeMismatchError: ``period`` is not a DateRange, or an item of ``types`` is
+                not a TransactionType.
+        """
+        require_instance(period, DateRange, "period")
+        selected = check_types(types)
+        if not isinstance(require_sign_off, bool):
+            raise TypeMismatchError("require_sign_off", require_sign_off, "expected a bool")
+        self._require(graph, Action.POST)
+        entries: list[JournalEntry] = []
+        skipped: list[tuple[int, str]] = []
+        for line in self.lines:
+            why = skip_reason(line, period, selected, require_sign_off)
+            if why is None:
+                entries.append(
+                    JournalEntry.for_line(
+                        line,
+                        order_id=self.id,
+                        customer_id=self.customer_id,
+                        project_id=self.project_id,
+                        agreement_id=self.agreement_id,
+                    )
+                )
+            else:
+                skipped.append((line.number, why))
+        return PostingPlan(order_id=self.id, entries=tuple(entries), skipped=tuple(skipped))
+
+    def mark_posted(
+        self, transaction_ids: Mapping[int, str], *, at: datetime
+    ) -> tuple[ServiceOrder, Events]:
+        """Record that lines were posted: each becomes Posted with its journal transaction.
+
+        An empty mapping posts nothing and returns ``(self, ())``, so posting an order
+        again once everything is posted changes nothing.
+
+        Raises:
+            UnknownLineError: a number is not on the order.
+            OrderRuleError: a line is already posted (``line.posted``: a line is never
+                posted twice) or canceled (``line.canceled``).
+            TypeMismatchError: not a mapping of int to str.
+            InvalidInputError: an empty transaction id.
+        """
+        instant = self._dated(at)
+        if not isinstance(transaction_ids, Mapping):
+            raise TypeMismatchError(
+                "transaction_ids", transaction_ids, "expected a mapping of line number to id"
+            )
+        if not transaction_ids:
+            return self, ()
+        pairs: list[tuple[int, str]] = []
+        for number, transaction_id in transaction_ids.items():
+            field = f"transaction_ids[{number!r}]"
+            require_int(number, field, minimum=1)
+            pairs.append((number, require_id(transaction_id, field)))
+        pairs.sort()
+        lines = list(self.lines)
+        for number, transaction_id in pairs:
+            index = self._index(number)
+            line = lines[index]
+            if line.status is LineStatus.POSTED:
+                raise OrderRuleError(
+                    self.id,
+                    "line.posted",
+                    f"line {number} is already posted as {line.journal_transaction_id!r}; "
+                    "a line is never posted twice",
+                )
+            if line.status is LineStatus.CANCELED:
+                raise OrderRuleError(
+                    self.id, "line.canceled", f"line {number} is canceled; it is not posted"
+                )
+            lines[index] = attrs.evolve(
+                line, status=LineStatus.POSTED, journal_transaction_id=transaction_id
+            )
+        return self._next(instant, lines=tuple(lines)), (
+            LinesPosted(entity_id=self.id, occurred_at=instant, transaction_ids=tuple(pairs)),
+        )
+
+    # --------------------------------------------------------- item requirements
+
+    # AX *Item requirements*: a requirement goes on an open (Created) item line of an
+    # order that has a project, while the stage allows modify. An order with item
+    # requirements is neither canceled nor deleted, a line with one is neither removed,
+    # canceled nor moved, and its type and item do not change, until the requirements
+    # are removed. Refusals are ItemRequirementError naming the order, the line and the
+    # requirement.
+
+    @property
+    def item_requirements(self) -> tuple[tuple[int, ItemRequirement], ...]:
+        """Every item requirement of the order, as ``(line number, requirement)`` pairs."""
+        return tuple(
+            (line.number, requirement)
+            for line in self.lines
+            for requirement in line.item_requirements
+        )
+
+    def add_item_requirement(
+        self, graph: StageGraph, number: int, requirement: ItemRequirement, *, at: datetime
+    ) -> tuple[ServiceOrder, Events]:
+        """Add an item requirement to item line ``number``.
+
+        Raises:
+            StageRuleError: the stage does not allow modify.
+            UnknownLineError: no line ``number``.
+            OrderRuleError: the line is posted (``line.posted``) or canceled
+                (``line.canceled``).
+            ItemRequirementError: the line is not an item line
+                (``item_requirement.not_item_line``), the order has no project
+                (``item_requirement.no_project``: requirements are processed through
+                it), the requirement is for another item than the line's
+                (``item_requirement.other_item``), or its id is already on the order
+                (``item_requirement.duplicate``).
+            TypeMismatchError: ``requirement`` is not an :class:`ItemRequirement`.
+            InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
+        """
+        instant = self._dated(at)
+        require_instance(requirement, ItemRequirement, "requirement")
+        self._require(graph, Action.MODIFY)
+        index = self._index(number)
+        line = self.lines[index]
+        self._require_open(line)
+
+        def refuse(rule: str, detail: str) -> ItemRequirementError:
+            return ItemRequirementError(self.id, rule, line.number, requirement.id, detail)
+
+        if line.transaction_type is not TransactionType.ITEM:
+            raise refuse(
+                "item_requirement.not_item_line",
+                f"only an item line carries item requirements; this one is "
+                f"{line.transaction_type.value}",
+            )
+        if self.project_id is None:
+            raise refuse(
+                "item_requirement.no_project",
+                "item requirements are processed through the order's project; it has none",
+            )
+        if line.item_id is not None and requirement.item_id != line.item_id:
+            raise refuse(
+                "item_requirement.other_item",
+                f"the requirement is for item {requirement.item_id!r}; the line is for "
+                f"{line.item_id!r}",
+            )
+        for held, existing in self.item_requirements:
+            if existing.id == requirement.id:
+                raise refuse(
+                    "item_requirement.duplicate",
+                    f"the order already has this requirement id (on line {held})",
+                )
+        new = _with_requirements(line, (*line.item_requirements, requirement))
+        event = ItemRequirementAdded(
+            entity_id=self.id, occurred_at=instant, line_number=line.number, requirement=requirement
+        )
+        return self._next(instant, lines=self._with_line(index, new)), (event,)
+
+    def remove_item_requirement(
+        self, graph: StageGraph, number: int, requirement_id: str, *, at: datetime
+    ) -> tuple[ServiceOrder, Events]:
+        """Remove item requirement ``requirement_id`` from line ``number``.
+
+        Raises:
+            StageRuleError: the stage does not allow modify.
+            UnknownLineError: no line ``number``.
+            OrderRuleError: the line is posted (``line.posted``: it never changes).
+            ItemRequirementError: the line has no such requirement
+                (``item_requirement.unknown``).
+            InvalidInputError: an empty ``requirement_id``.
+            InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
+        """
+        instant = self._dated(at)
+        wanted = require_id(requirement_id, "requirement_id")
+        self._require(graph, Action.MODIFY)
+        index = self._index(number)
+        line = self.lines[index]
+        kept = tuple(r for r in line.item_requirements if r.id != wanted)
+        if len(kept) == len(line.item_requirements):
+            held = ", ".join(repr(r.id) for r in line.item_requirements) or "none"
+            raise ItemRequirementError(
+                self.id,
+                "item_requirement.unknown",
+                line.number,
+                wanted,
+                f"the line has no such requirement (it has {held})",
+            )
+        self._require_open(line)
+        lines = self._with_line(index, _with_requirements(line, kept))
+        event = ItemRequirementRemoved(
+            entity_id=self.id, occurred_at=instant, line_number=line.number, requirement_id=wanted
+        )
+        return self._next(instant, lines=lines), (event,)
+
+    def _refuse_item_requirements(self, rule: str, what: str) -> None:
+        """Refuse ``what`` (done to the whole order) while it has an item requirement."""
+        requirements = self.item_requirements
+        if requirements:
+            number, requirement = requirements[0]
+            raise ItemRequirementError(
+                self.id,
+                rule,
+                number,
+                requirement.id,
+                f"an order with item requirements is not {what}; remove them first "
+                f"({len(requirements)} on the order)",
+            )
+
 
 @functools.cache
 def _first_numbers(count: int) -> tuple[int, ...]:
@@ -890,3 +1460,25 @@ def _merge_related(
 ) -> tuple[_Related, ...]:
     """``related`` plus ``added``; an id already related must carry the same value."""
     return merge_related(order_id, kind, related, added, error=OrderRuleError)
+
+
+def refuse_line_with_requirements(order_id: str, line: ServiceOrderLine, what: str) -> None:
+    """Refuse ``what`` (done to ``line``) while the line carries an item requirement.
+
+    Raises:
+        ItemRequirementError: rule ``line.has_item_requirements``.
+    """
+    if line.item_requirements:
+        raise ItemRequirementError(
+            order_id,
+            "line.has_item_requirements",
+            line.number,
+            line.item_requirements[0].id,
+            f"a line with item requirements is not {what}; remove them first",
+        )
+
+
+def _with_requirements(
+    line: ServiceOrderLine, requirements: tuple[ItemRequirement, ...]
+) -> ServiceOrderLine:
+    return attrs.evolve(line, item_requirements=requirements)

@@ -165,6 +165,41 @@ class Schedule:
                 "k", k, f"period {k} of this schedule ends after year 9999"
             ) from None
 
+    @property
+    def has_stub(self) -> bool:
+        """True when period 0 is a stub: calendar-aligned, the anchor between boundaries.
+
+        >>> Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR).has_stub
+        True
+        >>> Schedule(QUARTERLY, date(2024, 2, 15)).has_stub
+        False
+        """
+        return self._offset == 1
+
+    def whole_period(self, k: int) -> DateRange:
+        """Period ``k`` whole: the calendar period a stub is the end of, else :meth:`period`.
+
+        Period 0 of a calendar-aligned schedule whose anchor falls between two
+        boundaries is a stub, ``[anchor, first boundary)``; its whole period is the one
+        calendar period that ends on that boundary (a subscription starting Feb 15 on
+        calendar quarters is billed the Jan 1-Mar 31 quarter, prorated). Every other
+        period is whole already.
+
+        Raises:
+            TypeMismatchError: ``k`` is not an int.
+            InvalidScheduleError: ``k`` is negative, or the period is outside years 1
+                to 9999.
+
+        >>> quarters = Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR)
+        >>> print(quarters.period(0), quarters.whole_period(0), quarters.whole_period(1))
+        [2024-02-15, 2024-04-01) [2024-01-01, 2024-04-01) [2024-04-01, 2024-07-01)
+        """
+        index = _require_int(k, "k")
+        if index == 0 and self._offset:
+            grid = self._grid
+            return DateRange._trusted(self.period_code._step(grid, -1), grid)
+        return self.period(index)
+
     def index_of(self, day: date) -> int:
         """The number of the period that contains ``day``, computed without a loop.
 
@@ -245,13 +280,27 @@ class Schedule:
             yield DateRange._trusted(start, end)
             k, start = k + 1, end
 
-    def _boundaries(self, within: DateRange) -> list[date]:
+    def boundaries(self, within: DateRange) -> list[date]:
         """The boundaries of :meth:`periods` (``within``), as one list of dates.
 
-        ``[b0, b1, ..., bn]``: the periods are ``[b0, b1)``, ..., ``[bn-1, bn)``. The
-        hot path of fee generation: the boundaries are computed from the grid in one
-        loop, with no generator and no range objects.
+        ``[b0, b1, ..., bn]``: the periods that share a day with ``within`` are
+        ``[b0, b1)``, ..., ``[bn-1, bn)``, whole (not clipped); empty when ``within``
+        ends on or before the anchor. The bulk form of :meth:`periods` for hot loops
+        (fee generation builds a fee per period from it): the boundaries are computed
+        from the anchor in one loop, with no generator and no range objects.
+
+        Raises:
+            TypeMismatchError: ``within`` is not a DateRange.
+            InvalidScheduleError: a period ends after year 9999 (field ``within``).
+
+        >>> months = Schedule(MONTHLY, date(2024, 1, 31))
+        >>> [str(day) for day in months.boundaries(DateRange(date(2024, 2, 1), date(2024, 4, 1)))]
+        ['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30']
         """
+        return self._boundaries(_require_range(within, "within"))
+
+    def _boundaries(self, within: DateRange) -> list[date]:
+        """:meth:`boundaries` for a ``within`` already checked."""
         if within.end <= self.anchor:
             return []
         k = self.index_of(max(within.start, self.anchor))

@@ -73,11 +73,13 @@ from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
 from servicedomain.orders import (
+    SERVICE_LINE_FIELDS,
     AgreementLineRef,
     ItemRequirement,
     JournalEntry,
     NewLine,
     PostingPlan,
+    ServiceLine,
     ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
@@ -172,6 +174,7 @@ __all__ = [
     "service_agreements",
     "service_intervals",
     "service_level_agreements",
+    "service_lines",
     "service_objects",
     "service_orders",
     "service_tasks",
@@ -263,6 +266,13 @@ def new_lines(*, currency: str = "EUR") -> st.SearchStrategy[NewLine]:
         st.integers(0, 10_000),
         st.integers(0, 20_000),
         st.dates(date(2026, 1, 1), date(2026, 3, 31)),
+    )
+
+
+def service_lines(*, currency: str = "EUR") -> st.SearchStrategy[ServiceLine]:
+    """The fields order and agreement lines share (those of :func:`new_lines`)."""
+    return new_lines(currency=currency).map(
+        lambda line: ServiceLine(**{name: getattr(line, name) for name in SERVICE_LINE_FIELDS})
     )
 
 
@@ -938,6 +948,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ServiceTask: service_tasks,
     AgreementLineRef: agreement_line_refs,
     ItemRequirement: item_requirements,
+    ServiceLine: service_lines,
     NewLine: new_lines,
     ServiceOrderLine: order_lines,
     ServiceOrder: service_orders,

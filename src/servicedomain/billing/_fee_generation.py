@@ -33,7 +33,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 
 from servicedomain import _trusted
 from servicedomain._checks import require_enum, require_mapping
@@ -67,6 +66,7 @@ from servicedomain.periods import DateRange
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]
 
 _build_fee = _trusted.builder(FeeTransaction)
+_range = _trusted.positional_builder(DateRange)  # start < end, checked
 _new_range = object.__new__
 _set_start, _set_end = _trusted.field_setters(DateRange, "start", "end")
 _NEVER = date.max
@@ -229,7 +229,7 @@ def _clip(sub: Subscription, start: date, end: date) -> DateRange | None:
     start = max(start, sub.start_date)
     if sub._served_end is not None:
         end = min(end, sub._served_end)
-    return DateRange._trusted(start, end) if start < end else None
+    return _range(start, end) if start < end else None
 
 
 def _due_through(sub: Subscription, as_of: date) -> DateRange | None:
@@ -258,12 +258,12 @@ def _gaps(target: DateRange, charges: Sequence[FeeTransaction]) -> Iterator[Date
         if start >= target.end:
             break
         if start > cursor:
-            yield DateRange._trusted(cursor, start)
+            yield _range(cursor, start)
         cursor = end
         if cursor >= target.end:
             return
     if cursor < target.end:
-        yield DateRange._trusted(cursor, target.end)
+        yield _range(cursor, target.end)
 
 
 # --------------------------------------------------------------------------- charges
@@ -355,7 +355,7 @@ def _charges(
     if sub.price_changes:
         _charges_with_changes(sub, prices, gap, made)
         return
-    bounds = sub.schedule._boundaries(gap)
+    bounds = sub.schedule.boundaries(gap)
     count = len(bounds) - 1
     if count < 1:
         return
@@ -429,7 +429,7 @@ def _charge(
 ) -> FeeTransaction:
     """The charge of the period ``[start, end)`` within ``gap`` (a stub or a clipped piece)."""
     first_served = sub.start_date
-    period = DateRange._trusted(start, end)
+    period = _range(start, end)
     if start == first_served:
         period = sub.billing_period(period)
     price = prices.on(max(period.start, first_served))
@@ -437,10 +437,10 @@ def _charge(
     if piece_start == period.start and piece_end == period.end:
         piece, amount = period, price
     else:
-        piece = DateRange._trusted(piece_start, piece_end)
+        piece = _range(piece_start, piece_end)
         currency = sub.currency
         units = prorate_units(price.minor_units, piece, period)
-        amount = Money._exact(Decimal(units).scaleb(currency.exponent), currency)
+        amount = Money.from_minor_units(units, currency)
     advance = sub.timing is BillingTiming.IN_ADVANCE
     fee: FeeTransaction = _charge_fee(
         sub.id,
@@ -466,7 +466,7 @@ def _charges_with_changes(
     change_dates = [change.effective_date for change in sub.price_changes]
     advance = sub.timing is BillingTiming.IN_ADVANCE
     currency = sub.currency
-    for scheduled in sub.schedule._periods(gap):
+    for scheduled in sub.schedule.periods(gap):
         period = sub.billing_period(scheduled)
         start, end = max(scheduled.start, gap.start), min(scheduled.end, gap.end)
         cuts = change_dates[
@@ -477,9 +477,9 @@ def _charges_with_changes(
             if piece_start == period.start and piece_end == period.end:
                 piece, amount = period, price
             else:
-                piece = DateRange._trusted(piece_start, piece_end)
+                piece = _range(piece_start, piece_end)
                 units = prorate_units(price.minor_units, piece, period)
-                amount = Money._exact(Decimal(units).scaleb(currency.exponent), currency)
+                amount = Money.from_minor_units(units, currency)
             made.append(
                 _build_fee(
                     subscription_id=sub.id,
@@ -605,7 +605,7 @@ def reduce_days(
             if stretch.price == charge.price:
                 count += inside
             else:  # days a price change re-priced: their value at the billed price
-                piece = DateRange._trusted(low, high)
+                piece = _range(low, high)
                 repriced += prorate_units(stretch.price.minor_units, piece, charge.billing_period)
     if not billed:
         raise BillingRuleError(

@@ -27,6 +27,7 @@ from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import LocalTimePolicy, named_zone, require_instant, resolve_local
 from servicedomain.orders import (
+    SERVICE_LINE_FIELDS,
     AgreementLineRef,
     NewLine,
     ServiceOrder,
@@ -504,7 +505,7 @@ def generate_service_orders(
         day = date.fromordinal(service)
         key = _build_key(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
-        order, created = ServiceOrder._generated(
+        order, created = ServiceOrder.generated(
             id=_unique(require_id(order_id(key), "order_id"), used),
             customer_id=agreement.customer_id,
             at=instant,
@@ -569,19 +570,9 @@ class _LineFields:
         template = self._known.get(key)
         if template is None:
             template = NewLine(
-                transaction_type=line.transaction_type,
-                description=line.description,
-                quantity=line.quantity,
-                unit=line.unit,
-                cost_price=line.cost_price,
-                sales_price=line.sales_price,
-                item_id=line.item_id,
-                category_id=line.category_id,
-                worker_id=line.worker_id,
-                service_object_id=line.service_object_id,
-                service_task_id=line.service_task_id,
+                **{name: getattr(line, name) for name in SERVICE_LINE_FIELDS},
                 agreement_line=AgreementLineRef(agreement_id, line.number),
-            )._line_template()
+            ).numbered(1)
             self._known[key] = template
         return template
 
