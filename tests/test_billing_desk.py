@@ -561,6 +561,14 @@ def test_I1_C6_invoice_customers_numbers_documents_and_creates_accrual_periods()
         desk.invoice_customers(due_by=START, invoice_date=None)  # type: ignore[arg-type]
 
 
+def test_a_document_is_numbered_on_its_invoice_date_not_on_its_due_by_date() -> None:
+    """Regression: the number carried the ``due_by`` day, unlike the document's date."""
+    world = world_before("invoice")
+    (invoice,) = world.desk().invoice_customers(due_by=START, invoice_date=date(2024, 1, 3))
+    assert invoice.invoice_date == date(2024, 1, 3)
+    assert invoice.id == "INV-C-1-EUR-20240103-1"
+
+
 def test_a_negative_proposal_is_a_credit_note_of_its_own_series() -> None:
     world = world_before("invoice")
     desk = world.desk(credit_note_prefix="CR")

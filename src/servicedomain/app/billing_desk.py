@@ -562,12 +562,12 @@ class BillingDesk:
 
         Gathers the fees due and not invoiced and the given posted order
         ``transactions`` not invoiced yet (:func:`~servicedomain.billing.propose_invoices`),
-        posts one document per proposal numbered by
-        :func:`~servicedomain.billing.next_document_id` (a negative proposal is a credit
-        note, in the credit-note series), and creates the accrual periods of its fees
-        (:func:`~servicedomain.billing.accrual_periods_for`). Each source is invoiced
-        exactly once (law I1), a run again the same day invoices nothing (law C6: give
-        ``due_by`` as the customer's local date). Each document is an
+        posts one document per proposal dated ``invoice_date`` and numbered by
+        :func:`~servicedomain.billing.next_document_id` on that date (a negative
+        proposal is a credit note, in the credit-note series), and creates the accrual
+        periods of its fees (:func:`~servicedomain.billing.accrual_periods_for`). Each
+        source is invoiced exactly once (law I1), a run again the same day invoices
+        nothing (law C6: give ``due_by`` as the customer's local date). Each document is an
         :class:`~servicedomain.billing.InvoiceIssued` or
         :class:`~servicedomain.billing.CreditNoteIssued` event, published on commit.
 
@@ -579,7 +579,7 @@ class BillingDesk:
         given = list(require_items(transactions, "transactions", "BillableTransaction values"))
         require_optional_id(customer_id, "customer_id")
         day = require_date(due_by, "due_by")
-        require_date(invoice_date, "invoice_date")
+        dated = require_date(invoice_date, "invoice_date")
         with self._open() as uow:
             already = uow.invoices.invoiced(transaction.id for transaction in given)
             fees = uow.fees.due(due_by=day, customer_id=customer_id)
@@ -601,7 +601,7 @@ class BillingDesk:
                     prefix=self._prefixes[proposal.kind],
                     customer_id=proposal.customer_id,
                     currency=proposal.currency,
-                    on=day,
+                    on=dated,
                     taken=taken,
                 )
                 invoice = proposal.post(invoice_id=number, invoice_date=invoice_date)
