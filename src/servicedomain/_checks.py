@@ -26,7 +26,7 @@ import decimal
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar, overload
 
 import attrs
 
@@ -38,11 +38,8 @@ from servicedomain.errors import (
     RuleViolationError,
     TypeMismatchError,
 )
-
-if TYPE_CHECKING:
-    from datetime import date, datetime
-
-    from servicedomain.money import Money
+from servicedomain.instants import require_date, require_instant
+from servicedomain.money import Money, check_factor
 
 _T = TypeVar("_T")
 _U = TypeVar("_U")
@@ -82,6 +79,17 @@ def _names(types: Types) -> str:
 # ------------------------------------------------------------------------ combinators
 
 
+@overload
+def instance_of(
+    types: type[_T], *, reason: str | None = ..., error: type[InvalidInputError] = ...
+) -> Validator[_T]: ...
+@overload
+def instance_of(
+    types: tuple[type[Any], ...],
+    *,
+    reason: str | None = ...,
+    error: type[InvalidInputError] = ...,
+) -> Validator[Any]: ...
 def instance_of(
     types: Types,
     *,
@@ -348,26 +356,17 @@ def port(*methods: str) -> Validator[Any]:
 
 
 # --------------------------------------------------------------------- domain values
-# Dates, instants and money are checked by their own modules (instants.py, money.py),
-# which use this toolkit themselves: the validators below reach them at call time.
+# Dates, instants and amounts are defined by the modules below this one (instants.py,
+# money.py: the layers of design.md section 1), whose own checks these validators use.
 
-
-def _check_date(value: object, field: str) -> date:
-    return _instants.require_date(value, field)
-
-
-def _check_instant(value: object, field: str) -> datetime:
-    return _instants.require_instant(value, field)
-
-
-is_date: Final = Validator(_check_date, "a date (not a datetime)")
+is_date: Final = Validator(require_date, "a date (not a datetime)")
 """A ``datetime.date`` that is not a ``datetime``."""
-is_instant: Final = Validator(_check_instant, "an instant")
+is_instant: Final = Validator(require_instant, "an instant")
 """An instant: an aware datetime within the supported years (see instants.py)."""
 
 
 def _check_money(value: object, field: str) -> Money:
-    if not isinstance(value, _money.Money):
+    if not isinstance(value, Money):
         raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
     if not value.is_rounded:
         raise InvalidAmountError(field, value, "an amount is rounded to the currency's decimals")
@@ -379,7 +378,7 @@ is_money: Final = Validator(_check_money, "Money rounded to minor units")
 
 
 def _check_price(value: object, field: str) -> Money:
-    if not isinstance(value, _money.Money):
+    if not isinstance(value, Money):
         raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
     if value.amount < 0:
         raise InvalidPriceError(field, value, "a price is >= 0")
@@ -421,7 +420,7 @@ def _check_quantity(value: object, field: str) -> Decimal:
         raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
     if value < 0:
         raise InvalidQuantityError(field, value, "a quantity is >= 0")
-    _money.check_factor(value, field, InvalidQuantityError)  # the supported range
+    check_factor(value, field, InvalidQuantityError)  # the supported range
     try:
         exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
     except decimal.InvalidOperation:
@@ -666,8 +665,3 @@ def v_optional_instance(cls: Types) -> Validator[Any]:
 def v_tuple_of(cls: Types) -> Validator[tuple[Any, ...]]:
     """Validator: a tuple whose items are instances of ``cls``."""
     return deep_iterable(instance_of(cls))
-
-
-# The modules whose own checks the domain validators call (they import this one).
-from servicedomain import instants as _instants  # noqa: E402
-from servicedomain import money as _money  # noqa: E402
