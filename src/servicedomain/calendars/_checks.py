@@ -6,19 +6,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import repeat
 from operator import attrgetter, sub
-from typing import Any, Final, cast
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
-import attrs
-
-from servicedomain._checks import require_items
+from servicedomain._checks import instance_of, integer, require_items
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
 from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
 from servicedomain.errors import (
     InvalidCalendarError,
     InvalidDurationError,
     InvalidInputError,
-    TypeMismatchError,
 )
 from servicedomain.instants import named_zone, parse_date, require_instant
 
@@ -71,12 +68,12 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
     return checked, min(checked, default=timedelta(0)), max(checked, default=timedelta(0))
 
 
-def require_duration_us(value: object) -> int:
+_DURATION: Final = instance_of(timedelta)
+
+
+def require_duration_us(given: object) -> int:
     """Microseconds of a business duration: a timedelta, never negative."""
-    if not isinstance(value, timedelta):
-        raise TypeMismatchError(
-            "duration", value, f"expected a timedelta, got {type(value).__name__}"
-        )
+    value = _DURATION.check(given, "duration")
     us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
     if us < 0:
         raise InvalidDurationError(
@@ -175,31 +172,13 @@ def to_exceptions(value: object) -> SlotsByDate:
     return SlotsByDate(items)
 
 
-def check_id(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    """A calendar id is text."""
-    if not isinstance(value, str):
-        raise TypeMismatchError("id", value, f"expected a str, got {type(value).__name__}")
-
-
-def check_horizon(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    """The horizon is a whole number of days, at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(
-            "horizon_days", value, f"expected an int, got {type(value).__name__}"
-        )
-    if value < 1:
-        raise InvalidCalendarError("horizon_days", value, "the horizon is at least 1 day")
+HORIZON: Final = integer(
+    minimum=1, reason="the horizon is at least 1 day", error=InvalidCalendarError
+)
+"""The horizon is a whole number of days, at least 1."""
 
 
 # ---------------------------------------------------------------- dict helpers
-
-
-def refuse_unknown_keys(data: Mapping[Any, object], known: tuple[str, ...], path: str) -> None:
-    """Refuse a key of ``data`` that is not ``known``, naming its path."""
-    for key in data:
-        if key not in known:
-            why = f"unknown key; expected {', '.join(known)}"
-            raise InvalidCalendarError(f"{path}{key}", data[key], why)
 
 
 def date_from(value: object, field: str) -> date:
