@@ -70,6 +70,7 @@ LAYER_OF: dict[str, str] = {
     **dict.fromkeys(DOMAIN_PARTS, DOMAIN),
     "reports": READ_MODEL,
     "serialization": CODEC,
+    "rules": CODEC,
     "ports": PORTS,
     "services": APPLICATION,
     "app": APPLICATION,
