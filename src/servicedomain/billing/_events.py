@@ -23,10 +23,10 @@ from decimal import Decimal
 
 import attrs
 
+from servicedomain._checks import is_instant
 from servicedomain.billing._accruals import AccrualEntry
 from servicedomain.billing._invoicing import DocumentKind, Invoice
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
 from servicedomain.money import Currency, Money
 
 __all__ = [
@@ -154,7 +154,7 @@ def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | Credi
     >>> event.name, event.entity_id, event.total
     ('InvoiceIssued', 'INV-1', Money('100.00', 'EUR'))
     """
-    instant = require_instant(at, "at")
+    instant = is_instant.check(at, "at")
     kind = InvoiceIssued if document.kind is DocumentKind.INVOICE else CreditNoteIssued
     return kind(
         entity_id=document.id,
@@ -173,7 +173,7 @@ def revenue_accrued(entries: Iterable[AccrualEntry], *, at: datetime) -> tuple[R
     The events come in the order each fee first appears; ``amount`` is the sum of the
     fee's entries and ``posting_date`` the first entry's.
     """
-    instant = require_instant(at, "at")
+    instant = is_instant.check(at, "at")
     by_source: dict[str, list[AccrualEntry]] = {}
     for entry in entries:
         by_source.setdefault(entry.source_id, []).append(entry)
