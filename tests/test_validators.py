@@ -169,8 +169,9 @@ def test_a_port_is_checked_by_its_methods() -> None:
     assert error.reason == "expected an object with get, save (a port), got object"
 
 
-def test_the_repr_says_what_a_validator_accepts() -> None:
-    assert repr(v.optional(v.is_id)) == "<validator: None or an id>"
+def test_the_description_says_what_a_validator_accepts() -> None:
+    assert v.optional(v.is_id).description == "None or an id"
+    assert v.deep_iterable(v.instance_of(int)).description == "instance of tuple of instance of int"
 
 
 # ------------------------------------------------------------------------- check_keys

@@ -26,7 +26,7 @@ import decimal
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Generic, Protocol, TypeVar, overload
+from typing import Any, Final, Protocol, TypeVar, cast, overload
 
 import attrs
 
@@ -42,34 +42,54 @@ from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Money, check_factor
 
 _T = TypeVar("_T")
-_U = TypeVar("_U")
+_T_co = TypeVar("_T_co", covariant=True)
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 Check = Callable[[object, str], _T]
 """A check of one value: ``(value, field) -> value`` (converted), or it raises."""
 Types = type[Any] | tuple[type[Any], ...]
 
 
-class Validator(Generic[_T]):
+class Validator(Protocol[_T_co]):
     """One check, usable as an attrs validator and on arguments.
+
+    A validator is a plain function (attrs calls it with the instance, the attribute
+    and the value, and the error names the attribute), so a constructor pays one call
+    per field, with two attributes:
 
     Attributes:
         check: ``(value, field) -> value``: the value (converted where the check
             converts) or a library error naming ``field``.
-        description: what the check accepts, in words (its repr).
+        description: what the check accepts, in words.
     """
 
-    __slots__ = ("check", "description")
+    @property
+    def check(self) -> Check[_T_co]:
+        """The check of an argument: ``(value, field) -> value``."""
 
-    def __init__(self, check: Check[_T], description: str) -> None:
-        self.check: Check[_T] = check
-        self.description = description
+    @property
+    def description(self) -> str:
+        """What the check accepts, in words."""
 
-    def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    def __call__(self, instance: object, attribute: attrs.Attribute[Any], value: object, /) -> None:
         """Check an attrs attribute's value; the error names the attribute."""
-        self.check(value, attribute.name)
 
-    def __repr__(self) -> str:
-        return f"<validator: {self.description}>"
+
+_AttrsValidator = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+def _make(
+    check: Check[_T], description: str, validate: _AttrsValidator | None = None
+) -> Validator[_T]:
+    """A validator from its check; ``validate`` is an inline attrs form of the same check."""
+    if validate is None:
+
+        def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            check(value, attribute.name)
+
+    validate.check = check  # type: ignore[attr-defined]
+    validate.description = description  # type: ignore[attr-defined]
+    validate.__qualname__ = validate.__name__ = f"<validator: {description}>"
+    return cast("Validator[_T]", validate)
 
 
 def _names(types: Types) -> str:
@@ -108,7 +128,11 @@ def instance_of(
             raise error(field, value, reason or f"{what}, got {type(value).__name__}")
         return value
 
-    return Validator(check, f"instance of {_names(types)}")
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, types):  # inline: the commonest check of a constructor
+            check(value, attribute.name)
+
+    return _make(check, f"instance of {_names(types)}", validate)
 
 
 def optional(validator: Validator[_T]) -> Validator[_T | None]:
@@ -118,7 +142,11 @@ def optional(validator: Validator[_T]) -> Validator[_T | None]:
     def check(value: object, field: str) -> _T | None:
         return None if value is None else inner(value, field)
 
-    return Validator(check, f"None or {validator.description}")
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(value, attribute.name)
+
+    return _make(check, f"None or {validator.description}", validate)
 
 
 def and_(*validators: Validator[Any]) -> Validator[Any]:
@@ -130,7 +158,7 @@ def and_(*validators: Validator[Any]) -> Validator[Any]:
             value = one(value, field)
         return value
 
-    return Validator(check, " and ".join(v.description for v in validators))
+    return _make(check, " and ".join(v.description for v in validators))
 
 
 def in_(
@@ -154,7 +182,7 @@ def in_(
                 raise error(field, value, reason or f"expected a {cls.__name__} member")
             return value
 
-        return Validator(check_member, f"a {cls.__name__} member")
+        return _make(check_member, f"a {cls.__name__} member")
     allowed = frozenset(options)
     listed = ", ".join(sorted(repr(option) for option in allowed))
     chosen = error if error is not TypeMismatchError else InvalidInputError
@@ -168,7 +196,7 @@ def in_(
             raise chosen(field, value, reason or f"expected one of {listed}")
         return value
 
-    return Validator(check_in, f"one of {listed}")
+    return _make(check_in, f"one of {listed}")
 
 
 def _refuse_non_iterable(value: object, field: str, what: str) -> Iterable[Any]:
@@ -189,12 +217,12 @@ def iterable(what: str = "values") -> Validator[Iterable[Any]]:
     read one character at a time), and so is a mapping (iterating it gives only its
     keys). ``what`` names the items in the message.
     """
-    return Validator(lambda v, f: _refuse_non_iterable(v, f, what), f"iterable of {what}")
+    return _make(lambda v, f: _refuse_non_iterable(v, f, what), f"iterable of {what}")
 
 
 def items(what: str = "values") -> Validator[tuple[Any, ...]]:
     """The items of an iterable argument (see :func:`iterable`), read into a tuple."""
-    return Validator(lambda v, f: tuple(_refuse_non_iterable(v, f, what)), f"items of {what}")
+    return _make(lambda v, f: tuple(_refuse_non_iterable(v, f, what)), f"items of {what}")
 
 
 _TUPLE: Final = instance_of(tuple)
@@ -215,7 +243,15 @@ def deep_iterable(
         found = outer(value, field)
         return tuple(inner(item, f"{field}[{i}]") for i, item in enumerate(found))
 
-    return Validator(check, f"{iterable.description} of {member.description}")
+    return _make(check, f"{iterable.description} of {member.description}")
+
+
+def items_of(types: Types) -> Validator[tuple[Any, ...]]:
+    """The items of an iterable argument (see :func:`items`), each an instance of ``types``.
+
+    The items are named ``field[i]``; the result is a tuple.
+    """
+    return deep_iterable(instance_of(types), items(f"{_names(types)} values"))
 
 
 def deep_mapping(
@@ -241,7 +277,7 @@ def deep_mapping(
                 value_check(v, f"{field}[{k!r}]")
         return found
 
-    return Validator(check, "mapping")
+    return _make(check, "mapping")
 
 
 def predicate(
@@ -254,12 +290,12 @@ def predicate(
             raise error(field, value, reason)
         return value
 
-    return Validator(check, reason)
+    return _make(check, reason)
 
 
 def validator(check: Check[_T], description: str = "custom check") -> Validator[_T]:
     """A :class:`Validator` from a ``(value, field) -> value`` function of a module's own."""
-    return Validator(check, description)
+    return _make(check, description)
 
 
 # ---------------------------------------------------------------------- plain values
@@ -287,7 +323,7 @@ def integer(
             raise error(field, value, reason or f"must be <= {maximum}")
         return value
 
-    return Validator(check, f"int in [{minimum}, {maximum}]")
+    return _make(check, f"int in [{minimum}, {maximum}]")
 
 
 MAX_ID_LENGTH: Final = 255
@@ -310,7 +346,7 @@ is_str: Final[Validator[str]] = instance_of(str)
 """A str (empty allowed)."""
 is_bool: Final[Validator[bool]] = instance_of(bool)
 """A bool (not an int, not ``None``)."""
-is_id: Final = Validator(_check_id, "an id")
+is_id: Final = _make(_check_id, "an id")
 """An id: a str that is not blank, at most 255 characters, with no control characters.
 
 An id names an entity in a host's database and in documents people read. Every id of
@@ -330,7 +366,7 @@ def _check_callable(value: object, field: str) -> Callable[..., Any]:
     return value
 
 
-is_callable: Final = Validator(_check_callable, "a callable")
+is_callable: Final = _make(_check_callable, "a callable")
 """Something that can be called."""
 
 
@@ -352,16 +388,16 @@ def port(*methods: str) -> Validator[Any]:
             )
         return value
 
-    return Validator(check, f"port with {', '.join(methods)}")
+    return _make(check, f"port with {', '.join(methods)}")
 
 
 # --------------------------------------------------------------------- domain values
 # Dates, instants and amounts are defined by the modules below this one (instants.py,
 # money.py: the layers of design.md section 1), whose own checks these validators use.
 
-is_date: Final = Validator(require_date, "a date (not a datetime)")
+is_date: Final = _make(require_date, "a date (not a datetime)")
 """A ``datetime.date`` that is not a ``datetime``."""
-is_instant: Final = Validator(require_instant, "an instant")
+is_instant: Final = _make(require_instant, "an instant")
 """An instant: an aware datetime within the supported years (see instants.py)."""
 
 
@@ -373,7 +409,7 @@ def _check_money(value: object, field: str) -> Money:
     return value
 
 
-is_money: Final = Validator(_check_money, "Money rounded to minor units")
+is_money: Final = _make(_check_money, "Money rounded to minor units")
 """Money rounded to its currency's minor units (any sign)."""
 
 
@@ -389,7 +425,7 @@ def _check_price(value: object, field: str) -> Money:
     return value
 
 
-is_price: Final = Validator(_check_price, "a price")
+is_price: Final = _make(_check_price, "a price")
 """A price: non-negative Money rounded to its currency's minor units.
 
 Raises :class:`TypeMismatchError` for a non-Money, :class:`InvalidPriceError` for a
@@ -432,7 +468,7 @@ def _check_quantity(value: object, field: str) -> Decimal:
     return value
 
 
-is_quantity: Final = Validator(_check_quantity, "a quantity")
+is_quantity: Final = _make(_check_quantity, "a quantity")
 """A line quantity: an exact, finite Decimal (or int, returned as a Decimal) >= 0 with at
 most 6 decimals; a charge line never has a negative quantity (a credit is a line of its
 own kind). Anything else is an :class:`InvalidQuantityError`.
@@ -467,17 +503,16 @@ def check_keys(
             missing one (``"this key of <kind> is required"``), first in the order the
             data gives its keys (for unknown keys) and ``required`` lists them.
     """
-    needed = tuple(required)
-    known = (*needed, *optional)
-    if not isinstance(data, Mapping):
+    needed = required if type(required) is tuple else tuple(required)
+    allowed = optional if type(optional) is tuple else tuple(optional)
+    if type(data) is not dict and not isinstance(data, Mapping):
         field = path.removesuffix(".") or "data"
         refused = TypeMismatchError if error is InvalidInputError else error
         raise refused(field, data, f"expected a mapping for {kind}, got {type(data).__name__}")
     for key in data:
-        if key not in known:
-            raise error(
-                f"{path}{key}", data[key], f"unknown key of {kind}; expected {', '.join(known)}"
-            )
+        if key not in needed and key not in allowed:
+            known = ", ".join((*needed, *allowed))
+            raise error(f"{path}{key}", data[key], f"unknown key of {kind}; expected {known}")
     for key in needed:
         if key not in data:
             raise error(f"{path}{key}", None, f"this key of {kind} is required")
@@ -569,20 +604,14 @@ def require_optional_id(value: object, field: str) -> str | None:
     return None if value is None else _check_id(value, field)
 
 
-def require_iterable(value: object, field: str, what: str = "values") -> Iterable[Any]:
-    """``value`` if it is an iterable argument (see :func:`iterable`)."""
-    return _refuse_non_iterable(value, field, what)
-
-
 def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
     """The items of an iterable argument, as a tuple (see :func:`items`)."""
     return tuple(_refuse_non_iterable(value, field, what))
 
 
 def require_items_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
-    """The items of an iterable argument, each an instance of ``cls`` (``field[i]`` named)."""
-    names = _names(cls)
-    return deep_iterable(instance_of(cls), items(f"{names} values")).check(value, field)
+    """The items of an iterable argument, each an instance of ``cls`` (see :func:`items_of`)."""
+    return items_of(cls).check(value, field)
 
 
 def require_ids(value: object, field: str) -> tuple[str, ...]:
@@ -649,7 +678,6 @@ v_optional_str = optional(is_str)
 v_optional_date = optional(is_date)
 v_optional_instant = optional(is_instant)
 v_line_number = is_line_number
-v_version = is_version
 
 
 def v_instance(cls: Types) -> Validator[Any]:

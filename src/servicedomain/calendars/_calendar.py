@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from servicedomain._checks import check_keys, is_str, require_items, require_port
+from servicedomain._checks import check_keys, is_str, items, port
 from servicedomain.calendars._checks import (
     FAST_ZONES,
     HORIZON,
@@ -80,6 +80,9 @@ class _Cache:
 
 
 # ------------------------------------------------------------------ the calendar
+
+
+_HOLIDAY_SOURCE: Final = port("holidays_between")
 
 
 @attrs.frozen(kw_only=True)
@@ -187,7 +190,7 @@ class WorkingCalendar:
         [1, 0, 1, 0, 0, 0, 0]
         """
         chosen = set()
-        for day in require_items(days, "days", "weekdays"):
+        for day in items("weekdays").check(days, "days"):
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                 raise InvalidCalendarError("days", day, "expected weekdays 0 (Monday) to 6")
             chosen.add(day)
@@ -279,7 +282,7 @@ class WorkingCalendar:
             InvalidPeriodError: ``last`` is before ``first``.
             InvalidCalendarError: the source gave something that is not a date.
         """
-        require_port(source, "source", "holidays_between")
+        _HOLIDAY_SOURCE.check(source, "source")
         require_date(first, "first")
         require_date(last, "last")
         if last < first:

@@ -9,7 +9,7 @@ from operator import attrgetter, sub
 from typing import Final, cast
 from zoneinfo import ZoneInfo
 
-from servicedomain._checks import instance_of, integer, require_items
+from servicedomain._checks import instance_of, integer, items
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
 from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
 from servicedomain.errors import (
@@ -44,6 +44,9 @@ def require_instant_us(value: object, field: str) -> int:
     return us
 
 
+_INSTANTS: Final = items("instants")
+
+
 def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta, timedelta]:
     """Many instants as timedeltas since the epoch, checked in bulk, with the extremes.
 
@@ -52,9 +55,9 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
     (``"starts[i]"``). Returns the deltas, their minimum and their maximum (both zero
     when there are none).
     """
-    items = values if type(values) is list else list(require_items(values, "starts", "instants"))
-    if set(map(type, items)) <= {datetime}:
-        instants = cast("list[datetime]", items)
+    given = values if type(values) is list else list(_INSTANTS.check(values, "starts"))
+    if set(map(type, given)) <= {datetime}:
+        instants = cast("list[datetime]", given)
         if set(map(type, map(_TZINFO, instants))) <= _FAST_ZONE_TYPES:
             deltas = list(map(sub, instants, repeat(EPOCH, len(instants))))
             if not deltas:
@@ -63,7 +66,7 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
             if low >= MIN_DELTA and high < MAX_DELTA:
                 return deltas, low, high
     checked = [
-        timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(items)
+        timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(given)
     ]
     return checked, min(checked, default=timedelta(0)), max(checked, default=timedelta(0))
 

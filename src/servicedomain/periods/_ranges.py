@@ -50,7 +50,7 @@ _INT: Final = integer()
 
 
 def _check_end(instance: DateRange, _attribute: attrs.Attribute[Any], value: object) -> None:
-    end: date = is_date.check(value, "end")
+    end = require_date(value, "end")
     if end <= instance.start:
         raise InvalidPeriodError(
             "end", end, f"end must be after start {instance.start} (ranges are [start, end))"

@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from servicedomain._checks import (
-    require_id,
-    require_items_of,
-    v_bool,
-    v_id,
-    v_instance,
-    v_optional_instance,
-    v_optional_str,
-    v_str,
-    v_tuple_of,
+    deep_iterable,
+    instance_of,
+    is_bool,
+    is_id,
+    is_str,
+    items_of,
+    optional,
 )
 from servicedomain.errors import TypeMismatchError
 from servicedomain.instants import local_datetime, named_zone
@@ -72,12 +70,12 @@ class MarginRow:
     that sums all types.
     """
 
-    order_id: str | None = attrs.field(validator=v_optional_instance(str))
+    order_id: str | None = attrs.field(validator=optional(instance_of(str)))
     transaction_type: TransactionType | None = attrs.field(
-        validator=v_optional_instance(TransactionType)
+        validator=optional(instance_of(TransactionType))
     )
-    revenue: Money = attrs.field(validator=v_instance(Money))
-    cost: Money = attrs.field(validator=v_instance(Money))
+    revenue: Money = attrs.field(validator=instance_of(Money))
+    cost: Money = attrs.field(validator=instance_of(Money))
 
     @property
     def currency(self) -> Currency:
@@ -114,7 +112,7 @@ class MarginReport:
             order (types in :class:`~servicedomain.orders.TransactionType` order).
     """
 
-    rows: tuple[MarginRow, ...] = attrs.field(validator=v_tuple_of(MarginRow))
+    rows: tuple[MarginRow, ...] = attrs.field(validator=deep_iterable(instance_of(MarginRow)))
 
     @property
     def order_ids(self) -> tuple[str, ...]:
@@ -123,7 +121,7 @@ class MarginReport:
 
     def order_totals(self, order_id: str) -> tuple[MarginRow, ...]:
         """One row per currency summing the types of one order."""
-        require_id(order_id, "order_id")
+        is_id.check(order_id, "order_id")
         rows = [row for row in self.rows if row.order_id == order_id]
         currencies = dict.fromkeys(row.currency for row in rows)
         return tuple(_sum_rows(rows, order_id, currency) for currency in currencies)
@@ -168,7 +166,7 @@ def margin_report(orders: Iterable[ServiceOrder]) -> MarginReport:
     """
     rows: list[MarginRow] = []
     type_order = list(TransactionType)
-    for order in require_items_of(orders, ServiceOrder, "orders"):
+    for order in items_of(ServiceOrder).check(orders, "orders"):
         groups: dict[tuple[TransactionType, Currency], list[ServiceOrderLine]] = {}
         for order_line in order.lines:
             if order_line.status in _COUNTED:
@@ -289,15 +287,17 @@ class WorkDescription:
     Lists the order's Created lines: the work not yet done.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    service_address: str | None = attrs.field(validator=v_optional_str)
-    preferred_service_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
-    preferred_technician_id: str | None = attrs.field(validator=v_optional_str)
-    responsible_worker_id: str | None = attrs.field(validator=v_optional_str)
-    stage_id: str = attrs.field(validator=v_id)
-    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
+    order_id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    service_address: str | None = attrs.field(validator=optional(is_str))
+    preferred_service_at: datetime | None = attrs.field(validator=optional(instance_of(datetime)))
+    preferred_technician_id: str | None = attrs.field(validator=optional(is_str))
+    responsible_worker_id: str | None = attrs.field(validator=optional(is_str))
+    stage_id: str = attrs.field(validator=is_id)
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(
+        validator=deep_iterable(instance_of(WorkDocumentLine))
+    )
 
     def _facts(self, zone: ZoneInfo | None) -> list[tuple[str, str]]:
         return [
@@ -367,13 +367,15 @@ class WorkReceipt:
     and the totals per currency.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    service_address: str | None = attrs.field(validator=v_optional_str)
-    signed_off: bool = attrs.field(validator=v_bool)
-    signed_off_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
-    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
+    order_id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    service_address: str | None = attrs.field(validator=optional(is_str))
+    signed_off: bool = attrs.field(validator=is_bool)
+    signed_off_at: datetime | None = attrs.field(validator=optional(instance_of(datetime)))
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(
+        validator=deep_iterable(instance_of(WorkDocumentLine))
+    )
 
     @property
     def totals(self) -> tuple[Money, ...]:

@@ -16,6 +16,7 @@ from servicedomain._checks import (
     Validator,
     and_,
     check_keys,
+    deep_mapping,
     in_,
     instance_of,
     integer,
@@ -24,7 +25,6 @@ from servicedomain._checks import (
     is_str,
     optional,
     predicate,
-    require_mapping,
 )
 from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
@@ -261,6 +261,7 @@ class SlaTargets:
 
 
 _TARGETS: Final = instance_of(SlaTargets)
+_CALENDARS: Final = deep_mapping(is_str, instance_of(WorkingCalendar))
 
 # ----------------------------------------------------------------- ServiceLevelAgreement
 
@@ -401,7 +402,7 @@ class ServiceLevelAgreement:
         check_keys(
             data, kind="ServiceLevelAgreement", required=("id", "resolution"), optional=_SLA_KEYS
         )
-        require_mapping(calendars, "calendars", str, WorkingCalendar)
+        _CALENDARS.check(calendars, "calendars")
         targets = SlaTargets(
             response=_allowance_from(data.get("response"), "response"),
             resolution=cast("Allowance", _allowance_from(data["resolution"], "resolution")),
