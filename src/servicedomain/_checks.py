@@ -1,9 +1,10 @@
 """The validator toolkit: composable checks that raise servicedomain's errors (private).
 
-Every check of an argument or an attribute in servicedomain is built here, in the style
-of attrs' validators (``instance_of``, ``optional``, ``deep_iterable``, ``deep_mapping``,
-``in_``, ``and_``) plus the domain's own (ids, money, prices, quantities, dates,
-instants). A :class:`Validator` is both:
+The checks of arguments and attributes are built here, in the style of attrs'
+validators (``instance_of``, ``optional``, ``deep_iterable``, ``deep_mapping``, ``in_``,
+``and_``) plus the domain's own (ids, money, prices, quantities, dates, instants). The
+modules below this one in the layers of design.md (errors, instants, money) keep their
+primitive checks, which the domain validators here use. A :class:`Validator` is both:
 
 * an attrs validator, ``attrs.field(validator=is_id)``, which names the attribute; and
 * a check of an argument, ``is_id.check(value, "customer_id")``, which returns the
@@ -18,6 +19,8 @@ every ``from_dict`` uses: an unknown or a missing key is named with its path and
 type being read.
 
 The fast paths (:mod:`servicedomain._trusted`) build values without running any of this.
+The older ``require_*`` and ``v_*`` names at the end are the same checks, for the modules
+not converted yet.
 """
 
 from __future__ import annotations
