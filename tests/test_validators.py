@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -210,3 +211,21 @@ def test_check_keys_refuses_a_non_mapping() -> None:
 def test_check_keys_returns_the_mapping() -> None:
     data = {"a": 1}
     assert v.check_keys(data, kind="T", required=("a",)) is data
+
+
+# Modules that still refuse unknown keys on their own, until their owners move them to
+# check_keys: agreement templates (the agreements restructuring) and the JSON codec,
+# whose documents carry "$type" and "$version" keys of their own.
+NOT_YET_ON_CHECK_KEYS = frozenset({"agreements/_templates.py", "serialization.py"})
+
+
+def test_only_check_keys_refuses_unknown_keys_of_a_rule_dict() -> None:
+    source = Path(v.__file__).parent
+    own = sorted(
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "unknown key" in path.read_text(encoding="utf-8")
+        and path.name != "_checks.py"
+        and not str(path.relative_to(source)).startswith("testing/")
+    )
+    assert own == sorted(NOT_YET_ON_CHECK_KEYS)
