@@ -599,7 +599,6 @@ require_bool = is_bool.check
 require_callable = is_callable.check
 check_quantity = is_quantity.check
 check_price = is_price.check
-require_money = is_money.check
 
 
 def require_optional_id(value: object, field: str) -> str | None:
@@ -617,9 +616,12 @@ def require_items_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
     return items_of(cls).check(value, field)
 
 
+_IDS: Final = deep_iterable(is_id, items("ids"))
+
+
 def require_ids(value: object, field: str) -> tuple[str, ...]:
     """A collection of ids (never one str read as its characters), each checked as an id."""
-    return deep_iterable(is_id, items("ids")).check(value, field)
+    return _IDS.check(value, field)
 
 
 def require_mapping(
