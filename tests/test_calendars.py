@@ -242,7 +242,7 @@ WEEKDAYS = [["08:00-17:00"]] * 5 + [[], []]
         # a slot whose end equals its start, in a calendar
         (
             InvalidCalendarError,
-            "weekly[0]",
+            "weekly[0][0]",
             lambda: WorkingCalendar(zone="UTC", weekly=[["08:00-08:00"]] + [[]] * 6),
         ),
         (
@@ -258,7 +258,7 @@ WEEKDAYS = [["08:00-17:00"]] * 5 + [[], []]
         ),
         (
             InvalidCalendarError,
-            "weekly[0]",
+            "weekly[0][0]",
             lambda: WorkingCalendar(zone="UTC", weekly=[[8]] + [[]] * 6),
         ),
         # holidays given as naive datetimes or strings
@@ -332,7 +332,7 @@ BASE = {"zone": "Europe/Paris", "weekly": {"mon": ["08:00-17:00"]}}
     [
         (InvalidCalendarError, "timezone", {**BASE, "timezone": "Europe/Paris"}),
         (InvalidCalendarError, "weekly.monday", {**BASE, "weekly": {"monday": ["08:00-17:00"]}}),
-        (InvalidCalendarError, "weekly.mon", {**BASE, "weekly": {"mon": ["8h-17h"]}}),
+        (InvalidCalendarError, "weekly.mon[0]", {**BASE, "weekly": {"mon": ["8h-17h"]}}),
         (
             InvalidCalendarError,
             "weekly.tue",
@@ -353,7 +353,7 @@ BASE = {"zone": "Europe/Paris", "weekly": {"mon": ["08:00-17:00"]}}
         (InvalidCalendarError, "exceptions.2025-13-01", {**BASE, "exceptions": {"2025-13-01": []}}),
         (
             InvalidCalendarError,
-            "exceptions.2025-06-07",
+            "exceptions.2025-06-07[0]",
             {**BASE, "exceptions": {"2025-06-07": ["9-13"]}},
         ),
         (InvalidCalendarError, "exceptions", {**BASE, "exceptions": ["2025-06-07"]}),

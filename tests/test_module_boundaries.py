@@ -72,6 +72,7 @@ LAYER_OF: dict[str, str] = {
     **dict.fromkeys(DOMAIN_PARTS, DOMAIN),
     "reports": READ_MODEL,
     "serialization": CODEC,
+    "rules": CODEC,
     "ports": PORTS,
     "app": APPLICATION,
     "adapters": ADAPTERS,

@@ -171,6 +171,16 @@ from servicedomain.reports import (
     work_description,
     work_receipt,
 )
+from servicedomain.rules import (
+    Rules,
+    RuleType,
+    RuleTypes,
+    dump_rules,
+    format_rules,
+    load_rules,
+    parse_rules,
+    rules_from_dict,
+)
 from servicedomain.serialization import dumps, from_dict, loads, to_dict
 from servicedomain.sla import (
     Allowance,
@@ -405,6 +415,34 @@ def _moved() -> MovedLines:
 
 
 # ------------------------------------------------------------------- the examples
+
+
+# ------------------------------------------------------------------ rules examples
+
+_RULES_DATA = {"slas": {"STD": {"resolution": "PT8H"}}}
+_RULES = rules_from_dict(_RULES_DATA)
+
+
+def _read_prices(data: Any, _loaded: Any) -> PriceTable:
+    return PriceTable.from_dict(data)
+
+
+def _write_prices(table: PriceTable) -> dict[str, Any]:
+    return table.to_dict()
+
+
+_PRICES_TYPE = RuleType("price_tables", PriceTable, _read_prices, _write_prices)
+
+
+def _rules_file() -> str:
+    """A rules file in a fresh temporary folder (``dump_rules`` may write it again)."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="sweep-rules-")
+    path = f"{folder}/rules.json"
+    dump_rules(_RULES, path)
+    return path
+
 
 EXAMPLES: dict[str, Callable[[], Call]] = {
     # money
@@ -1308,6 +1346,29 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "PostingResult": lambda: (PostingResult, ((("SO-1", 1, "TX-1"),),), {}),
     # serialization
     "to_dict": lambda: (to_dict, (ORDER,), {}),
+    # rules
+    "RuleType": lambda: (
+        RuleType,
+        ("price_tables", PriceTable, _read_prices, _write_prices),
+        {"named_by_id": False},
+    ),
+    "RuleTypes": lambda: (RuleTypes, ((),), {}),
+    "RuleTypes.add": lambda: (RuleTypes().add, (_PRICES_TYPE,), {}),
+    "RuleTypes.default": lambda: (RuleTypes.default, (), {}),
+    "RuleTypes.register": lambda: (RuleTypes().register, ("price_tables", PriceTable), {}),
+    "RuleTypes.sections": lambda: (RuleTypes.default().sections, (), {}),
+    "Rules": lambda: (Rules, ({"slas": {}},), {}),
+    "Rules.section": lambda: (_RULES.section, ("slas",), {}),
+    "Rules.to_dict": lambda: (_RULES.to_dict, (), {"types": RuleTypes.default()}),
+    "rules_from_dict": lambda: (rules_from_dict, (_RULES_DATA,), {"source": "rules.toml"}),
+    "parse_rules": lambda: (
+        parse_rules,
+        ('[slas.STD]\nresolution = "PT8H"\n',),
+        {"format": "toml", "source": "rules.toml"},
+    ),
+    "format_rules": lambda: (format_rules, (_RULES,), {"format": "json"}),
+    "load_rules": lambda: (load_rules, (_rules_file(),), {}),
+    "dump_rules": lambda: (dump_rules, (_RULES, _rules_file()), {}),
     "from_dict": lambda: (from_dict, (ServiceOrder, to_dict(ORDER)), {}),
     "dumps": lambda: (dumps, (ORDER,), {}),
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),

@@ -1,4 +1,27 @@
-"""Argument checks shared by the domain packages: orders, agreements, billing (private)."""
+"""The validator toolkit: composable checks that raise servicedomain's errors (private).
+
+The checks of arguments and attributes are built here, in the style of attrs'
+validators (``instance_of``, ``optional``, ``deep_iterable``, ``deep_mapping``, ``in_``,
+``and_``) plus the domain's own (ids, money, prices, quantities, dates, instants). The
+modules below this one in the layers of design.md (errors, instants, money) keep their
+primitive checks, which the domain validators here use. A :class:`Validator` is both:
+
+* an attrs validator, ``attrs.field(validator=is_id)``, which names the attribute; and
+* a check of an argument, ``is_id.check(value, "customer_id")``, which returns the
+  value (converted where the check converts: a quantity given as an int comes back a
+  Decimal).
+
+A refused value raises a subclass of :class:`~servicedomain.errors.InvalidInputError`
+(also a ``ValueError``) or of :class:`~servicedomain.errors.TypeMismatchError` (also a
+``TypeError``) naming the field and the value; items are named ``field[i]``, mapping
+entries ``field[key]``. :func:`check_keys` is the one check of a rule dict's keys that
+every ``from_dict`` uses: an unknown or a missing key is named with its path and the
+type being read.
+
+The fast paths (:mod:`servicedomain._trusted`) build values without running any of this.
+The older ``require_*`` and ``v_*`` names at the end are the same checks, for the modules
+not converted yet.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +29,12 @@ import decimal
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar, cast, overload
 
 import attrs
 
 from servicedomain.errors import (
+    InvalidAmountError,
     InvalidInputError,
     InvalidPriceError,
     InvalidQuantityError,
@@ -20,56 +44,166 @@ from servicedomain.errors import (
 from servicedomain.instants import require_date, require_instant
 from servicedomain.money import Money, check_factor
 
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
 EnumT = TypeVar("EnumT", bound=enum.Enum)
+Check = Callable[[object, str], _T]
+"""A check of one value: ``(value, field) -> value`` (converted), or it raises."""
+Types = type[Any] | tuple[type[Any], ...]
 
 
-def require_str(value: object, field: str) -> str:
-    """``value`` if it is a str (empty allowed)."""
-    if not isinstance(value, str):
-        raise TypeMismatchError(field, value, f"expected a str, got {type(value).__name__}")
-    return value
+class Validator(Protocol[_T_co]):
+    """One check, usable as an attrs validator and on arguments.
 
+    A validator is a plain function (attrs calls it with the instance, the attribute
+    and the value, and the error names the attribute), so a constructor pays one call
+    per field, with two attributes:
 
-MAX_ID_LENGTH: Final = 255
-"""The longest id servicedomain accepts (a database key column holds it)."""
-
-
-def require_id(value: object, field: str) -> str:
-    """``value`` if it is an id: a str that is not blank, at most 255 characters long.
-
-    An id names an entity in a host's database and in documents people read, so it has
-    no control characters (NUL, newline, tab, ...) and is not only white space. Every id
-    of the library goes through this check.
+    Attributes:
+        check: ``(value, field) -> value``: the value (converted where the check
+            converts) or a library error naming ``field``.
+        description: what the check accepts, in words.
     """
-    text = require_str(value, field)
-    if not text.strip():
-        raise InvalidInputError(field, value, "an id is not empty or blank")
-    if len(text) > MAX_ID_LENGTH:
-        raise InvalidInputError(field, value, f"an id has at most {MAX_ID_LENGTH} characters")
-    if not text.isprintable():
-        raise InvalidInputError(field, value, "an id has no control characters (NUL, newline, ...)")
-    return text
+
+    @property
+    def check(self) -> Check[_T_co]:
+        """The check of an argument: ``(value, field) -> value``."""
+
+    @property
+    def description(self) -> str:
+        """What the check accepts, in words."""
+
+    def __call__(self, instance: object, attribute: attrs.Attribute[Any], value: object, /) -> None:
+        """Check an attrs attribute's value; the error names the attribute."""
 
 
-def require_optional_id(value: object, field: str) -> str | None:
-    """``None`` or an id (see :func:`require_id`)."""
-    return None if value is None else require_id(value, field)
+_AttrsValidator = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
-def require_bool(value: object, field: str) -> bool:
-    """``value`` if it is a bool (not an int, not ``None``)."""
-    if not isinstance(value, bool):
-        raise TypeMismatchError(field, value, f"expected a bool, got {type(value).__name__}")
-    return value
+def _make(
+    check: Check[_T], description: str, validate: _AttrsValidator | None = None
+) -> Validator[_T]:
+    """A validator from its check; ``validate`` is an inline attrs form of the same check."""
+    if validate is None:
+
+        def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            check(value, attribute.name)
+
+    validate.check = check  # type: ignore[attr-defined]
+    validate.description = description  # type: ignore[attr-defined]
+    validate.__qualname__ = validate.__name__ = f"<validator: {description}>"
+    return cast("Validator[_T]", validate)
 
 
-def require_iterable(value: object, field: str, what: str = "values") -> Iterable[Any]:
-    """``value`` if it is an iterable argument (a list, a tuple, a generator, a view ...).
+def _names(types: Types) -> str:
+    return " or ".join(c.__name__ for c in (types if isinstance(types, tuple) else (types,)))
 
-    A str or bytes is refused: a single id where a list of ids is expected would
-    otherwise be read one character at a time. A mapping is refused too (iterating it
-    gives only its keys). The items are not read: see :func:`require_items`.
+
+# ------------------------------------------------------------------------ combinators
+
+
+@overload
+def instance_of(
+    types: type[_T], *, reason: str | None = ..., error: type[InvalidInputError] = ...
+) -> Validator[_T]: ...
+@overload
+def instance_of(
+    types: tuple[type[Any], ...],
+    *,
+    reason: str | None = ...,
+    error: type[InvalidInputError] = ...,
+) -> Validator[Any]: ...
+def instance_of(
+    types: Types,
+    *,
+    reason: str | None = None,
+    error: type[InvalidInputError] = TypeMismatchError,
+) -> Validator[Any]:
+    """An instance of ``types`` (a class or a tuple of classes).
+
+    The reason is ``"expected a <names>, got <type>"`` unless ``reason`` is given;
+    ``error`` is the error raised (a type mismatch by default).
     """
+    what = f"expected a {_names(types)}"
+
+    def check(value: object, field: str) -> object:
+        if not isinstance(value, types):
+            raise error(field, value, reason or f"{what}, got {type(value).__name__}")
+        return value
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, types):  # inline: the commonest check of a constructor
+            check(value, attribute.name)
+
+    return _make(check, f"instance of {_names(types)}", validate)
+
+
+def optional(validator: Validator[_T]) -> Validator[_T | None]:
+    """``None``, or a value ``validator`` accepts."""
+    inner = validator.check
+
+    def check(value: object, field: str) -> _T | None:
+        return None if value is None else inner(value, field)
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(value, attribute.name)
+
+    return _make(check, f"None or {validator.description}", validate)
+
+
+def and_(*validators: Validator[Any]) -> Validator[Any]:
+    """A value every one of ``validators`` accepts, in order (each gets the last's result)."""
+    checks = tuple(v.check for v in validators)
+
+    def check(value: object, field: str) -> object:
+        for one in checks:
+            value = one(value, field)
+        return value
+
+    return _make(check, " and ".join(v.description for v in validators))
+
+
+def in_(
+    options: type[EnumT] | Collection[Any],
+    *,
+    reason: str | None = None,
+    error: type[InvalidInputError] = TypeMismatchError,
+) -> Validator[Any]:
+    """A member of an enum class, or one of a collection of values.
+
+    For an enum the value must be a member (its value, such as ``"high"``, is refused:
+    parse it with the enum first). The reason is ``"expected a <Enum> member"`` or
+    ``"expected one of ..."`` unless ``reason`` is given; ``error`` defaults to a type
+    mismatch for an enum and to :class:`InvalidInputError` for a collection.
+    """
+    if isinstance(options, type) and issubclass(options, enum.Enum):
+        cls = options
+
+        def check_member(value: object, field: str) -> object:
+            if not isinstance(value, cls):
+                raise error(field, value, reason or f"expected a {cls.__name__} member")
+            return value
+
+        return _make(check_member, f"a {cls.__name__} member")
+    allowed = frozenset(options)
+    listed = ", ".join(sorted(repr(option) for option in allowed))
+    chosen = error if error is not TypeMismatchError else InvalidInputError
+
+    def check_in(value: object, field: str) -> object:
+        try:
+            found = value in allowed
+        except TypeError:  # an unhashable value is none of them
+            found = False
+        if not found:
+            raise chosen(field, value, reason or f"expected one of {listed}")
+        return value
+
+    return _make(check_in, f"one of {listed}")
+
+
+def _refuse_non_iterable(value: object, field: str, what: str) -> Iterable[Any]:
+    # A str or bytes would be read one character at a time, a mapping as its keys.
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise TypeMismatchError(
             field,
@@ -79,203 +213,316 @@ def require_iterable(value: object, field: str, what: str = "values") -> Iterabl
     return value
 
 
-def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
-    """The items of an iterable argument (a list, a tuple, a generator ...), as a tuple.
+def iterable(what: str = "values") -> Validator[Iterable[Any]]:
+    """An iterable argument (a list, a tuple, a generator, a view ...), not read.
 
-    A str or bytes is refused: a single id where a list of ids is expected would
-    otherwise be read one character at a time. A mapping is refused too (iterating it
-    gives only its keys).
+    A str or bytes is refused (a single id where ids are expected would otherwise be
+    read one character at a time), and so is a mapping (iterating it gives only its
+    keys). ``what`` names the items in the message.
     """
-    return tuple(require_iterable(value, field, what))
+    return _make(lambda v, f: _refuse_non_iterable(v, f, what), f"iterable of {what}")
 
 
-def require_items_of(
-    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
-) -> tuple[Any, ...]:
-    """The items of an iterable argument, each an instance of ``cls`` (``field[i]`` named)."""
-    names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
-    items = require_items(value, field, f"{names} values")
-    for index, item in enumerate(items):
-        if not isinstance(item, cls):
-            raise TypeMismatchError(
-                f"{field}[{index}]", item, f"expected a {names}, got {type(item).__name__}"
-            )
-    return items
+def items(what: str = "values") -> Validator[tuple[Any, ...]]:
+    """The items of an iterable argument (see :func:`iterable`), read into a tuple."""
+    return _make(lambda v, f: tuple(_refuse_non_iterable(v, f, what)), f"items of {what}")
 
 
-def _as_tuple(cls: type[Any] | tuple[type[Any], ...]) -> tuple[type[Any], ...]:
-    return cls if isinstance(cls, tuple) else (cls,)
+_TUPLE: Final = instance_of(tuple)
 
 
-def require_ids(value: object, field: str) -> tuple[str, ...]:
-    """A collection of ids (never one str read as its characters), each checked as an id."""
-    items = require_items(value, field, "ids")
-    return tuple(require_id(item, f"{field}[{index}]") for index, item in enumerate(items))
+def deep_iterable(
+    member: Validator[Any], iterable: Validator[Any] = _TUPLE
+) -> Validator[tuple[Any, ...]]:
+    """A collection ``iterable`` accepts (a tuple by default) of items ``member`` accepts.
+
+    The items are checked in order and named ``field[i]``; the result is a tuple of
+    the checked (converted) items. With :func:`items` as ``iterable`` any list, tuple
+    or generator is read.
+    """
+    outer, inner = iterable.check, member.check
+
+    def check(value: object, field: str) -> tuple[Any, ...]:
+        found = outer(value, field)
+        return tuple(inner(item, f"{field}[{i}]") for i, item in enumerate(found))
+
+    return _make(check, f"{iterable.description} of {member.description}")
 
 
-def require_mapping(
-    value: object,
-    field: str,
-    keys: type[Any] | tuple[type[Any], ...] | None = None,
-    values: type[Any] | tuple[type[Any], ...] | None = None,
-) -> Mapping[Any, Any]:
-    """``value`` if it is a mapping whose keys and values are instances of the given types."""
-    if not isinstance(value, Mapping):
-        raise TypeMismatchError(field, value, f"expected a mapping, got {type(value).__name__}")
-    for key, item in value.items():
-        if keys is not None and not isinstance(key, keys):
-            raise TypeMismatchError(f"{field}[{key!r}]", key, "a key of the wrong type")
-        if values is not None and not isinstance(item, values):
-            raise TypeMismatchError(
-                f"{field}[{key!r}]", item, f"a value of the wrong type: {type(item).__name__}"
-            )
+def items_of(types: Types) -> Validator[tuple[Any, ...]]:
+    """The items of an iterable argument (see :func:`items`), each an instance of ``types``.
+
+    The items are named ``field[i]``; the result is a tuple.
+    """
+    return deep_iterable(instance_of(types), items(f"{_names(types)} values"))
+
+
+def deep_mapping(
+    key: Validator[Any] | None = None,
+    value: Validator[Any] | None = None,
+    *,
+    reason: str = "expected a mapping",
+) -> Validator[Mapping[Any, Any]]:
+    """A mapping whose keys ``key`` and values ``value`` accept (``None``: any).
+
+    An entry is named ``field[key]``; the mapping itself is returned (not copied).
+    """
+    key_check = key.check if key is not None else None
+    value_check = value.check if value is not None else None
+
+    def check(found: object, field: str) -> Mapping[Any, Any]:
+        if not isinstance(found, Mapping):
+            raise TypeMismatchError(field, found, f"{reason}, got {type(found).__name__}")
+        for k, v in found.items():
+            if key_check is not None:
+                key_check(k, f"{field}[{k!r}]")
+            if value_check is not None:
+                value_check(v, f"{field}[{k!r}]")
+        return found
+
+    return _make(check, "mapping")
+
+
+def predicate(
+    test: Callable[[Any], bool], reason: str, *, error: type[InvalidInputError] = InvalidInputError
+) -> Validator[Any]:
+    """A value for which ``test`` is true; ``reason`` says why another one is refused."""
+
+    def check(value: object, field: str) -> object:
+        if not test(value):
+            raise error(field, value, reason)
+        return value
+
+    return _make(check, reason)
+
+
+def validator(check: Check[_T], description: str = "custom check") -> Validator[_T]:
+    """A :class:`Validator` from a ``(value, field) -> value`` function of a module's own."""
+    return _make(check, description)
+
+
+# ---------------------------------------------------------------------- plain values
+
+
+def integer(
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    reason: str | None = None,
+    error: type[InvalidInputError] = InvalidInputError,
+) -> Validator[int]:
+    """An int (never a bool) within ``minimum`` and ``maximum`` (both included).
+
+    A non-int is a :class:`TypeMismatchError` (``"expected an int, got <type>"``); an int
+    out of range is ``error`` with ``reason`` (``"must be >= <minimum>"`` by default).
+    """
+
+    def check(value: object, field: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeMismatchError(field, value, f"expected an int, got {type(value).__name__}")
+        if minimum is not None and value < minimum:
+            raise error(field, value, reason or f"must be >= {minimum}")
+        if maximum is not None and value > maximum:
+            raise error(field, value, reason or f"must be <= {maximum}")
+        return value
+
+    return _make(check, f"int in [{minimum}, {maximum}]")
+
+
+MAX_ID_LENGTH: Final = 255
+"""The longest id servicedomain accepts (a database key column holds it)."""
+
+
+def _check_id(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise TypeMismatchError(field, value, f"expected a str, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(field, value, "an id is not empty or blank")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInputError(field, value, f"an id has at most {MAX_ID_LENGTH} characters")
+    if not value.isprintable():
+        raise InvalidInputError(field, value, "an id has no control characters (NUL, newline, ...)")
     return value
 
 
-def require_callable(value: object, field: str) -> Callable[..., Any]:
-    """``value`` if it can be called."""
+is_str: Final[Validator[str]] = instance_of(str)
+"""A str (empty allowed)."""
+is_bool: Final[Validator[bool]] = instance_of(bool)
+"""A bool (not an int, not ``None``)."""
+is_id: Final = _make(_check_id, "an id")
+"""An id: a str that is not blank, at most 255 characters, with no control characters.
+
+An id names an entity in a host's database and in documents people read. Every id of
+the library goes through this check.
+"""
+is_count: Final = integer(minimum=0)
+"""An int >= 0 (a revision, a number of something)."""
+is_line_number: Final = integer(minimum=1)
+"""A line number: an int >= 1."""
+is_version: Final = integer(minimum=1)
+"""An entity version: an int >= 1."""
+
+
+def _check_callable(value: object, field: str) -> Callable[..., Any]:
     if not callable(value):
         raise TypeMismatchError(field, value, f"expected a callable, got {type(value).__name__}")
     return value
 
 
-def require_port(value: object, field: str, *methods: str) -> None:
-    """Raise unless ``value`` has each of ``methods`` (a port implemented by a host).
+is_callable: Final = _make(_check_callable, "a callable")
+"""Something that can be called."""
+
+
+def port(*methods: str) -> Validator[Any]:
+    """An object with each of ``methods`` (a port implemented by a host).
 
     Ports are protocols a host's own classes implement without inheriting, so the
     check is structural: the named methods (or attributes) must be there.
     """
-    missing = [name for name in methods if getattr(value, name, None) is None]
-    if missing:
-        raise TypeMismatchError(
-            field,
-            value,
-            f"expected an object with {', '.join(missing)} (a port), got {type(value).__name__}",
+
+    def check(value: object, field: str) -> object:
+        missing = [name for name in methods if getattr(value, name, None) is None]
+        if missing:
+            raise TypeMismatchError(
+                field,
+                value,
+                f"expected an object with {', '.join(missing)} (a port), "
+                f"got {type(value).__name__}",
+            )
+        return value
+
+    return _make(check, f"port with {', '.join(methods)}")
+
+
+# --------------------------------------------------------------------- domain values
+# Dates, instants and amounts are defined by the modules below this one (instants.py,
+# money.py: the layers of design.md section 1), whose own checks these validators use.
+
+is_date: Final = _make(require_date, "a date (not a datetime)")
+"""A ``datetime.date`` that is not a ``datetime``."""
+is_instant: Final = _make(require_instant, "an instant")
+"""An instant: an aware datetime within the supported years (see instants.py)."""
+
+
+def _check_money(value: object, field: str) -> Money:
+    if not isinstance(value, Money):
+        raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
+    if not value.is_rounded:
+        raise InvalidAmountError(field, value, "an amount is rounded to the currency's decimals")
+    return value
+
+
+is_money: Final = _make(_check_money, "Money rounded to minor units")
+"""Money rounded to its currency's minor units (any sign)."""
+
+
+def _check_price(value: object, field: str) -> Money:
+    if not isinstance(value, Money):
+        raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
+    if value.amount < 0:
+        raise InvalidPriceError(field, value, "a price is >= 0")
+    if not value.is_rounded:
+        raise InvalidPriceError(
+            field, value, "a price is a whole number of minor units; round() it first"
         )
-
-
-def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
-    """``value`` if it is an int (not a bool), of at least ``minimum`` when one is given."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(field, value, f"expected an int, got {type(value).__name__}")
-    if minimum is not None and value < minimum:
-        raise InvalidInputError(field, value, f"must be >= {minimum}")
     return value
 
 
-def require_enum(value: object, cls: type[EnumT], field: str) -> EnumT:
-    """``value`` if it is a member of ``cls``."""
-    if not isinstance(value, cls):
-        raise TypeMismatchError(field, value, f"expected a {cls.__name__} member")
-    return value
+is_price: Final = _make(_check_price, "a price")
+"""A price: non-negative Money rounded to its currency's minor units.
+
+Raises :class:`TypeMismatchError` for a non-Money, :class:`InvalidPriceError` for a
+negative or unrounded one.
+"""
+
+QUANTITY_PLACES: Final = 6
+"""A quantity has at most this many decimals (0.000001 h is far below any real use)."""
+
+_QUANTITY_QUANTUM: Final = Decimal(1).scaleb(-QUANTITY_PLACES)
+_WIDE: Final = decimal.Context(prec=60, Emin=-999_999, Emax=999_999)
 
 
-def require_instance(value: object, cls: type[Any] | tuple[type[Any], ...], field: str) -> None:
-    """Raise unless ``value`` is an instance of ``cls``."""
-    if not isinstance(value, cls):
-        names = " or ".join(c.__name__ for c in _as_tuple(cls))
-        raise TypeMismatchError(field, value, f"expected a {names}, got {type(value).__name__}")
-
-
-def require_optional_instance(
-    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
-) -> None:
-    """Raise unless ``value`` is ``None`` or an instance of ``cls``."""
-    if value is not None:
-        require_instance(value, cls, field)
-
-
-def require_tuple_of(
-    value: object, cls: type[Any] | tuple[type[Any], ...], field: str
-) -> tuple[Any, ...]:
-    """``value`` if it is a tuple whose items are all instances of ``cls``."""
-    if not isinstance(value, tuple):
-        raise TypeMismatchError(field, value, f"expected a tuple, got {type(value).__name__}")
-    for index, item in enumerate(value):
-        require_instance(item, cls, f"{field}[{index}]")
-    return value
-
-
-# attrs validators: (instance, attribute, value) -> None; the field is the attribute name.
-
-
-def v_str(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: a str."""
-    require_str(value, attribute.name)
-
-
-def v_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: a non-empty str."""
-    require_id(value, attribute.name)
-
-
-def v_optional_id(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: ``None`` or a non-empty str."""
-    if value is not None:
-        require_id(value, attribute.name)
-
-
-def v_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: a bool."""
-    if not isinstance(value, bool):
-        raise TypeMismatchError(
-            attribute.name, value, f"expected a bool, got {type(value).__name__}"
+def _check_quantity(value: object, field: str) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidQuantityError(field, value, "a bool is not a quantity")
+    if isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, float):
+        raise InvalidQuantityError(
+            field, value, "a float is not an exact quantity; pass a Decimal or an int"
         )
+    elif not isinstance(value, Decimal):
+        raise InvalidQuantityError(
+            field, value, f"expected a Decimal or an int, got {type(value).__name__}"
+        )
+    if not value.is_finite():
+        raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
+    if value < 0:
+        raise InvalidQuantityError(field, value, "a quantity is >= 0")
+    check_factor(value, field, InvalidQuantityError)  # the supported range
+    try:
+        exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
+    except decimal.InvalidOperation:
+        raise InvalidQuantityError(field, value, "the quantity is too large") from None
+    if not exact:
+        raise InvalidQuantityError(
+            field, value, f"a quantity has at most {QUANTITY_PLACES} decimals"
+        )
+    return value
 
 
-def v_optional_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: ``None`` or a date (not a datetime)."""
-    if value is not None:
-        require_date(value, attribute.name)
+is_quantity: Final = _make(_check_quantity, "a quantity")
+"""A line quantity: an exact, finite Decimal (or int, returned as a Decimal) >= 0 with at
+most 6 decimals; a charge line never has a negative quantity (a credit is a line of its
+own kind). Anything else is an :class:`InvalidQuantityError`.
+"""
 
 
-def v_optional_instant(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: ``None`` or an aware datetime."""
-    if value is not None:
-        require_instant(value, attribute.name)
+# ------------------------------------------------------------------------- rule dicts
 
 
-def v_instance(cls: type[Any] | tuple[type[Any], ...]) -> Any:
-    """Validator: an instance of ``cls``."""
+def check_keys(
+    data: object,
+    *,
+    kind: str,
+    required: Iterable[str] = (),
+    optional: Iterable[str] = (),
+    path: str = "",
+    error: type[InvalidInputError] = InvalidInputError,
+) -> Mapping[str, object]:
+    """``data`` if it is a mapping with every ``required`` key and no key not listed.
 
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_instance(value, cls, attribute.name)
+    The one check of the keys of a dict that a rule's ``from_dict`` reads (a stage
+    graph, a working calendar, an SLA, a schedule, ...), so a typo is never silently
+    ignored. ``kind`` names the type being read and ``path`` where ``data`` sits (empty
+    at the top, else ending in a dot, such as ``"stages[2].rules."``); the error's
+    field is the path of the culprit key and the reason names the kind.
 
-    return validate
-
-
-def v_optional_instance(cls: type[Any] | tuple[type[Any], ...]) -> Any:
-    """Validator: ``None`` or an instance of ``cls``."""
-
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_optional_instance(value, cls, attribute.name)
-
-    return validate
-
-
-def v_tuple_of(cls: type[Any] | tuple[type[Any], ...]) -> Any:
-    """Validator: a tuple whose items are instances of ``cls``."""
-
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_tuple_of(value, cls, attribute.name)
-
-    return validate
-
-
-def v_optional_str(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: ``None`` or a str."""
-    if value is not None:
-        require_str(value, attribute.name)
-
-
-def v_line_number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: a line number, an int >= 1."""
-    require_int(value, attribute.name, minimum=1)
+    Raises:
+        TypeMismatchError: ``data`` is not a mapping (``field`` is the path, or
+            ``"data"`` at the top); ``error`` instead when it is a subclass of
+            :class:`InvalidInputError` (such as ``InvalidCalendarError``).
+        error: an unknown key (reason ``"unknown key of <kind>; expected ..."``) or a
+            missing one (``"this key of <kind> is required"``), first in the order the
+            data gives its keys (for unknown keys) and ``required`` lists them.
+    """
+    needed = required if type(required) is tuple else tuple(required)
+    allowed = optional if type(optional) is tuple else tuple(optional)
+    if type(data) is not dict and not isinstance(data, Mapping):
+        field = path.removesuffix(".") or "data"
+        refused = TypeMismatchError if error is InvalidInputError else error
+        raise refused(field, data, f"expected a mapping for {kind}, got {type(data).__name__}")
+    for key in data:
+        if key not in needed and key not in allowed:
+            known = ", ".join((*needed, *allowed))
+            raise error(f"{path}{key}", data[key], f"unknown key of {kind}; expected {known}")
+    for key in needed:
+        if key not in data:
+            raise error(f"{path}{key}", None, f"this key of {kind} is required")
+    return data
 
 
-def v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Validator: an entity version, an int >= 1."""
-    require_int(value, attribute.name, minimum=1)
+# ------------------------------------------------------------- shared helpers
 
 
 def first_duplicate(values: Iterable[Any]) -> Any:
@@ -340,66 +587,114 @@ def merge_related(
     return tuple(merged)
 
 
-# ------------------------------------------------------------- line quantities and prices
-# Shared by service order lines (orders) and agreement lines (agreements).
+# ------------------------------------------------------------------ the older names
+# The argument checks as the modules not yet converted to the toolkit call them
+# (orders, agreements, billing's subscriptions, pricing and accruals, app, adapters,
+# services). Each is the toolkit's check itself, not a copy; a name goes when nothing
+# uses it any more.
 
-QUANTITY_PLACES: Final = 6
-"""A quantity has at most this many decimals (0.000001 h is far below any real use)."""
+require_str = is_str.check
+require_id = is_id.check
+require_bool = is_bool.check
+require_callable = is_callable.check
+check_quantity = is_quantity.check
+check_price = is_price.check
 
-_QUANTITY_QUANTUM: Final = Decimal(1).scaleb(-QUANTITY_PLACES)
-_WIDE: Final = decimal.Context(prec=60, Emin=-999_999, Emax=999_999)
+
+def require_optional_id(value: object, field: str) -> str | None:
+    """``None`` or an id (see :data:`is_id`)."""
+    return None if value is None else _check_id(value, field)
 
 
-def check_quantity(value: object, field: str = "quantity") -> Decimal:
-    """``value`` as an exact, finite, non-negative Decimal with at most 6 decimals.
+def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
+    """The items of an iterable argument, as a tuple (see :func:`items`)."""
+    return tuple(_refuse_non_iterable(value, field, what))
 
-    A charge line never has a negative quantity: a credit is a line of its own kind.
 
-    Raises:
-        InvalidQuantityError: a float, bool, string, NaN, infinity, a negative value,
-            or more than 6 decimals.
-    """
-    if isinstance(value, bool):
-        raise InvalidQuantityError(field, value, "a bool is not a quantity")
-    if isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, float):
-        raise InvalidQuantityError(
-            field, value, "a float is not an exact quantity; pass a Decimal or an int"
-        )
-    elif not isinstance(value, Decimal):
-        raise InvalidQuantityError(
-            field, value, f"expected a Decimal or an int, got {type(value).__name__}"
-        )
-    if not value.is_finite():
-        raise InvalidQuantityError(field, value, "NaN and infinities are not quantities")
-    if value < 0:
-        raise InvalidQuantityError(field, value, "a quantity is >= 0")
-    check_factor(value, field, InvalidQuantityError)  # the supported range (money.py)
-    try:
-        exact = value.quantize(_QUANTITY_QUANTUM, context=_WIDE) == value
-    except decimal.InvalidOperation:
-        raise InvalidQuantityError(field, value, "the quantity is too large") from None
-    if not exact:
-        raise InvalidQuantityError(
-            field, value, f"a quantity has at most {QUANTITY_PLACES} decimals"
-        )
+def require_items_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
+    """The items of an iterable argument, each an instance of ``cls`` (see :func:`items_of`)."""
+    return items_of(cls).check(value, field)
+
+
+_IDS: Final = deep_iterable(is_id, items("ids"))
+
+
+def require_ids(value: object, field: str) -> tuple[str, ...]:
+    """A collection of ids (never one str read as its characters), each checked as an id."""
+    return _IDS.check(value, field)
+
+
+def require_mapping(
+    value: object, field: str, keys: Types | None = None, values: Types | None = None
+) -> Mapping[Any, Any]:
+    """``value`` if it is a mapping whose keys and values are instances of the given types."""
+    if not isinstance(value, Mapping):
+        raise TypeMismatchError(field, value, f"expected a mapping, got {type(value).__name__}")
+    for key, item in value.items():
+        if keys is not None and not isinstance(key, keys):
+            raise TypeMismatchError(f"{field}[{key!r}]", key, "a key of the wrong type")
+        if values is not None and not isinstance(item, values):
+            raise TypeMismatchError(
+                f"{field}[{key!r}]", item, f"a value of the wrong type: {type(item).__name__}"
+            )
     return value
 
 
-def check_price(value: object, field: str) -> Money:
-    """``value`` if it is a non-negative Money rounded to its currency's minor units.
+def require_port(value: object, field: str, *methods: str) -> None:
+    """Raise unless ``value`` has each of ``methods`` (see :func:`port`)."""
+    port(*methods).check(value, field)
 
-    Raises:
-        TypeMismatchError: not a :class:`~servicedomain.money.Money`.
-        InvalidPriceError: negative, or not rounded to minor units.
-    """
-    if not isinstance(value, Money):
-        raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
-    if value.amount < 0:
-        raise InvalidPriceError(field, value, "a price is >= 0")
-    if not value.is_rounded:
-        raise InvalidPriceError(
-            field, value, "a price is a whole number of minor units; round() it first"
-        )
+
+def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
+    """``value`` if it is an int (not a bool), of at least ``minimum`` when one is given."""
+    return integer(minimum=minimum).check(value, field)
+
+
+def require_enum(value: object, cls: type[EnumT], field: str) -> EnumT:
+    """``value`` if it is a member of ``cls``."""
+    if not isinstance(value, cls):
+        raise TypeMismatchError(field, value, f"expected a {cls.__name__} member")
     return value
+
+
+def require_instance(value: object, cls: Types, field: str) -> None:
+    """Raise unless ``value`` is an instance of ``cls``."""
+    if not isinstance(value, cls):
+        names = _names(cls)
+        raise TypeMismatchError(field, value, f"expected a {names}, got {type(value).__name__}")
+
+
+def require_optional_instance(value: object, cls: Types, field: str) -> None:
+    """Raise unless ``value`` is ``None`` or an instance of ``cls``."""
+    if value is not None:
+        require_instance(value, cls, field)
+
+
+def require_tuple_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
+    """``value`` if it is a tuple whose items are all instances of ``cls``."""
+    return deep_iterable(instance_of(cls)).check(value, field)
+
+
+v_str = is_str
+v_id = is_id
+v_optional_id = optional(is_id)
+v_bool = is_bool
+v_optional_str = optional(is_str)
+v_optional_date = optional(is_date)
+v_optional_instant = optional(is_instant)
+v_line_number = is_line_number
+
+
+def v_instance(cls: Types) -> Validator[Any]:
+    """Validator: an instance of ``cls`` (see :func:`instance_of`)."""
+    return instance_of(cls)
+
+
+def v_optional_instance(cls: Types) -> Validator[Any]:
+    """Validator: ``None`` or an instance of ``cls``."""
+    return optional(instance_of(cls))
+
+
+def v_tuple_of(cls: Types) -> Validator[tuple[Any, ...]]:
+    """Validator: a tuple whose items are instances of ``cls``."""
+    return deep_iterable(instance_of(cls))

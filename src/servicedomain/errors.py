@@ -50,6 +50,7 @@ __all__ = [
     "InvalidAmountError",
     "InvalidCalendarError",
     "InvalidDocumentError",
+    "InvalidRulesError",
     "InvalidDurationError",
     "InvalidPauseError",
     "InvalidInputError",
@@ -217,6 +218,27 @@ class InvalidDocumentError(InvalidInputError):
     amount, a naive instant) or a value the type's constructor refuses. ``field`` is the
     path of the key in the document, such as ``"lines[2].quantity"``.
     """
+
+
+class InvalidRulesError(InvalidInputError):
+    """A rules file (TOML or JSON) does not hold valid rules.
+
+    Raised by :mod:`servicedomain.rules`. The message starts with the file's name, then
+    the path of the culprit key and its value: ``rules.toml: calendars.MAIN.weekly.mon=
+    ['8-17']: ...``.
+
+    Attributes:
+        source: the name of the file (or other source) read.
+    """
+
+    def __init__(self, source: str, field: str, value: object, reason: str) -> None:
+        self.source = source
+        super().__init__(field, value, reason)
+        where = f"{field}={_show(value)}: " if field else ""
+        self.args = (f"{source}: {where}{reason}",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.field, self.value, self.reason))
 
 
 class UnknownEnumValueError(InvalidInputError):

@@ -25,14 +25,9 @@ from datetime import datetime
 
 import attrs
 
-from servicedomain._checks import require_id
-from servicedomain.instants import require_instant
+from servicedomain._checks import is_id, is_instant
 
 __all__ = ["DomainEvent"]
-
-
-def _check_entity_id(value: object) -> str:
-    return require_id(value, "entity_id")
 
 
 @attrs.frozen(kw_only=True)
@@ -53,10 +48,8 @@ class DomainEvent:
         InvalidInputError: ``entity_id`` is empty.
     """
 
-    entity_id: str = attrs.field(validator=lambda _i, _a, v: _check_entity_id(v))
-    occurred_at: datetime = attrs.field(
-        validator=lambda _i, _a, v: require_instant(v, "occurred_at")
-    )
+    entity_id: str = attrs.field(validator=is_id)
+    occurred_at: datetime = attrs.field(validator=is_instant)
 
     @property
     def name(self) -> str:

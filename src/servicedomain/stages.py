@@ -28,7 +28,18 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
-from servicedomain._checks import require_id
+from servicedomain._checks import (
+    check_keys,
+    deep_iterable,
+    in_,
+    instance_of,
+    is_id,
+    is_instant,
+    is_str,
+    items,
+    optional,
+    validator,
+)
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     InvalidInputError,
@@ -39,7 +50,6 @@ from servicedomain.errors import (
     TypeMismatchError,
     UnknownStageError,
 )
-from servicedomain.instants import require_instant
 
 __all__ = [
     "EXAMPLE_STAGE_GRAPH",
@@ -66,17 +76,6 @@ _NEXT: Final = "(next)"  # to_stage of a refused "next" that named no stage
 _PREVIOUS: Final = "(previous)"  # to_stage of a refused "previous" from the root
 
 
-def _require_type(value: object, kind: type[_T], field: str) -> _T:
-    if not isinstance(value, kind):
-        raise TypeMismatchError(field, value, f"expected a {kind.__name__}")
-    return value
-
-
-def _require_id(value: object, field: str = "entity_id") -> str:
-    """``value`` if it is an id (an entity id, or a stage id in the log): the shared check."""
-    return require_id(value, field)
-
-
 def _code_problem(text: str, max_length: int) -> str | None:
     """Why ``text`` is not a valid stage id or reason code, or None if it is."""
     if not text or text != text.strip():
@@ -89,10 +88,13 @@ def _code_problem(text: str, max_length: int) -> str | None:
 
 
 def _check_stage_id(value: object, field: str) -> str:
-    problem = _code_problem(_require_type(value, str, field), MAX_STAGE_ID_LENGTH)
+    problem = _code_problem(is_str.check(value, field), MAX_STAGE_ID_LENGTH)
     if problem is not None:
         raise InvalidStageGraphError(field, value, f"a stage id {problem}")
     return cast("str", value)
+
+
+_STAGE_ID: Final = validator(_check_stage_id, "a stage id")
 
 
 class Action(StrictEnum):
@@ -104,13 +106,14 @@ class Action(StrictEnum):
     POST = "post"
 
 
-def _check_flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidStageGraphError(attribute.name, value, "a rule is True or False, not 1/0")
+_ACTION: Final = in_(Action)
+_FLAG: Final = instance_of(
+    bool, reason="a rule is True or False, not 1/0", error=InvalidStageGraphError
+)
 
 
 def _flag(default: bool) -> Any:
-    return attrs.field(default=default, validator=_check_flag)
+    return attrs.field(default=default, validator=_FLAG)
 
 
 @attrs.frozen(kw_only=True)
@@ -144,7 +147,7 @@ class StageRules:
 
     def allows(self, action: Action) -> bool:
         """True when an entity in this stage may undergo ``action`` (an :class:`Action`)."""
-        return cast("bool", getattr(self, f"may_{_require_type(action, Action, 'action').value}"))
+        return cast("bool", getattr(self, f"may_{_ACTION.check(action, 'action').value}"))
 
 
 _RULE_NAMES: Final = tuple(field.name for field in attrs.fields(StageRules))
@@ -153,7 +156,7 @@ _RULE_LABELS: Final = dict(zip(_RULE_NAMES, _LABELS, strict=True))  # as Mermaid
 
 
 def _check_parent_id(instance: Stage, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and _check_stage_id(value, "parent_id") == instance.id:
+    if value is not None and _STAGE_ID.check(value, "parent_id") == instance.id:
         raise InvalidStageGraphError("parent_id", value, "a stage cannot be its own parent")
 
 
@@ -175,14 +178,10 @@ class Stage:
     Stage(id='PLANNED', description='Planned', parent_id='CREATED', rules=StageRules(...))
     """
 
-    id: str = attrs.field(validator=lambda _i, _a, v: _check_stage_id(v, "id"))
-    description: str = attrs.field(
-        default="", validator=lambda _i, _a, v: _require_type(v, str, "description")
-    )
+    id: str = attrs.field(validator=_STAGE_ID)
+    description: str = attrs.field(default="", validator=is_str)
     parent_id: str | None = attrs.field(default=None, validator=_check_parent_id)
-    rules: StageRules = attrs.field(
-        factory=StageRules, validator=lambda _i, _a, v: _require_type(v, StageRules, "rules")
-    )
+    rules: StageRules = attrs.field(factory=StageRules, validator=instance_of(StageRules))
 
 
 class TransitionKind(StrictEnum):
@@ -207,7 +206,7 @@ class Decision:
     servicedomain.errors.StageRuleError: SO-1: rule stage.may_delete refused the operation: ...
     """
 
-    stage_id: str = attrs.field(validator=lambda _i, _a, v: _require_type(v, str, "stage_id"))
+    stage_id: str = attrs.field(validator=is_str)
     allowed: frozenset[Action]
     refusals: tuple[tuple[Action, str], ...]
 
@@ -226,17 +225,17 @@ class Decision:
 
     def allows(self, action: Action) -> bool:
         """True when the stage allows ``action``."""
-        return _require_type(action, Action, "action") in self.allowed
+        return _ACTION.check(action, "action") in self.allowed
 
     def why_not(self, action: Action) -> str | None:
         """Why the stage refuses ``action``, or ``None`` when it allows it."""
-        checked = _require_type(action, Action, "action")
+        checked = _ACTION.check(action, "action")
         return next((why for refused, why in self.refusals if refused is checked), None)
 
     def require(self, action: Action, entity_id: str) -> None:
         """Raise :class:`StageRuleError` (rule ``stage.may_<action>``) if ``action`` is refused."""
-        checked = _require_type(action, Action, "action")
-        entity = _require_id(entity_id)
+        checked = _ACTION.check(action, "action")
+        entity = is_id.check(entity_id, "entity_id")
         if checked not in self.allowed:
             raise StageRuleError(entity, self.stage_id, checked.value)
 
@@ -246,13 +245,10 @@ class Decision:
 
 def _stage_tuple(value: Iterable[Stage]) -> tuple[Stage, ...]:
     """Convert the ``stages`` argument to a tuple, checking every item is a Stage."""
-    given = cast("object", value)
-    if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
-        raise TypeMismatchError("stages", given, "expected an iterable of Stage")
-    stages = tuple(cast("Iterable[object]", given))
-    for i, stage in enumerate(stages):
-        _require_type(stage, Stage, f"stages[{i}]")
-    return cast("tuple[Stage, ...]", stages)
+    return _STAGES.check(value, "stages")
+
+
+_STAGES: Final = deep_iterable(instance_of(Stage), items("Stage values"))
 
 
 def _index_by_id(stages: tuple[Stage, ...]) -> dict[str, int]:
@@ -350,7 +346,7 @@ class StageGraph:
         object.__setattr__(self, "_root", root)
 
     def _get(self, stage_id: object, field: str) -> Stage:
-        position = self._index.get(_require_type(stage_id, str, field))
+        position = self._index.get(is_str.check(stage_id, field))
         if position is None:
             known = ", ".join(repr(stage.id) for stage in self.stages)
             raise UnknownStageError(field, stage_id, f"not a stage of this graph ({known})")
@@ -417,7 +413,7 @@ class StageGraph:
         >>> EXAMPLE_STAGE_GRAPH.transition("COMPLETED", "IN_PROCESS", entity_id="SO-1")
         <TransitionKind.PREVIOUS: 'previous'>
         """
-        entity = _require_id(entity_id)
+        entity = is_id.check(entity_id, "entity_id")
         source, target = self._get(from_id, "from_id"), self._get(to_id, "to_id")
         if target.parent_id == source.id:
             return TransitionKind.NEXT
@@ -442,7 +438,7 @@ class StageGraph:
         >>> EXAMPLE_STAGE_GRAPH.next_stage("PLANNED", entity_id="SO-1", choice="CANCELED").id
         'CANCELED'
         """
-        entity = _require_id(entity_id)
+        entity = is_id.check(entity_id, "entity_id")
         source = self._get(from_id, "from_id")
         if choice is not None:
             target = self._get(choice, "choice")
@@ -466,7 +462,7 @@ class StageGraph:
         Raises:
             TransitionNotAllowedError: ``from_id`` is the root; ``to_stage`` is ``"(previous)"``.
         """
-        entity = _require_id(entity_id)
+        entity = is_id.check(entity_id, "entity_id")
         source = self._get(from_id, "from_id")
         if source.parent_id is None:
             detail = f"stage {source.id!r} is the initial stage: it has no previous stage"
@@ -502,10 +498,8 @@ class StageGraph:
         >>> StageGraph.from_dict(data).stage("DONE").parent_id
         'OPEN'
         """
-        if not isinstance(data, Mapping):
-            raise InvalidStageGraphError("data", data, "expected a mapping with a 'stages' list")
-        _refuse_unknown_keys(data, ("stages",), "")
-        entries = data.get("stages")
+        check_keys(data, kind="StageGraph", required=("stages",), error=InvalidStageGraphError)
+        entries = data["stages"]
         if isinstance(entries, str | bytes) or not isinstance(entries, Sequence):
             raise InvalidStageGraphError("stages", entries, "expected a list of stages")
         stages = [_stage_from(entry, f"stages[{i}]") for i, entry in enumerate(entries)]
@@ -547,17 +541,14 @@ class StageGraph:
         return "\n".join(lines)
 
 
-def _refuse_unknown_keys(data: Mapping[Any, object], known: tuple[str, ...], path: str) -> None:
-    for key in data:
-        if key not in known:
-            why = f"unknown key; expected {', '.join(known)}"
-            raise InvalidStageGraphError(f"{path}{key}", data[key], why)
-
-
 def _rules_from(value: object, path: str) -> StageRules:
-    if not isinstance(value, Mapping):
-        raise InvalidStageGraphError(path, value, "expected a mapping of rule names to bools")
-    _refuse_unknown_keys(value, _RULE_NAMES, f"{path}.")
+    value = check_keys(
+        value,
+        kind="StageRules",
+        optional=_RULE_NAMES,
+        path=f"{path}.",
+        error=InvalidStageGraphError,
+    )
     for name, flag in value.items():
         if not isinstance(flag, bool):
             raise InvalidStageGraphError(f"{path}.{name}", flag, "expected true or false")
@@ -565,11 +556,14 @@ def _rules_from(value: object, path: str) -> StageRules:
 
 
 def _stage_from(entry: object, path: str) -> Stage:
-    if not isinstance(entry, Mapping):
-        raise InvalidStageGraphError(path, entry, "expected a mapping with id, parent, rules")
-    _refuse_unknown_keys(entry, ("id", "description", "parent", "rules"), f"{path}.")
-    if "id" not in entry:
-        raise InvalidStageGraphError(f"{path}.id", None, "this key is required")
+    entry = check_keys(
+        entry,
+        kind="Stage",
+        required=("id",),
+        optional=("description", "parent", "rules"),
+        path=f"{path}.",
+        error=InvalidStageGraphError,
+    )
     rules = _rules_from(entry["rules"], f"{path}.rules") if "rules" in entry else StageRules()
     texts = (entry["id"], entry.get("description", ""), entry.get("parent"))
     try:
@@ -628,10 +622,11 @@ stop the SLA clock; entering CANCELED requires a reason code."""
 # ------------------------------------------------------------------ reasons and the log
 
 
-def _check_reason_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    problem = _code_problem(_require_type(value, str, "code"), MAX_REASON_CODE_LENGTH)
+def _check_reason_code(value: object, field: str) -> str:
+    problem = _code_problem(is_str.check(value, field), MAX_REASON_CODE_LENGTH)
     if problem is not None:
-        raise InvalidInputError("code", value, f"a reason code {problem}")
+        raise InvalidInputError(field, value, f"a reason code {problem}")
+    return cast("str", value)
 
 
 @attrs.frozen
@@ -646,10 +641,8 @@ class ReasonCode:
     'CUST-REQ'
     """
 
-    code: str = attrs.field(validator=_check_reason_code)
-    description: str = attrs.field(
-        default="", validator=lambda _i, _a, v: _require_type(v, str, "description")
-    )
+    code: str = attrs.field(validator=validator(_check_reason_code, "a reason code"))
+    description: str = attrs.field(default="", validator=is_str)
 
 
 class ReasonType(StrictEnum):
@@ -682,26 +675,22 @@ class ReasonLogEntry:
     naive ``at``); an empty id, or a ``MANUAL`` entry without a reason, ``InvalidInputError``.
     """
 
-    entity_id: str
-    stage_id: str
-    type: ReasonType
-    at: datetime
-    reason: ReasonCode | None = None
-    note: str = ""
-    from_stage_id: str | None = None
+    entity_id: str = attrs.field(validator=is_id)
+    stage_id: str = attrs.field(validator=is_id)
+    type: ReasonType = attrs.field(validator=in_(ReasonType))
+    at: datetime = attrs.field(validator=is_instant)
+    reason: ReasonCode | None = attrs.field(
+        default=None, validator=optional(instance_of(ReasonCode))
+    )
+    note: str = attrs.field(default="", validator=is_str)
+    from_stage_id: str | None = attrs.field(default=None, validator=optional(is_id))
 
     def __attrs_post_init__(self) -> None:
-        _require_id(self.entity_id)
-        _require_id(self.stage_id, "stage_id")
-        _require_type(self.type, ReasonType, "type")
-        require_instant(self.at, "at")
-        if self.reason is not None:
-            _require_type(self.reason, ReasonCode, "reason")
-        elif self.type is ReasonType.MANUAL:
+        if self.reason is None and self.type is ReasonType.MANUAL:
             raise InvalidInputError("reason", None, "a manual entry needs a reason code")
-        _require_type(self.note, str, "note")
-        if self.from_stage_id is not None:
-            _require_id(self.from_stage_id, "from_stage_id")
+
+
+_GRAPH: Final = instance_of(StageGraph)
 
 
 def enter_stage(
@@ -738,7 +727,7 @@ def enter_stage(
     >>> kind, [entry.type.value for entry in log]
     (<TransitionKind.NEXT: 'next'>, ['stage change', 'close'])
     """
-    checked = _require_type(graph, StageGraph, "graph")
+    checked = _GRAPH.check(graph, "graph")
     kind = checked.transition(from_id, to_id, entity_id=entity_id)
     source, target = checked.stage(from_id), checked.stage(to_id)
     change = ReasonLogEntry(

@@ -3,7 +3,7 @@
 The dict forms are what JSON or TOML give: period codes as ISO-8601 strings (``"P1M"``),
 dates as ISO strings (or ``date`` values, as TOML gives them), money as
 ``{"amount": "500.00", "currency": "EUR"}``, enums by value. A missing required key,
-an unknown key or a value of the wrong shape raises an
+a key not expected or a value of the wrong shape raises an
 :class:`~servicedomain.errors.InvalidInputError` whose ``field`` is the key's path
 (``"entries[2].price"``).
 """
@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final, TypeVar
 
+from servicedomain._checks import check_keys as _check_keys
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.periods import PeriodCode
@@ -41,16 +42,21 @@ def mapping(value: object, path: str, what: str) -> Mapping[str, object]:
 
 
 def check_keys(
-    data: Mapping[str, object], *, required: Collection[str], optional: Collection[str], path: str
+    data: Mapping[str, object],
+    *,
+    kind: str,
+    required: Collection[str],
+    optional: Collection[str],
+    path: str,
 ) -> None:
-    """Refuse a missing required key and any unknown key, naming it."""
-    for key in data:
-        if key not in required and key not in optional:
-            expected = ", ".join((*required, *optional))
-            raise InvalidInputError(at(path, key), data[key], f"unknown key; expected {expected}")
-    for key in required:
-        if key not in data:
-            raise InvalidInputError(at(path, key), None, "this key is required")
+    """Refuse a missing required key and any key not listed, naming it (the shared check)."""
+    _check_keys(
+        data,
+        kind=kind,
+        required=tuple(required),
+        optional=tuple(optional),
+        path=f"{path}." if path else "",
+    )
 
 
 def text(value: object, field: str) -> str:
@@ -102,7 +108,7 @@ def day(value: object, field: str) -> date:
 def money(value: object, field: str) -> Money:
     """Money from ``{"amount": "500.00", "currency": "EUR"}``."""
     data = mapping(value, field, "an amount of money")
-    check_keys(data, required=("amount", "currency"), optional=(), path=field)
+    check_keys(data, kind="Money", required=("amount", "currency"), optional=(), path=field)
     amount = text(data["amount"], at(field, "amount"))
     currency = text(data["currency"], at(field, "currency"))
     return located(field, lambda: Money.of(amount, currency))

@@ -23,11 +23,10 @@ from decimal import Decimal
 
 import attrs
 
-from servicedomain._checks import require_instance, require_items_of
+from servicedomain._checks import instance_of, is_instant, items_of
 from servicedomain.billing._accruals import AccrualEntry
 from servicedomain.billing._invoicing import DocumentKind, Invoice
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_instant
 from servicedomain.money import Currency, Money
 
 __all__ = [
@@ -172,8 +171,8 @@ def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | Credi
     >>> event.name, event.entity_id, event.total
     ('InvoiceIssued', 'INV-1', Money('100.00', 'EUR'))
     """
-    require_instance(document, Invoice, "document")
-    instant = require_instant(at, "at")
+    instance_of(Invoice).check(document, "document")
+    instant = is_instant.check(at, "at")
     kind = InvoiceIssued if document.kind is DocumentKind.INVOICE else CreditNoteIssued
     return kind(
         entity_id=document.id,
@@ -196,8 +195,8 @@ def revenue_accrued(entries: Iterable[AccrualEntry], *, at: datetime) -> tuple[R
         TypeMismatchError: ``entries`` is not an iterable of AccrualEntry (the culprit
             named by its position, ``entries[2]``), or ``at`` is not a datetime.
     """
-    posted_entries = require_items_of(entries, AccrualEntry, "entries")
-    instant = require_instant(at, "at")
+    posted_entries = items_of(AccrualEntry).check(entries, "entries")
+    instant = is_instant.check(at, "at")
     by_source: dict[str, list[AccrualEntry]] = {}
     for entry in posted_entries:
         by_source.setdefault(entry.source_id, []).append(entry)

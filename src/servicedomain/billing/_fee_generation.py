@@ -33,9 +33,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from typing import Final
 
 from servicedomain import _trusted
-from servicedomain._checks import require_enum, require_mapping
+from servicedomain._checks import deep_mapping, in_, is_date, is_money, is_str
 from servicedomain._enums import StrictEnum
 from servicedomain.billing._adjustments import (
     DayState,
@@ -47,7 +48,6 @@ from servicedomain.billing._adjustments import (
     next_revision,
     open_units,
 )
-from servicedomain.billing._checks import require_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.billing._pricing import IndexedPrice, PriceTable
 from servicedomain.billing._proration import _share_units, prorate_units
@@ -59,7 +59,6 @@ from servicedomain.errors import (
     InvalidSubscriptionError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date
 from servicedomain.money import Money
 from servicedomain.periods import DateRange
 
@@ -80,6 +79,10 @@ class FeeRun(StrictEnum):
 
     REGULAR = "regular"
     NON_REGULAR = "non_regular"
+
+
+_RUN: Final = in_(FeeRun)
+_CREDITED: Final = deep_mapping(is_str)
 
 
 def _check_inputs(
@@ -172,13 +175,13 @@ def _check_credited(credited: object, fees: Sequence[FeeTransaction]) -> Mapping
     """``credited`` checked: a mapping of fee ids to rounded Money in the fee's currency."""
     if credited is None:
         return {}
-    checked: Mapping[str, Money] = require_mapping(credited, "credited", str)
+    checked: Mapping[str, Money] = _CREDITED.check(credited, "credited")
     if not checked:
         return checked
     currencies = {fee.id: fee.currency for fee in fees}
     for source, amount in checked.items():
         field = f"credited[{source!r}]"
-        require_money(amount, field)
+        is_money.check(amount, field)
         currency = currencies.get(source)
         if currency is not None and amount.currency != currency:
             raise CurrencyMismatchError(field, currency.code, amount.currency.code)
@@ -201,9 +204,9 @@ def _target(
         raise InvalidInputError("as_of", as_of, "give exactly one of as_of and within")
     if not isinstance(continuous, bool):
         raise TypeMismatchError("continuous", continuous, "expected a bool")
-    kind = require_enum(run, FeeRun, "run")
+    kind = _RUN.check(run, "run")
     if as_of is not None:
-        return _due_through(sub, require_date(as_of, "as_of"))
+        return _due_through(sub, is_date.check(as_of, "as_of"))
     if not isinstance(within, DateRange):
         raise TypeMismatchError("within", within, "expected a DateRange")
     if kind is FeeRun.REGULAR:

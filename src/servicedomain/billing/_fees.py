@@ -23,29 +23,24 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
 from servicedomain import _trusted
 from servicedomain._checks import (
-    require_enum,
-    require_id,
-    require_instance,
-    require_int,
-    require_items_of,
-    require_iterable,
-    v_id,
+    deep_iterable,
+    in_,
+    instance_of,
+    is_count,
+    is_date,
+    is_id,
+    is_money,
+    items,
+    iterable,
+    optional,
 )
 from servicedomain._enums import StrictEnum
-from servicedomain.billing._checks import (
-    v_count,
-    v_date,
-    v_enum,
-    v_money,
-    v_optional_range,
-    v_range,
-)
 from servicedomain.errors import (
     CurrencyMismatchError,
     IdempotencyConflictError,
@@ -76,6 +71,10 @@ class _FeeKeyFields(NamedTuple):
     revision: int = 0
 
 
+_RANGE: Final = instance_of(DateRange)
+_KIND: Final = in_(FeeKind)
+
+
 class FeeKey(_FeeKeyFields):
     """The natural key of a fee: (subscription, period, kind) and a revision.
 
@@ -89,10 +88,10 @@ class FeeKey(_FeeKeyFields):
     def __new__(
         cls, subscription_id: str, period: DateRange, kind: FeeKind, revision: int = 0
     ) -> FeeKey:
-        require_id(subscription_id, "subscription_id")
-        require_instance(period, DateRange, "period")
-        require_enum(kind, FeeKind, "kind")
-        require_int(revision, "revision", minimum=0)
+        is_id.check(subscription_id, "subscription_id")
+        _RANGE.check(period, "period")
+        _KIND.check(kind, "kind")
+        is_count.check(revision, "revision")
         return super().__new__(cls, subscription_id, period, kind, revision)
 
     def __str__(self) -> str:
@@ -177,18 +176,18 @@ class FeeTransaction:
         InvalidInputError: ``adjusts``, ``period`` or ``revision`` do not fit the kind.
     """
 
-    subscription_id: str = attrs.field(validator=v_id)
-    kind: FeeKind = attrs.field(validator=v_enum(FeeKind))
-    period: DateRange = attrs.field(validator=v_range)
-    billing_period: DateRange = attrs.field(validator=v_range)
-    amount: Money = attrs.field(validator=v_money)
-    price: Money = attrs.field(validator=v_money)
-    customer_id: str = attrs.field(validator=v_id)
-    project_id: str = attrs.field(validator=v_id)
-    category_id: str = attrs.field(validator=v_id)
-    due_date: date = attrs.field(validator=v_date)
-    adjusts: DateRange | None = attrs.field(default=None, validator=v_optional_range)
-    revision: int = attrs.field(default=0, validator=v_count)
+    subscription_id: str = attrs.field(validator=is_id)
+    kind: FeeKind = attrs.field(validator=_KIND)
+    period: DateRange = attrs.field(validator=_RANGE)
+    billing_period: DateRange = attrs.field(validator=_RANGE)
+    amount: Money = attrs.field(validator=is_money)
+    price: Money = attrs.field(validator=is_money)
+    customer_id: str = attrs.field(validator=is_id)
+    project_id: str = attrs.field(validator=is_id)
+    category_id: str = attrs.field(validator=is_id)
+    due_date: date = attrs.field(validator=is_date)
+    adjusts: DateRange | None = attrs.field(default=None, validator=optional(_RANGE))
+    revision: int = attrs.field(default=0, validator=is_count)
 
     def __attrs_post_init__(self) -> None:
         _check(self)
@@ -230,9 +229,13 @@ class FeeTransaction:
         return self.period if self.adjusts is None else self.adjusts
 
 
+_FEES: Final = deep_iterable(instance_of(FeeTransaction), items("FeeTransaction values"))
+_ITERABLE_FEES: Final = iterable("FeeTransaction values")
+
+
 def latest_end(fees: Iterable[FeeTransaction]) -> date | None:
     """The end (exclusive) of the latest charge, or None without one (AX *Latest end date*)."""
-    checked = require_items_of(fees, FeeTransaction, "fees")
+    checked = _FEES.check(fees, "fees")
     ends = [fee.period.end for fee in checked if fee.kind is FeeKind.CHARGE]
     return max(ends) if ends else None
 
@@ -250,8 +253,8 @@ def new_fees(
             (``field`` names the first field that differs), or two given fees share a
             key with different payloads.
     """
-    require_iterable(stored, "stored", "FeeTransaction values")
-    require_iterable(given, "given", "FeeTransaction values")
+    _ITERABLE_FEES.check(stored, "stored")
+    _ITERABLE_FEES.check(given, "given")
     by_key: dict[FeeKey, FeeTransaction] = {}
     for position, fee in enumerate(stored):
         if not isinstance(fee, FeeTransaction):

@@ -39,21 +39,22 @@ import attrs
 
 from servicedomain import _trusted
 from servicedomain._checks import (
-    require_id,
-    require_instance,
-    require_items_of,
-    require_iterable,
-    require_mapping,
-    v_id,
-    v_instance,
-    v_line_number,
-    v_optional_id,
-    v_str,
-    v_tuple_of,
-    v_version,
+    deep_iterable,
+    deep_mapping,
+    in_,
+    instance_of,
+    is_date,
+    is_id,
+    is_line_number,
+    is_money,
+    is_str,
+    is_version,
+    items,
+    iterable,
+    optional,
+    validator,
 )
 from servicedomain._enums import StrictEnum
-from servicedomain.billing._checks import v_date, v_enum, v_money
 from servicedomain.billing._fees import FeeKind, FeeTransaction
 from servicedomain.errors import (
     AlreadyInvoicedError,
@@ -67,7 +68,6 @@ from servicedomain.errors import (
     InvalidQuantityError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date
 from servicedomain.money import Currency, Money, check_factor
 from servicedomain.periods import DateRange
 
@@ -103,11 +103,20 @@ class DocumentKind(StrictEnum):
     CREDIT_NOTE = "credit_note"
 
 
-def _v_quantity(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def _check_quantity(value: object, field: str) -> Decimal:
     """A finite Decimal within the supported range of quantities (``money.check_factor``)."""
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
-        raise TypeMismatchError(attribute.name, value, "a quantity is a finite Decimal")
-    check_factor(value, attribute.name, InvalidQuantityError)
+        raise TypeMismatchError(field, value, "a quantity is a finite Decimal")
+    return check_factor(value, field, InvalidQuantityError)
+
+
+_FEE: Final = instance_of(FeeTransaction)
+_FEES: Final = deep_iterable(_FEE, items("FeeTransaction values"))
+_QUANTITY: Final = validator(_check_quantity, "a finite Decimal quantity")
+_OPTIONAL_ID: Final = optional(is_id)
+_MAPPING: Final = deep_mapping()
+_AMOUNTS: Final = deep_mapping(is_str, instance_of(Money))
+_ITEMS_OF_STR: Final = deep_iterable(is_str, items("str values"))
 
 
 def _check_charge(quantity: Decimal, price: Money, amount: Money, price_field: str) -> None:
@@ -155,16 +164,16 @@ class BillableTransaction:
         InvalidAmountError: (field ``amount``) negative, or above quantity x price.
     """
 
-    id: str = attrs.field(validator=v_id)
-    customer_id: str = attrs.field(validator=v_id)
-    project_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    order_id: str = attrs.field(validator=v_id)
-    line_number: int = attrs.field(validator=v_line_number)
-    transaction_date: date = attrs.field(validator=v_date)
-    description: str = attrs.field(default="", validator=v_str)
-    quantity: Decimal = attrs.field(validator=_v_quantity)
-    sales_price: Money = attrs.field(validator=v_money)
-    amount: Money = attrs.field(validator=v_money)
+    id: str = attrs.field(validator=is_id)
+    customer_id: str = attrs.field(validator=is_id)
+    project_id: str | None = attrs.field(default=None, validator=_OPTIONAL_ID)
+    order_id: str = attrs.field(validator=is_id)
+    line_number: int = attrs.field(validator=is_line_number)
+    transaction_date: date = attrs.field(validator=is_date)
+    description: str = attrs.field(default="", validator=is_str)
+    quantity: Decimal = attrs.field(validator=_QUANTITY)
+    sales_price: Money = attrs.field(validator=is_money)
+    amount: Money = attrs.field(validator=is_money)
 
     def __attrs_post_init__(self) -> None:
         _check_charge(self.quantity, self.sales_price, self.amount, "sales_price")
@@ -182,9 +191,9 @@ class BillableTransaction:
         """The transaction a journal recorded with ``transaction_id`` for ``entry``."""
         from servicedomain.orders import JournalEntry  # noqa: PLC0415 (orders imports billing)
 
-        require_instance(entry, JournalEntry, "entry")
+        instance_of(JournalEntry).check(entry, "entry")
         return cls(
-            id=require_id(transaction_id, "transaction_id"),
+            id=is_id.check(transaction_id, "transaction_id"),
             customer_id=entry.customer_id,
             project_id=entry.project_id,
             order_id=entry.order_id,
@@ -224,15 +233,15 @@ class InvoiceLine:
             wrong sign.
     """
 
-    source_kind: SourceKind = attrs.field(validator=v_enum(SourceKind))
-    source_id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
-    service_date: date = attrs.field(validator=v_date)
-    quantity: Decimal = attrs.field(validator=_v_quantity)
-    unit_price: Money = attrs.field(validator=v_money)
-    amount: Money = attrs.field(validator=v_money)
-    credited_invoice_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    subscription_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    source_kind: SourceKind = attrs.field(validator=in_(SourceKind))
+    source_id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
+    service_date: date = attrs.field(validator=is_date)
+    quantity: Decimal = attrs.field(validator=_QUANTITY)
+    unit_price: Money = attrs.field(validator=is_money)
+    amount: Money = attrs.field(validator=is_money)
+    credited_invoice_id: str | None = attrs.field(default=None, validator=_OPTIONAL_ID)
+    subscription_id: str | None = attrs.field(default=None, validator=_OPTIONAL_ID)
 
     def __attrs_post_init__(self) -> None:
         crediting = self.credited_invoice_id is not None
@@ -252,7 +261,7 @@ class InvoiceLine:
     @classmethod
     def for_fee(cls, fee: FeeTransaction) -> InvoiceLine:
         """The line that invoices ``fee``."""
-        require_instance(fee, FeeTransaction, "fee")
+        _FEE.check(fee, "fee")
         period, amount = fee.period, fee.amount
         description = (
             f"{_FEE_LABELS[fee.kind]} {fee.subscription_id} {period.start} to {period.last}"
@@ -284,7 +293,7 @@ class InvoiceLine:
     @classmethod
     def for_transaction(cls, transaction: BillableTransaction) -> InvoiceLine:
         """The line that invoices a posted order transaction."""
-        require_instance(transaction, BillableTransaction, "transaction")
+        instance_of(BillableTransaction).check(transaction, "transaction")
         return cls(
             source_kind=SourceKind.ORDER_TRANSACTION,
             source_id=transaction.id,
@@ -352,13 +361,13 @@ class Invoice:
     ``credited_invoice_id``) and bill credits of its own (lines that don't).
     """
 
-    id: str = attrs.field(validator=v_id)
-    kind: DocumentKind = attrs.field(default=DocumentKind.INVOICE, validator=v_enum(DocumentKind))
-    customer_id: str = attrs.field(validator=v_id)
+    id: str = attrs.field(validator=is_id)
+    kind: DocumentKind = attrs.field(default=DocumentKind.INVOICE, validator=in_(DocumentKind))
+    customer_id: str = attrs.field(validator=is_id)
     currency: Currency = attrs.field(validator=_v_currency)
-    invoice_date: date = attrs.field(validator=v_date)
+    invoice_date: date = attrs.field(validator=is_date)
     lines: tuple[InvoiceLine, ...] = attrs.field(validator=_v_lines)
-    version: int = attrs.field(default=1, validator=v_version)
+    version: int = attrs.field(default=1, validator=is_version)
 
     @property
     def total(self) -> Money:
@@ -370,10 +379,10 @@ class Invoice:
 class InvoiceProposal:
     """What is ready to invoice for one customer in one currency (AX *Invoice proposal*)."""
 
-    customer_id: str = attrs.field(validator=v_id)
+    customer_id: str = attrs.field(validator=is_id)
     currency: Currency = attrs.field(validator=_v_currency)
-    due_by: date = attrs.field(validator=v_date)
-    lines: tuple[InvoiceLine, ...] = attrs.field(validator=v_tuple_of(InvoiceLine))
+    due_by: date = attrs.field(validator=is_date)
+    lines: tuple[InvoiceLine, ...] = attrs.field(validator=deep_iterable(instance_of(InvoiceLine)))
 
     @property
     def total(self) -> Money:
@@ -393,7 +402,7 @@ class InvoiceProposal:
         An invoice, or a credit note when the total is negative (:attr:`kind`): its
         lines bill their sources either way.
         """
-        require_id(invoice_id, "invoice_id")
+        is_id.check(invoice_id, "invoice_id")
         return Invoice(
             id=invoice_id,
             kind=self.kind,
@@ -422,7 +431,7 @@ def propose_invoices(
     Raises:
         TypeMismatchError: an item of the wrong type.
     """
-    day = require_date(due_by, "due_by")
+    day = is_date.check(due_by, "due_by")
     groups: dict[tuple[str, str], tuple[Currency, list[InvoiceLine]]] = {}
 
     def add(customer: str, currency: Currency, line: InvoiceLine) -> None:
@@ -432,13 +441,13 @@ def propose_invoices(
             group = groups[key] = (currency, [])
         group[1].append(line)
 
-    require_iterable(fees, "fees", "FeeTransaction values")
-    require_iterable(transactions, "transactions", "BillableTransaction values")
+    iterable("FeeTransaction values").check(fees, "fees")
+    iterable("BillableTransaction values").check(transactions, "transactions")
     given_invoiced: object = invoiced_ids
     if isinstance(given_invoiced, str) or not isinstance(given_invoiced, Container):
         raise TypeMismatchError("invoiced_ids", invoiced_ids, "expected a container of source ids")
     if customer_id is not None:
-        require_id(customer_id, "customer_id")
+        is_id.check(customer_id, "customer_id")
     for position, fee in enumerate(fees):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"fees[{position}]", fee, "expected a FeeTransaction")
@@ -472,12 +481,12 @@ def propose_invoices(
 class InvoicedItem:
     """What happened to one invoiced source: its invoice line and what was credited."""
 
-    line: InvoiceLine = attrs.field(validator=v_instance(InvoiceLine))
-    invoice_id: str = attrs.field(validator=v_id)
-    customer_id: str = attrs.field(validator=v_id)
-    invoice_date: date = attrs.field(validator=v_date)
-    credited: Money = attrs.field(validator=v_money)
-    credit_note_ids: tuple[str, ...] = attrs.field(default=(), validator=v_tuple_of(str))
+    line: InvoiceLine = attrs.field(validator=instance_of(InvoiceLine))
+    invoice_id: str = attrs.field(validator=is_id)
+    customer_id: str = attrs.field(validator=is_id)
+    invoice_date: date = attrs.field(validator=is_date)
+    credited: Money = attrs.field(validator=is_money)
+    credit_note_ids: tuple[str, ...] = attrs.field(default=(), validator=deep_iterable(is_str))
 
     @property
     def source_id(self) -> str:
@@ -531,11 +540,11 @@ def credit_note(
         CurrencyMismatchError: sources in two currencies.
         InvalidInputError: sources of two customers, or nothing selected.
     """
-    require_id(credit_note_id, "credit_note_id")
-    day = require_date(credit_date, "credit_date")
-    require_mapping(invoiced, "invoiced")
+    is_id.check(credit_note_id, "credit_note_id")
+    day = is_date.check(credit_date, "credit_date")
+    _MAPPING.check(invoiced, "invoiced")
     if amounts is not None:
-        require_mapping(amounts, "amounts", str, Money)
+        _AMOUNTS.check(amounts, "amounts")
     given: object = select
     if not isinstance(given, Sequence) or isinstance(given, str) or not given:
         raise InvalidInputError("select", select, "select at least one invoiced source id")
@@ -606,7 +615,7 @@ class _Families:
         self._family: dict[str, tuple[str, DateRange]] = {}
         self._open: dict[tuple[str, DateRange], int] = {}
         self._sign: dict[tuple[str, DateRange], int] = {}
-        for fee in require_items_of(fees, FeeTransaction, "fees"):
+        for fee in _FEES.check(fees, "fees"):
             key = (fee.subscription_id, fee.charge_period)
             self._family[fee.id] = key
             item = invoiced.get(fee.id)
@@ -669,7 +678,7 @@ def record_document(
         CreditBeforeInvoiceError: (field ``invoice_date``) a credit note dated before
             the invoice it credits.
     """
-    require_mapping(invoiced, "invoiced")
+    _MAPPING.check(invoiced, "invoiced")
     if not isinstance(document, Invoice):
         raise TypeMismatchError("document", document, "expected an Invoice")
     changed: dict[str, InvoicedItem] = {}
@@ -728,11 +737,11 @@ def next_document_id(
     ...     on=date(2026, 3, 31), taken={"INV-C-1-EUR-20260331-1"})
     'INV-C-1-EUR-20260331-2'
     """
-    require_id(prefix, "prefix")
-    require_id(customer_id, "customer_id")
-    require_instance(currency, Currency, "currency")
-    day = require_date(on, "on")
-    used = set(require_items_of(taken, str, "taken"))
+    is_id.check(prefix, "prefix")
+    is_id.check(customer_id, "customer_id")
+    instance_of(Currency).check(currency, "currency")
+    day = is_date.check(on, "on")
+    used = set(_ITEMS_OF_STR.check(taken, "taken"))
     stem = f"{prefix}-{customer_id}-{currency.code}-{day:%Y%m%d}"
     number = 1
     while f"{stem}-{number}" in used:

@@ -178,7 +178,11 @@ def _entry_from_dict(data: object, path: str) -> PriceEntry:
     """:meth:`PriceEntry.from_dict`, naming keys under ``path`` (``"entries[2]"``)."""
     given = _dicts.mapping(data, path, "a price entry")
     _dicts.check_keys(
-        given, required=("effective_date", "period_code", "price"), optional=_ENTRY_KEYS, path=path
+        given,
+        kind="PriceEntry",
+        required=("effective_date", "period_code", "price"),
+        optional=_ENTRY_KEYS,
+        path=path,
     )
 
     def key(name: str) -> str:
@@ -316,7 +320,7 @@ class PriceTable:
         6
         """
         given = _dicts.mapping(data, "", "a price table")
-        _dicts.check_keys(given, required=("entries",), optional=(), path="")
+        _dicts.check_keys(given, kind="PriceTable", required=("entries",), optional=(), path="")
         listed = _dicts.items(given["entries"], "entries")
         entries = tuple(
             _entry_from_dict(entry, f"entries[{index}]") for index, entry in enumerate(listed)

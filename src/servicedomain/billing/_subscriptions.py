@@ -720,7 +720,11 @@ class SubscriptionGroup:
         """
         given = _dicts.mapping(data, "", "a subscription group")
         _dicts.check_keys(
-            given, required=("id", "invoicing_period_code"), optional=_GROUP_OPTIONAL, path=""
+            given,
+            kind="SubscriptionGroup",
+            required=("id", "invoicing_period_code"),
+            optional=_GROUP_OPTIONAL,
+            path="",
         )
         fields: dict[str, Any] = {
             "id": _dicts.text(given["id"], "id"),

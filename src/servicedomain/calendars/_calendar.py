@@ -12,18 +12,16 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from servicedomain._checks import require_items, require_port
+from servicedomain._checks import check_keys, is_str, items, port
 from servicedomain.calendars._checks import (
     FAST_ZONES,
+    HORIZON,
     MAX_US,
     MIN_US,
     SlotsByDate,
-    check_horizon,
-    check_id,
     dates_from,
     exceptions_from,
     instant_deltas,
-    refuse_unknown_keys,
     require_duration_us,
     require_instant_us,
     to_exceptions,
@@ -57,7 +55,7 @@ __all__ = ["WorkingCalendar"]
 _ONE_DAY: Final = timedelta(days=1)
 _DAY_US: Final = 86_400_000_000
 _AVERAGE_YEAR_US: Final = 31_556_952_000_000  # 365.2425 days
-_KEYS: Final = ("id", "zone", "weekly", "holidays", "exceptions", "horizon_days")
+_OPTIONAL_KEYS: Final = ("id", "holidays", "exceptions", "horizon_days")
 
 
 class _Cache:
@@ -82,6 +80,9 @@ class _Cache:
 
 
 # ------------------------------------------------------------------ the calendar
+
+
+_HOLIDAY_SOURCE: Final = port("holidays_between")
 
 
 @attrs.frozen(kw_only=True)
@@ -136,12 +137,12 @@ class WorkingCalendar:
     2:00:00
     """
 
-    id: str = attrs.field(default="", validator=check_id)
+    id: str = attrs.field(default="", validator=is_str)
     zone: ZoneInfo = attrs.field(converter=to_zone)
     weekly: tuple[tuple[Slot, ...], ...] = attrs.field(converter=to_weekly)
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=to_holidays)
     exceptions: Mapping[date, tuple[Slot, ...]] = attrs.field(factory=dict, converter=to_exceptions)
-    horizon_days: int = attrs.field(default=3660, validator=check_horizon)
+    horizon_days: int = attrs.field(default=3660, validator=HORIZON)
     _cache: _Cache = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -189,7 +190,7 @@ class WorkingCalendar:
         [1, 0, 1, 0, 0, 0, 0]
         """
         chosen = set()
-        for day in require_items(days, "days", "weekdays"):
+        for day in items("weekdays").check(days, "days"):
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                 raise InvalidCalendarError("days", day, "expected weekdays 0 (Monday) to 6")
             chosen.add(day)
@@ -216,18 +217,20 @@ class WorkingCalendar:
         >>> WorkingCalendar.from_dict(data).to_dict()["weekly"]["mon"]
         ['08:00-12:00']
         """
-        if not isinstance(data, Mapping):
-            raise InvalidCalendarError("data", data, "expected a mapping such as JSON gives")
-        refuse_unknown_keys(data, _KEYS, "")
-        for key in ("zone", "weekly"):
-            if key not in data:
-                raise InvalidCalendarError(key, None, "this key is required")
-        weekly_data = data["weekly"]
-        if not isinstance(weekly_data, Mapping):
-            raise InvalidCalendarError(
-                "weekly", weekly_data, "expected a mapping of weekdays (mon..sun) to slots"
-            )
-        refuse_unknown_keys(weekly_data, DAY_NAMES, "weekly.")
+        check_keys(
+            data,
+            kind="WorkingCalendar",
+            required=("zone", "weekly"),
+            optional=_OPTIONAL_KEYS,
+            error=InvalidCalendarError,
+        )
+        weekly_data = check_keys(
+            data["weekly"],
+            kind="WorkingCalendar.weekly",
+            optional=DAY_NAMES,
+            path="weekly.",
+            error=InvalidCalendarError,
+        )
         weekly = [slot_tuple(weekly_data.get(name, ()), f"weekly.{name}") for name in DAY_NAMES]
         holidays = dates_from(data.get("holidays", ()))
         exceptions = exceptions_from(data.get("exceptions", {}))
@@ -279,7 +282,7 @@ class WorkingCalendar:
             InvalidPeriodError: ``last`` is before ``first``.
             InvalidCalendarError: the source gave something that is not a date.
         """
-        require_port(source, "source", "holidays_between")
+        _HOLIDAY_SOURCE.check(source, "source")
         require_date(first, "first")
         require_date(last, "last")
         if last < first:

@@ -6,19 +6,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import repeat
 from operator import attrgetter, sub
-from typing import Any, Final, cast
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
-import attrs
-
-from servicedomain._checks import require_items
+from servicedomain._checks import instance_of, integer, items
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
 from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
 from servicedomain.errors import (
     InvalidCalendarError,
     InvalidDurationError,
     InvalidInputError,
-    TypeMismatchError,
 )
 from servicedomain.instants import named_zone, parse_date, require_instant
 
@@ -47,6 +44,9 @@ def require_instant_us(value: object, field: str) -> int:
     return us
 
 
+_INSTANTS: Final = items("instants")
+
+
 def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta, timedelta]:
     """Many instants as timedeltas since the epoch, checked in bulk, with the extremes.
 
@@ -55,9 +55,9 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
     (``"starts[i]"``). Returns the deltas, their minimum and their maximum (both zero
     when there are none).
     """
-    items = values if type(values) is list else list(require_items(values, "starts", "instants"))
-    if set(map(type, items)) <= {datetime}:
-        instants = cast("list[datetime]", items)
+    given = values if type(values) is list else list(_INSTANTS.check(values, "starts"))
+    if set(map(type, given)) <= {datetime}:
+        instants = cast("list[datetime]", given)
         if set(map(type, map(_TZINFO, instants))) <= _FAST_ZONE_TYPES:
             deltas = list(map(sub, instants, repeat(EPOCH, len(instants))))
             if not deltas:
@@ -66,17 +66,17 @@ def instant_deltas(values: Iterable[object]) -> tuple[list[timedelta], timedelta
             if low >= MIN_DELTA and high < MAX_DELTA:
                 return deltas, low, high
     checked = [
-        timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(items)
+        timedelta(0, 0, require_instant_us(item, f"starts[{i}]")) for i, item in enumerate(given)
     ]
     return checked, min(checked, default=timedelta(0)), max(checked, default=timedelta(0))
 
 
-def require_duration_us(value: object) -> int:
+_DURATION: Final = instance_of(timedelta)
+
+
+def require_duration_us(given: object) -> int:
     """Microseconds of a business duration: a timedelta, never negative."""
-    if not isinstance(value, timedelta):
-        raise TypeMismatchError(
-            "duration", value, f"expected a timedelta, got {type(value).__name__}"
-        )
+    value = _DURATION.check(given, "duration")
     us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
     if us < 0:
         raise InvalidDurationError(
@@ -175,31 +175,13 @@ def to_exceptions(value: object) -> SlotsByDate:
     return SlotsByDate(items)
 
 
-def check_id(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    """A calendar id is text."""
-    if not isinstance(value, str):
-        raise TypeMismatchError("id", value, f"expected a str, got {type(value).__name__}")
-
-
-def check_horizon(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    """The horizon is a whole number of days, at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(
-            "horizon_days", value, f"expected an int, got {type(value).__name__}"
-        )
-    if value < 1:
-        raise InvalidCalendarError("horizon_days", value, "the horizon is at least 1 day")
+HORIZON: Final = integer(
+    minimum=1, reason="the horizon is at least 1 day", error=InvalidCalendarError
+)
+"""The horizon is a whole number of days, at least 1."""
 
 
 # ---------------------------------------------------------------- dict helpers
-
-
-def refuse_unknown_keys(data: Mapping[Any, object], known: tuple[str, ...], path: str) -> None:
-    """Refuse a key of ``data`` that is not ``known``, naming its path."""
-    for key in data:
-        if key not in known:
-            why = f"unknown key; expected {', '.join(known)}"
-            raise InvalidCalendarError(f"{path}{key}", data[key], why)
 
 
 def date_from(value: object, field: str) -> date:

@@ -152,24 +152,24 @@ def slot_tuple(value: object, field: str) -> tuple[Slot, ...]:
 
     Raises:
         InvalidCalendarError: not a sequence of slots, a bad text, or overlapping slots;
-            ``field`` names the day.
+            ``field`` names the day, and the slot (``"weekly[0][1]"``) for a bad one.
     """
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidCalendarError(
             field, value, "expected a list of slots such as ['08:00-12:00', '13:00-17:00']"
         )
     slots = []
-    for item in value:
+    for i, item in enumerate(value):
         if isinstance(item, Slot):
             slots.append(item)
         elif isinstance(item, str):
             try:
                 slots.append(Slot.parse(item))
             except InvalidCalendarError as error:
-                raise InvalidCalendarError(field, item, error.reason) from None
+                raise InvalidCalendarError(f"{field}[{i}]", item, error.reason) from None
         else:
             raise InvalidCalendarError(
-                field, item, "expected a Slot or a text such as '08:00-17:00'"
+                f"{field}[{i}]", item, "expected a Slot or a text such as '08:00-17:00'"
             )
     ordered = tuple(sorted(slots, key=_slot_key))
     check_day(ordered, field)

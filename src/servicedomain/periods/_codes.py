@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Final
 
 import attrs
 import pendulum
 
+from servicedomain._checks import and_, in_, integer, predicate
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidScheduleError
 from servicedomain.instants import require_date
-from servicedomain.periods._ranges import _add_months, _require_int
+from servicedomain.periods._ranges import _INT, _add_months
 
 __all__ = [
     "PeriodUnit",
@@ -47,18 +48,19 @@ _MONTHS_PER_UNIT: Final = {
 _DAYS_PER_UNIT: Final = {PeriodUnit.DAY: 1, PeriodUnit.WEEK: 7}
 
 
-def _check_unit(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, PeriodUnit):
-        raise InvalidScheduleError(
-            "unit", value, "expected a PeriodUnit member, e.g. PeriodUnit.MONTH"
-        )
-
-
-def _check_count(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidScheduleError("count", value, "a period count is an int")
-    if value < 1:
-        raise InvalidScheduleError("count", value, "a period count is >= 1")
+_UNIT: Final = in_(
+    PeriodUnit,
+    reason="expected a PeriodUnit member, e.g. PeriodUnit.MONTH",
+    error=InvalidScheduleError,
+)
+_COUNT: Final = and_(
+    predicate(
+        lambda count: isinstance(count, int) and not isinstance(count, bool),
+        "a period count is an int",
+        error=InvalidScheduleError,
+    ),
+    integer(minimum=1, reason="a period count is >= 1", error=InvalidScheduleError),
+)
 
 
 _LARGEST_MONTH_UNITS_FIRST: Final = (
@@ -107,8 +109,8 @@ class PeriodCode:
     PeriodUnit.QUARTER P2W
     """
 
-    unit: PeriodUnit = attrs.field(validator=_check_unit)
-    count: int = attrs.field(default=1, validator=_check_count)
+    unit: PeriodUnit = attrs.field(validator=_UNIT)
+    count: int = attrs.field(default=1, validator=_COUNT)
     # The length, kept for the hot path of schedules (derived from unit and count).
     _months: int = attrs.field(init=False, eq=False, repr=False)
     _days: int = attrs.field(init=False, eq=False, repr=False)
@@ -217,7 +219,7 @@ class PeriodCode:
         >>> print(YEARLY.step(date(2024, 2, 29), 1), YEARLY.step(date(2024, 2, 29), 4))
         2025-02-28 2028-02-29
         """
-        return self._step(require_date(anchor, "anchor"), _require_int(k, "k"))
+        return self._step(require_date(anchor, "anchor"), _INT.check(k, "k"))
 
     def _step(self, anchor: date, k: int) -> date:
         """:meth:`step` for arguments already checked (the hot path of schedules)."""

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import attrs
 
+from servicedomain._checks import instance_of, integer, is_date
 from servicedomain._trusted import field_setters
 from servicedomain.errors import InvalidPeriodError, TypeMismatchError
 from servicedomain.instants import require_date
@@ -42,22 +43,7 @@ def _add_months(anchor: date, months: int) -> date:
     return date(year, month, day)
 
 
-def _require_int(value: object, field: str) -> int:
-    """``value`` if it is an int and not a bool."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(field, value, f"expected an int, got {type(value).__name__}")
-    return value
-
-
-def _require_range(value: object, field: str) -> DateRange:
-    """``value`` if it is a :class:`DateRange`."""
-    if not isinstance(value, DateRange):
-        raise TypeMismatchError(field, value, f"expected a DateRange, got {type(value).__name__}")
-    return value
-
-
-def _check_date_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
+_INT: Final = integer()
 
 
 # -------------------------------------------------------------------------- DateRange
@@ -94,7 +80,7 @@ class DateRange:
     False
     """
 
-    start: date = attrs.field(validator=_check_date_field)
+    start: date = attrs.field(validator=is_date)
     end: date = attrs.field(validator=_check_end)
 
     @classmethod
@@ -148,7 +134,7 @@ class DateRange:
         >>> year.covers(DateRange(date(2024, 12, 1), date(2025, 1, 1)))
         True
         """
-        checked = _require_range(other, "other")
+        checked = _RANGE.check(other, "other")
         return self.start <= checked.start and checked.end <= self.end
 
     def overlaps(self, other: DateRange) -> bool:
@@ -158,7 +144,7 @@ class DateRange:
         >>> jan.overlaps(DateRange(date(2024, 2, 1), date(2024, 3, 1)))
         False
         """
-        checked = _require_range(other, "other")
+        checked = _RANGE.check(other, "other")
         return self.start < checked.end and checked.start < self.end
 
     def intersection(self, other: DateRange) -> DateRange | None:
@@ -168,7 +154,7 @@ class DateRange:
         >>> print(jan.intersection(DateRange(date(2024, 1, 20), date(2024, 3, 1))))
         [2024-01-20, 2024-02-01)
         """
-        checked = _require_range(other, "other")
+        checked = _RANGE.check(other, "other")
         start = max(self.start, checked.start)
         end = min(self.end, checked.end)
         return DateRange._trusted(start, end) if start < end else None
@@ -219,7 +205,7 @@ class DateRange:
         """
         if not isinstance(parts, Iterable):
             raise TypeMismatchError("parts", parts, "expected an iterable of DateRange")
-        given = [_require_range(part, f"parts[{i}]") for i, part in enumerate(parts)]
+        given = [_RANGE.check(part, f"parts[{i}]") for i, part in enumerate(parts)]
         order = sorted(range(len(given)), key=lambda i: (given[i].start, given[i].end))
         cursor = self.start
         for index in order:
@@ -260,5 +246,8 @@ class DateRange:
 
 # The fast path of DateRange._trusted: the slot descriptors object.__setattr__ ends in
 # (validated again in checked mode).
+_RANGE: Final = instance_of(DateRange)
+
+
 _new_object = object.__new__
 _set_start, _set_end = field_setters(DateRange, "start", "end")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from calendar import isleap
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Final
 
 import attrs
 
+from servicedomain._checks import check_keys, in_, instance_of, is_date
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidPeriodError, InvalidScheduleError
 from servicedomain.instants import require_date
@@ -20,12 +21,11 @@ from servicedomain.periods._codes import (  # the doctests name the codes
     PeriodCode,
 )
 from servicedomain.periods._ranges import (
+    _INT,
     _ISO_DATE,
     _MONTH_DAYS,
+    _RANGE,
     DateRange,
-    _check_date_field,
-    _require_int,
-    _require_range,
 )
 
 __all__ = [
@@ -48,18 +48,16 @@ class Alignment(StrictEnum):
     CALENDAR = "calendar"
 
 
-def _check_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, PeriodCode):
-        raise InvalidScheduleError(
-            "period_code", value, "expected a PeriodCode; use PeriodCode.parse('P1M') for text"
-        )
-
-
-def _check_alignment(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Alignment):
-        raise InvalidScheduleError(
-            "alignment", value, "expected an Alignment member, e.g. Alignment.CALENDAR"
-        )
+_CODE: Final = instance_of(
+    PeriodCode,
+    reason="expected a PeriodCode; use PeriodCode.parse('P1M') for text",
+    error=InvalidScheduleError,
+)
+_ALIGNMENT: Final = in_(
+    Alignment,
+    reason="expected an Alignment member, e.g. Alignment.CALENDAR",
+    error=InvalidScheduleError,
+)
 
 
 def _has_calendar_boundaries(code: PeriodCode) -> bool:
@@ -110,9 +108,9 @@ class Schedule:
     [2024-02-15, 2024-04-01) [2024-04-01, 2024-07-01) 2
     """
 
-    period_code: PeriodCode = attrs.field(validator=_check_code)
-    anchor: date = attrs.field(validator=_check_date_field)
-    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_check_alignment)
+    period_code: PeriodCode = attrs.field(validator=_CODE)
+    anchor: date = attrs.field(validator=is_date)
+    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=_ALIGNMENT)
     # The periods after the stub are period_code.step(_grid, j); period k is step
     # j = k - _offset.
     _grid: date = attrs.field(init=False, eq=False, repr=False)
@@ -155,7 +153,7 @@ class Schedule:
         >>> print(Schedule(YEARLY, date(2024, 2, 29)).period(3))
         [2027-02-28, 2028-02-29)
         """
-        index = _require_int(k, "k")
+        index = _INT.check(k, "k")
         if index < 0:
             raise InvalidScheduleError("k", k, "period numbers start at 0")
         try:
@@ -194,7 +192,7 @@ class Schedule:
         >>> print(quarters.period(0), quarters.whole_period(0), quarters.whole_period(1))
         [2024-02-15, 2024-04-01) [2024-01-01, 2024-04-01) [2024-04-01, 2024-07-01)
         """
-        index = _require_int(k, "k")
+        index = _INT.check(k, "k")
         if index == 0 and self._offset:
             grid = self._grid
             return DateRange._trusted(self.period_code._step(grid, -1), grid)
@@ -267,7 +265,7 @@ class Schedule:
         >>> print(*months.periods(DateRange(date(2024, 2, 1), date(2024, 3, 20))), sep=" ")
         [2024-01-15, 2024-02-15) [2024-02-15, 2024-03-15) [2024-03-15, 2024-04-15)
         """
-        checked = _require_range(within, "within")
+        checked = _RANGE.check(within, "within")
         return self._periods(checked)
 
     def _periods(self, within: DateRange) -> Iterator[DateRange]:
@@ -297,7 +295,7 @@ class Schedule:
         >>> [str(day) for day in months.boundaries(DateRange(date(2024, 2, 1), date(2024, 4, 1)))]
         ['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30']
         """
-        return self._boundaries(_require_range(within, "within"))
+        return self._boundaries(_RANGE.check(within, "within"))
 
     def _boundaries(self, within: DateRange) -> list[date]:
         """:meth:`boundaries` for a ``within`` already checked."""
@@ -355,18 +353,13 @@ class Schedule:
         >>> schedule.to_dict()
         {'period_code': 'P3M', 'anchor': '2024-01-31', 'alignment': 'anchored'}
         """
-        if not isinstance(data, Mapping):
-            raise InvalidScheduleError(
-                "data", data, "expected a mapping of period_code/anchor/alignment"
-            )
-        for key in data:
-            if key not in ("period_code", "anchor", "alignment"):
-                raise InvalidScheduleError(
-                    str(key), data[key], "unknown key; expected period_code, anchor, alignment"
-                )
-        for key in ("period_code", "anchor"):
-            if key not in data:
-                raise InvalidScheduleError(key, None, "this key is required")
+        check_keys(
+            data,
+            kind="Schedule",
+            required=("period_code", "anchor"),
+            optional=("alignment",),
+            error=InvalidScheduleError,
+        )
         return cls(
             _code_from(data["period_code"]),
             _anchor_from(data["anchor"]),

@@ -12,17 +12,19 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from servicedomain._checks import (
-    require_id,
-    require_items_of,
-    v_bool,
-    v_id,
+    deep_iterable,
+    instance_of,
+    is_bool,
+    is_id,
+    is_str,
+    items_of,
+    optional,
     v_instance,
     v_line_number,
     v_optional_date,
     v_optional_instance,
     v_optional_str,
     v_str,
-    v_tuple_of,
 )
 from servicedomain.errors import TypeMismatchError
 from servicedomain.instants import local_datetime, named_zone
@@ -74,12 +76,12 @@ class MarginRow:
     that sums all types.
     """
 
-    order_id: str | None = attrs.field(validator=v_optional_instance(str))
+    order_id: str | None = attrs.field(validator=optional(instance_of(str)))
     transaction_type: TransactionType | None = attrs.field(
-        validator=v_optional_instance(TransactionType)
+        validator=optional(instance_of(TransactionType))
     )
-    revenue: Money = attrs.field(validator=v_instance(Money))
-    cost: Money = attrs.field(validator=v_instance(Money))
+    revenue: Money = attrs.field(validator=instance_of(Money))
+    cost: Money = attrs.field(validator=instance_of(Money))
 
     @property
     def currency(self) -> Currency:
@@ -116,7 +118,7 @@ class MarginReport:
             order (types in :class:`~servicedomain.orders.TransactionType` order).
     """
 
-    rows: tuple[MarginRow, ...] = attrs.field(validator=v_tuple_of(MarginRow))
+    rows: tuple[MarginRow, ...] = attrs.field(validator=deep_iterable(instance_of(MarginRow)))
 
     @property
     def order_ids(self) -> tuple[str, ...]:
@@ -125,7 +127,7 @@ class MarginReport:
 
     def order_totals(self, order_id: str) -> tuple[MarginRow, ...]:
         """One row per currency summing the types of one order."""
-        require_id(order_id, "order_id")
+        is_id.check(order_id, "order_id")
         rows = [row for row in self.rows if row.order_id == order_id]
         currencies = dict.fromkeys(row.currency for row in rows)
         return tuple(_sum_rows(rows, order_id, currency) for currency in currencies)
@@ -170,7 +172,7 @@ def margin_report(orders: Iterable[ServiceOrder]) -> MarginReport:
     """
     rows: list[MarginRow] = []
     type_order = list(TransactionType)
-    for order in require_items_of(orders, ServiceOrder, "orders"):
+    for order in items_of(ServiceOrder).check(orders, "orders"):
         groups: dict[tuple[TransactionType, Currency], list[ServiceOrderLine]] = {}
         for order_line in order.lines:
             if order_line.status in _COUNTED:
@@ -295,15 +297,17 @@ class WorkDescription:
     Lists the order's Created lines: the work not yet done.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    service_address: str | None = attrs.field(validator=v_optional_str)
-    preferred_service_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
-    preferred_technician_id: str | None = attrs.field(validator=v_optional_str)
-    responsible_worker_id: str | None = attrs.field(validator=v_optional_str)
-    stage_id: str = attrs.field(validator=v_id)
-    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
+    order_id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    service_address: str | None = attrs.field(validator=optional(is_str))
+    preferred_service_at: datetime | None = attrs.field(validator=optional(instance_of(datetime)))
+    preferred_technician_id: str | None = attrs.field(validator=optional(is_str))
+    responsible_worker_id: str | None = attrs.field(validator=optional(is_str))
+    stage_id: str = attrs.field(validator=is_id)
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(
+        validator=deep_iterable(instance_of(WorkDocumentLine))
+    )
 
     def _facts(self, zone: ZoneInfo | None) -> list[tuple[str, str]]:
         return [
@@ -373,13 +377,15 @@ class WorkReceipt:
     and the totals per currency.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    service_address: str | None = attrs.field(validator=v_optional_str)
-    signed_off: bool = attrs.field(validator=v_bool)
-    signed_off_at: datetime | None = attrs.field(validator=v_optional_instance(datetime))
-    lines: tuple[WorkDocumentLine, ...] = attrs.field(validator=v_tuple_of(WorkDocumentLine))
+    order_id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    service_address: str | None = attrs.field(validator=optional(is_str))
+    signed_off: bool = attrs.field(validator=is_bool)
+    signed_off_at: datetime | None = attrs.field(validator=optional(instance_of(datetime)))
+    lines: tuple[WorkDocumentLine, ...] = attrs.field(
+        validator=deep_iterable(instance_of(WorkDocumentLine))
+    )
 
     @property
     def totals(self) -> tuple[Money, ...]:

@@ -10,12 +10,12 @@ from datetime import date
 import attrs
 
 from servicedomain._checks import (
-    require_items_of,
-    require_mapping,
-    v_id,
-    v_instance,
-    v_optional_id,
-    v_optional_instance,
+    deep_mapping,
+    instance_of,
+    is_id,
+    is_str,
+    items_of,
+    optional,
 )
 from servicedomain.billing import AccrualPeriod, FeeKind, FeeTransaction, InvoicedItem
 from servicedomain.money import Currency, Money
@@ -54,16 +54,16 @@ class SubscriptionTransactionRow:
         accrued: the revenue its posted, unreversed accrual periods hold; zero when none.
     """
 
-    subscription_id: str = attrs.field(validator=v_id)
-    fee_id: str = attrs.field(validator=v_id)
-    kind: FeeKind = attrs.field(validator=v_instance(FeeKind))
-    first_day: date = attrs.field(validator=v_instance(date))
-    last_day: date = attrs.field(validator=v_instance(date))
-    amount: Money = attrs.field(validator=v_instance(Money))
-    due_date: date = attrs.field(validator=v_instance(date))
-    invoice_id: str | None = attrs.field(validator=v_optional_id)
-    credited: Money = attrs.field(validator=v_instance(Money))
-    accrued: Money = attrs.field(validator=v_instance(Money))
+    subscription_id: str = attrs.field(validator=is_id)
+    fee_id: str = attrs.field(validator=is_id)
+    kind: FeeKind = attrs.field(validator=instance_of(FeeKind))
+    first_day: date = attrs.field(validator=instance_of(date))
+    last_day: date = attrs.field(validator=instance_of(date))
+    amount: Money = attrs.field(validator=instance_of(Money))
+    due_date: date = attrs.field(validator=instance_of(date))
+    invoice_id: str | None = attrs.field(validator=optional(is_id))
+    credited: Money = attrs.field(validator=instance_of(Money))
+    accrued: Money = attrs.field(validator=instance_of(Money))
 
     @property
     def currency(self) -> Currency:
@@ -89,13 +89,13 @@ class SubscriptionFeeRow:
         accrued: the revenue their accrual periods hold accrued.
     """
 
-    subscription_id: str | None = attrs.field(validator=v_optional_id)
-    first_day: date | None = attrs.field(validator=v_optional_instance(date))
-    last_day: date | None = attrs.field(validator=v_optional_instance(date))
-    fee: Money = attrs.field(validator=v_instance(Money))
-    invoiced: Money = attrs.field(validator=v_instance(Money))
-    credited: Money = attrs.field(validator=v_instance(Money))
-    accrued: Money = attrs.field(validator=v_instance(Money))
+    subscription_id: str | None = attrs.field(validator=optional(is_id))
+    first_day: date | None = attrs.field(validator=optional(instance_of(date)))
+    last_day: date | None = attrs.field(validator=optional(instance_of(date)))
+    fee: Money = attrs.field(validator=instance_of(Money))
+    invoiced: Money = attrs.field(validator=instance_of(Money))
+    credited: Money = attrs.field(validator=instance_of(Money))
+    accrued: Money = attrs.field(validator=instance_of(Money))
 
     @property
     def currency(self) -> Currency:
@@ -111,7 +111,7 @@ class SubscriptionFeeRow:
 def _accrued_by_fee(accruals: Iterable[AccrualPeriod]) -> dict[str, list[Money]]:
     """The amounts of the posted, unreversed accrual periods, per fee id."""
     held: dict[str, list[Money]] = {}
-    for period in require_items_of(accruals, AccrualPeriod, "accruals"):
+    for period in items_of(AccrualPeriod).check(accruals, "accruals"):
         if period.is_posted and not period.is_reversed:
             held.setdefault(period.source_id, []).append(period.amount)
     return held
@@ -122,8 +122,8 @@ def _transaction_rows(
     invoiced: Mapping[str, InvoicedItem],
     accruals: Iterable[AccrualPeriod],
 ) -> list[tuple[FeeTransaction, SubscriptionTransactionRow]]:
-    checked = require_items_of(fees, FeeTransaction, "fees")
-    require_mapping(invoiced, "invoiced", str, InvoicedItem)
+    checked = items_of(FeeTransaction).check(fees, "fees")
+    deep_mapping(is_str, instance_of(InvoicedItem)).check(invoiced, "invoiced")
     held = _accrued_by_fee(accruals)
     rows = []
     for fee in checked:
@@ -245,7 +245,7 @@ def subscription_fee_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[Subscri
 
     Total rows among ``rows`` are skipped, so they are never counted twice.
     """
-    rows = require_items_of(rows, SubscriptionFeeRow, "rows")
+    rows = items_of(SubscriptionFeeRow).check(rows, "rows")
     chosen = [row for row in rows if not row.is_total]
     currencies = dict.fromkeys(row.currency for row in chosen)
     totals = []
@@ -307,7 +307,7 @@ def render_subscription_transactions_text(rows: Sequence[SubscriptionTransaction
     The totals sum amount, credited and accrued exactly; without rows there is only the
     title and the header.
     """
-    rows = require_items_of(rows, SubscriptionTransactionRow, "rows")
+    rows = items_of(SubscriptionTransactionRow).check(rows, "rows")
     head = ["Subscription", "Kind", "First day", "Last day", "Due date", "Amount", "Invoice"]
     head += ["Credited", "Accrued"]
     body = [
@@ -345,7 +345,7 @@ def render_subscription_fee_summary_text(rows: Sequence[SubscriptionFeeRow]) -> 
     Total rows given in ``rows`` are left out of the body; without rows there is only
     the title and the header.
     """
-    rows = require_items_of(rows, SubscriptionFeeRow, "rows")
+    rows = items_of(SubscriptionFeeRow).check(rows, "rows")
     head = ("Subscription", "First day", "Last day", "Fee", "Invoiced", "Credited", "Accrued")
 
     def cells(row: SubscriptionFeeRow, label: str) -> tuple[str, ...]:
@@ -382,7 +382,7 @@ def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionR
     plain decimals (``-12.90``) in the ``currency`` column's currency, the kind its
     value (``reduction_days``), a missing invoice empty. No totals; each line ends in a newline.
     """
-    rows = require_items_of(rows, SubscriptionTransactionRow, "rows")
+    rows = items_of(SubscriptionTransactionRow).check(rows, "rows")
     return _csv_text(
         _TRANSACTION_COLUMNS,
         (
@@ -412,7 +412,7 @@ def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> s
     :func:`subscription_fee_totals` to write totals (their id and dates are empty).
     Each line ends in a newline.
     """
-    rows = require_items_of(rows, SubscriptionFeeRow, "rows")
+    rows = items_of(SubscriptionFeeRow).check(rows, "rows")
     return _csv_text(
         _FEE_SUMMARY_COLUMNS,
         (

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from servicedomain._checks import require_items, v_instance, v_optional_instance, v_tuple_of
+from servicedomain._checks import (
+    deep_iterable,
+    in_,
+    instance_of,
+    is_bool,
+    is_str,
+    items,
+    optional,
+)
 from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import (
@@ -26,9 +34,7 @@ from servicedomain.sla._definitions import (
     Priority,
     ServiceLevelAgreement,
     SlaTarget,
-    require_bool,
-    require_id,
-    require_type,
+    is_strict_id,
 )
 from servicedomain.stages import ReasonCode
 
@@ -79,13 +85,13 @@ class SlaEntryKind(StrictEnum):
 
 def _check_stage_id(instance: SlaEntry, _attribute: attrs.Attribute[Any], value: object) -> None:
     if instance.kind is SlaEntryKind.STAGE:
-        require_id(value, "stage_id")
+        is_strict_id.check(value, "stage_id")
     elif value is not None:
         raise InvalidInputError("stage_id", value, f"a {instance.kind.value} entry has no stage")
 
 
 def _check_stops_clock(instance: SlaEntry, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if require_bool(value, "stops_clock") and instance.kind is not SlaEntryKind.STAGE:
+    if is_bool.check(value, "stops_clock") and instance.kind is not SlaEntryKind.STAGE:
         raise InvalidInputError(
             "stops_clock", value, "only a stage entry says whether its stage stops the clock"
         )
@@ -94,7 +100,7 @@ def _check_stops_clock(instance: SlaEntry, _attribute: attrs.Attribute[Any], val
 def _check_reason(instance: SlaEntry, _attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    require_type(value, ReasonCode, "reason")
+    instance_of(ReasonCode).check(value, "reason")
     if instance.kind is SlaEntryKind.START:
         raise InvalidInputError("reason", value, "a start entry carries no reason code")
 
@@ -125,9 +131,7 @@ class SlaEntry:
     SlaEntry(kind=<SlaEntryKind.STAGE: 'stage'>, at=datetime.datetime(2025, 3, 3, 9, 0, ...
     """
 
-    kind: SlaEntryKind = attrs.field(
-        validator=lambda _i, _a, v: require_type(v, SlaEntryKind, "kind")
-    )
+    kind: SlaEntryKind = attrs.field(validator=in_(SlaEntryKind))
     at: datetime = attrs.field(converter=_at)
     reason: ReasonCode | None = attrs.field(default=None, validator=_check_reason)
     stage_id: str | None = attrs.field(default=None, validator=_check_stage_id)
@@ -235,10 +239,8 @@ class Segment:
 
     start: datetime = attrs.field(converter=_start)
     end: datetime = attrs.field(converter=_end, validator=_check_segment_end)
-    kind: SegmentKind = attrs.field(
-        validator=lambda _i, _a, v: require_type(v, SegmentKind, "kind")
-    )
-    note: str = attrs.field(default="", validator=lambda _i, _a, v: require_type(v, str, "note"))
+    kind: SegmentKind = attrs.field(validator=in_(SegmentKind))
+    note: str = attrs.field(default="", validator=is_str)
 
     @property
     def duration(self) -> timedelta:
@@ -268,15 +270,15 @@ class SlaMeasurement:
             segments of one kind and note are merged.
     """
 
-    state: ClockState = attrs.field(validator=v_instance(ClockState))
-    allowance: timedelta = attrs.field(validator=v_instance(timedelta))
-    elapsed: timedelta = attrs.field(validator=v_instance(timedelta))
-    remaining: timedelta = attrs.field(validator=v_instance(timedelta))
-    overdue: timedelta = attrs.field(validator=v_instance(timedelta))
-    deadline: datetime | None = attrs.field(validator=v_optional_instance(datetime))
-    compliance: Decimal = attrs.field(validator=v_instance(Decimal))
-    status: SlaStatus = attrs.field(validator=v_instance(SlaStatus))
-    timeline: tuple[Segment, ...] = attrs.field(validator=v_tuple_of(Segment))
+    state: ClockState = attrs.field(validator=instance_of(ClockState))
+    allowance: timedelta = attrs.field(validator=instance_of(timedelta))
+    elapsed: timedelta = attrs.field(validator=instance_of(timedelta))
+    remaining: timedelta = attrs.field(validator=instance_of(timedelta))
+    overdue: timedelta = attrs.field(validator=instance_of(timedelta))
+    deadline: datetime | None = attrs.field(validator=optional(instance_of(datetime)))
+    compliance: Decimal = attrs.field(validator=instance_of(Decimal))
+    status: SlaStatus = attrs.field(validator=instance_of(SlaStatus))
+    timeline: tuple[Segment, ...] = attrs.field(validator=deep_iterable(instance_of(Segment)))
 
     @classmethod
     def not_measured(
@@ -452,7 +454,7 @@ def clock_state(entries: Sequence[SlaEntry]) -> ClockState:
     <ClockState.STOPPED: 'stopped'>
     """
     last = _NEVER
-    require_items(entries, "entries", "SlaEntry values")
+    items("SlaEntry values").check(entries, "entries")
     for entry in entries:
         if isinstance(cast("object", entry), SlaEntry) and entry.at > last:
             last = entry.at
@@ -585,9 +587,9 @@ def measure(
     >>> print(result.state.value, result.elapsed, result.compliance, result.deadline)
     running 3:00:00 75.00 2025-03-03 14:00:00+00:00
     """
-    require_type(sla, ServiceLevelAgreement, "sla")
+    instance_of(ServiceLevelAgreement).check(sla, "sla")
     instant = _utc_instant(now, "now")
-    require_type(target, SlaTarget, "target")
+    in_(SlaTarget).check(target, "target")
     chosen = sla.allowance(target, priority)
     if chosen is None:
         raise InvalidInputError(

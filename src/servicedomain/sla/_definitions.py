@@ -12,8 +12,20 @@ from typing import Any, Final, TypeVar, cast
 import attrs
 import pendulum
 
-from servicedomain._checks import require_id as shared_require_id
-from servicedomain._checks import require_mapping
+from servicedomain._checks import (
+    Validator,
+    and_,
+    check_keys,
+    deep_mapping,
+    in_,
+    instance_of,
+    integer,
+    is_bool,
+    is_id,
+    is_str,
+    optional,
+    predicate,
+)
 from servicedomain._enums import StrictEnum
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidDurationError, InvalidInputError, TypeMismatchError
@@ -39,31 +51,14 @@ MAX_ALLOWANCE_MINUTES: Final = 100 * 366 * MINUTES_PER_DAY
 _ALLOWANCE_TEXT: Final = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?")
 
 
-def require_type(value: object, kind: type[_T], field: str) -> _T:
-    """``value`` if it is a ``kind``, else :class:`TypeMismatchError` naming ``field``."""
-    if not isinstance(value, kind):
-        raise TypeMismatchError(
-            field, value, f"expected {kind.__name__}, got {type(value).__name__}"
-        )
-    return value
-
-
-def require_id(value: object, field: str) -> str:
-    """``value`` if it is an id (the shared check) with no surrounding whitespace."""
-    text = require_type(value, str, field)
-    shared_require_id(text, field)
-    if not text or text != text.strip() or not text.isprintable():
-        raise InvalidInputError(
-            field, value, "an id is not blank, has no surrounding whitespace or control characters"
-        )
-    return text
-
-
-def require_bool(value: object, field: str) -> bool:
-    """``value`` if it is a real bool (``1`` and ``"yes"`` are refused)."""
-    if not isinstance(value, bool):
-        raise TypeMismatchError(field, value, "expected True or False")
-    return value
+is_strict_id: Final[Validator[str]] = and_(
+    is_id,
+    predicate(
+        lambda text: text == text.strip(),
+        "an id is not blank, has no surrounding whitespace or control characters",
+    ),
+)
+"""An id (the shared check) with no surrounding whitespace: SLA, stage and entity ids."""
 
 
 # ------------------------------------------------------------------------------ enums
@@ -108,20 +103,18 @@ class SlaTarget(StrictEnum):
     RESOLUTION = "resolution"
 
 
+_TARGET: Final = in_(SlaTarget)
+
 # -------------------------------------------------------------------------- Allowance
 
 
-def _check_count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(
-            attribute.name, value, f"expected an int, got {type(value).__name__}"
-        )
-    if value < 0:
-        raise InvalidDurationError(attribute.name, value, "an allowance is never negative")
+_COUNT: Final = integer(
+    minimum=0, reason="an allowance is never negative", error=InvalidDurationError
+)
 
 
 def _count() -> Any:
-    return attrs.field(default=0, validator=_check_count)
+    return attrs.field(default=0, validator=_COUNT)
 
 
 @attrs.frozen(kw_only=True)
@@ -206,7 +199,7 @@ class Allowance:
         Traceback (most recent call last):
         servicedomain.errors.InvalidDurationError: text='-PT8H': an allowance is never negative
         """
-        require_type(text, str, "text")
+        is_str.check(text, "text")
         if text.startswith("-"):
             raise InvalidDurationError("text", text, "an allowance is never negative")
         try:
@@ -242,11 +235,7 @@ class Allowance:
             raise InvalidDurationError("text", text, error.reason) from None
 
 
-def _check_optional_allowance(
-    _instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is not None:
-        require_type(value, Allowance, attribute.name)
+_ALLOWANCE: Final = instance_of(Allowance)
 
 
 @attrs.frozen(kw_only=True)
@@ -261,17 +250,18 @@ class SlaTargets:
     'PT8H'
     """
 
-    response: Allowance | None = attrs.field(default=None, validator=_check_optional_allowance)
-    resolution: Allowance = attrs.field(
-        validator=lambda _i, _a, v: require_type(v, Allowance, "resolution")
-    )
+    response: Allowance | None = attrs.field(default=None, validator=optional(_ALLOWANCE))
+    resolution: Allowance = attrs.field(validator=_ALLOWANCE)
 
     def get(self, target: SlaTarget) -> Allowance | None:
         """The allowance for ``target``; ``None`` when there is no response target."""
-        if require_type(target, SlaTarget, "target") is SlaTarget.RESPONSE:
+        if _TARGET.check(target, "target") is SlaTarget.RESPONSE:
             return self.response
         return self.resolution
 
+
+_TARGETS: Final = instance_of(SlaTargets)
+_CALENDARS: Final = deep_mapping(is_str, instance_of(WorkingCalendar))
 
 # ----------------------------------------------------------------- ServiceLevelAgreement
 
@@ -290,27 +280,20 @@ def _frozen_priorities(value: Mapping[Priority, SlaTargets]) -> Mapping[Priority
                 f"a per-priority key is a Priority member ({_PRIORITY_NAMES}), "
                 f"not a {type(key).__name__}",
             )
-        require_type(targets, SlaTargets, f"per_priority.{key.value}")
+        _TARGETS.check(targets, f"per_priority.{key.value}")
     return MappingProxyType({key: value[key] for key in Priority if key in value})
 
 
 _PRIORITY_NAMES: Final = ", ".join(f"Priority.{member.name}" for member in Priority)
 
 
-def _check_calendar(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        require_type(value, WorkingCalendar, "calendar")
-
-
-def _check_share(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, float | bool) or not isinstance(value, Decimal):
-        raise TypeMismatchError(
-            "at_risk_share", value, "expected a Decimal such as Decimal('0.8'), not a float"
-        )
-    if not value.is_finite() or not Decimal(0) < value < Decimal(1):
-        raise InvalidInputError(
-            "at_risk_share", value, "a share of the allowance is between 0 and 1 (exclusive)"
-        )
+_SHARE: Final = and_(
+    instance_of(Decimal, reason="expected a Decimal such as Decimal('0.8'), not a float"),
+    predicate(
+        lambda share: share.is_finite() and Decimal(0) < share < Decimal(1),
+        "a share of the allowance is between 0 and 1 (exclusive)",
+    ),
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -350,25 +333,20 @@ class ServiceLevelAgreement:
     ('PT4H', 'PT1H')
     """
 
-    id: str = attrs.field(validator=lambda _i, _a, v: require_id(v, "id"))
-    description: str = attrs.field(
-        default="", validator=lambda _i, _a, v: require_type(v, str, "description")
-    )
-    targets: SlaTargets = attrs.field(
-        validator=lambda _i, _a, v: require_type(v, SlaTargets, "targets")
-    )
+    id: str = attrs.field(validator=is_strict_id)
+    description: str = attrs.field(default="", validator=is_str)
+    targets: SlaTargets = attrs.field(validator=_TARGETS)
     per_priority: Mapping[Priority, SlaTargets] = attrs.field(
         factory=dict, converter=_frozen_priorities, hash=False
     )
-    calendar: WorkingCalendar | None = attrs.field(default=None, validator=_check_calendar)
-    suspended: bool = attrs.field(
-        default=False, validator=lambda _i, _a, v: require_bool(v, "suspended")
+    calendar: WorkingCalendar | None = attrs.field(
+        default=None, validator=optional(instance_of(WorkingCalendar))
     )
+    suspended: bool = attrs.field(default=False, validator=is_bool)
     mode: MeasurementMode = attrs.field(
-        default=MeasurementMode.BUSINESS_TIME,
-        validator=lambda _i, _a, v: require_type(v, MeasurementMode, "mode"),
+        default=MeasurementMode.BUSINESS_TIME, validator=in_(MeasurementMode)
     )
-    at_risk_share: Decimal = attrs.field(default=Decimal("0.8"), validator=_check_share)
+    at_risk_share: Decimal = attrs.field(default=Decimal("0.8"), validator=_SHARE)
 
     def allowance(
         self, target: SlaTarget = SlaTarget.RESOLUTION, priority: Priority | None = None
@@ -383,9 +361,9 @@ class ServiceLevelAgreement:
             TypeMismatchError: ``target`` is not an :class:`SlaTarget`, or ``priority``
                 not a :class:`Priority` (a string such as ``"high"`` is refused).
         """
-        require_type(target, SlaTarget, "target")
+        _TARGET.check(target, "target")
         if priority is not None:
-            own = self.per_priority.get(require_type(priority, Priority, "priority"))
+            own = self.per_priority.get(in_(Priority).check(priority, "priority"))
             if own is not None:
                 allowance = own.get(target)
                 if allowance is not None:
@@ -421,13 +399,10 @@ class ServiceLevelAgreement:
         >>> sla.to_dict()["resolution"], sla.mode.value
         ('P1DT4H', 'business_time')
         """
-        if not isinstance(data, Mapping):
-            raise TypeMismatchError("data", data, "expected a mapping such as JSON gives")
-        require_mapping(calendars, "calendars", str, WorkingCalendar)
-        _refuse_unknown_keys(data, _SLA_KEYS, "")
-        for key in ("id", "resolution"):
-            if key not in data:
-                raise InvalidInputError(key, None, "this key is required")
+        check_keys(
+            data, kind="ServiceLevelAgreement", required=("id", "resolution"), optional=_SLA_KEYS
+        )
+        _CALENDARS.check(calendars, "calendars")
         targets = SlaTargets(
             response=_allowance_from(data.get("response"), "response"),
             resolution=cast("Allowance", _allowance_from(data["resolution"], "resolution")),
@@ -472,10 +447,8 @@ class ServiceLevelAgreement:
         return data
 
 
-_SLA_KEYS: Final = (
-    "id",
+_SLA_KEYS: Final = (  # besides id and resolution
     "description",
-    "resolution",
     "response",
     "per_priority",
     "calendar",
@@ -483,14 +456,6 @@ _SLA_KEYS: Final = (
     "at_risk_share",
     "suspended",
 )
-
-
-def _refuse_unknown_keys(data: Mapping[Any, object], known: tuple[str, ...], path: str) -> None:
-    for key in data:
-        if key not in known:
-            raise InvalidInputError(
-                f"{path}{key}", data[key], f"unknown key; expected {', '.join(known)}"
-            )
 
 
 def _allowance_from(value: object, field: str) -> Allowance | None:
@@ -527,9 +492,9 @@ def _priority_entry_from(
 def _priority_targets_from(entry: object, path: str, default: SlaTargets) -> SlaTargets:
     if isinstance(entry, SlaTargets):
         return entry
-    if not isinstance(entry, Mapping):
-        raise TypeMismatchError(path, entry, "expected a mapping with resolution and response")
-    _refuse_unknown_keys(entry, ("resolution", "response"), f"{path}.")
+    entry = check_keys(
+        entry, kind="SlaTargets", optional=("resolution", "response"), path=f"{path}."
+    )
     resolution = _allowance_from(entry.get("resolution"), f"{path}.resolution")
     return SlaTargets(
         response=_allowance_from(entry.get("response"), f"{path}.response"),

@@ -6,9 +6,10 @@ from typing import Final
 
 import attrs
 
+from servicedomain._checks import instance_of, is_bool, optional
 from servicedomain.errors import InvalidInputError, ReasonRequiredError
 from servicedomain.sla._clock import SlaMeasurement, SlaStatus
-from servicedomain.sla._definitions import require_bool, require_id, require_type
+from servicedomain.sla._definitions import is_strict_id
 from servicedomain.stages import ReasonCode
 
 __all__ = ["SlaParameters", "effective_sla_id", "require_reason"]
@@ -36,12 +37,8 @@ class SlaParameters:
         TypeMismatchError: a parameter that is not a bool.
     """
 
-    reason_on_exceeding: bool = attrs.field(
-        default=False, validator=lambda _i, _a, v: require_bool(v, "reason_on_exceeding")
-    )
-    reason_on_canceling: bool = attrs.field(
-        default=False, validator=lambda _i, _a, v: require_bool(v, "reason_on_canceling")
-    )
+    reason_on_exceeding: bool = attrs.field(default=False, validator=is_bool)
+    reason_on_canceling: bool = attrs.field(default=False, validator=is_bool)
 
 
 def require_reason(
@@ -86,13 +83,13 @@ def require_reason(
     operation: a reason code is required when signing off the order while the SLA is exceeded
     (compliance 112.50 %)
     """
-    require_type(parameters, SlaParameters, "parameters")
-    require_type(measurement, SlaMeasurement, "measurement")
-    entity = require_id(entity_id, "entity_id")
+    instance_of(SlaParameters).check(parameters, "parameters")
+    instance_of(SlaMeasurement).check(measurement, "measurement")
+    entity = is_strict_id.check(entity_id, "entity_id")
     if action not in _ACTIONS:
         raise InvalidInputError("action", action, f"expected one of {', '.join(_ACTIONS)}")
     if reason is not None:
-        require_type(reason, ReasonCode, "reason")
+        instance_of(ReasonCode).check(reason, "reason")
         return
     if action == "cancel":
         if parameters.reason_on_canceling:
@@ -103,6 +100,9 @@ def require_reason(
             f"{_ACTIONS[action]} while the SLA is exceeded (compliance {measurement.compliance} %)"
         )
         raise ReasonRequiredError(entity, "sla.reason_on_exceeding", context)
+
+
+_OPTIONAL_ID: Final = optional(is_strict_id)
 
 
 def effective_sla_id(
@@ -128,13 +128,9 @@ def effective_sla_id(
     >>> print(effective_sla_id(agreement_sla_id="GOLD", group_default_sla_id=None, generated=True))
     None
     """
-    own = None if agreement_sla_id is None else require_id(agreement_sla_id, "agreement_sla_id")
-    default = (
-        None
-        if group_default_sla_id is None
-        else require_id(group_default_sla_id, "group_default_sla_id")
-    )
-    measured = require_bool(measure_generated, "measure_generated")
-    if require_bool(generated, "generated") and not measured:
+    own = _OPTIONAL_ID.check(agreement_sla_id, "agreement_sla_id")
+    default = _OPTIONAL_ID.check(group_default_sla_id, "group_default_sla_id")
+    measured = is_bool.check(measure_generated, "measure_generated")
+    if is_bool.check(generated, "generated") and not measured:
         return None
     return own if own is not None else default
