@@ -641,6 +641,14 @@ def test_accrue_revenue_posts_each_period_once() -> None:
     assert len(world.journal.recorded) == 1
 
 
+def test_accrue_revenue_through_is_inclusive() -> None:
+    world = world_before("accrue")
+    desk = world.desk()
+    assert desk.accrue_revenue(through=date(2024, 1, 30), posting_date=FEB) == ()
+    (entry,) = desk.accrue_revenue(through=date(2024, 1, 31), posting_date=FEB)
+    assert (entry.number, entry.amount) == (0, eur("310.00"))
+
+
 def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -> None:
     manual = SubscriptionGroup(
         id="M",

@@ -701,10 +701,10 @@ def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
     """January accrued on Feb 1, February on Mar 1; March not yet."""
     book = InMemoryJournal[AccrualEntry]("ACR")
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
+        through=date(2023, 1, 31), posting_date=date(2023, 2, 1)
     )
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
+        through=date(2023, 2, 28), posting_date=date(2023, 3, 1)
     )
     return book
 
@@ -726,7 +726,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     # Accrual is impossible before the fee is invoiced.
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
         )
         == ()
     )
@@ -741,7 +741,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
         ("[2023-03-01, 2023-04-01)", money("103.33"), None),
     ]
     posted = billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
     )
     assert [(e.kind, e.number, e.amount) for e in posted] == [
         (AccrualEntryKind.ACCRUE, 0, money("103.34")),
@@ -759,7 +759,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     assert [e for _, e in book.recorded] == list(posted)
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 2)
         )
         == ()
     )
@@ -837,7 +837,7 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     ]
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
         )
         == ()
     )
@@ -891,7 +891,7 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     (item,) = uow(store).invoices.invoiced([Q1_FEE]).values()
     assert (item.credited, item.creditable) == (money("90.00"), money("210.00"))
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
     )
     net = sum(
         (e.amount.minor_units if e.kind is AccrualEntryKind.ACCRUE else -e.amount.minor_units)

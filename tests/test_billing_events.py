@@ -314,7 +314,7 @@ def test_document_issued_tells_an_invoice_from_a_credit_note_and_revenue_accrued
     journal = InMemoryJournal[AccrualEntry]("ACR")
     entries = billing_desk_over(
         InMemoryBillingUnitOfWork(store), CLOCK, journal=journal
-    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1))
+    ).accrue_revenue(through=date(2024, 3, 31), posting_date=date(2024, 4, 1))
     (accrued,) = revenue_accrued(entries, at=AT)
     assert (accrued.entity_id, accrued.numbers, accrued.amount) == (
         fee.id,
@@ -376,7 +376,7 @@ STEPS: dict[str, Callable[[Billing, FaultPlan | None], object]] = {
     ).invoice_customers(due_by=START, invoice_date=START),
     "accrue": lambda world, plan: billing_desk_over(
         world.uow(plan), CLOCK, journal=world.journal
-    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1)),
+    ).accrue_revenue(through=date(2024, 3, 31), posting_date=date(2024, 4, 1)),
     "credit": lambda world, plan: billing_desk_over(
         world.uow(plan), CLOCK, groups=GROUPS, journal=world.journal
     ).credit_invoiced(credit_note_id="CN-1", credit_date=date(2024, 4, 2), select=[world.fee_id()]),

@@ -157,7 +157,7 @@ def test_gap_filling_creates_only_the_missing_days() -> None:
     assert made[1].amount == eur(100)  # a whole February
     assert generate_fees(sub, stored, within=run, continuous=True) == ()
     assert latest_end(stored) == date(2023, 2, 1)
-    check_no_gaps_no_overlaps(sub, [*stored, *made], through=run.end)
+    check_no_gaps_no_overlaps(sub, [*stored, *made], through=run.last)
 
 
 def test_continuous_bills_from_the_latest_end_date_on() -> None:

@@ -281,6 +281,21 @@ def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
     assert undocumented == []
 
 
+def test_through_is_a_date_and_its_owner_says_it_is_inclusive() -> None:
+    """``through`` is the last day a run covers, included (AX's *to date*): accruing
+    through 2024-01-31 posts January."""
+    found = _named("through")
+    assert {
+        "accrue",
+        "BillingDesk.accrue_revenue",
+        "AccrualRepository.unposted_through",
+        "check_fee_laws",
+        "check_no_gaps_no_overlaps",
+    } <= {n.where for n in found}
+    assert [f"{n.where}: {n.annotation}" for n in found if not _is(n.annotation, date)] == []
+    assert [n.where for n in found if "inclusive" not in n.docs.lower()] == []
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -289,7 +304,7 @@ def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
         ("on", date),  # the day something is priced, numbered or reversed on
         ("day", date),
         ("effective", date),  # the first day a price change applies
-        ("through", date),  # an end bound (exclusive: see the report of issue 12)
+        ("through", date),  # the last day included (see below)
         ("start_date", date),
         ("last_day", date),
         ("code", str),  # a currency's or a reason's code; a period code is a period_code

@@ -268,7 +268,9 @@ POLICY = AccrualPolicy(period_code=MONTHLY)
 ACCRUALS = accrual_periods(
     source_id=FEE.id, amount=FEE.amount, service_period=FEE.period, policy=POLICY
 )
-ACCRUED, ACCRUAL_ENTRIES = accrue(ACCRUALS, through=date(2026, 4, 1), posting_date=date(2026, 4, 1))
+ACCRUED, ACCRUAL_ENTRIES = accrue(
+    ACCRUALS, through=date(2026, 3, 31), posting_date=date(2026, 4, 1)
+)
 ACCRUAL_ENTRY = ACCRUAL_ENTRIES[0]
 JOURNAL_ENTRY = JournalEntry.for_line(
     ORDER.line(1), order_id="SO-1", customer_id="C-100", project_id=None, agreement_id=None

@@ -293,15 +293,25 @@ def test_F6_net_billed_days_tile_the_horizon(case: Timeline) -> None:
     check_fee_laws(sub, stored, prices, through=billing_horizon(sub, last), as_of=last)
 
 
+def test_F6_through_is_the_last_day_billed_inclusive() -> None:
+    sub = subscription(date(2024, 1, 1))
+    fees = generate_fees(sub, as_of=date(2024, 3, 1))  # January to March
+    assert billing_horizon(sub, date(2024, 3, 1)) == date(2024, 3, 31)
+    check_no_gaps_no_overlaps(sub, fees, through=date(2024, 3, 31))
+    check_fee_laws(sub, fees, through=date(2024, 3, 31))
+    with pytest.raises(LawViolation, match="after the horizon"):
+        check_no_gaps_no_overlaps(sub, fees, through=date(2024, 3, 30))
+
+
 def test_F6_the_check_finds_a_gap_and_an_overlap() -> None:
     sub = subscription(date(2024, 1, 1))
     fees = generate_fees(sub, as_of=date(2024, 3, 1))
     with pytest.raises(LawViolation, match="no charge bills"):
-        check_no_gaps_no_overlaps(sub, fees[1:], through=date(2024, 4, 1))
+        check_no_gaps_no_overlaps(sub, fees[1:], through=date(2024, 3, 31))
     with pytest.raises(LawViolation, match="overlaps"):
-        check_no_gaps_no_overlaps(sub, (*fees, fees[0]), through=date(2024, 4, 1))
+        check_no_gaps_no_overlaps(sub, (*fees, fees[0]), through=date(2024, 3, 31))
     with pytest.raises(LawViolation, match="after the horizon"):
-        check_no_gaps_no_overlaps(sub, fees, through=date(2024, 2, 1))
+        check_no_gaps_no_overlaps(sub, fees, through=date(2024, 1, 31))
 
 
 @HEAVY
@@ -396,7 +406,7 @@ def test_F12_equal_inputs_give_equal_fees(case: Timeline) -> None:
         sub,
         (),
         prices,
-        within=DateRange(sub.start_date, billing_horizon(sub, last) + timedelta(days=1)),
+        within=DateRange(sub.start_date, billing_horizon(sub, last) + timedelta(days=2)),
     )
 
 

@@ -686,9 +686,10 @@ class BillingDesk:
         return document
 
     def accrue_revenue(self, *, through: date, posting_date: date) -> tuple[AccrualEntry, ...]:
-        """Post every accrual period that ends by ``through`` and is not posted yet.
+        """Post every accrual period whose last day is on or before ``through``, once.
 
-        AX's *Accrue subscription revenue* job: each period posts Dr *WIP -
+        ``through`` is inclusive (the last day the run covers): ``through`` 2024-01-31
+        accrues January. AX's *Accrue subscription revenue* job: each period posts Dr *WIP -
         subscription*, Cr *Accrued revenue - subscription* to the accrual journal on
         ``posting_date``. Run again, it posts nothing. The entries are recorded only
         if the periods are saved as posted (law U1). Each fee accrued is a

@@ -845,7 +845,7 @@ def _accrued() -> st.SearchStrategy[tuple[tuple[AccrualPeriod, ...], tuple[Accru
         .filter(bool)
         .map(
             lambda periods: accrue(
-                periods, through=periods[-1].period.end, posting_date=periods[-1].period.end
+                periods, through=periods[-1].period.last, posting_date=periods[-1].period.end
             )
         )
     )
