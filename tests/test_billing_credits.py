@@ -577,7 +577,7 @@ def test_F13_a_lower_price_after_a_full_credit_note_credits_nothing_more() -> No
     store = Store()
     store.credit(store.april.id, 1, APR_5)
     store.change(
-        lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
+        lambda sub: sub.change_price(effective_date=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
     )
     (change,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert (change.kind, change.amount) == (FeeKind.PRICE_CHANGE, eur("0.00"))

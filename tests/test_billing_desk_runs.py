@@ -404,10 +404,12 @@ def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
     -100.00 price-change fee of the same days, revision 1."""
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
-    for effective, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
+    for effective_date, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
         with uow(store) as work:
             sub = work.subscriptions.get("S-1")
-            changed, _ = sub.change_price(effective=effective, base_price=money(price), at=AT)
+            changed, _ = sub.change_price(
+                effective_date=effective_date, base_price=money(price), at=AT
+            )
             work.subscriptions.save(changed, expected_version=sub.version)
             work.commit()
         billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
@@ -517,7 +519,9 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
     with uow(store) as work:
         sub = work.subscriptions.get("S-2")
         work.subscriptions.save(
-            sub.change_price(effective=date(2024, 1, 16), base_price=money("162.00"), at=AT)[0],
+            sub.change_price(effective_date=date(2024, 1, 16), base_price=money("162.00"), at=AT)[
+                0
+            ],
             expected_version=sub.version,
         )
         work.commit()

@@ -136,7 +136,7 @@ def test_a_stored_snapshot_below_version_1_is_refused() -> None:
 
 OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
     "change_price": (
-        lambda sub: sub.change_price(effective=date(2024, 2, 1), base_price=eur("330"), at=AT),
+        lambda sub: sub.change_price(effective_date=date(2024, 2, 1), base_price=eur("330"), at=AT),
         SubscriptionPriceChanged(
             entity_id="S-1",
             occurred_at=AT,
@@ -146,7 +146,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "index_by_percent": (
-        lambda sub: sub.index_by_percent(10, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.index_by_percent(10, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -157,7 +157,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "index_to": (
-        lambda sub: sub.index_to(120, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.index_to(120, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -168,7 +168,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "base_by_percent": (
-        lambda sub: sub.base_by_percent(10, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.base_by_percent(10, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -179,7 +179,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "base_to": (
-        lambda sub: sub.base_to(eur("250"), effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.base_to(eur("250"), effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -223,7 +223,7 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
         "cancel": lambda: sub.cancel(last_day=date(2024, 1, 31), at=naive),
         "deactivate": lambda: sub.deactivate(at=naive),
         "change_price": lambda: sub.change_price(
-            effective=date(2024, 2, 1), base_price=eur("1"), at=naive
+            effective_date=date(2024, 2, 1), base_price=eur("1"), at=naive
         ),
     }
     with pytest.raises(NaiveDatetimeError) as caught:

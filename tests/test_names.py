@@ -296,6 +296,20 @@ def test_through_is_a_date_and_its_owner_says_it_is_inclusive() -> None:
     assert [n.where for n in found if "inclusive" not in n.docs.lower()] == []
 
 
+def test_the_first_day_a_price_applies_is_an_effective_date() -> None:
+    """``PriceEntry``, ``PriceChange`` and the price events hold an ``effective_date``;
+    the price changes of a subscription and the desk take one by the same name."""
+    assert _named("effective") == []
+    assert {
+        "PriceEntry",
+        "PriceChange",
+        "Subscription.change_price",
+        "Subscription.index_to",
+        "BillingDesk.change_price",
+        "BillingDesk.base_to",
+    } <= {n.where for n in _named("effective_date")}
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -303,7 +317,7 @@ def test_through_is_a_date_and_its_owner_says_it_is_inclusive() -> None:
         ("as_of", date),  # the day a run is for
         ("on", date),  # the day something is priced, numbered or reversed on
         ("day", date),
-        ("effective", date),  # the first day a price change applies
+        ("effective_date", date),  # the first day a price change applies
         ("through", date),  # the last day included (see below)
         ("start_date", date),
         ("last_day", date),

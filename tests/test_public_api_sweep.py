@@ -869,27 +869,27 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "Subscription.change_price": lambda: (
         SUBSCRIPTION.change_price,
         (),
-        {"effective": date(2026, 6, 1), "base_price": EUR10, "index": 101, "at": LATER},
+        {"effective_date": date(2026, 6, 1), "base_price": EUR10, "index": 101, "at": LATER},
     ),
     "Subscription.index_by_percent": lambda: (
         SUBSCRIPTION.index_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.index_to": lambda: (
         SUBSCRIPTION.index_to,
         (103,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_by_percent": lambda: (
         SUBSCRIPTION.base_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_to": lambda: (
         SUBSCRIPTION.base_to,
         (EUR10,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.cancel": lambda: (
         SUBSCRIPTION.cancel,
@@ -967,27 +967,27 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "BillingDesk.change_price": lambda: (
         _billing_desk().change_price,
         ("S-1",),
-        {"effective": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
+        {"effective_date": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
     ),
     "BillingDesk.index_by_percent": lambda: (
         _billing_desk().index_by_percent,
         ("S-1",),
-        {"pct": 10, "effective": date(2026, 4, 1)},
+        {"pct": 10, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.index_to": lambda: (
         _billing_desk().index_to,
         ("S-1",),
-        {"value": 110, "effective": date(2026, 4, 1)},
+        {"value": 110, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.base_by_percent": lambda: (
         _billing_desk().base_by_percent,
         ("S-1",),
-        {"pct": 10, "effective": date(2026, 4, 1)},
+        {"pct": 10, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.base_to": lambda: (
         _billing_desk().base_to,
         ("S-1",),
-        {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
+        {"base_price": Money(130, "EUR"), "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.cancel": lambda: (
         _billing_desk().cancel,
@@ -1883,12 +1883,12 @@ def test_invoice_line_quantities_within_the_supported_range_are_kept() -> None:
 def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_given(
     value: Decimal,
 ) -> None:
-    effective = date(2026, 6, 1)
+    effective_date = date(2026, 6, 1)
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_to(value, effective=effective, at=LATER)
+        SUBSCRIPTION.index_to(value, effective_date=effective_date, at=LATER)
     assert caught.value.field == "value"
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_by_percent(value, effective=effective, at=LATER)
+        SUBSCRIPTION.index_by_percent(value, effective_date=effective_date, at=LATER)
     assert caught.value.field == "pct"
 
 

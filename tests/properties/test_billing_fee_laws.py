@@ -265,7 +265,7 @@ def timelines(draw: st.DrawFn, *, cancel: bool = True) -> Timeline:
         elif kind == "change":
             change = pending.pop(0)
             sub, _ = sub.change_price(
-                effective=change.effective_date,
+                effective_date=change.effective_date,
                 base_price=change.base_price,
                 index=change.index,
                 at=AT,
@@ -371,7 +371,10 @@ def repriced_periods(draw: st.DrawFn) -> Repriced:
         stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
     for change in changes:
         sub, _ = sub.change_price(
-            effective=change.effective_date, base_price=change.base_price, index=change.index, at=AT
+            effective_date=change.effective_date,
+            base_price=change.base_price,
+            index=change.index,
+            at=AT,
         )
         stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
     stored.extend(generate_fees(sub, stored, prices, as_of=as_of))
@@ -391,7 +394,9 @@ def test_F9_price_changes_inside_a_period_net_the_time_weighted_price(case: Repr
 def test_F9_the_check_finds_a_price_change_left_unbilled() -> None:
     sub = subscription(date(2024, 1, 1))
     fees = generate_fees(sub, as_of=date(2024, 1, 1))
-    repriced, _ = sub.change_price(effective=date(2024, 1, 11), base_price=Money(200, "EUR"), at=AT)
+    repriced, _ = sub.change_price(
+        effective_date=date(2024, 1, 11), base_price=Money(200, "EUR"), at=AT
+    )
     with pytest.raises(LawViolation, match="F9"):
         check_time_weighted(repriced, fees, period=fees[0].billing_period)
 

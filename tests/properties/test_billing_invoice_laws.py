@@ -199,7 +199,9 @@ def apply_change(store: InMemoryStore, operation: tuple[Any, ...]) -> None:
             if kind == "price":
                 units = operation[3]
                 changed, _ = sub.change_price(
-                    effective=day, base_price=Money.from_minor_units(units, sub.currency), at=AT
+                    effective_date=day,
+                    base_price=Money.from_minor_units(units, sub.currency),
+                    at=AT,
                 )
             else:
                 changed, _ = sub.cancel(last_day=day - timedelta(days=1), at=AT)
@@ -460,7 +462,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     change_day = sub.start_date + timedelta(days=change_offset)
     cancel_day = sub.start_date + timedelta(days=min(cancel_offset, change_offset))
     new = Money.from_minor_units(new_price, sub.currency)
-    ended, _ = sub.change_price(effective=change_day, base_price=new, at=AT)[0].cancel(
+    ended, _ = sub.change_price(effective_date=change_day, base_price=new, at=AT)[0].cancel(
         last_day=cancel_day - timedelta(days=1), at=AT
     )
     assert ended.price_on(change_day) == new

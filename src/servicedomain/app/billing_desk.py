@@ -282,79 +282,94 @@ class BillingDesk:
         self,
         subscription_id: str,
         *,
-        effective: date,
+        effective_date: date,
         base_price: Money | None = None,
         index: Decimal | int | None = None,
     ) -> Subscription:
-        """A new base price and/or index from ``effective`` on (AX *Price reduction*).
+        """A new base price and/or index from ``effective_date`` on (AX *Price reduction*).
 
         The next generation run adjusts the fees already generated for later days.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         return self._change(
             subscription_id,
             lambda sub: sub.change_price(
-                effective=effective, base_price=base_price, index=index, at=self._clock.now()
+                effective_date=effective_date,
+                base_price=base_price,
+                index=index,
+                at=self._clock.now(),
             ),
         )
 
     def index_by_percent(
-        self, subscription_id: str, *, pct: Decimal | int, effective: date
+        self, subscription_id: str, *, pct: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the index by a percentage from ``effective`` on (110 + 10% -> 121).
+        """*Index subscription*: the index by a percentage from ``effective_date`` on.
+
+        110 + 10% -> 121.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.index_by_percent(pct, effective=effective, at=self._clock.now()),
+            lambda sub: sub.index_by_percent(
+                pct, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
     def index_to(
-        self, subscription_id: str, *, value: Decimal | int, effective: date
+        self, subscription_id: str, *, value: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the index to a value from ``effective`` on.
+        """*Index subscription*: the index to a value from ``effective_date`` on.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.index_to(value, effective=effective, at=self._clock.now()),
+            lambda sub: sub.index_to(value, effective_date=effective_date, at=self._clock.now()),
         )
 
     def base_by_percent(
-        self, subscription_id: str, *, pct: Decimal | int, effective: date
+        self, subscription_id: str, *, pct: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the base price by a percentage from ``effective`` on.
+        """*Index subscription*: the base price by a percentage from ``effective_date`` on.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.base_by_percent(pct, effective=effective, at=self._clock.now()),
+            lambda sub: sub.base_by_percent(
+                pct, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
-    def base_to(self, subscription_id: str, *, base_price: Money, effective: date) -> Subscription:
-        """*Index subscription*: the base price to a value (same currency) from ``effective`` on.
+    def base_to(
+        self, subscription_id: str, *, base_price: Money, effective_date: date
+    ) -> Subscription:
+        """*Index subscription*: the base price to a value from ``effective_date`` on.
+
+        The value is in the subscription's currency.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.base_to(base_price, effective=effective, at=self._clock.now()),
+            lambda sub: sub.base_to(
+                base_price, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
     def cancel(self, subscription_id: str, *, last_day: date) -> Subscription:

@@ -388,23 +388,23 @@ class Subscription:
     def change_price(
         self,
         *,
-        effective: date,
+        effective_date: date,
         at: datetime,
         base_price: Money | None = None,
         index: Decimal | int | None = None,
     ) -> tuple[Subscription, Events]:
-        """A new base price and/or index from ``effective`` on (AX *Price reduction*).
+        """A new base price and/or index from ``effective_date`` on (AX *Price reduction*).
 
-        Fees already generated for days from ``effective`` on are adjusted by the next
+        Fees already generated for days from ``effective_date`` on are adjusted by the next
         generation run (a price-change fee for the difference over the rest of each
         period). The event is :class:`~servicedomain.billing.SubscriptionPriceChanged`.
 
         Raises:
-            InvalidPeriodError: ``effective`` is not after the start and after every
+            InvalidPeriodError: ``effective_date`` is not after the start and after every
                 earlier price change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         instant = require_instant(at, "at")
         if index is not None:
             _require_index(index, "index")
@@ -426,35 +426,35 @@ class Subscription:
         )
 
     def index_by_percent(
-        self, pct: Decimal | int, *, effective: date, at: datetime
+        self, pct: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, index by a percentage (110 + 10% -> 121)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed(
             "index_by_percent", day, at, self.indexed_price_on(day).index_by_percent(pct)
         )
 
     def index_to(
-        self, value: Decimal | int, *, effective: date, at: datetime
+        self, value: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, index to a value."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed("index_to", day, at, self.indexed_price_on(day).index_to(value))
 
     def base_by_percent(
-        self, pct: Decimal | int, *, effective: date, at: datetime
+        self, pct: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price by a percentage (120 + 10% -> 132)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed(
             "base_by_percent", day, at, self.indexed_price_on(day).base_by_percent(pct)
         )
 
     def base_to(
-        self, base_price: Money, *, effective: date, at: datetime
+        self, base_price: Money, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price to a value (same currency)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed("base_to", day, at, self.indexed_price_on(day).base_to(base_price))
 
     def _indexed(
@@ -478,7 +478,7 @@ class Subscription:
         latest = self.price_changes[-1].effective_date if self.price_changes else self.start_date
         if day <= latest:
             raise InvalidPeriodError(
-                "effective",
+                "effective_date",
                 day,
                 f"a price change takes effect after the start and the latest change ({latest})",
             )

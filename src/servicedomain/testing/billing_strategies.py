@@ -334,7 +334,7 @@ def price_change_histories(
     Effective dates are strictly after the start and strictly increasing; each change
     sets a new base price, a new index, or both.
 
-    Apply them in order with ``sub, _ = sub.change_price(effective=c.effective_date,
+    Apply them in order with ``sub, _ = sub.change_price(effective_date=c.effective_date,
     base_price=c.base_price, index=c.index, at=at)`` (one snapshot each), or all at once with
     ``attrs.evolve(sub, price_changes=changes)`` (the final state).
 
