@@ -266,6 +266,23 @@ def test_a_period_code_is_named_period_code() -> None:
     assert "Schedule" in {n.where for n in NAMES if n.name == "period_code"}
 
 
+def test_collections_of_period_codes_are_named_period_codes() -> None:
+    """A public constant holding period codes is ``..._PERIOD_CODES``, and a function
+    returning them is ``..._period_codes`` (``allowed_accrual_period_codes``)."""
+    constants, functions = [], []
+    for module in _public_modules():
+        for attribute in getattr(module, "__all__", ()):
+            obj = getattr(module, attribute)
+            if isinstance(obj, tuple) and obj and all(isinstance(x, PeriodCode) for x in obj):
+                constants.append(attribute)
+            elif inspect.isfunction(obj) and "PeriodCode" in str(_hints(obj).get("return")):
+                functions.append(attribute)
+    assert "INVOICING_PERIOD_CODES" in constants
+    assert "allowed_accrual_period_codes" in functions
+    assert [name for name in constants if not name.endswith("PERIOD_CODES")] == []
+    assert [name for name in functions if not name.endswith("period_codes")] == []
+
+
 def _with_references(docs: str) -> str:
     """``docs`` and the docstrings of the classes it refers to (``:class:`AgreementLine```)."""
     referred = re.findall(r":class:`~?(?:[\w.]+\.)?(\w+)`", docs)

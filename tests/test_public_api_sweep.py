@@ -94,7 +94,7 @@ from servicedomain.billing import (
     accrual_periods_for,
     accrue,
     accrued_total,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
     credit_note,
     days_share,
     document_issued,
@@ -1059,7 +1059,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "BillingDesk.documents": lambda: (_billing_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (accrued_total, (ACCRUED,), {}),
-    "allowed_accrual_periods": lambda: (allowed_accrual_periods, (MONTHLY,), {}),
+    "allowed_accrual_period_codes": lambda: (allowed_accrual_period_codes, (MONTHLY,), {}),
     "credit_note": lambda: (
         credit_note,
         (),

@@ -36,7 +36,7 @@ from servicedomain.billing import (
     RoundingPeriod,
     Subscription,
     SubscriptionGroup,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
     credit_note,
     generate_fees,
     propose_invoices,
@@ -502,7 +502,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
 @st.composite
 def accruing_groups(draw: st.DrawFn) -> SubscriptionGroup:
     invoicing = draw(st.sampled_from((WEEKLY, MONTHLY, QUARTERLY, YEARLY)))
-    accrual = draw(st.sampled_from(allowed_accrual_periods(invoicing)))
+    accrual = draw(st.sampled_from(allowed_accrual_period_codes(invoicing)))
     return SubscriptionGroup(
         id="A",
         invoicing_period_code=invoicing,

@@ -91,7 +91,7 @@ from servicedomain.billing._subscriptions import (
     PriceChange,
     Subscription,
     SubscriptionGroup,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
 )
 
 __all__ = [
@@ -152,5 +152,5 @@ __all__ = [
     "revenue_accrued",
     "PriceTable",
     "SubscriptionGroup",
-    "allowed_accrual_periods",
+    "allowed_accrual_period_codes",
 ]

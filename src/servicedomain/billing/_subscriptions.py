@@ -4,7 +4,7 @@ The rules:
 
 * A :class:`SubscriptionGroup` has an invoicing period code (year, quarter, month,
   week or day) and may have an accrual period code, one that the catalog allows for
-  the invoicing one (:func:`allowed_accrual_periods`).
+  the invoicing one (:func:`allowed_accrual_period_codes`).
 
 * A subscription bills periods of its group's invoicing period code, anchored on its
   start date or aligned to calendar periods (the first one then a prorated stub).
@@ -91,7 +91,7 @@ __all__ = [
     "PriceChange",
     "Subscription",
     "SubscriptionGroup",
-    "allowed_accrual_periods",
+    "allowed_accrual_period_codes",
 ]
 
 Events = tuple[DomainEvent, ...]
@@ -571,7 +571,7 @@ _ACCRUAL_PERIODS: Final[Mapping[PeriodCode, tuple[PeriodCode, ...]]] = {
 }
 
 
-def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCode, ...]:
+def allowed_accrual_period_codes(invoicing_period_code: PeriodCode) -> tuple[PeriodCode, ...]:
     """The accrual period codes the catalog allows for an invoicing one, longest first.
 
     Year: year, quarter, month, day; quarter: quarter, month, day; month: month, day;
@@ -582,9 +582,9 @@ def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCo
         InvalidInputError: (field ``invoicing_period_code``) another code, such as
             ``P2M``.
 
-    >>> print(*allowed_accrual_periods(QUARTERLY))
+    >>> print(*allowed_accrual_period_codes(QUARTERLY))
     P3M P1M P1D
-    >>> print(*allowed_accrual_periods(WEEKLY))
+    >>> print(*allowed_accrual_period_codes(WEEKLY))
     P1D
     """
     code = _require_period(invoicing_period_code, "invoicing_period_code")
@@ -600,7 +600,7 @@ def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCo
 
 
 def _v_invoicing_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    allowed_accrual_periods(value)  # type: ignore[arg-type]
+    allowed_accrual_period_codes(value)  # type: ignore[arg-type]
 
 
 def _v_accrual_code(
@@ -609,7 +609,7 @@ def _v_accrual_code(
     if value is None:
         return
     code = _require_period(value, "accrual_period_code")
-    allowed = allowed_accrual_periods(instance.invoicing_period_code)
+    allowed = allowed_accrual_period_codes(instance.invoicing_period_code)
     if code not in allowed:
         raise InvalidInputError(
             "accrual_period_code",
@@ -634,7 +634,7 @@ class SubscriptionGroup:
     """A subscription group (AX ``SMASubscriptionGroup``): its period codes and accruals.
 
     The accrual period code must be one the catalog allows for the invoicing one (see
-    :func:`allowed_accrual_periods`). It is optional, also when ``accrue_revenue`` is
+    :func:`allowed_accrual_period_codes`). It is optional, also when ``accrue_revenue`` is
     set: AX only suggests it in the *Accrue subscription revenue* job, which then needs
     a period code of its own.
 
