@@ -138,7 +138,7 @@ def credit(
     return credit_note(
         credit_note_id=credit_note_id,
         credit_date=date(2099, 1, 1),  # the day invoice_of() invoices on
-        invoiced=items,
+        invoiced_items=items,
         select=select,
         amounts=amounts,
     )

@@ -362,8 +362,41 @@ def test_fee_names_a_fee_transaction_and_a_price_is_money() -> None:
 
 
 def test_invoiced_ids_are_named_so() -> None:
-    """``invoiced`` is an amount or the invoiced items by source id; the ids of sources
+    """``invoiced`` is an amount, ``invoiced_items`` the items by source id; the ids of sources
     already invoiced, which ``propose_invoices`` leaves out, are ``invoiced_ids``."""
     proposing = {n.name: n.annotation for n in NAMES if n.where == "propose_invoices"}
     assert "invoiced" not in proposing
     assert proposing["invoiced_ids"] == collections.abc.Container[str]
+
+
+def test_credited_is_money_and_the_credits_by_fee_are_credited_by_fee() -> None:
+    """``credited`` is an amount (``reverse_for_credit``, ``InvoicedItem``, report rows);
+    what credit notes took back of each fee, by fee id, is ``credited_by_fee``."""
+    credited = _named("credited")
+    assert {"reverse_for_credit", "InvoicedItem"} <= {n.where for n in credited}
+    assert [f"{n.where}: {n.annotation}" for n in credited if not _is(n.annotation, Money)] == []
+    by_fee = _named("credited_by_fee")
+    assert {"generate_fees", "reduce_days", "check_cancellation_credit"} <= {
+        n.where for n in by_fee
+    }
+    assert [
+        n.where
+        for n in by_fee
+        if "Mapping[str, servicedomain.money.Money]" not in str(n.annotation)
+    ] == []
+
+
+def test_invoiced_is_money_and_the_invoiced_items_are_invoiced_items() -> None:
+    """``invoiced`` is an amount (``reverse_for_credit``, report rows); the invoiced-item
+    register by source id (``InvoicedItem``) is ``invoiced_items``."""
+    invoiced = _named("invoiced")
+    assert "reverse_for_credit" in {n.where for n in invoiced}
+    assert [f"{n.where}: {n.annotation}" for n in invoiced if not _is(n.annotation, Money)] == []
+    items = _named("invoiced_items")
+    assert {
+        "credit_note",
+        "record_document",
+        "subscription_transactions",
+        "subscription_fee_summary",
+    } <= {n.where for n in items}
+    assert [n.where for n in items if "InvoicedItem" not in str(n.annotation)] == []

@@ -1066,7 +1066,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         {
             "credit_note_id": "CN-1",
             "credit_date": DAY,
-            "invoiced": INVOICED,
+            "invoiced_items": INVOICED,
             "select": [FEE.id],
             "amounts": None,
         },

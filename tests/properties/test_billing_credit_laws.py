@@ -156,7 +156,7 @@ class History:
                     fees,
                     charge=charge,
                     removed=DateRange(first, first + timedelta(days=days)),
-                    credited=credited,
+                    credited_by_fee=credited,
                 )
             except BillingRuleError:
                 return

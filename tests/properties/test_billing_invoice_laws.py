@@ -377,7 +377,7 @@ def attempt_credit(
         document = credit_note(
             credit_note_id=credit_note_id,
             credit_date=ORIGIN,
-            invoiced=items,
+            invoiced_items=items,
             select=select,
             amounts=amounts,
         )
@@ -469,7 +469,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     creditable = sorted(source for source, item in items.items() if item.amount)
     if creditable:
         note = credit_note(
-            credit_note_id="CN-1", credit_date=ORIGIN, invoiced=items, select=creditable
+            credit_note_id="CN-1", credit_date=ORIGIN, invoiced_items=items, select=creditable
         )
         assert [line.source_id for line in note.lines] == creditable
         for credit_line in note.lines:

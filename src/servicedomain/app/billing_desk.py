@@ -428,7 +428,7 @@ class BillingDesk:
             if charge is None:
                 raise NotFoundError("FeeTransaction", fee_id)
             fee = reduce_days(
-                sub, stored, charge=charge, removed=removed, credited=_credited(uow, stored)
+                sub, stored, charge=charge, removed=removed, credited_by_fee=_credited(uow, stored)
             )
             uow.fees.add_all([fee])
             recorded, events = sub.record_fees([fee], at=self._clock.now())
@@ -466,8 +466,8 @@ class BillingDesk:
             group_id,
             subscription_ids,
             lambda sub: day < sub.start_date,
-            lambda sub, stored, credited: generate_fees(
-                sub, stored, prices, as_of=day, credited=credited
+            lambda sub, stored, credited_by_fee: generate_fees(
+                sub, stored, prices, as_of=day, credited_by_fee=credited_by_fee
             ),
         )
 
@@ -507,14 +507,14 @@ class BillingDesk:
             group_id,
             subscription_ids,
             lambda sub: within.end <= sub.start_date,
-            lambda sub, stored, credited: generate_fees(
+            lambda sub, stored, credited_by_fee: generate_fees(
                 sub,
                 stored,
                 prices,
                 within=within,
                 run=run,
                 continuous=continuous,
-                credited=credited,
+                credited_by_fee=credited_by_fee,
             ),
         )
 
@@ -667,7 +667,7 @@ class BillingDesk:
             document = credit_note(
                 credit_note_id=credit_note_id,
                 credit_date=credit_date,
-                invoiced=invoiced,
+                invoiced_items=invoiced,
                 select=chosen,
                 amounts=amounts,
                 fees=fees,

@@ -323,7 +323,7 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
             note = credit_note(
                 credit_note_id="CN-1",
                 credit_date=date(2024, 3, 2),
-                invoiced=uow.invoices.invoiced([source]),
+                invoiced_items=uow.invoices.invoiced([source]),
                 select=[source],
             )
             uow.invoices.add(note)

@@ -514,7 +514,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             self._fees_of(sub_id),
             charge=charge,
             removed=removed,
-            credited=self._credited_of(sub_id),
+            credited_by_fee=self._credited_of(sub_id),
         )
         assert fee == expected, f"reduction days {fee!r}, the model says {expected!r}"
         self.subs[sub_id], _ = self.subs[sub_id].record_fees([fee], at=self._now())
@@ -540,7 +540,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
                     made,
                     self.prices,
                     as_of=self.today,
-                    credited=self.credited,
+                    credited_by_fee=self.credited,
                 )
                 self.cancelled.discard(sub_id)
         self.changed_since_generation = False

@@ -553,7 +553,7 @@ def check_cancellation_credit(
     prices: PriceTable | None = None,
     *,
     as_of: date,
-    credited: Mapping[str, Money] | None = None,
+    credited_by_fee: Mapping[str, Money] | None = None,
 ) -> None:
     """F7: a cancellation credits exactly the billed days it ends, and nothing more.
 
@@ -567,7 +567,7 @@ def check_cancellation_credit(
       ``prorate(charge.price, [charge.start, t), period)`` over its whole invoicing
       period (:func:`invoicing_period`), or zero when it starts on or after ``t``
       (the billed price, not today's, law F10); when credit notes took back ``c`` of
-      the charge and its adjustments (``credited``, by fee id, in each fee's sign), the
+      the charge and its adjustments (``credited_by_fee``, by fee id, in each fee's sign), the
       cancellation credits only what they left (F13), so the net is ``max(kept, c)``;
     * ``made`` bills no day on or after ``t``, and a run on the result as of
       ``max(as_of, t)`` makes no charge on or after ``t`` and no second credit.
@@ -601,7 +601,10 @@ def check_cancellation_credit(
             served = DateRange(charge.period.start, min(end, charge.period.end))
             kept = prorate(charge.price, served, invoicing_period(subscription, served.start))
         taken = _total(
-            ((credited or {}).get(fee.id, Money.zero(currency)) for fee in (charge, *adjustments)),
+            (
+                (credited_by_fee or {}).get(fee.id, Money.zero(currency))
+                for fee in (charge, *adjustments)
+            ),
             currency,
         )
         kept = max(kept, taken)
