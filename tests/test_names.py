@@ -1,7 +1,8 @@
 """Names mean one thing (issue 12, item 10).
 
 ``end_date`` is the last day served (inclusive) on agreements, agreement lines and
-subscriptions alike; internally the days served are a half-open ``DateRange``.
+subscriptions alike; internally the days served are a half-open ``DateRange``. ``through``
+is the last day a run covers (inclusive) wherever it appears.
 """
 
 from __future__ import annotations
