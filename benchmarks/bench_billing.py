@@ -20,7 +20,7 @@ through 2027-01-01 (catch-up as of 2026-12-31, about 300,000 fees). Steps, each 
 * ``invoice`` and ``accrue``: the monthly cycle on the 1st of each month from 2023-02-01
   through 2027-01-01 (48 months): ``BillingDesk.invoice_customers`` (``due_by`` that day;
   two groups accruing revenue monthly, equal parts and per day, half the subscriptions
-  each), then ``BillingDesk.accrue_revenue`` through that day into an
+  each), then ``BillingDesk.accrue_revenue`` through the day before (inclusive) into an
   ``IndexedJournal[AccrualEntry]``. Each step is timed on its own: fees invoiced per
   second, accrual periods posted per second. They run on the subscriptions of the first
   ``SERVICE_CUSTOMERS`` customers (all of them; the JSON lines say how many). Accrual
@@ -43,7 +43,7 @@ import random
 import time
 from calendar import monthrange
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -63,6 +63,7 @@ from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
 
 SEED = 20230101
+ONE_DAY = timedelta(days=1)
 COUNT = 10_000
 CUSTOMERS = 1_000
 PROJECTS = 40
@@ -243,7 +244,7 @@ def invoice_and_accrue(store: IndexedStore) -> dict[str, Any]:
             began = time.perf_counter()
             made = desk.invoice_customers(due_by=day, invoice_date=day)
             invoiced = time.perf_counter()
-            posted = desk.accrue_revenue(through=day, posting_date=day)
+            posted = desk.accrue_revenue(through=day - ONE_DAY, posting_date=day)
             accrued = time.perf_counter()
             invoice_seconds += invoiced - began
             accrue_seconds += accrued - invoiced
@@ -340,7 +341,7 @@ def main() -> int:
         json.dumps(
             {
                 "workload": "accrue",
-                "operation": "BillingDesk(accrual_journal).accrue_revenue(through=the 1st)",
+                "operation": "BillingDesk(accrual_journal).accrue_revenue(through=the month end)",
                 **scope,
                 **months_run,
                 "periods_posted": monthly["periods_posted"],

@@ -358,5 +358,5 @@ class Accruals:
         return [
             rows[key]
             for key in sorted(rows)
-            if rows[key].posting_date is None and rows[key].period.end <= through
+            if rows[key].posting_date is None and rows[key].period.last <= through
         ]

@@ -91,8 +91,8 @@ def q1_periods(**policy: Any) -> tuple[AccrualPeriod, ...]:
 
 def posted_q1() -> tuple[AccrualPeriod, ...]:
     """Q1 2023 with January and February accrued at their month ends."""
-    periods, _ = accrue(q1_periods(), through=date(2023, 2, 1), posting_date=date(2023, 1, 31))
-    periods, _ = accrue(periods, through=date(2023, 3, 1), posting_date=date(2023, 2, 28))
+    periods, _ = accrue(q1_periods(), through=date(2023, 1, 31), posting_date=date(2023, 1, 31))
+    periods, _ = accrue(periods, through=date(2023, 2, 28), posting_date=date(2023, 2, 28))
     return periods
 
 
@@ -228,9 +228,9 @@ def _round_half_away(value: Fraction, unit: Fraction) -> Fraction:
 
 def test_accrue_posts_only_the_periods_that_have_ended() -> None:
     periods = q1_periods()
-    same, none = accrue(periods, through=date(2023, 1, 31), posting_date=date(2023, 1, 31))
+    same, none = accrue(periods, through=date(2023, 1, 30), posting_date=date(2023, 1, 31))
     assert (same, none) == (periods, ())
-    updated, entries = accrue(periods, through=date(2023, 2, 1), posting_date=date(2023, 1, 31))
+    updated, entries = accrue(periods, through=date(2023, 1, 31), posting_date=date(2023, 1, 31))
     assert [p.posting_date for p in updated] == [date(2023, 1, 31), None, None]
     (entry,) = entries
     assert entry == AccrualEntry(
@@ -247,10 +247,21 @@ def test_accrue_posts_only_the_periods_that_have_ended() -> None:
     assert accrued_total(()) is None
 
 
+def test_accrue_through_is_inclusive_the_last_day_of_a_period_ends_it() -> None:
+    periods = q1_periods()
+    updated, (entry,) = accrue(periods, through=date(2023, 1, 31), posting_date=date(2023, 1, 31))
+    assert [p.posting_date for p in updated] == [date(2023, 1, 31), None, None]
+    assert entry.number == 0
+    assert accrue(periods, through=date(2023, 1, 30), posting_date=date(2023, 1, 30)) == (
+        periods,
+        (),
+    )
+
+
 def test_F4_accrue_twice_posts_nothing_the_second_time() -> None:
-    first, entries = accrue(q1_periods(), through=date(2023, 4, 1), posting_date=date(2023, 4, 1))
+    first, entries = accrue(q1_periods(), through=date(2023, 3, 31), posting_date=date(2023, 4, 1))
     assert len(entries) == 3
-    again, none = accrue(first, through=date(2023, 4, 1), posting_date=date(2023, 4, 2))
+    again, none = accrue(first, through=date(2023, 3, 31), posting_date=date(2023, 4, 2))
     assert again == first
     assert none == ()
 
@@ -258,7 +269,7 @@ def test_F4_accrue_twice_posts_nothing_the_second_time() -> None:
 def test_accrue_never_posts_a_zero_period_and_handles_several_fees() -> None:
     zero = accrual_periods(source_id="FEE-0", amount=eur(0), service_period=Q1_2023, policy=PER_DAY)
     periods, entries = accrue(
-        (*zero, *q1_periods()), through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        (*zero, *q1_periods()), through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
     )
     assert [p.is_posted for p in periods] == [False] * 3 + [True] * 3
     assert {e.source_id for e in entries} == {FEE}
@@ -287,7 +298,7 @@ def test_F4_F5_accrue_is_idempotent_and_catches_up(
     direct, entries = accrue(periods, through=t2, posting_date=t2)
     assert [p.is_posted for p in stepped] == [p.is_posted for p in direct]
     assert {e.key for e in entries1 + entries2} == {e.key for e in entries}
-    assert all(p.is_posted == (p.period.end <= t2) for p in direct)
+    assert all(p.is_posted == (p.period.last <= t2) for p in direct)
     assert accrue(direct, through=t2, posting_date=t2) == (direct, ())
 
 
@@ -373,7 +384,7 @@ def test_a_whole_credit_on_the_invoice_date_reverses_posted_and_cancels_unposted
     assert [e.key for e in entries] == [(FEE, 0, "reverse", "CN-1"), (FEE, 1, "reverse", "CN-1")]
     assert [p.reversed_on for p in periods] == [date(2023, 3, 15)] * 2 + [None]
     assert amounts(periods) == ["0.00", "0.00", "0.00"]
-    assert accrue(periods, through=date(2023, 4, 1), posting_date=date(2023, 4, 1)) == (
+    assert accrue(periods, through=date(2023, 3, 31), posting_date=date(2023, 4, 1)) == (
         periods,
         (),
     )
@@ -432,7 +443,7 @@ def test_a_negative_fee_is_credited_with_a_negative_amount() -> None:
     periods = accrual_periods(
         source_id=FEE, amount=eur(-300), service_period=Q1_2023, policy=PER_DAY
     )
-    periods, _ = accrue(periods, through=date(2023, 2, 1), posting_date=date(2023, 2, 1))
+    periods, _ = accrue(periods, through=date(2023, 1, 31), posting_date=date(2023, 2, 1))
     updated, entries = reverse_for_credit(
         periods,
         credit_id="CN-1",

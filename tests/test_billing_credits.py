@@ -207,7 +207,9 @@ def test_F13_reduction_days_after_a_full_credit_note_remove_nothing_more() -> No
         }
     removed = DateRange(date(2026, 4, 10), date(2026, 4, 12))
     assert reduce_days(sub, fees, charge=store.april, removed=removed).amount == eur("-8.00")
-    reduction = reduce_days(sub, fees, charge=store.april, removed=removed, credited=credited)
+    reduction = reduce_days(
+        sub, fees, charge=store.april, removed=removed, credited_by_fee=credited
+    )
     assert reduction.amount == eur("0.00")
 
 
@@ -252,7 +254,9 @@ def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
     sub = april_subscription()
     (april,) = generate_fees(sub, as_of=APR_1)
     cancelled, _ = sub.cancel(last_day=APR_15, at=AT)
-    (credit,) = generate_fees(cancelled, [april], as_of=APR_16, credited={april.id: eur("119.99")})
+    (credit,) = generate_fees(
+        cancelled, [april], as_of=APR_16, credited_by_fee={april.id: eur("119.99")}
+    )
     assert credit.amount == eur("-0.01")
 
 
@@ -383,14 +387,14 @@ def test_a_credit_note_dated_before_its_invoice_is_refused() -> None:
         credit_note(
             credit_note_id="CN-1",
             credit_date=date(2026, 3, 31),
-            invoiced=items,
+            invoiced_items=items,
             select=[store.april.id],
         )
     assert raised.value.field == "credit_date"
     assert raised.value.value == date(2026, 3, 31)
     assert "INV-C-1-EUR-20260401-1" in str(raised.value)
     on_time = credit_note(
-        credit_note_id="CN-1", credit_date=APR_1, invoiced=items, select=[store.april.id]
+        credit_note_id="CN-1", credit_date=APR_1, invoiced_items=items, select=[store.april.id]
     )
     backdated = attrs.evolve(on_time, invoice_date=date(2026, 3, 31))
     with pytest.raises(CreditBeforeInvoiceError):
@@ -549,7 +553,7 @@ def test_the_new_arguments_are_checked() -> None:
         credit_note(
             credit_note_id="CN-1",
             credit_date=APR_5,
-            invoiced=items,
+            invoiced_items=items,
             select=[store.april.id],
             fees=None,  # type: ignore[arg-type]
         )
@@ -563,13 +567,13 @@ def test_the_new_arguments_are_checked() -> None:
         ).invoice_customers(due_by=APR_5, invoice_date=APR_5)
     assert prefix.value.field == "credit_note_prefix"
     for credited, field in (
-        ([("x", eur("1.00"))], "credited"),
-        ({1: eur("1.00")}, "credited[1]"),
-        ({store.april.id: Decimal(1)}, f"credited[{store.april.id!r}]"),
-        ({store.april.id: Money(1, "USD")}, f"credited[{store.april.id!r}]"),
+        ([("x", eur("1.00"))], "credited_by_fee"),
+        ({1: eur("1.00")}, "credited_by_fee[1]"),
+        ({store.april.id: Decimal(1)}, f"credited_by_fee[{store.april.id!r}]"),
+        ({store.april.id: Money(1, "USD")}, f"credited_by_fee[{store.april.id!r}]"),
     ):
         with pytest.raises(InvalidInputError) as bad:
-            generate_fees(sub, [store.april], as_of=APR_5, credited=credited)  # type: ignore[arg-type]
+            generate_fees(sub, [store.april], as_of=APR_5, credited_by_fee=credited)  # type: ignore[arg-type]
         assert bad.value.field == field
 
 
@@ -577,7 +581,7 @@ def test_F13_a_lower_price_after_a_full_credit_note_credits_nothing_more() -> No
     store = Store()
     store.credit(store.april.id, 1, APR_5)
     store.change(
-        lambda sub: sub.change_price(effective=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
+        lambda sub: sub.change_price(effective_date=APR_16, base_price=Money(60, "EUR"), at=AT)[0]
     )
     (change,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_16).created
     assert (change.kind, change.amount) == (FeeKind.PRICE_CHANGE, eur("0.00"))

@@ -132,12 +132,12 @@ FEB = date(2024, 2, 1)
 STEPS: dict[str, Step] = {
     "create": _create,
     "change_price": lambda w, p: w.desk(p).change_price(
-        "S-1", effective=FEB, base_price=eur("350.00")
+        "S-1", effective_date=FEB, base_price=eur("350.00")
     ),
-    "index_by_percent": lambda w, p: w.desk(p).index_by_percent("S-1", pct=10, effective=FEB),
-    "index_to": lambda w, p: w.desk(p).index_to("S-1", value=110, effective=FEB),
-    "base_by_percent": lambda w, p: w.desk(p).base_by_percent("S-1", pct=10, effective=FEB),
-    "base_to": lambda w, p: w.desk(p).base_to("S-1", base_price=eur("320.00"), effective=FEB),
+    "index_by_percent": lambda w, p: w.desk(p).index_by_percent("S-1", pct=10, effective_date=FEB),
+    "index_to": lambda w, p: w.desk(p).index_to("S-1", value=110, effective_date=FEB),
+    "base_by_percent": lambda w, p: w.desk(p).base_by_percent("S-1", pct=10, effective_date=FEB),
+    "base_to": lambda w, p: w.desk(p).base_to("S-1", base_price=eur("320.00"), effective_date=FEB),
     "cancel": lambda w, p: w.desk(p).cancel("S-1", last_day=date(2024, 1, 20)),
     "deactivate": lambda w, p: w.desk(p).deactivate("S-1"),
     "activate": lambda w, p: w.desk(p).activate("S-1"),
@@ -404,11 +404,11 @@ def test_price_moves_store_a_price_change_from_the_effective_day(
 @pytest.mark.parametrize(
     "move",
     [
-        lambda d: d.change_price("S-1", effective=START, base_price=eur("1.00")),
-        lambda d: d.index_by_percent("S-1", pct=5, effective=START),
-        lambda d: d.index_to("S-1", value=120, effective=START),
-        lambda d: d.base_by_percent("S-1", pct=5, effective=START),
-        lambda d: d.base_to("S-1", base_price=eur("1.00"), effective=START),
+        lambda d: d.change_price("S-1", effective_date=START, base_price=eur("1.00")),
+        lambda d: d.index_by_percent("S-1", pct=5, effective_date=START),
+        lambda d: d.index_to("S-1", value=120, effective_date=START),
+        lambda d: d.base_by_percent("S-1", pct=5, effective_date=START),
+        lambda d: d.base_to("S-1", base_price=eur("1.00"), effective_date=START),
     ],
 )
 def test_a_price_move_on_or_before_the_start_is_refused_and_stores_nothing(
@@ -649,6 +649,14 @@ def test_accrue_revenue_posts_each_period_once() -> None:
     assert len(world.journal.recorded) == 1
 
 
+def test_accrue_revenue_through_is_inclusive() -> None:
+    world = world_before("accrue")
+    desk = world.desk()
+    assert desk.accrue_revenue(through=date(2024, 1, 30), posting_date=FEB) == ()
+    (entry,) = desk.accrue_revenue(through=date(2024, 1, 31), posting_date=FEB)
+    assert (entry.number, entry.amount) == (0, eur("310.00"))
+
+
 def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -> None:
     manual = SubscriptionGroup(
         id="M",
@@ -721,7 +729,7 @@ class _RacedUnitOfWork(PublishedOnlyAfterCommit):
     "move",
     [
         lambda d: d.cancel("S-1", last_day=date(2024, 2, 29)),
-        lambda d: d.change_price("S-1", effective=FEB, base_price=eur("1.00")),
+        lambda d: d.change_price("S-1", effective_date=FEB, base_price=eur("1.00")),
         lambda d: d.generate_fees(as_of=date(2024, 3, 1)),
         lambda d: d.reduce_days(
             "S-1",

@@ -404,10 +404,12 @@ def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
     -100.00 price-change fee of the same days, revision 1."""
     store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
-    for effective, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
+    for effective_date, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
         with uow(store) as work:
             sub = work.subscriptions.get("S-1")
-            changed, _ = sub.change_price(effective=effective, base_price=money(price), at=AT)
+            changed, _ = sub.change_price(
+                effective_date=effective_date, base_price=money(price), at=AT
+            )
             work.subscriptions.save(changed, expected_version=sub.version)
             work.commit()
         billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
@@ -517,7 +519,9 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
     with uow(store) as work:
         sub = work.subscriptions.get("S-2")
         work.subscriptions.save(
-            sub.change_price(effective=date(2024, 1, 16), base_price=money("162.00"), at=AT)[0],
+            sub.change_price(effective_date=date(2024, 1, 16), base_price=money("162.00"), at=AT)[
+                0
+            ],
             expected_version=sub.version,
         )
         work.commit()
@@ -701,10 +705,10 @@ def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
     """January accrued on Feb 1, February on Mar 1; March not yet."""
     book = InMemoryJournal[AccrualEntry]("ACR")
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 2, 1), posting_date=date(2023, 2, 1)
+        through=date(2023, 1, 31), posting_date=date(2023, 2, 1)
     )
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 3, 1), posting_date=date(2023, 3, 1)
+        through=date(2023, 2, 28), posting_date=date(2023, 3, 1)
     )
     return book
 
@@ -726,7 +730,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     # Accrual is impossible before the fee is invoiced.
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
         )
         == ()
     )
@@ -741,7 +745,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
         ("[2023-03-01, 2023-04-01)", money("103.33"), None),
     ]
     posted = billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
     )
     assert [(e.kind, e.number, e.amount) for e in posted] == [
         (AccrualEntryKind.ACCRUE, 0, money("103.34")),
@@ -759,7 +763,7 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     assert [e for _, e in book.recorded] == list(posted)
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 2)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 2)
         )
         == ()
     )
@@ -837,7 +841,7 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     ]
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-            through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+            through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
         )
         == ()
     )
@@ -891,7 +895,7 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     (item,) = uow(store).invoices.invoiced([Q1_FEE]).values()
     assert (item.credited, item.creditable) == (money("90.00"), money("210.00"))
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
-        through=date(2023, 4, 1), posting_date=date(2023, 4, 1)
+        through=date(2023, 3, 31), posting_date=date(2023, 4, 1)
     )
     net = sum(
         (e.amount.minor_units if e.kind is AccrualEntryKind.ACCRUE else -e.amount.minor_units)

@@ -136,7 +136,7 @@ def test_a_stored_snapshot_below_version_1_is_refused() -> None:
 
 OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
     "change_price": (
-        lambda sub: sub.change_price(effective=date(2024, 2, 1), base_price=eur("330"), at=AT),
+        lambda sub: sub.change_price(effective_date=date(2024, 2, 1), base_price=eur("330"), at=AT),
         SubscriptionPriceChanged(
             entity_id="S-1",
             occurred_at=AT,
@@ -146,7 +146,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "index_by_percent": (
-        lambda sub: sub.index_by_percent(10, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.index_by_percent(10, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -157,7 +157,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "index_to": (
-        lambda sub: sub.index_to(120, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.index_to(120, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -168,7 +168,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "base_by_percent": (
-        lambda sub: sub.base_by_percent(10, effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.base_by_percent(10, effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -179,7 +179,7 @@ OPERATIONS: dict[str, tuple[Callable[[Subscription], Any], DomainEvent]] = {
         ),
     ),
     "base_to": (
-        lambda sub: sub.base_to(eur("250"), effective=date(2024, 2, 1), at=AT),
+        lambda sub: sub.base_to(eur("250"), effective_date=date(2024, 2, 1), at=AT),
         SubscriptionIndexed(
             entity_id="S-1",
             occurred_at=AT,
@@ -223,7 +223,7 @@ def test_an_operation_needs_an_aware_instant(name: str) -> None:
         "cancel": lambda: sub.cancel(last_day=date(2024, 1, 31), at=naive),
         "deactivate": lambda: sub.deactivate(at=naive),
         "change_price": lambda: sub.change_price(
-            effective=date(2024, 2, 1), base_price=eur("1"), at=naive
+            effective_date=date(2024, 2, 1), base_price=eur("1"), at=naive
         ),
     }
     with pytest.raises(NaiveDatetimeError) as caught:
@@ -314,7 +314,7 @@ def test_document_issued_tells_an_invoice_from_a_credit_note_and_revenue_accrued
     journal = InMemoryJournal[AccrualEntry]("ACR")
     entries = billing_desk_over(
         InMemoryBillingUnitOfWork(store), CLOCK, journal=journal
-    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1))
+    ).accrue_revenue(through=date(2024, 3, 31), posting_date=date(2024, 4, 1))
     (accrued,) = revenue_accrued(entries, at=AT)
     assert (accrued.entity_id, accrued.numbers, accrued.amount) == (
         fee.id,
@@ -376,7 +376,7 @@ STEPS: dict[str, Callable[[Billing, FaultPlan | None], object]] = {
     ).invoice_customers(due_by=START, invoice_date=START),
     "accrue": lambda world, plan: billing_desk_over(
         world.uow(plan), CLOCK, journal=world.journal
-    ).accrue_revenue(through=date(2024, 4, 1), posting_date=date(2024, 4, 1)),
+    ).accrue_revenue(through=date(2024, 3, 31), posting_date=date(2024, 4, 1)),
     "credit": lambda world, plan: billing_desk_over(
         world.uow(plan), CLOCK, groups=GROUPS, journal=world.journal
     ).credit_invoiced(credit_note_id="CN-1", credit_date=date(2024, 4, 2), select=[world.fee_id()]),

@@ -157,7 +157,7 @@ def test_gap_filling_creates_only_the_missing_days() -> None:
     assert made[1].amount == eur(100)  # a whole February
     assert generate_fees(sub, stored, within=run, continuous=True) == ()
     assert latest_end(stored) == date(2023, 2, 1)
-    check_no_gaps_no_overlaps(sub, [*stored, *made], through=run.end)
+    check_no_gaps_no_overlaps(sub, [*stored, *made], through=run.last)
 
 
 def test_continuous_bills_from_the_latest_end_date_on() -> None:
@@ -339,17 +339,17 @@ def test_indexed_base_price() -> None:
         date(2024, 1, 1), price=1000, index=Decimal(110), price_basis=PriceBasis.INDEXED_PRICE
     )
     assert [fee.amount for fee in generate_fees(sub, as_of=date(2024, 2, 1))] == [eur(1100)] * 2
-    indexed, _ = sub.index_by_percent(Decimal(10), effective=date(2024, 3, 1), at=AT)
+    indexed, _ = sub.index_by_percent(Decimal(10), effective_date=date(2024, 3, 1), at=AT)
     assert indexed.index == 110
     assert indexed.price_changes[-1].index == Decimal(121)
     assert indexed.version == sub.version + 1
     fees = generate_fees(indexed, as_of=date(2024, 3, 1))
     assert [fee.amount for fee in fees] == [eur(1100), eur(1100), eur(1210)]
     based, _ = subscription(date(2024, 1, 1), price=120).base_by_percent(
-        10, effective=date(2024, 2, 1), at=AT
+        10, effective_date=date(2024, 2, 1), at=AT
     )
     assert based.price_on(date(2024, 2, 1)) == eur(132)
-    assert based.base_to(eur(150), effective=date(2024, 3, 1), at=AT)[0].price_on(
+    assert based.base_to(eur(150), effective_date=date(2024, 3, 1), at=AT)[0].price_on(
         date(2024, 3, 1)
     ) == eur(150)
     # Base price basis ignores the index.
@@ -360,9 +360,9 @@ def test_indexed_base_price() -> None:
 def test_a_price_change_adjusts_the_rest_of_a_billed_period() -> None:
     sub = subscription(date(2024, 1, 15), period=QUARTERLY, price=300)
     stored = list(generate_fees(sub, as_of=date(2024, 1, 15)))
-    first, _ = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600), at=AT)
+    first, _ = sub.change_price(effective_date=date(2024, 2, 1), base_price=eur(600), at=AT)
     stored.extend(generate_fees(first, stored, as_of=date(2024, 1, 15)))
-    second, _ = first.change_price(effective=date(2024, 3, 1), base_price=eur(150), at=AT)
+    second, _ = first.change_price(effective_date=date(2024, 3, 1), base_price=eur(150), at=AT)
     stored.extend(generate_fees(second, stored, as_of=date(2024, 1, 15)))
     assert [fee.kind for fee in stored] == [
         FeeKind.CHARGE,
@@ -387,7 +387,7 @@ def test_P3_two_price_changes_before_a_billed_period_get_two_revisions() -> None
     sub = subscription(date(2024, 1, 1))
     stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))  # January and February
     for day, price in ((date(2024, 1, 15), 200), (date(2024, 1, 20), 300)):
-        sub, _ = sub.change_price(effective=day, base_price=eur(price), at=AT)
+        sub, _ = sub.change_price(effective_date=day, base_price=eur(price), at=AT)
         made = generate_fees(sub, stored, as_of=date(2024, 2, 1))
         stored.extend(new_fees(stored, made))
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
@@ -460,7 +460,7 @@ def test_killbill_783_free_plan_then_a_paid_change_the_same_period() -> None:
     free = subscription(date(2024, 1, 1), price=0)
     stored = list(generate_fees(free, as_of=date(2024, 1, 1)))
     assert [fee.amount for fee in stored] == [eur(0)]
-    paid, _ = free.change_price(effective=date(2024, 1, 2), base_price=eur(3), at=AT)
+    paid, _ = free.change_price(effective_date=date(2024, 1, 2), base_price=eur(3), at=AT)
     made = generate_fees(paid, stored, as_of=date(2024, 1, 2))
     assert new_fees(stored, made) == made  # no false conflict with the $0 line
     stored.extend(made)
@@ -489,7 +489,7 @@ def test_killbill_170_regenerating_after_a_partial_adjustment_adds_nothing() -> 
         )
     )
     assert generate_fees(sub, stored, as_of=date(2024, 2, 1)) == ()
-    changed, _ = sub.change_price(effective=date(2024, 2, 10), base_price=eur(290), at=AT)
+    changed, _ = sub.change_price(effective_date=date(2024, 2, 10), base_price=eur(290), at=AT)
     made = generate_fees(changed, stored, as_of=date(2024, 2, 1))
     assert [fee.kind for fee in made] == [FeeKind.PRICE_CHANGE]
     stored.extend(made)
@@ -503,9 +503,9 @@ def test_killbill_2306_two_changes_and_a_cancel_on_a_long_period_keep_F6(
 ) -> None:
     sub = subscription(date(2024, 1, 15), period=period, price=1200)
     stored = list(generate_fees(sub, as_of=date(2024, 1, 15)))
-    sub, _ = sub.change_price(effective=date(2024, 2, 1), base_price=eur(600), at=AT)
+    sub, _ = sub.change_price(effective_date=date(2024, 2, 1), base_price=eur(600), at=AT)
     stored.extend(generate_fees(sub, stored, as_of=date(2024, 1, 20)))
-    sub, _ = sub.change_price(effective=date(2024, 3, 1), base_price=eur(2400), at=AT)
+    sub, _ = sub.change_price(effective_date=date(2024, 3, 1), base_price=eur(2400), at=AT)
     stored.extend(generate_fees(sub, stored, as_of=date(2024, 2, 20)))
     before = list(stored)
     sub, _ = sub.cancel(last_day=date(2024, 3, 19), at=AT)
@@ -679,16 +679,16 @@ def test_float_prices_are_refused() -> None:
     assert_names_field(caught.value, "index")
     with pytest.raises(InvalidAmountError) as caught:
         subscription(date(2024, 1, 1)).index_by_percent(
-            loose(1.5), effective=date(2024, 2, 1), at=AT
+            loose(1.5), effective_date=date(2024, 2, 1), at=AT
         )[0]
     assert_names_field(caught.value, "pct")
     with pytest.raises(TypeMismatchError):
         subscription(date(2024, 1, 1)).change_price(
-            effective=date(2024, 2, 1), base_price=loose(1.5), at=AT
+            effective_date=date(2024, 2, 1), base_price=loose(1.5), at=AT
         )[0]
     with pytest.raises(CurrencyMismatchError):
         subscription(date(2024, 1, 1)).change_price(
-            effective=date(2024, 2, 1), base_price=Money(1, "USD"), at=AT
+            effective_date=date(2024, 2, 1), base_price=Money(1, "USD"), at=AT
         )[0]
 
 
@@ -717,8 +717,10 @@ def test_float_prices_are_refused() -> None:
             "last_day",
         ),
         (
-            lambda: subscription(date(2024, 1, 1)).change_price(effective=NAIVE, index=1, at=AT)[0],
-            "effective",
+            lambda: subscription(date(2024, 1, 1)).change_price(
+                effective_date=NAIVE, index=1, at=AT
+            )[0],
+            "effective_date",
         ),
         (
             lambda: LOOSE_GENERATE(subscription(date(2024, 1, 1)), "fees", as_of=date(2024, 2, 1)),
@@ -770,20 +772,20 @@ def test_a_run_needs_exactly_one_of_as_of_and_within() -> None:
 
 def test_price_changes_in_date_order_only() -> None:
     sub, _ = subscription(date(2024, 1, 1)).change_price(
-        effective=date(2024, 3, 1), base_price=eur(120), at=AT
+        effective_date=date(2024, 3, 1), base_price=eur(120), at=AT
     )
     with pytest.raises(InvalidInputError):
-        sub.change_price(effective=date(2024, 2, 1), base_price=eur(90), at=AT)[0]
+        sub.change_price(effective_date=date(2024, 2, 1), base_price=eur(90), at=AT)[0]
     with pytest.raises(InvalidInputError):
-        sub.change_price(effective=date(2024, 3, 1), base_price=eur(90), at=AT)[0]
+        sub.change_price(effective_date=date(2024, 3, 1), base_price=eur(90), at=AT)[0]
 
 
 def test_a_price_change_on_the_start_names_effective() -> None:
     with pytest.raises(InvalidInputError) as caught:
         subscription(date(2024, 1, 1)).change_price(
-            effective=date(2024, 1, 1), base_price=eur(90), at=AT
+            effective_date=date(2024, 1, 1), base_price=eur(90), at=AT
         )[0]
-    assert_names_field(caught.value, "effective")
+    assert_names_field(caught.value, "effective_date")
 
 
 # ------------------------------------------------- regressions (bugs the laws found)
@@ -792,8 +794,8 @@ def test_a_price_change_on_the_start_names_effective() -> None:
 def test_F4_a_price_change_fee_covers_only_its_own_days() -> None:
     sub = subscription(date(2024, 1, 1))
     stored = list(generate_fees(sub, as_of=date(2024, 1, 1)))
-    sub, _ = sub.change_price(effective=date(2024, 1, 10), base_price=eur(200), at=AT)
-    sub, _ = sub.change_price(effective=date(2024, 1, 20), base_price=eur(100), at=AT)
+    sub, _ = sub.change_price(effective_date=date(2024, 1, 10), base_price=eur(200), at=AT)
+    sub, _ = sub.change_price(effective_date=date(2024, 1, 20), base_price=eur(100), at=AT)
     made = generate_fees(sub, stored, as_of=date(2024, 1, 1))
     assert spans(made) == [(date(2024, 1, 10), date(2024, 1, 19))]
     stored.extend(made)
@@ -835,10 +837,16 @@ def test_F4_a_price_change_after_a_cancellation_is_billed_once() -> None:
         stored.extend(new_fees(stored, generate_fees(changed, stored, as_of=date(2024, 2, 1))))
         return changed
 
-    sub = regenerate(sub.change_price(effective=date(2024, 1, 15), base_price=eur(200), at=AT)[0])
-    sub = regenerate(sub.change_price(effective=date(2024, 1, 20), base_price=eur(100), at=AT)[0])
+    sub = regenerate(
+        sub.change_price(effective_date=date(2024, 1, 15), base_price=eur(200), at=AT)[0]
+    )
+    sub = regenerate(
+        sub.change_price(effective_date=date(2024, 1, 20), base_price=eur(100), at=AT)[0]
+    )
     sub = regenerate(sub.cancel(last_day=date(2024, 2, 9), at=AT)[0])
-    sub = regenerate(sub.change_price(effective=date(2024, 2, 1), base_price=eur(300), at=AT)[0])
+    sub = regenerate(
+        sub.change_price(effective_date=date(2024, 2, 1), base_price=eur(300), at=AT)[0]
+    )
     february = next(fee for fee in stored if fee.period.start == date(2024, 2, 1))
     served = DateRange(date(2024, 2, 1), date(2024, 2, 10))
     assert net(stored, february) == prorate(eur(300), served, february.period) == eur("93.10")

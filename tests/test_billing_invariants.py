@@ -101,7 +101,7 @@ def history() -> History:
     credit = credit_note(
         credit_note_id="CN-1",
         credit_date=MAR_1,
-        invoiced=items,
+        invoiced_items=items,
         select=[january],
         amounts={january: Money(100, "EUR")},
     )
@@ -246,7 +246,7 @@ def test_F8_holds_for_partial_and_full_credits_in_any_order() -> None:
     rest = credit_note(
         credit_note_id="CN-2",
         credit_date=MAR_1,
-        invoiced=h.items,
+        invoiced_items=h.items,
         select=[h.invoice.lines[0].source_id],
     )
     check_credits_within_invoiced([*h.documents, rest])
@@ -256,7 +256,9 @@ def test_F8_holds_for_partial_and_full_credits_in_any_order() -> None:
 def test_F8_a_second_full_credit_is_named() -> None:
     h = history()
     source = h.invoice.lines[0].source_id
-    full = credit_note(credit_note_id="CN-2", credit_date=MAR_1, invoiced=h.items, select=[source])
+    full = credit_note(
+        credit_note_id="CN-2", credit_date=MAR_1, invoiced_items=h.items, select=[source]
+    )
     twice = attrs.evolve(full, id="CN-3")  # recorded by a store that does not check
     violation = violated("F8", check_credits_within_invoiced, [*h.documents, full, twice])
     assert "310.00" in violation.detail  # more than invoiced

@@ -138,7 +138,7 @@ def credit(
     return credit_note(
         credit_note_id=credit_note_id,
         credit_date=date(2099, 1, 1),  # the day invoice_of() invoices on
-        invoiced=items,
+        invoiced_items=items,
         select=select,
         amounts=amounts,
     )
@@ -496,7 +496,9 @@ def test_F10_lago_1776_a_credit_uses_the_invoiced_price_after_a_price_change() -
     fees = charges(sub, date(2024, 3, 1))
     march = fees[2]
     items = recorded(invoice_of(*fees))
-    repriced, _ = sub.change_price(effective=date(2024, 2, 1), base_price=money("150.00"), at=AT)
+    repriced, _ = sub.change_price(
+        effective_date=date(2024, 2, 1), base_price=money("150.00"), at=AT
+    )
     assert repriced.price_on(date(2024, 3, 1)) == money("150.00")
     note = credit(items, [march.id])
     (credit_line,) = note.lines
@@ -517,7 +519,7 @@ def test_F10_lago_1776_a_cancellation_credit_uses_the_billed_price() -> None:
     sub = subscription()
     fees = charges(sub, date(2024, 3, 1))
     items = recorded(invoice_of(*fees))
-    ended, _ = sub.change_price(effective=date(2024, 4, 1), base_price=money("150.00"), at=AT)[
+    ended, _ = sub.change_price(effective_date=date(2024, 4, 1), base_price=money("150.00"), at=AT)[
         0
     ].cancel(last_day=date(2024, 3, 16), at=AT)
     (cancellation,) = generate_fees(ended, fees, as_of=date(2024, 3, 17))

@@ -249,7 +249,7 @@ def _accrued_checked(
 ) -> tuple[list[AccrualPeriod], list[AccrualEntry]]:
     updated, entries = [], []
     for period in periods:
-        if period.posting_date is None and period.period.end <= through and period.amount:
+        if period.posting_date is None and period.period.last <= through and period.amount:
             updated.append(attrs.evolve(period, posting_date=day))
             entries.append(
                 AccrualEntry(
@@ -338,7 +338,7 @@ class _Model:
         return [
             self.periods[key]
             for key in sorted(self.periods)
-            if self.periods[key].posting_date is None and self.periods[key].period.end <= through
+            if self.periods[key].posting_date is None and self.periods[key].period.last <= through
         ]
 
 
@@ -531,20 +531,21 @@ def test_a_period_saved_again_moves_in_the_unposted_index() -> None:
     with IndexedUnitOfWork(store) as uow:
         uow.accruals.save_all(periods)
         uow.commit()
-    posted, _ = accrue(periods, through=date(2024, 2, 1), posting_date=date(2024, 2, 1))
+    posted, _ = accrue(periods, through=date(2024, 1, 31), posting_date=date(2024, 2, 1))
     with IndexedUnitOfWork(store) as uow:
         uow.accruals.save_all(posted)
-        assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods[1:])
+        assert uow.accruals.unposted_through(date(2024, 3, 31)) == list(periods[1:])
         uow.commit()
     with IndexedUnitOfWork(store) as uow:
-        assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods[1:])
+        assert uow.accruals.unposted_through(date(2024, 3, 31)) == list(periods[1:])
         assert uow.accruals.for_source("FEE-1") == list(posted)
         # Back to unposted (a period replaced by key is taken as given).
         uow.accruals.save_all(periods[:1])
         uow.commit()
     with IndexedUnitOfWork(store) as uow:
-        assert uow.accruals.unposted_through(date(2024, 4, 1)) == list(periods)
-        assert uow.accruals.unposted_through(date(2024, 1, 31)) == []
+        assert uow.accruals.unposted_through(date(2024, 3, 31)) == list(periods)
+        assert uow.accruals.unposted_through(date(2024, 1, 31)) == list(periods[:1])
+        assert uow.accruals.unposted_through(date(2024, 1, 30)) == []
 
 
 def test_weekly_fees_of_many_customers_are_due_in_due_date_order() -> None:

@@ -15,7 +15,7 @@ from servicedomain.billing import (
     PriceEntry,
     PriceTable,
     SubscriptionGroup,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
 )
 from servicedomain.errors import (
     CurrencyMismatchError,
@@ -66,7 +66,7 @@ def test_the_accrual_table_allows(invoicing: str, accrual: str) -> None:
         id="G", invoicing_period_code=FIVE[invoicing], accrual_period_code=FIVE[accrual]
     )
     assert group.accrual_period_code == FIVE[accrual]
-    assert FIVE[accrual] in allowed_accrual_periods(FIVE[invoicing])
+    assert FIVE[accrual] in allowed_accrual_period_codes(FIVE[invoicing])
 
 
 @pytest.mark.parametrize(("invoicing", "accrual"), [p for p in PAIRS if p[1] not in ALLOWED[p[0]]])
@@ -76,7 +76,7 @@ def test_the_accrual_table_refuses(invoicing: str, accrual: str) -> None:
             id="G", invoicing_period_code=FIVE[invoicing], accrual_period_code=FIVE[accrual]
         )
     assert_names_field(caught.value, "accrual_period_code")
-    assert FIVE[accrual] not in allowed_accrual_periods(FIVE[invoicing])
+    assert FIVE[accrual] not in allowed_accrual_period_codes(FIVE[invoicing])
 
 
 def test_the_accrual_table_has_exactly_the_catalog_pairs() -> None:

@@ -62,7 +62,9 @@ def test_killbill_154_an_adjusted_fee_is_not_billed_again_and_a_later_change_is_
         )
     )
     assert generate_fees(sub, stored, as_of=date(2024, 1, 20)) == ()
-    cheaper, _ = sub.change_price(effective=date(2024, 1, 21), base_price=Money(155, "EUR"), at=AT)
+    cheaper, _ = sub.change_price(
+        effective_date=date(2024, 1, 21), base_price=Money(155, "EUR"), at=AT
+    )
     (credit,) = generate_fees(cheaper, stored, as_of=date(2024, 1, 21))
     assert credit.kind is FeeKind.PRICE_CHANGE
     assert credit.amount == Money.of("-55.00", "EUR")  # 11 days of 310 -> 155 over 31 days
@@ -120,7 +122,7 @@ def test_F7_days_a_price_change_repriced_are_removed_at_their_billed_price() -> 
     February netted -0.03. The removed day is worth what it is billed: 0.00."""
     sub = subscription(date(2024, 1, 1), price=1)
     stored = list(generate_fees(sub, as_of=date(2024, 2, 1)))
-    free, _ = sub.change_price(effective=date(2024, 2, 1), base_price=Money(0, "EUR"), at=AT)
+    free, _ = sub.change_price(effective_date=date(2024, 2, 1), base_price=Money(0, "EUR"), at=AT)
     stored += generate_fees(free, stored, as_of=date(2024, 2, 1))
     ended, _ = free.cancel(last_day=date(2024, 2, 14), at=AT)
     stored += generate_fees(ended, stored, as_of=date(2024, 2, 1))

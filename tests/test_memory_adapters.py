@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -357,7 +357,9 @@ class World:
                 source_id=fee.id, amount=fee.amount, service_period=fee.period, policy=POLICY
             )
         ]
-        changed, entries = accrue(periods, through=month(1), posting_date=month(1))
+        changed, entries = accrue(
+            periods, through=month(1) - timedelta(days=1), posting_date=month(1)
+        )
         uow.accruals.save_all([*periods, *changed])
         if journal:
             uow.enlist(self.book).post(entries)

@@ -1,7 +1,8 @@
 """Names mean one thing (issue 12, item 10).
 
 ``end_date`` is the last day served (inclusive) on agreements, agreement lines and
-subscriptions alike; internally the days served are a half-open ``DateRange``.
+subscriptions alike; internally the days served are a half-open ``DateRange``. ``through``
+is the last day a run covers (inclusive) wherever it appears.
 """
 
 from __future__ import annotations
@@ -266,6 +267,23 @@ def test_a_period_code_is_named_period_code() -> None:
     assert "Schedule" in {n.where for n in NAMES if n.name == "period_code"}
 
 
+def test_collections_of_period_codes_are_named_period_codes() -> None:
+    """A public constant holding period codes is ``..._PERIOD_CODES``, and a function
+    returning them is ``..._period_codes`` (``allowed_accrual_period_codes``)."""
+    constants, functions = [], []
+    for module in _public_modules():
+        for attribute in getattr(module, "__all__", ()):
+            obj = getattr(module, attribute)
+            if isinstance(obj, tuple) and obj and all(isinstance(x, PeriodCode) for x in obj):
+                constants.append(attribute)
+            elif inspect.isfunction(obj) and "PeriodCode" in str(_hints(obj).get("return")):
+                functions.append(attribute)
+    assert "INVOICING_PERIOD_CODES" in constants
+    assert "allowed_accrual_period_codes" in functions
+    assert [name for name in constants if not name.endswith("PERIOD_CODES")] == []
+    assert [name for name in functions if not name.endswith("period_codes")] == []
+
+
 def _with_references(docs: str) -> str:
     """``docs`` and the docstrings of the classes it refers to (``:class:`AgreementLine```)."""
     referred = re.findall(r":class:`~?(?:[\w.]+\.)?(\w+)`", docs)
@@ -281,6 +299,35 @@ def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
     assert undocumented == []
 
 
+def test_through_is_a_date_and_its_owner_says_it_is_inclusive() -> None:
+    """``through`` is the last day a run covers, included (AX's *to date*): accruing
+    through 2024-01-31 posts January."""
+    found = _named("through")
+    assert {
+        "accrue",
+        "BillingDesk.accrue_revenue",
+        "AccrualRepository.unposted_through",
+        "check_fee_laws",
+        "check_no_gaps_no_overlaps",
+    } <= {n.where for n in found}
+    assert [f"{n.where}: {n.annotation}" for n in found if not _is(n.annotation, date)] == []
+    assert [n.where for n in found if "inclusive" not in n.docs.lower()] == []
+
+
+def test_the_first_day_a_price_applies_is_an_effective_date() -> None:
+    """``PriceEntry``, ``PriceChange`` and the price events hold an ``effective_date``;
+    the price changes of a subscription and the desk take one by the same name."""
+    assert _named("effective") == []
+    assert {
+        "PriceEntry",
+        "PriceChange",
+        "Subscription.change_price",
+        "Subscription.index_to",
+        "BillingDesk.change_price",
+        "BillingDesk.base_to",
+    } <= {n.where for n in _named("effective_date")}
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -288,8 +335,8 @@ def test_end_date_is_a_date_and_its_owner_says_it_is_the_last_day() -> None:
         ("as_of", date),  # the day a run is for
         ("on", date),  # the day something is priced, numbered or reversed on
         ("day", date),
-        ("effective", date),  # the first day a price change applies
-        ("through", date),  # an end bound (exclusive: see the report of issue 12)
+        ("effective_date", date),  # the first day a price change applies
+        ("through", date),  # the last day included (see below)
         ("start_date", date),
         ("last_day", date),
         ("code", str),  # a currency's or a reason's code; a period code is a period_code
@@ -316,8 +363,41 @@ def test_fee_names_a_fee_transaction_and_a_price_is_money() -> None:
 
 
 def test_invoiced_ids_are_named_so() -> None:
-    """``invoiced`` is an amount or the invoiced items by source id; the ids of sources
+    """``invoiced`` is an amount, ``invoiced_items`` the items by source id; the ids of sources
     already invoiced, which ``propose_invoices`` leaves out, are ``invoiced_ids``."""
     proposing = {n.name: n.annotation for n in NAMES if n.where == "propose_invoices"}
     assert "invoiced" not in proposing
     assert proposing["invoiced_ids"] == collections.abc.Container[str]
+
+
+def test_credited_is_money_and_the_credits_by_fee_are_credited_by_fee() -> None:
+    """``credited`` is an amount (``reverse_for_credit``, ``InvoicedItem``, report rows);
+    what credit notes took back of each fee, by fee id, is ``credited_by_fee``."""
+    credited = _named("credited")
+    assert {"reverse_for_credit", "InvoicedItem"} <= {n.where for n in credited}
+    assert [f"{n.where}: {n.annotation}" for n in credited if not _is(n.annotation, Money)] == []
+    by_fee = _named("credited_by_fee")
+    assert {"generate_fees", "reduce_days", "check_cancellation_credit"} <= {
+        n.where for n in by_fee
+    }
+    assert [
+        n.where
+        for n in by_fee
+        if "Mapping[str, servicedomain.money.Money]" not in str(n.annotation)
+    ] == []
+
+
+def test_invoiced_is_money_and_the_invoiced_items_are_invoiced_items() -> None:
+    """``invoiced`` is an amount (``reverse_for_credit``, report rows); the invoiced-item
+    register by source id (``InvoicedItem``) is ``invoiced_items``."""
+    invoiced = _named("invoiced")
+    assert "reverse_for_credit" in {n.where for n in invoiced}
+    assert [f"{n.where}: {n.annotation}" for n in invoiced if not _is(n.annotation, Money)] == []
+    items = _named("invoiced_items")
+    assert {
+        "credit_note",
+        "record_document",
+        "subscription_transactions",
+        "subscription_fee_summary",
+    } <= {n.where for n in items}
+    assert [n.where for n in items if "InvoicedItem" not in str(n.annotation)] == []

@@ -94,7 +94,7 @@ from servicedomain.billing import (
     accrual_periods_for,
     accrue,
     accrued_total,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
     credit_note,
     days_share,
     document_issued,
@@ -278,7 +278,9 @@ POLICY = AccrualPolicy(period_code=MONTHLY)
 ACCRUALS = accrual_periods(
     source_id=FEE.id, amount=FEE.amount, service_period=FEE.period, policy=POLICY
 )
-ACCRUED, ACCRUAL_ENTRIES = accrue(ACCRUALS, through=date(2026, 4, 1), posting_date=date(2026, 4, 1))
+ACCRUED, ACCRUAL_ENTRIES = accrue(
+    ACCRUALS, through=date(2026, 3, 31), posting_date=date(2026, 4, 1)
+)
 ACCRUAL_ENTRY = ACCRUAL_ENTRIES[0]
 JOURNAL_ENTRY = JournalEntry.for_line(
     ORDER.line(1), order_id="SO-1", customer_id="C-100", project_id=None, agreement_id=None
@@ -905,27 +907,27 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "Subscription.change_price": lambda: (
         SUBSCRIPTION.change_price,
         (),
-        {"effective": date(2026, 6, 1), "base_price": EUR10, "index": 101, "at": LATER},
+        {"effective_date": date(2026, 6, 1), "base_price": EUR10, "index": 101, "at": LATER},
     ),
     "Subscription.index_by_percent": lambda: (
         SUBSCRIPTION.index_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.index_to": lambda: (
         SUBSCRIPTION.index_to,
         (103,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_by_percent": lambda: (
         SUBSCRIPTION.base_by_percent,
         (3,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.base_to": lambda: (
         SUBSCRIPTION.base_to,
         (EUR10,),
-        {"effective": date(2026, 6, 1), "at": LATER},
+        {"effective_date": date(2026, 6, 1), "at": LATER},
     ),
     "Subscription.cancel": lambda: (
         SUBSCRIPTION.cancel,
@@ -1003,27 +1005,27 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "BillingDesk.change_price": lambda: (
         _billing_desk().change_price,
         ("S-1",),
-        {"effective": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
+        {"effective_date": date(2026, 4, 1), "base_price": Money(130, "EUR"), "index": None},
     ),
     "BillingDesk.index_by_percent": lambda: (
         _billing_desk().index_by_percent,
         ("S-1",),
-        {"pct": 10, "effective": date(2026, 4, 1)},
+        {"pct": 10, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.index_to": lambda: (
         _billing_desk().index_to,
         ("S-1",),
-        {"value": 110, "effective": date(2026, 4, 1)},
+        {"value": 110, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.base_by_percent": lambda: (
         _billing_desk().base_by_percent,
         ("S-1",),
-        {"pct": 10, "effective": date(2026, 4, 1)},
+        {"pct": 10, "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.base_to": lambda: (
         _billing_desk().base_to,
         ("S-1",),
-        {"base_price": Money(130, "EUR"), "effective": date(2026, 4, 1)},
+        {"base_price": Money(130, "EUR"), "effective_date": date(2026, 4, 1)},
     ),
     "BillingDesk.cancel": lambda: (
         _billing_desk().cancel,
@@ -1095,14 +1097,14 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "BillingDesk.documents": lambda: (_billing_desk(invoiced=True).documents, ("C-100",), {}),
     "accrue": lambda: (accrue, (ACCRUALS,), {"through": date(2026, 4, 1), "posting_date": DAY}),
     "accrued_total": lambda: (accrued_total, (ACCRUED,), {}),
-    "allowed_accrual_periods": lambda: (allowed_accrual_periods, (MONTHLY,), {}),
+    "allowed_accrual_period_codes": lambda: (allowed_accrual_period_codes, (MONTHLY,), {}),
     "credit_note": lambda: (
         credit_note,
         (),
         {
             "credit_note_id": "CN-1",
             "credit_date": DAY,
-            "invoiced": INVOICED,
+            "invoiced_items": INVOICED,
             "select": [FEE.id],
             "amounts": None,
         },
@@ -1942,12 +1944,12 @@ def test_invoice_line_quantities_within_the_supported_range_are_kept() -> None:
 def test_indexes_and_percentages_outside_the_supported_range_are_refused_where_given(
     value: Decimal,
 ) -> None:
-    effective = date(2026, 6, 1)
+    effective_date = date(2026, 6, 1)
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_to(value, effective=effective, at=LATER)
+        SUBSCRIPTION.index_to(value, effective_date=effective_date, at=LATER)
     assert caught.value.field == "value"
     with pytest.raises(InvalidAmountError) as caught:
-        SUBSCRIPTION.index_by_percent(value, effective=effective, at=LATER)
+        SUBSCRIPTION.index_by_percent(value, effective_date=effective_date, at=LATER)
     assert caught.value.field == "pct"
 
 

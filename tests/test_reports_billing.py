@@ -119,7 +119,7 @@ def scenario() -> Scenario:
     assert [invoice.id for invoice in invoices] == [INV_EUR, INV_SEK]
     journal = InMemoryJournal[AccrualEntry]("ACR")
     billing_desk_over(InMemoryBillingUnitOfWork(store), CLOCK, journal=journal).accrue_revenue(
-        through=D(2023, 3, 1), posting_date=D(2023, 3, 1)
+        through=D(2023, 2, 28), posting_date=D(2023, 3, 1)
     )
     q1 = "SUB-B:2023-01-01:2023-04-01:charge"
     billing_desk_over(

@@ -318,7 +318,7 @@ def invoiced(count: int, *, accrued: bool) -> Callable[[], BillingWorld]:
         if accrued:
             billing_desk_over(
                 InMemoryBillingUnitOfWork(world.store), CLOCK, journal=world.book
-            ).accrue_revenue(through=month(count), posting_date=month(count))
+            ).accrue_revenue(through=month(count) - timedelta(days=1), posting_date=month(count))
         return world
 
     return setup
@@ -344,7 +344,7 @@ def accrue_run(count: int, day_offset: int = 0) -> Run[BillingWorld]:
     def run(world: BillingWorld, plan: FaultPlan) -> object:
         day = month(count) + timedelta(days=day_offset)
         return billing_desk_over(world.uow(plan), CLOCK, journal=world.book).accrue_revenue(
-            through=day, posting_date=day
+            through=day - timedelta(days=1), posting_date=day
         )
 
     return run

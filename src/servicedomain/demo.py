@@ -395,7 +395,7 @@ def _demo_billing(out: TextIO) -> None:
         count = f"{len(invoice.lines)} line" + ("s" if len(invoice.lines) > 1 else "")
         out.write(f"  {invoice.id}: {count}, total {invoice.total}\n")
         out.write("".join(f"    {ln.description:<48} {ln.amount!s:>12}\n" for ln in invoice.lines))
-    accrued = desk.accrue_revenue(through=date(2026, 4, 1), posting_date=date(2026, 3, 31))
+    accrued = desk.accrue_revenue(through=date(2026, 3, 31), posting_date=date(2026, 3, 31))
     total = _per_currency(entry.amount for entry in accrued)
     out.write(f"  accrued through 2026-03-31: {len(accrued)} entries, {total}\n")
     stub = desk.fees("SUB-3")[0]

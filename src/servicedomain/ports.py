@@ -433,7 +433,11 @@ class AccrualRepository(Protocol):
         ...
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
-        """Periods not yet posted whose end is on or before ``through``."""
+        """Periods not yet posted whose last day is on or before ``through`` (inclusive).
+
+        A period ``[2024-01-01, 2024-02-01)`` is returned for ``through`` 2024-01-31,
+        not for 2024-01-30.
+        """
         ...
 
 

@@ -113,7 +113,9 @@ class History:
         else:
             price = Money.from_minor_units(operation[2], "EUR")
             day = START + timedelta(days=operation[1])
-            self.change(lambda sub: sub.change_price(effective=day, base_price=price, at=AT)[0])
+            self.change(
+                lambda sub: sub.change_price(effective_date=day, base_price=price, at=AT)[0]
+            )
 
     def credit(self, pick: int, percent: int) -> None:
         with self.uow() as uow:
@@ -154,7 +156,7 @@ class History:
                     fees,
                     charge=charge,
                     removed=DateRange(first, first + timedelta(days=days)),
-                    credited=credited,
+                    credited_by_fee=credited,
                 )
             except BillingRuleError:
                 return

@@ -36,7 +36,7 @@ from servicedomain.billing import (
     RoundingPeriod,
     Subscription,
     SubscriptionGroup,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
     credit_note,
     generate_fees,
     propose_invoices,
@@ -199,7 +199,9 @@ def apply_change(store: InMemoryStore, operation: tuple[Any, ...]) -> None:
             if kind == "price":
                 units = operation[3]
                 changed, _ = sub.change_price(
-                    effective=day, base_price=Money.from_minor_units(units, sub.currency), at=AT
+                    effective_date=day,
+                    base_price=Money.from_minor_units(units, sub.currency),
+                    at=AT,
                 )
             else:
                 changed, _ = sub.cancel(last_day=day - timedelta(days=1), at=AT)
@@ -375,7 +377,7 @@ def attempt_credit(
         document = credit_note(
             credit_note_id=credit_note_id,
             credit_date=ORIGIN,
-            invoiced=items,
+            invoiced_items=items,
             select=select,
             amounts=amounts,
         )
@@ -460,14 +462,14 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
     change_day = sub.start_date + timedelta(days=change_offset)
     cancel_day = sub.start_date + timedelta(days=min(cancel_offset, change_offset))
     new = Money.from_minor_units(new_price, sub.currency)
-    ended, _ = sub.change_price(effective=change_day, base_price=new, at=AT)[0].cancel(
+    ended, _ = sub.change_price(effective_date=change_day, base_price=new, at=AT)[0].cancel(
         last_day=cancel_day - timedelta(days=1), at=AT
     )
     assert ended.price_on(change_day) == new
     creditable = sorted(source for source, item in items.items() if item.amount)
     if creditable:
         note = credit_note(
-            credit_note_id="CN-1", credit_date=ORIGIN, invoiced=items, select=creditable
+            credit_note_id="CN-1", credit_date=ORIGIN, invoiced_items=items, select=creditable
         )
         assert [line.source_id for line in note.lines] == creditable
         for credit_line in note.lines:
@@ -500,7 +502,7 @@ def test_F10_credits_use_the_billed_price_not_the_current_one(
 @st.composite
 def accruing_groups(draw: st.DrawFn) -> SubscriptionGroup:
     invoicing = draw(st.sampled_from((WEEKLY, MONTHLY, QUARTERLY, YEARLY)))
-    accrual = draw(st.sampled_from(allowed_accrual_periods(invoicing)))
+    accrual = draw(st.sampled_from(allowed_accrual_period_codes(invoicing)))
     return SubscriptionGroup(
         id="A",
         invoicing_period_code=invoicing,

@@ -147,7 +147,7 @@ def test_F13_the_machine_catches_generation_blind_to_credit_notes(
     cancellation credit on a full credit note; the machine's F13/F7 checks find it."""
     blind = billing.generate_fees
 
-    def ignoring_credits(*args: Any, credited: object = None, **kwargs: Any) -> Any:
+    def ignoring_credits(*args: Any, credited_by_fee: object = None, **kwargs: Any) -> Any:
         return blind(*args, **kwargs)
 
     monkeypatch.setattr(billing_desk, "generate_fees", ignoring_credits)

@@ -861,7 +861,7 @@ class _BillingTables:
         self.items: dict[str, InvoicedItem] = {}
         self.accruals: dict[tuple[str, int], AccrualPeriod] = {}
         self.accruals_by_source: dict[str, dict[int, AccrualPeriod]] = {}
-        # The unposted accrual periods, by end date.
+        # The unposted accrual periods, by last day (so ``through`` is inclusive).
         self.unposted: _ByDate[tuple[str, int], AccrualPeriod] = _ByDate()
 
     def add_fee(self, key: FeeKey, fee: FeeTransaction, log: _UndoLog) -> None:
@@ -900,7 +900,7 @@ class _BillingTables:
     def save_accrual(self, key: tuple[str, int], period: AccrualPeriod, log: _UndoLog) -> None:
         before = self.accruals.get(key)
         if before is not None and before.posting_date is None:
-            self.unposted.discard(before.period.end, key, log)
+            self.unposted.discard(before.period.last, key, log)
         log.put(self.accruals, key, period)
         rows = self.accruals_by_source.get(period.source_id)
         if rows is None:
@@ -908,7 +908,7 @@ class _BillingTables:
             log.put(self.accruals_by_source, period.source_id, rows)
         log.put(rows, period.number, period)
         if period.posting_date is None:
-            self.unposted.add(period.period.end, key, period, log)
+            self.unposted.add(period.period.last, key, period, log)
 
     def raise_version(self, log: _UndoLog) -> None:
         before = self.version
@@ -1252,7 +1252,7 @@ class IndexedAccrualRepository:
             rows[period.number] = period
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
-        """Periods not yet posted whose end is on or before ``through``, in key order."""
+        """Periods not yet posted whose last day is on or before ``through`` (inclusive)."""
         require_date(through, "through")
         uow = self._uow
         staged = uow._staged_accruals
@@ -1263,7 +1263,7 @@ class IndexedAccrualRepository:
             rows.extend(
                 period
                 for period in staged.values()
-                if period.posting_date is None and period.period.end <= through
+                if period.posting_date is None and period.period.last <= through
             )
         else:
             rows = committed

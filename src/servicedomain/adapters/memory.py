@@ -687,13 +687,13 @@ class InMemoryAccrualRepository:
             self._uow._accruals[period.source_id, period.number] = period
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:
-        """Periods not yet posted whose end is on or before ``through``, in key order."""
+        """Periods not yet posted whose last day is on or before ``through`` (inclusive)."""
         require_date(through, "through")
         periods = self._all()
         return [
             periods[key]
             for key in sorted(periods)
-            if periods[key].posting_date is None and periods[key].period.end <= through
+            if periods[key].posting_date is None and periods[key].period.last <= through
         ]
 
 

@@ -282,79 +282,94 @@ class BillingDesk:
         self,
         subscription_id: str,
         *,
-        effective: date,
+        effective_date: date,
         base_price: Money | None = None,
         index: Decimal | int | None = None,
     ) -> Subscription:
-        """A new base price and/or index from ``effective`` on (AX *Price reduction*).
+        """A new base price and/or index from ``effective_date`` on (AX *Price reduction*).
 
         The next generation run adjusts the fees already generated for later days.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         return self._change(
             subscription_id,
             lambda sub: sub.change_price(
-                effective=effective, base_price=base_price, index=index, at=self._clock.now()
+                effective_date=effective_date,
+                base_price=base_price,
+                index=index,
+                at=self._clock.now(),
             ),
         )
 
     def index_by_percent(
-        self, subscription_id: str, *, pct: Decimal | int, effective: date
+        self, subscription_id: str, *, pct: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the index by a percentage from ``effective`` on (110 + 10% -> 121).
+        """*Index subscription*: the index by a percentage from ``effective_date`` on.
+
+        110 + 10% -> 121.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.index_by_percent(pct, effective=effective, at=self._clock.now()),
+            lambda sub: sub.index_by_percent(
+                pct, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
     def index_to(
-        self, subscription_id: str, *, value: Decimal | int, effective: date
+        self, subscription_id: str, *, value: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the index to a value from ``effective`` on.
+        """*Index subscription*: the index to a value from ``effective_date`` on.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.index_to(value, effective=effective, at=self._clock.now()),
+            lambda sub: sub.index_to(value, effective_date=effective_date, at=self._clock.now()),
         )
 
     def base_by_percent(
-        self, subscription_id: str, *, pct: Decimal | int, effective: date
+        self, subscription_id: str, *, pct: Decimal | int, effective_date: date
     ) -> Subscription:
-        """*Index subscription*: the base price by a percentage from ``effective`` on.
+        """*Index subscription*: the base price by a percentage from ``effective_date`` on.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.base_by_percent(pct, effective=effective, at=self._clock.now()),
+            lambda sub: sub.base_by_percent(
+                pct, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
-    def base_to(self, subscription_id: str, *, base_price: Money, effective: date) -> Subscription:
-        """*Index subscription*: the base price to a value (same currency) from ``effective`` on.
+    def base_to(
+        self, subscription_id: str, *, base_price: Money, effective_date: date
+    ) -> Subscription:
+        """*Index subscription*: the base price to a value from ``effective_date`` on.
+
+        The value is in the subscription's currency.
 
         Raises:
             NotFoundError: no such subscription.
-            InvalidPeriodError: ``effective`` not after the start and the latest change.
+            InvalidPeriodError: ``effective_date`` not after the start and the latest change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
         return self._change(
             subscription_id,
-            lambda sub: sub.base_to(base_price, effective=effective, at=self._clock.now()),
+            lambda sub: sub.base_to(
+                base_price, effective_date=effective_date, at=self._clock.now()
+            ),
         )
 
     def cancel(self, subscription_id: str, *, last_day: date) -> Subscription:
@@ -413,7 +428,7 @@ class BillingDesk:
             if charge is None:
                 raise NotFoundError("FeeTransaction", fee_id)
             fee = reduce_days(
-                sub, stored, charge=charge, removed=removed, credited=_credited(uow, stored)
+                sub, stored, charge=charge, removed=removed, credited_by_fee=_credited(uow, stored)
             )
             uow.fees.add_all([fee])
             recorded, events = sub.record_fees([fee], at=self._clock.now())
@@ -451,8 +466,8 @@ class BillingDesk:
             group_id,
             subscription_ids,
             lambda sub: day < sub.start_date,
-            lambda sub, stored, credited: generate_fees(
-                sub, stored, prices, as_of=day, credited=credited
+            lambda sub, stored, credited_by_fee: generate_fees(
+                sub, stored, prices, as_of=day, credited_by_fee=credited_by_fee
             ),
         )
 
@@ -492,14 +507,14 @@ class BillingDesk:
             group_id,
             subscription_ids,
             lambda sub: within.end <= sub.start_date,
-            lambda sub, stored, credited: generate_fees(
+            lambda sub, stored, credited_by_fee: generate_fees(
                 sub,
                 stored,
                 prices,
                 within=within,
                 run=run,
                 continuous=continuous,
-                credited=credited,
+                credited_by_fee=credited_by_fee,
             ),
         )
 
@@ -652,7 +667,7 @@ class BillingDesk:
             document = credit_note(
                 credit_note_id=credit_note_id,
                 credit_date=credit_date,
-                invoiced=invoiced,
+                invoiced_items=invoiced,
                 select=chosen,
                 amounts=amounts,
                 fees=fees,
@@ -686,9 +701,10 @@ class BillingDesk:
         return document
 
     def accrue_revenue(self, *, through: date, posting_date: date) -> tuple[AccrualEntry, ...]:
-        """Post every accrual period that ends by ``through`` and is not posted yet.
+        """Post every accrual period whose last day is on or before ``through``, once.
 
-        AX's *Accrue subscription revenue* job: each period posts Dr *WIP -
+        ``through`` is inclusive (the last day the run covers): ``through`` 2024-01-31
+        accrues January. AX's *Accrue subscription revenue* job: each period posts Dr *WIP -
         subscription*, Cr *Accrued revenue - subscription* to the accrual journal on
         ``posting_date``. Run again, it posts nothing. The entries are recorded only
         if the periods are saved as posted (law U1). Each fee accrued is a

@@ -11,7 +11,7 @@
   :func:`record_document` (each source invoiced once, credits within what was
   invoiced, at the invoiced price; a negative document is a credit note). Credit notes
   and cancellation or reduction credits never stack: generation is told what credit
-  notes took back (``generate_fees(..., credited=...)``), and a credit note what the
+  notes took back (``generate_fees(..., credited_by_fee=...)``), and a credit note what the
   charge still bills (``credit_note(..., fees=...)``), law F13.
 * Events: a :class:`Subscription`'s operations return ``(new_subscription, events)``;
   :func:`document_issued` and :func:`revenue_accrued` state a posted document and an
@@ -91,7 +91,7 @@ from servicedomain.billing._subscriptions import (
     PriceChange,
     Subscription,
     SubscriptionGroup,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
 )
 
 __all__ = [
@@ -152,5 +152,5 @@ __all__ = [
     "revenue_accrued",
     "PriceTable",
     "SubscriptionGroup",
-    "allowed_accrual_periods",
+    "allowed_accrual_period_codes",
 ]

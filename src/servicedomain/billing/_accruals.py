@@ -387,9 +387,10 @@ def accrue(
 ) -> tuple[tuple[AccrualPeriod, ...], tuple[AccrualEntry, ...]]:
     """The *Accrue subscription revenue* job: post every ended, unposted period.
 
-    A period has ended when ``period.end <= through`` (ranges are half-open: through
-    2024-02-01 accrues January). Each posted period gets ``posting_date`` and one ACCRUE
-    entry. A period with a zero amount (a zero fee, or one a credit cancelled) has no
+    ``through`` is inclusive, the last day the run covers, as AX's *to date*: a period
+    has ended when its last day is on or before it (``through`` 2024-01-31 accrues
+    January; 2024-01-30 does not). Each posted period gets ``posting_date`` and one
+    ACCRUE entry. A period with a zero amount (a zero fee, or one a credit cancelled) has no
     revenue to book and is never posted. Running the job again posts nothing.
 
     Returns:
@@ -408,7 +409,7 @@ def accrue(
     # day (it has no reversal date), so both values skip the validators (fast paths).
     posted, accrued = _posted, _accrual_entry
     for period in checked:
-        if period.posting_date is None and period.period.end <= limit and period.amount:
+        if period.posting_date is None and period.period.last <= limit and period.amount:
             updated.append(posted(period, posting_date=day))
             entries.append(
                 accrued(

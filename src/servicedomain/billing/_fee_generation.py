@@ -120,14 +120,14 @@ def generate_fees(
     within: DateRange | None = None,
     run: FeeRun = FeeRun.NON_REGULAR,
     continuous: bool = False,
-    credited: Mapping[str, Money] | None = None,
+    credited_by_fee: Mapping[str, Money] | None = None,
 ) -> tuple[FeeTransaction, ...]:
     """The new fees of ``subscription``, given the fees it already has.
 
     Give exactly one of ``as_of`` (catch-up) and ``within`` (a range run). The result
     is in date order, charges before the adjustments of the same day.
 
-    ``credited`` says what credit notes already took back of each stored fee, by fee
+    ``credited_by_fee`` says what credit notes already took back of each stored fee, by fee
     id, in the fee's sign (:attr:`~servicedomain.billing.InvoicedItem.credited` of
     the invoiced-item register; ``BillingDesk.generate_fees`` passes it). A
     cancellation, or a lower price, then credits at most what the charge still bills
@@ -138,7 +138,7 @@ def generate_fees(
         TypeMismatchError: an argument of the wrong type.
         InvalidInputError: a fee of another subscription in ``existing``; neither or
             both of ``as_of`` and ``within``.
-        CurrencyMismatchError: (field ``credited[id]``) a credit in another currency
+        CurrencyMismatchError: (field ``credited_by_fee[id]``) a credit in another currency
             than its fee's.
         InvalidSubscriptionError: ``as_of`` before the start date (field ``as_of``); a
             regular run whose range is off the period boundaries (field ``within``).
@@ -154,7 +154,7 @@ def generate_fees(
     ()
     """
     sub, fees = _check_inputs(subscription, existing, prices)
-    taken = _check_credited(credited, fees)
+    taken = _check_credited(credited_by_fee, fees)
     target = _target(sub, fees, as_of=as_of, within=within, run=run, continuous=continuous)
     made: list[FeeTransaction] = []
     if not fees:  # the first run: one gap, no adjustments, already in order
@@ -171,16 +171,16 @@ def generate_fees(
     return tuple(made)
 
 
-def _check_credited(credited: object, fees: Sequence[FeeTransaction]) -> Mapping[str, Money]:
-    """``credited`` checked: a mapping of fee ids to rounded Money in the fee's currency."""
-    if credited is None:
+def _check_credited(credited_by_fee: object, fees: Sequence[FeeTransaction]) -> Mapping[str, Money]:
+    """``credited_by_fee`` checked: a mapping of fee ids to rounded Money in the fee's currency."""
+    if credited_by_fee is None:
         return {}
-    checked: Mapping[str, Money] = _CREDITED.check(credited, "credited")
+    checked: Mapping[str, Money] = _CREDITED.check(credited_by_fee, "credited_by_fee")
     if not checked:
         return checked
     currencies = {fee.id: fee.currency for fee in fees}
     for source, amount in checked.items():
-        field = f"credited[{source!r}]"
+        field = f"credited_by_fee[{source!r}]"
         is_money.check(amount, field)
         currency = currencies.get(source)
         if currency is not None and amount.currency != currency:
@@ -551,7 +551,7 @@ def reduce_days(
     *,
     charge: FeeTransaction,
     removed: DateRange,
-    credited: Mapping[str, Money] | None = None,
+    credited_by_fee: Mapping[str, Money] | None = None,
 ) -> FeeTransaction:
     """A negative fee removing days from ``charge`` (AX *Reduction days*).
 
@@ -561,7 +561,7 @@ def reduce_days(
     removes 11 days of January), and so are days already cancelled; days a price
     change re-priced are removed at their billed price, prorated. Later reductions of
     one charge remove further days; all of them together never remove more than the
-    charge still bills. With ``credited`` (what credit notes took back of each fee, as
+    charge still bills. With ``credited_by_fee`` (what credit notes took back of each fee, as
     for :func:`generate_fees`), never more than the charge still bills after those
     credits either (law F13): after a full credit note, the days are removed at 0.00.
 
@@ -581,7 +581,7 @@ def reduce_days(
     Money('-12.90', 'EUR')
     """
     sub, fees = _check_inputs(subscription, existing, None)
-    taken = _check_credited(credited, fees)
+    taken = _check_credited(credited_by_fee, fees)
     if not isinstance(charge, FeeTransaction):
         raise TypeMismatchError("charge", charge, "expected a FeeTransaction")
     if not isinstance(removed, DateRange):

@@ -511,7 +511,7 @@ def credit_note(
     *,
     credit_note_id: str,
     credit_date: date,
-    invoiced: Mapping[str, InvoicedItem],
+    invoiced_items: Mapping[str, InvoicedItem],
     select: Sequence[str],
     amounts: Mapping[str, Money] | None = None,
     fees: Iterable[FeeTransaction] = (),
@@ -524,7 +524,7 @@ def credit_note(
     All sources must belong to one customer and currency, and the credit note is not
     dated before any of their invoices.
 
-    ``fees`` are the stored fees of the selected fees' subscriptions (``invoiced``
+    ``fees`` are the stored fees of the selected fees' subscriptions (``invoiced_items``
     then also holds their items, when invoiced). With them, a credit of a fee also
     stays within what its charge still bills: the charge and its adjustments
     (cancellation and reduction credits included, invoiced or not) less what credit
@@ -542,19 +542,19 @@ def credit_note(
     """
     is_id.check(credit_note_id, "credit_note_id")
     day = is_date.check(credit_date, "credit_date")
-    _MAPPING.check(invoiced, "invoiced")
+    _MAPPING.check(invoiced_items, "invoiced_items")
     if amounts is not None:
         _AMOUNTS.check(amounts, "amounts")
     given: object = select
     if not isinstance(given, Sequence) or isinstance(given, str) or not given:
         raise InvalidInputError("select", select, "select at least one invoiced source id")
     requested = dict(amounts or {})
-    families = _Families(fees, invoiced)
+    families = _Families(fees, invoiced_items)
     lines: list[InvoiceLine] = []
     customer: str | None = None
     currency: Currency | None = None
     for source_id in select:
-        item = invoiced.get(source_id)
+        item = invoiced_items.get(source_id)
         if item is None:
             raise BillingRuleError(
                 str(source_id), "credit.not_invoiced", "only an invoiced source can be credited"
@@ -662,7 +662,7 @@ def _check_credit(item: InvoicedItem, credit: object) -> None:
 
 
 def record_document(
-    invoiced: Mapping[str, InvoicedItem], document: Invoice
+    invoiced_items: Mapping[str, InvoicedItem], document: Invoice
 ) -> dict[str, InvoicedItem]:
     """The invoiced items ``document`` changes, after checking it may be recorded.
 
@@ -678,7 +678,7 @@ def record_document(
         CreditBeforeInvoiceError: (field ``invoice_date``) a credit note dated before
             the invoice it credits.
     """
-    _MAPPING.check(invoiced, "invoiced")
+    _MAPPING.check(invoiced_items, "invoiced_items")
     if not isinstance(document, Invoice):
         raise TypeMismatchError("document", document, "expected an Invoice")
     changed: dict[str, InvoicedItem] = {}
@@ -687,7 +687,7 @@ def record_document(
     # all of them, and no constructor checks (InvoicedItem has none).
     zero: Money | None = Money.zero(document.currency) if is_invoice else None
     for line in document.lines:
-        known = invoiced.get(line.source_id)
+        known = invoiced_items.get(line.source_id)
         if is_invoice or line.credited_invoice_id is None:
             if known is not None:
                 raise AlreadyInvoicedError(line.source_id, known.invoice_id)

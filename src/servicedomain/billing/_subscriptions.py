@@ -4,7 +4,7 @@ The rules:
 
 * A :class:`SubscriptionGroup` has an invoicing period code (year, quarter, month,
   week or day) and may have an accrual period code, one that the catalog allows for
-  the invoicing one (:func:`allowed_accrual_periods`).
+  the invoicing one (:func:`allowed_accrual_period_codes`).
 
 * A subscription bills periods of its group's invoicing period code, anchored on its
   start date or aligned to calendar periods (the first one then a prorated stub).
@@ -91,7 +91,7 @@ __all__ = [
     "PriceChange",
     "Subscription",
     "SubscriptionGroup",
-    "allowed_accrual_periods",
+    "allowed_accrual_period_codes",
 ]
 
 Events = tuple[DomainEvent, ...]
@@ -388,23 +388,23 @@ class Subscription:
     def change_price(
         self,
         *,
-        effective: date,
+        effective_date: date,
         at: datetime,
         base_price: Money | None = None,
         index: Decimal | int | None = None,
     ) -> tuple[Subscription, Events]:
-        """A new base price and/or index from ``effective`` on (AX *Price reduction*).
+        """A new base price and/or index from ``effective_date`` on (AX *Price reduction*).
 
-        Fees already generated for days from ``effective`` on are adjusted by the next
+        Fees already generated for days from ``effective_date`` on are adjusted by the next
         generation run (a price-change fee for the difference over the rest of each
         period). The event is :class:`~servicedomain.billing.SubscriptionPriceChanged`.
 
         Raises:
-            InvalidPeriodError: ``effective`` is not after the start and after every
+            InvalidPeriodError: ``effective_date`` is not after the start and after every
                 earlier price change.
             CurrencyMismatchError: ``base_price`` in another currency.
         """
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         instant = require_instant(at, "at")
         if index is not None:
             _require_index(index, "index")
@@ -426,35 +426,35 @@ class Subscription:
         )
 
     def index_by_percent(
-        self, pct: Decimal | int, *, effective: date, at: datetime
+        self, pct: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, index by a percentage (110 + 10% -> 121)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed(
             "index_by_percent", day, at, self.indexed_price_on(day).index_by_percent(pct)
         )
 
     def index_to(
-        self, value: Decimal | int, *, effective: date, at: datetime
+        self, value: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, index to a value."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed("index_to", day, at, self.indexed_price_on(day).index_to(value))
 
     def base_by_percent(
-        self, pct: Decimal | int, *, effective: date, at: datetime
+        self, pct: Decimal | int, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price by a percentage (120 + 10% -> 132)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed(
             "base_by_percent", day, at, self.indexed_price_on(day).base_by_percent(pct)
         )
 
     def base_to(
-        self, base_price: Money, *, effective: date, at: datetime
+        self, base_price: Money, *, effective_date: date, at: datetime
     ) -> tuple[Subscription, Events]:
         """*Index subscription*, base price to a value (same currency)."""
-        day = require_date(effective, "effective")
+        day = require_date(effective_date, "effective_date")
         return self._indexed("base_to", day, at, self.indexed_price_on(day).base_to(base_price))
 
     def _indexed(
@@ -478,7 +478,7 @@ class Subscription:
         latest = self.price_changes[-1].effective_date if self.price_changes else self.start_date
         if day <= latest:
             raise InvalidPeriodError(
-                "effective",
+                "effective_date",
                 day,
                 f"a price change takes effect after the start and the latest change ({latest})",
             )
@@ -571,7 +571,7 @@ _ACCRUAL_PERIODS: Final[Mapping[PeriodCode, tuple[PeriodCode, ...]]] = {
 }
 
 
-def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCode, ...]:
+def allowed_accrual_period_codes(invoicing_period_code: PeriodCode) -> tuple[PeriodCode, ...]:
     """The accrual period codes the catalog allows for an invoicing one, longest first.
 
     Year: year, quarter, month, day; quarter: quarter, month, day; month: month, day;
@@ -582,9 +582,9 @@ def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCo
         InvalidInputError: (field ``invoicing_period_code``) another code, such as
             ``P2M``.
 
-    >>> print(*allowed_accrual_periods(QUARTERLY))
+    >>> print(*allowed_accrual_period_codes(QUARTERLY))
     P3M P1M P1D
-    >>> print(*allowed_accrual_periods(WEEKLY))
+    >>> print(*allowed_accrual_period_codes(WEEKLY))
     P1D
     """
     code = _require_period(invoicing_period_code, "invoicing_period_code")
@@ -600,7 +600,7 @@ def allowed_accrual_periods(invoicing_period_code: PeriodCode) -> tuple[PeriodCo
 
 
 def _v_invoicing_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    allowed_accrual_periods(value)  # type: ignore[arg-type]
+    allowed_accrual_period_codes(value)  # type: ignore[arg-type]
 
 
 def _v_accrual_code(
@@ -609,7 +609,7 @@ def _v_accrual_code(
     if value is None:
         return
     code = _require_period(value, "accrual_period_code")
-    allowed = allowed_accrual_periods(instance.invoicing_period_code)
+    allowed = allowed_accrual_period_codes(instance.invoicing_period_code)
     if code not in allowed:
         raise InvalidInputError(
             "accrual_period_code",
@@ -634,7 +634,7 @@ class SubscriptionGroup:
     """A subscription group (AX ``SMASubscriptionGroup``): its period codes and accruals.
 
     The accrual period code must be one the catalog allows for the invoicing one (see
-    :func:`allowed_accrual_periods`). It is optional, also when ``accrue_revenue`` is
+    :func:`allowed_accrual_period_codes`). It is optional, also when ``accrue_revenue`` is
     set: AX only suggests it in the *Accrue subscription revenue* job, which then needs
     a period code of its own.
 

@@ -119,15 +119,15 @@ def _accrued_by_fee(accruals: Iterable[AccrualPeriod]) -> dict[str, list[Money]]
 
 def _transaction_rows(
     fees: Iterable[FeeTransaction],
-    invoiced: Mapping[str, InvoicedItem],
+    invoiced_items: Mapping[str, InvoicedItem],
     accruals: Iterable[AccrualPeriod],
 ) -> list[tuple[FeeTransaction, SubscriptionTransactionRow]]:
     checked = items_of(FeeTransaction).check(fees, "fees")
-    deep_mapping(is_str, instance_of(InvoicedItem)).check(invoiced, "invoiced")
+    deep_mapping(is_str, instance_of(InvoicedItem)).check(invoiced_items, "invoiced_items")
     held = _accrued_by_fee(accruals)
     rows = []
     for fee in checked:
-        item = invoiced.get(fee.id)
+        item = invoiced_items.get(fee.id)
         row = SubscriptionTransactionRow(
             subscription_id=fee.subscription_id,
             fee_id=fee.id,
@@ -146,14 +146,14 @@ def _transaction_rows(
 
 def subscription_transactions(
     fees: Iterable[FeeTransaction],
-    invoiced: Mapping[str, InvoicedItem],
+    invoiced_items: Mapping[str, InvoicedItem],
     accruals: Iterable[AccrualPeriod],
 ) -> tuple[SubscriptionTransactionRow, ...]:
     """One row per fee transaction (AX *Transaction - subscription*).
 
     Args:
         fees: the fee transactions to report, each once (of any subscriptions).
-        invoiced: the invoiced items by source id (``uow.invoices.invoiced(...)``); a
+        invoiced_items: the invoiced items by source id (``uow.invoices.invoiced(...)``); a
             fee missing from it is not invoiced.
         accruals: accrual periods (of any fees; those of other fees are ignored).
 
@@ -173,14 +173,14 @@ def subscription_transactions(
     >>> print(row.kind.value, row.first_day, row.last_day, row.amount, row.invoice_id)
     charge 2024-03-01 2024-03-31 200.00 EUR None
     """
-    rows = [row for _fee, row in _transaction_rows(fees, invoiced, accruals)]
+    rows = [row for _fee, row in _transaction_rows(fees, invoiced_items, accruals)]
     rows.sort(key=lambda r: (r.subscription_id, r.first_day, _KIND_ORDER[r.kind], r.last_day))
     return tuple(rows)
 
 
 def subscription_fee_summary(
     fees: Iterable[FeeTransaction],
-    invoiced: Mapping[str, InvoicedItem],
+    invoiced_items: Mapping[str, InvoicedItem],
     accruals: Iterable[AccrualPeriod],
 ) -> tuple[SubscriptionFeeRow, ...]:
     """Per subscription and billing period: fee, invoiced, credited, accrued.
@@ -214,7 +214,7 @@ def subscription_fee_summary(
     """
     groups: dict[tuple[str, date, date, str], list[SubscriptionTransactionRow]] = {}
     periods: dict[tuple[str, date, date, str], FeeTransaction] = {}
-    for fee, row in _transaction_rows(fees, invoiced, accruals):
+    for fee, row in _transaction_rows(fees, invoiced_items, accruals):
         period = fee.billing_period
         key = (fee.subscription_id, period.start, period.end, fee.currency.code)
         groups.setdefault(key, []).append(row)

@@ -323,7 +323,7 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
             note = credit_note(
                 credit_note_id="CN-1",
                 credit_date=date(2024, 3, 2),
-                invoiced=uow.invoices.invoiced([source]),
+                invoiced_items=uow.invoices.invoiced([source]),
                 select=[source],
             )
             uow.invoices.add(note)
@@ -347,7 +347,19 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
         with self.new_unit_of_work(store) as uow:
             assert uow.accruals.for_source(fees[0].id) == list(periods)
             assert uow.accruals.unposted_through(date(2024, 2, 1)) == list(periods)
-            assert uow.accruals.unposted_through(date(2024, 1, 31)) == []
+
+    def test_unposted_through_includes_the_last_day(self) -> None:
+        """``through`` is inclusive: January (ending, exclusive, on Feb 1) by Jan 31."""
+        store, fees = self._new_store(), _fees(_subscription())
+        (january,) = _accruals(fees[0], AccrualMethod.PER_DAY)
+        with self.new_unit_of_work(store) as uow:
+            uow.accruals.save_all([january])
+            assert uow.accruals.unposted_through(date(2024, 1, 31)) == [january]
+            assert uow.accruals.unposted_through(date(2024, 1, 30)) == []
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.unposted_through(date(2024, 1, 31)) == [january]
+            assert uow.accruals.unposted_through(date(2024, 1, 30)) == []
 
     # ------------------------------------------------------------------ atomicity (P2/P4)
 
@@ -394,7 +406,7 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
         self, uow: UnitOfWorkT, journal: Journal[AccrualEntry], source_id: str
     ) -> tuple[list[str], tuple[AccrualEntry, ...]]:
         periods = uow.accruals.for_source(source_id)
-        changed, entries = accrue(periods, through=date(2024, 3, 1), posting_date=date(2024, 3, 1))
+        changed, entries = accrue(periods, through=date(2024, 2, 29), posting_date=date(2024, 3, 1))
         uow.accruals.save_all(changed)
         return uow.enlist(journal).post(entries), entries
 
@@ -432,7 +444,7 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
             uow.commit()
         assert self.recorded(store, journal) == dict(zip(ids, entries, strict=True))
         with self.new_unit_of_work(store) as uow:
-            assert uow.accruals.unposted_through(date(2024, 3, 1)) == []
+            assert uow.accruals.unposted_through(date(2024, 2, 29)) == []
 
     # ------------------------------------------------------------------ events (U1)
 

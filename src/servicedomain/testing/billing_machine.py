@@ -415,7 +415,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
     def _price_change(self, sub_id: str, change: PriceChange, desk: BillingDesk) -> Subscription:
         return desk.change_price(
             sub_id,
-            effective=change.effective_date,
+            effective_date=change.effective_date,
             base_price=change.base_price,
             index=change.index,
         )
@@ -438,7 +438,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         try:
             self._change(
                 sub_id,
-                lambda desk: desk.change_price(sub_id, effective=day, base_price=price),
+                lambda desk: desk.change_price(sub_id, effective_date=day, base_price=price),
             )
         except InvalidPeriodError:
             assert refused, f"change_price on {day} refused"
@@ -452,7 +452,9 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
         self._begin()
         sub_id, day, refused = self._effective(data)
         try:
-            self._change(sub_id, lambda desk: desk.index_by_percent(sub_id, pct=pct, effective=day))
+            self._change(
+                sub_id, lambda desk: desk.index_by_percent(sub_id, pct=pct, effective_date=day)
+            )
         except InvalidPeriodError:
             assert refused, f"index on {day} refused"
             return
@@ -512,7 +514,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
             self._fees_of(sub_id),
             charge=charge,
             removed=removed,
-            credited=self._credited_of(sub_id),
+            credited_by_fee=self._credited_of(sub_id),
         )
         assert fee == expected, f"reduction days {fee!r}, the model says {expected!r}"
         self.subs[sub_id], _ = self.subs[sub_id].record_fees([fee], at=self._now())
@@ -538,7 +540,7 @@ class BillingLifecycleMachine(RuleBasedStateMachine):
                     made,
                     self.prices,
                     as_of=self.today,
-                    credited=self.credited,
+                    credited_by_fee=self.credited,
                 )
                 self.cancelled.discard(sub_id)
         self.changed_since_generation = False

@@ -51,7 +51,7 @@ from servicedomain.periods import (
 
 __all__ = [
     "BILLING_CURRENCIES",
-    "INVOICING_PERIODS",
+    "INVOICING_PERIOD_CODES",
     "anchor_dates",
     "billing_histories",
     "billing_run_dates",
@@ -67,7 +67,7 @@ __all__ = [
 BILLING_CURRENCIES: Final[tuple[str, ...]] = ("EUR", "USD", "JPY", "KWD")
 """Currencies with 2, 0 and 3 decimals (law M5)."""
 
-INVOICING_PERIODS: Final[tuple[PeriodCode, ...]] = (MONTHLY, QUARTERLY, YEARLY, WEEKLY, DAILY)
+INVOICING_PERIOD_CODES: Final[tuple[PeriodCode, ...]] = (MONTHLY, QUARTERLY, YEARLY, WEEKLY, DAILY)
 """The five invoicing period codes of the catalog."""
 
 _MIN_DATE: Final = date(1999, 1, 1)
@@ -145,7 +145,7 @@ def subscriptions(
     *,
     currencies: Sequence[str] = BILLING_CURRENCIES,
     start_dates: st.SearchStrategy[date] | None = None,
-    period_codes: Sequence[PeriodCode] = INVOICING_PERIODS,
+    period_codes: Sequence[PeriodCode] = INVOICING_PERIOD_CODES,
     alignments: Sequence[Alignment] = tuple(Alignment),
     timings: Sequence[BillingTiming] = tuple(BillingTiming),
     price_bases: Sequence[PriceBasis] = tuple(PriceBasis),
@@ -334,7 +334,7 @@ def price_change_histories(
     Effective dates are strictly after the start and strictly increasing; each change
     sets a new base price, a new index, or both.
 
-    Apply them in order with ``sub, _ = sub.change_price(effective=c.effective_date,
+    Apply them in order with ``sub, _ = sub.change_price(effective_date=c.effective_date,
     base_price=c.base_price, index=c.index, at=at)`` (one snapshot each), or all at once with
     ``attrs.evolve(sub, price_changes=changes)`` (the final state).
 

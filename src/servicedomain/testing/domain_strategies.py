@@ -63,7 +63,7 @@ from servicedomain.billing import (
     SubscriptionGroup,
     accrual_periods,
     accrue,
-    allowed_accrual_periods,
+    allowed_accrual_period_codes,
     generate_fees,
     propose_invoices,
     record_document,
@@ -696,7 +696,7 @@ def subscription_groups(draw: st.DrawFn) -> SubscriptionGroup:
     Maybe an allowed accrual period code; any accrual method, rounding period, reversal.
     """
     invoicing = draw(st.sampled_from([YEARLY, QUARTERLY, MONTHLY, WEEKLY, DAILY]))
-    allowed = allowed_accrual_periods(invoicing)
+    allowed = allowed_accrual_period_codes(invoicing)
     return SubscriptionGroup(
         id=draw(ids(prefix="SG")),
         name=draw(_texts()),
@@ -845,7 +845,7 @@ def _accrued() -> st.SearchStrategy[tuple[tuple[AccrualPeriod, ...], tuple[Accru
         .filter(bool)
         .map(
             lambda periods: accrue(
-                periods, through=periods[-1].period.end, posting_date=periods[-1].period.end
+                periods, through=periods[-1].period.last, posting_date=periods[-1].period.end
             )
         )
     )

@@ -27,7 +27,7 @@ from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
 from servicedomain.stages import MAX_STAGE_ID_LENGTH, Stage, StageGraph, StageRules
 from servicedomain.testing.billing_strategies import (
     BILLING_CURRENCIES,
-    INVOICING_PERIODS,
+    INVOICING_PERIOD_CODES,
     anchor_dates,
     billing_histories,
     billing_run_dates,
@@ -52,7 +52,7 @@ __all__ = [
     "zones",
     # billing, from servicedomain.testing.billing_strategies
     "BILLING_CURRENCIES",
-    "INVOICING_PERIODS",
+    "INVOICING_PERIOD_CODES",
     "anchor_dates",
     "billing_histories",
     "billing_run_dates",

@@ -100,12 +100,16 @@ def invoicing_period(subscription: Subscription, day: date) -> DateRange:
     return period
 
 
-def billing_horizon(subscription: Subscription, as_of: date) -> date:
-    """The end (exclusive) of the days a run ``as_of`` bills: ``[start, horizon)``.
+_ONE_DAY = timedelta(days=1)
 
-    In advance: through the end of the period that holds ``as_of``. In arrears:
-    through the start of that period, or through the end date once it is passed. Never
-    after the end date, never before the start date (then nothing is due).
+
+def billing_horizon(subscription: Subscription, as_of: date) -> date:
+    """The last day (inclusive) a run ``as_of`` bills: it bills ``[start, horizon]``.
+
+    In advance: through the last day of the period that holds ``as_of``. In arrears:
+    through the day before that period, or through the end date once it is passed.
+    Never after the end date; the day before the start date when nothing is due. Pass
+    it as ``through`` to :func:`check_fee_laws` and :func:`check_no_gaps_no_overlaps`.
 
     Raises:
         InvalidPeriodError: ``as_of`` is before the subscription's start.
@@ -116,7 +120,7 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
     ...     category_id="F", period_code=MONTHLY, base_price=Money(10, "EUR"),
     ...     start_date=date(2024, 1, 31))
     >>> billing_horizon(sub, date(2024, 3, 1))
-    datetime.date(2024, 3, 31)
+    datetime.date(2024, 3, 30)
     """
     period = subscription.schedule.period_containing(as_of)
     end = _served_end(subscription)
@@ -128,7 +132,7 @@ def billing_horizon(subscription: Subscription, as_of: date) -> date:
             horizon = end
     if end is not None:
         horizon = min(horizon, end)
-    return max(horizon, subscription.start_date)
+    return max(horizon, subscription.start_date) - _ONE_DAY
 
 
 def _served(subscription: Subscription) -> DateRange:
@@ -319,20 +323,21 @@ def _subtract(span: DateRange, holes: Iterable[DateRange]) -> list[DateRange]:
 def check_no_gaps_no_overlaps(
     subscription: Subscription, fees: Iterable[FeeTransaction], *, through: date
 ) -> None:
-    """F6: the net billed days tile ``[start, min(end, through))`` exactly.
+    """F6: the net billed days tile ``[start, min(end_date, through)]`` exactly.
 
     The net billed intervals are the charges' periods minus the ranges their
     cancellation credits took back, and minus days removed by reduction days on or
     after the end date (a cancellation credits only the days still billed; days
     removed before the end are served at a reduced fee and stay in). They must be
-    pairwise disjoint, and their union must be exactly ``[start_date, min(end_date + 1
-    day, through))`` (``end_date`` is the last day served). Every adjustment must name
-    a charge among ``fees`` and lie inside it, and no day of a charge is credited twice.
+    pairwise disjoint, and their union must be exactly the days from ``start_date`` to
+    ``min(end_date, through)``, both included (``end_date`` is the last day served).
+    Every adjustment must name a charge among ``fees`` and lie inside it, and no day of
+    a charge is credited twice.
 
     Args:
         subscription: the subscription, in its current state (active through the runs).
         fees: all of its fees.
-        through: the end (exclusive) of the billed horizon, e.g.
+        through: the last day (inclusive) of the billed horizon, e.g.
             :func:`billing_horizon` of the last run's ``as_of``.
 
     Raises:
@@ -355,7 +360,9 @@ def check_no_gaps_no_overlaps(
                     holes.append(after_end)
         net.extend((piece, charge) for piece in _subtract(charge.period, holes))
     net.sort(key=lambda item: (item[0].start, item[0].end))
-    end = through if ended is None else min(ended, through)
+    # ``end``: the first day past the horizon (exclusive), as the ranges are.
+    horizon = date.max if through == date.max else through + _ONE_DAY
+    end = horizon if ended is None else min(ended, horizon)
     cursor = subscription.start_date
     previous: FeeTransaction | None = None
     for piece, charge in net:
@@ -372,7 +379,7 @@ def check_no_gaps_no_overlaps(
     if net and cursor > max(end, subscription.start_date):
         raise LawViolation(
             "F6",
-            f"days billed through {cursor}, after the horizon {end}",
+            f"days billed before {cursor}, after the horizon {through}",
             _show(filter(None, [previous])),
         )
 
@@ -546,7 +553,7 @@ def check_cancellation_credit(
     prices: PriceTable | None = None,
     *,
     as_of: date,
-    credited: Mapping[str, Money] | None = None,
+    credited_by_fee: Mapping[str, Money] | None = None,
 ) -> None:
     """F7: a cancellation credits exactly the billed days it ends, and nothing more.
 
@@ -560,7 +567,7 @@ def check_cancellation_credit(
       ``prorate(charge.price, [charge.start, t), period)`` over its whole invoicing
       period (:func:`invoicing_period`), or zero when it starts on or after ``t``
       (the billed price, not today's, law F10); when credit notes took back ``c`` of
-      the charge and its adjustments (``credited``, by fee id, in each fee's sign), the
+      the charge and its adjustments (``credited_by_fee``, by fee id, in each fee's sign), the
       cancellation credits only what they left (F13), so the net is ``max(kept, c)``;
     * ``made`` bills no day on or after ``t``, and a run on the result as of
       ``max(as_of, t)`` makes no charge on or after ``t`` and no second credit.
@@ -594,7 +601,10 @@ def check_cancellation_credit(
             served = DateRange(charge.period.start, min(end, charge.period.end))
             kept = prorate(charge.price, served, invoicing_period(subscription, served.start))
         taken = _total(
-            ((credited or {}).get(fee.id, Money.zero(currency)) for fee in (charge, *adjustments)),
+            (
+                (credited_by_fee or {}).get(fee.id, Money.zero(currency))
+                for fee in (charge, *adjustments)
+            ),
             currency,
         )
         kept = max(kept, taken)
@@ -700,14 +710,15 @@ def check_fee_laws(
 ) -> None:
     """F2, F4, F6, M5 and P3 together, on the fees of one subscription.
 
-    F4 is checked with a range run over ``[start, through)`` (every due day is billed,
-    so it creates nothing), and with a run ``as_of`` when given.
+    F4 is checked with a range run over the days from ``start`` to ``through``, both
+    included (every due day is billed, so it creates nothing), and with a run
+    ``as_of`` when given.
 
     Args:
         subscription: the subscription in its current state.
         fees: all of its fees.
         prices: the price table generation used.
-        through: the end (exclusive) of the billed horizon (:func:`billing_horizon`).
+        through: the last day (inclusive) of the billed horizon (:func:`billing_horizon`).
         as_of: the date of the last run, if known.
 
     Raises:
@@ -718,11 +729,10 @@ def check_fee_laws(
     check_amounts_exact(stored)
     check_whole_period_charges(stored)
     check_no_gaps_no_overlaps(subscription, stored, through=through)
-    if through > subscription.start_date:
-        again = generate_fees(
-            subscription, stored, prices, within=DateRange(subscription.start_date, through)
-        )
+    if through >= subscription.start_date:
+        within = DateRange.inclusive(subscription.start_date, through)
+        again = generate_fees(subscription, stored, prices, within=within)
         if again:
-            raise LawViolation("F4", f"a run over [start, {through}) made fees again", _show(again))
+            raise LawViolation("F4", f"a run over [start, {through}] made fees again", _show(again))
     if as_of is not None:
         check_idempotent(subscription, stored, prices, as_of=as_of)
