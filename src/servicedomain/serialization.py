@@ -320,6 +320,11 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     SubscriptionGroup: 2,
     AccrualPolicy: 2,
     Schedule: 2,  # its period code is the key period_code (was code)
+    # 2: a work document line's object and task are labels, service_object_label and
+    # service_task_label (were service_object and service_task).
+    WorkDocumentLine: 2,
+    WorkDescription: 2,
+    WorkReceipt: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {

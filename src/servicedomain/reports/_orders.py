@@ -15,16 +15,12 @@ from servicedomain._checks import (
     deep_iterable,
     instance_of,
     is_bool,
+    is_date,
     is_id,
+    is_line_number,
     is_str,
     items_of,
     optional,
-    v_instance,
-    v_line_number,
-    v_optional_date,
-    v_optional_instance,
-    v_optional_str,
-    v_str,
 )
 from servicedomain.errors import TypeMismatchError
 from servicedomain.instants import local_datetime, named_zone
@@ -203,16 +199,18 @@ class WorkDocumentLine:
         TypeMismatchError: a field of the wrong type (named).
     """
 
-    number: int = attrs.field(validator=v_line_number)
-    transaction_type: TransactionType = attrs.field(validator=v_instance(TransactionType))
-    description: str = attrs.field(validator=v_str)
-    quantity: Decimal = attrs.field(validator=v_instance(Decimal))
-    unit: str = attrs.field(validator=v_str)
-    service_object: str | None = attrs.field(validator=v_optional_str)
-    service_task: str | None = attrs.field(validator=v_optional_str)
-    worker_id: str | None = attrs.field(validator=v_optional_str)
-    transaction_date: date | None = attrs.field(validator=v_optional_date)
-    amount: Money | None = attrs.field(validator=v_optional_instance(Money))
+    number: int = attrs.field(validator=is_line_number)
+    transaction_type: TransactionType = attrs.field(validator=instance_of(TransactionType))
+    description: str = attrs.field(validator=is_str)
+    quantity: Decimal = attrs.field(validator=instance_of(Decimal))
+    unit: str = attrs.field(validator=is_str)
+    service_object_label: str | None = attrs.field(validator=optional(is_str))
+    """The service object's id and description (``"PUMP-1 Heat pump"``), or None."""
+    service_task_label: str | None = attrs.field(validator=optional(is_str))
+    """The service task's id and description, or None."""
+    worker_id: str | None = attrs.field(validator=optional(is_str))
+    transaction_date: date | None = attrs.field(validator=optional(is_date))
+    amount: Money | None = attrs.field(validator=optional(instance_of(Money)))
     """The sales amount (on a receipt); ``None`` on a work description."""
 
 
@@ -235,10 +233,12 @@ def _document_lines(
             description=line.description,
             quantity=line.quantity,
             unit=line.unit,
-            service_object=_label(
+            service_object_label=_label(
                 line.service_object_id, objects.get(line.service_object_id or "", "")
             ),
-            service_task=_label(line.service_task_id, tasks.get(line.service_task_id or "", "")),
+            service_task_label=_label(
+                line.service_task_id, tasks.get(line.service_task_id or "", "")
+            ),
             worker_id=line.worker_id,
             transaction_date=line.transaction_date,
             amount=line.revenue if priced else None,
@@ -259,10 +259,10 @@ def _line_text(line: WorkDocumentLine) -> str:
         f"{line.number:>3}. {line.transaction_type.value:<7} {line.quantity} {line.unit}".rstrip(),
         line.description,
     ]
-    if line.service_object:
-        parts.append(f"object {line.service_object}")
-    if line.service_task:
-        parts.append(f"task {line.service_task}")
+    if line.service_object_label:
+        parts.append(f"object {line.service_object_label}")
+    if line.service_task_label:
+        parts.append(f"task {line.service_task_label}")
     if line.amount is not None:
         parts.append(str(line.amount))
     return " | ".join(part for part in parts if part)
@@ -280,8 +280,8 @@ def _table_html(lines: tuple[WorkDocumentLine, ...], *, priced: bool) -> str:
             line.description,
             str(line.quantity),
             line.unit,
-            line.service_object or "",
-            line.service_task or "",
+            line.service_object_label or "",
+            line.service_task_label or "",
         ]
         if priced:
             cells.append(str(line.amount))
