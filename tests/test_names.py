@@ -35,6 +35,7 @@ from servicedomain.billing import (
 )
 from servicedomain.errors import InvalidCancellationError, InvalidDocumentError, InvalidPeriodError
 from servicedomain.money import Money
+from servicedomain.orders import ServiceObject, ServiceTask
 from servicedomain.periods import MONTHLY, DateRange, PeriodCode
 from servicedomain.serialization import SCHEMA_VERSIONS, from_dict, to_dict
 
@@ -340,6 +341,8 @@ def test_the_first_day_a_price_applies_is_an_effective_date() -> None:
         ("start_date", date),
         ("last_day", date),
         ("code", str),  # a currency's or a reason's code; a period code is a period_code
+        ("service_object", ServiceObject),  # the object; its id is service_object_id
+        ("service_task", ServiceTask),  # the task; its id is service_task_id
     ],
 )
 def test_each_of_these_names_has_one_type(name: str, expected: type[Any]) -> None:
