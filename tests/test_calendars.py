@@ -138,12 +138,16 @@ def test_exceptions_are_an_immutable_hashable_mapping() -> None:
 
 def test_standard_builds_the_same_slots_on_chosen_days() -> None:
     calendar = WorkingCalendar.standard(
-        "Europe/Stockholm", days=[5, 6], slots=["10:00-14:00"], id="WEEKEND"
+        "Europe/Stockholm", weekdays=[5, 6], slots=["10:00-14:00"], id="WEEKEND"
     )
     assert calendar.id == "WEEKEND"
     assert [bool(day) for day in calendar.weekly] == [False] * 5 + [True, True]
-    expect_error(InvalidCalendarError, "days", lambda: WorkingCalendar.standard("UTC", days=[7]))
-    expect_error(InvalidCalendarError, "days", lambda: WorkingCalendar.standard("UTC", days=[True]))
+    expect_error(
+        InvalidCalendarError, "weekdays", lambda: WorkingCalendar.standard("UTC", weekdays=[7])
+    )
+    expect_error(
+        InvalidCalendarError, "weekdays", lambda: WorkingCalendar.standard("UTC", weekdays=[True])
+    )
 
 
 def test_dict_round_trip() -> None:
@@ -197,7 +201,7 @@ WEEKDAYS = [["08:00-17:00"]] * 5 + [[], []]
         (
             InvalidCalendarError,
             "weekly",
-            lambda: WorkingCalendar.standard("UTC", days=[]),
+            lambda: WorkingCalendar.standard("UTC", weekdays=[]),
         ),
         # overlapping slots within a day, and an overnight slot into the next day's
         (

@@ -535,8 +535,8 @@ def test_range_operations_on_a_non_range_are_a_type_mismatch(method: str) -> Non
 @pytest.mark.parametrize(
     ("days", "field"),
     [
-        ((date(2023, 12, 31),), "days[0]"),
-        ((date(2024, 1, 10), date(2024, 2, 2)), "days[1]"),
+        ((date(2023, 12, 31),), "cuts[0]"),
+        ((date(2024, 1, 10), date(2024, 2, 2)), "cuts[1]"),
     ],
 )
 def test_a_split_point_outside_the_range_is_refused(days: tuple[date, ...], field: str) -> None:
@@ -548,7 +548,7 @@ def test_a_split_point_outside_the_range_is_refused(days: tuple[date, ...], fiel
 def test_a_split_point_that_is_not_a_date_is_a_type_mismatch() -> None:
     with pytest.raises(TypeMismatchError) as caught:
         r("2024-01-01", "2024-02-01").split_at(datetime(2024, 1, 10))  # noqa: DTZ001
-    assert_names_field(caught.value, "days[0]")
+    assert_names_field(caught.value, "cuts[0]")
 
 
 def test_tiling_with_non_ranges_is_a_type_mismatch() -> None:

@@ -343,7 +343,7 @@ def test_S2_elapsed_inverts_deadline_and_splits(
 
 @given(calendars(), instants(), instants(), instants())
 @example(
-    calendar=WorkingCalendar.standard("Europe/Paris", days=(6,), slots=("00:00-04:00",)),
+    calendar=WorkingCalendar.standard("Europe/Paris", weekdays=(6,), slots=("00:00-04:00",)),
     one=datetime(2024, 10, 27, 2, 59, 59, tzinfo=ZoneInfo("Europe/Paris")),
     two=datetime(2024, 10, 27, 2, 30, tzinfo=ZoneInfo("Europe/Paris")),
     three=datetime(2024, 10, 27, 2, 0, fold=1, tzinfo=ZoneInfo("Europe/Paris")),

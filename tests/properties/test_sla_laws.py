@@ -46,9 +46,11 @@ CALENDARS = (
         id="US",
     ),
     # a half-hour offset, a Sunday-to-Thursday week
-    WorkingCalendar.standard("Asia/Kolkata", days=(6, 0, 1, 2, 3), slots=["09:30-18:00"]),
+    WorkingCalendar.standard("Asia/Kolkata", weekdays=(6, 0, 1, 2, 3), slots=["09:30-18:00"]),
     # a half-hour DST shift, six days a week
-    WorkingCalendar.standard("Australia/Lord_Howe", days=(0, 1, 2, 3, 4, 5), slots=["07:00-15:00"]),
+    WorkingCalendar.standard(
+        "Australia/Lord_Howe", weekdays=(0, 1, 2, 3, 4, 5), slots=["07:00-15:00"]
+    ),
     # negative DST, a night shift that runs past midnight
     WorkingCalendar.standard("Europe/Dublin", slots=["22:00-06:00"], holidays=[date(2025, 3, 17)]),
 )

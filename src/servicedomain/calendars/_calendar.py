@@ -167,7 +167,7 @@ class WorkingCalendar:
         cls,
         zone: ZoneInfo | str,
         *,
-        days: Iterable[int] = (0, 1, 2, 3, 4),
+        weekdays: Iterable[int] = (0, 1, 2, 3, 4),
         slots: Iterable[Slot | str] = ("08:00-17:00",),
         holidays: Iterable[date] = (),
         id: str = "",
@@ -176,23 +176,23 @@ class WorkingCalendar:
 
         Args:
             zone: an IANA zone name or :class:`~zoneinfo.ZoneInfo`.
-            days: the working weekdays, 0 (Monday) to 6 (Sunday).
+            weekdays: the working weekdays, 0 (Monday) to 6 (Sunday).
             slots: the slots of each working day.
             holidays: closed local dates.
             id: the calendar's id.
 
         Raises:
-            InvalidCalendarError: a weekday outside 0-6 (field ``"days"``), or what the
+            InvalidCalendarError: a weekday outside 0-6 (field ``"weekdays"``), or what the
                 constructor refuses.
 
-        >>> calendar = WorkingCalendar.standard("Europe/Stockholm", days=[0, 2])
+        >>> calendar = WorkingCalendar.standard("Europe/Stockholm", weekdays=[0, 2])
         >>> [len(day) for day in calendar.weekly]
         [1, 0, 1, 0, 0, 0, 0]
         """
         chosen = set()
-        for day in items("weekdays").check(days, "days"):
+        for day in items("weekdays").check(weekdays, "weekdays"):
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-                raise InvalidCalendarError("days", day, "expected weekdays 0 (Monday) to 6")
+                raise InvalidCalendarError("weekdays", day, "expected weekdays 0 (Monday) to 6")
             chosen.add(day)
         day_slots = slot_tuple(slots, "slots")
         weekly = [day_slots if day in chosen else () for day in range(7)]

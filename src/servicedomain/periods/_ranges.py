@@ -159,8 +159,8 @@ class DateRange:
         end = min(self.end, checked.end)
         return DateRange._trusted(start, end) if start < end else None
 
-    def split_at(self, *days: date) -> tuple[DateRange, ...]:
-        """Cut the range at each of ``days``; the pieces tile it in order.
+    def split_at(self, *cuts: date) -> tuple[DateRange, ...]:
+        """Cut the range at each of the days ``cuts``; the pieces tile it in order.
 
         A day strictly inside the range starts a new piece. A day equal to ``start`` or
         ``end`` cuts nothing, and repeated days count once, so the result never holds
@@ -174,14 +174,14 @@ class DateRange:
         >>> print(*jan.split_at(date(2024, 1, 15), date(2024, 1, 1)), sep=" ")
         [2024-01-01, 2024-01-15) [2024-01-15, 2024-02-01)
         """
-        cuts: set[date] = set()
-        for index, day in enumerate(days):
-            checked = require_date(day, f"days[{index}]")
+        inside: set[date] = set()
+        for index, day in enumerate(cuts):
+            checked = require_date(day, f"cuts[{index}]")
             if not self.start <= checked <= self.end:
-                raise InvalidPeriodError(f"days[{index}]", checked, f"not within {self}")
+                raise InvalidPeriodError(f"cuts[{index}]", checked, f"not within {self}")
             if self.start < checked < self.end:
-                cuts.add(checked)
-        bounds = [self.start, *sorted(cuts), self.end]
+                inside.add(checked)
+        bounds = [self.start, *sorted(inside), self.end]
         return tuple(DateRange._trusted(a, b) for a, b in pairwise(bounds))
 
     def check_tiled_by(self, parts: Iterable[DateRange]) -> None:
