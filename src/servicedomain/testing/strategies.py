@@ -153,10 +153,13 @@ def date_ranges(
 
 
 def period_codes(
-    *, units: Sequence[PeriodUnit] | None = None, max_count: int = 4
+    *, period_units: Sequence[PeriodUnit] | None = None, max_count: int = 4
 ) -> st.SearchStrategy[PeriodCode]:
-    """Period codes: a unit (day, week, month, quarter, half-year, year) times 1..max_count."""
-    chosen = list(PeriodUnit) if units is None else list(units)
+    """Period codes: a unit (day, week, month, quarter, half-year, year) times 1..max_count.
+
+    ``period_units`` limits the units drawn (all of them by default).
+    """
+    chosen = list(PeriodUnit) if period_units is None else list(period_units)
     return st.builds(PeriodCode, st.sampled_from(chosen), st.integers(1, max_count))
 
 
