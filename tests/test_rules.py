@@ -149,6 +149,26 @@ def test_money_dates_and_optional_keys_of_billing_rules_survive_a_file(
     assert "None" not in text
 
 
+def test_a_price_table_is_written_as_one_toml_table_per_entry_with_money_inline() -> None:
+    table = PriceTable(PRICES.entries[:2])
+    text = format_rules(Rules({"price_tables": {"STD": table}}), format="toml")
+    assert text == (
+        "[[price_tables.STD.entries]]\n"
+        'effective_date = "2024-01-01"\n'
+        'period_code = "P1M"\n'
+        'price = {amount = "500.00", currency = "EUR"}\n'
+        "\n"
+        "[[price_tables.STD.entries]]\n"
+        'effective_date = "2024-06-01"\n'
+        'category_id = "SUPPORT"\n'
+        'project_id = "P-1"\n'
+        'subscription_id = "S-1"\n'
+        'period_code = "P3M"\n'
+        'price = {amount = "1234.50", currency = "SEK"}\n'
+    )
+    assert parse_rules(text, format="toml").price_tables["STD"] == table
+
+
 def test_json_nulls_of_optional_billing_keys_read_as_left_out() -> None:
     text = """{
         "subscription_groups": {"M": {"invoicing_period_code": "P1M", "accrual_period_code": null}},

@@ -538,12 +538,19 @@ def _is_table_array(value: object) -> bool:
     )
 
 
+def _is_flat(value: Mapping[str, object]) -> bool:
+    """A small table of plain values (money): written inline in an item of an array."""
+    return len(value) <= 3 and not any(
+        isinstance(item, Mapping | list | tuple) for item in value.values()
+    )
+
+
 def _toml_table(
     lines: list[str], path: tuple[str, ...], table: Mapping[str, object], *, header: bool = True
 ) -> None:
     plain, nested, arrays = [], [], []
     for key, value in table.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and (header or not _is_flat(value)):
             nested.append((key, value))
         elif _is_table_array(value):
             arrays.append((key, cast("list[Mapping[str, object]]", value)))
