@@ -14,14 +14,18 @@ the rule's ``from_dict`` reads::
     [stage_graphs.SERVICE]
     stages = [{id = "NEW"}, {id = "DONE", parent = "NEW", rules = {may_post = true}}]
 
-The kinds are :class:`RuleType` values in a :class:`RuleTypes` registry:
-``stage_graphs`` (:class:`~servicedomain.stages.StageGraph`), ``calendars``
-(:class:`~servicedomain.calendars.WorkingCalendar`) and ``slas``
-(:class:`~servicedomain.sla.ServiceLevelAgreement`) come built in, read in that order so
-an SLA names a calendar of the same file by its name. Any rule type with a
-``from_dict`` and a ``to_dict`` can be registered (price tables, subscription groups, a
-host's own rules). A calendar and an SLA are named by their id: the name in the file is
-the id (an ``id`` key, when given, must say the same).
+The kinds are :class:`RuleType` values in an immutable :class:`RuleTypes` registry.
+:data:`RULE_TYPES` holds the built-in ones, read in this order: ``stage_graphs``
+(:class:`~servicedomain.stages.StageGraph`), ``calendars``
+(:class:`~servicedomain.calendars.WorkingCalendar`), ``slas``
+(:class:`~servicedomain.sla.ServiceLevelAgreement`, which names a calendar of the same
+file by its id), ``subscription_groups``
+(:class:`~servicedomain.billing.SubscriptionGroup`) and ``price_tables``
+(:class:`~servicedomain.billing.PriceTable`). A calendar, an SLA and a subscription
+group are named by their id: the name in the file is the id (an ``id`` key, when given,
+must say the same); a price table has no id, so its name is only the file's key. Any
+class with a ``from_dict`` and a ``to_dict`` can be added (a host's own rules):
+:meth:`RuleTypes.with_rule` returns a new registry and changes no other.
 
 :func:`load_rules` reads a ``.toml`` or ``.json`` file; :func:`parse_rules` reads text
 and :func:`rules_from_dict` data already parsed. Each returns an immutable
@@ -58,6 +62,7 @@ from servicedomain._checks import (
     is_str,
     items_of,
 )
+from servicedomain.billing import PriceTable, SubscriptionGroup
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidInputError, InvalidRulesError
 from servicedomain.sla import ServiceLevelAgreement
@@ -112,35 +117,73 @@ class RuleType:
     named_by_id: bool = attrs.field(default=False, validator=is_bool)
 
 
-class RuleTypes:
-    """A registry of rule types, read in the order they were registered.
+_TYPES: Final = items_of(RuleType)
 
-    :data:`RULE_TYPES` is the registry :func:`load_rules` uses by default; build another
-    one (``RuleTypes.default()`` gives a copy of the built-in one) to read a file
-    with other kinds without changing the default.
-    """
 
-    def __init__(self, types: tuple[RuleType, ...] = ()) -> None:
-        self._types: dict[str, RuleType] = {}
-        for rule_type in items_of(RuleType).check(types, "types"):
-            self.add(rule_type)
+def _rule_types(types: object) -> tuple[RuleType, ...]:
+    """``types`` (an iterable of RuleType) as a tuple."""
+    return cast("tuple[RuleType, ...]", _TYPES.check(types, "types"))
 
-    @classmethod
-    def default(cls) -> RuleTypes:
-        """A new registry with the built-in kinds: stage graphs, calendars, SLAs."""
-        return cls(_BUILT_IN)
 
-    def add(self, rule_type: RuleType) -> None:
-        """Register ``rule_type``; a section already registered is refused."""
-        if not isinstance(rule_type, RuleType):
-            raise InvalidInputError("rule_type", rule_type, "expected a RuleType")
-        if rule_type.section in self._types:
+def _check_sections(_instance: object, _attribute: object, types: tuple[RuleType, ...]) -> None:
+    seen: set[str] = set()
+    for rule_type in types:
+        if rule_type.section in seen:
             raise InvalidInputError(
                 "section", rule_type.section, "a rule type of this section is registered"
             )
-        self._types[rule_type.section] = rule_type
+        seen.add(rule_type.section)
 
-    def register(
+
+def _default_reader(cls: type[Any]) -> Reader:
+    def read(data: Mapping[str, object], _loaded: Loaded) -> object:
+        return cls.from_dict(data)
+
+    return read
+
+
+def _default_writer(rule: Any) -> Mapping[str, object]:
+    return cast("Mapping[str, object]", rule.to_dict())
+
+
+@attrs.frozen
+class RuleTypes:
+    """An immutable registry of rule types, read in the order they were registered.
+
+    :data:`RULE_TYPES` is the built-in registry :func:`load_rules` uses by default.
+    Registering never changes a registry: :meth:`with_rule` and :meth:`with_type` return
+    a new one, so one host's kinds of rules never leak into another's.
+
+    Args:
+        types: the rule types, in reading order; two of one section are refused.
+
+    >>> from servicedomain.periods import Schedule
+    >>> types = RULE_TYPES.with_rule("schedules", Schedule)
+    >>> "schedules" in types, "schedules" in RULE_TYPES
+    (True, False)
+    """
+
+    types: tuple[RuleType, ...] = attrs.field(
+        default=(), converter=_rule_types, validator=_check_sections
+    )
+
+    @classmethod
+    def default(cls) -> RuleTypes:
+        """The built-in kinds: stage graphs, calendars, SLAs, subscription groups, price tables."""
+        return cls(_BUILT_IN)
+
+    def with_type(self, rule_type: RuleType) -> RuleTypes:
+        """A new registry: this one's types, then ``rule_type``.
+
+        Raises:
+            InvalidInputError: ``rule_type`` is not a RuleType, or (field ``section``)
+                its section is registered already.
+        """
+        if not isinstance(rule_type, RuleType):
+            raise InvalidInputError("rule_type", rule_type, "expected a RuleType")
+        return RuleTypes((*self.types, rule_type))
+
+    def with_rule(
         self,
         section: str,
         cls: type[Any],
@@ -148,31 +191,34 @@ class RuleTypes:
         read: Reader | None = None,
         write: Writer | None = None,
         named_by_id: bool = False,
-    ) -> RuleType:
-        """Register ``cls`` under ``section``; returns the new rule type.
+    ) -> RuleTypes:
+        """A new registry that also reads ``cls`` from ``section``.
 
         By default a rule is read by the class's ``from_dict`` classmethod and written
         by its ``to_dict`` method.
+
+        Raises:
+            InvalidInputError: a bad argument, named, or (field ``section``) a section
+                registered already.
         """
         rule_type = RuleType(
             section,
             cls,
-            read if read is not None else lambda data, _loaded: cls.from_dict(data),
-            write if write is not None else lambda rule: rule.to_dict(),
+            read if read is not None else _default_reader(cls),
+            write if write is not None else _default_writer,
             named_by_id,
         )
-        self.add(rule_type)
-        return rule_type
+        return self.with_type(rule_type)
 
     def __iter__(self) -> Iterator[RuleType]:
-        return iter(tuple(self._types.values()))
+        return iter(self.types)
 
     def __contains__(self, section: object) -> bool:
-        return section in self._types
+        return any(rule_type.section == section for rule_type in self.types)
 
     def sections(self) -> tuple[str, ...]:
         """The registered sections, in reading order."""
-        return tuple(self._types)
+        return tuple(rule_type.section for rule_type in self.types)
 
 
 def _freeze(sections: Mapping[str, Mapping[str, object]]) -> Mapping[str, Mapping[str, object]]:
@@ -228,6 +274,16 @@ class Rules:
         """The SLA definitions by id."""
         return cast("Mapping[str, ServiceLevelAgreement]", self.section("slas"))
 
+    @property
+    def subscription_groups(self) -> Mapping[str, SubscriptionGroup]:
+        """The subscription groups by id."""
+        return cast("Mapping[str, SubscriptionGroup]", self.section("subscription_groups"))
+
+    @property
+    def price_tables(self) -> Mapping[str, PriceTable]:
+        """The price tables by name (a price table has no id: its name is the file's key)."""
+        return cast("Mapping[str, PriceTable]", self.section("price_tables"))
+
     def to_dict(self, types: RuleTypes | None = None) -> dict[str, dict[str, object]]:
         """The rules as plain data (every section with rules), as a file holds them."""
         registry = _registry(types)
@@ -254,29 +310,46 @@ def _registry(types: object) -> RuleTypes:
 
 
 def _read_sla(data: Mapping[str, object], loaded: Loaded) -> ServiceLevelAgreement:
+    """An SLA; a calendar named by id must be one of the file's calendars."""
     calendars = cast("Mapping[str, WorkingCalendar]", loaded.get("calendars", {}))
+    named = data.get("calendar")
+    if isinstance(named, str) and named not in calendars:
+        known = ", ".join(sorted(calendars))
+        raise InvalidInputError(
+            "calendar",
+            named,
+            f"no calendar of this id in the file's calendars; known: {known}"
+            if known
+            else "no calendar of this id: the file has no calendars",
+        )
     return ServiceLevelAgreement.from_dict(data, calendars=calendars)
 
 
 _BUILT_IN: Final = (
-    RuleType(
-        "stage_graphs",
-        StageGraph,
-        lambda data, _loaded: StageGraph.from_dict(data),
-        lambda rule: rule.to_dict(),
-    ),
+    RuleType("stage_graphs", StageGraph, _default_reader(StageGraph), _default_writer),
     RuleType(
         "calendars",
         WorkingCalendar,
-        lambda data, _loaded: WorkingCalendar.from_dict(data),
-        lambda rule: rule.to_dict(),
+        _default_reader(WorkingCalendar),
+        _default_writer,
         named_by_id=True,
     ),
-    RuleType("slas", ServiceLevelAgreement, _read_sla, lambda rule: rule.to_dict(), True),
+    RuleType("slas", ServiceLevelAgreement, _read_sla, _default_writer, named_by_id=True),
+    RuleType(
+        "subscription_groups",
+        SubscriptionGroup,
+        _default_reader(SubscriptionGroup),
+        _default_writer,
+        named_by_id=True,
+    ),
+    RuleType("price_tables", PriceTable, _default_reader(PriceTable), _default_writer),
 )
 
 RULE_TYPES: Final = RuleTypes.default()
-"""The rule types :func:`load_rules` reads unless told otherwise; register more here."""
+"""The built-in rule types, which :func:`load_rules` reads unless told otherwise.
+
+Immutable: extend it with :meth:`RuleTypes.with_rule`, which returns a new registry.
+"""
 
 
 # --------------------------------------------------------------------------- reading
@@ -339,6 +412,9 @@ def _read_rule(
 ) -> object:
     try:
         is_id.check(name, "name")
+    except InvalidInputError as error:
+        raise InvalidRulesError(source, path, name, error.reason) from None
+    try:
         if not isinstance(entry, Mapping):
             raise InvalidInputError(
                 "data", entry, f"expected a table (a {rule_type.cls.__name__} as a dict)"
@@ -351,8 +427,6 @@ def _read_rule(
             entry = {"id": name, **entry}
         return rule_type.read(entry, loaded)
     except InvalidInputError as error:
-        if error.field == "name":
-            raise InvalidRulesError(source, path, name, error.reason) from None
         raise _refused(source, path, error) from None
 
 
@@ -464,12 +538,19 @@ def _is_table_array(value: object) -> bool:
     )
 
 
+def _is_flat(value: Mapping[str, object]) -> bool:
+    """A small table of plain values (money): written inline in an item of an array."""
+    return len(value) <= 3 and not any(
+        isinstance(item, Mapping | list | tuple) for item in value.values()
+    )
+
+
 def _toml_table(
     lines: list[str], path: tuple[str, ...], table: Mapping[str, object], *, header: bool = True
 ) -> None:
     plain, nested, arrays = [], [], []
     for key, value in table.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and (header or not _is_flat(value)):
             nested.append((key, value))
         elif _is_table_array(value):
             arrays.append((key, cast("list[Mapping[str, object]]", value)))
