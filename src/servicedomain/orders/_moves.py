@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
-from servicedomain._checks import (
-    check_numbers,
-    require_instance,
-    require_optional_instance,
-    require_tuple_of,
-)
+from servicedomain._checks import check_numbers, deep_iterable, instance_of, optional
 from servicedomain.errors import OrderRuleError, TypeMismatchError
 from servicedomain.events import DomainEvent
 from servicedomain.orders._events import (
@@ -31,6 +26,11 @@ from servicedomain.orders._order import (
     refuse_line_with_requirements,
 )
 from servicedomain.stages import Action, StageGraph
+
+_ORDER: Final = instance_of(ServiceOrder)
+_OPTIONAL_ORDER: Final = optional(_ORDER)
+_EVENTS: Final = deep_iterable(instance_of(DomainEvent))
+_GRAPH: Final = instance_of(StageGraph)
 
 
 class _MovedLinesFields(NamedTuple):
@@ -57,9 +57,9 @@ class MovedLines(_MovedLinesFields):
     def __new__(
         cls, target: ServiceOrder, source: ServiceOrder | None, events: Events
     ) -> MovedLines:
-        require_instance(target, ServiceOrder, "target")
-        require_optional_instance(source, ServiceOrder, "source")
-        require_tuple_of(events, DomainEvent, "events")
+        _ORDER.check(target, "target")
+        _OPTIONAL_ORDER.check(source, "source")
+        _EVENTS.check(events, "events")
         return super().__new__(cls, target, source, events)
 
 
@@ -101,9 +101,9 @@ def move_lines(
         InstantOutOfOrderError: ``at`` is before the last instant either order
             recorded (law U2).
     """
-    require_instance(graph, StageGraph, "graph")
-    require_instance(source, ServiceOrder, "source")
-    require_instance(target, ServiceOrder, "target")
+    _GRAPH.check(graph, "graph")
+    _ORDER.check(source, "source")
+    _ORDER.check(target, "target")
     instant = source._dated(at)
     target._dated(instant)
     wanted = check_numbers(numbers)
