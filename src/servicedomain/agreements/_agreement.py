@@ -68,6 +68,7 @@ _OPTIONAL_PRICE: Final = optional(is_price)
 _OBJECT: Final = instance_of(ServiceObject)
 _TASK: Final = instance_of(ServiceTask)
 _INT: Final = integer()
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -518,12 +519,8 @@ class ServiceAgreement:
                 ``copy.task_not_related``).
         """
         instant = require_instant(at, "at")
-        if not isinstance(source, ServiceAgreement | ServiceTemplate):
-            raise TypeMismatchError(
-                "source", source, "expected a ServiceAgreement or a ServiceTemplate"
-            )
-        if not isinstance(with_relations, bool):
-            raise TypeMismatchError("with_relations", with_relations, "expected a bool")
+        _SOURCE.check(source, "source")
+        _BOOL.check(with_relations, "with_relations")
         kind = "agreement" if isinstance(source, ServiceAgreement) else "template"
         relations = with_relations or kind == "template"
         copied = [line for line in source.lines if not line.stopped]
@@ -585,3 +582,9 @@ def _merge_related(
 ) -> tuple[_Related, ...]:
     """``related`` plus ``added``; an id already related must carry the same value."""
     return merge_related(agreement_id, kind, related, added, error=AgreementRuleError)
+
+
+# What lines are copied from (after ServiceAgreement, which it names).
+_SOURCE: Final = instance_of(
+    (ServiceAgreement, ServiceTemplate), reason="expected a ServiceAgreement or a ServiceTemplate"
+)

@@ -64,6 +64,12 @@ _RANGE: Final = instance_of(DateRange)
 _AGREEMENT: Final = instance_of(ServiceAgreement)
 _ORDER: Final = instance_of(ServiceOrder)
 _TRANSACTION_TYPE: Final = in_(TransactionType)
+_CLOSED_DAYS: Final = optional(  # a protocol, checked at run time by its methods
+    instance_of(
+        (calendars.ClosedDays,), reason="expected a ClosedDays (with is_closed(day)) or None"
+    )
+)
+_ORDER_ID: Final = predicate(callable, "expected a callable key -> id", error=TypeMismatchError)
 
 
 @attrs.frozen
@@ -481,15 +487,9 @@ def generate_service_orders(
     selected = _check_types(types)
     is_bool.check(continuous, "continuous")
     is_bool.check(attach_sla, "attach_sla")
-    if closed_days is not None and not isinstance(closed_days, calendars.ClosedDays):
-        raise TypeMismatchError(
-            "closed_days",
-            closed_days,
-            "expected a ClosedDays (with is_closed(day)) or None",
-        )
+    _CLOSED_DAYS.check(closed_days, "closed_days")
     named = None if zone is None else named_zone(zone)
-    if not callable(order_id):
-        raise TypeMismatchError("order_id", order_id, "expected a callable key -> id")
+    _ORDER_ID.check(order_id, "order_id")
     checked = _check_agreements(agreements)
     done, used = _existing_keys(existing)
     closed = None if closed_days is None else _Closed(closed_days)

@@ -9,7 +9,7 @@ from typing import Final, NamedTuple
 import attrs
 
 from servicedomain._checks import check_numbers, deep_iterable, instance_of, optional
-from servicedomain.errors import OrderRuleError, TypeMismatchError
+from servicedomain.errors import OrderRuleError
 from servicedomain.events import DomainEvent
 from servicedomain.orders._events import (
     LinesMoved,
@@ -31,6 +31,7 @@ _ORDER: Final = instance_of(ServiceOrder)
 _OPTIONAL_ORDER: Final = optional(_ORDER)
 _EVENTS: Final = deep_iterable(instance_of(DomainEvent))
 _GRAPH: Final = instance_of(StageGraph)
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 class _MovedLinesFields(NamedTuple):
@@ -107,8 +108,7 @@ def move_lines(
     instant = source._dated(at)
     target._dated(instant)
     wanted = check_numbers(numbers)
-    if not isinstance(drop_empty_source, bool):
-        raise TypeMismatchError("drop_empty_source", drop_empty_source, "expected a bool")
+    _BOOL.check(drop_empty_source, "drop_empty_source")
     if source.id == target.id:
         raise OrderRuleError(source.id, "move.same_order", "lines move between two orders")
     if source.agreement_id is None or source.agreement_id != target.agreement_id:

@@ -123,6 +123,7 @@ _OPTIONAL_SLA_PARAMETERS: Final = optional(_SLA_PARAMETERS)
 _OPTIONAL_REASON: Final = optional(instance_of(ReasonCode))
 _REASON_OR_NONE: Final = optional(instance_of(ReasonCode, reason="expected a ReasonCode or None"))
 _INT: Final = integer()
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -1229,8 +1230,7 @@ class ServiceOrder:
         """
         _RANGE.check(period, "period")
         selected = check_types(types)
-        if not isinstance(require_sign_off, bool):
-            raise TypeMismatchError("require_sign_off", require_sign_off, "expected a bool")
+        _BOOL.check(require_sign_off, "require_sign_off")
         self._require(graph, Action.POST)
         entries: list[JournalEntry] = []
         skipped: list[tuple[int, str]] = []
