@@ -1256,8 +1256,8 @@ class TestTemplates:
             ),
             (lambda: TemplateGroups.from_dict({"groups": "A"}), InvalidInputError, "groups"),
             (lambda: TemplateGroups.from_dict({"grups": []}), InvalidInputError, "grups"),
-            (lambda: TemplateGroups.from_dict(bad(["A"])), InvalidInputError, "data"),
-            (lambda: TemplateGroups.from_dict({"groups": ["A"]}), InvalidInputError, "groups[0]"),
+            (lambda: TemplateGroups.from_dict(bad(["A"])), TypeMismatchError, "data"),
+            (lambda: TemplateGroups.from_dict({"groups": ["A"]}), TypeMismatchError, "groups[0]"),
             (
                 lambda: ServiceTemplate(
                     id="T", group_id="G", lines=(line(1, service_object_id="PUMP-1"),)
@@ -1279,6 +1279,50 @@ class TestTemplates:
         with pytest.raises(cls) as caught:
             make()
         check_error(caught.value, cls, field)
+
+    @pytest.mark.parametrize(
+        ("data", "error", "message"),
+        [
+            (
+                {"groups": [{"id": "A", "parnet": "B"}]},
+                InvalidInputError,
+                (
+                    "groups[0].parnet='B': unknown key of TemplateGroup; "
+                    "expected id, description, parent"
+                ),
+            ),
+            (
+                {"grups": []},
+                InvalidInputError,
+                "grups=[]: unknown key of TemplateGroups; expected groups",
+            ),
+            (
+                {"groups": [{"description": "x"}]},
+                InvalidInputError,
+                "groups[0].id=None: this key of TemplateGroup is required",
+            ),
+            ({}, InvalidInputError, "groups=None: this key of TemplateGroups is required"),
+            (
+                {"groups": ["A"]},
+                TypeMismatchError,
+                "groups[0]='A': expected a mapping for TemplateGroup, got str",
+            ),
+            (
+                ["A"],
+                TypeMismatchError,
+                "data=['A']: expected a mapping for TemplateGroups, got list",
+            ),
+        ],
+    )
+    def test_from_dict_reads_keys_through_the_shared_key_check(
+        self, data: object, error: type[InvalidInputError], message: str
+    ) -> None:
+        # The one key check of rule dicts (servicedomain._checks.check_keys): the reason
+        # names the type read, as for stage graphs, calendars and SLAs.
+        with pytest.raises(error) as caught:
+            TemplateGroups.from_dict(data)  # type: ignore[arg-type]
+        assert type(caught.value) is error
+        assert str(caught.value) == message
 
     def test_a_cycle_names_its_members(self) -> None:
         with pytest.raises(InvalidInputError) as caught:

@@ -4,6 +4,7 @@ dict's keys."""
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -214,9 +215,9 @@ def test_check_keys_returns_the_mapping() -> None:
 
 
 # Modules that still refuse unknown keys on their own, until their owners move them to
-# check_keys: agreement templates (the agreements restructuring) and the JSON codec,
-# whose documents carry "$type" and "$version" keys of their own.
-NOT_YET_ON_CHECK_KEYS = frozenset({"agreements/_templates.py", "serialization.py"})
+# check_keys: the JSON codec, whose documents carry "$type" and "$version" keys of their
+# own.
+NOT_YET_ON_CHECK_KEYS = frozenset({"serialization.py"})
 
 
 def test_only_check_keys_refuses_unknown_keys_of_a_rule_dict() -> None:
@@ -229,3 +230,27 @@ def test_only_check_keys_refuses_unknown_keys_of_a_rule_dict() -> None:
         and not str(path.relative_to(source)).startswith("testing/")
     )
     assert own == sorted(NOT_YET_ON_CHECK_KEYS)
+
+
+# The packages converted to the toolkit, which import none of the older names at the
+# end of _checks.py (require_*, v_*, check_quantity, check_price).
+ON_THE_TOOLKIT = ("orders", "agreements")
+
+
+def test_converted_packages_import_none_of_the_older_names() -> None:
+    older = {
+        name
+        for name in vars(v)
+        if name.startswith(("require_", "v_")) or name in {"check_quantity", "check_price"}
+    }
+    source = Path(v.__file__).parent
+    found = sorted(
+        f"{path.relative_to(source)}: {alias.name}"
+        for package in ON_THE_TOOLKIT
+        for path in (source / package).glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "servicedomain._checks"
+        for alias in node.names
+        if alias.name in older
+    )
+    assert found == []

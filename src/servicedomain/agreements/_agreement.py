@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import attrs
 
 from servicedomain._checks import (
-    check_price,
+    deep_iterable,
+    in_,
+    instance_of,
+    integer,
+    is_bool,
+    is_date,
+    is_id,
+    is_price,
+    is_str,
+    is_version,
     merge_related,
-    require_enum,
-    require_instance,
-    require_int,
-    require_tuple_of,
-    v_bool,
-    v_id,
-    v_optional_date,
-    v_optional_id,
-    v_str,
+    optional,
 )
 from servicedomain.agreements._events import (
     AgreementCreated,
@@ -52,7 +53,7 @@ from servicedomain.errors import (
     UnknownLineError,
 )
 from servicedomain.events import DomainEvent
-from servicedomain.instants import require_date, require_instant
+from servicedomain.instants import require_instant
 from servicedomain.money import Currency, Money
 from servicedomain.orders import ServiceObject, ServiceTask
 from servicedomain.periods import DateRange
@@ -63,32 +64,11 @@ Events = tuple[DomainEvent, ...]
 _Related = TypeVar("_Related", ServiceObject, ServiceTask)
 
 
-def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_int(value, attribute.name, minimum=1)
-
-
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
-def _v_group(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_instance(value, AgreementGroup, attribute.name)
-
-
-def _v_group_by(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, GroupBy, attribute.name)
-
-
-def _v_optional_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_price(value, attribute.name)
-
-
-def _v_tuple_of(cls: type[Any]) -> Any:
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_tuple_of(value, cls, attribute.name)
-
-    return validate
+_OPTIONAL_PRICE: Final = optional(is_price)
+_OBJECT: Final = instance_of(ServiceObject)
+_TASK: Final = instance_of(ServiceTask)
+_INT: Final = integer()
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -150,30 +130,32 @@ class ServiceAgreement:
     (2, True, ['AgreementSuspended'])
     """
 
-    id: str = attrs.field(validator=v_id)
-    version: int = attrs.field(validator=_v_version)
-    description: str = attrs.field(default="", validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    project_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    group: AgreementGroup = attrs.field(validator=_v_group)
-    start_date: date = attrs.field(validator=_v_date)
-    end_date: date | None = attrs.field(default=None, validator=v_optional_date)
-    sla_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    suspended: bool = attrs.field(default=False, validator=v_bool)
-    group_by: GroupBy = attrs.field(default=GroupBy.AGREEMENT, validator=_v_group_by)
-    responsible_worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    preferred_technician_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    hour_cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
-    expense_cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
-    fee_sales_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    id: str = attrs.field(validator=is_id)
+    version: int = attrs.field(validator=is_version)
+    description: str = attrs.field(default="", validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    project_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    group: AgreementGroup = attrs.field(validator=instance_of(AgreementGroup))
+    start_date: date = attrs.field(validator=is_date)
+    end_date: date | None = attrs.field(default=None, validator=optional(is_date))
+    sla_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    suspended: bool = attrs.field(default=False, validator=is_bool)
+    group_by: GroupBy = attrs.field(default=GroupBy.AGREEMENT, validator=in_(GroupBy))
+    responsible_worker_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    preferred_technician_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    hour_cost_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
+    expense_cost_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
+    fee_sales_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
     service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceObject)
+        default=(), validator=deep_iterable(instance_of(ServiceObject))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceTask)
+        default=(), validator=deep_iterable(instance_of(ServiceTask))
     )
-    lines: tuple[AgreementLine, ...] = attrs.field(default=(), validator=_v_tuple_of(AgreementLine))
-    template_group_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    lines: tuple[AgreementLine, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(AgreementLine))
+    )
+    template_group_id: str | None = attrs.field(default=None, validator=optional(is_id))
 
     def __attrs_post_init__(self) -> None:
         if self.end_date is not None and self.end_date < self.start_date:
@@ -256,8 +238,7 @@ class ServiceAgreement:
             ("expense_cost_price", expense_cost_price),
             ("fee_sales_price", fee_sales_price),
         ):
-            if price is not None:
-                check_price(price, name)
+            _OPTIONAL_PRICE.check(price, name)
         numbered = tuple(
             AgreementLine.from_new(
                 new_line,
@@ -329,7 +310,7 @@ class ServiceAgreement:
     # ------------------------------------------------------------------ helpers
 
     def _index(self, number: object) -> int:
-        checked = require_int(number, "number")
+        checked = _INT.check(number, "number")
         for index, line in enumerate(self.lines):
             if line.number == checked:
                 return index
@@ -482,7 +463,7 @@ class ServiceAgreement:
                 (rule ``object.conflict``).
         """
         instant = require_instant(at, "at")
-        require_instance(obj, ServiceObject, "obj")
+        _OBJECT.check(obj, "obj")
         related = _merge_related(self.id, "object", self.service_objects, (obj,))
         if related == self.service_objects:
             return self, ()
@@ -501,7 +482,7 @@ class ServiceAgreement:
                 (rule ``task.conflict``).
         """
         instant = require_instant(at, "at")
-        require_instance(task, ServiceTask, "task")
+        _TASK.check(task, "task")
         related = _merge_related(self.id, "task", self.service_tasks, (task,))
         if related == self.service_tasks:
             return self, ()
@@ -538,12 +519,8 @@ class ServiceAgreement:
                 ``copy.task_not_related``).
         """
         instant = require_instant(at, "at")
-        if not isinstance(source, ServiceAgreement | ServiceTemplate):
-            raise TypeMismatchError(
-                "source", source, "expected a ServiceAgreement or a ServiceTemplate"
-            )
-        if not isinstance(with_relations, bool):
-            raise TypeMismatchError("with_relations", with_relations, "expected a bool")
+        _SOURCE.check(source, "source")
+        _BOOL.check(with_relations, "with_relations")
         kind = "agreement" if isinstance(source, ServiceAgreement) else "template"
         relations = with_relations or kind == "template"
         copied = [line for line in source.lines if not line.stopped]
@@ -605,3 +582,9 @@ def _merge_related(
 ) -> tuple[_Related, ...]:
     """``related`` plus ``added``; an id already related must carry the same value."""
     return merge_related(agreement_id, kind, related, added, error=AgreementRuleError)
+
+
+# What lines are copied from (after ServiceAgreement, which it names).
+_SOURCE: Final = instance_of(
+    (ServiceAgreement, ServiceTemplate), reason="expected a ServiceAgreement or a ServiceTemplate"
+)

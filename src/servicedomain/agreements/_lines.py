@@ -9,16 +9,17 @@ from typing import Any, Final, TypedDict
 import attrs
 
 from servicedomain._checks import (
-    check_price,
-    check_quantity,
     first_duplicate,
-    require_enum,
-    require_instance,
-    require_optional_instance,
-    v_bool,
-    v_line_number,
-    v_optional_id,
-    v_str,
+    in_,
+    instance_of,
+    is_bool,
+    is_date,
+    is_id,
+    is_line_number,
+    is_price,
+    is_quantity,
+    is_str,
+    optional,
 )
 from servicedomain.agreements._recurrence import check_recurrence, recurrence_ordinals
 from servicedomain.agreements._values import ServiceInterval, TimeWindow, occurrence_ordinals
@@ -30,7 +31,7 @@ from servicedomain.errors import (
     InvalidScheduleError,
     TypeMismatchError,
 )
-from servicedomain.instants import require_date, require_field_name
+from servicedomain.instants import require_field_name
 from servicedomain.money import Money
 from servicedomain.orders import ServiceLine, ServiceObject, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
@@ -38,31 +39,26 @@ from servicedomain.periods import DateRange
 _ONE_DAY: Final = timedelta(days=1)
 
 
+_TRANSACTION_TYPE: Final = in_(TransactionType)
+_OPTIONAL_PRICE: Final = optional(is_price)
+_OPTIONAL_INTERVAL: Final = optional(instance_of(ServiceInterval))
+_OPTIONAL_WINDOW: Final = optional(instance_of(TimeWindow))
+_RANGE: Final = instance_of(DateRange)
+_OPTIONAL_MONEY: Final = optional(instance_of(Money))
+
+
 def _quantity(value: Decimal | int) -> Decimal:
-    return check_quantity(value, "quantity")
-
-
-def _v_transaction_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, TransactionType, attribute.name)
-
-
-def _v_optional_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        check_price(value, attribute.name)
+    return is_quantity.check(value, "quantity")
 
 
 def _v_sales_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    # None, or a price in the currency of the cost price (a check across two fields).
     if value is None:
         return
-    price = check_price(value, attribute.name)
+    price = is_price.check(value, attribute.name)
     cost: Money | None = instance.cost_price
     if cost is not None and price.currency != cost.currency:
         raise CurrencyMismatchError(attribute.name, cost.currency.code, price.currency.code)
-
-
-def _v_interval(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        require_instance(value, ServiceInterval, attribute.name)
 
 
 def _v_recurrence(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -77,19 +73,10 @@ def _v_recurrence(instance: Any, attribute: attrs.Attribute[Any], value: object)
     check_recurrence(value, instance.start_date, attribute.name)
 
 
-def _v_window(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        require_instance(value, TimeWindow, attribute.name)
-
-
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
 def _v_end_date(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    end = require_date(value, attribute.name)
+    end = is_date.check(value, attribute.name)
     if end < instance.start_date:
         raise InvalidPeriodError(
             attribute.name,
@@ -141,23 +128,26 @@ class NewAgreementLine:
     (True, Decimal('2'))
     """
 
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    description: str = attrs.field(default="", validator=v_str)
+    transaction_type: TransactionType = attrs.field(validator=_TRANSACTION_TYPE)
+    description: str = attrs.field(default="", validator=is_str)
     quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", validator=v_str)
-    cost_price: Money | None = attrs.field(default=None, validator=_v_optional_price)
+    unit: str = attrs.field(default="", validator=is_str)
+    cost_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
     sales_price: Money | None = attrs.field(default=None, validator=_v_sales_price)
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    interval: ServiceInterval | None = attrs.field(default=None, validator=_v_interval)
-    time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
-    start_date: date = attrs.field(validator=_v_date)
+    item_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    category_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    worker_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    service_object_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    service_task_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    interval: ServiceInterval | None = attrs.field(default=None, validator=_OPTIONAL_INTERVAL)
+    time_window: TimeWindow | None = attrs.field(default=None, validator=_OPTIONAL_WINDOW)
+    start_date: date = attrs.field(validator=is_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end_date)
     recurrence: str | None = attrs.field(default=None, validator=_v_recurrence)
     preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
+
+
+_NEW_LINE: Final = instance_of(NewAgreementLine)
 
 
 @attrs.frozen(kw_only=True)
@@ -222,14 +212,14 @@ class AgreementLine(ServiceLine):
     [2026-01-05, 2026-04-01)
     """
 
-    number: int = attrs.field(validator=v_line_number)
-    interval: ServiceInterval | None = attrs.field(default=None, validator=_v_interval)
-    time_window: TimeWindow | None = attrs.field(default=None, validator=_v_window)
-    start_date: date = attrs.field(validator=_v_date)
+    number: int = attrs.field(validator=is_line_number)
+    interval: ServiceInterval | None = attrs.field(default=None, validator=_OPTIONAL_INTERVAL)
+    time_window: TimeWindow | None = attrs.field(default=None, validator=_OPTIONAL_WINDOW)
+    start_date: date = attrs.field(validator=is_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end_date)
     recurrence: str | None = attrs.field(default=None, validator=_v_recurrence)
     preferred_time: time | None = attrs.field(default=None, validator=_v_preferred_time)
-    stopped: bool = attrs.field(default=False, validator=v_bool)
+    stopped: bool = attrs.field(default=False, validator=is_bool)
 
     @property
     def active_dates(self) -> DateRange:
@@ -257,7 +247,7 @@ class AgreementLine(ServiceLine):
         >>> [str(d) for d in month_ends.occurrences(DateRange(date(2024, 1, 1), date(2024, 4, 1)))]
         ['2024-01-31', '2024-02-29', '2024-03-31']
         """
-        require_instance(within, DateRange, "within")
+        _RANGE.check(within, "within")
         span = self.active_dates
         low = max(within.start, span.start).toordinal()
         high = min(within.end, span.end).toordinal()
@@ -282,13 +272,13 @@ class AgreementLine(ServiceLine):
                 ``"<field>.sales_price"``).
         """
         require_field_name(field)
-        require_instance(new_line, NewAgreementLine, field)
+        _NEW_LINE.check(new_line, field)
         for name, default in (
             ("hour_cost_price", hour_cost_price),
             ("expense_cost_price", expense_cost_price),
             ("fee_sales_price", fee_sales_price),
         ):
-            require_optional_instance(default, Money, name)
+            _OPTIONAL_MONEY.check(default, name)
         fields = attrs.asdict(new_line, recurse=False)
         kind = new_line.transaction_type
         if fields["cost_price"] is None:

@@ -5,19 +5,20 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from servicedomain import _trusted, calendars
 from servicedomain._checks import (
-    require_enum,
-    require_id,
-    require_instance,
-    require_tuple_of,
-    v_id,
-    v_optional_id,
+    deep_iterable,
+    in_,
+    instance_of,
+    is_bool,
+    is_id,
+    optional,
+    predicate,
 )
 from servicedomain._trusted import replacer
 from servicedomain.agreements._agreement import ServiceAgreement
@@ -51,9 +52,24 @@ _GROUP_FIELD: Final = {
 # ----------------------------------------------------------------------- results
 
 
-def _v_service_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeMismatchError(attribute.name, value, "expected a date (not a datetime)")
+def _is_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+_SERVICE_DATE: Final = predicate(
+    _is_date, "expected a date (not a datetime)", error=TypeMismatchError
+)
+_GRAPH: Final = instance_of(StageGraph)
+_RANGE: Final = instance_of(DateRange)
+_AGREEMENT: Final = instance_of(ServiceAgreement)
+_ORDER: Final = instance_of(ServiceOrder)
+_TRANSACTION_TYPE: Final = in_(TransactionType)
+_CLOSED_DAYS: Final = optional(  # a protocol, checked at run time by its methods
+    instance_of(
+        (calendars.ClosedDays,), reason="expected a ClosedDays (with is_closed(day)) or None"
+    )
+)
+_ORDER_ID: Final = predicate(callable, "expected a callable key -> id", error=TypeMismatchError)
 
 
 @attrs.frozen
@@ -68,14 +84,17 @@ class GeneratedOrderKey:
     AG-1/2026-03-02/OBJ-1
     """
 
-    agreement_id: str = attrs.field(validator=v_id)
-    service_date: date = attrs.field(validator=_v_service_date)
-    group_key: str | None = attrs.field(default=None, validator=v_optional_id)
+    agreement_id: str = attrs.field(validator=is_id)
+    service_date: date = attrs.field(validator=_SERVICE_DATE)
+    group_key: str | None = attrs.field(default=None, validator=optional(is_id))
 
 
 # The generator's hot path: keys and ranges from parts already known to be valid.
 _build_key: Final = _trusted.positional_builder(GeneratedOrderKey)
 _build_range: Final = _trusted.positional_builder(DateRange)
+
+
+_KEY: Final = instance_of(GeneratedOrderKey)
 
 
 def default_order_id(key: GeneratedOrderKey) -> str:
@@ -87,16 +106,12 @@ def default_order_id(key: GeneratedOrderKey) -> str:
     Raises:
         TypeMismatchError: ``key`` is not a :class:`GeneratedOrderKey`.
     """
-    require_instance(key, GeneratedOrderKey, "key")
+    _KEY.check(key, "key")
     head = f"{key.agreement_id}/{key.service_date.isoformat()}"
     return head if key.group_key is None else f"{head}/{key.group_key}"
 
 
-def _v_tuple_of(cls: type[Any]) -> Any:
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_tuple_of(value, cls, attribute.name)
-
-    return validate
+_KEYS: Final = deep_iterable(instance_of(GeneratedOrderKey))
 
 
 @attrs.frozen(kw_only=True)
@@ -111,10 +126,10 @@ class Generation:
         conflicts: the keys of the orders flagged with a calendar conflict.
     """
 
-    orders: tuple[ServiceOrder, ...] = attrs.field(validator=_v_tuple_of(ServiceOrder))
-    keys: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_v_tuple_of(GeneratedOrderKey))
-    events: tuple[DomainEvent, ...] = attrs.field(validator=_v_tuple_of(DomainEvent))
-    conflicts: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_v_tuple_of(GeneratedOrderKey))
+    orders: tuple[ServiceOrder, ...] = attrs.field(validator=deep_iterable(_ORDER))
+    keys: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_KEYS)
+    events: tuple[DomainEvent, ...] = attrs.field(validator=deep_iterable(instance_of(DomainEvent)))
+    conflicts: tuple[GeneratedOrderKey, ...] = attrs.field(validator=_KEYS)
 
     def __attrs_post_init__(self) -> None:
         if len(self.keys) != len(self.orders):
@@ -133,17 +148,11 @@ def _check_types(types: object) -> frozenset[TransactionType]:
     if isinstance(types, str | bytes) or not isinstance(types, Collection):
         raise TypeMismatchError("types", types, "expected a collection of TransactionType")
     checked = frozenset(
-        require_enum(kind, TransactionType, f"types[{index}]") for index, kind in enumerate(types)
+        _TRANSACTION_TYPE.check(kind, f"types[{index}]") for index, kind in enumerate(types)
     )
     if not checked:
         raise InvalidInputError("types", types, "select at least one transaction type to generate")
     return checked
-
-
-def _check_bool(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeMismatchError(field, value, f"expected a bool, got {type(value).__name__}")
-    return value
 
 
 def _check_agreements(agreements: object) -> list[ServiceAgreement]:
@@ -154,7 +163,7 @@ def _check_agreements(agreements: object) -> list[ServiceAgreement]:
     checked: list[ServiceAgreement] = []
     seen: dict[str, int] = {}
     for index, agreement in enumerate(agreements):
-        require_instance(agreement, ServiceAgreement, f"agreements[{index}]")
+        _AGREEMENT.check(agreement, f"agreements[{index}]")
         if agreement.id in seen:
             raise InvalidInputError(
                 f"agreements[{index}].id",
@@ -177,7 +186,7 @@ def _existing_keys(existing: object) -> tuple[_Done, set[str]]:
     done: _Done = {}
     used: set[str] = set()
     for index, order in enumerate(existing):
-        require_instance(order, ServiceOrder, f"existing[{index}]")
+        _ORDER.check(order, f"existing[{index}]")
         used.add(order.id)
         for line in order.lines:
             ref, calculated = line.agreement_line, line.calculated_date
@@ -473,20 +482,14 @@ def generate_service_orders(
     ()
     """
     instant = require_instant(at, "at")
-    require_instance(graph, StageGraph, "graph")
-    require_instance(period, DateRange, "period")
+    _GRAPH.check(graph, "graph")
+    _RANGE.check(period, "period")
     selected = _check_types(types)
-    _check_bool(continuous, "continuous")
-    _check_bool(attach_sla, "attach_sla")
-    if closed_days is not None and not isinstance(closed_days, calendars.ClosedDays):
-        raise TypeMismatchError(
-            "closed_days",
-            closed_days,
-            "expected a ClosedDays (with is_closed(day)) or None",
-        )
+    is_bool.check(continuous, "continuous")
+    is_bool.check(attach_sla, "attach_sla")
+    _CLOSED_DAYS.check(closed_days, "closed_days")
     named = None if zone is None else named_zone(zone)
-    if not callable(order_id):
-        raise TypeMismatchError("order_id", order_id, "expected a callable key -> id")
+    _ORDER_ID.check(order_id, "order_id")
     checked = _check_agreements(agreements)
     done, used = _existing_keys(existing)
     closed = None if closed_days is None else _Closed(closed_days)
@@ -506,7 +509,7 @@ def generate_service_orders(
         key = _build_key(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
         order, created = ServiceOrder.generated(
-            id=_unique(require_id(order_id(key), "order_id"), used),
+            id=_unique(is_id.check(order_id(key), "order_id"), used),
             customer_id=agreement.customer_id,
             at=instant,
             stage_id=root_stage,

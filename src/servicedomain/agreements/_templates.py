@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 
-from servicedomain._checks import require_tuple_of, v_id, v_optional_id, v_str
+from servicedomain._checks import check_keys, deep_iterable, instance_of, is_id, is_str
 from servicedomain.agreements._lines import AgreementLine, check_line_set
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.orders import ServiceObject, ServiceTask
 
-_GROUP_KEYS = ("id", "description", "parent")
+_GROUP_REQUIRED: Final = ("id",)
+_GROUP_OPTIONAL: Final = ("description", "parent")
 
 
 def _v_parent(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    # None, or the id of another group (a check across two fields).
     if value is None:
         return
-    v_optional_id(instance, attribute, value)
+    is_id.check(value, attribute.name)
     if value == instance.id:
         raise InvalidInputError(attribute.name, value, "a template group cannot be its own parent")
 
@@ -32,18 +34,19 @@ class TemplateGroup:
         InvalidInputError: an empty id, or a group that is its own parent.
     """
 
-    id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
+    id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
     parent_id: str | None = attrs.field(default=None, validator=_v_parent)
+
+
+_GROUPS: Final = deep_iterable(instance_of(TemplateGroup))
 
 
 def _group_tuple(value: Iterable[TemplateGroup]) -> tuple[TemplateGroup, ...]:
     given = cast("object", value)
     if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
         raise TypeMismatchError("groups", given, "expected an iterable of TemplateGroup")
-    return cast(
-        "tuple[TemplateGroup, ...]", require_tuple_of(tuple(given), TemplateGroup, "groups")
-    )
+    return cast("tuple[TemplateGroup, ...]", _GROUPS.check(tuple(given), "groups"))
 
 
 @attrs.frozen
@@ -164,38 +167,32 @@ class TemplateGroups:
         """Build from a dict such as JSON or TOML gives.
 
         The shape is ``{"groups": [{"id", "description", "parent"}]}``; ``description``
-        and ``parent`` may be omitted. Unknown keys are refused.
+        and ``parent`` may be omitted. A missing key, or one not listed, is refused
+        (the reason names ``TemplateGroups`` or ``TemplateGroup``).
 
         Raises:
             InvalidInputError: ``field`` is the culprit's path, e.g. ``"groups[1].parent"``.
+            TypeMismatchError: ``data`` or an entry is not a mapping (``"data"``,
+                ``"groups[i]"``).
 
         >>> data = {"groups": [{"id": "HEAT"}, {"id": "GAS", "parent": "HEAT"}]}
         >>> TemplateGroups.from_dict(data).to_dict()
         {'groups': [{'id': 'HEAT', 'description': ''},
                     {'id': 'GAS', 'description': '', 'parent': 'HEAT'}]}
         """
-        if not isinstance(data, Mapping):
-            raise InvalidInputError("data", data, "expected a mapping with a 'groups' list")
-        for key in data:
-            if key != "groups":
-                raise InvalidInputError(str(key), data[key], "unknown key; expected 'groups'")
-        entries = data.get("groups")
+        entries = check_keys(data, kind="TemplateGroups", required=("groups",))["groups"]
         if isinstance(entries, str | bytes) or not isinstance(entries, Sequence):
             raise InvalidInputError("groups", entries, "expected a list of template groups")
         groups: list[TemplateGroup] = []
         for i, entry in enumerate(entries):
             path = f"groups[{i}]"
-            if not isinstance(entry, Mapping):
-                raise InvalidInputError(
-                    path, entry, "expected a mapping with id/description/parent"
-                )
-            for key in entry:
-                if key not in _GROUP_KEYS:
-                    raise InvalidInputError(
-                        f"{path}.{key}", entry[key], "unknown key; expected id, description, parent"
-                    )
-            if "id" not in entry:
-                raise InvalidInputError(f"{path}.id", None, "this key is required")
+            check_keys(
+                entry,
+                kind="TemplateGroup",
+                required=_GROUP_REQUIRED,
+                optional=_GROUP_OPTIONAL,
+                path=f"{path}.",
+            )
             try:
                 groups.append(
                     TemplateGroup(entry["id"], entry.get("description", ""), entry.get("parent"))
@@ -224,13 +221,6 @@ class TemplateGroups:
         return {"groups": entries}
 
 
-def _v_tuple_of(cls: type[Any]) -> Any:
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_tuple_of(value, cls, attribute.name)
-
-    return validate
-
-
 @attrs.frozen(kw_only=True)
 class ServiceTemplate:
     """A service template: lines (with their object and task relations) to copy.
@@ -245,15 +235,17 @@ class ServiceTemplate:
             (``"lines[i].service_object_id"``).
     """
 
-    id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
-    group_id: str = attrs.field(validator=v_id)
-    lines: tuple[AgreementLine, ...] = attrs.field(default=(), validator=_v_tuple_of(AgreementLine))
+    id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
+    group_id: str = attrs.field(validator=is_id)
+    lines: tuple[AgreementLine, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(AgreementLine))
+    )
     service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceObject)
+        default=(), validator=deep_iterable(instance_of(ServiceObject))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceTask)
+        default=(), validator=deep_iterable(instance_of(ServiceTask))
     )
 
     def __attrs_post_init__(self) -> None:

@@ -8,13 +8,21 @@ from typing import Any, Final
 
 import attrs
 
-from servicedomain._checks import require_enum, require_int, v_id, v_optional_id, v_str
+from servicedomain._checks import (
+    and_,
+    in_,
+    instance_of,
+    integer,
+    is_id,
+    is_str,
+    optional,
+    predicate,
+)
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     InvalidInputError,
     InvalidPeriodError,
     InvalidScheduleError,
-    TypeMismatchError,
 )
 from servicedomain.instants import require_date
 from servicedomain.periods import DateRange, PeriodCode, PeriodUnit
@@ -58,18 +66,20 @@ _PERIOD_UNIT: Final = {
 }
 
 
-def _v_interval_unit(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, IntervalUnit):
-        raise InvalidScheduleError(
-            "unit", value, "expected an IntervalUnit, e.g. IntervalUnit.WEEK"
-        )
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _v_frequency(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidScheduleError("frequency", value, "a frequency is an int")
-    if value < 1:
-        raise InvalidScheduleError("frequency", value, "a frequency is >= 1")
+_INTERVAL_UNIT: Final = in_(
+    IntervalUnit,
+    reason="expected an IntervalUnit, e.g. IntervalUnit.WEEK",
+    error=InvalidScheduleError,
+)
+_FREQUENCY: Final = and_(
+    predicate(_is_int, "a frequency is an int", error=InvalidScheduleError),
+    predicate(lambda frequency: frequency >= 1, "a frequency is >= 1", error=InvalidScheduleError),
+)
+_RANGE: Final = instance_of(DateRange, reason="expected a DateRange")
 
 
 @attrs.frozen
@@ -100,10 +110,10 @@ class ServiceInterval:
     [1, 15, 29]
     """
 
-    unit: IntervalUnit = attrs.field(validator=_v_interval_unit)
-    frequency: int = attrs.field(validator=_v_frequency)
-    id: str = attrs.field(default="", validator=v_str)
-    description: str = attrs.field(default="", validator=v_str)
+    unit: IntervalUnit = attrs.field(validator=_INTERVAL_UNIT)
+    frequency: int = attrs.field(validator=_FREQUENCY)
+    id: str = attrs.field(default="", validator=is_str)
+    description: str = attrs.field(default="", validator=is_str)
     _code: PeriodCode = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -129,8 +139,7 @@ class ServiceInterval:
         ['2024-02-29', '2024-03-31', '2024-04-30']
         """
         first = require_date(start, "start")
-        if not isinstance(within, DateRange):
-            raise TypeMismatchError("within", within, "expected a DateRange")
+        _RANGE.check(within, "within")
         found = occurrence_ordinals(self, first, within.start.toordinal(), within.end.toordinal())
         return [date.fromordinal(ordinal) for ordinal in found]
 
@@ -190,17 +199,13 @@ class WindowKind(StrictEnum):
     DAYS = "days"
 
 
-def _v_window_kind(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, WindowKind, attribute.name)
+_DAY_COUNT: Final = integer(minimum=0, reason="a number of days is >= 0")
+_ORDINAL: Final = integer(minimum=MIN_ORDINAL)
 
 
 def _v_days(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeMismatchError(
-            attribute.name, value, f"expected an int, got {type(value).__name__}"
-        )
-    if value < 0:
-        raise InvalidInputError(attribute.name, value, "a number of days is >= 0")
+    # A count of days; only a DAYS window has one (a check across two fields).
+    _DAY_COUNT.check(value, attribute.name)
     if value and instance.kind is not WindowKind.DAYS:
         raise InvalidInputError(
             attribute.name,
@@ -237,11 +242,11 @@ class TimeWindow:
     [2012-02-13, 2012-02-19)
     """
 
-    kind: WindowKind = attrs.field(validator=_v_window_kind)
+    kind: WindowKind = attrs.field(validator=in_(WindowKind))
     days_before: int = attrs.field(default=0, validator=_v_days)
     days_after: int = attrs.field(default=0, validator=_v_days)
-    id: str = attrs.field(default="", validator=v_str)
-    description: str = attrs.field(default="", validator=v_str)
+    id: str = attrs.field(default="", validator=is_str)
+    description: str = attrs.field(default="", validator=is_str)
 
     @property
     def reach(self) -> int:
@@ -277,7 +282,7 @@ class TimeWindow:
 
     def ordinal_bounds(self, calculated: int) -> tuple[int, int]:
         """:meth:`bounds` on day ordinals, ``[low, high)``, cut at the calendar's ends."""
-        require_int(calculated, "calculated", minimum=MIN_ORDINAL)
+        _ORDINAL.check(calculated, "calculated")
         if calculated >= END_ORDINAL:
             raise InvalidInputError("calculated", calculated, "past the last day ordinal")
         if self.kind is WindowKind.WEEK:
@@ -310,6 +315,6 @@ class AgreementGroup:
     'SLA-48H'
     """
 
-    id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
-    default_sla_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
+    default_sla_id: str | None = attrs.field(default=None, validator=optional(is_id))

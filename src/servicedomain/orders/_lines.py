@@ -10,20 +10,19 @@ from typing import Any, Final, TypedDict
 import attrs
 
 from servicedomain._checks import (
-    check_price,
-    check_quantity,
+    deep_iterable,
     first_duplicate,
-    require_enum,
-    require_instance,
-    require_int,
-    require_items,
-    require_tuple_of,
-    v_bool,
-    v_id,
-    v_line_number,
-    v_optional_date,
-    v_optional_id,
-    v_str,
+    in_,
+    instance_of,
+    is_bool,
+    is_date,
+    is_id,
+    is_line_number,
+    is_price,
+    is_quantity,
+    is_str,
+    items,
+    optional,
 )
 from servicedomain._enums import StrictEnum
 from servicedomain._trusted import build
@@ -75,6 +74,11 @@ class Origin(StrictEnum):
     WEB = "web"
 
 
+_TRANSACTION_TYPE: Final = in_(TransactionType)
+_STATUS: Final = in_(LineStatus)
+_STATUSES: Final = deep_iterable(_STATUS, items("LineStatus members"))
+
+
 def roll_up(statuses: Iterable[LineStatus]) -> Progress:
     """The progress of an order whose lines have these statuses.
 
@@ -92,9 +96,7 @@ def roll_up(statuses: Iterable[LineStatus]) -> Progress:
     >>> roll_up([])
     <Progress.IN_PROCESS: 'in_process'>
     """
-    seen: set[LineStatus] = set()
-    for index, status in enumerate(require_items(statuses, "statuses", "LineStatus members")):
-        seen.add(require_enum(status, LineStatus, f"statuses[{index}]"))
+    seen: set[LineStatus] = set(_STATUSES.check(statuses, "statuses"))
     if not seen or LineStatus.CREATED in seen:
         return Progress.IN_PROCESS
     if seen == {LineStatus.CANCELED}:
@@ -113,8 +115,8 @@ class AgreementLineRef:
     AgreementLineRef(agreement_id='AGR-1', line_number=10)
     """
 
-    agreement_id: str = attrs.field(validator=v_id)
-    line_number: int = attrs.field(validator=v_line_number)
+    agreement_id: str = attrs.field(validator=is_id)
+    line_number: int = attrs.field(validator=is_line_number)
 
 
 @attrs.frozen
@@ -125,62 +127,43 @@ class ServiceObject:
     relations and those inherited from its agreement).
     """
 
-    id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
+    item_id: str | None = attrs.field(default=None, validator=optional(is_id))
 
 
 @attrs.frozen
 class ServiceTask:
     """A service task (an inspection, a filter change) performed on a visit."""
 
-    id: str = attrs.field(validator=v_id)
-    description: str = attrs.field(default="", validator=v_str)
+    id: str = attrs.field(validator=is_id)
+    description: str = attrs.field(default="", validator=is_str)
 
 
 # ----------------------------------------------------------------------------- checks
 
 
 def _quantity(value: Decimal | int) -> Decimal:
-    return check_quantity(value, "quantity")
-
-
-def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_price(value, attribute.name)
+    return is_quantity.check(value, "quantity")
 
 
 def _v_sales_price(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    price = check_price(value, attribute.name)
+    # A price in the currency of the cost price (a check across two fields).
+    price = is_price.check(value, attribute.name)
     cost: Money = instance.cost_price
     if price.currency != cost.currency:
         raise CurrencyMismatchError(attribute.name, cost.currency.code, price.currency.code)
 
 
-def _v_transaction_type(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, TransactionType, attribute.name)
-
-
-def _v_status(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, LineStatus, attribute.name)
-
-
-def _v_optional_range(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        require_instance(value, DateRange, attribute.name)
-
-
-def _v_optional_agreement_line(
-    _instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is not None:
-        require_instance(value, AgreementLineRef, attribute.name)
+_OPTIONAL_RANGE: Final = optional(instance_of(DateRange))
+_OPTIONAL_AGREEMENT_LINE: Final = optional(instance_of(AgreementLineRef))
 
 
 # ------------------------------------------------------------------ item requirements
 
 
 def _requirement_quantity(value: object) -> Decimal:
-    quantity = check_quantity(value, "quantity")
+    quantity = is_quantity.check(value, "quantity")
     if quantity == 0:
         raise InvalidQuantityError("quantity", value, "an item requirement is for more than 0")
     return quantity
@@ -212,15 +195,14 @@ class ItemRequirement:
     Decimal('2')
     """
 
-    id: str = attrs.field(validator=v_id)
-    item_id: str = attrs.field(validator=v_id)
+    id: str = attrs.field(validator=is_id)
+    item_id: str = attrs.field(validator=is_id)
     quantity: Decimal = attrs.field(converter=_requirement_quantity)
-    required_date: date | None = attrs.field(default=None, validator=v_optional_date)
-    warehouse_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    required_date: date | None = attrs.field(default=None, validator=optional(is_date))
+    warehouse_id: str | None = attrs.field(default=None, validator=optional(is_id))
 
 
-def _v_requirements(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_tuple_of(value, ItemRequirement, attribute.name)
+_REQUIREMENTS: Final = deep_iterable(instance_of(ItemRequirement))
 
 
 # ------------------------------------------------------------------------------ lines
@@ -273,17 +255,17 @@ class ServiceLine:
     Decimal('1')
     """
 
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    description: str = attrs.field(default="", validator=v_str)
+    transaction_type: TransactionType = attrs.field(validator=_TRANSACTION_TYPE)
+    description: str = attrs.field(default="", validator=is_str)
     quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", validator=v_str)
-    cost_price: Money = attrs.field(validator=_v_price)
+    unit: str = attrs.field(default="", validator=is_str)
+    cost_price: Money = attrs.field(validator=is_price)
     sales_price: Money = attrs.field(validator=_v_sales_price)
-    item_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    category_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_object_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    service_task_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    item_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    category_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    worker_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    service_object_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    service_task_id: str | None = attrs.field(default=None, validator=optional(is_id))
 
 
 SERVICE_LINE_FIELDS: Final = tuple(field.name for field in attrs.fields(ServiceLine))
@@ -310,11 +292,11 @@ class NewLine(ServiceLine):
     Decimal('1.5')
     """
 
-    date_range: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
-    calculated_date: date | None = attrs.field(default=None, validator=v_optional_date)
-    execution_date: date | None = attrs.field(default=None, validator=v_optional_date)
+    date_range: DateRange | None = attrs.field(default=None, validator=_OPTIONAL_RANGE)
+    calculated_date: date | None = attrs.field(default=None, validator=optional(is_date))
+    execution_date: date | None = attrs.field(default=None, validator=optional(is_date))
     agreement_line: AgreementLineRef | None = attrs.field(
-        default=None, validator=_v_optional_agreement_line
+        default=None, validator=_OPTIONAL_AGREEMENT_LINE
     )
 
     def numbered(self, number: int) -> ServiceOrderLine:
@@ -324,7 +306,7 @@ class NewLine(ServiceLine):
             InvalidInputError: ``number`` is below 1.
             TypeMismatchError: ``number`` is not an int.
         """
-        require_int(number, "number", minimum=1)
+        is_line_number.check(number, "number")
         return self._numbered_on(number, self.date_range, self.calculated_date)
 
     def _numbered_on(
@@ -424,18 +406,18 @@ class ServiceOrderLine(ServiceLine):
     (Money('28.31', 'EUR'), Money('16.65', 'EUR'), datetime.date(2026, 3, 2))
     """
 
-    number: int = attrs.field(validator=v_line_number)
-    date_range: DateRange | None = attrs.field(default=None, validator=_v_optional_range)
-    calculated_date: date | None = attrs.field(default=None, validator=v_optional_date)
-    execution_date: date | None = attrs.field(default=None, validator=v_optional_date)
-    status: LineStatus = attrs.field(default=LineStatus.CREATED, validator=_v_status)
-    signed_off: bool = attrs.field(default=False, validator=v_bool)
-    journal_transaction_id: str | None = attrs.field(default=None, validator=v_optional_id)
+    number: int = attrs.field(validator=is_line_number)
+    date_range: DateRange | None = attrs.field(default=None, validator=_OPTIONAL_RANGE)
+    calculated_date: date | None = attrs.field(default=None, validator=optional(is_date))
+    execution_date: date | None = attrs.field(default=None, validator=optional(is_date))
+    status: LineStatus = attrs.field(default=LineStatus.CREATED, validator=_STATUS)
+    signed_off: bool = attrs.field(default=False, validator=is_bool)
+    journal_transaction_id: str | None = attrs.field(default=None, validator=optional(is_id))
     agreement_line: AgreementLineRef | None = attrs.field(
-        default=None, validator=_v_optional_agreement_line
+        default=None, validator=_OPTIONAL_AGREEMENT_LINE
     )
     item_requirements: tuple[ItemRequirement, ...] = attrs.field(
-        default=(), validator=_v_requirements
+        default=(), validator=_REQUIREMENTS
     )
 
     def __attrs_post_init__(self) -> None:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
-from servicedomain._checks import (
-    check_numbers,
-    require_instance,
-    require_optional_instance,
-    require_tuple_of,
-)
-from servicedomain.errors import OrderRuleError, TypeMismatchError
+from servicedomain._checks import check_numbers, deep_iterable, instance_of, optional
+from servicedomain.errors import OrderRuleError
 from servicedomain.events import DomainEvent
 from servicedomain.orders._events import (
     LinesMoved,
@@ -31,6 +26,12 @@ from servicedomain.orders._order import (
     refuse_line_with_requirements,
 )
 from servicedomain.stages import Action, StageGraph
+
+_ORDER: Final = instance_of(ServiceOrder)
+_OPTIONAL_ORDER: Final = optional(_ORDER)
+_EVENTS: Final = deep_iterable(instance_of(DomainEvent))
+_GRAPH: Final = instance_of(StageGraph)
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 class _MovedLinesFields(NamedTuple):
@@ -57,9 +58,9 @@ class MovedLines(_MovedLinesFields):
     def __new__(
         cls, target: ServiceOrder, source: ServiceOrder | None, events: Events
     ) -> MovedLines:
-        require_instance(target, ServiceOrder, "target")
-        require_optional_instance(source, ServiceOrder, "source")
-        require_tuple_of(events, DomainEvent, "events")
+        _ORDER.check(target, "target")
+        _OPTIONAL_ORDER.check(source, "source")
+        _EVENTS.check(events, "events")
         return super().__new__(cls, target, source, events)
 
 
@@ -101,14 +102,13 @@ def move_lines(
         InstantOutOfOrderError: ``at`` is before the last instant either order
             recorded (law U2).
     """
-    require_instance(graph, StageGraph, "graph")
-    require_instance(source, ServiceOrder, "source")
-    require_instance(target, ServiceOrder, "target")
+    _GRAPH.check(graph, "graph")
+    _ORDER.check(source, "source")
+    _ORDER.check(target, "target")
     instant = source._dated(at)
     target._dated(instant)
     wanted = check_numbers(numbers)
-    if not isinstance(drop_empty_source, bool):
-        raise TypeMismatchError("drop_empty_source", drop_empty_source, "expected a bool")
+    _BOOL.check(drop_empty_source, "drop_empty_source")
     if source.id == target.id:
         raise OrderRuleError(source.id, "move.same_order", "lines move between two orders")
     if source.agreement_id is None or source.agreement_id != target.agreement_id:

@@ -10,28 +10,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 import attrs
 
 from servicedomain._checks import (
     check_numbers,
+    deep_iterable,
     first_duplicate,
+    in_,
+    instance_of,
+    integer,
+    is_bool,
+    is_id,
+    is_instant,
+    is_line_number,
+    is_str,
+    is_version,
     merge_related,
-    require_bool,
-    require_enum,
-    require_id,
-    require_instance,
-    require_int,
-    require_optional_instance,
-    require_str,
-    require_tuple_of,
-    v_bool,
-    v_id,
-    v_optional_id,
-    v_optional_instant,
-    v_optional_str,
-    v_str,
+    optional,
 )
 from servicedomain._trusted import build
 from servicedomain.errors import (
@@ -113,29 +110,20 @@ Events = tuple[DomainEvent, ...]
 """What an operation returns besides the new snapshot."""
 
 
-def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_int(value, attribute.name, minimum=1)
-
-
-def _v_priority(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, Priority, attribute.name)
-
-
-def _v_origin(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_enum(value, Origin, attribute.name)
-
-
-def _v_tuple_of(cls: type[Any]) -> Any:
-    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_tuple_of(value, cls, attribute.name)
-
-    return validate
-
-
-def _check_reason(reason: object) -> ReasonCode | None:
-    if reason is None or isinstance(reason, ReasonCode):
-        return reason
-    raise TypeMismatchError("reason", reason, "expected a ReasonCode or None")
+_GRAPH: Final = instance_of(StageGraph)
+_NEW_LINE: Final = instance_of(NewLine)
+_OBJECT: Final = instance_of(ServiceObject)
+_TASK: Final = instance_of(ServiceTask)
+_RANGE: Final = instance_of(DateRange)
+_REQUIREMENT: Final = instance_of(ItemRequirement)
+_SLA_PARAMETERS: Final = instance_of(SlaParameters)
+_SLA: Final = instance_of(ServiceLevelAgreement)
+_OPTIONAL_SLA: Final = optional(_SLA)
+_OPTIONAL_SLA_PARAMETERS: Final = optional(_SLA_PARAMETERS)
+_OPTIONAL_REASON: Final = optional(instance_of(ReasonCode))
+_REASON_OR_NONE: Final = optional(instance_of(ReasonCode, reason="expected a ReasonCode or None"))
+_INT: Final = integer()
+_BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
 @attrs.frozen(kw_only=True)
@@ -180,37 +168,41 @@ class ServiceOrder:
     ('PLANNED', 2)
     """
 
-    id: str = attrs.field(validator=v_id)
-    version: int = attrs.field(validator=_v_version)
-    description: str = attrs.field(default="", validator=v_str)
-    customer_id: str = attrs.field(validator=v_id)
-    agreement_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    project_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    preferred_service_at: datetime | None = attrs.field(default=None, validator=v_optional_instant)
-    responsible_worker_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    preferred_technician_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    priority: Priority = attrs.field(default=Priority.NORMAL, validator=_v_priority)
-    origin: Origin = attrs.field(default=Origin.USER, validator=_v_origin)
-    service_address: str | None = attrs.field(default=None, validator=v_optional_str)
-    stage_id: str = attrs.field(validator=v_id)
-    sla_id: str | None = attrs.field(default=None, validator=v_optional_id)
-    signed_off: bool = attrs.field(default=False, validator=v_bool)
-    signed_off_at: datetime | None = attrs.field(default=None, validator=v_optional_instant)
-    calendar_conflict: bool = attrs.field(default=False, validator=v_bool)
+    id: str = attrs.field(validator=is_id)
+    version: int = attrs.field(validator=is_version)
+    description: str = attrs.field(default="", validator=is_str)
+    customer_id: str = attrs.field(validator=is_id)
+    agreement_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    project_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    preferred_service_at: datetime | None = attrs.field(
+        default=None, validator=optional(is_instant)
+    )
+    responsible_worker_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    preferred_technician_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    priority: Priority = attrs.field(default=Priority.NORMAL, validator=in_(Priority))
+    origin: Origin = attrs.field(default=Origin.USER, validator=in_(Origin))
+    service_address: str | None = attrs.field(default=None, validator=optional(is_str))
+    stage_id: str = attrs.field(validator=is_id)
+    sla_id: str | None = attrs.field(default=None, validator=optional(is_id))
+    signed_off: bool = attrs.field(default=False, validator=is_bool)
+    signed_off_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
+    calendar_conflict: bool = attrs.field(default=False, validator=is_bool)
     service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceObject)
+        default=(), validator=deep_iterable(instance_of(ServiceObject))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceTask)
+        default=(), validator=deep_iterable(instance_of(ServiceTask))
     )
     lines: tuple[ServiceOrderLine, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ServiceOrderLine)
+        default=(), validator=deep_iterable(instance_of(ServiceOrderLine))
     )
     reason_log: tuple[ReasonLogEntry, ...] = attrs.field(
-        default=(), validator=_v_tuple_of(ReasonLogEntry)
+        default=(), validator=deep_iterable(instance_of(ReasonLogEntry))
     )
-    sla_log: tuple[SlaEntry, ...] = attrs.field(default=(), validator=_v_tuple_of(SlaEntry))
-    recorded_at: datetime | None = attrs.field(default=None, validator=v_optional_instant)
+    sla_log: tuple[SlaEntry, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(SlaEntry))
+    )
+    recorded_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
 
     def __attrs_post_init__(self) -> None:
         numbers = [line.number for line in self.lines]
@@ -300,13 +292,13 @@ class ServiceOrder:
             InvalidInputError: as for the constructor.
         """
         instant = require_instant(at, "at")
-        require_instance(graph, StageGraph, "graph")
+        _GRAPH.check(graph, "graph")
         given: object = lines
         if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
             raise TypeMismatchError("lines", lines, "expected an iterable of NewLine")
         new_lines = tuple(given)
         for index, new_line in enumerate(new_lines):
-            require_instance(new_line, NewLine, f"lines[{index}]")
+            _NEW_LINE.check(new_line, f"lines[{index}]")
         order = cls(
             id=id,
             version=1,
@@ -419,7 +411,7 @@ class ServiceOrder:
             # The slow path for an argument the quick test above does not pass: the
             # constructor's checks raise the error that names it (or accept it).
             instant = require_instant(at, "at")
-            require_id(agreement_id, "agreement_id")  # a generated order has an agreement
+            is_id.check(agreement_id, "agreement_id")  # a generated order has an agreement
             cls(
                 id=id,
                 version=1,
@@ -513,13 +505,13 @@ class ServiceOrder:
 
     def decision(self, graph: StageGraph) -> Decision:
         """What the order's current stage allows (``graph.decision(self.stage_id)``)."""
-        require_instance(graph, StageGraph, "graph")
+        _GRAPH.check(graph, "graph")
         return graph.decision(self.stage_id)
 
     # ------------------------------------------------------------------- helpers
 
     def _index(self, number: object) -> int:
-        checked = require_int(number, "number")
+        checked = _INT.check(number, "number")
         for index, line in enumerate(self.lines):
             if line.number == checked:
                 return index
@@ -529,7 +521,7 @@ class ServiceOrder:
         return max(self.line_numbers, default=0) + 1
 
     def _require(self, graph: StageGraph, action: Action) -> None:
-        require_instance(graph, StageGraph, "graph")
+        _GRAPH.check(graph, "graph")
         graph.decision(self.stage_id).require(action, self.id)
 
     def _next(self, at: datetime, **changes: Any) -> ServiceOrder:
@@ -600,7 +592,7 @@ class ServiceOrder:
             TypeMismatchError: ``new_line`` is not a :class:`NewLine`.
         """
         instant = self._dated(at)
-        require_instance(new_line, NewLine, "new_line")
+        _NEW_LINE.check(new_line, "new_line")
         self._require(graph, Action.MODIFY)
         self._require_related(new_line)
         line = new_line.numbered(self._next_number())
@@ -700,7 +692,7 @@ class ServiceOrder:
             TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
         """
         instant = self._dated(at)
-        require_instance(obj, ServiceObject, "obj")
+        _OBJECT.check(obj, "obj")
         self._require(graph, Action.MODIFY)
         related = _merge_related(self.id, "object", self.service_objects, (obj,))
         if related == self.service_objects:
@@ -724,7 +716,7 @@ class ServiceOrder:
             TypeMismatchError: ``task`` is not a :class:`ServiceTask`.
         """
         instant = self._dated(at)
-        require_instance(task, ServiceTask, "task")
+        _TASK.check(task, "task")
         self._require(graph, Action.MODIFY)
         related = _merge_related(self.id, "task", self.service_tasks, (task,))
         if related == self.service_tasks:
@@ -768,9 +760,9 @@ class ServiceOrder:
             InstantOutOfOrderError: ``at`` is before :attr:`last_recorded_at` (law U2).
         """
         instant = self._dated(at)
-        require_optional_instance(sla, ServiceLevelAgreement, "sla")
-        require_optional_instance(sla_parameters, SlaParameters, "sla_parameters")
-        require_instance(graph, StageGraph, "graph")
+        _OPTIONAL_SLA.check(sla, "sla")
+        _OPTIONAL_SLA_PARAMETERS.check(sla_parameters, "sla_parameters")
+        _GRAPH.check(graph, "graph")
         kind, entries = enter_stage(
             graph,
             entity_id=self.id,
@@ -828,9 +820,9 @@ class ServiceOrder:
                 (rule ``order.cancel_reason``).
         """
         instant = self._dated(at)
-        checked_reason = _check_reason(reason)
-        require_bool(reason_required, "reason_required")
-        require_str(note, "note")
+        checked_reason = _REASON_OR_NONE.check(reason, "reason")
+        is_bool.check(reason_required, "reason_required")
+        is_str.check(note, "note")
         self._require(graph, Action.CANCEL)
         if self.progress is Progress.POSTED:
             raise OrderRuleError(self.id, "order.posted", "a posted order cannot be canceled")
@@ -984,7 +976,7 @@ class ServiceOrder:
                 message names both ids), or it defines no ``target`` target.
             TypeMismatchError: ``sla`` is not a ServiceLevelAgreement.
         """
-        require_instance(sla, ServiceLevelAgreement, "sla")
+        _SLA.check(sla, "sla")
         if self.sla_id is None:
             # an empty log: the arguments are checked and the allowance chosen as usual
             measured = measure(sla, (), now=now, target=target, priority=self.priority)
@@ -1053,7 +1045,7 @@ class ServiceOrder:
         """
         instant = self._dated(at)
         if sla_parameters is not None:
-            require_instance(sla_parameters, SlaParameters, "sla_parameters")
+            _SLA_PARAMETERS.check(sla_parameters, "sla_parameters")
             if sla_parameters.reason_on_canceling and reason is None:
                 raise ReasonRequiredError(self.id, "sla.reason_on_canceling", "canceling the SLA")
         return self._record_sla(SlaEntry.cancel(instant, reason))
@@ -1118,12 +1110,12 @@ class ServiceOrder:
 
         A canceled SLA is not consulted: it binds nothing more (law S8).
         """
-        require_optional_instance(sla, ServiceLevelAgreement, "sla")
-        require_optional_instance(parameters, SlaParameters, "sla_parameters")
-        require_optional_instance(reason, ReasonCode, "reason")
+        _OPTIONAL_SLA.check(sla, "sla")
+        _OPTIONAL_SLA_PARAMETERS.check(parameters, "sla_parameters")
+        _OPTIONAL_REASON.check(reason, "reason")
         if sla is None or parameters is None or not self._sla_records():
             return
-        require_instance(parameters, SlaParameters, "sla_parameters")
+        _SLA_PARAMETERS.check(parameters, "sla_parameters")
         measurement = self.measure_sla(sla, now=max(at, self.sla_log[-1].at))
         require_reason(parameters, measurement, action=action, reason=reason, entity_id=self.id)
 
@@ -1236,10 +1228,9 @@ class ServiceOrder:
             TypeMismatchError: ``period`` is not a DateRange, or an item of ``types`` is
                 not a TransactionType.
         """
-        require_instance(period, DateRange, "period")
+        _RANGE.check(period, "period")
         selected = check_types(types)
-        if not isinstance(require_sign_off, bool):
-            raise TypeMismatchError("require_sign_off", require_sign_off, "expected a bool")
+        _BOOL.check(require_sign_off, "require_sign_off")
         self._require(graph, Action.POST)
         entries: list[JournalEntry] = []
         skipped: list[tuple[int, str]] = []
@@ -1284,8 +1275,8 @@ class ServiceOrder:
         pairs: list[tuple[int, str]] = []
         for number, transaction_id in transaction_ids.items():
             field = f"transaction_ids[{number!r}]"
-            require_int(number, field, minimum=1)
-            pairs.append((number, require_id(transaction_id, field)))
+            is_line_number.check(number, field)
+            pairs.append((number, is_id.check(transaction_id, field)))
         pairs.sort()
         lines = list(self.lines)
         for number, transaction_id in pairs:
@@ -1347,7 +1338,7 @@ class ServiceOrder:
             InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
         """
         instant = self._dated(at)
-        require_instance(requirement, ItemRequirement, "requirement")
+        _REQUIREMENT.check(requirement, "requirement")
         self._require(graph, Action.MODIFY)
         index = self._index(number)
         line = self.lines[index]
@@ -1400,7 +1391,7 @@ class ServiceOrder:
             InstantOutOfOrderError: ``at`` is before the last instant recorded (U2).
         """
         instant = self._dated(at)
-        wanted = require_id(requirement_id, "requirement_id")
+        wanted = is_id.check(requirement_id, "requirement_id")
         self._require(graph, Action.MODIFY)
         index = self._index(number)
         line = self.lines[index]

@@ -6,32 +6,32 @@ import enum
 from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Final
 
 import attrs
 
 from servicedomain._checks import (
-    check_quantity,
-    require_enum,
-    require_instance,
-    require_int,
-    require_tuple_of,
-    v_id,
-    v_line_number,
-    v_optional_id,
-    v_str,
+    and_,
+    deep_iterable,
+    instance_of,
+    is_date,
+    is_id,
+    is_line_number,
+    is_price,
+    is_str,
+    optional,
+    predicate,
 )
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.instants import require_date
 from servicedomain.money import Money
 from servicedomain.orders._lines import (
+    _TRANSACTION_TYPE,
     LineStatus,
     ServiceOrderLine,
     TransactionType,
-    _v_price,
+    _quantity,
     _v_sales_price,
-    _v_transaction_type,
 )
 from servicedomain.periods import DateRange
 
@@ -52,7 +52,7 @@ def check_types(types: object) -> frozenset[TransactionType]:
     if isinstance(types, (str, bytes)) or not isinstance(types, Collection):
         raise TypeMismatchError("types", types, "expected a collection of TransactionType")
     checked = frozenset(
-        require_enum(kind, TransactionType, f"types[{index}]") for index, kind in enumerate(types)
+        _TRANSACTION_TYPE.check(kind, f"types[{index}]") for index, kind in enumerate(types)
     )
     if not checked:
         raise InvalidInputError("types", types, "select at least one transaction type to post")
@@ -81,16 +81,7 @@ def skip_reason(
     return next((reason for applies, reason in reasons if applies), None)
 
 
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
-def _v_amount(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _v_price(_instance, attribute, value)
-
-
-def _quantity(value: Decimal | int) -> Decimal:
-    return check_quantity(value, "quantity")
+_LINE: Final = instance_of(ServiceOrderLine)
 
 
 @attrs.frozen(kw_only=True)
@@ -102,23 +93,23 @@ class JournalEntry:
     and ``revenue`` are the line's amounts, rounded once per line.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    line_number: int = attrs.field(validator=v_line_number)
-    transaction_type: TransactionType = attrs.field(validator=_v_transaction_type)
-    transaction_date: date = attrs.field(validator=_v_date)
+    order_id: str = attrs.field(validator=is_id)
+    line_number: int = attrs.field(validator=is_line_number)
+    transaction_type: TransactionType = attrs.field(validator=_TRANSACTION_TYPE)
+    transaction_date: date = attrs.field(validator=is_date)
     quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(validator=v_str)
-    cost_price: Money = attrs.field(validator=_v_price)
+    unit: str = attrs.field(validator=is_str)
+    cost_price: Money = attrs.field(validator=is_price)
     sales_price: Money = attrs.field(validator=_v_sales_price)
-    cost: Money = attrs.field(validator=_v_amount)
-    revenue: Money = attrs.field(validator=_v_amount)
-    customer_id: str = attrs.field(validator=v_id)
-    project_id: str | None = attrs.field(validator=v_optional_id)
-    agreement_id: str | None = attrs.field(validator=v_optional_id)
-    category_id: str | None = attrs.field(validator=v_optional_id)
-    item_id: str | None = attrs.field(validator=v_optional_id)
-    worker_id: str | None = attrs.field(validator=v_optional_id)
-    description: str = attrs.field(validator=v_str)
+    cost: Money = attrs.field(validator=is_price)
+    revenue: Money = attrs.field(validator=is_price)
+    customer_id: str = attrs.field(validator=is_id)
+    project_id: str | None = attrs.field(validator=optional(is_id))
+    agreement_id: str | None = attrs.field(validator=optional(is_id))
+    category_id: str | None = attrs.field(validator=optional(is_id))
+    item_id: str | None = attrs.field(validator=optional(is_id))
+    worker_id: str | None = attrs.field(validator=optional(is_id))
+    description: str = attrs.field(validator=is_str)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -141,7 +132,7 @@ class JournalEntry:
             InvalidInputError: the line has no transaction date (the field is
                 ``"transaction_date"``).
         """
-        require_instance(line, ServiceOrderLine, "line")
+        _LINE.check(line, "line")
         transaction_date = line.transaction_date
         if transaction_date is None:
             raise InvalidInputError(
@@ -168,22 +159,19 @@ class JournalEntry:
         )
 
 
-def _v_entries(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_tuple_of(value, JournalEntry, attribute.name)
+def _is_skip_pair(item: tuple[object, ...]) -> bool:
+    return (
+        len(item) == 2
+        and not isinstance(item[0], bool)
+        and isinstance(item[0], int)
+        and isinstance(item[1], str)
+    )
 
 
-def _v_skipped(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    items = require_tuple_of(value, tuple, attribute.name)
-    for index, item in enumerate(items):
-        if (
-            len(item) != 2
-            or isinstance(item[0], bool)
-            or not isinstance(item[0], int)
-            or not isinstance(item[1], str)
-        ):
-            raise InvalidInputError(
-                f"{attribute.name}[{index}]", item, "expected a (line number, reason) pair"
-            )
+_ENTRIES: Final = deep_iterable(instance_of(JournalEntry))
+_SKIPPED: Final = deep_iterable(
+    and_(instance_of(tuple), predicate(_is_skip_pair, "expected a (line number, reason) pair"))
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -197,9 +185,9 @@ class PostingPlan:
             reasons are :class:`SkipReason` members.
     """
 
-    order_id: str = attrs.field(validator=v_id)
-    entries: tuple[JournalEntry, ...] = attrs.field(validator=_v_entries)
-    skipped: tuple[tuple[int, str], ...] = attrs.field(default=(), validator=_v_skipped)
+    order_id: str = attrs.field(validator=is_id)
+    entries: tuple[JournalEntry, ...] = attrs.field(validator=_ENTRIES)
+    skipped: tuple[tuple[int, str], ...] = attrs.field(default=(), validator=_SKIPPED)
 
     def __attrs_post_init__(self) -> None:
         for index, entry in enumerate(self.entries):
@@ -233,7 +221,7 @@ class PostingPlan:
 
     def reason_skipped(self, number: int) -> str | None:
         """Why line ``number`` is left out, or ``None`` when it is not."""
-        require_int(number, "number", minimum=1)
+        is_line_number.check(number, "number")
         for skipped_number, reason in self.skipped:
             if skipped_number == number:
                 return reason
