@@ -570,8 +570,9 @@ class IndexedPrice:
     def index_by_percent(self, pct: Decimal | int) -> IndexedPrice:
         """Raise the index by ``pct`` percent (110 + 10% -> 121); the base stays.
 
-        The new index is rounded half-up to ``MAX_FACTOR_DECIMALS`` (12) decimals, so
-        that moves can be repeated (each exact move adds two decimals).
+        The new index is exact, rounded half-up to ``MAX_FACTOR_DECIMALS`` (12)
+        decimals when it has more, so that moves can be repeated (each exact move adds
+        two decimals).
 
         Raises:
             InvalidAmountError: (field ``pct``) a float, a result index that rounds
@@ -579,7 +580,11 @@ class IndexedPrice:
         """
         factor = _factor(pct)
         exact = _multiply(self.index, factor, "pct", pct)
-        new_index = exact.quantize(_INDEX_STEP, decimal.ROUND_HALF_UP, _INDEX_ROUNDING)
+        new_index = exact
+        exponent = exact.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite Decimals have an int exponent
+        if exponent < -MAX_FACTOR_DECIMALS:
+            new_index = exact.quantize(_INDEX_STEP, decimal.ROUND_HALF_UP, _INDEX_ROUNDING)
         if new_index <= 0:
             raise InvalidAmountError("pct", pct, "the index would not stay > 0")
         try:
