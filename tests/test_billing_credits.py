@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing_fixtures import AT, CLOCK, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
@@ -340,6 +342,48 @@ def test_F7_F13_a_cancellation_after_a_rebilled_credit_credits_what_is_open() ->
                 as_of=APR_1,
                 credited=credited,
             )
+
+
+def _cancel_and_check(store: Store, first_unserved: date) -> tuple[FeeTransaction, ...]:
+    """Cancel from ``first_unserved`` on, generate, and check F7 on what the run made."""
+    store.cancel(first_unserved)
+    with store.uow() as uow:
+        before = uow.fees.for_subscription("S-1")
+        cancelled = uow.subscriptions.get("S-1")
+    credited = _credited_of(store, before)
+    made = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_1).created
+    check_cancellation_credit(cancelled, before, made, as_of=APR_1, credited=credited)
+    store.run_invoicing(APR_20)
+    return made
+
+
+@given(
+    days=st.lists(st.integers(1, 29), min_size=2, max_size=3, unique=True),
+    rebill_first=st.booleans(),
+    data=st.data(),
+)
+def test_F7_F13_cancellations_around_a_rebilled_cancellation_credit(
+    days: list[int], rebill_first: bool, data: st.DataObject
+) -> None:
+    """Cancel, credit April (all or part), re-bill the cancellation credit before or
+    after a second cancellation, maybe cancel again: F7 after every run, F13 at the end."""
+    first, *later = sorted(days, reverse=True)
+    store = Store()
+    (credit,) = _cancel_and_check(store, APR_1 + timedelta(days=first))
+    left = store.april.amount + credit.amount
+    if left.minor_units:
+        whole = st.just(left.minor_units)
+        units = data.draw(whole | st.integers(1, left.minor_units), label="credited of April")
+        store.credit(store.april.id, 1, APR_20, Money.from_minor_units(units, "EUR"))
+    if rebill_first and credit.amount.minor_units:
+        store.credit(credit.id, 2, APR_20)
+    _cancel_and_check(store, APR_1 + timedelta(days=later[0]))
+    if not rebill_first and credit.amount.minor_units:
+        store.credit(credit.id, 2, APR_20)
+    for day in later[1:]:
+        _cancel_and_check(store, APR_1 + timedelta(days=day))
+    documents, fees = store.contents()
+    check_net_per_billed_day(documents, fees=fees)
 
 
 # ------------------------------------------ F14: accruals in their fee's sign
