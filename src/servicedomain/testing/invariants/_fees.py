@@ -578,12 +578,7 @@ def check_cancellation_credit(
     end = _served_end(subscription)
     if end is None:
         raise InvalidInputError("subscription", subscription.id, "it is not cancelled (no end)")
-    taken_by_fee = credited or {}
-
-    def _taken(fee: FeeTransaction) -> Money | None:
-        taken = taken_by_fee.get(fee.id)
-        return taken if taken is not None and not taken.is_zero else None
-
+    taken_of = {key: value for key, value in (credited or {}).items() if not value.is_zero}
     new = tuple(made)
     everything = (*tuple(fees_before), *new)
     late = [fee for fee in new if fee.kind is FeeKind.CHARGE and fee.period.end > end]
@@ -600,8 +595,8 @@ def check_cancellation_credit(
             )
         if any(fee.kind in (FeeKind.PRICE_CHANGE, FeeKind.REDUCTION_DAYS) for fee in adjustments):
             continue
-        taken_of = {fee.id: taken for fee in (charge, *adjustments) if (taken := _taken(fee))}
-        taken = _total(taken_of.values(), currency)
+        family = (charge, *adjustments)
+        taken = _total((taken_of[fee.id] for fee in family if fee.id in taken_of), currency)
         if any(fee.id in taken_of for fee in adjustments):
             _check_credit_of_the_run(subscription, charge, adjustments, new, taken, end)
             continue
