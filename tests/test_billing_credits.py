@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billing_fixtures import AT, CLOCK, billing_desk_over
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
@@ -50,6 +52,7 @@ from servicedomain.testing.invariants import (
     LawViolation,
     check_accrual_signs,
     check_billing_laws,
+    check_cancellation_credit,
     check_net_per_billed_day,
 )
 
@@ -258,6 +261,133 @@ def test_F13_generation_is_told_what_was_credited_by_fee_id() -> None:
         cancelled, [april], as_of=APR_16, credited_by_fee={april.id: eur("119.99")}
     )
     assert credit.amount == eur("-0.01")
+
+
+def _credited_of(store: Store, fees: list[FeeTransaction]) -> dict[str, Money]:
+    """What credit notes took back of each invoiced fee (the invoiced-item register)."""
+    with store.uow() as uow:
+        items = uow.invoices.invoiced([fee.id for fee in fees])
+    return {source: item.credited for source, item in items.items() if item.credited}
+
+
+def _rebilled_cancellation(store: Store, charge: FeeTransaction, day: date, again: date) -> Money:
+    """On ``charge`` (EUR 120.00 from ``day``): the F7 machine failure's steps.
+
+    Cancel from day 16 on (a credit ``c``, not invoiced yet), credit the charge in
+    full (120.00 + ``c`` is what is left), cancel from ``again`` on (a 0.00 credit:
+    nothing is left open), invoice, and credit the cancellation credit in full: the
+    customer is billed ``-c`` again. Returns ``c``.
+    """
+    store.cancel(day + timedelta(days=15))
+    (first,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=day).created
+    assert first.kind is FeeKind.CANCELLATION
+    assert store.credit(charge.id, 1, day).total == -(charge.amount + first.amount)
+    store.cancel(again)
+    (second,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=day).created
+    assert second.amount == eur("0.00")
+    store.run_invoicing(day)
+    assert store.credit(first.id, 2, day).total == -first.amount
+    return first.amount
+
+
+def test_F7_F13_a_rebilled_cancellation_credit_stays_when_an_earlier_charge_is_cancelled() -> None:
+    """The lifecycle machine's F7 failure, replayed: April and May billed and invoiced.
+
+    May goes through the steps of :func:`_rebilled_cancellation`; then April is
+    credited in full and the subscription cancelled from April 2 on. May's days are
+    all cancelled already, so the run credits May nothing: it still nets the 60.00
+    its credit notes re-billed (61.94). F7 must not ask for the credit it ruled out when the
+    days were cancelled (the law used to net the re-bill against May's own credit
+    note, and wanted May at 0.00).
+    """
+    store = Store()
+    (may,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=date(2026, 5, 1)).created
+    store.run_invoicing(date(2026, 5, 1))
+    rebilled = -_rebilled_cancellation(store, may, date(2026, 5, 1), date(2026, 5, 1))
+    assert store.credit(store.april.id, 3, date(2026, 5, 1)).total == eur("-120.00")
+    store.cancel(date(2026, 4, 2))
+    with store.uow() as uow:
+        before = uow.fees.for_subscription("S-1")
+        cancelled = uow.subscriptions.get("S-1")
+    made = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=date(2026, 5, 1)).created
+    assert [(fee.period, fee.amount) for fee in made] == [
+        (DateRange(date(2026, 4, 2), date(2026, 5, 1)), eur("0.00"))
+    ]
+    may_net = Money.total((fee.amount for fee in before if fee.charge_period == may.period), "EUR")
+    assert may_net == may.amount - rebilled  # in fees; what credit notes took back nets 0.00
+    check_cancellation_credit(
+        cancelled, before, made, as_of=date(2026, 5, 1), credited_by_fee=_credited_of(store, before)
+    )
+
+
+def test_F7_F13_a_cancellation_after_a_rebilled_credit_credits_what_is_open() -> None:
+    """After the re-bill, a cancellation from April 2 on credits April 2-4 (12.00).
+
+    Its days are worth 12.00 and the re-bill left 60.00 open, so it credits 12.00:
+    the charge nets 48.00 in fees; F7 holds, and fails on a run that drops the credit
+    or credits more than the days are worth.
+    """
+    store = Store()
+    assert _rebilled_cancellation(store, store.april, APR_1, APR_5) == eur("-60.00")
+    store.cancel(date(2026, 4, 2))
+    with store.uow() as uow:
+        before = uow.fees.for_subscription("S-1")
+        cancelled = uow.subscriptions.get("S-1")
+    credited = _credited_of(store, before)
+    (made,) = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_1).created
+    assert (made.period, made.amount) == (DateRange(date(2026, 4, 2), APR_5), eur("-12.00"))
+    check_cancellation_credit(cancelled, before, [made], as_of=APR_1, credited_by_fee=credited)
+    for wrong in (eur("0.00"), eur("-16.00")):
+        with pytest.raises(LawViolation, match="F7"):
+            check_cancellation_credit(
+                cancelled,
+                before,
+                [attrs.evolve(made, amount=wrong)],
+                as_of=APR_1,
+                credited_by_fee=credited,
+            )
+
+
+def _cancel_and_check(store: Store, first_unserved: date) -> tuple[FeeTransaction, ...]:
+    """Cancel from ``first_unserved`` on, generate, and check F7 on what the run made."""
+    store.cancel(first_unserved)
+    with store.uow() as uow:
+        before = uow.fees.for_subscription("S-1")
+        cancelled = uow.subscriptions.get("S-1")
+    credited = _credited_of(store, before)
+    made = billing_desk_over(store.uow(), CLOCK).generate_fees(as_of=APR_1).created
+    check_cancellation_credit(cancelled, before, made, as_of=APR_1, credited_by_fee=credited)
+    store.run_invoicing(APR_20)
+    return made
+
+
+@given(
+    days=st.lists(st.integers(1, 29), min_size=2, max_size=3, unique=True),
+    rebill_first=st.booleans(),
+    data=st.data(),
+)
+def test_F7_F13_cancellations_around_a_rebilled_cancellation_credit(
+    days: list[int], rebill_first: bool, data: st.DataObject
+) -> None:
+    """Cancel, credit April (all or part), re-bill the cancellation credit before or
+    after a second cancellation, maybe cancel again: F7 after every run, F13 at the end."""
+    first, *later = sorted(days, reverse=True)
+    store = Store()
+    (credit,) = _cancel_and_check(store, APR_1 + timedelta(days=first))
+    left = store.april.amount + credit.amount
+    if left.minor_units:
+        whole = st.just(left.minor_units)
+        units = data.draw(whole | st.integers(1, left.minor_units), label="credited of April")
+        store.credit(store.april.id, 1, APR_20, Money.from_minor_units(units, "EUR"))
+    if rebill_first and credit.amount.minor_units:
+        store.credit(credit.id, 2, APR_20)
+    _cancel_and_check(store, APR_1 + timedelta(days=later[0]))
+    if not rebill_first and credit.amount.minor_units:
+        store.credit(credit.id, 2, APR_20)
+    for day in later[1:]:
+        _cancel_and_check(store, APR_1 + timedelta(days=day))
+    documents, fees = store.contents()
+    check_net_per_billed_day(documents, fees=fees)
 
 
 # ------------------------------------------ F14: accruals in their fee's sign

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from servicedomain.billing import (
     IndexedPrice,
     PriceEntry,
     PriceTable,
+    Subscription,
     SubscriptionGroup,
     allowed_accrual_period_codes,
 )
@@ -450,6 +451,12 @@ def test_indexed_price_is_base_times_index_over_100() -> None:
     assert IndexedPrice(eur("10.01"), Decimal("105.5")).indexed_price == eur("10.56")  # 10.56055
 
 
+def test_indexed_price_of_an_index_with_twelve_decimals() -> None:
+    """Any index the constructor accepts prices (index / 100 used to need <= 10 decimals)."""
+    indexed = IndexedPrice(eur(1000), Decimal("100.123456789012"))
+    assert indexed.indexed_price == eur("1001.23")
+
+
 def test_indexed_price_rounds_half_up() -> None:
     assert IndexedPrice(eur("0.05"), Decimal(110)).indexed_price == eur("0.06")  # 0.055
 
@@ -459,6 +466,67 @@ def test_index_by_a_percentage() -> None:
     assert indexed.index == Decimal(121)
     assert indexed.base_price == eur(1000)
     assert indexed.indexed_price == eur(1210)
+
+
+def test_repeated_percentage_moves_keep_a_supported_index() -> None:
+    """Eight yearly -23% indexations: every index stays one the constructor accepts.
+
+    Exact arithmetic adds two decimals a move (100 x 0.77^8 has 16); the index is
+    rounded half-up to ``MAX_FACTOR_DECIMALS`` where the percentage is given, so no
+    move makes an index ``IndexedPrice`` refuses (it used to raise naming ``index``).
+    """
+    indexed = IndexedPrice(eur(10))
+    for _ in range(8):
+        indexed = indexed.index_by_percent(-23)
+        assert IndexedPrice(indexed.base_price, indexed.index) == indexed
+    assert indexed.index == Decimal("12.357362915477")  # 12.35736291547681 exactly
+    assert indexed.indexed_price == eur("1.24")
+
+
+@given(
+    moves=st.lists(
+        st.integers(-99, 500)
+        | st.decimals(min_value=-99, max_value=500, places=12, allow_nan=False),
+        max_size=20,
+    )
+)
+def test_index_by_percent_moves_always_give_a_supported_index(moves: list[Decimal]) -> None:
+    """Any run of percentage moves gives an index the constructor accepts, or names ``pct``."""
+    indexed = IndexedPrice(eur("1234.56"))
+    for pct in moves:
+        try:
+            indexed = indexed.index_by_percent(pct)
+        except InvalidAmountError as error:
+            assert_names_field(error, "pct")
+            continue
+        assert IndexedPrice(indexed.base_price, indexed.index) == indexed
+        assert indexed.indexed_price.currency == indexed.base_price.currency
+
+
+def test_an_index_by_percent_out_of_range_names_pct() -> None:
+    """A move past the supported range, or to an index that rounds to 0, names ``pct``."""
+    for pct, start in ((Decimal(10) ** 14, Decimal(1000)), (Decimal(-99), Decimal("1E-11"))):
+        with pytest.raises(InvalidAmountError) as caught:
+            IndexedPrice(eur(1), start).index_by_percent(pct)
+        assert_names_field(caught.value, "pct")
+
+
+def test_subscription_indexed_yearly_by_integer_percentages() -> None:
+    """*Index subscription* by 3% a year for ten years: every move is accepted."""
+    sub = Subscription(
+        id="S-1",
+        group_id="G",
+        customer_id="C",
+        project_id="P",
+        category_id="F",
+        period_code=MONTHLY,
+        base_price=eur(100),
+        start_date=date(2020, 1, 1),
+    )
+    at = datetime(2031, 1, 1, tzinfo=UTC)
+    for year in range(2021, 2031):
+        sub, _ = sub.index_by_percent(3, effective_date=date(year, 1, 1), at=at)
+    assert sub.indexed_price_on(date(2030, 6, 1)).indexed_price == eur("134.39")
 
 
 def test_index_to_a_value() -> None:

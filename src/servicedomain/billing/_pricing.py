@@ -30,7 +30,7 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.instants import require_date
-from servicedomain.money import Currency, Money, Rounding, check_factor
+from servicedomain.money import MAX_FACTOR_DECIMALS, Currency, Money, Rounding, check_factor
 from servicedomain.periods import PeriodCode
 
 __all__ = ["IndexedPrice", "PriceEntry", "PriceTable"]
@@ -44,6 +44,9 @@ _EXACT: Final = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
 )
 _HUNDRED: Final = Decimal(100)
+# An index from a percentage move: rounded half-up to the supported decimals.
+_INDEX_STEP: Final = Decimal(1).scaleb(-MAX_FACTOR_DECIMALS)
+_INDEX_ROUNDING: Final = decimal.Context(prec=60, traps=[decimal.InvalidOperation])
 
 # ------------------------------------------------------------------------- price table
 
@@ -561,19 +564,35 @@ class IndexedPrice:
     @property
     def indexed_price(self) -> Money:
         """Base x index / 100, rounded half-up to the currency (1,000 x 110 -> 1,100)."""
-        factor = self.index.scaleb(-2, _EXACT)
-        return (self.base_price * factor).round(Rounding.HALF_UP)
+        exact = _EXACT.multiply(self.base_price.amount, self.index.scaleb(-2, _EXACT))
+        return Money.rounded(exact, self.base_price.currency, Rounding.HALF_UP)
 
     def index_by_percent(self, pct: Decimal | int) -> IndexedPrice:
         """Raise the index by ``pct`` percent (110 + 10% -> 121); the base stays.
 
+        The new index is exact, rounded half-up to ``MAX_FACTOR_DECIMALS`` (12)
+        decimals when it has more, so that moves can be repeated (each exact move adds
+        two decimals).
+
         Raises:
-            InvalidAmountError: (field ``pct``) a float, or a result index <= 0.
+            InvalidAmountError: (field ``pct``) a float, a result index that rounds
+                to <= 0, or one outside the supported range (below 10^15).
         """
         factor = _factor(pct)
-        new_index = _multiply(self.index, factor, "pct", pct)
+        exact = _multiply(self.index, factor, "pct", pct)
+        new_index = exact
+        exponent = exact.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite Decimals have an int exponent
+        if exponent < -MAX_FACTOR_DECIMALS:
+            new_index = exact.quantize(_INDEX_STEP, decimal.ROUND_HALF_UP, _INDEX_ROUNDING)
         if new_index <= 0:
             raise InvalidAmountError("pct", pct, "the index would not stay > 0")
+        try:
+            check_factor(new_index, "index", InvalidAmountError)
+        except InvalidAmountError:
+            raise InvalidAmountError(
+                "pct", pct, f"the index {exact} would leave the supported range"
+            ) from None
         return IndexedPrice(self.base_price, new_index)
 
     def index_to(self, value: Decimal | int) -> IndexedPrice:

@@ -567,8 +567,14 @@ def check_cancellation_credit(
       ``prorate(charge.price, [charge.start, t), period)`` over its whole invoicing
       period (:func:`invoicing_period`), or zero when it starts on or after ``t``
       (the billed price, not today's, law F10); when credit notes took back ``c`` of
-      the charge and its adjustments (``credited_by_fee``, by fee id, in each fee's sign), the
-      cancellation credits only what they left (F13), so the net is ``max(kept, c)``;
+      the charge and its adjustments (``credited_by_fee``, by fee id, in each fee's
+      sign), the cancellation credits only what they left (F13), so the net is ``max(kept, c)``;
+    * when a credit note took back part of an adjustment (a credit note of a
+      cancellation credit bills its amount again), the net depends on the order of
+      the credit notes and the cancellations, which the fees do not record: then the
+      credit ``made`` adds to the charge is checked instead, the prorated price of its
+      days still billed from ``t`` on (not cancelled before), capped at what the
+      charge still bills after its credit notes (F13);
     * ``made`` bills no day on or after ``t``, and a run on the result as of
       ``max(as_of, t)`` makes no charge on or after ``t`` and no second credit.
 
@@ -579,6 +585,7 @@ def check_cancellation_credit(
     end = _served_end(subscription)
     if end is None:
         raise InvalidInputError("subscription", subscription.id, "it is not cancelled (no end)")
+    taken_of = {key: value for key, value in (credited_by_fee or {}).items() if not value.is_zero}
     new = tuple(made)
     everything = (*tuple(fees_before), *new)
     late = [fee for fee in new if fee.kind is FeeKind.CHARGE and fee.period.end > end]
@@ -595,18 +602,16 @@ def check_cancellation_credit(
             )
         if any(fee.kind in (FeeKind.PRICE_CHANGE, FeeKind.REDUCTION_DAYS) for fee in adjustments):
             continue
+        family = (charge, *adjustments)
+        taken = _total((taken_of[fee.id] for fee in family if fee.id in taken_of), currency)
+        if any(fee.id in taken_of for fee in adjustments):
+            _check_credit_of_the_run(subscription, charge, adjustments, new, taken, end)
+            continue
         if end <= charge.period.start:
             kept = Money.zero(currency)
         else:
             served = DateRange(charge.period.start, min(end, charge.period.end))
             kept = prorate(charge.price, served, invoicing_period(subscription, served.start))
-        taken = _total(
-            (
-                (credited_by_fee or {}).get(fee.id, Money.zero(currency))
-                for fee in (charge, *adjustments)
-            ),
-            currency,
-        )
         kept = max(kept, taken)
         if net != kept:
             raise LawViolation(
@@ -623,6 +628,44 @@ def check_cancellation_credit(
     ]
     if beyond:
         raise LawViolation("F7", f"a later run bills past the end {end} or credits again", beyond)
+
+
+def _check_credit_of_the_run(  # noqa: PLR0917 (a step of check_cancellation_credit)
+    subscription: Subscription,
+    charge: FeeTransaction,
+    adjustments: Sequence[FeeTransaction],
+    made: Sequence[FeeTransaction],
+    taken: Money,
+    end: date,
+) -> None:
+    """F7 for a charge whose adjustments were credited: what this run credits it.
+
+    The days of ``charge`` from ``end`` on that no earlier cancellation took, at the
+    charge's prorated price, capped at what the charge and its earlier adjustments
+    still bill after what credit notes took back (``taken``), and never below zero.
+    """
+    currency = charge.currency
+    new_ids = {fee.id for fee in made}
+    earlier = [fee for fee in adjustments if fee.id not in new_ids]
+    now = [fee for fee in adjustments if fee.id in new_ids]
+    cancelled = [fee.period for fee in earlier if fee.kind is FeeKind.CANCELLATION]
+    billed = (
+        _subtract(DateRange(max(end, charge.period.start), charge.period.end), cancelled)
+        if end < charge.period.end
+        else []
+    )
+    whole = invoicing_period(subscription, charge.period.start)
+    worth = _total((prorate(charge.price, piece, whole) for piece in billed), currency)
+    still = _total((charge.amount, *(fee.amount for fee in earlier)), currency) - taken
+    expected = max(Money.zero(currency), min(worth, still))
+    credit = -_total((fee.amount for fee in now), currency)
+    if credit != expected:
+        raise LawViolation(
+            "F7",
+            f"the run credits {credit} after a cancellation on {end}; the days still billed "
+            f"from then cost {worth} and credit notes left {still} open",
+            [charge, *adjustments],
+        )
 
 
 def check_time_weighted(
