@@ -13,7 +13,7 @@ The encoding:
   (the version of the root covers the whole document), except a domain event, which is
   tagged wherever it appears since a field typed :class:`~servicedomain.events.DomainEvent`
   may hold any event;
-* every field is written; on the way back a missing key, an unknown key, a wrong
+* every field is written; on the way back a missing key, a key the type lacks, a wrong
   ``$type`` or a ``$version`` other than the supported one is refused;
 * decimals are strings (``"12.30"``); money is ``{"amount": "12.30", "currency":
   "EUR"}`` (a currency outside ISO 4217 is ``{"code": ..., "minor_units": ...}``);
@@ -63,6 +63,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from servicedomain._checks import check_keys
 from servicedomain.agreements import (
     AgreementCreated,
     AgreementGroup,
@@ -577,21 +578,17 @@ def _structure_attrs(cls: type[Any]) -> Callable[[object, object], Any]:
         return _structure_any_event
     if cls in _SELF_CODED or cls is ServiceLevelAgreement:
         return _structure_self_coded(cls)
-    keys = _keys(cls)
+    keys = tuple(sorted(_keys(cls)))
     generated = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=True)
     tagged = issubclass(cls, DomainEvent)
+    kind = cls.__name__
 
     def structure(value: object, _: object) -> Any:
         if not isinstance(value, Mapping):
-            raise _Refused(value, f"expected an object for {cls.__name__}")
+            raise _Refused(value, f"expected an object for {kind}")
         if tagged:
             value = _untag(value, cls)
-        missing = sorted(keys - value.keys())
-        if missing:
-            raise _Refused(None, "this key is required", key=missing[0])
-        unknown = sorted(str(key) for key in value.keys() - keys)
-        if unknown:
-            raise _Refused(value[unknown[0]], "unknown key", key=unknown[0])
+        check_keys(value, kind=kind, required=keys, error=InvalidDocumentError)
         return generated(value, cls)
 
     return structure
@@ -727,7 +724,7 @@ def _document_error(  # noqa: PLR0911 (one case per kind of error)
     """The library's error for what cattrs raised, naming the path of the culprit."""
     if isinstance(error, ForbiddenExtraKeysError):
         key = sorted(error.extra_fields)[0]
-        return InvalidDocumentError(_join(path, f".{key}"), None, "unknown key")
+        return InvalidDocumentError(_join(path, f".{key}"), None, "not a key of this type")
     if isinstance(error, BaseExceptionGroup):
         inner = error.exceptions[0]
         return _document_error(inner, path + _path_of(inner))
@@ -785,7 +782,7 @@ def from_dict(cls: type[_T], data: object) -> _T:
 
     Raises:
         InvalidDocumentError: ``field`` is the path of the culprit (``"$type"``,
-            ``"lines[2].quantity"``): a missing or unknown key, a wrong ``$type``, an
+            ``"lines[2].quantity"``): a missing key or one the type lacks, a wrong ``$type``, an
             unsupported ``$version``, a value of the wrong kind, or one the constructor
             refuses; ``"data"`` when ``data`` is not a mapping, ``"cls"`` when the
             codec does not know ``cls``.
