@@ -104,7 +104,11 @@ def _names(types: Types) -> str:
 
 @overload
 def instance_of(
-    types: type[_T], *, reason: str | None = ..., error: type[InvalidInputError] = ...
+    types: type[_T],
+    *,
+    reason: str | None = ...,
+    error: type[InvalidInputError] = ...,
+    expected: str | None = ...,
 ) -> Validator[_T]: ...
 @overload
 def instance_of(
@@ -112,19 +116,23 @@ def instance_of(
     *,
     reason: str | None = ...,
     error: type[InvalidInputError] = ...,
+    expected: str | None = ...,
 ) -> Validator[Any]: ...
 def instance_of(
     types: Types,
     *,
     reason: str | None = None,
     error: type[InvalidInputError] = TypeMismatchError,
+    expected: str | None = None,
 ) -> Validator[Any]:
     """An instance of ``types`` (a class or a tuple of classes).
 
     The reason is ``"expected a <names>, got <type>"`` unless ``reason`` is given;
-    ``error`` is the error raised (a type mismatch by default).
+    ``expected`` words what is expected instead of ``a <names>`` (``"true or false"``
+    for a flag read from a rule file), still followed by ``", got <type>"``. ``error``
+    is the error raised (a type mismatch by default).
     """
-    what = f"expected a {_names(types)}"
+    what = f"expected {expected or f'a {_names(types)}'}"
 
     def check(value: object, field: str) -> object:
         if not isinstance(value, types):
