@@ -363,6 +363,11 @@ is_id: Final = _make(_check_id, "an id")
 An id names an entity in a host's database and in documents people read. Every id of
 the library goes through this check.
 """
+is_optional_id: Final = optional(is_id)
+"""``None`` or an id."""
+is_ids: Final = deep_iterable(is_id, items("ids"))
+"""A collection of ids (a list, a tuple, a generator; never one str read as its
+characters), each checked as an id, read into a tuple."""
 is_count: Final = integer(minimum=0)
 """An int >= 0 (a revision, a number of something)."""
 is_line_number: Final = integer(minimum=1)
