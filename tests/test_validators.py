@@ -4,6 +4,8 @@ dict's keys."""
 
 from __future__ import annotations
 
+import ast
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -72,6 +74,25 @@ def test_instance_of_names_the_types_and_takes_a_reason_and_an_error() -> None:
     error = refused(own, "2024-01-01", "day")
     assert type(error) is InvalidCalendarError
     assert str(error) == "day='2024-01-01': a date please"
+
+
+def test_instance_of_can_word_what_it_expects_and_still_says_what_it_got() -> None:
+    flag = v.instance_of(bool, expected="true or false")
+    assert flag.check(True, "may_post") is True
+    error = refused(flag, 1, "may_post")
+    assert type(error) is TypeMismatchError
+    assert str(error) == "may_post=1: expected true or false, got int"
+
+
+def test_ids_are_a_collection_read_into_a_tuple_each_named_by_position() -> None:
+    assert v.is_ids.check(["A", "B"], "ids") == ("A", "B")
+    assert v.is_ids.check(iter(("A",)), "ids") == ("A",)
+    assert refused(v.is_ids, "AB", "ids").field == "ids"  # never one id read as characters
+    assert (refused(v.is_ids, ["A", " "], "ids").field, v.is_optional_id.check(None, "x")) == (
+        "ids[1]",
+        None,
+    )
+    assert refused(v.is_optional_id, "", "agreement_id").reason == "an id is not empty or blank"
 
 
 def test_optional_takes_none_and_otherwise_the_inner_check() -> None:
@@ -229,3 +250,29 @@ def test_only_check_keys_refuses_unknown_keys_of_a_rule_dict() -> None:
         and not str(path.relative_to(source)).startswith("testing/")
     )
     assert own == sorted(NOT_YET_ON_CHECK_KEYS)
+
+
+# The modules that still call the older names at the end of _checks.py (require_*, v_*,
+# check_quantity, check_price), until their owners move them to the toolkit.
+NOT_YET_ON_THE_TOOLKIT = frozenset({"orders", "agreements", "reports"})
+_OLDER_NAME = re.compile(
+    r"\b(require_(?!date\b|instant\b)[a-z_]+|v_[a-z_]+|check_quantity|check_price)\b"
+)
+
+
+def test_only_the_packages_not_yet_converted_import_the_older_names() -> None:
+    source = Path(v.__file__).parent
+    using = set()
+    for path in source.rglob("*.py"):
+        if path.name == "_checks.py" and path.parent == source:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "servicedomain._checks"
+                and any(_OLDER_NAME.fullmatch(alias.name) for alias in node.names)
+            ):
+                using.add(path.relative_to(source).parts[0])
+    assert using <= NOT_YET_ON_THE_TOOLKIT, sorted(using - NOT_YET_ON_THE_TOOLKIT)
+    assert not (source / "billing" / "_checks.py").exists()

@@ -602,60 +602,19 @@ def merge_related(
 
 # ------------------------------------------------------------------ the older names
 # The argument checks as the modules not yet converted to the toolkit call them
-# (orders, agreements, billing's subscriptions, pricing and accruals, app, adapters,
-# services). Each is the toolkit's check itself, not a copy; a name goes when nothing
-# uses it any more.
+# (orders, agreements, reports). Each is the toolkit's check itself, not a copy; a name
+# goes when nothing uses it any more.
 
 require_str = is_str.check
 require_id = is_id.check
 require_bool = is_bool.check
-require_callable = is_callable.check
 check_quantity = is_quantity.check
 check_price = is_price.check
-
-
-def require_optional_id(value: object, field: str) -> str | None:
-    """``None`` or an id (see :data:`is_id`)."""
-    return None if value is None else _check_id(value, field)
 
 
 def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
     """The items of an iterable argument, as a tuple (see :func:`items`)."""
     return tuple(_refuse_non_iterable(value, field, what))
-
-
-def require_items_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
-    """The items of an iterable argument, each an instance of ``cls`` (see :func:`items_of`)."""
-    return items_of(cls).check(value, field)
-
-
-_IDS: Final = deep_iterable(is_id, items("ids"))
-
-
-def require_ids(value: object, field: str) -> tuple[str, ...]:
-    """A collection of ids (never one str read as its characters), each checked as an id."""
-    return _IDS.check(value, field)
-
-
-def require_mapping(
-    value: object, field: str, keys: Types | None = None, values: Types | None = None
-) -> Mapping[Any, Any]:
-    """``value`` if it is a mapping whose keys and values are instances of the given types."""
-    if not isinstance(value, Mapping):
-        raise TypeMismatchError(field, value, f"expected a mapping, got {type(value).__name__}")
-    for key, item in value.items():
-        if keys is not None and not isinstance(key, keys):
-            raise TypeMismatchError(f"{field}[{key!r}]", key, "a key of the wrong type")
-        if values is not None and not isinstance(item, values):
-            raise TypeMismatchError(
-                f"{field}[{key!r}]", item, f"a value of the wrong type: {type(item).__name__}"
-            )
-    return value
-
-
-def require_port(value: object, field: str, *methods: str) -> None:
-    """Raise unless ``value`` has each of ``methods`` (see :func:`port`)."""
-    port(*methods).check(value, field)
 
 
 def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
@@ -690,7 +649,7 @@ def require_tuple_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
 
 v_str = is_str
 v_id = is_id
-v_optional_id = optional(is_id)
+v_optional_id = is_optional_id
 v_bool = is_bool
 v_optional_str = optional(is_str)
 v_optional_date = optional(is_date)
@@ -706,8 +665,3 @@ def v_instance(cls: Types) -> Validator[Any]:
 def v_optional_instance(cls: Types) -> Validator[Any]:
     """Validator: ``None`` or an instance of ``cls``."""
     return optional(instance_of(cls))
-
-
-def v_tuple_of(cls: Types) -> Validator[tuple[Any, ...]]:
-    """Validator: a tuple whose items are instances of ``cls``."""
-    return deep_iterable(instance_of(cls))
