@@ -132,6 +132,18 @@ def test_deep_iterable_names_the_item_and_returns_a_tuple() -> None:
     assert any_iterable.check(iter([1, 2]), "q") == (Decimal(1), Decimal(2))
 
 
+def test_fixed_tuple_checks_each_position_and_the_length() -> None:
+    pair = v.fixed_tuple(v.is_line_number, v.is_id)
+    assert pair.check((1, "T-1"), "posted") == (1, "T-1")
+    assert refused(pair, (0, "T-1"), "posted").field == "posted[0]"
+    assert refused(pair, (1, ""), "posted").field == "posted[1]"
+    assert (
+        str(refused(pair, (1,), "posted"))
+        == "posted=(1,): expected 2 items (int in [1, None], an id)"
+    )
+    assert type(refused(pair, [1, "T-1"], "posted")) is TypeMismatchError
+
+
 @pytest.mark.parametrize("value", ["abc", b"abc", {"a": 1}, 3])
 def test_items_refuse_a_str_a_mapping_and_a_non_iterable(value: object) -> None:
     error = refused(v.items("ids"), value, "ids")

@@ -257,6 +257,31 @@ def deep_iterable(
     return _make(check, f"{iterable.description} of {member.description}")
 
 
+def fixed_tuple(*members: Validator[Any]) -> Validator[tuple[Any, ...]]:
+    """A tuple of ``len(members)`` items, the i-th one accepted by ``members[i]``.
+
+    Such as a pair ``(line number, transaction id)``; an item is named ``field[i]``, a
+    tuple of another length is an :class:`InvalidInputError`.
+    """
+    checks = tuple(member.check for member in members)
+    size = len(checks)
+    what = f"({', '.join(member.description for member in members)})"
+
+    def check(value: object, field: str) -> tuple[Any, ...]:
+        if not isinstance(value, tuple):
+            raise TypeMismatchError(
+                field, value, f"expected a tuple {what}, got {type(value).__name__}"
+            )
+        if len(value) != size:
+            raise InvalidInputError(field, value, f"expected {size} items {what}")
+        return tuple(
+            one(item, f"{field}[{i}]")
+            for i, (one, item) in enumerate(zip(checks, value, strict=True))
+        )
+
+    return _make(check, f"tuple {what}")
+
+
 def items_of(types: Types) -> Validator[tuple[Any, ...]]:
     """The items of an iterable argument (see :func:`items`), each an instance of ``types``.
 
