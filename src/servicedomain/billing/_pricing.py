@@ -481,7 +481,7 @@ class PriceTable:
 # ---------------------------------------------------------------------------- indexing
 
 
-def _require_decimal(value: object, field: str) -> Decimal:
+def _check_number(value: object, field: str) -> Decimal:
     if isinstance(value, bool):
         raise InvalidAmountError(field, value, "a bool is not a number")
     if isinstance(value, int):
@@ -498,8 +498,12 @@ def _require_decimal(value: object, field: str) -> Decimal:
     )
 
 
+_NUMBER: Final = validator(_check_number, "an exact number: a Decimal or an int")
+"""An exact number in the supported range of factors (an int comes back a Decimal)."""
+
+
 def _check_index(value: object, field: str) -> Decimal:
-    index = _require_decimal(value, field)
+    index = _NUMBER.check(value, field)
     if index <= 0:
         raise InvalidAmountError(field, value, "an index is > 0")
     return index
@@ -515,7 +519,7 @@ def _index(value: Decimal | int) -> Decimal:
 
 def _factor(pct: object) -> Decimal:
     """``1 + pct / 100``, exactly."""
-    percent = _require_decimal(pct, "pct")
+    percent = _NUMBER.check(pct, "pct")
     try:
         return _EXACT.add(1, percent.scaleb(-2, _EXACT))
     except decimal.DecimalException:
