@@ -1,6 +1,6 @@
 """The in-memory adapters check every id they are given as the domain does (issue 11).
 
-An id goes through the shared ``servicedomain._checks.require_id``: a str that is not
+An id goes through the shared ``servicedomain._checks.is_id``: a str that is not
 blank, has no control characters and is at most 255 characters long. A collection of
 ids is never one str read as its characters.
 """

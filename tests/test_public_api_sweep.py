@@ -1588,8 +1588,7 @@ def test_the_event_sweep_finds_the_events_of_every_package() -> None:
 def test_every_domain_event_refuses_a_wrong_entity_id_or_instant_by_name(
     name: str, data: st.DataObject
 ) -> None:
-    # What every event guarantees today: the fields of DomainEvent are checked; the
-    # fields a subclass adds are not (yet).
+    # The fields of DomainEvent; the fields a subclass adds are checked below.
     cls = public_events()[name]
     event = data.draw(st.from_type(cls))
     assert isinstance(event, cls)
@@ -1599,6 +1598,37 @@ def test_every_domain_event_refuses_a_wrong_entity_id_or_instant_by_name(
             with pytest.raises(InvalidInputError) as caught:
                 attrs.evolve(event, **{field: bad})  # type: ignore[arg-type]
             assert caught.value.field == field, (field, bad)
+
+
+_BASE_EVENT_FIELDS = frozenset(a.name for a in attrs.fields(DomainEvent))
+
+
+@pytest.mark.parametrize("name", sorted(public_events()))
+@settings(max_examples=5)
+@given(data=st.data())
+def test_every_field_of_every_domain_event_refuses_a_wrong_type_by_name(
+    name: str, data: st.DataObject
+) -> None:
+    # The fields a subclass adds: an object() is refused naming the field, None too
+    # unless the field is optional, and a tuple's wrong item naming its position.
+    cls = public_events()[name]
+    event = data.draw(st.from_type(cls))
+    for attribute in attrs.fields(cls):
+        field = attribute.name
+        if field in _BASE_EVENT_FIELDS:
+            continue
+        assert attribute.validator is not None, f"{name}.{field} has no validator"
+        value = getattr(event, field)
+        bad_values: list[tuple[object, str]] = [(object(), field)]
+        if value is not None and "None" not in str(attribute.type):
+            bad_values.append((None, field))
+        if isinstance(value, tuple) and str(attribute.type).startswith("tuple["):
+            bad_values.append(((object(),), f"{field}[0]"))
+        for bad, named in bad_values:
+            with pytest.raises(InvalidInputError) as caught:
+                attrs.evolve(event, **{field: bad})  # type: ignore[arg-type]
+            assert caught.value.field == named, (name, field, bad)
+            assert str(caught.value).startswith(f"{named}="), str(caught.value)
 
 
 # ------------------------------------------------------------ the unusual values

@@ -19,8 +19,7 @@ every ``from_dict`` uses: an unknown or a missing key is named with its path and
 type being read.
 
 The fast paths (:mod:`servicedomain._trusted`) build values without running any of this.
-The older ``require_*`` and ``v_*`` names at the end are the same checks, for the modules
-not converted yet.
+Every package checks its arguments and fields with these validators; none writes its own.
 """
 
 from __future__ import annotations
@@ -104,7 +103,11 @@ def _names(types: Types) -> str:
 
 @overload
 def instance_of(
-    types: type[_T], *, reason: str | None = ..., error: type[InvalidInputError] = ...
+    types: type[_T],
+    *,
+    reason: str | None = ...,
+    error: type[InvalidInputError] = ...,
+    expected: str | None = ...,
 ) -> Validator[_T]: ...
 @overload
 def instance_of(
@@ -112,19 +115,23 @@ def instance_of(
     *,
     reason: str | None = ...,
     error: type[InvalidInputError] = ...,
+    expected: str | None = ...,
 ) -> Validator[Any]: ...
 def instance_of(
     types: Types,
     *,
     reason: str | None = None,
     error: type[InvalidInputError] = TypeMismatchError,
+    expected: str | None = None,
 ) -> Validator[Any]:
     """An instance of ``types`` (a class or a tuple of classes).
 
     The reason is ``"expected a <names>, got <type>"`` unless ``reason`` is given;
-    ``error`` is the error raised (a type mismatch by default).
+    ``expected`` words what is expected instead of ``a <names>`` (``"true or false"``
+    for a flag read from a rule file), still followed by ``", got <type>"``. ``error``
+    is the error raised (a type mismatch by default).
     """
-    what = f"expected a {_names(types)}"
+    what = f"expected {expected or f'a {_names(types)}'}"
 
     def check(value: object, field: str) -> object:
         if not isinstance(value, types):
@@ -249,6 +256,31 @@ def deep_iterable(
     return _make(check, f"{iterable.description} of {member.description}")
 
 
+def fixed_tuple(*members: Validator[Any]) -> Validator[tuple[Any, ...]]:
+    """A tuple of ``len(members)`` items, the i-th one accepted by ``members[i]``.
+
+    Such as a pair ``(line number, transaction id)``; an item is named ``field[i]``, a
+    tuple of another length is an :class:`InvalidInputError`.
+    """
+    checks = tuple(member.check for member in members)
+    size = len(checks)
+    what = f"({', '.join(member.description for member in members)})"
+
+    def check(value: object, field: str) -> tuple[Any, ...]:
+        if not isinstance(value, tuple):
+            raise TypeMismatchError(
+                field, value, f"expected a tuple {what}, got {type(value).__name__}"
+            )
+        if len(value) != size:
+            raise InvalidInputError(field, value, f"expected {size} items {what}")
+        return tuple(
+            one(item, f"{field}[{i}]")
+            for i, (one, item) in enumerate(zip(checks, value, strict=True))
+        )
+
+    return _make(check, f"tuple {what}")
+
+
 def items_of(types: Types) -> Validator[tuple[Any, ...]]:
     """The items of an iterable argument (see :func:`items`), each an instance of ``types``.
 
@@ -355,6 +387,11 @@ is_id: Final = _make(_check_id, "an id")
 An id names an entity in a host's database and in documents people read. Every id of
 the library goes through this check.
 """
+is_optional_id: Final = optional(is_id)
+"""``None`` or an id."""
+is_ids: Final = deep_iterable(is_id, items("ids"))
+"""A collection of ids (a list, a tuple, a generator; never one str read as its
+characters), each checked as an id, read into a tuple."""
 is_count: Final = integer(minimum=0)
 """An int >= 0 (a revision, a number of something)."""
 is_line_number: Final = integer(minimum=1)
@@ -540,7 +577,7 @@ def check_numbers(numbers: object, field: str = "numbers") -> tuple[int, ...]:
     if isinstance(numbers, (str, bytes)) or not isinstance(numbers, Collection):
         raise TypeMismatchError(field, numbers, "expected a collection of line numbers")
     checked = tuple(
-        require_int(number, f"{field}[{index}]", minimum=1) for index, number in enumerate(numbers)
+        is_line_number.check(number, f"{field}[{index}]") for index, number in enumerate(numbers)
     )
     if not checked:
         raise InvalidInputError(field, numbers, "name at least one line")
@@ -585,116 +622,3 @@ def merge_related(
                 f"service {kind} {item.id!r} is already related as {existing!r}, not {item!r}",
             )
     return tuple(merged)
-
-
-# ------------------------------------------------------------------ the older names
-# The argument checks as the modules not yet converted to the toolkit call them
-# (orders, agreements, billing's subscriptions, pricing and accruals, app, adapters,
-# services). Each is the toolkit's check itself, not a copy; a name goes when nothing
-# uses it any more.
-
-require_str = is_str.check
-require_id = is_id.check
-require_bool = is_bool.check
-require_callable = is_callable.check
-check_quantity = is_quantity.check
-check_price = is_price.check
-
-
-def require_optional_id(value: object, field: str) -> str | None:
-    """``None`` or an id (see :data:`is_id`)."""
-    return None if value is None else _check_id(value, field)
-
-
-def require_items(value: object, field: str, what: str = "values") -> tuple[Any, ...]:
-    """The items of an iterable argument, as a tuple (see :func:`items`)."""
-    return tuple(_refuse_non_iterable(value, field, what))
-
-
-def require_items_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
-    """The items of an iterable argument, each an instance of ``cls`` (see :func:`items_of`)."""
-    return items_of(cls).check(value, field)
-
-
-_IDS: Final = deep_iterable(is_id, items("ids"))
-
-
-def require_ids(value: object, field: str) -> tuple[str, ...]:
-    """A collection of ids (never one str read as its characters), each checked as an id."""
-    return _IDS.check(value, field)
-
-
-def require_mapping(
-    value: object, field: str, keys: Types | None = None, values: Types | None = None
-) -> Mapping[Any, Any]:
-    """``value`` if it is a mapping whose keys and values are instances of the given types."""
-    if not isinstance(value, Mapping):
-        raise TypeMismatchError(field, value, f"expected a mapping, got {type(value).__name__}")
-    for key, item in value.items():
-        if keys is not None and not isinstance(key, keys):
-            raise TypeMismatchError(f"{field}[{key!r}]", key, "a key of the wrong type")
-        if values is not None and not isinstance(item, values):
-            raise TypeMismatchError(
-                f"{field}[{key!r}]", item, f"a value of the wrong type: {type(item).__name__}"
-            )
-    return value
-
-
-def require_port(value: object, field: str, *methods: str) -> None:
-    """Raise unless ``value`` has each of ``methods`` (see :func:`port`)."""
-    port(*methods).check(value, field)
-
-
-def require_int(value: object, field: str, *, minimum: int | None = None) -> int:
-    """``value`` if it is an int (not a bool), of at least ``minimum`` when one is given."""
-    return integer(minimum=minimum).check(value, field)
-
-
-def require_enum(value: object, cls: type[EnumT], field: str) -> EnumT:
-    """``value`` if it is a member of ``cls``."""
-    if not isinstance(value, cls):
-        raise TypeMismatchError(field, value, f"expected a {cls.__name__} member")
-    return value
-
-
-def require_instance(value: object, cls: Types, field: str) -> None:
-    """Raise unless ``value`` is an instance of ``cls``."""
-    if not isinstance(value, cls):
-        names = _names(cls)
-        raise TypeMismatchError(field, value, f"expected a {names}, got {type(value).__name__}")
-
-
-def require_optional_instance(value: object, cls: Types, field: str) -> None:
-    """Raise unless ``value`` is ``None`` or an instance of ``cls``."""
-    if value is not None:
-        require_instance(value, cls, field)
-
-
-def require_tuple_of(value: object, cls: Types, field: str) -> tuple[Any, ...]:
-    """``value`` if it is a tuple whose items are all instances of ``cls``."""
-    return deep_iterable(instance_of(cls)).check(value, field)
-
-
-v_str = is_str
-v_id = is_id
-v_optional_id = optional(is_id)
-v_bool = is_bool
-v_optional_str = optional(is_str)
-v_optional_date = optional(is_date)
-v_optional_instant = optional(is_instant)
-v_line_number = is_line_number
-
-
-def v_instance(cls: Types) -> Validator[Any]:
-    """Validator: an instance of ``cls`` (see :func:`instance_of`)."""
-    return instance_of(cls)
-
-
-def v_optional_instance(cls: Types) -> Validator[Any]:
-    """Validator: ``None`` or an instance of ``cls``."""
-    return optional(instance_of(cls))
-
-
-def v_tuple_of(cls: Types) -> Validator[tuple[Any, ...]]:
-    """Validator: a tuple whose items are instances of ``cls``."""
-    return deep_iterable(instance_of(cls))

@@ -6,7 +6,9 @@ new state is committed (see :class:`servicedomain.ports.EventPublisher`).
 
 Every event subclasses :class:`DomainEvent`, which carries the id of the entity and the
 instant it happened (an aware datetime). Subclasses are ``@attrs.frozen(kw_only=True)``
-and add their own fields:
+and add their own fields; the library's events check each of them as the field it
+records is checked (an id, a line number, Money ...), so an event never carries a value
+of the wrong type:
 
 >>> from datetime import UTC, datetime
 >>> @attrs.frozen(kw_only=True)

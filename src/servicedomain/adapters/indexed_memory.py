@@ -64,7 +64,11 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 import attrs
 
-from servicedomain._checks import require_id, require_ids, require_optional_id
+from servicedomain._checks import (
+    is_id,
+    is_ids,
+    is_optional_id,
+)
 from servicedomain.adapters.memory import _check_limit, _check_same_entry, _check_version
 from servicedomain.errors import (
     AlreadyExistsError,
@@ -490,7 +494,7 @@ class IndexedRepository(Generic[EntityT]):
                 over 255 characters).
             TypeMismatchError: ``entity_id`` is not a str.
         """
-        require_id(entity_id, "entity_id")
+        is_id.check(entity_id, "entity_id")
         found = self._session()._get(self._entity_type, entity_id)
         if found is None:
             raise NotFoundError(self._entity_type.__name__, entity_id)
@@ -530,7 +534,7 @@ class IndexedRepository(Generic[EntityT]):
             InvalidInputError: ``entity_id`` is not an id (blank, control characters, ...).
             TypeMismatchError: ``entity_id`` is not a str or ``expected_version`` not an int.
         """
-        require_id(entity_id, "entity_id")
+        is_id.check(entity_id, "entity_id")
         _check_version("expected_version", expected_version)
         session = self._session()
         current = session._get(self._entity_type, entity_id)
@@ -552,7 +556,7 @@ class IndexedRepository(Generic[EntityT]):
             TypeMismatchError: ``limit`` is not an int or ``after_id`` not a str.
         """
         if after_id is not None:
-            require_id(after_id, "after_id")
+            is_id.check(after_id, "after_id")
         if limit is not None:
             _check_limit(limit)
         rows = self._session()._rows(self._entity_type)
@@ -571,7 +575,7 @@ class IndexedRepository(Generic[EntityT]):
             raise TypeMismatchError(
                 "entity", entity, f"this repository holds {self._entity_type.__name__} values"
             )
-        require_id(entity.id, "id")
+        is_id.check(entity.id, "id")
         _check_version("version", entity.version)
         if expected_version is not None and entity.version <= expected_version:
             raise InvalidInputError(
@@ -612,7 +616,7 @@ class IndexedJournal(Generic[KeyedT]):
     """
 
     def __init__(self, prefix: str) -> None:
-        self._prefix = require_id(prefix, "prefix")
+        self._prefix = is_id.check(prefix, "prefix")
         self._lock = threading.Lock()
         self._by_key: dict[Hashable, tuple[str, KeyedT]] = {}
 
@@ -781,7 +785,7 @@ class IndexedServiceOrderRepository(IndexedRepository["ServiceOrder"]):
             InvalidInputError: ``agreement_id`` is not an id (blank, control characters, ...).
             TypeMismatchError: ``agreement_id`` is not a str.
         """
-        require_id(agreement_id, "agreement_id")
+        is_id.check(agreement_id, "agreement_id")
         rows = self._session()._rows(self._entity_type)
         return [
             cast("ServiceOrder", rows[key])
@@ -1090,7 +1094,7 @@ class IndexedFeeRepository:
 
     def for_subscription(self, subscription_id: str) -> builtins.list[FeeTransaction]:
         """Every fee of the subscription (committed and staged), in (start, kind) order."""
-        require_id(subscription_id, "subscription_id")
+        is_id.check(subscription_id, "subscription_id")
         uow = self._uow
         with uow._store._lock:
             committed = uow._tables.fees_by_subscription.get(subscription_id)
@@ -1134,7 +1138,7 @@ class IndexedFeeRepository:
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
         """The fees due by ``due_by`` on no invoice (committed or staged), in due-date order."""
         require_date(due_by, "due_by")
-        require_optional_id(customer_id, "customer_id")
+        is_optional_id.check(customer_id, "customer_id")
         uow = self._uow
         tables = uow._tables
         found: dict[str, FeeTransaction] = {}
@@ -1166,7 +1170,7 @@ class IndexedInvoiceRepository:
 
     def get(self, invoice_id: str) -> Invoice:
         """The document with this id (staged or committed)."""
-        require_id(invoice_id, "invoice_id")
+        is_id.check(invoice_id, "invoice_id")
         uow = self._uow
         found = uow._staged_documents.get(invoice_id) or uow._tables.documents.get(invoice_id)
         if found is None:
@@ -1197,7 +1201,7 @@ class IndexedInvoiceRepository:
         uow = self._uow
         found: dict[str, InvoicedItem] = {}
         ids = tuple(source_ids) if isinstance(source_ids, Mapping) else source_ids
-        for source_id in require_ids(ids, "source_ids"):
+        for source_id in is_ids.check(ids, "source_ids"):
             item = uow._staged_items.get(source_id) or uow._tables.items.get(source_id)
             if item is not None:
                 found[source_id] = item
@@ -1205,7 +1209,7 @@ class IndexedInvoiceRepository:
 
     def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
         """Every document (of one customer), in id order."""
-        require_optional_id(customer_id, "customer_id")
+        is_optional_id.check(customer_id, "customer_id")
         uow = self._uow
         tables = uow._tables
         if customer_id is None:
@@ -1230,7 +1234,7 @@ class IndexedAccrualRepository:
 
     def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
         """The periods of one fee, in number order."""
-        require_id(source_id, "source_id")
+        is_id.check(source_id, "source_id")
         uow = self._uow
         with uow._store._lock:
             committed = uow._tables.accruals_by_source.get(source_id)

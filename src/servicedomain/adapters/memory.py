@@ -51,7 +51,11 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import attrs
 
-from servicedomain._checks import require_id, require_ids, require_optional_id
+from servicedomain._checks import (
+    is_id,
+    is_ids,
+    is_optional_id,
+)
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
@@ -441,7 +445,7 @@ class InMemoryRepository(Generic[EntityT]):
                 over 255 characters).
             TypeMismatchError: ``entity_id`` is not a str.
         """
-        require_id(entity_id, "entity_id")
+        is_id.check(entity_id, "entity_id")
         found = self._session()._get(self._entity_type, entity_id)
         if found is None:
             raise NotFoundError(self._entity_type.__name__, entity_id)
@@ -480,7 +484,7 @@ class InMemoryRepository(Generic[EntityT]):
             InvalidInputError: ``entity_id`` is not an id.
             TypeMismatchError: ``entity_id`` is not a str or ``expected_version`` not an int.
         """
-        require_id(entity_id, "entity_id")
+        is_id.check(entity_id, "entity_id")
         _check_version("expected_version", expected_version)
         session = self._session()
         current = session._get(self._entity_type, entity_id)
@@ -500,7 +504,7 @@ class InMemoryRepository(Generic[EntityT]):
             TypeMismatchError: ``limit`` is not an int or ``after_id`` not a str.
         """
         if after_id is not None:
-            require_id(after_id, "after_id")
+            is_id.check(after_id, "after_id")
         if limit is not None:
             _check_limit(limit)
         rows = self._session()._rows(self._entity_type)
@@ -524,7 +528,7 @@ class InMemoryRepository(Generic[EntityT]):
             raise TypeMismatchError(
                 "entity", entity, f"this repository holds {self._entity_type.__name__} values"
             )
-        require_id(entity.id, "id")
+        is_id.check(entity.id, "id")
         _check_version("version", entity.version)
         if expected_version is not None and entity.version <= expected_version:
             raise InvalidInputError(
@@ -553,7 +557,7 @@ class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
             InvalidInputError: ``agreement_id`` is not an id (blank, control characters, ...).
             TypeMismatchError: ``agreement_id`` is not a str.
         """
-        require_id(agreement_id, "agreement_id")
+        is_id.check(agreement_id, "agreement_id")
         return [order for order in self.list() if order.agreement_id == agreement_id]
 
 
@@ -569,7 +573,7 @@ class InMemoryFeeRepository:
 
     def for_subscription(self, subscription_id: str) -> builtins.list[FeeTransaction]:
         """Every fee of the subscription, in (period start, kind, period end) order."""
-        require_id(subscription_id, "subscription_id")
+        is_id.check(subscription_id, "subscription_id")
         fees = [fee for fee in self._all().values() if fee.subscription_id == subscription_id]
         return sorted(fees, key=lambda fee: (fee.period.start, fee.kind.value, fee.period.end))
 
@@ -590,7 +594,7 @@ class InMemoryFeeRepository:
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
         """The fees due by ``due_by`` on no invoice (of one customer), in due-date order."""
         require_date(due_by, "due_by")
-        require_optional_id(customer_id, "customer_id")
+        is_optional_id.check(customer_id, "customer_id")
         invoiced = self._uow.invoices._items()
         due = [
             fee
@@ -622,7 +626,7 @@ class InMemoryInvoiceRepository:
         Raises:
             NotFoundError: no document with this id.
         """
-        require_id(invoice_id, "invoice_id")
+        is_id.check(invoice_id, "invoice_id")
         found = self._documents().get(invoice_id)
         if found is None:
             raise NotFoundError("Invoice", invoice_id)
@@ -651,12 +655,12 @@ class InMemoryInvoiceRepository:
         iterating it does), never one id read as its characters.
         """
         ids = tuple(source_ids) if isinstance(source_ids, Mapping) else source_ids
-        wanted, items = require_ids(ids, "source_ids"), self._items()
+        wanted, items = is_ids.check(ids, "source_ids"), self._items()
         return {source_id: items[source_id] for source_id in wanted if source_id in items}
 
     def list(self, *, customer_id: str | None = None) -> builtins.list[Invoice]:
         """Every document (of one customer), in id order."""
-        require_optional_id(customer_id, "customer_id")
+        is_optional_id.check(customer_id, "customer_id")
         documents = self._documents()
         return [
             documents[key]
@@ -677,7 +681,7 @@ class InMemoryAccrualRepository:
 
     def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
         """The periods of one fee, in number order."""
-        require_id(source_id, "source_id")
+        is_id.check(source_id, "source_id")
         periods = self._all()
         return [periods[key] for key in sorted(periods) if key[0] == source_id]
 
@@ -744,7 +748,7 @@ class InMemoryJournal(Generic[KeyedT]):
     """
 
     def __init__(self, prefix: str) -> None:
-        self._prefix = require_id(prefix, "prefix")
+        self._prefix = is_id.check(prefix, "prefix")
         self._lock = threading.Lock()
         self._entries: dict[Hashable, tuple[str, KeyedT]] = {}
 

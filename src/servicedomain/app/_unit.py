@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Final, TypeVar
 
-from servicedomain._checks import require_port
+from servicedomain._checks import (
+    port,
+)
 from servicedomain.events import DomainEvent
 from servicedomain.ports import Entity, Repository, UnitOfWork
 
 # What a unit of work made by a host's factory must have.
 UOW_METHODS = ("__enter__", "__exit__", "commit", "collect")
+
+_UOW: Final = port(*UOW_METHODS)
 
 UnitOfWorkT = TypeVar("UnitOfWorkT", bound=UnitOfWork)
 EntityT = TypeVar("EntityT", bound=Entity)
@@ -19,7 +23,7 @@ EntityT = TypeVar("EntityT", bound=Entity)
 def begin(factory: Callable[[], UnitOfWorkT], field: str) -> UnitOfWorkT:
     """A new unit of work from the host's ``factory``, checked to be one (``field`` named)."""
     uow = factory()
-    require_port(uow, field, *UOW_METHODS)
+    _UOW.check(uow, field)
     return uow
 
 

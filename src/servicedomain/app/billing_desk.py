@@ -39,21 +39,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
 from servicedomain._checks import (
-    require_bool,
-    require_callable,
-    require_id,
-    require_ids,
-    require_instance,
-    require_items,
-    require_mapping,
-    require_optional_id,
-    require_optional_instance,
-    require_port,
-    v_tuple_of,
+    deep_iterable,
+    deep_mapping,
+    instance_of,
+    is_bool,
+    is_callable,
+    is_id,
+    is_ids,
+    is_optional_id,
+    items,
+    optional,
+    port,
 )
 from servicedomain.app._unit import begin, change_stored
 from servicedomain.billing import (
@@ -96,6 +97,16 @@ __all__ = ["BillingDesk", "FeeRunResult"]
 
 Change = Callable[[Subscription], tuple[Subscription, tuple[DomainEvent, ...]]]
 
+_CLOCK: Final = port("now")
+_JOURNAL: Final = port("post")
+_GROUPS: Final = deep_mapping(instance_of(str), instance_of(SubscriptionGroup))
+_PRICES: Final = optional(instance_of(PriceTable))
+_DATE_RANGE: Final = instance_of(DateRange)
+_FEE_RUN: Final = instance_of(FeeRun)
+_TRANSACTIONS: Final = items("BillableTransaction values")
+_FEES: Final = deep_iterable(instance_of(FeeTransaction))
+_STRS: Final = deep_iterable(instance_of(str))
+
 
 @attrs.frozen
 class FeeRunResult:
@@ -107,9 +118,11 @@ class FeeRunResult:
     """
 
     created: tuple[FeeTransaction, ...] = attrs.field(
-        default=(), validator=v_tuple_of(FeeTransaction)
+        default=(), validator=deep_iterable(instance_of(FeeTransaction))
     )
-    not_started: tuple[str, ...] = attrs.field(default=(), validator=v_tuple_of(str))
+    not_started: tuple[str, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(str))
+    )
 
 
 def _credited(uow: BillingUnitOfWork, stored: Sequence[FeeTransaction]) -> dict[str, Money]:
@@ -153,26 +166,26 @@ class BillingDesk:
         credit_note_prefix: str = "CN",
         closed: Callable[[date], bool] | None = None,
     ) -> None:
-        require_callable(unit_of_work, "unit_of_work")
+        is_callable.check(unit_of_work, "unit_of_work")
         self._unit_of_work: Callable[[], BillingUnitOfWork] = unit_of_work
-        require_port(clock, "clock", "now")
+        _CLOCK.check(clock, "clock")
         self._clock = clock
-        require_mapping(groups, "groups", str, SubscriptionGroup)
+        _GROUPS.check(groups, "groups")
         self._groups: dict[str, SubscriptionGroup] = dict(groups)
         for key, group in self._groups.items():
             if key != group.id:
                 raise InvalidInputError(f"groups[{key!r}]", group.id, "not the group's id")
-        require_optional_instance(prices, PriceTable, "prices")
+        _PRICES.check(prices, "prices")
         self._prices = prices
         if accrual_journal is not None:
-            require_port(accrual_journal, "accrual_journal", "post")
+            _JOURNAL.check(accrual_journal, "accrual_journal")
         self._journal = accrual_journal
         self._prefixes = {
-            DocumentKind.INVOICE: require_id(invoice_prefix, "invoice_prefix"),
-            DocumentKind.CREDIT_NOTE: require_id(credit_note_prefix, "credit_note_prefix"),
+            DocumentKind.INVOICE: is_id.check(invoice_prefix, "invoice_prefix"),
+            DocumentKind.CREDIT_NOTE: is_id.check(credit_note_prefix, "credit_note_prefix"),
         }
         if closed is not None:
-            require_callable(closed, "closed")
+            is_callable.check(closed, "closed")
         self._closed: Callable[[date], bool] | None = closed
 
     # ------------------------------------------------------------------ plumbing
@@ -181,7 +194,7 @@ class BillingDesk:
         return begin(self._unit_of_work, "uow")
 
     def _group(self, group_id: str) -> SubscriptionGroup:
-        group = self._groups.get(require_id(group_id, "group_id"))
+        group = self._groups.get(is_id.check(group_id, "group_id"))
         if group is None:
             raise InvalidInputError("group_id", group_id, "no such subscription group given")
         return group
@@ -217,7 +230,7 @@ class BillingDesk:
 
     def _change(self, subscription_id: str, change: Change) -> Subscription:
         """Load a subscription, apply ``change``, save it with the version loaded, commit."""
-        sub_id = require_id(subscription_id, "subscription_id")
+        sub_id = is_id.check(subscription_id, "subscription_id")
         return change_stored(self._open(), lambda uow: uow.subscriptions, sub_id, change)
 
     # ------------------------------------------------------------------ subscriptions
@@ -419,8 +432,8 @@ class BillingDesk:
             InvalidInputError: the fee is not a charge, or ``removed`` shares no day with it.
             BillingRuleError: the days were removed already, or none of them is billed.
         """
-        sub_id = require_id(subscription_id, "subscription_id")
-        fee_id = require_id(charge_id, "charge_id")
+        sub_id = is_id.check(subscription_id, "subscription_id")
+        fee_id = is_id.check(charge_id, "charge_id")
         with self._open() as uow:
             sub = uow.subscriptions.get(sub_id)
             stored = uow.fees.for_subscription(sub_id)
@@ -499,9 +512,9 @@ class BillingDesk:
                 boundaries of a subscription (nothing is stored).
             ConcurrencyConflictError: another run stored fees of a subscription first.
         """
-        require_instance(within, DateRange, "within")
-        require_instance(run, FeeRun, "run")
-        require_bool(continuous, "continuous")
+        _DATE_RANGE.check(within, "within")
+        _FEE_RUN.check(run, "run")
+        is_bool.check(continuous, "continuous")
         prices = self._prices
         return self._generate(
             group_id,
@@ -529,9 +542,9 @@ class BillingDesk:
         ],
     ) -> FeeRunResult:
         """One unit of work: the fees ``new`` gives each selected subscription, recorded."""
-        require_optional_id(group_id, "group_id")
+        is_optional_id.check(group_id, "group_id")
         ids = (
-            None if subscription_ids is None else require_ids(subscription_ids, "subscription_ids")
+            None if subscription_ids is None else is_ids.check(subscription_ids, "subscription_ids")
         )
         with self._open() as uow:
             if ids is not None:
@@ -591,8 +604,8 @@ class BillingDesk:
             AlreadyInvoicedError: a concurrent run invoiced a source first.
             AlreadyExistsError: a concurrent run took the document id first (run again).
         """
-        given = list(require_items(transactions, "transactions", "BillableTransaction values"))
-        require_optional_id(customer_id, "customer_id")
+        given = list(_TRANSACTIONS.check(transactions, "transactions"))
+        is_optional_id.check(customer_id, "customer_id")
         day = require_date(due_by, "due_by")
         dated = require_date(invoice_date, "invoice_date")
         with self._open() as uow:
@@ -653,7 +666,7 @@ class BillingDesk:
                 accruals still posted (``accrual.reverse_manually_first``).
             CreditExceededError: a credit above what can still be credited.
         """
-        chosen = require_ids(select, "select")
+        chosen = is_ids.check(select, "select")
         journal = self._accrual_journal()
         with self._open() as uow:
             invoiced = uow.invoices.invoiced(chosen)
@@ -749,7 +762,7 @@ class BillingDesk:
             BillingRuleError: rule ``accrual.not_posted`` or ``accrual.already_reversed``.
             InvalidPeriodError: (field ``on``) before the period's posting date.
         """
-        source_id = require_id(fee_id, "fee_id")
+        source_id = is_id.check(fee_id, "fee_id")
         require_date(on, "on")
         journal = self._accrual_journal()
         with self._open() as uow:
@@ -781,13 +794,13 @@ class BillingDesk:
         Raises:
             NotFoundError: no such subscription.
         """
-        sub_id = require_id(subscription_id, "subscription_id")
+        sub_id = is_id.check(subscription_id, "subscription_id")
         with self._open() as uow:
             return uow.subscriptions.get(sub_id)
 
     def subscriptions(self, *, group_id: str | None = None) -> tuple[Subscription, ...]:
         """The stored subscriptions (of one group), in id order."""
-        require_optional_id(group_id, "group_id")
+        is_optional_id.check(group_id, "group_id")
         with self._open() as uow:
             return tuple(
                 sub
@@ -802,24 +815,24 @@ class BillingDesk:
         an order transaction was billed, at which amount, and what credit notes took
         back of it (the reports read it).
         """
-        ids = require_ids(source_ids, "source_ids")
+        ids = is_ids.check(source_ids, "source_ids")
         with self._open() as uow:
             return uow.invoices.invoiced(ids)
 
     def accrual_periods(self, fee_id: str) -> tuple[AccrualPeriod, ...]:
         """The accrual periods of an invoiced fee, in number order (none: an empty tuple)."""
-        source_id = require_id(fee_id, "fee_id")
+        source_id = is_id.check(fee_id, "fee_id")
         with self._open() as uow:
             return tuple(uow.accruals.for_source(source_id))
 
     def fees(self, subscription_id: str) -> tuple[FeeTransaction, ...]:
         """The stored fees of a subscription, in the store's order (none: an empty tuple)."""
-        sub_id = require_id(subscription_id, "subscription_id")
+        sub_id = is_id.check(subscription_id, "subscription_id")
         with self._open() as uow:
             return tuple(uow.fees.for_subscription(sub_id))
 
     def documents(self, customer_id: str) -> tuple[Invoice, ...]:
         """The invoices and credit notes posted for a customer."""
-        cust_id = require_id(customer_id, "customer_id")
+        cust_id = is_id.check(customer_id, "customer_id")
         with self._open() as uow:
             return tuple(uow.invoices.list(customer_id=cust_id))

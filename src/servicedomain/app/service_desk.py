@@ -30,23 +30,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
-from typing import TypeVar, Unpack
+from typing import Final, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from servicedomain._checks import (
-    require_bool,
-    require_callable,
-    require_id,
-    require_ids,
-    require_instance,
-    require_items,
-    require_mapping,
-    require_optional_id,
-    require_optional_instance,
-    require_port,
-    v_tuple_of,
+    deep_iterable,
+    deep_mapping,
+    instance_of,
+    is_bool,
+    is_callable,
+    is_id,
+    is_ids,
+    is_optional_id,
+    items,
+    optional,
+    port,
 )
 from servicedomain.agreements import (
     AgreementGroup,
@@ -93,6 +93,18 @@ __all__ = ["PostingResult", "ServiceDesk"]
 _Snapshot = TypeVar("_Snapshot", ServiceOrder, ServiceAgreement)
 _Decision = Callable[[_Snapshot, datetime], tuple[_Snapshot, tuple[DomainEvent, ...]]]
 
+_CLOCK: Final = port("now")
+_JOURNAL: Final = port("post")
+_CLOSED_DAYS: Final = port("is_closed")
+_GRAPH: Final = instance_of(StageGraph)
+_SLAS: Final = deep_mapping(instance_of(str), instance_of(ServiceLevelAgreement))
+_SLA_PARAMETERS: Final = optional(instance_of(SlaParameters))
+_JOURNAL_KINDS: Final = deep_mapping(instance_of(TransactionType))
+_DATE_RANGE: Final = instance_of(DateRange)
+_TYPES: Final = items("TransactionType members")
+_TEMPLATE: Final = instance_of(ServiceTemplate)
+_TUPLES: Final = deep_iterable(instance_of(tuple))
+
 
 @attrs.frozen
 class PostingResult:
@@ -104,9 +116,9 @@ class PostingResult:
         refused: (order id, why) of every order whose stage does not allow posting.
     """
 
-    posted: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
-    skipped: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
-    refused: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=v_tuple_of(tuple))
+    posted: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=_TUPLES)
+    skipped: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=_TUPLES)
+    refused: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_TUPLES)
 
 
 class ServiceDesk:
@@ -143,19 +155,19 @@ class ServiceDesk:
         closed_days: ClosedDays | None = None,
         zone: ZoneInfo | str | None = None,
     ) -> None:
-        require_callable(unit_of_work, "unit_of_work")
+        is_callable.check(unit_of_work, "unit_of_work")
         self._unit_of_work = unit_of_work
-        require_port(clock, "clock", "now")
-        require_instance(graph, StageGraph, "graph")
+        _CLOCK.check(clock, "clock")
+        _GRAPH.check(graph, "graph")
         if slas is not None:
-            require_mapping(slas, "slas", str, ServiceLevelAgreement)
-        require_optional_instance(sla_parameters, SlaParameters, "sla_parameters")
+            _SLAS.check(slas, "slas")
+        _SLA_PARAMETERS.check(sla_parameters, "sla_parameters")
         if journals is not None:
-            require_mapping(journals, "journals", TransactionType)
+            _JOURNAL_KINDS.check(journals, "journals")
             for kind, journal in journals.items():
-                require_port(journal, f"journals[{kind.value}]", "post")
+                _JOURNAL.check(journal, f"journals[{kind.value}]")
         if closed_days is not None:
-            require_port(closed_days, "closed_days", "is_closed")
+            _CLOSED_DAYS.check(closed_days, "closed_days")
         self._clock = clock
         self._graph = graph
         self._slas: dict[str, ServiceLevelAgreement] = dict(slas or {})
@@ -174,7 +186,7 @@ class ServiceDesk:
 
     def _change_order(self, order_id: str, decide: _Decision[ServiceOrder]) -> ServiceOrder:
         """One unit of work: load the order, decide, save it if anything changed, commit."""
-        require_id(order_id, "order_id")
+        is_id.check(order_id, "order_id")
 
         def decided(order: ServiceOrder) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
             return decide(order, self._clock.now())
@@ -185,7 +197,7 @@ class ServiceDesk:
         self, agreement_id: str, decide: _Decision[ServiceAgreement]
     ) -> ServiceAgreement:
         """One unit of work: load the agreement, decide, save it if it changed, commit."""
-        require_id(agreement_id, "agreement_id")
+        is_id.check(agreement_id, "agreement_id")
 
         def decided(
             agreement: ServiceAgreement,
@@ -202,7 +214,7 @@ class ServiceDesk:
         Raises:
             NotFoundError: no order with this id.
         """
-        require_id(order_id, "order_id")
+        is_id.check(order_id, "order_id")
         uow = self._begin()
         with uow:
             return uow.service_orders.get(order_id)
@@ -213,7 +225,7 @@ class ServiceDesk:
         Raises:
             NotFoundError: no agreement with this id.
         """
-        require_id(agreement_id, "agreement_id")
+        is_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
             return uow.agreements.get(agreement_id)
@@ -272,9 +284,9 @@ class ServiceDesk:
             NotFoundError: ``agreement_id`` names no stored agreement.
             InvalidInputError, TypeMismatchError: a field, as ``ServiceOrder.create`` says.
         """
-        require_id(order_id, "order_id")
-        require_id(customer_id, "customer_id")
-        require_optional_id(agreement_id, "agreement_id")
+        is_id.check(order_id, "order_id")
+        is_id.check(customer_id, "customer_id")
+        is_optional_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
             if agreement_id is not None and sla_id is None:
@@ -407,7 +419,7 @@ class ServiceDesk:
                 ``ServiceOrder.delete`` says.
             ConcurrencyConflictError: the order changed since it was loaded.
         """
-        require_id(order_id, "order_id")
+        is_id.check(order_id, "order_id")
         uow = self._begin()
         with uow:
             order = uow.service_orders.get(order_id)
@@ -521,8 +533,8 @@ class ServiceDesk:
                 :func:`~servicedomain.orders.move_lines` says.
             ConcurrencyConflictError: an order changed since it was loaded.
         """
-        require_id(source_id, "source_id")
-        require_id(target_id, "target_id")
+        is_id.check(source_id, "source_id")
+        is_id.check(target_id, "target_id")
         uow = self._begin()
         with uow:
             source = uow.service_orders.get(source_id)
@@ -593,10 +605,10 @@ class ServiceDesk:
             ConcurrencyConflictError: an order changed while it was being posted;
                 nothing of that order is saved or recorded.
         """
-        order_ids = require_ids(order_ids, "order_ids")
-        require_instance(period, DateRange, "period")
-        types = require_items(types, "types", "TransactionType members")
-        require_bool(require_sign_off, "require_sign_off")
+        order_ids = is_ids.check(order_ids, "order_ids")
+        _DATE_RANGE.check(period, "period")
+        types = _TYPES.check(types, "types")
+        is_bool.check(require_sign_off, "require_sign_off")
         journals = self._journals
         missing = [kind.value for kind in types if kind not in journals]
         if missing:
@@ -670,7 +682,7 @@ class ServiceDesk:
             InvalidInputError, TypeMismatchError, InvalidPriceError: a field, as
                 ``ServiceAgreement.create`` says.
         """
-        require_id(agreement_id, "agreement_id")
+        is_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
             agreement, events = ServiceAgreement.create(
@@ -760,7 +772,7 @@ class ServiceDesk:
             TypeMismatchError: ``source`` is not a ServiceTemplate.
             AgreementRuleError: as ``ServiceAgreement.copy_lines_from`` says.
         """
-        require_instance(source, ServiceTemplate, "source")
+        _TEMPLATE.check(source, "source")
         return self._change_agreement(
             agreement_id, lambda agreement, at: agreement.copy_lines_from(source, at=at)
         )
@@ -774,9 +786,9 @@ class ServiceDesk:
             NotFoundError: an agreement id is unknown.
             AgreementRuleError: as ``ServiceAgreement.copy_lines_from`` says.
         """
-        require_id(source_id, "source_id")
-        require_bool(with_relations, "with_relations")
-        require_id(agreement_id, "agreement_id")
+        is_id.check(source_id, "source_id")
+        is_bool.check(with_relations, "with_relations")
+        is_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
             agreement = uow.agreements.get(agreement_id)
@@ -810,7 +822,7 @@ class ServiceDesk:
             NotFoundError: an agreement id is unknown (nothing is stored).
             AlreadyExistsError: a new order's id was stored concurrently (nothing stored).
         """
-        agreement_ids = require_ids(agreement_ids, "agreement_ids")
+        agreement_ids = is_ids.check(agreement_ids, "agreement_ids")
         ids = list(dict.fromkeys(agreement_ids))
         uow = self._begin()
         with uow:

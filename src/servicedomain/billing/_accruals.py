@@ -19,23 +19,25 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
 from servicedomain import _trusted
 from servicedomain._checks import (
-    require_callable,
-    require_enum,
-    require_id,
-    require_instance,
-    require_int,
-    v_id,
-    v_optional_date,
-    v_str,
+    in_,
+    instance_of,
+    integer,
+    is_callable,
+    is_count,
+    is_date,
+    is_id,
+    is_money,
+    is_str,
+    optional,
+    validator,
 )
 from servicedomain._enums import StrictEnum
-from servicedomain.billing._checks import require_money, v_count, v_enum, v_money
 from servicedomain.billing._fees import FeeTransaction
 from servicedomain.billing._invoicing import Invoice
 from servicedomain.errors import (
@@ -116,13 +118,17 @@ class AccrualEntryKind(StrictEnum):
     REVERSE = "reverse"
 
 
-_v_method = v_enum(AccrualMethod)
-_v_first = v_enum(RoundingPeriod)
-_v_mode = v_enum(ReversalMode)
+_METHOD: Final = in_(AccrualMethod)
+_FIRST: Final = in_(RoundingPeriod)
+_MODE: Final = in_(ReversalMode)
+_PERIOD_CODE: Final = instance_of(PeriodCode)
+_DATE_RANGE: Final = instance_of(DateRange)
+_OPTIONAL_DATE: Final = optional(is_date)
+_PERIOD_NUMBER: Final = integer(minimum=0)
 
 
 def _v_accrual_code(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    require_instance(value, PeriodCode, "period_code")
+    _PERIOD_CODE.check(value, "period_code")
     if value not in _ACCRUAL_CODES:
         raise InvalidInputError(
             "period_code",
@@ -147,13 +153,13 @@ class AccrualPolicy:
     """
 
     period_code: PeriodCode = attrs.field(validator=_v_accrual_code)
-    method: AccrualMethod = attrs.field(default=AccrualMethod.EQUAL, validator=_v_method)
-    rounding_period: RoundingPeriod = attrs.field(default=RoundingPeriod.FIRST, validator=_v_first)
-    reversal: ReversalMode = attrs.field(default=ReversalMode.INVOICE_DATE, validator=_v_mode)
+    method: AccrualMethod = attrs.field(default=AccrualMethod.EQUAL, validator=_METHOD)
+    rounding_period: RoundingPeriod = attrs.field(default=RoundingPeriod.FIRST, validator=_FIRST)
+    reversal: ReversalMode = attrs.field(default=ReversalMode.INVOICE_DATE, validator=_MODE)
 
 
 def _v_reversed_on(instance: AccrualPeriod, attribute: attrs.Attribute[Any], value: object) -> None:
-    v_optional_date(instance, attribute, value)
+    _OPTIONAL_DATE(instance, attribute, value)
     if value is None:
         return
     if instance.posting_date is None:
@@ -184,13 +190,11 @@ class AccrualPeriod:
         InvalidPeriodError: (field ``reversed_on``) before the posting date.
     """
 
-    source_id: str = attrs.field(validator=v_id)
-    number: int = attrs.field(validator=v_count)
-    period: DateRange = attrs.field(
-        validator=lambda _i, a, v: require_instance(v, DateRange, a.name)
-    )
-    amount: Money = attrs.field(validator=v_money)
-    posting_date: date | None = attrs.field(default=None, validator=v_optional_date)
+    source_id: str = attrs.field(validator=is_id)
+    number: int = attrs.field(validator=is_count)
+    period: DateRange = attrs.field(validator=_DATE_RANGE)
+    amount: Money = attrs.field(validator=is_money)
+    posting_date: date | None = attrs.field(default=None, validator=_OPTIONAL_DATE)
     reversed_on: date | None = attrs.field(default=None, validator=_v_reversed_on)
 
     @property
@@ -219,14 +223,14 @@ class AccrualEntry:
     ``reference`` is the credit note's id for a reversal on a credit, else ``""``.
     """
 
-    source_id: str = attrs.field(validator=v_id)
-    number: int = attrs.field(validator=v_count)
-    kind: AccrualEntryKind = attrs.field(validator=v_enum(AccrualEntryKind))
-    posting_date: date = attrs.field(validator=lambda _i, a, v: require_date(v, a.name))
-    debit_account: str = attrs.field(validator=v_id)
-    credit_account: str = attrs.field(validator=v_id)
-    amount: Money = attrs.field(validator=v_money)
-    reference: str = attrs.field(default="", validator=v_str)
+    source_id: str = attrs.field(validator=is_id)
+    number: int = attrs.field(validator=is_count)
+    kind: AccrualEntryKind = attrs.field(validator=in_(AccrualEntryKind))
+    posting_date: date = attrs.field(validator=is_date)
+    debit_account: str = attrs.field(validator=is_id)
+    credit_account: str = attrs.field(validator=is_id)
+    amount: Money = attrs.field(validator=is_money)
+    reference: str = attrs.field(default="", validator=is_str)
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -257,18 +261,28 @@ def _entry(
     )
 
 
-def _require_periods(value: object) -> tuple[AccrualPeriod, ...]:
+_POLICY: Final = instance_of(AccrualPolicy)
+_ACCRUAL_PERIOD: Final = instance_of(AccrualPeriod)
+_INVOICE: Final = instance_of(Invoice)
+_MAPPING: Final = instance_of(cast("type[Mapping[Any, Any]]", Mapping))
+_FEE: Final = instance_of(FeeTransaction)
+
+
+def _check_periods(value: object, _field: str) -> tuple[AccrualPeriod, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeMismatchError(
             "periods", value, f"expected a sequence of AccrualPeriod, got {type(value).__name__}"
         )
     seen: set[tuple[str, int]] = set()
     for index, period in enumerate(value):
-        require_instance(period, AccrualPeriod, f"periods[{index}]")
+        _ACCRUAL_PERIOD.check(period, f"periods[{index}]")
         if period.key in seen:
             raise InvalidInputError(f"periods[{index}]", period, f"period {period.key} twice")
         seen.add(period.key)
     return tuple(value)
+
+
+_PERIODS: Final = validator(_check_periods, "a sequence of AccrualPeriod, each key once")
 
 
 def _one_fee(periods: tuple[AccrualPeriod, ...]) -> str:
@@ -332,10 +346,10 @@ def accrual_periods(
     >>> [str(part.amount) for part in parts]
     ['103.34 EUR', '93.33 EUR', '103.33 EUR']
     """
-    fee = require_id(source_id, "source_id")
-    total = require_money(amount, "amount")
-    require_instance(service_period, DateRange, "service_period")
-    require_instance(policy, AccrualPolicy, "policy")
+    fee = is_id.check(source_id, "source_id")
+    total = is_money.check(amount, "amount")
+    _DATE_RANGE.check(service_period, "service_period")
+    _POLICY.check(policy, "policy")
     start, end = service_period.start, service_period.end
     origin = start if anchor is None else require_date(anchor, "anchor")
     if origin > start:
@@ -400,7 +414,7 @@ def accrue(
         TypeMismatchError: an argument has the wrong type.
         InvalidInputError: (field ``periods[i]``) a period given twice.
     """
-    checked = _require_periods(periods)
+    checked = _PERIODS.check(periods, "periods")
     limit = require_date(through, "through")
     day = require_date(posting_date, "posting_date")
     updated: list[AccrualPeriod] = []
@@ -445,9 +459,9 @@ def reverse_period(
         BillingRuleError: rule ``accrual.not_posted`` or ``accrual.already_reversed``.
         InvalidPeriodError: (field ``on``) before the posting date.
     """
-    checked = _require_periods(periods)
+    checked = _PERIODS.check(periods, "periods")
     fee = _one_fee(checked)
-    wanted = require_int(number, "number", minimum=0)
+    wanted = _PERIOD_NUMBER.check(number, "number")
     day = require_date(on, "on")
     position = next((i for i, p in enumerate(checked) if p.number == wanted), None)
     if position is None:
@@ -522,13 +536,13 @@ def reverse_for_credit(
         BillingRuleError: rule ``accrual.reverse_manually_first`` in MANUAL mode.
         InvalidPeriodError: (field ``credit_date``) a reversal before a posting date.
     """
-    checked = _require_periods(periods)
+    checked = _PERIODS.check(periods, "periods")
     fee = _one_fee(checked)
-    reference = require_id(credit_id, "credit_id")
-    credit = require_money(credited, "credited")
-    total = require_money(invoiced, "invoiced")
+    reference = is_id.check(credit_id, "credit_id")
+    credit = is_money.check(credited, "credited")
+    total = is_money.check(invoiced, "invoiced")
     day = require_date(credit_date, "credit_date")
-    chosen = require_enum(mode, ReversalMode, "mode")
+    chosen = _MODE.check(mode, "mode")
     if not callable(closed):
         raise TypeMismatchError("closed", closed, "expected a callable (date) -> bool")
     currency = total.currency
@@ -575,7 +589,7 @@ def accrued_total(periods: Sequence[AccrualPeriod]) -> Money | None:
         TypeMismatchError: ``periods`` is not a sequence of AccrualPeriod.
         CurrencyMismatchError: (field ``periods[i]``) periods in several currencies.
     """
-    checked = _require_periods(periods)
+    checked = _PERIODS.check(periods, "periods")
     if not checked:
         return None
     currency = checked[0].amount.currency
@@ -602,16 +616,16 @@ def accrual_periods_for(
         TypeMismatchError: ``invoice`` is not an Invoice, ``fees`` not a mapping (or
             a fee the document bills not a FeeTransaction), ``policy_of`` not callable.
     """
-    require_instance(invoice, Invoice, "invoice")
-    require_instance(fees, Mapping, "fees")
-    require_callable(policy_of, "policy_of")
+    _INVOICE.check(invoice, "invoice")
+    _MAPPING.check(fees, "fees")
+    is_callable.check(policy_of, "policy_of")
     periods: list[AccrualPeriod] = []
     for line in invoice.lines:
         fee = fees.get(line.source_id)
         if fee is None:
             continue
         # Only the fees the document bills are checked: ``fees`` may be a whole run's.
-        require_instance(fee, FeeTransaction, f"fees[{line.source_id!r}]")
+        _FEE.check(fee, f"fees[{line.source_id!r}]")
         if fee.amount.is_zero:
             continue
         policy, anchor = policy_of(fee.subscription_id)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Final, TypeVar
 
 from servicedomain._checks import check_keys as _check_keys
+from servicedomain._checks import instance_of, optional, validator
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.periods import PeriodCode
@@ -59,23 +60,13 @@ def check_keys(
     )
 
 
-def text(value: object, field: str) -> str:
-    """A str value."""
-    if not isinstance(value, str):
-        raise TypeMismatchError(field, value, f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def optional_text(value: object, field: str) -> str | None:
-    """A str value, or None."""
-    return None if value is None else text(value, field)
-
-
-def flag(value: object, field: str) -> bool:
-    """A bool value."""
-    if not isinstance(value, bool):
-        raise TypeMismatchError(field, value, f"expected true or false, got {type(value).__name__}")
-    return value
+_TEXT: Final = instance_of(str, expected="a string")
+text: Final = _TEXT.check
+"""A str value: ``text(value, field) -> str``."""
+optional_text: Final = optional(_TEXT).check
+"""A str value, or None."""
+flag: Final = instance_of(bool, expected="true or false").check
+"""A bool value."""
 
 
 def period_code(value: object, field: str) -> PeriodCode:
@@ -128,11 +119,14 @@ def choice(value: object, cls: type[_E], field: str) -> _E:
     raise InvalidInputError(field, value, f"expected one of {allowed}")
 
 
-def items(value: object, field: str) -> Sequence[object]:
-    """A list (not a string) of items."""
+def _check_list(value: object, field: str) -> Sequence[object]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise TypeMismatchError(field, value, f"expected a list, got {type(value).__name__}")
     return value
+
+
+items: Final = validator(_check_list, "a list (not a string)").check
+"""A list (not a string) of items: ``items(value, field) -> Sequence``."""
 
 
 def located(path: str, build: Callable[[], _T]) -> _T:

@@ -20,12 +20,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
-from servicedomain._checks import instance_of, is_instant, items_of
+from servicedomain import _trusted
+from servicedomain._checks import (
+    deep_iterable,
+    instance_of,
+    is_count,
+    is_date,
+    is_id,
+    is_instant,
+    is_money,
+    is_str,
+    items_of,
+)
 from servicedomain.billing._accruals import AccrualEntry
 from servicedomain.billing._invoicing import DocumentKind, Invoice
+from servicedomain.billing._pricing import _INDEX, _PRICE
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
 
@@ -46,24 +59,30 @@ __all__ = [
 ]
 
 
+# Each field of an event is checked as the field it records is (ids, prices, dates ...).
+_IDS: Final = deep_iterable(is_id)
+_NUMBERS: Final = deep_iterable(is_count)
+_CURRENCY: Final = instance_of(Currency)
+
+
 @attrs.frozen(kw_only=True)
 class SubscriptionCreated(DomainEvent):
     """A subscription was created (version 1): who is billed, from when, at which price."""
 
-    group_id: str
-    customer_id: str
-    start_date: date
-    base_price: Money
-    index: Decimal
+    group_id: str = attrs.field(validator=is_id)
+    customer_id: str = attrs.field(validator=is_id)
+    start_date: date = attrs.field(validator=is_date)
+    base_price: Money = attrs.field(validator=_PRICE)
+    index: Decimal = attrs.field(validator=_INDEX)
 
 
 @attrs.frozen(kw_only=True)
 class SubscriptionPriceChanged(DomainEvent):
     """A new base price and index take effect on ``effective_date`` (AX *Price reduction*)."""
 
-    effective_date: date
-    base_price: Money
-    index: Decimal
+    effective_date: date = attrs.field(validator=is_date)
+    base_price: Money = attrs.field(validator=_PRICE)
+    index: Decimal = attrs.field(validator=_INDEX)
 
 
 @attrs.frozen(kw_only=True)
@@ -74,17 +93,17 @@ class SubscriptionIndexed(DomainEvent):
     ``"base_to"``; ``base_price`` and ``index`` are the result.
     """
 
-    move: str
-    effective_date: date
-    base_price: Money
-    index: Decimal
+    move: str = attrs.field(validator=is_str)
+    effective_date: date = attrs.field(validator=is_date)
+    base_price: Money = attrs.field(validator=_PRICE)
+    index: Decimal = attrs.field(validator=_INDEX)
 
 
 @attrs.frozen(kw_only=True)
 class SubscriptionCanceled(DomainEvent):
     """The subscription was canceled: ``end_date`` is the last day served (inclusive)."""
 
-    end_date: date
+    end_date: date = attrs.field(validator=is_date)
 
 
 @attrs.frozen(kw_only=True)
@@ -104,39 +123,39 @@ class FeesGenerated(DomainEvent):
     ``amount`` is their sum (adjustments are negative).
     """
 
-    fee_ids: tuple[str, ...]
-    amount: Money
+    fee_ids: tuple[str, ...] = attrs.field(validator=_IDS)
+    amount: Money = attrs.field(validator=is_money)
 
 
 @attrs.frozen(kw_only=True)
 class InvoiceIssued(DomainEvent):
     """An invoice was posted (``entity_id`` is its id): these sources are billed."""
 
-    customer_id: str
-    currency: Currency
-    invoice_date: date
-    total: Money
-    source_ids: tuple[str, ...]
+    customer_id: str = attrs.field(validator=is_id)
+    currency: Currency = attrs.field(validator=_CURRENCY)
+    invoice_date: date = attrs.field(validator=is_date)
+    total: Money = attrs.field(validator=is_money)
+    source_ids: tuple[str, ...] = attrs.field(validator=_IDS)
 
 
 @attrs.frozen(kw_only=True)
 class CreditNoteIssued(DomainEvent):
     """A credit note was posted (``entity_id`` is its id); ``total`` is negative."""
 
-    customer_id: str
-    currency: Currency
-    invoice_date: date
-    total: Money
-    source_ids: tuple[str, ...]
+    customer_id: str = attrs.field(validator=is_id)
+    currency: Currency = attrs.field(validator=_CURRENCY)
+    invoice_date: date = attrs.field(validator=is_date)
+    total: Money = attrs.field(validator=is_money)
+    source_ids: tuple[str, ...] = attrs.field(validator=_IDS)
 
 
 @attrs.frozen(kw_only=True)
 class RevenueAccrued(DomainEvent):
     """Accrual periods of one invoiced fee (``entity_id``) were posted to the journal."""
 
-    numbers: tuple[int, ...]
-    posting_date: date
-    amount: Money
+    numbers: tuple[int, ...] = attrs.field(validator=_NUMBERS)
+    posting_date: date = attrs.field(validator=is_date)
+    amount: Money = attrs.field(validator=is_money)
 
 
 @attrs.frozen(kw_only=True)
@@ -147,9 +166,9 @@ class AccrualReversed(DomainEvent):
     ``reversed_on`` its posting date (AX *Subscription accrue period*, manual reversal).
     """
 
-    number: int
-    reversed_on: date
-    amount: Money
+    number: int = attrs.field(validator=is_count)
+    reversed_on: date = attrs.field(validator=is_date)
+    amount: Money = attrs.field(validator=is_money)
 
 
 def document_issued(document: Invoice, *, at: datetime) -> InvoiceIssued | CreditNoteIssued:
@@ -200,8 +219,11 @@ def revenue_accrued(entries: Iterable[AccrualEntry], *, at: datetime) -> tuple[R
     by_source: dict[str, list[AccrualEntry]] = {}
     for entry in posted_entries:
         by_source.setdefault(entry.source_id, []).append(entry)
+    # The fields come from checked entries (and ``at``, checked above): the events are
+    # built without their validators, one per fee of a run (checked mode runs them).
+    build = _trusted.builder(RevenueAccrued)
     return tuple(
-        RevenueAccrued(
+        build(
             entity_id=source_id,
             occurred_at=instant,
             numbers=tuple(entry.number for entry in posted),

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import attrs
 
-from servicedomain._checks import require_id, v_optional_id
+from servicedomain._checks import is_date, is_id, optional, validator
 from servicedomain.billing import _dicts
 from servicedomain.errors import (
     CurrencyMismatchError,
@@ -51,7 +51,7 @@ _INDEX_ROUNDING: Final = decimal.Context(prec=60, traps=[decimal.InvalidOperatio
 # ------------------------------------------------------------------------- price table
 
 
-def _require_period(value: object, field: str) -> PeriodCode:
+def _check_period(value: object, field: str) -> PeriodCode:
     if not isinstance(value, PeriodCode):
         raise TypeMismatchError(
             field, value, f"expected a PeriodCode, e.g. MONTHLY, got {type(value).__name__}"
@@ -59,15 +59,12 @@ def _require_period(value: object, field: str) -> PeriodCode:
     return value
 
 
-def _v_period(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_period(value, attribute.name)
+_PERIOD: Final = validator(_check_period, "a PeriodCode")
+"""A period code (billing's message gives an example)."""
+_OPTIONAL_ID: Final = optional(is_id)
 
 
-def _v_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, attribute.name)
-
-
-def _require_price(value: object, field: str) -> Money:
+def _check_price(value: object, field: str) -> Money:
     if not isinstance(value, Money):
         raise TypeMismatchError(field, value, f"expected Money, got {type(value).__name__}")
     if not value.is_rounded:
@@ -77,8 +74,8 @@ def _require_price(value: object, field: str) -> Money:
     return value
 
 
-def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_price(value, attribute.name)
+_PRICE: Final = validator(_check_price, "a price: Money >= 0, rounded")
+"""A subscription price: rounded Money >= 0 (an :class:`InvalidAmountError` otherwise)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -111,12 +108,12 @@ class PriceEntry:
     True
     """
 
-    effective_date: date = attrs.field(validator=_v_date)
-    category_id: str | None = attrs.field(validator=v_optional_id)
-    project_id: str | None = attrs.field(validator=v_optional_id)
-    subscription_id: str | None = attrs.field(validator=v_optional_id)
-    period_code: PeriodCode = attrs.field(validator=_v_period)
-    price: Money = attrs.field(validator=_v_price)
+    effective_date: date = attrs.field(validator=is_date)
+    category_id: str | None = attrs.field(validator=_OPTIONAL_ID)
+    project_id: str | None = attrs.field(validator=_OPTIONAL_ID)
+    subscription_id: str | None = attrs.field(validator=_OPTIONAL_ID)
+    period_code: PeriodCode = attrs.field(validator=_PERIOD)
+    price: Money = attrs.field(validator=_PRICE)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> PriceEntry:
@@ -164,9 +161,9 @@ class PriceEntry:
 
     def matches(self, *, subscription_id: str, project_id: str, category_id: str) -> bool:
         """Whether every key set on this entry equals the fee's key."""
-        require_id(subscription_id, "subscription_id")
-        require_id(project_id, "project_id")
-        require_id(category_id, "category_id")
+        is_id.check(subscription_id, "subscription_id")
+        is_id.check(project_id, "project_id")
+        is_id.check(category_id, "category_id")
         return (
             (self.category_id is None or self.category_id == category_id)
             and (self.project_id is None or self.project_id == project_id)
@@ -223,7 +220,7 @@ def _key(entry: PriceEntry) -> _Key:
     )
 
 
-def _check_entries(value: object) -> tuple[PriceEntry, ...]:
+def _check_entries(value: object, _field: str) -> tuple[PriceEntry, ...]:
     if not isinstance(value, tuple):
         raise TypeMismatchError(
             "entries", value, f"expected a tuple of PriceEntry, got {type(value).__name__}"
@@ -246,8 +243,7 @@ def _check_entries(value: object) -> tuple[PriceEntry, ...]:
     return value
 
 
-def _v_entries(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    _check_entries(value)
+_ENTRIES: Final = validator(_check_entries, "a tuple of PriceEntry, no two for one slot")
 
 
 def _currency_code(value: object) -> str:
@@ -295,7 +291,7 @@ class PriceTable:
     True
     """
 
-    entries: tuple[PriceEntry, ...] = attrs.field(validator=_v_entries)
+    entries: tuple[PriceEntry, ...] = attrs.field(validator=_ENTRIES)
     _by_key: dict[_Key, tuple[list[date], list[PriceEntry]]] = attrs.field(
         init=False, eq=False, repr=False
     )
@@ -365,9 +361,9 @@ class PriceTable:
             UnknownCurrencyError: a malformed or unknown currency code.
         """
         candidates = self._candidates(
-            subscription_id=require_id(subscription_id, "subscription_id"),
-            project_id=require_id(project_id, "project_id"),
-            category_id=require_id(category_id, "category_id"),
+            subscription_id=is_id.check(subscription_id, "subscription_id"),
+            project_id=is_id.check(project_id, "project_id"),
+            category_id=is_id.check(category_id, "category_id"),
             period_code=period_code,
             currency=currency,
         )
@@ -394,9 +390,9 @@ class PriceTable:
         run looks a price up once per step, not once per period.
         """
         candidates = self._candidates(
-            subscription_id=require_id(subscription_id, "subscription_id"),
-            project_id=require_id(project_id, "project_id"),
-            category_id=require_id(category_id, "category_id"),
+            subscription_id=is_id.check(subscription_id, "subscription_id"),
+            project_id=is_id.check(project_id, "project_id"),
+            category_id=is_id.check(category_id, "category_id"),
             period_code=period_code,
             currency=currency,
         )
@@ -415,7 +411,7 @@ class PriceTable:
 
         :meth:`find` is: the first of these with an entry on or before the date.
         """
-        code = _require_period(period_code, "period_code")
+        code = _PERIOD.check(period_code, "period_code")
         currency_code = _currency_code(currency)
         shared_key = (code, currency_code, category_id, project_id)
         shared = self._shared.get(shared_key)
@@ -488,7 +484,7 @@ class PriceTable:
 # ---------------------------------------------------------------------------- indexing
 
 
-def _require_decimal(value: object, field: str) -> Decimal:
+def _check_number(value: object, field: str) -> Decimal:
     if isinstance(value, bool):
         raise InvalidAmountError(field, value, "a bool is not a number")
     if isinstance(value, int):
@@ -505,20 +501,28 @@ def _require_decimal(value: object, field: str) -> Decimal:
     )
 
 
-def _require_index(value: object, field: str) -> Decimal:
-    index = _require_decimal(value, field)
+_NUMBER: Final = validator(_check_number, "an exact number: a Decimal or an int")
+"""An exact number in the supported range of factors (an int comes back a Decimal)."""
+
+
+def _check_index(value: object, field: str) -> Decimal:
+    index = _NUMBER.check(value, field)
     if index <= 0:
         raise InvalidAmountError(field, value, "an index is > 0")
     return index
 
 
+_INDEX: Final = validator(_check_index, "an index: an exact number > 0")
+"""A price index: a Decimal or an int > 0 (as a Decimal)."""
+
+
 def _index(value: Decimal | int) -> Decimal:
-    return _require_index(value, "index")
+    return _INDEX.check(value, "index")
 
 
 def _factor(pct: object) -> Decimal:
     """``1 + pct / 100``, exactly."""
-    percent = _require_decimal(pct, "pct")
+    percent = _NUMBER.check(pct, "pct")
     try:
         return _EXACT.add(1, percent.scaleb(-2, _EXACT))
     except decimal.DecimalException:
@@ -558,7 +562,7 @@ class IndexedPrice:
     Money('132.00', 'EUR')
     """
 
-    base_price: Money = attrs.field(validator=lambda _i, a, v: _require_price(v, a.name))
+    base_price: Money = attrs.field(validator=_PRICE)
     index: Decimal = attrs.field(default=_HUNDRED, converter=_index)
 
     @property
@@ -604,7 +608,7 @@ class IndexedPrice:
         Raises:
             InvalidAmountError: (field ``value``) a float or a value <= 0.
         """
-        return IndexedPrice(self.base_price, _require_index(value, "value"))
+        return IndexedPrice(self.base_price, _INDEX.check(value, "value"))
 
     def base_by_percent(self, pct: Decimal | int) -> IndexedPrice:
         """Raise the base price by ``pct`` percent, rounded half-up (120 + 10% -> 132).
@@ -627,7 +631,7 @@ class IndexedPrice:
             CurrencyMismatchError: (field ``base_price``) another currency.
             InvalidAmountError: (field ``base_price``) negative or unrounded.
         """
-        new_base = _require_price(base_price, "base_price")
+        new_base = _PRICE.check(base_price, "base_price")
         if new_base.currency != self.base_price.currency:
             raise CurrencyMismatchError(
                 "base_price", self.base_price.currency.code, new_base.currency.code

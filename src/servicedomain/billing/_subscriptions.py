@@ -29,13 +29,16 @@ from typing import Any, Final
 import attrs
 
 from servicedomain._checks import (
-    require_instance,
-    require_int,
-    require_items_of,
-    require_optional_instance,
-    v_bool,
-    v_id,
-    v_str,
+    in_,
+    instance_of,
+    is_bool,
+    is_count,
+    is_date,
+    is_id,
+    is_str,
+    is_version,
+    items_of,
+    optional,
 )
 from servicedomain._enums import StrictEnum
 from servicedomain.billing import _dicts
@@ -45,7 +48,6 @@ from servicedomain.billing._accruals import (
     ReversalMode,
     RoundingPeriod,
 )
-from servicedomain.billing._checks import v_count, v_date, v_enum, v_period
 from servicedomain.billing._events import (
     FeesGenerated,
     SubscriptionActivated,
@@ -57,11 +59,11 @@ from servicedomain.billing._events import (
 )
 from servicedomain.billing._fees import FeeTransaction
 from servicedomain.billing._pricing import (
+    _INDEX,
+    _PERIOD,
+    _PRICE,
     IndexedPrice,
     PriceTable,
-    _require_index,
-    _require_period,
-    _require_price,
 )
 from servicedomain.errors import (
     CurrencyMismatchError,
@@ -113,25 +115,19 @@ class PriceBasis(StrictEnum):
     INDEXED_PRICE = "indexed_price"
 
 
-def _v_price(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_price(value, attribute.name)
-
-
-def _v_index(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _require_index(value, attribute.name)
+_PERIOD_CODE: Final = instance_of(PeriodCode)
+_DATE_RANGE: Final = instance_of(DateRange)
+_OPTIONAL_PRICES: Final = optional(instance_of(PriceTable))
+_FEES: Final = items_of(FeeTransaction)
 
 
 @attrs.frozen(kw_only=True)
 class PriceChange:
     """A new base price and index, in effect from ``effective_date`` on."""
 
-    effective_date: date = attrs.field(validator=v_date)
-    base_price: Money = attrs.field(validator=_v_price)
-    index: Decimal = attrs.field(validator=_v_index)
-
-
-def _v_version(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_int(value, attribute.name, minimum=1)
+    effective_date: date = attrs.field(validator=is_date)
+    base_price: Money = attrs.field(validator=_PRICE)
+    index: Decimal = attrs.field(validator=_INDEX)
 
 
 def _v_end(instance: Subscription, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -213,28 +209,26 @@ class Subscription:
     (1, 2, ['SubscriptionCanceled'])
     """
 
-    id: str = attrs.field(validator=v_id)
-    name: str = attrs.field(default="", validator=v_str)
-    group_id: str = attrs.field(validator=v_id)
-    customer_id: str = attrs.field(validator=v_id)
-    project_id: str = attrs.field(validator=v_id)
-    category_id: str = attrs.field(validator=v_id)
-    period_code: PeriodCode = attrs.field(validator=v_period)
-    base_price: Money = attrs.field(validator=_v_price)
-    index: Decimal = attrs.field(default=Decimal(100), validator=_v_index)
-    price_basis: PriceBasis = attrs.field(
-        default=PriceBasis.BASE_PRICE, validator=v_enum(PriceBasis)
-    )
-    start_date: date = attrs.field(validator=v_date)
+    id: str = attrs.field(validator=is_id)
+    name: str = attrs.field(default="", validator=is_str)
+    group_id: str = attrs.field(validator=is_id)
+    customer_id: str = attrs.field(validator=is_id)
+    project_id: str = attrs.field(validator=is_id)
+    category_id: str = attrs.field(validator=is_id)
+    period_code: PeriodCode = attrs.field(validator=_PERIOD_CODE)
+    base_price: Money = attrs.field(validator=_PRICE)
+    index: Decimal = attrs.field(default=Decimal(100), validator=_INDEX)
+    price_basis: PriceBasis = attrs.field(default=PriceBasis.BASE_PRICE, validator=in_(PriceBasis))
+    start_date: date = attrs.field(validator=is_date)
     end_date: date | None = attrs.field(default=None, validator=_v_end)
-    active: bool = attrs.field(default=True, validator=v_bool)
+    active: bool = attrs.field(default=True, validator=is_bool)
     timing: BillingTiming = attrs.field(
-        default=BillingTiming.IN_ADVANCE, validator=v_enum(BillingTiming)
+        default=BillingTiming.IN_ADVANCE, validator=in_(BillingTiming)
     )
-    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=v_enum(Alignment))
+    alignment: Alignment = attrs.field(default=Alignment.ANCHORED, validator=in_(Alignment))
     price_changes: tuple[PriceChange, ...] = attrs.field(default=(), validator=_v_changes)
-    fee_count: int = attrs.field(default=0, validator=v_count)
-    version: int = attrs.field(default=1, validator=_v_version)
+    fee_count: int = attrs.field(default=0, validator=is_count)
+    version: int = attrs.field(default=1, validator=is_version)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
     # The first day no longer served (the end of :attr:`served`), or None: billing's
     # half-open arithmetic reads this, people read ``end_date``.
@@ -290,7 +284,7 @@ class Subscription:
             category_id=category_id,
             period_code=period_code,
             base_price=base_price,
-            index=_require_index(index, "index"),
+            index=_INDEX.check(index, "index"),
             price_basis=price_basis,
             start_date=start_date,
             end_date=end_date,
@@ -339,7 +333,7 @@ class Subscription:
         starts between boundaries: Feb 15 on calendar quarters is part of Jan 1-Mar 31,
         and its fee is that quarter's fee prorated over Feb 15-Mar 31.
         """
-        require_instance(period, DateRange, "period")
+        _DATE_RANGE.check(period, "period")
         schedule = self._schedule
         if schedule.has_stub and period.start == self.start_date:
             return schedule.whole_period(0)
@@ -362,7 +356,7 @@ class Subscription:
         the index is the subscription's.
         """
         checked = require_date(day, "day")
-        require_optional_instance(prices, PriceTable, "prices")
+        _OPTIONAL_PRICES.check(prices, "prices")
         own = self.indexed_price_on(checked)
         base = own.base_price
         if prices is not None:
@@ -407,7 +401,7 @@ class Subscription:
         day = require_date(effective_date, "effective_date")
         instant = require_instant(at, "at")
         if index is not None:
-            _require_index(index, "index")
+            _INDEX.check(index, "index")
         current = self.indexed_price_on(day)
         moved = current
         if base_price is not None:
@@ -540,7 +534,7 @@ class Subscription:
             TypeMismatchError: an item is not a FeeTransaction.
         """
         instant = require_instant(at, "at")
-        given: tuple[FeeTransaction, ...] = require_items_of(fees, FeeTransaction, "fees")
+        given: tuple[FeeTransaction, ...] = _FEES.check(fees, "fees")
         if not given:
             raise InvalidInputError("fees", given, "a fee run that stored no fee records nothing")
         for position, fee in enumerate(given):
@@ -587,7 +581,7 @@ def allowed_accrual_period_codes(invoicing_period_code: PeriodCode) -> tuple[Per
     >>> print(*allowed_accrual_period_codes(WEEKLY))
     P1D
     """
-    code = _require_period(invoicing_period_code, "invoicing_period_code")
+    code = _PERIOD.check(invoicing_period_code, "invoicing_period_code")
     allowed = _ACCRUAL_PERIODS.get(code)
     if allowed is None:
         raise InvalidInputError(
@@ -608,7 +602,7 @@ def _v_accrual_code(
 ) -> None:
     if value is None:
         return
-    code = _require_period(value, "accrual_period_code")
+    code = _PERIOD.check(value, "accrual_period_code")
     allowed = allowed_accrual_period_codes(instance.invoicing_period_code)
     if code not in allowed:
         raise InvalidInputError(
@@ -667,19 +661,19 @@ class SubscriptionGroup:
     accrual_period_code
     """
 
-    id: str = attrs.field(validator=v_id)
-    name: str = attrs.field(default="", validator=v_str)
+    id: str = attrs.field(validator=is_id)
+    name: str = attrs.field(default="", validator=is_str)
     invoicing_period_code: PeriodCode = attrs.field(validator=_v_invoicing_code)
     accrual_period_code: PeriodCode | None = attrs.field(default=None, validator=_v_accrual_code)
-    accrue_revenue: bool = attrs.field(default=False, validator=v_bool)
+    accrue_revenue: bool = attrs.field(default=False, validator=is_bool)
     accrual_method: AccrualMethod = attrs.field(
-        default=AccrualMethod.EQUAL, validator=v_enum(AccrualMethod)
+        default=AccrualMethod.EQUAL, validator=in_(AccrualMethod)
     )
     rounding_period: RoundingPeriod = attrs.field(
-        default=RoundingPeriod.FIRST, validator=v_enum(RoundingPeriod)
+        default=RoundingPeriod.FIRST, validator=in_(RoundingPeriod)
     )
     reversal: ReversalMode = attrs.field(
-        default=ReversalMode.INVOICE_DATE, validator=v_enum(ReversalMode)
+        default=ReversalMode.INVOICE_DATE, validator=in_(ReversalMode)
     )
 
     @property

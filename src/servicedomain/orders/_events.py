@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import attrs
 
+from servicedomain._checks import (
+    deep_iterable,
+    fixed_tuple,
+    in_,
+    instance_of,
+    is_id,
+    is_line_number,
+    is_optional_id,
+    is_str,
+)
 from servicedomain.events import DomainEvent
 from servicedomain.orders._lines import (
     ItemRequirement,
@@ -13,106 +25,113 @@ from servicedomain.orders._lines import (
 )
 from servicedomain.stages import TransitionKind
 
+# Each field is checked as the field of the order or line it records.
+_LINE_NUMBERS: Final = deep_iterable(is_line_number)
+_NAMES: Final = deep_iterable(is_str)
+_LINE: Final = instance_of(ServiceOrderLine)
+_MOVED: Final = deep_iterable(fixed_tuple(is_line_number, is_line_number))
+_POSTED: Final = deep_iterable(fixed_tuple(is_line_number, is_id))
+
 
 @attrs.frozen(kw_only=True)
 class ServiceOrderCreated(DomainEvent):
     """A service order was created in the root stage of its stage graph."""
 
-    customer_id: str
-    agreement_id: str | None
-    stage_id: str
-    line_numbers: tuple[int, ...]
+    customer_id: str = attrs.field(validator=is_id)
+    agreement_id: str | None = attrs.field(validator=is_optional_id)
+    stage_id: str = attrs.field(validator=is_id)
+    line_numbers: tuple[int, ...] = attrs.field(validator=_LINE_NUMBERS)
 
 
 @attrs.frozen(kw_only=True)
 class LineAdded(DomainEvent):
     """A line was added to the order (``line`` holds its number and fields)."""
 
-    line: ServiceOrderLine
+    line: ServiceOrderLine = attrs.field(validator=_LINE)
 
 
 @attrs.frozen(kw_only=True)
 class LineChanged(DomainEvent):
     """Descriptive fields of a line changed; ``line`` is the line after the change."""
 
-    line: ServiceOrderLine
-    changed_fields: tuple[str, ...]
+    line: ServiceOrderLine = attrs.field(validator=_LINE)
+    changed_fields: tuple[str, ...] = attrs.field(validator=_NAMES)
 
 
 @attrs.frozen(kw_only=True)
 class LineRemoved(DomainEvent):
     """A line was removed from the order."""
 
-    line_number: int
+    line_number: int = attrs.field(validator=is_line_number)
 
 
 @attrs.frozen(kw_only=True)
 class ServiceObjectRelated(DomainEvent):
     """A service object was related to the order; its lines may now reference it."""
 
-    service_object: ServiceObject
+    service_object: ServiceObject = attrs.field(validator=instance_of(ServiceObject))
 
 
 @attrs.frozen(kw_only=True)
 class ServiceTaskRelated(DomainEvent):
     """A service task was related to the order; its lines may now reference it."""
 
-    service_task: ServiceTask
+    service_task: ServiceTask = attrs.field(validator=instance_of(ServiceTask))
 
 
 @attrs.frozen(kw_only=True)
 class StageChanged(DomainEvent):
     """The order moved from one stage to another (the reason log has the details)."""
 
-    from_stage: str
-    to_stage: str
-    kind: TransitionKind
-    reason_code: str | None
-    note: str
+    from_stage: str = attrs.field(validator=is_id)
+    to_stage: str = attrs.field(validator=is_id)
+    kind: TransitionKind = attrs.field(validator=in_(TransitionKind))
+    reason_code: str | None = attrs.field(validator=is_optional_id)
+    note: str = attrs.field(validator=is_str)
 
 
 @attrs.frozen(kw_only=True)
 class ServiceOrderCanceled(DomainEvent):
     """The order was canceled: these lines went from Created to Canceled."""
 
-    line_numbers: tuple[int, ...]
-    reason_code: str | None
+    line_numbers: tuple[int, ...] = attrs.field(validator=_LINE_NUMBERS)
+    reason_code: str | None = attrs.field(validator=is_optional_id)
 
 
 @attrs.frozen(kw_only=True)
 class CancelRevoked(DomainEvent):
     """A cancellation was revoked: these lines went from Canceled back to Created."""
 
-    line_numbers: tuple[int, ...]
+    line_numbers: tuple[int, ...] = attrs.field(validator=_LINE_NUMBERS)
 
 
 @attrs.frozen(kw_only=True)
 class LineCanceled(DomainEvent):
     """One line went from Created to Canceled."""
 
-    line_number: int
+    line_number: int = attrs.field(validator=is_line_number)
 
 
 @attrs.frozen(kw_only=True)
 class LineCancelRevoked(DomainEvent):
     """One line went from Canceled back to Created."""
 
-    line_number: int
+    line_number: int = attrs.field(validator=is_line_number)
 
 
 @attrs.frozen(kw_only=True)
 class ServiceOrderDeleted(DomainEvent):
     """The order was deleted; the repository removes it."""
 
-    customer_id: str
-    agreement_id: str | None
+    customer_id: str = attrs.field(validator=is_id)
+    agreement_id: str | None = attrs.field(validator=is_optional_id)
 
 
 @attrs.frozen(kw_only=True)
 class LinesSignedOff(DomainEvent):
     """These lines were signed off by the customer."""
 
-    line_numbers: tuple[int, ...]
+    line_numbers: tuple[int, ...] = attrs.field(validator=_LINE_NUMBERS)
 
 
 @attrs.frozen(kw_only=True)
@@ -128,37 +147,37 @@ class LinesMoved(DomainEvent):
     then the target); ``moved`` pairs each source line number with its new number.
     """
 
-    source_order_id: str
-    target_order_id: str
-    moved: tuple[tuple[int, int], ...]
+    source_order_id: str = attrs.field(validator=is_id)
+    target_order_id: str = attrs.field(validator=is_id)
+    moved: tuple[tuple[int, int], ...] = attrs.field(validator=_MOVED)
 
 
 @attrs.frozen(kw_only=True)
 class LinesPosted(DomainEvent):
     """These lines were posted: ``(line number, journal transaction id)`` pairs."""
 
-    transaction_ids: tuple[tuple[int, str], ...]
+    transaction_ids: tuple[tuple[int, str], ...] = attrs.field(validator=_POSTED)
 
 
 @attrs.frozen(kw_only=True)
 class SlaTimeRecorded(DomainEvent):
     """An entry was added to the order's SLA time recording (start, stop or cancel)."""
 
-    kind: str
-    reason_code: str | None
+    kind: str = attrs.field(validator=is_str)
+    reason_code: str | None = attrs.field(validator=is_optional_id)
 
 
 @attrs.frozen(kw_only=True)
 class ItemRequirementAdded(DomainEvent):
     """An item requirement was added to an item line of the order."""
 
-    line_number: int
-    requirement: ItemRequirement
+    line_number: int = attrs.field(validator=is_line_number)
+    requirement: ItemRequirement = attrs.field(validator=instance_of(ItemRequirement))
 
 
 @attrs.frozen(kw_only=True)
 class ItemRequirementRemoved(DomainEvent):
     """An item requirement was removed from a line of the order."""
 
-    line_number: int
-    requirement_id: str
+    line_number: int = attrs.field(validator=is_line_number)
+    requirement_id: str = attrs.field(validator=is_id)
