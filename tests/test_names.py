@@ -344,6 +344,7 @@ def test_the_first_day_a_price_applies_is_an_effective_date() -> None:
         ("service_object", ServiceObject),  # the object; its id is service_object_id
         ("service_task", ServiceTask),  # the task; its id is service_task_id
         ("days", int),  # a count of days; weekdays are weekdays, split days are cuts
+        ("calculated", date),  # a line's calculated date; as an ordinal, calculated_ordinal
     ],
 )
 def test_each_of_these_names_has_one_type(name: str, expected: type[Any]) -> None:

@@ -280,21 +280,27 @@ class TimeWindow:
         low, high = self.ordinal_bounds(day.toordinal())
         return DateRange(date.fromordinal(low), date.fromordinal(min(high, END_ORDINAL - 1)))
 
-    def ordinal_bounds(self, calculated: int) -> tuple[int, int]:
-        """:meth:`bounds` on day ordinals, ``[low, high)``, cut at the calendar's ends."""
-        _ORDINAL.check(calculated, "calculated")
-        if calculated >= END_ORDINAL:
-            raise InvalidInputError("calculated", calculated, "past the last day ordinal")
+    def ordinal_bounds(self, calculated_ordinal: int) -> tuple[int, int]:
+        """:meth:`bounds` of the day of ordinal ``calculated_ordinal``, as ordinals.
+
+        ``[low, high)``, cut at the calendar's ends.
+        """
+        _ORDINAL.check(calculated_ordinal, "calculated_ordinal")
+        if calculated_ordinal >= END_ORDINAL:
+            raise InvalidInputError(
+                "calculated_ordinal", calculated_ordinal, "past the last day ordinal"
+            )
         if self.kind is WindowKind.WEEK:
-            low = calculated - (calculated - 1) % 7  # ordinal 1 (0001-01-01) is a Monday
+            # Ordinal 1 (0001-01-01) is a Monday.
+            low = calculated_ordinal - (calculated_ordinal - 1) % 7
             high = low + 7
         elif self.kind is WindowKind.MONTH:
-            day = date.fromordinal(calculated)
-            low = calculated - day.day + 1
+            day = date.fromordinal(calculated_ordinal)
+            low = calculated_ordinal - day.day + 1
             high = low + monthrange(day.year, day.month)[1]
         else:
-            low = calculated - self.days_before
-            high = calculated + self.days_after + 1
+            low = calculated_ordinal - self.days_before
+            high = calculated_ordinal + self.days_after + 1
         return max(low, MIN_ORDINAL), min(high, END_ORDINAL)
 
 
