@@ -69,7 +69,11 @@ from servicedomain._checks import (
     is_ids,
     is_optional_id,
 )
-from servicedomain.adapters.memory import _check_limit, _check_same_entry, _check_version
+from servicedomain.adapters.memory import (
+    InMemoryJournal,
+    _check_limit,
+    _check_version,
+)
 from servicedomain.errors import (
     AlreadyExistsError,
     ConcurrencyConflictError,
@@ -596,76 +600,21 @@ class IndexedRepository(Generic[EntityT]):
         return f"IndexedRepository({self._entity_type.__name__}, {mode})"
 
 
-class IndexedJournal(Generic[KeyedT]):
-    """A :class:`~servicedomain.ports.Journal` that records entries in memory.
+class IndexedJournal(InMemoryJournal[KeyedT]):
+    """The reference journal, taking part in an :class:`IndexedUnitOfWork`'s commit.
+
+    It is :class:`~servicedomain.adapters.memory.InMemoryJournal` with one more step: the
+    commit of what a unit of work reserved, undone through the commit's undo log.
 
     ``IndexedJournal[JournalEntry]("HOUR")`` for order lines,
-    ``IndexedJournal[AccrualEntry]("ACR")`` for revenue accruals: any frozen entry
-    with a ``key``.
-
-    Transaction ids are ``<prefix>-000001``, ``<prefix>-000002``, ... in recording order.
-    Posting is all or none and idempotent per entry key: an entry already recorded with
-    the same content gets its transaction id back, and with other content raises
-    :class:`~servicedomain.errors.IdempotencyConflictError` (nothing of the call is
-    recorded). :meth:`post` records at once; posted through
+    ``IndexedJournal[AccrualEntry]("ACR")`` for revenue accruals. Ids, idempotency per
+    key and thread safety are the reference journal's; posted through
     :meth:`IndexedUnitOfWork.enlist`, entries are recorded when that unit of work
-    commits, and never if it does not (law U1). Thread-safe.
+    commits, and never if it does not (law U1).
 
     Args:
         prefix: the start of every transaction id, e.g. ``"HOUR"``.
     """
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = is_id.check(prefix, "prefix")
-        self._lock = threading.Lock()
-        self._by_key: dict[Hashable, tuple[str, KeyedT]] = {}
-
-    @property
-    def recorded(self) -> tuple[tuple[str, KeyedT], ...]:
-        """Every (transaction id, entry) recorded so far, in posting order."""
-        with self._lock:
-            return tuple(self._by_key.values())
-
-    def post(self, entries: Sequence[KeyedT]) -> builtins.list[str]:
-        """Record ``entries`` and return their transaction ids, in order.
-
-        Raises:
-            IdempotencyConflictError: a key is already recorded with other content.
-        """
-        with self._lock:
-            staged: dict[Hashable, tuple[str, KeyedT]] = {}
-            ids = self._reserve(entries, staged)
-            self._by_key.update(staged)
-            return ids
-
-    def _reserve(
-        self, entries: Sequence[KeyedT], staged: dict[Hashable, tuple[str, KeyedT]]
-    ) -> builtins.list[str]:
-        """The ids of ``entries``; new ones go into ``staged`` with the next free ids.
-
-        Call it holding the lock. ``staged`` holds what is reserved but not recorded
-        yet; on a conflict it is left as it was.
-
-        Raises:
-            IdempotencyConflictError: a key recorded or staged with other content.
-        """
-        fresh: dict[Hashable, tuple[str, KeyedT]] = {}
-        ids: builtins.list[str] = []
-        for entry in entries:
-            key = entry.key
-            known = self._by_key.get(key) or staged.get(key) or fresh.get(key)
-            if known is not None:
-                _check_same_entry(key, known[1], entry)
-                ids.append(known[0])
-                continue
-            transaction_id = self._transaction_id(len(self._by_key) + len(staged) + len(fresh) + 1)
-            fresh[key] = (transaction_id, entry)
-            ids.append(transaction_id)
-        staged.update(fresh)
-        return ids
-
-    def _transaction_id(self, number: int) -> str:
-        return f"{self._prefix}-{number:06d}"
 
     def _commit_step(self, staging: _JournalStaging) -> _Step:
         """The commit step of the entries a unit of work reserved (see ``enlist``)."""
@@ -673,10 +622,10 @@ class IndexedJournal(Generic[KeyedT]):
         seen = staging.seen
 
         def check() -> Callable[[_UndoLog], None]:
-            recorded = self._by_key
+            recorded = self._entries
             # Nothing recorded since the entries were reserved (entries are only ever
             # added): every staged key is still new and its id the next one.
-            new = staged if seen == len(recorded) else self._still_free(staged)
+            new = staged if seen == len(recorded) else self._still_new(staged)
 
             def apply(log: _UndoLog) -> None:
                 keys = list(new)
@@ -687,37 +636,8 @@ class IndexedJournal(Generic[KeyedT]):
 
         return _Step(check, (self._lock,))
 
-    def _still_free(
-        self, staged: dict[Hashable, tuple[str, KeyedT]]
-    ) -> dict[Hashable, tuple[str, KeyedT]]:
-        """The staged entries not recorded yet, once checked against what is recorded now.
-
-        Raises:
-            IdempotencyConflictError: a staged key was recorded with other content.
-            ConcurrencyConflictError: a reserved id was given to another entry.
-        """
-        recorded = self._by_key
-        number = len(recorded)
-        new: dict[Hashable, tuple[str, KeyedT]] = {}
-        for key, (transaction_id, entry) in staged.items():
-            known = recorded.get(key)
-            if known is not None:
-                _check_same_entry(key, known[1], entry)
-                if known[0] != transaction_id:
-                    raise ConcurrencyConflictError(
-                        f"journal {self._prefix}", known[0], None, len(recorded)
-                    )
-                continue  # recorded by a concurrent commit, as reserved
-            number += 1
-            if transaction_id != self._transaction_id(number):
-                raise ConcurrencyConflictError(
-                    f"journal {self._prefix}", transaction_id, number - 1, len(recorded)
-                )
-            new[key] = (transaction_id, entry)
-        return new
-
     def __repr__(self) -> str:
-        return f"IndexedJournal({self._prefix!r}, {len(self._by_key)} entries)"
+        return f"IndexedJournal({self._prefix!r}, {len(self._entries)} entries)"
 
 
 def _forget(table: dict[Hashable, Any], keys: Iterable[Hashable]) -> None:
@@ -768,7 +688,7 @@ class _EnlistedJournal(Generic[KeyedT]):
         journal = self._journal
         staging = self._unit_of_work._journal_staging(journal)
         with journal._lock:
-            staging.saw(len(journal._by_key))
+            staging.saw(len(journal._entries))
             return journal._reserve(entries, staging.entries)
 
     def __repr__(self) -> str:
