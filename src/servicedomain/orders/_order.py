@@ -383,7 +383,7 @@ class ServiceOrder:
         (<Origin.SYSTEM: 'system'>, 1, ['ServiceOrderCreated'])
         """
         conflict: object = calendar_conflict
-        if not (
+        quick = (
             type(id) is str
             and id
             and type(customer_id) is str
@@ -407,52 +407,35 @@ class ServiceOrder:
             and type(service_objects) is tuple
             and type(service_tasks) is tuple
             and type(lines) is tuple
-        ):
+        )
+        if not quick:
             # The slow path for an argument the quick test above does not pass: the
             # constructor's checks raise the error that names it (or accept it).
-            instant = require_instant(at, "at")
+            require_instant(at, "at")
             is_id.check(agreement_id, "agreement_id")  # a generated order has an agreement
-            cls(
-                id=id,
-                version=1,
-                description=description,
-                customer_id=customer_id,
-                agreement_id=agreement_id,
-                project_id=project_id,
-                preferred_service_at=preferred_service_at,
-                responsible_worker_id=responsible_worker_id,
-                preferred_technician_id=preferred_technician_id,
-                origin=Origin.SYSTEM,
-                stage_id=stage_id,
-                sla_id=sla_id,
-                calendar_conflict=calendar_conflict,
-                service_objects=service_objects,
-                service_tasks=service_tasks,
-                lines=lines,
-                sla_log=() if sla_id is None else (SlaEntry.start(instant),),
-                recorded_at=instant,
-            )
-        order = build(
-            cls,
-            id=id,
-            version=1,
-            description=description,
-            customer_id=customer_id,
-            agreement_id=agreement_id,
-            project_id=project_id,
-            preferred_service_at=preferred_service_at,
-            responsible_worker_id=responsible_worker_id,
-            preferred_technician_id=preferred_technician_id,
-            origin=Origin.SYSTEM,
-            stage_id=stage_id,
-            sla_id=sla_id,
-            calendar_conflict=calendar_conflict,
-            service_objects=service_objects,
-            service_tasks=service_tasks,
-            lines=lines,
-            sla_log=() if sla_id is None else (SlaEntry.start(at),),
-            recorded_at=at,
-        )
+        fields: dict[str, Any] = {
+            "id": id,
+            "version": 1,
+            "description": description,
+            "customer_id": customer_id,
+            "agreement_id": agreement_id,
+            "project_id": project_id,
+            "preferred_service_at": preferred_service_at,
+            "responsible_worker_id": responsible_worker_id,
+            "preferred_technician_id": preferred_technician_id,
+            "origin": Origin.SYSTEM,
+            "stage_id": stage_id,
+            "sla_id": sla_id,
+            "calendar_conflict": calendar_conflict,
+            "service_objects": service_objects,
+            "service_tasks": service_tasks,
+            "lines": lines,
+            "sla_log": () if sla_id is None else (SlaEntry.start(at),),
+            "recorded_at": at,
+        }
+        if not quick:
+            cls(**fields)
+        order = build(cls, **fields)
         event = build(
             ServiceOrderCreated,
             entity_id=id,
