@@ -1,0 +1,222 @@
+"""The tables of the SQL adapter, in one :class:`~sqlalchemy.MetaData`.
+
+Aggregates (agreements, service orders, subscriptions, a host's own entity types) are
+versioned JSON documents with indexed columns for the port queries. The ledgers (fees,
+invoiced items, accrual periods, journal entries) are rows whose natural key is the
+primary key, so the database itself refuses a fee billed twice (law P3), a source
+invoiced twice (law I1) or an entry journaled twice. Money is exact: ``NUMERIC`` on
+PostgreSQL, the canonical decimal text on SQLite (whose ``NUMERIC`` is a float). Instants
+are ``timestamptz`` on PostgreSQL and ISO 8601 UTC text on SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+PREFIX: Final = "servicedomain_"
+"""Every table's name starts with it, so the tables sit beside a host's own."""
+
+metadata: Final = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_N_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class ExactDecimal(sa.TypeDecorator[Decimal]):
+    """A decimal stored without loss: ``NUMERIC`` on PostgreSQL, its text elsewhere."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+        return dialect.type_descriptor(sa.String())
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+class UtcInstant(sa.TypeDecorator[datetime]):
+    """An aware instant, read back in UTC: ``timestamptz`` on PostgreSQL, ISO text elsewhere."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.DateTime(timezone=True))
+        return dialect.type_descriptor(sa.String())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return instant.astimezone(UTC)
+
+
+#: A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
+Document: Final = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _document_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    """An aggregate table: id, version, the document's schema version and the document."""
+    return sa.Table(
+        f"{PREFIX}{name}",
+        metadata,
+        sa.Column("id", sa.String(255), primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("schema_version", sa.Integer, nullable=False),
+        sa.Column("body", Document, nullable=False),
+        *columns,
+    )
+
+
+agreements: Final = _document_table(
+    "agreements", sa.Column("customer_id", sa.String(255), nullable=False, index=True)
+)
+service_orders: Final = _document_table(
+    "service_orders",
+    sa.Column("customer_id", sa.String(255), nullable=False, index=True),
+    sa.Column("agreement_id", sa.String(255), nullable=True, index=True),
+)
+subscriptions: Final = _document_table(
+    "subscriptions",
+    sa.Column("customer_id", sa.String(255), nullable=False, index=True),
+    sa.Column("group_id", sa.String(255), nullable=False, index=True),
+)
+
+#: A host's own entity types (registered with a codec), one row per (type, id).
+entities: Final = sa.Table(
+    f"{PREFIX}entities",
+    metadata,
+    sa.Column("entity_type", sa.String(255), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+)
+
+#: Fee transactions; the primary key is the natural key (law P3).
+fees: Final = sa.Table(
+    f"{PREFIX}fees",
+    metadata,
+    sa.Column("subscription_id", sa.String(255), primary_key=True),
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True),
+    sa.Column("id", sa.String(600), nullable=False, unique=True),
+    sa.Column("billing_start", sa.Date, nullable=False),
+    sa.Column("billing_end", sa.Date, nullable=False),
+    sa.Column("amount", ExactDecimal, nullable=False),
+    sa.Column("price", ExactDecimal, nullable=False),
+    sa.Column("currency", sa.String(16), nullable=False),
+    sa.Column("minor_units", sa.Integer, nullable=False),
+    sa.Column("customer_id", sa.String(255), nullable=False),
+    sa.Column("project_id", sa.String(255), nullable=False),
+    sa.Column("category_id", sa.String(255), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("adjusts_start", sa.Date, nullable=True),
+    sa.Column("adjusts_end", sa.Date, nullable=True),
+    sa.Index(None, "due_date", "customer_id"),
+)
+
+#: Posted invoices and credit notes, numbered gaplessly per series.
+invoices: Final = sa.Table(
+    f"{PREFIX}invoices",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(255), nullable=False, index=True),
+    sa.Column("invoice_date", sa.Date, nullable=False),
+    sa.Column("series", sa.String(255), nullable=True),
+    sa.Column("number", sa.Integer, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+    sa.UniqueConstraint("series", "number"),
+)
+
+#: What each source (fee or order transaction) has been invoiced; one row per source (I1).
+invoiced_items: Final = sa.Table(
+    f"{PREFIX}invoiced_items",
+    metadata,
+    sa.Column("source_id", sa.String(600), primary_key=True),
+    sa.Column("invoice_id", sa.String(255), nullable=False, index=True),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+)
+
+#: The accrual periods of invoiced fees, by (fee id, number).
+accrual_periods: Final = sa.Table(
+    f"{PREFIX}accrual_periods",
+    metadata,
+    sa.Column("source_id", sa.String(600), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("posting_date", sa.Date, nullable=True),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("body", Document, nullable=False),
+    sa.Index(None, "posting_date", "period_end"),
+)
+
+#: Journal entries: gapless numbers per journal, one row per entry key.
+journal_entries: Final = sa.Table(
+    f"{PREFIX}journal_entries",
+    metadata,
+    sa.Column("journal", sa.String(255), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("transaction_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("entry_key", sa.Text, nullable=False),
+    sa.Column("entry_type", sa.String(255), nullable=False),
+    sa.Column("body", Document, nullable=False),
+    sa.UniqueConstraint("journal", "entry_key"),
+)
+
+#: Domain events, written in the transaction of the state that caused them.
+outbox: Final = sa.Table(
+    f"{PREFIX}outbox",
+    metadata,
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("entity_id", sa.String(255), nullable=False, index=True),
+    sa.Column("event_type", sa.String(255), nullable=False),
+    sa.Column("occurred_at", UtcInstant, nullable=False),
+    sa.Column("body", Document, nullable=False),
+    sa.Column("published_at", UtcInstant, nullable=True, index=True),
+)
+
+#: The last number given in each document numbering series (gapless numbers).
+number_sequences: Final = sa.Table(
+    f"{PREFIX}number_sequences",
+    metadata,
+    sa.Column("series", sa.String(255), primary_key=True),
+    sa.Column("last_number", sa.Integer, nullable=False),
+)
