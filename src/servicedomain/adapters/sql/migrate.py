@@ -1,0 +1,280 @@
+"""Create or upgrade the tables of the SQL adapter, with the Alembic migrations it ships.
+
+The migrations live in the package (``servicedomain/adapters/sql/migrations``), so a
+host needs no ``alembic.ini``: :func:`upgrade` runs them on a URL or an engine. They keep
+their own history in the table ``servicedomain_alembic_version``
+(:data:`VERSION_TABLE`), so they sit beside a host's own Alembic history
+(``alembic_version``) in one database without touching it.
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'desk.db'}"
+>>> current_revision(url) is None
+True
+>>> upgrade(url)
+>>> current_revision(url) == head_revision()
+True
+>>> upgrade(url)  # already at the head: nothing to do
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate.api import AutogenContext
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.dialects import postgresql
+
+from servicedomain.adapters.sql._schema import PREFIX, ExactDecimal, UtcInstant, metadata
+from servicedomain.errors import InvalidInputError, TypeMismatchError
+
+__all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
+
+VERSION_TABLE: Final = "servicedomain_alembic_version"
+"""The table that holds the database's servicedomain revision (not ``alembic_version``)."""
+
+_MIGRATIONS: Final = Path(__file__).with_name("migrations")
+
+# The plain storage types of the adapter's custom column types, as a migration writes
+# them: a migration describes what is stored on each engine, and stays valid whatever
+# later becomes of the Python types in ``_schema``.
+_RENDERED_TYPES: Final[dict[type[sa.types.TypeEngine[Any]], str]] = {
+    ExactDecimal: 'sa.String().with_variant(sa.Numeric(), "postgresql")',
+    UtcInstant: 'sa.String().with_variant(sa.DateTime(timezone=True), "postgresql")',
+}
+
+
+def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> None:
+    """Create the adapter's tables, or bring them up to ``revision`` (the newest by default).
+
+    Idempotent: a database already at ``revision`` is left as it is, so a host may call
+    it at every start. The database's revision is kept in :data:`VERSION_TABLE`; the
+    host's own tables and its own ``alembic_version`` are not touched. On PostgreSQL the
+    whole upgrade is one transaction, under an advisory lock, so two processes upgrading
+    at once do it once; on SQLite run one upgrade at a time.
+
+    Args:
+        url_or_engine: a SQLAlchemy URL (``sqlite:///desk.db``,
+            ``postgresql+psycopg://user:password@host/db``) or an engine; an engine is
+            used as given and not disposed.
+        revision: ``"head"`` or a revision id this package ships.
+
+    Raises:
+        InvalidInputError: the URL is malformed, names a dialect or driver that is not
+            installed, or the database cannot be reached or refuses the migration; the
+            database is at a revision this version of servicedomain does not know (a
+            newer one upgraded it); ``revision`` is not one of the package's revisions.
+            The password of the URL is never shown.
+        TypeMismatchError: ``url_or_engine`` is not a string, a URL or an engine, or
+            ``revision`` is not a string.
+    """
+    if not isinstance(revision, str):
+        raise TypeMismatchError("revision", revision, "a revision is a string, such as 'head'")
+    known = _known_revisions()
+    if revision not in {"head", *known}:
+        raise InvalidInputError(
+            "revision", revision, f"not a servicedomain revision; the known ones are {known}"
+        )
+    with _connection(url_or_engine) as (connection, shown):
+        _check_known(connection, shown)
+        connection.commit()
+        config = _config()
+        config.attributes["connection"] = connection
+        try:
+            command.upgrade(config, revision)
+        except CommandError as error:
+            raise InvalidInputError("revision", revision, str(error)) from error
+        except sa.exc.SQLAlchemyError as error:
+            raise InvalidInputError(
+                "url", shown, f"the database refused the migration: {_reason(error)}"
+            ) from error
+
+
+def current_revision(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
+    """The servicedomain revision the database is at; None before the first :func:`upgrade`.
+
+    The revision is read as stored, so a database upgraded by a newer servicedomain gives
+    a revision :func:`head_revision` does not know (and :func:`upgrade` refuses it).
+
+    Raises:
+        InvalidInputError: the URL is malformed or the database cannot be reached (the
+            password is never shown), or it holds more than one servicedomain revision.
+        TypeMismatchError: ``url_or_engine`` is not a string, a URL or an engine.
+    """
+    with _connection(url_or_engine) as (connection, shown):
+        return _stored_revision(connection, shown)
+
+
+def head_revision() -> str:
+    """The newest revision this version of servicedomain ships (what :func:`upgrade` reaches)."""
+    head = _script().get_current_head()
+    assert head is not None, "the shipped migrations have one head"
+    return head
+
+
+# ---------------------------------------------------------------- the environment
+# env.py (which Alembic runs) configures its migration context with these.
+
+
+def _environment_options() -> dict[str, Any]:
+    """The options of the migration context, for upgrades and for autogenerate alike.
+
+    Batch mode (``render_as_batch``) on every engine: one script runs on SQLite, which
+    alters a table by copying it, and on PostgreSQL, where batch operations are plain
+    ``ALTER`` statements.
+    """
+    return {
+        "target_metadata": metadata,
+        "version_table": VERSION_TABLE,
+        "render_as_batch": True,
+        "compare_type": True,
+        "include_name": _include_name,
+        "render_item": _render_item,
+    }
+
+
+def _include_name(
+    name: str | None,
+    type_: Literal[
+        "schema",
+        "table",
+        "column",
+        "index",
+        "unique_constraint",
+        "foreign_key_constraint",
+    ],
+    parent_names: Any,
+) -> bool:
+    """Only the adapter's tables take part in autogenerate: a host's tables are its own."""
+    return type_ != "table" or (name is not None and name.startswith(PREFIX))
+
+
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    """Render a column type importably in a migration (False: as Alembic renders it).
+
+    A custom type becomes its plain storage types; ``JSONB`` (a variant, which Alembic
+    renders with the repr of its default ``astext_type``, an undefined ``Text()``) becomes
+    ``postgresql.JSONB()``.
+    """
+    if type_ != "type":
+        return False
+    if isinstance(obj, postgresql.JSONB) and type(obj.astext_type) is sa.Text:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "postgresql.JSONB()"
+    for kind, text in _RENDERED_TYPES.items():
+        if isinstance(obj, kind):
+            return text
+    return False
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _config() -> Config:
+    """An Alembic configuration for the shipped migrations, without any ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+@cache
+def _known_revisions() -> tuple[str, ...]:
+    """The revisions the package ships, oldest first."""
+    return tuple(reversed([script.revision for script in _script().walk_revisions()]))
+
+
+def _check_known(connection: sa.Connection, shown: str) -> None:
+    """Refuse a database at a revision the package does not ship (a newer servicedomain's)."""
+    stored = _stored_revision(connection, shown)
+    if stored is not None and stored not in _known_revisions():
+        raise InvalidInputError(
+            "url",
+            shown,
+            f"the database is at servicedomain revision {stored!r}, which this version of "
+            f"servicedomain does not know (its newest is {head_revision()!r}): a newer "
+            "servicedomain upgraded it; install that version",
+        )
+
+
+def _stored_revision(connection: sa.Connection, shown: str) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    try:
+        heads: Sequence[str] = context.get_current_heads()
+    except sa.exc.SQLAlchemyError as error:
+        raise InvalidInputError(
+            "url", shown, f"cannot read the servicedomain revision: {_reason(error)}"
+        ) from error
+    if len(heads) > 1:
+        raise InvalidInputError(
+            "url", shown, f"{VERSION_TABLE} holds several revisions {tuple(heads)}; it holds one"
+        )
+    return heads[0] if heads else None
+
+
+@contextmanager
+def _connection(url_or_engine: object) -> Iterator[tuple[sa.Connection, str]]:
+    """A connection to the database, and its URL as shown in errors (password hidden)."""
+    if isinstance(url_or_engine, sa.Engine):
+        engine, own = url_or_engine, False
+    elif isinstance(url_or_engine, str | sa.URL):
+        engine, own = _engine(url_or_engine), True
+    else:
+        raise TypeMismatchError(
+            "url", url_or_engine, "a database is a URL (a string or sqlalchemy.URL) or an engine"
+        )
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        try:
+            connection = engine.connect()
+        except sa.exc.SQLAlchemyError as error:
+            raise InvalidInputError(
+                "url", shown, f"cannot connect to the database: {_reason(error)}"
+            ) from error
+        with connection:
+            yield connection, shown
+    finally:
+        if own:
+            engine.dispose()
+
+
+def _engine(url: str | sa.URL) -> sa.Engine:
+    """The engine of a URL; a malformed URL, or a missing dialect or driver, is bad input."""
+    shown = url.render_as_string(hide_password=True) if isinstance(url, sa.URL) else _hide(url)
+    try:
+        return sa.create_engine(url)
+    except sa.exc.NoSuchModuleError as error:
+        reason = f"no SQLAlchemy dialect for it is installed ({error})"
+    except sa.exc.ArgumentError as error:
+        reason = f"not a database URL ({error})"
+    except ValueError as error:  # a port that is not a number
+        reason = f"not a database URL ({error})"
+    except ImportError as error:
+        reason = f"its database driver is not installed ({error})"
+    raise InvalidInputError("url", shown, reason)
+
+
+def _hide(url: str) -> str:
+    """``url`` with its password, if any, shown as ``***`` (as SQLAlchemy shows it)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _reason(error: sa.exc.SQLAlchemyError) -> str:
+    """The database's own words for an error (the driver's message, first line)."""
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
