@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -45,6 +46,10 @@ VERSION_TABLE: Final = "servicedomain_alembic_version"
 
 _MIGRATIONS: Final = Path(__file__).with_name("migrations")
 
+# Alembic runs a migration environment through module-level proxies (``alembic.context``,
+# ``alembic.op``), one per process: two threads that upgrade at once would share them.
+_ONE_AT_A_TIME: Final = threading.Lock()
+
 # The plain storage types of the adapter's custom column types, as a migration writes
 # them: a migration describes what is stored on each engine, and stays valid whatever
 # later becomes of the Python types in ``_schema``.
@@ -59,9 +64,10 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
 
     Idempotent: a database already at ``revision`` is left as it is, so a host may call
     it at every start. The database's revision is kept in :data:`VERSION_TABLE`; the
-    host's own tables and its own ``alembic_version`` are not touched. On PostgreSQL the
-    whole upgrade is one transaction, under an advisory lock, so two processes upgrading
-    at once do it once; on SQLite run one upgrade at a time.
+    host's own tables and its own ``alembic_version`` are not touched. Threads of one
+    process upgrade one at a time; on PostgreSQL the whole upgrade is one transaction,
+    under an advisory lock, so processes upgrading one database at once do it once. On
+    SQLite, run one process's upgrade at a time.
 
     Args:
         url_or_engine: a SQLAlchemy URL (``sqlite:///desk.db``,
@@ -91,7 +97,8 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
         config = _config()
         config.attributes["connection"] = connection
         try:
-            command.upgrade(config, revision)
+            with _ONE_AT_A_TIME:
+                command.upgrade(config, revision)
         except CommandError as error:
             raise InvalidInputError("revision", revision, str(error)) from error
         except sa.exc.SQLAlchemyError as error:
