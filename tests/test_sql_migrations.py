@@ -225,12 +225,28 @@ def test_the_hosts_own_alembic_history_and_tables_are_untouched(new_url: NewUrl)
     with _engine(url) as engine, engine.begin() as connection:
         connection.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
         connection.execute(sa.text("INSERT INTO alembic_version VALUES ('host0042')"))
-        connection.execute(sa.text("CREATE TABLE customers (id VARCHAR(20) PRIMARY KEY)"))
+        connection.execute(sa.text("CREATE TABLE customers (id VARCHAR(20) NOT NULL PRIMARY KEY)"))
     migrate.upgrade(url)
     assert migrate.current_revision(url) == migrate.head_revision()
     with _engine(url) as engine, engine.connect() as connection:
         assert connection.execute(sa.text("SELECT * FROM alembic_version")).all() == [("host0042",)]
         assert {"alembic_version", "customers"} <= _tables(connection)
+        # The host's own autogenerate, with the filter of the how-to, leaves ours alone.
+        host = sa.MetaData()
+        sa.Table("customers", host, sa.Column("id", sa.String(20), primary_key=True))
+
+        def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+            return type_ != "table" or not (name or "").startswith("servicedomain_")
+
+        unfiltered = MigrationContext.configure(connection)
+        proposed = {(diff[0], diff[1].name) for diff in compare_metadata(unfiltered, host)}
+        assert ("remove_table", migrate.VERSION_TABLE) in proposed
+        assert {table for kind, table in proposed if kind == "remove_table"} == {
+            *metadata.tables,
+            migrate.VERSION_TABLE,
+        }
+        filtered = MigrationContext.configure(connection, opts={"include_name": include_name})
+        assert compare_metadata(filtered, host) == []
         # `alembic check` through the shipped environment ignores the host's tables.
         config = migrate._config()
         config.attributes["connection"] = connection
@@ -257,7 +273,7 @@ def test_the_downgrade_of_the_initial_revision_drops_every_table(new_url: NewUrl
     url = new_url()
     migrate.upgrade(url)
     with _engine(url) as engine, engine.connect() as connection:
-        connection.execute(sa.text("CREATE TABLE customers (id VARCHAR(20) PRIMARY KEY)"))
+        connection.execute(sa.text("CREATE TABLE customers (id VARCHAR(20) NOT NULL PRIMARY KEY)"))
         connection.commit()
         config = migrate._config()
         config.attributes["connection"] = connection
@@ -496,3 +512,11 @@ def test_tables_made_without_the_migrations_are_refused_with_the_databases_reaso
         migrate.upgrade(url)
     if url.startswith("postgresql"):
         assert migrate.current_revision(url) is None
+
+
+def test_the_sql_adapter_imports_alembic_only_for_its_migrations() -> None:
+    probe = "import sys, servicedomain.adapters.sql; print('alembic' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert found.strip() == "False"

@@ -77,7 +77,8 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
 
     Raises:
         InvalidInputError: the URL is malformed, names a dialect or driver that is not
-            installed, or the database cannot be reached or refuses the migration; the
+            installed, or the database cannot be reached; the database refuses the
+            migration (say, tables made by ``metadata.create_all()`` are in its way); the
             database is at a revision this version of servicedomain does not know (a
             newer one upgraded it); ``revision`` is not one of the package's revisions.
             The password of the URL is never shown.
@@ -282,6 +283,9 @@ def _hide(url: str) -> str:
 
 
 def _reason(error: sa.exc.SQLAlchemyError) -> str:
-    """The database's own words for an error (the driver's message, first line)."""
-    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
-    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    """The database's own words for an error: the driver's message, its first line."""
+    cause: BaseException = error
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        cause = error.orig
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
