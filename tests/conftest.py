@@ -12,6 +12,10 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from sql_databases import database_url, new_postgresql_url
+
+__all__ = ["database_url", "new_postgresql_url"]
+
 settings.register_profile("quick", max_examples=50, deadline=None)
 settings.register_profile(
     "thorough",

@@ -124,3 +124,34 @@ def test_the_entry_point_only_parses_commands_and_the_demo_scenes_live_apart() -
     functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
     assert functions == ["main"]
     assert entry_point.run_demo is run_demo
+
+
+def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
+    """Issue 13, item 6: the demo runs on a SQLite file; what it stored is there afterwards."""
+    from servicedomain.adapters.sql import SqlJournal, open_store
+    from servicedomain.orders import JournalEntry
+
+    database = tmp_path / "demo.db"
+    assert main(["demo", "--db", str(database)]) == 0
+    store = open_store(f"sqlite:///{database}")
+    try:
+        with store.unit_of_work() as uow:
+            order = uow.service_orders.get("SO-1001")
+            assert order.progress.value == "posted"
+            assert len(uow.subscriptions.list()) == 4
+            assert [doc.id for doc in uow.invoices.list() if doc.id.startswith("CN")] == [
+                "CN-2026-001"
+            ]
+        hours = SqlJournal(store, "HOUR", JournalEntry).recorded
+        assert [transaction_id for transaction_id, _ in hours] == ["HOUR-000001"]
+    finally:
+        store.dispose()
+
+
+def test_the_demo_refuses_a_database_that_holds_rows(tmp_path: Path) -> None:
+    from servicedomain.errors import InvalidInputError
+
+    database = tmp_path / "demo.db"
+    run_demo(io.StringIO(), database)
+    with pytest.raises(InvalidInputError, match="the demo needs a new file"):
+        run_demo(io.StringIO(), database)

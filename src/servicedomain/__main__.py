@@ -1,7 +1,8 @@
 """``python -m servicedomain``: the demo and the command-line entry point.
 
 ``python -m servicedomain demo`` exercises every capability built so far and prints its
-reports; ``python -m servicedomain --version`` prints the version.
+reports, storing everything on a SQLite file (``--db PATH``, or one in a temporary
+folder); ``python -m servicedomain --version`` prints the version.
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"servicedomain {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="exercise every capability and print its reports")
-    parser.parse_args(argv)
+    demo = commands.add_parser("demo", help="exercise every capability and print its reports")
+    demo.add_argument(
+        "--db",
+        metavar="PATH",
+        help="the SQLite file to store on (a new one; default: a temporary file)",
+    )
+    arguments = parser.parse_args(argv)
     try:
-        run_demo(sys.stdout)
+        run_demo(sys.stdout, arguments.db)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader left (``demo | head``): stop quietly, as Unix tools do. Point stdout

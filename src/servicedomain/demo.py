@@ -1,7 +1,9 @@
 """The demo scenes of ``python -m servicedomain demo``: every capability, printed.
 
 Each scene writes one part of the demo to a text stream; :func:`run_demo` prints them
-all. :mod:`servicedomain.__main__` only parses the command line and calls it.
+all, storing every order, agreement, subscription, fee, invoice, accrual and journal
+entry in one SQLite file (the embedded default of :mod:`servicedomain.adapters.sql`).
+:mod:`servicedomain.__main__` only parses the command line and calls it.
 """
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any, TextIO
 
+import sqlalchemy as sa
+
 from servicedomain import __version__
-from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import InMemoryJournal, InMemoryServiceUnitOfWork, InMemoryStore
+from servicedomain.adapters.sql import SqlJournal, SqlStore, metadata, open_store
 from servicedomain.agreements import (
     AgreementGroup,
     IntervalUnit,
@@ -34,6 +39,7 @@ from servicedomain.billing import (
     SubscriptionGroup,
 )
 from servicedomain.calendars import WorkingCalendar
+from servicedomain.errors import InvalidInputError
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
 from servicedomain.orders import (
@@ -61,7 +67,7 @@ def _heading(out: TextIO, title: str) -> None:
     out.write(f"\n{title}\n{'=' * len(title)}\n")
 
 
-def _demo_schedules(out: TextIO) -> None:
+def _demo_schedules(out: TextIO, _store: SqlStore) -> None:
     _heading(out, "Periods: a monthly schedule anchored on January 31")
     schedule = Schedule(MONTHLY, date(2024, 1, 31))
     out.write("Every period is computed from the anchor, never chained from the last one.\n")
@@ -74,7 +80,7 @@ def _demo_schedules(out: TextIO) -> None:
         out.write(f"  {period}  ({period.days:>2} days)\n")
 
 
-def _demo_money(out: TextIO) -> None:
+def _demo_money(out: TextIO, _store: SqlStore) -> None:
     _heading(out, "Money: allocating 100.00 EUR into three parts")
     total = Money(Decimal("100.00"), "EUR")
     parts = allocate(total, [1, 1, 1])
@@ -86,7 +92,7 @@ def _demo_money(out: TextIO) -> None:
     out.write(f"{line.round()} half-up, {line.round(Rounding.HALF_EVEN)} half-even\n")
 
 
-def _demo_time(out: TextIO) -> None:
+def _demo_time(out: TextIO, _store: SqlStore) -> None:
     _heading(out, "Time: a wall time in a DST gap, resolved by an explicit policy")
     wall = datetime(2024, 3, 31, 2, 30)  # noqa: DTZ001 (a wall-clock reading, naive on purpose)
     for policy in (LocalTimePolicy.EARLIER, LocalTimePolicy.LATER):
@@ -95,14 +101,13 @@ def _demo_time(out: TextIO) -> None:
         out.write(f"  02:30 in Paris on 2024-03-31, {policy.value:>7}: {instant} = {shown}\n")
 
 
-def _demo_service_order(out: TextIO) -> None:
+def _demo_service_order(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Service orders: from creation to posting, through the stage graph")
-    store = InMemoryStore()
     clock = FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     graph = EXAMPLE_STAGE_GRAPH
-    journals = {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+    journals = {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
     desk = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        unit_of_work=store.unit_of_work,
         clock=clock,
         graph=graph,
         journals=journals,
@@ -169,12 +174,11 @@ def _demo_service_order(out: TextIO) -> None:
     out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
 
 
-def _demo_agreements(out: TextIO) -> None:
+def _demo_agreements(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Agreements: generating a quarter of service orders, then again")
-    store = InMemoryStore()
     clock = FixedClock(datetime(2026, 1, 1, 7, 0, tzinfo=UTC))
     desk = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        unit_of_work=store.unit_of_work,
         clock=clock,
         graph=EXAMPLE_STAGE_GRAPH,
     )
@@ -242,7 +246,7 @@ def _demo_agreements(out: TextIO) -> None:
     out.write(f"  running again created {len(again.orders)} orders\n")
 
 
-def _demo_sla(out: TextIO) -> None:
+def _demo_sla(out: TextIO, store: SqlStore) -> None:
     _heading(out, "SLA: an order measured in business time, across a clock-stopping stage")
     calendar = WorkingCalendar.standard(
         "Europe/Stockholm", slots=("08:00-12:00", "13:00-17:00"), holidays=(date(2026, 4, 3),)
@@ -256,9 +260,8 @@ def _demo_sla(out: TextIO) -> None:
     # Thursday 2 April 2026, 15:00 in Stockholm; Good Friday (3 April) is a holiday.
     created = datetime(2026, 4, 2, 13, 0, tzinfo=UTC)
     clock = FixedClock(created)
-    store = InMemoryStore()
     desk = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(store),
+        unit_of_work=store.unit_of_work,
         clock=clock,
         graph=EXAMPLE_STAGE_GRAPH,
         slas={sla.id: sla},
@@ -296,7 +299,7 @@ def _per_currency(amounts: Iterable[Money]) -> str:
 
 
 def _billing_setup(
-    out: TextIO, store: InMemoryStore, clock: FixedClock, journal: InMemoryJournal[AccrualEntry]
+    out: TextIO, store: SqlStore, clock: FixedClock, journal: SqlJournal[AccrualEntry]
 ) -> BillingDesk:
     """Two groups, a price table with two levels, the desk and four subscriptions; print prices."""
     quarterly = SubscriptionGroup(
@@ -327,7 +330,7 @@ def _billing_setup(
         )
     )
     desk = BillingDesk(
-        unit_of_work=lambda: InMemoryBillingUnitOfWork(store),
+        unit_of_work=store.unit_of_work,
         clock=clock,
         groups=groups,
         prices=prices,
@@ -374,10 +377,9 @@ def _billing_setup(
     return desk
 
 
-def _demo_billing(out: TextIO) -> None:
+def _demo_billing(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Billing: subscription fees, invoices, a credit note, revenue accrual")
-    store = InMemoryStore()
-    journal = InMemoryJournal[AccrualEntry]("ACR")
+    journal = SqlJournal(store, "ACR", AccrualEntry)
     clock = FixedClock(datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
     desk = _billing_setup(out, store, clock, journal)
     for run in ("fees through 2026", "running again"):
@@ -429,7 +431,17 @@ def _demo_billing(out: TextIO) -> None:
     out.write(render_subscription_fee_summary_text(summary))
 
 
-DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
+def _demo_storage(out: TextIO, store: SqlStore) -> None:
+    _heading(out, "Storage: everything above, in one SQLite file")
+    out.write(f"  {store}\n")
+    with store.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            if count:
+                out.write(f"  {table.name:<36} {count:>5} row{'' if count == 1 else 's'}\n")
+
+
+DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
     _demo_schedules,
     _demo_money,
     _demo_time,
@@ -437,11 +449,40 @@ DEMO_PARTS: tuple[Callable[[TextIO], None], ...] = (
     _demo_agreements,
     _demo_sla,
     _demo_billing,
+    _demo_storage,
 )
 
 
-def run_demo(out: TextIO) -> None:
-    """Print the demo of every capability to ``out``."""
-    out.write(f"servicedomain {__version__} demo\n")
-    for part in DEMO_PARTS:
-        part(out)
+def run_demo(out: TextIO, database: str | Path | None = None) -> None:
+    """Print the demo of every capability to ``out``, storing on a SQLite file.
+
+    Args:
+        out: where the demo is printed.
+        database: the SQLite file to store on: a new file, or one an earlier demo left
+            empty of servicedomain rows (default: a file in a temporary folder, removed
+            afterwards).
+
+    Raises:
+        InvalidInputError: (field ``database``) the file already holds servicedomain rows.
+    """
+    if database is None:
+        with TemporaryDirectory(prefix="servicedomain-demo-") as folder:
+            run_demo(out, Path(folder) / "demo.db")
+        return
+    store = open_store(f"sqlite:///{Path(database)}", create_tables=True)
+    try:
+        _refuse_used(store, database)
+        out.write(f"servicedomain {__version__} demo\n")
+        for part in DEMO_PARTS:
+            part(out, store)
+    finally:
+        store.dispose()
+
+
+def _refuse_used(store: SqlStore, database: str | Path) -> None:
+    with store.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            if connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                raise InvalidInputError(
+                    "database", str(database), f"the demo needs a new file: {table.name} has rows"
+                )

@@ -65,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "RuleViolationError",
     "ServiceDomainError",
+    "StorageError",
     "TypeMismatchError",
     "UnknownCurrencyError",
     "UnknownEnumValueError",
@@ -545,6 +546,25 @@ class AlreadyExistsError(ConcurrencyConflictError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.entity_type, self.entity_id, self.actual_version))
+
+
+class StorageError(ServiceDomainError):
+    """The store failed (connection lost, database locked past its timeout, disk full).
+
+    Nothing of the unit of work that met it was written; running it again is safe.
+
+    Attributes:
+        operation: what the adapter was doing (``"commit"``, ``"read fees"``).
+        reason: the driver's message.
+    """
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(f"{operation}: the store failed: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.operation, self.reason))
 
 
 class IdempotencyConflictError(ServiceDomainError):

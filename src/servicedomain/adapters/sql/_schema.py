@@ -189,11 +189,12 @@ journal_entries: Final = sa.Table(
     metadata,
     sa.Column("journal", sa.String(255), primary_key=True),
     sa.Column("number", sa.Integer, primary_key=True),
-    sa.Column("transaction_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("transaction_id", sa.String(300), nullable=False),
     sa.Column("entry_key", sa.Text, nullable=False),
     sa.Column("entry_type", sa.String(255), nullable=False),
     sa.Column("body", Document, nullable=False),
     sa.UniqueConstraint("journal", "entry_key"),
+    sa.UniqueConstraint("journal", "transaction_id"),
 )
 
 #: Domain events, written in the transaction of the state that caused them.

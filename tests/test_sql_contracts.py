@@ -1,0 +1,227 @@
+"""Every contract suite of the testing kit, on the SQL adapter: SQLite files and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import sql_databases
+from orders_fixtures import boiler_order, pump_agreement
+from servicedomain.adapters.sql import Codec, SqlJournal, SqlStore, SqlUnitOfWork, open_store
+from servicedomain.agreements import ServiceAgreement
+from servicedomain.billing import AccrualEntry
+from servicedomain.orders import ServiceOrder
+from servicedomain.ports import EventPublisher, Journal, Repository
+from servicedomain.testing.billing_contracts import BillingStoreContract
+from servicedomain.testing.contracts import (
+    JournalContract,
+    JournalUnitOfWorkContract,
+    RepositoryContract,
+)
+from test_ports_memory import Entry, Widget
+
+WIDGETS = Codec(Widget, attrs.asdict, lambda data: Widget(**data))
+ENTRIES = Codec(Entry, attrs.asdict, lambda data: Entry(**data))
+# A new journal is an empty one: each gets a name (and so a table partition) of its own.
+JOURNAL_NAMES = (f"J{number}" for number in itertools.count(1))
+
+
+class SqliteStores:
+    """Each store a fresh SQLite file in a folder of its own."""
+
+    def make_store(self) -> SqlStore:
+        folder = Path(tempfile.mkdtemp(prefix="servicedomain-"))
+        return open_store(f"sqlite:///{folder / 'store.db'}", codecs=[WIDGETS], create_tables=True)
+
+    def dispose_store(self, store: SqlStore) -> None:
+        database = store.engine.url.database
+        store.dispose()
+        assert database is not None
+        shutil.rmtree(Path(database).parent, ignore_errors=True)
+
+    def new_unit_of_work(self, store: SqlStore) -> SqlUnitOfWork:
+        return SqlUnitOfWork(store)
+
+
+class PostgresqlStores:
+    """Each store a fresh database on the throwaway PostgreSQL server."""
+
+    def make_store(self) -> SqlStore:
+        url = sql_databases.fresh_postgresql_url()
+        return open_store(url, codecs=[WIDGETS], create_tables=True)
+
+    def dispose_store(self, store: SqlStore) -> None:
+        url = store.engine.url.render_as_string(hide_password=False)
+        store.dispose()
+        sql_databases.drop_postgresql_database(url)
+
+    def new_unit_of_work(self, store: SqlStore) -> SqlUnitOfWork:
+        return SqlUnitOfWork(store)
+
+
+class WidgetHooks:
+    def repository(self, uow: SqlUnitOfWork) -> Repository[Widget]:
+        return uow.repository(Widget)
+
+    def new_entity(self, entity_id: str) -> Widget:
+        return Widget(entity_id, 1, "new")
+
+    def changed(self, entity: Widget) -> Widget:
+        return attrs.evolve(entity, version=entity.version + 1, name=entity.name + "+")
+
+
+class AgreementHooks:
+    def repository(self, uow: SqlUnitOfWork) -> Repository[ServiceAgreement]:
+        return uow.agreements
+
+    def new_entity(self, entity_id: str) -> ServiceAgreement:
+        return pump_agreement(entity_id)
+
+    def changed(self, entity: ServiceAgreement) -> ServiceAgreement:
+        return attrs.evolve(entity, version=entity.version + 1)
+
+
+class OrderHooks:
+    def repository(self, uow: SqlUnitOfWork) -> Repository[ServiceOrder]:
+        return uow.service_orders
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return boiler_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return attrs.evolve(entity, version=entity.version + 1)
+
+
+class EntryHooks:
+    def new_entry(self, number: int) -> Entry:
+        return Entry(number, "new")
+
+    def changed_entry(self, entry: Entry) -> Entry:
+        return attrs.evolve(entry, text=entry.text + "+")
+
+
+class JournalUnitOfWorkHooks(EntryHooks):
+    def new_journal(self, store: SqlStore) -> Journal[Entry]:
+        return SqlJournal(store, "J", ENTRIES, name=next(JOURNAL_NAMES))
+
+    def recorded(self, store: SqlStore, journal: Journal[Entry]) -> dict[str, Entry]:
+        assert isinstance(journal, SqlJournal)
+        return dict(journal.recorded)
+
+
+class BillingHooks:
+    def publishing_unit_of_work(self, store: SqlStore, publisher: EventPublisher) -> SqlUnitOfWork:
+        return SqlUnitOfWork(store, publisher=publisher)
+
+    def new_journal(self, store: SqlStore) -> Journal[AccrualEntry]:
+        return SqlJournal(store, "ACR", AccrualEntry, name=next(JOURNAL_NAMES))
+
+    def recorded(self, store: SqlStore, journal: Journal[AccrualEntry]) -> dict[str, Any]:
+        assert isinstance(journal, SqlJournal)
+        return dict(journal.recorded)
+
+
+# ----------------------------------------------------------------------------- SQLite
+
+
+class TestSqliteWidgets(
+    SqliteStores, WidgetHooks, RepositoryContract[SqlStore, SqlUnitOfWork, Widget]
+):
+    pass
+
+
+class TestSqliteAgreements(
+    SqliteStores, AgreementHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceAgreement]
+):
+    pass
+
+
+class TestSqliteServiceOrders(
+    SqliteStores, OrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
+class TestSqliteJournalUnitOfWork(
+    SqliteStores, JournalUnitOfWorkHooks, JournalUnitOfWorkContract[SqlStore, SqlUnitOfWork, Entry]
+):
+    pass
+
+
+class TestSqliteJournal(EntryHooks, JournalContract[Entry]):
+    def new_journal(self) -> Journal[Entry]:
+        return SqlJournal(SqliteStores().make_store(), "J", ENTRIES)
+
+    def dispose_store(self, journal: Journal[Entry]) -> None:
+        assert isinstance(journal, SqlJournal)
+        SqliteStores().dispose_store(journal._store)
+
+    def recorded(self, journal: Journal[Entry]) -> dict[str, Entry]:
+        assert isinstance(journal, SqlJournal)
+        return dict(journal.recorded)
+
+
+class TestSqliteBillingStore(
+    SqliteStores, BillingHooks, BillingStoreContract[SqlStore, SqlUnitOfWork]
+):
+    pass
+
+
+# ------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.mark.postgresql
+class TestPostgresqlWidgets(
+    PostgresqlStores, WidgetHooks, RepositoryContract[SqlStore, SqlUnitOfWork, Widget]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlAgreements(
+    PostgresqlStores, AgreementHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceAgreement]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlServiceOrders(
+    PostgresqlStores, OrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlJournalUnitOfWork(
+    PostgresqlStores,
+    JournalUnitOfWorkHooks,
+    JournalUnitOfWorkContract[SqlStore, SqlUnitOfWork, Entry],
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlJournal(EntryHooks, JournalContract[Entry]):
+    def new_journal(self) -> Journal[Entry]:
+        return SqlJournal(PostgresqlStores().make_store(), "J", ENTRIES)
+
+    def dispose_store(self, journal: Journal[Entry]) -> None:
+        assert isinstance(journal, SqlJournal)
+        PostgresqlStores().dispose_store(journal._store)
+
+    def recorded(self, journal: Journal[Entry]) -> dict[str, Entry]:
+        assert isinstance(journal, SqlJournal)
+        return dict(journal.recorded)
+
+
+@pytest.mark.postgresql
+class TestPostgresqlBillingStore(
+    PostgresqlStores, BillingHooks, BillingStoreContract[SqlStore, SqlUnitOfWork]
+):
+    pass
