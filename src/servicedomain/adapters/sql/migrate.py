@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
+from servicedomain.adapters.sql._engine import create_engine, driver_errors
 from servicedomain.adapters.sql._schema import PREFIX, ExactDecimal, UtcInstant, metadata
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 
@@ -76,14 +76,18 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
         revision: ``"head"`` or a revision id this package ships.
 
     Raises:
-        InvalidInputError: the URL is malformed, names a dialect or driver that is not
-            installed, or the database cannot be reached; the database refuses the
-            migration (say, tables made by ``metadata.create_all()`` are in its way); the
-            database is at a revision this version of servicedomain does not know (a
-            newer one upgraded it); ``revision`` is not one of the package's revisions.
-            The password of the URL is never shown.
+        InvalidInputError: the URL is malformed, not SQLite or PostgreSQL, or its driver
+            is not installed (the URLs :func:`~servicedomain.adapters.sql.open_store`
+            takes); the database is at a revision this version of servicedomain does
+            not know (a newer one upgraded it); ``revision`` is not one of the
+            package's revisions.
+        StorageError: the database cannot be reached, or refuses the migration (say,
+            tables made by ``metadata.create_all()`` are in its way); nothing of the
+            failed migration is written.
         TypeMismatchError: ``url_or_engine`` is not a string, a URL or an engine, or
             ``revision`` is not a string.
+
+    Errors show the URL with its password hidden.
     """
     if not isinstance(revision, str):
         raise TypeMismatchError("revision", revision, "a revision is a string, such as 'head'")
@@ -92,7 +96,7 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
         raise InvalidInputError(
             "revision", revision, f"not a servicedomain revision; the known ones are {known}"
         )
-    with _connection(url_or_engine) as (connection, shown):
+    with _connection(url_or_engine, "upgrade") as (connection, shown):
         _check_known(connection, shown)
         connection.commit()
         config = _config()
@@ -102,10 +106,6 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
                 command.upgrade(config, revision)
         except CommandError as error:
             raise InvalidInputError("revision", revision, str(error)) from error
-        except sa.exc.SQLAlchemyError as error:
-            raise InvalidInputError(
-                "url", shown, f"the database refused the migration: {_reason(error)}"
-            ) from error
 
 
 def current_revision(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
@@ -115,11 +115,12 @@ def current_revision(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
     a revision :func:`head_revision` does not know (and :func:`upgrade` refuses it).
 
     Raises:
-        InvalidInputError: the URL is malformed or the database cannot be reached (the
-            password is never shown), or it holds more than one servicedomain revision.
+        InvalidInputError: the URL is malformed, not SQLite or PostgreSQL, or its driver
+            is not installed; the database holds more than one servicedomain revision.
+        StorageError: the database cannot be reached.
         TypeMismatchError: ``url_or_engine`` is not a string, a URL or an engine.
     """
-    with _connection(url_or_engine) as (connection, shown):
+    with _connection(url_or_engine, "read the servicedomain revision of") as (connection, shown):
         return _stored_revision(connection, shown)
 
 
@@ -222,12 +223,7 @@ def _check_known(connection: sa.Connection, shown: str) -> None:
 
 def _stored_revision(connection: sa.Connection, shown: str) -> str | None:
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    try:
-        heads: Sequence[str] = context.get_current_heads()
-    except sa.exc.SQLAlchemyError as error:
-        raise InvalidInputError(
-            "url", shown, f"cannot read the servicedomain revision: {_reason(error)}"
-        ) from error
+    heads: Sequence[str] = context.get_current_heads()
     if len(heads) > 1:
         raise InvalidInputError(
             "url", shown, f"{VERSION_TABLE} holds several revisions {tuple(heads)}; it holds one"
@@ -236,56 +232,25 @@ def _stored_revision(connection: sa.Connection, shown: str) -> str | None:
 
 
 @contextmanager
-def _connection(url_or_engine: object) -> Iterator[tuple[sa.Connection, str]]:
-    """A connection to the database, and its URL as shown in errors (password hidden)."""
+def _connection(url_or_engine: object, operation: str) -> Iterator[tuple[sa.Connection, str]]:
+    """A connection to the database, and its URL as errors show it (password hidden).
+
+    A URL gets the engine the store would open on it (disposed at the end); an engine
+    is used as given. A driver's error inside is the port error it means, naming
+    ``operation`` and the URL.
+    """
     if isinstance(url_or_engine, sa.Engine):
         engine, own = url_or_engine, False
     elif isinstance(url_or_engine, str | sa.URL):
-        engine, own = _engine(url_or_engine), True
+        engine, own = create_engine(url_or_engine), True
     else:
         raise TypeMismatchError(
             "url", url_or_engine, "a database is a URL (a string or sqlalchemy.URL) or an engine"
         )
     shown = engine.url.render_as_string(hide_password=True)
     try:
-        try:
-            connection = engine.connect()
-        except sa.exc.SQLAlchemyError as error:
-            raise InvalidInputError(
-                "url", shown, f"cannot connect to the database: {_reason(error)}"
-            ) from error
-        with connection:
+        with driver_errors(f"{operation} {shown}"), engine.connect() as connection:
             yield connection, shown
     finally:
         if own:
             engine.dispose()
-
-
-def _engine(url: str | sa.URL) -> sa.Engine:
-    """The engine of a URL; a malformed URL, or a missing dialect or driver, is bad input."""
-    shown = url.render_as_string(hide_password=True) if isinstance(url, sa.URL) else _hide(url)
-    try:
-        return sa.create_engine(url)
-    except sa.exc.NoSuchModuleError as error:
-        reason = f"no SQLAlchemy dialect for it is installed ({error})"
-    except sa.exc.ArgumentError as error:
-        reason = f"not a database URL ({error})"
-    except ValueError as error:  # a port that is not a number
-        reason = f"not a database URL ({error})"
-    except ImportError as error:
-        reason = f"its database driver is not installed ({error})"
-    raise InvalidInputError("url", shown, reason)
-
-
-def _hide(url: str) -> str:
-    """``url`` with its password, if any, shown as ``***`` (as SQLAlchemy shows it)."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def _reason(error: sa.exc.SQLAlchemyError) -> str:
-    """The database's own words for an error: the driver's message, its first line."""
-    cause: BaseException = error
-    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
-        cause = error.orig
-    lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__

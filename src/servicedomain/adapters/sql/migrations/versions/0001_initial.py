@@ -181,10 +181,12 @@ def upgrade() -> None:
         sa.Column("body", DOCUMENT, nullable=False),
         sa.PrimaryKeyConstraint("journal", "number", name=op.f("pk_servicedomain_journal_entries")),
         sa.UniqueConstraint(
-            "transaction_id", name=op.f("uq_servicedomain_journal_entries_transaction_id")
+            "journal", "entry_key", name=op.f("uq_servicedomain_journal_entries_journal_entry_key")
         ),
         sa.UniqueConstraint(
-            "journal", "entry_key", name=op.f("uq_servicedomain_journal_entries_journal_entry_key")
+            "journal",
+            "transaction_id",
+            name=op.f("uq_servicedomain_journal_entries_journal_transaction_id"),
         ),
     )
     op.create_table(
