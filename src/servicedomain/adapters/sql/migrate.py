@@ -70,9 +70,9 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
     SQLite, run one process's upgrade at a time.
 
     Args:
-        url_or_engine: a SQLAlchemy URL (``sqlite:///desk.db``,
-            ``postgresql+psycopg://user:password@host/db``) or an engine; an engine is
-            used as given and not disposed.
+        url_or_engine: a database URL (``sqlite:///desk.db``,
+            ``postgresql://user:password@host/db``, reached through psycopg 3) or an
+            engine; an engine is used as given and not disposed.
         revision: ``"head"`` or a revision id this package ships.
 
     Raises:
