@@ -10,6 +10,7 @@ each ``UPDATE`` (and the unique keys) make writers safe.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -38,28 +39,41 @@ def make_url(url: object) -> sa.URL:
 
     Raises:
         TypeMismatchError: ``url`` is not a str or a SQLAlchemy URL.
-        InvalidInputError: ``url`` is not a database URL, or not SQLite or PostgreSQL.
+        InvalidInputError: ``url`` is not a database URL, or not SQLite or PostgreSQL;
+            the error shows the URL with its password hidden.
     """
     if isinstance(url, sa.URL):
         parsed = url
     elif isinstance(url, str):
         try:
             parsed = sa.make_url(url)
-        except exc.ArgumentError as error:
-            raise InvalidInputError("url", url, f"not a database URL: {error}") from None
+        except (exc.ArgumentError, ValueError) as error:  # ValueError: a port not a number
+            raise InvalidInputError(
+                "url", hide_password(url), f"not a database URL: {error}"
+            ) from None
     else:
         raise TypeMismatchError("url", url, "expected a database URL (str)")
+    shown = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_driver_name() != "psycopg":
             raise InvalidInputError(
-                "url", url, "PostgreSQL is reached through psycopg 3 (postgresql+psycopg://)"
+                "url", shown, "PostgreSQL is reached through psycopg 3 (postgresql+psycopg://)"
             )
     elif backend != "sqlite":
-        raise InvalidInputError("url", url, "servicedomain stores on sqlite:// or postgresql://")
+        raise InvalidInputError("url", shown, "servicedomain stores on sqlite:// or postgresql://")
     return parsed
+
+
+def hide_password(url: str) -> str:
+    """``url`` with its password, if it has one, shown as ``***`` (as SQLAlchemy shows it).
+
+    For the text of a URL that does not parse; a parsed one renders itself with
+    ``render_as_string(hide_password=True)``.
+    """
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 def create_engine(url: object, **options: Any) -> sa.Engine:
@@ -79,7 +93,7 @@ def create_engine(url: object, **options: Any) -> sa.Engine:
     except ModuleNotFoundError as error:
         raise InvalidInputError(
             "url",
-            str(url),
+            parsed.render_as_string(hide_password=True),
             f"{error.name} is not installed: pip install 'servicedomain[postgresql]'",
         ) from None
 
