@@ -15,11 +15,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, TextIO
 
-import sqlalchemy as sa
 
 from servicedomain import __version__
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.sql import SqlJournal, SqlStore, metadata, open_store
+from servicedomain.adapters.sql import SqlJournal, SqlStore, open_store
+from servicedomain.adapters.sql.migrate import upgrade
 from servicedomain.agreements import (
     AgreementGroup,
     IntervalUnit,
@@ -434,11 +434,9 @@ def _demo_billing(out: TextIO, store: SqlStore) -> None:
 def _demo_storage(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Storage: everything above, in one SQLite file")
     out.write(f"  {store}\n")
-    with store.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-            if count:
-                out.write(f"  {table.name:<36} {count:>5} row{'' if count == 1 else 's'}\n")
+    for table, count in store.row_counts().items():
+        if count:
+            out.write(f"  {table:<36} {count:>5} row{'' if count == 1 else 's'}\n")
 
 
 DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
@@ -469,7 +467,9 @@ def run_demo(out: TextIO, database: str | Path | None = None) -> None:
         with TemporaryDirectory(prefix="servicedomain-demo-") as folder:
             run_demo(out, Path(folder) / "demo.db")
         return
-    store = open_store(f"sqlite:///{Path(database)}", create_tables=True)
+    url = f"sqlite:///{Path(database)}"
+    upgrade(url)
+    store = open_store(url)
     try:
         _refuse_used(store, database)
         out.write(f"servicedomain {__version__} demo\n")
@@ -480,9 +480,8 @@ def run_demo(out: TextIO, database: str | Path | None = None) -> None:
 
 
 def _refuse_used(store: SqlStore, database: str | Path) -> None:
-    with store.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            if connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
-                raise InvalidInputError(
-                    "database", str(database), f"the demo needs a new file: {table.name} has rows"
-                )
+    for table, count in store.row_counts().items():
+        if count:
+            raise InvalidInputError(
+                "database", str(database), f"the demo needs a new file: {table} has rows"
+            )

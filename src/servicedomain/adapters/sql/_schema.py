@@ -24,7 +24,7 @@ PREFIX: Final = "servicedomain_"
 
 metadata: Final = sa.MetaData(
     naming_convention={
-        "ix": "ix_%(column_0_N_label)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "pk": "pk_%(table_name)s",
     }

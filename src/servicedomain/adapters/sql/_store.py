@@ -147,13 +147,35 @@ class SqlStore:
         return self._engine
 
     def create_tables(self) -> None:
-        """Create the tables that are missing (for throwaway databases; else migrate)."""
-        with driver_errors("create tables"):
-            schema.metadata.create_all(self._engine)
+        """Create the tables, or upgrade them to this release: the shipped migrations.
+
+        The same as :func:`servicedomain.adapters.sql.migrate.upgrade` on this store's
+        engine (it records the revision, so later upgrades go on from it).
+
+        Raises:
+            StorageError: the database failed or refused the migration.
+        """
+        from servicedomain.adapters.sql.migrate import upgrade  # noqa: PLC0415 (Alembic: lazily)
+
+        upgrade(self._engine)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
         self._engine.dispose()
+
+    def row_counts(self) -> dict[str, int]:
+        """How many rows each servicedomain table holds, by table name (in creation order).
+
+        Raises:
+            StorageError: the database failed (or has no servicedomain tables).
+        """
+        with self._reading("count rows") as connection:
+            return {
+                table.name: connection.execute(
+                    sa.select(sa.func.count()).select_from(table)
+                ).scalar_one()
+                for table in schema.metadata.sorted_tables
+            }
 
     def repository(self, entity_type: type[EntityT]) -> SqlRepository[EntityT]:
         """A repository of ``entity_type`` whose writes commit at once, one by one."""
@@ -222,9 +244,10 @@ def open_store(
     PostgreSQL (``pip install 'servicedomain[postgresql]'``) runs under READ COMMITTED;
     many processes may share it.
 
-    The database must have the tables: upgrade it first with
+    The database must have the tables of this release: upgrade it with
     :func:`servicedomain.adapters.sql.migrate.upgrade` (or ``servicedomain db
-    upgrade``), or give ``create_tables=True`` for a throwaway database.
+    upgrade``) when it is installed, or give ``create_tables=True``, which does the
+    same when the store opens.
 
     >>> store = open_store("sqlite://", create_tables=True)
     >>> with store.unit_of_work() as uow:
@@ -233,7 +256,8 @@ def open_store(
 
     Raises:
         InvalidInputError: ``url`` is not a SQLite or PostgreSQL URL, or its driver is
-            not installed.
+            not installed; ``create_tables`` on a database a newer release upgraded.
+        StorageError: ``create_tables`` and the database failed.
     """
     store = SqlStore(create_engine(url), codecs=codecs)
     if create_tables:

@@ -118,7 +118,7 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("id", name=op.f("uq_servicedomain_fees_id")),
         sa.Index(
-            op.f("ix_servicedomain_fees_due_date_servicedomain_fees_customer_id"),
+            op.f("ix_servicedomain_fees_due_date_customer_id"),
             "due_date",
             "customer_id",
         ),
@@ -161,12 +161,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "source_id", "number", name=op.f("pk_servicedomain_accrual_periods")
         ),
-        # Longer than PostgreSQL's 63 characters: it stores the name shortened with a hash.
         sa.Index(
-            op.f(
-                "ix_servicedomain_accrual_periods_posting_date"
-                "_servicedomain_accrual_periods_period_end"
-            ),
+            op.f("ix_servicedomain_accrual_periods_posting_date_period_end"),
             "posting_date",
             "period_end",
         ),
