@@ -15,7 +15,6 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, TextIO
 
-
 from servicedomain import __version__
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.sql import SqlJournal, SqlStore, open_store
