@@ -155,3 +155,43 @@ def test_the_demo_refuses_a_database_that_holds_rows(tmp_path: Path) -> None:
     run_demo(io.StringIO(), database)
     with pytest.raises(InvalidInputError, match="the demo needs a new file"):
         run_demo(io.StringIO(), database)
+
+
+def test_db_upgrade_creates_the_tables_of_the_url_and_again_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, item 5: ``servicedomain db upgrade --url``; the store then opens on it."""
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.adapters.sql.migrate import head_revision
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    assert main(["db", "upgrade", "--url", url]) == 0
+    assert main(["db", "upgrade", "--url", url]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()
+        == [f"servicedomain database at revision {head_revision()}"] * 2
+    )
+    store = open_store(url)
+    assert set(store.row_counts().values()) == {0}
+    store.dispose()
+
+
+def test_db_upgrade_without_a_url_uses_the_environment_then_the_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SERVICEDOMAIN_DB_URL", raising=False)
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "servicedomain.db").exists()
+    monkeypatch.setenv("SERVICEDOMAIN_DB_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "other.db").exists()
+
+
+def test_db_upgrade_of_a_bad_url_says_why_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["db", "upgrade", "--url", "mysql://u:secret@h/db"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("servicedomain db upgrade: url=")
+    assert "secret" not in error

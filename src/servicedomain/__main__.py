@@ -2,7 +2,9 @@
 
 ``python -m servicedomain demo`` exercises every capability built so far and prints its
 reports, storing everything on a SQLite file (``--db PATH``, or one in a temporary
-folder); ``python -m servicedomain --version`` prints the version.
+folder); ``python -m servicedomain db upgrade [--url URL]`` creates or upgrades a
+database (default: ``$SERVICEDOMAIN_DB_URL``, else ``sqlite:///servicedomain.db``);
+``python -m servicedomain --version`` prints the version.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from servicedomain import __version__
+from servicedomain.adapters.sql import default_url
+from servicedomain.adapters.sql.migrate import current_revision, upgrade
 from servicedomain.demo import run_demo
+from servicedomain.errors import ServiceDomainError
 
 __all__ = ["main", "run_demo"]
 
@@ -35,7 +40,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="the SQLite file to store on (a new one; default: a temporary file)",
     )
+    database = commands.add_parser("db", help="create or upgrade a servicedomain database")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    upgrading = database_commands.add_parser(
+        "upgrade", help="create the tables, or bring them up to this release"
+    )
+    upgrading.add_argument(
+        "--url", help="the database URL (default: $SERVICEDOMAIN_DB_URL, else servicedomain.db)"
+    )
+    upgrading.add_argument("--revision", default="head", help="the revision (default: head)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "db":
+        url = arguments.url or default_url(os.environ)
+        try:
+            upgrade(url, arguments.revision)
+            print(f"servicedomain database at revision {current_revision(url)}")
+        except ServiceDomainError as error:
+            print(f"servicedomain db upgrade: {error}", file=sys.stderr)
+            return 1
+        return 0
     try:
         run_demo(sys.stdout, arguments.db)
         sys.stdout.flush()

@@ -22,6 +22,7 @@ Driver errors never escape: a lost race is a
 from __future__ import annotations
 
 from servicedomain.adapters.sql._codecs import Codec, codec_of
+from servicedomain.adapters.sql._engine import DEFAULT_URL, URL_VARIABLE, default_url
 from servicedomain.adapters.sql._outbox import OutboxRecord, SqlOutbox
 from servicedomain.adapters.sql._schema import metadata
 from servicedomain.adapters.sql._store import (
@@ -37,6 +38,8 @@ from servicedomain.adapters.sql._store import (
 )
 
 __all__ = [
+    "DEFAULT_URL",
+    "URL_VARIABLE",
     "Codec",
     "OutboxRecord",
     "SqlAccrualRepository",
@@ -49,6 +52,7 @@ __all__ = [
     "SqlStore",
     "SqlUnitOfWork",
     "codec_of",
+    "default_url",
     "metadata",
     "open_store",
 ]

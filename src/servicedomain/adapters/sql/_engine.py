@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -65,6 +65,24 @@ def make_url(url: object) -> sa.URL:
     elif backend != "sqlite":
         raise InvalidInputError("url", shown, "servicedomain stores on sqlite:// or postgresql://")
     return parsed
+
+
+URL_VARIABLE: Final = "SERVICEDOMAIN_DB_URL"
+"""The environment variable that names the database when a command is given none."""
+
+DEFAULT_URL: Final = "sqlite:///servicedomain.db"
+"""The embedded default: a SQLite file in the working folder."""
+
+
+def default_url(environ: Mapping[str, str]) -> str:
+    """The database URL to use when none is given: ``$SERVICEDOMAIN_DB_URL``, else a SQLite file.
+
+    >>> default_url({})
+    'sqlite:///servicedomain.db'
+    >>> default_url({"SERVICEDOMAIN_DB_URL": "postgresql://desk@db/service"})
+    'postgresql://desk@db/service'
+    """
+    return environ.get(URL_VARIABLE) or DEFAULT_URL
 
 
 def hide_password(url: str) -> str:
