@@ -401,7 +401,8 @@ class SqlUnitOfWork:
         Raises:
             AlreadyExistsError: an added id (entity or document) is taken.
             ConcurrencyConflictError: an entity is no longer at its expected version, a
-                unique key or journal number was taken by a concurrent commit.
+                unique key, journal number or document number was taken by a
+                concurrent commit.
             IdempotencyConflictError: a fee key or journal key is stored with other content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
                 longer fits the invoiced items, or breaks its number series.
@@ -614,7 +615,10 @@ def _advance(connection: sa.Connection, document_id: str, series: str, number: i
     """Take ``number`` in ``series``: the next one (gapless), or the first of a new series.
 
     Raises:
-        BillingRuleError: (``number.out_of_sequence``) the series is at another number.
+        ConcurrencyConflictError: a concurrent commit took ``number`` (the series is at
+            it or past it): on PostgreSQL the document id looked free before this
+            transaction waited for the series row.
+        BillingRuleError: (``number.out_of_sequence``) ``number`` skips numbers.
     """
     table = schema.number_sequences
     query = sa.select(table.c.last_number).where(table.c.series == series)
@@ -625,6 +629,8 @@ def _advance(connection: sa.Connection, document_id: str, series: str, number: i
         connection.execute(table.insert(), {"series": series, "last_number": number})
         return
     assert number is not None
+    if number <= last:
+        raise ConcurrencyConflictError("number series", series, number - 1, last)
     if number != last + 1:
         raise BillingRuleError(
             document_id,
