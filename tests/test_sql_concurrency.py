@@ -42,7 +42,7 @@ WRITERS = 4
 SUBSCRIPTIONS = 50
 CUSTOMERS = 10
 AS_OF = date(2024, 6, 1)
-DUE_DATES = [date(2024, month, 1) for month in range(1, 7)]
+DUE_DATES = [date(2024, month, 1) for month in range(1, 5)]
 INVOICE_DATE = date(2024, 6, 30)
 TIMEOUT = 300.0  # seconds the test waits for its workers (they give up at a barrier first)
 
@@ -219,13 +219,13 @@ def test_I1_two_invoicing_runs_at_once_invoice_each_source_once_with_gapless_num
     store, reference = new_store(database_url), new_store(reference_url)
     for each in (store, reference):
         sql_workers.seed(each, SUBSCRIPTIONS, CUSTOMERS)
-        sql_workers.desk(each, [False], 1).generate_fees(as_of=AS_OF)
+        sql_workers.desk(each, [False], 1).generate_fees(as_of=DUE_DATES[-1])
     single = sql_workers.desk(reference, [False], 1)
     for due_by in DUE_DATES:
         assert len(single.invoice_customers(due_by=due_by, invoice_date=INVOICE_DATE)) == CUSTOMERS
 
     results = workers.run(
-        sql_workers.invoicing_runs, [(database_url, DUE_DATES, INVOICE_DATE, 2)] * 2
+        sql_workers.invoicing_runs, [(database_url, DUE_DATES, INVOICE_DATE, 2, True)] * 2
     )
 
     for number in range(len(DUE_DATES)):
@@ -241,8 +241,43 @@ def test_I1_two_invoicing_runs_at_once_invoice_each_source_once_with_gapless_num
         stem, _, number = invoice.id.rpartition("-")
         series.setdefault(stem, []).append(int(number))
     assert len(series) == CUSTOMERS
-    assert all(sorted(numbers) == list(range(1, 7)) for numbers in series.values()), series
+    assert all(
+        sorted(numbers) == list(range(1, len(DUE_DATES) + 1)) for numbers in series.values()
+    ), series
     assert state["sequences"] == dict.fromkeys(series, len(DUE_DATES))
+
+
+def test_I1_four_invoicing_runs_at_their_own_pace_invoice_each_source_once_gapless(
+    workers: Workers, database_url: str, new_store: Callable[[str], SqlStore]
+) -> None:
+    store = new_store(database_url)
+    sql_workers.seed(store, 20, 5)
+    sql_workers.desk(store, [False], 1).generate_fees(as_of=DUE_DATES[-1])
+
+    results = workers.run(
+        sql_workers.invoicing_runs,
+        [(database_url, DUE_DATES, INVOICE_DATE, WRITERS, False)] * WRITERS,
+    )
+
+    created = 0
+    for run in (attempts for racer in results for attempts in racer):
+        assert run[-1].startswith("created:"), run  # every run ended with a commit
+        assert all(seen.startswith("conflict:") for seen in run[:-1]), run
+        created += int(run[-1].removeprefix("created:"))
+    state = stored(store)
+    assert len(state["fees"]) == 20 * len(DUE_DATES)
+    assert len(state["invoices"]) == created
+    sources = [line.source_id for invoice in state["invoices"] for line in invoice.lines]
+    assert sorted(sources) == sorted(fee.id for fee in state["fees"])  # each fee once
+    assert sorted(state["invoiced"]) == sorted(sources)
+    assert {period.source_id for period in state["accruals"]} == set(sources)
+    series: dict[str, list[int]] = {}
+    for invoice in state["invoices"]:
+        stem, _, number = invoice.id.rpartition("-")
+        series.setdefault(stem, []).append(int(number))
+    assert len(series) == 5
+    assert all(sorted(numbers) == list(range(1, len(numbers) + 1)) for numbers in series.values())
+    assert state["sequences"] == {stem: len(numbers) for stem, numbers in series.items()}
 
 
 def test_P3_eight_processes_adding_one_fee_batch_at_once_store_it_once(
