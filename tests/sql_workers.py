@@ -24,6 +24,7 @@ from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.sql import Codec, SqlJournal, SqlStore, SqlUnitOfWork, open_store
 from servicedomain.app import BillingDesk
 from servicedomain.billing import (
+    AccrualEntry,
     AccrualMethod,
     FeeTransaction,
     Subscription,
@@ -199,7 +200,7 @@ def fee_batch(count: int, as_of: date) -> list[FeeTransaction]:
 class RacingUnitOfWork(SqlUnitOfWork):
     """A unit of work whose commit first waits for the other racers (if it is to race)."""
 
-    def __init__(self, store: SqlStore, race: Callable[[], None] | None) -> None:
+    def __init__(self, store: SqlStore, race: Callable[[], object] | None) -> None:
         super().__init__(store)
         self._race = race
 
@@ -210,15 +211,23 @@ class RacingUnitOfWork(SqlUnitOfWork):
         super().commit()
 
 
-def desk(store: SqlStore, racing: list[bool], parties: int) -> BillingDesk:
-    """A desk whose next unit of work races ``parties`` others at its commit while ``racing[0]``."""
+def desk(store: SqlStore, races: list[Callable[[], object]] | None = None) -> BillingDesk:
+    """A desk on ``store`` (its accrual journal ``ACR`` there too).
+
+    While ``races`` holds a callable, the desk's next unit of work takes it and calls it
+    just before its commit (to meet the other racers, or to let another run commit).
+    """
+    pending = [] if races is None else races
 
     def unit_of_work() -> SqlUnitOfWork:
-        race = racing[0]
-        racing[0] = False
-        return RacingUnitOfWork(store, (lambda: meet(parties)) if race else None)
+        return RacingUnitOfWork(store, pending.pop() if pending else None)
 
-    return BillingDesk(unit_of_work=unit_of_work, clock=FixedClock(AT), groups={"M": GROUP})
+    return BillingDesk(
+        unit_of_work=unit_of_work,
+        clock=FixedClock(AT),
+        groups={GROUP.id: GROUP},
+        accrual_journal=SqlJournal(store, "ACR", AccrualEntry),
+    )
 
 
 def _attempts(
@@ -240,9 +249,8 @@ def _attempts(
 def fee_run(url: str, as_of: date, parties: int) -> list[str]:
     """Generate the fees of every subscription (racing at the first commit), retrying."""
     store = new_store(url)
-    racing = [True]
     try:
-        billing = desk(store, racing, parties)
+        billing = desk(store, [functools.partial(meet, parties)])
         meet(parties)
         return _attempts(lambda: len(billing.generate_fees(as_of=as_of).created))
     finally:
@@ -262,9 +270,13 @@ def invoicing_runs(
     :meth:`~servicedomain.app.BillingDesk.invoice_customers` says).
     """
     store = new_store(url)
-    racing = [False]
+    races: list[Callable[[], object]] = []
     results = []
-    billing = desk(store, racing, parties)
+    billing = desk(store, races)
+
+    lost_races = (
+        (ConcurrencyConflictError,) if paced else (ConcurrencyConflictError, AlreadyInvoicedError)
+    )
 
     def invoice(due_by: date) -> int:
         return len(billing.invoice_customers(due_by=due_by, invoice_date=invoice_date))
@@ -274,13 +286,8 @@ def invoicing_runs(
         for due_by in due_dates:
             if paced:
                 meet(parties)
-                racing[0] = True
-            races = (
-                (ConcurrencyConflictError,)
-                if paced
-                else (ConcurrencyConflictError, AlreadyInvoicedError)
-            )
-            results.append(_attempts(functools.partial(invoice, due_by), races))
+                races.append(functools.partial(meet, parties))
+            results.append(_attempts(functools.partial(invoice, due_by), lost_races))
     finally:
         store.dispose()
     return results

@@ -31,7 +31,8 @@ import sqlalchemy as sa
 
 import sql_workers
 from servicedomain.adapters.sql import SqlJournal, SqlOutbox, SqlStore, metadata, open_store
-from servicedomain.billing import FeeKind
+from servicedomain.app import BillingDesk
+from servicedomain.billing import AccrualEntry, FeeKind
 from servicedomain.errors import ConcurrencyConflictError
 from sql_workers import CODECS, POSTINGS, Posting, Tally
 
@@ -195,7 +196,7 @@ def test_P3_two_fee_runs_at_once_store_one_set_and_the_retry_creates_nothing(
     store, reference = new_store(database_url), new_store(reference_url)
     for each in (store, reference):
         sql_workers.seed(each, SUBSCRIPTIONS, CUSTOMERS)
-    single = sql_workers.desk(reference, [False], 1).generate_fees(as_of=AS_OF).created
+    single = sql_workers.desk(reference).generate_fees(as_of=AS_OF).created
     assert len(single) == SUBSCRIPTIONS * 6
 
     results = workers.run(sql_workers.fee_run, [(database_url, AS_OF, 2)] * 2)
@@ -219,8 +220,8 @@ def test_I1_two_invoicing_runs_at_once_invoice_each_source_once_with_gapless_num
     store, reference = new_store(database_url), new_store(reference_url)
     for each in (store, reference):
         sql_workers.seed(each, SUBSCRIPTIONS, CUSTOMERS)
-        sql_workers.desk(each, [False], 1).generate_fees(as_of=DUE_DATES[-1])
-    single = sql_workers.desk(reference, [False], 1)
+        sql_workers.desk(each).generate_fees(as_of=DUE_DATES[-1])
+    single = sql_workers.desk(reference)
     for due_by in DUE_DATES:
         assert len(single.invoice_customers(due_by=due_by, invoice_date=INVOICE_DATE)) == CUSTOMERS
 
@@ -252,7 +253,7 @@ def test_I1_four_invoicing_runs_at_their_own_pace_invoice_each_source_once_gaple
 ) -> None:
     store = new_store(database_url)
     sql_workers.seed(store, 20, 5)
-    sql_workers.desk(store, [False], 1).generate_fees(as_of=DUE_DATES[-1])
+    sql_workers.desk(store).generate_fees(as_of=DUE_DATES[-1])
 
     results = workers.run(
         sql_workers.invoicing_runs,
@@ -337,7 +338,7 @@ def test_I1_a_number_a_concurrent_commit_took_is_a_lost_race_not_a_broken_series
     # advanced, the document not seen. It is a lost race: run again, not a rule broken.
     store = new_store(database_url)
     sql_workers.seed(store, 1, 1)
-    billing = sql_workers.desk(store, [False], 1)
+    billing = sql_workers.desk(store)
     billing.generate_fees(as_of=date(2024, 2, 1))
     (first,) = billing.invoice_customers(due_by=DUE_DATES[0], invoice_date=INVOICE_DATE)
     sequences = metadata.tables["servicedomain_number_sequences"]
@@ -349,3 +350,55 @@ def test_I1_a_number_a_concurrent_commit_took_is_a_lost_race_not_a_broken_series
     assert (raised.value.entity_id, raised.value.expected_version) == (first.id[:-2], 1)
     assert raised.value.actual_version == 2
     assert stored(store) == before
+
+
+def books(store: SqlStore, fee_id: str) -> tuple[object, ...]:
+    """A fee's accrual periods, the accrual journal and the documents of its customer."""
+    billing = sql_workers.desk(store)
+    journal = SqlJournal(store, "ACR", AccrualEntry).recorded
+    return billing.accrual_periods(fee_id), journal, billing.documents("C-01")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="accrual periods are saved without compare-and-set (SQL and in-memory adapters "
+    "alike): a run that read a period before a concurrent commit changed it overwrites it",
+)
+@pytest.mark.parametrize("first", ["credit", "accrue"])
+def test_P4_an_accrual_run_racing_a_credit_note_loses_no_update(
+    first: str,
+    database_url: str,
+    reference_url: str,
+    new_store: Callable[[str], SqlStore],
+) -> None:
+    # The other run reads the fee's period; ``first`` runs whole and commits; then the
+    # other commits (or loses the race and runs again). The books must be those of the
+    # two runs one after the other.
+    store, reference = new_store(database_url), new_store(reference_url)
+    fee_ids = []
+    for each in (store, reference):
+        sql_workers.seed(each, 1, 1)
+        billing = sql_workers.desk(each)
+        billing.generate_fees(as_of=DUE_DATES[0])
+        (invoice,) = billing.invoice_customers(due_by=DUE_DATES[0], invoice_date=DUE_DATES[0])
+        fee_ids.append(invoice.lines[0].source_id)
+    fee_id = fee_ids[0]
+
+    def run(billing: BillingDesk, which: str) -> object:
+        if which == "credit":
+            return billing.credit_invoiced(
+                credit_note_id="CN-1", credit_date=date(2024, 2, 2), select=[fee_id]
+            )
+        return billing.accrue_revenue(through=date(2024, 1, 31), posting_date=date(2024, 1, 31))
+
+    other = "accrue" if first == "credit" else "credit"
+    plain = sql_workers.desk(store)
+    racing = sql_workers.desk(store, [lambda: run(plain, first)])
+    try:
+        run(racing, other)
+    except ConcurrencyConflictError:
+        run(plain, other)
+    serial = sql_workers.desk(reference)
+    run(serial, first)
+    run(serial, other)
+    assert books(store, fee_id) == books(reference, fee_id)
