@@ -162,6 +162,23 @@ def save_rounds(url: str, writer: int, tally_id: str, rounds: int, parties: int)
     return results
 
 
+@reported
+def add_at_once(url: str, writer: int, tally_id: str, parties: int) -> str:
+    """Add a new ``tally_id`` with the others (all checked it free before any commits)."""
+    store = new_store(url)
+    try:
+        with store.unit_of_work() as uow:
+            uow.repository(Tally).add(Tally(tally_id, 1, (f"{writer}",)))
+            meet(parties)
+            try:
+                uow.commit()
+            except ConcurrencyConflictError as error:
+                return lost(error)
+            return "won"
+    finally:
+        store.dispose()
+
+
 # ------------------------------------------------------------------------- billing
 
 

@@ -184,6 +184,20 @@ def test_P1_n_processes_saving_their_own_aggregates_never_conflict(
         assert final.winners == tuple(f"{writer}:{number}" for number in range(ROUNDS))
 
 
+def test_P1_n_processes_adding_one_id_at_once_one_wins_the_rest_are_told_it_exists(
+    workers: Workers, database_url: str, new_store: Callable[[str], SqlStore]
+) -> None:
+    store = new_store(database_url)
+    for tally_id in ("T-1", "T-2", "T-3"):
+        results = workers.run(
+            sql_workers.add_at_once,
+            [(database_url, writer, tally_id, WRITERS) for writer in range(WRITERS)],
+        )
+        assert sorted(results) == ["conflict:AlreadyExistsError"] * (WRITERS - 1) + ["won"]
+        (winner,) = (str(writer) for writer, seen in enumerate(results) if seen == "won")
+        assert store.repository(Tally).get(tally_id) == Tally(tally_id, 1, (winner,))
+
+
 # ------------------------------------------------------------------------- billing
 
 

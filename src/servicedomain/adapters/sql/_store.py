@@ -486,7 +486,7 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
             write.check(current.get(write.entity.id))
         added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
         if added:
-            connection.execute(table.insert(), added)
+            _insert_added(connection, kind, entity_type, added)
         for write in group:
             if write.expected_version is None:
                 if write.removed:  # added and removed in this unit of work
@@ -506,6 +506,29 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+
+
+def _insert_added(
+    connection: sa.Connection, kind: _Kind, entity_type: type[Any], rows: list[dict[str, Any]]
+) -> None:
+    """Insert the rows of added entities.
+
+    Raises:
+        AlreadyExistsError: a concurrent commit added one of the ids first. On
+            PostgreSQL the rows of a commit still running are not seen by the version
+            check, so the insert meets them: it skips them and they are reported here
+            (on SQLite the check under ``BEGIN IMMEDIATE`` already saw them).
+    """
+    table = kind.table
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    insert = postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    inserted = set(connection.execute(insert, rows).scalars())
+    taken = [row["id"] for row in rows if row["id"] not in inserted]
+    if taken:
+        version = _versions(connection, kind, taken[:1]).get(taken[0])
+        raise AlreadyExistsError(entity_type.__name__, taken[0], version)
 
 
 def _fee_key(row: Any) -> tuple[Any, ...]:
