@@ -515,20 +515,25 @@ def _insert_added(
 
     Raises:
         AlreadyExistsError: a concurrent commit added one of the ids first. On
-            PostgreSQL the rows of a commit still running are not seen by the version
-            check, so the insert meets them: it skips them and they are reported here
-            (on SQLite the check under ``BEGIN IMMEDIATE`` already saw them).
+            PostgreSQL the version check does not see the rows of a commit still
+            running, so the insert meets them (it waits for that commit, then breaks
+            the primary key): the insert is rolled back to a savepoint and the ids
+            now stored are reported. On SQLite the check under ``BEGIN IMMEDIATE``
+            already saw them.
     """
     table = kind.table
     if connection.dialect.name != "postgresql":
         connection.execute(table.insert(), rows)
         return
-    insert = postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
-    inserted = set(connection.execute(insert, rows).scalars())
-    taken = [row["id"] for row in rows if row["id"] not in inserted]
-    if taken:
-        version = _versions(connection, kind, taken[:1]).get(taken[0])
-        raise AlreadyExistsError(entity_type.__name__, taken[0], version)
+    try:
+        with connection.begin_nested():
+            connection.execute(table.insert(), rows)
+    except sa.exc.IntegrityError:
+        taken = _versions(connection, kind, [row["id"] for row in rows])
+        if not taken:
+            raise
+        entity_id = min(taken)
+        raise AlreadyExistsError(entity_type.__name__, entity_id, taken[entity_id]) from None
 
 
 def _fee_key(row: Any) -> tuple[Any, ...]:
