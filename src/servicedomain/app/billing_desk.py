@@ -602,7 +602,9 @@ class BillingDesk:
         Raises:
             InvalidInputError: a fee's subscription group is not a group of the desk.
             AlreadyInvoicedError: a concurrent run invoiced a source first.
-            AlreadyExistsError: a concurrent run took the document id first (run again).
+            ConcurrencyConflictError: (:class:`~servicedomain.errors.AlreadyExistsError`
+                among them) a concurrent run took the document id or its number first
+                (run again).
         """
         given = list(_TRANSACTIONS.check(transactions, "transactions"))
         is_optional_id.check(customer_id, "customer_id")

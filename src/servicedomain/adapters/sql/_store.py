@@ -425,7 +425,8 @@ class SqlUnitOfWork:
         Raises:
             AlreadyExistsError: an added id (entity or document) is taken.
             ConcurrencyConflictError: an entity is no longer at its expected version, a
-                unique key or journal number was taken by a concurrent commit.
+                unique key, journal number or document number was taken by a
+                concurrent commit.
             IdempotencyConflictError: a fee key or journal key is stored with other content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
                 longer fits the invoiced items, or breaks its number series.
@@ -509,7 +510,7 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
             write.check(current.get(write.entity.id))
         added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
         if added:
-            connection.execute(table.insert(), added)
+            _insert_added(connection, kind, entity_type, added)
         for write in group:
             if write.expected_version is None:
                 if write.removed:  # added and removed in this unit of work
@@ -529,6 +530,34 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+
+
+def _insert_added(
+    connection: sa.Connection, kind: _Kind, entity_type: type[Any], rows: list[dict[str, Any]]
+) -> None:
+    """Insert the rows of added entities.
+
+    Raises:
+        AlreadyExistsError: a concurrent commit added one of the ids first. On
+            PostgreSQL the version check does not see the rows of a commit still
+            running, so the insert meets them (it waits for that commit, then breaks
+            the primary key): the insert is rolled back to a savepoint and the ids
+            now stored are reported. On SQLite the check under ``BEGIN IMMEDIATE``
+            already saw them.
+    """
+    table = kind.table
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    try:
+        with connection.begin_nested():
+            connection.execute(table.insert(), rows)
+    except sa.exc.IntegrityError:
+        taken = _versions(connection, kind, [row["id"] for row in rows])
+        if not taken:
+            raise
+        entity_id = min(taken)
+        raise AlreadyExistsError(entity_type.__name__, entity_id, taken[entity_id]) from None
 
 
 def _fee_key(row: Any) -> tuple[Any, ...]:
@@ -638,7 +667,10 @@ def _advance(connection: sa.Connection, document_id: str, series: str, number: i
     """Take ``number`` in ``series``: the next one (gapless), or the first of a new series.
 
     Raises:
-        BillingRuleError: (``number.out_of_sequence``) the series is at another number.
+        ConcurrencyConflictError: a concurrent commit took ``number`` (the series is at
+            it or past it): on PostgreSQL the document id looked free before this
+            transaction waited for the series row.
+        BillingRuleError: (``number.out_of_sequence``) ``number`` skips numbers.
     """
     table = schema.number_sequences
     query = sa.select(table.c.last_number).where(table.c.series == series)
@@ -649,6 +681,8 @@ def _advance(connection: sa.Connection, document_id: str, series: str, number: i
         connection.execute(table.insert(), {"series": series, "last_number": number})
         return
     assert number is not None
+    if number <= last:
+        raise ConcurrencyConflictError("number series", series, number - 1, last)
     if number != last + 1:
         raise BillingRuleError(
             document_id,
