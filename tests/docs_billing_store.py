@@ -339,7 +339,7 @@ class Invoices:
 
 @attrs.frozen
 class Accruals:
-    """``AccrualRepository``: periods by (fee id, number), the last save wins."""
+    """``AccrualRepository``: periods by (fee id, number), saved by compare-and-set."""
 
     uow: BillingUnitOfWork
 
@@ -348,8 +348,20 @@ class Accruals:
         return [rows[key] for key in sorted(rows) if key[0] == source_id]
 
     def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
+        # What this unit of work sees of each period now; the replay needs the same.
+        seen = {
+            (p.source_id, p.number): self.uow._state().accruals.get((p.source_id, p.number))
+            for p in periods
+        }
+
         def operation(state: State) -> None:
-            state.accruals.update(((p.source_id, p.number), p) for p in periods)
+            for period in periods:
+                key = (period.source_id, period.number)
+                if state.accruals.get(key) != seen[key]:
+                    raise ConcurrencyConflictError(
+                        "AccrualPeriod", f"{key[0]}#{key[1]}", None, None
+                    )
+                state.accruals[key] = period
 
         self.uow._apply(operation)
 

@@ -533,6 +533,7 @@ def test_a_period_saved_again_moves_in_the_unposted_index() -> None:
         uow.commit()
     posted, _ = accrue(periods, through=date(2024, 1, 31), posting_date=date(2024, 2, 1))
     with IndexedUnitOfWork(store) as uow:
+        assert uow.accruals.for_source("FEE-1") == list(periods)  # read: saved by compare-and-set
         uow.accruals.save_all(posted)
         assert uow.accruals.unposted_through(date(2024, 3, 31)) == list(periods[1:])
         uow.commit()

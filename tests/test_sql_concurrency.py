@@ -374,12 +374,6 @@ def books(store: SqlStore, fee_id: str) -> tuple[object, ...]:
     return billing.accrual_periods(fee_id), journal, billing.documents("C-01"), events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accrual periods are saved without compare-and-set (SQL and in-memory adapters "
-    "alike): a run that read a period before a concurrent commit changed it overwrites it "
-    "(or, two accrual runs, commits again what the other posted: a second RevenueAccrued)",
-)
 @pytest.mark.parametrize(
     ("first", "other"), [("credit", "accrue"), ("accrue", "credit"), ("accrue", "accrue")]
 )

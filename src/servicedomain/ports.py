@@ -429,7 +429,15 @@ class AccrualRepository(Protocol):
         ...
 
     def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
-        """Store the periods, replacing those with the same key."""
+        """Store the periods, replacing those with the same key, by compare-and-set.
+
+        A period is replaced only if the store still holds what this unit of work read
+        of it (:meth:`for_source`, :meth:`unposted_through`); one it did not read is
+        stored only where the key is free. Otherwise the
+        commit raises :class:`~servicedomain.errors.ConcurrencyConflictError` and
+        writes nothing (law P1: an accrual run and a credit note never overwrite each
+        other's periods).
+        """
         ...
 
     def unposted_through(self, through: date) -> builtins.list[AccrualPeriod]:

@@ -71,6 +71,7 @@ from servicedomain._checks import (
 )
 from servicedomain.adapters.memory import (
     InMemoryJournal,
+    _check_accrual,
     _check_limit,
     _check_version,
 )
@@ -882,6 +883,8 @@ class IndexedUnitOfWork(_SnapshotUnitOfWork):
         self._staged_items: dict[str, InvoicedItem] = {}
         self._staged_accruals: dict[tuple[str, int], AccrualPeriod] = {}
         self._staged_accruals_by_source: dict[str, dict[int, AccrualPeriod]] = {}
+        # The committed accrual periods read: saves compare-and-set on them.
+        self._accrual_reads: dict[tuple[str, int], AccrualPeriod] = {}
         # The tables' version when this unit of work first read them to stage a fee or
         # a document: while no commit has raised it, what was checked then still holds.
         self._read_version: int | None = None
@@ -939,7 +942,7 @@ class IndexedUnitOfWork(_SnapshotUnitOfWork):
         staged_fees = self._staged_fees
         documents = list(self._staged_documents.values())
         staged_items = self._staged_items
-        accruals = self._staged_accruals
+        accruals, accrual_reads = self._staged_accruals, self._accrual_reads
         if not (staged_fees or documents or accruals):
             return steps
         tables, read_version = self._tables, self._read_version
@@ -947,6 +950,8 @@ class IndexedUnitOfWork(_SnapshotUnitOfWork):
         def check() -> Callable[[_UndoLog], None]:
             from servicedomain.billing import new_fees, record_document  # noqa: PLC0415
 
+            for key, period in accruals.items():
+                _check_accrual(key, tables.accruals.get(key), accrual_reads.get(key), period)
             if read_version == tables.version:
                 # Nothing committed since the staged fees and documents were checked
                 # against the tables: the fees are all new, the items as staged.
@@ -1160,12 +1165,18 @@ class IndexedAccrualRepository:
             committed = uow._tables.accruals_by_source.get(source_id)
             rows = dict(committed) if committed else {}
         staged = uow._staged_accruals_by_source.get(source_id)
+        for number, period in rows.items():
+            if not staged or number not in staged:
+                uow._accrual_reads.setdefault((source_id, number), period)
         if staged:
             rows.update(staged)
         return [rows[number] for number in sorted(rows)]
 
     def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
-        """Stage the periods, replacing those with the same key."""
+        """Stage the periods, replacing those with the same key (compare-and-set on what was read).
+
+        As :meth:`servicedomain.adapters.memory.InMemoryAccrualRepository.save_all`.
+        """
         uow = self._uow
         staged, by_source = uow._staged_accruals, uow._staged_accruals_by_source
         for period in periods:
@@ -1182,6 +1193,11 @@ class IndexedAccrualRepository:
         staged = uow._staged_accruals
         with uow._store._lock:
             committed = uow._tables.unposted.through(through)
+        reads = uow._accrual_reads
+        for period in committed:
+            key = _by_key(period)
+            if key not in staged:
+                reads.setdefault(key, period)
         if staged:
             rows = [period for period in committed if _by_key(period) not in staged]
             rows.extend(

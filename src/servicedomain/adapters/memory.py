@@ -216,6 +216,8 @@ class InMemoryUnitOfWork:
         self._documents: dict[str, Invoice] = {}
         self._items: dict[str, InvoicedItem] = {}
         self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        # The committed accrual periods this unit of work read: saves compare-and-set on them.
+        self._accrual_reads: dict[tuple[str, int], AccrualPeriod] = {}
         self._posts: dict[int, tuple[InMemoryJournal[Any], dict[Hashable, tuple[str, Any]]]] = {}
         self._events: list[DomainEvent] = []
 
@@ -329,6 +331,7 @@ class InMemoryUnitOfWork:
         store = self._store
         writes, fees, documents = list(self._writes.values()), self._fees, self._documents
         accruals, posts, events = self._accruals, list(self._posts.values()), self._events
+        accrual_reads = self._accrual_reads
         self.rollback()
         journal_locks = sorted({id(journal): journal._lock for journal, _ in posts}.items())
         with store._lock, contextlib.ExitStack() as held:
@@ -344,6 +347,8 @@ class InMemoryUnitOfWork:
                 if document.id in store._documents:
                     raise AlreadyExistsError("Invoice", document.id, document.version)
                 items.update(record_document(ChainMap(items, store._items), document))
+            for key, period in accruals.items():
+                _check_accrual(key, store._accruals.get(key), accrual_reads.get(key), period)
             entries = [(journal, journal._still_new(staged)) for journal, staged in posts]
             # 2. Apply everything.
             for write in writes:
@@ -679,14 +684,29 @@ class InMemoryAccrualRepository:
         uow = self._uow
         return uow._store._read(uow._store._accruals) | uow._accruals
 
+    def _read(self, periods: builtins.list[AccrualPeriod]) -> builtins.list[AccrualPeriod]:
+        """Note the committed periods read (saving them later compares against them)."""
+        uow = self._uow
+        for period in periods:
+            key = (period.source_id, period.number)
+            if key not in uow._accruals:
+                uow._accrual_reads.setdefault(key, period)
+        return periods
+
     def for_source(self, source_id: str) -> builtins.list[AccrualPeriod]:
         """The periods of one fee, in number order."""
         is_id.check(source_id, "source_id")
         periods = self._all()
-        return [periods[key] for key in sorted(periods) if key[0] == source_id]
+        return self._read([periods[key] for key in sorted(periods) if key[0] == source_id])
 
     def save_all(self, periods: Sequence[AccrualPeriod]) -> None:
-        """Hold the periods, replacing those with the same (source id, number)."""
+        """Hold the periods, replacing those with the same (source id, number).
+
+        A compare-and-set, checked at commit: a period this unit of work read is
+        replaced only if the store still holds what was read, a period it did not read
+        is stored only where its key is free; otherwise the commit raises
+        :class:`~servicedomain.errors.ConcurrencyConflictError`.
+        """
         for period in periods:
             self._uow._accruals[period.source_id, period.number] = period
 
@@ -694,11 +714,13 @@ class InMemoryAccrualRepository:
         """Periods not yet posted whose last day is on or before ``through`` (inclusive)."""
         require_date(through, "through")
         periods = self._all()
-        return [
-            periods[key]
-            for key in sorted(periods)
-            if periods[key].posting_date is None and periods[key].period.last <= through
-        ]
+        return self._read(
+            [
+                periods[key]
+                for key in sorted(periods)
+                if periods[key].posting_date is None and periods[key].period.last <= through
+            ]
+        )
 
 
 class InMemoryEventPublisher:
@@ -852,6 +874,27 @@ class _EnlistedJournal(Generic[KeyedT]):
 
     def __repr__(self) -> str:
         return f"enlisted {self._journal!r}"
+
+
+def _check_accrual(
+    key: tuple[str, int],
+    current: AccrualPeriod | None,
+    read: AccrualPeriod | None,
+    saved: AccrualPeriod,
+) -> None:
+    """Raise unless a store holding ``current`` takes ``saved``: compare-and-set on ``read``.
+
+    An accrual period is saved only if the store still holds what the unit of work read
+    of it (``read`` is ``None`` when it read nothing: the key must then be free). Even a
+    rival that stored the very same period first wins alone, so its events are the only
+    ones published (a retry reads again, and then finds nothing left to do).
+
+    Raises:
+        ConcurrencyConflictError: another commit changed or stored the period meanwhile.
+    """
+    if current == read:
+        return
+    raise ConcurrencyConflictError("AccrualPeriod", f"{key[0]}#{key[1]}", None, None)
 
 
 def _check_same_entry(key: object, stored: object, given: object) -> None:

@@ -361,6 +361,45 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
             assert uow.accruals.unposted_through(date(2024, 1, 31)) == [january]
             assert uow.accruals.unposted_through(date(2024, 1, 30)) == []
 
+    def test_P1_a_period_changed_after_it_was_read_is_not_overwritten(self) -> None:
+        """P1: saving a period compares with what was read; a rival's change wins, nothing lost."""
+        store, fees = self._new_store(), _fees(_subscription())
+        (january,) = _accruals(fees[0], AccrualMethod.PER_DAY)
+        with self.new_unit_of_work(store) as uow:
+            uow.accruals.save_all([january])
+            uow.commit()
+        posted = attrs.evolve(january, posting_date=date(2024, 1, 31))
+        credited = attrs.evolve(january, amount=Money(0, "EUR"))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.for_source(fees[0].id) == [january]
+            with self.new_unit_of_work(store) as rival:
+                rival.accruals.unposted_through(date(2024, 1, 31))
+                rival.accruals.save_all([posted])
+                rival.commit()
+            uow.accruals.save_all([credited])
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.for_source(fees[0].id) == [posted]
+            # Read again, the change is taken.
+            uow.accruals.for_source(fees[0].id)
+            uow.accruals.save_all([attrs.evolve(posted, amount=Money(0, "EUR"))])
+            uow.commit()
+
+    def test_P1_a_new_period_whose_key_a_rival_stored_first_conflicts(self) -> None:
+        store, fees = self._new_store(), _fees(_subscription())
+        (january,) = _accruals(fees[0], AccrualMethod.PER_DAY)
+        with self.new_unit_of_work(store) as uow:
+            uow.accruals.save_all([january])
+            with self.new_unit_of_work(store) as rival:
+                rival.accruals.save_all([attrs.evolve(january, amount=Money(1, "EUR"))])
+                rival.commit()
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            (stored,) = uow.accruals.for_source(fees[0].id)
+            assert stored.amount == Money(1, "EUR")
+
     # ------------------------------------------------------------------ atomicity (P2/P4)
 
     def test_P2_a_failing_unit_of_work_stores_nothing(self) -> None:

@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from servicedomain import serialization
 from servicedomain._checks import is_id, is_ids, is_optional_id
-from servicedomain.adapters.memory import _check_limit, _check_same_entry, _check_version
+from servicedomain.adapters.memory import (
+    _check_accrual,
+    _check_limit,
+    _check_same_entry,
+    _check_version,
+)
 from servicedomain.adapters.sql import _schema as schema
 from servicedomain.adapters.sql._codecs import Codec, codec_of, fee_from_row, fee_row
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
@@ -334,6 +338,8 @@ class SqlUnitOfWork:
         self._documents: dict[str, Invoice] = {}
         self._items: dict[str, InvoicedItem] = {}
         self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        # The stored accrual periods this unit of work read: saves compare-and-set on them.
+        self._accrual_reads: dict[tuple[str, int], AccrualPeriod] = {}
         self._posts: dict[int, tuple[SqlJournal[Any], dict[Hashable, tuple[str, Any]]]] = {}
         self._events: list[tuple[DomainEvent, dict[str, Any]]] = []
 
@@ -434,13 +440,14 @@ class SqlUnitOfWork:
         """
         writes, fees, documents = list(self._writes.values()), self._fees, self._documents
         accruals, posts, events = self._accruals, list(self._posts.values()), self._events
+        accrual_reads = self._accrual_reads
         self.rollback()
         if writes or fees or documents or accruals or posts or events:
             with self._store._writing("commit") as connection:
                 _apply_writes(connection, self._store, writes)
                 _apply_fees(connection, list(fees.values()))
                 _apply_documents(connection, list(documents.values()))
-                _apply_accruals(connection, list(accruals.values()))
+                _apply_accruals(connection, accruals, accrual_reads)
                 for journal, held in posts:
                     journal._record(connection, held)
                 if events:
@@ -709,23 +716,54 @@ def _period_row(period: AccrualPeriod) -> dict[str, Any]:
     }
 
 
-def _apply_accruals(connection: sa.Connection, periods: Sequence[AccrualPeriod]) -> None:
+def _apply_accruals(
+    connection: sa.Connection,
+    periods: Mapping[tuple[str, int], AccrualPeriod],
+    reads: Mapping[tuple[str, int], AccrualPeriod],
+) -> None:
+    """Save the periods by compare-and-set on what was read of them (law P1).
+
+    The stored rows are locked (on PostgreSQL) and compared with what the unit of work
+    read (a period it did not read must be new, or stored equal); then the read ones
+    are updated and the new ones inserted (a key a concurrent commit took meanwhile
+    fails the insert: a conflict).
+
+    Raises:
+        ConcurrencyConflictError: another commit changed or stored a period meanwhile.
+    """
     if not periods:
         return
-    dialect = connection.dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        schema.accrual_periods
-    )
-    upsert = insert.on_conflict_do_update(
-        index_elements=["source_id", "number"],
-        set_={
-            "period_end": insert.excluded.period_end,
-            "posting_date": insert.excluded.posting_date,
-            "schema_version": insert.excluded.schema_version,
-            "body": insert.excluded.body,
-        },
-    )
-    connection.execute(upsert, [_period_row(period) for period in periods])
+    table = schema.accrual_periods
+    keys = sorted(periods)
+    stored: dict[tuple[str, int], AccrualPeriod] = {}
+    for source_ids in chunks(sorted({source_id for source_id, _ in keys})):
+        query = sa.select(table.c.source_id, table.c.number, table.c.body).where(
+            table.c.source_id.in_(source_ids)
+        )
+        if connection.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in connection.execute(query):
+            key = (row.source_id, row.number)
+            if key in periods:
+                stored[key] = _PERIOD.decode(row.body)
+    new, changed = [], []
+    for key in keys:
+        period, current = periods[key], stored.get(key)
+        _check_accrual(key, current, reads.get(key), period)
+        if current is None:
+            new.append(_period_row(period))
+        elif current != period:
+            changed.append(period)
+    if new:
+        connection.execute(table.insert(), new)
+    for period in changed:
+        values = _period_row(period)
+        del values["source_id"], values["number"]
+        connection.execute(
+            table.update()
+            .where(table.c.source_id == period.source_id, table.c.number == period.number)
+            .values(values)
+        )
 
 
 # ------------------------------------------------------------------ repositories
@@ -1059,6 +1097,10 @@ class SqlAccrualRepository:
                 (period.source_id, period.number): period
                 for period in (_PERIOD.decode(row.body) for row in connection.execute(query))
             }
+        reads, held = self._uow._accrual_reads, self._uow._accruals
+        for key, period in periods.items():
+            if key not in held:
+                reads.setdefault(key, period)
         for key, period in self._uow._accruals.items():
             if keep(period):
                 periods[key] = period
