@@ -9,7 +9,7 @@ hand.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -90,30 +90,91 @@ def codec_of(cls: type[_T]) -> Codec[_T]:
 _FEE_KINDS = {kind.value: kind for kind in FeeKind}
 
 
-def fee_row(fee: FeeTransaction) -> dict[str, Any]:
-    """A fee as a row of ``servicedomain_fees``."""
+FEE_COLUMNS: Final = (
+    "subscription_id",
+    "kind",
+    "period_start",
+    "period_end",
+    "revision",
+    "id",
+    "billing_start",
+    "billing_end",
+    "amount",
+    "price",
+    "currency",
+    "minor_units",
+    "customer_id",
+    "project_id",
+    "category_id",
+    "due_date",
+    "adjusts_start",
+    "adjusts_end",
+)
+"""The columns of ``servicedomain_fees``, in the order of :func:`fee_values`."""
+
+
+def fee_values(fee: FeeTransaction) -> tuple[Any, ...]:
+    """A fee as the values of its row, in :data:`FEE_COLUMNS` order (dates and decimals).
+
+    PostgreSQL's driver takes them as they are (``date``, ``NUMERIC``).
+    """
     period, billing, adjusts, amount = fee.period, fee.billing_period, fee.adjusts, fee.amount
     currency = amount.currency
-    return {
-        "subscription_id": fee.subscription_id,
-        "kind": fee.kind.value,
-        "period_start": period.start,
-        "period_end": period.end,
-        "revision": fee.revision,
-        "id": fee.id,
-        "billing_start": billing.start,
-        "billing_end": billing.end,
-        "amount": amount.amount,
-        "price": fee.price.amount,
-        "currency": currency.code,
-        "minor_units": currency.minor_units,
-        "customer_id": fee.customer_id,
-        "project_id": fee.project_id,
-        "category_id": fee.category_id,
-        "due_date": fee.due_date,
-        "adjusts_start": None if adjusts is None else adjusts.start,
-        "adjusts_end": None if adjusts is None else adjusts.end,
-    }
+    return (
+        fee.subscription_id,
+        fee.kind.value,
+        period.start,
+        period.end,
+        fee.revision,
+        fee.id,
+        billing.start,
+        billing.end,
+        amount.amount,
+        fee.price.amount,
+        currency.code,
+        currency.minor_units,
+        fee.customer_id,
+        fee.project_id,
+        fee.category_id,
+        fee.due_date,
+        None if adjusts is None else adjusts.start,
+        None if adjusts is None else adjusts.end,
+    )
+
+
+def fee_text_values(fee: FeeTransaction) -> tuple[Any, ...]:
+    """:func:`fee_values` as SQLite stores them: dates ISO text, amounts their exact text.
+
+    The forms the table's types write (SQLAlchemy's ``Date`` on SQLite, the
+    :class:`~servicedomain.adapters.sql._schema.ExactDecimal` text), made in one pass.
+    """
+    period, billing, adjusts, amount = fee.period, fee.billing_period, fee.adjusts, fee.amount
+    currency = amount.currency
+    return (
+        fee.subscription_id,
+        fee.kind.value,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        fee.revision,
+        fee.id,
+        billing.start.isoformat(),
+        billing.end.isoformat(),
+        str(amount.amount),
+        str(fee.price.amount),
+        currency.code,
+        currency.minor_units,
+        fee.customer_id,
+        fee.project_id,
+        fee.category_id,
+        fee.due_date.isoformat(),
+        None if adjusts is None else adjusts.start.isoformat(),
+        None if adjusts is None else adjusts.end.isoformat(),
+    )
+
+
+def fee_row(fee: FeeTransaction) -> dict[str, Any]:
+    """A fee as a row of ``servicedomain_fees`` (column name to value)."""
+    return dict(zip(FEE_COLUMNS, fee_values(fee), strict=True))
 
 
 def fee_from_row(row: Mapping[Any, Any]) -> FeeTransaction:

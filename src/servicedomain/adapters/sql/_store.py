@@ -15,7 +15,7 @@ import builtins
 import contextlib
 import re
 from collections import ChainMap
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
@@ -28,7 +28,14 @@ from servicedomain import serialization
 from servicedomain._checks import is_id, is_ids, is_optional_id
 from servicedomain.adapters.memory import _check_limit, _check_same_entry, _check_version
 from servicedomain.adapters.sql import _schema as schema
-from servicedomain.adapters.sql._codecs import Codec, codec_of, fee_from_row, fee_row
+from servicedomain.adapters.sql._codecs import (
+    FEE_COLUMNS,
+    Codec,
+    codec_of,
+    fee_from_row,
+    fee_text_values,
+    fee_values,
+)
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
@@ -507,32 +514,69 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 )
 
 
-def _fee_key(row: Any) -> tuple[Any, ...]:
-    return (row.subscription_id, row.kind, row.period_start, row.period_end, row.revision)
-
-
 def _key_of(fee: FeeTransaction) -> tuple[Any, ...]:
     period = fee.period
     return (fee.subscription_id, fee.kind.value, period.start, period.end, fee.revision)
 
 
+_FEE_KEY: Final = (
+    schema.fees.c.subscription_id,
+    schema.fees.c.kind,
+    schema.fees.c.period_start,
+    schema.fees.c.period_end,
+    schema.fees.c.revision,
+)
+
+
 def _stored_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> list[FeeTransaction]:
-    """The stored fees with the keys of ``fees``."""
+    """The stored fees with the keys of ``fees``.
+
+    Reads the stored keys of their subscriptions first (one narrow query per chunk),
+    then whole rows, decoded, only of the subscriptions where a key is taken: a run of
+    new fees decodes nothing.
+    """
     wanted = {_key_of(fee) for fee in fees}
-    subscriptions = sorted({fee.subscription_id for fee in fees})
-    table, stored = schema.fees, list[FeeTransaction]()
-    for chunk in chunks(subscriptions):
+    table, taken = schema.fees, set[str]()
+    for chunk in chunks(sorted({fee.subscription_id for fee in fees})):
+        rows = connection.execute(sa.select(*_FEE_KEY).where(table.c.subscription_id.in_(chunk)))
+        taken.update(row[0] for row in rows if tuple(row) in wanted)
+    stored = list[FeeTransaction]()
+    for chunk in chunks(sorted(taken)):
         rows = connection.execute(sa.select(table).where(table.c.subscription_id.in_(chunk)))
-        stored.extend(fee_from_row(row._mapping) for row in rows if _fee_key(row) in wanted)
+        stored.extend(
+            fee_from_row(row._mapping) for row in rows if tuple(row[: len(_FEE_KEY)]) in wanted
+        )
     return stored
 
 
+def _fee_insert(connection: sa.Connection) -> tuple[str, Callable[[FeeTransaction], Any]]:
+    """The driver's ``INSERT`` of a fee row and the encoder of its values, per dialect."""
+    sqlite_ = connection.dialect.name == "sqlite"
+    marker = "?" if sqlite_ else "%s"
+    sql = (
+        f"INSERT INTO {schema.fees.name} ({', '.join(FEE_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(FEE_COLUMNS))})"
+    )
+    return sql, fee_text_values if sqlite_ else fee_values
+
+
 def _apply_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> None:
+    """Insert the held fees whose key is still free; an equal stored fee is done.
+
+    The held fees have distinct keys (the repository holds them by key), so where
+    none is stored all are new. They go to the driver as rows of values in the
+    table's stored forms, one ``executemany``, without a per-row statement.
+
+    Raises:
+        IdempotencyConflictError: a key was stored meanwhile with another payload.
+    """
     if not fees:
         return
-    fresh = new_fees(_stored_fees(connection, fees), fees)
+    stored = _stored_fees(connection, fees)
+    fresh = new_fees(stored, fees) if stored else fees
     if fresh:
-        connection.execute(schema.fees.insert(), [fee_row(fee) for fee in fresh])
+        sql, encode = _fee_insert(connection)
+        connection.exec_driver_sql(sql, [encode(fee) for fee in fresh])
 
 
 def _stored_items(
@@ -713,8 +757,12 @@ class SqlRepository(Generic[EntityT]):
     def add(self, entity: EntityT) -> None:
         """Store a new entity.
 
+        An id this unit of work holds is refused at once; an id already stored is
+        refused by :meth:`SqlUnitOfWork.commit`, which checks every held write in one
+        query (nothing is written), so adding many entities costs no read each.
+
         Raises:
-            AlreadyExistsError: an entity with this id exists.
+            AlreadyExistsError: an entity with this id exists (stored: on commit).
             TypeMismatchError: ``entity`` is not of this repository's type.
         """
         self._write(entity, None)
@@ -819,6 +867,11 @@ class SqlRepository(Generic[EntityT]):
             )
         write = _Write(self._entity_type, entity, expected_version)
         session = self._session()
+        if expected_version is None and (self._entity_type, entity.id) not in session._writes:
+            # A new id: the commit checks that it is free, with one query for every
+            # held write (and the primary key), instead of a read per add.
+            self._hold(session, write)
+            return
         current = session._get(self._entity_type, entity.id)
         write.check(None if current is None else current.version)
         self._hold(session, write)
