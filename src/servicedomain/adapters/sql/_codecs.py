@@ -88,6 +88,8 @@ def codec_of(cls: type[_T]) -> Codec[_T]:
 # ---------------------------------------------------------------------------- fees
 
 _FEE_KINDS = {kind.value: kind for kind in FeeKind}
+KIND_TEXT: Final = {kind: kind.value for kind in FeeKind}
+"""Each fee kind's stored text (a dict lookup: cheaper per row than ``kind.value``)."""
 
 
 FEE_COLUMNS: Final = (
@@ -122,7 +124,7 @@ def fee_values(fee: FeeTransaction) -> tuple[Any, ...]:
     currency = amount.currency
     return (
         fee.subscription_id,
-        fee.kind.value,
+        KIND_TEXT[fee.kind],
         period.start,
         period.end,
         fee.revision,
@@ -152,7 +154,7 @@ def fee_text_values(fee: FeeTransaction) -> tuple[Any, ...]:
     currency = amount.currency
     return (
         fee.subscription_id,
-        fee.kind.value,
+        KIND_TEXT[fee.kind],
         period.start.isoformat(),
         period.end.isoformat(),
         fee.revision,

@@ -30,6 +30,7 @@ from servicedomain.adapters.memory import _check_limit, _check_same_entry, _chec
 from servicedomain.adapters.sql import _schema as schema
 from servicedomain.adapters.sql._codecs import (
     FEE_COLUMNS,
+    KIND_TEXT,
     Codec,
     codec_of,
     fee_from_row,
@@ -516,7 +517,7 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
 
 def _key_of(fee: FeeTransaction) -> tuple[Any, ...]:
     period = fee.period
-    return (fee.subscription_id, fee.kind.value, period.start, period.end, fee.revision)
+    return (fee.subscription_id, KIND_TEXT[fee.kind], period.start, period.end, fee.revision)
 
 
 _FEE_KEY: Final = (
@@ -535,11 +536,17 @@ def _stored_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> l
     then whole rows, decoded, only of the subscriptions where a key is taken: a run of
     new fees decodes nothing.
     """
-    wanted = {_key_of(fee) for fee in fees}
+    wanted: set[tuple[Any, ...]] | None = None  # built once a subscription has stored keys
     table, taken = schema.fees, set[str]()
     for chunk in chunks(sorted({fee.subscription_id for fee in fees})):
         rows = connection.execute(sa.select(*_FEE_KEY).where(table.c.subscription_id.in_(chunk)))
-        taken.update(row[0] for row in rows if tuple(row) in wanted)
+        for row in rows:
+            if wanted is None:
+                wanted = {_key_of(fee) for fee in fees}
+            if tuple(row) in wanted:
+                taken.add(row[0])
+    if wanted is None:
+        return []
     stored = list[FeeTransaction]()
     for chunk in chunks(sorted(taken)):
         rows = connection.execute(sa.select(table).where(table.c.subscription_id.in_(chunk)))
@@ -930,7 +937,11 @@ class SqlFeeRepository:
         items: list[object] = list(fees)
         given = cast("list[FeeTransaction]", items)  # new_fees checks them
         held = self._uow._fees
-        known = [held[key] for fee in items if (key := getattr(fee, "key", None)) in held]
+        known = (
+            [held[key] for fee in items if (key := getattr(fee, "key", None)) in held]
+            if held
+            else []
+        )
         checked = [fee for fee in items if isinstance(fee, FeeTransaction)]
         if checked:
             with self._uow._store._reading("read fees") as connection:
