@@ -19,7 +19,7 @@ from servicedomain.adapters.sql import _schema as schema
 from servicedomain.adapters.sql._codecs import (
     FEE_COLUMNS,
     fee_row,
-    fee_text_values,
+    fee_text_rows,
     fee_values,
 )
 from servicedomain.billing import FeeKind, FeeTransaction, Subscription, generate_fees
@@ -120,9 +120,9 @@ def test_fee_row_names_the_columns_of_the_fees_table() -> None:
 
 
 @given(fee=st.one_of(fee_transactions(), st.just(_adjustment())))
-def test_fee_text_values_are_what_the_column_types_bind_on_sqlite(fee: FeeTransaction) -> None:
+def test_fee_text_rows_are_what_the_column_types_bind_on_sqlite(fee: FeeTransaction) -> None:
     """The driver rows of the fast insert are the forms the table's types write."""
-    assert fee_text_values(fee) == _bound(fee, sqlite.dialect())
+    assert fee_text_rows([fee, fee]) == [_bound(fee, sqlite.dialect())] * 2
 
 
 @given(fee=st.one_of(fee_transactions(), st.just(_adjustment())))

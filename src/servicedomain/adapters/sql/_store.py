@@ -15,10 +15,10 @@ import builtins
 import contextlib
 import re
 from collections import ChainMap
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
+from typing import Any, Final, Generic, Self, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
@@ -30,11 +30,10 @@ from servicedomain.adapters.memory import _check_limit, _check_same_entry, _chec
 from servicedomain.adapters.sql import _schema as schema
 from servicedomain.adapters.sql._codecs import (
     FEE_COLUMNS,
-    KIND_TEXT,
     Codec,
     codec_of,
     fee_from_row,
-    fee_text_values,
+    fee_text_rows,
     fee_values,
 )
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
@@ -60,9 +59,6 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
-
-if TYPE_CHECKING:
-    from servicedomain.billing import FeeKey
 
 __all__ = [
     "SqlAccrualRepository",
@@ -314,7 +310,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Discard every held write, journal entry and event."""
         self._writes: dict[tuple[type[Any], str], _Write] = {}
-        self._fees: dict[FeeKey, FeeTransaction] = {}
+        self._fees: dict[str, FeeTransaction] = {}  # by id: the key as text
         self._documents: dict[str, Invoice] = {}
         self._items: dict[str, InvoicedItem] = {}
         self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
@@ -517,7 +513,7 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
 
 def _key_of(fee: FeeTransaction) -> tuple[Any, ...]:
     period = fee.period
-    return (fee.subscription_id, KIND_TEXT[fee.kind], period.start, period.end, fee.revision)
+    return (fee.subscription_id, fee.kind._value_, period.start, period.end, fee.revision)
 
 
 _FEE_KEY: Final = (
@@ -556,15 +552,17 @@ def _stored_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> l
     return stored
 
 
-def _fee_insert(connection: sa.Connection) -> tuple[str, Callable[[FeeTransaction], Any]]:
-    """The driver's ``INSERT`` of a fee row and the encoder of its values, per dialect."""
+def _fee_rows(
+    connection: sa.Connection, fees: Sequence[FeeTransaction]
+) -> tuple[str, list[tuple[Any, ...]]]:
+    """The driver's ``INSERT`` of fee rows and the rows of ``fees``, in the dialect's forms."""
     sqlite_ = connection.dialect.name == "sqlite"
     marker = "?" if sqlite_ else "%s"
     sql = (
         f"INSERT INTO {schema.fees.name} ({', '.join(FEE_COLUMNS)}) "
         f"VALUES ({', '.join([marker] * len(FEE_COLUMNS))})"
     )
-    return sql, fee_text_values if sqlite_ else fee_values
+    return sql, fee_text_rows(fees) if sqlite_ else [fee_values(fee) for fee in fees]
 
 
 def _apply_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> None:
@@ -582,8 +580,7 @@ def _apply_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> No
     stored = _stored_fees(connection, fees)
     fresh = new_fees(stored, fees) if stored else fees
     if fresh:
-        sql, encode = _fee_insert(connection)
-        connection.exec_driver_sql(sql, [encode(fee) for fee in fresh])
+        connection.exec_driver_sql(*_fee_rows(connection, fresh))
 
 
 def _stored_items(
@@ -918,10 +915,10 @@ class SqlFeeRepository:
             rows = connection.execute(
                 sa.select(table).where(table.c.subscription_id == subscription_id)
             )
-            found = {fee.key: fee for fee in map(fee_from_row, (r._mapping for r in rows))}
+            found = {fee.id: fee for fee in map(fee_from_row, (r._mapping for r in rows))}
         found.update(
-            (key, fee)
-            for key, fee in self._uow._fees.items()
+            (fee_id, fee)
+            for fee_id, fee in self._uow._fees.items()
             if fee.subscription_id == subscription_id
         )
         return sorted(
@@ -938,7 +935,7 @@ class SqlFeeRepository:
         given = cast("list[FeeTransaction]", items)  # new_fees checks them
         held = self._uow._fees
         known = (
-            [held[key] for fee in items if (key := getattr(fee, "key", None)) in held]
+            [held[fee.id] for fee in items if isinstance(fee, FeeTransaction) and fee.id in held]
             if held
             else []
         )
@@ -947,7 +944,7 @@ class SqlFeeRepository:
             with self._uow._store._reading("read fees") as connection:
                 known.extend(_stored_fees(connection, checked))
         fresh = new_fees(known, given)
-        held.update((fee.key, fee) for fee in fresh)
+        held.update((fee.id, fee) for fee in fresh)
         return list(fresh)
 
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
@@ -964,12 +961,12 @@ class SqlFeeRepository:
             query = query.where(fees.c.customer_id == customer_id)
         with self._uow._store._reading("read due fees") as connection:
             found = {
-                fee.key: fee
+                fee.id: fee
                 for fee in map(fee_from_row, (r._mapping for r in connection.execute(query)))
             }
         found.update(
-            (key, fee)
-            for key, fee in self._uow._fees.items()
+            (fee_id, fee)
+            for fee_id, fee in self._uow._fees.items()
             if fee.due_date <= due_by and (customer_id is None or fee.customer_id == customer_id)
         )
         invoiced = self._uow.invoices.invoiced([fee.id for fee in found.values()])
