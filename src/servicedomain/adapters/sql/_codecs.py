@@ -8,6 +8,7 @@ hand.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, Final, Generic, TypeVar
@@ -59,7 +60,8 @@ class Codec(Generic[_T]):
         schema_version: the version of the document layout, stored beside it.
     """
 
-    type: type[_T] = attrs.field(validator=_is_type)
+    # builtins.type: the annotation must not resolve to the slot named ``type`` itself.
+    type: builtins.type[_T] = attrs.field(validator=_is_type)
     encode: Callable[[_T], dict[str, Any]] = attrs.field(validator=_is_callable)
     decode: Callable[[Mapping[str, Any]], _T] = attrs.field(validator=_is_callable)
     schema_version: int = attrs.field(default=1, validator=instance_of(int))
