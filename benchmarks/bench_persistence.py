@@ -211,38 +211,41 @@ class AdapterPath(StorePath):
         assert len(added) == len(fees), (len(added), len(fees))
 
 
-def insert_sql(table: sa.Table, columns: Sequence[str], marker: str) -> str:
-    markers = ", ".join([marker] * len(columns))
+def insert_sql(
+    table: sa.Table, columns: Sequence[str], marker: str, casts: dict[str, str] | None = None
+) -> str:
+    """A plain ``INSERT`` of one row of ``columns`` (``casts``: column to SQL type)."""
+    given = casts or {}
+    markers = ", ".join(f"{marker}::{given[name]}" if name in given else marker for name in columns)
     return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({markers})"
 
 
-class SqliteRows:
-    """The rows of a batch as the sqlite3 driver takes them: the adapter's text forms."""
+def subscription_rows(subs: Sequence[Subscription]) -> list[tuple[Any, ...]]:
+    """The subscription documents as either driver takes them (the JSON as text)."""
+    return [
+        (
+            sub.id,
+            sub.version,
+            SCHEMA_VERSION,
+            json.dumps(serialization.to_dict(sub)),
+            sub.customer_id,
+            sub.group_id,
+        )
+        for sub in subs
+    ]
 
-    @staticmethod
-    def subscriptions(subs: Sequence[Subscription]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                sub.id,
-                sub.version,
-                SCHEMA_VERSION,
-                json.dumps(serialization.to_dict(sub)),
-                sub.customer_id,
-                sub.group_id,
-            )
-            for sub in subs
-        ]
 
-    @staticmethod
-    def fees(fees: Sequence[FeeTransaction]) -> list[tuple[Any, ...]]:
-        def text(value: Any) -> Any:
-            if isinstance(value, Decimal):
-                return str(value)
-            if isinstance(value, date):
-                return value.isoformat()
-            return value
+def _sqlite_text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # the exact text the adapter's ExactDecimal stores
+    if isinstance(value, date):
+        return value.isoformat()  # SQLAlchemy's Date on SQLite
+    return value
 
-        return [tuple(text(value) for value in fee_row(fee).values()) for fee in fees]
+
+def sqlite_fee_rows(fees: Sequence[FeeTransaction]) -> list[tuple[Any, ...]]:
+    """The fee rows as the sqlite3 driver takes them: the forms the adapter stores."""
+    return [tuple(_sqlite_text(value) for value in fee_row(fee).values()) for fee in fees]
 
 
 class SqliteExecutemany(StorePath):
@@ -257,7 +260,7 @@ class SqliteExecutemany(StorePath):
         self.rows: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
 
     def prepare(self, subs: Sequence[Subscription], fees: Sequence[FeeTransaction]) -> None:
-        self.rows = (SqliteRows.subscriptions(subs), SqliteRows.fees(fees))
+        self.rows = (subscription_rows(subs), sqlite_fee_rows(fees))
 
     def store(self, subs: Sequence[Subscription], fees: Sequence[FeeTransaction]) -> None:
         cursor = self.connection.cursor()
@@ -268,26 +271,9 @@ class SqliteExecutemany(StorePath):
         cursor.close()
 
 
-class PostgresqlRows:
-    """The rows of a batch as psycopg takes them (dates and decimals as they are)."""
-
-    @staticmethod
-    def subscriptions(subs: Sequence[Subscription]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                sub.id,
-                sub.version,
-                SCHEMA_VERSION,
-                json.dumps(serialization.to_dict(sub)),
-                sub.customer_id,
-                sub.group_id,
-            )
-            for sub in subs
-        ]
-
-    @staticmethod
-    def fees(fees: Sequence[FeeTransaction]) -> list[tuple[Any, ...]]:
-        return [tuple(fee_row(fee).values()) for fee in fees]
+def postgresql_fee_rows(fees: Sequence[FeeTransaction]) -> list[tuple[Any, ...]]:
+    """The fee rows as psycopg takes them (dates and decimals as they are)."""
+    return [tuple(fee_row(fee).values()) for fee in fees]
 
 
 class PostgresqlExecutemany(StorePath):
@@ -297,15 +283,14 @@ class PostgresqlExecutemany(StorePath):
         super().__init__(name, database)
         self.connection = store.engine.raw_connection()
         self.closers.append(self.connection.close)
-        self.subscription_sql = insert_sql(SUBSCRIPTION_TABLE, SUBSCRIPTION_COLUMNS, "%s")
-        self.subscription_sql = self.subscription_sql.replace(
-            "%s, %s, %s, %s", "%s, %s, %s, %s::jsonb", 1
+        self.subscription_sql = insert_sql(
+            SUBSCRIPTION_TABLE, SUBSCRIPTION_COLUMNS, "%s", {"body": "jsonb"}
         )
         self.fee_sql = insert_sql(FEES, FEE_COLUMNS, "%s")
         self.rows: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
 
     def prepare(self, subs: Sequence[Subscription], fees: Sequence[FeeTransaction]) -> None:
-        self.rows = (PostgresqlRows.subscriptions(subs), PostgresqlRows.fees(fees))
+        self.rows = (subscription_rows(subs), postgresql_fee_rows(fees))
 
     def store(self, subs: Sequence[Subscription], fees: Sequence[FeeTransaction]) -> None:
         cursor = self.connection.cursor()
@@ -455,8 +440,9 @@ def report(
             "one SqlUnitOfWork per batch: subscriptions.add(sub) each, fees.add_all(fees), commit()"
         ),
         "what": (
-            "fees generated batch by batch outside the timed part; each batch then stored by "
-            "every path in turn on a fresh database of its own (one transaction per batch); "
+            "fees generated batch by batch outside the timed part (their ids, computed once "
+            "per fee by the domain, there too); each batch then stored by every path in turn "
+            "on a fresh database of its own (one transaction per batch); "
             "the reference rows (subscription documents and fee_row tuples in the driver's "
             "form) are built untimed, the adapter's encoding is timed"
         ),
