@@ -568,8 +568,8 @@ def _fee_rows(
 def _apply_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> None:
     """Insert the held fees whose key is still free; an equal stored fee is done.
 
-    The held fees have distinct keys (the repository holds them by key), so where
-    none is stored all are new. They go to the driver as rows of values in the
+    The held fees have distinct keys (the repository holds them by id, the key as
+    text), so where none is stored all are new. They go to the driver as rows of values in the
     table's stored forms, one ``executemany``, without a per-row statement.
 
     Raises:
