@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
+from servicedomain import serialization
 from servicedomain.adapters.sql import SqlStore, open_store
 from servicedomain.adapters.sql import _schema as schema
 from servicedomain.adapters.sql._codecs import (
@@ -251,3 +252,33 @@ def test_adds_read_nothing_and_a_commit_runs_the_same_statements_for_any_count(
     with store.unit_of_work() as uow:
         assert len(uow.subscriptions.list()) == count
         assert len(_stored_rows(store)) == len(fees)
+
+
+def test_added_documents_are_stored_as_the_json_sqlalchemy_writes(store: SqlStore) -> None:
+    """The one-statement insert of new documents keeps their body as the JSON type's."""
+    subs = [_subscription(number) for number in range(3)]
+    with store.unit_of_work() as uow:
+        for sub in subs:
+            uow.subscriptions.add(sub)
+        uow.commit()
+    table = schema.subscriptions
+    dialect = store.engine.dialect
+    bind = table.c.body.type.dialect_impl(dialect).bind_processor(dialect)
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(table.c.id, table.c.version, table.c.customer_id, table.c.body)
+        ).all()
+    assert [(row.id, row.version, row.customer_id) for row in rows] == [
+        (sub.id, sub.version, sub.customer_id) for sub in subs
+    ]
+    for row, sub in zip(rows, subs, strict=True):
+        body = serialization.to_dict(sub)
+        assert row.body == body
+        if dialect.name == "sqlite" and bind is not None:
+            with store.engine.connect() as connection:
+                raw = connection.exec_driver_sql(
+                    f"SELECT body FROM {table.name} WHERE id = ?", (sub.id,)
+                ).scalar()
+            assert raw == bind(body)
+    with store.unit_of_work() as uow:
+        assert uow.subscriptions.list() == subs

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import json
 import re
 from collections import ChainMap
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -477,6 +478,31 @@ def _versions(connection: sa.Connection, kind: _Kind, ids: Sequence[str]) -> dic
     return found
 
 
+def _insert_documents(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert document rows (one shape) in one driver ``executemany``, no per-row statement.
+
+    The columns but ``body`` hold what the driver takes as it is (ids, versions); the
+    body goes as its JSON text (``jsonb`` on PostgreSQL, text on SQLite), the text
+    SQLAlchemy's ``JSON`` type writes.
+    """
+    columns = list(rows[0])
+    body = columns.index("body")
+    sqlite_ = connection.dialect.name == "sqlite"
+    markers = ["?" if sqlite_ else "%s"] * len(columns)
+    if not sqlite_:
+        markers[body] = "%s::jsonb"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(markers)})"
+    dumps = json.dumps
+    values = []
+    for row in rows:
+        given = list(row.values())
+        given[body] = dumps(given[body])
+        values.append(tuple(given))
+    connection.exec_driver_sql(sql, values)
+
+
 def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_Write]) -> None:
     by_type: dict[type[Any], list[_Write]] = {}
     for write in writes:
@@ -489,7 +515,7 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
             write.check(current.get(write.entity.id))
         added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
         if added:
-            connection.execute(table.insert(), added)
+            _insert_documents(connection, table, added)
         for write in group:
             if write.expected_version is None:
                 if write.removed:  # added and removed in this unit of work
