@@ -337,17 +337,20 @@ def _server_url(database: str) -> str:
 def postgresql_databases(names: Sequence[str]) -> Iterator[list[str]]:
     """Fresh databases on the server (dropped afterwards)."""
     admin = sa.create_engine(_server_url("postgres"), isolation_level="AUTOCOMMIT")
-    made = [f"servicedomain_bench_{name}_{os.getpid()}" for name in names]
+    wanted = [f"servicedomain_bench_{name}_{os.getpid()}" for name in names]
+    made: list[str] = []
     try:
         with admin.connect() as connection:
-            for name in made:
+            for name in wanted:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                made.append(name)
         yield [_server_url(name) for name in made]
     finally:
-        with admin.connect() as connection:
-            for name in made:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if made:
+            with admin.connect() as connection:
+                for name in made:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
