@@ -255,18 +255,19 @@ def new_fees(
     """
     _ITERABLE_FEES.check(stored, "stored")
     _ITERABLE_FEES.check(given, "given")
-    by_key: dict[FeeKey, FeeTransaction] = {}
+    # By id: the key as text, one to one with it, computed once per fee and hashed as a str.
+    by_id: dict[str, FeeTransaction] = {}
     for position, fee in enumerate(stored):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"stored[{position}]", fee, "expected a FeeTransaction")
-        by_key[fee.key] = fee
+        by_id[fee.id] = fee
     fresh: list[FeeTransaction] = []
     for position, fee in enumerate(given):
         if not isinstance(fee, FeeTransaction):
             raise TypeMismatchError(f"given[{position}]", fee, "expected a FeeTransaction")
-        known = by_key.get(fee.key)
+        known = by_id.get(fee.id)
         if known is None:
-            by_key[fee.key] = fee
+            by_id[fee.id] = fee
             fresh.append(fee)
         elif known != fee:
             raise _conflict(known, fee)

@@ -9,8 +9,9 @@ hand.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -92,30 +93,105 @@ def codec_of(cls: type[_T]) -> Codec[_T]:
 _FEE_KINDS = {kind.value: kind for kind in FeeKind}
 
 
-def fee_row(fee: FeeTransaction) -> dict[str, Any]:
-    """A fee as a row of ``servicedomain_fees``."""
+FEE_COLUMNS: Final = (
+    "subscription_id",
+    "kind",
+    "period_start",
+    "period_end",
+    "revision",
+    "id",
+    "billing_start",
+    "billing_end",
+    "amount",
+    "price",
+    "currency",
+    "minor_units",
+    "customer_id",
+    "project_id",
+    "category_id",
+    "due_date",
+    "adjusts_start",
+    "adjusts_end",
+)
+"""The columns of ``servicedomain_fees``, in the order of :func:`fee_values`."""
+
+
+def fee_values(fee: FeeTransaction) -> tuple[Any, ...]:
+    """A fee as the values of its row, in :data:`FEE_COLUMNS` order (dates and decimals).
+
+    PostgreSQL's driver takes them as they are (``date``, ``NUMERIC``).
+    """
     period, billing, adjusts, amount = fee.period, fee.billing_period, fee.adjusts, fee.amount
     currency = amount.currency
-    return {
-        "subscription_id": fee.subscription_id,
-        "kind": fee.kind.value,
-        "period_start": period.start,
-        "period_end": period.end,
-        "revision": fee.revision,
-        "id": fee.id,
-        "billing_start": billing.start,
-        "billing_end": billing.end,
-        "amount": amount.amount,
-        "price": fee.price.amount,
-        "currency": currency.code,
-        "minor_units": currency.minor_units,
-        "customer_id": fee.customer_id,
-        "project_id": fee.project_id,
-        "category_id": fee.category_id,
-        "due_date": fee.due_date,
-        "adjusts_start": None if adjusts is None else adjusts.start,
-        "adjusts_end": None if adjusts is None else adjusts.end,
-    }
+    return (
+        fee.subscription_id,
+        fee.kind._value_,  # the member's value, without the enum property's lookup
+        period.start,
+        period.end,
+        fee.revision,
+        fee.id,
+        billing.start,
+        billing.end,
+        amount.amount,
+        fee.price.amount,
+        currency.code,
+        currency.minor_units,
+        fee.customer_id,
+        fee.project_id,
+        fee.category_id,
+        fee.due_date,
+        None if adjusts is None else adjusts.start,
+        None if adjusts is None else adjusts.end,
+    )
+
+
+def fee_text_rows(fees: Iterable[FeeTransaction]) -> list[tuple[Any, ...]]:
+    """:func:`fee_values` of each fee as SQLite stores them: dates ISO text, amounts exact text.
+
+    The forms the table's types write (SQLAlchemy's ``Date`` on SQLite, the
+    :class:`~servicedomain.adapters.sql._schema.ExactDecimal` text), made in one pass;
+    the fees of a run share most of their dates, so each date is written once.
+    """
+    texts: dict[date, str] = {}
+
+    def text(day: date) -> str:
+        found = texts.get(day)
+        if found is None:
+            found = texts[day] = day.isoformat()
+        return found
+
+    rows = []
+    for fee in fees:
+        period, billing, adjusts, amount = fee.period, fee.billing_period, fee.adjusts, fee.amount
+        currency = amount.currency
+        rows.append(
+            (
+                fee.subscription_id,
+                fee.kind._value_,
+                text(period.start),
+                text(period.end),
+                fee.revision,
+                fee.id,
+                text(billing.start),
+                text(billing.end),
+                str(amount.amount),
+                str(fee.price.amount),
+                currency.code,
+                currency.minor_units,
+                fee.customer_id,
+                fee.project_id,
+                fee.category_id,
+                text(fee.due_date),
+                None if adjusts is None else text(adjusts.start),
+                None if adjusts is None else text(adjusts.end),
+            )
+        )
+    return rows
+
+
+def fee_row(fee: FeeTransaction) -> dict[str, Any]:
+    """A fee as a row of ``servicedomain_fees`` (column name to value)."""
+    return dict(zip(FEE_COLUMNS, fee_values(fee), strict=True))
 
 
 def fee_from_row(row: Mapping[Any, Any]) -> FeeTransaction:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import json
 import re
 from collections import ChainMap
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
+from typing import Any, Final, Generic, Self, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
@@ -32,7 +33,14 @@ from servicedomain.adapters.memory import (
     _check_version,
 )
 from servicedomain.adapters.sql import _schema as schema
-from servicedomain.adapters.sql._codecs import Codec, codec_of, fee_from_row, fee_row
+from servicedomain.adapters.sql._codecs import (
+    FEE_COLUMNS,
+    Codec,
+    codec_of,
+    fee_from_row,
+    fee_text_rows,
+    fee_values,
+)
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
@@ -56,9 +64,6 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
-
-if TYPE_CHECKING:
-    from servicedomain.billing import FeeKey
 
 __all__ = [
     "SqlAccrualRepository",
@@ -334,7 +339,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Discard every held write, journal entry and event."""
         self._writes: dict[tuple[type[Any], str], _Write] = {}
-        self._fees: dict[FeeKey, FeeTransaction] = {}
+        self._fees: dict[str, FeeTransaction] = {}  # by id: the key as text
         self._documents: dict[str, Invoice] = {}
         self._items: dict[str, InvoicedItem] = {}
         self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
@@ -505,6 +510,31 @@ def _versions(connection: sa.Connection, kind: _Kind, ids: Sequence[str]) -> dic
     return found
 
 
+def _insert_documents(
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert document rows (one shape) in one driver ``executemany``, no per-row statement.
+
+    The columns but ``body`` hold what the driver takes as it is (ids, versions); the
+    body goes as its JSON text (``jsonb`` on PostgreSQL, text on SQLite), the text
+    SQLAlchemy's ``JSON`` type writes.
+    """
+    columns = list(rows[0])
+    body = columns.index("body")
+    sqlite_ = connection.dialect.name == "sqlite"
+    markers = ["?" if sqlite_ else "%s"] * len(columns)
+    if not sqlite_:
+        markers[body] = "%s::jsonb"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(markers)})"
+    dumps = json.dumps
+    values = []
+    for row in rows:
+        given = list(row.values())
+        given[body] = dumps(given[body])
+        values.append(tuple(given))
+    connection.exec_driver_sql(sql, values)
+
+
 def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_Write]) -> None:
     by_type: dict[type[Any], list[_Write]] = {}
     for write in writes:
@@ -554,11 +584,11 @@ def _insert_added(
     """
     table = kind.table
     if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
+        _insert_documents(connection, table, rows)
         return
     try:
         with connection.begin_nested():
-            connection.execute(table.insert(), rows)
+            _insert_documents(connection, table, rows)
     except sa.exc.IntegrityError:
         taken = _versions(connection, kind, [row["id"] for row in rows])
         if not taken:
@@ -567,32 +597,76 @@ def _insert_added(
         raise AlreadyExistsError(entity_type.__name__, entity_id, taken[entity_id]) from None
 
 
-def _fee_key(row: Any) -> tuple[Any, ...]:
-    return (row.subscription_id, row.kind, row.period_start, row.period_end, row.revision)
-
-
 def _key_of(fee: FeeTransaction) -> tuple[Any, ...]:
     period = fee.period
-    return (fee.subscription_id, fee.kind.value, period.start, period.end, fee.revision)
+    return (fee.subscription_id, fee.kind._value_, period.start, period.end, fee.revision)
+
+
+_FEE_KEY: Final = (
+    schema.fees.c.subscription_id,
+    schema.fees.c.kind,
+    schema.fees.c.period_start,
+    schema.fees.c.period_end,
+    schema.fees.c.revision,
+)
 
 
 def _stored_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> list[FeeTransaction]:
-    """The stored fees with the keys of ``fees``."""
-    wanted = {_key_of(fee) for fee in fees}
-    subscriptions = sorted({fee.subscription_id for fee in fees})
-    table, stored = schema.fees, list[FeeTransaction]()
-    for chunk in chunks(subscriptions):
+    """The stored fees with the keys of ``fees``.
+
+    Reads the stored keys of their subscriptions first (one narrow query per chunk),
+    then whole rows, decoded, only of the subscriptions where a key is taken: a run of
+    new fees decodes nothing.
+    """
+    wanted: set[tuple[Any, ...]] | None = None  # built once a subscription has stored keys
+    table, taken = schema.fees, set[str]()
+    for chunk in chunks(sorted({fee.subscription_id for fee in fees})):
+        rows = connection.execute(sa.select(*_FEE_KEY).where(table.c.subscription_id.in_(chunk)))
+        for row in rows:
+            if wanted is None:
+                wanted = {_key_of(fee) for fee in fees}
+            if tuple(row) in wanted:
+                taken.add(row[0])
+    if wanted is None:
+        return []
+    stored = list[FeeTransaction]()
+    for chunk in chunks(sorted(taken)):
         rows = connection.execute(sa.select(table).where(table.c.subscription_id.in_(chunk)))
-        stored.extend(fee_from_row(row._mapping) for row in rows if _fee_key(row) in wanted)
+        stored.extend(
+            fee_from_row(row._mapping) for row in rows if tuple(row[: len(_FEE_KEY)]) in wanted
+        )
     return stored
 
 
+def _fee_rows(
+    connection: sa.Connection, fees: Sequence[FeeTransaction]
+) -> tuple[str, list[tuple[Any, ...]]]:
+    """The driver's ``INSERT`` of fee rows and the rows of ``fees``, in the dialect's forms."""
+    sqlite_ = connection.dialect.name == "sqlite"
+    marker = "?" if sqlite_ else "%s"
+    sql = (
+        f"INSERT INTO {schema.fees.name} ({', '.join(FEE_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(FEE_COLUMNS))})"
+    )
+    return sql, fee_text_rows(fees) if sqlite_ else [fee_values(fee) for fee in fees]
+
+
 def _apply_fees(connection: sa.Connection, fees: Sequence[FeeTransaction]) -> None:
+    """Insert the held fees whose key is still free; an equal stored fee is done.
+
+    The held fees have distinct keys (the repository holds them by id, the key as
+    text), so where none is stored all are new. They go to the driver as rows of values in the
+    table's stored forms, one ``executemany``, without a per-row statement.
+
+    Raises:
+        IdempotencyConflictError: a key was stored meanwhile with another payload.
+    """
     if not fees:
         return
-    fresh = new_fees(_stored_fees(connection, fees), fees)
+    stored = _stored_fees(connection, fees)
+    fresh = new_fees(stored, fees) if stored else fees
     if fresh:
-        connection.execute(schema.fees.insert(), [fee_row(fee) for fee in fresh])
+        connection.exec_driver_sql(*_fee_rows(connection, fresh))
 
 
 def _stored_items(
@@ -809,8 +883,12 @@ class SqlRepository(Generic[EntityT]):
     def add(self, entity: EntityT) -> None:
         """Store a new entity.
 
+        An id this unit of work holds is refused at once; an id already stored is
+        refused by :meth:`SqlUnitOfWork.commit`, which checks every held write in one
+        query (nothing is written), so adding many entities costs no read each.
+
         Raises:
-            AlreadyExistsError: an entity with this id exists.
+            AlreadyExistsError: an entity with this id exists (stored: on commit).
             TypeMismatchError: ``entity`` is not of this repository's type.
         """
         self._write(entity, None)
@@ -915,6 +993,11 @@ class SqlRepository(Generic[EntityT]):
             )
         write = _Write(self._entity_type, entity, expected_version)
         session = self._session()
+        if expected_version is None and (self._entity_type, entity.id) not in session._writes:
+            # A new id: the commit checks that it is free, with one query for every
+            # held write (and the primary key), instead of a read per add.
+            self._hold(session, write)
+            return
         current = session._get(self._entity_type, entity.id)
         write.check(None if current is None else current.version)
         self._hold(session, write)
@@ -954,10 +1037,10 @@ class SqlFeeRepository:
             rows = connection.execute(
                 sa.select(table).where(table.c.subscription_id == subscription_id)
             )
-            found = {fee.key: fee for fee in map(fee_from_row, (r._mapping for r in rows))}
+            found = {fee.id: fee for fee in map(fee_from_row, (r._mapping for r in rows))}
         found.update(
-            (key, fee)
-            for key, fee in self._uow._fees.items()
+            (fee_id, fee)
+            for fee_id, fee in self._uow._fees.items()
             if fee.subscription_id == subscription_id
         )
         return sorted(
@@ -973,13 +1056,17 @@ class SqlFeeRepository:
         items: list[object] = list(fees)
         given = cast("list[FeeTransaction]", items)  # new_fees checks them
         held = self._uow._fees
-        known = [held[key] for fee in items if (key := getattr(fee, "key", None)) in held]
+        known = (
+            [held[fee.id] for fee in items if isinstance(fee, FeeTransaction) and fee.id in held]
+            if held
+            else []
+        )
         checked = [fee for fee in items if isinstance(fee, FeeTransaction)]
         if checked:
             with self._uow._store._reading("read fees") as connection:
                 known.extend(_stored_fees(connection, checked))
         fresh = new_fees(known, given)
-        held.update((fee.key, fee) for fee in fresh)
+        held.update((fee.id, fee) for fee in fresh)
         return list(fresh)
 
     def due(self, *, due_by: date, customer_id: str | None = None) -> builtins.list[FeeTransaction]:
@@ -996,12 +1083,12 @@ class SqlFeeRepository:
             query = query.where(fees.c.customer_id == customer_id)
         with self._uow._store._reading("read due fees") as connection:
             found = {
-                fee.key: fee
+                fee.id: fee
                 for fee in map(fee_from_row, (r._mapping for r in connection.execute(query)))
             }
         found.update(
-            (key, fee)
-            for key, fee in self._uow._fees.items()
+            (fee_id, fee)
+            for fee_id, fee in self._uow._fees.items()
             if fee.due_date <= due_by and (customer_id is None or fee.customer_id == customer_id)
         )
         invoiced = self._uow.invoices.invoiced([fee.id for fee in found.values()])
