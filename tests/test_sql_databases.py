@@ -134,6 +134,8 @@ def test_server_from_environment_serves_databases(postgresql_server: PostgreSQLS
         "PGUSER": postgresql_server.user,
         "PGDATABASE": postgresql_server.admin_database,
     }
+    if postgresql_server.password is not None:
+        environ["PGPASSWORD"] = postgresql_server.password
     server = server_from_environment(environ)
     assert server is not None
     databases = PostgreSQLDatabases(server)
