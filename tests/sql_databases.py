@@ -21,6 +21,10 @@ fixtures are available to every test:
   dropped (``WITH (FORCE)``) when the test ends. Use it where a test needs several databases.
 * ``postgresql_server``: the session's server (a :class:`PostgreSQLServer`: host, port,
   user, password, admin database, ``url(name)``, ``connect()``).
+* ``postgresql_databases``: the session's :class:`PostgreSQLDatabases` (``create() -> name``,
+  ``drop(name)``, ``exists(name)``), for a module- or class-scoped fixture that wants a
+  database for longer than a test: ``postgresql_server.url(postgresql_databases.create())``.
+  What it made and nobody dropped is dropped at the end of the session.
 * ``postgresql_bindir``: the directory of the server binaries, for a test that starts its
   own :class:`ThrowawayCluster`.
 
@@ -428,13 +432,17 @@ class ThrowawayCluster:
 
 
 class PostgreSQLDatabases:
-    """Creates and drops uniquely named databases on a server (one admin connection)."""
+    """Creates and drops uniquely named databases on a server (one admin connection).
+
+    :meth:`close` drops the databases still there, so a shared server (``PGHOST``) keeps none.
+    """
 
     def __init__(self, server: PostgreSQLServer) -> None:
         self.server = server
         self._admin: psycopg.Connection[tuple[object, ...]] | None = None
         self._prefix = f"servicedomain_test_{os.getpid()}_{secrets.token_hex(3)}"
         self._count = 0
+        self._live: list[str] = []
 
     def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._admin is None or self._admin.closed:
@@ -448,6 +456,7 @@ class PostgreSQLDatabases:
         self._count += 1
         name = f"{self._prefix}_{self._count}"
         self._connection().execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self._live.append(name)
         return name
 
     def drop(self, name: str) -> None:
@@ -457,6 +466,8 @@ class PostgreSQLDatabases:
         self._connection().execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+        if name in self._live:
+            self._live.remove(name)
 
     def exists(self, name: str) -> bool:
         """Whether the server has a database of that name."""
@@ -468,9 +479,13 @@ class PostgreSQLDatabases:
         return row is not None and row[0] == 1
 
     def close(self) -> None:
-        """Close the admin connection."""
-        if self._admin is not None:
-            self._admin.close()
+        """Drop the databases made here and not dropped yet; close the admin connection."""
+        try:
+            for name in list(self._live):
+                self.drop(name)
+        finally:
+            if self._admin is not None:
+                self._admin.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,9 +538,8 @@ def postgresql_server(request: pytest.FixtureRequest) -> Iterator[PostgreSQLServ
 
 
 @pytest.fixture(scope="session")
-def _postgresql_databases(
-    postgresql_server: PostgreSQLServer,
-) -> Iterator[PostgreSQLDatabases]:
+def postgresql_databases(postgresql_server: PostgreSQLServer) -> Iterator[PostgreSQLDatabases]:
+    """The session's database maker, for fixtures wider than a test; drops all at the end."""
     databases = PostgreSQLDatabases(postgresql_server)
     try:
         yield databases
@@ -535,13 +549,13 @@ def _postgresql_databases(
 
 @pytest.fixture
 def new_postgresql_url(
-    postgresql_server: PostgreSQLServer, _postgresql_databases: PostgreSQLDatabases
+    postgresql_server: PostgreSQLServer, postgresql_databases: PostgreSQLDatabases
 ) -> Iterator[NewDatabaseUrl]:
     """A factory of fresh, empty PostgreSQL databases; each dropped when the test ends."""
     made: list[str] = []
 
     def new() -> str:
-        name = _postgresql_databases.create()
+        name = postgresql_databases.create()
         made.append(name)
         return postgresql_server.url(name)
 
@@ -549,7 +563,7 @@ def new_postgresql_url(
         yield new
     finally:
         for name in made:
-            _postgresql_databases.drop(name)
+            postgresql_databases.drop(name)
 
 
 def sqlite_url(directory: Path) -> str:

@@ -126,6 +126,60 @@ def test_created_databases_are_dropped_even_with_sessions_open(
         databases.close()
 
 
+def test_closing_the_database_maker_drops_what_is_left(
+    postgresql_server: PostgreSQLServer,
+) -> None:
+    databases = PostgreSQLDatabases(postgresql_server)
+    kept = databases.create()
+    dropped = databases.create()
+    databases.drop(dropped)
+    databases.close()
+    check = PostgreSQLDatabases(postgresql_server)
+    try:
+        assert not check.exists(kept)
+        assert not check.exists(dropped)
+    finally:
+        check.close()
+
+
+_RECORDING_TESTS = """
+from pathlib import Path
+import sqlalchemy
+
+def test_records(new_postgresql_url, postgresql_databases, postgresql_server):
+    names = [sqlalchemy.make_url(new_postgresql_url()).database for _ in range(2)]
+    names.append(postgresql_databases.create())  # left for the end of the session
+    Path("made.txt").write_text(" ".join(names))
+    assert postgresql_server.port == {port}  # the PGHOST server, not a cluster of its own
+"""
+
+
+def test_a_session_on_the_pghost_server_drops_its_databases(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    postgresql_server: PostgreSQLServer,
+    postgresql_databases: PostgreSQLDatabases,
+) -> None:
+    for variable, value in {
+        "PGHOST": postgresql_server.host,
+        "PGPORT": str(postgresql_server.port),
+        "PGUSER": postgresql_server.user,
+        "PGPASSWORD": postgresql_server.password or "",
+        "PGDATABASE": postgresql_server.admin_database,
+        "HYPOTHESIS_PROFILE": "quick",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
+    }.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setenv(BINDIR_VARIABLE, str(pytester.path / "no-postgresql"))
+    pytester.makeconftest((TESTS / "conftest.py").read_text())
+    pytester.makepyfile(test_inner=_RECORDING_TESTS.format(port=postgresql_server.port))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    names = (pytester.path / "made.txt").read_text().split()
+    assert len(set(names)) == 3
+    assert not any(postgresql_databases.exists(name) for name in names)
+
+
 def test_server_from_environment_serves_databases(postgresql_server: PostgreSQLServer) -> None:
     # As pg_virtualenv exports them: the harness then uses that server as is.
     environ = {
