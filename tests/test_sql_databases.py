@@ -151,6 +151,11 @@ def test_records(new_postgresql_url, postgresql_databases, postgresql_server):
     names.append(postgresql_databases.create())  # left for the end of the session
     Path("made.txt").write_text(" ".join(names))
     assert postgresql_server.port == {port}  # the PGHOST server, not a cluster of its own
+
+def test_runs_next(postgresql_databases):
+    *per_test, per_session = Path("made.txt").read_text().split()
+    assert not any(postgresql_databases.exists(name) for name in per_test)
+    assert postgresql_databases.exists(per_session)
 """
 
 
@@ -173,8 +178,8 @@ def test_a_session_on_the_pghost_server_drops_its_databases(
     monkeypatch.setenv(BINDIR_VARIABLE, str(pytester.path / "no-postgresql"))
     pytester.makeconftest((TESTS / "conftest.py").read_text())
     pytester.makepyfile(test_inner=_RECORDING_TESTS.format(port=postgresql_server.port))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
     names = (pytester.path / "made.txt").read_text().split()
     assert len(set(names)) == 3
     assert not any(postgresql_databases.exists(name) for name in names)
