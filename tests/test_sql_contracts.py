@@ -49,17 +49,41 @@ class SqliteStores:
         return SqlUnitOfWork(store)
 
 
-class PostgresqlStores:
+class PostgresqlDatabases:
+    """Fresh databases on the session's throwaway PostgreSQL server."""
+
+    _server: sql_databases.PostgreSQLServer
+    _databases: sql_databases.PostgreSQLDatabases
+
+    @pytest.fixture(autouse=True, scope="class")
+    @classmethod
+    def _postgresql(
+        cls,
+        postgresql_server: sql_databases.PostgreSQLServer,
+        postgresql_databases: sql_databases.PostgreSQLDatabases,
+    ) -> None:
+        # Class scope: set up before the suites' per-test store fixtures, which call make_store.
+        cls._server, cls._databases = postgresql_server, postgresql_databases
+
+    def _fresh_store(self) -> SqlStore:
+        url = self._server.url(self._databases.create())
+        return open_store(url, codecs=[WIDGETS], create_tables=True)
+
+    def _drop_store(self, store: SqlStore) -> None:
+        name = store.engine.url.database
+        store.dispose()
+        assert name is not None
+        self._databases.drop(name)
+
+
+class PostgresqlStores(PostgresqlDatabases):
     """Each store a fresh database on the throwaway PostgreSQL server."""
 
     def make_store(self) -> SqlStore:
-        url = sql_databases.fresh_postgresql_url()
-        return open_store(url, codecs=[WIDGETS], create_tables=True)
+        return self._fresh_store()
 
     def dispose_store(self, store: SqlStore) -> None:
-        url = store.engine.url.render_as_string(hide_password=False)
-        store.dispose()
-        sql_databases.drop_postgresql_database(url)
+        self._drop_store(store)
 
     def new_unit_of_work(self, store: SqlStore) -> SqlUnitOfWork:
         return SqlUnitOfWork(store)
@@ -207,13 +231,13 @@ class TestPostgresqlJournalUnitOfWork(
 
 
 @pytest.mark.postgresql
-class TestPostgresqlJournal(EntryHooks, JournalContract[Entry]):
+class TestPostgresqlJournal(PostgresqlDatabases, EntryHooks, JournalContract[Entry]):
     def new_journal(self) -> Journal[Entry]:
-        return SqlJournal(PostgresqlStores().make_store(), "J", ENTRIES)
+        return SqlJournal(self._fresh_store(), "J", ENTRIES)
 
     def dispose_store(self, journal: Journal[Entry]) -> None:
         assert isinstance(journal, SqlJournal)
-        PostgresqlStores().dispose_store(journal._store)
+        self._drop_store(journal._store)
 
     def recorded(self, journal: Journal[Entry]) -> dict[str, Entry]:
         assert isinstance(journal, SqlJournal)
