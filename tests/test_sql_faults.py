@@ -1,0 +1,406 @@
+"""Law U1 on the SQL adapter: the connection lost at any statement of a run, then a retry.
+
+A fee run, an invoicing run (with accrual periods), a credit note (its accrual
+reversals posted to an enlisted :class:`~servicedomain.adapters.sql.SqlJournal`) and a
+posting run (service orders to a journal per transaction type), on a SQLite file and on
+PostgreSQL. :class:`~servicedomain.testing.sql_faults.SqlFaultPlan` counts the n steps
+(statements and commits) of a fault-free run on a fresh database; then, for every k in
+1..n, the run loses its connection at step k:
+
+* the call raises :class:`~servicedomain.errors.StorageError` (nothing else), caused by
+  the injected fault;
+* every table holds what it held before the run, row for row, or, for the posting run
+  (one unit of work per order), what it held after the orders whose commit came before
+  the fault; the publisher got nothing of the failed unit of work;
+* the same call again ends, row for row and event for event, as one fault-free run on a
+  fresh database.
+
+What is compared: every row of every table of the adapter, in primary-key order, with
+one exception: the outbox ``position`` (an autoincrement key) is compared by rank, not
+value. PostgreSQL spends sequence values in transactions that roll back, so after a
+failure the positions of the retry's events skip numbers; their order (the order a relay
+publishes in) is compared. SQLite reuses the rowids of a rolled-back insert, so there the
+raw positions are compared too.
+
+Each COMMIT step is also swept with its reply lost (``after=True``): the commit is
+durable although the caller saw StorageError; the state is then the run's, and the retry
+adds nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from billing_fixtures import CLOCK
+from orders_fixtures import AT, boiler_order, line
+from servicedomain.adapters.clocks import FixedClock
+from servicedomain.adapters.memory import InMemoryEventPublisher
+from servicedomain.adapters.sql import SqlJournal, SqlStore, metadata, open_store
+from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.billing import AccrualEntry, ReversalMode, Subscription, SubscriptionGroup
+from servicedomain.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    StorageError,
+    TypeMismatchError,
+)
+from servicedomain.events import DomainEvent
+from servicedomain.money import Money
+from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
+from servicedomain.periods import MONTHLY, DateRange
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
+from servicedomain.testing.faults import InjectedFault
+from servicedomain.testing.sql_faults import SqlFaultPlan, injected_fault, table_rows
+
+GROUP = SubscriptionGroup(
+    id="M",
+    invoicing_period_code=MONTHLY,
+    accrual_period_code=MONTHLY,
+    accrue_revenue=True,
+    reversal=ReversalMode.INVOICE_DATE,
+)
+START = date(2024, 1, 1)
+MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
+KINDS = (TransactionType.HOUR, TransactionType.ITEM, TransactionType.EXPENSE)
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+def month(offset: int) -> date:
+    """The first of the month ``offset`` months after START."""
+    year, index = divmod(START.month - 1 + offset, 12)
+    return date(START.year + year, index + 1, 1)
+
+
+@attrs.define
+class World:
+    """A store, the publisher of its units of work, and the desks over them."""
+
+    store: SqlStore
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+
+    def billing(self) -> BillingDesk:
+        return BillingDesk(
+            unit_of_work=lambda: self.store.unit_of_work(publisher=self.publisher),
+            clock=CLOCK,
+            groups={"M": GROUP},
+            accrual_journal=SqlJournal(self.store, "ACR", AccrualEntry),
+        )
+
+    def service(self) -> ServiceDesk:
+        return ServiceDesk(
+            unit_of_work=lambda: self.store.unit_of_work(publisher=self.publisher),
+            clock=FixedClock(AT),
+            graph=GRAPH,
+            journals={kind: SqlJournal(self.store, kind.name, JournalEntry) for kind in KINDS},
+        )
+
+
+@attrs.frozen
+class Scenario:
+    """A store set up, then a run (its retry is the same call).
+
+    ``units`` are the units of work of the run, as calls of ``run`` over a part of it:
+    ``part(world, j)`` runs the first j of them (for the expected state after a fault
+    that came after j commits); a one-unit run needs none.
+    """
+
+    setup: Callable[[World], None]
+    run: Callable[[World], object]
+    part: Callable[[World, int], object] | None = None
+    units: int = 1
+    retry_refused: tuple[type[Exception], ...] = ()
+
+
+# --------------------------------------------------------------------------- set-ups
+
+
+def add_subscriptions(world: World, count: int) -> None:
+    with world.store.unit_of_work() as uow:
+        for number in range(1, count + 1):
+            uow.subscriptions.add(
+                Subscription(
+                    id=f"S-{number:02d}",
+                    group_id="M",
+                    customer_id=f"C-{number:02d}",
+                    project_id="P-1",
+                    category_id="FEE",
+                    period_code=MONTHLY,
+                    base_price=Money(Decimal("201.00"), "EUR"),
+                    start_date=START,
+                )
+            )
+        uow.commit()
+
+
+def fee_run_setup(world: World) -> None:
+    add_subscriptions(world, 5)
+
+
+def fee_run(world: World) -> object:
+    return world.billing().generate_fees(as_of=month(2))
+
+
+def invoicing_setup(world: World) -> None:
+    add_subscriptions(world, 3)
+    world.billing().generate_fees(as_of=month(1))
+
+
+def invoicing_run(world: World) -> object:
+    return world.billing().invoice_customers(due_by=month(1), invoice_date=month(1))
+
+
+def credit_setup(world: World) -> None:
+    add_subscriptions(world, 2)
+    desk = world.billing()
+    desk.generate_fees(as_of=month(1))
+    desk.invoice_customers(due_by=month(1), invoice_date=month(1))
+    desk.accrue_revenue(through=month(2) - timedelta(days=1), posting_date=month(2))
+
+
+def credit_run(world: World) -> object:
+    desk = world.billing()
+    fees = [fee.id for fee in desk.fees("S-01")]
+    return desk.credit_invoiced(
+        credit_note_id="CN-1", credit_date=month(2) + timedelta(days=3), select=fees
+    )
+
+
+ORDERS = ("SO-01", "SO-02", "SO-03")
+
+
+def posting_setup(world: World) -> None:
+    orders = world.store.repository(ServiceOrder)
+    for number, order_id in enumerate(ORDERS, start=1):
+        lines = [
+            line(KINDS[index % len(KINDS)], str(index + 1), "10.00", "15.00")
+            for index in range(number)
+        ]
+        order = boiler_order(order_id, *lines)
+        for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
+            order, _ = order.change_stage(GRAPH, stage, at=AT)
+        order, _ = order.sign_off(at=AT)
+        orders.add(order)
+
+
+def posting_part(world: World, count: int) -> object:
+    return world.service().post_orders(
+        order_ids=ORDERS[:count], period=MARCH, types=frozenset(KINDS)
+    )
+
+
+def posting_run(world: World) -> object:
+    return posting_part(world, len(ORDERS))
+
+
+SCENARIOS = {
+    "fee run": Scenario(fee_run_setup, fee_run),
+    "invoicing run": Scenario(invoicing_setup, invoicing_run),
+    # A credit note committed (its reply lost) cannot be issued again under its id.
+    "credit note": Scenario(credit_setup, credit_run, retry_refused=(AlreadyExistsError,)),
+    "posting run": Scenario(posting_setup, posting_run, posting_part, len(ORDERS)),
+}
+
+
+# ---------------------------------------------------------------------------- sweep
+
+
+def reset(store: SqlStore) -> None:
+    """Empty every table (cheaper than a new database per step)."""
+    with store.engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def raw_positions(store: SqlStore) -> list[int]:
+    table = metadata.tables["servicedomain_outbox"]
+    with store.engine.connect() as connection:
+        return list(connection.scalars(sa.select(table.c.position).order_by(table.c.position)))
+
+
+@attrs.define
+class Sweep:
+    """One scenario swept over one backend."""
+
+    scenario: Scenario
+    store: SqlStore
+    reference: SqlStore
+    steps: list[str] = attrs.Factory(list)
+    one_run: Rows = attrs.Factory(dict)
+    one_run_events: tuple[DomainEvent, ...] = ()
+    prefixes: list[Rows] = attrs.Factory(list)
+    disconnect: bool = True
+
+    def prepare(self) -> None:
+        """Count the steps of one fault-free run on a fresh database; the states between."""
+        scenario = self.scenario
+        world = World(self.reference)
+        scenario.setup(world)
+        with SqlFaultPlan(self.reference) as counting:
+            scenario.run(world)
+        self.steps = counting.steps
+        self.one_run = table_rows(self.reference)
+        self.one_run_events = world.publisher.published
+        assert self.steps[-1] == "COMMIT", self.steps
+        assert self.steps.count("COMMIT") == scenario.units, self.steps
+        # The states after the first j units of work (j = 0: before the run).
+        world = self.fresh()
+        self.prefixes = [table_rows(self.store)]
+        for units in range(1, scenario.units):
+            assert scenario.part is not None
+            scenario.part(world, units)
+            self.prefixes.append(table_rows(self.store))
+        self.prefixes.append(self.one_run)
+
+    def fresh(self) -> World:
+        reset(self.store)
+        world = World(self.store)
+        self.scenario.setup(world)
+        return world
+
+    def attempt(self, k: int, *, after: bool = False) -> None:
+        """Lose the connection at step k; check what is visible; retry; check the end."""
+        scenario, where = self.scenario, f"step {k}/{len(self.steps)} {self.steps[k - 1]}"
+        world = self.fresh()
+        faults = SqlFaultPlan(self.store, fail_at=k, after=after, disconnect=self.disconnect)
+        with faults as plan, pytest.raises(StorageError) as raised:
+            scenario.run(world)
+        assert type(raised.value) is StorageError, where
+        assert injected_fault(raised.value) is plan.fault, where
+        assert plan.steps == self.steps[:k], f"{where}: the run took another path"
+        assert table_rows(self.store) == self.prefixes[plan.commits], (
+            f"{where}: a partial unit of work is visible"
+        )
+        published = world.publisher.published
+        if after:
+            # The lost reply's commit is durable, its events in the outbox only.
+            assert set(published) <= set(self.one_run_events), where
+        else:
+            committed = self.one_run_events[: len(published)]
+            assert published == committed, f"{where}: a failed commit published"
+        try:
+            scenario.run(world)
+        except scenario.retry_refused:
+            assert after, f"{where}: the retry was refused"
+        assert table_rows(self.store) == self.one_run, f"{where}: the retry did not converge"
+        if not after:
+            assert world.publisher.published == self.one_run_events, where
+        if self.store.engine.dialect.name == "sqlite":
+            assert raw_positions(self.store) == raw_positions(self.reference), where
+
+    def check(self) -> int:
+        self.prepare()
+        for k in range(1, len(self.steps) + 1):
+            self.attempt(k)
+        for k, step in enumerate(self.steps, start=1):
+            if step == "COMMIT":
+                self.attempt(k, after=True)
+        return len(self.steps)
+
+
+@pytest.fixture
+def stores(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[SqlStore, SqlStore]]:
+    """A store at ``database_url`` and a fresh one of the same backend, for the reference."""
+    if database_url.startswith("sqlite"):
+        other = f"sqlite:///{tmp_path / 'reference.db'}"
+    else:
+        factory: Callable[[], str] = request.getfixturevalue("new_postgresql_url")
+        other = factory()
+    store, reference = (
+        open_store(database_url, create_tables=True),
+        open_store(other, create_tables=True),
+    )
+    yield store, reference
+    store.dispose()
+    reference.dispose()
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("disconnect", [True, False], ids=["lost connection", "refused"])
+def test_U1_a_run_failing_at_any_statement_leaves_nothing_and_a_retry_is_one_run(
+    name: str, disconnect: bool, stores: tuple[SqlStore, SqlStore]
+) -> None:
+    """U1: for every step k of the run, a fault at k; then the same run again.
+
+    The fault loses the connection (SQLAlchemy discards it), or the database refuses
+    the statement and the connection goes back to the pool for the retry to use.
+    """
+    started = time.perf_counter()
+    steps = Sweep(SCENARIOS[name], *stores, disconnect=disconnect).check()
+    assert steps >= 5
+    print(f"{name}: n={steps} swept in {time.perf_counter() - started:.1f} s")
+
+
+# ------------------------------------------------------------------ the plan itself
+
+
+def test_the_plan_counts_statements_and_commits_and_fails_the_one_asked(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}", create_tables=True)
+    world = World(store)
+    fee_run_setup(world)
+    with SqlFaultPlan(store) as counting:
+        fee_run(world)
+    assert counting.steps[:2] == ["BEGIN", "SELECT servicedomain_subscriptions"]
+    assert counting.steps[-4:] == [
+        "SELECT servicedomain_fees",
+        "INSERT servicedomain_fees",
+        "INSERT servicedomain_outbox",
+        "COMMIT",
+    ]
+    assert counting.commits == 1
+    assert not counting.failed
+    reset(store)
+    fee_run_setup(world)
+    with SqlFaultPlan(store, fail_at=len(counting.steps)) as lost, pytest.raises(StorageError):
+        fee_run(world)
+    assert lost.failed
+    assert lost.commits == 0
+    assert isinstance(lost.fault, InjectedFault)
+    assert (lost.fault.step, lost.fault.call) == (len(counting.steps), "COMMIT")
+    assert isinstance(lost.fault, store.engine.dialect.loaded_dbapi.OperationalError)
+    # The listeners are gone: the same run now completes.
+    fee_run(world)
+    assert len(world.billing().fees("S-01")) == 3
+
+
+def test_a_plan_refuses_bad_arguments_and_a_second_plan_on_one_engine(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}", create_tables=True)
+    with pytest.raises(TypeMismatchError, match="engine"):
+        SqlFaultPlan("sqlite://")  # type: ignore[arg-type]
+    with pytest.raises(TypeMismatchError, match="fail_at"):
+        SqlFaultPlan(store, fail_at=True)
+    with pytest.raises(InvalidInputError, match="fail_at"):
+        SqlFaultPlan(store, fail_at=0)
+    with pytest.raises(TypeMismatchError, match="after"):
+        SqlFaultPlan(store, after=1)  # type: ignore[arg-type]
+    with SqlFaultPlan(store), pytest.raises(InvalidInputError, match="engine"):  # noqa: SIM117
+        with SqlFaultPlan(store):
+            pass
+    with SqlFaultPlan(store) as again:  # the first one left
+        store.unit_of_work().invoices.list()
+    assert again.steps == ["BEGIN", "SELECT servicedomain_invoices"]
+
+
+def test_injected_fault_finds_the_fault_behind_an_error_or_none() -> None:
+    fault = InjectedFault(3, "COMMIT")
+
+    def wrapped() -> None:
+        try:
+            raise fault
+        except InjectedFault as error:
+            raise StorageError("commit", str(error)) from error
+
+    with pytest.raises(StorageError) as raised:
+        wrapped()
+    assert injected_fault(raised.value) is fault
+    assert injected_fault(StorageError("commit", "disk full")) is None
