@@ -341,6 +341,57 @@ def test_U1_a_run_failing_at_any_statement_leaves_nothing_and_a_retry_is_one_run
     print(f"{name}: n={steps} swept in {time.perf_counter() - started:.1f} s")
 
 
+def test_U1_a_credit_note_retried_after_its_commit_reply_was_lost_is_refused_as_existing(
+    tmp_path: Path,
+) -> None:
+    """U1 regression: the commit of CN-1 is durable but its reply is lost; CN-1 again.
+
+    Before the fix the retry was refused with CreditExceededError ("a credit of 201.00
+    EUR exceeds the 0.00 EUR that can still be credited"), as if the caller had asked
+    for too much, instead of saying that CN-1 exists.
+    """
+    counting_store = open_store(f"sqlite:///{tmp_path / 'counting.db'}", create_tables=True)
+    credit_setup(World(counting_store))
+    with SqlFaultPlan(counting_store) as counting:
+        credit_run(World(counting_store))
+    store = open_store(f"sqlite:///{tmp_path / 'credit.db'}", create_tables=True)
+    world = World(store)
+    credit_setup(world)
+    lost = SqlFaultPlan(store, fail_at=len(counting.steps), after=True)
+    with lost, pytest.raises(StorageError):
+        credit_run(world)
+    assert lost.steps[-1] == "COMMIT"
+    assert table_rows(store) == table_rows(counting_store), "the lost reply's commit is durable"
+    with pytest.raises(AlreadyExistsError) as refused:
+        credit_run(world)
+    assert refused.value.entity_id == "CN-1"
+    assert table_rows(store) == table_rows(counting_store)
+
+
+@pytest.mark.postgresql
+def test_outbox_positions_skip_after_a_rolled_back_commit_on_postgresql_but_keep_their_order(
+    new_postgresql_url: Callable[[], str],
+) -> None:
+    """Why the sweeps compare outbox positions by rank: PostgreSQL spends them on rollback."""
+    reference, store = (open_store(new_postgresql_url(), create_tables=True) for _ in range(2))
+    for each in (reference, store):
+        fee_run_setup(World(each))
+    with SqlFaultPlan(reference) as counting:
+        fee_run(World(reference))
+    assert counting.steps[-2:] == ["INSERT servicedomain_outbox", "COMMIT"]
+    world = World(store)
+    with SqlFaultPlan(store, fail_at=len(counting.steps)), pytest.raises(StorageError):
+        fee_run(world)  # the outbox rows were inserted, then the commit lost
+    fee_run(world)
+    assert table_rows(store) == table_rows(reference)
+    positions, first = raw_positions(store), raw_positions(reference)
+    assert positions == sorted(positions)
+    assert len(positions) == len(first)
+    assert positions != first, "PostgreSQL gave the rolled-back positions back"
+    store.dispose()
+    reference.dispose()
+
+
 # ------------------------------------------------------------------ the plan itself
 
 
