@@ -78,7 +78,10 @@ class SqlFaultPlan:
     """Counts the statements and commits of an engine; loses the connection at one of them.
 
     A context manager: it listens while the ``with`` block runs (one plan per engine at a
-    time). Use it in tests of runs over a :class:`~servicedomain.adapters.sql.SqlStore`.
+    time). Use it in tests of runs over a :class:`~servicedomain.adapters.sql.SqlStore`
+    (how-to: *Test your runs against lost connections*). On an in-memory SQLite database
+    (one connection) a lost connection loses the database with it: sweep on a file, or
+    with ``disconnect=False``.
 
     >>> from servicedomain.adapters.sql import open_store
     >>> from servicedomain.errors import StorageError
