@@ -31,6 +31,7 @@ It needs SQLAlchemy (the ``[sql]`` extra), and neither pytest nor Hypothesis.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import weakref
@@ -226,6 +227,13 @@ class SqlFaultPlan:
             context.is_disconnect = True
             # This connection is lost, not the server: the pool keeps the others.
             context.invalidate_pool_on_disconnect = False
+            # SQLAlchemy leaves a lost connection's cursor open; a SQLite connection closed
+            # with a statement still prepared stays open (holding its write lock) until
+            # the cursor is collected. A lost connection holds nothing: close it.
+            cursor = getattr(context.execution_context, "cursor", None)
+            if cursor is not None:
+                with contextlib.suppress(Exception):
+                    cursor.close()
 
     def __repr__(self) -> str:
         return (
