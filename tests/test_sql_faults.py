@@ -14,7 +14,8 @@ run loses its connection at step k:
   (one unit of work per order), what it held after the orders whose commit came before
   the fault; the publisher got nothing of the failed unit of work;
 * the same call again ends, row for row and event for event, as one fault-free run on a
-  fresh database.
+  fresh database; so does another retry (the run the next day, the credit note under a
+  new id) as one fault-free run of that retry.
 
 Each sweep runs twice: the fault loses the connection (SQLAlchemy discards it, the
 database rolls back), or the database refuses the statement and the connection goes
@@ -95,6 +96,7 @@ class World:
 
     store: SqlStore
     publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+    later: timedelta = timedelta(0)  # how much later than planned the runs run
 
     def billing(self) -> BillingDesk:
         return BillingDesk(
@@ -115,7 +117,7 @@ class World:
 
 @attrs.frozen
 class Scenario:
-    """A store set up, then a run (its retry is the same call).
+    """A store set up, then a run, and its retry (the same call, or ``retry``).
 
     ``units`` are the units of work of the run, as calls of ``run`` over a part of it:
     ``part(world, j)`` runs the first j of them (for the expected state after a fault
@@ -127,6 +129,7 @@ class Scenario:
     part: Callable[[World, int], object] | None = None
     units: int = 1
     retry_refused: tuple[type[Exception], ...] = ()
+    retry: Callable[[World], object] | None = None  # another retry than ``run`` again
 
 
 # --------------------------------------------------------------------------- set-ups
@@ -155,7 +158,7 @@ def fee_run_setup(world: World) -> None:
 
 
 def fee_run(world: World) -> object:
-    return world.billing().generate_fees(as_of=month(2))
+    return world.billing().generate_fees(as_of=month(2) + world.later)
 
 
 def invoicing_setup(world: World) -> None:
@@ -164,7 +167,8 @@ def invoicing_setup(world: World) -> None:
 
 
 def invoicing_run(world: World) -> object:
-    return world.billing().invoice_customers(due_by=month(1), invoice_date=month(1))
+    day = month(1) + world.later
+    return world.billing().invoice_customers(due_by=day, invoice_date=day)
 
 
 def accrual_setup(world: World) -> None:
@@ -173,9 +177,8 @@ def accrual_setup(world: World) -> None:
 
 
 def accrual_run(world: World) -> object:
-    return world.billing().accrue_revenue(
-        through=month(2) - timedelta(days=1), posting_date=month(2)
-    )
+    day = month(2) + world.later
+    return world.billing().accrue_revenue(through=day - timedelta(days=1), posting_date=day)
 
 
 def credit_setup(world: World) -> None:
@@ -231,6 +234,37 @@ SCENARIOS = {
 }
 
 
+def next_day(run: Callable[[World], object]) -> Callable[[World], object]:
+    """``run`` as the next day's run (the clock and the run dates one day on)."""
+
+    def rerun(world: World) -> object:
+        return run(attrs.evolve(world, later=timedelta(days=1)))
+
+    return rerun
+
+
+def credit_reissued(world: World) -> object:
+    desk = world.billing()
+    fees = [fee.id for fee in desk.fees("S-01")]
+    return desk.credit_invoiced(
+        credit_note_id="CN-2", credit_date=month(2) + timedelta(days=3), select=fees
+    )
+
+
+# Other retries than the same call (the retries of the in-memory U1 sweeps): the end
+# state is one fault-free run of the retry.
+RETRIES = {
+    "fee run, rerun the next day": Scenario(fee_run_setup, fee_run, retry=next_day(fee_run)),
+    "invoicing run, rerun the next day": Scenario(
+        invoicing_setup, invoicing_run, retry=next_day(invoicing_run)
+    ),
+    "accrual run, run the next day": Scenario(
+        accrual_setup, accrual_run, retry=next_day(accrual_run)
+    ),
+    "credit note, reissued as CN-2": Scenario(credit_setup, credit_run, retry=credit_reissued),
+}
+
+
 # ---------------------------------------------------------------------------- sweep
 
 
@@ -259,6 +293,7 @@ class Sweep:
     one_run_events: tuple[DomainEvent, ...] = ()
     prefixes: list[Rows] = attrs.Factory(list)
     prefix_events: list[tuple[DomainEvent, ...]] = attrs.Factory(list)
+    retried: tuple[Rows, tuple[DomainEvent, ...], list[int]] = ({}, (), [])
     disconnect: bool = True
     set_up: Rows = attrs.Factory(dict)  # the raw rows after the set-up
     positions: list[int] = attrs.Factory(list)  # the raw outbox positions of one run
@@ -293,6 +328,15 @@ class Sweep:
             self.prefix_events.append(world.publisher.published)
         self.prefixes.append(self.one_run)
         self.prefix_events.append(self.one_run_events)
+        self.retried = (self.one_run, self.one_run_events, self.positions)
+        if scenario.retry is not None:  # one fault-free run of the retry, on a fresh store
+            reset(self.reference)
+            world = World(self.reference)
+            scenario.setup(world)
+            world.publisher = InMemoryEventPublisher()
+            scenario.retry(world)
+            rows, events = table_rows(self.reference), world.publisher.published
+            self.retried = (rows, events, raw_positions(self.reference))
 
     def fresh(self) -> World:
         """The store as the set-up left it (its rows put back: faster than running it)."""
@@ -325,21 +369,24 @@ class Sweep:
         published = self.prefix_events[plan.commits - (1 if durable else 0)]
         assert world.publisher.published == published, f"{where}: a failed commit published"
         try:
-            scenario.run(world)
+            (scenario.retry or scenario.run)(world)
         except scenario.retry_refused:
             assert durable, f"{where}: the retry was refused"
-        assert table_rows(self.store) == self.one_run, f"{where}: the retry did not converge"
+        rows, events, positions = self.retried
+        assert table_rows(self.store) == rows, f"{where}: the retry did not converge"
         lost = len(self.prefix_events[plan.commits]) - len(published) if durable else 0
-        rest = self.one_run_events[len(published) + lost :]
+        rest = events[len(published) + lost :]
         assert world.publisher.published == (*published, *rest), f"{where}: events of the retry"
         if self.store.engine.dialect.name == "sqlite":  # rowids of a rollback are reused
-            assert raw_positions(self.store) == self.positions, where
+            assert raw_positions(self.store) == positions, where
 
     def check(self, *, after_every_step: bool = False) -> int:
         """Fail at every step; then after each COMMIT ran (its reply lost), or every step."""
         self.prepare()
         for k in range(1, len(self.steps) + 1):
             self.attempt(k)
+        if self.scenario.retry is not None:  # a durable commit, then another call
+            return len(self.steps)
         for k, step in enumerate(self.steps, start=1):
             if after_every_step or step == "COMMIT":
                 self.attempt(k, after=True)
@@ -363,6 +410,14 @@ def stores(
     yield store, reference
     store.dispose()
     reference.dispose()
+
+
+@pytest.mark.parametrize("name", list(RETRIES))
+def test_U1_a_run_failing_at_any_statement_then_another_retry_is_one_run_of_the_retry(
+    name: str, stores: tuple[SqlStore, SqlStore]
+) -> None:
+    """U1: the connection lost at step k, then another retry (the next day, a new id)."""
+    assert Sweep(RETRIES[name], *stores).check() >= 5
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
