@@ -551,7 +551,12 @@ class AlreadyExistsError(ConcurrencyConflictError):
 class StorageError(ServiceDomainError):
     """The store failed (connection lost, database locked past its timeout, disk full).
 
-    Nothing of the unit of work that met it was written; running it again is safe.
+    Nothing of the unit of work that met it was written, with one exception no store
+    can rule out: the connection lost while the database answered the commit itself,
+    which it may have made durable. The desks' runs (fees, invoicing, accruals,
+    posting) are idempotent, so running them again is safe either way; an id added
+    again is refused (:class:`AlreadyExistsError`); before running a change that is
+    not idempotent again (adding a line to an order), read the state back.
 
     Attributes:
         operation: what the adapter was doing (``"commit"``, ``"read fees"``).

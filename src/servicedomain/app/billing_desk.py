@@ -86,7 +86,7 @@ from servicedomain.billing import (
     reverse_for_credit,
     reverse_period,
 )
-from servicedomain.errors import InvalidInputError, NotFoundError
+from servicedomain.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.money import Money
@@ -129,6 +129,15 @@ def _credited(uow: BillingUnitOfWork, stored: Sequence[FeeTransaction]) -> dict[
     """What credit notes took back of each stored fee (the invoiced-item register, F13)."""
     items = uow.invoices.invoiced(fee.id for fee in stored) if stored else {}
     return {source: item.credited for source, item in items.items() if item.credited}
+
+
+def _refuse_taken(uow: BillingUnitOfWork, document_id: str) -> None:
+    """Raise :class:`AlreadyExistsError` if a stored document has ``document_id``."""
+    try:
+        taken = uow.invoices.get(document_id)
+    except NotFoundError:
+        return
+    raise AlreadyExistsError("Invoice", document_id, taken.version)
 
 
 class BillingDesk:
@@ -664,13 +673,18 @@ class BillingDesk:
 
         Raises:
             InvalidInputError: (field ``accrual_journal``) the desk has none.
+            AlreadyExistsError: a document has the id ``credit_note_id`` (checked first:
+                a retry of a note whose commit went through although its caller saw
+                a :class:`~servicedomain.errors.StorageError` is refused as done).
             BillingRuleError: a source was never invoiced; manual reversal mode with
                 accruals still posted (``accrual.reverse_manually_first``).
             CreditExceededError: a credit above what can still be credited.
         """
         chosen = is_ids.check(select, "select")
         journal = self._accrual_journal()
+        is_id.check(credit_note_id, "credit_note_id")
         with self._open() as uow:
+            _refuse_taken(uow, credit_note_id)
             invoiced = uow.invoices.invoiced(chosen)
             # F13: the fees of the credited fees' subscriptions, and their invoiced items.
             subs = sorted(

@@ -10,6 +10,9 @@
   neither Hypothesis nor pytest, so a host may run them in production code too.
 * :mod:`servicedomain.testing.faults`: a fault-injecting wrapper over a unit of work and
   its ports, to prove that every failure point and retry path converges (law U1).
+* :mod:`servicedomain.testing.sql_faults`: the connection lost (or a statement refused)
+  at the k-th statement or commit of a SQLAlchemy engine, under the SQL adapter (law U1
+  on a real database; needs the ``[sql]`` extra).
 
 ``import servicedomain`` never imports this package. The strategies need Hypothesis and
 the contract suites need pytest (both in the ``[testing]`` extra).

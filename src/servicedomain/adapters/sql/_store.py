@@ -441,7 +441,8 @@ class SqlUnitOfWork:
             IdempotencyConflictError: a fee key or journal key is stored with other content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
                 longer fits the invoiced items, or breaks its number series.
-            StorageError: the database failed; nothing was written.
+            StorageError: the database failed; nothing was written (unless the
+                connection was lost in the commit's own reply: see StorageError).
         """
         writes, fees, documents = list(self._writes.values()), self._fees, self._documents
         accruals, posts, events = self._accruals, list(self._posts.values()), self._events
