@@ -11,6 +11,8 @@ are ``timestamptz`` on PostgreSQL and ISO 8601 UTC text on SQLite.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -77,8 +79,64 @@ class UtcInstant(sa.TypeDecorator[datetime]):
         return instant.astimezone(UTC)
 
 
-#: A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
-Document: Final = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(), "postgresql")
+_ESCAPE: Final = "\ue000"  # a private-use character: escapes itself and NUL
+_ESCAPED: Final = "$nul-escaped"  # the key of a document whose texts are escaped
+_UNESCAPE: Final = re.compile(f"{_ESCAPE}(.)", re.DOTALL)
+
+
+def _escape(value: Any) -> Any:
+    """``value`` with each text's escape character doubled and its NULs escaped."""
+    if isinstance(value, str):
+        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", f"{_ESCAPE}0")
+    if isinstance(value, dict):
+        return {_escape(key): _escape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escape(item) for item in value]
+    return value
+
+
+def _unescape(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNESCAPE.sub(lambda found: "\x00" if found[1] == "0" else found[1], value)
+    if isinstance(value, dict):
+        return {_unescape(key): _unescape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unescape(item) for item in value]
+    return value
+
+
+class Document(sa.TypeDecorator[Any]):
+    """A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
+
+    jsonb cannot hold the NUL character, which free text (a description) may contain:
+    on PostgreSQL a document with one is stored as ``{"$nul-escaped": <document>}``
+    with its texts escaped, and read back as it was.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(sa.JSON(none_as_null=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        # json writes every NUL as \u0000; a document that looks escaped is wrapped too.
+        if "\\u0000" not in json.dumps(value) and not _looks_escaped(value):
+            return value
+        return {_ESCAPED: _escape(value)}
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql" and _looks_escaped(value):
+            return _unescape(value[_ESCAPED])
+        return value
+
+
+def _looks_escaped(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and _ESCAPED in value
 
 
 def _document_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
