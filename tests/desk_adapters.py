@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Generic, TypeAlias, TypeVar
 
 import pytest
 
@@ -28,6 +28,7 @@ ADAPTERS: Final = ("memory", "sqlite")
 Store: TypeAlias = InMemoryStore | SqlStore
 UnitOfWork: TypeAlias = InMemoryUnitOfWork | SqlUnitOfWork
 EntryT = TypeVar("EntryT", bound=KeyedEntry)
+InnerT = TypeVar("InnerT")
 
 
 @functools.cache
@@ -39,6 +40,27 @@ def _empty_sqlite() -> Path:
     store = open_store(f"sqlite:///{template}", create_tables=True)
     store.dispose()  # the last connection checkpoints the WAL into the file
     return template
+
+
+RecordingJournal: TypeAlias = InMemoryJournal[EntryT] | SqlJournal[EntryT]
+"""A journal of either adapter: both tell what they ``recorded``."""
+
+
+def unit_of_work(store: Store, *, publisher: EventPublisher | None = None) -> UnitOfWork:
+    """A new unit of work over ``store``, of its adapter (every port)."""
+    if isinstance(store, InMemoryStore):
+        return InMemoryUnitOfWork(store, publisher=publisher)
+    return SqlUnitOfWork(store, publisher=publisher)
+
+
+def journal(store: Store, prefix: str, entries: type[EntryT]) -> RecordingJournal[EntryT]:
+    """A new empty journal of ``entries`` of the store's adapter (named ``prefix``).
+
+    On SQL, two journals of one store and one prefix are the same journal.
+    """
+    if isinstance(store, InMemoryStore):
+        return InMemoryJournal[EntryT](prefix)
+    return SqlJournal(store, prefix, entries)
 
 
 class Stores:
@@ -65,17 +87,11 @@ class Stores:
 
     def unit_of_work(self, store: Store, *, publisher: EventPublisher | None = None) -> UnitOfWork:
         """A new unit of work over ``store`` (every port: orders, agreements, billing)."""
-        if isinstance(store, InMemoryStore):
-            return InMemoryUnitOfWork(store, publisher=publisher)
-        return SqlUnitOfWork(store, publisher=publisher)
+        return unit_of_work(store, publisher=publisher)
 
-    def journal(
-        self, store: Store, prefix: str, entries: type[EntryT]
-    ) -> InMemoryJournal[EntryT] | SqlJournal[EntryT]:
+    def journal(self, store: Store, prefix: str, entries: type[EntryT]) -> RecordingJournal[EntryT]:
         """A new empty journal of ``entries`` that a unit of work over ``store`` enlists."""
-        if isinstance(store, InMemoryStore):
-            return InMemoryJournal[EntryT](prefix)
-        return SqlJournal(store, prefix, entries)
+        return journal(store, prefix, entries)
 
     def close(self) -> None:
         for store in self._made:
@@ -98,18 +114,21 @@ def sqlite_stores(tmp_path: Path) -> Iterator[Stores]:
     made.close()
 
 
-class Wrapped:
-    """A unit of work around another, which answers what this one does not override."""
+class Wrapped(Generic[InnerT]):
+    """A unit of work (or a repository) around another, which answers what this one does
+    not override."""
 
-    def __init__(self, inner: UnitOfWork) -> None:
+    def __init__(self, inner: InnerT) -> None:
         self.inner = inner
 
     def __enter__(self) -> Any:
-        self.inner.__enter__()
+        inner: Any = self.inner  # a unit of work (a repository is not entered)
+        inner.__enter__()
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.inner.__exit__(*exc_info)
+        inner: Any = self.inner
+        inner.__exit__(*exc_info)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

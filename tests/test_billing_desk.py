@@ -734,7 +734,7 @@ def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once(
 # ------------------------------------------------------------------ concurrency
 
 
-class _RacedUnitOfWork(Wrapped):
+class _RacedUnitOfWork(Wrapped[UnitOfWork]):
     """A unit of work of the world whose commit lets another desk call commit first (once)."""
 
     def __init__(self, world: World, race: Callable[[], object]) -> None:

@@ -619,7 +619,7 @@ def test_a_concurrent_change_between_load_and_save_is_a_conflict_and_saves_nothi
 ) -> None:
     w = world(stores)
 
-    class Meddling(Wrapped):
+    class Meddling(Wrapped[UnitOfWork]):
         meddled = False
 
         @property
