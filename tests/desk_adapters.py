@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import functools
 import itertools
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,15 +19,22 @@ from pathlib import Path
 from typing import Any, Final, Generic, TypeAlias, TypeVar
 
 import pytest
+import sqlalchemy as sa
 
+import sql_databases
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore, InMemoryUnitOfWork
 from servicedomain.adapters.sql import SqlJournal, SqlStore, SqlUnitOfWork, open_store
 from servicedomain.ports import EventPublisher, KeyedEntry
 
-ADAPTERS: Final = ("memory", "sqlite")
+ADAPTERS: Final = ("memory", "sqlite") + (
+    ("postgresql",) if os.environ.get("SERVICEDOMAIN_DESKS_ON_POSTGRESQL") else ()
+)
+"""The adapters of the ``stores`` fixture. PostgreSQL (a schema per store in one database
+of the test server) is opt-in: ``SERVICEDOMAIN_DESKS_ON_POSTGRESQL=1``; it is slow."""
 
 Store: TypeAlias = InMemoryStore | SqlStore
 UnitOfWork: TypeAlias = InMemoryUnitOfWork | SqlUnitOfWork
+_SCHEMAS: Final = itertools.count(1)
 EntryT = TypeVar("EntryT", bound=KeyedEntry)
 InnerT = TypeVar("InnerT")
 
@@ -63,6 +71,25 @@ def journal(store: Store, prefix: str, entries: type[EntryT]) -> RecordingJourna
     return SqlJournal(store, prefix, entries)
 
 
+@functools.cache
+def _postgresql_database() -> str:
+    """One database of the test server for the process's stores, dropped at its end."""
+    url = sql_databases.fresh_postgresql_url()
+    atexit.register(sql_databases.drop_postgresql_database, url)
+    return url
+
+
+def _postgresql_store(name: str) -> SqlStore:
+    """A store in a new schema ``name`` of :func:`_postgresql_database`."""
+    url = sa.make_url(_postgresql_database())
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    admin.dispose()
+    in_schema = url.update_query_dict({"options": f"-csearch_path={name}"})
+    return open_store(in_schema, create_tables=True)
+
+
 class Stores:
     """The stores, units of work and journals of one adapter, for one test."""
 
@@ -78,6 +105,10 @@ class Stores:
         """A new empty store."""
         if self.adapter == "memory":
             return InMemoryStore()
+        if self.adapter == "postgresql":
+            store = _postgresql_store(f"s{os.getpid()}_{next(_SCHEMAS)}")
+            self._made.append(store)
+            return store
         assert self._folder is not None, "SQLite stores need a folder"
         path = self._folder / f"store-{next(self._numbers)}.db"
         shutil.copyfile(_empty_sqlite(), path)

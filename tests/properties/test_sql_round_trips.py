@@ -260,7 +260,7 @@ def store_fees(store: SqlStore, fees: tuple[FeeTransaction, ...]) -> None:
         for subscription_id, given_fees in by_subscription.items():
             back = uow.fees.for_subscription(subscription_id)
             assert_exact(sorted(back, key=repr), sorted(given_fees, key=repr))
-        due = uow.fees.due(due_by=date(2100, 1, 1))
+        due = uow.fees.due(due_by=date.max)
         assert_exact(sorted(due, key=repr), sorted(fees, key=repr))
 
 
@@ -351,10 +351,10 @@ def documents(draw: st.DrawFn) -> Documents:
     lines = draw(
         st.lists(transactions(currency, customer), max_size=2, unique_by=lambda line: line.id)
     )
-    proposals = propose_invoices(due_by=date(2100, 1, 1), fees=fees, transactions=lines)
+    proposals = propose_invoices(due_by=date.max, fees=fees, transactions=lines)
     if not proposals:
         lines = [draw(transactions(currency, customer))]
-        proposals = propose_invoices(due_by=date(2100, 1, 1), transactions=lines)
+        proposals = propose_invoices(due_by=date.max, transactions=lines)
     (proposal,) = proposals
     day = date(2030, 1, 1)
     invoice = proposal.post(invoice_id=f"INV-{draw(st.integers(1, 999))}", invoice_date=day)
@@ -424,7 +424,7 @@ def test_M5_accrual_periods_and_entries_round_trip_exactly(
         source_id = made.periods[0].source_id
         assert_exact(uow.accruals.for_source(source_id), list(made.periods))
         unposted = [period for period in made.periods if period.posting_date is None]
-        assert_exact(uow.accruals.unposted_through(date(2100, 1, 1)), unposted)
+        assert_exact(uow.accruals.unposted_through(date.max), unposted)
     assert_exact(journal.recorded, tuple(zip(ids, made.entries, strict=True)))
 
 

@@ -8,6 +8,7 @@ hand.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -58,7 +59,7 @@ class Codec(Generic[_T]):
         schema_version: the version of the document layout, stored beside it.
     """
 
-    type: type[_T] = attrs.field(validator=_is_type)
+    type: builtins.type[_T] = attrs.field(validator=_is_type)  # the field shadows the builtin
     encode: Callable[[_T], dict[str, Any]] = attrs.field(validator=_is_callable)
     decode: Callable[[Mapping[str, Any]], _T] = attrs.field(validator=_is_callable)
     schema_version: int = attrs.field(default=1, validator=instance_of(int))

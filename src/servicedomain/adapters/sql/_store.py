@@ -1030,10 +1030,11 @@ class SqlAccrualRepository:
         """Periods not yet posted whose last day is on or before ``through`` (inclusive)."""
         require_date(through, "through")
         table = schema.accrual_periods
+        ended = (  # the last day is on or before ``through``; every period ends by date.max
+            [] if through == date.max else [table.c.period_end <= through + timedelta(days=1)]
+        )
         return self._merged(
-            sa.select(table.c.body).where(
-                table.c.posting_date.is_(None), table.c.period_end <= through + timedelta(days=1)
-            ),
+            sa.select(table.c.body).where(table.c.posting_date.is_(None), *ended),
             lambda period: period.posting_date is None and period.period.last <= through,
         )
 
