@@ -477,23 +477,29 @@ def test_M5_outbox_events_round_trip_exactly(store: SqlStore, events: list[Domai
 
 # --------------------------------------------------------------------------- regressions
 
-#: NUL, which PostgreSQL's text and jsonb cannot hold, beside the adapter's escape character.
+#: NUL and lone surrogates, which PostgreSQL's jsonb cannot hold, beside the adapter's
+#: escape character.
 NUL_TEXT = "pump \x00 \ue000 \ue0000 \x00\ue000"
+SURROGATE_TEXT = "pump \ud800 \ue000s\udfff \U0001f527 \udbff\ue000"
 
 
-def test_round_trip_a_text_with_a_nul_character_on_every_database(store: SqlStore) -> None:
-    """A description may hold any character, NUL included; jsonb refuses ``\\u0000``.
+@pytest.mark.parametrize("text", [NUL_TEXT, SURROGATE_TEXT], ids=["nul", "surrogate"])
+def test_round_trip_a_text_that_jsonb_cannot_hold_on_every_database(
+    store: SqlStore, text: str
+) -> None:
+    """A description may hold any character, NUL and lone surrogates included.
 
-    On PostgreSQL the commit failed with StorageError ("unsupported Unicode escape
-    sequence"): an agreement, and its event in the outbox, could not be stored at all.
+    jsonb refuses ``\\u0000`` and unpaired surrogates: on PostgreSQL the commit failed
+    with StorageError ("unsupported Unicode escape sequence", "invalid input syntax for
+    type json"), so an agreement and its event in the outbox could not be stored at all.
     """
     agreement, events = ServiceAgreement.create(
         id="SA-1",
         customer_id="C-1",
-        group=AgreementGroup("G-1", NUL_TEXT),
+        group=AgreementGroup("G-1", text),
         start_date=date(2026, 1, 1),
         at=AT,
-        description=NUL_TEXT,
+        description=text,
     )
     plain, _ = ServiceAgreement.create(
         id="SA-2", customer_id="C-1", group=agreement.group, start_date=date(2026, 1, 1), at=AT
@@ -505,7 +511,7 @@ def test_round_trip_a_text_with_a_nul_character_on_every_database(store: SqlStor
         uow.commit()
     with store.unit_of_work() as uow:
         assert uow.agreements.get("SA-1") == agreement
-        assert uow.agreements.get("SA-1").description == NUL_TEXT
+        assert uow.agreements.get("SA-1").description == text
         assert uow.agreements.list() == [agreement, plain]
     assert [record.event for record in SqlOutbox(store).pending()] == list(events)
 
@@ -521,15 +527,17 @@ class Note:
 
 LOOKALIKE = Codec(
     Note,
-    lambda note: {"$nul-escaped": attrs.asdict(note)},
-    lambda data: Note(**data["$nul-escaped"]),
+    lambda note: {"$escaped": attrs.asdict(note)},
+    lambda data: Note(**data["$escaped"]),
 )
 
 
-@pytest.mark.parametrize("text", ["plain \ue000", NUL_TEXT])
+@pytest.mark.parametrize("text", ["plain \ue000", NUL_TEXT, SURROGATE_TEXT])
 def test_round_trip_a_host_document_that_looks_escaped(database_url: str, text: str) -> None:
     store = open_store(database_url, codecs=[LOOKALIKE], create_tables=True)
-    note = Note("N-1", 1, text)
-    store.repository(Note).add(note)
-    assert store.repository(Note).get("N-1") == note
-    store.dispose()
+    try:
+        note = Note("N-1", 1, text)
+        store.repository(Note).add(note)
+        assert store.repository(Note).get("N-1") == note
+    finally:
+        store.dispose()

@@ -79,15 +79,33 @@ class UtcInstant(sa.TypeDecorator[datetime]):
         return instant.astimezone(UTC)
 
 
-_ESCAPE: Final = "\ue000"  # a private-use character: escapes itself and NUL
-_ESCAPED: Final = "$nul-escaped"  # the key of a document whose texts are escaped
-_UNESCAPE: Final = re.compile(f"{_ESCAPE}(.)", re.DOTALL)
+_ESCAPE: Final = "\ue000"  # a private-use character: escapes itself and what jsonb refuses
+_ESCAPED: Final = "$escaped"  # the key of a document whose texts are escaped
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")  # code points a str holds, UTF-8 cannot
+_UNESCAPE: Final = re.compile(f"{_ESCAPE}(s[0-9a-f]{{4}}|.)", re.DOTALL)
+
+
+def _escape_char(found: re.Match[str]) -> str:
+    char = found[0]
+    if char == _ESCAPE:
+        return _ESCAPE * 2
+    return f"{_ESCAPE}0" if char == "\x00" else f"{_ESCAPE}s{ord(char):04x}"
+
+
+def _unescape_char(found: re.Match[str]) -> str:
+    code = found[1]
+    if code == "0":
+        return "\x00"
+    return chr(int(code[1:], 16)) if len(code) > 1 else code  # s and 4 hex digits: a surrogate
+
+
+_ESCAPING: Final = re.compile(f"[{_ESCAPE}\x00\ud800-\udfff]")
 
 
 def _escape(value: Any) -> Any:
-    """``value`` with each text's escape character doubled and its NULs escaped."""
+    """``value`` with each text's escape character doubled, its NULs and surrogates escaped."""
     if isinstance(value, str):
-        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", f"{_ESCAPE}0")
+        return _ESCAPING.sub(_escape_char, value)
     if isinstance(value, dict):
         return {_escape(key): _escape(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -97,7 +115,7 @@ def _escape(value: Any) -> Any:
 
 def _unescape(value: Any) -> Any:
     if isinstance(value, str):
-        return _UNESCAPE.sub(lambda found: "\x00" if found[1] == "0" else found[1], value)
+        return _UNESCAPE.sub(_unescape_char, value)
     if isinstance(value, dict):
         return {_unescape(key): _unescape(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -108,9 +126,9 @@ def _unescape(value: Any) -> Any:
 class Document(sa.TypeDecorator[Any]):
     """A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
 
-    jsonb cannot hold the NUL character, which free text (a description) may contain:
-    on PostgreSQL a document with one is stored as ``{"$nul-escaped": <document>}``
-    with its texts escaped, and read back as it was.
+    jsonb cannot hold NUL nor an unpaired surrogate, which free text (a description)
+    may contain: on PostgreSQL a document with one is stored as ``{"$escaped":
+    <document>}`` with its texts escaped, and read back as it was.
     """
 
     impl = sa.JSON
@@ -124,8 +142,10 @@ class Document(sa.TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name != "postgresql":
             return value
-        # json writes every NUL as \u0000; a document that looks escaped is wrapped too.
-        if "\\u0000" not in json.dumps(value) and not _looks_escaped(value):
+        # json writes NUL as \u0000 and keeps surrogates as they are (ensure_ascii=False);
+        # a document that looks escaped is wrapped too.
+        text = json.dumps(value, ensure_ascii=False)
+        if "\\u0000" not in text and _SURROGATE.search(text) is None and not _looks_escaped(value):
             return value
         return {_ESCAPED: _escape(value)}
 
