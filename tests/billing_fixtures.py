@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryStore
+from servicedomain.adapters.sql import SqlStore, SqlUnitOfWork
 from servicedomain.app import BillingDesk
 from servicedomain.billing import AccrualEntry, PriceTable, SubscriptionGroup
 from servicedomain.events import DomainEvent
@@ -50,23 +51,50 @@ def billing_desk_over(
     )
 
 
-class PublishedOnlyAfterCommit(InMemoryBillingUnitOfWork):
-    """Checks that nothing of this unit of work is published before its commit."""
+class _PublishedOnlyAfterCommit:
+    """Checks that nothing of this unit of work is published before its commit.
+
+    Mixed in before a unit-of-work class, whose ``collect`` and ``commit`` it watches.
+    """
+
+    watched: InMemoryEventPublisher
+
+    def collect(self, events: Iterable[DomainEvent]) -> None:
+        staged = list(events)
+        super().collect(staged)  # type: ignore[misc]
+        published = {id(event) for event in self.watched.published}
+        # By identity: a rerun's events may equal those of an earlier commit.
+        assert not {id(event) for event in staged} & published, "published before the commit"
+
+    def commit(self) -> None:
+        before = self.watched.published
+        try:
+            super().commit()  # type: ignore[misc]
+        except BaseException:
+            assert self.watched.published == before, "a failed commit published"
+            raise
+
+
+class PublishedOnlyAfterCommit(_PublishedOnlyAfterCommit, InMemoryBillingUnitOfWork):
+    """An in-memory unit of work that checks nothing is published before its commit."""
 
     def __init__(self, store: InMemoryStore, *, publisher: InMemoryEventPublisher) -> None:
         super().__init__(store, publisher=publisher)
         self.watched = publisher
 
-    def collect(self, events: Iterable[DomainEvent]) -> None:
-        staged = list(events)
-        super().collect(staged)
-        published = self.watched.published
-        assert not set(staged) & set(published), "published before the commit"
 
-    def commit(self) -> None:
-        before = self.watched.published
-        try:
-            super().commit()
-        except BaseException:
-            assert self.watched.published == before, "a failed commit published"
-            raise
+class SqlPublishedOnlyAfterCommit(_PublishedOnlyAfterCommit, SqlUnitOfWork):
+    """A SQL unit of work that checks nothing is published before its commit."""
+
+    def __init__(self, store: SqlStore, *, publisher: InMemoryEventPublisher) -> None:
+        super().__init__(store, publisher=publisher)
+        self.watched = publisher
+
+
+def published_only_after_commit(
+    store: InMemoryStore | SqlStore, *, publisher: InMemoryEventPublisher
+) -> PublishedOnlyAfterCommit | SqlPublishedOnlyAfterCommit:
+    """The watched unit of work of ``store``'s adapter."""
+    if isinstance(store, InMemoryStore):
+        return PublishedOnlyAfterCommit(store, publisher=publisher)
+    return SqlPublishedOnlyAfterCommit(store, publisher=publisher)

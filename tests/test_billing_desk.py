@@ -15,14 +15,15 @@ import inspect
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from billing_fixtures import AT, CLOCK, PublishedOnlyAfterCommit
+import desk_adapters
+from billing_fixtures import AT, CLOCK, published_only_after_commit
+from desk_adapters import Stores, UnitOfWork, Wrapped
 from servicedomain import BillingDesk
-from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
-from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryJournal, InMemoryStore
+from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.app import FeeRunResult
 from servicedomain.billing import (
     AccrualEntry,
@@ -63,6 +64,8 @@ GROUP = SubscriptionGroup(
     accrual_method=AccrualMethod.EQUAL,
 )
 GROUPS = {"M": GROUP}
+
+stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
 START = date(2024, 1, 1)
 
 
@@ -71,16 +74,21 @@ def eur(amount: str) -> Money:
 
 
 class World:
-    """One store, its publisher and accrual journal, and the desk over them."""
+    """One store of an adapter, its publisher and accrual journal, and the desk over them."""
 
-    def __init__(self) -> None:
-        self.store = InMemoryStore()
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+        self.store = stores.new()
         self.publisher = InMemoryEventPublisher()
-        self.journal = InMemoryJournal[AccrualEntry]("ACR")
+        self.journal = stores.journal(self.store, "ACR", AccrualEntry)
 
     def uow(self, plan: FaultPlan | None = None) -> BillingUnitOfWork:
-        uow = PublishedOnlyAfterCommit(self.store, publisher=self.publisher)
+        uow: BillingUnitOfWork = published_only_after_commit(self.store, publisher=self.publisher)
         return uow if plan is None else plan.wrap(uow)
+
+    def view(self) -> BillingUnitOfWork:
+        """A fresh unit of work over the store, publishing nothing: what is committed."""
+        return self.stores.unit_of_work(self.store)
 
     def desk(self, plan: FaultPlan | None = None, **config: Any) -> BillingDesk:
         return BillingDesk(
@@ -98,7 +106,7 @@ class World:
         return next(fee.id for fee in self.desk().fees("S-1") if fee.kind is FeeKind.CHARGE)
 
     def state(self) -> object:
-        view = InMemoryBillingUnitOfWork(self.store)
+        view = self.view()
         subscriptions = view.subscriptions.list()
         fees = [fee for sub in subscriptions for fee in view.fees.for_subscription(sub.id)]
         ids = [fee.id for fee in fees]
@@ -195,8 +203,8 @@ EVENTS: dict[str, list[str]] = {
 }
 
 
-def world_before(step: str) -> World:
-    world = World()
+def world_before(step: str, stores: Stores) -> World:
+    world = World(stores)
     for earlier in SETUP[step]:
         STEPS[earlier](world, None)
     return world
@@ -206,8 +214,8 @@ def world_before(step: str) -> World:
 
 
 @pytest.mark.parametrize("step", sorted(STEPS))
-def test_each_method_publishes_its_events_after_its_commit(step: str) -> None:
-    world = world_before(step)
+def test_each_method_publishes_its_events_after_its_commit(step: str, stores: Stores) -> None:
+    world = world_before(step, stores)
     before = world.names()
     STEPS[step](world, None)
     assert world.names() == before + EVENTS[step]
@@ -216,17 +224,17 @@ def test_each_method_publishes_its_events_after_its_commit(step: str) -> None:
 
 @pytest.mark.parametrize("step", sorted(STEPS))
 def test_U1_a_desk_method_failing_at_any_step_leaves_nothing_and_a_retry_is_one_run(
-    step: str,
+    step: str, stores: Stores
 ) -> None:
-    reference = world_before(step)
+    reference = world_before(step, stores)
     STEPS[step](reference, None)
     expected = reference.state()
-    counting, plan = world_before(step), FaultPlan()
+    counting, plan = world_before(step, stores), FaultPlan()
     STEPS[step](counting, plan)
     assert plan.calls[-1] == "commit", plan.calls
     assert ("collect" in plan.calls) == bool(EVENTS[step]), plan.calls
     for fail_at in range(1, len(plan.calls) + 1):
-        world = world_before(step)
+        world = world_before(step, stores)
         before = world.state()
         with pytest.raises(InjectedFault):
             STEPS[step](world, FaultPlan(fail_at=fail_at))
@@ -237,7 +245,7 @@ def test_U1_a_desk_method_failing_at_any_step_leaves_nothing_and_a_retry_is_one_
 
 @pytest.mark.parametrize("step", sorted(STEPS))
 def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
-    step: str,
+    step: str, stores: Stores
 ) -> None:
     """Issue 12, item 1: once a write method returns, its change is committed.
 
@@ -245,10 +253,10 @@ def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
     ``commit``: a method that decided and saved but did not commit leaves a fresh
     unit of work seeing nothing. What the method returns is what is stored.
     """
-    world = world_before(step)
+    world = world_before(step, stores)
 
     def fresh() -> object:
-        view = InMemoryBillingUnitOfWork(world.store)
+        view = world.view()
         subscriptions = view.subscriptions.list()
         fees = [fee for sub in subscriptions for fee in view.fees.for_subscription(sub.id)]
         accruals = [view.accruals.for_source(fee.id) for fee in fees]
@@ -257,7 +265,7 @@ def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
     before = fresh()
     result = STEPS[step](world, None)
     assert fresh() != before, f"{step}: a fresh unit of work sees no change"
-    view = InMemoryBillingUnitOfWork(world.store)
+    view = world.view()
     posted = [entry for _, entry in world.journal.recorded]
     match result:
         case Subscription():
@@ -294,8 +302,8 @@ def test_every_write_method_of_the_desk_is_swept_and_none_takes_loose_keywords()
         assert inspect.Parameter.VAR_KEYWORD not in kinds, name
 
 
-def test_the_desk_opens_one_unit_of_work_per_method_call() -> None:
-    world = World()
+def test_the_desk_opens_one_unit_of_work_per_method_call(stores: Stores) -> None:
+    world = World(stores)
     opened: list[BillingUnitOfWork] = []
 
     def open_one() -> BillingUnitOfWork:
@@ -321,8 +329,8 @@ def test_the_desk_opens_one_unit_of_work_per_method_call() -> None:
 # ------------------------------------------------------------------ construction
 
 
-def test_the_desk_checks_its_configuration_once() -> None:
-    world = World()
+def test_the_desk_checks_its_configuration_once(stores: Stores) -> None:
+    world = World(stores)
     with pytest.raises(TypeMismatchError, match="unit_of_work"):
         BillingDesk(unit_of_work=world.uow(), clock=CLOCK, groups=GROUPS)  # type: ignore[arg-type]
     with pytest.raises(TypeMismatchError, match="clock"):
@@ -351,15 +359,15 @@ def test_a_factory_that_opens_no_unit_of_work_is_named() -> None:
 # ------------------------------------------------------------------ subscriptions
 
 
-def test_create_subscription_takes_the_groups_period_and_is_read_back() -> None:
-    world = World()
+def test_create_subscription_takes_the_groups_period_and_is_read_back(stores: Stores) -> None:
+    world = World(stores)
     sub = _create(world, None)
     assert (sub.group_id, sub.period_code, sub.version) == ("M", MONTHLY, 1)
     assert world.desk().subscription("S-1") == sub
 
 
-def test_create_subscription_refuses_an_unknown_group_and_a_taken_id() -> None:
-    world = World()
+def test_create_subscription_refuses_an_unknown_group_and_a_taken_id(stores: Stores) -> None:
+    world = World(stores)
     with pytest.raises(InvalidInputError, match="group_id"):
         world.desk().create_subscription(
             group_id="Q",
@@ -388,9 +396,9 @@ def test_create_subscription_refuses_an_unknown_group_and_a_taken_id() -> None:
     ],
 )
 def test_price_moves_store_a_price_change_from_the_effective_day(
-    step: str, expected: tuple[Money, Decimal]
+    step: str, expected: tuple[Money, Decimal], stores: Stores
 ) -> None:
-    world = world_before(step)
+    world = world_before(step, stores)
     changed = STEPS[step](world, None)
     assert isinstance(changed, Subscription)
     stored = world.desk().subscription("S-1")
@@ -412,17 +420,17 @@ def test_price_moves_store_a_price_change_from_the_effective_day(
     ],
 )
 def test_a_price_move_on_or_before_the_start_is_refused_and_stores_nothing(
-    move: Callable[[BillingDesk], object],
+    move: Callable[[BillingDesk], object], stores: Stores
 ) -> None:
-    world = world_before("change_price")
+    world = world_before("change_price", stores)
     before = world.state()
     with pytest.raises(InvalidPeriodError):
         move(world.desk())
     assert world.state() == before
 
 
-def test_cancel_deactivate_activate() -> None:
-    world = world_before("cancel")
+def test_cancel_deactivate_activate(stores: Stores) -> None:
+    world = world_before("cancel", stores)
     desk = world.desk()
     assert desk.cancel("S-1", last_day=date(2024, 2, 29)).end_date == date(2024, 2, 29)
     assert desk.deactivate("S-1").active is False
@@ -436,8 +444,8 @@ def test_cancel_deactivate_activate() -> None:
     assert world.state() == before
 
 
-def test_an_unknown_subscription_is_not_found() -> None:
-    desk = World().desk()
+def test_an_unknown_subscription_is_not_found(stores: Stores) -> None:
+    desk = World(stores).desk()
     for call in (
         lambda: desk.subscription("S-9"),
         lambda: desk.cancel("S-9", last_day=FEB),
@@ -454,8 +462,10 @@ def test_an_unknown_subscription_is_not_found() -> None:
 # ------------------------------------------------------------------ fees
 
 
-def test_reduce_days_stores_the_reduction_and_records_it_on_the_subscription() -> None:
-    world = world_before("reduce_days")
+def test_reduce_days_stores_the_reduction_and_records_it_on_the_subscription(
+    stores: Stores,
+) -> None:
+    world = world_before("reduce_days", stores)
     desk = world.desk()
     charge = world.charge_id()
     removed = DateRange.inclusive(date(2024, 1, 10), date(2024, 1, 11))
@@ -474,8 +484,8 @@ def test_reduce_days_stores_the_reduction_and_records_it_on_the_subscription() -
     assert world.state() == before
 
 
-def test_F13_reduce_days_after_a_full_credit_removes_nothing_more() -> None:
-    world = world_before("credit")
+def test_F13_reduce_days_after_a_full_credit_removes_nothing_more(stores: Stores) -> None:
+    world = world_before("credit", stores)
     STEPS["credit"](world, None)
     fee = world.desk().reduce_days(
         "S-1",
@@ -485,8 +495,10 @@ def test_F13_reduce_days_after_a_full_credit_removes_nothing_more() -> None:
     assert fee.amount == eur("0.00")
 
 
-def test_F4_generate_fees_bills_each_period_once_and_reports_the_not_started() -> None:
-    world = world_before("generate")
+def test_F4_generate_fees_bills_each_period_once_and_reports_the_not_started(
+    stores: Stores,
+) -> None:
+    world = world_before("generate", stores)
     desk = world.desk()
     first = desk.generate_fees(as_of=date(2024, 3, 1))
     assert [fee.period.start for fee in first.created] == [START, FEB, date(2024, 3, 1)]
@@ -496,7 +508,7 @@ def test_F4_generate_fees_bills_each_period_once_and_reports_the_not_started() -
     assert desk.subscription("S-1").fee_count == 3
 
 
-def test_generate_fees_reads_the_desks_price_table() -> None:
+def test_generate_fees_reads_the_desks_price_table(stores: Stores) -> None:
     from servicedomain.billing import PriceEntry, PriceTable
 
     table = PriceTable(
@@ -511,13 +523,15 @@ def test_generate_fees_reads_the_desks_price_table() -> None:
             ),
         )
     )
-    world = world_before("generate")
+    world = world_before("generate", stores)
     (fee,) = world.desk(prices=table).generate_fees(as_of=START).created
     assert fee.amount == eur("99.00")
 
 
-def test_generate_fees_within_bills_a_range_regular_or_not_and_a_rerun_bills_nothing() -> None:
-    world = world_before("generate_within")
+def test_generate_fees_within_bills_a_range_regular_or_not_and_a_rerun_bills_nothing(
+    stores: Stores,
+) -> None:
+    world = world_before("generate_within", stores)
     desk = world.desk()
     half = DateRange(START, date(2024, 1, 16))
     (stub,) = desk.generate_fees_within(within=half).created
@@ -547,30 +561,32 @@ def test_generate_fees_within_bills_a_range_regular_or_not_and_a_rerun_bills_not
 # ------------------------------------------------------------------ documents
 
 
-def test_I1_C6_invoice_customers_numbers_documents_and_creates_accrual_periods() -> None:
-    world = world_before("invoice")
+def test_I1_C6_invoice_customers_numbers_documents_and_creates_accrual_periods(
+    stores: Stores,
+) -> None:
+    world = world_before("invoice", stores)
     desk = world.desk(invoice_prefix="F")
     (invoice,) = desk.invoice_customers(due_by=START, invoice_date=START)
     assert invoice.id == "F-C-1-EUR-20240101-1"
     assert invoice.kind is DocumentKind.INVOICE
     assert desk.documents("C-1") == (invoice,)
-    periods = InMemoryBillingUnitOfWork(world.store).accruals.for_source(world.charge_id())
+    periods = world.view().accruals.for_source(world.charge_id())
     assert [period.amount for period in periods] == [eur("310.00")]
     assert desk.invoice_customers(due_by=START, invoice_date=START) == ()
     with pytest.raises(InvalidInputError, match="invoice_date"):
         desk.invoice_customers(due_by=START, invoice_date=None)  # type: ignore[arg-type]
 
 
-def test_a_document_is_numbered_on_its_invoice_date_not_on_its_due_by_date() -> None:
+def test_a_document_is_numbered_on_its_invoice_date_not_on_its_due_by_date(stores: Stores) -> None:
     """Regression: the number carried the ``due_by`` day, unlike the document's date."""
-    world = world_before("invoice")
+    world = world_before("invoice", stores)
     (invoice,) = world.desk().invoice_customers(due_by=START, invoice_date=date(2024, 1, 3))
     assert invoice.invoice_date == date(2024, 1, 3)
     assert invoice.id == "INV-C-1-EUR-20240103-1"
 
 
-def test_a_negative_proposal_is_a_credit_note_of_its_own_series() -> None:
-    world = world_before("invoice")
+def test_a_negative_proposal_is_a_credit_note_of_its_own_series(stores: Stores) -> None:
+    world = world_before("invoice", stores)
     desk = world.desk(credit_note_prefix="CR")
     desk.invoice_customers(due_by=START, invoice_date=START)
     desk.cancel("S-1", last_day=date(2024, 1, 20))
@@ -580,8 +596,8 @@ def test_a_negative_proposal_is_a_credit_note_of_its_own_series() -> None:
     assert note.kind is DocumentKind.CREDIT_NOTE
 
 
-def test_an_invoiced_fee_of_a_group_the_desk_does_not_know_is_refused() -> None:
-    world = world_before("invoice")
+def test_an_invoiced_fee_of_a_group_the_desk_does_not_know_is_refused(stores: Stores) -> None:
+    world = world_before("invoice", stores)
     other = BillingDesk(unit_of_work=world.uow, clock=CLOCK, groups={})
     before = world.state()
     with pytest.raises(InvalidInputError, match="groups"):
@@ -589,8 +605,10 @@ def test_an_invoiced_fee_of_a_group_the_desk_does_not_know_is_refused() -> None:
     assert world.state() == before
 
 
-def test_F8_credit_invoiced_credits_at_most_what_is_left_and_reverses_accruals() -> None:
-    world = world_before("credit")
+def test_F8_credit_invoiced_credits_at_most_what_is_left_and_reverses_accruals(
+    stores: Stores,
+) -> None:
+    world = world_before("credit", stores)
     desk = world.desk()
     charge = world.charge_id()
     note = desk.credit_invoiced(
@@ -614,8 +632,10 @@ def test_F8_credit_invoiced_credits_at_most_what_is_left_and_reverses_accruals()
     assert world.state() == before
 
 
-def test_the_reads_give_the_subscriptions_the_invoiced_items_and_the_accrual_periods() -> None:
-    world = world_before("credit")
+def test_the_reads_give_the_subscriptions_the_invoiced_items_and_the_accrual_periods(
+    stores: Stores,
+) -> None:
+    world = world_before("credit", stores)
     desk = world.desk()
     charge = world.charge_id()
     assert [sub.id for sub in desk.subscriptions()] == ["S-1"]
@@ -629,8 +649,8 @@ def test_the_reads_give_the_subscriptions_the_invoiced_items_and_the_accrual_per
         desk.invoiced(charge)
 
 
-def test_credit_and_accrue_need_an_accrual_journal() -> None:
-    world = world_before("credit")
+def test_credit_and_accrue_need_an_accrual_journal(stores: Stores) -> None:
+    world = world_before("credit", stores)
     desk = BillingDesk(unit_of_work=world.uow, clock=CLOCK, groups=GROUPS)
     with pytest.raises(InvalidInputError, match="accrual_journal"):
         desk.accrue_revenue(through=FEB, posting_date=FEB)
@@ -638,8 +658,8 @@ def test_credit_and_accrue_need_an_accrual_journal() -> None:
         desk.credit_invoiced(credit_note_id="CN-1", credit_date=FEB, select=[world.charge_id()])
 
 
-def test_accrue_revenue_posts_each_period_once() -> None:
-    world = world_before("accrue")
+def test_accrue_revenue_posts_each_period_once(stores: Stores) -> None:
+    world = world_before("accrue", stores)
     desk = world.desk()
     (entry,) = desk.accrue_revenue(through=FEB, posting_date=FEB)
     assert entry.amount == eur("310.00")
@@ -649,15 +669,17 @@ def test_accrue_revenue_posts_each_period_once() -> None:
     assert len(world.journal.recorded) == 1
 
 
-def test_accrue_revenue_through_is_inclusive() -> None:
-    world = world_before("accrue")
+def test_accrue_revenue_through_is_inclusive(stores: Stores) -> None:
+    world = world_before("accrue", stores)
     desk = world.desk()
     assert desk.accrue_revenue(through=date(2024, 1, 30), posting_date=FEB) == ()
     (entry,) = desk.accrue_revenue(through=date(2024, 1, 31), posting_date=FEB)
     assert (entry.number, entry.amount) == (0, eur("310.00"))
 
 
-def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -> None:
+def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once(
+    stores: Stores,
+) -> None:
     manual = SubscriptionGroup(
         id="M",
         invoicing_period_code=MONTHLY,
@@ -665,7 +687,7 @@ def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -
         accrual_period_code=MONTHLY,
         reversal=ReversalMode.MANUAL,
     )
-    world = World()
+    world = World(stores)
     desk = BillingDesk(
         unit_of_work=world.uow, clock=CLOCK, groups={"M": manual}, accrual_journal=world.journal
     )
@@ -712,17 +734,17 @@ def test_reverse_accrual_by_hand_lets_a_manual_group_credit_and_is_done_once() -
 # ------------------------------------------------------------------ concurrency
 
 
-class _RacedUnitOfWork(PublishedOnlyAfterCommit):
-    """Before its commit, another desk call on the same store commits first (once)."""
+class _RacedUnitOfWork(Wrapped[UnitOfWork]):
+    """A unit of work of the world whose commit lets another desk call commit first (once)."""
 
     def __init__(self, world: World, race: Callable[[], object]) -> None:
-        super().__init__(world.store, publisher=world.publisher)
+        super().__init__(cast("UnitOfWork", world.uow()))
         self.race = race
 
     def commit(self) -> None:
         race, self.race = self.race, lambda: None
         race()
-        super().commit()
+        self.inner.commit()
 
 
 @pytest.mark.parametrize(
@@ -739,15 +761,17 @@ class _RacedUnitOfWork(PublishedOnlyAfterCommit):
     ],
 )
 def test_T1_a_change_saved_over_a_concurrent_one_conflicts_and_publishes_nothing(
-    move: Callable[[BillingDesk], object],
+    move: Callable[[BillingDesk], object], stores: Stores
 ) -> None:
     """Each method saves with the version it loaded: the later of two concurrent writers
     gets ConcurrencyConflictError, and only the first one's change is stored."""
-    world = world_before("generate")
+    world = world_before("generate", stores)
     STEPS["generate"](world, None)
     other = world.desk()
     raced = BillingDesk(
-        unit_of_work=lambda: _RacedUnitOfWork(world, lambda: other.deactivate("S-1")),
+        unit_of_work=lambda: cast(
+            "BillingUnitOfWork", _RacedUnitOfWork(world, lambda: other.deactivate("S-1"))
+        ),
         clock=CLOCK,
         groups=GROUPS,
     )

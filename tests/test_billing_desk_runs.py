@@ -1,4 +1,4 @@
-"""The billing desk's runs over the in-memory billing unit of work (catalog 5).
+"""The billing desk's runs over the in-memory and the SQL (SQLite) unit of work (catalog 5).
 
 Laws: F4/F5 (catch-up, a second run creates nothing), P1/P3 (concurrent generation:
 one winner, the duplicate is a no-op), P4 (an injected failure plus a retry equals one
@@ -13,27 +13,27 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
 
+import desk_adapters
 from billing_fixtures import AT, CLOCK, billing_desk_over
+from desk_adapters import (
+    RecordingJournal,
+    Store,
+    Stores,
+    UnitOfWork,
+    Wrapped,
+    journal,
+    unit_of_work,
+)
 from orders_fixtures import AT as ORDER_AT
 from orders_fixtures import boiler_order, line, service_desk_over
-from servicedomain.adapters.billing_memory import (
-    InMemoryBillingUnitOfWork,
-    InMemoryInvoiceRepository,
-)
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import (
-    InMemoryEventPublisher,
-    InMemoryJournal,
-    InMemoryRepository,
-    InMemoryServiceUnitOfWork,
-    InMemoryStore,
-)
+from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.app import FeeRunResult
 from servicedomain.billing import (
     ACCRUED_REVENUE_ACCOUNT,
@@ -67,12 +67,15 @@ from servicedomain.instants import local_date
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange
+from servicedomain.ports import BillingUnitOfWork, InvoiceRepository, Repository
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.billing_strategies import creation_fields
 
 MONTHLY_GROUP = SubscriptionGroup(id="M", invoicing_period_code=MONTHLY)
 QUARTERLY_GROUP = SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY)
 GROUPS = {"M": MONTHLY_GROUP}
+
+stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -103,20 +106,27 @@ def subscription(
     return Subscription(**fields)
 
 
-def store_with(*subs: Subscription, group: SubscriptionGroup = MONTHLY_GROUP) -> InMemoryStore:
-    store = InMemoryStore()
+def store_with(
+    stores: Stores, *subs: Subscription, group: SubscriptionGroup = MONTHLY_GROUP
+) -> Store:
+    store = stores.new()
     for sub in subs:
-        billing_desk_over(
-            InMemoryBillingUnitOfWork(store), CLOCK, groups=group
-        ).create_subscription(group_id=group.id, **creation_fields(sub))
+        billing_desk_over(unit_of_work(store), CLOCK, groups=group).create_subscription(
+            group_id=group.id, **creation_fields(sub)
+        )
     return store
 
 
-def uow(store: InMemoryStore) -> InMemoryBillingUnitOfWork:
-    return InMemoryBillingUnitOfWork(store)
+def uow(store: Store) -> UnitOfWork:
+    return unit_of_work(store)
 
 
-def all_fees(store: InMemoryStore) -> dict[str, FeeTransaction]:
+def billing(wrapped: Wrapped[UnitOfWork]) -> BillingUnitOfWork:
+    """A wrapped unit of work as the billing unit of work it stands for."""
+    return cast("BillingUnitOfWork", wrapped)
+
+
+def all_fees(store: Store) -> dict[str, FeeTransaction]:
     view = uow(store)
     return {
         fee.id: fee
@@ -125,7 +135,7 @@ def all_fees(store: InMemoryStore) -> dict[str, FeeTransaction]:
     }
 
 
-def documents(store: InMemoryStore) -> list[Invoice]:
+def documents(store: Store) -> list[Invoice]:
     return uow(store).invoices.list()
 
 
@@ -133,7 +143,7 @@ def fee_periods(fees: Iterable[FeeTransaction]) -> list[tuple[str, str]]:
     return [(fee.subscription_id, str(fee.period)) for fee in fees]
 
 
-def snapshot(store: InMemoryStore) -> tuple[object, ...]:
+def snapshot(store: Store) -> tuple[object, ...]:
     """What the billing store holds: subscriptions, fees, documents and invoiced items."""
     view = uow(store)
     fees = all_fees(store)
@@ -149,11 +159,13 @@ def snapshot(store: InMemoryStore) -> tuple[object, ...]:
 # ------------------------------------------------------------------ create_subscription
 
 
-def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_version_1() -> None:
-    store = InMemoryStore()
+def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_version_1(
+    stores: Stores,
+) -> None:
+    store = stores.new()
     publisher = InMemoryEventPublisher()
     stored = billing_desk_over(
-        InMemoryBillingUnitOfWork(store, publisher=publisher), CLOCK, groups=QUARTERLY_GROUP
+        unit_of_work(store, publisher=publisher), CLOCK, groups=QUARTERLY_GROUP
     ).create_subscription(
         group_id=QUARTERLY_GROUP.id,
         id="S-1",
@@ -179,8 +191,8 @@ def test_create_subscription_takes_the_groups_id_and_period_and_starts_at_versio
 # ------------------------------------------------------------ BillingDesk.generate_fees
 
 
-def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
-    store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 2, 15)))
+def test_F5_generation_catches_up_and_a_second_run_creates_nothing(stores: Stores) -> None:
+    store = store_with(stores, subscription("S-1"), subscription("S-2", start=date(2024, 2, 15)))
     result = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 20))
     assert fee_periods(result.created) == [
         ("S-1", "[2024-01-01, 2024-02-01)"),
@@ -201,9 +213,9 @@ def test_F5_generation_catches_up_and_a_second_run_creates_nothing() -> None:
     assert [sub.version for sub in uow(store).subscriptions.list()] == [2, 2]
 
 
-def test_F5_erpnext_46080_a_late_run_equals_daily_runs() -> None:
-    late = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
-    daily = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
+def test_F5_erpnext_46080_a_late_run_equals_daily_runs(stores: Stores) -> None:
+    late = store_with(stores, subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
+    daily = store_with(stores, subscription("S-1"), subscription("S-2", start=date(2024, 1, 31)))
     billing_desk_over(uow(late), CLOCK).generate_fees(as_of=date(2024, 4, 30))
     day = date(2024, 1, 1)
     while day <= date(2024, 4, 30):
@@ -212,8 +224,8 @@ def test_F5_erpnext_46080_a_late_run_equals_daily_runs() -> None:
     assert all_fees(late) == all_fees(daily)
 
 
-def test_generation_reports_subscriptions_not_started_yet() -> None:
-    store = store_with(subscription("S-1"), subscription("S-2", start=date(2024, 6, 1)))
+def test_generation_reports_subscriptions_not_started_yet(stores: Stores) -> None:
+    store = store_with(stores, subscription("S-1"), subscription("S-2", start=date(2024, 6, 1)))
     result = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 5, 31))
     assert result.not_started == ("S-2",)
     assert {fee.subscription_id for fee in result.created} == {"S-1"}
@@ -221,9 +233,9 @@ def test_generation_reports_subscriptions_not_started_yet() -> None:
     assert uow(store).subscriptions.get("S-2").version == 1
 
 
-def test_generation_of_some_subscriptions_or_of_one_group() -> None:
+def test_generation_of_some_subscriptions_or_of_one_group(stores: Stores) -> None:
     quarterly = SubscriptionGroup(id="Q", invoicing_period_code=QUARTERLY)
-    store = store_with(subscription("S-1"), subscription("S-2"))
+    store = store_with(stores, subscription("S-1"), subscription("S-2"))
     billing_desk_over(uow(store), CLOCK, groups=quarterly).create_subscription(
         group_id=quarterly.id, **creation_fields(subscription("S-3", group=quarterly))
     )
@@ -242,30 +254,32 @@ def test_generation_of_some_subscriptions_or_of_one_group() -> None:
     assert uow(store).fees.for_subscription("S-1") == []  # nothing of the failed run
 
 
-class RivalFirst(InMemoryBillingUnitOfWork):
+class RivalFirst(Wrapped[UnitOfWork]):
     """A unit of work that lets a rival run commit between its reads and its commit."""
 
-    def __init__(self, store: InMemoryStore, rival: Callable[[], object]) -> None:
-        super().__init__(store)
+    def __init__(self, store: Store, rival: Callable[[], object]) -> None:
+        super().__init__(unit_of_work(store))
         self._rival: Callable[[], object] | None = rival
 
     def commit(self) -> None:
         rival, self._rival = self._rival, None
         if rival is not None:
             rival()
-        super().commit()
+        self.inner.commit()
 
 
-def test_P1_P3_lago_1086_two_runs_over_one_subscription_from_one_state() -> None:
+def test_P1_P3_lago_1086_two_runs_over_one_subscription_from_one_state(stores: Stores) -> None:
     """Lago PRs #1086/#1102/#1868/#2681: the same period generated twice concurrently."""
-    store = store_with(subscription())
+    store = store_with(stores, subscription())
     outcomes: list[FeeRunResult] = []
 
     def rival() -> None:
         outcomes.append(billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1)))
 
     with pytest.raises(ConcurrencyConflictError) as error:
-        billing_desk_over(RivalFirst(store, rival), CLOCK).generate_fees(as_of=date(2024, 2, 1))
+        billing_desk_over(billing(RivalFirst(store, rival)), CLOCK).generate_fees(
+            as_of=date(2024, 2, 1)
+        )
     assert (error.value.entity_id, error.value.expected_version) == ("S-1", 1)
     (winner,) = outcomes
     assert len(winner.created) == 2
@@ -276,21 +290,21 @@ def test_P1_P3_lago_1086_two_runs_over_one_subscription_from_one_state() -> None
     assert all_fees(store) == {fee.id: fee for fee in winner.created}
 
 
-def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
-    store = store_with(subscription("S-1"), subscription("S-2"))
+def test_P1_concurrent_threads_generate_one_set_of_fees(stores: Stores) -> None:
+    store = store_with(stores, subscription("S-1"), subscription("S-2"))
     barrier = threading.Barrier(4)
     results: list[FeeRunResult | Exception] = []
     lock = threading.Lock()
 
-    class Waiting(InMemoryBillingUnitOfWork):
+    class Waiting(Wrapped[UnitOfWork]):
         def commit(self) -> None:
             barrier.wait(timeout=10)
-            super().commit()
+            self.inner.commit()
 
     def run() -> None:
         try:
             outcome: FeeRunResult | Exception = billing_desk_over(
-                Waiting(store), CLOCK
+                billing(Waiting(unit_of_work(store))), CLOCK
             ).generate_fees(as_of=date(2024, 3, 1))
         except ConcurrencyConflictError as error:
             outcome = error
@@ -310,8 +324,8 @@ def test_P1_concurrent_threads_generate_one_set_of_fees() -> None:
     assert billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 3, 1)).created == ()
 
 
-def test_P3_the_fee_port_keeps_one_fee_per_key() -> None:
-    store = store_with(subscription())
+def test_P3_the_fee_port_keeps_one_fee_per_key(stores: Stores) -> None:
+    store = store_with(stores, subscription())
     created = billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1)).created
     (fee,) = created
     with uow(store) as work:
@@ -327,27 +341,29 @@ class InjectedFailureError(Exception):
     """A failure the test injects (the database went away, say)."""
 
 
-class FailingSubscriptions(InMemoryRepository[Subscription]):
+class FailingSubscriptions(Wrapped[Repository[Subscription]]):
+    """The subscriptions of a unit of work whose ``fail_at``-th save fails."""
+
     def __init__(self, work: FailAtSubscription) -> None:
-        super().__init__(work._store, Subscription, unit_of_work=work)
+        super().__init__(work.inner.subscriptions)
         self._work = work
 
     def save(self, entity: Subscription, *, expected_version: int) -> None:
         self._work.saves += 1
         if self._work.saves == self._work.fail_at:
             raise InjectedFailureError(entity.id)
-        super().save(entity, expected_version=expected_version)
+        self.inner.save(entity, expected_version=expected_version)
 
 
-class FailAtSubscription(InMemoryBillingUnitOfWork):
+class FailAtSubscription(Wrapped[UnitOfWork]):
     """A billing unit of work whose ``fail_at``-th subscription save fails."""
 
-    def __init__(self, store: InMemoryStore, fail_at: int) -> None:
-        super().__init__(store)
+    def __init__(self, store: Store, fail_at: int) -> None:
+        super().__init__(unit_of_work(store))
         self.fail_at, self.saves = fail_at, 0
 
     @property
-    def subscriptions(self) -> InMemoryRepository[Subscription]:
+    def subscriptions(self) -> FailingSubscriptions:
         return FailingSubscriptions(self)
 
 
@@ -361,14 +377,14 @@ SUBSCRIPTIONS = (
 
 @pytest.mark.parametrize("fail_at", range(1, len(SUBSCRIPTIONS) + 1))
 def test_P4_oca_1473_a_failure_at_subscription_k_stores_nothing_and_a_retry_is_one_run(
-    fail_at: int,
+    fail_at: int, stores: Stores
 ) -> None:
-    reference = store_with(*SUBSCRIPTIONS)
+    reference = store_with(stores, *SUBSCRIPTIONS)
     billing_desk_over(uow(reference), CLOCK).generate_fees(as_of=date(2024, 4, 1))
-    store = store_with(*SUBSCRIPTIONS)
+    store = store_with(stores, *SUBSCRIPTIONS)
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        billing_desk_over(FailAtSubscription(store, fail_at), CLOCK).generate_fees(
+        billing_desk_over(billing(FailAtSubscription(store, fail_at)), CLOCK).generate_fees(
             as_of=date(2024, 4, 1)
         )
     assert snapshot(store) == before
@@ -378,10 +394,10 @@ def test_P4_oca_1473_a_failure_at_subscription_k_stores_nothing_and_a_retry_is_o
 
 @pytest.mark.parametrize("conflict_at", range(len(SUBSCRIPTIONS)))
 def test_P4_a_commit_conflict_at_subscription_k_stores_nothing_and_a_retry_is_one_run(
-    conflict_at: int,
+    conflict_at: int, stores: Stores
 ) -> None:
     """A rival changes subscription k (a rename) while the run is in flight."""
-    store = store_with(*SUBSCRIPTIONS)
+    store = store_with(stores, *SUBSCRIPTIONS)
     renamed = attrs.evolve(SUBSCRIPTIONS[conflict_at], name="renamed", version=2)
 
     def rival() -> None:
@@ -389,20 +405,22 @@ def test_P4_a_commit_conflict_at_subscription_k_stores_nothing_and_a_retry_is_on
 
     before = snapshot(store)
     with pytest.raises(ConcurrencyConflictError):
-        billing_desk_over(RivalFirst(store, rival), CLOCK).generate_fees(as_of=date(2024, 4, 1))
+        billing_desk_over(billing(RivalFirst(store, rival)), CLOCK).generate_fees(
+            as_of=date(2024, 4, 1)
+        )
     assert snapshot(store)[1:] == before[1:]  # no fee, no document
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 1))
-    reference = store_with(*SUBSCRIPTIONS)
+    reference = store_with(stores, *SUBSCRIPTIONS)
     reference.repository(Subscription).save(renamed, expected_version=1)
     billing_desk_over(uow(reference), CLOCK).generate_fees(as_of=date(2024, 4, 1))
     assert snapshot(store) == snapshot(reference)
 
 
-def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
+def test_two_price_changes_over_a_billed_period_are_both_billed(stores: Stores) -> None:
     """Jan and Feb billed at 100.00; the price goes to 200.00 from Jan 10 (February gets
     a +100.00 price-change fee), then back to 100.00 from Jan 20: February gets a
     -100.00 price-change fee of the same days, revision 1."""
-    store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
+    store = store_with(stores, subscription("S-1"), subscription("S-2", customer="C-2"))
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 2, 1))
     for effective_date, price in ((date(2024, 1, 10), "200.00"), (date(2024, 1, 20), "100.00")):
         with uow(store) as work:
@@ -424,12 +442,12 @@ def test_two_price_changes_over_a_billed_period_are_both_billed() -> None:
 # ----------------------------------------------------------------------- invoicing
 
 
-def journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
-    return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+def journals(store: Store) -> dict[TransactionType, RecordingJournal[JournalEntry]]:
+    return {kind: journal(store, kind.name, JournalEntry) for kind in TransactionType}
 
 
 def post_order(
-    store: InMemoryStore, books: dict[TransactionType, InMemoryJournal[JournalEntry]], order_id: str
+    store: Store, books: dict[TransactionType, RecordingJournal[JournalEntry]], order_id: str
 ) -> None:
     """Store a completed, signed-off order (2 h at 85.00, an item at 15.00) and post it."""
     order = boiler_order(
@@ -442,7 +460,7 @@ def post_order(
     order, _ = order.sign_off(at=ORDER_AT)
     store.repository(ServiceOrder).add(order)
     result = service_desk_over(
-        InMemoryServiceUnitOfWork(store), FixedClock(ORDER_AT), journals=books, graph=GRAPH
+        unit_of_work(store), FixedClock(ORDER_AT), journals=books, graph=GRAPH
     ).post_orders(
         order_ids=[order_id],
         period=DateRange(date(2026, 3, 1), date(2026, 4, 1)),
@@ -452,7 +470,7 @@ def post_order(
 
 
 def billable(
-    books: dict[TransactionType, InMemoryJournal[JournalEntry]],
+    books: dict[TransactionType, RecordingJournal[JournalEntry]],
 ) -> list[BillableTransaction]:
     return [
         BillableTransaction.from_journal(transaction_id, entry)
@@ -461,12 +479,13 @@ def billable(
     ]
 
 
-def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
+def test_invoice_customers_bills_fees_and_posted_order_lines_together(stores: Stores) -> None:
     store = store_with(
+        stores,
         subscription("S-1", customer="C-100", price="49.00", start=date(2026, 3, 1)),
         subscription("S-2", customer="C-200", price="10.00", start=date(2026, 3, 1)),
     )
-    books = journals()
+    books = journals(store)
     post_order(store, books, "SO-1")
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2026, 3, 2))
     day = date(2026, 3, 2)
@@ -506,8 +525,8 @@ def test_invoice_customers_bills_fees_and_posted_order_lines_together() -> None:
     }
 
 
-def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> None:
-    store = store_with(subscription("S-1"), subscription("S-2", customer="C-2"))
+def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day(stores: Stores) -> None:
+    store = store_with(stores, subscription("S-1"), subscription("S-2", customer="C-2"))
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
     (only,) = billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
         due_by=date(2024, 1, 1), invoice_date=date(2024, 1, 1), customer_id="C-2"
@@ -535,8 +554,8 @@ def test_invoice_customers_of_one_customer_and_numbering_on_the_same_day() -> No
     ]
 
 
-def test_invoice_customers_needs_the_group_of_every_invoiced_fee() -> None:
-    store = store_with(subscription())
+def test_invoice_customers_needs_the_group_of_every_invoiced_fee(stores: Stores) -> None:
+    store = store_with(stores, subscription())
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
     with pytest.raises(InvalidInputError) as error:
         billing_desk_over(uow(store), CLOCK, groups={}).invoice_customers(
@@ -547,10 +566,12 @@ def test_invoice_customers_needs_the_group_of_every_invoiced_fee() -> None:
 
 
 @pytest.mark.parametrize("rival_prefix", ["INV", "RIVAL"])
-def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(rival_prefix: str) -> None:
+def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(
+    rival_prefix: str, stores: Stores
+) -> None:
     """The rival commits first; the other run stores nothing. With the same id prefix its
     invoice id is taken (AlreadyExistsError); with another, its fee is invoiced already."""
-    store = store_with(subscription(), subscription("S-2", customer="C-2"))
+    store = store_with(stores, subscription(), subscription("S-2", customer="C-2"))
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 1, 1))
     day = date(2024, 1, 1)
     won: list[tuple[Invoice, ...]] = []
@@ -564,9 +585,9 @@ def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(rival_prefi
 
     expected = AlreadyExistsError if rival_prefix == "INV" else AlreadyInvoicedError
     with pytest.raises(expected):
-        billing_desk_over(RivalFirst(store, rival), CLOCK, groups=GROUPS).invoice_customers(
-            due_by=day, invoice_date=day
-        )
+        billing_desk_over(
+            billing(RivalFirst(store, rival)), CLOCK, groups=GROUPS
+        ).invoice_customers(due_by=day, invoice_date=day)
     (winner,) = won
     assert documents(store) == list(winner)
     assert (
@@ -579,43 +600,45 @@ def test_I1_two_invoice_runs_from_one_state_invoice_each_source_once(rival_prefi
     assert sorted(item.invoice_id for item in items.values()) == [doc.id for doc in winner]
 
 
-class FailingInvoices(InMemoryInvoiceRepository):
+class FailingInvoices(Wrapped[InvoiceRepository]):
+    """The invoices of a unit of work whose ``fail_at``-th added document fails."""
+
     def __init__(self, work: FailAtInvoice) -> None:
-        super().__init__(work)
+        super().__init__(work.inner.invoices)
         self._work = work
 
     def add(self, document: Invoice) -> None:
         self._work.adds += 1
         if self._work.adds == self._work.fail_at:
             raise InjectedFailureError(document.id)
-        super().add(document)
+        self.inner.add(document)
 
 
-class FailAtInvoice(InMemoryBillingUnitOfWork):
+class FailAtInvoice(Wrapped[UnitOfWork]):
     """A billing unit of work whose ``fail_at``-th invoice fails to be added."""
 
-    def __init__(self, store: InMemoryStore, fail_at: int) -> None:
-        super().__init__(store)
+    def __init__(self, store: Store, fail_at: int) -> None:
+        super().__init__(unit_of_work(store))
         self.fail_at, self.adds = fail_at, 0
 
     @property
-    def invoices(self) -> InMemoryInvoiceRepository:
+    def invoices(self) -> FailingInvoices:
         return FailingInvoices(self)
 
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3])
 def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_duplicates(
-    fail_at: int,
+    fail_at: int, stores: Stores
 ) -> None:
-    def prepared() -> InMemoryStore:
-        store = store_with(*SUBSCRIPTIONS[:3])  # customers C-1 (S-1, S-3) and C-2 (S-2)
+    def prepared() -> Store:
+        store = store_with(stores, *SUBSCRIPTIONS[:3])  # customers C-1 (S-1, S-3) and C-2 (S-2)
         billing_desk_over(uow(store), CLOCK, groups=MONTHLY_GROUP).create_subscription(
             group_id=MONTHLY_GROUP.id, **creation_fields(SUBSCRIPTIONS[3])
         )  # C-3
         billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2024, 4, 1))
         return store
 
-    def invoice(unit_of_work: InMemoryBillingUnitOfWork) -> tuple[Invoice, ...]:
+    def invoice(unit_of_work: BillingUnitOfWork) -> tuple[Invoice, ...]:
         day = date(2024, 4, 1)
         desk = billing_desk_over(unit_of_work, CLOCK, groups=GROUPS)
         return desk.invoice_customers(due_by=day, invoice_date=day)
@@ -625,7 +648,7 @@ def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_
     store = prepared()
     before = snapshot(store)
     with pytest.raises(InjectedFailureError):
-        invoice(FailAtInvoice(store, fail_at))
+        invoice(billing(FailAtInvoice(store, fail_at)))
     assert snapshot(store) == before
     invoice(uow(store))
     assert snapshot(store) == snapshot(reference)
@@ -650,11 +673,11 @@ def test_P4_oca_1473_an_invoice_run_failing_at_customer_k_is_relaunched_without_
     ],
 )
 def test_C6_lago_879_1074_one_invoice_per_billing_day_in_paris(
-    start: date, runs: Sequence[str], invoiced_at: str
+    start: date, runs: Sequence[str], invoiced_at: str, stores: Stores
 ) -> None:
     """A Europe/Paris customer whose fee is due on the local date; the billing job runs
     at 20:00, 21:00, 22:10 and 00:10 UTC, computing ``due_by`` as the local date."""
-    store = store_with(subscription(customer="C-PARIS", start=start))
+    store = store_with(stores, subscription(customer="C-PARIS", start=start))
     made: dict[str, tuple[Invoice, ...]] = {}
     for run in runs:
         instant = datetime.fromisoformat(run).replace(tzinfo=UTC)
@@ -689,10 +712,10 @@ def quarterly_group(mode: ReversalMode = ReversalMode.INVOICE_DATE) -> Subscript
     )
 
 
-def invoiced_quarter(group: SubscriptionGroup) -> InMemoryStore:
+def invoiced_quarter(stores: Stores, group: SubscriptionGroup) -> Store:
     """The catalog's quarterly 300.00 EUR fee for Q1 2023, invoiced on Jan 1."""
     store = store_with(
-        subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
+        stores, subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
     billing_desk_over(uow(store), CLOCK, groups={"Q": group}).invoice_customers(
@@ -701,9 +724,9 @@ def invoiced_quarter(group: SubscriptionGroup) -> InMemoryStore:
     return store
 
 
-def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
+def accrued_jan_feb(store: Store) -> RecordingJournal[AccrualEntry]:
     """January accrued on Feb 1, February on Mar 1; March not yet."""
-    book = InMemoryJournal[AccrualEntry]("ACR")
+    book = journal(store, "ACR", AccrualEntry)
     billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
         through=date(2023, 1, 31), posting_date=date(2023, 2, 1)
     )
@@ -713,20 +736,20 @@ def accrued_jan_feb(store: InMemoryStore) -> InMemoryJournal[AccrualEntry]:
     return book
 
 
-def entries(book: InMemoryJournal[AccrualEntry]) -> list[tuple[str, int, date, str, str, Money]]:
+def entries(book: RecordingJournal[AccrualEntry]) -> list[tuple[str, int, date, str, str, Money]]:
     return [
         (e.kind.value, e.number, e.posting_date, e.debit_account, e.credit_account, e.amount)
         for _, e in book.recorded
     ]
 
 
-def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() -> None:
+def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once(stores: Stores) -> None:
     group = quarterly_group()
     store = store_with(
-        subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
+        stores, subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
-    book = InMemoryJournal[AccrualEntry]("ACR")
+    book = journal(store, "ACR", AccrualEntry)
     # Accrual is impossible before the fee is invoiced.
     assert (
         billing_desk_over(uow(store), CLOCK, journal=book).accrue_revenue(
@@ -771,8 +794,8 @@ def test_F11_accrual_nothing_before_invoicing_then_the_catalog_quarter_once() ->
     assert all(p.posting_date == date(2023, 4, 1) for p in uow(store).accruals.for_source(Q1_FEE))
 
 
-def test_accrual_posts_only_the_periods_that_ended() -> None:
-    store = invoiced_quarter(quarterly_group())
+def test_accrual_posts_only_the_periods_that_ended(stores: Stores) -> None:
+    store = invoiced_quarter(stores, quarterly_group())
     book = accrued_jan_feb(store)
     assert entries(book) == [
         ("accrue", 0, date(2023, 2, 1), WIP_ACCOUNT, ACCRUED_REVENUE_ACCOUNT, money("103.34")),
@@ -780,9 +803,11 @@ def test_accrual_posts_only_the_periods_that_ended() -> None:
     ]
 
 
-def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first() -> None:
+def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first(
+    stores: Stores,
+) -> None:
     group = quarterly_group(ReversalMode.MANUAL)
-    store = invoiced_quarter(group)
+    store = invoiced_quarter(stores, group)
     book = accrued_jan_feb(store)
     before, recorded = snapshot(store), book.recorded
     periods_before = uow(store).accruals.for_source(Q1_FEE)
@@ -814,9 +839,9 @@ def test_credit_with_manual_reversal_needs_the_accruals_reversed_by_hand_first()
     assert [p.amount for p in uow(store).accruals.for_source(Q1_FEE)] == [money(0)] * 3
 
 
-def test_credit_reverses_accruals_on_the_credit_date() -> None:
+def test_credit_reverses_accruals_on_the_credit_date(stores: Stores) -> None:
     group = quarterly_group(ReversalMode.INVOICE_DATE)
-    store = invoiced_quarter(group)
+    store = invoiced_quarter(stores, group)
     book = accrued_jan_feb(store)
     note = billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
         credit_note_id="CN-1", credit_date=date(2023, 3, 15), select=[Q1_FEE]
@@ -865,10 +890,10 @@ def test_credit_reverses_accruals_on_the_credit_date() -> None:
     ids=["open", "february-closed"],
 )
 def test_credit_reverses_accruals_on_their_original_posting_dates(
-    closed: Callable[[date], bool] | None, dates: list[date]
+    closed: Callable[[date], bool] | None, dates: list[date], stores: Stores
 ) -> None:
     group = quarterly_group(ReversalMode.ORIGINAL_POSTING_DATE)
-    store = invoiced_quarter(group)
+    store = invoiced_quarter(stores, group)
     book = accrued_jan_feb(store)
     billing_desk_over(
         uow(store), CLOCK, groups={"Q": group}, closed=closed, journal=book
@@ -880,9 +905,9 @@ def test_credit_reverses_accruals_on_their_original_posting_dates(
     ]
 
 
-def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> None:
+def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains(stores: Stores) -> None:
     group = quarterly_group()
-    store = invoiced_quarter(group)
+    store = invoiced_quarter(stores, group)
     book = accrued_jan_feb(store)
     billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
         credit_note_id="CN-1",
@@ -904,13 +929,13 @@ def test_F11_a_partial_credit_leaves_the_periods_summing_to_what_remains() -> No
     assert net == 21000  # what stays invoiced is what stays accrued
 
 
-def test_F8_lago_1755_the_desk_credit_refuses_a_source_never_invoiced() -> None:
+def test_F8_lago_1755_the_desk_credit_refuses_a_source_never_invoiced(stores: Stores) -> None:
     group = quarterly_group()
     store = store_with(
-        subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
+        stores, subscription(price="300.00", start=date(2023, 1, 1), group=group), group=group
     )
     billing_desk_over(uow(store), CLOCK).generate_fees(as_of=date(2023, 1, 1))
-    book = InMemoryJournal[AccrualEntry]("ACR")
+    book = journal(store, "ACR", AccrualEntry)
     before = snapshot(store)
     with pytest.raises(BillingRuleError) as error:
         billing_desk_over(uow(store), CLOCK, groups={"Q": group}, journal=book).credit_invoiced(
@@ -921,14 +946,14 @@ def test_F8_lago_1755_the_desk_credit_refuses_a_source_never_invoiced() -> None:
     assert entries(book) == []
 
 
-def test_crediting_an_order_line_posts_no_accrual_entry() -> None:
-    store = store_with(subscription("S-1", customer="C-100", start=date(2026, 3, 1)))
-    books = journals()
+def test_crediting_an_order_line_posts_no_accrual_entry(stores: Stores) -> None:
+    store = store_with(stores, subscription("S-1", customer="C-100", start=date(2026, 3, 1)))
+    books = journals(store)
     post_order(store, books, "SO-1")
     billing_desk_over(uow(store), CLOCK, groups=GROUPS).invoice_customers(
         due_by=date(2026, 3, 2), invoice_date=date(2026, 3, 2), transactions=billable(books)
     )
-    accruals = InMemoryJournal[AccrualEntry]("ACR")
+    accruals = journal(store, "ACR", AccrualEntry)
     note = billing_desk_over(uow(store), CLOCK, groups=GROUPS, journal=accruals).credit_invoiced(
         credit_note_id="CN-1",
         credit_date=date(2026, 3, 5),

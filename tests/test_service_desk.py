@@ -16,13 +16,15 @@ import itertools
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import desk_adapters
+from desk_adapters import Store, Stores, UnitOfWork, Wrapped
 from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain import ServiceDesk
 from servicedomain.adapters.clocks import FixedClock
@@ -30,8 +32,8 @@ from servicedomain.adapters.memory import (
     InMemoryEventPublisher,
     InMemoryJournal,
     InMemoryServiceUnitOfWork,
-    InMemoryStore,
 )
+from servicedomain.adapters.sql import SqlJournal
 from servicedomain.agreements import (
     AgreementGroup,
     Generation,
@@ -68,6 +70,7 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
+from servicedomain.ports import AgreementUnitOfWork, Journal
 from servicedomain.sla import (
     Allowance,
     ServiceLevelAgreement,
@@ -105,13 +108,23 @@ def _completed(order: ServiceOrder) -> ServiceOrder:
 
 @attrs.define
 class World:
-    """A store with orders and agreements, its journals and its publisher."""
+    """A store of an adapter with orders and agreements, its journals and its publisher."""
 
-    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    stores: Stores
+    store: Store = attrs.field(init=False)
     publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
-    journals: dict[TransactionType, InMemoryJournal[JournalEntry]] = attrs.Factory(
-        lambda: {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
-    )
+    journals: dict[TransactionType, Journal[JournalEntry]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.store = self.stores.new()
+        self.journals = {
+            kind: self.stores.journal(self.store, kind.name, JournalEntry)
+            for kind in TransactionType
+        }
+
+    def uow(self, *, publisher: InMemoryEventPublisher | None = None) -> UnitOfWork:
+        """A fresh unit of work over the store."""
+        return self.stores.unit_of_work(self.store, publisher=publisher)
 
     def desk(
         self,
@@ -119,8 +132,8 @@ class World:
         *,
         sla_parameters: SlaParameters | None = None,
     ) -> ServiceDesk:
-        def unit_of_work() -> InMemoryServiceUnitOfWork:
-            uow = InMemoryServiceUnitOfWork(self.store, publisher=self.publisher)
+        def unit_of_work() -> AgreementUnitOfWork:
+            uow: AgreementUnitOfWork = self.uow(publisher=self.publisher)
             return uow if plan is None else plan.wrap(uow)
 
         return ServiceDesk(
@@ -133,23 +146,34 @@ class World:
         )
 
     def state(self) -> object:
-        uow = InMemoryServiceUnitOfWork(self.store)
+        uow = self.uow()
         return (
             uow.service_orders.list(),
             uow.agreements.list(),
-            {kind: journal.recorded for kind, journal in self.journals.items()},
+            {kind: recorded(journal) for kind, journal in self.journals.items()},
             self.publisher.published,
         )
 
     def stored(self, order_id: str) -> ServiceOrder:
-        return InMemoryServiceUnitOfWork(self.store).service_orders.get(order_id)
+        return self.uow().service_orders.get(order_id)
 
 
-def world() -> World:
+def recorded(journal: Journal[JournalEntry]) -> tuple[tuple[str, JournalEntry], ...]:
+    """What a journal of either adapter recorded (both have ``recorded``)."""
+    assert isinstance(journal, InMemoryJournal | SqlJournal)
+    return journal.recorded
+
+
+stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
+sqlite_stores = desk_adapters.sqlite_stores
+THOROUGH = settings.get_current_profile_name() == "thorough"
+
+
+def world(stores: Stores) -> World:
     """SO-1 (Created, hours), SO-2 and SO-3 on AG-1, SO-C canceled, SO-I item line with a
     project, SO-R with a requirement, SO-S with a running SLA, SO-P and SO-Q completed and
     signed off; agreements AG-1 (SLA-1 by its group) and AG-2."""
-    w = World()
+    w = World(stores)
     orders = w.store.repository(ServiceOrder)
     canceled, _ = boiler_order("SO-C", HOURS).cancel(GRAPH, at=AT)
     item = attrs.evolve(boiler_order("SO-I", ITEM), project_id="P-1")
@@ -261,23 +285,23 @@ def test_every_public_method_of_the_desk_is_swept_here() -> None:
 
 @pytest.mark.parametrize("name", sorted(USES))
 def test_U1_each_desk_method_is_one_unit_of_work_a_fault_anywhere_then_a_retry_is_one_run(
-    name: str,
+    name: str, stores: Stores
 ) -> None:
     use = USES[name]
-    reference = world()
+    reference = world(stores)
     use(reference.desk())
     expected = reference.state()
-    assert expected != world().state(), f"{name} changed nothing"
-    counting, plan = world(), FaultPlan()
+    assert expected != world(stores).state(), f"{name} changed nothing"
+    counting, plan = world(stores), FaultPlan()
     use(counting.desk(plan))
     assert plan.calls[-1] == "commit", plan.calls
     for k in range(1, len(plan.calls) + 1):
-        w, faulty = world(), FaultPlan(fail_at=k)
+        w, faulty = world(stores), FaultPlan(fail_at=k)
         with pytest.raises(InjectedFault):
             use(w.desk(faulty))
         if k == 1 or "commit" not in plan.calls[: k - 1]:
             # nothing committed before the fault: nothing is left of the run
-            assert w.state() == world().state(), f"{name}: fault at {k} left something"
+            assert w.state() == world(stores).state(), f"{name}: fault at {k} left something"
         if name in SECOND and "commit" in plan.calls[: k - 1]:
             SECOND[name](w.desk())  # two units of work: the retry goes on from the first
         else:
@@ -286,11 +310,13 @@ def test_U1_each_desk_method_is_one_unit_of_work_a_fault_anywhere_then_a_retry_i
 
 
 @pytest.mark.parametrize("name", sorted(USES))
-def test_events_are_published_only_after_the_commit_and_carry_the_clock_time(name: str) -> None:
-    w = world()
+def test_events_are_published_only_after_the_commit_and_carry_the_clock_time(
+    name: str, stores: Stores
+) -> None:
+    w = world(stores)
 
     def committed() -> object:
-        uow = InMemoryServiceUnitOfWork(w.store)
+        uow = w.uow()
         return uow.service_orders.list(), uow.agreements.list()
 
     snapshots = [committed()]
@@ -325,7 +351,7 @@ def _snapshots(result: object) -> list[ServiceOrder | ServiceAgreement]:
 
 @pytest.mark.parametrize("name", sorted(USES))
 def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
-    name: str,
+    name: str, stores: Stores
 ) -> None:
     """Issue 12, item 1: once a write method returns, its change is committed.
 
@@ -333,10 +359,10 @@ def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
     method that decided and saved but did not commit leaves a fresh unit of work
     seeing nothing; and every snapshot the method returns is the stored one.
     """
-    w = world()
+    w = world(stores)
 
     def fresh() -> tuple[list[ServiceOrder], list[ServiceAgreement]]:
-        uow = InMemoryServiceUnitOfWork(w.store)
+        uow = w.uow()
         return uow.service_orders.list(), uow.agreements.list()
 
     before = fresh()
@@ -344,7 +370,7 @@ def test_forgetting_commit_is_impossible_a_fresh_unit_of_work_sees_every_write(
     assert fresh() != before, f"{name}: a fresh unit of work sees no change"
     if name in SECOND:  # two uses: the second's snapshot is the stored one
         result = result[-1]  # type: ignore[index]
-    uow = InMemoryServiceUnitOfWork(w.store)
+    uow = w.uow()
     for snapshot in _snapshots(result):
         stored = uow.service_orders if isinstance(snapshot, ServiceOrder) else uow.agreements
         assert stored.get(snapshot.id) == snapshot, f"{name}: {snapshot.id} is not stored"
@@ -378,13 +404,15 @@ def test_a_factory_that_makes_no_unit_of_work_is_refused_at_the_first_use() -> N
     assert caught.value.field == "unit_of_work()"
 
 
-def test_the_methods_take_explicit_typed_parameters_and_refuse_a_misspelt_keyword() -> None:
+def test_the_methods_take_explicit_typed_parameters_and_refuse_a_misspelt_keyword(
+    stores: Stores,
+) -> None:
     for name, member in inspect.getmembers(ServiceDesk, inspect.isfunction):
         kinds = {p.kind for p in inspect.signature(member).parameters.values()}
         if name in {"change_line", "change_agreement_line"}:
             continue  # **changes: Unpack[LineChanges], a TypedDict mypy checks key by key
         assert inspect.Parameter.VAR_KEYWORD not in kinds, name
-    desk = world().desk()
+    desk = world(stores).desk()
     with pytest.raises(TypeError):
         desk.create_order(order_id="SO-9", customer_id="C-1", descripton="x")  # type: ignore[call-arg]
     with pytest.raises(ServiceDomainError):
@@ -397,8 +425,10 @@ def test_the_methods_take_explicit_typed_parameters_and_refuse_a_misspelt_keywor
 # ---------------------------------------------------------------------- the orders
 
 
-def test_create_order_by_hand_takes_the_sla_of_the_agreement_group_and_starts_its_clock() -> None:
-    w = world()
+def test_create_order_by_hand_takes_the_sla_of_the_agreement_group_and_starts_its_clock(
+    stores: Stores,
+) -> None:
+    w = world(stores)
     order = w.desk().create_order(
         order_id="SO-9", customer_id="C-1", agreement_id="AG-1", lines=[HOURS]
     )
@@ -414,8 +444,10 @@ def test_create_order_by_hand_takes_the_sla_of_the_agreement_group_and_starts_it
     )
 
 
-def test_create_order_refuses_a_taken_id_and_an_unknown_agreement_storing_nothing() -> None:
-    w = world()
+def test_create_order_refuses_a_taken_id_and_an_unknown_agreement_storing_nothing(
+    stores: Stores,
+) -> None:
+    w = world(stores)
     before = w.state()
     with pytest.raises(AlreadyExistsError):
         w.desk().create_order(order_id="SO-1", customer_id="C-1")
@@ -424,8 +456,8 @@ def test_create_order_refuses_a_taken_id_and_an_unknown_agreement_storing_nothin
     assert w.state() == before
 
 
-def test_lines_record_hours_expenses_items_and_fees_and_change_and_go() -> None:
-    w = world()
+def test_lines_record_hours_expenses_items_and_fees_and_change_and_go(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     for kind in TransactionType:
         desk.add_line("SO-1", line(kind, "1", "1.00", "2.00"))
@@ -443,8 +475,8 @@ def test_lines_record_hours_expenses_items_and_fees_and_change_and_go() -> None:
         desk.change_line("SO-1", 2)
 
 
-def test_relations_attach_and_relating_again_changes_nothing() -> None:
-    w = world()
+def test_relations_attach_and_relating_again_changes_nothing(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     order = desk.relate_object("SO-1", OBJECT)
     order = desk.relate_task("SO-1", TASK)
@@ -457,8 +489,8 @@ def test_relations_attach_and_relating_again_changes_nothing() -> None:
         desk.relate_task("SO-1", ServiceTask("CLEAN", "Something else"))
 
 
-def test_change_stage_sign_off_and_the_refusals_save_nothing() -> None:
-    w = world()
+def test_change_stage_sign_off_and_the_refusals_save_nothing(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     assert desk.change_stage("SO-1", "PLANNED").stage_id == "PLANNED"
     before = w.state()
@@ -473,11 +505,13 @@ def test_change_stage_sign_off_and_the_refusals_save_nothing() -> None:
         desk.sign_off("SO-404")
 
 
-def test_an_exceeded_sla_needs_a_reason_when_the_configured_parameters_say_so() -> None:
-    w = world()
+def test_an_exceeded_sla_needs_a_reason_when_the_configured_parameters_say_so(
+    stores: Stores,
+) -> None:
+    w = world(stores)
     late = FixedClock(AT + timedelta(days=2))
     desk = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store),
+        unit_of_work=w.uow,
         clock=late,
         graph=GRAPH,
         slas={"SLA-1": SLA},
@@ -493,8 +527,8 @@ def test_an_exceeded_sla_needs_a_reason_when_the_configured_parameters_say_so() 
     assert desk.sign_off("SO-S", reason=REASON).signed_off
 
 
-def test_the_sla_clock_by_hand_and_its_measure() -> None:
-    w = world()
+def test_the_sla_clock_by_hand_and_its_measure(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     assert desk.measure_sla("SO-S").elapsed == timedelta(hours=1)
     assert desk.measure_sla("SO-S", now=AT).elapsed == timedelta(0)
@@ -510,16 +544,14 @@ def test_the_sla_clock_by_hand_and_its_measure() -> None:
         desk.measure_sla("SO-1")
     with pytest.raises(OrderRuleError):
         desk.start_sla("SO-1")
-    unconfigured = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store), clock=FixedClock(NOW), graph=GRAPH
-    )
+    unconfigured = ServiceDesk(unit_of_work=w.uow, clock=FixedClock(NOW), graph=GRAPH)
     with pytest.raises(InvalidInputError) as caught:
         unconfigured.measure_sla("SO-S")
     assert caught.value.field == "slas"
 
 
-def test_cancel_revoke_and_delete_an_order() -> None:
-    w = world()
+def test_cancel_revoke_and_delete_an_order(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     canceled = desk.cancel_order("SO-1", reason=REASON)
     assert canceled.line(1).status is LineStatus.CANCELED
@@ -537,8 +569,10 @@ def test_cancel_revoke_and_delete_an_order() -> None:
         desk.delete_order("SO-R")
 
 
-def test_move_lines_between_orders_of_one_agreement_and_drop_the_empty_source() -> None:
-    w = world()
+def test_move_lines_between_orders_of_one_agreement_and_drop_the_empty_source(
+    stores: Stores,
+) -> None:
+    w = world(stores)
     moved = w.desk().move_lines("SO-2", "SO-3", [1, 2], drop_empty_source=True)
     assert moved.source is None
     assert moved.target.line_numbers == (1, 2, 3, 4)
@@ -547,13 +581,13 @@ def test_move_lines_between_orders_of_one_agreement_and_drop_the_empty_source() 
         w.stored("SO-2")
     with pytest.raises(OrderRuleError):
         w.desk().move_lines("SO-1", "SO-3", [1])
-    kept = world().desk().move_lines("SO-2", "SO-3", [1])
+    kept = world(stores).desk().move_lines("SO-2", "SO-3", [1])
     assert kept.source is not None
     assert kept.source.line_numbers == (2,)
 
 
-def test_item_requirements_come_and_go_and_block_removing_the_line() -> None:
-    w = world()
+def test_item_requirements_come_and_go_and_block_removing_the_line(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     order = desk.add_item_requirement("SO-I", 1, REQUIREMENT)
     assert order.item_requirements == ((1, REQUIREMENT),)
@@ -564,33 +598,33 @@ def test_item_requirements_come_and_go_and_block_removing_the_line() -> None:
     assert desk.remove_item_requirement("SO-I", 1, "IR-1").item_requirements == ()
 
 
-def test_post_orders_posts_each_order_through_its_journals_once() -> None:
-    w = world()
+def test_post_orders_posts_each_order_through_its_journals_once(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     result = desk.post_orders(order_ids=["SO-P", "SO-1"], period=MARCH, types=set(TransactionType))
     assert [(o, n) for o, n, _ in result.posted] == [("SO-P", 1), ("SO-P", 2)]
     assert [o for o, _ in result.refused] == ["SO-1"]
     assert {li.status for li in w.stored("SO-P").lines} == {LineStatus.POSTED}
-    assert len(w.journals[TransactionType.HOUR].recorded) == 1
+    assert len(recorded(w.journals[TransactionType.HOUR])) == 1
     again = desk.post_orders(order_ids=["SO-P"], period=MARCH, types=set(TransactionType))
     assert again.posted == ()
-    no_journals = ServiceDesk(
-        unit_of_work=lambda: InMemoryServiceUnitOfWork(w.store), clock=FixedClock(NOW), graph=GRAPH
-    )
+    no_journals = ServiceDesk(unit_of_work=w.uow, clock=FixedClock(NOW), graph=GRAPH)
     with pytest.raises(InvalidInputError) as caught:
         no_journals.post_orders(order_ids=["SO-Q"], period=MARCH, types={TransactionType.HOUR})
     assert caught.value.field == "journals"
 
 
-def test_a_concurrent_change_between_load_and_save_is_a_conflict_and_saves_nothing() -> None:
-    w = world()
+def test_a_concurrent_change_between_load_and_save_is_a_conflict_and_saves_nothing(
+    stores: Stores,
+) -> None:
+    w = world(stores)
 
-    class Meddling(InMemoryServiceUnitOfWork):
+    class Meddling(Wrapped[UnitOfWork]):
         meddled = False
 
         @property
         def service_orders(self) -> Any:
-            repo = super().service_orders
+            repo = self.inner.service_orders
             if not Meddling.meddled:
                 Meddling.meddled = True
                 order = repo.get("SO-1")
@@ -598,7 +632,11 @@ def test_a_concurrent_change_between_load_and_save_is_a_conflict_and_saves_nothi
                 return _Stale(repo, order)
             return repo
 
-    desk = ServiceDesk(unit_of_work=lambda: Meddling(w.store), clock=FixedClock(NOW), graph=GRAPH)
+    desk = ServiceDesk(
+        unit_of_work=lambda: cast("AgreementUnitOfWork", Meddling(w.uow())),
+        clock=FixedClock(NOW),
+        graph=GRAPH,
+    )
     with pytest.raises(ConcurrencyConflictError):
         desk.change_stage("SO-1", "PLANNED")
     assert w.stored("SO-1").stage_id == GRAPH.root.id
@@ -619,8 +657,8 @@ class _Stale:
 # ------------------------------------------------------------------ the agreements
 
 
-def test_create_an_agreement_change_stop_and_suspend_it() -> None:
-    w = world()
+def test_create_an_agreement_change_stop_and_suspend_it(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     agreement = desk.create_agreement(
         agreement_id="AG-9",
@@ -651,8 +689,8 @@ def test_create_an_agreement_change_stop_and_suspend_it() -> None:
         desk.suspend_agreement("AG-404")
 
 
-def test_copy_lines_from_a_template_and_from_a_stored_agreement() -> None:
-    w = world()
+def test_copy_lines_from_a_template_and_from_a_stored_agreement(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     template = ServiceTemplate(id="T-1", group_id="TG", lines=(_template_line(),))
     copied = desk.copy_template_lines("AG-2", template)
@@ -665,8 +703,8 @@ def test_copy_lines_from_a_template_and_from_a_stored_agreement() -> None:
         desk.relate_agreement_object("AG-2", ServiceObject("PUMP-1", "another value"))
 
 
-def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing() -> None:
-    w = world()
+def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing(stores: Stores) -> None:
+    w = world(stores)
     desk = w.desk()
     generation = desk.generate_orders(
         agreement_ids=["AG-1"], period=MARCH, types={TransactionType.HOUR}
@@ -696,17 +734,35 @@ def _run(w: World, names: list[str], plan: FaultPlan | None = None) -> list[str]
     return outcomes
 
 
-@given(names=st.lists(st.sampled_from(SINGLE), min_size=1, max_size=5), data=st.data())
+DAYS = st.lists(st.sampled_from(SINGLE), min_size=1, max_size=5)
+
+
+@given(names=DAYS, data=st.data())
 def test_U1_a_fault_anywhere_in_a_day_of_desk_uses_then_a_retry_is_one_fault_free_day(
     names: list[str], data: st.DataObject
 ) -> None:
-    reference = world()
+    _day_with_a_fault(Stores("memory"), names, data)
+
+
+@settings(
+    max_examples=10 if THOROUGH else 3,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],  # stores makes new ones
+)
+@given(names=DAYS, data=st.data())
+def test_U1_a_fault_anywhere_in_a_day_of_desk_uses_on_sqlite_then_a_retry_is_one_fault_free_day(
+    names: list[str], data: st.DataObject, sqlite_stores: Stores
+) -> None:
+    _day_with_a_fault(sqlite_stores, names, data)
+
+
+def _day_with_a_fault(stores: Stores, names: list[str], data: st.DataObject) -> None:
+    reference = world(stores)
     expected_outcomes = _run(reference, names)
-    counting, plan = world(), FaultPlan()
+    counting, plan = world(stores), FaultPlan()
     _run(counting, names, plan)
     assume(plan.calls)
     k = data.draw(st.integers(1, len(plan.calls)), label="fault at step")
-    w, faulty = world(), FaultPlan(fail_at=k)
+    w, faulty = world(stores), FaultPlan(fail_at=k)
     outcomes: list[str] = []
     for index, name in enumerate(names):
         try:

@@ -1,23 +1,28 @@
-"""The service desk's runs over the in-memory adapters (one unit of work re-entered), and
-the in-memory journal."""
+"""The service desk's runs (one unit of work re-entered) and the journals, on the
+in-memory adapter and on the SQL adapter (SQLite)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import attrs
 import pytest
 
+import desk_adapters
+from desk_adapters import (
+    RecordingJournal,
+    Store,
+    Stores,
+    UnitOfWork,
+    Wrapped,
+    journal,
+    unit_of_work,
+)
 from orders_fixtures import AT, boiler_order, line, pump_agreement, service_desk_over
 from servicedomain.adapters.clocks import FixedClock
-from servicedomain.adapters.memory import (
-    InMemoryEventPublisher,
-    InMemoryJournal,
-    InMemoryServiceUnitOfWork,
-    InMemoryStore,
-)
+from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.agreements import (
     ServiceAgreement,
     generate_service_orders,
@@ -39,7 +44,7 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
-from servicedomain.ports import Journal, KeyedEntry, ServiceOrderUnitOfWork
+from servicedomain.ports import AgreementUnitOfWork, Journal, KeyedEntry, ServiceOrderUnitOfWork
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.stages import ReasonCode
 
@@ -47,16 +52,18 @@ MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
 ALL_TYPES = frozenset(TransactionType)
 KeyedT = TypeVar("KeyedT", bound=KeyedEntry)
 
-
-def journals() -> dict[TransactionType, InMemoryJournal[JournalEntry]]:
-    return {kind: InMemoryJournal[JournalEntry](kind.name) for kind in TransactionType}
+stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
 
 
-def stored(store: InMemoryStore, order_id: str) -> ServiceOrder:
+def journals(store: Store) -> dict[TransactionType, RecordingJournal[JournalEntry]]:
+    return {kind: journal(store, kind.name, JournalEntry) for kind in TransactionType}
+
+
+def stored(store: Store, order_id: str) -> ServiceOrder:
     return store.repository(ServiceOrder).get(order_id)
 
 
-def ready_to_post(store: InMemoryStore, order_id: str, *, sign_off: bool = True) -> None:
+def ready_to_post(store: Store, order_id: str, *, sign_off: bool = True) -> None:
     """Store an order with an hour and an item line, walked to COMPLETED."""
     order = boiler_order(
         order_id,
@@ -70,16 +77,16 @@ def ready_to_post(store: InMemoryStore, order_id: str, *, sign_off: bool = True)
     store.repository(ServiceOrder).add(order)
 
 
-def test_the_memory_unit_of_work_implements_the_service_port() -> None:
-    uow = InMemoryServiceUnitOfWork(InMemoryStore())
-    assert isinstance(uow, ServiceOrderUnitOfWork)
-    assert isinstance(InMemoryJournal("HOUR"), Journal)
+def test_the_unit_of_work_implements_the_service_port(stores: Stores) -> None:
+    store = stores.new()
+    assert isinstance(unit_of_work(store), ServiceOrderUnitOfWork)
+    assert isinstance(journal(store, "HOUR", JournalEntry), Journal)
 
 
-def test_create_then_change_stage_publishes_events_on_commit() -> None:
-    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+def test_create_then_change_stage_publishes_events_on_commit(stores: Stores) -> None:
+    store, publisher = stores.new(), InMemoryEventPublisher()
     clock = FixedClock(AT)
-    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    uow = unit_of_work(store, publisher=publisher)
     order = service_desk_over(uow, clock, graph=GRAPH).create_order(
         order_id="SO-1", customer_id="C-1"
     )
@@ -92,23 +99,23 @@ def test_create_then_change_stage_publishes_events_on_commit() -> None:
     assert publisher.published[-1].occurred_at == AT + timedelta(hours=1)
 
 
-def test_create_refuses_a_taken_id() -> None:
-    store = InMemoryStore()
+def test_create_refuses_a_taken_id(stores: Stores) -> None:
+    store = stores.new()
     clock = FixedClock(AT)
-    service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+    service_desk_over(unit_of_work(store), clock, graph=GRAPH).create_order(
         order_id="SO-1", customer_id="C-1"
     )
     with pytest.raises(AlreadyExistsError):
-        service_desk_over(InMemoryServiceUnitOfWork(store), clock, graph=GRAPH).create_order(
+        service_desk_over(unit_of_work(store), clock, graph=GRAPH).create_order(
             order_id="SO-1", customer_id="C-2"
         )
     assert stored(store, "SO-1").customer_id == "C-1"
 
 
-def test_a_refused_stage_change_saves_nothing() -> None:
-    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+def test_a_refused_stage_change_saves_nothing(stores: Stores) -> None:
+    store, publisher = stores.new(), InMemoryEventPublisher()
     clock = FixedClock(AT)
-    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    uow = unit_of_work(store, publisher=publisher)
     created = service_desk_over(uow, clock, graph=GRAPH).create_order(
         order_id="SO-1", customer_id="C-1"
     )
@@ -130,13 +137,13 @@ def test_a_refused_stage_change_saves_nothing() -> None:
         service_desk_over(uow, clock, graph=GRAPH).change_stage("SO-9", "PLANNED")
 
 
-def test_post_orders_posts_each_type_to_its_journal() -> None:
-    store = InMemoryStore()
+def test_post_orders_posts_each_type_to_its_journal(stores: Stores) -> None:
+    store = stores.new()
     ready_to_post(store, "SO-1")
     ready_to_post(store, "SO-2")
-    books = journals()
+    books = journals(store)
     result = service_desk_over(
-        InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=books, graph=GRAPH
+        unit_of_work(store), FixedClock(AT), journals=books, graph=GRAPH
     ).post_orders(order_ids=["SO-1", "SO-2"], period=MARCH, types=ALL_TYPES)
     assert result.posted == (
         ("SO-1", 1, "HOUR-000001"),
@@ -155,11 +162,11 @@ def test_post_orders_posts_each_type_to_its_journal() -> None:
         assert all(each.journal_transaction_id for each in order.lines)
 
 
-def test_posting_again_posts_nothing() -> None:
-    store = InMemoryStore()
+def test_posting_again_posts_nothing(stores: Stores) -> None:
+    store = stores.new()
     ready_to_post(store, "SO-1")
-    books = journals()
-    desk = service_desk_over(InMemoryServiceUnitOfWork(store), journals=books, graph=GRAPH)
+    books = journals(store)
+    desk = service_desk_over(unit_of_work(store), journals=books, graph=GRAPH)
     first = desk.post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     again = desk.post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert len(first.posted) == 2
@@ -168,11 +175,11 @@ def test_posting_again_posts_nothing() -> None:
     assert len(books[TransactionType.HOUR].recorded) == 1
 
 
-def test_unselected_types_and_unsigned_lines_are_not_posted() -> None:
-    store = InMemoryStore()
+def test_unselected_types_and_unsigned_lines_are_not_posted(stores: Stores) -> None:
+    store = stores.new()
     ready_to_post(store, "SO-1", sign_off=False)
-    books = journals()
-    uow = InMemoryServiceUnitOfWork(store)
+    books = journals(store)
+    uow = unit_of_work(store)
     result = service_desk_over(uow, FixedClock(AT), journals=books, graph=GRAPH).post_orders(
         order_ids=["SO-1"], period=MARCH, types={TransactionType.HOUR}
     )
@@ -190,46 +197,48 @@ def test_unselected_types_and_unsigned_lines_are_not_posted() -> None:
     assert order.progress is Progress.IN_PROCESS
 
 
-def test_an_order_whose_stage_does_not_allow_posting_is_refused_and_the_run_goes_on() -> None:
-    store = InMemoryStore()
+def test_an_order_whose_stage_does_not_allow_posting_is_refused_and_the_run_goes_on(
+    stores: Stores,
+) -> None:
+    store = stores.new()
     ready_to_post(store, "SO-2")
     store.repository(ServiceOrder).add(
         boiler_order("SO-1", line(TransactionType.FEE, "1", "0", "9"))
     )
     result = service_desk_over(
-        InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=journals(), graph=GRAPH
+        unit_of_work(store), FixedClock(AT), journals=journals(store), graph=GRAPH
     ).post_orders(order_ids=["SO-1", "SO-2"], period=MARCH, types=ALL_TYPES)
     assert [order_id for order_id, _ in result.refused] == ["SO-1"]
     assert "post" in result.refused[0][1]
     assert [order_id for order_id, _, _ in result.posted] == ["SO-2", "SO-2"]
 
 
-def test_a_type_without_a_journal_is_refused_before_anything_is_posted() -> None:
-    store = InMemoryStore()
+def test_a_type_without_a_journal_is_refused_before_anything_is_posted(stores: Stores) -> None:
+    store = stores.new()
     ready_to_post(store, "SO-1")
-    books = journals()
+    books = journals(store)
     del books[TransactionType.ITEM]
     with pytest.raises(InvalidInputError) as caught:
         service_desk_over(
-            InMemoryServiceUnitOfWork(store), FixedClock(AT), journals=books, graph=GRAPH
+            unit_of_work(store), FixedClock(AT), journals=books, graph=GRAPH
         ).post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert caught.value.field == "journals"
     assert books[TransactionType.HOUR].recorded == ()
 
 
-def test_U1_a_conflict_after_posting_records_nothing_and_a_rerun_posts_once() -> None:
+def test_U1_a_conflict_after_posting_records_nothing_and_a_rerun_posts_once(stores: Stores) -> None:
     """P4, U1: the order changed while being posted; no entry is left, a rerun posts once."""
-    store = InMemoryStore()
+    store = stores.new()
     ready_to_post(store, "SO-1")
-    books = journals()
+    books = journals(store)
 
-    class RivalUnitOfWork(InMemoryServiceUnitOfWork):
+    class RivalUnitOfWork(Wrapped[UnitOfWork]):
         """Once the first journal took the entries, a rival saves the order."""
 
         rival_done = False
 
         def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
-            view = super().enlist(journal)
+            view = self.inner.enlist(journal)
             outer = self
 
             class Rival:
@@ -245,43 +254,46 @@ def test_U1_a_conflict_after_posting_records_nothing_and_a_rerun_posts_once() ->
             return Rival()
 
     with pytest.raises(ConcurrencyConflictError):
-        service_desk_over(RivalUnitOfWork(store), journals=books, graph=GRAPH).post_orders(
-            order_ids=["SO-1"], period=MARCH, types=ALL_TYPES
-        )
+        service_desk_over(
+            cast("AgreementUnitOfWork", RivalUnitOfWork(unit_of_work(store))),
+            journals=books,
+            graph=GRAPH,
+        ).post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
     assert stored(store, "SO-1").progress is Progress.IN_PROCESS
     assert all(book.recorded == () for book in books.values())
-    result = service_desk_over(
-        InMemoryServiceUnitOfWork(store), journals=books, graph=GRAPH
-    ).post_orders(order_ids=["SO-1"], period=MARCH, types=ALL_TYPES)
+    result = service_desk_over(unit_of_work(store), journals=books, graph=GRAPH).post_orders(
+        order_ids=["SO-1"], period=MARCH, types=ALL_TYPES
+    )
     assert result.posted == (("SO-1", 1, "HOUR-000001"), ("SO-1", 2, "ITEM-000001"))
     assert len(books[TransactionType.HOUR].recorded) == 1
     assert stored(store, "SO-1").description == "rival"
 
 
-def test_the_memory_journal_is_idempotent_per_key() -> None:
+def test_the_journal_is_idempotent_per_key(stores: Stores) -> None:
     order = boiler_order("SO-1", line(TransactionType.HOUR, "1", "40.00", "85.00"))
     for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
         order, _ = order.change_stage(GRAPH, stage, at=AT)
     plan = order.plan_posting(GRAPH, period=MARCH, types=ALL_TYPES, require_sign_off=False)
-    journal = InMemoryJournal[JournalEntry]("HOUR")
-    assert journal.post(plan.entries) == ["HOUR-000001"]
-    assert journal.post(plan.entries) == ["HOUR-000001"]
-    assert journal.post([plan.entries[0], plan.entries[0]]) == ["HOUR-000001", "HOUR-000001"]
+    store = stores.new()
+    book = journal(store, "HOUR", JournalEntry)
+    assert book.post(plan.entries) == ["HOUR-000001"]
+    assert book.post(plan.entries) == ["HOUR-000001"]
+    assert book.post([plan.entries[0], plan.entries[0]]) == ["HOUR-000001", "HOUR-000001"]
     changed = attrs.evolve(plan.entries[0], description="something else")
     with pytest.raises(IdempotencyConflictError) as caught:
-        journal.post([changed])
+        book.post([changed])
     assert caught.value.field == "description"
     assert caught.value.key == ("SO-1", 1)
-    assert len(journal.recorded) == 1
+    assert len(book.recorded) == 1
     with pytest.raises(InvalidInputError):
-        InMemoryJournal("")
+        journal(store, "", JournalEntry)
 
 
-def test_fixed_clock_time_is_what_the_events_carry() -> None:
-    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+def test_fixed_clock_time_is_what_the_events_carry(stores: Stores) -> None:
+    store, publisher = stores.new(), InMemoryEventPublisher()
     at = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     service_desk_over(
-        InMemoryServiceUnitOfWork(store, publisher=publisher), FixedClock(at), graph=GRAPH
+        unit_of_work(store, publisher=publisher), FixedClock(at), graph=GRAPH
     ).create_order(order_id="SO-1", customer_id="C-1")
     assert publisher.published[0].occurred_at == at
 
@@ -293,12 +305,12 @@ def gold_agreement(agreement_id: str) -> ServiceAgreement:
     return pump_agreement(agreement_id, default_sla_id="SLA-GOLD")
 
 
-def test_generate_orders_stores_all_and_reruns_create_nothing() -> None:
-    store, publisher = InMemoryStore(), InMemoryEventPublisher()
+def test_generate_orders_stores_all_and_reruns_create_nothing(stores: Stores) -> None:
+    store, publisher = stores.new(), InMemoryEventPublisher()
     for agreement_id in ("AG-1", "AG-2"):
         store.repository(ServiceAgreement).add(gold_agreement(agreement_id))
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
-    uow = InMemoryServiceUnitOfWork(store, publisher=publisher)
+    uow = unit_of_work(store, publisher=publisher)
     first = service_desk_over(uow, FixedClock(AT), graph=GRAPH).generate_orders(
         agreement_ids=["AG-1", "AG-2"], period=quarter, types=ALL_TYPES
     )
@@ -312,39 +324,41 @@ def test_generate_orders_stores_all_and_reruns_create_nothing() -> None:
     )
     assert again.orders == ()
     assert len(store.repository(ServiceOrder).list()) == 6
-    assert InMemoryServiceUnitOfWork(store).service_orders.for_agreement("AG-2") == [
+    assert unit_of_work(store).service_orders.for_agreement("AG-2") == [
         order for order in stored_orders if order.agreement_id == "AG-2"
     ]
 
 
-def test_generation_with_an_unknown_agreement_stores_nothing() -> None:
-    store = InMemoryStore()
+def test_generation_with_an_unknown_agreement_stores_nothing(stores: Stores) -> None:
+    store = stores.new()
     store.repository(ServiceAgreement).add(gold_agreement("AG-1"))
     with pytest.raises(NotFoundError):
-        service_desk_over(
-            InMemoryServiceUnitOfWork(store), FixedClock(AT), graph=GRAPH
-        ).generate_orders(agreement_ids=["AG-1", "AG-404"], period=MARCH, types=ALL_TYPES)
+        service_desk_over(unit_of_work(store), FixedClock(AT), graph=GRAPH).generate_orders(
+            agreement_ids=["AG-1", "AG-404"], period=MARCH, types=ALL_TYPES
+        )
     assert store.repository(ServiceOrder).list() == []
 
 
-def test_generation_that_collides_with_a_concurrent_run_stores_nothing() -> None:
-    store = InMemoryStore()
+def test_generation_that_collides_with_a_concurrent_run_stores_nothing(stores: Stores) -> None:
+    store = stores.new()
     store.repository(ServiceAgreement).add(gold_agreement("AG-1"))
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))
     rival = generate_service_orders(
         [gold_agreement("AG-1")], GRAPH, period=MARCH, types=ALL_TYPES, at=AT
     )
-    uow = InMemoryServiceUnitOfWork(store)
+    uow = unit_of_work(store)
 
-    class RivalFirst(InMemoryServiceUnitOfWork):
+    class RivalFirst(Wrapped[UnitOfWork]):
         def commit(self) -> None:
             store.repository(ServiceOrder).add(rival.orders[0])  # stored meanwhile
-            super().commit()
+            self.inner.commit()
 
     with pytest.raises(AlreadyExistsError):
-        service_desk_over(RivalFirst(store), FixedClock(AT), graph=GRAPH).generate_orders(
-            agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES
-        )
+        service_desk_over(
+            cast("AgreementUnitOfWork", RivalFirst(unit_of_work(store))),
+            FixedClock(AT),
+            graph=GRAPH,
+        ).generate_orders(agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES)
     assert store.repository(ServiceOrder).list() == [rival.orders[0]]
     retry = service_desk_over(uow, FixedClock(AT), graph=GRAPH).generate_orders(
         agreement_ids=["AG-1"], period=quarter, types=ALL_TYPES

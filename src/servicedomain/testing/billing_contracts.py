@@ -400,6 +400,17 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
             (stored,) = uow.accruals.for_source(fees[0].id)
             assert stored.amount == Money(1, "EUR")
 
+    def test_unposted_through_the_last_date_there_is_lists_every_unposted_period(self) -> None:
+        """``date.max`` is a date like any other: every unposted period has ended by it."""
+        store, fees = self._new_store(), _fees(_subscription())
+        (january,) = _accruals(fees[0], AccrualMethod.PER_DAY)
+        with self.new_unit_of_work(store) as uow:
+            uow.accruals.save_all([january])
+            assert uow.accruals.unposted_through(date.max) == [january]
+            uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.accruals.unposted_through(date.max) == [january]
+
     # ------------------------------------------------------------------ atomicity (P2/P4)
 
     def test_P2_a_failing_unit_of_work_stores_nothing(self) -> None:

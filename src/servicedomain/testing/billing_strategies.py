@@ -143,7 +143,7 @@ def subscription_prices(
 def subscriptions(
     draw: st.DrawFn,
     *,
-    currencies: Sequence[str] = BILLING_CURRENCIES,
+    currencies: Sequence[str | Currency] = BILLING_CURRENCIES,
     start_dates: st.SearchStrategy[date] | None = None,
     period_codes: Sequence[PeriodCode] = INVOICING_PERIOD_CODES,
     alignments: Sequence[Alignment] = tuple(Alignment),
@@ -158,7 +158,7 @@ def subscriptions(
 
     Args:
         draw: supplied by Hypothesis (``subscriptions()`` takes only the keywords below).
-        currencies: the currency codes to draw from.
+        currencies: the currencies to draw from (ISO codes, or Currency values of your own).
         start_dates: the start dates (default: :func:`anchor_dates`).
         period_codes: the invoicing period codes.
         alignments: anchored on the start date, calendar-aligned, or both.

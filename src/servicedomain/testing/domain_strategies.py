@@ -246,16 +246,28 @@ def item_requirements() -> st.SearchStrategy[ItemRequirement]:
     )
 
 
-def new_lines(*, currency: str = "EUR") -> st.SearchStrategy[NewLine]:
-    """Lines to add to an order: hours, items, expenses or fees with EUR prices."""
+def _cents(highest: int, currency: str) -> st.SearchStrategy[Money]:
+    return st.integers(0, highest).map(lambda cents: Money(Decimal(cents).scaleb(-2), currency))
 
-    def line(kind: TransactionType, quantity: int, cost: int, sales: int, day: date) -> NewLine:
+
+def new_lines(
+    *, currency: str = "EUR", prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[NewLine]:
+    """Lines to add to an order: hours, items, expenses or fees with EUR prices.
+
+    Args:
+        currency: the currency of the default prices (cents up to 100.00 and 200.00).
+        prices: the cost and sales prices instead (all in one currency: an order's
+            lines share it).
+    """
+
+    def line(kind: TransactionType, quantity: int, cost: Money, sales: Money, day: date) -> NewLine:
         return NewLine(
             transaction_type=kind,
             quantity=Decimal(quantity).scaleb(-1),
             unit="h" if kind is TransactionType.HOUR else "pcs",
-            cost_price=Money(Decimal(cost).scaleb(-2), currency),
-            sales_price=Money(Decimal(sales).scaleb(-2), currency),
+            cost_price=cost,
+            sales_price=sales,
             execution_date=day,
         )
 
@@ -263,8 +275,8 @@ def new_lines(*, currency: str = "EUR") -> st.SearchStrategy[NewLine]:
         line,
         st.sampled_from(TransactionType),
         st.integers(1, 100),
-        st.integers(0, 10_000),
-        st.integers(0, 20_000),
+        _cents(10_000, currency) if prices is None else prices,
+        _cents(20_000, currency) if prices is None else prices,
         st.dates(date(2026, 1, 1), date(2026, 3, 31)),
     )
 
@@ -290,7 +302,11 @@ def _apply(
 
 @st.composite
 def _order_histories(
-    draw: st.DrawFn, *, max_lines: int = 4, max_steps: int = 6
+    draw: st.DrawFn,
+    *,
+    max_lines: int = 4,
+    max_steps: int = 6,
+    prices: st.SearchStrategy[Money] | None = None,
 ) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
     at = _START
     order, created = ServiceOrder.create(
@@ -301,7 +317,7 @@ def _order_histories(
         description=draw(_texts()),
         service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
         service_tasks=tuple(draw(st.lists(service_tasks(), max_size=2, unique_by=_id))),
-        lines=draw(st.lists(new_lines(), max_size=max_lines)),
+        lines=draw(st.lists(new_lines(prices=prices), max_size=max_lines)),
         sla_id=draw(st.none() | ids(prefix="SLA")),
     )
     events: list[DomainEvent] = list(created)
@@ -310,7 +326,8 @@ def _order_histories(
         at += timedelta(minutes=draw(st.integers(1, 600)))
         choice = draw(st.integers(0, 6))
         if choice == 0:
-            order = _apply(order, events, "add_line", _GRAPH, draw(new_lines()), at=at)
+            line = draw(new_lines(prices=prices))
+            order = _apply(order, events, "add_line", _GRAPH, line, at=at)
         elif choice == 1:
             to, reason = draw(st.sampled_from(stage_ids)), draw(reason_codes())
             order = _apply(order, events, "change_stage", _GRAPH, to, at=at, reason=reason)
@@ -334,20 +351,26 @@ def _id(value: Any) -> Any:
     return value.id
 
 
-def service_orders(*, max_lines: int = 4, max_steps: int = 6) -> st.SearchStrategy[ServiceOrder]:
+def service_orders(
+    *, max_lines: int = 4, max_steps: int = 6, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[ServiceOrder]:
     """Service orders with lines, a reason log, an SLA log and item requirements.
 
     Each is created on :data:`~servicedomain.stages.EXAMPLE_STAGE_GRAPH` and then goes
     through up to ``max_steps`` random operations (add a line, change stage, stop or
-    start the SLA clock, add an item requirement, relate an object, sign off).
+    start the SLA clock, add an item requirement, relate an object, sign off). The
+    lines' prices are EUR cents, or drawn from ``prices`` (one currency).
     """
-    return _order_histories(max_lines=max_lines, max_steps=max_steps).map(lambda pair: pair[0])
+    histories = _order_histories(max_lines=max_lines, max_steps=max_steps, prices=prices)
+    return histories.map(lambda pair: pair[0])
 
 
-def order_events(*, max_steps: int = 6) -> st.SearchStrategy[DomainEvent]:
-    """Events a service order emits along a random history."""
+def order_events(
+    *, max_steps: int = 6, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[DomainEvent]:
+    """Events a service order emits along a random history (prices as in :func:`service_orders`)."""
     return (
-        _order_histories(max_steps=max_steps)
+        _order_histories(max_steps=max_steps, prices=prices)
         .filter(lambda pair: bool(pair[1]))
         .flatmap(lambda pair: st.sampled_from(pair[1]))
     )
@@ -390,9 +413,14 @@ def decisions() -> st.SearchStrategy[Decision]:
 
 
 @st.composite
-def posting_plans(draw: st.DrawFn, *, max_lines: int = 4) -> PostingPlan:
-    """Posting plans of completed, signed-off orders over the first quarter of 2026."""
-    order = draw(service_orders(max_lines=max_lines, max_steps=0))
+def posting_plans(
+    draw: st.DrawFn, *, max_lines: int = 4, prices: st.SearchStrategy[Money] | None = None
+) -> PostingPlan:
+    """Posting plans of completed, signed-off orders over the first quarter of 2026.
+
+    The lines' prices as in :func:`service_orders`.
+    """
+    order = draw(service_orders(max_lines=max_lines, max_steps=0, prices=prices))
     at = _START
     for stage in ("PLANNED", "IN_PROCESS", "COMPLETED"):
         at += timedelta(hours=1)
@@ -403,10 +431,12 @@ def posting_plans(draw: st.DrawFn, *, max_lines: int = 4) -> PostingPlan:
     return order.plan_posting(_GRAPH, period=period, types=set(TransactionType))
 
 
-def journal_entries() -> st.SearchStrategy[JournalEntry]:
-    """Journal entries of posting plans."""
+def journal_entries(
+    *, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[JournalEntry]:
+    """Journal entries of posting plans (prices as in :func:`service_orders`)."""
     return (
-        posting_plans()
+        posting_plans(prices=prices)
         .filter(lambda plan: bool(plan.entries))
         .flatmap(lambda plan: st.sampled_from(plan.entries))
     )
@@ -526,14 +556,19 @@ def time_windows() -> st.SearchStrategy[TimeWindow]:
     return days | st.sampled_from(WindowKind).map(TimeWindow)
 
 
-def new_agreement_lines() -> st.SearchStrategy[NewAgreementLine]:
-    """Agreement lines to add: a transaction every interval from a start date."""
+def new_agreement_lines(
+    *, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[NewAgreementLine]:
+    """Agreement lines to add: a transaction every interval from a start date.
+
+    Their prices are EUR cents up to 500.00, or drawn from ``prices`` (one currency).
+    """
     return st.builds(
         NewAgreementLine,
         transaction_type=st.sampled_from(TransactionType),
         quantity=st.integers(1, 8).map(Decimal),
-        cost_price=_prices(),
-        sales_price=_prices(),
+        cost_price=_prices() if prices is None else prices,
+        sales_price=_prices() if prices is None else prices,
         interval=st.none() | service_intervals(),
         time_window=st.none() | time_windows(),
         start_date=st.dates(date(2026, 1, 1), date(2026, 3, 31)),
@@ -544,7 +579,7 @@ def new_agreement_lines() -> st.SearchStrategy[NewAgreementLine]:
 
 @st.composite
 def _agreement_histories(
-    draw: st.DrawFn, *, max_lines: int = 3
+    draw: st.DrawFn, *, max_lines: int = 3, prices: st.SearchStrategy[Money] | None = None
 ) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
     agreement, events = ServiceAgreement.create(
         id=draw(ids(prefix="SA")),
@@ -556,7 +591,7 @@ def _agreement_histories(
         end_date=draw(st.none() | st.dates(date(2026, 6, 1), date(2027, 12, 31))),
         suspended=draw(st.booleans()),
         service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
-        lines=draw(st.lists(new_agreement_lines(), max_size=max_lines)),
+        lines=draw(st.lists(new_agreement_lines(prices=prices), max_size=max_lines)),
     )
     history = list(events)
     if len(agreement.lines) > 0 and draw(st.booleans()):
@@ -569,9 +604,14 @@ def _agreement_histories(
     return agreement, tuple(history)
 
 
-def service_agreements(*, max_lines: int = 3) -> st.SearchStrategy[ServiceAgreement]:
-    """Service agreements with lines, objects and maybe a stopped line."""
-    return _agreement_histories(max_lines=max_lines).map(lambda pair: pair[0])
+def service_agreements(
+    *, max_lines: int = 3, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[ServiceAgreement]:
+    """Service agreements with lines, objects and maybe a stopped line.
+
+    The lines' prices are EUR cents, or drawn from ``prices`` (one currency).
+    """
+    return _agreement_histories(max_lines=max_lines, prices=prices).map(lambda pair: pair[0])
 
 
 def agreement_lines() -> st.SearchStrategy[AgreementLine]:
@@ -583,9 +623,14 @@ def agreement_lines() -> st.SearchStrategy[AgreementLine]:
     )
 
 
-def agreement_events() -> st.SearchStrategy[DomainEvent]:
-    """Events an agreement emits when created and changed."""
-    return _agreement_histories().flatmap(lambda pair: st.sampled_from(pair[1]))
+def agreement_events(
+    *, prices: st.SearchStrategy[Money] | None = None
+) -> st.SearchStrategy[DomainEvent]:
+    """Events an agreement emits when created and changed.
+
+    The lines' prices as in :func:`service_agreements`.
+    """
+    return _agreement_histories(prices=prices).flatmap(lambda pair: st.sampled_from(pair[1]))
 
 
 def domain_events() -> st.SearchStrategy[DomainEvent]:

@@ -11,6 +11,8 @@ are ``timestamptz`` on PostgreSQL and ISO 8601 UTC text on SQLite.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -77,8 +79,98 @@ class UtcInstant(sa.TypeDecorator[datetime]):
         return instant.astimezone(UTC)
 
 
-#: A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
-Document: Final = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(), "postgresql")
+_ESCAPE: Final = "\ue000"  # a private-use character: escapes itself and what jsonb refuses
+_ESCAPED: Final = "$escaped"  # the key of a document whose texts are escaped
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")  # code points a str holds, UTF-8 cannot
+_UNESCAPE: Final = re.compile(f"{_ESCAPE}(s[0-9a-f]{{4}}|.)", re.DOTALL)
+
+
+def _escape_char(found: re.Match[str]) -> str:
+    char = found[0]
+    if char == _ESCAPE:
+        return _ESCAPE * 2
+    return f"{_ESCAPE}0" if char == "\x00" else f"{_ESCAPE}s{ord(char):04x}"
+
+
+def _unescape_char(found: re.Match[str]) -> str:
+    code = found[1]
+    if code == "0":
+        return "\x00"
+    return chr(int(code[1:], 16)) if len(code) > 1 else code  # s and 4 hex digits: a surrogate
+
+
+_ESCAPING: Final = re.compile(f"[{_ESCAPE}\x00\ud800-\udfff]")
+
+
+def _escape(value: Any) -> Any:
+    """``value`` with each text's escape character doubled, its NULs and surrogates escaped."""
+    if isinstance(value, str):
+        return _ESCAPING.sub(_escape_char, value)
+    if isinstance(value, dict):
+        return {_escape(key): _escape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escape(item) for item in value]
+    return value
+
+
+def _unescape(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNESCAPE.sub(_unescape_char, value)
+    if isinstance(value, dict):
+        return {_unescape(key): _unescape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unescape(item) for item in value]
+    return value
+
+
+class Document(sa.TypeDecorator[Any]):
+    """A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
+
+    jsonb cannot hold NUL nor an unpaired surrogate, which free text (a description)
+    may contain: on PostgreSQL a document with one is stored as ``{"$escaped":
+    <document>}`` with its texts escaped, and read back as it was.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(sa.JSON(none_as_null=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "postgresql":
+            return value
+        # json writes NUL as \u0000 and keeps surrogates as they are (ensure_ascii=False);
+        # a document that looks escaped is wrapped too.
+        text = json.dumps(value, ensure_ascii=False)
+        if "\\u0000" not in text and _SURROGATE.search(text) is None and not _looks_escaped(value):
+            return value
+        return {_ESCAPED: _escape(value)}
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql" and _looks_escaped(value):
+            return _unescape(value[_ESCAPED])
+        return value
+
+
+def document_json(value: Any, *, postgresql: bool) -> str:
+    """The JSON text a document is stored as (escaped on PostgreSQL where jsonb needs it).
+
+    For writers that hand the driver the text themselves; it is what :class:`Document`
+    stores.
+    """
+    if not postgresql:
+        return json.dumps(value)  # as SQLAlchemy's JSON type writes it (ASCII)
+    text = json.dumps(value, ensure_ascii=False)
+    if "\\u0000" in text or _SURROGATE.search(text) is not None or _looks_escaped(value):
+        return json.dumps({_ESCAPED: _escape(value)}, ensure_ascii=False)
+    return text
+
+
+def _looks_escaped(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and _ESCAPED in value
 
 
 def _document_table(name: str, *columns: sa.Column[Any]) -> sa.Table:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import re
 from collections import ChainMap
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -527,11 +526,10 @@ def _insert_documents(
     if not sqlite_:
         markers[body] = "%s::jsonb"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(markers)})"
-    dumps = json.dumps
     values = []
     for row in rows:
         given = list(row.values())
-        given[body] = dumps(given[body])
+        given[body] = schema.document_json(given[body], postgresql=not sqlite_)
         values.append(tuple(given))
     connection.exec_driver_sql(sql, values)
 
@@ -1218,10 +1216,11 @@ class SqlAccrualRepository:
         """Periods not yet posted whose last day is on or before ``through`` (inclusive)."""
         require_date(through, "through")
         table = schema.accrual_periods
+        ended = (  # the last day is on or before ``through``; every period ends by date.max
+            [] if through == date.max else [table.c.period_end <= through + timedelta(days=1)]
+        )
         return self._merged(
-            sa.select(table.c.body).where(
-                table.c.posting_date.is_(None), table.c.period_end <= through + timedelta(days=1)
-            ),
+            sa.select(table.c.body).where(table.c.posting_date.is_(None), *ended),
             lambda period: period.posting_date is None and period.period.last <= through,
         )
 

@@ -36,7 +36,13 @@ from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
 from servicedomain.adapters.sql._engine import create_engine, driver_errors
-from servicedomain.adapters.sql._schema import PREFIX, ExactDecimal, UtcInstant, metadata
+from servicedomain.adapters.sql._schema import (
+    PREFIX,
+    Document,
+    ExactDecimal,
+    UtcInstant,
+    metadata,
+)
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 
 __all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
@@ -180,6 +186,9 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     if isinstance(obj, postgresql.JSONB) and type(obj.astext_type) is sa.Text:
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return "postgresql.JSONB()"
+    if isinstance(obj, Document):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(), "postgresql")'
     for kind, text in _RENDERED_TYPES.items():
         if isinstance(obj, kind):
             return text
