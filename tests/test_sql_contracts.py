@@ -249,3 +249,35 @@ class TestPostgresqlBillingStore(
     PostgresqlStores, BillingHooks, BillingStoreContract[SqlStore, SqlUnitOfWork]
 ):
     pass
+
+
+def test_both_databases_run_every_contract_suite_of_the_kit() -> None:
+    """Each abstract suite of the testing kit has a test class here on SQLite and on PostgreSQL."""
+    import inspect
+    import sys
+
+    from servicedomain.testing import billing_contracts, contracts
+
+    suites = [
+        value
+        for module in (contracts, billing_contracts)
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and value.__name__.endswith("Contract")
+        and inspect.isabstract(value)
+    ]
+    assert len(suites) == 4, suites
+    here = [
+        value
+        for value in vars(sys.modules[__name__]).values()
+        if inspect.isclass(value) and value.__name__.startswith("Test")
+    ]
+    for database in ("Sqlite", "Postgresql"):
+        run = {
+            suite
+            for cls in here
+            if database in cls.__name__
+            for suite in suites
+            if issubclass(cls, suite)
+        }
+        assert sorted(suite.__name__ for suite in suites if suite not in run) == [], database
