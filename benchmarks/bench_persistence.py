@@ -453,17 +453,17 @@ def report(
         "batch_subscriptions": size,
         "fees": adapter.fees,
         "rows": rows,
-        "seconds": round(adapter.seconds, 3),
+        "seconds": round(adapter.seconds, 6),
         "fees_per_second": round(adapter.fees / adapter.seconds),
         "rows_per_second": round(rows / adapter.seconds),
-        "executemany_seconds": round(bare.seconds, 3),
+        "executemany_seconds": round(bare.seconds, 6),
         "executemany_rows_per_second": round(rows / bare.seconds),
         "ratio": round(adapter.seconds / bare.seconds, 2),
         "target_ratio": RATIO_TARGET,
     }
     copy = by_name.get("copy")
     if copy is not None:
-        line["copy_seconds"] = round(copy.seconds, 3)
+        line["copy_seconds"] = round(copy.seconds, 6)
         line["copy_rows_per_second"] = round(rows / copy.seconds)
         line["ratio_to_copy"] = round(adapter.seconds / copy.seconds, 2)
     line["meets_target"] = line["ratio"] <= RATIO_TARGET

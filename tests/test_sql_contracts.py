@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import settings
 
 import sql_databases
 from orders_fixtures import boiler_order, pump_agreement
@@ -32,7 +33,22 @@ ENTRIES = Codec(Entry, attrs.asdict, lambda data: Entry(**data))
 JOURNAL_NAMES = (f"J{number}" for number in itertools.count(1))
 
 
-class SqliteStores:
+# The Hypothesis-driven tests of the suites commit to a real database at every step: a
+# hundred examples under the thorough profile (the quick one keeps its fifty).
+DATABASE_EXAMPLES = min(settings().max_examples, 100)
+
+
+class DatabaseHypothesisSettings:
+    """The suites' Hypothesis settings, with fewer examples: each step is a commit."""
+
+    def state_machine_settings(self) -> settings:
+        return settings(max_examples=DATABASE_EXAMPLES, deadline=None, stateful_step_count=20)
+
+    def hypothesis_settings(self) -> settings:
+        return settings(max_examples=DATABASE_EXAMPLES, deadline=None)
+
+
+class SqliteStores(DatabaseHypothesisSettings):
     """Each store a fresh SQLite file in a folder of its own."""
 
     def make_store(self) -> SqlStore:
@@ -49,7 +65,7 @@ class SqliteStores:
         return SqlUnitOfWork(store)
 
 
-class PostgresqlDatabases:
+class PostgresqlDatabases(DatabaseHypothesisSettings):
     """Fresh databases on the session's throwaway PostgreSQL server."""
 
     _server: sql_databases.PostgreSQLServer

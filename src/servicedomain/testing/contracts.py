@@ -936,11 +936,15 @@ class JournalUnitOfWorkContract(
         assert journal.post([self.new_entry(1)]) == ids
         assert self._recorded(journal) == dict(zip(ids, [self.new_entry(1)], strict=True))
 
-    @settings(deadline=None)
-    @given(data=st.data())
-    def test_U1_random_units_of_work_agree_with_a_model_of_committed_entries(
-        self, data: st.DataObject
-    ) -> None:
+    def hypothesis_settings(self) -> settings:
+        """The Hypothesis settings of the random test (override to tune them).
+
+        The default keeps the active profile's ``max_examples`` and lifts the deadline,
+        since a database may be slow now and then.
+        """
+        return settings(deadline=None)
+
+    def test_U1_random_units_of_work_agree_with_a_model_of_committed_entries(self) -> None:
         """U1: two units of work and direct posts, interleaved at random, against a model.
 
         Steps: post through one of the units of work (a new key, a known one, or a
@@ -948,6 +952,15 @@ class JournalUnitOfWorkContract(
         every step the journal holds exactly the entries of the commits that succeeded
         and of the direct posts, each under the id its ``post`` returned, one per key.
         """
+
+        @self.hypothesis_settings()
+        @given(data=st.data())
+        def interleaved(data: st.DataObject) -> None:
+            self._interleave_at_random(data)
+
+        interleaved()
+
+    def _interleave_at_random(self, data: st.DataObject) -> None:
         journal = self.new_journal(self.store)
         uows = [self.new_unit_of_work(self.store) for _ in range(2)]
         model: dict[str, EntryT] = {}
