@@ -16,8 +16,6 @@ from servicedomain._checks import check_keys, is_str, items, port
 from servicedomain.calendars._checks import (
     FAST_ZONES,
     HORIZON,
-    MAX_US,
-    MIN_US,
     SlotsByDate,
     dates_from,
     exceptions_from,
@@ -39,7 +37,9 @@ from servicedomain.calendars._slots import (
 )
 from servicedomain.calendars._tables import (
     EPOCH,
+    MAX_US,
     MAX_YEAR,
+    MIN_US,
     MIN_YEAR,
     YearTable,
     build_year,
