@@ -867,3 +867,17 @@ def test_batch_deadlines_equal_one_at_a_time_over_several_years(office: WorkingC
     # any iterable of instants, in zones other than the calendar's
     utc_starts = (s.astimezone(UTC) for s in starts[:50])
     assert office.deadlines(list(utc_starts), H) == [office.deadline(s, H) for s in starts[:50]]
+
+
+def test_elapsed_on_the_first_year_table_refuses_instants_before_the_first_day() -> None:
+    # The fast path of elapsed answers from the year table last used; the table of the
+    # first year starts before the first instant a calendar takes, which stays refused.
+    calendar = WorkingCalendar.standard("UTC", weekdays=range(7))
+    assert calendar.is_working(datetime(2, 1, 3, 9, tzinfo=UTC))
+    early = datetime(2, 1, 1, 12, tzinfo=UTC)
+    expect_error(
+        InvalidInputError, "start", lambda: calendar.elapsed(early, datetime(2, 1, 3, tzinfo=UTC))
+    )
+    assert calendar.elapsed(datetime(2, 1, 3, tzinfo=UTC), datetime(2, 1, 4, tzinfo=UTC)) == (
+        timedelta(hours=9)
+    )

@@ -496,3 +496,16 @@ def test_batch_deadlines_equal_one_at_a_time(
         assert raised.value.field == "horizon"
     else:
         assert calendar.deadlines(starts, duration) == expected
+
+
+@given(calendar=calendars(), start=instants(), seconds=st.integers(0, 20 * 24 * 3600))
+def test_S2_elapsed_on_the_table_last_used_matches_the_oracle(
+    calendar: WorkingCalendar, start: datetime, seconds: int
+) -> None:
+    # is_working loads the table of start's year first, so elapsed takes its fast path
+    # (both instants in the year last used) whenever the range stays in that year
+    utc = start.astimezone(UTC)
+    end = utc + timedelta(seconds=seconds)
+    calendar.is_working(start)
+    assert calendar.elapsed(start, end) == oracle_elapsed(calendar, utc, end)
+    assert calendar.elapsed(end, end) == timedelta(0)

@@ -16,8 +16,6 @@ from servicedomain._checks import check_keys, is_str, items, port
 from servicedomain.calendars._checks import (
     FAST_ZONES,
     HORIZON,
-    MAX_US,
-    MIN_US,
     SlotsByDate,
     dates_from,
     exceptions_from,
@@ -39,7 +37,9 @@ from servicedomain.calendars._slots import (
 )
 from servicedomain.calendars._tables import (
     EPOCH,
+    MAX_US,
     MAX_YEAR,
+    MIN_US,
     MIN_YEAR,
     YearTable,
     build_year,
@@ -521,6 +521,25 @@ class WorkingCalendar:
         >>> print(calendar.elapsed(friday, friday + timedelta(days=3)))
         9:00:00
         """
+        if (
+            type(start) is datetime
+            and type(end) is datetime
+            and type(start.tzinfo) in FAST_ZONES
+            and type(end.tzinfo) in FAST_ZONES
+        ):
+            # The fast path: both instants in the year last used, as timedeltas since the
+            # epoch (exact integer arithmetic). The working time before an instant ``t``
+            # is ``min(t - offsets[p], cum[p])`` with ``p = bisect_right(starts, t)``.
+            low = start - EPOCH
+            high = end - EPOCH
+            table = self._cache.last
+            if table.td_lo <= low <= high < table.td_hi:
+                starts, offsets, cum = table.td_starts, table.td_offsets, table.td_cum
+                p = bisect_right(starts, high)
+                done, cap = high - offsets[p], cum[p]
+                q = bisect_right(starts, low)
+                before, low_cap = low - offsets[q], cum[q]
+                return (done if done < cap else cap) - (before if before < low_cap else low_cap)
         start_us, end_us = self._period_us(start, end)
         return timedelta(microseconds=self._elapsed_us(start_us, end_us))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import repeat
 from operator import attrgetter, sub
 from typing import Final, cast
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from servicedomain._checks import instance_of, integer, items
 from servicedomain.calendars._slots import Slot, check_spill, slot_tuple
-from servicedomain.calendars._tables import EPOCH, MAX_YEAR, MIN_YEAR, instant_us
+from servicedomain.calendars._tables import EPOCH, MAX_US, MAX_YEAR, MIN_US, MIN_YEAR, instant_us
 from servicedomain.errors import (
     InvalidCalendarError,
     InvalidDurationError,
@@ -19,10 +19,6 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import named_zone, parse_date, require_instant
 
-MIN_US: Final = instant_us(datetime(MIN_YEAR, 1, 2, tzinfo=UTC))
-"""The earliest instant a calendar takes (its local year is at least ``MIN_YEAR``)."""
-MAX_US: Final = instant_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
-"""The first instant a calendar refuses (its local year could be past ``MAX_YEAR``)."""
 MIN_DELTA: Final = timedelta(0, 0, MIN_US)
 MAX_DELTA: Final = timedelta(0, 0, MAX_US)
 FAST_ZONES: Final = (ZoneInfo, timezone)

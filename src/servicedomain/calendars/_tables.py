@@ -19,7 +19,9 @@ from servicedomain.calendars._slots import DAY_US
 
 __all__ = [
     "EPOCH",
+    "MAX_US",
     "MAX_YEAR",
+    "MIN_US",
     "MIN_YEAR",
     "YearTable",
     "build_year",
@@ -43,6 +45,12 @@ def instant_us(instant: datetime) -> int:
     """Epoch microseconds of an aware datetime (exact; no float)."""
     delta = instant - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+MIN_US: Final = instant_us(datetime(MIN_YEAR, 1, 2, tzinfo=UTC))
+"""The earliest instant a calendar takes (its local year is at least ``MIN_YEAR``)."""
+MAX_US: Final = instant_us(datetime(MAX_YEAR, 12, 30, tzinfo=UTC))
+"""The first instant a calendar refuses (its local year could be past ``MAX_YEAR``)."""
 
 
 def td_us(delta: timedelta) -> int:
@@ -126,6 +134,10 @@ class YearTable:
             before an instant ``t`` with ``p = bisect_right(starts, t)`` is
             ``min(t - offsets[p], cum[p])`` and the instant at which the working time
             reaches ``w > 0`` is ``w + offsets[bisect_left(cum, w)]``.
+        td_lo, td_hi: the instants of the year a query may take without further checks,
+            as timedeltas since the epoch: ``[lo, hi)`` clipped to ``[MIN_US, MAX_US)``
+            (empty for the placeholder table of a new calendar), for the fast path of
+            ``elapsed``.
     """
 
     __slots__ = (
@@ -135,6 +147,8 @@ class YearTable:
         "lo",
         "starts",
         "td_cum",
+        "td_hi",
+        "td_lo",
         "td_offsets",
         "td_starts",
         "total",
@@ -162,6 +176,8 @@ class YearTable:
         self.ends = ends
         self.cum = cum
         self.total = running
+        self.td_lo = timedelta(0, 0, max(lo, MIN_US))
+        self.td_hi = timedelta(0, 0, min(hi, MAX_US))
         self.td_starts = [timedelta(0, 0, start) for start in starts]
         self.td_cum = [timedelta(0, 0, done) for done in cum]
         self.td_offsets = [timedelta(0, 0, lo)] + [
