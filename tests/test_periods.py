@@ -737,6 +737,52 @@ def test_schedule_boundaries_refuse_what_is_not_a_date_range() -> None:
     assert_names_field(caught.value, "within")
 
 
+def test_schedule_starts_are_the_starts_of_the_periods_within() -> None:
+    months = Schedule(MONTHLY, d("2024-01-31"))
+    assert months.starts(r("2024-02-01", "2024-04-01")) == (
+        d("2024-01-31"),
+        d("2024-02-29"),
+        d("2024-03-31"),
+    )
+    assert months.starts(r("2023-01-01", "2024-01-31")) == ()
+
+
+def test_starts_for_gives_each_anchor_its_own_starts_month_ends_clamped() -> None:
+    found = Schedule.starts_for(
+        MONTHLY,
+        [d("2024-01-31"), d("2024-03-15"), d("2024-05-01")],
+        r("2024-02-10", "2024-05-01"),
+    )
+    assert found == [
+        (d("2024-01-31"), d("2024-02-29"), d("2024-03-31"), d("2024-04-30")),
+        (d("2024-03-15"), d("2024-04-15")),
+        (),  # anchored on within.end: no period shares a day with within
+    ]
+    assert Schedule.starts_for(MONTHLY, [], r("2024-01-01", "2024-02-01")) == []
+
+
+def test_starts_for_refuses_bad_anchors_naming_the_item() -> None:
+    within = r("2024-01-01", "2024-02-01")
+    with pytest.raises(TypeMismatchError) as caught:
+        Schedule.starts_for(MONTHLY, [d("2024-01-31"), "2024-02-01"], within)  # type: ignore[list-item]
+    assert_names_field(caught.value, "anchors[1]")
+    with pytest.raises(TypeMismatchError) as caught:
+        Schedule.starts_for(MONTHLY, "2024-01-31", within)  # type: ignore[arg-type]
+    assert_names_field(caught.value, "anchors")
+    with pytest.raises(InvalidScheduleError) as refused:
+        Schedule.starts_for(PeriodCode(PeriodUnit.MONTH, 5), [], within, Alignment.CALENDAR)
+    assert_names_field(refused.value, "alignment")
+
+
+def test_starts_for_refuses_a_period_that_ends_after_year_9999() -> None:
+    last = r("9999-12-01", "9999-12-31")
+    with pytest.raises(InvalidScheduleError):
+        list(Schedule(MONTHLY, d("9999-12-01")).periods(last))
+    with pytest.raises(InvalidScheduleError) as caught:
+        Schedule.starts_for(MONTHLY, [d("9999-12-01")], last)
+    assert_names_field(caught.value, "within")
+
+
 def test_the_whole_period_of_a_calendar_stub_is_the_calendar_period_it_ends() -> None:
     quarters = Schedule(QUARTERLY, d("2024-02-15"), Alignment.CALENDAR)
     assert quarters.period(0) == r("2024-02-15", "2024-04-01")

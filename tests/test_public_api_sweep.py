@@ -502,6 +502,12 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "Schedule.period_containing": lambda: (SCHEDULE.period_containing, (DAY,), {}),
     "Schedule.periods": lambda: (SCHEDULE.periods, (MARCH,), {}),
     "Schedule.boundaries": lambda: (SCHEDULE.boundaries, (MARCH,), {}),
+    "Schedule.starts": lambda: (SCHEDULE.starts, (MARCH,), {}),
+    "Schedule.starts_for": lambda: (
+        Schedule.starts_for,
+        (MONTHLY, [date(2026, 1, 31)], MARCH),
+        {"alignment": Alignment.ANCHORED},
+    ),
     "Schedule.whole_period": lambda: (SCHEDULE.whole_period, (0,), {}),
     # calendars
     "Slot": lambda: (Slot, (time(8), time(12)), {}),

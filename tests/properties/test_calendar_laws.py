@@ -309,3 +309,57 @@ def test_C1_month_steps_follow_relativedelta_clamping(anchor: date, months: int)
     assert PeriodCode(PeriodUnit.MONTH, 1).step(anchor, months) == anchor + relativedelta(
         months=months
     )
+
+
+# ------------------------------------------------- the bulk starts (issue 14, item 1)
+
+
+@given(schedule=schedules, within=date_ranges(max_days=2000))
+@example(
+    schedule=Schedule(MONTHLY, date(2024, 1, 31)),
+    within=DateRange(date(2024, 2, 29), date(2024, 5, 1)),
+)
+@example(
+    schedule=Schedule(QUARTERLY, date(2024, 2, 15), Alignment.CALENDAR),
+    within=DateRange(date(2024, 1, 1), date(2025, 1, 1)),
+)
+def test_C1_starts_are_the_starts_of_the_periods_within(
+    schedule: Schedule, within: DateRange
+) -> None:
+    assert schedule.starts(within) == tuple(period.start for period in schedule.periods(within))
+
+
+@st.composite
+def anchor_lists(draw: st.DrawFn) -> list[date]:
+    """Anchors near one another, a good share of them on the clamping days 28 to 31."""
+    return draw(st.lists(st.one_of(anchors, month_end_anchors()), max_size=12))
+
+
+@given(
+    code_and_alignment=st.one_of(
+        st.tuples(period_codes, st.just(Alignment.ANCHORED)),
+        st.tuples(calendar_codes, st.sampled_from(list(Alignment))),
+    ),
+    dates=anchor_lists(),
+    within=date_ranges(max_days=3000),
+)
+@example(  # the month-end workload: a Jan 31 and a Feb 29 anchor, the range from earlier
+    code_and_alignment=(MONTHLY, Alignment.ANCHORED),
+    dates=[date(2024, 1, 31), date(2024, 2, 29), date(2023, 5, 30), date(2026, 12, 31)],
+    within=DateRange(date(2023, 1, 1), date(2027, 1, 1)),
+)
+@example(  # within starting after the anchors: the first period contains within.start
+    code_and_alignment=(QUARTERLY, Alignment.ANCHORED),
+    dates=[date(2023, 8, 31), date(2023, 11, 30)],
+    within=DateRange(date(2024, 2, 29), date(2024, 12, 1)),
+)
+def test_C1_starts_for_many_anchors_are_each_schedules_starts(
+    code_and_alignment: tuple[PeriodCode, Alignment], dates: list[date], within: DateRange
+) -> None:
+    code, alignment = code_and_alignment
+    expected = [
+        tuple(period.start for period in Schedule(code, day, alignment).periods(within))
+        for day in dates
+    ]
+    assert Schedule.starts_for(code, dates, within, alignment) == expected
+    assert Schedule.starts_for(code, iter(dates), within, alignment) == expected

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from calendar import isleap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Final
 
 import attrs
 
-from servicedomain._checks import check_keys, in_, instance_of, is_date
+from servicedomain._checks import check_keys, deep_iterable, in_, instance_of, is_date, items
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidPeriodError, InvalidScheduleError
 from servicedomain.instants import require_date
@@ -58,6 +59,11 @@ _ALIGNMENT: Final = in_(
     reason="expected an Alignment member, e.g. Alignment.CALENDAR",
     error=InvalidScheduleError,
 )
+_ANCHORS: Final = deep_iterable(is_date, items("dates"))
+# The last month a date can fall in, counted as year * 12 + month - 1.
+_LAST_MONTH: Final = 9999 * 12 + 11
+# starts_for cuts month-based starts from shared columns up to this many months long.
+_COLUMN_MONTHS: Final = 1200
 
 
 def _has_calendar_boundaries(code: PeriodCode) -> bool:
@@ -65,6 +71,17 @@ def _has_calendar_boundaries(code: PeriodCode) -> bool:
     if code.is_month_based:
         return 12 % code.months == 0
     return code.days in (1, 7)
+
+
+def _check_can_align(code: PeriodCode, alignment: Alignment) -> None:
+    """Refuse calendar alignment for a code without calendar boundaries."""
+    if alignment is Alignment.CALENDAR and not _has_calendar_boundaries(code):
+        raise InvalidScheduleError(
+            "alignment",
+            alignment,
+            f"{code} has no calendar boundaries; calendar alignment needs "
+            "1, 2, 3, 4, 6 or 12 months, one week or one day",
+        )
 
 
 def _first_calendar_boundary(code: PeriodCode, anchor: date) -> date:
@@ -118,14 +135,8 @@ class Schedule:
 
     def __attrs_post_init__(self) -> None:
         grid = self.anchor
+        _check_can_align(self.period_code, self.alignment)
         if self.alignment is Alignment.CALENDAR:
-            if not _has_calendar_boundaries(self.period_code):
-                raise InvalidScheduleError(
-                    "alignment",
-                    self.alignment,
-                    f"{self.period_code} has no calendar boundaries; calendar alignment needs "
-                    "1, 2, 3, 4, 6 or 12 months, one week or one day",
-                )
             try:
                 grid = _first_calendar_boundary(self.period_code, self.anchor)
             except (ValueError, OverflowError):
@@ -335,6 +346,86 @@ class Schedule:
             bounds.append(boundary)
         return bounds
 
+    def starts(self, within: DateRange) -> tuple[date, ...]:
+        """The start of every period of :meth:`periods` (``within``), as one tuple.
+
+        Exactly ``tuple(p.start for p in self.periods(within))``, computed in one loop
+        from the anchor like :meth:`boundaries` (month ends clamp: a Jan 31 monthly
+        anchor gives Feb 29, Mar 31, Apr 30); empty when ``within`` ends on or before
+        the anchor.
+
+        Raises:
+            TypeMismatchError: ``within`` is not a DateRange.
+            InvalidScheduleError: a period ends after year 9999 (field ``within``).
+
+        >>> months = Schedule(MONTHLY, date(2024, 1, 31))
+        >>> [str(day) for day in months.starts(DateRange(date(2024, 2, 1), date(2024, 4, 1)))]
+        ['2024-01-31', '2024-02-29', '2024-03-31']
+        """
+        return self._starts(_RANGE.check(within, "within"))
+
+    def _starts(self, within: DateRange) -> tuple[date, ...]:
+        bounds = self._boundaries(within)
+        return tuple(bounds[:-1])
+
+    @classmethod
+    def starts_for(
+        cls,
+        period_code: PeriodCode,
+        anchors: Iterable[date],
+        within: DateRange,
+        alignment: Alignment = Alignment.ANCHORED,
+    ) -> list[tuple[date, ...]]:
+        """:meth:`starts` (``within``) of the schedule of each anchor, in the anchors' order.
+
+        Item *i* is exactly ``Schedule(period_code, anchors[i], alignment).starts(within)``:
+        the starts of the periods that share a day with ``within``, so an anchor after
+        ``within.start`` starts on itself and one on or after ``within.end`` has none.
+        The bulk form for many subscriptions: anchored month-based schedules are cut
+        from one column of dates per day of the month, shared by every anchor on that
+        day (the tuples share their date objects).
+
+        Args:
+            period_code: the length of a period.
+            anchors: the first day of period 0 of each schedule (a list, tuple or
+                generator of dates).
+            within: the range whose periods are wanted, the same for every anchor.
+            alignment: anchored (the default) or calendar.
+
+        Raises:
+            TypeMismatchError: ``anchors`` is not an iterable of dates (naming
+                ``anchors[i]``), or ``within`` is not a DateRange.
+            InvalidScheduleError: ``period_code`` or ``alignment`` is bad (as for
+                :class:`Schedule`), or a period ends after year 9999.
+
+        >>> anchors = [date(2024, 1, 31), date(2024, 2, 15)]
+        >>> for starts in Schedule.starts_for(
+        ...     MONTHLY, anchors, DateRange(date(2024, 1, 1), date(2024, 4, 1))):
+        ...     print(*starts)
+        2024-01-31 2024-02-29 2024-03-31
+        2024-02-15 2024-03-15
+        """
+        code: PeriodCode = _CODE.check(period_code, "period_code")
+        chosen: Alignment = _ALIGNMENT.check(alignment, "alignment")
+        _check_can_align(code, chosen)
+        days: tuple[date, ...] = _ANCHORS.check(anchors, "anchors")
+        checked = _RANGE.check(within, "within")
+        if not days:
+            return []
+        months = code._months
+        end = checked.end
+        first = min(days)
+        first_month = first.year * 12 + first.month - 1
+        last_month = end.year * 12 + end.month - 1
+        if (
+            chosen is Alignment.ANCHORED
+            and months
+            and last_month + months <= _LAST_MONTH  # no period can end after 9999
+            and last_month - first_month <= _COLUMN_MONTHS
+        ):
+            return _month_starts(days, months, checked, first_month, last_month)
+        return [cls(code, day, chosen)._starts(checked) for day in days]
+
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Schedule:
         """Build from a dict such as JSON or TOML gives.
@@ -373,6 +464,49 @@ class Schedule:
             "anchor": self.anchor.isoformat(),
             "alignment": self.alignment.value,
         }
+
+
+def _month_column(day: int, first_month: int, last_month: int) -> list[date]:
+    """Day ``day`` of each month from ``first_month`` to ``last_month``, clamped."""
+    column = []
+    for index in range(first_month, last_month + 1):
+        year, month0 = divmod(index, 12)
+        found = day
+        if found > 28:
+            last = _MONTH_DAYS[month0]
+            if month0 == 1 and isleap(year):
+                last = 29
+            found = min(found, last)
+        column.append(date(year, month0 + 1, found))
+    return column
+
+
+def _month_starts(
+    anchors: tuple[date, ...], months: int, within: DateRange, first_month: int, last_month: int
+) -> list[tuple[date, ...]]:
+    """:meth:`Schedule.starts_for` of anchored month-based schedules (law C1).
+
+    Period *k* of an anchor starts on its day of the month ``k x months`` after it,
+    clamped: position ``p0 + k x months`` of the column of its day, ``p0`` the anchor's
+    own month. The column rises strictly, so bisection finds the first and last start.
+    """
+    start, end = within.start, within.end
+    columns: dict[int, list[date]] = {}
+    found: list[tuple[date, ...]] = []
+    for anchor in anchors:
+        if end <= anchor:
+            found.append(())
+            continue
+        day = anchor.day
+        column = columns.get(day)
+        if column is None:
+            column = columns[day] = _month_column(day, first_month, last_month)
+        position = anchor.year * 12 + anchor.month - 1 - first_month
+        if start > anchor:  # the period containing start: the last step on or before it
+            last_before = bisect_right(column, start) - 1
+            position += (last_before - position) // months * months
+        found.append(tuple(column[position : bisect_left(column, end) : months]))
+    return found
 
 
 def _code_from(value: object) -> PeriodCode:
