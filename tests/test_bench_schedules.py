@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("pandas")  # the peers are in the [bench] extra
-
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTIONS = 200
 PEERS = ("pandas", "pandas_date_range", "naive", "periods_recipe", "starts_per_schedule")
