@@ -185,24 +185,32 @@ def test_the_downgrade_of_the_initial_revision_drops_every_table(new_url: NewUrl
 
 def test_threads_that_upgrade_at_once_share_nothing(new_url: NewUrl) -> None:
     # Alembic's proxies are per process: unserialized, two threads failed (KeyError 'script').
-    url = new_url()
-    start = threading.Barrier(3)
-    failures: list[BaseException] = []
+    # On a new SQLite file, the connections switching it to WAL at once lost the race with
+    # "database is locked" now and then (SQLite's busy handler does not cover it): rounds.
+    rounds = 40 if new_url().startswith("sqlite") else 3
+    for _ in range(rounds):
+        url = new_url()
+        start = threading.Barrier(3)
+        failures: list[BaseException] = []
 
-    def upgrade() -> None:
-        start.wait()
-        try:
-            migrate.upgrade(url)
-        except BaseException as error:
-            failures.append(error)
+        def upgrade(
+            url: str = url,
+            start: threading.Barrier = start,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            start.wait()
+            try:
+                migrate.upgrade(url)
+            except BaseException as error:
+                failures.append(error)
 
-    workers = [threading.Thread(target=upgrade) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert failures == []
-    assert migrate.current_revision(url) == migrate.head_revision()
+        workers = [threading.Thread(target=upgrade) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert failures == []
+        assert migrate.current_revision(url) == migrate.head_revision()
 
 
 _UPGRADE_WHEN_TOLD = """

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -129,10 +131,10 @@ def _sqlite_engine(url: sa.URL, **options: Any) -> sa.Engine:
     def _connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None  # we say BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        if not in_memory:
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -142,6 +144,24 @@ def _sqlite_engine(url: sa.URL, **options: Any) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database file to WAL, waiting (up to the busy timeout) for other openers.
+
+    Connections opening a new file at once race to switch it, and SQLite answers the
+    losers "database is locked" at once, without its busy handler: try again shortly.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+        else:
+            return
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
-from servicedomain.adapters.sql._engine import create_engine, driver_errors
+from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
 from servicedomain.adapters.sql._schema import (
     PREFIX,
     Document,
@@ -105,6 +105,10 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
     with _connection(url_or_engine, "upgrade") as (connection, shown):
         _check_known(connection, shown)
         connection.commit()
+        # On SQLite the migration takes the write lock when it begins (BEGIN IMMEDIATE),
+        # waiting out the busy timeout, instead of failing "database is locked" when a
+        # read transaction would turn into a write.
+        connection.execution_options(**{WRITE: True})
         config = _config()
         config.attributes["connection"] = connection
         try:
