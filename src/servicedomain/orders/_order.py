@@ -1411,6 +1411,7 @@ class ServiceOrder:
 
 
 @functools.cache
+@functools.lru_cache(maxsize=256)
 def _first_numbers(count: int) -> tuple[int, ...]:
     """``(1, 2, ..., count)``, shared: generation makes it for every order."""
     return tuple(range(1, count + 1))
