@@ -518,14 +518,18 @@ def generate_service_orders(
     planned: list[_Planned] = []
     for agreement in checked:
         planned.extend(run.plan(agreement))
-    planned.sort(key=_order_sort_key)
+    # Last order first, so that each plan is dropped as its order is built (pop from the
+    # end): the plan and the orders are not all alive at once. The keys are unique (one
+    # agreement id per run), so the reverse order is exactly the forward one reversed.
+    planned.sort(key=_order_sort_key, reverse=True)
     orders: list[ServiceOrder] = []
     keys: list[GeneratedOrderKey] = []
     events: list[DomainEvent] = []
     conflicts: list[GeneratedOrderKey] = []
     fields = _LineFields()
     root_stage = graph.root.id
-    for service, agreement, group_key, lines, calculated in planned:
+    while planned:
+        service, agreement, group_key, lines, calculated = planned.pop()
         day = fields.day(service)
         key = _build_key(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
