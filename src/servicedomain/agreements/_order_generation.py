@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
+from itertools import count
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from servicedomain._checks import (
     optional,
     predicate,
 )
-from servicedomain._trusted import replacer
+from servicedomain._trusted import field_replacer
 from servicedomain.agreements._agreement import ServiceAgreement
 from servicedomain.agreements._lines import AgreementLine, line_ordinals
 from servicedomain.agreements._values import END_ORDINAL, GroupBy, TimeWindow
@@ -39,7 +40,8 @@ from servicedomain.periods import DateRange
 from servicedomain.stages import StageGraph
 
 _ONE_DAY: Final = timedelta(days=1)
-_copy_line: Final = replacer(ServiceOrderLine)
+# A template line, numbered and dated: the three fields in this order, positionally.
+_date_line: Final = field_replacer(ServiceOrderLine, "number", "date_range", "calculated_date")
 
 _GROUP_FIELD: Final = {
     GroupBy.AGREEMENT: None,
@@ -593,20 +595,21 @@ class _LineFields:
     __slots__ = ("_days", "_known", "_ranges")
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int], ServiceOrderLine] = {}
+        self._known: dict[str, dict[int, ServiceOrderLine]] = {}
         self._days: dict[int, date] = {}
         self._ranges: dict[int, DateRange] = {}
 
     def of(self, agreement_id: str, line: AgreementLine) -> ServiceOrderLine:
         """The line's order line (number 1, no dates), validated as a NewLine on first use."""
-        key = (agreement_id, line.number)
-        template = self._known.get(key)
+        known = self._known.get(agreement_id)
+        if known is None:
+            known = self._known[agreement_id] = {}
+        template = known.get(line.number)
         if template is None:
-            template = NewLine(
+            template = known[line.number] = NewLine(
                 **{name: getattr(line, name) for name in SERVICE_LINE_FIELDS},
                 agreement_line=AgreementLineRef(agreement_id, line.number),
             ).numbered(1)
-            self._known[key] = template
         return template
 
     def day(self, ordinal: int) -> date:
@@ -633,13 +636,10 @@ class _LineFields:
     ) -> tuple[ServiceOrderLine, ...]:
         """The lines of one generated order on the ``service`` day, numbered (rule 6)."""
         service_day = self.service_day(service)
-        day = self.day
-        return tuple(
-            _copy_line(
-                self.of(agreement_id, line),
-                number=number,
-                date_range=service_day,
-                calculated_date=day(on),
-            )
-            for number, (line, on) in enumerate(zip(lines, calculated, strict=True), 1)
-        )
+        known = self._known.get(agreement_id, {})
+        days = self._days
+        made = []
+        for number, line, on in zip(count(1), lines, calculated, strict=False):
+            template = known.get(line.number) or self.of(agreement_id, line)
+            made.append(_date_line(template, number, service_day, days.get(on) or self.day(on)))
+        return tuple(made)
