@@ -10,8 +10,9 @@ fields' validity call them, and their tests keep that promise.
 
 Like attrs itself, the functions are generated once per class, so a build costs one
 call and one assignment per field. :func:`builder` (keywords), :func:`positional_builder`
-(every field, in declaration order) and :func:`replacer` give a class's compiled
-function once, for loops that call it often.
+(every field, in declaration order), :func:`replacer` and :func:`field_replacer`
+(a few fields, positionally; the rest copied) give a class's compiled function once,
+for loops that call it often.
 
 **Checked mode.** With the environment variable ``SERVICEDOMAIN_CHECKED`` set (to
 anything but ``""`` or ``"0"``) when servicedomain is imported, every builder and
