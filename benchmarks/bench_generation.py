@@ -166,31 +166,44 @@ def generate(all_agreements: list[ServiceAgreement]) -> Generation:
     )
 
 
+def collections() -> int:
+    """How many collections the garbage collector has run, all generations."""
+    return sum(stats["collections"] for stats in gc.get_stats())
+
+
 def timed(work: Callable[[], _T], *, collector: bool = True) -> tuple[float, _T]:
     """Seconds of ``work()`` and its result, which is kept (alive) until the clock stops."""
+    seconds, result, _ = counted(work, collector=collector)
+    return seconds, result
+
+
+def counted(work: Callable[[], _T], *, collector: bool = True) -> tuple[float, _T, int]:
+    """:func:`timed`, with the number of collections the run caused."""
     gc.collect()
     if not collector:
         gc.disable()
     try:
+        before = collections()
         start = time.perf_counter()
         result = work()
         seconds = time.perf_counter() - start
+        ran = collections() - before
     finally:
         gc.enable()
-    return seconds, result
+    return seconds, result, ran
 
 
 def best_generation(
     all_agreements: list[ServiceAgreement], *, collector: bool, repeats: int
-) -> tuple[float, int, int]:
-    """The best seconds of ``repeats`` kept runs, with the run's orders and order lines."""
-    best, orders, lines = math.inf, 0, 0
+) -> tuple[float, int, int, int]:
+    """The best seconds of ``repeats`` kept runs, the run's orders, order lines, collections."""
+    best, orders, lines, ran = math.inf, 0, 0, 0
     for _ in range(repeats):
-        seconds, run = timed(partial(generate, all_agreements), collector=collector)
+        seconds, run, ran = counted(partial(generate, all_agreements), collector=collector)
         best = min(best, seconds)
         orders, lines = len(run.orders), run.lines_count
         del run
-    return best, orders, lines
+    return best, orders, lines, ran
 
 
 def peak_bytes(all_agreements: list[ServiceAgreement]) -> int:
@@ -235,12 +248,12 @@ def main(argv: list[str] | None = None) -> int:
             small = agreements(shape, size)
             seconds = best_generation(small, collector=True, repeats=SMALL_REPEATS)[0]
             points.append((size * LINES_PER_AGREEMENT, seconds))
-        seconds, orders, lines = best_generation(
+        seconds, orders, lines, ran = best_generation(
             all_agreements, collector=True, repeats=MAIN_REPEATS
         )
         points.append((sizes[-1] * LINES_PER_AGREEMENT, seconds))
         slope = exponent(points)
-        off_seconds, _, _ = best_generation(all_agreements, collector=False, repeats=MAIN_REPEATS)
+        off_seconds, *_ = best_generation(all_agreements, collector=False, repeats=MAIN_REPEATS)
         peak = peak_bytes(all_agreements)
         meets = (
             seconds < SECONDS_TARGET
@@ -270,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                     "lines_per_second": round(lines / seconds),
                     "seconds_target": SECONDS_TARGET,
                     "collector_on_vs_off": round(seconds / off_seconds, 3),
+                    "collections": ran,
                     "peak_tracemalloc_mib": round(peak / 2**20, 2),
                     "peak_bytes_per_line": round(peak / lines) if lines else None,
                     "scaling_agreement_lines": [size for size, _ in points],

@@ -52,6 +52,7 @@ def test_the_quick_run_prints_a_collector_on_and_a_collector_off_line_per_worklo
         assert on["lines_per_second"] == pytest.approx(on["lines"] / on["seconds"], rel=0.01)
         assert on["collector_on_vs_off"] == pytest.approx(on["seconds"] / off["seconds"], rel=0.01)
         assert on["peak_tracemalloc_mib"] > 0
+        assert on["collections"] >= 0
         assert on["scaling_agreement_lines"] == [20, 50, 100]
         assert on["scaling_seconds"][-1] == pytest.approx(on["seconds"], rel=0.01)
         # The exponent is computed in the script from its own timings.
