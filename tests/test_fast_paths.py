@@ -24,6 +24,7 @@ import servicedomain
 from servicedomain._trusted import (
     build,
     builder,
+    field_replacer,
     field_setters,
     positional_builder,
     replace,
@@ -279,3 +280,22 @@ def test_only_the_fast_path_mechanism_makes_instances_without_their_constructor(
         if re.search(r"\b(object|tuple)\.__new__\b", path.read_text(encoding="utf-8"))
     }
     assert found == MAKE_WITHOUT_CONSTRUCTOR
+
+
+@given(st.lists(st.dates(), min_size=3, max_size=3, unique=True).map(sorted))
+def test_a_field_replacer_copies_what_replacer_copies_and_refuses_in_checked_mode(
+    bounds: list[date],
+) -> None:
+    start, middle, end = bounds
+    made = DateRange(start, middle)
+    for checked in (False, True):
+        assert field_replacer(DateRange, "end", checked=checked)(made, end) == DateRange(start, end)
+        assert field_replacer(DateRange, "end", "start", checked=checked)(
+            made, end, middle
+        ) == DateRange(middle, end)
+    assert field_replacer(DateRange, "end", checked=False)(made, start).end == start
+    with pytest.raises(InvalidPeriodError):
+        field_replacer(DateRange, "end", checked=True)(made, start)
+    for names in (("colour",), ("end", "end")):
+        with pytest.raises(TypeError):
+            field_replacer(DateRange, *names)

@@ -10,8 +10,9 @@ fields' validity call them, and their tests keep that promise.
 
 Like attrs itself, the functions are generated once per class, so a build costs one
 call and one assignment per field. :func:`builder` (keywords), :func:`positional_builder`
-(every field, in declaration order) and :func:`replacer` give a class's compiled
-function once, for loops that call it often.
+(every field, in declaration order), :func:`replacer` and :func:`field_replacer`
+(a few fields, positionally; the rest copied) give a class's compiled function once,
+for loops that call it often.
 
 **Checked mode.** With the environment variable ``SERVICEDOMAIN_CHECKED`` set (to
 anything but ``""`` or ``"0"``) when servicedomain is imported, every builder and
@@ -56,6 +57,16 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
     return function
 
 
+def _write(cls: type[Any], name: str, value: str, namespace: dict[str, Any]) -> str:
+    """The statement that sets the field ``name`` of ``made`` to the expression ``value``."""
+    slot = getattr(cls, name, None)
+    if isinstance(slot, types.MemberDescriptorType):
+        # A slot: write through its descriptor (what object.__setattr__ ends in).
+        namespace[f"_set_{name}"] = slot.__set__
+        return f"    _set_{name}(made, {value})"
+    return f"    _set(made, {name!r}, {value})"
+
+
 def _compile_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__}
     parameters, body = [], []
@@ -65,13 +76,7 @@ def _compile_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
         else:
             namespace[f"_default_{name}"] = default
             parameters.append(f"{name}=_default_{name}")
-        slot = getattr(cls, name, None)
-        if isinstance(slot, types.MemberDescriptorType):
-            # A slot: write through its descriptor (what object.__setattr__ ends in).
-            namespace[f"_set_{name}"] = slot.__set__
-            body.append(f"    _set_{name}(made, {name})")
-        else:
-            body.append(f"    _set(made, {name!r}, {name})")
+        body.append(_write(cls, name, name, namespace))
     namespace["_cls"] = cls
     star = "" if positional else "*, "
     source = (
@@ -151,7 +156,7 @@ def _replacer(cls: type[Any], checked: bool) -> Callable[..., Any]:
         }
         names = [name for name, _ in _fields(cls)]
         body = [
-            f"    _set(made, {name!r}, source.{name} if {name} is _KEEP else {name})"
+            _write(cls, name, f"source.{name} if {name} is _KEEP else {name}", namespace)
             for name in names
         ]
         source = (
@@ -169,6 +174,36 @@ def replacer(cls: type[_T], *, checked: bool = CHECKED) -> Callable[..., _T]:
     In checked mode (``checked``), ``attrs.evolve``, which validates the copy.
     """
     return _replacer(cls, checked)
+
+
+def field_replacer(cls: type[_T], *names: str, checked: bool = CHECKED) -> Callable[..., _T]:
+    """The compiled ``replace(source, value, ...)`` of ``cls`` that sets ``names``, in order.
+
+    For the hottest loops: the new values are positional, in the order of ``names``,
+    and every other field is the source's. In checked mode (``checked``), ``attrs.evolve``,
+    which validates the copy.
+    """
+    fields = [name for name, _ in _fields(cls)]
+    unknown = sorted(set(names) - set(fields))
+    if unknown or len(set(names)) != len(names):
+        msg = f"{cls.__name__}: cannot replace {list(names)} (fields: {fields})"
+        raise TypeError(msg)
+    if checked:
+
+        def evolve(source: Any, *values: Any) -> Any:
+            return attrs.evolve(source, **dict(zip(names, values, strict=True)))
+
+        return evolve
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    body = [
+        _write(cls, name, name if name in names else f"source.{name}", namespace) for name in fields
+    ]
+    source = (
+        f"def replace(source, {', '.join(names)}):\n    made = _new(_cls)\n"
+        + "\n".join(body)
+        + "\n    return made\n"
+    )
+    return _compile("replace", source, namespace)
 
 
 def build(cls: type[_T], **values: Any) -> _T:

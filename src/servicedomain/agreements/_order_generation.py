@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
+from itertools import count
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from servicedomain._checks import (
     optional,
     predicate,
 )
-from servicedomain._trusted import replacer
+from servicedomain._trusted import field_replacer
 from servicedomain.agreements._agreement import ServiceAgreement
 from servicedomain.agreements._lines import AgreementLine, line_ordinals
 from servicedomain.agreements._values import END_ORDINAL, GroupBy, TimeWindow
@@ -39,7 +40,8 @@ from servicedomain.periods import DateRange
 from servicedomain.stages import StageGraph
 
 _ONE_DAY: Final = timedelta(days=1)
-_copy_line: Final = replacer(ServiceOrderLine)
+# A template line, numbered and dated: the three fields in this order, positionally.
+_date_line: Final = field_replacer(ServiceOrderLine, "number", "date_range", "calculated_date")
 
 _GROUP_FIELD: Final = {
     GroupBy.AGREEMENT: None,
@@ -213,8 +215,12 @@ class _Closed:
 
 # -------------------------------------------------------------------- the plan
 
-# One planned order: (service ordinal, agreement, group key, [(line, calculated ordinal)])
-_Planned = tuple[int, ServiceAgreement, str | None, list[tuple[AgreementLine, int]]]
+# One planned order: (service ordinal, agreement, group key, its lines, their calculated
+# ordinals). Two parallel lists, not a pair per line: the plan of a run is alive until
+# its last order is built, and every container it holds is one more object the garbage
+# collector walks.
+_Planned = tuple[int, ServiceAgreement, str | None, list[AgreementLine], list[int]]
+_Group = tuple[list[AgreementLine], list[int]]
 
 
 # A line that may generate: (line, group key, first ordinal, end ordinal) of its dates
@@ -289,7 +295,7 @@ class _Run:
         windows = [a[0].time_window for a in active if a[0].time_window is not None]
         reach = max((window.reach for window in windows), default=0)
         counts = _group_counts(active, low - 2 * reach, high + 2 * reach) if windows else {}
-        groups: dict[tuple[int, str | None], list[tuple[AgreementLine, int]]] = {}
+        groups: dict[tuple[int, str | None], _Group] = {}
         done = self.done.get(agreement.id, {})
         for line, key, line_low, line_high in active:
             if line.transaction_type not in self.selected:
@@ -299,15 +305,18 @@ class _Run:
             if window is None:
                 for calculated in line_ordinals(line, max(line_low, low), min(line_high, high)):
                     if calculated not in skip:
-                        groups.setdefault((calculated, key), []).append((line, calculated))
+                        _add(groups, (calculated, key), line, calculated)
                 continue
             span = (line_low, line_high)
             for calculated, target in self._moves(line, window, counts[key], span, (low, high)):
                 if calculated not in skip:
-                    groups.setdefault((target, key), []).append((line, calculated))
+                    _add(groups, (target, key), line, calculated)
         # Lines come in number order and each line's occurrences in date order, so every
         # group's entries are already in (line number, calculated date) order (rule 6).
-        return [(service, agreement, key, entries) for (service, key), entries in groups.items()]
+        return [
+            (service, agreement, key, lines, calculated)
+            for (service, key), (lines, calculated) in groups.items()
+        ]
 
     def _moves(
         self,
@@ -353,8 +362,22 @@ class _Run:
         return moves
 
 
+def _add(
+    groups: dict[tuple[int, str | None], _Group],
+    group: tuple[int, str | None],
+    line: AgreementLine,
+    calculated: int,
+) -> None:
+    """Add ``line``, calculated on ``calculated``, to the order ``group`` (service, key)."""
+    found = groups.get(group)
+    if found is None:
+        found = groups[group] = ([], [])
+    found[0].append(line)
+    found[1].append(calculated)
+
+
 def _order_sort_key(planned: _Planned) -> tuple[int, str, bool, str]:
-    service, agreement, key, _ = planned
+    service, agreement, key, _, _ = planned
     return service, agreement.id, key is not None, key or ""
 
 
@@ -497,15 +520,19 @@ def generate_service_orders(
     planned: list[_Planned] = []
     for agreement in checked:
         planned.extend(run.plan(agreement))
-    planned.sort(key=_order_sort_key)
+    # Last order first, so that each plan is dropped as its order is built (pop from the
+    # end): the plan and the orders are not all alive at once. The keys are unique (one
+    # agreement id per run), so the reverse order is exactly the forward one reversed.
+    planned.sort(key=_order_sort_key, reverse=True)
     orders: list[ServiceOrder] = []
     keys: list[GeneratedOrderKey] = []
     events: list[DomainEvent] = []
     conflicts: list[GeneratedOrderKey] = []
     fields = _LineFields()
     root_stage = graph.root.id
-    for service, agreement, group_key, entries in planned:
-        day = date.fromordinal(service)
+    while planned:
+        service, agreement, group_key, lines, calculated = planned.pop()
+        day = fields.day(service)
         key = _build_key(agreement.id, day, group_key)
         conflict = closed is not None and closed(service)
         order, created = ServiceOrder.generated(
@@ -516,14 +543,14 @@ def generate_service_orders(
             description=agreement.description,
             agreement_id=agreement.id,
             project_id=agreement.project_id,
-            preferred_service_at=None if named is None else _preferred_at(day, entries, named),
+            preferred_service_at=None if named is None else _preferred_at(day, lines, named),
             responsible_worker_id=agreement.responsible_worker_id,
             preferred_technician_id=agreement.preferred_technician_id,
             sla_id=agreement.effective_sla_id if attach_sla else None,
             calendar_conflict=conflict,
             service_objects=agreement.service_objects,
             service_tasks=agreement.service_tasks,
-            lines=fields.order_lines(agreement.id, day, entries),
+            lines=fields.order_lines(agreement.id, service, lines, calculated),
         )
         orders.append(order)
         keys.append(key)
@@ -545,10 +572,8 @@ def _unique(wanted: str, used: set[str]) -> str:
     return chosen
 
 
-def _preferred_at(
-    day: date, entries: list[tuple[AgreementLine, int]], zone: ZoneInfo
-) -> datetime | None:
-    times = [line.preferred_time for line, _ in entries if line.preferred_time is not None]
+def _preferred_at(day: date, lines: list[AgreementLine], zone: ZoneInfo) -> datetime | None:
+    times = [line.preferred_time for line in lines if line.preferred_time is not None]
     if not times:
         return None
     return resolve_local(
@@ -560,37 +585,61 @@ def _preferred_at(
 
 
 class _LineFields:
-    """The order line an agreement line makes, validated once per agreement line."""
+    """The order line an agreement line makes, validated once per agreement line.
 
-    __slots__ = ("_known",)
+    Also the values a run's orders share: one date and one service-day
+    :class:`DateRange` per day of the run, however many orders and lines fall on it
+    (all are immutable, so sharing them changes no result).
+    """
+
+    __slots__ = ("_days", "_known", "_ranges")
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int], ServiceOrderLine] = {}
+        self._known: dict[str, dict[int, ServiceOrderLine]] = {}
+        self._days: dict[int, date] = {}
+        self._ranges: dict[int, DateRange] = {}
 
     def of(self, agreement_id: str, line: AgreementLine) -> ServiceOrderLine:
         """The line's order line (number 1, no dates), validated as a NewLine on first use."""
-        key = (agreement_id, line.number)
-        template = self._known.get(key)
+        known = self._known.get(agreement_id)
+        if known is None:
+            known = self._known[agreement_id] = {}
+        template = known.get(line.number)
         if template is None:
-            template = NewLine(
+            template = known[line.number] = NewLine(
                 **{name: getattr(line, name) for name in SERVICE_LINE_FIELDS},
                 agreement_line=AgreementLineRef(agreement_id, line.number),
             ).numbered(1)
-            self._known[key] = template
         return template
 
+    def day(self, ordinal: int) -> date:
+        """The date of ``ordinal``, one instance per day of the run."""
+        found = self._days.get(ordinal)
+        if found is None:
+            found = self._days[ordinal] = date.fromordinal(ordinal)
+        return found
+
+    def service_day(self, ordinal: int) -> DateRange:
+        """The one-day range of ``ordinal``, one instance per day of the run."""
+        found = self._ranges.get(ordinal)
+        if found is None:
+            day = self.day(ordinal)
+            found = self._ranges[ordinal] = _build_range(day, day + _ONE_DAY)
+        return found
+
     def order_lines(
-        self, agreement_id: str, day: date, entries: list[tuple[AgreementLine, int]]
+        self,
+        agreement_id: str,
+        service: int,
+        lines: list[AgreementLine],
+        calculated: list[int],
     ) -> tuple[ServiceOrderLine, ...]:
-        """The lines of one generated order on the service ``day``, numbered (rule 6)."""
-        service_day = _build_range(day, day + _ONE_DAY)
-        service = day.toordinal()
-        return tuple(
-            _copy_line(
-                self.of(agreement_id, line),
-                number=number,
-                date_range=service_day,
-                calculated_date=day if calculated == service else date.fromordinal(calculated),
-            )
-            for number, (line, calculated) in enumerate(entries, 1)
-        )
+        """The lines of one generated order on the ``service`` day, numbered (rule 6)."""
+        service_day = self.service_day(service)
+        known = self._known.get(agreement_id, {})
+        days = self._days
+        made = []
+        for number, line, on in zip(count(1), lines, calculated, strict=False):
+            template = known.get(line.number) or self.of(agreement_id, line)
+            made.append(_date_line(template, number, service_day, days.get(on) or self.day(on)))
+        return tuple(made)

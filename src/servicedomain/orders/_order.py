@@ -30,7 +30,7 @@ from servicedomain._checks import (
     merge_related,
     optional,
 )
-from servicedomain._trusted import build
+from servicedomain._trusted import build, builder
 from servicedomain.errors import (
     InstantOutOfOrderError,
     InvalidInputError,
@@ -435,9 +435,8 @@ class ServiceOrder:
         }
         if not quick:
             cls(**fields)
-        order = build(cls, **fields)
-        event = build(
-            ServiceOrderCreated,
+        order = _build_order(**fields) if cls is ServiceOrder else build(cls, **fields)
+        event = _build_created(
             entity_id=id,
             occurred_at=at,
             customer_id=customer_id,
@@ -1410,7 +1409,12 @@ class ServiceOrder:
             )
 
 
-@functools.cache
+# The compiled builders of ServiceOrder.generated (validating in checked mode).
+_build_order: Final = builder(ServiceOrder)
+_build_created: Final = builder(ServiceOrderCreated)
+
+
+@functools.lru_cache(maxsize=256)
 def _first_numbers(count: int) -> tuple[int, ...]:
     """``(1, 2, ..., count)``, shared: generation makes it for every order."""
     return tuple(range(1, count + 1))
