@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import servicedomain
 from servicedomain._trusted import (
+    _twin,
     build,
     builder,
     field_replacer,
@@ -299,3 +300,49 @@ def test_a_field_replacer_copies_what_replacer_copies_and_refuses_in_checked_mod
     for names in (("colour",), ("end", "end")):
         with pytest.raises(TypeError):
             field_replacer(DateRange, *names)
+
+
+@attrs.frozen
+class _Weak:
+    """A frozen slotted class with a weak-reference slot: Python gives it no twin."""
+
+    name: str
+    size: int = 0
+
+
+@attrs.frozen(weakref_slot=False)
+class _Base:
+    name: str
+
+
+@attrs.frozen(weakref_slot=False)
+class _Derived(_Base):
+    size: int = 0
+
+
+def test_builds_through_a_twin_are_instances_of_the_class_itself() -> None:
+    # The hot classes build through a plain twin of their layout, then take their class.
+    for cls, fields in (
+        (_Base, {"name": "a"}),
+        (_Derived, {"name": "a", "size": 3}),  # inherited slots too
+        (DateRange, {"start": date(2024, 1, 1), "end": date(2024, 2, 1)}),
+    ):
+        assert _twin(cls) is not None
+        made = builder(cls, checked=False)(**fields)
+        assert type(made) is cls
+        assert made == cls(**fields)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            made.start = None  # type: ignore[misc,union-attr]
+        copied = replacer(cls, checked=False)(made)
+        assert type(copied) is cls
+        assert copied == made
+        assert copied is not made
+
+
+def test_a_class_with_a_weak_reference_slot_builds_through_its_descriptors() -> None:
+    assert _twin(_Weak) is None
+    made = builder(_Weak, checked=False)(name="a", size=2)
+    assert type(made) is _Weak
+    assert made == _Weak("a", 2)
+    assert positional_builder(_Weak, checked=False)("b", 1) == _Weak("b", 1)
+    assert replacer(_Weak, checked=False)(made, size=5) == _Weak("a", 5)

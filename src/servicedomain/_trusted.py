@@ -36,6 +36,7 @@ _T = TypeVar("_T")
 _KEEP: Any = object()
 _BUILDERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
 _REPLACERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
+_TWINS: dict[type[Any], type[Any] | None] = {}
 
 CHECKED: Final = os.environ.get("SERVICEDOMAIN_CHECKED", "") not in ("", "0")
 """True when the fast paths route through the validating constructors (checked mode)."""
@@ -57,31 +58,71 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
     return function
 
 
-def _write(cls: type[Any], name: str, value: str, namespace: dict[str, Any]) -> str:
-    """The statement that sets the field ``name`` of ``made`` to the expression ``value``."""
-    slot = getattr(cls, name, None)
-    if isinstance(slot, types.MemberDescriptorType):
-        # A slot: write through its descriptor (what object.__setattr__ ends in).
-        namespace[f"_set_{name}"] = slot.__set__
-        return f"    _set_{name}(made, {value})"
-    return f"    _set(made, {name!r}, {value})"
+def _twin(cls: type[Any]) -> type[Any] | None:
+    """A plain class with the slot layout of ``cls``, or None when ``cls`` has none.
+
+    A frozen attrs class refuses attribute assignment in ``__setattr__``, so a fast path
+    would set each slot through its descriptor (a call per field). An instance of the
+    twin takes plain assignments, which the interpreter specialises, and then becomes
+    a ``cls`` by ``__class__`` assignment, which Python allows between classes of the
+    same layout: a build of twelve fields costs half as much. Python refuses it for a
+    class with a ``__weakref__`` slot of its own (the hot classes have none).
+    """
+    if cls in _TWINS:
+        return _TWINS[cls]
+    slots = cls.__dict__.get("__slots__")
+    if not isinstance(slots, tuple) or "__weakref__" in slots:
+        _TWINS[cls] = None
+        return None
+    namespace = {"__slots__": slots, "__module__": __name__, "__setattr__": object.__setattr__}
+    twin: type[Any] | None = type(f"_{cls.__name__}Twin", cls.__bases__, namespace)
+    try:
+        object.__new__(twin).__class__ = cls  # type: ignore[arg-type]
+    except TypeError:  # a layout Python does not consider the same
+        twin = None
+    _TWINS[cls] = twin
+    return twin
+
+
+def _body(cls: type[Any], values: list[tuple[str, str]], namespace: dict[str, Any]) -> str:
+    """The statements that make ``made``, an instance of ``cls`` with the fields ``values``.
+
+    ``values`` are (field, expression) pairs; the twin of ``cls`` is used when it has one.
+    """
+    twin = _twin(cls)
+    namespace["_cls"] = cls
+    if twin is not None:
+        namespace["_twin"] = twin
+        lines = ["    made = _new(_twin)"]
+        lines += [f"    made.{name} = {value}" for name, value in values]
+        lines.append("    made.__class__ = _cls")
+        return "\n".join(lines)
+    lines = ["    made = _new(_cls)"]
+    for name, value in values:
+        slot = getattr(cls, name, None)
+        if isinstance(slot, types.MemberDescriptorType):
+            # A slot: write through its descriptor (what object.__setattr__ ends in).
+            namespace[f"_set_{name}"] = slot.__set__
+            lines.append(f"    _set_{name}(made, {value})")
+        else:
+            lines.append(f"    _set(made, {name!r}, {value})")
+    return "\n".join(lines)
 
 
 def _compile_builder(cls: type[Any], *, positional: bool) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__}
-    parameters, body = [], []
+    parameters, values = [], []
     for name, default in _fields(cls):
         if default is attrs.NOTHING or positional:
             parameters.append(name)
         else:
             namespace[f"_default_{name}"] = default
             parameters.append(f"{name}=_default_{name}")
-        body.append(_write(cls, name, name, namespace))
-    namespace["_cls"] = cls
+        values.append((name, name))
     star = "" if positional else "*, "
     source = (
-        f"def build({star}{', '.join(parameters)}):\n    made = _new(_cls)\n"
-        + "\n".join(body)
+        f"def build({star}{', '.join(parameters)}):\n"
+        + _body(cls, values, namespace)
         + "\n    return made\n"
     )
     return _compile("build", source, namespace)
@@ -152,16 +193,13 @@ def _replacer(cls: type[Any], checked: bool) -> Callable[..., Any]:
             "_new": object.__new__,
             "_set": object.__setattr__,
             "_KEEP": _KEEP,
-            "_cls": cls,
         }
         names = [name for name, _ in _fields(cls)]
-        body = [
-            _write(cls, name, f"source.{name} if {name} is _KEEP else {name}", namespace)
-            for name in names
-        ]
+        values = [(name, f"source.{name} if {name} is _KEEP else {name}") for name in names]
         source = (
             f"def replace(source, *, {', '.join(f'{name}=_KEEP' for name in names)}):\n"
-            "    made = _new(_cls)\n" + "\n".join(body) + "\n    return made\n"
+            + _body(cls, values, namespace)
+            + "\n    return made\n"
         )
         replacer = _compile("replace", source, namespace)
         _REPLACERS[cls, checked] = replacer
@@ -194,13 +232,11 @@ def field_replacer(cls: type[_T], *names: str, checked: bool = CHECKED) -> Calla
             return attrs.evolve(source, **dict(zip(names, values, strict=True)))
 
         return evolve
-    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
-    body = [
-        _write(cls, name, name if name in names else f"source.{name}", namespace) for name in fields
-    ]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__}
+    values = [(name, name if name in names else f"source.{name}") for name in fields]
     source = (
-        f"def replace(source, {', '.join(names)}):\n    made = _new(_cls)\n"
-        + "\n".join(body)
+        f"def replace(source, {', '.join(names)}):\n"
+        + _body(cls, values, namespace)
         + "\n    return made\n"
     )
     return _compile("replace", source, namespace)

@@ -74,7 +74,7 @@ _CLOSED_DAYS: Final = optional(  # a protocol, checked at run time by its method
 _ORDER_ID: Final = predicate(callable, "expected a callable key -> id", error=TypeMismatchError)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no weak references: fast builds
 class GeneratedOrderKey:
     """What one generated order groups: an agreement, a service date and a grouping key.
 

@@ -170,7 +170,7 @@ def _v_reversed_on(instance: AccrualPeriod, attribute: attrs.Attribute[Any], val
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class AccrualPeriod:
     """One accrual period of a fee (AX ``SMAAccruePeriodLine``).
 
@@ -213,7 +213,7 @@ class AccrualPeriod:
         return self.reversed_on is not None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class AccrualEntry:
     """A ledger entry for the Journal port: an accrual or a reversal of one period.
 

@@ -149,7 +149,7 @@ class CreditNoteIssued(DomainEvent):
     source_ids: tuple[str, ...] = attrs.field(validator=_IDS)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class RevenueAccrued(DomainEvent):
     """Accrual periods of one invoiced fee (``entity_id``) were posted to the journal."""
 

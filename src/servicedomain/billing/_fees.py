@@ -149,7 +149,7 @@ _new_key: Callable[[tuple[str, DateRange, FeeKind, int]], FeeKey] = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class FeeTransaction:
     """One fee transaction of a subscription (AX subscription fee transaction).
 

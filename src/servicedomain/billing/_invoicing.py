@@ -206,7 +206,7 @@ class BillableTransaction:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class InvoiceLine:
     """One line of an invoice or credit note.
 
@@ -477,7 +477,7 @@ def propose_invoices(
     return tuple(proposals)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class InvoicedItem:
     """What happened to one invoiced source: its invoice line and what was credited."""
 

@@ -33,7 +33,7 @@ _MOVED: Final = deep_iterable(fixed_tuple(is_line_number, is_line_number))
 _POSTED: Final = deep_iterable(fixed_tuple(is_line_number, is_id))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class ServiceOrderCreated(DomainEvent):
     """A service order was created in the root stage of its stage graph."""
 

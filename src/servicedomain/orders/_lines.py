@@ -353,7 +353,7 @@ class LineChanges(TypedDict, total=False):
     agreement_line: AgreementLineRef | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class ServiceOrderLine(ServiceLine):
     """One line of a service order: hours, an expense, an item or a fee.
 

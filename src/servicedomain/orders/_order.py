@@ -126,7 +126,7 @@ _INT: Final = integer()
 _BOOL: Final = instance_of(bool, reason="expected a bool")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)  # no weak references: fast builds
 class ServiceOrder:
     """A service order: one technician visit to a customer on a date, with its lines.
 

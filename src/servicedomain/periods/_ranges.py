@@ -57,7 +57,7 @@ def _check_end(instance: DateRange, _attribute: attrs.Attribute[Any], value: obj
         )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no weak references: fast builds
 class DateRange:
     """A non-empty, half-open range of dates ``[start, end)``.
 
