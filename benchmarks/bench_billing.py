@@ -1,7 +1,14 @@
 """Benchmark of subscription billing: fee generation, invoicing and revenue accrual.
 
-Run: ``python benchmarks/bench_billing.py``. Prints one JSON line per workload and
-exits non-zero when the target is missed.
+Run: ``python benchmarks/bench_billing.py`` (``--quick`` for a smoke run on smaller
+sizes, which never fails on the targets). Prints one JSON line per workload and exits
+non-zero when a target is missed.
+
+What users get: every timing runs with the garbage collector **on** (Python's default)
+and **keeps** its results (the fees stay alive until the step is timed), both for
+generation and for its reference, the minimal loop. A second line, labelled
+``collector: off``, repeats the generation step with the collector off, for
+comparison only.
 
 The workload of issue 6: 10,000 monthly subscriptions (anchored, billed in advance) of
 1,000 customers, drawn from a fixed seed: start dates uniform over 2023-2025, a quarter
@@ -11,8 +18,16 @@ dates (project; project + category; one subscription in ten its own); generated
 through 2027-01-01 (catch-up as of 2026-12-31, about 300,000 fees). Steps, each in fees
 (or periods) per second:
 
-* ``generate``: pure generation, ``generate_fees(sub, (), prices, as_of=2026-12-31)``
-  for every subscription, best of ``REPEATS``;
+* ``generate``: pure generation, ``generate_fees(sub, (), prices, as_of=2026-12-31,
+  pool=pool)`` for every subscription (one ``DateRangePool`` for the run, as
+  ``BillingDesk`` passes it), the fees kept as returned (a list of the tuples), best of
+  ``REPEATS``, collector on;
+  ``generate_gc_off``: the same with the collector off (labelled, no target);
+* ``generate_scaling``: the same step at 1,000, 10,000 and 100,000 subscriptions
+  (``SCALING_SIZES``); the scaling exponent is the least-squares slope of log(seconds)
+  on log(subscriptions);
+* ``generate_memory``: the 10,000 subscriptions under :mod:`tracemalloc`: the peak
+  and the bytes still allocated per kept fee;
 * ``generate_run``: :meth:`BillingDesk.generate_fees
   <servicedomain.app.BillingDesk.generate_fees>` over an
   :class:`~servicedomain.adapters.indexed_memory.IndexedUnitOfWork`, the store
@@ -29,18 +44,24 @@ through 2027-01-01 (catch-up as of 2026-12-31, about 300,000 fees). Steps, each 
   invoiced gets one period, and all are posted but those of the last month's fees,
   which end after 2027-01-01 (``periods_open``).
 
-Target (2-core machine), measured in the same run: step ``generate`` within
-``RATIO_TARGET`` (3) times a minimal loop doing only the unavoidable work: for every
-subscription the anchored period starts (a month-add from the anchor with the day
-clamped), and per fee one Decimal multiplication and quantize (price x 1 to 0.01).
+Targets (2-core machine), measured in the same run: step ``generate`` within
+``RATIO_TARGET`` (2) times a minimal loop doing only the unavoidable work and keeping
+its results, with the collector on as well: for every subscription the anchored period
+starts (a month-add from the anchor with the day clamped), and per fee one Decimal
+multiplication and quantize (price x 1 to 0.01), kept as a ``(start, amount)`` tuple;
+a scaling exponent of at most ``EXPONENT_TARGET`` (1.05); at most
+``BYTES_PER_FEE_TARGET`` (160) bytes per kept fee.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
+import math
 import random
 import time
+import tracemalloc
 from calendar import monthrange
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -53,6 +74,7 @@ from servicedomain.app import BillingDesk
 from servicedomain.billing import (
     AccrualEntry,
     AccrualMethod,
+    FeeTransaction,
     PriceEntry,
     PriceTable,
     Subscription,
@@ -60,7 +82,7 @@ from servicedomain.billing import (
     generate_fees,
 )
 from servicedomain.money import Money
-from servicedomain.periods import MONTHLY
+from servicedomain.periods import MONTHLY, DateRangePool
 
 SEED = 20230101
 ONE_DAY = timedelta(days=1)
@@ -70,7 +92,12 @@ PROJECTS = 40
 CATEGORIES = ("FEE", "SUPPORT", "HOSTING", "LICENCE")
 AS_OF = date(2026, 12, 31)
 REPEATS = 3
-RATIO_TARGET = 3.0
+RATIO_TARGET = 2.0
+EXPONENT_TARGET = 1.05
+BYTES_PER_FEE_TARGET = 160
+SCALING_SIZES = (1_000, 10_000, 100_000)
+QUICK_COUNT = 300
+QUICK_SCALING_SIZES = (100, 300, 1_000)
 # Invoicing and accrual run on the subscriptions of this many customers (of CUSTOMERS).
 SERVICE_CUSTOMERS = CUSTOMERS
 GROUPS = {
@@ -112,7 +139,7 @@ def start_date(rng: random.Random) -> date:
     return date(rng.randrange(2023, 2026), rng.randrange(1, 13), rng.randrange(1, 29))
 
 
-def subscriptions(rng: random.Random) -> list[Subscription]:
+def subscriptions(rng: random.Random, count: int = COUNT) -> list[Subscription]:
     return [
         Subscription(
             id=f"S-{number:05d}",
@@ -124,7 +151,7 @@ def subscriptions(rng: random.Random) -> list[Subscription]:
             base_price=Money(Decimal(rng.randrange(2_000, 50_000)).scaleb(-2), "EUR"),
             start_date=start_date(rng),
         )
-        for number in range(COUNT)
+        for number in range(count)
     ]
 
 
@@ -157,14 +184,20 @@ def price_table(rng: random.Random, subs: Sequence[Subscription]) -> PriceTable:
 # ------------------------------------------------------------------------ measurements
 
 
-def timed(work: Callable[[], _T], repeats: int = REPEATS) -> tuple[float, _T]:
-    """The best wall time of ``repeats`` runs (garbage collection off while timing)."""
+def timed(
+    work: Callable[[], _T], repeats: int = REPEATS, *, collector: bool = True
+) -> tuple[float, _T]:
+    """The best wall time of ``repeats`` runs, the result of each kept until it is timed.
+
+    The collector is on while timing (what users run) unless ``collector`` is False.
+    """
     best = float("inf")
     result: Any = None
     for _ in range(repeats):
         result = None
         gc.collect()
-        gc.disable()
+        if not collector:
+            gc.disable()
         try:
             began = time.perf_counter()
             result = work()
@@ -183,34 +216,84 @@ def add_months(anchor: date, count: int) -> date:
     return date(year, index + 1, day)
 
 
-def minimal_loop(subs: Sequence[Subscription]) -> int:
-    """The unavoidable work: period starts from the anchor, one multiply and quantize a fee."""
-    count = 0
+def minimal_loop(subs: Sequence[Subscription]) -> list[tuple[date, Decimal]]:
+    """The unavoidable work: period starts from the anchor, one multiply and quantize a fee.
+
+    Each fee's ``(start, amount)`` is kept, as generation keeps its fees.
+    """
+    kept: list[tuple[date, Decimal]] = []
+    append = kept.append
     for sub in subs:
         anchor, price = sub.start_date, sub.base_price.amount
         k = 0
-        while add_months(anchor, k) <= AS_OF:
-            (price * ONE).quantize(CENT)
-            count += 1
+        start = anchor
+        while start <= AS_OF:
+            append((start, (price * ONE).quantize(CENT)))
             k += 1
-    return count
+            start = add_months(anchor, k)
+    return kept
 
 
-def step_loop(subs: Sequence[Subscription]) -> int:
+def step_loop(subs: Sequence[Subscription]) -> list[tuple[date, Decimal]]:
     """:func:`minimal_loop` with the public ``PeriodCode.step`` (argument checks included)."""
-    count = 0
+    kept: list[tuple[date, Decimal]] = []
+    append = kept.append
     for sub in subs:
         anchor, price = sub.start_date, sub.base_price.amount
         k = 0
-        while MONTHLY.step(anchor, k) <= AS_OF:
-            (price * ONE).quantize(CENT)
-            count += 1
+        start = anchor
+        while start <= AS_OF:
+            append((start, (price * ONE).quantize(CENT)))
             k += 1
-    return count
+            start = MONTHLY.step(anchor, k)
+    return kept
 
 
-def generate_all(subs: Sequence[Subscription], prices: PriceTable) -> int:
-    return sum(len(generate_fees(sub, (), prices, as_of=AS_OF)) for sub in subs)
+def generate_all(
+    subs: Sequence[Subscription], prices: PriceTable
+) -> list[tuple[FeeTransaction, ...]]:
+    """Every subscription's fees, kept as returned (one tuple a subscription).
+
+    One :class:`~servicedomain.periods.DateRangePool` for the run, as a run over many
+    subscriptions (and ``BillingDesk.generate_fees``) passes it.
+    """
+    pool = DateRangePool()
+    return [generate_fees(sub, (), prices, as_of=AS_OF, pool=pool) for sub in subs]
+
+
+def fee_count(kept: Sequence[tuple[FeeTransaction, ...]]) -> int:
+    return sum(map(len, kept))
+
+
+def workload(count: int) -> tuple[list[Subscription], PriceTable]:
+    """``count`` subscriptions and their price table, from the fixed seed."""
+    rng = random.Random(SEED)
+    subs = subscriptions(rng, count)
+    return subs, price_table(rng, subs)
+
+
+def scaling_exponent(sizes: Sequence[int], seconds: Sequence[float]) -> float:
+    """The least-squares slope of log(seconds) on log(size): 1.0 is linear."""
+    xs = [math.log(size) for size in sizes]
+    ys = [math.log(value) for value in seconds]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return slope / sum((x - mean_x) ** 2 for x in xs)
+
+
+def kept_memory(subs: Sequence[Subscription], prices: PriceTable) -> tuple[int, int, int]:
+    """Under tracemalloc: (fees, peak bytes, bytes still held by the kept fees)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        fees = generate_all(subs, prices)
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return fee_count(fees), peak - before, current - before
 
 
 def generated_store(
@@ -224,7 +307,7 @@ def generated_store(
         uow.commit()
     uow = IndexedUnitOfWork(store)
     desk = BillingDesk(unit_of_work=lambda: uow, clock=CLOCK, groups={}, prices=prices)
-    seconds, run = timed(lambda: desk.generate_fees(as_of=AS_OF), repeats=1)
+    seconds, run = timed(lambda: desk.generate_fees(as_of=AS_OF), repeats=1)  # collector on
     return store, seconds, len(run.created)
 
 
@@ -238,21 +321,19 @@ def invoice_and_accrue(store: IndexedStore) -> dict[str, Any]:
     found = dict.fromkeys(("invoices", "fees_invoiced", "periods_posted"), 0)
     invoice_seconds = accrue_seconds = 0.0
     gc.collect()
-    gc.disable()
-    try:
-        for day in DUE_DATES:
-            began = time.perf_counter()
-            made = desk.invoice_customers(due_by=day, invoice_date=day)
-            invoiced = time.perf_counter()
-            posted = desk.accrue_revenue(through=day - ONE_DAY, posting_date=day)
-            accrued = time.perf_counter()
-            invoice_seconds += invoiced - began
-            accrue_seconds += accrued - invoiced
-            found["invoices"] += len(made)
-            found["fees_invoiced"] += sum(len(invoice.lines) for invoice in made)
-            found["periods_posted"] += len(posted)
-    finally:
-        gc.enable()
+    kept: list[Any] = []  # the invoices and postings stay alive (collector on)
+    for day in DUE_DATES:
+        began = time.perf_counter()
+        made = desk.invoice_customers(due_by=day, invoice_date=day)
+        invoiced = time.perf_counter()
+        posted = desk.accrue_revenue(through=day - ONE_DAY, posting_date=day)
+        accrued = time.perf_counter()
+        kept += (made, posted)
+        invoice_seconds += invoiced - began
+        accrue_seconds += accrued - invoiced
+        found["invoices"] += len(made)
+        found["fees_invoiced"] += sum(len(invoice.lines) for invoice in made)
+        found["periods_posted"] += len(posted)
     with uow:  # the periods still running after the last day (untimed)
         found["periods_open"] = len(uow.accruals.unposted_through(date.max))
     return {**found, "invoice_seconds": invoice_seconds, "accrue_seconds": accrue_seconds}
@@ -261,39 +342,150 @@ def invoice_and_accrue(store: IndexedStore) -> dict[str, Any]:
 # -------------------------------------------------------------------------------- main
 
 
-def main() -> int:
-    rng = random.Random(SEED)
-    subs = subscriptions(rng)
-    prices = price_table(rng, subs)
+def _targets(line: dict[str, Any], value: float, target: float) -> dict[str, Any]:
+    return {**line, "target": target, "meets_target": value <= target}
 
-    loop_seconds, loop_fees = timed(lambda: minimal_loop(subs))
-    step_seconds, step_fees = timed(lambda: step_loop(subs))
-    seconds, fees = timed(lambda: generate_all(subs, prices))
+
+def scaling_line(sizes: Sequence[int], label: dict[str, Any]) -> dict[str, Any]:
+    """Step ``generate`` at each of ``sizes`` subscriptions, and the scaling exponent."""
+    points = []
+    for size in sizes:
+        sized_subs, sized_prices = workload(size)
+        sized_seconds, sized_kept = timed(
+            lambda s=sized_subs, p=sized_prices: generate_all(s, p),  # type: ignore[misc]
+            repeats=1 if size >= 100_000 else REPEATS,
+        )
+        points.append(
+            {
+                "subscriptions": size,
+                "fees": fee_count(sized_kept),
+                "seconds": round(sized_seconds, 6),
+                "us_per_subscription": round(sized_seconds / size * 1e6, 1),
+            }
+        )
+        del sized_kept, sized_subs, sized_prices
+    exponent = scaling_exponent(sizes, [point["seconds"] for point in points])
+    line: dict[str, Any] = _targets(
+        {
+            "workload": "generate_scaling",
+            "operation": "generate, kept, collector on, at each size",
+            "collector": "on",
+            "results": "kept",
+            **label,
+            "points": points,
+            "exponent": round(exponent, 3),
+        },
+        exponent,
+        EXPONENT_TARGET,
+    )
+    return line
+
+
+def memory_line(
+    subs: Sequence[Subscription], prices: PriceTable, label: dict[str, Any]
+) -> dict[str, Any]:
+    """Step ``generate`` under tracemalloc: the peak and the bytes per kept fee."""
+    memory_fees, peak, held = kept_memory(subs, prices)
+    per_fee = held / memory_fees
+    line: dict[str, Any] = _targets(
+        {
+            "workload": "generate_memory",
+            "operation": "generate, kept, under tracemalloc",
+            "results": "kept",
+            **label,
+            "subscriptions": len(subs),
+            "fees": memory_fees,
+            "peak_mib": round(peak / 2**20, 2),
+            "kept_mib": round(held / 2**20, 2),
+            "bytes_per_fee": round(per_fee, 1),
+        },
+        per_fee,
+        BYTES_PER_FEE_TARGET,
+    )
+    return line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run on small sizes (never fails)"
+    )
+    parser.add_argument(
+        "--generation",
+        action="store_true",
+        help="only the generation workloads (not the desk's run, invoicing and accrual)",
+    )
+    args = parser.parse_args(argv)
+    quick: bool = args.quick
+    count = QUICK_COUNT if quick else COUNT
+    sizes = QUICK_SCALING_SIZES if quick else SCALING_SIZES
+    label: dict[str, Any] = {"quick": True} if quick else {}
+    subs, prices = workload(count)
+
+    loop_seconds, loop_kept = timed(lambda: minimal_loop(subs))
+    loop_fees = len(loop_kept)
+    del loop_kept
+    step_seconds, step_kept = timed(lambda: step_loop(subs))
+    step_fees = len(step_kept)
+    del step_kept
+    seconds, kept = timed(lambda: generate_all(subs, prices))
+    fees = fee_count(kept)
+    del kept
+    off_seconds, kept = timed(lambda: generate_all(subs, prices), collector=False)
+    del kept
     assert fees == loop_fees == step_fees, (fees, loop_fees, step_fees)
     ratio = seconds / loop_seconds
-    meets = ratio <= RATIO_TARGET
+    results = []
+    line = _targets(
+        {
+            "workload": "generate",
+            "operation": "generate_fees(sub, (), prices, as_of=2026-12-31, pool=pool) each",
+            "collector": "on",
+            "results": "kept",
+            **label,
+            "subscriptions": len(subs),
+            "on_days_29_31": sum(sub.start_date.day >= 29 for sub in subs),
+            "price_entries": len(prices.entries),
+            "fees": fees,
+            "seconds": round(seconds, 6),
+            "fees_per_second": round(fees / seconds),
+            "subscriptions_per_second": round(len(subs) / seconds),
+            "minimal_loop_seconds": round(loop_seconds, 6),
+            "minimal_loop_fees_per_second": round(loop_fees / loop_seconds),
+            "ratio": round(ratio, 2),
+            "period_step_loop_seconds": round(step_seconds, 6),
+            "ratio_to_period_step_loop": round(seconds / step_seconds, 2),
+        },
+        ratio,
+        RATIO_TARGET,
+    )
+    results.append(line)
+    print(json.dumps(line), flush=True)
     print(
         json.dumps(
             {
-                "workload": "generate",
-                "operation": "generate_fees(sub, (), prices, as_of=2026-12-31) per subscription",
+                "workload": "generate_gc_off",
+                "operation": "as generate, with the collector off (for comparison, no target)",
+                "collector": "off",
+                "results": "kept",
+                **label,
                 "subscriptions": len(subs),
-                "on_days_29_31": sum(sub.start_date.day >= 29 for sub in subs),
-                "price_entries": len(prices.entries),
                 "fees": fees,
-                "seconds": round(seconds, 3),
-                "fees_per_second": round(fees / seconds),
-                "minimal_loop_seconds": round(loop_seconds, 3),
-                "minimal_loop_fees_per_second": round(loop_fees / loop_seconds),
-                "ratio": round(ratio, 2),
-                "target_ratio": RATIO_TARGET,
-                "period_step_loop_seconds": round(step_seconds, 3),
-                "ratio_to_period_step_loop": round(seconds / step_seconds, 2),
-                "meets_target": meets,
+                "seconds": round(off_seconds, 6),
+                "fees_per_second": round(fees / off_seconds),
+                "ratio_collector_on_to_off": round(seconds / off_seconds, 2),
             }
         ),
         flush=True,
     )
+
+    results.append(scaling_line(sizes, label))
+    print(json.dumps(results[-1]), flush=True)
+    results.append(memory_line(subs, prices, label))
+    print(json.dumps(results[-1]), flush=True)
+    meets = all(line["meets_target"] for line in results)
+    if args.generation:
+        return 0 if meets or quick else 1
 
     generated, run_seconds, created = generated_store(subs, prices)
     print(
@@ -303,7 +495,9 @@ def main() -> int:
                 "operation": "BillingDesk(prices=prices).generate_fees(as_of=2026-12-31)",
                 "subscriptions": len(subs),
                 "fees": created,
-                "seconds": round(run_seconds, 3),
+                "collector": "on",
+                **label,
+                "seconds": round(run_seconds, 6),
                 "fees_per_second": round(created / run_seconds),
             }
         ),
@@ -331,7 +525,9 @@ def main() -> int:
                 **months_run,
                 "invoices": monthly["invoices"],
                 "fees_invoiced": monthly["fees_invoiced"],
-                "seconds": round(monthly["invoice_seconds"], 3),
+                "collector": "on",
+                **label,
+                "seconds": round(monthly["invoice_seconds"], 6),
                 "fees_per_second": round(monthly["fees_invoiced"] / monthly["invoice_seconds"]),
             }
         ),
@@ -346,13 +542,15 @@ def main() -> int:
                 **months_run,
                 "periods_posted": monthly["periods_posted"],
                 "periods_open": monthly["periods_open"],
-                "seconds": round(monthly["accrue_seconds"], 3),
+                "collector": "on",
+                **label,
+                "seconds": round(monthly["accrue_seconds"], 6),
                 "periods_per_second": round(monthly["periods_posted"] / monthly["accrue_seconds"]),
             }
         ),
         flush=True,
     )
-    return 0 if meets else 1
+    return 0 if meets or quick else 1
 
 
 if __name__ == "__main__":

@@ -158,7 +158,15 @@ from servicedomain.orders import (
     move_lines,
     roll_up,
 )
-from servicedomain.periods import MONTHLY, Alignment, DateRange, PeriodCode, PeriodUnit, Schedule
+from servicedomain.periods import (
+    MONTHLY,
+    Alignment,
+    DateRange,
+    DateRangePool,
+    PeriodCode,
+    PeriodUnit,
+    Schedule,
+)
 from servicedomain.reports import (
     margin_report,
     render_subscription_fee_summary_csv,
@@ -490,6 +498,13 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "DateRange.split_at": lambda: (MARCH.split_at, (date(2026, 3, 15),), {}),
     "DateRange.check_tiled_by": lambda: (MARCH.check_tiled_by, (list(MARCH.split_at(DAY)),), {}),
     "DateRange.is_tiled_by": lambda: (MARCH.is_tiled_by, (list(MARCH.split_at(DAY)),), {}),
+    "DateRangePool": lambda: (DateRangePool, (), {}),
+    "DateRangePool.get": lambda: (DateRangePool().get, (MARCH.start, MARCH.end), {}),
+    "DateRangePool.consecutive": lambda: (
+        DateRangePool().consecutive,
+        ([MARCH.start, DAY, MARCH.end],),
+        {},
+    ),
     "PeriodCode": lambda: (PeriodCode, (PeriodUnit.MONTH, 3), {}),
     "PeriodCode.parse": lambda: (PeriodCode.parse, ("P3M",), {}),
     "PeriodCode.step": lambda: (MONTHLY.step, (date(2026, 1, 31), 1), {}),
@@ -1120,7 +1135,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "generate_fees": lambda: (
         generate_fees,
         (SUBSCRIPTION, (), PRICES),
-        {"as_of": date(2026, 3, 31), "within": None},
+        {"as_of": date(2026, 3, 31), "within": None, "pool": DateRangePool()},
     ),
     "latest_end": lambda: (latest_end, (FEES,), {}),
     "new_fees": lambda: (new_fees, (FEES, FEES), {}),

@@ -90,7 +90,7 @@ from servicedomain.errors import AlreadyExistsError, InvalidInputError, NotFound
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.money import Money
-from servicedomain.periods import Alignment, DateRange
+from servicedomain.periods import Alignment, DateRange, DateRangePool
 from servicedomain.ports import BillingUnitOfWork, Clock, Journal
 
 __all__ = ["BillingDesk", "FeeRunResult"]
@@ -483,13 +483,13 @@ class BillingDesk:
             ConcurrencyConflictError: another run stored fees of a subscription first.
         """
         day = require_date(as_of, "as_of")
-        prices = self._prices
+        prices, pool = self._prices, DateRangePool()  # equal periods shared in the run
         return self._generate(
             group_id,
             subscription_ids,
             lambda sub: day < sub.start_date,
             lambda sub, stored, credited_by_fee: generate_fees(
-                sub, stored, prices, as_of=day, credited_by_fee=credited_by_fee
+                sub, stored, prices, as_of=day, credited_by_fee=credited_by_fee, pool=pool
             ),
         )
 
@@ -524,7 +524,7 @@ class BillingDesk:
         _DATE_RANGE.check(within, "within")
         _FEE_RUN.check(run, "run")
         is_bool.check(continuous, "continuous")
-        prices = self._prices
+        prices, pool = self._prices, DateRangePool()  # equal periods shared in the run
         return self._generate(
             group_id,
             subscription_ids,
@@ -537,6 +537,7 @@ class BillingDesk:
                 run=run,
                 continuous=continuous,
                 credited_by_fee=credited_by_fee,
+                pool=pool,
             ),
         )
 

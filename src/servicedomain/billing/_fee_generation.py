@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 from typing import Final
 
 from servicedomain import _trusted
@@ -60,14 +61,12 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.money import Money
-from servicedomain.periods import DateRange
+from servicedomain.periods import DateRange, DateRangePool
 
 __all__ = ["FeeRun", "generate_fees", "reduce_days"]
 
 _build_fee = _trusted.builder(FeeTransaction)
 _range = _trusted.positional_builder(DateRange)  # start < end, checked
-_new_range = object.__new__
-_set_start, _set_end = _trusted.field_setters(DateRange, "start", "end")
 _NEVER = date.max
 # Fields in declaration order: subscription_id, kind, period, billing_period, amount,
 # price, customer_id, project_id, category_id, due_date, adjusts, revision.
@@ -121,11 +120,17 @@ def generate_fees(
     run: FeeRun = FeeRun.NON_REGULAR,
     continuous: bool = False,
     credited_by_fee: Mapping[str, Money] | None = None,
+    pool: DateRangePool | None = None,
 ) -> tuple[FeeTransaction, ...]:
     """The new fees of ``subscription``, given the fees it already has.
 
     Give exactly one of ``as_of`` (catch-up) and ``within`` (a range run). The result
     is in date order, charges before the adjustments of the same day.
+
+    A run over many subscriptions passes one ``pool`` to every call: the charges'
+    periods (and their dates) then come from it, so fees with equal periods share one
+    :class:`~servicedomain.periods.DateRange` instead of one each (the fees are equal
+    either way; ``BillingDesk.generate_fees`` does this).
 
     ``credited_by_fee`` says what credit notes already took back of each stored fee, by fee
     id, in the fee's sign (:attr:`~servicedomain.billing.InvoicedItem.credited` of
@@ -135,7 +140,8 @@ def generate_fees(
     cancellation credit never stack.
 
     Raises:
-        TypeMismatchError: an argument of the wrong type.
+        TypeMismatchError: an argument of the wrong type (``pool`` not a
+            :class:`~servicedomain.periods.DateRangePool`).
         InvalidInputError: a fee of another subscription in ``existing``; neither or
             both of ``as_of`` and ``within``.
         CurrencyMismatchError: (field ``credited_by_fee[id]``) a credit in another currency
@@ -154,18 +160,20 @@ def generate_fees(
     ()
     """
     sub, fees = _check_inputs(subscription, existing, prices)
+    if pool is not None and not isinstance(pool, DateRangePool):
+        raise TypeMismatchError("pool", pool, "expected a DateRangePool or None")
     taken = _check_credited(credited_by_fee, fees)
     target = _target(sub, fees, as_of=as_of, within=within, run=run, continuous=continuous)
     made: list[FeeTransaction] = []
     if not fees:  # the first run: one gap, no adjustments, already in order
         if target is not None and sub.active:
-            _charges(sub, _Prices(sub, prices), target, made)
+            _charges(sub, _Prices(sub, prices), target, made, pool)
         return tuple(made)
     charges = [fee for fee in fees if fee.kind is FeeKind.CHARGE]
     if target is not None and sub.active:
         lookup = _Prices(sub, prices)
         for gap in _gaps(target, charges):
-            _charges(sub, lookup, gap, made)
+            _charges(sub, lookup, gap, made, pool)
     made.extend(_adjustments(sub, prices, charges, fees, taken))
     made.sort(key=lambda fee: (fee.period.start, fee.kind is not FeeKind.CHARGE))
     return tuple(made)
@@ -347,7 +355,11 @@ class _Prices:
 
 
 def _charges(
-    sub: Subscription, prices: _Prices, gap: DateRange, made: list[FeeTransaction]
+    sub: Subscription,
+    prices: _Prices,
+    gap: DateRange,
+    made: list[FeeTransaction],
+    pool: DateRangePool | None,
 ) -> None:
     """Append the charges of ``gap`` to ``made``, in date order.
 
@@ -366,27 +378,28 @@ def _charges(
     first = 1 if bounds[0] < gap.start or bounds[0] == first_served else 0
     stop = count - 1 if bounds[count] > gap.end else count
     if first:
-        made.append(_charge(sub, prices, gap, bounds[0], bounds[1]))
+        made.append(_charge(sub, prices, gap, (bounds[0], bounds[1]), pool))
     if first < stop:
-        _whole_periods(sub, prices, bounds, first, stop, made)
+        whole = bounds[first : stop + 1]
+        periods = (
+            [_range(start, end) for start, end in pairwise(whole)]
+            if pool is None
+            else pool.consecutive(whole)
+        )
+        _whole_periods(sub, prices, periods, made)
     if stop < count and stop >= first:
-        made.append(_charge(sub, prices, gap, bounds[stop], bounds[stop + 1]))
+        made.append(_charge(sub, prices, gap, (bounds[stop], bounds[stop + 1]), pool))
 
 
-def _whole_periods(  # noqa: PLR0917 (a private step of the hot path)
-    sub: Subscription,
-    prices: _Prices,
-    bounds: list[date],
-    first: int,
-    stop: int,
-    made: list[FeeTransaction],
+def _whole_periods(
+    sub: Subscription, prices: _Prices, periods: list[DateRange], made: list[FeeTransaction]
 ) -> None:
-    """The charges of the whole periods ``bounds[first:stop + 1]``: each costs its price.
+    """Append the charges of the whole ``periods`` (consecutive) to ``made``: each costs its price.
 
-    One pass, with the period ranges built inline (this loop makes most fees).
+    One pass (this loop makes most fees); the due date is the period's own date, so a
+    shared period shares its dates too.
     """
     build, charge = _charge_fee, FeeKind.CHARGE
-    new, set_start, set_end = _new_range, _set_start, _set_end
     sub_id, customer, project, category = (
         sub.id,
         sub.customer_id,
@@ -395,19 +408,16 @@ def _whole_periods(  # noqa: PLR0917 (a private step of the hot path)
     )
     advance = sub.timing is BillingTiming.IN_ADVANCE
     steps = prices.steps
-    step = prices.step_of(bounds[first])
-    price = prices.at_step(step, bounds[first])
+    first = periods[0].start
+    step = prices.step_of(first)
+    price = prices.at_step(step, first)
     next_step = steps[step] if step < len(steps) else _NEVER
     append = made.append
-    start = bounds[first]
-    for end in bounds[first + 1 : stop + 1]:
-        if start >= next_step:
-            step = prices.step_of(start)
-            price = prices.at_step(step, start)
+    for period in periods:
+        if period.start >= next_step:
+            step = prices.step_of(period.start)
+            price = prices.at_step(step, period.start)
             next_step = steps[step] if step < len(steps) else _NEVER
-        period = new(DateRange)
-        set_start(period, start)
-        set_end(period, end)
         append(
             build(
                 sub_id,
@@ -419,20 +429,24 @@ def _whole_periods(  # noqa: PLR0917 (a private step of the hot path)
                 customer,
                 project,
                 category,
-                start if advance else end,
+                period.start if advance else period.end,
                 None,
                 0,
             )
         )
-        start = end
 
 
 def _charge(
-    sub: Subscription, prices: _Prices, gap: DateRange, start: date, end: date
+    sub: Subscription,
+    prices: _Prices,
+    gap: DateRange,
+    bounds: tuple[date, date],
+    pool: DateRangePool | None,
 ) -> FeeTransaction:
-    """The charge of the period ``[start, end)`` within ``gap`` (a stub or a clipped piece)."""
+    """The charge of the period ``[start, end)`` (``bounds``) within ``gap``: a stub or a piece."""
     first_served = sub.start_date
-    period = _range(start, end)
+    start, end = bounds
+    period = _range(start, end) if pool is None else pool.get(start, end)
     if start == first_served:
         period = sub.billing_period(period)
     price = prices.on(max(period.start, first_served))
@@ -440,7 +454,7 @@ def _charge(
     if piece_start == period.start and piece_end == period.end:
         piece, amount = period, price
     else:
-        piece = _range(piece_start, piece_end)
+        piece = _range(piece_start, piece_end) if pool is None else pool.get(piece_start, piece_end)
         currency = sub.currency
         units = prorate_units(price.minor_units, piece, period)
         amount = Money.from_minor_units(units, currency)
@@ -455,7 +469,7 @@ def _charge(
         sub.customer_id,
         sub.project_id,
         sub.category_id,
-        piece_start if advance else piece_end,
+        piece.start if advance else piece.end,  # the (shared) piece's own dates
         None,
         0,
     )

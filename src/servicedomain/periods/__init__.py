@@ -39,11 +39,13 @@ from servicedomain.periods._codes import (
     PeriodCode,
     PeriodUnit,
 )
+from servicedomain.periods._range_pool import DateRangePool
 from servicedomain.periods._ranges import DateRange
 from servicedomain.periods._schedules import Alignment, Schedule
 
 __all__ = [
     "DateRange",
+    "DateRangePool",
     "PeriodUnit",
     "PeriodCode",
     "DAILY",

@@ -1,0 +1,75 @@
+"""A smoke run of benchmarks/bench_billing.py, so the benchmark cannot rot."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run() -> dict[str, dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_billing.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=os.environ.copy(),
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    return {line["workload"]: line for line in lines}
+
+
+def _slope(points: list[dict[str, Any]]) -> float:
+    xs = [math.log(point["subscriptions"]) for point in points]
+    ys = [math.log(point["seconds"]) for point in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    top = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    return top / sum((x - mean_x) ** 2 for x in xs)
+
+
+def test_the_quick_run_prints_one_line_per_workload_with_its_same_run_ratios() -> None:
+    lines = _run()
+    assert set(lines) == {
+        "generate",
+        "generate_gc_off",
+        "generate_scaling",
+        "generate_memory",
+        "generate_run",
+        "invoice",
+        "accrue",
+    }
+    assert all(line["quick"] is True for line in lines.values())
+    generate = lines["generate"]
+    assert generate["collector"] == "on"
+    assert generate["results"] == "kept"
+    assert generate["fees"] > 20 * generate["subscriptions"]  # about 30 monthly fees each
+    assert generate["ratio"] == pytest.approx(
+        generate["seconds"] / generate["minimal_loop_seconds"], rel=0.05
+    )
+    assert generate["meets_target"] == (generate["ratio"] <= generate["target"])
+    off = lines["generate_gc_off"]
+    assert off["collector"] == "off"
+    assert off["fees"] == generate["fees"]
+    scaling = lines["generate_scaling"]
+    assert [point["subscriptions"] for point in scaling["points"]] == [100, 300, 1_000]
+    assert scaling["exponent"] == pytest.approx(_slope(scaling["points"]), abs=0.01)
+    assert scaling["meets_target"] == (scaling["exponent"] <= scaling["target"])
+    memory = lines["generate_memory"]
+    assert memory["fees"] == generate["fees"]
+    assert memory["peak_mib"] >= memory["kept_mib"] > 0
+    assert memory["bytes_per_fee"] == pytest.approx(
+        memory["kept_mib"] * 2**20 / memory["fees"], rel=0.05
+    )
+    assert memory["meets_target"] == (memory["bytes_per_fee"] <= memory["target"])
+    assert lines["generate_run"]["fees"] == generate["fees"]
