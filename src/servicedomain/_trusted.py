@@ -74,7 +74,13 @@ def _twin(cls: type[Any]) -> type[Any] | None:
     if not isinstance(slots, tuple) or "__weakref__" in slots:
         _TWINS[cls] = None
         return None
-    namespace = {"__slots__": slots, "__module__": __name__, "__setattr__": object.__setattr__}
+    namespace = {
+        "__slots__": slots,
+        "__module__": __name__,
+        # Both: they share one type slot, and a frozen base's would make every store slow.
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+    }
     twin: type[Any] | None = type(f"_{cls.__name__}Twin", cls.__bases__, namespace)
     try:
         object.__new__(twin).__class__ = cls  # type: ignore[arg-type]
