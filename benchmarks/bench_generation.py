@@ -21,7 +21,10 @@ line has the items (orders and order lines) per second, the same-run ratio of th
 occurrence expansion to its reference (a plain ``relativedelta`` loop), the peak
 memory of the kept run (tracemalloc, measured in a separate untimed run), and the
 scaling exponent: the slope of log(seconds) over log(agreement lines) from 100, 1,000
-and 10,000 agreement lines, computed here.
+and 10,000 agreement lines, computed here (and, labelled, the same with the collector
+off). ``collector_time`` is the young and full collections of one more run of the main
+workload and their seconds (``benchmarks/_collector.py``): where the collector-on time
+goes.
 
 Targets (2-core machine):
 
@@ -45,6 +48,7 @@ from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
+from _collector import CollectorTime
 from dateutil.relativedelta import relativedelta
 
 from servicedomain.agreements import (
@@ -243,17 +247,24 @@ def main(argv: list[str] | None = None) -> int:
         ours_seconds, ours_count = timed(partial(our_expansion, all_agreements))
         assert loop_count == ours_count, (loop_count, ours_count)
         ratio = loop_seconds / ours_seconds
-        points = []
+        points, off_points = [], []
         for size in sizes[:-1]:
             small = agreements(shape, size)
             seconds = best_generation(small, collector=True, repeats=SMALL_REPEATS)[0]
             points.append((size * LINES_PER_AGREEMENT, seconds))
+            seconds = best_generation(small, collector=False, repeats=SMALL_REPEATS)[0]
+            off_points.append((size * LINES_PER_AGREEMENT, seconds))
         seconds, orders, lines, ran = best_generation(
             all_agreements, collector=True, repeats=MAIN_REPEATS
         )
         points.append((sizes[-1] * LINES_PER_AGREEMENT, seconds))
         slope = exponent(points)
         off_seconds, *_ = best_generation(all_agreements, collector=False, repeats=MAIN_REPEATS)
+        off_points.append((sizes[-1] * LINES_PER_AGREEMENT, off_seconds))
+        gc.collect()
+        with CollectorTime() as spent:  # where the collector-on time goes (untimed run)
+            run = generate(all_agreements)
+        del run
         peak = peak_bytes(all_agreements)
         meets = (
             seconds < SECONDS_TARGET
@@ -284,11 +295,14 @@ def main(argv: list[str] | None = None) -> int:
                     "seconds_target": SECONDS_TARGET,
                     "collector_on_vs_off": round(seconds / off_seconds, 3),
                     "collections": ran,
+                    "collector_time": spent.report(),
                     "peak_tracemalloc_mib": round(peak / 2**20, 2),
                     "peak_bytes_per_line": round(peak / lines) if lines else None,
                     "scaling_agreement_lines": [size for size, _ in points],
                     "scaling_seconds": [round(s, 6) for _, s in points],
                     "scaling_exponent": round(slope, 3),
+                    "scaling_seconds_collector_off": [round(s, 6) for _, s in off_points],
+                    "scaling_exponent_collector_off": round(exponent(off_points), 3),
                     "exponent_target": EXPONENT_TARGET,
                     "meets_target": meets,
                 }

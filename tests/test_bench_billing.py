@@ -30,9 +30,9 @@ def _run() -> dict[str, dict[str, Any]]:
     return {line["workload"]: line for line in lines}
 
 
-def _slope(points: list[dict[str, Any]]) -> float:
+def _slope(points: list[dict[str, Any]], key: str = "seconds") -> float:
     xs = [math.log(point["subscriptions"]) for point in points]
-    ys = [math.log(point["seconds"]) for point in points]
+    ys = [math.log(point[key]) for point in points]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     top = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
     return top / sum((x - mean_x) ** 2 for x in xs)
@@ -65,6 +65,18 @@ def test_the_quick_run_prints_one_line_per_workload_with_its_same_run_ratios() -
     assert [point["subscriptions"] for point in scaling["points"]] == [100, 300, 1_000]
     assert scaling["exponent"] == pytest.approx(_slope(scaling["points"]), abs=0.01)
     assert scaling["meets_target"] == (scaling["exponent"] <= scaling["target"])
+    assert scaling["exponent_collector_off"] == pytest.approx(
+        _slope(scaling["points"], "collector_off_seconds"), abs=0.01
+    )
+    # The collector's share of each run: young collections ran (and took time).
+    for spent in (
+        generate["collector_time"],
+        *(point["collector_time"] for point in scaling["points"]),
+    ):
+        assert spent["young_collections"] > 0
+        assert spent["young_seconds"] > 0
+        assert spent["full_seconds"] >= 0
+    assert generate["minimal_loop_collector_time"]["young_collections"] > 0
     memory = lines["generate_memory"]
     assert memory["fees"] == generate["fees"]
     assert memory["peak_mib"] >= memory["kept_mib"] > 0

@@ -59,6 +59,12 @@ def test_the_quick_run_prints_a_collector_on_and_a_collector_off_line_per_worklo
         assert on["scaling_exponent"] == pytest.approx(
             _slope(on["scaling_agreement_lines"], on["scaling_seconds"]), abs=0.01
         )
+        assert on["scaling_exponent_collector_off"] == pytest.approx(
+            _slope(on["scaling_agreement_lines"], on["scaling_seconds_collector_off"]), abs=0.01
+        )
+        assert on["scaling_seconds_collector_off"][-1] == pytest.approx(off["seconds"], rel=0.01)
+        assert on["collector_time"]["young_collections"] > 0
+        assert on["collector_time"]["full_seconds"] >= 0
         assert on["meets_target"] == (
             on["seconds"] < on["seconds_target"]
             and on["expansion_vs_relativedelta_loop"] >= on["expansion_ratio_target"]
