@@ -322,7 +322,19 @@ class Schedule:
             year0, month0 = grid.year, grid.month - 1
             j = k - self._offset
             boundary = first
+            append = bounds.append
             try:
+                if anchor_day <= 28 and months < 12:
+                    # Step the month counter: no division, no clamp (the common case).
+                    year, month_index = divmod(year0 * 12 + month0 + j * months, 12)
+                    while boundary < end:
+                        month_index += months
+                        if month_index >= 12:
+                            month_index -= 12
+                            year += 1
+                        boundary = date(year, month_index + 1, anchor_day)
+                        append(boundary)
+                    return bounds
                 while boundary < end:
                     j += 1
                     year, month_index = divmod(year0 * 12 + month0 + j * months, 12)
@@ -333,7 +345,7 @@ class Schedule:
                             last = 29
                         day = min(day, last)
                     boundary = date(year, month_index + 1, day)
-                    bounds.append(boundary)
+                    append(boundary)
             except (ValueError, OverflowError):
                 raise InvalidScheduleError(
                     "within", within, "a period of this schedule ends after year 9999"
