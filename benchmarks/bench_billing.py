@@ -51,6 +51,13 @@ starts (a month-add from the anchor with the day clamped), and per fee one Decim
 multiplication and quantize (price x 1 to 0.01), kept as a ``(start, amount)`` tuple;
 a scaling exponent of at most ``EXPONENT_TARGET`` (1.05); at most
 ``BYTES_PER_FEE_TARGET`` (160) bytes per kept fee.
+
+The object floor (``object_floor_*``, no target): the minimal loop keeping one plain
+twelve-slot object per fee instead of a tuple, the cheapest way Python has to return an
+object per fee. CPython's collector stops tracking tuples of dates and decimals but
+walks every kept object at each full collection, so the floor's own ratio and exponent
+show what keeping objects costs before any domain work: generation is measured against
+both.
 """
 
 from __future__ import annotations
@@ -236,6 +243,37 @@ def minimal_loop(subs: Sequence[Subscription]) -> list[tuple[date, Decimal]]:
     return kept
 
 
+class FloorFee:
+    """The cheapest object Python has for a fee: twelve plain slots, no checks, mutable."""
+
+    __slots__ = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m")
+
+    def __init__(self, start: date, amount: Decimal, sub_id: str) -> None:
+        self.a, self.b, self.c, self.d = sub_id, None, start, start
+        self.e, self.f, self.g, self.h = amount, amount, sub_id, sub_id
+        self.i, self.j, self.k, self.m = sub_id, start, None, 0
+
+
+def object_floor_loop(subs: Sequence[Subscription]) -> list[FloorFee]:
+    """:func:`minimal_loop` keeping a :class:`FloorFee` per fee instead of a tuple.
+
+    The floor of any generation that returns one Python object per fee: the collector
+    stops tracking tuples of dates and decimals, but walks every such object at each
+    full collection, so this loop shows what keeping objects alone costs.
+    """
+    kept: list[FloorFee] = []
+    append = kept.append
+    for sub in subs:
+        anchor, price, sub_id = sub.start_date, sub.base_price.amount, sub.id
+        k = 0
+        start = anchor
+        while start <= AS_OF:
+            append(FloorFee(start, (price * ONE).quantize(CENT), sub_id))
+            k += 1
+            start = add_months(anchor, k)
+    return kept
+
+
 def step_loop(subs: Sequence[Subscription]) -> list[tuple[date, Decimal]]:
     """:func:`minimal_loop` with the public ``PeriodCode.step`` (argument checks included)."""
     kept: list[tuple[date, Decimal]] = []
@@ -371,6 +409,11 @@ def scaling_line(sizes: Sequence[int], label: dict[str, Any]) -> dict[str, Any]:
             collector=False,
         )
         del sized_kept
+        floor_seconds, floor_kept = timed(
+            lambda s=sized_subs: object_floor_loop(s),  # type: ignore[misc]
+            repeats=repeats,
+        )
+        del floor_kept
         gc.collect()
         with CollectorTime() as spent:
             sized_kept = generate_all(sized_subs, sized_prices)
@@ -382,12 +425,14 @@ def scaling_line(sizes: Sequence[int], label: dict[str, Any]) -> dict[str, Any]:
                 "seconds": round(sized_seconds, 6),
                 "us_per_subscription": round(sized_seconds / size * 1e6, 1),
                 "collector_off_seconds": round(off_seconds, 6),
+                "object_floor_seconds": round(floor_seconds, 6),
                 "collector_time": spent.report(),
             }
         )
         del sized_subs, sized_prices
     exponent = scaling_exponent(sizes, [point["seconds"] for point in points])
     off_exponent = scaling_exponent(sizes, [point["collector_off_seconds"] for point in points])
+    floor_exponent = scaling_exponent(sizes, [point["object_floor_seconds"] for point in points])
     line: dict[str, Any] = _targets(
         {
             "workload": "generate_scaling",
@@ -398,6 +443,7 @@ def scaling_line(sizes: Sequence[int], label: dict[str, Any]) -> dict[str, Any]:
             "points": points,
             "exponent": round(exponent, 3),
             "exponent_collector_off": round(off_exponent, 3),
+            "object_floor_exponent": round(floor_exponent, 3),
         },
         exponent,
         EXPONENT_TARGET,
@@ -439,6 +485,8 @@ def generate_line(
     step_seconds, step_kept = timed(lambda: step_loop(subs))
     step_fees = len(step_kept)
     del step_kept
+    floor_seconds, floor_kept = timed(lambda: object_floor_loop(subs))
+    del floor_kept
     seconds, kept = timed(lambda: generate_all(subs, prices))
     fees = fee_count(kept)
     del kept
@@ -474,6 +522,9 @@ def generate_line(
             "ratio": round(ratio, 2),
             "period_step_loop_seconds": round(step_seconds, 6),
             "ratio_to_period_step_loop": round(seconds / step_seconds, 2),
+            "object_floor_seconds": round(floor_seconds, 6),
+            "object_floor_ratio": round(floor_seconds / loop_seconds, 2),
+            "ratio_to_object_floor": round(seconds / floor_seconds, 2),
             "collector_time": spent.report(),
             "minimal_loop_collector_time": loop_spent.report(),
         },

@@ -77,6 +77,16 @@ def test_the_quick_run_prints_one_line_per_workload_with_its_same_run_ratios() -
         assert spent["young_seconds"] > 0
         assert spent["full_seconds"] >= 0
     assert generate["minimal_loop_collector_time"]["young_collections"] > 0
+    # The object floor: the minimal loop keeping an object per fee, in the same run.
+    assert generate["object_floor_ratio"] == pytest.approx(
+        generate["object_floor_seconds"] / generate["minimal_loop_seconds"], rel=0.05
+    )
+    assert generate["ratio_to_object_floor"] == pytest.approx(
+        generate["seconds"] / generate["object_floor_seconds"], rel=0.05
+    )
+    assert scaling["object_floor_exponent"] == pytest.approx(
+        _slope(scaling["points"], "object_floor_seconds"), abs=0.01
+    )
     memory = lines["generate_memory"]
     assert memory["fees"] == generate["fees"]
     assert memory["peak_mib"] >= memory["kept_mib"] > 0
