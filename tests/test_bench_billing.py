@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench_runs import log_slope, run_benchmark
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run() -> dict[str, dict[str, Any]]:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_billing.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=os.environ.copy(),
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
-    return {line["workload"]: line for line in lines}
-
-
 def _slope(points: list[dict[str, Any]], key: str = "seconds") -> float:
-    xs = [math.log(point["subscriptions"]) for point in points]
-    ys = [math.log(point[key]) for point in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    top = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-    return top / sum((x - mean_x) ** 2 for x in xs)
+    return log_slope([point["subscriptions"] for point in points], [point[key] for point in points])
 
 
 def test_the_quick_run_prints_one_line_per_workload_with_its_same_run_ratios() -> None:
-    lines = _run()
+    lines = run_benchmark("bench_billing.py", "--quick")
     assert set(lines) == {
         "generate",
         "generate_gc_off",

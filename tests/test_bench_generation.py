@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from bench_runs import log_slope, run_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run() -> dict[str, dict[str, Any]]:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_generation.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=os.environ.copy(),
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
-    return {line["workload"]: line for line in lines}
-
-
-def _slope(sizes: list[int], seconds: list[float]) -> float:
-    xs, ys = [math.log(s) for s in sizes], [math.log(s) for s in seconds]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
-        (x - mx) ** 2 for x in xs
-    )
-
-
 def test_the_quick_run_prints_a_collector_on_and_a_collector_off_line_per_workload() -> None:
-    lines = _run()
+    lines = run_benchmark("bench_generation.py", "--quick")
     assert set(lines) == {"aligned", "aligned_collector_off", "spread", "spread_collector_off"}
     for shape in ("aligned", "spread"):
         on, off = lines[shape], lines[f"{shape}_collector_off"]
@@ -57,10 +30,10 @@ def test_the_quick_run_prints_a_collector_on_and_a_collector_off_line_per_worklo
         assert on["scaling_seconds"][-1] == pytest.approx(on["seconds"], rel=0.01)
         # The exponent is computed in the script from its own timings.
         assert on["scaling_exponent"] == pytest.approx(
-            _slope(on["scaling_agreement_lines"], on["scaling_seconds"]), abs=0.01
+            log_slope(on["scaling_agreement_lines"], on["scaling_seconds"]), abs=0.01
         )
         assert on["scaling_exponent_collector_off"] == pytest.approx(
-            _slope(on["scaling_agreement_lines"], on["scaling_seconds_collector_off"]), abs=0.01
+            log_slope(on["scaling_agreement_lines"], on["scaling_seconds_collector_off"]), abs=0.01
         )
         assert on["scaling_seconds_collector_off"][-1] == pytest.approx(off["seconds"], rel=0.01)
         assert on["collector_time"]["young_collections"] > 0

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench_runs import run_benchmark
+
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTIONS, BATCH = 120, 40
-
-
-def _run() -> dict[str, dict[str, Any]]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_persistence.py"),
-            "--quick",
-            "--subscriptions",
-            str(SUBSCRIPTIONS),
-            "--batch",
-            str(BATCH),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=os.environ.copy(),
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
-    return {line["workload"]: line for line in lines}
 
 
 def _check_store_line(line: dict[str, Any]) -> None:
@@ -51,7 +27,14 @@ def _check_store_line(line: dict[str, Any]) -> None:
 
 
 def test_the_quick_run_prints_one_line_per_workload_with_its_same_run_ratios() -> None:
-    lines = _run()
+    lines = run_benchmark(
+        "bench_persistence.py",
+        "--quick",
+        "--subscriptions",
+        str(SUBSCRIPTIONS),
+        "--batch",
+        str(BATCH),
+    )
     assert set(lines) == {"store_sqlite", "store_postgresql", "memory"}
     _check_store_line(lines["store_sqlite"])
     on_postgresql = lines["store_postgresql"]

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from bench_runs import run_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTIONS = 200
 PEERS = ("pandas", "pandas_date_range", "naive", "periods_recipe", "starts_per_schedule")
 
 
-def _run() -> dict[str, dict[str, Any]]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_schedules.py"),
-            "--quick",
-            "--subscriptions",
-            str(SUBSCRIPTIONS),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=os.environ.copy(),
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
-    return {line["workload"]: line for line in lines}
-
-
 def test_the_quick_run_prints_the_same_run_ratios_and_checks_every_peers_dates() -> None:
-    lines = _run()
+    lines = run_benchmark("bench_schedules.py", "--quick", "--subscriptions", str(SUBSCRIPTIONS))
     assert set(lines) == {"month_end_starts", "month_end_starts_collector_off"}
     on = lines["month_end_starts"]
     assert on["collector"] == "on"
