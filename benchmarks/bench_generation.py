@@ -24,7 +24,9 @@ scaling exponent: the slope of log(seconds) over log(agreement lines) from 100, 
 and 10,000 agreement lines, computed here (and, labelled, the same with the collector
 off). ``collector_time`` is the young and full collections of one more run of the main
 workload and their seconds (``benchmarks/_collector.py``): where the collector-on time
-goes.
+goes. The object floor (``object_floor_*``, no target) keeps the run's orders and lines
+as plain slotted objects of the same sizes, with the collector on: what keeping that
+many objects costs before any domain work, and how it scales.
 
 Targets (2-core machine):
 
@@ -170,6 +172,50 @@ def generate(all_agreements: list[ServiceAgreement]) -> Generation:
     )
 
 
+class FloorLine:
+    """The cheapest object Python has for an order line: twenty plain slots."""
+
+    __slots__ = tuple(f"f{number}" for number in range(20))
+
+    def __init__(self, value: object) -> None:
+        self.f0 = self.f1 = self.f2 = self.f3 = self.f4 = self.f5 = self.f6 = value
+        self.f7 = self.f8 = self.f9 = self.f10 = self.f11 = self.f12 = self.f13 = value
+        self.f14 = self.f15 = self.f16 = self.f17 = self.f18 = self.f19 = value
+
+
+class FloorOrder:
+    """The cheapest object Python has for an order: twenty-three plain slots."""
+
+    __slots__ = tuple(f"f{number}" for number in range(23))
+
+    def __init__(self, lines: tuple[FloorLine, ...]) -> None:
+        self.f0 = lines
+        self.f1 = self.f2 = self.f3 = self.f4 = self.f5 = self.f6 = self.f7 = None
+        self.f8 = self.f9 = self.f10 = self.f11 = self.f12 = self.f13 = self.f14 = None
+        self.f15 = self.f16 = self.f17 = self.f18 = self.f19 = self.f20 = self.f21 = None
+        self.f22 = None
+
+
+def object_floor(line_counts: list[int]) -> list[FloorOrder]:
+    """The orders of a run as plain objects: what keeping them costs, before any domain work.
+
+    ``line_counts`` is the number of lines of each order of the run (from a generation);
+    each order keeps a tuple of its lines, as a generated order does.
+    """
+    return [FloorOrder(tuple(FloorLine(count) for _ in range(count))) for count in line_counts]
+
+
+def floor_seconds(all_agreements: list[ServiceAgreement], *, repeats: int) -> float:
+    """The best collector-on seconds of :func:`object_floor` on this run's shape."""
+    shape = [len(order.lines) for order in generate(all_agreements).orders]
+    best = math.inf
+    for _ in range(repeats):
+        seconds, kept = timed(partial(object_floor, shape))
+        best = min(best, seconds)
+        del kept
+    return best
+
+
 def collections() -> int:
     """How many collections the garbage collector has run, all generations."""
     return sum(stats["collections"] for stats in gc.get_stats())
@@ -247,13 +293,16 @@ def main(argv: list[str] | None = None) -> int:
         ours_seconds, ours_count = timed(partial(our_expansion, all_agreements))
         assert loop_count == ours_count, (loop_count, ours_count)
         ratio = loop_seconds / ours_seconds
-        points, off_points = [], []
+        points, off_points, floor_points = [], [], []
         for size in sizes[:-1]:
             small = agreements(shape, size)
             seconds = best_generation(small, collector=True, repeats=SMALL_REPEATS)[0]
             points.append((size * LINES_PER_AGREEMENT, seconds))
             seconds = best_generation(small, collector=False, repeats=SMALL_REPEATS)[0]
             off_points.append((size * LINES_PER_AGREEMENT, seconds))
+            floor_points.append(
+                (size * LINES_PER_AGREEMENT, floor_seconds(small, repeats=SMALL_REPEATS))
+            )
         seconds, orders, lines, ran = best_generation(
             all_agreements, collector=True, repeats=MAIN_REPEATS
         )
@@ -261,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         slope = exponent(points)
         off_seconds, *_ = best_generation(all_agreements, collector=False, repeats=MAIN_REPEATS)
         off_points.append((sizes[-1] * LINES_PER_AGREEMENT, off_seconds))
+        floor_points.append(
+            (sizes[-1] * LINES_PER_AGREEMENT, floor_seconds(all_agreements, repeats=MAIN_REPEATS))
+        )
         gc.collect()
         with CollectorTime() as spent:  # where the collector-on time goes (untimed run)
             run = generate(all_agreements)
@@ -303,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
                     "scaling_exponent": round(slope, 3),
                     "scaling_seconds_collector_off": [round(s, 6) for _, s in off_points],
                     "scaling_exponent_collector_off": round(exponent(off_points), 3),
+                    "object_floor_seconds": [round(s, 6) for _, s in floor_points],
+                    "object_floor_exponent": round(exponent(floor_points), 3),
+                    "ratio_to_object_floor": round(seconds / floor_points[-1][1], 2),
                     "exponent_target": EXPONENT_TARGET,
                     "meets_target": meets,
                 }

@@ -37,6 +37,13 @@ def test_the_quick_run_prints_a_collector_on_and_a_collector_off_line_per_worklo
         )
         assert on["scaling_seconds_collector_off"][-1] == pytest.approx(off["seconds"], rel=0.01)
         assert on["collector_time"]["young_collections"] > 0
+        # The object floor: the run's orders and lines as plain objects, same sizes.
+        assert on["object_floor_exponent"] == pytest.approx(
+            log_slope(on["scaling_agreement_lines"], on["object_floor_seconds"]), abs=0.01
+        )
+        assert on["ratio_to_object_floor"] == pytest.approx(
+            on["seconds"] / on["object_floor_seconds"][-1], rel=0.01
+        )
         assert on["collector_time"]["full_seconds"] >= 0
         assert on["meets_target"] == (
             on["seconds"] < on["seconds_target"]
