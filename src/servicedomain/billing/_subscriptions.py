@@ -542,7 +542,7 @@ class Subscription:
                 raise InvalidInputError(
                     f"fees[{position}]", fee.subscription_id, f"not a fee of {self.id!r}"
                 )
-        amount = sum((fee.amount for fee in given[1:]), given[0].amount)
+        amount = Money.total([fee.amount for fee in given], given[0].amount.currency)
         return self._evolve(fee_count=self.fee_count + len(given)), (
             FeesGenerated(
                 entity_id=self.id,
