@@ -8,7 +8,6 @@ from datetime import date
 import attrs
 
 from servicedomain._checks import (
-    deep_iterable,
     deep_mapping,
     instance_of,
     is_id,
@@ -296,6 +295,12 @@ def _transaction_columns() -> tuple[ReportColumn, ...]:
     )
 
 
+def _transaction_rows_of(
+    rows: Iterable[SubscriptionTransactionRow],
+) -> tuple[SubscriptionTransactionRow, ...]:
+    return tuple(items_of(SubscriptionTransactionRow).check(rows, "rows"))
+
+
 @attrs.frozen
 class SubscriptionTransactionsReport(Renders):
     """*Transaction - subscription* as a report: the rows and a total per currency.
@@ -308,9 +313,7 @@ class SubscriptionTransactionsReport(Renders):
             SubscriptionTransactionRow.
     """
 
-    rows: tuple[SubscriptionTransactionRow, ...] = attrs.field(
-        converter=tuple, validator=deep_iterable(instance_of(SubscriptionTransactionRow))
-    )
+    rows: tuple[SubscriptionTransactionRow, ...] = attrs.field(converter=_transaction_rows_of)
 
     @property
     def totals(self) -> tuple[tuple[Money, Money, Money], ...]:
