@@ -17,7 +17,7 @@ import pytest
 from orders_fixtures import AT, boiler_order, line
 from report_parsing import assert_self_contained, csv_rows, json_document, parse_page
 from servicedomain.billing import DocumentKind, Invoice, InvoiceLine, SourceKind
-from servicedomain.errors import MissingExtraError, TypeMismatchError, UnknownEnumValueError
+from servicedomain.errors import InvalidInputError, MissingExtraError, TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.orders import ServiceOrder, TransactionType
 from servicedomain.reports import (
@@ -423,9 +423,12 @@ def test_render_picks_the_format_by_name_and_refuses_an_unknown_one() -> None:
     view = margin_report(orders()).view()
     assert render(view, "csv") == margin_report(orders()).render_csv()
     assert render(view, "text").startswith("Service order margin\n")
-    with pytest.raises(UnknownEnumValueError) as caught:
+    with pytest.raises(InvalidInputError) as caught:
         render(view, "xml")
-    assert caught.value.value == "xml"
+    assert (caught.value.field, caught.value.value) == ("format", "xml")
+    assert "text, csv, json, html" in str(caught.value)
+    with pytest.raises(TypeMismatchError):
+        render(view, 1)  # type: ignore[arg-type]
 
 
 def test_a_table_row_without_one_cell_per_column_is_refused() -> None:

@@ -16,13 +16,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
-from servicedomain._checks import instance_of, is_str, items_of
+from servicedomain._checks import (
+    deep_iterable,
+    fixed_tuple,
+    in_,
+    instance_of,
+    is_bool,
+    is_str,
+    items,
+    items_of,
+    optional,
+)
 from servicedomain._enums import StrictEnum
-from servicedomain.errors import InvalidInputError
+from servicedomain.errors import InvalidInputError, TypeMismatchError, UnknownEnumValueError
 from servicedomain.money import Money
 
 __all__ = [
@@ -46,28 +56,39 @@ Kind = Literal["text", "number", "money", "date", "percent"]
 Row = tuple[Cell, ...]
 
 
+_KINDS: Final = ("text", "number", "money", "date", "percent")
+_CELL: Final = optional(instance_of((str, int, Decimal, date, Money)))
+_ROWS: Final = deep_iterable(deep_iterable(_CELL, items("cells")), items("rows"))
+_FACTS: Final = deep_iterable(fixed_tuple(is_str, is_str, is_str), items("facts"))
+_BARS: Final = deep_iterable(fixed_tuple(is_str, instance_of(Money)), items("bars"))
+
+
 def _columns(value: Iterable[ReportColumn]) -> tuple[ReportColumn, ...]:
-    return tuple(items_of(ReportColumn).check(value, "columns"))
+    return items_of(ReportColumn).check(value, "columns")
 
 
 def _rows(value: Iterable[Sequence[Cell]]) -> tuple[Row, ...]:
-    return tuple(tuple(row) for row in value)
+    return _ROWS.check(value, "rows")
+
+
+def _totals(value: Iterable[Sequence[Cell]]) -> tuple[Row, ...]:
+    return _ROWS.check(value, "totals")
 
 
 def _facts(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(value)
+    return _FACTS.check(value, "facts")
 
 
 def _tables(value: Iterable[ReportTable]) -> tuple[ReportTable, ...]:
-    return tuple(items_of(ReportTable).check(value, "tables"))
+    return items_of(ReportTable).check(value, "tables")
 
 
 def _chart_list(value: Iterable[BarChart]) -> tuple[BarChart, ...]:
-    return tuple(items_of(BarChart).check(value, "charts"))
+    return items_of(BarChart).check(value, "charts")
 
 
 def _bars(value: Iterable[tuple[str, Money]]) -> tuple[tuple[str, Money], ...]:
-    return tuple(value)
+    return _BARS.check(value, "bars")
 
 
 class ReportFormat(StrictEnum):
@@ -96,9 +117,9 @@ class ReportColumn:
 
     key: str = attrs.field(validator=is_str)
     label: str = attrs.field(validator=is_str)
-    kind: Kind = "text"
-    missing: str = ""
-    shown: bool = True
+    kind: Kind = attrs.field(default="text", validator=in_(_KINDS))
+    missing: str = attrs.field(default="", validator=is_str)
+    shown: bool = attrs.field(default=True, validator=is_bool)
 
     @property
     def right_aligned(self) -> bool:
@@ -118,7 +139,7 @@ class ReportTable:
     title: str = attrs.field(validator=is_str)
     columns: tuple[ReportColumn, ...] = attrs.field(converter=_columns)
     rows: tuple[Row, ...] = attrs.field(converter=_rows)
-    totals: tuple[Row, ...] = attrs.field(default=(), converter=_rows)
+    totals: tuple[Row, ...] = attrs.field(default=(), converter=_totals)
 
     def __attrs_post_init__(self) -> None:
         for field, rows in (("rows", self.rows), ("totals", self.totals)):
@@ -333,7 +354,8 @@ def render(view: ReportView, format: ReportFormat | str) -> str:
     """The report in ``format`` (``text``, ``csv``, ``json`` or ``html``).
 
     Raises:
-        UnknownEnumValueError: an unknown format (it names the valid ones).
+        InvalidInputError: (field ``format``) an unknown format (it names the valid
+            ones); a :class:`TypeMismatchError` when it is not a str.
         MissingExtraError: ``html`` without Jinja2 (install ``servicedomain[reports]``).
     """
     renderer = {
@@ -341,8 +363,20 @@ def render(view: ReportView, format: ReportFormat | str) -> str:
         ReportFormat.CSV: render_csv,
         ReportFormat.JSON: render_json,
         ReportFormat.HTML: render_html,
-    }[ReportFormat(format)]
+    }[_format(format)]
     return renderer(view)
+
+
+def _format(value: object) -> ReportFormat:
+    if isinstance(value, ReportFormat):
+        return value
+    if not isinstance(value, str):
+        raise TypeMismatchError("format", value, "expected a ReportFormat or its name")
+    try:
+        return ReportFormat(value)
+    except UnknownEnumValueError:
+        names = ", ".join(member.value for member in ReportFormat)
+        raise InvalidInputError("format", value, f"expected one of {names}") from None
 
 
 class Renders(ABC):
