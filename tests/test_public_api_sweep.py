@@ -168,11 +168,6 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.reports import (
-    BarChart,
-    InvoiceDocument,
-    ReportColumn,
-    ReportTable,
-    ReportView,
     SubscriptionFeeReport,
     SubscriptionTransactionsReport,
     invoice_document,
