@@ -19,8 +19,10 @@ class InvoiceDocument(Renders):
 
     Lists the lines in the invoice's order with their source, service date, quantity,
     unit price and amount (negative where a credit note takes back), and the total,
-    the exact sum of the line amounts (law M7). A line that credits an invoiced source
-    names the invoice it credits.
+    the exact sum of the line amounts (law M7). On a credit note a line that credits
+    an invoiced source names the invoice it credits. What a line bills (its source
+    kind and id, the subscription) is in the CSV and the JSON, not in what the
+    customer reads.
     """
 
     invoice: Invoice = attrs.field(validator=instance_of(Invoice))
@@ -36,10 +38,11 @@ class InvoiceDocument(Renders):
         """The document as data: the facts, then the lines with the total as foot."""
         invoice = self.invoice
         code = invoice.currency.code
+        crediting = invoice.kind is DocumentKind.CREDIT_NOTE
         columns = (
             ReportColumn("number", label("#"), "number"),
-            ReportColumn("source_kind", label("Kind")),
-            ReportColumn("source_id", label("Source")),
+            ReportColumn("source_kind", label("Kind"), shown=False),
+            ReportColumn("source_id", label("Source"), shown=False),
             ReportColumn("subscription_id", label("Subscription"), shown=False),
             ReportColumn("description", label("Description")),
             ReportColumn("service_date", label("Service date"), "date"),
@@ -47,7 +50,7 @@ class InvoiceDocument(Renders):
             ReportColumn("currency", label("Currency"), shown=False),
             ReportColumn("unit_price", label("Unit price"), "money"),
             ReportColumn("amount", label("Amount"), "money"),
-            ReportColumn("credited_invoice_id", label("Credits invoice")),
+            ReportColumn("credited_invoice_id", label("Credits invoice"), shown=crediting),
         )
         rows: list[tuple[Cell, ...]] = [
             (
@@ -72,9 +75,7 @@ class InvoiceDocument(Renders):
             invoice.total,
             None,
         )
-        kind = (
-            label("Credit note") if invoice.kind is DocumentKind.CREDIT_NOTE else label("Invoice")
-        )
+        kind = label("Credit note") if crediting else label("Invoice")
         return ReportView(
             key=invoice.kind.value,
             title=self.title,
