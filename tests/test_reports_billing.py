@@ -540,19 +540,31 @@ def test_fee_summary_html_table_has_the_rows_and_a_chart_of_fees_per_period(
     (table,) = page.tables.values()
     assert table.body == [_fee_cells(row) for row in rows]
     assert table.foot == [_fee_cells(row) for row in totals]
-    # One chart per currency, one bar per billing period (subscriptions summed).
-    periods = SubscriptionFeeReport(rows).fees_per_period
-    assert [svg.count("rect") for svg in page.svgs] == [
-        len([p for p in periods if p[2].currency.code == code]) for code in ("EUR", "SEK")
+    # Fees, then accrued: one chart per currency, one bar per billing period.
+    report = SubscriptionFeeReport(rows)
+    expected = [
+        len([p for p in schedule if p[2].currency.code == code])
+        for schedule in (report.fees_per_period, report.accrued_per_period)
+        for code in ("EUR", "SEK")
     ]
+    assert [svg.count("rect") for svg in page.svgs] == expected
     assert all(svg for svg in page.svgs)
-    march_eur = next(p for p in periods if p[0] == D(2023, 3, 1) and p[2].currency.code == "EUR")
+    march_eur = next(
+        p for p in report.fees_per_period if p[0] == D(2023, 3, 1) and p[2].currency.code == "EUR"
+    )
     assert march_eur[2] == sum(
         (row.fee for row in rows if row.first_day == D(2023, 3, 1) and row.currency.code == "EUR"),
         eur("0"),
     )
+    q1_sek = next(p for p in report.accrued_per_period if p[2].currency.code == "SEK")
+    assert q1_sek[2] == sum((row.accrued for row in rows if row.currency.code == "SEK"), sek("0"))
     titles = [attributes.get("aria-label") for tag, attributes in page.tags if tag == "svg"]
-    assert titles == ["Fees per billing period (EUR)", "Fees per billing period (SEK)"]
+    assert titles == [
+        "Fees per billing period (EUR)",
+        "Fees per billing period (SEK)",
+        "Accrued per billing period (EUR)",
+        "Accrued per billing period (SEK)",
+    ]
 
 
 def test_fee_summary_json_loads_to_the_rows_and_totals(scenario: Scenario) -> None:

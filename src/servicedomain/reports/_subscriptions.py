@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -385,6 +385,9 @@ def _fee_cells(row: SubscriptionFeeRow) -> tuple[Cell, ...]:
     )
 
 
+_PerPeriod = tuple[tuple[date, date, Money], ...]
+
+
 def _without_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[SubscriptionFeeRow, ...]:
     checked = items_of(SubscriptionFeeRow).check(rows, "rows")
     return tuple(row for row in checked if not row.is_total)
@@ -395,8 +398,9 @@ class SubscriptionFeeReport(Renders):
     """*Subscription fee transactions* as a report: the rows, totals and a fee chart.
 
     Total rows among ``rows`` are left out (the report adds
-    :func:`subscription_fee_totals`). The HTML charts the fees per billing period
-    (all subscriptions summed), one chart per currency.
+    :func:`subscription_fee_totals`). The HTML charts the fee and the accrual schedule:
+    the fees and the accrued revenue per billing period (all subscriptions summed),
+    one chart per currency.
 
     Raises:
         TypeMismatchError: (field ``rows``) an item that is not a SubscriptionFeeRow.
@@ -409,18 +413,26 @@ class SubscriptionFeeReport(Renders):
         """One total row per currency (:func:`subscription_fee_totals`)."""
         return subscription_fee_totals(self.rows)
 
-    @property
-    def fees_per_period(self) -> tuple[tuple[date, date, Money], ...]:
-        """Per billing period and currency, in date order: first day, last day, fees."""
+    def _per_period(self, amount: Callable[[SubscriptionFeeRow], Money]) -> _PerPeriod:
         sums: dict[tuple[date, date, str], list[Money]] = {}
         for row in self.rows:
             if row.first_day is not None and row.last_day is not None:
                 key = (row.first_day, row.last_day, row.currency.code)
-                sums.setdefault(key, []).append(row.fee)
+                sums.setdefault(key, []).append(amount(row))
         return tuple(
-            (first, last, Money.total(fees, fees[0].currency))
-            for (first, last, _code), fees in sorted(sums.items())
+            (first, last, Money.total(amounts, amounts[0].currency))
+            for (first, last, _code), amounts in sorted(sums.items())
         )
+
+    @property
+    def fees_per_period(self) -> _PerPeriod:
+        """Per billing period and currency, in date order: first day, last day, fees."""
+        return self._per_period(lambda row: row.fee)
+
+    @property
+    def accrued_per_period(self) -> _PerPeriod:
+        """Per billing period and currency, in date order: first day, last day, accrued."""
+        return self._per_period(lambda row: row.accrued)
 
     def view(self) -> ReportView:
         """The report as data: the rows, the totals and the fees per billing period."""
@@ -436,10 +448,17 @@ class SubscriptionFeeReport(Renders):
                     [_fee_cells(row) for row in self.totals],
                 ),
             ),
-            charts=charts(
-                "fees_per_period",
-                label("Fees per billing period"),
-                [(first.isoformat(), fee) for first, _last, fee in self.fees_per_period],
+            charts=(
+                *charts(
+                    "fees_per_period",
+                    label("Fees per billing period"),
+                    [(first.isoformat(), fee) for first, _last, fee in self.fees_per_period],
+                ),
+                *charts(
+                    "accrued_per_period",
+                    label("Accrued per billing period"),
+                    [(first.isoformat(), held) for first, _last, held in self.accrued_per_period],
+                ),
             ),
         )
 
