@@ -34,6 +34,7 @@ from servicedomain._checks import (
 from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidInputError, TypeMismatchError, UnknownEnumValueError
 from servicedomain.money import Money
+from servicedomain.reports._labels import label
 
 __all__ = [
     "BarChart",
@@ -224,7 +225,7 @@ class ReportView:
 def show(cell: Cell, column: ReportColumn) -> str:
     """A cell as people read it in ``column``."""
     if cell is None:
-        return "n/a" if column.kind == "percent" else column.missing
+        return label("n/a") if column.kind == "percent" else column.missing
     if column.kind == "percent":
         return f"{cell}%"
     if isinstance(cell, date | datetime):
