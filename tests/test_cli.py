@@ -40,9 +40,9 @@ def test_demo_prints_the_anchored_schedule_and_the_allocation() -> None:
         "posted SO-1001 line 3 -> FEE-000001",
         "posting again posts 0 lines",
         "progress: posted",
-        "SO-1001      all            267.40 EUR       117.40 EUR       150.00 EUR   56.10%",
+        "SO-1001 267.40 EUR 117.40 EUR 150.00 EUR 56.10%",
         "Signed off: 2026-03-02 12:00+01:00",
-        "Total: 267.40 EUR",
+        "3 fee  Call-out fee                   1                                     35.00 EUR",
         (
             "AG-2026-01/2026-01-19      Weekly pump inspection (calc. 2026-01-19), "
             "Biweekly boiler check (calc. 2026-01-21)"

@@ -13,6 +13,7 @@ from servicedomain import Currency, Money, Rounding, ServiceDomainError, allocat
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
+    InvalidFormatSpecError,
     InvalidOperationError,
     InvalidRatiosError,
     UnknownCurrencyError,
@@ -325,3 +326,47 @@ def test_allocating_an_unrounded_total_is_refused() -> None:
     with pytest.raises(InvalidAmountError) as caught:
         allocate(eur("1.00") * Decimal("0.333"), [1, 1])
     assert_names_field(caught.value, "total")
+
+
+# ------------------------------------------------------------------ format specs
+
+
+def test_format_with_an_empty_spec_is_str() -> None:
+    money = Money.of("-1234.5", "EUR")
+    assert f"{money}" == str(money) == format(money, "") == "-1234.50 EUR"
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (",", "1,234,567.89 EUR"),
+        (".2f", "1234567.89 EUR"),
+        (".1f", "1234567.9 EUR"),
+        (">16,.2f", "    1,234,567.89 EUR"),
+        ("<14", "1234567.89     EUR"),
+        ("+,.0f", "+1,234,568 EUR"),
+    ],
+)
+def test_format_spec_formats_the_amount_as_decimal_does_and_appends_the_code(
+    spec: str, expected: str
+) -> None:
+    money = Money.of("1234567.89", "EUR")
+    assert format(money, spec) == expected
+    assert format(money, spec) == f"{format(money.amount, spec)} EUR"
+
+
+def test_format_precision_rounds_half_up_whatever_the_ambient_context() -> None:
+    money = Money.of("2.125", "BHD")
+    with decimal.localcontext(decimal.Context(rounding=decimal.ROUND_DOWN)):
+        assert f"{money:.2f}" == "2.13 BHD"
+
+
+@pytest.mark.parametrize("spec", ["d", "x", "Q", ",,", "%", ".2%", "10.2.f"])
+def test_a_bad_format_spec_raises_a_domain_error_naming_format_spec(spec: str) -> None:
+    money = Money(5, "EUR")
+    with pytest.raises(InvalidFormatSpecError) as caught:
+        format(money, spec)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.field == "format_spec"
+    assert caught.value.value == spec
+    assert str(caught.value).startswith(f"format_spec={spec!r}: ")

@@ -97,7 +97,7 @@ def test_work_description_lists_the_work_to_perform() -> None:
     assert document.lines[0].amount is None
     text = document.render_text("Europe/Paris")
     assert "Work description: service order SO-1" in text
-    assert "object BOILER-1 Gas boiler <X200>" in text
+    assert "BOILER-1 Gas boiler <X200>" in text
     assert "Gasket" not in text
     html_text = document.render_html()
     assert "Gas boiler &lt;X200&gt;" in html_text
@@ -121,10 +121,12 @@ def test_work_receipt_lists_signed_off_work_with_amounts() -> None:
     assert receipt.totals == (eur("185.00"),)
     text = receipt.render_text("Europe/Paris")
     assert "Signed off: 2026-03-02 10:00+01:00" in text
-    assert "Total: 185.00 EUR" in text
+    assert text.splitlines()[-1].split() == ["Total", "185.00", "EUR"]
     assert "Call-out" not in text
-    assert "<td>185.00 EUR</td>" not in receipt.render_html()
-    assert "Total: 185.00 EUR" in receipt.render_html()
+    page = receipt.render_html()
+    foot = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    assert ">Total<" in foot
+    assert '<td class="num">185.00 EUR</td>' in foot
 
 
 def test_work_documents_refuse_what_is_not_an_order() -> None:

@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from billing_fixtures import CLOCK, billing_desk_over
+from report_parsing import assert_self_contained, json_document, parse_page
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.memory import InMemoryJournal, InMemoryStore
 from servicedomain.billing import (
@@ -29,11 +30,17 @@ from servicedomain.errors import TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY, QUARTERLY, DateRange
 from servicedomain.reports import (
+    SubscriptionFeeReport,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
+    SubscriptionTransactionsReport,
     render_subscription_fee_summary_csv,
+    render_subscription_fee_summary_html,
+    render_subscription_fee_summary_json,
     render_subscription_fee_summary_text,
     render_subscription_transactions_csv,
+    render_subscription_transactions_html,
+    render_subscription_transactions_json,
     render_subscription_transactions_text,
     subscription_fee_summary,
     subscription_fee_totals,
@@ -452,3 +459,148 @@ def test_text_of_nothing_is_the_title_and_the_header() -> None:
     )
     assert subscription_transactions([], {}, []) == ()
     assert subscription_fee_summary([], {}, []) == ()
+
+
+# ------------------------------------------------- HTML and JSON views (issue 15, item 2)
+
+
+def _transaction_cells(row: SubscriptionTransactionRow) -> list[str]:
+    return [
+        row.subscription_id,
+        row.kind.value,
+        row.first_day.isoformat(),
+        row.last_day.isoformat(),
+        row.due_date.isoformat(),
+        str(row.amount),
+        row.invoice_id or "-",
+        str(row.credited),
+        str(row.accrued),
+    ]
+
+
+def _fee_cells(row: SubscriptionFeeRow) -> list[str]:
+    return [
+        row.subscription_id or "Total",
+        row.first_day.isoformat() if row.first_day else "",
+        row.last_day.isoformat() if row.last_day else "",
+        str(row.fee),
+        str(row.invoiced),
+        str(row.credited),
+        str(row.accrued),
+    ]
+
+
+def test_transactions_html_table_has_exactly_the_rows_and_totals(scenario: Scenario) -> None:
+    rows = transactions(scenario)
+    report = SubscriptionTransactionsReport(rows)
+    page_text = render_subscription_transactions_html(rows)
+    assert page_text == report.render_html()
+    assert_self_contained(page_text)
+    (table,) = parse_page(page_text).tables.values()
+    assert table.head[:3] == ["Subscription", "Kind", "First day"]
+    assert table.body == [_transaction_cells(row) for row in rows]
+    assert [cells[5] for cells in table.foot] == [str(amount) for amount, _c, _a in report.totals]
+    assert [cells[0] for cells in table.foot] == ["Total", "Total"]  # EUR and SEK
+
+
+def test_transactions_json_loads_to_the_rows(scenario: Scenario) -> None:
+    rows = transactions(scenario)
+    document = json_document(render_subscription_transactions_json(rows))
+    table = document["tables"]["rows"]
+    back = tuple(
+        SubscriptionTransactionRow(
+            subscription_id=each["subscription_id"],
+            fee_id=each["fee_id"],
+            kind=FeeKind(each["kind"]),
+            first_day=date.fromisoformat(each["first_day"]),
+            last_day=date.fromisoformat(each["last_day"]),
+            amount=Money.of(each["amount"], each["currency"]),
+            due_date=date.fromisoformat(each["due_date"]),
+            invoice_id=each["invoice_id"],
+            credited=Money.of(each["credited"], each["currency"]),
+            accrued=Money.of(each["accrued"], each["currency"]),
+        )
+        for each in table["rows"]
+    )
+    assert back == rows
+    assert [(t["currency"], t["amount"]) for t in table["totals"]] == [
+        (amount.currency.code, format(amount.amount, "f"))
+        for amount, _c, _a in SubscriptionTransactionsReport(rows).totals
+    ]
+
+
+def test_fee_summary_html_table_has_the_rows_and_a_chart_of_fees_per_period(
+    scenario: Scenario,
+) -> None:
+    rows = summary(scenario)
+    totals = subscription_fee_totals(rows)
+    page_text = render_subscription_fee_summary_html((*rows, *totals))  # totals not twice
+    assert_self_contained(page_text)
+    page = parse_page(page_text)
+    (table,) = page.tables.values()
+    assert table.body == [_fee_cells(row) for row in rows]
+    assert table.foot == [_fee_cells(row) for row in totals]
+    # Fees, then accrued: one chart per currency, one bar per billing period.
+    report = SubscriptionFeeReport(rows)
+    expected = [
+        len([p for p in schedule if p[2].currency.code == code])
+        for schedule in (report.fees_per_period, report.accrued_per_period)
+        for code in ("EUR", "SEK")
+    ]
+    assert [svg.count("rect") for svg in page.svgs] == expected
+    assert all(svg for svg in page.svgs)
+    march_eur = next(
+        p for p in report.fees_per_period if p[0] == D(2023, 3, 1) and p[2].currency.code == "EUR"
+    )
+    assert march_eur[2] == sum(
+        (row.fee for row in rows if row.first_day == D(2023, 3, 1) and row.currency.code == "EUR"),
+        eur("0"),
+    )
+    q1_sek = next(p for p in report.accrued_per_period if p[2].currency.code == "SEK")
+    assert q1_sek[2] == sum((row.accrued for row in rows if row.currency.code == "SEK"), sek("0"))
+    titles = [attributes.get("aria-label") for tag, attributes in page.tags if tag == "svg"]
+    assert titles == [
+        "Fees per billing period (EUR)",
+        "Fees per billing period (SEK)",
+        "Accrued per billing period (EUR)",
+        "Accrued per billing period (SEK)",
+    ]
+
+
+def test_fee_summary_json_loads_to_the_rows_and_totals(scenario: Scenario) -> None:
+    rows = summary(scenario)
+    document = json_document(render_subscription_fee_summary_json(rows))
+    table = document["tables"]["rows"]
+
+    def back(each: dict[str, str | None]) -> SubscriptionFeeRow:
+        currency = each["currency"] or ""
+        return SubscriptionFeeRow(
+            subscription_id=each["subscription_id"],
+            first_day=date.fromisoformat(each["first_day"]) if each["first_day"] else None,
+            last_day=date.fromisoformat(each["last_day"]) if each["last_day"] else None,
+            fee=Money.of(each["fee"] or "", currency),
+            invoiced=Money.of(each["invoiced"] or "", currency),
+            credited=Money.of(each["credited"] or "", currency),
+            accrued=Money.of(each["accrued"] or "", currency),
+        )
+
+    assert tuple(back(each) for each in table["rows"]) == rows
+    assert tuple(back(each) for each in table["totals"]) == subscription_fee_totals(rows)
+
+
+def test_report_values_render_the_same_as_the_module_functions(scenario: Scenario) -> None:
+    rows, fee_rows = transactions(scenario), summary(scenario)
+    assert SubscriptionTransactionsReport(rows).render_text() == (
+        render_subscription_transactions_text(rows)
+    )
+    assert SubscriptionTransactionsReport(rows).render_csv() == (
+        render_subscription_transactions_csv(rows)
+    )
+    assert SubscriptionFeeReport(fee_rows).render_text() == (
+        render_subscription_fee_summary_text(fee_rows)
+    )
+    assert SubscriptionFeeReport(fee_rows).render_csv() == (
+        render_subscription_fee_summary_csv(fee_rows)
+    )
+    with pytest.raises(TypeMismatchError):
+        SubscriptionTransactionsReport(fee_rows)  # type: ignore[arg-type]

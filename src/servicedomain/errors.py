@@ -47,11 +47,13 @@ __all__ = [
     "ConcurrencyConflictError",
     "CurrencyMismatchError",
     "IdempotencyConflictError",
+    "MissingExtraError",
     "InvalidAmountError",
     "InvalidCalendarError",
     "InvalidDocumentError",
     "InvalidRulesError",
     "InvalidDurationError",
+    "InvalidFormatSpecError",
     "InvalidPauseError",
     "InvalidInputError",
     "InstantOutOfOrderError",
@@ -139,6 +141,10 @@ class CurrencyMismatchError(InvalidInputError):
 
 class InvalidOperationError(InvalidInputError, TypeError):
     """An operation money does not support (Money x Money, division by zero, ...)."""
+
+
+class InvalidFormatSpecError(InvalidInputError):
+    """A format spec (``f"{money:...}"``) that a Decimal amount cannot be formatted with."""
 
 
 class InvalidRatiosError(InvalidInputError):
@@ -570,6 +576,29 @@ class StorageError(ServiceDomainError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.operation, self.reason))
+
+
+class MissingExtraError(ServiceDomainError, ImportError):
+    """A feature needs a package of an extra that is not installed.
+
+    It is also an :class:`ImportError`.
+
+    Attributes:
+        feature: what was asked for (``"HTML reports"``).
+        package: the missing package (``"jinja2"``).
+        extra: the extra that brings it (``"reports"``).
+    """
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.feature = feature
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} need the {package!r} package: pip install 'servicedomain[{extra}]'"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.feature, self.package, self.extra))
 
 
 class IdempotencyConflictError(ServiceDomainError):

@@ -51,6 +51,7 @@ from servicedomain._enums import StrictEnum
 from servicedomain.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
+    InvalidFormatSpecError,
     InvalidInputError,
     InvalidOperationError,
     InvalidQuantityError,
@@ -92,6 +93,8 @@ _EXACT: Final = decimal.Context(
 )
 # Division is the one operation that may be inexact; it is always rounded right after.
 _DIVISION: Final = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
+# Format specs with a precision round in this context (half-up, as amounts do by default).
+_FORMATTING: Final = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_UP)
 
 _CODE = re.compile(r"[A-Z]{3}")
 # ASCII digits only: str.isdigit() and \d also match Arabic-Indic or full-width digits.
@@ -647,6 +650,39 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency.code}"
+
+    def __format__(self, format_spec: str) -> str:
+        """The amount formatted as :class:`~decimal.Decimal` formats it, then the code.
+
+        An empty spec gives ``str(money)``. Any other spec applies to the amount only
+        (fill, alignment and width included); the currency code follows after a space,
+        as in ``str()``. A precision shorter than the currency's rounds half-up, in a
+        fixed context, never the caller's.
+
+        Raises:
+            InvalidFormatSpecError: a spec a Decimal cannot be formatted with
+                (``"d"``, ``"x"``), or a percentage (``"%"``), which money is not.
+
+        >>> m = Money.of("1234567.5", "EUR")
+        >>> f"{m}", f"{m:,}", f"{m:.1f}", f"{m:>14,.2f}"
+        ('1234567.50 EUR', '1,234,567.50 EUR', '1234567.5 EUR', '  1,234,567.50 EUR')
+        """
+        if not isinstance(format_spec, str):
+            raise InvalidFormatSpecError("format_spec", format_spec, "expected a str")
+        if not format_spec:
+            return str(self)
+        if format_spec.endswith("%"):
+            raise InvalidFormatSpecError(
+                "format_spec", format_spec, "money is not a percentage; drop the '%'"
+            )
+        try:
+            with decimal.localcontext(_FORMATTING):
+                text = format(self.amount, format_spec)
+        except (ValueError, TypeError, decimal.DecimalException) as error:
+            raise InvalidFormatSpecError(
+                "format_spec", format_spec, f"not a Decimal format spec ({error})"
+            ) from None
+        return f"{text} {self.currency.code}"
 
 
 def _integer_weights(weights: Sequence[int | Decimal]) -> list[int]:

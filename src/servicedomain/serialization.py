@@ -153,10 +153,18 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange, PeriodCode, Schedule
 from servicedomain.reports import (
+    BarChart,
+    Cell,
+    InvoiceDocument,
     MarginReport,
     MarginRow,
+    ReportColumn,
+    ReportTable,
+    ReportView,
+    SubscriptionFeeReport,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
+    SubscriptionTransactionsReport,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
@@ -262,6 +270,13 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     WorkReceipt,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
+    SubscriptionTransactionsReport,
+    SubscriptionFeeReport,
+    InvoiceDocument,
+    ReportColumn,
+    ReportTable,
+    BarChart,
+    ReportView,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -485,6 +500,34 @@ def _structure_enum(cls: type[Enum]) -> Callable[[object, object], Enum]:
     return structure
 
 
+# A report cell is text, a count, null, or a tagged decimal, date or amount (a decimal
+# and a date are strings in JSON, so without the tag they would read back as text).
+_CELL_TAGS: Final[Mapping[str, type[Any]]] = {"decimal": Decimal, "date": date, "money": Money}
+
+
+def _unstructure_cell(value: Cell) -> object:
+    if value is None or isinstance(value, str | int):
+        return value
+    for tag, kind in _CELL_TAGS.items():
+        if isinstance(value, kind):
+            return {tag: _converter.unstructure(value, kind)}
+    raise _Refused(value, "a report cell is a str, an int, a Decimal, a date, Money or None")
+
+
+def _structure_cell(value: object, _: object) -> Cell:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((tag, inner),) = value.items()
+        kind = _CELL_TAGS.get(tag)
+        if kind is not None:
+            cell: Cell = _converter.structure(inner, kind)
+            return cell
+    raise _Refused(value, "expected a string, an integer, null or one of {decimal|date|money: ...}")
+
+
 # --------------------------------------------------------------------------- collections
 
 
@@ -676,6 +719,8 @@ def _build_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Currency, _unstructure_currency)
     converter.register_structure_hook(Currency, _structure_currency)
     converter.register_unstructure_hook(Enum, lambda member: member.value)
+    converter.register_unstructure_hook(Cell, _unstructure_cell)
+    converter.register_structure_hook(Cell, _structure_cell)
     converter.register_structure_hook_factory(
         lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
     )

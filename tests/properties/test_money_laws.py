@@ -141,3 +141,22 @@ def test_M1_a_large_random_sample_of_allocations_has_zero_drift() -> None:
         parts = allocate(Money.from_minor_units(units, currency), weights)
         worst = max(worst, abs(sum(part.minor_units for part in parts) - units))
     assert worst == 0
+
+
+@given(monies())
+def test_M5_format_with_an_empty_spec_is_str(money: Money) -> None:
+    assert f"{money}" == format(money, "") == str(money)
+
+
+@given(monies())
+@example(Money(Decimal("-1234567.89"), "EUR"))
+@example(Money(Decimal("0.125"), "KWD"))
+def test_M5_format_with_grouping_and_the_currency_decimals_parses_back(money: Money) -> None:
+    places = money.currency.minor_units
+    text = format(money, f",.{places}f")
+    amount, code = text.rsplit(" ", 1)
+    assert code == money.currency.code
+    assert Money(Decimal(amount.replace(",", "")), money.currency) == money
+    if places <= 2:  # two decimals hold every amount of JPY, EUR, USD ... exactly
+        two, _code = format(money, ",.2f").rsplit(" ", 1)
+        assert Money(Decimal(two.replace(",", "")), money.currency) == money

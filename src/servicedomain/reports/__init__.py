@@ -1,7 +1,12 @@
-"""Reports: service order margin and work documents, subscription transactions.
+"""Reports: service order margin and work documents, subscriptions, invoices.
 
 Reports are data first: each function returns a frozen value a host can show as it
-likes, and each value renders itself as plain text and as HTML for the common case.
+likes. Each report builds one :class:`ReportView` (title, facts, tables of typed
+cells, bar charts), and every format is a view of it: ``render_text()`` (columns sized
+to their content), ``render_csv()`` (the main table, plain values), ``render_json()``
+(every table, plain values) and ``render_html()`` (a self-contained page from a Jinja2
+template with inline SVG charts; needs the ``[reports]`` extra, the other formats do
+not). :func:`render` takes the format by name.
 
 * :func:`margin_report` (AX *Service order margin*): per order and transaction type,
   revenue (quantity x sales price), cost (quantity x cost price), margin and margin %,
@@ -15,11 +20,14 @@ likes, and each value renders itself as plain text and as HTML for the common ca
   transaction, with its invoice, what was credited and what is accrued.
 * :func:`subscription_fee_summary` (AX *Subscription fee transactions*): per
   subscription and billing period, the fees, invoiced, credited and accrued amounts.
-  The subscription reports render as text and as CSV (module functions).
+  Both render through :class:`SubscriptionTransactionsReport` and
+  :class:`SubscriptionFeeReport` (and the ``render_subscription_*`` functions).
+* :func:`invoice_document`: a posted invoice or credit note, for the customer.
 """
 
 from __future__ import annotations
 
+from servicedomain.reports._invoices import InvoiceDocument, invoice_document
 from servicedomain.reports._orders import (
     MarginReport,
     MarginRow,
@@ -31,33 +39,73 @@ from servicedomain.reports._orders import (
     work_receipt,
 )
 from servicedomain.reports._subscriptions import (
+    SubscriptionFeeReport,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
+    SubscriptionTransactionsReport,
     render_subscription_fee_summary_csv,
+    render_subscription_fee_summary_html,
+    render_subscription_fee_summary_json,
     render_subscription_fee_summary_text,
     render_subscription_transactions_csv,
+    render_subscription_transactions_html,
+    render_subscription_transactions_json,
     render_subscription_transactions_text,
     subscription_fee_summary,
     subscription_fee_totals,
     subscription_transactions,
 )
+from servicedomain.reports._views import (
+    BarChart,
+    Cell,
+    ReportColumn,
+    ReportFormat,
+    ReportTable,
+    ReportView,
+    render,
+    render_csv,
+    render_html,
+    render_json,
+    render_text,
+)
 
 __all__ = [
+    # the reports
+    "InvoiceDocument",
     "MarginReport",
     "MarginRow",
+    "SubscriptionFeeReport",
     "SubscriptionFeeRow",
     "SubscriptionTransactionRow",
+    "SubscriptionTransactionsReport",
     "WorkDescription",
     "WorkDocumentLine",
     "WorkReceipt",
+    "invoice_document",
     "margin_report",
     "render_subscription_fee_summary_csv",
+    "render_subscription_fee_summary_html",
+    "render_subscription_fee_summary_json",
     "render_subscription_fee_summary_text",
     "render_subscription_transactions_csv",
+    "render_subscription_transactions_html",
+    "render_subscription_transactions_json",
     "render_subscription_transactions_text",
     "subscription_fee_summary",
     "subscription_fee_totals",
     "subscription_transactions",
     "work_description",
     "work_receipt",
+    # the data model every report renders from, and its formats
+    "BarChart",
+    "Cell",
+    "ReportColumn",
+    "ReportFormat",
+    "ReportTable",
+    "ReportView",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_text",
 ]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import decimal
-import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -31,6 +30,19 @@ from servicedomain.orders import (
     ServiceOrderLine,
     TransactionType,
 )
+from servicedomain.reports._charts import charts
+from servicedomain.reports._labels import label
+from servicedomain.reports._views import (
+    Cell,
+    Renders,
+    ReportColumn,
+    ReportTable,
+    ReportView,
+    render_csv,
+    render_html,
+    render_json,
+    render_text,
+)
 
 __all__ = [
     "MarginReport",
@@ -55,10 +67,6 @@ def _percent(part: Money, whole: Money) -> Decimal | None:
         return None
     ratio = _RATIO.divide(part.amount * 100, whole.amount)
     return ratio.quantize(_PERCENT, rounding=ROUND_HALF_UP, context=_RATIO)
-
-
-def _show_percent(value: Decimal | None) -> str:
-    return "n/a" if value is None else f"{value}%"
 
 
 # ------------------------------------------------------------------------------ margin
@@ -106,12 +114,15 @@ def _sum_rows(rows: Iterable[MarginRow], order_id: str | None, currency: Currenc
 
 
 @attrs.frozen
-class MarginReport:
+class MarginReport(Renders):
     """The service order margin report.
 
     Attributes:
         rows: one row per order, transaction type and currency, in order id then type
             order (types in :class:`~servicedomain.orders.TransactionType` order).
+
+    It renders as text, CSV, JSON and HTML from :meth:`view` (``render_text()``,
+    ``render_csv()``, ``render_json()``, ``render_html()``).
     """
 
     rows: tuple[MarginRow, ...] = attrs.field(validator=deep_iterable(instance_of(MarginRow)))
@@ -134,26 +145,80 @@ class MarginReport:
         currencies = dict.fromkeys(row.currency for row in self.rows)
         return tuple(_sum_rows(self.rows, None, currency) for currency in currencies)
 
-    def render_text(self) -> str:
-        """The report as a plain-text table."""
-        header = f"{'Order':<12} {'Type':<8} {'Revenue':>16} {'Cost':>16} {'Margin':>16} {'%':>8}"
-        lines = ["Service order margin", header, "-" * len(header)]
+    @property
+    def type_totals(self) -> tuple[MarginRow, ...]:
+        """One row per transaction type and currency summing every order (type order)."""
+        keys = dict.fromkeys((row.transaction_type, row.currency) for row in self.rows)
+        type_order = list(TransactionType)
+        totals = []
+        for kind, currency in sorted(
+            keys, key=lambda key: (type_order.index(key[0]) if key[0] else -1, key[1].code)
+        ):
+            mine = [row for row in self.rows if row.transaction_type is kind]
+            total = _sum_rows(mine, None, currency)
+            totals.append(attrs.evolve(total, transaction_type=kind))
+        return tuple(totals)
 
-        def line(label: str, kind: str, row: MarginRow) -> str:
-            return (
-                f"{label:<12} {kind:<8} {row.revenue!s:>16} {row.cost!s:>16} "
-                f"{row.margin!s:>16} {_show_percent(row.margin_percent):>8}"
-            )
+    def view(self) -> ReportView:
+        """The report as data: by order and type, by order (with totals), by type.
 
-        for order_id in self.order_ids:
-            for row in self.rows:
-                if row.order_id == order_id:
-                    kind = row.transaction_type.value if row.transaction_type else ""
-                    lines.append(line(order_id, kind, row))
-            lines.extend(line(order_id, "all", total) for total in self.order_totals(order_id))
-        lines.append("-" * len(header))
-        lines.extend(line("Total", "", total) for total in self.totals)
-        return "\n".join(lines) + "\n"
+        The first table (the CSV) holds :attr:`rows`; the charts show the margin by
+        order and by transaction type, one chart per currency.
+        """
+        amounts = (
+            ReportColumn("currency", label("Currency"), shown=False),
+            ReportColumn("revenue", label("Revenue"), "money"),
+            ReportColumn("cost", label("Cost"), "money"),
+            ReportColumn("margin", label("Margin"), "money"),
+            ReportColumn("margin_percent", label("%"), "percent"),
+        )
+        order = ReportColumn("order_id", label("Order"), missing=label("Total"))
+        kind = ReportColumn("transaction_type", label("Type"))
+
+        def figures(row: MarginRow) -> tuple[Cell, ...]:
+            return (row.currency.code, row.revenue, row.cost, row.margin, row.margin_percent)
+
+        def kind_of(row: MarginRow) -> str | None:
+            return row.transaction_type.value if row.transaction_type else None
+
+        order_totals = [total for id_ in self.order_ids for total in self.order_totals(id_)]
+        return ReportView(
+            key="margin",
+            title=label("Service order margin"),
+            tables=(
+                ReportTable(
+                    "rows",
+                    label("By order and type"),
+                    (order, kind, *amounts),
+                    [(row.order_id, kind_of(row), *figures(row)) for row in self.rows],
+                ),
+                ReportTable(
+                    "orders",
+                    label("By order"),
+                    (order, *amounts),
+                    [(row.order_id, *figures(row)) for row in order_totals],
+                    [(None, *figures(row)) for row in self.totals],
+                ),
+                ReportTable(
+                    "types",
+                    label("By transaction type"),
+                    (kind, *amounts),
+                    [(kind_of(row), *figures(row)) for row in self.type_totals],
+                ),
+            ),
+            charts=(
+                *charts(
+                    "margin_by_order",
+                    label("Margin by order"),
+                    [(row.order_id or "", row.margin) for row in order_totals],
+                ),
+                *charts(
+                    "margin_by_type",
+                    label("Margin by transaction type"),
+                    [(kind_of(row) or "", row.margin) for row in self.type_totals],
+                ),
+            ),
+        )
 
 
 def margin_report(orders: Iterable[ServiceOrder]) -> MarginReport:
@@ -254,44 +319,61 @@ def _when(instant: datetime | None, zone: ZoneInfo | None) -> str:
     return shown.isoformat(sep=" ", timespec="minutes")
 
 
-def _line_text(line: WorkDocumentLine) -> str:
-    parts = [
-        f"{line.number:>3}. {line.transaction_type.value:<7} {line.quantity} {line.unit}".rstrip(),
-        line.description,
+def _lines_table(title: str, lines: Sequence[WorkDocumentLine], *, priced: bool) -> ReportTable:
+    """The lines of a work document; a receipt adds the amounts and a total per currency."""
+    columns = [
+        ReportColumn("number", label("#"), "number"),
+        ReportColumn("transaction_type", label("Type")),
+        ReportColumn("description", label("Description")),
+        ReportColumn("quantity", label("Quantity"), "number"),
+        ReportColumn("unit", label("Unit")),
+        ReportColumn("service_object", label("Object")),
+        ReportColumn("service_task", label("Task")),
+        ReportColumn("worker_id", label("Worker"), shown=False),
+        ReportColumn("transaction_date", label("Date"), "date", shown=False),
     ]
-    if line.service_object_label:
-        parts.append(f"object {line.service_object_label}")
-    if line.service_task_label:
-        parts.append(f"task {line.service_task_label}")
-    if line.amount is not None:
-        parts.append(str(line.amount))
-    return " | ".join(part for part in parts if part)
-
-
-def _table_html(lines: tuple[WorkDocumentLine, ...], *, priced: bool) -> str:
-    head = ["#", "Type", "Description", "Quantity", "Unit", "Object", "Task"]
-    if priced:
-        head.append("Amount")
-    rows = []
-    for line in lines:
-        cells = [
-            str(line.number),
+    rows: list[tuple[Cell, ...]] = [
+        (
+            line.number,
             line.transaction_type.value,
             line.description,
-            str(line.quantity),
+            line.quantity,
             line.unit,
-            line.service_object_label or "",
-            line.service_task_label or "",
+            line.service_object_label,
+            line.service_task_label,
+            line.worker_id,
+            line.transaction_date,
+        )
+        for line in lines
+    ]
+    totals: list[tuple[Cell, ...]] = []
+    if priced:
+        columns += [
+            ReportColumn("currency", label("Currency"), shown=False),
+            ReportColumn("amount", label("Amount"), "money"),
         ]
-        if priced:
-            cells.append(str(line.amount))
-        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    header = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-    return f"<table>\n<thead>{header}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+        rows = [
+            (*row, None if line.amount is None else line.amount.currency.code, line.amount)
+            for row, line in zip(rows, lines, strict=True)
+        ]
+        totals = [
+            (None, None, label("Total"), *([None] * 6), total.currency.code, total)
+            for total in _totals(lines)
+        ]
+    return ReportTable("lines", title, columns, rows, totals)
+
+
+def _totals(lines: Sequence[WorkDocumentLine]) -> tuple[Money, ...]:
+    amounts = [line.amount for line in lines if line.amount is not None]
+    currencies = dict.fromkeys(amount.currency for amount in amounts)
+    return tuple(
+        Money.total((a for a in amounts if a.currency == currency), currency)
+        for currency in currencies
+    )
 
 
 @attrs.frozen(kw_only=True)
-class WorkDescription:
+class WorkDescription(Renders):
     """The work to perform on a service order, for the technician (AX *Work description*).
 
     Lists the order's Created lines: the work not yet done.
@@ -309,43 +391,53 @@ class WorkDescription:
         validator=deep_iterable(instance_of(WorkDocumentLine))
     )
 
-    def _facts(self, zone: ZoneInfo | None) -> list[tuple[str, str]]:
-        return [
-            ("Customer", self.customer_id),
-            ("Address", self.service_address or "-"),
-            ("Preferred service time", _when(self.preferred_service_at, zone)),
-            ("Technician", self.preferred_technician_id or "-"),
-            ("Responsible", self.responsible_worker_id or "-"),
-            ("Stage", self.stage_id),
-        ]
+    def view(self, zone: ZoneInfo | str | None = None) -> ReportView:
+        """The document as data; times in ``zone`` (default: as stored)."""
+        shown_zone = None if zone is None else named_zone(zone)
+        return ReportView(
+            key="work_description",
+            title=label("Work description: service order {order_id}").format(
+                order_id=self.order_id
+            ),
+            description=self.description,
+            facts=(
+                ("customer_id", label("Customer"), self.customer_id),
+                ("service_address", label("Address"), self.service_address or "-"),
+                (
+                    "preferred_service_at",
+                    label("Preferred service time"),
+                    _when(self.preferred_service_at, shown_zone),
+                ),
+                (
+                    "preferred_technician_id",
+                    label("Technician"),
+                    self.preferred_technician_id or "-",
+                ),
+                ("responsible_worker_id", label("Responsible"), self.responsible_worker_id or "-"),
+                ("stage_id", label("Stage"), self.stage_id),
+            ),
+            tables=(_lines_table(label("Work to perform"), self.lines, priced=False),),
+        )
 
     def render_text(self, zone: ZoneInfo | str | None = None) -> str:
-        """Plain text; times in ``zone`` (default: as stored)."""
-        shown_zone = None if zone is None else named_zone(zone)
-        title = f"Work description: service order {self.order_id}"
-        out = [title, "=" * len(title)]
-        if self.description:
-            out.append(self.description)
-        out.extend(f"{label}: {value}" for label, value in self._facts(shown_zone))
-        out.append("Work to perform:")
-        out.extend(f"  {_line_text(line)}" for line in self.lines)
-        if not self.lines:
-            out.append("  (nothing)")
-        return "\n".join(out) + "\n"
+        """Plain text, columns sized to their content; times in ``zone``."""
+        return render_text(self.view(zone))
+
+    def render_csv(self, zone: ZoneInfo | str | None = None) -> str:
+        """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
+        return render_csv(self.view(zone))
+
+    def render_json(self, zone: ZoneInfo | str | None = None) -> str:
+        """Facts and lines as JSON; times in ``zone``."""
+        return render_json(self.view(zone))
 
     def render_html(self, zone: ZoneInfo | str | None = None) -> str:
-        """An HTML fragment (every value escaped); times in ``zone``."""
-        shown_zone = None if zone is None else named_zone(zone)
-        facts = "".join(
-            f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>"
-            for label, value in self._facts(shown_zone)
-        )
-        return (
-            f'<section class="work-description">\n'
-            f"<h1>Work description: service order {html.escape(self.order_id)}</h1>\n"
-            f"<p>{html.escape(self.description)}</p>\n<dl>{facts}</dl>\n"
-            f"{_table_html(self.lines, priced=False)}\n</section>\n"
-        )
+        """A self-contained HTML page (every value escaped); times in ``zone``.
+
+        Raises:
+            MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
+        """
+        return render_html(self.view(zone))
 
 
 def work_description(order: ServiceOrder) -> WorkDescription:
@@ -370,7 +462,7 @@ def work_description(order: ServiceOrder) -> WorkDescription:
 
 
 @attrs.frozen(kw_only=True)
-class WorkReceipt:
+class WorkReceipt(Renders):
     """The work performed, for the customer to keep (AX *Work receipt*).
 
     Lists the signed-off lines that are Created or Posted, with their sales amounts,
@@ -390,45 +482,45 @@ class WorkReceipt:
     @property
     def totals(self) -> tuple[Money, ...]:
         """The sum of the line amounts, one per currency."""
-        amounts = [line.amount for line in self.lines if line.amount is not None]
-        currencies = dict.fromkeys(amount.currency for amount in amounts)
-        return tuple(
-            Money.total((a for a in amounts if a.currency == currency), currency)
-            for currency in currencies
+        return _totals(self.lines)
+
+    def view(self, zone: ZoneInfo | str | None = None) -> ReportView:
+        """The document as data; times in ``zone`` (default: as stored)."""
+        shown_zone = None if zone is None else named_zone(zone)
+        signed = (
+            _when(self.signed_off_at, shown_zone) if self.signed_off else label("not signed off")
+        )
+        return ReportView(
+            key="work_receipt",
+            title=label("Work receipt: service order {order_id}").format(order_id=self.order_id),
+            description=self.description,
+            facts=(
+                ("customer_id", label("Customer"), self.customer_id),
+                ("service_address", label("Address"), self.service_address or "-"),
+                ("signed_off_at", label("Signed off"), signed),
+            ),
+            tables=(_lines_table(label("Work performed"), self.lines, priced=True),),
         )
 
     def render_text(self, zone: ZoneInfo | str | None = None) -> str:
-        """Plain text; times in ``zone`` (default: as stored)."""
-        shown_zone = None if zone is None else named_zone(zone)
-        title = f"Work receipt: service order {self.order_id}"
-        out = [title, "=" * len(title)]
-        if self.description:
-            out.append(self.description)
-        out.append(f"Customer: {self.customer_id}")
-        out.append(f"Address: {self.service_address or '-'}")
-        signed = _when(self.signed_off_at, shown_zone) if self.signed_off else "not signed off"
-        out.append(f"Signed off: {signed}")
-        out.append("Work performed:")
-        out.extend(f"  {_line_text(line)}" for line in self.lines)
-        if not self.lines:
-            out.append("  (nothing)")
-        out.extend(f"Total: {total}" for total in self.totals)
-        return "\n".join(out) + "\n"
+        """Plain text, columns sized to their content; times in ``zone``."""
+        return render_text(self.view(zone))
+
+    def render_csv(self, zone: ZoneInfo | str | None = None) -> str:
+        """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
+        return render_csv(self.view(zone))
+
+    def render_json(self, zone: ZoneInfo | str | None = None) -> str:
+        """Facts, lines and totals as JSON; times in ``zone``."""
+        return render_json(self.view(zone))
 
     def render_html(self, zone: ZoneInfo | str | None = None) -> str:
-        """An HTML fragment (every value escaped); times in ``zone``."""
-        shown_zone = None if zone is None else named_zone(zone)
-        signed = _when(self.signed_off_at, shown_zone) if self.signed_off else "not signed off"
-        totals = "".join(f"<p>Total: {html.escape(str(total))}</p>" for total in self.totals)
-        return (
-            f'<section class="work-receipt">\n'
-            f"<h1>Work receipt: service order {html.escape(self.order_id)}</h1>\n"
-            f"<p>{html.escape(self.description)}</p>\n"
-            f"<dl><dt>Customer</dt><dd>{html.escape(self.customer_id)}</dd>"
-            f"<dt>Address</dt><dd>{html.escape(self.service_address or '-')}</dd>"
-            f"<dt>Signed off</dt><dd>{html.escape(signed)}</dd></dl>\n"
-            f"{_table_html(self.lines, priced=True)}\n{totals}\n</section>\n"
-        )
+        """A self-contained HTML page (every value escaped); times in ``zone``.
+
+        Raises:
+            MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
+        """
+        return render_html(self.view(zone))
 
 
 def work_receipt(order: ServiceOrder) -> WorkReceipt:

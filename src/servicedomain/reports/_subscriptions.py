@@ -1,10 +1,8 @@
-"""Reports on subscriptions: fee transactions and the fee summary, as data, text and CSV."""
+"""Reports on subscriptions: fee transactions and the fee summary, in every format."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 import attrs
@@ -19,13 +17,29 @@ from servicedomain._checks import (
 )
 from servicedomain.billing import AccrualPeriod, FeeKind, FeeTransaction, InvoicedItem
 from servicedomain.money import Currency, Money
+from servicedomain.reports._charts import charts
+from servicedomain.reports._labels import label
+from servicedomain.reports._views import (
+    Cell,
+    Renders,
+    ReportColumn,
+    ReportTable,
+    ReportView,
+    render_csv,
+)
 
 __all__ = [
+    "SubscriptionFeeReport",
     "SubscriptionFeeRow",
     "SubscriptionTransactionRow",
+    "SubscriptionTransactionsReport",
     "render_subscription_fee_summary_csv",
+    "render_subscription_fee_summary_html",
+    "render_subscription_fee_summary_json",
     "render_subscription_fee_summary_text",
     "render_subscription_transactions_csv",
+    "render_subscription_transactions_html",
+    "render_subscription_transactions_json",
     "render_subscription_transactions_text",
     "subscription_fee_summary",
     "subscription_fee_totals",
@@ -265,40 +279,188 @@ def subscription_fee_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[Subscri
     return tuple(totals)
 
 
-def _text_table(
-    title: str,
-    head: Sequence[str],
-    align: str,
-    body: Sequence[Sequence[str]],
-    foot: Sequence[Sequence[str]],
-) -> str:
-    """A plain-text table; ``align`` has one ``<`` (left) or ``>`` (right) per column."""
-    widths = [max(len(row[i]) for row in (head, *body, *foot)) for i in range(len(head))]
-
-    def line(cells: Sequence[str]) -> str:
-        return " ".join(
-            cell.rjust(width) if side == ">" else cell.ljust(width)
-            for cell, width, side in zip(cells, widths, align, strict=True)
-        ).rstrip()
-
-    rule = "-" * (sum(widths) + len(widths) - 1)
-    lines = [title, line(head), rule, *(line(row) for row in body)]
-    if foot:
-        lines.extend([rule, *(line(row) for row in foot)])
-    return "\n".join(lines) + "\n"
+def _transaction_columns() -> tuple[ReportColumn, ...]:
+    return (
+        ReportColumn("subscription_id", label("Subscription"), missing=label("Total")),
+        ReportColumn("fee_id", label("Fee"), shown=False),
+        ReportColumn("kind", label("Kind")),
+        ReportColumn("first_day", label("First day"), "date"),
+        ReportColumn("last_day", label("Last day"), "date"),
+        ReportColumn("due_date", label("Due date"), "date"),
+        ReportColumn("currency", label("Currency"), shown=False),
+        ReportColumn("amount", label("Amount"), "money"),
+        ReportColumn("invoice_id", label("Invoice"), missing="-"),
+        ReportColumn("credited", label("Credited"), "money"),
+        ReportColumn("accrued", label("Accrued"), "money"),
+    )
 
 
-def _plain(money: Money) -> str:
-    """The amount as a plain decimal, no exponent, no currency: ``-12.90``."""
-    return format(money.amount, "f")
+def _transaction_rows_of(
+    rows: Iterable[SubscriptionTransactionRow],
+) -> tuple[SubscriptionTransactionRow, ...]:
+    return tuple(items_of(SubscriptionTransactionRow).check(rows, "rows"))
 
 
-def _csv_text(head: Sequence[str], body: Iterable[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(head)
-    writer.writerows(body)
-    return buffer.getvalue()
+@attrs.frozen
+class SubscriptionTransactionsReport(Renders):
+    """*Transaction - subscription* as a report: the rows and a total per currency.
+
+    Renders as text, CSV, JSON and HTML from :meth:`view`. The CSV has one line per
+    row (no totals), the fee id and the currency included.
+
+    Raises:
+        TypeMismatchError: (field ``rows``) an item that is not a
+            SubscriptionTransactionRow.
+    """
+
+    rows: tuple[SubscriptionTransactionRow, ...] = attrs.field(converter=_transaction_rows_of)
+
+    @property
+    def totals(self) -> tuple[tuple[Money, Money, Money], ...]:
+        """Per currency (first-appearance order): amount, credited and accrued, exact."""
+        totals = []
+        for currency in dict.fromkeys(row.currency for row in self.rows):
+            mine = [row for row in self.rows if row.currency == currency]
+            totals.append(
+                (
+                    Money.total((row.amount for row in mine), currency),
+                    Money.total((row.credited for row in mine), currency),
+                    Money.total((row.accrued for row in mine), currency),
+                )
+            )
+        return tuple(totals)
+
+    def view(self) -> ReportView:
+        """The report as data: one table, its totals one row per currency."""
+        body: list[tuple[Cell, ...]] = [
+            (
+                row.subscription_id,
+                row.fee_id,
+                row.kind.value,
+                row.first_day,
+                row.last_day,
+                row.due_date,
+                row.currency.code,
+                row.amount,
+                row.invoice_id,
+                row.credited,
+                row.accrued,
+            )
+            for row in self.rows
+        ]
+        foot: list[tuple[Cell, ...]] = [
+            (*([None] * 6), amount.currency.code, amount, "", credited, accrued)
+            for amount, credited, accrued in self.totals
+        ]
+        return ReportView(
+            key="subscription_transactions",
+            title=label("Transaction - subscription"),
+            tables=(ReportTable("rows", "", _transaction_columns(), body, foot),),
+        )
+
+
+def _fee_columns() -> tuple[ReportColumn, ...]:
+    return (
+        ReportColumn("subscription_id", label("Subscription"), missing=label("Total")),
+        ReportColumn("first_day", label("First day"), "date"),
+        ReportColumn("last_day", label("Last day"), "date"),
+        ReportColumn("currency", label("Currency"), shown=False),
+        ReportColumn("fee", label("Fee"), "money"),
+        ReportColumn("invoiced", label("Invoiced"), "money"),
+        ReportColumn("credited", label("Credited"), "money"),
+        ReportColumn("accrued", label("Accrued"), "money"),
+    )
+
+
+def _fee_cells(row: SubscriptionFeeRow) -> tuple[Cell, ...]:
+    return (
+        row.subscription_id,
+        row.first_day,
+        row.last_day,
+        row.currency.code,
+        row.fee,
+        row.invoiced,
+        row.credited,
+        row.accrued,
+    )
+
+
+_PerPeriod = tuple[tuple[date, date, Money], ...]
+
+
+def _without_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[SubscriptionFeeRow, ...]:
+    checked = items_of(SubscriptionFeeRow).check(rows, "rows")
+    return tuple(row for row in checked if not row.is_total)
+
+
+@attrs.frozen
+class SubscriptionFeeReport(Renders):
+    """*Subscription fee transactions* as a report: the rows, totals and a fee chart.
+
+    Total rows among ``rows`` are left out (the report adds
+    :func:`subscription_fee_totals`). The HTML charts the fee and the accrual schedule:
+    the fees and the accrued revenue per billing period (all subscriptions summed),
+    one chart per currency.
+
+    Raises:
+        TypeMismatchError: (field ``rows``) an item that is not a SubscriptionFeeRow.
+    """
+
+    rows: tuple[SubscriptionFeeRow, ...] = attrs.field(converter=_without_totals)
+
+    @property
+    def totals(self) -> tuple[SubscriptionFeeRow, ...]:
+        """One total row per currency (:func:`subscription_fee_totals`)."""
+        return subscription_fee_totals(self.rows)
+
+    def _per_period(self, amount: Callable[[SubscriptionFeeRow], Money]) -> _PerPeriod:
+        sums: dict[tuple[date, date, str], list[Money]] = {}
+        for row in self.rows:
+            if row.first_day is not None and row.last_day is not None:
+                key = (row.first_day, row.last_day, row.currency.code)
+                sums.setdefault(key, []).append(amount(row))
+        return tuple(
+            (first, last, Money.total(amounts, amounts[0].currency))
+            for (first, last, _code), amounts in sorted(sums.items())
+        )
+
+    @property
+    def fees_per_period(self) -> _PerPeriod:
+        """Per billing period and currency, in date order: first day, last day, fees."""
+        return self._per_period(lambda row: row.fee)
+
+    @property
+    def accrued_per_period(self) -> _PerPeriod:
+        """Per billing period and currency, in date order: first day, last day, accrued."""
+        return self._per_period(lambda row: row.accrued)
+
+    def view(self) -> ReportView:
+        """The report as data: the rows, the totals and the fees per billing period."""
+        return ReportView(
+            key="subscription_fees",
+            title=label("Subscription fee transactions"),
+            tables=(
+                ReportTable(
+                    "rows",
+                    "",
+                    _fee_columns(),
+                    [_fee_cells(row) for row in self.rows],
+                    [_fee_cells(row) for row in self.totals],
+                ),
+            ),
+            charts=(
+                *charts(
+                    "fees_per_period",
+                    label("Fees per billing period"),
+                    [(first.isoformat(), fee) for first, _last, fee in self.fees_per_period],
+                ),
+                *charts(
+                    "accrued_per_period",
+                    label("Accrued per billing period"),
+                    [(first.isoformat(), held) for first, _last, held in self.accrued_per_period],
+                ),
+            ),
+        )
 
 
 def render_subscription_transactions_text(rows: Sequence[SubscriptionTransactionRow]) -> str:
@@ -307,36 +469,27 @@ def render_subscription_transactions_text(rows: Sequence[SubscriptionTransaction
     The totals sum amount, credited and accrued exactly; without rows there is only the
     title and the header.
     """
-    rows = items_of(SubscriptionTransactionRow).check(rows, "rows")
-    head = ["Subscription", "Kind", "First day", "Last day", "Due date", "Amount", "Invoice"]
-    head += ["Credited", "Accrued"]
-    body = [
-        (
-            row.subscription_id,
-            row.kind.value,
-            row.first_day.isoformat(),
-            row.last_day.isoformat(),
-            row.due_date.isoformat(),
-            str(row.amount),
-            row.invoice_id or "-",
-            str(row.credited),
-            str(row.accrued),
-        )
-        for row in rows
-    ]
-    foot = []
-    for currency in dict.fromkeys(row.currency for row in rows):
-        mine = [row for row in rows if row.currency == currency]
-        foot.append(
-            (
-                *("Total", "", "", "", ""),
-                str(Money.total((row.amount for row in mine), currency)),
-                "",
-                str(Money.total((row.credited for row in mine), currency)),
-                str(Money.total((row.accrued for row in mine), currency)),
-            )
-        )
-    return _text_table("Transaction - subscription", head, "<<<<<><>>", body, foot)
+    return SubscriptionTransactionsReport(
+        items_of(SubscriptionTransactionRow).check(rows, "rows")
+    ).render_text()
+
+
+def render_subscription_transactions_json(rows: Sequence[SubscriptionTransactionRow]) -> str:
+    """The subscription transactions and their totals as JSON (see ``render_json``)."""
+    return SubscriptionTransactionsReport(
+        items_of(SubscriptionTransactionRow).check(rows, "rows")
+    ).render_json()
+
+
+def render_subscription_transactions_html(rows: Sequence[SubscriptionTransactionRow]) -> str:
+    """The subscription transactions as a self-contained HTML page.
+
+    Raises:
+        MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
+    """
+    return SubscriptionTransactionsReport(
+        items_of(SubscriptionTransactionRow).check(rows, "rows")
+    ).render_html()
 
 
 def render_subscription_fee_summary_text(rows: Sequence[SubscriptionFeeRow]) -> str:
@@ -345,33 +498,21 @@ def render_subscription_fee_summary_text(rows: Sequence[SubscriptionFeeRow]) -> 
     Total rows given in ``rows`` are left out of the body; without rows there is only
     the title and the header.
     """
-    rows = items_of(SubscriptionFeeRow).check(rows, "rows")
-    head = ("Subscription", "First day", "Last day", "Fee", "Invoiced", "Credited", "Accrued")
-
-    def cells(row: SubscriptionFeeRow, label: str) -> tuple[str, ...]:
-        return (
-            label,
-            row.first_day.isoformat() if row.first_day else "",
-            row.last_day.isoformat() if row.last_day else "",
-            str(row.fee),
-            str(row.invoiced),
-            str(row.credited),
-            str(row.accrued),
-        )
-
-    body = [cells(row, row.subscription_id or "") for row in rows if not row.is_total]
-    foot = [cells(total, "Total") for total in subscription_fee_totals(rows)]
-    return _text_table("Subscription fee transactions", head, "<<<>>>>", body, foot)
+    return SubscriptionFeeReport(rows).render_text()
 
 
-_TRANSACTION_COLUMNS = (
-    *("subscription_id", "fee_id", "kind", "first_day", "last_day", "due_date", "currency"),
-    *("amount", "invoice_id", "credited", "accrued"),
-)
-_FEE_SUMMARY_COLUMNS = (
-    *("subscription_id", "first_day", "last_day", "currency"),
-    *("fee", "invoiced", "credited", "accrued"),
-)
+def render_subscription_fee_summary_json(rows: Sequence[SubscriptionFeeRow]) -> str:
+    """The fee summary, its totals and nothing else as JSON (see ``render_json``)."""
+    return SubscriptionFeeReport(rows).render_json()
+
+
+def render_subscription_fee_summary_html(rows: Sequence[SubscriptionFeeRow]) -> str:
+    """The fee summary as a self-contained HTML page, with the fees per period charted.
+
+    Raises:
+        MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
+    """
+    return SubscriptionFeeReport(rows).render_html()
 
 
 def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionRow]) -> str:
@@ -382,26 +523,9 @@ def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionR
     plain decimals (``-12.90``) in the ``currency`` column's currency, the kind its
     value (``reduction_days``), a missing invoice empty. No totals; each line ends in a newline.
     """
-    rows = items_of(SubscriptionTransactionRow).check(rows, "rows")
-    return _csv_text(
-        _TRANSACTION_COLUMNS,
-        (
-            (
-                row.subscription_id,
-                row.fee_id,
-                row.kind.value,
-                row.first_day.isoformat(),
-                row.last_day.isoformat(),
-                row.due_date.isoformat(),
-                row.currency.code,
-                _plain(row.amount),
-                row.invoice_id or "",
-                _plain(row.credited),
-                _plain(row.accrued),
-            )
-            for row in rows
-        ),
-    )
+    return SubscriptionTransactionsReport(
+        items_of(SubscriptionTransactionRow).check(rows, "rows")
+    ).render_csv()
 
 
 def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> str:
@@ -413,19 +537,5 @@ def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> s
     Each line ends in a newline.
     """
     rows = items_of(SubscriptionFeeRow).check(rows, "rows")
-    return _csv_text(
-        _FEE_SUMMARY_COLUMNS,
-        (
-            (
-                row.subscription_id or "",
-                row.first_day.isoformat() if row.first_day else "",
-                row.last_day.isoformat() if row.last_day else "",
-                row.currency.code,
-                _plain(row.fee),
-                _plain(row.invoiced),
-                _plain(row.credited),
-                _plain(row.accrued),
-            )
-            for row in rows
-        ),
-    )
+    table = ReportTable("rows", "", _fee_columns(), [_fee_cells(row) for row in rows])
+    return render_csv(ReportView(key="subscription_fees", title="", tables=(table,)))

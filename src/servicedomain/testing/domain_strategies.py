@@ -99,13 +99,21 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.reports import (
+    BarChart,
+    InvoiceDocument,
     MarginReport,
     MarginRow,
+    ReportColumn,
+    ReportTable,
+    ReportView,
+    SubscriptionFeeReport,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
+    SubscriptionTransactionsReport,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
+    invoice_document,
     margin_report,
     subscription_fee_summary,
     subscription_transactions,
@@ -164,6 +172,13 @@ __all__ = [
     "item_requirements",
     "journal_entries",
     "margin_reports",
+    "bar_charts",
+    "invoice_documents",
+    "report_columns",
+    "report_tables",
+    "report_views",
+    "subscription_fee_reports",
+    "subscription_transactions_reports",
     "new_agreement_lines",
     "new_lines",
     "order_events",
@@ -959,6 +974,55 @@ def subscription_transaction_rows() -> st.SearchStrategy[SubscriptionTransaction
     return _fee_reports(subscription_transactions)
 
 
+def subscription_fee_reports() -> st.SearchStrategy[SubscriptionFeeReport]:
+    """Fee summary reports of a subscription's fees."""
+    return _fees().map(lambda fees: SubscriptionFeeReport(subscription_fee_summary(fees, {}, ())))
+
+
+def subscription_transactions_reports() -> st.SearchStrategy[SubscriptionTransactionsReport]:
+    """Transaction reports of a subscription's fees."""
+    return _fees().map(
+        lambda fees: SubscriptionTransactionsReport(subscription_transactions(fees, {}, ()))
+    )
+
+
+def invoice_documents() -> st.SearchStrategy[InvoiceDocument]:
+    """Documents of posted invoices and credit notes."""
+    return invoices().map(invoice_document)
+
+
+def report_views() -> st.SearchStrategy[ReportView]:
+    """The data models of every kind of report."""
+    return st.one_of(
+        margin_reports().map(MarginReport.view),
+        work_descriptions().map(lambda found: found.view()),
+        work_receipts().map(lambda found: found.view()),
+        subscription_fee_reports().map(SubscriptionFeeReport.view),
+        subscription_transactions_reports().map(SubscriptionTransactionsReport.view),
+        invoice_documents().map(InvoiceDocument.view),
+    )
+
+
+def report_tables() -> st.SearchStrategy[ReportTable]:
+    """Tables of reports."""
+    return report_views().flatmap(lambda view: st.sampled_from(view.tables))
+
+
+def report_columns() -> st.SearchStrategy[ReportColumn]:
+    """Columns of report tables."""
+    return report_tables().flatmap(lambda table: st.sampled_from(table.columns))
+
+
+def bar_charts() -> st.SearchStrategy[BarChart]:
+    """Bar charts of margin reports (one per currency and grouping)."""
+    return (
+        margin_reports()
+        .map(MarginReport.view)
+        .filter(lambda view: bool(view.charts))
+        .flatmap(lambda view: st.sampled_from(view.charts))
+    )
+
+
 def schedules() -> st.SearchStrategy[Schedule]:
     """Billing schedules: a period code, an anchor date and an alignment."""
     return st.builds(
@@ -1039,6 +1103,13 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     WorkDocumentLine: work_document_lines,
     SubscriptionFeeRow: subscription_fee_rows,
     SubscriptionTransactionRow: subscription_transaction_rows,
+    SubscriptionFeeReport: subscription_fee_reports,
+    SubscriptionTransactionsReport: subscription_transactions_reports,
+    InvoiceDocument: invoice_documents,
+    ReportView: report_views,
+    ReportTable: report_tables,
+    ReportColumn: report_columns,
+    BarChart: bar_charts,
     DomainEvent: domain_events,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""

@@ -1,0 +1,404 @@
+"""The data model every report renders from, and its text, CSV and JSON views.
+
+A report builds one :class:`ReportView`: a title, facts (label and value), tables of
+typed cells and bar charts. Every format is a view of that one model: the text and the
+HTML show the same rows with the same display strings, the CSV and the JSON carry the
+same rows as plain values (ISO dates, plain decimal amounts in the currency of the
+``currency`` column), so what a person reads and what a program loads agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final, Literal
+
+import attrs
+
+from servicedomain._checks import (
+    deep_iterable,
+    fixed_tuple,
+    in_,
+    instance_of,
+    is_bool,
+    is_str,
+    items,
+    items_of,
+    optional,
+)
+from servicedomain._enums import StrictEnum
+from servicedomain.errors import InvalidInputError, TypeMismatchError, UnknownEnumValueError
+from servicedomain.money import Money
+from servicedomain.reports._labels import label
+
+__all__ = [
+    "BarChart",
+    "Cell",
+    "ReportColumn",
+    "ReportFormat",
+    "ReportTable",
+    "ReportView",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_text",
+]
+
+Cell = str | int | Decimal | date | Money | None
+"""A typed cell: text, a count, a decimal (quantity, percent), a date or an amount."""
+
+Kind = Literal["text", "number", "money", "date", "percent"]
+Row = tuple[Cell, ...]
+
+
+_KINDS: Final = ("text", "number", "money", "date", "percent")
+_CELL: Final = optional(instance_of((str, int, Decimal, date, Money)))
+_ROWS: Final = deep_iterable(deep_iterable(_CELL, items("cells")), items("rows"))
+_FACTS: Final = deep_iterable(fixed_tuple(is_str, is_str, is_str), items("facts"))
+_BARS: Final = deep_iterable(fixed_tuple(is_str, instance_of(Money)), items("bars"))
+
+
+def _columns(value: Iterable[ReportColumn]) -> tuple[ReportColumn, ...]:
+    return items_of(ReportColumn).check(value, "columns")
+
+
+def _rows(value: Iterable[Sequence[Cell]]) -> tuple[Row, ...]:
+    return _ROWS.check(value, "rows")
+
+
+def _totals(value: Iterable[Sequence[Cell]]) -> tuple[Row, ...]:
+    return _ROWS.check(value, "totals")
+
+
+def _facts(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
+    return _FACTS.check(value, "facts")
+
+
+def _tables(value: Iterable[ReportTable]) -> tuple[ReportTable, ...]:
+    return items_of(ReportTable).check(value, "tables")
+
+
+def _chart_list(value: Iterable[BarChart]) -> tuple[BarChart, ...]:
+    return items_of(BarChart).check(value, "charts")
+
+
+def _bars(value: Iterable[tuple[str, Money]]) -> tuple[tuple[str, Money], ...]:
+    return _BARS.check(value, "bars")
+
+
+class ReportFormat(StrictEnum):
+    """The formats every report renders as."""
+
+    TEXT = "text"
+    CSV = "csv"
+    JSON = "json"
+    HTML = "html"
+
+
+@attrs.frozen
+class ReportColumn:
+    """A column of a report table.
+
+    Attributes:
+        key: the machine name: the CSV header and the JSON key (``"revenue"``).
+        label: what people read (``"Revenue"``), through the report's labels.
+        kind: how a cell shows: ``money`` as ``200.00 EUR`` to people and ``200.00`` to
+            programs, ``percent`` as ``52.63%`` (``n/a`` when missing), ``date`` ISO.
+        missing: what people read for a missing value (``""``, ``"-"``); programs get an
+            empty CSV cell and a JSON ``null``.
+        shown: False for a column only programs need (the currency, next to plain
+            amounts; a long id); the text and the HTML leave it out.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    label: str = attrs.field(validator=is_str)
+    kind: Kind = attrs.field(default="text", validator=in_(_KINDS))
+    missing: str = attrs.field(default="", validator=is_str)
+    shown: bool = attrs.field(default=True, validator=is_bool)
+
+    @property
+    def right_aligned(self) -> bool:
+        """Numbers, amounts and percents align right."""
+        return self.kind in ("number", "money", "percent")
+
+
+@attrs.frozen
+class ReportTable:
+    """A table of a report: columns, body rows and total rows (the foot).
+
+    Raises:
+        InvalidInputError: (field ``rows``) a row without one cell per column.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    title: str = attrs.field(validator=is_str)
+    columns: tuple[ReportColumn, ...] = attrs.field(converter=_columns)
+    rows: tuple[Row, ...] = attrs.field(converter=_rows)
+    totals: tuple[Row, ...] = attrs.field(default=(), converter=_totals)
+
+    def __attrs_post_init__(self) -> None:
+        for field, rows in (("rows", self.rows), ("totals", self.totals)):
+            for row in rows:
+                if len(row) != len(self.columns):
+                    raise InvalidInputError(
+                        field, row, f"expected {len(self.columns)} cells, one per column"
+                    )
+
+    @property
+    def shown_columns(self) -> tuple[ReportColumn, ...]:
+        """The columns people read."""
+        return tuple(column for column in self.columns if column.shown)
+
+    def _shown(self, rows: Sequence[tuple[Cell, ...]]) -> list[list[str]]:
+        return [
+            [
+                show(cell, column)
+                for cell, column in zip(row, self.columns, strict=True)
+                if column.shown
+            ]
+            for row in rows
+        ]
+
+    @property
+    def shown_rows(self) -> list[list[str]]:
+        """The body as people read it (the text and the HTML show exactly these)."""
+        return self._shown(self.rows)
+
+    @property
+    def shown_totals(self) -> list[list[str]]:
+        """The total rows as people read them."""
+        return self._shown(self.totals)
+
+    @property
+    def records(self) -> list[dict[str, str | int | None]]:
+        """The body as plain values by column key (the JSON rows)."""
+        return [_record(row, self.columns) for row in self.rows]
+
+    @property
+    def total_records(self) -> list[dict[str, str | int | None]]:
+        """The total rows as plain values by column key."""
+        return [_record(row, self.columns) for row in self.totals]
+
+
+@attrs.frozen
+class BarChart:
+    """A bar chart of amounts in one currency (one bar per label).
+
+    Attributes:
+        key: a machine name (``"margin_by_order"``).
+        title: what people read above it.
+        bars: ``(label, amount)`` pairs, in the order shown; amounts may be negative.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    title: str = attrs.field(validator=is_str)
+    bars: tuple[tuple[str, Money], ...] = attrs.field(converter=_bars)
+
+
+@attrs.frozen(kw_only=True)
+class ReportView:
+    """One report as data: every format renders from it.
+
+    Attributes:
+        key: the report's machine name (``"margin"``), in the JSON.
+        title: the heading.
+        description: a paragraph under the title (may be empty).
+        facts: ``(key, label, value)`` triples shown as ``Label: value``.
+        tables: the tables; the first is the report's main table (the CSV).
+        charts: bar charts the HTML draws (as inline SVG).
+    """
+
+    key: str = attrs.field(validator=is_str)
+    title: str = attrs.field(validator=is_str)
+    description: str = attrs.field(default="", validator=is_str)
+    facts: tuple[tuple[str, str, str], ...] = attrs.field(default=(), converter=_facts)
+    tables: tuple[ReportTable, ...] = attrs.field(converter=_tables)
+    charts: tuple[BarChart, ...] = attrs.field(default=(), converter=_chart_list)
+
+
+def show(cell: Cell, column: ReportColumn) -> str:
+    """A cell as people read it in ``column``."""
+    if cell is None:
+        return label("n/a") if column.kind == "percent" else column.missing
+    if column.kind == "percent":
+        return f"{cell}%"
+    if isinstance(cell, date | datetime):
+        return cell.isoformat()
+    return str(cell)
+
+
+def plain(cell: Cell) -> str | int | None:
+    """A cell as programs read it: plain decimals without currency, ISO dates."""
+    if cell is None or isinstance(cell, int | str):
+        return cell
+    if isinstance(cell, Money):
+        return format(cell.amount, "f")
+    if isinstance(cell, Decimal):
+        return format(cell, "f")
+    return cell.isoformat()
+
+
+def _record(row: tuple[Cell, ...], columns: Sequence[ReportColumn]) -> dict[str, str | int | None]:
+    return {column.key: plain(cell) for cell, column in zip(row, columns, strict=True)}
+
+
+def _check_view(view: object) -> ReportView:
+    return instance_of(ReportView).check(view, "view")
+
+
+def _text_table(table: ReportTable) -> list[str]:
+    columns = table.shown_columns
+    head = [column.label for column in columns]
+    body, foot = table.shown_rows, table.shown_totals
+    widths = [max(len(row[i]) for row in (head, *body, *foot)) for i in range(len(head))]
+
+    def line(cells: Sequence[str]) -> str:
+        return " ".join(
+            cell.rjust(width) if column.right_aligned else cell.ljust(width)
+            for cell, width, column in zip(cells, widths, columns, strict=True)
+        ).rstrip()
+
+    rule = "-" * (sum(widths) + len(widths) - 1)
+    lines = [table.title] if table.title else []
+    lines.extend([line(head), rule, *(line(row) for row in body)])
+    if foot:
+        lines.extend([rule, *(line(row) for row in foot)])
+    return lines
+
+
+def render_text(view: ReportView) -> str:
+    """The report as plain text: every column sized to its content.
+
+    The title (underlined when the report has facts), the description, the facts as
+    ``Label: value``, then each table: its title, the header, a rule, the rows and,
+    after a rule, the totals. An empty line separates the tables.
+    """
+    view = _check_view(view)
+    out = [view.title]
+    if view.facts:
+        out.append("=" * len(view.title))
+    if view.description:
+        out.append(view.description)
+    out.extend(f"{label}: {value}" for _key, label, value in view.facts)
+    for number, table in enumerate(view.tables):
+        if number:
+            out.append("")
+        out.extend(_text_table(table))
+    return "\n".join(out) + "\n"
+
+
+def render_csv(view: ReportView) -> str:
+    """The report's main table (its first) as CSV: a header of column keys, the rows.
+
+    Amounts are plain decimals (``-12.90``) in the currency of the ``currency``
+    column, dates ISO, a missing value empty. No totals; each line ends in a newline.
+    """
+    view = _check_view(view)
+    table = view.tables[0]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(column.key for column in table.columns)
+    writer.writerows(
+        ["" if value is None else value for value in record.values()] for record in table.records
+    )
+    return buffer.getvalue()
+
+
+def render_json(view: ReportView) -> str:
+    """The report as JSON: title, facts by key, and every table's rows and totals.
+
+    ``{"report": key, "title": ..., "facts": {key: value}, "tables": {key: {"title":
+    ..., "columns": [keys], "rows": [{key: value}], "totals": [...]}}}``; values as in
+    the CSV (amounts and decimals as strings, so nothing is lost), missing ones
+    ``null``, counts as numbers.
+    """
+    view = _check_view(view)
+    document = {
+        "report": view.key,
+        "title": view.title,
+        "description": view.description,
+        "facts": {key: value for key, _label, value in view.facts},
+        "tables": {
+            table.key: {
+                "title": table.title,
+                "columns": [column.key for column in table.columns],
+                "rows": table.records,
+                "totals": table.total_records,
+            }
+            for table in view.tables
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_html(view: ReportView) -> str:
+    """The report as a self-contained HTML page (Jinja2 template, inline SVG charts).
+
+    Jinja2 is imported only here, so the other formats work without it.
+
+    Raises:
+        MissingExtraError: Jinja2 is not installed (``pip install
+            'servicedomain[reports]'``).
+    """
+    from servicedomain.reports._html import render_page  # noqa: PLC0415
+
+    return render_page(view)
+
+
+def render(view: ReportView, format: ReportFormat | str) -> str:
+    """The report in ``format`` (``text``, ``csv``, ``json`` or ``html``).
+
+    Raises:
+        InvalidInputError: (field ``format``) an unknown format (it names the valid
+            ones); a :class:`TypeMismatchError` when it is not a str.
+        MissingExtraError: ``html`` without Jinja2 (install ``servicedomain[reports]``).
+    """
+    renderer = {
+        ReportFormat.TEXT: render_text,
+        ReportFormat.CSV: render_csv,
+        ReportFormat.JSON: render_json,
+        ReportFormat.HTML: render_html,
+    }[_format(format)]
+    return renderer(view)
+
+
+def _format(value: object) -> ReportFormat:
+    if isinstance(value, ReportFormat):
+        return value
+    if not isinstance(value, str):
+        raise TypeMismatchError("format", value, "expected a ReportFormat or its name")
+    try:
+        return ReportFormat(value)
+    except UnknownEnumValueError:
+        names = ", ".join(member.value for member in ReportFormat)
+        raise InvalidInputError("format", value, f"expected one of {names}") from None
+
+
+class Renders(ABC):
+    """The render methods of a report value that builds its :class:`ReportView`."""
+
+    @abstractmethod
+    def view(self) -> ReportView:
+        """The report as data (every format renders from it)."""
+
+    def render_text(self) -> str:
+        """The report as plain text, every column sized to its content."""
+        return render_text(self.view())
+
+    def render_csv(self) -> str:
+        """The report's main table as CSV (see :func:`render_csv`)."""
+        return render_csv(self.view())
+
+    def render_json(self) -> str:
+        """The report as JSON (see :func:`render_json`)."""
+        return render_json(self.view())
+
+    def render_html(self) -> str:
+        """The report as a self-contained HTML page (needs ``servicedomain[reports]``)."""
+        return render_html(self.view())
