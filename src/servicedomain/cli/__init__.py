@@ -1,0 +1,18 @@
+"""The ``servicedomain`` command line (needs the ``[cli]`` extra: click and rich).
+
+``servicedomain`` (the console script) and ``python -m servicedomain`` run the same
+:data:`cli` group. Every command works on one database: ``--db URL`` (a SQLAlchemy URL,
+or a plain path meaning a SQLite file), else ``$SERVICEDOMAIN_DB_URL``, else
+``sqlite:///servicedomain.db``.
+
+Exit codes: 0 done; 1 refused by a business rule (the message names the rule) or the
+store failed; 2 bad input (a bad option, file, value or id). An expected error never
+shows a traceback, and output piped into ``head`` ends quietly.
+"""
+
+from __future__ import annotations
+
+from servicedomain.cli import _database, _rules  # noqa: F401 (they register their commands)
+from servicedomain.cli._main import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,103 @@
+"""Issue 15, item 1: the click command line: global --db, exit codes, db upgrade, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import run
+from servicedomain.adapters.sql import open_store
+from servicedomain.adapters.sql.migrate import head_revision
+from servicedomain.cli import main
+
+
+def test_the_console_script_and_python_dash_m_run_the_same_main() -> None:
+    import servicedomain.__main__ as entry_point
+
+    (script,) = entry_points(group="console_scripts", name="servicedomain")
+    assert script.load() is main
+    assert entry_point.main is main
+
+
+def test_the_core_package_does_not_import_click_or_rich() -> None:
+    code = (
+        "import servicedomain, servicedomain.app, servicedomain.adapters.sql, sys; "
+        "print('click' in sys.modules, 'rich' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_db_upgrade_on_the_global_db_path_creates_a_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "desk.db"
+    result = run(database, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"servicedomain database at revision {head_revision()}\n"
+    again = run(f"sqlite:///{database}", "db", "upgrade")
+    assert again.exit_code == 0
+    store = open_store(f"sqlite:///{database}")
+    assert set(store.row_counts().values()) == {0}
+    store.dispose()
+
+
+def test_db_upgrade_of_an_unknown_revision_exits_2_naming_it(tmp_path: Path) -> None:
+    result = run(tmp_path / "desk.db", "db", "upgrade", "--revision", "9999")
+    assert result.exit_code == 2
+    assert result.output.startswith("servicedomain db upgrade: revision='9999': ")
+    assert "Traceback" not in result.output
+
+
+def test_the_default_db_is_the_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SERVICEDOMAIN_DB_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    assert run(None, "db", "upgrade").exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_a_usage_error_exits_2_without_a_traceback() -> None:
+    result = run(None, "no-such-command")
+    assert result.exit_code == 2
+    assert "No such command" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_through_the_runner_stores_on_its_file(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+    result = run(None, "demo", "--db", str(database))
+    assert result.exit_code == 0
+    assert "running again: 0 fees created" in result.output
+    store = open_store(f"sqlite:///{database}")
+    assert store.row_counts()["servicedomain_subscriptions"] == 4
+    store.dispose()
+
+
+def test_demo_on_a_used_file_is_bad_input_exit_2(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+    assert run(None, "demo", "--db", str(database)).exit_code == 0
+    result = run(None, "demo", "--db", str(database))
+    assert result.exit_code == 2
+    assert result.output.startswith("servicedomain demo: database=")
+    assert "the demo needs a new file" in result.output
+
+
+def test_output_piped_into_head_ends_quietly() -> None:
+    """``servicedomain demo | head -1``: one line, no traceback, the SIGPIPE status."""
+    result = subprocess.run(
+        f"{sys.executable} -m servicedomain demo | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.stdout == "servicedomain 0.1.0 demo\n"
+    assert result.stderr == ""
+    assert result.returncode == 141
