@@ -12,7 +12,7 @@ shows a traceback, and output piped into ``head`` ends quietly.
 
 from __future__ import annotations
 
-from servicedomain.cli import _database, _rules  # noqa: F401 (they register their commands)
+from servicedomain.cli import _batch, _database, _rules  # noqa: F401 (they register commands)
 from servicedomain.cli._main import cli, main
 
 __all__ = ["cli", "main"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import attrs
@@ -77,16 +77,26 @@ def say(text: str) -> None:
     click.echo(text)
 
 
-def progress(items: Sequence[_T], label: str) -> Iterator[_T]:
-    """``items``, with a progress bar on stderr when there are many and stderr is a terminal."""
-    if len(items) <= PROGRESS_THRESHOLD or not sys.stderr.isatty():
+def _one(_item: object) -> int:
+    return 1
+
+
+def progress(
+    items: Sequence[_T], label: str, *, weight: Callable[[_T], int] = _one
+) -> Iterator[_T]:
+    """``items``, with a progress bar on stderr when there are many and stderr is a terminal.
+
+    ``weight`` says how many items one of ``items`` stands for (``len`` of a chunk).
+    """
+    total = sum(weight(item) for item in items)
+    if total <= PROGRESS_THRESHOLD or not sys.stderr.isatty():
         yield from items
         return
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=len(items))
+        task = bar.add_task(label, total=total)
         for item in items:
             yield item
-            bar.advance(task)
+            bar.advance(task, weight(item))
 
 
 def chunked(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
