@@ -101,3 +101,49 @@ def test_output_piped_into_head_ends_quietly() -> None:
     assert result.stdout == "servicedomain 0.1.0 demo\n"
     assert result.stderr == ""
     assert result.returncode == 141
+
+
+def test_without_the_cli_extra_one_line_says_what_to_install() -> None:
+    code = (
+        "import runpy, sys; sys.modules['click'] = None; sys.argv = ['servicedomain', 'demo']; "
+        "runpy.run_module('servicedomain', run_name='__main__')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "servicedomain: the command line needs the [cli] extra (click is missing): "
+        "pip install 'servicedomain[cli]'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("--help",), ("rules", "load", "--help"), ("stages", "show", "SERVICE")]
+)
+def test_every_command_ends_quietly_when_the_reader_left(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """The reader has left before the command writes (deterministic EPIPE): no traceback."""
+    import os
+
+    database = tmp_path / "desk.db"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[stage_graphs.SERVICE.stages]]\nid = "NEW"\n', encoding="utf-8")
+    assert main(["--db", str(database), "db", "upgrade"]) == 0
+    assert main(["--db", str(database), "rules", "load", str(rules)]) == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "servicedomain", "--db", str(database), *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141

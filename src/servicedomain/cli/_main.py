@@ -60,7 +60,18 @@ class _ReaderLeft(Exception):  # noqa: N818 (not an error: the reader left)
     """
 
 
-class Command(click.Command):
+class _QuietPipes:
+    """Parsing prints ``--help`` and ``--version``: a reader that left ends it quietly too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse ``args``; a broken pipe while printing help becomes :class:`_ReaderLeft`."""
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except BrokenPipeError:
+            raise _ReaderLeft from None
+
+
+class Command(_QuietPipes, click.Command):
     """A command whose library errors become exit codes and one line on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -78,7 +89,7 @@ class Command(click.Command):
             raise BadInput(ctx.command_path, shown) from None
 
 
-class Group(click.Group):
+class Group(_QuietPipes, click.Group):
     """A group whose commands and subgroups are :class:`Command` and :class:`Group`."""
 
     command_class = Command
