@@ -147,3 +147,49 @@ def test_every_command_ends_quietly_when_the_reader_left(
         os.close(write_end)
     assert result.stderr == ""
     assert result.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [
+        (
+            "StageRuleError('SO-1', 'NEW', 'post')",
+            1,
+            "refused by rule stage.may_post: SO-1: rule stage.may_post refused the operation",
+        ),
+        (
+            "AgreementRuleError('AG-1', 'object.conflict', 'PUMP-1 is related')",
+            1,
+            "refused by rule object.conflict: ",
+        ),
+        ("BillingRuleError('INV-1', 'accrual.reverse_manually_first', 'x')", 1, "refused by"),
+        ("UnknownStageError('stage_id', 'DONEE', 'not in the graph')", 2, "stage_id='DONEE'"),
+        ("InvalidAmountError('amount', 0.5, 'a float is not money')", 2, "amount=0.5: "),
+        ("NotFoundError('Invoice', 'INV-9')", 2, "INV-9"),
+        ("StorageError('commit', 'disk I/O error')", 1, "commit: the store failed"),
+        ("FileNotFoundError(2, 'No such file or directory', 'x.csv')", 2, "x.csv: No such"),
+    ],
+)
+def test_each_error_family_has_its_exit_code_and_one_line(
+    error: str, code: int, message: str
+) -> None:
+    """0 done, 1 refused by a rule (named) or a failed store, 2 bad input; no traceback."""
+    import click
+    from click.testing import CliRunner
+
+    from servicedomain import errors
+    from servicedomain.cli._main import Group
+
+    @click.group("servicedomain", cls=Group)
+    def group() -> None:
+        pass
+
+    @group.command("fail")
+    def fail() -> None:
+        raise eval(error, vars(errors) | {"FileNotFoundError": FileNotFoundError})
+
+    result = CliRunner().invoke(group, ["fail"], catch_exceptions=False)
+    assert result.exit_code == code
+    assert result.output.startswith("servicedomain fail: ")
+    assert message in result.output
+    assert len(result.output.splitlines()) == 1

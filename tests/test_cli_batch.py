@@ -25,7 +25,7 @@ from servicedomain.agreements import (
     ServiceInterval,
 )
 from servicedomain.app import BillingDesk, ServiceDesk
-from servicedomain.cli._rules import RULE_CODEC, stored_rules
+from servicedomain.cli import RULE_CODEC, stored_rules
 from servicedomain.money import Money
 from servicedomain.orders import TransactionType
 
@@ -343,3 +343,39 @@ def test_a_run_over_hundreds_of_subscriptions_finishes_and_again_creates_nothing
     )
     again = run(database, "generate-fees", "--as-of", "2026-01-31")
     assert again.output.endswith("created nothing: every fee due is stored\n")
+
+
+def test_rules_and_a_run_on_sqlite_and_postgresql(database_url: str, tmp_path: Path) -> None:
+    """The rule documents and the runs need nothing of SQLite: the same on PostgreSQL."""
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    assert run(database_url, "db", "upgrade").exit_code == 0
+    assert run(database_url, "rules", "load", str(rules_file)).exit_code == 0
+    again = run(database_url, "rules", "load", str(rules_file))
+    assert again.output == "rules load rules.toml: nothing to store, 4 rules unchanged\n"
+    store = open_store(database_url, codecs=(RULE_CODEC,))
+    try:
+        billing = BillingDesk(
+            unit_of_work=store.unit_of_work,
+            clock=SystemClock(),
+            groups=dict(stored_rules(store).subscription_groups),
+        )
+        billing.create_subscription(
+            group_id="MONTHLY",
+            id="SUB-1",
+            customer_id="C-100",
+            project_id="P-1",
+            category_id="FEE",
+            base_price=Money(0, "EUR"),
+            start_date=date(2026, 1, 1),
+        )
+        result = run(database_url, "generate-fees", "--as-of", "2026-02-28")
+        assert result.output.splitlines()[-1] == (
+            "generate-fees as of 2026-02-28: created 2 fees for 1 subscription, total 300.00 EUR"
+        )
+        before = store.row_counts()
+        again = run(database_url, "generate-fees", "--as-of", "2026-02-28")
+        assert "created nothing" in again.output
+        assert store.row_counts() == before
+    finally:
+        store.dispose()

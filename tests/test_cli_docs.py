@@ -25,8 +25,7 @@ from servicedomain.agreements import (
     ServiceInterval,
 )
 from servicedomain.app import BillingDesk, ServiceDesk
-from servicedomain.cli import cli
-from servicedomain.cli._rules import RULE_CODEC, stored_rules
+from servicedomain.cli import RULE_CODEC, cli, stored_rules
 from servicedomain.money import Money
 from servicedomain.orders import TransactionType
 from servicedomain.periods import DateRange

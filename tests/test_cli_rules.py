@@ -9,7 +9,7 @@ import pytest
 
 from cli_helpers import run
 from servicedomain.adapters.sql import open_store
-from servicedomain.cli._rules import RULE_CODEC, RuleDocument, stored_rules
+from servicedomain.cli import RULE_CODEC, RuleDocument, stored_rules
 
 RULES = """\
 [calendars.MAIN]
