@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -42,7 +42,13 @@ _CHUNK = 100
 """Subscriptions, customers, agreements or orders handled per unit of work."""
 
 
-class DateParam(click.ParamType[date]):
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[date]
+else:  # click's ParamType is generic for type checkers only in recent releases
+    _ParamType = click.ParamType
+
+
+class DateParam(_ParamType):
     """An ISO date option (``2026-03-31``); anything else is a usage error (exit 2)."""
 
     name = "DATE"
