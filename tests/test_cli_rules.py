@@ -244,3 +244,20 @@ def test_calendar_deadline_of_bad_input_exits_2(
     result = run(loaded, "calendar", "deadline", *args)
     assert result.exit_code == 2
     assert result.output.startswith(f"servicedomain calendar deadline: {expected}"), result.output
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        (("slas:STD", 0, "slas", "STD", {}), "version"),
+        (("slas:STD", 1, "slas", "", {}), "name"),
+        (("slas:STD", 1, "slas", "STD", []), "data"),
+        (("calendars:STD", 1, "slas", "STD", {}), "id"),
+    ],
+)
+def test_a_rule_document_names_a_bad_field(fields: tuple[object, ...], field: str) -> None:
+    from servicedomain.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError) as caught:
+        RuleDocument(*fields)  # type: ignore[arg-type]
+    assert caught.value.field == field

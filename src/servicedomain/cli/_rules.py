@@ -20,6 +20,7 @@ from typing import Any, Final
 import attrs
 import click
 
+from servicedomain._checks import instance_of, is_id, is_version
 from servicedomain.adapters.sql import Codec, SqlStore
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._session import say, session
@@ -29,6 +30,9 @@ from servicedomain.rules import Rules, format_rules, load_rules, rules_from_dict
 from servicedomain.sla import Allowance
 
 __all__ = ["RULE_CODEC", "RuleDocument", "stored_rules"]
+
+
+_MAPPING: Final = instance_of(Mapping)  # type: ignore[type-abstract]
 
 
 @attrs.frozen
@@ -43,11 +47,15 @@ class RuleDocument:
         data: the rule's plain data, as its ``from_dict`` reads it.
     """
 
-    id: str
-    version: int
-    section: str
-    name: str
-    data: Mapping[str, Any]
+    id: str = attrs.field(validator=is_id)
+    version: int = attrs.field(validator=is_version)
+    section: str = attrs.field(validator=is_id)
+    name: str = attrs.field(validator=is_id)
+    data: Mapping[str, Any] = attrs.field(validator=_MAPPING)
+
+    def __attrs_post_init__(self) -> None:
+        if self.id != f"{self.section}:{self.name}":
+            raise InvalidInputError("id", self.id, f"expected {self.section}:{self.name}")
 
 
 def _encode(document: RuleDocument) -> dict[str, Any]:
