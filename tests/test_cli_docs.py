@@ -31,7 +31,9 @@ from servicedomain.orders import TransactionType
 from servicedomain.periods import DateRange
 
 PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "run-batch-commands.md"
-_BLOCK = re.compile(r"```(console|toml)\n(.*?)```", re.DOTALL)
+_BLOCK = re.compile(r"```(console|toml|text)\n(.*?)```", re.DOTALL)
+# The page's text blocks (CSV), in order: the files its import commands read.
+_CSV_FILES = ("subscriptions.csv", "more.csv")
 
 
 def _blocks() -> list[tuple[str, str]]:
@@ -111,6 +113,10 @@ def test_the_page_shows_what_the_commands_print(
     Path("rules.toml").write_text(rules, encoding="utf-8")
     bad = rules.split("[[price_tables")[1].replace('amount = "150.00"', "amount = 150.5")
     Path("prices.toml").write_text("[[price_tables" + bad, encoding="utf-8")
+    csv_blocks = [text for kind, text in blocks if kind == "text"]
+    assert len(csv_blocks) == len(_CSV_FILES)
+    for name, text in zip(_CSV_FILES, csv_blocks, strict=True):
+        Path(name).write_text(text, encoding="utf-8")
     runner = CliRunner()
     ran = 0
     for kind, text in blocks:
@@ -128,4 +134,4 @@ def test_the_page_shows_what_the_commands_print(
             ran += 1
             if argv[1:3] == ["rules", "load"] and ran == 2:
                 _seed("sqlite:///night.db")
-    assert ran == 14
+    assert ran == 17
