@@ -1,4 +1,4 @@
-"""`python -m servicedomain`: the demo and --version; `__main__` only parses commands."""
+"""`python -m servicedomain`: the demo, db upgrade and --version; `__main__` runs the CLI."""
 
 from __future__ import annotations
 
@@ -105,25 +105,24 @@ def test_the_demo_explains_the_first_biweekly_visit() -> None:
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as caught:
-        main(["--version"])
-    assert caught.value.code == 0
+    assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == "servicedomain 0.1.0"
 
 
 def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as caught:
-        main([])
-    assert caught.value.code == 2
+    assert main([]) == 2
     assert "demo" in capsys.readouterr().err
 
 
-def test_the_entry_point_only_parses_commands_and_the_demo_scenes_live_apart() -> None:
-    """Issue 12, item 12: ``__main__`` defines ``main`` and nothing else; scenes are in demo."""
+def test_the_entry_point_only_delegates_to_the_cli_and_the_demo_scenes_live_apart() -> None:
+    """Issue 12, item 12 / issue 15: ``__main__`` defines nothing; it runs the CLI's ``main``."""
+    import servicedomain.cli
+
     tree = ast.parse(Path(entry_point.__file__).read_text(encoding="utf-8"))
     functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
-    assert functions == ["main"]
-    assert entry_point.run_demo is run_demo
+    assert functions == []
+    assert entry_point.main is servicedomain.cli.main
+    assert run_demo.__module__ == "servicedomain.demo"
 
 
 def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
@@ -188,10 +187,10 @@ def test_db_upgrade_without_a_url_uses_the_environment_then_the_sqlite_file(
     assert (tmp_path / "other.db").exists()
 
 
-def test_db_upgrade_of_a_bad_url_says_why_and_exits_1(
+def test_db_upgrade_of_a_bad_url_says_why_and_exits_2_bad_input(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["db", "upgrade", "--url", "mysql://u:secret@h/db"]) == 1
+    assert main(["db", "upgrade", "--url", "mysql://u:secret@h/db"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("servicedomain db upgrade: url=")
     assert "secret" not in error

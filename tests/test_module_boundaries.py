@@ -78,6 +78,7 @@ LAYER_OF: dict[str, str] = {
     "adapters": ADAPTERS,
     "testing": TESTING,
     "__main__": COMMAND_LINE,
+    "cli": COMMAND_LINE,
     "demo": COMMAND_LINE,
     "__init__": FACADE,
 }

@@ -4,7 +4,7 @@ What is swept: every name in the ``__all__`` of ``servicedomain`` and of each of
 public modules (``money``, ``instants``, ``periods``, ``calendars``, ``stages``,
 ``orders``, ``agreements``, ``sla``, ``billing``, ``reports``, ``events``, ``ports``,
 ``app`` and its submodules, ``errors``, ``serialization``: every module without a
-``_private`` part except the extras ``adapters`` and ``testing`` and the ``demo``).
+``_private`` part except the extras ``adapters`` and ``testing``, the ``demo`` and ``cli``).
 Functions are swept, and classes: their constructors and public methods, the
 application objects' use cases included. Protocols, typed dicts (shapes for type
 checkers), exceptions, enums (swept by the enum sweep below) and constants are not.
@@ -1512,8 +1512,14 @@ def _public_modules() -> list[ModuleType]:
 
 
 # Not walked by the callable sweep: the adapters and the testing kit (extras with their
-# own contract suites) and the demo (a program); ``__main__`` is private by its name.
-_NOT_SWEPT = ("servicedomain.adapters", "servicedomain.testing", "servicedomain.demo")
+# own contract suites), the demo and the command line (programs, the [cli] extra, with
+# their own tests: tests/test_cli_*.py); ``__main__`` is private by its name.
+_NOT_SWEPT = (
+    "servicedomain.adapters",
+    "servicedomain.testing",
+    "servicedomain.demo",
+    "servicedomain.cli",
+)
 # The public modules of issue 12 (the walk finds any new one as well).
 _SWEPT_AT_LEAST = {
     *("money", "instants", "periods", "calendars", "stages", "orders", "agreements", "sla"),

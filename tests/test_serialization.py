@@ -31,6 +31,7 @@ _SKIPPED_PACKAGES = (
     "serialization",
     "rules",  # a codec too: the file format of the rules, which serialise themselves
     "__main__",
+    "cli",  # the command line: its RuleDocument is kept through its own Codec (RULE_CODEC)
 )
 
 

@@ -1,0 +1,381 @@
+"""Issue 15, item 1: the batch runs, over the data a host stored and the rules it loaded.
+
+The subscriptions and the agreement are stored through the application objects on the
+same SQLite file (``import`` is not built yet); the runs then go through the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+
+from cli_helpers import run
+from servicedomain.adapters.clocks import FixedClock, SystemClock
+from servicedomain.adapters.sql import SqlStore, open_store
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceInterval,
+)
+from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.cli import RULE_CODEC, stored_rules
+from servicedomain.money import Money
+from servicedomain.orders import TransactionType
+
+RULES = """\
+[[stage_graphs.SERVICE.stages]]
+id = "NEW"
+
+[[stage_graphs.SERVICE.stages]]
+id = "DONE"
+parent = "NEW"
+rules = {may_post = true}
+
+[subscription_groups.MONTHLY]
+invoicing_period_code = "P1M"
+
+[subscription_groups.QUARTERLY]
+invoicing_period_code = "P3M"
+accrual_period_code = "P1M"
+accrue_revenue = true
+accrual_method = "per_day"
+reversal = "manual"
+
+[[price_tables.STANDARD.entries]]
+effective_date = 2026-01-01
+period_code = "P1M"
+price = {amount = "150.00", currency = "EUR"}
+"""
+
+
+def _store(database: Path) -> SqlStore:
+    return open_store(f"sqlite:///{database}", codecs=(RULE_CODEC,))
+
+
+def _counts(database: Path) -> dict[str, int]:
+    store = _store(database)
+    try:
+        return store.row_counts()
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    """A desk: the rules loaded, two subscriptions and an agreement with a weekly visit."""
+    path = tmp_path / "desk.db"
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    assert run(path, "db", "upgrade").exit_code == 0
+    assert run(path, "rules", "load", str(rules_file)).exit_code == 0
+    store = _store(path)
+    rules = stored_rules(store)
+    clock = FixedClock(datetime(2026, 1, 1, 6, 0, tzinfo=UTC))
+    billing = BillingDesk(
+        unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
+    )
+    for sub_id, group, customer, price in (
+        ("SUB-1", "MONTHLY", "C-100", Money(0, "EUR")),
+        ("SUB-2", "QUARTERLY", "C-200", Money(300, "EUR")),
+    ):
+        billing.create_subscription(
+            group_id=group,
+            id=sub_id,
+            customer_id=customer,
+            project_id="P-1",
+            category_id="FEE",
+            base_price=price,
+            start_date=date(2026, 1, 1),
+        )
+    service = ServiceDesk(
+        unit_of_work=store.unit_of_work, clock=clock, graph=rules.stage_graphs["SERVICE"]
+    )
+    service.create_agreement(
+        agreement_id="AG-1",
+        customer_id="C-100",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                description="Weekly pump inspection",
+                quantity=Decimal(1),
+                unit="h",
+                cost_price=Money(42, "EUR"),
+                sales_price=Money(85, "EUR"),
+                interval=ServiceInterval(IntervalUnit.WEEK, 1),
+                start_date=date(2026, 1, 5),
+            )
+        ],
+    )
+    store.dispose()
+    return path
+
+
+def test_the_groups_of_the_rules_file_are_what_the_runs_use(database: Path) -> None:
+    store = _store(database)
+    groups = stored_rules(store).subscription_groups
+    store.dispose()
+    assert groups["QUARTERLY"].to_dict()["reversal"] == "manual"
+    assert groups["QUARTERLY"].accrual_policy is not None
+
+
+def test_generate_fees_creates_the_fees_due_and_again_nothing(database: Path) -> None:
+    result = run(database, "generate-fees", "--as-of", "2026-03-31")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "SUB-1: 3 fees, 450.00 EUR",
+        "SUB-2: 1 fee, 300.00 EUR",
+        "generate-fees as of 2026-03-31: created 4 fees for 2 subscriptions, total 750.00 EUR",
+    ]
+    before = _counts(database)
+    again = run(database, "generate-fees", "--as-of", "2026-03-31")
+    assert again.exit_code == 0
+    assert again.output == (
+        "generate-fees as of 2026-03-31: created nothing: every fee due is stored\n"
+    )
+    assert _counts(database) == before
+
+
+def test_a_dry_run_of_every_writing_command_stores_nothing(database: Path) -> None:
+    before = _counts(database)
+    fees = run(database, "generate-fees", "--as-of", "2026-03-31", "--dry-run")
+    assert fees.output.endswith(
+        "(dry run) would have created 4 fees for 2 subscriptions, total 750.00 EUR\n"
+    )
+    orders = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31", "--dry-run"
+    )
+    assert "(dry run) would have created 4 orders" in orders.output
+    assert _counts(database) == before
+    assert run(database, "generate-fees", "--as-of", "2026-03-31").exit_code == 0
+    fees_stored = _counts(database)
+    invoices = run(database, "invoice", "--as-of", "2026-03-31", "--dry-run")
+    assert "(dry run) would have posted 2 invoices" in invoices.output
+    assert _counts(database) == fees_stored
+    assert run(database, "invoice", "--as-of", "2026-03-31").exit_code == 0
+    invoiced = _counts(database)
+    accrued = run(database, "accrue", "--as-of", "2026-03-31", "--dry-run")
+    assert "(dry run) would have posted 3 accrual entries" in accrued.output
+    credit = run(database, "credit", "INV-C-100-EUR-20260331-1", "--on", "2026-04-02", "--dry-run")
+    assert "(dry run) would have posted credit note CN-C-100-EUR-20260402-1" in credit.output
+    posting = run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31", "--dry-run")
+    assert posting.exit_code == 0
+    assert _counts(database) == invoiced
+
+
+def test_invoice_accrue_and_credit_then_again_nothing(database: Path) -> None:
+    assert run(database, "generate-fees", "--as-of", "2026-03-31").exit_code == 0
+    invoiced = run(database, "invoice", "--as-of", "2026-03-31")
+    assert invoiced.exit_code == 0, invoiced.output
+    assert invoiced.output.splitlines() == [
+        "INV-C-100-EUR-20260331-1: 3 lines, total 450.00 EUR",
+        "INV-C-200-EUR-20260331-1: 1 line, total 300.00 EUR",
+        "invoice as of 2026-03-31: posted 2 invoices and 0 credit notes, total 750.00 EUR",
+    ]
+    assert run(database, "invoice", "--as-of", "2026-03-31").output == (
+        "invoice as of 2026-03-31: invoiced nothing: every fee due is invoiced\n"
+    )
+    accrued = run(database, "accrue", "--as-of", "2026-03-31")
+    assert accrued.exit_code == 0
+    lines = accrued.output.splitlines()
+    assert len(lines) == 4
+    assert lines[-1] == "accrue through 2026-03-31: posted 3 accrual entries, total 300.00 EUR"
+    assert run(database, "accrue", "--as-of", "2026-03-31").output == (
+        "accrue through 2026-03-31: accrued nothing: every period due is posted\n"
+    )
+    credited = run(database, "credit", "INV-C-100-EUR-20260331-1", "--on", "2026-04-02")
+    assert credited.exit_code == 0, credited.output
+    assert credited.output.splitlines()[-1] == (
+        "credit INV-C-100-EUR-20260331-1: posted credit note CN-C-100-EUR-20260402-1 "
+        "of 2026-04-02 with 3 lines, total -450.00 EUR"
+    )
+    before = _counts(database)
+    again = run(database, "credit", "INV-C-100-EUR-20260331-1", "--on", "2026-04-02")
+    assert again.exit_code == 0
+    assert again.output == (
+        "credit INV-C-100-EUR-20260331-1: created nothing: the invoice is credited in full\n"
+    )
+    assert _counts(database) == before
+
+
+def test_credit_refused_by_the_manual_reversal_rule_exits_1_naming_the_rule(
+    database: Path,
+) -> None:
+    """A group that reverses accruals by hand: crediting posted accruals is refused."""
+    for command in (
+        ("generate-fees", "--as-of", "2026-03-31"),
+        ("invoice", "--as-of", "2026-03-31"),
+        ("accrue", "--as-of", "2026-03-31"),
+    ):
+        assert run(database, *command).exit_code == 0
+    before = _counts(database)
+    result = run(database, "credit", "INV-C-200-EUR-20260331-1", "--on", "2026-04-02")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(
+        "servicedomain credit: refused by rule accrual.reverse_manually_first: "
+    )
+    assert "Traceback" not in result.output
+    assert _counts(database) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("credit", "INV-NOPE"), "servicedomain credit: "),
+        (("generate-fees", "--as-of", "31.03.2026"), "Invalid value for '--as-of'"),
+        (("invoice",), "Missing option '--as-of'"),
+        (("post", "--from", "2026-02-01", "--to", "2026-01-01"), "servicedomain post: --to="),
+        (
+            ("generate-orders", "--from", "2026-01-01", "--to", "2026-01-31", "--graph", "X"),
+            "servicedomain generate-orders: stage_graphs.X: no such rule is stored",
+        ),
+    ],
+)
+def test_bad_input_to_a_run_exits_2_and_writes_nothing(
+    database: Path, args: tuple[str, ...], expected: str
+) -> None:
+    before = _counts(database)
+    result = run(database, *args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert _counts(database) == before
+
+
+def test_generate_orders_then_post_the_signed_off_ones_and_again_nothing(database: Path) -> None:
+    generated = run(database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert generated.exit_code == 0, generated.output
+    assert generated.output.splitlines()[-1] == (
+        "generate-orders 2026-01-01 to 2026-01-31: created 4 orders with 4 lines from 1 agreement"
+    )
+    before = _counts(database)
+    again = run(database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert again.output == (
+        "generate-orders 2026-01-01 to 2026-01-31: created nothing: every order due is generated\n"
+    )
+    assert _counts(database) == before
+    refused = run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert refused.exit_code == 0
+    assert refused.output.splitlines()[-1] == (
+        "post 2026-01-01 to 2026-01-31: posted nothing (4 orders not posted, 0 lines skipped)"
+    )
+    store = _store(database)
+    rules = stored_rules(store)
+    desk = ServiceDesk(
+        unit_of_work=store.unit_of_work,
+        clock=SystemClock(),
+        graph=rules.stage_graphs["SERVICE"],
+    )
+    with store.unit_of_work() as uow:
+        first = uow.service_orders.list()[0].id
+    desk.change_stage(first, "DONE")
+    desk.sign_off(first)
+    store.dispose()
+    posted = run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert posted.exit_code == 0, posted.output
+    assert posted.output.splitlines()[0] == f"{first} line 1 -> HOUR-000001"
+    assert posted.output.splitlines()[-1] == (
+        "post 2026-01-01 to 2026-01-31: posted 1 line of 1 order "
+        "(3 orders not posted, 0 lines skipped)"
+    )
+    after = _counts(database)
+    assert (
+        "posted nothing"
+        in run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31").output
+    )
+    assert _counts(database) == after
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_run_over_many_items_shows_a_progress_bar_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from servicedomain.cli._session import PROGRESS_THRESHOLD, progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    chunks = [list(range(100))] * 4
+    assert list(progress(chunks, "fees", weight=len)) == chunks
+    assert "fees" in terminal.getvalue()
+    few = _Terminal()
+    monkeypatch.setattr(sys, "stderr", few)
+    assert list(progress(list(range(PROGRESS_THRESHOLD)), "fees")) == list(range(300))
+    assert few.getvalue() == ""
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert len(list(progress(chunks, "fees", weight=len))) == 4
+    assert piped.getvalue() == ""
+
+
+def test_a_run_over_hundreds_of_subscriptions_finishes_and_again_creates_nothing(
+    database: Path,
+) -> None:
+    store = _store(database)
+    billing = BillingDesk(
+        unit_of_work=store.unit_of_work,
+        clock=SystemClock(),
+        groups=dict(stored_rules(store).subscription_groups),
+    )
+    with store.unit_of_work() as uow:
+        for number in range(3, 353):
+            template = uow.subscriptions.get("SUB-1")
+            uow.subscriptions.add(attrs.evolve(template, id=f"SUB-{number:03d}"))
+        uow.commit()
+    assert len(billing.subscriptions()) == 352
+    store.dispose()
+    result = run(database, "generate-fees", "--as-of", "2026-01-31")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        # 351 monthly subscriptions at 150.00 EUR, one quarterly at 300.00 EUR
+        "generate-fees as of 2026-01-31: created 352 fees for 352 subscriptions, total 52950.00 EUR"
+    )
+    again = run(database, "generate-fees", "--as-of", "2026-01-31")
+    assert again.output.endswith("created nothing: every fee due is stored\n")
+
+
+def test_rules_and_a_run_on_sqlite_and_postgresql(database_url: str, tmp_path: Path) -> None:
+    """The rule documents and the runs need nothing of SQLite: the same on PostgreSQL."""
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    assert run(database_url, "db", "upgrade").exit_code == 0
+    assert run(database_url, "rules", "load", str(rules_file)).exit_code == 0
+    again = run(database_url, "rules", "load", str(rules_file))
+    assert again.output == "rules load rules.toml: nothing to store, 4 rules unchanged\n"
+    store = open_store(database_url, codecs=(RULE_CODEC,))
+    try:
+        billing = BillingDesk(
+            unit_of_work=store.unit_of_work,
+            clock=SystemClock(),
+            groups=dict(stored_rules(store).subscription_groups),
+        )
+        billing.create_subscription(
+            group_id="MONTHLY",
+            id="SUB-1",
+            customer_id="C-100",
+            project_id="P-1",
+            category_id="FEE",
+            base_price=Money(0, "EUR"),
+            start_date=date(2026, 1, 1),
+        )
+        result = run(database_url, "generate-fees", "--as-of", "2026-02-28")
+        assert result.output.splitlines()[-1] == (
+            "generate-fees as of 2026-02-28: created 2 fees for 1 subscription, total 300.00 EUR"
+        )
+        before = store.row_counts()
+        again = run(database_url, "generate-fees", "--as-of", "2026-02-28")
+        assert "created nothing" in again.output
+        assert store.row_counts() == before
+    finally:
+        store.dispose()

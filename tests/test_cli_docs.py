@@ -1,0 +1,137 @@
+"""docs/how-to/run-batch-commands.md: every console block, run, prints what the page shows.
+
+The page's ``rules.toml`` is loaded as shown; the day's data (two subscriptions, an
+agreement whose January orders were generated and two of them signed off) is stored
+through the application objects, as the page says the host did.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from servicedomain.adapters.clocks import SystemClock
+from servicedomain.adapters.sql import open_store
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceInterval,
+)
+from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.cli import RULE_CODEC, cli, stored_rules
+from servicedomain.money import Money
+from servicedomain.orders import TransactionType
+from servicedomain.periods import DateRange
+
+PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "run-batch-commands.md"
+_BLOCK = re.compile(r"```(console|toml|text)\n(.*?)```", re.DOTALL)
+# The page's text blocks (CSV), in order: the files its import commands read.
+_CSV_FILES = ("subscriptions.csv", "more.csv")
+
+
+def _blocks() -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for m in _BLOCK.finditer(PAGE.read_text("utf-8"))]
+
+
+def _sessions(text: str) -> list[tuple[str, str]]:
+    """The ``$ command`` lines of a console block, each with the output under it."""
+    runs: list[tuple[str, str]] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("$ "):
+            runs.append((line[2:].strip(), ""))
+        else:
+            command, output = runs[-1]
+            runs[-1] = (command, output + line)
+    return runs
+
+
+def _seed(url: str) -> None:
+    store = open_store(url, codecs=(RULE_CODEC,))
+    rules = stored_rules(store)
+    clock = SystemClock()
+    billing = BillingDesk(
+        unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
+    )
+    for sub_id, group, customer, price in (
+        ("SUB-1", "MONTHLY", "C-100", Money(0, "EUR")),
+        ("SUB-2", "QUARTERLY", "C-200", Money(300, "EUR")),
+    ):
+        billing.create_subscription(
+            group_id=group,
+            id=sub_id,
+            customer_id=customer,
+            project_id="P-1",
+            category_id="FEE",
+            base_price=price,
+            start_date=date(2026, 1, 1),
+        )
+    service = ServiceDesk(
+        unit_of_work=store.unit_of_work, clock=clock, graph=rules.stage_graphs["SERVICE"]
+    )
+    service.create_agreement(
+        agreement_id="AG-1",
+        customer_id="C-100",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                description="Weekly pump inspection",
+                quantity=Decimal(1),
+                unit="h",
+                cost_price=Money(42, "EUR"),
+                sales_price=Money(85, "EUR"),
+                interval=ServiceInterval(IntervalUnit.WEEK, 1),
+                start_date=date(2026, 1, 5),
+            )
+        ],
+    )
+    service.generate_orders(
+        agreement_ids=["AG-1"],
+        period=DateRange.inclusive(date(2026, 1, 1), date(2026, 1, 31)),
+        types=set(TransactionType),
+    )
+    for order_id in ("AG-1/2026-01-05", "AG-1/2026-01-12"):
+        service.change_stage(order_id, "DONE")
+        service.sign_off(order_id)
+    store.dispose()
+
+
+def test_the_page_shows_what_the_commands_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    blocks = _blocks()
+    (rules,) = [text for kind, text in blocks if kind == "toml"]
+    Path("rules.toml").write_text(rules, encoding="utf-8")
+    bad = rules.split("[[price_tables")[1].replace('amount = "150.00"', "amount = 150.5")
+    Path("prices.toml").write_text("[[price_tables" + bad, encoding="utf-8")
+    csv_blocks = [text for kind, text in blocks if kind == "text"]
+    assert len(csv_blocks) == len(_CSV_FILES)
+    for name, text in zip(_CSV_FILES, csv_blocks, strict=True):
+        Path(name).write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    ran = 0
+    for kind, text in blocks:
+        if kind != "console":
+            continue
+        for command, expected in _sessions(text):
+            if command.startswith("export "):
+                name, _, value = command.removeprefix("export ").partition("=")
+                monkeypatch.setenv(name, value)
+                continue
+            argv = shlex.split(command)
+            assert argv[0] == "servicedomain"
+            result = runner.invoke(cli, argv[1:], catch_exceptions=False)
+            assert result.output == expected, command
+            ran += 1
+            if argv[1:3] == ["rules", "load"] and ran == 2:
+                _seed("sqlite:///night.db")
+    assert ran == 17
