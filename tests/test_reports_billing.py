@@ -604,3 +604,18 @@ def test_report_values_render_the_same_as_the_module_functions(scenario: Scenari
     )
     with pytest.raises(TypeMismatchError):
         SubscriptionTransactionsReport(fee_rows)  # type: ignore[arg-type]
+
+
+def test_fee_charts_label_each_billing_period_by_its_first_and_last_day(
+    scenario: Scenario,
+) -> None:
+    # SUB-A's April and SUB-B's second quarter both start on 2023-04-01: two bars, two labels.
+    view = SubscriptionFeeReport(summary(scenario)).view()
+    for chart in view.charts:
+        labels = [label for label, _ in chart.bars]
+        assert len(labels) == len(set(labels)), (chart.key, labels)
+    eur_fees = next(
+        c for c in view.charts if c.key.startswith("fees_per_period") and "EUR" in c.title
+    )
+    assert ("2023-04-01 .. 2023-04-30", eur("200.00")) in eur_fees.bars
+    assert ("2023-04-01 .. 2023-06-30", eur("300.00")) in eur_fees.bars

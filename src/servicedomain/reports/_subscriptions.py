@@ -393,6 +393,11 @@ def _without_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[SubscriptionFee
     return tuple(row for row in checked if not row.is_total)
 
 
+def _period_label(first: date, last: date) -> str:
+    """A bar's label: the billing period's first and last day (two periods may share a start)."""
+    return f"{first.isoformat()} .. {last.isoformat()}"
+
+
 @attrs.frozen
 class SubscriptionFeeReport(Renders):
     """*Subscription fee transactions* as a report: the rows, totals and a fee chart.
@@ -414,6 +419,7 @@ class SubscriptionFeeReport(Renders):
         return subscription_fee_totals(self.rows)
 
     def _per_period(self, amount: Callable[[SubscriptionFeeRow], Money]) -> _PerPeriod:
+        # Per (first day, last day): a month and a quarter may start on the same day.
         sums: dict[tuple[date, date, str], list[Money]] = {}
         for row in self.rows:
             if row.first_day is not None and row.last_day is not None:
@@ -452,12 +458,18 @@ class SubscriptionFeeReport(Renders):
                 *charts(
                     "fees_per_period",
                     label("Fees per billing period"),
-                    [(first.isoformat(), fee) for first, _last, fee in self.fees_per_period],
+                    [
+                        (_period_label(first, last), fee)
+                        for first, last, fee in self.fees_per_period
+                    ],
                 ),
                 *charts(
                     "accrued_per_period",
                     label("Accrued per billing period"),
-                    [(first.isoformat(), held) for first, _last, held in self.accrued_per_period],
+                    [
+                        (_period_label(first, last), held)
+                        for first, last, held in self.accrued_per_period
+                    ],
                 ),
             ),
         )
