@@ -125,7 +125,8 @@ class ReportColumn:
         key: the machine name: the CSV header and the JSON key (``"revenue"``).
         label: what people read (``"Revenue"``), through the report's labels.
         kind: how a cell shows: ``money`` as ``200.00 EUR`` to people and ``200.00`` to
-            programs, ``percent`` as ``52.63%`` (``n/a`` when missing), ``date`` ISO.
+            programs, ``percent`` as ``52.63%`` (``n/a`` when missing), ``date`` ISO
+            (in English; per the locale's CLDR formats in another locale).
         missing: what people read for a missing value (``""``, ``"-"``); programs get an
             empty CSV cell and a JSON ``null``.
         shown: False for a column only programs need (the currency, next to plain
