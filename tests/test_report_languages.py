@@ -13,6 +13,7 @@ import pickle
 import string
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -412,6 +413,23 @@ def test_every_format_in_any_language_shows_the_rows_of_the_view(
             assert any(line.split() == " ".join(shown).split() for line in text), shown
     assert render_csv(view, locale=locale) == render_csv(view)
     assert render_json(view, locale=locale) == render_json(view)
+
+
+# ---------------------------------------------------------------------------- the wheel
+
+
+def test_the_wheel_ships_every_catalog_and_the_template(tmp_path: Path) -> None:
+    from hatchling.builders.wheel import WheelBuilder
+
+    root = Path(__file__).parents[1]
+    (wheel,) = WheelBuilder(str(root)).build(directory=str(tmp_path), versions=["standard"])
+    with zipfile.ZipFile(wheel) as built:
+        names = set(built.namelist())
+        for language in LANGUAGES:
+            name = f"servicedomain/reports/locale/{language}/LC_MESSAGES/servicedomain.po"
+            assert name in names
+            assert built.read(name) == (root / "src" / name).read_bytes()
+        assert "servicedomain/reports/templates/report.html.j2" in names
 
 
 # ------------------------------------------------------------------------ without Babel
