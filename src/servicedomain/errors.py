@@ -71,6 +71,7 @@ __all__ = [
     "TypeMismatchError",
     "UnknownCurrencyError",
     "UnknownEnumValueError",
+    "UnknownLocaleError",
 ]
 
 
@@ -120,6 +121,10 @@ class InvalidAmountError(InvalidInputError):
 
 class UnknownCurrencyError(InvalidInputError):
     """A currency code is malformed or not in the currency table."""
+
+
+class UnknownLocaleError(InvalidInputError):
+    """A report locale is not one the reports are translated into (en, sv, nl, lv)."""
 
 
 class CurrencyMismatchError(InvalidInputError):

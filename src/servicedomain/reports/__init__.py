@@ -8,6 +8,12 @@ to their content), ``render_csv()`` (the main table, plain values), ``render_jso
 template with inline SVG charts; needs the ``[reports]`` extra, the other formats do
 not). :func:`render` takes the format by name.
 
+Every renderer takes a ``locale``: ``en`` (the default), ``sv``, ``nl`` or ``lv``,
+optionally with a region (``sv_SE``). The text and the HTML translate the labels from
+gettext catalogs (``locale/<lang>/LC_MESSAGES/servicedomain.po``) and format amounts,
+numbers and dates with Babel (``1 234,50 kr``); the CSV and the JSON are the same in
+every locale. Locales other than ``en`` need the ``[reports]`` extra (Babel).
+
 * :func:`margin_report` (AX *Service order margin*): per order and transaction type,
   revenue (quantity x sales price), cost (quantity x cost price), margin and margin %,
   over Created and Posted lines; Canceled lines are left out. Each line amount is

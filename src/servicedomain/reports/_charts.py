@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from servicedomain.money import Money
+from servicedomain.reports._labels import label
 from servicedomain.reports._views import BarChart
 
 __all__ = ["charts"]
@@ -22,7 +23,7 @@ def charts(key: str, title: str, bars: Sequence[tuple[str, Money]]) -> tuple[Bar
     return tuple(
         BarChart(
             f"{key}_{currency.code}",
-            f"{title} ({currency.code})",
+            label("{title} ({currency})").format(title=title, currency=currency.code),
             [(name, money) for name, money in bars if money.currency == currency],
         )
         for currency in currencies

@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 
 from servicedomain.errors import MissingExtraError
-from servicedomain.reports._views import BarChart, ReportView, _check_view
+from servicedomain.reports._locales import ENGLISH, Localizer
+from servicedomain.reports._views import BarChart, ReportView, _check_view, show_fact
 
 __all__ = ["ChartBar", "chart_bars", "render_page"]
 
@@ -50,12 +51,12 @@ def _axis(chart: BarChart) -> tuple[Decimal, Decimal]:
     return _LABEL_WIDTH + (-low) * scale, scale
 
 
-def chart_bars(chart: BarChart) -> tuple[ChartBar, ...]:
+def chart_bars(chart: BarChart, shown: Localizer = ENGLISH) -> tuple[ChartBar, ...]:
     """The bars of ``chart`` laid out on one axis: zero where the values need it.
 
     A bar's length is its amount over the span of the amounts (the largest positive
     minus the most negative, zero included), so bars compare by length; negative bars
-    extend left of the zero line.
+    extend left of the zero line. Labels and amounts read as in ``shown``'s locale.
     """
     zero, scale = _axis(chart)
     bars = []
@@ -64,8 +65,8 @@ def chart_bars(chart: BarChart) -> tuple[ChartBar, ...]:
         left = zero - length if money.amount < 0 else zero
         bars.append(
             ChartBar(
-                label=label,
-                value=str(money),
+                label=shown.text(label),
+                value=shown.cell(money, "money"),
                 x=left.quantize(Decimal("0.01")),
                 y=row * _ROW_HEIGHT,
                 width=length.quantize(Decimal("0.01")),
@@ -92,12 +93,13 @@ def _environment() -> Any:
     )
 
 
-def render_page(view: ReportView) -> str:
+def render_page(view: ReportView, shown: Localizer = ENGLISH) -> str:
     """The report as a self-contained HTML page.
 
     The title, description and facts, then each chart as inline SVG, then each table
     (``<table>`` with a ``<thead>``, the rows in ``<tbody>``, the totals in
-    ``<tfoot>``), with the same display strings as the text.
+    ``<tfoot>``), with the same display strings as the text, translated and formatted
+    for ``shown``'s locale (the ``lang`` attribute of the page).
 
     Raises:
         MissingExtraError: Jinja2 is not installed (``pip install
@@ -107,16 +109,42 @@ def render_page(view: ReportView) -> str:
     template = _environment().get_template("report.html.j2")
     charts = [
         {
-            "chart": chart,
-            "bars": chart_bars(chart),
+            "key": chart.key,
+            "title": shown.text(chart.title),
+            "bars": chart_bars(chart, shown),
             "zero": _axis(chart)[0].quantize(Decimal("0.01")),
             "height": len(chart.bars) * _ROW_HEIGHT,
         }
         for chart in view.charts
         if chart.bars
     ]
+    tables = []
+    for table in view.tables:
+        rows, totals = table._localized(shown)
+        tables.append(
+            {
+                "key": table.key,
+                "title": shown.text(table.title),
+                "columns": [
+                    {"label": shown.text(column.label), "right_aligned": column.right_aligned}
+                    for column in table.shown_columns
+                ],
+                "rows": rows,
+                "totals": totals,
+            }
+        )
+    page = {
+        "lang": shown.tag,
+        "key": view.key,
+        "title": shown.text(view.title),
+        "description": shown.text(view.description),
+        "facts": [
+            (key, shown.text(name), show_fact(value, shown)) for key, name, value in view.facts
+        ],
+    }
     text: str = template.render(
-        view=view,
+        view=page,
+        tables=tables,
         charts=charts,
         width=CHART_WIDTH,
         label_width=_LABEL_WIDTH,

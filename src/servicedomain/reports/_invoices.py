@@ -83,9 +83,9 @@ class InvoiceDocument(Renders):
                 ("id", label("Number"), invoice.id),
                 ("kind", label("Document"), kind),
                 ("customer_id", label("Customer"), invoice.customer_id),
-                ("invoice_date", label("Date"), invoice.invoice_date.isoformat()),
+                ("invoice_date", label("Date"), invoice.invoice_date),
                 ("currency", label("Currency"), code),
-                ("total", label("Total"), str(invoice.total)),
+                ("total", label("Total"), invoice.total),
             ),
             tables=(ReportTable("lines", label("Lines"), columns, rows, [total]),),
         )

@@ -32,6 +32,7 @@ from servicedomain.orders import (
 )
 from servicedomain.reports._charts import charts
 from servicedomain.reports._labels import label
+from servicedomain.reports._locales import DEFAULT_LOCALE
 from servicedomain.reports._views import (
     Cell,
     Renders,
@@ -59,6 +60,13 @@ _PERCENT = Decimal("0.01")
 # Ratios are computed in this context, never the caller's ambient one.
 _RATIO = decimal.Context(prec=50)
 _COUNTED = frozenset({LineStatus.CREATED, LineStatus.POSTED})
+# What the text and the HTML call each type (the CSV and the JSON carry the value).
+_TYPE_LABELS = {
+    TransactionType.HOUR: label("hour"),
+    TransactionType.EXPENSE: label("expense"),
+    TransactionType.ITEM: label("item"),
+    TransactionType.FEE: label("fee"),
+}
 
 
 def _percent(part: Money, whole: Money) -> Decimal | None:
@@ -179,7 +187,7 @@ class MarginReport(Renders):
             return (row.currency.code, row.revenue, row.cost, row.margin, row.margin_percent)
 
         def kind_of(row: MarginRow) -> str | None:
-            return row.transaction_type.value if row.transaction_type else None
+            return _TYPE_LABELS[row.transaction_type] if row.transaction_type else None
 
         order_totals = [total for id_ in self.order_ids for total in self.order_totals(id_)]
         return ReportView(
@@ -312,11 +320,10 @@ def _document_lines(
     )
 
 
-def _when(instant: datetime | None, zone: ZoneInfo | None) -> str:
+def _when(instant: datetime | None, zone: ZoneInfo | None) -> datetime | str:
     if instant is None:
         return "-"
-    shown = instant if zone is None else local_datetime(instant, zone)
-    return shown.isoformat(sep=" ", timespec="minutes")
+    return instant if zone is None else local_datetime(instant, zone)
 
 
 def _lines_table(title: str, lines: Sequence[WorkDocumentLine], *, priced: bool) -> ReportTable:
@@ -335,7 +342,7 @@ def _lines_table(title: str, lines: Sequence[WorkDocumentLine], *, priced: bool)
     rows: list[tuple[Cell, ...]] = [
         (
             line.number,
-            line.transaction_type.value,
+            _TYPE_LABELS[line.transaction_type],
             line.description,
             line.quantity,
             line.unit,
@@ -419,25 +426,33 @@ class WorkDescription(Renders):
             tables=(_lines_table(label("Work to perform"), self.lines, priced=False),),
         )
 
-    def render_text(self, zone: ZoneInfo | str | None = None) -> str:
-        """Plain text, columns sized to their content; times in ``zone``."""
-        return render_text(self.view(zone))
+    def render_text(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """Plain text in ``locale``, columns sized to their content; times in ``zone``."""
+        return render_text(self.view(zone), locale=locale)
 
-    def render_csv(self, zone: ZoneInfo | str | None = None) -> str:
+    def render_csv(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
         """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
-        return render_csv(self.view(zone))
+        return render_csv(self.view(zone), locale=locale)
 
-    def render_json(self, zone: ZoneInfo | str | None = None) -> str:
+    def render_json(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
         """Facts and lines as JSON; times in ``zone``."""
-        return render_json(self.view(zone))
+        return render_json(self.view(zone), locale=locale)
 
-    def render_html(self, zone: ZoneInfo | str | None = None) -> str:
-        """A self-contained HTML page (every value escaped); times in ``zone``.
+    def render_html(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """A self-contained HTML page in ``locale`` (values escaped); times in ``zone``.
 
         Raises:
             MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
         """
-        return render_html(self.view(zone))
+        return render_html(self.view(zone), locale=locale)
 
 
 def work_description(order: ServiceOrder) -> WorkDescription:
@@ -502,25 +517,33 @@ class WorkReceipt(Renders):
             tables=(_lines_table(label("Work performed"), self.lines, priced=True),),
         )
 
-    def render_text(self, zone: ZoneInfo | str | None = None) -> str:
-        """Plain text, columns sized to their content; times in ``zone``."""
-        return render_text(self.view(zone))
+    def render_text(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """Plain text in ``locale``, columns sized to their content; times in ``zone``."""
+        return render_text(self.view(zone), locale=locale)
 
-    def render_csv(self, zone: ZoneInfo | str | None = None) -> str:
+    def render_csv(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
         """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
-        return render_csv(self.view(zone))
+        return render_csv(self.view(zone), locale=locale)
 
-    def render_json(self, zone: ZoneInfo | str | None = None) -> str:
+    def render_json(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
         """Facts, lines and totals as JSON; times in ``zone``."""
-        return render_json(self.view(zone))
+        return render_json(self.view(zone), locale=locale)
 
-    def render_html(self, zone: ZoneInfo | str | None = None) -> str:
-        """A self-contained HTML page (every value escaped); times in ``zone``.
+    def render_html(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """A self-contained HTML page in ``locale`` (values escaped); times in ``zone``.
 
         Raises:
             MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
         """
-        return render_html(self.view(zone))
+        return render_html(self.view(zone), locale=locale)
 
 
 def work_receipt(order: ServiceOrder) -> WorkReceipt:

@@ -19,6 +19,7 @@ from servicedomain.billing import AccrualPeriod, FeeKind, FeeTransaction, Invoic
 from servicedomain.money import Currency, Money
 from servicedomain.reports._charts import charts
 from servicedomain.reports._labels import label
+from servicedomain.reports._locales import DEFAULT_LOCALE
 from servicedomain.reports._views import (
     Cell,
     Renders,
@@ -49,6 +50,13 @@ __all__ = [
 # ----------------------------------------------------------------------- subscriptions
 
 _KIND_ORDER = {kind: position for position, kind in enumerate(FeeKind)}
+# What the text and the HTML call each kind (the CSV and the JSON carry the value).
+_KIND_LABELS = {
+    FeeKind.CHARGE: label("charge"),
+    FeeKind.REDUCTION_DAYS: label("reduction_days"),
+    FeeKind.PRICE_CHANGE: label("price_change"),
+    FeeKind.CANCELLATION: label("cancellation"),
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -336,7 +344,7 @@ class SubscriptionTransactionsReport(Renders):
             (
                 row.subscription_id,
                 row.fee_id,
-                row.kind.value,
+                _KIND_LABELS[row.kind],
                 row.first_day,
                 row.last_day,
                 row.due_date,
@@ -395,7 +403,7 @@ def _without_totals(rows: Iterable[SubscriptionFeeRow]) -> tuple[SubscriptionFee
 
 def _period_label(first: date, last: date) -> str:
     """A bar's label: the billing period's first and last day (two periods may share a start)."""
-    return f"{first.isoformat()} .. {last.isoformat()}"
+    return label("{first} .. {last}").format(first=first, last=last)
 
 
 @attrs.frozen
@@ -475,7 +483,9 @@ class SubscriptionFeeReport(Renders):
         )
 
 
-def render_subscription_transactions_text(rows: Sequence[SubscriptionTransactionRow]) -> str:
+def render_subscription_transactions_text(
+    rows: Sequence[SubscriptionTransactionRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The subscription transactions as a plain-text table, with totals per currency.
 
     The totals sum amount, credited and accrued exactly; without rows there is only the
@@ -483,17 +493,21 @@ def render_subscription_transactions_text(rows: Sequence[SubscriptionTransaction
     """
     return SubscriptionTransactionsReport(
         items_of(SubscriptionTransactionRow).check(rows, "rows")
-    ).render_text()
+    ).render_text(locale=locale)
 
 
-def render_subscription_transactions_json(rows: Sequence[SubscriptionTransactionRow]) -> str:
+def render_subscription_transactions_json(
+    rows: Sequence[SubscriptionTransactionRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The subscription transactions and their totals as JSON (see ``render_json``)."""
     return SubscriptionTransactionsReport(
         items_of(SubscriptionTransactionRow).check(rows, "rows")
-    ).render_json()
+    ).render_json(locale=locale)
 
 
-def render_subscription_transactions_html(rows: Sequence[SubscriptionTransactionRow]) -> str:
+def render_subscription_transactions_html(
+    rows: Sequence[SubscriptionTransactionRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The subscription transactions as a self-contained HTML page.
 
     Raises:
@@ -501,33 +515,41 @@ def render_subscription_transactions_html(rows: Sequence[SubscriptionTransaction
     """
     return SubscriptionTransactionsReport(
         items_of(SubscriptionTransactionRow).check(rows, "rows")
-    ).render_html()
+    ).render_html(locale=locale)
 
 
-def render_subscription_fee_summary_text(rows: Sequence[SubscriptionFeeRow]) -> str:
+def render_subscription_fee_summary_text(
+    rows: Sequence[SubscriptionFeeRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The fee summary as a plain-text table, with :func:`subscription_fee_totals`.
 
     Total rows given in ``rows`` are left out of the body; without rows there is only
     the title and the header.
     """
-    return SubscriptionFeeReport(rows).render_text()
+    return SubscriptionFeeReport(rows).render_text(locale=locale)
 
 
-def render_subscription_fee_summary_json(rows: Sequence[SubscriptionFeeRow]) -> str:
+def render_subscription_fee_summary_json(
+    rows: Sequence[SubscriptionFeeRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The fee summary, its totals and nothing else as JSON (see ``render_json``)."""
-    return SubscriptionFeeReport(rows).render_json()
+    return SubscriptionFeeReport(rows).render_json(locale=locale)
 
 
-def render_subscription_fee_summary_html(rows: Sequence[SubscriptionFeeRow]) -> str:
+def render_subscription_fee_summary_html(
+    rows: Sequence[SubscriptionFeeRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The fee summary as a self-contained HTML page, with the fees per period charted.
 
     Raises:
         MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
     """
-    return SubscriptionFeeReport(rows).render_html()
+    return SubscriptionFeeReport(rows).render_html(locale=locale)
 
 
-def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionRow]) -> str:
+def render_subscription_transactions_csv(
+    rows: Iterable[SubscriptionTransactionRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The subscription transactions as CSV: a header row, then one line per row.
 
     Columns: ``subscription_id, fee_id, kind, first_day, last_day, due_date, currency,
@@ -537,10 +559,12 @@ def render_subscription_transactions_csv(rows: Iterable[SubscriptionTransactionR
     """
     return SubscriptionTransactionsReport(
         items_of(SubscriptionTransactionRow).check(rows, "rows")
-    ).render_csv()
+    ).render_csv(locale=locale)
 
 
-def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> str:
+def render_subscription_fee_summary_csv(
+    rows: Iterable[SubscriptionFeeRow], *, locale: str = DEFAULT_LOCALE
+) -> str:
     """The fee summary as CSV: a header row, then one line per row given.
 
     Columns: ``subscription_id, first_day, last_day, currency, fee, invoiced, credited,
@@ -550,4 +574,4 @@ def render_subscription_fee_summary_csv(rows: Iterable[SubscriptionFeeRow]) -> s
     """
     rows = items_of(SubscriptionFeeRow).check(rows, "rows")
     table = ReportTable("rows", "", _fee_columns(), [_fee_cells(row) for row in rows])
-    return render_csv(ReportView(key="subscription_fees", title="", tables=(table,)))
+    return render_csv(ReportView(key="subscription_fees", title="", tables=(table,)), locale=locale)

@@ -5,6 +5,12 @@ typed cells and bar charts. Every format is a view of that one model: the text a
 HTML show the same rows with the same display strings, the CSV and the JSON carry the
 same rows as plain values (ISO dates, plain decimal amounts in the currency of the
 ``currency`` column), so what a person reads and what a program loads agree.
+
+The view is language-neutral: its labels are English msgids (:func:`label`), its
+cells typed. The text and the HTML translate the labels and format the cells for
+their ``locale`` (see ``_locales``); the CSV and the JSON are for programs and read
+the same whatever the locale: column keys, plain values, ISO dates, the English
+title and the facts as the English text shows them.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -35,6 +41,13 @@ from servicedomain._enums import StrictEnum
 from servicedomain.errors import InvalidInputError, TypeMismatchError, UnknownEnumValueError
 from servicedomain.money import Money
 from servicedomain.reports._labels import label
+from servicedomain.reports._locales import (
+    DEFAULT_LOCALE,
+    ENGLISH,
+    Localizer,
+    check_locale,
+    localizer,
+)
 
 __all__ = [
     "BarChart",
@@ -60,7 +73,7 @@ Row = tuple[Cell, ...]
 _KINDS: Final = ("text", "number", "money", "date", "percent")
 _CELL: Final = optional(instance_of((str, int, Decimal, date, Money)))
 _ROWS: Final = deep_iterable(deep_iterable(_CELL, items("cells")), items("rows"))
-_FACTS: Final = deep_iterable(fixed_tuple(is_str, is_str, is_str), items("facts"))
+_FACTS: Final = deep_iterable(fixed_tuple(is_str, is_str, _CELL), items("facts"))
 _BARS: Final = deep_iterable(fixed_tuple(is_str, instance_of(Money)), items("bars"))
 
 
@@ -76,7 +89,10 @@ def _totals(value: Iterable[Sequence[Cell]]) -> tuple[Row, ...]:
     return _ROWS.check(value, "totals")
 
 
-def _facts(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
+Fact = tuple[str, str, Cell]
+
+
+def _facts(value: Iterable[Fact]) -> tuple[Fact, ...]:
     return _FACTS.check(value, "facts")
 
 
@@ -109,7 +125,8 @@ class ReportColumn:
         key: the machine name: the CSV header and the JSON key (``"revenue"``).
         label: what people read (``"Revenue"``), through the report's labels.
         kind: how a cell shows: ``money`` as ``200.00 EUR`` to people and ``200.00`` to
-            programs, ``percent`` as ``52.63%`` (``n/a`` when missing), ``date`` ISO.
+            programs, ``percent`` as ``52.63%`` (``n/a`` when missing), ``date`` ISO
+            (in English; per the locale's CLDR formats in another locale).
         missing: what people read for a missing value (``""``, ``"-"``); programs get an
             empty CSV cell and a JSON ``null``.
         shown: False for a column only programs need (the currency, next to plain
@@ -155,10 +172,12 @@ class ReportTable:
         """The columns people read."""
         return tuple(column for column in self.columns if column.shown)
 
-    def _shown(self, rows: Sequence[tuple[Cell, ...]]) -> list[list[str]]:
+    def _shown(
+        self, rows: Sequence[tuple[Cell, ...]], shown: Localizer = ENGLISH
+    ) -> list[list[str]]:
         return [
             [
-                show(cell, column)
+                show(cell, column, shown)
                 for cell, column in zip(row, self.columns, strict=True)
                 if column.shown
             ]
@@ -174,6 +193,10 @@ class ReportTable:
     def shown_totals(self) -> list[list[str]]:
         """The total rows as people read them."""
         return self._shown(self.totals)
+
+    def _localized(self, shown: Localizer) -> tuple[list[list[str]], list[list[str]]]:
+        """The body and the total rows as people read them in a locale."""
+        return self._shown(self.rows, shown), self._shown(self.totals, shown)
 
     @property
     def records(self) -> list[dict[str, str | int | None]]:
@@ -209,7 +232,8 @@ class ReportView:
         key: the report's machine name (``"margin"``), in the JSON.
         title: the heading.
         description: a paragraph under the title (may be empty).
-        facts: ``(key, label, value)`` triples shown as ``Label: value``.
+        facts: ``(key, label, value)`` triples shown as ``Label: value``; the value is a
+            typed cell (an amount, a date) or text.
         tables: the tables; the first is the report's main table (the CSV).
         charts: bar charts the HTML draws (as inline SVG).
     """
@@ -217,20 +241,21 @@ class ReportView:
     key: str = attrs.field(validator=is_str)
     title: str = attrs.field(validator=is_str)
     description: str = attrs.field(default="", validator=is_str)
-    facts: tuple[tuple[str, str, str], ...] = attrs.field(default=(), converter=_facts)
+    facts: tuple[Fact, ...] = attrs.field(default=(), converter=_facts)
     tables: tuple[ReportTable, ...] = attrs.field(converter=_tables)
     charts: tuple[BarChart, ...] = attrs.field(default=(), converter=_chart_list)
 
 
-def show(cell: Cell, column: ReportColumn) -> str:
-    """A cell as people read it in ``column``."""
+def show(cell: Cell, column: ReportColumn, shown: Localizer = ENGLISH) -> str:
+    """A cell as people read it in ``column`` (in the locale of ``shown``)."""
     if cell is None:
-        return label("n/a") if column.kind == "percent" else column.missing
-    if column.kind == "percent":
-        return f"{cell}%"
-    if isinstance(cell, date | datetime):
-        return cell.isoformat()
-    return str(cell)
+        return shown.text(label("n/a") if column.kind == "percent" else column.missing)
+    return shown.cell(cell, column.kind)
+
+
+def show_fact(value: Cell, shown: Localizer = ENGLISH) -> str:
+    """A fact's value as people read it: text translated when a label, cells formatted."""
+    return "" if value is None else shown.cell(value, "fact")
 
 
 def plain(cell: Cell) -> str | int | None:
@@ -252,10 +277,10 @@ def _check_view(view: object) -> ReportView:
     return instance_of(ReportView).check(view, "view")
 
 
-def _text_table(table: ReportTable) -> list[str]:
+def _text_table(table: ReportTable, shown: Localizer) -> list[str]:
     columns = table.shown_columns
-    head = [column.label for column in columns]
-    body, foot = table.shown_rows, table.shown_totals
+    head = [shown.text(column.label) for column in columns]
+    body, foot = table._localized(shown)
     widths = [max(len(row[i]) for row in (head, *body, *foot)) for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:
@@ -265,41 +290,54 @@ def _text_table(table: ReportTable) -> list[str]:
         ).rstrip()
 
     rule = "-" * (sum(widths) + len(widths) - 1)
-    lines = [table.title] if table.title else []
+    lines = [shown.text(table.title)] if table.title else []
     lines.extend([line(head), rule, *(line(row) for row in body)])
     if foot:
         lines.extend([rule, *(line(row) for row in foot)])
     return lines
 
 
-def render_text(view: ReportView) -> str:
-    """The report as plain text: every column sized to its content.
+def render_text(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
+    """The report as plain text in ``locale``: every column sized to its content.
 
     The title (underlined when the report has facts), the description, the facts as
     ``Label: value``, then each table: its title, the header, a rule, the rows and,
-    after a rule, the totals. An empty line separates the tables.
+    after a rule, the totals. An empty line separates the tables. Labels are
+    translated and amounts, numbers and dates formatted for ``locale`` (``en``,
+    ``sv``, ``nl``, ``lv``, optionally with a region: ``sv_SE``).
+
+    Raises:
+        UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
+        MissingExtraError: a locale other than ``en`` without Babel (``[reports]``).
     """
     view = _check_view(view)
-    out = [view.title]
+    shown = localizer(locale)
+    title = shown.text(view.title)
+    out = [title]
     if view.facts:
-        out.append("=" * len(view.title))
+        out.append("=" * len(title))
     if view.description:
-        out.append(view.description)
-    out.extend(f"{label}: {value}" for _key, label, value in view.facts)
+        out.append(shown.text(view.description))
+    out.extend(f"{shown.text(name)}: {show_fact(value, shown)}" for _key, name, value in view.facts)
     for number, table in enumerate(view.tables):
         if number:
             out.append("")
-        out.extend(_text_table(table))
+        out.extend(_text_table(table, shown))
     return "\n".join(out) + "\n"
 
 
-def render_csv(view: ReportView) -> str:
+def render_csv(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     """The report's main table (its first) as CSV: a header of column keys, the rows.
 
     Amounts are plain decimals (``-12.90``) in the currency of the ``currency``
     column, dates ISO, a missing value empty. No totals; each line ends in a newline.
+    The CSV is for programs: it is the same whatever the ``locale`` (which is checked).
+
+    Raises:
+        UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
     """
     view = _check_view(view)
+    check_locale(locale)
     table = view.tables[0]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -310,20 +348,25 @@ def render_csv(view: ReportView) -> str:
     return buffer.getvalue()
 
 
-def render_json(view: ReportView) -> str:
+def render_json(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     """The report as JSON: title, facts by key, and every table's rows and totals.
 
     ``{"report": key, "title": ..., "facts": {key: value}, "tables": {key: {"title":
     ..., "columns": [keys], "rows": [{key: value}], "totals": [...]}}}``; values as in
     the CSV (amounts and decimals as strings, so nothing is lost), missing ones
-    ``null``, counts as numbers.
+    ``null``, counts as numbers; the title and the facts as the English text shows
+    them. The JSON is for programs: it is the same whatever the ``locale`` (checked).
+
+    Raises:
+        UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
     """
     view = _check_view(view)
+    check_locale(locale)
     document = {
         "report": view.key,
         "title": view.title,
         "description": view.description,
-        "facts": {key: value for key, _label, value in view.facts},
+        "facts": {key: show_fact(value) for key, _label, value in view.facts},
         "tables": {
             table.key: {
                 "title": table.title,
@@ -337,27 +380,35 @@ def render_json(view: ReportView) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_html(view: ReportView) -> str:
+def render_html(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     """The report as a self-contained HTML page (Jinja2 template, inline SVG charts).
 
-    Jinja2 is imported only here, so the other formats work without it.
+    Translated and formatted for ``locale`` as :func:`render_text` is; the page's
+    ``lang`` attribute names it (``sv-SE``). Jinja2 is imported only here, so the other
+    formats work without it.
 
     Raises:
+        UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
         MissingExtraError: Jinja2 is not installed (``pip install
-            'servicedomain[reports]'``).
+            'servicedomain[reports]'``), or Babel for a locale other than ``en``.
     """
     from servicedomain.reports._html import render_page  # noqa: PLC0415
 
-    return render_page(view)
+    return render_page(view, localizer(locale))
 
 
-def render(view: ReportView, format: ReportFormat | str) -> str:
-    """The report in ``format`` (``text``, ``csv``, ``json`` or ``html``).
+def render(view: ReportView, format: ReportFormat | str, *, locale: str = DEFAULT_LOCALE) -> str:
+    """The report in ``format`` (``text``, ``csv``, ``json`` or ``html``) for ``locale``.
+
+    The text and the HTML are translated and formatted for ``locale`` (default
+    ``en``); the CSV and the JSON read the same in every locale.
 
     Raises:
         InvalidInputError: (field ``format``) an unknown format (it names the valid
             ones); a :class:`TypeMismatchError` when it is not a str.
-        MissingExtraError: ``html`` without Jinja2 (install ``servicedomain[reports]``).
+        UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
+        MissingExtraError: ``html`` without Jinja2, or a locale other than ``en``
+            without Babel (install ``servicedomain[reports]``).
     """
     renderer = {
         ReportFormat.TEXT: render_text,
@@ -365,7 +416,7 @@ def render(view: ReportView, format: ReportFormat | str) -> str:
         ReportFormat.JSON: render_json,
         ReportFormat.HTML: render_html,
     }[_format(format)]
-    return renderer(view)
+    return renderer(view, locale=locale)
 
 
 def _format(value: object) -> ReportFormat:
@@ -387,18 +438,18 @@ class Renders(ABC):
     def view(self) -> ReportView:
         """The report as data (every format renders from it)."""
 
-    def render_text(self) -> str:
-        """The report as plain text, every column sized to its content."""
-        return render_text(self.view())
+    def render_text(self, *, locale: str = DEFAULT_LOCALE) -> str:
+        """The report as plain text in ``locale``, every column sized to its content."""
+        return render_text(self.view(), locale=locale)
 
-    def render_csv(self) -> str:
-        """The report's main table as CSV (see :func:`render_csv`)."""
-        return render_csv(self.view())
+    def render_csv(self, *, locale: str = DEFAULT_LOCALE) -> str:
+        """The report's main table as CSV, the same in every locale (:func:`render_csv`)."""
+        return render_csv(self.view(), locale=locale)
 
-    def render_json(self) -> str:
-        """The report as JSON (see :func:`render_json`)."""
-        return render_json(self.view())
+    def render_json(self, *, locale: str = DEFAULT_LOCALE) -> str:
+        """The report as JSON, the same in every locale (see :func:`render_json`)."""
+        return render_json(self.view(), locale=locale)
 
-    def render_html(self) -> str:
-        """The report as a self-contained HTML page (needs ``servicedomain[reports]``)."""
-        return render_html(self.view())
+    def render_html(self, *, locale: str = DEFAULT_LOCALE) -> str:
+        """The report as a self-contained HTML page in ``locale`` (``[reports]`` extra)."""
+        return render_html(self.view(), locale=locale)
