@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +36,7 @@ from servicedomain.reports import (
     invoice_document,
     margin_report,
     render,
+    sla_explanation,
     subscription_fee_summary,
     subscription_transactions,
     work_description,
@@ -302,3 +304,122 @@ def test_an_unknown_format_is_a_usage_error(database: Path) -> None:
     result = run(database, "report", "margin", "--format", "pdf")
     assert result.exit_code == 2
     assert "'pdf' is not one of" in result.output
+
+
+# ---------------------------------------------------------------------------- SLA
+
+AT = ("--at", "2026-03-09T12:00")  # a wall time in the SLA calendar's zone
+
+
+def test_sla_measure_prints_the_figures_of_the_stored_order_over_the_stored_sla(
+    database: Path,
+) -> None:
+    result = run(database, "sla", "measure", "SO-1", *AT)
+    assert result.exit_code == 0, result.output
+    # Fri 16-17 counts, the weekend is outside working hours, Mon 8-9 counts, 9-10 the
+    # clock was stopped, 10-12 counts: 4 of 8 hours, due Mon 16:00.
+    assert result.output.splitlines() == [
+        "SLA: STANDARD",
+        "Target: resolution",
+        "Measured at: Mon 2026-03-09 12:00",
+        "Time zone: Europe/Stockholm",
+        "Clock: running",
+        "Status: within",
+        "Elapsed: 4:00",
+        "Allowance: 8:00",
+        "Remaining: 4:00",
+        "Overdue: 0:00",
+        "Compliance: 50.00%",
+        "Deadline: Mon 2026-03-09 16:00",
+    ]
+
+
+def test_sla_measure_explain_prints_the_timeline_as_a_table(database: Path) -> None:
+    result = run(database, "sla", "measure", "SO-1", "--explain", "--at", "2026-03-09T11:00:00Z")
+    assert result.exit_code == 0, result.output
+    table = result.output.split("Timeline\n", 1)[1].splitlines()
+    assert [line.rstrip() for line in table] == [
+        "What                  Start                End                  Duration Note",
+        "-" * 88,
+        "Counting              Fri 2026-03-06 16:00 Fri 2026-03-06 17:00     1:00",
+        "Outside working hours Fri 2026-03-06 17:00 Mon 2026-03-09 08:00    63:00",
+        "Counting              Mon 2026-03-09 08:00 Mon 2026-03-09 09:00     1:00",
+        "Paused                Mon 2026-03-09 09:00 Mon 2026-03-09 10:00     1:00 stopped by hand",
+        "Counting              Mon 2026-03-09 10:00 Mon 2026-03-09 12:00     2:00",
+        "Deadline              Mon 2026-03-09 16:00 -                           -",
+    ]
+
+
+def _sla_view(database: Path) -> ReportView:
+    store = _store(database)
+    try:
+        with store.unit_of_work() as uow:
+            order = uow.service_orders.get("SO-1")
+        sla = stored_rules(store).slas["STANDARD"]
+    finally:
+        store.dispose()
+    measured = order.measure_sla(sla, now=MONDAY_12)
+    return sla_explanation(
+        order_id="SO-1", sla_id="STANDARD", measurement=measured, at=MONDAY_12, zone=STOCKHOLM
+    ).view()
+
+
+@pytest.mark.parametrize("format_", FORMATS)
+def test_report_sla_in_each_format_is_the_explanation_of_the_measurement(
+    database: Path, format_: str
+) -> None:
+    result = run(database, "report", "sla", "SO-1", *AT, "--format", format_)
+    assert result.exit_code == 0, result.output
+    assert result.output == render(_sla_view(database), format_)
+
+
+def test_report_sla_html_has_the_timeline_rows_and_the_deadline(database: Path) -> None:
+    result = run(database, "report", "sla", "SO-1", *AT, "--format", "html")
+    assert_self_contained(result.output)
+    (table,) = parse_page(result.output).tables.values()
+    assert [row[0] for row in table.body] == [
+        "Counting",
+        "Outside working hours",
+        "Counting",
+        "Paused",
+        "Counting",
+        "Deadline",
+    ]
+    assert table.body == _sla_view(database).tables[0].shown_rows
+
+
+def test_report_sla_json_durations_tile_the_measured_span(database: Path) -> None:
+    result = run(database, "report", "sla", "SO-1", *AT, "--format", "json")
+    rows = json.loads(result.output)["tables"]["timeline"]["rows"]
+    segments = [row for row in rows if row["kind"] != "deadline"]
+    assert sum(row["seconds"] for row in segments) == (MONDAY_12 - FRIDAY_16).total_seconds()
+    assert all(
+        before["end_at"] == after["start_at"] for before, after in itertools.pairwise(segments)
+    )
+    assert rows[-1]["start_at"] == "2026-03-09T16:00:00+01:00"
+
+
+def test_sla_measure_of_an_order_without_an_sla_is_refused_naming_the_rule(
+    database: Path,
+) -> None:
+    result = run(database, "sla", "measure", "AG-1/2026-01-19")
+    assert result.exit_code == 1
+    assert result.output == (
+        "servicedomain sla measure: refused by rule order.no_sla: "
+        "AG-1/2026-01-19: rule order.no_sla refused the operation: "
+        "the order has no SLA to measure\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sla", "measure", "SO-404"), "ServiceOrder id='SO-404': not found"),
+        (("report", "sla", "SO-404"), "ServiceOrder id='SO-404': not found"),
+        (("sla", "measure", "SO-1", "--at", "yesterday"), "--at='yesterday'"),
+    ],
+)
+def test_sla_bad_input_exits_2(database: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(database, *args)
+    assert result.exit_code == 2
+    assert message in result.output

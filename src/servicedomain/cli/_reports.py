@@ -17,6 +17,7 @@ from servicedomain.adapters.sql import SqlUnitOfWork
 from servicedomain.billing import FeeTransaction
 from servicedomain.cli._main import cli
 from servicedomain.cli._session import say, session
+from servicedomain.cli._sla import AT_OPTION, TARGET_OPTION, explanation
 from servicedomain.reports import (
     ReportFormat,
     ReportView,
@@ -162,3 +163,13 @@ def invoice(invoice_id: str, format_: str, output: Path | None) -> None:
     with session().store().unit_of_work() as uow:
         document = uow.invoices.get(invoice_id)
     emit(invoice_document(document).view(), format_, output)
+
+
+@report.command("sla")
+@click.argument("order_id", metavar="ORDER")
+@AT_OPTION
+@TARGET_OPTION
+@_output_options
+def sla(order_id: str, at: str | None, target: str, format_: str, output: Path | None) -> None:
+    """SLA explanation of ORDER: its figures and timeline (counting, paused, deadline)."""
+    emit(explanation(order_id, at, target).view(), format_, output)

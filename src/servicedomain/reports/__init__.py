@@ -38,6 +38,7 @@ from servicedomain.reports._orders import (
     work_description,
     work_receipt,
 )
+from servicedomain.reports._sla import SlaExplanation, sla_explanation
 from servicedomain.reports._subscriptions import (
     SubscriptionFeeReport,
     SubscriptionFeeRow,
@@ -74,6 +75,7 @@ __all__ = [
     "InvoiceDocument",
     "MarginReport",
     "MarginRow",
+    "SlaExplanation",
     "SubscriptionFeeReport",
     "SubscriptionFeeRow",
     "SubscriptionTransactionRow",
@@ -91,6 +93,7 @@ __all__ = [
     "render_subscription_transactions_html",
     "render_subscription_transactions_json",
     "render_subscription_transactions_text",
+    "sla_explanation",
     "subscription_fee_summary",
     "subscription_fee_totals",
     "subscription_transactions",
