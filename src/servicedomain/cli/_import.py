@@ -18,13 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
+import attrs
 import click
 
+from servicedomain.adapters.sql import SqlUnitOfWork
 from servicedomain.billing import BillingTiming, PriceBasis, Subscription
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._rules import stored_rules
@@ -62,9 +64,10 @@ _COMPARED: Final = (
     "active",
 )
 _BOOLS: Final = {"true": True, "false": False}
+_E = TypeVar("_E")
 
 
-def _rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+def read_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     """The rows of the file, each with where it is (``line 3``, ``item 2``)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -91,12 +94,12 @@ def _rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     return rows
 
 
-def _text(row: Mapping[str, Any], column: str) -> Any:
+def cell(row: Mapping[str, Any], column: str) -> Any:
     value = row.get(column)
     return None if value == "" else value
 
 
-def _decimal(value: Any, column: str) -> Decimal | int:
+def decimal(value: Any, column: str) -> Decimal | int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if not isinstance(value, str):
@@ -107,24 +110,24 @@ def _decimal(value: Any, column: str) -> Decimal | int:
         raise InvalidInputError(column, value, "not a decimal number") from None
 
 
-def _money(amount: Any, currency: Any) -> Money:
-    """``base_price`` in ``currency``: a plain decimal string or an int (never a float)."""
+def money(amount: Any, currency: Any, column: str) -> Money:
+    """``amount`` in ``currency``: a plain decimal string or an int (never a float)."""
     try:
         return Money.of(amount, currency)
     except UnknownCurrencyError:
         raise
     except InvalidInputError as error:
-        raise InvalidInputError("base_price", amount, error.reason) from None
+        raise InvalidInputError(column, amount, error.reason) from None
 
 
-def _choice(enum: Any, value: Any, column: str) -> Any:
+def choice(enum: Any, value: Any, column: str) -> Any:
     try:
         return enum(value)
     except InvalidInputError as error:
         raise InvalidInputError(column, value, error.reason) from None
 
 
-def _bool(value: Any, column: str) -> bool:
+def boolean(value: Any, column: str) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in _BOOLS:
@@ -140,7 +143,7 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     if unknown:
         known = ", ".join((*REQUIRED, *OPTIONAL))
         raise InvalidInputError(str(unknown[0]), row[unknown[0]], f"unknown column; known: {known}")
-    missing = [column for column in REQUIRED if _text(row, column) is None]
+    missing = [column for column in REQUIRED if cell(row, column) is None]
     if missing:
         raise InvalidInputError(missing[0], None, "a required column is empty or missing")
     group = groups.get(row["group_id"])
@@ -153,13 +156,13 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     for column, read in (
         ("name", lambda value, _column: value),
         ("end_date", parse_date),
-        ("index", _decimal),
-        ("price_basis", lambda value, column: _choice(PriceBasis, value, column)),
-        ("timing", lambda value, column: _choice(BillingTiming, value, column)),
-        ("alignment", lambda value, column: _choice(Alignment, value, column)),
-        ("active", _bool),
+        ("index", decimal),
+        ("price_basis", lambda value, column: choice(PriceBasis, value, column)),
+        ("timing", lambda value, column: choice(BillingTiming, value, column)),
+        ("alignment", lambda value, column: choice(Alignment, value, column)),
+        ("active", boolean),
     ):
-        value = _text(row, column)
+        value = cell(row, column)
         if value is not None:
             fields[column] = read(value, column)
     subscription, _events = Subscription.create(
@@ -169,7 +172,7 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
         project_id=row["project_id"],
         category_id=row["category_id"],
         period_code=group.invoicing_period_code,
-        base_price=_money(row["base_price"], row["currency"]),
+        base_price=money(row["base_price"], row["currency"], "base_price"),
         start_date=parse_date(row["start_date"], "start_date"),
         at=session().clock.now(),
         **fields,
@@ -177,55 +180,61 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     return subscription
 
 
-def _differs(stored: Subscription, new: Subscription) -> str | None:
-    for name in _COMPARED:
-        if getattr(stored, name) != getattr(new, name):
-            return f"{name} is {getattr(stored, name)!s} there, {getattr(new, name)!s} here"
-    return None
-
-
 @cli.group("import")
 def import_() -> None:
     """Import a host's data from CSV or JSON files, all or nothing."""
 
 
-@import_.command("subscriptions")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row and report; store nothing.")
-def import_subscriptions(file: Path, dry_run: bool) -> None:
-    """Import the subscriptions of a CSV or JSON FILE (again: changes nothing).
+@attrs.frozen
+class Parsed(Generic[_E]):
+    """An entity a file describes, where it is (``line 2``), or the problems of its rows."""
 
-    Every bad row is reported with its line, and then nothing is imported (exit 2).
+    where: str
+    entity: _E | None = None
+    problems: tuple[str, ...] = ()
+
+
+def import_all(
+    file: Path,
+    noun: str,
+    parsed: Iterable[Parsed[_E]],
+    *,
+    repository: Callable[[SqlUnitOfWork], Any],
+    differs: Callable[[_E, _E], str | None],
+    add: Callable[[SqlUnitOfWork, _E], None],
+    dry_run: bool,
+) -> None:
+    """Store the new entities of ``parsed`` in one unit of work, or none of them.
+
+    Every problem (a bad row, a duplicate id, an id stored with other values) is
+    reported with its place, and then nothing is stored (:class:`BadInput`, exit 2).
+    An entity stored already with the same values is left as it is.
     """
-    rows = _rows(file)
     store = session().store()
-    groups = stored_rules(store).subscription_groups
     problems: list[str] = []
-    new: list[Subscription] = []
+    new: list[Any] = []
     same = 0
     with store.unit_of_work() as uow:
-        stored = {subscription.id: subscription for subscription in uow.subscriptions.list()}
+        stored = {entity.id: entity for entity in repository(uow).list()}
         seen: dict[str, str] = {}
-        for where, row in progress(rows, "rows"):
-            try:
-                subscription = _subscription(row, groups)
-            except InvalidInputError as error:
-                problems.append(f"{where}: {error}")
+        for item in parsed:
+            problems.extend(item.problems)
+            entity: Any = item.entity
+            if entity is None:
                 continue
-            if subscription.id in seen:
-                problems.append(
-                    f"{where}: id={subscription.id!r}: a duplicate of {seen[subscription.id]}"
-                )
+            if entity.id in seen:
+                problems.append(f"{item.where}: id={entity.id!r}: a duplicate of {seen[entity.id]}")
                 continue
-            seen[subscription.id] = where
-            old = stored.get(subscription.id)
+            seen[entity.id] = item.where
+            old = stored.get(entity.id)
             if old is None:
-                new.append(subscription)
+                new.append(entity)
                 continue
-            differs = _differs(old, subscription)
-            if differs is not None:
+            difference = differs(old, entity)
+            if difference is not None:
                 problems.append(
-                    f"{where}: id={subscription.id!r}: stored already with other values ({differs})"
+                    f"{item.where}: id={entity.id!r}: stored already with other values "
+                    f"({difference})"
                 )
             else:
                 same += 1
@@ -236,14 +245,57 @@ def import_subscriptions(file: Path, dry_run: bool) -> None:
                 click.get_current_context().command_path,
                 f"{file.name}: {count}, nothing imported:{detail}",
             )
-        for subscription in new:
-            uow.subscriptions.add(subscription)
-            say(f"added {subscription.id}")
+        for entity in new:
+            add(uow, entity)
+            say(f"added {entity.id}")
         if not dry_run:
             uow.commit()
-    command = f"import subscriptions {file.name}"
+    command = f"import {noun} {file.name}"
     if not new:
-        say(f"{command}: imported nothing, {same} subscriptions unchanged")
+        say(f"{command}: imported nothing, {same} {noun} unchanged")
     else:
         verb = "(dry run) would have imported" if dry_run else "imported"
-        say(f"{command}: {verb} {len(new)} subscriptions, {same} unchanged")
+        say(f"{command}: {verb} {len(new)} {noun}, {same} unchanged")
+
+
+def differs_in(names: Iterable[str], stored: object, new: object) -> str | None:
+    """The first of ``names`` whose value differs: ``name is A there, B here``."""
+    for name in names:
+        if getattr(stored, name) != getattr(new, name):
+            return f"{name} is {getattr(stored, name)!s} there, {getattr(new, name)!s} here"
+    return None
+
+
+def _parsed_subscriptions(
+    rows: Iterable[tuple[str, Mapping[str, Any]]], groups: Mapping[str, Any]
+) -> Iterator[Parsed[Subscription]]:
+    for where, row in progress(list(rows), "rows"):
+        try:
+            yield Parsed(where, _subscription(row, groups))
+        except InvalidInputError as error:
+            yield Parsed(where, problems=(f"{where}: {error}",))
+
+
+def _add_subscription(uow: SqlUnitOfWork, subscription: Subscription) -> None:
+    uow.subscriptions.add(subscription)
+
+
+@import_.command("subscriptions")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; store nothing.")
+def import_subscriptions(file: Path, dry_run: bool) -> None:
+    """Import the subscriptions of a CSV or JSON FILE (again: changes nothing).
+
+    Every bad row is reported with its line, and then nothing is imported (exit 2).
+    """
+    rows = read_rows(file)
+    groups = stored_rules(session().store()).subscription_groups
+    import_all(
+        file,
+        "subscriptions",
+        _parsed_subscriptions(rows, groups),
+        repository=lambda uow: uow.subscriptions,
+        differs=lambda stored, new: differs_in(_COMPARED, stored, new),
+        add=_add_subscription,
+        dry_run=dry_run,
+    )
