@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -65,6 +66,7 @@ _COMPARED: Final = (
 )
 _BOOLS: Final = {"true": True, "false": False}
 _E = TypeVar("_E")
+_PLACE: Final = re.compile(r"(?:line|item) (\d+):")
 
 
 def read_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
@@ -239,6 +241,7 @@ def import_all(
             else:
                 same += 1
         if problems:
+            problems.sort(key=_place)
             count = f"{len(problems)} bad row" + ("s" if len(problems) > 1 else "")
             detail = "".join(f"\n  {problem}" for problem in problems)
             raise BadInput(
@@ -256,6 +259,12 @@ def import_all(
     else:
         verb = "(dry run) would have imported" if dry_run else "imported"
         say(f"{command}: {verb} {len(new)} {noun}, {same} unchanged")
+
+
+def _place(problem: str) -> int:
+    """The line (item) number a problem starts with: problems are reported in file order."""
+    found = _PLACE.match(problem)
+    return int(found.group(1)) if found else 0
 
 
 def differs_in(names: Iterable[str], stored: object, new: object) -> str | None:
