@@ -109,7 +109,7 @@ class Group(_QuietPipes, click.Group):
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """The after-sales service-management domain: batch runs over a database."""
-    session = Session(database_url(db))
+    session = Session(database_url(db), db_given=db is not None)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

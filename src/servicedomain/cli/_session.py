@@ -37,6 +37,8 @@ class Session:
 
     url: str
     clock: Clock = attrs.field(factory=SystemClock)
+    db_given: bool = False
+    """Whether the run names its database (``--db``), rather than the default."""
     _store: SqlStore | None = attrs.field(default=None, init=False)
 
     def store(self, *, codecs: Sequence[object] = ()) -> SqlStore:
