@@ -255,10 +255,15 @@ def import_all(
             uow.commit()
     command = f"import {noun} {file.name}"
     if not new:
-        say(f"{command}: imported nothing, {same} {noun} unchanged")
+        say(f"{command}: imported nothing, {_count(same, noun)} unchanged")
     else:
         verb = "(dry run) would have imported" if dry_run else "imported"
-        say(f"{command}: {verb} {len(new)} {noun}, {same} unchanged")
+        say(f"{command}: {verb} {_count(len(new), noun)}, {same} unchanged")
+
+
+def _count(count: int, nouns: str) -> str:
+    """``1 agreement``, ``2 agreements`` (``nouns`` is the plural)."""
+    return f"{count} {nouns.removesuffix('s') if count == 1 else nouns}"
 
 
 def _place(problem: str) -> int:
