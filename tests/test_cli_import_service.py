@@ -266,3 +266,32 @@ def test_a_dry_run_of_an_import_checks_and_stores_nothing(database: Path, tmp_pa
     orders = run(database, "import", "orders", str(_write(tmp_path, "o.csv", ORDERS)), "--dry-run")
     assert orders.exit_code == 2  # SO-10 names AG-1, which the dry run did not store
     assert "agreement_id='AG-1': no such agreement is stored" in orders.output
+
+
+def test_import_and_report_on_sqlite_and_postgresql(database_url: str, tmp_path: Path) -> None:
+    """The imports and the reports need nothing of SQLite: the same on PostgreSQL."""
+    rules = _write(tmp_path, "rules.toml", RULES)
+    assert run(database_url, "db", "upgrade").exit_code == 0
+    assert run(database_url, "rules", "load", str(rules)).exit_code == 0
+    agreements = _write(tmp_path, "a.csv", AGREEMENTS)
+    orders = _write(tmp_path, "o.csv", ORDERS)
+    for kind, path in (("agreements", agreements), ("orders", orders)):
+        result = run(database_url, "import", kind, str(path))
+        assert result.exit_code == 0, result.output
+    store = open_store(database_url)
+    try:
+        before = store.row_counts()
+        for kind, path in (("agreements", agreements), ("orders", orders)):
+            assert "imported nothing" in run(database_url, "import", kind, str(path)).output
+        assert store.row_counts() == before
+    finally:
+        store.dispose()
+    margin = run(database_url, "report", "margin", "--format", "csv")
+    assert margin.output.splitlines() == [
+        "order_id,transaction_type,currency,revenue,cost,margin,margin_percent",
+        "SO-10,hour,EUR,170.00,84.00,86.00,50.59",
+        "SO-10,item,EUR,9.90,3.50,6.40,64.65",
+    ]
+    measured = run(database_url, "sla", "measure", "SO-10")
+    assert measured.exit_code == 0, measured.output
+    assert "SLA: STANDARD" in measured.output
