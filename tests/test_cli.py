@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import servicedomain.__main__ as entry_point
+from cli_helpers import run
 from servicedomain.__main__ import main
 from servicedomain.demo import run_demo
 
@@ -194,3 +195,33 @@ def test_db_upgrade_of_a_bad_url_says_why_and_exits_2_bad_input(
     error = capsys.readouterr().err
     assert error.startswith("servicedomain db upgrade: url=")
     assert "secret" not in error
+
+
+def test_the_demo_stores_on_the_global_db_sqlite_or_postgresql(database_url: str) -> None:
+    """Issue 15, item 1: ``servicedomain --db URL demo`` runs on that database."""
+    from servicedomain.adapters.sql import open_store
+
+    result = run(database_url, "demo")
+    assert result.exit_code == 0, result.output
+    store = open_store(database_url)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.service_orders.get("SO-1001").progress.value == "posted"
+    finally:
+        store.dispose()
+    again = run(database_url, "demo")
+    assert again.exit_code == 2
+    assert "the demo needs a new file" in again.output
+
+
+def test_the_demos_own_db_comes_first_and_without_any_a_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SERVICEDOMAIN_DB_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    assert run(None, "demo").exit_code == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+    own, global_ = tmp_path / "own.db", tmp_path / "global.db"
+    assert run(global_, "demo", "--db", str(own)).exit_code == 0
+    assert own.exists()
+    assert not global_.exists()

@@ -379,3 +379,23 @@ def test_rules_and_a_run_on_sqlite_and_postgresql(database_url: str, tmp_path: P
         assert store.row_counts() == before
     finally:
         store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("chosen", "terminal", "shown"),
+    [(True, False, True), (False, True, False), (None, True, True), (None, False, False)],
+)
+def test_the_global_progress_option_forces_the_bar_on_or_off(
+    monkeypatch: pytest.MonkeyPatch, chosen: bool | None, terminal: bool, shown: bool
+) -> None:
+    import click
+
+    from servicedomain.cli import cli
+    from servicedomain.cli._session import Session, progress
+
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    chunks = [list(range(100))] * 4
+    with click.Context(cli, obj=Session("sqlite://", show_progress=chosen)):
+        assert list(progress(chunks, "fees", weight=len)) == chunks
+    assert ("fees" in stderr.getvalue()) is shown

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +34,7 @@ from servicedomain.periods import DateRange
 PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "run-batch-commands.md"
 _BLOCK = re.compile(r"```(console|toml|text)\n(.*?)```", re.DOTALL)
 # The page's text blocks (CSV), in order: the files its import commands read.
-_CSV_FILES = ("subscriptions.csv", "more.csv")
+_CSV_FILES = ("subscriptions.csv", "more.csv", "agreements.csv", "orders.csv")
 
 
 def _blocks() -> list[tuple[str, str]]:
@@ -104,18 +105,23 @@ def _seed(url: str) -> None:
     store.dispose()
 
 
-def test_the_page_shows_what_the_commands_print(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    blocks = _blocks()
-    (rules,) = [text for kind, text in blocks if kind == "toml"]
-    Path("rules.toml").write_text(rules, encoding="utf-8")
-    bad = rules.split("[[price_tables")[1].replace('amount = "150.00"', "amount = 150.5")
-    Path("prices.toml").write_text("[[price_tables" + bad, encoding="utf-8")
-    csv_blocks = [text for kind, text in blocks if kind == "text"]
-    assert len(csv_blocks) == len(_CSV_FILES)
-    for name, text in zip(_CSV_FILES, csv_blocks, strict=True):
+def replay(
+    page: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: tuple[str, ...],
+    after: dict[int, Callable[[], None]] | None = None,
+) -> int:
+    """Run every ``$ servicedomain ...`` of ``page``'s console blocks in the current folder.
+
+    Each command must print what the page shows under it. ``files`` names the page's
+    text blocks, in order (written first, as the files the commands read); ``after``
+    runs a step (the host storing its data) after the command of that number. Returns
+    how many commands ran.
+    """
+    blocks = [(m.group(1), m.group(2)) for m in _BLOCK.finditer(page.read_text("utf-8"))]
+    texts = [text for kind, text in blocks if kind == "text"]
+    assert len(texts) == len(files)
+    for name, text in zip(files, texts, strict=True):
         Path(name).write_text(text, encoding="utf-8")
     runner = CliRunner()
     ran = 0
@@ -132,6 +138,22 @@ def test_the_page_shows_what_the_commands_print(
             result = runner.invoke(cli, argv[1:], catch_exceptions=False)
             assert result.output == expected, command
             ran += 1
-            if argv[1:3] == ["rules", "load"] and ran == 2:
-                _seed("sqlite:///night.db")
-    assert ran == 17
+            if after and ran in after:
+                after[ran]()
+    return ran
+
+
+def replay_batch_page(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The batch page, replayed in the current folder (its database: ``night.db``)."""
+    (rules,) = [text for kind, text in _blocks() if kind == "toml"]
+    Path("rules.toml").write_text(rules, encoding="utf-8")
+    bad = rules.split("[[price_tables")[1].replace('amount = "150.00"', "amount = 150.5")
+    Path("prices.toml").write_text("[[price_tables" + bad, encoding="utf-8")
+    return replay(PAGE, monkeypatch, _CSV_FILES, {2: lambda: _seed("sqlite:///night.db")})
+
+
+def test_the_page_shows_what_the_commands_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert replay_batch_page(monkeypatch) == 20

@@ -99,8 +99,7 @@ def test_the_same_rows_as_json_are_unchanged(database: Path, tmp_path: Path) -> 
     path = _write(tmp_path, "s.json", json.dumps(rows))
     result = run(database, "import", "subscriptions", str(path))
     assert (
-        result.output
-        == "import subscriptions s.json: imported nothing, 1 subscriptions unchanged\n"
+        result.output == "import subscriptions s.json: imported nothing, 1 subscription unchanged\n"
     )
 
 

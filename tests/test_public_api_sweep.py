@@ -185,6 +185,7 @@ from servicedomain.reports import (
     render_subscription_transactions_json,
     render_subscription_transactions_text,
     render_text,
+    sla_explanation,
     subscription_fee_summary,
     subscription_fee_totals,
     subscription_transactions,
@@ -314,6 +315,9 @@ MARGIN_VIEW = MARGIN.view()
 DOCUMENT = invoice_document(INVOICE)
 FEE_REPORT = SubscriptionFeeReport(FEE_ROWS)
 TRANSACTIONS_REPORT = SubscriptionTransactionsReport(TRANSACTION_ROWS)
+SLA_REPORT = sla_explanation(
+    order_id="SO-1", sla_id=SLA.id, measurement=MEASUREMENT, at=LATER, zone="Europe/Paris"
+)
 SCHEDULE = Schedule(MONTHLY, date(2026, 1, 31))
 ITEM_LINE = line(TransactionType.ITEM, "2", "10.00", "25.00")
 ITEM_ORDER = attrs.evolve(boiler_order("SO-3", ITEM_LINE), project_id="P-1")
@@ -1218,6 +1222,17 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "InvoiceDocument.render_text": lambda: (DOCUMENT.render_text, (), {}),
     "InvoiceDocument.view": lambda: (DOCUMENT.view, (), {}),
     "invoice_document": lambda: (invoice_document, (INVOICE,), {}),
+    "SlaExplanation": lambda: _new(SLA_REPORT),
+    "SlaExplanation.render_csv": lambda: (SLA_REPORT.render_csv, (), {}),
+    "SlaExplanation.render_html": lambda: (SLA_REPORT.render_html, (), {}),
+    "SlaExplanation.render_json": lambda: (SLA_REPORT.render_json, (), {}),
+    "SlaExplanation.render_text": lambda: (SLA_REPORT.render_text, (), {}),
+    "SlaExplanation.view": lambda: (SLA_REPORT.view, (), {}),
+    "sla_explanation": lambda: (
+        sla_explanation,
+        (),
+        {"order_id": "SO-1", "sla_id": SLA.id, "measurement": MEASUREMENT, "at": LATER},
+    ),
     "SubscriptionFeeReport": lambda: _new(FEE_REPORT),
     "SubscriptionFeeReport.render_csv": lambda: (FEE_REPORT.render_csv, (), {}),
     "SubscriptionFeeReport.render_html": lambda: (FEE_REPORT.render_html, (), {}),

@@ -431,7 +431,7 @@ def _demo_billing(out: TextIO, store: SqlStore) -> None:
 
 
 def _demo_storage(out: TextIO, store: SqlStore) -> None:
-    _heading(out, "Storage: everything above, in one SQLite file")
+    _heading(out, "Storage: everything above, in one database")
     out.write(f"  {store}\n")
     for table, count in store.row_counts().items():
         if count:
@@ -455,18 +455,20 @@ def run_demo(out: TextIO, database: str | Path | None = None) -> None:
 
     Args:
         out: where the demo is printed.
-        database: the SQLite file to store on: a new file, or one an earlier demo left
-            empty of servicedomain rows (default: a file in a temporary folder, removed
-            afterwards).
+        database: the SQLite file to store on, or a database URL (``postgresql+psycopg:
+            //...``): a new one, or one an earlier demo left empty of servicedomain rows
+            (default: a file in a temporary folder, removed afterwards).
 
     Raises:
-        InvalidInputError: (field ``database``) the file already holds servicedomain rows.
+        InvalidInputError: (field ``database``) the database already holds
+            servicedomain rows.
     """
     if database is None:
         with TemporaryDirectory(prefix="servicedomain-demo-") as folder:
             run_demo(out, Path(folder) / "demo.db")
         return
-    url = f"sqlite:///{Path(database)}"
+    given = str(database)
+    url = given if isinstance(database, str) and "://" in given else f"sqlite:///{Path(database)}"
     upgrade(url)
     store = open_store(url)
     try:

@@ -369,3 +369,39 @@ def test_S5_a_pause_never_shortens_the_time_left(
     assert paused.deadline is not None
     assert unpaused.deadline is not None
     assert paused.deadline >= unpaused.deadline
+
+
+@given(optional_calendars, modes, plans(), lengths, st.sampled_from(["run", "stop"]))
+def test_the_sla_explanation_report_shows_the_timeline_tiled_and_the_deadline(
+    calendar: WorkingCalendar | None,
+    mode: MeasurementMode,
+    plan: Plan,
+    tail: timedelta,
+    ending: str,
+) -> None:
+    """The report's table is the measurement's timeline, row for row, then its deadline."""
+    import json
+
+    from servicedomain.reports import render_json, sla_explanation
+
+    entries = plan.entries()
+    if ending == "stop":
+        entries.append(SlaEntry.stop(plan.last))
+    now = plan.last + tail
+    result = measure(sla_of(calendar, 480, mode), entries, now=now)
+    zone = "UTC" if calendar is None else calendar.zone
+    report = sla_explanation(order_id="SO-1", sla_id="STD", measurement=result, at=now, zone=zone)
+    rows = json.loads(render_json(report.view()))["tables"]["timeline"]["rows"]
+    segments = [row for row in rows if row["kind"] != "deadline"]
+    assert [row["kind"] for row in segments] == [s.kind.value for s in result.timeline]
+    assert sum(row["seconds"] for row in segments) == sum(
+        int(s.duration.total_seconds()) for s in result.timeline
+    )
+    for before, after in pairwise(segments):
+        assert before["end_at"] == after["start_at"]
+    deadlines = [row for row in rows if row["kind"] == "deadline"]
+    if result.deadline is None:
+        assert deadlines == []
+    else:
+        assert rows[-1] == deadlines[0]
+        assert datetime.fromisoformat(deadlines[0]["start_at"]) == result.deadline

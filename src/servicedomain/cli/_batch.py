@@ -34,6 +34,7 @@ from servicedomain.instants import parse_date
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, TransactionType
 from servicedomain.periods import DateRange
+from servicedomain.rules import Rules
 from servicedomain.stages import StageGraph
 
 ACCRUAL_JOURNAL = "ACR"
@@ -271,8 +272,8 @@ def credit(invoice_id: str, on: date | None, dry_run: bool) -> None:
 # ------------------------------------------------------------------------ service
 
 
-def _service_desk(store: SqlStore, *, dry_run: bool, graph: str | None) -> ServiceDesk:
-    rules = stored_rules(store)
+def stored_graph(rules: Rules, graph: str | None) -> StageGraph:
+    """The stored stage graph ``graph``, or the only one stored (bad input otherwise)."""
     chosen: StageGraph
     if graph is not None:
         chosen = rule_named(rules, "stage_graphs", graph)
@@ -286,6 +287,12 @@ def _service_desk(store: SqlStore, *, dry_run: bool, graph: str | None) -> Servi
             if known
             else "no stage graph is stored: load one with `servicedomain rules load FILE`",
         )
+    return chosen
+
+
+def _service_desk(store: SqlStore, *, dry_run: bool, graph: str | None) -> ServiceDesk:
+    rules = stored_rules(store)
+    chosen = stored_graph(rules, graph)
     journals = {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
     return ServiceDesk(
         unit_of_work=_units(store, dry_run),
@@ -308,7 +315,7 @@ def _ids(store: SqlStore, of: str) -> list[str]:
         return [entity.id for entity in repository.list()]
 
 
-_GRAPH_OPTION = click.option(
+GRAPH_OPTION = click.option(
     "--graph", default=None, help="The stored stage graph (default: the only one)."
 )
 
@@ -316,7 +323,7 @@ _GRAPH_OPTION = click.option(
 @cli.command("generate-orders")
 @click.option("--from", "start", type=DATE, required=True, help="The first day of the period.")
 @click.option("--to", "last", type=DATE, required=True, help="The last day (inclusive).")
-@_GRAPH_OPTION
+@GRAPH_OPTION
 @_dry_run_option
 def generate_orders(start: date, last: date, graph: str | None, dry_run: bool) -> None:
     """Generate the service orders the agreements call for from --from to --to (inclusive)."""
@@ -349,7 +356,7 @@ def generate_orders(start: date, last: date, graph: str | None, dry_run: bool) -
 @cli.command("post")
 @click.option("--from", "start", type=DATE, required=True, help="The first day of the period.")
 @click.option("--to", "last", type=DATE, required=True, help="The last day (inclusive).")
-@_GRAPH_OPTION
+@GRAPH_OPTION
 @_dry_run_option
 def post(start: date, last: date, graph: str | None, dry_run: bool) -> None:
     """Post the signed-off lines of every order whose stage allows it, dated in the period."""

@@ -33,8 +33,16 @@ def db_upgrade(url: str | None, revision: str) -> None:
     "path",
     metavar="PATH",
     default=None,
-    help="The SQLite file to store on (a new one; default: a temporary file).",
+    help="The SQLite file to store on (a new one; default: the global --db if given, "
+    "else a temporary file).",
 )
 def demo(path: str | None) -> None:
-    """Exercise every capability and print its reports, on a fresh SQLite file."""
-    run_demo(sys.stdout, path)
+    """Exercise every capability and print its reports, on a fresh database.
+
+    The database is the demo's own ``--db PATH``, else the global ``--db`` (a URL or a
+    SQLite file's path), else a temporary SQLite file; ``$SERVICEDOMAIN_DB_URL`` is not
+    used. A database that holds servicedomain rows is refused (exit 2).
+    """
+    current = session()
+    database = path if path is not None else current.url if current.db_given else None
+    run_demo(sys.stdout, database)

@@ -18,13 +18,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
+import attrs
 import click
 
+from servicedomain.adapters.sql import SqlUnitOfWork
 from servicedomain.billing import BillingTiming, PriceBasis, Subscription
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._rules import stored_rules
@@ -62,9 +65,11 @@ _COMPARED: Final = (
     "active",
 )
 _BOOLS: Final = {"true": True, "false": False}
+_E = TypeVar("_E")
+_PLACE: Final = re.compile(r"(?:line|item) (\d+):")
 
 
-def _rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+def read_rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     """The rows of the file, each with where it is (``line 3``, ``item 2``)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -91,12 +96,12 @@ def _rows(path: Path) -> list[tuple[str, Mapping[str, Any]]]:
     return rows
 
 
-def _text(row: Mapping[str, Any], column: str) -> Any:
+def cell(row: Mapping[str, Any], column: str) -> Any:
     value = row.get(column)
     return None if value == "" else value
 
 
-def _decimal(value: Any, column: str) -> Decimal | int:
+def decimal(value: Any, column: str) -> Decimal | int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if not isinstance(value, str):
@@ -107,24 +112,24 @@ def _decimal(value: Any, column: str) -> Decimal | int:
         raise InvalidInputError(column, value, "not a decimal number") from None
 
 
-def _money(amount: Any, currency: Any) -> Money:
-    """``base_price`` in ``currency``: a plain decimal string or an int (never a float)."""
+def money(amount: Any, currency: Any, column: str) -> Money:
+    """``amount`` in ``currency``: a plain decimal string or an int (never a float)."""
     try:
         return Money.of(amount, currency)
     except UnknownCurrencyError:
         raise
     except InvalidInputError as error:
-        raise InvalidInputError("base_price", amount, error.reason) from None
+        raise InvalidInputError(column, amount, error.reason) from None
 
 
-def _choice(enum: Any, value: Any, column: str) -> Any:
+def choice(enum: Any, value: Any, column: str) -> Any:
     try:
         return enum(value)
     except InvalidInputError as error:
         raise InvalidInputError(column, value, error.reason) from None
 
 
-def _bool(value: Any, column: str) -> bool:
+def boolean(value: Any, column: str) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in _BOOLS:
@@ -140,7 +145,7 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     if unknown:
         known = ", ".join((*REQUIRED, *OPTIONAL))
         raise InvalidInputError(str(unknown[0]), row[unknown[0]], f"unknown column; known: {known}")
-    missing = [column for column in REQUIRED if _text(row, column) is None]
+    missing = [column for column in REQUIRED if cell(row, column) is None]
     if missing:
         raise InvalidInputError(missing[0], None, "a required column is empty or missing")
     group = groups.get(row["group_id"])
@@ -153,13 +158,13 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     for column, read in (
         ("name", lambda value, _column: value),
         ("end_date", parse_date),
-        ("index", _decimal),
-        ("price_basis", lambda value, column: _choice(PriceBasis, value, column)),
-        ("timing", lambda value, column: _choice(BillingTiming, value, column)),
-        ("alignment", lambda value, column: _choice(Alignment, value, column)),
-        ("active", _bool),
+        ("index", decimal),
+        ("price_basis", lambda value, column: choice(PriceBasis, value, column)),
+        ("timing", lambda value, column: choice(BillingTiming, value, column)),
+        ("alignment", lambda value, column: choice(Alignment, value, column)),
+        ("active", boolean),
     ):
-        value = _text(row, column)
+        value = cell(row, column)
         if value is not None:
             fields[column] = read(value, column)
     subscription, _events = Subscription.create(
@@ -169,7 +174,7 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
         project_id=row["project_id"],
         category_id=row["category_id"],
         period_code=group.invoicing_period_code,
-        base_price=_money(row["base_price"], row["currency"]),
+        base_price=money(row["base_price"], row["currency"], "base_price"),
         start_date=parse_date(row["start_date"], "start_date"),
         at=session().clock.now(),
         **fields,
@@ -177,16 +182,116 @@ def _subscription(row: Mapping[str, Any], groups: Mapping[str, Any]) -> Subscrip
     return subscription
 
 
-def _differs(stored: Subscription, new: Subscription) -> str | None:
-    for name in _COMPARED:
+@cli.group("import")
+def import_() -> None:
+    """Import a host's data from CSV or JSON files, all or nothing."""
+
+
+@attrs.frozen
+class Parsed(Generic[_E]):
+    """An entity a file describes, where it is (``line 2``), or the problems of its rows."""
+
+    where: str
+    entity: _E | None = None
+    problems: tuple[str, ...] = ()
+
+
+def import_all(
+    file: Path,
+    noun: str,
+    parsed: Iterable[Parsed[_E]],
+    *,
+    repository: Callable[[SqlUnitOfWork], Any],
+    differs: Callable[[_E, _E], str | None],
+    add: Callable[[SqlUnitOfWork, _E], None],
+    dry_run: bool,
+) -> None:
+    """Store the new entities of ``parsed`` in one unit of work, or none of them.
+
+    Every problem (a bad row, a duplicate id, an id stored with other values) is
+    reported with its place, and then nothing is stored (:class:`BadInput`, exit 2).
+    An entity stored already with the same values is left as it is.
+    """
+    store = session().store()
+    problems: list[str] = []
+    new: list[Any] = []
+    same = 0
+    with store.unit_of_work() as uow:
+        stored = {entity.id: entity for entity in repository(uow).list()}
+        seen: dict[str, str] = {}
+        for item in parsed:
+            problems.extend(item.problems)
+            entity: Any = item.entity
+            if entity is None:
+                continue
+            if entity.id in seen:
+                problems.append(f"{item.where}: id={entity.id!r}: a duplicate of {seen[entity.id]}")
+                continue
+            seen[entity.id] = item.where
+            old = stored.get(entity.id)
+            if old is None:
+                new.append(entity)
+                continue
+            difference = differs(old, entity)
+            if difference is not None:
+                problems.append(
+                    f"{item.where}: id={entity.id!r}: stored already with other values "
+                    f"({difference})"
+                )
+            else:
+                same += 1
+        if problems:
+            problems.sort(key=_place)
+            count = f"{len(problems)} bad row" + ("s" if len(problems) > 1 else "")
+            detail = "".join(f"\n  {problem}" for problem in problems)
+            raise BadInput(
+                click.get_current_context().command_path,
+                f"{file.name}: {count}, nothing imported:{detail}",
+            )
+        for entity in new:
+            add(uow, entity)
+            say(f"added {entity.id}")
+        if not dry_run:
+            uow.commit()
+    command = f"import {noun} {file.name}"
+    if not new:
+        say(f"{command}: imported nothing, {_count(same, noun)} unchanged")
+    else:
+        verb = "(dry run) would have imported" if dry_run else "imported"
+        say(f"{command}: {verb} {_count(len(new), noun)}, {same} unchanged")
+
+
+def _count(count: int, nouns: str) -> str:
+    """``1 agreement``, ``2 agreements`` (``nouns`` is the plural)."""
+    return f"{count} {nouns.removesuffix('s') if count == 1 else nouns}"
+
+
+def _place(problem: str) -> int:
+    """The line (item) number a problem starts with: problems are reported in file order."""
+    found = _PLACE.match(problem)
+    return int(found.group(1)) if found else 0
+
+
+def differs_in(names: Iterable[str], stored: object, new: object) -> str | None:
+    """The first of ``names`` whose value differs: ``name is A there, B here``."""
+    for name in names:
         if getattr(stored, name) != getattr(new, name):
             return f"{name} is {getattr(stored, name)!s} there, {getattr(new, name)!s} here"
     return None
 
 
-@cli.group("import")
-def import_() -> None:
-    """Import a host's data from CSV or JSON files, all or nothing."""
+def _parsed_subscriptions(
+    rows: Iterable[tuple[str, Mapping[str, Any]]], groups: Mapping[str, Any]
+) -> Iterator[Parsed[Subscription]]:
+    for where, row in progress(list(rows), "rows"):
+        try:
+            yield Parsed(where, _subscription(row, groups))
+        except InvalidInputError as error:
+            yield Parsed(where, problems=(f"{where}: {error}",))
+
+
+def _add_subscription(uow: SqlUnitOfWork, subscription: Subscription) -> None:
+    uow.subscriptions.add(subscription)
 
 
 @import_.command("subscriptions")
@@ -197,53 +302,14 @@ def import_subscriptions(file: Path, dry_run: bool) -> None:
 
     Every bad row is reported with its line, and then nothing is imported (exit 2).
     """
-    rows = _rows(file)
-    store = session().store()
-    groups = stored_rules(store).subscription_groups
-    problems: list[str] = []
-    new: list[Subscription] = []
-    same = 0
-    with store.unit_of_work() as uow:
-        stored = {subscription.id: subscription for subscription in uow.subscriptions.list()}
-        seen: dict[str, str] = {}
-        for where, row in progress(rows, "rows"):
-            try:
-                subscription = _subscription(row, groups)
-            except InvalidInputError as error:
-                problems.append(f"{where}: {error}")
-                continue
-            if subscription.id in seen:
-                problems.append(
-                    f"{where}: id={subscription.id!r}: a duplicate of {seen[subscription.id]}"
-                )
-                continue
-            seen[subscription.id] = where
-            old = stored.get(subscription.id)
-            if old is None:
-                new.append(subscription)
-                continue
-            differs = _differs(old, subscription)
-            if differs is not None:
-                problems.append(
-                    f"{where}: id={subscription.id!r}: stored already with other values ({differs})"
-                )
-            else:
-                same += 1
-        if problems:
-            count = f"{len(problems)} bad row" + ("s" if len(problems) > 1 else "")
-            detail = "".join(f"\n  {problem}" for problem in problems)
-            raise BadInput(
-                click.get_current_context().command_path,
-                f"{file.name}: {count}, nothing imported:{detail}",
-            )
-        for subscription in new:
-            uow.subscriptions.add(subscription)
-            say(f"added {subscription.id}")
-        if not dry_run:
-            uow.commit()
-    command = f"import subscriptions {file.name}"
-    if not new:
-        say(f"{command}: imported nothing, {same} subscriptions unchanged")
-    else:
-        verb = "(dry run) would have imported" if dry_run else "imported"
-        say(f"{command}: {verb} {len(new)} subscriptions, {same} unchanged")
+    rows = read_rows(file)
+    groups = stored_rules(session().store()).subscription_groups
+    import_all(
+        file,
+        "subscriptions",
+        _parsed_subscriptions(rows, groups),
+        repository=lambda uow: uow.subscriptions,
+        differs=lambda stored, new: differs_in(_COMPARED, stored, new),
+        add=_add_subscription,
+        dry_run=dry_run,
+    )

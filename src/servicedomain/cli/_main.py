@@ -106,10 +106,17 @@ class Group(_QuietPipes, click.Group):
     help="The database: a SQLAlchemy URL or a SQLite file's path "
     "(default: $SERVICEDOMAIN_DB_URL, else sqlite:///servicedomain.db).",
 )
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Show the progress bar of long runs on stderr even when it is not a terminal, "
+    "or never (default: on a terminal).",
+)
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, show_progress: bool | None) -> None:
     """The after-sales service-management domain: batch runs over a database."""
-    session = Session(database_url(db))
+    session = Session(database_url(db), db_given=db is not None, show_progress=show_progress)
     ctx.obj = session
     ctx.call_on_close(session.close)
 

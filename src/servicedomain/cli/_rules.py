@@ -174,15 +174,15 @@ def calendar() -> None:
     """Work with the stored working calendars."""
 
 
-def _start(text: str, zone: Any) -> datetime:
-    """START: an instant with an offset, or a wall time in the calendar's zone."""
+def instant_in(text: str, zone: Any, field: str) -> datetime:
+    """An ISO instant with an offset, or a wall time (no offset) in ``zone``."""
     try:
-        return parse_instant(text, "START")
+        return parse_instant(text, field)
     except NaiveDatetimeError:
         try:
             wall_time = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidInputError("START", text, "expected an ISO date-time") from None
+            raise InvalidInputError(field, text, "expected an ISO date-time") from None
         return resolve_local(wall_time, zone)
 
 
@@ -197,7 +197,7 @@ def calendar_deadline(calendar_id: str, start: str, duration: str) -> None:
     DURATION an ISO-8601 duration such as PT8H or P1DT4H.
     """
     found = rule_named(stored_rules(session().store()), "calendars", calendar_id)
-    begin = _start(start, found.zone)
+    begin = instant_in(start, found.zone, "START")
     try:
         allowance = Allowance.parse(duration)
     except InvalidDurationError as error:

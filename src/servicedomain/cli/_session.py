@@ -37,6 +37,10 @@ class Session:
 
     url: str
     clock: Clock = attrs.field(factory=SystemClock)
+    db_given: bool = False
+    """Whether the run names its database (``--db``), rather than the default."""
+    show_progress: bool | None = None
+    """``--progress`` (True), ``--no-progress`` (False), or a terminal's stderr (None)."""
     _store: SqlStore | None = attrs.field(default=None, init=False)
 
     def store(self, *, codecs: Sequence[object] = ()) -> SqlStore:
@@ -81,18 +85,32 @@ def _one(_item: object) -> int:
     return 1
 
 
+def _shown(total: int) -> tuple[bool, bool]:
+    """Whether a run over ``total`` items shows a bar, and whether it is forced on."""
+    context = click.get_current_context(silent=True)
+    running = None if context is None else context.find_object(Session)
+    chosen = None if running is None else running.show_progress
+    if total <= PROGRESS_THRESHOLD or chosen is False:
+        return False, False
+    return (True, True) if chosen else (sys.stderr.isatty(), False)
+
+
 def progress(
     items: Sequence[_T], label: str, *, weight: Callable[[_T], int] = _one
 ) -> Iterator[_T]:
     """``items``, with a progress bar on stderr when there are many and stderr is a terminal.
 
-    ``weight`` says how many items one of ``items`` stands for (``len`` of a chunk).
+    ``weight`` says how many items one of ``items`` stands for (``len`` of a chunk). The
+    global ``--progress`` shows the bar on any stderr (a log, a test), ``--no-progress``
+    never.
     """
     total = sum(weight(item) for item in items)
-    if total <= PROGRESS_THRESHOLD or not sys.stderr.isatty():
+    shown, forced = _shown(total)
+    if not shown:
         yield from items
         return
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True, force_terminal=True if forced else None)
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         for item in items:
             yield item

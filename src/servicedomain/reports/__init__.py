@@ -44,6 +44,7 @@ from servicedomain.reports._orders import (
     work_description,
     work_receipt,
 )
+from servicedomain.reports._sla import SlaExplanation, sla_explanation
 from servicedomain.reports._subscriptions import (
     SubscriptionFeeReport,
     SubscriptionFeeRow,
@@ -80,6 +81,7 @@ __all__ = [
     "InvoiceDocument",
     "MarginReport",
     "MarginRow",
+    "SlaExplanation",
     "SubscriptionFeeReport",
     "SubscriptionFeeRow",
     "SubscriptionTransactionRow",
@@ -97,6 +99,7 @@ __all__ = [
     "render_subscription_transactions_html",
     "render_subscription_transactions_json",
     "render_subscription_transactions_text",
+    "sla_explanation",
     "subscription_fee_summary",
     "subscription_fee_totals",
     "subscription_transactions",

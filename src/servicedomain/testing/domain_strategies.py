@@ -106,6 +106,7 @@ from servicedomain.reports import (
     ReportColumn,
     ReportTable,
     ReportView,
+    SlaExplanation,
     SubscriptionFeeReport,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
@@ -115,6 +116,7 @@ from servicedomain.reports import (
     WorkReceipt,
     invoice_document,
     margin_report,
+    sla_explanation,
     subscription_fee_summary,
     subscription_transactions,
     work_description,
@@ -194,6 +196,7 @@ __all__ = [
     "service_orders",
     "service_tasks",
     "sla_entries",
+    "sla_explanations",
     "sla_measurements",
     "sla_targets",
     "schedules",
@@ -991,6 +994,21 @@ def invoice_documents() -> st.SearchStrategy[InvoiceDocument]:
     return invoices().map(invoice_document)
 
 
+@st.composite
+def sla_explanations(draw: st.DrawFn) -> SlaExplanation:
+    """SLA explanation reports of measurements, shown in a zone."""
+    measured = draw(sla_measurements())
+    last = measured.timeline[-1].end if measured.timeline else _START
+    return sla_explanation(
+        order_id=draw(ids(prefix="SO-")),
+        sla_id=draw(ids(prefix="SLA-")),
+        measurement=measured,
+        at=last,
+        zone=draw(st.sampled_from(("UTC", "Europe/Stockholm", "America/New_York"))),
+        target=draw(st.sampled_from(SlaTarget)),
+    )
+
+
 def report_views() -> st.SearchStrategy[ReportView]:
     """The data models of every kind of report."""
     return st.one_of(
@@ -1000,6 +1018,7 @@ def report_views() -> st.SearchStrategy[ReportView]:
         subscription_fee_reports().map(SubscriptionFeeReport.view),
         subscription_transactions_reports().map(SubscriptionTransactionsReport.view),
         invoice_documents().map(InvoiceDocument.view),
+        sla_explanations().map(SlaExplanation.view),
     )
 
 
@@ -1106,6 +1125,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     SubscriptionFeeReport: subscription_fee_reports,
     SubscriptionTransactionsReport: subscription_transactions_reports,
     InvoiceDocument: invoice_documents,
+    SlaExplanation: sla_explanations,
     ReportView: report_views,
     ReportTable: report_tables,
     ReportColumn: report_columns,
