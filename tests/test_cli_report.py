@@ -423,3 +423,34 @@ def test_sla_bad_input_exits_2(database: Path, args: tuple[str, ...], message: s
     result = run(database, *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("locale", ["sv", "nl", "lv", "sv_SE"])
+@pytest.mark.parametrize("format_", ["text", "html", "csv"])
+def test_report_locale_renders_the_library_view_in_that_language(
+    database: Path, locale: str, format_: str
+) -> None:
+    result = run(
+        database,
+        "report",
+        "work-description",
+        "AG-1/2026-01-05",
+        "--format",
+        format_,
+        "--locale",
+        locale,
+    )
+    assert result.exit_code == 0, result.output
+    view = _expected(database, "work-description", "AG-1/2026-01-05")
+    assert result.output == render(view, format_, locale=locale)
+    if format_ == "csv":  # machine-readable: the same in every locale
+        assert result.output == render(view, "csv")
+    else:
+        assert result.output != render(view, format_)
+
+
+def test_an_unknown_report_locale_exits_2_naming_it(database: Path) -> None:
+    result = run(database, "report", "margin", "--locale", "de")
+    assert result.exit_code == 2, result.output
+    assert "locale='de'" in result.output
+    assert "Traceback" not in result.output

@@ -40,7 +40,26 @@ def report() -> None:
     """Render a report over the stored data, as text, CSV, JSON or HTML."""
 
 
+_LOCALE = "servicedomain.report_locale"  # where --locale keeps its value (click's ctx.meta)
+
+
+def _keep_locale(context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    context.meta[_LOCALE] = value
+    return value
+
+
 def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--locale",
+        default="en",
+        show_default=True,
+        expose_value=False,
+        callback=_keep_locale,
+        help=(
+            "The language and formats of text and HTML: en, sv, nl or lv, with an optional "
+            "region (sv_SE); CSV and JSON read the same in every locale."
+        ),
+    )(command)
     command = click.option(
         "--output",
         "output",
@@ -60,7 +79,7 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def emit(view: ReportView, format_: str, output: Path | None) -> None:
     """Print ``view`` in ``format_``, or write it to ``output`` and say so."""
-    text = render(view, format_)
+    text = render(view, format_, locale=click.get_current_context().meta.get(_LOCALE, "en"))
     if output is None:
         click.echo(text, nl=False)
         return
