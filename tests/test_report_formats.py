@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from servicedomain.reports import (
     work_receipt,
 )
 from servicedomain.reports import _html as html_module
+from servicedomain.serialization import dumps, loads
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 
 HOUR, ITEM, FEE, EXPENSE = (
@@ -501,3 +502,11 @@ print("jinja2" in sys.modules)
         "reports",
         "False",
     ]
+
+
+def test_a_report_view_with_an_instant_fact_round_trips_through_json() -> None:
+    # A datetime is a date too: the cell codec tagged it "date" and read back a date.
+    view = work_receipt(signed_order()).view()
+    signed = {key: value for key, _label, value in view.facts}["signed_off_at"]
+    assert type(signed) is datetime
+    assert loads(ReportView, dumps(view)) == view

@@ -502,9 +502,15 @@ def _structure_enum(cls: type[Enum]) -> Callable[[object, object], Enum]:
     return structure
 
 
-# A report cell is text, a count, null, or a tagged decimal, date or amount (a decimal
-# and a date are strings in JSON, so without the tag they would read back as text).
-_CELL_TAGS: Final[Mapping[str, type[Any]]] = {"decimal": Decimal, "date": date, "money": Money}
+# A report cell is text, a count, null, or a tagged decimal, instant, date or amount (a
+# decimal and a date are strings in JSON, so without the tag they would read back as
+# text). Instants come before dates: a datetime is a date too.
+_CELL_TAGS: Final[Mapping[str, type[Any]]] = {
+    "instant": datetime,
+    "decimal": Decimal,
+    "date": date,
+    "money": Money,
+}
 
 
 def _unstructure_cell(value: Cell) -> object:
@@ -513,7 +519,9 @@ def _unstructure_cell(value: Cell) -> object:
     for tag, kind in _CELL_TAGS.items():
         if isinstance(value, kind):
             return {tag: _converter.unstructure(value, kind)}
-    raise _Refused(value, "a report cell is a str, an int, a Decimal, a date, Money or None")
+    raise _Refused(
+        value, "a report cell is a str, an int, a Decimal, an instant, a date, Money or None"
+    )
 
 
 def _structure_cell(value: object, _: object) -> Cell:
@@ -527,7 +535,9 @@ def _structure_cell(value: object, _: object) -> Cell:
         if kind is not None:
             cell: Cell = _converter.structure(inner, kind)
             return cell
-    raise _Refused(value, "expected a string, an integer, null or one of {decimal|date|money: ...}")
+    raise _Refused(
+        value, "expected a string, an integer, null or one of {instant|decimal|date|money: ...}"
+    )
 
 
 # --------------------------------------------------------------------------- collections
