@@ -193,6 +193,9 @@ def test_a_database_not_upgraded_is_bad_input(tmp_path: Path) -> None:
     result = run(tmp_path / "new.db", "rules", "load", str(path))
     assert result.exit_code == 2
     assert "run `servicedomain db upgrade` first" in result.output
+    # The message names the database (not the missing revision) and what it found.
+    assert "db='sqlite:///" in result.output
+    assert "has no servicedomain tables" in result.output
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import attrs
 import click
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.engine import make_url
 
 from servicedomain.adapters.clocks import SystemClock
 from servicedomain.adapters.sql import SqlStore, default_url, open_store
@@ -55,10 +56,11 @@ class Session:
 
             revision = current_revision(self.url)
             if revision != head_revision():
+                found = "has no servicedomain tables" if revision is None else f"is at {revision}"
                 raise InvalidInputError(
                     "db",
-                    revision,
-                    f"the database is not at revision {head_revision()}: "
+                    make_url(self.url).render_as_string(hide_password=True),
+                    f"the database {found}, not at revision {head_revision()}: "
                     "run `servicedomain db upgrade` first",
                 )
             self._store = open_store(self.url, codecs=(RULE_CODEC,))
