@@ -11,10 +11,9 @@ import attrs
 import click
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.engine import make_url
 
 from servicedomain.adapters.clocks import SystemClock
-from servicedomain.adapters.sql import SqlStore, default_url, open_store
+from servicedomain.adapters.sql import SqlStore, default_url, hide_password, open_store
 from servicedomain.adapters.sql.migrate import current_revision, head_revision
 from servicedomain.errors import InvalidInputError
 from servicedomain.ports import Clock
@@ -59,7 +58,7 @@ class Session:
                 found = "has no servicedomain tables" if revision is None else f"is at {revision}"
                 raise InvalidInputError(
                     "db",
-                    make_url(self.url).render_as_string(hide_password=True),
+                    hide_password(self.url),
                     f"the database {found}, not at revision {head_revision()}: "
                     "run `servicedomain db upgrade` first",
                 )

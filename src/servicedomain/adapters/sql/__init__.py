@@ -22,7 +22,12 @@ Driver errors never escape: a lost race is a
 from __future__ import annotations
 
 from servicedomain.adapters.sql._codecs import Codec, codec_of
-from servicedomain.adapters.sql._engine import DEFAULT_URL, URL_VARIABLE, default_url
+from servicedomain.adapters.sql._engine import (
+    DEFAULT_URL,
+    URL_VARIABLE,
+    default_url,
+    hide_password,
+)
 from servicedomain.adapters.sql._outbox import OutboxRecord, SqlOutbox
 from servicedomain.adapters.sql._schema import metadata
 from servicedomain.adapters.sql._store import (
@@ -53,6 +58,7 @@ __all__ = [
     "SqlUnitOfWork",
     "codec_of",
     "default_url",
+    "hide_password",
     "metadata",
     "open_store",
 ]

@@ -90,8 +90,10 @@ def default_url(environ: Mapping[str, str]) -> str:
 def hide_password(url: str) -> str:
     """``url`` with its password, if it has one, shown as ``***`` (as SQLAlchemy shows it).
 
-    For the text of a URL that does not parse; a parsed one renders itself with
-    ``render_as_string(hide_password=True)``.
+    For messages that name a database: a URL's text, parsed or not.
+
+    >>> hide_password("postgresql+psycopg://app:secret@db.example/service")
+    'postgresql+psycopg://app:***@db.example/service'
     """
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
