@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -379,8 +380,44 @@ def _totals(lines: Sequence[WorkDocumentLine]) -> tuple[Money, ...]:
     )
 
 
+class _WorkDocument(Renders):
+    """The render methods of a work document: each takes the ``zone`` its times show in."""
+
+    @abstractmethod
+    def view(self, zone: ZoneInfo | str | None = None) -> ReportView:
+        """The document as data; times in ``zone``."""
+
+    def render_text(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """Plain text in ``locale``, columns sized to their content; times in ``zone``."""
+        return render_text(self.view(zone), locale=locale)
+
+    def render_csv(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
+        return render_csv(self.view(zone), locale=locale)
+
+    def render_json(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """Facts, lines (and totals, on a receipt) as JSON; times in ``zone``."""
+        return render_json(self.view(zone), locale=locale)
+
+    def render_html(
+        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
+    ) -> str:
+        """A self-contained HTML page in ``locale`` (values escaped); times in ``zone``.
+
+        Raises:
+            MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
+        """
+        return render_html(self.view(zone), locale=locale)
+
+
 @attrs.frozen(kw_only=True)
-class WorkDescription(Renders):
+class WorkDescription(_WorkDocument):
     """The work to perform on a service order, for the technician (AX *Work description*).
 
     Lists the order's Created lines: the work not yet done.
@@ -426,34 +463,6 @@ class WorkDescription(Renders):
             tables=(_lines_table(label("Work to perform"), self.lines, priced=False),),
         )
 
-    def render_text(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """Plain text in ``locale``, columns sized to their content; times in ``zone``."""
-        return render_text(self.view(zone), locale=locale)
-
-    def render_csv(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
-        return render_csv(self.view(zone), locale=locale)
-
-    def render_json(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """Facts and lines as JSON; times in ``zone``."""
-        return render_json(self.view(zone), locale=locale)
-
-    def render_html(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """A self-contained HTML page in ``locale`` (values escaped); times in ``zone``.
-
-        Raises:
-            MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
-        """
-        return render_html(self.view(zone), locale=locale)
-
 
 def work_description(order: ServiceOrder) -> WorkDescription:
     """The work description of ``order``: its Created lines, with objects and tasks."""
@@ -477,7 +486,7 @@ def work_description(order: ServiceOrder) -> WorkDescription:
 
 
 @attrs.frozen(kw_only=True)
-class WorkReceipt(Renders):
+class WorkReceipt(_WorkDocument):
     """The work performed, for the customer to keep (AX *Work receipt*).
 
     Lists the signed-off lines that are Created or Posted, with their sales amounts,
@@ -516,34 +525,6 @@ class WorkReceipt(Renders):
             ),
             tables=(_lines_table(label("Work performed"), self.lines, priced=True),),
         )
-
-    def render_text(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """Plain text in ``locale``, columns sized to their content; times in ``zone``."""
-        return render_text(self.view(zone), locale=locale)
-
-    def render_csv(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """The lines as CSV (see :func:`~servicedomain.reports.render_csv`)."""
-        return render_csv(self.view(zone), locale=locale)
-
-    def render_json(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """Facts, lines and totals as JSON; times in ``zone``."""
-        return render_json(self.view(zone), locale=locale)
-
-    def render_html(
-        self, zone: ZoneInfo | str | None = None, *, locale: str = DEFAULT_LOCALE
-    ) -> str:
-        """A self-contained HTML page in ``locale`` (values escaped); times in ``zone``.
-
-        Raises:
-            MissingExtraError: Jinja2 is not installed (``servicedomain[reports]``).
-        """
-        return render_html(self.view(zone), locale=locale)
 
 
 def work_receipt(order: ServiceOrder) -> WorkReceipt:
