@@ -11,23 +11,16 @@ import re
 import shlex
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import seed_desks
 from servicedomain.adapters.clocks import SystemClock
 from servicedomain.adapters.sql import open_store
-from servicedomain.agreements import (
-    AgreementGroup,
-    IntervalUnit,
-    NewAgreementLine,
-    ServiceInterval,
-)
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, cli, stored_rules
-from servicedomain.money import Money
 from servicedomain.orders import TransactionType
 from servicedomain.periods import DateRange
 
@@ -60,40 +53,10 @@ def _seed(url: str) -> None:
     billing = BillingDesk(
         unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
     )
-    for sub_id, group, customer, price in (
-        ("SUB-1", "MONTHLY", "C-100", Money(0, "EUR")),
-        ("SUB-2", "QUARTERLY", "C-200", Money(300, "EUR")),
-    ):
-        billing.create_subscription(
-            group_id=group,
-            id=sub_id,
-            customer_id=customer,
-            project_id="P-1",
-            category_id="FEE",
-            base_price=price,
-            start_date=date(2026, 1, 1),
-        )
     service = ServiceDesk(
         unit_of_work=store.unit_of_work, clock=clock, graph=rules.stage_graphs["SERVICE"]
     )
-    service.create_agreement(
-        agreement_id="AG-1",
-        customer_id="C-100",
-        group=AgreementGroup("MAINT", "Maintenance"),
-        start_date=date(2026, 1, 1),
-        lines=[
-            NewAgreementLine(
-                transaction_type=TransactionType.HOUR,
-                description="Weekly pump inspection",
-                quantity=Decimal(1),
-                unit="h",
-                cost_price=Money(42, "EUR"),
-                sales_price=Money(85, "EUR"),
-                interval=ServiceInterval(IntervalUnit.WEEK, 1),
-                start_date=date(2026, 1, 5),
-            )
-        ],
-    )
+    seed_desks(billing, service)
     service.generate_orders(
         agreement_ids=["AG-1"],
         period=DateRange.inclusive(date(2026, 1, 1), date(2026, 1, 31)),

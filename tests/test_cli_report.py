@@ -13,22 +13,19 @@ import csv
 import io
 import itertools
 import json
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from cli_helpers import run
+from cli_helpers import run, seed_desks
 from report_parsing import assert_self_contained, parse_page
 from servicedomain.adapters.clocks import FixedClock, SystemClock
 from servicedomain.adapters.sql import SqlStore, open_store
-from servicedomain.agreements import AgreementGroup, IntervalUnit, NewAgreementLine, ServiceInterval
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, stored_rules
-from servicedomain.money import Money
-from servicedomain.orders import ServiceOrder, TransactionType
+from servicedomain.orders import ServiceOrder
 from servicedomain.reports import (
     ReportView,
     SubscriptionFeeReport,
@@ -97,43 +94,13 @@ def _seed(path: Path) -> None:
     billing = BillingDesk(
         unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
     )
-    for sub_id, group, customer, price in (
-        ("SUB-1", "MONTHLY", "C-100", Money(0, "EUR")),
-        ("SUB-2", "QUARTERLY", "C-200", Money(300, "EUR")),
-    ):
-        billing.create_subscription(
-            group_id=group,
-            id=sub_id,
-            customer_id=customer,
-            project_id="P-1",
-            category_id="FEE",
-            base_price=price,
-            start_date=date(2026, 1, 1),
-        )
     service = ServiceDesk(
         unit_of_work=store.unit_of_work,
         clock=clock,
         graph=rules.stage_graphs["SERVICE"],
         slas=dict(rules.slas),
     )
-    service.create_agreement(
-        agreement_id="AG-1",
-        customer_id="C-100",
-        group=AgreementGroup("MAINT", "Maintenance"),
-        start_date=date(2026, 1, 1),
-        lines=[
-            NewAgreementLine(
-                transaction_type=TransactionType.HOUR,
-                description="Weekly pump inspection",
-                quantity=Decimal(1),
-                unit="h",
-                cost_price=Money(42, "EUR"),
-                sales_price=Money(85, "EUR"),
-                interval=ServiceInterval(IntervalUnit.WEEK, 1),
-                start_date=date(2026, 1, 5),
-            )
-        ],
-    )
+    seed_desks(billing, service)
     clock.set(FRIDAY_16)
     service.create_order(
         order_id="SO-1", customer_id="C-300", description="Pump leaks", sla_id="STANDARD"
