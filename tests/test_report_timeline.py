@@ -65,7 +65,7 @@ def _explanation(log: list[SlaEntry], now: datetime = MONDAY_12) -> SlaExplanati
     )
 
 
-def _paused_over_the_weekend() -> SlaExplanation:
+def paused_over_the_weekend() -> SlaExplanation:
     """Started Friday 16:00, stopped by hand Monday 09:00-10:00, measured Monday 12:00."""
     return _explanation(
         [
@@ -203,7 +203,7 @@ def test_a_measurement_without_a_deadline_has_only_the_measured_at_marker() -> N
 
 
 def test_the_ticks_fall_on_round_hours_of_the_zone_and_show_the_date_where_it_changes() -> None:
-    layout = timeline_layout(_paused_over_the_weekend().timeline())
+    layout = timeline_layout(paused_over_the_weekend().timeline())
     ticks = [(tick.time, tick.day) for tick in layout.ticks]
     # Friday 16:00 to Monday 16:00 (the deadline), Stockholm time: every 12 hours.
     assert ticks == [
@@ -229,7 +229,7 @@ def test_whole_day_ticks_show_only_the_date() -> None:
 def test_the_ticks_legend_and_markers_read_in_the_locale(locale: str) -> None:
     shown = localizer(locale)
     texts = catalog(locale[:2])
-    layout = timeline_layout(_paused_over_the_weekend().timeline(), shown)
+    layout = timeline_layout(paused_over_the_weekend().timeline(), shown)
     assert [entry.label for entry in layout.legend] == [
         texts["Counting"],
         texts["Paused"],
@@ -284,7 +284,7 @@ def test_any_chart_of_consecutive_spans_lays_out_in_order_inside_the_axis(
 
 
 def test_the_chart_and_the_table_come_from_the_same_segments() -> None:
-    report = _paused_over_the_weekend()
+    report = paused_over_the_weekend()
     view = report.view()
     (chart,) = view.timelines
     assert chart == report.timeline()
@@ -338,7 +338,7 @@ def test_the_html_draws_one_band_per_segment_and_a_line_per_marker(
 
 
 def test_the_page_draws_the_bands_ticks_legend_and_markers_as_svg() -> None:
-    page = parse_page(_paused_over_the_weekend().render_html(locale="sv"))
+    page = parse_page(paused_over_the_weekend().render_html(locale="sv"))
     assert [band["class"] for band in timeline_bands(page)] == [
         "band counting",
         "band outside_working_hours",
@@ -380,7 +380,7 @@ def test_a_span_and_a_marker_keep_their_instant_in_utc() -> None:
 
 
 def test_a_report_view_with_a_timeline_round_trips_and_version_1_is_refused() -> None:
-    view = _paused_over_the_weekend().view()
+    view = paused_over_the_weekend().view()
     document = to_dict(view)
     assert document["$version"] == SCHEMA_VERSIONS[ReportView] == 2
     assert from_dict(ReportView, document) == view
