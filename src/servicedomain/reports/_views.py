@@ -475,6 +475,8 @@ def render_json(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     the CSV (amounts and decimals as strings, so nothing is lost), missing ones
     ``null``, counts as numbers; the title and the facts as the English text shows
     them. The JSON is for programs: it is the same whatever the ``locale`` (checked).
+    The charts are left out (drawings for people): a timeline chart's spans are the
+    rows of its table already, with ISO instants and durations in seconds.
 
     Raises:
         UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
