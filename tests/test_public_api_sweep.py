@@ -1228,6 +1228,10 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "SlaExplanation.render_json": lambda: (SLA_REPORT.render_json, (), {}),
     "SlaExplanation.render_text": lambda: (SLA_REPORT.render_text, (), {}),
     "SlaExplanation.view": lambda: (SLA_REPORT.view, (), {}),
+    "SlaExplanation.timeline": lambda: (SLA_REPORT.timeline, (), {}),
+    "TimelineChart": lambda: _new(SLA_REPORT.timeline()),
+    "TimelineMarker": lambda: _new(SLA_REPORT.timeline().markers[0]),
+    "TimelineSpan": lambda: _new(SLA_REPORT.timeline().spans[0]),
     "sla_explanation": lambda: (
         sla_explanation,
         (),

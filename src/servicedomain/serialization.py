@@ -166,6 +166,9 @@ from servicedomain.reports import (
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
     SubscriptionTransactionsReport,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
@@ -278,6 +281,10 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     ReportColumn,
     ReportTable,
     BarChart,
+    # the SLA explanation's timeline chart (a ReportView's timelines)
+    TimelineSpan,
+    TimelineMarker,
+    TimelineChart,
     ReportView,
 )
 
@@ -343,6 +350,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     WorkDocumentLine: 2,
     WorkDescription: 2,
     WorkReceipt: 2,
+    ReportView: 2,  # 2: the field timelines (timeline charts) was added
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {

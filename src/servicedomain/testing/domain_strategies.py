@@ -111,6 +111,9 @@ from servicedomain.reports import (
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
     SubscriptionTransactionsReport,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
@@ -181,6 +184,9 @@ __all__ = [
     "report_views",
     "subscription_fee_reports",
     "subscription_transactions_reports",
+    "timeline_charts",
+    "timeline_markers",
+    "timeline_spans",
     "new_agreement_lines",
     "new_lines",
     "order_events",
@@ -1042,6 +1048,30 @@ def bar_charts() -> st.SearchStrategy[BarChart]:
     )
 
 
+# ------------------------------------------------------------- timeline charts
+def timeline_charts() -> st.SearchStrategy[TimelineChart]:
+    """Timeline charts of SLA explanations (their segments, deadline, instant measured)."""
+    return (
+        sla_explanations()
+        .map(SlaExplanation.view)
+        .filter(lambda view: bool(view.timelines))
+        .map(lambda view: view.timelines[0])
+    )
+
+
+def timeline_spans() -> st.SearchStrategy[TimelineSpan]:
+    """Spans of SLA timeline charts."""
+    return timeline_charts().flatmap(lambda chart: st.sampled_from(chart.spans))
+
+
+def timeline_markers() -> st.SearchStrategy[TimelineMarker]:
+    """Markers of SLA timeline charts (the instant measured, the deadline)."""
+    return timeline_charts().flatmap(lambda chart: st.sampled_from(chart.markers))
+
+
+# ------------------------------------------------------------- (end of timeline charts)
+
+
 def schedules() -> st.SearchStrategy[Schedule]:
     """Billing schedules: a period code, an anchor date and an alignment."""
     return st.builds(
@@ -1130,6 +1160,9 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ReportTable: report_tables,
     ReportColumn: report_columns,
     BarChart: bar_charts,
+    TimelineChart: timeline_charts,
+    TimelineSpan: timeline_spans,
+    TimelineMarker: timeline_markers,
     DomainEvent: domain_events,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
