@@ -329,7 +329,8 @@ BAD_TOML = [
         '[calendar.MAIN]\nzone = "UTC"\n',
         (
             "rules.toml: calendar={'MAIN': {'zone': 'UTC'}}: unknown key of a rules file; "
-            "expected stage_graphs, calendars, slas, subscription_groups, price_tables, fault_taxonomies"
+            "expected stage_graphs, calendars, slas, subscription_groups, price_tables, "
+            "fault_taxonomies"
         ),
     ),
     (
