@@ -246,7 +246,8 @@ class ServiceObjectEntity:
             InstantOutOfOrderError: ``at`` is before :attr:`recorded_at` (law U2).
         """
         instant = self._dated(at)
-        relation = ServiceObjectRelation(relation_id, self.id, kind, key, template_bom_id)
+        checked = is_id.check(relation_id, "relation_id")
+        relation = ServiceObjectRelation(checked, self.id, kind, key, template_bom_id)
         existing = next((one for one in self.relations if one.id == relation.id), None)
         if existing == relation:
             return self, ()
