@@ -167,6 +167,24 @@ from servicedomain.periods import (
     PeriodUnit,
     Schedule,
 )
+from servicedomain.repairs import (
+    Condition,
+    CoverageKind,
+    CoverageStatus,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RelationKind,
+    RepairStage,
+    Resolution,
+    ServiceObjectEntity,
+    ServiceObjectRelation,
+    SymptomArea,
+    SymptomCode,
+    WarrantyCoverage,
+    WarrantyStatus,
+    warranty_status,
+)
 from servicedomain.reports import (
     SubscriptionFeeReport,
     SubscriptionTransactionsReport,
@@ -445,6 +463,159 @@ def _moved() -> MovedLines:
 
 
 # ------------------------------------------------------------------- the examples
+
+
+# ---------------------------------------------------------------- repairs examples
+
+_TAXONOMY = FaultTaxonomy(
+    symptom_areas=(SymptomArea("hard drive"),),
+    symptom_codes=(SymptomCode("hard drive", "blue screen"),),
+    conditions=(Condition("fails after extended use"),),
+    diagnosis_areas=(DiagnosisArea("defective part"),),
+    diagnosis_codes=(DiagnosisCode("defective part", "new video card installed"),),
+    resolutions=(Resolution("replaced"),),
+    repair_stages=(RepairStage("DONE", "Repaired", finished=True),),
+)
+_COVERAGE = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
+
+
+def _service_object() -> ServiceObjectEntity:
+    obj, _ = ServiceObjectEntity.create(id="OBJ-1", group_id="LAPTOPS", at=AT, coverage=[_COVERAGE])
+    obj, _ = obj.relate(relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1", at=AT)
+    return obj
+
+
+_REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "SymptomArea": lambda: (SymptomArea, ("hard drive", "Hard drive"), {}),
+    "SymptomCode": lambda: (SymptomCode, ("hard drive", "blue screen", ""), {}),
+    "Condition": lambda: (Condition, ("fails after extended use", ""), {}),
+    "DiagnosisArea": lambda: (DiagnosisArea, ("defective part", ""), {}),
+    "DiagnosisCode": lambda: (DiagnosisCode, ("defective part", "new video card", ""), {}),
+    "Resolution": lambda: (Resolution, ("replaced", ""), {}),
+    "RepairStage": lambda: (RepairStage, ("DONE", "Repaired", True), {}),
+    "FaultTaxonomy": lambda: (
+        FaultTaxonomy,
+        (),
+        {
+            "symptom_areas": _TAXONOMY.symptom_areas,
+            "symptom_codes": _TAXONOMY.symptom_codes,
+            "conditions": _TAXONOMY.conditions,
+            "diagnosis_areas": _TAXONOMY.diagnosis_areas,
+            "diagnosis_codes": _TAXONOMY.diagnosis_codes,
+            "resolutions": _TAXONOMY.resolutions,
+            "repair_stages": _TAXONOMY.repair_stages,
+        },
+    ),
+    "FaultTaxonomy.from_dict": lambda: (FaultTaxonomy.from_dict, (_TAXONOMY.to_dict(),), {}),
+    "FaultTaxonomy.to_dict": lambda: (_TAXONOMY.to_dict, (), {}),
+    "FaultTaxonomy.symptom_area": lambda: (_TAXONOMY.symptom_area, ("hard drive",), {}),
+    "FaultTaxonomy.symptom_code": lambda: (
+        _TAXONOMY.symptom_code,
+        ("hard drive", "blue screen"),
+        {},
+    ),
+    "FaultTaxonomy.symptom_codes_in": lambda: (_TAXONOMY.symptom_codes_in, ("hard drive",), {}),
+    "FaultTaxonomy.condition": lambda: (_TAXONOMY.condition, ("fails after extended use",), {}),
+    "FaultTaxonomy.diagnosis_area": lambda: (_TAXONOMY.diagnosis_area, ("defective part",), {}),
+    "FaultTaxonomy.diagnosis_code": lambda: (
+        _TAXONOMY.diagnosis_code,
+        ("defective part", "new video card installed"),
+        {},
+    ),
+    "FaultTaxonomy.diagnosis_codes_in": lambda: (
+        _TAXONOMY.diagnosis_codes_in,
+        ("defective part",),
+        {},
+    ),
+    "FaultTaxonomy.resolution": lambda: (_TAXONOMY.resolution, ("replaced",), {}),
+    "FaultTaxonomy.repair_stage": lambda: (_TAXONOMY.repair_stage, ("DONE",), {}),
+    "WarrantyCoverage": lambda: (WarrantyCoverage, (CoverageKind.LABOUR, _COVERAGE.period), {}),
+    "WarrantyCoverage.inclusive": lambda: (
+        WarrantyCoverage.inclusive,
+        (CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31)),
+        {},
+    ),
+    "CoverageStatus": lambda: (CoverageStatus, (CoverageKind.PARTS, True, DAY), {}),
+    "WarrantyStatus": lambda: (
+        WarrantyStatus,
+        (DAY, warranty_status(_service_object(), on=DAY).coverage),
+        {},
+    ),
+    "WarrantyStatus.of": lambda: (
+        warranty_status(_service_object(), on=DAY).of,
+        (CoverageKind.PARTS,),
+        {},
+    ),
+    "WarrantyStatus.covered": lambda: (
+        warranty_status(_service_object(), on=DAY).covered,
+        (CoverageKind.LABOUR,),
+        {},
+    ),
+    "warranty_status": lambda: (warranty_status, (_service_object(),), {"on": DAY}),
+    "ServiceObjectRelation": lambda: (
+        ServiceObjectRelation,
+        ("REL-1", "OBJ-1", RelationKind.AGREEMENT, "AG-1"),
+        {"template_bom_id": "BOM-1"},
+    ),
+    "ServiceObjectEntity": lambda: (
+        ServiceObjectEntity,
+        (),
+        {
+            "id": "OBJ-1",
+            "version": 1,
+            "group_id": "LAPTOPS",
+            "description": "Laptop",
+            "item_id": "IT-1",
+            "serial_number": "SN-1",
+            "template_bom_id": "BOM-1",
+            "coverage": (_COVERAGE,),
+            "relations": (),
+            "recorded_at": AT,
+        },
+    ),
+    "ServiceObjectEntity.create": lambda: (
+        ServiceObjectEntity.create,
+        (),
+        {
+            "id": "OBJ-1",
+            "group_id": "LAPTOPS",
+            "at": AT,
+            "description": "Laptop",
+            "item_id": "IT-1",
+            "serial_number": "SN-1",
+            "template_bom_id": "BOM-1",
+            "coverage": [_COVERAGE],
+        },
+    ),
+    "ServiceObjectEntity.coverage_of": lambda: (
+        _service_object().coverage_of,
+        (CoverageKind.PARTS,),
+        {},
+    ),
+    "ServiceObjectEntity.relation": lambda: (_service_object().relation, ("REL-1",), {}),
+    "ServiceObjectEntity.change_coverage": lambda: (
+        _service_object().change_coverage,
+        (CoverageKind.LABOUR, _COVERAGE.period),
+        {"at": LATER},
+    ),
+    "ServiceObjectEntity.relate": lambda: (
+        _service_object().relate,
+        (),
+        {
+            "relation_id": "REL-2",
+            "kind": RelationKind.AGREEMENT,
+            "key": "AG-1",
+            "at": LATER,
+            "template_bom_id": "BOM-1",
+        },
+    ),
+    "ServiceObjectEntity.unrelate": lambda: (_service_object().unrelate, ("REL-1",), {"at": LATER}),
+    "ServiceObjectEntity.assign_template_bom": lambda: (
+        _service_object().assign_template_bom,
+        ("BOM-2",),
+        {"at": LATER},
+    ),
+}
 
 
 # ------------------------------------------------------------------ rules examples
@@ -1500,6 +1671,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "from_dict": lambda: (from_dict, (ServiceOrder, to_dict(ORDER)), {}),
     "dumps": lambda: (dumps, (ORDER,), {}),
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),
+    **_REPAIR_EXAMPLES,
 }
 
 

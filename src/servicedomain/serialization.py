@@ -152,6 +152,26 @@ from servicedomain.orders import (
     StageChanged,
 )
 from servicedomain.periods import DateRange, PeriodCode, Schedule
+from servicedomain.repairs import (
+    Condition,
+    CoverageStatus,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RepairStage,
+    Resolution,
+    ServiceObjectCreated,
+    ServiceObjectEntity,
+    ServiceObjectRelation,
+    ServiceObjectRelationAdded,
+    ServiceObjectRelationRemoved,
+    SymptomArea,
+    SymptomCode,
+    TemplateBomAssigned,
+    WarrantyCoverage,
+    WarrantyCoverageChanged,
+    WarrantyStatus,
+)
 from servicedomain.reports import (
     BarChart,
     Cell,
@@ -286,6 +306,20 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     TimelineMarker,
     TimelineChart,
     ReportView,
+    # repairs: the fault taxonomy, service objects and their warranty
+    SymptomArea,
+    SymptomCode,
+    Condition,
+    DiagnosisArea,
+    DiagnosisCode,
+    Resolution,
+    RepairStage,
+    FaultTaxonomy,
+    WarrantyCoverage,
+    CoverageStatus,
+    WarrantyStatus,
+    ServiceObjectRelation,
+    ServiceObjectEntity,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -329,6 +363,12 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     CreditNoteIssued,
     RevenueAccrued,
     AccrualReversed,
+    # repairs: service objects
+    ServiceObjectCreated,
+    WarrantyCoverageChanged,
+    ServiceObjectRelationAdded,
+    ServiceObjectRelationRemoved,
+    TemplateBomAssigned,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -376,6 +416,7 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     PriceEntry,
     PriceTable,
     SubscriptionGroup,
+    FaultTaxonomy,
 )
 
 
