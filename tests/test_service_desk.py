@@ -64,13 +64,13 @@ from servicedomain.orders import (
     JournalEntry,
     LineStatus,
     MovedLines,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import AgreementUnitOfWork, Journal
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.sla import (
     Allowance,
     ServiceLevelAgreement,
@@ -89,7 +89,8 @@ SLA = ServiceLevelAgreement(id="SLA-1", targets=SlaTargets(resolution=Allowance(
 HOURS = line(TransactionType.HOUR, "2", "40.00", "85.00")
 ITEM = line(TransactionType.ITEM, "1", "10.00", "25.00")
 REQUIREMENT = ItemRequirement(id="IR-1", item_id="FILTER-20", quantity=Decimal(2))
-OBJECT = ServiceObject("PUMP-2", "Heat pump")
+OBJECT = ServiceObjectRelation("REL-PUMP-2", "PUMP-2", RelationKind.ORDER, "SO-1")
+AGREEMENT_OBJECT = ServiceObjectRelation("AG-9/PUMP-2", "PUMP-2", RelationKind.AGREEMENT, "AG-9")
 TASK = ServiceTask("CLEAN", "Cleaning")
 TEMPLATE_LINE = NewAgreementLine(
     transaction_type=TransactionType.FEE,
@@ -245,7 +246,9 @@ USES: dict[str, Use] = {
     ),
     "suspend_agreement": lambda d: d.suspend_agreement("AG-1"),
     "resume_agreement": lambda d: (d.suspend_agreement("AG-1"), d.resume_agreement("AG-1")),
-    "relate_agreement_object": lambda d: d.relate_agreement_object("AG-1", OBJECT),
+    "relate_agreement_object": lambda d: d.relate_agreement_object(
+        "AG-1", attrs.evolve(AGREEMENT_OBJECT, key="AG-1")
+    ),
     "relate_agreement_task": lambda d: d.relate_agreement_task("AG-1", TASK),
     "copy_template_lines": lambda d: d.copy_template_lines(
         "AG-2", ServiceTemplate(id="T-1", group_id="TG", lines=(_template_line(),))
@@ -480,7 +483,7 @@ def test_relations_attach_and_relating_again_changes_nothing(stores: Stores) -> 
     desk = w.desk()
     order = desk.relate_object("SO-1", OBJECT)
     order = desk.relate_task("SO-1", TASK)
-    assert OBJECT in order.service_objects
+    assert OBJECT in order.object_relations
     assert TASK in order.service_tasks
     published = len(w.publisher.published)
     assert desk.relate_task("SO-1", TASK) == order
@@ -681,7 +684,8 @@ def test_create_an_agreement_change_stop_and_suspend_it(stores: Stores) -> None:
     assert not desk.restart_agreement_line("AG-9", 1).line(1).stopped
     assert desk.suspend_agreement("AG-9").suspended
     assert not desk.resume_agreement("AG-9").suspended
-    assert OBJECT in desk.relate_agreement_object("AG-9", OBJECT).service_objects
+    relations = desk.relate_agreement_object("AG-9", AGREEMENT_OBJECT).object_relations
+    assert AGREEMENT_OBJECT in relations
     assert TASK in desk.relate_agreement_task("AG-9", TASK).service_tasks
     with pytest.raises(UnknownLineError):
         desk.stop_agreement_line("AG-9", 7)
@@ -700,7 +704,10 @@ def test_copy_lines_from_a_template_and_from_a_stored_agreement(stores: Stores) 
     with pytest.raises(TypeMismatchError):
         desk.copy_template_lines("AG-2", desk.agreement("AG-1"))  # type: ignore[arg-type]
     with pytest.raises(AgreementRuleError):
-        desk.relate_agreement_object("AG-2", ServiceObject("PUMP-1", "another value"))
+        desk.relate_agreement_object(
+            "AG-2",
+            ServiceObjectRelation("AG-2/PUMP-1", "OTHER", RelationKind.AGREEMENT, "AG-2"),
+        )
 
 
 def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing(stores: Stores) -> None:

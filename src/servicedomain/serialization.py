@@ -138,7 +138,6 @@ from servicedomain.orders import (
     NewLine,
     PostingPlan,
     ServiceLine,
-    ServiceObject,
     ServiceObjectRelated,
     ServiceOrder,
     ServiceOrderCanceled,
@@ -160,8 +159,8 @@ from servicedomain.repairs import (
     FaultTaxonomy,
     RepairStage,
     Resolution,
+    ServiceObject,
     ServiceObjectCreated,
-    ServiceObjectEntity,
     ServiceObjectRelation,
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
@@ -249,7 +248,6 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     SlaMeasurement,
     # orders
     AgreementLineRef,
-    ServiceObject,
     ServiceTask,
     ItemRequirement,
     ServiceLine,
@@ -319,7 +317,7 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     CoverageStatus,
     WarrantyStatus,
     ServiceObjectRelation,
-    ServiceObjectEntity,
+    ServiceObject,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -391,6 +389,17 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     WorkDescription: 2,
     WorkReceipt: 2,
     ReportView: 2,  # 2: the field timelines (timeline charts) was added
+    # 2: orders and agreements hold object relations (object_relations, repairs'
+    # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
+    ServiceOrder: 2,
+    ServiceAgreement: 2,
+    ServiceObjectRelated: 2,  # its relation (was service_object)
+    AgreementObjectRelated: 2,  # its relation (was service_object)
+    ServiceTemplate: 2,  # service_object_ids (was service_objects)
+    Generation: 2,  # its orders (ServiceOrder 2)
+    # 2: the name ServiceObject is the repairs entity (was ServiceObjectEntity); the
+    # old orders value of that name is gone, and its version 1 documents are refused.
+    ServiceObject: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {

@@ -71,7 +71,6 @@ from servicedomain.orders import (
     MovedLines,
     NewLine,
     Priority,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
@@ -79,6 +78,7 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import AgreementUnitOfWork, Clock, Journal
+from servicedomain.repairs import ServiceObjectRelation
 from servicedomain.sla import (
     ServiceLevelAgreement,
     SlaMeasurement,
@@ -269,7 +269,7 @@ class ServiceDesk:
         priority: Priority = Priority.NORMAL,
         service_address: str | None = None,
         sla_id: str | None = None,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewLine] = (),
     ) -> ServiceOrder:
@@ -315,7 +315,7 @@ class ServiceDesk:
                 priority=priority,
                 service_address=service_address,
                 sla_id=sla_id,
-                service_objects=service_objects,
+                object_relations=object_relations,
                 service_tasks=service_tasks,
                 lines=lines,
             )
@@ -478,10 +478,10 @@ class ServiceDesk:
             order_id, lambda order, at: order.revoke_line_cancel(self._graph, number, at=at)
         )
 
-    def relate_object(self, order_id: str, obj: ServiceObject) -> ServiceOrder:
-        """Relate a service object to the order, so that its lines may reference it."""
+    def relate_object(self, order_id: str, relation: ServiceObjectRelation) -> ServiceOrder:
+        """Relate a service object to the order by an order ``relation`` (its lines may name it)."""
         return self._change_order(
-            order_id, lambda order, at: order.relate_object(self._graph, obj, at=at)
+            order_id, lambda order, at: order.relate_object(self._graph, relation, at=at)
         )
 
     def relate_task(self, order_id: str, task: ServiceTask) -> ServiceOrder:
@@ -668,7 +668,7 @@ class ServiceDesk:
         hour_cost_price: Money | None = None,
         expense_cost_price: Money | None = None,
         fee_sales_price: Money | None = None,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewAgreementLine] = (),
         template_group_id: str | None = None,
@@ -702,7 +702,7 @@ class ServiceDesk:
                 hour_cost_price=hour_cost_price,
                 expense_cost_price=expense_cost_price,
                 fee_sales_price=fee_sales_price,
-                service_objects=service_objects,
+                object_relations=object_relations,
                 service_tasks=service_tasks,
                 lines=lines,
                 template_group_id=template_group_id,
@@ -751,10 +751,15 @@ class ServiceDesk:
         """Resume a suspended agreement."""
         return self._change_agreement(agreement_id, lambda agreement, at: agreement.resume(at=at))
 
-    def relate_agreement_object(self, agreement_id: str, obj: ServiceObject) -> ServiceAgreement:
-        """Relate a service object to the agreement (its lines and orders may use it)."""
+    def relate_agreement_object(
+        self, agreement_id: str, relation: ServiceObjectRelation
+    ) -> ServiceAgreement:
+        """Relate a service object to the agreement by an agreement ``relation``.
+
+        Its lines, and the orders generated from it, may name the object.
+        """
         return self._change_agreement(
-            agreement_id, lambda agreement, at: agreement.relate_object(obj, at=at)
+            agreement_id, lambda agreement, at: agreement.relate_object(relation, at=at)
         )
 
     def relate_agreement_task(self, agreement_id: str, task: ServiceTask) -> ServiceAgreement:

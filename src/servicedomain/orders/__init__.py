@@ -91,7 +91,6 @@ from servicedomain.orders._lines import (
     Origin,
     Progress,
     ServiceLine,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
     TransactionType,
@@ -119,7 +118,6 @@ __all__ = [
     "LineChanges",
     "NewLine",
     "ServiceLine",
-    "ServiceObject",
     "ServiceOrderLine",
     "ServiceTask",
     # the entity and its functions

@@ -19,10 +19,10 @@ from servicedomain._checks import (
 from servicedomain.events import DomainEvent
 from servicedomain.orders._lines import (
     ItemRequirement,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
 )
+from servicedomain.repairs import ServiceObjectRelation
 from servicedomain.stages import TransitionKind
 
 # Each field is checked as the field of the order or line it records.
@@ -67,9 +67,9 @@ class LineRemoved(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class ServiceObjectRelated(DomainEvent):
-    """A service object was related to the order; its lines may now reference it."""
+    """A service object was related to the order by ``relation``; its lines may name it."""
 
-    service_object: ServiceObject = attrs.field(validator=instance_of(ServiceObject))
+    relation: ServiceObjectRelation = attrs.field(validator=instance_of(ServiceObjectRelation))
 
 
 @attrs.frozen(kw_only=True)

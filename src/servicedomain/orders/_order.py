@@ -71,7 +71,6 @@ from servicedomain.orders._lines import (
     NewLine,
     Origin,
     Progress,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
     TransactionType,
@@ -79,6 +78,7 @@ from servicedomain.orders._lines import (
 )
 from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.sla import (
     Priority,
     ServiceLevelAgreement,
@@ -101,7 +101,7 @@ from servicedomain.stages import (
     enter_stage,
 )
 
-_Related = TypeVar("_Related", ServiceObject, ServiceTask)
+_Related = TypeVar("_Related", ServiceObjectRelation, ServiceTask)
 
 _REQUIRED_FIELDS = ("transaction_type", "item_id")
 """The fields of a line that its item requirements depend on."""
@@ -112,7 +112,7 @@ Events = tuple[DomainEvent, ...]
 
 _GRAPH: Final = instance_of(StageGraph)
 _NEW_LINE: Final = instance_of(NewLine)
-_OBJECT: Final = instance_of(ServiceObject)
+_RELATION: Final = instance_of(ServiceObjectRelation)
 _TASK: Final = instance_of(ServiceTask)
 _RANGE: Final = instance_of(DateRange)
 _REQUIREMENT: Final = instance_of(ItemRequirement)
@@ -152,7 +152,9 @@ class ServiceOrder:
         NaiveDatetimeError: ``preferred_service_at``, ``signed_off_at`` or
             ``recorded_at`` is naive.
         InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
-            (``"lines"``), object ids or task ids; a line referencing an object or a
+            (``"lines"``), relation ids, related objects (``"object_relations"``) or task
+            ids; an order relation of another order or an agreement relation of another
+            agreement (``"object_relations[i].key"``); a line referencing an object or a
             task that is not related (``"lines[i].service_object_id"``); a reason log
             entry about another entity; ``signed_off_at`` without ``signed_off`` or
             the reverse; an item requirement id on two lines (``"lines"``).
@@ -187,8 +189,8 @@ class ServiceOrder:
     signed_off: bool = attrs.field(default=False, validator=is_bool)
     signed_off_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
     calendar_conflict: bool = attrs.field(default=False, validator=is_bool)
-    service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=deep_iterable(instance_of(ServiceObject))
+    object_relations: tuple[ServiceObjectRelation, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(ServiceObjectRelation))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceTask))
@@ -212,12 +214,13 @@ class ServiceOrder:
                 "lines", duplicate, "line numbers are unique on an order; this one repeats"
             )
         for field, items in (
-            ("service_objects", self.service_objects),
+            ("object_relations", self.object_relations),
             ("service_tasks", self.service_tasks),
         ):
             repeated = first_duplicate(item.id for item in items)
             if repeated is not None:
                 raise InvalidInputError(field, repeated, "an id is related to an order once")
+        self._check_relations()
         repeated_requirement = first_duplicate(
             requirement.id for line in self.lines for requirement in line.item_requirements
         )
@@ -225,7 +228,7 @@ class ServiceOrder:
             raise InvalidInputError(
                 "lines", repeated_requirement, "an item requirement id is on an order once"
             )
-        objects = {obj.id for obj in self.service_objects}
+        objects = {relation.object_id for relation in self.object_relations}
         tasks = {task.id for task in self.service_tasks}
         for index, line in enumerate(self.lines):
             if line.service_object_id is not None and line.service_object_id not in objects:
@@ -256,6 +259,28 @@ class ServiceOrder:
         if numbers != sorted(numbers):
             object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
 
+    def _check_relations(self) -> None:
+        """An object is related once; each relation is the order's or its agreement's."""
+        repeated = first_duplicate(relation.object_id for relation in self.object_relations)
+        if repeated is not None:
+            raise InvalidInputError(
+                "object_relations", repeated, "a service object is related to an order once"
+            )
+        for index, relation in enumerate(self.object_relations):
+            if relation.kind is RelationKind.ORDER and relation.key != self.id:
+                raise InvalidInputError(
+                    f"object_relations[{index}].key",
+                    relation.key,
+                    f"an order relation of order {self.id!r} has the order's id as its key",
+                )
+            if relation.kind is RelationKind.AGREEMENT and relation.key != self.agreement_id:
+                raise InvalidInputError(
+                    f"object_relations[{index}].key",
+                    relation.key,
+                    f"an agreement relation on order {self.id!r} is one of its agreement "
+                    f"{self.agreement_id!r}",
+                )
+
     # ------------------------------------------------------------------ creation
 
     @classmethod
@@ -277,14 +302,16 @@ class ServiceOrder:
         service_address: str | None = None,
         sla_id: str | None = None,
         calendar_conflict: bool = False,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewLine] = (),
     ) -> tuple[ServiceOrder, Events]:
         """A new order (version 1) in the root stage of ``graph``.
 
         ``lines`` are numbered 1, 2, ... in the order given; they may reference the
-        ``service_objects`` and ``service_tasks`` given here.
+        objects of the ``object_relations`` and the ``service_tasks`` given here. An
+        order's own relations have kind order and the order's id as key; an agreement's
+        relations (kind agreement, key ``agreement_id``) come along unchanged.
 
         Raises:
             TypeMismatchError: ``graph`` is not a StageGraph, an item of ``lines`` is
@@ -315,7 +342,7 @@ class ServiceOrder:
             stage_id=graph.root.id,
             sla_id=sla_id,
             calendar_conflict=calendar_conflict,
-            service_objects=service_objects,
+            object_relations=object_relations,
             service_tasks=service_tasks,
             lines=tuple(line.numbered(index) for index, line in enumerate(new_lines, 1)),
             sla_log=() if sla_id is None else (SlaEntry.start(instant),),
@@ -347,7 +374,7 @@ class ServiceOrder:
         preferred_technician_id: str | None,
         sla_id: str | None,
         calendar_conflict: bool,
-        service_objects: tuple[ServiceObject, ...],
+        object_relations: tuple[ServiceObjectRelation, ...],
         service_tasks: tuple[ServiceTask, ...],
         lines: tuple[ServiceOrderLine, ...],
     ) -> tuple[ServiceOrder, Events]:
@@ -359,8 +386,9 @@ class ServiceOrder:
         checked already, so only the type of each argument is checked here (a wrong
         one raises what :meth:`create` raises, naming it). The rest is trusted, not
         checked again: the aware instant ``at`` is within the supported range, the
-        related objects and tasks are unique, and ``lines`` are Created, unsigned
-        :class:`ServiceOrderLine` values numbered 1, 2, ... in order that reference only
+        related objects and tasks are unique, the relations are the agreement's, and
+        ``lines`` are Created, unsigned :class:`ServiceOrderLine` values numbered 1, 2,
+        ... in order that reference only
         the objects and tasks given (the lines of a validated agreement, numbered).
         A host creating an order from its own input uses :meth:`create`, which checks
         everything; with the environment variable ``SERVICEDOMAIN_CHECKED`` set, this
@@ -377,7 +405,7 @@ class ServiceOrder:
         ...     stage_id="CREATED", description="", agreement_id="AGR-1", project_id=None,
         ...     preferred_service_at=None, responsible_worker_id=None,
         ...     preferred_technician_id=None, sla_id=None, calendar_conflict=False,
-        ...     service_objects=(), service_tasks=(), lines=(),
+        ...     object_relations=(), service_tasks=(), lines=(),
         ... )
         >>> order.origin, order.version, [event.name for event in events]
         (<Origin.SYSTEM: 'system'>, 1, ['ServiceOrderCreated'])
@@ -404,7 +432,7 @@ class ServiceOrder:
             and (preferred_technician_id is None or type(preferred_technician_id) is str)
             and (sla_id is None or (type(sla_id) is str and sla_id))
             and type(conflict) is bool
-            and type(service_objects) is tuple
+            and type(object_relations) is tuple
             and type(service_tasks) is tuple
             and type(lines) is tuple
         )
@@ -427,7 +455,7 @@ class ServiceOrder:
             "stage_id": stage_id,
             "sla_id": sla_id,
             "calendar_conflict": calendar_conflict,
-            "service_objects": service_objects,
+            "object_relations": object_relations,
             "service_tasks": service_tasks,
             "lines": lines,
             "sla_log": () if sla_id is None else (SlaEntry.start(at),),
@@ -547,7 +575,9 @@ class ServiceOrder:
 
     def _require_related(self, line: NewLine | ServiceOrderLine) -> None:
         object_id, task_id = line.service_object_id, line.service_task_id
-        if object_id is not None and object_id not in {o.id for o in self.service_objects}:
+        if object_id is not None and object_id not in {
+            relation.object_id for relation in self.object_relations
+        }:
             raise OrderRuleError(
                 self.id,
                 "line.object_not_related",
@@ -660,28 +690,75 @@ class ServiceOrder:
     # ----------------------------------------------------------------- relations
 
     def relate_object(
-        self, graph: StageGraph, obj: ServiceObject, *, at: datetime
+        self, graph: StageGraph, relation: ServiceObjectRelation, *, at: datetime
     ) -> tuple[ServiceOrder, Events]:
-        """Relate a service object to the order, so that its lines may reference it.
+        """Relate a service object to the order by ``relation``, so that lines may name it.
 
-        Relating an object already related with the same value changes nothing and
-        returns ``(self, ())``.
+        An order's own relation has kind order and the order's id as its key (AX
+        ``SMAServiceObjectRelation`` with ``RelTableId`` the order); its agreement's
+        relations come with the order when it is generated. An object is related to an
+        order once. Relating the same relation again changes nothing and returns
+        ``(self, ())``.
 
         Raises:
             StageRuleError: the stage does not allow modify.
-            OrderRuleError: another object with the same id is already related
-                (``object.conflict``).
-            TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
+            OrderRuleError: another relation with the same id is already on the order
+                (``object.conflict``), or the object is related by another relation
+                (``object.related``).
+            InvalidInputError: ``relation`` is not an order relation of this order
+                (``"relation.kind"`` / ``"relation.key"``).
+            TypeMismatchError: ``relation`` is not a ServiceObjectRelation.
         """
         instant = self._dated(at)
-        _OBJECT.check(obj, "obj")
+        _RELATION.check(relation, "relation")
         self._require(graph, Action.MODIFY)
-        related = _merge_related(self.id, "object", self.service_objects, (obj,))
-        if related == self.service_objects:
+        if relation in self.object_relations:
             return self, ()
-        return self._next(instant, service_objects=related), (
-            ServiceObjectRelated(entity_id=self.id, occurred_at=instant, service_object=obj),
+        if relation.kind is not RelationKind.ORDER:
+            raise InvalidInputError(
+                "relation.kind", relation.kind, "an order's own relation has kind order"
+            )
+        if relation.key != self.id:
+            raise InvalidInputError(
+                "relation.key", relation.key, f"a relation of order {self.id!r} has its id"
+            )
+        related = _merge_related(self.id, "object", self.object_relations, (relation,))
+        if related == self.object_relations:
+            return self, ()
+        holder = self.relation_of(relation.object_id)
+        if holder is not None:
+            raise OrderRuleError(
+                self.id,
+                "object.related",
+                f"service object {relation.object_id!r} is related to the order by "
+                f"relation {holder.id!r} already",
+            )
+        return self._next(instant, object_relations=related), (
+            ServiceObjectRelated(entity_id=self.id, occurred_at=instant, relation=relation),
         )
+
+    def relation(self, relation_id: str) -> ServiceObjectRelation:
+        """The object relation ``relation_id`` of the order (its own or its agreement's).
+
+        Raises:
+            InvalidInputError: a blank id.
+            OrderRuleError: the order has no relation of this id
+                (``relation.not_on_order``).
+        """
+        wanted = is_id.check(relation_id, "relation_id")
+        for relation in self.object_relations:
+            if relation.id == wanted:
+                return relation
+        raise OrderRuleError(
+            self.id,
+            "relation.not_on_order",
+            f"object relation {wanted!r} is not a relation of order {self.id!r}",
+        )
+
+    def relation_of(self, object_id: str) -> ServiceObjectRelation | None:
+        """The relation that relates service object ``object_id`` to the order, or ``None``."""
+        wanted = is_id.check(object_id, "object_id")
+        return next((r for r in self.object_relations if r.object_id == wanted), None)
 
     def relate_task(
         self, graph: StageGraph, task: ServiceTask, *, at: datetime

@@ -2,7 +2,7 @@
 
 The rules (AX 2012 Service management, repair management):
 
-* A service object (:class:`ServiceObjectEntity`) is a customer's asset: an id, a
+* A service object (:class:`ServiceObject`) is a customer's asset: an id, a
   description, a service object group (required), optionally an item and a serial
   number, at most one template BOM, the warranty coverage of each
   :class:`CoverageKind`, and :class:`ServiceObjectRelation` values that attach it to an
@@ -34,7 +34,7 @@ from servicedomain.repairs._events import (
     TemplateBomAssigned,
     WarrantyCoverageChanged,
 )
-from servicedomain.repairs._objects import ServiceObjectEntity, warranty_status
+from servicedomain.repairs._objects import ServiceObject, warranty_status
 from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
 from servicedomain.repairs._taxonomy import (
     Condition,
@@ -64,7 +64,7 @@ __all__ = [
     "RepairStage",
     "Resolution",
     "ServiceObjectCreated",
-    "ServiceObjectEntity",
+    "ServiceObject",
     "ServiceObjectRelation",
     "ServiceObjectRelationAdded",
     "ServiceObjectRelationRemoved",

@@ -80,7 +80,6 @@ from servicedomain.orders import (
     NewLine,
     PostingPlan,
     ServiceLine,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
     ServiceTask,
@@ -108,7 +107,7 @@ from servicedomain.repairs import (
     RelationKind,
     RepairStage,
     Resolution,
-    ServiceObjectEntity,
+    ServiceObject,
     ServiceObjectRelation,
     SymptomArea,
     SymptomCode,
@@ -184,7 +183,6 @@ __all__ = [
     "coverage_statuses",
     "fault_taxonomies",
     "repair_stages",
-    "service_object_entities",
     "service_object_events",
     "service_object_relations",
     "warranty_coverages",
@@ -267,11 +265,6 @@ def _prices() -> st.SearchStrategy[Money]:
 def reason_codes() -> st.SearchStrategy[ReasonCode]:
     """Reason codes with a short description."""
     return st.builds(ReasonCode, ids(), _texts())
-
-
-def service_objects() -> st.SearchStrategy[ServiceObject]:
-    """Service objects, some tied to an item."""
-    return st.builds(ServiceObject, ids(prefix="OBJ"), _texts(), st.none() | ids(prefix="IT"))
 
 
 def service_tasks() -> st.SearchStrategy[ServiceTask]:
@@ -359,13 +352,14 @@ def _order_histories(
     prices: st.SearchStrategy[Money] | None = None,
 ) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
     at = _START
+    order_id = draw(ids(prefix="SO"))
     order, created = ServiceOrder.create(
         _GRAPH,
-        id=draw(ids(prefix="SO")),
+        id=order_id,
         customer_id=draw(ids(prefix="C")),
         at=at,
         description=draw(_texts()),
-        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        object_relations=draw(_document_relations(RelationKind.ORDER, order_id)),
         service_tasks=tuple(draw(st.lists(service_tasks(), max_size=2, unique_by=_id))),
         lines=draw(st.lists(new_lines(prices=prices), max_size=max_lines)),
         sla_id=draw(st.none() | ids(prefix="SLA")),
@@ -391,7 +385,8 @@ def _order_histories(
             number, need = draw(st.sampled_from(order.line_numbers)), draw(item_requirements())
             order = _apply(order, events, "add_item_requirement", _GRAPH, number, need, at=at)
         elif choice == 5:
-            order = _apply(order, events, "relate_object", _GRAPH, draw(service_objects()), at=at)
+            relation = draw(service_object_relations(kind=RelationKind.ORDER, key=order.id))
+            order = _apply(order, events, "relate_object", _GRAPH, relation, at=at)
         elif choice == 6:
             order = _apply(order, events, "sign_off", at=at)
     return order, tuple(events)
@@ -631,8 +626,9 @@ def new_agreement_lines(
 def _agreement_histories(
     draw: st.DrawFn, *, max_lines: int = 3, prices: st.SearchStrategy[Money] | None = None
 ) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
+    agreement_id = draw(ids(prefix="SA"))
     agreement, events = ServiceAgreement.create(
-        id=draw(ids(prefix="SA")),
+        id=agreement_id,
         customer_id=draw(ids(prefix="C")),
         group=draw(agreement_groups()),
         start_date=date(2026, 1, 1),
@@ -640,7 +636,7 @@ def _agreement_histories(
         description=draw(_texts()),
         end_date=draw(st.none() | st.dates(date(2026, 6, 1), date(2027, 12, 31))),
         suspended=draw(st.booleans()),
-        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        object_relations=draw(_document_relations(RelationKind.AGREEMENT, agreement_id)),
         lines=draw(st.lists(new_agreement_lines(prices=prices), max_size=max_lines)),
     )
     history = list(events)
@@ -778,6 +774,7 @@ def service_templates() -> st.SearchStrategy[ServiceTemplate]:
         description=_texts(),
         group_id=ids(prefix="TG"),
         lines=service_agreements(max_lines=2).map(lambda agreement: agreement.lines),
+        service_object_ids=st.lists(ids(prefix="OBJ"), max_size=2, unique=True).map(tuple),
     )
 
 
@@ -1177,25 +1174,42 @@ def warranty_coverages() -> st.SearchStrategy[WarrantyCoverage]:
 
 
 def service_object_relations(
-    *, object_id: str | None = None
+    *,
+    object_id: str | None = None,
+    kind: RelationKind | None = None,
+    key: str | None = None,
 ) -> st.SearchStrategy[ServiceObjectRelation]:
-    """Relations of an object (``object_id``, else any) to an agreement or an order."""
+    """Relations of an object (``object_id``, else any) to an agreement or an order.
+
+    ``kind`` and ``key`` fix what the relations attach the object to (else any).
+    """
     return st.builds(
         ServiceObjectRelation,
         ids(prefix="REL"),
         st.just(object_id) if object_id is not None else ids(prefix="OBJ"),
-        st.sampled_from(RelationKind),
-        ids(),
+        st.just(kind) if kind is not None else st.sampled_from(RelationKind),
+        st.just(key) if key is not None else ids(),
         st.none() | ids(prefix="BOM"),
     )
+
+
+def _document_relations(
+    kind: RelationKind, key: str
+) -> st.SearchStrategy[tuple[ServiceObjectRelation, ...]]:
+    """Relations of one agreement or order: unique ids, one per object."""
+    return st.lists(
+        service_object_relations(kind=kind, key=key),
+        max_size=2,
+        unique_by=(_id, lambda relation: relation.object_id),
+    ).map(tuple)
 
 
 @st.composite
 def _service_object_histories(
     draw: st.DrawFn, *, max_steps: int = 4
-) -> tuple[ServiceObjectEntity, tuple[DomainEvent, ...]]:
+) -> tuple[ServiceObject, tuple[DomainEvent, ...]]:
     coverage = draw(st.lists(warranty_coverages(), max_size=2, unique_by=lambda c: c.kind))
-    obj, events = ServiceObjectEntity.create(
+    obj, events = ServiceObject.create(
         id=draw(ids(prefix="OBJ")),
         group_id=draw(ids(prefix="GRP")),
         at=_START,
@@ -1235,7 +1249,7 @@ def _service_object_histories(
     return obj, tuple(history)
 
 
-def service_object_entities() -> st.SearchStrategy[ServiceObjectEntity]:
+def service_objects() -> st.SearchStrategy[ServiceObject]:
     """Service objects built by their operations: coverage, relations, template BOM."""
     return _service_object_histories().map(lambda pair: pair[0])
 
@@ -1248,7 +1262,7 @@ def service_object_events() -> st.SearchStrategy[DomainEvent]:
 def warranty_statuses() -> st.SearchStrategy[WarrantyStatus]:
     """The warranty of a service object on a day in or around its coverage."""
     days = st.dates(date(2019, 6, 1), date(2031, 6, 1))
-    return st.builds(lambda obj, on: warranty_status(obj, on=on), service_object_entities(), days)
+    return st.builds(lambda obj, on: warranty_status(obj, on=on), service_objects(), days)
 
 
 def coverage_statuses() -> st.SearchStrategy[CoverageStatus]:
@@ -1269,7 +1283,7 @@ _REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     CoverageStatus: coverage_statuses,
     WarrantyStatus: warranty_statuses,
     ServiceObjectRelation: service_object_relations,
-    ServiceObjectEntity: service_object_entities,
+    ServiceObject: service_objects,
 }
 
 
@@ -1287,7 +1301,6 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ReasonCode: reason_codes,
     ReasonLogEntry: reason_log_entries,
     Decision: decisions,
-    ServiceObject: service_objects,
     ServiceTask: service_tasks,
     AgreementLineRef: agreement_line_refs,
     ItemRequirement: item_requirements,
