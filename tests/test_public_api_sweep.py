@@ -174,6 +174,7 @@ from servicedomain.repairs import (
     DiagnosisCode,
     FaultTaxonomy,
     RelationKind,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceObject,
@@ -182,6 +183,7 @@ from servicedomain.repairs import (
     SymptomCode,
     WarrantyCoverage,
     WarrantyStatus,
+    repair_status,
     warranty_status,
 )
 from servicedomain.reports import (
@@ -443,6 +445,7 @@ def _desk_store() -> InMemoryStore:
         ),
         attrs.evolve(boiler_order("SO-M1", HOUR_LINE), agreement_id="AG-1"),
         attrs.evolve(boiler_order("SO-M2", HOUR_LINE), agreement_id="AG-1"),
+        _repaired_order("SO-R"),
         canceled,
     ):
         orders.add(order)
@@ -460,6 +463,7 @@ def _service_desk() -> ServiceDesk:
         slas={"SLA-1": SLA},
         sla_parameters=SlaParameters(),
         journals=_journals(),
+        taxonomy=_TAXONOMY,
     )
 
 
@@ -485,6 +489,43 @@ _TAXONOMY = FaultTaxonomy(
     repair_stages=(RepairStage("DONE", "Repaired", finished=True),),
 )
 _COVERAGE = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
+
+
+def _repair_line() -> RepairLine:
+    return RepairLine(
+        number=1,
+        relation_id="REL-BOILER-1",
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+        created_at=AT,
+    )
+
+
+def _repaired_order(order_id: str = "SO-1") -> ServiceOrder:
+    """A boiler order with one repair line (not finished) on its boiler."""
+    order, _ = boiler_order(order_id, HOUR_LINE).add_repair_line(
+        GRAPH,
+        _TAXONOMY,
+        relation_id="REL-BOILER-1",
+        at=AT,
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+    )
+    return order
+
+
+_REPAIR_LINE_FIELDS: dict[str, Any] = {
+    "symptom_area_id": "hard drive",
+    "symptom_code_id": "blue screen",
+    "condition_id": "fails after extended use",
+    "diagnosis_area_id": "defective part",
+    "diagnosis_code_id": "new video card installed",
+    "resolution_id": "replaced",
+    "stage_id": "DONE",
+    "technician_id": "W-1",
+    "description": "Video card",
+    "note": "Replaced under warranty",
+}
 
 
 def _service_object() -> ServiceObject:
@@ -618,6 +659,60 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
         },
     ),
     "ServiceObject.unrelate": lambda: (_service_object().unrelate, ("REL-1",), {"at": LATER}),
+    "RepairLine": lambda: (
+        RepairLine,
+        (),
+        {
+            "number": 1,
+            "relation_id": "REL-BOILER-1",
+            **_REPAIR_LINE_FIELDS,
+            "created_at": AT,
+            "finished_at": LATER,
+        },
+    ),
+    "RepairLine.check_codes": lambda: (_repair_line().check_codes, (_TAXONOMY,), {}),
+    "repair_status": lambda: (repair_status, ([_repair_line()],), {}),
+    "ServiceOrder.repair_line": lambda: (_repaired_order().repair_line, (1,), {}),
+    "ServiceOrder.add_repair_line": lambda: (
+        ORDER.add_repair_line,
+        (GRAPH, _TAXONOMY),
+        {"relation_id": "REL-BOILER-1", "at": LATER, **_REPAIR_LINE_FIELDS},
+    ),
+    "ServiceOrder.change_repair_line": lambda: (
+        _repaired_order().change_repair_line,
+        (GRAPH, _TAXONOMY, 1),
+        {"at": LATER, "description": "Video card", "note": "Done"},
+    ),
+    "ServiceOrder.move_repair_line": lambda: (
+        _repaired_order().move_repair_line,
+        (GRAPH, _TAXONOMY, 1, "DONE"),
+        {"at": LATER},
+    ),
+    "ServiceOrder.delete_repair_line": lambda: (
+        _repaired_order().delete_repair_line,
+        (GRAPH, 1),
+        {"at": LATER},
+    ),
+    "ServiceDesk.add_repair_line": lambda: (
+        _service_desk().add_repair_line,
+        ("SO-1",),
+        {"relation_id": "REL-BOILER-1", **_REPAIR_LINE_FIELDS},
+    ),
+    "ServiceDesk.change_repair_line": lambda: (
+        _service_desk().change_repair_line,
+        ("SO-R", 1),
+        {"note": "Done"},
+    ),
+    "ServiceDesk.move_repair_line": lambda: (
+        _service_desk().move_repair_line,
+        ("SO-R", 1, "DONE"),
+        {},
+    ),
+    "ServiceDesk.delete_repair_line": lambda: (
+        _service_desk().delete_repair_line,
+        ("SO-R", 1),
+        {},
+    ),
     "ServiceObject.assign_template_bom": lambda: (
         _service_object().assign_template_bom,
         ("BOM-2",),

@@ -137,6 +137,10 @@ from servicedomain.orders import (
     LinesSignedOff,
     NewLine,
     PostingPlan,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineDeleted,
+    RepairLineStageChanged,
     ServiceLine,
     ServiceObjectRelated,
     ServiceOrder,
@@ -157,6 +161,7 @@ from servicedomain.repairs import (
     DiagnosisArea,
     DiagnosisCode,
     FaultTaxonomy,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceObject,
@@ -318,6 +323,7 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     WarrantyStatus,
     ServiceObjectRelation,
     ServiceObject,
+    RepairLine,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -340,6 +346,10 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ItemRequirementRemoved,
     ServiceObjectRelated,
     ServiceTaskRelated,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineStageChanged,
+    RepairLineDeleted,
     AgreementCreated,
     AgreementSuspended,
     AgreementResumed,

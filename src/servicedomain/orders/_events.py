@@ -22,7 +22,7 @@ from servicedomain.orders._lines import (
     ServiceOrderLine,
     ServiceTask,
 )
-from servicedomain.repairs import ServiceObjectRelation
+from servicedomain.repairs import RepairLine, ServiceObjectRelation
 from servicedomain.stages import TransitionKind
 
 # Each field is checked as the field of the order or line it records.
@@ -181,3 +181,32 @@ class ItemRequirementRemoved(DomainEvent):
 
     line_number: int = attrs.field(validator=is_line_number)
     requirement_id: str = attrs.field(validator=is_id)
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineAdded(DomainEvent):
+    """A repair line (one step of a repair) was added to the order."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineChanged(DomainEvent):
+    """Fields of a repair line changed; ``line`` is the new line."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+    changed_fields: tuple[str, ...] = attrs.field(validator=_NAMES)
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineStageChanged(DomainEvent):
+    """A repair line moved to another repair stage; a Finished one stamps ``finished_at``."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineDeleted(DomainEvent):
+    """A repair line was deleted from the order (a repair step canceled)."""
+
+    line_number: int = attrs.field(validator=is_line_number)

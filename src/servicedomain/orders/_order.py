@@ -54,6 +54,10 @@ from servicedomain.orders._events import (
     LineRemoved,
     LinesPosted,
     LinesSignedOff,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineDeleted,
+    RepairLineStageChanged,
     ServiceObjectRelated,
     ServiceOrderCanceled,
     ServiceOrderCreated,
@@ -78,7 +82,15 @@ from servicedomain.orders._lines import (
 )
 from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
 from servicedomain.periods import DateRange
-from servicedomain.repairs import RelationKind, ServiceObjectRelation
+from servicedomain.repairs import (
+    FaultTaxonomy,
+    RelationKind,
+    RepairLine,
+    RepairLineChanges,
+    RepairStatus,
+    ServiceObjectRelation,
+    repair_status,
+)
 from servicedomain.sla import (
     Priority,
     ServiceLevelAgreement,
@@ -113,6 +125,9 @@ Events = tuple[DomainEvent, ...]
 _GRAPH: Final = instance_of(StageGraph)
 _NEW_LINE: Final = instance_of(NewLine)
 _RELATION: Final = instance_of(ServiceObjectRelation)
+_TAXONOMY: Final = instance_of(FaultTaxonomy)
+_REPAIR_ORDER: Final = tuple(RepairLineChanges.__annotations__)
+_REPAIR_FIELDS: Final = frozenset(_REPAIR_ORDER)
 _TASK: Final = instance_of(ServiceTask)
 _RANGE: Final = instance_of(DateRange)
 _REQUIREMENT: Final = instance_of(ItemRequirement)
@@ -198,6 +213,9 @@ class ServiceOrder:
     lines: tuple[ServiceOrderLine, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceOrderLine))
     )
+    repair_lines: tuple[RepairLine, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(RepairLine))
+    )
     reason_log: tuple[ReasonLogEntry, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ReasonLogEntry))
     )
@@ -258,6 +276,28 @@ class ServiceOrder:
             )
         if numbers != sorted(numbers):
             object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
+        if self.repair_lines:
+            self._check_repair_lines()
+
+    def _check_repair_lines(self) -> None:
+        """Repair line numbers are unique; each line names a relation of the order."""
+        numbers = [line.number for line in self.repair_lines]
+        duplicate = first_duplicate(numbers)
+        if duplicate is not None:
+            raise InvalidInputError(
+                "repair_lines", duplicate, "repair line numbers are unique on an order"
+            )
+        relations = {relation.id for relation in self.object_relations}
+        for index, line in enumerate(self.repair_lines):
+            if line.relation_id not in relations:
+                raise InvalidInputError(
+                    f"repair_lines[{index}].relation_id",
+                    line.relation_id,
+                    f"a repair line names an object relation of order {self.id!r}",
+                )
+        if numbers != sorted(numbers):
+            ordered = tuple(sorted(self.repair_lines, key=lambda line: line.number))
+            object.__setattr__(self, "repair_lines", ordered)
 
     def _check_relations(self) -> None:
         """An object is related once; each relation is the order's or its agreement's."""
@@ -482,6 +522,11 @@ class ServiceOrder:
         return roll_up(line.status for line in self.lines)
 
     @property
+    def repair_status(self) -> RepairStatus:
+        """Where the order's repair stands, derived from its repair lines, never stored."""
+        return repair_status(self.repair_lines)
+
+    @property
     def line_numbers(self) -> tuple[int, ...]:
         """The numbers of the lines, ascending."""
         return tuple(line.number for line in self.lines)
@@ -685,6 +730,207 @@ class ServiceOrder:
             LineRemoved(
                 entity_id=self.id, occurred_at=instant, line_number=self.lines[index].number
             ),
+        )
+
+    # -------------------------------------------------------------- repair lines
+
+    def repair_line(self, number: int) -> RepairLine:
+        """The repair line with this number.
+
+        Raises:
+            UnknownLineError: the order has no such repair line (field ``"number"``).
+            TypeMismatchError: ``number`` is not an int.
+        """
+        return self.repair_lines[self._repair_index(number)]
+
+    def _repair_index(self, number: object) -> int:
+        checked = _INT.check(number, "number")
+        for index, line in enumerate(self.repair_lines):
+            if line.number == checked:
+                return index
+        raise UnknownLineError("number", number, f"order {self.id!r} has no such repair line")
+
+    def _with_repair_line(self, index: int, line: RepairLine) -> tuple[RepairLine, ...]:
+        return (*self.repair_lines[:index], line, *self.repair_lines[index + 1 :])
+
+    def _refuse_finished(self, line: RepairLine, what: str) -> None:
+        """A Finished repair line never changes again but for its note (law R5)."""
+        if line.finished:
+            raise OrderRuleError(
+                self.id,
+                "repair_line.finished",
+                f"repair line {line.number} is finished (at {line.finished_at}); it is "
+                f"not {what}: only its note changes",
+            )
+
+    def add_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        *,
+        relation_id: str,
+        at: datetime,
+        symptom_area_id: str | None = None,
+        symptom_code_id: str | None = None,
+        condition_id: str | None = None,
+        diagnosis_area_id: str | None = None,
+        diagnosis_code_id: str | None = None,
+        resolution_id: str | None = None,
+        stage_id: str | None = None,
+        technician_id: str | None = None,
+        description: str = "",
+        note: str = "",
+    ) -> tuple[ServiceOrder, Events]:
+        """Add a repair line (one step of a repair) on an object relation of this order.
+
+        The line is numbered one above the highest repair line number and created at
+        ``at``. Its codes must be in ``taxonomy``, a code in its area. A line added in a
+        Finished repair stage is finished at ``at`` (and frozen but for its note).
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            OrderRuleError: ``relation_id`` is not an object relation of this order
+                (``relation.not_on_order``; the relation is named).
+            UnknownCodeError: a code outside its area, or unknown (area and code named).
+            TypeMismatchError, InvalidInputError, NaiveDatetimeError: a bad argument,
+                named.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        line = RepairLine(
+            number=max((one.number for one in self.repair_lines), default=0) + 1,
+            relation_id=relation_id,
+            symptom_area_id=symptom_area_id,
+            symptom_code_id=symptom_code_id,
+            condition_id=condition_id,
+            diagnosis_area_id=diagnosis_area_id,
+            diagnosis_code_id=diagnosis_code_id,
+            resolution_id=resolution_id,
+            stage_id=stage_id,
+            technician_id=technician_id,
+            description=description,
+            note=note,
+            created_at=instant,
+        )
+        self._require(graph, Action.MODIFY)
+        self.relation(line.relation_id)
+        line.check_codes(taxonomy)
+        if line.stage_id is not None and taxonomy.repair_stage(line.stage_id).finished:
+            line = attrs.evolve(line, finished_at=instant)
+        return self._next(instant, repair_lines=(*self.repair_lines, line)), (
+            RepairLineAdded(entity_id=self.id, occurred_at=instant, line=line),
+        )
+
+    def change_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        number: int,
+        *,
+        at: datetime,
+        **changes: Unpack[RepairLineChanges],
+    ) -> tuple[ServiceOrder, Events]:
+        """Change fields of repair line ``number``, e.g. ``resolution_id="replaced"``.
+
+        Only the fields of :class:`~servicedomain.repairs.RepairLineChanges` change here
+        (the stage has :meth:`move_repair_line`). A Finished line changes only its note
+        (law R5). The same values again change nothing and return ``(self, ())``.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished and a field other than its note would
+                change (``repair_line.finished``), or the new relation is not the
+                order's (``relation.not_on_order``).
+            UnknownCodeError: a code outside its area, or unknown.
+            InvalidInputError: no change given, or a field that does not change this
+                way (named); a bad value.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        if not changes:
+            raise InvalidInputError("changes", changes, "name at least one field to change")
+        for name, value in changes.items():
+            if name not in _REPAIR_FIELDS:
+                raise InvalidInputError(
+                    name,
+                    value,
+                    "the number, stage and time stamps of a repair line do not change here",
+                )
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        old = self.repair_lines[index]
+        new = attrs.evolve(old, **changes)
+        changed = tuple(name for name in _REPAIR_ORDER if getattr(old, name) != getattr(new, name))
+        if not changed:
+            return self, ()
+        if changed != ("note",):
+            self._refuse_finished(old, "changed")
+        if "relation_id" in changed:
+            self.relation(new.relation_id)
+        new.check_codes(taxonomy)
+        return self._next(instant, repair_lines=self._with_repair_line(index, new)), (
+            RepairLineChanged(
+                entity_id=self.id, occurred_at=instant, line=new, changed_fields=changed
+            ),
+        )
+
+    def move_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        number: int,
+        stage_id: str,
+        *,
+        at: datetime,
+    ) -> tuple[ServiceOrder, Events]:
+        """Move repair line ``number`` to repair stage ``stage_id``.
+
+        Entering a Finished stage stamps the finish time ``at`` and freezes the line
+        (only its note changes after); a stage that is not Finished never stamps one
+        (law R5). The stage the line is in already changes nothing.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished (``repair_line.finished``).
+            UnknownCodeError: ``taxonomy`` defines no such repair stage.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        old = self.repair_lines[index]
+        self._refuse_finished(old, "moved to another stage")
+        stage = taxonomy.repair_stage(stage_id)
+        if stage.id == old.stage_id:
+            return self, ()
+        new = attrs.evolve(old, stage_id=stage.id, finished_at=instant if stage.finished else None)
+        return self._next(instant, repair_lines=self._with_repair_line(index, new)), (
+            RepairLineStageChanged(entity_id=self.id, occurred_at=instant, line=new),
+        )
+
+    def delete_repair_line(
+        self, graph: StageGraph, number: int, *, at: datetime
+    ) -> tuple[ServiceOrder, Events]:
+        """Delete repair line ``number``: the repair step is canceled.
+
+        The order is then as it was before the line was added, but for its version
+        and instant (law R6): its derived statuses are the same.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify (as for order lines).
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished (``repair_line.finished``).
+        """
+        instant = self._dated(at)
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        line = self.repair_lines[index]
+        self._refuse_finished(line, "deleted")
+        kept = (*self.repair_lines[:index], *self.repair_lines[index + 1 :])
+        return self._next(instant, repair_lines=kept), (
+            RepairLineDeleted(entity_id=self.id, occurred_at=instant, line_number=line.number),
         )
 
     # ----------------------------------------------------------------- relations

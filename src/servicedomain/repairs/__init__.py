@@ -16,6 +16,12 @@ The rules (AX 2012 Service management, repair management):
   stage closes a repair line). A code belongs to its area; an unknown code, or one
   looked up in another area, raises :class:`~servicedomain.errors.UnknownCodeError`
   naming both. A rules file holds taxonomies in its ``fault_taxonomies`` section.
+* A repair line (:class:`RepairLine`, AX ``SMARepairLine``) is one step of a repair on
+  a service order: the order owns its repair lines and its operations add, change, move
+  to a repair stage and delete them, each naming an object relation of that order and
+  codes of a taxonomy. Entering a *Finished* stage stamps the finish time and freezes
+  the line but for its note (law R5). :func:`repair_status` derives where the repair
+  stands.
 
 >>> taxonomy = FaultTaxonomy.from_dict({
 ...     "symptom_areas": [{"id": "hard drive"}],
@@ -36,6 +42,12 @@ from servicedomain.repairs._events import (
 )
 from servicedomain.repairs._objects import ServiceObject, warranty_status
 from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
+from servicedomain.repairs._repair_lines import (
+    RepairLine,
+    RepairLineChanges,
+    RepairStatus,
+    repair_status,
+)
 from servicedomain.repairs._taxonomy import (
     Condition,
     DiagnosisArea,
@@ -61,7 +73,10 @@ __all__ = [
     "DiagnosisCode",
     "FaultTaxonomy",
     "RelationKind",
+    "RepairLine",
+    "RepairLineChanges",
     "RepairStage",
+    "RepairStatus",
     "Resolution",
     "ServiceObjectCreated",
     "ServiceObject",
@@ -74,5 +89,6 @@ __all__ = [
     "WarrantyCoverage",
     "WarrantyCoverageChanged",
     "WarrantyStatus",
+    "repair_status",
     "warranty_status",
 ]

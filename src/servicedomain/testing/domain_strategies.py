@@ -105,6 +105,7 @@ from servicedomain.repairs import (
     DiagnosisCode,
     FaultTaxonomy,
     RelationKind,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceObject,
@@ -182,6 +183,7 @@ __all__ = [
     "allowances",
     "coverage_statuses",
     "fault_taxonomies",
+    "repair_lines",
     "repair_stages",
     "service_object_events",
     "service_object_relations",
@@ -247,6 +249,19 @@ _E = TypeVar("_E", bound=DomainEvent)
 _START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 _DAY = date(2026, 1, 5)
 _GRAPH = EXAMPLE_STAGE_GRAPH
+# The taxonomy the repair lines of drawn orders use: two areas of each kind, a code in
+# each, and two repair stages, the second Finished.
+_REPAIRS = FaultTaxonomy.from_dict(
+    {
+        "symptom_areas": [{"id": "SA-1"}, {"id": "SA-2"}],
+        "symptom_codes": [{"area": "SA-1", "id": "SC-1"}, {"area": "SA-2", "id": "SC-2"}],
+        "conditions": [{"id": "CO-1"}],
+        "diagnosis_areas": [{"id": "DA-1"}, {"id": "DA-2"}],
+        "diagnosis_codes": [{"area": "DA-1", "id": "DC-1"}, {"area": "DA-2", "id": "DC-2"}],
+        "resolutions": [{"id": "RE-1"}, {"id": "RE-2"}],
+        "repair_stages": [{"id": "RS-OPEN"}, {"id": "RS-DONE", "finished": True}],
+    }
+)
 
 
 def ids(*, prefix: str = "") -> st.SearchStrategy[str]:
@@ -368,7 +383,7 @@ def _order_histories(
     stage_ids = [stage.id for stage in _GRAPH.stages]
     for _ in range(draw(st.integers(0, max_steps))):
         at += timedelta(minutes=draw(st.integers(1, 600)))
-        choice = draw(st.integers(0, 6))
+        choice = draw(st.integers(0, 9))
         if choice == 0:
             line = draw(new_lines(prices=prices))
             order = _apply(order, events, "add_line", _GRAPH, line, at=at)
@@ -389,7 +404,73 @@ def _order_histories(
             order = _apply(order, events, "relate_object", _GRAPH, relation, at=at)
         elif choice == 6:
             order = _apply(order, events, "sign_off", at=at)
+        elif choice == 7 and order.object_relations:
+            relation = draw(st.sampled_from(order.object_relations))
+            codes = draw(_repair_codes())
+            order = _apply(
+                order,
+                events,
+                "add_repair_line",
+                _GRAPH,
+                _REPAIRS,
+                relation_id=relation.id,
+                at=at,
+                technician_id=draw(st.none() | ids(prefix="W")),
+                description=draw(_texts()),
+                **codes,
+            )
+        elif choice == 8 and order.repair_lines:
+            number = draw(st.sampled_from([line.number for line in order.repair_lines]))
+            stage = draw(st.sampled_from(_REPAIRS.repair_stages)).id
+            order = _apply(
+                order, events, "move_repair_line", _GRAPH, _REPAIRS, number, stage, at=at
+            )
+        elif choice == 9 and order.repair_lines:
+            number = draw(st.sampled_from([line.number for line in order.repair_lines]))
+            order = _apply(order, events, "delete_repair_line", _GRAPH, number, at=at)
     return order, tuple(events)
+
+
+def _repair_codes() -> st.SearchStrategy[dict[str, str | None]]:
+    """Codes of :data:`_REPAIRS` for a repair line: each a code of its area, or none."""
+    symptom = st.sampled_from([(None, None), ("SA-1", None), ("SA-1", "SC-1"), ("SA-2", "SC-2")])
+    diagnosis = st.sampled_from([(None, None), ("DA-1", "DC-1"), ("DA-2", None), ("DA-2", "DC-2")])
+    return st.builds(
+        lambda sym, dia, condition, resolution, stage: {
+            "symptom_area_id": sym[0],
+            "symptom_code_id": sym[1],
+            "diagnosis_area_id": dia[0],
+            "diagnosis_code_id": dia[1],
+            "condition_id": condition,
+            "resolution_id": resolution,
+            "stage_id": stage,
+        },
+        symptom,
+        diagnosis,
+        st.sampled_from([None, "CO-1"]),
+        st.sampled_from([None, "RE-1", "RE-2"]),
+        st.sampled_from([None, "RS-OPEN", "RS-DONE"]),
+    )
+
+
+@st.composite
+def repair_lines(draw: st.DrawFn) -> RepairLine:
+    """Repair lines with codes of one taxonomy, some finished (after they were created)."""
+    created = draw(_aware())
+    finished = draw(st.booleans())
+    codes = draw(_repair_codes())
+    # a finished line is in the Finished stage, and only then (law R5)
+    codes["stage_id"] = "RS-DONE" if finished else draw(st.sampled_from([None, "RS-OPEN"]))
+    return RepairLine(
+        number=draw(st.integers(1, 20)),
+        relation_id=draw(ids(prefix="REL")),
+        technician_id=draw(st.none() | ids(prefix="W")),
+        description=draw(_texts()),
+        note=draw(_texts()),
+        created_at=created,
+        finished_at=created + timedelta(minutes=draw(st.integers(0, 10_000))) if finished else None,
+        **codes,
+    )
 
 
 def _id(value: Any) -> Any:
@@ -403,7 +484,8 @@ def service_orders(
 
     Each is created on :data:`~servicedomain.stages.EXAMPLE_STAGE_GRAPH` and then goes
     through up to ``max_steps`` random operations (add a line, change stage, stop or
-    start the SLA clock, add an item requirement, relate an object, sign off). The
+    start the SLA clock, add an item requirement, relate an object, sign off, add a
+    repair line on one of its relations, move one to a repair stage, delete one). The
     lines' prices are EUR cents, or drawn from ``prices`` (one currency).
     """
     histories = _order_histories(max_lines=max_lines, max_steps=max_steps, prices=prices)
@@ -1284,6 +1366,7 @@ _REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     WarrantyStatus: warranty_statuses,
     ServiceObjectRelation: service_object_relations,
     ServiceObject: service_objects,
+    RepairLine: repair_lines,
 }
 
 
