@@ -26,7 +26,7 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.ports import AgreementUnitOfWork, Clock, Journal
-from servicedomain.repairs import RelationKind, ServiceObject, ServiceObjectRelation
+from servicedomain.repairs import FaultTaxonomy, RelationKind, ServiceObject, ServiceObjectRelation
 from servicedomain.sla import ServiceLevelAgreement, SlaParameters
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, StageGraph
 
@@ -137,3 +137,48 @@ def boiler() -> ServiceObject:
         id="BOILER-1", group_id="BOILERS", description="Gas boiler <X200>", at=AT
     )
     return obj
+
+
+REPAIRS = FaultTaxonomy.from_dict(
+    {
+        "symptom_areas": [{"id": "burner"}],
+        "symptom_codes": [{"area": "burner", "id": "no ignition"}],
+        "diagnosis_areas": [{"id": "part"}],
+        "diagnosis_codes": [{"area": "part", "id": "igniter replaced"}],
+        "resolutions": [{"id": "replaced"}],
+        "repair_stages": [{"id": "DIAGNOSIS"}, {"id": "REPAIRED", "finished": True}],
+    }
+)
+"""The fault taxonomy of :func:`repaired_order`."""
+
+
+def repaired_order(order_id: str) -> ServiceOrder:
+    """:func:`boiler_order` with two repair lines on the boiler: one repaired, one open."""
+    order = boiler_order(order_id)
+    order, _ = order.add_repair_line(
+        EXAMPLE_STAGE_GRAPH,
+        REPAIRS,
+        relation_id="REL-BOILER-1",
+        at=AT,
+        symptom_area_id="burner",
+        symptom_code_id="no ignition",
+        diagnosis_area_id="part",
+        diagnosis_code_id="igniter replaced",
+        resolution_id="replaced",
+        technician_id="T-7",
+        description="Igniter",
+        note="Under warranty",
+    )
+    order, _ = order.move_repair_line(EXAMPLE_STAGE_GRAPH, REPAIRS, 1, "REPAIRED", at=AT)
+    order, _ = order.add_repair_line(
+        EXAMPLE_STAGE_GRAPH, REPAIRS, relation_id="REL-BOILER-1", at=AT, stage_id="DIAGNOSIS"
+    )
+    return order
+
+
+def renoted(order: ServiceOrder) -> ServiceOrder:
+    """``order`` (from :func:`repaired_order`) with a new note on its finished repair line."""
+    changed, _ = order.change_repair_line(
+        EXAMPLE_STAGE_GRAPH, REPAIRS, 1, at=AT, note=order.repair_line(1).note + "+"
+    )
+    return changed

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import settings
 
 import sql_databases
-from orders_fixtures import boiler_order, pump_agreement
+from orders_fixtures import boiler_order, pump_agreement, renoted, repaired_order
 from servicedomain.adapters.sql import Codec, SqlJournal, SqlStore, SqlUnitOfWork, open_store
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import AccrualEntry
@@ -138,6 +138,16 @@ class OrderHooks:
         return attrs.evolve(entity, version=entity.version + 1)
 
 
+class RepairedOrderHooks(OrderHooks):
+    """Orders with repair lines (one finished): they are stored in the order's document."""
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return repaired_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return renoted(entity)
+
+
 class EntryHooks:
     def new_entry(self, number: int) -> Entry:
         return Entry(number, "new")
@@ -188,6 +198,12 @@ class TestSqliteServiceOrders(
     pass
 
 
+class TestSqliteRepairedServiceOrders(
+    SqliteStores, RepairedOrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
 class TestSqliteJournalUnitOfWork(
     SqliteStores, JournalUnitOfWorkHooks, JournalUnitOfWorkContract[SqlStore, SqlUnitOfWork, Entry]
 ):
@@ -233,6 +249,13 @@ class TestPostgresqlAgreements(
 @pytest.mark.postgresql
 class TestPostgresqlServiceOrders(
     PostgresqlStores, OrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlRepairedServiceOrders(
+    PostgresqlStores, RepairedOrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
 ):
     pass
 
