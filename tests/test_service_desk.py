@@ -845,3 +845,26 @@ def test_a_desk_without_a_fault_taxonomy_records_no_repair_lines(stores: Stores)
             graph=GRAPH,
             taxonomy="repairs",  # type: ignore[arg-type]
         )
+
+
+def test_an_order_created_on_an_agreement_carries_the_agreements_relations(
+    stores: Stores,
+) -> None:
+    w = world(stores)
+    desk = w.desk()
+    agreement = desk.agreement("AG-1")
+    own = ServiceObjectRelation("REL-9", "BOILER-9", RelationKind.ORDER, "SO-9")
+    order = desk.create_order(
+        order_id="SO-9",
+        customer_id="C-1",
+        agreement_id="AG-1",
+        sla_id="SLA-1",
+        object_relations=(*agreement.object_relations, own),
+    )
+    # the agreement's relation, unchanged (the same id on both), then the order's own
+    assert order.object_relations == (*agreement.object_relations, own)
+    assert order.relation_of("PUMP-1") == agreement.relation_of("PUMP-1")
+    plain = desk.create_order(order_id="SO-8", customer_id="C-1", agreement_id="AG-2")
+    assert plain.object_relations == desk.agreement("AG-2").object_relations != ()
+    with pytest.raises(NotFoundError):
+        desk.create_order(order_id="SO-7", customer_id="C-1", agreement_id="AG-404", sla_id="S")

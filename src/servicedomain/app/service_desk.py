@@ -283,7 +283,9 @@ class ServiceDesk:
 
         An order created by hand on an agreement is measured: unless ``sla_id`` is
         given, it gets the agreement's SLA, or else the agreement group's default (AX),
-        and its SLA clock starts now.
+        and its SLA clock starts now. It carries the agreement's object relations
+        (an agreement relation serves every order of the agreement), before its own
+        ``object_relations``.
 
         Raises:
             AlreadyExistsError: an order with this id exists.
@@ -295,18 +297,24 @@ class ServiceDesk:
         is_optional_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
-            if agreement_id is not None and sla_id is None:
+            relations = object_relations
+            if agreement_id is not None:
                 agreements = getattr(uow, "agreements", None)
                 if agreements is None:
                     raise InvalidInputError(
                         "uow", uow, "an order on an agreement needs a unit of work with agreements"
                     )
                 agreement = agreements.get(agreement_id)
-                sla_id = effective_sla_id(
-                    agreement_sla_id=agreement.sla_id,
-                    group_default_sla_id=agreement.group.default_sla_id,
-                    generated=False,
-                )
+                if sla_id is None:
+                    sla_id = effective_sla_id(
+                        agreement_sla_id=agreement.sla_id,
+                        group_default_sla_id=agreement.group.default_sla_id,
+                        generated=False,
+                    )
+                given: object = object_relations
+                if isinstance(given, tuple):  # else ServiceOrder.create names the bad value
+                    carried = agreement.object_relations
+                    relations = (*carried, *(r for r in object_relations if r not in carried))
             order, events = ServiceOrder.create(
                 self._graph,
                 id=order_id,
@@ -321,7 +329,7 @@ class ServiceDesk:
                 priority=priority,
                 service_address=service_address,
                 sla_id=sla_id,
-                object_relations=object_relations,
+                object_relations=relations,
                 service_tasks=service_tasks,
                 lines=lines,
             )
