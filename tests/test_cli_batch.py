@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -20,6 +21,7 @@ from servicedomain.adapters.sql import SqlStore, open_store
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, stored_rules
 from servicedomain.money import Money
+from servicedomain.orders import NewLine, TransactionType
 
 RULES = """\
 [[stage_graphs.SERVICE.stages]]
@@ -143,7 +145,7 @@ def test_invoice_accrue_and_credit_then_again_nothing(database: Path) -> None:
         "invoice as of 2026-03-31: posted 2 invoices and 0 credit notes, total 750.00 EUR",
     ]
     assert run(database, "invoice", "--as-of", "2026-03-31").output == (
-        "invoice as of 2026-03-31: invoiced nothing: every fee due is invoiced\n"
+        "invoice as of 2026-03-31: invoiced nothing: everything due is invoiced\n"
     )
     accrued = run(database, "accrue", "--as-of", "2026-03-31")
     assert accrued.exit_code == 0
@@ -361,3 +363,88 @@ def test_the_global_progress_option_forces_the_bar_on_or_off(
     with click.Context(cli, obj=Session("sqlite://", show_progress=chosen)):
         assert list(progress(chunks, "fees", weight=len)) == chunks
     assert ("fees" in stderr.getvalue()) is shown
+
+
+def _desk(store: SqlStore) -> ServiceDesk:
+    return ServiceDesk(
+        unit_of_work=store.unit_of_work,
+        clock=SystemClock(),
+        graph=stored_rules(store).stage_graphs["SERVICE"],
+    )
+
+
+def _complete(database: Path, *order_ids: str) -> None:
+    """The host completes and signs off these orders (stage DONE allows posting)."""
+    store = _store(database)
+    desk = _desk(store)
+    for order_id in order_ids:
+        desk.change_stage(order_id, "DONE")
+        desk.sign_off(order_id)
+    store.dispose()
+
+
+def _repair_order(database: Path) -> None:
+    """SO-9 of C-900 (a customer without a subscription): 2 h on Jan 8, a free gasket."""
+    store = _store(database)
+    desk = _desk(store)
+    lines = [
+        NewLine(
+            transaction_type=TransactionType.HOUR,
+            description="Repair",
+            quantity=Decimal(2),
+            unit="h",
+            cost_price=Money(42, "EUR"),
+            sales_price=Money(85, "EUR"),
+            execution_date=date(2026, 1, 8),
+        ),
+        NewLine(
+            transaction_type=TransactionType.ITEM,
+            description="Gasket (warranty)",
+            quantity=Decimal(1),
+            unit="pcs",
+            cost_price=Money(Decimal("3.50"), "EUR"),
+            sales_price=Money(0, "EUR"),
+            execution_date=date(2026, 1, 8),
+        ),
+    ]
+    desk.create_order(order_id="SO-9", customer_id="C-900", lines=lines)
+    store.dispose()
+    _complete(database, "SO-9")
+
+
+def test_invoice_bills_the_posted_order_lines_due_by_as_of_once(database: Path) -> None:
+    """Issue 15: `invoice` left the posted hours, items, expenses and fees of orders out."""
+    assert (
+        run(database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31").exit_code
+        == 0
+    )
+    _complete(database, "AG-1/2026-01-05", "AG-1/2026-01-12", "AG-1/2026-01-26")
+    _repair_order(database)
+    posted = run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert posted.exit_code == 0, posted.output
+    early = run(database, "invoice", "--as-of", "2026-01-20")
+    assert early.exit_code == 0, early.output
+    # the line posted on Jan 26 is not due by Jan 20; the free gasket bills nothing
+    assert early.output.splitlines() == [
+        "INV-C-100-EUR-20260120-1: 2 lines, total 170.00 EUR",
+        "INV-C-900-EUR-20260120-1: 1 line, total 170.00 EUR",
+        "invoice as of 2026-01-20: posted 2 invoices and 0 credit notes, total 340.00 EUR",
+    ]
+    before = _counts(database)
+    again = run(database, "invoice", "--as-of", "2026-01-20")
+    assert again.output == (
+        "invoice as of 2026-01-20: invoiced nothing: everything due is invoiced\n"
+    )
+    assert _counts(database) == before
+    later = run(database, "invoice", "--as-of", "2026-01-31")
+    assert later.output.splitlines() == [
+        "INV-C-100-EUR-20260131-1: 1 line, total 85.00 EUR",
+        "invoice as of 2026-01-31: posted 1 invoice and 0 credit notes, total 85.00 EUR",
+    ]
+    report = run(database, "report", "invoice", "INV-C-100-EUR-20260120-1", "--format", "json")
+    assert report.exit_code == 0, report.output
+    assert report.output.count("Weekly pump inspection") == 2
+    assert "HOUR-000001" in report.output
+    repair = run(database, "report", "invoice", "INV-C-900-EUR-20260120-1")
+    assert "Repair" in repair.output
+    assert "Gasket" not in repair.output

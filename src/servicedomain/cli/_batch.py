@@ -21,6 +21,7 @@ from servicedomain.adapters.sql import SqlJournal, SqlStore, SqlUnitOfWork
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.billing import (
     AccrualEntry,
+    BillableTransaction,
     DocumentKind,
     FeeTransaction,
     PriceTable,
@@ -168,18 +169,48 @@ def generate_fees(as_of: date, prices: str | None, dry_run: bool) -> None:
     )
 
 
+def _order_journals(store: SqlStore) -> dict[TransactionType, SqlJournal[JournalEntry]]:
+    """The journal of each transaction type that ``post`` records order lines in."""
+    return {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
+
+
+def _billable(store: SqlStore, due_by: date) -> dict[str, list[BillableTransaction]]:
+    """The posted order lines dated by ``due_by`` that bill something, by customer.
+
+    A posted line with no revenue (a free part, work under warranty) bills nothing: it
+    stays in its journal, for the margin report, and goes on no invoice. Whether a line
+    is invoiced already is for the desk to tell (law I1).
+    """
+    by_customer: dict[str, list[BillableTransaction]] = {}
+    for journal in _order_journals(store).values():
+        for transaction_id, entry in journal.recorded:
+            if entry.transaction_date <= due_by and entry.revenue.amount > 0:
+                by_customer.setdefault(entry.customer_id, []).append(
+                    BillableTransaction.from_journal(transaction_id, entry)
+                )
+    return by_customer
+
+
 @cli.command("invoice")
 @click.option("--as-of", "as_of", type=DATE, required=True, help="Invoice what is due by then.")
 @_dry_run_option
 def invoice(as_of: date, dry_run: bool) -> None:
-    """Invoice the fees due by --as-of, dated --as-of: one document per customer and currency."""
+    """Invoice what is due by --as-of, dated --as-of: one document per customer and currency.
+
+    What is due: the fees due by --as-of and the order lines ``post`` recorded with a
+    date by --as-of, each invoiced once (a line with no revenue bills nothing).
+    """
     store = session().store()
     desk = _billing_desk(store, dry_run=dry_run)
-    customers = sorted({sub.customer_id for sub in desk.subscriptions()})
+    billable = _billable(store, as_of)
+    customers = sorted({sub.customer_id for sub in desk.subscriptions()} | set(billable))
     documents = []
     for customer in progress(customers, "customers"):
         for document in desk.invoice_customers(
-            due_by=as_of, invoice_date=as_of, customer_id=customer
+            due_by=as_of,
+            invoice_date=as_of,
+            transactions=billable.get(customer, ()),
+            customer_id=customer,
         ):
             say(f"{document.id}: {_plural(len(document.lines), 'line')}, total {document.total}")
             documents.append(document)
@@ -194,7 +225,7 @@ def invoice(as_of: date, dry_run: bool) -> None:
             if documents
             else ""
         ),
-        "invoiced nothing: every fee due is invoiced",
+        "invoiced nothing: everything due is invoiced",
     )
 
 
@@ -293,13 +324,12 @@ def stored_graph(rules: Rules, graph: str | None) -> StageGraph:
 def _service_desk(store: SqlStore, *, dry_run: bool, graph: str | None) -> ServiceDesk:
     rules = stored_rules(store)
     chosen = stored_graph(rules, graph)
-    journals = {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
     return ServiceDesk(
         unit_of_work=_units(store, dry_run),
         clock=session().clock,
         graph=chosen,
         slas=dict(rules.slas),
-        journals=journals,
+        journals=_order_journals(store),
     )
 
 
