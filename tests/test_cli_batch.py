@@ -186,6 +186,9 @@ def test_credit_refused_by_the_manual_reversal_rule_exits_1_naming_the_rule(
     assert result.output.startswith(
         "servicedomain credit: refused by rule accrual.reverse_manually_first: "
     )
+    # the rule is named once (it was "refused by rule X: ...: rule X refused ...")
+    assert result.output.count("accrual.reverse_manually_first") == 1, result.output
+    assert result.output.count("refused") == 1, result.output
     assert "Traceback" not in result.output
     assert _counts(database) == before
 
