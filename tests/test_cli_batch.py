@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -18,10 +19,16 @@ import pytest
 from cli_helpers import run, seed_desks
 from servicedomain.adapters.clocks import FixedClock, SystemClock
 from servicedomain.adapters.sql import SqlStore, open_store
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceInterval,
+)
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, stored_rules
 from servicedomain.money import Money
-from servicedomain.orders import NewLine, TransactionType
+from servicedomain.orders import NewLine, ServiceOrder, TransactionType
 
 RULES = """\
 [[stage_graphs.SERVICE.stages]]
@@ -451,3 +458,129 @@ def test_invoice_bills_the_posted_order_lines_due_by_as_of_once(database: Path) 
     repair = run(database, "report", "invoice", "INV-C-900-EUR-20260120-1")
     assert "Repair" in repair.output
     assert "Gasket" not in repair.output
+
+
+CALENDAR = """\
+[calendars.MAIN]
+zone = "Europe/Stockholm"
+holidays = [2026-01-12]
+
+[calendars.MAIN.weekly]
+mon = ["08:00-17:00"]
+tue = ["08:00-17:00"]
+wed = ["08:00-17:00"]
+thu = ["08:00-17:00"]
+fri = ["08:00-17:00"]
+"""
+
+
+def _calendar(database: Path, tmp_path: Path) -> None:
+    rules_file = tmp_path / "calendar.toml"
+    rules_file.write_text(CALENDAR, encoding="utf-8")
+    assert run(database, "rules", "load", str(rules_file)).exit_code == 0
+
+
+def _orders(database: Path) -> dict[str, ServiceOrder]:
+    store = _store(database)
+    try:
+        with store.unit_of_work() as uow:
+            return {order.id: order for order in uow.service_orders.list()}
+    finally:
+        store.dispose()
+
+
+def test_generate_orders_flags_an_order_on_a_closed_day_of_the_calendar(
+    database: Path, tmp_path: Path
+) -> None:
+    """Issue 15: generate-orders had no way to give the closed days (AX CalendarConflict)."""
+    _calendar(database, tmp_path)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31",
+        "--calendar", "MAIN",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "AG-1/2026-01-05: 1 line",
+        "AG-1/2026-01-12: 1 line, on a closed day of calendar MAIN",
+        "AG-1/2026-01-19: 1 line",
+        "AG-1/2026-01-26: 1 line",
+        (
+            "generate-orders 2026-01-01 to 2026-01-31: created 4 orders with 4 lines "
+            "from 1 agreement (1 on a closed day)"
+        ),
+    ]
+    orders = _orders(database)
+    assert [order_id for order_id, order in orders.items() if order.calendar_conflict] == [
+        "AG-1/2026-01-12"
+    ]
+
+
+def _morning_agreement(database: Path) -> None:
+    """AG-2 of C-200: a weekly visit from Monday 2026-01-05, preferably at 09:00."""
+    store = _store(database)
+    _desk(store).create_agreement(
+        agreement_id="AG-2",
+        customer_id="C-200",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                description="Morning visit",
+                quantity=Decimal(1),
+                unit="h",
+                cost_price=Money(42, "EUR"),
+                sales_price=Money(85, "EUR"),
+                interval=ServiceInterval(IntervalUnit.WEEK, 1),
+                start_date=date(2026, 1, 5),
+                preferred_time=time(9, 0),
+            )
+        ],
+    )
+    store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("options", "zone"),
+    [
+        (("--zone", "Europe/Riga"), "Europe/Riga"),
+        (("--calendar", "MAIN"), "Europe/Stockholm"),
+        (("--calendar", "MAIN", "--zone", "Europe/Riga"), "Europe/Riga"),
+        ((), None),
+    ],
+)
+def test_generate_orders_places_the_preferred_time_in_the_zone(
+    database: Path, tmp_path: Path, options: tuple[str, ...], zone: str | None
+) -> None:
+    """--zone, else the --calendar's zone: the preferred service time is a wall time there."""
+    _calendar(database, tmp_path)
+    _morning_agreement(database)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-05", "--to", "2026-01-05", *options
+    )
+    assert result.exit_code == 0, result.output
+    order = _orders(database)["AG-2/2026-01-05"]
+    expected = None if zone is None else datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo(zone))
+    assert order.preferred_service_at == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (("--zone", "Mars/Olympus"), "Invalid value for '--zone': 'Mars/Olympus'"),
+        (("--zone", "+02:00"), "Invalid value for '--zone': '+02:00'"),
+        (("--calendar", "NOPE"), "calendars.NOPE: no such rule is stored; stored: MAIN"),
+    ],
+)
+def test_generate_orders_with_a_bad_zone_or_calendar_exits_2_and_writes_nothing(
+    database: Path, tmp_path: Path, options: tuple[str, ...], expected: str
+) -> None:
+    _calendar(database, tmp_path)
+    before = _counts(database)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31", *options
+    )
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert _counts(database) == before
