@@ -24,6 +24,8 @@ from servicedomain.agreements import (
     IntervalUnit,
     NewAgreementLine,
     ServiceInterval,
+    TimeWindow,
+    WindowKind,
 )
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, stored_rules
@@ -584,3 +586,64 @@ def test_generate_orders_with_a_bad_zone_or_calendar_exits_2_and_writes_nothing(
     assert expected in result.output
     assert "Traceback" not in result.output
     assert _counts(database) == before
+
+
+def _grouped_agreement(database: Path) -> None:
+    """AG-3: an inspection every Monday; a filter every Wednesday that may move 2 days back."""
+    store = _store(database)
+    inspection = NewAgreementLine(
+        transaction_type=TransactionType.HOUR,
+        description="Inspection",
+        quantity=Decimal(1),
+        unit="h",
+        cost_price=Money(10, "EUR"),
+        sales_price=Money(20, "EUR"),
+        interval=ServiceInterval(IntervalUnit.WEEK, 1),
+        start_date=date(2026, 1, 5),
+    )
+    filter_line = attrs.evolve(
+        inspection,
+        transaction_type=TransactionType.EXPENSE,
+        description="Filter",
+        unit="pcs",
+        start_date=date(2026, 1, 7),
+        time_window=TimeWindow(WindowKind.DAYS, days_before=2),
+    )
+    _desk(store).create_agreement(
+        agreement_id="AG-3",
+        customer_id="C-300",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[inspection, filter_line],
+    )
+    store.dispose()
+
+
+@pytest.mark.parametrize("calendar", [False, True])
+def test_generate_orders_moves_a_line_in_its_window_only_to_an_open_day(
+    database: Path, tmp_path: Path, calendar: bool
+) -> None:
+    """The Wednesday filter joins Monday's inspection, except on the closed Monday Jan 12."""
+    _calendar(database, tmp_path)
+    _grouped_agreement(database)
+    options = ("--calendar", "MAIN") if calendar else ()
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-20", *options
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("AG-3/")]
+    if calendar:
+        assert lines == [
+            "AG-3/2026-01-05: 1 line",
+            "AG-3/2026-01-07: 1 line",  # not before the filter line's start date
+            "AG-3/2026-01-12: 1 line, on a closed day of calendar MAIN",
+            "AG-3/2026-01-14: 1 line",
+            "AG-3/2026-01-19: 2 lines",
+        ]
+    else:
+        assert lines == [
+            "AG-3/2026-01-05: 1 line",
+            "AG-3/2026-01-07: 1 line",
+            "AG-3/2026-01-12: 2 lines",
+            "AG-3/2026-01-19: 2 lines",
+        ]
