@@ -7,7 +7,9 @@ same SQLite file (``import`` is not built yet); the runs then go through the CLI
 from __future__ import annotations
 
 import io
+import shutil
 import sys
+import tempfile
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -15,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_helpers import run, seed_desks
 from servicedomain.adapters.clocks import FixedClock, SystemClock
-from servicedomain.adapters.sql import SqlStore, open_store
+from servicedomain.adapters.sql import SqlJournal, SqlStore, open_store
 from servicedomain.agreements import (
     AgreementGroup,
     IntervalUnit,
@@ -28,9 +32,10 @@ from servicedomain.agreements import (
     WindowKind,
 )
 from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.billing import SourceKind
 from servicedomain.cli import RULE_CODEC, stored_rules
 from servicedomain.money import Money
-from servicedomain.orders import NewLine, ServiceOrder, TransactionType
+from servicedomain.orders import JournalEntry, NewLine, ServiceOrder, TransactionType
 
 RULES = """\
 [[stage_graphs.SERVICE.stages]]
@@ -647,3 +652,67 @@ def test_generate_orders_moves_a_line_in_its_window_only_to_an_open_day(
             "AG-3/2026-01-12: 2 lines",
             "AG-3/2026-01-19: 2 lines",
         ]
+
+
+@pytest.fixture(scope="module")
+def posted_january(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The desk after January's orders (AG-1's four, SO-9 with a free part) are posted."""
+    folder = tmp_path_factory.mktemp("posted")
+    path = folder / "desk.db"
+    rules_file = folder / "rules.toml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    assert run(path, "db", "upgrade").exit_code == 0
+    assert run(path, "rules", "load", str(rules_file)).exit_code == 0
+    store = _store(path)
+    rules = stored_rules(store)
+    clock = FixedClock(datetime(2026, 1, 1, 6, 0, tzinfo=UTC))
+    seed_desks(
+        BillingDesk(
+            unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
+        ),
+        ServiceDesk(
+            unit_of_work=store.unit_of_work, clock=clock, graph=rules.stage_graphs["SERVICE"]
+        ),
+    )
+    store.dispose()
+    assert run(path, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31").exit_code == 0
+    _complete(path, *(f"AG-1/2026-01-{day:02d}" for day in (5, 12, 19, 26)))
+    _repair_order(path)
+    assert run(path, "post", "--from", "2026-01-01", "--to", "2026-01-31").exit_code == 0
+    return path
+
+
+@settings(max_examples=15)  # each example runs the command line on a SQLite file
+@given(
+    days=st.lists(
+        st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 2, 10)), min_size=1, max_size=4
+    )
+)
+def test_I1_invoice_runs_bill_each_posted_order_line_due_once(
+    posted_january: Path, days: list[date]
+) -> None:
+    """I1 through the CLI: whatever the --as-of dates of the runs, in any order, each
+    posted line with revenue is invoiced once, when a run's --as-of reaches its date."""
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "desk.db"
+        shutil.copy(posted_january, database)
+        for day in days:
+            assert run(database, "invoice", "--as-of", day.isoformat()).exit_code == 0
+        store = _store(database)
+        try:
+            with store.unit_of_work() as uow:
+                sources = [
+                    line.source_id
+                    for document in uow.invoices.list()
+                    for line in document.lines
+                    if line.source_kind is SourceKind.ORDER_TRANSACTION
+                ]
+            due = {
+                transaction_id
+                for kind in TransactionType
+                for transaction_id, entry in SqlJournal(store, kind.name, JournalEntry).recorded
+                if entry.revenue.amount > 0 and entry.transaction_date <= max(days)
+            }
+        finally:
+            store.dispose()
+    assert sorted(sources) == sorted(due)
