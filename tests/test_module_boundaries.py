@@ -63,6 +63,7 @@ DOMAIN_PARTS = (
     "orders",
     "agreements",
     "billing",
+    "repairs",
 )
 
 # The layer of each part of servicedomain (a module or package directly in it).

@@ -49,6 +49,8 @@ __all__ = [
     "IdempotencyConflictError",
     "MissingExtraError",
     "InvalidAmountError",
+    "InvalidBomError",
+    "BomRuleError",
     "InvalidCalendarError",
     "InvalidDocumentError",
     "InvalidRulesError",
@@ -300,6 +302,14 @@ class InvalidCalendarError(InvalidInputError):
     """A working calendar has no working time, bad slots, or a search ran past its horizon."""
 
 
+class InvalidBomError(InvalidInputError):
+    """A bill of materials or a change of one does not fit it.
+
+    A repeated or unknown line id, an unknown parent, a cycle of parents, a change
+    dated before the last one recorded or before the BOM was attached.
+    """
+
+
 # ---------------------------------------------------------------------- business rules
 
 
@@ -425,6 +435,14 @@ class AgreementRuleError(RuleViolationError):
 
     For example ``"object.conflict"`` (another object with the same id is related) or
     ``"copy.object_not_related"`` (a copied line needs an object that is not related).
+    """
+
+
+class BomRuleError(RuleViolationError):
+    """A rule of service BOMs refused an operation; ``rule`` names it.
+
+    For example ``"move.same_object"`` (history moves only to another relation of the
+    same service object).
     """
 
 
