@@ -98,6 +98,7 @@ from servicedomain.periods import (
     PeriodUnit,
     Schedule,
 )
+from servicedomain.repairs import BillableItem, BomLine, ServiceBom, TemplateBom
 from servicedomain.reports import (
     BarChart,
     InvoiceDocument,
@@ -160,7 +161,9 @@ __all__ = [
     "agreement_line_refs",
     "agreement_lines",
     "allowances",
+    "billable_items",
     "billable_transactions",
+    "bom_lines",
     "decisions",
     "domain_events",
     "events_of",
@@ -189,6 +192,7 @@ __all__ = [
     "reason_codes",
     "reason_log_entries",
     "service_agreements",
+    "service_boms",
     "service_intervals",
     "service_level_agreements",
     "service_lines",
@@ -205,6 +209,7 @@ __all__ = [
     "strategy_for",
     "subscription_fee_rows",
     "subscription_groups",
+    "template_boms",
     "template_groups",
     "time_windows",
     "working_calendars",
@@ -1058,6 +1063,110 @@ def stages() -> st.SearchStrategy[Stage]:
     return stage_graphs().flatmap(lambda graph: st.sampled_from(graph.stages))
 
 
+# ------------------------------------------------------------- repairs: service BOMs
+
+
+def _bom_quantities() -> st.SearchStrategy[Decimal]:
+    return st.integers(0, 10_000).map(lambda hundredths: Decimal(hundredths).scaleb(-2))
+
+
+def bom_lines() -> st.SearchStrategy[BomLine]:
+    """Top BOM lines: an item, a quantity (two decimals), a unit, maybe a serial number."""
+    return st.builds(
+        BomLine,
+        line_id=ids(prefix="L"),
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        unit=st.sampled_from(("", "pcs", "m")),
+        serial_number=st.none() | ids(prefix="SN"),
+    )
+
+
+def billable_items() -> st.SearchStrategy[BillableItem]:
+    """Billable item lines a replacement may ask for."""
+    return st.builds(
+        BillableItem,
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        sales_price=_prices(),
+        unit=st.sampled_from(("", "pcs")),
+    )
+
+
+@st.composite
+def template_boms(draw: st.DrawFn, *, max_lines: int = 6) -> TemplateBom:
+    """Template BOMs: trees of up to ``max_lines`` lines ``L1``, ``L2``, ..., in any order."""
+    lines: list[BomLine] = []
+    for number in range(1, draw(st.integers(0, max_lines)) + 1):
+        parents = [line.line_id for line in lines]
+        parent = draw(st.none() | st.sampled_from(parents)) if parents else None
+        lines.append(attrs.evolve(draw(bom_lines()), line_id=f"L{number}", parent_id=parent))
+    return TemplateBom(id=draw(ids(prefix="T")), lines=draw(st.permutations(lines)))
+
+
+_BOM_ACTIONS = ("insert", "delete", "replace", "update", "set")
+
+
+def _bom_change(draw: st.DrawFn, bom: ServiceBom, on: date, number: int) -> ServiceBom:
+    """``bom`` with one drawn change on ``on`` (or as it was, when the draw is refused)."""
+    action = draw(st.sampled_from(_BOM_ACTIONS))
+    where: dict[str, Any] = {"on": on, "order_id": draw(st.sampled_from(("SO-1", "SO-2")))}
+    where["at"] = _START
+    lines = [line.line_id for line in bom.current]
+    try:
+        if action == "insert" or not lines:
+            parent = draw(st.none() | st.sampled_from(lines)) if lines else None
+            line = attrs.evolve(draw(bom_lines()), line_id=f"N{number}", parent_id=parent)
+            bom, _ = bom.insert_line(line, **where)
+            return bom
+        line_id = draw(st.sampled_from(lines))
+        if action == "delete":
+            bom, _ = bom.delete_line(line_id, **where)
+        elif action == "replace":
+            bom, _ = bom.replace_item(
+                line_id,
+                new_serial_number=draw(st.none() | ids(prefix="SN")),
+                new_item_id=draw(st.none() | ids(prefix="I")),
+                quantity=draw(st.none() | _bom_quantities()),
+                order_line=draw(st.none() | billable_items()),
+                **where,
+            )
+        elif action == "update":
+            delta = draw(st.integers(-500, 500).map(lambda n: Decimal(n).scaleb(-2)))
+            bom, _ = bom.update_quantity(line_id, delta, **where)
+        else:
+            bom, _ = bom.replace_quantity(line_id, draw(_bom_quantities()), **where)
+    except ServiceDomainError:  # a quantity below zero: not applied
+        pass
+    return bom
+
+
+@st.composite
+def service_boms(
+    draw: st.DrawFn, *, max_lines: int = 6, max_changes: int = 12, max_gap_days: int = 3
+) -> ServiceBom:
+    """Service BOMs with histories: a template attached, then up to ``max_changes`` changes.
+
+    The changes are drawn among AX's five actions, ``max_gap_days`` days apart at most
+    (several on one day too), on the orders ``SO-1`` and ``SO-2``; a change the BOM
+    refuses (a quantity below zero) is not applied.
+    """
+    template = draw(template_boms(max_lines=max_lines))
+    bom, _ = ServiceBom.attach(
+        template,
+        id=draw(ids(prefix="B")),
+        relation_id="R-1",
+        service_object_id=draw(ids(prefix="OBJ")),
+        on=_DAY,
+        at=_START,
+    )
+    on = _DAY
+    for number in range(1, draw(st.integers(0, max_changes)) + 1):
+        on += timedelta(days=draw(st.integers(0, max_gap_days)))
+        bom = _bom_change(draw, bom, on, number)
+    return bom
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -1130,6 +1239,10 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ReportTable: report_tables,
     ReportColumn: report_columns,
     BarChart: bar_charts,
+    BomLine: bom_lines,
+    TemplateBom: template_boms,
+    BillableItem: billable_items,
+    ServiceBom: service_boms,
     DomainEvent: domain_events,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
