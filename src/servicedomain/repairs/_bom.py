@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -54,7 +54,9 @@ _LINES: Final = deep_iterable(instance_of(BomLine))
 _CHANGES: Final = deep_iterable(instance_of(BOM_CHANGES))
 _BILLABLE: Final = optional(instance_of(BillableItem))
 
-Changed = tuple["ServiceBom", tuple[BomChange, ...]]
+_C = TypeVar(
+    "_C", BomLineInserted, BomLineDeleted, BomLineReplaced, BomQuantityUpdated, BomQuantityReplaced
+)
 
 
 # ------------------------------------------------------------------------- replay
@@ -385,7 +387,7 @@ class ServiceBom:
             "number": len(self.changes) + 1,
         }
 
-    def _record(self, change: BomChange, field: str = "change") -> Changed:
+    def _record(self, change: _C, field: str = "change") -> tuple[ServiceBom, tuple[_C, ...]]:
         state = self._state
         current = dict(state.current)
         used = state.used
@@ -403,7 +405,9 @@ class ServiceBom:
         object.__setattr__(made, "_state", _State(current, used, change.on))
         return made, (change,)
 
-    def insert_line(self, line: BomLine, *, on: date, order_id: str, at: datetime) -> Changed:
+    def insert_line(
+        self, line: BomLine, *, on: date, order_id: str, at: datetime
+    ) -> tuple[ServiceBom, tuple[BomLineInserted, ...]]:
         """Insert ``line`` (AX *Inserted*); its parent, if any, is a current line.
 
         Raises:
@@ -413,7 +417,9 @@ class ServiceBom:
         common = self._common(on, order_id, at)
         return self._record(BomLineInserted(line=line, **common), "")
 
-    def delete_line(self, line_id: str, *, on: date, order_id: str, at: datetime) -> Changed:
+    def delete_line(
+        self, line_id: str, *, on: date, order_id: str, at: datetime
+    ) -> tuple[ServiceBom, tuple[BomLineDeleted, ...]]:
         """Delete the line ``line_id`` and every line under it (AX *Deleted sub-line*).
 
         Raises:
@@ -435,7 +441,7 @@ class ServiceBom:
         on: date,
         order_id: str,
         at: datetime,
-    ) -> Changed:
+    ) -> tuple[ServiceBom, tuple[BomLineReplaced, ...]]:
         """Replace the part of line ``line_id`` (AX *Replaced*), recording both serial numbers.
 
         The line keeps its item unless ``new_item_id`` is given and its quantity unless
@@ -465,7 +471,7 @@ class ServiceBom:
 
     def update_quantity(
         self, line_id: str, delta: Decimal | int, *, on: date, order_id: str, at: datetime
-    ) -> Changed:
+    ) -> tuple[ServiceBom, tuple[BomQuantityUpdated, ...]]:
         """Add ``delta`` to the quantity of line ``line_id`` (subtract when negative).
 
         AX *Quantity updated*. A delta of zero changes nothing: ``(self, ())``.
@@ -491,7 +497,7 @@ class ServiceBom:
 
     def replace_quantity(
         self, line_id: str, quantity: Decimal | int, *, on: date, order_id: str, at: datetime
-    ) -> Changed:
+    ) -> tuple[ServiceBom, tuple[BomQuantityReplaced, ...]]:
         """Set the quantity of line ``line_id`` (AX *Quantity replaced*).
 
         The same quantity changes nothing: ``(self, ())``.
