@@ -134,7 +134,8 @@ def replay_bom(
     """The lines of a BOM: the template's, with every change (up to ``through``) applied.
 
     The full replay, change by change; :meth:`ServiceBom.as_of` gives the same lines
-    (law R1) without it. ``through`` is the last day included (``None``: every change).
+    (law R1) without it. ``through`` is the last day included, inclusive (``None``: every
+    change).
 
     Raises:
         InvalidBomError: the template lines are not a tree or a change does not fit.
@@ -364,7 +365,8 @@ class ServiceBom:
         self, id: str, *, as_of: date | None = None, description: str = ""
     ) -> TemplateBom:
         """A new template BOM of the lines now, or as they were at the end of ``as_of``."""
-        lines = self.current if as_of is None else self.as_of(as_of)
+        day = optional(is_date).check(as_of, "as_of")
+        lines = self.current if day is None else self.as_of(day)
         return TemplateBom.copy_of(lines, id=id, description=description)
 
     # ---------------------------------------------------------------- changes

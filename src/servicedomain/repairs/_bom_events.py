@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 
 from servicedomain._checks import (
+    and_,
     deep_iterable,
     instance_of,
     is_date,
@@ -51,8 +52,8 @@ def _check_delta(value: object, field: str) -> Decimal:
 is_delta: Final = validator(_check_delta, "a signed quantity")
 
 
-def _delta(value: Decimal | int) -> Decimal:
-    return is_delta.check(value, "delta")
+_DECIMAL_DELTA: Final = and_(instance_of(Decimal), is_delta)
+_DECIMAL_QUANTITY: Final = and_(instance_of(Decimal), is_quantity)
 
 
 def _quantity(value: Decimal | int) -> Decimal:
@@ -154,7 +155,7 @@ class BomQuantityUpdated(_BomChange):
     """
 
     line: BomLine = attrs.field(validator=_LINE)
-    delta: Decimal = attrs.field(converter=_delta)
+    delta: Decimal = attrs.field(validator=_DECIMAL_DELTA)
 
     def __attrs_post_init__(self) -> None:
         if self.line.quantity - self.delta < 0:
@@ -168,7 +169,7 @@ class BomQuantityReplaced(_BomChange):
     """A line's quantity was set to ``line.quantity``; ``previous`` is what it was."""
 
     line: BomLine = attrs.field(validator=_LINE)
-    previous: Decimal = attrs.field(converter=_quantity)
+    previous: Decimal = attrs.field(validator=_DECIMAL_QUANTITY)
 
 
 BomChange = (
