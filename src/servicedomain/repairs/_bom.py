@@ -134,7 +134,7 @@ def replay_bom(
     """The lines of a BOM: the template's, with every change (up to ``through``) applied.
 
     The full replay, change by change; :meth:`ServiceBom.as_of` gives the same lines
-    (law R1) without it. ``through`` is the last day included, inclusive (``None``: every
+    (law R1) without it. ``through`` is the last day replayed, inclusive (``None``: every
     change).
 
     Raises:
