@@ -123,3 +123,31 @@ def test_R4_quantities_never_go_below_zero(bom: ServiceBom, data: st.DataObject)
     emptied, _ = bom.update_quantity(line.line_id, -line.quantity, on=on, order_id="SO-9", at=AT)
     assert emptied.line(line.line_id).quantity == 0
     assert bom.line(line.line_id) == line  # the refused change left the BOM as it was
+
+
+@given(service_boms(), st.data())
+def test_R1_snapshots_branching_after_as_of_each_rebuild_their_own_days(
+    bom: ServiceBom, data: st.DataObject
+) -> None:
+    """The day index is shared along a lineage of snapshots and extended in place: the
+    snapshot it was built on, each of two branches from it, and a later change of one
+    branch all rebuild every day of their own history."""
+    last = bom.last_change_on or bom.attached_on
+    bom.as_of(bom.attached_on)  # builds the index (when there are changes)
+    later = last + timedelta(days=data.draw(st.integers(0, 2)))
+    parent = data.draw(st.sampled_from([None, *[x.line_id for x in bom.current]]))
+    left, _ = bom.insert_line(
+        BomLine(line_id="X-LEFT", item_id="A", quantity=1, parent_id=parent),
+        on=later,
+        order_id="SO-8",
+        at=AT,
+    )
+    left.as_of(bom.attached_on)
+    right, _ = bom.insert_line(
+        BomLine(line_id="X-RIGHT", item_id="B", quantity=2), on=later, order_id="SO-8", at=AT
+    )
+    after, _ = left.delete_line("X-LEFT", on=later + timedelta(days=1), order_id="SO-8", at=AT)
+    for snapshot in (bom, left, right, after):
+        for day in days_of(snapshot):
+            expected = replay_bom(snapshot.template_lines, snapshot.changes, through=day)
+            assert snapshot.as_of(day) == expected, (snapshot.version, day)

@@ -8,11 +8,13 @@ one change, applies it to the current lines and appends it.
 :meth:`ServiceBom.as_of` answers "what did the BOM look like at the end of this day"
 without a replay: each line ever in the BOM keeps the days of its changes (sorted, since
 changes never go back in time) and its state after each, so a day is one bisection per
-line. The index is built once per snapshot, on the first :meth:`~ServiceBom.as_of`.
+line. The index is built on the first :meth:`~ServiceBom.as_of`, then extended change by
+change and shared by the snapshots that follow.
 """
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -152,41 +154,83 @@ def replay_bom(
     return tuple(current.values())
 
 
+_Row = tuple[BomLine | None, list[int], list[BomLine | None]]
+
+
+class _DayIndex:
+    """Per line ever in a BOM, first seen first: its template state, change days and states.
+
+    Append-only and shared along a lineage of snapshots: a snapshot at the tip (whose
+    changes are all the index holds) extends it with its next change, and the new
+    snapshot shares it. An older snapshot still reads it right, since everything added
+    after it is dated on or after its last change day, which :meth:`ServiceBom.as_of`
+    answers from the current lines without the index. A second branch from one
+    snapshot finds the index already extended and builds its own when asked.
+    """
+
+    __slots__ = ("by_id", "covered", "lock", "rows")
+
+    def __init__(self, template_lines: tuple[BomLine, ...]) -> None:
+        self.rows: list[_Row] = []
+        self.by_id: dict[str, _Row] = {}
+        for line in template_lines:
+            row: _Row = (line, [], [])
+            self.rows.append(row)
+            self.by_id[line.line_id] = row
+        self.covered = 0
+        self.lock = threading.Lock()
+
+    @classmethod
+    def of(cls, template_lines: tuple[BomLine, ...], changes: tuple[BomChange, ...]) -> _DayIndex:
+        made = cls(template_lines)
+        for change in changes:
+            made.add(change)
+        return made
+
+    def add(self, change: BomChange) -> None:
+        """Append one change (the caller holds the lock, or owns the index)."""
+        day = change.on.toordinal()
+        if isinstance(change, BomLineDeleted):
+            for gone in change.lines:
+                _, days, states = self.by_id[gone.line_id]
+                days.append(day)
+                states.append(None)
+        else:
+            line = change.line
+            row = self.by_id.get(line.line_id)
+            if row is None:
+                row = self.by_id[line.line_id] = (None, [], [])
+                self.rows.append(row)
+            row[1].append(day)
+            row[2].append(line)
+        self.covered += 1
+
+    def extended(self, covered: int, change: BomChange) -> _DayIndex | None:
+        """The index with ``change`` added, if it holds exactly ``covered`` changes."""
+        with self.lock:
+            if self.covered != covered:
+                return None
+            self.add(change)
+            return self
+
+
 class _State:
-    """What a snapshot derives from its history (never changed once built; shared by moves)."""
+    """What a snapshot derives from its history (its current lines never change once built)."""
 
     __slots__ = ("current", "index", "last_on", "lines", "used")
 
-    def __init__(self, current: dict[str, BomLine], used: set[str], last_on: date | None) -> None:
+    def __init__(
+        self,
+        current: dict[str, BomLine],
+        used: set[str],
+        last_on: date | None,
+        index: _DayIndex | None = None,
+    ) -> None:
         self.current = current
         self.used = used
         self.last_on = last_on
         self.lines: tuple[BomLine, ...] | None = None
-        self.index: list[tuple[BomLine | None, list[int], list[BomLine | None]]] | None = None
-
-
-def _index(
-    template_lines: tuple[BomLine, ...], changes: tuple[BomChange, ...]
-) -> list[tuple[BomLine | None, list[int], list[BomLine | None]]]:
-    """Per line ever in the BOM, first seen first: its template state, change days, states."""
-    rows: dict[str, tuple[BomLine | None, list[int], list[BomLine | None]]] = {
-        line.line_id: (line, [], []) for line in template_lines
-    }
-    for change in changes:
-        day = change.on.toordinal()
-        if isinstance(change, BomLineDeleted):
-            for gone in change.lines:
-                _, days, states = rows[gone.line_id]
-                days.append(day)
-                states.append(None)
-            continue
-        line = change.line
-        row = rows.get(line.line_id)
-        if row is None:
-            row = rows[line.line_id] = (None, [], [])
-        row[1].append(day)
-        row[2].append(line)
-    return list(rows.values())
+        self.index = index
 
 
 # ------------------------------------------------------------------------- the entity
@@ -347,9 +391,10 @@ class ServiceBom:
         state = self._state
         if state.last_on is None or day >= state.last_on:
             return self.current
-        rows = state.index
-        if rows is None:
-            rows = state.index = _index(self.template_lines, self.changes)
+        index = state.index
+        if index is None:
+            index = state.index = _DayIndex.of(self.template_lines, self.changes)
+        rows = index.rows
         ordinal = day.toordinal()
         found = []
         for initial, days, states in rows:
@@ -404,7 +449,10 @@ class ServiceBom:
             object.__setattr__(made, name, getattr(self, name))
         object.__setattr__(made, "version", self.version + 1)
         object.__setattr__(made, "changes", changes)
-        object.__setattr__(made, "_state", _State(current, used, change.on))
+        index = state.index
+        if index is not None:
+            index = index.extended(len(self.changes), change)
+        object.__setattr__(made, "_state", _State(current, used, change.on, index))
         return made, (change,)
 
     def insert_line(
