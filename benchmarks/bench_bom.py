@@ -17,6 +17,9 @@ keeps about 1,000 lines; 1,000 or so more come and go over its history).
   (fewer of) the same days; every result is checked against it (``mismatched_days``).
   Target: under 5 ms per call.
 * ``as_of_collector_off``: the same, the collector off (for reference).
+* ``as_of_after_each_change``: 200 more changes, each followed by ``as_of`` of a random
+  day on the new snapshot (the day index is extended and shared along the snapshots,
+  not rebuilt); the reference is the naive full replay. Target: under 5 ms per call.
 * ``record_changes``: the 10,000 changes recorded one by one through the change actions
   (``insert_line``, ``update_quantity``, ...; each checks its change and returns a new
   snapshot), against the validating constructor reading the same history at once.
@@ -52,7 +55,7 @@ from servicedomain.repairs import (
 SEED = 20260302
 TOPS, CHILDREN, CHANGES, PER_DAY = 100, 9, 10_000, 10
 QUICK = (20, 9, 2_000, 10)
-CALLS, REFERENCE_CALLS = 500, 20
+CALLS, REFERENCE_CALLS, INTERLEAVED = 500, 20, 200
 TARGET_SECONDS_PER_CALL = 0.005
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 START = date(2024, 1, 1)
@@ -195,6 +198,46 @@ def measure_as_of(bom: ServiceBom, rng: random.Random, *, quick: bool) -> list[d
     return lines
 
 
+def measure_interleaved(bom: ServiceBom, rng: random.Random, *, quick: bool) -> dict[str, Any]:
+    """``as_of`` right after each of ``INTERLEAVED`` more changes: each a new snapshot."""
+    bom.as_of(bom.attached_on)  # the index of the snapshot we start from
+    last = bom.last_change_on or bom.attached_on
+    span = (last - bom.attached_on).days
+    lines = [x.line_id for x in bom.current if x.parent_id is not None and x.quantity > 0]
+    as_of_seconds, kept = 0.0, []
+    gc.collect()
+    with CollectorTime() as spent:
+        for number in range(INTERLEAVED):
+            bom, _ = bom.update_quantity(
+                rng.choice(lines), 1, on=last, order_id=f"SO-X{number}", at=AT
+            )
+            day = bom.attached_on + timedelta(days=rng.randrange(span))
+            start = time.perf_counter()
+            kept.append(bom.as_of(day))
+            as_of_seconds += time.perf_counter() - start
+    checked = kept[-REFERENCE_CALLS:]
+    days = [bom.attached_on + timedelta(days=rng.randrange(span)) for _ in checked]
+    start = time.perf_counter()
+    for day in days:
+        replay_bom(bom.template_lines, bom.changes, through=day)
+    naive = (time.perf_counter() - start) / len(days)
+    ours = as_of_seconds / INTERLEAVED
+    return {
+        "workload": "as_of_after_each_change",
+        "collector": "on",
+        "quick": quick,
+        "what": "a change, then as_of(day) on the new snapshot, results kept",
+        "changes": len(bom.changes),
+        "calls": INTERLEAVED,
+        "seconds_per_call": round(ours, 6),
+        "naive_replay_seconds_per_call": round(naive, 6),
+        "ratio_to_naive_replay": round(naive / ours, 2),
+        "target_seconds_per_call": TARGET_SECONDS_PER_CALL,
+        "meets_target": ours < TARGET_SECONDS_PER_CALL,
+        "collector_time": spent.report(),
+    }
+
+
 def measure_recording(sizes: tuple[int, int, int], *, quick: bool) -> dict[str, Any]:
     tops, children, changes = sizes
     gc.collect()
@@ -236,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     tops, children, changes, _ = QUICK if quick else (TOPS, CHILDREN, CHANGES, PER_DAY)
     bom = history(random.Random(SEED), tops, children, changes)
     lines = measure_as_of(bom, random.Random(SEED + 1), quick=quick)
+    lines.append(measure_interleaved(bom, random.Random(SEED + 2), quick=quick))
     lines.append(measure_recording((tops, children, changes), quick=quick))
     for line in lines:
         print(json.dumps(line))
