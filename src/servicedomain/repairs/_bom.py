@@ -441,19 +441,12 @@ class ServiceBom:
         if isinstance(change, BomLineInserted):
             used = set(used)
         _apply(current, used, change, field)
-        changes = (*self.changes, change)
-        if _trusted.CHECKED:  # checked mode: through the validating constructor
-            return attrs.evolve(self, version=self.version + 1, changes=changes), (change,)
-        made = object.__new__(ServiceBom)
-        for name in _FIELDS:
-            object.__setattr__(made, name, getattr(self, name))
-        object.__setattr__(made, "version", self.version + 1)
-        object.__setattr__(made, "changes", changes)
         index = state.index
         if index is not None:
             index = index.extended(len(self.changes), change)
-        object.__setattr__(made, "_state", _State(current, used, change.on, index))
-        return made, (change,)
+        derived = {"_state": _State(current, used, change.on, index)}
+        changes = (*self.changes, change)
+        return _REPLACE(self, derived, version=self.version + 1, changes=changes), (change,)
 
     def insert_line(
         self, line: BomLine, *, on: date, order_id: str, at: datetime
@@ -605,4 +598,6 @@ class ServiceBom:
         return moved, (event,)
 
 
-_FIELDS: Final = tuple(field.name for field in attrs.fields(ServiceBom) if field.init)
+# A change is checked and applied to the current lines once (in _record), so the new
+# snapshot is made without replaying its history (checked mode: through the constructor).
+_REPLACE: Final = _trusted.derived_replacer(ServiceBom)
