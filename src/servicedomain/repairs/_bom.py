@@ -130,22 +130,30 @@ def _following(
     return attrs.evolve(before, quantity=line.quantity)
 
 
+def _template_lines(value: object) -> tuple[BomLine, ...]:
+    return _LINES.check(items("BomLine values").check(value, "template_lines"), "template_lines")
+
+
+def _changes(value: object) -> tuple[BomChange, ...]:
+    return _CHANGES.check(items("BOM changes").check(value, "changes"), "changes")
+
+
 def replay_bom(
     template_lines: Iterable[BomLine], changes: Iterable[BomChange], *, through: date | None = None
 ) -> tuple[BomLine, ...]:
     """The lines of a BOM: the template's, with every change (up to ``through``) applied.
 
     The full replay, change by change; :meth:`ServiceBom.as_of` gives the same lines
-    (law R1) without it. ``through`` is the last day replayed, inclusive (``None``: every
-    change).
+    (law R1) without it. ``changes`` are in the order they happened (as
+    :attr:`ServiceBom.changes` holds them); ``through`` is the last day replayed,
+    inclusive (``None``: every change).
 
     Raises:
         InvalidBomError: the template lines are not a tree or a change does not fit.
     """
-    lines = _LINES.check(items("BomLine values").check(template_lines, "template_lines"), "lines")
-    current = dict(check_tree(lines, "template_lines"))
+    current = dict(check_tree(_template_lines(template_lines), "template_lines"))
     used = set(current)
-    checked = _CHANGES.check(items("BOM changes").check(changes, "changes"), "changes")
+    checked = _changes(changes)
     last = None if through is None else is_date.check(through, "through")
     for index, change in enumerate(checked):
         if last is not None and change.on > last:
@@ -234,14 +242,6 @@ class _State:
 
 
 # ------------------------------------------------------------------------- the entity
-
-
-def _template_lines(value: object) -> tuple[BomLine, ...]:
-    return _LINES.check(items("BomLine values").check(value, "template_lines"), "template_lines")
-
-
-def _changes(value: object) -> tuple[BomChange, ...]:
-    return _CHANGES.check(items("BOM changes").check(value, "changes"), "changes")
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
