@@ -47,7 +47,9 @@ from servicedomain.repairs import (
     BillableItem,
     BomLine,
     BomLineInserted,
+    RelationKind,
     ServiceBom,
+    ServiceObjectRelation,
     TemplateBom,
     replay_bom,
 )
@@ -89,8 +91,7 @@ def history(rng: random.Random, tops: int, children: int, changes: int) -> Servi
     bom, _ = ServiceBom.attach(
         template(tops, children),
         id="B-BENCH",
-        relation_id="R-1",
-        service_object_id="OBJ-1",
+        relation=ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, "SO-1"),
         on=START,
         at=AT,
     )

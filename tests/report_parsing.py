@@ -111,3 +111,21 @@ def csv_rows(text: str) -> list[list[str]]:
 def json_document(text: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(text)
     return document
+
+
+def timeline_bands(page: ParsedPage) -> list[dict[str, str | None]]:
+    """The attributes of each band of the page's timeline charts, in document order."""
+    return [
+        attributes
+        for tag, attributes in page.tags
+        if tag == "rect" and (attributes.get("class") or "").startswith("band ")
+    ]
+
+
+def timeline_markers(page: ParsedPage) -> list[str]:
+    """The class of each marker line of the page's timeline charts (``marker deadline``)."""
+    return [
+        attributes.get("class") or ""
+        for tag, attributes in page.tags
+        if tag == "g" and (attributes.get("class") or "").startswith("marker ")
+    ]

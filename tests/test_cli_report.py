@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cli_helpers import run, seed_desks
-from report_parsing import assert_self_contained, parse_page
+from report_parsing import assert_self_contained, parse_page, timeline_bands, timeline_markers
 from servicedomain.adapters.clocks import FixedClock, SystemClock
 from servicedomain.adapters.sql import SqlStore, open_store
 from servicedomain.app import BillingDesk, ServiceDesk
@@ -366,6 +366,61 @@ def test_report_sla_json_durations_tile_the_measured_span(database: Path) -> Non
     assert rows[-1]["start_at"] == "2026-03-09T16:00:00+01:00"
 
 
+def test_sla_measure_explain_as_html_is_the_page_with_the_timeline_chart(database: Path) -> None:
+    result = run(database, "sla", "measure", "SO-1", "--explain", *AT, "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert result.output == render(_sla_view(database), "html")
+    assert result.output == run(database, "report", "sla", "SO-1", *AT, "--format", "html").output
+    assert_self_contained(result.output)
+    page = parse_page(result.output)
+    assert [band["class"] for band in timeline_bands(page)] == [
+        "band counting",
+        "band outside_working_hours",
+        "band counting",
+        "band paused",
+        "band counting",
+    ]
+    assert set(timeline_markers(page)) == {"marker measured_at", "marker deadline"}
+
+
+def test_sla_measure_explain_writes_the_page_in_a_locale_to_a_file(
+    database: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "sla.html"
+    result = run(
+        database,
+        "sla",
+        "measure",
+        "SO-1",
+        "--explain",
+        *AT,
+        "--format",
+        "html",
+        "--locale",
+        "sv",
+        "--output",
+        str(target),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"sla measure: wrote {target}\n"
+    assert target.read_text(encoding="utf-8") == render(_sla_view(database), "html", locale="sv")
+    assert "Klockan över tid" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "option", [("--format", "html"), ("--locale", "sv"), ("--output", "sla.html")]
+)
+def test_sla_measure_without_explain_refuses_the_report_options(
+    database: Path, option: tuple[str, str]
+) -> None:
+    result = run(database, "sla", "measure", "SO-1", *AT, *option)
+    assert result.exit_code == 2
+    assert result.output == (
+        "servicedomain sla measure: --format, --output and --locale render the "
+        "explanation: add --explain\n"
+    )
+
+
 def test_sla_measure_of_an_order_without_an_sla_is_refused_naming_the_rule(
     database: Path,
 ) -> None:
@@ -373,8 +428,7 @@ def test_sla_measure_of_an_order_without_an_sla_is_refused_naming_the_rule(
     assert result.exit_code == 1
     assert result.output == (
         "servicedomain sla measure: refused by rule order.no_sla: "
-        "AG-1/2026-01-19: rule order.no_sla refused the operation: "
-        "the order has no SLA to measure\n"
+        "AG-1/2026-01-19: the order has no SLA to measure\n"
     )
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from report_parsing import assert_self_contained, parse_page
+from report_parsing import assert_self_contained, parse_page, timeline_bands, timeline_markers
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.sql import open_store
 from servicedomain.app import ServiceDesk
@@ -57,11 +57,18 @@ def test_the_page_shows_what_the_commands_print(
     Path("sla.toml").write_text(rules, encoding="utf-8")
     # the page's ``rules load sla.toml`` is its 9th command
     ran = replay(PAGE, monkeypatch, (), {9: _open_the_order_of_the_page})
-    assert ran == 14
-    for page in ("margin.html", "sla.html"):
+    assert ran == 15
+    for page in ("margin.html", "sla.html", "sla-sv.html"):
         assert_self_contained(Path(page).read_text("utf-8"))
     margin = parse_page(Path("margin.html").read_text("utf-8"))
     assert margin.svgs
     assert all(svg for svg in margin.svgs)
-    (timeline,) = parse_page(Path("sla.html").read_text("utf-8")).tables.values()
+    sla = parse_page(Path("sla.html").read_text("utf-8"))
+    (timeline,) = sla.tables.values()
     assert [row[0] for row in timeline.body][-1] == "Deadline"
+    # the timeline chart: one band per segment (the table's rows but the deadline's)
+    assert len(timeline_bands(sla)) == len(timeline.body) - 1
+    assert "marker deadline" in timeline_markers(sla)
+    swedish = Path("sla-sv.html").read_text("utf-8")
+    assert "Klockan över tid" in swedish
+    assert len(timeline_bands(parse_page(swedish))) == len(timeline.body) - 1

@@ -167,7 +167,29 @@ from servicedomain.periods import (
     PeriodUnit,
     Schedule,
 )
-from servicedomain.repairs import BillableItem, BomLine, ServiceBom, TemplateBom, replay_bom
+from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
+    Condition,
+    CoverageKind,
+    CoverageStatus,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RelationKind,
+    RepairStage,
+    Resolution,
+    ServiceBom,
+    ServiceObjectEntity,
+    ServiceObjectRelation,
+    SymptomArea,
+    SymptomCode,
+    TemplateBom,
+    WarrantyCoverage,
+    WarrantyStatus,
+    replay_bom,
+    warranty_status,
+)
 from servicedomain.reports import (
     SubscriptionFeeReport,
     SubscriptionTransactionsReport,
@@ -446,6 +468,159 @@ def _moved() -> MovedLines:
 
 
 # ------------------------------------------------------------------- the examples
+
+
+# ---------------------------------------------------------------- repairs examples
+
+_TAXONOMY = FaultTaxonomy(
+    symptom_areas=(SymptomArea("hard drive"),),
+    symptom_codes=(SymptomCode("hard drive", "blue screen"),),
+    conditions=(Condition("fails after extended use"),),
+    diagnosis_areas=(DiagnosisArea("defective part"),),
+    diagnosis_codes=(DiagnosisCode("defective part", "new video card installed"),),
+    resolutions=(Resolution("replaced"),),
+    repair_stages=(RepairStage("DONE", "Repaired", finished=True),),
+)
+_COVERAGE = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
+
+
+def _service_object() -> ServiceObjectEntity:
+    obj, _ = ServiceObjectEntity.create(id="OBJ-1", group_id="LAPTOPS", at=AT, coverage=[_COVERAGE])
+    obj, _ = obj.relate(relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1", at=AT)
+    return obj
+
+
+_REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "SymptomArea": lambda: (SymptomArea, ("hard drive", "Hard drive"), {}),
+    "SymptomCode": lambda: (SymptomCode, ("hard drive", "blue screen", ""), {}),
+    "Condition": lambda: (Condition, ("fails after extended use", ""), {}),
+    "DiagnosisArea": lambda: (DiagnosisArea, ("defective part", ""), {}),
+    "DiagnosisCode": lambda: (DiagnosisCode, ("defective part", "new video card", ""), {}),
+    "Resolution": lambda: (Resolution, ("replaced", ""), {}),
+    "RepairStage": lambda: (RepairStage, ("DONE", "Repaired", True), {}),
+    "FaultTaxonomy": lambda: (
+        FaultTaxonomy,
+        (),
+        {
+            "symptom_areas": _TAXONOMY.symptom_areas,
+            "symptom_codes": _TAXONOMY.symptom_codes,
+            "conditions": _TAXONOMY.conditions,
+            "diagnosis_areas": _TAXONOMY.diagnosis_areas,
+            "diagnosis_codes": _TAXONOMY.diagnosis_codes,
+            "resolutions": _TAXONOMY.resolutions,
+            "repair_stages": _TAXONOMY.repair_stages,
+        },
+    ),
+    "FaultTaxonomy.from_dict": lambda: (FaultTaxonomy.from_dict, (_TAXONOMY.to_dict(),), {}),
+    "FaultTaxonomy.to_dict": lambda: (_TAXONOMY.to_dict, (), {}),
+    "FaultTaxonomy.symptom_area": lambda: (_TAXONOMY.symptom_area, ("hard drive",), {}),
+    "FaultTaxonomy.symptom_code": lambda: (
+        _TAXONOMY.symptom_code,
+        ("hard drive", "blue screen"),
+        {},
+    ),
+    "FaultTaxonomy.symptom_codes_in": lambda: (_TAXONOMY.symptom_codes_in, ("hard drive",), {}),
+    "FaultTaxonomy.condition": lambda: (_TAXONOMY.condition, ("fails after extended use",), {}),
+    "FaultTaxonomy.diagnosis_area": lambda: (_TAXONOMY.diagnosis_area, ("defective part",), {}),
+    "FaultTaxonomy.diagnosis_code": lambda: (
+        _TAXONOMY.diagnosis_code,
+        ("defective part", "new video card installed"),
+        {},
+    ),
+    "FaultTaxonomy.diagnosis_codes_in": lambda: (
+        _TAXONOMY.diagnosis_codes_in,
+        ("defective part",),
+        {},
+    ),
+    "FaultTaxonomy.resolution": lambda: (_TAXONOMY.resolution, ("replaced",), {}),
+    "FaultTaxonomy.repair_stage": lambda: (_TAXONOMY.repair_stage, ("DONE",), {}),
+    "WarrantyCoverage": lambda: (WarrantyCoverage, (CoverageKind.LABOUR, _COVERAGE.period), {}),
+    "WarrantyCoverage.inclusive": lambda: (
+        WarrantyCoverage.inclusive,
+        (CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31)),
+        {},
+    ),
+    "CoverageStatus": lambda: (CoverageStatus, (CoverageKind.PARTS, True, DAY), {}),
+    "WarrantyStatus": lambda: (
+        WarrantyStatus,
+        (DAY, warranty_status(_service_object(), on=DAY).coverage),
+        {},
+    ),
+    "WarrantyStatus.of": lambda: (
+        warranty_status(_service_object(), on=DAY).of,
+        (CoverageKind.PARTS,),
+        {},
+    ),
+    "WarrantyStatus.covered": lambda: (
+        warranty_status(_service_object(), on=DAY).covered,
+        (CoverageKind.LABOUR,),
+        {},
+    ),
+    "warranty_status": lambda: (warranty_status, (_service_object(),), {"on": DAY}),
+    "ServiceObjectRelation": lambda: (
+        ServiceObjectRelation,
+        ("REL-1", "OBJ-1", RelationKind.AGREEMENT, "AG-1"),
+        {"template_bom_id": "BOM-1"},
+    ),
+    "ServiceObjectEntity": lambda: (
+        ServiceObjectEntity,
+        (),
+        {
+            "id": "OBJ-1",
+            "version": 1,
+            "group_id": "LAPTOPS",
+            "description": "Laptop",
+            "item_id": "IT-1",
+            "serial_number": "SN-1",
+            "template_bom_id": "BOM-1",
+            "coverage": (_COVERAGE,),
+            "relations": (),
+            "recorded_at": AT,
+        },
+    ),
+    "ServiceObjectEntity.create": lambda: (
+        ServiceObjectEntity.create,
+        (),
+        {
+            "id": "OBJ-1",
+            "group_id": "LAPTOPS",
+            "at": AT,
+            "description": "Laptop",
+            "item_id": "IT-1",
+            "serial_number": "SN-1",
+            "template_bom_id": "BOM-1",
+            "coverage": [_COVERAGE],
+        },
+    ),
+    "ServiceObjectEntity.coverage_of": lambda: (
+        _service_object().coverage_of,
+        (CoverageKind.PARTS,),
+        {},
+    ),
+    "ServiceObjectEntity.relation": lambda: (_service_object().relation, ("REL-1",), {}),
+    "ServiceObjectEntity.change_coverage": lambda: (
+        _service_object().change_coverage,
+        (CoverageKind.LABOUR, _COVERAGE.period),
+        {"at": LATER},
+    ),
+    "ServiceObjectEntity.relate": lambda: (
+        _service_object().relate,
+        (),
+        {
+            "relation_id": "REL-2",
+            "kind": RelationKind.AGREEMENT,
+            "key": "AG-1",
+            "at": LATER,
+            "template_bom_id": "BOM-1",
+        },
+    ),
+    "ServiceObjectEntity.unrelate": lambda: (_service_object().unrelate, ("REL-1",), {"at": LATER}),
+    "ServiceObjectEntity.assign_template_bom": lambda: (
+        _service_object().assign_template_bom,
+        ("BOM-2",),
+        {"at": LATER},
+    ),
+}
 
 
 # ------------------------------------------------------------------ rules examples
@@ -1229,6 +1404,10 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "SlaExplanation.render_json": lambda: (SLA_REPORT.render_json, (), {}),
     "SlaExplanation.render_text": lambda: (SLA_REPORT.render_text, (), {}),
     "SlaExplanation.view": lambda: (SLA_REPORT.view, (), {}),
+    "SlaExplanation.timeline": lambda: (SLA_REPORT.timeline, (), {}),
+    "TimelineChart": lambda: _new(SLA_REPORT.timeline()),
+    "TimelineMarker": lambda: _new(SLA_REPORT.timeline().markers[0]),
+    "TimelineSpan": lambda: _new(SLA_REPORT.timeline().spans[0]),
     "sla_explanation": lambda: (
         sla_explanation,
         (),
@@ -1497,6 +1676,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "from_dict": lambda: (from_dict, (ServiceOrder, to_dict(ORDER)), {}),
     "dumps": lambda: (dumps, (ORDER,), {}),
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),
+    **_REPAIR_EXAMPLES,
 }
 
 
@@ -1504,9 +1684,8 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
 
 _BOM_LINE = BomLine(line_id="1", item_id="PC", quantity=1, unit="pcs", serial_number="S-1")
 _BOM_TEMPLATE = TemplateBom(id="T-1", lines=(_BOM_LINE,))
-_BOM = ServiceBom.attach(
-    _BOM_TEMPLATE, id="B-1", relation_id="R-1", service_object_id="O-1", on=DAY, at=AT
-)[0]
+_BOM_RELATION = ServiceObjectRelation("R-1", "O-1", RelationKind.ORDER, "SO-1")
+_BOM = ServiceBom.attach(_BOM_TEMPLATE, id="B-1", relation=_BOM_RELATION, on=DAY, at=AT)[0]
 _BOM_WHERE: dict[str, Any] = {"on": DAY, "order_id": "SO-1", "at": AT}
 _BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
     "BomLine": lambda: _new(_BOM_LINE),
@@ -1529,7 +1708,7 @@ _BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
     "ServiceBom.attach": lambda: (
         ServiceBom.attach,
         (_BOM_TEMPLATE,),
-        {"id": "B-2", "relation_id": "R-1", "service_object_id": "O-1", "on": DAY, "at": AT},
+        {"id": "B-2", "relation": _BOM_RELATION, "on": DAY, "at": AT},
     ),
     "ServiceBom.line": lambda: (_BOM.line, ("1",), {}),
     "ServiceBom.as_of": lambda: (_BOM.as_of, (DAY,), {}),
@@ -1547,7 +1726,11 @@ _BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "ServiceBom.update_quantity": lambda: (_BOM.update_quantity, ("1", 1), _BOM_WHERE),
     "ServiceBom.replace_quantity": lambda: (_BOM.replace_quantity, ("1", 3), _BOM_WHERE),
-    "ServiceBom.move_to": lambda: (_BOM.move_to, ("R-2",), {"service_object_id": "O-1", "at": AT}),
+    "ServiceBom.move_to": lambda: (
+        _BOM.move_to,
+        (ServiceObjectRelation("R-2", "O-1", RelationKind.AGREEMENT, "AG-1"),),
+        {"at": AT},
+    ),
     "replay_bom": lambda: (replay_bom, ((_BOM_LINE,), ()), {"through": DAY}),
 }
 EXAMPLES.update(_BOM_EXAMPLES)

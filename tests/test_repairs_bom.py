@@ -14,6 +14,7 @@ from servicedomain.errors import (
     InvalidInputError,
     InvalidQuantityError,
     NaiveDatetimeError,
+    RepairRuleError,
     ServiceDomainError,
     TypeMismatchError,
 )
@@ -25,13 +26,17 @@ from servicedomain.repairs import (
     BomLineInserted,
     BomQuantityReplaced,
     BomQuantityUpdated,
+    RelationKind,
     ServiceBom,
+    ServiceObjectRelation,
     TemplateBom,
 )
 from servicedomain.serialization import from_dict, to_dict
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NAIVE = AT.replace(tzinfo=None)
+RELATION = ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, "SO-1")
+OTHER_RELATION = ServiceObjectRelation("R-2", "OBJ-1", RelationKind.AGREEMENT, "AG-1")
 MAR_1, MAR_2, MAR_3, MAR_5 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 5)
 
 
@@ -51,9 +56,7 @@ PC = TemplateBom(
 
 
 def attached(template: TemplateBom = PC) -> ServiceBom:
-    bom, _ = ServiceBom.attach(
-        template, id="B-1", relation_id="R-1", service_object_id="OBJ-1", on=MAR_1, at=AT
-    )
+    bom, _ = ServiceBom.attach(template, id="B-1", relation=RELATION, on=MAR_1, at=AT)
     return bom
 
 
@@ -135,9 +138,7 @@ def test_a_bom_line_quantity_is_exact_and_not_negative(quantity: object, words: 
 
 
 def test_attaching_copies_the_template_and_later_edits_do_not_reach_it() -> None:
-    bom, (event,) = ServiceBom.attach(
-        PC, id="B-1", relation_id="R-1", service_object_id="OBJ-1", on=MAR_1, at=AT
-    )
+    bom, (event,) = ServiceBom.attach(PC, id="B-1", relation=RELATION, on=MAR_1, at=AT)
     assert (event.entity_id, event.template_id, event.relation_id, event.on) == (
         "B-1",
         "T-PC",
@@ -212,7 +213,7 @@ def test_changes_that_change_nothing_record_nothing() -> None:
     bom = attached()
     assert bom.update_quantity("3", 0, **where()) == (bom, ())
     assert bom.replace_quantity("3", 2, **where()) == (bom, ())
-    assert bom.move_to("R-1", service_object_id="OBJ-1", at=AT) == (bom, ())
+    assert bom.move_to(RELATION, at=AT) == (bom, ())
 
 
 @pytest.mark.parametrize(
@@ -326,8 +327,19 @@ def test_a_stored_history_that_does_not_add_up_is_refused(
 
 def test_a_bom_change_field_holds_only_bom_changes() -> None:
     document = to_dict(history())
-    document["changes"][0] = to_dict(
-        attached().move_to("R-2", service_object_id="OBJ-1", at=AT)[1][0]
-    )
+    document["changes"][0] = to_dict(attached().move_to(OTHER_RELATION, at=AT)[1][0])
     with pytest.raises(InvalidDocumentError, match="not a change of a service BOM"):
         from_dict(ServiceBom, document)
+
+
+def test_a_relation_that_names_its_template_bom_takes_only_that_one() -> None:
+    named = ServiceObjectRelation("R-3", "OBJ-1", RelationKind.ORDER, "SO-1", "T-PC")
+    bom, _ = ServiceBom.attach(PC, id="B-3", relation=named, on=MAR_1, at=AT)
+    assert (bom.relation_id, bom.service_object_id, bom.template_id) == ("R-3", "OBJ-1", "T-PC")
+    other = ServiceObjectRelation("R-4", "OBJ-1", RelationKind.ORDER, "SO-1", "T-OTHER")
+    with pytest.raises(RepairRuleError) as caught:
+        ServiceBom.attach(PC, id="B-4", relation=other, on=MAR_1, at=AT)
+    assert (caught.value.entity_id, caught.value.rule) == ("R-4", "bom.template_of_relation")
+    with pytest.raises(TypeMismatchError) as refused:
+        ServiceBom.attach(PC, id="B-4", relation="R-4", on=MAR_1, at=AT)  # type: ignore[arg-type]
+    assert refused.value.field == "relation"

@@ -9,8 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicedomain.errors import BomRuleError, InvalidQuantityError
-from servicedomain.repairs import BomLine, ServiceBom, replay_bom
+from servicedomain.errors import InvalidQuantityError, RepairRuleError
+from servicedomain.repairs import (
+    BomLine,
+    RelationKind,
+    ServiceBom,
+    ServiceObjectRelation,
+    replay_bom,
+)
 from servicedomain.serialization import from_dict, to_dict
 from servicedomain.testing.domain_strategies import service_boms
 
@@ -60,11 +66,12 @@ def test_R2_every_day_between_two_changes_shows_the_state_after_the_earlier(
             day += timedelta(days=1)
 
 
-@given(service_boms(), st.sampled_from(["R-2", "R-3"]))
+@given(service_boms(), st.sampled_from(["R-2", "R-3"]), st.sampled_from(RelationKind))
 def test_R3_moving_the_history_conserves_every_event_and_every_day(
-    bom: ServiceBom, relation_id: str
+    bom: ServiceBom, relation_id: str, kind: RelationKind
 ) -> None:
-    moved, (event,) = bom.move_to(relation_id, service_object_id=bom.service_object_id, at=AT)
+    target = ServiceObjectRelation(relation_id, bom.service_object_id, kind, "AG-1")
+    moved, (event,) = bom.move_to(target, at=AT)
     assert moved.relation_id == relation_id
     assert event.from_relation_id == "R-1"
     assert event.to_relation_id == relation_id
@@ -73,16 +80,18 @@ def test_R3_moving_the_history_conserves_every_event_and_every_day(
     assert moved.current == bom.current
     assert [moved.as_of(day) for day in days_of(bom)] == [bom.as_of(day) for day in days_of(bom)]
     assert replay_bom(moved.template_lines, moved.changes) == moved.current
-    back, _ = moved.move_to("R-1", service_object_id=bom.service_object_id, at=AT)
+    home = ServiceObjectRelation("R-1", bom.service_object_id, RelationKind.ORDER, "SO-1")
+    back, _ = moved.move_to(home, at=AT)
     assert back.changes == bom.changes
     assert back.relation_id == bom.relation_id
 
 
 @given(service_boms())
 def test_R3_history_moves_only_to_a_relation_of_the_same_object(bom: ServiceBom) -> None:
-    with pytest.raises(BomRuleError) as caught:
-        bom.move_to("R-2", service_object_id=bom.service_object_id + "X", at=AT)
-    assert caught.value.rule == "move.same_object"
+    other = ServiceObjectRelation("R-2", bom.service_object_id + "X", RelationKind.ORDER, "SO-2")
+    with pytest.raises(RepairRuleError) as caught:
+        bom.move_to(other, at=AT)
+    assert caught.value.rule == "bom.same_object"
     assert caught.value.entity_id == bom.id
 
 

@@ -3,7 +3,8 @@
 Issue 15: each report's HTML page is loaded in Debian's ``chromium`` (``.ci/run``
 installs it where missing; under CI a missing browser fails the run instead of skipping).
 For each page: the browser's rendered DOM has the report's title and its tables, a
-page promising a chart has inline SVG with bars in the rendered DOM, the console
+page promising a chart has inline SVG with bars in the rendered DOM (the SLA
+explanation: its timeline chart, one band per segment, and its deadline line), the console
 stays silent (no error, no message at all: the pages run no script), and a
 screenshot is written under the test's temporary folder.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from report_parsing import parse_page
+from report_parsing import parse_page, timeline_bands, timeline_markers
 from servicedomain.reports import (
     invoice_document,
     margin_report,
@@ -28,6 +29,7 @@ from servicedomain.reports import (
     work_receipt,
 )
 from test_report_formats import credit, invoice, orders, signed_order
+from test_report_timeline import paused_over_the_weekend
 
 # The billing scenario fixture of the subscription reports' tests, used here as well.
 from test_reports_billing import (
@@ -102,6 +104,7 @@ def _pages(billed: Scenario) -> dict[str, tuple[str, bool]]:
             False,
         ),
         "fees": (render_subscription_fee_summary_html(rows), True),
+        "sla-explanation": (paused_over_the_weekend().render_html(locale="sv"), True),
     }
 
 
@@ -113,6 +116,7 @@ _NAMES = (
     "credit-note",
     "subscription-transactions",
     "fees",
+    "sla-explanation",
 )
 
 
@@ -138,6 +142,12 @@ def test_each_html_report_renders_in_chromium_without_console_messages(
     if charted:
         assert rendered.svgs
         assert all("rect" in names for names in rendered.svgs)
+    if name == "sla-explanation":
+        segments = paused_over_the_weekend().measurement.timeline
+        bands = timeline_bands(rendered)
+        assert [band["class"] for band in bands] == [f"band {s.kind.value}" for s in segments]
+        assert all(float(band["width"] or 0) > 0 for band in bands)
+        assert "marker deadline" in timeline_markers(rendered)
     screenshot = (tmp_path / f"{name}.png").read_bytes()
     assert screenshot.startswith(_PNG)
     assert len(screenshot) > 5_000  # a page, not a blank image

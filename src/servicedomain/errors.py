@@ -41,6 +41,7 @@ __all__ = [
     "ReasonRequiredError",
     "StageRuleError",
     "TransitionNotAllowedError",
+    "UnknownCodeError",
     "UnknownLineError",
     "UnknownStageError",
     "AmbiguousLocalTimeError",
@@ -50,7 +51,6 @@ __all__ = [
     "MissingExtraError",
     "InvalidAmountError",
     "InvalidBomError",
-    "BomRuleError",
     "InvalidCalendarError",
     "InvalidDocumentError",
     "InvalidRulesError",
@@ -67,6 +67,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NonexistentLocalTimeError",
     "NotFoundError",
+    "RepairRuleError",
     "RuleViolationError",
     "ServiceDomainError",
     "StorageError",
@@ -286,6 +287,40 @@ class UnknownLineError(InvalidInputError):
     """A line number is not on the service order."""
 
 
+class UnknownCodeError(InvalidInputError):
+    """A fault code is not in the fault taxonomy, or not in the area it is looked up in.
+
+    A symptom or diagnosis code belongs to its area (AX keys them by area and code), so
+    a code of another area, or an area the taxonomy does not define, is refused with
+    both named: ``symptom_code='blue screen': no symptom code 'blue screen' in symptom
+    area 'monitor'; ...``.
+
+    Attributes:
+        kind: what was looked up (``"symptom area"``, ``"symptom code"``, ``"condition"``,
+            ``"diagnosis code"``, ``"resolution"``, ``"repair stage"``, ...).
+        area_id: the area the code was looked up in (``None`` for a kind without areas).
+        known: the ids the taxonomy defines there, sorted.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        kind: str,
+        area_id: str | None = None,
+        known: tuple[str, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.area_id = area_id
+        self.known = tuple(known)
+        where = f" in {kind.rsplit(' ', 1)[0]} area {area_id!r}" if area_id is not None else ""
+        listed = ", ".join(repr(item) for item in self.known) if self.known else "none"
+        super().__init__(field, value, f"no {kind} {value!r}{where}; known: {listed}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.value, self.kind, self.area_id, self.known))
+
+
 class InvalidDurationError(InvalidInputError):
     """A duration is negative, malformed, or not a whole number of what it counts."""
 
@@ -438,11 +473,12 @@ class AgreementRuleError(RuleViolationError):
     """
 
 
-class BomRuleError(RuleViolationError):
-    """A rule of service BOMs refused an operation; ``rule`` names it.
+class RepairRuleError(RuleViolationError):
+    """A rule of repair management refused an operation; ``rule`` names it.
 
-    For example ``"move.same_object"`` (history moves only to another relation of the
-    same service object).
+    For example ``"relation.conflict"`` (another relation with the same id is on the
+    service object) or ``"bom.same_object"`` (a service BOM's history moves only to
+    another relation of the same service object).
     """
 
 

@@ -20,10 +20,12 @@ The kinds are :class:`RuleType` values in an immutable :class:`RuleTypes` regist
 (:class:`~servicedomain.calendars.WorkingCalendar`), ``slas``
 (:class:`~servicedomain.sla.ServiceLevelAgreement`, which names a calendar of the same
 file by its id), ``subscription_groups``
-(:class:`~servicedomain.billing.SubscriptionGroup`) and ``price_tables``
-(:class:`~servicedomain.billing.PriceTable`). A calendar, an SLA and a subscription
+(:class:`~servicedomain.billing.SubscriptionGroup`), ``price_tables``
+(:class:`~servicedomain.billing.PriceTable`) and ``fault_taxonomies``
+(:class:`~servicedomain.repairs.FaultTaxonomy`). A calendar, an SLA and a subscription
 group are named by their id: the name in the file is the id (an ``id`` key, when given,
-must say the same); a price table has no id, so its name is only the file's key. Any
+must say the same); a price table and a fault taxonomy have no id, so their name is
+only the file's key. Any
 class with a ``from_dict`` and a ``to_dict`` can be added (a host's own rules):
 :meth:`RuleTypes.with_rule` returns a new registry and changes no other.
 
@@ -65,6 +67,7 @@ from servicedomain._checks import (
 from servicedomain.billing import PriceTable, SubscriptionGroup
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.errors import InvalidInputError, InvalidRulesError
+from servicedomain.repairs import FaultTaxonomy
 from servicedomain.sla import ServiceLevelAgreement
 from servicedomain.stages import StageGraph
 
@@ -169,7 +172,7 @@ class RuleTypes:
 
     @classmethod
     def default(cls) -> RuleTypes:
-        """The built-in kinds: stage graphs, calendars, SLAs, subscription groups, price tables."""
+        """The built-in kinds: graphs, calendars, SLAs, groups, prices, fault taxonomies."""
         return cls(_BUILT_IN)
 
     def with_type(self, rule_type: RuleType) -> RuleTypes:
@@ -284,6 +287,11 @@ class Rules:
         """The price tables by name (a price table has no id: its name is the file's key)."""
         return cast("Mapping[str, PriceTable]", self.section("price_tables"))
 
+    @property
+    def fault_taxonomies(self) -> Mapping[str, FaultTaxonomy]:
+        """The fault taxonomies by name (a taxonomy has no id: its name is the file's key)."""
+        return cast("Mapping[str, FaultTaxonomy]", self.section("fault_taxonomies"))
+
     def to_dict(self, types: RuleTypes | None = None) -> dict[str, dict[str, object]]:
         """The rules as plain data (every section with rules), as a file holds them."""
         registry = _registry(types)
@@ -343,6 +351,7 @@ _BUILT_IN: Final = (
         named_by_id=True,
     ),
     RuleType("price_tables", PriceTable, _default_reader(PriceTable), _default_writer),
+    RuleType("fault_taxonomies", FaultTaxonomy, _default_reader(FaultTaxonomy), _default_writer),
 )
 
 RULE_TYPES: Final = RuleTypes.default()

@@ -157,10 +157,28 @@ from servicedomain.repairs import (
     BillableItem,
     BomChange,
     BomLine,
+    Condition,
+    CoverageStatus,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RepairStage,
+    Resolution,
     ServiceBom,
     ServiceBomAttached,
     ServiceBomMoved,
+    ServiceObjectCreated,
+    ServiceObjectEntity,
+    ServiceObjectRelation,
+    ServiceObjectRelationAdded,
+    ServiceObjectRelationRemoved,
+    SymptomArea,
+    SymptomCode,
     TemplateBom,
+    TemplateBomAssigned,
+    WarrantyCoverage,
+    WarrantyCoverageChanged,
+    WarrantyStatus,
 )
 from servicedomain.reports import (
     BarChart,
@@ -176,6 +194,9 @@ from servicedomain.reports import (
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
     SubscriptionTransactionsReport,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
@@ -293,7 +314,25 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     ReportColumn,
     ReportTable,
     BarChart,
+    # the SLA explanation's timeline chart (a ReportView's timelines)
+    TimelineSpan,
+    TimelineMarker,
+    TimelineChart,
     ReportView,
+    # repairs: the fault taxonomy, service objects and their warranty
+    SymptomArea,
+    SymptomCode,
+    Condition,
+    DiagnosisArea,
+    DiagnosisCode,
+    Resolution,
+    RepairStage,
+    FaultTaxonomy,
+    WarrantyCoverage,
+    CoverageStatus,
+    WarrantyStatus,
+    ServiceObjectRelation,
+    ServiceObjectEntity,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -337,6 +376,12 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     CreditNoteIssued,
     RevenueAccrued,
     AccrualReversed,
+    # repairs: service objects
+    ServiceObjectCreated,
+    WarrantyCoverageChanged,
+    ServiceObjectRelationAdded,
+    ServiceObjectRelationRemoved,
+    TemplateBomAssigned,
     # repairs: service BOMs
     *BOM_CHANGES,
     ServiceBomAttached,
@@ -362,6 +407,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     WorkDocumentLine: 2,
     WorkDescription: 2,
     WorkReceipt: 2,
+    ReportView: 2,  # 2: the field timelines (timeline charts) was added
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
@@ -387,6 +433,7 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     PriceEntry,
     PriceTable,
     SubscriptionGroup,
+    FaultTaxonomy,
 )
 
 

@@ -7,7 +7,7 @@ An id that is not stored is bad input (exit 2), and the message names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +16,14 @@ import click
 from servicedomain.adapters.sql import SqlUnitOfWork
 from servicedomain.billing import FeeTransaction
 from servicedomain.cli._main import cli
-from servicedomain.cli._session import say, session
+from servicedomain.cli._output import emit, output_options
+from servicedomain.cli._session import session
 from servicedomain.cli._sla import AT_OPTION, TARGET_OPTION, explanation
 from servicedomain.reports import (
-    ReportFormat,
-    ReportView,
     SubscriptionFeeReport,
     SubscriptionTransactionsReport,
     invoice_document,
     margin_report,
-    render,
     subscription_fee_summary,
     subscription_transactions,
     work_description,
@@ -40,54 +38,6 @@ def report() -> None:
     """Render a report over the stored data, as text, CSV, JSON or HTML."""
 
 
-_LOCALE = "servicedomain.report_locale"  # where --locale keeps its value (click's ctx.meta)
-
-
-def _keep_locale(context: click.Context, _parameter: click.Parameter, value: str) -> str:
-    context.meta[_LOCALE] = value
-    return value
-
-
-def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--locale",
-        default="en",
-        show_default=True,
-        expose_value=False,
-        callback=_keep_locale,
-        help=(
-            "The language and formats of text and HTML: en, sv, nl or lv, with an optional "
-            "region (sv_SE); CSV and JSON read the same in every locale."
-        ),
-    )(command)
-    command = click.option(
-        "--output",
-        "output",
-        type=click.Path(dir_okay=False, writable=True, path_type=Path),
-        default=None,
-        help="Write the report to FILE (default: stdout).",
-    )(command)
-    return click.option(
-        "--format",
-        "format_",
-        type=click.Choice([member.value for member in ReportFormat]),
-        default=ReportFormat.TEXT.value,
-        show_default=True,
-        help="The format: text and HTML for people, CSV and JSON for programs.",
-    )(command)
-
-
-def emit(view: ReportView, format_: str, output: Path | None) -> None:
-    """Print ``view`` in ``format_``, or write it to ``output`` and say so."""
-    text = render(view, format_, locale=click.get_current_context().meta.get(_LOCALE, "en"))
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    output.write_text(text, encoding="utf-8")
-    name = click.get_current_context().command.name
-    say(f"report {name}: wrote {output}")
-
-
 @report.command("margin")
 @click.option(
     "--order",
@@ -96,7 +46,7 @@ def emit(view: ReportView, format_: str, output: Path | None) -> None:
     multiple=True,
     help="An order to report (repeat it; default: every stored order).",
 )
-@_output_options
+@output_options
 def margin(order_ids: Sequence[str], format_: str, output: Path | None) -> None:
     """Service order margin: revenue, cost and margin per order and transaction type."""
     with session().store().unit_of_work() as uow:
@@ -109,7 +59,7 @@ def margin(order_ids: Sequence[str], format_: str, output: Path | None) -> None:
 
 @report.command("work-description")
 @click.argument("order_id", metavar="ORDER")
-@_output_options
+@output_options
 def work_description_(order_id: str, format_: str, output: Path | None) -> None:
     """Work description of ORDER: the work to perform, for the technician."""
     with session().store().unit_of_work() as uow:
@@ -119,7 +69,7 @@ def work_description_(order_id: str, format_: str, output: Path | None) -> None:
 
 @report.command("work-receipt")
 @click.argument("order_id", metavar="ORDER")
-@_output_options
+@output_options
 def work_receipt_(order_id: str, format_: str, output: Path | None) -> None:
     """Work receipt of ORDER: the work performed and signed off, for the customer."""
     with session().store().unit_of_work() as uow:
@@ -156,7 +106,7 @@ def _subscription_data(subscription_ids: Sequence[str]) -> tuple[Any, Any, Any]:
 
 @report.command("subscription-transactions")
 @_SUBSCRIPTION_OPTION
-@_output_options
+@output_options
 def subscription_transactions_(
     subscription_ids: Sequence[str], format_: str, output: Path | None
 ) -> None:
@@ -167,7 +117,7 @@ def subscription_transactions_(
 
 @report.command("fees")
 @_SUBSCRIPTION_OPTION
-@_output_options
+@output_options
 def fees(subscription_ids: Sequence[str], format_: str, output: Path | None) -> None:
     """Subscription fee transactions: per subscription and billing period, with totals."""
     rows = subscription_fee_summary(*_subscription_data(subscription_ids))
@@ -176,7 +126,7 @@ def fees(subscription_ids: Sequence[str], format_: str, output: Path | None) -> 
 
 @report.command("invoice")
 @click.argument("invoice_id", metavar="ID")
-@_output_options
+@output_options
 def invoice(invoice_id: str, format_: str, output: Path | None) -> None:
     """The invoice or credit note ID, as the customer gets it."""
     with session().store().unit_of_work() as uow:
@@ -188,7 +138,7 @@ def invoice(invoice_id: str, format_: str, output: Path | None) -> None:
 @click.argument("order_id", metavar="ORDER")
 @AT_OPTION
 @TARGET_OPTION
-@_output_options
+@output_options
 def sla(order_id: str, at: str | None, target: str, format_: str, output: Path | None) -> None:
     """SLA explanation of ORDER: its figures and timeline (counting, paused, deadline)."""
     emit(explanation(order_id, at, target).view(), format_, output)

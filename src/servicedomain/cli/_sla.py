@@ -2,22 +2,25 @@
 
 The order's SLA is the one ``rules load`` stored under its id; the measurement is
 :meth:`~servicedomain.orders.ServiceOrder.measure_sla` at ``--at`` (default: now), and
-its explanation the :class:`~servicedomain.reports.SlaExplanation` report (``report
-sla ORDER`` renders it in every format). Times show in the zone of the SLA's calendar
-(UTC without one).
+its explanation the :class:`~servicedomain.reports.SlaExplanation` report: ``--explain``
+prints it (the figures and the timeline table), or renders it in ``--format`` (HTML: a
+page with the timeline chart), as ``report sla ORDER`` does. Times show in the zone of
+the SLA's calendar (UTC without one).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
-from servicedomain.cli._main import cli
+from servicedomain.cli._main import BadInput, cli
+from servicedomain.cli._output import emit, locale_given, output_options
 from servicedomain.cli._rules import instant_in, rule_named, stored_rules
 from servicedomain.cli._session import say, session
 from servicedomain.errors import OrderRuleError
-from servicedomain.reports import SlaExplanation, render_text, sla_explanation
+from servicedomain.reports import ReportFormat, SlaExplanation, sla_explanation
 from servicedomain.sla import ServiceLevelAgreement, SlaTarget
 
 __all__ = ["AT_OPTION", "TARGET_OPTION", "explanation"]
@@ -77,12 +80,35 @@ def sla() -> None:
 @click.argument("order_id", metavar="ORDER")
 @AT_OPTION
 @TARGET_OPTION
-@click.option("--explain", is_flag=True, help="Print the explanation timeline as a table.")
-def sla_measure(order_id: str, at: str | None, target: str, explain: bool) -> None:
-    """The SLA figures of ORDER: elapsed business time, status, deadline."""
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Print the explanation: the timeline as a table (and, in HTML, as a chart).",
+)
+@output_options
+def sla_measure(
+    order_id: str,
+    *,
+    at: str | None,
+    target: str,
+    explain: bool,
+    format_: str,
+    output: Path | None,
+) -> None:
+    """The SLA figures of ORDER: elapsed business time, status, deadline.
+
+    With --explain, the explanation report in --format (the text by default).
+    """
+    if not explain and (
+        format_ != ReportFormat.TEXT.value or output is not None or locale_given() != "en"
+    ):
+        raise BadInput(
+            click.get_current_context().command_path,
+            "--format, --output and --locale render the explanation: add --explain",
+        )
     report = explanation(order_id, at, target)
     if explain:
-        click.echo(render_text(report.view()), nl=False)
+        emit(report.view(), format_, output)
         return
     for _key, name, value in report.view().facts:
         say(f"{name}: {value}")

@@ -1,18 +1,39 @@
-"""Repair management: service objects, fault codes, repair lines, versioned service BOMs.
+"""Repair management: service objects, their warranty, the fault taxonomy, service BOMs.
 
-Versioned service BOMs (AX template BOM and service BOM, ``SMAServiceBOMTable``):
+The rules (AX 2012 Service management, repair management):
 
-* A :class:`TemplateBom` is a tree of :class:`BomLine` values (item, quantity, unit,
-  parent line), made by hand or copied from another BOM, and edited freely.
-* :meth:`ServiceBom.attach` copies a template onto an object relation: a service BOM.
-  Every change of its lines is an event with the day and the service order it happened
-  on, in AX's five change actions (:data:`BomChange`): :class:`BomLineInserted`,
-  :class:`BomLineDeleted`, :class:`BomLineReplaced`, :class:`BomQuantityUpdated`,
-  :class:`BomQuantityReplaced`. A replacement may carry a :class:`BillableItem` for
-  the application to put on the order.
-* :meth:`ServiceBom.as_of` rebuilds any day (laws R1, R2), :meth:`ServiceBom.move_to`
+* A service object (:class:`ServiceObjectEntity`) is a customer's asset: an id, a
+  description, a service object group (required), optionally an item and a serial
+  number, at most one template BOM, the warranty coverage of each
+  :class:`CoverageKind`, and :class:`ServiceObjectRelation` values that attach it to an
+  agreement or an order. Its operations return the new snapshot and its events.
+* Warranty is derived, never stored: :func:`warranty_status` tells, for a day, which
+  kinds cover it and until when. A coverage is a half-open ``[start, end)`` range of
+  days, built from the inclusive dates people type with
+  :meth:`WarrantyCoverage.inclusive`.
+* The fault taxonomy (:class:`FaultTaxonomy`) is rule data: symptom areas and codes,
+  conditions, diagnosis areas and codes, resolutions and repair stages (a *Finished*
+  stage closes a repair line). A code belongs to its area; an unknown code, or one
+  looked up in another area, raises :class:`~servicedomain.errors.UnknownCodeError`
+  naming both. A rules file holds taxonomies in its ``fault_taxonomies`` section.
+* A service BOM (:class:`ServiceBom`) is the local copy of a :class:`TemplateBom` (a
+  tree of :class:`BomLine` values, made by hand or copied from another BOM, edited
+  freely) that :meth:`ServiceBom.attach` makes on an object relation. Every change of
+  its lines is an event with the day and the service order it happened on, in AX's
+  five change actions (:data:`BomChange`): :class:`BomLineInserted`,
+  :class:`BomLineDeleted`, :class:`BomLineReplaced` (which may carry a
+  :class:`BillableItem` for the application to put on the order),
+  :class:`BomQuantityUpdated` and :class:`BomQuantityReplaced`.
+  :meth:`ServiceBom.as_of` rebuilds any day (laws R1, R2), :meth:`ServiceBom.move_to`
   moves the whole history to another relation of the object (R3), and
   :meth:`ServiceBom.to_template` makes a new template of any day's lines.
+
+>>> taxonomy = FaultTaxonomy.from_dict({
+...     "symptom_areas": [{"id": "hard drive"}],
+...     "symptom_codes": [{"area": "hard drive", "id": "blue screen"}],
+... })
+>>> taxonomy.symptom_code("hard drive", "blue screen").area_id
+'hard drive'
 
 >>> from datetime import UTC, date, datetime
 >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -21,10 +42,8 @@ Versioned service BOMs (AX template BOM and service BOM, ``SMAServiceBOMTable``)
 ...     BomLine(line_id="2", item_id="GPU-1", quantity=1, unit="pcs", parent_id="1",
 ...             serial_number="G-100"),
 ... ])
->>> bom, _ = ServiceBom.attach(
-...     template, id="B-1", relation_id="R-1", service_object_id="OBJ-1",
-...     on=date(2026, 3, 1), at=at,
-... )
+>>> relation = ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, "SO-7")
+>>> bom, _ = ServiceBom.attach(template, id="B-1", relation=relation, on=date(2026, 3, 1), at=at)
 >>> bom, (change,) = bom.replace_item(
 ...     "2", new_item_id="GPU-2", new_serial_number="G-200",
 ...     on=date(2026, 3, 5), order_id="SO-7", at=at,
@@ -51,6 +70,31 @@ from servicedomain.repairs._bom_events import (
     ServiceBomMoved,
 )
 from servicedomain.repairs._bom_lines import BomLine, TemplateBom
+from servicedomain.repairs._events import (
+    ServiceObjectCreated,
+    ServiceObjectRelationAdded,
+    ServiceObjectRelationRemoved,
+    TemplateBomAssigned,
+    WarrantyCoverageChanged,
+)
+from servicedomain.repairs._objects import ServiceObjectEntity, warranty_status
+from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
+from servicedomain.repairs._taxonomy import (
+    Condition,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RepairStage,
+    Resolution,
+    SymptomArea,
+    SymptomCode,
+)
+from servicedomain.repairs._warranty import (
+    CoverageKind,
+    CoverageStatus,
+    WarrantyCoverage,
+    WarrantyStatus,
+)
 
 __all__ = [
     "BOM_CHANGES",
@@ -62,9 +106,30 @@ __all__ = [
     "BomLineReplaced",
     "BomQuantityReplaced",
     "BomQuantityUpdated",
+    "Condition",
+    "CoverageKind",
+    "CoverageStatus",
+    "DiagnosisArea",
+    "DiagnosisCode",
+    "FaultTaxonomy",
+    "RelationKind",
+    "RepairStage",
+    "Resolution",
     "ServiceBom",
     "ServiceBomAttached",
     "ServiceBomMoved",
+    "ServiceObjectCreated",
+    "ServiceObjectEntity",
+    "ServiceObjectRelation",
+    "ServiceObjectRelationAdded",
+    "ServiceObjectRelationRemoved",
+    "SymptomArea",
+    "SymptomCode",
     "TemplateBom",
+    "TemplateBomAssigned",
+    "WarrantyCoverage",
+    "WarrantyCoverageChanged",
+    "WarrantyStatus",
     "replay_bom",
+    "warranty_status",
 ]

@@ -36,7 +36,7 @@ from servicedomain._checks import (
     items,
     optional,
 )
-from servicedomain.errors import BomRuleError, InvalidBomError, InvalidQuantityError
+from servicedomain.errors import InvalidBomError, InvalidQuantityError, RepairRuleError
 from servicedomain.repairs._bom_events import (
     BOM_CHANGES,
     BillableItem,
@@ -51,10 +51,12 @@ from servicedomain.repairs._bom_events import (
     is_delta,
 )
 from servicedomain.repairs._bom_lines import BomLine, TemplateBom, check_tree, known_line, subtree
+from servicedomain.repairs._relations import ServiceObjectRelation
 
 _LINES: Final = deep_iterable(instance_of(BomLine))
 _CHANGES: Final = deep_iterable(instance_of(BOM_CHANGES))
 _BILLABLE: Final = optional(instance_of(BillableItem))
+_RELATION: Final = instance_of(ServiceObjectRelation)
 
 _C = TypeVar(
     "_C", BomLineInserted, BomLineDeleted, BomLineReplaced, BomQuantityUpdated, BomQuantityReplaced
@@ -312,30 +314,41 @@ class ServiceBom:
         template: TemplateBom,
         *,
         id: str,
-        relation_id: str,
-        service_object_id: str,
+        relation: ServiceObjectRelation,
         on: date,
         at: datetime,
     ) -> tuple[ServiceBom, tuple[ServiceBomAttached]]:
         """Attach ``template`` to an object relation: a new service BOM with its lines.
 
         The lines are copied: editing the template later (a new :class:`TemplateBom`)
-        never changes the service BOM.
+        never changes the service BOM. A relation that names its template BOM
+        (``relation.template_bom_id``) takes only that one.
 
         Args:
             template: the template BOM.
             id: the service BOM's id.
-            relation_id: the object relation (of an agreement or an order).
-            service_object_id: the service object of that relation.
+            relation: the object relation (of an agreement or an order); the BOM
+                describes its service object.
             on: the day of the attachment; no change is dated before it.
             at: when it was recorded.
+
+        Raises:
+            RepairRuleError: the relation names another template BOM (rule
+                ``bom.template_of_relation``).
         """
         instance_of(TemplateBom).check(template, "template")
+        _RELATION.check(relation, "relation")
+        if relation.template_bom_id not in (None, template.id):
+            raise RepairRuleError(
+                relation.id,
+                "bom.template_of_relation",
+                f"the relation's template BOM is {relation.template_bom_id!r}, not {template.id!r}",
+            )
         bom = cls(
             id=id,
             version=1,
-            service_object_id=service_object_id,
-            relation_id=relation_id,
+            service_object_id=relation.object_id,
+            relation_id=relation.id,
             template_id=template.id,
             attached_on=on,
             template_lines=template.lines,
@@ -344,8 +357,8 @@ class ServiceBom:
             entity_id=bom.id,
             occurred_at=at,
             template_id=template.id,
-            relation_id=relation_id,
-            service_object_id=service_object_id,
+            relation_id=relation.id,
+            service_object_id=relation.object_id,
             on=on,
         )
         return bom, (event,)
@@ -559,7 +572,7 @@ class ServiceBom:
         return self._record(change)
 
     def move_to(
-        self, relation_id: str, *, service_object_id: str, at: datetime
+        self, relation: ServiceObjectRelation, *, at: datetime
     ) -> tuple[ServiceBom, tuple[ServiceBomMoved, ...]]:
         """Move the BOM and its whole history to another relation of its service object.
 
@@ -567,33 +580,30 @@ class ServiceBom:
         every day as before (law R3). Moving to the relation it is on changes nothing.
 
         Args:
-            relation_id: the relation to move to.
-            service_object_id: the service object of that relation; it must be this
-                BOM's.
+            relation: the relation to move to, of this BOM's service object.
             at: when it was recorded.
 
         Raises:
-            BomRuleError: the relation is of another service object (rule
-                ``move.same_object``).
+            RepairRuleError: the relation is of another service object (rule
+                ``bom.same_object``).
         """
-        target = is_id.check(relation_id, "relation_id")
-        owner = is_id.check(service_object_id, "service_object_id")
+        _RELATION.check(relation, "relation")
         instant = is_instant.check(at, "at")
-        if owner != self.service_object_id:
-            raise BomRuleError(
+        if relation.object_id != self.service_object_id:
+            raise RepairRuleError(
                 self.id,
-                "move.same_object",
-                f"relation {target!r} is of service object {owner!r}, "
+                "bom.same_object",
+                f"relation {relation.id!r} is of service object {relation.object_id!r}, "
                 f"not {self.service_object_id!r}",
             )
-        if target == self.relation_id:
+        if relation.id == self.relation_id:
             return self, ()
-        moved = attrs.evolve(self, version=self.version + 1, relation_id=target)
+        moved = attrs.evolve(self, version=self.version + 1, relation_id=relation.id)
         event = ServiceBomMoved(
             entity_id=self.id,
             occurred_at=instant,
             from_relation_id=self.relation_id,
-            to_relation_id=target,
+            to_relation_id=relation.id,
         )
         return moved, (event,)
 

@@ -2,11 +2,11 @@
 
 Reports are data first: each function returns a frozen value a host can show as it
 likes. Each report builds one :class:`ReportView` (title, facts, tables of typed
-cells, bar charts), and every format is a view of it: ``render_text()`` (columns sized
-to their content), ``render_csv()`` (the main table, plain values), ``render_json()``
-(every table, plain values) and ``render_html()`` (a self-contained page from a Jinja2
-template with inline SVG charts; needs the ``[reports]`` extra, the other formats do
-not). :func:`render` takes the format by name.
+cells, bar and timeline charts), and every format is a view of it: ``render_text()``
+(columns sized to their content), ``render_csv()`` (the main table, plain values),
+``render_json()`` (every table, plain values) and ``render_html()`` (a self-contained
+page from a Jinja2 template with inline SVG charts; needs the ``[reports]`` extra, the
+other formats do not). :func:`render` takes the format by name.
 
 Every renderer takes a ``locale``: ``en`` (the default), ``sv``, ``nl`` or ``lv``,
 optionally with a region (``sv_SE``). The text and the HTML translate the labels from
@@ -69,6 +69,9 @@ from servicedomain.reports._views import (
     ReportFormat,
     ReportTable,
     ReportView,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
     render,
     render_csv,
     render_html,
@@ -112,6 +115,9 @@ __all__ = [
     "ReportFormat",
     "ReportTable",
     "ReportView",
+    "TimelineChart",
+    "TimelineMarker",
+    "TimelineSpan",
     "render",
     "render_csv",
     "render_html",

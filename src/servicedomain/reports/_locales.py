@@ -136,6 +136,10 @@ class Localizer:
             return cell.isoformat()
         return str(cell)
 
+    def time(self, instant: datetime) -> str:
+        """The time of day of ``instant`` (in its own zone) as shown: ``14:30``."""
+        return f"{instant:%H:%M}"
+
 
 ENGLISH: Final = Localizer()
 
@@ -191,6 +195,11 @@ class _BabelLocalizer(Localizer):
         if kind == "percent":
             return self._pattern(self._locale.percent_formats[None], value.scaleb(-2), value)
         return self._pattern(self._locale.decimal_formats[None], value, value)
+
+    def time(self, instant: datetime) -> str:
+        return str(
+            self._dates.format_time(instant, "short", tzinfo=instant.tzinfo, locale=self._locale)
+        )
 
     def _pattern(self, pattern: Any, value: Decimal, shown: Decimal) -> str:
         """``value`` in the locale's ``pattern`` with as many decimals as ``shown`` has."""

@@ -11,13 +11,26 @@ import attrs
 from servicedomain._checks import in_, instance_of, is_id
 from servicedomain.instants import named_zone, require_instant
 from servicedomain.reports._labels import label
-from servicedomain.reports._views import Cell, Renders, ReportColumn, ReportTable, ReportView
+from servicedomain.reports._views import (
+    Cell,
+    Renders,
+    ReportColumn,
+    ReportTable,
+    ReportView,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
+)
 from servicedomain.sla import SegmentKind, SlaMeasurement, SlaTarget
 
 __all__ = ["SlaExplanation", "sla_explanation"]
 
 DEADLINE: Final = "deadline"
-"""The ``kind`` of the timeline table's last row when the measurement has a deadline."""
+"""The ``kind`` of the timeline table's last row when the measurement has a deadline.
+
+Also the key of the timeline chart's deadline marker."""
+MEASURED_AT: Final = "measured_at"
+"""The key of the timeline chart's marker at the instant of the measurement."""
 
 
 def _at(value: object) -> datetime:
@@ -49,7 +62,9 @@ class SlaExplanation(Renders):
     paused, outside working hours, holiday) with its start, end and real duration in
     the report's zone, then, while the clock runs, a ``deadline`` row at the instant
     the allowance is used up. The CSV and the JSON carry ISO instants with their
-    offset and each duration in whole seconds.
+    offset and each duration in whole seconds. The HTML draws the same segments as a
+    timeline chart (:meth:`timeline`), with lines at the deadline and at the instant
+    measured.
 
     Attributes:
         order_id: the order measured.
@@ -73,9 +88,44 @@ class SlaExplanation(Renders):
     def _shown(self, instant: datetime | None) -> str:
         return "-" if instant is None else f"{self._local(instant):%a %Y-%m-%d %H:%M}"
 
-    def view(self) -> ReportView:
-        """The explanation as data: the figures as facts, the timeline as the table."""
+    def timeline(self) -> TimelineChart:
+        """The measurement's timeline as a chart: one span per segment, two markers.
+
+        The spans are the segments (counting, paused, outside working hours, holiday)
+        with their kind's label and note; the markers are the instant of the
+        measurement (``measured_at``) and, while the clock runs, the deadline
+        (``deadline``). The ticks read in the report's zone.
+        """
         measured = self.measurement
+        markers = [TimelineMarker(MEASURED_AT, label("Measured at"), self.at)]
+        if measured.deadline is not None:
+            markers.append(TimelineMarker(DEADLINE, label("Deadline"), measured.deadline))
+        return TimelineChart(
+            key="timeline",
+            title=label("Clock over time"),
+            zone=self.zone,
+            spans=[
+                TimelineSpan(
+                    segment.kind,
+                    segment.start,
+                    segment.end,
+                    _kind_label(segment.kind),
+                    segment.note,
+                )
+                for segment in measured.timeline
+            ],
+            markers=markers,
+        )
+
+    def view(self) -> ReportView:
+        """The explanation as data: the figures as facts, the timeline as table and chart.
+
+        The table's rows and the chart's spans come from one :meth:`timeline`: a row
+        per span, then the deadline marker's row. A measurement without segments (the
+        clock never started) has the table and no chart.
+        """
+        measured = self.measurement
+        chart = self.timeline()
         columns = (
             ReportColumn("kind", label("Kind"), shown=False),
             ReportColumn("what", label("What")),
@@ -89,32 +139,33 @@ class SlaExplanation(Renders):
         )
         rows: list[tuple[Cell, ...]] = [
             (
-                segment.kind.value,
-                _kind_label(segment.kind),
-                self._shown(segment.start),
-                self._shown(segment.end),
-                self._local(segment.start).isoformat(),
-                self._local(segment.end).isoformat(),
-                _hours(segment.duration),
-                int(segment.duration.total_seconds()),
-                segment.note,
+                span.kind.value,
+                span.label,
+                self._shown(span.start),
+                self._shown(span.end),
+                self._local(span.start).isoformat(),
+                self._local(span.end).isoformat(),
+                _hours(span.end - span.start),
+                int((span.end - span.start).total_seconds()),
+                span.note,
             )
-            for segment in measured.timeline
+            for span in chart.spans
         ]
-        if measured.deadline is not None:
-            rows.append(
-                (
-                    DEADLINE,
-                    label("Deadline"),
-                    self._shown(measured.deadline),
-                    None,
-                    self._local(measured.deadline).isoformat(),
-                    None,
-                    None,
-                    None,
-                    "",
-                )
+        rows.extend(
+            (
+                DEADLINE,
+                marker.label,
+                self._shown(marker.at),
+                None,
+                self._local(marker.at).isoformat(),
+                None,
+                None,
+                None,
+                "",
             )
+            for marker in chart.markers
+            if marker.key == DEADLINE
+        )
         return ReportView(
             key="sla_explanation",
             title=label("SLA explanation: service order {order_id}").format(order_id=self.order_id),
@@ -133,6 +184,7 @@ class SlaExplanation(Renders):
                 ("deadline", label("Deadline"), self._shown(measured.deadline)),
             ),
             tables=(ReportTable("timeline", label("Timeline"), columns, rows),),
+            timelines=(chart,) if chart.spans else (),
         )
 
 

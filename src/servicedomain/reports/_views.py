@@ -1,10 +1,11 @@
 """The data model every report renders from, and its text, CSV and JSON views.
 
 A report builds one :class:`ReportView`: a title, facts (label and value), tables of
-typed cells and bar charts. Every format is a view of that one model: the text and the
-HTML show the same rows with the same display strings, the CSV and the JSON carry the
-same rows as plain values (ISO dates, plain decimal amounts in the currency of the
-``currency`` column), so what a person reads and what a program loads agree.
+typed cells, bar charts and timeline charts. Every format is a view of that one model:
+the text and the HTML show the same rows with the same display strings, the CSV and
+the JSON carry the same rows as plain values (ISO dates, plain decimal amounts in the
+currency of the ``currency`` column), so what a person reads and what a program loads
+agree.
 
 The view is language-neutral: its labels are English msgids (:func:`label`), its
 cells typed. The text and the HTML translate the labels and format the cells for
@@ -20,9 +21,10 @@ import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -38,7 +40,13 @@ from servicedomain._checks import (
     optional,
 )
 from servicedomain._enums import StrictEnum
-from servicedomain.errors import InvalidInputError, TypeMismatchError, UnknownEnumValueError
+from servicedomain.errors import (
+    InvalidInputError,
+    InvalidPeriodError,
+    TypeMismatchError,
+    UnknownEnumValueError,
+)
+from servicedomain.instants import named_zone, require_instant
 from servicedomain.money import Money
 from servicedomain.reports._labels import label
 from servicedomain.reports._locales import (
@@ -48,6 +56,7 @@ from servicedomain.reports._locales import (
     check_locale,
     localizer,
 )
+from servicedomain.sla import SegmentKind
 
 __all__ = [
     "BarChart",
@@ -56,6 +65,9 @@ __all__ = [
     "ReportFormat",
     "ReportTable",
     "ReportView",
+    "TimelineChart",
+    "TimelineMarker",
+    "TimelineSpan",
     "render",
     "render_csv",
     "render_html",
@@ -106,6 +118,37 @@ def _chart_list(value: Iterable[BarChart]) -> tuple[BarChart, ...]:
 
 def _bars(value: Iterable[tuple[str, Money]]) -> tuple[tuple[str, Money], ...]:
     return _BARS.check(value, "bars")
+
+
+def _timeline_list(value: Iterable[TimelineChart]) -> tuple[TimelineChart, ...]:
+    return items_of(TimelineChart).check(value, "timelines")
+
+
+def _spans(value: Iterable[TimelineSpan]) -> tuple[TimelineSpan, ...]:
+    return items_of(TimelineSpan).check(value, "spans")
+
+
+def _markers(value: Iterable[TimelineMarker]) -> tuple[TimelineMarker, ...]:
+    return items_of(TimelineMarker).check(value, "markers")
+
+
+def _span_start(value: object) -> datetime:
+    return require_instant(value, "start").astimezone(UTC)
+
+
+def _span_end(value: object) -> datetime:
+    return require_instant(value, "end").astimezone(UTC)
+
+
+def _marker_at(value: object) -> datetime:
+    return require_instant(value, "at").astimezone(UTC)
+
+
+def _check_span_end(
+    instance: TimelineSpan, _attribute: attrs.Attribute[Any], end: datetime
+) -> None:
+    if end < instance.start:
+        raise InvalidPeriodError("end", end, f"a span ends at or after its start {instance.start}")
 
 
 class ReportFormat(StrictEnum):
@@ -224,6 +267,78 @@ class BarChart:
     bars: tuple[tuple[str, Money], ...] = attrs.field(converter=_bars)
 
 
+@attrs.frozen
+class TimelineSpan:
+    """One stretch of a timeline chart: ``[start, end)`` in UTC and what it was.
+
+    Attributes:
+        kind: what the stretch was (counting, paused, outside working hours, holiday):
+            its colour and its legend entry.
+        start: the first instant, in UTC.
+        end: the instant after the last, in UTC; not before ``start`` (a zero-length
+            span is drawn with no width).
+        label: what people read for the kind (``"Counting"``), through the labels.
+        note: why, in words (the stage or reason that stopped the clock); may be empty.
+
+    Raises:
+        InvalidPeriodError: (field ``end``) ``end`` before ``start``.
+    """
+
+    kind: SegmentKind = attrs.field(validator=in_(SegmentKind))
+    start: datetime = attrs.field(converter=_span_start)
+    end: datetime = attrs.field(converter=_span_end, validator=_check_span_end)
+    label: str = attrs.field(validator=is_str)
+    note: str = attrs.field(default="", validator=is_str)
+
+
+@attrs.frozen
+class TimelineMarker:
+    """An instant marked on a timeline chart by a vertical line (the deadline).
+
+    Attributes:
+        key: a machine name (``"deadline"``, ``"measured_at"``): its style.
+        label: what people read next to the line.
+        at: the instant, in UTC.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    label: str = attrs.field(validator=is_str)
+    at: datetime = attrs.field(converter=_marker_at)
+
+
+@attrs.frozen(kw_only=True)
+class TimelineChart:
+    """A timeline of spans on one time axis, with marked instants (the HTML draws it).
+
+    The instants are UTC; ``zone`` is where the axis's ticks read (the report's zone).
+    The axis runs from the first span's start (or marker) to the last span's end (or
+    marker), so a deadline after the last span stretches it.
+
+    Attributes:
+        key: a machine name (``"timeline"``).
+        title: what people read above it.
+        zone: the zone the ticks show in.
+        spans: the stretches, in time order, none overlapping the one before.
+        markers: the marked instants (may lie outside the spans).
+
+    Raises:
+        InvalidInputError: (field ``spans``) a span starting before the previous ends.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    title: str = attrs.field(validator=is_str)
+    zone: ZoneInfo = attrs.field(converter=named_zone)
+    spans: tuple[TimelineSpan, ...] = attrs.field(converter=_spans)
+    markers: tuple[TimelineMarker, ...] = attrs.field(default=(), converter=_markers)
+
+    def __attrs_post_init__(self) -> None:
+        for before, after in zip(self.spans, self.spans[1:], strict=False):
+            if after.start < before.end:
+                raise InvalidInputError(
+                    "spans", after, f"a span starts at or after the previous end {before.end}"
+                )
+
+
 @attrs.frozen(kw_only=True)
 class ReportView:
     """One report as data: every format renders from it.
@@ -236,6 +351,9 @@ class ReportView:
             typed cell (an amount, a date) or text.
         tables: the tables; the first is the report's main table (the CSV).
         charts: bar charts the HTML draws (as inline SVG).
+        timelines: timeline charts the HTML draws (as inline SVG); the text, CSV and
+            JSON leave them out: a report with a timeline chart has a table of the
+            same spans (one data model), which those formats carry.
     """
 
     key: str = attrs.field(validator=is_str)
@@ -244,6 +362,7 @@ class ReportView:
     facts: tuple[Fact, ...] = attrs.field(default=(), converter=_facts)
     tables: tuple[ReportTable, ...] = attrs.field(converter=_tables)
     charts: tuple[BarChart, ...] = attrs.field(default=(), converter=_chart_list)
+    timelines: tuple[TimelineChart, ...] = attrs.field(default=(), converter=_timeline_list)
 
 
 def show(cell: Cell, column: ReportColumn, shown: Localizer = ENGLISH) -> str:
@@ -356,6 +475,8 @@ def render_json(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     the CSV (amounts and decimals as strings, so nothing is lost), missing ones
     ``null``, counts as numbers; the title and the facts as the English text shows
     them. The JSON is for programs: it is the same whatever the ``locale`` (checked).
+    The charts are left out (drawings for people): a timeline chart's spans are the
+    rows of its table already, with ISO instants and durations in seconds.
 
     Raises:
         UnknownLocaleError: (field ``locale``) a locale the reports do not speak.

@@ -98,7 +98,28 @@ from servicedomain.periods import (
     PeriodUnit,
     Schedule,
 )
-from servicedomain.repairs import BillableItem, BomLine, ServiceBom, TemplateBom
+from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
+    Condition,
+    CoverageKind,
+    CoverageStatus,
+    DiagnosisArea,
+    DiagnosisCode,
+    FaultTaxonomy,
+    RelationKind,
+    RepairStage,
+    Resolution,
+    ServiceBom,
+    ServiceObjectEntity,
+    ServiceObjectRelation,
+    SymptomArea,
+    SymptomCode,
+    TemplateBom,
+    WarrantyCoverage,
+    WarrantyStatus,
+    warranty_status,
+)
 from servicedomain.reports import (
     BarChart,
     InvoiceDocument,
@@ -112,6 +133,9 @@ from servicedomain.reports import (
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
     SubscriptionTransactionsReport,
+    TimelineChart,
+    TimelineMarker,
+    TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
     WorkReceipt,
@@ -161,6 +185,14 @@ __all__ = [
     "agreement_line_refs",
     "agreement_lines",
     "allowances",
+    "coverage_statuses",
+    "fault_taxonomies",
+    "repair_stages",
+    "service_object_entities",
+    "service_object_events",
+    "service_object_relations",
+    "warranty_coverages",
+    "warranty_statuses",
     "billable_items",
     "billable_transactions",
     "bom_lines",
@@ -184,6 +216,9 @@ __all__ = [
     "report_views",
     "subscription_fee_reports",
     "subscription_transactions_reports",
+    "timeline_charts",
+    "timeline_markers",
+    "timeline_spans",
     "new_agreement_lines",
     "new_lines",
     "order_events",
@@ -1047,6 +1082,30 @@ def bar_charts() -> st.SearchStrategy[BarChart]:
     )
 
 
+# ------------------------------------------------------------- timeline charts
+def timeline_charts() -> st.SearchStrategy[TimelineChart]:
+    """Timeline charts of SLA explanations (their segments, deadline, instant measured)."""
+    return (
+        sla_explanations()
+        .map(SlaExplanation.view)
+        .filter(lambda view: bool(view.timelines))
+        .map(lambda view: view.timelines[0])
+    )
+
+
+def timeline_spans() -> st.SearchStrategy[TimelineSpan]:
+    """Spans of SLA timeline charts."""
+    return timeline_charts().flatmap(lambda chart: st.sampled_from(chart.spans))
+
+
+def timeline_markers() -> st.SearchStrategy[TimelineMarker]:
+    """Markers of SLA timeline charts (the instant measured, the deadline)."""
+    return timeline_charts().flatmap(lambda chart: st.sampled_from(chart.markers))
+
+
+# ------------------------------------------------------------- (end of timeline charts)
+
+
 def schedules() -> st.SearchStrategy[Schedule]:
     """Billing schedules: a period code, an anchor date and an alignment."""
     return st.builds(
@@ -1061,6 +1120,165 @@ def schedules() -> st.SearchStrategy[Schedule]:
 def stages() -> st.SearchStrategy[Stage]:
     """Stages of random stage graphs."""
     return stage_graphs().flatmap(lambda graph: st.sampled_from(graph.stages))
+
+
+# --------------------------------------------------------------------------- repairs
+# The fault taxonomy, service objects and their warranty (issue 16).
+
+
+def _described(cls: Callable[..., _T], prefix: str) -> st.SearchStrategy[_T]:
+    return st.builds(cls, ids(prefix=prefix), _texts())
+
+
+def _coded(cls: Callable[..., _T], areas: list[str]) -> st.SearchStrategy[list[_T]]:
+    if not areas:
+        return st.just([])
+    pairs = st.tuples(st.sampled_from(areas), ids(prefix="C"))
+    return (
+        st.lists(pairs, max_size=4, unique=True)
+        .flatmap(
+            lambda keys: st.tuples(
+                *(st.builds(cls, st.just(a), st.just(c), _texts()) for a, c in keys)
+            )
+        )
+        .map(list)
+    )
+
+
+def repair_stages() -> st.SearchStrategy[RepairStage]:
+    """Repair stages, some of them Finished."""
+    return st.builds(RepairStage, ids(prefix="RS"), _texts(), st.booleans())
+
+
+@st.composite
+def fault_taxonomies(draw: st.DrawFn, *, max_items: int = 3) -> FaultTaxonomy:
+    """Fault taxonomies: every code in an area of the taxonomy, every id once."""
+
+    def some(cls: Callable[..., _T], prefix: str) -> list[_T]:
+        return draw(st.lists(_described(cls, prefix), max_size=max_items, unique_by=_id))
+
+    symptom_areas = some(SymptomArea, "SA")
+    diagnosis_areas = some(DiagnosisArea, "DA")
+    return FaultTaxonomy(
+        symptom_areas=tuple(symptom_areas),
+        symptom_codes=tuple(draw(_coded(SymptomCode, [a.id for a in symptom_areas]))),
+        conditions=tuple(some(Condition, "CO")),
+        diagnosis_areas=tuple(diagnosis_areas),
+        diagnosis_codes=tuple(draw(_coded(DiagnosisCode, [a.id for a in diagnosis_areas]))),
+        resolutions=tuple(some(Resolution, "RE")),
+        repair_stages=tuple(draw(st.lists(repair_stages(), max_size=max_items, unique_by=_id))),
+    )
+
+
+def _taxonomy_items(name: str) -> st.SearchStrategy[Any]:
+    return (
+        fault_taxonomies()
+        .filter(lambda t: bool(getattr(t, name)))
+        .flatmap(lambda t: st.sampled_from(getattr(t, name)))
+    )
+
+
+def warranty_coverages() -> st.SearchStrategy[WarrantyCoverage]:
+    """Warranty coverages of any kind over a range of up to two years."""
+    days = date_ranges(min_value=date(2020, 1, 1), max_value=date(2031, 1, 1), max_days=730)
+    return st.builds(WarrantyCoverage, st.sampled_from(CoverageKind), days)
+
+
+def service_object_relations(
+    *, object_id: str | None = None
+) -> st.SearchStrategy[ServiceObjectRelation]:
+    """Relations of an object (``object_id``, else any) to an agreement or an order."""
+    return st.builds(
+        ServiceObjectRelation,
+        ids(prefix="REL"),
+        st.just(object_id) if object_id is not None else ids(prefix="OBJ"),
+        st.sampled_from(RelationKind),
+        ids(),
+        st.none() | ids(prefix="BOM"),
+    )
+
+
+@st.composite
+def _service_object_histories(
+    draw: st.DrawFn, *, max_steps: int = 4
+) -> tuple[ServiceObjectEntity, tuple[DomainEvent, ...]]:
+    coverage = draw(st.lists(warranty_coverages(), max_size=2, unique_by=lambda c: c.kind))
+    obj, events = ServiceObjectEntity.create(
+        id=draw(ids(prefix="OBJ")),
+        group_id=draw(ids(prefix="GRP")),
+        at=_START,
+        description=draw(_texts()),
+        item_id=draw(st.none() | ids(prefix="IT")),
+        serial_number=draw(st.none() | ids(prefix="SN")),
+        template_bom_id=draw(st.none() | ids(prefix="BOM")),
+        coverage=coverage,
+    )
+    history = list(events)
+    at = _START
+    for _ in range(draw(st.integers(0, max_steps))):
+        at += timedelta(minutes=draw(st.integers(0, 600)))
+        step = draw(st.sampled_from(("relate", "unrelate", "coverage", "template")))
+        try:
+            if step == "relate":
+                relation = draw(service_object_relations(object_id=obj.id))
+                obj, made = obj.relate(
+                    relation_id=relation.id,
+                    kind=relation.kind,
+                    key=relation.key,
+                    template_bom_id=relation.template_bom_id,
+                    at=at,
+                )
+            elif step == "unrelate" and obj.relations:
+                relation_id = draw(st.sampled_from(obj.relations)).id
+                obj, made = obj.unrelate(relation_id, at=at)
+            elif step == "coverage":
+                kind = draw(st.sampled_from(CoverageKind))
+                period = draw(st.none() | warranty_coverages().map(lambda c: c.period))
+                obj, made = obj.change_coverage(kind, period, at=at)
+            else:
+                obj, made = obj.assign_template_bom(draw(st.none() | ids(prefix="BOM")), at=at)
+        except ServiceDomainError:  # refused for this state (a relation id reused)
+            continue
+        history.extend(made)
+    return obj, tuple(history)
+
+
+def service_object_entities() -> st.SearchStrategy[ServiceObjectEntity]:
+    """Service objects built by their operations: coverage, relations, template BOM."""
+    return _service_object_histories().map(lambda pair: pair[0])
+
+
+def service_object_events() -> st.SearchStrategy[DomainEvent]:
+    """Events a service object emits when created and changed."""
+    return _service_object_histories().flatmap(lambda pair: st.sampled_from(pair[1]))
+
+
+def warranty_statuses() -> st.SearchStrategy[WarrantyStatus]:
+    """The warranty of a service object on a day in or around its coverage."""
+    days = st.dates(date(2019, 6, 1), date(2031, 6, 1))
+    return st.builds(lambda obj, on: warranty_status(obj, on=on), service_object_entities(), days)
+
+
+def coverage_statuses() -> st.SearchStrategy[CoverageStatus]:
+    """The status of one coverage kind of a warranty."""
+    return warranty_statuses().flatmap(lambda status: st.sampled_from(status.coverage))
+
+
+_REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    SymptomArea: lambda: _taxonomy_items("symptom_areas"),
+    SymptomCode: lambda: _taxonomy_items("symptom_codes"),
+    Condition: lambda: _taxonomy_items("conditions"),
+    DiagnosisArea: lambda: _taxonomy_items("diagnosis_areas"),
+    DiagnosisCode: lambda: _taxonomy_items("diagnosis_codes"),
+    Resolution: lambda: _taxonomy_items("resolutions"),
+    RepairStage: repair_stages,
+    FaultTaxonomy: fault_taxonomies,
+    WarrantyCoverage: warranty_coverages,
+    CoverageStatus: coverage_statuses,
+    WarrantyStatus: warranty_statuses,
+    ServiceObjectRelation: service_object_relations,
+    ServiceObjectEntity: service_object_entities,
+}
 
 
 # ------------------------------------------------------------- repairs: service BOMs
@@ -1147,7 +1365,8 @@ def service_boms(
 ) -> ServiceBom:
     """Service BOMs with histories: a template attached, then up to ``max_changes`` changes.
 
-    The changes are drawn among AX's five actions, ``max_gap_days`` days apart at most
+    The BOM is on the relation ``R-1`` of its object. The changes are drawn among AX's
+    five actions, ``max_gap_days`` days apart at most
     (several on one day too), on the orders ``SO-1`` and ``SO-2``; a change the BOM
     refuses (a quantity below zero) is not applied.
     """
@@ -1155,8 +1374,9 @@ def service_boms(
     bom, _ = ServiceBom.attach(
         template,
         id=draw(ids(prefix="B")),
-        relation_id="R-1",
-        service_object_id=draw(ids(prefix="OBJ")),
+        relation=ServiceObjectRelation(
+            "R-1", draw(ids(prefix="OBJ")), draw(st.sampled_from(RelationKind)), "SO-1"
+        ),
         on=_DAY,
         at=_START,
     )
@@ -1165,6 +1385,14 @@ def service_boms(
         on += timedelta(days=draw(st.integers(0, max_gap_days)))
         bom = _bom_change(draw, bom, on, number)
     return bom
+
+
+_BOM_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    BomLine: bom_lines,
+    TemplateBom: template_boms,
+    BillableItem: billable_items,
+    ServiceBom: service_boms,
+}
 
 
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
@@ -1239,11 +1467,12 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ReportTable: report_tables,
     ReportColumn: report_columns,
     BarChart: bar_charts,
-    BomLine: bom_lines,
-    TemplateBom: template_boms,
-    BillableItem: billable_items,
-    ServiceBom: service_boms,
+    TimelineChart: timeline_charts,
+    TimelineSpan: timeline_spans,
+    TimelineMarker: timeline_markers,
     DomainEvent: domain_events,
+    **_REPAIR_STRATEGIES,
+    **_BOM_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 

@@ -27,6 +27,7 @@ from servicedomain.adapters.sql._engine import (
     URL_VARIABLE,
     default_url,
     hide_password,
+    sqlite_file,
 )
 from servicedomain.adapters.sql._outbox import OutboxRecord, SqlOutbox
 from servicedomain.adapters.sql._schema import metadata
@@ -61,4 +62,5 @@ __all__ = [
     "hide_password",
     "metadata",
     "open_store",
+    "sqlite_file",
 ]
