@@ -168,6 +168,8 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
     Condition,
     CoverageKind,
     CoverageStatus,
@@ -177,12 +179,15 @@ from servicedomain.repairs import (
     RelationKind,
     RepairStage,
     Resolution,
+    ServiceBom,
     ServiceObjectEntity,
     ServiceObjectRelation,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
+    replay_bom,
     warranty_status,
 )
 from servicedomain.reports import (
@@ -1673,6 +1678,62 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),
     **_REPAIR_EXAMPLES,
 }
+
+
+# ------------------------------------------------------- repairs: service BOMs
+
+_BOM_LINE = BomLine(line_id="1", item_id="PC", quantity=1, unit="pcs", serial_number="S-1")
+_BOM_TEMPLATE = TemplateBom(id="T-1", lines=(_BOM_LINE,))
+_BOM_RELATION = ServiceObjectRelation("R-1", "O-1", RelationKind.ORDER, "SO-1")
+_BOM = ServiceBom.attach(_BOM_TEMPLATE, id="B-1", relation=_BOM_RELATION, on=DAY, at=AT)[0]
+_BOM_WHERE: dict[str, Any] = {"on": DAY, "order_id": "SO-1", "at": AT}
+_BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "BomLine": lambda: _new(_BOM_LINE),
+    "BillableItem": lambda: (
+        BillableItem,
+        (),
+        {"item_id": "PC", "quantity": 1, "sales_price": Money(5, "EUR"), "unit": "pcs"},
+    ),
+    "TemplateBom": lambda: _new(_BOM_TEMPLATE),
+    "TemplateBom.copy_of": lambda: (TemplateBom.copy_of, ((_BOM_LINE,),), {"id": "T-2"}),
+    "TemplateBom.line": lambda: (_BOM_TEMPLATE.line, ("1",), {}),
+    "TemplateBom.insert_line": lambda: (
+        _BOM_TEMPLATE.insert_line,
+        (BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1"),),
+        {},
+    ),
+    "TemplateBom.delete_line": lambda: (_BOM_TEMPLATE.delete_line, ("1",), {}),
+    "TemplateBom.change_quantity": lambda: (_BOM_TEMPLATE.change_quantity, ("1", 2), {}),
+    "ServiceBom": lambda: _new(_BOM),
+    "ServiceBom.attach": lambda: (
+        ServiceBom.attach,
+        (_BOM_TEMPLATE,),
+        {"id": "B-2", "relation": _BOM_RELATION, "on": DAY, "at": AT},
+    ),
+    "ServiceBom.line": lambda: (_BOM.line, ("1",), {}),
+    "ServiceBom.as_of": lambda: (_BOM.as_of, (DAY,), {}),
+    "ServiceBom.to_template": lambda: (_BOM.to_template, ("T-2",), {"as_of": DAY}),
+    "ServiceBom.insert_line": lambda: (
+        _BOM.insert_line,
+        (BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1"),),
+        _BOM_WHERE,
+    ),
+    "ServiceBom.delete_line": lambda: (_BOM.delete_line, ("1",), _BOM_WHERE),
+    "ServiceBom.replace_item": lambda: (
+        _BOM.replace_item,
+        ("1",),
+        {"new_serial_number": "S-2", "new_item_id": "PC-2", "quantity": 1, **_BOM_WHERE},
+    ),
+    "ServiceBom.update_quantity": lambda: (_BOM.update_quantity, ("1", 1), _BOM_WHERE),
+    "ServiceBom.replace_quantity": lambda: (_BOM.replace_quantity, ("1", 3), _BOM_WHERE),
+    "ServiceBom.move_to": lambda: (
+        _BOM.move_to,
+        (ServiceObjectRelation("R-2", "O-1", RelationKind.AGREEMENT, "AG-1"),),
+        {"at": AT},
+    ),
+    "replay_bom": lambda: (replay_bom, ((_BOM_LINE,), ()), {"through": DAY}),
+}
+EXAMPLES.update(_BOM_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -153,6 +153,10 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange, PeriodCode, Schedule
 from servicedomain.repairs import (
+    BOM_CHANGES,
+    BillableItem,
+    BomChange,
+    BomLine,
     Condition,
     CoverageStatus,
     DiagnosisArea,
@@ -160,6 +164,9 @@ from servicedomain.repairs import (
     FaultTaxonomy,
     RepairStage,
     Resolution,
+    ServiceBom,
+    ServiceBomAttached,
+    ServiceBomMoved,
     ServiceObjectCreated,
     ServiceObjectEntity,
     ServiceObjectRelation,
@@ -167,6 +174,7 @@ from servicedomain.repairs import (
     ServiceObjectRelationRemoved,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     TemplateBomAssigned,
     WarrantyCoverage,
     WarrantyCoverageChanged,
@@ -286,6 +294,11 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     AccrualPolicy,
     AccrualPeriod,
     AccrualEntry,
+    # repairs: service BOMs
+    BomLine,
+    TemplateBom,
+    BillableItem,
+    ServiceBom,
     # reports
     MarginRow,
     MarginReport,
@@ -369,6 +382,10 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
     TemplateBomAssigned,
+    # repairs: service BOMs
+    *BOM_CHANGES,
+    ServiceBomAttached,
+    ServiceBomMoved,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -741,6 +758,14 @@ def _check_tag(value: Mapping[str, Any], cls: type[Any]) -> None:
         raise _Refused(version, f"{cls.__name__} supports version {supported}", key=VERSION_KEY)
 
 
+def _structure_bom_change(value: object, _: object) -> BomChange:
+    """A change of a service BOM: one of the five classes of ``BomChange``, by its ``$type``."""
+    event = _structure_any_event(value, None)
+    if not isinstance(event, BOM_CHANGES):
+        raise _Refused(type(event).__name__, "not a change of a service BOM", key=TYPE_KEY)
+    return event
+
+
 def _structure_any_event(value: object, _: object) -> DomainEvent:
     if not isinstance(value, Mapping):
         raise _Refused(value, "expected an event object")
@@ -782,6 +807,7 @@ def _build_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Enum, lambda member: member.value)
     converter.register_unstructure_hook(Cell, _unstructure_cell)
     converter.register_structure_hook(Cell, _structure_cell)
+    converter.register_structure_hook(BomChange, _structure_bom_change)
     converter.register_structure_hook_factory(
         lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
     )

@@ -1,4 +1,4 @@
-"""Repair management: service objects, their warranty, and the fault taxonomy.
+"""Repair management: service objects, their warranty, the fault taxonomy, service BOMs.
 
 The rules (AX 2012 Service management, repair management):
 
@@ -16,6 +16,17 @@ The rules (AX 2012 Service management, repair management):
   stage closes a repair line). A code belongs to its area; an unknown code, or one
   looked up in another area, raises :class:`~servicedomain.errors.UnknownCodeError`
   naming both. A rules file holds taxonomies in its ``fault_taxonomies`` section.
+* A service BOM (:class:`ServiceBom`) is the local copy of a :class:`TemplateBom` (a
+  tree of :class:`BomLine` values, made by hand or copied from another BOM, edited
+  freely) that :meth:`ServiceBom.attach` makes on an object relation. Every change of
+  its lines is an event with the day and the service order it happened on, in AX's
+  five change actions (:data:`BomChange`): :class:`BomLineInserted`,
+  :class:`BomLineDeleted`, :class:`BomLineReplaced` (which may carry a
+  :class:`BillableItem` for the application to put on the order),
+  :class:`BomQuantityUpdated` and :class:`BomQuantityReplaced`.
+  :meth:`ServiceBom.as_of` rebuilds any day (laws R1, R2), :meth:`ServiceBom.move_to`
+  moves the whole history to another relation of the object (R3), and
+  :meth:`ServiceBom.to_template` makes a new template of any day's lines.
 
 >>> taxonomy = FaultTaxonomy.from_dict({
 ...     "symptom_areas": [{"id": "hard drive"}],
@@ -23,10 +34,42 @@ The rules (AX 2012 Service management, repair management):
 ... })
 >>> taxonomy.symptom_code("hard drive", "blue screen").area_id
 'hard drive'
+
+>>> from datetime import UTC, date, datetime
+>>> at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+>>> template = TemplateBom(id="T-PC", lines=[
+...     BomLine(line_id="1", item_id="PC", quantity=1, unit="pcs"),
+...     BomLine(line_id="2", item_id="GPU-1", quantity=1, unit="pcs", parent_id="1",
+...             serial_number="G-100"),
+... ])
+>>> relation = ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, "SO-7")
+>>> bom, _ = ServiceBom.attach(template, id="B-1", relation=relation, on=date(2026, 3, 1), at=at)
+>>> bom, (change,) = bom.replace_item(
+...     "2", new_item_id="GPU-2", new_serial_number="G-200",
+...     on=date(2026, 3, 5), order_id="SO-7", at=at,
+... )
+>>> change.old_serial_number, change.line.item_id, change.line.quantity
+('G-100', 'GPU-2', Decimal('1'))
+>>> [line.item_id for line in bom.as_of(date(2026, 3, 4))]
+['PC', 'GPU-1']
 """
 
 from __future__ import annotations
 
+from servicedomain.repairs._bom import ServiceBom, replay_bom
+from servicedomain.repairs._bom_events import (
+    BOM_CHANGES,
+    BillableItem,
+    BomChange,
+    BomLineDeleted,
+    BomLineInserted,
+    BomLineReplaced,
+    BomQuantityReplaced,
+    BomQuantityUpdated,
+    ServiceBomAttached,
+    ServiceBomMoved,
+)
+from servicedomain.repairs._bom_lines import BomLine, TemplateBom
 from servicedomain.repairs._events import (
     ServiceObjectCreated,
     ServiceObjectRelationAdded,
@@ -54,6 +97,15 @@ from servicedomain.repairs._warranty import (
 )
 
 __all__ = [
+    "BOM_CHANGES",
+    "BillableItem",
+    "BomChange",
+    "BomLine",
+    "BomLineDeleted",
+    "BomLineInserted",
+    "BomLineReplaced",
+    "BomQuantityReplaced",
+    "BomQuantityUpdated",
     "Condition",
     "CoverageKind",
     "CoverageStatus",
@@ -63,6 +115,9 @@ __all__ = [
     "RelationKind",
     "RepairStage",
     "Resolution",
+    "ServiceBom",
+    "ServiceBomAttached",
+    "ServiceBomMoved",
     "ServiceObjectCreated",
     "ServiceObjectEntity",
     "ServiceObjectRelation",
@@ -70,9 +125,11 @@ __all__ = [
     "ServiceObjectRelationRemoved",
     "SymptomArea",
     "SymptomCode",
+    "TemplateBom",
     "TemplateBomAssigned",
     "WarrantyCoverage",
     "WarrantyCoverageChanged",
     "WarrantyStatus",
+    "replay_bom",
     "warranty_status",
 ]

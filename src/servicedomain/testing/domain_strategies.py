@@ -99,6 +99,8 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
     Condition,
     CoverageKind,
     CoverageStatus,
@@ -108,10 +110,12 @@ from servicedomain.repairs import (
     RelationKind,
     RepairStage,
     Resolution,
+    ServiceBom,
     ServiceObjectEntity,
     ServiceObjectRelation,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
     warranty_status,
@@ -189,7 +193,9 @@ __all__ = [
     "service_object_relations",
     "warranty_coverages",
     "warranty_statuses",
+    "billable_items",
     "billable_transactions",
+    "bom_lines",
     "decisions",
     "domain_events",
     "events_of",
@@ -221,6 +227,7 @@ __all__ = [
     "reason_codes",
     "reason_log_entries",
     "service_agreements",
+    "service_boms",
     "service_intervals",
     "service_level_agreements",
     "service_lines",
@@ -237,6 +244,7 @@ __all__ = [
     "strategy_for",
     "subscription_fee_rows",
     "subscription_groups",
+    "template_boms",
     "template_groups",
     "time_windows",
     "working_calendars",
@@ -1273,6 +1281,120 @@ _REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
 }
 
 
+# ------------------------------------------------------------- repairs: service BOMs
+
+
+def _bom_quantities() -> st.SearchStrategy[Decimal]:
+    return st.integers(0, 10_000).map(lambda hundredths: Decimal(hundredths).scaleb(-2))
+
+
+def bom_lines() -> st.SearchStrategy[BomLine]:
+    """Top BOM lines: an item, a quantity (two decimals), a unit, maybe a serial number."""
+    return st.builds(
+        BomLine,
+        line_id=ids(prefix="L"),
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        unit=st.sampled_from(("", "pcs", "m")),
+        serial_number=st.none() | ids(prefix="SN"),
+    )
+
+
+def billable_items() -> st.SearchStrategy[BillableItem]:
+    """Billable item lines a replacement may ask for."""
+    return st.builds(
+        BillableItem,
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        sales_price=_prices(),
+        unit=st.sampled_from(("", "pcs")),
+    )
+
+
+@st.composite
+def template_boms(draw: st.DrawFn, *, max_lines: int = 6) -> TemplateBom:
+    """Template BOMs: trees of up to ``max_lines`` lines ``L1``, ``L2``, ..., in any order."""
+    lines: list[BomLine] = []
+    for number in range(1, draw(st.integers(0, max_lines)) + 1):
+        parents = [line.line_id for line in lines]
+        parent = draw(st.none() | st.sampled_from(parents)) if parents else None
+        lines.append(attrs.evolve(draw(bom_lines()), line_id=f"L{number}", parent_id=parent))
+    return TemplateBom(id=draw(ids(prefix="T")), lines=draw(st.permutations(lines)))
+
+
+_BOM_ACTIONS = ("insert", "delete", "replace", "update", "set")
+
+
+def _bom_change(draw: st.DrawFn, bom: ServiceBom, on: date, number: int) -> ServiceBom:
+    """``bom`` with one drawn change on ``on`` (or as it was, when the draw is refused)."""
+    action = draw(st.sampled_from(_BOM_ACTIONS))
+    where: dict[str, Any] = {"on": on, "order_id": draw(st.sampled_from(("SO-1", "SO-2")))}
+    where["at"] = _START
+    lines = [line.line_id for line in bom.current]
+    try:
+        if action == "insert" or not lines:
+            parent = draw(st.none() | st.sampled_from(lines)) if lines else None
+            line = attrs.evolve(draw(bom_lines()), line_id=f"N{number}", parent_id=parent)
+            bom, _ = bom.insert_line(line, **where)
+            return bom
+        line_id = draw(st.sampled_from(lines))
+        if action == "delete":
+            bom, _ = bom.delete_line(line_id, **where)
+        elif action == "replace":
+            bom, _ = bom.replace_item(
+                line_id,
+                new_serial_number=draw(st.none() | ids(prefix="SN")),
+                new_item_id=draw(st.none() | ids(prefix="I")),
+                quantity=draw(st.none() | _bom_quantities()),
+                order_line=draw(st.none() | billable_items()),
+                **where,
+            )
+        elif action == "update":
+            delta = draw(st.integers(-500, 500).map(lambda n: Decimal(n).scaleb(-2)))
+            bom, _ = bom.update_quantity(line_id, delta, **where)
+        else:
+            bom, _ = bom.replace_quantity(line_id, draw(_bom_quantities()), **where)
+    except ServiceDomainError:  # a quantity below zero: not applied
+        pass
+    return bom
+
+
+@st.composite
+def service_boms(
+    draw: st.DrawFn, *, max_lines: int = 6, max_changes: int = 12, max_gap_days: int = 3
+) -> ServiceBom:
+    """Service BOMs with histories: a template attached, then up to ``max_changes`` changes.
+
+    The BOM is on the relation ``R-1`` of its object. The changes are drawn among AX's
+    five actions, ``max_gap_days`` days apart at most
+    (several on one day too), on the orders ``SO-1`` and ``SO-2``; a change the BOM
+    refuses (a quantity below zero) is not applied.
+    """
+    template = draw(template_boms(max_lines=max_lines))
+    bom, _ = ServiceBom.attach(
+        template,
+        id=draw(ids(prefix="B")),
+        relation=ServiceObjectRelation(
+            "R-1", draw(ids(prefix="OBJ")), draw(st.sampled_from(RelationKind)), "SO-1"
+        ),
+        on=_DAY,
+        at=_START,
+    )
+    on = _DAY
+    for number in range(1, draw(st.integers(0, max_changes)) + 1):
+        on += timedelta(days=draw(st.integers(0, max_gap_days)))
+        bom = _bom_change(draw, bom, on, number)
+    return bom
+
+
+_BOM_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    BomLine: bom_lines,
+    TemplateBom: template_boms,
+    BillableItem: billable_items,
+    ServiceBom: service_boms,
+}
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -1350,6 +1472,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     TimelineMarker: timeline_markers,
     DomainEvent: domain_events,
     **_REPAIR_STRATEGIES,
+    **_BOM_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 
