@@ -16,6 +16,10 @@ The rules (AX 2012 Service management, repair management):
   stage closes a repair line). A code belongs to its area; an unknown code, or one
   looked up in another area, raises :class:`~servicedomain.errors.UnknownCodeError`
   naming both. A rules file holds taxonomies in its ``fault_taxonomies`` section.
+* :func:`suggest_resolutions` ranks the diagnoses and resolutions of past finished
+  repair lines (any :class:`PastRepair`) for a symptom and condition, by frequency
+  with a documented back-off from the exact symptom to its code and area; each
+  :class:`SuggestedResolution` carries the :class:`SuggestionCounts` behind its score.
 
 >>> taxonomy = FaultTaxonomy.from_dict({
 ...     "symptom_areas": [{"id": "hard drive"}],
@@ -36,6 +40,12 @@ from servicedomain.repairs._events import (
 )
 from servicedomain.repairs._objects import ServiceObjectEntity, warranty_status
 from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
+from servicedomain.repairs._suggestions import (
+    PastRepair,
+    SuggestedResolution,
+    SuggestionCounts,
+    suggest_resolutions,
+)
 from servicedomain.repairs._taxonomy import (
     Condition,
     DiagnosisArea,
@@ -60,6 +70,7 @@ __all__ = [
     "DiagnosisArea",
     "DiagnosisCode",
     "FaultTaxonomy",
+    "PastRepair",
     "RelationKind",
     "RepairStage",
     "Resolution",
@@ -68,11 +79,14 @@ __all__ = [
     "ServiceObjectRelation",
     "ServiceObjectRelationAdded",
     "ServiceObjectRelationRemoved",
+    "SuggestedResolution",
+    "SuggestionCounts",
     "SymptomArea",
     "SymptomCode",
     "TemplateBomAssigned",
     "WarrantyCoverage",
     "WarrantyCoverageChanged",
     "WarrantyStatus",
+    "suggest_resolutions",
     "warranty_status",
 ]
