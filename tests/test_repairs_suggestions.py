@@ -274,8 +274,9 @@ def test_a_history_that_is_not_an_iterable_of_lines_is_refused(history: object) 
 
 
 def test_a_line_without_the_attributes_is_named_by_its_index() -> None:
+    not_a_line: list[object] = [*HISTORY[:3], object()]
     with pytest.raises(TypeMismatchError) as raised:
-        suggest_resolutions([*HISTORY[:3], object()], symptom_area_id=HD, symptom_code_id=BLUE)
+        suggest_resolutions(not_a_line, symptom_area_id=HD, symptom_code_id=BLUE)  # type: ignore[arg-type]
     assert raised.value.field == "history[3]"
     assert "without symptom_area_id" in raised.value.reason
 
