@@ -16,7 +16,8 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from servicedomain.repairs import SuggestedResolution, suggest_resolutions
+from servicedomain.repairs import SuggestedResolution, SuggestionCounts, suggest_resolutions
+from servicedomain.testing.domain_strategies import suggestion_counts
 
 DONE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -186,3 +187,15 @@ def test_an_exact_match_line_never_lowers_a_triples_rank_against_the_others(
     for other in before:
         if other != triple and triple in before and before.index(triple) < before.index(other):
             assert after.index(triple) < after.index(other)
+
+
+@given(suggestion_counts())
+def test_any_consistent_counts_score_in_0_1_by_the_documented_formula(
+    why: SuggestionCounts,
+) -> None:
+    w = why.prior_weight
+    area = Fraction(why.area_count, why.area_total)
+    code = (why.code_count + w * area) / (why.code_total + w)
+    assert why.score == (why.exact_count + w * code) / (why.exact_total + w)
+    assert 0 < why.score <= 1
+    assert why.text().endswith(f" = {why.score} (w = {w})")
