@@ -19,15 +19,15 @@ that ended with ``p`` and ``N`` all the lines of that level::
     score(p) = (n_exact(p) + w * code(p)) / (N_exact + w)
 
 Each level is shrunk towards the broader one by ``w`` pseudo-lines: with no exact
-line the score is the code level's share, with no code line the area's; the more exact
-lines there are, the less the broader levels count. The scores of all the triples seen
+line the score is the code level's share, and with no code line that share is the
+area's; the more lines a level has, the less the broader levels count. The scores of all the triples seen
 in the area are in [0, 1] and sum to exactly 1; a triple never seen in the area is
 never suggested. The arithmetic is exact (:class:`~fractions.Fraction`), and the
 ranking is a total order (score, then exact, code and area count descending, then the
 ids ascending), so it does not depend on the order of the history (law R7).
 
-The ranking reads any host record with the attributes of :class:`PastRepair` (the
-repair lines of :mod:`servicedomain.repairs` have them). A line counts only when it is
+The ranking reads any host record with the attributes of :class:`PastRepair` (a
+service order's repair lines have them). A line counts only when it is
 finished (``finished_at`` is not ``None``) and has a diagnosis area, a diagnosis code
 and a resolution.
 """
