@@ -20,9 +20,9 @@ that ended with ``p`` and ``N`` all the lines of that level::
 
 Each level is shrunk towards the broader one by ``w`` pseudo-lines: with no exact
 line the score is the code level's share, and with no code line that share is the
-area's; the more lines a level has, the less the broader levels count. The scores of all the triples seen
-in the area are in [0, 1] and sum to exactly 1; a triple never seen in the area is
-never suggested. The arithmetic is exact (:class:`~fractions.Fraction`), and the
+area's; the more lines a level has, the less the broader levels count. The scores of
+all the triples seen in the area are in [0, 1] and sum to exactly 1; a triple never
+seen in the area is never suggested. The arithmetic is exact (:class:`~fractions.Fraction`), and the
 ranking is a total order (score, then exact, code and area count descending, then the
 ids ascending), so it does not depend on the order of the history (law R7).
 
