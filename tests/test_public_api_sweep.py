@@ -39,7 +39,7 @@ import pkgutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, is_typeddict
 
 import attrs
@@ -182,12 +182,15 @@ from servicedomain.repairs import (
     ServiceBom,
     ServiceObjectEntity,
     ServiceObjectRelation,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
     replay_bom,
+    suggest_resolutions,
     warranty_status,
 )
 from servicedomain.reports import (
@@ -619,6 +622,46 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
         _service_object().assign_template_bom,
         ("BOM-2",),
         {"at": LATER},
+    ),
+}
+
+
+# ------------------------------------------------------- suggested resolutions examples
+
+_SUGGESTION_COUNTS = SuggestionCounts(1, 2, 3, 4, 5, 8)
+_PAST_REPAIR = SimpleNamespace(
+    symptom_area_id="hard drive",
+    symptom_code_id="blue screen",
+    condition_id=None,
+    diagnosis_area_id="defective part",
+    diagnosis_code_id="new video card installed",
+    resolution_id="replaced",
+    finished_at=AT,
+)
+_SUGGESTION_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "SuggestionCounts": lambda: (SuggestionCounts, (1, 2, 3, 4, 5, 8), {"prior_weight": 1}),
+    "SuggestionCounts.text": lambda: (_SUGGESTION_COUNTS.text, (), {}),
+    "SuggestedResolution": lambda: (
+        SuggestedResolution,
+        ("defective part", "new video card installed", "replaced", _SUGGESTION_COUNTS),
+        {},
+    ),
+    "SuggestedResolution.explain": lambda: (
+        SuggestedResolution("d", "c", "r", _SUGGESTION_COUNTS).explain,
+        (),
+        {},
+    ),
+    "suggest_resolutions": lambda: (
+        suggest_resolutions,
+        ([_PAST_REPAIR],),
+        {
+            "symptom_area_id": "hard drive",
+            "symptom_code_id": "blue screen",
+            "condition_id": "fails after extended use",
+            "limit": 3,
+            "prior_weight": 1,
+            "taxonomy": _TAXONOMY,
+        },
     ),
 }
 
@@ -1677,6 +1720,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "dumps": lambda: (dumps, (ORDER,), {}),
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),
     **_REPAIR_EXAMPLES,
+    **_SUGGESTION_EXAMPLES,
 }
 
 

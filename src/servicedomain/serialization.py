@@ -172,6 +172,8 @@ from servicedomain.repairs import (
     ServiceObjectRelation,
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
     TemplateBom,
@@ -335,6 +337,9 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     ServiceObjectEntity,
 )
 
+# repairs: suggested resolutions and the counts behind them (issue 16, item 7)
+_SUGGESTIONS: Final[tuple[type[Any], ...]] = (SuggestionCounts, SuggestedResolution)
+
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceOrderCreated,
     ServiceOrderDeleted,
@@ -411,7 +416,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
-    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_EVENTS), 1),
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_EVENTS), 1),
     **_CHANGED,
 }
 """The schema version of every type the codec reads and writes.

@@ -27,6 +27,10 @@ The rules (AX 2012 Service management, repair management):
   :meth:`ServiceBom.as_of` rebuilds any day (laws R1, R2), :meth:`ServiceBom.move_to`
   moves the whole history to another relation of the object (R3), and
   :meth:`ServiceBom.to_template` makes a new template of any day's lines.
+* :func:`suggest_resolutions` ranks the diagnoses and resolutions of past finished
+  repair lines (any :class:`PastRepair`) for a symptom and condition, by frequency
+  with a documented back-off from the exact symptom to its code and area; each
+  :class:`SuggestedResolution` carries the :class:`SuggestionCounts` behind its score.
 
 >>> taxonomy = FaultTaxonomy.from_dict({
 ...     "symptom_areas": [{"id": "hard drive"}],
@@ -79,6 +83,12 @@ from servicedomain.repairs._events import (
 )
 from servicedomain.repairs._objects import ServiceObjectEntity, warranty_status
 from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
+from servicedomain.repairs._suggestions import (
+    PastRepair,
+    SuggestedResolution,
+    SuggestionCounts,
+    suggest_resolutions,
+)
 from servicedomain.repairs._taxonomy import (
     Condition,
     DiagnosisArea,
@@ -112,6 +122,7 @@ __all__ = [
     "DiagnosisArea",
     "DiagnosisCode",
     "FaultTaxonomy",
+    "PastRepair",
     "RelationKind",
     "RepairStage",
     "Resolution",
@@ -123,6 +134,8 @@ __all__ = [
     "ServiceObjectRelation",
     "ServiceObjectRelationAdded",
     "ServiceObjectRelationRemoved",
+    "SuggestedResolution",
+    "SuggestionCounts",
     "SymptomArea",
     "SymptomCode",
     "TemplateBom",
@@ -131,5 +144,6 @@ __all__ = [
     "WarrantyCoverageChanged",
     "WarrantyStatus",
     "replay_bom",
+    "suggest_resolutions",
     "warranty_status",
 ]

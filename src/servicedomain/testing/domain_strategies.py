@@ -113,6 +113,8 @@ from servicedomain.repairs import (
     ServiceBom,
     ServiceObjectEntity,
     ServiceObjectRelation,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
     TemplateBom,
@@ -187,6 +189,8 @@ __all__ = [
     "allowances",
     "coverage_statuses",
     "fault_taxonomies",
+    "suggested_resolutions",
+    "suggestion_counts",
     "repair_stages",
     "service_object_entities",
     "service_object_events",
@@ -1395,6 +1399,47 @@ _BOM_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
 }
 
 
+# --------------------------------------------------------------------------- suggestions
+# Suggested resolutions and the counts behind them (issue 16, item 7).
+
+
+@st.composite
+def suggestion_counts(draw: st.DrawFn, *, max_lines: int = 50) -> SuggestionCounts:
+    """Consistent counts: each level's lines, of the suggestion and others, nest in the broader."""
+    area_count = draw(st.integers(1, max_lines))
+    area_other = draw(st.integers(0, max_lines))
+    code_count = draw(st.integers(0, area_count))
+    code_other = draw(st.integers(0, area_other))
+    exact_count = draw(st.integers(0, code_count))
+    exact_other = draw(st.integers(0, code_other))
+    return SuggestionCounts(
+        exact_count,
+        exact_count + exact_other,
+        code_count,
+        code_count + code_other,
+        area_count,
+        area_count + area_other,
+        prior_weight=draw(st.integers(1, 5)),
+    )
+
+
+def suggested_resolutions() -> st.SearchStrategy[SuggestedResolution]:
+    """Suggestions: a diagnosis, a resolution and consistent counts."""
+    return st.builds(
+        SuggestedResolution,
+        ids(prefix="DA"),
+        ids(prefix="DC"),
+        ids(prefix="RE"),
+        suggestion_counts(),
+    )
+
+
+_SUGGESTION_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    SuggestionCounts: suggestion_counts,
+    SuggestedResolution: suggested_resolutions,
+}
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -1473,6 +1518,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     DomainEvent: domain_events,
     **_REPAIR_STRATEGIES,
     **_BOM_STRATEGIES,
+    **_SUGGESTION_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 
