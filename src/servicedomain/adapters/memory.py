@@ -69,6 +69,11 @@ from servicedomain.instants import require_date
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 
 if TYPE_CHECKING:
+    from servicedomain.adapters.repairs_memory import (
+        InMemoryServiceBomRepository,
+        InMemoryServiceObjectRepository,
+        StoredTemplateBoms,
+    )
     from servicedomain.agreements import ServiceAgreement
     from servicedomain.billing import (
         AccrualPeriod,
@@ -163,9 +168,11 @@ class InMemoryUnitOfWork:
 
     Its repositories: :meth:`repository` for any entity type, and :attr:`service_orders`,
     :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`, :attr:`invoices`,
-    :attr:`accruals`; journals take part through :meth:`enlist`. It implements
-    :class:`~servicedomain.ports.AgreementUnitOfWork` and
-    :class:`~servicedomain.ports.BillingUnitOfWork`.
+    :attr:`accruals`, and the repair repositories :attr:`service_objects`,
+    :attr:`service_boms` and :attr:`template_boms`; journals take part through
+    :meth:`enlist`. It implements :class:`~servicedomain.ports.AgreementUnitOfWork`,
+    :class:`~servicedomain.ports.BillingUnitOfWork` and
+    :class:`~servicedomain.ports.RepairUnitOfWork`.
 
     A write is checked when it is made and held here; other units of work see it only
     once committed. Leaving the ``with`` block without :meth:`commit` (or with an
@@ -262,6 +269,36 @@ class InMemoryUnitOfWork:
     def accruals(self) -> InMemoryAccrualRepository:
         """The accrual periods."""
         return InMemoryAccrualRepository(self)
+
+    @property
+    def service_objects(self) -> InMemoryServiceObjectRepository:
+        """The service objects."""
+        from servicedomain.adapters.repairs_memory import (  # noqa: PLC0415
+            InMemoryServiceObjectRepository,
+        )
+        from servicedomain.repairs import ServiceObjectEntity  # noqa: PLC0415
+
+        return InMemoryServiceObjectRepository(self._store, ServiceObjectEntity, unit_of_work=self)
+
+    @property
+    def service_boms(self) -> InMemoryServiceBomRepository:
+        """The service BOMs, each with its history."""
+        from servicedomain.adapters.repairs_memory import (  # noqa: PLC0415
+            InMemoryServiceBomRepository,
+        )
+        from servicedomain.repairs import ServiceBom  # noqa: PLC0415
+
+        return InMemoryServiceBomRepository(self._store, ServiceBom, unit_of_work=self)
+
+    @property
+    def template_boms(self) -> StoredTemplateBoms:
+        """The template BOMs, by id."""
+        from servicedomain.adapters.template_store import (  # noqa: PLC0415
+            StoredTemplateBom,
+            StoredTemplateBoms,
+        )
+
+        return StoredTemplateBoms(self.repository(StoredTemplateBom))
 
     def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
         """A view of ``journal`` whose entries are recorded only if this unit of work commits.
