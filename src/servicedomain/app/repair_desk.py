@@ -353,7 +353,8 @@ class RepairDesk:
                 raise RepairRuleError(
                     relation.id,
                     "bom.no_template",
-                    "no template BOM given, on the relation or on the service object",
+                    "no template_id given, and neither the relation nor the service object "
+                    "names a template BOM",
                 )
             template = uow.template_boms.get(chosen)
             existing = uow.service_boms.for_relation(relation.id)
@@ -391,6 +392,7 @@ class RepairDesk:
             InvalidBomError: ``as_of`` is before the BOM was attached.
         """
         is_id.check(bom_id, "bom_id")
+        is_id.check(template_id, "template_id")
         with self._open() as uow:
             bom = uow.service_boms.get(bom_id)
             template = bom.to_template(template_id, as_of=as_of, description=description)
