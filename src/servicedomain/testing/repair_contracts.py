@@ -41,9 +41,9 @@ once it runs past ``timeout_seconds`` (300 by default). This module needs pytest
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pytest
 
@@ -114,7 +114,7 @@ def _bom(obj: ServiceObjectEntity, bom_id: str = "B-1", *, changed: bool = True)
     )
     if not changed:
         return bom
-    where = {"order_id": "SO-1", "at": _AT}
+    where: dict[str, Any] = {"order_id": "SO-1", "at": _AT}
     bom, _ = bom.insert_line(
         BomLine(line_id="3", item_id="FAN", quantity=2, parent_id="1"), on=_DAY, **where
     )
@@ -166,6 +166,12 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             for obj in objects:
                 uow.service_objects.add(obj)
+            uow.commit()
+
+    def _save(self, store: StoreT, write: Callable[[UnitOfWorkT], None]) -> None:
+        """One unit of work: ``write``, then commit."""
+        with self.new_unit_of_work(store) as uow:
+            write(uow)
             uow.commit()
 
     def _nothing_stored(self, store: StoreT) -> None:
@@ -223,12 +229,8 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             uow.service_objects.save(first, expected_version=obj.version)
             uow.commit()
-        with (
-            self.new_unit_of_work(store) as uow,
-            pytest.raises(ConcurrencyConflictError),
-        ):
-            uow.service_objects.save(second, expected_version=obj.version)
-            uow.commit()
+        with pytest.raises(ConcurrencyConflictError):  # on save or on commit
+            self._save(store, lambda uow: uow.service_objects.save(second, expected_version=1))
         with self.new_unit_of_work(store) as uow:
             assert uow.service_objects.get(obj.id) == first
 
@@ -236,9 +238,8 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         store, (obj, _) = self._new_store(), _object()
         self._stored(store, obj)
         other, _ = _object(serial_number="S-OTHER")
-        with self.new_unit_of_work(store) as uow, pytest.raises(AlreadyExistsError):
-            uow.service_objects.add(other)
-            uow.commit()
+        with pytest.raises(AlreadyExistsError):  # on add or on commit
+            self._save(store, lambda uow: uow.service_objects.add(other))
         with self.new_unit_of_work(store) as uow:
             assert uow.service_objects.get(obj.id) == obj
 
@@ -284,18 +285,14 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             uow.service_boms.add(bom)
             uow.commit()
-        where = {"on": _DAY, "order_id": "SO-1", "at": _AT}
+        where: dict[str, Any] = {"on": _DAY, "order_id": "SO-1", "at": _AT}
         winner, _ = bom.replace_quantity("1", 5, **where)
         loser, _ = bom.update_quantity("1", 1, **where)
         with self.new_unit_of_work(store) as uow:
             uow.service_boms.save(winner, expected_version=bom.version)
             uow.commit()
-        with (
-            self.new_unit_of_work(store) as uow,
-            pytest.raises(ConcurrencyConflictError),
-        ):
-            uow.service_boms.save(loser, expected_version=bom.version)
-            uow.commit()
+        with pytest.raises(ConcurrencyConflictError):  # on save or on commit
+            self._save(store, lambda uow: uow.service_boms.save(loser, expected_version=1))
         with self.new_unit_of_work(store) as uow:
             assert uow.service_boms.get(bom.id) == winner
 
