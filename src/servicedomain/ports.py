@@ -518,8 +518,10 @@ class ServiceBomRepository(Repository["ServiceBom"], Protocol):
     def for_relation(self, relation_id: str) -> ServiceBom | None:
         """The service BOM on this object relation, or ``None``.
 
-        A relation has at most one service BOM (the repair desk keeps it so; the SQL
-        adapter's unique index refuses a second one committed concurrently).
+        A relation has at most one service BOM: the repair desk checks it, and the
+        store refuses a second one committed concurrently (the commit raises
+        :class:`~servicedomain.errors.ConcurrencyConflictError`; the SQL adapter keeps
+        a unique key on the relation).
         """
         ...
 

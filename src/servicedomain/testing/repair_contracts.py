@@ -22,9 +22,10 @@ pytest::
 What it checks, besides the generic
 :class:`~servicedomain.testing.contracts.RepositoryContract` (run that one too, on
 ``service_objects`` and ``service_boms``): a service object (relations, coverage) and a
-service BOM (its whole history) come back equal; the queries (by item and serial
-number, by group, by relation, by object) see the committed rows with the unit of
-work's own writes on top; a template BOM is stored once under its id (an equal one
+service BOM (its whole history) come back equal; a relation has one service BOM, even
+when two units of work add one at once (the second commit conflicts); the queries (by
+item and serial number, by group, by relation, by object) see the committed rows with
+the unit of work's own writes on top; a template BOM is stored once under its id (an equal one
 again is a no-op, another one is refused, also when a rival committed it first); a
 stale save conflicts and changes nothing (P1); a unit of work whose commit fails, or
 that rolls back, stores nothing of any of the three and publishes none of its events
@@ -295,6 +296,17 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
             self._save(store, lambda uow: uow.service_boms.save(loser, expected_version=1))
         with self.new_unit_of_work(store) as uow:
             assert uow.service_boms.get(bom.id) == winner
+
+    def test_P1_a_second_bom_on_a_relation_committed_concurrently_conflicts(self) -> None:
+        store, (obj, _) = self._new_store(), _object()
+        winner, late = _bom(obj, "B-1", changed=False), _bom(obj, "B-2", changed=False)
+        with self.new_unit_of_work(store) as uow:
+            uow.service_boms.add(late)
+            self._save(store, lambda rival: rival.service_boms.add(winner))
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        with self.new_unit_of_work(store) as uow:
+            assert uow.service_boms.list() == [winner]
 
     # ------------------------------------------------------------------ template BOMs
 
