@@ -205,7 +205,7 @@ class RepairDesk:
             else:
                 if _same_creation(stored, made):
                     return stored
-                raise AlreadyExistsError("ServiceObjectEntity", made.id, stored.version)
+                raise AlreadyExistsError(type(stored).__name__, made.id, stored.version)
             self._require_template(uow, made.template_bom_id)
             if made.item_id is not None and not self._allow_shared_items:
                 sharing = [
