@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 import pytest
+from hypothesis import given, settings
 
 from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
@@ -63,6 +64,7 @@ from servicedomain.repairs import (
     WarrantyCoverage,
 )
 from servicedomain.testing._deadline import TimedContract
+from servicedomain.testing.domain_strategies import service_boms, service_object_entities
 
 __all__ = ["RepairStoreContract"]
 
@@ -147,6 +149,14 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
     @abc.abstractmethod
     def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
         """A unit of work over ``store`` that publishes what it collects to ``publisher``."""
+
+    def hypothesis_settings(self) -> settings:
+        """The Hypothesis settings of the property tests (override to tune them).
+
+        The default keeps the active profile's ``max_examples`` and lifts the deadline,
+        since a database may be slow now and then.
+        """
+        return settings(deadline=None)
 
     # ------------------------------------------------------------------------- helpers
 
@@ -307,6 +317,51 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
                 uow.commit()
         with self.new_unit_of_work(store) as uow:
             assert uow.service_boms.list() == [winner]
+
+    def test_R1_R2_a_stored_service_bom_rebuilds_every_day_as_it_did(self) -> None:
+        """Any BOM history, stored and read back: equal, and ``as_of`` every day equal."""
+        store = self._new_store()
+
+        @self.hypothesis_settings()
+        @given(bom=service_boms())
+        def round_trip(bom: ServiceBom) -> None:
+            self._save(store, lambda uow: uow.service_boms.add(bom))
+            with self.new_unit_of_work(store) as uow:
+                loaded = uow.service_boms.get(bom.id)
+                assert uow.service_boms.for_relation(bom.relation_id) == bom
+            assert loaded == bom
+            assert loaded.changes == bom.changes
+            last = bom.changes[-1].on if bom.changes else bom.attached_on
+            day = bom.attached_on
+            while day <= last:
+                assert loaded.as_of(day) == bom.as_of(day), day
+                day = date.fromordinal(day.toordinal() + 1)
+            self._save(
+                store, lambda uow: uow.service_boms.remove(bom.id, expected_version=bom.version)
+            )
+
+        round_trip()
+
+    def test_any_service_object_round_trips_and_is_found_by_its_item(self) -> None:
+        store = self._new_store()
+
+        @self.hypothesis_settings()
+        @given(obj=service_object_entities())
+        def round_trip(obj: ServiceObjectEntity) -> None:
+            self._save(store, lambda uow: uow.service_objects.add(obj))
+            with self.new_unit_of_work(store) as uow:
+                assert uow.service_objects.get(obj.id) == obj
+                assert uow.service_objects.for_group(obj.group_id) == [obj]
+                if obj.item_id is not None:
+                    found = uow.service_objects.for_item(
+                        obj.item_id, serial_number=obj.serial_number
+                    )
+                    assert found == [obj]
+            self._save(
+                store, lambda uow: uow.service_objects.remove(obj.id, expected_version=obj.version)
+            )
+
+        round_trip()
 
     # ------------------------------------------------------------------ template BOMs
 
