@@ -75,6 +75,7 @@ from servicedomain.agreements import (
 )
 from servicedomain.app import FeeRunResult, PostingResult, ServiceDesk
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.billing import (
     AccrualPolicy,
     BillableTransaction,
@@ -1778,6 +1779,121 @@ _BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
     "replay_bom": lambda: (replay_bom, ((_BOM_LINE,), ()), {"through": DAY}),
 }
 EXAMPLES.update(_BOM_EXAMPLES)
+
+
+# ------------------------------------------------------- repairs: the repair desk
+
+
+def _repair_desk(*, empty: bool = False) -> RepairDesk:
+    """A repair desk over a new store: OBJ-1 (REL-1 on SO-1, REL-2 on AG-1), T-1, B-1 on REL-1."""
+    store = InMemoryStore()
+    desk = RepairDesk(unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock())
+    if not empty:
+        desk.store_template(_BOM_TEMPLATE)
+        desk.create_object(id="OBJ-1", group_id="LAPTOPS", item_id="PC", serial_number="S-1")
+        desk.relate("OBJ-1", relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1")
+        desk.relate("OBJ-1", relation_id="REL-2", kind=RelationKind.AGREEMENT, key="AG-1")
+        desk.attach_template("OBJ-1", "REL-1", bom_id="B-1", template_id="T-1", on=DAY)
+    return desk
+
+
+_DESK_BOM: dict[str, Any] = {"on": DAY, "order_id": "SO-1"}
+_REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "RepairDesk": lambda: (
+        RepairDesk,
+        (),
+        {
+            "unit_of_work": lambda: InMemoryServiceUnitOfWork(InMemoryStore()),
+            "clock": _clock(),
+            "allow_item_on_multiple_objects": False,
+        },
+    ),
+    "RepairDesk.create_object": lambda: (
+        _repair_desk(empty=True).create_object,
+        (),
+        {
+            "id": "OBJ-9",
+            "group_id": "LAPTOPS",
+            "description": "",
+            "item_id": "PC",
+            "serial_number": "S-9",
+            "template_bom_id": None,
+            "coverage": [_COVERAGE],
+        },
+    ),
+    "RepairDesk.change_warranty": lambda: (
+        _repair_desk().change_warranty,
+        ("OBJ-1", CoverageKind.PARTS, _COVERAGE.period),
+        {},
+    ),
+    "RepairDesk.relate": lambda: (
+        _repair_desk().relate,
+        ("OBJ-1",),
+        {
+            "relation_id": "REL-3",
+            "kind": RelationKind.ORDER,
+            "key": "SO-3",
+            "template_bom_id": "T-1",
+        },
+    ),
+    "RepairDesk.assign_template_bom": lambda: (
+        _repair_desk().assign_template_bom,
+        ("OBJ-1", "T-1"),
+        {},
+    ),
+    "RepairDesk.store_template": lambda: (
+        _repair_desk(empty=True).store_template,
+        (_BOM_TEMPLATE,),
+        {},
+    ),
+    "RepairDesk.attach_template": lambda: (
+        _repair_desk().attach_template,
+        ("OBJ-1", "REL-2"),
+        {"bom_id": "B-2", "on": DAY, "template_id": "T-1"},
+    ),
+    "RepairDesk.template_from_bom": lambda: (
+        _repair_desk().template_from_bom,
+        ("B-1",),
+        {"template_id": "T-2", "as_of": DAY, "description": ""},
+    ),
+    "RepairDesk.insert_bom_line": lambda: (
+        _repair_desk().insert_bom_line,
+        ("B-1", BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1")),
+        _DESK_BOM,
+    ),
+    "RepairDesk.delete_bom_line": lambda: (_repair_desk().delete_bom_line, ("B-1", "1"), _DESK_BOM),
+    "RepairDesk.replace_bom_item": lambda: (
+        _repair_desk().replace_bom_item,
+        ("B-1", "1"),
+        {
+            "new_serial_number": "S-2",
+            "new_item_id": "PC-2",
+            "quantity": 1,
+            "order_line": BillableItem(item_id="PC-2", quantity=1, sales_price=Money(5, "EUR")),
+            **_DESK_BOM,
+        },
+    ),
+    "RepairDesk.update_bom_quantity": lambda: (
+        _repair_desk().update_bom_quantity,
+        ("B-1", "1", 1),
+        _DESK_BOM,
+    ),
+    "RepairDesk.replace_bom_quantity": lambda: (
+        _repair_desk().replace_bom_quantity,
+        ("B-1", "1", 3),
+        _DESK_BOM,
+    ),
+    "RepairDesk.move_bom": lambda: (_repair_desk().move_bom, ("B-1", "REL-2"), {}),
+    "RepairDesk.service_object": lambda: (_repair_desk().service_object, ("OBJ-1",), {}),
+    "RepairDesk.service_bom": lambda: (_repair_desk().service_bom, ("B-1",), {}),
+    "RepairDesk.warranty_status": lambda: (
+        _repair_desk().warranty_status,
+        ("OBJ-1",),
+        {"on": DAY},
+    ),
+    "RepairDesk.bom_as_of": lambda: (_repair_desk().bom_as_of, ("B-1",), {"day": DAY}),
+}
+EXAMPLES.update(_REPAIR_DESK_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

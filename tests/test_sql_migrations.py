@@ -410,7 +410,8 @@ def test_a_database_at_a_newer_revision_is_refused_and_left_alone(new_url: NewUr
     with _engine(url) as engine, engine.begin() as connection:
         connection.execute(sa.text(f"UPDATE {migrate.VERSION_TABLE} SET version_num = '9999'"))
     assert migrate.current_revision(url) == "9999"
-    with pytest.raises(InvalidInputError, match=r"revision '9999'.*newest is '0001'"):
+    newest = migrate.head_revision()
+    with pytest.raises(InvalidInputError, match=rf"revision '9999'.*newest is '{newest}'"):
         migrate.upgrade(url)
     assert migrate.current_revision(url) == "9999"
 
@@ -419,7 +420,7 @@ def test_a_version_table_with_several_revisions_is_refused(new_sqlite_url: NewUr
     url = new_sqlite_url()
     migrate.upgrade(url)
     with _engine(url) as engine, engine.begin() as connection:
-        connection.execute(sa.text(f"INSERT INTO {migrate.VERSION_TABLE} VALUES ('0002')"))
+        connection.execute(sa.text(f"INSERT INTO {migrate.VERSION_TABLE} VALUES ('9998')"))
     for call in (migrate.upgrade, migrate.current_revision):
         with pytest.raises(InvalidInputError, match="several revisions"):
             call(url)
@@ -485,3 +486,61 @@ def test_the_revision_of_a_missing_sqlite_file_is_none_and_reading_creates_nothi
 )
 def test_sqlite_file_is_the_file_a_url_stores_in(url: str, expected: Path | None) -> None:
     assert sqlite_file(url) == expected
+
+
+# ------------------------------------------------------------------ 0002: the repair tables
+
+REPAIR_TABLES = {
+    "servicedomain_service_objects",
+    "servicedomain_service_boms",
+    "servicedomain_template_boms",
+}
+
+
+def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_data(
+    new_url: NewUrl,
+) -> None:
+    from datetime import UTC, datetime
+
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.repairs import ServiceObjectEntity
+
+    url = new_url()
+    migrate.upgrade(url, "0001")
+    with _engine(url) as engine, engine.begin() as connection:
+        assert not REPAIR_TABLES & _tables(connection)
+        connection.execute(
+            sa.text(
+                "INSERT INTO servicedomain_number_sequences (series, last_number) VALUES ('INV', 7)"
+            )
+        )
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == "0002" == migrate.head_revision()
+    store = open_store(url)
+    try:
+        obj, _ = ServiceObjectEntity.create(
+            id="OBJ-1", group_id="PUMPS", item_id="P-1", serial_number="S-1",
+            at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        )  # fmt: skip
+        with store.unit_of_work() as uow:
+            uow.service_objects.add(obj)
+            uow.commit()
+        assert store.unit_of_work().service_objects.for_item("P-1") == [obj]
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        assert _differences(connection) == []
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        connection.commit()
+        assert not REPAIR_TABLES & _tables(connection)
+        assert (
+            connection.execute(
+                sa.text("SELECT last_number FROM servicedomain_number_sequences")
+            ).scalar_one()
+            == 7
+        )
+    assert migrate.current_revision(url) == "0001"
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == "0002"
