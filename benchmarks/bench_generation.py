@@ -67,8 +67,9 @@ from servicedomain.agreements import (
 )
 from servicedomain.agreements._values import occurrence_ordinals
 from servicedomain.money import Money
-from servicedomain.orders import ServiceObject, ServiceTask, TransactionType
+from servicedomain.orders import ServiceTask, TransactionType
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 
 AT = datetime(2026, 1, 1, 6, tzinfo=UTC)
@@ -130,7 +131,12 @@ def agreements(shape: str, count: int = 1_000) -> list[ServiceAgreement]:
             start_date=date(2025, 1, 1),
             at=AT,
             group_by=GroupBy.AGREEMENT,
-            service_objects=tuple(ServiceObject(f"O-{i}") for i in range(3)),
+            object_relations=tuple(
+                ServiceObjectRelation(
+                    f"R-{number}-{i}", f"O-{i}", RelationKind.AGREEMENT, f"AG-{number:04d}"
+                )
+                for i in range(3)
+            ),
             service_tasks=tuple(ServiceTask(f"T-{i}") for i in range(2)),
             lines=lines,
         )

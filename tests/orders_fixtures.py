@@ -21,12 +21,12 @@ from servicedomain.money import Money
 from servicedomain.orders import (
     JournalEntry,
     NewLine,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
 )
 from servicedomain.ports import AgreementUnitOfWork, Clock, Journal
+from servicedomain.repairs import FaultTaxonomy, RelationKind, ServiceObject, ServiceObjectRelation
 from servicedomain.sla import ServiceLevelAgreement, SlaParameters
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, StageGraph
 
@@ -94,7 +94,9 @@ def boiler_order(order_id: str = "SO-1", *lines: NewLine) -> ServiceOrder:
         description="Annual boiler service",
         service_address="1 Rue de la Paix, Paris",
         preferred_technician_id="T-7",
-        service_objects=(ServiceObject("BOILER-1", "Gas boiler <X200>"),),
+        object_relations=(
+            ServiceObjectRelation("REL-BOILER-1", "BOILER-1", RelationKind.ORDER, order_id),
+        ),
         service_tasks=(ServiceTask("INSPECT", "Inspection & cleaning"),),
         lines=lines,
     )
@@ -109,7 +111,11 @@ def pump_agreement(agreement_id: str, *, default_sla_id: str | None = None) -> S
         group=AgreementGroup("G", default_sla_id=default_sla_id),
         start_date=date(2026, 1, 1),
         at=AT,
-        service_objects=(ServiceObject("PUMP-1"),),
+        object_relations=(
+            ServiceObjectRelation(
+                f"{agreement_id}/PUMP-1", "PUMP-1", RelationKind.AGREEMENT, agreement_id
+            ),
+        ),
         lines=[
             NewAgreementLine(
                 transaction_type=TransactionType.HOUR,
@@ -123,3 +129,56 @@ def pump_agreement(agreement_id: str, *, default_sla_id: str | None = None) -> S
         ],
     )
     return agreement
+
+
+def boiler() -> ServiceObject:
+    """The service object BOILER-1 of :func:`boiler_order`, described for work documents."""
+    obj, _ = ServiceObject.create(
+        id="BOILER-1", group_id="BOILERS", description="Gas boiler <X200>", at=AT
+    )
+    return obj
+
+
+REPAIRS = FaultTaxonomy.from_dict(
+    {
+        "symptom_areas": [{"id": "burner"}],
+        "symptom_codes": [{"area": "burner", "id": "no ignition"}],
+        "diagnosis_areas": [{"id": "part"}],
+        "diagnosis_codes": [{"area": "part", "id": "igniter replaced"}],
+        "resolutions": [{"id": "replaced"}],
+        "repair_stages": [{"id": "DIAGNOSIS"}, {"id": "REPAIRED", "finished": True}],
+    }
+)
+"""The fault taxonomy of :func:`repaired_order`."""
+
+
+def repaired_order(order_id: str) -> ServiceOrder:
+    """:func:`boiler_order` with two repair lines on the boiler: one repaired, one open."""
+    order = boiler_order(order_id)
+    order, _ = order.add_repair_line(
+        EXAMPLE_STAGE_GRAPH,
+        REPAIRS,
+        relation_id="REL-BOILER-1",
+        at=AT,
+        symptom_area_id="burner",
+        symptom_code_id="no ignition",
+        diagnosis_area_id="part",
+        diagnosis_code_id="igniter replaced",
+        resolution_id="replaced",
+        technician_id="T-7",
+        description="Igniter",
+        note="Under warranty",
+    )
+    order, _ = order.move_repair_line(EXAMPLE_STAGE_GRAPH, REPAIRS, 1, "REPAIRED", at=AT)
+    order, _ = order.add_repair_line(
+        EXAMPLE_STAGE_GRAPH, REPAIRS, relation_id="REL-BOILER-1", at=AT, stage_id="DIAGNOSIS"
+    )
+    return order
+
+
+def renoted(order: ServiceOrder) -> ServiceOrder:
+    """``order`` (from :func:`repaired_order`) with a new note on its finished repair line."""
+    changed, _ = order.change_repair_line(
+        EXAMPLE_STAGE_GRAPH, REPAIRS, 1, at=AT, note=order.repair_line(1).note + "+"
+    )
+    return changed

@@ -11,7 +11,7 @@ from servicedomain.repairs import (
     BomLine,
     RelationKind,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     ServiceObjectRelation,
     TemplateBom,
 )
@@ -21,15 +21,15 @@ TEMPLATE = TemplateBom(id="T-1", lines=(BomLine(line_id="1", item_id="PC", quant
 
 
 class ServiceObjectHooks:
-    def repository(self, uow: RepairUnitOfWork) -> Repository[ServiceObjectEntity]:
+    def repository(self, uow: RepairUnitOfWork) -> Repository[ServiceObject]:
         return uow.service_objects
 
-    def new_entity(self, entity_id: str) -> ServiceObjectEntity:
-        return ServiceObjectEntity.create(
+    def new_entity(self, entity_id: str) -> ServiceObject:
+        return ServiceObject.create(
             id=entity_id, group_id="PCS", item_id="PC", serial_number=entity_id, at=AT
         )[0]
 
-    def changed(self, entity: ServiceObjectEntity) -> ServiceObjectEntity:
+    def changed(self, entity: ServiceObject) -> ServiceObject:
         return attrs.evolve(
             entity, version=entity.version + 1, description=entity.description + "+"
         )

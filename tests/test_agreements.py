@@ -50,8 +50,9 @@ from servicedomain.errors import (
     UnknownLineError,
 )
 from servicedomain.money import Money
-from servicedomain.orders import NewLine, ServiceObject, ServiceTask, TransactionType
+from servicedomain.orders import NewLine, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 
 AT = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
 START = date(2026, 1, 1)
@@ -64,8 +65,19 @@ HOUR, EXPENSE, ITEM, FEE = (
 EUR40, EUR85 = Money(40, "EUR"), Money(85, "EUR")
 WEEKLY = ServiceInterval(IntervalUnit.WEEK, 1)
 GROUP = AgreementGroup("MAINT", "Maintenance", default_sla_id="SLA-GROUP")
-BOILER = ServiceObject("BOILER-1", "Gas boiler")
-PUMP = ServiceObject("PUMP-1", "Heat pump")
+
+
+def rel(
+    object_id: str, agreement_id: str = "AG-1", bom: str | None = None
+) -> ServiceObjectRelation:
+    """The relation of ``object_id`` to an agreement (the id a copy gives it)."""
+    return ServiceObjectRelation(
+        f"{agreement_id}/{object_id}", object_id, RelationKind.AGREEMENT, agreement_id, bom
+    )
+
+
+BOILER = rel("BOILER-1")
+PUMP = rel("PUMP-1")
 INSPECT = ServiceTask("INSPECT", "Inspection")
 CLEAN = ServiceTask("CLEAN", "Cleaning")
 
@@ -108,7 +120,7 @@ def agreement(*lines: AgreementLine, **overrides: Any) -> ServiceAgreement:
         "customer_id": "C-1",
         "group": GROUP,
         "start_date": START,
-        "service_objects": (BOILER,),
+        "object_relations": (BOILER,),
         "service_tasks": (INSPECT,),
         "lines": lines,
     }
@@ -123,7 +135,7 @@ def created(**overrides: Any) -> ServiceAgreement:
         "group": GROUP,
         "start_date": START,
         "at": AT,
-        "service_objects": (BOILER,),
+        "object_relations": (BOILER,),
         "service_tasks": (INSPECT,),
     }
     fields.update(overrides)
@@ -736,9 +748,26 @@ class TestServiceAgreementModel:
             ),
             (lambda: agreement(line(1), line(1)), InvalidInputError, "lines[1].number"),
             (
-                lambda: agreement(service_objects=(BOILER, BOILER)),
+                lambda: agreement(object_relations=(BOILER, BOILER)),
                 InvalidInputError,
-                "service_objects",
+                "object_relations",
+            ),
+            (
+                lambda: agreement(object_relations=(BOILER, attrs.evolve(BOILER, id="R-2"))),
+                InvalidInputError,
+                "object_relations",
+            ),
+            (
+                lambda: agreement(object_relations=(rel("BOILER-1", "AG-2"),)),
+                InvalidInputError,
+                "object_relations[0].key",
+            ),
+            (
+                lambda: agreement(
+                    object_relations=(attrs.evolve(BOILER, kind=RelationKind.ORDER),)
+                ),
+                InvalidInputError,
+                "object_relations[0].key",
             ),
             (
                 lambda: agreement(service_tasks=(INSPECT, INSPECT)),
@@ -756,9 +785,9 @@ class TestServiceAgreementModel:
             (lambda: agreement(start_date=None), TypeMismatchError, "start_date"),
             (lambda: agreement(lines=[line(1)]), TypeMismatchError, "lines"),
             (
-                lambda: agreement(service_objects=("BOILER-1",)),
+                lambda: agreement(object_relations=("BOILER-1",)),
                 TypeMismatchError,
-                "service_objects[0]",
+                "object_relations[0]",
             ),
             (
                 lambda: agreement(hour_cost_price=Money(-5, "EUR")),
@@ -886,10 +915,9 @@ class TestOperations:
     def test_relate_object_and_task(self) -> None:
         before = agreement()
         after, events = before.relate_object(PUMP, at=AT)
-        assert after.service_objects == (BOILER, PUMP)
-        assert events == (
-            AgreementObjectRelated(entity_id="AG-1", occurred_at=AT, service_object=PUMP),
-        )
+        assert after.object_relations == (BOILER, PUMP)
+        assert after.relation_of("PUMP-1") == PUMP
+        assert events == (AgreementObjectRelated(entity_id="AG-1", occurred_at=AT, relation=PUMP),)
         assert after.relate_object(PUMP, at=AT) == (after, ())
         after, events = after.relate_task(CLEAN, at=AT)
         assert after.service_tasks == (INSPECT, CLEAN)
@@ -901,9 +929,19 @@ class TestOperations:
 
     def test_relating_another_value_under_a_related_id_is_refused(self) -> None:
         with pytest.raises(AgreementRuleError) as caught:
-            agreement().relate_object(ServiceObject("BOILER-1", "Another"), at=AT)
+            agreement().relate_object(attrs.evolve(BOILER, object_id="OTHER"), at=AT)
         assert caught.value.rule == "object.conflict"
         assert caught.value.entity_id == "AG-1"
+        with pytest.raises(AgreementRuleError) as caught:
+            agreement().relate_object(attrs.evolve(BOILER, id="R-2"), at=AT)
+        assert caught.value.rule == "object.related"
+        for bad, field in (
+            (rel("PUMP-1", "AG-2"), "relation.key"),
+            (attrs.evolve(PUMP, kind=RelationKind.ORDER), "relation.kind"),
+        ):
+            with pytest.raises(InvalidInputError) as refused:
+                agreement().relate_object(bad, at=AT)
+            assert refused.value.field == field
         with pytest.raises(AgreementRuleError) as caught:
             agreement().relate_task(ServiceTask("INSPECT", "Other"), at=AT)
         assert caught.value.rule == "task.conflict"
@@ -972,7 +1010,11 @@ class TestOperations:
             (lambda: agreement(line(1)).stop_line(7, at=AT), UnknownLineError, "number"),
             (lambda: agreement(line(1)).stop_line(bad("1"), at=AT), TypeMismatchError, "number"),
             (lambda: agreement().suspend(at=bad(None)), TypeMismatchError, "at"),
-            (lambda: agreement().relate_object(bad("PUMP-1"), at=AT), TypeMismatchError, "obj"),
+            (
+                lambda: agreement().relate_object(bad("PUMP-1"), at=AT),
+                TypeMismatchError,
+                "relation",
+            ),
             (lambda: agreement().relate_task(bad(BOILER), at=AT), TypeMismatchError, "task"),
             (lambda: agreement().copy_lines_from(bad("AG-2"), at=AT), TypeMismatchError, "source"),
             (
@@ -1065,7 +1107,7 @@ class TestCopyLines:
             line(2, stopped=True, service_object_id="PUMP-1", description="stopped"),
             line(4, service_task_id="CLEAN", description="clean"),
             id="AG-2",
-            service_objects=(PUMP, ServiceObject("UNUSED")),
+            object_relations=(rel("PUMP-1", "AG-2", bom="BOM-P"), rel("UNUSED", "AG-2")),
             service_tasks=(CLEAN,),
         )
 
@@ -1075,7 +1117,8 @@ class TestCopyLines:
         assert after.version == 2
         assert after.line_numbers == (3, 4, 5)
         assert [ln.description for ln in after.lines] == ["Inspection", "pump", "clean"]
-        assert after.service_objects == (BOILER, PUMP)
+        # A new relation of this agreement, keeping the source relation's template BOM.
+        assert after.object_relations == (BOILER, rel("PUMP-1", bom="BOM-P"))
         assert after.service_tasks == (INSPECT, CLEAN)
         assert events == (
             LinesCopied(
@@ -1095,9 +1138,9 @@ class TestCopyLines:
         assert not any(ln.stopped for ln in after.lines)
 
     def test_relations_already_there_are_kept_and_not_repeated(self) -> None:
-        target = agreement(service_objects=(PUMP, BOILER))
+        target = agreement(object_relations=(PUMP, BOILER))
         after, events = target.copy_lines_from(self.source(), at=AT)
-        assert after.service_objects == (PUMP, BOILER)
+        assert after.object_relations == (PUMP, BOILER)
         assert isinstance(events[0], LinesCopied)
         assert events[0].service_object_ids == ()
 
@@ -1106,17 +1149,18 @@ class TestCopyLines:
             agreement().copy_lines_from(self.source(), at=AT, with_relations=False)
         assert caught.value.rule == "copy.object_not_related"
         with pytest.raises(AgreementRuleError) as caught:
-            agreement(service_objects=(PUMP,)).copy_lines_from(
+            agreement(object_relations=(PUMP,)).copy_lines_from(
                 self.source(), at=AT, with_relations=False
             )
         assert caught.value.rule == "copy.task_not_related"
-        ready = agreement(service_objects=(PUMP,), service_tasks=(CLEAN,))
+        ready = agreement(object_relations=(PUMP,), service_tasks=(CLEAN,))
         after, _ = ready.copy_lines_from(self.source(), at=AT, with_relations=False)
-        assert after.service_objects == (PUMP,)
+        assert after.object_relations == (PUMP,)
         assert after.line_numbers == (1, 2)
 
     def test_a_conflicting_relation_is_refused(self) -> None:
-        target = agreement(service_objects=(ServiceObject("PUMP-1", "Another pump"),))
+        # the id a copy would give PUMP-1's relation is taken by another object's
+        target = agreement(object_relations=(attrs.evolve(PUMP, object_id="OTHER"),))
         with pytest.raises(AgreementRuleError) as caught:
             target.copy_lines_from(self.source(), at=AT)
         assert caught.value.rule == "object.conflict"
@@ -1126,18 +1170,18 @@ class TestCopyLines:
             id="TPL-1",
             group_id="HEAT",
             lines=(line(7, service_object_id="PUMP-1"), line(8, stopped=True)),
-            service_objects=(PUMP,),
+            service_object_ids=("PUMP-1",),
         )
         after, events = agreement().copy_lines_from(template, at=AT, with_relations=False)
         assert after.line_numbers == (1,)
         assert after.line(1).service_object_id == "PUMP-1"
-        assert after.service_objects == (BOILER, PUMP)
+        assert after.object_relations == (BOILER, PUMP)
         assert isinstance(events[0], LinesCopied)
         assert (events[0].source_kind, events[0].numbers) == ("template", ((7, 1),))
 
     def test_nothing_to_copy_changes_nothing(self) -> None:
         target = agreement(line(1))
-        only_stopped = agreement(line(1, stopped=True), id="AG-2")
+        only_stopped = agreement(line(1, stopped=True), id="AG-2", object_relations=())
         assert target.copy_lines_from(only_stopped, at=AT) == (target, ())
 
 

@@ -295,3 +295,44 @@ def test_import_and_report_on_sqlite_and_postgresql(database_url: str, tmp_path:
     measured = run(database_url, "sla", "measure", "SO-10")
     assert measured.exit_code == 0, measured.output
     assert "SLA: STANDARD" in measured.output
+
+
+OBJECT_AGREEMENTS = (
+    "agreement_id,customer_id,group_id,start_date,line,transaction_type,quantity,"
+    "cost_price,sales_price,currency,line_start_date,object_id\n"
+    "AG-7,C-100,MAINT,2026-01-01,1,hour,1,40,85,EUR,2026-01-05,PUMP-1\n"
+    "AG-7,C-100,MAINT,2026-01-01,2,hour,1,40,85,EUR,2026-01-05,PUMP-1\n"
+    "AG-7,C-100,MAINT,2026-01-01,3,hour,1,40,85,EUR,2026-01-05,\n"
+)
+OBJECT_ORDERS = (
+    "order_id,customer_id,agreement_id,line,transaction_type,quantity,cost_price,"
+    "sales_price,currency,object_id\n"
+    "SO-70,C-100,AG-7,1,hour,1,40,85,EUR,PUMP-1\n"
+    "SO-70,C-100,AG-7,2,hour,1,40,85,EUR,BOILER-1\n"
+    "SO-71,C-100,,1,hour,1,40,85,EUR,BOILER-1\n"
+)
+
+
+def test_the_object_id_column_relates_the_objects_the_lines_name(
+    database: Path, tmp_path: Path
+) -> None:
+    for kind, name, text in (
+        ("agreements", "objects.csv", OBJECT_AGREEMENTS),
+        ("orders", "object-orders.csv", OBJECT_ORDERS),
+    ):
+        path = _write(tmp_path, name, text)
+        assert run(database, "import", kind, str(path)).exit_code == 0
+    (agreement,), orders = _stored(database)
+    assert [line.service_object_id for line in agreement.lines] == ["PUMP-1", "PUMP-1", None]
+    assert [(r.id, r.object_id, r.kind.value, r.key) for r in agreement.object_relations] == [
+        ("AG-7/PUMP-1", "PUMP-1", "agreement", "AG-7")
+    ]
+    on_agreement, alone = sorted(orders, key=lambda order: order.id)
+    # the order carries its agreement's relation unchanged, and relates the other object
+    assert [r.id for r in on_agreement.object_relations] == ["AG-7/PUMP-1", "SO-70/BOILER-1"]
+    assert on_agreement.object_relations[0] == agreement.object_relations[0]
+    assert [r.id for r in alone.object_relations] == ["SO-71/BOILER-1"]
+    before = _counts(database)
+    again = run(database, "import", "orders", str(tmp_path / "object-orders.csv"))
+    assert "imported nothing, 2 orders unchanged" in again.output
+    assert _counts(database) == before

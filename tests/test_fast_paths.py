@@ -47,7 +47,6 @@ from servicedomain.errors import InvalidInputError, InvalidPeriodError
 from servicedomain.money import Money
 from servicedomain.orders import (
     NewLine,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderCreated,
     ServiceOrderLine,
@@ -55,6 +54,7 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 
 AT = datetime(2026, 1, 1, 6, tzinfo=UTC)
@@ -95,7 +95,10 @@ def agreements() -> list[ServiceAgreement]:
             group_by=group_by,
             project_id="P-1",
             responsible_worker_id="W-0",
-            service_objects=(ServiceObject("O-0"), ServiceObject("O-1", "pump")),
+            object_relations=tuple(
+                ServiceObjectRelation(f"R-{obj}", obj, RelationKind.AGREEMENT, f"AG-{number}")
+                for obj in ("O-0", "O-1")
+            ),
             service_tasks=(ServiceTask("T-0"), ServiceTask("T-1")),
             lines=lines,
         )
@@ -147,20 +150,20 @@ def test_the_fast_path_refuses_classes_it_cannot_build() -> None:
     with pytest.raises(TypeError):
         build(WithFactory)
     with pytest.raises(TypeError):
-        build(ServiceObject)  # id has no default and is not given
-    assert build(ServiceObject, id="O-1") == ServiceObject("O-1")
+        build(ServiceTask)  # id has no default and is not given
+    assert build(ServiceTask, id="O-1") == ServiceTask("O-1")
 
 
 def test_the_keyword_builder_is_compiled_once_and_takes_keywords_only() -> None:
-    assert builder(ServiceObject) is builder(ServiceObject)
-    pump = ServiceObject("O-1", "pump")
+    assert builder(ServiceTask) is builder(ServiceTask)
+    pump = ServiceTask("O-1", "pump")
     for checked in (False, True):
-        assert builder(ServiceObject, checked=checked)(id="O-1", description="pump") == pump
+        assert builder(ServiceTask, checked=checked)(id="O-1", description="pump") == pump
     for checked in (False, True):
         with pytest.raises(TypeError):
-            builder(ServiceObject, checked=checked)("O-1")
+            builder(ServiceTask, checked=checked)("O-1")
         with pytest.raises(TypeError):
-            builder(ServiceObject, checked=checked)(id="O-1", colour="red")
+            builder(ServiceTask, checked=checked)(id="O-1", colour="red")
 
 
 @given(st.lists(st.dates(), min_size=2, max_size=2, unique=True).map(sorted))
@@ -190,7 +193,7 @@ def test_a_checked_builder_refuses_what_the_constructor_refuses() -> None:
     with pytest.raises(InvalidPeriodError):
         replacer(DateRange, checked=True)(january, end=backwards[1])
     with pytest.raises(InvalidInputError):
-        builder(ServiceObject, checked=True)(id="")
+        builder(ServiceTask, checked=True)(id="")
     first, last = field_setters(DateRange, "start", "end", checked=True)
     inline = object.__new__(DateRange)
     first(inline, backwards[0])
@@ -250,7 +253,7 @@ def test_a_generated_order_is_checked_whole_in_checked_mode() -> None:
         "        stage_id='CREATED', description='', agreement_id='AGR-1',\n"
         "        project_id=None, preferred_service_at=None, responsible_worker_id=None,\n"
         "        preferred_technician_id=None, sla_id=None, calendar_conflict=False,\n"
-        "        service_objects=(), service_tasks=(), lines=(line, line))\n"
+        "        object_relations=(), service_tasks=(), lines=(line, line))\n"
         "    print('built')\n"
         "except ValueError as error:\n"
         "    print(type(error).__name__, error.field)\n"

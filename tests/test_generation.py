@@ -35,13 +35,13 @@ from servicedomain.money import Money
 from servicedomain.orders import (
     LineStatus,
     Origin,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderCreated,
     ServiceTask,
     TransactionType,
 )
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 
 AT = datetime(2007, 3, 30, 8, 0, tzinfo=UTC)
@@ -53,7 +53,18 @@ BIWEEKLY = ServiceInterval(IntervalUnit.WEEK, 2)
 MONTHLY = ServiceInterval(IntervalUnit.MONTH, 1)
 MONTH_WINDOW = TimeWindow(WindowKind.MONTH)
 WEEK_WINDOW = TimeWindow(WindowKind.WEEK)
-OBJECTS = (ServiceObject("X-1", "Boiler"), ServiceObject("X-2", "Pump"))
+OBJECT_IDS = ("X-1", "X-2")
+
+
+def relations(agreement_id: str = "AG-1") -> tuple[ServiceObjectRelation, ...]:
+    """The objects X-1 and X-2 related to the agreement ``agreement_id``."""
+    return tuple(
+        ServiceObjectRelation(f"R-{obj}", obj, RelationKind.AGREEMENT, agreement_id)
+        for obj in OBJECT_IDS
+    )
+
+
+OBJECTS = relations()
 TASKS = (ServiceTask("T-1", "Inspect"), ServiceTask("T-2", "Clean"))
 
 
@@ -91,11 +102,11 @@ def make(*lines: AgreementLine, **kw: Any) -> ServiceAgreement:
         "start_date": min((line.start_date for line in lines), default=date(2000, 1, 1)),
         "responsible_worker_id": "W-RESP",
         "preferred_technician_id": "W-TECH",
-        "service_objects": OBJECTS,
         "service_tasks": TASKS,
         "lines": lines,
     }
     fields.update(kw)
+    fields.setdefault("object_relations", relations(fields["id"]))
     return ServiceAgreement(**fields)
 
 
@@ -823,7 +834,8 @@ def test_the_orders_and_lines_carry_the_agreement() -> None:
     assert (order.customer_id, order.project_id, order.agreement_id) == ("C-1", "P-1", "AG-1")
     assert order.description == "Boiler maintenance"
     assert (order.responsible_worker_id, order.preferred_technician_id) == ("W-RESP", "W-TECH")
-    assert (order.service_objects, order.service_tasks) == (OBJECTS, TASKS)
+    # a generated order carries its agreement's relations unchanged
+    assert (order.object_relations, order.service_tasks) == (OBJECTS, TASKS)
     assert (order.sla_id, order.calendar_conflict, order.preferred_service_at) == (
         None,
         False,

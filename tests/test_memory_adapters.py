@@ -23,7 +23,7 @@ import pytest
 
 import test_billing_contracts
 import test_ports_memory
-from orders_fixtures import boiler_order, pump_agreement
+from orders_fixtures import boiler_order, pump_agreement, renoted, repaired_order
 from servicedomain.adapters import indexed_memory
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.indexed_memory import (
@@ -204,6 +204,16 @@ class TestInMemoryServiceOrders(
 
     def changed(self, entity: ServiceOrder) -> ServiceOrder:
         return attrs.evolve(entity, version=entity.version + 1)
+
+
+class TestInMemoryRepairedServiceOrders(TestInMemoryServiceOrders):
+    """Orders with repair lines (one finished) through the same contract."""
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return repaired_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return renoted(entity)
 
 
 class TestIndexedServiceOrders(RepositoryContract[IndexedStore, IndexedUnitOfWork, ServiceOrder]):

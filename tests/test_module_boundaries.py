@@ -12,8 +12,8 @@ function-local ones too: a loop that only the type checker sees is still a loop.
 Privacy (design.md, conventions): a private module (``_x.py``) is private to its
 package, and a ``_private`` name is private to its package (or, directly in
 ``servicedomain``, to its module). Another package imports only public names:
-``from servicedomain.orders import ServiceObject``, never
-``from servicedomain.orders._lines import ServiceObject``, nor
+``from servicedomain.orders import ServiceTask``, never
+``from servicedomain.orders._lines import ServiceTask``, nor
 ``from servicedomain.periods import _x``, nor ``DateRange._trusted(...)`` on a name
 imported from another package. The private modules directly in ``servicedomain``
 (``_checks``, ``_trusted``, ``_enums``) are shared by its packages, their private
@@ -60,10 +60,10 @@ DOMAIN_PARTS = (
     "calendars",
     "stages",
     "sla",
+    "repairs",
     "orders",
     "agreements",
     "billing",
-    "repairs",
 )
 
 # The layer of each part of servicedomain (a module or package directly in it).
@@ -546,13 +546,13 @@ def test_the_boundary_check_tells_a_private_import_across_packages_from_a_public
         return boundary_violations(line, package, "probe")
 
     agreements, adapters = "servicedomain.agreements", "servicedomain.adapters"
-    assert check("from servicedomain.orders._lines import ServiceObject", agreements) == [
+    assert check("from servicedomain.orders._lines import ServiceTask", agreements) == [
         "probe:1: from servicedomain.orders._lines import (a private module)"
     ]
     assert check("from servicedomain.adapters.memory import _MISSING", agreements) == [
         "probe:1: from servicedomain.adapters.memory import _MISSING"
     ]
-    assert check("from servicedomain.orders import ServiceObject", agreements) == []
+    assert check("from servicedomain.orders import ServiceTask", agreements) == []
     assert check("from servicedomain._checks import require_id", agreements) == []
     assert check("from servicedomain.agreements._lines import AgreementLine", agreements) == []
     assert check("from servicedomain.adapters.memory import _MISSING", adapters) == []

@@ -35,8 +35,9 @@ from servicedomain.billing import (
 )
 from servicedomain.errors import InvalidCancellationError, InvalidDocumentError, InvalidPeriodError
 from servicedomain.money import Money
-from servicedomain.orders import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceTask
 from servicedomain.periods import MONTHLY, DateRange, PeriodCode
+from servicedomain.repairs import ServiceObjectRelation
 from servicedomain.serialization import SCHEMA_VERSIONS, from_dict, to_dict
 
 AT = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
@@ -341,7 +342,7 @@ def test_the_first_day_a_price_applies_is_an_effective_date() -> None:
         ("start_date", date),
         ("last_day", date),
         ("code", str),  # a currency's or a reason's code; a period code is a period_code
-        ("service_object", ServiceObject),  # the object; its id is service_object_id
+        ("relation", ServiceObjectRelation),  # an object relation; its id is relation_id
         ("service_task", ServiceTask),  # the task; its id is service_task_id
         ("days", int),  # a count of days; weekdays are weekdays, split days are cuts
         ("calculated", date),  # a line's calculated date; as an ordinal, calculated_ordinal

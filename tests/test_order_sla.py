@@ -28,13 +28,13 @@ from servicedomain.orders import (
     ItemRequirement,
     NewLine,
     Priority,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     SlaTimeRecorded,
     TransactionType,
     move_lines,
 )
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.sla import (
     Allowance,
     ClockState,
@@ -360,7 +360,9 @@ def test_U2_every_dated_operation_refuses_an_instant_before_the_last_one(operati
         "cancel_line": lambda: order.cancel_line(GRAPH, 1, at=early),
         "mark_posted": lambda: order.mark_posted({}, at=early),
         "delete": lambda: order.delete(GRAPH, at=early),
-        "relate_object": lambda: order.relate_object(GRAPH, ServiceObject("OBJ-1"), at=early),
+        "relate_object": lambda: order.relate_object(
+            GRAPH, ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, order.id), at=early
+        ),
         "relate_task": lambda: order.relate_task(GRAPH, ServiceTask("T-1"), at=early),
         "revoke_cancel": lambda: order.revoke_cancel(GRAPH, at=early),
         "revoke_line_cancel": lambda: order.revoke_line_cancel(GRAPH, 1, at=early),

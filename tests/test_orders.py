@@ -47,7 +47,6 @@ from servicedomain.orders import (
     NewLine,
     Origin,
     Progress,
-    ServiceObject,
     ServiceObjectRelated,
     ServiceOrder,
     ServiceOrderCanceled,
@@ -63,6 +62,7 @@ from servicedomain.orders import (
     roll_up,
 )
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode, ReasonType, TransitionKind
 
 GRAPH = EXAMPLE_STAGE_GRAPH
@@ -70,7 +70,15 @@ AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
 CREATED, POSTED, CANCELED = LineStatus.CREATED, LineStatus.POSTED, LineStatus.CANCELED
 HOUR = TransactionType.HOUR
-PUMP = ServiceObject("PUMP-1", "Heat pump", item_id="HP-200")
+# The pump is related to agreement AGR-1, so to every order of it (generated orders carry it).
+PUMP = ServiceObjectRelation("REL-PUMP", "PUMP-1", RelationKind.AGREEMENT, "AGR-1", "BOM-HP")
+
+
+def order_relation(object_id: str, order_id: str = "SO-1") -> ServiceObjectRelation:
+    """An order's own relation of ``object_id``."""
+    return ServiceObjectRelation(f"REL-{object_id}", object_id, RelationKind.ORDER, order_id)
+
+
 FILTER = ServiceTask("FILTER", "Change the filter")
 NO_SHOW = ReasonCode("NOSHOW", "Customer not at home")
 
@@ -109,7 +117,7 @@ def make_order(
     stage: str = "CREATED",
     order_id: str = "SO-1",
     agreement_id: str | None = "AGR-1",
-    objects: tuple[ServiceObject, ...] = (PUMP,),
+    objects: tuple[ServiceObjectRelation, ...] = (PUMP,),
     tasks: tuple[ServiceTask, ...] = (FILTER,),
     version: int = 1,
 ) -> ServiceOrder:
@@ -120,7 +128,7 @@ def make_order(
         agreement_id=agreement_id,
         project_id="PRJ-7",
         stage_id=stage,
-        service_objects=objects,
+        object_relations=objects,
         service_tasks=tasks,
         lines=lines,
     )
@@ -385,7 +393,7 @@ def test_agreement_line_ref_is_validated() -> None:
 
 def test_service_objects_and_tasks_are_validated() -> None:
     with pytest.raises(InvalidInputError) as caught:
-        ServiceObject("")
+        ServiceObjectRelation("", "PUMP-1", RelationKind.ORDER, "SO-1")
     assert_field(caught.value, "id")
     with pytest.raises(TypeMismatchError) as caught:
         ServiceTask("T", None)  # type: ignore[arg-type]
@@ -402,7 +410,7 @@ def test_create_starts_in_the_root_stage_at_version_one_with_numbered_lines() ->
         customer_id="C-100",
         at=AT,
         agreement_id="AGR-1",
-        service_objects=(PUMP,),
+        object_relations=(PUMP,),
         lines=[new_line(), new_line(service_object_id="PUMP-1", quantity=1)],
     )
     assert order.stage_id == GRAPH.root.id == "CREATED"
@@ -474,7 +482,22 @@ def test_lines_are_kept_in_number_order() -> None:
             "lines[0].service_task_id",
             InvalidInputError,
         ),
-        ({"service_objects": (PUMP, PUMP)}, "service_objects", InvalidInputError),
+        ({"object_relations": (PUMP, PUMP)}, "object_relations", InvalidInputError),
+        (
+            {"object_relations": (PUMP, attrs.evolve(PUMP, id="REL-2"))},
+            "object_relations",
+            InvalidInputError,
+        ),
+        (
+            {"object_relations": (order_relation("BOILER-1", "SO-2"),)},
+            "object_relations[0].key",
+            InvalidInputError,
+        ),
+        (
+            {"object_relations": (attrs.evolve(PUMP, key="AGR-2"),)},
+            "object_relations[0].key",
+            InvalidInputError,
+        ),
         ({"service_tasks": (FILTER, "T")}, "service_tasks[1]", TypeMismatchError),
     ],
 )
@@ -641,13 +664,11 @@ def test_remove_line_removes_a_created_line() -> None:
 
 def test_relate_object_and_task_let_lines_reference_them() -> None:
     order = make_order(objects=(), tasks=())
-    boiler = ServiceObject("BOILER-1", "Gas boiler")
+    boiler = order_relation("BOILER-1")
     bleed = ServiceTask("BLEED", "Bleed the radiators")
     with_object, events = order.relate_object(GRAPH, boiler, at=AT)
     assert_bumped(order, with_object, events)
-    assert events == (
-        ServiceObjectRelated(entity_id="SO-1", occurred_at=AT, service_object=boiler),
-    )
+    assert events == (ServiceObjectRelated(entity_id="SO-1", occurred_at=AT, relation=boiler),)
     with_task, events = with_object.relate_task(GRAPH, bleed, at=AT)
     assert_bumped(with_object, with_task, events)
     assert events == (ServiceTaskRelated(entity_id="SO-1", occurred_at=AT, service_task=bleed),)
@@ -666,8 +687,12 @@ def test_relating_again_with_the_same_value_changes_nothing() -> None:
 def test_relating_another_value_under_a_related_id_is_refused() -> None:
     order = make_order()
     with pytest.raises(OrderRuleError) as caught:
-        order.relate_object(GRAPH, ServiceObject("PUMP-1", "Another pump"), at=AT)
+        order.relate_object(GRAPH, attrs.evolve(order_relation("X"), id=PUMP.id), at=AT)
     assert_rule(caught.value, "object.conflict")
+    with pytest.raises(OrderRuleError) as caught:
+        order.relate_object(GRAPH, order_relation("PUMP-1"), at=AT)
+    assert_rule(caught.value, "object.related")
+    assert "'REL-PUMP'" in str(caught.value)
     with pytest.raises(OrderRuleError) as caught:
         order.relate_task(GRAPH, ServiceTask("FILTER", "Other"), at=AT)
     assert_rule(caught.value, "task.conflict")
@@ -676,13 +701,31 @@ def test_relating_another_value_under_a_related_id_is_refused() -> None:
 def test_relating_needs_a_stage_that_allows_modify() -> None:
     order = make_order(stage="CANCELED")
     with pytest.raises(StageRuleError) as caught:
-        order.relate_object(GRAPH, ServiceObject("NEW"), at=AT)
+        order.relate_object(GRAPH, order_relation("NEW"), at=AT)
     assert_rule(caught.value, "stage.may_modify")
     with pytest.raises(StageRuleError):
         order.relate_task(GRAPH, ServiceTask("NEW"), at=AT)
     with pytest.raises(TypeMismatchError) as bad:
         make_order().relate_object(GRAPH, "PUMP-2", at=AT)  # type: ignore[arg-type]
-    assert_field(bad.value, "obj")
+    assert_field(bad.value, "relation")
+
+
+def test_an_order_relates_only_its_own_relations() -> None:
+    order = make_order(objects=())
+    for bad, field in (
+        (PUMP, "relation.kind"),  # an agreement relation comes with the agreement
+        (order_relation("BOILER-1", "SO-2"), "relation.key"),
+    ):
+        with pytest.raises(InvalidInputError) as caught:
+            order.relate_object(GRAPH, bad, at=AT)
+        assert_field(caught.value, field)
+    order = make_order()
+    assert order.relation("REL-PUMP") is PUMP
+    assert order.relation_of("PUMP-1") is PUMP
+    assert order.relation_of("BOILER-1") is None
+    with pytest.raises(OrderRuleError) as missing:
+        order.relation("REL-NONE")
+    assert_rule(missing.value, "relation.not_on_order")
 
 
 # ----------------------------------------------------------------------------- stages
@@ -972,7 +1015,7 @@ def test_move_lines_renumbers_in_the_target_and_relates_what_they_reference() ->
     assert new_target.line_numbers == (1, 4, 5, 6)
     assert new_target.line(5) == attrs.evolve(source.line(1), number=5)
     assert new_target.line(6) == attrs.evolve(source.line(3), number=6)
-    assert new_target.service_objects == (PUMP,)
+    assert new_target.object_relations == (PUMP,)
     assert new_target.service_tasks == (FILTER,)
     moved: dict[str, Any] = {
         "source_order_id": "SO-1",
@@ -981,7 +1024,7 @@ def test_move_lines_renumbers_in_the_target_and_relates_what_they_reference() ->
     }
     assert events == (
         LinesMoved(entity_id="SO-1", occurred_at=AT, **moved),
-        ServiceObjectRelated(entity_id="SO-2", occurred_at=AT, service_object=PUMP),
+        ServiceObjectRelated(entity_id="SO-2", occurred_at=AT, relation=PUMP),
         ServiceTaskRelated(entity_id="SO-2", occurred_at=AT, service_task=FILTER),
         LinesMoved(entity_id="SO-2", occurred_at=AT, **moved),
     )
@@ -996,7 +1039,7 @@ def test_move_lines_only_within_one_agreement() -> None:
         with pytest.raises(OrderRuleError) as caught:
             move_lines(GRAPH, source, other, [1], at=AT)
         assert_rule(caught.value, "move.same_agreement")
-    without = attrs.evolve(source, agreement_id=None)
+    without = make_order(make_line(1), agreement_id=None, objects=())
     with pytest.raises(OrderRuleError) as caught:
         move_lines(GRAPH, without, attrs.evolve(target, agreement_id=None), [1], at=AT)
     assert_rule(caught.value, "move.same_agreement")
@@ -1062,12 +1105,34 @@ def test_drop_empty_source_needs_a_source_stage_that_allows_delete() -> None:
     assert result.source is not None
 
 
-def test_moving_a_line_whose_object_the_target_knows_differently_is_refused() -> None:
+def test_moving_a_line_whose_relation_id_the_target_holds_differently_is_refused() -> None:
     source, target = two_orders()
-    target = attrs.evolve(target, service_objects=(ServiceObject("PUMP-1", "Other pump"),))
+    target = attrs.evolve(
+        target, object_relations=(attrs.evolve(order_relation("X", "SO-2"), id=PUMP.id),)
+    )
     with pytest.raises(OrderRuleError) as caught:
         move_lines(GRAPH, source, target, [1], at=AT)
     assert_rule(caught.value, "object.conflict")
+
+
+def test_a_moving_line_keeps_the_relation_the_target_has_of_its_object() -> None:
+    source, target = two_orders()
+    own = order_relation("PUMP-1", "SO-2")
+    new_target, _, events = move_lines(
+        GRAPH, source, attrs.evolve(target, object_relations=(own,)), [1], at=AT
+    )
+    assert new_target.object_relations == (own,)
+    assert not any(isinstance(event, ServiceObjectRelated) for event in events)
+
+
+def test_a_moving_line_on_an_object_related_to_the_source_order_only_is_refused() -> None:
+    source, target = two_orders()
+    own = order_relation("PUMP-1")
+    source = attrs.evolve(source, object_relations=(own,))
+    with pytest.raises(OrderRuleError) as caught:
+        move_lines(GRAPH, source, target, [1], at=AT)
+    assert_rule(caught.value, "move.object_not_related")
+    assert "'REL-PUMP-1'" in str(caught.value)
 
 
 # ---------------------------------------------------------------- versions and inputs
@@ -1079,7 +1144,7 @@ def test_every_operation_increments_the_version_by_exactly_one() -> None:
         lambda o: o.add_line(GRAPH, new_line(), at=AT),
         lambda o: o.change_line(GRAPH, 1, at=AT, unit="hrs"),
         lambda o: o.remove_line(GRAPH, 2, at=AT),
-        lambda o: o.relate_object(GRAPH, ServiceObject("NEW"), at=AT),
+        lambda o: o.relate_object(GRAPH, order_relation("NEW"), at=AT),
         lambda o: o.relate_task(GRAPH, ServiceTask("NEW"), at=AT),
         lambda o: o.change_stage(GRAPH, "PLANNED", at=AT),
         lambda o: o.cancel(GRAPH, at=AT),
@@ -1138,8 +1203,11 @@ def _generated_values(**changes: Any) -> dict[str, Any]:
         customer_id="C-1",
         at=AT,
         agreement_id="AGR-1",
-        service_objects=(PUMP,),
-        lines=[new_line(service_object_id=PUMP.id), new_line(transaction_type=TransactionType.FEE)],
+        object_relations=(PUMP,),
+        lines=[
+            new_line(service_object_id=PUMP.object_id),
+            new_line(transaction_type=TransactionType.FEE),
+        ],
     )
     values: dict[str, Any] = {
         "id": order.id,
@@ -1154,7 +1222,7 @@ def _generated_values(**changes: Any) -> dict[str, Any]:
         "preferred_technician_id": "T-1",
         "sla_id": "SLA-1",
         "calendar_conflict": True,
-        "service_objects": order.service_objects,
+        "object_relations": order.object_relations,
         "service_tasks": (),
         "lines": order.lines,
     }
@@ -1165,7 +1233,10 @@ def _generated_values(**changes: Any) -> dict[str, Any]:
 def test_a_generated_order_is_the_order_create_makes_with_origin_system() -> None:
     values = _generated_values()
     generated, events = ServiceOrder.generated(**values)
-    lines = [new_line(service_object_id=PUMP.id), new_line(transaction_type=TransactionType.FEE)]
+    lines = [
+        new_line(service_object_id=PUMP.object_id),
+        new_line(transaction_type=TransactionType.FEE),
+    ]
     created, created_events = ServiceOrder.create(
         GRAPH,
         **{k: v for k, v in values.items() if k not in ("stage_id", "lines")},
@@ -1187,7 +1258,7 @@ def test_a_generated_order_is_the_order_create_makes_with_origin_system() -> Non
         ("project_id", 7, TypeMismatchError),
         ("preferred_service_at", AT.replace(tzinfo=None), NaiveDatetimeError),
         ("calendar_conflict", 1, TypeMismatchError),
-        ("service_objects", [PUMP], TypeMismatchError),
+        ("object_relations", [PUMP], TypeMismatchError),
         ("lines", [], TypeMismatchError),
         ("lines", "SO-1", TypeMismatchError),
     ],

@@ -116,6 +116,7 @@ def test_every_name_of_the_facade_is_the_same_object_as_in_its_module() -> None:
             "agreements",
             "sla",
             "billing",
+            "repairs",
             "reports",
             "events",
             "ports",

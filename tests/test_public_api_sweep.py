@@ -152,7 +152,6 @@ from servicedomain.orders import (
     MovedLines,
     PostingPlan,
     ServiceLine,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
@@ -178,10 +177,11 @@ from servicedomain.repairs import (
     DiagnosisCode,
     FaultTaxonomy,
     RelationKind,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     ServiceObjectRelation,
     SuggestedResolution,
     SuggestionCounts,
@@ -190,6 +190,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
+    repair_status,
     replay_bom,
     suggest_resolutions,
     warranty_status,
@@ -266,7 +267,8 @@ MARCH = DateRange(date(2026, 3, 1), date(2026, 4, 1))
 REASON = ReasonCode("DONE", "Work completed")
 HOUR_LINE = line(TransactionType.HOUR, "2", "40.00", "80.00")
 ORDER = boiler_order("SO-1", HOUR_LINE)
-OBJECT = ServiceObject("PUMP-1", "Heat pump")
+OBJECT = ServiceObjectRelation("REL-PUMP-1", "PUMP-1", RelationKind.ORDER, "SO-1")
+AGREEMENT_OBJECT = ServiceObjectRelation("AG-1/PUMP-1", "PUMP-1", RelationKind.AGREEMENT, "AG-1")
 TASK = ServiceTask("CLEAN", "Cleaning")
 SLA = ServiceLevelAgreement(id="SLA-1", targets=SlaTargets(resolution=Allowance(hours=8)))
 SLA_ORDER = attrs.evolve(ORDER, sla_id="SLA-1")
@@ -289,7 +291,9 @@ AGREEMENT, _ = ServiceAgreement.create(
     start_date=date(2026, 1, 1),
     at=AT,
     lines=[NEW_AGREEMENT_LINE],
-    service_objects=(ServiceObject("BOILER-1", "Gas boiler"),),
+    object_relations=(
+        ServiceObjectRelation("AG-1/BOILER-1", "BOILER-1", RelationKind.AGREEMENT, "AG-1"),
+    ),
 )
 AGREEMENT_LINE = AGREEMENT.line(1)
 TEMPLATE = ServiceTemplate(id="T-1", group_id="TG-1", lines=(AGREEMENT_LINE,))
@@ -438,17 +442,24 @@ def _desk_store() -> InMemoryStore:
     for order in (
         ORDER,
         _completed_order(boiler_order("SO-P", HOUR_LINE)),
-        attrs.evolve(ORDER, id="SO-S", sla_id="SLA-1", sla_log=ENTRIES),
-        attrs.evolve(ORDER, id="SO-S0", sla_id="SLA-1"),
+        attrs.evolve(boiler_order("SO-S", HOUR_LINE), sla_id="SLA-1", sla_log=ENTRIES),
+        attrs.evolve(boiler_order("SO-S0", HOUR_LINE), sla_id="SLA-1"),
         ITEM_ORDER,
-        attrs.evolve(REQUIRED_ORDER, id="SO-4"),
-        attrs.evolve(ORDER, id="SO-M1", agreement_id="AG-1"),
-        attrs.evolve(ORDER, id="SO-M2", agreement_id="AG-1"),
+        attrs.evolve(
+            REQUIRED_ORDER,
+            id="SO-4",
+            object_relations=tuple(
+                attrs.evolve(relation, key="SO-4") for relation in REQUIRED_ORDER.object_relations
+            ),
+        ),
+        attrs.evolve(boiler_order("SO-M1", HOUR_LINE), agreement_id="AG-1"),
+        attrs.evolve(boiler_order("SO-M2", HOUR_LINE), agreement_id="AG-1"),
+        _repaired_order("SO-R"),
         canceled,
     ):
         orders.add(order)
     agreements.add(AGREEMENT)
-    agreements.add(attrs.evolve(AGREEMENT, id="AG-2"))
+    agreements.add(attrs.evolve(AGREEMENT, id="AG-2", object_relations=()))
     return store
 
 
@@ -461,6 +472,7 @@ def _service_desk() -> ServiceDesk:
         slas={"SLA-1": SLA},
         sla_parameters=SlaParameters(),
         journals=_journals(),
+        taxonomy=_TAXONOMY,
     )
 
 
@@ -488,8 +500,45 @@ _TAXONOMY = FaultTaxonomy(
 _COVERAGE = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
 
 
-def _service_object() -> ServiceObjectEntity:
-    obj, _ = ServiceObjectEntity.create(id="OBJ-1", group_id="LAPTOPS", at=AT, coverage=[_COVERAGE])
+def _repair_line() -> RepairLine:
+    return RepairLine(
+        number=1,
+        relation_id="REL-BOILER-1",
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+        created_at=AT,
+    )
+
+
+def _repaired_order(order_id: str = "SO-1") -> ServiceOrder:
+    """A boiler order with one repair line (not finished) on its boiler."""
+    order, _ = boiler_order(order_id, HOUR_LINE).add_repair_line(
+        GRAPH,
+        _TAXONOMY,
+        relation_id="REL-BOILER-1",
+        at=AT,
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+    )
+    return order
+
+
+_REPAIR_LINE_FIELDS: dict[str, Any] = {
+    "symptom_area_id": "hard drive",
+    "symptom_code_id": "blue screen",
+    "condition_id": "fails after extended use",
+    "diagnosis_area_id": "defective part",
+    "diagnosis_code_id": "new video card installed",
+    "resolution_id": "replaced",
+    "stage_id": "DONE",
+    "technician_id": "W-1",
+    "description": "Video card",
+    "note": "Replaced under warranty",
+}
+
+
+def _service_object() -> ServiceObject:
+    obj, _ = ServiceObject.create(id="OBJ-1", group_id="LAPTOPS", at=AT, coverage=[_COVERAGE])
     obj, _ = obj.relate(relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1", at=AT)
     return obj
 
@@ -566,8 +615,8 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
         ("REL-1", "OBJ-1", RelationKind.AGREEMENT, "AG-1"),
         {"template_bom_id": "BOM-1"},
     ),
-    "ServiceObjectEntity": lambda: (
-        ServiceObjectEntity,
+    "ServiceObject": lambda: (
+        ServiceObject,
         (),
         {
             "id": "OBJ-1",
@@ -582,8 +631,8 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
             "recorded_at": AT,
         },
     ),
-    "ServiceObjectEntity.create": lambda: (
-        ServiceObjectEntity.create,
+    "ServiceObject.create": lambda: (
+        ServiceObject.create,
         (),
         {
             "id": "OBJ-1",
@@ -596,18 +645,18 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
             "coverage": [_COVERAGE],
         },
     ),
-    "ServiceObjectEntity.coverage_of": lambda: (
+    "ServiceObject.coverage_of": lambda: (
         _service_object().coverage_of,
         (CoverageKind.PARTS,),
         {},
     ),
-    "ServiceObjectEntity.relation": lambda: (_service_object().relation, ("REL-1",), {}),
-    "ServiceObjectEntity.change_coverage": lambda: (
+    "ServiceObject.relation": lambda: (_service_object().relation, ("REL-1",), {}),
+    "ServiceObject.change_coverage": lambda: (
         _service_object().change_coverage,
         (CoverageKind.LABOUR, _COVERAGE.period),
         {"at": LATER},
     ),
-    "ServiceObjectEntity.relate": lambda: (
+    "ServiceObject.relate": lambda: (
         _service_object().relate,
         (),
         {
@@ -618,8 +667,62 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
             "template_bom_id": "BOM-1",
         },
     ),
-    "ServiceObjectEntity.unrelate": lambda: (_service_object().unrelate, ("REL-1",), {"at": LATER}),
-    "ServiceObjectEntity.assign_template_bom": lambda: (
+    "ServiceObject.unrelate": lambda: (_service_object().unrelate, ("REL-1",), {"at": LATER}),
+    "RepairLine": lambda: (
+        RepairLine,
+        (),
+        {
+            "number": 1,
+            "relation_id": "REL-BOILER-1",
+            **_REPAIR_LINE_FIELDS,
+            "created_at": AT,
+            "finished_at": LATER,
+        },
+    ),
+    "RepairLine.check_codes": lambda: (_repair_line().check_codes, (_TAXONOMY,), {}),
+    "repair_status": lambda: (repair_status, ([_repair_line()],), {}),
+    "ServiceOrder.repair_line": lambda: (_repaired_order().repair_line, (1,), {}),
+    "ServiceOrder.add_repair_line": lambda: (
+        ORDER.add_repair_line,
+        (GRAPH, _TAXONOMY),
+        {"relation_id": "REL-BOILER-1", "at": LATER, **_REPAIR_LINE_FIELDS},
+    ),
+    "ServiceOrder.change_repair_line": lambda: (
+        _repaired_order().change_repair_line,
+        (GRAPH, _TAXONOMY, 1),
+        {"at": LATER, "description": "Video card", "note": "Done"},
+    ),
+    "ServiceOrder.move_repair_line": lambda: (
+        _repaired_order().move_repair_line,
+        (GRAPH, _TAXONOMY, 1, "DONE"),
+        {"at": LATER},
+    ),
+    "ServiceOrder.delete_repair_line": lambda: (
+        _repaired_order().delete_repair_line,
+        (GRAPH, 1),
+        {"at": LATER},
+    ),
+    "ServiceDesk.add_repair_line": lambda: (
+        _service_desk().add_repair_line,
+        ("SO-1",),
+        {"relation_id": "REL-BOILER-1", **_REPAIR_LINE_FIELDS},
+    ),
+    "ServiceDesk.change_repair_line": lambda: (
+        _service_desk().change_repair_line,
+        ("SO-R", 1),
+        {"note": "Done"},
+    ),
+    "ServiceDesk.move_repair_line": lambda: (
+        _service_desk().move_repair_line,
+        ("SO-R", 1, "DONE"),
+        {},
+    ),
+    "ServiceDesk.delete_repair_line": lambda: (
+        _service_desk().delete_repair_line,
+        ("SO-R", 1),
+        {},
+    ),
+    "ServiceObject.assign_template_bom": lambda: (
         _service_object().assign_template_bom,
         ("BOM-2",),
         {"at": LATER},
@@ -922,7 +1025,12 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         (),
         {"at": LATER},
     ),
-    "ServiceAgreement.relate_object": lambda: (AGREEMENT.relate_object, (OBJECT,), {"at": LATER}),
+    "ServiceAgreement.relate_object": lambda: (
+        AGREEMENT.relate_object,
+        (AGREEMENT_OBJECT,),
+        {"at": LATER},
+    ),
+    "ServiceAgreement.relation_of": lambda: (AGREEMENT.relation_of, ("BOILER-1",), {}),
     "ServiceAgreement.relate_task": lambda: (AGREEMENT.relate_task, (TASK,), {"at": LATER}),
     "ServiceAgreement.copy_lines_from": lambda: (
         AGREEMENT.copy_lines_from,
@@ -984,7 +1092,6 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "PostingPlan": lambda: _new(PLAN),
     "PostingPlan.by_type": lambda: (PLAN.by_type, (), {}),
     "PostingPlan.reason_skipped": lambda: (PLAN.reason_skipped, (2,), {}),
-    "ServiceObject": lambda: (ServiceObject, ("PUMP-2", "Pump"), {"item_id": None}),
     "ServiceOrderLine": lambda: _new(ORDER.line(1)),
     "ServiceTask": lambda: (ServiceTask, ("CLEAN", "Cleaning"), {}),
     "ServiceOrder": lambda: _new(ORDER),
@@ -1009,7 +1116,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "preferred_technician_id": None,
             "sla_id": None,
             "calendar_conflict": False,
-            "service_objects": ORDER.service_objects,
+            "object_relations": (),
             "service_tasks": ORDER.service_tasks,
             "lines": ORDER.lines,
         },
@@ -1035,6 +1142,8 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         {"at": LATER},
     ),
     "ServiceOrder.relate_object": lambda: (ORDER.relate_object, (GRAPH, OBJECT), {"at": LATER}),
+    "ServiceOrder.relation": lambda: (ORDER.relation, ("REL-BOILER-1",), {}),
+    "ServiceOrder.relation_of": lambda: (ORDER.relation_of, ("BOILER-1",), {}),
     "ServiceOrder.relate_task": lambda: (ORDER.relate_task, (GRAPH, TASK), {"at": LATER}),
     "ServiceOrder.change_stage": lambda: (
         ORDER.change_stage,
@@ -1660,7 +1769,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "ServiceDesk.resume_agreement": lambda: (_service_desk().resume_agreement, ("AG-1",), {}),
     "ServiceDesk.relate_agreement_object": lambda: (
         _service_desk().relate_agreement_object,
-        ("AG-1", OBJECT),
+        ("AG-1", AGREEMENT_OBJECT),
         {},
     ),
     "ServiceDesk.relate_agreement_task": lambda: (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from repair_hooks import ServiceBomHooks, ServiceObjectHooks
 from servicedomain.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from servicedomain.ports import EventPublisher, RepairUnitOfWork
-from servicedomain.repairs import ServiceBom, ServiceObjectEntity
+from servicedomain.repairs import ServiceBom, ServiceObject
 from servicedomain.testing.contracts import RepositoryContract
 from servicedomain.testing.repair_contracts import RepairStoreContract
 
@@ -31,7 +31,7 @@ class TestInMemoryRepairStore(MemoryStores, RepairStoreContract[InMemoryStore, I
 class TestInMemoryServiceObjects(
     MemoryStores,
     ServiceObjectHooks,
-    RepositoryContract[InMemoryStore, InMemoryUnitOfWork, ServiceObjectEntity],
+    RepositoryContract[InMemoryStore, InMemoryUnitOfWork, ServiceObject],
 ):
     pass
 

@@ -22,8 +22,8 @@ from servicedomain.repairs import (
     CoverageKind,
     CoverageStatus,
     RelationKind,
+    ServiceObject,
     ServiceObjectCreated,
-    ServiceObjectEntity,
     ServiceObjectRelation,
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
@@ -40,9 +40,9 @@ LATER = AT + timedelta(hours=1)
 PARTS_2026 = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
 
 
-def laptop(**fields: Any) -> ServiceObjectEntity:
+def laptop(**fields: Any) -> ServiceObject:
     values: dict[str, Any] = {"id": "OBJ-1", "group_id": "LAPTOPS", "at": AT, **fields}
-    obj, _ = ServiceObjectEntity.create(**values)
+    obj, _ = ServiceObject.create(**values)
     return obj
 
 
@@ -50,7 +50,7 @@ def laptop(**fields: Any) -> ServiceObjectEntity:
 
 
 def test_create_gives_version_1_and_the_created_event_then_one_per_coverage() -> None:
-    obj, events = ServiceObjectEntity.create(
+    obj, events = ServiceObject.create(
         id="OBJ-1",
         group_id="LAPTOPS",
         at=AT,
@@ -185,7 +185,7 @@ def test_a_service_object_with_relations_round_trips_through_its_document() -> N
     assert document["coverage"] == [
         {"kind": "parts", "period": {"start": "2026-01-01", "end": "2027-01-01"}}
     ]
-    assert from_dict(ServiceObjectEntity, document) == obj
+    assert from_dict(ServiceObject, document) == obj
 
 
 # ------------------------------------------------------------------ bad input
@@ -213,7 +213,7 @@ def test_a_float_is_refused_naming_the_field() -> None:
         WarrantyCoverage.inclusive(CoverageKind.PARTS, 2026.1, date(2026, 12, 31))  # type: ignore[arg-type]
     assert caught.value.field == "first"
     with pytest.raises(InvalidDocumentError) as document:
-        from_dict(ServiceObjectEntity, {**to_dict(laptop()), "version": 1.0})
+        from_dict(ServiceObject, {**to_dict(laptop()), "version": 1.0})
     assert document.value.field == "version"
 
 
@@ -227,7 +227,7 @@ def test_a_naive_datetime_is_refused_where_an_instant_is_expected() -> None:
     assert caught.value.field == "at"
     document = {**to_dict(laptop()), "recorded_at": "2026-03-02T09:00:00"}
     with pytest.raises(InvalidDocumentError) as refused:
-        from_dict(ServiceObjectEntity, document)
+        from_dict(ServiceObject, document)
     assert refused.value.field == "recorded_at"
 
 
@@ -304,7 +304,7 @@ def test_warranty_follows_a_coverage_change_with_no_stored_flag() -> None:
     assert warranty_status(obj, on=day).covered(CoverageKind.PARTS)
     removed, _ = obj.change_coverage(CoverageKind.PARTS, None, at=LATER)
     assert not warranty_status(removed, on=day).covered(CoverageKind.PARTS)
-    assert "warranty" not in {a.name for a in attrs.fields(ServiceObjectEntity)}
+    assert "warranty" not in {a.name for a in attrs.fields(ServiceObject)}
 
 
 def test_warranty_status_refuses_a_datetime_and_a_non_object() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler, boiler_order, line
 from report_parsing import assert_self_contained, csv_rows, json_document, parse_page
 from servicedomain.billing import DocumentKind, Invoice, InvoiceLine, SourceKind
 from servicedomain.errors import InvalidInputError, MissingExtraError, TypeMismatchError
@@ -256,7 +256,7 @@ def test_work_description_in_every_format_has_the_lines_of_the_model() -> None:
         line(HOUR, "2", "40.00", "85.00", description="Service", service_object_id="BOILER-1"),
         line(ITEM, "1", "10.00", "15.00", description="Gasket <b>", service_task_id="INSPECT"),
     )
-    document = work_description(order)
+    document = work_description(order, objects=[boiler()])
     page_text = document.render_html("Europe/Paris")
     page = parse_page(page_text)
     table = page.tables["lines"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler, boiler_order, line
 from servicedomain.errors import TypeMismatchError
 from servicedomain.money import Money
 from servicedomain.orders import TransactionType
@@ -92,7 +92,8 @@ def test_work_description_lists_the_work_to_perform() -> None:
         line(ITEM, "1", "10.00", "15.00", description="Gasket", service_task_id="INSPECT"),
     )
     order, _ = order.cancel_line(GRAPH, 2, at=AT)
-    document = work_description(order)
+    assert work_description(order).lines[0].service_object_label == "BOILER-1"
+    document = work_description(order, objects=[boiler()])
     assert [each.number for each in document.lines] == [1]
     assert document.lines[0].amount is None
     text = document.render_text("Europe/Paris")

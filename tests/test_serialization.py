@@ -111,7 +111,7 @@ def _refused(document: object) -> InvalidDocumentError:
 def test_the_encoding_is_strings_iso_and_utc() -> None:
     document = _order()
     assert document["$type"] == "ServiceOrder"
-    assert document["$version"] == 1
+    assert document["$version"] == 2
     assert document["recorded_at"] == "2026-03-02T09:00:00+00:00"
     assert document["lines"][0]["sales_price"] == {"amount": "85.00", "currency": "EUR"}
     assert document["lines"][0]["quantity"] == "2"
@@ -137,8 +137,8 @@ def test_a_wrong_type_tag_is_refused() -> None:
 
 
 def test_a_future_version_is_refused() -> None:
-    error = _refused({**_order(), "$version": 2})
-    assert (error.field, error.value) == ("$version", 2)
+    error = _refused({**_order(), "$version": 3})
+    assert (error.field, error.value) == ("$version", 3)
 
 
 def test_a_missing_version_is_refused() -> None:

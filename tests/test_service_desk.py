@@ -64,13 +64,13 @@ from servicedomain.orders import (
     JournalEntry,
     LineStatus,
     MovedLines,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import AgreementUnitOfWork, Journal
+from servicedomain.repairs import FaultTaxonomy, RelationKind, RepairStatus, ServiceObjectRelation
 from servicedomain.sla import (
     Allowance,
     ServiceLevelAgreement,
@@ -89,7 +89,15 @@ SLA = ServiceLevelAgreement(id="SLA-1", targets=SlaTargets(resolution=Allowance(
 HOURS = line(TransactionType.HOUR, "2", "40.00", "85.00")
 ITEM = line(TransactionType.ITEM, "1", "10.00", "25.00")
 REQUIREMENT = ItemRequirement(id="IR-1", item_id="FILTER-20", quantity=Decimal(2))
-OBJECT = ServiceObject("PUMP-2", "Heat pump")
+TAXONOMY = FaultTaxonomy.from_dict(
+    {
+        "symptom_areas": [{"id": "pump"}],
+        "symptom_codes": [{"area": "pump", "id": "noise"}],
+        "repair_stages": [{"id": "OPEN"}, {"id": "DONE", "finished": True}],
+    }
+)
+OBJECT = ServiceObjectRelation("REL-PUMP-2", "PUMP-2", RelationKind.ORDER, "SO-1")
+AGREEMENT_OBJECT = ServiceObjectRelation("AG-9/PUMP-2", "PUMP-2", RelationKind.AGREEMENT, "AG-9")
 TASK = ServiceTask("CLEAN", "Cleaning")
 TEMPLATE_LINE = NewAgreementLine(
     transaction_type=TransactionType.FEE,
@@ -143,6 +151,7 @@ class World:
             slas={"SLA-1": SLA},
             sla_parameters=sla_parameters,
             journals=self.journals,
+            taxonomy=TAXONOMY,
         )
 
     def state(self) -> object:
@@ -172,7 +181,8 @@ THOROUGH = settings.get_current_profile_name() == "thorough"
 def world(stores: Stores) -> World:
     """SO-1 (Created, hours), SO-2 and SO-3 on AG-1, SO-C canceled, SO-I item line with a
     project, SO-R with a requirement, SO-S with a running SLA, SO-P and SO-Q completed and
-    signed off; agreements AG-1 (SLA-1 by its group) and AG-2."""
+    signed off, SO-X with a repair line on its boiler; agreements AG-1 (SLA-1 by its
+    group) and AG-2."""
     w = World(stores)
     orders = w.store.repository(ServiceOrder)
     canceled, _ = boiler_order("SO-C", HOURS).cancel(GRAPH, at=AT)
@@ -189,7 +199,10 @@ def world(stores: Stores) -> World:
     )
     posted = [_completed(boiler_order(order_id, HOURS, ITEM)) for order_id in ("SO-P", "SO-Q")]
     posted = [order.sign_off(at=AT)[0] for order in posted]
-    for order in (boiler_order("SO-1", HOURS), canceled, item, required, sla_order):
+    repairing, _ = boiler_order("SO-X", HOURS).add_repair_line(
+        GRAPH, TAXONOMY, relation_id="REL-BOILER-1", at=AT, symptom_area_id="pump"
+    )
+    for order in (boiler_order("SO-1", HOURS), canceled, item, required, sla_order, repairing):
         orders.add(order)
     for order in (*on_agreement, *posted):
         orders.add(order)
@@ -220,6 +233,12 @@ USES: dict[str, Use] = {
     "revoke_line_cancel": lambda d: d.revoke_line_cancel("SO-C", 1),
     "relate_object": lambda d: d.relate_object("SO-1", OBJECT),
     "relate_task": lambda d: d.relate_task("SO-1", TASK),
+    "add_repair_line": lambda d: d.add_repair_line(
+        "SO-1", relation_id="REL-BOILER-1", symptom_area_id="pump", symptom_code_id="noise"
+    ),
+    "change_repair_line": lambda d: d.change_repair_line("SO-X", 1, note="Bearing worn"),
+    "move_repair_line": lambda d: d.move_repair_line("SO-X", 1, "DONE"),
+    "delete_repair_line": lambda d: d.delete_repair_line("SO-X", 1),
     "add_item_requirement": lambda d: d.add_item_requirement("SO-I", 1, REQUIREMENT),
     "remove_item_requirement": lambda d: d.remove_item_requirement("SO-R", 1, "IR-1"),
     "move_lines": lambda d: d.move_lines("SO-2", "SO-3", [1, 2], drop_empty_source=True),
@@ -245,7 +264,9 @@ USES: dict[str, Use] = {
     ),
     "suspend_agreement": lambda d: d.suspend_agreement("AG-1"),
     "resume_agreement": lambda d: (d.suspend_agreement("AG-1"), d.resume_agreement("AG-1")),
-    "relate_agreement_object": lambda d: d.relate_agreement_object("AG-1", OBJECT),
+    "relate_agreement_object": lambda d: d.relate_agreement_object(
+        "AG-1", attrs.evolve(AGREEMENT_OBJECT, key="AG-1")
+    ),
     "relate_agreement_task": lambda d: d.relate_agreement_task("AG-1", TASK),
     "copy_template_lines": lambda d: d.copy_template_lines(
         "AG-2", ServiceTemplate(id="T-1", group_id="TG", lines=(_template_line(),))
@@ -409,7 +430,7 @@ def test_the_methods_take_explicit_typed_parameters_and_refuse_a_misspelt_keywor
 ) -> None:
     for name, member in inspect.getmembers(ServiceDesk, inspect.isfunction):
         kinds = {p.kind for p in inspect.signature(member).parameters.values()}
-        if name in {"change_line", "change_agreement_line"}:
+        if name in {"change_line", "change_agreement_line", "change_repair_line"}:
             continue  # **changes: Unpack[LineChanges], a TypedDict mypy checks key by key
         assert inspect.Parameter.VAR_KEYWORD not in kinds, name
     desk = world(stores).desk()
@@ -480,7 +501,7 @@ def test_relations_attach_and_relating_again_changes_nothing(stores: Stores) -> 
     desk = w.desk()
     order = desk.relate_object("SO-1", OBJECT)
     order = desk.relate_task("SO-1", TASK)
-    assert OBJECT in order.service_objects
+    assert OBJECT in order.object_relations
     assert TASK in order.service_tasks
     published = len(w.publisher.published)
     assert desk.relate_task("SO-1", TASK) == order
@@ -681,7 +702,8 @@ def test_create_an_agreement_change_stop_and_suspend_it(stores: Stores) -> None:
     assert not desk.restart_agreement_line("AG-9", 1).line(1).stopped
     assert desk.suspend_agreement("AG-9").suspended
     assert not desk.resume_agreement("AG-9").suspended
-    assert OBJECT in desk.relate_agreement_object("AG-9", OBJECT).service_objects
+    relations = desk.relate_agreement_object("AG-9", AGREEMENT_OBJECT).object_relations
+    assert AGREEMENT_OBJECT in relations
     assert TASK in desk.relate_agreement_task("AG-9", TASK).service_tasks
     with pytest.raises(UnknownLineError):
         desk.stop_agreement_line("AG-9", 7)
@@ -700,7 +722,10 @@ def test_copy_lines_from_a_template_and_from_a_stored_agreement(stores: Stores) 
     with pytest.raises(TypeMismatchError):
         desk.copy_template_lines("AG-2", desk.agreement("AG-1"))  # type: ignore[arg-type]
     with pytest.raises(AgreementRuleError):
-        desk.relate_agreement_object("AG-2", ServiceObject("PUMP-1", "another value"))
+        desk.relate_agreement_object(
+            "AG-2",
+            ServiceObjectRelation("AG-2/PUMP-1", "OTHER", RelationKind.AGREEMENT, "AG-2"),
+        )
 
 
 def test_generate_orders_stores_them_all_and_a_rerun_creates_nothing(stores: Stores) -> None:
@@ -774,3 +799,72 @@ def _day_with_a_fault(stores: Stores, names: list[str], data: st.DataObject) -> 
     assert faulty.failed
     assert outcomes == expected_outcomes
     assert w.state() == reference.state()
+
+
+def test_repair_lines_are_recorded_through_the_desk_one_unit_of_work_each(
+    stores: Stores,
+) -> None:
+    w = world(stores)
+    desk = w.desk()
+    order = desk.add_repair_line(
+        "SO-1", relation_id="REL-BOILER-1", symptom_area_id="pump", stage_id="OPEN"
+    )
+    line = order.repair_line(1)
+    assert (line.created_at, line.finished_at, line.stage_id) == (NOW, None, "OPEN")
+    assert desk.order("SO-1") == order
+    published = len(w.publisher.published)
+    order = desk.change_repair_line("SO-1", 1, symptom_code_id="noise", technician_id="W-2")
+    assert order.repair_line(1).technician_id == "W-2"
+    order = desk.move_repair_line("SO-1", 1, "DONE")
+    assert order.repair_line(1).finished_at == NOW
+    assert order.repair_status is RepairStatus.REPAIRED
+    assert [event.name for event in w.publisher.published[published:]] == [
+        "RepairLineChanged",
+        "RepairLineStageChanged",
+    ]
+    with pytest.raises(OrderRuleError) as frozen:
+        desk.delete_repair_line("SO-1", 1)
+    assert frozen.value.rule == "repair_line.finished"
+    assert desk.change_repair_line("SO-1", 1, note="Checked").repair_line(1).note == "Checked"
+    with pytest.raises(OrderRuleError) as elsewhere:
+        desk.add_repair_line("SO-1", relation_id="REL-9")
+    assert elsewhere.value.rule == "relation.not_on_order"
+    assert desk.delete_repair_line("SO-X", 1).repair_lines == ()
+
+
+def test_a_desk_without_a_fault_taxonomy_records_no_repair_lines(stores: Stores) -> None:
+    w = world(stores)
+    desk = ServiceDesk(unit_of_work=w.uow, clock=FixedClock(NOW), graph=GRAPH)
+    with pytest.raises(InvalidInputError) as caught:
+        desk.add_repair_line("SO-1", relation_id="REL-BOILER-1")
+    assert caught.value.field == "taxonomy"
+    with pytest.raises(TypeMismatchError):
+        ServiceDesk(
+            unit_of_work=w.uow,
+            clock=FixedClock(NOW),
+            graph=GRAPH,
+            taxonomy="repairs",  # type: ignore[arg-type]
+        )
+
+
+def test_an_order_created_on_an_agreement_carries_the_agreements_relations(
+    stores: Stores,
+) -> None:
+    w = world(stores)
+    desk = w.desk()
+    agreement = desk.agreement("AG-1")
+    own = ServiceObjectRelation("REL-9", "BOILER-9", RelationKind.ORDER, "SO-9")
+    order = desk.create_order(
+        order_id="SO-9",
+        customer_id="C-1",
+        agreement_id="AG-1",
+        sla_id="SLA-1",
+        object_relations=(*agreement.object_relations, own),
+    )
+    # the agreement's relation, unchanged (the same id on both), then the order's own
+    assert order.object_relations == (*agreement.object_relations, own)
+    assert order.relation_of("PUMP-1") == agreement.relation_of("PUMP-1")
+    plain = desk.create_order(order_id="SO-8", customer_id="C-1", agreement_id="AG-2")
+    assert plain.object_relations == desk.agreement("AG-2").object_relations != ()
+    with pytest.raises(NotFoundError):
+        desk.create_order(order_id="SO-7", customer_id="C-1", agreement_id="AG-404", sla_id="S")

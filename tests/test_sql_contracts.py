@@ -13,14 +13,14 @@ import pytest
 from hypothesis import settings
 
 import sql_databases
-from orders_fixtures import boiler_order, pump_agreement
+from orders_fixtures import boiler_order, pump_agreement, renoted, repaired_order
 from repair_hooks import ServiceBomHooks, ServiceObjectHooks
 from servicedomain.adapters.sql import Codec, SqlJournal, SqlStore, SqlUnitOfWork, open_store
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import AccrualEntry
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import EventPublisher, Journal, Repository
-from servicedomain.repairs import ServiceBom, ServiceObjectEntity
+from servicedomain.repairs import ServiceBom, ServiceObject
 from servicedomain.testing.billing_contracts import BillingStoreContract
 from servicedomain.testing.contracts import (
     JournalContract,
@@ -141,6 +141,16 @@ class OrderHooks:
         return attrs.evolve(entity, version=entity.version + 1)
 
 
+class RepairedOrderHooks(OrderHooks):
+    """Orders with repair lines (one finished): they are stored in the order's document."""
+
+    def new_entity(self, entity_id: str) -> ServiceOrder:
+        return repaired_order(entity_id)
+
+    def changed(self, entity: ServiceOrder) -> ServiceOrder:
+        return renoted(entity)
+
+
 class EntryHooks:
     def new_entry(self, number: int) -> Entry:
         return Entry(number, "new")
@@ -191,6 +201,12 @@ class TestSqliteServiceOrders(
     pass
 
 
+class TestSqliteRepairedServiceOrders(
+    SqliteStores, RepairedOrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
 class TestSqliteJournalUnitOfWork(
     SqliteStores, JournalUnitOfWorkHooks, JournalUnitOfWorkContract[SqlStore, SqlUnitOfWork, Entry]
 ):
@@ -225,7 +241,7 @@ class TestSqliteRepairStore(
 class TestSqliteServiceObjects(
     SqliteStores,
     ServiceObjectHooks,
-    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObjectEntity],
+    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObject],
 ):
     pass
 
@@ -256,6 +272,13 @@ class TestPostgresqlAgreements(
 @pytest.mark.postgresql
 class TestPostgresqlServiceOrders(
     PostgresqlStores, OrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlRepairedServiceOrders(
+    PostgresqlStores, RepairedOrderHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceOrder]
 ):
     pass
 
@@ -301,7 +324,7 @@ class TestPostgresqlRepairStore(
 class TestPostgresqlServiceObjects(
     PostgresqlStores,
     ServiceObjectHooks,
-    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObjectEntity],
+    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObject],
 ):
     pass
 

@@ -503,7 +503,7 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
     from datetime import UTC, datetime
 
     from servicedomain.adapters.sql import open_store
-    from servicedomain.repairs import ServiceObjectEntity
+    from servicedomain.repairs import ServiceObject
 
     url = new_url()
     migrate.upgrade(url, "0001")
@@ -518,7 +518,7 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
     assert migrate.current_revision(url) == "0002" == migrate.head_revision()
     store = open_store(url)
     try:
-        obj, _ = ServiceObjectEntity.create(
+        obj, _ = ServiceObject.create(
             id="OBJ-1", group_id="PUMPS", item_id="P-1", serial_number="S-1",
             at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
         )  # fmt: skip

@@ -22,7 +22,7 @@ from servicedomain.repairs import (
     BomLine,
     RelationKind,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     ServiceObjectRelation,
     TemplateBom,
 )
@@ -85,7 +85,7 @@ def test_a_move_onto_a_relation_another_bom_took_concurrently_is_a_conflict(
 
 
 def test_the_indexed_columns_follow_the_document(store: SqlStore) -> None:
-    obj, _ = ServiceObjectEntity.create(
+    obj, _ = ServiceObject.create(
         id="OBJ-1", group_id="PCS", item_id="PC", serial_number="S-1", at=AT
     )
     with store.unit_of_work() as uow:

@@ -52,7 +52,6 @@ from servicedomain.money import Currency, Money, Rounding, allocate
 from servicedomain.orders import (
     JournalEntry,
     NewLine,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
     ServiceTask,
@@ -71,6 +70,7 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.ports import Clock, UnitOfWork
+from servicedomain.repairs import ServiceObject
 from servicedomain.reports import margin_report, subscription_fee_summary
 from servicedomain.sla import (
     Allowance,

@@ -44,10 +44,10 @@ from servicedomain.money import Money, Rounding, allocate
 from servicedomain.orders import (
     JournalEntry,
     NewLine,
-    ServiceObject,
     TransactionType,
 )
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
+from servicedomain.repairs import RelationKind, ServiceObject, ServiceObjectRelation
 from servicedomain.reports import (
     margin_report,
     render_subscription_fee_summary_text,
@@ -119,7 +119,9 @@ def _demo_service_order(out: TextIO, store: SqlStore) -> None:
         description="Annual boiler service",
         service_address="1 Rue de la Paix, 75002 Paris",
         preferred_technician_id="T-7",
-        service_objects=(ServiceObject("BOILER-1", "Gas boiler X200"),),
+        object_relations=(
+            ServiceObjectRelation("REL-SO-1001-1", "BOILER-1", RelationKind.ORDER, "SO-1001"),
+        ),
     )
     day = date(2026, 3, 2)
     for new_line in (
@@ -170,7 +172,10 @@ def _demo_service_order(out: TextIO, store: SqlStore) -> None:
         code = entry.reason.code if entry.reason else "-"
         out.write(f"    {entry.type.value:<12} {entry.stage_id:<10} reason {code}\n")
     out.write("\n" + margin_report([posted]).render_text())
-    out.write("\n" + work_receipt(posted).render_text("Europe/Paris"))
+    boiler, _ = ServiceObject.create(
+        id="BOILER-1", group_id="BOILERS", description="Gas boiler X200", at=clock.now()
+    )
+    out.write("\n" + work_receipt(posted, objects=[boiler]).render_text("Europe/Paris"))
 
 
 def _demo_agreements(out: TextIO, store: SqlStore) -> None:
@@ -224,7 +229,10 @@ def _demo_agreements(out: TextIO, store: SqlStore) -> None:
         start_date=date(2026, 1, 1),
         end_date=date(2026, 12, 31),
         description="Boiler room maintenance",
-        service_objects=(ServiceObject("PUMP-1", "Circulation pump"), ServiceObject("BOILER-1")),
+        object_relations=tuple(
+            ServiceObjectRelation(f"REL-AG-{obj}", obj, RelationKind.AGREEMENT, "AG-2026-01")
+            for obj in ("PUMP-1", "BOILER-1")
+        ),
         lines=lines,
     )
     quarter = DateRange.inclusive(date(2026, 1, 1), date(2026, 3, 31))

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         Subscription,
     )
     from servicedomain.orders import ServiceOrder
-    from servicedomain.repairs import ServiceBom, ServiceObjectEntity, TemplateBom
+    from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
 __all__ = [
     "AccrualRepository",
@@ -490,7 +490,7 @@ class BillingUnitOfWork(JournalUnitOfWork, Protocol):
 
 
 @runtime_checkable
-class ServiceObjectRepository(Repository["ServiceObjectEntity"], Protocol):
+class ServiceObjectRepository(Repository["ServiceObject"], Protocol):
     """The repository of service objects, with the queries a repair desk needs.
 
     The store does not decide whether two objects may share an item and serial number:
@@ -502,11 +502,11 @@ class ServiceObjectRepository(Repository["ServiceObjectEntity"], Protocol):
 
     def for_item(
         self, item_id: str, *, serial_number: str | None = None
-    ) -> builtins.list[ServiceObjectEntity]:
+    ) -> builtins.list[ServiceObject]:
         """The objects of this item (with this serial number, if given), in id order."""
         ...
 
-    def for_group(self, group_id: str) -> builtins.list[ServiceObjectEntity]:
+    def for_group(self, group_id: str) -> builtins.list[ServiceObject]:
         """The objects of this service object group, in id order."""
         ...
 

@@ -137,8 +137,11 @@ from servicedomain.orders import (
     LinesSignedOff,
     NewLine,
     PostingPlan,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineDeleted,
+    RepairLineStageChanged,
     ServiceLine,
-    ServiceObject,
     ServiceObjectRelated,
     ServiceOrder,
     ServiceOrderCanceled,
@@ -162,13 +165,14 @@ from servicedomain.repairs import (
     DiagnosisArea,
     DiagnosisCode,
     FaultTaxonomy,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceBom,
     ServiceBomAttached,
     ServiceBomMoved,
+    ServiceObject,
     ServiceObjectCreated,
-    ServiceObjectEntity,
     ServiceObjectRelation,
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
@@ -259,7 +263,6 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     SlaMeasurement,
     # orders
     AgreementLineRef,
-    ServiceObject,
     ServiceTask,
     ItemRequirement,
     ServiceLine,
@@ -334,7 +337,8 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     CoverageStatus,
     WarrantyStatus,
     ServiceObjectRelation,
-    ServiceObjectEntity,
+    ServiceObject,
+    RepairLine,
 )
 
 # repairs: suggested resolutions and the counts behind them (issue 16, item 7)
@@ -360,6 +364,10 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ItemRequirementRemoved,
     ServiceObjectRelated,
     ServiceTaskRelated,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineStageChanged,
+    RepairLineDeleted,
     AgreementCreated,
     AgreementSuspended,
     AgreementResumed,
@@ -413,6 +421,17 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     WorkDescription: 2,
     WorkReceipt: 2,
     ReportView: 2,  # 2: the field timelines (timeline charts) was added
+    # 2: orders and agreements hold object relations (object_relations, repairs'
+    # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
+    ServiceOrder: 2,
+    ServiceAgreement: 2,
+    ServiceObjectRelated: 2,  # its relation (was service_object)
+    AgreementObjectRelated: 2,  # its relation (was service_object)
+    ServiceTemplate: 2,  # service_object_ids (was service_objects)
+    Generation: 2,  # its orders (ServiceOrder 2)
+    # 2: the name ServiceObject is the repairs entity (was ServiceObjectEntity); the
+    # old orders value of that name is gone, and its version 1 documents are refused.
+    ServiceObject: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {

@@ -32,14 +32,14 @@ from servicedomain.agreements import (
     generate_service_orders,
 )
 from servicedomain.money import Money
-from servicedomain.orders import ServiceObject, ServiceOrderLine, ServiceTask, TransactionType
+from servicedomain.orders import ServiceOrderLine, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 
 AT = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 BASE = date(2024, 1, 1)
 ALL = frozenset(TransactionType)
-OBJECTS = (ServiceObject("X-1"), ServiceObject("X-2"))
 TASKS = (ServiceTask("T-1"), ServiceTask("T-2"))
 GROUP_FIELD = {
     GroupBy.AGREEMENT: None,
@@ -180,7 +180,10 @@ def agreements(
         start_date=start,
         end_date=end,
         group_by=draw(st.sampled_from(list(GroupBy))),
-        service_objects=OBJECTS,
+        object_relations=tuple(
+            ServiceObjectRelation(f"R-{obj}", obj, RelationKind.AGREEMENT, agreement_id)
+            for obj in ("X-1", "X-2")
+        ),
         service_tasks=TASKS,
         lines=lines,
     )

@@ -25,7 +25,6 @@ from servicedomain.orders import (
     LineStatus,
     NewLine,
     Progress,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
     ServiceTask,
@@ -33,6 +32,7 @@ from servicedomain.orders import (
     roll_up,
 )
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode, ReasonType
 from servicedomain.testing.strategies import date_ranges, monies
 
@@ -224,7 +224,15 @@ def _apply(operation: str, order: ServiceOrder, data: st.DataObject) -> Any:
         ),
         "remove_line": lambda: order.remove_line(GRAPH, number, at=AT),
         "relate_object": lambda: order.relate_object(
-            GRAPH, ServiceObject("OBJ-1", data.draw(st.sampled_from(["Pump", "Boiler"]))), at=AT
+            GRAPH,
+            ServiceObjectRelation(
+                "REL-1",
+                "OBJ-1",
+                RelationKind.ORDER,
+                order.id,
+                data.draw(st.sampled_from(["BOM-1", "BOM-2"])),
+            ),
+            at=AT,
         ),
         "relate_task": lambda: order.relate_task(GRAPH, ServiceTask("TASK-1"), at=AT),
         "cancel": lambda: order.cancel(

@@ -59,7 +59,6 @@ from servicedomain.orders import (
     LineStatus,
     NewLine,
     Progress,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderDeleted,
     ServiceOrderLine,
@@ -69,6 +68,7 @@ from servicedomain.orders import (
     roll_up,
 )
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.sla import (
     Allowance,
     ClockState,
@@ -119,7 +119,16 @@ periods = st.just(DateRange(BASE, BASE + timedelta(days=21))) | date_ranges(
 type_sets = st.just(frozenset(TransactionType)) | st.frozensets(
     st.sampled_from(TransactionType), min_size=1
 )
-objects = st.builds(ServiceObject, st.sampled_from(OBJECT_IDS), st.sampled_from(LABELS))
+
+
+def _relation(object_id: str, template_bom_id: str) -> ServiceObjectRelation:
+    """The order's own relation of ``object_id`` (its id follows from the object)."""
+    return ServiceObjectRelation(
+        f"REL-{object_id}", object_id, RelationKind.ORDER, ORDER_ID, template_bom_id
+    )
+
+
+objects = st.builds(_relation, st.sampled_from(OBJECT_IDS), st.sampled_from(LABELS))
 tasks = st.builds(ServiceTask, st.sampled_from(TASK_IDS), st.sampled_from(LABELS))
 
 
@@ -195,7 +204,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         self.stage = ""
         self.version = 0
         self.lines: dict[int, ServiceOrderLine] = {}
-        self.objects: dict[str, ServiceObject] = {}
+        self.objects: dict[str, ServiceObjectRelation] = {}
         self.tasks: dict[str, ServiceTask] = {}
         self.signed_off = False
         self.signed_off_at: datetime | None = None
@@ -329,7 +338,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
     ) -> None:
         related_objects = data.draw(st.sets(st.sampled_from(OBJECT_IDS)), label="objects")
         related_tasks = data.draw(st.sets(st.sampled_from(TASK_IDS)), label="tasks")
-        created_objects = tuple(ServiceObject(oid, LABELS[0]) for oid in sorted(related_objects))
+        created_objects = tuple(_relation(oid, LABELS[0]) for oid in sorted(related_objects))
         created_tasks = tuple(ServiceTask(tid, LABELS[0]) for tid in sorted(related_tasks))
         first_lines = [
             attrs.evolve(
@@ -349,7 +358,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             id=ORDER_ID,
             customer_id="C-1",
             at=at,
-            service_objects=created_objects,
+            object_relations=created_objects,
             service_tasks=created_tasks,
             lines=first_lines,
             sla_id=SLA.id if with_sla else None,
@@ -363,7 +372,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         self.graph, self.order = graph, order
         self.stage, self.version = graph.root.id, 1
         self.lines = {n: line.numbered(n) for n, line in enumerate(first_lines, start=1)}
-        self.objects = {obj.id: obj for obj in created_objects}
+        self.objects = {obj.object_id: obj for obj in created_objects}
         self.tasks = {task.id: task for task in created_tasks}
 
     # ------------------------------------------------------------- lines (modify)
@@ -477,9 +486,9 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------ relations (modify)
 
     @rule(data=st.data(), obj=objects)
-    def relate_object(self, data: st.DataObject, obj: ServiceObject) -> None:
+    def relate_object(self, data: st.DataObject, obj: ServiceObjectRelation) -> None:
         at = self._tick(data)
-        existing = self.objects.get(obj.id)
+        existing = self.objects.get(obj.object_id)
         expected: Refusal | None = OK
         if not self._allows(Action.MODIFY):
             expected = Refusal(StageRuleError, "stage.may_modify")
@@ -493,7 +502,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             action=Action.MODIFY,
             changes=existing is None,
         ):
-            self.objects[obj.id] = obj
+            self.objects[obj.object_id] = obj
 
     @rule(data=st.data(), task=tasks)
     def relate_task(self, data: st.DataObject, task: ServiceTask) -> None:
@@ -975,7 +984,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         assert order.stage_id == self.stage, (order.stage_id, self.stage)
         assert order.version == self.version, (order.version, self.version)
         assert order.lines == tuple(self.lines[n] for n in sorted(self.lines))
-        assert order.service_objects == tuple(self.objects.values())
+        assert order.object_relations == tuple(self.objects.values())
         assert order.service_tasks == tuple(self.tasks.values())
         assert (order.signed_off, order.signed_off_at) == (self.signed_off, self.signed_off_at)
         assert [entry.type for entry in order.reason_log] == self.log_types

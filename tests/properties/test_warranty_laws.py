@@ -19,20 +19,20 @@ from servicedomain.errors import InstantOutOfOrderError
 from servicedomain.repairs import (
     CoverageKind,
     RelationKind,
-    ServiceObjectEntity,
+    ServiceObject,
     WarrantyCoverage,
     warranty_status,
 )
 from servicedomain.testing.domain_strategies import (
     ids,
-    service_object_entities,
+    service_objects,
     warranty_coverages,
 )
 
 DAYS = st.dates(date(2019, 1, 1), date(2032, 1, 1))
 
 
-def _edges(obj: ServiceObjectEntity) -> list[date]:
+def _edges(obj: ServiceObject) -> list[date]:
     """The days on and around each coverage's edges, where an off-by-one would show."""
     one = timedelta(days=1)
     return [
@@ -44,8 +44,8 @@ def _edges(obj: ServiceObjectEntity) -> list[date]:
 
 
 @st.composite
-def objects_and_days(draw: st.DrawFn) -> tuple[ServiceObjectEntity, date]:
-    obj = draw(service_object_entities())
+def objects_and_days(draw: st.DrawFn) -> tuple[ServiceObject, date]:
+    obj = draw(service_objects())
     if not obj.coverage:  # most draws get coverage: the law is about its edges
         coverage = draw(st.lists(warranty_coverages(), max_size=2, unique_by=_kind))
         obj = attrs.evolve(obj, coverage=coverage)
@@ -62,7 +62,7 @@ def _kind(coverage: WarrantyCoverage) -> CoverageKind:
 
 @given(objects_and_days())
 def test_warranty_status_on_a_day_is_membership_of_the_day_in_the_coverage(
-    drawn: tuple[ServiceObjectEntity, date],
+    drawn: tuple[ServiceObject, date],
 ) -> None:
     obj, day = drawn
     status = warranty_status(obj, on=day)
@@ -74,9 +74,9 @@ def test_warranty_status_on_a_day_is_membership_of_the_day_in_the_coverage(
         assert status.of(kind).until == (coverage.last_day if inside and coverage else None)
 
 
-@given(service_object_entities(), service_object_entities(), DAYS)
+@given(service_objects(), service_objects(), DAYS)
 def test_warranty_status_depends_only_on_the_coverage_and_the_day(
-    obj: ServiceObjectEntity, other: ServiceObjectEntity, day: date
+    obj: ServiceObject, other: ServiceObject, day: date
 ) -> None:
     # Everything but the coverage taken from another object: the same status.
     same_coverage = attrs.evolve(
@@ -86,15 +86,13 @@ def test_warranty_status_depends_only_on_the_coverage_and_the_day(
     )
     assert warranty_status(same_coverage, on=day) == warranty_status(obj, on=day)
     assert obj.recorded_at is not None
-    bare, _ = ServiceObjectEntity.create(
-        id="X", group_id="G", at=obj.recorded_at, coverage=obj.coverage
-    )
+    bare, _ = ServiceObject.create(id="X", group_id="G", at=obj.recorded_at, coverage=obj.coverage)
     assert warranty_status(bare, on=day) == warranty_status(obj, on=day)
 
 
-@given(service_object_entities(), st.integers(1, 10_000), ids(prefix="BOM"))
+@given(service_objects(), st.integers(1, 10_000), ids(prefix="BOM"))
 def test_U2_an_operation_before_the_last_instant_is_refused_and_changes_nothing(
-    obj: ServiceObjectEntity, minutes: int, bom: str
+    obj: ServiceObject, minutes: int, bom: str
 ) -> None:
     assert obj.recorded_at is not None
     earlier = obj.recorded_at - timedelta(minutes=minutes)
@@ -110,9 +108,9 @@ def test_U2_an_operation_before_the_last_instant_is_refused_and_changes_nothing(
     assert obj.assign_template_bom(bom, at=obj.recorded_at)[0].template_bom_id == bom
 
 
-@given(service_object_entities())
+@given(service_objects())
 def test_every_operation_adds_one_to_the_version_or_returns_the_object_and_no_event(
-    obj: ServiceObjectEntity,
+    obj: ServiceObject,
 ) -> None:
     at = obj.recorded_at
     assert at is not None

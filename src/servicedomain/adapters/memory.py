@@ -276,9 +276,9 @@ class InMemoryUnitOfWork:
         from servicedomain.adapters.repairs_memory import (  # noqa: PLC0415
             InMemoryServiceObjectRepository,
         )
-        from servicedomain.repairs import ServiceObjectEntity  # noqa: PLC0415
+        from servicedomain.repairs import ServiceObject  # noqa: PLC0415
 
-        return InMemoryServiceObjectRepository(self._store, ServiceObjectEntity, unit_of_work=self)
+        return InMemoryServiceObjectRepository(self._store, ServiceObject, unit_of_work=self)
 
     @property
     def service_boms(self) -> InMemoryServiceBomRepository:

@@ -16,7 +16,7 @@ import builtins
 from servicedomain._checks import is_id, is_optional_id
 from servicedomain.adapters.memory import InMemoryRepository
 from servicedomain.adapters.template_store import StoredTemplateBoms
-from servicedomain.repairs import ServiceBom, ServiceObjectEntity
+from servicedomain.repairs import ServiceBom, ServiceObject
 
 __all__ = [
     "InMemoryServiceBomRepository",
@@ -25,12 +25,12 @@ __all__ = [
 ]
 
 
-class InMemoryServiceObjectRepository(InMemoryRepository[ServiceObjectEntity]):
+class InMemoryServiceObjectRepository(InMemoryRepository[ServiceObject]):
     """The in-memory repository of service objects, with the item and group queries."""
 
     def for_item(
         self, item_id: str, *, serial_number: str | None = None
-    ) -> builtins.list[ServiceObjectEntity]:
+    ) -> builtins.list[ServiceObject]:
         """The objects of ``item_id`` (with ``serial_number``, if given), in id order.
 
         Raises:
@@ -45,7 +45,7 @@ class InMemoryServiceObjectRepository(InMemoryRepository[ServiceObjectEntity]):
             and (serial_number is None or obj.serial_number == serial_number)
         ]
 
-    def for_group(self, group_id: str) -> builtins.list[ServiceObjectEntity]:
+    def for_group(self, group_id: str) -> builtins.list[ServiceObject]:
         """The objects of the service object group ``group_id``, in id order.
 
         Raises:

@@ -25,8 +25,9 @@ The rules (AX ``SMAAgreementTable`` / ``SMAAgreementLine``):
 >>> from datetime import UTC, date, datetime
 >>> from decimal import Decimal
 >>> from servicedomain.money import Money
->>> from servicedomain.orders import ServiceObject, TransactionType
+>>> from servicedomain.orders import TransactionType
 >>> from servicedomain.periods import DateRange
+>>> from servicedomain.repairs import RelationKind, ServiceObjectRelation
 >>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH as graph
 >>> at = datetime(2007, 3, 30, 8, 0, tzinfo=UTC)
 >>> def line(interval, obj):
@@ -38,7 +39,9 @@ The rules (AX ``SMAAgreementTable`` / ``SMAAgreementLine``):
 >>> agreement, _ = ServiceAgreement.create(
 ...     id="AG-1", customer_id="C-1", group=AgreementGroup("MAINT"), at=at,
 ...     start_date=date(2007, 4, 1), group_by=GroupBy.SERVICE_OBJECT,
-...     service_objects=(ServiceObject("X-1"), ServiceObject("X-2")),
+...     object_relations=tuple(
+...         ServiceObjectRelation(f"R-{obj}", obj, RelationKind.AGREEMENT, "AG-1")
+...         for obj in ("X-1", "X-2")),
 ...     lines=[line(weekly, "X-1"), line(biweekly, "X-2"), line(weekly, "X-2")])
 >>> run = generate_service_orders(
 ...     [agreement], graph, at=at, types={TransactionType.HOUR},

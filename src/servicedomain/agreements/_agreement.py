@@ -10,6 +10,7 @@ import attrs
 
 from servicedomain._checks import (
     deep_iterable,
+    first_duplicate,
     in_,
     instance_of,
     integer,
@@ -55,17 +56,18 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.instants import require_instant
 from servicedomain.money import Currency, Money
-from servicedomain.orders import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceTask
 from servicedomain.periods import DateRange
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 
 Events = tuple[DomainEvent, ...]
 """What an operation returns besides the new snapshot."""
 
-_Related = TypeVar("_Related", ServiceObject, ServiceTask)
+_Related = TypeVar("_Related", ServiceObjectRelation, ServiceTask)
 
 
 _OPTIONAL_PRICE: Final = optional(is_price)
-_OBJECT: Final = instance_of(ServiceObject)
+_RELATION: Final = instance_of(ServiceObjectRelation)
 _TASK: Final = instance_of(ServiceTask)
 _INT: Final = integer()
 _BOOL: Final = instance_of(bool, reason="expected a bool")
@@ -106,7 +108,10 @@ class ServiceAgreement:
         responsible_worker_id, preferred_technician_id: copied to generated orders.
         hour_cost_price, expense_cost_price, fee_sales_price: the agreement's default
             prices for lines added without one.
-        service_objects, service_tasks: the related objects and tasks.
+        object_relations: the service objects related to the agreement, each by a
+            relation of kind agreement keyed by the agreement id; every order generated
+            from the agreement carries them unchanged.
+        service_tasks: the related tasks.
         lines: the agreement lines.
         template_group_id: set when the agreement serves as a template.
 
@@ -115,8 +120,10 @@ class ServiceAgreement:
         InvalidPeriodError: ``end_date`` before ``start_date`` (field ``end_date``).
         CurrencyMismatchError: a price in another currency (e.g. ``"lines[1].cost_price"``).
         InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
-            (``"lines[i].number"``) or related ids; a line referencing an object or task
-            that is not related (``"lines[i].service_object_id"``).
+            (``"lines[i].number"``) or related ids; an object related twice or a
+            relation of another document (``"object_relations[i].key"``); a line
+            referencing an object or task that is not related
+            (``"lines[i].service_object_id"``).
 
     >>> from datetime import UTC, datetime
     >>> at = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
@@ -146,8 +153,8 @@ class ServiceAgreement:
     hour_cost_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
     expense_cost_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
     fee_sales_price: Money | None = attrs.field(default=None, validator=_OPTIONAL_PRICE)
-    service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=deep_iterable(instance_of(ServiceObject))
+    object_relations: tuple[ServiceObjectRelation, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(ServiceObjectRelation))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceTask))
@@ -165,8 +172,24 @@ class ServiceAgreement:
                 f"the end date (inclusive) is before the start date {self.start_date}",
             )
         check_line_set(
-            self.lines, self.service_objects, self.service_tasks, f"agreement {self.id!r}"
+            self.lines,
+            tuple(relation.object_id for relation in self.object_relations),
+            self.service_tasks,
+            f"agreement {self.id!r}",
+            objects_field="object_relations",
         )
+        repeated = first_duplicate(relation.id for relation in self.object_relations)
+        if repeated is not None:
+            raise InvalidInputError(
+                "object_relations", repeated, "a relation id is on an agreement once"
+            )
+        for index, relation in enumerate(self.object_relations):
+            if relation.kind is not RelationKind.AGREEMENT or relation.key != self.id:
+                raise InvalidInputError(
+                    f"object_relations[{index}].key",
+                    f"{relation.kind.value} {relation.key}",
+                    f"a relation of agreement {self.id!r} has kind agreement and its id",
+                )
         self._check_currency()
         numbers = [line.number for line in self.lines]
         if numbers != sorted(numbers):
@@ -212,7 +235,7 @@ class ServiceAgreement:
         hour_cost_price: Money | None = None,
         expense_cost_price: Money | None = None,
         fee_sales_price: Money | None = None,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewAgreementLine] = (),
         template_group_id: str | None = None,
@@ -267,7 +290,7 @@ class ServiceAgreement:
             hour_cost_price=hour_cost_price,
             expense_cost_price=expense_cost_price,
             fee_sales_price=fee_sales_price,
-            service_objects=service_objects,
+            object_relations=object_relations,
             service_tasks=service_tasks,
             lines=numbered,
             template_group_id=template_group_id,
@@ -452,24 +475,55 @@ class ServiceAgreement:
 
     # ---------------------------------------------------------------- relations
 
-    def relate_object(self, obj: ServiceObject, *, at: datetime) -> tuple[ServiceAgreement, Events]:
-        """Relate a service object, so that lines (and generated orders) may reference it.
+    def relate_object(
+        self, relation: ServiceObjectRelation, *, at: datetime
+    ) -> tuple[ServiceAgreement, Events]:
+        """Relate a service object by ``relation``, so lines (and generated orders) may name it.
 
-        Relating an object already related with the same value returns ``(self, ())``.
+        An agreement relation has kind agreement and the agreement's id as its key; it
+        serves every order of the agreement (generated orders carry it unchanged). An
+        object is related to an agreement once. Relating the same relation again
+        returns ``(self, ())``.
 
         Raises:
-            TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
-            AgreementRuleError: another object with the same id is related
-                (rule ``object.conflict``).
+            TypeMismatchError: ``relation`` is not a ServiceObjectRelation.
+            InvalidInputError: ``relation`` is not a relation of this agreement
+                (``"relation.kind"`` / ``"relation.key"``).
+            AgreementRuleError: another relation with the same id is on the agreement
+                (rule ``object.conflict``), or the object is related by another one
+                (rule ``object.related``).
         """
         instant = require_instant(at, "at")
-        _OBJECT.check(obj, "obj")
-        related = _merge_related(self.id, "object", self.service_objects, (obj,))
-        if related == self.service_objects:
+        _RELATION.check(relation, "relation")
+        if relation in self.object_relations:
             return self, ()
-        return self._next(service_objects=related), (
-            AgreementObjectRelated(entity_id=self.id, occurred_at=instant, service_object=obj),
+        if relation.kind is not RelationKind.AGREEMENT:
+            raise InvalidInputError(
+                "relation.kind", relation.kind, "an agreement's relation has kind agreement"
+            )
+        if relation.key != self.id:
+            raise InvalidInputError(
+                "relation.key", relation.key, f"a relation of agreement {self.id!r} has its id"
+            )
+        related = _merge_related(self.id, "object", self.object_relations, (relation,))
+        if related == self.object_relations:
+            return self, ()
+        holder = self.relation_of(relation.object_id)
+        if holder is not None:
+            raise AgreementRuleError(
+                self.id,
+                "object.related",
+                f"service object {relation.object_id!r} is related to the agreement by "
+                f"relation {holder.id!r} already",
+            )
+        return self._next(object_relations=related), (
+            AgreementObjectRelated(entity_id=self.id, occurred_at=instant, relation=relation),
         )
+
+    def relation_of(self, object_id: str) -> ServiceObjectRelation | None:
+        """The relation that relates service object ``object_id`` to the agreement, or ``None``."""
+        wanted = is_id.check(object_id, "object_id")
+        return next((r for r in self.object_relations if r.object_id == wanted), None)
 
     def relate_task(self, task: ServiceTask, *, at: datetime) -> tuple[ServiceAgreement, Events]:
         """Relate a service task, so that lines (and generated orders) may reference it.
@@ -506,7 +560,9 @@ class ServiceAgreement:
           source's number order; their other fields are copied as they are.
         * With ``with_relations`` (always, from a template), the service objects and
           tasks the copied lines reference are *added* to the ones already related
-          here; an id already related must carry the same value. Without it, every
+          here: each object not related yet by a new agreement relation
+          ``<agreement id>/<object id>`` (keeping the source relation's template BOM);
+          a task id already related must carry the same value. Without it, every
           object and task the copied lines reference must already be related here.
 
         Copying nothing (no line that is not stopped) returns ``(self, ())``.
@@ -528,23 +584,21 @@ class ServiceAgreement:
             return self, ()
         object_ids = {line.service_object_id for line in copied} - {None}
         task_ids = {line.service_task_id for line in copied} - {None}
-        objects, tasks = self.service_objects, self.service_tasks
+        objects, tasks = self.object_relations, self.service_tasks
         if relations:
             objects = _merge_related(
-                self.id,
-                "object",
-                objects,
-                (o for o in source.service_objects if o.id in object_ids),
+                self.id, "object", objects, self._copied_relations(source, object_ids)
             )
             tasks = _merge_related(
                 self.id, "task", tasks, (t for t in source.service_tasks if t.id in task_ids)
             )
         else:
+            related_objects = {relation.object_id for relation in objects}
             for kind_name, wanted, related in (
-                ("object", object_ids, objects),
-                ("task", task_ids, tasks),
+                ("object", object_ids, related_objects),
+                ("task", task_ids, {task.id for task in tasks}),
             ):
-                missing = sorted(str(i) for i in wanted - {item.id for item in related})
+                missing = sorted(str(i) for i in wanted - related)
                 if missing:
                     raise AgreementRuleError(
                         self.id,
@@ -559,7 +613,7 @@ class ServiceAgreement:
             for line, (_, number) in zip(copied, numbers, strict=True)
         )
         agreement = self._next(
-            lines=(*self.lines, *new_lines), service_objects=objects, service_tasks=tasks
+            lines=(*self.lines, *new_lines), object_relations=objects, service_tasks=tasks
         )
         event = LinesCopied(
             entity_id=self.id,
@@ -567,10 +621,39 @@ class ServiceAgreement:
             source_id=source.id,
             source_kind=kind,
             numbers=numbers,
-            service_object_ids=tuple(o.id for o in objects[len(self.service_objects) :]),
+            service_object_ids=tuple(
+                relation.object_id for relation in objects[len(self.object_relations) :]
+            ),
             service_task_ids=tuple(t.id for t in tasks[len(self.service_tasks) :]),
         )
         return agreement, (event,)
+
+    def _copied_relations(
+        self, source: ServiceAgreement | ServiceTemplate, object_ids: set[str | None]
+    ) -> tuple[ServiceObjectRelation, ...]:
+        """The relations a copy adds: one per copied object not related here yet.
+
+        Each is a new agreement relation of this agreement with the id
+        ``<agreement id>/<object id>``; from an agreement it keeps the source
+        relation's template BOM.
+        """
+        if isinstance(source, ServiceAgreement):
+            boms = {r.object_id: r.template_bom_id for r in source.object_relations}
+            ordered = [r.object_id for r in source.object_relations]
+        else:
+            boms = {}
+            ordered = list(source.service_object_ids)
+        return tuple(
+            ServiceObjectRelation(
+                f"{self.id}/{object_id}",
+                object_id,
+                RelationKind.AGREEMENT,
+                self.id,
+                boms.get(object_id),
+            )
+            for object_id in ordered
+            if object_id in object_ids and self.relation_of(object_id) is None
+        )
 
 
 def _number(line: AgreementLine) -> int:

@@ -16,7 +16,8 @@ from servicedomain._checks import (
 )
 from servicedomain.agreements._lines import AgreementLine
 from servicedomain.events import DomainEvent
-from servicedomain.orders import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceTask
+from servicedomain.repairs import ServiceObjectRelation
 
 # Each field is checked as the field of the agreement or line it records.
 _LINE_NUMBERS: Final = deep_iterable(is_line_number)
@@ -76,9 +77,12 @@ class AgreementResumed(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class AgreementObjectRelated(DomainEvent):
-    """A service object was related to the agreement (and so to its generated orders)."""
+    """A service object was related to the agreement by ``relation`` (kind agreement).
 
-    service_object: ServiceObject = attrs.field(validator=instance_of(ServiceObject))
+    Its generated orders carry the relation unchanged.
+    """
+
+    relation: ServiceObjectRelation = attrs.field(validator=instance_of(ServiceObjectRelation))
 
 
 @attrs.frozen(kw_only=True)
@@ -93,7 +97,8 @@ class LinesCopied(DomainEvent):
     """Lines were copied into the agreement from another agreement or a template.
 
     ``numbers`` pairs each source line number with its number on this agreement;
-    ``service_object_ids`` and ``service_task_ids`` are the relations the copy added.
+    ``service_object_ids`` are the objects the copy related (each by a new agreement
+    relation) and ``service_task_ids`` the tasks.
     """
 
     source_id: str = attrs.field(validator=is_id)

@@ -33,7 +33,7 @@ from servicedomain.errors import (
 )
 from servicedomain.instants import require_field_name
 from servicedomain.money import Money
-from servicedomain.orders import ServiceLine, ServiceObject, ServiceTask, TransactionType
+from servicedomain.orders import ServiceLine, ServiceTask, TransactionType
 from servicedomain.periods import DateRange
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -350,14 +350,17 @@ class AgreementLineChanges(TypedDict, total=False):
 
 def check_line_set(
     lines: tuple[AgreementLine, ...],
-    service_objects: tuple[ServiceObject, ...],
+    object_ids: tuple[str, ...],
     service_tasks: tuple[ServiceTask, ...],
     owner: str,
+    *,
+    objects_field: str,
 ) -> None:
     """Check the lines and relations of an agreement or a template (``owner`` names it).
 
-    Line numbers and related ids are unique, and every line references only related
-    service objects and tasks.
+    Line numbers, related objects (``object_ids``, the field ``objects_field``) and
+    task ids are unique, and every line references only related service objects and
+    tasks.
 
     Raises:
         InvalidInputError: naming the culprit, e.g. ``"lines[2].service_object_id"``.
@@ -371,11 +374,14 @@ def check_line_set(
                 f"line numbers are unique on {owner}; lines[{seen[line.number]}] has it",
             )
         seen[line.number] = index
-    for field, items in (("service_objects", service_objects), ("service_tasks", service_tasks)):
-        repeated = first_duplicate(item.id for item in items)
+    for field, ids in (
+        (objects_field, object_ids),
+        ("service_tasks", tuple(task.id for task in service_tasks)),
+    ):
+        repeated = first_duplicate(ids)
         if repeated is not None:
             raise InvalidInputError(field, repeated, f"an id is related to {owner} once")
-    objects = {obj.id for obj in service_objects}
+    objects = set(object_ids)
     tasks = {task.id for task in service_tasks}
     for index, line in enumerate(lines):
         if line.service_object_id is not None and line.service_object_id not in objects:

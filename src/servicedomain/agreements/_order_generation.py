@@ -548,7 +548,7 @@ def generate_service_orders(
             preferred_technician_id=agreement.preferred_technician_id,
             sla_id=agreement.effective_sla_id if attach_sla else None,
             calendar_conflict=conflict,
-            service_objects=agreement.service_objects,
+            object_relations=agreement.object_relations,
             service_tasks=agreement.service_tasks,
             lines=fields.order_lines(agreement.id, service, lines, calculated),
         )

@@ -10,7 +10,7 @@ import attrs
 from servicedomain._checks import check_keys, deep_iterable, instance_of, is_id, is_str
 from servicedomain.agreements._lines import AgreementLine, check_line_set
 from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.orders import ServiceObject, ServiceTask
+from servicedomain.orders import ServiceTask
 
 _GROUP_REQUIRED: Final = ("id",)
 _GROUP_OPTIONAL: Final = ("description", "parent")
@@ -223,10 +223,12 @@ class TemplateGroups:
 
 @attrs.frozen(kw_only=True)
 class ServiceTemplate:
-    """A service template: lines (with their object and task relations) to copy.
+    """A service template: lines (with the objects and tasks they name) to copy.
 
     Copying a template into an agreement (``ServiceAgreement.copy_lines_from``) copies
-    its lines that are not stopped, renumbered, and the relations they reference.
+    its lines that are not stopped, renumbered, and relates the objects and tasks they
+    reference. A template is no agreement or order, so it holds no object relations:
+    ``service_object_ids`` are the objects its lines may name.
 
     Raises:
         TypeMismatchError: a field of the wrong type.
@@ -241,16 +243,18 @@ class ServiceTemplate:
     lines: tuple[AgreementLine, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(AgreementLine))
     )
-    service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=deep_iterable(instance_of(ServiceObject))
-    )
+    service_object_ids: tuple[str, ...] = attrs.field(default=(), validator=deep_iterable(is_id))
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceTask))
     )
 
     def __attrs_post_init__(self) -> None:
         check_line_set(
-            self.lines, self.service_objects, self.service_tasks, f"template {self.id!r}"
+            self.lines,
+            self.service_object_ids,
+            self.service_tasks,
+            f"template {self.id!r}",
+            objects_field="service_object_ids",
         )
         if [line.number for line in self.lines] != sorted(line.number for line in self.lines):
             object.__setattr__(

@@ -72,7 +72,7 @@ from servicedomain.repairs import (
     CoverageKind,
     RelationKind,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
@@ -85,7 +85,7 @@ _CLOCK: Final = port("now")
 _TEMPLATE: Final = instance_of(TemplateBom)
 _COVERAGE: Final = items_of(WarrantyCoverage)
 
-ObjectChange = Callable[[ServiceObjectEntity], tuple[ServiceObjectEntity, tuple[DomainEvent, ...]]]
+ObjectChange = Callable[[ServiceObject], tuple[ServiceObject, tuple[DomainEvent, ...]]]
 BomChange = Callable[[ServiceBom], tuple[ServiceBom, tuple[DomainEvent, ...]]]
 
 
@@ -97,7 +97,7 @@ def _boms(uow: RepairUnitOfWork) -> ServiceBomRepository:
     return uow.service_boms
 
 
-def _same_creation(stored: ServiceObjectEntity, made: ServiceObjectEntity) -> bool:
+def _same_creation(stored: ServiceObject, made: ServiceObject) -> bool:
     """Whether ``stored`` is what creating ``made`` stored (its creation fields equal)."""
     fields = ("group_id", "description", "item_id", "serial_number", "template_bom_id")
     return all(getattr(stored, name) == getattr(made, name) for name in fields) and (
@@ -145,7 +145,7 @@ class RepairDesk:
     def _open(self) -> RepairUnitOfWork:
         return begin(self._unit_of_work, "uow")
 
-    def _change_object(self, object_id: str, decide: ObjectChange) -> ServiceObjectEntity:
+    def _change_object(self, object_id: str, decide: ObjectChange) -> ServiceObject:
         is_id.check(object_id, "object_id")
         return change_stored(self._open(), _objects, object_id, decide)
 
@@ -170,7 +170,7 @@ class RepairDesk:
         serial_number: str | None = None,
         template_bom_id: str | None = None,
         coverage: Iterable[WarrantyCoverage] = (),
-    ) -> ServiceObjectEntity:
+    ) -> ServiceObject:
         """Create and store a service object (version 1); its events publish on commit.
 
         Idempotent on the id: if the stored object of this id has the same group,
@@ -184,10 +184,10 @@ class RepairDesk:
                 service objects.
             NotFoundError: ``template_bom_id`` names no stored template BOM.
             TypeMismatchError, InvalidInputError: a field, as
-                :meth:`ServiceObjectEntity.create
-                <servicedomain.repairs.ServiceObjectEntity.create>` says.
+                :meth:`ServiceObject.create
+                <servicedomain.repairs.ServiceObject.create>` says.
         """
-        made, events = ServiceObjectEntity.create(
+        made, events = ServiceObject.create(
             id=id,
             group_id=group_id,
             at=self._clock.now(),
@@ -227,7 +227,7 @@ class RepairDesk:
 
     def change_warranty(
         self, object_id: str, kind: CoverageKind, period: DateRange | None
-    ) -> ServiceObjectEntity:
+    ) -> ServiceObject:
         """Set the object's warranty coverage of ``kind`` to ``period`` (``None``: remove).
 
         The same coverage again changes nothing (nothing is written).
@@ -248,7 +248,7 @@ class RepairDesk:
         kind: RelationKind,
         key: str,
         template_bom_id: str | None = None,
-    ) -> ServiceObjectEntity:
+    ) -> ServiceObject:
         """Relate the object to an agreement or an order (``kind``, its id ``key``).
 
         The same relation again changes nothing.
@@ -278,9 +278,7 @@ class RepairDesk:
                 uow.commit()
         return changed
 
-    def assign_template_bom(
-        self, object_id: str, template_bom_id: str | None
-    ) -> ServiceObjectEntity:
+    def assign_template_bom(self, object_id: str, template_bom_id: str | None) -> ServiceObject:
         """Make ``template_bom_id`` the object's one template BOM (``None``: none).
 
         Raises:
@@ -531,7 +529,7 @@ class RepairDesk:
 
     # ------------------------------------------------------------------ reads
 
-    def service_object(self, object_id: str) -> ServiceObjectEntity:
+    def service_object(self, object_id: str) -> ServiceObject:
         """The stored service object.
 
         Raises:

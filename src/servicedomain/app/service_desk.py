@@ -71,7 +71,6 @@ from servicedomain.orders import (
     MovedLines,
     NewLine,
     Priority,
-    ServiceObject,
     ServiceOrder,
     ServiceTask,
     TransactionType,
@@ -79,6 +78,7 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange
 from servicedomain.ports import AgreementUnitOfWork, Clock, Journal
+from servicedomain.repairs import FaultTaxonomy, RepairLineChanges, ServiceObjectRelation
 from servicedomain.sla import (
     ServiceLevelAgreement,
     SlaMeasurement,
@@ -97,6 +97,7 @@ _CLOCK: Final = port("now")
 _JOURNAL: Final = port("post")
 _CLOSED_DAYS: Final = port("is_closed")
 _GRAPH: Final = instance_of(StageGraph)
+_TAXONOMY: Final = optional(instance_of(FaultTaxonomy))
 _SLAS: Final = deep_mapping(instance_of(str), instance_of(ServiceLevelAgreement))
 _SLA_PARAMETERS: Final = optional(instance_of(SlaParameters))
 _JOURNAL_KINDS: Final = deep_mapping(instance_of(TransactionType))
@@ -137,6 +138,9 @@ class ServiceDesk:
         journals: the journal of each transaction type that orders post to.
         closed_days: the closed days order generation flags conflicts on.
         zone: the zone of the agreement lines' preferred service times.
+        taxonomy: the fault taxonomy repair lines are checked against (their symptom,
+            condition, diagnosis and resolution codes and their repair stages); a desk
+            without one records no repair lines.
 
     Raises:
         TypeMismatchError: an argument of the wrong type (named).
@@ -154,6 +158,7 @@ class ServiceDesk:
         journals: Mapping[TransactionType, Journal[JournalEntry]] | None = None,
         closed_days: ClosedDays | None = None,
         zone: ZoneInfo | str | None = None,
+        taxonomy: FaultTaxonomy | None = None,
     ) -> None:
         is_callable.check(unit_of_work, "unit_of_work")
         self._unit_of_work = unit_of_work
@@ -175,6 +180,7 @@ class ServiceDesk:
         self._journals: dict[TransactionType, Journal[JournalEntry]] = dict(journals or {})
         self._closed_days = closed_days
         self._zone = None if zone is None else named_zone(zone)
+        self._taxonomy = _TAXONOMY.check(taxonomy, "taxonomy")
 
     # ---------------------------------------------------------------- plumbing
 
@@ -269,7 +275,7 @@ class ServiceDesk:
         priority: Priority = Priority.NORMAL,
         service_address: str | None = None,
         sla_id: str | None = None,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewLine] = (),
     ) -> ServiceOrder:
@@ -277,7 +283,9 @@ class ServiceDesk:
 
         An order created by hand on an agreement is measured: unless ``sla_id`` is
         given, it gets the agreement's SLA, or else the agreement group's default (AX),
-        and its SLA clock starts now.
+        and its SLA clock starts now. It carries the agreement's object relations
+        (an agreement relation serves every order of the agreement), before its own
+        ``object_relations``.
 
         Raises:
             AlreadyExistsError: an order with this id exists.
@@ -289,18 +297,24 @@ class ServiceDesk:
         is_optional_id.check(agreement_id, "agreement_id")
         uow = self._begin()
         with uow:
-            if agreement_id is not None and sla_id is None:
+            relations = object_relations
+            if agreement_id is not None:
                 agreements = getattr(uow, "agreements", None)
                 if agreements is None:
                     raise InvalidInputError(
                         "uow", uow, "an order on an agreement needs a unit of work with agreements"
                     )
                 agreement = agreements.get(agreement_id)
-                sla_id = effective_sla_id(
-                    agreement_sla_id=agreement.sla_id,
-                    group_default_sla_id=agreement.group.default_sla_id,
-                    generated=False,
-                )
+                if sla_id is None:
+                    sla_id = effective_sla_id(
+                        agreement_sla_id=agreement.sla_id,
+                        group_default_sla_id=agreement.group.default_sla_id,
+                        generated=False,
+                    )
+                given: object = object_relations
+                if isinstance(given, tuple):  # else ServiceOrder.create names the bad value
+                    carried = agreement.object_relations
+                    relations = (*carried, *(r for r in object_relations if r not in carried))
             order, events = ServiceOrder.create(
                 self._graph,
                 id=order_id,
@@ -315,7 +329,7 @@ class ServiceDesk:
                 priority=priority,
                 service_address=service_address,
                 sla_id=sla_id,
-                service_objects=service_objects,
+                object_relations=relations,
                 service_tasks=service_tasks,
                 lines=lines,
             )
@@ -478,10 +492,116 @@ class ServiceDesk:
             order_id, lambda order, at: order.revoke_line_cancel(self._graph, number, at=at)
         )
 
-    def relate_object(self, order_id: str, obj: ServiceObject) -> ServiceOrder:
-        """Relate a service object to the order, so that its lines may reference it."""
+    def relate_object(self, order_id: str, relation: ServiceObjectRelation) -> ServiceOrder:
+        """Relate a service object to the order by an order ``relation`` (its lines may name it)."""
         return self._change_order(
-            order_id, lambda order, at: order.relate_object(self._graph, obj, at=at)
+            order_id, lambda order, at: order.relate_object(self._graph, relation, at=at)
+        )
+
+    # ------------------------------------------------------------- repair lines
+
+    def _repairs(self) -> FaultTaxonomy:
+        """The desk's fault taxonomy; a desk without one records no repair lines."""
+        if self._taxonomy is None:
+            raise InvalidInputError(
+                "taxonomy", None, "a desk that records repair lines is given a fault taxonomy"
+            )
+        return self._taxonomy
+
+    def add_repair_line(
+        self,
+        order_id: str,
+        *,
+        relation_id: str,
+        symptom_area_id: str | None = None,
+        symptom_code_id: str | None = None,
+        condition_id: str | None = None,
+        diagnosis_area_id: str | None = None,
+        diagnosis_code_id: str | None = None,
+        resolution_id: str | None = None,
+        stage_id: str | None = None,
+        technician_id: str | None = None,
+        description: str = "",
+        note: str = "",
+    ) -> ServiceOrder:
+        """Add a repair line (a step of the repair) on object relation ``relation_id``.
+
+        The line is created now (the clock's instant); a Finished ``stage_id`` finishes
+        it at once. One unit of work.
+
+        Raises:
+            NotFoundError: no order with this id.
+            InvalidInputError: the desk has no fault taxonomy; a bad argument.
+            OrderRuleError, UnknownCodeError, StageRuleError: as
+                ``ServiceOrder.add_repair_line`` says.
+        """
+        taxonomy = self._repairs()
+        return self._change_order(
+            order_id,
+            lambda order, at: order.add_repair_line(
+                self._graph,
+                taxonomy,
+                relation_id=relation_id,
+                at=at,
+                symptom_area_id=symptom_area_id,
+                symptom_code_id=symptom_code_id,
+                condition_id=condition_id,
+                diagnosis_area_id=diagnosis_area_id,
+                diagnosis_code_id=diagnosis_code_id,
+                resolution_id=resolution_id,
+                stage_id=stage_id,
+                technician_id=technician_id,
+                description=description,
+                note=note,
+            ),
+        )
+
+    def change_repair_line(
+        self, order_id: str, number: int, **changes: Unpack[RepairLineChanges]
+    ) -> ServiceOrder:
+        """Change fields of repair line ``number``; a Finished one changes only its note.
+
+        Raises:
+            NotFoundError: no order with this id.
+            UnknownLineError, OrderRuleError, UnknownCodeError, StageRuleError,
+                InvalidInputError: as ``ServiceOrder.change_repair_line`` says.
+        """
+        taxonomy = self._repairs()
+        return self._change_order(
+            order_id,
+            lambda order, at: order.change_repair_line(
+                self._graph, taxonomy, number, at=at, **changes
+            ),
+        )
+
+    def move_repair_line(self, order_id: str, number: int, stage_id: str) -> ServiceOrder:
+        """Move repair line ``number`` to repair stage ``stage_id``.
+
+        A Finished stage stamps the finish time (now) and freezes the line.
+
+        Raises:
+            NotFoundError: no order with this id.
+            UnknownLineError, OrderRuleError, UnknownCodeError, StageRuleError: as
+                ``ServiceOrder.move_repair_line`` says.
+        """
+        taxonomy = self._repairs()
+        return self._change_order(
+            order_id,
+            lambda order, at: order.move_repair_line(
+                self._graph, taxonomy, number, stage_id, at=at
+            ),
+        )
+
+    def delete_repair_line(self, order_id: str, number: int) -> ServiceOrder:
+        """Delete repair line ``number`` (cancel a repair step that is not finished).
+
+        Raises:
+            NotFoundError: no order with this id.
+            UnknownLineError, OrderRuleError, StageRuleError: as
+                ``ServiceOrder.delete_repair_line`` says.
+        """
+        return self._change_order(
+            order_id, lambda order, at: order.delete_repair_line(self._graph, number, at=at)
         )
 
     def relate_task(self, order_id: str, task: ServiceTask) -> ServiceOrder:
@@ -668,7 +788,7 @@ class ServiceDesk:
         hour_cost_price: Money | None = None,
         expense_cost_price: Money | None = None,
         fee_sales_price: Money | None = None,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewAgreementLine] = (),
         template_group_id: str | None = None,
@@ -702,7 +822,7 @@ class ServiceDesk:
                 hour_cost_price=hour_cost_price,
                 expense_cost_price=expense_cost_price,
                 fee_sales_price=fee_sales_price,
-                service_objects=service_objects,
+                object_relations=object_relations,
                 service_tasks=service_tasks,
                 lines=lines,
                 template_group_id=template_group_id,
@@ -751,10 +871,15 @@ class ServiceDesk:
         """Resume a suspended agreement."""
         return self._change_agreement(agreement_id, lambda agreement, at: agreement.resume(at=at))
 
-    def relate_agreement_object(self, agreement_id: str, obj: ServiceObject) -> ServiceAgreement:
-        """Relate a service object to the agreement (its lines and orders may use it)."""
+    def relate_agreement_object(
+        self, agreement_id: str, relation: ServiceObjectRelation
+    ) -> ServiceAgreement:
+        """Relate a service object to the agreement by an agreement ``relation``.
+
+        Its lines, and the orders generated from it, may name the object.
+        """
         return self._change_agreement(
-            agreement_id, lambda agreement, at: agreement.relate_object(obj, at=at)
+            agreement_id, lambda agreement, at: agreement.relate_object(relation, at=at)
         )
 
     def relate_agreement_task(self, agreement_id: str, task: ServiceTask) -> ServiceAgreement:

@@ -13,7 +13,9 @@ Agreements (:meth:`~servicedomain.agreements.ServiceAgreement.create`):
 ``sla_id`` (a stored SLA); each line ``line``, ``transaction_type``, ``quantity``,
 ``line_start_date``; optional ``line_description``, ``unit``, ``cost_price``,
 ``sales_price``, ``currency``, ``interval_unit`` (day, week, month, year) with
-``interval_frequency``, ``line_end_date``, ``item_id``, ``category_id``, ``worker_id``.
+``interval_frequency``, ``line_end_date``, ``item_id``, ``category_id``, ``worker_id``,
+``object_id`` (the service object the line is about: the agreement relates each object
+its lines name by a relation ``<agreement id>/<object id>``).
 
 Orders (:meth:`~servicedomain.orders.ServiceOrder.create`, in the root stage of the
 stored stage graph): ``order_id``, ``customer_id``; optional ``description``,
@@ -21,7 +23,9 @@ stored stage graph): ``order_id``, ``customer_id``; optional ``description``,
 ``priority`` (high, normal, low), ``sla_id`` (a stored SLA: its clock starts at the
 import); each line ``line``, ``transaction_type``, ``quantity``, ``cost_price``,
 ``sales_price``, ``currency``; optional ``line_description``, ``unit``, ``item_id``,
-``category_id``, ``worker_id``.
+``category_id``, ``worker_id``, ``object_id`` (an order on an agreement carries the
+agreement's object relations; an object they do not relate gets an order relation
+``<order id>/<object id>``).
 
 An id stored already with the same imported values is left as it is, so importing a
 file again changes nothing; one stored with other values is a bad row.
@@ -62,6 +66,7 @@ from servicedomain.errors import InvalidInputError
 from servicedomain.instants import parse_date
 from servicedomain.money import Money
 from servicedomain.orders import NewLine, ServiceOrder, TransactionType
+from servicedomain.repairs import RelationKind, ServiceObjectRelation
 from servicedomain.sla import Priority
 from servicedomain.stages import StageGraph
 
@@ -88,6 +93,7 @@ AGREEMENT_LINE_OPTIONAL: Final = (
     "item_id",
     "category_id",
     "worker_id",
+    "object_id",
 )
 ORDER_REQUIRED: Final = ("order_id", "customer_id")
 ORDER_OPTIONAL: Final = (
@@ -106,7 +112,14 @@ ORDER_LINE_REQUIRED: Final = (
     "sales_price",
     "currency",
 )
-ORDER_LINE_OPTIONAL: Final = ("line_description", "unit", "item_id", "category_id", "worker_id")
+ORDER_LINE_OPTIONAL: Final = (
+    "line_description",
+    "unit",
+    "item_id",
+    "category_id",
+    "worker_id",
+    "object_id",
+)
 
 _LINE_COMPARED: Final = (
     "transaction_type",
@@ -118,6 +131,7 @@ _LINE_COMPARED: Final = (
     "item_id",
     "category_id",
     "worker_id",
+    "service_object_id",
 )
 _AGREEMENT_COMPARED: Final = (
     "customer_id",
@@ -127,6 +141,7 @@ _AGREEMENT_COMPARED: Final = (
     "sla_id",
     "description",
     "project_id",
+    "object_relations",
 )
 _AGREEMENT_LINE_COMPARED: Final = (*_LINE_COMPARED, "interval", "start_date", "end_date")
 _ORDER_COMPARED: Final = (
@@ -137,6 +152,7 @@ _ORDER_COMPARED: Final = (
     "service_address",
     "priority",
     "sla_id",
+    "object_relations",
 )
 
 
@@ -312,7 +328,25 @@ def _common_line(row: Mapping[str, Any]) -> dict[str, Any]:
         "item_id": cell(row, "item_id"),
         "category_id": cell(row, "category_id"),
         "worker_id": cell(row, "worker_id"),
+        "service_object_id": cell(row, "object_id"),
     }
+
+
+def _relations(
+    kind: RelationKind,
+    key: str,
+    lines: Iterable[Any],
+    carried: tuple[ServiceObjectRelation, ...] = (),
+) -> tuple[ServiceObjectRelation, ...]:
+    """``carried``, then a relation ``<key>/<object id>`` of each other object the lines name."""
+    related = {relation.object_id for relation in carried}
+    named = dict.fromkeys(line.service_object_id for line in lines)
+    own = tuple(
+        ServiceObjectRelation(f"{key}/{object_id}", object_id, kind, key)
+        for object_id in named
+        if object_id is not None and object_id not in related
+    )
+    return (*carried, *own)
 
 
 # --------------------------------------------------------------------- agreements
@@ -351,7 +385,10 @@ def _agreement_kind(slas: Iterable[str], at: datetime, events: dict[str, Any]) -
         )
 
     def create(agreement_id: str, fields: dict[str, Any], lines: list[Any]) -> ServiceAgreement:
-        agreement, created = ServiceAgreement.create(id=agreement_id, at=at, lines=lines, **fields)
+        relations = _relations(RelationKind.AGREEMENT, agreement_id, lines)
+        agreement, created = ServiceAgreement.create(
+            id=agreement_id, at=at, lines=lines, object_relations=relations, **fields
+        )
         events[agreement.id] = created
         return agreement
 
@@ -421,7 +458,7 @@ def import_agreements(file: Path, dry_run: bool) -> None:
 def _order_kind(
     graph: StageGraph,
     slas: Iterable[str],
-    agreements: Iterable[str],
+    agreements: Mapping[str, tuple[ServiceObjectRelation, ...]],
     at: datetime,
     events: dict[str, Any],
 ) -> _Kind:
@@ -451,7 +488,12 @@ def _order_kind(
         )
 
     def create(order_id: str, fields: dict[str, Any], lines: list[Any]) -> ServiceOrder:
-        order, created = ServiceOrder.create(graph, id=order_id, at=at, lines=lines, **fields)
+        agreement_id = fields["agreement_id"]
+        carried = () if agreement_id is None else agreements[agreement_id]
+        relations = _relations(RelationKind.ORDER, order_id, lines, carried)
+        order, created = ServiceOrder.create(
+            graph, id=order_id, at=at, lines=lines, object_relations=relations, **fields
+        )
         events[order.id] = created
         return order
 
@@ -484,7 +526,9 @@ def import_orders(file: Path, graph: str | None, dry_run: bool) -> None:
     rules = stored_rules(store)
     chosen = stored_graph(rules, graph)
     with store.unit_of_work() as uow:
-        agreements = [agreement.id for agreement in uow.agreements.list()]
+        agreements = {
+            agreement.id: agreement.object_relations for agreement in uow.agreements.list()
+        }
     events: dict[str, Any] = {}
     kind = _order_kind(chosen, rules.slas, agreements, session().clock.now(), events)
     import_all(

@@ -16,8 +16,16 @@ The rules (AX ``SMAServiceOrderTable`` / ``SMAServiceOrderLine``):
   (lines and relations), cancel, delete and post each need the current stage's rule;
   the stage itself changes only through :meth:`~ServiceOrder.change_stage`, which logs
   the reason.
-* Lines reference only service objects and tasks related to the order; lines move only
-  between orders of one agreement (:func:`move_lines`).
+* Lines reference only service objects and tasks related to the order (an object by an
+  object relation, :class:`~servicedomain.repairs.ServiceObjectRelation`: the order's
+  own or its agreement's); lines move only between orders of one agreement
+  (:func:`move_lines`).
+* Repair lines (:class:`~servicedomain.repairs.RepairLine`, one per step of a repair)
+  name an object relation of the order and codes of a fault taxonomy:
+  :meth:`~ServiceOrder.add_repair_line`, :meth:`~ServiceOrder.change_repair_line`,
+  :meth:`~ServiceOrder.move_repair_line` (a Finished stage stamps the finish time and
+  freezes the line but for its note) and :meth:`~ServiceOrder.delete_repair_line`,
+  under the stage's modify rule like order lines.
 * Item lines may carry :class:`ItemRequirement` values (AX item requirements,
   processed through the order's project):
   :meth:`~ServiceOrder.add_item_requirement` and
@@ -71,6 +79,10 @@ from servicedomain.orders._events import (
     LinesMoved,
     LinesPosted,
     LinesSignedOff,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineDeleted,
+    RepairLineStageChanged,
     ServiceObjectRelated,
     ServiceOrderCanceled,
     ServiceOrderCreated,
@@ -91,7 +103,6 @@ from servicedomain.orders._lines import (
     Origin,
     Progress,
     ServiceLine,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
     TransactionType,
@@ -119,7 +130,6 @@ __all__ = [
     "LineChanges",
     "NewLine",
     "ServiceLine",
-    "ServiceObject",
     "ServiceOrderLine",
     "ServiceTask",
     # the entity and its functions
@@ -144,6 +154,10 @@ __all__ = [
     "LinesMoved",
     "LinesPosted",
     "LinesSignedOff",
+    "RepairLineAdded",
+    "RepairLineChanged",
+    "RepairLineDeleted",
+    "RepairLineStageChanged",
     "ServiceObjectRelated",
     "ServiceOrderCanceled",
     "ServiceOrderCreated",

@@ -19,10 +19,10 @@ from servicedomain._checks import (
 from servicedomain.events import DomainEvent
 from servicedomain.orders._lines import (
     ItemRequirement,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
 )
+from servicedomain.repairs import RepairLine, ServiceObjectRelation
 from servicedomain.stages import TransitionKind
 
 # Each field is checked as the field of the order or line it records.
@@ -67,9 +67,9 @@ class LineRemoved(DomainEvent):
 
 @attrs.frozen(kw_only=True)
 class ServiceObjectRelated(DomainEvent):
-    """A service object was related to the order; its lines may now reference it."""
+    """A service object was related to the order by ``relation``; its lines may name it."""
 
-    service_object: ServiceObject = attrs.field(validator=instance_of(ServiceObject))
+    relation: ServiceObjectRelation = attrs.field(validator=instance_of(ServiceObjectRelation))
 
 
 @attrs.frozen(kw_only=True)
@@ -181,3 +181,32 @@ class ItemRequirementRemoved(DomainEvent):
 
     line_number: int = attrs.field(validator=is_line_number)
     requirement_id: str = attrs.field(validator=is_id)
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineAdded(DomainEvent):
+    """A repair line (one step of a repair) was added to the order."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineChanged(DomainEvent):
+    """Fields of a repair line changed; ``line`` is the new line."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+    changed_fields: tuple[str, ...] = attrs.field(validator=_NAMES)
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineStageChanged(DomainEvent):
+    """A repair line moved to another repair stage; a Finished one stamps ``finished_at``."""
+
+    line: RepairLine = attrs.field(validator=instance_of(RepairLine))
+
+
+@attrs.frozen(kw_only=True)
+class RepairLineDeleted(DomainEvent):
+    """A repair line was deleted from the order (a repair step canceled)."""
+
+    line_number: int = attrs.field(validator=is_line_number)

@@ -120,19 +120,6 @@ class AgreementLineRef:
 
 
 @attrs.frozen
-class ServiceObject:
-    """A service object (a machine, an installation) that service is performed on.
-
-    An order's lines may reference only the objects related to the order (its own
-    relations and those inherited from its agreement).
-    """
-
-    id: str = attrs.field(validator=is_id)
-    description: str = attrs.field(default="", validator=is_str)
-    item_id: str | None = attrs.field(default=None, validator=optional(is_id))
-
-
-@attrs.frozen
 class ServiceTask:
     """A service task (an inspection, a filter change) performed on a visit."""
 

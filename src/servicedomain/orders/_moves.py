@@ -25,6 +25,7 @@ from servicedomain.orders._order import (
     _number,
     refuse_line_with_requirements,
 )
+from servicedomain.repairs import RelationKind
 from servicedomain.stages import Action, StageGraph
 
 _ORDER: Final = instance_of(ServiceOrder)
@@ -76,8 +77,11 @@ def move_lines(
     """Move Created lines from ``source`` to ``target``, two orders of one agreement.
 
     The moved lines are numbered in ``target`` from its highest number + 1, in the
-    order of their source numbers, and keep every other field. The service objects
-    and tasks they reference are related to ``target`` as well. With
+    order of their source numbers, and keep every other field. The tasks they
+    reference, and the agreement relations of the objects they name, are related to
+    ``target`` as well (unchanged: an agreement relation serves every order of the
+    agreement); an object related to the source by an order relation only must be
+    related to ``target`` first. With
     ``drop_empty_source`` (AX *Delete empty service order*), a source left without
     lines is deleted: ``None`` comes back in its place, with a ``ServiceOrderDeleted``
     event. Both orders get ``version + 1``.
@@ -91,8 +95,10 @@ def move_lines(
     Raises:
         OrderRuleError: the orders are the same (``move.same_order``) or not on one
             agreement (``move.same_agreement``); a line is not Created
-            (``move.line_not_created``); an object or task id is related to the target
-            with another value (``object.conflict`` / ``task.conflict``).
+            (``move.line_not_created``); a line names an object related to the source
+            by an order relation only (``move.object_not_related``); a relation or task
+            id is related to the target with another value (``object.conflict`` /
+            ``task.conflict``).
         ItemRequirementError: a line has item requirements
             (``line.has_item_requirements``): remove them first.
         StageRuleError: a stage does not allow modify, or the source's stage does not
@@ -134,14 +140,22 @@ def move_lines(
     dropping = drop_empty_source and not remaining
     if dropping:
         source._require(graph, Action.DELETE)
-    object_ids = {line.service_object_id for line in moving}
+    object_ids = {line.service_object_id for line in moving} - {None}
+    carried = []
+    for relation in source.object_relations:
+        if relation.object_id not in object_ids or target.relation_of(relation.object_id):
+            continue
+        if relation.kind is not RelationKind.AGREEMENT:
+            raise OrderRuleError(
+                source.id,
+                "move.object_not_related",
+                f"a moving line names service object {relation.object_id!r}, related to "
+                f"order {source.id!r} only (relation {relation.id!r}); relate it to "
+                f"{target.id!r} first",
+            )
+        carried.append(relation)
     task_ids = {line.service_task_id for line in moving}
-    objects = _merge_related(
-        target.id,
-        "object",
-        target.service_objects,
-        (obj for obj in source.service_objects if obj.id in object_ids),
-    )
+    objects = _merge_related(target.id, "object", target.object_relations, carried)
     tasks = _merge_related(
         target.id,
         "task",
@@ -154,7 +168,7 @@ def move_lines(
     )
     pairs = tuple((old.number, new.number) for old, new in zip(moving, renumbered, strict=True))
     new_target = target._next(
-        instant, service_objects=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
+        instant, object_relations=objects, service_tasks=tasks, lines=(*target.lines, *renumbered)
     )
     events: list[DomainEvent] = [
         LinesMoved(
@@ -175,8 +189,8 @@ def move_lines(
             )
         )
     events.extend(
-        ServiceObjectRelated(entity_id=target.id, occurred_at=instant, service_object=obj)
-        for obj in objects[len(target.service_objects) :]
+        ServiceObjectRelated(entity_id=target.id, occurred_at=instant, relation=relation)
+        for relation in objects[len(target.object_relations) :]
     )
     events.extend(
         ServiceTaskRelated(entity_id=target.id, occurred_at=instant, service_task=task)

@@ -54,6 +54,10 @@ from servicedomain.orders._events import (
     LineRemoved,
     LinesPosted,
     LinesSignedOff,
+    RepairLineAdded,
+    RepairLineChanged,
+    RepairLineDeleted,
+    RepairLineStageChanged,
     ServiceObjectRelated,
     ServiceOrderCanceled,
     ServiceOrderCreated,
@@ -71,7 +75,6 @@ from servicedomain.orders._lines import (
     NewLine,
     Origin,
     Progress,
-    ServiceObject,
     ServiceOrderLine,
     ServiceTask,
     TransactionType,
@@ -79,6 +82,15 @@ from servicedomain.orders._lines import (
 )
 from servicedomain.orders._posting import JournalEntry, PostingPlan, check_types, skip_reason
 from servicedomain.periods import DateRange
+from servicedomain.repairs import (
+    FaultTaxonomy,
+    RelationKind,
+    RepairLine,
+    RepairLineChanges,
+    RepairStatus,
+    ServiceObjectRelation,
+    repair_status,
+)
 from servicedomain.sla import (
     Priority,
     ServiceLevelAgreement,
@@ -101,7 +113,7 @@ from servicedomain.stages import (
     enter_stage,
 )
 
-_Related = TypeVar("_Related", ServiceObject, ServiceTask)
+_Related = TypeVar("_Related", ServiceObjectRelation, ServiceTask)
 
 _REQUIRED_FIELDS = ("transaction_type", "item_id")
 """The fields of a line that its item requirements depend on."""
@@ -112,7 +124,10 @@ Events = tuple[DomainEvent, ...]
 
 _GRAPH: Final = instance_of(StageGraph)
 _NEW_LINE: Final = instance_of(NewLine)
-_OBJECT: Final = instance_of(ServiceObject)
+_RELATION: Final = instance_of(ServiceObjectRelation)
+_TAXONOMY: Final = instance_of(FaultTaxonomy)
+_REPAIR_ORDER: Final = tuple(RepairLineChanges.__annotations__)
+_REPAIR_FIELDS: Final = frozenset(_REPAIR_ORDER)
 _TASK: Final = instance_of(ServiceTask)
 _RANGE: Final = instance_of(DateRange)
 _REQUIREMENT: Final = instance_of(ItemRequirement)
@@ -152,7 +167,9 @@ class ServiceOrder:
         NaiveDatetimeError: ``preferred_service_at``, ``signed_off_at`` or
             ``recorded_at`` is naive.
         InvalidInputError: ``version`` below 1; an empty id; duplicate line numbers
-            (``"lines"``), object ids or task ids; a line referencing an object or a
+            (``"lines"``), relation ids, related objects (``"object_relations"``) or task
+            ids; an order relation of another order or an agreement relation of another
+            agreement (``"object_relations[i].key"``); a line referencing an object or a
             task that is not related (``"lines[i].service_object_id"``); a reason log
             entry about another entity; ``signed_off_at`` without ``signed_off`` or
             the reverse; an item requirement id on two lines (``"lines"``).
@@ -187,14 +204,17 @@ class ServiceOrder:
     signed_off: bool = attrs.field(default=False, validator=is_bool)
     signed_off_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
     calendar_conflict: bool = attrs.field(default=False, validator=is_bool)
-    service_objects: tuple[ServiceObject, ...] = attrs.field(
-        default=(), validator=deep_iterable(instance_of(ServiceObject))
+    object_relations: tuple[ServiceObjectRelation, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(ServiceObjectRelation))
     )
     service_tasks: tuple[ServiceTask, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceTask))
     )
     lines: tuple[ServiceOrderLine, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ServiceOrderLine))
+    )
+    repair_lines: tuple[RepairLine, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(RepairLine))
     )
     reason_log: tuple[ReasonLogEntry, ...] = attrs.field(
         default=(), validator=deep_iterable(instance_of(ReasonLogEntry))
@@ -212,12 +232,13 @@ class ServiceOrder:
                 "lines", duplicate, "line numbers are unique on an order; this one repeats"
             )
         for field, items in (
-            ("service_objects", self.service_objects),
+            ("object_relations", self.object_relations),
             ("service_tasks", self.service_tasks),
         ):
             repeated = first_duplicate(item.id for item in items)
             if repeated is not None:
                 raise InvalidInputError(field, repeated, "an id is related to an order once")
+        self._check_relations()
         repeated_requirement = first_duplicate(
             requirement.id for line in self.lines for requirement in line.item_requirements
         )
@@ -225,7 +246,7 @@ class ServiceOrder:
             raise InvalidInputError(
                 "lines", repeated_requirement, "an item requirement id is on an order once"
             )
-        objects = {obj.id for obj in self.service_objects}
+        objects = {relation.object_id for relation in self.object_relations}
         tasks = {task.id for task in self.service_tasks}
         for index, line in enumerate(self.lines):
             if line.service_object_id is not None and line.service_object_id not in objects:
@@ -255,6 +276,50 @@ class ServiceOrder:
             )
         if numbers != sorted(numbers):
             object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
+        if self.repair_lines:
+            self._check_repair_lines()
+
+    def _check_repair_lines(self) -> None:
+        """Repair line numbers are unique; each line names a relation of the order."""
+        numbers = [line.number for line in self.repair_lines]
+        duplicate = first_duplicate(numbers)
+        if duplicate is not None:
+            raise InvalidInputError(
+                "repair_lines", duplicate, "repair line numbers are unique on an order"
+            )
+        relations = {relation.id for relation in self.object_relations}
+        for index, line in enumerate(self.repair_lines):
+            if line.relation_id not in relations:
+                raise InvalidInputError(
+                    f"repair_lines[{index}].relation_id",
+                    line.relation_id,
+                    f"a repair line names an object relation of order {self.id!r}",
+                )
+        if numbers != sorted(numbers):
+            ordered = tuple(sorted(self.repair_lines, key=lambda line: line.number))
+            object.__setattr__(self, "repair_lines", ordered)
+
+    def _check_relations(self) -> None:
+        """An object is related once; each relation is the order's or its agreement's."""
+        repeated = first_duplicate(relation.object_id for relation in self.object_relations)
+        if repeated is not None:
+            raise InvalidInputError(
+                "object_relations", repeated, "a service object is related to an order once"
+            )
+        for index, relation in enumerate(self.object_relations):
+            if relation.kind is RelationKind.ORDER and relation.key != self.id:
+                raise InvalidInputError(
+                    f"object_relations[{index}].key",
+                    relation.key,
+                    f"an order relation of order {self.id!r} has the order's id as its key",
+                )
+            if relation.kind is RelationKind.AGREEMENT and relation.key != self.agreement_id:
+                raise InvalidInputError(
+                    f"object_relations[{index}].key",
+                    relation.key,
+                    f"an agreement relation on order {self.id!r} is one of its agreement "
+                    f"{self.agreement_id!r}",
+                )
 
     # ------------------------------------------------------------------ creation
 
@@ -277,14 +342,16 @@ class ServiceOrder:
         service_address: str | None = None,
         sla_id: str | None = None,
         calendar_conflict: bool = False,
-        service_objects: tuple[ServiceObject, ...] = (),
+        object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
         lines: Iterable[NewLine] = (),
     ) -> tuple[ServiceOrder, Events]:
         """A new order (version 1) in the root stage of ``graph``.
 
         ``lines`` are numbered 1, 2, ... in the order given; they may reference the
-        ``service_objects`` and ``service_tasks`` given here.
+        objects of the ``object_relations`` and the ``service_tasks`` given here. An
+        order's own relations have kind order and the order's id as key; an agreement's
+        relations (kind agreement, key ``agreement_id``) come along unchanged.
 
         Raises:
             TypeMismatchError: ``graph`` is not a StageGraph, an item of ``lines`` is
@@ -315,7 +382,7 @@ class ServiceOrder:
             stage_id=graph.root.id,
             sla_id=sla_id,
             calendar_conflict=calendar_conflict,
-            service_objects=service_objects,
+            object_relations=object_relations,
             service_tasks=service_tasks,
             lines=tuple(line.numbered(index) for index, line in enumerate(new_lines, 1)),
             sla_log=() if sla_id is None else (SlaEntry.start(instant),),
@@ -347,7 +414,7 @@ class ServiceOrder:
         preferred_technician_id: str | None,
         sla_id: str | None,
         calendar_conflict: bool,
-        service_objects: tuple[ServiceObject, ...],
+        object_relations: tuple[ServiceObjectRelation, ...],
         service_tasks: tuple[ServiceTask, ...],
         lines: tuple[ServiceOrderLine, ...],
     ) -> tuple[ServiceOrder, Events]:
@@ -359,8 +426,9 @@ class ServiceOrder:
         checked already, so only the type of each argument is checked here (a wrong
         one raises what :meth:`create` raises, naming it). The rest is trusted, not
         checked again: the aware instant ``at`` is within the supported range, the
-        related objects and tasks are unique, and ``lines`` are Created, unsigned
-        :class:`ServiceOrderLine` values numbered 1, 2, ... in order that reference only
+        related objects and tasks are unique, the relations are the agreement's, and
+        ``lines`` are Created, unsigned :class:`ServiceOrderLine` values numbered 1, 2,
+        ... in order that reference only
         the objects and tasks given (the lines of a validated agreement, numbered).
         A host creating an order from its own input uses :meth:`create`, which checks
         everything; with the environment variable ``SERVICEDOMAIN_CHECKED`` set, this
@@ -377,7 +445,7 @@ class ServiceOrder:
         ...     stage_id="CREATED", description="", agreement_id="AGR-1", project_id=None,
         ...     preferred_service_at=None, responsible_worker_id=None,
         ...     preferred_technician_id=None, sla_id=None, calendar_conflict=False,
-        ...     service_objects=(), service_tasks=(), lines=(),
+        ...     object_relations=(), service_tasks=(), lines=(),
         ... )
         >>> order.origin, order.version, [event.name for event in events]
         (<Origin.SYSTEM: 'system'>, 1, ['ServiceOrderCreated'])
@@ -404,7 +472,7 @@ class ServiceOrder:
             and (preferred_technician_id is None or type(preferred_technician_id) is str)
             and (sla_id is None or (type(sla_id) is str and sla_id))
             and type(conflict) is bool
-            and type(service_objects) is tuple
+            and type(object_relations) is tuple
             and type(service_tasks) is tuple
             and type(lines) is tuple
         )
@@ -427,7 +495,7 @@ class ServiceOrder:
             "stage_id": stage_id,
             "sla_id": sla_id,
             "calendar_conflict": calendar_conflict,
-            "service_objects": service_objects,
+            "object_relations": object_relations,
             "service_tasks": service_tasks,
             "lines": lines,
             "sla_log": () if sla_id is None else (SlaEntry.start(at),),
@@ -452,6 +520,11 @@ class ServiceOrder:
     def progress(self) -> Progress:
         """The order's progress, rolled up from its lines' statuses (see :func:`roll_up`)."""
         return roll_up(line.status for line in self.lines)
+
+    @property
+    def repair_status(self) -> RepairStatus:
+        """Where the order's repair stands, derived from its repair lines, never stored."""
+        return repair_status(self.repair_lines)
 
     @property
     def line_numbers(self) -> tuple[int, ...]:
@@ -547,7 +620,9 @@ class ServiceOrder:
 
     def _require_related(self, line: NewLine | ServiceOrderLine) -> None:
         object_id, task_id = line.service_object_id, line.service_task_id
-        if object_id is not None and object_id not in {o.id for o in self.service_objects}:
+        if object_id is not None and object_id not in {
+            relation.object_id for relation in self.object_relations
+        }:
             raise OrderRuleError(
                 self.id,
                 "line.object_not_related",
@@ -657,31 +732,279 @@ class ServiceOrder:
             ),
         )
 
+    # -------------------------------------------------------------- repair lines
+
+    def repair_line(self, number: int) -> RepairLine:
+        """The repair line with this number.
+
+        Raises:
+            UnknownLineError: the order has no such repair line (field ``"number"``).
+            TypeMismatchError: ``number`` is not an int.
+        """
+        return self.repair_lines[self._repair_index(number)]
+
+    def _repair_index(self, number: object) -> int:
+        checked = _INT.check(number, "number")
+        for index, line in enumerate(self.repair_lines):
+            if line.number == checked:
+                return index
+        raise UnknownLineError("number", number, f"order {self.id!r} has no such repair line")
+
+    def _with_repair_line(self, index: int, line: RepairLine) -> tuple[RepairLine, ...]:
+        return (*self.repair_lines[:index], line, *self.repair_lines[index + 1 :])
+
+    def _refuse_finished(self, line: RepairLine, what: str) -> None:
+        """A Finished repair line never changes again but for its note (law R5)."""
+        if line.finished:
+            raise OrderRuleError(
+                self.id,
+                "repair_line.finished",
+                f"repair line {line.number} is finished (at {line.finished_at}); it is "
+                f"not {what}: only its note changes",
+            )
+
+    def add_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        *,
+        relation_id: str,
+        at: datetime,
+        symptom_area_id: str | None = None,
+        symptom_code_id: str | None = None,
+        condition_id: str | None = None,
+        diagnosis_area_id: str | None = None,
+        diagnosis_code_id: str | None = None,
+        resolution_id: str | None = None,
+        stage_id: str | None = None,
+        technician_id: str | None = None,
+        description: str = "",
+        note: str = "",
+    ) -> tuple[ServiceOrder, Events]:
+        """Add a repair line (one step of a repair) on an object relation of this order.
+
+        The line is numbered one above the highest repair line number and created at
+        ``at``. Its codes must be in ``taxonomy``, a code in its area. A line added in a
+        Finished repair stage is finished at ``at`` (and frozen but for its note).
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            OrderRuleError: ``relation_id`` is not an object relation of this order
+                (``relation.not_on_order``; the relation is named).
+            UnknownCodeError: a code outside its area, or unknown (area and code named).
+            TypeMismatchError, InvalidInputError, NaiveDatetimeError: a bad argument,
+                named.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        line = RepairLine(
+            number=max((one.number for one in self.repair_lines), default=0) + 1,
+            relation_id=relation_id,
+            symptom_area_id=symptom_area_id,
+            symptom_code_id=symptom_code_id,
+            condition_id=condition_id,
+            diagnosis_area_id=diagnosis_area_id,
+            diagnosis_code_id=diagnosis_code_id,
+            resolution_id=resolution_id,
+            stage_id=stage_id,
+            technician_id=technician_id,
+            description=description,
+            note=note,
+            created_at=instant,
+        )
+        self._require(graph, Action.MODIFY)
+        self.relation(line.relation_id)
+        line.check_codes(taxonomy)
+        if line.stage_id is not None and taxonomy.repair_stage(line.stage_id).finished:
+            line = attrs.evolve(line, finished_at=instant)
+        return self._next(instant, repair_lines=(*self.repair_lines, line)), (
+            RepairLineAdded(entity_id=self.id, occurred_at=instant, line=line),
+        )
+
+    def change_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        number: int,
+        *,
+        at: datetime,
+        **changes: Unpack[RepairLineChanges],
+    ) -> tuple[ServiceOrder, Events]:
+        """Change fields of repair line ``number``, e.g. ``resolution_id="replaced"``.
+
+        Only the fields of :class:`~servicedomain.repairs.RepairLineChanges` change here
+        (the stage has :meth:`move_repair_line`). A Finished line changes only its note
+        (law R5). The same values again change nothing and return ``(self, ())``.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished and a field other than its note would
+                change (``repair_line.finished``), or the new relation is not the
+                order's (``relation.not_on_order``).
+            UnknownCodeError: a code outside its area, or unknown.
+            InvalidInputError: no change given, or a field that does not change this
+                way (named); a bad value.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        if not changes:
+            raise InvalidInputError("changes", changes, "name at least one field to change")
+        for name, value in changes.items():
+            if name not in _REPAIR_FIELDS:
+                raise InvalidInputError(
+                    name,
+                    value,
+                    "the number, stage and time stamps of a repair line do not change here",
+                )
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        old = self.repair_lines[index]
+        new = attrs.evolve(old, **changes)
+        changed = tuple(name for name in _REPAIR_ORDER if getattr(old, name) != getattr(new, name))
+        if not changed:
+            return self, ()
+        if changed != ("note",):
+            self._refuse_finished(old, "changed")
+        if "relation_id" in changed:
+            self.relation(new.relation_id)
+        new.check_codes(taxonomy)
+        return self._next(instant, repair_lines=self._with_repair_line(index, new)), (
+            RepairLineChanged(
+                entity_id=self.id, occurred_at=instant, line=new, changed_fields=changed
+            ),
+        )
+
+    def move_repair_line(
+        self,
+        graph: StageGraph,
+        taxonomy: FaultTaxonomy,
+        number: int,
+        stage_id: str,
+        *,
+        at: datetime,
+    ) -> tuple[ServiceOrder, Events]:
+        """Move repair line ``number`` to repair stage ``stage_id``.
+
+        Entering a Finished stage stamps the finish time ``at`` and freezes the line
+        (only its note changes after); a stage that is not Finished never stamps one
+        (law R5). The stage the line is in already changes nothing.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify.
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished (``repair_line.finished``).
+            UnknownCodeError: ``taxonomy`` defines no such repair stage.
+        """
+        instant = self._dated(at)
+        _TAXONOMY.check(taxonomy, "taxonomy")
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        old = self.repair_lines[index]
+        self._refuse_finished(old, "moved to another stage")
+        stage = taxonomy.repair_stage(stage_id)
+        if stage.id == old.stage_id:
+            return self, ()
+        new = attrs.evolve(old, stage_id=stage.id, finished_at=instant if stage.finished else None)
+        return self._next(instant, repair_lines=self._with_repair_line(index, new)), (
+            RepairLineStageChanged(entity_id=self.id, occurred_at=instant, line=new),
+        )
+
+    def delete_repair_line(
+        self, graph: StageGraph, number: int, *, at: datetime
+    ) -> tuple[ServiceOrder, Events]:
+        """Delete repair line ``number``: the repair step is canceled.
+
+        The order is then as it was before the line was added, but for its version
+        and instant (law R6): its derived statuses are the same.
+
+        Raises:
+            StageRuleError: the order's stage does not allow modify (as for order lines).
+            UnknownLineError: no repair line ``number``.
+            OrderRuleError: the line is finished (``repair_line.finished``).
+        """
+        instant = self._dated(at)
+        self._require(graph, Action.MODIFY)
+        index = self._repair_index(number)
+        line = self.repair_lines[index]
+        self._refuse_finished(line, "deleted")
+        kept = (*self.repair_lines[:index], *self.repair_lines[index + 1 :])
+        return self._next(instant, repair_lines=kept), (
+            RepairLineDeleted(entity_id=self.id, occurred_at=instant, line_number=line.number),
+        )
+
     # ----------------------------------------------------------------- relations
 
     def relate_object(
-        self, graph: StageGraph, obj: ServiceObject, *, at: datetime
+        self, graph: StageGraph, relation: ServiceObjectRelation, *, at: datetime
     ) -> tuple[ServiceOrder, Events]:
-        """Relate a service object to the order, so that its lines may reference it.
+        """Relate a service object to the order by ``relation``, so that lines may name it.
 
-        Relating an object already related with the same value changes nothing and
-        returns ``(self, ())``.
+        An order's own relation has kind order and the order's id as its key (AX
+        ``SMAServiceObjectRelation`` with ``RelTableId`` the order); its agreement's
+        relations come with the order when it is generated. An object is related to an
+        order once. Relating the same relation again changes nothing and returns
+        ``(self, ())``.
 
         Raises:
             StageRuleError: the stage does not allow modify.
-            OrderRuleError: another object with the same id is already related
-                (``object.conflict``).
-            TypeMismatchError: ``obj`` is not a :class:`ServiceObject`.
+            OrderRuleError: another relation with the same id is already on the order
+                (``object.conflict``), or the object is related by another relation
+                (``object.related``).
+            InvalidInputError: ``relation`` is not an order relation of this order
+                (``"relation.kind"`` / ``"relation.key"``).
+            TypeMismatchError: ``relation`` is not a ServiceObjectRelation.
         """
         instant = self._dated(at)
-        _OBJECT.check(obj, "obj")
+        _RELATION.check(relation, "relation")
         self._require(graph, Action.MODIFY)
-        related = _merge_related(self.id, "object", self.service_objects, (obj,))
-        if related == self.service_objects:
+        if relation in self.object_relations:
             return self, ()
-        return self._next(instant, service_objects=related), (
-            ServiceObjectRelated(entity_id=self.id, occurred_at=instant, service_object=obj),
+        if relation.kind is not RelationKind.ORDER:
+            raise InvalidInputError(
+                "relation.kind", relation.kind, "an order's own relation has kind order"
+            )
+        if relation.key != self.id:
+            raise InvalidInputError(
+                "relation.key", relation.key, f"a relation of order {self.id!r} has its id"
+            )
+        related = _merge_related(self.id, "object", self.object_relations, (relation,))
+        if related == self.object_relations:
+            return self, ()
+        holder = self.relation_of(relation.object_id)
+        if holder is not None:
+            raise OrderRuleError(
+                self.id,
+                "object.related",
+                f"service object {relation.object_id!r} is related to the order by "
+                f"relation {holder.id!r} already",
+            )
+        return self._next(instant, object_relations=related), (
+            ServiceObjectRelated(entity_id=self.id, occurred_at=instant, relation=relation),
         )
+
+    def relation(self, relation_id: str) -> ServiceObjectRelation:
+        """The object relation ``relation_id`` of the order (its own or its agreement's).
+
+        Raises:
+            InvalidInputError: a blank id.
+            OrderRuleError: the order has no relation of this id
+                (``relation.not_on_order``).
+        """
+        wanted = is_id.check(relation_id, "relation_id")
+        for relation in self.object_relations:
+            if relation.id == wanted:
+                return relation
+        raise OrderRuleError(
+            self.id,
+            "relation.not_on_order",
+            f"object relation {wanted!r} is not a relation of order {self.id!r}",
+        )
+
+    def relation_of(self, object_id: str) -> ServiceObjectRelation | None:
+        """The relation that relates service object ``object_id`` to the order, or ``None``."""
+        wanted = is_id.check(object_id, "object_id")
+        return next((r for r in self.object_relations if r.object_id == wanted), None)
 
     def relate_task(
         self, graph: StageGraph, task: ServiceTask, *, at: datetime

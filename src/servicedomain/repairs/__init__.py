@@ -2,7 +2,7 @@
 
 The rules (AX 2012 Service management, repair management):
 
-* A service object (:class:`ServiceObjectEntity`) is a customer's asset: an id, a
+* A service object (:class:`ServiceObject`) is a customer's asset: an id, a
   description, a service object group (required), optionally an item and a serial
   number, at most one template BOM, the warranty coverage of each
   :class:`CoverageKind`, and :class:`ServiceObjectRelation` values that attach it to an
@@ -16,6 +16,12 @@ The rules (AX 2012 Service management, repair management):
   stage closes a repair line). A code belongs to its area; an unknown code, or one
   looked up in another area, raises :class:`~servicedomain.errors.UnknownCodeError`
   naming both. A rules file holds taxonomies in its ``fault_taxonomies`` section.
+* A repair line (:class:`RepairLine`, AX ``SMARepairLine``) is one step of a repair on
+  a service order: the order owns its repair lines and its operations add, change, move
+  to a repair stage and delete them, each naming an object relation of that order and
+  codes of a taxonomy. Entering a *Finished* stage stamps the finish time and freezes
+  the line but for its note (law R5). :func:`repair_status` derives where the repair
+  stands.
 * A service BOM (:class:`ServiceBom`) is the local copy of a :class:`TemplateBom` (a
   tree of :class:`BomLine` values, made by hand or copied from another BOM, edited
   freely) that :meth:`ServiceBom.attach` makes on an object relation. Every change of
@@ -81,8 +87,14 @@ from servicedomain.repairs._events import (
     TemplateBomAssigned,
     WarrantyCoverageChanged,
 )
-from servicedomain.repairs._objects import ServiceObjectEntity, warranty_status
+from servicedomain.repairs._objects import ServiceObject, warranty_status
 from servicedomain.repairs._relations import RelationKind, ServiceObjectRelation
+from servicedomain.repairs._repair_lines import (
+    RepairLine,
+    RepairLineChanges,
+    RepairStatus,
+    repair_status,
+)
 from servicedomain.repairs._suggestions import (
     PastRepair,
     SuggestedResolution,
@@ -124,13 +136,16 @@ __all__ = [
     "FaultTaxonomy",
     "PastRepair",
     "RelationKind",
+    "RepairLine",
+    "RepairLineChanges",
     "RepairStage",
+    "RepairStatus",
     "Resolution",
     "ServiceBom",
     "ServiceBomAttached",
     "ServiceBomMoved",
     "ServiceObjectCreated",
-    "ServiceObjectEntity",
+    "ServiceObject",
     "ServiceObjectRelation",
     "ServiceObjectRelationAdded",
     "ServiceObjectRelationRemoved",
@@ -143,6 +158,7 @@ __all__ = [
     "WarrantyCoverage",
     "WarrantyCoverageChanged",
     "WarrantyStatus",
+    "repair_status",
     "replay_bom",
     "suggest_resolutions",
     "warranty_status",

@@ -61,12 +61,12 @@ def _coverage(value: Iterable[WarrantyCoverage]) -> tuple[WarrantyCoverage, ...]
 
 
 @attrs.frozen
-class ServiceObjectEntity:
+class ServiceObject:
     """A service object: a machine, an installation, a product a customer owns.
 
     Build one with :meth:`create`; each operation returns ``(new snapshot, events)``.
-    (``ServiceObject`` of :mod:`servicedomain.orders` is the reference an order or an
-    agreement holds today; relations of this entity are to replace it.)
+    An agreement or an order holds the same :class:`ServiceObjectRelation` values in its
+    ``object_relations`` (an agreement relation serves every order of the agreement).
 
     Attributes:
         id: the object's id (AX ``ServiceObjectId``).
@@ -88,7 +88,7 @@ class ServiceObjectEntity:
 
     >>> from datetime import UTC, datetime
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    >>> obj, events = ServiceObjectEntity.create(id="OBJ-1", group_id="LAPTOPS", at=at)
+    >>> obj, events = ServiceObject.create(id="OBJ-1", group_id="LAPTOPS", at=at)
     >>> obj.version, [event.name for event in events]
     (1, ['ServiceObjectCreated'])
     """
@@ -135,7 +135,7 @@ class ServiceObjectEntity:
         serial_number: str | None = None,
         template_bom_id: str | None = None,
         coverage: Iterable[WarrantyCoverage] = (),
-    ) -> tuple[ServiceObjectEntity, Events]:
+    ) -> tuple[ServiceObject, Events]:
         """A new service object (version 1), with no relations yet.
 
         Raises:
@@ -180,7 +180,7 @@ class ServiceObjectEntity:
             raise InstantOutOfOrderError("at", instant, self.recorded_at)
         return instant
 
-    def _next(self, at: datetime, **changes: Any) -> ServiceObjectEntity:
+    def _next(self, at: datetime, **changes: Any) -> ServiceObject:
         return attrs.evolve(self, version=self.version + 1, recorded_at=at, **changes)
 
     def coverage_of(self, kind: CoverageKind) -> WarrantyCoverage | None:
@@ -204,7 +204,7 @@ class ServiceObjectEntity:
 
     def change_coverage(
         self, kind: CoverageKind, period: DateRange | None, *, at: datetime
-    ) -> tuple[ServiceObjectEntity, Events]:
+    ) -> tuple[ServiceObject, Events]:
         """Set the coverage of ``kind`` to ``period`` (``[start, end)``), or remove it (None).
 
         The same coverage again changes nothing and returns ``(self, ())``.
@@ -234,7 +234,7 @@ class ServiceObjectEntity:
         key: str,
         at: datetime,
         template_bom_id: str | None = None,
-    ) -> tuple[ServiceObjectEntity, Events]:
+    ) -> tuple[ServiceObject, Events]:
         """Attach the object to an agreement or an order (``kind`` and its id ``key``).
 
         Relating the same relation again changes nothing and returns ``(self, ())``.
@@ -262,7 +262,7 @@ class ServiceObjectEntity:
         )
         return self._next(instant, relations=(*self.relations, relation)), (event,)
 
-    def unrelate(self, relation_id: str, *, at: datetime) -> tuple[ServiceObjectEntity, Events]:
+    def unrelate(self, relation_id: str, *, at: datetime) -> tuple[ServiceObject, Events]:
         """Remove the relation ``relation_id``.
 
         Raises:
@@ -279,7 +279,7 @@ class ServiceObjectEntity:
 
     def assign_template_bom(
         self, template_bom_id: str | None, *, at: datetime
-    ) -> tuple[ServiceObjectEntity, Events]:
+    ) -> tuple[ServiceObject, Events]:
         """Make ``template_bom_id`` the object's one template BOM (``None``: none).
 
         An object has at most one template BOM; assigning another replaces it. The same
@@ -297,10 +297,10 @@ class ServiceObjectEntity:
         return self._next(instant, template_bom_id=checked), (event,)
 
 
-_OBJECT: Final = instance_of(ServiceObjectEntity)
+_OBJECT: Final = instance_of(ServiceObject)
 
 
-def warranty_status(obj: ServiceObjectEntity, *, on: date) -> WarrantyStatus:
+def warranty_status(obj: ServiceObject, *, on: date) -> WarrantyStatus:
     """The warranty of ``obj`` on day ``on``, derived from its coverage dates.
 
     A kind covers ``on`` when ``on`` is in its coverage's ``[start, end)`` range: the
@@ -308,11 +308,11 @@ def warranty_status(obj: ServiceObjectEntity, *, on: date) -> WarrantyStatus:
     The status depends on the coverage and the day only, never on a stored flag.
 
     Raises:
-        TypeMismatchError: ``obj`` is not a ServiceObjectEntity, ``on`` not a date.
+        TypeMismatchError: ``obj`` is not a ServiceObject, ``on`` not a date.
 
     >>> from datetime import UTC, datetime
     >>> card = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
-    >>> obj, _ = ServiceObjectEntity.create(
+    >>> obj, _ = ServiceObject.create(
     ...     id="OBJ-1", group_id="LAPTOPS", coverage=[card],
     ...     at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
     ... )

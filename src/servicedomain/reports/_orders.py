@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from servicedomain.orders import (
     ServiceOrderLine,
     TransactionType,
 )
+from servicedomain.repairs import ServiceObject
 from servicedomain.reports._charts import charts
 from servicedomain.reports._labels import label
 from servicedomain.reports._locales import DEFAULT_LOCALE
@@ -61,6 +62,7 @@ _PERCENT = Decimal("0.01")
 # Ratios are computed in this context, never the caller's ambient one.
 _RATIO = decimal.Context(prec=50)
 _COUNTED = frozenset({LineStatus.CREATED, LineStatus.POSTED})
+_OBJECTS = items_of(ServiceObject)
 # What the text and the HTML call each type (the CSV and the JSON carry the value).
 _TYPE_LABELS = {
     TransactionType.HOUR: label("hour"),
@@ -294,11 +296,24 @@ def _label(identifier: str | None, description: str) -> str | None:
     return f"{identifier} {description}".strip()
 
 
+def _object_descriptions(objects: Iterable[ServiceObject]) -> dict[str, str]:
+    """The description of each service object, by id (the labels' second part)."""
+    checked = _OBJECTS.check(objects, "objects")
+    return {obj.id: obj.description for obj in checked}
+
+
 def _document_lines(
-    order: ServiceOrder, lines: Iterable[ServiceOrderLine], *, priced: bool
+    order: ServiceOrder,
+    lines: Iterable[ServiceOrderLine],
+    *,
+    priced: bool,
+    objects: Mapping[str, str],
 ) -> tuple[WorkDocumentLine, ...]:
-    """The document lines of ``lines``, with the order's objects and tasks described."""
-    objects = {obj.id: obj.description for obj in order.service_objects}
+    """The document lines of ``lines``, with the order's objects and tasks described.
+
+    An order relates objects by id (its object relations); their descriptions come
+    from ``objects``, and an object not in it is labelled with its id alone.
+    """
     tasks = {task.id: task.description for task in order.service_tasks}
     return tuple(
         WorkDocumentLine(
@@ -464,10 +479,17 @@ class WorkDescription(_WorkDocument):
         )
 
 
-def work_description(order: ServiceOrder) -> WorkDescription:
-    """The work description of ``order``: its Created lines, with objects and tasks."""
+def work_description(
+    order: ServiceOrder, *, objects: Iterable[ServiceObject] = ()
+) -> WorkDescription:
+    """The work description of ``order``: its Created lines, with objects and tasks.
+
+    A line's object is labelled with its id and, when ``objects`` holds the service
+    object, its description.
+    """
     if not isinstance(order, ServiceOrder):
         raise TypeMismatchError("order", order, "expected a ServiceOrder")
+    described = _object_descriptions(objects)
     return WorkDescription(
         order_id=order.id,
         description=order.description,
@@ -481,6 +503,7 @@ def work_description(order: ServiceOrder) -> WorkDescription:
             order,
             (line for line in order.lines if line.status is LineStatus.CREATED),
             priced=False,
+            objects=described,
         ),
     )
 
@@ -527,10 +550,14 @@ class WorkReceipt(_WorkDocument):
         )
 
 
-def work_receipt(order: ServiceOrder) -> WorkReceipt:
-    """The work receipt of ``order``: its signed-off Created and Posted lines."""
+def work_receipt(order: ServiceOrder, *, objects: Iterable[ServiceObject] = ()) -> WorkReceipt:
+    """The work receipt of ``order``: its signed-off Created and Posted lines.
+
+    A line's object is labelled as on :func:`work_description`.
+    """
     if not isinstance(order, ServiceOrder):
         raise TypeMismatchError("order", order, "expected a ServiceOrder")
+    described = _object_descriptions(objects)
     return WorkReceipt(
         order_id=order.id,
         description=order.description,
@@ -542,5 +569,6 @@ def work_receipt(order: ServiceOrder) -> WorkReceipt:
             order,
             (line for line in order.lines if line.signed_off and line.status in _COUNTED),
             priced=True,
+            objects=described,
         ),
     )

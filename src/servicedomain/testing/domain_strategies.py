@@ -80,7 +80,6 @@ from servicedomain.orders import (
     NewLine,
     PostingPlan,
     ServiceLine,
-    ServiceObject,
     ServiceOrder,
     ServiceOrderLine,
     ServiceTask,
@@ -108,10 +107,11 @@ from servicedomain.repairs import (
     DiagnosisCode,
     FaultTaxonomy,
     RelationKind,
+    RepairLine,
     RepairStage,
     Resolution,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     ServiceObjectRelation,
     SuggestedResolution,
     SuggestionCounts,
@@ -189,10 +189,10 @@ __all__ = [
     "allowances",
     "coverage_statuses",
     "fault_taxonomies",
+    "repair_lines",
     "suggested_resolutions",
     "suggestion_counts",
     "repair_stages",
-    "service_object_entities",
     "service_object_events",
     "service_object_relations",
     "warranty_coverages",
@@ -261,6 +261,19 @@ _E = TypeVar("_E", bound=DomainEvent)
 _START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 _DAY = date(2026, 1, 5)
 _GRAPH = EXAMPLE_STAGE_GRAPH
+# The taxonomy the repair lines of drawn orders use: two areas of each kind, a code in
+# each, and two repair stages, the second Finished.
+_REPAIRS = FaultTaxonomy.from_dict(
+    {
+        "symptom_areas": [{"id": "SA-1"}, {"id": "SA-2"}],
+        "symptom_codes": [{"area": "SA-1", "id": "SC-1"}, {"area": "SA-2", "id": "SC-2"}],
+        "conditions": [{"id": "CO-1"}],
+        "diagnosis_areas": [{"id": "DA-1"}, {"id": "DA-2"}],
+        "diagnosis_codes": [{"area": "DA-1", "id": "DC-1"}, {"area": "DA-2", "id": "DC-2"}],
+        "resolutions": [{"id": "RE-1"}, {"id": "RE-2"}],
+        "repair_stages": [{"id": "RS-OPEN"}, {"id": "RS-DONE", "finished": True}],
+    }
+)
 
 
 def ids(*, prefix: str = "") -> st.SearchStrategy[str]:
@@ -279,11 +292,6 @@ def _prices() -> st.SearchStrategy[Money]:
 def reason_codes() -> st.SearchStrategy[ReasonCode]:
     """Reason codes with a short description."""
     return st.builds(ReasonCode, ids(), _texts())
-
-
-def service_objects() -> st.SearchStrategy[ServiceObject]:
-    """Service objects, some tied to an item."""
-    return st.builds(ServiceObject, ids(prefix="OBJ"), _texts(), st.none() | ids(prefix="IT"))
 
 
 def service_tasks() -> st.SearchStrategy[ServiceTask]:
@@ -371,13 +379,14 @@ def _order_histories(
     prices: st.SearchStrategy[Money] | None = None,
 ) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
     at = _START
+    order_id = draw(ids(prefix="SO"))
     order, created = ServiceOrder.create(
         _GRAPH,
-        id=draw(ids(prefix="SO")),
+        id=order_id,
         customer_id=draw(ids(prefix="C")),
         at=at,
         description=draw(_texts()),
-        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        object_relations=draw(_document_relations(RelationKind.ORDER, order_id)),
         service_tasks=tuple(draw(st.lists(service_tasks(), max_size=2, unique_by=_id))),
         lines=draw(st.lists(new_lines(prices=prices), max_size=max_lines)),
         sla_id=draw(st.none() | ids(prefix="SLA")),
@@ -386,7 +395,7 @@ def _order_histories(
     stage_ids = [stage.id for stage in _GRAPH.stages]
     for _ in range(draw(st.integers(0, max_steps))):
         at += timedelta(minutes=draw(st.integers(1, 600)))
-        choice = draw(st.integers(0, 6))
+        choice = draw(st.integers(0, 9))
         if choice == 0:
             line = draw(new_lines(prices=prices))
             order = _apply(order, events, "add_line", _GRAPH, line, at=at)
@@ -403,10 +412,77 @@ def _order_histories(
             number, need = draw(st.sampled_from(order.line_numbers)), draw(item_requirements())
             order = _apply(order, events, "add_item_requirement", _GRAPH, number, need, at=at)
         elif choice == 5:
-            order = _apply(order, events, "relate_object", _GRAPH, draw(service_objects()), at=at)
+            relation = draw(service_object_relations(kind=RelationKind.ORDER, key=order.id))
+            order = _apply(order, events, "relate_object", _GRAPH, relation, at=at)
         elif choice == 6:
             order = _apply(order, events, "sign_off", at=at)
+        elif choice == 7 and order.object_relations:
+            relation = draw(st.sampled_from(order.object_relations))
+            codes = draw(_repair_codes())
+            order = _apply(
+                order,
+                events,
+                "add_repair_line",
+                _GRAPH,
+                _REPAIRS,
+                relation_id=relation.id,
+                at=at,
+                technician_id=draw(st.none() | ids(prefix="W")),
+                description=draw(_texts()),
+                **codes,
+            )
+        elif choice == 8 and order.repair_lines:
+            number = draw(st.sampled_from([line.number for line in order.repair_lines]))
+            stage = draw(st.sampled_from(_REPAIRS.repair_stages)).id
+            order = _apply(
+                order, events, "move_repair_line", _GRAPH, _REPAIRS, number, stage, at=at
+            )
+        elif choice == 9 and order.repair_lines:
+            number = draw(st.sampled_from([line.number for line in order.repair_lines]))
+            order = _apply(order, events, "delete_repair_line", _GRAPH, number, at=at)
     return order, tuple(events)
+
+
+def _repair_codes() -> st.SearchStrategy[dict[str, str | None]]:
+    """Codes of :data:`_REPAIRS` for a repair line: each a code of its area, or none."""
+    symptom = st.sampled_from([(None, None), ("SA-1", None), ("SA-1", "SC-1"), ("SA-2", "SC-2")])
+    diagnosis = st.sampled_from([(None, None), ("DA-1", "DC-1"), ("DA-2", None), ("DA-2", "DC-2")])
+    return st.builds(
+        lambda sym, dia, condition, resolution, stage: {
+            "symptom_area_id": sym[0],
+            "symptom_code_id": sym[1],
+            "diagnosis_area_id": dia[0],
+            "diagnosis_code_id": dia[1],
+            "condition_id": condition,
+            "resolution_id": resolution,
+            "stage_id": stage,
+        },
+        symptom,
+        diagnosis,
+        st.sampled_from([None, "CO-1"]),
+        st.sampled_from([None, "RE-1", "RE-2"]),
+        st.sampled_from([None, "RS-OPEN", "RS-DONE"]),
+    )
+
+
+@st.composite
+def repair_lines(draw: st.DrawFn) -> RepairLine:
+    """Repair lines with codes of one taxonomy, some finished (after they were created)."""
+    created = draw(_aware())
+    finished = draw(st.booleans())
+    codes = draw(_repair_codes())
+    # a finished line is in the Finished stage, and only then (law R5)
+    codes["stage_id"] = "RS-DONE" if finished else draw(st.sampled_from([None, "RS-OPEN"]))
+    return RepairLine(
+        number=draw(st.integers(1, 20)),
+        relation_id=draw(ids(prefix="REL")),
+        technician_id=draw(st.none() | ids(prefix="W")),
+        description=draw(_texts()),
+        note=draw(_texts()),
+        created_at=created,
+        finished_at=created + timedelta(minutes=draw(st.integers(0, 10_000))) if finished else None,
+        **codes,
+    )
 
 
 def _id(value: Any) -> Any:
@@ -420,7 +496,8 @@ def service_orders(
 
     Each is created on :data:`~servicedomain.stages.EXAMPLE_STAGE_GRAPH` and then goes
     through up to ``max_steps`` random operations (add a line, change stage, stop or
-    start the SLA clock, add an item requirement, relate an object, sign off). The
+    start the SLA clock, add an item requirement, relate an object, sign off, add a
+    repair line on one of its relations, move one to a repair stage, delete one). The
     lines' prices are EUR cents, or drawn from ``prices`` (one currency).
     """
     histories = _order_histories(max_lines=max_lines, max_steps=max_steps, prices=prices)
@@ -643,8 +720,9 @@ def new_agreement_lines(
 def _agreement_histories(
     draw: st.DrawFn, *, max_lines: int = 3, prices: st.SearchStrategy[Money] | None = None
 ) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
+    agreement_id = draw(ids(prefix="SA"))
     agreement, events = ServiceAgreement.create(
-        id=draw(ids(prefix="SA")),
+        id=agreement_id,
         customer_id=draw(ids(prefix="C")),
         group=draw(agreement_groups()),
         start_date=date(2026, 1, 1),
@@ -652,7 +730,7 @@ def _agreement_histories(
         description=draw(_texts()),
         end_date=draw(st.none() | st.dates(date(2026, 6, 1), date(2027, 12, 31))),
         suspended=draw(st.booleans()),
-        service_objects=tuple(draw(st.lists(service_objects(), max_size=2, unique_by=_id))),
+        object_relations=draw(_document_relations(RelationKind.AGREEMENT, agreement_id)),
         lines=draw(st.lists(new_agreement_lines(prices=prices), max_size=max_lines)),
     )
     history = list(events)
@@ -790,6 +868,7 @@ def service_templates() -> st.SearchStrategy[ServiceTemplate]:
         description=_texts(),
         group_id=ids(prefix="TG"),
         lines=service_agreements(max_lines=2).map(lambda agreement: agreement.lines),
+        service_object_ids=st.lists(ids(prefix="OBJ"), max_size=2, unique=True).map(tuple),
     )
 
 
@@ -1189,25 +1268,42 @@ def warranty_coverages() -> st.SearchStrategy[WarrantyCoverage]:
 
 
 def service_object_relations(
-    *, object_id: str | None = None
+    *,
+    object_id: str | None = None,
+    kind: RelationKind | None = None,
+    key: str | None = None,
 ) -> st.SearchStrategy[ServiceObjectRelation]:
-    """Relations of an object (``object_id``, else any) to an agreement or an order."""
+    """Relations of an object (``object_id``, else any) to an agreement or an order.
+
+    ``kind`` and ``key`` fix what the relations attach the object to (else any).
+    """
     return st.builds(
         ServiceObjectRelation,
         ids(prefix="REL"),
         st.just(object_id) if object_id is not None else ids(prefix="OBJ"),
-        st.sampled_from(RelationKind),
-        ids(),
+        st.just(kind) if kind is not None else st.sampled_from(RelationKind),
+        st.just(key) if key is not None else ids(),
         st.none() | ids(prefix="BOM"),
     )
+
+
+def _document_relations(
+    kind: RelationKind, key: str
+) -> st.SearchStrategy[tuple[ServiceObjectRelation, ...]]:
+    """Relations of one agreement or order: unique ids, one per object."""
+    return st.lists(
+        service_object_relations(kind=kind, key=key),
+        max_size=2,
+        unique_by=(_id, lambda relation: relation.object_id),
+    ).map(tuple)
 
 
 @st.composite
 def _service_object_histories(
     draw: st.DrawFn, *, max_steps: int = 4
-) -> tuple[ServiceObjectEntity, tuple[DomainEvent, ...]]:
+) -> tuple[ServiceObject, tuple[DomainEvent, ...]]:
     coverage = draw(st.lists(warranty_coverages(), max_size=2, unique_by=lambda c: c.kind))
-    obj, events = ServiceObjectEntity.create(
+    obj, events = ServiceObject.create(
         id=draw(ids(prefix="OBJ")),
         group_id=draw(ids(prefix="GRP")),
         at=_START,
@@ -1247,7 +1343,7 @@ def _service_object_histories(
     return obj, tuple(history)
 
 
-def service_object_entities() -> st.SearchStrategy[ServiceObjectEntity]:
+def service_objects() -> st.SearchStrategy[ServiceObject]:
     """Service objects built by their operations: coverage, relations, template BOM."""
     return _service_object_histories().map(lambda pair: pair[0])
 
@@ -1260,7 +1356,7 @@ def service_object_events() -> st.SearchStrategy[DomainEvent]:
 def warranty_statuses() -> st.SearchStrategy[WarrantyStatus]:
     """The warranty of a service object on a day in or around its coverage."""
     days = st.dates(date(2019, 6, 1), date(2031, 6, 1))
-    return st.builds(lambda obj, on: warranty_status(obj, on=on), service_object_entities(), days)
+    return st.builds(lambda obj, on: warranty_status(obj, on=on), service_objects(), days)
 
 
 def coverage_statuses() -> st.SearchStrategy[CoverageStatus]:
@@ -1281,7 +1377,8 @@ _REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     CoverageStatus: coverage_statuses,
     WarrantyStatus: warranty_statuses,
     ServiceObjectRelation: service_object_relations,
-    ServiceObjectEntity: service_object_entities,
+    ServiceObject: service_objects,
+    RepairLine: repair_lines,
 }
 
 
@@ -1454,7 +1551,6 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     ReasonCode: reason_codes,
     ReasonLogEntry: reason_log_entries,
     Decision: decisions,
-    ServiceObject: service_objects,
     ServiceTask: service_tasks,
     AgreementLineRef: agreement_line_refs,
     ItemRequirement: item_requirements,

@@ -59,12 +59,12 @@ from servicedomain.repairs import (
     CoverageKind,
     RelationKind,
     ServiceBom,
-    ServiceObjectEntity,
+    ServiceObject,
     TemplateBom,
     WarrantyCoverage,
 )
 from servicedomain.testing._deadline import TimedContract
-from servicedomain.testing.domain_strategies import service_boms, service_object_entities
+from servicedomain.testing.domain_strategies import service_boms, service_objects
 
 __all__ = ["RepairStoreContract"]
 
@@ -89,10 +89,10 @@ def _object(
     item_id: str | None = "PC",
     serial_number: str | None = "S-1",
     group_id: str = "PCS",
-) -> tuple[ServiceObjectEntity, tuple[DomainEvent, ...]]:
+) -> tuple[ServiceObject, tuple[DomainEvent, ...]]:
     """An object with a parts coverage and two relations (R-<id>-O on an order, -A)."""
     coverage = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
-    obj, created = ServiceObjectEntity.create(
+    obj, created = ServiceObject.create(
         id=object_id,
         group_id=group_id,
         item_id=item_id,
@@ -110,7 +110,7 @@ def _object(
     return obj, (*created, *on_order, *on_agreement)
 
 
-def _bom(obj: ServiceObjectEntity, bom_id: str = "B-1", *, changed: bool = True) -> ServiceBom:
+def _bom(obj: ServiceObject, bom_id: str = "B-1", *, changed: bool = True) -> ServiceBom:
     """A service BOM on the object's order relation, with one change of each action."""
     bom, _ = ServiceBom.attach(
         _TEMPLATE, id=bom_id, relation=obj.relation(f"R-{obj.id}-O"), on=_DAY, at=_AT
@@ -173,7 +173,7 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         self._made.append(store)
         return store
 
-    def _stored(self, store: StoreT, *objects: ServiceObjectEntity) -> None:
+    def _stored(self, store: StoreT, *objects: ServiceObject) -> None:
         with self.new_unit_of_work(store) as uow:
             for obj in objects:
                 uow.service_objects.add(obj)
@@ -346,8 +346,8 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         store = self._new_store()
 
         @self.hypothesis_settings()
-        @given(obj=service_object_entities())
-        def round_trip(obj: ServiceObjectEntity) -> None:
+        @given(obj=service_objects())
+        def round_trip(obj: ServiceObject) -> None:
             self._save(store, lambda uow: uow.service_objects.add(obj))
             with self.new_unit_of_work(store) as uow:
                 assert uow.service_objects.get(obj.id) == obj

@@ -64,7 +64,7 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
-from servicedomain.repairs import ServiceBom, ServiceObjectEntity, TemplateBom
+from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
 __all__ = [
     "SqlAccrualRepository",
@@ -127,7 +127,7 @@ _BUILT_IN: Final[dict[type[Any], tuple[sa.Table, tuple[str, ...]]]] = {
     ServiceAgreement: (schema.agreements, ("customer_id",)),
     ServiceOrder: (schema.service_orders, ("customer_id", "agreement_id")),
     Subscription: (schema.subscriptions, ("customer_id", "group_id")),
-    ServiceObjectEntity: (schema.service_objects, ("group_id", "item_id", "serial_number")),
+    ServiceObject: (schema.service_objects, ("group_id", "item_id", "serial_number")),
     ServiceBom: (schema.service_boms, ("relation_id", "service_object_id")),
     StoredTemplateBom: (schema.template_boms, ()),
 }
@@ -404,7 +404,7 @@ class SqlUnitOfWork:
     @property
     def service_objects(self) -> SqlServiceObjectRepository:
         """The service objects."""
-        return SqlServiceObjectRepository(self._store, ServiceObjectEntity, unit_of_work=self)
+        return SqlServiceObjectRepository(self._store, ServiceObject, unit_of_work=self)
 
     @property
     def service_boms(self) -> SqlServiceBomRepository:
@@ -1055,12 +1055,12 @@ class SqlServiceOrderRepository(SqlRepository[ServiceOrder]):
         )
 
 
-class SqlServiceObjectRepository(SqlRepository[ServiceObjectEntity]):
+class SqlServiceObjectRepository(SqlRepository[ServiceObject]):
     """The SQL repository of service objects, with the item and group queries."""
 
     def for_item(
         self, item_id: str, *, serial_number: str | None = None
-    ) -> builtins.list[ServiceObjectEntity]:
+    ) -> builtins.list[ServiceObject]:
         """The objects of ``item_id`` (with ``serial_number``, if given), in id order.
 
         Raises:
@@ -1080,7 +1080,7 @@ class SqlServiceObjectRepository(SqlRepository[ServiceObjectEntity]):
             ),
         )
 
-    def for_group(self, group_id: str) -> builtins.list[ServiceObjectEntity]:
+    def for_group(self, group_id: str) -> builtins.list[ServiceObject]:
         """The objects of the service object group ``group_id``, in id order.
 
         Raises:
