@@ -1097,15 +1097,21 @@ def work_document_repairs() -> st.SearchStrategy[WorkDocumentRepair]:
 
 @st.composite
 def repair_histories(draw: st.DrawFn) -> RepairHistory:
-    """Repair histories: an object, a few orders (one relating it), a service BOM of it.
+    """Repair histories: an object, a few orders (relating it), a service BOM of it.
 
-    The object is the object of a relation of the first order when it has one (so its
-    repair lines on that relation are repair steps); the BOM's history is a drawn
-    service BOM's, moved onto the object.
+    The object is the object of a repair line's relation when the orders have one (so
+    its repair lines are repair steps), else of a relation; the BOM's history is a
+    drawn service BOM's, put on the object.
     """
-    orders = draw(st.lists(service_orders(), min_size=1, max_size=3, unique_by=_id))
-    relations = orders[0].object_relations
-    object_id = draw(st.sampled_from(relations)).object_id if relations else draw(ids(prefix="OBJ"))
+    orders = draw(st.lists(service_orders(max_steps=12), min_size=1, max_size=3, unique_by=_id))
+    repaired = [
+        order.relation(line.relation_id).object_id
+        for order in orders
+        for line in order.repair_lines
+    ]
+    related = [relation.object_id for order in orders for relation in order.object_relations]
+    known = repaired or related
+    object_id = draw(st.sampled_from(known)) if known else draw(ids(prefix="OBJ"))
     obj, _ = ServiceObject.create(
         id=object_id,
         group_id=draw(ids(prefix="GRP")),
