@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from report_parsing import parse_page
 from servicedomain.errors import InvalidInputError, TypeMismatchError
 from servicedomain.orders import ServiceOrder
 from servicedomain.repairs import (
@@ -57,7 +58,7 @@ RELATION = ServiceObjectRelation("REL-1", "LAPTOP-1", RelationKind.ORDER, "SO-1"
 OTHER = ServiceObjectRelation("REL-2", "PRINTER-1", RelationKind.ORDER, "SO-1")
 
 
-def _repaired_order() -> ServiceOrder:
+def repaired_order() -> ServiceOrder:
     """SO-1 on the laptop and a printer: two repair lines on the laptop (one finished)."""
     order, _ = ServiceOrder.create(
         GRAPH, id="SO-1", customer_id="C-1", at=AT, object_relations=(RELATION, OTHER)
@@ -97,7 +98,7 @@ def _repaired_order() -> ServiceOrder:
     return order
 
 
-def _bom() -> ServiceBom:
+def replaced_bom() -> ServiceBom:
     template = TemplateBom(
         id="T-PC",
         lines=[
@@ -126,7 +127,7 @@ def _bom() -> ServiceBom:
 
 
 def test_the_history_lists_the_objects_repair_steps_and_bom_changes_by_date() -> None:
-    history = repair_history(LAPTOP, [_repaired_order()], [_bom()])
+    history = repair_history(LAPTOP, [repaired_order()], [replaced_bom()])
     assert [(e.on, e.action, e.number) for e in history.entries] == [
         (date(2026, 3, 2), RepairHistoryAction.REPAIR, 1),
         (date(2026, 3, 2), RepairHistoryAction.REPLACED, 1),
@@ -147,13 +148,13 @@ def test_the_history_lists_the_objects_repair_steps_and_bom_changes_by_date() ->
 
 
 def test_a_repair_line_on_another_objects_relation_is_left_out() -> None:
-    history = repair_history(LAPTOP, [_repaired_order()])
+    history = repair_history(LAPTOP, [repaired_order()])
     assert "Not the laptop" not in [entry.description for entry in history.entries]
     assert len(history.repair_steps) == 2
 
 
 def test_every_format_carries_the_rows_of_the_data_model() -> None:
-    history = repair_history(LAPTOP, [_repaired_order()], [_bom()])
+    history = repair_history(LAPTOP, [repaired_order()], [replaced_bom()])
     rows = list(csv.DictReader(io.StringIO(history.render_csv())))
     assert [row["action"] for row in rows] == [e.action.value for e in history.entries]
     assert rows[0]["symptom"] == "hard drive / blue screen"
@@ -166,6 +167,9 @@ def test_every_format_carries_the_rows_of_the_data_model() -> None:
     assert "Repair history: service object LAPTOP-1" in text
     assert "Part replaced" in text
     assert "G-200" in text
+    parsed = parse_page(history.render_html())
+    assert parsed.tables["entries"].body == history.view().tables[0].shown_rows
+    assert len(parsed.tables["entries"].body) == len(history.entries)
     page = render(history.view(), "html", locale="sv")
     assert "Reparationshistorik" in page
     assert "Del utbytt" in page
@@ -223,14 +227,14 @@ def test_every_drawn_history_renders_one_row_per_entry(history: RepairHistory) -
 
 
 def test_history_from_shuffled_orders_and_boms_is_identical() -> None:
-    order = _repaired_order()
+    order = repaired_order()
     again = ServiceObjectRelation("REL-3", "LAPTOP-1", RelationKind.ORDER, "SO-0")
     second, _ = ServiceOrder.create(
         GRAPH, id="SO-0", customer_id="C-1", at=AT, object_relations=(again,)
     )
     second, _ = second.add_repair_line(GRAPH, TAXONOMY, relation_id="REL-3", at=AT)
-    forward = repair_history(LAPTOP, [order, second], [_bom()])
-    backward = repair_history(LAPTOP, [second, order], [_bom()])
+    forward = repair_history(LAPTOP, [order, second], [replaced_bom()])
+    backward = repair_history(LAPTOP, [second, order], [replaced_bom()])
     assert forward == backward
     assert [e.order_id for e in forward.entries if e.on == date(2026, 3, 2)][:2] == [
         "SO-0",
@@ -245,7 +249,7 @@ def test_the_work_description_shows_the_reported_fault_per_object() -> None:
     printer, _ = ServiceObject.create(
         id="PRINTER-1", group_id="PR", at=AT, description="Office printer"
     )
-    description = work_description(_repaired_order(), objects=[LAPTOP, printer])
+    description = work_description(repaired_order(), objects=[LAPTOP, printer])
     faults = description.view().tables[1]
     assert faults.key == "repairs"
     assert faults.shown_rows[0][:4] == [
@@ -262,7 +266,7 @@ def test_the_work_description_shows_the_reported_fault_per_object() -> None:
 
 
 def test_the_work_receipt_shows_diagnosis_resolution_and_finish_time_in_the_zone() -> None:
-    receipt = work_receipt(_repaired_order(), objects=[LAPTOP])
+    receipt = work_receipt(repaired_order(), objects=[LAPTOP])
     table = receipt.view("Europe/Stockholm").tables[1]
     assert table.title == "Repairs"
     assert table.records[0]["diagnosis"] == "defective part / new video card installed"
