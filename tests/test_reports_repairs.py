@@ -8,12 +8,13 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from report_parsing import parse_page
-from servicedomain.errors import InvalidInputError, TypeMismatchError
+from servicedomain.errors import InvalidInputError, InvalidTimezoneError, TypeMismatchError
 from servicedomain.orders import ServiceOrder
 from servicedomain.repairs import (
     BomLine,
@@ -300,3 +301,10 @@ def test_a_csv_cell_holding_a_carriage_return_reads_back_as_one_cell() -> None:
     )
     read = list(csv.reader(io.StringIO(render_csv(view), newline="")))
     assert read == [["a", "n"], ["one\rtwo", "1"], ["plain", "2"]]
+
+
+def test_a_history_in_an_unknown_zone_is_refused_naming_the_zone() -> None:
+    history = repair_history(LAPTOP, [repaired_order()])
+    with pytest.raises(InvalidTimezoneError) as raised:
+        attrs.evolve(history, zone="Mars/Base")
+    assert raised.value.field == "zone"

@@ -67,7 +67,14 @@ _ACTION_LABELS: Final = {
     RepairHistoryAction.QUANTITY_REPLACED: label("Quantity replaced"),
 }
 _DECIMAL: Final = optional(instance_of(Decimal))
-_TEXT: Final = optional(is_str)
+
+
+def _check_zone(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """The zone's name: a str naming an IANA zone."""
+    is_str.check(value, attribute.name)
+    named_zone(value, attribute.name)
+
+
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +151,10 @@ class RepairHistory(Renders):
             and number.
 
     It renders as text, CSV, JSON and HTML from :meth:`view`.
+
+    Raises:
+        TypeMismatchError: a field of the wrong type (named).
+        InvalidTimezoneError: (field ``zone``) not the name of an IANA zone.
     """
 
     object_id: str = attrs.field(validator=is_id)
@@ -151,7 +162,7 @@ class RepairHistory(Renders):
     group_id: str = attrs.field(validator=is_id)
     item_id: str | None = attrs.field(validator=is_optional_id)
     serial_number: str | None = attrs.field(validator=is_optional_id)
-    zone: str = attrs.field(validator=is_str)
+    zone: str = attrs.field(validator=_check_zone)
     entries: tuple[RepairHistoryEntry, ...] = attrs.field(
         validator=deep_iterable(instance_of(RepairHistoryEntry))
     )
