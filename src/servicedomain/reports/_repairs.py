@@ -75,8 +75,6 @@ def _check_zone(_instance: object, attribute: attrs.Attribute[str], value: objec
     named_zone(value, attribute.name)
 
 
-
-
 @attrs.frozen(kw_only=True)
 class RepairHistoryEntry:
     """One entry of a repair history: a repair step, or a change of a service BOM line.
