@@ -7,12 +7,21 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import click
 import pytest
 
 from cli_helpers import run
 from servicedomain.adapters.sql import open_store
 from servicedomain.adapters.sql.migrate import head_revision
 from servicedomain.cli import main
+from servicedomain.cli._main import _failure
+from servicedomain.errors import (
+    AlreadyInvoicedError,
+    OrderRuleError,
+    RuleViolationError,
+    StageRuleError,
+    TransitionNotAllowedError,
+)
 
 
 def test_the_console_script_and_python_dash_m_run_the_same_main() -> None:
@@ -155,7 +164,7 @@ def test_every_command_ends_quietly_when_the_reader_left(
         (
             "StageRuleError('SO-1', 'NEW', 'post')",
             1,
-            "refused by rule stage.may_post: SO-1: rule stage.may_post refused the operation",
+            "refused by rule stage.may_post: SO-1: stage 'NEW' does not allow post\n",
         ),
         (
             "AgreementRuleError('AG-1', 'object.conflict', 'PUMP-1 is related')",
@@ -193,3 +202,45 @@ def test_each_error_family_has_its_exit_code_and_one_line(
     assert result.output.startswith("servicedomain fail: ")
     assert message in result.output
     assert len(result.output.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        StageRuleError("AG-1/2026-01-19", "NEW", "post"),
+        TransitionNotAllowedError("SO-1", "NEW", "CLOSED"),
+        AlreadyInvoicedError("HOUR-000001", "INV-1"),
+        OrderRuleError("SO-1", "order.no_sla", "the order has no SLA to measure"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_refusal_names_its_rule_once(error: RuleViolationError) -> None:
+    """It read ``refused by rule X: SO-1: rule X refused the operation: ...``."""
+    context = click.Context(click.Command("post"), info_name="servicedomain post")
+    failure = _failure(context, error)
+    assert failure.exit_code == 1
+    assert failure.format_message() == (
+        f"refused by rule {error.rule}: {error.entity_id}: {error.detail}"
+    )
+    assert failure.format_message().count(error.rule) == 1
+
+
+@pytest.mark.parametrize("where", ["missing-file", "missing-folder"])
+@pytest.mark.parametrize(
+    "command",
+    [("invoice", "--as-of", "2026-01-31"), ("stages", "show", "SERVICE")],
+    ids=lambda command: command[0],
+)
+def test_a_command_on_a_missing_sqlite_file_exits_2_and_creates_nothing(
+    tmp_path: Path, where: str, command: tuple[str, ...]
+) -> None:
+    """The revision check of a command that needs an upgraded database created the file."""
+    database = tmp_path / "desk.db" if where == "missing-file" else tmp_path / "nope" / "desk.db"
+    result = run(database, *command)
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"servicedomain {command[0]}{' ' + command[1] if command[0] == 'stages' else ''}: "
+        f"no such database file {database}: run `servicedomain db upgrade` to create it\n"
+    )
+    assert not database.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -7,19 +7,35 @@ same SQLite file (``import`` is not built yet); the runs then go through the CLI
 from __future__ import annotations
 
 import io
+import shutil
 import sys
-from datetime import UTC, date, datetime
+import tempfile
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_helpers import run, seed_desks
 from servicedomain.adapters.clocks import FixedClock, SystemClock
-from servicedomain.adapters.sql import SqlStore, open_store
+from servicedomain.adapters.sql import SqlJournal, SqlStore, open_store
+from servicedomain.agreements import (
+    AgreementGroup,
+    IntervalUnit,
+    NewAgreementLine,
+    ServiceInterval,
+    TimeWindow,
+    WindowKind,
+)
 from servicedomain.app import BillingDesk, ServiceDesk
+from servicedomain.billing import SourceKind
 from servicedomain.cli import RULE_CODEC, stored_rules
 from servicedomain.money import Money
+from servicedomain.orders import JournalEntry, NewLine, ServiceOrder, TransactionType
 
 RULES = """\
 [[stage_graphs.SERVICE.stages]]
@@ -143,7 +159,7 @@ def test_invoice_accrue_and_credit_then_again_nothing(database: Path) -> None:
         "invoice as of 2026-03-31: posted 2 invoices and 0 credit notes, total 750.00 EUR",
     ]
     assert run(database, "invoice", "--as-of", "2026-03-31").output == (
-        "invoice as of 2026-03-31: invoiced nothing: every fee due is invoiced\n"
+        "invoice as of 2026-03-31: invoiced nothing: everything due is invoiced\n"
     )
     accrued = run(database, "accrue", "--as-of", "2026-03-31")
     assert accrued.exit_code == 0
@@ -184,6 +200,9 @@ def test_credit_refused_by_the_manual_reversal_rule_exits_1_naming_the_rule(
     assert result.output.startswith(
         "servicedomain credit: refused by rule accrual.reverse_manually_first: "
     )
+    # the rule is named once (it was "refused by rule X: ...: rule X refused ...")
+    assert result.output.count("accrual.reverse_manually_first") == 1, result.output
+    assert result.output.count("refused") == 1, result.output
     assert "Traceback" not in result.output
     assert _counts(database) == before
 
@@ -361,3 +380,339 @@ def test_the_global_progress_option_forces_the_bar_on_or_off(
     with click.Context(cli, obj=Session("sqlite://", show_progress=chosen)):
         assert list(progress(chunks, "fees", weight=len)) == chunks
     assert ("fees" in stderr.getvalue()) is shown
+
+
+def _desk(store: SqlStore) -> ServiceDesk:
+    return ServiceDesk(
+        unit_of_work=store.unit_of_work,
+        clock=SystemClock(),
+        graph=stored_rules(store).stage_graphs["SERVICE"],
+    )
+
+
+def _complete(database: Path, *order_ids: str) -> None:
+    """The host completes and signs off these orders (stage DONE allows posting)."""
+    store = _store(database)
+    desk = _desk(store)
+    for order_id in order_ids:
+        desk.change_stage(order_id, "DONE")
+        desk.sign_off(order_id)
+    store.dispose()
+
+
+def _repair_order(database: Path) -> None:
+    """SO-9 of C-900 (a customer without a subscription): 2 h on Jan 8, a free gasket."""
+    store = _store(database)
+    desk = _desk(store)
+    lines = [
+        NewLine(
+            transaction_type=TransactionType.HOUR,
+            description="Repair",
+            quantity=Decimal(2),
+            unit="h",
+            cost_price=Money(42, "EUR"),
+            sales_price=Money(85, "EUR"),
+            execution_date=date(2026, 1, 8),
+        ),
+        NewLine(
+            transaction_type=TransactionType.ITEM,
+            description="Gasket (warranty)",
+            quantity=Decimal(1),
+            unit="pcs",
+            cost_price=Money(Decimal("3.50"), "EUR"),
+            sales_price=Money(0, "EUR"),
+            execution_date=date(2026, 1, 8),
+        ),
+    ]
+    desk.create_order(order_id="SO-9", customer_id="C-900", lines=lines)
+    store.dispose()
+    _complete(database, "SO-9")
+
+
+def test_invoice_bills_the_posted_order_lines_due_by_as_of_once(database: Path) -> None:
+    """Issue 15: `invoice` left the posted hours, items, expenses and fees of orders out."""
+    assert (
+        run(database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31").exit_code
+        == 0
+    )
+    _complete(database, "AG-1/2026-01-05", "AG-1/2026-01-12", "AG-1/2026-01-26")
+    _repair_order(database)
+    posted = run(database, "post", "--from", "2026-01-01", "--to", "2026-01-31")
+    assert posted.exit_code == 0, posted.output
+    early = run(database, "invoice", "--as-of", "2026-01-20")
+    assert early.exit_code == 0, early.output
+    # the line posted on Jan 26 is not due by Jan 20; the free gasket bills nothing
+    assert early.output.splitlines() == [
+        "INV-C-100-EUR-20260120-1: 2 lines, total 170.00 EUR",
+        "INV-C-900-EUR-20260120-1: 1 line, total 170.00 EUR",
+        "invoice as of 2026-01-20: posted 2 invoices and 0 credit notes, total 340.00 EUR",
+    ]
+    before = _counts(database)
+    again = run(database, "invoice", "--as-of", "2026-01-20")
+    assert again.output == (
+        "invoice as of 2026-01-20: invoiced nothing: everything due is invoiced\n"
+    )
+    assert _counts(database) == before
+    later = run(database, "invoice", "--as-of", "2026-01-31")
+    assert later.output.splitlines() == [
+        "INV-C-100-EUR-20260131-1: 1 line, total 85.00 EUR",
+        "invoice as of 2026-01-31: posted 1 invoice and 0 credit notes, total 85.00 EUR",
+    ]
+    report = run(database, "report", "invoice", "INV-C-100-EUR-20260120-1", "--format", "json")
+    assert report.exit_code == 0, report.output
+    assert report.output.count("Weekly pump inspection") == 2
+    assert "HOUR-000001" in report.output
+    repair = run(database, "report", "invoice", "INV-C-900-EUR-20260120-1")
+    assert "Repair" in repair.output
+    assert "Gasket" not in repair.output
+
+
+CALENDAR = """\
+[calendars.MAIN]
+zone = "Europe/Stockholm"
+holidays = [2026-01-12]
+
+[calendars.MAIN.weekly]
+mon = ["08:00-17:00"]
+tue = ["08:00-17:00"]
+wed = ["08:00-17:00"]
+thu = ["08:00-17:00"]
+fri = ["08:00-17:00"]
+"""
+
+
+def _calendar(database: Path, tmp_path: Path) -> None:
+    rules_file = tmp_path / "calendar.toml"
+    rules_file.write_text(CALENDAR, encoding="utf-8")
+    assert run(database, "rules", "load", str(rules_file)).exit_code == 0
+
+
+def _orders(database: Path) -> dict[str, ServiceOrder]:
+    store = _store(database)
+    try:
+        with store.unit_of_work() as uow:
+            return {order.id: order for order in uow.service_orders.list()}
+    finally:
+        store.dispose()
+
+
+def test_generate_orders_flags_an_order_on_a_closed_day_of_the_calendar(
+    database: Path, tmp_path: Path
+) -> None:
+    """Issue 15: generate-orders had no way to give the closed days (AX CalendarConflict)."""
+    _calendar(database, tmp_path)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31",
+        "--calendar", "MAIN",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "AG-1/2026-01-05: 1 line",
+        "AG-1/2026-01-12: 1 line, on a closed day of calendar MAIN",
+        "AG-1/2026-01-19: 1 line",
+        "AG-1/2026-01-26: 1 line",
+        (
+            "generate-orders 2026-01-01 to 2026-01-31: created 4 orders with 4 lines "
+            "from 1 agreement (1 on a closed day)"
+        ),
+    ]
+    orders = _orders(database)
+    assert [order_id for order_id, order in orders.items() if order.calendar_conflict] == [
+        "AG-1/2026-01-12"
+    ]
+
+
+def _morning_agreement(database: Path) -> None:
+    """AG-2 of C-200: a weekly visit from Monday 2026-01-05, preferably at 09:00."""
+    store = _store(database)
+    _desk(store).create_agreement(
+        agreement_id="AG-2",
+        customer_id="C-200",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[
+            NewAgreementLine(
+                transaction_type=TransactionType.HOUR,
+                description="Morning visit",
+                quantity=Decimal(1),
+                unit="h",
+                cost_price=Money(42, "EUR"),
+                sales_price=Money(85, "EUR"),
+                interval=ServiceInterval(IntervalUnit.WEEK, 1),
+                start_date=date(2026, 1, 5),
+                preferred_time=time(9, 0),
+            )
+        ],
+    )
+    store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("options", "zone"),
+    [
+        (("--zone", "Europe/Riga"), "Europe/Riga"),
+        (("--calendar", "MAIN"), "Europe/Stockholm"),
+        (("--calendar", "MAIN", "--zone", "Europe/Riga"), "Europe/Riga"),
+        ((), None),
+    ],
+)
+def test_generate_orders_places_the_preferred_time_in_the_zone(
+    database: Path, tmp_path: Path, options: tuple[str, ...], zone: str | None
+) -> None:
+    """--zone, else the --calendar's zone: the preferred service time is a wall time there."""
+    _calendar(database, tmp_path)
+    _morning_agreement(database)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-05", "--to", "2026-01-05", *options
+    )
+    assert result.exit_code == 0, result.output
+    order = _orders(database)["AG-2/2026-01-05"]
+    expected = None if zone is None else datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo(zone))
+    assert order.preferred_service_at == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (("--zone", "Mars/Olympus"), "Invalid value for '--zone': 'Mars/Olympus'"),
+        (("--zone", "+02:00"), "Invalid value for '--zone': '+02:00'"),
+        (("--calendar", "NOPE"), "calendars.NOPE: no such rule is stored; stored: MAIN"),
+    ],
+)
+def test_generate_orders_with_a_bad_zone_or_calendar_exits_2_and_writes_nothing(
+    database: Path, tmp_path: Path, options: tuple[str, ...], expected: str
+) -> None:
+    _calendar(database, tmp_path)
+    before = _counts(database)
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31", *options
+    )
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert _counts(database) == before
+
+
+def _grouped_agreement(database: Path) -> None:
+    """AG-3: an inspection every Monday; a filter every Wednesday that may move 2 days back."""
+    store = _store(database)
+    inspection = NewAgreementLine(
+        transaction_type=TransactionType.HOUR,
+        description="Inspection",
+        quantity=Decimal(1),
+        unit="h",
+        cost_price=Money(10, "EUR"),
+        sales_price=Money(20, "EUR"),
+        interval=ServiceInterval(IntervalUnit.WEEK, 1),
+        start_date=date(2026, 1, 5),
+    )
+    filter_line = attrs.evolve(
+        inspection,
+        transaction_type=TransactionType.EXPENSE,
+        description="Filter",
+        unit="pcs",
+        start_date=date(2026, 1, 7),
+        time_window=TimeWindow(WindowKind.DAYS, days_before=2),
+    )
+    _desk(store).create_agreement(
+        agreement_id="AG-3",
+        customer_id="C-300",
+        group=AgreementGroup("MAINT", "Maintenance"),
+        start_date=date(2026, 1, 1),
+        lines=[inspection, filter_line],
+    )
+    store.dispose()
+
+
+@pytest.mark.parametrize("calendar", [False, True])
+def test_generate_orders_moves_a_line_in_its_window_only_to_an_open_day(
+    database: Path, tmp_path: Path, calendar: bool
+) -> None:
+    """The Wednesday filter joins Monday's inspection, except on the closed Monday Jan 12."""
+    _calendar(database, tmp_path)
+    _grouped_agreement(database)
+    options = ("--calendar", "MAIN") if calendar else ()
+    result = run(
+        database, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-20", *options
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("AG-3/")]
+    if calendar:
+        assert lines == [
+            "AG-3/2026-01-05: 1 line",
+            "AG-3/2026-01-07: 1 line",  # not before the filter line's start date
+            "AG-3/2026-01-12: 1 line, on a closed day of calendar MAIN",
+            "AG-3/2026-01-14: 1 line",
+            "AG-3/2026-01-19: 2 lines",
+        ]
+    else:
+        assert lines == [
+            "AG-3/2026-01-05: 1 line",
+            "AG-3/2026-01-07: 1 line",
+            "AG-3/2026-01-12: 2 lines",
+            "AG-3/2026-01-19: 2 lines",
+        ]
+
+
+@pytest.fixture(scope="module")
+def posted_january(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The desk after January's orders (AG-1's four, SO-9 with a free part) are posted."""
+    folder = tmp_path_factory.mktemp("posted")
+    path = folder / "desk.db"
+    rules_file = folder / "rules.toml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    assert run(path, "db", "upgrade").exit_code == 0
+    assert run(path, "rules", "load", str(rules_file)).exit_code == 0
+    store = _store(path)
+    rules = stored_rules(store)
+    clock = FixedClock(datetime(2026, 1, 1, 6, 0, tzinfo=UTC))
+    seed_desks(
+        BillingDesk(
+            unit_of_work=store.unit_of_work, clock=clock, groups=dict(rules.subscription_groups)
+        ),
+        ServiceDesk(
+            unit_of_work=store.unit_of_work, clock=clock, graph=rules.stage_graphs["SERVICE"]
+        ),
+    )
+    store.dispose()
+    assert run(path, "generate-orders", "--from", "2026-01-01", "--to", "2026-01-31").exit_code == 0
+    _complete(path, *(f"AG-1/2026-01-{day:02d}" for day in (5, 12, 19, 26)))
+    _repair_order(path)
+    assert run(path, "post", "--from", "2026-01-01", "--to", "2026-01-31").exit_code == 0
+    return path
+
+
+@settings(max_examples=15)  # each example runs the command line on a SQLite file
+@given(
+    days=st.lists(
+        st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 2, 10)), min_size=1, max_size=4
+    )
+)
+def test_I1_invoice_runs_bill_each_posted_order_line_due_once(
+    posted_january: Path, days: list[date]
+) -> None:
+    """I1 through the CLI: whatever the --as-of dates of the runs, in any order, each
+    posted line with revenue is invoiced once, when a run's --as-of reaches its date."""
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "desk.db"
+        shutil.copy(posted_january, database)
+        for day in days:
+            assert run(database, "invoice", "--as-of", day.isoformat()).exit_code == 0
+        store = _store(database)
+        try:
+            with store.unit_of_work() as uow:
+                sources = [
+                    line.source_id
+                    for document in uow.invoices.list()
+                    for line in document.lines
+                    if line.source_kind is SourceKind.ORDER_TRANSACTION
+                ]
+            due = {
+                transaction_id
+                for kind in TransactionType
+                for transaction_id, entry in SqlJournal(store, kind.name, JournalEntry).recorded
+                if entry.revenue.amount > 0 and entry.transaction_date <= max(days)
+            }
+        finally:
+            store.dispose()
+    assert sorted(sources) == sorted(due)

@@ -119,4 +119,4 @@ def test_the_page_shows_what_the_commands_print(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert replay_batch_page(monkeypatch) == 20
+    assert replay_batch_page(monkeypatch) == 24

@@ -428,8 +428,7 @@ def test_sla_measure_of_an_order_without_an_sla_is_refused_naming_the_rule(
     assert result.exit_code == 1
     assert result.output == (
         "servicedomain sla measure: refused by rule order.no_sla: "
-        "AG-1/2026-01-19: rule order.no_sla refused the operation: "
-        "the order has no SLA to measure\n"
+        "AG-1/2026-01-19: the order has no SLA to measure\n"
     )
 
 

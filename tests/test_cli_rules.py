@@ -190,6 +190,7 @@ def test_a_missing_file_and_another_extension_exit_2(database: Path, tmp_path: P
 
 def test_a_database_not_upgraded_is_bad_input(tmp_path: Path) -> None:
     path = _write(tmp_path, "rules.toml", RULES)
+    (tmp_path / "new.db").touch()  # an empty SQLite database (a missing file: test_cli_app)
     result = run(tmp_path / "new.db", "rules", "load", str(path))
     assert result.exit_code == 2
     assert "run `servicedomain db upgrade` first" in result.output

@@ -25,6 +25,7 @@ from servicedomain._trusted import (
     _twin,
     build,
     builder,
+    derived_replacer,
     field_replacer,
     field_setters,
     positional_builder,
@@ -358,3 +359,36 @@ def test_a_class_with_a_weak_reference_slot_builds_through_its_descriptors() -> 
     assert made == _Weak("a", 2)
     assert positional_builder(_Weak, checked=False)("b", 1) == _Weak("b", 1)
     assert replacer(_Weak, checked=False)(made, size=5) == _Weak("a", 5)
+
+
+@attrs.frozen(weakref_slot=False)
+class _Totalled:
+    """A value with a derived field (a cache its __attrs_post_init__ computes)."""
+
+    parts: tuple[int, ...]
+    label: str = ""
+    _total: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_total", sum(self.parts))
+
+
+@pytest.mark.parametrize("checked", [False, True])
+def test_a_derived_replacer_copies_the_fields_and_takes_the_derived_ones(checked: bool) -> None:
+    source = _Totalled((1, 2), "a")
+    replace_ = derived_replacer(_Totalled, checked=checked)
+    made = replace_(source, {"_total": 6}, parts=(1, 2, 3))
+    assert made == _Totalled((1, 2, 3), "a")
+    assert made._total == 6  # given (unchecked), or derived by the constructor (checked)
+    assert type(made) is _Totalled
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.label = "b"  # type: ignore[misc]
+
+
+def test_a_derived_replacer_refuses_a_class_with_a_factory_default() -> None:
+    @attrs.frozen
+    class Listed:
+        items: list[int] = attrs.field(factory=list)
+
+    with pytest.raises(TypeError, match="cannot be built on the fast path"):
+        derived_replacer(Listed, checked=False)

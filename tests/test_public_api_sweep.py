@@ -39,7 +39,7 @@ import pkgutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, is_typeddict
 
 import attrs
@@ -75,6 +75,7 @@ from servicedomain.agreements import (
 )
 from servicedomain.app import FeeRunResult, PostingResult, ServiceDesk
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.billing import (
     AccrualPolicy,
     BillableTransaction,
@@ -167,6 +168,8 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
     Condition,
     CoverageKind,
     CoverageStatus,
@@ -177,13 +180,19 @@ from servicedomain.repairs import (
     RepairLine,
     RepairStage,
     Resolution,
+    ServiceBom,
     ServiceObject,
     ServiceObjectRelation,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
     repair_status,
+    replay_bom,
+    suggest_resolutions,
     warranty_status,
 )
 from servicedomain.reports import (
@@ -717,6 +726,46 @@ _REPAIR_EXAMPLES: dict[str, Callable[[], Call]] = {
         _service_object().assign_template_bom,
         ("BOM-2",),
         {"at": LATER},
+    ),
+}
+
+
+# ------------------------------------------------------- suggested resolutions examples
+
+_SUGGESTION_COUNTS = SuggestionCounts(1, 2, 3, 4, 5, 8)
+_PAST_REPAIR = SimpleNamespace(
+    symptom_area_id="hard drive",
+    symptom_code_id="blue screen",
+    condition_id=None,
+    diagnosis_area_id="defective part",
+    diagnosis_code_id="new video card installed",
+    resolution_id="replaced",
+    finished_at=AT,
+)
+_SUGGESTION_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "SuggestionCounts": lambda: (SuggestionCounts, (1, 2, 3, 4, 5, 8), {"prior_weight": 1}),
+    "SuggestionCounts.text": lambda: (_SUGGESTION_COUNTS.text, (), {}),
+    "SuggestedResolution": lambda: (
+        SuggestedResolution,
+        ("defective part", "new video card installed", "replaced", _SUGGESTION_COUNTS),
+        {},
+    ),
+    "SuggestedResolution.explain": lambda: (
+        SuggestedResolution("d", "c", "r", _SUGGESTION_COUNTS).explain,
+        (),
+        {},
+    ),
+    "suggest_resolutions": lambda: (
+        suggest_resolutions,
+        ([_PAST_REPAIR],),
+        {
+            "symptom_area_id": "hard drive",
+            "symptom_code_id": "blue screen",
+            "condition_id": "fails after extended use",
+            "limit": 3,
+            "prior_weight": 1,
+            "taxonomy": _TAXONOMY,
+        },
     ),
 }
 
@@ -1781,7 +1830,179 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     "dumps": lambda: (dumps, (ORDER,), {}),
     "loads": lambda: (loads, (ServiceOrder, dumps(ORDER)), {}),
     **_REPAIR_EXAMPLES,
+    **_SUGGESTION_EXAMPLES,
 }
+
+
+# ------------------------------------------------------- repairs: service BOMs
+
+_BOM_LINE = BomLine(line_id="1", item_id="PC", quantity=1, unit="pcs", serial_number="S-1")
+_BOM_TEMPLATE = TemplateBom(id="T-1", lines=(_BOM_LINE,))
+_BOM_RELATION = ServiceObjectRelation("R-1", "O-1", RelationKind.ORDER, "SO-1")
+_BOM = ServiceBom.attach(_BOM_TEMPLATE, id="B-1", relation=_BOM_RELATION, on=DAY, at=AT)[0]
+_BOM_WHERE: dict[str, Any] = {"on": DAY, "order_id": "SO-1", "at": AT}
+_BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "BomLine": lambda: _new(_BOM_LINE),
+    "BillableItem": lambda: (
+        BillableItem,
+        (),
+        {"item_id": "PC", "quantity": 1, "sales_price": Money(5, "EUR"), "unit": "pcs"},
+    ),
+    "TemplateBom": lambda: _new(_BOM_TEMPLATE),
+    "TemplateBom.copy_of": lambda: (TemplateBom.copy_of, ((_BOM_LINE,),), {"id": "T-2"}),
+    "TemplateBom.line": lambda: (_BOM_TEMPLATE.line, ("1",), {}),
+    "TemplateBom.insert_line": lambda: (
+        _BOM_TEMPLATE.insert_line,
+        (BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1"),),
+        {},
+    ),
+    "TemplateBom.delete_line": lambda: (_BOM_TEMPLATE.delete_line, ("1",), {}),
+    "TemplateBom.change_quantity": lambda: (_BOM_TEMPLATE.change_quantity, ("1", 2), {}),
+    "ServiceBom": lambda: _new(_BOM),
+    "ServiceBom.attach": lambda: (
+        ServiceBom.attach,
+        (_BOM_TEMPLATE,),
+        {"id": "B-2", "relation": _BOM_RELATION, "on": DAY, "at": AT},
+    ),
+    "ServiceBom.line": lambda: (_BOM.line, ("1",), {}),
+    "ServiceBom.as_of": lambda: (_BOM.as_of, (DAY,), {}),
+    "ServiceBom.to_template": lambda: (_BOM.to_template, ("T-2",), {"as_of": DAY}),
+    "ServiceBom.insert_line": lambda: (
+        _BOM.insert_line,
+        (BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1"),),
+        _BOM_WHERE,
+    ),
+    "ServiceBom.delete_line": lambda: (_BOM.delete_line, ("1",), _BOM_WHERE),
+    "ServiceBom.replace_item": lambda: (
+        _BOM.replace_item,
+        ("1",),
+        {"new_serial_number": "S-2", "new_item_id": "PC-2", "quantity": 1, **_BOM_WHERE},
+    ),
+    "ServiceBom.update_quantity": lambda: (_BOM.update_quantity, ("1", 1), _BOM_WHERE),
+    "ServiceBom.replace_quantity": lambda: (_BOM.replace_quantity, ("1", 3), _BOM_WHERE),
+    "ServiceBom.move_to": lambda: (
+        _BOM.move_to,
+        (ServiceObjectRelation("R-2", "O-1", RelationKind.AGREEMENT, "AG-1"),),
+        {"at": AT},
+    ),
+    "replay_bom": lambda: (replay_bom, ((_BOM_LINE,), ()), {"through": DAY}),
+}
+EXAMPLES.update(_BOM_EXAMPLES)
+
+
+# ------------------------------------------------------- repairs: the repair desk
+
+
+def _repair_desk(*, empty: bool = False) -> RepairDesk:
+    """A repair desk over a new store: OBJ-1 (REL-1 on SO-1, REL-2 on AG-1), T-1, B-1 on REL-1."""
+    store = InMemoryStore()
+    desk = RepairDesk(unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock())
+    if not empty:
+        desk.store_template(_BOM_TEMPLATE)
+        desk.create_object(id="OBJ-1", group_id="LAPTOPS", item_id="PC", serial_number="S-1")
+        desk.relate("OBJ-1", relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1")
+        desk.relate("OBJ-1", relation_id="REL-2", kind=RelationKind.AGREEMENT, key="AG-1")
+        desk.attach_template("OBJ-1", "REL-1", bom_id="B-1", template_id="T-1", on=DAY)
+    return desk
+
+
+_DESK_BOM: dict[str, Any] = {"on": DAY, "order_id": "SO-1"}
+_REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "RepairDesk": lambda: (
+        RepairDesk,
+        (),
+        {
+            "unit_of_work": lambda: InMemoryServiceUnitOfWork(InMemoryStore()),
+            "clock": _clock(),
+            "allow_item_on_multiple_objects": False,
+        },
+    ),
+    "RepairDesk.create_object": lambda: (
+        _repair_desk(empty=True).create_object,
+        (),
+        {
+            "id": "OBJ-9",
+            "group_id": "LAPTOPS",
+            "description": "",
+            "item_id": "PC",
+            "serial_number": "S-9",
+            "template_bom_id": None,
+            "coverage": [_COVERAGE],
+        },
+    ),
+    "RepairDesk.change_warranty": lambda: (
+        _repair_desk().change_warranty,
+        ("OBJ-1", CoverageKind.PARTS, _COVERAGE.period),
+        {},
+    ),
+    "RepairDesk.relate": lambda: (
+        _repair_desk().relate,
+        ("OBJ-1",),
+        {
+            "relation_id": "REL-3",
+            "kind": RelationKind.ORDER,
+            "key": "SO-3",
+            "template_bom_id": "T-1",
+        },
+    ),
+    "RepairDesk.assign_template_bom": lambda: (
+        _repair_desk().assign_template_bom,
+        ("OBJ-1", "T-1"),
+        {},
+    ),
+    "RepairDesk.store_template": lambda: (
+        _repair_desk(empty=True).store_template,
+        (_BOM_TEMPLATE,),
+        {},
+    ),
+    "RepairDesk.attach_template": lambda: (
+        _repair_desk().attach_template,
+        ("OBJ-1", "REL-2"),
+        {"bom_id": "B-2", "on": DAY, "template_id": "T-1"},
+    ),
+    "RepairDesk.template_from_bom": lambda: (
+        _repair_desk().template_from_bom,
+        ("B-1",),
+        {"template_id": "T-2", "as_of": DAY, "description": ""},
+    ),
+    "RepairDesk.insert_bom_line": lambda: (
+        _repair_desk().insert_bom_line,
+        ("B-1", BomLine(line_id="2", item_id="FAN", quantity=1, parent_id="1")),
+        _DESK_BOM,
+    ),
+    "RepairDesk.delete_bom_line": lambda: (_repair_desk().delete_bom_line, ("B-1", "1"), _DESK_BOM),
+    "RepairDesk.replace_bom_item": lambda: (
+        _repair_desk().replace_bom_item,
+        ("B-1", "1"),
+        {
+            "new_serial_number": "S-2",
+            "new_item_id": "PC-2",
+            "quantity": 1,
+            "order_line": BillableItem(item_id="PC-2", quantity=1, sales_price=Money(5, "EUR")),
+            **_DESK_BOM,
+        },
+    ),
+    "RepairDesk.update_bom_quantity": lambda: (
+        _repair_desk().update_bom_quantity,
+        ("B-1", "1", 1),
+        _DESK_BOM,
+    ),
+    "RepairDesk.replace_bom_quantity": lambda: (
+        _repair_desk().replace_bom_quantity,
+        ("B-1", "1", 3),
+        _DESK_BOM,
+    ),
+    "RepairDesk.move_bom": lambda: (_repair_desk().move_bom, ("B-1", "REL-2"), {}),
+    "RepairDesk.service_object": lambda: (_repair_desk().service_object, ("OBJ-1",), {}),
+    "RepairDesk.service_bom": lambda: (_repair_desk().service_bom, ("B-1",), {}),
+    "RepairDesk.warranty_status": lambda: (
+        _repair_desk().warranty_status,
+        ("OBJ-1",),
+        {"on": DAY},
+    ),
+    "RepairDesk.bom_as_of": lambda: (_repair_desk().bom_as_of, ("B-1",), {"day": DAY}),
+}
+EXAMPLES.update(_REPAIR_DESK_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

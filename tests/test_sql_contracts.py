@@ -14,17 +14,20 @@ from hypothesis import settings
 
 import sql_databases
 from orders_fixtures import boiler_order, pump_agreement, renoted, repaired_order
+from repair_hooks import ServiceBomHooks, ServiceObjectHooks
 from servicedomain.adapters.sql import Codec, SqlJournal, SqlStore, SqlUnitOfWork, open_store
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import AccrualEntry
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import EventPublisher, Journal, Repository
+from servicedomain.repairs import ServiceBom, ServiceObject
 from servicedomain.testing.billing_contracts import BillingStoreContract
 from servicedomain.testing.contracts import (
     JournalContract,
     JournalUnitOfWorkContract,
     RepositoryContract,
 )
+from servicedomain.testing.repair_contracts import RepairStoreContract
 from test_ports_memory import Entry, Widget
 
 WIDGETS = Codec(Widget, attrs.asdict, lambda data: Widget(**data))
@@ -229,6 +232,26 @@ class TestSqliteBillingStore(
     pass
 
 
+class TestSqliteRepairStore(
+    SqliteStores, BillingHooks, RepairStoreContract[SqlStore, SqlUnitOfWork]
+):
+    pass
+
+
+class TestSqliteServiceObjects(
+    SqliteStores,
+    ServiceObjectHooks,
+    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObject],
+):
+    pass
+
+
+class TestSqliteServiceBoms(
+    SqliteStores, ServiceBomHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceBom]
+):
+    pass
+
+
 # ------------------------------------------------------------------------- PostgreSQL
 
 
@@ -290,22 +313,45 @@ class TestPostgresqlBillingStore(
     pass
 
 
+@pytest.mark.postgresql
+class TestPostgresqlRepairStore(
+    PostgresqlStores, BillingHooks, RepairStoreContract[SqlStore, SqlUnitOfWork]
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlServiceObjects(
+    PostgresqlStores,
+    ServiceObjectHooks,
+    RepositoryContract[SqlStore, SqlUnitOfWork, ServiceObject],
+):
+    pass
+
+
+@pytest.mark.postgresql
+class TestPostgresqlServiceBoms(
+    PostgresqlStores, ServiceBomHooks, RepositoryContract[SqlStore, SqlUnitOfWork, ServiceBom]
+):
+    pass
+
+
 def test_both_databases_run_every_contract_suite_of_the_kit() -> None:
     """Each abstract suite of the testing kit has a test class here on SQLite and on PostgreSQL."""
     import inspect
     import sys
 
-    from servicedomain.testing import billing_contracts, contracts
+    from servicedomain.testing import billing_contracts, contracts, repair_contracts
 
     suites = [
         value
-        for module in (contracts, billing_contracts)
+        for module in (contracts, billing_contracts, repair_contracts)
         for value in vars(module).values()
         if inspect.isclass(value)
         and value.__name__.endswith("Contract")
         and inspect.isabstract(value)
     ]
-    assert len(suites) == 4, suites
+    assert len(suites) == 5, suites
     here = [
         value
         for value in vars(sys.modules[__name__]).values()

@@ -30,6 +30,7 @@ from servicedomain.adapters.memory import (
     InMemoryStore,
 )
 from servicedomain.agreements import ServiceAgreement
+from servicedomain.app import RepairDesk
 from servicedomain.billing import (
     AccrualEntry,
     ReversalMode,
@@ -39,6 +40,7 @@ from servicedomain.billing import (
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, DateRange
+from servicedomain.repairs import BomLine, CoverageKind, RelationKind, TemplateBom
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.faults import FaultPlan, InjectedFault
 
@@ -436,3 +438,106 @@ def test_U1_a_fee_run_fails_at_any_step_and_a_rerun_is_one_run(n: int, retry_off
         BillingWorld.state,
         BillingWorld.all_journals,
     ).check()
+
+
+# -------------------------------------------------------------------- repairs
+
+
+@attrs.define
+class RepairWorld:
+    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+
+    def desk(self, plan: FaultPlan) -> RepairDesk:
+        return RepairDesk(
+            unit_of_work=lambda: plan.wrap(
+                InMemoryServiceUnitOfWork(self.store, publisher=self.publisher)
+            ),
+            clock=FixedClock(AT),
+        )
+
+    def state(self) -> object:
+        uow = InMemoryServiceUnitOfWork(self.store)
+        return (
+            uow.service_objects.list(),
+            uow.service_boms.list(),
+            uow.template_boms.list(),
+            self.publisher.published,
+        )
+
+    def no_journals(self) -> Sequence[InMemoryJournal[Any]]:
+        return ()
+
+
+REPAIR_TEMPLATE = TemplateBom(
+    id="T-PC",
+    lines=(
+        BomLine(line_id="1", item_id="PC", quantity=1),
+        BomLine(line_id="2", item_id="GPU-1", quantity=1, parent_id="1", serial_number="G-1"),
+    ),
+)
+REPAIR_DAY = date(2026, 3, 2)
+
+
+def repair_world(step: str) -> Callable[[], RepairWorld]:
+    """A world set up for ``step``: everything the steps before it did, fault-free."""
+
+    def setup() -> RepairWorld:
+        world = RepairWorld()
+        for done in list(REPAIR_STEPS.values())[: list(REPAIR_STEPS).index(step)]:
+            done(world.desk(FaultPlan()))
+        return world
+
+    return setup
+
+
+REPAIR_STEPS: dict[str, Callable[[RepairDesk], object]] = {
+    "store_template": lambda desk: desk.store_template(REPAIR_TEMPLATE),
+    "create_object": lambda desk: desk.create_object(
+        id="OBJ-1", group_id="PCS", item_id="PC", serial_number="S-1"
+    ),
+    "change_warranty": lambda desk: desk.change_warranty(
+        "OBJ-1", CoverageKind.PARTS, DateRange(date(2026, 1, 1), date(2027, 1, 1))
+    ),
+    "relate": lambda desk: desk.relate(
+        "OBJ-1", relation_id="R-1", kind=RelationKind.ORDER, key="SO-1"
+    ),
+    "relate_agreement": lambda desk: desk.relate(
+        "OBJ-1", relation_id="R-2", kind=RelationKind.AGREEMENT, key="AG-1"
+    ),
+    "assign_template_bom": lambda desk: desk.assign_template_bom("OBJ-1", "T-PC"),
+    "attach_template": lambda desk: desk.attach_template(
+        "OBJ-1", "R-1", bom_id="B-1", on=REPAIR_DAY
+    ),
+    "insert_bom_line": lambda desk: desk.insert_bom_line(
+        "B-1",
+        BomLine(line_id="3", item_id="FAN", quantity=2, parent_id="1"),
+        on=REPAIR_DAY,
+        order_id="SO-1",
+    ),
+    "update_bom_quantity": lambda desk: desk.update_bom_quantity(
+        "B-1", "3", -1, on=REPAIR_DAY, order_id="SO-1"
+    ),
+    "replace_bom_item": lambda desk: desk.replace_bom_item(
+        "B-1", "2", new_serial_number="G-2", on=REPAIR_DAY, order_id="SO-1"
+    ),
+    "replace_bom_quantity": lambda desk: desk.replace_bom_quantity(
+        "B-1", "1", 2, on=REPAIR_DAY, order_id="SO-1"
+    ),
+    "delete_bom_line": lambda desk: desk.delete_bom_line(
+        "B-1", "3", on=REPAIR_DAY, order_id="SO-1"
+    ),
+    "move_bom": lambda desk: desk.move_bom("B-1", "R-2"),
+    "template_from_bom": lambda desk: desk.template_from_bom("B-1", template_id="T-COPY"),
+}
+
+
+@pytest.mark.parametrize("step", list(REPAIR_STEPS))
+def test_U1_each_repair_desk_method_fails_at_any_step_and_a_rerun_is_one_run(step: str) -> None:
+    """U1: each repair use case failing at every port call, then the same call again."""
+
+    def run(world: RepairWorld, plan: FaultPlan) -> object:
+        return REPAIR_STEPS[step](world.desk(plan))
+
+    steps = Sweep(repair_world(step), run, run, RepairWorld.state, RepairWorld.no_journals).check()
+    assert steps >= 2

@@ -12,7 +12,8 @@ Like attrs itself, the functions are generated once per class, so a build costs 
 call and one assignment per field. :func:`builder` (keywords), :func:`positional_builder`
 (every field, in declaration order), :func:`replacer` and :func:`field_replacer`
 (a few fields, positionally; the rest copied) give a class's compiled function once,
-for loops that call it often.
+for loops that call it often; :func:`derived_replacer` copies a value whose derived
+fields (caches of ``__attrs_post_init__``) the caller computed in a step.
 
 **Checked mode.** With the environment variable ``SERVICEDOMAIN_CHECKED`` set (to
 anything but ``""`` or ``"0"``) when servicedomain is imported, every builder and
@@ -36,6 +37,7 @@ _T = TypeVar("_T")
 _KEEP: Any = object()
 _BUILDERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
 _REPLACERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
+_DERIVED_REPLACERS: dict[tuple[type[Any], bool], Callable[..., Any]] = {}
 _TWINS: dict[type[Any], type[Any] | None] = {}
 
 CHECKED: Final = os.environ.get("SERVICEDOMAIN_CHECKED", "") not in ("", "0")
@@ -50,6 +52,20 @@ def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
             raise TypeError(msg)
         fields.append((field.name, field.default))
     return fields
+
+
+def _derived_fields(cls: type[Any]) -> tuple[list[str], list[str]]:
+    """The init fields of ``cls`` and its derived ones (``init=False, eq=False``: caches)."""
+    fields, derived = [], []
+    for field in attrs.fields(cls):
+        if not field.init and not field.eq:
+            derived.append(field.name)
+        elif not field.init or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            msg = f"{cls.__name__}.{field.name} cannot be built on the fast path"
+            raise TypeError(msg)
+        else:
+            fields.append(field.name)
+    return fields, derived
 
 
 def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -246,6 +262,39 @@ def field_replacer(cls: type[_T], *names: str, checked: bool = CHECKED) -> Calla
         + "\n    return made\n"
     )
     return _compile("replace", source, namespace)
+
+
+def derived_replacer(cls: type[_T], *, checked: bool = CHECKED) -> Callable[..., _T]:
+    """The compiled ``replace(source, derived, **changes)`` of a class with derived fields.
+
+    A derived field (``init=False, eq=False``) is what ``__attrs_post_init__`` computes
+    from the other fields (a cache, an index). ``derived`` maps each derived field to its
+    value for the copy, which the caller computed from the source's (a step, not a
+    recomputation); every other field is the source's unless ``changes`` sets it. In
+    checked mode (``checked``), ``attrs.evolve``, which validates the copy and derives
+    the fields itself (``derived`` is then not used).
+    """
+    made = _DERIVED_REPLACERS.get((cls, checked))
+    if made is not None:
+        return made
+    fields, derived = _derived_fields(cls)
+    if checked:
+
+        def evolve(source: Any, _derived: dict[str, Any], **changes: Any) -> Any:
+            return attrs.evolve(source, **changes)
+
+        made = _DERIVED_REPLACERS[cls, checked] = evolve
+        return made
+    namespace: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_KEEP": _KEEP}
+    values = [(name, f"source.{name} if {name} is _KEEP else {name}") for name in fields]
+    values += [(name, f"derived[{name!r}]") for name in derived]
+    source = (
+        f"def replace(source, derived, *, {', '.join(f'{name}=_KEEP' for name in fields)}):\n"
+        + _body(cls, values, namespace)
+        + "\n    return made\n"
+    )
+    made = _DERIVED_REPLACERS[cls, checked] = _compile("replace", source, namespace)
+    return made
 
 
 def build(cls: type[_T], **values: Any) -> _T:

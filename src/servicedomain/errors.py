@@ -50,6 +50,7 @@ __all__ = [
     "IdempotencyConflictError",
     "MissingExtraError",
     "InvalidAmountError",
+    "InvalidBomError",
     "InvalidCalendarError",
     "InvalidDocumentError",
     "InvalidRulesError",
@@ -336,6 +337,14 @@ class InvalidCalendarError(InvalidInputError):
     """A working calendar has no working time, bad slots, or a search ran past its horizon."""
 
 
+class InvalidBomError(InvalidInputError):
+    """A bill of materials or a change of one does not fit it.
+
+    A repeated or unknown line id, an unknown parent, a cycle of parents, a change
+    dated before the last one recorded or before the BOM was attached.
+    """
+
+
 # ---------------------------------------------------------------------- business rules
 
 
@@ -468,7 +477,8 @@ class RepairRuleError(RuleViolationError):
     """A rule of repair management refused an operation; ``rule`` names it.
 
     For example ``"relation.conflict"`` (another relation with the same id is on the
-    service object).
+    service object) or ``"bom.same_object"`` (a service BOM's history moves only to
+    another relation of the same service object).
     """
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Subscription,
     )
     from servicedomain.orders import ServiceOrder
+    from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
 __all__ = [
     "AccrualRepository",
@@ -56,9 +57,13 @@ __all__ = [
     "JournalUnitOfWork",
     "KeyedEntry",
     "AgreementUnitOfWork",
+    "RepairUnitOfWork",
     "Repository",
+    "ServiceBomRepository",
+    "ServiceObjectRepository",
     "ServiceOrderRepository",
     "ServiceOrderUnitOfWork",
+    "TemplateBomRepository",
     "UnitOfWork",
 ]
 
@@ -478,4 +483,111 @@ class BillingUnitOfWork(JournalUnitOfWork, Protocol):
     @property
     def accruals(self) -> AccrualRepository:
         """The accrual periods, staged in this unit of work."""
+        ...
+
+
+# ----------------------------------------------------------------------------- repairs
+
+
+@runtime_checkable
+class ServiceObjectRepository(Repository["ServiceObject"], Protocol):
+    """The repository of service objects, with the queries a repair desk needs.
+
+    The store does not decide whether two objects may share an item and serial number:
+    AX's parameter *Allow one item on multiple service objects* is a rule of the
+    application (:class:`servicedomain.app.RepairDesk` checks it with
+    :meth:`for_item` before it adds an object), so one store serves hosts with either
+    setting.
+    """
+
+    def for_item(
+        self, item_id: str, *, serial_number: str | None = None
+    ) -> builtins.list[ServiceObject]:
+        """The objects of this item (with this serial number, if given), in id order."""
+        ...
+
+    def for_group(self, group_id: str) -> builtins.list[ServiceObject]:
+        """The objects of this service object group, in id order."""
+        ...
+
+
+@runtime_checkable
+class ServiceBomRepository(Repository["ServiceBom"], Protocol):
+    """The repository of service BOMs (each with its whole history), by relation and object."""
+
+    def for_relation(self, relation_id: str) -> ServiceBom | None:
+        """The service BOM on this object relation, or ``None``.
+
+        A relation has at most one service BOM: the repair desk checks it, and the
+        store refuses a second one committed concurrently (the commit raises
+        :class:`~servicedomain.errors.ConcurrencyConflictError`; the SQL adapter keeps
+        a unique key on the relation).
+        """
+        ...
+
+    def for_object(self, service_object_id: str) -> builtins.list[ServiceBom]:
+        """Every service BOM of this service object, in id order."""
+        ...
+
+
+@runtime_checkable
+class TemplateBomRepository(Protocol):
+    """Template BOMs by id: values, stored once under their id (idempotent on content).
+
+    A template is a value: changing one makes a new template under a new id (a service
+    BOM copies the lines it was attached from, so it never depends on the stored
+    template). The contract (checked by
+    :class:`servicedomain.testing.repair_contracts.RepairStoreContract`):
+
+    * ``get(template_id)`` returns the stored template; an unknown id raises
+      :class:`~servicedomain.errors.NotFoundError`.
+    * ``add(template)`` stores it; adding an equal template again changes nothing (the
+      id is the natural key), another template under a stored id raises
+      :class:`~servicedomain.errors.AlreadyExistsError` (at once or on commit).
+    * ``list()`` returns every template in id order.
+    """
+
+    def get(self, template_id: str) -> TemplateBom:
+        """The template with this id.
+
+        Raises:
+            NotFoundError: no template with this id.
+        """
+        ...
+
+    def add(self, template: TemplateBom) -> None:
+        """Store a template; an equal one already stored is a no-op.
+
+        Raises:
+            AlreadyExistsError: another template is stored under this id.
+        """
+        ...
+
+    def list(self) -> builtins.list[TemplateBom]:
+        """Every stored template, in id order."""
+        ...
+
+
+@runtime_checkable
+class RepairUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work over service objects, service BOMs and template BOMs.
+
+    The repair desk (:class:`servicedomain.app.RepairDesk`) loads and saves through it
+    and hands it the events of each operation (:meth:`~UnitOfWork.collect`); they are
+    published only once committed, with the writes, all or nothing (law U1).
+    """
+
+    @property
+    def service_objects(self) -> ServiceObjectRepository:
+        """The service objects, staged in this unit of work."""
+        ...
+
+    @property
+    def service_boms(self) -> ServiceBomRepository:
+        """The service BOMs, staged in this unit of work."""
+        ...
+
+    @property
+    def template_boms(self) -> TemplateBomRepository:
+        """The template BOMs, staged in this unit of work."""
         ...

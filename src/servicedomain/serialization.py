@@ -156,6 +156,10 @@ from servicedomain.orders import (
 )
 from servicedomain.periods import DateRange, PeriodCode, Schedule
 from servicedomain.repairs import (
+    BOM_CHANGES,
+    BillableItem,
+    BomChange,
+    BomLine,
     Condition,
     CoverageStatus,
     DiagnosisArea,
@@ -164,13 +168,19 @@ from servicedomain.repairs import (
     RepairLine,
     RepairStage,
     Resolution,
+    ServiceBom,
+    ServiceBomAttached,
+    ServiceBomMoved,
     ServiceObject,
     ServiceObjectCreated,
     ServiceObjectRelation,
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     TemplateBomAssigned,
     WarrantyCoverage,
     WarrantyCoverageChanged,
@@ -289,6 +299,11 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     AccrualPolicy,
     AccrualPeriod,
     AccrualEntry,
+    # repairs: service BOMs
+    BomLine,
+    TemplateBom,
+    BillableItem,
+    ServiceBom,
     # reports
     MarginRow,
     MarginReport,
@@ -325,6 +340,9 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     ServiceObject,
     RepairLine,
 )
+
+# repairs: suggested resolutions and the counts behind them (issue 16, item 7)
+_SUGGESTIONS: Final[tuple[type[Any], ...]] = (SuggestionCounts, SuggestedResolution)
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceOrderCreated,
@@ -377,6 +395,10 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceObjectRelationAdded,
     ServiceObjectRelationRemoved,
     TemplateBomAssigned,
+    # repairs: service BOMs
+    *BOM_CHANGES,
+    ServiceBomAttached,
+    ServiceBomMoved,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -407,13 +429,13 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     AgreementObjectRelated: 2,  # its relation (was service_object)
     ServiceTemplate: 2,  # service_object_ids (was service_objects)
     Generation: 2,  # its orders (ServiceOrder 2)
-    # 2: the name ServiceObject is the repairs entity (was ServiceObjectEntity); the
+    # 2: the name ServiceObject is the repairs entity (was ServiceObject); the
     # old orders value of that name is gone, and its version 1 documents are refused.
     ServiceObject: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
-    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_EVENTS), 1),
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_EVENTS), 1),
     **_CHANGED,
 }
 """The schema version of every type the codec reads and writes.
@@ -760,6 +782,14 @@ def _check_tag(value: Mapping[str, Any], cls: type[Any]) -> None:
         raise _Refused(version, f"{cls.__name__} supports version {supported}", key=VERSION_KEY)
 
 
+def _structure_bom_change(value: object, _: object) -> BomChange:
+    """A change of a service BOM: one of the five classes of ``BomChange``, by its ``$type``."""
+    event = _structure_any_event(value, None)
+    if not isinstance(event, BOM_CHANGES):
+        raise _Refused(type(event).__name__, "not a change of a service BOM", key=TYPE_KEY)
+    return event
+
+
 def _structure_any_event(value: object, _: object) -> DomainEvent:
     if not isinstance(value, Mapping):
         raise _Refused(value, "expected an event object")
@@ -801,6 +831,7 @@ def _build_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Enum, lambda member: member.value)
     converter.register_unstructure_hook(Cell, _unstructure_cell)
     converter.register_structure_hook(Cell, _structure_cell)
+    converter.register_structure_hook(BomChange, _structure_bom_change)
     converter.register_structure_hook_factory(
         lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
     )

@@ -44,7 +44,7 @@ import builtins
 import contextlib
 import threading
 from collections import ChainMap
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
@@ -69,6 +69,11 @@ from servicedomain.instants import require_date
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 
 if TYPE_CHECKING:
+    from servicedomain.adapters.repairs_memory import (
+        InMemoryServiceBomRepository,
+        InMemoryServiceObjectRepository,
+        StoredTemplateBoms,
+    )
     from servicedomain.agreements import ServiceAgreement
     from servicedomain.billing import (
         AccrualPeriod,
@@ -163,9 +168,11 @@ class InMemoryUnitOfWork:
 
     Its repositories: :meth:`repository` for any entity type, and :attr:`service_orders`,
     :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`, :attr:`invoices`,
-    :attr:`accruals`; journals take part through :meth:`enlist`. It implements
-    :class:`~servicedomain.ports.AgreementUnitOfWork` and
-    :class:`~servicedomain.ports.BillingUnitOfWork`.
+    :attr:`accruals`, and the repair repositories :attr:`service_objects`,
+    :attr:`service_boms` and :attr:`template_boms`; journals take part through
+    :meth:`enlist`. It implements :class:`~servicedomain.ports.AgreementUnitOfWork`,
+    :class:`~servicedomain.ports.BillingUnitOfWork` and
+    :class:`~servicedomain.ports.RepairUnitOfWork`.
 
     A write is checked when it is made and held here; other units of work see it only
     once committed. Leaving the ``with`` block without :meth:`commit` (or with an
@@ -263,6 +270,36 @@ class InMemoryUnitOfWork:
         """The accrual periods."""
         return InMemoryAccrualRepository(self)
 
+    @property
+    def service_objects(self) -> InMemoryServiceObjectRepository:
+        """The service objects."""
+        from servicedomain.adapters.repairs_memory import (  # noqa: PLC0415
+            InMemoryServiceObjectRepository,
+        )
+        from servicedomain.repairs import ServiceObject  # noqa: PLC0415
+
+        return InMemoryServiceObjectRepository(self._store, ServiceObject, unit_of_work=self)
+
+    @property
+    def service_boms(self) -> InMemoryServiceBomRepository:
+        """The service BOMs, each with its history."""
+        from servicedomain.adapters.repairs_memory import (  # noqa: PLC0415
+            InMemoryServiceBomRepository,
+        )
+        from servicedomain.repairs import ServiceBom  # noqa: PLC0415
+
+        return InMemoryServiceBomRepository(self._store, ServiceBom, unit_of_work=self)
+
+    @property
+    def template_boms(self) -> StoredTemplateBoms:
+        """The template BOMs, by id."""
+        from servicedomain.adapters.template_store import (  # noqa: PLC0415
+            StoredTemplateBom,
+            StoredTemplateBoms,
+        )
+
+        return StoredTemplateBoms(self.repository(StoredTemplateBom))
+
     def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
         """A view of ``journal`` whose entries are recorded only if this unit of work commits.
 
@@ -319,8 +356,10 @@ class InMemoryUnitOfWork:
 
         Raises:
             AlreadyExistsError: an added id (entity or document) is taken.
-            ConcurrencyConflictError: an entity is no longer at its expected version, or a
-                journal id reserved here was given to another entry.
+            ConcurrencyConflictError: an entity is no longer at its expected version, a
+                journal id reserved here was given to another entry, or a service BOM
+                would share its relation with another (one BOM per relation, as the
+                SQL adapter's unique key keeps it).
             IdempotencyConflictError: a fee key or journal key was stored with other
                 content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
@@ -340,6 +379,7 @@ class InMemoryUnitOfWork:
             # 1. Check everything; nothing is changed yet.
             for write in writes:
                 write.check(store._snapshots.get(write.entity_type, {}).get(write.entity.id))
+            _check_unique_keys(store, writes)
             stored = [store._fees[key] for key in fees if key in store._fees]
             new = {fee.key: fee for fee in new_fees(stored, fees.values())}
             items: dict[str, InvoicedItem] = {}
@@ -397,6 +437,40 @@ class InMemoryUnitOfWork:
         if earlier is not None:
             write = attrs.evolve(write, expected_version=earlier.expected_version)
         self._writes[key] = write
+
+
+def _unique_keys() -> dict[type[Any], Callable[[Any], Hashable]]:
+    """The entity types with a unique key besides the id: what SQL keeps unique too."""
+    from servicedomain.repairs import ServiceBom  # noqa: PLC0415 (adapters stay light)
+
+    return {ServiceBom: lambda bom: bom.relation_id}  # one service BOM per relation
+
+
+def _check_unique_keys(store: InMemoryStore, writes: Sequence[_Write]) -> None:
+    """Raise if the writes would leave two entities of a type with one unique key.
+
+    Raises:
+        ConcurrencyConflictError: a written entity's key is another stored or written
+            entity's (as a relational adapter's unique index refuses it).
+    """
+    for entity_type, key_of in _unique_keys().items():
+        held = [write for write in writes if write.entity_type is entity_type]
+        if not held:
+            continue
+        rows = dict(store._snapshots.get(entity_type, {}))
+        for write in held:
+            if write.removed:
+                rows.pop(write.entity.id, None)
+            else:
+                rows[write.entity.id] = write.entity
+        owners: dict[Hashable, str] = {}
+        for entity_id in sorted(rows):
+            owners.setdefault(key_of(rows[entity_id]), entity_id)
+        for write in held:
+            if not write.removed and owners[key_of(write.entity)] != write.entity.id:
+                raise ConcurrencyConflictError(
+                    entity_type.__name__, write.entity.id, write.expected_version, None
+                )
 
 
 def _check_version(field: str, value: object) -> None:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -21,16 +22,18 @@ from servicedomain.adapters.sql import SqlJournal, SqlStore, SqlUnitOfWork
 from servicedomain.app import BillingDesk, ServiceDesk
 from servicedomain.billing import (
     AccrualEntry,
+    BillableTransaction,
     DocumentKind,
     FeeTransaction,
     PriceTable,
     next_document_id,
 )
+from servicedomain.calendars import WorkingCalendar
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._rules import rule_named, stored_rules
 from servicedomain.cli._session import chunked, progress, say, session
-from servicedomain.errors import InvalidInputError
-from servicedomain.instants import parse_date
+from servicedomain.errors import InvalidInputError, InvalidTimezoneError
+from servicedomain.instants import named_zone, parse_date
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, TransactionType
 from servicedomain.periods import DateRange
@@ -65,6 +68,30 @@ class DateParam(_ParamType):
 
 
 DATE = DateParam()
+
+
+if TYPE_CHECKING:
+    _ZoneParamType = click.ParamType[ZoneInfo]
+else:
+    _ZoneParamType = click.ParamType
+
+
+class ZoneParam(_ZoneParamType):
+    """A named IANA zone option (``Europe/Stockholm``); anything else is a usage error."""
+
+    name = "ZONE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> ZoneInfo:
+        """The zone named ``value``."""
+        try:
+            return named_zone(value)
+        except InvalidTimezoneError:
+            self.fail(f"{value!r} is not an IANA time zone such as Europe/Stockholm", param, ctx)
+
+
+ZONE = ZoneParam()
 
 
 class _DryRunUnitOfWork(SqlUnitOfWork):
@@ -168,18 +195,48 @@ def generate_fees(as_of: date, prices: str | None, dry_run: bool) -> None:
     )
 
 
+def _order_journals(store: SqlStore) -> dict[TransactionType, SqlJournal[JournalEntry]]:
+    """The journal of each transaction type that ``post`` records order lines in."""
+    return {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
+
+
+def _billable(store: SqlStore, due_by: date) -> dict[str, list[BillableTransaction]]:
+    """The posted order lines dated by ``due_by`` that bill something, by customer.
+
+    A posted line with no revenue (a free part, work under warranty) bills nothing: it
+    stays in its journal, for the margin report, and goes on no invoice. Whether a line
+    is invoiced already is for the desk to tell (law I1).
+    """
+    by_customer: dict[str, list[BillableTransaction]] = {}
+    for journal in _order_journals(store).values():
+        for transaction_id, entry in journal.recorded:
+            if entry.transaction_date <= due_by and entry.revenue.amount > 0:
+                by_customer.setdefault(entry.customer_id, []).append(
+                    BillableTransaction.from_journal(transaction_id, entry)
+                )
+    return by_customer
+
+
 @cli.command("invoice")
 @click.option("--as-of", "as_of", type=DATE, required=True, help="Invoice what is due by then.")
 @_dry_run_option
 def invoice(as_of: date, dry_run: bool) -> None:
-    """Invoice the fees due by --as-of, dated --as-of: one document per customer and currency."""
+    """Invoice what is due by --as-of, dated --as-of: one document per customer and currency.
+
+    What is due: the fees due by --as-of and the order lines ``post`` recorded with a
+    date by --as-of, each invoiced once (a line with no revenue bills nothing).
+    """
     store = session().store()
     desk = _billing_desk(store, dry_run=dry_run)
-    customers = sorted({sub.customer_id for sub in desk.subscriptions()})
+    billable = _billable(store, as_of)
+    customers = sorted({sub.customer_id for sub in desk.subscriptions()} | set(billable))
     documents = []
     for customer in progress(customers, "customers"):
         for document in desk.invoice_customers(
-            due_by=as_of, invoice_date=as_of, customer_id=customer
+            due_by=as_of,
+            invoice_date=as_of,
+            transactions=billable.get(customer, ()),
+            customer_id=customer,
         ):
             say(f"{document.id}: {_plural(len(document.lines), 'line')}, total {document.total}")
             documents.append(document)
@@ -194,7 +251,7 @@ def invoice(as_of: date, dry_run: bool) -> None:
             if documents
             else ""
         ),
-        "invoiced nothing: every fee due is invoiced",
+        "invoiced nothing: everything due is invoiced",
     )
 
 
@@ -290,16 +347,34 @@ def stored_graph(rules: Rules, graph: str | None) -> StageGraph:
     return chosen
 
 
-def _service_desk(store: SqlStore, *, dry_run: bool, graph: str | None) -> ServiceDesk:
+def _service_desk(
+    store: SqlStore,
+    *,
+    dry_run: bool,
+    graph: str | None,
+    calendar: str | None = None,
+    zone: ZoneInfo | None = None,
+) -> ServiceDesk:
+    """The desk of the service runs, on the stored rules.
+
+    ``calendar`` (a stored calendar) gives the closed days of order generation, and its
+    zone is the zone of preferred service times unless ``zone`` is given.
+    """
     rules = stored_rules(store)
     chosen = stored_graph(rules, graph)
-    journals = {kind: SqlJournal(store, kind.name, JournalEntry) for kind in TransactionType}
+    closed: WorkingCalendar | None = (
+        None if calendar is None else rule_named(rules, "calendars", calendar)
+    )
+    if zone is None and closed is not None:
+        zone = closed.zone
     return ServiceDesk(
         unit_of_work=_units(store, dry_run),
         clock=session().clock,
         graph=chosen,
         slas=dict(rules.slas),
-        journals=journals,
+        journals=_order_journals(store),
+        closed_days=closed,
+        zone=zone,
     )
 
 
@@ -324,28 +399,58 @@ GRAPH_OPTION = click.option(
 @click.option("--from", "start", type=DATE, required=True, help="The first day of the period.")
 @click.option("--to", "last", type=DATE, required=True, help="The last day (inclusive).")
 @GRAPH_OPTION
+@click.option(
+    "--calendar",
+    metavar="NAME",
+    default=None,
+    help="The stored working calendar whose closed days (holidays, days without "
+    "working hours) flag an order with a calendar conflict; its zone is the default --zone.",
+)
+@click.option(
+    "--zone",
+    type=ZONE,
+    default=None,
+    help="The IANA zone of the agreement lines' preferred service times "
+    "(default: the --calendar's zone, else none is set).",
+)
 @_dry_run_option
-def generate_orders(start: date, last: date, graph: str | None, dry_run: bool) -> None:
-    """Generate the service orders the agreements call for from --from to --to (inclusive)."""
+def generate_orders(  # click passes the options by name
+    *,
+    start: date,
+    last: date,
+    graph: str | None,
+    calendar: str | None,
+    zone: ZoneInfo | None,
+    dry_run: bool,
+) -> None:
+    """Generate the service orders the agreements call for from --from to --to (inclusive).
+
+    With --calendar, an order that falls on a closed day of that calendar is still
+    created, flagged with a calendar conflict (AX CalendarConflict), and a line with
+    a time window moves only to open days.
+    """
     period = _period(start, last)
     store = session().store()
-    desk = _service_desk(store, dry_run=dry_run, graph=graph)
+    desk = _service_desk(store, dry_run=dry_run, graph=graph, calendar=calendar, zone=zone)
     agreements = _ids(store, "agreements")
-    orders = lines = 0
+    orders = lines = conflicts = 0
     for chunk in progress(list(chunked(agreements, _CHUNK)), "agreements", weight=len):
         generation = desk.generate_orders(
             agreement_ids=chunk, period=period, types=set(TransactionType)
         )
         for order in generation.orders:
-            say(f"{order.id}: {_plural(len(order.lines), 'line')}")
+            closed = f", on a closed day of calendar {calendar}" if order.calendar_conflict else ""
+            say(f"{order.id}: {_plural(len(order.lines), 'line')}{closed}")
         orders += len(generation.orders)
         lines += generation.lines_count
+        conflicts += len(generation.conflicts)
+    flagged = f" ({conflicts} on a closed day)" if conflicts else ""
     _summary(
         f"generate-orders {start} to {last}",
         dry_run,
         (
             f"created {_plural(orders, 'order')} with {_plural(lines, 'line')} "
-            f"from {_plural(len(agreements), 'agreement')}"
+            f"from {_plural(len(agreements), 'agreement')}{flagged}"
             if orders
             else ""
         ),

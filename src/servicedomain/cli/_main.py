@@ -45,9 +45,15 @@ class BadInput(Failure):
 
 
 def _failure(ctx: click.Context, error: Exception) -> Failure:
-    """The :class:`Failure` of a library error: a rule's refusal (1), bad input (2), else 1."""
+    """The :class:`Failure` of a library error: a rule's refusal (1), bad input (2), else 1.
+
+    A refusal names its rule once: ``refused by rule <rule>: <entity>: <detail>``
+    (the error's own text names the rule too, so it is not repeated after it).
+    """
     if isinstance(error, RuleViolationError):
-        return Failure(ctx.command_path, f"refused by rule {error.rule}: {error}")
+        return Failure(
+            ctx.command_path, f"refused by rule {error.rule}: {error.entity_id}: {error.detail}"
+        )
     if isinstance(error, InvalidInputError | NotFoundError):
         return BadInput(ctx.command_path, str(error))
     return Failure(ctx.command_path, str(error))

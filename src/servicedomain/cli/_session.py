@@ -13,7 +13,13 @@ from rich.console import Console
 from rich.progress import Progress
 
 from servicedomain.adapters.clocks import SystemClock
-from servicedomain.adapters.sql import SqlStore, default_url, hide_password, open_store
+from servicedomain.adapters.sql import (
+    SqlStore,
+    default_url,
+    hide_password,
+    open_store,
+    sqlite_file,
+)
 from servicedomain.adapters.sql.migrate import current_revision, head_revision
 from servicedomain.errors import InvalidInputError
 from servicedomain.ports import Clock
@@ -46,13 +52,24 @@ class Session:
     def store(self, *, codecs: Sequence[object] = ()) -> SqlStore:
         """The store on the database, which must be upgraded to this release.
 
+        A SQLite file that does not exist is not created here (only ``db upgrade``
+        creates one): the command is bad input naming the file.
+
         Raises:
+            BadInput: the SQLite file does not exist (run ``servicedomain db upgrade``).
             InvalidInputError: (field ``db``) the database is not at this release's
                 revision (run ``servicedomain db upgrade``).
         """
         if self._store is None:
+            from servicedomain.cli._main import BadInput  # noqa: PLC0415
             from servicedomain.cli._rules import RULE_CODEC  # noqa: PLC0415
 
+            file = sqlite_file(self.url)
+            if file is not None and not file.exists():
+                raise BadInput(
+                    click.get_current_context().command_path,
+                    f"no such database file {file}: run `servicedomain db upgrade` to create it",
+                )
             revision = current_revision(self.url)
             if revision != head_revision():
                 found = "has no servicedomain tables" if revision is None else f"is at {revision}"

@@ -4,7 +4,8 @@
 * :mod:`servicedomain.testing.domain_strategies`: strategies for orders (with lines and
   logs), agreements, calendars, SLAs, fees, invoices, accruals, reports and events;
   ``st.from_type`` works for every type of :mod:`servicedomain.serialization`.
-* :mod:`servicedomain.testing.contracts` and :mod:`servicedomain.testing.billing_contracts`:
+* :mod:`servicedomain.testing.contracts`, :mod:`servicedomain.testing.billing_contracts`
+  and :mod:`servicedomain.testing.repair_contracts`:
   pytest suites that prove a port adapter right.
 * :mod:`servicedomain.testing.invariants`: the billing laws as plain checks; they need
   neither Hypothesis nor pytest, so a host may run them in production code too.
@@ -28,5 +29,7 @@ else:
     # The contract suites use plain asserts; let pytest rewrite them for readable
     # failures in the host's test run, as it does for the host's own test modules.
     pytest.register_assert_rewrite(
-        "servicedomain.testing.contracts", "servicedomain.testing.billing_contracts"
+        "servicedomain.testing.contracts",
+        "servicedomain.testing.billing_contracts",
+        "servicedomain.testing.repair_contracts",
     )

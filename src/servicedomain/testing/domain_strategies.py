@@ -98,6 +98,8 @@ from servicedomain.periods import (
     Schedule,
 )
 from servicedomain.repairs import (
+    BillableItem,
+    BomLine,
     Condition,
     CoverageKind,
     CoverageStatus,
@@ -108,10 +110,14 @@ from servicedomain.repairs import (
     RepairLine,
     RepairStage,
     Resolution,
+    ServiceBom,
     ServiceObject,
     ServiceObjectRelation,
+    SuggestedResolution,
+    SuggestionCounts,
     SymptomArea,
     SymptomCode,
+    TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
     warranty_status,
@@ -184,12 +190,16 @@ __all__ = [
     "coverage_statuses",
     "fault_taxonomies",
     "repair_lines",
+    "suggested_resolutions",
+    "suggestion_counts",
     "repair_stages",
     "service_object_events",
     "service_object_relations",
     "warranty_coverages",
     "warranty_statuses",
+    "billable_items",
     "billable_transactions",
+    "bom_lines",
     "decisions",
     "domain_events",
     "events_of",
@@ -221,6 +231,7 @@ __all__ = [
     "reason_codes",
     "reason_log_entries",
     "service_agreements",
+    "service_boms",
     "service_intervals",
     "service_level_agreements",
     "service_lines",
@@ -237,6 +248,7 @@ __all__ = [
     "strategy_for",
     "subscription_fee_rows",
     "subscription_groups",
+    "template_boms",
     "template_groups",
     "time_windows",
     "working_calendars",
@@ -1370,6 +1382,161 @@ _REPAIR_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
 }
 
 
+# ------------------------------------------------------------- repairs: service BOMs
+
+
+def _bom_quantities() -> st.SearchStrategy[Decimal]:
+    return st.integers(0, 10_000).map(lambda hundredths: Decimal(hundredths).scaleb(-2))
+
+
+def bom_lines() -> st.SearchStrategy[BomLine]:
+    """Top BOM lines: an item, a quantity (two decimals), a unit, maybe a serial number."""
+    return st.builds(
+        BomLine,
+        line_id=ids(prefix="L"),
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        unit=st.sampled_from(("", "pcs", "m")),
+        serial_number=st.none() | ids(prefix="SN"),
+    )
+
+
+def billable_items() -> st.SearchStrategy[BillableItem]:
+    """Billable item lines a replacement may ask for."""
+    return st.builds(
+        BillableItem,
+        item_id=ids(prefix="I"),
+        quantity=_bom_quantities(),
+        sales_price=_prices(),
+        unit=st.sampled_from(("", "pcs")),
+    )
+
+
+@st.composite
+def template_boms(draw: st.DrawFn, *, max_lines: int = 6) -> TemplateBom:
+    """Template BOMs: trees of up to ``max_lines`` lines ``L1``, ``L2``, ..., in any order."""
+    lines: list[BomLine] = []
+    for number in range(1, draw(st.integers(0, max_lines)) + 1):
+        parents = [line.line_id for line in lines]
+        parent = draw(st.none() | st.sampled_from(parents)) if parents else None
+        lines.append(attrs.evolve(draw(bom_lines()), line_id=f"L{number}", parent_id=parent))
+    return TemplateBom(id=draw(ids(prefix="T")), lines=draw(st.permutations(lines)))
+
+
+_BOM_ACTIONS = ("insert", "delete", "replace", "update", "set")
+
+
+def _bom_change(draw: st.DrawFn, bom: ServiceBom, on: date, number: int) -> ServiceBom:
+    """``bom`` with one drawn change on ``on`` (or as it was, when the draw is refused)."""
+    action = draw(st.sampled_from(_BOM_ACTIONS))
+    where: dict[str, Any] = {"on": on, "order_id": draw(st.sampled_from(("SO-1", "SO-2")))}
+    where["at"] = _START
+    lines = [line.line_id for line in bom.current]
+    try:
+        if action == "insert" or not lines:
+            parent = draw(st.none() | st.sampled_from(lines)) if lines else None
+            line = attrs.evolve(draw(bom_lines()), line_id=f"N{number}", parent_id=parent)
+            bom, _ = bom.insert_line(line, **where)
+            return bom
+        line_id = draw(st.sampled_from(lines))
+        if action == "delete":
+            bom, _ = bom.delete_line(line_id, **where)
+        elif action == "replace":
+            bom, _ = bom.replace_item(
+                line_id,
+                new_serial_number=draw(st.none() | ids(prefix="SN")),
+                new_item_id=draw(st.none() | ids(prefix="I")),
+                quantity=draw(st.none() | _bom_quantities()),
+                order_line=draw(st.none() | billable_items()),
+                **where,
+            )
+        elif action == "update":
+            delta = draw(st.integers(-500, 500).map(lambda n: Decimal(n).scaleb(-2)))
+            bom, _ = bom.update_quantity(line_id, delta, **where)
+        else:
+            bom, _ = bom.replace_quantity(line_id, draw(_bom_quantities()), **where)
+    except ServiceDomainError:  # a quantity below zero: not applied
+        pass
+    return bom
+
+
+@st.composite
+def service_boms(
+    draw: st.DrawFn, *, max_lines: int = 6, max_changes: int = 12, max_gap_days: int = 3
+) -> ServiceBom:
+    """Service BOMs with histories: a template attached, then up to ``max_changes`` changes.
+
+    The BOM is on the relation ``R-1`` of its object. The changes are drawn among AX's
+    five actions, ``max_gap_days`` days apart at most
+    (several on one day too), on the orders ``SO-1`` and ``SO-2``; a change the BOM
+    refuses (a quantity below zero) is not applied.
+    """
+    template = draw(template_boms(max_lines=max_lines))
+    bom, _ = ServiceBom.attach(
+        template,
+        id=draw(ids(prefix="B")),
+        relation=ServiceObjectRelation(
+            "R-1", draw(ids(prefix="OBJ")), draw(st.sampled_from(RelationKind)), "SO-1"
+        ),
+        on=_DAY,
+        at=_START,
+    )
+    on = _DAY
+    for number in range(1, draw(st.integers(0, max_changes)) + 1):
+        on += timedelta(days=draw(st.integers(0, max_gap_days)))
+        bom = _bom_change(draw, bom, on, number)
+    return bom
+
+
+_BOM_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    BomLine: bom_lines,
+    TemplateBom: template_boms,
+    BillableItem: billable_items,
+    ServiceBom: service_boms,
+}
+
+
+# --------------------------------------------------------------------------- suggestions
+# Suggested resolutions and the counts behind them (issue 16, item 7).
+
+
+@st.composite
+def suggestion_counts(draw: st.DrawFn, *, max_lines: int = 50) -> SuggestionCounts:
+    """Consistent counts: each level's lines, of the suggestion and others, nest in the broader."""
+    area_count = draw(st.integers(1, max_lines))
+    area_other = draw(st.integers(0, max_lines))
+    code_count = draw(st.integers(0, area_count))
+    code_other = draw(st.integers(0, area_other))
+    exact_count = draw(st.integers(0, code_count))
+    exact_other = draw(st.integers(0, code_other))
+    return SuggestionCounts(
+        exact_count,
+        exact_count + exact_other,
+        code_count,
+        code_count + code_other,
+        area_count,
+        area_count + area_other,
+        prior_weight=draw(st.integers(1, 5)),
+    )
+
+
+def suggested_resolutions() -> st.SearchStrategy[SuggestedResolution]:
+    """Suggestions: a diagnosis, a resolution and consistent counts."""
+    return st.builds(
+        SuggestedResolution,
+        ids(prefix="DA"),
+        ids(prefix="DC"),
+        ids(prefix="RE"),
+        suggestion_counts(),
+    )
+
+
+_SUGGESTION_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    SuggestionCounts: suggestion_counts,
+    SuggestedResolution: suggested_resolutions,
+}
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -1446,6 +1613,8 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     TimelineMarker: timeline_markers,
     DomainEvent: domain_events,
     **_REPAIR_STRATEGIES,
+    **_BOM_STRATEGIES,
+    **_SUGGESTION_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 

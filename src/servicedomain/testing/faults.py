@@ -38,7 +38,17 @@ UnitOfWorkT = TypeVar("UnitOfWorkT", bound=UnitOfWork)
 EntryT = TypeVar("EntryT", bound=KeyedEntry)
 
 DEFAULT_PORTS: frozenset[str] = frozenset(
-    {"service_orders", "agreements", "subscriptions", "fees", "invoices", "accruals"}
+    {
+        "service_orders",
+        "agreements",
+        "subscriptions",
+        "fees",
+        "invoices",
+        "accruals",
+        "service_objects",
+        "service_boms",
+        "template_boms",
+    }
 )
 """The unit-of-work attributes the plan wraps as ports (the desks' repositories)."""
 

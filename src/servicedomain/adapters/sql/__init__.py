@@ -27,6 +27,7 @@ from servicedomain.adapters.sql._engine import (
     URL_VARIABLE,
     default_url,
     hide_password,
+    sqlite_file,
 )
 from servicedomain.adapters.sql._outbox import OutboxRecord, SqlOutbox
 from servicedomain.adapters.sql._schema import metadata
@@ -36,6 +37,8 @@ from servicedomain.adapters.sql._store import (
     SqlInvoiceRepository,
     SqlJournal,
     SqlRepository,
+    SqlServiceBomRepository,
+    SqlServiceObjectRepository,
     SqlServiceOrderRepository,
     SqlStore,
     SqlUnitOfWork,
@@ -53,6 +56,8 @@ __all__ = [
     "SqlJournal",
     "SqlOutbox",
     "SqlRepository",
+    "SqlServiceBomRepository",
+    "SqlServiceObjectRepository",
     "SqlServiceOrderRepository",
     "SqlStore",
     "SqlUnitOfWork",
@@ -61,4 +66,5 @@ __all__ = [
     "hide_password",
     "metadata",
     "open_store",
+    "sqlite_file",
 ]

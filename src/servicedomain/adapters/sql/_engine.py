@@ -14,6 +14,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -74,6 +75,26 @@ URL_VARIABLE: Final = "SERVICEDOMAIN_DB_URL"
 
 DEFAULT_URL: Final = "sqlite:///servicedomain.db"
 """The embedded default: a SQLite file in the working folder."""
+
+
+def sqlite_file(url: object) -> Path | None:
+    """The file a SQLite URL stores in; None for an in-memory database or PostgreSQL.
+
+    A URI filename (``?uri=true``) is None too: only SQLite reads it.
+
+    Raises:
+        InvalidInputError, TypeMismatchError: as :func:`make_url`.
+    """
+    parsed = make_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or parsed.query.get("uri") == "true"
+    ):
+        return None
+    return Path(database)
 
 
 def default_url(environ: Mapping[str, str]) -> str:

@@ -173,7 +173,7 @@ def _looks_escaped(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and _ESCAPED in value
 
 
-def _document_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+def _document_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
     """An aggregate table: id, version, the document's schema version and the document."""
     return sa.Table(
         f"{PREFIX}{name}",
@@ -199,6 +199,24 @@ subscriptions: Final = _document_table(
     sa.Column("customer_id", sa.String(255), nullable=False, index=True),
     sa.Column("group_id", sa.String(255), nullable=False, index=True),
 )
+
+#: Service objects; the item and serial number are indexed together (AX's parameter
+#: "Allow one item on multiple service objects" is the application's rule, not a key).
+service_objects: Final = _document_table(
+    "service_objects",
+    sa.Column("group_id", sa.String(255), nullable=False, index=True),
+    sa.Column("item_id", sa.String(255), nullable=True),
+    sa.Column("serial_number", sa.String(255), nullable=True),
+    sa.Index(None, "item_id", "serial_number"),
+)
+#: Service BOMs with their history; one per object relation (a unique key).
+service_boms: Final = _document_table(
+    "service_boms",
+    sa.Column("relation_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("service_object_id", sa.String(255), nullable=False, index=True),
+)
+#: Template BOMs: values stored once under their id.
+template_boms: Final = _document_table("template_boms")
 
 #: A host's own entity types (registered with a codec), one row per (type, id).
 entities: Final = sa.Table(

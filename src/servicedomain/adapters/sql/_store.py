@@ -41,6 +41,7 @@ from servicedomain.adapters.sql._codecs import (
     fee_values,
 )
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
+from servicedomain.adapters.template_store import StoredTemplateBom, StoredTemplateBoms
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
     AccrualPeriod,
@@ -63,6 +64,7 @@ from servicedomain.events import DomainEvent
 from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
+from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
 __all__ = [
     "SqlAccrualRepository",
@@ -70,6 +72,8 @@ __all__ = [
     "SqlInvoiceRepository",
     "SqlJournal",
     "SqlRepository",
+    "SqlServiceBomRepository",
+    "SqlServiceObjectRepository",
     "SqlServiceOrderRepository",
     "SqlStore",
     "SqlUnitOfWork",
@@ -123,7 +127,17 @@ _BUILT_IN: Final[dict[type[Any], tuple[sa.Table, tuple[str, ...]]]] = {
     ServiceAgreement: (schema.agreements, ("customer_id",)),
     ServiceOrder: (schema.service_orders, ("customer_id", "agreement_id")),
     Subscription: (schema.subscriptions, ("customer_id", "group_id")),
+    ServiceObject: (schema.service_objects, ("group_id", "item_id", "serial_number")),
+    ServiceBom: (schema.service_boms, ("relation_id", "service_object_id")),
+    StoredTemplateBom: (schema.template_boms, ()),
 }
+_TEMPLATE_CODEC: Final = Codec(
+    StoredTemplateBom,
+    lambda stored: serialization.to_dict(stored.template),
+    lambda data: StoredTemplateBom(serialization.from_dict(TemplateBom, data)),
+    schema_version=serialization.SCHEMA_VERSIONS[TemplateBom],
+)
+_CODECS: Final[dict[type[Any], Codec[Any]]] = {StoredTemplateBom: _TEMPLATE_CODEC}
 
 
 class SqlStore:
@@ -205,7 +219,9 @@ class SqlStore:
         codec = self._codecs.get(entity_type)
         built_in = _BUILT_IN.get(entity_type)
         if built_in is not None:
-            kind = _Kind(built_in[0], codec or codec_of(entity_type), built_in[1])
+            if codec is None:
+                codec = _CODECS.get(entity_type) or codec_of(entity_type)
+            kind = _Kind(built_in[0], codec, built_in[1])
         else:
             if codec is None:
                 if entity_type not in serialization.SCHEMA_VERSIONS:
@@ -299,10 +315,12 @@ class SqlUnitOfWork:
 
     Its repositories: :meth:`repository` for any entity type the store knows, and
     :attr:`service_orders`, :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`,
-    :attr:`invoices`, :attr:`accruals`; :class:`SqlJournal` journals of the same store
-    take part through :meth:`enlist`. It implements
-    :class:`~servicedomain.ports.AgreementUnitOfWork` and
-    :class:`~servicedomain.ports.BillingUnitOfWork`.
+    :attr:`invoices`, :attr:`accruals`, :attr:`service_objects`, :attr:`service_boms`,
+    :attr:`template_boms`; :class:`SqlJournal` journals of the same store take part
+    through :meth:`enlist`. It implements
+    :class:`~servicedomain.ports.AgreementUnitOfWork`,
+    :class:`~servicedomain.ports.BillingUnitOfWork` and
+    :class:`~servicedomain.ports.RepairUnitOfWork`.
 
     Reads see the committed rows with this unit of work's own writes on top; writes
     are held until :meth:`commit`, which applies them in one transaction and writes
@@ -382,6 +400,21 @@ class SqlUnitOfWork:
     def accruals(self) -> SqlAccrualRepository:
         """The accrual periods."""
         return SqlAccrualRepository(self)
+
+    @property
+    def service_objects(self) -> SqlServiceObjectRepository:
+        """The service objects."""
+        return SqlServiceObjectRepository(self._store, ServiceObject, unit_of_work=self)
+
+    @property
+    def service_boms(self) -> SqlServiceBomRepository:
+        """The service BOMs, each with its history."""
+        return SqlServiceBomRepository(self._store, ServiceBom, unit_of_work=self)
+
+    @property
+    def template_boms(self) -> StoredTemplateBoms:
+        """The template BOMs, by id."""
+        return StoredTemplateBoms(self.repository(StoredTemplateBom))
 
     def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
         """A view of ``journal`` whose entries are recorded only if this unit of work commits.
@@ -1019,6 +1052,73 @@ class SqlServiceOrderRepository(SqlRepository[ServiceOrder]):
         return self._select(
             self._kind.table.c.agreement_id == agreement_id,
             held_filter=lambda order: order.agreement_id == agreement_id,
+        )
+
+
+class SqlServiceObjectRepository(SqlRepository[ServiceObject]):
+    """The SQL repository of service objects, with the item and group queries."""
+
+    def for_item(
+        self, item_id: str, *, serial_number: str | None = None
+    ) -> builtins.list[ServiceObject]:
+        """The objects of ``item_id`` (with ``serial_number``, if given), in id order.
+
+        Raises:
+            InvalidInputError: an argument is not an id.
+        """
+        is_id.check(item_id, "item_id")
+        is_optional_id.check(serial_number, "serial_number")
+        table = self._kind.table
+        clauses = [table.c.item_id == item_id]
+        if serial_number is not None:
+            clauses.append(table.c.serial_number == serial_number)
+        return self._select(
+            *clauses,
+            held_filter=lambda obj: (
+                obj.item_id == item_id
+                and (serial_number is None or obj.serial_number == serial_number)
+            ),
+        )
+
+    def for_group(self, group_id: str) -> builtins.list[ServiceObject]:
+        """The objects of the service object group ``group_id``, in id order.
+
+        Raises:
+            InvalidInputError: ``group_id`` is not an id.
+        """
+        is_id.check(group_id, "group_id")
+        return self._select(
+            self._kind.table.c.group_id == group_id,
+            held_filter=lambda obj: obj.group_id == group_id,
+        )
+
+
+class SqlServiceBomRepository(SqlRepository[ServiceBom]):
+    """The SQL repository of service BOMs, by relation (a unique key) and by object."""
+
+    def for_relation(self, relation_id: str) -> ServiceBom | None:
+        """The service BOM on ``relation_id``, or ``None``.
+
+        Raises:
+            InvalidInputError: ``relation_id`` is not an id.
+        """
+        is_id.check(relation_id, "relation_id")
+        found = self._select(
+            self._kind.table.c.relation_id == relation_id,
+            held_filter=lambda bom: bom.relation_id == relation_id,
+        )
+        return found[0] if found else None
+
+    def for_object(self, service_object_id: str) -> builtins.list[ServiceBom]:
+        """Every service BOM of ``service_object_id``, in id order.
+
+        Raises:
+            InvalidInputError: ``service_object_id`` is not an id.
+        """
+        is_id.check(service_object_id, "service_object_id")
+        return self._select(
+            self._kind.table.c.service_object_id == service_object_id,
+            held_filter=lambda bom: bom.service_object_id == service_object_id,
         )
 
 

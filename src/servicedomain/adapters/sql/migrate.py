@@ -35,7 +35,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
-from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
+from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors, sqlite_file
 from servicedomain.adapters.sql._schema import (
     PREFIX,
     Document,
@@ -123,6 +123,8 @@ def current_revision(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
 
     The revision is read as stored, so a database upgraded by a newer servicedomain gives
     a revision :func:`head_revision` does not know (and :func:`upgrade` refuses it).
+    Reading creates nothing: a SQLite file that does not exist (in a folder that does)
+    is at no revision (None) and is left uncreated; only :func:`upgrade` creates it.
 
     Raises:
         InvalidInputError: the URL is malformed, not SQLite or PostgreSQL, or its driver
@@ -130,6 +132,10 @@ def current_revision(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
         StorageError: the database cannot be reached.
         TypeMismatchError: ``url_or_engine`` is not a string, a URL or an engine.
     """
+    if isinstance(url_or_engine, str | sa.URL):
+        file = sqlite_file(url_or_engine)
+        if file is not None and file.parent.is_dir() and not file.exists():
+            return None  # connecting would create the file: nothing is stored there yet
     with _connection(url_or_engine, "read the servicedomain revision of") as (connection, shown):
         return _stored_revision(connection, shown)
 
