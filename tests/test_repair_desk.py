@@ -29,10 +29,8 @@ from servicedomain.errors import (
     RepairRuleError,
     TypeMismatchError,
 )
-from servicedomain.money import Money
 from servicedomain.periods import DateRange
 from servicedomain.repairs import (
-    BillableItem,
     BomLine,
     BomLineReplaced,
     CoverageKind,
