@@ -73,7 +73,7 @@ from servicedomain.agreements import (
     default_order_id,
     generate_service_orders,
 )
-from servicedomain.app import FeeRunResult, PostingResult, ServiceDesk
+from servicedomain.app import FeeRunResult, PartChange, PostingResult, ServiceDesk
 from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.billing import (
@@ -150,13 +150,18 @@ from servicedomain.orders import (
     JournalEntry,
     LineStatus,
     MovedLines,
+    NewLine,
     PostingPlan,
     ServiceLine,
     ServiceOrder,
     ServiceTask,
     TransactionType,
+    free_under_warranty,
     move_lines,
+    no_warranty_pricing,
+    priced_under_warranty,
     roll_up,
+    warranty_day,
 )
 from servicedomain.periods import (
     MONTHLY,
@@ -1925,14 +1930,60 @@ EXAMPLES.update(_HISTORY_EXAMPLES)
 def _repair_desk(*, empty: bool = False) -> RepairDesk:
     """A repair desk over a new store: OBJ-1 (REL-1 on SO-1, REL-2 on AG-1), T-1, B-1 on REL-1."""
     store = InMemoryStore()
-    desk = RepairDesk(unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock())
+    desk = RepairDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock(), graph=GRAPH
+    )
     if not empty:
         desk.store_template(_BOM_TEMPLATE)
-        desk.create_object(id="OBJ-1", group_id="LAPTOPS", item_id="PC", serial_number="S-1")
+        desk.create_object(
+            id="OBJ-1",
+            group_id="LAPTOPS",
+            item_id="PC",
+            serial_number="S-1",
+            coverage=[_COVERAGE],
+        )
         desk.relate("OBJ-1", relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1")
         desk.relate("OBJ-1", relation_id="REL-2", kind=RelationKind.AGREEMENT, key="AG-1")
         desk.attach_template("OBJ-1", "REL-1", bom_id="B-1", template_id="T-1", on=DAY)
+        orders = ServiceDesk(
+            unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock(), graph=GRAPH
+        )
+        orders.create_order(order_id="SO-1", customer_id="C-1")
+        orders.relate_object(
+            "SO-1", ServiceObjectRelation("REL-1", "OBJ-1", RelationKind.ORDER, "SO-1")
+        )
+        desk.add_part(
+            "SO-1",
+            "B-1",
+            BomLine(line_id="P-1", item_id="FAN", quantity=1, parent_id="1"),
+            on=DAY,
+            cost_price=Money(4, "EUR"),
+            sales_price=Money(9, "EUR"),
+        )
     return desk
+
+
+def _part_change() -> PartChange:
+    """What adding a second part (P-2, an SSD) to B-1 on SO-1 returns."""
+    return _repair_desk().add_part(
+        "SO-1",
+        "B-1",
+        BomLine(line_id="P-2", item_id="SSD", quantity=1, parent_id="1"),
+        on=DAY,
+        cost_price=Money(30, "EUR"),
+        sales_price=Money(50, "EUR"),
+    )
+
+
+_PART_LINE = NewLine(
+    transaction_type=TransactionType.ITEM,
+    quantity=1,
+    cost_price=Money(4, "EUR"),
+    sales_price=Money(9, "EUR"),
+    item_id="FAN",
+    service_object_id="OBJ-1",
+    execution_date=DAY,
+)
 
 
 _DESK_BOM: dict[str, Any] = {"on": DAY, "order_id": "SO-1"}
@@ -1944,8 +1995,58 @@ _REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
             "unit_of_work": lambda: InMemoryServiceUnitOfWork(InMemoryStore()),
             "clock": _clock(),
             "allow_item_on_multiple_objects": False,
+            "graph": GRAPH,
+            "pricing": free_under_warranty(),
         },
     ),
+    "PartChange": lambda: (
+        PartChange,
+        (),
+        {
+            "order": _part_change().order,
+            "bom": _part_change().bom,
+            "line_number": 1,
+        },
+    ),
+    "RepairDesk.add_part": lambda: (
+        _repair_desk().add_part,
+        ("SO-1", "B-1", BomLine(line_id="P-2", item_id="SSD", quantity=1, parent_id="1")),
+        {
+            "on": DAY,
+            "cost_price": Money(30, "EUR"),
+            "sales_price": Money(50, "EUR"),
+            "description": "",
+        },
+    ),
+    "RepairDesk.remove_part": lambda: (
+        _repair_desk().remove_part,
+        ("SO-1", "B-1", "P-1"),
+        {"order_line": 1, "on": DAY},
+    ),
+    "RepairDesk.recycle_part": lambda: (
+        _repair_desk().recycle_part,
+        ("SO-1", "B-1", "P-1", 1),
+        {
+            "on": DAY,
+            "category_id": "RECYCLE",
+            "cost_price": Money(1, "EUR"),
+            "sales_price": Money(0, "EUR"),
+            "description": "",
+        },
+    ),
+    "RepairDesk.add_order_line": lambda: (_repair_desk().add_order_line, ("SO-1", _PART_LINE), {}),
+    "free_under_warranty": lambda: (free_under_warranty, (), {"parts": True, "labour": False}),
+    "no_warranty_pricing": lambda: (
+        no_warranty_pricing,
+        (_PART_LINE, warranty_status(_service_object(), on=DAY)),
+        {},
+    ),
+    "priced_under_warranty": lambda: (
+        priced_under_warranty,
+        (free_under_warranty(), _PART_LINE, warranty_status(_service_object(), on=DAY)),
+        {},
+    ),
+    "warranty_day": lambda: (warranty_day, (_PART_LINE, DAY), {}),
     "RepairDesk.create_object": lambda: (
         _repair_desk(empty=True).create_object,
         (),

@@ -33,6 +33,7 @@ from servicedomain.repairs import (
     RepairStatus,
     ServiceObjectRelation,
     repair_status,
+    suggest_resolutions,
 )
 from servicedomain.serialization import from_dict, to_dict
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
@@ -371,3 +372,27 @@ def test_an_order_with_repair_lines_round_trips_through_the_codec() -> None:
     assert document["$version"] == 2
     assert document["repair_lines"][0]["finished_at"] == LATER.isoformat()
     assert from_dict(ServiceOrder, document) == done
+
+
+def test_the_finished_repair_lines_of_orders_feed_the_suggested_resolutions() -> None:
+    done = blue_screen(resolution_id="replaced")
+    done, _ = done.change_repair_line(
+        GRAPH,
+        TAXONOMY,
+        1,
+        at=LATER,
+        diagnosis_area_id="defective part",
+        diagnosis_code_id="new video card installed",
+    )
+    open_only = suggest_resolutions(
+        done.repair_lines, symptom_area_id="hard drive", symptom_code_id="blue screen"
+    )
+    assert open_only == ()  # an open line is no past repair yet
+    done, _ = done.move_repair_line(GRAPH, TAXONOMY, 1, "REPAIRED", at=LATER)
+    (best,) = suggest_resolutions(
+        done.repair_lines,
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+        condition_id="fails after extended use",
+    )
+    assert (best.diagnosis_code_id, best.resolution_id) == ("new video card installed", "replaced")

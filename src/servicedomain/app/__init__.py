@@ -8,7 +8,14 @@ on which a change is decided but not committed.
 from __future__ import annotations
 
 from servicedomain.app.billing_desk import BillingDesk, FeeRunResult
-from servicedomain.app.repair_desk import RepairDesk
+from servicedomain.app.repair_desk import PartChange, RepairDesk
 from servicedomain.app.service_desk import PostingResult, ServiceDesk
 
-__all__ = ["BillingDesk", "FeeRunResult", "PostingResult", "RepairDesk", "ServiceDesk"]
+__all__ = [
+    "BillingDesk",
+    "FeeRunResult",
+    "PartChange",
+    "PostingResult",
+    "RepairDesk",
+    "ServiceDesk",
+]

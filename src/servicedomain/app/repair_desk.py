@@ -7,11 +7,22 @@ warranty coverage, relate it to an agreement or an order, assign its template BO
 store a template BOM, attach a template to a relation (which makes the relation's
 service BOM), record each of the five BOM change actions, move a BOM's history to
 another relation, make a template of a service BOM, plus the reads (warranty status on
-a day, a BOM as of a day). Each method opens one unit of work
+a day, a BOM as of a day), and the repair parts: a replacement that creates an order
+line, :meth:`~RepairDesk.add_part`, :meth:`~RepairDesk.remove_part`,
+:meth:`~RepairDesk.recycle_part` (each an item line on the order and a BOM event in one
+unit of work) and :meth:`~RepairDesk.add_order_line`, every line naming a service
+object priced by the host's warranty rule. Each method opens one unit of work
 (:class:`~servicedomain.ports.RepairUnitOfWork`), loads, lets the domain
 (:mod:`servicedomain.repairs`) decide, saves with the version it loaded (a concurrent
 change raises :class:`~servicedomain.errors.ConcurrencyConflictError`), collects the
 events and commits: all or nothing, events published only after the commit.
+
+The parts live here, not on :class:`~servicedomain.app.ServiceDesk`: a part touches
+three aggregates, and two of them (the service BOM, and the service object whose
+warranty prices the line) are this desk's; the order side is one call of the order's
+own operations (``ServiceOrder.add_line`` / ``remove_line`` under the stage graph the
+desk is given), so no order rule is repeated. The units of work of the memory and SQL
+adapters hold every repository, so one commit stores both (all or nothing).
 
 Idempotent, on their natural key: :meth:`~RepairDesk.create_object` (the object id:
 the same object again returns the stored one), :meth:`~RepairDesk.store_template` and
@@ -42,9 +53,11 @@ five BOM change actions have no natural key: each call records one more change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
+
+import attrs
 
 from servicedomain._checks import (
     instance_of,
@@ -52,23 +65,45 @@ from servicedomain._checks import (
     is_callable,
     is_date,
     is_id,
+    is_line_number,
     is_optional_id,
+    is_quantity,
+    is_str,
     items_of,
+    optional,
     port,
 )
 from servicedomain.app._unit import begin, change_stored
-from servicedomain.errors import AlreadyExistsError, NotFoundError, RepairRuleError
+from servicedomain.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    InvalidQuantityError,
+    NotFoundError,
+    RepairRuleError,
+)
 from servicedomain.events import DomainEvent
+from servicedomain.money import Money
+from servicedomain.orders import (
+    NewLine,
+    ServiceOrder,
+    TransactionType,
+    WarrantyPricing,
+    no_warranty_pricing,
+    priced_under_warranty,
+    warranty_day,
+)
 from servicedomain.periods import DateRange
 from servicedomain.ports import (
     Clock,
     RepairUnitOfWork,
     ServiceBomRepository,
     ServiceObjectRepository,
+    ServiceOrderRepository,
 )
 from servicedomain.repairs import (
     BillableItem,
     BomLine,
+    BomLineReplaced,
     CoverageKind,
     RelationKind,
     ServiceBom,
@@ -78,12 +113,16 @@ from servicedomain.repairs import (
     WarrantyStatus,
     warranty_status,
 )
+from servicedomain.stages import StageGraph
 
-__all__ = ["RepairDesk"]
+__all__ = ["PartChange", "RepairDesk"]
 
 _CLOCK: Final = port("now")
 _TEMPLATE: Final = instance_of(TemplateBom)
 _COVERAGE: Final = items_of(WarrantyCoverage)
+_GRAPH: Final = optional(instance_of(StageGraph))
+_NEW_LINE: Final = instance_of(NewLine)
+_LINE: Final = instance_of(BomLine)
 
 ObjectChange = Callable[[ServiceObject], tuple[ServiceObject, tuple[DomainEvent, ...]]]
 BomChange = Callable[[ServiceBom], tuple[ServiceBom, tuple[DomainEvent, ...]]]
@@ -95,6 +134,49 @@ def _objects(uow: RepairUnitOfWork) -> ServiceObjectRepository:
 
 def _boms(uow: RepairUnitOfWork) -> ServiceBomRepository:
     return uow.service_boms
+
+
+def _orders(uow: RepairUnitOfWork) -> ServiceOrderRepository:
+    """The unit of work's service orders (the memory and SQL units of work have them)."""
+    orders = getattr(uow, "service_orders", None)
+    if orders is None:
+        raise InvalidInputError(
+            "unit_of_work",
+            type(uow).__name__,
+            "a repair desk that changes service orders opens units of work with "
+            "service_orders (as the memory and SQL units of work are)",
+        )
+    return cast("ServiceOrderRepository", orders)
+
+
+@attrs.frozen
+class PartChange:
+    """What a repair-part operation stored: the order, the service BOM and the order line.
+
+    Attributes:
+        order: the service order after the operation.
+        bom: the service BOM after the operation.
+        line_number: the order line the operation added, or the one it removed.
+    """
+
+    order: ServiceOrder = attrs.field(validator=instance_of(ServiceOrder))
+    bom: ServiceBom = attrs.field(validator=instance_of(ServiceBom))
+    line_number: int = attrs.field(validator=is_line_number)
+
+
+def _billed_line(change: BomLineReplaced, billed: BillableItem, object_id: str) -> NewLine:
+    """The item line a replacement with an order line puts on its order (cost price zero)."""
+    return NewLine(
+        transaction_type=TransactionType.ITEM,
+        description=f"replacement of BOM {change.entity_id} line {change.line.line_id}",
+        quantity=billed.quantity,
+        unit=billed.unit,
+        cost_price=Money(0, billed.sales_price.currency),
+        sales_price=billed.sales_price,
+        item_id=billed.item_id,
+        service_object_id=object_id,
+        execution_date=change.on,
+    )
 
 
 def _same_creation(stored: ServiceObject, made: ServiceObject) -> bool:
@@ -120,6 +202,16 @@ class RepairDesk:
             unit of work that adds the new one; two units of work creating such
             objects at the very same time may both pass it (the store keeps no unique
             key, since the rule is a parameter). ``True``: no check.
+        graph: the stage graph of the service orders; the methods that put lines on
+            an order (a replacement with an order line, :meth:`add_part`,
+            :meth:`remove_part`, :meth:`recycle_part`, :meth:`add_order_line`) obey
+            the order's stage through it. A desk without one changes no orders.
+        pricing: the host's warranty pricing rule
+            (:data:`~servicedomain.orders.WarrantyPricing`), applied to every line
+            this desk adds that names a service object, with the object's warranty
+            status on the line's day; the default changes no price.
+            :func:`~servicedomain.orders.free_under_warranty` prices covered parts and
+            labour at zero.
 
     Raises:
         TypeMismatchError: an argument, named.
@@ -131,6 +223,8 @@ class RepairDesk:
         unit_of_work: Callable[[], RepairUnitOfWork],
         clock: Clock,
         allow_item_on_multiple_objects: bool = False,
+        graph: StageGraph | None = None,
+        pricing: WarrantyPricing = no_warranty_pricing,
     ) -> None:
         is_callable.check(unit_of_work, "unit_of_work")
         self._unit_of_work: Callable[[], RepairUnitOfWork] = unit_of_work
@@ -139,6 +233,9 @@ class RepairDesk:
         self._allow_shared_items = is_bool.check(
             allow_item_on_multiple_objects, "allow_item_on_multiple_objects"
         )
+        self._graph: StageGraph | None = _GRAPH.check(graph, "graph")
+        is_callable.check(pricing, "pricing")
+        self._pricing: WarrantyPricing = pricing
 
     # ------------------------------------------------------------------ plumbing
 
@@ -439,18 +536,31 @@ class RepairDesk:
     ) -> ServiceBom:
         """AX *Replaced*: the part of a line replaced, both serial numbers recorded.
 
-        ``order_line`` (AX *Create service order line*) is carried on the
-        :class:`~servicedomain.repairs.BomLineReplaced` event for the host to put on
-        the order; this desk does not change orders.
+        With ``order_line`` (AX *Create service order line*) the replacement is
+        invoiced: in the same unit of work (all or nothing) the desk puts an item line
+        of it on order ``order_id`` (which exists, has the BOM's relation among its
+        relations and is in a stage that allows modify): the item, quantity,
+        unit and sales price of the :class:`~servicedomain.repairs.BillableItem`, a
+        cost price of zero in its currency (a billable item carries what is billed;
+        the part's cost reaches the order when its inventory is posted), the BOM's
+        service object, executed on ``on``, priced by the desk's warranty rule.
+        Without it the replacement is history only and no order is read.
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM; with ``order_line``: no such order.
             InvalidBomError: no such line now, or ``on`` is before the last change.
             InvalidQuantityError: a bad ``quantity``.
+            RepairRuleError: with ``order_line``: rule ``bom.relation_not_on_order``
+                (the BOM's relation is not a relation of the order).
+            InvalidInputError: with ``order_line``: the desk has no stage graph.
+            StageRuleError, OrderRuleError: with ``order_line``: as
+                ``ServiceOrder.add_line`` says (the stage does not allow modify).
         """
-        return self._change_bom(
-            bom_id,
-            lambda bom: bom.replace_item(
+        is_id.check(bom_id, "bom_id")
+        at = self._clock.now()
+        with self._open() as uow:
+            current = uow.service_boms.get(bom_id)
+            changed, events = current.replace_item(
                 line_id,
                 new_serial_number=new_serial_number,
                 new_item_id=new_item_id,
@@ -458,9 +568,280 @@ class RepairDesk:
                 order_line=order_line,
                 on=on,
                 order_id=order_id,
-                at=self._clock.now(),
-            ),
-        )
+                at=at,
+            )
+            (change,) = events
+            order_events: tuple[DomainEvent, ...] = ()
+            if change.order_line is not None:
+                line = _billed_line(change, change.order_line, current.service_object_id)
+                _, order_events = self._put_on_order(uow, change.order_id, current, line, at)
+            uow.service_boms.save(changed, expected_version=current.version)
+            uow.collect((*events, *order_events))
+            uow.commit()
+        return changed
+
+    # ------------------------------------------------------------------ repair parts
+
+    def _stages(self) -> StageGraph:
+        """The desk's stage graph; a desk without one changes no service orders."""
+        if self._graph is None:
+            raise InvalidInputError(
+                "graph", None, "a repair desk that puts lines on orders is given the stage graph"
+            )
+        return self._graph
+
+    def _order_of(
+        self, uow: RepairUnitOfWork, order_id: str, bom: ServiceBom
+    ) -> tuple[ServiceOrderRepository, ServiceOrder]:
+        """The stored order ``order_id``, refused unless the BOM's relation is one of its own."""
+        orders = _orders(uow)
+        order = orders.get(order_id)
+        if bom.relation_id not in {relation.id for relation in order.object_relations}:
+            raise RepairRuleError(
+                bom.id,
+                "bom.relation_not_on_order",
+                f"service BOM {bom.id!r} is on relation {bom.relation_id!r}, which is not a "
+                f"relation of order {order.id!r}",
+            )
+        return orders, order
+
+    def _priced(self, uow: RepairUnitOfWork, line: NewLine, default_day: date) -> NewLine:
+        """``line`` priced by the warranty rule, if it names a service object."""
+        if line.service_object_id is None:
+            return line
+        obj = uow.service_objects.get(line.service_object_id)
+        status = warranty_status(obj, on=warranty_day(line, default_day))
+        return priced_under_warranty(self._pricing, line, status)
+
+    def _put_on_order(
+        self,
+        uow: RepairUnitOfWork,
+        order_id: str,
+        bom: ServiceBom,
+        line: NewLine,
+        at: datetime,
+    ) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
+        """Add ``line``, priced under warranty, to order ``order_id`` of ``bom``'s relation.
+
+        The order is checked (it exists, the BOM's relation is one of its relations),
+        the line added under the order's stage rules and the order saved with the
+        version loaded; the caller collects the events and commits.
+        """
+        graph = self._stages()
+        orders, order = self._order_of(uow, order_id, bom)
+        day = at.date() if line.execution_date is None else line.execution_date
+        priced = self._priced(uow, line, day)
+        changed, events = order.add_line(graph, priced, at=at)
+        orders.save(changed, expected_version=order.version)
+        return changed, events
+
+    def add_part(
+        self,
+        order_id: str,
+        bom_id: str,
+        line: BomLine,
+        *,
+        on: date,
+        cost_price: Money,
+        sales_price: Money,
+        description: str = "",
+    ) -> PartChange:
+        """Put a repair part into the object: an item line on the order + a BOM line inserted.
+
+        One unit of work: the BOM records *Inserted* (``line``, on order ``order_id``)
+        and the order gets an item line of the part (its item, quantity and unit, these
+        prices, the BOM's service object, executed on ``on``), priced by the desk's
+        warranty rule. Either both are stored or nothing is.
+
+        Raises:
+            NotFoundError: no such order or service BOM.
+            InvalidQuantityError: the part's quantity is zero (``line.quantity``).
+            InvalidBomError: the line id was used in this BOM, its parent is unknown,
+                or ``on`` is before the last change.
+            RepairRuleError: rule ``bom.relation_not_on_order``.
+            InvalidInputError: the desk has no stage graph; a bad argument.
+            InvalidPriceError, CurrencyMismatchError: bad prices.
+            StageRuleError, OrderRuleError: as ``ServiceOrder.add_line`` says.
+        """
+        is_id.check(bom_id, "bom_id")
+        is_str.check(description, "description")
+        part = _LINE.check(line, "line")
+        if part.quantity == 0:
+            raise InvalidQuantityError("line.quantity", part.quantity, "a part is at least some")
+        at = self._clock.now()
+        with self._open() as uow:
+            current = uow.service_boms.get(bom_id)
+            changed, events = current.insert_line(part, on=on, order_id=order_id, at=at)
+            item = NewLine(
+                transaction_type=TransactionType.ITEM,
+                description=description
+                or f"part {part.item_id} (BOM {current.id} line {part.line_id})",
+                quantity=part.quantity,
+                unit=part.unit,
+                cost_price=cost_price,
+                sales_price=sales_price,
+                item_id=part.item_id,
+                service_object_id=current.service_object_id,
+                execution_date=on,
+            )
+            order, order_events = self._put_on_order(uow, order_id, current, item, at)
+            uow.service_boms.save(changed, expected_version=current.version)
+            uow.collect((*events, *order_events))
+            uow.commit()
+        return PartChange(order=order, bom=changed, line_number=order.lines[-1].number)
+
+    def remove_part(
+        self, order_id: str, bom_id: str, line_id: str, *, order_line: int, on: date
+    ) -> PartChange:
+        """Take a repair part out: its item line removed from the order + the BOM line deleted.
+
+        One unit of work, all or nothing. Order line ``order_line`` is the part's item
+        line: an item line of the BOM line's item and of the BOM's service object. It
+        is removed under the order's stage rules (a Created line on a stage that allows
+        modify; a posted line never goes away, so a posted part is refused: credit it
+        through billing). The BOM records *Deleted sub-line* of ``line_id``, which has
+        no lines under it (remove those parts first). Adding a part then removing it
+        restores the order's lines and the BOM's lines exactly (law R6).
+
+        Raises:
+            NotFoundError: no such order or service BOM.
+            InvalidBomError: no line ``line_id`` now, or ``on`` is before the last change.
+            UnknownLineError: no order line ``order_line``.
+            RepairRuleError: rule ``bom.relation_not_on_order``; ``part.other_line``
+                (the order line is not an item line of this part);
+                ``part.has_sub_lines`` (lines sit under the part).
+            InvalidInputError: the desk has no stage graph.
+            StageRuleError, OrderRuleError, ItemRequirementError: as
+                ``ServiceOrder.remove_line`` says.
+        """
+        is_id.check(bom_id, "bom_id")
+        number = is_line_number.check(order_line, "order_line")
+        at = self._clock.now()
+        with self._open() as uow:
+            current = uow.service_boms.get(bom_id)
+            part = current.line(line_id)
+            changed, events = current.delete_line(part.line_id, on=on, order_id=order_id, at=at)
+            (deleted,) = events
+            if len(deleted.lines) > 1:
+                raise RepairRuleError(
+                    current.id,
+                    "part.has_sub_lines",
+                    f"lines {[sub.line_id for sub in deleted.lines[1:]]!r} sit under part "
+                    f"{part.line_id!r}; remove those parts first",
+                )
+            graph = self._stages()
+            orders, order = self._order_of(uow, order_id, current)
+            item = order.line(number)
+            if (item.transaction_type, item.item_id, item.service_object_id) != (
+                TransactionType.ITEM,
+                part.item_id,
+                current.service_object_id,
+            ):
+                raise RepairRuleError(
+                    order.id,
+                    "part.other_line",
+                    f"order line {number} is not an item line of item {part.item_id!r} on "
+                    f"service object {current.service_object_id!r}",
+                )
+            removed, order_events = order.remove_line(graph, number, at=at)
+            orders.save(removed, expected_version=order.version)
+            uow.service_boms.save(changed, expected_version=current.version)
+            uow.collect((*events, *order_events))
+            uow.commit()
+        return PartChange(order=removed, bom=changed, line_number=number)
+
+    def recycle_part(
+        self,
+        order_id: str,
+        bom_id: str,
+        line_id: str,
+        quantity: Decimal | int,
+        *,
+        on: date,
+        category_id: str,
+        cost_price: Money,
+        sales_price: Money | None = None,
+        description: str = "",
+    ) -> PartChange:
+        """A part comes back from the object: the BOM quantity goes down + a recycle line.
+
+        One unit of work, all or nothing. The BOM records *Quantity updated* by
+        ``-quantity`` on ``line_id`` (the line stays, at zero if all of it came back).
+        The order gets an item line of its own kind: the part's item and unit, this
+        ``quantity``, in project category ``category_id`` (the host's recycle
+        category, which its posting maps to a return to inventory), at ``cost_price``
+        (what the part is worth back) and ``sales_price`` (default zero: taking a part
+        back charges nothing). Why not a negative quantity: an order line's quantity
+        is never negative (the orders' rule every total and posting relies on), and a
+        new transaction type would need a journal of its own.
+
+        Raises:
+            NotFoundError: no such order or service BOM.
+            InvalidQuantityError: ``quantity`` is zero, negative, a float, too precise or
+                more than the line holds (``delta``).
+            InvalidBomError: no line ``line_id`` now, or ``on`` is before the last change.
+            RepairRuleError: rule ``bom.relation_not_on_order``.
+            InvalidInputError: the desk has no stage graph; a bad argument.
+            StageRuleError, OrderRuleError: as ``ServiceOrder.add_line`` says.
+        """
+        is_id.check(bom_id, "bom_id")
+        amount = is_quantity.check(quantity, "quantity")
+        if amount == 0:
+            raise InvalidQuantityError("quantity", quantity, "a part recycled is at least some")
+        is_id.check(category_id, "category_id")
+        is_str.check(description, "description")
+        price = Money(0, instance_of(Money).check(cost_price, "cost_price").currency)
+        at = self._clock.now()
+        with self._open() as uow:
+            current = uow.service_boms.get(bom_id)
+            part = current.line(line_id)
+            changed, events = current.update_quantity(
+                part.line_id, -amount, on=on, order_id=order_id, at=at
+            )
+            back = NewLine(
+                transaction_type=TransactionType.ITEM,
+                description=description
+                or f"recycled {part.item_id} (BOM {current.id} line {part.line_id})",
+                quantity=amount,
+                unit=part.unit,
+                cost_price=cost_price,
+                sales_price=price if sales_price is None else sales_price,
+                item_id=part.item_id,
+                category_id=category_id,
+                service_object_id=current.service_object_id,
+                execution_date=on,
+            )
+            order, order_events = self._put_on_order(uow, order_id, current, back, at)
+            uow.service_boms.save(changed, expected_version=current.version)
+            uow.collect((*events, *order_events))
+            uow.commit()
+        return PartChange(order=order, bom=changed, line_number=order.lines[-1].number)
+
+    def add_order_line(self, order_id: str, new_line: NewLine) -> ServiceOrder:
+        """Add a line to an order, priced by the desk's warranty rule when it names an object.
+
+        The object's warranty status is taken on the line's day (its execution date,
+        else the start of its date range, else its calculated date, else today by the
+        clock); a line naming no object is added as it is. One unit of work.
+
+        Raises:
+            NotFoundError: no such order, or no such service object.
+            InvalidInputError: the desk has no stage graph.
+            StageRuleError, OrderRuleError: as ``ServiceOrder.add_line`` says.
+        """
+        is_id.check(order_id, "order_id")
+        line = _NEW_LINE.check(new_line, "new_line")
+        graph = self._stages()
+        at = self._clock.now()
+        with self._open() as uow:
+            orders = _orders(uow)
+            order = orders.get(order_id)
+            priced = self._priced(uow, line, at.date())
+            changed, events = order.add_line(graph, priced, at=at)
+            orders.save(changed, expected_version=order.version)
+            uow.collect(events)
+            uow.commit()
+        return changed
 
     def update_bom_quantity(
         self, bom_id: str, line_id: str, delta: Decimal | int, *, on: date, order_id: str

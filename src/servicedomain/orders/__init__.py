@@ -38,6 +38,10 @@ The rules (AX ``SMAServiceOrderTable`` / ``SMAServiceOrderLine``):
   :class:`JournalEntry` values per type, filtered by a half-open date range, the types
   and sign-off) and recorded with :meth:`~ServiceOrder.mark_posted` once the journals
   took the entries.
+* Warranty pricing is the host's rule (:data:`WarrantyPricing`): a line naming a
+  service object under warranty may be priced lower, never higher, its cost kept;
+  :func:`free_under_warranty` prices covered parts (item lines) and labour (hour
+  lines) at zero, :func:`no_warranty_pricing` changes nothing.
 
 >>> from datetime import UTC, date, datetime
 >>> from decimal import Decimal
@@ -111,6 +115,13 @@ from servicedomain.orders._lines import (
 from servicedomain.orders._moves import MovedLines, move_lines
 from servicedomain.orders._order import Events, ServiceOrder
 from servicedomain.orders._posting import JournalEntry, PostingPlan, SkipReason
+from servicedomain.orders._warranty_pricing import (
+    WarrantyPricing,
+    free_under_warranty,
+    no_warranty_pricing,
+    priced_under_warranty,
+    warranty_day,
+)
 from servicedomain.sla import Priority
 
 __all__ = [
@@ -138,6 +149,11 @@ __all__ = [
     "ServiceOrder",
     "move_lines",
     "roll_up",
+    "WarrantyPricing",
+    "free_under_warranty",
+    "no_warranty_pricing",
+    "priced_under_warranty",
+    "warranty_day",
     # posting
     "JournalEntry",
     "PostingPlan",

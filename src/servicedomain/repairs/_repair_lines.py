@@ -67,8 +67,12 @@ def _v_code(area_field: str) -> Any:
     return check
 
 
+_OPTIONAL_INSTANT: Final = optional(is_instant)
+
+
 def _v_finished_at(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    optional(is_instant).check(value, attribute.name)
+    # an instant or None, not before the creation (a check across two fields)
+    _OPTIONAL_INSTANT.check(value, attribute.name)
     if isinstance(value, datetime) and value < instance.created_at:
         raise InvalidInputError(
             attribute.name,
