@@ -126,6 +126,39 @@ def test_the_entry_point_only_delegates_to_the_cli_and_the_demo_scenes_live_apar
     assert run_demo.__module__ == "servicedomain.demo"
 
 
+def test_the_demo_records_a_repair_with_warranty_a_versioned_bom_and_its_history() -> None:
+    """Issue 16, item 9: the repairs part of the demo."""
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    for line in (
+        "warranty of LAPTOP-1 on 2026-02-28: covers parts, labour",
+        "warranty of LAPTOP-1 on 2026-03-09: covers parts",
+        "template T-LAPTOP attached to REL-SO-3001-1: service BOM BOM-LAPTOP-1",
+        (
+            "refused: symptom_code_id='blue screen': no symptom code 'blue screen' in symptom area "
+            "'cooling'"
+        ),
+        "repair line 1 finished at 2026-03-10 11:00:00+00:00",
+        "repair status of SO-3001: in_repair",
+        "BOM-LAPTOP-1 as of 2026-03-09: L14 (-), VC-1 (VC-100), FAN-1 (-)",
+        "BOM-LAPTOP-1 as of 2026-03-10: L14 (-), VC-2 (VC-200), FAN-1 (-)",
+        "suggested: defective part / new video card installed -> replaced: score 1",
+        "Repair history: service object LAPTOP-1",
+        "Repair steps: 2",
+        "BOM changes: 1",
+    ):
+        assert line in text, line
+    history = text[text.index("Repairs and BOM changes") :]
+    rows = [row for row in history.splitlines() if row.startswith("2026-")]
+    assert [row.split()[:3] for row in rows] == [
+        ["2026-03-09", "SO-3001", "Repair"],
+        ["2026-03-10", "SO-3001", "Repair"],
+        ["2026-03-10", "SO-3001", "Part"],
+    ]
+    assert rows[2].endswith("VC-100            VC-200")
+
+
 def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
     """Issue 13, item 6: the demo runs on a SQLite file; what it stored is there afterwards."""
     from servicedomain.adapters.sql import SqlJournal, open_store
@@ -142,6 +175,10 @@ def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Pat
             assert [doc.id for doc in uow.invoices.list() if doc.id.startswith("CN")] == [
                 "CN-2026-001"
             ]
+            assert len(uow.service_orders.get("SO-3001").repair_lines) == 2
+            assert uow.service_objects.get("LAPTOP-1").relations[0].id == "REL-SO-3001-1"
+            (bom,) = uow.service_boms.for_object("LAPTOP-1")
+            assert [change.order_id for change in bom.changes] == ["SO-3001"]
         hours = SqlJournal(store, "HOUR", JournalEntry).recorded
         assert [transaction_id for transaction_id, _ in hours] == ["HOUR-000001"]
     finally:

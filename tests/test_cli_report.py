@@ -258,6 +258,7 @@ def test_output_writes_the_report_to_a_file(database: Path, tmp_path: Path) -> N
         (("subscription-transactions", "--subscription", "SUB-404"), "SUB-404"),
         (("fees", "--subscription", "SUB-404"), "SUB-404"),
         (("invoice", "INV-404"), "INV-404"),
+        (("repair-history", "OBJ-404"), "OBJ-404"),
     ],
 )
 def test_an_unknown_id_exits_2_naming_it(database: Path, args: tuple[str, ...], named: str) -> None:

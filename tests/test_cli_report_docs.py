@@ -8,7 +8,7 @@ the application objects, on a fixed clock, as the page says.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,15 @@ import pytest
 from report_parsing import assert_self_contained, parse_page, timeline_bands, timeline_markers
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.sql import open_store
-from servicedomain.app import ServiceDesk
+from servicedomain.app import RepairDesk, ServiceDesk
 from servicedomain.cli import RULE_CODEC, stored_rules
+from servicedomain.repairs import (
+    BomLine,
+    FaultTaxonomy,
+    RelationKind,
+    ServiceObjectRelation,
+    TemplateBom,
+)
 from test_cli_docs import replay, replay_batch_page
 
 PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "report-from-the-command-line.md"
@@ -48,6 +55,82 @@ def _open_the_order_of_the_page() -> None:
         store.dispose()
 
 
+def _record_the_repair_of_the_page() -> None:
+    """``LAPTOP-1`` repaired on ``SO-8``: one finished repair line, its video card replaced."""
+    store = open_store("sqlite:///night.db", codecs=(RULE_CODEC,))
+    try:
+        rules = stored_rules(store)
+        clock = FixedClock(datetime(2026, 3, 10, 9, 0, tzinfo=STOCKHOLM))
+        taxonomy = FaultTaxonomy.from_dict(
+            {
+                "symptom_areas": [{"id": "hard drive"}],
+                "symptom_codes": [{"area": "hard drive", "id": "blue screen"}],
+                "conditions": [{"id": "fails after extended use"}],
+                "diagnosis_areas": [{"id": "defective part"}],
+                "diagnosis_codes": [{"area": "defective part", "id": "new video card installed"}],
+                "resolutions": [{"id": "replaced"}],
+                "repair_stages": [{"id": "DIAGNOSIS"}, {"id": "REPAIRED", "finished": True}],
+            }
+        )
+        objects = RepairDesk(unit_of_work=store.unit_of_work, clock=clock)
+        desk = ServiceDesk(
+            unit_of_work=store.unit_of_work,
+            clock=clock,
+            graph=rules.stage_graphs["SERVICE"],
+            taxonomy=taxonomy,
+        )
+        objects.store_template(
+            TemplateBom(
+                id="T-L14",
+                lines=[
+                    BomLine(line_id="1", item_id="L14", quantity=1),
+                    BomLine(
+                        line_id="2",
+                        item_id="VC-1",
+                        quantity=1,
+                        parent_id="1",
+                        serial_number="VC-100",
+                    ),
+                ],
+            )
+        )
+        objects.create_object(id="LAPTOP-1", group_id="LAPTOPS", description="Laptop L14")
+        relation = ServiceObjectRelation("REL-8", "LAPTOP-1", RelationKind.ORDER, "SO-8")
+        desk.create_order(order_id="SO-8", customer_id="C-300", object_relations=(relation,))
+        objects.relate("LAPTOP-1", relation_id="REL-8", kind=RelationKind.ORDER, key="SO-8")
+        objects.attach_template(
+            "LAPTOP-1", "REL-8", bom_id="BOM-8", on=date(2026, 3, 10), template_id="T-L14"
+        )
+        desk.add_repair_line(
+            "SO-8",
+            relation_id="REL-8",
+            symptom_area_id="hard drive",
+            symptom_code_id="blue screen",
+            condition_id="fails after extended use",
+            technician_id="T-7",
+            description="Blue screen",
+        )
+        clock.set(datetime(2026, 3, 11, 14, 0, tzinfo=STOCKHOLM))
+        desk.change_repair_line(
+            "SO-8",
+            1,
+            diagnosis_area_id="defective part",
+            diagnosis_code_id="new video card installed",
+            resolution_id="replaced",
+        )
+        objects.replace_bom_item(
+            "BOM-8",
+            "2",
+            new_item_id="VC-2",
+            new_serial_number="VC-200",
+            on=date(2026, 3, 11),
+            order_id="SO-8",
+        )
+        desk.move_repair_line("SO-8", 1, "REPAIRED")
+    finally:
+        store.dispose()
+
+
 def test_the_page_shows_what_the_commands_print(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,8 +139,10 @@ def test_the_page_shows_what_the_commands_print(
     (rules,) = re.findall(r"```toml\n(.*?)```", PAGE.read_text("utf-8"), re.DOTALL)
     Path("sla.toml").write_text(rules, encoding="utf-8")
     # the page's ``rules load sla.toml`` is its 9th command
-    ran = replay(PAGE, monkeypatch, (), {9: _open_the_order_of_the_page})
-    assert ran == 15
+    # and after its 15th (the last SLA command) the host records the repair of LAPTOP-1
+    after = {9: _open_the_order_of_the_page, 15: _record_the_repair_of_the_page}
+    ran = replay(PAGE, monkeypatch, (), after)
+    assert ran == 18
     for page in ("margin.html", "sla.html", "sla-sv.html"):
         assert_self_contained(Path(page).read_text("utf-8"))
     margin = parse_page(Path("margin.html").read_text("utf-8"))

@@ -203,6 +203,7 @@ from servicedomain.repairs import (
 from servicedomain.reports import (
     SubscriptionFeeReport,
     SubscriptionTransactionsReport,
+    WorkDocumentRepair,
     invoice_document,
     margin_report,
     render,
@@ -218,6 +219,7 @@ from servicedomain.reports import (
     render_subscription_transactions_json,
     render_subscription_transactions_text,
     render_text,
+    repair_history,
     sla_explanation,
     subscription_fee_summary,
     subscription_fee_totals,
@@ -1893,6 +1895,33 @@ _BOM_EXAMPLES: dict[str, Callable[[], Call]] = {
     "replay_bom": lambda: (replay_bom, ((_BOM_LINE,), ()), {"through": DAY}),
 }
 EXAMPLES.update(_BOM_EXAMPLES)
+
+
+# ------------------------------------------------------- reports: the repair history
+
+_CHANGED_BOM = _BOM.update_quantity("1", 1, **_BOM_WHERE)[0]
+_HISTORY_OBJECT = ServiceObject.create(id="O-1", group_id="G", at=AT)[0]
+_HISTORY = repair_history(_HISTORY_OBJECT, [ORDER], [_CHANGED_BOM])
+_HISTORY_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "repair_history": lambda: (
+        repair_history,
+        (_HISTORY_OBJECT, [ORDER], [_CHANGED_BOM]),
+        {"zone": "Europe/Paris"},
+    ),
+    "RepairHistory": lambda: _new(_HISTORY),
+    "RepairHistory.view": lambda: (_HISTORY.view, (), {}),
+    "RepairHistory.render_text": lambda: (_HISTORY.render_text, (), {}),
+    "RepairHistory.render_csv": lambda: (_HISTORY.render_csv, (), {}),
+    "RepairHistory.render_json": lambda: (_HISTORY.render_json, (), {}),
+    "RepairHistory.render_html": lambda: (_HISTORY.render_html, (), {}),
+    "RepairHistoryEntry": lambda: _new(_HISTORY.entries[0]),
+    "WorkDocumentRepair": lambda: (
+        WorkDocumentRepair,
+        (),
+        {"number": 1, "service_object_label": "BOILER-1", "symptom_area_id": "hard drive"},
+    ),
+}
+EXAMPLES.update(_HISTORY_EXAMPLES)
 
 
 # ------------------------------------------------------- repairs: the repair desk

@@ -25,6 +25,7 @@ from servicedomain.reports import (
     margin_report,
     render_subscription_fee_summary_html,
     render_subscription_transactions_html,
+    repair_history,
     work_description,
     work_receipt,
 )
@@ -38,6 +39,7 @@ from test_reports_billing import (
     summary,
     transactions,
 )
+from test_reports_repairs import LAPTOP, repaired_order, replaced_bom
 
 # The flags the machine's notes give for a closed network: no background connections.
 _FLAGS = (
@@ -105,6 +107,14 @@ def _pages(billed: Scenario) -> dict[str, tuple[str, bool]]:
         ),
         "fees": (render_subscription_fee_summary_html(rows), True),
         "sla-explanation": (paused_over_the_weekend().render_html(locale="sv"), True),
+        "repair-history": (
+            repair_history(LAPTOP, [repaired_order()], [replaced_bom()]).render_html(),
+            False,
+        ),
+        "work-receipt-repairs": (
+            work_receipt(repaired_order(), objects=[LAPTOP]).render_html("Europe/Stockholm"),
+            False,
+        ),
     }
 
 
@@ -117,6 +127,8 @@ _NAMES = (
     "subscription-transactions",
     "fees",
     "sla-explanation",
+    "repair-history",
+    "work-receipt-repairs",
 )
 
 
@@ -148,6 +160,9 @@ def test_each_html_report_renders_in_chromium_without_console_messages(
         assert [band["class"] for band in bands] == [f"band {s.kind.value}" for s in segments]
         assert all(float(band["width"] or 0) > 0 for band in bands)
         assert "marker deadline" in timeline_markers(rendered)
+    if name == "repair-history":
+        view = repair_history(LAPTOP, [repaired_order()], [replaced_bom()]).view()
+        assert rendered.tables["entries"].body == view.tables[0].shown_rows
     screenshot = (tmp_path / f"{name}.png").read_bytes()
     assert screenshot.startswith(_PNG)
     assert len(screenshot) > 5_000  # a page, not a blank image

@@ -28,6 +28,7 @@ from servicedomain.agreements import (
     WindowKind,
 )
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.app.service_desk import ServiceDesk
 from servicedomain.billing import (
     AccrualEntry,
@@ -47,11 +48,22 @@ from servicedomain.orders import (
     TransactionType,
 )
 from servicedomain.periods import MONTHLY, QUARTERLY, Alignment, DateRange, Schedule
-from servicedomain.repairs import RelationKind, ServiceObject, ServiceObjectRelation
+from servicedomain.repairs import (
+    BomLine,
+    CoverageKind,
+    FaultTaxonomy,
+    RelationKind,
+    ServiceObject,
+    ServiceObjectRelation,
+    TemplateBom,
+    WarrantyCoverage,
+    suggest_resolutions,
+)
 from servicedomain.reports import (
     margin_report,
     render_subscription_fee_summary_text,
     render_subscription_transactions_text,
+    repair_history,
     subscription_fee_summary,
     subscription_transactions,
     work_receipt,
@@ -438,6 +450,146 @@ def _demo_billing(out: TextIO, store: SqlStore) -> None:
     out.write(render_subscription_fee_summary_text(summary))
 
 
+# The fault taxonomy of the catalog's example (AX: a blue screen on a laptop).
+_REPAIR_TAXONOMY = {
+    "symptom_areas": [{"id": "hard drive"}, {"id": "cooling"}],
+    "symptom_codes": [
+        {"area": "hard drive", "id": "blue screen"},
+        {"area": "cooling", "id": "noisy fan"},
+    ],
+    "conditions": [{"id": "fails after extended use"}],
+    "diagnosis_areas": [{"id": "defective part"}],
+    "diagnosis_codes": [{"area": "defective part", "id": "new video card installed"}],
+    "resolutions": [{"id": "replaced"}],
+    "repair_stages": [{"id": "DIAGNOSIS"}, {"id": "REPAIRED", "finished": True}],
+}
+
+
+def _demo_repairs(out: TextIO, store: SqlStore) -> None:
+    _heading(out, "Repairs: a service object, fault codes, repair lines and a versioned BOM")
+    clock = FixedClock(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    taxonomy = FaultTaxonomy.from_dict(_REPAIR_TAXONOMY)
+    objects = RepairDesk(unit_of_work=store.unit_of_work, clock=clock)
+    desk = ServiceDesk(
+        unit_of_work=store.unit_of_work, clock=clock, graph=EXAMPLE_STAGE_GRAPH, taxonomy=taxonomy
+    )
+    objects.store_template(
+        TemplateBom(
+            id="T-LAPTOP",
+            description="Laptop L14",
+            lines=[
+                BomLine(line_id="1", item_id="L14", quantity=1, unit="pcs"),
+                BomLine(
+                    line_id="2",
+                    item_id="VC-1",
+                    quantity=1,
+                    unit="pcs",
+                    parent_id="1",
+                    serial_number="VC-100",
+                ),
+                BomLine(line_id="3", item_id="FAN-1", quantity=1, unit="pcs", parent_id="1"),
+            ],
+        )
+    )
+    objects.create_object(
+        id="LAPTOP-1",
+        group_id="LAPTOPS",
+        description="Laptop L14",
+        item_id="L14",
+        serial_number="L14-0001",
+        coverage=[
+            WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2025, 3, 1), date(2027, 2, 28)),
+            WarrantyCoverage.inclusive(CoverageKind.LABOUR, date(2025, 3, 1), date(2026, 2, 28)),
+        ],
+    )
+    for day in (date(2026, 2, 28), date(2026, 3, 9)):
+        status = objects.warranty_status("LAPTOP-1", on=day)
+        kinds = ", ".join(kind.value for kind in status.covered_kinds) or "nothing"
+        out.write(f"  warranty of LAPTOP-1 on {day}: covers {kinds}\n")
+    relation = ServiceObjectRelation(
+        "REL-SO-3001-1", "LAPTOP-1", RelationKind.ORDER, "SO-3001", template_bom_id="T-LAPTOP"
+    )
+    desk.create_order(
+        order_id="SO-3001",
+        customer_id="C-100",
+        description="Blue screen after an hour of use",
+        object_relations=(relation,),
+    )
+    objects.relate(
+        "LAPTOP-1",
+        relation_id=relation.id,
+        kind=relation.kind,
+        key=relation.key,
+        template_bom_id="T-LAPTOP",
+    )
+    bom = objects.attach_template(
+        "LAPTOP-1", relation.id, bom_id="BOM-LAPTOP-1", on=date(2026, 3, 9)
+    )
+    out.write(f"  template T-LAPTOP attached to {relation.id}: service BOM {bom.id}\n")
+    desk.add_repair_line(
+        "SO-3001",
+        relation_id=relation.id,
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+        condition_id="fails after extended use",
+        stage_id="DIAGNOSIS",
+        technician_id="T-7",
+        description="Find the cause of the blue screen",
+    )
+    try:
+        desk.add_repair_line(
+            "SO-3001",
+            relation_id=relation.id,
+            symptom_area_id="cooling",
+            symptom_code_id="blue screen",
+        )
+    except InvalidInputError as refused:
+        out.write(f"  refused: {refused}\n")
+    clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    desk.change_repair_line(
+        "SO-3001",
+        1,
+        diagnosis_area_id="defective part",
+        diagnosis_code_id="new video card installed",
+        resolution_id="replaced",
+    )
+    objects.replace_bom_item(
+        "BOM-LAPTOP-1",
+        "2",
+        new_item_id="VC-2",
+        new_serial_number="VC-200",
+        on=date(2026, 3, 10),
+        order_id="SO-3001",
+    )
+    clock.advance(timedelta(hours=2))
+    order = desk.move_repair_line("SO-3001", 1, "REPAIRED")
+    out.write(f"  repair line 1 finished at {order.repair_line(1).finished_at}\n")
+    order = desk.add_repair_line(
+        "SO-3001",
+        relation_id=relation.id,
+        symptom_area_id="cooling",
+        symptom_code_id="noisy fan",
+        stage_id="DIAGNOSIS",
+        technician_id="T-7",
+        description="Check the fan",
+    )
+    out.write(f"  repair status of SO-3001: {order.repair_status.value}\n")
+    for day in (date(2026, 3, 9), date(2026, 3, 10)):
+        lines = objects.bom_as_of("BOM-LAPTOP-1", day=day)
+        parts = ", ".join(f"{line.item_id} ({line.serial_number or '-'})" for line in lines)
+        out.write(f"  BOM-LAPTOP-1 as of {day}: {parts}\n")
+    (best, *_rest) = suggest_resolutions(
+        order.repair_lines,
+        symptom_area_id="hard drive",
+        symptom_code_id="blue screen",
+        condition_id="fails after extended use",
+    )
+    out.write(f"  suggested: {best.explain()}\n")
+    laptop = objects.service_object("LAPTOP-1")
+    history = repair_history(laptop, [order], [objects.service_bom("BOM-LAPTOP-1")])
+    out.write("\n" + history.render_text())
+
+
 def _demo_storage(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Storage: everything above, in one database")
     out.write(f"  {store}\n")
@@ -454,6 +606,7 @@ DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
     _demo_agreements,
     _demo_sla,
     _demo_billing,
+    _demo_repairs,
     _demo_storage,
 )
 

@@ -192,6 +192,8 @@ from servicedomain.reports import (
     InvoiceDocument,
     MarginReport,
     MarginRow,
+    RepairHistory,
+    RepairHistoryEntry,
     ReportColumn,
     ReportTable,
     ReportView,
@@ -205,6 +207,7 @@ from servicedomain.reports import (
     TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
+    WorkDocumentRepair,
     WorkReceipt,
 )
 from servicedomain.sla import (
@@ -308,8 +311,11 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     MarginRow,
     MarginReport,
     WorkDocumentLine,
+    WorkDocumentRepair,
     WorkDescription,
     WorkReceipt,
+    RepairHistoryEntry,
+    RepairHistory,
     SubscriptionFeeRow,
     SubscriptionTransactionRow,
     SubscriptionTransactionsReport,
@@ -418,8 +424,10 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     # 2: a work document line's object and task are labels, service_object_label and
     # service_task_label (were service_object and service_task).
     WorkDocumentLine: 2,
-    WorkDescription: 2,
-    WorkReceipt: 2,
+    # 3: a work description and a work receipt hold the order's repair lines (repairs,
+    # WorkDocumentRepair values).
+    WorkDescription: 3,
+    WorkReceipt: 3,
     ReportView: 2,  # 2: the field timelines (timeline charts) was added
     # 2: orders and agreements hold object relations (object_relations, repairs'
     # ServiceObjectRelation), not the old service_objects; an order holds repair lines.

@@ -24,6 +24,7 @@ from servicedomain.reports import (
     SubscriptionTransactionsReport,
     invoice_document,
     margin_report,
+    repair_history,
     subscription_fee_summary,
     subscription_transactions,
     work_description,
@@ -75,6 +76,32 @@ def work_receipt_(order_id: str, format_: str, output: Path | None) -> None:
     with session().store().unit_of_work() as uow:
         order = uow.service_orders.get(order_id)
     emit(work_receipt(order).view(), format_, output)
+
+
+@report.command("repair-history")
+@click.argument("object_id", metavar="OBJECT")
+@click.option(
+    "--zone",
+    default="UTC",
+    show_default=True,
+    help="The time zone of the repair steps' days and finish times.",
+)
+@output_options
+def repair_history_(object_id: str, zone: str, format_: str, output: Path | None) -> None:
+    """Repair history of service OBJECT: every repair step and BOM change, by date.
+
+    The repair steps are the repair lines of the stored orders on a relation of the
+    object; the BOM changes are those of the object's service BOMs.
+    """
+    with session().store().unit_of_work() as uow:
+        service_object = uow.service_objects.get(object_id)
+        orders = [
+            order
+            for order in uow.service_orders.list()
+            if any(relation.object_id == object_id for relation in order.object_relations)
+        ]
+        boms = uow.service_boms.for_object(object_id)
+    emit(repair_history(service_object, orders, boms, zone=zone).view(), format_, output)
 
 
 _SUBSCRIPTION_OPTION = click.option(

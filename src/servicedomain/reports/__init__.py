@@ -22,6 +22,8 @@ every locale. Locales other than ``en`` need the ``[reports]`` extra (Babel).
   technician, before the visit.
 * :func:`work_receipt` (AX *Work receipt*): the work performed and signed off, for the
   customer.
+* :func:`repair_history`: every repair step (repair line) and BOM change of a service
+  object, by date (:class:`RepairHistory`).
 * :func:`subscription_transactions` (AX *Transaction - subscription*): one row per fee
   transaction, with its invoice, what was credited and what is accrued.
 * :func:`subscription_fee_summary` (AX *Subscription fee transactions*): per
@@ -39,10 +41,17 @@ from servicedomain.reports._orders import (
     MarginRow,
     WorkDescription,
     WorkDocumentLine,
+    WorkDocumentRepair,
     WorkReceipt,
     margin_report,
     work_description,
     work_receipt,
+)
+from servicedomain.reports._repairs import (
+    RepairHistory,
+    RepairHistoryAction,
+    RepairHistoryEntry,
+    repair_history,
 )
 from servicedomain.reports._sla import SlaExplanation, sla_explanation
 from servicedomain.reports._subscriptions import (
@@ -84,6 +93,9 @@ __all__ = [
     "InvoiceDocument",
     "MarginReport",
     "MarginRow",
+    "RepairHistory",
+    "RepairHistoryAction",
+    "RepairHistoryEntry",
     "SlaExplanation",
     "SubscriptionFeeReport",
     "SubscriptionFeeRow",
@@ -91,9 +103,11 @@ __all__ = [
     "SubscriptionTransactionsReport",
     "WorkDescription",
     "WorkDocumentLine",
+    "WorkDocumentRepair",
     "WorkReceipt",
     "invoice_document",
     "margin_report",
+    "repair_history",
     "render_subscription_fee_summary_csv",
     "render_subscription_fee_summary_html",
     "render_subscription_fee_summary_json",

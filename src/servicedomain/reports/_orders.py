@@ -31,7 +31,7 @@ from servicedomain.orders import (
     ServiceOrderLine,
     TransactionType,
 )
-from servicedomain.repairs import ServiceObject
+from servicedomain.repairs import RepairLine, ServiceObject
 from servicedomain.reports._charts import charts
 from servicedomain.reports._labels import label
 from servicedomain.reports._locales import DEFAULT_LOCALE
@@ -52,6 +52,7 @@ __all__ = [
     "MarginRow",
     "WorkDescription",
     "WorkDocumentLine",
+    "WorkDocumentRepair",
     "WorkReceipt",
     "margin_report",
     "work_description",
@@ -336,6 +337,124 @@ def _document_lines(
     )
 
 
+@attrs.frozen(kw_only=True)
+class WorkDocumentRepair:
+    """One repair line of a service order as a work document shows it.
+
+    The work description shows the reported fault (symptom and condition) per object,
+    the work receipt the diagnosis, the resolution and the finish time.
+
+    Raises:
+        TypeMismatchError: a field of the wrong type (named).
+    """
+
+    number: int = attrs.field(validator=is_line_number)
+    service_object_label: str = attrs.field(validator=is_str)
+    """The object of the repair line's relation: its id and description."""
+    symptom_area_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    symptom_code_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    condition_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    diagnosis_area_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    diagnosis_code_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    resolution_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    stage_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    technician_id: str | None = attrs.field(default=None, validator=optional(is_str))
+    description: str = attrs.field(default="", validator=is_str)
+    finished_at: datetime | None = attrs.field(
+        default=None, validator=optional(instance_of(datetime))
+    )
+
+
+def _document_repairs(
+    order: ServiceOrder, objects: Mapping[str, str]
+) -> tuple[WorkDocumentRepair, ...]:
+    """The repair lines of ``order``, each with the object of its relation described."""
+    relations = {relation.id: relation.object_id for relation in order.object_relations}
+
+    def described(line: RepairLine) -> str:
+        object_id = relations.get(line.relation_id, line.relation_id)
+        return _label(object_id, objects.get(object_id, "")) or object_id
+
+    return tuple(
+        WorkDocumentRepair(
+            number=line.number,
+            service_object_label=described(line),
+            symptom_area_id=line.symptom_area_id,
+            symptom_code_id=line.symptom_code_id,
+            condition_id=line.condition_id,
+            diagnosis_area_id=line.diagnosis_area_id,
+            diagnosis_code_id=line.diagnosis_code_id,
+            resolution_id=line.resolution_id,
+            stage_id=line.stage_id,
+            technician_id=line.technician_id,
+            description=line.description,
+            finished_at=line.finished_at,
+        )
+        for line in order.repair_lines
+    )
+
+
+def _pair(area: str | None, code: str | None) -> str | None:
+    """An area and its code as people read them (``hard drive / blue screen``)."""
+    if area is None:
+        return None
+    return area if code is None else f"{area} / {code}"
+
+
+def _faults_table(repairs: Sequence[WorkDocumentRepair]) -> ReportTable:
+    """The reported fault of each repair line, for the technician."""
+    columns = (
+        ReportColumn("number", label("#"), "number"),
+        ReportColumn("service_object", label("Object")),
+        ReportColumn("symptom", label("Symptom"), missing="-"),
+        ReportColumn("condition_id", label("Condition"), missing="-"),
+        ReportColumn("stage_id", label("Stage"), missing="-"),
+        ReportColumn("technician_id", label("Technician"), missing="-"),
+        ReportColumn("description", label("Description")),
+    )
+    rows = [
+        (
+            repair.number,
+            repair.service_object_label,
+            _pair(repair.symptom_area_id, repair.symptom_code_id),
+            repair.condition_id,
+            repair.stage_id,
+            repair.technician_id,
+            repair.description,
+        )
+        for repair in repairs
+    ]
+    return ReportTable("repairs", label("Reported faults"), columns, rows)
+
+
+def _repairs_table(repairs: Sequence[WorkDocumentRepair], zone: ZoneInfo | None) -> ReportTable:
+    """The diagnosis, resolution and finish time of each repair line, for the customer."""
+    columns = (
+        ReportColumn("number", label("#"), "number"),
+        ReportColumn("service_object", label("Object")),
+        ReportColumn("symptom", label("Symptom"), missing="-"),
+        ReportColumn("diagnosis", label("Diagnosis"), missing="-"),
+        ReportColumn("resolution_id", label("Resolution"), missing="-"),
+        ReportColumn("finished_at", label("Finished"), missing="-"),
+    )
+    rows = [
+        (
+            repair.number,
+            repair.service_object_label,
+            _pair(repair.symptom_area_id, repair.symptom_code_id),
+            _pair(repair.diagnosis_area_id, repair.diagnosis_code_id),
+            repair.resolution_id,
+            None
+            if repair.finished_at is None
+            else repair.finished_at
+            if zone is None
+            else local_datetime(repair.finished_at, zone),
+        )
+        for repair in repairs
+    ]
+    return ReportTable("repairs", label("Repairs"), columns, rows)
+
+
 def _when(instant: datetime | None, zone: ZoneInfo | None) -> datetime | str:
     if instant is None:
         return "-"
@@ -449,6 +568,10 @@ class WorkDescription(_WorkDocument):
     lines: tuple[WorkDocumentLine, ...] = attrs.field(
         validator=deep_iterable(instance_of(WorkDocumentLine))
     )
+    repairs: tuple[WorkDocumentRepair, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(WorkDocumentRepair))
+    )
+    """The order's repair lines: the reported fault per object (a second table)."""
 
     def view(self, zone: ZoneInfo | str | None = None) -> ReportView:
         """The document as data; times in ``zone`` (default: as stored)."""
@@ -475,7 +598,10 @@ class WorkDescription(_WorkDocument):
                 ("responsible_worker_id", label("Responsible"), self.responsible_worker_id or "-"),
                 ("stage_id", label("Stage"), self.stage_id),
             ),
-            tables=(_lines_table(label("Work to perform"), self.lines, priced=False),),
+            tables=(
+                _lines_table(label("Work to perform"), self.lines, priced=False),
+                *((_faults_table(self.repairs),) if self.repairs else ()),
+            ),
         )
 
 
@@ -485,7 +611,8 @@ def work_description(
     """The work description of ``order``: its Created lines, with objects and tasks.
 
     A line's object is labelled with its id and, when ``objects`` holds the service
-    object, its description.
+    object, its description. The order's repair lines, when it has any, show the
+    reported fault (symptom and condition) per object in a second table.
     """
     if not isinstance(order, ServiceOrder):
         raise TypeMismatchError("order", order, "expected a ServiceOrder")
@@ -505,6 +632,7 @@ def work_description(
             priced=False,
             objects=described,
         ),
+        repairs=_document_repairs(order, described),
     )
 
 
@@ -525,6 +653,10 @@ class WorkReceipt(_WorkDocument):
     lines: tuple[WorkDocumentLine, ...] = attrs.field(
         validator=deep_iterable(instance_of(WorkDocumentLine))
     )
+    repairs: tuple[WorkDocumentRepair, ...] = attrs.field(
+        default=(), validator=deep_iterable(instance_of(WorkDocumentRepair))
+    )
+    """The order's repair lines: diagnosis, resolution and finish time (a second table)."""
 
     @property
     def totals(self) -> tuple[Money, ...]:
@@ -546,14 +678,19 @@ class WorkReceipt(_WorkDocument):
                 ("service_address", label("Address"), self.service_address or "-"),
                 ("signed_off_at", label("Signed off"), signed),
             ),
-            tables=(_lines_table(label("Work performed"), self.lines, priced=True),),
+            tables=(
+                _lines_table(label("Work performed"), self.lines, priced=True),
+                *((_repairs_table(self.repairs, shown_zone),) if self.repairs else ()),
+            ),
         )
 
 
 def work_receipt(order: ServiceOrder, *, objects: Iterable[ServiceObject] = ()) -> WorkReceipt:
     """The work receipt of ``order``: its signed-off Created and Posted lines.
 
-    A line's object is labelled as on :func:`work_description`.
+    A line's object is labelled as on :func:`work_description`. The order's repair
+    lines, when it has any, show their diagnosis, resolution and finish time in a
+    second table.
     """
     if not isinstance(order, ServiceOrder):
         raise TypeMismatchError("order", order, "expected a ServiceOrder")
@@ -571,4 +708,5 @@ def work_receipt(order: ServiceOrder, *, objects: Iterable[ServiceObject] = ()) 
             priced=True,
             objects=described,
         ),
+        repairs=_document_repairs(order, described),
     )

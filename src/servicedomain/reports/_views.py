@@ -449,8 +449,9 @@ def render_csv(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     """The report's main table (its first) as CSV: a header of column keys, the rows.
 
     Amounts are plain decimals (``-12.90``) in the currency of the ``currency``
-    column, dates ISO, a missing value empty. No totals; each line ends in a newline.
-    The CSV is for programs: it is the same whatever the ``locale`` (which is checked).
+    column, dates ISO, a missing value empty. No totals; each line ends in a newline
+    (a row with a carriage return in a cell has every field quoted, so it reads back
+    whole). The CSV is for programs: it is the same whatever the ``locale`` (which is checked).
 
     Raises:
         UnknownLocaleError: (field ``locale``) a locale the reports do not speak.
@@ -460,10 +461,14 @@ def render_csv(view: ReportView, *, locale: str = DEFAULT_LOCALE) -> str:
     table = view.tables[0]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # The writer quotes a field holding the line terminator, not one holding a carriage
+    # return: a row with one is written with every field quoted, so it reads back whole.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(column.key for column in table.columns)
-    writer.writerows(
-        ["" if value is None else value for value in record.values()] for record in table.records
-    )
+    for record in table.records:
+        cells = ["" if value is None else value for value in record.values()]
+        returns = any(isinstance(cell, str) and "\r" in cell for cell in cells)
+        (quoted if returns else writer).writerow(cells)
     return buffer.getvalue()
 
 

@@ -127,6 +127,8 @@ from servicedomain.reports import (
     InvoiceDocument,
     MarginReport,
     MarginRow,
+    RepairHistory,
+    RepairHistoryEntry,
     ReportColumn,
     ReportTable,
     ReportView,
@@ -140,9 +142,11 @@ from servicedomain.reports import (
     TimelineSpan,
     WorkDescription,
     WorkDocumentLine,
+    WorkDocumentRepair,
     WorkReceipt,
     invoice_document,
     margin_report,
+    repair_history,
     sla_explanation,
     subscription_fee_summary,
     subscription_transactions,
@@ -189,6 +193,8 @@ __all__ = [
     "allowances",
     "coverage_statuses",
     "fault_taxonomies",
+    "repair_histories",
+    "repair_history_entries",
     "repair_lines",
     "suggested_resolutions",
     "suggestion_counts",
@@ -1080,6 +1086,57 @@ def work_document_lines() -> st.SearchStrategy[WorkDocumentLine]:
     )
 
 
+def work_document_repairs() -> st.SearchStrategy[WorkDocumentRepair]:
+    """Repair lines of work descriptions and receipts (of orders with repair lines)."""
+    return (
+        st.one_of(work_descriptions(), work_receipts())
+        .filter(lambda found: bool(found.repairs))
+        .flatmap(lambda found: st.sampled_from(found.repairs))
+    )
+
+
+@st.composite
+def repair_histories(draw: st.DrawFn) -> RepairHistory:
+    """Repair histories: an object, a few orders (relating it), a service BOM of it.
+
+    The object is the object of a repair line's relation when the orders have one (so
+    its repair lines are repair steps), else of a relation; the BOM's history is a
+    drawn service BOM's, put on the object.
+    """
+    orders = draw(st.lists(service_orders(max_steps=12), min_size=1, max_size=3, unique_by=_id))
+    repaired = [
+        order.relation(line.relation_id).object_id
+        for order in orders
+        for line in order.repair_lines
+    ]
+    related = [relation.object_id for order in orders for relation in order.object_relations]
+    known = repaired or related
+    object_id = draw(st.sampled_from(known)) if known else draw(ids(prefix="OBJ"))
+    obj, _ = ServiceObject.create(
+        id=object_id,
+        group_id=draw(ids(prefix="GRP")),
+        at=_START,
+        description=draw(_texts()),
+        item_id=draw(st.none() | ids(prefix="IT")),
+        serial_number=draw(st.none() | ids(prefix="SN")),
+    )
+    boms = [
+        attrs.evolve(bom, service_object_id=object_id)
+        for bom in draw(st.lists(service_boms(max_changes=6), max_size=1))
+    ]
+    zone = draw(st.sampled_from(("UTC", "Europe/Stockholm")))
+    return repair_history(obj, orders, boms, zone=zone)
+
+
+def repair_history_entries() -> st.SearchStrategy[RepairHistoryEntry]:
+    """Entries of repair histories: repair steps and BOM changes."""
+    return (
+        repair_histories()
+        .filter(lambda found: bool(found.entries))
+        .flatmap(lambda found: st.sampled_from(found.entries))
+    )
+
+
 def _fee_reports(report: Callable[..., tuple[_T, ...]]) -> st.SearchStrategy[_T]:
     return (
         _fees()
@@ -1598,6 +1655,9 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     WorkDescription: work_descriptions,
     WorkReceipt: work_receipts,
     WorkDocumentLine: work_document_lines,
+    WorkDocumentRepair: work_document_repairs,
+    RepairHistory: repair_histories,
+    RepairHistoryEntry: repair_history_entries,
     SubscriptionFeeRow: subscription_fee_rows,
     SubscriptionTransactionRow: subscription_transaction_rows,
     SubscriptionFeeReport: subscription_fee_reports,
