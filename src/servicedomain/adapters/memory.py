@@ -72,8 +72,8 @@ if TYPE_CHECKING:
     from servicedomain.adapters.repairs_memory import (
         InMemoryServiceBomRepository,
         InMemoryServiceObjectRepository,
-        StoredTemplateBoms,
     )
+    from servicedomain.adapters.template_store import StoredTemplateBoms
     from servicedomain.agreements import ServiceAgreement
     from servicedomain.billing import (
         AccrualPeriod,

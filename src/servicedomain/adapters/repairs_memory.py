@@ -15,13 +15,11 @@ import builtins
 
 from servicedomain._checks import is_id, is_optional_id
 from servicedomain.adapters.memory import InMemoryRepository
-from servicedomain.adapters.template_store import StoredTemplateBoms
 from servicedomain.repairs import ServiceBom, ServiceObject
 
 __all__ = [
     "InMemoryServiceBomRepository",
     "InMemoryServiceObjectRepository",
-    "StoredTemplateBoms",
 ]
 
 
