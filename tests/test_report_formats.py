@@ -29,6 +29,7 @@ from servicedomain.reports import (
     invoice_document,
     margin_report,
     render,
+    render_text,
     work_description,
     work_receipt,
 )
@@ -510,3 +511,23 @@ def test_a_report_view_with_an_instant_fact_round_trips_through_json() -> None:
     signed = {key: value for key, _label, value in view.facts}["signed_off_at"]
     assert type(signed) is datetime
     assert loads(ReportView, dumps(view)) == view
+
+
+@pytest.mark.parametrize("breaks", ["\n", "\r\n", "\x1e", "\u2028"])
+def test_a_text_report_keeps_a_cell_with_a_line_break_on_its_row(breaks: str) -> None:
+    # A description typed on two lines (or holding a separator a reader splits lines on)
+    # broke the row over two lines and misaligned the columns after it.
+    view = ReportView(
+        key="r",
+        title="R",
+        tables=[
+            ReportTable(
+                "t",
+                "",
+                [ReportColumn("what", "What"), ReportColumn("n", "N", "number")],
+                [(f"first{breaks}second", 1), ("other", 22)],
+            )
+        ],
+    )
+    lines = render_text(view).splitlines()
+    assert lines == ["R", "What          N", "-" * 15, "first second  1", "other        22"]

@@ -396,10 +396,17 @@ def _check_view(view: object) -> ReportView:
     return instance_of(ReportView).check(view, "view")
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: each line break (any that ``str.splitlines`` splits on) a space."""
+    return " ".join(text.splitlines())
+
+
 def _text_table(table: ReportTable, shown: Localizer) -> list[str]:
     columns = table.shown_columns
-    head = [shown.text(column.label) for column in columns]
-    body, foot = table._localized(shown)
+    head = [_one_line(shown.text(column.label)) for column in columns]
+    localized_body, localized_foot = table._localized(shown)
+    body = [[_one_line(cell) for cell in row] for row in localized_body]
+    foot = [[_one_line(cell) for cell in row] for row in localized_foot]
     widths = [max(len(row[i]) for row in (head, *body, *foot)) for i in range(len(head))]
 
     def line(cells: Sequence[str]) -> str:
