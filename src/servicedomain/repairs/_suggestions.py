@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any, Final, NoReturn, Protocol
@@ -233,7 +234,7 @@ class SuggestedResolution:
         score = self.score
         return (
             f"{self.diagnosis_area_id} / {self.diagnosis_code_id} -> {self.resolution_id}: "
-            f"score {score} ({float(score):.3f}); {self.why.text()}"
+            f"score {score} ({Decimal(score.numerator) / score.denominator:.3f}); {self.why.text()}"
         )
 
 
