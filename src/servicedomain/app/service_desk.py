@@ -58,6 +58,7 @@ from servicedomain.agreements import (
     ServiceTemplate,
     generate_service_orders,
 )
+from servicedomain.app._relations import cache_where_stored
 from servicedomain.app._unit import begin, change_stored
 from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError, OrderRuleError
@@ -285,7 +286,8 @@ class ServiceDesk:
         given, it gets the agreement's SLA, or else the agreement group's default (AX),
         and its SLA clock starts now. It carries the agreement's object relations
         (an agreement relation serves every order of the agreement), before its own
-        ``object_relations``.
+        ``object_relations``. Each relation is written into its stored object's
+        ``relations`` in the same unit of work, as :meth:`relate_object` says.
 
         Raises:
             AlreadyExistsError: an order with this id exists.
@@ -315,11 +317,12 @@ class ServiceDesk:
                 if isinstance(given, tuple):  # else ServiceOrder.create names the bad value
                     carried = agreement.object_relations
                     relations = (*carried, *(r for r in object_relations if r not in carried))
+            at = self._clock.now()
             order, events = ServiceOrder.create(
                 self._graph,
                 id=order_id,
                 customer_id=customer_id,
-                at=self._clock.now(),
+                at=at,
                 description=description,
                 agreement_id=agreement_id,
                 project_id=project_id,
@@ -335,6 +338,7 @@ class ServiceDesk:
             )
             uow.service_orders.add(order)
             uow.collect(events)
+            cache_where_stored(uow, order.object_relations, at=at)
             uow.commit()
         return order
 
@@ -493,10 +497,35 @@ class ServiceDesk:
         )
 
     def relate_object(self, order_id: str, relation: ServiceObjectRelation) -> ServiceOrder:
-        """Relate a service object to the order by an order ``relation`` (its lines may name it)."""
-        return self._change_order(
-            order_id, lambda order, at: order.relate_object(self._graph, relation, at=at)
-        )
+        """Relate a service object to the order by an order ``relation`` (its lines may name it).
+
+        The order owns the relation. When the unit of work stores service objects
+        (``service_objects``, as the memory and SQL units of work do) and holds the
+        object, the same unit of work writes the relation into the object's
+        ``relations`` (their cache; all or nothing), as
+        :meth:`~servicedomain.app.RepairDesk.relate` does. A host without repair
+        storage, or an object not stored, leaves the order the only holder.
+
+        Raises:
+            NotFoundError: no order with this id.
+            StageRuleError, OrderRuleError, InvalidInputError, TypeMismatchError: as
+                ``ServiceOrder.relate_object`` says.
+            RepairRuleError: the stored object has another relation of this id
+                (``relation.conflict``), or another object has one
+                (``relation.id_taken``).
+        """
+        is_id.check(order_id, "order_id")
+        at = self._clock.now()
+        with self._begin() as uow:
+            orders = uow.service_orders
+            current = orders.get(order_id)
+            changed, events = current.relate_object(self._graph, relation, at=at)
+            if events:
+                orders.save(changed, expected_version=current.version)
+                uow.collect(events)
+            if cache_where_stored(uow, (relation,), at=at) or events:
+                uow.commit()
+        return changed
 
     # ------------------------------------------------------------- repair lines
 
