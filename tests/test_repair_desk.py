@@ -31,7 +31,6 @@ from servicedomain.errors import (
     TypeMismatchError,
 )
 from servicedomain.periods import DateRange
-from servicedomain.stages import EXAMPLE_STAGE_GRAPH
 from servicedomain.repairs import (
     BomLine,
     BomLineReplaced,
@@ -44,6 +43,7 @@ from servicedomain.repairs import (
     WarrantyCoverage,
     replay_bom,
 )
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH
 
 stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
 

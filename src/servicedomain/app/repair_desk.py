@@ -36,11 +36,19 @@ five BOM change actions have no natural key: each call records one more change.
 >>> from servicedomain.adapters.clocks import FixedClock
 >>> from servicedomain.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 >>> from servicedomain.repairs import BomLine, RelationKind, TemplateBom
+>>> from servicedomain.app import ServiceDesk
+>>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH
 >>> store = InMemoryStore()
->>> desk = RepairDesk(unit_of_work=lambda: InMemoryUnitOfWork(store),
-...     clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+>>> clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+>>> def unit() -> InMemoryUnitOfWork:
+...     return InMemoryUnitOfWork(store)
+>>> service = ServiceDesk(unit_of_work=unit, clock=clock, graph=EXAMPLE_STAGE_GRAPH)
+>>> order = service.create_order(order_id="SO-7", customer_id="C-1")
+>>> desk = RepairDesk(unit_of_work=unit, clock=clock, graph=EXAMPLE_STAGE_GRAPH)
 >>> obj = desk.create_object(id="OBJ-1", group_id="PCS", item_id="PC", serial_number="S-1")
 >>> obj = desk.relate(obj.id, relation_id="R-1", kind=RelationKind.ORDER, key="SO-7")
+>>> [r.id for r in obj.relations], [r.id for r in service.order("SO-7").object_relations]
+(['R-1'], ['R-1'])
 >>> template = desk.store_template(TemplateBom(id="T-PC", lines=[
 ...     BomLine(line_id="1", item_id="PC", quantity=1)]))
 >>> bom = desk.attach_template(obj.id, "R-1", bom_id="B-1", template_id="T-PC",
