@@ -96,8 +96,8 @@ def _record_the_repair_of_the_page() -> None:
         )
         objects.create_object(id="LAPTOP-1", group_id="LAPTOPS", description="Laptop L14")
         relation = ServiceObjectRelation("REL-8", "LAPTOP-1", RelationKind.ORDER, "SO-8")
+        # The order owns the relation; creating it caches the relation on LAPTOP-1.
         desk.create_order(order_id="SO-8", customer_id="C-300", object_relations=(relation,))
-        objects.relate("LAPTOP-1", relation_id="REL-8", kind=RelationKind.ORDER, key="SO-8")
         objects.attach_template(
             "LAPTOP-1", "REL-8", bom_id="BOM-8", on=date(2026, 3, 10), template_id="T-L14"
         )

@@ -48,7 +48,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import servicedomain
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain import instants
 from servicedomain.adapters.billing_memory import InMemoryBillingUnitOfWork
 from servicedomain.adapters.clocks import FixedClock
@@ -1942,16 +1942,18 @@ def _repair_desk(*, empty: bool = False) -> RepairDesk:
             serial_number="S-1",
             coverage=[_COVERAGE],
         )
-        desk.relate("OBJ-1", relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1")
-        desk.relate("OBJ-1", relation_id="REL-2", kind=RelationKind.AGREEMENT, key="AG-1")
-        desk.attach_template("OBJ-1", "REL-1", bom_id="B-1", template_id="T-1", on=DAY)
         orders = ServiceDesk(
             unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=_clock(), graph=GRAPH
         )
         orders.create_order(order_id="SO-1", customer_id="C-1")
-        orders.relate_object(
-            "SO-1", ServiceObjectRelation("REL-1", "OBJ-1", RelationKind.ORDER, "SO-1")
-        )
+        orders.create_order(order_id="SO-3", customer_id="C-1")
+        with InMemoryServiceUnitOfWork(store) as uow:
+            uow.agreements.add(pump_agreement("AG-1"))
+            uow.commit()
+        # The order and the agreement own the relations; the object caches them.
+        desk.relate("OBJ-1", relation_id="REL-1", kind=RelationKind.ORDER, key="SO-1")
+        desk.relate("OBJ-1", relation_id="REL-2", kind=RelationKind.AGREEMENT, key="AG-1")
+        desk.attach_template("OBJ-1", "REL-1", bom_id="B-1", template_id="T-1", on=DAY)
         desk.add_part(
             "SO-1",
             "B-1",

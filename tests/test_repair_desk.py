@@ -16,6 +16,7 @@ import pytest
 
 import desk_adapters
 from desk_adapters import Stores
+from orders_fixtures import boiler_order, pump_agreement
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.app import RepairDesk
@@ -42,6 +43,7 @@ from servicedomain.repairs import (
     WarrantyCoverage,
     replay_bom,
 )
+from servicedomain.stages import EXAMPLE_STAGE_GRAPH
 
 stores = desk_adapters.stores  # the fixture: each test on the memory and SQLite adapters
 
@@ -54,6 +56,8 @@ TEMPLATE = TemplateBom(
         BomLine(line_id="2", item_id="GPU-1", quantity=1, parent_id="1", serial_number="G-100"),
     ),
 )
+#: The stored orders the tests relate objects to (the order owns the relation).
+DOCUMENT_ORDERS = ("SO-1", "SO-2", "SO-7", "SO-8", "SO-9")
 PARTS = WarrantyCoverage.inclusive(CoverageKind.PARTS, date(2026, 1, 1), date(2026, 12, 31))
 
 
@@ -66,6 +70,11 @@ class World:
         self.publisher = InMemoryEventPublisher()
         self.clock = FixedClock(AT)
         self.desk = self.new_desk(allow_shared_items=allow_shared_items)
+        with self.stores.unit_of_work(self.store) as uow:  # the documents own relations
+            for order_id in DOCUMENT_ORDERS:
+                uow.service_orders.add(boiler_order(order_id))
+            uow.agreements.add(pump_agreement("AG-1"))
+            uow.commit()
 
     def new_desk(self, *, allow_shared_items: bool = False, wrap: Any = None) -> RepairDesk:
         def open_unit() -> Any:
@@ -76,15 +85,18 @@ class World:
             unit_of_work=open_unit,
             clock=self.clock,
             allow_item_on_multiple_objects=allow_shared_items,
+            graph=EXAMPLE_STAGE_GRAPH,
         )
 
     def names(self) -> list[str]:
         return [event.name for event in self.publisher.published]
 
     def rows(self) -> tuple[Any, ...]:
-        """Everything the store holds of repairs."""
+        """Everything the store holds of repairs, and the documents objects relate to."""
         with self.stores.unit_of_work(self.store) as uow:
             return (
+                uow.service_orders.list(),
+                uow.agreements.list(),
                 uow.service_objects.list(),
                 uow.service_boms.list(),
                 uow.template_boms.list(),
@@ -115,7 +127,9 @@ def test_a_repair_from_object_to_moved_bom_history_step_by_step(stores: Stores) 
     assert w.names() == [
         "ServiceObjectCreated",
         "WarrantyCoverageChanged",
+        "ServiceObjectRelated",  # the order's relation, then its cache on the object
         "ServiceObjectRelationAdded",
+        "AgreementObjectRelated",
         "ServiceObjectRelationAdded",
         "ServiceBomAttached",
     ]

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import desk_adapters
 from desk_adapters import Stores
+from orders_fixtures import pump_agreement
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryEventPublisher, InMemoryStore, InMemoryUnitOfWork
 from servicedomain.app import PartChange, RepairDesk, ServiceDesk
@@ -48,7 +49,6 @@ from servicedomain.repairs import (
     BomLine,
     CoverageKind,
     RelationKind,
-    ServiceObjectRelation,
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
@@ -105,14 +105,16 @@ class World:
         self.desk.create_object(
             id="OBJ-1", group_id="PCS", item_id="PC", serial_number="S-1", coverage=[PARTS]
         )
+        self.service.create_order(order_id="SO-7", customer_id="C-1")
+        self.service.create_order(order_id="SO-8", customer_id="C-1")  # not related
+        with self.open() as uow:
+            uow.agreements.add(pump_agreement("AG-1"))
+            uow.commit()
+        # The document owns the relation: one call relates the order (or agreement)
+        # and caches the relation on the object.
         self.desk.relate("OBJ-1", relation_id="R-1", kind=RelationKind.ORDER, key="SO-7")
         self.desk.relate("OBJ-1", relation_id="R-2", kind=RelationKind.AGREEMENT, key="AG-1")
         self.desk.attach_template("OBJ-1", "R-1", bom_id="B-1", template_id="T-PC", on=MARCH)
-        self.service.create_order(order_id="SO-7", customer_id="C-1")
-        self.service.relate_object(
-            "SO-7", ServiceObjectRelation("R-1", "OBJ-1", RelationKind.ORDER, "SO-7")
-        )
-        self.service.create_order(order_id="SO-8", customer_id="C-1")  # not related
         return self
 
     def add_fan(self, *, on: date = DAY) -> PartChange:

@@ -50,10 +50,11 @@ import sqlalchemy as sa
 from hypothesis import settings
 
 from billing_fixtures import CLOCK
-from orders_fixtures import AT, boiler_order, line
+from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.adapters.sql import SqlJournal, SqlOutbox, SqlStore, metadata, open_store
+from servicedomain.agreements import ServiceAgreement
 from servicedomain.app import BillingDesk, RepairDesk, ServiceDesk
 from servicedomain.billing import AccrualEntry, ReversalMode, Subscription, SubscriptionGroup
 from servicedomain.errors import (
@@ -118,6 +119,7 @@ class World:
         return RepairDesk(
             unit_of_work=lambda: self.store.unit_of_work(publisher=self.publisher),
             clock=FixedClock(AT),
+            graph=GRAPH,
         )
 
     def service(self) -> ServiceDesk:
@@ -264,12 +266,22 @@ def create_object_run(world: World) -> object:
     )
 
 
-def related_setup(world: World) -> None:
+def object_setup(world: World) -> None:
+    """The template, the object and the documents it is related to (they own relations)."""
     template_setup(world)
     create_object_run(world)
-    desk = world.repairs()
-    desk.relate("OBJ-1", relation_id="R-1", kind=RelationKind.ORDER, key="SO-1")
-    desk.relate("OBJ-1", relation_id="R-2", kind=RelationKind.AGREEMENT, key="AG-1")
+    world.store.repository(ServiceOrder).add(boiler_order("SO-1"))
+    world.store.repository(ServiceAgreement).add(pump_agreement("AG-1"))
+
+
+def relate_run(world: World) -> object:
+    return world.repairs().relate("OBJ-1", relation_id="R-1", kind=RelationKind.ORDER, key="SO-1")
+
+
+def related_setup(world: World) -> None:
+    object_setup(world)
+    relate_run(world)
+    world.repairs().relate("OBJ-1", relation_id="R-2", kind=RelationKind.AGREEMENT, key="AG-1")
 
 
 def attach_run(world: World) -> object:
@@ -296,6 +308,7 @@ def move_run(world: World) -> object:
 
 SCENARIOS = {
     "repair: create a service object": Scenario(template_setup, create_object_run),
+    "repair: relate an object to an order": Scenario(object_setup, relate_run),
     "repair: attach a template": Scenario(related_setup, attach_run),
     "repair: replace a BOM quantity": Scenario(attached_setup, replace_quantity_run),
     # An inserted line committed (its reply lost) cannot be inserted again: its id is used.

@@ -448,17 +448,25 @@ class RepairWorld:
     store: InMemoryStore = attrs.Factory(InMemoryStore)
     publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
 
+    def __attrs_post_init__(self) -> None:
+        # The documents the object is related to: the document owns the relation.
+        self.store.repository(ServiceOrder).add(boiler_order("SO-1"))
+        self.store.repository(ServiceAgreement).add(pump_agreement("AG-1"))
+
     def desk(self, plan: FaultPlan) -> RepairDesk:
         return RepairDesk(
             unit_of_work=lambda: plan.wrap(
                 InMemoryServiceUnitOfWork(self.store, publisher=self.publisher)
             ),
             clock=FixedClock(AT),
+            graph=GRAPH,
         )
 
     def state(self) -> object:
         uow = InMemoryServiceUnitOfWork(self.store)
         return (
+            uow.service_orders.list(),
+            uow.agreements.list(),
             uow.service_objects.list(),
             uow.service_boms.list(),
             uow.template_boms.list(),

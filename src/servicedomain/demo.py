@@ -514,14 +514,7 @@ def _demo_repairs(out: TextIO, store: SqlStore) -> None:
         customer_id="C-100",
         description="Blue screen after an hour of use",
         object_relations=(relation,),
-    )
-    objects.relate(
-        "LAPTOP-1",
-        relation_id=relation.id,
-        kind=relation.kind,
-        key=relation.key,
-        template_bom_id="T-LAPTOP",
-    )
+    )  # the order owns the relation; the same unit of work caches it on LAPTOP-1
     bom = objects.attach_template(
         "LAPTOP-1", relation.id, bom_id="BOM-LAPTOP-1", on=date(2026, 3, 9)
     )

@@ -32,10 +32,13 @@ def change_stored(
     repository: Callable[[UnitOfWorkT], Repository[EntityT]],
     entity_id: str,
     decide: Callable[[EntityT], tuple[EntityT, tuple[DomainEvent, ...]]],
+    also: Callable[[UnitOfWorkT, EntityT, EntityT], object] | None = None,
 ) -> EntityT:
     """One unit of work: load ``entity_id``, decide, save it with the version loaded, commit.
 
     A decision with no events changed nothing: nothing is saved and nothing committed.
+    ``also(uow, before, after)``, when given, is what else the change writes, in the same
+    unit of work before the commit (all or nothing).
     """
     with uow:
         stored = repository(uow)
@@ -44,5 +47,7 @@ def change_stored(
         if events:
             stored.save(changed, expected_version=current.version)
             uow.collect(events)
+            if also is not None:
+                also(uow, current, changed)
             uow.commit()
     return changed

@@ -36,11 +36,19 @@ five BOM change actions have no natural key: each call records one more change.
 >>> from servicedomain.adapters.clocks import FixedClock
 >>> from servicedomain.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 >>> from servicedomain.repairs import BomLine, RelationKind, TemplateBom
+>>> from servicedomain.app import ServiceDesk
+>>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH
 >>> store = InMemoryStore()
->>> desk = RepairDesk(unit_of_work=lambda: InMemoryUnitOfWork(store),
-...     clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+>>> clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+>>> def unit() -> InMemoryUnitOfWork:
+...     return InMemoryUnitOfWork(store)
+>>> service = ServiceDesk(unit_of_work=unit, clock=clock, graph=EXAMPLE_STAGE_GRAPH)
+>>> order = service.create_order(order_id="SO-7", customer_id="C-1")
+>>> desk = RepairDesk(unit_of_work=unit, clock=clock, graph=EXAMPLE_STAGE_GRAPH)
 >>> obj = desk.create_object(id="OBJ-1", group_id="PCS", item_id="PC", serial_number="S-1")
 >>> obj = desk.relate(obj.id, relation_id="R-1", kind=RelationKind.ORDER, key="SO-7")
+>>> [r.id for r in obj.relations], [r.id for r in service.order("SO-7").object_relations]
+(['R-1'], ['R-1'])
 >>> template = desk.store_template(TemplateBom(id="T-PC", lines=[
 ...     BomLine(line_id="1", item_id="PC", quantity=1)]))
 >>> bom = desk.attach_template(obj.id, "R-1", bom_id="B-1", template_id="T-PC",
@@ -73,6 +81,8 @@ from servicedomain._checks import (
     optional,
     port,
 )
+from servicedomain.agreements import ServiceAgreement
+from servicedomain.app._relations import cache_on_object
 from servicedomain.app._unit import begin, change_stored
 from servicedomain.errors import (
     AlreadyExistsError,
@@ -96,6 +106,7 @@ from servicedomain.periods import DateRange
 from servicedomain.ports import (
     Clock,
     RepairUnitOfWork,
+    Repository,
     ServiceBomRepository,
     ServiceObjectRepository,
     ServiceOrderRepository,
@@ -108,6 +119,7 @@ from servicedomain.repairs import (
     RelationKind,
     ServiceBom,
     ServiceObject,
+    ServiceObjectRelation,
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
@@ -147,6 +159,19 @@ def _orders(uow: RepairUnitOfWork) -> ServiceOrderRepository:
             "service_orders (as the memory and SQL units of work are)",
         )
     return cast("ServiceOrderRepository", orders)
+
+
+def _agreements(uow: RepairUnitOfWork) -> Repository[ServiceAgreement]:
+    """The unit of work's agreements (the memory and SQL units of work have them)."""
+    agreements = getattr(uow, "agreements", None)
+    if agreements is None:
+        raise InvalidInputError(
+            "unit_of_work",
+            type(uow).__name__,
+            "a repair desk that relates agreements opens units of work with "
+            "agreements (as the memory and SQL units of work are)",
+        )
+    return cast("Repository[ServiceAgreement]", agreements)
 
 
 @attrs.frozen
@@ -346,34 +371,60 @@ class RepairDesk:
         key: str,
         template_bom_id: str | None = None,
     ) -> ServiceObject:
-        """Relate the object to an agreement or an order (``kind``, its id ``key``).
+        """Relate the object to a stored agreement or order (``kind``, its id ``key``).
 
-        The same relation again changes nothing.
+        The document owns the relation (AX ``SMAServiceObjectRelation`` is keyed by
+        it): one unit of work relates the order (``ServiceOrder.relate_object``, under
+        the desk's stage graph) or the agreement (``ServiceAgreement.relate_object``)
+        and writes the relation into the object's ``relations``, a cache of its
+        documents' relations; all or nothing. A relation id names one relation of one
+        object. The same relation again changes nothing.
 
         Raises:
-            NotFoundError: no such object, or ``template_bom_id`` names no stored
-                template BOM.
-            RepairRuleError: rule ``relation.conflict``: another relation of this id
-                is on the object.
+            NotFoundError: no such object, no stored order or agreement ``key``, or
+                ``template_bom_id`` names no stored template BOM.
+            RepairRuleError: rule ``relation.conflict`` (another relation of this id is
+                on the object) or ``relation.id_taken`` (another object has a relation
+                of this id).
+            InvalidInputError: an order relation on a desk without a stage graph.
+            OrderRuleError, AgreementRuleError, StageRuleError: as the document's
+                ``relate_object`` says (the object is related to it by another
+                relation, the order's stage does not allow modify).
         """
         is_id.check(object_id, "object_id")
         is_optional_id.check(template_bom_id, "template_bom_id")
+        relation = ServiceObjectRelation(
+            is_id.check(relation_id, "relation_id"), object_id, kind, key, template_bom_id
+        )
+        at = self._clock.now()
         with self._open() as uow:
             self._require_template(uow, template_bom_id)
-            objects = uow.service_objects
-            current = objects.get(object_id)
-            changed, events = current.relate(
-                relation_id=relation_id,
-                kind=kind,
-                key=key,
-                template_bom_id=template_bom_id,
-                at=self._clock.now(),
-            )
-            if events:
-                objects.save(changed, expected_version=current.version)
-                uow.collect(events)
+            obj = uow.service_objects.get(object_id)
+            changed_document = self._relate_document(uow, relation, at)
+            obj, changed_object = cache_on_object(uow, obj, relation, at=at)
+            if changed_document or changed_object:
                 uow.commit()
-        return changed
+        return obj
+
+    def _relate_document(
+        self, uow: RepairUnitOfWork, relation: ServiceObjectRelation, at: datetime
+    ) -> bool:
+        """Relate ``relation``'s order or agreement in ``uow``; whether it changed."""
+        if relation.kind is RelationKind.ORDER:
+            orders = _orders(uow)
+            order = orders.get(relation.key)
+            changed, events = order.relate_object(self._stages(), relation, at=at)
+            if events:
+                orders.save(changed, expected_version=order.version)
+        else:
+            agreements = _agreements(uow)
+            agreement = agreements.get(relation.key)
+            changed_agreement, events = agreement.relate_object(relation, at=at)
+            if events:
+                agreements.save(changed_agreement, expected_version=agreement.version)
+        if events:
+            uow.collect(events)
+        return bool(events)
 
     def assign_template_bom(self, object_id: str, template_bom_id: str | None) -> ServiceObject:
         """Make ``template_bom_id`` the object's one template BOM (``None``: none).

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
-from typing import Final, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -58,6 +58,7 @@ from servicedomain.agreements import (
     ServiceTemplate,
     generate_service_orders,
 )
+from servicedomain.app._relations import cache_where_stored
 from servicedomain.app._unit import begin, change_stored
 from servicedomain.calendars import ClosedDays
 from servicedomain.errors import InvalidInputError, OrderRuleError
@@ -92,6 +93,7 @@ __all__ = ["PostingResult", "ServiceDesk"]
 
 _Snapshot = TypeVar("_Snapshot", ServiceOrder, ServiceAgreement)
 _Decision = Callable[[_Snapshot, datetime], tuple[_Snapshot, tuple[DomainEvent, ...]]]
+_Document = ServiceOrder | ServiceAgreement
 
 _CLOCK: Final = port("now")
 _JOURNAL: Final = port("post")
@@ -120,6 +122,16 @@ class PostingResult:
     posted: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=_TUPLES)
     skipped: tuple[tuple[str, int, str], ...] = attrs.field(default=(), validator=_TUPLES)
     refused: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_TUPLES)
+
+
+def _new_relations(at: datetime) -> Callable[[Any, _Document, _Document], object]:
+    """What a document change also writes: its new relations, cached on their objects."""
+
+    def cache(uow: Any, before: _Document, after: _Document) -> object:
+        new = tuple(r for r in after.object_relations if r not in before.object_relations)
+        return cache_where_stored(uow, new, at=at)
+
+    return cache
 
 
 class ServiceDesk:
@@ -194,23 +206,30 @@ class ServiceDesk:
         """One unit of work: load the order, decide, save it if anything changed, commit."""
         is_id.check(order_id, "order_id")
 
-        def decided(order: ServiceOrder) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
-            return decide(order, self._clock.now())
+        at = self._clock.now()
 
-        return change_stored(self._begin(), lambda uow: uow.service_orders, order_id, decided)
+        def decided(order: ServiceOrder) -> tuple[ServiceOrder, tuple[DomainEvent, ...]]:
+            return decide(order, at)
+
+        return change_stored(
+            self._begin(), lambda uow: uow.service_orders, order_id, decided, _new_relations(at)
+        )
 
     def _change_agreement(
         self, agreement_id: str, decide: _Decision[ServiceAgreement]
     ) -> ServiceAgreement:
         """One unit of work: load the agreement, decide, save it if it changed, commit."""
         is_id.check(agreement_id, "agreement_id")
+        at = self._clock.now()
 
         def decided(
             agreement: ServiceAgreement,
         ) -> tuple[ServiceAgreement, tuple[DomainEvent, ...]]:
-            return decide(agreement, self._clock.now())
+            return decide(agreement, at)
 
-        return change_stored(self._begin(), lambda uow: uow.agreements, agreement_id, decided)
+        return change_stored(
+            self._begin(), lambda uow: uow.agreements, agreement_id, decided, _new_relations(at)
+        )
 
     # ------------------------------------------------------------------- reads
 
@@ -285,7 +304,8 @@ class ServiceDesk:
         given, it gets the agreement's SLA, or else the agreement group's default (AX),
         and its SLA clock starts now. It carries the agreement's object relations
         (an agreement relation serves every order of the agreement), before its own
-        ``object_relations``.
+        ``object_relations``. Each relation is written into its stored object's
+        ``relations`` in the same unit of work, as :meth:`relate_object` says.
 
         Raises:
             AlreadyExistsError: an order with this id exists.
@@ -315,11 +335,12 @@ class ServiceDesk:
                 if isinstance(given, tuple):  # else ServiceOrder.create names the bad value
                     carried = agreement.object_relations
                     relations = (*carried, *(r for r in object_relations if r not in carried))
+            at = self._clock.now()
             order, events = ServiceOrder.create(
                 self._graph,
                 id=order_id,
                 customer_id=customer_id,
-                at=self._clock.now(),
+                at=at,
                 description=description,
                 agreement_id=agreement_id,
                 project_id=project_id,
@@ -335,6 +356,7 @@ class ServiceDesk:
             )
             uow.service_orders.add(order)
             uow.collect(events)
+            cache_where_stored(uow, order.object_relations, at=at)
             uow.commit()
         return order
 
@@ -493,7 +515,23 @@ class ServiceDesk:
         )
 
     def relate_object(self, order_id: str, relation: ServiceObjectRelation) -> ServiceOrder:
-        """Relate a service object to the order by an order ``relation`` (its lines may name it)."""
+        """Relate a service object to the order by an order ``relation`` (its lines may name it).
+
+        The order owns the relation. Where the unit of work stores service objects
+        (``service_objects``, as the memory and SQL units of work do) and holds the
+        object, the same unit of work writes the relation into the object's
+        ``relations``, their cache (all or nothing), as every change of this desk that
+        gives a document new relations does. A host without repair storage, or an
+        object not stored, leaves the order the only holder.
+
+        Raises:
+            NotFoundError: no order with this id.
+            StageRuleError, OrderRuleError, InvalidInputError, TypeMismatchError: as
+                ``ServiceOrder.relate_object`` says.
+            RepairRuleError: the stored object has another relation of this id
+                (``relation.conflict``), or another object has one
+                (``relation.id_taken``).
+        """
         return self._change_order(
             order_id, lambda order, at: order.relate_object(self._graph, relation, at=at)
         )
@@ -829,6 +867,7 @@ class ServiceDesk:
             )
             uow.agreements.add(agreement)
             uow.collect(events)
+            cache_where_stored(uow, agreement.object_relations, at=self._clock.now())
             uow.commit()
         return agreement
 
@@ -876,7 +915,9 @@ class ServiceDesk:
     ) -> ServiceAgreement:
         """Relate a service object to the agreement by an agreement ``relation``.
 
-        Its lines, and the orders generated from it, may name the object.
+        Its lines, and the orders generated from it, may name the object. The agreement
+        owns the relation; a stored object caches it in the same unit of work, as
+        :meth:`relate_object` says.
         """
         return self._change_agreement(
             agreement_id, lambda agreement, at: agreement.relate_object(relation, at=at)
@@ -972,5 +1013,7 @@ class ServiceDesk:
             for order in generation.orders:
                 uow.service_orders.add(order)
             uow.collect(generation.events)
+            for order in generation.orders:  # the agreement's relations: cached already
+                cache_where_stored(uow, order.object_relations, at=self._clock.now())
             uow.commit()
         return generation

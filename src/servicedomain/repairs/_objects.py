@@ -65,8 +65,13 @@ class ServiceObject:
     """A service object: a machine, an installation, a product a customer owns.
 
     Build one with :meth:`create`; each operation returns ``(new snapshot, events)``.
-    An agreement or an order holds the same :class:`ServiceObjectRelation` values in its
-    ``object_relations`` (an agreement relation serves every order of the agreement).
+    The agreement or order owns each :class:`ServiceObjectRelation`, in its
+    ``object_relations`` (AX's one table ``SMAServiceObjectRelation``, keyed by the
+    document; an agreement relation serves every order of the agreement). The object's
+    ``relations`` is a cache of the relations of the documents that name it: the
+    application desks write it in the same unit of work as the document, so change
+    relations through them (``RepairDesk.relate``, ``ServiceDesk.relate_object``), not
+    with :meth:`relate` / :meth:`unrelate` alone.
 
     Attributes:
         id: the object's id (AX ``ServiceObjectId``).
@@ -77,7 +82,8 @@ class ServiceObject:
         serial_number: its serial number, if any.
         template_bom_id: its template BOM, at most one.
         coverage: its warranty coverage, at most one per kind, in CoverageKind order.
-        relations: its relations to agreements and orders, each naming this object.
+        relations: its relations to agreements and orders, each naming this object
+            (the cache of its documents' relations).
         recorded_at: the instant of the last operation.
 
     Raises:
