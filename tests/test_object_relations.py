@@ -196,7 +196,7 @@ def _relate(w: World, call: tuple[str, str, str, str]) -> None:
 
 
 @given(calls=st.lists(_CALLS, max_size=12))
-def test_relations_have_one_source_of_truth_after_any_sequence_of_desk_calls(
+def test_R8_relations_have_one_source_of_truth_after_any_sequence_of_desk_calls(
     calls: list[tuple[str, str, str, str]],
 ) -> None:
     """After any relate calls through either desk (refused ones included), each object's

@@ -7,6 +7,7 @@ read and its commit is refused by compare-and-set
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -359,6 +360,34 @@ def test_refusals_name_the_rule_or_the_argument_and_store_nothing(stores: Stores
     _refused(w, TypeMismatchError, lambda: desk.warranty_status("OBJ-1", on=AT), "on")
 
 
+def test_every_bom_change_happens_on_a_stored_order_of_the_boms_relation(
+    stores: Stores,
+) -> None:
+    """B-1 is on R-1, a relation of SO-7: SO-8 (another order) and SO-404 (none) are refused."""
+    w = world(stores)
+    desk = w.desk
+    changes: list[Callable[[str], object]] = [
+        lambda order: desk.insert_bom_line(
+            "B-1", BomLine(line_id="9", item_id="X", quantity=1), on=MARCH, order_id=order
+        ),
+        lambda order: desk.update_bom_quantity("B-1", "1", 1, on=MARCH, order_id=order),
+        lambda order: desk.replace_bom_quantity("B-1", "1", 3, on=MARCH, order_id=order),
+        lambda order: desk.replace_bom_item(
+            "B-1", "2", new_serial_number="G-9", on=MARCH, order_id=order
+        ),
+        lambda order: desk.delete_bom_line("B-1", "2", on=MARCH, order_id=order),
+    ]
+    for change in changes:
+        caught = _refused(
+            w, RepairRuleError, functools.partial(change, "SO-8"), "relation_not_on_order"
+        )
+        assert caught.value.rule == "bom.relation_not_on_order"  # type: ignore[attr-defined]
+        _refused(w, NotFoundError, functools.partial(change, "SO-404"), "SO-404")
+    for change in changes:  # on SO-7 each one is recorded
+        change("SO-7")
+    assert [change.order_id for change in desk.service_bom("B-1").changes] == ["SO-7"] * 5
+
+
 def test_a_bom_moves_only_to_a_free_relation_of_its_object(stores: Stores) -> None:
     w = world(stores)
     w.desk.attach_template("OBJ-1", "R-2", bom_id="B-2", template_id="T-PC", on=MARCH)
@@ -420,7 +449,7 @@ def test_a_concurrent_bom_change_is_refused_by_compare_and_set(stores: Stores) -
     rival = w.desk
 
     def rival_first() -> None:
-        rival.replace_bom_quantity("B-1", "1", 5, on=MARCH, order_id="SO-8")
+        rival.replace_bom_quantity("B-1", "1", 5, on=MARCH, order_id="SO-7")
 
     racing = w.new_desk(wrap=lambda uow: _RivalFirst(uow, "service_boms", rival_first))
     published = len(w.names())
@@ -428,7 +457,7 @@ def test_a_concurrent_bom_change_is_refused_by_compare_and_set(stores: Stores) -
         racing.update_bom_quantity("B-1", "1", 1, on=MARCH, order_id="SO-7")
     bom = w.desk.service_bom("B-1")
     assert bom.line("1").quantity == Decimal(5)
-    assert [change.order_id for change in bom.changes] == ["SO-8"]
+    assert [change.order_id for change in bom.changes] == ["SO-7"]
     assert len(w.names()) == published + 1  # the rival's change only
 
 

@@ -182,13 +182,18 @@ def test_a_replacement_with_an_order_line_puts_a_typed_item_line_on_the_order(
     ]
 
 
-def test_a_replacement_without_an_order_line_reads_no_order(stores: Stores) -> None:
+def test_a_replacement_without_an_order_line_puts_nothing_on_the_order(stores: Stores) -> None:
     w = world(stores)
-    bom = w.desk.replace_bom_item(
-        "B-1", "2", new_serial_number="G-200", on=DAY, order_id="SO-NOT-STORED"
-    )
+    bom = w.desk.replace_bom_item("B-1", "2", new_serial_number="G-200", on=DAY, order_id="SO-7")
     assert bom.line("2").serial_number == "G-200"
     assert w.service.order("SO-7").lines == ()
+    # The order is still the one the change happened on: a stored order of the relation.
+    replace = w.desk.replace_bom_item
+    _refused(
+        w,
+        NotFoundError,
+        lambda: replace("B-1", "2", new_serial_number="G-3", on=DAY, order_id="SO-NOT-STORED"),
+    )
 
 
 def _refused(w: World, error: type[ServiceDomainError], call: Any) -> ServiceDomainError:

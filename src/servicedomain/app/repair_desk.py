@@ -271,9 +271,17 @@ class RepairDesk:
         is_id.check(object_id, "object_id")
         return change_stored(self._open(), _objects, object_id, decide)
 
-    def _change_bom(self, bom_id: str, decide: BomChange) -> ServiceBom:
+    def _change_bom(self, bom_id: str, order_id: str, decide: BomChange) -> ServiceBom:
+        """Change a service BOM on order ``order_id``: a stored order of the BOM's relation."""
         is_id.check(bom_id, "bom_id")
-        return change_stored(self._open(), _boms, bom_id, decide)
+        is_id.check(order_id, "order_id")
+        return change_stored(
+            self._open(),
+            _boms,
+            bom_id,
+            decide,
+            also=lambda uow, before, _after: self._order_of(uow, order_id, before),
+        )
 
     @staticmethod
     def _require_template(uow: RepairUnitOfWork, template_id: str | None) -> None:
@@ -533,7 +541,9 @@ class RepairDesk:
         Idempotent on ``template_id``: an equal template stored already is a no-op.
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM or order.
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of order ``order_id``).
             AlreadyExistsError: another template is stored under ``template_id``.
             InvalidBomError: ``as_of`` is before the BOM was attached.
         """
@@ -552,12 +562,15 @@ class RepairDesk:
         """AX *Inserted*: a new line in the service BOM, done on order ``order_id``.
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM or order.
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of order ``order_id``).
             InvalidBomError: the line id was used in this BOM, its parent is unknown,
                 or ``on`` is before the last change.
         """
         return self._change_bom(
             bom_id,
+            order_id,
             lambda bom: bom.insert_line(line, on=on, order_id=order_id, at=self._clock.now()),
         )
 
@@ -565,11 +578,14 @@ class RepairDesk:
         """AX *Deleted sub-line*: the line and every line under it, on order ``order_id``.
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM or order.
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of order ``order_id``).
             InvalidBomError: no such line now, or ``on`` is before the last change.
         """
         return self._change_bom(
             bom_id,
+            order_id,
             lambda bom: bom.delete_line(line_id, on=on, order_id=order_id, at=self._clock.now()),
         )
 
@@ -595,14 +611,14 @@ class RepairDesk:
         cost price of zero in its currency (a billable item carries what is billed;
         the part's cost reaches the order when its inventory is posted), the BOM's
         service object, executed on ``on``, priced by the desk's warranty rule.
-        Without it the replacement is history only and no order is read.
+        Without it the replacement is history only and the order is only checked.
 
         Raises:
-            NotFoundError: no such service BOM; with ``order_line``: no such order.
+            NotFoundError: no such service BOM or order.
             InvalidBomError: no such line now, or ``on`` is before the last change.
             InvalidQuantityError: a bad ``quantity``.
-            RepairRuleError: with ``order_line``: rule ``bom.relation_not_on_order``
-                (the BOM's relation is not a relation of the order).
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of the order).
             InvalidInputError: with ``order_line``: the desk has no stage graph.
             StageRuleError, OrderRuleError: with ``order_line``: as
                 ``ServiceOrder.add_line`` says (the stage does not allow modify).
@@ -626,6 +642,8 @@ class RepairDesk:
             if change.order_line is not None:
                 line = _billed_line(change, change.order_line, current.service_object_id)
                 _, order_events = self._put_on_order(uow, change.order_id, current, line, at)
+            else:
+                self._order_of(uow, change.order_id, current)
             uow.service_boms.save(changed, expected_version=current.version)
             uow.collect((*events, *order_events))
             uow.commit()
@@ -900,12 +918,15 @@ class RepairDesk:
         """AX *Quantity updated*: ``delta`` added to a line's quantity (zero: no change).
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM or order.
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of order ``order_id``).
             InvalidBomError: no such line now, or ``on`` is before the last change.
             InvalidQuantityError: the quantity would go below zero (law R4).
         """
         return self._change_bom(
             bom_id,
+            order_id,
             lambda bom: bom.update_quantity(
                 line_id, delta, on=on, order_id=order_id, at=self._clock.now()
             ),
@@ -917,12 +938,15 @@ class RepairDesk:
         """AX *Quantity replaced*: a line's quantity set (the same quantity: no change).
 
         Raises:
-            NotFoundError: no such service BOM.
+            NotFoundError: no such service BOM or order.
+            RepairRuleError: rule ``bom.relation_not_on_order`` (the BOM's relation is
+                not a relation of order ``order_id``).
             InvalidBomError: no such line now, or ``on`` is before the last change.
             InvalidQuantityError: a float, negative or too precise ``quantity``.
         """
         return self._change_bom(
             bom_id,
+            order_id,
             lambda bom: bom.replace_quantity(
                 line_id, quantity, on=on, order_id=order_id, at=self._clock.now()
             ),
