@@ -4,12 +4,11 @@ The data comes in through the import commands (CSV files), on a SQLite file in t
 test's temporary folder; every run then goes through the CLI, with the progress bar
 forced on (``--progress``: the runner's stderr is not a terminal). Running every
 command again changes nothing: the row counts of every table stay equal. About a
-minute on a quiet two-core machine.
+minute on a quiet two-core machine (its speed is measured by the benchmarks, not here).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from click.testing import Result
@@ -95,7 +94,6 @@ def _run(database: Path, folder: Path, command: tuple[str, ...], *options: str) 
 def test_a_night_over_10000_subscriptions_and_1000_agreements_and_again_nothing(
     tmp_path: Path,
 ) -> None:
-    started = time.monotonic()
     database = tmp_path / "night.db"
     (tmp_path / "rules.toml").write_text(RULES, encoding="utf-8")
     _files(tmp_path)
@@ -133,4 +131,3 @@ def test_a_night_over_10000_subscriptions_and_1000_agreements_and_again_nothing(
         assert again.stderr == ""  # not a terminal, not forced: no bar
         assert "nothing" in again.stdout.splitlines()[-1], command
         assert _counts(database) == counts, command
-    assert time.monotonic() - started < 90

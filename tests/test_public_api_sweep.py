@@ -1927,6 +1927,13 @@ EXAMPLES.update(_HISTORY_EXAMPLES)
 # ------------------------------------------------------- repairs: the repair desk
 
 
+def _replaced_repair_desk() -> RepairDesk:
+    """The repair desk of :func:`_repair_desk` after a replacement of B-1's line 1 on SO-1."""
+    desk = _repair_desk()
+    desk.replace_bom_item("B-1", "1", new_serial_number="S-2", on=DAY, order_id="SO-1")
+    return desk
+
+
 def _repair_desk(*, empty: bool = False) -> RepairDesk:
     """A repair desk over a new store: OBJ-1 (REL-1 on SO-1, REL-2 on AG-1), T-1, B-1 on REL-1."""
     store = InMemoryStore()
@@ -2113,6 +2120,11 @@ _REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
             "order_line": BillableItem(item_id="PC-2", quantity=1, sales_price=Money(5, "EUR")),
             **_DESK_BOM,
         },
+    ),
+    "RepairDesk.revoke_replacement": lambda: (
+        _replaced_repair_desk().revoke_replacement,
+        ("SO-1", "B-1", "1"),
+        {"on": DAY, "order_line": None},
     ),
     "RepairDesk.update_bom_quantity": lambda: (
         _repair_desk().update_bom_quantity,

@@ -47,6 +47,7 @@ from servicedomain.orders import (
 from servicedomain.repairs import (
     BillableItem,
     BomLine,
+    BomLineReplaced,
     CoverageKind,
     RelationKind,
     TemplateBom,
@@ -366,6 +367,10 @@ OPERATIONS: dict[str, Any] = {
     "recycle_part": lambda desk: desk.recycle_part(
         "SO-7", "B-1", "F-1", 1, on=DAY, category_id="RECYCLE", cost_price=Money(2, "EUR")
     ),
+    # After the set-up's replacement (order line 2, the fan being line 1).
+    "revoke_replacement": lambda desk: desk.revoke_replacement(
+        "SO-7", "B-1", "2", on=DAY, order_line=2
+    ),
 }
 
 
@@ -378,6 +383,8 @@ def test_U1_a_part_operation_failing_at_any_port_call_stores_nothing(
     def fresh() -> World:
         w = World(stores, pricing=free_under_warranty()).set_up()
         w.add_fan(on=MARCH)
+        if operation == "revoke_replacement":
+            replace_gpu(w.desk)
         return w
 
     counting = FaultPlan()
@@ -438,6 +445,105 @@ def test_R6_adding_a_part_then_removing_it_restores_every_derived_status(
     )
     assert _derived(w) != before
     w.desk.remove_part("SO-7", "B-1", "P", order_line=added.line_number, on=on)
+    assert _derived(w) == before
+
+
+# ------------------------------------------------------------ revoking a replacement
+
+
+def test_revoking_a_replacement_puts_the_old_part_back_and_removes_its_line(
+    stores: Stores,
+) -> None:
+    w = world(stores)
+    before = _derived(w)
+    replace_gpu(w.desk)
+    (line,) = w.service.order("SO-7").lines
+    bom = w.desk.revoke_replacement("SO-7", "B-1", "2", on=DAY, order_line=line.number)
+    assert (bom.line("2").item_id, bom.line("2").serial_number) == ("GPU-1", "G-100")
+    assert [type(change).__name__ for change in bom.changes] == ["BomLineReplaced"] * 2
+    back = bom.changes[-1]
+    assert isinstance(back, BomLineReplaced)
+    assert (back.old_serial_number, back.new_serial_number) == ("G-200", "G-100")
+    assert _derived(w) == before
+    # A replacement that was history only comes back without an order line.
+    w.desk.replace_bom_item("B-1", "2", new_serial_number="G-300", on=DAY, order_id="SO-7")
+    bom = w.desk.revoke_replacement("SO-7", "B-1", "2", on=DAY)
+    assert bom.line("2").serial_number == "G-100"
+
+
+def test_a_replacement_that_set_the_quantity_gets_the_old_quantity_back(
+    stores: Stores,
+) -> None:
+    w = world(stores)
+    w.desk.replace_bom_item(
+        "B-1", "2", new_serial_number="G-2", quantity=3, on=DAY, order_id="SO-7"
+    )
+    bom = w.desk.revoke_replacement("SO-7", "B-1", "2", on=DAY)
+    assert (bom.line("2").quantity, bom.line("2").serial_number) == (Decimal(1), "G-100")
+
+
+def test_revoking_is_refused_where_it_would_not_undo_the_replacement(stores: Stores) -> None:
+    w = world(stores)
+    revoke = w.desk.revoke_replacement
+    error = _refused(w, RepairRuleError, lambda: revoke("SO-7", "B-1", "2", on=DAY))
+    assert isinstance(error, RepairRuleError)
+    assert error.rule == "replacement.none"
+    replace_gpu(w.desk)
+    (line,) = w.service.order("SO-7").lines
+    for call in (
+        lambda: revoke("SO-7", "B-1", "2", on=DAY),  # the order line is not named
+        lambda: revoke("SO-8", "B-1", "2", on=DAY, order_line=line.number),  # not its order
+    ):
+        error = _refused(w, RepairRuleError, call)
+        assert isinstance(error, RepairRuleError)
+        assert error.rule in {"replacement.order_line", "bom.relation_not_on_order"}
+    w.add_fan()
+    fan_line = w.service.order("SO-7").lines[-1].number
+    error = _refused(
+        w, RepairRuleError, lambda: revoke("SO-7", "B-1", "2", on=DAY, order_line=fan_line)
+    )
+    assert isinstance(error, RepairRuleError)
+    assert error.rule == "replacement.order_line"
+    # A later change of the line builds on the replacement: nothing to revoke then.
+    w.desk.update_bom_quantity("B-1", "2", 1, on=DAY, order_id="SO-7")
+    error = _refused(
+        w, RepairRuleError, lambda: revoke("SO-7", "B-1", "2", on=DAY, order_line=line.number)
+    )
+    assert isinstance(error, RepairRuleError)
+    assert error.rule == "replacement.none"
+    _refused(w, NotFoundError, lambda: revoke("SO-7", "B-9", "2", on=DAY))
+    _refused(w, InvalidBomError, lambda: revoke("SO-7", "B-1", "9", on=DAY))
+
+
+@given(
+    item=st.sampled_from([None, "GPU-2", "GPU-3"]),
+    quantity=st.sampled_from([None, 1, 2, Decimal("0.5")]),
+    billed=st.booleans(),
+    on=st.dates(DAY, date(2027, 6, 30)),
+    free=st.booleans(),
+)
+def test_R6_replacing_a_part_then_revoking_it_restores_every_derived_status(
+    *, item: str | None, quantity: Any, billed: bool, on: date, free: bool
+) -> None:
+    w = World(
+        _MemoryStores(),  # type: ignore[arg-type]
+        pricing=free_under_warranty() if free else no_warranty_pricing,
+    ).set_up()
+    before = _derived(w)
+    w.desk.replace_bom_item(
+        "B-1",
+        "2",
+        new_item_id=item,
+        new_serial_number="G-NEW",
+        quantity=quantity,
+        order_line=GPU_2 if billed else None,
+        on=on,
+        order_id="SO-7",
+    )
+    assert _derived(w) != before
+    lines = w.service.order("SO-7").lines
+    number = lines[-1].number if billed else None
+    w.desk.revoke_replacement("SO-7", "B-1", "2", on=on, order_line=number)
     assert _derived(w) == before
 
 

@@ -114,6 +114,7 @@ from servicedomain.ports import (
 from servicedomain.repairs import (
     BillableItem,
     BomLine,
+    BomLineDeleted,
     BomLineReplaced,
     CoverageKind,
     RelationKind,
@@ -123,6 +124,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
     WarrantyStatus,
+    replay_bom,
     warranty_status,
 )
 from servicedomain.stages import StageGraph
@@ -202,6 +204,26 @@ def _billed_line(change: BomLineReplaced, billed: BillableItem, object_id: str) 
         service_object_id=object_id,
         execution_date=change.on,
     )
+
+
+def _last_replacement(bom: ServiceBom, line_id: str) -> tuple[int, BomLineReplaced]:
+    """The index and event of line ``line_id``'s last change, which is a replacement."""
+    for index in range(len(bom.changes) - 1, -1, -1):
+        change = bom.changes[index]
+        touched = change.lines if isinstance(change, BomLineDeleted) else (change.line,)
+        if any(line.line_id == line_id for line in touched):
+            if isinstance(change, BomLineReplaced):
+                return index, change
+            break
+    raise RepairRuleError(
+        bom.id,
+        "replacement.none",
+        f"the last change of line {line_id!r} is not a replacement: nothing to revoke",
+    )
+
+
+def _order_line_refused(entity_id: str, detail: str) -> RepairRuleError:
+    return RepairRuleError(entity_id, "replacement.order_line", detail)
 
 
 def _same_creation(stored: ServiceObject, made: ServiceObject) -> bool:
@@ -645,6 +667,94 @@ class RepairDesk:
             else:
                 self._order_of(uow, change.order_id, current)
             uow.service_boms.save(changed, expected_version=current.version)
+            uow.collect((*events, *order_events))
+            uow.commit()
+        return changed
+
+    def revoke_replacement(
+        self,
+        order_id: str,
+        bom_id: str,
+        line_id: str,
+        *,
+        on: date,
+        order_line: int | None = None,
+    ) -> ServiceBom:
+        """Undo the last replacement of a BOM line: the old part back, its order line gone.
+
+        One unit of work, all or nothing. The line's last change must be a replacement
+        (a later change builds on it). The BOM records *Replaced* back to the item,
+        serial number and quantity the line had before it (the history keeps both
+        changes), on order ``order_id``, a stored order of the BOM's relation. When the
+        replacement put an item line on its order (``order_line`` given to
+        :meth:`replace_bom_item`), ``order_line`` names that line (the number the
+        order gave it); it is removed under the order's stage rules (a posted line
+        never goes away: credit it through billing), so ``order_id`` is the
+        replacement's order. Replacing then revoking restores the order's lines and
+        the BOM's lines exactly (law R6).
+
+        Raises:
+            NotFoundError: no such order or service BOM.
+            InvalidBomError: no line ``line_id`` now, or ``on`` is before the last change.
+            UnknownLineError: no order line ``order_line``.
+            RepairRuleError: rule ``bom.relation_not_on_order``; ``replacement.none``
+                (the line's last change is not a replacement); ``replacement.order_line``
+                (``order_line`` missing, given for a replacement without one, not the
+                replacement's item line, or on another order than the replacement's).
+            InvalidInputError: the desk has no stage graph.
+            StageRuleError, OrderRuleError, ItemRequirementError: as
+                ``ServiceOrder.remove_line`` says.
+        """
+        is_id.check(bom_id, "bom_id")
+        is_id.check(order_id, "order_id")
+        number = None if order_line is None else is_line_number.check(order_line, "order_line")
+        at = self._clock.now()
+        with self._open() as uow:
+            current = uow.service_boms.get(bom_id)
+            current.line(line_id)
+            index, replaced = _last_replacement(current, line_id)
+            old = {
+                line.line_id: line
+                for line in replay_bom(current.template_lines, current.changes[:index])
+            }[line_id]
+            changed, events = current.replace_item(
+                line_id,
+                new_serial_number=old.serial_number,
+                new_item_id=old.item_id,
+                quantity=old.quantity,
+                on=on,
+                order_id=order_id,
+                at=at,
+            )
+            orders, order = self._order_of(uow, order_id, current)
+            uow.service_boms.save(changed, expected_version=current.version)
+            if replaced.order_line is None:
+                if number is not None:
+                    raise _order_line_refused(
+                        current.id, f"the replacement put no line on an order; got {number}"
+                    )
+                uow.collect(events)
+                uow.commit()
+                return changed
+            if number is None or order_id != replaced.order_id:
+                raise _order_line_refused(
+                    current.id,
+                    f"the replacement put a line on order {replaced.order_id!r}: revoke it "
+                    "there, naming that line (order_line)",
+                )
+            billed = _billed_line(replaced, replaced.order_line, current.service_object_id)
+            item = order.line(number)
+            if (item.transaction_type, item.item_id, item.description, item.quantity) != (
+                billed.transaction_type,
+                billed.item_id,
+                billed.description,
+                billed.quantity,
+            ):
+                raise _order_line_refused(
+                    order.id, f"order line {number} is not the line of the replacement"
+                )
+            removed, order_events = order.remove_line(self._stages(), number, at=at)
+            orders.save(removed, expected_version=order.version)
             uow.collect((*events, *order_events))
             uow.commit()
         return changed
