@@ -539,8 +539,8 @@ class BookingConflictError(DispatchRuleError):
             ``candidates`` gives for a technician it leaves out; at least one.
     """
 
-    def __init__(self, entity_id: str, reasons: tuple[object, ...]) -> None:
-        self.reasons = tuple(reasons)
+    def __init__(self, entity_id: str, reasons: tuple[Any, ...]) -> None:
+        self.reasons: tuple[Any, ...] = tuple(reasons)
         super().__init__(
             entity_id, "booking.conflict", "; ".join(str(reason) for reason in self.reasons)
         )

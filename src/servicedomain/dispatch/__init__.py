@@ -21,6 +21,13 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
   technician.
 * Why a technician cannot do a requirement is data: :class:`Reason` values of a
   :class:`ReasonKind`, gathered per technician in an :class:`Exclusion`.
+* :func:`availability` is a technician's free time in a window: working time minus
+  committed and in-progress bookings (travel included) minus absences (law D1).
+* :func:`candidates` ranks who can do a requirement (preferred, earliest start, load,
+  id) and says why every other technician cannot (laws D3, D4).
+* :func:`book` checks the whole interval, travel included, not only its start (law
+  D2); :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a
+  locked time or technician is kept.
 
 All instants are aware; intervals are half-open (:class:`Interval`); durations are
 ``timedelta`` values (a float is refused).
@@ -38,11 +45,23 @@ All instants are aware; intervals are half-open (:class:`Interval`); durations a
 ...                   travel=timedelta(minutes=30), status=BookingStatus.COMMITTED)
 >>> print(booking.busy)
 [2026-03-02T09:30:00+00:00, 2026-03-02T12:00:00+00:00)
+>>> other, _ = Technician.create(id="W-2", calendar=calendar, skills={"HVAC": 1}, at=at)
+>>> found = candidates(need, [other, tech], [booking])
+>>> [(c.technician_id, f"{c.start:%H:%M}") for c in found.ranked]
+[('W-1', '12:00')]
+>>> print(found.excluded[0])
+W-2: missing skill HVAC >= 2 (has 1)
+>>> late, _ = book(need, tech, [booking], start=at + timedelta(hours=8), id="B-2", at=at)
+Traceback (most recent call last):
+servicedomain.errors.BookingConflictError: B-2: ... is not wholly in working time
 """
 
 from __future__ import annotations
 
+from servicedomain.dispatch._availability import availability
+from servicedomain.dispatch._booking import book, confirm, conflicts, reassign, reschedule
 from servicedomain.dispatch._bookings import Booking
+from servicedomain.dispatch._candidates import candidates, earliest_start
 from servicedomain.dispatch._events import (
     BOOKING_EVENTS,
     TECHNICIAN_EVENTS,
@@ -104,7 +123,15 @@ __all__ = [
     "TechnicianSkillLevelChanged",
     "TechnicianSkillRemoved",
     "TechnicianTerritoriesChanged",
+    "availability",
+    "book",
+    "candidates",
     "check_teams",
+    "confirm",
+    "conflicts",
+    "earliest_start",
+    "reassign",
+    "reschedule",
     "requirement_for",
     "skill_catalog",
 ]
