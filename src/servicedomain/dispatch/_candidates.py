@@ -44,13 +44,19 @@ def earliest_start(
     """The earliest start at which ``technician`` is free for the work (``None``: none).
 
     The time the work takes, ``[start - travel, start + duration)``, must lie in one
-    free interval of :func:`availability` and the work inside the window.
+    free interval of :func:`availability` and the work inside the window. Skills,
+    territory and restrictions are not looked at (:func:`candidates` does).
+
+    Raises:
+        TypeMismatchError: an argument of the wrong type (a float travel included).
     """
-    window = requirement.window
-    search = Interval(window.start - travel, window.end)
+    need = _REQUIREMENT.check(requirement, "requirement")
+    before = is_travel.check(travel, "travel")
+    window = need.window
+    search = Interval(window.start - before, window.end)
     for free in availability(technician, bookings, search):
-        start = max(free.start + travel, window.start)
-        if start + requirement.duration <= min(free.end, window.end):
+        start = max(free.start + before, window.start)
+        if start + need.duration <= min(free.end, window.end):
             return start
     return None
 
