@@ -13,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from servicedomain._checks import in_, instance_of, is_bool, is_id, is_instant
+from servicedomain._checks import in_, instance_of, is_bool, is_id, is_instant, is_optional_id
 from servicedomain.dispatch._availability import check_bookings
 from servicedomain.dispatch._bookings import Booking
 from servicedomain.dispatch._checking import (
@@ -77,10 +77,11 @@ def conflicts(
     given = check_bookings(bookings)
     begin = is_instant.check(start, "start")
     before = is_travel.check(travel, "travel")
+    left_out = is_optional_id.check(ignore, "ignore")
     catalog = catalog_of(skills)
     check_scales(need, catalog)
     reasons = eligibility(need, tech, catalog)
-    reasons.extend(time_conflicts(need, tech, given, start=begin, travel=before, ignore=ignore))
+    reasons.extend(time_conflicts(need, tech, given, start=begin, travel=before, ignore=left_out))
     return tuple(reasons)
 
 

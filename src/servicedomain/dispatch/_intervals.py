@@ -76,15 +76,31 @@ class Interval:
         return self.end - self.start
 
     def overlaps(self, other: Interval) -> bool:
-        """Whether the two intervals share an instant."""
-        return self.start < other.end and other.start < self.end
+        """Whether the two intervals share an instant.
+
+        Raises:
+            TypeMismatchError: ``other`` is not an Interval.
+        """
+        checked = _check_interval(other, "other")
+        return self.start < checked.end and checked.start < self.end
 
     def contains(self, other: Interval) -> bool:
-        """Whether ``other`` lies wholly in this interval."""
-        return self.start <= other.start and other.end <= self.end
+        """Whether ``other`` lies wholly in this interval.
+
+        Raises:
+            TypeMismatchError: ``other`` is not an Interval.
+        """
+        checked = _check_interval(other, "other")
+        return self.start <= checked.start and checked.end <= self.end
 
     def __str__(self) -> str:
         return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+def _check_interval(value: object, field: str) -> Interval:
+    if not isinstance(value, Interval):
+        raise TypeMismatchError(field, value, f"expected an Interval, got {type(value).__name__}")
+    return value
 
 
 def merged(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -24,6 +24,7 @@ from servicedomain._checks import (
     items,
 )
 from servicedomain.errors import InvalidInputError, UnknownCodeError
+from servicedomain.instants import require_field_name
 
 MAX_LEVELS: Final = 100
 """The largest rating scale a skill may have."""
@@ -80,7 +81,7 @@ class Skill:
             TypeMismatchError: not an int (a bool or a float included).
             InvalidInputError: outside ``1..max_level`` (the reason names the skill).
         """
-        checked = _LEVEL.check(level, field)
+        checked = _LEVEL.check(level, require_field_name(field))
         if checked > self.max_level:
             raise InvalidInputError(
                 field, level, f"skill {self.id!r} has levels 1..{self.max_level}"
@@ -126,23 +127,28 @@ class Skill:
 _SKILL: Final = instance_of(Skill)
 
 
-def skill_catalog(skills: Mapping[str, Skill] | Iterable[Skill]) -> Mapping[str, Skill]:
+def skill_catalog(
+    skills: Mapping[str, Skill] | Iterable[Skill], field: str = "skills"
+) -> Mapping[str, Skill]:
     """The skills by id, from a mapping by id (a rules file's ``skills``) or an iterable.
+
+    ``field`` names the argument in errors.
 
     Raises:
         TypeMismatchError: an item that is not a Skill.
         InvalidInputError: a skill id twice, or a mapping key that is not its skill's id.
     """
+    name = require_field_name(field)
     if isinstance(skills, Mapping):
         for key, skill in skills.items():
-            _SKILL.check(skill, f"skills[{key!r}]")
+            _SKILL.check(skill, f"{name}[{key!r}]")
             if skill.id != key:
-                raise InvalidInputError(f"skills[{key!r}]", skill.id, "a skill is keyed by its id")
+                raise InvalidInputError(f"{name}[{key!r}]", skill.id, "a skill is keyed by its id")
         return MappingProxyType(dict(skills))
-    given = deep_iterable(_SKILL, items("Skill values")).check(skills, "skills")
+    given = deep_iterable(_SKILL, items("Skill values")).check(skills, name)
     repeated = first_duplicate(skill.id for skill in given)
     if repeated is not None:
-        raise InvalidInputError("skills", repeated, "a skill is given once")
+        raise InvalidInputError(name, repeated, "a skill is given once")
     return MappingProxyType({skill.id: skill for skill in given})
 
 

@@ -167,7 +167,7 @@ class Technician:
         """
         instant = require_instant(at, "at")
         levels = skill_levels({} if skills is None else skills)
-        for skill in skill_catalog(catalog).values():
+        for skill in skill_catalog(catalog, "catalog").values():
             if skill.id in levels:
                 skill.check_level(levels[skill.id], f"skills[{skill.id!r}]")
         tech = cls(
