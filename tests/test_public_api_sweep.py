@@ -112,6 +112,31 @@ from servicedomain.billing import (
     reverse_period,
 )
 from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.dispatch import (
+    Absence,
+    Booking,
+    BookingStatus,
+    DispatchTeam,
+    DispatchTeams,
+    Exclusion,
+    Interval,
+    Reason,
+    ReasonKind,
+    Requirement,
+    Skill,
+    Technician,
+    availability,
+    book,
+    candidates,
+    check_teams,
+    confirm,
+    conflicts,
+    earliest_start,
+    reassign,
+    requirement_for,
+    reschedule,
+    skill_catalog,
+)
 from servicedomain.errors import (
     InvalidAmountError,
     InvalidDocumentError,
@@ -2147,6 +2172,159 @@ _REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
     "RepairDesk.bom_as_of": lambda: (_repair_desk().bom_as_of, ("B-1",), {"day": DAY}),
 }
 EXAMPLES.update(_REPAIR_DESK_EXAMPLES)
+
+
+# ------------------------------------------------------------------ dispatch (issue 17)
+
+_DAY_CAL = WorkingCalendar.standard("UTC", slots=["00:00-23:59"], weekdays=range(7), id="DAY")
+_WINDOW = Interval(AT, AT + timedelta(days=1))
+_SKILL = Skill("HVAC", max_level=3)
+_TECH = Technician.create(id="W-1", calendar=_DAY_CAL, at=AT, skills={"HVAC": 2})[0]
+_TECH_2 = Technician.create(id="W-2", calendar=_DAY_CAL, at=AT, skills={"HVAC": 3})[0]
+_ABSENT = Absence("AB-1", AT + timedelta(hours=20), AT + timedelta(hours=21), "sick")
+_AWAY = _TECH.add_absence(_ABSENT, at=AT)[0]
+_NEED = Requirement(
+    id="RQ-1", order_id="SO-1", window=_WINDOW, duration=timedelta(hours=1), skills={"HVAC": 1}
+)
+_BOOKED = Booking(
+    id="BK-1",
+    version=1,
+    requirement_id="RQ-1",
+    technician_id="W-1",
+    start=AT + timedelta(hours=2),
+    end=AT + timedelta(hours=3),
+    travel=timedelta(minutes=15),
+    status=BookingStatus.PROPOSED,
+    recorded_at=AT,
+)
+_TEAM = DispatchTeam("NORTH", members=["W-1"])
+_TEAMS = DispatchTeams([_TEAM])
+_REASON = Reason(kind=ReasonKind.RESTRICTED)
+_CANDIDATES = candidates(_NEED, [_TECH, _TECH_2], [])
+_START = AT + timedelta(hours=5)
+
+_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "Interval": lambda: (Interval, (AT, AT + timedelta(hours=1)), {}),
+    "Interval.contains": lambda: (_WINDOW.contains, (Interval(AT, AT + timedelta(hours=1)),), {}),
+    "Interval.overlaps": lambda: (_WINDOW.overlaps, (Interval(AT, AT + timedelta(hours=1)),), {}),
+    "Skill": lambda: (
+        Skill,
+        ("HVAC",),
+        {"description": "heating", "max_level": 2, "level_names": ("a", "b")},
+    ),
+    "Skill.check_level": lambda: (_SKILL.check_level, (2, "level"), {}),
+    "Skill.level_name": lambda: (_SKILL.level_name, (2,), {}),
+    "Skill.from_dict": lambda: (Skill.from_dict, ({"id": "HVAC", "max_level": 3},), {}),
+    "Skill.to_dict": lambda: (_SKILL.to_dict, (), {}),
+    "skill_catalog": lambda: (skill_catalog, ([_SKILL],), {}),
+    "Absence": lambda: (Absence, ("AB-1", AT, AT + timedelta(hours=1), "sick"), {}),
+    "Technician": lambda: _new(_AWAY),
+    "Technician.create": lambda: (
+        Technician.create,
+        (),
+        {
+            "id": "W-1",
+            "calendar": _DAY_CAL,
+            "at": AT,
+            "name": "Ada",
+            "skills": {"HVAC": 2},
+            "territories": ["N"],
+            "catalog": [_SKILL],
+        },
+    ),
+    "Technician.absence": lambda: (_AWAY.absence, ("AB-1",), {}),
+    "Technician.level_of": lambda: (_TECH.level_of, ("HVAC",), {}),
+    "Technician.add_skill": lambda: (_TECH.add_skill, ("ELEC", 1), {"at": LATER}),
+    "Technician.set_level": lambda: (
+        _TECH.set_level,
+        ("HVAC", 3),
+        {"at": LATER, "skill": _SKILL},
+    ),
+    "Technician.remove_skill": lambda: (_TECH.remove_skill, ("HVAC",), {"at": LATER}),
+    "Technician.set_territories": lambda: (_TECH.set_territories, (["N"],), {"at": LATER}),
+    "Technician.add_absence": lambda: (_TECH.add_absence, (_ABSENT,), {"at": LATER}),
+    "Technician.remove_absence": lambda: (_AWAY.remove_absence, ("AB-1",), {"at": LATER}),
+    "DispatchTeam": lambda: (DispatchTeam, ("NORTH",), {"description": "", "members": ["W-1"]}),
+    "DispatchTeams": lambda: (DispatchTeams, ([_TEAM],), {}),
+    "DispatchTeams.team": lambda: (_TEAMS.team, ("NORTH",), {}),
+    "DispatchTeams.team_of": lambda: (_TEAMS.team_of, ("W-1",), {}),
+    "check_teams": lambda: (check_teams, ([_TEAM],), {}),
+    "Requirement": lambda: _new(_NEED),
+    "requirement_for": lambda: (
+        requirement_for,
+        (ORDER,),
+        {
+            "id": "RQ-1",
+            "duration": timedelta(hours=1),
+            "window": _WINDOW,
+            "line_number": 1,
+            "skills": {"HVAC": 1},
+            "territory": "N",
+            "restricted_technician_ids": ["W-9"],
+            "sla_deadline": LATER,
+        },
+    ),
+    "Booking": lambda: _new(_BOOKED),
+    "Booking.change_status": lambda: (
+        _BOOKED.change_status,
+        (BookingStatus.COMMITTED,),
+        {"at": LATER},
+    ),
+    "Booking.lock": lambda: (_BOOKED.lock, (), {"time": True, "technician": True, "at": LATER}),
+    "Reason": lambda: _new(
+        Reason(kind=ReasonKind.MISSING_SKILL, skill_id="HVAC", needed=3, held=1)
+    ),
+    "Exclusion": lambda: (Exclusion, (), {"technician_id": "W-1", "reasons": (_REASON,)}),
+    "Candidate": lambda: _new(_CANDIDATES.ranked[0]),
+    "CandidateList": lambda: _new(_CANDIDATES),
+    "CandidateList.reasons_for": lambda: (_CANDIDATES.reasons_for, ("W-1",), {}),
+    "availability": lambda: (availability, (_TECH, [_BOOKED], _WINDOW), {}),
+    "earliest_start": lambda: (
+        earliest_start,
+        (_NEED, _TECH, [_BOOKED]),
+        {"travel": timedelta(minutes=15)},
+    ),
+    "candidates": lambda: (
+        candidates,
+        (_NEED, [_TECH, _TECH_2], [_BOOKED]),
+        {"skills": [_SKILL], "travel": timedelta(0)},
+    ),
+    "conflicts": lambda: (
+        conflicts,
+        (_NEED, _TECH, [_BOOKED]),
+        {"start": _START, "travel": timedelta(0), "skills": [_SKILL], "ignore": "BK-9"},
+    ),
+    "book": lambda: (
+        book,
+        (_NEED, _TECH, [_BOOKED]),
+        {
+            "start": _START,
+            "id": "BK-2",
+            "at": LATER,
+            "travel": timedelta(minutes=15),
+            "status": BookingStatus.COMMITTED,
+            "skills": [_SKILL],
+            "time_locked": False,
+            "technician_locked": False,
+        },
+    ),
+    "reschedule": lambda: (
+        reschedule,
+        (_BOOKED, _NEED, _TECH, [_BOOKED]),
+        {"start": _START, "at": LATER, "travel": timedelta(0), "skills": [_SKILL]},
+    ),
+    "reassign": lambda: (
+        reassign,
+        (_BOOKED, _NEED, _TECH_2, [_BOOKED]),
+        {"at": LATER, "start": _START, "travel": timedelta(0), "skills": [_SKILL]},
+    ),
+    "confirm": lambda: (
+        confirm,
+        (_BOOKED, _NEED, _TECH, [_BOOKED]),
+        {"at": LATER, "skills": [_SKILL]},
+    ),
+}
+EXAMPLES.update(_DISPATCH_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -29,7 +29,11 @@ __all__ = [
     "AlreadyExistsError",
     "AlreadyInvoicedError",
     "BillingRuleError",
+    "BookingConflictError",
+    "BookingLockedError",
+    "BookingStatusError",
     "CreditBeforeInvoiceError",
+    "DispatchRuleError",
     "CreditExceededError",
     "InvalidCancellationError",
     "InvalidSubscriptionError",
@@ -480,6 +484,69 @@ class RepairRuleError(RuleViolationError):
     service object) or ``"bom.same_object"`` (a service BOM's history moves only to
     another relation of the same service object).
     """
+
+
+class DispatchRuleError(RuleViolationError):
+    """A rule of dispatching refused an operation; ``rule`` names it.
+
+    For example ``"booking.status"`` (a status move the booking does not allow) or
+    ``"booking.conflict"`` (the interval asked for is not free).
+    """
+
+
+class BookingStatusError(DispatchRuleError):
+    """A booking's status does not allow the move asked for (rule ``booking.status``).
+
+    Attributes:
+        status: the booking's status (its value, such as ``"completed"``).
+        move: the move refused: a target status value or an operation
+            (``"reschedule"``, ``"reassign"``).
+    """
+
+    def __init__(self, entity_id: str, status: str, move: str) -> None:
+        self.status = status
+        self.move = move
+        super().__init__(
+            entity_id, "booking.status", f"a {status} booking does not allow the move {move!r}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.status, self.move))
+
+
+class BookingLockedError(DispatchRuleError):
+    """A locked booking's time or technician was to change (rule ``booking.locked``).
+
+    Attributes:
+        lock: ``"time"`` or ``"technician"``.
+    """
+
+    def __init__(self, entity_id: str, lock: str) -> None:
+        self.lock = lock
+        super().__init__(
+            entity_id, "booking.locked", f"the booking's {lock} is locked; unlock it first"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.lock))
+
+
+class BookingConflictError(DispatchRuleError):
+    """A booking was refused: the reasons are data (rule ``booking.conflict``).
+
+    Attributes:
+        reasons: the reasons, ``servicedomain.dispatch.Reason`` values, the same data
+            ``candidates`` gives for a technician it leaves out; at least one.
+    """
+
+    def __init__(self, entity_id: str, reasons: tuple[Any, ...]) -> None:
+        self.reasons: tuple[Any, ...] = tuple(reasons)
+        super().__init__(
+            entity_id, "booking.conflict", "; ".join(str(reason) for reason in self.reasons)
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.reasons))
 
 
 class BillingRuleError(RuleViolationError):

@@ -21,9 +21,10 @@ The kinds are :class:`RuleType` values in an immutable :class:`RuleTypes` regist
 (:class:`~servicedomain.sla.ServiceLevelAgreement`, which names a calendar of the same
 file by its id), ``subscription_groups``
 (:class:`~servicedomain.billing.SubscriptionGroup`), ``price_tables``
-(:class:`~servicedomain.billing.PriceTable`) and ``fault_taxonomies``
-(:class:`~servicedomain.repairs.FaultTaxonomy`). A calendar, an SLA and a subscription
-group are named by their id: the name in the file is the id (an ``id`` key, when given,
+(:class:`~servicedomain.billing.PriceTable`), ``fault_taxonomies``
+(:class:`~servicedomain.repairs.FaultTaxonomy`) and ``skills``
+(:class:`~servicedomain.dispatch.Skill`). A calendar, an SLA, a subscription
+group and a skill are named by their id: the name in the file is the id (an ``id`` key, when given,
 must say the same); a price table and a fault taxonomy have no id, so their name is
 only the file's key. Any
 class with a ``from_dict`` and a ``to_dict`` can be added (a host's own rules):
@@ -66,6 +67,7 @@ from servicedomain._checks import (
 )
 from servicedomain.billing import PriceTable, SubscriptionGroup
 from servicedomain.calendars import WorkingCalendar
+from servicedomain.dispatch import Skill
 from servicedomain.errors import InvalidInputError, InvalidRulesError
 from servicedomain.repairs import FaultTaxonomy
 from servicedomain.sla import ServiceLevelAgreement
@@ -172,7 +174,7 @@ class RuleTypes:
 
     @classmethod
     def default(cls) -> RuleTypes:
-        """The built-in kinds: graphs, calendars, SLAs, groups, prices, fault taxonomies."""
+        """The built-in kinds: graphs, calendars, SLAs, groups, prices, taxonomies, skills."""
         return cls(_BUILT_IN)
 
     def with_type(self, rule_type: RuleType) -> RuleTypes:
@@ -292,6 +294,11 @@ class Rules:
         """The fault taxonomies by name (a taxonomy has no id: its name is the file's key)."""
         return cast("Mapping[str, FaultTaxonomy]", self.section("fault_taxonomies"))
 
+    @property
+    def skills(self) -> Mapping[str, Skill]:
+        """The skills (with their rating scales) by id."""
+        return cast("Mapping[str, Skill]", self.section("skills"))
+
     def to_dict(self, types: RuleTypes | None = None) -> dict[str, dict[str, object]]:
         """The rules as plain data (every section with rules), as a file holds them."""
         registry = _registry(types)
@@ -352,6 +359,7 @@ _BUILT_IN: Final = (
     ),
     RuleType("price_tables", PriceTable, _default_reader(PriceTable), _default_writer),
     RuleType("fault_taxonomies", FaultTaxonomy, _default_reader(FaultTaxonomy), _default_writer),
+    RuleType("skills", Skill, _default_reader(Skill), _default_writer, named_by_id=True),
 )
 
 RULE_TYPES: Final = RuleTypes.default()

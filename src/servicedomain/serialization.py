@@ -116,6 +116,22 @@ from servicedomain.billing import (
     SubscriptionPriceChanged,
 )
 from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.dispatch import (
+    BOOKING_EVENTS,
+    TECHNICIAN_EVENTS,
+    Absence,
+    Booking,
+    Candidate,
+    CandidateList,
+    DispatchTeam,
+    DispatchTeams,
+    Exclusion,
+    Interval,
+    Reason,
+    Requirement,
+    Skill,
+    Technician,
+)
 from servicedomain.errors import InvalidDocumentError, InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import named_zone, parse_date, parse_instant
@@ -350,6 +366,22 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
 # repairs: suggested resolutions and the counts behind them (issue 16, item 7)
 _SUGGESTIONS: Final[tuple[type[Any], ...]] = (SuggestionCounts, SuggestedResolution)
 
+# dispatch: skills, technicians, teams, requirements, bookings, reasons (issue 17)
+_DISPATCH: Final[tuple[type[Any], ...]] = (
+    Interval,
+    Skill,
+    Absence,
+    Technician,
+    DispatchTeam,
+    DispatchTeams,
+    Requirement,
+    Booking,
+    Reason,
+    Exclusion,
+    Candidate,
+    CandidateList,
+)
+
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceOrderCreated,
     ServiceOrderDeleted,
@@ -405,6 +437,9 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     *BOM_CHANGES,
     ServiceBomAttached,
     ServiceBomMoved,
+    # dispatch: technicians and bookings
+    *TECHNICIAN_EVENTS,
+    *BOOKING_EVENTS,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -443,7 +478,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
-    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_EVENTS), 1),
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_DISPATCH, *_EVENTS), 1),
     **_CHANGED,
 }
 """The schema version of every type the codec reads and writes.
@@ -466,6 +501,7 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     PriceTable,
     SubscriptionGroup,
     FaultTaxonomy,
+    Skill,
 )
 
 

@@ -2,7 +2,8 @@
 
 * :mod:`servicedomain.testing.strategies`: Hypothesis strategies for the library's values.
 * :mod:`servicedomain.testing.domain_strategies`: strategies for orders (with lines and
-  logs), agreements, calendars, SLAs, fees, invoices, accruals, reports and events;
+  logs), agreements, calendars, SLAs, fees, invoices, accruals, reports, dispatch
+  (technicians, requirements, bookings) and events;
   ``st.from_type`` works for every type of :mod:`servicedomain.serialization`.
 * :mod:`servicedomain.testing.contracts`, :mod:`servicedomain.testing.billing_contracts`
   and :mod:`servicedomain.testing.repair_contracts`:

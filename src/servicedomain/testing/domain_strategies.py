@@ -69,6 +69,22 @@ from servicedomain.billing import (
     record_document,
 )
 from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.dispatch import (
+    Absence,
+    Booking,
+    BookingStatus,
+    Candidate,
+    CandidateList,
+    DispatchTeam,
+    DispatchTeams,
+    Exclusion,
+    Interval,
+    Reason,
+    ReasonKind,
+    Requirement,
+    Skill,
+    Technician,
+)
 from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
@@ -156,6 +172,7 @@ from servicedomain.reports import (
 from servicedomain.serialization import SCHEMA_VERSIONS
 from servicedomain.sla import (
     Allowance,
+    Priority,
     Segment,
     ServiceLevelAgreement,
     SlaEntry,
@@ -184,6 +201,15 @@ from servicedomain.testing.strategies import (
 )
 
 __all__ = [
+    "absences",
+    "bookings",
+    "candidate_lists",
+    "dispatch_teams",
+    "intervals",
+    "reasons",
+    "requirements",
+    "skills",
+    "technicians",
     "accrual_entries",
     "accrual_periods_of_fees",
     "agreement_events",
@@ -638,7 +664,7 @@ def sla_targets() -> st.SearchStrategy[SlaTargets]:
 
 def service_level_agreements() -> st.SearchStrategy[ServiceLevelAgreement]:
     """SLA definitions, with or without a calendar and per-priority targets."""
-    from servicedomain.sla import MeasurementMode, Priority  # noqa: PLC0415
+    from servicedomain.sla import MeasurementMode  # noqa: PLC0415
 
     return st.builds(
         ServiceLevelAgreement,
@@ -811,6 +837,10 @@ def _field_values(hint: Any) -> st.SearchStrategy[Any]:  # noqa: PLR0911 (one pe
         return _aware()
     if hint is int:
         return st.integers(1, 9)
+    if hint is timedelta:  # a travel time, a duration: whole minutes, >= 0
+        return st.integers(0, 600).map(lambda minutes: timedelta(minutes=minutes))
+    if typing.get_origin(hint) is frozenset:  # a set of ids (territories, members)
+        return st.frozensets(_field_values(typing.get_args(hint)[0]), max_size=3)
     if hint is Decimal:  # what the domain puts in an event: finite, in the supported range
         return st.integers(-(10**8), 10**8).map(lambda n: Decimal(n).scaleb(-4))
     if typing.get_origin(hint) is tuple:
@@ -1594,6 +1624,273 @@ _SUGGESTION_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = 
 }
 
 
+# --------------------------------------------------------------------------- dispatch
+# Skills, technicians, teams, requirements and bookings (issue 17). Instants fall on
+# quarter hours of the two weeks from Monday 2026-01-05 08:00 UTC.
+
+_QUARTER = timedelta(minutes=15)
+_DISPATCH_SKILLS = ("S-1", "S-2", "S-3")
+_TERRITORIES = ("T-1", "T-2")
+_TECHNICIANS = ("W-1", "W-2", "W-3")
+
+
+def _quarters(*, max_days: int = 14) -> st.SearchStrategy[datetime]:
+    return st.integers(-8, max_days * 96).map(lambda n: _START + n * _QUARTER)
+
+
+def intervals(*, max_days: int = 14, max_hours: int = 72) -> st.SearchStrategy[Interval]:
+    """Intervals ``[start, end)`` on quarter hours, up to ``max_hours`` long."""
+    return st.builds(
+        lambda start, quarters: Interval(start, start + quarters * _QUARTER),
+        _quarters(max_days=max_days),
+        st.integers(1, max_hours * 4),
+    )
+
+
+@st.composite
+def skills(
+    draw: st.DrawFn, *, skill_ids: tuple[str, ...] = _DISPATCH_SKILLS, max_level: int = 5
+) -> Skill:
+    """Skills of ``skill_ids``, with scales up to ``max_level``, some with level names."""
+    top = draw(st.integers(1, max_level))
+    names = draw(st.none() | st.just(tuple(f"level {n}" for n in range(1, top + 1))))
+    return Skill(
+        draw(st.sampled_from(skill_ids)),
+        description=draw(_texts()),
+        max_level=top,
+        level_names=names or (),
+    )
+
+
+@st.composite
+def absences(draw: st.DrawFn, *, max_hours: int = 48) -> Absence:
+    """Absences of up to ``max_hours`` on quarter hours, with a reason."""
+    interval = draw(intervals(max_hours=max_hours))
+    return Absence(
+        draw(ids(prefix="AB")),
+        interval.start,
+        interval.end,
+        draw(st.sampled_from(("", "vacation", "sick", "training"))),
+    )
+
+
+def _dispatch_calendars() -> st.SearchStrategy[WorkingCalendar]:
+    simple = st.sampled_from(
+        [
+            WorkingCalendar.standard("UTC", slots=["09:00-17:00"], id="DAY"),
+            WorkingCalendar.standard("Europe/Stockholm", slots=["08:00-12:00", "13:00-17:00"]),
+            WorkingCalendar.standard("America/New_York", weekdays=range(7), slots=["06:00-22:00"]),
+        ]
+    )
+    return simple | working_calendars()
+
+
+@st.composite
+def technicians(
+    draw: st.DrawFn,
+    *,
+    technician_ids: tuple[str, ...] = _TECHNICIANS,
+    skill_ids: tuple[str, ...] = _DISPATCH_SKILLS,
+    max_level: int = 5,
+    territories: tuple[str, ...] = _TERRITORIES,
+    max_absences: int = 2,
+) -> Technician:
+    """Technicians built by their operations: a calendar, skills, territories, absences.
+
+    The id is one of ``technician_ids``; skills are among ``skill_ids`` at levels up to
+    ``max_level``; up to ``max_absences`` absences.
+    """
+    levels = draw(
+        st.dictionaries(st.sampled_from(skill_ids), st.integers(1, max_level), max_size=3)
+    )
+    tech, _ = Technician.create(
+        id=draw(st.sampled_from(technician_ids)),
+        calendar=draw(_dispatch_calendars()),
+        at=_START,
+        name=draw(_texts()),
+        skills=levels,
+        territories=draw(st.frozensets(st.sampled_from(territories))),
+    )
+    for absence in draw(st.lists(absences(), max_size=max_absences, unique_by=_id)):
+        tech, _ = tech.add_absence(absence, at=_START)
+    return tech
+
+
+@st.composite
+def requirements(
+    draw: st.DrawFn,
+    *,
+    skill_ids: tuple[str, ...] = _DISPATCH_SKILLS,
+    max_level: int = 5,
+    territories: tuple[str, ...] = _TERRITORIES,
+    technician_ids: tuple[str, ...] = _TECHNICIANS,
+    max_hours: int = 72,
+) -> Requirement:
+    """Requirements: a window up to ``max_hours`` and a duration on quarter hours that fits.
+
+    Skills among ``skill_ids`` (levels up to ``max_level``), a territory among
+    ``territories`` or none, a preferred technician and restricted ones among
+    ``technician_ids``, maybe an SLA deadline.
+    """
+    window = draw(intervals(max_hours=max_hours))
+    quarters = window.duration // _QUARTER
+    return Requirement(
+        id=draw(ids(prefix="RQ")),
+        order_id=draw(ids(prefix="SO")),
+        window=window,
+        duration=draw(st.integers(1, min(quarters, 16))) * _QUARTER,
+        line_number=draw(st.none() | st.integers(1, 9)),
+        skills=draw(
+            st.dictionaries(st.sampled_from(skill_ids), st.integers(1, max_level), max_size=2)
+        ),
+        territory=draw(st.none() | st.sampled_from(territories)),
+        priority=draw(st.sampled_from(Priority)),
+        preferred_technician_id=draw(st.none() | st.sampled_from(technician_ids)),
+        restricted_technician_ids=draw(st.frozensets(st.sampled_from(technician_ids), max_size=1)),
+        sla_deadline=draw(st.none() | _quarters()),
+    )
+
+
+@st.composite
+def bookings(
+    draw: st.DrawFn,
+    *,
+    technician_ids: tuple[str, ...] = _TECHNICIANS,
+    statuses: tuple[BookingStatus, ...] = tuple(BookingStatus),
+    max_hours: int = 6,
+    max_travel_minutes: int = 60,
+) -> Booking:
+    """Bookings of ``technician_ids`` in one of ``statuses``, on quarter hours.
+
+    Up to ``max_hours`` of work after up to ``max_travel_minutes`` of travel, locks drawn.
+    """
+    work = draw(intervals(max_hours=max_hours))
+    return Booking(
+        id=draw(ids(prefix="B")),
+        version=1,
+        requirement_id=draw(ids(prefix="RQ")),
+        technician_id=draw(st.sampled_from(technician_ids)),
+        start=work.start,
+        end=work.end,
+        travel=draw(st.integers(0, max_travel_minutes // 15)) * _QUARTER,
+        status=draw(st.sampled_from(statuses)),
+        time_locked=draw(st.booleans()),
+        technician_locked=draw(st.booleans()),
+        recorded_at=_START,
+    )
+
+
+def dispatch_teams() -> st.SearchStrategy[DispatchTeam]:
+    """Dispatch teams of up to three workers."""
+    return st.builds(
+        lambda team_id, text, members: DispatchTeam(team_id, description=text, members=members),
+        ids(prefix="TM"),
+        _texts(),
+        st.frozensets(ids(prefix="W"), max_size=3),
+    )
+
+
+@st.composite
+def _dispatch_team_sets(draw: st.DrawFn) -> DispatchTeams:
+    """Collections of teams in which each worker is in one team at most."""
+    teams: list[DispatchTeam] = []
+    seen: set[str] = set()
+    for team in draw(st.lists(dispatch_teams(), max_size=3, unique_by=_id)):
+        teams.append(attrs.evolve(team, members=team.members - seen))
+        seen |= team.members
+    return DispatchTeams(teams)
+
+
+def reasons() -> st.SearchStrategy[Reason]:
+    """Reasons of every kind, with the data each kind carries."""
+    return st.one_of(
+        st.builds(
+            lambda skill, needed, held: Reason(
+                kind=ReasonKind.MISSING_SKILL, skill_id=skill, needed=needed, held=held
+            ),
+            st.sampled_from(_DISPATCH_SKILLS),
+            st.integers(1, 5),
+            st.none() | st.integers(1, 5),
+        ),
+        st.sampled_from(_TERRITORIES).map(
+            lambda t: Reason(kind=ReasonKind.OUTSIDE_TERRITORY, territory=t)
+        ),
+        st.just(Reason(kind=ReasonKind.RESTRICTED)),
+        st.builds(
+            lambda kind, interval, minutes: Reason(
+                kind=kind, interval=interval, duration=timedelta(minutes=minutes)
+            ),
+            st.sampled_from(
+                (
+                    ReasonKind.ABSENT,
+                    ReasonKind.NO_FREE_SLOT,
+                    ReasonKind.OUTSIDE_WINDOW,
+                    ReasonKind.OUTSIDE_WORKING_TIME,
+                )
+            ),
+            intervals(),
+            st.integers(15, 600),
+        ),
+        st.builds(
+            lambda kind, ref: Reason(kind=kind, ref_id=ref),
+            st.sampled_from((ReasonKind.BOOKING_OVERLAP, ReasonKind.ABSENCE_OVERLAP)),
+            ids(),
+        ),
+    )
+
+
+def exclusions() -> st.SearchStrategy[Exclusion]:
+    """Technicians left out, each with one to three reasons."""
+    return st.builds(
+        lambda tech, found: Exclusion(technician_id=tech, reasons=tuple(found)),
+        st.sampled_from(_TECHNICIANS),
+        st.lists(reasons(), min_size=1, max_size=3),
+    )
+
+
+def candidate_values() -> st.SearchStrategy[Candidate]:
+    """Candidates: a technician, a start, preferred or not, a load in quarter hours."""
+    return st.builds(
+        lambda tech, start, preferred, load: Candidate(
+            technician_id=tech, start=start, preferred=preferred, load=load * _QUARTER
+        ),
+        st.sampled_from(_TECHNICIANS),
+        _quarters(),
+        st.booleans(),
+        st.integers(0, 64),
+    )
+
+
+@st.composite
+def candidate_lists(draw: st.DrawFn) -> CandidateList:
+    """Candidate lists: ranked candidates and excluded technicians, each technician once."""
+    chosen = draw(st.lists(st.sampled_from(_TECHNICIANS), unique=True))
+    split = draw(st.integers(0, len(chosen)))
+    ranked = [attrs.evolve(draw(candidate_values()), technician_id=t) for t in chosen[:split]]
+    excluded = [attrs.evolve(draw(exclusions()), technician_id=t) for t in chosen[split:]]
+    return CandidateList(
+        requirement_id=draw(ids(prefix="RQ")),
+        ranked=tuple(sorted(ranked, key=lambda c: c.rank_key)),
+        excluded=tuple(sorted(excluded, key=lambda e: e.technician_id)),
+    )
+
+
+_DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    Interval: intervals,
+    Skill: skills,
+    Absence: absences,
+    Technician: technicians,
+    DispatchTeam: dispatch_teams,
+    DispatchTeams: _dispatch_team_sets,
+    Requirement: requirements,
+    Booking: bookings,
+    Reason: reasons,
+    Exclusion: exclusions,
+    Candidate: candidate_values,
+    CandidateList: candidate_lists,
+}
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -1675,6 +1972,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     **_REPAIR_STRATEGIES,
     **_BOM_STRATEGIES,
     **_SUGGESTION_STRATEGIES,
+    **_DISPATCH_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 

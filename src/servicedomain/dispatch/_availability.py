@@ -1,0 +1,85 @@
+"""A technician's free time: working time minus held bookings minus absences (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Final
+
+from servicedomain._checks import instance_of, items_of
+from servicedomain.dispatch._bookings import Booking
+from servicedomain.dispatch._intervals import Interval, merged, subtract
+from servicedomain.dispatch._technicians import Technician
+
+_TECHNICIAN: Final = instance_of(Technician)
+_WINDOW: Final = instance_of(Interval)
+_BOOKINGS: Final = items_of(Booking)
+
+Pairs = list[tuple[datetime, datetime]]
+
+
+def check_bookings(bookings: object) -> tuple[Booking, ...]:
+    """``bookings`` (any iterable of Booking) as a tuple, each checked."""
+    return _BOOKINGS.check(bookings, "bookings")
+
+
+def _utc(pairs: Iterable[tuple[datetime, datetime]]) -> Pairs:
+    return [(a.astimezone(UTC), b.astimezone(UTC)) for a, b in pairs]
+
+
+def held_by(technician: Technician, bookings: Iterable[Booking]) -> list[Booking]:
+    """The bookings of ``technician`` that hold its time (committed, in progress)."""
+    return [b for b in bookings if b.technician_id == technician.id and b.blocks]
+
+
+def working(technician: Technician, window: Interval) -> Pairs:
+    """The technician's working intervals in ``window``, merged, in UTC."""
+    return merged(_utc(technician.calendar.working_intervals(window.start, window.end)))
+
+
+def absent(technician: Technician) -> Pairs:
+    """The technician's absences as pairs."""
+    return [(a.start, a.end) for a in technician.absences]
+
+
+def availability(
+    technician: Technician, bookings: Iterable[Booking], window: Interval
+) -> tuple[Interval, ...]:
+    """The free intervals of ``technician`` inside ``window`` (law D1).
+
+    Free time is the working time of the technician's calendar (in its zone) inside
+    ``window``, minus the time held by its ``committed`` and ``in_progress`` bookings,
+    travel included (a booking holds ``[start - travel, end)``), minus its absences.
+    A ``proposed`` booking does not block: it is a proposal that a dispatcher may still
+    move, and :func:`~servicedomain.dispatch.book` checks again when it is committed;
+    ``completed`` and ``canceled`` bookings no longer hold time. Bookings of other
+    technicians are ignored.
+
+    Returns:
+        Half-open intervals, sorted, disjoint and merged (two that touch are one), in
+        UTC.
+
+    Raises:
+        TypeMismatchError: ``technician`` is not a Technician, ``window`` not an
+            Interval, ``bookings`` not an iterable of Booking.
+
+    >>> from datetime import timedelta
+    >>> from servicedomain.calendars import WorkingCalendar
+    >>> from servicedomain.dispatch import BookingStatus
+    >>> day = WorkingCalendar.standard("UTC", slots=["09:00-17:00"])
+    >>> at = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+    >>> tech, _ = Technician.create(id="W-1", calendar=day, at=at)
+    >>> booked = Booking(id="B-1", version=1, requirement_id="RQ-1", technician_id="W-1",
+    ...                  start=at + timedelta(hours=10), end=at + timedelta(hours=12),
+    ...                  travel=timedelta(minutes=30), status=BookingStatus.COMMITTED)
+    >>> for free in availability(tech, [booked], Interval(at, at + timedelta(days=1))):
+    ...     print(f"{free.start:%H:%M}-{free.end:%H:%M}")
+    09:00-09:30
+    12:00-17:00
+    """
+    checked = _TECHNICIAN.check(technician, "technician")
+    span = _WINDOW.check(window, "window")
+    held = held_by(checked, check_bookings(bookings))
+    busy = [(b.busy.start, b.busy.end) for b in held] + absent(checked)
+    free = subtract(working(checked, span), _utc(busy))
+    return tuple(Interval(a, b) for a, b in free)

@@ -1,0 +1,144 @@
+"""Who can do a requirement, ranked, and why every other technician cannot (private)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Final
+
+from servicedomain._checks import first_duplicate, instance_of, items_of
+from servicedomain.dispatch._availability import (
+    absent,
+    availability,
+    check_bookings,
+    held_by,
+    working,
+)
+from servicedomain.dispatch._bookings import Booking
+from servicedomain.dispatch._checking import catalog_of, check_scales, eligibility
+from servicedomain.dispatch._intervals import Interval, is_travel, subtract
+from servicedomain.dispatch._reasons import (
+    Candidate,
+    CandidateList,
+    Exclusion,
+    Reason,
+    ReasonKind,
+)
+from servicedomain.dispatch._requirements import Requirement
+from servicedomain.dispatch._skills import Skill
+from servicedomain.dispatch._technicians import Technician
+from servicedomain.errors import InvalidInputError
+
+_REQUIREMENT: Final = instance_of(Requirement)
+_TECHNICIANS: Final = items_of(Technician)
+_ZERO: Final = timedelta(0)
+
+
+def earliest_start(
+    requirement: Requirement,
+    technician: Technician,
+    bookings: Iterable[Booking],
+    *,
+    travel: timedelta = _ZERO,
+) -> datetime | None:
+    """The earliest start at which ``technician`` is free for the work (``None``: none).
+
+    The time the work takes, ``[start - travel, start + duration)``, must lie in one
+    free interval of :func:`availability` and the work inside the window. Skills,
+    territory and restrictions are not looked at (:func:`candidates` does).
+
+    Raises:
+        TypeMismatchError: an argument of the wrong type (a float travel included).
+    """
+    need = _REQUIREMENT.check(requirement, "requirement")
+    before = is_travel.check(travel, "travel")
+    window = need.window
+    search = Interval(window.start - before, window.end)
+    for free in availability(technician, bookings, search):
+        start = max(free.start + before, window.start)
+        if start + need.duration <= min(free.end, window.end):
+            return start
+    return None
+
+
+def _load(technician: Technician, bookings: Iterable[Booking], window: Interval) -> timedelta:
+    total = _ZERO
+    for booking in held_by(technician, bookings):
+        start, end = max(booking.start, window.start), min(booking.end, window.end)
+        if start < end:
+            total += end - start
+    return total
+
+
+def _no_slot(requirement: Requirement, technician: Technician, travel: timedelta) -> Reason:
+    window = requirement.window
+    search = Interval(window.start - travel, window.end)
+    worked = working(technician, search)
+    if worked and not subtract(worked, absent(technician)):
+        return Reason(kind=ReasonKind.ABSENT, interval=window)
+    return Reason(kind=ReasonKind.NO_FREE_SLOT, duration=requirement.duration, interval=window)
+
+
+def candidates(
+    requirement: Requirement,
+    technicians: Iterable[Technician],
+    bookings: Iterable[Booking],
+    *,
+    skills: Mapping[str, Skill] | Iterable[Skill] | None = None,
+    travel: timedelta = _ZERO,
+) -> CandidateList:
+    """The technicians who can do ``requirement``, ranked, and why the others cannot.
+
+    Every technician is either a candidate or excluded with every reason that applies
+    (law D3): a missing skill or level, outside the territory, restricted, and, for
+    time, absent for all of its working time in the window or no free slot of the
+    duration in the window (with ``travel`` before the work, as :func:`book` checks).
+    A candidate's start is the earliest at which :func:`book` accepts it.
+
+    The ranking is deterministic and does not depend on the order of the inputs (law
+    D4): the preferred technician first, then the earliest start, then the smaller load
+    (the time of its committed and in-progress bookings inside the window), then the
+    technician id.
+
+    Args:
+        requirement: the work to dispatch.
+        technicians: the technicians to consider (each id once).
+        bookings: the bookings known (any technician's).
+        skills: the skills with their scales (``None``: no scale check).
+        travel: the travel time before the work.
+
+    Raises:
+        InvalidInputError: a technician id twice; with ``skills``, a skill the
+            requirement names that is not among them (``UnknownCodeError``) or a level
+            off its scale.
+        TypeMismatchError: an argument of the wrong type (a float travel included).
+    """
+    need = _REQUIREMENT.check(requirement, "requirement")
+    people = _TECHNICIANS.check(technicians, "technicians")
+    repeated = first_duplicate(tech.id for tech in people)
+    if repeated is not None:
+        raise InvalidInputError("technicians", repeated, "a technician is given once")
+    given = check_bookings(bookings)
+    before = is_travel.check(travel, "travel")
+    catalog = catalog_of(skills)
+    check_scales(need, catalog)
+    ranked: list[Candidate] = []
+    excluded: list[Exclusion] = []
+    for tech in sorted(people, key=lambda one: one.id):
+        reasons = eligibility(need, tech, catalog)
+        start = earliest_start(need, tech, given, travel=before)
+        if start is None:
+            reasons.append(_no_slot(need, tech, before))
+        if reasons or start is None:
+            excluded.append(Exclusion(technician_id=tech.id, reasons=tuple(reasons)))
+            continue
+        ranked.append(
+            Candidate(
+                technician_id=tech.id,
+                start=start,
+                preferred=tech.id == need.preferred_technician_id,
+                load=_load(tech, given, need.window),
+            )
+        )
+    ranked.sort(key=lambda candidate: candidate.rank_key)
+    return CandidateList(requirement_id=need.id, ranked=tuple(ranked), excluded=tuple(excluded))
