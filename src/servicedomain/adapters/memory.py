@@ -439,10 +439,7 @@ class InMemoryUnitOfWork:
             for key, period in accruals.items():
                 _check_accrual(key, store._accruals.get(key), accrual_reads.get(key), period)
             entries = [(journal, journal._still_new(staged)) for journal, staged in posts]
-            for technician_id, read in schedules.items():
-                current = store._schedules.get(technician_id, 0)
-                if current != read:
-                    raise ConcurrencyConflictError("TechnicianSchedule", technician_id, read, current)
+            _check_schedules(store, schedules)
             # 2. Apply everything.
             for write in writes:
                 table = store._snapshots.setdefault(write.entity_type, {})
@@ -503,6 +500,19 @@ class InMemoryUnitOfWork:
         if earlier is not None:
             write = attrs.evolve(write, expected_version=earlier.expected_version)
         self._writes[key] = write
+
+
+def _check_schedules(store: InMemoryStore, schedules: Mapping[str, int]) -> None:
+    """Raise unless each technician's schedule is still at the version read.
+
+    Raises:
+        ConcurrencyConflictError: another commit changed the technician's bookings since
+            this unit of work read them (the schedule compare-and-set).
+    """
+    for technician_id, read in schedules.items():
+        current = store._schedules.get(technician_id, 0)
+        if current != read:
+            raise ConcurrencyConflictError("TechnicianSchedule", technician_id, read, current)
 
 
 def _unique_keys() -> dict[type[Any], Callable[[Any], Hashable]]:

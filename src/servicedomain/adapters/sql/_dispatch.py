@@ -115,7 +115,11 @@ class SqlRequirements(StoredRequirements):
         )
         found = {stored.id: stored.requirement for stored in self._rows._select(~active)}
         session = self._held_bookings._session()
-        touched = {write.entity.requirement_id for write in session._held(Booking).values()}
+        touched = {
+            write.entity.requirement_id
+            for write in session._held(Booking).values()
+            if isinstance(write.entity, Booking)
+        }
         touched |= set(session._held(StoredRequirement))
         for requirement_id in touched:
             found.pop(requirement_id, None)

@@ -26,6 +26,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from servicedomain import serialization
 from servicedomain._checks import is_id, is_ids, is_optional_id
+from servicedomain.adapters.dispatch_store import (
+    StoredDispatchTeams,
+    StoredRequirement,
+    StoredRequirements,
+    StoredTeams,
+)
 from servicedomain.adapters.memory import (
     _check_accrual,
     _check_limit,
@@ -42,12 +48,6 @@ from servicedomain.adapters.sql._codecs import (
     fee_values,
 )
 from servicedomain.adapters.sql._engine import WRITE, create_engine, driver_errors
-from servicedomain.adapters.dispatch_store import (
-    StoredDispatchTeams,
-    StoredRequirement,
-    StoredRequirements,
-    StoredTeams,
-)
 from servicedomain.adapters.template_store import StoredTemplateBom, StoredTemplateBoms
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.billing import (
