@@ -42,8 +42,13 @@ if TYPE_CHECKING:
         InvoicedItem,
         Subscription,
     )
-    from servicedomain.dispatch import Booking, DispatchTeams, Interval, Requirement
-    from servicedomain.dispatch import Technician  # noqa: F401 (the base below names it)
+    from servicedomain.dispatch import (
+        Booking,
+        DispatchTeams,
+        Interval,
+        Requirement,
+        Technician,  # noqa: F401 (the base below names it)
+    )
     from servicedomain.orders import ServiceOrder
     from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
