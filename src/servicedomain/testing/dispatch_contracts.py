@@ -269,9 +269,9 @@ class DispatchStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]
         with self.new_unit_of_work(store) as uow:
             assert uow.dispatch_teams.get() == teams
             assert uow.dispatch_teams.version() == 1
-            with pytest.raises(ConcurrencyConflictError):  # at once, or on commit
-                uow.dispatch_teams.save(DispatchTeams(), expected_version=0)
-                uow.commit()
+        stale = DispatchTeams()
+        with pytest.raises(ConcurrencyConflictError):  # at once, or on commit
+            self._save(store, lambda uow: uow.dispatch_teams.save(stale, expected_version=0))
         with self.new_unit_of_work(store) as uow:
             assert uow.dispatch_teams.get() == teams
 
@@ -297,9 +297,8 @@ class DispatchStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]
         moved = _moved(booking, start=booking.start + _HOUR, end=booking.end + _HOUR)
         self._save(store, lambda uow: uow.bookings.save(moved, expected_version=1))
         stale = _moved(booking, status=BookingStatus.CANCELED)
-        with self.new_unit_of_work(store) as uow:
-            with pytest.raises(ConcurrencyConflictError):
-                uow.bookings.save(stale, expected_version=1)
+        with self.new_unit_of_work(store) as uow, pytest.raises(ConcurrencyConflictError):
+            uow.bookings.save(stale, expected_version=1)
         with self.new_unit_of_work(store) as uow:
             assert uow.bookings.get(booking.id) == moved
 
