@@ -45,7 +45,7 @@ import abc
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import pytest
@@ -126,7 +126,7 @@ def _booking(
     )
 
 
-def _moved(booking: Booking, **changes: object) -> Booking:
+def _moved(booking: Booking, **changes: Any) -> Booking:
     return attrs.evolve(booking, version=booking.version + 1, **changes)
 
 
@@ -313,7 +313,12 @@ class DispatchStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]
         two = _booking("B-2", start=_AT + 5 * _HOUR, hours=1, travel=timedelta(0))
         three = _booking("B-3", technician_id="W-2")
         canceled = _booking("B-4", start=_AT + 8 * _HOUR, status=BookingStatus.CANCELED)
-        self._save(store, lambda uow: [uow.bookings.add(b) for b in (one, two, three, canceled)])
+
+        def write(uow: UnitOfWorkT) -> None:
+            for booking in (one, two, three, canceled):
+                uow.bookings.add(booking)
+
+        self._save(store, write)
         at = _AT.replace(hour=0)
         assert self._ids(store, "W-1", Interval(at, at + timedelta(days=1))) == [
             "B-1",
