@@ -61,6 +61,7 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 
 from servicedomain._checks import (
+    deep_mapping,
     instance_of,
     is_bool,
     is_callable,
@@ -104,7 +105,7 @@ _CLOCK: Final = port("now")
 _WINDOW: Final = instance_of(Interval)
 _ABSENCE: Final = instance_of(Absence)
 _TEAMS: Final = items_of(DispatchTeam)
-_SLAS: Final = instance_of(Mapping)
+_SLAS: Final = deep_mapping(instance_of(str), instance_of(ServiceLevelAgreement))
 _ZERO: Final = timedelta(0)
 
 TechnicianChange = Callable[[Technician], tuple[Technician, tuple[DomainEvent, ...]]]
@@ -127,6 +128,11 @@ def _orders(uow: DispatchUnitOfWork) -> ServiceOrderRepository:
 def _hull(*intervals: Interval) -> Interval:
     """The smallest interval that holds every one of ``intervals``."""
     return Interval(min(i.start for i in intervals), max(i.end for i in intervals))
+
+
+def _reach(travel: object) -> timedelta:
+    """How far before the start a booking's time reaches (the domain checks ``travel``)."""
+    return travel if isinstance(travel, timedelta) and travel > _ZERO else _ZERO
 
 
 def _same_creation(stored: Technician, made: Technician) -> bool:
@@ -183,8 +189,6 @@ class DispatchDesk:
         self._skills: Mapping[str, Skill] = skill_catalog(skills)
         if slas is not None:
             _SLAS.check(slas, "slas")
-            for key, sla in slas.items():
-                instance_of(ServiceLevelAgreement).check(sla, f"slas[{key!r}]")
         self._slas: dict[str, ServiceLevelAgreement] | None = None if slas is None else dict(slas)
 
     # ------------------------------------------------------------------ plumbing
@@ -496,7 +500,7 @@ class DispatchDesk:
                 if tuple(getattr(stored, name) for name in _BOOKING_FIELDS) == given:
                     return stored
                 raise AlreadyExistsError("Booking", booking_id, stored.version)
-            reach = travel if isinstance(travel, timedelta) and travel > _ZERO else _ZERO
+            reach = _reach(travel)
             around = _hull(need.window, Interval(begin_at - reach, begin_at + need.duration))
             made, events = book(
                 need,
