@@ -66,9 +66,11 @@ from servicedomain._checks import (
     is_bool,
     is_callable,
     is_id,
+    is_ids,
     is_instant,
     is_optional_id,
     items_of,
+    optional,
     port,
 )
 from servicedomain.app._unit import begin, change_stored
@@ -107,6 +109,8 @@ _ABSENCE: Final = instance_of(Absence)
 _TEAMS: Final = items_of(DispatchTeam)
 _SLAS: Final = deep_mapping(instance_of(str), instance_of(ServiceLevelAgreement))
 _ZERO: Final = timedelta(0)
+_TRAVEL: Final = optional(instance_of(timedelta))
+_START: Final = optional(is_instant)
 
 TechnicianChange = Callable[[Technician], tuple[Technician, tuple[DomainEvent, ...]]]
 BookingChange = Callable[[Booking], tuple[Booking, tuple[DomainEvent, ...]]]
@@ -298,7 +302,7 @@ class DispatchDesk:
             NotFoundError: no such technician.
         """
         at = self._clock.now()
-        given = tuple(territories)
+        given = is_ids.check(territories, "territories")
         return self._change_technician(
             technician_id, lambda tech: tech.set_territories(given, at=at)
         )
@@ -556,6 +560,7 @@ class DispatchDesk:
                 in between; nothing was stored.
         """
         begin_at = is_instant.check(start, "start")
+        _TRAVEL.check(travel, "travel")
         now = self._clock.now()
 
         def move(
@@ -592,6 +597,8 @@ class DispatchDesk:
             ConcurrencyConflictError: the booking or a schedule changed in between.
         """
         is_id.check(technician_id, "technician_id")
+        _START.check(start, "start")
+        _TRAVEL.check(travel, "travel")
         now = self._clock.now()
 
         def move(
@@ -699,24 +706,28 @@ class DispatchDesk:
         """Stored bookings: of a technician over a window (both given), or of a requirement.
 
         Raises:
-            InvalidInputError: neither ``requirement_id`` nor ``technician_id`` with
-                ``window`` given, or both.
+            InvalidInputError: neither ``requirement_id`` nor ``technician_id`` given,
+                or both.
+            TypeMismatchError: ``technician_id`` without a ``window``.
         """
         is_optional_id.check(technician_id, "technician_id")
         is_optional_id.check(requirement_id, "requirement_id")
-        by_technician = technician_id is not None and window is not None
-        if by_technician == (requirement_id is not None):
-            raise InvalidInputError(
-                "requirement_id",
-                requirement_id,
-                "give technician_id with window, or requirement_id (one of the two)",
-            )
-        with self._open() as uow:
-            if requirement_id is not None:
+        if requirement_id is not None:
+            if technician_id is not None or window is not None:
+                raise InvalidInputError(
+                    "requirement_id",
+                    requirement_id,
+                    "give requirement_id alone, or technician_id with window",
+                )
+            with self._open() as uow:
                 return uow.bookings.for_requirement(requirement_id)
-            return uow.bookings.for_technician(
-                cast("str", technician_id), _WINDOW.check(window, "window")
+        if technician_id is None:
+            raise InvalidInputError(
+                "technician_id", None, "give technician_id with window, or requirement_id"
             )
+        span = _WINDOW.check(window, "window")
+        with self._open() as uow:
+            return uow.bookings.for_technician(technician_id, span)
 
     def availability(self, technician_id: str, window: Interval) -> tuple[Interval, ...]:
         """The stored technician's free time in ``window`` (law D1), from stored bookings.
