@@ -14,14 +14,11 @@ compare-and-set (see :class:`~servicedomain.ports.BookingRepository`).
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from servicedomain._checks import instance_of, is_id
 from servicedomain.adapters.memory import InMemoryRepository
 from servicedomain.dispatch import Booking, Interval
-
-if TYPE_CHECKING:
-    from servicedomain.adapters.memory import InMemoryUnitOfWork, _Write
 
 __all__ = ["InMemoryBookingRepository"]
 
@@ -60,15 +57,3 @@ class InMemoryBookingRepository(InMemoryRepository[Booking]):
         """
         checked = is_id.check(requirement_id, "requirement_id")
         return [booking for booking in self.list() if booking.requirement_id == checked]
-
-    def _hold(self, session: InMemoryUnitOfWork, write: _Write) -> None:
-        """Hold the write and mark the schedules it changes (old and new technician)."""
-        booking = write.entity
-        assert isinstance(booking, Booking)
-        before = session._get(Booking, booking.id)
-        technicians = {booking.technician_id}
-        if isinstance(before, Booking):
-            technicians.add(before.technician_id)
-        for technician_id in sorted(technicians):
-            session._touch_schedule(technician_id)
-        super()._hold(session, write)

@@ -495,11 +495,24 @@ class InMemoryUnitOfWork:
         The commit checks the store against what this unit of work started from: an add
         followed by saves stays an add, and repeated saves keep the first version.
         """
+        from servicedomain.dispatch import Booking  # noqa: PLC0415 (adapters stay light)
+
+        if write.entity_type is Booking:
+            _touch_schedules(self, write)
         key = (write.entity_type, write.entity.id)
         earlier = self._writes.get(key)
         if earlier is not None:
             write = attrs.evolve(write, expected_version=earlier.expected_version)
         self._writes[key] = write
+
+
+def _touch_schedules(uow: InMemoryUnitOfWork, write: _Write) -> None:
+    """Mark the schedules a booking write changes: its technician's, and the one before."""
+    before = uow._get(write.entity_type, write.entity.id)
+    technicians = {getattr(write.entity, "technician_id", None)}
+    technicians.add(getattr(before, "technician_id", None))
+    for technician_id in sorted(t for t in technicians if t is not None):
+        uow._touch_schedule(technician_id)
 
 
 def _check_schedules(store: InMemoryStore, schedules: Mapping[str, int]) -> None:

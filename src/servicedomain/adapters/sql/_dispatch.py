@@ -22,7 +22,7 @@ from servicedomain.adapters.dispatch_store import (
     StoredRequirements,
 )
 from servicedomain.adapters.sql import _schema as schema
-from servicedomain.adapters.sql._store import SqlRepository, SqlUnitOfWork, _Write
+from servicedomain.adapters.sql._store import SqlRepository
 from servicedomain.dispatch import Booking, Interval, Requirement
 from servicedomain.errors import NotFoundError
 
@@ -71,19 +71,6 @@ class SqlBookingRepository(SqlRepository[Booking]):
             self._kind.table.c.requirement_id == checked,
             held_filter=lambda booking: booking.requirement_id == checked,
         )
-
-    def _hold(self, session: SqlUnitOfWork, write: _Write) -> None:
-        """Hold the write and mark the schedules it changes (old and new technician)."""
-        booking = write.entity
-        assert isinstance(booking, Booking)
-        technicians = {booking.technician_id}
-        if write.expected_version is not None:
-            before = session._get(Booking, booking.id)
-            if isinstance(before, Booking):
-                technicians.add(before.technician_id)
-        for technician_id in sorted(technicians):
-            session._touch_schedule(technician_id)
-        super()._hold(session, write)
 
 
 class SqlRequirements(StoredRequirements):

@@ -633,7 +633,19 @@ class SqlUnitOfWork:
         self._schedule_writes.add(technician_id)
 
     def _hold(self, write: _Write) -> None:
-        """Hold a write; a second write of one entity keeps the first expectation."""
+        """Hold a write; a second write of one entity keeps the first expectation.
+
+        A booking write (through any repository of bookings) marks the schedules it
+        changes: its technician's, and the technician it had before.
+        """
+        if write.entity_type is Booking:
+            technicians = {cast("Booking", write.entity).technician_id}
+            if write.expected_version is not None:
+                before = self._get(Booking, write.entity.id)
+                if isinstance(before, Booking):
+                    technicians.add(before.technician_id)
+            for technician_id in sorted(technicians):
+                self._touch_schedule(technician_id)
         key = (write.entity_type, write.entity.id)
         earlier = self._writes.get(key)
         if earlier is not None:
