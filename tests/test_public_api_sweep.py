@@ -75,6 +75,7 @@ from servicedomain.agreements import (
 )
 from servicedomain.app import FeeRunResult, PartChange, PostingResult, ServiceDesk
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.billing import (
     AccrualPolicy,
@@ -2325,6 +2326,158 @@ _DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
 }
 EXAMPLES.update(_DISPATCH_EXAMPLES)
+
+
+# ------------------------------------------------------- dispatch: the dispatch desk
+
+_DISPATCH_AT = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+_DISPATCH_DAY = WorkingCalendar.standard("UTC", slots=["08:00-17:00"], id="DAY")
+_DISPATCH_WINDOW = Interval(_DISPATCH_AT, _DISPATCH_AT + timedelta(days=1))
+
+
+def _dispatch_desk() -> DispatchDesk:
+    """A dispatch desk over a new store: W-1 and W-2 (HVAC), SO-1 with RQ-1 and RQ-2,
+    B-1 a proposal of W-1 at 09:00, B-2 committed for W-2 at 15:00, team N of W-1."""
+    store = InMemoryStore()
+    clock = FixedClock(_DISPATCH_AT)
+    ServiceDesk(
+        unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=clock, graph=GRAPH
+    ).create_order(order_id="SO-1", customer_id="C-1")
+    desk = DispatchDesk(unit_of_work=lambda: InMemoryServiceUnitOfWork(store), clock=clock)
+    desk.create_technician(id="W-1", calendar=_DISPATCH_DAY, skills={"HVAC": 2})
+    desk.create_technician(id="W-2", calendar=_DISPATCH_DAY, skills={"HVAC": 2})
+    hour = timedelta(hours=1)
+    desk.require("SO-1", id="RQ-1", window=_DISPATCH_WINDOW, duration=hour)
+    desk.require("SO-1", id="RQ-2", window=_DISPATCH_WINDOW, duration=hour)
+    nine = _DISPATCH_AT.replace(hour=9)
+    desk.book("RQ-1", "W-1", id="B-1", start=nine)
+    three = _DISPATCH_AT.replace(hour=15)
+    desk.book("RQ-2", "W-2", id="B-2", start=three, status=BookingStatus.COMMITTED)
+    desk.set_teams([DispatchTeam("N", members=["W-1"])])
+    return desk
+
+
+def _absent_desk() -> DispatchDesk:
+    """:func:`_dispatch_desk` with absence A-1 of W-1."""
+    desk = _dispatch_desk()
+    desk.add_absence("W-1", Absence("A-1", _DISPATCH_AT, _DISPATCH_AT + timedelta(hours=2)))
+    return desk
+
+
+def _started_desk() -> DispatchDesk:
+    """:func:`_dispatch_desk` with B-2 in progress."""
+    desk = _dispatch_desk()
+    desk.start_work("B-2")
+    return desk
+
+
+_DISPATCH_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "DispatchDesk": lambda: (
+        DispatchDesk,
+        (),
+        {
+            "unit_of_work": lambda: InMemoryServiceUnitOfWork(InMemoryStore()),
+            "clock": _clock(),
+            "skills": [Skill("HVAC", max_level=3)],
+            "slas": {},
+        },
+    ),
+    "DispatchDesk.create_technician": lambda: (
+        _dispatch_desk().create_technician,
+        (),
+        {
+            "id": "W-3",
+            "calendar": _DISPATCH_DAY,
+            "name": "Ana",
+            "skills": {"HVAC": 1},
+            "territories": ["NORTH"],
+        },
+    ),
+    "DispatchDesk.add_skill": lambda: (_dispatch_desk().add_skill, ("W-1", "ELEC", 1), {}),
+    "DispatchDesk.set_level": lambda: (_dispatch_desk().set_level, ("W-1", "HVAC", 3), {}),
+    "DispatchDesk.remove_skill": lambda: (_dispatch_desk().remove_skill, ("W-1", "HVAC"), {}),
+    "DispatchDesk.set_territories": lambda: (
+        _dispatch_desk().set_territories,
+        ("W-1", ["NORTH"]),
+        {},
+    ),
+    "DispatchDesk.add_absence": lambda: (
+        _dispatch_desk().add_absence,
+        ("W-1", Absence("A-1", _DISPATCH_AT, _DISPATCH_AT + timedelta(hours=2))),
+        {},
+    ),
+    "DispatchDesk.remove_absence": lambda: (_absent_desk().remove_absence, ("W-1", "A-1"), {}),
+    "DispatchDesk.technician": lambda: (_dispatch_desk().technician, ("W-1",), {}),
+    "DispatchDesk.set_teams": lambda: (
+        _dispatch_desk().set_teams,
+        ([DispatchTeam("N", members=["W-1", "W-2"])],),
+        {},
+    ),
+    "DispatchDesk.teams": lambda: (_dispatch_desk().teams, (), {}),
+    "DispatchDesk.require": lambda: (
+        _dispatch_desk().require,
+        ("SO-1",),
+        {
+            "id": "RQ-3",
+            "duration": timedelta(hours=1),
+            "window": _DISPATCH_WINDOW,
+            "line_number": 1,
+            "skills": {"HVAC": 1},
+            "territory": "NORTH",
+            "restricted_technician_ids": ["W-2"],
+        },
+    ),
+    "DispatchDesk.requirement": lambda: (_dispatch_desk().requirement, ("RQ-1",), {}),
+    "DispatchDesk.undispatched": lambda: (_dispatch_desk().undispatched, (), {}),
+    "DispatchDesk.book": lambda: (
+        _dispatch_desk().book,
+        ("RQ-1", "W-2"),
+        {
+            "id": "B-3",
+            "start": _DISPATCH_AT.replace(hour=13),
+            "travel": timedelta(minutes=15),
+            "status": BookingStatus.COMMITTED,
+            "time_locked": False,
+            "technician_locked": False,
+        },
+    ),
+    "DispatchDesk.reschedule": lambda: (
+        _dispatch_desk().reschedule,
+        ("B-1",),
+        {"start": _DISPATCH_AT.replace(hour=11), "travel": timedelta(minutes=15)},
+    ),
+    "DispatchDesk.reassign": lambda: (
+        _dispatch_desk().reassign,
+        ("B-1", "W-2"),
+        {"start": _DISPATCH_AT.replace(hour=11), "travel": timedelta(minutes=15)},
+    ),
+    "DispatchDesk.confirm": lambda: (_dispatch_desk().confirm, ("B-1",), {}),
+    "DispatchDesk.lock": lambda: (
+        _dispatch_desk().lock,
+        ("B-1",),
+        {"time": True, "technician": True},
+    ),
+    "DispatchDesk.start_work": lambda: (_dispatch_desk().start_work, ("B-2",), {}),
+    "DispatchDesk.complete": lambda: (_started_desk().complete, ("B-2",), {}),
+    "DispatchDesk.cancel": lambda: (_dispatch_desk().cancel, ("B-2",), {}),
+    "DispatchDesk.booking": lambda: (_dispatch_desk().booking, ("B-1",), {}),
+    "DispatchDesk.bookings": lambda: (
+        _dispatch_desk().bookings,
+        (),
+        {"technician_id": "W-1", "window": _DISPATCH_WINDOW},
+    ),
+    "DispatchDesk.availability": lambda: (
+        _dispatch_desk().availability,
+        ("W-1", _DISPATCH_WINDOW),
+        {},
+    ),
+    "DispatchDesk.candidates": lambda: (
+        _dispatch_desk().candidates,
+        ("RQ-1",),
+        {"team_id": "N"},
+    ),
+}
+EXAMPLES.update(_DISPATCH_DESK_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,10 @@ from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.adapters.sql import SqlJournal, SqlOutbox, SqlStore, metadata, open_store
 from servicedomain.agreements import ServiceAgreement
-from servicedomain.app import BillingDesk, RepairDesk, ServiceDesk
+from servicedomain.app import BillingDesk, DispatchDesk, RepairDesk, ServiceDesk
 from servicedomain.billing import AccrualEntry, ReversalMode, Subscription, SubscriptionGroup
+from servicedomain.calendars import WorkingCalendar
+from servicedomain.dispatch import BookingStatus, DispatchTeam, Interval
 from servicedomain.errors import (
     AlreadyExistsError,
     InvalidBomError,
@@ -120,6 +122,12 @@ class World:
             unit_of_work=lambda: self.store.unit_of_work(publisher=self.publisher),
             clock=FixedClock(AT),
             graph=GRAPH,
+        )
+
+    def dispatch(self) -> DispatchDesk:
+        return DispatchDesk(
+            unit_of_work=lambda: self.store.unit_of_work(publisher=self.publisher),
+            clock=FixedClock(DISPATCH_AT),
         )
 
     def service(self) -> ServiceDesk:
@@ -306,7 +314,51 @@ def move_run(world: World) -> object:
     return world.repairs().move_bom("B-1", "R-2")
 
 
+DISPATCH_AT = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+DISPATCH_DAY = WorkingCalendar.standard("UTC", slots=["08:00-17:00"], id="DAY")
+
+
+def dispatch_setup(world: World) -> None:
+    world.service().create_order(order_id="SO-D", customer_id="C-1")
+    desk = world.dispatch()
+    desk.create_technician(id="W-1", calendar=DISPATCH_DAY, skills={"HVAC": 2})
+    desk.create_technician(id="W-2", calendar=DISPATCH_DAY)
+    window = Interval(DISPATCH_AT, DISPATCH_AT + timedelta(days=1))
+    desk.require("SO-D", id="RQ-1", window=window, duration=timedelta(hours=2))
+
+
+def book_run(world: World) -> object:
+    nine = DISPATCH_AT.replace(hour=9)
+    return world.dispatch().book(
+        "RQ-1", "W-1", id="B-1", start=nine, status=BookingStatus.COMMITTED
+    )
+
+
+def booked_setup(world: World) -> None:
+    dispatch_setup(world)
+    book_run(world)
+
+
+def reschedule_run(world: World) -> object:
+    return world.dispatch().reschedule("B-1", start=DISPATCH_AT.replace(hour=13))
+
+
+def reassign_run(world: World) -> object:
+    return world.dispatch().reassign("B-1", "W-2")
+
+
+def teams_run(world: World) -> object:
+    return world.dispatch().set_teams([DispatchTeam("N", members=["W-1", "W-2"])])
+
+
 SCENARIOS = {
+    "dispatch: book a technician": Scenario(dispatch_setup, book_run),
+    "dispatch: reschedule a booking": Scenario(booked_setup, reschedule_run),
+    # A reassignment committed (its reply lost) cannot be made again: it is W-2's.
+    "dispatch: reassign a booking": Scenario(
+        booked_setup, reassign_run, retry_refused=(InvalidInputError,)
+    ),
+    "dispatch: set the teams": Scenario(dispatch_setup, teams_run),
     "repair: create a service object": Scenario(template_setup, create_object_run),
     "repair: relate an object to an order": Scenario(object_setup, relate_run),
     "repair: attach a template": Scenario(related_setup, attach_run),

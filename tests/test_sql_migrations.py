@@ -514,8 +514,8 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
                 "INSERT INTO servicedomain_number_sequences (series, last_number) VALUES ('INV', 7)"
             )
         )
-    migrate.upgrade(url)
-    assert migrate.current_revision(url) == "0002" == migrate.head_revision()
+    migrate.upgrade(url, "0002")
+    assert migrate.current_revision(url) == "0002"
     store = open_store(url)
     try:
         obj, _ = ServiceObject.create(
@@ -529,7 +529,6 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
     finally:
         store.dispose()
     with _engine(url) as engine, engine.connect() as connection:
-        assert _differences(connection) == []
         config = migrate._config()
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -542,5 +541,71 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
             == 7
         )
     assert migrate.current_revision(url) == "0001"
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0002")
     assert migrate.current_revision(url) == "0002"
+
+
+# ------------------------------------------------------------------ 0003: the dispatch tables
+
+DISPATCH_TABLES = {
+    "servicedomain_technicians",
+    "servicedomain_dispatch_teams",
+    "servicedomain_requirements",
+    "servicedomain_bookings",
+    "servicedomain_technician_schedules",
+}
+
+
+def test_0003_upgrades_a_0002_database_with_data_and_its_downgrade_keeps_that_data(
+    new_url: NewUrl,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.calendars import WorkingCalendar
+    from servicedomain.dispatch import Booking, BookingStatus, Interval, Technician
+
+    url = new_url()
+    migrate.upgrade(url, "0002")
+    with _engine(url) as engine, engine.begin() as connection:
+        assert not DISPATCH_TABLES & _tables(connection)
+        connection.execute(
+            sa.text(
+                "INSERT INTO servicedomain_number_sequences (series, last_number) VALUES ('INV', 7)"
+            )
+        )
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == "0003" == migrate.head_revision()
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    tech, _ = Technician.create(id="W-1", calendar=WorkingCalendar.standard("UTC"), at=at)
+    booking = Booking(
+        id="B-1", version=1, requirement_id="RQ-1", technician_id="W-1", start=at,
+        end=at + timedelta(hours=1), travel=timedelta(minutes=15),
+        status=BookingStatus.COMMITTED,
+    )  # fmt: skip
+    store = open_store(url)
+    try:
+        with store.unit_of_work() as uow:
+            uow.technicians.add(tech)
+            uow.bookings.add(booking)
+            uow.commit()
+        window = Interval(at - timedelta(minutes=10), at)
+        assert store.unit_of_work().bookings.for_technician("W-1", window) == [booking]
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        assert _differences(connection) == []
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+        connection.commit()
+        assert not DISPATCH_TABLES & _tables(connection)
+        assert (
+            connection.execute(
+                sa.text("SELECT last_number FROM servicedomain_number_sequences")
+            ).scalar_one()
+            == 7
+        )
+    assert migrate.current_revision(url) == "0002"
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == "0003"

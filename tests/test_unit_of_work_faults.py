@@ -30,13 +30,15 @@ from servicedomain.adapters.memory import (
     InMemoryStore,
 )
 from servicedomain.agreements import ServiceAgreement
-from servicedomain.app import RepairDesk
+from servicedomain.app import DispatchDesk, RepairDesk
 from servicedomain.billing import (
     AccrualEntry,
     ReversalMode,
     Subscription,
     SubscriptionGroup,
 )
+from servicedomain.calendars import WorkingCalendar
+from servicedomain.dispatch import Absence, BookingStatus, DispatchTeam, Interval
 from servicedomain.money import Money
 from servicedomain.orders import JournalEntry, ServiceOrder, TransactionType
 from servicedomain.periods import MONTHLY, DateRange
@@ -548,4 +550,102 @@ def test_U1_each_repair_desk_method_fails_at_any_step_and_a_rerun_is_one_run(ste
         return REPAIR_STEPS[step](world.desk(plan))
 
     steps = Sweep(repair_world(step), run, run, RepairWorld.state, RepairWorld.no_journals).check()
+    assert steps >= 2
+
+
+# -------------------------------------------------------------------- dispatch
+
+
+@attrs.define
+class DispatchWorld:
+    store: InMemoryStore = attrs.Factory(InMemoryStore)
+    publisher: InMemoryEventPublisher = attrs.Factory(InMemoryEventPublisher)
+
+    def __attrs_post_init__(self) -> None:
+        self.store.repository(ServiceOrder).add(boiler_order("SO-1"))
+
+    def desk(self, plan: FaultPlan) -> DispatchDesk:
+        return DispatchDesk(
+            unit_of_work=lambda: plan.wrap(
+                InMemoryServiceUnitOfWork(self.store, publisher=self.publisher)
+            ),
+            clock=FixedClock(DISPATCH_AT),
+        )
+
+    def state(self) -> object:
+        uow = InMemoryServiceUnitOfWork(self.store)
+        return (
+            uow.technicians.list(),
+            uow.dispatch_teams.get(),
+            uow.dispatch_teams.version(),
+            uow.requirements.list(),
+            uow.bookings.list(),
+            dict(self.store._schedules),
+            self.publisher.published,
+        )
+
+    def no_journals(self) -> Sequence[InMemoryJournal[Any]]:
+        return ()
+
+
+DISPATCH_AT = datetime(2026, 3, 2, 7, 0, tzinfo=AT.tzinfo)
+DISPATCH_DAY = WorkingCalendar.standard("UTC", slots=["08:00-17:00"], id="DAY")
+DISPATCH_WINDOW = Interval(DISPATCH_AT, DISPATCH_AT + timedelta(days=1))
+
+
+def _at(hour: int) -> datetime:
+    return DISPATCH_AT.replace(hour=hour)
+
+
+def dispatch_world(step: str) -> Callable[[], DispatchWorld]:
+    """A world set up for ``step``: everything the steps before it did, fault-free."""
+
+    def setup() -> DispatchWorld:
+        world = DispatchWorld()
+        for done in list(DISPATCH_STEPS.values())[: list(DISPATCH_STEPS).index(step)]:
+            done(world.desk(FaultPlan()))
+        return world
+
+    return setup
+
+
+DISPATCH_STEPS: dict[str, Callable[[DispatchDesk], object]] = {
+    "create_technician": lambda desk: desk.create_technician(
+        id="W-1", calendar=DISPATCH_DAY, skills={"HVAC": 2}
+    ),
+    "create_another": lambda desk: desk.create_technician(id="W-2", calendar=DISPATCH_DAY),
+    "add_skill": lambda desk: desk.add_skill("W-2", "HVAC", 3),
+    "set_territories": lambda desk: desk.set_territories("W-2", ["NORTH"]),
+    "add_absence": lambda desk: desk.add_absence("W-2", Absence("A-1", _at(16), _at(17))),
+    "set_teams": lambda desk: desk.set_teams([DispatchTeam("N", members=["W-1", "W-2"])]),
+    "require": lambda desk: desk.require(
+        "SO-1", id="RQ-1", window=DISPATCH_WINDOW, duration=timedelta(hours=2)
+    ),
+    "require_another": lambda desk: desk.require(
+        "SO-1", id="RQ-2", window=DISPATCH_WINDOW, duration=timedelta(hours=1)
+    ),
+    "book": lambda desk: desk.book("RQ-1", "W-1", id="B-1", start=_at(9)),
+    "book_committed": lambda desk: desk.book(
+        "RQ-2", "W-1", id="B-2", start=_at(12), status=BookingStatus.COMMITTED
+    ),
+    "reschedule": lambda desk: desk.reschedule("B-1", start=_at(14)),
+    "reassign": lambda desk: desk.reassign("B-1", "W-2", start=_at(9)),
+    "confirm": lambda desk: desk.confirm("B-1"),
+    "lock": lambda desk: desk.lock("B-1", time=True),
+    "start_work": lambda desk: desk.start_work("B-2"),
+    "complete": lambda desk: desk.complete("B-2"),
+    "cancel": lambda desk: desk.cancel("B-1"),
+}
+
+
+@pytest.mark.parametrize("step", list(DISPATCH_STEPS))
+def test_U1_each_dispatch_desk_method_fails_at_any_step_and_a_rerun_is_one_run(step: str) -> None:
+    """U1: each dispatch use case failing at every port call, then the same call again."""
+
+    def run(world: DispatchWorld, plan: FaultPlan) -> object:
+        return DISPATCH_STEPS[step](world.desk(plan))
+
+    steps = Sweep(
+        dispatch_world(step), run, run, DispatchWorld.state, DispatchWorld.no_journals
+    ).check()
     assert steps >= 2

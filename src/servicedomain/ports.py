@@ -42,12 +42,24 @@ if TYPE_CHECKING:
         InvoicedItem,
         Subscription,
     )
+    from servicedomain.dispatch import (
+        Booking,
+        DispatchTeams,
+        Interval,
+        Requirement,
+        Technician,  # noqa: F401 (the base below names it)
+    )
     from servicedomain.orders import ServiceOrder
     from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
 
 __all__ = [
     "AccrualRepository",
     "BillingUnitOfWork",
+    "BookingRepository",
+    "DispatchTeamRepository",
+    "DispatchUnitOfWork",
+    "RequirementRepository",
+    "TechnicianRepository",
     "FeeRepository",
     "InvoiceRepository",
     "Clock",
@@ -590,4 +602,148 @@ class RepairUnitOfWork(UnitOfWork, Protocol):
     @property
     def template_boms(self) -> TemplateBomRepository:
         """The template BOMs, staged in this unit of work."""
+        ...
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+
+@runtime_checkable
+class TechnicianRepository(Repository["Technician"], Protocol):
+    """The repository of technicians (workers): get, add, save, list as every repository."""
+
+
+@runtime_checkable
+class DispatchTeamRepository(Protocol):
+    """The dispatch teams, stored together as one versioned document.
+
+    The teams are values; the store keeps the whole :class:`~servicedomain.dispatch.DispatchTeams`
+    under one version, so a worker in two teams is impossible in storage too: every
+    write is a whole ``DispatchTeams`` (whose constructor refuses a worker in two
+    teams), and two units of work that change the teams at once conflict on the one
+    version (the second commit raises
+    :class:`~servicedomain.errors.ConcurrencyConflictError`) instead of each adding the
+    worker to a team of its own.
+    """
+
+    def get(self) -> DispatchTeams:
+        """The stored teams (no teams when none were ever saved)."""
+        ...
+
+    def version(self) -> int:
+        """The version of the stored teams: 0 before the first save, one more per save."""
+        ...
+
+    def save(self, teams: DispatchTeams, *, expected_version: int) -> None:
+        """Store ``teams`` in place of the stored ones, if they are at ``expected_version``.
+
+        Raises:
+            ConcurrencyConflictError: the stored teams are at another version (here or
+                on commit).
+            TypeMismatchError: ``teams`` is not a DispatchTeams.
+        """
+        ...
+
+
+@runtime_checkable
+class RequirementRepository(Protocol):
+    """Requirements by id: values, stored once under their id (idempotent on content).
+
+    * ``get(requirement_id)`` returns the stored requirement; an unknown id raises
+      :class:`~servicedomain.errors.NotFoundError`.
+    * ``add(requirement)`` stores it; an equal requirement again changes nothing,
+      another one under a stored id raises
+      :class:`~servicedomain.errors.AlreadyExistsError` (at once or on commit).
+    * ``list()`` and ``for_order(order_id)``: in id order.
+    * ``undispatched()``: the requirements no ``proposed``, ``committed`` or
+      ``in_progress`` booking is for (those with only completed or canceled bookings, or
+      none), in id order: what a dispatch board still has to book.
+    """
+
+    def get(self, requirement_id: str) -> Requirement:
+        """The requirement with this id.
+
+        Raises:
+            NotFoundError: no requirement with this id.
+        """
+        ...
+
+    def add(self, requirement: Requirement) -> None:
+        """Store a requirement; an equal one already stored is a no-op.
+
+        Raises:
+            AlreadyExistsError: another requirement is stored under this id.
+        """
+        ...
+
+    def list(self) -> builtins.list[Requirement]:
+        """Every stored requirement, in id order."""
+        ...
+
+    def for_order(self, order_id: str) -> builtins.list[Requirement]:
+        """The requirements of the service order ``order_id``, in id order."""
+        ...
+
+    def undispatched(self) -> builtins.list[Requirement]:
+        """The requirements without a proposed, committed or in-progress booking, in id order."""
+        ...
+
+
+@runtime_checkable
+class BookingRepository(Repository["Booking"], Protocol):
+    """The repository of bookings, with the schedule queries, and a per-technician schedule.
+
+    Besides the compare-and-set on each booking's version, a store keeps one *schedule
+    version* per technician: a unit of work remembers the version of a technician's
+    schedule when it first reads that technician's bookings (:meth:`for_technician`) or
+    writes one of them, and its commit bumps it with a compare-and-set. So of two units
+    of work that book one technician at once, each deciding on the bookings it read,
+    exactly one commits; the other raises
+    :class:`~servicedomain.errors.ConcurrencyConflictError` and stores nothing, and its
+    retry reads the winner's booking. A booking moved to another technician bumps both
+    schedules.
+    """
+
+    def for_technician(self, technician_id: str, window: Interval) -> builtins.list[Booking]:
+        """The technician's bookings (any status) whose held time overlaps ``window``.
+
+        A booking's held time is ``[start - travel, end)``
+        (:attr:`~servicedomain.dispatch.Booking.busy`), so a booking whose travel
+        reaches into the window is among them; one that only touches it is not. In
+        (start, id) order.
+        """
+        ...
+
+    def for_requirement(self, requirement_id: str) -> builtins.list[Booking]:
+        """Every booking of the requirement ``requirement_id`` (any status), in id order."""
+        ...
+
+
+@runtime_checkable
+class DispatchUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work over technicians, dispatch teams, requirements and bookings.
+
+    The dispatch desk (:class:`servicedomain.app.DispatchDesk`) loads and saves through
+    it; its commit checks every booking's version and every touched technician's
+    schedule version (see :class:`BookingRepository`), all or nothing (law U1).
+    """
+
+    @property
+    def technicians(self) -> TechnicianRepository:
+        """The technicians, staged in this unit of work."""
+        ...
+
+    @property
+    def dispatch_teams(self) -> DispatchTeamRepository:
+        """The dispatch teams, staged in this unit of work."""
+        ...
+
+    @property
+    def requirements(self) -> RequirementRepository:
+        """The requirements, staged in this unit of work."""
+        ...
+
+    @property
+    def bookings(self) -> BookingRepository:
+        """The bookings, staged in this unit of work."""
         ...

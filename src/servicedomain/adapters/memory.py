@@ -69,6 +69,8 @@ from servicedomain.instants import require_date
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 
 if TYPE_CHECKING:
+    from servicedomain.adapters.dispatch_memory import InMemoryBookingRepository
+    from servicedomain.adapters.dispatch_store import StoredRequirements, StoredTeams
     from servicedomain.adapters.repairs_memory import (
         InMemoryServiceBomRepository,
         InMemoryServiceObjectRepository,
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
         InvoicedItem,
         Subscription,
     )
+    from servicedomain.dispatch import Technician
     from servicedomain.orders import ServiceOrder
 
 __all__ = [
@@ -120,6 +123,8 @@ class InMemoryStore:
         self._documents: dict[str, Invoice] = {}
         self._items: dict[str, InvoicedItem] = {}
         self._accruals: dict[tuple[str, int], AccrualPeriod] = {}
+        # The schedule version of each technician (dispatch): absent is 0.
+        self._schedules: dict[str, int] = {}
 
     def repository(self, entity_type: type[EntityT]) -> InMemoryRepository[EntityT]:
         """A repository of ``entity_type`` whose writes commit at once, one by one."""
@@ -169,10 +174,13 @@ class InMemoryUnitOfWork:
     Its repositories: :meth:`repository` for any entity type, and :attr:`service_orders`,
     :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`, :attr:`invoices`,
     :attr:`accruals`, and the repair repositories :attr:`service_objects`,
-    :attr:`service_boms` and :attr:`template_boms`; journals take part through
-    :meth:`enlist`. It implements :class:`~servicedomain.ports.AgreementUnitOfWork`,
-    :class:`~servicedomain.ports.BillingUnitOfWork` and
-    :class:`~servicedomain.ports.RepairUnitOfWork`.
+    :attr:`service_boms` and :attr:`template_boms`, and the dispatch repositories
+    :attr:`technicians`, :attr:`dispatch_teams`, :attr:`requirements` and
+    :attr:`bookings`; journals take part through :meth:`enlist`. It implements
+    :class:`~servicedomain.ports.AgreementUnitOfWork`,
+    :class:`~servicedomain.ports.BillingUnitOfWork`,
+    :class:`~servicedomain.ports.RepairUnitOfWork` and
+    :class:`~servicedomain.ports.DispatchUnitOfWork`.
 
     A write is checked when it is made and held here; other units of work see it only
     once committed. Leaving the ``with`` block without :meth:`commit` (or with an
@@ -227,6 +235,9 @@ class InMemoryUnitOfWork:
         self._accrual_reads: dict[tuple[str, int], AccrualPeriod] = {}
         self._posts: dict[int, tuple[InMemoryJournal[Any], dict[Hashable, tuple[str, Any]]]] = {}
         self._events: list[DomainEvent] = []
+        # Dispatch: the schedule versions read, and the technicians whose bookings change.
+        self._schedule_reads: dict[str, int] = {}
+        self._schedule_writes: set[str] = set()
 
     # ---------------------------------------------------------------- repositories
 
@@ -300,6 +311,43 @@ class InMemoryUnitOfWork:
 
         return StoredTemplateBoms(self.repository(StoredTemplateBom))
 
+    @property
+    def technicians(self) -> InMemoryRepository[Technician]:
+        """The technicians."""
+        from servicedomain.dispatch import Technician  # noqa: PLC0415
+
+        return self.repository(Technician)
+
+    @property
+    def dispatch_teams(self) -> StoredTeams:
+        """The dispatch teams, one versioned document."""
+        from servicedomain.adapters.dispatch_store import (  # noqa: PLC0415
+            StoredDispatchTeams,
+            StoredTeams,
+        )
+
+        return StoredTeams(self.repository(StoredDispatchTeams))
+
+    @property
+    def requirements(self) -> StoredRequirements:
+        """The requirements, by id."""
+        from servicedomain.adapters.dispatch_store import (  # noqa: PLC0415
+            StoredRequirement,
+            StoredRequirements,
+        )
+
+        return StoredRequirements(self.repository(StoredRequirement), self.bookings)
+
+    @property
+    def bookings(self) -> InMemoryBookingRepository:
+        """The bookings, with the technicians' schedule versions."""
+        from servicedomain.adapters.dispatch_memory import (  # noqa: PLC0415
+            InMemoryBookingRepository,
+        )
+        from servicedomain.dispatch import Booking  # noqa: PLC0415
+
+        return InMemoryBookingRepository(self._store, Booking, unit_of_work=self)
+
     def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
         """A view of ``journal`` whose entries are recorded only if this unit of work commits.
 
@@ -371,6 +419,7 @@ class InMemoryUnitOfWork:
         writes, fees, documents = list(self._writes.values()), self._fees, self._documents
         accruals, posts, events = self._accruals, list(self._posts.values()), self._events
         accrual_reads = self._accrual_reads
+        schedules = {key: self._schedule_reads[key] for key in sorted(self._schedule_writes)}
         self.rollback()
         journal_locks = sorted({id(journal): journal._lock for journal, _ in posts}.items())
         with store._lock, contextlib.ExitStack() as held:
@@ -390,6 +439,7 @@ class InMemoryUnitOfWork:
             for key, period in accruals.items():
                 _check_accrual(key, store._accruals.get(key), accrual_reads.get(key), period)
             entries = [(journal, journal._still_new(staged)) for journal, staged in posts]
+            _check_schedules(store, schedules)
             # 2. Apply everything.
             for write in writes:
                 table = store._snapshots.setdefault(write.entity_type, {})
@@ -401,6 +451,8 @@ class InMemoryUnitOfWork:
             store._documents.update(documents)
             store._items.update(items)
             store._accruals.update(accruals)
+            for technician_id, read in schedules.items():
+                store._schedules[technician_id] = read + 1
             for journal, fresh in entries:
                 journal._entries.update(fresh)
         self._published.extend(events)
@@ -426,17 +478,54 @@ class InMemoryUnitOfWork:
                     rows[entity_id] = write.entity
         return rows
 
+    def _read_schedule(self, technician_id: str) -> None:
+        """Remember the technician's schedule version, the first time it is read here."""
+        if technician_id not in self._schedule_reads:
+            with self._store._lock:
+                self._schedule_reads[technician_id] = self._store._schedules.get(technician_id, 0)
+
+    def _touch_schedule(self, technician_id: str) -> None:
+        """Mark the technician's schedule changed: the commit compares and bumps it."""
+        self._read_schedule(technician_id)
+        self._schedule_writes.add(technician_id)
+
     def _hold(self, write: _Write) -> None:
         """Hold a write; a second write of one entity keeps the first expectation.
 
         The commit checks the store against what this unit of work started from: an add
         followed by saves stays an add, and repeated saves keep the first version.
         """
+        from servicedomain.dispatch import Booking  # noqa: PLC0415 (adapters stay light)
+
+        if write.entity_type is Booking:
+            _touch_schedules(self, write)
         key = (write.entity_type, write.entity.id)
         earlier = self._writes.get(key)
         if earlier is not None:
             write = attrs.evolve(write, expected_version=earlier.expected_version)
         self._writes[key] = write
+
+
+def _touch_schedules(uow: InMemoryUnitOfWork, write: _Write) -> None:
+    """Mark the schedules a booking write changes: its technician's, and the one before."""
+    before = uow._get(write.entity_type, write.entity.id)
+    technicians = {getattr(write.entity, "technician_id", None)}
+    technicians.add(getattr(before, "technician_id", None))
+    for technician_id in sorted(t for t in technicians if t is not None):
+        uow._touch_schedule(technician_id)
+
+
+def _check_schedules(store: InMemoryStore, schedules: Mapping[str, int]) -> None:
+    """Raise unless each technician's schedule is still at the version read.
+
+    Raises:
+        ConcurrencyConflictError: another commit changed the technician's bookings since
+            this unit of work read them (the schedule compare-and-set).
+    """
+    for technician_id, read in schedules.items():
+        current = store._schedules.get(technician_id, 0)
+        if current != read:
+            raise ConcurrencyConflictError("TechnicianSchedule", technician_id, read, current)
 
 
 def _unique_keys() -> dict[type[Any], Callable[[Any], Hashable]]:

@@ -8,11 +8,13 @@ on which a change is decided but not committed.
 from __future__ import annotations
 
 from servicedomain.app.billing_desk import BillingDesk, FeeRunResult
+from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import PartChange, RepairDesk
 from servicedomain.app.service_desk import PostingResult, ServiceDesk
 
 __all__ = [
     "BillingDesk",
+    "DispatchDesk",
     "FeeRunResult",
     "PartChange",
     "PostingResult",

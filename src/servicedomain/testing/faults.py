@@ -48,6 +48,10 @@ DEFAULT_PORTS: frozenset[str] = frozenset(
         "service_objects",
         "service_boms",
         "template_boms",
+        "technicians",
+        "dispatch_teams",
+        "requirements",
+        "bookings",
     }
 )
 """The unit-of-work attributes the plan wraps as ports (the desks' repositories)."""

@@ -218,6 +218,42 @@ service_boms: Final = _document_table(
 #: Template BOMs: values stored once under their id.
 template_boms: Final = _document_table("template_boms")
 
+#: Technicians (workers), with their name for people.
+technicians: Final = _document_table(
+    "technicians", sa.Column("name", sa.String(1000), nullable=False)
+)
+#: The dispatch teams: one document (id ``dispatch-teams``), so a worker is in one team.
+dispatch_teams: Final = _document_table("dispatch_teams")
+#: Requirements (values stored once under their id), by order and window.
+requirements: Final = _document_table(
+    "requirements",
+    sa.Column("order_id", sa.String(255), nullable=False, index=True),
+    sa.Column("window_start", UtcInstant, nullable=False),
+    sa.Column("window_end", UtcInstant, nullable=False),
+)
+#: Bookings, with the time they hold, ``[busy_start, end_at)``, in columns. On
+#: PostgreSQL migration 0003 adds an exclusion constraint (btree_gist): no two committed
+#: or in-progress bookings of one technician overlap there.
+bookings: Final = _document_table(
+    "bookings",
+    sa.Column("technician_id", sa.String(255), nullable=False),
+    sa.Column("requirement_id", sa.String(255), nullable=False, index=True),
+    sa.Column("start_at", UtcInstant, nullable=False),
+    sa.Column("end_at", UtcInstant, nullable=False),
+    sa.Column("busy_start", UtcInstant, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Index(None, "technician_id", "busy_start"),
+)
+#: The schedule version of each technician: every booking write for a technician in a
+#: commit bumps it with a compare-and-set, so two units of work booking one technician
+#: at once cannot both commit.
+technician_schedules: Final = sa.Table(
+    f"{PREFIX}technician_schedules",
+    metadata,
+    sa.Column("technician_id", sa.String(255), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 #: A host's own entity types (registered with a codec), one row per (type, id).
 entities: Final = sa.Table(
     f"{PREFIX}entities",

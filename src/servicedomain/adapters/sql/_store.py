@@ -15,16 +15,23 @@ import builtins
 import contextlib
 import re
 from collections import ChainMap
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from servicedomain import serialization
 from servicedomain._checks import is_id, is_ids, is_optional_id
+from servicedomain.adapters.dispatch_store import (
+    StoredDispatchTeams,
+    StoredRequirement,
+    StoredRequirements,
+    StoredTeams,
+)
 from servicedomain.adapters.memory import (
     _check_accrual,
     _check_limit,
@@ -52,6 +59,7 @@ from servicedomain.billing import (
     new_fees,
     record_document,
 )
+from servicedomain.dispatch import Booking, DispatchTeams, Requirement, Technician
 from servicedomain.errors import (
     AlreadyExistsError,
     BillingRuleError,
@@ -65,6 +73,9 @@ from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
+
+if TYPE_CHECKING:
+    from servicedomain.adapters.sql._dispatch import SqlBookingRepository
 
 __all__ = [
     "SqlAccrualRepository",
@@ -103,6 +114,7 @@ class _Kind:
     codec: Codec[Any]
     columns: tuple[str, ...] = ()
     type_name: str | None = None  # the entity_type of the shared ``entities`` table
+    derived: Callable[[Any], Mapping[str, Any]] | None = None  # columns computed from it
 
     def where(self, *clauses: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
         if self.type_name is None:
@@ -118,6 +130,8 @@ class _Kind:
         }
         for column in self.columns:
             row[column] = getattr(entity, column)
+        if self.derived is not None:
+            row.update(self.derived(entity))
         if self.type_name is not None:
             row["entity_type"] = self.type_name
         return row
@@ -130,6 +144,36 @@ _BUILT_IN: Final[dict[type[Any], tuple[sa.Table, tuple[str, ...]]]] = {
     ServiceObject: (schema.service_objects, ("group_id", "item_id", "serial_number")),
     ServiceBom: (schema.service_boms, ("relation_id", "service_object_id")),
     StoredTemplateBom: (schema.template_boms, ()),
+    Technician: (schema.technicians, ("name",)),
+    StoredDispatchTeams: (schema.dispatch_teams, ()),
+    StoredRequirement: (schema.requirements, ()),
+    Booking: (schema.bookings, ()),
+}
+
+
+def _requirement_columns(stored: StoredRequirement) -> dict[str, Any]:
+    need = stored.requirement
+    return {
+        "order_id": need.order_id,
+        "window_start": need.window.start,
+        "window_end": need.window.end,
+    }
+
+
+def _booking_columns(booking: Booking) -> dict[str, Any]:
+    return {
+        "technician_id": booking.technician_id,
+        "requirement_id": booking.requirement_id,
+        "start_at": booking.start,
+        "end_at": booking.end,
+        "busy_start": booking.busy.start,
+        "status": booking.status.value,
+    }
+
+
+_DERIVED: Final[dict[type[Any], Callable[[Any], Mapping[str, Any]]]] = {
+    StoredRequirement: _requirement_columns,
+    Booking: _booking_columns,
 }
 _TEMPLATE_CODEC: Final = Codec(
     StoredTemplateBom,
@@ -137,7 +181,26 @@ _TEMPLATE_CODEC: Final = Codec(
     lambda data: StoredTemplateBom(serialization.from_dict(TemplateBom, data)),
     schema_version=serialization.SCHEMA_VERSIONS[TemplateBom],
 )
-_CODECS: Final[dict[type[Any], Codec[Any]]] = {StoredTemplateBom: _TEMPLATE_CODEC}
+_REQUIREMENT_CODEC: Final = Codec(
+    StoredRequirement,
+    lambda stored: serialization.to_dict(stored.requirement),
+    lambda data: StoredRequirement(serialization.from_dict(Requirement, data)),
+    schema_version=serialization.SCHEMA_VERSIONS[Requirement],
+)
+# The teams' document holds their version: a decoded document is the whole entity.
+_TEAMS_CODEC: Final = Codec(
+    StoredDispatchTeams,
+    lambda stored: {"version": stored.version, "teams": serialization.to_dict(stored.teams)},
+    lambda data: StoredDispatchTeams(
+        serialization.from_dict(DispatchTeams, data["teams"]), data["version"]
+    ),
+    schema_version=serialization.SCHEMA_VERSIONS[DispatchTeams],
+)
+_CODECS: Final[dict[type[Any], Codec[Any]]] = {
+    StoredTemplateBom: _TEMPLATE_CODEC,
+    StoredRequirement: _REQUIREMENT_CODEC,
+    StoredDispatchTeams: _TEAMS_CODEC,
+}
 
 
 class SqlStore:
@@ -221,7 +284,7 @@ class SqlStore:
         if built_in is not None:
             if codec is None:
                 codec = _CODECS.get(entity_type) or codec_of(entity_type)
-            kind = _Kind(built_in[0], codec, built_in[1])
+            kind = _Kind(built_in[0], codec, built_in[1], derived=_DERIVED.get(entity_type))
         else:
             if codec is None:
                 if entity_type not in serialization.SCHEMA_VERSIONS:
@@ -364,6 +427,9 @@ class SqlUnitOfWork:
         self._accrual_reads: dict[tuple[str, int], AccrualPeriod] = {}
         self._posts: dict[int, tuple[SqlJournal[Any], dict[Hashable, tuple[str, Any]]]] = {}
         self._events: list[tuple[DomainEvent, dict[str, Any]]] = []
+        # Dispatch: the schedule versions read, and the technicians whose bookings change.
+        self._schedule_reads: dict[str, int] = {}
+        self._schedule_writes: set[str] = set()
 
     # ---------------------------------------------------------------- repositories
 
@@ -415,6 +481,30 @@ class SqlUnitOfWork:
     def template_boms(self) -> StoredTemplateBoms:
         """The template BOMs, by id."""
         return StoredTemplateBoms(self.repository(StoredTemplateBom))
+
+    @property
+    def technicians(self) -> SqlRepository[Technician]:
+        """The technicians."""
+        return self.repository(Technician)
+
+    @property
+    def dispatch_teams(self) -> StoredTeams:
+        """The dispatch teams, one versioned document."""
+        return StoredTeams(self.repository(StoredDispatchTeams))
+
+    @property
+    def requirements(self) -> StoredRequirements:
+        """The requirements, by id (:meth:`~StoredRequirements.undispatched` in one query)."""
+        from servicedomain.adapters.sql._dispatch import SqlRequirements  # noqa: PLC0415
+
+        return SqlRequirements(self.repository(StoredRequirement), self.bookings)
+
+    @property
+    def bookings(self) -> SqlBookingRepository:
+        """The bookings, with the technicians' schedule versions."""
+        from servicedomain.adapters.sql._dispatch import SqlBookingRepository  # noqa: PLC0415
+
+        return SqlBookingRepository(self._store, Booking, unit_of_work=self)
 
     def enlist(self, journal: Journal[KeyedT]) -> Journal[KeyedT]:
         """A view of ``journal`` whose entries are recorded only if this unit of work commits.
@@ -479,10 +569,12 @@ class SqlUnitOfWork:
         writes, fees, documents = list(self._writes.values()), self._fees, self._documents
         accruals, posts, events = self._accruals, list(self._posts.values()), self._events
         accrual_reads = self._accrual_reads
+        schedules = {key: self._schedule_reads[key] for key in sorted(self._schedule_writes)}
         self.rollback()
-        if writes or fees or documents or accruals or posts or events:
+        if writes or fees or documents or accruals or posts or events or schedules:
             with self._store._writing("commit") as connection:
                 _apply_writes(connection, self._store, writes)
+                _apply_schedules(connection, schedules)
                 _apply_fees(connection, list(fees.values()))
                 _apply_documents(connection, list(documents.values()))
                 _apply_accruals(connection, accruals, accrual_reads)
@@ -524,8 +616,36 @@ class SqlUnitOfWork:
             if held_type is entity_type
         }
 
+    def _read_schedule(self, technician_id: str) -> None:
+        """Remember the technician's schedule version, the first time it is read here."""
+        if technician_id in self._schedule_reads:
+            return
+        table = schema.technician_schedules
+        with self._store._reading("read a technician's schedule") as connection:
+            found = connection.execute(
+                sa.select(table.c.version).where(table.c.technician_id == technician_id)
+            ).scalar_one_or_none()
+        self._schedule_reads[technician_id] = 0 if found is None else int(found)
+
+    def _touch_schedule(self, technician_id: str) -> None:
+        """Mark the technician's schedule changed: the commit compares and bumps it."""
+        self._read_schedule(technician_id)
+        self._schedule_writes.add(technician_id)
+
     def _hold(self, write: _Write) -> None:
-        """Hold a write; a second write of one entity keeps the first expectation."""
+        """Hold a write; a second write of one entity keeps the first expectation.
+
+        A booking write (through any repository of bookings) marks the schedules it
+        changes: its technician's, and the technician it had before.
+        """
+        if write.entity_type is Booking:
+            technicians = {cast("Booking", write.entity).technician_id}
+            if write.expected_version is not None:
+                before = self._get(Booking, write.entity.id)
+                if isinstance(before, Booking):
+                    technicians.add(before.technician_id)
+            for technician_id in sorted(technicians):
+                self._touch_schedule(technician_id)
         key = (write.entity_type, write.entity.id)
         earlier = self._writes.get(key)
         if earlier is not None:
@@ -559,10 +679,18 @@ def _insert_documents(
     if not sqlite_:
         markers[body] = "%s::jsonb"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(markers)})"
+    # Columns of a custom type (instants) are bound as the type binds them.
+    binders = {
+        index: column.type
+        for index, name in enumerate(columns)
+        if isinstance((column := table.c[name]).type, sa.TypeDecorator) and index != body
+    }
     values = []
     for row in rows:
         given = list(row.values())
         given[body] = schema.document_json(given[body], postgresql=not sqlite_)
+        for index, type_ in binders.items():
+            given[index] = type_.process_bind_param(given[index], connection.dialect)
         values.append(tuple(given))
     connection.exec_driver_sql(sql, values)
 
@@ -599,6 +727,39 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+
+
+def _apply_schedules(connection: sa.Connection, schedules: Mapping[str, int]) -> None:
+    """Bump each technician's schedule version from the one read, or raise.
+
+    A technician without a row (version 0) gets one first (``ON CONFLICT DO NOTHING``:
+    a concurrent first booking of the technician may insert it too); then the update
+    ``WHERE version = <read>`` must change one row. On PostgreSQL under READ COMMITTED
+    the update waits for a concurrent commit that updated the row and re-reads it, so
+    of two commits from one version exactly one changes the row.
+
+    Raises:
+        ConcurrencyConflictError: another commit changed the technician's bookings since
+            this unit of work read them.
+    """
+    table = schema.technician_schedules
+    insert: Any = (
+        postgresql.insert(table)
+        if connection.dialect.name == "postgresql"
+        else sqlite.insert(table)
+    )
+    for technician_id, read in schedules.items():
+        if read == 0:
+            connection.execute(
+                insert.values(technician_id=technician_id, version=0).on_conflict_do_nothing()
+            )
+        result = connection.execute(
+            table.update()
+            .where(table.c.technician_id == technician_id, table.c.version == read)
+            .values(version=read + 1)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflictError("TechnicianSchedule", technician_id, read, None)
 
 
 def _insert_added(
