@@ -120,9 +120,13 @@ from servicedomain.dispatch import (
     BOOKING_EVENTS,
     TECHNICIAN_EVENTS,
     Absence,
+    BoardBar,
+    BoardRow,
     Booking,
     Candidate,
     CandidateList,
+    DispatchBoard,
+    DispatchParameters,
     DispatchTeam,
     DispatchTeams,
     Exclusion,
@@ -380,6 +384,11 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     Exclusion,
     Candidate,
     CandidateList,
+    # the dispatch board (issue 17, item 7)
+    DispatchParameters,
+    BoardBar,
+    BoardRow,
+    DispatchBoard,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -502,6 +511,7 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     SubscriptionGroup,
     FaultTaxonomy,
     Skill,
+    DispatchParameters,
 )
 
 
