@@ -9,7 +9,7 @@ that view as data (:class:`DispatchBoard`), for a host's UI and for the reports.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import attrs
@@ -47,6 +47,18 @@ CLOSED: Final = frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELED})
 _PRIORITY_RANK: Final = {Priority.HIGH: 0, Priority.NORMAL: 1, Priority.LOW: 2}
 
 
+def _utc(value: object, field: str) -> datetime:
+    return is_instant.check(value, field).astimezone(UTC)
+
+
+def _start(value: object) -> datetime:
+    return _utc(value, "start")
+
+
+def _end(value: object) -> datetime:
+    return _utc(value, "end")
+
+
 @attrs.frozen(kw_only=True)
 class BoardBar:
     """One booking as the board draws it: a bar from ``start`` to ``end`` after its travel.
@@ -56,8 +68,8 @@ class BoardBar:
         requirement_id: the requirement it books.
         order_id: the service order of the requirement.
         technician_id: the technician (the row).
-        start: when the work starts.
-        end: when it ends.
+        start: when the work starts (in UTC).
+        end: when it ends (in UTC).
         travel: the travel before ``start`` (drawn before the bar).
         status: the booking's status.
         priority: the requirement's priority.
@@ -70,8 +82,8 @@ class BoardBar:
     requirement_id: str = attrs.field(validator=is_id)
     order_id: str = attrs.field(validator=is_id)
     technician_id: str = attrs.field(validator=is_id)
-    start: datetime = attrs.field(validator=is_instant)
-    end: datetime = attrs.field(validator=is_instant)
+    start: datetime = attrs.field(converter=_start)
+    end: datetime = attrs.field(converter=_end)
     travel: timedelta = attrs.field(default=_ZERO, validator=is_travel)
     status: BookingStatus = attrs.field(validator=in_(BookingStatus))
     priority: Priority = attrs.field(validator=in_(Priority))
@@ -211,7 +223,10 @@ def _bar(
 
 def _booked(tech: Technician, bookings: tuple[Booking, ...], period: Interval) -> timedelta:
     held = [
-        (max(b.busy.start, period.start), min(b.busy.end, period.end))
+        (
+            max(b.busy.start, period.start).astimezone(UTC),
+            min(b.busy.end, period.end).astimezone(UTC),
+        )
         for b in held_by(tech, bookings)
     ]
     return sum((end - start for start, end in merged(held)), _ZERO)

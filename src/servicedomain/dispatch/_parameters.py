@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,8 @@ class DispatchParameters:
         """The board's default period opened on ``day``: whole local days in ``zone``.
 
         From midnight ``days_before`` days before ``day`` to the midnight ending the day
-        ``days_after`` days after it; the host passes today (the domain reads no clock).
+        ``days_after`` days after it, as UTC instants; the host passes today (the
+        domain reads no clock).
 
         Raises:
             TypeMismatchError: ``day`` is not a date (a datetime is refused).
@@ -107,15 +108,15 @@ class DispatchParameters:
         >>> period = DispatchParameters(days_before=1, days_after=2).period_around(
         ...     date(2026, 3, 9), "Europe/Stockholm")
         >>> print(period)
-        [2026-03-08T00:00:00+01:00, 2026-03-12T00:00:00+01:00)
+        [2026-03-07T23:00:00+00:00, 2026-03-11T23:00:00+00:00)
         """
         checked = require_date(day, "day")
         where = named_zone(zone)
         first = checked - timedelta(days=self.days_before)
         last = checked + timedelta(days=self.days_after + 1)
         return Interval(
-            datetime.combine(first, time(), tzinfo=where),
-            datetime.combine(last, time(), tzinfo=where),
+            datetime.combine(first, time(), tzinfo=where).astimezone(UTC),
+            datetime.combine(last, time(), tzinfo=where).astimezone(UTC),
         )
 
     @classmethod
