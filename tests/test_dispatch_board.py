@@ -434,3 +434,11 @@ def test_an_interval_over_a_dst_change_lasts_the_real_time_between_its_ends() ->
         datetime(2026, 3, 29, tzinfo=STOCKHOLM), datetime(2026, 3, 30, tzinfo=STOCKHOLM)
     )
     assert night.duration == 23 * HOUR
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(9999, 12, 31), date(9799, 12, 31)])
+def test_a_period_outside_the_supported_instants_is_refused_naming_the_day(day: date) -> None:
+    # Regression: the first and the last dates raised a bare OverflowError.
+    with pytest.raises(InvalidInputError) as caught:
+        DispatchParameters(days_after=2).period_around(day, STOCKHOLM)
+    assert (caught.value.field, caught.value.value) == ("day", day)

@@ -20,7 +20,7 @@ import attrs
 from servicedomain._checks import check_keys, instance_of, integer, validator
 from servicedomain.dispatch._intervals import Interval
 from servicedomain.errors import InvalidInputError, TypeMismatchError
-from servicedomain.instants import named_zone, require_date
+from servicedomain.instants import END_INSTANT, FIRST_INSTANT, named_zone, require_date
 from servicedomain.sla import Priority
 
 _HEX: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -45,6 +45,22 @@ def _check_color(value: object, field: str) -> str:
 
 is_color: Final = validator(_check_color, "a CSS hex colour")
 """A CSS hex colour, ``#rgb`` or ``#rrggbb`` (either case), kept as written."""
+
+
+def _midnights(
+    day: date, before: int, after: int, zone: ZoneInfo
+) -> tuple[datetime, datetime] | None:
+    """The board's bounds in UTC: local midnights around ``day`` (None if unsupported)."""
+    try:
+        first = day - timedelta(days=before)
+        last = day + timedelta(days=after + 1)
+        start = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(last, time(), tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return None
+    if start < FIRST_INSTANT or end >= END_INSTANT:
+        return None
+    return start, end
 
 
 @attrs.frozen(kw_only=True)
@@ -102,6 +118,8 @@ class DispatchParameters:
 
         Raises:
             TypeMismatchError: ``day`` is not a date (a datetime is refused).
+            InvalidInputError: the period falls outside the supported instants (field
+                ``day``).
             InvalidTimezoneError: an unknown zone.
 
         >>> from datetime import date
@@ -112,12 +130,13 @@ class DispatchParameters:
         """
         checked = require_date(day, "day")
         where = named_zone(zone)
-        first = checked - timedelta(days=self.days_before)
-        last = checked + timedelta(days=self.days_after + 1)
-        return Interval(
-            datetime.combine(first, time(), tzinfo=where).astimezone(UTC),
-            datetime.combine(last, time(), tzinfo=where).astimezone(UTC),
-        )
+        bounds = _midnights(checked, self.days_before, self.days_after, where)
+        if bounds is None:
+            raise InvalidInputError(
+                "day", checked, "the period around it falls outside the supported instants"
+            )
+        start, end = bounds
+        return Interval(start, end)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> DispatchParameters:

@@ -145,6 +145,7 @@ from servicedomain.repairs import (
 )
 from servicedomain.reports import (
     BarChart,
+    DispatchBoardReport,
     InvoiceDocument,
     MarginReport,
     MarginRow,
@@ -165,6 +166,7 @@ from servicedomain.reports import (
     WorkDocumentLine,
     WorkDocumentRepair,
     WorkReceipt,
+    dispatch_board_report,
     invoice_document,
     margin_report,
     repair_history,
@@ -212,6 +214,7 @@ __all__ = [
     "bookings",
     "candidate_lists",
     "dispatch_board_inputs",
+    "dispatch_board_reports",
     "dispatch_boards",
     "dispatch_parameters",
     "dispatch_teams",
@@ -1229,6 +1232,15 @@ def sla_explanations(draw: st.DrawFn) -> SlaExplanation:
     )
 
 
+@st.composite
+def dispatch_board_reports(draw: st.DrawFn) -> DispatchBoardReport:
+    """Dispatch board reports of drawn boards, shown in a zone."""
+    return dispatch_board_report(
+        draw(dispatch_boards()),
+        zone=draw(st.sampled_from(("UTC", "Europe/Stockholm", "America/New_York"))),
+    )
+
+
 def report_views() -> st.SearchStrategy[ReportView]:
     """The data models of every kind of report."""
     return st.one_of(
@@ -1239,6 +1251,7 @@ def report_views() -> st.SearchStrategy[ReportView]:
         subscription_transactions_reports().map(SubscriptionTransactionsReport.view),
         invoice_documents().map(InvoiceDocument.view),
         sla_explanations().map(SlaExplanation.view),
+        dispatch_board_reports().map(DispatchBoardReport.view),
     )
 
 
