@@ -27,6 +27,7 @@ from servicedomain.reports import (
     GanttBar,
     GanttChart,
     GanttRow,
+    ReportView,
     dispatch_board_report,
     render,
 )
@@ -37,6 +38,7 @@ from servicedomain.reports._gantt import (
     gantt_layout,
 )
 from servicedomain.reports._locales import catalog, localizer
+from servicedomain.serialization import SCHEMA_VERSIONS, from_dict, to_dict
 from servicedomain.testing.domain_strategies import dispatch_boards
 from test_dispatch_board import BOOKINGS, PERIOD, STOCKHOLM, at, worked_board
 from test_report_html_browser import _open
@@ -343,3 +345,15 @@ def test_the_board_opens_in_chromium_one_bar_per_booking_a_row_per_technician(
     assert (
         rendered.tables["undispatched"].body == made.view().tables[2]._localized(localizer("sv"))[0]
     )
+
+
+def test_a_report_view_with_a_gantt_chart_round_trips_and_version_2_is_refused() -> None:
+    view = report().view()
+    document = to_dict(view)
+    assert document["$version"] == SCHEMA_VERSIONS[ReportView] == 3
+    assert from_dict(ReportView, document) == view
+    assert document["gantts"][0]["rows"][0]["bars"][0]["color"] == "#d32f2f"
+    old = {key: value for key, value in document.items() if key != "gantts"}
+    with pytest.raises(InvalidInputError) as caught:
+        from_dict(ReportView, {**old, "$version": 2})
+    assert caught.value.field == "$version"

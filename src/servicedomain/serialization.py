@@ -209,6 +209,10 @@ from servicedomain.repairs import (
 from servicedomain.reports import (
     BarChart,
     Cell,
+    DispatchBoardReport,
+    GanttBar,
+    GanttChart,
+    GanttRow,
     InvoiceDocument,
     MarginReport,
     MarginRow,
@@ -349,6 +353,11 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     TimelineSpan,
     TimelineMarker,
     TimelineChart,
+    # the dispatch board's Gantt chart (a ReportView's gantts) and its report
+    GanttBar,
+    GanttRow,
+    GanttChart,
+    DispatchBoardReport,
     ReportView,
     # repairs: the fault taxonomy, service objects and their warranty
     SymptomArea,
@@ -472,7 +481,9 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     # WorkDocumentRepair values).
     WorkDescription: 3,
     WorkReceipt: 3,
-    ReportView: 2,  # 2: the field timelines (timeline charts) was added
+    # 2: the field timelines (timeline charts) was added; 3: the field gantts (Gantt
+    # charts, the dispatch board's) was added.
+    ReportView: 3,
     # 2: orders and agreements hold object relations (object_relations, repairs'
     # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
     ServiceOrder: 2,

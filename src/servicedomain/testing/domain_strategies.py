@@ -146,6 +146,9 @@ from servicedomain.repairs import (
 from servicedomain.reports import (
     BarChart,
     DispatchBoardReport,
+    GanttBar,
+    GanttChart,
+    GanttRow,
     InvoiceDocument,
     MarginReport,
     MarginRow,
@@ -215,6 +218,9 @@ __all__ = [
     "candidate_lists",
     "dispatch_board_inputs",
     "dispatch_board_reports",
+    "gantt_bars",
+    "gantt_charts",
+    "gantt_rows",
     "dispatch_boards",
     "dispatch_parameters",
     "dispatch_teams",
@@ -1241,6 +1247,36 @@ def dispatch_board_reports(draw: st.DrawFn) -> DispatchBoardReport:
     )
 
 
+def gantt_charts() -> st.SearchStrategy[GanttChart]:
+    """Gantt charts of dispatch board reports (a row per technician, a bar per booking)."""
+    return dispatch_board_reports().map(DispatchBoardReport.gantt)
+
+
+def gantt_rows() -> st.SearchStrategy[GanttRow]:
+    """Rows of Gantt charts (a technician with its bars)."""
+    return st.builds(
+        lambda bars, key: GanttRow(key=key, label=key, note="", bars=bars),
+        st.lists(gantt_bars(), max_size=3),
+        st.sampled_from(_TECHNICIANS),
+    )
+
+
+def gantt_bars() -> st.SearchStrategy[GanttBar]:
+    """Bars of Gantt charts: a board bar's times, colour, status and locks."""
+    return board_bars().map(
+        lambda bar: GanttBar(
+            key=bar.booking_id,
+            label=bar.order_id,
+            start=bar.start,
+            end=bar.end,
+            lead=bar.travel,
+            color=bar.color,
+            status=bar.status.value,
+            locked=bar.locked,
+        )
+    )
+
+
 def report_views() -> st.SearchStrategy[ReportView]:
     """The data models of every kind of report."""
     return st.one_of(
@@ -2097,6 +2133,10 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     SubscriptionTransactionsReport: subscription_transactions_reports,
     InvoiceDocument: invoice_documents,
     SlaExplanation: sla_explanations,
+    DispatchBoardReport: dispatch_board_reports,
+    GanttChart: gantt_charts,
+    GanttRow: gantt_rows,
+    GanttBar: gantt_bars,
     ReportView: report_views,
     ReportTable: report_tables,
     ReportColumn: report_columns,
