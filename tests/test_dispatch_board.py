@@ -100,7 +100,7 @@ REQUIREMENTS = (
     requirement("RQ-U2", "SO-7", Priority.HIGH, sla_deadline=at(14)),
     requirement("RQ-U3", "SO-8", Priority.NORMAL),
     requirement("RQ-K", "SO-9", Priority.NORMAL),  # its only booking was canceled
-    requirement(  # next week: outside the period
+    requirement(  # next week: outside the window
         "RQ-F",
         "SO-10",
         Priority.HIGH,
@@ -133,7 +133,7 @@ def worked_board(*, show_closed: bool = False) -> DispatchBoard:
         TECHNICIANS,
         BOOKINGS,
         REQUIREMENTS,
-        period=PERIOD,
+        window=PERIOD,
         parameters=PARAMETERS,
         show_closed=show_closed,
     )
@@ -178,14 +178,14 @@ def test_a_colour_is_three_or_six_hex_digits_in_either_case_kept_as_written() ->
 
 
 def test_the_default_period_is_whole_local_days_around_the_day() -> None:
-    period = DispatchParameters(days_before=2, days_after=1).period_around(
+    window = DispatchParameters(days_before=2, days_after=1).period_around(
         date(2026, 3, 30), "Europe/Stockholm"
     )
     # Saturday 28 March 00:00 (CET) to Wednesday 1 April 00:00 (CEST): summer time
     # begins on the Sunday, so the four days last one hour less.
-    assert period.start == datetime(2026, 3, 28, tzinfo=STOCKHOLM)
-    assert period.end == datetime(2026, 4, 1, tzinfo=STOCKHOLM)
-    assert period.duration == timedelta(days=4) - HOUR
+    assert window.start == datetime(2026, 3, 28, tzinfo=STOCKHOLM)
+    assert window.end == datetime(2026, 4, 1, tzinfo=STOCKHOLM)
+    assert window.duration == timedelta(days=4) - HOUR
     with pytest.raises(TypeMismatchError) as caught:
         DispatchParameters().period_around(at(0), STOCKHOLM)
     assert caught.value.field == "day"
@@ -285,42 +285,42 @@ def test_a_booking_partly_in_the_period_is_on_the_board_one_ending_at_its_start_
         "B-9", "RQ-K", "W-2", 24.25, 25, BookingStatus.PROPOSED, travel=timedelta(minutes=30)
     )
     board = dispatch_board(
-        TEAM, TECHNICIANS, (*BOOKINGS, early, before, travel), REQUIREMENTS, period=PERIOD
+        TEAM, TECHNICIANS, (*BOOKINGS, early, before, travel), REQUIREMENTS, window=PERIOD
     )
     assert [bar.booking_id for bar in board.row("W-1").bars] == ["B-7", "B-1", "B-2"]
     assert "B-8" not in {bar.booking_id for bar in board.bars}
-    # B-9's work starts after the period, its travel (23:45-00:15) in it: on the board.
+    # B-9's work starts after the window, its travel (23:45-00:15) in it: on the board.
     assert [bar.booking_id for bar in board.row("W-2").bars] == ["B-3", "B-9"]
 
 
 def test_the_board_refuses_inputs_it_cannot_show() -> None:
     with pytest.raises(InvalidInputError) as missing:
-        dispatch_board(TEAM, TECHNICIANS[:2], BOOKINGS, REQUIREMENTS, period=PERIOD)
+        dispatch_board(TEAM, TECHNICIANS[:2], BOOKINGS, REQUIREMENTS, window=PERIOD)
     assert (missing.value.field, missing.value.value) == ("technicians", "W-1")
     with pytest.raises(InvalidInputError) as twice:
-        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS * 2, period=PERIOD)
+        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS * 2, window=PERIOD)
     assert (twice.value.field, twice.value.value) == ("requirements", "RQ-H")
     with pytest.raises(InvalidInputError) as unknown:
-        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS[1:], period=PERIOD)
+        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS[1:], window=PERIOD)
     assert (unknown.value.field, unknown.value.value) == ("requirements", "RQ-H")
     with pytest.raises(InvalidInputError) as technicians_twice:
-        dispatch_board(TEAM, TECHNICIANS * 2, BOOKINGS, REQUIREMENTS, period=PERIOD)
+        dispatch_board(TEAM, TECHNICIANS * 2, BOOKINGS, REQUIREMENTS, window=PERIOD)
     assert technicians_twice.value.field == "technicians"
-    with pytest.raises(TypeMismatchError) as period:
-        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, period=(at(0), at(24)))  # type: ignore[arg-type]
-    assert period.value.field == "period"
+    with pytest.raises(TypeMismatchError) as window:
+        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, window=(at(0), at(24)))  # type: ignore[arg-type]
+    assert window.value.field == "window"
     with pytest.raises(TypeMismatchError) as closed:
-        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, period=PERIOD, show_closed=1)  # type: ignore[arg-type]
+        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, window=PERIOD, show_closed=1)  # type: ignore[arg-type]
     assert closed.value.field == "show_closed"
     with pytest.raises(TypeMismatchError) as parameters:
-        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, period=PERIOD, parameters={})  # type: ignore[arg-type]
+        dispatch_board(TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS, window=PERIOD, parameters={})  # type: ignore[arg-type]
     assert parameters.value.field == "parameters"
 
 
 def test_a_booking_off_the_board_needs_no_requirement() -> None:
     # B-4 is W-3's (not on the board): its requirement may be left out.
     board = dispatch_board(
-        TEAM, TECHNICIANS, BOOKINGS, [r for r in REQUIREMENTS if r.id != "RQ-X"], period=PERIOD
+        TEAM, TECHNICIANS, BOOKINGS, [r for r in REQUIREMENTS if r.id != "RQ-X"], window=PERIOD
     )
     assert len(board.bars) == 3
 
@@ -331,7 +331,7 @@ def test_the_board_serialises_as_version_1_and_reads_back() -> None:
     assert SCHEMA_VERSIONS[DispatchBoard] == 1
     assert from_dict(DispatchBoard, document) == board
     assert document["team_id"] == "NORTH"
-    assert document["period"] == {
+    assert document["window"] == {
         "start": "2026-03-02T23:00:00+00:00",
         "end": "2026-03-03T23:00:00+00:00",
     }
@@ -364,13 +364,13 @@ def test_the_board_serialises_as_version_1_and_reads_back() -> None:
 
 
 def _board(given: BoardInputs, order: random.Random | None = None) -> DispatchBoard:
-    team, techs, made, needs, period, parameters, show_closed = given
+    team, techs, made, needs, window, parameters, show_closed = given
     if order is not None:
         techs = tuple(order.sample(techs, len(techs)))
         made = tuple(order.sample(made, len(made)))
         needs = tuple(order.sample(needs, len(needs)))
     return dispatch_board(
-        team, techs, made, needs, period=period, parameters=parameters, show_closed=show_closed
+        team, techs, made, needs, window=window, parameters=parameters, show_closed=show_closed
     )
 
 
@@ -378,16 +378,16 @@ def _board(given: BoardInputs, order: random.Random | None = None) -> DispatchBo
 def test_D5_every_team_booking_in_the_period_is_on_its_row_once_a_requirement_booked_or_not(
     given_inputs: BoardInputs,
 ) -> None:
-    team, techs, made, needs, period, parameters, show_closed = given_inputs
+    team, techs, made, needs, window, parameters, show_closed = given_inputs
     board = _board(given_inputs)
     # One row per member, by id; nobody else.
     assert [row.technician_id for row in board.rows] == sorted(team.members)
-    # Every shown booking of a member in the period: exactly once, on its own row.
+    # Every shown booking of a member in the window: exactly once, on its own row.
     expected = {
         b.id: b
         for b in made
         if b.technician_id in team.members
-        and b.busy.overlaps(period)
+        and b.busy.overlaps(window)
         and (show_closed or b.status not in (BookingStatus.COMPLETED, BookingStatus.CANCELED))
     }
     counts = Counter(bar.booking_id for bar in board.bars)
@@ -399,7 +399,7 @@ def test_D5_every_team_booking_in_the_period_is_on_its_row_once_a_requirement_bo
             (b.start, b.end, b.booking_id) for b in row.bars
         )
     held = [
-        b for b in made if b.technician_id in team.members and b.blocks and b.busy.overlaps(period)
+        b for b in made if b.technician_id in team.members and b.blocks and b.busy.overlaps(window)
     ]
     assert all(counts[b.id] == 1 for b in held)  # held bookings show, closed or not asked
     by_id = {n.id: n for n in needs}
@@ -411,13 +411,13 @@ def test_D5_every_team_booking_in_the_period_is_on_its_row_once_a_requirement_bo
     waiting = [n.id for n in board.undispatched]
     assert len(waiting) == len(set(waiting))
     assert not (set(waiting) & booked)
-    assert set(waiting) == {n.id for n in needs if n.window.overlaps(period)} - booked
-    # Hours: free is the availability, and held plus free time fits in the period.
+    assert set(waiting) == {n.id for n in needs if n.window.overlaps(window)} - booked
+    # Hours: free is the availability, and held plus free time fits in the window.
     for row in board.rows:
         tech = next(t for t in techs if t.id == row.technician_id)
-        free = sum((gap.duration for gap in availability(tech, made, period)), timedelta(0))
+        free = sum((gap.duration for gap in availability(tech, made, window)), timedelta(0))
         assert row.free == free
-        assert row.booked + row.free <= period.duration
+        assert row.booked + row.free <= window.duration
 
 
 @given(dispatch_board_inputs(), st.integers(0, 2**32))

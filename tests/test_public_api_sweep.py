@@ -2183,7 +2183,7 @@ def _board_examples() -> dict[str, Callable[[], Call]]:
         "dispatch_board": lambda: (
             dispatch_board,
             _board_inputs(),
-            {"period": _board().period, "parameters": parameters, "show_closed": True},
+            {"window": _board().window, "parameters": parameters, "show_closed": True},
         ),
         "DispatchBoardReport": lambda: _new(_board_report()),
         "DispatchBoardReport.render_csv": lambda: (_board_report().render_csv, (), {}),

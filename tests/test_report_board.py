@@ -154,7 +154,7 @@ def test_a_bar_reaching_past_the_axis_is_clipped_to_it() -> None:
     early, late = gantt_layout(chart).bars
     assert (early.lead_x, early.lead_width, early.x) == (LEFT, Decimal(0), LEFT)
     assert early.width == Decimal(GANTT_AXIS_LENGTH) / 4  # 00:00-06:00 of 24 hours
-    assert (late.x, late.width) == (RIGHT, Decimal(0))  # its work is after the period
+    assert (late.x, late.width) == (RIGHT, Decimal(0))  # its work is after the window
     assert late.lead_x == Decimal("865.21")  # 23:30: 170 + 23.5 / 24 * 710, rounded
     _assert_well_laid_out(chart, gantt_layout(chart))
 
@@ -270,7 +270,7 @@ def test_the_json_carries_every_table() -> None:
 def test_a_board_without_rows_has_its_tables_and_no_chart() -> None:
     board = worked_board()
     empty = dispatch_board_report(
-        DispatchBoard(team_id="EMPTY", period=PERIOD, undispatched=board.undispatched)
+        DispatchBoard(team_id="EMPTY", window=PERIOD, undispatched=board.undispatched)
     )
     assert empty.view().gantts == ()
     page = empty.render_html()
@@ -325,7 +325,7 @@ def test_the_html_draws_a_row_per_technician_and_a_bar_per_booking_in_its_colour
 def test_the_html_escapes_what_it_shows() -> None:
     board = worked_board()
     rows = (attrs.evolve(board.rows[0], name="<b>Ada</b>"), *board.rows[1:])
-    escaped = DispatchBoard(team_id="NORTH", period=PERIOD, rows=rows)
+    escaped = DispatchBoard(team_id="NORTH", window=PERIOD, rows=rows)
     page = dispatch_board_report(escaped).render_html()
     assert "<b>Ada</b>" not in page
     assert "&lt;b&gt;Ada&lt;/b&gt;" in page

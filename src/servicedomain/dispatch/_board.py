@@ -1,4 +1,4 @@
-"""The dispatch board: a team's bookings in a period, and what is left to dispatch (read model).
+"""The dispatch board: a team's bookings in a window, and what is left to dispatch (read model).
 
 AX's dispatch board shows the workers of one dispatch team, ordered by id, each with
 the activities booked in the date range, coloured by priority; closed activities
@@ -36,7 +36,7 @@ from servicedomain.errors import InvalidInputError
 from servicedomain.sla import Priority
 
 _TEAM: Final = instance_of(DispatchTeam)
-_PERIOD: Final = instance_of(Interval)
+_WINDOW: Final = instance_of(Interval)
 _PARAMETERS: Final = instance_of(DispatchParameters)
 _TECHNICIANS: Final = items_of(Technician)
 _REQUIREMENTS: Final = items_of(Requirement)
@@ -108,15 +108,15 @@ def _bars(value: object) -> tuple[BoardBar, ...]:
 
 @attrs.frozen(kw_only=True)
 class BoardRow:
-    """A technician's row on the board: its bars in the period and its hours.
+    """A technician's row on the board: its bars in the window and its hours.
 
     Attributes:
         technician_id: the technician.
         name: its name, for people.
-        bars: its bookings in the period, by start, end and booking id.
-        booked: the time its committed and in-progress bookings hold in the period,
+        bars: its bookings in the window, by start, end and booking id.
+        booked: the time its committed and in-progress bookings hold in the window,
             travel included (overlaps counted once).
-        free: its free working time in the period (:func:`availability`).
+        free: its free working time in the window (:func:`availability`).
     """
 
     technician_id: str = attrs.field(validator=is_id)
@@ -136,20 +136,20 @@ def _undispatched(value: object) -> tuple[Requirement, ...]:
 
 @attrs.frozen(kw_only=True)
 class DispatchBoard:
-    """A team's dispatch board over a period (AX dispatch board, a read model).
+    """A team's dispatch board over a window (AX dispatch board, a read model).
 
     Attributes:
         team_id: the dispatch team shown.
-        period: the period ``[start, end)`` shown.
+        window: the date range shown, ``[start, end)`` (AX's From and To dates).
         show_closed: whether completed and canceled bookings are shown.
         parameters: the parameters the bars were coloured with.
         rows: one per member of the team, ordered by technician id.
-        undispatched: the requirements of the period with no booking (canceled ones
+        undispatched: the requirements of the window with no booking (canceled ones
             aside), by SLA deadline (none last), priority (high first) and id.
     """
 
     team_id: str = attrs.field(validator=is_id)
-    period: Interval = attrs.field(validator=_PERIOD)
+    window: Interval = attrs.field(validator=_WINDOW)
     show_closed: bool = attrs.field(default=False, validator=is_bool)
     parameters: DispatchParameters = attrs.field(factory=DispatchParameters, validator=_PARAMETERS)
     rows: tuple[BoardRow, ...] = attrs.field(default=(), converter=_rows)
@@ -221,11 +221,11 @@ def _bar(
     )
 
 
-def _booked(tech: Technician, bookings: tuple[Booking, ...], period: Interval) -> timedelta:
+def _booked(tech: Technician, bookings: tuple[Booking, ...], window: Interval) -> timedelta:
     held = [
         (
-            max(b.busy.start, period.start).astimezone(UTC),
-            min(b.busy.end, period.end).astimezone(UTC),
+            max(b.busy.start, window.start).astimezone(UTC),
+            min(b.busy.end, window.end).astimezone(UTC),
         )
         for b in held_by(tech, bookings)
     ]
@@ -237,7 +237,7 @@ def _row(
     bookings: tuple[Booking, ...],
     needs: dict[str, Requirement],
     *,
-    period: Interval,
+    window: Interval,
     parameters: DispatchParameters,
     show_closed: bool,
 ) -> BoardRow:
@@ -245,16 +245,16 @@ def _row(
         b
         for b in bookings
         if b.technician_id == tech.id
-        and b.busy.overlaps(period)
+        and b.busy.overlaps(window)
         and (show_closed or b.status not in CLOSED)
     ]
     shown.sort(key=lambda b: (b.start, b.end, b.id))
-    free = sum((gap.duration for gap in availability(tech, bookings, period)), _ZERO)
+    free = sum((gap.duration for gap in availability(tech, bookings, window)), _ZERO)
     return BoardRow(
         technician_id=tech.id,
         name=tech.name,
         bars=tuple(_bar(b, needs, parameters) for b in shown),
-        booked=_booked(tech, bookings, period),
+        booked=_booked(tech, bookings, window),
         free=free,
     )
 
@@ -270,23 +270,23 @@ def dispatch_board(
     bookings: Iterable[Booking],
     requirements: Iterable[Requirement],
     *,
-    period: Interval,
+    window: Interval,
     parameters: DispatchParameters | None = None,
     show_closed: bool = False,
 ) -> DispatchBoard:
-    """The dispatch board of ``team`` over ``period`` (law D5).
+    """The dispatch board of ``team`` over ``window`` (law D5).
 
     * One row per member of the team, ordered by technician id; technicians given
       that are not members are not on the board (AX shows the team's workers only).
     * A row's bars are its technician's bookings whose time, travel included
-      (``[start - travel, end)``), overlaps the period: proposed, committed and in
+      (``[start - travel, end)``), overlaps the window: proposed, committed and in
       progress ones, and completed and canceled ones only with ``show_closed``; by
       start, end and id. A bar carries its requirement's order and priority, and the
       priority's colour from ``parameters``.
     * ``booked`` is the time the row's committed and in-progress bookings hold in the
-      period (travel included, overlaps once); ``free`` the free working time of
-      :func:`availability` over the period.
-    * The undispatched requirements are those whose window overlaps the period and
+      window (travel included, overlaps once); ``free`` the free working time of
+      :func:`availability` over the window.
+    * The undispatched requirements are those whose window overlaps the board's window and
       that have no booking but canceled ones (of any technician: a requirement
       booked outside the team is dispatched); by SLA deadline (none last), priority
       (high first), then id. A requirement with a completed booking is done, not
@@ -298,7 +298,7 @@ def dispatch_board(
         bookings: the bookings known (any technician's).
         requirements: the requirements to consider (every one a bar books, and those
             that may be undispatched: the team's work, as the host selects it).
-        period: the period shown (:meth:`DispatchParameters.period_around` gives
+        window: the date range shown (:meth:`DispatchParameters.period_around` gives
             the default one).
         parameters: the colours (:class:`DispatchParameters` defaults when ``None``).
         show_closed: show completed and canceled bookings too.
@@ -317,14 +317,14 @@ def dispatch_board(
     >>> need = Requirement(id="RQ-1", order_id="SO-1", duration=timedelta(hours=2),
     ...                    window=Interval(monday, monday + timedelta(days=1)))
     >>> board = dispatch_board(DispatchTeam("NORTH", members=["W-1"]), [tech], [], [need],
-    ...                        period=Interval(monday, monday + timedelta(days=1)))
+    ...                        window=Interval(monday, monday + timedelta(days=1)))
     >>> [row.technician_id for row in board.rows], [n.id for n in board.undispatched]
     (['W-1'], ['RQ-1'])
     >>> board.rows[0].free
     datetime.timedelta(seconds=28800)
     """
     checked_team = _TEAM.check(team, "team")
-    span = _PERIOD.check(period, "period")
+    span = _WINDOW.check(window, "window")
     chosen = (
         DispatchParameters() if parameters is None else _PARAMETERS.check(parameters, "parameters")
     )
@@ -333,7 +333,7 @@ def dispatch_board(
     given = check_bookings(bookings)
     needs = _by_id(_REQUIREMENTS.check(requirements, "requirements"))
     rows = tuple(
-        _row(tech, given, needs, period=span, parameters=chosen, show_closed=closed)
+        _row(tech, given, needs, window=span, parameters=chosen, show_closed=closed)
         for tech in members
     )
     booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
@@ -343,7 +343,7 @@ def dispatch_board(
     )
     return DispatchBoard(
         team_id=checked_team.id,
-        period=span,
+        window=span,
         show_closed=closed,
         parameters=chosen,
         rows=rows,

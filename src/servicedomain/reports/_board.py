@@ -72,11 +72,11 @@ def _seconds(duration: timedelta) -> int:
 class DispatchBoardReport(Renders):
     """A dispatch board (:class:`~servicedomain.dispatch.DispatchBoard`) as a report.
 
-    The facts are the team, the period and the counts; the tables are the bars (the
+    The facts are the team, the window and the counts; the tables are the bars (the
     main table, the CSV: a row per bar, with its technician, booking, requirement,
     order, priority, status, times, travel and locks), the technicians' booked and
     free hours, and the undispatched requirements. The HTML draws the bars as a Gantt
-    chart: a row per technician, a time axis over the period in the report's zone,
+    chart: a row per technician, a time axis over the window in the report's zone,
     each bar in its priority's colour with its travel before it and locked bars
     marked; the undispatched list follows as a table. Times read in ``zone``; the
     CSV and the JSON carry ISO instants with their offset and durations in seconds.
@@ -105,8 +105,8 @@ class DispatchBoardReport(Renders):
             key="board",
             title=label("Bookings by technician"),
             zone=self.zone,
-            start=board.period.start,
-            end=board.period.end,
+            start=board.window.start,
+            end=board.window.end,
             rows=[
                 GanttRow(
                     key=row.technician_id,
@@ -251,8 +251,8 @@ class DispatchBoardReport(Renders):
             title=label("Dispatch board: team {team_id}").format(team_id=board.team_id),
             facts=(
                 ("team_id", label("Team"), board.team_id),
-                ("from", label("From"), self._shown(board.period.start)),
-                ("to", label("To"), self._shown(board.period.end)),
+                ("from", label("From"), self._shown(board.window.start)),
+                ("to", label("To"), self._shown(board.window.end)),
                 ("zone", label("Time zone"), self.zone.key),
                 ("show_closed", label("Closed activities"), closed),
                 ("technicians", label("Technicians"), len(board.rows)),
@@ -286,7 +286,7 @@ def dispatch_board_report(
     ...                start=monday + timedelta(hours=10), end=monday + timedelta(hours=12),
     ...                status=BookingStatus.COMMITTED, travel=timedelta(minutes=30))
     >>> board = dispatch_board(DispatchTeam("NORTH", members=["W-1"]), [tech], [held], [need],
-    ...                        period=Interval(monday, monday + timedelta(days=1)))
+    ...                        window=Interval(monday, monday + timedelta(days=1)))
     >>> print(dispatch_board_report(board).render_csv(), end="")  # doctest: +ELLIPSIS
     technician_id,booking_id,requirement_id,order_id,priority,shown_priority,status,...,color
     W-1,B-1,RQ-1,SO-1,normal,Normal,committed,Committed,2026-03-02 10:00,...,#f9a825

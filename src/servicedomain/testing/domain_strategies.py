@@ -211,6 +211,7 @@ from servicedomain.testing.strategies import (
 )
 
 __all__ = [
+    "BoardInputs",
     "absences",
     "board_bars",
     "board_rows",
@@ -1969,7 +1970,7 @@ def dispatch_board_inputs(draw: st.DrawFn, *, max_bookings: int = 8) -> BoardInp
     A team of some of the technicians W-1..W-3 (every member has its technician; a
     technician may be outside the team), requirements with distinct ids, up to
     ``max_bookings`` bookings of those requirements and technicians (distinct ids), a
-    period of up to four days, parameters and ``show_closed``.
+    window of up to four days, parameters and ``show_closed``.
     """
     techs = tuple(draw(st.lists(technicians(), min_size=1, max_size=3, unique_by=_id)))
     members = draw(st.frozensets(st.sampled_from([tech.id for tech in techs])))
@@ -1986,8 +1987,8 @@ def dispatch_board_inputs(draw: st.DrawFn, *, max_bookings: int = 8) -> BoardInp
         attrs.evolve(booking, requirement_id=draw(st.sampled_from([n.id for n in needs])))
         for booking in made
     )
-    period = draw(intervals(max_hours=96))
-    return team, techs, booked, needs, period, draw(dispatch_parameters()), draw(st.booleans())
+    window = draw(intervals(max_hours=96))
+    return team, techs, booked, needs, window, draw(dispatch_parameters()), draw(st.booleans())
 
 
 def dispatch_boards() -> st.SearchStrategy[DispatchBoard]:
@@ -1998,7 +1999,7 @@ def dispatch_boards() -> st.SearchStrategy[DispatchBoard]:
             given[1],
             given[2],
             given[3],
-            period=given[4],
+            window=given[4],
             parameters=given[5],
             show_closed=given[6],
         )
