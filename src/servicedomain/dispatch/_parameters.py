@@ -146,7 +146,7 @@ class DispatchParameters:
         ``days_before``, ``days_after``.
 
         Raises:
-            InvalidInputError: an unknown key, or what the constructor refuses.
+            InvalidInputError: a key it does not read, or what the constructor refuses.
         """
         fields = ("high_color", "normal_color", "low_color", "days_before", "days_after")
         check_keys(data, kind="DispatchParameters", optional=fields)
