@@ -2480,6 +2480,75 @@ _DISPATCH_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
 EXAMPLES.update(_DISPATCH_DESK_EXAMPLES)
 
 
+# The dispatch board (issue 17, item 7): its parameters, its data and its report.
+def _board() -> Any:
+    from test_dispatch_board import worked_board
+
+    return worked_board(show_closed=True)
+
+
+def _board_inputs() -> tuple[Any, ...]:
+    from test_dispatch_board import BOOKINGS, REQUIREMENTS, TEAM, TECHNICIANS
+
+    return TEAM, TECHNICIANS, BOOKINGS, REQUIREMENTS
+
+
+def _board_report() -> Any:
+    from servicedomain.reports import dispatch_board_report
+
+    return dispatch_board_report(_board(), zone="Europe/Stockholm")
+
+
+def _board_examples() -> dict[str, Callable[[], Call]]:
+    from servicedomain.dispatch import DispatchParameters, dispatch_board
+    from servicedomain.reports import dispatch_board_report
+    from servicedomain.sla import Priority
+
+    parameters = DispatchParameters()
+    return {
+        "DispatchParameters": lambda: _new(DispatchParameters(high_color="#f00")),
+        "DispatchParameters.color_of": lambda: (parameters.color_of, (Priority.HIGH,), {}),
+        "DispatchParameters.period_around": lambda: (
+            parameters.period_around,
+            (DAY, "Europe/Stockholm"),
+            {},
+        ),
+        "DispatchParameters.from_dict": lambda: (
+            DispatchParameters.from_dict,
+            ({"days_after": 3},),
+            {},
+        ),
+        "DispatchParameters.to_dict": lambda: (parameters.to_dict, (), {}),
+        "BoardBar": lambda: _new(_board().bars[0]),
+        "BoardRow": lambda: _new(_board().rows[0]),
+        "DispatchBoard": lambda: _new(_board()),
+        "DispatchBoard.row": lambda: (_board().row, ("W-1",), {}),
+        "dispatch_board": lambda: (
+            dispatch_board,
+            _board_inputs(),
+            {"window": _board().window, "parameters": parameters, "show_closed": True},
+        ),
+        "DispatchBoardReport": lambda: _new(_board_report()),
+        "DispatchBoardReport.render_csv": lambda: (_board_report().render_csv, (), {}),
+        "DispatchBoardReport.render_html": lambda: (_board_report().render_html, (), {}),
+        "DispatchBoardReport.render_json": lambda: (_board_report().render_json, (), {}),
+        "DispatchBoardReport.render_text": lambda: (_board_report().render_text, (), {}),
+        "DispatchBoardReport.view": lambda: (_board_report().view, (), {}),
+        "DispatchBoardReport.gantt": lambda: (_board_report().gantt, (), {}),
+        "GanttChart": lambda: _new(_board_report().gantt()),
+        "GanttRow": lambda: _new(_board_report().gantt().rows[0]),
+        "GanttBar": lambda: _new(_board_report().gantt().rows[0].bars[0]),
+        "dispatch_board_report": lambda: (
+            dispatch_board_report,
+            (_board(),),
+            {"zone": "Europe/Stockholm"},
+        ),
+    }
+
+
+EXAMPLES.update(_board_examples())
+
+
 def _price_query(**extra: Any) -> dict[str, Any]:
     return {
         "subscription_id": "S-1",

@@ -382,7 +382,7 @@ def test_a_span_and_a_marker_keep_their_instant_in_utc() -> None:
 def test_a_report_view_with_a_timeline_round_trips_and_version_1_is_refused() -> None:
     view = paused_over_the_weekend().view()
     document = to_dict(view)
-    assert document["$version"] == SCHEMA_VERSIONS[ReportView] == 2
+    assert document["$version"] == SCHEMA_VERSIONS[ReportView] == 3  # 3: gantts added
     assert from_dict(ReportView, document) == view
     old = {key: value for key, value in document.items() if key != "timelines"}
     with pytest.raises(InvalidInputError) as caught:

@@ -306,12 +306,14 @@ def test_built_in_billing_rule_types_are_read_by_their_from_dict() -> None:
         "price_tables",
         "fault_taxonomies",
         "skills",
+        "dispatch_parameters",
     )
     named_by_id = {rule_type.section: rule_type.named_by_id for rule_type in RULE_TYPES}
     assert named_by_id["subscription_groups"]
     assert not named_by_id["price_tables"]
     assert not named_by_id["fault_taxonomies"]
     assert named_by_id["skills"]
+    assert not named_by_id["dispatch_parameters"]
 
 
 def test_a_section_is_registered_once() -> None:
@@ -332,7 +334,7 @@ BAD_TOML = [
         (
             "rules.toml: calendar={'MAIN': {'zone': 'UTC'}}: unknown key of a rules file; "
             "expected stage_graphs, calendars, slas, subscription_groups, price_tables, "
-            "fault_taxonomies, skills"
+            "fault_taxonomies, skills, dispatch_parameters"
         ),
     ),
     (

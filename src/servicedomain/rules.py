@@ -22,11 +22,12 @@ The kinds are :class:`RuleType` values in an immutable :class:`RuleTypes` regist
 file by its id), ``subscription_groups``
 (:class:`~servicedomain.billing.SubscriptionGroup`), ``price_tables``
 (:class:`~servicedomain.billing.PriceTable`), ``fault_taxonomies``
-(:class:`~servicedomain.repairs.FaultTaxonomy`) and ``skills``
-(:class:`~servicedomain.dispatch.Skill`). A calendar, an SLA, a subscription
+(:class:`~servicedomain.repairs.FaultTaxonomy`), ``skills``
+(:class:`~servicedomain.dispatch.Skill`) and ``dispatch_parameters``
+(:class:`~servicedomain.dispatch.DispatchParameters`). A calendar, an SLA, a subscription
 group and a skill are named by their id: the name in the file is the id (an ``id`` key, when given,
-must say the same); a price table and a fault taxonomy have no id, so their name is
-only the file's key. Any
+must say the same); a price table, a fault taxonomy and dispatch parameters have no id,
+so their name is only the file's key. Any
 class with a ``from_dict`` and a ``to_dict`` can be added (a host's own rules):
 :meth:`RuleTypes.with_rule` returns a new registry and changes no other.
 
@@ -67,7 +68,7 @@ from servicedomain._checks import (
 )
 from servicedomain.billing import PriceTable, SubscriptionGroup
 from servicedomain.calendars import WorkingCalendar
-from servicedomain.dispatch import Skill
+from servicedomain.dispatch import DispatchParameters, Skill
 from servicedomain.errors import InvalidInputError, InvalidRulesError
 from servicedomain.repairs import FaultTaxonomy
 from servicedomain.sla import ServiceLevelAgreement
@@ -174,7 +175,7 @@ class RuleTypes:
 
     @classmethod
     def default(cls) -> RuleTypes:
-        """The built-in kinds: graphs, calendars, SLAs, groups, prices, taxonomies, skills."""
+        """The built-in kinds: graphs, calendars, SLAs, groups, prices, taxonomies, dispatch."""
         return cls(_BUILT_IN)
 
     def with_type(self, rule_type: RuleType) -> RuleTypes:
@@ -299,6 +300,11 @@ class Rules:
         """The skills (with their rating scales) by id."""
         return cast("Mapping[str, Skill]", self.section("skills"))
 
+    @property
+    def dispatch_parameters(self) -> Mapping[str, DispatchParameters]:
+        """The dispatch board's parameters by name (they have no id: the file's key)."""
+        return cast("Mapping[str, DispatchParameters]", self.section("dispatch_parameters"))
+
     def to_dict(self, types: RuleTypes | None = None) -> dict[str, dict[str, object]]:
         """The rules as plain data (every section with rules), as a file holds them."""
         registry = _registry(types)
@@ -360,6 +366,12 @@ _BUILT_IN: Final = (
     RuleType("price_tables", PriceTable, _default_reader(PriceTable), _default_writer),
     RuleType("fault_taxonomies", FaultTaxonomy, _default_reader(FaultTaxonomy), _default_writer),
     RuleType("skills", Skill, _default_reader(Skill), _default_writer, named_by_id=True),
+    RuleType(
+        "dispatch_parameters",
+        DispatchParameters,
+        _default_reader(DispatchParameters),
+        _default_writer,
+    ),
 )
 
 RULE_TYPES: Final = RuleTypes.default()

@@ -120,9 +120,13 @@ from servicedomain.dispatch import (
     BOOKING_EVENTS,
     TECHNICIAN_EVENTS,
     Absence,
+    BoardBar,
+    BoardRow,
     Booking,
     Candidate,
     CandidateList,
+    DispatchBoard,
+    DispatchParameters,
     DispatchTeam,
     DispatchTeams,
     Exclusion,
@@ -205,6 +209,10 @@ from servicedomain.repairs import (
 from servicedomain.reports import (
     BarChart,
     Cell,
+    DispatchBoardReport,
+    GanttBar,
+    GanttChart,
+    GanttRow,
     InvoiceDocument,
     MarginReport,
     MarginRow,
@@ -345,6 +353,11 @@ _ENTITIES_AND_VALUES: Final[tuple[type[Any], ...]] = (
     TimelineSpan,
     TimelineMarker,
     TimelineChart,
+    # the dispatch board's Gantt chart (a ReportView's gantts) and its report
+    GanttBar,
+    GanttRow,
+    GanttChart,
+    DispatchBoardReport,
     ReportView,
     # repairs: the fault taxonomy, service objects and their warranty
     SymptomArea,
@@ -380,6 +393,11 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     Exclusion,
     Candidate,
     CandidateList,
+    # the dispatch board (issue 17, item 7)
+    DispatchParameters,
+    BoardBar,
+    BoardRow,
+    DispatchBoard,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
@@ -463,7 +481,9 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     # WorkDocumentRepair values).
     WorkDescription: 3,
     WorkReceipt: 3,
-    ReportView: 2,  # 2: the field timelines (timeline charts) was added
+    # 2: the field timelines (timeline charts) was added; 3: the field gantts (Gantt
+    # charts, the dispatch board's) was added.
+    ReportView: 3,
     # 2: orders and agreements hold object relations (object_relations, repairs'
     # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
     ServiceOrder: 2,
@@ -502,6 +522,7 @@ _SELF_CODED: Final[tuple[type[Any], ...]] = (
     SubscriptionGroup,
     FaultTaxonomy,
     Skill,
+    DispatchParameters,
 )
 
 

@@ -25,6 +25,10 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
   committed and in-progress bookings (travel included) minus absences (law D1).
 * :func:`candidates` ranks who can do a requirement (preferred, earliest start, load,
   id) and says why every other technician cannot (laws D3, D4).
+* :func:`dispatch_board` is a team's board over a period (:class:`DispatchBoard`):
+  one row per member with its bars (:class:`BoardBar`, coloured by priority from
+  :class:`DispatchParameters`, rule data), its booked and free hours, and the
+  undispatched requirements (law D5).
 * :func:`book` checks the whole interval, travel included, not only its start (law
   D2); :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a
   locked time or technician is kept.
@@ -59,6 +63,7 @@ servicedomain.errors.BookingConflictError: B-2: ... is not wholly in working tim
 from __future__ import annotations
 
 from servicedomain.dispatch._availability import availability
+from servicedomain.dispatch._board import BoardBar, BoardRow, DispatchBoard, dispatch_board
 from servicedomain.dispatch._booking import book, confirm, conflicts, reassign, reschedule
 from servicedomain.dispatch._bookings import Booking
 from servicedomain.dispatch._candidates import candidates, earliest_start
@@ -79,6 +84,7 @@ from servicedomain.dispatch._events import (
     TechnicianTerritoriesChanged,
 )
 from servicedomain.dispatch._intervals import Interval
+from servicedomain.dispatch._parameters import DispatchParameters
 from servicedomain.dispatch._reasons import (
     Candidate,
     CandidateList,
@@ -98,6 +104,8 @@ __all__ = [
     "MAX_LEVELS",
     "TECHNICIAN_EVENTS",
     "Absence",
+    "BoardBar",
+    "BoardRow",
     "Booking",
     "BookingCreated",
     "BookingLocksChanged",
@@ -107,6 +115,8 @@ __all__ = [
     "BookingStatusChanged",
     "Candidate",
     "CandidateList",
+    "DispatchBoard",
+    "DispatchParameters",
     "DispatchTeam",
     "DispatchTeams",
     "Exclusion",
@@ -129,6 +139,7 @@ __all__ = [
     "check_teams",
     "confirm",
     "conflicts",
+    "dispatch_board",
     "earliest_start",
     "reassign",
     "reschedule",

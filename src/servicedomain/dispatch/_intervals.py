@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import attrs
@@ -72,8 +72,12 @@ class Interval:
 
     @property
     def duration(self) -> timedelta:
-        """``end - start``."""
-        return self.end - self.start
+        """``end - start``: the real time between them, over a DST change too.
+
+        Python subtracts two instants of one zone as wall-clock times; the duration is
+        taken in UTC, so a night losing an hour to summer time lasts one hour less.
+        """
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
 
     def overlaps(self, other: Interval) -> bool:
         """Whether the two intervals share an instant.

@@ -31,10 +31,15 @@ every locale. Locales other than ``en`` need the ``[reports]`` extra (Babel).
   Both render through :class:`SubscriptionTransactionsReport` and
   :class:`SubscriptionFeeReport` (and the ``render_subscription_*`` functions).
 * :func:`invoice_document`: a posted invoice or credit note, for the customer.
+* :func:`dispatch_board_report` (AX *Dispatch board*): a team's bookings as a row per
+  bar, the technicians' booked and free hours and the undispatched requirements; the
+  HTML draws a Gantt-style board (:class:`GanttChart`): technicians as rows, bars in
+  the priority colours, travel before each bar, locked bars marked.
 """
 
 from __future__ import annotations
 
+from servicedomain.reports._board import DispatchBoardReport, dispatch_board_report
 from servicedomain.reports._invoices import InvoiceDocument, invoice_document
 from servicedomain.reports._orders import (
     MarginReport,
@@ -74,6 +79,9 @@ from servicedomain.reports._subscriptions import (
 from servicedomain.reports._views import (
     BarChart,
     Cell,
+    GanttBar,
+    GanttChart,
+    GanttRow,
     ReportColumn,
     ReportFormat,
     ReportTable,
@@ -90,6 +98,7 @@ from servicedomain.reports._views import (
 
 __all__ = [
     # the reports
+    "DispatchBoardReport",
     "InvoiceDocument",
     "MarginReport",
     "MarginRow",
@@ -105,6 +114,7 @@ __all__ = [
     "WorkDocumentLine",
     "WorkDocumentRepair",
     "WorkReceipt",
+    "dispatch_board_report",
     "invoice_document",
     "margin_report",
     "repair_history",
@@ -125,6 +135,9 @@ __all__ = [
     # the data model every report renders from, and its formats
     "BarChart",
     "Cell",
+    "GanttBar",
+    "GanttChart",
+    "GanttRow",
     "ReportColumn",
     "ReportFormat",
     "ReportTable",

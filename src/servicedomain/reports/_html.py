@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -252,6 +253,31 @@ def _moment(instant: datetime, zone: ZoneInfo, shown: Localizer) -> str:
     return f"{shown.cell(local.date(), 'date')} {shown.time(local)}"
 
 
+def _axis_ticks(
+    first: datetime,
+    last: datetime,
+    zone: ZoneInfo,
+    shown: Localizer,
+    x: Callable[[datetime], Decimal],
+) -> tuple[TimelineTick, ...]:
+    """The ticks of an axis from ``first`` to ``last``, placed by ``x``, read in ``zone``."""
+    instants, whole_days = _tick_instants(first, last, zone)
+    ticks = []
+    previous = None
+    for instant in instants:
+        local = instant.astimezone(zone)
+        day = local.date()
+        ticks.append(
+            TimelineTick(
+                x=x(instant),
+                time="" if whole_days else shown.time(local),
+                day="" if day == previous else shown.cell(day, "date"),
+            )
+        )
+        previous = day
+    return tuple(ticks)
+
+
 def timeline_layout(chart: TimelineChart, shown: Localizer = ENGLISH) -> TimelineLayout:
     """``chart`` laid out on one horizontal time axis (SVG user units).
 
@@ -295,20 +321,7 @@ def timeline_layout(chart: TimelineChart, shown: Localizer = ENGLISH) -> Timelin
         )
         for row, marker in enumerate(chart.markers)
     )
-    instants, whole_days = _tick_instants(first, last, zone)
-    ticks = []
-    previous = None
-    for instant in instants:
-        local = instant.astimezone(zone)
-        day = local.date()
-        ticks.append(
-            TimelineTick(
-                x=x(instant),
-                time="" if whole_days else shown.time(local),
-                day="" if day == previous else shown.cell(day, "date"),
-            )
-        )
-        previous = day
+    ticks = _axis_ticks(first, last, zone, shown, x)
     kinds = {span.kind: span.label for span in reversed(chart.spans)}  # the first label wins
     legend = tuple(
         TimelineLegendEntry(kind.value, shown.text(kinds[kind]), AXIS_LEFT + slot * _LEGEND_SLOT)
@@ -321,7 +334,7 @@ def timeline_layout(chart: TimelineChart, shown: Localizer = ENGLISH) -> Timelin
         band_top=band_top,
         band_height=_BAND_HEIGHT,
         bands=bands,
-        ticks=tuple(ticks),
+        ticks=ticks,
         markers=markers,
         legend=legend,
     )
@@ -347,8 +360,9 @@ def _environment() -> Any:
 def render_page(view: ReportView, shown: Localizer = ENGLISH) -> str:
     """The report as a self-contained HTML page.
 
-    The title, description and facts, then each bar chart and each timeline chart
-    (:func:`timeline_layout`) as inline SVG, then each table
+    The title, description and facts, then each bar chart, each timeline chart
+    (:func:`timeline_layout`) and each Gantt chart (``gantt_layout``) as inline SVG,
+    then each table
     (``<table>`` with a ``<thead>``, the rows in ``<tbody>``, the totals in
     ``<tfoot>``), with the same display strings as the text, translated and formatted
     for ``shown``'s locale (the ``lang`` attribute of the page).
@@ -371,6 +385,9 @@ def render_page(view: ReportView, shown: Localizer = ENGLISH) -> str:
         if chart.bars
     ]
     timelines = [timeline_layout(chart, shown) for chart in view.timelines if chart.spans]
+    from servicedomain.reports._gantt import gantt_layout  # noqa: PLC0415 (it imports this module)
+
+    gantts = [gantt_layout(chart, shown) for chart in view.gantts if chart.rows]
     tables = []
     for table in view.tables:
         rows, totals = table._localized(shown)
@@ -400,6 +417,7 @@ def render_page(view: ReportView, shown: Localizer = ENGLISH) -> str:
         tables=tables,
         charts=charts,
         timelines=timelines,
+        gantts=gantts,
         tick_length=_TICK_LENGTH,
         tick_row=_TICK_ROW,
         swatch=_SWATCH,

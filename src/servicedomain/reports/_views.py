@@ -19,9 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
@@ -61,6 +62,9 @@ from servicedomain.sla import SegmentKind
 __all__ = [
     "BarChart",
     "Cell",
+    "GanttBar",
+    "GanttChart",
+    "GanttRow",
     "ReportColumn",
     "ReportFormat",
     "ReportTable",
@@ -142,6 +146,43 @@ def _span_end(value: object) -> datetime:
 
 def _marker_at(value: object) -> datetime:
     return require_instant(value, "at").astimezone(UTC)
+
+
+def _gantt_list(value: Iterable[GanttChart]) -> tuple[GanttChart, ...]:
+    return items_of(GanttChart).check(value, "gantts")
+
+
+def _gantt_rows(value: Iterable[GanttRow]) -> tuple[GanttRow, ...]:
+    return items_of(GanttRow).check(value, "rows")
+
+
+def _gantt_bars(value: Iterable[GanttBar]) -> tuple[GanttBar, ...]:
+    return items_of(GanttBar).check(value, "bars")
+
+
+def _axis_start(value: object) -> datetime:
+    return require_instant(value, "start").astimezone(UTC)
+
+
+def _axis_end(value: object) -> datetime:
+    return require_instant(value, "end").astimezone(UTC)
+
+
+_COLOR: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _check_color(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeMismatchError("color", value, "expected a CSS hex colour as a str")
+    if _COLOR.fullmatch(value) is None:
+        raise InvalidInputError("color", value, "a colour is a CSS hex value: #rgb or #rrggbb")
+
+
+def _check_lead(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, timedelta):
+        raise TypeMismatchError("lead", value, "expected a timedelta")
+    if value < timedelta(0):
+        raise InvalidInputError("lead", value, "a lead time (travel) is >= 0")
 
 
 def _check_span_end(
@@ -340,6 +381,89 @@ class TimelineChart:
 
 
 @attrs.frozen(kw_only=True)
+class GanttBar:
+    """A bar of a Gantt chart: ``[start, end)`` in UTC after a lead time (travel).
+
+    Attributes:
+        key: a machine name (the booking id).
+        label: what people read on it (the order id).
+        start: the bar's first instant, in UTC.
+        end: the instant after its last, after ``start``.
+        lead: time drawn before the bar (the travel), >= 0.
+        color: its fill, a CSS hex colour (``#d32f2f``).
+        status: a machine name for its style (``committed``).
+        locked: the bar is marked as locked.
+        note: what people read when they point at it (may be empty).
+
+    Raises:
+        InvalidPeriodError: (field ``end``) ``end`` not after ``start``.
+        InvalidInputError: a colour that is not ``#rgb`` or ``#rrggbb``; a negative lead.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    label: str = attrs.field(validator=is_str)
+    start: datetime = attrs.field(converter=_axis_start)
+    end: datetime = attrs.field(converter=_axis_end)
+    lead: timedelta = attrs.field(default=timedelta(0), validator=_check_lead)
+    color: str = attrs.field(default="#3b6fb6", validator=_check_color)
+    status: str = attrs.field(default="", validator=is_str)
+    locked: bool = attrs.field(default=False, validator=is_bool)
+    note: str = attrs.field(default="", validator=is_str)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end <= self.start:
+            raise InvalidPeriodError("end", self.end, f"a bar ends after its start {self.start}")
+
+
+@attrs.frozen(kw_only=True)
+class GanttRow:
+    """A row of a Gantt chart (a technician): its label, a note and its bars.
+
+    Attributes:
+        key: a machine name (the technician id).
+        label: what people read at the row's left.
+        note: a second line under the label (booked and free hours); may be empty.
+        bars: the row's bars, by start.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    label: str = attrs.field(validator=is_str)
+    note: str = attrs.field(default="", validator=is_str)
+    bars: tuple[GanttBar, ...] = attrs.field(default=(), converter=_gantt_bars)
+
+
+@attrs.frozen(kw_only=True)
+class GanttChart:
+    """Rows of bars on one time axis ``[start, end)`` (a dispatch board); the HTML draws it.
+
+    The instants are UTC; ``zone`` is where the axis's ticks read. A bar, or its
+    lead, outside the axis is drawn clipped to it.
+
+    Attributes:
+        key: a machine name (``"board"``).
+        title: what people read above it.
+        zone: the zone the ticks show in.
+        start: the axis's first instant.
+        end: its last (after ``start``).
+        rows: the rows, top to bottom.
+
+    Raises:
+        InvalidPeriodError: (field ``end``) ``end`` not after ``start``.
+    """
+
+    key: str = attrs.field(validator=is_str)
+    title: str = attrs.field(validator=is_str)
+    zone: ZoneInfo = attrs.field(converter=named_zone)
+    start: datetime = attrs.field(converter=_axis_start)
+    end: datetime = attrs.field(converter=_axis_end)
+    rows: tuple[GanttRow, ...] = attrs.field(default=(), converter=_gantt_rows)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end <= self.start:
+            raise InvalidPeriodError("end", self.end, f"an axis ends after its start {self.start}")
+
+
+@attrs.frozen(kw_only=True)
 class ReportView:
     """One report as data: every format renders from it.
 
@@ -354,6 +478,8 @@ class ReportView:
         timelines: timeline charts the HTML draws (as inline SVG); the text, CSV and
             JSON leave them out: a report with a timeline chart has a table of the
             same spans (one data model), which those formats carry.
+        gantts: Gantt charts (rows of bars on a time axis) the HTML draws; as with
+            timelines, a table of the same bars carries them in the other formats.
     """
 
     key: str = attrs.field(validator=is_str)
@@ -363,6 +489,7 @@ class ReportView:
     tables: tuple[ReportTable, ...] = attrs.field(converter=_tables)
     charts: tuple[BarChart, ...] = attrs.field(default=(), converter=_chart_list)
     timelines: tuple[TimelineChart, ...] = attrs.field(default=(), converter=_timeline_list)
+    gantts: tuple[GanttChart, ...] = attrs.field(default=(), converter=_gantt_list)
 
 
 def show(cell: Cell, column: ReportColumn, shown: Localizer = ENGLISH) -> str:

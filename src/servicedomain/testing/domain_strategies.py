@@ -71,10 +71,14 @@ from servicedomain.billing import (
 from servicedomain.calendars import Slot, WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
+    BoardBar,
+    BoardRow,
     Booking,
     BookingStatus,
     Candidate,
     CandidateList,
+    DispatchBoard,
+    DispatchParameters,
     DispatchTeam,
     DispatchTeams,
     Exclusion,
@@ -84,6 +88,7 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    dispatch_board,
 )
 from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
@@ -140,6 +145,10 @@ from servicedomain.repairs import (
 )
 from servicedomain.reports import (
     BarChart,
+    DispatchBoardReport,
+    GanttBar,
+    GanttChart,
+    GanttRow,
     InvoiceDocument,
     MarginReport,
     MarginRow,
@@ -160,6 +169,7 @@ from servicedomain.reports import (
     WorkDocumentLine,
     WorkDocumentRepair,
     WorkReceipt,
+    dispatch_board_report,
     invoice_document,
     margin_report,
     repair_history,
@@ -201,9 +211,19 @@ from servicedomain.testing.strategies import (
 )
 
 __all__ = [
+    "BoardInputs",
     "absences",
+    "board_bars",
+    "board_rows",
     "bookings",
     "candidate_lists",
+    "dispatch_board_inputs",
+    "dispatch_board_reports",
+    "gantt_bars",
+    "gantt_charts",
+    "gantt_rows",
+    "dispatch_boards",
+    "dispatch_parameters",
     "dispatch_teams",
     "intervals",
     "reasons",
@@ -1219,6 +1239,45 @@ def sla_explanations(draw: st.DrawFn) -> SlaExplanation:
     )
 
 
+@st.composite
+def dispatch_board_reports(draw: st.DrawFn) -> DispatchBoardReport:
+    """Dispatch board reports of drawn boards, shown in a zone."""
+    return dispatch_board_report(
+        draw(dispatch_boards()),
+        zone=draw(st.sampled_from(("UTC", "Europe/Stockholm", "America/New_York"))),
+    )
+
+
+def gantt_charts() -> st.SearchStrategy[GanttChart]:
+    """Gantt charts of dispatch board reports (a row per technician, a bar per booking)."""
+    return dispatch_board_reports().map(DispatchBoardReport.gantt)
+
+
+def gantt_rows() -> st.SearchStrategy[GanttRow]:
+    """Rows of Gantt charts (a technician with its bars)."""
+    return st.builds(
+        lambda bars, key: GanttRow(key=key, label=key, note="", bars=bars),
+        st.lists(gantt_bars(), max_size=3),
+        st.sampled_from(_TECHNICIANS),
+    )
+
+
+def gantt_bars() -> st.SearchStrategy[GanttBar]:
+    """Bars of Gantt charts: a board bar's times, colour, status and locks."""
+    return board_bars().map(
+        lambda bar: GanttBar(
+            key=bar.booking_id,
+            label=bar.order_id,
+            start=bar.start,
+            end=bar.end,
+            lead=bar.travel,
+            color=bar.color,
+            status=bar.status.value,
+            locked=bar.locked,
+        )
+    )
+
+
 def report_views() -> st.SearchStrategy[ReportView]:
     """The data models of every kind of report."""
     return st.one_of(
@@ -1229,6 +1288,7 @@ def report_views() -> st.SearchStrategy[ReportView]:
         subscription_transactions_reports().map(SubscriptionTransactionsReport.view),
         invoice_documents().map(InvoiceDocument.view),
         sla_explanations().map(SlaExplanation.view),
+        dispatch_board_reports().map(DispatchBoardReport.view),
     )
 
 
@@ -1875,6 +1935,115 @@ def candidate_lists(draw: st.DrawFn) -> CandidateList:
     )
 
 
+# ------------------------------------------------------------- the dispatch board
+
+_COLORS = ("#d32f2f", "#F9A825", "#388e3c", "#abc", "#000000")
+
+
+def dispatch_parameters() -> st.SearchStrategy[DispatchParameters]:
+    """Dispatch parameters: CSS hex colours (either case, 3 or 6 digits), days 0..14."""
+    return st.builds(
+        DispatchParameters,
+        high_color=st.sampled_from(_COLORS),
+        normal_color=st.sampled_from(_COLORS),
+        low_color=st.sampled_from(_COLORS),
+        days_before=st.integers(0, 14),
+        days_after=st.integers(0, 14),
+    )
+
+
+BoardInputs = tuple[
+    DispatchTeam,
+    tuple[Technician, ...],
+    tuple[Booking, ...],
+    tuple[Requirement, ...],
+    Interval,
+    DispatchParameters,
+    bool,
+]
+
+
+@st.composite
+def dispatch_board_inputs(draw: st.DrawFn, *, max_bookings: int = 8) -> BoardInputs:
+    """What :func:`~servicedomain.dispatch.dispatch_board` reads, consistent.
+
+    A team of some of the technicians W-1..W-3 (every member has its technician; a
+    technician may be outside the team), requirements with distinct ids, up to
+    ``max_bookings`` bookings of those requirements and technicians (distinct ids), a
+    window of up to four days, parameters and ``show_closed``.
+    """
+    techs = tuple(draw(st.lists(technicians(), min_size=1, max_size=3, unique_by=_id)))
+    members = draw(st.frozensets(st.sampled_from([tech.id for tech in techs])))
+    team = DispatchTeam(draw(ids(prefix="TM")), members=members)
+    needs = tuple(draw(st.lists(requirements(), min_size=1, max_size=6, unique_by=_id)))
+    made = draw(
+        st.lists(
+            bookings(technician_ids=tuple(tech.id for tech in techs)),
+            max_size=max_bookings,
+            unique_by=_id,
+        )
+    )
+    booked = tuple(
+        attrs.evolve(booking, requirement_id=draw(st.sampled_from([n.id for n in needs])))
+        for booking in made
+    )
+    window = draw(intervals(max_hours=96))
+    return team, techs, booked, needs, window, draw(dispatch_parameters()), draw(st.booleans())
+
+
+def dispatch_boards() -> st.SearchStrategy[DispatchBoard]:
+    """Dispatch boards built by :func:`~servicedomain.dispatch.dispatch_board`."""
+    return dispatch_board_inputs().map(
+        lambda given: dispatch_board(
+            given[0],
+            given[1],
+            given[2],
+            given[3],
+            window=given[4],
+            parameters=given[5],
+            show_closed=given[6],
+        )
+    )
+
+
+@st.composite
+def board_bars(draw: st.DrawFn) -> BoardBar:
+    """Bars of a board: a booking's times, status and locks with a priority and a colour."""
+    booking = draw(bookings())
+    return BoardBar(
+        booking_id=booking.id,
+        requirement_id=booking.requirement_id,
+        order_id=draw(ids(prefix="SO")),
+        technician_id=booking.technician_id,
+        start=booking.start,
+        end=booking.end,
+        travel=booking.travel,
+        status=booking.status,
+        priority=draw(st.sampled_from(Priority)),
+        color=draw(st.sampled_from(_COLORS)),
+        time_locked=booking.time_locked,
+        technician_locked=booking.technician_locked,
+    )
+
+
+def board_rows() -> st.SearchStrategy[BoardRow]:
+    """Rows of a board: a technician, bars, booked and free time on quarter hours."""
+    return st.builds(
+        lambda tech, name, bars, booked, free: BoardRow(
+            technician_id=tech,
+            name=name,
+            bars=tuple(attrs.evolve(bar, technician_id=tech) for bar in bars),
+            booked=booked * _QUARTER,
+            free=free * _QUARTER,
+        ),
+        st.sampled_from(_TECHNICIANS),
+        _texts(),
+        st.lists(board_bars(), max_size=3),
+        st.integers(0, 400),
+        st.integers(0, 400),
+    )
+
+
 _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Interval: intervals,
     Skill: skills,
@@ -1888,6 +2057,10 @@ _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Exclusion: exclusions,
     Candidate: candidate_values,
     CandidateList: candidate_lists,
+    DispatchParameters: dispatch_parameters,
+    BoardBar: board_bars,
+    BoardRow: board_rows,
+    DispatchBoard: dispatch_boards,
 }
 
 
@@ -1961,6 +2134,10 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     SubscriptionTransactionsReport: subscription_transactions_reports,
     InvoiceDocument: invoice_documents,
     SlaExplanation: sla_explanations,
+    DispatchBoardReport: dispatch_board_reports,
+    GanttChart: gantt_charts,
+    GanttRow: gantt_rows,
+    GanttBar: gantt_bars,
     ReportView: report_views,
     ReportTable: report_tables,
     ReportColumn: report_columns,
