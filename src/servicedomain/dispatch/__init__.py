@@ -28,6 +28,9 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
 * :func:`book` checks the whole interval, travel included, not only its start (law
   D2); :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a
   locked time or technician is kept.
+* :func:`auto_dispatch` proposes bookings for many requirements at once: a
+  deterministic greedy heuristic in EDF order over :func:`candidates`, each placement
+  made by :func:`book` (laws D6-D9); what it cannot place comes back with the reasons.
 
 All instants are aware; intervals are half-open (:class:`Interval`); durations are
 ``timedelta`` values (a float is refused).
@@ -58,6 +61,14 @@ servicedomain.errors.BookingConflictError: B-2: ... is not wholly in working tim
 
 from __future__ import annotations
 
+from servicedomain.dispatch._auto_dispatch import (
+    AutoDispatchPolicy,
+    AutoDispatchResult,
+    TravelEstimate,
+    Unplaced,
+    auto_dispatch,
+    no_travel,
+)
 from servicedomain.dispatch._availability import availability
 from servicedomain.dispatch._booking import book, confirm, conflicts, reassign, reschedule
 from servicedomain.dispatch._bookings import Booking
@@ -98,6 +109,8 @@ __all__ = [
     "MAX_LEVELS",
     "TECHNICIAN_EVENTS",
     "Absence",
+    "AutoDispatchPolicy",
+    "AutoDispatchResult",
     "Booking",
     "BookingCreated",
     "BookingLocksChanged",
@@ -123,6 +136,9 @@ __all__ = [
     "TechnicianSkillLevelChanged",
     "TechnicianSkillRemoved",
     "TechnicianTerritoriesChanged",
+    "TravelEstimate",
+    "Unplaced",
+    "auto_dispatch",
     "availability",
     "book",
     "candidates",
@@ -130,6 +146,7 @@ __all__ = [
     "confirm",
     "conflicts",
     "earliest_start",
+    "no_travel",
     "reassign",
     "reschedule",
     "requirement_for",
