@@ -21,6 +21,7 @@ from servicedomain.dispatch import (
     Technician,
     auto_dispatch,
     availability,
+    earliest_start,
     no_travel,
 )
 from servicedomain.errors import (
@@ -316,3 +317,24 @@ def test_the_policys_skill_scales_are_checked() -> None:
         [need(skills={"HVAC": 2})], [tech(skills={"HVAC": 3})], [], at=MONDAY, policy=policy
     )
     assert len(fine.proposed) == 1
+
+
+# ---------------------------------------------------------------- earliest_start's checks
+
+
+def test_earliest_start_refuses_a_bad_argument_naming_it() -> None:
+    # candidates and auto_dispatch check once and search unchecked; the public
+    # earliest_start checks its own arguments (it raised AttributeError before)
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("requirement", {"requirement": object()}),
+        ("technician", {"technician": object()}),
+        ("bookings", {"bookings": [object()]}),
+        ("travel", {"travel": 0.5}),
+    ]
+    for field, bad in cases:
+        arguments: dict[str, Any] = {"requirement": need(), "technician": tech(), "bookings": []}
+        arguments.update(bad)
+        with pytest.raises(TypeMismatchError) as caught:
+            earliest_start(**arguments)
+        assert caught.value.field.startswith(field)
+    assert earliest_start(need(), tech(), [existing(9, 10)]) == at(10)
