@@ -112,6 +112,20 @@ from servicedomain.billing import (
     reverse_period,
 )
 from servicedomain.calendars import Slot, WorkingCalendar
+from servicedomain.dispatch import (
+    AutoDispatchPolicy,
+    AutoDispatchResult,
+    Exclusion,
+    Interval,
+    Reason,
+    ReasonKind,
+    Requirement,
+    Skill,
+    Technician,
+    Unplaced,
+    auto_dispatch,
+    no_travel,
+)
 from servicedomain.errors import (
     InvalidAmountError,
     InvalidDocumentError,
@@ -2135,6 +2149,51 @@ _REPAIR_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
     "RepairDesk.bom_as_of": lambda: (_repair_desk().bom_as_of, ("B-1",), {"day": DAY}),
 }
 EXAMPLES.update(_REPAIR_DESK_EXAMPLES)
+
+
+# ------------------------------------------------------------------ auto-dispatch examples
+
+_DISPATCH_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+_DISPATCH_TECH = Technician.create(
+    id="W-1", calendar=WorkingCalendar.standard("UTC", id="DAY"), at=_DISPATCH_AT
+)[0]
+_DISPATCH_NEED = Requirement(
+    id="RQ-1",
+    order_id="SO-1",
+    window=Interval(_DISPATCH_AT, _DISPATCH_AT + timedelta(days=1)),
+    duration=timedelta(hours=2),
+)
+_DISPATCH_EXCLUSION = Exclusion(technician_id="W-2", reasons=(Reason(kind=ReasonKind.RESTRICTED),))
+
+_AUTO_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "AutoDispatchPolicy": lambda: (
+        AutoDispatchPolicy,
+        (),
+        {"travel": no_travel, "skills": [Skill("HVAC", max_level=3)]},
+    ),
+    "Unplaced": lambda: (
+        Unplaced,
+        (),
+        {"requirement_id": "RQ-1", "exclusions": (_DISPATCH_EXCLUSION,)},
+    ),
+    "AutoDispatchResult": lambda: (
+        AutoDispatchResult,
+        (),
+        {
+            "proposed": (),
+            "events": (),
+            "unplaced": (Unplaced(requirement_id="RQ-1", exclusions=(_DISPATCH_EXCLUSION,)),),
+            "already_booked": ("RQ-2",),
+        },
+    ),
+    "auto_dispatch": lambda: (
+        auto_dispatch,
+        ([_DISPATCH_NEED], [_DISPATCH_TECH], []),
+        {"at": _DISPATCH_AT, "policy": AutoDispatchPolicy(), "ids": lambda need: f"B-{need.id}"},
+    ),
+    "no_travel": lambda: (no_travel, (_DISPATCH_TECH, _DISPATCH_NEED), {}),
+}
+EXAMPLES.update(_AUTO_DISPATCH_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -59,7 +59,12 @@ def no_travel(technician: Technician, requirement: Requirement, /) -> timedelta:
 
     A straight-line estimate needs locations, and neither a :class:`Requirement` nor a
     :class:`Technician` has one; a host that knows them passes its own estimate.
+
+    Raises:
+        TypeMismatchError: ``technician`` or ``requirement`` of the wrong type.
     """
+    instance_of(Technician).check(technician, "technician")
+    instance_of(Requirement).check(requirement, "requirement")
     return _ZERO
 
 
