@@ -10,7 +10,6 @@ import pytest
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
-    AutoDispatchPolicy,
     Booking,
     BookingCreated,
     BookingStatus,
@@ -135,8 +134,7 @@ def test_the_travel_estimate_is_booked_before_the_work_and_less_travel_wins() ->
     def travel(technician: Technician, requirement: Requirement) -> timedelta:
         return far[technician.id]
 
-    policy = AutoDispatchPolicy(travel=travel)
-    result = auto_dispatch([need()], [tech("W-1"), tech("W-2")], [], at=MONDAY, policy=policy)
+    result = auto_dispatch([need()], [tech("W-1"), tech("W-2")], [], at=MONDAY, travel=travel)
     [booking] = result.proposed
     assert (booking.technician_id, booking.travel, booking.start) == ("W-2", HOUR, at(10))
     assert booking.busy == Interval(at(9), at(12))
@@ -144,7 +142,7 @@ def test_the_travel_estimate_is_booked_before_the_work_and_less_travel_wins() ->
 
 def test_the_default_travel_estimate_is_zero() -> None:
     assert no_travel(tech(), need()) == timedelta(0)
-    assert AutoDispatchPolicy().travel is no_travel
+    assert placed(auto_dispatch([need()], [tech()], [], at=MONDAY)) == {"RQ-1": ("W-1", "09:00")}
 
 
 # ---------------------------------------------------------------- competing requirements
@@ -292,29 +290,27 @@ def test_a_travel_estimate_that_is_not_a_timedelta_or_negative_is_refused() -> N
         return -HOUR
 
     with pytest.raises(TypeMismatchError) as wrong:
-        auto_dispatch([need()], [tech()], [], at=MONDAY, policy=AutoDispatchPolicy(travel=hours))
-    assert wrong.value.field == "policy.travel"
+        auto_dispatch([need()], [tech()], [], at=MONDAY, travel=hours)
+    assert wrong.value.field == "travel"
     with pytest.raises(InvalidDurationError) as below:
-        auto_dispatch([need()], [tech()], [], at=MONDAY, policy=AutoDispatchPolicy(travel=negative))
-    assert below.value.field == "policy.travel"
+        auto_dispatch([need()], [tech()], [], at=MONDAY, travel=negative)
+    assert below.value.field == "travel"
 
 
-def test_a_naive_instant_and_a_bad_policy_are_refused() -> None:
+def test_a_naive_instant_and_a_travel_estimate_that_is_not_callable_are_refused() -> None:
     with pytest.raises(NaiveDatetimeError):
         auto_dispatch([need()], [tech()], [], at=datetime(2026, 3, 2))  # noqa: DTZ001
     with pytest.raises(TypeMismatchError) as caught:
-        auto_dispatch([need()], [tech()], [], at=MONDAY, policy="fast")  # type: ignore[arg-type]
-    assert caught.value.field == "policy"
-    with pytest.raises(TypeMismatchError):
-        AutoDispatchPolicy(travel="straight line")  # type: ignore[arg-type]
+        auto_dispatch([need()], [tech()], [], at=MONDAY, travel="straight line")  # type: ignore[arg-type]
+    assert caught.value.field == "travel"
 
 
-def test_the_policys_skill_scales_are_checked() -> None:
-    policy = AutoDispatchPolicy(skills=[Skill("HVAC", max_level=3)])
+def test_the_skill_scales_are_checked() -> None:
+    scales = [Skill("HVAC", max_level=3)]
     with pytest.raises(UnknownCodeError):
-        auto_dispatch([need(skills={"PLUMB": 1})], [tech()], [], at=MONDAY, policy=policy)
+        auto_dispatch([need(skills={"PLUMB": 1})], [tech()], [], at=MONDAY, skills=scales)
     fine = auto_dispatch(
-        [need(skills={"HVAC": 2})], [tech(skills={"HVAC": 3})], [], at=MONDAY, policy=policy
+        [need(skills={"HVAC": 2})], [tech(skills={"HVAC": 3})], [], at=MONDAY, skills=scales
     )
     assert len(fine.proposed) == 1
 

@@ -113,7 +113,6 @@ from servicedomain.billing import (
 )
 from servicedomain.calendars import Slot, WorkingCalendar
 from servicedomain.dispatch import (
-    AutoDispatchPolicy,
     AutoDispatchResult,
     Exclusion,
     Interval,
@@ -2166,11 +2165,6 @@ _DISPATCH_NEED = Requirement(
 _DISPATCH_EXCLUSION = Exclusion(technician_id="W-2", reasons=(Reason(kind=ReasonKind.RESTRICTED),))
 
 _AUTO_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
-    "AutoDispatchPolicy": lambda: (
-        AutoDispatchPolicy,
-        (),
-        {"travel": no_travel, "skills": [Skill("HVAC", max_level=3)]},
-    ),
     "Unplaced": lambda: (
         Unplaced,
         (),
@@ -2189,7 +2183,12 @@ _AUTO_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
     "auto_dispatch": lambda: (
         auto_dispatch,
         ([_DISPATCH_NEED], [_DISPATCH_TECH], []),
-        {"at": _DISPATCH_AT, "policy": AutoDispatchPolicy(), "ids": lambda need: f"B-{need.id}"},
+        {
+            "at": _DISPATCH_AT,
+            "travel": no_travel,
+            "skills": [Skill("HVAC", max_level=3)],
+            "ids": lambda need: f"B-{need.id}",
+        },
     ),
     "no_travel": lambda: (no_travel, (_DISPATCH_TECH, _DISPATCH_NEED), {}),
 }

@@ -120,6 +120,7 @@ from servicedomain.dispatch import (
     BOOKING_EVENTS,
     TECHNICIAN_EVENTS,
     Absence,
+    AutoDispatchResult,
     Booking,
     Candidate,
     CandidateList,
@@ -131,6 +132,7 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    Unplaced,
 )
 from servicedomain.errors import InvalidDocumentError, InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
@@ -380,6 +382,9 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     Exclusion,
     Candidate,
     CandidateList,
+    # auto-dispatch: its result, for a host that keeps a run's proposals (issue 17 item 8)
+    Unplaced,
+    AutoDispatchResult,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (

@@ -18,15 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servicedomain.dispatch import (
-    AutoDispatchPolicy,
     AutoDispatchResult,
     Booking,
     BookingStatus,
     Requirement,
     Technician,
+    TravelEstimate,
     auto_dispatch,
     availability,
     book,
+    no_travel,
 )
 from servicedomain.testing.domain_strategies import bookings, requirements, technicians
 
@@ -39,7 +40,7 @@ def by_technician(technician: Technician, requirement: Requirement) -> timedelta
     return TRAVEL[technician.id]
 
 
-POLICIES = st.sampled_from([AutoDispatchPolicy(), AutoDispatchPolicy(travel=by_technician)])
+ESTIMATES = st.sampled_from([no_travel, by_technician])
 
 
 @attrs.frozen
@@ -47,12 +48,12 @@ class Scenario:
     needs: list[Requirement]
     people: list[Technician]
     known: list[Booking]
-    policy: AutoDispatchPolicy
+    travel: TravelEstimate
 
     def run(self, **changes: Any) -> AutoDispatchResult:
         given_now = attrs.evolve(self, **changes)
         return auto_dispatch(
-            given_now.needs, given_now.people, given_now.known, at=AT, policy=self.policy
+            given_now.needs, given_now.people, given_now.known, at=AT, travel=self.travel
         )
 
 
@@ -77,7 +78,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     if needs and known and draw(st.booleans()):  # a booking of a requirement given
         booked = draw(st.sampled_from(needs)).id
         known[0] = attrs.evolve(known[0], requirement_id=booked)
-    return Scenario(needs=needs, people=people, known=known, policy=draw(POLICIES))
+    return Scenario(needs=needs, people=people, known=known, travel=draw(ESTIMATES))
 
 
 def _live(booking: Booking) -> bool:
@@ -124,7 +125,7 @@ def test_D7_never_outside_working_time_absences_or_the_window(scenario: Scenario
         need, tech = needs[proposal.requirement_id], people[proposal.technician_id]
         assert need.window.contains(proposal.interval)
         assert proposal.end - proposal.start == need.duration
-        assert proposal.travel == scenario.policy.travel(tech, need)
+        assert proposal.travel == scenario.travel(tech, need)
         # wholly free working time: availability over the booking's time is all of it
         assert availability(tech, scenario.known, proposal.busy) == (proposal.busy,)
         assert not any(absence.interval.overlaps(proposal.busy) for absence in tech.absences)

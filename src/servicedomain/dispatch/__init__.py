@@ -62,7 +62,6 @@ servicedomain.errors.BookingConflictError: B-2: ... is not wholly in working tim
 from __future__ import annotations
 
 from servicedomain.dispatch._auto_dispatch import (
-    AutoDispatchPolicy,
     AutoDispatchResult,
     TravelEstimate,
     Unplaced,
@@ -109,7 +108,6 @@ __all__ = [
     "MAX_LEVELS",
     "TECHNICIAN_EVENTS",
     "Absence",
-    "AutoDispatchPolicy",
     "AutoDispatchResult",
     "Booking",
     "BookingCreated",

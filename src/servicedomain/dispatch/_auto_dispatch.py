@@ -68,33 +68,6 @@ def no_travel(technician: Technician, requirement: Requirement, /) -> timedelta:
     return _ZERO
 
 
-def _skills(value: object) -> Mapping[str, Skill] | None:
-    return catalog_of(value)  # type: ignore[arg-type]  # skill_catalog checks the type
-
-
-@attrs.frozen(kw_only=True)
-class AutoDispatchPolicy:
-    """What :func:`auto_dispatch` weighs beyond the requirements themselves.
-
-    Attributes:
-        travel: the :class:`TravelEstimate` (default :func:`no_travel`): the travel
-            before the work, checked with the work (the booking holds
-            ``[start - travel, end)``) and scored (less travel is better).
-        skills: the skills with their scales (``None``: levels not checked against
-            scales), as :func:`~servicedomain.dispatch.candidates` takes them.
-
-    Raises:
-        TypeMismatchError: ``travel`` not callable, ``skills`` not skills.
-    """
-
-    travel: TravelEstimate = attrs.field(default=no_travel, validator=is_callable)
-    skills: Mapping[str, Skill] | None = attrs.field(default=None, converter=_skills, hash=False)
-
-
-DEFAULT_POLICY: Final = AutoDispatchPolicy()
-"""The default policy: no travel, no skill scales."""
-
-
 @attrs.frozen(kw_only=True)
 class Unplaced:
     """A requirement :func:`auto_dispatch` could not place, and why.
@@ -164,21 +137,29 @@ def _slack(requirement: Requirement, candidate: Candidate) -> timedelta:
 Found = tuple[list[tuple[Candidate, timedelta]], list[Exclusion]]
 
 
+@attrs.frozen
+class _Rules:
+    """The run's travel estimate and skill catalog, checked once."""
+
+    travel: TravelEstimate
+    skills: Mapping[str, Skill] | None
+
+
 def _found(
     requirement: Requirement,
     technicians: Sequence[Technician],
     holding: Sequence[Booking],
-    policy: AutoDispatchPolicy,
+    rules: _Rules,
 ) -> Found:
     """The candidates with their travel, and the exclusions: one ``candidates`` call per travel."""
     by_travel: dict[timedelta, list[Technician]] = {}
     for tech in technicians:
-        travel = is_travel.check(policy.travel(tech, requirement), "policy.travel")
+        travel = is_travel.check(rules.travel(tech, requirement), "travel")
         by_travel.setdefault(travel, []).append(tech)
     ranked: list[tuple[Candidate, timedelta]] = []
     excluded: list[Exclusion] = []
     for travel, group in by_travel.items():
-        found = candidates(requirement, group, holding, skills=policy.skills, travel=travel)
+        found = candidates(requirement, group, holding, skills=rules.skills, travel=travel)
         ranked.extend((candidate, travel) for candidate in found.ranked)
         excluded.extend(found.excluded)
     excluded.sort(key=lambda exclusion: exclusion.technician_id)
@@ -201,9 +182,9 @@ def _unplaced(
     technicians: Sequence[Technician],
     before: Sequence[Booking],
     excluded: list[Exclusion],
-    policy: AutoDispatchPolicy,
+    rules: _Rules,
 ) -> Unplaced:
-    free_before = {c.technician_id for c, _ in _found(requirement, technicians, before, policy)[0]}
+    free_before = {c.technician_id for c, _ in _found(requirement, technicians, before, rules)[0]}
     taken = Reason(kind=ReasonKind.TAKEN_BY_RUN, interval=requirement.window)
     exclusions = tuple(
         Exclusion(technician_id=one.technician_id, reasons=(*one.reasons, taken))
@@ -246,7 +227,8 @@ def auto_dispatch(
     bookings: Iterable[Booking],
     *,
     at: datetime,
-    policy: AutoDispatchPolicy = DEFAULT_POLICY,
+    travel: TravelEstimate = no_travel,
+    skills: Mapping[str, Skill] | Iterable[Skill] | None = None,
     ids: Callable[[Requirement], str] | None = None,
 ) -> AutoDispatchResult:
     """Propose a booking for every requirement it can place: a deterministic greedy heuristic.
@@ -260,7 +242,7 @@ def auto_dispatch(
     * Each goes to the earliest feasible start (:attr:`Candidate.start`) of its best
       candidate from :func:`~servicedomain.dispatch.candidates`, scored in order: the
       preferred technician; the SLA slack (the deadline minus the booking's end, more
-      is better; none without a deadline); less travel (``policy.travel``); the smaller
+      is better; none without a deadline); less travel (``travel``); the smaller
       load (booked time in the window); the technician id.
     * Each placement is made by :func:`~servicedomain.dispatch.book`, status
       ``proposed``, so the whole interval, travel included, is checked.
@@ -281,7 +263,12 @@ def auto_dispatch(
         technicians: the technicians to consider (each id once).
         bookings: the bookings known, any technician's (each id once).
         at: when the proposals are made (their ``recorded_at``).
-        policy: the travel estimate and skill scales.
+        travel: the :class:`TravelEstimate` (default :func:`no_travel`): the travel
+            before the work, booked and checked with it (the booking holds
+            ``[start - travel, end)``) and scored (less is better).
+        skills: the skills with their scales, as
+            :func:`~servicedomain.dispatch.candidates` takes them (``None``: levels are
+            not checked against scales).
         ids: the id of the booking of a requirement; ``None``: ``"<requirement id>-1"``,
             or ``-2``, ``-3``... when that id is a booking's already.
 
@@ -291,9 +278,10 @@ def auto_dispatch(
 
     Raises:
         InvalidInputError: a requirement, technician or booking id twice; an ``ids``
-            result that is a booking's id already; what ``candidates`` refuses.
+            result that is a booking's id already; an unknown skill or a level off its
+            scale (with ``skills``).
         TypeMismatchError: an argument of the wrong type, a travel estimate that is
-            not a timedelta (field ``"policy.travel"``).
+            not a timedelta (field ``"travel"``).
         InvalidDurationError: a negative travel estimate.
         NaiveDatetimeError: ``at`` is naive.
     """
@@ -304,7 +292,7 @@ def auto_dispatch(
     _once((tech.id for tech in people), "technicians", "a technician")
     given = check_bookings(bookings)
     _once((booking.id for booking in given), "bookings", "a booking")
-    rules = instance_of(AutoDispatchPolicy).check(policy, "policy")
+    rules = _Rules(is_callable.check(travel, "travel"), catalog_of(skills))
     naming = _IDS.check(ids, "ids")
     by_id = {tech.id: tech for tech in people}
     booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
@@ -321,7 +309,7 @@ def auto_dispatch(
         if not ranked:
             unplaced.append(_unplaced(need, people, before, excluded, rules))
             continue
-        best, travel = min(ranked, key=lambda placed: _score(need, placed))
+        best, before_work = min(ranked, key=lambda placed: _score(need, placed))
         booking_id = _booking_id(need, naming, taken)
         booking, made = book(
             need,
@@ -330,7 +318,7 @@ def auto_dispatch(
             start=best.start,
             id=booking_id,
             at=instant,
-            travel=travel,
+            travel=before_work,
             skills=rules.skills,
         )
         proposed.append(booking)

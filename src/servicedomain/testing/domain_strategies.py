@@ -71,7 +71,9 @@ from servicedomain.billing import (
 from servicedomain.calendars import Slot, WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
+    AutoDispatchResult,
     Booking,
+    BookingCreated,
     BookingStatus,
     Candidate,
     CandidateList,
@@ -84,6 +86,7 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    Unplaced,
 )
 from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
@@ -202,6 +205,7 @@ from servicedomain.testing.strategies import (
 
 __all__ = [
     "absences",
+    "auto_dispatch_results",
     "bookings",
     "candidate_lists",
     "dispatch_teams",
@@ -210,6 +214,7 @@ __all__ = [
     "requirements",
     "skills",
     "technicians",
+    "unplaced_values",
     "accrual_entries",
     "accrual_periods_of_fees",
     "agreement_events",
@@ -1875,6 +1880,32 @@ def candidate_lists(draw: st.DrawFn) -> CandidateList:
     )
 
 
+@st.composite
+def unplaced_values(draw: st.DrawFn) -> Unplaced:
+    """Unplaced requirements: an exclusion for each of some technicians, in id order."""
+    chosen = draw(st.lists(st.sampled_from(_TECHNICIANS), unique=True, max_size=3))
+    return Unplaced(
+        requirement_id=draw(ids(prefix="RQ")),
+        exclusions=tuple(
+            attrs.evolve(draw(exclusions()), technician_id=tech) for tech in sorted(chosen)
+        ),
+    )
+
+
+@st.composite
+def auto_dispatch_results(draw: st.DrawFn) -> AutoDispatchResult:
+    """Results of an auto-dispatch run: proposals with their events, unplaced, booked."""
+    proposed = draw(
+        st.lists(bookings(statuses=(BookingStatus.PROPOSED,)), max_size=3, unique_by=_id)
+    )
+    return AutoDispatchResult(
+        proposed=tuple(proposed),
+        events=tuple(draw(events_of(BookingCreated)) for _ in proposed),
+        unplaced=tuple(draw(st.lists(unplaced_values(), max_size=2))),
+        already_booked=tuple(sorted(draw(st.sets(ids(prefix="RQ"), max_size=2)))),
+    )
+
+
 _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Interval: intervals,
     Skill: skills,
@@ -1888,6 +1919,8 @@ _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Exclusion: exclusions,
     Candidate: candidate_values,
     CandidateList: candidate_lists,
+    Unplaced: unplaced_values,
+    AutoDispatchResult: auto_dispatch_results,
 }
 
 
