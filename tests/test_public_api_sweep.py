@@ -115,6 +115,7 @@ from servicedomain.billing import (
 from servicedomain.calendars import Slot, WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
+    AutoDispatchResult,
     Booking,
     BookingStatus,
     DispatchTeam,
@@ -126,6 +127,8 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    Unplaced,
+    auto_dispatch,
     availability,
     book,
     candidates,
@@ -133,6 +136,7 @@ from servicedomain.dispatch import (
     confirm,
     conflicts,
     earliest_start,
+    no_travel,
     reassign,
     requirement_for,
     reschedule,
@@ -2547,6 +2551,49 @@ def _board_examples() -> dict[str, Callable[[], Call]]:
 
 
 EXAMPLES.update(_board_examples())
+# ------------------------------------------------------------------ auto-dispatch examples
+
+_AUTO_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+_AUTO_TECH = Technician.create(
+    id="W-1", calendar=WorkingCalendar.standard("UTC", id="DAY"), at=_AUTO_AT
+)[0]
+_AUTO_NEED = Requirement(
+    id="RQ-1",
+    order_id="SO-1",
+    window=Interval(_AUTO_AT, _AUTO_AT + timedelta(days=1)),
+    duration=timedelta(hours=2),
+)
+_AUTO_EXCLUSION = Exclusion(technician_id="W-2", reasons=(Reason(kind=ReasonKind.RESTRICTED),))
+
+_AUTO_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "Unplaced": lambda: (
+        Unplaced,
+        (),
+        {"requirement_id": "RQ-1", "exclusions": (_AUTO_EXCLUSION,)},
+    ),
+    "AutoDispatchResult": lambda: (
+        AutoDispatchResult,
+        (),
+        {
+            "proposed": (),
+            "events": (),
+            "unplaced": (Unplaced(requirement_id="RQ-1", exclusions=(_AUTO_EXCLUSION,)),),
+            "already_booked": ("RQ-2",),
+        },
+    ),
+    "auto_dispatch": lambda: (
+        auto_dispatch,
+        ([_AUTO_NEED], [_AUTO_TECH], []),
+        {
+            "at": _AUTO_AT,
+            "travel": no_travel,
+            "skills": [Skill("HVAC", max_level=3)],
+            "ids": lambda need: f"B-{need.id}",
+        },
+    ),
+    "no_travel": lambda: (no_travel, (_AUTO_TECH, _AUTO_NEED), {}),
+}
+EXAMPLES.update(_AUTO_DISPATCH_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -120,6 +120,7 @@ from servicedomain.dispatch import (
     BOOKING_EVENTS,
     TECHNICIAN_EVENTS,
     Absence,
+    AutoDispatchResult,
     BoardBar,
     BoardRow,
     Booking,
@@ -135,6 +136,7 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    Unplaced,
 )
 from servicedomain.errors import InvalidDocumentError, InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
@@ -398,6 +400,9 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     BoardBar,
     BoardRow,
     DispatchBoard,
+    # auto-dispatch: its result, for a host that keeps a run's proposals (issue 17 item 8)
+    Unplaced,
+    AutoDispatchResult,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (

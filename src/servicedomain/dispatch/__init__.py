@@ -32,6 +32,9 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
 * :func:`book` checks the whole interval, travel included, not only its start (law
   D2); :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a
   locked time or technician is kept.
+* :func:`auto_dispatch` proposes bookings for many requirements at once: a
+  deterministic greedy heuristic in EDF order over :func:`candidates`, each placement
+  made by :func:`book` (laws D6-D9); what it cannot place comes back with the reasons.
 
 All instants are aware; intervals are half-open (:class:`Interval`); durations are
 ``timedelta`` values (a float is refused).
@@ -62,6 +65,13 @@ servicedomain.errors.BookingConflictError: B-2: ... is not wholly in working tim
 
 from __future__ import annotations
 
+from servicedomain.dispatch._auto_dispatch import (
+    AutoDispatchResult,
+    TravelEstimate,
+    Unplaced,
+    auto_dispatch,
+    no_travel,
+)
 from servicedomain.dispatch._availability import availability
 from servicedomain.dispatch._board import BoardBar, BoardRow, DispatchBoard, dispatch_board
 from servicedomain.dispatch._booking import book, confirm, conflicts, reassign, reschedule
@@ -106,6 +116,7 @@ __all__ = [
     "Absence",
     "BoardBar",
     "BoardRow",
+    "AutoDispatchResult",
     "Booking",
     "BookingCreated",
     "BookingLocksChanged",
@@ -133,6 +144,9 @@ __all__ = [
     "TechnicianSkillLevelChanged",
     "TechnicianSkillRemoved",
     "TechnicianTerritoriesChanged",
+    "TravelEstimate",
+    "Unplaced",
+    "auto_dispatch",
     "availability",
     "book",
     "candidates",
@@ -141,6 +155,7 @@ __all__ = [
     "conflicts",
     "dispatch_board",
     "earliest_start",
+    "no_travel",
     "reassign",
     "reschedule",
     "requirement_for",

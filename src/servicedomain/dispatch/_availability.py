@@ -79,7 +79,16 @@ def availability(
     """
     checked = _TECHNICIAN.check(technician, "technician")
     span = _WINDOW.check(window, "window")
-    held = held_by(checked, check_bookings(bookings))
-    busy = [(b.busy.start, b.busy.end) for b in held] + absent(checked)
-    free = subtract(working(checked, span), _utc(busy))
+    free = free_pairs(checked, held_by(checked, check_bookings(bookings)), span)
     return tuple(Interval(a, b) for a, b in free)
+
+
+def free_pairs(technician: Technician, held: Iterable[Booking], window: Interval) -> Pairs:
+    """:func:`availability` as pairs, unchecked: ``held`` are bookings that hold time.
+
+    For callers that checked their arguments once (``candidates`` over many
+    technicians): ``held`` is not filtered again, so pass only the technician's
+    blocking bookings.
+    """
+    busy = [(b.start - b.travel, b.end) for b in held] + absent(technician)
+    return subtract(working(technician, window), _utc(busy))

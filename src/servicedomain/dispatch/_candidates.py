@@ -9,8 +9,8 @@ from typing import Final
 from servicedomain._checks import first_duplicate, instance_of, items_of
 from servicedomain.dispatch._availability import (
     absent,
-    availability,
     check_bookings,
+    free_pairs,
     held_by,
     working,
 )
@@ -30,6 +30,7 @@ from servicedomain.dispatch._technicians import Technician
 from servicedomain.errors import InvalidInputError
 
 _REQUIREMENT: Final = instance_of(Requirement)
+_TECHNICIAN: Final = instance_of(Technician)
 _TECHNICIANS: Final = items_of(Technician)
 _ZERO: Final = timedelta(0)
 
@@ -51,19 +52,27 @@ def earliest_start(
         TypeMismatchError: an argument of the wrong type (a float travel included).
     """
     need = _REQUIREMENT.check(requirement, "requirement")
-    before = is_travel.check(travel, "travel")
-    window = need.window
-    search = Interval(window.start - before, window.end)
-    for free in availability(technician, bookings, search):
-        start = max(free.start + before, window.start)
-        if start + need.duration <= min(free.end, window.end):
+    tech = _TECHNICIAN.check(technician, "technician")
+    held = held_by(tech, check_bookings(bookings))
+    return _first_start(need, tech, held, is_travel.check(travel, "travel"))
+
+
+def _first_start(
+    requirement: Requirement, technician: Technician, held: list[Booking], travel: timedelta
+) -> datetime | None:
+    """:func:`earliest_start`, unchecked, over the technician's blocking bookings ``held``."""
+    window = requirement.window
+    search = Interval(window.start - travel, window.end)
+    for free_start, free_end in free_pairs(technician, held, search):
+        start = max(free_start + travel, window.start)
+        if start + requirement.duration <= min(free_end, window.end):
             return start
     return None
 
 
-def _load(technician: Technician, bookings: Iterable[Booking], window: Interval) -> timedelta:
+def _load(held: list[Booking], window: Interval) -> timedelta:
     total = _ZERO
-    for booking in held_by(technician, bookings):
+    for booking in held:
         start, end = max(booking.start, window.start), min(booking.end, window.end)
         if start < end:
             total += end - start
@@ -124,9 +133,14 @@ def candidates(
     check_scales(need, catalog)
     ranked: list[Candidate] = []
     excluded: list[Exclusion] = []
+    holding: dict[str, list[Booking]] = {}
+    for booking in given:
+        if booking.blocks:
+            holding.setdefault(booking.technician_id, []).append(booking)
     for tech in sorted(people, key=lambda one: one.id):
         reasons = eligibility(need, tech, catalog)
-        start = earliest_start(need, tech, given, travel=before)
+        held = holding.get(tech.id, [])
+        start = _first_start(need, tech, held, before)
         if start is None:
             reasons.append(_no_slot(need, tech, before))
         if reasons or start is None:
@@ -137,7 +151,7 @@ def candidates(
                 technician_id=tech.id,
                 start=start,
                 preferred=tech.id == need.preferred_technician_id,
-                load=_load(tech, given, need.window),
+                load=_load(held, need.window),
             )
         )
     ranked.sort(key=lambda candidate: candidate.rank_key)

@@ -30,7 +30,8 @@ _DURATION: Final = optional(instance_of(timedelta))
 class ReasonKind(StrictEnum):
     """The kind of a reason a technician cannot do a requirement (or a time is refused).
 
-    ``candidates`` gives the first five; ``book`` gives any of them.
+    ``candidates`` gives the first five; ``book`` gives the first nine;
+    ``auto_dispatch`` adds ``taken_by_run``.
     """
 
     MISSING_SKILL = "missing_skill"
@@ -51,6 +52,8 @@ class ReasonKind(StrictEnum):
     """The interval asked for overlaps a committed or in-progress booking (travel included)."""
     ABSENCE_OVERLAP = "absence_overlap"
     """The interval asked for overlaps an absence of the technician."""
+    TAKEN_BY_RUN = "taken_by_run"
+    """The technician had a free slot, but an auto-dispatch run's own proposals took each."""
 
 
 @attrs.frozen(kw_only=True)
@@ -64,7 +67,8 @@ class Reason:
         held: the level the technician holds (``None``: not held).
         territory: the territory (``outside_territory``).
         duration: the duration asked for (``no_free_slot``).
-        interval: the window (``no_free_slot``, ``absent``, ``outside_window``) or the
+        interval: the window (``no_free_slot``, ``absent``, ``outside_window``,
+            ``taken_by_run``) or the
             interval asked for (``outside_working_time``).
         ref_id: the booking or absence overlapped.
 
@@ -100,7 +104,9 @@ class Reason:
             return f"{self.interval} is not wholly in working time"
         if kind is ReasonKind.BOOKING_OVERLAP:
             return f"overlaps booking {self.ref_id}"
-        return f"overlaps absence {self.ref_id}"
+        if kind is ReasonKind.ABSENCE_OVERLAP:
+            return f"overlaps absence {self.ref_id}"
+        return "every feasible slot taken by this run"
 
 
 _REASONS: Final = deep_iterable(instance_of(Reason))

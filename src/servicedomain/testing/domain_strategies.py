@@ -71,9 +71,11 @@ from servicedomain.billing import (
 from servicedomain.calendars import Slot, WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
+    AutoDispatchResult,
     BoardBar,
     BoardRow,
     Booking,
+    BookingCreated,
     BookingStatus,
     Candidate,
     CandidateList,
@@ -88,6 +90,7 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    Unplaced,
     dispatch_board,
 )
 from servicedomain.errors import InvalidInputError, ServiceDomainError
@@ -215,6 +218,7 @@ __all__ = [
     "absences",
     "board_bars",
     "board_rows",
+    "auto_dispatch_results",
     "bookings",
     "candidate_lists",
     "dispatch_board_inputs",
@@ -230,6 +234,7 @@ __all__ = [
     "requirements",
     "skills",
     "technicians",
+    "unplaced_values",
     "accrual_entries",
     "accrual_periods_of_fees",
     "agreement_events",
@@ -2044,6 +2049,32 @@ def board_rows() -> st.SearchStrategy[BoardRow]:
     )
 
 
+@st.composite
+def unplaced_values(draw: st.DrawFn) -> Unplaced:
+    """Unplaced requirements: an exclusion for each of some technicians, in id order."""
+    chosen = draw(st.lists(st.sampled_from(_TECHNICIANS), unique=True, max_size=3))
+    return Unplaced(
+        requirement_id=draw(ids(prefix="RQ")),
+        exclusions=tuple(
+            attrs.evolve(draw(exclusions()), technician_id=tech) for tech in sorted(chosen)
+        ),
+    )
+
+
+@st.composite
+def auto_dispatch_results(draw: st.DrawFn) -> AutoDispatchResult:
+    """Results of an auto-dispatch run: proposals with their events, unplaced, booked."""
+    proposed = draw(
+        st.lists(bookings(statuses=(BookingStatus.PROPOSED,)), max_size=3, unique_by=_id)
+    )
+    return AutoDispatchResult(
+        proposed=tuple(proposed),
+        events=tuple(draw(events_of(BookingCreated)) for _ in proposed),
+        unplaced=tuple(draw(st.lists(unplaced_values(), max_size=2))),
+        already_booked=tuple(sorted(draw(st.sets(ids(prefix="RQ"), max_size=2)))),
+    )
+
+
 _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Interval: intervals,
     Skill: skills,
@@ -2061,6 +2092,8 @@ _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     BoardBar: board_bars,
     BoardRow: board_rows,
     DispatchBoard: dispatch_boards,
+    Unplaced: unplaced_values,
+    AutoDispatchResult: auto_dispatch_results,
 }
 
 
