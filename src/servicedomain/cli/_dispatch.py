@@ -36,7 +36,7 @@ import click
 from servicedomain.adapters.sql import SqlStore
 from servicedomain.app import DispatchDesk
 from servicedomain.cli._batch import DATE, ZONE, _dry_run_option, _plural, _summary, _units
-from servicedomain.cli._import import cell, differs_in, import_, read_rows
+from servicedomain.cli._import import cell, import_, read_rows
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._output import emit, output_options
 from servicedomain.cli._reports import report
@@ -52,7 +52,7 @@ from servicedomain.dispatch import (
     Technician,
     dispatch_board,
 )
-from servicedomain.errors import InvalidDurationError, InvalidInputError
+from servicedomain.errors import AlreadyExistsError, InvalidDurationError, InvalidInputError
 from servicedomain.instants import resolve_local
 from servicedomain.reports import dispatch_board_report
 from servicedomain.rules import Rules
@@ -126,13 +126,20 @@ def _technician(row: Any, rules: Rules, at: datetime) -> Technician:
             "calendar", row["calendar"], f"no such calendar is stored; stored: {known}"
         )
     skills = cell(row, "skills")
+    levels = None if skills is None else _pairs(skills, "skills")
+    for skill_id in levels or {}:
+        if skill_id not in rules.skills:
+            known = ", ".join(sorted(rules.skills)) or "none"
+            raise InvalidInputError(
+                "skills", skills, f"{skill_id} is not a stored skill; stored: {known}"
+            )
     territories = cell(row, "territories")
     made, _events = Technician.create(
         id=row["id"],
         calendar=calendar,
         at=at,
         name=cell(row, "name") or "",
-        skills=None if skills is None else _pairs(skills, "skills"),
+        skills=levels,
         territories=() if territories is None else _names(territories),
         catalog=rules.skills,
     )
@@ -140,7 +147,11 @@ def _technician(row: Any, rules: Rules, at: datetime) -> Technician:
 
 
 def _shown(value: object) -> str:
-    """A technician's field as the messages show it (a calendar by its id)."""
+    """A technician's field as its column reads (a calendar by its id)."""
+    if isinstance(value, Mapping):
+        return ";".join(f"{key}={level}" for key, level in sorted(value.items()))
+    if isinstance(value, frozenset | set | tuple):
+        return ";".join(sorted(value))
     return str(getattr(value, "id", None) or value)
 
 
@@ -178,11 +189,12 @@ def import_technicians(file: Path, dry_run: bool) -> None:
         if old is None:
             new.append(tech)
             continue
-        differs = differs_in(_COMPARED, old, tech)
-        if differs is None:
+        field = next(
+            (name for name in _COMPARED if getattr(old, name) != getattr(tech, name)), None
+        )
+        if field is None:
             same += 1
             continue
-        field = next(name for name in _COMPARED if getattr(old, name) != getattr(tech, name))
         problems.append(
             f"{where}: id={tech.id!r}: stored already with other values ({field} is "
             f"{_shown(getattr(old, field))} there, {_shown(getattr(tech, field))} here)"
@@ -224,6 +236,14 @@ _ZONE_OPTION = click.option(
     show_default=True,
     help="The IANA zone of times without an offset, and of the times shown.",
 )
+
+
+def _stored_other(noun: str, entity_id: str) -> BadInput:
+    """Bad input (exit 2): another ``noun`` is stored under ``entity_id``."""
+    return BadInput(
+        click.get_current_context().command_path,
+        f"--id={entity_id!r}: a {noun} of this id is stored already with other values",
+    )
 
 
 def _at(text: str, zone: ZoneInfo, field: str) -> datetime:
@@ -326,14 +346,17 @@ def require(
         if start is None or end is None
         else Interval(_at(start, zone, "--from"), _at(end, zone, "--to"))
     )
-    need = _desk(session().store()).require(
-        order_id,
-        id=requirement_id,
-        duration=_duration(duration, "--duration"),
-        window=window,
-        skills=_skill_options(skills),
-        territory=territory,
-    )
+    try:
+        need = _desk(session().store()).require(
+            order_id,
+            id=requirement_id,
+            duration=_duration(duration, "--duration"),
+            window=window,
+            skills=_skill_options(skills),
+            territory=territory,
+        )
+    except AlreadyExistsError:
+        raise _stored_other("requirement", requirement_id) from None
     deadline = (
         "" if need.sla_deadline is None else f", SLA deadline {_when(need.sla_deadline, zone)}"
     )
@@ -437,14 +460,17 @@ def book_(
     desk = _desk(session().store())
     begin = _at(start, zone, "--start")
     chosen = booking_id or _free_id(desk, requirement_id)
-    made = desk.book(
-        requirement_id,
-        technician_id,
-        id=chosen,
-        start=begin,
-        travel=timedelta(0) if travel is None else _duration(travel, "--travel"),
-        status=BookingStatus.COMMITTED if commit else BookingStatus.PROPOSED,
-    )
+    try:
+        made = desk.book(
+            requirement_id,
+            technician_id,
+            id=chosen,
+            start=begin,
+            travel=timedelta(0) if travel is None else _duration(travel, "--travel"),
+            status=BookingStatus.COMMITTED if commit else BookingStatus.PROPOSED,
+        )
+    except AlreadyExistsError:
+        raise _stored_other("booking", chosen) from None
     say(_booking_line(made, zone))
 
 
