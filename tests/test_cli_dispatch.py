@@ -402,3 +402,26 @@ def test_the_board_writes_a_file_with_output(database: Path) -> None:
                  "--format", "html", "--output", str(page), "--locale", "sv")  # fmt: skip
     assert result.output == f"report board: wrote {page}\n"
     assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_import_technicians_reads_json_and_a_dry_run_stores_nothing(database: Path) -> None:
+    file = database.parent / "more.json"
+    file.write_text(
+        json.dumps([{"id": "W-3", "calendar": "DAY", "skills": {"HVAC": 2}, "territories": ["S"]}]),
+        encoding="utf-8",
+    )
+    dry = run(database, "import", "technicians", str(file), "--dry-run")
+    assert dry.output.splitlines() == [
+        "added W-3",
+        "import technicians more.json: (dry run) would have imported 1 technician, 0 unchanged",
+    ]
+    assert [tech.id for tech in _technicians(database)] == ["W-1", "W-2"]
+    assert run(database, "import", "technicians", str(file)).exit_code == 0
+    third = _technicians(database)[2]
+    assert (third.id, dict(third.skills), sorted(third.territories)) == ("W-3", {"HVAC": 2}, ["S"])
+    file.write_text(
+        json.dumps([{"id": "W-4", "calendar": "DAY", "skills": {"HVAC": 2.5}}]), "utf-8"
+    )
+    bad = run(database, "import", "technicians", str(file))
+    assert bad.exit_code == 2
+    assert bad.output.splitlines()[1] == "  item 1: skills['HVAC']=2.5: expected an int, got float"
