@@ -425,3 +425,25 @@ def test_import_technicians_reads_json_and_a_dry_run_stores_nothing(database: Pa
     bad = run(database, "import", "technicians", str(file))
     assert bad.exit_code == 2
     assert bad.output.splitlines()[1] == "  item 1: skills['HVAC']=2.5: expected an int, got float"
+
+
+def test_auto_sums_up_the_proposed_and_the_unplaced(database: Path) -> None:
+    assert (
+        run(
+            database, "dispatch", "require", "SO-2", "--id", "RQ-2", "--duration", "PT2H", *DAY
+        ).exit_code
+        == 0
+    )
+    assert run(
+        database, "dispatch", "require", "SO-3", "--id", "RQ-3", "--duration", "PT1H", *DAY,
+        "--skill", "ELEC=2",
+    ).exit_code == 0  # fmt: skip
+    result = run(database, "dispatch", "auto", "--team", "N", "--from", "2026-03-02", "--to",
+                 "2026-03-02")  # fmt: skip
+    assert result.output.splitlines()[0] == (
+        "RQ-2-1: RQ-2 -> W-1 2026-03-02T08:00:00+00:00 to 2026-03-02T10:00:00+00:00 (proposed)"
+    )
+    assert result.output.splitlines()[1].startswith("unplaced RQ-3: [W-1: missing skill ELEC >= 2")
+    assert result.output.splitlines()[2] == (
+        "dispatch auto N 2026-03-02 to 2026-03-02: proposed 1 booking, 1 unplaced"
+    )

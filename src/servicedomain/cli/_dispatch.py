@@ -501,16 +501,13 @@ def auto(team_id: str, start: date, last: date, zone: ZoneInfo, dry_run: bool) -
         say(_booking_line(booking, zone))
     for left in result.unplaced:
         say(f"unplaced {left}")
-    done = ""
-    if result.proposed:
-        done = f"proposed {_plural(len(result.proposed), 'booking')}"
-    if result.unplaced:
-        done = (done + ", " if done else "") + f"{len(result.unplaced)} unplaced"
+    unplaced = f"{len(result.unplaced)} unplaced" if result.unplaced else ""
     command = f"dispatch auto {team_id} {start.isoformat()} to {last.isoformat()}"
-    if result.proposed:
-        _summary(command, dry_run, done, "")
-    else:
-        _summary(command, False, "", f"proposed nothing{': ' + done if done else ''}")
+    if not result.proposed:
+        say(f"{command}: proposed nothing{': ' + unplaced if unplaced else ''}")
+        return
+    done = f"proposed {_plural(len(result.proposed), 'booking')}"
+    _summary(command, dry_run, ", ".join(part for part in (done, unplaced) if part), "")
 
 
 def _parameters(rules: Rules, name: str | None) -> DispatchParameters:
