@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import attrs
@@ -127,7 +127,7 @@ def requirement_for(
                 None,
                 f"order {checked.id!r} has no preferred service time: pass the window",
             )
-        start = checked.preferred_service_at
+        start = checked.preferred_service_at.astimezone(UTC)  # real time over a DST change
         window = Interval(start, start + is_positive_duration.check(duration, "duration"))
     return Requirement(
         id=id,
