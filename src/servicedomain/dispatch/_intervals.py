@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -36,18 +36,23 @@ def _check_travel(value: object, field: str) -> timedelta:
     return checked
 
 
-def utc_instant(field: str) -> Callable[[object], datetime]:
-    """A converter to the UTC form of an aware instant (a naive one refused, naming ``field``).
+def _in_utc(value: object, field: str) -> datetime:
+    return is_instant.check(value, field).astimezone(UTC)
+
+
+def utc_start(value: object) -> datetime:
+    """The UTC form of the aware instant ``start`` (a naive one refused, naming ``start``).
 
     Dispatch adds and subtracts durations (travel, work) to instants; Python does that on
     the wall clock of an instant's zone, which is off by the DST change in between. In
     UTC it is real time, so every dispatch instant is kept in UTC.
     """
+    return _in_utc(value, "start")
 
-    def convert(value: object) -> datetime:
-        return is_instant.check(value, field).astimezone(UTC)
 
-    return convert
+def utc_end(value: object) -> datetime:
+    """The UTC form of the aware instant ``end`` (see :func:`utc_start`)."""
+    return _in_utc(value, "end")
 
 
 is_positive_duration: Final = validator(_check_positive, "a timedelta > 0")
@@ -75,8 +80,8 @@ class Interval:
     (datetime.timedelta(seconds=10800), False)
     """
 
-    start: datetime = attrs.field(converter=utc_instant("start"))
-    end: datetime = attrs.field(converter=utc_instant("end"))
+    start: datetime = attrs.field(converter=utc_start)
+    end: datetime = attrs.field(converter=utc_end)
 
     def __attrs_post_init__(self) -> None:
         if self.end <= self.start:
