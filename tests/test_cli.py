@@ -159,6 +159,30 @@ def test_the_demo_records_a_repair_with_warranty_a_versioned_bom_and_its_history
     assert rows[2].endswith("VC-100            VC-200")
 
 
+def test_the_demo_dispatches_technicians_with_reasons_a_refusal_and_the_board() -> None:
+    """Issue 17: the dispatch part of the demo (Stockholm times, one 3-hour job each)."""
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    part = text[text.index("Dispatch: technicians") : text.index("Storage: everything")]
+    for line in (
+        "RQ-4001 (high, SLA SLA-4H) is due 12:00",
+        "candidate W-ANA from 08:00",
+        "left out: W-BO: missing skill HVAC >= 2 (has 1)",
+        "left out: W-CY: absent for the whole window",
+        "is not wholly in working time",  # 15:30 + 3 h runs past 17:00: refused
+        "booked BK-4001: W-ANA holds 08:00-11:30 (30 min travel, then 3 h of work)",
+        "auto-dispatch proposes RQ-4002 to W-ANA at 11:30",
+        "auto-dispatch proposes RQ-4003 to W-BO at 08:00",
+        "Dispatch board: team NORTH",
+        "Undispatched: 0",
+    ):
+        assert line in part, line
+    bars = [row.split()[:2] for row in part.splitlines() if row.startswith(("W-ANA ", "W-BO "))]
+    assert ["W-ANA", "BK-4001"] in bars
+    assert ["W-BO", "RQ-4003-1"] in bars
+
+
 def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
     """Issue 13, item 6: the demo runs on a SQLite file; what it stored is there afterwards."""
     from servicedomain.adapters.sql import SqlJournal, open_store

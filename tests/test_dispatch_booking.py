@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from servicedomain.calendars import WorkingCalendar
@@ -347,3 +349,29 @@ def test_confirm_commits_a_proposal_only_if_its_time_is_still_free() -> None:
     assert done.status is BookingStatus.COMMITTED
     assert event.name == "BookingStatusChanged"
     assert confirm(done, requirement, technician, [], at=AT) == (done, ())
+
+
+# ------------------------------------------------------------ real time across a DST change
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+#: Sunday 29 March 2026: at 02:00 Stockholm's clocks jump to 03:00 (summer time).
+SPRING = datetime(2026, 3, 29, tzinfo=STOCKHOLM)
+NIGHT_SHIFT = WorkingCalendar.standard(
+    "Europe/Stockholm", slots=["00:00-23:59"], weekdays=range(7), id="NIGHT"
+)
+
+
+def test_travel_before_a_zoned_start_is_real_time_across_the_spring_change() -> None:
+    start = SPRING.replace(hour=3, minute=30)  # 01:30 UTC
+    booking = attrs.evolve(committed(0, 1, travel=HOUR), start=start, end=start + HOUR)
+    assert booking.busy.start == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert booking.busy.duration == 2 * HOUR
+
+
+def test_a_zoned_booking_lasts_the_requirements_real_duration_across_the_spring_change() -> None:
+    night = Interval(SPRING, SPRING + timedelta(days=1))
+    technician = tech(calendar=NIGHT_SHIFT)
+    start = SPRING.replace(hour=1, minute=30)  # 00:30 UTC, half an hour before the jump
+    made, _ = book(need(window=night), technician, [], start=start, id="B-9", at=AT)
+    assert made.end == datetime(2026, 3, 29, 2, 30, tzinfo=UTC)
+    assert made.end.astimezone(STOCKHOLM).hour == 4  # 01:30 + 2 real hours = 04:30 local

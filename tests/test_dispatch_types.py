@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -39,11 +39,14 @@ from servicedomain.errors import (
     InvalidInputError,
     InvalidPeriodError,
     InvalidRulesError,
+    InvalidTimezoneError,
     NaiveDatetimeError,
     RuleViolationError,
     TypeMismatchError,
 )
-from servicedomain.orders import Priority, ServiceOrder
+from servicedomain.money import Money
+from servicedomain.orders import NewLine, Priority, ServiceOrder, TransactionType
+from servicedomain.periods import DateRange
 from servicedomain.rules import format_rules, parse_rules, rules_from_dict
 from servicedomain.serialization import dumps, from_dict, loads, to_dict
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH
@@ -229,6 +232,44 @@ def test_a_requirement_takes_the_orders_priority_and_preferred_technician() -> N
     assert fixed.window == Interval(AT + HOUR, AT + 2 * HOUR)
     with pytest.raises(InvalidInputError, match=r"^window=None: order 'SO-1' has no preferred"):
         requirement_for(order(), id="RQ-3", duration=HOUR)
+
+
+def _planned(*days: tuple[date, date]) -> ServiceOrder:
+    """An order with one hour line per planned date range (as generation makes them)."""
+    made = order()
+    for first, end in days:
+        made, _ = made.add_line(
+            EXAMPLE_STAGE_GRAPH,
+            NewLine(
+                transaction_type=TransactionType.HOUR,
+                quantity=1,
+                cost_price=Money(1, "EUR"),
+                sales_price=Money(2, "EUR"),
+                date_range=DateRange(first, end),
+            ),
+            at=AT,
+        )
+    return made
+
+
+def test_without_a_window_the_planned_dates_are_local_days_in_the_zone() -> None:
+    planned = _planned(
+        (date(2026, 3, 28), date(2026, 3, 29)),  # Saturday
+        (date(2026, 3, 29), date(2026, 3, 30)),  # Sunday: Stockholm's spring-forward night
+    )
+    need = requirement_for(planned, id="RQ-1", duration=HOUR, zone="Europe/Stockholm")
+    assert need.window == Interval(
+        datetime(2026, 3, 27, 23, 0, tzinfo=UTC), datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
+    )  # from Saturday's midnight (CET) to Monday's (CEST): 47 real hours
+    assert need.window.duration == timedelta(hours=47)
+    only = requirement_for(planned, id="RQ-2", duration=HOUR, line_number=2, zone="UTC")
+    assert only.window == Interval(
+        datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC)
+    )
+    with pytest.raises(InvalidInputError, match=r"^zone=None: the planned dates"):
+        requirement_for(planned, id="RQ-3", duration=HOUR)
+    with pytest.raises(InvalidTimezoneError):
+        requirement_for(planned, id="RQ-3", duration=HOUR, zone="Mars/Olympus")
 
 
 def test_a_requirement_gets_the_sla_deadline_from_the_order_s_sla() -> None:

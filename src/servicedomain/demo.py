@@ -28,6 +28,7 @@ from servicedomain.agreements import (
     WindowKind,
 )
 from servicedomain.app.billing_desk import BillingDesk
+from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import RepairDesk
 from servicedomain.app.service_desk import ServiceDesk
 from servicedomain.billing import (
@@ -39,7 +40,16 @@ from servicedomain.billing import (
     SubscriptionGroup,
 )
 from servicedomain.calendars import WorkingCalendar
-from servicedomain.errors import InvalidInputError
+from servicedomain.dispatch import (
+    Absence,
+    BookingStatus,
+    DispatchTeam,
+    Interval,
+    Skill,
+    auto_dispatch,
+    dispatch_board,
+)
+from servicedomain.errors import BookingConflictError, InvalidInputError
 from servicedomain.instants import LocalTimePolicy, local_datetime, resolve_local
 from servicedomain.money import Money, Rounding, allocate
 from servicedomain.orders import (
@@ -60,6 +70,7 @@ from servicedomain.repairs import (
     suggest_resolutions,
 )
 from servicedomain.reports import (
+    dispatch_board_report,
     margin_report,
     render_subscription_fee_summary_text,
     render_subscription_transactions_text,
@@ -68,7 +79,7 @@ from servicedomain.reports import (
     subscription_transactions,
     work_receipt,
 )
-from servicedomain.sla import Allowance, ServiceLevelAgreement, SlaTargets
+from servicedomain.sla import Allowance, Priority, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
 __all__ = ["DEMO_PARTS", "run_demo"]
@@ -583,6 +594,105 @@ def _demo_repairs(out: TextIO, store: SqlStore) -> None:
     out.write("\n" + history.render_text())
 
 
+def _demo_dispatch(out: TextIO, store: SqlStore) -> None:
+    _heading(out, "Dispatch: technicians, candidates with reasons, bookings and the board")
+    monday = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    clock = FixedClock(monday)
+    sla = ServiceLevelAgreement(id="SLA-4H", targets=SlaTargets(resolution=Allowance(hours=4)))
+    desk = DispatchDesk(
+        unit_of_work=store.unit_of_work,
+        clock=clock,
+        skills=[Skill("HVAC", max_level=3), Skill("ELEC", max_level=3)],
+        slas={sla.id: sla},
+    )
+    service = ServiceDesk(
+        unit_of_work=store.unit_of_work,
+        clock=clock,
+        graph=EXAMPLE_STAGE_GRAPH,
+        slas={sla.id: sla},
+    )
+    day = WorkingCalendar.standard("Europe/Stockholm", slots=["08:00-17:00"], id="STHLM")
+    desk.create_technician(id="W-ANA", name="Ana", calendar=day, skills={"HVAC": 3})
+    desk.create_technician(id="W-BO", name="Bo", calendar=day, skills={"HVAC": 1, "ELEC": 3})
+    desk.create_technician(id="W-CY", name="Cy", calendar=day, skills={"HVAC": 2})
+    desk.add_absence(
+        "W-CY",
+        Absence("A-1", monday, monday + timedelta(days=1), "training"),
+    )
+    desk.set_teams(
+        [DispatchTeam("NORTH", description="Stockholm north", members=["W-ANA", "W-BO", "W-CY"])]
+    )
+    window = Interval(monday, monday + timedelta(days=1))
+    for order_id, priority, skills, sla_id in (
+        ("SO-4001", Priority.HIGH, {"HVAC": 2}, sla.id),
+        ("SO-4002", Priority.NORMAL, {"HVAC": 2}, None),
+        ("SO-4003", Priority.LOW, {"ELEC": 2}, None),
+    ):
+        service.create_order(
+            order_id=order_id, customer_id="C-100", priority=priority, sla_id=sla_id
+        )
+        desk.require(
+            order_id,
+            id=f"RQ-{order_id[3:]}",
+            window=window,
+            duration=timedelta(hours=3),
+            skills=skills,
+        )
+    deadline = desk.requirement("RQ-4001").sla_deadline
+    local = day.zone  # the technicians' zone: the times below are Stockholm's
+    if deadline is not None:  # the order has an SLA: the requirement carries its deadline
+        out.write(f"  RQ-4001 (high, SLA {sla.id}) is due {deadline.astimezone(local):%H:%M}\n")
+    found = desk.candidates("RQ-4001", team_id="NORTH")
+    for candidate in found.ranked:
+        start = candidate.start.astimezone(local)
+        out.write(f"  candidate {candidate.technician_id} from {start:%H:%M}\n")
+    for exclusion in found.excluded:
+        out.write(f"  left out: {exclusion}\n")
+    late = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 15:30 in Stockholm: 3 h run past 17:00
+    try:
+        desk.book("RQ-4001", "W-ANA", id="BK-LATE", start=late, status=BookingStatus.COMMITTED)
+    except BookingConflictError as refused:
+        out.write(f"  refused: {refused}\n")
+    booked = desk.book(
+        "RQ-4001",
+        "W-ANA",
+        id="BK-4001",
+        start=datetime(2026, 3, 2, 7, 30, tzinfo=UTC),
+        travel=timedelta(minutes=30),
+        status=BookingStatus.COMMITTED,
+    )
+    busy = booked.busy
+    out.write(
+        f"  booked {booked.id}: W-ANA holds {busy.start.astimezone(local):%H:%M}-"
+        f"{busy.end.astimezone(local):%H:%M} (30 min travel, then 3 h of work)\n"
+    )
+    technicians = [desk.technician(worker) for worker in ("W-ANA", "W-BO", "W-CY")]
+    held = [b for tech in technicians for b in desk.bookings(technician_id=tech.id, window=window)]
+    result = auto_dispatch(desk.undispatched(), technicians, held, at=clock.now())
+    for proposal in result.proposed:
+        stored = desk.book(
+            proposal.requirement_id,
+            proposal.technician_id,
+            id=proposal.id,
+            start=proposal.start,
+            travel=proposal.travel,
+        )
+        out.write(
+            f"  auto-dispatch proposes {stored.requirement_id} to {stored.technician_id} "
+            f"at {stored.start.astimezone(local):%H:%M}\n"
+        )
+    for unplaced in result.unplaced:
+        out.write(f"  not placed: {unplaced}\n")
+    board = dispatch_board(
+        desk.teams().team("NORTH"),
+        technicians,
+        [b for tech in technicians for b in desk.bookings(technician_id=tech.id, window=window)],
+        [desk.requirement(f"RQ-{n}") for n in ("4001", "4002", "4003")],
+        window=window,
+    )
+    out.write("\n" + dispatch_board_report(board, zone="Europe/Stockholm").render_text())
+
+
 def _demo_storage(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Storage: everything above, in one database")
     out.write(f"  {store}\n")
@@ -600,6 +710,7 @@ DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
     _demo_sla,
     _demo_billing,
     _demo_repairs,
+    _demo_dispatch,
     _demo_storage,
 )
 

@@ -60,6 +60,7 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Final, cast
+from zoneinfo import ZoneInfo
 
 from servicedomain._checks import (
     deep_mapping,
@@ -391,13 +392,15 @@ class DispatchDesk:
         skills: Mapping[str, int] | None = None,
         territory: str | None = None,
         restricted_technician_ids: Iterable[str] = (),
+        zone: ZoneInfo | str | None = None,
     ) -> Requirement:
         """Make and store the requirement of the stored order ``order_id``.
 
         Built by :func:`~servicedomain.dispatch.requirement_for` (the order's priority
-        and preferred technician, the window given or the order's preferred service
-        time). When the order has an SLA and the desk was given ``slas``, the
-        requirement's ``sla_deadline`` is the SLA's deadline measured now. Skill levels
+        and preferred technician, the window given, else the order's preferred service
+        time, else its planned dates as local days in ``zone``). When the order has an
+        SLA and the desk was given ``slas``, the requirement's ``sla_deadline`` is the
+        SLA's deadline measured now. Skill levels
         are checked against the catalog. Idempotent: an equal requirement again
         returns the stored one.
 
@@ -430,6 +433,7 @@ class DispatchDesk:
                 territory=territory,
                 restricted_technician_ids=restricted_technician_ids,
                 sla_deadline=deadline,
+                zone=zone,
             )
             self._check_skills(need)
             uow.requirements.add(need)

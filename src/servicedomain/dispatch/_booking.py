@@ -8,7 +8,7 @@ the booking takes, ``[start - travel, start + duration)``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import attrs
@@ -75,7 +75,7 @@ def conflicts(
     need = _REQUIREMENT.check(requirement, "requirement")
     tech = _TECHNICIAN.check(technician, "technician")
     given = check_bookings(bookings)
-    begin = is_instant.check(start, "start")
+    begin = is_instant.check(start, "start").astimezone(UTC)
     before = is_travel.check(travel, "travel")
     left_out = is_optional_id.check(ignore, "ignore")
     catalog = catalog_of(skills)
@@ -150,13 +150,14 @@ def book(
     reasons = conflicts(requirement, technician, given, start=start, travel=travel, skills=skills)
     if reasons:
         raise BookingConflictError(booking_id, reasons)
+    begin = start.astimezone(UTC)  # checked by conflicts; in UTC, + duration is real time
     booking = Booking(
         id=booking_id,
         version=1,
         requirement_id=requirement.id,
         technician_id=technician.id,
-        start=start,
-        end=start + requirement.duration,
+        start=begin,
+        end=begin + requirement.duration,
         travel=travel,
         status=chosen,
         time_locked=is_bool.check(time_locked, "time_locked"),
@@ -252,7 +253,7 @@ def reschedule(
         )
     if not checked.status.movable:
         raise BookingStatusError(checked.id, checked.status.value, "reschedule")
-    begin = is_instant.check(start, "start")
+    begin = is_instant.check(start, "start").astimezone(UTC)
     before = checked.travel if travel is None else is_travel.check(travel, "travel")
     if (begin, before) == (checked.start, checked.travel):
         return checked, ()
@@ -310,7 +311,7 @@ def reassign(
         raise BookingStatusError(checked.id, checked.status.value, "reassign")
     if checked.technician_locked:
         raise BookingLockedError(checked.id, "technician")
-    begin = checked.start if start is None else is_instant.check(start, "start")
+    begin = checked.start if start is None else is_instant.check(start, "start").astimezone(UTC)
     before = checked.travel if travel is None else is_travel.check(travel, "travel")
     if begin != checked.start and checked.time_locked:
         raise BookingLockedError(checked.id, "time")

@@ -18,7 +18,7 @@ from servicedomain.dispatch._events import (
     BookingLocksChanged,
     BookingStatusChanged,
 )
-from servicedomain.dispatch._intervals import Interval, is_travel
+from servicedomain.dispatch._intervals import Interval, is_travel, utc_end, utc_start
 from servicedomain.dispatch._statuses import BOOKING_MOVES, BookingStatus
 from servicedomain.errors import BookingStatusError, InstantOutOfOrderError
 from servicedomain.events import DomainEvent
@@ -62,8 +62,8 @@ class Booking:
     version: int = attrs.field(validator=is_version)
     requirement_id: str = attrs.field(validator=is_id)
     technician_id: str = attrs.field(validator=is_id)
-    start: datetime = attrs.field(validator=is_instant)
-    end: datetime = attrs.field(validator=is_instant)
+    start: datetime = attrs.field(converter=utc_start)
+    end: datetime = attrs.field(converter=utc_end)
     travel: timedelta = attrs.field(default=_ZERO, validator=is_travel)
     status: BookingStatus = attrs.field(default=BookingStatus.PROPOSED, validator=_STATUS)
     time_locked: bool = attrs.field(default=False, validator=is_bool)

@@ -36,6 +36,25 @@ def _check_travel(value: object, field: str) -> timedelta:
     return checked
 
 
+def _in_utc(value: object, field: str) -> datetime:
+    return is_instant.check(value, field).astimezone(UTC)
+
+
+def utc_start(value: object) -> datetime:
+    """The UTC form of the aware instant ``start`` (a naive one refused, naming ``start``).
+
+    Dispatch adds and subtracts durations (travel, work) to instants; Python does that on
+    the wall clock of an instant's zone, which is off by the DST change in between. In
+    UTC it is real time, so every dispatch instant is kept in UTC.
+    """
+    return _in_utc(value, "start")
+
+
+def utc_end(value: object) -> datetime:
+    """The UTC form of the aware instant ``end`` (see :func:`utc_start`)."""
+    return _in_utc(value, "end")
+
+
 is_positive_duration: Final = validator(_check_positive, "a timedelta > 0")
 """A timedelta above zero (a float, an int, a negative or zero duration refused)."""
 is_travel: Final = validator(_check_travel, "a timedelta >= 0")
@@ -44,7 +63,7 @@ is_travel: Final = validator(_check_travel, "a timedelta >= 0")
 
 @attrs.frozen(order=True)
 class Interval:
-    """A half-open interval ``[start, end)`` of aware instants, never empty.
+    """A half-open interval ``[start, end)`` of aware instants, never empty, kept in UTC.
 
     ``start`` is in it, ``end`` is not, so two intervals that touch (one's end the
     other's start) do not overlap.
@@ -61,8 +80,8 @@ class Interval:
     (datetime.timedelta(seconds=10800), False)
     """
 
-    start: datetime = attrs.field(validator=is_instant)
-    end: datetime = attrs.field(validator=is_instant)
+    start: datetime = attrs.field(converter=utc_start)
+    end: datetime = attrs.field(converter=utc_end)
 
     def __attrs_post_init__(self) -> None:
         if self.end <= self.start:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -21,7 +22,9 @@ from servicedomain._checks import (
 from servicedomain.dispatch._intervals import Interval, is_positive_duration
 from servicedomain.dispatch._technicians import skill_levels
 from servicedomain.errors import InvalidDurationError, InvalidInputError
+from servicedomain.instants import LocalTimePolicy, named_zone, resolve_local
 from servicedomain.orders import ServiceOrder
+from servicedomain.periods import DateRange
 from servicedomain.sla import Priority
 
 _ORDER: Final = instance_of(ServiceOrder)
@@ -82,6 +85,54 @@ class Requirement:
     sla_deadline: datetime | None = attrs.field(default=None, validator=optional(is_instant))
 
 
+def _planned_days(order: ServiceOrder, line_number: int | None) -> DateRange | None:
+    """The dates the order's work is planned for: line ``line_number``'s, else all lines'.
+
+    ``None`` when no line of the order has planned dates.
+    """
+    if not any(line.date_range is not None for line in order.lines):
+        return None
+    lines = order.lines if line_number is None else (order.line(line_number),)
+    ranges = [line.date_range for line in lines if line.date_range is not None]
+    if not ranges:
+        return None
+    return DateRange(min(r.start for r in ranges), max(r.end for r in ranges))
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant day ``day`` begins in ``zone`` (a midnight in a DST gap: the gap's end)."""
+    return resolve_local(
+        datetime.combine(day, time()),
+        zone,
+        nonexistent=LocalTimePolicy.LATER,
+        ambiguous=LocalTimePolicy.EARLIER,
+    )
+
+
+def _derived_window(
+    order: ServiceOrder, duration: object, line_number: int | None, zone: ZoneInfo | None
+) -> Interval:
+    """The window of an order's work when none is given (see :func:`requirement_for`)."""
+    if order.preferred_service_at is not None:
+        start = order.preferred_service_at.astimezone(UTC)  # real time over a DST change
+        return Interval(start, start + is_positive_duration.check(duration, "duration"))
+    days = _planned_days(
+        order, None if line_number is None else is_line_number.check(line_number, "line_number")
+    )
+    if days is None:
+        raise InvalidInputError(
+            "window",
+            None,
+            f"order {order.id!r} has no preferred service time and no planned dates: "
+            "pass the window",
+        )
+    if zone is None:
+        raise InvalidInputError(
+            "zone", None, "the planned dates of an order are local days: pass the zone"
+        )
+    return Interval(_local_midnight(days.start, zone), _local_midnight(days.end, zone))
+
+
 def requirement_for(
     order: ServiceOrder,
     *,
@@ -93,21 +144,26 @@ def requirement_for(
     territory: str | None = None,
     restricted_technician_ids: Iterable[str] = (),
     sla_deadline: datetime | None = None,
+    zone: ZoneInfo | str | None = None,
 ) -> Requirement:
     """The requirement of ``order``: its id, priority and preferred technician, and the rest given.
 
-    The window: a service order holds no date range (AX's ``DateRangeFrom/To`` and
-    service time window live on the agreement line that generated it), so the caller
-    passes ``window``. Without one, an order with a ``preferred_service_at`` gives the
-    fixed appointment ``[preferred_service_at, preferred_service_at + duration)``.
+    The window, when none is given: an order with a ``preferred_service_at`` gives the
+    fixed appointment ``[preferred_service_at, preferred_service_at + duration)``;
+    otherwise the dates its work is planned for (the ``date_range`` of line
+    ``line_number``, or the span of all its lines' ranges: a generated order's lines
+    carry their service day, moved inside the agreement line's time window), as local
+    days in ``zone`` (the technicians' zone: from the first midnight to the last).
 
     The SLA deadline is an input: the host measures the order's SLA and passes
     ``order.measure_sla(sla, now=...).deadline`` (dispatch computes no SLA).
 
     Raises:
         TypeMismatchError: ``order`` is not a ServiceOrder, a bad argument.
-        InvalidInputError: no ``window`` and the order has no ``preferred_service_at``
-            (field ``"window"``); what :class:`Requirement` refuses.
+        InvalidInputError: no ``window``, no ``preferred_service_at`` and no planned
+            dates (field ``"window"``); planned dates without a ``zone`` (field
+            ``"zone"``); what :class:`Requirement` refuses.
+        InvalidTimezoneError: an unknown ``zone``.
 
     >>> from datetime import UTC
     >>> from servicedomain.stages import EXAMPLE_STAGE_GRAPH
@@ -120,15 +176,9 @@ def requirement_for(
     [2026-03-02T09:00:00+00:00, 2026-03-02T11:00:00+00:00) high W-7
     """
     checked = _ORDER.check(order, "order")
+    local = None if zone is None else named_zone(zone, "zone")
     if window is None:
-        if checked.preferred_service_at is None:
-            raise InvalidInputError(
-                "window",
-                None,
-                f"order {checked.id!r} has no preferred service time: pass the window",
-            )
-        start = checked.preferred_service_at
-        window = Interval(start, start + is_positive_duration.check(duration, "duration"))
+        window = _derived_window(checked, duration, line_number, local)
     return Requirement(
         id=id,
         order_id=checked.id,

@@ -38,7 +38,7 @@ from servicedomain.dispatch._events import (
     TechnicianSkillRemoved,
     TechnicianTerritoriesChanged,
 )
-from servicedomain.dispatch._intervals import Interval
+from servicedomain.dispatch._intervals import Interval, utc_end, utc_start
 from servicedomain.dispatch._skills import Skill, skill_catalog
 from servicedomain.errors import DispatchRuleError, InstantOutOfOrderError, InvalidInputError
 from servicedomain.events import DomainEvent
@@ -76,8 +76,8 @@ class Absence:
     """
 
     id: str = attrs.field(validator=is_id)
-    start: datetime = attrs.field(validator=is_instant)
-    end: datetime = attrs.field(validator=is_instant)
+    start: datetime = attrs.field(converter=utc_start)
+    end: datetime = attrs.field(converter=utc_end)
     reason: str = attrs.field(default="", validator=is_str)
 
     def __attrs_post_init__(self) -> None:
