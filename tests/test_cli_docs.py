@@ -27,7 +27,13 @@ from servicedomain.periods import DateRange
 PAGE = Path(__file__).parents[1] / "docs" / "how-to" / "run-batch-commands.md"
 _BLOCK = re.compile(r"```(console|toml|text)\n(.*?)```", re.DOTALL)
 # The page's text blocks (CSV), in order: the files its import commands read.
-_CSV_FILES = ("subscriptions.csv", "more.csv", "agreements.csv", "orders.csv")
+_CSV_FILES = (
+    "subscriptions.csv",
+    "more.csv",
+    "agreements.csv",
+    "orders.csv",
+    "technicians.csv",
+)
 
 
 def _blocks() -> list[tuple[str, str]]:
@@ -119,4 +125,9 @@ def test_the_page_shows_what_the_commands_print(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert replay_batch_page(monkeypatch) == 24
+    assert replay_batch_page(monkeypatch) == 36
+    # the dispatch section's board, as the page wrote it: the Gantt chart of both bookings
+    board = Path("board.html").read_text("utf-8")
+    assert "<svg" in board
+    assert "RQ-1-1" in board
+    assert "RQ-2-1" in board

@@ -325,3 +325,49 @@ def test_bookings_wants_a_technician_with_a_window_or_a_requirement(world: World
         world.desk.bookings(technician_id="W-1")
     with pytest.raises(InvalidInputError):
         world.desk.bookings(technician_id="W-1", window=WINDOW, requirement_id="RQ-1")
+
+
+# ------------------------------------------------------------------ auto-dispatch
+
+
+def test_D9_auto_dispatch_stores_the_proposals_and_a_run_again_proposes_nothing(
+    world: World,
+) -> None:
+    world.desk.set_teams([DispatchTeam("N", members=["W-1", "W-2"])])
+    result = world.desk.auto_dispatch(team_id="N", window=WINDOW)
+    assert [(b.id, b.requirement_id, b.status) for b in result.proposed] == [
+        ("RQ-1-1", "RQ-1", BookingStatus.PROPOSED),
+        ("RQ-2-1", "RQ-2", BookingStatus.PROPOSED),
+    ]
+    assert [world.desk.booking(b.id) for b in result.proposed] == list(result.proposed)
+    assert world.desk.undispatched() == []
+    before = world.rows()
+    again = world.desk.auto_dispatch(team_id="N", window=WINDOW)
+    assert (again.proposed, again.unplaced) == ((), ())
+    assert world.rows() == before
+
+
+def test_auto_dispatch_takes_only_requirements_whose_window_overlaps(world: World) -> None:
+    world.desk.set_teams([DispatchTeam("N", members=["W-1", "W-2"])])
+    later = Interval(AT + timedelta(days=3), AT + timedelta(days=4))
+    result = world.desk.auto_dispatch(team_id="N", window=later)
+    assert (result.proposed, result.unplaced) == ((), ())
+    assert world.desk.bookings(requirement_id="RQ-1") == []
+
+
+def test_auto_dispatch_does_not_reuse_the_id_of_a_canceled_booking_of_another_team(
+    world: World,
+) -> None:
+    world.desk.set_teams([DispatchTeam("N", members=["W-2"]), DispatchTeam("S", members=["W-1"])])
+    world.desk.book("RQ-1", "W-1", id="RQ-1-1", start=at(9))
+    world.desk.cancel("RQ-1-1")
+    result = world.desk.auto_dispatch(team_id="N", window=WINDOW)
+    assert [(b.id, b.technician_id) for b in result.proposed] == [
+        ("RQ-1-2", "W-2"),
+        ("RQ-2-1", "W-2"),
+    ]
+
+
+def test_auto_dispatch_refuses_an_unknown_team(world: World) -> None:
+    with pytest.raises(InvalidInputError, match="team_id='X'"):
+        world.desk.auto_dispatch(team_id="X", window=WINDOW)

@@ -2480,6 +2480,11 @@ _DISPATCH_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
         ("RQ-1",),
         {"team_id": "N"},
     ),
+    "DispatchDesk.auto_dispatch": lambda: (
+        _dispatch_desk().auto_dispatch,
+        (),
+        {"team_id": "N", "window": _DISPATCH_WINDOW},
+    ),
 }
 EXAMPLES.update(_DISPATCH_DESK_EXAMPLES)
 

@@ -635,6 +635,10 @@ DISPATCH_STEPS: dict[str, Callable[[DispatchDesk], object]] = {
     "start_work": lambda desk: desk.start_work("B-2"),
     "complete": lambda desk: desk.complete("B-2"),
     "cancel": lambda desk: desk.cancel("B-1"),
+    "require_third": lambda desk: desk.require(
+        "SO-1", id="RQ-3", window=DISPATCH_WINDOW, duration=timedelta(hours=1)
+    ),
+    "auto_dispatch": lambda desk: desk.auto_dispatch(team_id="N", window=DISPATCH_WINDOW),
 }
 
 

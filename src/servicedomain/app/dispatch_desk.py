@@ -5,7 +5,8 @@ skills catalog whose scales levels are checked against, and optionally the SLAs 
 deadlines requirements carry) and offers one typed method per use case: create and
 change technicians (skills, territories, absences), set the dispatch teams, make a
 requirement from a stored service order, book a technician, reschedule, reassign,
-confirm, lock, start work, complete and cancel a booking, plus the reads
+confirm, lock, start work, complete and cancel a booking, auto-dispatch a team's
+undispatched work (every proposal stored in one unit of work), plus the reads
 (availability, candidates, bookings, undispatched requirements).
 
 Each method opens one unit of work (:class:`~servicedomain.ports.DispatchUnitOfWork`),
@@ -78,6 +79,7 @@ from servicedomain.app._unit import begin, change_stored
 from servicedomain.calendars import WorkingCalendar
 from servicedomain.dispatch import (
     Absence,
+    AutoDispatchResult,
     Booking,
     BookingStatus,
     CandidateList,
@@ -87,11 +89,14 @@ from servicedomain.dispatch import (
     Requirement,
     Skill,
     Technician,
+    TravelEstimate,
+    auto_dispatch,
     availability,
     book,
     candidates,
     check_teams,
     confirm,
+    no_travel,
     reassign,
     requirement_for,
     reschedule,
@@ -766,3 +771,54 @@ class DispatchDesk:
                 techs = [uow.technicians.get(worker) for worker in sorted(team.members)]
             known = [b for t in techs for b in uow.bookings.for_technician(t.id, need.window)]
             return candidates(need, techs, known, skills=self._catalog())
+
+    # ------------------------------------------------------------------ many at once
+
+    def auto_dispatch(
+        self, *, team_id: str, window: Interval, travel: TravelEstimate = no_travel
+    ) -> AutoDispatchResult:
+        """Propose bookings for the undispatched work in ``window`` and store them.
+
+        The requirements: the stored undispatched ones whose window overlaps
+        ``window``; the technicians: the members of the dispatch team ``team_id``;
+        the bookings: theirs over the requirements' windows and every booking of the
+        requirements (so a canceled one's id is not used again).
+        :func:`~servicedomain.dispatch.auto_dispatch` decides, and every proposal is
+        stored in one unit of work, all or nothing, with the technicians' schedules
+        bumped. A run again proposes nothing new (law D9): the requirements proposed
+        are no longer undispatched.
+
+        Raises:
+            InvalidInputError: no team of this id; what
+                :func:`~servicedomain.dispatch.auto_dispatch` refuses.
+            NotFoundError: a team member who is not stored.
+            ConcurrencyConflictError: another unit of work booked one of the
+                technicians in between; nothing was stored (run again).
+        """
+        is_id.check(team_id, "team_id")
+        span = _WINDOW.check(window, "window")
+        is_callable.check(travel, "travel")
+        now = self._clock.now()
+        with self._open() as uow:
+            team = uow.dispatch_teams.get().team(team_id)
+            techs = [uow.technicians.get(worker) for worker in sorted(team.members)]
+            needs = sorted(
+                (need for need in uow.requirements.undispatched() if need.window.overlaps(span)),
+                key=lambda need: need.id,
+            )
+            known: dict[str, Booking] = {}
+            if needs:
+                around = _hull(*(need.window for need in needs))
+                for tech in techs:
+                    known.update((b.id, b) for b in uow.bookings.for_technician(tech.id, around))
+                for need in needs:
+                    known.update((b.id, b) for b in uow.bookings.for_requirement(need.id))
+            result = auto_dispatch(
+                needs, techs, known.values(), at=now, travel=travel, skills=self._catalog()
+            )
+            if result.proposed:
+                for proposal in result.proposed:
+                    uow.bookings.add(proposal)
+                uow.collect(result.events)
+                uow.commit()
+        return result

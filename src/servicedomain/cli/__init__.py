@@ -16,7 +16,16 @@ configures its own desks with the rules its nightly runs use.
 
 from __future__ import annotations
 
-from servicedomain.cli import _batch, _database, _import, _import_service, _reports, _rules, _sla  # noqa: F401
+from servicedomain.cli import (  # noqa: F401
+    _batch,
+    _database,
+    _dispatch,
+    _import,
+    _import_service,
+    _reports,
+    _rules,
+    _sla,
+)
 from servicedomain.cli._main import cli, main
 from servicedomain.cli._rules import RULE_CODEC, RuleDocument, stored_rules
 
