@@ -447,3 +447,14 @@ def test_auto_sums_up_the_proposed_and_the_unplaced(database: Path) -> None:
     assert result.output.splitlines()[2] == (
         "dispatch auto N 2026-03-02 to 2026-03-02: proposed 1 booking, 1 unplaced"
     )
+
+
+def test_dispatch_board_is_the_board_report_where_a_dispatcher_looks(database: Path) -> None:
+    """Issue 17 item 10 names it `dispatch board --team --from --to`: the same report."""
+    args = ("board", "--team", "N", "--from", "2026-03-02", "--to", "2026-03-03")
+    for format_ in ("text", "json"):
+        reported = run(database, "report", *args, "--format", format_)
+        dispatched = run(database, "dispatch", *args, "--format", format_)
+        assert (reported.exit_code, dispatched.exit_code) == (0, 0)
+        assert dispatched.output == reported.output
+        assert "W-1" in dispatched.output

@@ -586,3 +586,7 @@ def board(
         show_closed=show_closed,
     )
     emit(dispatch_board_report(made, zone=zone).view(), format_, output)
+
+
+# The same command under the dispatch group (`dispatch board`), where a dispatcher looks.
+dispatch.add_command(board, "board")

@@ -205,6 +205,14 @@ class DispatchStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]
             with pytest.raises(NotFoundError):
                 uow.technicians.get("W-9")
 
+    def test_a_technician_named_with_a_nul_and_the_escape_character_round_trips(self) -> None:
+        """Free text may hold NUL (PostgreSQL's text types cannot) and the escape character."""
+        store = self._new_store()
+        tech = attrs.evolve(_technician(), name="A\x00B \ue000 C")
+        self._save(store, lambda uow: uow.technicians.add(tech))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.technicians.get("W-1").name == "A\x00B \ue000 C"
+
     def test_any_technician_requirement_and_booking_round_trips(self) -> None:
         store = self._new_store()
         numbers = itertools.count(1)

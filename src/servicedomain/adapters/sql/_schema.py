@@ -15,7 +15,7 @@ import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, cast, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -123,6 +123,27 @@ def _unescape(value: Any) -> Any:
     return value
 
 
+class FreeText(sa.TypeDecorator[str]):
+    """A column of free text (a name): ``varchar``, its NULs escaped on PostgreSQL.
+
+    PostgreSQL's text types cannot hold NUL, which free text may contain; it is stored
+    escaped there, as documents are, and read back as it was.
+    """
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return cast(str, _escape(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name != "postgresql":
+            return value
+        return cast(str, _unescape(value))
+
+
 class Document(sa.TypeDecorator[Any]):
     """A JSON document: ``jsonb`` on PostgreSQL, text elsewhere (money inside is text).
 
@@ -220,7 +241,7 @@ template_boms: Final = _document_table("template_boms")
 
 #: Technicians (workers), with their name for people.
 technicians: Final = _document_table(
-    "technicians", sa.Column("name", sa.String(1000), nullable=False)
+    "technicians", sa.Column("name", FreeText(1000), nullable=False)
 )
 #: The dispatch teams: one document (id ``dispatch-teams``), so a worker is in one team.
 dispatch_teams: Final = _document_table("dispatch_teams")
