@@ -15,7 +15,7 @@ import json
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast, Final
+from typing import Any, Final, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -136,12 +136,12 @@ class FreeText(sa.TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or dialect.name != "postgresql":
             return value
-        return cast(str, _escape(value))
+        return cast("str", _escape(value))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or dialect.name != "postgresql":
             return value
-        return cast(str, _unescape(value))
+        return cast("str", _unescape(value))
 
 
 class Document(sa.TypeDecorator[Any]):
