@@ -96,15 +96,30 @@ def _requirement(draw: st.DrawFn, index: int) -> Requirement:
     )
 
 
-#: A start: ``None`` is the earliest start ``earliest_start`` finds, else quarters after
-#: the requirement's window opens (often refused: the laws hold on refusals too).
-STARTS = st.none() | st.none() | st.integers(-4, 100)
+#: A start: ``None`` is the earliest start ``earliest_start`` finds; a number, quarters
+#: after the requirement's window opens; ``(booking, quarters, after)``, next to a stored
+#: booking: the work ending near its start (in its travel), or starting near its end
+#: (the new travel over it). Many are refused: the laws hold on refusals too.
+STARTS = st.one_of(
+    st.none(),
+    st.none(),
+    st.integers(-4, 100),
+    st.tuples(st.integers(0, 30), st.integers(-4, 4), st.booleans()),
+)
 TRAVELS = st.integers(0, 3).map(lambda n: n * QUARTER)
 TARGETS = st.integers(0, 30)  # a booking, by position among the stored ones
 OPERATIONS = st.lists(
     st.one_of(
         st.tuples(
             st.just("book"), st.integers(0, 2), st.integers(0, 1), STARTS, TRAVELS, st.booleans()
+        ),
+        st.tuples(
+            st.just("book_next"),
+            TARGETS,
+            st.integers(-4, 4),
+            st.booleans(),
+            TRAVELS,
+            st.booleans(),
         ),
         st.tuples(st.just("reschedule"), TARGETS, STARTS, TRAVELS),
         st.tuples(st.just("reassign"), TARGETS, STARTS),
@@ -187,15 +202,37 @@ class PureDispatch:
         self,
         need: Requirement,
         tech: Technician,
-        start: int | None,
+        start: int | tuple[int, int, bool] | None,
         travel: timedelta,
         *,
         ignore: str | None = None,
     ) -> datetime | None:
         if start is not None:
-            return need.window.start + start * QUARTER
+            return self._at(need, start)
         others = [b for b in self.bookings.values() if b.id != ignore]
         return earliest_start(need, tech, others, travel=travel)
+
+    def _at(self, need: Requirement, start: int | tuple[int, int, bool]) -> datetime | None:
+        if isinstance(start, int):
+            return need.window.start + start * QUARTER
+        index, quarters, after = start
+        other = self._target(index)
+        if other is None:
+            return None
+        near = other.end if after else other.start - need.duration
+        return near + quarters * QUARTER
+
+    def resolve(self, operation: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``book_next``: book a stored booking's requirement, on its technician, next to it."""
+        if operation[0] != "book_next":
+            return operation
+        _, index, quarters, after, travel, commit = operation
+        other = self._target(index)
+        if other is None:
+            return ("cancel", index)  # no booking: nothing happens
+        req_index = int(other.requirement_id.removeprefix("RQ-"))
+        tech_index = TECHNICIAN_IDS.index(other.technician_id)
+        return ("book", req_index, tech_index, (index, quarters, after), travel, commit)
 
     def _target(self, index: int) -> Booking | None:
         stored = sorted(self.bookings.values(), key=lambda b: b.id)
@@ -205,7 +242,7 @@ class PureDispatch:
         self.bookings[booking.id] = booking
 
     def apply(self, operation: tuple[Any, ...]) -> None:
-        kind, *args = operation
+        kind, *args = self.resolve(operation)
         known = list(self.bookings.values())
         if kind == "book":
             need = self.reqs[f"RQ-{args[0]}"]
@@ -254,7 +291,7 @@ class PureDispatch:
             moved, _ = reschedule(target, need, tech, known, start=start, travel=args[2], at=AT)
         elif kind == "reassign":
             other = self.techs[TECHNICIAN_IDS[1 - TECHNICIAN_IDS.index(tech.id)]]
-            start = None if args[1] is None else need.window.start + args[1] * QUARTER
+            start = None if args[1] is None else self._at(need, args[1])
             moved, _ = reassign(target, need, other, known, start=start, at=AT)
         elif kind == "start":
             moved, _ = target.change_status(BookingStatus.IN_PROGRESS, at=AT)
@@ -330,7 +367,7 @@ class DeskDispatch(PureDispatch):
             self.refresh()
 
     def _apply(self, operation: tuple[Any, ...]) -> None:
-        kind, *args = operation
+        kind, *args = self.resolve(operation)
         known = list(self.bookings.values())
         desk = self.desk
         if kind == "book":
@@ -372,7 +409,7 @@ class DeskDispatch(PureDispatch):
                 desk.reschedule(target.id, start=start, travel=args[2])
         elif kind == "reassign":
             other = TECHNICIAN_IDS[1 - TECHNICIAN_IDS.index(tech.id)]
-            start = None if args[1] is None else need.window.start + args[1] * QUARTER
+            start = None if args[1] is None else self._at(need, args[1])
             desk.reassign(target.id, other, start=start)
         elif kind == "start":
             desk.start_work(target.id)
