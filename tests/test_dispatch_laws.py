@@ -378,6 +378,8 @@ def test_D5_every_excluded_technician_has_a_reason_and_every_reason_is_true(
             tech.id in requirement.restricted_technician_ids
         )
         assert bool(kinds & {ReasonKind.ABSENT, ReasonKind.NO_FREE_SLOT}) == (first is None)
+        all_away = bool(worked) and _meet(worked, away) == worked
+        assert (ReasonKind.ABSENT in kinds) == all_away
     for candidate in found.ranked:  # and a candidate has no reason
         tech = by_id[candidate.technician_id]
         assert _eligible(requirement, tech)

@@ -300,7 +300,7 @@ class PureDispatch:
         self._put(moved)
 
 
-@settings(max_examples=500)
+@settings(max_examples=1000)
 @given(scenarios())
 def test_D1_D2_no_overlap_and_every_booking_fits_after_every_operation_pure(
     scenario: Scenario,
@@ -417,7 +417,7 @@ class DeskDispatch(PureDispatch):
             desk.cancel(target.id)
 
 
-@settings(max_examples=200)
+@settings(max_examples=400)
 @given(scenarios())
 def test_D1_D2_no_overlap_and_every_booking_fits_after_every_operation_on_the_desk(
     scenario: Scenario,
