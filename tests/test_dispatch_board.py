@@ -1,4 +1,4 @@
-"""The dispatch board's data (issue 17, item 7): parameters, the board, law D5.
+"""The dispatch board's data (issue 17, item 7): parameters, the board and its properties.
 
 The worked example: team NORTH holds W-1 and W-2; W-3 works for another team and is
 not on the board. One Tuesday in Stockholm, bookings of each priority, a closed one,
@@ -360,7 +360,7 @@ def test_the_board_serialises_as_version_1_and_reads_back() -> None:
     assert document["parameters"]["high_color"] == "#d32f2f"
 
 
-# ------------------------------------------------------------------ law D5
+# ------------------------------------------------------------------ the board's properties
 
 
 def _board(given: BoardInputs, order: random.Random | None = None) -> DispatchBoard:
@@ -375,7 +375,7 @@ def _board(given: BoardInputs, order: random.Random | None = None) -> DispatchBo
 
 
 @given(dispatch_board_inputs())
-def test_D5_every_team_booking_in_the_period_is_on_its_row_once_a_requirement_booked_or_not(
+def test_the_board_shows_every_team_booking_once_and_a_requirement_booked_or_undispatched(
     given_inputs: BoardInputs,
 ) -> None:
     team, techs, made, needs, window, parameters, show_closed = given_inputs
@@ -421,7 +421,7 @@ def test_D5_every_team_booking_in_the_period_is_on_its_row_once_a_requirement_bo
 
 
 @given(dispatch_board_inputs(), st.integers(0, 2**32))
-def test_D5_the_board_does_not_depend_on_the_order_of_its_inputs(
+def test_the_board_does_not_depend_on_the_order_of_its_inputs(
     given_inputs: BoardInputs, seed: int
 ) -> None:
     assert _board(given_inputs, random.Random(seed)) == _board(given_inputs)

@@ -1,9 +1,18 @@
-"""The dispatch laws D1-D4 (issue 17) as properties over drawn technicians and bookings."""
+"""Dispatch laws D2, D3 and D5 (issue 17), and their supporting properties.
+
+Over drawn technicians, requirements and bookings: D2 for ``book`` (it accepts exactly
+the starts that fit), D3 (availability and the held bookings tile the working time),
+D5 (every reason ``candidates`` gives is true); and the properties they rest on:
+availability is working time minus held time, candidates partition the technicians,
+the ranking does not depend on the input order. D1 and D2 over sequences of operations
+are in ``properties/test_dispatch_sequences.py``.
+"""
 
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -15,11 +24,13 @@ from servicedomain.dispatch import (
     Booking,
     BookingStatus,
     Interval,
+    ReasonKind,
     Requirement,
     Technician,
     availability,
     book,
     candidates,
+    earliest_start,
 )
 from servicedomain.errors import BookingConflictError
 from servicedomain.testing.domain_strategies import (
@@ -46,7 +57,7 @@ def _eligible(requirement: Requirement, technician: Technician) -> bool:
 
 
 @given(technicians(), _bookings_of(("W-1", "W-2")), intervals(max_hours=96), st.data())
-def test_D1_availability_is_working_time_minus_held_bookings_and_absences(
+def test_availability_is_working_time_minus_held_bookings_and_absences(
     technician: Technician, booked: list[Booking], window: Interval, data: st.DataObject
 ) -> None:
     free = availability(technician, booked, window)
@@ -130,7 +141,7 @@ def _teams_of_technicians(draw: st.DrawFn) -> list[Technician]:
     _bookings_of(("W-1", "W-2", "W-3")),
     TRAVEL,
 )
-def test_D3_candidates_partition_the_technicians_and_a_candidates_start_is_bookable(
+def test_candidates_partition_the_technicians_and_a_candidates_start_is_bookable(
     people: list[Technician],
     requirement: Requirement,
     booked: list[Booking],
@@ -166,7 +177,7 @@ def test_D3_candidates_partition_the_technicians_and_a_candidates_start_is_booka
     _bookings_of(("W-1", "W-2", "W-3")),
     st.randoms(use_true_random=False),
 )
-def test_D4_the_ranking_does_not_depend_on_the_order_of_technicians_and_bookings(
+def test_the_ranking_does_not_depend_on_the_order_of_technicians_and_bookings(
     people: list[Technician], requirement: Requirement, booked: list[Booking], rnd: object
 ) -> None:
     found = candidates(requirement, people, booked)
@@ -211,3 +222,165 @@ def test_D2_work_that_runs_past_the_end_of_a_free_interval_is_refused_and_inside
     elif offset > 0:
         with pytest.raises(BookingConflictError):
             book(allowed, technician, booked, **arguments)
+
+
+# ------------------------------------------------------------------ law D3: the tiling
+
+Pairs = list[tuple[datetime, datetime]]
+
+
+def _union(pairs: Iterable[tuple[datetime, datetime]]) -> Pairs:
+    out: Pairs = []
+    for start, end in sorted((a.astimezone(UTC), b.astimezone(UTC)) for a, b in pairs):
+        if start >= end:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _meet(one: Pairs, other: Pairs) -> Pairs:
+    return _union((max(a, c), min(b, d)) for a, b in one for c, d in other if max(a, c) < min(b, d))
+
+
+def _total(pairs: Pairs) -> timedelta:
+    return sum((end - start for start, end in _union(pairs)), timedelta(0))
+
+
+@st.composite
+def _booked_by_book(draw: st.DrawFn, technician: Technician) -> list[Booking]:
+    """Committed bookings of ``technician`` each made by ``book`` (so by law D2 and D1)."""
+    made: list[Booking] = []
+    for n in range(draw(st.integers(0, 5))):
+        need = draw(requirements(max_hours=48))
+        need = attrs.evolve(need, skills={}, territory=None, restricted_technician_ids=frozenset())
+        travel = draw(TRAVEL)
+        start = earliest_start(need, technician, made, travel=travel)
+        if start is None:
+            continue
+        start += draw(st.integers(0, 8)) * QUARTER  # not always the first free instant
+        try:
+            booking, _ = book(
+                need,
+                technician,
+                made,
+                start=start,
+                id=f"B-{n}",
+                at=start,
+                travel=travel,
+                status=BookingStatus.COMMITTED,
+            )
+        except BookingConflictError:
+            continue
+        made.append(booking)
+    return made
+
+
+@given(technicians(), intervals(max_hours=96), st.data())
+def test_D3_availability_and_the_held_bookings_tile_the_working_time_of_the_window(
+    technician: Technician, window: Interval, data: st.DataObject
+) -> None:
+    # W the technician's working time in the window (its calendar, its zone), F the free
+    # time, H the time held by its committed bookings (travel included) clipped to the
+    # window, A its absences within W. Then W = F u H u A, pairwise disjoint.
+    booked = data.draw(_booked_by_book(technician))
+    span = [(window.start, window.end)]
+    worked = _meet(_union(technician.calendar.working_intervals(window.start, window.end)), span)
+    free = [(f.start, f.end) for f in availability(technician, booked, window)]
+    held = _meet(_union((b.start - b.travel, b.end) for b in booked), span)
+    away = _meet(_union((a.start, a.end) for a in technician.absences), worked)
+    event(f"{len(booked)} bookings, {len(away)} absent pieces")
+    assert _union(free + held + away) == worked
+    assert _meet(free, held) == []
+    assert _meet(free, away) == []
+    assert _meet(held, away) == []
+    assert _total(free) + _total(held) + _total(away) == _total(worked)
+    assert sum((b.busy.duration for b in booked), timedelta(0)) == _total(
+        [(b.start - b.travel, b.end) for b in booked]
+    )  # the held bookings are pairwise disjoint (law D1)
+
+
+@given(technicians(), _bookings_of(("W-1", "W-2")), intervals(max_hours=96))
+def test_D3_free_time_is_the_working_time_not_held_nor_absent_whatever_the_bookings(
+    technician: Technician, booked: list[Booking], window: Interval
+) -> None:
+    # Any bookings (drawn, not made by book: they may overlap each other, an absence or
+    # leave working time): free = W minus held minus absent, and W = F u (W n H) u (W n A).
+    span = [(window.start, window.end)]
+    worked = _meet(_union(technician.calendar.working_intervals(window.start, window.end)), span)
+    free = [(f.start, f.end) for f in availability(technician, booked, window)]
+    mine = [b for b in booked if b.technician_id == technician.id and b.blocks]
+    held = _meet(_union((b.start - b.travel, b.end) for b in mine), worked)
+    away = _meet(_union((a.start, a.end) for a in technician.absences), worked)
+    assert _union(free + held + away) == worked
+    assert _meet(free, held) == []
+    assert _meet(free, away) == []
+
+
+# ------------------------------------------------------------------ law D5: true reasons
+
+
+@given(
+    _teams_of_technicians(),
+    requirements(max_hours=24),
+    _bookings_of(("W-1", "W-2", "W-3")),
+    TRAVEL,
+)
+def test_D5_every_excluded_technician_has_a_reason_and_every_reason_is_true(
+    people: list[Technician],
+    requirement: Requirement,
+    booked: list[Booking],
+    travel: timedelta,
+) -> None:
+    found = candidates(requirement, people, booked, travel=travel)
+    by_id = {t.id: t for t in people}
+    for exclusion in found.excluded:
+        tech = by_id[exclusion.technician_id]
+        assert exclusion.reasons
+        first = earliest_start(requirement, tech, booked, travel=travel)
+        search = Interval(requirement.window.start - travel, requirement.window.end)
+        worked = _union(tech.calendar.working_intervals(search.start, search.end))
+        away = _union((a.start, a.end) for a in tech.absences)
+        for reason in exclusion.reasons:
+            event(reason.kind.value)
+            kind = reason.kind
+            if kind is ReasonKind.MISSING_SKILL:
+                assert reason.skill_id is not None
+                assert reason.needed == requirement.skills[reason.skill_id]
+                assert reason.held == tech.skills.get(reason.skill_id)
+                assert reason.held is None or reason.held < reason.needed
+            elif kind is ReasonKind.OUTSIDE_TERRITORY:
+                assert reason.territory == requirement.territory
+                assert reason.territory not in tech.territories
+            elif kind is ReasonKind.RESTRICTED:
+                assert tech.id in requirement.restricted_technician_ids
+            elif kind is ReasonKind.ABSENT:
+                assert worked
+                assert _meet(worked, away) == worked
+                assert first is None
+            else:
+                assert kind is ReasonKind.NO_FREE_SLOT
+                assert first is None
+                assert reason.duration == requirement.duration
+        # and every reason that applies is given
+        kinds = {reason.kind for reason in exclusion.reasons}
+        missing = {s for s, level in requirement.skills.items() if tech.skills.get(s, 0) < level}
+        assert missing == {
+            r.skill_id for r in exclusion.reasons if r.kind is ReasonKind.MISSING_SKILL
+        }
+        outside = (
+            requirement.territory is not None and requirement.territory not in tech.territories
+        )
+        assert (ReasonKind.OUTSIDE_TERRITORY in kinds) == outside
+        assert (ReasonKind.RESTRICTED in kinds) == (
+            tech.id in requirement.restricted_technician_ids
+        )
+        assert bool(kinds & {ReasonKind.ABSENT, ReasonKind.NO_FREE_SLOT}) == (first is None)
+        all_away = bool(worked) and _meet(worked, away) == worked
+        assert (ReasonKind.ABSENT in kinds) == all_away
+    for candidate in found.ranked:  # and a candidate has no reason
+        tech = by_id[candidate.technician_id]
+        assert _eligible(requirement, tech)
+        assert candidate.start == earliest_start(requirement, tech, booked, travel=travel)

@@ -1,4 +1,4 @@
-"""The laws of auto-dispatch (D6-D9), as properties.
+"""Auto-dispatch under laws D1, D2 and D4 (issue 17), as properties.
 
 Scenarios: one to three technicians (the testing kit's calendars, skills, territories
 and absences), up to six requirements and up to four bookings given, on quarter hours
@@ -90,7 +90,9 @@ def _live(booking: Booking) -> bool:
 
 
 @given(scenarios())
-def test_D6_never_double_books_and_every_proposal_passes_book(scenario: Scenario) -> None:
+def test_D1_auto_dispatch_never_double_books_and_every_proposal_passes_book(
+    scenario: Scenario,
+) -> None:
     result = scenario.run()
     needs = {need.id: need for need in scenario.needs}
     people = {tech.id: tech for tech in scenario.people}
@@ -117,7 +119,9 @@ def test_D6_never_double_books_and_every_proposal_passes_book(scenario: Scenario
 
 
 @given(scenarios())
-def test_D7_never_outside_working_time_absences_or_the_window(scenario: Scenario) -> None:
+def test_D2_auto_dispatch_never_places_outside_working_time_absences_or_the_window(
+    scenario: Scenario,
+) -> None:
     result = scenario.run()
     needs = {need.id: need for need in scenario.needs}
     people = {tech.id: tech for tech in scenario.people}
@@ -135,7 +139,7 @@ def test_D7_never_outside_working_time_absences_or_the_window(scenario: Scenario
 
 
 @given(scenarios(), st.randoms(use_true_random=False))
-def test_D8_the_result_does_not_depend_on_the_order_of_the_inputs(
+def test_D4_auto_dispatch_does_not_depend_on_the_order_of_the_inputs(
     scenario: Scenario, rng: Any
 ) -> None:
     result = scenario.run()
@@ -150,7 +154,9 @@ def test_D8_the_result_does_not_depend_on_the_order_of_the_inputs(
 
 
 @given(scenarios())
-def test_D9_running_again_with_the_proposals_booked_proposes_nothing(scenario: Scenario) -> None:
+def test_D4_running_auto_dispatch_again_with_its_proposals_booked_proposes_nothing(
+    scenario: Scenario,
+) -> None:
     first = scenario.run()
     second = scenario.run(known=[*scenario.known, *first.proposed])
     assert second.proposed == ()

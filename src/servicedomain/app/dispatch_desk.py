@@ -14,7 +14,7 @@ loads what the domain (:mod:`servicedomain.dispatch`) needs from the store, lets
 decide, saves with the version it loaded and commits; the events are published only
 after the commit. Booking, rescheduling, reassigning and confirming load the
 technician's stored bookings around the requirement's window, so the domain's check of
-the whole interval (law D2) runs on stored data; the store's per-technician schedule
+the whole interval (laws D1, D2) runs on stored data; the store's per-technician schedule
 compare-and-set (:class:`~servicedomain.ports.BookingRepository`) then makes a rival
 that booked the same technician in between a
 :class:`~servicedomain.errors.ConcurrencyConflictError`: nothing is stored, and a retry
@@ -739,7 +739,7 @@ class DispatchDesk:
             return uow.bookings.for_technician(technician_id, span)
 
     def availability(self, technician_id: str, window: Interval) -> tuple[Interval, ...]:
-        """The stored technician's free time in ``window`` (law D1), from stored bookings.
+        """The stored technician's free time in ``window`` (law D3), from stored bookings.
 
         Raises:
             NotFoundError: no such technician.

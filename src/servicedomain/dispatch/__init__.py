@@ -22,19 +22,22 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
 * Why a technician cannot do a requirement is data: :class:`Reason` values of a
   :class:`ReasonKind`, gathered per technician in an :class:`Exclusion`.
 * :func:`availability` is a technician's free time in a window: working time minus
-  committed and in-progress bookings (travel included) minus absences (law D1).
+  committed and in-progress bookings (travel included) minus absences; with the
+  held bookings it tiles the working time (law D3).
 * :func:`candidates` ranks who can do a requirement (preferred, earliest start, load,
-  id) and says why every other technician cannot (laws D3, D4).
+  id) and says why every other technician cannot, every reason true (law D5).
 * :func:`dispatch_board` is a team's board over a period (:class:`DispatchBoard`):
   one row per member with its bars (:class:`BoardBar`, coloured by priority from
   :class:`DispatchParameters`, rule data), its booked and free hours, and the
-  undispatched requirements (law D5).
-* :func:`book` checks the whole interval, travel included, not only its start (law
-  D2); :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a
-  locked time or technician is kept.
+  undispatched requirements.
+* :func:`book` checks the whole interval, travel included, not only its start, so
+  no two held bookings overlap (law D1) and every booking fits (law D2);
+  :func:`reschedule`, :func:`reassign` and :func:`confirm` check again, and a locked
+  time or technician is kept.
 * :func:`auto_dispatch` proposes bookings for many requirements at once: a
   deterministic greedy heuristic in EDF order over :func:`candidates`, each placement
-  made by :func:`book` (laws D6-D9); what it cannot place comes back with the reasons.
+  made by :func:`book` (laws D1, D2, D4); what it cannot place comes back with the
+  reasons.
 
 All instants are aware; intervals are half-open (:class:`Interval`); durations are
 ``timedelta`` values (a float is refused).

@@ -274,7 +274,7 @@ def dispatch_board(
     parameters: DispatchParameters | None = None,
     show_closed: bool = False,
 ) -> DispatchBoard:
-    """The dispatch board of ``team`` over ``window`` (law D5).
+    """The dispatch board of ``team`` over ``window``.
 
     * One row per member of the team, ordered by technician id; technicians given
       that are not members are not on the board (AX shows the team's workers only).

@@ -101,7 +101,7 @@ def book(
 ) -> tuple[Booking, Events]:
     """Book ``technician`` for ``requirement`` from ``start``, after ``travel``.
 
-    The whole interval is checked (law D2), not just its start:
+    The whole interval is checked (laws D1, D2), not just its start:
 
     * the work ``[start, start + duration)`` lies inside the requirement's window;
     * the time it takes, ``[start - travel, start + duration)``, lies wholly in the
