@@ -83,12 +83,52 @@ def availability(
     return tuple(Interval(a, b) for a, b in free)
 
 
-def free_pairs(technician: Technician, held: Iterable[Booking], window: Interval) -> Pairs:
+class WorkingTime:
+    """The working time of calendars per window, each asked of its calendar once.
+
+    ``candidates`` over a thousand technicians and ``auto_dispatch`` over thousands of
+    requirements ask the same few windows of the same few calendars again and again:
+    technicians of one calendar share its answer, and a window asked again is read
+    back. An answer is :func:`working`'s, so nothing changes but the time it takes.
+    Keep one for one call only (a calendar is known by its identity while it lives).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, datetime, datetime], Pairs] = {}
+        self._calendars: list[object] = []  # held, so that no id is reused meanwhile
+
+    def of(self, technician: Technician, window: Interval) -> Pairs:
+        """:func:`working` of ``technician`` in ``window`` (the list is shared: read it only)."""
+        calendar = technician.calendar
+        key = (id(calendar), window.start, window.end)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = working(technician, window)
+            self._calendars.append(calendar)
+        return found
+
+
+def free_pairs(
+    technician: Technician,
+    held: Iterable[Booking],
+    window: Interval,
+    worked: Pairs | None = None,
+) -> Pairs:
     """:func:`availability` as pairs, unchecked: ``held`` are bookings that hold time.
 
     For callers that checked their arguments once (``candidates`` over many
     technicians): ``held`` is not filtered again, so pass only the technician's
-    blocking bookings.
+    blocking bookings; ``worked`` is :func:`working` of the technician in ``window``
+    when the caller knows it already (a :class:`WorkingTime`).
     """
-    busy = [(b.start - b.travel, b.end) for b in held] + absent(technician)
-    return subtract(working(technician, window), _utc(busy))
+    if worked is None:
+        worked = working(technician, window)
+    if not worked:
+        return []
+    low, high = worked[0][0], worked[-1][1]
+    busy = [
+        (a, b)
+        for a, b in _utc([(b.start - b.travel, b.end) for b in held] + absent(technician))
+        if a < high and low < b
+    ]
+    return subtract(worked, busy) if busy else list(worked)

@@ -54,6 +54,25 @@ def eligibility(
     return reasons
 
 
+def is_eligible(
+    requirement: Requirement, technician: Technician, catalog: Mapping[str, Skill] | None
+) -> bool:
+    """Whether :func:`eligibility` is empty, no reason built (the same level checks)."""
+    fit = True
+    for skill_id, needed in requirement.skills.items():
+        held = technician.skills.get(skill_id)
+        if catalog is not None and held is not None:
+            catalog[skill_id].check_level(held, f"technician.skills[{skill_id!r}]")
+        if held is None or held < needed:
+            fit = False
+    territory = requirement.territory
+    return (
+        fit
+        and (territory is None or territory in technician.territories)
+        and technician.id not in requirement.restricted_technician_ids
+    )
+
+
 def time_conflicts(
     requirement: Requirement,
     technician: Technician,
