@@ -24,10 +24,10 @@ from servicedomain._checks import (
     items_of,
     optional,
 )
-from servicedomain.dispatch._availability import WorkingTime, check_bookings
+from servicedomain.dispatch._availability import Held, WorkingTime, check_bookings
 from servicedomain.dispatch._booking import book
 from servicedomain.dispatch._bookings import Booking
-from servicedomain.dispatch._candidates import Free, assess, holding_of
+from servicedomain.dispatch._candidates import Free, assess, held_of
 from servicedomain.dispatch._checking import catalog_of
 from servicedomain.dispatch._intervals import is_travel
 from servicedomain.dispatch._reasons import Exclusion, Reason, ReasonKind
@@ -44,6 +44,8 @@ _ZERO: Final = timedelta(0)
 _REQUIREMENTS: Final = items_of(Requirement)
 _TECHNICIANS: Final = items_of(Technician)
 _IDS: Final = optional(is_callable)
+_TECHNICIAN: Final = instance_of(Technician)
+_REQUIREMENT: Final = instance_of(Requirement)
 _RANK: Final = {priority: rank for rank, priority in enumerate(Priority)}
 
 
@@ -64,8 +66,8 @@ def no_travel(technician: Technician, requirement: Requirement, /) -> timedelta:
     Raises:
         TypeMismatchError: ``technician`` or ``requirement`` of the wrong type.
     """
-    instance_of(Technician).check(technician, "technician")
-    instance_of(Requirement).check(requirement, "requirement")
+    _TECHNICIAN.check(technician, "technician")
+    _REQUIREMENT.check(requirement, "requirement")
     return _ZERO
 
 
@@ -144,7 +146,7 @@ class _Rules:
 
 
 Groups = list[tuple[timedelta, Sequence[Technician]]]
-Holding = Mapping[str, Sequence[Booking]]
+Holding = Mapping[str, Held]
 
 
 def _groups(
@@ -158,6 +160,8 @@ def _groups(
     ``technicians`` as given (the estimate is asked in that order), ``ordered`` the
     same in id order.
     """
+    if rules.travel is no_travel:  # zero for every technician (all checked already)
+        return [(_ZERO, ordered)]
     by_travel: dict[timedelta, list[Technician]] = {}
     for tech in technicians:
         travel = is_travel.check(rules.travel(tech, requirement), "travel")
@@ -327,8 +331,8 @@ def auto_dispatch(
     by_id = {tech.id: tech for tech in people}
     ordered = sorted(people, key=lambda one: one.id)
     booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
-    before = holding_of(_holding(booking) for booking in given)
-    holding = {tech_id: list(held) for tech_id, held in before.items()}
+    before = held_of(people, [_holding(booking) for booking in given])
+    holding = held_of(people, [_holding(booking) for booking in given])
     times = WorkingTime()
     taken = {booking.id for booking in given}
     proposed: list[Booking] = []
@@ -344,11 +348,11 @@ def auto_dispatch(
             continue
         best, before_work = min(ranked, key=lambda placed: _score(need, placed))
         booking_id = _booking_id(need, naming, taken)
-        held = holding.setdefault(best.technician_id, [])
+        held = holding[best.technician_id]
         booking, made = book(  # the technician's held bookings: book ignores the others
             need,
             by_id[best.technician_id],
-            held,
+            held.bookings,
             start=best.start,
             id=booking_id,
             at=instant,
@@ -357,7 +361,7 @@ def auto_dispatch(
         )
         proposed.append(booking)
         events.extend(made)
-        held.append(_holding(booking))
+        held.add(_holding(booking))
         taken.add(booking_id)
     return AutoDispatchResult(
         proposed=tuple(proposed),

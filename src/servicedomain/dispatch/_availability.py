@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Final
@@ -132,3 +133,40 @@ def free_pairs(
         if a < high and low < b
     ]
     return subtract(worked, busy) if busy else list(worked)
+
+
+class Held:
+    """A technician's bookings that hold time, and its busy time as sorted spans.
+
+    The busy time (each held booking's ``[start - travel, end)``, each absence) is kept
+    merged, in UTC, so a window's free time bisects to the few spans inside it instead
+    of scanning every booking; ``auto_dispatch`` adds its proposals one by one. The
+    free time is :func:`free_pairs`'s.
+    """
+
+    __slots__ = ("bookings", "ends", "spans", "starts")
+
+    def __init__(self, technician: Technician, bookings: Iterable[Booking]) -> None:
+        self.bookings = list(bookings)
+        busy = [(b.start - b.travel, b.end) for b in self.bookings] + absent(technician)
+        self._keep(merged(_utc(busy)))
+
+    def _keep(self, spans: Pairs) -> None:
+        self.spans = spans
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def add(self, booking: Booking) -> None:
+        """Hold ``booking``'s time too (a booking that holds time)."""
+        self.bookings.append(booking)
+        span = ((booking.start - booking.travel).astimezone(UTC), booking.end.astimezone(UTC))
+        self._keep(merged([*self.spans, span]))
+
+    def free(self, worked: Pairs) -> Pairs:
+        """``worked`` (:func:`working` in a window) minus the busy time."""
+        if not worked:
+            return []
+        first = bisect_right(self.ends, worked[0][0])  # the first span ending after it
+        last = bisect_left(self.starts, worked[-1][1])  # past the last starting before
+        busy = self.spans[first:last]
+        return subtract(worked, busy) if busy else list(worked)

@@ -8,6 +8,7 @@ from typing import Final, NamedTuple
 
 from servicedomain._checks import first_duplicate, instance_of, items_of
 from servicedomain.dispatch._availability import (
+    Held,
     WorkingTime,
     absent,
     check_bookings,
@@ -68,9 +69,18 @@ def _first_start(
     window = requirement.window
     search = Interval(window.start - travel, window.end)
     worked = None if times is None else times.of(technician, search)
-    for free_start, free_end in free_pairs(technician, held, search, worked):
+    return _fit(requirement, free_pairs(technician, held, search, worked), travel)
+
+
+def _fit(
+    requirement: Requirement, free: Iterable[tuple[datetime, datetime]], travel: timedelta
+) -> datetime | None:
+    """The earliest start in ``free`` (pairs from the window less travel): travel, then work."""
+    window = requirement.window
+    duration = requirement.duration
+    for free_start, free_end in free:
         start = max(free_start + travel, window.start)
-        if start + requirement.duration <= min(free_end, window.end):
+        if start + duration <= min(free_end, window.end):
             return start
     return None
 
@@ -140,7 +150,7 @@ def candidates(
     free, excluded = assess(
         need,
         sorted(people, key=lambda one: one.id),
-        holding_of(given),
+        held_of(people, given),
         travel=before,
         catalog=catalog,
         times=WorkingTime(),
@@ -165,19 +175,19 @@ class Free(NamedTuple):
     load: timedelta
 
 
-def holding_of(bookings: Iterable[Booking]) -> dict[str, list[Booking]]:
-    """The bookings that hold time (committed, in progress), by technician id, in order."""
+def held_of(technicians: Iterable[Technician], bookings: Iterable[Booking]) -> dict[str, Held]:
+    """Each technician's :class:`Held`: the bookings that hold time (committed, in progress)."""
     holding: dict[str, list[Booking]] = {}
     for booking in bookings:
         if booking.blocks:
             holding.setdefault(booking.technician_id, []).append(booking)
-    return holding
+    return {tech.id: Held(tech, holding.get(tech.id, ())) for tech in technicians}
 
 
 def assess(
     requirement: Requirement,
     technicians: Sequence[Technician],
-    holding: Mapping[str, Sequence[Booking]],
+    holding: Mapping[str, Held],
     *,
     travel: timedelta,
     catalog: Mapping[str, Skill] | None,
@@ -186,7 +196,7 @@ def assess(
 ) -> tuple[list[Free], list[Exclusion]]:
     """:func:`candidates` unchecked: who is free (unranked) and, to ``explain``, who is not.
 
-    ``technicians`` in id order, each once; ``holding`` from :func:`holding_of`. The
+    ``technicians`` in id order, each once; ``holding`` from :func:`held_of`. The
     requirement's levels are checked against ``catalog`` (and so are a technician's,
     as :func:`candidates` does). Without ``explain`` no :class:`Exclusion` is built and
     the free time of a technician who may not do the work is not looked at: what
@@ -197,6 +207,8 @@ def assess(
     free: list[Free] = []
     excluded: list[Exclusion] = []
     preferred = requirement.preferred_technician_id
+    window = requirement.window
+    search = Interval(window.start - travel, window.end)
     for tech in technicians:
         if explain:
             reasons = eligibility(requirement, tech, catalog)
@@ -204,8 +216,8 @@ def assess(
             continue
         else:
             reasons = []
-        held = holding.get(tech.id, ())
-        start = _first_start(requirement, tech, held, travel, times)
+        held = holding[tech.id]
+        start = _fit(requirement, held.free(times.of(tech, search)), travel)
         if start is None:
             if explain:
                 reasons.append(_no_slot(requirement, tech, travel, times))
@@ -214,5 +226,5 @@ def assess(
         if reasons:
             excluded.append(Exclusion(technician_id=tech.id, reasons=tuple(reasons)))
             continue
-        free.append(Free(tech.id, start, tech.id == preferred, _load(held, requirement.window)))
+        free.append(Free(tech.id, start, tech.id == preferred, _load(held.bookings, window)))
     return free, excluded
