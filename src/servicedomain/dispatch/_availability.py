@@ -148,8 +148,13 @@ class Held:
 
     def __init__(self, technician: Technician, bookings: Iterable[Booking]) -> None:
         self.bookings = list(bookings)
-        busy = [(b.start - b.travel, b.end) for b in self.bookings] + absent(technician)
-        self._keep(merged(_utc(busy)))
+        if not self.bookings and not technician.absences:  # most of a crowd: nothing busy
+            self.spans, self.starts, self.ends = [], [], []
+            return
+        # bookings and absences keep their instants in UTC (their converters)
+        busy = [(b.start - b.travel, b.end) for b in self.bookings]
+        busy.extend((a.start, a.end) for a in technician.absences)
+        self._keep(busy if len(busy) == 1 else merged(busy))
 
     def _keep(self, spans: Pairs) -> None:
         self.spans = spans
@@ -159,13 +164,14 @@ class Held:
     def add(self, booking: Booking) -> None:
         """Hold ``booking``'s time too (a booking that holds time)."""
         self.bookings.append(booking)
-        span = ((booking.start - booking.travel).astimezone(UTC), booking.end.astimezone(UTC))
-        self._keep(merged([*self.spans, span]))
+        self._keep(merged([*self.spans, (booking.start - booking.travel, booking.end)]))
 
     def free(self, worked: Pairs) -> Pairs:
         """``worked`` (:func:`working` in a window) minus the busy time."""
         if not worked:
             return []
+        if not self.spans:
+            return list(worked)
         first = bisect_right(self.ends, worked[0][0])  # the first span ending after it
         last = bisect_left(self.starts, worked[-1][1])  # past the last starting before
         busy = self.spans[first:last]
