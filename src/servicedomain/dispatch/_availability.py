@@ -9,7 +9,7 @@ from typing import Final
 
 from servicedomain._checks import instance_of, items_of
 from servicedomain.dispatch._bookings import Booking
-from servicedomain.dispatch._intervals import Interval, merged, subtract
+from servicedomain.dispatch._intervals import Interval, cut, merged, subtract
 from servicedomain.dispatch._technicians import Technician
 
 _TECHNICIAN: Final = instance_of(Technician)
@@ -145,6 +145,10 @@ class Held:
     """
 
     __slots__ = ("bookings", "ends", "spans", "starts")
+    bookings: list[Booking]
+    spans: Pairs
+    starts: list[datetime]
+    ends: list[datetime]
 
     def __init__(self, technician: Technician, bookings: Iterable[Booking]) -> None:
         self.bookings = list(bookings)
@@ -174,5 +178,4 @@ class Held:
             return list(worked)
         first = bisect_right(self.ends, worked[0][0])  # the first span ending after it
         last = bisect_left(self.starts, worked[-1][1])  # past the last starting before
-        busy = self.spans[first:last]
-        return subtract(worked, busy) if busy else list(worked)
+        return cut(worked, self.spans[first:last]) if first < last else list(worked)

@@ -95,10 +95,10 @@ def _load(held: Sequence[Booking], window: Interval) -> timedelta:
 
 
 def _no_slot(
-    requirement: Requirement, technician: Technician, travel: timedelta, times: WorkingTime
+    requirement: Requirement, technician: Technician, search: Interval, times: WorkingTime
 ) -> Reason:
+    """Why no slot: absent for all of the working time in ``search``, or no free slot."""
     window = requirement.window
-    search = Interval(window.start - travel, window.end)
     worked = times.of(technician, search)
     if worked and not subtract(worked, absent(technician)):
         return Reason(kind=ReasonKind.ABSENT, interval=window)
@@ -220,7 +220,7 @@ def assess(
         start = _fit(requirement, held.free(times.of(tech, search)), travel)
         if start is None:
             if explain:
-                reasons.append(_no_slot(requirement, tech, travel, times))
+                reasons.append(_no_slot(requirement, tech, search, times))
                 excluded.append(Exclusion(technician_id=tech.id, reasons=tuple(reasons)))
             continue
         if reasons:
