@@ -23,7 +23,8 @@ from servicedomain.dispatch._reasons import (
     CandidateList,
     Exclusion,
     Reason,
-    ReasonKind,
+    absent_for,
+    no_free_slot,
 )
 from servicedomain.dispatch._requirements import Requirement
 from servicedomain.dispatch._skills import Skill
@@ -101,8 +102,8 @@ def _no_slot(
     window = requirement.window
     worked = times.of(technician, search)
     if worked and not subtract(worked, absent(technician)):
-        return Reason(kind=ReasonKind.ABSENT, interval=window)
-    return Reason(kind=ReasonKind.NO_FREE_SLOT, duration=requirement.duration, interval=window)
+        return absent_for(window)
+    return no_free_slot(requirement.duration, window)
 
 
 def candidates(

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 from servicedomain.dispatch._availability import absent, held_by, working
 from servicedomain.dispatch._bookings import Booking
 from servicedomain.dispatch._intervals import Interval
-from servicedomain.dispatch._reasons import Reason, ReasonKind
+from servicedomain.dispatch._reasons import (
+    RESTRICTED,
+    Reason,
+    ReasonKind,
+    missing_skill,
+    outside_territory,
+)
 from servicedomain.dispatch._requirements import Requirement
 from servicedomain.dispatch._skills import Skill, known_skill, skill_catalog
 from servicedomain.dispatch._technicians import Technician
@@ -43,14 +49,12 @@ def eligibility(
         if catalog is not None and held is not None:
             catalog[skill_id].check_level(held, f"technician.skills[{skill_id!r}]")
         if held is None or held < needed:
-            reasons.append(
-                Reason(kind=ReasonKind.MISSING_SKILL, skill_id=skill_id, needed=needed, held=held)
-            )
+            reasons.append(missing_skill(skill_id, needed, held))
     territory = requirement.territory
     if territory is not None and territory not in technician.territories:
-        reasons.append(Reason(kind=ReasonKind.OUTSIDE_TERRITORY, territory=territory))
+        reasons.append(outside_territory(territory))
     if technician.id in requirement.restricted_technician_ids:
-        reasons.append(Reason(kind=ReasonKind.RESTRICTED))
+        reasons.append(RESTRICTED)
     return reasons
 
 
