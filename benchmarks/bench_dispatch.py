@@ -31,7 +31,8 @@ earliest start and score, so its placements must equal ours (``agrees``). What i
 omits: every argument check, the reasons (it says only that a requirement is
 unplaced, not why, and so no ``taken_by_run``), the ``book`` check again of each
 placement, the booking entities and their events, skill scales and travel; it reads each
-technician's working time once for the week, where ours asks the calendar per window.
+technician's working time once for the week, where ours asks each calendar once per
+window (technicians of one calendar share the answer).
 """
 
 from __future__ import annotations
