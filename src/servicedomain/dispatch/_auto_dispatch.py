@@ -2,8 +2,9 @@
 
 The heuristic of issue 17 item 8 (D.3 item 4): requirements in EDF order, each placed
 at the earliest feasible slot of its best candidate, every placement made by
-:func:`~servicedomain.dispatch.book`. It reuses :func:`candidates` for who may do the
-work and when; it checks nothing of its own.
+:func:`~servicedomain.dispatch.book`. It reuses the assessment of :func:`candidates`
+for who may do the work and when (its arguments checked once, for the whole run, not
+once per requirement); it checks nothing of its own.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from servicedomain._checks import (
     items_of,
     optional,
 )
-from servicedomain.dispatch._availability import check_bookings
+from servicedomain.dispatch._availability import Held, WorkingTime, check_bookings
 from servicedomain.dispatch._booking import book
 from servicedomain.dispatch._bookings import Booking
-from servicedomain.dispatch._candidates import candidates
+from servicedomain.dispatch._candidates import Free, assess, held_of
 from servicedomain.dispatch._checking import catalog_of
 from servicedomain.dispatch._intervals import is_travel
-from servicedomain.dispatch._reasons import Candidate, Exclusion, Reason, ReasonKind
+from servicedomain.dispatch._reasons import Exclusion, Reason, ReasonKind
 from servicedomain.dispatch._requirements import Requirement
 from servicedomain.dispatch._skills import Skill
 from servicedomain.dispatch._statuses import BookingStatus
@@ -43,6 +44,8 @@ _ZERO: Final = timedelta(0)
 _REQUIREMENTS: Final = items_of(Requirement)
 _TECHNICIANS: Final = items_of(Technician)
 _IDS: Final = optional(is_callable)
+_TECHNICIAN: Final = instance_of(Technician)
+_REQUIREMENT: Final = instance_of(Requirement)
 _RANK: Final = {priority: rank for rank, priority in enumerate(Priority)}
 
 
@@ -63,8 +66,8 @@ def no_travel(technician: Technician, requirement: Requirement, /) -> timedelta:
     Raises:
         TypeMismatchError: ``technician`` or ``requirement`` of the wrong type.
     """
-    instance_of(Technician).check(technician, "technician")
-    instance_of(Requirement).check(requirement, "requirement")
+    _TECHNICIAN.check(technician, "technician")
+    _REQUIREMENT.check(requirement, "requirement")
     return _ZERO
 
 
@@ -128,13 +131,10 @@ def _holding(booking: Booking) -> Booking:
     return booking
 
 
-def _slack(requirement: Requirement, candidate: Candidate) -> timedelta:
+def _slack(requirement: Requirement, free: Free) -> timedelta:
     if requirement.sla_deadline is None:
         return _ZERO
-    return requirement.sla_deadline - (candidate.start + requirement.duration)
-
-
-Found = tuple[list[tuple[Candidate, timedelta]], list[Exclusion]]
+    return requirement.sla_deadline - (free.start + requirement.duration)
 
 
 @attrs.frozen
@@ -145,46 +145,80 @@ class _Rules:
     skills: Mapping[str, Skill] | None
 
 
-def _found(
+Groups = list[tuple[timedelta, Sequence[Technician]]]
+Holding = Mapping[str, Held]
+
+
+def _groups(
     requirement: Requirement,
     technicians: Sequence[Technician],
-    holding: Sequence[Booking],
+    ordered: Sequence[Technician],
     rules: _Rules,
-) -> Found:
-    """The candidates with their travel, and the exclusions: one ``candidates`` call per travel."""
+) -> Groups:
+    """The technicians by their travel to ``requirement``, each group in id order.
+
+    ``technicians`` as given (the estimate is asked in that order), ``ordered`` the
+    same in id order.
+    """
+    if rules.travel is no_travel:  # zero for every technician (all checked already)
+        return [(_ZERO, ordered)]
     by_travel: dict[timedelta, list[Technician]] = {}
     for tech in technicians:
         travel = is_travel.check(rules.travel(tech, requirement), "travel")
         by_travel.setdefault(travel, []).append(tech)
-    ranked: list[tuple[Candidate, timedelta]] = []
+    if len(by_travel) == 1:
+        return [(travel, ordered) for travel in by_travel]
+    return [(travel, sorted(group, key=lambda one: one.id)) for travel, group in by_travel.items()]
+
+
+def _found(
+    requirement: Requirement,
+    groups: Groups,
+    holding: Holding,
+    rules: _Rules,
+    times: WorkingTime,
+    *,
+    explain: bool,
+) -> tuple[list[tuple[Free, timedelta]], list[Exclusion]]:
+    """Who is free, with their travel, and (to ``explain``) the exclusions: per travel group.
+
+    What :func:`~servicedomain.dispatch.candidates` finds for each group, unchecked.
+    """
+    ranked: list[tuple[Free, timedelta]] = []
     excluded: list[Exclusion] = []
-    for travel, group in by_travel.items():
-        found = candidates(requirement, group, holding, skills=rules.skills, travel=travel)
-        ranked.extend((candidate, travel) for candidate in found.ranked)
-        excluded.extend(found.excluded)
+    for travel, group in groups:
+        free, out = assess(
+            requirement,
+            group,
+            holding,
+            travel=travel,
+            catalog=rules.skills,
+            times=times,
+            explain=explain,
+        )
+        ranked.extend((one, travel) for one in free)
+        excluded.extend(out)
     excluded.sort(key=lambda exclusion: exclusion.technician_id)
     return ranked, excluded
 
 
-def _score(requirement: Requirement, placed: tuple[Candidate, timedelta]) -> tuple[Any, ...]:
-    candidate, travel = placed
-    return (
-        not candidate.preferred,
-        -_slack(requirement, candidate),
-        travel,
-        candidate.load,
-        candidate.technician_id,
-    )
+def _score(requirement: Requirement, placed: tuple[Free, timedelta]) -> tuple[Any, ...]:
+    free, travel = placed
+    return (not free.preferred, -_slack(requirement, free), travel, free.load, free.technician_id)
 
 
 def _unplaced(
     requirement: Requirement,
-    technicians: Sequence[Technician],
-    before: Sequence[Booking],
-    excluded: list[Exclusion],
+    groups: Groups,
+    holding: Holding,
+    before: Holding,
+    *,
     rules: _Rules,
+    times: WorkingTime,
 ) -> Unplaced:
-    free_before = {c.technician_id for c, _ in _found(requirement, technicians, before, rules)[0]}
+    _, excluded = _found(requirement, groups, holding, rules, times, explain=True)
+    found_before, _ = _found(requirement, groups, before, rules, times, explain=False)
+    free_before = {free.technician_id for free, _ in found_before}
     taken = Reason(kind=ReasonKind.TAKEN_BY_RUN, interval=requirement.window)
     exclusions = tuple(
         Exclusion(technician_id=one.technician_id, reasons=(*one.reasons, taken))
@@ -295,9 +329,11 @@ def auto_dispatch(
     rules = _Rules(is_callable.check(travel, "travel"), catalog_of(skills))
     naming = _IDS.check(ids, "ids")
     by_id = {tech.id: tech for tech in people}
+    ordered = sorted(people, key=lambda one: one.id)
     booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
-    before = [_holding(booking) for booking in given]
-    holding = list(before)
+    before = held_of(people, [_holding(booking) for booking in given])
+    holding = held_of(people, [_holding(booking) for booking in given])
+    times = WorkingTime()
     taken = {booking.id for booking in given}
     proposed: list[Booking] = []
     events: list[DomainEvent] = []
@@ -305,16 +341,18 @@ def auto_dispatch(
     for need in sorted(needs, key=_urgency):
         if need.id in booked:
             continue
-        ranked, excluded = _found(need, people, holding, rules)
+        groups = _groups(need, people, ordered, rules)
+        ranked, _ = _found(need, groups, holding, rules, times, explain=False)
         if not ranked:
-            unplaced.append(_unplaced(need, people, before, excluded, rules))
+            unplaced.append(_unplaced(need, groups, holding, before, rules=rules, times=times))
             continue
         best, before_work = min(ranked, key=lambda placed: _score(need, placed))
         booking_id = _booking_id(need, naming, taken)
-        booking, made = book(
+        held = holding[best.technician_id]
+        booking, made = book(  # the technician's held bookings: book ignores the others
             need,
             by_id[best.technician_id],
-            holding,
+            held.bookings,
             start=best.start,
             id=booking_id,
             at=instant,
@@ -323,7 +361,7 @@ def auto_dispatch(
         )
         proposed.append(booking)
         events.extend(made)
-        holding.append(_holding(booking))
+        held.add(_holding(booking))
         taken.add(booking_id)
     return AutoDispatchResult(
         proposed=tuple(proposed),

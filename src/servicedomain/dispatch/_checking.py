@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 from servicedomain.dispatch._availability import absent, held_by, working
 from servicedomain.dispatch._bookings import Booking
 from servicedomain.dispatch._intervals import Interval
-from servicedomain.dispatch._reasons import Reason, ReasonKind
+from servicedomain.dispatch._reasons import (
+    RESTRICTED,
+    Reason,
+    ReasonKind,
+    missing_skill,
+    outside_territory,
+)
 from servicedomain.dispatch._requirements import Requirement
 from servicedomain.dispatch._skills import Skill, known_skill, skill_catalog
 from servicedomain.dispatch._technicians import Technician
@@ -43,15 +49,32 @@ def eligibility(
         if catalog is not None and held is not None:
             catalog[skill_id].check_level(held, f"technician.skills[{skill_id!r}]")
         if held is None or held < needed:
-            reasons.append(
-                Reason(kind=ReasonKind.MISSING_SKILL, skill_id=skill_id, needed=needed, held=held)
-            )
+            reasons.append(missing_skill(skill_id, needed, held))
     territory = requirement.territory
     if territory is not None and territory not in technician.territories:
-        reasons.append(Reason(kind=ReasonKind.OUTSIDE_TERRITORY, territory=territory))
+        reasons.append(outside_territory(territory))
     if technician.id in requirement.restricted_technician_ids:
-        reasons.append(Reason(kind=ReasonKind.RESTRICTED))
+        reasons.append(RESTRICTED)
     return reasons
+
+
+def is_eligible(
+    requirement: Requirement, technician: Technician, catalog: Mapping[str, Skill] | None
+) -> bool:
+    """Whether :func:`eligibility` is empty, no reason built (the same level checks)."""
+    fit = True
+    for skill_id, needed in requirement.skills.items():
+        held = technician.skills.get(skill_id)
+        if catalog is not None and held is not None:
+            catalog[skill_id].check_level(held, f"technician.skills[{skill_id!r}]")
+        if held is None or held < needed:
+            fit = False
+    territory = requirement.territory
+    return (
+        fit
+        and (territory is None or territory in technician.territories)
+        and technician.id not in requirement.restricted_technician_ids
+    )
 
 
 def time_conflicts(

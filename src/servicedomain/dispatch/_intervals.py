@@ -137,6 +137,34 @@ def merged(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetim
     return [(a, b) for a, b in out]
 
 
+def cut(
+    free: list[tuple[datetime, datetime]], busy: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """``free`` minus ``busy``, both sorted and disjoint (``busy`` merged): one sweep.
+
+    What :func:`subtract` returns for merged ``busy``, each busy interval looked at
+    from the first free interval it can touch on.
+    """
+    out: list[tuple[datetime, datetime]] = []
+    first, count = 0, len(busy)
+    for start, end in free:
+        while first < count and busy[first][1] <= start:
+            first += 1
+        at = start
+        index = first
+        while index < count and busy[index][0] < end:
+            b_start, b_end = busy[index]
+            if at < b_start:
+                out.append((at, b_start))
+            at = max(at, b_end)
+            if at >= end:
+                break
+            index += 1
+        if at < end:
+            out.append((at, end))
+    return out
+
+
 def subtract(
     free: list[tuple[datetime, datetime]], busy: Iterable[tuple[datetime, datetime]]
 ) -> list[tuple[datetime, datetime]]:

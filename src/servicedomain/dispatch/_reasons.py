@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 import attrs
@@ -132,6 +133,39 @@ class Exclusion:
 
     def __str__(self) -> str:
         return f"{self.technician_id}: " + "; ".join(str(reason) for reason in self.reasons)
+
+
+# One instance per value: a reason is an immutable value, and the thousand exclusions
+# of a crowd for one missing skill, or one window without a slot, say the same few.
+_SHARED: Final = 4096
+
+
+@lru_cache(maxsize=_SHARED)
+def missing_skill(skill_id: str, needed: int, held: int | None) -> Reason:
+    """The ``missing_skill`` reason (shared)."""
+    return Reason(kind=ReasonKind.MISSING_SKILL, skill_id=skill_id, needed=needed, held=held)
+
+
+@lru_cache(maxsize=_SHARED)
+def outside_territory(territory: str) -> Reason:
+    """The ``outside_territory`` reason (shared)."""
+    return Reason(kind=ReasonKind.OUTSIDE_TERRITORY, territory=territory)
+
+
+RESTRICTED: Final = Reason(kind=ReasonKind.RESTRICTED)
+"""The ``restricted`` reason."""
+
+
+@lru_cache(maxsize=_SHARED)
+def absent_for(window: Interval) -> Reason:
+    """The ``absent`` reason of ``window`` (shared)."""
+    return Reason(kind=ReasonKind.ABSENT, interval=window)
+
+
+@lru_cache(maxsize=_SHARED)
+def no_free_slot(duration: timedelta, window: Interval) -> Reason:
+    """The ``no_free_slot`` reason of ``duration`` in ``window`` (shared)."""
+    return Reason(kind=ReasonKind.NO_FREE_SLOT, duration=duration, interval=window)
 
 
 @attrs.frozen(kw_only=True)
