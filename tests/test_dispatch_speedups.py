@@ -67,7 +67,7 @@ KNOWN = st.lists(bookings(max_hours=4), max_size=6, unique_by=lambda b: b.id)
 
 
 @given(technicians(), KNOWN, intervals(max_hours=72), KNOWN)
-def test_D1_held_free_time_is_availability_before_and_after_adding_bookings(
+def test_held_free_time_is_availability_before_and_after_adding_bookings(
     tech: Technician, known: list[Booking], window: Interval, added: list[Booking]
 ) -> None:
     held = Held(tech, held_by(tech, known))
@@ -84,7 +84,7 @@ def test_D1_held_free_time_is_availability_before_and_after_adding_bookings(
 
 
 @given(PEOPLE, st.lists(intervals(max_hours=72), min_size=1, max_size=3))
-def test_D1_working_time_is_asked_once_and_is_the_calendars(
+def test_working_time_is_asked_once_and_is_the_calendars(
     people: list[Technician], windows: list[Interval]
 ) -> None:
     times = WorkingTime()
@@ -95,7 +95,7 @@ def test_D1_working_time_is_asked_once_and_is_the_calendars(
 
 
 @given(requirements(skill_ids=SKILLS, max_level=2), PEOPLE, KNOWN, st.sampled_from([0, 15, 45]))
-def test_D3_the_unexplained_assessment_finds_the_same_free_technicians(
+def test_the_unexplained_assessment_finds_the_same_free_technicians(
     need: Requirement, people: list[Technician], known: list[Booking], minutes: int
 ) -> None:
     ordered = sorted(people, key=lambda one: one.id)
@@ -229,7 +229,7 @@ def crowded(draw: st.DrawFn) -> list[Requirement]:
 
 
 @given(crowded(), PEOPLE, KNOWN, st.sampled_from([no_travel, by_technician]))
-def test_D6_auto_dispatch_is_the_straightforward_loop_over_public_candidates_and_book(
+def test_auto_dispatch_is_the_straightforward_loop_over_public_candidates_and_book(
     needs: list[Requirement],
     people: list[Technician],
     known: list[Booking],

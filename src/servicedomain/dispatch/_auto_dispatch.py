@@ -289,8 +289,8 @@ def auto_dispatch(
       exclusion; a technician who was free before the run and whose slots the run's
       own proposals took has a ``taken_by_run`` reason too.
 
-    The result does not depend on the order of the inputs (law D8), and a second run
-    with the proposals added to ``bookings`` proposes nothing (law D9).
+    The result does not depend on the order of the inputs (law D4), and a second run
+    with the proposals added to ``bookings`` proposes nothing (law D4).
 
     Args:
         requirements: the requirements to place (each id once).

@@ -46,7 +46,7 @@ def absent(technician: Technician) -> Pairs:
 def availability(
     technician: Technician, bookings: Iterable[Booking], window: Interval
 ) -> tuple[Interval, ...]:
-    """The free intervals of ``technician`` inside ``window`` (law D1).
+    """The free intervals of ``technician`` inside ``window`` (law D3).
 
     Free time is the working time of the technician's calendar (in its zone) inside
     ``window``, minus the time held by its ``committed`` and ``in_progress`` bookings,

@@ -117,13 +117,13 @@ def candidates(
     """The technicians who can do ``requirement``, ranked, and why the others cannot.
 
     Every technician is either a candidate or excluded with every reason that applies
-    (law D3): a missing skill or level, outside the territory, restricted, and, for
+    (law D5): a missing skill or level, outside the territory, restricted, and, for
     time, absent for all of its working time in the window or no free slot of the
     duration in the window (with ``travel`` before the work, as :func:`book` checks).
     A candidate's start is the earliest at which :func:`book` accepts it.
 
-    The ranking is deterministic and does not depend on the order of the inputs (law
-    D4): the preferred technician first, then the earliest start, then the smaller load
+    The ranking is deterministic and does not depend on the order of the inputs: the
+    preferred technician first, then the earliest start, then the smaller load
     (the time of its committed and in-progress bookings inside the window), then the
     technician id.
 
