@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from servicedomain.dispatch import (
@@ -42,6 +42,8 @@ from servicedomain.testing.domain_strategies import (
 
 QUARTER = timedelta(minutes=15)
 TRAVEL = st.sampled_from([timedelta(0), QUARTER, timedelta(minutes=45)])
+
+THOROUGH = settings.get_current_profile_name() == "thorough"
 
 
 def _bookings_of(technician_ids: tuple[str, ...]) -> st.SearchStrategy[list[Booking]]:
@@ -278,6 +280,7 @@ def _booked_by_book(draw: st.DrawFn, technician: Technician) -> list[Booking]:
     return made
 
 
+@settings(max_examples=200 if THOROUGH else 50)
 @given(technicians(), intervals(max_hours=96), st.data())
 def test_D3_availability_and_the_held_bookings_tile_the_working_time_of_the_window(
     technician: Technician, window: Interval, data: st.DataObject
@@ -302,6 +305,7 @@ def test_D3_availability_and_the_held_bookings_tile_the_working_time_of_the_wind
     )  # the held bookings are pairwise disjoint (law D1)
 
 
+@settings(max_examples=200 if THOROUGH else 50)
 @given(technicians(), _bookings_of(("W-1", "W-2")), intervals(max_hours=96))
 def test_D3_free_time_is_the_working_time_not_held_nor_absent_whatever_the_bookings(
     technician: Technician, booked: list[Booking], window: Interval
@@ -322,6 +326,7 @@ def test_D3_free_time_is_the_working_time_not_held_nor_absent_whatever_the_booki
 # ------------------------------------------------------------------ law D5: true reasons
 
 
+@settings(max_examples=200 if THOROUGH else 50)
 @given(
     _teams_of_technicians(),
     requirements(max_hours=24),

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicedomain.dispatch import (
@@ -34,6 +34,8 @@ from servicedomain.testing.domain_strategies import bookings, requirements, tech
 AT = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
 SKILLS = ("S-1", "S-2")
 TRAVEL = {"W-1": timedelta(0), "W-2": timedelta(minutes=15), "W-3": timedelta(minutes=45)}
+
+THOROUGH = settings.get_current_profile_name() == "thorough"
 
 
 def by_technician(technician: Technician, requirement: Requirement) -> timedelta:
@@ -89,6 +91,7 @@ def _live(booking: Booking) -> bool:
     )
 
 
+@settings(max_examples=250 if THOROUGH else 50)
 @given(scenarios())
 def test_D1_auto_dispatch_never_double_books_and_every_proposal_passes_book(
     scenario: Scenario,
@@ -118,6 +121,7 @@ def test_D1_auto_dispatch_never_double_books_and_every_proposal_passes_book(
         assert proposal.status is BookingStatus.PROPOSED
 
 
+@settings(max_examples=250 if THOROUGH else 50)
 @given(scenarios())
 def test_D2_auto_dispatch_never_places_outside_working_time_absences_or_the_window(
     scenario: Scenario,
@@ -138,6 +142,7 @@ def test_D2_auto_dispatch_never_places_outside_working_time_absences_or_the_wind
         assert covered == proposal.busy.duration
 
 
+@settings(max_examples=250 if THOROUGH else 50)
 @given(scenarios(), st.randoms(use_true_random=False))
 def test_D4_auto_dispatch_does_not_depend_on_the_order_of_the_inputs(
     scenario: Scenario, rng: Any
@@ -153,6 +158,7 @@ def test_D4_auto_dispatch_does_not_depend_on_the_order_of_the_inputs(
     assert again == result  # and, the placement order being EDF, as tuples too
 
 
+@settings(max_examples=250 if THOROUGH else 50)
 @given(scenarios())
 def test_D4_running_auto_dispatch_again_with_its_proposals_booked_proposes_nothing(
     scenario: Scenario,
@@ -166,6 +172,7 @@ def test_D4_running_auto_dispatch_again_with_its_proposals_booked_proposes_nothi
     assert [u.requirement_id for u in second.unplaced] == [u.requirement_id for u in first.unplaced]
 
 
+@settings(max_examples=250 if THOROUGH else 50)
 @given(scenarios())
 def test_every_requirement_is_proposed_once_unplaced_with_a_reason_or_already_booked(
     scenario: Scenario,

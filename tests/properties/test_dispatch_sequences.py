@@ -63,6 +63,8 @@ SKILLS = ("S-1", "S-2")
 TERRITORIES = ("NORTH", "SOUTH")
 HELD = (BookingStatus.COMMITTED, BookingStatus.IN_PROGRESS)
 
+THOROUGH = settings.get_current_profile_name() == "thorough"
+
 
 @st.composite
 def _technician(draw: st.DrawFn, tech_id: str) -> Technician:
@@ -300,7 +302,7 @@ class PureDispatch:
         self._put(moved)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=300 if THOROUGH else 60)  # sequences: each example is many steps
 @given(scenarios())
 def test_D1_D2_no_overlap_and_every_booking_fits_after_every_operation_pure(
     scenario: Scenario,
@@ -417,7 +419,7 @@ class DeskDispatch(PureDispatch):
             desk.cancel(target.id)
 
 
-@settings(max_examples=400)
+@settings(max_examples=120 if THOROUGH else 25)  # through the desk: a unit of work per step
 @given(scenarios())
 def test_D1_D2_no_overlap_and_every_booking_fits_after_every_operation_on_the_desk(
     scenario: Scenario,
