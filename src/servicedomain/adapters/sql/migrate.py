@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -40,6 +40,7 @@ from servicedomain.adapters.sql._schema import (
     PREFIX,
     Document,
     ExactDecimal,
+    FreeText,
     UtcInstant,
     metadata,
 )
@@ -199,6 +200,8 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     if isinstance(obj, Document):
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(), "postgresql")'
+    if isinstance(obj, FreeText):  # its escaping is the adapter's; the column is a varchar
+        return f"sa.String(length={cast('sa.String', obj.impl_instance).length})"
     for kind, text in _RENDERED_TYPES.items():
         if isinstance(obj, kind):
             return text
