@@ -221,6 +221,119 @@ def _once(values: Iterable[str], field: str, what: str) -> None:
         raise InvalidInputError(field, repeated, f"{what} is given once")
 
 
+@attrs.frozen
+class Run:
+    """The checked inputs of a run, shared by :func:`auto_dispatch` and the optimiser."""
+
+    instant: datetime
+    needs: tuple[Requirement, ...]
+    people: tuple[Technician, ...]
+    given: tuple[Booking, ...]
+    rules: _Rules
+    naming: Callable[[Requirement], str] | None
+
+    @property
+    def booked(self) -> set[str]:
+        """The requirements with a booking that is not canceled."""
+        return {b.requirement_id for b in self.given if b.status is not BookingStatus.CANCELED}
+
+    @property
+    def pending(self) -> list[Requirement]:
+        """The requirements to place, in EDF order (those booked already left out)."""
+        booked = self.booked
+        return [need for need in sorted(self.needs, key=_urgency) if need.id not in booked]
+
+    @property
+    def before(self) -> list[Booking]:
+        """The bookings given, as the run sees them (proposals hold time)."""
+        return [_holding(booking) for booking in self.given]
+
+    def technician(self, technician_id: str) -> Technician:
+        """The technician of the run of this id."""
+        return next(tech for tech in self.people if tech.id == technician_id)
+
+
+def checked_run(
+    requirements: Iterable[Requirement],
+    technicians: Iterable[Technician],
+    bookings: Iterable[Booking],
+    *,
+    at: datetime,
+    travel: TravelEstimate,
+    skills: Mapping[str, Skill] | Iterable[Skill] | None,
+    ids: Callable[[Requirement], str] | None,
+) -> Run:
+    """The arguments of :func:`auto_dispatch`, checked as it documents."""
+    instant = require_instant(at, "at")
+    needs = _REQUIREMENTS.check(requirements, "requirements")
+    _once((need.id for need in needs), "requirements", "a requirement")
+    people = _TECHNICIANS.check(technicians, "technicians")
+    _once((tech.id for tech in people), "technicians", "a technician")
+    given = check_bookings(bookings)
+    _once((booking.id for booking in given), "bookings", "a booking")
+    rules = _Rules(is_callable.check(travel, "travel"), catalog_of(skills))
+    return Run(instant, needs, people, given, rules, _IDS.check(ids, "ids"))
+
+
+@attrs.define
+class Plan:
+    """A run's proposals so far: what holds time, the ids taken, the unplaced."""
+
+    before: list[Booking]
+    holding: list[Booking]
+    taken: set[str]
+    proposed: list[Booking] = attrs.Factory(list)
+    events: list[DomainEvent] = attrs.Factory(list)
+    unplaced: list[Unplaced] = attrs.Factory(list)
+
+    @classmethod
+    def before_run(cls, run: Run) -> Plan:
+        """The plan before any proposal."""
+        before = run.before
+        return cls(before, list(before), {booking.id for booking in run.given})
+
+    def place(
+        self, run: Run, need: Requirement, technician_id: str, start: datetime, travel: timedelta
+    ) -> None:
+        """Book ``need`` by :func:`book` (checking the whole interval) and hold its time."""
+        booking_id = _booking_id(need, run.naming, self.taken)
+        booking, made = book(
+            need,
+            run.technician(technician_id),
+            self.holding,
+            start=start,
+            id=booking_id,
+            at=run.instant,
+            travel=travel,
+            skills=run.rules.skills,
+        )
+        self.proposed.append(booking)
+        self.events.extend(made)
+        self.holding.append(_holding(booking))
+        self.taken.add(booking_id)
+
+    def result(self, run: Run) -> AutoDispatchResult:
+        """The run's result."""
+        booked = run.booked
+        return AutoDispatchResult(
+            proposed=tuple(self.proposed),
+            events=tuple(self.events),
+            unplaced=tuple(self.unplaced),
+            already_booked=tuple(sorted(need.id for need in run.needs if need.id in booked)),
+        )
+
+
+def place_greedily(run: Run, plan: Plan, needs: Iterable[Requirement]) -> None:
+    """Place each of ``needs``, in that order, at its best candidate's earliest start."""
+    for need in needs:
+        ranked, excluded = _found(need, run.people, plan.holding, run.rules)
+        if not ranked:
+            plan.unplaced.append(_unplaced(need, run.people, plan.before, excluded, run.rules))
+            continue
+        best, before_work = min(ranked, key=lambda placed: _score(need, placed))
+        plan.place(run, need, best.technician_id, best.start, before_work)
+
+
 def auto_dispatch(
     requirements: Iterable[Requirement],
     technicians: Iterable[Technician],
@@ -285,49 +398,9 @@ def auto_dispatch(
         InvalidDurationError: a negative travel estimate.
         NaiveDatetimeError: ``at`` is naive.
     """
-    instant = require_instant(at, "at")
-    needs = _REQUIREMENTS.check(requirements, "requirements")
-    _once((need.id for need in needs), "requirements", "a requirement")
-    people = _TECHNICIANS.check(technicians, "technicians")
-    _once((tech.id for tech in people), "technicians", "a technician")
-    given = check_bookings(bookings)
-    _once((booking.id for booking in given), "bookings", "a booking")
-    rules = _Rules(is_callable.check(travel, "travel"), catalog_of(skills))
-    naming = _IDS.check(ids, "ids")
-    by_id = {tech.id: tech for tech in people}
-    booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
-    before = [_holding(booking) for booking in given]
-    holding = list(before)
-    taken = {booking.id for booking in given}
-    proposed: list[Booking] = []
-    events: list[DomainEvent] = []
-    unplaced: list[Unplaced] = []
-    for need in sorted(needs, key=_urgency):
-        if need.id in booked:
-            continue
-        ranked, excluded = _found(need, people, holding, rules)
-        if not ranked:
-            unplaced.append(_unplaced(need, people, before, excluded, rules))
-            continue
-        best, before_work = min(ranked, key=lambda placed: _score(need, placed))
-        booking_id = _booking_id(need, naming, taken)
-        booking, made = book(
-            need,
-            by_id[best.technician_id],
-            holding,
-            start=best.start,
-            id=booking_id,
-            at=instant,
-            travel=before_work,
-            skills=rules.skills,
-        )
-        proposed.append(booking)
-        events.extend(made)
-        holding.append(_holding(booking))
-        taken.add(booking_id)
-    return AutoDispatchResult(
-        proposed=tuple(proposed),
-        events=tuple(events),
-        unplaced=tuple(unplaced),
-        already_booked=tuple(sorted(need.id for need in needs if need.id in booked)),
+    run = checked_run(
+        requirements, technicians, bookings, at=at, travel=travel, skills=skills, ids=ids
     )
+    plan = Plan.before_run(run)
+    place_greedily(run, plan, run.pending)
+    return plan.result(run)
