@@ -136,7 +136,7 @@ def _cp_model() -> Any:
     try:
         return importlib.import_module("ortools.sat.python.cp_model")
     except ImportError:
-        raise MissingExtraError("The dispatch optimiser", "ortools", "optimize") from None
+        raise MissingExtraError("Optimised dispatch plans", "ortools", "optimize") from None
 
 
 def _seconds_up(span: timedelta) -> int:
