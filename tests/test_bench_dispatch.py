@@ -30,7 +30,7 @@ def check_the_optimiser_line(line: dict[str, object]) -> None:
     """The optimiser's quick line: small, within its limit, never worse than the greedy."""
     assert line["quick"] is True
     assert (line["technicians"], line["requirements"]) == (4, 16)
-    assert line["status"] in ("OPTIMAL", "FEASIBLE")
+    assert line["status"] in ("OPTIMAL", "FEASIBLE", "UNKNOWN")  # UNKNOWN: the greedy plan
     assert isinstance(line["optimiser_objective"], int)
     assert isinstance(line["greedy_objective"], int)
     assert line["optimiser_objective"] <= line["greedy_objective"]

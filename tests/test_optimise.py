@@ -184,10 +184,15 @@ def test_the_time_limit_is_respected() -> None:
     began = time.perf_counter()
     found = optimise_dispatch(needs, techs, [], at=MONDAY, time_limit=timedelta(seconds=0.5))
     spent = time.perf_counter() - began
-    assert found.status in ("OPTIMAL", "FEASIBLE")
     # the solve stops at the limit; the rest is the greedy run, the model and the booking
     assert spent < 0.5 + 5
     assert found.objective <= found.greedy_objective
+    # on a loaded machine the limit may come before the solver's first plan: then the
+    # result is the greedy plan
+    assert found.status in ("OPTIMAL", "FEASIBLE", "UNKNOWN")
+    if found.status == "UNKNOWN":
+        assert found.result == auto_dispatch(needs, techs, [], at=MONDAY)
+        assert found.optimised is False
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,9 @@ class OptimisedDispatch:
         greedy_objective: :func:`plan_objective` of the greedy plan; never below
             ``objective``.
         status: the CP-SAT status (one of :data:`SOLVER_STATUSES`): ``OPTIMAL`` when the
-            solver proved its plan best, ``FEASIBLE`` when the time limit stopped it.
+            solver proved its plan best, ``FEASIBLE`` when the time limit stopped it,
+            ``UNKNOWN`` when the limit came before its first plan (the result is then
+            the greedy plan).
         optimised: ``True`` when ``result`` is the solver's plan (its objective was
             smaller), ``False`` when it is the greedy plan.
     """
