@@ -33,30 +33,34 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
-from servicedomain._checks import in_, instance_of, integer, is_bool
+from servicedomain._checks import first_duplicate, in_, instance_of, integer, is_bool, items_of
 from servicedomain.dispatch._auto_dispatch import (
     AutoDispatchResult,
-    Plan,
-    Run,
     TravelEstimate,
-    checked_run,
+    Unplaced,
+    _booking_id,
+    _urgency,
+    auto_dispatch,
     no_travel,
-    place_greedily,
 )
-from servicedomain.dispatch._auto_dispatch import _found as found_candidates
-from servicedomain.dispatch._availability import free_pairs, held_by
+from servicedomain.dispatch._availability import availability
+from servicedomain.dispatch._booking import book
 from servicedomain.dispatch._bookings import Booking
-from servicedomain.dispatch._intervals import Interval, is_positive_duration
+from servicedomain.dispatch._candidates import candidates
+from servicedomain.dispatch._intervals import Interval, is_positive_duration, is_travel
+from servicedomain.dispatch._reasons import Exclusion, Reason, ReasonKind
 from servicedomain.dispatch._requirements import Requirement
-from servicedomain.dispatch._skills import Skill
+from servicedomain.dispatch._skills import Skill, skill_catalog
+from servicedomain.dispatch._statuses import BookingStatus
 from servicedomain.dispatch._technicians import Technician
 from servicedomain.errors import InvalidInputError, MissingExtraError
+from servicedomain.events import DomainEvent
 from servicedomain.sla import Priority
 
 __all__ = [
@@ -101,7 +105,9 @@ SOLVER_STATUSES: Final = ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", 
 """The CP-SAT statuses an :class:`OptimisedDispatch` may report."""
 
 _OBJECTIVE: Final = integer(minimum=0)
-_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+_REQUIREMENTS: Final = items_of(Requirement)
+_TECHNICIANS: Final = items_of(Technician)
+_BOOKINGS: Final = items_of(Booking)
 
 
 @attrs.frozen(kw_only=True)
@@ -178,14 +184,15 @@ def plan_objective(
         InvalidInputError: a requirement twice, or a proposal of a requirement not
             among ``requirements`` (field ``"result"``).
     """
-    run = checked_run(requirements, [], [], at=_EPOCH, travel=no_travel, skills=None, ids=None)
+    given = _REQUIREMENTS.check(requirements, "requirements")
+    _once((need.id for need in given), "requirements", "a requirement")
     plan = instance_of(AutoDispatchResult).check(result, "result")
-    needs = {need.id: need for need in run.needs}
+    needs = {need.id: need for need in given}
     unknown = [b.requirement_id for b in plan.proposed if b.requirement_id not in needs]
     if unknown:
         raise InvalidInputError("result", unknown[0], "a proposal of a requirement not given")
     placed = {b.requirement_id for b in plan.proposed} | set(plan.already_booked)
-    cost = sum(_RANK_WEIGHT[need.priority] for need in run.needs if need.id not in placed)
+    cost = sum(_RANK_WEIGHT[need.priority] for need in given if need.id not in placed)
     work: dict[str, timedelta] = {}
     for booking in plan.proposed:
         need = needs[booking.requirement_id]
@@ -213,18 +220,63 @@ class _Option:
     busy_start: Any
 
 
-def _options(run: Run, plan: Plan, model: Any, origin: datetime) -> list[_Option]:
+def _once(values: Iterable[str], field: str, what: str) -> None:
+    repeated = first_duplicate(values)
+    if repeated is not None:
+        raise InvalidInputError(field, repeated, f"{what} is given once")
+
+
+def _holding(booking: Booking) -> Booking:
+    """``booking`` as a run sees it: a proposal holds time (a copy marked committed)."""
+    if booking.status is BookingStatus.PROPOSED:
+        return attrs.evolve(booking, status=BookingStatus.COMMITTED)
+    return booking
+
+
+@attrs.frozen
+class _Run:
+    """The inputs of a run, checked by the greedy :func:`auto_dispatch` over them."""
+
+    instant: datetime
+    pending: tuple[Requirement, ...]  # in EDF order, those booked already left out
+    people: tuple[Technician, ...]
+    given: tuple[Booking, ...]
+    before: tuple[Booking, ...]  # the bookings given as the run sees them
+    travel: TravelEstimate
+    skills: Mapping[str, Skill] | None
+    naming: Callable[[Requirement], str] | None
+
+    def technician(self, technician_id: str) -> Technician:
+        """The technician of the run of this id."""
+        return next(tech for tech in self.people if tech.id == technician_id)
+
+    def held(self, technician: Technician) -> list[Booking]:
+        """The bookings of ``technician`` among those the run sees (proposals held)."""
+        return [b for b in self.before if b.technician_id == technician.id]
+
+
+def _ranked(run: _Run, need: Requirement) -> list[tuple[Technician, timedelta]]:
+    """The candidates for ``need`` before the run, with their travel, in id order."""
+    by_travel: dict[timedelta, list[Technician]] = {}
+    for tech in run.people:
+        by_travel.setdefault(is_travel.check(run.travel(tech, need), "travel"), []).append(tech)
+    found: list[tuple[Technician, timedelta]] = []
+    for travel, group in by_travel.items():
+        listed = candidates(need, group, run.before, skills=run.skills, travel=travel)
+        found.extend((run.technician(one.technician_id), travel) for one in listed.ranked)
+    return sorted(found, key=lambda one: one[0].id)
+
+
+def _options(run: _Run, model: Any, origin: datetime) -> list[_Option]:
     options: list[_Option] = []
     for number, need in enumerate(run.pending):
-        ranked, _ = found_candidates(need, run.people, plan.before, run.rules)
-        for candidate, travel in sorted(ranked, key=lambda one: one[0].technician_id):
-            tech = run.technician(candidate.technician_id)
+        for tech, travel in _ranked(run, need):
             window = need.window
             search = Interval(window.start - travel, window.end)
-            held = held_by(tech, plan.before)
-            for piece, (free_start, free_end) in enumerate(free_pairs(tech, held, search)):
-                lowest = _seconds_up(max(free_start, window.start - travel) - origin)
-                latest = min(free_end, window.end) - need.duration - travel
+            free = availability(tech, run.held(tech), search)
+            for piece, interval in enumerate(free):
+                lowest = _seconds_up(max(interval.start, window.start - travel) - origin)
+                latest = min(interval.end, window.end) - need.duration - travel
                 highest = _seconds_down(latest - origin)
                 if lowest > highest:
                     continue
@@ -241,9 +293,9 @@ def _size(option: _Option) -> int:
     return _seconds_up(option.travel + option.need.duration)
 
 
-def _model(run: Run, plan: Plan, cp: Any, origin: datetime) -> tuple[Any, list[_Option]]:
+def _model(run: _Run, cp: Any, origin: datetime) -> tuple[Any, list[_Option]]:
     model = cp.CpModel()
-    options = _options(run, plan, model, origin)
+    options = _options(run, model, origin)
     terms: list[Any] = []
     by_need: dict[str, list[_Option]] = {}
     by_tech: dict[str, list[_Option]] = {}
@@ -365,19 +417,29 @@ def optimise_dispatch(
             not a bool, ``seed`` not an int.
         NaiveDatetimeError: ``at`` is naive.
     """
-    run = checked_run(
-        requirements, technicians, bookings, at=at, travel=travel, skills=skills, ids=ids
-    )
+    needs = _REQUIREMENTS.check(requirements, "requirements")
+    people = _TECHNICIANS.check(technicians, "technicians")
+    given = _BOOKINGS.check(bookings, "bookings")
+    catalog = None if skills is None else skill_catalog(skills)
+    # the greedy plan; it checks the arguments as auto_dispatch documents them
+    greedy = auto_dispatch(needs, people, given, at=at, travel=travel, skills=catalog, ids=ids)
     limit = is_positive_duration.check(time_limit, "time_limit")
     hinted = is_bool.check(hint, "hint")
     chosen_seed = _SEED.check(seed, "seed")
     cp = _cp_model()
-    greedy_plan = Plan.before_run(run)
-    place_greedily(run, greedy_plan, run.pending)
-    greedy = greedy_plan.result(run)
-    greedy_objective = plan_objective(run.needs, greedy)
-    pending = run.pending
-    if not pending:
+    greedy_objective = plan_objective(needs, greedy)
+    booked = {b.requirement_id for b in given if b.status is not BookingStatus.CANCELED}
+    run = _Run(
+        instant=at,
+        pending=tuple(sorted((need for need in needs if need.id not in booked), key=_urgency)),
+        people=people,
+        given=given,
+        before=tuple(_holding(booking) for booking in given),
+        travel=travel,
+        skills=catalog,
+        naming=ids,
+    )
+    if not run.pending:
         return OptimisedDispatch(
             result=greedy,
             objective=greedy_objective,
@@ -385,9 +447,8 @@ def optimise_dispatch(
             status="OPTIMAL",
             optimised=False,
         )
-    origin = min(need.window.start for need in pending)
-    plan = Plan.before_run(run)
-    model, options = _model(run, plan, cp, origin)
+    origin = min(need.window.start for need in run.pending)
+    model, options = _model(run, cp, origin)
     if hinted:
         _hint(model, options, greedy, origin)
     solver = cp.CpSolver()
@@ -405,17 +466,14 @@ def optimise_dispatch(
             optimised=False,
         )
     starts = {option.need.id: option for option in options if solver.BooleanValue(option.presence)}
-    left: list[Requirement] = []
-    for need in pending:
-        option = starts.get(need.id)
-        if option is None:
-            left.append(need)
-            continue
-        busy_start = origin + solver.Value(option.busy_start) * _SECOND
-        plan.place(run, need, option.technician_id, busy_start + option.travel, option.travel)
-    place_greedily(run, plan, left)
-    optimised = plan.result(run)
-    objective = plan_objective(run.needs, optimised)
+    optimised = _placed(
+        run,
+        starts,
+        {option.need.id: solver.Value(option.busy_start) for option in starts.values()},
+        origin,
+        greedy,
+    )
+    objective = plan_objective(needs, optimised)
     if objective < greedy_objective:
         return OptimisedDispatch(
             result=optimised,
@@ -431,3 +489,76 @@ def optimise_dispatch(
         status=status,
         optimised=False,
     )
+
+
+def _placed(
+    run: _Run,
+    chosen: Mapping[str, _Option],
+    seconds: Mapping[str, int],
+    origin: datetime,
+    greedy: AutoDispatchResult,
+) -> AutoDispatchResult:
+    """The solver's plan: its choices booked by :func:`book`, then the rest greedily.
+
+    Each choice, in EDF order, is booked against the bookings given (proposals held)
+    plus the earlier choices (held as committed copies), with the ids ``auto_dispatch``
+    gives. What the solver left out goes to a second ``auto_dispatch`` with the choices
+    among its bookings; what it cannot place keeps its reasons, and a technician who
+    was a candidate before the run gets a ``taken_by_run`` reason, as in the greedy.
+    """
+    holding = list(run.before)
+    taken = {booking.id for booking in run.given}
+    placed: list[Booking] = []
+    events: list[DomainEvent] = []
+    left: list[Requirement] = []
+    for need in run.pending:
+        option = chosen.get(need.id)
+        if option is None:
+            left.append(need)
+            continue
+        busy_start = origin + seconds[need.id] * _SECOND
+        booking_id = _booking_id(need, run.naming, taken)
+        booking, made = book(
+            need,
+            run.technician(option.technician_id),
+            holding,
+            start=busy_start + option.travel,
+            id=booking_id,
+            at=run.instant,
+            travel=option.travel,
+            skills=run.skills,
+        )
+        placed.append(booking)
+        events.extend(made)
+        holding.append(_holding(booking))
+        taken.add(booking_id)
+    rest = auto_dispatch(
+        left,
+        run.people,
+        (*run.given, *placed),
+        at=run.instant,
+        travel=run.travel,
+        skills=run.skills,
+        ids=run.naming,
+    )
+    by_id = {need.id: need for need in left}
+    return AutoDispatchResult(
+        proposed=(*placed, *rest.proposed),
+        events=(*events, *rest.events),
+        unplaced=tuple(_taken_by_run(run, by_id[one.requirement_id], one) for one in rest.unplaced),
+        already_booked=greedy.already_booked,
+    )
+
+
+def _taken_by_run(run: _Run, need: Requirement, unplaced: Unplaced) -> Unplaced:
+    """``unplaced`` with ``taken_by_run`` for each technician free for ``need`` before the run."""
+    free_before = {tech.id for tech, _ in _ranked(run, need)}
+    taken = Reason(kind=ReasonKind.TAKEN_BY_RUN, interval=need.window)
+    exclusions = tuple(
+        Exclusion(technician_id=one.technician_id, reasons=(*one.reasons, taken))
+        if one.technician_id in free_before
+        and all(reason.kind is not ReasonKind.TAKEN_BY_RUN for reason in one.reasons)
+        else one
+        for one in unplaced.exclusions
+    )
+    return Unplaced(requirement_id=unplaced.requirement_id, exclusions=exclusions)
