@@ -263,7 +263,8 @@ def _ranked(run: _Run, need: Requirement) -> list[tuple[Technician, timedelta]]:
     found: list[tuple[Technician, timedelta]] = []
     for travel, group in by_travel.items():
         listed = candidates(need, group, run.before, skills=run.skills, travel=travel)
-        found.extend((run.technician(one.technician_id), travel) for one in listed.ranked)
+        by_id = {tech.id: tech for tech in group}
+        found.extend((by_id[one.technician_id], travel) for one in listed.ranked)
     return sorted(found, key=lambda one: one[0].id)
 
 
