@@ -142,6 +142,7 @@ from servicedomain.dispatch import (
     reschedule,
     skill_catalog,
 )
+from servicedomain.dispatch.optimise import OptimisedDispatch, optimise_dispatch, plan_objective
 from servicedomain.errors import (
     InvalidAmountError,
     InvalidDocumentError,
@@ -2599,6 +2600,36 @@ _AUTO_DISPATCH_EXAMPLES: dict[str, Callable[[], Call]] = {
     "no_travel": lambda: (no_travel, (_AUTO_TECH, _AUTO_NEED), {}),
 }
 EXAMPLES.update(_AUTO_DISPATCH_EXAMPLES)
+
+_EMPTY_PLAN = AutoDispatchResult(proposed=(), events=(), unplaced=(), already_booked=())
+_OPTIMISE_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "OptimisedDispatch": lambda: (
+        OptimisedDispatch,
+        (),
+        {
+            "result": _EMPTY_PLAN,
+            "objective": 0,
+            "greedy_objective": 0,
+            "status": "OPTIMAL",
+            "optimised": False,
+        },
+    ),
+    "optimise_dispatch": lambda: (
+        optimise_dispatch,
+        ([_AUTO_NEED], [_AUTO_TECH], []),
+        {
+            "at": _AUTO_AT,
+            "travel": no_travel,
+            "skills": [Skill("HVAC", max_level=3)],
+            "ids": lambda need: f"B-{need.id}",
+            "time_limit": timedelta(seconds=1),
+            "hint": True,
+            "seed": 0,
+        },
+    ),
+    "plan_objective": lambda: (plan_objective, ([_AUTO_NEED], _EMPTY_PLAN), {}),
+}
+EXAMPLES.update(_OPTIMISE_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

@@ -138,6 +138,7 @@ from servicedomain.dispatch import (
     Technician,
     Unplaced,
 )
+from servicedomain.dispatch.optimise import OptimisedDispatch
 from servicedomain.errors import InvalidDocumentError, InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.instants import named_zone, parse_date, parse_instant
@@ -403,6 +404,8 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     # auto-dispatch: its result, for a host that keeps a run's proposals (issue 17 item 8)
     Unplaced,
     AutoDispatchResult,
+    # the optimiser's result (issue 17 item 9; the module imports OR-Tools only when run)
+    OptimisedDispatch,
 )
 
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (

@@ -38,6 +38,9 @@ The rules (AX 2012 dispatch board and worker setup, D365 Universal Resource Sche
   deterministic greedy heuristic in EDF order over :func:`candidates`, each placement
   made by :func:`book` (laws D1, D2, D4); what it cannot place comes back with the
   reasons.
+* :mod:`servicedomain.dispatch.optimise` (the ``[optimize]`` extra, OR-Tools; not
+  imported here) has ``optimise_dispatch``: the same inputs and result, the placements
+  chosen at once by a CP-SAT model, never worse than the greedy plan.
 
 All instants are aware; intervals are half-open (:class:`Interval`); durations are
 ``timedelta`` values (a float is refused).

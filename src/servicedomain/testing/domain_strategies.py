@@ -93,6 +93,7 @@ from servicedomain.dispatch import (
     Unplaced,
     dispatch_board,
 )
+from servicedomain.dispatch.optimise import SOLVER_STATUSES, OptimisedDispatch
 from servicedomain.errors import InvalidInputError, ServiceDomainError
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
@@ -219,6 +220,7 @@ __all__ = [
     "board_bars",
     "board_rows",
     "auto_dispatch_results",
+    "optimised_dispatches",
     "bookings",
     "candidate_lists",
     "dispatch_board_inputs",
@@ -2075,6 +2077,20 @@ def auto_dispatch_results(draw: st.DrawFn) -> AutoDispatchResult:
     )
 
 
+@st.composite
+def optimised_dispatches(draw: st.DrawFn) -> OptimisedDispatch:
+    """Results of the optimiser: a plan, its objective and the greedy's (never below)."""
+    objective = draw(st.integers(0, 10**15))
+    better = draw(st.booleans())
+    return OptimisedDispatch(
+        result=draw(auto_dispatch_results()),
+        objective=objective,
+        greedy_objective=objective + (draw(st.integers(1, 10**14)) if better else 0),
+        status=draw(st.sampled_from(SOLVER_STATUSES)),
+        optimised=better,
+    )
+
+
 _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Interval: intervals,
     Skill: skills,
@@ -2094,6 +2110,7 @@ _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     DispatchBoard: dispatch_boards,
     Unplaced: unplaced_values,
     AutoDispatchResult: auto_dispatch_results,
+    OptimisedDispatch: optimised_dispatches,
 }
 
 
