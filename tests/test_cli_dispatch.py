@@ -242,7 +242,7 @@ def test_the_whole_flow_require_candidates_book_auto_and_the_board(database: Pat
     assert board["facts"]["to"] == "2026-03-03 00:00"
 
 
-def test_D9_auto_again_proposes_nothing_new(
+def test_D4_auto_again_proposes_nothing_new(
     database: Path,
 ) -> None:
     for order, need, duration in (("SO-1", "RQ-1", "PT3H"), ("SO-2", "RQ-2", "PT2H")):

@@ -330,7 +330,7 @@ def test_bookings_wants_a_technician_with_a_window_or_a_requirement(world: World
 # ------------------------------------------------------------------ auto-dispatch
 
 
-def test_D9_auto_dispatch_stores_the_proposals_and_a_run_again_proposes_nothing(
+def test_D4_auto_dispatch_stores_the_proposals_and_a_run_again_proposes_nothing(
     world: World,
 ) -> None:
     world.desk.set_teams([DispatchTeam("N", members=["W-1", "W-2"])])

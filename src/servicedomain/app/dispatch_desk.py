@@ -785,7 +785,7 @@ class DispatchDesk:
         requirements (so a canceled one's id is not used again).
         :func:`~servicedomain.dispatch.auto_dispatch` decides, and every proposal is
         stored in one unit of work, all or nothing, with the technicians' schedules
-        bumped. A run again proposes nothing new (law D9): the requirements proposed
+        bumped. A run again proposes nothing new (law D4): the requirements proposed
         are no longer undispatched.
 
         Raises:
