@@ -54,7 +54,6 @@ class TravelEstimate(Protocol):
 
     def __call__(self, technician: Technician, requirement: Requirement, /) -> timedelta:
         """The travel time before the work."""
-        ...
 
 
 def no_travel(technician: Technician, requirement: Requirement, /) -> timedelta:
