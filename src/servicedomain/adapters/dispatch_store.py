@@ -25,6 +25,7 @@ from typing import Final
 import attrs
 
 from servicedomain._checks import instance_of, integer, is_id, is_version
+from servicedomain.adapters._stored_values import StoredValues
 from servicedomain.dispatch import BookingStatus, DispatchTeams, Requirement
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
 from servicedomain.ports import BookingRepository, Repository
@@ -90,8 +91,12 @@ class StoredDispatchTeams:
         return TEAMS_ID
 
 
-class StoredRequirements:
+class StoredRequirements(StoredValues[Requirement, StoredRequirement]):
     """The :class:`~servicedomain.ports.RequirementRepository` over stored requirements.
+
+    ``get(requirement_id)``, ``add(requirement)`` (an equal requirement again: a no-op;
+    another under a stored id: :class:`~servicedomain.errors.AlreadyExistsError`),
+    ``list()``, and the queries below.
 
     Args:
         stored: the repository of :class:`StoredRequirement` of a unit of work.
@@ -99,42 +104,16 @@ class StoredRequirements:
     """
 
     def __init__(self, stored: Repository[StoredRequirement], bookings: BookingRepository) -> None:
-        self._stored = stored
+        super().__init__(
+            stored,
+            noun="Requirement",
+            id_field="requirement_id",
+            argument="requirement",
+            check=_REQUIREMENT,
+            wrap=StoredRequirement,
+            unwrap=lambda kept: kept.requirement,
+        )
         self._bookings = bookings
-
-    def get(self, requirement_id: str) -> Requirement:
-        """The requirement with this id.
-
-        Raises:
-            NotFoundError: no requirement with this id (the type named is ``Requirement``).
-            InvalidInputError: ``requirement_id`` is not an id.
-        """
-        checked = is_id.check(requirement_id, "requirement_id")
-        try:
-            return self._stored.get(checked).requirement
-        except NotFoundError:
-            raise NotFoundError("Requirement", checked) from None
-
-    def add(self, requirement: Requirement) -> None:
-        """Store ``requirement``; an equal requirement already stored is a no-op.
-
-        Raises:
-            AlreadyExistsError: another requirement is stored under this id (here, or on
-                commit when a concurrent unit of work stored one first).
-            TypeMismatchError: ``requirement`` is not a Requirement.
-        """
-        checked = _REQUIREMENT.check(requirement, "requirement")
-        try:
-            stored = self._stored.get(checked.id).requirement
-        except NotFoundError:
-            self._stored.add(StoredRequirement(checked))
-            return
-        if stored != checked:
-            raise AlreadyExistsError("Requirement", checked.id, 1)
-
-    def list(self) -> builtins.list[Requirement]:
-        """Every stored requirement, in id order."""
-        return [stored.requirement for stored in self._stored.list()]
 
     def for_order(self, order_id: str) -> builtins.list[Requirement]:
         """The requirements of ``order_id``, in id order.
@@ -154,9 +133,6 @@ class StoredRequirements:
             booking.status in ACTIVE_STATUSES
             for booking in self._bookings.for_requirement(requirement_id)
         )
-
-    def __repr__(self) -> str:
-        return f"StoredRequirements({self._stored!r})"
 
 
 class StoredTeams:

@@ -11,13 +11,12 @@ is a no-op, another template under a stored id is refused).
 
 from __future__ import annotations
 
-import builtins
 from typing import Final
 
 import attrs
 
-from servicedomain._checks import instance_of, is_id
-from servicedomain.errors import AlreadyExistsError, NotFoundError
+from servicedomain._checks import instance_of
+from servicedomain.adapters._stored_values import StoredValues
 from servicedomain.ports import Repository
 from servicedomain.repairs import TemplateBom
 
@@ -47,49 +46,23 @@ class StoredTemplateBom:
         return 1
 
 
-class StoredTemplateBoms:
+class StoredTemplateBoms(StoredValues[TemplateBom, StoredTemplateBom]):
     """The :class:`~servicedomain.ports.TemplateBomRepository` over stored templates.
+
+    ``get(template_id)``, ``add(template)`` (an equal template again: a no-op; another
+    under a stored id: :class:`~servicedomain.errors.AlreadyExistsError`) and ``list()``.
 
     Args:
         stored: the repository of :class:`StoredTemplateBom` of a unit of work.
     """
 
     def __init__(self, stored: Repository[StoredTemplateBom]) -> None:
-        self._stored = stored
-
-    def get(self, template_id: str) -> TemplateBom:
-        """The template with this id.
-
-        Raises:
-            NotFoundError: no template with this id (the type named is ``TemplateBom``).
-            InvalidInputError: ``template_id`` is not an id.
-        """
-        checked = is_id.check(template_id, "template_id")
-        try:
-            return self._stored.get(checked).template
-        except NotFoundError:
-            raise NotFoundError("TemplateBom", checked) from None
-
-    def add(self, template: TemplateBom) -> None:
-        """Store ``template``; an equal template already stored is a no-op.
-
-        Raises:
-            AlreadyExistsError: another template is stored under this id (here, or on
-                commit when a concurrent unit of work stored one first).
-            TypeMismatchError: ``template`` is not a TemplateBom.
-        """
-        checked = _TEMPLATE.check(template, "template")
-        try:
-            stored = self._stored.get(checked.id).template
-        except NotFoundError:
-            self._stored.add(StoredTemplateBom(checked))
-            return
-        if stored != checked:
-            raise AlreadyExistsError("TemplateBom", checked.id, 1)
-
-    def list(self) -> builtins.list[TemplateBom]:
-        """Every stored template, in id order."""
-        return [stored.template for stored in self._stored.list()]
-
-    def __repr__(self) -> str:
-        return f"StoredTemplateBoms({self._stored!r})"
+        super().__init__(
+            stored,
+            noun="TemplateBom",
+            id_field="template_id",
+            argument="template",
+            check=_TEMPLATE,
+            wrap=StoredTemplateBom,
+            unwrap=lambda kept: kept.template,
+        )
