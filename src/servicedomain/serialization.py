@@ -53,6 +53,8 @@ from enum import Enum
 from typing import Any, Final, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo
 
+from contextvars import ContextVar
+
 import attrs
 import cattrs
 from cattrs.errors import (
@@ -494,12 +496,14 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     ReportView: 3,
     # 2: orders and agreements hold object relations (object_relations, repairs'
     # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
-    ServiceOrder: 2,
+    # 3: an order has the keys incoming and request_id (a transferred customer request);
+    # a version 2 document still reads, without them (see _OLDER_READ).
+    ServiceOrder: 3,
     ServiceAgreement: 2,
     ServiceObjectRelated: 2,  # its relation (was service_object)
     AgreementObjectRelated: 2,  # its relation (was service_object)
     ServiceTemplate: 2,  # service_object_ids (was service_objects)
-    Generation: 2,  # its orders (ServiceOrder 2)
+    Generation: 3,  # its orders (ServiceOrder 3; a version 2 document still reads)
     # 2: the name ServiceObject is the repairs entity (was ServiceObjectEntity); the
     # old orders value of that name is gone, and its version 1 documents are refused.
     ServiceObject: 2,
@@ -515,6 +519,23 @@ Bump a type's version when its encoded shape changes (a field added, renamed or
 re-encoded, in the type or in a value it embeds), so old documents are refused rather
 than misread.
 """
+
+_OLDER_READ: Final[Mapping[type[Any], tuple[int, Mapping[type[Any], Mapping[str, Any]]]]] = {
+    ServiceOrder: (2, {ServiceOrder: {"incoming": False, "request_id": None}}),
+    Generation: (2, {ServiceOrder: {"incoming": False, "request_id": None}}),
+}
+"""The older versions still read: ``{root type: (oldest version, {type: added keys})}``.
+
+A document of such a root type at a version from the oldest one up reads as the current
+version, and the objects of each listed type in it (the root or nested) that lack a key
+added since get its value (the type's default). Only in such an older document: a
+current document lacking a key is refused as usual.
+"""
+
+_READING_OLDER: Final[ContextVar[Mapping[type[Any], Mapping[str, Any]]]] = ContextVar(
+    "_READING_OLDER", default={}
+)
+"""The keys added since the version of the document being read (empty: the current one)."""
 
 _BY_NAME: Final[Mapping[str, type[Any]]] = {cls.__name__: cls for cls in SCHEMA_VERSIONS}
 _EVENT_NAMES: Final[Mapping[str, type[DomainEvent]]] = {cls.__name__: cls for cls in _EVENTS}
@@ -806,6 +827,9 @@ def _structure_attrs(cls: type[Any]) -> Callable[[object, object], Any]:
             raise _Refused(value, f"expected an object for {kind}")
         if tagged:
             value = _untag(value, cls)
+        added = _READING_OLDER.get().get(cls)
+        if added:
+            value = {**added, **value}
         check_keys(value, kind=kind, required=keys, error=InvalidDocumentError)
         return generated(value, cls)
 
@@ -852,6 +876,12 @@ def _check_tag(value: Mapping[str, Any], cls: type[Any]) -> None:
     version = value[VERSION_KEY]
     if isinstance(version, bool) or version != SCHEMA_VERSIONS[cls]:
         supported = SCHEMA_VERSIONS[cls]
+        if cls in _OLDER_READ and type(version) is int:
+            oldest, _ = _OLDER_READ[cls]
+            if oldest <= version < supported:
+                return
+            supported_text = f"versions {oldest} to {supported}"
+            raise _Refused(version, f"{cls.__name__} supports {supported_text}", key=VERSION_KEY)
         raise _Refused(version, f"{cls.__name__} supports version {supported}", key=VERSION_KEY)
 
 
@@ -1029,6 +1059,13 @@ def from_dict(cls: type[_T], data: object) -> _T:
         if cls is Currency:
             fields = _converter.structure(body, _CurrencyFields)
             return Currency(fields.code, fields.minor_units)  # type: ignore[return-value]
+        if cls in _OLDER_READ and data.get(VERSION_KEY) != SCHEMA_VERSIONS[cls]:
+            token = _READING_OLDER.set(_OLDER_READ[cls][1])
+            try:
+                older: _T = _converter.structure(body, cls)
+            finally:
+                _READING_OLDER.reset(token)
+            return older
         made: _T = _converter.structure(body, cls)
     except (ServiceDomainError, _Refused, cattrs.BaseValidationError, KeyError) as error:
         raise _document_error(error) from error
