@@ -47,13 +47,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Final, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo
-
-from contextvars import ContextVar
 
 import attrs
 import cattrs
@@ -532,8 +531,8 @@ added since get its value (the type's default). Only in such an older document: 
 current document lacking a key is refused as usual.
 """
 
-_READING_OLDER: Final[ContextVar[Mapping[type[Any], Mapping[str, Any]]]] = ContextVar(
-    "_READING_OLDER", default={}
+_READING_OLDER: Final[ContextVar[Mapping[type[Any], Mapping[str, Any]] | None]] = ContextVar(
+    "_READING_OLDER", default=None
 )
 """The keys added since the version of the document being read (empty: the current one)."""
 
@@ -827,7 +826,8 @@ def _structure_attrs(cls: type[Any]) -> Callable[[object, object], Any]:
             raise _Refused(value, f"expected an object for {kind}")
         if tagged:
             value = _untag(value, cls)
-        added = _READING_OLDER.get().get(cls)
+        older = _READING_OLDER.get()
+        added = None if older is None else older.get(cls)
         if added:
             value = {**added, **value}
         check_keys(value, kind=kind, required=keys, error=InvalidDocumentError)

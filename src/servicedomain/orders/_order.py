@@ -227,13 +227,7 @@ class ServiceOrder:
     recorded_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
 
     def __attrs_post_init__(self) -> None:
-        if self.request_id is not None and self.origin is not Origin.WEB:
-            raise InvalidInputError(
-                "request_id",
-                self.request_id,
-                f"an order transferred from a customer request has origin web, not "
-                f"{self.origin.value}",
-            )
+        self._check_request()
         numbers = [line.number for line in self.lines]
         duplicate = first_duplicate(numbers)
         if duplicate is not None:
@@ -287,6 +281,16 @@ class ServiceOrder:
             object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
         if self.repair_lines:
             self._check_repair_lines()
+
+    def _check_request(self) -> None:
+        """An order transferred from a customer request has origin web."""
+        if self.request_id is not None and self.origin is not Origin.WEB:
+            raise InvalidInputError(
+                "request_id",
+                self.request_id,
+                f"an order transferred from a customer request has origin web, not "
+                f"{self.origin.value}",
+            )
 
     def _check_repair_lines(self) -> None:
         """Repair line numbers are unique; each line names a relation of the order."""
