@@ -238,6 +238,18 @@ from servicedomain.reports import (
     WorkDocumentRepair,
     WorkReceipt,
 )
+from servicedomain.requests import (
+    REQUEST_EVENTS,
+    CustomerNote,
+    CustomerRepairLine,
+    CustomerRequestView,
+    RequestedRepairLine,
+    RequestNote,
+    RequestWindow,
+    ReviewEntry,
+    ServiceRequest,
+    Submission,
+)
 from servicedomain.sla import (
     Allowance,
     Segment,
@@ -409,6 +421,19 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     OptimisedDispatch,
 )
 
+# customer service requests (issue 18)
+_REQUESTS: Final[tuple[type[Any], ...]] = (
+    RequestedRepairLine,
+    RequestNote,
+    ReviewEntry,
+    RequestWindow,
+    Submission,
+    ServiceRequest,
+    CustomerNote,
+    CustomerRepairLine,
+    CustomerRequestView,
+)
+
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceOrderCreated,
     ServiceOrderDeleted,
@@ -467,6 +492,8 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     # dispatch: technicians and bookings
     *TECHNICIAN_EVENTS,
     *BOOKING_EVENTS,
+    # customer service requests
+    *REQUEST_EVENTS,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -509,7 +536,7 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
-    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_DISPATCH, *_EVENTS), 1),
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_DISPATCH, *_REQUESTS, *_EVENTS), 1),
     **_CHANGED,
 }
 """The schema version of every type the codec reads and writes.
