@@ -24,6 +24,7 @@ from servicedomain._checks import (
     is_str,
     optional,
 )
+from servicedomain.errors import InvalidInputError
 from servicedomain.requests._request import ServiceRequest
 from servicedomain.requests._statuses import RequestStatus
 
@@ -130,10 +131,13 @@ def customer_view(
 
     Raises:
         TypeMismatchError: ``request`` is not a ServiceRequest, or ``planned`` is not a
-            pair of instants.
+            tuple of instants.
+        InvalidInputError: ``planned`` is not two instants, the end not before the start.
     """
     checked = instance_of(ServiceRequest).check(request, "request")
     pair = _PLANNED.check(planned, "planned")
+    if pair is not None and pair[1] < pair[0]:
+        raise InvalidInputError("planned", planned, "a planned visit ends at or after its start")
     return CustomerRequestView(
         request_id=checked.id,
         status=checked.status,
