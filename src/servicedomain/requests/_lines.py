@@ -8,7 +8,7 @@ from typing import Any, Final
 import attrs
 
 from servicedomain._checks import instance_of, is_id, is_line_number, is_optional_id, is_str
-from servicedomain.errors import InvalidInputError, UnknownCodeError
+from servicedomain.errors import InvalidInputError
 from servicedomain.repairs import FaultTaxonomy, RepairLine
 
 _TAXONOMY: Final = instance_of(FaultTaxonomy)
@@ -48,31 +48,26 @@ class RequestedRepairLine:
     symptom_code_id: str | None = attrs.field(default=None, validator=_v_symptom_code)
     description: str = attrs.field(default="", validator=is_str)
 
-    def check_codes(self, taxonomy: FaultTaxonomy, field: str = "line") -> None:
+    def check_codes(self, taxonomy: FaultTaxonomy) -> None:
         """Check the line's codes against ``taxonomy``, as a repair line's are checked.
 
         Raises:
-            UnknownCodeError: a code the taxonomy does not define there; its field is
-                ``f"{field}.symptom_code_id"`` (and so on), the area and code named.
+            UnknownCodeError: a code the taxonomy does not define there; its field is the
+                line's (``"symptom_code_id"``, ...), the area and the code named.
             TypeMismatchError: ``taxonomy`` is not a FaultTaxonomy.
         """
         checked = _TAXONOMY.check(taxonomy, "taxonomy")
-        try:
-            self.repair_line(relation_id=self.relation_id, created_at=_ANY_INSTANT).check_codes(
-                checked
-            )
-        except UnknownCodeError as error:
-            raise UnknownCodeError(
-                f"{field}.{error.field}", error.value, error.kind, error.area_id, error.known
-            ) from None
+        self.repair_line(relation_id=self.relation_id, created_at=_ANY_INSTANT).check_codes(checked)
 
-    def repair_line(self, *, relation_id: str, created_at: datetime, number: int = 0) -> RepairLine:
+    def repair_line(
+        self, *, relation_id: str, created_at: datetime, number: int | None = None
+    ) -> RepairLine:
         """The order's repair line for this one: its codes and description, on ``relation_id``.
 
-        ``number`` 0 (the default) keeps the request line's number.
+        ``number`` ``None`` (the default) keeps the request line's number.
         """
         return RepairLine(
-            number=number or self.number,
+            number=self.number if number is None else number,
             relation_id=relation_id,
             symptom_area_id=self.symptom_area_id,
             symptom_code_id=self.symptom_code_id,

@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 from servicedomain._checks import first_duplicate, instance_of, optional
 from servicedomain.agreements import ServiceAgreement
 from servicedomain.calendars import WorkingCalendar
-from servicedomain.errors import InvalidInputError, RequestRuleError, TypeMismatchError
+from servicedomain.errors import (
+    InvalidInputError,
+    RequestRuleError,
+    TypeMismatchError,
+    UnknownCodeError,
+)
 from servicedomain.instants import local_date
 from servicedomain.repairs import FaultTaxonomy, ServiceObjectRelation
 from servicedomain.requests._lines import RequestedRepairLine
@@ -126,7 +131,12 @@ def check_codes(lines: Iterable[RequestedRepairLine], taxonomy: FaultTaxonomy) -
     """
     checked = _TAXONOMY.check(taxonomy, "taxonomy")
     for index, line in enumerate(lines):
-        line.check_codes(checked, f"lines[{index}]")
+        try:
+            line.check_codes(checked)
+        except UnknownCodeError as error:
+            raise UnknownCodeError(
+                f"lines[{index}].{error.field}", error.value, error.kind, error.area_id, error.known
+            ) from None
 
 
 def check_window(
