@@ -47,6 +47,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import requests_fixtures
 import servicedomain
 from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain import instants
@@ -257,6 +258,16 @@ from servicedomain.reports import (
     subscription_transactions,
     work_description,
     work_receipt,
+)
+from servicedomain.requests import (
+    CustomerNote,
+    CustomerRepairLine,
+    RequestNote,
+    ReviewEntry,
+    ServiceRequest,
+    SlaStart,
+    customer_view,
+    resubmit,
 )
 from servicedomain.rules import (
     Rules,
@@ -2630,6 +2641,104 @@ _OPTIMISE_EXAMPLES: dict[str, Callable[[], Call]] = {
     "plan_objective": lambda: (plan_objective, ([_AUTO_NEED], _EMPTY_PLAN), {}),
 }
 EXAMPLES.update(_OPTIMISE_EXAMPLES)
+
+
+# customer service requests (issue 18)
+_REQUEST = requests_fixtures.under_review()
+_REQUEST_NOTE = RequestNote(text="n", at=requests_fixtures.REVIEWED, by="W-1", public=True)
+_REQUEST_VIEW = customer_view(_REQUEST)
+_REQUEST_LINE = requests_fixtures.submission().lines[0]
+_REQUEST_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "RequestWindow": lambda: _new(requests_fixtures.WINDOW),
+    "RequestedRepairLine": lambda: _new(_REQUEST_LINE),
+    "RequestedRepairLine.check_codes": lambda: (
+        _REQUEST_LINE.check_codes,
+        (requests_fixtures.TAXONOMY,),
+        {},
+    ),
+    "RequestedRepairLine.repair_line": lambda: (
+        _REQUEST_LINE.repair_line,
+        (),
+        {"relation_id": "REL-1", "created_at": AT, "number": 3},
+    ),
+    "RequestNote": lambda: _new(_REQUEST_NOTE),
+    "ReviewEntry": lambda: (
+        ReviewEntry,
+        (),
+        {"at": AT, "by": "W-1", "field": "address", "old": "a", "new": "b"},
+    ),
+    "Submission": lambda: _new(requests_fixtures.submission()),
+    "ServiceRequest": lambda: _new(_REQUEST),
+    "ServiceRequest.submit": lambda: (
+        ServiceRequest.submit,
+        (requests_fixtures.submission(),),
+        {
+            "id": "REQ-1",
+            "at": requests_fixtures.SUBMITTED,
+            "agreement": requests_fixtures.agreement(),
+            "relations": requests_fixtures.RELATIONS,
+            "taxonomy": requests_fixtures.TAXONOMY,
+            "calendar": WorkingCalendar.standard("UTC"),
+        },
+    ),
+    "ServiceRequest.start_review": lambda: (
+        requests_fixtures.submitted().start_review,
+        (),
+        {"at": requests_fixtures.REVIEWED, "by": "W-1"},
+    ),
+    "ServiceRequest.edit": lambda: (
+        _REQUEST.edit,
+        (),
+        {
+            "at": requests_fixtures.REVIEWED,
+            "by": "W-1",
+            "address": "Storgatan 3",
+            "window": requests_fixtures.WINDOW,
+            "lines": (_REQUEST_LINE,),
+            "relation_ids": (_REQUEST_LINE.relation_id,),
+        },
+    ),
+    "ServiceRequest.add_note": lambda: (
+        _REQUEST.add_note,
+        ("text",),
+        {"at": requests_fixtures.REVIEWED, "by": "W-1", "public": True},
+    ),
+    "ServiceRequest.reject": lambda: (
+        _REQUEST.reject,
+        ("DUPLICATE",),
+        {"at": requests_fixtures.REVIEWED, "by": "W-1"},
+    ),
+    "ServiceRequest.withdraw": lambda: (_REQUEST.withdraw, (), {"at": requests_fixtures.REVIEWED}),
+    "ServiceRequest.transfer": lambda: (
+        _REQUEST.transfer,
+        (GRAPH,),
+        {
+            "order_id": "SO-9",
+            "at": requests_fixtures.TRANSFERRED,
+            "agreement": requests_fixtures.agreement(),
+            "relations": requests_fixtures.RELATIONS,
+            "taxonomy": requests_fixtures.TAXONOMY,
+            "sla_start": SlaStart.TRANSFER,
+            "calendar": WorkingCalendar.standard("UTC"),
+        },
+    ),
+    "resubmit": lambda: (resubmit, (_REQUEST, requests_fixtures.submission()), {}),
+    "customer_view": lambda: (
+        customer_view,
+        (_REQUEST,),
+        {"planned": (requests_fixtures.WINDOW.start, requests_fixtures.WINDOW.end)},
+    ),
+    "CustomerRequestView": lambda: _new(_REQUEST_VIEW),
+    "CustomerRequestView.to_json": lambda: (_REQUEST_VIEW.to_json, (), {}),
+    "CustomerRequestView.to_json_dict": lambda: (_REQUEST_VIEW.to_json_dict, (), {}),
+    "CustomerNote": lambda: (CustomerNote, (), {"text": "t", "at": AT}),
+    "CustomerRepairLine": lambda: (
+        CustomerRepairLine,
+        (),
+        {"number": 1, "condition_id": "CO-1", "description": "d"},
+    ),
+}
+EXAMPLES.update(_REQUEST_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

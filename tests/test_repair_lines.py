@@ -369,7 +369,7 @@ def test_an_order_with_repair_lines_round_trips_through_the_codec() -> None:
     done = blue_screen()
     done, _ = done.move_repair_line(GRAPH, TAXONOMY, 1, "REPAIRED", at=LATER)
     document = to_dict(done)
-    assert document["$version"] == 2
+    assert document["$version"] == 3  # 3: incoming and request_id
     assert document["repair_lines"][0]["finished_at"] == LATER.isoformat()
     assert from_dict(ServiceOrder, document) == done
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import servicedomain
+from servicedomain.agreements import GeneratedOrderKey, Generation
 from servicedomain.errors import InvalidDocumentError
 from servicedomain.events import DomainEvent
 from servicedomain.money import Currency, Money
@@ -111,7 +112,7 @@ def _refused(document: object) -> InvalidDocumentError:
 def test_the_encoding_is_strings_iso_and_utc() -> None:
     document = _order()
     assert document["$type"] == "ServiceOrder"
-    assert document["$version"] == 2
+    assert document["$version"] == 3  # 3: incoming and request_id
     assert document["recorded_at"] == "2026-03-02T09:00:00+00:00"
     assert document["lines"][0]["sales_price"] == {"amount": "85.00", "currency": "EUR"}
     assert document["lines"][0]["quantity"] == "2"
@@ -137,8 +138,40 @@ def test_a_wrong_type_tag_is_refused() -> None:
 
 
 def test_a_future_version_is_refused() -> None:
-    error = _refused({**_order(), "$version": 3})
-    assert (error.field, error.value) == ("$version", 3)
+    error = _refused({**_order(), "$version": 4})
+    assert (error.field, error.value) == ("$version", 4)
+
+
+def test_a_version_2_order_without_incoming_and_request_id_still_reads() -> None:
+    document = _order()
+    old = {key: value for key, value in document.items() if key not in NEW_ORDER_KEYS}
+    read = from_dict(ServiceOrder, {**old, "$version": 2})
+    assert (read.incoming, read.request_id) == (False, None)
+    assert to_dict(read) == document
+
+
+def test_a_current_order_without_its_new_keys_is_refused() -> None:
+    document = _order()
+    del document["incoming"]
+    assert _refused(document).field == "incoming"
+
+
+def test_a_version_2_generation_reads_its_orders_without_the_new_keys() -> None:
+    order = from_dict(ServiceOrder, _order())
+    key = GeneratedOrderKey("AG-1", date(2026, 3, 2))
+    generation = Generation(orders=(order,), keys=(key,), events=(), conflicts=())
+    document = to_dict(generation)
+    assert document["$version"] == 3
+    for nested in document["orders"]:
+        for name in NEW_ORDER_KEYS:
+            del nested[name]
+    assert from_dict(Generation, {**document, "$version": 2}) == generation
+    with pytest.raises(InvalidDocumentError) as caught:
+        from_dict(Generation, document)  # a version 3 document lacking them is refused
+    assert caught.value.field == "orders[0].incoming"
+
+
+NEW_ORDER_KEYS = ("incoming", "request_id")
 
 
 def test_a_missing_version_is_refused() -> None:

@@ -28,57 +28,59 @@ __all__ = [
     "AgreementRuleError",
     "AlreadyExistsError",
     "AlreadyInvoicedError",
+    "AmbiguousLocalTimeError",
     "BillingRuleError",
     "BookingConflictError",
     "BookingLockedError",
     "BookingStatusError",
-    "CreditBeforeInvoiceError",
-    "DispatchRuleError",
-    "CreditExceededError",
-    "InvalidCancellationError",
-    "InvalidSubscriptionError",
-    "InvalidPriceError",
-    "InvalidQuantityError",
-    "InvalidStageGraphError",
-    "ItemRequirementError",
-    "OrderRuleError",
-    "ReasonRequiredError",
-    "StageRuleError",
-    "TransitionNotAllowedError",
-    "UnknownCodeError",
-    "UnknownLineError",
-    "UnknownStageError",
-    "AmbiguousLocalTimeError",
     "ConcurrencyConflictError",
+    "CreditBeforeInvoiceError",
+    "CreditExceededError",
     "CurrencyMismatchError",
+    "DispatchRuleError",
     "IdempotencyConflictError",
-    "MissingExtraError",
+    "InstantOutOfOrderError",
     "InvalidAmountError",
     "InvalidBomError",
     "InvalidCalendarError",
+    "InvalidCancellationError",
     "InvalidDocumentError",
-    "InvalidRulesError",
     "InvalidDurationError",
     "InvalidFormatSpecError",
-    "InvalidPauseError",
     "InvalidInputError",
-    "InstantOutOfOrderError",
     "InvalidOperationError",
+    "InvalidPauseError",
     "InvalidPeriodError",
+    "InvalidPriceError",
+    "InvalidQuantityError",
     "InvalidRatiosError",
+    "InvalidRulesError",
     "InvalidScheduleError",
+    "InvalidStageGraphError",
+    "InvalidSubscriptionError",
     "InvalidTimezoneError",
+    "ItemRequirementError",
+    "MissingExtraError",
     "NaiveDatetimeError",
     "NonexistentLocalTimeError",
     "NotFoundError",
+    "OrderRuleError",
+    "ReasonRequiredError",
     "RepairRuleError",
+    "RequestRuleError",
+    "RequestStatusError",
     "RuleViolationError",
     "ServiceDomainError",
+    "StageRuleError",
     "StorageError",
+    "TransitionNotAllowedError",
     "TypeMismatchError",
+    "UnknownCodeError",
     "UnknownCurrencyError",
     "UnknownEnumValueError",
+    "UnknownLineError",
     "UnknownLocaleError",
+    "UnknownStageError",
 ]
 
 
@@ -508,6 +510,34 @@ class BookingStatusError(DispatchRuleError):
         self.move = move
         super().__init__(
             entity_id, "booking.status", f"a {status} booking does not allow the move {move!r}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.status, self.move))
+
+
+class RequestRuleError(RuleViolationError):
+    """A rule of customer service requests refused an operation; ``rule`` names it.
+
+    For example ``"request.agreement_suspended"`` (a request is not submitted under a
+    suspended agreement) or ``"request.relation_unknown"`` (an object relation that is
+    neither the agreement's nor one of the customer's).
+    """
+
+
+class RequestStatusError(RequestRuleError):
+    """A request's status does not allow the move asked for (rule ``request.status``).
+
+    Attributes:
+        status: the request's status (its value, such as ``"transferred"``).
+        move: the move refused (``"start_review"``, ``"edit"``, ``"transfer"``, ...).
+    """
+
+    def __init__(self, entity_id: str, status: str, move: str) -> None:
+        self.status = status
+        self.move = move
+        super().__init__(
+            entity_id, "request.status", f"a {status} request does not allow the move {move!r}"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

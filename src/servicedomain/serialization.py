@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -237,6 +238,18 @@ from servicedomain.reports import (
     WorkDocumentRepair,
     WorkReceipt,
 )
+from servicedomain.requests import (
+    REQUEST_EVENTS,
+    CustomerNote,
+    CustomerRepairLine,
+    CustomerRequestView,
+    RequestedRepairLine,
+    RequestNote,
+    RequestWindow,
+    ReviewEntry,
+    ServiceRequest,
+    Submission,
+)
 from servicedomain.sla import (
     Allowance,
     Segment,
@@ -408,6 +421,19 @@ _DISPATCH: Final[tuple[type[Any], ...]] = (
     OptimisedDispatch,
 )
 
+# customer service requests (issue 18)
+_REQUESTS: Final[tuple[type[Any], ...]] = (
+    RequestedRepairLine,
+    RequestNote,
+    ReviewEntry,
+    RequestWindow,
+    Submission,
+    ServiceRequest,
+    CustomerNote,
+    CustomerRepairLine,
+    CustomerRequestView,
+)
+
 _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     ServiceOrderCreated,
     ServiceOrderDeleted,
@@ -466,6 +492,8 @@ _EVENTS: Final[tuple[type[DomainEvent], ...]] = (
     # dispatch: technicians and bookings
     *TECHNICIAN_EVENTS,
     *BOOKING_EVENTS,
+    # customer service requests
+    *REQUEST_EVENTS,
 )
 
 # The types whose encoded shape changed since version 1, and why.
@@ -494,19 +522,21 @@ _CHANGED: Final[Mapping[type[Any], int]] = {
     ReportView: 3,
     # 2: orders and agreements hold object relations (object_relations, repairs'
     # ServiceObjectRelation), not the old service_objects; an order holds repair lines.
-    ServiceOrder: 2,
+    # 3: an order has the keys incoming and request_id (a transferred customer request);
+    # a version 2 document still reads, without them (see _OLDER_READ).
+    ServiceOrder: 3,
     ServiceAgreement: 2,
     ServiceObjectRelated: 2,  # its relation (was service_object)
     AgreementObjectRelated: 2,  # its relation (was service_object)
     ServiceTemplate: 2,  # service_object_ids (was service_objects)
-    Generation: 2,  # its orders (ServiceOrder 2)
+    Generation: 3,  # its orders (ServiceOrder 3; a version 2 document still reads)
     # 2: the name ServiceObject is the repairs entity (was ServiceObjectEntity); the
     # old orders value of that name is gone, and its version 1 documents are refused.
     ServiceObject: 2,
 }
 
 SCHEMA_VERSIONS: Final[Mapping[type[Any], int]] = {
-    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_DISPATCH, *_EVENTS), 1),
+    **dict.fromkeys((*_ENTITIES_AND_VALUES, *_SUGGESTIONS, *_DISPATCH, *_REQUESTS, *_EVENTS), 1),
     **_CHANGED,
 }
 """The schema version of every type the codec reads and writes.
@@ -515,6 +545,23 @@ Bump a type's version when its encoded shape changes (a field added, renamed or
 re-encoded, in the type or in a value it embeds), so old documents are refused rather
 than misread.
 """
+
+_OLDER_READ: Final[Mapping[type[Any], tuple[int, Mapping[type[Any], Mapping[str, Any]]]]] = {
+    ServiceOrder: (2, {ServiceOrder: {"incoming": False, "request_id": None}}),
+    Generation: (2, {ServiceOrder: {"incoming": False, "request_id": None}}),
+}
+"""The older versions still read: ``{root type: (oldest version, {type: added keys})}``.
+
+A document of such a root type at a version from the oldest one up reads as the current
+version, and the objects of each listed type in it (the root or nested) that lack a key
+added since get its value (the type's default). Only in such an older document: a
+current document lacking a key is refused as usual.
+"""
+
+_READING_OLDER: Final[ContextVar[Mapping[type[Any], Mapping[str, Any]] | None]] = ContextVar(
+    "_READING_OLDER", default=None
+)
+"""The keys added since the version of the document being read (empty: the current one)."""
 
 _BY_NAME: Final[Mapping[str, type[Any]]] = {cls.__name__: cls for cls in SCHEMA_VERSIONS}
 _EVENT_NAMES: Final[Mapping[str, type[DomainEvent]]] = {cls.__name__: cls for cls in _EVENTS}
@@ -806,6 +853,10 @@ def _structure_attrs(cls: type[Any]) -> Callable[[object, object], Any]:
             raise _Refused(value, f"expected an object for {kind}")
         if tagged:
             value = _untag(value, cls)
+        older = _READING_OLDER.get()
+        added = None if older is None else older.get(cls)
+        if added:
+            value = {**added, **value}
         check_keys(value, kind=kind, required=keys, error=InvalidDocumentError)
         return generated(value, cls)
 
@@ -852,6 +903,12 @@ def _check_tag(value: Mapping[str, Any], cls: type[Any]) -> None:
     version = value[VERSION_KEY]
     if isinstance(version, bool) or version != SCHEMA_VERSIONS[cls]:
         supported = SCHEMA_VERSIONS[cls]
+        if cls in _OLDER_READ and type(version) is int:
+            oldest, _ = _OLDER_READ[cls]
+            if oldest <= version < supported:
+                return
+            supported_text = f"versions {oldest} to {supported}"
+            raise _Refused(version, f"{cls.__name__} supports {supported_text}", key=VERSION_KEY)
         raise _Refused(version, f"{cls.__name__} supports version {supported}", key=VERSION_KEY)
 
 
@@ -1029,6 +1086,13 @@ def from_dict(cls: type[_T], data: object) -> _T:
         if cls is Currency:
             fields = _converter.structure(body, _CurrencyFields)
             return Currency(fields.code, fields.minor_units)  # type: ignore[return-value]
+        if cls in _OLDER_READ and data.get(VERSION_KEY) != SCHEMA_VERSIONS[cls]:
+            token = _READING_OLDER.set(_OLDER_READ[cls][1])
+            try:
+                older: _T = _converter.structure(body, cls)
+            finally:
+                _READING_OLDER.reset(token)
+            return older
         made: _T = _converter.structure(body, cls)
     except (ServiceDomainError, _Refused, cattrs.BaseValidationError, KeyError) as error:
         raise _document_error(error) from error

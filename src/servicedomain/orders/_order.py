@@ -198,6 +198,8 @@ class ServiceOrder:
     preferred_technician_id: str | None = attrs.field(default=None, validator=optional(is_id))
     priority: Priority = attrs.field(default=Priority.NORMAL, validator=in_(Priority))
     origin: Origin = attrs.field(default=Origin.USER, validator=in_(Origin))
+    incoming: bool = attrs.field(default=False, validator=is_bool)
+    request_id: str | None = attrs.field(default=None, validator=optional(is_id))
     service_address: str | None = attrs.field(default=None, validator=optional(is_str))
     stage_id: str = attrs.field(validator=is_id)
     sla_id: str | None = attrs.field(default=None, validator=optional(is_id))
@@ -225,6 +227,7 @@ class ServiceOrder:
     recorded_at: datetime | None = attrs.field(default=None, validator=optional(is_instant))
 
     def __attrs_post_init__(self) -> None:
+        self._check_request()
         numbers = [line.number for line in self.lines]
         duplicate = first_duplicate(numbers)
         if duplicate is not None:
@@ -278,6 +281,16 @@ class ServiceOrder:
             object.__setattr__(self, "lines", tuple(sorted(self.lines, key=_number)))
         if self.repair_lines:
             self._check_repair_lines()
+
+    def _check_request(self) -> None:
+        """An order transferred from a customer request has origin web."""
+        if self.request_id is not None and self.origin is not Origin.WEB:
+            raise InvalidInputError(
+                "request_id",
+                self.request_id,
+                f"an order transferred from a customer request has origin web, not "
+                f"{self.origin.value}",
+            )
 
     def _check_repair_lines(self) -> None:
         """Repair line numbers are unique; each line names a relation of the order."""
@@ -339,8 +352,11 @@ class ServiceOrder:
         preferred_technician_id: str | None = None,
         priority: Priority = Priority.NORMAL,
         origin: Origin = Origin.USER,
+        incoming: bool = False,
+        request_id: str | None = None,
         service_address: str | None = None,
         sla_id: str | None = None,
+        sla_started_at: datetime | None = None,
         calendar_conflict: bool = False,
         object_relations: tuple[ServiceObjectRelation, ...] = (),
         service_tasks: tuple[ServiceTask, ...] = (),
@@ -353,12 +369,28 @@ class ServiceOrder:
         order's own relations have kind order and the order's id as key; an agreement's
         relations (kind agreement, key ``agreement_id``) come along unchanged.
 
+        ``incoming`` is AX's *IncomingWebOrder* flag and ``request_id`` the customer
+        request the order was transferred from (such an order has origin web). With an
+        SLA, its time recording starts at ``sla_started_at`` (default ``at``; never after
+        it), so that the clock of a transferred request can start at its submission.
+
         Raises:
             TypeMismatchError: ``graph`` is not a StageGraph, an item of ``lines`` is
                 not a :class:`NewLine`, or a field of the wrong type.
-            InvalidInputError: as for the constructor.
+            NaiveDatetimeError: ``at`` or ``sla_started_at`` is naive.
+            InvalidInputError: as for the constructor; ``request_id`` with an origin
+                other than web, or ``sla_started_at`` after ``at`` (both named).
         """
         instant = require_instant(at, "at")
+        sla_start = instant
+        if sla_started_at is not None:
+            sla_start = require_instant(sla_started_at, "sla_started_at")
+            if sla_start > instant:
+                raise InvalidInputError(
+                    "sla_started_at",
+                    sla_started_at,
+                    f"the SLA clock starts at or before the order's creation {instant.isoformat()}",
+                )
         _GRAPH.check(graph, "graph")
         given: object = lines
         if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
@@ -378,6 +410,8 @@ class ServiceOrder:
             preferred_technician_id=preferred_technician_id,
             priority=priority,
             origin=origin,
+            incoming=incoming,
+            request_id=request_id,
             service_address=service_address,
             stage_id=graph.root.id,
             sla_id=sla_id,
@@ -385,7 +419,7 @@ class ServiceOrder:
             object_relations=object_relations,
             service_tasks=service_tasks,
             lines=tuple(line.numbered(index) for index, line in enumerate(new_lines, 1)),
-            sla_log=() if sla_id is None else (SlaEntry.start(instant),),
+            sla_log=() if sla_id is None else (SlaEntry.start(sla_start),),
             recorded_at=instant,
         )
         event = ServiceOrderCreated(

@@ -183,6 +183,19 @@ from servicedomain.reports import (
     work_description,
     work_receipt,
 )
+from servicedomain.requests import (
+    CustomerNote,
+    CustomerRepairLine,
+    CustomerRequestView,
+    RequestedRepairLine,
+    RequestNote,
+    RequestStatus,
+    RequestWindow,
+    ReviewEntry,
+    ServiceRequest,
+    Submission,
+    customer_view,
+)
 from servicedomain.serialization import SCHEMA_VERSIONS
 from servicedomain.sla import (
     Allowance,
@@ -2114,6 +2127,214 @@ _DISPATCH_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
 }
 
 
+# ------------------------------------------------------- customer service requests
+
+_REQUEST_START = datetime(2026, 3, 2, 8, tzinfo=UTC)
+REQUEST_TAXONOMY: typing.Final = FaultTaxonomy(
+    symptom_areas=(SymptomArea("SA-1", "heating"),),
+    symptom_codes=(SymptomCode("SA-1", "SC-1", "leaks"), SymptomCode("SA-1", "SC-2", "cold")),
+    conditions=(Condition("CO-1", "always"),),
+)
+"""The fault taxonomy the requests of :func:`service_requests` are checked against."""
+
+
+def request_windows(
+    *, start: datetime = _REQUEST_START, max_days: int = 30
+) -> st.SearchStrategy[RequestWindow]:
+    """Requested windows from ``start`` to ``max_days`` later, one to ten hours long."""
+    offsets = st.integers(0, max_days * 24 * 4).map(lambda n: start + timedelta(minutes=15 * n))
+    lengths = st.integers(1, 10).map(lambda h: timedelta(hours=h))
+    return st.builds(lambda at, length: RequestWindow(at, at + length), offsets, lengths)
+
+
+@st.composite
+def requested_repair_lines(
+    draw: st.DrawFn, *, number: int | None = None, relation_ids: tuple[str, ...] = ()
+) -> RequestedRepairLine:
+    """Requested lines (codes of :data:`REQUEST_TAXONOMY` or none), on one of ``relation_ids``."""
+    relation_id = draw(st.sampled_from(relation_ids) if relation_ids else ids(prefix="REL"))
+    area = draw(st.sampled_from([None, "SA-1"]))
+    code = None if area is None else draw(st.sampled_from([None, "SC-1", "SC-2"]))
+    return RequestedRepairLine(
+        number=draw(st.integers(1, 99)) if number is None else number,
+        relation_id=relation_id,
+        condition_id=draw(st.sampled_from([None, "CO-1"])),
+        symptom_area_id=area,
+        symptom_code_id=code,
+        description=draw(_texts()),
+    )
+
+
+@st.composite
+def submissions(
+    draw: st.DrawFn,
+    *,
+    customer_id: str | None = None,
+    agreement_id: str | None = None,
+    relation_ids: tuple[str, ...] | None = None,
+    max_lines: int = 3,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Submissions with up to three relations (``REL-1``... unless given) and lines on them."""
+    relations = (
+        tuple(f"REL-{n}" for n in range(1, draw(st.integers(0, 3)) + 1))
+        if relation_ids is None
+        else relation_ids
+    )
+    count = draw(st.integers(0, max_lines)) if relations else 0
+    return Submission(
+        customer_id=customer_id or draw(ids(prefix="C")),
+        contact=draw(_texts()),
+        agreement_id=agreement_id,
+        relation_ids=relations,
+        window=draw(request_windows()),
+        address=draw(_texts()),
+        lines=tuple(
+            draw(requested_repair_lines(number=n, relation_ids=relations))
+            for n in range(1, count + 1)
+        ),
+        text=draw(_texts()),
+        attachments=tuple(draw(st.lists(ids(prefix="ATT"), max_size=2))),
+        idempotency_key=idempotency_key or draw(ids(prefix="K")),
+    )
+
+
+def request_notes() -> st.SearchStrategy[RequestNote]:
+    """Public and internal notes."""
+    return st.builds(
+        RequestNote,
+        text=_texts(),
+        at=st.just(_REQUEST_START),
+        by=ids(prefix="W"),
+        public=st.booleans(),
+    )
+
+
+def review_entries() -> st.SearchStrategy[ReviewEntry]:
+    """Entries of a review log."""
+    fields = st.sampled_from(["address", "window", "lines", "relation_ids"])
+    return st.builds(
+        ReviewEntry,
+        at=st.just(_REQUEST_START),
+        by=ids(prefix="W"),
+        field=fields,
+        old=_texts(),
+        new=_texts(),
+    )
+
+
+def request_relations(relation_ids: tuple[str, ...]) -> tuple[ServiceObjectRelation, ...]:
+    """The customer's known relations for the ids (relations of other orders, one object each)."""
+    return tuple(
+        ServiceObjectRelation(relation_id, f"OBJ-{index}", RelationKind.ORDER, f"SO-OLD-{index}")
+        for index, relation_id in enumerate(relation_ids, 1)
+    )
+
+
+@st.composite
+def service_requests(
+    draw: st.DrawFn,
+    *,
+    statuses: tuple[RequestStatus, ...] = tuple(RequestStatus),
+    max_notes: int = 3,
+    note_texts: st.SearchStrategy[str] | None = None,
+) -> ServiceRequest:
+    """Requests in one of ``statuses``, reached through the entity's own operations.
+
+    Each is submitted (no agreement, the relations of :func:`request_relations`,
+    :data:`REQUEST_TAXONOMY`), then reviewed, edited, noted, rejected, withdrawn or
+    transferred (to order ``"SO-" + id``) as its status needs; notes (public or
+    internal, texts from ``note_texts``) and edits come in between.
+    """
+    texts = _texts() if note_texts is None else note_texts
+    submission = draw(submissions())
+    request_id = draw(ids(prefix="REQ"))
+    at = _REQUEST_START
+    relations = request_relations(submission.relation_ids)
+    request, _ = ServiceRequest.submit(
+        submission,
+        id=request_id,
+        at=at,
+        agreement=None,
+        relations=relations,
+        taxonomy=REQUEST_TAXONOMY,
+    )
+    target = draw(st.sampled_from(statuses))
+
+    def later() -> datetime:
+        return request.recorded_at + timedelta(minutes=draw(st.integers(0, 600)))
+
+    def notes() -> None:
+        nonlocal request
+        for _ in range(draw(st.integers(0, max_notes))):
+            request, _ = request.add_note(
+                draw(texts), at=later(), by=draw(ids(prefix="W")), public=draw(st.booleans())
+            )
+
+    notes()
+    if target is RequestStatus.SUBMITTED:
+        return request
+    if target in (RequestStatus.UNDER_REVIEW, RequestStatus.TRANSFERRED) or draw(st.booleans()):
+        request, _ = request.start_review(at=later(), by=draw(ids(prefix="W")))
+        if draw(st.booleans()):
+            request, _ = request.edit(
+                at=later(),
+                by=draw(ids(prefix="W")),
+                address=draw(_texts()),
+                window=draw(request_windows()),
+            )
+        notes()
+    if target is RequestStatus.REJECTED:
+        request, _ = request.reject(draw(ids(prefix="RC")), at=later(), by=draw(ids(prefix="W")))
+    elif target is RequestStatus.WITHDRAWN:
+        request, _ = request.withdraw(at=later())
+    elif target is RequestStatus.TRANSFERRED:
+        request, _, _ = request.transfer(
+            EXAMPLE_STAGE_GRAPH,
+            order_id=f"SO-{request.id}",
+            at=later(),
+            agreement=None,
+            relations=relations,
+            taxonomy=REQUEST_TAXONOMY,
+        )
+    return request
+
+
+def customer_request_views() -> st.SearchStrategy[CustomerRequestView]:
+    """The customer's views of requests of every status, with or without a planned visit."""
+    planned = st.one_of(st.none(), request_windows().map(lambda window: (window.start, window.end)))
+    return st.builds(lambda r, p: customer_view(r, planned=p), service_requests(), planned)
+
+
+def _customer_notes() -> st.SearchStrategy[CustomerNote]:
+    return st.builds(CustomerNote, text=_texts(), at=st.just(_REQUEST_START))
+
+
+def _customer_lines() -> st.SearchStrategy[CustomerRepairLine]:
+    return requested_repair_lines().map(
+        lambda line: CustomerRepairLine(
+            number=line.number,
+            condition_id=line.condition_id,
+            symptom_area_id=line.symptom_area_id,
+            symptom_code_id=line.symptom_code_id,
+            description=line.description,
+        )
+    )
+
+
+_REQUEST_STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
+    RequestWindow: request_windows,
+    RequestedRepairLine: requested_repair_lines,
+    Submission: submissions,
+    RequestNote: request_notes,
+    ReviewEntry: review_entries,
+    ServiceRequest: service_requests,
+    CustomerNote: _customer_notes,
+    CustomerRepairLine: _customer_lines,
+    CustomerRequestView: customer_request_views,
+}
+
+
 STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     Currency: currencies,
     Money: monies,
@@ -2200,6 +2421,7 @@ STRATEGIES: dict[type[Any], Callable[[], st.SearchStrategy[Any]]] = {
     **_BOM_STRATEGIES,
     **_SUGGESTION_STRATEGIES,
     **_DISPATCH_STRATEGIES,
+    **_REQUEST_STRATEGIES,
 }
 """The strategy of every type but the events (the Hypothesis hook registers them)."""
 
