@@ -254,6 +254,92 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             assert uow.service_objects.get(obj.id) == obj
 
+    # ------------------------------------------------- relation ids (law R8, the key)
+
+    def _related(self, obj: ServiceObject, relation_id: str) -> ServiceObject:
+        return obj.relate(relation_id=relation_id, kind=RelationKind.ORDER, key="SO-9", at=_AT)[0]
+
+    def _holders(self, store: StoreT, relation_id: str) -> list[str]:
+        with self.new_unit_of_work(store) as uow:
+            return [
+                obj.id
+                for obj in uow.service_objects.list()
+                if any(relation.id == relation_id for relation in obj.relations)
+            ]
+
+    def test_R8_a_relation_id_another_object_holds_is_refused_and_changes_nothing(
+        self,
+    ) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        taken = self._related(two, "R-OBJ-1-O")
+        with pytest.raises(ConcurrencyConflictError):  # on save or on commit
+            self._save(
+                store, lambda uow: uow.service_objects.save(taken, expected_version=two.version)
+            )
+        third = self._related(_object("OBJ-3", serial_number="S-3")[0], "R-OBJ-1-A")
+        with pytest.raises(ConcurrencyConflictError):  # on add or on commit
+            self._save(store, lambda uow: uow.service_objects.add(third))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.service_objects.list() == [one, two]
+
+    def test_R8_a_relation_id_claimed_by_a_concurrent_commit_conflicts_on_commit(
+        self,
+    ) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        winner, late = self._related(one, "R-NEW"), self._related(two, "R-NEW")
+        with self.new_unit_of_work(store) as uow:
+            uow.service_objects.save(late, expected_version=two.version)
+            self._save(
+                store,
+                lambda rival: rival.service_objects.save(winner, expected_version=one.version),
+            )
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        assert self._holders(store, "R-NEW") == ["OBJ-1"]
+        with self.new_unit_of_work(store) as uow:
+            assert uow.service_objects.get("OBJ-2") == two
+
+    def test_R8_two_objects_of_one_unit_of_work_cannot_share_a_relation_id(self) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+
+        def share(uow: UnitOfWorkT) -> None:
+            uow.service_objects.add(self._related(one, "R-SHARED"))
+            uow.service_objects.add(self._related(two, "R-SHARED"))
+
+        with pytest.raises(ConcurrencyConflictError):  # on add or on commit
+            self._save(store, share)
+        self._nothing_stored(store)
+
+    def test_R8_a_relation_id_given_up_or_removed_is_free_for_another_object(self) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        given_up, _ = one.unrelate("R-OBJ-1-A", at=_AT)
+        moved = self._related(two, "R-OBJ-1-A")
+
+        def move(uow: UnitOfWorkT) -> None:  # one unit of work: given up, then taken
+            uow.service_objects.save(given_up, expected_version=one.version)
+            uow.service_objects.save(moved, expected_version=two.version)
+
+        self._save(store, move)
+        assert self._holders(store, "R-OBJ-1-A") == ["OBJ-2"]
+        self._save(
+            store, lambda uow: uow.service_objects.remove("OBJ-2", expected_version=moved.version)
+        )
+        third = self._related(_object("OBJ-3", serial_number="S-3")[0], "R-OBJ-1-A")
+        self._save(store, lambda uow: uow.service_objects.add(third))
+        assert self._holders(store, "R-OBJ-1-A") == ["OBJ-3"]
+        assert self._holders(store, "R-OBJ-2-O") == []
+
     # ------------------------------------------------------------------ service BOMs
 
     def test_a_service_bom_round_trips_with_its_whole_history(self) -> None:
