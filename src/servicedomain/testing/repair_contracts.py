@@ -41,10 +41,8 @@ once it runs past ``timeout_seconds`` (300 by default). This module needs pytest
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -53,7 +51,7 @@ from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
 from servicedomain.events import DomainEvent
 from servicedomain.periods import DateRange
-from servicedomain.ports import EventPublisher, RepairUnitOfWork
+from servicedomain.ports import RepairUnitOfWork
 from servicedomain.repairs import (
     BomLine,
     CoverageKind,
@@ -63,7 +61,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
 )
-from servicedomain.testing._deadline import TimedContract
+from servicedomain.testing._store_contract import StoreContract
 from servicedomain.testing.domain_strategies import service_boms, service_objects
 
 __all__ = ["RepairStoreContract"]
@@ -128,27 +126,12 @@ def _bom(obj: ServiceObject, bom_id: str = "B-1", *, changed: bool = True) -> Se
     return bom
 
 
-class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
+class RepairStoreContract(StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.RepairUnitOfWork` must pass.
 
     Attributes:
         timeout_seconds: how long one test may run before it fails (300 by default).
     """
-
-    @abc.abstractmethod
-    def make_store(self) -> StoreT:
-        """A new, empty store."""
-
-    def dispose_store(self, store: StoreT) -> None:
-        """Release a store made by :meth:`make_store`; by default nothing is done."""
-
-    @abc.abstractmethod
-    def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
-        """A unit of work over ``store``."""
-
-    @abc.abstractmethod
-    def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
-        """A unit of work over ``store`` that publishes what it collects to ``publisher``."""
 
     def hypothesis_settings(self) -> settings:
         """The Hypothesis settings of the property tests (override to tune them).
@@ -160,29 +143,10 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     # ------------------------------------------------------------------------- helpers
 
-    @pytest.fixture(autouse=True)
-    def _disposed_stores(self) -> Iterator[None]:
-        self._made: list[StoreT] = []
-        yield
-        made, self._made = self._made, []
-        for store in made:
-            self.dispose_store(store)
-
-    def _new_store(self) -> StoreT:
-        store = self.make_store()
-        self._made.append(store)
-        return store
-
     def _stored(self, store: StoreT, *objects: ServiceObject) -> None:
         with self.new_unit_of_work(store) as uow:
             for obj in objects:
                 uow.service_objects.add(obj)
-            uow.commit()
-
-    def _save(self, store: StoreT, write: Callable[[UnitOfWorkT], None]) -> None:
-        """One unit of work: ``write``, then commit."""
-        with self.new_unit_of_work(store) as uow:
-            write(uow)
             uow.commit()
 
     def _nothing_stored(self, store: StoreT) -> None:
