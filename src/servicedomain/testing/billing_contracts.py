@@ -92,7 +92,7 @@ from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
 from servicedomain.ports import BillingUnitOfWork, Journal
-from servicedomain.testing._store_contract import StoreContract
+from servicedomain.testing import _store_contract
 
 __all__ = ["BillingStoreContract"]
 
@@ -132,7 +132,7 @@ def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod
     )
 
 
-class BillingStoreContract(StoreContract[StoreT, UnitOfWorkT]):
+class BillingStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass.
 
     See the module's docstring for what it requires of an adapter (writes held until

@@ -63,7 +63,7 @@ from servicedomain.dispatch import (
 )
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
 from servicedomain.ports import DispatchUnitOfWork
-from servicedomain.testing._store_contract import StoreContract
+from servicedomain.testing import _store_contract
 from servicedomain.testing.domain_strategies import bookings, requirements, technicians
 
 __all__ = ["DispatchStoreContract"]
@@ -128,7 +128,7 @@ def _moved(booking: Booking, **changes: Any) -> Booking:
     return attrs.evolve(booking, version=booking.version + 1, **changes)
 
 
-class DispatchStoreContract(StoreContract[StoreT, UnitOfWorkT]):
+class DispatchStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.DispatchUnitOfWork` must pass.
 
     Attributes:

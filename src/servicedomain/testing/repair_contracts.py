@@ -61,7 +61,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
 )
-from servicedomain.testing._store_contract import StoreContract
+from servicedomain.testing import _store_contract
 from servicedomain.testing.domain_strategies import service_boms, service_objects
 
 __all__ = ["RepairStoreContract"]
@@ -126,7 +126,7 @@ def _bom(obj: ServiceObject, bom_id: str = "B-1", *, changed: bool = True) -> Se
     return bom
 
 
-class RepairStoreContract(StoreContract[StoreT, UnitOfWorkT]):
+class RepairStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.RepairUnitOfWork` must pass.
 
     Attributes:
