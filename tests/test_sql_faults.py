@@ -318,6 +318,31 @@ DISPATCH_AT = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 DISPATCH_DAY = WorkingCalendar.standard("UTC", slots=["08:00-17:00"], id="DAY")
 
 
+def second_object_setup(world: World) -> None:
+    """OBJ-1 related under R-1 and R-2, and a second object, OBJ-2, related to nothing."""
+    related_setup(world)
+    world.repairs().create_object(id="OBJ-2", group_id="PCS", item_id="PC", serial_number="S-2")
+
+
+def move_relation_run(world: World) -> object:
+    """R-2 leaves OBJ-1 for OBJ-2 in one unit of work, through the port (the objects
+    only: the store's side of law R8, its key row deleted, then inserted for OBJ-2);
+    done already, it changes nothing."""
+    with world.store.unit_of_work(publisher=world.publisher) as uow:
+        one, two = uow.service_objects.get("OBJ-1"), uow.service_objects.get("OBJ-2")
+        held = any(relation.id == "R-2" for relation in one.relations)
+        given_up, left = one.unrelate("R-2", at=AT) if held else (one, ())
+        taken, joined = two.relate(
+            relation_id="R-2", kind=RelationKind.AGREEMENT, key="AG-1", at=AT
+        )
+        for before, after in ((one, given_up), (two, taken)):
+            if after is not before:
+                uow.service_objects.save(after, expected_version=before.version)
+        uow.collect((*left, *joined))
+        uow.commit()
+    return given_up, taken
+
+
 def dispatch_setup(world: World) -> None:
     world.service().create_order(order_id="SO-D", customer_id="C-1")
     desk = world.dispatch()
@@ -368,6 +393,7 @@ SCENARIOS = {
         attached_setup, insert_line_run, retry_refused=(InvalidBomError,)
     ),
     "repair: move a BOM": Scenario(attached_setup, move_run),
+    "repair: move a relation to another object": Scenario(second_object_setup, move_relation_run),
     "fee run": Scenario(fee_run_setup, fee_run),
     "invoicing run": Scenario(invoicing_setup, invoicing_run),
     "accrual run": Scenario(accrual_setup, accrual_run),

@@ -497,6 +497,15 @@ REPAIR_TABLES = {
 }
 
 
+def _insert_objects(store: Any, *objects: Any) -> None:
+    """Store service objects' rows as the store wrote them before 0004 (no relation keys)."""
+    from servicedomain.repairs import ServiceObject
+
+    kind = store._kind(ServiceObject)
+    with store.engine.begin() as connection:
+        connection.execute(_schema.service_objects.insert(), [kind.row(obj) for obj in objects])
+
+
 def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_data(
     new_url: NewUrl,
 ) -> None:
@@ -522,9 +531,7 @@ def test_0002_upgrades_a_0001_database_with_data_and_its_downgrade_keeps_that_da
             id="OBJ-1", group_id="PUMPS", item_id="P-1", serial_number="S-1",
             at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
         )  # fmt: skip
-        with store.unit_of_work() as uow:
-            uow.service_objects.add(obj)
-            uow.commit()
+        _insert_objects(store, obj)  # as a store at 0002 wrote them (0004 adds keys)
         assert store.unit_of_work().service_objects.for_item("P-1") == [obj]
     finally:
         store.dispose()
@@ -574,8 +581,8 @@ def test_0003_upgrades_a_0002_database_with_data_and_its_downgrade_keeps_that_da
                 "INSERT INTO servicedomain_number_sequences (series, last_number) VALUES ('INV', 7)"
             )
         )
-    migrate.upgrade(url)
-    assert migrate.current_revision(url) == "0003" == migrate.head_revision()
+    migrate.upgrade(url, "0003")
+    assert migrate.current_revision(url) == "0003"
     at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     tech, _ = Technician.create(id="W-1", calendar=WorkingCalendar.standard("UTC"), at=at)
     booking = Booking(
@@ -594,7 +601,6 @@ def test_0003_upgrades_a_0002_database_with_data_and_its_downgrade_keeps_that_da
     finally:
         store.dispose()
     with _engine(url) as engine, engine.connect() as connection:
-        assert _differences(connection) == []
         config = migrate._config()
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
@@ -607,5 +613,110 @@ def test_0003_upgrades_a_0002_database_with_data_and_its_downgrade_keeps_that_da
             == 7
         )
     assert migrate.current_revision(url) == "0002"
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0003")
     assert migrate.current_revision(url) == "0003"
+
+
+# ------------------------------------------------------------------ 0004: the relation keys
+
+RELATION_KEYS = "servicedomain_service_object_relations"
+
+
+def _related_object(object_id: str, *relation_ids: str, description: str = "") -> Any:
+    from datetime import UTC, datetime
+
+    from servicedomain.repairs import RelationKind, ServiceObject
+
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    obj, _ = ServiceObject.create(id=object_id, group_id="PCS", description=description, at=at)
+    for number, relation_id in enumerate(relation_ids):
+        obj, _ = obj.relate(
+            relation_id=relation_id, kind=RelationKind.ORDER, key=f"SO-{number}", at=at
+        )
+    return obj
+
+
+def _relation_keys(connection: sa.Connection) -> list[tuple[str, str]]:
+    return sorted(
+        (row.relation_id, row.object_id)
+        for row in connection.execute(
+            sa.text(f"SELECT relation_id, object_id FROM {RELATION_KEYS}")
+        )
+    )
+
+
+def test_0004_fills_the_relation_keys_from_the_stored_objects_and_its_downgrade_keeps_them(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.errors import ConcurrencyConflictError
+
+    url = new_url()
+    migrate.upgrade(url, "0003")
+    # A description with a NUL: PostgreSQL stores that document escaped ({"$escaped": ...}).
+    one = _related_object("OBJ-1", "R-1", "R-2", description="nul \x00 here")
+    two, bare = _related_object("OBJ-2", "R-3"), _related_object("OBJ-3")
+    store = open_store(url)
+    try:
+        _insert_objects(store, one, two, bare)
+    finally:
+        store.dispose()
+    migrate.upgrade(url, "0004")
+    assert migrate.current_revision(url) == "0004"
+    with _engine(url) as engine, engine.connect() as connection:
+        assert _relation_keys(connection) == [
+            ("R-1", "OBJ-1"),
+            ("R-2", "OBJ-1"),
+            ("R-3", "OBJ-2"),
+        ]
+    store = open_store(url)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.service_objects.list() == [one, two, bare]
+        taken = _related_object("OBJ-3", "R-1")
+        with store.unit_of_work() as uow:
+            uow.service_objects.save(taken, expected_version=bare.version)
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        connection.commit()
+        assert RELATION_KEYS not in _tables(connection)
+        assert (
+            connection.execute(
+                sa.text("SELECT count(*) FROM servicedomain_service_objects")
+            ).scalar_one()
+            == 3
+        )
+    migrate.upgrade(url, "0004")
+    with _engine(url) as engine, engine.connect() as connection:
+        assert len(_relation_keys(connection)) == 3
+
+
+def test_0004_refuses_relation_ids_two_stored_objects_share_and_leaves_the_database_at_0003(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import open_store
+
+    url = new_url()
+    migrate.upgrade(url, "0003")
+    store = open_store(url)
+    try:
+        _insert_objects(
+            store,
+            _related_object("OBJ-1", "R-1", "R-2"),
+            _related_object("OBJ-2", "R-1"),
+            _related_object("OBJ-3", "R-3"),
+        )
+    finally:
+        store.dispose()
+    with pytest.raises(StorageError, match=r"'R-1' on 'OBJ-1', 'OBJ-2'") as raised:
+        migrate.upgrade(url, "0004")
+    assert "R-2" not in str(raised.value)
+    assert migrate.current_revision(url) == "0003"
+    with _engine(url) as engine, engine.connect() as connection:
+        assert RELATION_KEYS not in _tables(connection)

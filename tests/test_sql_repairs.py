@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from servicedomain.adapters.sql import SqlStore, open_store
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError
@@ -116,3 +118,80 @@ def test_the_indexed_columns_follow_the_document(store: SqlStore) -> None:
     assert [tuple(row) for row in objects] == [("OBJ-1", 1, "PCS", "PC", "S-1")]
     assert [tuple(row) for row in boms] == [("B-1", 2, "R-2", "OBJ-1")]
     assert [tuple(row) for row in templates] == [("T-1", 1)]
+
+
+# ---------------------------------------------------------- law R8: the relation keys
+
+OBJECT_IDS = ("OBJ-1", "OBJ-2", "OBJ-3")
+RELATION_IDS = ("R-1", "R-2", "R-3")
+#: One unit of work: (object index, relate or unrelate, relation index); a few steps may
+#: share one unit of work (a relation given up and taken in one commit).
+STEPS = st.lists(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.booleans(), st.integers(0, 2)), min_size=1, max_size=3
+    ),
+    max_size=8,
+)
+
+
+def _keys(store: SqlStore) -> set[tuple[str, str]]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT relation_id, object_id FROM servicedomain_service_object_relations")
+        ).all()
+    return {(row.relation_id, row.object_id) for row in rows}
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(units=STEPS)
+def test_R8_the_relation_keys_are_the_stored_objects_relations_after_any_writes(
+    store: SqlStore, units: list[list[tuple[int, bool, int]]]
+) -> None:
+    """Any units of work relating and unrelating objects through the port: a commit that
+    would put a relation id on two objects conflicts and writes nothing; the key rows are
+    always exactly the stored objects' relations, each relation id on one object."""
+    with store.engine.begin() as connection:
+        for table in ("servicedomain_service_object_relations", "servicedomain_service_objects"):
+            connection.execute(sa.text(f"DELETE FROM {table}"))
+    with store.unit_of_work() as uow:
+        for object_id in OBJECT_IDS:
+            uow.service_objects.add(ServiceObject.create(id=object_id, group_id="G", at=AT)[0])
+        uow.commit()
+    owners: dict[str, str] = {}  # the model: relation id -> the object holding it
+    for unit in units:
+        holds = {
+            object_id: {r for r, o in owners.items() if o == object_id} for object_id in OBJECT_IDS
+        }
+        with store.unit_of_work() as uow:
+            for object_index, relate, relation_index in unit:
+                object_id, relation_id = OBJECT_IDS[object_index], RELATION_IDS[relation_index]
+                obj = uow.service_objects.get(object_id)
+                if relate:
+                    changed, _ = obj.relate(
+                        relation_id=relation_id,
+                        kind=RelationKind.ORDER,
+                        key=f"SO-{relation_id}",
+                        at=AT,
+                    )
+                    holds[object_id].add(relation_id)
+                elif relation_id in holds[object_id]:
+                    changed, _ = obj.unrelate(relation_id, at=AT)
+                    holds[object_id].discard(relation_id)
+                else:
+                    continue
+                if changed is not obj:
+                    uow.service_objects.save(changed, expected_version=obj.version)
+            claims = [(r, object_id) for object_id, held in holds.items() for r in held]
+            if len({r for r, _ in claims}) < len(claims):  # an id on two objects
+                with pytest.raises(ConcurrencyConflictError):
+                    uow.commit()
+            else:
+                uow.commit()
+                owners = dict(claims)
+        with store.unit_of_work() as uow:
+            cached = {
+                (relation.id, obj.id)
+                for obj in uow.service_objects.list()
+                for relation in obj.relations
+            }
+        assert _keys(store) == cached == set(owners.items())

@@ -405,9 +405,10 @@ class InMemoryUnitOfWork:
         Raises:
             AlreadyExistsError: an added id (entity or document) is taken.
             ConcurrencyConflictError: an entity is no longer at its expected version, a
-                journal id reserved here was given to another entry, or a service BOM
-                would share its relation with another (one BOM per relation, as the
-                SQL adapter's unique key keeps it).
+                journal id reserved here was given to another entry, a service BOM
+                would share its relation with another (one BOM per relation), or a
+                service object would hold a relation id another object holds (law R8);
+                as the SQL adapter's unique keys keep them.
             IdempotencyConflictError: a fee key or journal key was stored with other
                 content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
@@ -528,21 +529,27 @@ def _check_schedules(store: InMemoryStore, schedules: Mapping[str, int]) -> None
             raise ConcurrencyConflictError("TechnicianSchedule", technician_id, read, current)
 
 
-def _unique_keys() -> dict[type[Any], Callable[[Any], Hashable]]:
-    """The entity types with a unique key besides the id: what SQL keeps unique too."""
-    from servicedomain.repairs import ServiceBom  # noqa: PLC0415 (adapters stay light)
+def _unique_keys() -> dict[type[Any], Callable[[Any], Iterable[Hashable]]]:
+    """The entity types with unique keys besides the id: what SQL keeps unique too."""
+    from servicedomain.repairs import ServiceBom, ServiceObject  # noqa: PLC0415 (adapters stay light)
 
-    return {ServiceBom: lambda bom: bom.relation_id}  # one service BOM per relation
+    return {
+        ServiceBom: lambda bom: (bom.relation_id,),  # one service BOM per relation
+        # a relation id names one relation of one object (law R8)
+        ServiceObject: lambda obj: tuple(relation.id for relation in obj.relations),
+    }
 
 
 def _check_unique_keys(store: InMemoryStore, writes: Sequence[_Write]) -> None:
     """Raise if the writes would leave two entities of a type with one unique key.
 
+    Of the entities holding one key, the first in id order keeps it.
+
     Raises:
         ConcurrencyConflictError: a written entity's key is another stored or written
             entity's (as a relational adapter's unique index refuses it).
     """
-    for entity_type, key_of in _unique_keys().items():
+    for entity_type, keys_of in _unique_keys().items():
         held = [write for write in writes if write.entity_type is entity_type]
         if not held:
             continue
@@ -554,9 +561,12 @@ def _check_unique_keys(store: InMemoryStore, writes: Sequence[_Write]) -> None:
                 rows[write.entity.id] = write.entity
         owners: dict[Hashable, str] = {}
         for entity_id in sorted(rows):
-            owners.setdefault(key_of(rows[entity_id]), entity_id)
+            for key in keys_of(rows[entity_id]):
+                owners.setdefault(key, entity_id)
         for write in held:
-            if not write.removed and owners[key_of(write.entity)] != write.entity.id:
+            if not write.removed and any(
+                owners[key] != write.entity.id for key in keys_of(write.entity)
+            ):
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )

@@ -25,9 +25,11 @@ def refuse_shared_relation_id(
 
     A relation id names one relation of one object (a service BOM is found by its
     relation). The check reads the stored objects in the unit of work that relates
-    (one pass over them): two units of work relating two objects by the same new id at
-    the very same time may both pass it, since the store keeps the relations inside
-    each object's document and has no key on them.
+    (one pass over them). Two units of work relating two objects by the same new id at
+    the very same time may both pass it; the store refuses the second commit then (the
+    SQL store's key on relation ids, migration 0004; the memory store's check at
+    commit) with :class:`~servicedomain.errors.ConcurrencyConflictError`, and running
+    that unit of work again meets this rule.
 
     Raises:
         RepairRuleError: rule ``relation.id_taken``, on the other object.

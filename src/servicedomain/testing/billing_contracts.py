@@ -58,10 +58,9 @@ This module needs pytest (the ``[testing]`` extra).
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import attrs
 import pytest
@@ -92,8 +91,8 @@ from servicedomain.errors import (
 from servicedomain.events import DomainEvent
 from servicedomain.money import Money
 from servicedomain.periods import MONTHLY
-from servicedomain.ports import BillingUnitOfWork, EventPublisher, Journal
-from servicedomain.testing._deadline import TimedContract
+from servicedomain.ports import BillingUnitOfWork, Journal
+from servicedomain.testing import _store_contract
 
 __all__ = ["BillingStoreContract"]
 
@@ -133,7 +132,7 @@ def _accruals(fee: FeeTransaction, method: AccrualMethod) -> tuple[AccrualPeriod
     )
 
 
-class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
+class BillingStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.BillingUnitOfWork` must pass.
 
     See the module's docstring for what it requires of an adapter (writes held until
@@ -142,29 +141,6 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
     Attributes:
         timeout_seconds: how long one test may run before it fails (300 by default).
     """
-
-    @abc.abstractmethod
-    def make_store(self) -> StoreT:
-        """A new, empty store."""
-
-    def dispose_store(self, store: StoreT) -> None:
-        """Release a store made by :meth:`make_store` (a file, a connection, a schema).
-
-        Called after each test for every store the test made, whatever its outcome; by
-        default nothing is done.
-        """
-
-    @abc.abstractmethod
-    def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
-        """A unit of work over ``store``."""
-
-    @abc.abstractmethod
-    def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
-        """A unit of work over ``store`` that publishes what it collects to ``publisher``.
-
-        A host that relays events through an outbox wires the relay to ``publisher``
-        and lets it run before returning from ``commit``.
-        """
 
     def new_journal(self, store: StoreT) -> Journal[AccrualEntry]:
         """A new, empty accrual journal that units of work on ``store`` enlist.
@@ -185,21 +161,6 @@ class BillingStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT])
         return dict(journal.recorded)
 
     # ------------------------------------------------------------------------- helpers
-
-    @pytest.fixture(autouse=True)
-    def _disposed_stores(self) -> Iterator[None]:
-        """Every store a test makes through :meth:`_new_store`, disposed after it."""
-        self._made: list[StoreT] = []
-        yield
-        made, self._made = self._made, []
-        for store in made:
-            self.dispose_store(store)
-
-    def _new_store(self) -> StoreT:
-        """A store from :meth:`make_store`, disposed when the test ends."""
-        store = self.make_store()
-        self._made.append(store)
-        return store
 
     def _lose_commit_to_a_rival(self, store: StoreT, uow: UnitOfWorkT, sub: Subscription) -> None:
         """``uow`` saves ``sub``, a rival saves it first: ``uow``'s commit conflicts."""

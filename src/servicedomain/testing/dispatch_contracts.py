@@ -41,11 +41,9 @@ once it runs past ``timeout_seconds`` (300 by default). This module needs pytest
 
 from __future__ import annotations
 
-import abc
 import itertools
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import pytest
@@ -64,8 +62,8 @@ from servicedomain.dispatch import (
     Technician,
 )
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
-from servicedomain.ports import DispatchUnitOfWork, EventPublisher
-from servicedomain.testing._deadline import TimedContract
+from servicedomain.ports import DispatchUnitOfWork
+from servicedomain.testing import _store_contract
 from servicedomain.testing.domain_strategies import bookings, requirements, technicians
 
 __all__ = ["DispatchStoreContract"]
@@ -130,52 +128,18 @@ def _moved(booking: Booking, **changes: Any) -> Booking:
     return attrs.evolve(booking, version=booking.version + 1, **changes)
 
 
-class DispatchStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
+class DispatchStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.DispatchUnitOfWork` must pass.
 
     Attributes:
         timeout_seconds: how long one test may run before it fails (300 by default).
     """
 
-    @abc.abstractmethod
-    def make_store(self) -> StoreT:
-        """A new, empty store."""
-
-    def dispose_store(self, store: StoreT) -> None:
-        """Release a store made by :meth:`make_store`; by default nothing is done."""
-
-    @abc.abstractmethod
-    def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
-        """A unit of work over ``store``."""
-
-    @abc.abstractmethod
-    def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
-        """A unit of work over ``store`` that publishes what it collects to ``publisher``."""
-
     def hypothesis_settings(self) -> settings:
         """The Hypothesis settings of the property tests (override to tune them)."""
         return settings(deadline=None)
 
     # ------------------------------------------------------------------------- helpers
-
-    @pytest.fixture(autouse=True)
-    def _disposed_stores(self) -> Iterator[None]:
-        self._made: list[StoreT] = []
-        yield
-        made, self._made = self._made, []
-        for store in made:
-            self.dispose_store(store)
-
-    def _new_store(self) -> StoreT:
-        store = self.make_store()
-        self._made.append(store)
-        return store
-
-    def _save(self, store: StoreT, write: Callable[[UnitOfWorkT], object]) -> None:
-        """One unit of work: ``write``, then commit."""
-        with self.new_unit_of_work(store) as uow:
-            write(uow)
-            uow.commit()
 
     def _seeded(self) -> StoreT:
         """A store with technicians W-1 and W-2 and requirements RQ-1 and RQ-2."""

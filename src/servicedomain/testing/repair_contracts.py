@@ -41,10 +41,8 @@ once it runs past ``timeout_seconds`` (300 by default). This module needs pytest
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -53,7 +51,7 @@ from servicedomain.adapters.memory import InMemoryEventPublisher
 from servicedomain.errors import AlreadyExistsError, ConcurrencyConflictError, NotFoundError
 from servicedomain.events import DomainEvent
 from servicedomain.periods import DateRange
-from servicedomain.ports import EventPublisher, RepairUnitOfWork
+from servicedomain.ports import RepairUnitOfWork
 from servicedomain.repairs import (
     BomLine,
     CoverageKind,
@@ -63,7 +61,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
 )
-from servicedomain.testing._deadline import TimedContract
+from servicedomain.testing import _store_contract
 from servicedomain.testing.domain_strategies import service_boms, service_objects
 
 __all__ = ["RepairStoreContract"]
@@ -128,27 +126,12 @@ def _bom(obj: ServiceObject, bom_id: str = "B-1", *, changed: bool = True) -> Se
     return bom
 
 
-class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
+class RepairStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
     """The tests every :class:`~servicedomain.ports.RepairUnitOfWork` must pass.
 
     Attributes:
         timeout_seconds: how long one test may run before it fails (300 by default).
     """
-
-    @abc.abstractmethod
-    def make_store(self) -> StoreT:
-        """A new, empty store."""
-
-    def dispose_store(self, store: StoreT) -> None:
-        """Release a store made by :meth:`make_store`; by default nothing is done."""
-
-    @abc.abstractmethod
-    def new_unit_of_work(self, store: StoreT) -> UnitOfWorkT:
-        """A unit of work over ``store``."""
-
-    @abc.abstractmethod
-    def publishing_unit_of_work(self, store: StoreT, publisher: EventPublisher) -> UnitOfWorkT:
-        """A unit of work over ``store`` that publishes what it collects to ``publisher``."""
 
     def hypothesis_settings(self) -> settings:
         """The Hypothesis settings of the property tests (override to tune them).
@@ -160,29 +143,10 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
 
     # ------------------------------------------------------------------------- helpers
 
-    @pytest.fixture(autouse=True)
-    def _disposed_stores(self) -> Iterator[None]:
-        self._made: list[StoreT] = []
-        yield
-        made, self._made = self._made, []
-        for store in made:
-            self.dispose_store(store)
-
-    def _new_store(self) -> StoreT:
-        store = self.make_store()
-        self._made.append(store)
-        return store
-
     def _stored(self, store: StoreT, *objects: ServiceObject) -> None:
         with self.new_unit_of_work(store) as uow:
             for obj in objects:
                 uow.service_objects.add(obj)
-            uow.commit()
-
-    def _save(self, store: StoreT, write: Callable[[UnitOfWorkT], None]) -> None:
-        """One unit of work: ``write``, then commit."""
-        with self.new_unit_of_work(store) as uow:
-            write(uow)
             uow.commit()
 
     def _nothing_stored(self, store: StoreT) -> None:
@@ -253,6 +217,92 @@ class RepairStoreContract(TimedContract, abc.ABC, Generic[StoreT, UnitOfWorkT]):
             self._save(store, lambda uow: uow.service_objects.add(other))
         with self.new_unit_of_work(store) as uow:
             assert uow.service_objects.get(obj.id) == obj
+
+    # ------------------------------------------------- relation ids (law R8, the key)
+
+    def _related(self, obj: ServiceObject, relation_id: str) -> ServiceObject:
+        return obj.relate(relation_id=relation_id, kind=RelationKind.ORDER, key="SO-9", at=_AT)[0]
+
+    def _holders(self, store: StoreT, relation_id: str) -> list[str]:
+        with self.new_unit_of_work(store) as uow:
+            return [
+                obj.id
+                for obj in uow.service_objects.list()
+                if any(relation.id == relation_id for relation in obj.relations)
+            ]
+
+    def test_R8_a_relation_id_another_object_holds_is_refused_and_changes_nothing(
+        self,
+    ) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        taken = self._related(two, "R-OBJ-1-O")
+        with pytest.raises(ConcurrencyConflictError):  # on save or on commit
+            self._save(
+                store, lambda uow: uow.service_objects.save(taken, expected_version=two.version)
+            )
+        third = self._related(_object("OBJ-3", serial_number="S-3")[0], "R-OBJ-1-A")
+        with pytest.raises(ConcurrencyConflictError):  # on add or on commit
+            self._save(store, lambda uow: uow.service_objects.add(third))
+        with self.new_unit_of_work(store) as uow:
+            assert uow.service_objects.list() == [one, two]
+
+    def test_R8_a_relation_id_claimed_by_a_concurrent_commit_conflicts_on_commit(
+        self,
+    ) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        winner, late = self._related(one, "R-NEW"), self._related(two, "R-NEW")
+        with self.new_unit_of_work(store) as uow:
+            uow.service_objects.save(late, expected_version=two.version)
+            self._save(
+                store,
+                lambda rival: rival.service_objects.save(winner, expected_version=one.version),
+            )
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+        assert self._holders(store, "R-NEW") == ["OBJ-1"]
+        with self.new_unit_of_work(store) as uow:
+            assert uow.service_objects.get("OBJ-2") == two
+
+    def test_R8_two_objects_of_one_unit_of_work_cannot_share_a_relation_id(self) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+
+        def share(uow: UnitOfWorkT) -> None:
+            uow.service_objects.add(self._related(one, "R-SHARED"))
+            uow.service_objects.add(self._related(two, "R-SHARED"))
+
+        with pytest.raises(ConcurrencyConflictError):  # on add or on commit
+            self._save(store, share)
+        self._nothing_stored(store)
+
+    def test_R8_a_relation_id_given_up_or_removed_is_free_for_another_object(self) -> None:
+        store = self._new_store()
+        one, _ = _object("OBJ-1")
+        two, _ = _object("OBJ-2", serial_number="S-2")
+        self._stored(store, one, two)
+        given_up, _ = one.unrelate("R-OBJ-1-A", at=_AT)
+        moved = self._related(two, "R-OBJ-1-A")
+
+        def move(uow: UnitOfWorkT) -> None:  # one unit of work: given up, then taken
+            uow.service_objects.save(given_up, expected_version=one.version)
+            uow.service_objects.save(moved, expected_version=two.version)
+
+        self._save(store, move)
+        assert self._holders(store, "R-OBJ-1-A") == ["OBJ-2"]
+        self._save(
+            store, lambda uow: uow.service_objects.remove("OBJ-2", expected_version=moved.version)
+        )
+        third = self._related(_object("OBJ-3", serial_number="S-3")[0], "R-OBJ-1-A")
+        self._save(store, lambda uow: uow.service_objects.add(third))
+        assert self._holders(store, "R-OBJ-1-A") == ["OBJ-3"]
+        assert self._holders(store, "R-OBJ-2-O") == []
 
     # ------------------------------------------------------------------ service BOMs
 

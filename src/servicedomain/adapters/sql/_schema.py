@@ -236,6 +236,16 @@ service_boms: Final = _document_table(
     sa.Column("relation_id", sa.String(255), nullable=False, unique=True),
     sa.Column("service_object_id", sa.String(255), nullable=False, index=True),
 )
+#: The relation ids of the service objects' cached relations, one row per relation id: a
+#: relation id names one relation of one object (law R8), and this primary key keeps it
+#: so against concurrent units of work (the relations themselves live in each object's
+#: document). Written in the transaction of each object write; migration 0004.
+service_object_relations: Final = sa.Table(
+    f"{PREFIX}service_object_relations",
+    metadata,
+    sa.Column("relation_id", sa.String(255), primary_key=True),
+    sa.Column("object_id", sa.String(255), nullable=False, index=True),
+)
 #: Template BOMs: values stored once under their id.
 template_boms: Final = _document_table("template_boms")
 

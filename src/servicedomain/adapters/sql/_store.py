@@ -18,7 +18,7 @@ from collections import ChainMap
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, Self, TypeVar, cast
 
 import attrs
 import sqlalchemy as sa
@@ -559,7 +559,8 @@ class SqlUnitOfWork:
             AlreadyExistsError: an added id (entity or document) is taken.
             ConcurrencyConflictError: an entity is no longer at its expected version, a
                 unique key, journal number or document number was taken by a
-                concurrent commit.
+                concurrent commit, or a written service object holds a relation id
+                another object holds (law R8, the key of migration 0004).
             IdempotencyConflictError: a fee key or journal key is stored with other content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
                 longer fits the invoiced items, or breaks its number series.
@@ -727,6 +728,85 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+        if issubclass(entity_type, ServiceObject):
+            _apply_relation_keys(connection, group)
+
+
+def _relation_owners(connection: sa.Connection, column: Any, ids: Iterable[str]) -> dict[str, str]:
+    """The stored relation keys whose ``column`` is one of ``ids``: relation id -> object id."""
+    table, owners = schema.service_object_relations, {}
+    for chunk in chunks(sorted(set(ids))):
+        query = sa.select(table.c.relation_id, table.c.object_id).where(column.in_(chunk))
+        owners.update({row.relation_id: row.object_id for row in connection.execute(query)})
+    return owners
+
+
+def _apply_relation_keys(connection: sa.Connection, writes: Sequence[_Write]) -> None:
+    """Keep one key row per relation id of the written service objects (law R8).
+
+    The rows of a written object become its cached relations: the relation ids it no
+    longer holds are deleted (all of them for a removed object), then the new ones
+    inserted, so a relation moved between two objects of one commit moves its row. The
+    primary key ``relation_id`` refuses a relation id that another object holds; on
+    PostgreSQL under READ COMMITTED the insert also meets the row of a concurrent
+    commit still running (it waits for it and fails if that commit stored it), so of
+    two units of work relating two objects under one new id at once, one commits.
+
+    Raises:
+        ConcurrencyConflictError: on the written object (``ServiceObject``, its id and
+            expected version) whose relation id another object holds, committed or
+            written in this commit. Running the unit of work again reads the other
+            object's relation, and the desks then refuse the relation with
+            :class:`~servicedomain.errors.RepairRuleError` ``relation.id_taken``.
+    """
+    table = schema.service_object_relations
+    by_id = {write.entity.id: write for write in writes}
+    wanted = {
+        object_id: set()
+        if write.removed
+        else {one.id for one in cast("ServiceObject", write.entity).relations}
+        for object_id, write in by_id.items()
+    }
+    held = _relation_owners(connection, table.c.object_id, wanted)
+    gone = sorted(
+        relation_id for relation_id, owner in held.items() if relation_id not in wanted[owner]
+    )
+    for chunk in chunks(gone):
+        connection.execute(table.delete().where(table.c.relation_id.in_(chunk)))
+    claims: dict[str, str] = {}
+    for object_id in sorted(wanted):  # the first object in id order keeps a shared id
+        for relation_id in sorted(wanted[object_id]):
+            first = claims.setdefault(relation_id, object_id)
+            if first != object_id:
+                _relation_taken(by_id[object_id])
+    rows = [
+        {"relation_id": relation_id, "object_id": object_id}
+        for relation_id, object_id in sorted(claims.items())
+        if held.get(relation_id) != object_id
+    ]
+    if not rows:
+        return
+    try:
+        with connection.begin_nested():
+            connection.execute(table.insert(), rows)
+    except sa.exc.IntegrityError:
+        owners = _relation_owners(
+            connection, table.c.relation_id, (row["relation_id"] for row in rows)
+        )
+        clashes = sorted(
+            row["object_id"]
+            for row in rows
+            if owners.get(row["relation_id"], row["object_id"]) != row["object_id"]
+        )
+        if not clashes:
+            raise
+        _relation_taken(by_id[clashes[0]])
+
+
+def _relation_taken(write: _Write) -> NoReturn:
+    raise ConcurrencyConflictError(
+        type(write.entity).__name__, write.entity.id, write.expected_version, None
+    )
 
 
 def _apply_schedules(connection: sa.Connection, schedules: Mapping[str, int]) -> None:
