@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     )
     from servicedomain.orders import ServiceOrder
     from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
+    from servicedomain.requests import RequestStatus, ServiceRequest
 
 __all__ = [
     "AccrualRepository",
@@ -70,6 +71,8 @@ __all__ = [
     "KeyedEntry",
     "AgreementUnitOfWork",
     "RepairUnitOfWork",
+    "RequestUnitOfWork",
+    "ServiceRequestRepository",
     "Repository",
     "ServiceBomRepository",
     "ServiceObjectRepository",
@@ -746,4 +749,47 @@ class DispatchUnitOfWork(UnitOfWork, Protocol):
     @property
     def bookings(self) -> BookingRepository:
         """The bookings, staged in this unit of work."""
+        ...
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+@runtime_checkable
+class ServiceRequestRepository(Repository["ServiceRequest"], Protocol):
+    """The repository of customer service requests, with their two natural keys.
+
+    A store keeps both keys unique, as a relational adapter's unique indexes do:
+
+    * ``(customer_id, idempotency_key)``: one request per key of a customer. A second
+      request under a key the store holds raises
+      :class:`~servicedomain.errors.ConcurrencyConflictError` (at the latest on commit),
+      so of two submits with one key at once exactly one stores a request; the other's
+      retry finds it with :meth:`by_idempotency_key`.
+    * the order a request was transferred to is one order: the store of service orders
+      in the same unit of work keeps :attr:`~servicedomain.orders.ServiceOrder.request_id`
+      unique, so a second order for one request raises
+      :class:`~servicedomain.errors.ConcurrencyConflictError` (law Q1).
+    """
+
+    def by_idempotency_key(self, customer_id: str, key: str) -> ServiceRequest | None:
+        """The customer's request submitted under ``key``, or ``None``."""
+        ...
+
+    def with_status(self, *statuses: RequestStatus) -> builtins.list[ServiceRequest]:
+        """The requests in any of ``statuses`` (none given: every request), in id order."""
+        ...
+
+
+@runtime_checkable
+class RequestUnitOfWork(ServiceOrderUnitOfWork, Protocol):
+    """A unit of work over customer service requests and the service orders made from them.
+
+    The request desk (:class:`servicedomain.app.RequestDesk`) loads and saves through
+    it: a transfer saves the request and adds its order in one commit, all or nothing.
+    """
+
+    @property
+    def service_requests(self) -> ServiceRequestRepository:
+        """The customer service requests, staged in this unit of work."""
         ...

@@ -52,9 +52,11 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 import attrs
 
 from servicedomain._checks import (
+    in_,
     is_id,
     is_ids,
     is_optional_id,
+    is_str,
 )
 from servicedomain.errors import (
     AlreadyExistsError,
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     )
     from servicedomain.dispatch import Technician
     from servicedomain.orders import ServiceOrder
+    from servicedomain.requests import RequestStatus, ServiceRequest
 
 __all__ = [
     "InMemoryAccrualRepository",
@@ -96,6 +99,7 @@ __all__ = [
     "InMemoryJournal",
     "InMemoryRepository",
     "InMemoryServiceOrderRepository",
+    "InMemoryServiceRequestRepository",
     "InMemoryServiceUnitOfWork",
     "InMemoryStore",
     "InMemoryUnitOfWork",
@@ -310,6 +314,13 @@ class InMemoryUnitOfWork:
         )
 
         return StoredTemplateBoms(self.repository(StoredTemplateBom))
+
+    @property
+    def service_requests(self) -> InMemoryServiceRequestRepository:
+        """The customer service requests."""
+        from servicedomain.requests import ServiceRequest  # noqa: PLC0415
+
+        return InMemoryServiceRequestRepository(self._store, ServiceRequest, unit_of_work=self)
 
     @property
     def technicians(self) -> InMemoryRepository[Technician]:
@@ -531,10 +542,16 @@ def _check_schedules(store: InMemoryStore, schedules: Mapping[str, int]) -> None
 
 def _unique_keys() -> dict[type[Any], Callable[[Any], Iterable[Hashable]]]:
     """The entity types with unique keys besides the id: what SQL keeps unique too."""
-    from servicedomain.repairs import ServiceBom, ServiceObject  # noqa: PLC0415 (adapters stay light)
+    from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
+    from servicedomain.repairs import ServiceBom, ServiceObject  # noqa: PLC0415
+    from servicedomain.requests import ServiceRequest  # noqa: PLC0415
 
     return {
         ServiceBom: lambda bom: (bom.relation_id,),  # one service BOM per relation
+        # one request per idempotency key of a customer
+        ServiceRequest: lambda request: ((request.customer_id, request.idempotency_key),),
+        # one order per customer request (law Q1)
+        ServiceOrder: lambda order: () if order.request_id is None else (order.request_id,),
         # a relation id names one relation of one object (law R8)
         ServiceObject: lambda obj: tuple(relation.id for relation in obj.relations),
     }
@@ -737,6 +754,38 @@ class InMemoryServiceOrderRepository(InMemoryRepository["ServiceOrder"]):
         """
         is_id.check(agreement_id, "agreement_id")
         return [order for order in self.list() if order.agreement_id == agreement_id]
+
+
+class InMemoryServiceRequestRepository(InMemoryRepository["ServiceRequest"]):
+    """The in-memory repository of customer service requests, with their key queries."""
+
+    def by_idempotency_key(self, customer_id: str, key: str) -> ServiceRequest | None:
+        """The customer's request submitted under ``key``, or ``None``.
+
+        Raises:
+            InvalidInputError: ``customer_id`` is not an id.
+            TypeMismatchError: ``customer_id`` or ``key`` is not a str.
+        """
+        is_id.check(customer_id, "customer_id")
+        is_str.check(key, "key")
+        for request in self.list():
+            if request.customer_id == customer_id and request.idempotency_key == key:
+                return request
+        return None
+
+    def with_status(self, *statuses: RequestStatus) -> builtins.list[ServiceRequest]:
+        """The requests in any of ``statuses`` (none given: every request), in id order.
+
+        Raises:
+            TypeMismatchError: a status is not a RequestStatus member (``statuses[i]``).
+        """
+        from servicedomain.requests import RequestStatus  # noqa: PLC0415
+
+        member = in_(RequestStatus)
+        for index, status in enumerate(statuses):
+            member.check(status, f"statuses[{index}]")
+        wanted = set(statuses)
+        return [r for r in self.list() if not wanted or r.status in wanted]
 
 
 class InMemoryFeeRepository:
