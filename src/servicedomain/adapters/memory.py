@@ -560,11 +560,15 @@ def _unique_keys() -> dict[type[Any], Callable[[Any], Iterable[Hashable]]]:
 def _check_unique_keys(store: InMemoryStore, writes: Sequence[_Write]) -> None:
     """Raise if the writes would leave two entities of a type with one unique key.
 
-    Of the entities holding one key, the first in id order keeps it.
+    The stored entities hold unique keys already; a key two entities would hold after
+    the writes is refused to this unit of work, whatever the ids (as a relational
+    adapter's unique index refuses the second insert, not the row stored first). A key
+    the writes release (a removed entity, or one that gives the key up) is free for
+    another entity of the same writes.
 
     Raises:
         ConcurrencyConflictError: a written entity's key is another stored or written
-            entity's (as a relational adapter's unique index refuses it).
+            entity's.
     """
     for entity_type, keys_of in _unique_keys().items():
         held = [write for write in writes if write.entity_type is entity_type]
@@ -576,14 +580,12 @@ def _check_unique_keys(store: InMemoryStore, writes: Sequence[_Write]) -> None:
                 rows.pop(write.entity.id, None)
             else:
                 rows[write.entity.id] = write.entity
-        owners: dict[Hashable, str] = {}
-        for entity_id in sorted(rows):
-            for key in keys_of(rows[entity_id]):
-                owners.setdefault(key, entity_id)
+        owners: dict[Hashable, set[str]] = {}
+        for entity_id, entity in rows.items():
+            for key in keys_of(entity):
+                owners.setdefault(key, set()).add(entity_id)
         for write in held:
-            if not write.removed and any(
-                owners[key] != write.entity.id for key in keys_of(write.entity)
-            ):
+            if not write.removed and any(len(owners[key]) > 1 for key in keys_of(write.entity)):
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
