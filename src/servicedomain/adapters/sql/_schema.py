@@ -194,7 +194,7 @@ def _looks_escaped(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and _ESCAPED in value
 
 
-def _document_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
+def _document_table(name: str, *columns: sa.Column[Any] | sa.Index | sa.Constraint) -> sa.Table:
     """An aggregate table: id, version, the document's schema version and the document."""
     return sa.Table(
         f"{PREFIX}{name}",
