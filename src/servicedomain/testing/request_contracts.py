@@ -236,6 +236,31 @@ class RequestStoreContract(_store_contract.StoreContract[StoreT, UnitOfWorkT]):
         with self.new_unit_of_work(store) as uow:
             assert uow.service_requests.get("REQ-2").idempotency_key == "K-2"
 
+    def test_Q2_a_key_freed_in_a_unit_of_work_may_be_taken_in_it(self) -> None:
+        # A removed request's key, and a request's saved key, are free for the unit of
+        # work's own new request: the keys are compared as the commit leaves the rows.
+        store = self._new_store()
+
+        def seed(uow: UnitOfWorkT) -> None:
+            uow.service_requests.add(_submitted("REQ-1"))
+            uow.service_requests.add(_submitted("REQ-2", key="K-2"))
+
+        self._save(store, seed)
+
+        def move(uow: UnitOfWorkT) -> None:
+            uow.service_requests.remove("REQ-1", expected_version=1)
+            uow.service_requests.add(_submitted("REQ-3"))  # K-1, freed above
+            freed = attrs.evolve(_submitted("REQ-2", key="K-4"), version=2)
+            uow.service_requests.save(freed, expected_version=1)
+            uow.service_requests.add(_submitted("REQ-5", key="K-2"))  # K-2, freed above
+
+        self._save(store, move)
+        with self.new_unit_of_work(store) as uow:
+            requests = uow.service_requests
+            assert [r.id for r in requests.list()] == ["REQ-2", "REQ-3", "REQ-5"]
+            assert requests.by_idempotency_key("C-1", "K-1") == _submitted("REQ-3")
+            assert requests.by_idempotency_key("C-1", "K-2") == _submitted("REQ-5", key="K-2")
+
     # ------------------------------------------------------------------ one order each
 
     def test_Q1_a_second_order_for_one_request_conflicts_and_stores_nothing(self) -> None:

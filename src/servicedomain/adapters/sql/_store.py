@@ -718,9 +718,9 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
         current = _versions(connection, kind, [write.entity.id for write in group])
         for write in group:
             write.check(current.get(write.entity.id))
-        added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
-        if added:
-            _insert_added(connection, kind, entity_type, added)
+        # Removals and saves first, then the inserts: a unique key (a request's
+        # idempotency key, an order's request) that this commit frees is free for its
+        # own new entities, as the memory store compares the keys the commit leaves.
         for write in group:
             if write.expected_version is None:
                 if write.removed:  # added and removed in this unit of work
@@ -740,6 +740,9 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+        added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
+        if added:
+            _insert_added(connection, kind, entity_type, added)
         if issubclass(entity_type, ServiceObject):
             _apply_relation_keys(connection, group)
 
