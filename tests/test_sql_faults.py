@@ -2,8 +2,10 @@
 
 A fee run, an invoicing run (with accrual periods), an accrual run and a credit note
 (their entries posted to an enlisted :class:`~servicedomain.adapters.sql.SqlJournal`)
-and a posting run (service orders to a journal per transaction type), on a SQLite file
-and on PostgreSQL; and the outbox relay.
+a posting run (service orders to a journal per transaction type), the repair and
+dispatch desks' runs, and a customer request submitted and transferred (the request
+saved and its order added in one unit of work), on a SQLite file and on PostgreSQL; and
+the outbox relay.
 :class:`~servicedomain.testing.sql_faults.SqlFaultPlan` counts the n steps (statements
 and commits) of a fault-free run on a fresh database; then, for every k in 1..n, the
 run loses its connection at step k:
@@ -49,6 +51,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import settings
 
+import requests_fixtures
 from billing_fixtures import CLOCK
 from orders_fixtures import AT, boiler_order, line, pump_agreement
 from servicedomain.adapters.clocks import FixedClock
@@ -77,6 +80,7 @@ from servicedomain.repairs import (
     TemplateBom,
     WarrantyCoverage,
 )
+from servicedomain.requests import RequestStatus, ServiceRequest
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH as GRAPH
 from servicedomain.testing.faults import InjectedFault
 from servicedomain.testing.sql_faults import SqlFaultPlan, injected_fault, table_rows
@@ -376,7 +380,57 @@ def teams_run(world: World) -> object:
     return world.dispatch().set_teams([DispatchTeam("N", members=["W-1", "W-2"])])
 
 
+def submit_run(world: World) -> object:
+    """Submit REQ-1 (idempotent: a retry finds it under its key and stores nothing)."""
+    with world.store.unit_of_work(publisher=world.publisher) as uow:
+        known = uow.service_requests.by_idempotency_key("C-1", "portal-42")
+        if known is not None:
+            return known
+        request, events = ServiceRequest.submit(
+            requests_fixtures.submission(),
+            id="REQ-1",
+            at=requests_fixtures.SUBMITTED,
+            agreement=requests_fixtures.agreement(),
+            relations=requests_fixtures.RELATIONS,
+            taxonomy=requests_fixtures.TAXONOMY,
+        )
+        uow.service_requests.add(request)
+        uow.collect(events)
+        uow.commit()
+    return request
+
+
+def reviewed_request_setup(world: World) -> None:
+    with world.store.unit_of_work() as uow:
+        uow.service_requests.add(requests_fixtures.under_review())
+        uow.commit()
+
+
+def transfer_run(world: World) -> object:
+    """Transfer REQ-1 to SO-R1: the request saved and its order added in one unit of work."""
+    with world.store.unit_of_work(publisher=world.publisher) as uow:
+        request = uow.service_requests.get("REQ-1")
+        if request.status is RequestStatus.TRANSFERRED:  # a retry: done already
+            return request
+        moved, order, events = request.transfer(
+            GRAPH,
+            order_id="SO-R1",
+            at=requests_fixtures.TRANSFERRED,
+            agreement=requests_fixtures.agreement(),
+            relations=requests_fixtures.RELATIONS,
+            taxonomy=requests_fixtures.TAXONOMY,
+        )
+        assert order is not None
+        uow.service_requests.save(moved, expected_version=request.version)
+        uow.service_orders.add(order)
+        uow.collect(events)
+        uow.commit()
+    return moved
+
+
 SCENARIOS = {
+    "requests: submit a request": Scenario(lambda world: None, submit_run),
+    "requests: transfer a request to an order": Scenario(reviewed_request_setup, transfer_run),
     "dispatch: book a technician": Scenario(dispatch_setup, book_run),
     "dispatch: reschedule a booking": Scenario(booked_setup, reschedule_run),
     # A reassignment committed (its reply lost) cannot be made again: it is W-2's.

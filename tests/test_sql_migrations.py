@@ -720,3 +720,156 @@ def test_0004_refuses_relation_ids_two_stored_objects_share_and_leaves_the_datab
     assert migrate.current_revision(url) == "0003"
     with _engine(url) as engine, engine.connect() as connection:
         assert RELATION_KEYS not in _tables(connection)
+
+
+# ------------------------------------------------------------------ 0005: service requests
+
+REQUEST_TABLE = "servicedomain_service_requests"
+
+
+def _insert_orders(store: Any, *orders: Any) -> None:
+    """Store service orders' rows as a store at 0004 wrote them (no ``request_id`` column)."""
+    from servicedomain.orders import ServiceOrder
+
+    kind = store._kind(ServiceOrder)
+    before = sa.Table(
+        _schema.service_orders.name,
+        sa.MetaData(),
+        *(column._copy() for column in _schema.service_orders.c if column.name != "request_id"),
+    )
+    rows = [kind.row(order) for order in orders]
+    for row in rows:
+        row.pop("request_id")
+    with store.engine.begin() as connection:
+        connection.execute(before.insert(), rows)
+
+
+def _order(order_id: str, request_id: str | None, description: str = "") -> Any:
+    from datetime import UTC, datetime
+
+    from servicedomain.orders import Origin, ServiceOrder
+    from servicedomain.stages import EXAMPLE_STAGE_GRAPH
+
+    order, _ = ServiceOrder.create(
+        EXAMPLE_STAGE_GRAPH, id=order_id, customer_id="C-1", description=description,
+        at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), origin=Origin.WEB,
+        incoming=request_id is not None, request_id=request_id,
+    )  # fmt: skip
+    return order
+
+
+def _request_ids(connection: sa.Connection) -> list[tuple[str, str | None]]:
+    return [
+        (row.id, row.request_id)
+        for row in connection.execute(
+            sa.text("SELECT id, request_id FROM servicedomain_service_orders ORDER BY id")
+        )
+    ]
+
+
+def test_0005_fills_the_orders_request_ids_from_their_documents_and_its_downgrade_keeps_them(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.errors import ConcurrencyConflictError
+
+    url = new_url()
+    migrate.upgrade(url, "0004")
+    # A description with a NUL: PostgreSQL stores that document escaped ({"$escaped": ...}).
+    one = _order("SO-1", "REQ-1", description="nul \x00 here")
+    two, bare, other = _order("SO-2", "REQ-2"), _order("SO-3", None), _order("SO-4", None)
+    store = open_store(url)
+    try:
+        _insert_orders(store, one, two, bare, other)
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        assert REQUEST_TABLE not in _tables(connection)
+    migrate.upgrade(url, "0005")
+    assert migrate.current_revision(url) == "0005"
+    with _engine(url) as engine, engine.connect() as connection:
+        assert REQUEST_TABLE in _tables(connection)
+        assert _request_ids(connection) == [
+            ("SO-1", "REQ-1"),
+            ("SO-2", "REQ-2"),
+            ("SO-3", None),
+            ("SO-4", None),
+        ]
+    store = open_store(url)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.service_orders.list() == [one, two, bare, other]
+            uow.service_orders.add(_order("SO-5", "REQ-1"))  # the filled key refuses it
+            with pytest.raises(ConcurrencyConflictError):
+                uow.commit()
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+        connection.commit()
+        assert REQUEST_TABLE not in _tables(connection)
+        columns = {
+            c["name"] for c in sa.inspect(connection).get_columns(_schema.service_orders.name)
+        }
+        assert "request_id" not in columns
+        assert (
+            connection.execute(
+                sa.text("SELECT count(*) FROM servicedomain_service_orders")
+            ).scalar_one()
+            == 4
+        )
+    assert migrate.current_revision(url) == "0004"
+    migrate.upgrade(url, "0005")
+    with _engine(url) as engine, engine.connect() as connection:
+        assert [key for _, key in _request_ids(connection)] == ["REQ-1", "REQ-2", None, None]
+
+
+def test_0005_refuses_orders_that_share_a_request_and_leaves_the_database_at_0004(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import open_store
+
+    url = new_url()
+    migrate.upgrade(url, "0004")
+    store = open_store(url)
+    try:
+        _insert_orders(
+            store, _order("SO-1", "REQ-1"), _order("SO-2", "REQ-1"), _order("SO-3", "REQ-3")
+        )
+    finally:
+        store.dispose()
+    with pytest.raises(StorageError, match=r"'REQ-1' on 'SO-1', 'SO-2'") as raised:
+        migrate.upgrade(url, "0005")
+    assert "REQ-3" not in str(raised.value)
+    assert migrate.current_revision(url) == "0004"
+    with _engine(url) as engine, engine.connect() as connection:
+        assert REQUEST_TABLE not in _tables(connection)
+        columns = {
+            c["name"] for c in sa.inspect(connection).get_columns(_schema.service_orders.name)
+        }
+        assert "request_id" not in columns
+
+
+def test_0005_keeps_one_request_per_idempotency_key_of_a_customer(
+    new_url: NewUrl,
+) -> None:
+    url = new_url()
+    migrate.upgrade(url, "0005")
+    row = {"version": 1, "schema_version": 1, "body": {}, "status": "submitted"}
+    with _engine(url) as engine:
+        table = sa.Table(REQUEST_TABLE, sa.MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(
+                table.insert(),
+                [
+                    {**row, "id": "REQ-1", "customer_id": "C-1", "idempotency_key": "K"},
+                    {**row, "id": "REQ-2", "customer_id": "C-2", "idempotency_key": "K"},
+                ],
+            )
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(
+                table.insert(),
+                {**row, "id": "REQ-3", "customer_id": "C-1", "idempotency_key": "K"},
+            )

@@ -5,8 +5,9 @@
   logs), agreements, calendars, SLAs, fees, invoices, accruals, reports, dispatch
   (technicians, requirements, bookings) and events;
   ``st.from_type`` works for every type of :mod:`servicedomain.serialization`.
-* :mod:`servicedomain.testing.contracts`, :mod:`servicedomain.testing.billing_contracts`
-  and :mod:`servicedomain.testing.repair_contracts`:
+* :mod:`servicedomain.testing.contracts`, :mod:`servicedomain.testing.billing_contracts`,
+  :mod:`servicedomain.testing.repair_contracts` and
+  :mod:`servicedomain.testing.request_contracts`:
   pytest suites that prove a port adapter right.
 * :mod:`servicedomain.testing.invariants`: the billing laws as plain checks; they need
   neither Hypothesis nor pytest, so a host may run them in production code too.
@@ -33,4 +34,5 @@ else:
         "servicedomain.testing.contracts",
         "servicedomain.testing.billing_contracts",
         "servicedomain.testing.repair_contracts",
+        "servicedomain.testing.request_contracts",
     )

@@ -1,8 +1,9 @@
 """The scaffolding the store contract suites share: the store and unit-of-work hooks.
 
 :class:`~servicedomain.testing.billing_contracts.BillingStoreContract`,
-:class:`~servicedomain.testing.repair_contracts.RepairStoreContract` and
-:class:`~servicedomain.testing.dispatch_contracts.DispatchStoreContract` derive from
+:class:`~servicedomain.testing.repair_contracts.RepairStoreContract`,
+:class:`~servicedomain.testing.dispatch_contracts.DispatchStoreContract` and
+:class:`~servicedomain.testing.request_contracts.RequestStoreContract` derive from
 :class:`StoreContract`: a host implements ``make_store``, ``new_unit_of_work`` and
 ``publishing_unit_of_work`` (and ``dispose_store`` where a store holds something), and
 every store a test makes through ``_new_store`` is disposed when the test ends,

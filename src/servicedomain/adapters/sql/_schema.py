@@ -194,7 +194,7 @@ def _looks_escaped(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and _ESCAPED in value
 
 
-def _document_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
+def _document_table(name: str, *columns: sa.Column[Any] | sa.Index | sa.Constraint) -> sa.Table:
     """An aggregate table: id, version, the document's schema version and the document."""
     return sa.Table(
         f"{PREFIX}{name}",
@@ -210,10 +210,24 @@ def _document_table(name: str, *columns: sa.Column[Any] | sa.Index) -> sa.Table:
 agreements: Final = _document_table(
     "agreements", sa.Column("customer_id", sa.String(255), nullable=False, index=True)
 )
+#: Service orders. ``request_id`` (migration 0005) is the customer request an order was
+#: transferred from: a unique index, so one request makes one order (law Q1); orders
+#: without a request hold NULL, which the index allows any number of times.
 service_orders: Final = _document_table(
     "service_orders",
     sa.Column("customer_id", sa.String(255), nullable=False, index=True),
     sa.Column("agreement_id", sa.String(255), nullable=True, index=True),
+    sa.Column("request_id", sa.String(255), nullable=True),
+    sa.Index(None, "request_id", unique=True),
+)
+#: Customer service requests (migration 0005): one per idempotency key of a customer (a
+#: unique key), indexed by status for the dispatcher's queue.
+service_requests: Final = _document_table(
+    "service_requests",
+    sa.Column("customer_id", sa.String(255), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.UniqueConstraint("customer_id", "idempotency_key"),
 )
 subscriptions: Final = _document_table(
     "subscriptions",

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from servicedomain import serialization
-from servicedomain._checks import is_id, is_ids, is_optional_id
+from servicedomain._checks import in_, is_id, is_ids, is_optional_id, is_str
 from servicedomain.adapters.dispatch_store import (
     StoredDispatchTeams,
     StoredRequirement,
@@ -73,6 +73,7 @@ from servicedomain.instants import require_date
 from servicedomain.orders import ServiceOrder
 from servicedomain.ports import Entity, EventPublisher, Journal, KeyedEntry
 from servicedomain.repairs import ServiceBom, ServiceObject, TemplateBom
+from servicedomain.requests import RequestStatus, ServiceRequest
 
 if TYPE_CHECKING:
     from servicedomain.adapters.sql._dispatch import SqlBookingRepository
@@ -86,6 +87,7 @@ __all__ = [
     "SqlServiceBomRepository",
     "SqlServiceObjectRepository",
     "SqlServiceOrderRepository",
+    "SqlServiceRequestRepository",
     "SqlStore",
     "SqlUnitOfWork",
     "open_store",
@@ -139,7 +141,8 @@ class _Kind:
 
 _BUILT_IN: Final[dict[type[Any], tuple[sa.Table, tuple[str, ...]]]] = {
     ServiceAgreement: (schema.agreements, ("customer_id",)),
-    ServiceOrder: (schema.service_orders, ("customer_id", "agreement_id")),
+    ServiceOrder: (schema.service_orders, ("customer_id", "agreement_id", "request_id")),
+    ServiceRequest: (schema.service_requests, ("customer_id", "idempotency_key")),
     Subscription: (schema.subscriptions, ("customer_id", "group_id")),
     ServiceObject: (schema.service_objects, ("group_id", "item_id", "serial_number")),
     ServiceBom: (schema.service_boms, ("relation_id", "service_object_id")),
@@ -174,6 +177,7 @@ def _booking_columns(booking: Booking) -> dict[str, Any]:
 _DERIVED: Final[dict[type[Any], Callable[[Any], Mapping[str, Any]]]] = {
     StoredRequirement: _requirement_columns,
     Booking: _booking_columns,
+    ServiceRequest: lambda request: {"status": request.status.value},
 }
 _TEMPLATE_CODEC: Final = Codec(
     StoredTemplateBom,
@@ -379,11 +383,12 @@ class SqlUnitOfWork:
     Its repositories: :meth:`repository` for any entity type the store knows, and
     :attr:`service_orders`, :attr:`agreements`, :attr:`subscriptions`, :attr:`fees`,
     :attr:`invoices`, :attr:`accruals`, :attr:`service_objects`, :attr:`service_boms`,
-    :attr:`template_boms`; :class:`SqlJournal` journals of the same store take part
-    through :meth:`enlist`. It implements
+    :attr:`template_boms`, :attr:`service_requests`; :class:`SqlJournal` journals of the
+    same store take part through :meth:`enlist`. It implements
     :class:`~servicedomain.ports.AgreementUnitOfWork`,
-    :class:`~servicedomain.ports.BillingUnitOfWork` and
-    :class:`~servicedomain.ports.RepairUnitOfWork`.
+    :class:`~servicedomain.ports.BillingUnitOfWork`,
+    :class:`~servicedomain.ports.RepairUnitOfWork` and
+    :class:`~servicedomain.ports.RequestUnitOfWork`.
 
     Reads see the committed rows with this unit of work's own writes on top; writes
     are held until :meth:`commit`, which applies them in one transaction and writes
@@ -473,6 +478,11 @@ class SqlUnitOfWork:
         return SqlServiceObjectRepository(self._store, ServiceObject, unit_of_work=self)
 
     @property
+    def service_requests(self) -> SqlServiceRequestRepository:
+        """The customer service requests, one per idempotency key of a customer."""
+        return SqlServiceRequestRepository(self._store, ServiceRequest, unit_of_work=self)
+
+    @property
     def service_boms(self) -> SqlServiceBomRepository:
         """The service BOMs, each with its history."""
         return SqlServiceBomRepository(self._store, ServiceBom, unit_of_work=self)
@@ -559,8 +569,10 @@ class SqlUnitOfWork:
             AlreadyExistsError: an added id (entity or document) is taken.
             ConcurrencyConflictError: an entity is no longer at its expected version, a
                 unique key, journal number or document number was taken by a
-                concurrent commit, or a written service object holds a relation id
-                another object holds (law R8, the key of migration 0004).
+                concurrent commit, a written service object holds a relation id
+                another object holds (law R8, the key of migration 0004), or a written
+                request holds its customer's idempotency key of another request, or a
+                written order the request id of another order (law Q1, migration 0005).
             IdempotencyConflictError: a fee key or journal key is stored with other content.
             AlreadyInvoicedError, CreditExceededError, BillingRuleError: a document no
                 longer fits the invoiced items, or breaks its number series.
@@ -706,9 +718,9 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
         current = _versions(connection, kind, [write.entity.id for write in group])
         for write in group:
             write.check(current.get(write.entity.id))
-        added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
-        if added:
-            _insert_added(connection, kind, entity_type, added)
+        # Removals and saves first, then the inserts: a unique key (a request's
+        # idempotency key, an order's request) that this commit frees is free for its
+        # own new entities, as the memory store compares the keys the commit leaves.
         for write in group:
             if write.expected_version is None:
                 if write.removed:  # added and removed in this unit of work
@@ -728,6 +740,9 @@ def _apply_writes(connection: sa.Connection, store: SqlStore, writes: Sequence[_
                 raise ConcurrencyConflictError(
                     entity_type.__name__, write.entity.id, write.expected_version, None
                 )
+        added = [kind.row(w.entity) for w in group if w.expected_version is None and not w.removed]
+        if added:
+            _insert_added(connection, kind, entity_type, added)
         if issubclass(entity_type, ServiceObject):
             _apply_relation_keys(connection, group)
 
@@ -1293,6 +1308,52 @@ class SqlServiceOrderRepository(SqlRepository[ServiceOrder]):
         return self._select(
             self._kind.table.c.agreement_id == agreement_id,
             held_filter=lambda order: order.agreement_id == agreement_id,
+        )
+
+
+class SqlServiceRequestRepository(SqlRepository[ServiceRequest]):
+    """The SQL repository of customer service requests, by idempotency key and by status.
+
+    The table's unique key ``(customer_id, idempotency_key)`` keeps one request per key
+    of a customer, and the orders' unique ``request_id`` one order per request (law Q1):
+    a commit that would break either raises
+    :class:`~servicedomain.errors.ConcurrencyConflictError` and writes nothing.
+    """
+
+    def by_idempotency_key(self, customer_id: str, key: str) -> ServiceRequest | None:
+        """The customer's request submitted under ``key``, or ``None``.
+
+        Raises:
+            InvalidInputError: ``customer_id`` is not an id.
+            TypeMismatchError: ``customer_id`` or ``key`` is not a str.
+        """
+        is_id.check(customer_id, "customer_id")
+        is_str.check(key, "key")
+        table = self._kind.table
+        found = self._select(
+            table.c.customer_id == customer_id,
+            table.c.idempotency_key == key,
+            held_filter=lambda request: (
+                request.customer_id == customer_id and request.idempotency_key == key
+            ),
+        )
+        return found[0] if found else None
+
+    def with_status(self, *statuses: RequestStatus) -> builtins.list[ServiceRequest]:
+        """The requests in any of ``statuses`` (none given: every request), in id order.
+
+        Raises:
+            TypeMismatchError: a status is not a RequestStatus member (``statuses[i]``).
+        """
+        member = in_(RequestStatus)
+        for index, status in enumerate(statuses):
+            member.check(status, f"statuses[{index}]")
+        if not statuses:
+            return self._select()
+        wanted = set(statuses)
+        return self._select(
+            self._kind.table.c.status.in_(sorted(status.value for status in wanted)),
+            held_filter=lambda request: request.status in wanted,
         )
 
 
