@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import requests_fixtures as rf
@@ -510,7 +510,6 @@ _ACTIONS = st.sampled_from(
 )
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     st.lists(
         st.tuples(_ACTIONS, st.sampled_from(["REQ-1", "REQ-2"]), st.sampled_from(["k1", "k2"])),

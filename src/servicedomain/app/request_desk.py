@@ -110,12 +110,12 @@ _PLANNED: Final = frozenset(
 RequestChange = Callable[[ServiceRequest], tuple[ServiceRequest, tuple[DomainEvent, ...]]]
 
 
-def default_order_id(request_id: str) -> str:
+def _default_order_id(request_id: str) -> str:
     """The id of the order a request is transferred to when none is given: ``SO-<id>``."""
     return f"SO-{request_id}"
 
 
-def visit_requirement_id(order_id: str) -> str:
+def _visit_requirement_id(order_id: str) -> str:
     """The id of the requirement a transfer with a booking proposal stores: ``<order>/visit``."""
     return f"{order_id}/visit"
 
@@ -469,7 +469,7 @@ class RequestDesk:
         has origin web, ``incoming`` and ``request_id``, the agreement's effective SLA
         started by the desk's ``sla_start`` policy; its new order relations are cached
         on their stored service objects (law R8). ``order_id`` defaults to
-        :func:`default_order_id` (``SO-<request id>``).
+        ``SO-<request id>``.
 
         With ``propose_booking``, the same unit of work stores the visit's requirement
         (id ``<order id>/visit``, the requested window, the desk's ``visit_duration``,
@@ -510,7 +510,7 @@ class RequestDesk:
             request = self._load(uow, request_id)
             if request.status is RequestStatus.TRANSFERRED:
                 return self._stored_transfer(uow, request, order_id, propose_booking)
-            target = default_order_id(request.id) if order_id is None else order_id
+            target = _default_order_id(request.id) if order_id is None else order_id
             at = self._clock.now()
             agreement = self._agreement(uow, request.agreement_id)
             sla = self._sla(agreement)
@@ -562,7 +562,7 @@ class RequestDesk:
         if propose_booking:
             requirements = _port(uow, "requirements", "proposes bookings")
             for stored in requirements.for_order(order.id):
-                if stored.id == visit_requirement_id(order.id):
+                if stored.id == _visit_requirement_id(order.id):
                     need = cast("Requirement", stored)
                     ranked = self._rank(uow, need)
         return TransferResult(request=request, order=order, requirement=need, candidates=ranked)
@@ -580,7 +580,7 @@ class RequestDesk:
         deadline = None if sla is None else order.measure_sla(sla, now=at).deadline
         need = requirement_for(
             order,
-            id=visit_requirement_id(order.id),
+            id=_visit_requirement_id(order.id),
             duration=self._visit_duration,
             window=Interval(request.window.start, request.window.end),
             sla_deadline=deadline,
