@@ -47,6 +47,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import request_desk_fixtures
 import requests_fixtures
 import servicedomain
 from orders_fixtures import AT, boiler_order, line, pump_agreement
@@ -78,6 +79,7 @@ from servicedomain.app import FeeRunResult, PartChange, PostingResult, ServiceDe
 from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import RepairDesk
+from servicedomain.app.request_desk import RequestDesk, TransferResult
 from servicedomain.billing import (
     AccrualPolicy,
     BillableTransaction,
@@ -263,6 +265,7 @@ from servicedomain.requests import (
     CustomerNote,
     CustomerRepairLine,
     RequestNote,
+    RequestStatus,
     ReviewEntry,
     ServiceRequest,
     SlaStart,
@@ -2739,6 +2742,80 @@ _REQUEST_EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
 }
 EXAMPLES.update(_REQUEST_EXAMPLES)
+
+
+def _request_desk(*, reviewed: bool = True) -> RequestDesk:
+    """A request desk over a memory store where REQ-1 is under review (or only submitted)."""
+    world = request_desk_fixtures.World()
+    world.desk().submit(requests_fixtures.submission(), request_id="REQ-1")
+    if reviewed:
+        world.at(requests_fixtures.REVIEWED)
+        world.desk().start_review("REQ-1", by="W-1")
+    world.at(requests_fixtures.TRANSFERRED)
+    return world.desk()
+
+
+def _transfer_result() -> TransferResult:
+    return _request_desk().transfer("REQ-1", propose_booking=True)
+
+
+_REQUEST_DESK_EXAMPLES: dict[str, Callable[[], Call]] = {
+    "RequestDesk": lambda: (
+        RequestDesk,
+        (),
+        {
+            "unit_of_work": request_desk_fixtures.World().uow,
+            "clock": FixedClock(AT),
+            "graph": GRAPH,
+            "taxonomy": requests_fixtures.TAXONOMY,
+            "slas": request_desk_fixtures.SLAS,
+            "sla_start": SlaStart.TRANSFER,
+            "visit_duration": timedelta(hours=2),
+        },
+    ),
+    "RequestDesk.submit": lambda: (
+        _request_desk().submit,
+        (requests_fixtures.submission(idempotency_key="portal-9"),),
+        {"request_id": "REQ-9"},
+    ),
+    "RequestDesk.start_review": lambda: (
+        _request_desk(reviewed=False).start_review,
+        ("REQ-1",),
+        {"by": "W-1"},
+    ),
+    "RequestDesk.edit": lambda: (
+        _request_desk().edit,
+        ("REQ-1",),
+        {
+            "by": "W-1",
+            "address": "Storgatan 3",
+            "window": requests_fixtures.WINDOW,
+            "lines": (_REQUEST_LINE,),
+            "relation_ids": (_REQUEST_LINE.relation_id,),
+        },
+    ),
+    "RequestDesk.add_note": lambda: (
+        _request_desk().add_note,
+        ("REQ-1", "text"),
+        {"by": "W-1", "public": True},
+    ),
+    "RequestDesk.reject": lambda: (_request_desk().reject, ("REQ-1", "SPAM"), {"by": "W-1"}),
+    "RequestDesk.withdraw": lambda: (_request_desk().withdraw, ("REQ-1",), {"customer_id": "C-1"}),
+    "RequestDesk.transfer": lambda: (
+        _request_desk().transfer,
+        ("REQ-1",),
+        {"order_id": "SO-9", "propose_booking": True},
+    ),
+    "RequestDesk.request": lambda: (_request_desk().request, ("REQ-1",), {}),
+    "RequestDesk.requests": lambda: (_request_desk().requests, (RequestStatus.UNDER_REVIEW,), {}),
+    "RequestDesk.customer_view": lambda: (
+        _request_desk().customer_view,
+        ("REQ-1",),
+        {"customer_id": "C-1"},
+    ),
+    "TransferResult": lambda: _new(_transfer_result()),
+}
+EXAMPLES.update(_REQUEST_DESK_EXAMPLES)
 
 
 def _price_query(**extra: Any) -> dict[str, Any]:

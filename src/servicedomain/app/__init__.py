@@ -10,6 +10,7 @@ from __future__ import annotations
 from servicedomain.app.billing_desk import BillingDesk, FeeRunResult
 from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import PartChange, RepairDesk
+from servicedomain.app.request_desk import RequestDesk, TransferResult
 from servicedomain.app.service_desk import PostingResult, ServiceDesk
 
 __all__ = [
@@ -19,5 +20,7 @@ __all__ = [
     "PartChange",
     "PostingResult",
     "RepairDesk",
+    "RequestDesk",
     "ServiceDesk",
+    "TransferResult",
 ]
