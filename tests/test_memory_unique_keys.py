@@ -44,9 +44,10 @@ def test_a_stored_request_keeps_its_idempotency_key_against_any_later_id(later: 
     with InMemoryUnitOfWork(store) as uow:
         uow.service_requests.add(_request("REQ-B"))
         uow.commit()
-    with pytest.raises(ConcurrencyConflictError), InMemoryUnitOfWork(store) as uow:
+    with InMemoryUnitOfWork(store) as uow:
         uow.service_requests.add(_request(later))
-        uow.commit()
+        with pytest.raises(ConcurrencyConflictError):
+            uow.commit()
     with InMemoryUnitOfWork(store) as uow:
         assert [request.id for request in uow.service_requests.list()] == ["REQ-B"]
 
@@ -57,8 +58,9 @@ def test_a_stored_object_keeps_its_relation_id_against_any_later_id(later: str) 
     with InMemoryUnitOfWork(store) as uow:
         uow.service_objects.add(_object("OBJ-B"))
         uow.commit()
-    with pytest.raises(ConcurrencyConflictError), InMemoryUnitOfWork(store) as uow:
+    with InMemoryUnitOfWork(store) as uow:
         uow.service_objects.add(_object(later))
-        uow.commit()
+        with pytest.raises(ConcurrencyConflictError):
+            uow.commit()
     with InMemoryUnitOfWork(store) as uow:
         assert [obj.id for obj in uow.service_objects.list()] == ["OBJ-B"]

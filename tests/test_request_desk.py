@@ -429,15 +429,7 @@ def _racing_desk(world: World, rival: Callable[[], object]) -> RequestDesk:
     )
 
 
-_ADAPTER_KEY_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="memory adapter (_check_unique_keys): the first id in id order keeps a unique "
-    "key even when the other holder is already stored, so a writer whose id sorts first "
-    "commits a second request under a stored key; reported, adapters/ is not ours",
-)
-
-
-@pytest.mark.parametrize("rival_id", ["REQ-0", pytest.param("REQ-B", marks=_ADAPTER_KEY_BUG)])
+@pytest.mark.parametrize("rival_id", ["REQ-0", "REQ-B"])  # the rival sorts first or last
 def test_Q2_two_submits_with_one_key_at_once_store_one_request_and_both_get_it(
     rival_id: str,
 ) -> None:
