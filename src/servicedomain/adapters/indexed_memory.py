@@ -16,6 +16,9 @@ passes the same contract suites. The names mirror the reference's: :class:`Index
   same critical section, and only if it commits.
 * :class:`IndexedJournal` records journal entries, idempotent per key: posted on its
   own, or enlisted in a unit of work.
+* A service order's ``request_id`` names one order (law Q1), as the SQL adapter's
+  unique index keeps it: a commit that would give one request a second order raises
+  :class:`~servicedomain.errors.ConcurrencyConflictError` and writes nothing.
 
 Billing rows (fees, documents, accrual periods) commit in the same critical section,
 after these checks against what is committed:
@@ -261,6 +264,8 @@ class IndexedStore:
         self._lock = threading.Lock()
         self._tables: dict[type[Any], dict[str, Entity]] = {}
         self._billing = _BillingTables()
+        # the order of each customer request (law Q1): request id -> order id
+        self._order_requests: dict[str, str] = {}
 
     def repository(self, entity_type: type[EntityT]) -> IndexedRepository[EntityT]:
         """A repository of ``entity_type`` whose writes commit at once, one by one."""
@@ -293,11 +298,17 @@ class IndexedStore:
             tables = self._tables
             for write in writes:
                 write.check(tables.get(write.entity_type, {}).get(write.entity.id))
+            claims = _order_request_claims(self._order_requests, tables, writes)
             appliers = [step.check() for step in steps]
             log = _UndoLog()
             try:
                 for apply in appliers:
                     apply(log)
+                for request_id, order_id in claims.items():
+                    if order_id is None:
+                        log.pop(self._order_requests, request_id)
+                    else:
+                        log.put(self._order_requests, request_id, order_id)
                 for write in writes:
                     table = tables.get(write.entity_type)
                     if table is None:
@@ -310,6 +321,48 @@ class IndexedStore:
             except BaseException:
                 log.undo()
                 raise
+
+
+def _order_request_claims(
+    held: Mapping[str, str],
+    tables: Mapping[type[Any], Mapping[str, Entity]],
+    writes: Sequence[_Write],
+) -> dict[str, str | None]:
+    """The changes the writes make to the one order of each request (``None``: released).
+
+    A service order's ``request_id`` names one order (law Q1), as the SQL adapter's unique
+    index keeps it: the request ids the written orders give up are released first, then
+    each written order claims its own.
+
+    Raises:
+        ConcurrencyConflictError: a written order claims a request another order holds.
+    """
+    from servicedomain.orders import ServiceOrder  # noqa: PLC0415 (adapters stay light)
+
+    orders = [write for write in writes if write.entity_type is ServiceOrder]
+    if not orders:
+        return {}
+    stored = tables.get(ServiceOrder, {})
+    owners = dict(held)
+    changes: dict[str, str | None] = {}
+    for write in orders:
+        before = cast("ServiceOrder | None", stored.get(write.entity.id))
+        released = None if before is None else before.request_id
+        if released is not None and owners.get(released) == write.entity.id:
+            del owners[released]
+            changes[released] = None
+    for write in orders:
+        request_id = None if write.removed else cast("ServiceOrder", write.entity).request_id
+        if request_id is None:
+            continue
+        owner = owners.get(request_id)
+        if owner is not None and owner != write.entity.id:
+            raise ConcurrencyConflictError(
+                "ServiceOrder", write.entity.id, write.expected_version, None
+            )
+        owners[request_id] = write.entity.id
+        changes[request_id] = write.entity.id
+    return changes
 
 
 class _SnapshotUnitOfWork:
