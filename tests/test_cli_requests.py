@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from cli_requests_data import invoke, seed, write_submission
+from servicedomain.adapters.clocks import SystemClock
 from servicedomain.adapters.sql import open_store
 from servicedomain.orders import Origin
 from servicedomain.requests import RequestStatus
@@ -326,3 +328,25 @@ def test_a_taxonomy_not_stored_is_bad_input_naming_the_stored_ones(url: str, fil
     code, output = invoke(url, "requests", "--taxonomy", "OFFICE", "submit", str(file))
     assert code == 2
     assert "fault_taxonomies.OFFICE: no such rule is stored; stored: HOME" in output
+
+
+def test_a_retry_at_the_same_instant_is_still_unchanged(
+    url: str, file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two runs reading one instant (two racers in one microsecond): "unchanged" comes from
+    # whether the run committed, not from comparing the stored instants with its own.
+    at = datetime.now(UTC)  # after the seeding's instants
+    monkeypatch.setattr(SystemClock, "now", lambda _clock: at)
+    _submitted(url, file)
+    code, output = invoke(url, "requests", "submit", str(file))
+    assert code == 0
+    assert output.splitlines()[-1] == (
+        f"requests submit submission.json: unchanged, submitted before as {REQUEST}"
+    )
+    assert invoke(url, "requests", "review", REQUEST, "--by", "W-1")[0] == 0
+    assert invoke(url, "requests", "transfer", REQUEST)[1].splitlines()[-1] == (
+        f"requests transfer {REQUEST}: transferred to SO-{REQUEST}"
+    )
+    assert invoke(url, "requests", "transfer", REQUEST)[1].splitlines()[-1] == (
+        f"requests transfer {REQUEST}: already transferred to SO-{REQUEST}"
+    )

@@ -40,12 +40,11 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
 import click
 
-from servicedomain.adapters.clocks import FixedClock
 from servicedomain.adapters.sql import SqlStore
 from servicedomain.app import RequestDesk, TransferResult
 from servicedomain.cli._batch import ZONE, stored_graph
@@ -54,6 +53,7 @@ from servicedomain.cli._output import emit, output_options
 from servicedomain.cli._rules import instant_in, rule_named, stored_rules
 from servicedomain.cli._session import say, session
 from servicedomain.errors import InvalidDurationError, InvalidInputError
+from servicedomain.ports import RequestUnitOfWork
 from servicedomain.repairs import FaultTaxonomy
 from servicedomain.reports import ReportColumn, ReportTable, ReportView
 from servicedomain.requests import (
@@ -127,20 +127,58 @@ def _graph(rules: Rules, name: str | None, *, needed: bool) -> StageGraph:
     return next(iter(rules.stage_graphs.values()), EXAMPLE_STAGE_GRAPH)
 
 
+class _Commits:
+    """The store's units of work for one desk, counting the commits that stored something.
+
+    The desk commits only when it stores: a submit or a transfer that found its request
+    stored (a retry, or the loser of a race) commits nothing, so a count of 0 after it
+    says "unchanged" whatever the clocks of the racers say.
+    """
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self.count = 0
+
+    def __call__(self) -> RequestUnitOfWork:
+        return cast("RequestUnitOfWork", _Counted(self._store.unit_of_work(), self))
+
+
+class _Counted:
+    """A unit of work of :class:`_Commits`: a commit that returns is counted."""
+
+    def __init__(self, inner: Any, commits: _Commits) -> None:
+        self._inner = inner
+        self._commits = commits
+
+    def __enter__(self) -> _Counted:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.__exit__(*exc_info)
+
+    def commit(self) -> None:
+        self._inner.commit()
+        self._commits.count += 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def _desk(
+    commits: _Commits | None = None,
     *,
-    at: datetime | None = None,
     transfer: bool = False,
     sla_start: SlaStart = SlaStart.SUBMISSION,
     visit: timedelta = timedelta(hours=1),
 ) -> RequestDesk:
-    """The request desk on the store and the stored rules; ``at``: the run's one instant."""
+    """The request desk on the store and the stored rules (``commits``: counting them)."""
     store: SqlStore = session().store()
     rules = stored_rules(store)
     options = click.get_current_context().meta.get(_OPTIONS) or _Options()
     return RequestDesk(
-        unit_of_work=store.unit_of_work,
-        clock=session().clock if at is None else FixedClock(at),
+        unit_of_work=store.unit_of_work if commits is None else commits,
+        clock=session().clock,
         graph=_graph(rules, options.graph, needed=transfer),
         taxonomy=_taxonomy(rules, options.taxonomy),
         slas=dict(rules.slas),
@@ -322,11 +360,11 @@ def requests(ctx: click.Context, graph: str | None, taxonomy: str | None) -> Non
 def submit(file: Path, request_id: str | None, zone: ZoneInfo) -> None:
     """Submit the JSON submission of FILE (the same file again: the same request, unchanged)."""
     submission = read_submission(file, zone)
-    at = session().clock.now()
     chosen = default_request_id(submission) if request_id is None else request_id
-    request = _desk(at=at).submit(submission, request_id=chosen)
+    commits = _Commits(session().store())
+    request = _desk(commits).submit(submission, request_id=chosen)
     _show(request, zone)
-    if request.submitted_at != at:
+    if not commits.count:
         say(f"requests submit {file.name}: unchanged, submitted before as {request.id}")
     else:
         say(f"requests submit {file.name}: submitted {request.id}")
@@ -501,11 +539,11 @@ def transfer(
     zone: ZoneInfo,
 ) -> None:
     """Transfer request ID under review to a service order (a retry: the same order)."""
-    at = session().clock.now()
-    desk = _desk(at=at, transfer=True, sla_start=SlaStart(sla_start), visit=_duration(visit))
+    commits = _Commits(session().store())
+    desk = _desk(commits, transfer=True, sla_start=SlaStart(sla_start), visit=_duration(visit))
     result = desk.transfer(request_id, order_id=order_id, propose_booking=propose_booking)
     _transferred(result, zone)
-    if result.request.recorded_at != at:
+    if not commits.count:
         say(f"requests transfer {request_id}: already transferred to {result.order.id}")
     else:
         say(f"requests transfer {request_id}: transferred to {result.order.id}")
