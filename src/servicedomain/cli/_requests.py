@@ -410,7 +410,8 @@ def show(request_id: str, customer_id: str | None, zone: ZoneInfo) -> None:
     """Show request ID with its notes and review log, or the customer's view (--customer)."""
     desk = _desk()
     if customer_id is not None:
-        say(desk.customer_view(request_id, customer_id=customer_id).to_json())
+        view = desk.customer_view(request_id, customer_id=customer_id)
+        say(json.dumps(view.to_json_dict(), indent=2))
         return
     _show(desk.request(request_id), zone)
 
