@@ -350,3 +350,13 @@ def test_a_retry_at_the_same_instant_is_still_unchanged(
     assert invoke(url, "requests", "transfer", REQUEST)[1].splitlines()[-1] == (
         f"requests transfer {REQUEST}: already transferred to SO-{REQUEST}"
     )
+
+
+def test_transfer_on_a_stage_graph_not_stored_is_bad_input_and_transfers_nothing(
+    url: str, file: Path
+) -> None:
+    _reviewed(url, file)
+    code, output = invoke(url, "requests", "--graph", "REPAIR", "transfer", REQUEST)
+    assert code == 2
+    assert "stage_graphs.REPAIR: no such rule is stored; stored: SERVICE" in output
+    assert _stored(url) == [(REQUEST, RequestStatus.UNDER_REVIEW, None)]

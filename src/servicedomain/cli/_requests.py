@@ -2,7 +2,8 @@
 
 Every command goes through :class:`~servicedomain.app.RequestDesk` on the store's units
 of work, configured with the stored rules: the stage graph of the orders a transfer
-makes (``requests --graph NAME``, default: the only one stored), the fault taxonomy the
+makes (``requests --graph NAME``, default: the only one stored; only ``transfer`` needs
+one), the fault taxonomy the
 requested repair lines are checked against (``requests --taxonomy NAME``, default: the
 only one stored, else an empty taxonomy: a line with a code is refused) and the
 ``slas`` (an agreement's SLA gives its calendar and the order's SLA). Instants are ISO
