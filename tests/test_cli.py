@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import subprocess
 import sys
@@ -181,6 +182,39 @@ def test_the_demo_dispatches_technicians_with_reasons_a_refusal_and_the_board() 
     bars = [row.split()[:2] for row in part.splitlines() if row.startswith(("W-ANA ", "W-BO "))]
     assert ["W-ANA", "BK-4001"] in bars
     assert ["W-BO", "RQ-4003-1"] in bars
+
+
+def test_the_demo_takes_customer_requests_from_submit_to_the_portal_view() -> None:
+    """Issue 18: the requests part of the demo (Stockholm times, SLA-8H from the submission)."""
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    part = text[text.index("Customer requests: submitted") : text.index("Storage: everything")]
+    for line in (
+        "  C-300 submits REQ-5001: submitted, version 1\n",
+        "  the portal retries with key portal-1: REQ-5001, unchanged (version 1)\n",
+        "  review log: 10:30 DISPATCHER address: Sveavägen 1 -> Sveavägen 1B\n",
+        (
+            "  review log: 10:30 DISPATCHER window: 2026-03-03T08:00:00+00:00/"
+            "2026-03-03T11:00:00+00:00 -> 2026-03-03T09:00:00+00:00/2026-03-03T12:00:00+00:00\n"
+        ),
+        "  REQ-5002 rejected: reason NOT-COVERED\n",
+        "  REQ-5001 transferred to SO-REQ-5001: origin web, incoming True, SLA SLA-8H\n",
+        (
+            "  SLA start policy submission: the clock runs from Mon 10:00, "
+            "not from the transfer at 11:00\n"
+        ),
+        "  the visit SO-REQ-5001/visit is due Tue 09:00\n",  # 7 h on Monday, 1 h on Tuesday
+        "  booking proposal: W-ANA from Tue 10:00 (not booked: the dispatcher books)\n",
+        "  transferring again: the same order SO-REQ-5001\n",
+    ):
+        assert line in part, line
+    view = json.loads(part[part.index("{") : part.rindex("}") + 1])
+    assert view["request_id"] == "REQ-5001"
+    assert view["status"] == "transferred"
+    assert view["order_id"] == "SO-REQ-5001"
+    assert [note["text"] for note in view["notes"]] == ["A technician comes on Tuesday"]
+    assert "servicedomain_service_requests           2 rows" in text
 
 
 def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:

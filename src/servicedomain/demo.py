@@ -8,12 +8,15 @@ entry in one SQLite file (the embedded default of :mod:`servicedomain.adapters.s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, TextIO
+
+import attrs
 
 from servicedomain import __version__
 from servicedomain.adapters.clocks import FixedClock
@@ -30,6 +33,7 @@ from servicedomain.agreements import (
 from servicedomain.app.billing_desk import BillingDesk
 from servicedomain.app.dispatch_desk import DispatchDesk
 from servicedomain.app.repair_desk import RepairDesk
+from servicedomain.app.request_desk import RequestDesk
 from servicedomain.app.service_desk import ServiceDesk
 from servicedomain.billing import (
     AccrualEntry,
@@ -79,6 +83,7 @@ from servicedomain.reports import (
     subscription_transactions,
     work_receipt,
 )
+from servicedomain.requests import RequestWindow, SlaStart, Submission
 from servicedomain.sla import Allowance, Priority, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
@@ -693,6 +698,92 @@ def _demo_dispatch(out: TextIO, store: SqlStore) -> None:
     out.write("\n" + dispatch_board_report(board, zone="Europe/Stockholm").render_text())
 
 
+def _demo_requests(out: TextIO, store: SqlStore) -> None:
+    _heading(out, "Customer requests: submitted, reviewed, rejected or transferred to an order")
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    day = WorkingCalendar.standard("Europe/Stockholm", slots=["08:00-17:00"], id="STHLM")
+    sla = ServiceLevelAgreement(
+        id="SLA-8H", targets=SlaTargets(resolution=Allowance(hours=8)), calendar=day
+    )
+    service = ServiceDesk(unit_of_work=store.unit_of_work, clock=clock, graph=EXAMPLE_STAGE_GRAPH)
+    service.create_agreement(
+        agreement_id="AG-WEB",
+        customer_id="C-300",
+        group=AgreementGroup("WEB", "Web customers", default_sla_id=sla.id),
+        start_date=date(2026, 1, 1),
+    )
+    desk = RequestDesk(
+        unit_of_work=store.unit_of_work,
+        clock=clock,
+        graph=EXAMPLE_STAGE_GRAPH,
+        taxonomy=FaultTaxonomy(),
+        slas={sla.id: sla},
+        sla_start=SlaStart.SUBMISSION,
+        visit_duration=timedelta(hours=2),
+    )
+    local = day.zone
+    tuesday = RequestWindow(
+        datetime(2026, 3, 3, 8, 0, tzinfo=UTC), datetime(2026, 3, 3, 11, 0, tzinfo=UTC)
+    )
+    submission = Submission(
+        customer_id="C-300",
+        contact="Eva, 070-123 45 67",
+        agreement_id="AG-WEB",
+        window=tuesday,
+        address="Sveavägen 1",
+        text="The heat pump is silent",
+        idempotency_key="portal-1",
+    )
+    request = desk.submit(submission, request_id="REQ-5001")
+    out.write(f"  C-300 submits {request.id}: {request.status.value}, version {request.version}\n")
+    again = desk.submit(submission, request_id="REQ-5001-RETRY")
+    out.write(
+        f"  the portal retries with key {submission.idempotency_key}: {again.id}, "
+        f"unchanged (version {again.version})\n"
+    )
+    clock.advance(timedelta(minutes=30))
+    desk.start_review("REQ-5001", by="DISPATCHER")
+    later = RequestWindow(tuesday.start + timedelta(hours=1), tuesday.end + timedelta(hours=1))
+    request = desk.edit("REQ-5001", by="DISPATCHER", address="Sveavägen 1B", window=later)
+    for entry in request.review_log:
+        out.write(
+            f"  review log: {entry.at.astimezone(local):%H:%M} {entry.by} {entry.field}: "
+            f"{entry.old} -> {entry.new}\n"
+        )
+    desk.add_note("REQ-5001", "A technician comes on Tuesday", by="DISPATCHER", public=True)
+    other = desk.submit(
+        attrs.evolve(submission, text="And the sauna heater", idempotency_key="portal-2"),
+        request_id="REQ-5002",
+    )
+    rejected = desk.reject(other.id, "NOT-COVERED", by="DISPATCHER")
+    out.write(f"  {rejected.id} {rejected.status.value}: reason {rejected.reject_reason}\n")
+    clock.advance(timedelta(minutes=30))
+    result = desk.transfer("REQ-5001", propose_booking=True)
+    order = result.order
+    out.write(
+        f"  REQ-5001 transferred to {order.id}: origin {order.origin.value}, "
+        f"incoming {order.incoming}, SLA {order.sla_id}\n"
+    )
+    started = order.sla_log[0].at.astimezone(local)
+    out.write(
+        f"  SLA start policy {SlaStart.SUBMISSION.value}: the clock runs from "
+        f"{started:%a %H:%M}, not from the transfer at {clock.now().astimezone(local):%H:%M}\n"
+    )
+    if result.requirement is not None and result.requirement.sla_deadline is not None:
+        due = result.requirement.sla_deadline.astimezone(local)
+        out.write(f"  the visit {result.requirement.id} is due {due:%a %H:%M}\n")
+    best = result.proposal
+    if best is not None:
+        out.write(
+            f"  booking proposal: {best.technician_id} from "
+            f"{best.start.astimezone(local):%a %H:%M} (not booked: the dispatcher books)\n"
+        )
+    retry = desk.transfer("REQ-5001")
+    out.write(f"  transferring again: the same order {retry.order.id}\n")
+    view = desk.customer_view("REQ-5001", customer_id="C-300")
+    out.write(f"  what the portal shows C-300:\n{json.dumps(view.to_json_dict(), indent=2)}\n")
+
+
 def _demo_storage(out: TextIO, store: SqlStore) -> None:
     _heading(out, "Storage: everything above, in one database")
     out.write(f"  {store}\n")
@@ -711,6 +802,7 @@ DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
     _demo_billing,
     _demo_repairs,
     _demo_dispatch,
+    _demo_requests,
     _demo_storage,
 )
 

@@ -23,6 +23,7 @@ from servicedomain.cli import (  # noqa: F401
     _import,
     _import_service,
     _reports,
+    _requests,
     _rules,
     _sla,
 )
