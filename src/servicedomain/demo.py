@@ -83,7 +83,7 @@ from servicedomain.reports import (
     subscription_transactions,
     work_receipt,
 )
-from servicedomain.requests import RequestWindow, SlaStart, Submission
+from servicedomain.requests import RequestedRepairLine, RequestWindow, SlaStart, Submission
 from servicedomain.sla import Allowance, Priority, ServiceLevelAgreement, SlaTargets
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, ReasonCode
 
@@ -712,11 +712,21 @@ def _demo_requests(out: TextIO, store: SqlStore) -> None:
         group=AgreementGroup("WEB", "Web customers", default_sla_id=sla.id),
         start_date=date(2026, 1, 1),
     )
+    objects = RepairDesk(unit_of_work=store.unit_of_work, clock=clock)
+    objects.create_object(id="PUMP-1", group_id="HEAT PUMPS", description="Heat pump HP-9")
+    objects.relate("PUMP-1", relation_id="REL-AG-WEB-1", kind=RelationKind.AGREEMENT, key="AG-WEB")
+    taxonomy = FaultTaxonomy.from_dict(
+        {
+            "symptom_areas": [{"id": "compressor"}],
+            "symptom_codes": [{"area": "compressor", "id": "does not start"}],
+            "conditions": [{"id": "below freezing"}],
+        }
+    )
     desk = RequestDesk(
         unit_of_work=store.unit_of_work,
         clock=clock,
         graph=EXAMPLE_STAGE_GRAPH,
-        taxonomy=FaultTaxonomy(),
+        taxonomy=taxonomy,
         slas={sla.id: sla},
         sla_start=SlaStart.SUBMISSION,
         visit_duration=timedelta(hours=2),
@@ -730,7 +740,18 @@ def _demo_requests(out: TextIO, store: SqlStore) -> None:
         contact="Eva, 070-123 45 67",
         agreement_id="AG-WEB",
         window=tuesday,
+        relation_ids=("REL-AG-WEB-1",),
         address="Sveavägen 1",
+        lines=(
+            RequestedRepairLine(
+                number=1,
+                relation_id="REL-AG-WEB-1",
+                condition_id="below freezing",
+                symptom_area_id="compressor",
+                symptom_code_id="does not start",
+                description="Silent since the cold night",
+            ),
+        ),
         text="The heat pump is silent",
         idempotency_key="portal-1",
     )
@@ -764,6 +785,11 @@ def _demo_requests(out: TextIO, store: SqlStore) -> None:
         f"  REQ-5001 transferred to {order.id}: origin {order.origin.value}, "
         f"incoming {order.incoming}, SLA {order.sla_id}\n"
     )
+    for line in order.repair_lines:
+        out.write(
+            f"  repair line {line.number} on {line.relation_id}: {line.symptom_area_id} / "
+            f"{line.symptom_code_id} when {line.condition_id} (the technician diagnoses)\n"
+        )
     started = order.sla_log[0].at.astimezone(local)
     out.write(
         f"  SLA start policy {SlaStart.SUBMISSION.value}: the clock runs from "
@@ -789,7 +815,7 @@ def _demo_storage(out: TextIO, store: SqlStore) -> None:
     out.write(f"  {store}\n")
     for table, count in store.row_counts().items():
         if count:
-            out.write(f"  {table:<36} {count:>5} row{'' if count == 1 else 's'}\n")
+            out.write(f"  {table:<40} {count:>5} row{'' if count == 1 else 's'}\n")
 
 
 DEMO_PARTS: tuple[Callable[[TextIO, SqlStore], None], ...] = (
