@@ -6,6 +6,7 @@ import ast
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -214,7 +215,12 @@ def test_the_demo_takes_customer_requests_from_submit_to_the_portal_view() -> No
     assert view["status"] == "transferred"
     assert view["order_id"] == "SO-REQ-5001"
     assert [note["text"] for note in view["notes"]] == ["A technician comes on Tuesday"]
-    assert "servicedomain_service_requests           2 rows" in text
+    assert [line["symptom_code_id"] for line in view["lines"]] == ["does not start"]
+    assert (
+        "  repair line 1 on REL-AG-WEB-1: compressor / does not start when below freezing "
+        "(the technician diagnoses)\n"
+    ) in part
+    assert re.search(r"servicedomain_service_requests +2 rows", text)
 
 
 def test_the_demo_stores_everything_on_the_sqlite_file_it_is_given(tmp_path: Path) -> None:
