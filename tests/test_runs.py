@@ -505,3 +505,20 @@ def test_bad_input_is_refused_with_clear_errors(stores: Callable[[], SqlStore]) 
         claim_chunk(store, run.id, worker="w", lease=timedelta(0))
     with pytest.raises(InvalidInputError, match="worker"):
         claim_chunk(store, run.id, worker="", lease=timedelta(1))
+
+
+def test_accrue_revenue_of_some_subscriptions_posts_only_their_fees_periods(
+    stores: Callable[[], SqlStore],
+) -> None:
+    store = stores()
+    seed(store, [(1, 1, 10, "M"), (2, 1, 20, "M"), (3, 1, 30, "M")])
+    desk = billing_desk(store)
+    desk.generate_fees(as_of=AS_OF)
+    desk.invoice_customers(due_by=AS_OF, invoice_date=AS_OF)
+    some = desk.accrue_revenue(through=AS_OF, posting_date=AS_OF, subscription_ids=["S-001"])
+    assert some
+    assert {entry.source_id.split(":")[0] for entry in some} == {"S-001"}
+    rest = desk.accrue_revenue(through=AS_OF, posting_date=AS_OF)
+    assert {entry.source_id.split(":")[0] for entry in rest} == {"S-000", "S-002"}
+    with pytest.raises(InvalidInputError, match="subscription_ids"):
+        desk.accrue_revenue(through=AS_OF, posting_date=AS_OF, subscription_ids=[""])
