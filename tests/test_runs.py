@@ -522,3 +522,21 @@ def test_accrue_revenue_of_some_subscriptions_posts_only_their_fees_periods(
     assert {entry.source_id.split(":")[0] for entry in rest} == {"S-000", "S-002"}
     with pytest.raises(InvalidInputError, match="subscription_ids"):
         desk.accrue_revenue(through=AS_OF, posting_date=AS_OF, subscription_ids=[""])
+
+
+def test_a_database_without_the_run_tables_is_a_storage_error_not_a_driver_error(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import migrate
+    from servicedomain.errors import StorageError
+
+    url = new_url()
+    migrate.upgrade(url, "0005")
+    store = open_store(url)
+    try:
+        with pytest.raises(StorageError, match="servicedomain_batch_runs"):
+            plan_run(store, RunKind.FEES, as_of=AS_OF)
+        with pytest.raises(StorageError):
+            progress(store, "fees-2024-03-31-0000")
+    finally:
+        store.dispose()

@@ -62,14 +62,19 @@ _CLOCK: Final = port("now")
 class RunKind(StrictEnum, enum.StrEnum):
     """What a run does, and the ids its chunks split.
 
-    * ``FEES``: :meth:`BillingDesk.generate_fees` as of the run's date, by subscription.
-    * ``INVOICES``: :meth:`BillingDesk.invoice_customers` due by and dated the run's
-      date, by **customer** (the customers of the stored subscriptions): one customer's
-      documents are never split across chunks, so their numbers are those of one run.
-    * ``ACCRUALS``: :meth:`BillingDesk.accrue_revenue` through the run's date (posted
-      on ``params["posting_date"]``, default the run's date), by subscription.
-    * ``ORDERS``: :meth:`ServiceDesk.generate_orders` from the run's date through
-      ``params["through"]`` (inclusive), every transaction type, by agreement.
+    * ``FEES``: :meth:`~servicedomain.app.BillingDesk.generate_fees` as of the run's
+      date, by subscription.
+    * ``INVOICES``: :meth:`~servicedomain.app.BillingDesk.invoice_customers` due by
+      and dated the run's date, by **customer** (the customers of the stored
+      subscriptions): one customer's documents are never split across chunks, so
+      their numbers are those of one run. It invoices the fees due; posted order
+      lines are not given to it (yet).
+    * ``ACCRUALS``: :meth:`~servicedomain.app.BillingDesk.accrue_revenue` through the
+      run's date (posted on ``params["posting_date"]``, default the run's date), by
+      subscription.
+    * ``ORDERS``: :meth:`~servicedomain.app.ServiceDesk.generate_orders` from the
+      run's date through ``params["through"]`` (inclusive), every transaction type,
+      by agreement.
     """
 
     FEES = "fees"
@@ -397,6 +402,8 @@ def run_chunk(
 
     Any other failure (a storage conflict, the database gone) is not parked: the chunk
     goes back to ``ready`` and the error propagates, for the engine to retry the chunk.
+    It does not check leases: a chunk run twice at once stores nothing twice either
+    (the natural keys, and the version checks of the desks' saves).
 
     Args:
         store: the store the run is planned in.

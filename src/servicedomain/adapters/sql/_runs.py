@@ -24,6 +24,7 @@ __all__ = ["ChunkRow", "ParkedRow", "RunRow", "SqlRunLedger"]
 READY: Final = "ready"
 RUNNING: Final = "running"
 DONE: Final = "done"
+_IN_BATCH: Final = 500  # ids per IN (...) list, well under the drivers' parameter limits
 
 
 @attrs.frozen
@@ -254,9 +255,12 @@ class SqlRunLedger:
         """
         chunks, table = schema.batch_chunks, schema.batch_parked
         with self._store._writing("finish a chunk") as connection:
-            if cleared:
+            for start in range(0, len(cleared), _IN_BATCH):
                 connection.execute(
-                    table.delete().where(table.c.run_id == run_id, table.c.item_id.in_(cleared))
+                    table.delete().where(
+                        table.c.run_id == run_id,
+                        table.c.item_id.in_(cleared[start : start + _IN_BATCH]),
+                    )
                 )
             for item in parked:
                 connection.execute(
