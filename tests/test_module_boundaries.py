@@ -43,6 +43,7 @@ CODEC = "codec"
 PORTS = "ports"
 APPLICATION = "application"
 ADAPTERS = "adapters"
+RUNS = "batch runs"
 TESTING = "testing"
 COMMAND_LINE = "command line"
 FACADE = "facade"
@@ -77,6 +78,7 @@ LAYER_OF: dict[str, str] = {
     "ports": PORTS,
     "app": APPLICATION,
     "adapters": ADAPTERS,
+    "runs": RUNS,
     "testing": TESTING,
     "__main__": COMMAND_LINE,
     "cli": COMMAND_LINE,
@@ -93,9 +95,11 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     PORTS: frozenset({DOMAIN, PORTS}),
     APPLICATION: frozenset({DOMAIN, READ_MODEL, PORTS, APPLICATION}),
     ADAPTERS: frozenset({DOMAIN, CODEC, PORTS, ADAPTERS}),
+    # Batch runs drive the application objects on the SQL adapter's run tables.
+    RUNS: frozenset({DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, RUNS}),
     TESTING: frozenset({DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, TESTING}),
     COMMAND_LINE: frozenset(
-        {DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, COMMAND_LINE, FACADE}
+        {DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, ADAPTERS, RUNS, COMMAND_LINE, FACADE}
     ),
     FACADE: frozenset({DOMAIN, READ_MODEL, CODEC, PORTS, APPLICATION, FACADE}),
 }
@@ -109,6 +113,7 @@ THIRD_PARTY: dict[str, frozenset[str] | None] = {
     PORTS: frozenset(),
     APPLICATION: CORE_DEPENDENCIES,
     ADAPTERS: None,
+    RUNS: CORE_DEPENDENCIES,
     TESTING: None,
     COMMAND_LINE: None,
     FACADE: CORE_DEPENDENCIES,

@@ -33,6 +33,7 @@ _SKIPPED_PACKAGES = (
     "rules",  # a codec too: the file format of the rules, which serialise themselves
     "__main__",
     "cli",  # the command line: its RuleDocument is kept through its own Codec (RULE_CODEC)
+    "runs",  # batch runs: values read from the SQL adapter's run rows, never serialised
 )
 
 

@@ -873,3 +873,64 @@ def test_0005_keeps_one_request_per_idempotency_key_of_a_customer(
                 table.insert(),
                 {**row, "id": "REQ-3", "customer_id": "C-1", "idempotency_key": "K"},
             )
+
+
+# ------------------------------------------------------------------ 0006: batch runs
+
+RUN_TABLES = {
+    "servicedomain_batch_runs",
+    "servicedomain_batch_chunks",
+    "servicedomain_batch_parked",
+}
+
+
+def test_0006_adds_the_run_tables_to_a_0005_database_with_data_and_its_downgrade_drops_them(
+    new_url: NewUrl,
+) -> None:
+    from servicedomain.adapters.sql import open_store
+    from servicedomain.runs import RunKind, plan_run, progress
+
+    url = new_url()
+    migrate.upgrade(url, "0005")
+    store = open_store(url)
+    try:
+        _insert_orders(store, _order("SO-1", "REQ-1"))
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        assert not RUN_TABLES & _tables(connection)
+    migrate.upgrade(url, "0006")
+    assert migrate.current_revision(url) == "0006"
+    store = open_store(url)
+    try:
+        run = plan_run(store, RunKind.FEES, as_of=date(2026, 3, 31))
+        assert progress(store, run.id).ready == 1
+        with store.unit_of_work() as uow:
+            assert [order.id for order in uow.service_orders.list()] == ["SO-1"]
+    finally:
+        store.dispose()
+    with _engine(url) as engine, engine.connect() as connection:
+        assert _tables(connection) >= RUN_TABLES
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+        connection.commit()
+        assert not RUN_TABLES & _tables(connection)
+        assert [order for order, _ in _request_ids(connection)] == ["SO-1"]
+    assert migrate.current_revision(url) == "0005"
+    migrate.upgrade(url, "0006")
+    with _engine(url) as engine, engine.connect() as connection:
+        assert _tables(connection) >= RUN_TABLES
+        assert not _differences(connection)
+
+
+def test_0006_keeps_one_parked_row_per_run_and_item(new_url: NewUrl) -> None:
+    url = new_url()
+    migrate.upgrade(url, "0006")
+    row = {"run_id": "R", "item_id": "S-1", "chunk": 1, "error_type": "E", "message": "m"}
+    with _engine(url) as engine:
+        table = sa.Table("servicedomain_batch_parked", sa.MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [row, {**row, "run_id": "R2"}])
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(table.insert(), {**row, "chunk": 2})

@@ -730,7 +730,13 @@ class BillingDesk:
             uow.commit()
         return document
 
-    def accrue_revenue(self, *, through: date, posting_date: date) -> tuple[AccrualEntry, ...]:
+    def accrue_revenue(
+        self,
+        *,
+        through: date,
+        posting_date: date,
+        subscription_ids: Iterable[str] | None = None,
+    ) -> tuple[AccrualEntry, ...]:
         """Post every accrual period whose last day is on or before ``through``, once.
 
         ``through`` is inclusive (the last day the run covers): ``through`` 2024-01-31
@@ -740,16 +746,29 @@ class BillingDesk:
         if the periods are saved as posted (law U1). Each fee accrued is a
         :class:`~servicedomain.billing.RevenueAccrued` event, published on commit.
 
+        With ``subscription_ids``, only the periods of those subscriptions' fees post
+        (a batch run's chunk, :mod:`servicedomain.runs`).
+
         Raises:
             InvalidInputError: (field ``accrual_journal``) the desk has none.
         """
         require_date(through, "through")
         require_date(posting_date, "posting_date")
+        ids = (
+            None if subscription_ids is None else is_ids.check(subscription_ids, "subscription_ids")
+        )
         journal = self._accrual_journal()
         with self._open() as uow:
             accruals = uow.accruals
+            fee_ids = (
+                None
+                if ids is None
+                else {fee.id for sub_id in ids for fee in uow.fees.for_subscription(sub_id)}
+            )
             by_source: dict[str, list[AccrualPeriod]] = {}
             for period in accruals.unposted_through(through):
+                if fee_ids is not None and period.source_id not in fee_ids:
+                    continue
                 by_source.setdefault(period.source_id, []).append(period)
             # One accrue over every fee's periods, fee by fee.
             periods = [period for group in by_source.values() for period in group]

@@ -30,6 +30,7 @@ from servicedomain.adapters.sql._engine import (
     sqlite_file,
 )
 from servicedomain.adapters.sql._outbox import OutboxRecord, SqlOutbox
+from servicedomain.adapters.sql._runs import ChunkRow, ParkedRow, RunRow, SqlRunLedger
 from servicedomain.adapters.sql._schema import metadata
 from servicedomain.adapters.sql._store import (
     SqlAccrualRepository,
@@ -49,14 +50,18 @@ from servicedomain.adapters.sql._store import (
 __all__ = [
     "DEFAULT_URL",
     "URL_VARIABLE",
+    "ChunkRow",
     "Codec",
     "OutboxRecord",
+    "ParkedRow",
+    "RunRow",
     "SqlAccrualRepository",
     "SqlFeeRepository",
     "SqlInvoiceRepository",
     "SqlJournal",
     "SqlOutbox",
     "SqlRepository",
+    "SqlRunLedger",
     "SqlServiceBomRepository",
     "SqlServiceObjectRepository",
     "SqlServiceOrderRepository",

@@ -412,3 +412,47 @@ number_sequences: Final = sa.Table(
     sa.Column("series", sa.String(255), primary_key=True),
     sa.Column("last_number", sa.Integer, nullable=False),
 )
+
+#: Batch runs (migration 0006): one row per planned run, its id a hash of what it runs.
+batch_runs: Final = sa.Table(
+    f"{PREFIX}batch_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("chunk_size", sa.Integer, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+)
+
+#: The chunks of a run: the keyset range ``(after_id, last_id]`` (``None``: open), its
+#: state (``ready``, ``running``, ``done``), the worker holding it until ``lease_until``,
+#: how often it was claimed, and its counters.
+batch_chunks: Final = sa.Table(
+    f"{PREFIX}batch_chunks",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("after_id", sa.String(255), nullable=True),
+    sa.Column("last_id", sa.String(255), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(255), nullable=True),
+    sa.Column("lease_until", UtcInstant, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("created", sa.Integer, nullable=False),
+    sa.Column("parked", sa.Integer, nullable=False),
+    sa.Index(None, "run_id", "state"),
+)
+
+#: Items of a run that failed by a business rule or bad data: one row per run and item,
+#: deleted when a later run of its chunk processes the item.
+batch_parked: Final = sa.Table(
+    f"{PREFIX}batch_parked",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("item_id", sa.String(255), primary_key=True),
+    sa.Column("chunk", sa.Integer, nullable=False),
+    sa.Column("error_type", sa.String(255), nullable=False),
+    sa.Column("message", FreeText, nullable=False),
+)
