@@ -40,7 +40,7 @@ from servicedomain.cli._import import cell, import_, read_rows
 from servicedomain.cli._main import BadInput, cli
 from servicedomain.cli._output import emit, output_options
 from servicedomain.cli._reports import report
-from servicedomain.cli._rules import instant_in, rule_named, stored_rules
+from servicedomain.cli._rules import duration_in, instant_in, rule_named, stored_rules
 from servicedomain.cli._session import say, session
 from servicedomain.dispatch import (
     Absence,
@@ -52,11 +52,10 @@ from servicedomain.dispatch import (
     Technician,
     dispatch_board,
 )
-from servicedomain.errors import AlreadyExistsError, InvalidDurationError, InvalidInputError
+from servicedomain.errors import AlreadyExistsError, InvalidInputError
 from servicedomain.instants import resolve_local
 from servicedomain.reports import dispatch_board_report
 from servicedomain.rules import Rules
-from servicedomain.sla import Allowance
 
 __all__ = ["dispatch"]
 
@@ -74,14 +73,6 @@ def _desk(store: SqlStore, *, dry_run: bool = False) -> DispatchDesk:
         skills=rules.skills,
         slas=dict(rules.slas),
     )
-
-
-def _duration(text: str, field: str) -> timedelta:
-    """An ISO-8601 duration (``PT2H``) as a timedelta; bad input names ``field``."""
-    try:
-        return Allowance.parse(text).duration
-    except InvalidDurationError as error:
-        raise InvalidDurationError(field, text, error.reason) from None
 
 
 def _pairs(value: Any, column: str) -> dict[str, int]:
@@ -350,7 +341,7 @@ def require(
         need = _desk(session().store()).require(
             order_id,
             id=requirement_id,
-            duration=_duration(duration, "--duration"),
+            duration=duration_in(duration, "--duration"),
             window=window,
             skills=_skill_options(skills),
             territory=territory,
@@ -466,7 +457,7 @@ def book_(
             technician_id,
             id=chosen,
             start=begin,
-            travel=timedelta(0) if travel is None else _duration(travel, "--travel"),
+            travel=timedelta(0) if travel is None else duration_in(travel, "--travel"),
             status=BookingStatus.COMMITTED if commit else BookingStatus.PROPOSED,
         )
     except AlreadyExistsError:

@@ -51,9 +51,9 @@ from servicedomain.app import RequestDesk, TransferResult
 from servicedomain.cli._batch import ZONE, stored_graph
 from servicedomain.cli._main import BadInput, Group, cli
 from servicedomain.cli._output import emit, output_options
-from servicedomain.cli._rules import instant_in, rule_named, stored_rules
+from servicedomain.cli._rules import duration_in, instant_in, rule_named, stored_rules
 from servicedomain.cli._session import say, session
-from servicedomain.errors import InvalidDurationError, InvalidInputError
+from servicedomain.errors import InvalidInputError
 from servicedomain.ports import RequestUnitOfWork
 from servicedomain.repairs import FaultTaxonomy
 from servicedomain.reports import ReportColumn, ReportTable, ReportView
@@ -66,7 +66,6 @@ from servicedomain.requests import (
     Submission,
 )
 from servicedomain.rules import Rules
-from servicedomain.sla import Allowance
 from servicedomain.stages import EXAMPLE_STAGE_GRAPH, StageGraph
 
 __all__ = ["requests"]
@@ -483,13 +482,6 @@ def withdraw(request_id: str, customer_id: str, zone: ZoneInfo) -> None:
     _show(_desk().withdraw(request_id, customer_id=customer_id), zone)
 
 
-def _duration(text: str) -> timedelta:
-    try:
-        return Allowance.parse(text).duration
-    except InvalidDurationError as error:
-        raise InvalidDurationError("--visit", text, error.reason) from None
-
-
 def _transferred(result: TransferResult, zone: ZoneInfo) -> None:
     order = result.order
     sla = (
@@ -542,7 +534,9 @@ def transfer(
 ) -> None:
     """Transfer request ID under review to a service order (a retry: the same order)."""
     commits = _Commits(session().store())
-    desk = _desk(commits, transfer=True, sla_start=SlaStart(sla_start), visit=_duration(visit))
+    desk = _desk(
+        commits, transfer=True, sla_start=SlaStart(sla_start), visit=duration_in(visit, "--visit")
+    )
     result = desk.transfer(request_id, order_id=order_id, propose_booking=propose_booking)
     _transferred(result, zone)
     if not commits.count:

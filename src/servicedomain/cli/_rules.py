@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -172,6 +172,14 @@ def stages_show(graph: str, mermaid: bool) -> None:
 @cli.group()
 def calendar() -> None:
     """Work with the stored working calendars."""
+
+
+def duration_in(text: str, field: str) -> timedelta:
+    """An ISO-8601 duration (``PT2H``) as a timedelta; bad input names ``field``."""
+    try:
+        return Allowance.parse(text).duration
+    except InvalidDurationError as error:
+        raise InvalidDurationError(field, text, error.reason) from None
 
 
 def instant_in(text: str, zone: Any, field: str) -> datetime:
